@@ -1,0 +1,175 @@
+import type { ChatKind, Envelope, Message, Role, SystemEvent } from '@parley/protocol';
+
+/**
+ * The one storage interface of the server. Domain code depends on this only; SQLite (embedded,
+ * one node) and PostgreSQL (cluster, later) implement it and pass the same suite
+ * (`storage.suite.ts`). Every method that returns resolves only after a durable commit.
+ */
+
+export interface UserRow {
+  userId: string;
+  handle: string;
+  displayName: string;
+  createdAt: number;
+  /** scrypt hash of the recovery code, `salt:hash` hex. */
+  recoveryHash: string;
+}
+
+export interface DeviceRow {
+  deviceId: string;
+  userId: string;
+  name: string;
+  /** Raw Ed25519 public key, base64. */
+  publicKey: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface SessionRow {
+  /** sha256 of the bearer token, hex; the token itself is never stored. */
+  tokenHash: string;
+  deviceId: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PasskeyRow {
+  /** base64url credential id */
+  credentialId: string;
+  userId: string;
+  publicKey: Uint8Array;
+  counter: number;
+  transports: string[];
+  createdAt: number;
+}
+
+export interface ChatRow {
+  chatId: string;
+  kind: ChatKind;
+  name: string;
+  color: string;
+  createdAt: number;
+  lastSeq: number;
+  /** For direct chats: the two user ids sorted and joined with ':'; unique. Null for groups. */
+  directKey: string | null;
+}
+
+export interface MemberRow {
+  chatId: string;
+  userId: string;
+  role: Role;
+  joinedAt: number;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export interface InviteRow {
+  token: string;
+  chatId: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface PushSubscriptionRow {
+  endpoint: string;
+  userId: string;
+  deviceId: string;
+  p256dh: string;
+  auth: string;
+  createdAt: number;
+}
+
+/** One entry to append to a chat's log. */
+export interface AppendRequest {
+  chatId: string;
+  clientMsgId: string;
+  senderUserId: string;
+  senderDeviceId: string;
+  sentAt: number;
+  envelope: Envelope | null;
+  system: SystemEvent | null;
+}
+
+export interface AppendResult {
+  message: Message;
+  /** True when (chatId, senderUserId, clientMsgId) was already in the log: `message` is the original. */
+  duplicate: boolean;
+}
+
+/** A change to a chat's membership or look, committed atomically with the log entry that records it. */
+export type ChatMutation =
+  | { kind: 'add_member'; member: MemberRow }
+  | { kind: 'remove_member'; userId: string }
+  | { kind: 'set_role'; userId: string; role: Role }
+  | { kind: 'update_chat'; name?: string; color?: string };
+
+export interface HistoryQuery {
+  /** Ascending from afterSeq+1. */
+  afterSeq?: number;
+  /** Descending from beforeSeq-1 (results are still returned in ascending order). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export interface Storage {
+  // users and devices
+  /** Creates the user with its first device; throws ParleyError('handle_taken') on a taken handle. */
+  createUser(user: UserRow, device: DeviceRow): Promise<void>;
+  getUser(userId: string): Promise<UserRow | undefined>;
+  getUserByHandle(handle: string): Promise<UserRow | undefined>;
+  getUsers(userIds: readonly string[]): Promise<UserRow[]>;
+  setRecoveryHash(userId: string, recoveryHash: string): Promise<void>;
+  addDevice(device: DeviceRow): Promise<void>;
+  getDevice(deviceId: string): Promise<DeviceRow | undefined>;
+  listDevices(userId: string): Promise<DeviceRow[]>;
+  /** Marks the device revoked and deletes its sessions and push subscriptions. */
+  revokeDevice(deviceId: string, at: number): Promise<void>;
+  touchDevice(deviceId: string, at: number): Promise<void>;
+
+  // sessions
+  createSession(session: SessionRow): Promise<void>;
+  getSession(tokenHash: string): Promise<SessionRow | undefined>;
+
+  // passkeys
+  addPasskey(passkey: PasskeyRow): Promise<void>;
+  getPasskey(credentialId: string): Promise<PasskeyRow | undefined>;
+  updatePasskeyCounter(credentialId: string, counter: number): Promise<void>;
+
+  // chats and membership
+  /** Creates the chat, its members and its first log entry (seq 1) in one transaction. */
+  createChat(chat: ChatRow, members: MemberRow[], first: AppendRequest): Promise<Message>;
+  getChat(chatId: string): Promise<ChatRow | undefined>;
+  getDirectChat(directKey: string): Promise<ChatRow | undefined>;
+  listChatsForUser(userId: string): Promise<ChatRow[]>;
+  getMembers(chatId: string): Promise<MemberRow[]>;
+  getMember(chatId: string, userId: string): Promise<MemberRow | undefined>;
+  /** Applies the mutation and appends `event` to the chat's log in one transaction. */
+  applyChatChange(chatId: string, mutation: ChatMutation, event: AppendRequest): Promise<Message>;
+  /** Raises the member's delivered/read pointer; never lowers it. Returns whether it changed. */
+  updateReceipt(chatId: string, userId: string, kind: 'delivered' | 'read', upToSeq: number): Promise<boolean>;
+  /** Messages with seq > afterSeq that were not sent by userId and are not system events. */
+  countUnread(chatId: string, userId: string, afterSeq: number): Promise<number>;
+
+  // the log
+  /**
+   * Appends entries in one durable transaction, assigning each chat's next seq (R2, R3).
+   * Idempotent on (chatId, senderUserId, clientMsgId) (R1). Throws ParleyError('chat_not_found')
+   * for an unknown chat, failing the whole batch.
+   */
+  appendMessages(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
+  getMessages(chatId: string, query: HistoryQuery): Promise<Message[]>;
+
+  // invites
+  createInvite(invite: InviteRow): Promise<void>;
+  getInvite(token: string): Promise<InviteRow | undefined>;
+
+  // web push
+  upsertPushSubscription(sub: PushSubscriptionRow): Promise<void>;
+  listPushSubscriptions(userId: string): Promise<PushSubscriptionRow[]>;
+  deletePushSubscription(endpoint: string): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/** The wire protocol version. A client sends it in `auth`; the server rejects other majors. */
+export const PROTOCOL_VERSION = 1;
+
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'id: 8-64 chars of [A-Za-z0-9_-]');
+export type Id = z.infer<typeof Id>;
+
+/** A client-generated message id (R1): unique per sender and chat, accepted at most once. */
+export const ClientMsgId = Id;
+
+export const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+export const Base64Url = z.string().regex(/^[A-Za-z0-9_-]*={0,2}$/, 'base64url');
+
+/** 3-32 chars, lower-case latin letters, digits and underscore, starting with a letter. */
+export const Handle = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{2,31}$/, 'handle: 3-32 of a-z 0-9 _, starting with a letter');
+
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters');
+
+export const DeviceName = z.string().trim().min(1).max(64);
+
+/** Raw Ed25519 public key, 32 bytes, base64. */
+export const PublicKey = Base64.refine((s) => s.length === 44, 'ed25519 public key: 32 bytes base64');
+
+export const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour: #rrggbb');
+
+/**
+ * The opaque body of a message. The server stores and routes it but never parses `payload`.
+ * Today the client fills it with the plaintext codec (`parley/plain+json`); end-to-end
+ * encryption will fill it with MLS ciphertext without changing the server's path.
+ */
+export const Envelope = z.object({
+  contentType: z.string().regex(/^[a-z0-9.+\/-]{1,64}$/),
+  payload: Base64,
+});
+export type Envelope = z.infer<typeof Envelope>;
+
+export const Role = z.enum(['owner', 'admin', 'member']);
+export type Role = z.infer<typeof Role>;
+
+export const ChatKind = z.enum(['direct', 'group']);
+export type ChatKind = z.infer<typeof ChatKind>;
+
+/** A change to a chat that the server itself records in the chat's log. */
+export const SystemEvent = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('created'), name: z.string().optional() }),
+  z.object({ kind: z.literal('member_added'), userId: Id }),
+  z.object({ kind: z.literal('member_joined'), userId: Id }),
+  z.object({ kind: z.literal('member_left'), userId: Id }),
+  z.object({ kind: z.literal('member_removed'), userId: Id }),
+  z.object({ kind: z.literal('role_changed'), userId: Id, role: Role }),
+  z.object({ kind: z.literal('renamed'), name: z.string() }),
+  z.object({ kind: z.literal('recolored'), color: z.string() }),
+]);
+export type SystemEvent = z.infer<typeof SystemEvent>;
+
+/** One entry of a chat's ordered log, as every member's device sees it. */
+export const Message = z.object({
+  chatId: Id,
+  /** Per-chat sequence number, 1, 2, 3… with no gaps (R3). */
+  seq: z.number().int().positive(),
+  clientMsgId: ClientMsgId,
+  senderUserId: Id,
+  senderDeviceId: Id,
+  /** Server time of the durable commit, ms since epoch. */
+  sentAt: z.number().int(),
+  envelope: Envelope.nullable(),
+  system: SystemEvent.nullable(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const UserProfile = z.object({
+  userId: Id,
+  handle: Handle,
+  displayName: z.string(),
+});
+export type UserProfile = z.infer<typeof UserProfile>;
+
+export const Member = UserProfile.extend({
+  role: Role,
+  /** Highest seq this member's devices have received and read (receipts, R8). */
+  deliveredSeq: z.number().int().nonnegative(),
+  readSeq: z.number().int().nonnegative(),
+});
+export type Member = z.infer<typeof Member>;
+
+export const ChatSummary = z.object({
+  chatId: Id,
+  kind: ChatKind,
+  name: z.string(),
+  color: z.string(),
+  members: z.array(Member),
+  lastSeq: z.number().int().nonnegative(),
+  unread: z.number().int().nonnegative(),
+  createdAt: z.number().int(),
+});
+export type ChatSummary = z.infer<typeof ChatSummary>;
+
+export const DeviceInfo = z.object({
+  deviceId: Id,
+  name: z.string(),
+  createdAt: z.number().int(),
+  lastSeenAt: z.number().int().nullable(),
+  current: z.boolean(),
+  online: z.boolean(),
+});
+export type DeviceInfo = z.infer<typeof DeviceInfo>;

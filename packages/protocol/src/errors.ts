@@ -1,0 +1,70 @@
+/**
+ * Every error Parley reports, on REST and WebSocket alike, is `{ code, message }` with a code from
+ * this table. Codes are stable: clients switch on them; messages are for people and may change.
+ */
+export const ERROR_CODES = {
+  bad_request: 400,
+  invalid_frame: 400,
+  unknown_type: 400,
+  unsupported_version: 400,
+  invalid_handle: 400,
+  invalid_signature: 401,
+  payload_too_large: 413,
+  auth_required: 401,
+  session_invalid: 401,
+  challenge_expired: 401,
+  passkey_failed: 401,
+  recovery_failed: 401,
+  forbidden: 403,
+  not_member: 403,
+  device_revoked: 403,
+  not_found: 404,
+  user_not_found: 404,
+  chat_not_found: 404,
+  device_not_found: 404,
+  invite_invalid: 404,
+  handle_taken: 409,
+  group_full: 409,
+  duplicate_id: 409,
+  rate_limited: 429,
+  slow_consumer: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** Seconds to wait before retrying, for `rate_limited`. */
+  retryAfter?: number;
+}
+
+/** A typed error: thrown by domain code, mapped once to HTTP/WS at the edge; also raised by the SDK. */
+export class ParleyError extends Error {
+  readonly code: ErrorCode;
+  readonly retryAfter: number | undefined;
+  constructor(code: ErrorCode, message?: string, retryAfter?: number) {
+    super(message ?? code);
+    this.name = 'ParleyError';
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+  toBody(): ErrorBody {
+    return this.retryAfter === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, retryAfter: this.retryAfter };
+  }
+}
+
+/** For exhaustive switches: a new union member breaks the build where it is not handled. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './common.ts';
+export * from './rest.ts';
+export * from './realtime.ts';
+export * from './content.ts';

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ChatSummary, ClientMsgId, Envelope, Id, Message } from './common.ts';
+import { ERROR_CODES, type ErrorCode } from './errors.ts';
+
+/** WebSocket endpoint path; frames are JSON text, one object per frame. */
+export const WS_PATH = '/api/v1/ws';
+
+/** Close codes the server uses; clients reconnect on all but `revoked` and `auth_failed`. */
+export const CLOSE_CODES = {
+  auth_failed: 4001,
+  revoked: 4003,
+  slow_consumer: 4008,
+  protocol_error: 4009,
+  shutting_down: 4010,
+  auth_timeout: 4011,
+} as const;
+
+/** Request id: the client picks it; the reply carries it back. */
+const Rid = z.string().min(1).max(64);
+
+export const ClientFrame = z.discriminatedUnion('type', [
+  /** Must be the first frame; `token` from POST /auth/device. */
+  z.object({ type: z.literal('auth'), v: z.number().int(), token: z.string().min(1).max(200) }),
+  /** R1/R2: acked with `ack` only after the durable commit. */
+  z.object({ type: z.literal('send'), rid: Rid, chatId: Id, clientMsgId: ClientMsgId, envelope: Envelope }),
+  /** Read a page of a chat's log: after `afterSeq` ascending, or before `beforeSeq` descending. */
+  z.object({
+    type: z.literal('history'),
+    rid: Rid,
+    chatId: Id,
+    afterSeq: z.number().int().nonnegative().optional(),
+    beforeSeq: z.number().int().positive().optional(),
+    limit: z.number().int().positive().max(10_000).optional(),
+  }),
+  /** Receipts are monotonic: a lower `upToSeq` than stored is ignored. */
+  z.object({ type: z.literal('receipt'), chatId: Id, kind: z.enum(['delivered', 'read']), upToSeq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('typing'), chatId: Id }),
+  z.object({ type: z.literal('ping'), rid: Rid }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+
+const ErrorCodeSchema = z.custom<ErrorCode>((v) => typeof v === 'string' && Object.hasOwn(ERROR_CODES, v));
+
+export const ServerFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auth_ok'), userId: Id, deviceId: Id, chats: z.array(ChatSummary), serverTime: z.number().int() }),
+  z.object({ type: z.literal('ack'), rid: Rid, chatId: Id, clientMsgId: ClientMsgId, seq: z.number().int(), sentAt: z.number().int(), duplicate: z.boolean() }),
+  z.object({ type: z.literal('history'), rid: Rid, chatId: Id, messages: z.array(Message), hasMore: z.boolean() }),
+  z.object({ type: z.literal('pong'), rid: Rid, serverTime: z.number().int() }),
+  z.object({ type: z.literal('message'), message: Message }),
+  z.object({ type: z.literal('receipt'), chatId: Id, userId: Id, kind: z.enum(['delivered', 'read']), upToSeq: z.number().int() }),
+  z.object({ type: z.literal('typing'), chatId: Id, userId: Id }),
+  /** A chat was created, changed, or the user was added to it. */
+  z.object({ type: z.literal('chat'), chat: ChatSummary }),
+  /** The user is no longer a member (left or removed). */
+  z.object({ type: z.literal('chat_removed'), chatId: Id }),
+  z.object({ type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional() }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+export type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import {
+  Base64, ChatSummary, Color, DeviceInfo, DeviceName, DisplayName, Handle, Id, PublicKey, UserProfile,
+} from './common.ts';
+
+/** REST lives under this prefix; every route and body below is relative to it. */
+export const API_PREFIX = '/api/v1';
+
+export const NewDevice = z.object({ name: DeviceName, publicKey: PublicKey });
+export type NewDevice = z.infer<typeof NewDevice>;
+
+// --- accounts and device login -------------------------------------------------------------
+
+/** POST /accounts — create an account held by a device key (SDK, CLI, bots). */
+export const CreateAccountRequest = z.object({ handle: Handle, displayName: DisplayName, device: NewDevice });
+export const AccountCreated = z.object({
+  userId: Id,
+  deviceId: Id,
+  /** Shown once; a sign-in with it creates a new device and replaces it. */
+  recoveryCode: z.string(),
+});
+export type AccountCreated = z.infer<typeof AccountCreated>;
+
+/** POST /auth/challenge */
+export const ChallengeRequest = z.object({ deviceId: Id });
+export const ChallengeResponse = z.object({ challenge: Base64, expiresAt: z.number().int() });
+
+/** POST /auth/device — the device signs `parley-auth-v1:` + challenge (bytes) with its key. */
+export const DeviceLoginRequest = z.object({ deviceId: Id, challenge: Base64, signature: Base64 });
+export const SessionResponse = z.object({ token: z.string(), userId: Id, deviceId: Id });
+export type SessionResponse = z.infer<typeof SessionResponse>;
+export const AUTH_SIGNING_PREFIX = 'parley-auth-v1:';
+
+/** POST /recovery — sign in on a new device with the recovery code. */
+export const RecoveryRequest = z.object({ handle: Handle, recoveryCode: z.string().min(8).max(64), device: NewDevice });
+
+// --- passkeys (WebAuthn) ---------------------------------------------------------------------
+
+/** The options objects are WebAuthn JSON (from @simplewebauthn) and pass through untouched. */
+const WebAuthnJson = z.record(z.string(), z.unknown());
+export const PasskeyRegisterOptionsRequest = z.object({ handle: Handle, displayName: DisplayName });
+export const PasskeyOptionsResponse = z.object({ flowId: Id, options: WebAuthnJson });
+export const PasskeyRegisterVerifyRequest = z.object({ flowId: Id, response: WebAuthnJson, device: NewDevice });
+export const PasskeyLoginVerifyRequest = z.object({ flowId: Id, response: WebAuthnJson, device: NewDevice });
+export const DeviceAdded = z.object({ userId: Id, deviceId: Id, recoveryCode: z.string().optional() });
+export type DeviceAdded = z.infer<typeof DeviceAdded>;
+
+// --- me, devices, users ------------------------------------------------------------------------
+
+export const MeResponse = z.object({ user: UserProfile, devices: z.array(DeviceInfo) });
+export type MeResponse = z.infer<typeof MeResponse>;
+
+// --- chats -----------------------------------------------------------------------------------
+
+export const CreateGroupRequest = z.object({
+  name: z.string().trim().min(1).max(100),
+  color: Color.optional(),
+  memberIds: z.array(Id).max(10_000),
+});
+export const CreateDirectRequest = z.object({ userId: Id });
+export const UpdateChatRequest = z.object({
+  name: z.string().trim().min(1).max(100).optional(),
+  color: Color.optional(),
+});
+export const AddMemberRequest = z.object({ userId: Id });
+export const SetRoleRequest = z.object({ role: z.enum(['admin', 'member']) });
+export const ChatResponse = z.object({ chat: ChatSummary });
+export const ChatListResponse = z.object({ chats: z.array(ChatSummary) });
+
+export const InviteResponse = z.object({ token: z.string(), chatId: Id });
+export const InvitePreview = z.object({ chatId: Id, name: z.string(), color: z.string(), memberCount: z.number().int() });
+
+// --- web push --------------------------------------------------------------------------------
+
+export const PushSubscriptionRequest = z.object({
+  endpoint: z.url().max(2048),
+  keys: z.object({ p256dh: Base64Url.max(200), auth: Base64Url.max(100) }),
+});
+export const VapidKeyResponse = z.object({ publicKey: z.string() });
+
+/** The whole payload of a push: never message text, never a sender name (R12). */
+export const PushPayload = z.object({ type: z.literal('new_messages'), v: z.literal(1) });
+export type PushPayload = z.infer<typeof PushPayload>;
+
+export const ServerInfo = z.object({
+  name: z.literal('parley'),
+  protocolVersion: z.number().int(),
+  limits: z.object({
+    maxEnvelopeBytes: z.number().int(),
+    maxGroupMembers: z.number().int(),
+    historyPageMax: z.number().int(),
+  }),
+});
+export type ServerInfo = z.infer<typeof ServerInfo>;
