@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  Base64, ChatSummary, Color, DeviceInfo, DeviceName, DisplayName, Handle, Id, PublicKey, UserProfile,
+  Base64, Base64Url, ChatSummary, Color, DeviceInfo, DeviceName, DisplayName, Handle, Id, PublicKey, UserProfile,
 } from './common.ts';
 
 /** REST lives under this prefix; every route and body below is relative to it. */
@@ -23,10 +23,11 @@ export type AccountCreated = z.infer<typeof AccountCreated>;
 
 /** POST /auth/challenge */
 export const ChallengeRequest = z.object({ deviceId: Id });
-export const ChallengeResponse = z.object({ challenge: Base64, expiresAt: z.number().int() });
+export const ChallengeResponse = z.object({ challenge: z.string(), expiresAt: z.number().int() });
 
 /** POST /auth/device — the device signs `parley-auth-v1:` + challenge (bytes) with its key. */
-export const DeviceLoginRequest = z.object({ deviceId: Id, challenge: Base64, signature: Base64 });
+/** `challenge` is the opaque string from /auth/challenge; the device signs its UTF-8 bytes after the prefix. */
+export const DeviceLoginRequest = z.object({ deviceId: Id, challenge: z.string().min(16).max(1024), signature: Base64.max(200) });
 export const SessionResponse = z.object({ token: z.string(), userId: Id, deviceId: Id });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 export const AUTH_SIGNING_PREFIX = 'parley-auth-v1:';
@@ -39,9 +40,11 @@ export const RecoveryRequest = z.object({ handle: Handle, recoveryCode: z.string
 /** The options objects are WebAuthn JSON (from @simplewebauthn) and pass through untouched. */
 const WebAuthnJson = z.record(z.string(), z.unknown());
 export const PasskeyRegisterOptionsRequest = z.object({ handle: Handle, displayName: DisplayName });
-export const PasskeyOptionsResponse = z.object({ flowId: Id, options: WebAuthnJson });
-export const PasskeyRegisterVerifyRequest = z.object({ flowId: Id, response: WebAuthnJson, device: NewDevice });
-export const PasskeyLoginVerifyRequest = z.object({ flowId: Id, response: WebAuthnJson, device: NewDevice });
+/** `flowId` is an opaque, server-signed token binding the ceremony's challenge; send it back as is. */
+export const FlowId = z.string().min(16).max(1024);
+export const PasskeyOptionsResponse = z.object({ flowId: FlowId, options: WebAuthnJson });
+export const PasskeyRegisterVerifyRequest = z.object({ flowId: FlowId, response: WebAuthnJson, device: NewDevice });
+export const PasskeyLoginVerifyRequest = z.object({ flowId: FlowId, response: WebAuthnJson, device: NewDevice });
 export const DeviceAdded = z.object({ userId: Id, deviceId: Id, recoveryCode: z.string().optional() });
 export type DeviceAdded = z.infer<typeof DeviceAdded>;
 

@@ -1,0 +1,564 @@
+import {
+  ParleyError,
+  type ChatSummary, type Content, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
+} from '@parley/protocol';
+import { accounts } from './accounts.ts';
+import { RestApi } from './api.ts';
+import { PlaintextCodec, type ContentCodec } from './codec.ts';
+import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
+import type { DeviceKey } from './device-key.ts';
+import { Emitter } from './emitter.ts';
+import { randomId } from './encoding.ts';
+import type { ClientStore, OutboxItem } from './store.ts';
+import { foldTimeline, type TimelineItem } from './timeline.ts';
+
+export interface ClientOptions {
+  baseUrl: string;
+  session: { userId: string; deviceId: string };
+  deviceKey: DeviceKey;
+  store: ClientStore;
+  codec?: ContentCodec;
+  /** Defaults to globalThis.WebSocket; in Node 20 pass `ws`'s WebSocket. */
+  WebSocket?: WebSocketCtor;
+  /** History page size for catch-up and scroll-back. */
+  pageSize?: number;
+  backoff?: { minMs: number; maxMs: number };
+}
+
+export interface ChatView extends ChatSummary {
+  /** Group name, or the other person's name in a direct chat. */
+  title: string;
+  lastItem: TimelineItem | undefined;
+  /** User ids typing now. */
+  typing: string[];
+}
+
+type ClientEvents = {
+  change: [];
+  connection: [ConnectionState];
+  revoked: [];
+  message: [Message];
+};
+
+const TYPING_SHOWN_MS = 5000;
+const TYPING_SEND_EVERY_MS = 3000;
+
+/**
+ * The Parley client: keeps a local copy of the user's chats in a ClientStore, syncs it with the
+ * server over one resilient connection, and sends through a persistent outbox. Guarantees (see
+ * docs/PROTOCOL.md): each chat's local log is contiguous and in server order (no gaps, no
+ * duplicates); a message leaves the outbox only when the server acknowledged its commit.
+ */
+export class ParleyClient extends Emitter<ClientEvents> {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly #o: ClientOptions;
+  readonly #codec: ContentCodec;
+  readonly #api: RestApi;
+  readonly #conn: Connection;
+  readonly #pageSize: number;
+  readonly #chats = new Map<string, ChatSummary>();
+  readonly #logs = new Map<string, Message[]>();
+  readonly #decoded = new WeakMap<Message, Content | undefined>();
+  #outbox: OutboxItem[] = [];
+  readonly #decodedOutbox = new Map<string, Content>();
+  readonly #sendingChats = new Set<string>();
+  readonly #queues = new Map<string, Promise<void>>();
+  readonly #typing = new Map<string, Map<string, number>>();
+  readonly #typingSentAt = new Map<string, number>();
+  readonly #deliveredSent = new Map<string, number>();
+  readonly #timelineCache = new Map<string, TimelineItem[]>();
+  #receiptTimer: ReturnType<typeof setTimeout> | undefined;
+  #changeScheduled = false;
+
+  constructor(options: ClientOptions) {
+    super();
+    this.#o = options;
+    this.userId = options.session.userId;
+    this.deviceId = options.session.deviceId;
+    this.#codec = options.codec ?? new PlaintextCodec();
+    this.#api = new RestApi(options.baseUrl);
+    this.#pageSize = options.pageSize ?? 100;
+    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+    if (!WebSocketImpl) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. from the "ws" package)');
+    this.#conn = new Connection({
+      baseUrl: options.baseUrl,
+      WebSocket: WebSocketImpl,
+      getToken: (fresh) => this.#token(fresh),
+      onAuthenticated: (frame) => this.#onAuthenticated(frame),
+      onEvent: (frame) => this.#onEvent(frame),
+      onState: (state) => {
+        this.emit('connection', state);
+        if (state === 'revoked') this.emit('revoked');
+        this.#changed();
+      },
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+    });
+  }
+
+  get connectionState(): ConnectionState {
+    return this.#conn.state;
+  }
+
+  /** Loads the local copy (works offline) and starts connecting in the background. */
+  async start(): Promise<void> {
+    const store = this.#o.store;
+    for (const chat of await store.getChats()) {
+      this.#chats.set(chat.chatId, chat);
+      const log = await store.getMessages(chat.chatId);
+      await this.#decodeAll(log);
+      this.#logs.set(chat.chatId, contiguousTail(log));
+    }
+    this.#outbox = await store.listOutbox();
+    for (const item of this.#outbox) await this.#decodeOutbox(item);
+    this.#conn.start();
+    this.#changed();
+  }
+
+  async stop(): Promise<void> {
+    this.#conn.stop();
+    clearTimeout(this.#receiptTimer);
+    await Promise.allSettled([...this.#queues.values()]);
+  }
+
+  /** Try to reconnect now (e.g. on the browser's `online` event). */
+  reconnect(): void {
+    this.#conn.kick();
+  }
+
+  // --- reading -------------------------------------------------------------------------------
+
+  chats(): ChatView[] {
+    const now = Date.now();
+    return [...this.#chats.values()]
+      .map((chat) => {
+        const items = this.timeline(chat.chatId);
+        const typing = [...(this.#typing.get(chat.chatId) ?? [])].filter(([, until]) => until > now).map(([id]) => id);
+        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing, unread: this.#unread(chat) };
+      })
+      .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
+  }
+
+  chat(chatId: string): ChatView | undefined {
+    return this.chats().find((c) => c.chatId === chatId);
+  }
+
+  timeline(chatId: string): TimelineItem[] {
+    const cached = this.#timelineCache.get(chatId);
+    if (cached) return cached;
+    const chat = this.#chats.get(chatId);
+    if (!chat) return [];
+    const items = foldTimeline({
+      chat,
+      myUserId: this.userId,
+      messages: this.#logs.get(chatId) ?? [],
+      decoded: (m) => this.#decoded.get(m),
+      outbox: this.#outbox,
+      decodedOutbox: (o) => this.#decodedOutbox.get(o.clientMsgId),
+    });
+    this.#timelineCache.set(chatId, items);
+    return items;
+  }
+
+  /** The raw log this device holds for a chat (ascending, contiguous). */
+  log(chatId: string): readonly Message[] {
+    return this.#logs.get(chatId) ?? [];
+  }
+
+  outbox(): readonly OutboxItem[] {
+    return this.#outbox;
+  }
+
+  hasOlder(chatId: string): boolean {
+    const first = this.#logs.get(chatId)?.[0];
+    return first !== undefined && first.seq > 1;
+  }
+
+  async loadOlder(chatId: string): Promise<void> {
+    await this.#enqueue(chatId, async () => {
+      const first = this.#logs.get(chatId)?.[0];
+      if (!first || first.seq <= 1) return;
+      const page = await this.#history(chatId, { beforeSeq: first.seq, limit: this.#pageSize });
+      const older = page.messages.filter((m) => m.seq < first.seq);
+      if (older.length === 0 || older.at(-1)?.seq !== first.seq - 1) return;
+      await this.#decodeAll(older);
+      await this.#o.store.putMessages(older);
+      this.#logs.set(chatId, [...older, ...(this.#logs.get(chatId) ?? [])]);
+      this.#changed(chatId);
+    });
+  }
+
+  /** Case-insensitive search through the text of every message this device holds. */
+  search(query: string): { chatId: string; item: TimelineItem }[] {
+    const q = query.trim().toLocaleLowerCase();
+    if (!q) return [];
+    const hits: { chatId: string; item: TimelineItem }[] = [];
+    for (const chatId of this.#chats.keys()) {
+      for (const item of this.timeline(chatId)) {
+        if (!item.deleted && item.text.toLocaleLowerCase().includes(q)) hits.push({ chatId, item });
+      }
+    }
+    return hits.sort((a, b) => b.item.sentAt - a.item.sentAt);
+  }
+
+  // --- writing -------------------------------------------------------------------------------
+
+  /** Puts a text message in the outbox and returns its client id; it goes out when online. */
+  sendText(chatId: string, text: string, opts: { replyTo?: string } = {}): Promise<string> {
+    return this.#post(chatId, opts.replyTo ? { kind: 'text', text, replyTo: opts.replyTo } : { kind: 'text', text });
+  }
+
+  async edit(chatId: string, targetId: string, text: string): Promise<void> {
+    await this.#post(chatId, { kind: 'edit', target: targetId, text });
+  }
+
+  async deleteMessage(chatId: string, targetId: string): Promise<void> {
+    await this.#post(chatId, { kind: 'delete', target: targetId });
+  }
+
+  async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {
+    await this.#post(chatId, { kind: 'reaction', target: targetId, emoji, on });
+  }
+
+  /** Marks everything this device holds of the chat as read (and tells the others). */
+  markRead(chatId: string): void {
+    const chat = this.#chats.get(chatId);
+    const last = this.#logs.get(chatId)?.at(-1)?.seq ?? 0;
+    const me = chat?.members.find((m) => m.userId === this.userId);
+    if (!chat || !me || me.readSeq >= last) return;
+    me.readSeq = last;
+    me.deliveredSeq = Math.max(me.deliveredSeq, last);
+    chat.unread = 0;
+    void this.#o.store.putChat(chat);
+    this.#conn.notify({ type: 'receipt', chatId, kind: 'read', upToSeq: last });
+    this.#changed(chatId);
+  }
+
+  typing(chatId: string): void {
+    const now = Date.now();
+    if (now - (this.#typingSentAt.get(chatId) ?? 0) < TYPING_SEND_EVERY_MS) return;
+    this.#typingSentAt.set(chatId, now);
+    this.#conn.notify({ type: 'typing', chatId });
+  }
+
+  // --- REST ----------------------------------------------------------------------------------
+
+  me(): Promise<MeResponse> { return this.#rest('GET', '/me'); }
+  revokeDevice(deviceId: string): Promise<void> { return this.#rest('DELETE', `/devices/${encodeURIComponent(deviceId)}`); }
+  findUser(handle: string): Promise<UserProfile> {
+    return this.#rest('GET', `/users/by-handle/${encodeURIComponent(handle.trim().replace(/^@/, '').toLowerCase())}`);
+  }
+  getUser(userId: string): Promise<UserProfile> { return this.#rest('GET', `/users/${encodeURIComponent(userId)}`); }
+  async openDirect(userId: string): Promise<ChatSummary> {
+    return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat);
+  }
+  async createGroup(input: { name: string; color?: string; memberIds: string[] }): Promise<ChatSummary> {
+    return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats', input)).chat);
+  }
+  async renameChat(chatId: string, name: string): Promise<void> { await this.#rest('PATCH', `/chats/${chatId}`, { name }); }
+  async setChatColor(chatId: string, color: string): Promise<void> { await this.#rest('PATCH', `/chats/${chatId}`, { color }); }
+  async addMember(chatId: string, userId: string): Promise<void> { await this.#rest('POST', `/chats/${chatId}/members`, { userId }); }
+  async removeMember(chatId: string, userId: string): Promise<void> { await this.#rest('DELETE', `/chats/${chatId}/members/${userId}`); }
+  async leaveChat(chatId: string): Promise<void> {
+    await this.removeMember(chatId, this.userId);
+    await this.#forget(chatId);
+  }
+  async setRole(chatId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
+    await this.#rest('PUT', `/chats/${chatId}/members/${userId}/role`, { role });
+  }
+  createInvite(chatId: string): Promise<{ token: string; chatId: string }> { return this.#rest('POST', `/chats/${chatId}/invites`); }
+  previewInvite(token: string): Promise<{ chatId: string; name: string; color: string; memberCount: number }> {
+    return this.#rest('GET', `/invites/${encodeURIComponent(token)}`);
+  }
+  async joinInvite(token: string): Promise<ChatSummary> {
+    return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', `/invites/${encodeURIComponent(token)}/join`)).chat);
+  }
+  async pushVapidKey(): Promise<string> { return (await this.#rest<{ publicKey: string }>('GET', '/push/vapid-public-key')).publicKey; }
+  async subscribePush(sub: { endpoint?: string; keys?: Record<string, string> }): Promise<void> {
+    await this.#rest('POST', '/push/subscriptions', sub);
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  async #token(fresh: boolean): Promise<string> {
+    const stored = fresh ? undefined : await this.#o.store.getMeta('session-token');
+    if (stored) return stored;
+    const session = await accounts.login(this.#o.baseUrl, this.deviceId, this.#o.deviceKey);
+    await this.#o.store.setMeta('session-token', session.token);
+    return session.token;
+  }
+
+  async #rest<T>(method: string, path: string, body?: unknown): Promise<T> {
+    this.#api.token = await this.#token(false);
+    try {
+      return await this.#api.call<T>(method, path, body);
+    } catch (err) {
+      if (!(err instanceof ParleyError) || err.code !== 'session_invalid') throw err;
+      this.#api.token = await this.#token(true);
+      return this.#api.call<T>(method, path, body);
+    }
+  }
+
+  async #post(chatId: string, content: Content): Promise<string> {
+    if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
+    const item: OutboxItem = {
+      chatId,
+      clientMsgId: randomId(),
+      envelope: await this.#codec.encode(chatId, content),
+      createdAt: Date.now(),
+      attempts: 0,
+    };
+    this.#decodedOutbox.set(item.clientMsgId, content);
+    await this.#o.store.putOutbox(item);
+    this.#outbox.push(item);
+    this.#changed(chatId);
+    this.#flushOutbox();
+    return item.clientMsgId;
+  }
+
+  /** Sends each chat's outbox in order, one unacknowledged message per chat at a time (R6). */
+  #flushOutbox(): void {
+    if (this.#conn.state !== 'online') return;
+    for (const item of this.#outbox) {
+      if (item.failedCode || this.#sendingChats.has(item.chatId)) continue;
+      this.#sendingChats.add(item.chatId);
+      void this.#sendOne(item).finally(() => {
+        this.#sendingChats.delete(item.chatId);
+        this.#flushOutbox();
+      });
+    }
+  }
+
+  async #sendOne(item: OutboxItem): Promise<void> {
+    item.attempts += 1;
+    try {
+      const ack = await this.#conn.request<ServerFrameOf<'ack'>>({
+        type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope: item.envelope,
+      });
+      const message: Message = {
+        chatId: item.chatId, seq: ack.seq, clientMsgId: item.clientMsgId, senderUserId: this.userId,
+        senderDeviceId: this.deviceId, sentAt: ack.sentAt, envelope: item.envelope, system: null,
+      };
+      await this.#receive(message);
+    } catch (err) {
+      if (err instanceof Disconnected) return; // retried after reconnect
+      if (err instanceof ParleyError && err.code === 'rate_limited') {
+        await new Promise((r) => setTimeout(r, (err.retryAfter ?? 1) * 1000));
+        return;
+      }
+      if (err instanceof ParleyError && (err.code === 'internal' || err.code === 'slow_consumer')) {
+        await new Promise((r) => setTimeout(r, 1000));
+        return;
+      }
+      item.failedCode = err instanceof ParleyError ? err.code : 'internal';
+      await this.#o.store.putOutbox(item);
+      this.#changed(item.chatId);
+    }
+  }
+
+  #onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void {
+    const known = new Set(frame.chats.map((c) => c.chatId));
+    for (const chatId of [...this.#chats.keys()]) if (!known.has(chatId)) void this.#forget(chatId);
+    for (const chat of frame.chats) void this.#adopt(chat);
+    this.#flushOutbox();
+  }
+
+  #onEvent(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'message':
+        void this.#receive(frame.message);
+        return;
+      case 'chat':
+        void this.#adopt(frame.chat);
+        return;
+      case 'chat_removed':
+        void this.#forget(frame.chatId);
+        return;
+      case 'receipt': {
+        const chat = this.#chats.get(frame.chatId);
+        const member = chat?.members.find((m) => m.userId === frame.userId);
+        if (!chat || !member) return;
+        if (frame.kind === 'read') member.readSeq = Math.max(member.readSeq, frame.upToSeq);
+        member.deliveredSeq = Math.max(member.deliveredSeq, frame.upToSeq);
+        void this.#o.store.putChat(chat);
+        this.#changed(frame.chatId);
+        return;
+      }
+      case 'typing': {
+        let users = this.#typing.get(frame.chatId);
+        if (!users) this.#typing.set(frame.chatId, (users = new Map()));
+        users.set(frame.userId, Date.now() + TYPING_SHOWN_MS);
+        this.#changed();
+        setTimeout(() => this.#changed(), TYPING_SHOWN_MS + 50);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Takes in a chat summary from the server and catches its log up to the summary's lastSeq. */
+  async #adopt(chat: ChatSummary): Promise<ChatSummary> {
+    const local = this.#chats.get(chat.chatId);
+    if (local) {
+      // Receipts only move forward, even if this summary was read before a newer receipt.
+      for (const m of chat.members) {
+        const old = local.members.find((x) => x.userId === m.userId);
+        if (old) {
+          m.readSeq = Math.max(m.readSeq, old.readSeq);
+          m.deliveredSeq = Math.max(m.deliveredSeq, old.deliveredSeq);
+        }
+      }
+    }
+    this.#chats.set(chat.chatId, chat);
+    await this.#o.store.putChat(chat);
+    this.#changed(chat.chatId);
+    await this.#catchUp(chat.chatId, chat.lastSeq);
+    return chat;
+  }
+
+  async #forget(chatId: string): Promise<void> {
+    this.#chats.delete(chatId);
+    this.#logs.delete(chatId);
+    await this.#o.store.deleteChat(chatId);
+    this.#changed(chatId);
+  }
+
+  /** A message from the server (live or ack): appended if next, ignored if known, gap-filled if ahead. */
+  #receive(message: Message): Promise<void> {
+    return this.#enqueue(message.chatId, async () => {
+      if (!this.#chats.has(message.chatId)) {
+        try {
+          const { chat } = await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${message.chatId}`);
+          this.#chats.set(chat.chatId, chat);
+          await this.#o.store.putChat(chat);
+        } catch {
+          return;
+        }
+      }
+      const last = this.#logs.get(message.chatId)?.at(-1)?.seq ?? 0;
+      if (message.seq <= last) return;
+      if (message.seq === last + 1) await this.#append(message.chatId, [message]);
+      else await this.#fetchUpTo(message.chatId, message.seq);
+    });
+  }
+
+  #catchUp(chatId: string, targetSeq: number): Promise<void> {
+    return this.#enqueue(chatId, () => this.#fetchUpTo(chatId, targetSeq));
+  }
+
+  /** Fills the log up to targetSeq: the newest page for an empty log, else forward from the last. */
+  async #fetchUpTo(chatId: string, targetSeq: number): Promise<void> {
+    for (;;) {
+      const log = this.#logs.get(chatId) ?? [];
+      const last = log.at(-1)?.seq;
+      if (last !== undefined && last >= targetSeq) return;
+      if (last === undefined && targetSeq === 0) return;
+      const page = last === undefined
+        ? await this.#history(chatId, { beforeSeq: targetSeq + 1, limit: this.#pageSize })
+        : await this.#history(chatId, { afterSeq: last, limit: this.#pageSize });
+      const before = this.#logs.get(chatId)?.at(-1)?.seq;
+      await this.#append(chatId, page.messages);
+      const after = this.#logs.get(chatId)?.at(-1)?.seq;
+      if (!page.hasMore || after === before) return;
+    }
+  }
+
+  async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }) {
+    return this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q });
+  }
+
+  /** Appends messages that continue the log exactly; anything else is left for a gap fill. */
+  async #append(chatId: string, messages: readonly Message[]): Promise<void> {
+    const log = this.#logs.get(chatId) ?? [];
+    let next = (log.at(-1)?.seq ?? (messages[0]?.seq ?? 1) - 1) + 1;
+    const fresh: Message[] = [];
+    for (const m of [...messages].sort((a, b) => a.seq - b.seq)) {
+      if (m.chatId !== chatId || m.seq < next) continue;
+      if (m.seq > next) break;
+      fresh.push(m);
+      next += 1;
+    }
+    if (fresh.length === 0 || !this.#chats.has(chatId)) return;
+    await this.#decodeAll(fresh);
+    await this.#o.store.putMessages(fresh);
+    this.#logs.set(chatId, [...(this.#logs.get(chatId) ?? []), ...fresh]);
+    const acked = new Set(fresh.filter((m) => m.senderUserId === this.userId).map((m) => m.clientMsgId));
+    if (acked.size > 0) {
+      this.#outbox = this.#outbox.filter((o) => !(o.chatId === chatId && acked.has(o.clientMsgId)));
+      await Promise.all([...acked].map((id) => this.#o.store.deleteOutbox(id)));
+    }
+    const chat = this.#chats.get(chatId);
+    if (chat) chat.lastSeq = Math.max(chat.lastSeq, next - 1);
+    for (const m of fresh) this.emit('message', m);
+    this.#scheduleDelivered();
+    this.#changed(chatId);
+  }
+
+  #scheduleDelivered(): void {
+    if (this.#receiptTimer) return;
+    this.#receiptTimer = setTimeout(() => {
+      this.#receiptTimer = undefined;
+      for (const [chatId, log] of this.#logs) {
+        const last = log.at(-1)?.seq ?? 0;
+        if (last > (this.#deliveredSent.get(chatId) ?? 0)) {
+          this.#deliveredSent.set(chatId, last);
+          this.#conn.notify({ type: 'receipt', chatId, kind: 'delivered', upToSeq: last });
+        }
+      }
+    }, 200);
+  }
+
+  #enqueue(chatId: string, task: () => Promise<void>): Promise<void> {
+    const run = (this.#queues.get(chatId) ?? Promise.resolve()).then(task).catch((err: unknown) => {
+      if (!(err instanceof Disconnected)) console.warn('parley: sync of', chatId, 'failed:', err);
+    });
+    this.#queues.set(chatId, run);
+    void run.then(() => {
+      if (this.#queues.get(chatId) === run) this.#queues.delete(chatId);
+    });
+    return run;
+  }
+
+  async #decodeAll(messages: readonly Message[]): Promise<void> {
+    for (const m of messages) {
+      if (m.envelope && !this.#decoded.has(m)) this.#decoded.set(m, await this.#codec.decode(m.chatId, m.envelope));
+    }
+  }
+
+  async #decodeOutbox(item: OutboxItem): Promise<void> {
+    const content = await this.#codec.decode(item.chatId, item.envelope);
+    if (content) this.#decodedOutbox.set(item.clientMsgId, content);
+  }
+
+  #title(chat: ChatSummary): string {
+    if (chat.kind === 'group') return chat.name;
+    return chat.members.find((m) => m.userId !== this.userId)?.displayName ?? chat.name;
+  }
+
+  #unread(chat: ChatSummary): number {
+    const me = chat.members.find((m) => m.userId === this.userId);
+    const log = this.#logs.get(chat.chatId) ?? [];
+    const readSeq = me?.readSeq ?? 0;
+    if ((log[0]?.seq ?? 1) > readSeq + 1) return chat.unread;
+    return log.filter((m) => m.seq > readSeq && m.senderUserId !== this.userId && this.#decoded.get(m)?.kind === 'text').length;
+  }
+
+  #changed(chatId?: string): void {
+    if (chatId) this.#timelineCache.delete(chatId);
+    else this.#timelineCache.clear();
+    if (this.#changeScheduled) return;
+    this.#changeScheduled = true;
+    queueMicrotask(() => {
+      this.#changeScheduled = false;
+      this.emit('change');
+    });
+  }
+}
+
+/** The newest contiguous run of a stored log (a crash can leave holes; older parts refetch). */
+function contiguousTail(log: Message[]): Message[] {
+  let start = log.length - 1;
+  while (start > 0 && (log[start - 1]?.seq ?? 0) === (log[start]?.seq ?? 0) - 1) start -= 1;
+  return start <= 0 ? log : log.slice(start);
+}

@@ -1,0 +1,231 @@
+import {
+  CLOSE_CODES, PROTOCOL_VERSION, ParleyError, WS_PATH, isErrorCode,
+  type ClientFrame, type ServerFrame, type ServerFrameOf,
+} from '@parley/protocol';
+import { randomId } from './encoding.ts';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'revoked';
+
+/** The subset of the WebSocket API the SDK uses: browsers' WebSocket and the `ws` package fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+export type WebSocketCtor = new (url: string) => WebSocketLike;
+
+export interface ConnectionOptions {
+  baseUrl: string;
+  WebSocket: WebSocketCtor;
+  /** Returns a session token; `fresh` asks for a new login (the old one was refused). */
+  getToken(fresh: boolean): Promise<string>;
+  onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void;
+  onEvent(frame: ServerFrame): void;
+  onState(state: ConnectionState): void;
+  requestTimeoutMs?: number;
+  pingIntervalMs?: number;
+  backoff?: { minMs: number; maxMs: number };
+}
+
+type Reply = ServerFrameOf<'ack'> | ServerFrameOf<'history'> | ServerFrameOf<'pong'>;
+interface Pending {
+  resolve(frame: Reply): void;
+  reject(err: unknown): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Thrown for requests that could not complete because the connection went away: retry later. */
+export class Disconnected extends Error {
+  override readonly name = 'Disconnected';
+}
+
+/**
+ * One logical connection that survives flapping networks: it reconnects with jittered exponential
+ * backoff, re-authenticates, pings to detect dead links, and matches replies to requests by rid.
+ */
+export class Connection {
+  readonly #o: ConnectionOptions;
+  #ws: WebSocketLike | undefined;
+  #state: ConnectionState = 'offline';
+  #stopped = true;
+  #attempt = 0;
+  #pending = new Map<string, Pending>();
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #authed = false;
+  #freshToken = false;
+
+  constructor(options: ConnectionOptions) {
+    this.#o = options;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    void this.#open();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    this.#teardown(1000, 'client stopped');
+    if (this.#state !== 'revoked') this.#setState('offline');
+  }
+
+  /** Reconnect now (e.g. the browser said it is online again). */
+  kick(): void {
+    if (this.#stopped || this.#state === 'online' || this.#ws) return;
+    clearTimeout(this.#retryTimer);
+    this.#attempt = 0;
+    void this.#open();
+  }
+
+  /** Sends a request frame and resolves with its reply; rejects with ParleyError or Disconnected. */
+  request<T extends Reply>(frame: ClientFrame & { rid: string }): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (!this.#authed || !this.#ws) return reject(new Disconnected('not connected'));
+      const timer = setTimeout(() => {
+        this.#pending.delete(frame.rid);
+        reject(new Disconnected('request timed out'));
+        // A request that gets no answer means a dead link: start over.
+        this.#teardown(4000, 'request timeout');
+        this.#scheduleReconnect();
+      }, this.#o.requestTimeoutMs ?? 20_000);
+      this.#pending.set(frame.rid, { resolve: resolve as (f: Reply) => void, reject, timer });
+      this.#ws.send(JSON.stringify(frame));
+    });
+  }
+
+  /** Fire-and-forget frames (receipts, typing): dropped while offline. */
+  notify(frame: ClientFrame): void {
+    if (this.#authed && this.#ws) this.#ws.send(JSON.stringify(frame));
+  }
+
+  newRid(): string {
+    return randomId(9);
+  }
+
+  async #open(): Promise<void> {
+    if (this.#stopped) return;
+    this.#setState('connecting');
+    let token: string;
+    try {
+      token = await this.#o.getToken(this.#freshToken);
+      this.#freshToken = false;
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'device_revoked') return this.#revoked();
+      return this.#scheduleReconnect();
+    }
+    if (this.#stopped) return;
+    const url = this.#o.baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '') + WS_PATH;
+    let ws: WebSocketLike;
+    try {
+      ws = new this.#o.WebSocket(url);
+    } catch {
+      return this.#scheduleReconnect();
+    }
+    this.#ws = ws;
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, token } satisfies ClientFrame));
+    ws.onmessage = (ev) => {
+      if (this.#ws !== ws) return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(ev.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      this.#onFrame(frame);
+    };
+    ws.onerror = () => {};
+    ws.onclose = (ev) => {
+      if (this.#ws !== ws) return;
+      this.#teardown();
+      if (ev.code === CLOSE_CODES.revoked) return this.#revoked();
+      if (ev.code === CLOSE_CODES.auth_failed) this.#freshToken = true;
+      this.#scheduleReconnect();
+    };
+  }
+
+  #onFrame(frame: ServerFrame): void {
+    if (frame.type === 'auth_ok') {
+      this.#authed = true;
+      this.#attempt = 0;
+      this.#startPing();
+      this.#setState('online');
+      this.#o.onAuthenticated(frame);
+      return;
+    }
+    if (frame.type === 'ack' || frame.type === 'history' || frame.type === 'pong' || (frame.type === 'error' && frame.rid)) {
+      const pending = this.#pending.get(frame.rid ?? '');
+      if (!pending) return;
+      this.#pending.delete(frame.rid ?? '');
+      clearTimeout(pending.timer);
+      if (frame.type === 'error') {
+        pending.reject(new ParleyError(isErrorCode(frame.code) ? frame.code : 'internal', frame.message, frame.retryAfter));
+      } else pending.resolve(frame);
+      return;
+    }
+    if (frame.type === 'error' && !this.#authed && (frame.code === 'session_invalid' || frame.code === 'device_revoked')) {
+      this.#freshToken = true;
+      return;
+    }
+    this.#o.onEvent(frame);
+  }
+
+  #startPing(): void {
+    clearInterval(this.#pingTimer);
+    this.#pingTimer = setInterval(() => {
+      this.request({ type: 'ping', rid: this.newRid() }).catch(() => {});
+    }, this.#o.pingIntervalMs ?? 25_000);
+  }
+
+  #teardown(code?: number, reason?: string): void {
+    clearInterval(this.#pingTimer);
+    const ws = this.#ws;
+    this.#ws = undefined;
+    this.#authed = false;
+    if (ws) {
+      ws.onclose = ws.onmessage = ws.onopen = null;
+      try {
+        ws.close(code, reason);
+      } catch {
+        // already closed
+      }
+    }
+    for (const [rid, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new Disconnected('connection lost'));
+      this.#pending.delete(rid);
+    }
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#stopped || this.#state === 'revoked') return;
+    this.#setState('offline');
+    clearTimeout(this.#retryTimer);
+    const { minMs, maxMs } = this.#o.backoff ?? { minMs: 300, maxMs: 15_000 };
+    const base = Math.min(maxMs, minMs * 2 ** this.#attempt);
+    this.#attempt = Math.min(this.#attempt + 1, 20);
+    this.#retryTimer = setTimeout(() => void this.#open(), base / 2 + Math.random() * (base / 2));
+  }
+
+  #revoked(): void {
+    this.#stopped = true;
+    this.#teardown();
+    this.#setState('revoked');
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#o.onState(state);
+  }
+}

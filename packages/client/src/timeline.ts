@@ -1,0 +1,131 @@
+import type { ChatSummary, Content, Message, SystemEvent } from '@parley/protocol';
+import type { OutboxItem } from './store.ts';
+
+export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/** One row of a chat as a person sees it: edits, deletions and reactions already applied. */
+export interface TimelineItem {
+  /** The client message id. */
+  id: string;
+  chatId: string;
+  seq: number | null;
+  senderUserId: string;
+  sentAt: number;
+  text: string;
+  replyTo?: { id: string; text: string; senderUserId: string };
+  edited: boolean;
+  deleted: boolean;
+  reactions: { emoji: string; userIds: string[] }[];
+  state: MessageState;
+  system?: SystemEvent;
+  /** The envelope could not be read (unknown format or damaged). */
+  unreadable?: boolean;
+  mine: boolean;
+}
+
+export interface FoldInput {
+  chat: ChatSummary;
+  myUserId: string;
+  messages: readonly Message[];
+  decoded: (message: Message) => Content | undefined;
+  outbox: readonly OutboxItem[];
+  decodedOutbox: (item: OutboxItem) => Content | undefined;
+}
+
+/**
+ * Folds a chat's log into what is shown. Edits and deletions count only from the original sender;
+ * a reaction is per (user, emoji), the latest entry winning. Pure: unit-tested on its own.
+ */
+export function foldTimeline(input: FoldInput): TimelineItem[] {
+  const { chat, myUserId } = input;
+  const items: TimelineItem[] = [];
+  const byId = new Map<string, TimelineItem>();
+  const reactions = new Map<string, Map<string, Set<string>>>();
+  const others = chat.members.filter((m) => m.userId !== myUserId);
+
+  const stateOf = (seq: number): MessageState => {
+    if (others.length === 0) return 'sent';
+    if (others.every((m) => m.readSeq >= seq)) return 'read';
+    if (others.every((m) => m.deliveredSeq >= seq)) return 'delivered';
+    return 'sent';
+  };
+
+  const apply = (senderUserId: string, content: Content, add: (item: TimelineItem) => void, base: Omit<TimelineItem, 'text' | 'edited' | 'deleted' | 'reactions'>) => {
+    switch (content.kind) {
+      case 'text': {
+        const item: TimelineItem = { ...base, text: content.text, edited: false, deleted: false, reactions: [] };
+        if (content.replyTo) {
+          const target = byId.get(content.replyTo);
+          item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
+        }
+        add(item);
+        return;
+      }
+      case 'edit': {
+        const target = byId.get(content.target);
+        if (target && target.senderUserId === senderUserId && !target.deleted) {
+          target.text = content.text;
+          target.edited = true;
+        }
+        return;
+      }
+      case 'delete': {
+        const target = byId.get(content.target);
+        if (target && target.senderUserId === senderUserId) {
+          target.deleted = true;
+          target.text = '';
+          delete target.replyTo;
+        }
+        return;
+      }
+      case 'reaction': {
+        if (!byId.has(content.target)) return;
+        let perEmoji = reactions.get(content.target);
+        if (!perEmoji) reactions.set(content.target, (perEmoji = new Map()));
+        let users = perEmoji.get(content.emoji);
+        if (!users) perEmoji.set(content.emoji, (users = new Set()));
+        if (content.on) users.add(senderUserId);
+        else users.delete(senderUserId);
+        return;
+      }
+    }
+  };
+
+  const add = (item: TimelineItem) => {
+    if (byId.has(item.id)) return;
+    byId.set(item.id, item);
+    items.push(item);
+  };
+
+  for (const m of input.messages) {
+    const mine = m.senderUserId === myUserId;
+    const base = { id: m.clientMsgId, chatId: m.chatId, seq: m.seq, senderUserId: m.senderUserId, sentAt: m.sentAt, state: mine ? stateOf(m.seq) : 'sent' as MessageState, mine };
+    if (m.system) {
+      add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: m.system });
+      continue;
+    }
+    if (!m.envelope) continue;
+    const content = input.decoded(m);
+    if (!content) {
+      add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true });
+      continue;
+    }
+    apply(m.senderUserId, content, add, base);
+  }
+
+  // Not yet acknowledged: shown after the log, in the order typed.
+  for (const o of input.outbox) {
+    if (o.chatId !== chat.chatId) continue;
+    const content = input.decodedOutbox(o);
+    if (!content) continue;
+    const state: MessageState = o.failedCode ? 'failed' : 'sending';
+    apply(myUserId, content, add, { id: o.clientMsgId, chatId: o.chatId, seq: null, senderUserId: myUserId, sentAt: o.createdAt, state, mine: true });
+  }
+
+  for (const [target, perEmoji] of reactions) {
+    const item = byId.get(target);
+    if (!item) continue;
+    item.reactions = [...perEmoji].filter(([, users]) => users.size > 0).map(([emoji, users]) => ({ emoji, userIds: [...users] }));
+  }
+  return items;
+}

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import pino from 'pino';
+import {
+  ParleyClient, MemoryStore, accounts, generateDeviceKey,
+  type ClientStore, type DeviceKey, type WebSocketCtor,
+} from '@parley/client';
+import { loadConfig, startParley, type RunningServer, type StartOptions } from '@parley/server';
+
+export interface TestServer extends RunningServer, AsyncDisposable {
+  dataDir: string;
+}
+
+/** Config for tests: generous rate limits, quiet logs. Override any PARLEY_* variable. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PARLEY_LOG_LEVEL: 'silent',
+    PARLEY_RATE_SEND_PER_SEC: '10000',
+    PARLEY_RATE_SEND_BURST: '10000',
+    PARLEY_RATE_SIGNUP_PER_HOUR: '100000',
+    PARLEY_RATE_LOGIN_PER_MIN: '100000',
+    PARLEY_RATE_API_PER_SEC: '10000',
+    ...overrides,
+  };
+}
+
+/** Starts a real server in this process on port 0 with a fresh data dir; `await using` stops it. */
+export async function startTestServer(overrides: Record<string, string> = {}, opts: StartOptions & { dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
+  const config = loadConfig(testEnv({ PARLEY_DATA_DIR: dataDir, ...overrides }));
+  const logger = pino({ level: config.logLevel });
+  const server = await startParley(config, { logger, ...opts });
+  const ownDir = opts.dataDir === undefined;
+  return {
+    ...server,
+    dataDir,
+    async close() {
+      await server.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    async [Symbol.asyncDispose]() {
+      await this.close();
+    },
+  };
+}
+
+let counter = 0;
+/** A handle no other test in this run uses. */
+export function uniqueHandle(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}_${process.pid.toString(36)}${counter.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 32);
+}
+
+export interface TestUser {
+  client: ParleyClient;
+  userId: string;
+  deviceId: string;
+  handle: string;
+  displayName: string;
+  deviceKey: DeviceKey;
+  recoveryCode: string;
+  store: ClientStore;
+  baseUrl: string;
+}
+
+/** Creates an account held by a device key and returns a started client (through the real SDK). */
+export async function createUser(baseUrl: string, opts: { handle?: string; displayName?: string; store?: ClientStore; start?: boolean } = {}): Promise<TestUser> {
+  const handle = opts.handle ?? uniqueHandle();
+  const displayName = opts.displayName ?? handle;
+  const deviceKey = await generateDeviceKey();
+  const created = await accounts.createWithDeviceKey(baseUrl, { handle, displayName, deviceName: 'test device', deviceKey });
+  const store = opts.store ?? new MemoryStore();
+  const client = newClient(baseUrl, created.userId, created.deviceId, deviceKey, store);
+  if (opts.start !== false) {
+    await client.start();
+    await waitFor(() => client.connectionState === 'online', { what: `${handle} online` });
+  }
+  return { client, userId: created.userId, deviceId: created.deviceId, handle, displayName, deviceKey, recoveryCode: created.recoveryCode, store, baseUrl };
+}
+
+/** Another client for an existing device (a restarted app), sharing its store if given. */
+export function newClient(baseUrl: string, userId: string, deviceId: string, deviceKey: DeviceKey, store: ClientStore = new MemoryStore()): ParleyClient {
+  return new ParleyClient({
+    baseUrl,
+    session: { userId, deviceId },
+    deviceKey,
+    store,
+    WebSocket: WebSocket as unknown as WebSocketCtor,
+    backoff: { minMs: 50, maxMs: 1000 },
+  });
+}
+
+/** Polls until `predicate` is true; fails with `what` after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, opts: { timeoutMs?: number; what?: string; intervalMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+const serverMain = fileURLToPath(new URL('../../../apps/server/src/main.ts', import.meta.url));
+
+/** Starts the server as a separate process (for crash tests); resolves when it accepts requests. */
+export async function spawnServer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', serverMain], {
+    env: { ...process.env, ...testEnv(env) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const port = env['PORT'];
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, { timeoutMs: 30_000, what: 'server process to start', intervalMs: 100 });
+  return child;
+}
