@@ -1,0 +1,27 @@
+import type { Message } from '@parley/protocol';
+
+/**
+ * Fan-out between the sessions of one node and, later, between nodes (NATS). Topics:
+ * `chat.<chatId>` for what every member's devices see, `user.<userId>` for one person's devices.
+ * Delivery is at-most-once: the store is the source of truth and clients resync gaps (R4).
+ */
+export type BusEvent =
+  | { type: 'message'; message: Message }
+  | { type: 'receipt'; chatId: string; userId: string; kind: 'delivered' | 'read'; upToSeq: number }
+  | { type: 'typing'; chatId: string; userId: string }
+  /** The chat's look or membership changed: sessions refresh its summary. */
+  | { type: 'chat_changed'; chatId: string }
+  | { type: 'chat_removed'; chatId: string; userId: string }
+  | { type: 'device_revoked'; deviceId: string };
+
+export type BusHandler = (event: BusEvent) => void;
+
+export interface Bus {
+  publish(topic: string, event: BusEvent): Promise<void>;
+  /** Returns an unsubscribe function. */
+  subscribe(topic: string, handler: BusHandler): () => void;
+  close(): Promise<void>;
+}
+
+export const chatTopic = (chatId: string) => `chat.${chatId}`;
+export const userTopic = (userId: string) => `user.${userId}`;

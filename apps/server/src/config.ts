@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The server's one typed config object, read from environment variables with defaults and
+ * validated at start. Every limit the server enforces is here (docs/OPERATIONS.md lists them).
+ */
+const Int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+const EnvSchema = z.object({
+  PORT: Int(8080),
+  HOST: z.string().default('0.0.0.0'),
+  PARLEY_DATA_DIR: z.string().default('./data'),
+  /** The public origin users open; passkeys are bound to its host name. */
+  PARLEY_ORIGIN: z.string().optional(),
+  PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PARLEY_WEB_DIST: z.string().optional(),
+  PARLEY_MAX_ENVELOPE_BYTES: Int(64 * 1024),
+  PARLEY_MAX_GROUP_MEMBERS: Int(1000),
+  PARLEY_HISTORY_PAGE_MAX: Int(500),
+  PARLEY_WS_BUFFER_BYTES: Int(1024 * 1024),
+  PARLEY_MAX_HTTP_BODY_BYTES: Int(256 * 1024),
+  PARLEY_RATE_SEND_PER_SEC: Int(20),
+  PARLEY_RATE_SEND_BURST: Int(100),
+  PARLEY_RATE_SIGNUP_PER_HOUR: Int(30),
+  PARLEY_RATE_LOGIN_PER_MIN: Int(30),
+  PARLEY_RATE_API_PER_SEC: Int(20),
+  PARLEY_SESSION_TTL_DAYS: Int(90),
+  PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
+  PARLEY_PUSH_MIN_INTERVAL_MS: Int(30_000),
+  PARLEY_VAPID_SUBJECT: z.string().default('mailto:admin@localhost'),
+});
+
+export interface Limits {
+  /** Largest envelope (content type + base64 payload), bytes. */
+  maxEnvelopeBytes: number;
+  /** Largest WebSocket frame, bytes: the envelope plus framing. */
+  maxFrameBytes: number;
+  maxGroupMembers: number;
+  historyPageMax: number;
+  /** A connection whose unsent bytes exceed this is closed (slow consumer) and resyncs later. */
+  wsBufferBytes: number;
+  maxHttpBodyBytes: number;
+}
+
+export interface RateLimits {
+  /** Sends per device: sustained rate and burst (token bucket). */
+  sendPerSec: number;
+  sendBurst: number;
+  /** Account creations per client IP per hour. */
+  signupPerHour: number;
+  /** Login attempts (device, passkey, recovery) per client IP per minute. */
+  loginPerMin: number;
+  /** Other REST calls per device per second (burst = 5x). */
+  apiPerSec: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  origin: string;
+  rpId: string;
+  logLevel: string;
+  webDist: string | undefined;
+  limits: Limits;
+  rates: RateLimits;
+  sessionTtlMs: number;
+  authTimeoutMs: number;
+  pushMinIntervalMs: number;
+  vapidSubject: string;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const origin = e.PARLEY_ORIGIN ?? `http://localhost:${e.PORT}`;
+  let rpId: string;
+  try {
+    rpId = new URL(origin).hostname;
+  } catch {
+    throw new Error(`invalid configuration: PARLEY_ORIGIN is not a URL: ${origin}`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.PARLEY_DATA_DIR,
+    origin,
+    rpId,
+    logLevel: e.PARLEY_LOG_LEVEL,
+    webDist: e.PARLEY_WEB_DIST,
+    limits: {
+      maxEnvelopeBytes: e.PARLEY_MAX_ENVELOPE_BYTES,
+      maxFrameBytes: e.PARLEY_MAX_ENVELOPE_BYTES + 4096,
+      maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
+      historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
+      wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,
+      maxHttpBodyBytes: e.PARLEY_MAX_HTTP_BODY_BYTES,
+    },
+    rates: {
+      sendPerSec: e.PARLEY_RATE_SEND_PER_SEC,
+      sendBurst: e.PARLEY_RATE_SEND_BURST,
+      signupPerHour: e.PARLEY_RATE_SIGNUP_PER_HOUR,
+      loginPerMin: e.PARLEY_RATE_LOGIN_PER_MIN,
+      apiPerSec: e.PARLEY_RATE_API_PER_SEC,
+    },
+    sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * 86_400_000,
+    authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
+    pushMinIntervalMs: e.PARLEY_PUSH_MIN_INTERVAL_MS,
+    vapidSubject: e.PARLEY_VAPID_SUBJECT,
+  };
+}

@@ -1,0 +1,191 @@
+import {
+  AUTH_SIGNING_PREFIX, ParleyError,
+  type AccountCreated, type DeviceInfo, type MeResponse, type NewDevice, type SessionResponse, type UserProfile,
+} from '@parley/protocol';
+import type { DeviceRow, Storage, UserRow } from '../storage/storage.ts';
+import type { Clock, Random } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { equalHex, sha256Hex, type TokenSigner, verifyEd25519 } from './secrets.ts';
+
+export interface AuthContext {
+  userId: string;
+  deviceId: string;
+}
+
+export interface AccountsDeps {
+  storage: Storage;
+  clock: Clock;
+  random: Random;
+  tokens: TokenSigner;
+  limiter: RateLimiter;
+  sessionTtlMs: number;
+  signupPerHour: number;
+  loginPerMin: number;
+  /** Called after a device is revoked, to drop its live connections everywhere. */
+  onDeviceRevoked: (userId: string, deviceId: string) => Promise<void>;
+  /** Which of the user's devices have a live connection now (for the devices list). */
+  onlineDevices: (userId: string) => ReadonlySet<string>;
+}
+
+const CHALLENGE_TTL_MS = 120_000;
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function profileOf(user: UserRow): UserProfile {
+  return { userId: user.userId, handle: user.handle, displayName: user.displayName };
+}
+
+/** Accounts, devices and sessions: sign-up without a phone number, device-key login, recovery. */
+export class Accounts {
+  readonly #d: AccountsDeps;
+  constructor(deps: AccountsDeps) {
+    this.#d = deps;
+  }
+
+  /** A 100-bit code shown once, as 4 groups of 5 Crockford base32 characters. */
+  newRecoveryCode(): { code: string; hash: string } {
+    const bytes = this.#d.random.bytes(20);
+    let code = '';
+    for (let i = 0; i < 20; i++) {
+      code += CROCKFORD[(bytes[i] ?? 0) & 31];
+      if (i % 5 === 4 && i < 19) code += '-';
+    }
+    return { code, hash: sha256Hex(normalizeRecoveryCode(code)) };
+  }
+
+  checkSignupRate(ip: string): void {
+    this.#d.limiter.take(`signup:${ip}`, this.#d.signupPerHour / 3600, this.#d.signupPerHour);
+  }
+
+  checkLoginRate(ip: string): void {
+    this.#d.limiter.take(`login:${ip}`, this.#d.loginPerMin / 60, this.#d.loginPerMin);
+  }
+
+  /** Creates an account whose first device is `device`. The caller has checked rates and proofs. */
+  async createAccount(input: { handle: string; displayName: string; device: NewDevice; userId?: string }): Promise<AccountCreated> {
+    const now = this.#d.clock.now();
+    const recovery = this.newRecoveryCode();
+    const user: UserRow = {
+      userId: input.userId ?? this.#d.random.id(),
+      handle: input.handle,
+      displayName: input.displayName,
+      createdAt: now,
+      recoveryHash: recovery.hash,
+    };
+    const device = this.#newDevice(user.userId, input.device, now);
+    await this.#d.storage.createUser(user, device);
+    return { userId: user.userId, deviceId: device.deviceId, recoveryCode: recovery.code };
+  }
+
+  async isHandleTaken(handle: string): Promise<boolean> {
+    return (await this.#d.storage.getUserByHandle(handle)) !== undefined;
+  }
+
+  async addDevice(userId: string, device: NewDevice): Promise<string> {
+    const row = this.#newDevice(userId, device, this.#d.clock.now());
+    await this.#d.storage.addDevice(row);
+    return row.deviceId;
+  }
+
+  /** Sign-in with the recovery code: adds a device and replaces the code (it is one-time). */
+  async recover(input: { handle: string; recoveryCode: string; device: NewDevice }): Promise<AccountCreated> {
+    const user = await this.#d.storage.getUserByHandle(input.handle);
+    const hash = sha256Hex(normalizeRecoveryCode(input.recoveryCode));
+    if (!user || !equalHex(hash, user.recoveryHash)) throw new ParleyError('recovery_failed', 'handle or recovery code is wrong');
+    const next = this.newRecoveryCode();
+    await this.#d.storage.setRecoveryHash(user.userId, next.hash);
+    const deviceId = await this.addDevice(user.userId, input.device);
+    return { userId: user.userId, deviceId, recoveryCode: next.code };
+  }
+
+  async createChallenge(deviceId: string): Promise<{ challenge: string; expiresAt: number }> {
+    const expiresAt = this.#d.clock.now() + CHALLENGE_TTL_MS;
+    const challenge = this.#d.tokens.sign('auth', { d: deviceId, n: this.#d.random.id(12) }, expiresAt);
+    return { challenge, expiresAt };
+  }
+
+  /** Device-key login: the device signed the challenge; returns a bearer session token. */
+  async loginDevice(input: { deviceId: string; challenge: string; signature: string }): Promise<SessionResponse> {
+    const now = this.#d.clock.now();
+    const data = this.#d.tokens.verify('auth', input.challenge, now);
+    if (data['d'] !== input.deviceId) throw new ParleyError('challenge_expired', 'challenge was issued for another device');
+    const device = await this.#d.storage.getDevice(input.deviceId);
+    if (!device) throw new ParleyError('invalid_signature', 'unknown device or bad signature');
+    if (device.revokedAt !== null) throw new ParleyError('device_revoked', 'this device was signed out');
+    const signed = new TextEncoder().encode(AUTH_SIGNING_PREFIX + input.challenge);
+    if (!verifyEd25519(device.publicKey, signed, input.signature)) {
+      throw new ParleyError('invalid_signature', 'unknown device or bad signature');
+    }
+    const token = this.#d.random.id(32);
+    await this.#d.storage.createSession({
+      tokenHash: sha256Hex(token),
+      deviceId: device.deviceId,
+      userId: device.userId,
+      createdAt: now,
+      expiresAt: now + this.#d.sessionTtlMs,
+    });
+    await this.#d.storage.touchDevice(device.deviceId, now);
+    return { token, userId: device.userId, deviceId: device.deviceId };
+  }
+
+  /** Resolves a bearer token to who is calling, or throws `session_invalid`. */
+  async authenticate(token: string): Promise<AuthContext> {
+    const session = await this.#d.storage.getSession(sha256Hex(token));
+    if (!session || session.expiresAt < this.#d.clock.now()) throw new ParleyError('session_invalid', 'sign in again');
+    return { userId: session.userId, deviceId: session.deviceId };
+  }
+
+  async me(auth: AuthContext): Promise<MeResponse> {
+    const user = await this.#d.storage.getUser(auth.userId);
+    if (!user) throw new ParleyError('session_invalid', 'sign in again');
+    const online = this.#d.onlineDevices(auth.userId);
+    const devices: DeviceInfo[] = (await this.#d.storage.listDevices(auth.userId))
+      .filter((d) => d.revokedAt === null)
+      .map((d) => ({
+        deviceId: d.deviceId,
+        name: d.name,
+        createdAt: d.createdAt,
+        lastSeenAt: d.lastSeenAt,
+        current: d.deviceId === auth.deviceId,
+        online: online.has(d.deviceId),
+      }));
+    return { user: profileOf(user), devices };
+  }
+
+  /** Revokes one of the caller's own devices (or the calling device itself): sessions end at once. */
+  async revokeDevice(auth: AuthContext, deviceId: string): Promise<void> {
+    const device = await this.#d.storage.getDevice(deviceId);
+    if (!device || device.userId !== auth.userId || device.revokedAt !== null) {
+      throw new ParleyError('device_not_found', 'no such device');
+    }
+    await this.#d.storage.revokeDevice(deviceId, this.#d.clock.now());
+    await this.#d.onDeviceRevoked(auth.userId, deviceId);
+  }
+
+  async userByHandle(handle: string): Promise<UserProfile> {
+    const user = await this.#d.storage.getUserByHandle(handle);
+    if (!user) throw new ParleyError('user_not_found', 'no user with this handle');
+    return profileOf(user);
+  }
+
+  async userById(userId: string): Promise<UserProfile> {
+    const user = await this.#d.storage.getUser(userId);
+    if (!user) throw new ParleyError('user_not_found', 'no such user');
+    return profileOf(user);
+  }
+
+  #newDevice(userId: string, device: NewDevice, now: number): DeviceRow {
+    return {
+      deviceId: this.#d.random.id(),
+      userId,
+      name: device.name,
+      publicKey: device.publicKey,
+      createdAt: now,
+      lastSeenAt: null,
+      revokedAt: null,
+    };
+  }
+}
+
+export function normalizeRecoveryCode(code: string): string {
+  return code.toUpperCase().replace(/[^0-9A-Z]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+}

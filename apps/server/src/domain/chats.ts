@@ -1,0 +1,256 @@
+import { ParleyError, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
+import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
+import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
+import type { AuthContext } from './accounts.ts';
+import type { Clock, Random } from './ports.ts';
+
+export interface ChatsDeps {
+  storage: Storage;
+  bus: Bus;
+  clock: Clock;
+  random: Random;
+  maxGroupMembers: number;
+}
+
+const COLORS = ['#e57373', '#f06292', '#ba68c8', '#7986cb', '#4fc3f7', '#4db6ac', '#81c784', '#ffb74d', '#a1887f', '#90a4ae'];
+const INVITE_TTL_MS = 30 * 86_400_000;
+
+/** Chats and membership: who may see, post to and change a chat. */
+export class Chats {
+  readonly #d: ChatsDeps;
+  constructor(deps: ChatsDeps) {
+    this.#d = deps;
+  }
+
+  /** The caller's membership, or `not_member` (which also covers unknown chats: no existence oracle). */
+  async requireMember(chatId: string, userId: string): Promise<MemberRow> {
+    const member = await this.#d.storage.getMember(chatId, userId);
+    if (!member) throw new ParleyError('not_member', 'you are not a member of this chat');
+    return member;
+  }
+
+  async summary(chat: ChatRow, userId: string): Promise<ChatSummary> {
+    const rows = await this.#d.storage.getMembers(chat.chatId);
+    const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.userId))).map((u) => [u.userId, u]));
+    const members: Member[] = rows.map((r) => {
+      const u = users.get(r.userId);
+      return {
+        userId: r.userId,
+        handle: u?.handle ?? 'deleted',
+        displayName: u?.displayName ?? 'Deleted account',
+        role: r.role,
+        deliveredSeq: r.deliveredSeq,
+        readSeq: r.readSeq,
+      };
+    });
+    const me = rows.find((r) => r.userId === userId);
+    const unread = me ? await this.#d.storage.countUnread(chat.chatId, userId, me.readSeq) : 0;
+    return {
+      chatId: chat.chatId,
+      kind: chat.kind,
+      name: chat.name,
+      color: chat.color,
+      members,
+      lastSeq: chat.lastSeq,
+      unread,
+      createdAt: chat.createdAt,
+    };
+  }
+
+  async list(auth: AuthContext): Promise<ChatSummary[]> {
+    const chats = await this.#d.storage.listChatsForUser(auth.userId);
+    return Promise.all(chats.map((c) => this.summary(c, auth.userId)));
+  }
+
+  async get(auth: AuthContext, chatId: string): Promise<ChatSummary> {
+    await this.requireMember(chatId, auth.userId);
+    return this.summary(await this.#chat(chatId), auth.userId);
+  }
+
+  async createGroup(auth: AuthContext, input: { name: string; color?: string | undefined; memberIds: string[] }): Promise<ChatSummary> {
+    const ids = [...new Set(input.memberIds.filter((id) => id !== auth.userId))];
+    if (ids.length + 1 > this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
+    const found = await this.#d.storage.getUsers(ids);
+    if (found.length !== ids.length) throw new ParleyError('user_not_found', 'some members do not exist');
+    const now = this.#d.clock.now();
+    const chat: ChatRow = {
+      chatId: this.#d.random.id(),
+      kind: 'group',
+      name: input.name,
+      color: input.color ?? this.#pickColor(),
+      createdAt: now,
+      lastSeq: 0,
+      directKey: null,
+    };
+    const members: MemberRow[] = [auth.userId, ...ids].map((userId, i) => ({
+      chatId: chat.chatId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
+    }));
+    await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created', name: input.name }));
+    await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
+    return this.get(auth, chat.chatId);
+  }
+
+  /** The direct chat between the caller and `userId`, created on first use (idempotent). */
+  async openDirect(auth: AuthContext, userId: string): Promise<ChatSummary> {
+    if (userId === auth.userId) throw new ParleyError('bad_request', 'a direct chat needs another person');
+    if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
+    const directKey = [auth.userId, userId].sort().join(':');
+    const existing = await this.#d.storage.getDirectChat(directKey);
+    if (existing) return this.summary(existing, auth.userId);
+    const now = this.#d.clock.now();
+    const chat: ChatRow = {
+      chatId: this.#d.random.id(), kind: 'direct', name: '', color: this.#pickColor(), createdAt: now, lastSeq: 0, directKey,
+    };
+    const members: MemberRow[] = [auth.userId, userId].map((id) => ({
+      chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
+    }));
+    try {
+      await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created' }));
+    } catch (err) {
+      // Both people opened it at the same moment: the other creation won.
+      const winner = await this.#d.storage.getDirectChat(directKey);
+      if (winner) return this.summary(winner, auth.userId);
+      throw err;
+    }
+    await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
+    return this.summary(chat, auth.userId);
+  }
+
+  async update(auth: AuthContext, chatId: string, input: { name?: string | undefined; color?: string | undefined }): Promise<ChatSummary> {
+    const { chat } = await this.#requireGroupAdmin(auth, chatId);
+    if (input.name !== undefined && input.name !== chat.name) {
+      await this.#change(auth, chatId, { kind: 'update_chat', name: input.name }, { kind: 'renamed', name: input.name });
+    }
+    if (input.color !== undefined && input.color !== chat.color) {
+      await this.#change(auth, chatId, { kind: 'update_chat', color: input.color }, { kind: 'recolored', color: input.color });
+    }
+    return this.get(auth, chatId);
+  }
+
+  async addMember(auth: AuthContext, chatId: string, userId: string): Promise<ChatSummary> {
+    await this.#requireGroupAdmin(auth, chatId);
+    if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
+    await this.#join(auth, chatId, userId, { kind: 'member_added', userId });
+    return this.get(auth, chatId);
+  }
+
+  /** Removes `userId`; removing oneself is leaving. */
+  async removeMember(auth: AuthContext, chatId: string, userId: string): Promise<void> {
+    if (userId === auth.userId) return this.leave(auth, chatId);
+    const { me } = await this.#requireGroupAdmin(auth, chatId);
+    const target = await this.#d.storage.getMember(chatId, userId);
+    if (!target) throw new ParleyError('user_not_found', 'not a member of this chat');
+    if (rank(target.role) >= rank(me.role)) throw new ParleyError('forbidden', 'you can only remove members below your role');
+    await this.#change(auth, chatId, { kind: 'remove_member', userId }, { kind: 'member_removed', userId });
+    await this.#d.bus.publish(userTopic(userId), { type: 'chat_removed', chatId, userId });
+  }
+
+  async leave(auth: AuthContext, chatId: string): Promise<void> {
+    const me = await this.requireMember(chatId, auth.userId);
+    const chat = await this.#chat(chatId);
+    if (chat.kind !== 'group') throw new ParleyError('forbidden', 'you cannot leave a direct chat');
+    if (me.role === 'owner') {
+      // Hand the group to the longest-standing admin, else member, so it is never ownerless.
+      const others = (await this.#d.storage.getMembers(chatId)).filter((m) => m.userId !== auth.userId);
+      const heir = others.sort((a, b) => rank(b.role) - rank(a.role) || a.joinedAt - b.joinedAt)[0];
+      if (heir) {
+        await this.#change(auth, chatId, { kind: 'set_role', userId: heir.userId, role: 'owner' }, { kind: 'role_changed', userId: heir.userId, role: 'owner' });
+      }
+    }
+    await this.#change(auth, chatId, { kind: 'remove_member', userId: auth.userId }, { kind: 'member_left', userId: auth.userId });
+    await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_removed', chatId, userId: auth.userId });
+  }
+
+  async setRole(auth: AuthContext, chatId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<ChatSummary> {
+    const { me } = await this.#requireGroupAdmin(auth, chatId);
+    if (me.role !== 'owner') throw new ParleyError('forbidden', 'only the owner can change roles');
+    const target = await this.#d.storage.getMember(chatId, userId);
+    if (!target || target.role === 'owner') throw new ParleyError('forbidden', 'cannot change this member');
+    if (target.role !== role) {
+      await this.#change(auth, chatId, { kind: 'set_role', userId, role }, { kind: 'role_changed', userId, role });
+    }
+    return this.get(auth, chatId);
+  }
+
+  async createInvite(auth: AuthContext, chatId: string): Promise<{ token: string; chatId: string }> {
+    await this.#requireGroupAdmin(auth, chatId);
+    const now = this.#d.clock.now();
+    const token = this.#d.random.id(18);
+    await this.#d.storage.createInvite({ token, chatId, createdBy: auth.userId, createdAt: now, expiresAt: now + INVITE_TTL_MS });
+    return { token, chatId };
+  }
+
+  async previewInvite(token: string): Promise<{ chatId: string; name: string; color: string; memberCount: number }> {
+    const invite = await this.#validInvite(token);
+    const chat = await this.#chat(invite.chatId);
+    const members = await this.#d.storage.getMembers(chat.chatId);
+    return { chatId: chat.chatId, name: chat.name, color: chat.color, memberCount: members.length };
+  }
+
+  async joinInvite(auth: AuthContext, token: string): Promise<ChatSummary> {
+    const invite = await this.#validInvite(token);
+    if (!(await this.#d.storage.getMember(invite.chatId, auth.userId))) {
+      await this.#join(auth, invite.chatId, auth.userId, { kind: 'member_joined', userId: auth.userId });
+    }
+    return this.get(auth, invite.chatId);
+  }
+
+  async #join(auth: AuthContext, chatId: string, userId: string, event: SystemEvent): Promise<void> {
+    const members = await this.#d.storage.getMembers(chatId);
+    if (members.some((m) => m.userId === userId)) return;
+    if (members.length >= this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
+    const now = this.#d.clock.now();
+    const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0 };
+    await this.#change(auth, chatId, { kind: 'add_member', member }, event);
+    await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId });
+  }
+
+  async #validInvite(token: string) {
+    const invite = await this.#d.storage.getInvite(token);
+    if (!invite || (invite.expiresAt !== null && invite.expiresAt < this.#d.clock.now())) {
+      throw new ParleyError('invite_invalid', 'this invite link is invalid or expired');
+    }
+    return invite;
+  }
+
+  async #requireGroupAdmin(auth: AuthContext, chatId: string): Promise<{ chat: ChatRow; me: MemberRow }> {
+    const me = await this.requireMember(chatId, auth.userId);
+    const chat = await this.#chat(chatId);
+    if (chat.kind !== 'group') throw new ParleyError('forbidden', 'direct chats cannot be changed');
+    if (me.role === 'member') throw new ParleyError('forbidden', 'only owners and admins can do this');
+    return { chat, me };
+  }
+
+  async #chat(chatId: string): Promise<ChatRow> {
+    const chat = await this.#d.storage.getChat(chatId);
+    if (!chat) throw new ParleyError('not_member', 'you are not a member of this chat');
+    return chat;
+  }
+
+  /** Commits a change with its log entry, then tells the chat's devices. */
+  async #change(auth: AuthContext, chatId: string, mutation: ChatMutation, system: SystemEvent): Promise<void> {
+    const message = await this.#d.storage.applyChatChange(chatId, mutation, this.#event(auth, chatId, system));
+    await this.#d.bus.publish(chatTopic(chatId), { type: 'message', message });
+    await this.#d.bus.publish(chatTopic(chatId), { type: 'chat_changed', chatId });
+  }
+
+  #event(auth: AuthContext, chatId: string, system: SystemEvent) {
+    return {
+      chatId,
+      clientMsgId: `sys_${this.#d.random.id(12)}`,
+      senderUserId: auth.userId,
+      senderDeviceId: auth.deviceId,
+      sentAt: this.#d.clock.now(),
+      envelope: null,
+      system,
+    };
+  }
+
+  #pickColor(): string {
+    return COLORS[(this.#d.random.bytes(1)[0] ?? 0) % COLORS.length] ?? '#7986cb';
+  }
+}
+
+function rank(role: Role): number {
+  return role === 'owner' ? 2 : role === 'admin' ? 1 : 0;
+}

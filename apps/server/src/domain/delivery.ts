@@ -1,0 +1,95 @@
+import { ParleyError, type Envelope, type Message } from '@parley/protocol';
+import { chatTopic, type Bus } from '../bus/bus.ts';
+import type { Limits, RateLimits } from '../config.ts';
+import type { AppendResult, Storage } from '../storage/storage.ts';
+import type { AuthContext } from './accounts.ts';
+import type { Chats } from './chats.ts';
+import { GroupCommit } from './group-commit.ts';
+import type { Clock } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+export interface DeliveryDeps {
+  storage: Storage;
+  bus: Bus;
+  chats: Chats;
+  clock: Clock;
+  limiter: RateLimiter;
+  limits: Pick<Limits, 'maxEnvelopeBytes' | 'historyPageMax'>;
+  rates: Pick<RateLimits, 'sendPerSec' | 'sendBurst'>;
+  /** Told about every newly committed message (push notifications); must not throw. */
+  onCommitted?: (message: Message) => void;
+}
+
+const TYPING_PER_SEC = 2;
+
+/** The message path: accept, order, commit, acknowledge, fan out; history; receipts; typing. */
+export class Delivery {
+  readonly #d: DeliveryDeps;
+  readonly #commits: GroupCommit;
+
+  constructor(deps: DeliveryDeps) {
+    this.#d = deps;
+    this.#commits = new GroupCommit(deps.storage);
+  }
+
+  /** R1-R3: resolves after the durable commit with the message's seq; a resend gets the original. */
+  async send(auth: AuthContext, input: { chatId: string; clientMsgId: string; envelope: Envelope }): Promise<AppendResult> {
+    const size = input.envelope.contentType.length + input.envelope.payload.length;
+    if (size > this.#d.limits.maxEnvelopeBytes) {
+      throw new ParleyError('payload_too_large', `a message is at most ${this.#d.limits.maxEnvelopeBytes} bytes`);
+    }
+    await this.#d.chats.requireMember(input.chatId, auth.userId);
+    this.#d.limiter.take(`send:${auth.deviceId}`, this.#d.rates.sendPerSec, this.#d.rates.sendBurst);
+    const result = await this.#commits.append({
+      chatId: input.chatId,
+      clientMsgId: input.clientMsgId,
+      senderUserId: auth.userId,
+      senderDeviceId: auth.deviceId,
+      sentAt: this.#d.clock.now(),
+      envelope: input.envelope,
+      system: null,
+    });
+    if (!result.duplicate) {
+      await this.#d.bus.publish(chatTopic(input.chatId), { type: 'message', message: result.message });
+      this.#d.onCommitted?.(result.message);
+    }
+    return result;
+  }
+
+  async history(
+    auth: AuthContext,
+    input: { chatId: string; afterSeq?: number | undefined; beforeSeq?: number | undefined; limit?: number | undefined },
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+    await this.#d.chats.requireMember(input.chatId, auth.userId);
+    if (input.afterSeq !== undefined && input.beforeSeq !== undefined) {
+      throw new ParleyError('bad_request', 'give afterSeq or beforeSeq, not both');
+    }
+    const limit = Math.min(input.limit ?? 50, this.#d.limits.historyPageMax);
+    const query = input.beforeSeq !== undefined
+      ? { beforeSeq: input.beforeSeq, limit: limit + 1 }
+      : { afterSeq: input.afterSeq ?? 0, limit: limit + 1 };
+    const rows = await this.#d.storage.getMessages(input.chatId, query);
+    const hasMore = rows.length > limit;
+    // One extra row tells whether more exist; drop it from the side away from the anchor.
+    const messages = !hasMore ? rows : input.beforeSeq !== undefined ? rows.slice(1) : rows.slice(0, limit);
+    return { messages, hasMore };
+  }
+
+  /** R8: receipts only move forward and never past the chat's last seq. */
+  async receipt(auth: AuthContext, input: { chatId: string; kind: 'delivered' | 'read'; upToSeq: number }): Promise<void> {
+    await this.#d.chats.requireMember(input.chatId, auth.userId);
+    const chat = await this.#d.storage.getChat(input.chatId);
+    const upToSeq = Math.min(input.upToSeq, chat?.lastSeq ?? 0);
+    const changed = await this.#d.storage.updateReceipt(input.chatId, auth.userId, input.kind, upToSeq);
+    if (input.kind === 'read') await this.#d.storage.updateReceipt(input.chatId, auth.userId, 'delivered', upToSeq);
+    if (changed) {
+      await this.#d.bus.publish(chatTopic(input.chatId), { type: 'receipt', chatId: input.chatId, userId: auth.userId, kind: input.kind, upToSeq });
+    }
+  }
+
+  async typing(auth: AuthContext, chatId: string): Promise<void> {
+    await this.#d.chats.requireMember(chatId, auth.userId);
+    this.#d.limiter.take(`typing:${auth.deviceId}`, TYPING_PER_SEC, TYPING_PER_SEC * 2);
+    await this.#d.bus.publish(chatTopic(chatId), { type: 'typing', chatId, userId: auth.userId });
+  }
+}

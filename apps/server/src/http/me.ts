@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { Handle, Id, PushSubscriptionRequest } from '@parley/protocol';
+import { z } from 'zod';
+import type { Services } from '../services.ts';
+import { parse, requireAuth } from './edge.ts';
+
+/** The caller's own account, devices, push subscriptions, and looking up other users. */
+export function meRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
+  const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
+
+  app.get('/me', async (request) => services.accounts.me(await auth(request)));
+
+  app.delete('/devices/:deviceId', async (request, reply) => {
+    const caller = await auth(request);
+    const { deviceId } = parse(z.object({ deviceId: Id }), request.params);
+    await services.accounts.revokeDevice(caller, deviceId);
+    return reply.status(204).send();
+  });
+
+  app.get('/users/by-handle/:handle', async (request) => {
+    await auth(request);
+    const { handle } = parse(z.object({ handle: Handle }), request.params);
+    return services.accounts.userByHandle(handle);
+  });
+
+  app.get('/users/:userId', async (request) => {
+    await auth(request);
+    const { userId } = parse(z.object({ userId: Id }), request.params);
+    return services.accounts.userById(userId);
+  });
+
+  app.get('/push/vapid-public-key', async () => ({ publicKey: services.push.publicKey }));
+
+  app.post('/push/subscriptions', async (request, reply) => {
+    const caller = await auth(request);
+    const body = parse(PushSubscriptionRequest, request.body);
+    await services.storage.upsertPushSubscription({
+      endpoint: body.endpoint,
+      userId: caller.userId,
+      deviceId: caller.deviceId,
+      p256dh: body.keys.p256dh,
+      auth: body.keys.auth,
+      createdAt: Date.now(),
+    });
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,4 @@
+export { startParley, defaultWebDist, type RunningServer, type StartOptions } from './main.ts';
+export { loadConfig, type Config } from './config.ts';
+export type { Storage } from './storage/storage.ts';
+export type { PushSender } from './domain/push.ts';

@@ -1,0 +1,220 @@
+import type { WebSocket } from 'ws';
+import {
+  CLOSE_CODES, ClientFrame, PROTOCOL_VERSION, ParleyError, assertNever,
+  type ErrorBody, type ServerFrame,
+} from '@parley/protocol';
+import { chatTopic, userTopic, type BusEvent } from '../bus/bus.ts';
+import type { AuthContext } from '../domain/accounts.ts';
+import type { Services } from '../services.ts';
+import type { Hub, HubMember } from './hub.ts';
+
+export interface SessionOptions {
+  maxFrameBytes: number;
+  bufferBytes: number;
+  authTimeoutMs: number;
+  onError: (err: unknown, context: Record<string, unknown>) => void;
+}
+
+/**
+ * One WebSocket connection: the auth handshake, then request/response frames and pushed events.
+ * A connection that stops reading is closed once `bufferBytes` are queued (slow consumer); the
+ * client reconnects and resyncs from its last seq, so nothing is lost (R9).
+ */
+export class Session implements HubMember {
+  #auth: AuthContext | undefined;
+  #authTimer: NodeJS.Timeout | undefined;
+  #topics = new Set<string>();
+  #closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly services: Services,
+    private readonly hub: Hub,
+    private readonly opts: SessionOptions,
+  ) {
+    this.#authTimer = setTimeout(() => this.close(CLOSE_CODES.auth_timeout, 'auth timeout'), opts.authTimeoutMs);
+    ws.on('message', (data, isBinary) => this.#onRaw(data as Buffer, isBinary));
+    ws.on('close', () => this.#cleanup());
+    ws.on('error', () => this.#cleanup());
+  }
+
+  get userId(): string {
+    return this.#auth?.userId ?? '';
+  }
+
+  get deviceId(): string {
+    return this.#auth?.deviceId ?? '';
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.ws.close(code, reason);
+    this.#cleanup();
+    // A peer that never answers the close handshake must not hold the socket.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  deliver(event: BusEvent, topic: string, frame: () => string): void {
+    const auth = this.#auth;
+    if (!auth || this.#closed) return;
+    switch (event.type) {
+      case 'message':
+      case 'receipt':
+        this.#sendRaw(frame());
+        return;
+      case 'typing':
+        if (event.userId !== auth.userId) this.#sendRaw(frame());
+        return;
+      case 'chat_changed':
+        void this.#refreshChat(event.chatId);
+        return;
+      case 'chat_removed':
+        if (event.userId === auth.userId) {
+          this.#leave(chatTopic(event.chatId));
+          this.#send({ type: 'chat_removed', chatId: event.chatId });
+        }
+        return;
+      case 'device_revoked':
+        if (event.deviceId === auth.deviceId) this.close(CLOSE_CODES.revoked, 'device revoked');
+        return;
+      default:
+        assertNever(event, `bus event on ${topic}`);
+    }
+  }
+
+  #onRaw(data: Buffer, isBinary: boolean): void {
+    if (this.#closed) return;
+    if (isBinary) return this.#error(undefined, new ParleyError('invalid_frame', 'frames are JSON text'));
+    if (data.length > this.opts.maxFrameBytes) {
+      return this.#error(undefined, new ParleyError('payload_too_large', `a frame is at most ${this.opts.maxFrameBytes} bytes`));
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.#error(undefined, new ParleyError('invalid_frame', 'frame is not JSON'));
+    }
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const rid = typeof json === 'object' && json !== null && typeof (json as { rid?: unknown }).rid === 'string'
+        ? String((json as { rid: string }).rid).slice(0, 64) : undefined;
+      const type = (json as { type?: unknown } | null)?.type;
+      const known = ClientFrame.options.some((o) => o.shape.type.value === type);
+      const issue = parsed.error.issues[0];
+      return this.#error(rid, new ParleyError(known ? 'invalid_frame' : 'unknown_type',
+        known ? `invalid ${String(type)} frame: ${issue?.path.join('.')} ${issue?.message}` : 'unknown frame type'));
+    }
+    void this.#handle(parsed.data).catch((err: unknown) => {
+      const rid = 'rid' in parsed.data ? parsed.data.rid : undefined;
+      this.#error(rid, err);
+    });
+  }
+
+  async #handle(frame: ClientFrame): Promise<void> {
+    const auth = this.#auth;
+    if (frame.type === 'auth') return this.#authenticate(frame.v, frame.token);
+    if (!auth) throw new ParleyError('auth_required', 'send auth first');
+    const { delivery } = this.services;
+    switch (frame.type) {
+      case 'send': {
+        const { message, duplicate } = await delivery.send(auth, frame);
+        this.#send({ type: 'ack', rid: frame.rid, chatId: frame.chatId, clientMsgId: frame.clientMsgId, seq: message.seq, sentAt: message.sentAt, duplicate });
+        return;
+      }
+      case 'history': {
+        const page = await delivery.history(auth, frame);
+        this.#send({ type: 'history', rid: frame.rid, chatId: frame.chatId, ...page });
+        return;
+      }
+      case 'receipt':
+        return delivery.receipt(auth, frame);
+      case 'typing':
+        return delivery.typing(auth, frame.chatId);
+      case 'ping':
+        this.#send({ type: 'pong', rid: frame.rid, serverTime: Date.now() });
+        return;
+      default:
+        assertNever(frame, 'client frame');
+    }
+  }
+
+  async #authenticate(v: number, token: string): Promise<void> {
+    if (this.#auth) throw new ParleyError('bad_request', 'already authenticated');
+    if (v !== PROTOCOL_VERSION) {
+      this.#error(undefined, new ParleyError('unsupported_version', `this server speaks protocol ${PROTOCOL_VERSION}`));
+      return this.close(CLOSE_CODES.auth_failed, 'unsupported version');
+    }
+    let auth: AuthContext;
+    try {
+      auth = await this.services.accounts.authenticate(token);
+    } catch (err) {
+      this.#error(undefined, err);
+      return this.close(CLOSE_CODES.auth_failed, 'auth failed');
+    }
+    if (this.#closed) return;
+    clearTimeout(this.#authTimer);
+    this.#auth = auth;
+    this.hub.online(this);
+    // Subscribe before reading the chat list, so nothing committed in between is missed.
+    this.#join(userTopic(auth.userId));
+    const chats = await this.services.chats.list(auth);
+    for (const chat of chats) this.#join(chatTopic(chat.chatId));
+    this.#send({ type: 'auth_ok', userId: auth.userId, deviceId: auth.deviceId, chats, serverTime: Date.now() });
+  }
+
+  async #refreshChat(chatId: string): Promise<void> {
+    const auth = this.#auth;
+    if (!auth) return;
+    try {
+      const chat = await this.services.chats.get(auth, chatId);
+      this.#join(chatTopic(chatId));
+      this.#send({ type: 'chat', chat });
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'not_member') return;
+      this.opts.onError(err, { chatId, userId: auth.userId });
+    }
+  }
+
+  #join(topic: string): void {
+    if (this.#closed || this.#topics.has(topic)) return;
+    this.#topics.add(topic);
+    this.hub.join(this, topic);
+  }
+
+  #leave(topic: string): void {
+    if (!this.#topics.delete(topic)) return;
+    this.hub.leave(this, topic);
+  }
+
+  #send(frame: ServerFrame): void {
+    this.#sendRaw(JSON.stringify(frame));
+  }
+
+  #sendRaw(text: string): void {
+    if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount + text.length > this.opts.bufferBytes) {
+      this.close(CLOSE_CODES.slow_consumer, 'slow consumer');
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  #error(rid: string | undefined, err: unknown): void {
+    let body: ErrorBody;
+    if (err instanceof ParleyError) body = err.toBody();
+    else {
+      this.opts.onError(err, { userId: this.#auth?.userId });
+      body = { code: 'internal', message: 'internal error' };
+    }
+    this.#send(rid === undefined ? { type: 'error', ...body } : { type: 'error', rid, ...body });
+  }
+
+  #cleanup(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#authTimer);
+    for (const topic of this.#topics) this.hub.leave(this, topic);
+    this.#topics.clear();
+    if (this.#auth) this.hub.offline(this);
+  }
+}

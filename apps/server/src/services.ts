@@ -1,0 +1,18 @@
+import type { Accounts } from './domain/accounts.ts';
+import type { Chats } from './domain/chats.ts';
+import type { Delivery } from './domain/delivery.ts';
+import type { Passkeys } from './domain/passkeys.ts';
+import type { PushSender } from './domain/push.ts';
+import type { RateLimiter } from './domain/rate-limiter.ts';
+import type { Storage } from './storage/storage.ts';
+
+/** The domain services the edges (HTTP, WebSocket) call; built once in main.ts. */
+export interface Services {
+  storage: Storage;
+  accounts: Accounts;
+  passkeys: Passkeys;
+  chats: Chats;
+  delivery: Delivery;
+  limiter: RateLimiter;
+  push: PushSender;
+}

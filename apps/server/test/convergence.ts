@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import type { TestUser } from '@parley/testing';
+import { waitFor } from '@parley/testing';
+
+/**
+ * The end state every reliability test checks: each user's device holds the same log of the chat
+ * (same seqs, same ids, same order, no gaps, no duplicates) and it contains every message each
+ * sender typed, exactly once, in the order typed.
+ */
+export async function assertConverged(users: TestUser[], chatId: string, typed: Map<string, string[]>, timeoutMs = 60_000): Promise<void> {
+  await waitFor(() => users.every((u) => u.client.outbox().length === 0), { timeoutMs, what: 'all outboxes empty' });
+  const target = Math.max(...users.map((u) => u.client.log(chatId).at(-1)?.seq ?? 0));
+  await waitFor(() => users.every((u) => u.client.log(chatId).at(-1)?.seq === target), { timeoutMs, what: 'all devices at the same seq' });
+  for (const u of users) {
+    while (u.client.hasOlder(chatId)) await u.client.loadOlder(chatId);
+  }
+  const reference = users[0]?.client.log(chatId) ?? [];
+  assert.deepEqual(reference.map((m) => m.seq), Array.from({ length: reference.length }, (_, i) => i + 1), 'no gaps');
+  for (const u of users) {
+    assert.deepEqual(u.client.log(chatId).map((m) => `${m.seq}:${m.clientMsgId}`), reference.map((m) => `${m.seq}:${m.clientMsgId}`), `${u.handle} sees the same log`);
+  }
+  const ids = reference.map((m) => m.clientMsgId);
+  assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+  const viewer = users[0];
+  if (!viewer) return;
+  const texts = viewer.client.timeline(chatId).filter((i) => !i.system);
+  for (const [userId, sent] of typed) {
+    const got = texts.filter((i) => i.senderUserId === userId).map((i) => i.text);
+    assert.deepEqual(got, sent, `every message of ${userId} exactly once, in the order typed`);
+  }
+}

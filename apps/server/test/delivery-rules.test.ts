@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CLOSE_CODES } from '@parley/protocol';
+import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
+import { RawPeer } from './raw.ts';
+
+const envelope = (text: string) => ({ contentType: 'parley/plain+json', payload: Buffer.from(JSON.stringify({ kind: 'text', text })).toString('base64') });
+
+describe('delivery rules (docs/PROTOCOL.md)', () => {
+  it('R1 a duplicate client message id is accepted once and acked with the original seq', async () => {
+    await using server = await startTestServer();
+    const alice = await createUser(server.url);
+    const bob = await createUser(server.url);
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    const peer = await RawPeer.authed(server.url, alice.deviceId, (d) => alice.deviceKey.sign(d));
+    const first = await peer.request({ type: 'send', rid: 'a', chatId, clientMsgId: 'same_id_0001', envelope: envelope('once') });
+    const second = await peer.request({ type: 'send', rid: 'b', chatId, clientMsgId: 'same_id_0001', envelope: envelope('once') });
+    assert.equal(first['type'], 'ack');
+    assert.equal(second['seq'], first['seq']);
+    assert.deepEqual([first['duplicate'], second['duplicate']], [false, true]);
+    await waitFor(() => bob.client.timeline(chatId).some((i) => i.text === 'once'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(bob.client.timeline(chatId).filter((i) => i.text === 'once').length, 1);
+    peer.close();
+    await alice.client.stop();
+    await bob.client.stop();
+  });
+
+  it('R4 a client that was offline resumes from its last seq and fills the gap in order', async () => {
+    await using server = await startTestServer();
+    const alice = await createUser(server.url);
+    const bob = await createUser(server.url);
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    await bob.client.sendText(chatId, 'before');
+    await waitFor(() => alice.client.timeline(chatId).some((i) => i.text === 'before'));
+    await alice.client.stop();
+    for (let i = 0; i < 120; i++) await bob.client.sendText(chatId, `while away ${i}`);
+    await waitFor(() => bob.client.outbox().length === 0, { timeoutMs: 20_000 });
+    const back = newClient(server.url, alice.userId, alice.deviceId, alice.deviceKey, alice.store);
+    await back.start();
+    await waitFor(() => back.log(chatId).length === bob.client.log(chatId).length, { what: 'caught up', timeoutMs: 20_000 });
+    assert.deepEqual(back.log(chatId).map((m) => m.clientMsgId), bob.client.log(chatId).map((m) => m.clientMsgId));
+    await back.stop();
+    await bob.client.stop();
+  });
+
+  it('R6 messages typed offline stay in the outbox and go out in order when back online', async () => {
+    await using server = await startTestServer();
+    const alice = await createUser(server.url);
+    const bob = await createUser(server.url);
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    await waitFor(() => alice.client.chat(chatId) !== undefined);
+    await alice.client.stop();
+    const offline = newClient(server.url, alice.userId, alice.deviceId, alice.deviceKey, alice.store);
+    // Not started: loads nothing from the network. Start it only after queuing messages.
+    await alice.store.putOutbox({ chatId, clientMsgId: 'offline_msg_1', envelope: envelope('typed offline 1'), createdAt: Date.now(), attempts: 0 });
+    await alice.store.putOutbox({ chatId, clientMsgId: 'offline_msg_2', envelope: envelope('typed offline 2'), createdAt: Date.now() + 1, attempts: 0 });
+    await offline.start();
+    assert.deepEqual(offline.timeline(chatId).filter((i) => i.state === 'sending').map((i) => i.text), ['typed offline 1', 'typed offline 2']);
+    await waitFor(() => bob.client.timeline(chatId).filter((i) => i.text.startsWith('typed offline')).length === 2, { what: 'delivered' });
+    assert.deepEqual(bob.client.timeline(chatId).filter((i) => !i.system).map((i) => i.text), ['typed offline 1', 'typed offline 2']);
+    assert.equal((await alice.store.listOutbox()).length, 0);
+    await offline.stop();
+    await bob.client.stop();
+  });
+
+  it('R9 a slow consumer is disconnected after a bounded buffer, then resyncs with nothing lost', async () => {
+    await using server = await startTestServer({ PARLEY_WS_BUFFER_BYTES: '65536' });
+    const alice = await createUser(server.url);
+    const bob = await createUser(server.url);
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    const peer = await RawPeer.authed(server.url, bob.deviceId, (d) => bob.deviceKey.sign(d));
+    // Stop reading from the socket: the server's buffer for this peer fills.
+    (peer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = 'x'.repeat(8000);
+    for (let i = 0; i < 200; i++) await alice.client.sendText(chatId, `${i} ${big}`);
+    await waitFor(() => alice.client.outbox().length === 0, { timeoutMs: 30_000 });
+    (peer.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await waitFor(() => peer.closeCode !== undefined, { what: 'slow consumer closed', timeoutMs: 10_000 });
+    assert.equal(peer.closeCode, CLOSE_CODES.slow_consumer);
+    await waitFor(() => bob.client.log(chatId).length === alice.client.log(chatId).length, { what: 'bob client synced', timeoutMs: 20_000 });
+    await alice.client.stop();
+    await bob.client.stop();
+  });
+
+  it('R7 oversized messages are refused with payload_too_large; the outbox marks them failed', async () => {
+    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '2000' });
+    const alice = await createUser(server.url);
+    const bob = await createUser(server.url);
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    const id = await alice.client.sendText(chatId, 'y'.repeat(3000));
+    await waitFor(() => alice.client.timeline(chatId).find((i) => i.id === id)?.state === 'failed', { what: 'failed' });
+    assert.equal(alice.client.outbox().find((o) => o.clientMsgId === id)?.failedCode, 'payload_too_large');
+    await alice.client.sendText(chatId, 'small is fine');
+    await waitFor(() => bob.client.timeline(chatId).some((i) => i.text === 'small is fine'));
+    await alice.client.stop();
+    await bob.client.stop();
+  });
+
+  it('R11 sends are rate-limited per device with a retry hint', async () => {
+    await using server = await startTestServer({ PARLEY_RATE_SEND_PER_SEC: '2', PARLEY_RATE_SEND_BURST: '3' });
+    const alice = await createUser(server.url);
+    const bob = await createUser(server.url);
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    const peer = await RawPeer.authed(server.url, alice.deviceId, (d) => alice.deviceKey.sign(d));
+    const replies = [];
+    for (let i = 0; i < 5; i++) replies.push(await peer.request({ type: 'send', rid: `r${i}`, chatId, clientMsgId: `rate_msg_${i}xx`, envelope: envelope(`m${i}`) }));
+    assert.deepEqual(replies.map((r) => r['type']), ['ack', 'ack', 'ack', 'error', 'error']);
+    assert.equal(replies[3]?.['code'], 'rate_limited');
+    assert.ok(Number(replies[3]?.['retryAfter']) >= 1);
+    peer.close();
+    await alice.client.stop();
+    await bob.client.stop();
+  });
+});
