@@ -31,6 +31,7 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
     const alice = await createUser(server.url);
     const bob = await createUser(server.url);
     const { chatId } = await alice.client.openDirect(bob.userId);
+    await waitFor(() => bob.client.chat(chatId) !== undefined);
     await bob.client.sendText(chatId, 'before');
     await waitFor(() => alice.client.timeline(chatId).some((i) => i.text === 'before'));
     await alice.client.stop();
@@ -72,8 +73,9 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
     const peer = await RawPeer.authed(server.url, bob.deviceId, (d) => bob.deviceKey.sign(d));
     // Stop reading from the socket: the server's buffer for this peer fills.
     (peer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const big = 'x'.repeat(8000);
-    for (let i = 0; i < 200; i++) await alice.client.sendText(chatId, `${i} ${big}`);
+    // More than the kernel's socket buffers hold, so the server's own buffer must grow.
+    const big = 'x'.repeat(30_000);
+    for (let i = 0; i < 400; i++) await alice.client.sendText(chatId, `${i} ${big}`);
     await waitFor(() => alice.client.outbox().length === 0, { timeoutMs: 30_000 });
     (peer.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     await waitFor(() => peer.closeCode !== undefined, { what: 'slow consumer closed', timeoutMs: 10_000 });

@@ -7,7 +7,7 @@ import ece from 'http_ece';
 import { createUser, startTestServer, waitFor } from '@parley/testing';
 
 describe('Web Push', () => {
-  it('R12 an offline member gets a push that carries no message text, sender or chat', async () => {
+  it('R12 an offline member gets a push that carries no message text, sender or chat', async (t) => {
     const received: Buffer[] = [];
     const pushService = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -18,6 +18,7 @@ describe('Web Push', () => {
       });
     });
     await new Promise<void>((r) => pushService.listen(0, '127.0.0.1', r));
+    t.after(() => pushService.close());
     const address = pushService.address();
     const port = typeof address === 'object' && address ? address.port : 0;
 
@@ -40,6 +41,7 @@ describe('Web Push', () => {
     assert.equal(received.length, 0, 'no push while the user is connected');
 
     await bob.client.stop();
+    await waitFor(() => server.gateway.connections === 1, { what: 'bob disconnected' });
     await alice.client.sendText(chatId, 'the door code is 4711');
     await waitFor(() => received.length === 1, { what: 'a push' });
     const body = received[0] as Buffer;
@@ -47,6 +49,5 @@ describe('Web Push', () => {
     const plaintext = ece.decrypt(body, { version: 'aes128gcm', privateKey: receiver, authSecret: authSecret.toString('base64url') }) as Buffer;
     assert.deepEqual(JSON.parse(plaintext.toString('utf8')), { type: 'new_messages', v: 1 });
     await alice.client.stop();
-    pushService.close();
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { API_PREFIX, PROTOCOL_VERSION, type ServerInfo } from '@parley/protocol';
 import type { Config } from '../config.ts';
@@ -15,7 +15,8 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxHttpBodyBytes,
-    disableRequestLogging: true,
+    // No per-request logs: they would record users' IP addresses and timing.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
   });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));

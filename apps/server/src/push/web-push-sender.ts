@@ -29,7 +29,7 @@ export class WebPushSender implements PushSender {
     const response = await fetch(details.endpoint, {
       method: details.method,
       headers: details.headers as Record<string, string>,
-      body: details.body,
+      body: details.body ? new Uint8Array(details.body) : null,
       signal: AbortSignal.timeout(10_000),
     });
     if (response.status === 404 || response.status === 410) return { gone: true };

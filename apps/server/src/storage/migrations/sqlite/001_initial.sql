@@ -1,0 +1,92 @@
+-- Parley schema v1 (SQLite). Forward-only; each file runs once, in a transaction.
+CREATE TABLE users (
+  user_id        TEXT PRIMARY KEY,
+  handle         TEXT NOT NULL UNIQUE,
+  display_name   TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  recovery_hash  TEXT NOT NULL
+);
+
+CREATE TABLE devices (
+  device_id     TEXT PRIMARY KEY,
+  user_id       TEXT NOT NULL REFERENCES users(user_id),
+  name          TEXT NOT NULL,
+  public_key    TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  last_seen_at  INTEGER,
+  revoked_at    INTEGER
+);
+CREATE INDEX devices_user ON devices(user_id);
+
+CREATE TABLE sessions (
+  token_hash  TEXT PRIMARY KEY,
+  device_id   TEXT NOT NULL REFERENCES devices(device_id),
+  user_id     TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX sessions_device ON sessions(device_id);
+
+CREATE TABLE passkeys (
+  credential_id  TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL REFERENCES users(user_id),
+  public_key     BLOB NOT NULL,
+  counter        INTEGER NOT NULL,
+  transports     TEXT NOT NULL,
+  created_at     INTEGER NOT NULL
+);
+
+CREATE TABLE chats (
+  chat_id     TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+  name        TEXT NOT NULL,
+  color       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  last_seq    INTEGER NOT NULL DEFAULT 0,
+  direct_key  TEXT UNIQUE
+);
+
+CREATE TABLE members (
+  chat_id        TEXT NOT NULL REFERENCES chats(chat_id),
+  user_id        TEXT NOT NULL REFERENCES users(user_id),
+  role           TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+  joined_at      INTEGER NOT NULL,
+  delivered_seq  INTEGER NOT NULL DEFAULT 0,
+  read_seq       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (chat_id, user_id)
+);
+CREATE INDEX members_user ON members(user_id);
+
+-- The per-chat ordered log. Payloads are opaque bytes; the server never parses them.
+CREATE TABLE messages (
+  chat_id           TEXT NOT NULL,
+  seq               INTEGER NOT NULL,
+  client_msg_id     TEXT NOT NULL,
+  sender_user_id    TEXT NOT NULL,
+  sender_device_id  TEXT NOT NULL,
+  sent_at           INTEGER NOT NULL,
+  content_type      TEXT,
+  payload           BLOB,
+  system            TEXT,
+  PRIMARY KEY (chat_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX messages_idempotency ON messages(chat_id, sender_user_id, client_msg_id);
+
+CREATE TABLE invites (
+  token       TEXT PRIMARY KEY,
+  chat_id     TEXT NOT NULL REFERENCES chats(chat_id),
+  created_by  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER
+);
+
+CREATE TABLE push_subscriptions (
+  endpoint    TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  p256dh      TEXT NOT NULL,
+  auth        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX push_user ON push_subscriptions(user_id);
+CREATE INDEX push_device ON push_subscriptions(device_id);

@@ -1,0 +1,84 @@
+import type { Message, SystemEvent } from '@parley/protocol';
+import type { ChatRow, DeviceRow, InviteRow, MemberRow, PasskeyRow, PushSubscriptionRow, UserRow } from '../storage.ts';
+
+/** Row ↔ domain mappers for SQLite (snake_case columns, payloads as BLOBs). */
+export interface MessageRecord {
+  chat_id: string; seq: number; client_msg_id: string; sender_user_id: string; sender_device_id: string;
+  sent_at: number; content_type: string | null; payload: Buffer | null; system: string | null;
+}
+
+export function toMessage(r: MessageRecord): Message {
+  return {
+    chatId: r.chat_id,
+    seq: r.seq,
+    clientMsgId: r.client_msg_id,
+    senderUserId: r.sender_user_id,
+    senderDeviceId: r.sender_device_id,
+    sentAt: r.sent_at,
+    envelope: r.content_type !== null && r.payload !== null ? { contentType: r.content_type, payload: r.payload.toString('base64') } : null,
+    system: r.system !== null ? (JSON.parse(r.system) as SystemEvent) : null,
+  };
+}
+
+export const toUser = (r: Record<string, unknown>): UserRow => ({
+  userId: r['user_id'] as string,
+  handle: r['handle'] as string,
+  displayName: r['display_name'] as string,
+  createdAt: r['created_at'] as number,
+  recoveryHash: r['recovery_hash'] as string,
+});
+
+export const toDevice = (r: Record<string, unknown>): DeviceRow => ({
+  deviceId: r['device_id'] as string,
+  userId: r['user_id'] as string,
+  name: r['name'] as string,
+  publicKey: r['public_key'] as string,
+  createdAt: r['created_at'] as number,
+  lastSeenAt: r['last_seen_at'] as number | null,
+  revokedAt: r['revoked_at'] as number | null,
+});
+
+export const toPasskey = (r: Record<string, unknown>): PasskeyRow => ({
+  credentialId: r['credential_id'] as string,
+  userId: r['user_id'] as string,
+  publicKey: new Uint8Array(r['public_key'] as Buffer),
+  counter: r['counter'] as number,
+  transports: JSON.parse(r['transports'] as string) as string[],
+  createdAt: r['created_at'] as number,
+});
+
+export const toChat = (r: Record<string, unknown>): ChatRow => ({
+  chatId: r['chat_id'] as string,
+  kind: r['kind'] as ChatRow['kind'],
+  name: r['name'] as string,
+  color: r['color'] as string,
+  createdAt: r['created_at'] as number,
+  lastSeq: r['last_seq'] as number,
+  directKey: r['direct_key'] as string | null,
+});
+
+export const toMember = (r: Record<string, unknown>): MemberRow => ({
+  chatId: r['chat_id'] as string,
+  userId: r['user_id'] as string,
+  role: r['role'] as MemberRow['role'],
+  joinedAt: r['joined_at'] as number,
+  deliveredSeq: r['delivered_seq'] as number,
+  readSeq: r['read_seq'] as number,
+});
+
+export const toInvite = (r: Record<string, unknown>): InviteRow => ({
+  token: r['token'] as string,
+  chatId: r['chat_id'] as string,
+  createdBy: r['created_by'] as string,
+  createdAt: r['created_at'] as number,
+  expiresAt: r['expires_at'] as number | null,
+});
+
+export const toPush = (r: Record<string, unknown>): PushSubscriptionRow => ({
+  endpoint: r['endpoint'] as string,
+  userId: r['user_id'] as string,
+  deviceId: r['device_id'] as string,
+  p256dh: r['p256dh'] as string,
+  auth: r['auth'] as string,
+  createdAt: r['created_at'] as number,
+});

@@ -1,0 +1,287 @@
+import Database from 'better-sqlite3';
+import { ParleyError, type Message } from '@parley/protocol';
+import { loadMigrations } from '../migrate.ts';
+import type {
+  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, HistoryQuery, InviteRow, MemberRow,
+  PasskeyRow, PushSubscriptionRow, SessionRow, Storage, UserRow,
+} from '../storage.ts';
+import {
+  toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
+} from './rows.ts';
+
+type Row = Record<string, unknown>;
+
+/**
+ * The embedded storage of a single node: SQLite in WAL mode with synchronous=FULL, so a
+ * committed transaction survives a crash or power loss (R2). Calls run synchronously inside
+ * (better-sqlite3); the async interface is for the PostgreSQL implementation's sake.
+ */
+export class SqliteStorage implements Storage {
+  readonly db: Database.Database;
+  readonly #stmts = new Map<string, Database.Statement>();
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  static open(path: string): SqliteStorage {
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const storage = new SqliteStorage(db);
+    storage.migrate();
+    return storage;
+  }
+
+  /** Applies pending numbered migrations, each in its own transaction; returns how many ran. */
+  migrate(upTo = Number.POSITIVE_INFINITY): number {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    let ran = 0;
+    for (const m of loadMigrations('sqlite')) {
+      if (applied.has(m.version) || m.version > upTo) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      })();
+      ran += 1;
+    }
+    return ran;
+  }
+
+  #q(sql: string): Database.Statement {
+    let stmt = this.#stmts.get(sql);
+    if (!stmt) this.#stmts.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
+  }
+
+  // --- users, devices, sessions, passkeys ----------------------------------------------------
+
+  async createUser(user: UserRow, device: DeviceRow): Promise<void> {
+    try {
+      this.db.transaction(() => {
+        this.#q('INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES (?, ?, ?, ?, ?)')
+          .run(user.userId, user.handle, user.displayName, user.createdAt, user.recoveryHash);
+        this.#insertDevice(device);
+      })();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('users.handle')) {
+        throw new ParleyError('handle_taken', 'this handle is taken');
+      }
+      throw err;
+    }
+  }
+
+  async getUser(userId: string) {
+    const r = this.#q('SELECT * FROM users WHERE user_id = ?').get(userId) as Row | undefined;
+    return r && toUser(r);
+  }
+
+  async getUserByHandle(handle: string) {
+    const r = this.#q('SELECT * FROM users WHERE handle = ?').get(handle) as Row | undefined;
+    return r && toUser(r);
+  }
+
+  async getUsers(userIds: readonly string[]) {
+    if (userIds.length === 0) return [];
+    const rows = this.#q('SELECT * FROM users WHERE user_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(userIds)) as Row[];
+    return rows.map(toUser);
+  }
+
+  async setRecoveryHash(userId: string, recoveryHash: string) {
+    this.#q('UPDATE users SET recovery_hash = ? WHERE user_id = ?').run(recoveryHash, userId);
+  }
+
+  #insertDevice(d: DeviceRow): void {
+    this.#q('INSERT INTO devices (device_id, user_id, name, public_key, created_at, last_seen_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(d.deviceId, d.userId, d.name, d.publicKey, d.createdAt, d.lastSeenAt, d.revokedAt);
+  }
+
+  async addDevice(device: DeviceRow) {
+    this.#insertDevice(device);
+  }
+
+  async getDevice(deviceId: string) {
+    const r = this.#q('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as Row | undefined;
+    return r && toDevice(r);
+  }
+
+  async listDevices(userId: string) {
+    return (this.#q('SELECT * FROM devices WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]).map(toDevice);
+  }
+
+  async revokeDevice(deviceId: string, at: number) {
+    this.db.transaction(() => {
+      this.#q('UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL').run(at, deviceId);
+      this.#q('DELETE FROM sessions WHERE device_id = ?').run(deviceId);
+      this.#q('DELETE FROM push_subscriptions WHERE device_id = ?').run(deviceId);
+    })();
+  }
+
+  async touchDevice(deviceId: string, at: number) {
+    this.#q('UPDATE devices SET last_seen_at = ? WHERE device_id = ?').run(at, deviceId);
+  }
+
+  async createSession(s: SessionRow) {
+    this.#q('INSERT INTO sessions (token_hash, device_id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(s.tokenHash, s.deviceId, s.userId, s.createdAt, s.expiresAt);
+  }
+
+  async getSession(tokenHash: string) {
+    const r = this.#q('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+    if (!r) return undefined;
+    return {
+      tokenHash: r['token_hash'] as string, deviceId: r['device_id'] as string, userId: r['user_id'] as string,
+      createdAt: r['created_at'] as number, expiresAt: r['expires_at'] as number,
+    };
+  }
+
+  async addPasskey(p: PasskeyRow) {
+    this.#q('INSERT INTO passkeys (credential_id, user_id, public_key, counter, transports, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(p.credentialId, p.userId, Buffer.from(p.publicKey), p.counter, JSON.stringify(p.transports), p.createdAt);
+  }
+
+  async getPasskey(credentialId: string) {
+    const r = this.#q('SELECT * FROM passkeys WHERE credential_id = ?').get(credentialId) as Row | undefined;
+    return r && toPasskey(r);
+  }
+
+  async updatePasskeyCounter(credentialId: string, counter: number) {
+    this.#q('UPDATE passkeys SET counter = ? WHERE credential_id = ?').run(counter, credentialId);
+  }
+
+  // --- chats and membership ------------------------------------------------------------------
+
+  async createChat(chat: ChatRow, members: MemberRow[], first: AppendRequest): Promise<Message> {
+    return this.db.transaction(() => {
+      this.#q('INSERT INTO chats (chat_id, kind, name, color, created_at, last_seq, direct_key) VALUES (?, ?, ?, ?, ?, 0, ?)')
+        .run(chat.chatId, chat.kind, chat.name, chat.color, chat.createdAt, chat.directKey);
+      for (const m of members) this.#insertMember(m);
+      return this.#appendOne(first).message;
+    })();
+  }
+
+  async getChat(chatId: string) {
+    const r = this.#q('SELECT * FROM chats WHERE chat_id = ?').get(chatId) as Row | undefined;
+    return r && toChat(r);
+  }
+
+  async getDirectChat(directKey: string) {
+    const r = this.#q('SELECT * FROM chats WHERE direct_key = ?').get(directKey) as Row | undefined;
+    return r && toChat(r);
+  }
+
+  async listChatsForUser(userId: string) {
+    return (this.#q('SELECT c.* FROM chats c JOIN members m ON m.chat_id = c.chat_id WHERE m.user_id = ? ORDER BY c.created_at').all(userId) as Row[]).map(toChat);
+  }
+
+  async getMembers(chatId: string) {
+    return (this.#q('SELECT * FROM members WHERE chat_id = ? ORDER BY joined_at, user_id').all(chatId) as Row[]).map(toMember);
+  }
+
+  async getMember(chatId: string, userId: string) {
+    const r = this.#q('SELECT * FROM members WHERE chat_id = ? AND user_id = ?').get(chatId, userId) as Row | undefined;
+    return r && toMember(r);
+  }
+
+  #insertMember(m: MemberRow): void {
+    this.#q('INSERT INTO members (chat_id, user_id, role, joined_at, delivered_seq, read_seq) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(m.chatId, m.userId, m.role, m.joinedAt, m.deliveredSeq, m.readSeq);
+  }
+
+  async applyChatChange(chatId: string, mutation: ChatMutation, event: AppendRequest): Promise<Message> {
+    return this.db.transaction(() => {
+      if (!this.#q('SELECT 1 FROM chats WHERE chat_id = ?').get(chatId)) throw new ParleyError('chat_not_found', 'no such chat');
+      switch (mutation.kind) {
+        case 'add_member':
+          this.#insertMember(mutation.member);
+          break;
+        case 'remove_member':
+          this.#q('DELETE FROM members WHERE chat_id = ? AND user_id = ?').run(chatId, mutation.userId);
+          break;
+        case 'set_role':
+          this.#q('UPDATE members SET role = ? WHERE chat_id = ? AND user_id = ?').run(mutation.role, chatId, mutation.userId);
+          break;
+        case 'update_chat':
+          if (mutation.name !== undefined) this.#q('UPDATE chats SET name = ? WHERE chat_id = ?').run(mutation.name, chatId);
+          if (mutation.color !== undefined) this.#q('UPDATE chats SET color = ? WHERE chat_id = ?').run(mutation.color, chatId);
+          break;
+      }
+      return this.#appendOne(event).message;
+    })();
+  }
+
+  async updateReceipt(chatId: string, userId: string, kind: 'delivered' | 'read', upToSeq: number) {
+    const column = kind === 'read' ? 'read_seq' : 'delivered_seq';
+    const result = this.#q(`UPDATE members SET ${column} = ? WHERE chat_id = ? AND user_id = ? AND ${column} < ?`).run(upToSeq, chatId, userId, upToSeq);
+    return result.changes > 0;
+  }
+
+  async countUnread(chatId: string, userId: string, afterSeq: number) {
+    const r = this.#q('SELECT COUNT(*) AS n FROM messages WHERE chat_id = ? AND seq > ? AND sender_user_id != ? AND system IS NULL').get(chatId, afterSeq, userId) as { n: number };
+    return r.n;
+  }
+
+  // --- the log -------------------------------------------------------------------------------
+
+  async appendMessages(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    return this.db.transaction(() => requests.map((r) => this.#appendOne(r)))();
+  }
+
+  /** Inside a transaction: idempotent append at the chat's next seq. */
+  #appendOne(r: AppendRequest): AppendResult {
+    const existing = this.#q('SELECT * FROM messages WHERE chat_id = ? AND sender_user_id = ? AND client_msg_id = ?')
+      .get(r.chatId, r.senderUserId, r.clientMsgId) as MessageRecord | undefined;
+    if (existing) return { message: toMessage(existing), duplicate: true };
+    const chat = this.#q('UPDATE chats SET last_seq = last_seq + 1 WHERE chat_id = ? RETURNING last_seq').get(r.chatId) as { last_seq: number } | undefined;
+    if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
+    this.#q('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.chatId, chat.last_seq, r.clientMsgId, r.senderUserId, r.senderDeviceId, r.sentAt,
+        r.envelope?.contentType ?? null, r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null,
+        r.system ? JSON.stringify(r.system) : null);
+    return {
+      message: { chatId: r.chatId, seq: chat.last_seq, clientMsgId: r.clientMsgId, senderUserId: r.senderUserId, senderDeviceId: r.senderDeviceId, sentAt: r.sentAt, envelope: r.envelope, system: r.system },
+      duplicate: false,
+    };
+  }
+
+  async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {
+    if (query.beforeSeq !== undefined) {
+      const rows = this.#q('SELECT * FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(chatId, query.beforeSeq, query.limit) as MessageRecord[];
+      return rows.reverse().map(toMessage);
+    }
+    const rows = this.#q('SELECT * FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?').all(chatId, query.afterSeq ?? 0, query.limit) as MessageRecord[];
+    return rows.map(toMessage);
+  }
+
+  // --- invites, push -------------------------------------------------------------------------
+
+  async createInvite(i: InviteRow) {
+    this.#q('INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(i.token, i.chatId, i.createdBy, i.createdAt, i.expiresAt);
+  }
+
+  async getInvite(token: string) {
+    const r = this.#q('SELECT * FROM invites WHERE token = ?').get(token) as Row | undefined;
+    return r && toInvite(r);
+  }
+
+  async upsertPushSubscription(s: PushSubscriptionRow) {
+    this.#q(`INSERT INTO push_subscriptions (endpoint, user_id, device_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, device_id = excluded.device_id, p256dh = excluded.p256dh, auth = excluded.auth`)
+      .run(s.endpoint, s.userId, s.deviceId, s.p256dh, s.auth, s.createdAt);
+  }
+
+  async listPushSubscriptions(userId: string) {
+    return (this.#q('SELECT * FROM push_subscriptions WHERE user_id = ?').all(userId) as Row[]).map(toPush);
+  }
+
+  async deletePushSubscription(endpoint: string) {
+    this.#q('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
+  }
+
+  async close() {
+    if (this.db.open) this.db.close();
+  }
+}

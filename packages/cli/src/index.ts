@@ -1,0 +1,2 @@
+export { main, HELP } from './main.ts';
+export { FileStore } from './file-store.ts';

@@ -1,0 +1,201 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import {
+  ParleyClient, ParleyError, accounts, generateDeviceKey, type TimelineItem, type WebSocketCtor,
+} from '@parley/client';
+import type { Message } from '@parley/protocol';
+import { FileStore } from './file-store.ts';
+import { CliError, profileDir, profileKey, readProfile, writeProfile } from './profile.ts';
+
+export const HELP = `parley — command-line client for a Parley server
+
+Usage: parley [--profile DIR] <command> [args]
+
+  register --server URL --handle HANDLE [--name NAME]
+                          create an account held by this profile's device key;
+                          prints the one-time recovery code (keep it safe)
+  whoami                  the profile's account and devices
+  chats                   list chats (one JSON object per line)
+  direct HANDLE           open (or create) the direct chat with HANDLE
+  group NAME [HANDLE...]  create a group with these members
+  send CHAT_ID TEXT       send a message and wait until the server acknowledged it
+  send --to HANDLE TEXT   the same, into the direct chat with HANDLE
+  receive [--follow] [--chat CHAT_ID]
+                          print new messages since the last receive as JSON lines
+                          ({chatId, seq, id, from, sentAt, text, ...}); --follow keeps running
+  history CHAT_ID         print every message this profile holds of the chat
+  devices                 list this account's devices
+  revoke DEVICE_ID        sign a device out
+
+Options:
+  --profile DIR           profile directory (default $PARLEY_PROFILE or ~/.parley)
+  -h, --help              this help
+
+Exit codes: 0 ok, 1 error (message on stderr; server errors show their code).`;
+
+const options = {
+  profile: { type: 'string' },
+  server: { type: 'string' },
+  handle: { type: 'string' },
+  name: { type: 'string' },
+  to: { type: 'string' },
+  chat: { type: 'string' },
+  follow: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Out = (line: string) => void;
+
+export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true });
+  } catch (e) {
+    err(`parley: ${(e as Error).message}\n\n${HELP}`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help || !command) {
+    out(HELP);
+    return values.help ? 0 : 1;
+  }
+  const dir = profileDir(values.profile);
+  try {
+    switch (command) {
+      case 'register': return await register(dir, values, out);
+      case 'whoami': return await withClient(dir, async (c) => void out(JSON.stringify(await c.me())));
+      case 'devices': return await withClient(dir, async (c) => (await c.me()).devices.forEach((d) => out(JSON.stringify(d))));
+      case 'revoke': return await withClient(dir, async (c) => c.revokeDevice(need(args[0], 'DEVICE_ID')));
+      case 'chats': return await withClient(dir, async (c) => {
+        for (const chat of c.chats()) out(JSON.stringify({ chatId: chat.chatId, kind: chat.kind, title: chat.title, members: chat.members.map((m) => m.handle), lastSeq: chat.lastSeq, unread: chat.unread }));
+      }, { sync: true });
+      case 'direct': return await withClient(dir, async (c) => {
+        const user = await c.findUser(need(args[0], 'HANDLE'));
+        out(JSON.stringify(await c.openDirect(user.userId)));
+      });
+      case 'group': return await withClient(dir, async (c) => {
+        const memberIds = await Promise.all(args.slice(1).map(async (h) => (await c.findUser(h)).userId));
+        out(JSON.stringify(await c.createGroup({ name: need(args[0], 'NAME'), memberIds })));
+      });
+      case 'send': return await withClient(dir, async (c) => {
+        const chatId = values.to ? (await c.openDirect((await c.findUser(values.to)).userId)).chatId : need(args.shift(), 'CHAT_ID');
+        const text = args.join(' ');
+        if (!text) throw new CliError('nothing to send');
+        const id = await c.sendText(chatId, text);
+        await until(() => !c.outbox().some((o) => o.clientMsgId === id && !o.failedCode), 30_000, 'the server to acknowledge');
+        const failed = c.outbox().find((o) => o.clientMsgId === id);
+        if (failed) throw new CliError(`refused by the server: ${failed.failedCode}`);
+        out(JSON.stringify({ chatId, id, seq: c.log(chatId).find((m) => m.clientMsgId === id)?.seq }));
+      }, { sync: true });
+      case 'history': return await withClient(dir, async (c) => {
+        const chatId = need(args[0], 'CHAT_ID');
+        for (const item of c.timeline(chatId)) out(JSON.stringify(itemJson(item)));
+      }, { sync: true });
+      case 'receive': return await receive(dir, values.chat, values.follow ?? false, out);
+      default:
+        err(`parley: unknown command "${command}"\n\n${HELP}`);
+        return 1;
+    }
+  } catch (e) {
+    if (e instanceof ParleyError) err(`parley: ${e.code}: ${e.message}`);
+    else if (e instanceof CliError) err(`parley: ${e.message}`);
+    else err(`parley: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+async function register(dir: string, values: { server?: string | undefined; handle?: string | undefined; name?: string | undefined }, out: Out): Promise<number> {
+  const server = need(values.server, '--server URL').replace(/\/+$/, '');
+  const handle = need(values.handle, '--handle HANDLE');
+  const deviceKey = await generateDeviceKey({ extractable: true });
+  const created = await accounts.createWithDeviceKey(server, { handle, displayName: values.name ?? handle, deviceName: 'parley-cli', deviceKey });
+  await writeProfile(dir, { server, userId: created.userId, deviceId: created.deviceId, handle }, deviceKey);
+  out(JSON.stringify({ userId: created.userId, deviceId: created.deviceId, handle, recoveryCode: created.recoveryCode }));
+  return 0;
+}
+
+async function openClient(dir: string): Promise<ParleyClient> {
+  const profile = readProfile(dir);
+  return new ParleyClient({
+    baseUrl: profile.server,
+    session: { userId: profile.userId, deviceId: profile.deviceId },
+    deviceKey: await profileKey(profile),
+    store: new FileStore(join(dir, 'store.json')),
+    WebSocket: WebSocket as unknown as WebSocketCtor,
+  });
+}
+
+/** Runs `fn` with a started client; `sync` waits until the local copy matches the server. */
+async function withClient(dir: string, fn: (c: ParleyClient) => Promise<void>, opts: { sync?: boolean } = {}): Promise<number> {
+  const client = await openClient(dir);
+  await client.start();
+  try {
+    if (opts.sync) await synced(client);
+    await fn(client);
+  } finally {
+    await client.stop();
+  }
+  return 0;
+}
+
+async function synced(client: ParleyClient): Promise<void> {
+  await until(() => client.connectionState === 'online' || client.connectionState === 'revoked', 15_000, 'a connection');
+  if (client.connectionState === 'revoked') throw new CliError('this device was signed out');
+  await until(() => client.chats().every((c) => (client.log(c.chatId).at(-1)?.seq ?? 0) >= c.lastSeq), 30_000, 'sync');
+}
+
+async function receive(dir: string, chatFilter: string | undefined, follow: boolean, out: Out): Promise<number> {
+  const client = await openClient(dir);
+  const store = new FileStore(join(dir, 'cursor.json'));
+  const printed = new Map<string, number>(Object.entries(JSON.parse((await store.getMeta('printed')) ?? '{}') as Record<string, number>));
+  const flush = async () => {
+    for (const chat of client.chats()) {
+      if (chatFilter && chat.chatId !== chatFilter) continue;
+      const from = printed.get(chat.chatId) ?? 0;
+      for (const item of client.timeline(chat.chatId)) {
+        if (item.seq !== null && item.seq > from) out(JSON.stringify(itemJson(item)));
+      }
+      printed.set(chat.chatId, client.log(chat.chatId).at(-1)?.seq ?? from);
+    }
+    await store.setMeta('printed', JSON.stringify(Object.fromEntries(printed)));
+  };
+  await client.start();
+  try {
+    await synced(client);
+    await flush();
+    if (!follow) return 0;
+    client.on('message', (_m: Message) => void flush());
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      client.on('revoked', resolve);
+    });
+    return 0;
+  } finally {
+    await client.stop();
+  }
+}
+
+function itemJson(item: TimelineItem) {
+  return {
+    chatId: item.chatId, seq: item.seq, id: item.id, from: item.senderUserId, sentAt: item.sentAt,
+    text: item.text, ...(item.replyTo ? { replyTo: item.replyTo.id } : {}),
+    ...(item.edited ? { edited: true } : {}), ...(item.deleted ? { deleted: true } : {}),
+    ...(item.reactions.length ? { reactions: item.reactions } : {}), ...(item.system ? { system: item.system } : {}),
+  };
+}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new CliError(`missing ${what}`);
+  return value;
+}
+
+async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new CliError(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
