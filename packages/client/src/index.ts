@@ -9,3 +9,4 @@ export type { ClientStore, OutboxItem } from './store.ts';
 export { MemoryStore } from './stores/memory-store.ts';
 export { foldTimeline, type TimelineItem, type MessageState } from './timeline.ts';
 export { ParleyError, type ErrorCode } from '@parley/protocol';
+export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
