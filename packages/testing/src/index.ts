@@ -38,17 +38,11 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   const logger = pino({ level: config.logLevel });
   const server = await startParley(config, { logger, ...opts });
   const ownDir = opts.dataDir === undefined;
-  return {
-    ...server,
-    dataDir,
-    async close() {
-      await server.close();
-      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
-    },
-    async [Symbol.asyncDispose]() {
-      await this.close();
-    },
+  const close = async () => {
+    await server.close();
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   };
+  return { ...server, dataDir, close, [Symbol.asyncDispose]: close };
 }
 
 let counter = 0;

@@ -19,7 +19,10 @@ function deviceName(): string {
   return `${browser}${os ? ` on ${os}` : ''}`;
 }
 
+let openStore: IndexedDbStore | undefined;
+
 async function makeClient(store: IndexedDbStore, saved: SavedSession, key: DeviceKey): Promise<ParleyClient> {
+  openStore = store;
   const client = new ParleyClient({ baseUrl, session: { userId: saved.userId, deviceId: saved.deviceId }, deviceKey: key, store });
   addEventListener('online', () => client.reconnect());
   await client.start();
@@ -70,6 +73,8 @@ export async function signOut(client: ParleyClient | undefined): Promise<void> {
     await client.revokeDevice(client.deviceId).catch(() => {});
     await client.stop();
   }
+  await openStore?.close();
+  openStore = undefined;
   await IndexedDbStore.destroy(DB_NAME);
 }
 

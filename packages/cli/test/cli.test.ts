@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { startTestServer, uniqueHandle } from '@parley/testing';
+import { main } from '../src/main.ts';
+
+async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, out, err };
+}
+
+describe('parley CLI', () => {
+  it('registers two profiles, opens a chat, sends, and receives as JSON lines', async () => {
+    await using server = await startTestServer();
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    try {
+      const a = join(dir, 'a');
+      const b = join(dir, 'b');
+      const ha = uniqueHandle('cli_a');
+      const hb = uniqueHandle('cli_b');
+      const reg = await run(['--profile', a, 'register', '--server', server.url, '--handle', ha, '--name', 'CLI A']);
+      assert.equal(reg.code, 0, reg.err.join('\n'));
+      assert.match(JSON.parse(reg.out[0] ?? '{}').recoveryCode, /^[0-9A-Z-]{23}$/);
+      assert.equal(statSync(join(a, 'profile.json')).mode & 0o777, 0o600, 'the key file is private');
+      assert.equal((await run(['--profile', b, 'register', '--server', server.url, '--handle', hb])).code, 0);
+
+      const sent = await run(['--profile', a, 'send', '--to', hb, 'hello from a script']);
+      assert.equal(sent.code, 0, sent.err.join('\n'));
+      assert.equal(JSON.parse(sent.out[0] ?? '{}').seq, 2);
+
+      const got = await run(['--profile', b, 'receive']);
+      assert.equal(got.code, 0, got.err.join('\n'));
+      const lines = got.out.map((l) => JSON.parse(l) as { text: string; system?: unknown });
+      assert.deepEqual(lines.filter((l) => !l.system).map((l) => l.text), ['hello from a script']);
+      assert.deepEqual((await run(['--profile', b, 'receive'])).out, [], 'receive prints only what is new');
+
+      const chats = await run(['--profile', b, 'chats']);
+      assert.equal(JSON.parse(chats.out[0] ?? '{}').title, 'CLI A');
+      const bad = await run(['--profile', a, 'send', '--to', 'no_such_user_x', 'hi']);
+      assert.deepEqual([bad.code, bad.err[0]?.startsWith('parley: user_not_found')], [1, true]);
+      assert.equal((await run(['--help'])).out[0]?.startsWith('parley —'), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
