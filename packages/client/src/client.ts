@@ -118,7 +118,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async stop(): Promise<void> {
     this.#conn.stop();
     clearTimeout(this.#receiptTimer);
-    await Promise.allSettled([...this.#queues.values()]);
+    // Let running syncs settle, but never hang a shutdown on one.
+    await Promise.race([Promise.allSettled([...this.#queues.values()]), new Promise((r) => setTimeout(r, 2000))]);
   }
 
   /** Try to reconnect now (e.g. on the browser's `online` event). */

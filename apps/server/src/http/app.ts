@@ -18,6 +18,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     // No per-request logs: they would record users' IP addresses and timing.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
+    forceCloseConnections: true,
   });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
 
