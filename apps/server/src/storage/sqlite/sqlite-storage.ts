@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { ParleyError, type Message } from '@parley/protocol';
-import { loadMigrations } from '../migrate.ts';
+import { ParleyError, assertNever, type Message } from '@parley/protocol';
+import { loadMigrations, type Migration } from '../migrate.ts';
+import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
   AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, HistoryQuery, InviteRow, MemberRow,
   PasskeyRow, PushSubscriptionRow, SessionRow, Storage, UserRow,
@@ -11,6 +12,13 @@ import {
 
 type Row = Record<string, unknown>;
 
+export interface SqliteStorageOptions {
+  /** Stamps `schema_migrations.applied_at`; defaults to the system clock. */
+  clock?: { now(): number };
+  /** The migrations to bring the database to; defaults to `migrations/sqlite/`. Tests pass a prefix. */
+  migrations?: readonly Migration[];
+}
+
 /**
  * The embedded storage of a single node: SQLite in WAL mode with synchronous=FULL, so a
  * committed transaction survives a crash or power loss (R2). Calls run synchronously inside
@@ -18,37 +26,35 @@ type Row = Record<string, unknown>;
  */
 export class SqliteStorage implements Storage {
   readonly db: Database.Database;
+  /** Versions of the migrations this open applied (empty when the schema was already current). */
+  readonly appliedMigrations: readonly number[];
   readonly #stmts = new Map<string, Database.Statement>();
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, appliedMigrations: readonly number[]) {
     this.db = db;
+    this.appliedMigrations = appliedMigrations;
   }
 
-  static open(path: string): SqliteStorage {
+  /** Opens (creating if needed) the database at `path` (or ':memory:') and migrates it. */
+  static open(path: string, opts: SqliteStorageOptions = {}): SqliteStorage {
     const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    const storage = new SqliteStorage(db);
-    storage.migrate();
-    return storage;
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      const clock = opts.clock ?? { now: () => Date.now() };
+      const applied = migrateSqlite(db, opts.migrations ?? loadMigrations('sqlite'), () => clock.now());
+      return new SqliteStorage(db, applied);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   }
 
-  /** Applies pending numbered migrations, each in its own transaction; returns how many ran. */
-  migrate(upTo = Number.POSITIVE_INFINITY): number {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
-    let ran = 0;
-    for (const m of loadMigrations('sqlite')) {
-      if (applied.has(m.version) || m.version > upTo) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-      })();
-      ran += 1;
-    }
-    return ran;
+  /** Runs `fn` in a write transaction that takes the write lock up front (no lock upgrade → no SQLITE_BUSY mid-way). */
+  #write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
   }
 
   #q(sql: string): Database.Statement {
@@ -61,11 +67,11 @@ export class SqliteStorage implements Storage {
 
   async createUser(user: UserRow, device: DeviceRow): Promise<void> {
     try {
-      this.db.transaction(() => {
+      this.#write(() => {
         this.#q('INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES (?, ?, ?, ?, ?)')
           .run(user.userId, user.handle, user.displayName, user.createdAt, user.recoveryHash);
         this.#insertDevice(device);
-      })();
+      });
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('users.handle')) {
         throw new ParleyError('handle_taken', 'this handle is taken');
@@ -113,11 +119,11 @@ export class SqliteStorage implements Storage {
   }
 
   async revokeDevice(deviceId: string, at: number) {
-    this.db.transaction(() => {
+    this.#write(() => {
       this.#q('UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL').run(at, deviceId);
       this.#q('DELETE FROM sessions WHERE device_id = ?').run(deviceId);
       this.#q('DELETE FROM push_subscriptions WHERE device_id = ?').run(deviceId);
-    })();
+    });
   }
 
   async touchDevice(deviceId: string, at: number) {
@@ -155,12 +161,13 @@ export class SqliteStorage implements Storage {
   // --- chats and membership ------------------------------------------------------------------
 
   async createChat(chat: ChatRow, members: MemberRow[], first: AppendRequest): Promise<Message> {
-    return this.db.transaction(() => {
+    if (first.chatId !== chat.chatId) throw new Error(`createChat: first entry for chat ${first.chatId}, chat is ${chat.chatId}`);
+    return this.#write(() => {
       this.#q('INSERT INTO chats (chat_id, kind, name, color, created_at, last_seq, direct_key) VALUES (?, ?, ?, ?, ?, 0, ?)')
         .run(chat.chatId, chat.kind, chat.name, chat.color, chat.createdAt, chat.directKey);
-      for (const m of members) this.#insertMember(m);
+      for (const m of members) this.#insertMember({ ...m, chatId: chat.chatId });
       return this.#appendOne(first).message;
-    })();
+    });
   }
 
   async getChat(chatId: string) {
@@ -192,11 +199,12 @@ export class SqliteStorage implements Storage {
   }
 
   async applyChatChange(chatId: string, mutation: ChatMutation, event: AppendRequest): Promise<Message> {
-    return this.db.transaction(() => {
+    return this.#write(() => {
       if (!this.#q('SELECT 1 FROM chats WHERE chat_id = ?').get(chatId)) throw new ParleyError('chat_not_found', 'no such chat');
+      if (event.chatId !== chatId) throw new Error(`applyChatChange: event for chat ${event.chatId}, change for ${chatId}`);
       switch (mutation.kind) {
         case 'add_member':
-          this.#insertMember(mutation.member);
+          this.#insertMember({ ...mutation.member, chatId });
           break;
         case 'remove_member':
           this.#q('DELETE FROM members WHERE chat_id = ? AND user_id = ?').run(chatId, mutation.userId);
@@ -208,9 +216,11 @@ export class SqliteStorage implements Storage {
           if (mutation.name !== undefined) this.#q('UPDATE chats SET name = ? WHERE chat_id = ?').run(mutation.name, chatId);
           if (mutation.color !== undefined) this.#q('UPDATE chats SET color = ? WHERE chat_id = ?').run(mutation.color, chatId);
           break;
+        default:
+          assertNever(mutation, 'chat mutation');
       }
       return this.#appendOne(event).message;
-    })();
+    });
   }
 
   async updateReceipt(chatId: string, userId: string, kind: 'delivered' | 'read', upToSeq: number) {
@@ -227,7 +237,7 @@ export class SqliteStorage implements Storage {
   // --- the log -------------------------------------------------------------------------------
 
   async appendMessages(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
-    return this.db.transaction(() => requests.map((r) => this.#appendOne(r)))();
+    return this.#write(() => requests.map((r) => this.#appendOne(r)));
   }
 
   /** Inside a transaction: idempotent append at the chat's next seq. */
@@ -237,19 +247,22 @@ export class SqliteStorage implements Storage {
     if (existing) return { message: toMessage(existing), duplicate: true };
     const chat = this.#q('UPDATE chats SET last_seq = last_seq + 1 WHERE chat_id = ? RETURNING last_seq').get(r.chatId) as { last_seq: number } | undefined;
     if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
-    this.#q('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(r.chatId, chat.last_seq, r.clientMsgId, r.senderUserId, r.senderDeviceId, r.sentAt,
-        r.envelope?.contentType ?? null, r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null,
-        r.system ? JSON.stringify(r.system) : null);
-    return {
-      message: { chatId: r.chatId, seq: chat.last_seq, clientMsgId: r.clientMsgId, senderUserId: r.senderUserId, senderDeviceId: r.senderDeviceId, sentAt: r.sentAt, envelope: r.envelope, system: r.system },
-      duplicate: false,
+    const record: MessageRecord = {
+      chat_id: r.chatId, seq: chat.last_seq, client_msg_id: r.clientMsgId, sender_user_id: r.senderUserId,
+      sender_device_id: r.senderDeviceId, sent_at: r.sentAt, content_type: r.envelope?.contentType ?? null,
+      payload: r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null, system: r.system ? JSON.stringify(r.system) : null,
     };
+    this.#q('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES (@chat_id, @seq, @client_msg_id, @sender_user_id, @sender_device_id, @sent_at, @content_type, @payload, @system)')
+      .run(record);
+    // Map back from the stored record so a first append and its duplicate return the same value.
+    return { message: toMessage(record), duplicate: false };
   }
 
   async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {
     if (query.beforeSeq !== undefined) {
-      const rows = this.#q('SELECT * FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(chatId, query.beforeSeq, query.limit) as MessageRecord[];
+      // The newest `limit` entries below beforeSeq (and above afterSeq, if also given).
+      const rows = this.#q('SELECT * FROM messages WHERE chat_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+        .all(chatId, query.afterSeq ?? 0, query.beforeSeq, query.limit) as MessageRecord[];
       return rows.reverse().map(toMessage);
     }
     const rows = this.#q('SELECT * FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?').all(chatId, query.afterSeq ?? 0, query.limit) as MessageRecord[];
@@ -274,7 +287,7 @@ export class SqliteStorage implements Storage {
   }
 
   async listPushSubscriptions(userId: string) {
-    return (this.#q('SELECT * FROM push_subscriptions WHERE user_id = ?').all(userId) as Row[]).map(toPush);
+    return (this.#q('SELECT * FROM push_subscriptions WHERE user_id = ? ORDER BY created_at, endpoint').all(userId) as Row[]).map(toPush);
   }
 
   async deletePushSubscription(endpoint: string) {
@@ -282,6 +295,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close() {
+    this.#stmts.clear();
     if (this.db.open) this.db.close();
   }
 }
