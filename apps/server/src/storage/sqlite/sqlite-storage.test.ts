@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadMigrations, type Migration } from '../migrate.ts';
+import { storageSuite } from '../storage.suite.ts';
+import { SqliteStorage } from './sqlite-storage.ts';
+
+let dir = '';
+let n = 0;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+const freshPath = (): string => join(dir, `db-${++n}.sqlite`);
+
+storageSuite('SqliteStorage', async () => SqliteStorage.open(freshPath()));
+
+const T0 = 1_700_000_000_000;
+const clock = { now: () => T0 };
+const latest = loadMigrations('sqlite');
+const extra: Migration = {
+  version: latest.length + 1,
+  name: `${String(latest.length + 1).padStart(3, '0')}_test_extra`,
+  sql: 'ALTER TABLE users ADD COLUMN bio TEXT; CREATE TABLE test_extra (id INTEGER PRIMARY KEY);',
+};
+
+async function seed(s: SqliteStorage): Promise<void> {
+  await s.createUser(
+    { userId: 'user_alice', handle: 'alice', displayName: 'Alice', createdAt: T0, recoveryHash: 'salt:hash' },
+    { deviceId: 'dev_alice_1', userId: 'user_alice', name: 'laptop', publicKey: 'key', createdAt: T0, lastSeenAt: null, revokedAt: null },
+  );
+  await s.createChat(
+    { chatId: 'chat_notes', kind: 'group', name: 'Notes', color: '#112233', createdAt: T0, lastSeq: 0, directKey: null },
+    [{ chatId: 'chat_notes', userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0 }],
+    { chatId: 'chat_notes', clientMsgId: 'created_', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0, envelope: null, system: { kind: 'created' } },
+  );
+  await s.appendMessages([{
+    chatId: 'chat_notes', clientMsgId: 'message1', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0 + 1,
+    envelope: { contentType: 'application/octet-stream', payload: Buffer.from([0, 255, 7]).toString('base64') }, system: null,
+  }]);
+}
+
+function schema(s: SqliteStorage): unknown[] {
+  return s.db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all();
+}
+
+describe('SqliteStorage on disk', () => {
+  it('committed data survives close and reopen', async () => {
+    const path = freshPath();
+    const s = SqliteStorage.open(path);
+    await seed(s);
+    const before = await s.getMessages('chat_notes', { limit: 10 });
+    await s.close();
+
+    const again = SqliteStorage.open(path);
+    try {
+      assert.equal((await again.getUser('user_alice'))?.handle, 'alice');
+      assert.equal((await again.getChat('chat_notes'))?.lastSeq, 2);
+      assert.deepEqual(await again.getMessages('chat_notes', { limit: 10 }), before);
+      const [next] = await again.appendMessages([{ ...before[1]!, clientMsgId: 'message2', envelope: null, system: { kind: 'renamed', name: 'x' } }]);
+      assert.equal(next?.message.seq, 3);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('R2 the database runs in WAL mode with synchronous=FULL, foreign keys on and a busy timeout', async () => {
+    const s = SqliteStorage.open(freshPath());
+    try {
+      assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(s.db.pragma('synchronous', { simple: true }), 2); // 2 = FULL
+      assert.equal(s.db.pragma('foreign_keys', { simple: true }), 1);
+      assert.ok(Number(s.db.pragma('busy_timeout', { simple: true })) > 0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('payloads are stored as bytes, not as base64 text', async () => {
+    const s = SqliteStorage.open(freshPath());
+    try {
+      await seed(s);
+      const row = s.db.prepare("SELECT typeof(payload) AS type, hex(payload) AS hex FROM messages WHERE client_msg_id = 'message1'").get();
+      assert.deepEqual(row, { type: 'blob', hex: '00FF07' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("':memory:' opens a working, migrated database", async () => {
+    const s = SqliteStorage.open(':memory:');
+    try {
+      await seed(s);
+      assert.equal((await s.getChat('chat_notes'))?.lastSeq, 2);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('SqliteStorage migrations', () => {
+  it('migrations are applied once: a reopen runs none of them again', async () => {
+    const path = freshPath();
+    const first = SqliteStorage.open(path, { clock });
+    assert.deepEqual(first.appliedMigrations, latest.map((m) => m.version));
+    const recorded = first.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all();
+    assert.deepEqual(recorded, latest.map((m) => ({ version: m.version, name: m.name, applied_at: T0 })));
+    await first.close();
+
+    const second = SqliteStorage.open(path, { clock: { now: () => T0 + 1 } });
+    try {
+      assert.deepEqual(second.appliedMigrations, []);
+      assert.deepEqual(second.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all(), recorded);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a database at migration N upgrades to N+1 and keeps its data', async () => {
+    const path = freshPath();
+    const old = SqliteStorage.open(path, { clock, migrations: latest });
+    await seed(old);
+    await old.close();
+
+    const upgraded = SqliteStorage.open(path, { clock, migrations: [...latest, extra] });
+    try {
+      assert.deepEqual(upgraded.appliedMigrations, [extra.version]);
+      assert.deepEqual(upgraded.db.prepare("SELECT bio FROM users WHERE user_id = 'user_alice'").get(), { bio: null });
+      assert.equal((await upgraded.getMessages('chat_notes', { limit: 10 })).length, 2);
+      const [next] = await upgraded.appendMessages([{
+        chatId: 'chat_notes', clientMsgId: 'message2', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0 + 2, envelope: null, system: { kind: 'renamed', name: 'x' },
+      }]);
+      assert.equal(next?.message.seq, 3);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('every migration: a database at any earlier migration upgrades to the same schema as a fresh one', async () => {
+    const fresh = SqliteStorage.open(freshPath());
+    const expected = schema(fresh);
+    await fresh.close();
+    for (let at = 0; at < latest.length; at++) {
+      const path = freshPath();
+      await SqliteStorage.open(path, { migrations: latest.slice(0, at) }).close();
+      const upgraded = SqliteStorage.open(path);
+      try {
+        assert.deepEqual(upgraded.appliedMigrations, latest.slice(at).map((m) => m.version), `from migration ${at}`);
+        assert.deepEqual(schema(upgraded), expected, `from migration ${at}`);
+        await seed(upgraded);
+      } finally {
+        await upgraded.close();
+      }
+    }
+  });
+
+  it('a failing migration is rolled back whole and leaves the database at the previous one', async () => {
+    const path = freshPath();
+    const broken: Migration = { ...extra, sql: 'CREATE TABLE test_extra (id INTEGER PRIMARY KEY); INSERT INTO no_such_table VALUES (1);' };
+    assert.throws(() => SqliteStorage.open(path, { migrations: [...latest, broken] }), /no such table/);
+    const s = SqliteStorage.open(path, { migrations: latest });
+    try {
+      assert.deepEqual(s.appliedMigrations, []);
+      assert.equal(s.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'test_extra'").get(), undefined);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a database with a migration this server does not know is refused', async () => {
+    const path = freshPath();
+    await SqliteStorage.open(path, { migrations: [...latest, extra] }).close();
+    assert.throws(() => SqliteStorage.open(path, { migrations: latest }), /unknown to this server/);
+  });
+
+  it('migration files must be numbered 001, 002, … without gaps', () => {
+    const folder = mkdtempSync(join(dir, 'migrations-'));
+    writeFileSync(join(folder, '001_first.sql'), 'SELECT 1;');
+    writeFileSync(join(folder, '003_third.sql'), 'SELECT 1;');
+    writeFileSync(join(folder, 'README.md'), 'not a migration');
+    assert.throws(() => loadMigrations('sqlite', folder), /003_third: expected number 002/);
+    rmSync(join(folder, '003_third.sql'));
+    assert.deepEqual(loadMigrations('sqlite', folder), [{ version: 1, name: '001_first', sql: 'SELECT 1;' }]);
+  });
+});
