@@ -136,6 +136,7 @@ describe('web client in a real browser', { timeout: 240_000 }, () => {
     const handle = uniqueHandle('dana');
     await signUp(page, url, 'Dana', handle);
     await page.getByRole('button', { name: 'Settings' }).click();
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Sign out of this browser' }).click();
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.getByRole('heading', { name: 'Chats' }).waitFor();

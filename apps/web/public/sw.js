@@ -1,57 +1,85 @@
-// Parley service worker: the app shell works offline; /api is never cached; pushes carry no text.
-const CACHE = 'parley-shell-v1';
+// Parley service worker. The app shell works offline; /api/ is never cached; pushes carry no text.
+// The build replaces the two placeholders below with the list of built files and their hash
+// (see vite.config.ts), so every release installs a fresh worker and drops the old shell.
+const PRECACHE = /* __PARLEY_PRECACHE__ */ ['/', '/index.html', '/manifest.webmanifest', '/icon.svg'];
+const VERSION = /* __PARLEY_VERSION__ */ 'dev';
+const SHELL = `parley-shell-${VERSION}`;
+const PREFS = 'parley-prefs';
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(['/', '/index.html', '/manifest.webmanifest', '/icon.svg'])));
-  self.skipWaiting();
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(
-    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()),
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('parley-shell-') && k !== SHELL).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
   );
 });
 
 self.addEventListener('fetch', (event) => {
-  const url = new URL(event.request.url);
-  if (event.request.method !== 'GET' || url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
-  if (event.request.mode === 'navigate') {
-    // Network first for the page, so updates arrive; the cached shell when offline.
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
+  if (request.mode === 'navigate') {
+    // Network first, so a new release shows up at once; the cached shell when offline.
     event.respondWith(
-      fetch(event.request)
+      fetch(request)
         .then((response) => {
-          const copy = response.clone();
-          void caches.open(CACHE).then((cache) => cache.put('/index.html', copy));
+          if (response.ok && response.type === 'basic') {
+            const copy = response.clone();
+            event.waitUntil(caches.open(SHELL).then((cache) => cache.put('/index.html', copy)));
+          }
           return response;
         })
-        .catch(() => caches.match('/index.html')),
+        .catch(async () => (await caches.match('/index.html')) ?? (await caches.match('/')) ?? Response.error()),
     );
     return;
   }
-  // Built assets have content hashes in their names: cache first.
+  // Built assets have content hashes in their names: cache first, filled on first use.
   event.respondWith(
-    caches.match(event.request).then((hit) => hit ?? fetch(event.request).then((response) => {
-      if (response.ok) {
+    caches.match(request).then((hit) => hit ?? fetch(request).then((response) => {
+      if (response.ok && response.type === 'basic') {
         const copy = response.clone();
-        void caches.open(CACHE).then((cache) => cache.put(event.request, copy));
+        event.waitUntil(caches.open(SHELL).then((cache) => cache.put(request, copy)));
       }
       return response;
     })),
   );
 });
 
+/** The language the person chose in the app (kept by the page in the Cache API), else the browser's. */
+async function locale() {
+  try {
+    const saved = await (await caches.open(PREFS)).match('/__prefs/locale');
+    if (saved) return (await saved.text()).trim();
+  } catch {
+    // No preference stored: fall through.
+  }
+  return (self.navigator.language || 'en').toLowerCase().startsWith('ru') ? 'ru' : 'en';
+}
+
+// The payload is only {type:'new_messages', v:1} (R12): no sender, no text, so nothing to parse for display.
 self.addEventListener('push', (event) => {
-  const lang = (self.navigator.language || 'en').toLowerCase();
-  const title = lang.startsWith('ru') ? 'Новое сообщение' : 'New message';
-  event.waitUntil(self.registration.showNotification(title, { icon: '/icon.svg', tag: 'parley-new', renotify: true }));
+  event.waitUntil(
+    locale().then((lang) => self.registration.showNotification(lang === 'ru' ? 'Новое сообщение' : 'New message', {
+      icon: '/icon.svg',
+      badge: '/icon.svg',
+      tag: 'parley-new-messages',
+      renotify: true,
+      data: { url: '/' },
+    })),
+  );
 });
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   event.waitUntil(
-    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => {
-      const open = list.find((c) => 'focus' in c);
-      return open ? open.focus() : self.clients.openWindow('/');
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      const app = windows.find((w) => w.visibilityState === 'visible') ?? windows[0];
+      if (app) return app.focus();
+      return self.clients.openWindow('/');
     }),
   );
 });

@@ -5,6 +5,9 @@ import './styles.css';
 
 createRoot(document.getElementById('root') as HTMLElement).render(<StrictMode><App /></StrictMode>);
 
+// Not in `vite dev`: the worker would serve stale modules there.
 if ('serviceWorker' in navigator && !import.meta.env.DEV) {
-  void navigator.serviceWorker.register('/sw.js').catch((err: unknown) => console.warn('service worker not registered', err));
+  addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch((err: unknown) => console.warn('parley: service worker not registered', err));
+  });
 }

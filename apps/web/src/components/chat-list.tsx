@@ -3,55 +3,47 @@ import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { Avatar } from './avatar.tsx';
-import { systemText } from './system-text.ts';
+import { Icon } from './icons.tsx';
+import { StateIcon } from './state-icon.tsx';
+import { chatPreview } from './system-text.ts';
 
 export function ChatList({ client, activeId }: { client: ParleyClient; activeId: string | undefined }) {
-  const { t } = useI18n();
+  const { t, fmt } = useI18n();
   const [query, setQuery] = useState('');
-  const chats = client.chats();
-  const hits = query.trim() ? client.search(query) : [];
+  const searching = query.trim() !== '';
   return (
     <nav className="chat-list" aria-label={t('chats')}>
       <header className="list-header">
         <h1>{t('chats')}</h1>
         <div className="actions">
-          <button className="icon" aria-label={t('newChat')} title={t('newChat')} onClick={() => go('/new')}>✎</button>
-          <button className="icon" aria-label={t('settings')} title={t('settings')} onClick={() => go('/settings')}>⚙</button>
+          <button className="icon" aria-label={t('newChat')} title={t('newChat')} onClick={() => go('/new')}><Icon name="compose" /></button>
+          <button className="icon" aria-label={t('settings')} title={t('settings')} onClick={() => go('/settings')}><Icon name="settings" /></button>
         </div>
       </header>
-      <input className="search" type="search" placeholder={t('search')} aria-label={t('search')} value={query} onChange={(e) => setQuery(e.target.value)} />
-      {query.trim() ? (
+      <input className="search" type="search" placeholder={t('search')} aria-label={t('search')} value={query}
+        onChange={(e) => setQuery(e.target.value)} onKeyDown={(e) => { if (e.key === 'Escape') setQuery(''); }} />
+      {searching ? <SearchResults client={client} query={query} onPick={() => setQuery('')} /> : (
         <ul>
-          {hits.length === 0 && <li className="empty">{t('noResults')}</li>}
-          {hits.slice(0, 50).map(({ chatId, item }) => (
-            <li key={`${chatId}:${item.id}`}>
-              <button className="chat-row" onClick={() => { setQuery(''); go(`/chat/${chatId}`); }}>
-                <span className="chat-text">
-                  <span className="chat-title">{client.chat(chatId)?.title}</span>
-                  <span className="chat-preview">{item.text}</span>
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <ul>
-          {chats.length === 0 && <li className="empty">{t('noChats')}</li>}
-          {chats.map((chat) => {
+          {client.chats().length === 0 && <li className="empty">{t('noChats')}</li>}
+          {client.chats().map((chat) => {
+            const preview = chatPreview(t, chat, client.userId);
             const last = chat.lastItem;
-            const typingName = chat.typing.map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter(Boolean)[0];
-            const preview = typingName ? t('typing', { name: typingName })
-              : !last ? '' : last.system ? systemText(t, last, chat.members, client.userId)
-              : last.deleted ? t('deleted') : last.unreadable ? t('unreadable') : last.text;
             return (
               <li key={chat.chatId}>
-                <button className={`chat-row${chat.chatId === activeId ? ' active' : ''}`} onClick={() => go(`/chat/${chat.chatId}`)} data-testid="chat-row">
+                <button className={`chat-row${chat.chatId === activeId ? ' active' : ''}`} data-testid="chat-row"
+                  aria-current={chat.chatId === activeId ? 'page' : undefined} onClick={() => go(`/chat/${chat.chatId}`)}>
                   <Avatar name={chat.title} color={chat.color} />
                   <span className="chat-text">
-                    <span className="chat-title">{chat.title}</span>
-                    <span className={`chat-preview${typingName ? ' typing' : ''}`}>{preview}</span>
+                    <span className="chat-line">
+                      <span className="chat-title">{chat.title}</span>
+                      {last && !last.system && last.mine && <StateIcon state={last.state} />}
+                      <span className="chat-time">{fmt.listTime(last?.sentAt ?? chat.createdAt)}</span>
+                    </span>
+                    <span className="chat-line">
+                      <span className={`chat-preview${preview.typing ? ' typing' : ''}`}>{preview.text}</span>
+                      {chat.unread > 0 && <span className="badge" aria-label={t('unreadCount', { count: chat.unread })}>{chat.unread}</span>}
+                    </span>
                   </span>
-                  {chat.unread > 0 && <span className="badge" aria-label={`${chat.unread} unread`}>{chat.unread}</span>}
                 </button>
               </li>
             );
@@ -59,5 +51,32 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
         </ul>
       )}
     </nav>
+  );
+}
+
+function SearchResults({ client, query, onPick }: { client: ParleyClient; query: string; onPick: () => void }) {
+  const { t, fmt } = useI18n();
+  const hits = client.search(query).slice(0, 50);
+  return (
+    <ul>
+      {hits.length === 0 && <li className="empty">{t('noResults')}</li>}
+      {hits.map(({ chatId, item }) => {
+        const chat = client.chat(chatId);
+        return (
+          <li key={`${chatId}:${item.id}`}>
+            <button className="chat-row" onClick={() => { onPick(); go(`/chat/${chatId}`); }}>
+              {chat && <Avatar name={chat.title} color={chat.color} size={32} />}
+              <span className="chat-text">
+                <span className="chat-line">
+                  <span className="chat-title">{chat?.title}</span>
+                  <span className="chat-time">{fmt.listTime(item.sentAt)}</span>
+                </span>
+                <span className="chat-preview">{item.text}</span>
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ul>
   );
 }

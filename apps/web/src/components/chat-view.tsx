@@ -1,119 +1,94 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { ParleyClient, TimelineItem } from '@parley/client';
+import { useEffect, useRef, useState } from 'react';
+import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { Avatar } from './avatar.tsx';
-import { MessageBubble } from './message.tsx';
-import { systemText } from './system-text.ts';
+import { Icon } from './icons.tsx';
+import { Composer, type ComposerMode } from './composer.tsx';
+import type { MessageActions } from './message.tsx';
+import { Timeline } from './timeline.tsx';
+
+const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
+
+/** Marks the chat read while it is on screen and the window has focus. */
+function useMarkRead(client: ParleyClient, chatId: string, lastId: string | undefined): void {
+  useEffect(() => {
+    const mark = () => {
+      if (document.visibilityState === 'visible' && document.hasFocus()) client.markRead(chatId);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    addEventListener('focus', mark);
+    return () => {
+      document.removeEventListener('visibilitychange', mark);
+      removeEventListener('focus', mark);
+    };
+  }, [client, chatId, lastId]);
+}
 
 export function ChatView({ client, chatId }: { client: ParleyClient; chatId: string }) {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const chat = client.chat(chatId);
-  const items = client.timeline(chatId);
-  const [draft, setDraft] = useState('');
-  const [replyTo, setReplyTo] = useState<TimelineItem | undefined>();
-  const [editing, setEditing] = useState<TimelineItem | undefined>();
-  const scroller = useRef<HTMLDivElement>(null);
+  const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
   const input = useRef<HTMLTextAreaElement>(null);
-  const lastId = items.at(-1)?.id;
+  const items = client.timeline(chatId);
+  useMarkRead(client, chatId, items.at(-1)?.id);
+  useEffect(() => { if (matchMedia('(pointer: fine)').matches) input.current?.focus(); }, [chatId]);
 
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [lastId, chatId]);
+  if (!chat) {
+    return (
+      <section className="chat-view empty-state">
+        <p className="muted">{t('errNotMember')}</p>
+        <button className="secondary" onClick={() => go('/')}>{t('back')}</button>
+      </section>
+    );
+  }
 
-  useEffect(() => {
-    if (document.visibilityState === 'visible') client.markRead(chatId);
-  }, [client, chatId, lastId]);
-
-  useEffect(() => {
-    const onVisible = () => document.visibilityState === 'visible' && client.markRead(chatId);
-    document.addEventListener('visibilitychange', onVisible);
-    return () => document.removeEventListener('visibilitychange', onVisible);
-  }, [client, chatId]);
-
-  if (!chat) return <section className="chat-view empty-state"><p>{t('noChats')}</p></section>;
-
-  const submit = async () => {
-    const text = draft.trim();
-    if (!text) return;
-    setDraft('');
-    if (editing) {
-      await client.edit(chatId, editing.id, text);
-      setEditing(undefined);
-    } else {
-      await client.sendText(chatId, text, replyTo ? { replyTo: replyTo.id } : {});
-      setReplyTo(undefined);
-    }
-    input.current?.focus();
+  const actions: MessageActions = {
+    onReply: (item) => { setMode({ kind: 'reply', item }); input.current?.focus(); },
+    onEdit: (item) => { setMode({ kind: 'edit', item }); input.current?.focus(); },
+    onDelete: (item) => { if (confirm(t('confirmDelete'))) client.deleteMessage(chatId, item.id).catch(report('delete')); },
+    onReact: (item, emoji, on) => { client.react(chatId, item.id, emoji, on).catch(report('reaction')); },
   };
-
-  const typingNames = chat.typing.map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter(Boolean);
-  const dayFormat = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric' });
-  let lastDay = '';
+  const typingNames = chat.typing.filter((id) => id !== client.userId)
+    .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
+  const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
+  const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
+    : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other ? `@${other.handle}` : '';
 
   return (
     <section className="chat-view" aria-label={chat.title}>
       <header className="chat-header">
-        <button className="icon back" aria-label={t('back')} onClick={() => go('/')}>←</button>
+        <button className="icon back" aria-label={t('back')} title={t('back')} onClick={() => go('/')}><Icon name="back" /></button>
         <Avatar name={chat.title} color={chat.color} size={36} />
         <div className="chat-header-text">
           <h2>{chat.title}</h2>
-          <span className="muted small">
-            {typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
-              : chat.kind === 'group' ? `${chat.members.length} · ${t('members').toLowerCase()}` : `@${chat.members.find((m) => m.userId !== client.userId)?.handle ?? ''}`}
-          </span>
+          <span className={`muted small${typingNames.length > 0 ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{subtitle}</span>
         </div>
-        {chat.kind === 'group' && <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}>ⓘ</button>}
+        {chat.kind === 'group' && (
+          <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
+        )}
       </header>
-      <div className="timeline" ref={scroller}>
-        {client.hasOlder(chatId) && <button className="load-older" onClick={() => void client.loadOlder(chatId)}>{t('loadOlder')}</button>}
-        {items.map((item, i) => {
-          const day = dayFormat.format(item.sentAt);
-          const dayHeader = day !== lastDay ? <div className="day" key={`day-${day}`}>{day}</div> : null;
-          lastDay = day;
-          if (item.system) {
-            return [dayHeader, <div className="system" key={item.id}>{systemText(t, item, chat.members, client.userId)}</div>];
+      <Timeline client={client} chat={chat} actions={actions} />
+      <Composer
+        key={chatId}
+        chat={chat}
+        mode={mode}
+        setMode={setMode}
+        inputRef={input}
+        onTyping={() => client.typing(chatId)}
+        onEditLast={() => {
+          const mine = [...items].reverse().find((i) => i.mine && !i.system && !i.deleted && i.seq !== null);
+          if (mine) setMode({ kind: 'edit', item: mine });
+        }}
+        onSend={(text, m) => {
+          if (m.kind === 'edit') {
+            if (text !== m.item.text) client.edit(chatId, m.item.id, text).catch(report('edit'));
+          } else {
+            client.sendText(chatId, text, m.kind === 'reply' ? { replyTo: m.item.id } : {}).catch(report('send'));
           }
-          const prev = items[i - 1];
-          return [dayHeader, (
-            <MessageBubble
-              key={item.id}
-              item={item}
-              members={chat.members}
-              myUserId={client.userId}
-              showSender={chat.kind === 'group' && (prev?.senderUserId !== item.senderUserId || !!prev?.system)}
-              actions={{
-                onReply: (it) => { setEditing(undefined); setReplyTo(it); input.current?.focus(); },
-                onEdit: (it) => { setReplyTo(undefined); setEditing(it); setDraft(it.text); input.current?.focus(); },
-                onDelete: (it) => void client.deleteMessage(chatId, it.id),
-                onReact: (it, emoji, on) => void client.react(chatId, it.id, emoji, on),
-              }}
-            />
-          )];
-        })}
-      </div>
-      {(replyTo || editing) && (
-        <div className="composer-context">
-          <span>{editing ? t('editing') : t('replyingTo', { name: chat.members.find((m) => m.userId === replyTo?.senderUserId)?.displayName ?? '' })}: <em>{(editing ?? replyTo)?.text.slice(0, 80)}</em></span>
-          <button className="icon small" aria-label={t('cancel')} onClick={() => { setReplyTo(undefined); setEditing(undefined); setDraft(''); }}>✕</button>
-        </div>
-      )}
-      <form className="composer" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
-        <textarea
-          ref={input}
-          rows={1}
-          value={draft}
-          placeholder={t('typeMessage')}
-          aria-label={t('typeMessage')}
-          onChange={(e) => { setDraft(e.target.value); client.typing(chatId); }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void submit(); }
-            if (e.key === 'Escape') { setReplyTo(undefined); setEditing(undefined); }
-          }}
-        />
-        <button type="submit" className="send" aria-label={t('send')} disabled={!draft.trim()}>➤</button>
-      </form>
+        }}
+      />
     </section>
   );
 }

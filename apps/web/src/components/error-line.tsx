@@ -1,16 +1,27 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
+import { errorText } from '../i18n/errors.ts';
 import { useI18n } from '../i18n/index.ts';
 
-/** Runs an action and keeps its error (if any) for display. */
-export function useAction(): [string | undefined, (fn: () => Promise<void>) => void] {
-  const [error, setError] = useState<string | undefined>();
-  return [error, (fn) => {
+/** Runs an action, keeps its error (if any) for display and whether it is still running. */
+export function useAction(): [unknown, (fn: () => Promise<unknown>) => void, boolean] {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const run = useCallback((fn: () => Promise<unknown>) => {
     setError(undefined);
-    fn().catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
-  }];
+    setBusy(true);
+    fn().then(
+      () => setBusy(false),
+      (err: unknown) => {
+        console.warn('parley:', err);
+        setError(err ?? new Error('failed'));
+        setBusy(false);
+      },
+    );
+  }, []);
+  return [error, run, busy];
 }
 
-export function ErrorLine({ error }: { error: string | undefined }) {
+export function ErrorLine({ error }: { error: unknown }) {
   const { t } = useI18n();
-  return error ? <p className="error" role="alert">{t('error', { message: error })}</p> : null;
+  return error ? <p className="error" role="alert">{errorText(t, error)}</p> : null;
 }

@@ -1,56 +1,60 @@
 import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
+import type { Member, Role } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
-import { go, useRoute } from '../state/use-client.ts';
-import { Avatar } from './avatar.tsx';
+import { go } from '../state/use-client.ts';
+import { Avatar, colorFor } from './avatar.tsx';
+import { ColorPicker } from './color-picker.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
+import { PanelHeader } from './panel-header.tsx';
 import { LinkWithQr } from './qr.tsx';
 
+const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
+
+/** Members with roles; owners and admins manage the group (the server enforces the same rules). */
 export function GroupInfo({ client, chatId }: { client: ParleyClient; chatId: string }) {
   const { t } = useI18n();
-  useRoute();
   const chat = client.chat(chatId);
   const [name, setName] = useState(chat?.name ?? '');
   const [handle, setHandle] = useState('');
   const [invite, setInvite] = useState<string | undefined>();
-  const [error, run] = useAction();
+  const [error, run, busy] = useAction();
   if (!chat) return null;
   const myRole = chat.members.find((m) => m.userId === client.userId)?.role ?? 'member';
-  const canManage = myRole !== 'member';
+  const canManage = chat.kind === 'group' && myRole !== 'member';
+  const members = [...chat.members].sort((a, b) => RANK[b.role] - RANK[a.role] || a.displayName.localeCompare(b.displayName));
+
   return (
     <section className="panel">
-      <header className="chat-header">
-        <button className="icon back" aria-label={t('back')} onClick={() => go(`/chat/${chatId}`)}>←</button>
-        <Avatar name={chat.title} color={chat.color} size={36} />
-        <h2>{chat.title}</h2>
-      </header>
+      <PanelHeader title={chat.title} backTo={`/chat/${chatId}`}><Avatar name={chat.title} color={chat.color} size={36} /></PanelHeader>
       {canManage && (
-        <form className="card row" onSubmit={(e) => { e.preventDefault(); run(() => client.renameChat(chatId, name)); }}>
-          <input value={name} onChange={(e) => setName(e.target.value)} aria-label={t('groupName')} maxLength={100} />
-          <button type="submit">{t('rename')}</button>
-        </form>
+        <div className="card">
+          <form className="row" onSubmit={(e) => { e.preventDefault(); if (name.trim()) run(() => client.renameChat(chatId, name.trim())); }}>
+            <label className="grow">{t('groupName')}<input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required /></label>
+            <button type="submit" disabled={busy || name.trim() === chat.name}>{t('rename')}</button>
+          </form>
+          <ColorPicker value={chat.color} onChange={(color) => run(() => client.setChatColor(chatId, color))} />
+        </div>
       )}
       <div className="card">
         <h3>{t('members')} ({chat.members.length})</h3>
         <ul className="members">
-          {chat.members.map((m) => (
-            <li key={m.userId}>
-              <Avatar name={m.displayName} color="#90a4ae" size={28} />
-              <span className="grow">{m.displayName} <span className="muted">@{m.handle}{m.role !== 'member' ? ` · ${t(m.role)}` : ''}{m.userId === client.userId ? ` · ${t('you')}` : ''}</span></span>
-              {myRole === 'owner' && m.role === 'member' && <button className="small" onClick={() => run(() => client.setRole(chatId, m.userId, 'admin'))}>{t('makeAdmin')}</button>}
-              {canManage && m.userId !== client.userId && m.role !== 'owner' && (myRole === 'owner' || m.role === 'member') && (
-                <button className="small danger" onClick={() => run(() => client.removeMember(chatId, m.userId))}>{t('remove')}</button>
-              )}
-            </li>
-          ))}
+          {members.map((m) => <MemberRow key={m.userId} member={m} me={client.userId} myRole={myRole}
+            onRole={(role) => run(() => client.setRole(chatId, m.userId, role))}
+            onRemove={() => run(() => client.removeMember(chatId, m.userId))} />)}
         </ul>
         {canManage && (
-          <form className="row" onSubmit={(e) => { e.preventDefault(); run(async () => {
-            await client.addMember(chatId, (await client.findUser(handle)).userId);
-            setHandle('');
-          }); }}>
-            <input value={handle} onChange={(e) => setHandle(e.target.value)} placeholder="@handle" aria-label={t('addMember')} autoCapitalize="off" />
-            <button type="submit">{t('add')}</button>
+          <form className="row" onSubmit={(e) => {
+            e.preventDefault();
+            run(async () => {
+              await client.addMember(chatId, (await client.findUser(handle)).userId);
+              setHandle('');
+            });
+          }}>
+            <label className="grow">{t('addMember')}
+              <input value={handle} onChange={(e) => setHandle(e.target.value)} placeholder="@handle" autoCapitalize="off" autoCorrect="off" spellCheck={false} required />
+            </label>
+            <button type="submit" disabled={busy}>{t('add')}</button>
           </form>
         )}
       </div>
@@ -58,41 +62,42 @@ export function GroupInfo({ client, chatId }: { client: ParleyClient; chatId: st
         <div className="card">
           <h3>{t('inviteLink')}</h3>
           {invite ? <LinkWithQr url={invite} /> : (
-            <button onClick={() => run(async () => setInvite(`${location.origin}/#/join/${(await client.createInvite(chatId)).token}`))}>{t('createInvite')}</button>
+            <button disabled={busy} onClick={() => run(async () => setInvite(`${location.origin}/#/join/${encodeURIComponent((await client.createInvite(chatId)).token)}`))}>
+              {t('createInvite')}
+            </button>
           )}
         </div>
       )}
-      <div className="card">
-        <button className="danger" onClick={() => run(async () => { await client.leaveChat(chatId); go('/'); })}>{t('leave')}</button>
-      </div>
       <ErrorLine error={error} />
+      {chat.kind === 'group' && (
+        <div className="card">
+          <button className="danger" onClick={() => {
+            if (confirm(t('confirmLeave', { name: chat.title }))) run(async () => { await client.leaveChat(chatId); go('/', { replace: true }); });
+          }}>{t('leave')}</button>
+        </div>
+      )}
     </section>
   );
 }
 
-export function JoinInvite({ client, token }: { client: ParleyClient; token: string }) {
+function MemberRow({ member: m, me, myRole, onRole, onRemove }: {
+  member: Member; me: string; myRole: Role; onRole: (role: 'admin' | 'member') => void; onRemove: () => void;
+}) {
   const { t } = useI18n();
-  const [preview, setPreview] = useState<{ name: string; memberCount: number; color: string } | undefined>();
-  const [error, run] = useAction();
-  const [asked, setAsked] = useState(false);
-  if (!asked) {
-    setAsked(true);
-    run(async () => setPreview(await client.previewInvite(token)));
-  }
+  const isMe = m.userId === me;
   return (
-    <section className="panel">
-      <header className="chat-header">
-        <button className="icon back" aria-label={t('back')} onClick={() => go('/')}>←</button>
-        <h2>{t('inviteLink')}</h2>
-      </header>
-      {preview && (
-        <div className="card center">
-          <Avatar name={preview.name} color={preview.color} size={64} />
-          <p>{t('joinGroup', { name: preview.name, count: preview.memberCount })}</p>
-          <button onClick={() => run(async () => go(`/chat/${(await client.joinInvite(token)).chatId}`))}>{t('join')}</button>
-        </div>
+    <li data-testid="member">
+      <Avatar name={m.displayName} color={colorFor(m.userId)} size={32} />
+      <span className="grow">
+        {m.displayName}{isMe ? ` (${t('you')})` : ''}
+        <br />
+        <span className="muted small">@{m.handle}{m.role !== 'member' ? ` · ${t(m.role)}` : ''}</span>
+      </span>
+      {myRole === 'owner' && !isMe && m.role === 'member' && <button className="small secondary" onClick={() => onRole('admin')}>{t('makeAdmin')}</button>}
+      {myRole === 'owner' && !isMe && m.role === 'admin' && <button className="small secondary" onClick={() => onRole('member')}>{t('makeMember')}</button>}
+      {!isMe && RANK[myRole] > RANK[m.role] && myRole !== 'member' && (
+        <button className="small danger" aria-label={`${t('remove')} ${m.displayName}`} onClick={onRemove}>{t('remove')}</button>
       )}
-      <ErrorLine error={error} />
-    </section>
+    </li>
   );
 }

@@ -1,9 +1,11 @@
 import type { TimelineItem } from '@parley/client';
 import type { Member } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
+import { colorFor } from './avatar.tsx';
+import { Icon } from './icons.tsx';
+import { StateIcon } from './state-icon.tsx';
 
-const EMOJI = ['👍', '❤️', '😂', '😮', '🙏'];
-const STATE_ICON: Record<TimelineItem['state'], string> = { sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠' };
+export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
 export interface MessageActions {
   onReply(item: TimelineItem): void;
@@ -12,51 +14,58 @@ export interface MessageActions {
   onReact(item: TimelineItem, emoji: string, on: boolean): void;
 }
 
+/** One message. Text is rendered by React as text (never as HTML); line breaks are kept by CSS. */
 export function MessageBubble({ item, members, myUserId, showSender, actions }: {
-  item: TimelineItem; members: Member[]; myUserId: string; showSender: boolean; actions: MessageActions;
+  item: TimelineItem; members: readonly Member[]; myUserId: string; showSender: boolean; actions: MessageActions;
 }) {
-  const { t, locale } = useI18n();
-  const sender = members.find((m) => m.userId === item.senderUserId);
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(item.sentAt);
+  const { t, fmt } = useI18n();
+  const nameOf = (id: string) => members.find((m) => m.userId === id)?.displayName ?? '…';
+  const reacted = (emoji: string) => item.reactions.some((r) => r.emoji === emoji && r.userIds.includes(myUserId));
+  // Reactions, replies and edits point at a message by its id, so they wait for its server ack.
+  const canAct = !item.deleted && !item.unreadable && item.seq !== null;
+  const replyTo = item.replyTo;
   return (
-    <div className={`msg${item.mine ? ' mine' : ''}`} data-testid="message" data-state={item.state}>
-      <div className="bubble">
-        {showSender && !item.mine && <div className="sender">{sender?.displayName ?? '…'}</div>}
-        {item.replyTo && (
-          <div className="quote">
-            <span className="quote-name">{members.find((m) => m.userId === item.replyTo?.senderUserId)?.displayName ?? ''}</span>
-            <span className="quote-text">{item.replyTo.text || t('deleted')}</span>
-          </div>
+    <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}`} data-testid="message" data-state={item.state}
+      tabIndex={canAct ? 0 : undefined}>
+      <div className={`bubble${item.deleted ? ' deleted' : ''}`}>
+        {showSender && !item.mine && <div className="sender" style={{ color: colorFor(item.senderUserId) }}>{nameOf(item.senderUserId)}</div>}
+        {replyTo && (
+          <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: 'smooth' })}>
+            <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
+            <span className="quote-text">{replyTo.text || t('deleted')}</span>
+          </button>
         )}
         {item.deleted ? <em className="muted">{t('deleted')}</em>
           : item.unreadable ? <em className="muted">{t('unreadable')}</em>
           : <span className="text">{item.text}</span>}
         <span className="meta">
-          {item.edited && !item.deleted && <span>{t('edited')} · </span>}
-          {time}
-          {item.mine && <span className={`state state-${item.state}`} aria-label={item.state} title={item.state}> {STATE_ICON[item.state]}</span>}
+          {item.edited && !item.deleted && <span className="edited">{t('edited')}</span>}
+          <time dateTime={new Date(item.sentAt).toISOString()} title={fmt.dateTime(item.sentAt)}>{fmt.time(item.sentAt)}</time>
+          {item.mine && <StateIcon state={item.state} />}
         </span>
         {item.reactions.length > 0 && (
           <div className="reactions">
             {item.reactions.map((r) => {
               const mine = r.userIds.includes(myUserId);
               return (
-                <button key={r.emoji} className={`reaction${mine ? ' on' : ''}`} onClick={() => actions.onReact(item, r.emoji, !mine)} aria-pressed={mine}>
-                  {r.emoji} {r.userIds.length}
+                <button key={r.emoji} type="button" className={`reaction${mine ? ' on' : ''}`} aria-pressed={mine}
+                  title={r.userIds.map(nameOf).join(', ')} disabled={!canAct} onClick={() => actions.onReact(item, r.emoji, !mine)}>
+                  {r.emoji} <span className="count">{r.userIds.length}</span>
                 </button>
               );
             })}
           </div>
         )}
       </div>
-      {!item.deleted && item.seq !== null && (
-        <div className="msg-actions">
-          <button className="icon small" aria-label={t('reply')} title={t('reply')} onClick={() => actions.onReply(item)}>↩</button>
-          {EMOJI.map((e) => (
-            <button key={e} className="icon small" aria-label={`${t('react')} ${e}`} onClick={() => actions.onReact(item, e, !item.reactions.some((r) => r.emoji === e && r.userIds.includes(myUserId)))}>{e}</button>
+      {canAct && (
+        <div className="msg-actions" role="toolbar" aria-label={t('messageActions')}>
+          <button type="button" className="icon small" aria-label={t('reply')} title={t('reply')} onClick={() => actions.onReply(item)}><Icon name="reply" size={16} /></button>
+          {QUICK_EMOJI.map((e) => (
+            <button key={e} type="button" className={`icon small${reacted(e) ? ' on' : ''}`} aria-label={`${t('react')} ${e}`}
+              aria-pressed={reacted(e)} onClick={() => actions.onReact(item, e, !reacted(e))}>{e}</button>
           ))}
-          {item.mine && <button className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}>✎</button>}
-          {item.mine && <button className="icon small" aria-label={t('delete')} title={t('delete')} onClick={() => actions.onDelete(item)}>🗑</button>}
+          {item.mine && <button type="button" className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}><Icon name="edit" size={16} /></button>}
+          {item.mine && <button type="button" className="icon small" aria-label={t('delete')} title={t('delete')} onClick={() => actions.onDelete(item)}><Icon name="trash" size={16} /></button>}
         </div>
       )}
     </div>

@@ -2,40 +2,54 @@ import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
+import { PALETTE } from './avatar.tsx';
+import { ColorPicker } from './color-picker.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
+import { PanelHeader } from './panel-header.tsx';
+
+const handlesIn = (text: string) => [...new Set(text.split(/[\s,;]+/).map((h) => h.replace(/^@/, '').toLowerCase()).filter(Boolean))];
 
 export function NewChat({ client }: { client: ParleyClient }) {
   const { t } = useI18n();
   const [handle, setHandle] = useState('');
   const [name, setName] = useState('');
+  const [color, setColor] = useState<string>(PALETTE[3]);
   const [members, setMembers] = useState('');
-  const [error, run] = useAction();
+  const [directError, runDirect, directBusy] = useAction();
+  const [groupError, runGroup, groupBusy] = useAction();
   return (
     <section className="panel">
-      <header className="chat-header">
-        <button className="icon back" aria-label={t('back')} onClick={() => go('/')}>←</button>
-        <h2>{t('newChat')}</h2>
-      </header>
-      <form className="card" onSubmit={(e) => { e.preventDefault(); run(async () => {
-        const user = await client.findUser(handle);
-        const chat = await client.openDirect(user.userId);
-        go(`/chat/${chat.chatId}`);
-      }); }}>
-        <label>{t('findByHandle')}<input value={handle} onChange={(e) => setHandle(e.target.value)} placeholder="@handle" autoCapitalize="off" required /></label>
-        <button type="submit">{t('start')}</button>
+      <PanelHeader title={t('newChat')} />
+      <form className="card" onSubmit={(e) => {
+        e.preventDefault();
+        runDirect(async () => {
+          const user = await client.findUser(handle);
+          go(`/chat/${(await client.openDirect(user.userId)).chatId}`);
+        });
+      }}>
+        <label>{t('findByHandle')}
+          <input value={handle} onChange={(e) => setHandle(e.target.value)} placeholder="@handle" autoCapitalize="off" autoCorrect="off" spellCheck={false} required />
+        </label>
+        <button type="submit" disabled={directBusy}>{t('start')}</button>
+        <ErrorLine error={directError} />
       </form>
-      <form className="card" onSubmit={(e) => { e.preventDefault(); run(async () => {
-        const handles = members.split(/[\s,]+/).filter(Boolean);
-        const ids = await Promise.all(handles.map(async (h) => (await client.findUser(h)).userId));
-        const chat = await client.createGroup({ name, memberIds: ids });
-        go(`/chat/${chat.chatId}`);
-      }); }}>
+      <form className="card" onSubmit={(e) => {
+        e.preventDefault();
+        runGroup(async () => {
+          const ids = await Promise.all(handlesIn(members).map(async (h) => (await client.findUser(h)).userId));
+          const chat = await client.createGroup({ name: name.trim(), color, memberIds: ids.filter((id) => id !== client.userId) });
+          go(`/chat/${chat.chatId}`);
+        });
+      }}>
         <h3>{t('newGroup')}</h3>
         <label>{t('groupName')}<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></label>
-        <label>{t('addMembers')}<input value={members} onChange={(e) => setMembers(e.target.value)} autoCapitalize="off" /></label>
-        <button type="submit">{t('create')}</button>
+        <ColorPicker value={color} onChange={setColor} />
+        <label>{t('addMembers')}
+          <input value={members} onChange={(e) => setMembers(e.target.value)} placeholder="@ann @ben" autoCapitalize="off" autoCorrect="off" spellCheck={false} />
+        </label>
+        <button type="submit" disabled={groupBusy}>{t('create')}</button>
+        <ErrorLine error={groupError} />
       </form>
-      <ErrorLine error={error} />
     </section>
   );
 }

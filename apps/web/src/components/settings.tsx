@@ -1,44 +1,41 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { MeResponse } from '@parley/protocol';
-import { useI18n, type Locale } from '../i18n/index.ts';
-import { enableNotifications } from '../state/session.ts';
-import { go } from '../state/use-client.ts';
+import { useI18n } from '../i18n/index.ts';
+import { enableNotifications, notificationStatus, type NotificationStatus } from '../state/session.ts';
+import type { Theme } from '../state/theme.ts';
+import { Avatar, colorFor } from './avatar.tsx';
+import { Devices } from './devices.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
+import { LanguagePicker } from './language-picker.tsx';
+import { PanelHeader } from './panel-header.tsx';
 import { LinkWithQr } from './qr.tsx';
-
-export type Theme = 'light' | 'dark' | 'system';
 
 export function Settings({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
 }) {
-  const { t, locale, setLocale } = useI18n();
+  const { t } = useI18n();
   const [me, setMe] = useState<MeResponse | undefined>();
-  const [notify, setNotify] = useState(false);
-  const [error, run] = useAction();
-  const refresh = () => run(async () => setMe(await client.me()));
-  useEffect(refresh, [client]);
-  const time = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const [notify, setNotify] = useState<NotificationStatus | undefined>();
+  const [error, run, busy] = useAction();
+  const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
+  useEffect(refresh, [refresh]);
+  useEffect(() => { notificationStatus().then(setNotify, () => setNotify('unsupported')); }, []);
+
   return (
     <section className="panel">
-      <header className="chat-header">
-        <button className="icon back" aria-label={t('back')} onClick={() => go('/')}>←</button>
-        <h2>{t('settings')}</h2>
-      </header>
+      <PanelHeader title={t('settings')} />
       {me && (
-        <div className="card">
-          <h3>{me.user.displayName} <span className="muted">@{me.user.handle}</span></h3>
-          <p className="muted">{t('myLink')}</p>
+        <div className="card center">
+          <Avatar name={me.user.displayName} color={colorFor(me.user.userId)} size={64} />
+          <h3>{me.user.displayName}</h3>
+          <span className="muted">@{me.user.handle}</span>
+          <p className="muted small">{t('myLink')}</p>
           <LinkWithQr url={`${location.origin}/#/u/${me.user.handle}`} />
         </div>
       )}
       <div className="card row">
-        <label className="grow">{t('language')}
-          <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
-            <option value="en">English</option>
-            <option value="ru">Русский</option>
-          </select>
-        </label>
+        <label className="grow">{t('language')}<LanguagePicker /></label>
         <label className="grow">{t('theme')}
           <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
             <option value="system">{t('themeSystem')}</option>
@@ -49,31 +46,23 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
       </div>
       <div className="card">
         <h3>{t('notifications')}</h3>
-        {notify ? <p>{t('notificationsOn')}</p> : <button onClick={() => run(async () => setNotify(await enableNotifications(client)))}>{t('enableNotifications')}</button>}
+        {notify === 'on' && <p>{t('notificationsOn')}</p>}
+        {notify === 'denied' && <p className="muted">{t('notificationsDenied')}</p>}
+        {notify === 'unsupported' && <p className="muted">{t('notificationsUnsupported')}</p>}
+        {notify === 'off' && (
+          <button disabled={busy} onClick={() => run(async () => setNotify(await enableNotifications(client)))}>{t('enableNotifications')}</button>
+        )}
       </div>
       {me && (
         <div className="card">
           <h3>{t('devices')}</h3>
-          <ul className="devices">
-            {me.devices.map((d) => (
-              <li key={d.deviceId} data-testid="device">
-                <span className="grow">
-                  {d.name}{d.current ? ` · ${t('thisDevice')}` : ''}
-                  <br />
-                  <span className="muted small">{d.online ? t('online') : d.lastSeenAt ? t('lastSeen', { time: time.format(d.lastSeenAt) }) : time.format(d.createdAt)}</span>
-                </span>
-                {!d.current && (
-                  <button className="small danger" onClick={() => { if (confirm(t('confirmRevoke'))) run(async () => { await client.revokeDevice(d.deviceId); await refresh(); }); }}>{t('revoke')}</button>
-                )}
-              </li>
-            ))}
-          </ul>
+          <Devices devices={me.devices} onRevoke={(d) => run(async () => { await client.revokeDevice(d.deviceId); setMe(await client.me()); })} />
         </div>
       )}
-      <div className="card">
-        <button className="danger" onClick={onSignOut}>{t('signOut')}</button>
-      </div>
       <ErrorLine error={error} />
+      <div className="card">
+        <button className="danger" onClick={() => { if (confirm(t('confirmSignOut'))) onSignOut(); }}>{t('signOut')}</button>
+      </div>
     </section>
   );
 }

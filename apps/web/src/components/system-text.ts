@@ -1,21 +1,41 @@
 import type { Member } from '@parley/protocol';
-import type { TimelineItem } from '@parley/client';
+import type { ChatView, TimelineItem } from '@parley/client';
 import type { Translate } from '../i18n/index.ts';
 
+export function memberName(t: Translate, members: readonly Member[], userId: string, myUserId: string): string {
+  return userId === myUserId ? t('you') : members.find((m) => m.userId === userId)?.displayName ?? '…';
+}
+
 /** A system entry of the log ("Ann added Ben") in the reader's language. */
-export function systemText(t: Translate, item: TimelineItem, members: Member[], myUserId: string): string {
-  const nameOf = (id: string) => (id === myUserId ? t('you') : members.find((m) => m.userId === id)?.displayName ?? '…');
-  const name = nameOf(item.senderUserId);
+export function systemText(t: Translate, item: TimelineItem, members: readonly Member[], myUserId: string): string {
+  const nameOf = (id: string) => memberName(t, members, id, myUserId);
+  // "You created the chat": capitalised where it starts the sentence.
+  const name = item.senderUserId === myUserId ? t('youSubject') : nameOf(item.senderUserId);
   const s = item.system;
   if (!s) return '';
   switch (s.kind) {
     case 'created': return t('sysCreated', { name });
     case 'member_added': return t('sysAdded', { name, other: nameOf(s.userId) });
-    case 'member_joined': return t('sysJoined', { name: nameOf(s.userId) });
-    case 'member_left': return t('sysLeft', { name: nameOf(s.userId) });
+    case 'member_joined': return t('sysJoined', { name: s.userId === myUserId ? t('youSubject') : nameOf(s.userId) });
+    case 'member_left': return t('sysLeft', { name: s.userId === myUserId ? t('youSubject') : nameOf(s.userId) });
     case 'member_removed': return t('sysRemoved', { name, other: nameOf(s.userId) });
-    case 'role_changed': return t('sysRole', { name, other: nameOf(s.userId), role: s.role === 'member' ? '' : t(s.role) });
+    case 'role_changed': return s.role === 'member'
+      ? t('sysRoleMember', { name, other: nameOf(s.userId) })
+      : t('sysRole', { name, other: nameOf(s.userId), role: t(s.role) });
     case 'renamed': return t('sysRenamed', { name, title: s.name });
     case 'recolored': return t('sysRecolored', { name });
   }
+}
+
+/** One line for the chat list: who is typing, else the last entry. */
+export function chatPreview(t: Translate, chat: ChatView, myUserId: string): { text: string; typing: boolean } {
+  const typingNames = chat.typing.filter((id) => id !== myUserId).map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
+  if (typingNames.length > 0) return { text: t('typing', { name: typingNames.join(', ') }), typing: true };
+  const last = chat.lastItem;
+  if (!last) return { text: '', typing: false };
+  if (last.system) return { text: systemText(t, last, chat.members, myUserId), typing: false };
+  const body = last.deleted ? t('deleted') : last.unreadable ? t('unreadable') : last.text.replace(/\s+/g, ' ');
+  const prefix = last.mine ? t('youPrefix')
+    : chat.kind === 'group' ? `${chat.members.find((m) => m.userId === last.senderUserId)?.displayName ?? '…'}: ` : '';
+  return { text: prefix + body, typing: false };
 }

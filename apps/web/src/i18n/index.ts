@@ -1,14 +1,31 @@
 import { createContext, useContext } from 'react';
 import { en, type Dictionary, type MessageKey } from './en.ts';
+import { formatters, type Formatters } from './format.ts';
 import { ru } from './ru.ts';
 
 export type Locale = 'en' | 'ru';
+export const LOCALES: readonly Locale[] = ['en', 'ru'];
+/** Each language's own name, shown as is in the picker. */
+export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', ru: 'Русский' };
 export const dictionaries: Record<Locale, Dictionary> = { en, ru };
 
+const STORAGE_KEY = 'parley.locale';
+
 export function detectLocale(): Locale {
-  const saved = localStorage.getItem('parley.locale');
+  const saved = localStorage.getItem(STORAGE_KEY);
   if (saved === 'en' || saved === 'ru') return saved;
   return navigator.language.toLowerCase().startsWith('ru') ? 'ru' : 'en';
+}
+
+export function saveLocale(locale: Locale): void {
+  localStorage.setItem(STORAGE_KEY, locale);
+}
+
+/** The service worker has no localStorage: it reads the language from the Cache API to word notifications. */
+export function shareLocaleWithWorker(locale: Locale): void {
+  if ('caches' in window) {
+    void caches.open('parley-prefs').then((c) => c.put('/__prefs/locale', new Response(locale))).catch(() => {});
+  }
 }
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
@@ -22,10 +39,17 @@ export function translator(locale: Locale): Translate {
   };
 }
 
-export const I18n = createContext<{ t: Translate; locale: Locale; setLocale: (l: Locale) => void }>({
-  t: translator('en'),
-  locale: 'en',
-  setLocale: () => {},
-});
+export interface I18nValue {
+  t: Translate;
+  locale: Locale;
+  setLocale: (l: Locale) => void;
+  fmt: Formatters;
+}
+
+export function makeI18n(locale: Locale, setLocale: (l: Locale) => void): I18nValue {
+  return { t: translator(locale), locale, setLocale, fmt: formatters(locale) };
+}
+
+export const I18n = createContext<I18nValue>(makeI18n('en', () => {}));
 
 export const useI18n = () => useContext(I18n);

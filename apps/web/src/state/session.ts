@@ -1,30 +1,28 @@
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
-import {
-  IndexedDbStore, ParleyClient, accounts, deviceKeyFromKeyPair, generateDeviceKey, type DeviceKey,
-} from '@parley/client';
+import { IndexedDbStore, ParleyClient, accounts, deviceKeyFromKeyPair, generateDeviceKey, type DeviceKey } from '@parley/client';
+// Not re-exported from the SDK's index yet; see apps/web/README.md.
+import { loadDeviceKey, saveDeviceKey } from '../../../../packages/client/src/stores/indexeddb-store.ts';
 
 const DB_NAME = 'parley';
 const baseUrl = location.origin;
 
-interface SavedSession {
-  userId: string;
-  deviceId: string;
-  keyPair: CryptoKeyPair;
-}
-
+/** "Chrome on Android": how this browser appears in the person's list of devices. */
 function deviceName(): string {
   const ua = navigator.userAgent;
-  const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : '';
+  const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrom(e|ium)\//.test(ua) ? 'Chrome'
+    : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS/.test(ua) ? 'macOS'
+    : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : '';
   return `${browser}${os ? ` on ${os}` : ''}`;
 }
 
-let openStore: IndexedDbStore | undefined;
+let open: { store: IndexedDbStore; client: ParleyClient; onOnline: () => void } | undefined;
 
-async function makeClient(store: IndexedDbStore, saved: SavedSession, key: DeviceKey): Promise<ParleyClient> {
-  openStore = store;
-  const client = new ParleyClient({ baseUrl, session: { userId: saved.userId, deviceId: saved.deviceId }, deviceKey: key, store });
-  addEventListener('online', () => client.reconnect());
+async function startClient(store: IndexedDbStore, session: { userId: string; deviceId: string }, key: DeviceKey): Promise<ParleyClient> {
+  const client = new ParleyClient({ baseUrl, session, deviceKey: key, store });
+  const onOnline = () => client.reconnect();
+  addEventListener('online', onOnline);
+  open = { store, client, onOnline };
   await client.start();
   return client;
 }
@@ -32,61 +30,95 @@ async function makeClient(store: IndexedDbStore, saved: SavedSession, key: Devic
 /** Resumes the session kept in IndexedDB (works offline), or undefined when signed out. */
 export async function resume(): Promise<ParleyClient | undefined> {
   const store = await IndexedDbStore.open(DB_NAME);
-  const saved = await store.getValue<SavedSession>('session');
-  if (!saved) return undefined;
-  return makeClient(store, saved, await deviceKeyFromKeyPair(saved.keyPair));
+  const saved = await loadDeviceKey(store);
+  if (!saved) {
+    await store.close();
+    return undefined;
+  }
+  return startClient(store, { userId: saved.userId, deviceId: saved.deviceId }, await deviceKeyFromKeyPair(saved.keyPair));
 }
 
 async function adopt(userId: string, deviceId: string, key: DeviceKey): Promise<ParleyClient> {
+  // A fresh account or device starts from an empty database (nothing of another account left).
+  await IndexedDbStore.destroy(DB_NAME);
   const store = await IndexedDbStore.open(DB_NAME);
-  const saved: SavedSession = { userId, deviceId, keyPair: key.keyPair };
-  await store.putValue('session', saved);
-  return makeClient(store, saved, key);
+  await saveDeviceKey(store, { userId, deviceId, keyPair: key.keyPair });
+  return startClient(store, { userId, deviceId }, key);
 }
+
+const newDevice = (key: DeviceKey) => ({ name: deviceName(), publicKey: key.publicKey });
 
 /** Sign-up with a passkey; returns the client and the one-time recovery code. */
 export async function signUp(handle: string, displayName: string): Promise<{ client: ParleyClient; recoveryCode: string }> {
   const key = await generateDeviceKey();
   const { flowId, options } = await accounts.passkeyRegisterOptions(baseUrl, { handle, displayName });
-  const response = await startRegistration({ optionsJSON: options as never });
-  const created = await accounts.passkeyRegisterVerify(baseUrl, { flowId, response, device: { name: deviceName(), publicKey: key.publicKey } });
+  const response = await startRegistration({ optionsJSON: options as unknown as Parameters<typeof startRegistration>[0]['optionsJSON'] });
+  const created = await accounts.passkeyRegisterVerify(baseUrl, { flowId, response, device: newDevice(key) });
   return { client: await adopt(created.userId, created.deviceId, key), recoveryCode: created.recoveryCode };
 }
 
 export async function signInWithPasskey(): Promise<ParleyClient> {
   const key = await generateDeviceKey();
   const { flowId, options } = await accounts.passkeyLoginOptions(baseUrl);
-  const response = await startAuthentication({ optionsJSON: options as never });
-  const added = await accounts.passkeyLoginVerify(baseUrl, { flowId, response, device: { name: deviceName(), publicKey: key.publicKey } });
+  const response = await startAuthentication({ optionsJSON: options as unknown as Parameters<typeof startAuthentication>[0]['optionsJSON'] });
+  const added = await accounts.passkeyLoginVerify(baseUrl, { flowId, response, device: newDevice(key) });
   return adopt(added.userId, added.deviceId, key);
 }
 
+/** Sign-in on a new device with the recovery code; the server issues a new code (the old one is spent). */
 export async function signInWithRecovery(handle: string, recoveryCode: string): Promise<{ client: ParleyClient; recoveryCode: string }> {
   const key = await generateDeviceKey();
-  const created = await accounts.recover(baseUrl, { handle, recoveryCode, device: { name: deviceName(), publicKey: key.publicKey } });
+  const created = await accounts.recover(baseUrl, { handle, recoveryCode: recoveryCode.trim().toUpperCase(), device: newDevice(key) });
   return { client: await adopt(created.userId, created.deviceId, key), recoveryCode: created.recoveryCode };
 }
 
-/** Forgets everything this browser holds of the account. */
-export async function signOut(client: ParleyClient | undefined): Promise<void> {
-  if (client) {
-    await client.revokeDevice(client.deviceId).catch(() => {});
-    await client.stop();
+/** Signs this device out on the server (best effort) and deletes everything this browser holds. */
+export async function signOut(): Promise<void> {
+  const current = open;
+  open = undefined;
+  if (current) {
+    removeEventListener('online', current.onOnline);
+    await current.client.revokeDevice(current.client.deviceId).catch((err: unknown) => console.warn('parley: revoke on sign-out failed', err));
+    await current.client.stop();
+    await current.store.close();
   }
-  await openStore?.close();
-  openStore = undefined;
+  await unsubscribePush();
   await IndexedDbStore.destroy(DB_NAME);
 }
 
-/** Subscribes this device to Web Push (the payload never carries message text). */
-export async function enableNotifications(client: ParleyClient): Promise<boolean> {
-  if (!('serviceWorker' in navigator) || !('PushManager' in window)) return false;
-  if ((await Notification.requestPermission()) !== 'granted') return false;
-  const registration = await navigator.serviceWorker.ready;
+async function pushRegistration(): Promise<ServiceWorkerRegistration | undefined> {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) return undefined;
+  return navigator.serviceWorker.getRegistration();
+}
+
+async function unsubscribePush(): Promise<void> {
+  const registration = await pushRegistration().catch(() => undefined);
+  await (await registration?.pushManager.getSubscription())?.unsubscribe().catch(() => false);
+}
+
+export type NotificationStatus = 'on' | 'off' | 'denied' | 'unsupported';
+
+export async function notificationStatus(): Promise<NotificationStatus> {
+  const registration = await pushRegistration();
+  if (!registration) return 'unsupported';
+  if (Notification.permission === 'denied') return 'denied';
+  return Notification.permission === 'granted' && (await registration.pushManager.getSubscription()) ? 'on' : 'off';
+}
+
+function base64UrlToBytes(value: string): Uint8Array<ArrayBuffer> {
+  const base64 = value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4);
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/** Subscribes this device to Web Push (the payload never carries message text, R12). */
+export async function enableNotifications(client: ParleyClient): Promise<NotificationStatus> {
+  const registration = await pushRegistration();
+  if (!registration) return 'unsupported';
+  const permission = await Notification.requestPermission();
+  if (permission !== 'granted') return permission === 'denied' ? 'denied' : 'off';
   const key = await client.pushVapidKey();
-  const padding = '='.repeat((4 - (key.length % 4)) % 4);
-  const raw = Uint8Array.from(atob((key + padding).replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-  const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: raw });
-  await client.subscribePush(subscription.toJSON() as { endpoint: string; keys: Record<string, string> });
-  return true;
+  const subscription = (await registration.pushManager.getSubscription())
+    ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(key) }));
+  await client.subscribePush(subscription.toJSON());
+  return 'on';
 }

@@ -4,19 +4,47 @@ import type { ParleyClient } from '@parley/client';
 /** Re-renders the component whenever the client's visible state changes. */
 export function useClientState(client: ParleyClient): void {
   const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => client.on('change', bump), [client]);
+  useEffect(() => {
+    const offChange = client.on('change', bump);
+    const offConnection = client.on('connection', bump);
+    return () => { offChange(); offConnection(); };
+  }, [client]);
 }
 
-/** The current hash route: #/chat/ID, #/join/TOKEN, #/u/HANDLE, #/new, #/settings, #/info/ID. */
-export function useRoute(): string[] {
+export type Route =
+  | { name: 'home' }
+  | { name: 'chat'; chatId: string }
+  | { name: 'info'; chatId: string }
+  | { name: 'join'; token: string }
+  | { name: 'user'; handle: string }
+  | { name: 'new' }
+  | { name: 'settings' };
+
+/** Hash routes (#/chat/ID …) so the static server needs no fallback for deep links. */
+export function parseRoute(hash: string): Route {
+  const [section, arg] = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((part) => {
+    try { return decodeURIComponent(part); } catch { return part; }
+  });
+  if (section === 'chat' && arg) return { name: 'chat', chatId: arg };
+  if (section === 'info' && arg) return { name: 'info', chatId: arg };
+  if (section === 'join' && arg) return { name: 'join', token: arg };
+  if (section === 'u' && arg) return { name: 'user', handle: arg };
+  if (section === 'new') return { name: 'new' };
+  if (section === 'settings') return { name: 'settings' };
+  return { name: 'home' };
+}
+
+export function useRoute(): Route {
   const [, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     addEventListener('hashchange', bump);
     return () => removeEventListener('hashchange', bump);
   }, []);
-  return location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  return parseRoute(location.hash);
 }
 
-export const go = (path: string) => {
-  location.hash = path;
-};
+/** Navigates; `replace` for redirects (#/u/… → #/chat/…) so Back does not bounce. */
+export function go(path: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) location.replace(`#${path}`);
+  else location.hash = path;
+}

@@ -28,7 +28,34 @@ export async function openParleyDb(name: string): Promise<IDBDatabase> {
     db.createObjectStore('outbox', { keyPath: 'clientMsgId' });
     db.createObjectStore('meta');
   };
-  return promisify(request);
+  const db = await promisify(request);
+  // Another tab is deleting or upgrading the database (sign-out there): let it proceed.
+  db.onversionchange = () => db.close();
+  return db;
+}
+
+/** What a browser keeps to stay signed in: the session ids and the device's key pair. */
+export interface SavedDevice {
+  userId: string;
+  deviceId: string;
+  /** Non-extractable Ed25519 pair; IndexedDB stores CryptoKeys by structured clone. */
+  keyPair: CryptoKeyPair;
+}
+
+const DEVICE_KEY = 'device';
+
+/** Keeps the device key pair and session in the store's database (the private key never leaves it). */
+export async function saveDeviceKey(store: IndexedDbStore, device: SavedDevice): Promise<void> {
+  await store.putValue(DEVICE_KEY, { userId: device.userId, deviceId: device.deviceId, keyPair: device.keyPair });
+}
+
+/** The saved device, or undefined when this browser is signed out. */
+export async function loadDeviceKey(store: IndexedDbStore): Promise<SavedDevice | undefined> {
+  // 'session' is where the first web build kept it.
+  const saved = (await store.getValue<Partial<SavedDevice>>(DEVICE_KEY)) ?? (await store.getValue<Partial<SavedDevice>>('session'));
+  const pair = saved?.keyPair;
+  if (!saved?.userId || !saved.deviceId || !(pair?.privateKey instanceof CryptoKey) || !(pair.publicKey instanceof CryptoKey)) return undefined;
+  return { userId: saved.userId, deviceId: saved.deviceId, keyPair: pair };
 }
 
 /** The browser's ClientStore: chats, the log, the outbox and metadata in IndexedDB (R6). */
@@ -112,6 +139,13 @@ export class IndexedDbStore implements ClientStore {
 
   /** Deletes everything of this device (sign out). */
   static async destroy(name = 'parley'): Promise<void> {
-    await promisify(indexedDB.deleteDatabase(name) as unknown as IDBRequest<unknown>);
+    const request = indexedDB.deleteDatabase(name);
+    await new Promise<void>((resolve, reject) => {
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+      // Open connections elsewhere get `versionchange` and close (see openParleyDb); if one
+      // does not, the deletion completes once it goes away, so we do not wait for it.
+      request.onblocked = () => resolve();
+    });
   }
 }

@@ -1,0 +1,94 @@
+import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
+import type { ChatView, TimelineItem } from '@parley/client';
+import { useI18n } from '../i18n/index.ts';
+import { Icon } from './icons.tsx';
+
+/** Unsent drafts per chat, for this tab's lifetime. */
+const drafts = new Map<string, string>();
+const MAX_HEIGHT_PX = 160;
+
+export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
+
+export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEditLast }: {
+  chat: ChatView;
+  mode: ComposerMode;
+  setMode: (mode: ComposerMode) => void;
+  inputRef: RefObject<HTMLTextAreaElement | null>;
+  onSend: (text: string, mode: ComposerMode) => void;
+  onTyping: () => void;
+  onEditLast: () => void;
+}) {
+  const { t } = useI18n();
+  const [draft, setDraftState] = useState(() => drafts.get(chat.chatId) ?? '');
+  const stashed = useRef('');
+  const setDraft = (text: string) => {
+    setDraftState(text);
+    if (mode.kind !== 'edit') drafts.set(chat.chatId, text);
+  };
+
+  // Starting an edit puts the message's text in the box; cancelling gives the draft back.
+  useEffect(() => {
+    if (mode.kind === 'edit') {
+      stashed.current = drafts.get(chat.chatId) ?? '';
+      setDraftState(mode.item.text);
+    }
+  }, [mode, chat.chatId]);
+
+  useLayoutEffect(() => {
+    const el = inputRef.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }, [draft, inputRef]);
+
+  const cancel = () => {
+    if (mode.kind === 'edit') setDraftState(stashed.current);
+    setMode({ kind: 'new' });
+  };
+
+  const submit = () => {
+    const text = draft.trim();
+    if (!text) return;
+    onSend(text, mode);
+    setDraftState(mode.kind === 'edit' ? stashed.current : '');
+    if (mode.kind !== 'edit') drafts.delete(chat.chatId);
+    setMode({ kind: 'new' });
+    inputRef.current?.focus();
+  };
+
+  const target = mode.kind === 'new' ? undefined : mode.item;
+  const targetName = target ? chat.members.find((m) => m.userId === target.senderUserId)?.displayName ?? '' : '';
+  return (
+    <>
+      {target && (
+        <div className="composer-context">
+          <span className="grow ellipsis">
+            <strong>{mode.kind === 'edit' ? t('editing') : t('replyingTo', { name: targetName })}</strong>
+            {' '}<span className="muted">{target.text.slice(0, 120)}</span>
+          </span>
+          <button type="button" className="icon small" aria-label={t('cancel')} title={t('cancel')} onClick={cancel}><Icon name="close" size={16} /></button>
+        </div>
+      )}
+      <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+        <textarea
+          ref={inputRef}
+          rows={1}
+          value={draft}
+          placeholder={t('typeMessage')}
+          aria-label={t('typeMessage')}
+          maxLength={16_000}
+          onChange={(e) => { setDraft(e.target.value); if (e.target.value) onTyping(); }}
+          onKeyDown={(e) => {
+            if (e.nativeEvent.isComposing) return; // an IME is still composing a character
+            if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); submit(); }
+            else if (e.key === 'Escape' && mode.kind !== 'new') { e.preventDefault(); cancel(); }
+            else if (e.key === 'ArrowUp' && !draft && mode.kind === 'new') { e.preventDefault(); onEditLast(); }
+          }}
+        />
+        <button type="submit" className="send" aria-label={mode.kind === 'edit' ? t('save') : t('send')} title={mode.kind === 'edit' ? t('save') : t('send')} disabled={!draft.trim()}>
+          <Icon name={mode.kind === 'edit' ? 'check' : 'send'} />
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,96 @@
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { ChatView, ParleyClient } from '@parley/client';
+import { useI18n } from '../i18n/index.ts';
+import { MessageBubble, type MessageActions } from './message.tsx';
+import { systemText } from './system-text.ts';
+
+const NEAR_TOP_PX = 150;
+const NEAR_BOTTOM_PX = 60;
+
+/**
+ * The chat's messages grouped by day. Stays pinned to the bottom while the reader is there,
+ * loads older pages when scrolled near the top and keeps the reading position while they arrive.
+ */
+export function Timeline({ client, chat, actions }: { client: ParleyClient; chat: ChatView; actions: MessageActions }) {
+  const { t, fmt } = useI18n();
+  const chatId = chat.chatId;
+  const items = client.timeline(chatId);
+  const hasOlder = client.hasOlder(chatId);
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const keepFromBottom = useRef<number | null>(null);
+  const triedFor = useRef('');
+  const [loading, setLoading] = useState(false);
+  const firstId = items[0]?.id ?? '';
+  const last = items.at(-1);
+
+  const loadOlder = useCallback(() => {
+    const el = scroller.current;
+    // One attempt per (oldest message, connection state): no request loop while offline.
+    const attempt = `${firstId}:${client.connectionState}`;
+    if (!el || loading || !client.hasOlder(chatId) || triedFor.current === attempt) return;
+    triedFor.current = attempt;
+    keepFromBottom.current = el.scrollHeight - el.scrollTop;
+    setLoading(true);
+    client.loadOlder(chatId).catch((err: unknown) => console.warn('parley: loading older messages failed', err)).finally(() => setLoading(false));
+  }, [client, chatId, firstId, loading]);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (keepFromBottom.current !== null && el.scrollHeight - keepFromBottom.current > 0) {
+      el.scrollTop = el.scrollHeight - keepFromBottom.current;
+      if (!loading) keepFromBottom.current = null;
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [items, loading]);
+
+  // What I just sent scrolls into view even when I was reading further up.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && last?.mine && last.state === 'sending') {
+      el.scrollTop = el.scrollHeight;
+      atBottom.current = true;
+    }
+  }, [last?.id, last?.mine, last?.state]);
+
+  // A short chat that does not fill the screen cannot be scrolled: fetch more right away.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && hasOlder && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) loadOlder();
+  }, [hasOlder, loadOlder, items.length]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (el.scrollTop < NEAR_TOP_PX) loadOlder();
+  };
+
+  let lastDay = -1;
+  return (
+    <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" data-testid="timeline">
+      {hasOlder && (
+        <button type="button" className="load-older" onClick={() => { triedFor.current = ''; loadOlder(); }} disabled={loading}>
+          {loading ? t('loading') : t('loadOlder')}
+        </button>
+      )}
+      {items.map((item, i) => {
+        const dayKey = fmt.dayKey(item.sentAt);
+        const dayHeader = dayKey !== lastDay ? <div className="day" role="separator">{fmt.day(item.sentAt)}</div> : null;
+        lastDay = dayKey;
+        const prev = items[i - 1];
+        return (
+          <Fragment key={item.id}>
+            {dayHeader}
+            {item.system
+              ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId)}</div>
+              : <MessageBubble item={item} members={chat.members} myUserId={client.userId} actions={actions}
+                  showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system)} />}
+          </Fragment>
+        );
+      })}
+    </div>
+  );
+}

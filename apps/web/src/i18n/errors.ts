@@ -1,0 +1,35 @@
+import { NetworkError, ParleyError, type ErrorCode } from '@parley/client';
+import type { MessageKey } from './en.ts';
+import type { Translate } from './index.ts';
+
+const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
+  handle_taken: 'errHandleTaken',
+  invalid_handle: 'errInvalidHandle',
+  user_not_found: 'errUserNotFound',
+  invite_invalid: 'errInviteInvalid',
+  passkey_failed: 'errPasskeyFailed',
+  challenge_expired: 'errPasskeyFailed',
+  recovery_failed: 'errRecoveryFailed',
+  forbidden: 'errForbidden',
+  not_member: 'errNotMember',
+  chat_not_found: 'errNotMember',
+  group_full: 'errGroupFull',
+  rate_limited: 'errRateLimited',
+  device_revoked: 'errRevoked',
+};
+
+/** A person-readable sentence for an error, in the chosen language; unknown ones keep their text. */
+export function errorText(t: Translate, err: unknown): string {
+  if (err instanceof ParleyError) {
+    const key = BY_CODE[err.code];
+    if (key) return t(key);
+  }
+  if (err instanceof NetworkError) return t('errNetwork');
+  if (err instanceof Error) {
+    // WebAuthn: the person closed the prompt, it timed out, or no authenticator answered.
+    if (err.name === 'NotAllowedError' || err.name === 'AbortError') return t('errCancelled');
+    if (err.name === 'NotSupportedError' || /WebAuthn is not supported/i.test(err.message)) return t('errNoPasskeys');
+    return t('error', { message: err.message });
+  }
+  return t('error', { message: String(err) });
+}

@@ -1,0 +1,66 @@
+import { useEffect } from 'react';
+import type { ParleyClient } from '@parley/client';
+import { ChatList } from '../components/chat-list.tsx';
+import { ChatView } from '../components/chat-view.tsx';
+import { ConnectionBanner } from '../components/connection-banner.tsx';
+import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { GroupInfo } from '../components/group-info.tsx';
+import { JoinInvite } from '../components/join-invite.tsx';
+import { NewChat } from '../components/new-chat.tsx';
+import { Settings } from '../components/settings.tsx';
+import { useI18n } from '../i18n/index.ts';
+import type { Theme } from '../state/theme.ts';
+import { go, useClientState, useRoute } from '../state/use-client.ts';
+
+export function MainScreen({ client, theme, setTheme, onSignOut }: {
+  client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
+}) {
+  const { t } = useI18n();
+  useClientState(client);
+  const route = useRoute();
+  const [error, run] = useAction();
+  const handle = route.name === 'user' ? route.handle : undefined;
+
+  // #/u/<handle>: open (or create) the direct chat with that person.
+  useEffect(() => {
+    if (!handle) return;
+    run(async () => {
+      const user = await client.findUser(handle);
+      if (user.userId === client.userId) return go('/settings', { replace: true });
+      go(`/chat/${(await client.openDirect(user.userId)).chatId}`, { replace: true });
+    });
+  }, [client, handle, run]);
+
+  if (client.connectionState === 'revoked') {
+    return (
+      <main className="welcome">
+        <div className="card welcome-card" role="alert">
+          <p>{t('revoked')}</p>
+          <button onClick={onSignOut}>{t('close')}</button>
+        </div>
+      </main>
+    );
+  }
+
+  let panel = null;
+  switch (route.name) {
+    case 'chat': panel = <ChatView key={route.chatId} client={client} chatId={route.chatId} />; break;
+    case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} />; break;
+    case 'join': panel = <JoinInvite key={route.token} client={client} token={route.token} />; break;
+    case 'new': panel = <NewChat client={client} />; break;
+    case 'settings': panel = <Settings client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />; break;
+    case 'user': panel = <section className="panel empty-state">{error ? <ErrorLine error={error} /> : <div className="spinner" />}</section>; break;
+    case 'home': break;
+  }
+  const activeChat = route.name === 'chat' || route.name === 'info' ? route.chatId : undefined;
+
+  return (
+    <div className={`layout${panel ? ' has-panel' : ''}`}>
+      <ConnectionBanner state={client.connectionState} />
+      <ChatList client={client} activeId={activeChat} />
+      <div className="main-panel">
+        {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}
+      </div>
+    </div>
+  );
+}
