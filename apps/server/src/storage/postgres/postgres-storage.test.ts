@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { loadMigrations, type Migration } from '../migrate.ts';
+import type { AppendRequest } from '../storage.ts';
+import { storageSuite } from '../storage.suite.ts';
+import { PostgresStorage } from './postgres-storage.ts';
+
+/**
+ * Runs against a real PostgreSQL server (PARLEY_TEST_PG_URL, default the local one). Every opened
+ * storage gets a database of its own, created here and dropped when the file is done.
+ */
+const BASE_URL = process.env['PARLEY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
+const created: string[] = [];
+
+/** Creates an empty database and returns its URL. */
+async function freshDatabase(): Promise<string> {
+  const name = `parley_t_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  created.push(name);
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+after(async () => {
+  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+});
+
+storageSuite('PostgresStorage', async () => PostgresStorage.open(await freshDatabase()));
+
+const T0 = 1_700_000_000_000;
+const clock = { now: () => T0 };
+const latest = loadMigrations('postgres');
+const extra: Migration = {
+  version: latest.length + 1,
+  name: `${String(latest.length + 1).padStart(3, '0')}_test_extra`,
+  sql: 'ALTER TABLE users ADD COLUMN bio TEXT; CREATE TABLE test_extra (id INTEGER PRIMARY KEY);',
+};
+
+async function seed(s: PostgresStorage, chatIds: readonly string[] = ['chat_notes']): Promise<void> {
+  await s.createUser(
+    { userId: 'user_alice', handle: 'alice', displayName: 'Alice', createdAt: T0, recoveryHash: 'salt:hash' },
+    { deviceId: 'dev_alice_1', userId: 'user_alice', name: 'laptop', publicKey: 'key', createdAt: T0, lastSeenAt: null, revokedAt: null },
+  );
+  for (const chatId of chatIds) {
+    await s.createChat(
+      { chatId, kind: 'group', name: chatId, color: '#112233', createdAt: T0, lastSeq: 0, directKey: null },
+      [{ chatId, userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0 }],
+      { chatId, clientMsgId: 'created_', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0, envelope: null, system: { kind: 'created' } },
+    );
+  }
+}
+
+function text(chatId: string, clientMsgId: string): AppendRequest {
+  return {
+    chatId, clientMsgId, senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0 + 1,
+    envelope: { contentType: 'application/octet-stream', payload: Buffer.from(clientMsgId).toString('base64') }, system: null,
+  };
+}
+
+async function recorded(s: PostgresStorage): Promise<unknown[]> {
+  return (await s.pool.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')).rows;
+}
+
+describe('PostgresStorage in a cluster', () => {
+  it('R3 two nodes appending concurrently to one chat get seqs 1..N with no gap and no duplicate', async () => {
+    const url = await freshDatabase();
+    const [a, b] = await Promise.all([PostgresStorage.open(url, { poolSize: 5 }), PostgresStorage.open(url, { poolSize: 5 })]);
+    try {
+      await seed(a, ['chat_x', 'chat_y']);
+      // Batches touch both chats in both orders (a deadlock if locks were not taken sorted), and both
+      // nodes send some of the same client ids (R1: each is appended once, the other sees duplicate).
+      const batch = (node: string, i: number): AppendRequest[] => i % 3 === 0
+        ? [text('chat_y', `${node}_${i}_1`), text('chat_x', `${node}_${i}_2`), text('chat_x', `shared_${i}`)]
+        : [text('chat_x', `${node}_${i}_1`), text('chat_y', `${node}_${i}_2`), text('chat_y', `shared_${i}`)];
+      const rounds = Array.from({ length: 40 }, (_, i) => i);
+      const results = (await Promise.all([...rounds.map((i) => a.appendMessages(batch('a', i))), ...rounds.map((i) => b.appendMessages(batch('b', i)))])).flat();
+
+      assert.equal(results.filter((r) => r.duplicate).length, rounds.length);
+      for (const chatId of ['chat_x', 'chat_y']) {
+        const log = await b.getMessages(chatId, { limit: 1000 });
+        assert.deepEqual(log.map((m) => m.seq), Array.from({ length: log.length }, (_, i) => i + 1), `${chatId} seqs`);
+        assert.equal(new Set(log.map((m) => m.clientMsgId)).size, log.length, `${chatId} client ids`);
+        assert.equal((await a.getChat(chatId))?.lastSeq, log.length);
+      }
+      // Every result, first or duplicate, is what the log holds at that seq.
+      const stored = new Map((await Promise.all(['chat_x', 'chat_y'].map((id) => a.getMessages(id, { limit: 1000 })))).flat().map((m) => [`${m.chatId}/${m.seq}`, m]));
+      for (const r of results) assert.deepEqual(r.message, stored.get(`${r.message.chatId}/${r.message.seq}`));
+      assert.equal(stored.size, results.length - rounds.length + 2); // + the two 'created' entries
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('committed data written by one node is read by another, payload bytes intact', async () => {
+    const url = await freshDatabase();
+    const a = await PostgresStorage.open(url);
+    const b = await PostgresStorage.open(url);
+    try {
+      await seed(a);
+      const bytes = Buffer.from([0, 255, 7]).toString('base64');
+      const [sent] = await a.appendMessages([{ ...text('chat_notes', 'message1'), envelope: { contentType: 'application/octet-stream', payload: bytes } }]);
+      assert.deepEqual(await b.getMessages('chat_notes', { afterSeq: 1, limit: 10 }), [sent?.message]);
+      const row = await b.pool.query("SELECT pg_typeof(payload)::text AS type, encode(payload, 'hex') AS hex FROM messages WHERE client_msg_id = 'message1'");
+      assert.deepEqual(row.rows, [{ type: 'bytea', hex: '00ff07' }]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('PostgresStorage migrations', () => {
+  it('three nodes opening a fresh database at once run each migration exactly once', async () => {
+    const url = await freshDatabase();
+    const nodes = await Promise.all([1, 2, 3].map(() => PostgresStorage.open(url, { clock })));
+    try {
+      assert.deepEqual(nodes.flatMap((n) => n.appliedMigrations).sort((x, y) => x - y), latest.map((m) => m.version));
+      assert.deepEqual(await recorded(nodes[0]!), latest.map((m) => ({ version: m.version, name: m.name, applied_at: T0 })));
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  });
+
+  it('a reopen runs no migration again', async () => {
+    const url = await freshDatabase();
+    const first = await PostgresStorage.open(url, { clock });
+    const before = await recorded(first);
+    await first.close();
+    const second = await PostgresStorage.open(url, { clock: { now: () => T0 + 1 } });
+    try {
+      assert.deepEqual(second.appliedMigrations, []);
+      assert.deepEqual(await recorded(second), before);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a database at migration N upgrades to N+1 and keeps its data', async () => {
+    const url = await freshDatabase();
+    const old = await PostgresStorage.open(url, { migrations: latest });
+    await seed(old);
+    await old.close();
+    const upgraded = await PostgresStorage.open(url, { migrations: [...latest, extra] });
+    try {
+      assert.deepEqual(upgraded.appliedMigrations, [extra.version]);
+      assert.deepEqual((await upgraded.pool.query("SELECT bio FROM users WHERE user_id = 'user_alice'")).rows, [{ bio: null }]);
+      const [next] = await upgraded.appendMessages([text('chat_notes', 'message2')]);
+      assert.equal(next?.message.seq, 2);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('a failing migration is rolled back whole and leaves the database at the previous one', async () => {
+    const url = await freshDatabase();
+    const broken: Migration = { ...extra, sql: 'CREATE TABLE test_extra (id INTEGER PRIMARY KEY); INSERT INTO no_such_table VALUES (1);' };
+    await assert.rejects(PostgresStorage.open(url, { migrations: [...latest, broken] }), /no_such_table/);
+    const s = await PostgresStorage.open(url, { migrations: latest });
+    try {
+      assert.deepEqual(s.appliedMigrations, []);
+      assert.deepEqual((await s.pool.query("SELECT to_regclass('test_extra') AS t")).rows, [{ t: null }]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a database with a migration this server does not know is refused', async () => {
+    const url = await freshDatabase();
+    await (await PostgresStorage.open(url, { migrations: [...latest, extra] })).close();
+    await assert.rejects(PostgresStorage.open(url, { migrations: latest }), /unknown to this server/);
+  });
+});

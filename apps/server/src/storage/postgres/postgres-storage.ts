@@ -1,0 +1,385 @@
+import pg from 'pg';
+import { ParleyError, assertNever, type Message } from '@parley/protocol';
+import { loadMigrations, type Migration } from '../migrate.ts';
+import type {
+  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, HistoryQuery, InviteRow, MemberRow,
+  PasskeyRow, PushSubscriptionRow, SessionRow, Storage, UserRow,
+} from '../storage.ts';
+// The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
+import {
+  toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
+} from '../sqlite/rows.ts';
+import { migratePostgres } from './postgres-migrate.ts';
+
+/** A pg row before mapping: the one place where column values are untyped. */
+type Row = Record<string, unknown>;
+/** Something to run a query on: the pool (autocommit) or a client inside a transaction. */
+type Queryable = pg.Pool | pg.PoolClient;
+
+export interface PostgresStorageOptions {
+  /** Stamps `schema_migrations.applied_at`; defaults to the system clock. */
+  clock?: { now(): number };
+  /** The migrations to bring the database to; defaults to `migrations/postgres/`. Tests pass a prefix. */
+  migrations?: readonly Migration[];
+  /** Connections in this node's pool (pg's default is 10). */
+  poolSize?: number;
+  /** Told of an idle pooled connection that failed (e.g. the server restarted); defaults to stderr. */
+  onPoolError?: (err: Error) => void;
+}
+
+/**
+ * BIGINT columns (times, seqs, counters) and COUNT(*) come back as JS numbers, not strings. Set on
+ * this pool only, so other pg users in the process keep pg's defaults. Values stay far below 2^53.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: (id, format) => (id === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(id, format)),
+};
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The storage of a cluster: N server nodes share one PostgreSQL database. Every write that must be
+ * atomic runs in a transaction on one pooled connection; a method resolves after COMMIT, which
+ * (with the default synchronous_commit=on) means the WAL record is flushed (R2). Appends to a chat
+ * are serialised across nodes by a row lock on the chat, which is what makes its seqs gap-free (R3).
+ */
+export class PostgresStorage implements Storage {
+  readonly pool: pg.Pool;
+  /** Versions of the migrations this open applied (empty when another node or an earlier open did). */
+  readonly appliedMigrations: readonly number[];
+  #closed = false;
+
+  private constructor(pool: pg.Pool, appliedMigrations: readonly number[]) {
+    this.pool = pool;
+    this.appliedMigrations = appliedMigrations;
+  }
+
+  /** Connects to the database at `url` (postgres://…) and migrates it. */
+  static async open(url: string, opts: PostgresStorageOptions = {}): Promise<PostgresStorage> {
+    const pool = new pg.Pool({ connectionString: url, types, ...(opts.poolSize !== undefined ? { max: opts.poolSize } : {}) });
+    // An idle client losing its connection must not crash the process (an unhandled 'error' event
+    // would); the pool drops that client and connects a new one when next needed.
+    pool.on('error', opts.onPoolError ?? ((err) => console.error('postgres pool: idle connection failed', err)));
+    try {
+      const clock = opts.clock ?? { now: () => Date.now() };
+      const applied = await migratePostgres(pool, opts.migrations ?? loadMigrations('postgres'), () => clock.now());
+      return new PostgresStorage(pool, applied);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+  }
+
+  /** Runs `fn` in a transaction on one client: COMMIT if it resolves, ROLLBACK (and rethrow) if not. */
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A client whose ROLLBACK fails is in an unknown state: release(err) destroys it instead of reusing it.
+      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async #one(sql: string, params: unknown[], on: Queryable = this.pool): Promise<Row | undefined> {
+    return (await on.query<Row>(sql, params)).rows[0];
+  }
+
+  async #all(sql: string, params: unknown[], on: Queryable = this.pool): Promise<Row[]> {
+    return (await on.query<Row>(sql, params)).rows;
+  }
+
+  // --- users, devices, sessions, passkeys ----------------------------------------------------
+
+  async createUser(user: UserRow, device: DeviceRow): Promise<void> {
+    try {
+      await this.#tx(async (c) => {
+        await c.query('INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES ($1, $2, $3, $4, $5)',
+          [user.userId, user.handle, user.displayName, user.createdAt, user.recoveryHash]);
+        await this.#insertDevice(c, device);
+      });
+    } catch (err) {
+      if (err instanceof pg.DatabaseError && err.code === UNIQUE_VIOLATION && err.constraint === 'users_handle_unique') {
+        throw new ParleyError('handle_taken', 'this handle is taken');
+      }
+      throw err;
+    }
+  }
+
+  async getUser(userId: string) {
+    const r = await this.#one('SELECT * FROM users WHERE user_id = $1', [userId]);
+    return r && toUser(r);
+  }
+
+  async getUserByHandle(handle: string) {
+    const r = await this.#one('SELECT * FROM users WHERE handle = $1', [handle]);
+    return r && toUser(r);
+  }
+
+  async getUsers(userIds: readonly string[]) {
+    if (userIds.length === 0) return [];
+    return (await this.#all('SELECT * FROM users WHERE user_id = ANY($1::text[])', [userIds])).map(toUser);
+  }
+
+  async setRecoveryHash(userId: string, recoveryHash: string) {
+    await this.pool.query('UPDATE users SET recovery_hash = $1 WHERE user_id = $2', [recoveryHash, userId]);
+  }
+
+  async #insertDevice(on: Queryable, d: DeviceRow): Promise<void> {
+    await on.query('INSERT INTO devices (device_id, user_id, name, public_key, created_at, last_seen_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [d.deviceId, d.userId, d.name, d.publicKey, d.createdAt, d.lastSeenAt, d.revokedAt]);
+  }
+
+  async addDevice(device: DeviceRow) {
+    await this.#insertDevice(this.pool, device);
+  }
+
+  async getDevice(deviceId: string) {
+    const r = await this.#one('SELECT * FROM devices WHERE device_id = $1', [deviceId]);
+    return r && toDevice(r);
+  }
+
+  async listDevices(userId: string) {
+    // device_id breaks ties so the order is the same on every node (SQLite's rowid order has no equivalent).
+    return (await this.#all('SELECT * FROM devices WHERE user_id = $1 ORDER BY created_at, device_id', [userId])).map(toDevice);
+  }
+
+  async revokeDevice(deviceId: string, at: number) {
+    await this.#tx(async (c) => {
+      await c.query('UPDATE devices SET revoked_at = $1 WHERE device_id = $2 AND revoked_at IS NULL', [at, deviceId]);
+      await c.query('DELETE FROM sessions WHERE device_id = $1', [deviceId]);
+      await c.query('DELETE FROM push_subscriptions WHERE device_id = $1', [deviceId]);
+    });
+  }
+
+  async touchDevice(deviceId: string, at: number) {
+    await this.pool.query('UPDATE devices SET last_seen_at = $1 WHERE device_id = $2', [at, deviceId]);
+  }
+
+  async createSession(s: SessionRow) {
+    await this.pool.query('INSERT INTO sessions (token_hash, device_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [s.tokenHash, s.deviceId, s.userId, s.createdAt, s.expiresAt]);
+  }
+
+  async getSession(tokenHash: string): Promise<SessionRow | undefined> {
+    const r = await this.#one('SELECT * FROM sessions WHERE token_hash = $1', [tokenHash]);
+    if (!r) return undefined;
+    return {
+      tokenHash: r['token_hash'] as string, deviceId: r['device_id'] as string, userId: r['user_id'] as string,
+      createdAt: r['created_at'] as number, expiresAt: r['expires_at'] as number,
+    };
+  }
+
+  async addPasskey(p: PasskeyRow) {
+    await this.pool.query('INSERT INTO passkeys (credential_id, user_id, public_key, counter, transports, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [p.credentialId, p.userId, Buffer.from(p.publicKey), p.counter, JSON.stringify(p.transports), p.createdAt]);
+  }
+
+  async getPasskey(credentialId: string) {
+    const r = await this.#one('SELECT * FROM passkeys WHERE credential_id = $1', [credentialId]);
+    return r && toPasskey(r);
+  }
+
+  async updatePasskeyCounter(credentialId: string, counter: number) {
+    await this.pool.query('UPDATE passkeys SET counter = $1 WHERE credential_id = $2', [counter, credentialId]);
+  }
+
+  // --- chats and membership ------------------------------------------------------------------
+
+  async createChat(chat: ChatRow, members: MemberRow[], first: AppendRequest): Promise<Message> {
+    if (first.chatId !== chat.chatId) throw new Error(`createChat: first entry for chat ${first.chatId}, chat is ${chat.chatId}`);
+    return this.#tx(async (c) => {
+      await c.query('INSERT INTO chats (chat_id, kind, name, color, created_at, last_seq, direct_key) VALUES ($1, $2, $3, $4, $5, 0, $6)',
+        [chat.chatId, chat.kind, chat.name, chat.color, chat.createdAt, chat.directKey]);
+      for (const m of members) await this.#insertMember(c, { ...m, chatId: chat.chatId });
+      const [result] = await this.#append(c, [first]);
+      if (!result) throw new Error('createChat: the first entry was not appended');
+      return result.message;
+    });
+  }
+
+  async getChat(chatId: string) {
+    const r = await this.#one('SELECT * FROM chats WHERE chat_id = $1', [chatId]);
+    return r && toChat(r);
+  }
+
+  async getDirectChat(directKey: string) {
+    const r = await this.#one('SELECT * FROM chats WHERE direct_key = $1', [directKey]);
+    return r && toChat(r);
+  }
+
+  async listChatsForUser(userId: string) {
+    return (await this.#all('SELECT c.* FROM chats c JOIN members m ON m.chat_id = c.chat_id WHERE m.user_id = $1 ORDER BY c.created_at, c.chat_id', [userId])).map(toChat);
+  }
+
+  async getMembers(chatId: string) {
+    return (await this.#all('SELECT * FROM members WHERE chat_id = $1 ORDER BY joined_at, user_id', [chatId])).map(toMember);
+  }
+
+  async getMember(chatId: string, userId: string) {
+    const r = await this.#one('SELECT * FROM members WHERE chat_id = $1 AND user_id = $2', [chatId, userId]);
+    return r && toMember(r);
+  }
+
+  async #insertMember(on: Queryable, m: MemberRow): Promise<void> {
+    await on.query('INSERT INTO members (chat_id, user_id, role, joined_at, delivered_seq, read_seq) VALUES ($1, $2, $3, $4, $5, $6)',
+      [m.chatId, m.userId, m.role, m.joinedAt, m.deliveredSeq, m.readSeq]);
+  }
+
+  async applyChatChange(chatId: string, mutation: ChatMutation, event: AppendRequest): Promise<Message> {
+    return this.#tx(async (c) => {
+      // Lock the chat first: the change and its log entry are ordered with every other append to it.
+      if (!(await this.#one('SELECT 1 FROM chats WHERE chat_id = $1 FOR UPDATE', [chatId], c))) throw new ParleyError('chat_not_found', 'no such chat');
+      if (event.chatId !== chatId) throw new Error(`applyChatChange: event for chat ${event.chatId}, change for ${chatId}`);
+      switch (mutation.kind) {
+        case 'add_member':
+          await this.#insertMember(c, { ...mutation.member, chatId });
+          break;
+        case 'remove_member':
+          await c.query('DELETE FROM members WHERE chat_id = $1 AND user_id = $2', [chatId, mutation.userId]);
+          break;
+        case 'set_role':
+          await c.query('UPDATE members SET role = $1 WHERE chat_id = $2 AND user_id = $3', [mutation.role, chatId, mutation.userId]);
+          break;
+        case 'update_chat':
+          if (mutation.name !== undefined) await c.query('UPDATE chats SET name = $1 WHERE chat_id = $2', [mutation.name, chatId]);
+          if (mutation.color !== undefined) await c.query('UPDATE chats SET color = $1 WHERE chat_id = $2', [mutation.color, chatId]);
+          break;
+        default:
+          assertNever(mutation, 'chat mutation');
+      }
+      const [result] = await this.#append(c, [event]);
+      if (!result) throw new Error('applyChatChange: the event was not appended');
+      return result.message;
+    });
+  }
+
+  async updateReceipt(chatId: string, userId: string, kind: 'delivered' | 'read', upToSeq: number) {
+    const column = kind === 'read' ? 'read_seq' : 'delivered_seq';
+    const result = await this.pool.query(`UPDATE members SET ${column} = $1 WHERE chat_id = $2 AND user_id = $3 AND ${column} < $1`, [upToSeq, chatId, userId]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async countUnread(chatId: string, userId: string, afterSeq: number) {
+    const r = await this.#one('SELECT COUNT(*) AS n FROM messages WHERE chat_id = $1 AND seq > $2 AND sender_user_id != $3 AND system IS NULL', [chatId, afterSeq, userId]);
+    return (r?.['n'] as number | undefined) ?? 0;
+  }
+
+  // --- the log -------------------------------------------------------------------------------
+
+  async appendMessages(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    if (requests.length === 0) return [];
+    return this.#tx((c) => this.#append(c, requests));
+  }
+
+  /**
+   * Inside a transaction: idempotent append of a batch, each entry at its chat's next seq.
+   * 1. Lock the batch's chats in sorted order (SELECT … ORDER BY … FOR UPDATE): two nodes appending to
+   *    overlapping sets of chats queue instead of deadlocking, and no one else appends to these chats
+   *    until COMMIT. A missing chat fails the whole batch.
+   * 2. Under those locks, read the entries already in the log for the batch's idempotency keys: every
+   *    writer of a chat's log holds its lock, so nothing can slip in between this read and the insert.
+   * 3. Number the new entries from each chat's last_seq, raise last_seq, insert them in one statement.
+   * The unique index on (chat_id, sender_user_id, client_msg_id) stays the last guard: a violation aborts
+   * the transaction rather than skipping a row (ON CONFLICT DO NOTHING would leave a hole in the seqs).
+   */
+  async #append(c: pg.PoolClient, requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    const chatIds = [...new Set(requests.map((r) => r.chatId))].sort();
+    const locked = await this.#all('SELECT chat_id, last_seq FROM chats WHERE chat_id = ANY($1::text[]) ORDER BY chat_id FOR UPDATE', [chatIds], c);
+    if (locked.length !== chatIds.length) throw new ParleyError('chat_not_found', 'no such chat');
+    const lastSeq = new Map(locked.map((r) => [r['chat_id'] as string, r['last_seq'] as number]));
+
+    const key = (chatId: string, sender: string, clientMsgId: string): string => JSON.stringify([chatId, sender, clientMsgId]);
+    const existing = await this.#all(
+      `SELECT m.* FROM messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(chat_id, sender_user_id, client_msg_id)
+         USING (chat_id, sender_user_id, client_msg_id)`,
+      [requests.map((r) => r.chatId), requests.map((r) => r.senderUserId), requests.map((r) => r.clientMsgId)], c);
+    const known = new Map<string, MessageRecord>();
+    for (const row of existing) {
+      const r = row as unknown as MessageRecord;
+      known.set(key(r.chat_id, r.sender_user_id, r.client_msg_id), r);
+    }
+
+    const fresh: MessageRecord[] = [];
+    const results = requests.map((req): AppendResult => {
+      const k = key(req.chatId, req.senderUserId, req.clientMsgId);
+      const original = known.get(k);
+      if (original) return { message: toMessage(original), duplicate: true };
+      const seq = (lastSeq.get(req.chatId) ?? 0) + 1;
+      lastSeq.set(req.chatId, seq);
+      const record: MessageRecord = {
+        chat_id: req.chatId, seq, client_msg_id: req.clientMsgId, sender_user_id: req.senderUserId,
+        sender_device_id: req.senderDeviceId, sent_at: req.sentAt, content_type: req.envelope?.contentType ?? null,
+        payload: req.envelope ? Buffer.from(req.envelope.payload, 'base64') : null, system: req.system ? JSON.stringify(req.system) : null,
+      };
+      known.set(k, record); // a repeat later in this batch is a duplicate of this entry
+      fresh.push(record);
+      // Mapped back from the stored record so a first append and its duplicate return the same value.
+      return { message: toMessage(record), duplicate: false };
+    });
+    if (fresh.length === 0) return results;
+
+    await c.query('UPDATE chats SET last_seq = v.last_seq FROM unnest($1::text[], $2::bigint[]) AS v(chat_id, last_seq) WHERE chats.chat_id = v.chat_id',
+      [[...lastSeq.keys()], [...lastSeq.values()]]);
+    const column = <K extends keyof MessageRecord>(name: K): MessageRecord[K][] => fresh.map((r) => r[name]);
+    await c.query(
+      `INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bytea[], $9::text[])`,
+      [column('chat_id'), column('seq'), column('client_msg_id'), column('sender_user_id'), column('sender_device_id'),
+        column('sent_at'), column('content_type'), column('payload'), column('system')]);
+    return results;
+  }
+
+  async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {
+    if (query.beforeSeq !== undefined) {
+      // The newest `limit` entries below beforeSeq (and above afterSeq, if also given).
+      const rows = await this.#all('SELECT * FROM messages WHERE chat_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4',
+        [chatId, query.afterSeq ?? 0, query.beforeSeq, query.limit]);
+      return rows.reverse().map((r) => toMessage(r as unknown as MessageRecord));
+    }
+    const rows = await this.#all('SELECT * FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3', [chatId, query.afterSeq ?? 0, query.limit]);
+    return rows.map((r) => toMessage(r as unknown as MessageRecord));
+  }
+
+  // --- invites, push -------------------------------------------------------------------------
+
+  async createInvite(i: InviteRow) {
+    await this.pool.query('INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [i.token, i.chatId, i.createdBy, i.createdAt, i.expiresAt]);
+  }
+
+  async getInvite(token: string) {
+    const r = await this.#one('SELECT * FROM invites WHERE token = $1', [token]);
+    return r && toInvite(r);
+  }
+
+  async upsertPushSubscription(s: PushSubscriptionRow) {
+    await this.pool.query(`INSERT INTO push_subscriptions (endpoint, user_id, device_id, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, device_id = excluded.device_id, p256dh = excluded.p256dh, auth = excluded.auth`,
+    [s.endpoint, s.userId, s.deviceId, s.p256dh, s.auth, s.createdAt]);
+  }
+
+  async listPushSubscriptions(userId: string) {
+    return (await this.#all('SELECT * FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at, endpoint', [userId])).map(toPush);
+  }
+
+  async deletePushSubscription(endpoint: string) {
+    await this.pool.query('DELETE FROM push_subscriptions WHERE endpoint = $1', [endpoint]);
+  }
+
+  async close() {
+    // pool.end() rejects when called twice; closing again is a no-op by contract.
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+}
