@@ -1,53 +1,53 @@
-// Send→deliver latency for 1:1 chats at a target rate, and fan-out into a 100-member group.
-// Prints figures; not a test. Usage: node --import tsx bench/send-latency.ts [rate=1000] [seconds=5]
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+// 1:1 send→deliver latency at target message rates. The server runs in its own process; two
+// load-generator processes hold 100 senders and 100 receivers, each pair split across the two
+// processes. Receivers send coalesced delivered receipts (one per chat per 250 ms), as clients do.
+// Usage: node --import tsx bench/send-latency.ts [rates=1000,5000] [seconds=10]
+import { makeUsers, openDirect, percentile, round, sleep, startServerProcess, Worker } from './lib/fixture.ts';
 
-const rate = Number(process.argv[2] ?? 1000);
-const seconds = Number(process.argv[3] ?? 5);
-const pairs = 50;
+const rates = (process.argv[2] ?? '1000,5000').split(',').map(Number);
+const seconds = Number(process.argv[3] ?? 10);
+const pairs = 100;
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-await using server = await startTestServer();
-const senders: TestUser[] = [];
-const receivers: TestUser[] = [];
+const server = await startServerProcess();
+const users = await makeUsers(server.url, pairs * 2);
 const chats: string[] = [];
-for (let i = 0; i < pairs; i++) {
-  const a = await createUser(server.url);
-  const b = await createUser(server.url);
-  const { chatId } = await a.client.openDirect(b.userId);
-  await waitFor(() => b.client.chat(chatId) !== undefined);
-  senders.push(a);
-  receivers.push(b);
-  chats.push(chatId);
-}
-const sentAt = new Map<string, number>();
-const latencies: number[] = [];
-for (const r of receivers) {
-  r.client.on('message', (m) => {
-    const t0 = sentAt.get(m.clientMsgId);
-    if (t0 !== undefined) latencies.push(performance.now() - t0);
-  });
-}
-const total = rate * seconds;
-const start = performance.now();
-for (let n = 0; n < total; n++) {
-  const due = start + (n * 1000) / rate;
-  const wait = due - performance.now();
-  if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-  const i = n % pairs;
-  const sender = senders[i] as TestUser;
+for (let i = 0; i < pairs; i++) chats.push(await openDirect(server.url, users[2 * i]!, users[2 * i + 1]!));
+
+const workers = [await Worker.start(), await Worker.start()];
+// Worker w holds senders of pairs with i % 2 === w, and receivers of the others.
+const held = workers.map((_, w) => users.filter((_, u) => (Math.floor(u / 2) % 2 === w) === (u % 2 === 0)));
+await Promise.all(workers.map((worker, w) => worker.call({ cmd: 'connect', url: server.url, sessions: held[w]!, localAddresses: [] })));
+await Promise.all(workers.map((worker) => worker.call({ cmd: 'receipts', delayMs: 250 })));
+const routesFor = (w: number) => held[w]!.flatMap((s, conn) => {
+  const u = users.indexOf(s);
+  return u % 2 === 0 ? [{ conn, chatId: chats[u / 2]! }] : [];
+});
+
+async function run(rate: number, secs: number) {
+  await Promise.all(workers.map((w) => w.call({ cmd: 'reset' })));
+  const cpu0 = server.cpuSeconds();
   const t0 = performance.now();
-  void sender.client.sendText(chats[i] as string, `bench ${n}`).then((id) => sentAt.set(id, t0));
+  const sent = await Promise.all(workers.map((w, i) => w.call({ cmd: 'send', routes: routesFor(i), rate: rate / 2, seconds: secs, window: 5000 })));
+  const total = sent.reduce((a, s) => a + s.sent, 0);
+  let stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
+  for (let i = 0; i < 600 && stats.reduce((a, s) => a + s.received, 0) < total; i++) {
+    await sleep(100);
+    stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = server.cpuSeconds() - cpu0;
+  const lat = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const received = stats.reduce((a, s) => a + s.received, 0);
+  return {
+    targetRate: rate, sent: total, received, achievedRate: Math.round(received / elapsed),
+    p50ms: round(percentile(lat, 50)), p99ms: round(percentile(lat, 99)), maxms: round(lat.at(-1) ?? NaN),
+    serverCpuSecondsPer1000: round((cpu / Math.max(1, received)) * 1000, 3),
+    errors: sent.reduce((a, s) => a + s.errors, 0),
+    serverRssMb: round(server.rssKb() / 1024),
+  };
 }
-await waitFor(() => latencies.length >= total, { timeoutMs: 120_000, what: 'all delivered' });
-const elapsed = (performance.now() - start) / 1000;
-latencies.sort((a, b) => a - b);
-console.log(JSON.stringify({
-  bench: '1:1 send→deliver', targetRate: rate, achievedRate: Math.round(total / elapsed), messages: total,
-  p50ms: +pct(latencies, 50).toFixed(1), p99ms: +pct(latencies, 99).toFixed(1), maxms: +(latencies.at(-1) ?? 0).toFixed(1),
-  note: 'SDK clients in the same process as the server; includes client-side encode/store/decode',
-}));
-for (const u of [...senders, ...receivers]) await u.client.stop();
+
+await run(500, 2); // warm-up: JIT, SQLite page cache
+for (const rate of rates) console.log(JSON.stringify({ bench: '1:1 send→deliver', seconds, pairs, ...(await run(rate, seconds)) }));
+for (const w of workers) await w.close();
+await server.close();
