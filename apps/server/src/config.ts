@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   PARLEY_RATE_API_PER_SEC: Int(20),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
+  PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
   PARLEY_PUSH_MIN_INTERVAL_MS: Int(30_000),
   PARLEY_VAPID_SUBJECT: z.string().default('mailto:admin@localhost'),
 });
@@ -66,6 +67,8 @@ export interface Config {
   rates: RateLimits;
   sessionTtlMs: number;
   authTimeoutMs: number;
+  /** WebSocket ping period; a peer that has not answered by the next ping is dropped (dead link). */
+  wsPingIntervalMs: number;
   pushMinIntervalMs: number;
   vapidSubject: string;
 }
@@ -108,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * 86_400_000,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
+    wsPingIntervalMs: e.PARLEY_WS_PING_INTERVAL_MS,
     pushMinIntervalMs: e.PARLEY_PUSH_MIN_INTERVAL_MS,
     vapidSubject: e.PARLEY_VAPID_SUBJECT,
   };

@@ -80,6 +80,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     maxFrameBytes: config.limits.maxFrameBytes,
     bufferBytes: config.limits.wsBufferBytes,
     authTimeoutMs: config.authTimeoutMs,
+    pingIntervalMs: config.wsPingIntervalMs,
     onError,
   });
   await app.listen({ port: config.port, host: config.host });

@@ -10,6 +10,7 @@ import { Session, type SessionOptions } from './session.ts';
 export class Gateway {
   readonly #wss: WebSocketServer;
   readonly #sessions = new Set<Session>();
+  readonly #pinger: NodeJS.Timeout;
 
   constructor(server: Server, services: Services, hub: Hub, opts: SessionOptions) {
     // Frames up to 4x the limit are read and answered with payload_too_large; larger ones close.
@@ -26,6 +27,12 @@ export class Gateway {
         ws.on('close', () => this.#sessions.delete(session));
       });
     });
+    // One timer for all connections (not one per socket): dead links (no FIN, e.g. a phone that
+    // lost its network) are found within two ping periods.
+    this.#pinger = setInterval(() => {
+      for (const session of this.#sessions) session.heartbeat();
+    }, opts.pingIntervalMs);
+    this.#pinger.unref();
   }
 
   get connections(): number {
@@ -34,6 +41,7 @@ export class Gateway {
 
   /** Tells every client to reconnect elsewhere/later, then closes. */
   async close(): Promise<void> {
+    clearInterval(this.#pinger);
     for (const session of this.#sessions) session.close(CLOSE_CODES.shutting_down, 'server shutting down');
     this.#sessions.clear();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));

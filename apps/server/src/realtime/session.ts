@@ -12,6 +12,8 @@ export interface SessionOptions {
   maxFrameBytes: number;
   bufferBytes: number;
   authTimeoutMs: number;
+  /** Gateway-level: see Gateway. */
+  pingIntervalMs: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
 }
 
@@ -25,6 +27,8 @@ export class Session implements HubMember {
   #authTimer: NodeJS.Timeout | undefined;
   #topics = new Set<string>();
   #closed = false;
+  /** Heard from the peer (pong or any frame) since the last ping. */
+  alive = true;
 
   constructor(
     private readonly ws: WebSocket,
@@ -33,7 +37,11 @@ export class Session implements HubMember {
     private readonly opts: SessionOptions,
   ) {
     this.#authTimer = setTimeout(() => this.close(CLOSE_CODES.auth_timeout, 'auth timeout'), opts.authTimeoutMs);
-    ws.on('message', (data, isBinary) => this.#onRaw(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => {
+      this.alive = true;
+      this.#onRaw(data as Buffer, isBinary);
+    });
+    ws.on('pong', () => (this.alive = true));
     ws.on('close', () => this.#cleanup());
     ws.on('error', () => this.#cleanup());
   }
@@ -52,6 +60,18 @@ export class Session implements HubMember {
     this.#cleanup();
     // A peer that never answers the close handshake must not hold the socket.
     setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  /** Called by the gateway each ping period: drops a peer that stayed silent a whole period. */
+  heartbeat(): void {
+    if (this.#closed) return;
+    if (!this.alive) {
+      this.ws.terminate();
+      this.#cleanup();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
   }
 
   deliver(event: BusEvent, topic: string, frame: () => string): void {
