@@ -20,6 +20,12 @@ export interface Bus {
   publish(topic: string, event: BusEvent): Promise<void>;
   /** Returns an unsubscribe function. */
   subscribe(topic: string, handler: BusHandler): () => void;
+  /**
+   * Events may have been lost (the bus reconnected after an outage): every local session must
+   * resync its chats from storage. Fires after the outage, once the bus delivers again; may fire
+   * more than once for one outage. Returns a function that removes the handler.
+   */
+  onResync(handler: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -1,13 +1,29 @@
 import type { Bus, BusEvent, BusHandler } from './bus.ts';
 
+export interface MemoryBusOptions {
+  /** A handler threw. Default: console.error. The other handlers still get the event. */
+  onError?: (err: unknown) => void;
+}
+
 /** The in-process bus of a single node: synchronous dispatch to local subscribers. */
 export class MemoryBus implements Bus {
   readonly #topics = new Map<string, Set<BusHandler>>();
+  readonly #onError: (err: unknown) => void;
+
+  constructor(opts: MemoryBusOptions = {}) {
+    this.#onError = opts.onError ?? ((err) => console.error('bus handler failed', err));
+  }
 
   async publish(topic: string, event: BusEvent): Promise<void> {
     const handlers = this.#topics.get(topic);
     if (!handlers) return;
-    for (const handler of [...handlers]) handler(event);
+    for (const handler of [...handlers]) {
+      try {
+        handler(event);
+      } catch (err) {
+        this.#onError(err);
+      }
+    }
   }
 
   subscribe(topic: string, handler: BusHandler): () => void {
@@ -18,6 +34,16 @@ export class MemoryBus implements Bus {
       handlers.delete(handler);
       if (handlers.size === 0 && this.#topics.get(topic) === handlers) this.#topics.delete(topic);
     };
+  }
+
+  /** One process cannot lose its own events: never fires. */
+  onResync(_handler: () => void): () => void {
+    return () => {};
+  }
+
+  /** Topics with at least one subscriber. */
+  get topicCount(): number {
+    return this.#topics.size;
   }
 
   async close(): Promise<void> {
