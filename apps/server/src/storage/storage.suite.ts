@@ -4,7 +4,7 @@ import { ParleyError, type ErrorCode, type SystemEvent } from '@parley/protocol'
 import type { AppendRequest, ChatRow, DeviceRow, MemberRow, PushSubscriptionRow, Storage, UserRow } from './storage.ts';
 
 /**
- * The contract of `Storage`, run against every implementation (SQLite now, PostgreSQL later).
+ * The contract of `Storage`, run against every implementation (SQLite and PostgreSQL).
  * `open` must return a fresh, empty, migrated storage each time; the suite closes it after each test.
  */
 export function storageSuite(name: string, open: () => Promise<Storage>): void {
@@ -409,6 +409,16 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
         await s.deletePushSubscription('https://push.example/a1');
         await s.deletePushSubscription('https://push.example/unknown');
         assert.deepEqual(await s.listPushSubscriptions(uid('alice')), [push('https://push.example/a2', 'alice', 1)]);
+      });
+    });
+
+    describe('deployment secrets', () => {
+      it('getOrCreateSecret keeps the first value: later candidates, even concurrent ones, get the stored one', async () => {
+        const first = await s.getOrCreateSecret('signing', new Uint8Array([1, 2, 3]));
+        assert.deepEqual([...first], [1, 2, 3]);
+        const raced = await Promise.all([4, 5, 6].map((b) => s.getOrCreateSecret('signing', new Uint8Array([b]))));
+        for (const value of raced) assert.deepEqual([...value], [1, 2, 3]);
+        assert.deepEqual([...(await s.getOrCreateSecret('other', new Uint8Array([9, 0, 255])))], [9, 0, 255]);
       });
     });
 

@@ -2,7 +2,7 @@ import type { ChatKind, Envelope, Message, Role, SystemEvent } from '@parley/pro
 
 /**
  * The one storage interface of the server. Domain code depends on this only; SQLite (embedded,
- * one node) and PostgreSQL (cluster, later) implement it and pass the same suite
+ * one node) and PostgreSQL (cluster) implement it and pass the same suite
  * (`storage.suite.ts`). Every method that returns resolves only after a durable commit.
  */
 
@@ -170,6 +170,13 @@ export interface Storage {
   upsertPushSubscription(sub: PushSubscriptionRow): Promise<void>;
   listPushSubscriptions(userId: string): Promise<PushSubscriptionRow[]>;
   deletePushSubscription(endpoint: string): Promise<void>;
+
+  // deployment secrets
+  /**
+   * Returns the secret stored under `name`, storing `candidate` first if there is none. Nodes that
+   * race on first start all get the one value that won.
+   */
+  getOrCreateSecret(name: string, candidate: Uint8Array): Promise<Uint8Array>;
 
   close(): Promise<void>;
 }

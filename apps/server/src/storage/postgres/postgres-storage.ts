@@ -376,6 +376,13 @@ export class PostgresStorage implements Storage {
     await this.pool.query('DELETE FROM push_subscriptions WHERE endpoint = $1', [endpoint]);
   }
 
+  async getOrCreateSecret(name: string, candidate: Uint8Array) {
+    await this.pool.query('INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+      [name, Buffer.from(candidate), Date.now()]);
+    const { rows } = await this.pool.query<{ value: Buffer }>('SELECT value FROM server_secrets WHERE name = $1', [name]);
+    return new Uint8Array(rows[0]!.value);
+  }
+
   async close() {
     // pool.end() rejects when called twice; closing again is a no-op by contract.
     if (this.#closed) return;

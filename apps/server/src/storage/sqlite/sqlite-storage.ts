@@ -294,6 +294,13 @@ export class SqliteStorage implements Storage {
     this.#q('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
   }
 
+  async getOrCreateSecret(name: string, candidate: Uint8Array) {
+    this.#q('INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
+      .run(name, Buffer.from(candidate), Date.now());
+    const row = this.#q('SELECT value FROM server_secrets WHERE name = ?').get(name) as { value: Buffer };
+    return new Uint8Array(row.value);
+  }
+
   async close() {
     this.#stmts.clear();
     if (this.db.open) this.db.close();
