@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -10,6 +11,14 @@ const EnvSchema = z.object({
   PORT: Int(8080),
   HOST: z.string().default('0.0.0.0'),
   PARLEY_DATA_DIR: z.string().default('./data'),
+  /** postgres://… : use PostgreSQL instead of the embedded SQLite database (a cluster needs it). */
+  PARLEY_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+  PARLEY_PG_POOL_SIZE: Int(10),
+  /** nats://… : fan out between nodes through NATS instead of in-process only. */
+  PARLEY_NATS_URL: z.string().regex(/^(nats|tls):\/\//, 'must start with nats://').optional(),
+  PARLEY_NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('parley'),
+  PARLEY_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  PARLEY_DRAIN_TIMEOUT_MS: Int(10_000),
   /** The public origin users open; passkeys are bound to its host name. */
   PARLEY_ORIGIN: z.string().optional(),
   PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -59,6 +68,15 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** PostgreSQL URL, or undefined for SQLite in dataDir. */
+  databaseUrl: string | undefined;
+  pgPoolSize: number;
+  natsUrl: string | undefined;
+  natsPrefix: string;
+  /** Names this node in metrics and logs. */
+  nodeId: string;
+  /** SIGTERM: how long to wait for accepted sends to commit before closing anyway. */
+  drainTimeoutMs: number;
   origin: string;
   rpId: string;
   logLevel: string;
@@ -90,6 +108,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     dataDir: e.PARLEY_DATA_DIR,
+    databaseUrl: e.PARLEY_DATABASE_URL,
+    pgPoolSize: e.PARLEY_PG_POOL_SIZE,
+    natsUrl: e.PARLEY_NATS_URL,
+    natsPrefix: e.PARLEY_NATS_PREFIX,
+    nodeId: e.PARLEY_NODE_ID ?? `${hostname()}-${process.pid}`,
+    drainTimeoutMs: e.PARLEY_DRAIN_TIMEOUT_MS,
     origin,
     rpId,
     logLevel: e.PARLEY_LOG_LEVEL,

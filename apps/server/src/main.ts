@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { userTopic } from './bus/bus.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
+import { NatsBus } from './bus/nats-bus.ts';
 import { loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Chats } from './domain/chats.ts';
@@ -15,10 +16,12 @@ import { PushNotifier, type PushSender } from './domain/push.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
 import { buildHttp } from './http/app.ts';
+import { ServerMetrics } from './metrics.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
 import { Hub } from './realtime/hub.ts';
 import type { Services } from './services.ts';
+import { PostgresStorage } from './storage/postgres/postgres-storage.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 
@@ -29,6 +32,11 @@ export interface RunningServer {
   config: Config;
   services: Services;
   gateway: Gateway;
+  metrics: ServerMetrics;
+  /**
+   * Graceful stop (SIGTERM): /readyz turns 503, no new connections, every client is told to
+   * reconnect elsewhere (4010), accepted sends are committed, then storage and bus close.
+   */
   close(): Promise<void>;
 }
 
@@ -45,15 +53,36 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? cryptoRandom;
-  mkdirSync(config.dataDir, { recursive: true });
-
-  const storage: Storage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'));
-  const bus: Bus = new MemoryBus();
-  const hub = new Hub(bus);
-  const limiter = new RateLimiter(clock);
-  const tokens = new TokenSigner(loadOrCreate(join(config.dataDir, 'secret.key'), () => random.bytes(32)));
-  const push = opts.pushSender ?? new WebPushSender(loadVapidKeys(config.dataDir), config.vapidSubject);
   const onError = (err: unknown, context: Record<string, unknown>) => logger.error({ err, ...context }, 'background error');
+  const metrics = new ServerMetrics(config.nodeId);
+
+  let storage: Storage;
+  if (config.databaseUrl) {
+    storage = await PostgresStorage.open(config.databaseUrl, {
+      poolSize: config.pgPoolSize,
+      onPoolError: (err) => onError(err, { part: 'postgres pool' }),
+    });
+  } else {
+    mkdirSync(config.dataDir, { recursive: true });
+    storage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'));
+  }
+  const bus: Bus = config.natsUrl
+    ? await NatsBus.connect({ servers: config.natsUrl, prefix: config.natsPrefix, name: config.nodeId, onError: (err) => onError(err, { part: 'nats bus' }) })
+    : new MemoryBus();
+  const hub = new Hub(bus, (message, listeners) => {
+    metrics.deliveries.inc(listeners);
+    metrics.deliverySeconds.observe(Math.max(0, clock.now() - message.sentAt) / 1000);
+  });
+  bus.onResync(() => {
+    logger.warn('bus reconnected: every connection resyncs its chats');
+    hub.resyncAll();
+  });
+  const limiter = new RateLimiter(clock);
+  // Shared by every node through the database; an older single node's key files seed them.
+  const tokens = new TokenSigner(await storage.getOrCreateSecret('token-signing-key', readIfExists(join(config.dataDir, 'secret.key')) ?? random.bytes(32)));
+  const vapid = JSON.parse(Buffer.from(await storage.getOrCreateSecret('vapid-keys',
+    readIfExists(join(config.dataDir, 'vapid.json')) ?? Buffer.from(JSON.stringify(generateVapidKeys())))).toString('utf8')) as VapidKeys;
+  const push = opts.pushSender ?? new WebPushSender(vapid, config.vapidSubject);
 
   const accounts = new Accounts({
     storage, clock, random, tokens, limiter,
@@ -71,22 +100,35 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const delivery = new Delivery({
     storage, bus, chats, clock, limiter, limits: config.limits, rates: config.rates,
-    onCommitted: (message) => notifier.notify(message),
+    onCommitted: (message) => {
+      metrics.messagesIn.inc();
+      notifier.notify(message);
+    },
   });
   const services: Services = { storage, accounts, passkeys, chats, delivery, limiter, push };
 
-  const app = await buildHttp(config, services, logger);
+  let draining = false;
+  const app = await buildHttp(config, services, logger, {
+    metrics,
+    ready: async () => {
+      if (draining) return 'draining';
+      await storage.getChat('readyz_probe');
+      return bus.connected() ? 'ok' : 'bus disconnected';
+    },
+  });
   const gateway = new Gateway(app.server, services, hub, {
     maxFrameBytes: config.limits.maxFrameBytes,
     bufferBytes: config.limits.wsBufferBytes,
     authTimeoutMs: config.authTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
     onError,
+    metrics,
   });
+  metrics.watch({ connections: () => gateway.connections, busTopics: () => hub.topicCount, commitQueue: () => delivery.commitQueue });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, dataDir: config.dataDir }, 'parley listening');
+  logger.info({ port, node: config.nodeId, storage: config.databaseUrl ? 'postgres' : 'sqlite', bus: config.natsUrl ? 'nats' : 'memory' }, 'parley listening');
 
   let closed = false;
   return {
@@ -95,30 +137,22 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     config,
     services,
     gateway,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;
+      draining = true;
       await gateway.close();
       await app.close();
+      await Promise.race([delivery.drain(), new Promise((r) => setTimeout(r, config.drainTimeoutMs).unref())]);
       await bus.close();
       await storage.close();
     },
   };
 }
 
-function loadOrCreate(path: string, make: () => Uint8Array): Uint8Array {
-  if (existsSync(path)) return readFileSync(path);
-  const value = make();
-  writeFileSync(path, value, { mode: 0o600 });
-  return value;
-}
-
-function loadVapidKeys(dataDir: string): VapidKeys {
-  const path = join(dataDir, 'vapid.json');
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as VapidKeys;
-  const keys = generateVapidKeys();
-  writeFileSync(path, JSON.stringify(keys), { mode: 0o600 });
-  return keys;
+function readIfExists(path: string): Uint8Array | undefined {
+  return existsSync(path) ? readFileSync(path) : undefined;
 }
 
 /** Default location of the built web client: apps/web/dist beside this app. */
@@ -134,6 +168,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     await server.close();
     process.exit(0);
   };
+
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
 }

@@ -132,3 +132,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildPro
   }, { timeoutMs: 30_000, what: 'server process to start', intervalMs: 100 });
   return child;
 }
+
+export { TcpBalancer } from './balancer.ts';
+export { NatsServer } from './nats-server.ts';
+export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';

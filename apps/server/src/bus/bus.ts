@@ -26,6 +26,8 @@ export interface Bus {
    * more than once for one outage. Returns a function that removes the handler.
    */
   onResync(handler: () => void): () => void;
+  /** False while the link to other nodes is down (the node reports itself not ready). */
+  connected(): boolean;
   close(): Promise<void>;
 }
 

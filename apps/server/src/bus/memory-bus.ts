@@ -46,6 +46,10 @@ export class MemoryBus implements Bus {
     return this.#topics.size;
   }
 
+  connected(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {
     this.#topics.clear();
   }

@@ -117,15 +117,18 @@ describe('NatsBus against NATS', { timeout: 15_000 }, () => {
       await p.a.publish('chat.chat_restart', typing('user_before'));
       await p.sync();
       assert.deepEqual(onB, [typing('user_before')]);
+      assert.equal(p.a.connected(), true);
 
       await stopNats(server);
       await until(() => p.errors.filter((e) => /disconnected/.test(String(e))).length >= 2, 'both nodes see the disconnect');
       await p.a.publish('chat.chat_restart', typing('user_during'));
       assert.deepEqual(onA, [typing('user_before'), typing('user_during')], 'local subscribers keep working');
       assert.equal(resyncA + resyncB, 0);
+      assert.equal(p.a.connected(), false, 'a node without NATS reports it (readyz turns 503)');
 
       server = await startNats(port);
       await until(() => resyncA > 0 && resyncB > 0, 'both nodes resync after the reconnect');
+      assert.equal(p.a.connected(), true);
       await p.sync();
       onA.length = 0;
       onB.length = 0;

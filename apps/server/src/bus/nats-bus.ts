@@ -45,6 +45,7 @@ const DRAIN_TIMEOUT_MS = 2_000;
  * get its own events twice. One NATS subscription per topic with local subscribers.
  */
 export class NatsBus implements Bus {
+  #up = true;
   readonly #nc: NatsConnection;
   readonly #prefix: string;
   readonly #onError: (err: unknown) => void;
@@ -111,6 +112,10 @@ export class NatsBus implements Bus {
       this.#topics.delete(topic);
       this.#unsubscribe(current.sub);
     };
+  }
+
+  connected(): boolean {
+    return this.#up && !this.#closed;
   }
 
   onResync(handler: () => void): () => void {
@@ -192,8 +197,10 @@ export class NatsBus implements Bus {
     try {
       for await (const status of this.#nc.status()) {
         if (status.type === Events.Disconnect) {
+          this.#up = false;
           this.#onError(new Error(`nats bus: disconnected from ${String(status.data)}, reconnecting`));
         } else if (status.type === Events.Reconnect) {
+          this.#up = true;
           // Our events during the outage never reached the other nodes: tell them to resync too.
           try {
             this.#nc.publish(`${this.#prefix}.${RESYNC_SUBJECT}`);

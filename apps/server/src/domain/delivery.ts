@@ -32,6 +32,15 @@ export class Delivery {
     this.#commits = new GroupCommit(deps.storage);
   }
 
+  get commitQueue(): number {
+    return this.#commits.queued;
+  }
+
+  /** Resolves when every accepted send has been committed (or failed): the drain step of a shutdown. */
+  drain(): Promise<void> {
+    return this.#commits.idle();
+  }
+
   /** R1-R3: resolves after the durable commit with the message's seq; a resend gets the original. */
   async send(auth: AuthContext, input: { chatId: string; clientMsgId: string; envelope: Envelope }): Promise<AppendResult> {
     const size = input.envelope.contentType.length + input.envelope.payload.length;

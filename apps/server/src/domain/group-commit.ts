@@ -23,6 +23,16 @@ export class GroupCommit {
     this.#maxBatch = maxBatch;
   }
 
+  /** Sends waiting for a commit (queued or in the batch being written). */
+  get queued(): number {
+    return this.#queue.length + (this.#flushing ? 1 : 0);
+  }
+
+  /** Resolves once nothing is queued or being written (a draining node waits for this). */
+  async idle(): Promise<void> {
+    while (this.#queue.length > 0 || this.#flushing || this.#scheduled) await new Promise((r) => setTimeout(r, 5));
+  }
+
   append(request: AppendRequest): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });

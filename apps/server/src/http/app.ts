@@ -4,14 +4,21 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { API_PREFIX, PROTOCOL_VERSION, type ServerInfo } from '@parley/protocol';
 import type { Config } from '../config.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import type { Services } from '../services.ts';
 import { accountRoutes } from './accounts.ts';
 import { chatRoutes } from './chats.ts';
 import { sendError } from './edge.ts';
 import { meRoutes } from './me.ts';
 
-/** Builds the HTTP edge: REST under API_PREFIX, health, and the web client's static files. */
-export async function buildHttp(config: Config, services: Services, logger: Logger): Promise<FastifyInstance> {
+export interface Operations {
+  metrics: ServerMetrics;
+  /** 'ok' when this node should get traffic; otherwise why not (draining, a dependency down). */
+  ready(): Promise<string>;
+}
+
+/** Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files. */
+export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxHttpBodyBytes,
@@ -20,7 +27,9 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     trustProxy: false,
     forceCloseConnections: true,
   });
-  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  app.setErrorHandler((err, request, reply) => {
+    ops.metrics.errors.inc({ code: sendError(err, request, reply) });
+  });
 
   const info: ServerInfo = {
     name: 'parley',
@@ -31,7 +40,21 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       historyPageMax: config.limits.historyPageMax,
     },
   };
+  // Liveness: the process serves HTTP. Readiness: it should get new traffic (a load balancer's check).
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    let state: string;
+    try {
+      state = await ops.ready();
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+      state = 'storage unavailable';
+    }
+    return reply.status(state === 'ok' ? 200 : 503).send({ ready: state === 'ok', state });
+  });
+  // Prometheus scrape endpoint. Operators keep it off the public internet (docs/OPERATIONS.md).
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(ops.metrics.registry.contentType).send(await ops.metrics.registry.metrics()));
 
   await app.register(async (api) => {
     api.get('/info', async () => info);

@@ -25,7 +25,7 @@ export async function requireAuth(services: Services, request: FastifyRequest, a
 }
 
 /** Maps any error to `{ error: { code, message } }` with its HTTP status; logs the unexpected ones. */
-export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): ErrorBody['code'] {
   let status: number;
   let body: ErrorBody;
   if (err instanceof ParleyError) {
@@ -47,4 +47,5 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
     }
   }
   void reply.status(status).send({ error: body });
+  return body.code;
 }

@@ -1,3 +1,4 @@
+import type { Message } from '@parley/protocol';
 import type { Bus, BusEvent } from '../bus/bus.ts';
 
 /** What the hub needs of a connection. */
@@ -5,6 +6,8 @@ export interface HubMember {
   readonly userId: string;
   readonly deviceId: string;
   deliver(event: BusEvent, topic: string, frame: () => string): void;
+  /** Sends the connection its chats' summaries again, so its client fills any gap (R4). */
+  resync(): void;
 }
 
 /**
@@ -17,8 +20,12 @@ export class Hub {
   readonly #topics = new Map<string, { members: Set<HubMember>; unsubscribe: () => void }>();
   readonly #byUser = new Map<string, Set<HubMember>>();
 
-  constructor(bus: Bus) {
+  readonly #onDispatch: ((message: Message, listeners: number) => void) | undefined;
+
+  /** `onDispatch` is told of each message event fanned out here and to how many connections (metrics). */
+  constructor(bus: Bus, onDispatch?: (message: Message, listeners: number) => void) {
     this.#bus = bus;
+    this.#onDispatch = onDispatch;
   }
 
   join(member: HubMember, topic: string): void {
@@ -71,6 +78,12 @@ export class Hub {
     let frame: string | undefined;
     const lazyFrame = () => (frame ??= serializeEvent(event));
     for (const member of [...members]) member.deliver(event, topic, lazyFrame);
+    if (event.type === 'message') this.#onDispatch?.(event.message, members.size);
+  }
+
+  /** Every connection on this node re-reads its chats (after a bus outage events may be lost). */
+  resyncAll(): void {
+    for (const members of this.#byUser.values()) for (const member of members) member.resync();
   }
 }
 

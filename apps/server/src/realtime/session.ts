@@ -6,6 +6,7 @@ import {
 import { chatTopic, userTopic, type BusEvent } from '../bus/bus.ts';
 import type { AuthContext } from '../domain/accounts.ts';
 import type { Services } from '../services.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import type { Hub, HubMember } from './hub.ts';
 
 export interface SessionOptions {
@@ -15,6 +16,7 @@ export interface SessionOptions {
   /** Gateway-level: see Gateway. */
   pingIntervalMs: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
+  metrics?: ServerMetrics;
 }
 
 /**
@@ -56,6 +58,7 @@ export class Session implements HubMember {
 
   close(code: number, reason: string): void {
     if (this.#closed) return;
+    this.opts.metrics?.disconnects.inc({ reason });
     this.ws.close(code, reason);
     this.#cleanup();
     // A peer that never answers the close handshake must not hold the socket.
@@ -66,6 +69,7 @@ export class Session implements HubMember {
   heartbeat(): void {
     if (this.#closed) return;
     if (!this.alive) {
+      this.opts.metrics?.disconnects.inc({ reason: 'no pong' });
       this.ws.terminate();
       this.#cleanup();
       return;
@@ -137,7 +141,9 @@ export class Session implements HubMember {
     const { delivery } = this.services;
     switch (frame.type) {
       case 'send': {
+        const started = performance.now();
         const { message, duplicate } = await delivery.send(auth, frame);
+        this.opts.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
         this.#send({ type: 'ack', rid: frame.rid, chatId: frame.chatId, clientMsgId: frame.clientMsgId, seq: message.seq, sentAt: message.sentAt, duplicate });
         return;
       }
@@ -180,6 +186,17 @@ export class Session implements HubMember {
     const chats = await this.services.chats.list(auth);
     for (const chat of chats) this.#join(chatTopic(chat.chatId));
     this.#send({ type: 'auth_ok', userId: auth.userId, deviceId: auth.deviceId, chats, serverTime: Date.now() });
+  }
+
+  resync(): void {
+    const auth = this.#auth;
+    if (!auth || this.#closed) return;
+    void this.services.chats.list(auth).then((chats) => {
+      for (const chat of chats) {
+        this.#join(chatTopic(chat.chatId));
+        this.#send({ type: 'chat', chat });
+      }
+    }).catch((err: unknown) => this.opts.onError(err, { userId: auth.userId, during: 'resync' }));
   }
 
   async #refreshChat(chatId: string): Promise<void> {
@@ -226,6 +243,7 @@ export class Session implements HubMember {
       this.opts.onError(err, { userId: this.#auth?.userId });
       body = { code: 'internal', message: 'internal error' };
     }
+    this.opts.metrics?.errors.inc({ code: body.code });
     this.#send(rid === undefined ? { type: 'error', ...body } : { type: 'error', rid, ...body });
   }
 
