@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   PARLEY_NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('parley'),
   PARLEY_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
   PARLEY_DRAIN_TIMEOUT_MS: Int(10_000),
+  /** Where numbered .sql migrations are read from; defaults to the ones shipped with this version. */
+  PARLEY_MIGRATIONS_DIR: z.string().optional(),
   /** The public origin users open; passkeys are bound to its host name. */
   PARLEY_ORIGIN: z.string().optional(),
   PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -77,6 +79,8 @@ export interface Config {
   nodeId: string;
   /** SIGTERM: how long to wait for accepted sends to commit before closing anyway. */
   drainTimeoutMs: number;
+  /** Overrides the shipped migrations folder (staged rollouts, upgrade tests). */
+  migrationsDir: string | undefined;
   origin: string;
   rpId: string;
   logLevel: string;
@@ -114,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     natsPrefix: e.PARLEY_NATS_PREFIX,
     nodeId: e.PARLEY_NODE_ID ?? `${hostname()}-${process.pid}`,
     drainTimeoutMs: e.PARLEY_DRAIN_TIMEOUT_MS,
+    migrationsDir: e.PARLEY_MIGRATIONS_DIR,
     origin,
     rpId,
     logLevel: e.PARLEY_LOG_LEVEL,

@@ -21,6 +21,7 @@ import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-pus
 import { Gateway } from './realtime/gateway.ts';
 import { Hub } from './realtime/hub.ts';
 import type { Services } from './services.ts';
+import { loadMigrations } from './storage/migrate.ts';
 import { PostgresStorage } from './storage/postgres/postgres-storage.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
@@ -60,11 +61,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   if (config.databaseUrl) {
     storage = await PostgresStorage.open(config.databaseUrl, {
       poolSize: config.pgPoolSize,
+      ...(config.migrationsDir ? { migrations: loadMigrations('postgres', config.migrationsDir) } : {}),
       onPoolError: (err) => onError(err, { part: 'postgres pool' }),
     });
   } else {
     mkdirSync(config.dataDir, { recursive: true });
-    storage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'));
+    storage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'),
+      config.migrationsDir ? { migrations: loadMigrations('sqlite', config.migrationsDir) } : {});
   }
   const bus: Bus = config.natsUrl
     ? await NatsBus.connect({ servers: config.natsUrl, prefix: config.natsPrefix, name: config.nodeId, onError: (err) => onError(err, { part: 'nats bus' }) })
@@ -161,9 +164,16 @@ export function defaultWebDist(): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const config = loadConfig();
-  config.webDist ??= defaultWebDist();
-  const server = await startParley(config);
+  let server: RunningServer;
+  try {
+    const config = loadConfig();
+    config.webDist ??= defaultWebDist();
+    server = await startParley(config);
+  } catch (err) {
+    // Bad config, an unreachable database or NATS, a schema newer than this release: say why, in one line.
+    console.error(`parley: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   const stop = async () => {
     await server.close();
     process.exit(0);
