@@ -124,7 +124,7 @@ process.on('message', (cmd: Command) => {
         const base = conns.length;
         for (let i = 0; i < cmd.sessions.length; i += batch) {
           await Promise.all(cmd.sessions.slice(i, i + batch).map((s, j) =>
-            connect(cmd.url, s, base + i + j, cmd.localAddresses.length ? cmd.localAddresses[(i + j) % cmd.localAddresses.length] : undefined)));
+            connect(s.url ?? cmd.url, s, base + i + j, cmd.localAddresses.length ? cmd.localAddresses[(i + j) % cmd.localAddresses.length] : undefined)));
         }
         return reply({ cmd: 'connect', connections: conns.length, rssKb: Math.round(process.memoryUsage().rss / 1024) });
       }

@@ -3,6 +3,8 @@ export interface SessionSpec {
   userId: string;
   deviceId: string;
   token: string;
+  /** Node to connect to, when not the command's url (cluster benchmarks spread clients over nodes). */
+  url?: string;
 }
 
 export type Command =

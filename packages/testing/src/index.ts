@@ -116,8 +116,8 @@ export async function freePort(): Promise<number> {
 const serverMain = fileURLToPath(new URL('../../../apps/server/src/main.ts', import.meta.url));
 
 /** Starts the server as a separate process (for crash tests); resolves when it accepts requests. */
-export async function spawnServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', serverMain], {
+export async function spawnServer(env: Record<string, string>, opts: { nodeArgs?: string[] } = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', serverMain], {
     env: { ...process.env, ...testEnv(env) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

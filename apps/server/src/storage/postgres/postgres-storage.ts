@@ -278,7 +278,22 @@ export class PostgresStorage implements Storage {
 
   async appendMessages(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (requests.length === 0) return [];
-    return this.#tx((c) => this.#append(c, requests));
+    // One round trip (migrations/postgres/003_append_function.sql); its own implicit transaction.
+    const col = <T>(f: (r: AppendRequest) => T): T[] => requests.map(f);
+    let rows: (MessageRecord & { duplicate: boolean })[];
+    try {
+      rows = (await this.pool.query<MessageRecord & { duplicate: boolean }>('SELECT * FROM parley_append($1, $2, $3, $4, $5, $6, $7, $8)', [
+        col((r) => r.chatId), col((r) => r.clientMsgId), col((r) => r.senderUserId), col((r) => r.senderDeviceId),
+        col((r) => r.sentAt), col((r) => r.envelope?.contentType ?? null),
+        col((r) => (r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null)),
+        col((r) => (r.system ? JSON.stringify(r.system) : null)),
+      ])).rows;
+    } catch (err) {
+      if (err instanceof pg.DatabaseError && err.code === 'P0002') throw new ParleyError('chat_not_found', 'no such chat');
+      throw err;
+    }
+    if (rows.length !== requests.length) throw new Error(`parley_append returned ${rows.length} rows for ${requests.length} requests`);
+    return rows.map((r) => ({ message: toMessage(r), duplicate: r.duplicate }));
   }
 
   /**

@@ -1,0 +1,69 @@
+// 1 node vs N nodes on PostgreSQL + NATS: 1:1 send→deliver latency at a fixed rate, the most
+// messages/s a bounded window gets through, and CPU-seconds per 1,000 delivered messages (Parley
+// nodes, and PostgreSQL + NATS). Senders and receivers are spread over the nodes round-robin, so
+// with N > 1 most messages cross nodes through NATS.
+// Usage: node --import tsx bench/cluster-throughput.ts [nodes=1,3] [rate=1000] [seconds=10]
+import { makeUsers, openDirect, percentile, round, sleep, Worker, type SessionSpec } from './lib/fixture.ts';
+import { startBenchCluster } from './lib/cluster.ts';
+
+const nodeCounts = (process.argv[2] ?? '1,3').split(',').map(Number);
+const rate = Number(process.argv[3] ?? 1000);
+const seconds = Number(process.argv[4] ?? 10);
+const pairs = 100;
+
+async function measure(nodeCount: number) {
+  // BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the nodes.
+  const cluster = await startBenchCluster(nodeCount, {}, process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []);
+  const first = cluster.nodes[0]!.url;
+  const users = await makeUsers(first, pairs * 2);
+  const chats: string[] = [];
+  for (let i = 0; i < pairs; i++) chats.push(await openDirect(first, users[2 * i]!, users[2 * i + 1]!));
+  // User u connects to node u % N: a pair (2i, 2i+1) lands on two different nodes when N > 1.
+  const placed: SessionSpec[] = users.map((s, u) => ({ ...s, url: cluster.nodes[u % nodeCount]!.url }));
+  const workers = [await Worker.start(), await Worker.start()];
+  const held = workers.map((_, w) => placed.filter((_, u) => (Math.floor(u / 2) % 2 === w) === (u % 2 === 0)));
+  await Promise.all(workers.map((worker, w) => worker.call({ cmd: 'connect', url: first, sessions: held[w]!, localAddresses: [] })));
+  await Promise.all(workers.map((worker) => worker.call({ cmd: 'receipts', delayMs: 250 })));
+  const routesFor = (w: number) => held[w]!.flatMap((s, conn) => {
+    const u = placed.indexOf(s);
+    return u % 2 === 0 ? [{ conn, chatId: chats[u / 2]! }] : [];
+  });
+
+  async function run(r: number, secs: number, window: number) {
+    await Promise.all(workers.map((w) => w.call({ cmd: 'reset' })));
+    const node0 = cluster.nodeCpu();
+    const infra0 = cluster.infraCpu();
+    const t0 = performance.now();
+    const sent = await Promise.all(workers.map((w, i) => w.call({ cmd: 'send', routes: routesFor(i), rate: r / 2, seconds: secs, window })));
+    const total = sent.reduce((a, s) => a + s.sent, 0);
+    let stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
+    for (let i = 0; i < 600 && stats.reduce((a, s) => a + s.received, 0) < total; i++) {
+      await sleep(100);
+      stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    const received = stats.reduce((a, s) => a + s.received, 0);
+    const lat = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
+    return {
+      sent: total, received, msgPerSec: Math.round(received / elapsed),
+      p50ms: round(percentile(lat, 50)), p99ms: round(percentile(lat, 99)),
+      nodeCpuSecondsPer1000: round(((cluster.nodeCpu() - node0) / received) * 1000, 3),
+      pgAndNatsCpuSecondsPer1000: round(((cluster.infraCpu() - infra0) / received) * 1000, 3),
+      errors: sent.reduce((a, s) => a + s.errors, 0),
+    };
+  }
+
+  await run(500, 2, 5000); // warm-up
+  const fixed = await run(rate, seconds, 5000);
+  // Saturation: far more offered than served; 400 unacknowledged messages in flight bound it.
+  const max = await run(1_000_000, (rate * seconds) / 1_000_000, 400);
+  for (const w of workers) await w.close();
+  await cluster.close();
+  return { fixed, max };
+}
+
+for (const n of nodeCounts) {
+  const { fixed, max } = await measure(n);
+  console.log(JSON.stringify({ bench: 'cluster 1:1', nodes: n, storage: 'postgres', bus: 'nats', targetRate: rate, seconds, ...fixed }));
+  console.log(JSON.stringify({ bench: 'cluster 1:1 saturation', nodes: n, messages: rate * seconds, window: 400, ...max }));
+}
