@@ -35,11 +35,14 @@ export class TcpBalancer {
     const port = this.backends[this.#next++ % this.backends.length]!;
     client.pause();
     const upstream = connect(port, '127.0.0.1');
+    let connected = false;
+    // A backend that refuses is skipped: the client is handed to the next one (as a real balancer
+    // with retries does); an error after connecting cuts both sides.
     upstream.once('error', () => {
-      if (!upstream.readyState || upstream.connecting) this.#route(client, attempt + 1);
-      else client.destroy();
+      if (!connected) this.#route(client, attempt + 1);
     });
     upstream.once('connect', () => {
+      connected = true;
       this.#sockets.add(client);
       this.#sockets.add(upstream);
       client.pipe(upstream).pipe(client);
