@@ -26,22 +26,39 @@ export interface PushDeps {
 export class PushNotifier {
   readonly #d: PushDeps;
   readonly #lastSent = new Map<string, number>();
+  readonly #pending = new Map<string, Set<string>>();
   static readonly payload: PushPayload = { type: 'new_messages', v: 1 };
+  static readonly COALESCE_MS = 250;
 
   constructor(deps: PushDeps) {
     this.#d = deps;
   }
 
-  /** Fire-and-forget: called after a message is committed. */
+  /**
+   * Fire-and-forget: called after a message is committed. Messages of one chat within
+   * COALESCE_MS share one membership lookup: a busy chat costs one query per window, not one per
+   * message (a push is at most one per user per `minIntervalMs` anyway).
+   */
   notify(message: Message): void {
-    void this.#notify(message).catch((err) => this.#d.onError(err, { chatId: message.chatId }));
+    const pending = this.#pending.get(message.chatId);
+    if (pending) {
+      pending.add(message.senderUserId);
+      return;
+    }
+    const senders = new Set([message.senderUserId]);
+    this.#pending.set(message.chatId, senders);
+    setTimeout(() => {
+      this.#pending.delete(message.chatId);
+      void this.#notify(message.chatId, senders).catch((err) => this.#d.onError(err, { chatId: message.chatId }));
+    }, PushNotifier.COALESCE_MS).unref();
   }
 
-  async #notify(message: Message): Promise<void> {
+  async #notify(chatId: string, senders: ReadonlySet<string>): Promise<void> {
     const now = this.#d.clock.now();
-    const members = await this.#d.storage.getMembers(message.chatId);
+    const members = await this.#d.storage.getMembers(chatId);
     for (const member of members) {
-      if (member.userId === message.senderUserId || this.#d.isUserOnline(member.userId)) continue;
+      // Someone who only heard from themselves in this window has nothing new.
+      if ((senders.size === 1 && senders.has(member.userId)) || this.#d.isUserOnline(member.userId)) continue;
       const last = this.#lastSent.get(member.userId);
       if (last !== undefined && now - last < this.#d.minIntervalMs) continue;
       const subs = await this.#d.storage.listPushSubscriptions(member.userId);
