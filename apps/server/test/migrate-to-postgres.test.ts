@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
+import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
+import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const BASE_URL = process.env['PARLEY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const adminPool = new pg.Pool({ connectionString: BASE_URL, max: 2 });
+const databases: string[] = [];
+const dirs: string[] = [];
+
+after(async () => {
+  for (const name of databases) await adminPool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await adminPool.end();
+  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
+
+async function freshDatabase(): Promise<string> {
+  const name = `parley_m_${randomBytes(6).toString('hex')}`;
+  await adminPool.query(`CREATE DATABASE ${name}`);
+  databases.push(name);
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs the admin CLI as an operator would, in a child process. */
+function admin(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'apps/server/src/admin/main.ts', ...args], { cwd: root }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('parley-admin migrate-to-postgres', () => {
+  it('copies every table of a single node into PostgreSQL, and refuses a second run', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-migrate-'));
+    dirs.push(dataDir);
+    const server = await startTestServer({}, { dataDir });
+    const [ann, ben, cat, dan] = await Promise.all([1, 2, 3, 4].map(() => createUser(server.url)));
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const direct = await ann.client.openDirect(ben.userId);
+    await waitFor(() => ben.client.chat(direct.chatId) !== undefined, { what: 'ben sees the direct chat' });
+    for (let i = 0; i < 12; i += 1) await (i % 2 ? ben : ann).client.sendText(direct.chatId, `direct ${i}`);
+    const group = await ann.client.createGroup({ name: 'Move to PG', memberIds: [ben.userId, cat.userId] });
+    await waitFor(() => cat.client.chat(group.chatId) !== undefined, { what: 'cat sees the group' });
+    await cat.client.sendText(group.chatId, 'hello group');
+    await ann.client.setRole(group.chatId, ben.userId, 'admin');
+    await ann.client.renameChat(group.chatId, 'Moved to PG');
+    await ben.client.removeMember(group.chatId, cat.userId);
+    const { token } = await ann.client.createInvite(group.chatId);
+    await dan.client.joinInvite(token);
+    await waitFor(() => dan.client.chat(group.chatId) !== undefined, { what: 'dan joined' });
+    await dan.client.sendText(group.chatId, 'joined by invite');
+    await waitFor(() => [ann, ben, dan].every((u) => u.client.outbox().length === 0), { what: 'all acked' });
+    await waitFor(() => ben.client.log(direct.chatId).length === 13 && ben.client.log(group.chatId).at(-1)?.senderUserId === dan.userId,
+      { what: 'ben has everything' });
+    ben.client.markRead(direct.chatId);
+    ben.client.markRead(group.chatId);
+    await waitFor(async () => (await server.services.storage.getMember(direct.chatId, ben.userId))?.readSeq === 13, { what: 'read receipt stored' });
+    for (const u of [ann, ben, cat, dan]) await u.client.stop();
+    await server.close();
+
+    // Rows the SDK does not make easily: a passkey (with a BLOB) and a push subscription.
+    const local = SqliteStorage.open(join(dataDir, 'parley.sqlite'));
+    await local.addPasskey({ credentialId: 'cred_1', userId: ann.userId, publicKey: new Uint8Array([0, 1, 2, 250, 255]), counter: 7, transports: ['usb', 'nfc'], createdAt: 1_700_000_000_000 });
+    await local.upsertPushSubscription({ endpoint: 'https://push.example/ann', userId: ann.userId, deviceId: ann.deviceId, p256dh: 'p', auth: 'a', createdAt: 1_700_000_000_001 });
+    await local.close();
+
+    const url = await freshDatabase();
+    const run = await admin(['migrate-to-postgres', '--data-dir', dataDir, '--database-url', url]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /schema: SQLite at migration \d+, PostgreSQL at \d+/);
+    assert.match(run.stdout, /messages: \d+ rows \(counts match\)/);
+    assert.match(run.stdout, /cluster nodes need no key files/);
+
+    const sqlite = SqliteStorage.open(join(dataDir, 'parley.sqlite'));
+    const postgres = await PostgresStorage.open(url);
+    try {
+      const tables = (sqlite.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name")
+        .all() as { name: string }[]).map((r) => r.name);
+      for (const table of ['users', 'devices', 'sessions', 'passkeys', 'chats', 'members', 'messages', 'invites', 'push_subscriptions', 'server_secrets']) {
+        assert.ok(tables.includes(table), `${table} exists`);
+      }
+      for (const table of tables) {
+        const want = (sqlite.db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n;
+        const got = Number((await postgres.pool.query<{ n: string }>(`SELECT COUNT(*)::text AS n FROM "${table}"`)).rows[0]?.n);
+        assert.equal(got, want, `${table} row count`);
+        assert.ok(want > 0, `${table} has rows to copy`);
+      }
+
+      const chatIds = (sqlite.db.prepare('SELECT chat_id FROM chats').all() as { chat_id: string }[]).map((r) => r.chat_id);
+      assert.equal(chatIds.length, 2);
+      for (const chatId of chatIds) {
+        assert.deepEqual(await postgres.getMessages(chatId, { afterSeq: 0, limit: 1000 }), await sqlite.getMessages(chatId, { afterSeq: 0, limit: 1000 }));
+        assert.deepEqual(await postgres.getChat(chatId), await sqlite.getChat(chatId));
+        assert.deepEqual(await postgres.getMembers(chatId), await sqlite.getMembers(chatId));
+      }
+      for (const u of [ann, ben, cat, dan]) {
+        assert.deepEqual(await postgres.getUser(u.userId), await sqlite.getUser(u.userId));
+        assert.deepEqual(await postgres.listDevices(u.userId), await sqlite.listDevices(u.userId));
+        assert.deepEqual(await postgres.listChatsForUser(u.userId), await sqlite.listChatsForUser(u.userId));
+        assert.deepEqual(await postgres.listPushSubscriptions(u.userId), await sqlite.listPushSubscriptions(u.userId));
+      }
+      assert.deepEqual(await postgres.getInvite(token), await sqlite.getInvite(token));
+      assert.deepEqual(await postgres.getPasskey('cred_1'), await sqlite.getPasskey('cred_1'));
+      assert.equal((await postgres.getMember(direct.chatId, ben.userId))?.readSeq, 13);
+      for (const name of ['token-signing-key', 'vapid-keys']) {
+        assert.deepEqual(await postgres.getOrCreateSecret(name, new Uint8Array([1])), await sqlite.getOrCreateSecret(name, new Uint8Array([2])), name);
+      }
+    } finally {
+      await sqlite.close();
+      await postgres.close();
+    }
+
+    const again = await admin(['migrate-to-postgres', '--data-dir', dataDir, '--database-url', url]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /target is not empty/);
+
+    // The cluster serves the migrated data: a node on PostgreSQL (with a fresh data dir) lets Ann log in and read.
+    const nodeDir = mkdtempSync(join(tmpdir(), 'parley-node-'));
+    dirs.push(nodeDir);
+    await using node = await startTestServer({ PARLEY_DATABASE_URL: url }, { dataDir: nodeDir });
+    const client = newClient(node.url, ann.userId, ann.deviceId, ann.deviceKey);
+    await client.start();
+    await waitFor(() => client.log(group.chatId).at(-1)?.senderUserId === dan.userId, { what: 'ann reads the group from the cluster' });
+    await client.stop();
+  });
+
+  it('refuses a SQLite database at another migration than PostgreSQL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-migrate-'));
+    dirs.push(dataDir);
+    const behind = SqliteStorage.open(join(dataDir, 'parley.sqlite'));
+    await behind.close();
+    const db = new Database(join(dataDir, 'parley.sqlite'));
+    db.exec('DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)');
+    db.close();
+    const url = await freshDatabase();
+    const run = await admin(['migrate-to-postgres', '--data-dir', dataDir, '--database-url', url]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /schemas differ: SQLite is at migration \d+, this release at \d+/);
+  });
+});
