@@ -2,16 +2,19 @@
 // messages/s a bounded window gets through, and CPU-seconds per 1,000 delivered messages (Parley
 // nodes, and PostgreSQL + NATS). Senders and receivers are spread over the nodes round-robin, so
 // with N > 1 most messages cross nodes through NATS.
-// Usage: node --import tsx bench/cluster-throughput.ts [nodes=1,3] [rate=1000] [seconds=10]
+// Usage: node --import tsx bench/cluster-throughput.ts [nodes=1,3] [rate=1000] [seconds=10] [scale=total]
+// scale=total: the same 100 chats and total rate for every node count (naive comparison).
+// scale=per-node: rate and chats are per node (N nodes: N×100 chats at N×rate), so every node and
+// every chat carries the same load as in the 1-node run: the scale-out comparison.
 import { makeUsers, openDirect, percentile, round, sleep, Worker, type SessionSpec } from './lib/fixture.ts';
 import { startBenchCluster } from './lib/cluster.ts';
 
 const nodeCounts = (process.argv[2] ?? '1,3').split(',').map(Number);
 const rate = Number(process.argv[3] ?? 1000);
 const seconds = Number(process.argv[4] ?? 10);
-const pairs = 100;
+const perNode = process.argv[5] === 'per-node';
 
-async function measure(nodeCount: number) {
+async function measure(nodeCount: number, rate: number, pairs: number) {
   // BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the nodes.
   const cluster = await startBenchCluster(nodeCount, {}, process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []);
   const first = cluster.nodes[0]!.url;
@@ -56,14 +59,15 @@ async function measure(nodeCount: number) {
   await run(500, 2, 5000); // warm-up
   const fixed = await run(rate, seconds, 5000);
   // Saturation: far more offered than served; 400 unacknowledged messages in flight bound it.
-  const max = await run(1_000_000, (rate * seconds) / 1_000_000, 400);
+  const max = await run(1_000_000, (rate * seconds) / 1_000_000, 400 * (pairs / 100));
   for (const w of workers) await w.close();
   await cluster.close();
   return { fixed, max };
 }
 
 for (const n of nodeCounts) {
-  const { fixed, max } = await measure(n);
-  console.log(JSON.stringify({ bench: 'cluster 1:1', nodes: n, storage: 'postgres', bus: 'nats', targetRate: rate, seconds, ...fixed }));
-  console.log(JSON.stringify({ bench: 'cluster 1:1 saturation', nodes: n, messages: rate * seconds, window: 400, ...max }));
+  const scale = perNode ? n : 1;
+  const { fixed, max } = await measure(n, rate * scale, 100 * scale);
+  console.log(JSON.stringify({ bench: 'cluster 1:1', nodes: n, storage: 'postgres', bus: 'nats', chats: 100 * scale, targetRate: rate * scale, seconds, ...fixed }));
+  console.log(JSON.stringify({ bench: 'cluster 1:1 saturation', nodes: n, chats: 100 * scale, messages: rate * scale * seconds, window: 400 * scale, ...max }));
 }

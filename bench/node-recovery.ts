@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { MemoryStore, ParleyClient, accounts, generateDeviceKey, type WebSocketCtor } from '@parley/client';
 import { TcpBalancer, spawnServer, uniqueHandle, waitFor } from '@parley/testing';
 import { startBenchCluster } from './lib/cluster.ts';
-import { percentile, round } from './lib/fixture.ts';
+import { percentile, round, track } from './lib/fixture.ts';
 
 const rounds = Number(process.argv[2] ?? 3);
 const cluster = await startBenchCluster(3);
@@ -63,7 +63,7 @@ for (let round_ = 0; round_ < rounds; round_++) {
   }));
   for (const off of handlers) off();
   // Bring the node back for the next round.
-  victim.child = await spawnServer(victim.env);
+  victim.child = track(await spawnServer(victim.env));
   await new Promise((r) => setTimeout(r, 1000));
 }
 for (const u of users) await u.client.stop();

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createTestDatabase, freePort, spawnServer, type TestDatabase } from '@parley/testing';
+import { track } from './fixture.ts';
 
 export interface ClusterNode {
   url: string;
@@ -52,7 +53,7 @@ export async function startBenchCluster(count: number, extraEnv: Record<string, 
       PORT: String(port), HOST: '127.0.0.1', PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: 'nats://127.0.0.1:4222',
       PARLEY_NATS_PREFIX: prefix, PARLEY_NODE_ID: `bench${i + 1}`, PARLEY_LOG_LEVEL: 'warn', PARLEY_DATA_DIR: '/nonexistent', ...extraEnv,
     };
-    nodes.push({ url: `http://127.0.0.1:${port}`, port, env, child: await spawnServer(env, { nodeArgs }) });
+    nodes.push({ url: `http://127.0.0.1:${port}`, port, env, child: track(await spawnServer(env, { nodeArgs })) });
   }
   const infra = () => pidsOf(['postgres', 'nats-server']).reduce((a, pid) => a + processCpuSeconds(pid), 0);
   return {

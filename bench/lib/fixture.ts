@@ -11,6 +11,21 @@ import type { Command, Reply, SessionSpec } from './protocol.ts';
 
 export type { SessionSpec };
 
+/** Every child this benchmark started dies with it, even when it fails half-way. */
+const children = new Set<ChildProcess>();
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+process.once('unhandledRejection', (err) => {
+  console.error('benchmark failed:', err);
+  process.exit(1);
+});
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
@@ -22,7 +37,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const child = await spawnServer({ PORT: String(port), HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_LEVEL: 'warn', ...env });
+  const child = track(await spawnServer({ PORT: String(port), HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_LEVEL: 'warn', ...env }));
   const pid = child.pid as number;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -88,7 +103,7 @@ export class Worker {
 
   static async start(): Promise<Worker> {
     const child = fork(workerPath, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const w = new Worker(child);
+    const w = new Worker(track(child));
     await new Promise<Reply>((resolve) => w.#waiting.push(resolve));
     return w;
   }

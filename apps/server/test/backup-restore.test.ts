@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { Message } from '@parley/protocol';
-import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { createTestDatabase, createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dirs: string[] = [];
@@ -147,5 +147,59 @@ describe('parley-admin backup and restore', () => {
     const bad = await admin(['backup', '--data-dir', tempDir()]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /needs --out/);
+  });
+});
+
+function run(cmd: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, (err, _stdout, stderr) => (err ? reject(new Error(`${cmd}: ${stderr}`)) : resolve()));
+  });
+}
+
+describe('PostgreSQL backup and restore (docs/OPERATIONS.md)', () => {
+  it('pg_dump while messages flow, pg_restore into a new database: a server on it serves every message acked before the dump', async () => {
+    await using source = await createTestDatabase('parley_bk');
+    await using target = await createTestDatabase('parley_bk');
+    const server = await startTestServer({ PARLEY_DATABASE_URL: source.url });
+    const [alice, bob] = await Promise.all([1, 2].map(() => createUser(server.url)));
+    if (!alice || !bob) throw new Error('users');
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    for (let i = 0; i < 20; i += 1) await (i % 2 ? bob : alice).client.sendText(chatId, `pg ${i}`);
+    await Promise.all([alice, bob].map(sent));
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 0; writing; n += 1) {
+        await alice.client.sendText(chatId, `during ${n}`);
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    })();
+    await waitFor(() => alice.client.log(chatId).length > 22, { what: 'writes flowing' });
+    const ackedBefore = [...alice.client.log(chatId)];
+    const dump = join(tempDir(), 'parley.dump');
+    await run('pg_dump', ['--format=custom', `--file=${dump}`, source.url]);
+    writing = false;
+    await writer;
+    await sent(alice);
+    assert.ok(alice.client.log(chatId).length > ackedBefore.length, 'writes went on during the dump');
+    await run('pg_restore', ['--no-owner', `--dbname=${target.url}`, dump]);
+    for (const u of [alice, bob]) await u.client.stop();
+    await server.close();
+
+    const restored = await startTestServer({ PARLEY_DATABASE_URL: target.url });
+    try {
+      for (const user of [alice, bob]) {
+        const client = newClient(restored.url, user.userId, user.deviceId, user.deviceKey);
+        await client.start();
+        await waitFor(() => client.connectionState === 'online', { what: `${user.handle} logs in to the restored server` });
+        await waitFor(() => (client.chat(chatId)?.lastSeq ?? -1) > 0 && client.log(chatId).at(-1)?.seq === client.chat(chatId)?.lastSeq, { what: 'synced' });
+        while (client.hasOlder(chatId)) await client.loadOlder(chatId);
+        const log = client.log(chatId);
+        assert.deepEqual(log.map((m) => m.seq), log.map((_, i) => i + 1), 'one copy of each seq, in order');
+        assert.deepEqual(ids(log.slice(0, ackedBefore.length)), ids(ackedBefore), `${user.handle}: every message acked before the dump`);
+        await client.stop();
+      }
+    } finally {
+      await restored.close();
+    }
   });
 });
