@@ -76,6 +76,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     metrics.deliveries.inc(listeners);
     metrics.deliverySeconds.observe(Math.max(0, clock.now() - message.sentAt) / 1000);
   });
+  bus.servePresence((userId) => [...hub.onlineDevices(userId)]);
   bus.onResync(() => {
     logger.warn('bus reconnected: every connection resyncs its chats');
     hub.resyncAll();
@@ -93,13 +94,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     signupPerHour: config.rates.signupPerHour,
     loginPerMin: config.rates.loginPerMin,
     onDeviceRevoked: (userId, deviceId) => bus.publish(userTopic(userId), { type: 'device_revoked', deviceId }),
-    onlineDevices: (userId) => hub.onlineDevices(userId),
+    onlineDevices: (userId) => bus.onlineDevices(userId),
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
   const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
   const notifier = new PushNotifier({
     storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,
-    isUserOnline: (userId) => hub.isUserOnline(userId),
+    isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
   });
   const delivery = new Delivery({
     storage, bus, chats, clock, limiter, limits: config.limits, rates: config.rates,

@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import {
   NatsServer, TcpBalancer, createTestDatabase, createUser, freePort, spawnServer, waitFor, type TestUser,
 } from '@parley/testing';
+import { RestApi, accounts } from '@parley/client';
+import type { MeResponse } from '@parley/protocol';
 import { assertConverged } from './convergence.ts';
 
 /** N server processes on one PostgreSQL and one NATS, behind a round-robin balancer. */
@@ -50,6 +52,14 @@ describe('cluster (PostgreSQL + NATS)', () => {
       for (let i = 0; i < 50; i++) users.push(await createUser(cluster.lb.url, { displayName: `c${i}` }));
       const spread = await connectionsPerNode(cluster.ports);
       assert.deepEqual(spread.map((n) => n > 0), [true, true, true], `clients on every node: ${spread}`);
+
+      // Presence is cluster-wide: every node sees that a user's device is connected (to one of them).
+      const someone = users[0]!;
+      const { token } = await accounts.login(cluster.lb.url, someone.deviceId, someone.deviceKey);
+      for (const port of cluster.ports) {
+        const me = await new RestApi(`http://127.0.0.1:${port}`, token).call<MeResponse>('GET', '/me');
+        assert.equal(me.devices.find((d) => d.deviceId === someone.deviceId)?.online, true, `node on ${port} sees the device online`);
+      }
 
       // 20 direct chats (users 0-39 in pairs) and 2 groups of 5 (users 40-44, 45-49).
       const chats: { chatId: string; members: TestUser[] }[] = [];

@@ -42,6 +42,15 @@ export function busSuite(name: string, open: () => Promise<BusFixture>): void {
       assert.deepEqual(sortTyping(onB.events), [typing(1), typing(2)]);
     });
 
+    it('presence: a device connected on the other node is seen from this one; an unknown user has none', async () => {
+      f.a.servePresence(() => []);
+      f.b.servePresence((userId) => (userId === 'user_present' ? ['dev_present_1', 'dev_present_2'] : []));
+      await f.sync();
+      assert.deepEqual([...(await f.a.onlineDevices('user_present'))].sort(), ['dev_present_1', 'dev_present_2']);
+      assert.deepEqual([...(await f.a.onlineDevices('user_absent'))], []);
+      assert.deepEqual(f.errors, []);
+    });
+
     it('a publish with no subscriber anywhere is a no-op', async () => {
       await f.a.publish('chat.nobody_here', typing(1));
       await f.sync();

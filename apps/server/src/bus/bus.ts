@@ -26,6 +26,13 @@ export interface Bus {
    * more than once for one outage. Returns a function that removes the handler.
    */
   onResync(handler: () => void): () => void;
+  /**
+   * Presence across nodes. `local` tells which of a user's devices are connected to this node;
+   * the bus answers other nodes' questions with it. Call once at start.
+   */
+  servePresence(local: (userId: string) => readonly string[]): void;
+  /** The user's devices connected to any node (this one included); this node's view alone while the link is down. */
+  onlineDevices(userId: string): Promise<Set<string>>;
   /** False while the link to other nodes is down (the node reports itself not ready). */
   connected(): boolean;
   close(): Promise<void>;

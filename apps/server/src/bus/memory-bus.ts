@@ -46,6 +46,16 @@ export class MemoryBus implements Bus {
     return this.#topics.size;
   }
 
+  #presence: (userId: string) => readonly string[] = () => [];
+
+  servePresence(local: (userId: string) => readonly string[]): void {
+    this.#presence = local;
+  }
+
+  async onlineDevices(userId: string): Promise<Set<string>> {
+    return new Set(this.#presence(userId));
+  }
+
   connected(): boolean {
     return true;
   }

@@ -125,6 +125,10 @@ describe('NatsBus against NATS', { timeout: 15_000 }, () => {
       assert.deepEqual(onA, [typing('user_before'), typing('user_during')], 'local subscribers keep working');
       assert.equal(resyncA + resyncB, 0);
       assert.equal(p.a.connected(), false, 'a node without NATS reports it (readyz turns 503)');
+      p.a.servePresence((userId) => (userId === 'user_local' ? ['dev_local'] : []));
+      const asked = Date.now();
+      assert.deepEqual([...(await p.a.onlineDevices('user_local'))], ['dev_local'], 'presence falls back to this node while NATS is down');
+      assert.ok(Date.now() - asked < 1000, 'without waiting for NATS');
 
       server = await startNats(port);
       await until(() => resyncA > 0 && resyncB > 0, 'both nodes resync after the reconnect');

@@ -1,5 +1,5 @@
 import { Message } from '@parley/protocol';
-import { connect, Events, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { connect, Events, RequestStrategy, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import type { Bus, BusEvent, BusHandler } from './bus.ts';
 
@@ -34,6 +34,12 @@ const BusEventSchema = z.discriminatedUnion('type', [
 const RESYNC_SUBJECT = '_bus.resync';
 /** Coalesces the resync signals of one outage (own reconnect plus every peer's announcement). */
 const RESYNC_COALESCE_MS = 200;
+/** Presence questions: every node answers with the asked user's devices connected to it (maybe none). */
+const PRESENCE_SUBJECT = '_bus.presence';
+/** A presence question waits this long after the last answer, and never longer than the max. */
+const PRESENCE_JITTER_MS = 25;
+const PRESENCE_MAX_WAIT_MS = 250;
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const TOPIC = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 /** close() gives up draining after this long (NATS down) and closes hard. */
 const DRAIN_TIMEOUT_MS = 2_000;
@@ -53,6 +59,7 @@ export class NatsBus implements Bus {
   readonly #resyncHandlers = new Set<() => void>();
   #resyncTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #presence: (userId: string) => readonly string[] = () => [];
 
   private constructor(nc: NatsConnection, prefix: string, onError: (err: unknown) => void) {
     this.#nc = nc;
@@ -116,6 +123,45 @@ export class NatsBus implements Bus {
 
   connected(): boolean {
     return this.#up && !this.#closed;
+  }
+
+  servePresence(local: (userId: string) => readonly string[]): void {
+    this.#presence = local;
+    this.#nc.subscribe(`${this.#prefix}.${PRESENCE_SUBJECT}`, {
+      callback: (err, msg) => {
+        if (err) return this.#onError(err);
+        const userId = msg.string();
+        if (!USER_ID.test(userId)) return this.#onError(new Error('nats bus: malformed presence question ignored'));
+        try {
+          msg.respond(JSON.stringify(this.#presence(userId)));
+        } catch (cause) {
+          this.#onError(new Error('nats bus: presence answer failed', { cause }));
+        }
+      },
+    });
+  }
+
+  /**
+   * Asks every node; all answer (most with `[]`), so the question ends 25 ms after the last answer
+   * instead of waiting out a timeout. Bounded: while NATS is down only this node's view counts.
+   */
+  async onlineDevices(userId: string): Promise<Set<string>> {
+    const devices = new Set(this.#presence(userId));
+    if (!this.connected()) return devices;
+    try {
+      const answers = await this.#nc.requestMany(`${this.#prefix}.${PRESENCE_SUBJECT}`, userId, {
+        strategy: RequestStrategy.JitterTimer, jitter: PRESENCE_JITTER_MS, maxWait: PRESENCE_MAX_WAIT_MS,
+      });
+      for await (const answer of answers) {
+        if (answer.data.length === 0) continue; // a status message (no responders)
+        const ids: unknown = JSON.parse(answer.string());
+        if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') devices.add(id);
+      }
+    } catch (err) {
+      // No other node (503 no responders) is the normal single-node answer; anything else is reported.
+      if (!/no responders|503/i.test(String((err as { code?: unknown }).code ?? err))) this.#onError(err);
+    }
+    return devices;
   }
 
   onResync(handler: () => void): () => void {

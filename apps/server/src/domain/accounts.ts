@@ -24,7 +24,8 @@ export interface AccountsDeps {
   /** Called after a device is revoked, to drop its live connections everywhere. */
   onDeviceRevoked: (userId: string, deviceId: string) => Promise<void>;
   /** Which of the user's devices have a live connection now (for the devices list). */
-  onlineDevices: (userId: string) => ReadonlySet<string>;
+  /** The user's devices connected to any node of the deployment. */
+  onlineDevices: (userId: string) => Promise<ReadonlySet<string>>;
 }
 
 const CHALLENGE_TTL_MS = 120_000;
@@ -137,7 +138,7 @@ export class Accounts {
   async me(auth: AuthContext): Promise<MeResponse> {
     const user = await this.#d.storage.getUser(auth.userId);
     if (!user) throw new ParleyError('session_invalid', 'sign in again');
-    const online = this.#d.onlineDevices(auth.userId);
+    const online = await this.#d.onlineDevices(auth.userId);
     const devices: DeviceInfo[] = (await this.#d.storage.listDevices(auth.userId))
       .filter((d) => d.revokedAt === null)
       .map((d) => ({

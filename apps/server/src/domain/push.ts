@@ -12,8 +12,8 @@ export interface PushDeps {
   storage: Storage;
   sender: PushSender;
   clock: Clock;
-  /** True while any of the user's devices is connected: no push needed. */
-  isUserOnline: (userId: string) => boolean;
+  /** True while any of the user's devices is connected to any node: no push needed. */
+  isUserOnline: (userId: string) => Promise<boolean>;
   minIntervalMs: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
 }
@@ -58,11 +58,12 @@ export class PushNotifier {
     const members = await this.#d.storage.getMembers(chatId);
     for (const member of members) {
       // Someone who only heard from themselves in this window has nothing new.
-      if ((senders.size === 1 && senders.has(member.userId)) || this.#d.isUserOnline(member.userId)) continue;
+      if (senders.size === 1 && senders.has(member.userId)) continue;
       const last = this.#lastSent.get(member.userId);
       if (last !== undefined && now - last < this.#d.minIntervalMs) continue;
       const subs = await this.#d.storage.listPushSubscriptions(member.userId);
-      if (subs.length === 0) continue;
+      // Presence last: in a cluster it is a question to every node, and most users have no subscription.
+      if (subs.length === 0 || (await this.#d.isUserOnline(member.userId))) continue;
       this.#lastSent.set(member.userId, now);
       if (this.#lastSent.size > 100_000) this.#lastSent.clear();
       await Promise.all(subs.map(async (sub) => {

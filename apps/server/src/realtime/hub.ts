@@ -62,10 +62,6 @@ export class Hub {
     if (set.size === 0) this.#byUser.delete(member.userId);
   }
 
-  isUserOnline(userId: string): boolean {
-    return this.#byUser.has(userId);
-  }
-
   onlineDevices(userId: string): Set<string> {
     return new Set([...(this.#byUser.get(userId) ?? [])].map((m) => m.deviceId));
   }
