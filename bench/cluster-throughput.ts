@@ -6,7 +6,7 @@
 // scale=total: the same 100 chats and total rate for every node count (naive comparison).
 // scale=per-node: rate and chats are per node (N nodes: N×100 chats at N×rate), so every node and
 // every chat carries the same load as in the 1-node run: the scale-out comparison.
-import { makeUsers, openDirect, percentile, round, sleep, Worker, type SessionSpec } from './lib/fixture.ts';
+import { makeUsers, openDirect, percentile, round, waitDelivered, Worker, type SessionSpec } from './lib/fixture.ts';
 import { startBenchCluster } from './lib/cluster.ts';
 
 const nodeCounts = (process.argv[2] ?? '1,3').split(',').map(Number);
@@ -39,14 +39,8 @@ async function measure(nodeCount: number, rate: number, pairs: number) {
     const t0 = performance.now();
     const sent = await Promise.all(workers.map((w, i) => w.call({ cmd: 'send', routes: routesFor(i), rate: r / 2, seconds: secs, window })));
     const total = sent.reduce((a, s) => a + s.sent, 0);
-    let stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
-    for (let i = 0; i < 600 && stats.reduce((a, s) => a + s.received, 0) < total; i++) {
-      await sleep(100);
-      stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
-    }
+    const { received, latencies: lat } = await waitDelivered(workers, total);
     const elapsed = (performance.now() - t0) / 1000;
-    const received = stats.reduce((a, s) => a + s.received, 0);
-    const lat = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
     return {
       sent: total, received, msgPerSec: Math.round(received / elapsed),
       p50ms: round(percentile(lat, 50)), p99ms: round(percentile(lat, 99)),

@@ -2,7 +2,7 @@
 // connections). The server runs in its own process; members are spread over two load-generator
 // processes; 4 members send, keeping a bounded window of unacknowledged messages.
 // Usage: node --import tsx bench/fan-out.ts [messages=2000] [members=100] [receiptDelayMs=-1]
-import { createGroup, makeUsers, percentile, round, sleep, startServerProcess, Worker } from './lib/fixture.ts';
+import { createGroup, makeUsers, percentile, round, startServerProcess, waitDelivered, Worker } from './lib/fixture.ts';
 
 const messages = Number(process.argv[2] ?? 2000);
 const members = Number(process.argv[3] ?? 100);
@@ -25,15 +25,8 @@ async function run(count: number) {
   // A rate far above what can be served: the window (unacked messages) is the real limit.
   await Promise.all(workers.map((w) => w.call({ cmd: 'send', routes, rate: 1_000_000, seconds: count / 2 / 1_000_000, window: 200 })));
   const expected = count * (members - 1);
-  let stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
-  for (let i = 0; i < 1200 && stats.reduce((a, s) => a + s.received, 0) < expected; i++) {
-    await sleep(50);
-    stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
-  }
-  const received = stats.reduce((a, s) => a + s.received, 0);
-  const last = Math.max(...stats.map((s) => s.lastAt));
-  const elapsed = (last - (performance.timeOrigin + t0)) / 1000;
-  const lat = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const { received, latencies: lat, lastAt } = await waitDelivered(workers, expected);
+  const elapsed = (lastAt - (performance.timeOrigin + t0)) / 1000;
   return {
     messages: count, deliveries: received, expected, seconds: round(elapsed, 2),
     deliveriesPerSec: Math.round(received / elapsed), messagesPerSec: Math.round(count / elapsed),

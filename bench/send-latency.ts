@@ -2,7 +2,7 @@
 // load-generator processes hold 100 senders and 100 receivers, each pair split across the two
 // processes. Receivers send coalesced delivered receipts (one per chat per 250 ms), as clients do.
 // Usage: node --import tsx bench/send-latency.ts [rates=1000,5000] [seconds=10]
-import { makeUsers, openDirect, percentile, round, sleep, startServerProcess, Worker } from './lib/fixture.ts';
+import { makeUsers, openDirect, percentile, round, startServerProcess, waitDelivered, Worker } from './lib/fixture.ts';
 
 const rates = (process.argv[2] ?? '1000,5000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 10);
@@ -29,15 +29,9 @@ async function run(rate: number, secs: number) {
   const t0 = performance.now();
   const sent = await Promise.all(workers.map((w, i) => w.call({ cmd: 'send', routes: routesFor(i), rate: rate / 2, seconds: secs, window: 5000 })));
   const total = sent.reduce((a, s) => a + s.sent, 0);
-  let stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
-  for (let i = 0; i < 600 && stats.reduce((a, s) => a + s.received, 0) < total; i++) {
-    await sleep(100);
-    stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
-  }
+  const { received, latencies: lat } = await waitDelivered(workers, total);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = server.cpuSeconds() - cpu0;
-  const lat = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
-  const received = stats.reduce((a, s) => a + s.received, 0);
   return {
     targetRate: rate, sent: total, received, achievedRate: Math.round(received / elapsed),
     p50ms: round(percentile(lat, 50)), p99ms: round(percentile(lat, 99)), maxms: round(lat.at(-1) ?? NaN),

@@ -129,3 +129,24 @@ export function percentile(sorted: number[], p: number): number {
 export const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Delivered {
+  received: number;
+  /** Send→deliver latencies, sorted ascending, ms. */
+  latencies: number[];
+  /** Time of the last delivery (performance clock, ms since the epoch). */
+  lastAt: number;
+}
+
+/** Polls the workers until `expected` deliveries arrived (or `timeoutMs` passed); merges their stats. */
+export async function waitDelivered(workers: Worker[], expected: number, timeoutMs = 60_000): Promise<Delivered> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
+    const received = stats.reduce((a, s) => a + s.received, 0);
+    if (received >= expected || performance.now() > deadline) {
+      return { received, latencies: stats.flatMap((s) => s.latencies).sort((a, b) => a - b), lastAt: Math.max(...stats.map((s) => s.lastAt)) };
+    }
+    await sleep(50);
+  }
+}

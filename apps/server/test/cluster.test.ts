@@ -6,7 +6,7 @@ import {
 } from '@parley/testing';
 import { RestApi, accounts } from '@parley/client';
 import type { MeResponse } from '@parley/protocol';
-import { assertConverged } from './convergence.ts';
+import { startTraffic, type ChatUnderTest } from './convergence.ts';
 
 /** N server processes on one PostgreSQL and one NATS, behind a round-robin balancer. */
 async function startCluster(nodes: number, databaseUrl: string, natsUrl: string) {
@@ -62,7 +62,7 @@ describe('cluster (PostgreSQL + NATS)', () => {
       }
 
       // 20 direct chats (users 0-39 in pairs) and 2 groups of 5 (users 40-44, 45-49).
-      const chats: { chatId: string; members: TestUser[] }[] = [];
+      const chats: ChatUnderTest[] = [];
       for (let i = 0; i < 40; i += 2) {
         const { chatId } = await users[i]!.client.openDirect(users[i + 1]!.userId);
         chats.push({ chatId, members: [users[i]!, users[i + 1]!] });
@@ -74,17 +74,7 @@ describe('cluster (PostgreSQL + NATS)', () => {
       }
       await waitFor(() => chats.every((c) => c.members.every((u) => u.client.chat(c.chatId) !== undefined)), { what: 'every member sees its chats', timeoutMs: 30_000 });
 
-      const typed = new Map(chats.map((c) => [c.chatId, new Map<string, string[]>(c.members.map((u) => [u.userId, []]))]));
-      let sending = true;
-      const loops = chats.flatMap((c) => c.members.map(async (u, k) => {
-        let n = 0;
-        while (sending) {
-          const text = `${k}:${n++}`;
-          await u.client.sendText(c.chatId, text);
-          typed.get(c.chatId)!.get(u.userId)!.push(text);
-          await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
-        }
-      }));
+      const traffic = startTraffic(chats, 150);
 
       await new Promise((r) => setTimeout(r, 2000));
       await cluster.kill(1);
@@ -93,11 +83,9 @@ describe('cluster (PostgreSQL + NATS)', () => {
       await new Promise((r) => setTimeout(r, 2000));
       await nats.restart();
       await new Promise((r) => setTimeout(r, 3000));
-      sending = false;
-      await Promise.all(loops);
-
-      for (const c of chats) await assertConverged(c.members, c.chatId, typed.get(c.chatId)!, 90_000);
-      const total = [...typed.values()].reduce((a, m) => a + [...m.values()].reduce((b, l) => b + l.length, 0), 0);
+      await traffic.stop();
+      await traffic.assertAllConverged();
+      const total = traffic.total;
       assert.ok(total > 500, `a real stream of messages went through (${total})`);
       t.diagnostic(`${total} messages in ${chats.length} chats; connections per node at start: ${spread.join(', ')}`);
     } finally {

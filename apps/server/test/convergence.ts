@@ -29,3 +29,38 @@ export async function assertConverged(users: TestUser[], chatId: string, typed: 
     assert.deepEqual(got, sent, `every message of ${userId} exactly once, in the order typed`);
   }
 }
+
+export interface ChatUnderTest {
+  chatId: string;
+  members: TestUser[];
+}
+
+/**
+ * Every member of every chat types messages in a loop (a pause of `pauseMs` plus up to as much
+ * again between two) until `stop()`; then `assertAllConverged` checks each chat got all of them.
+ */
+export function startTraffic(chats: ChatUnderTest[], pauseMs: number) {
+  const typed = new Map(chats.map((c) => [c.chatId, new Map<string, string[]>(c.members.map((u) => [u.userId, []]))]));
+  let sending = true;
+  const loops = chats.flatMap((c) => c.members.map(async (u, k) => {
+    for (let n = 0; sending; n++) {
+      const text = `${k}:${n}`;
+      await u.client.sendText(c.chatId, text);
+      typed.get(c.chatId)!.get(u.userId)!.push(text);
+      await new Promise((r) => setTimeout(r, pauseMs + Math.random() * pauseMs));
+    }
+  }));
+  return {
+    /** How many messages were typed so far, in all chats. */
+    get total(): number {
+      return [...typed.values()].reduce((a, m) => a + [...m.values()].reduce((b, l) => b + l.length, 0), 0);
+    },
+    async stop(): Promise<void> {
+      sending = false;
+      await Promise.all(loops);
+    },
+    async assertAllConverged(timeoutMs = 90_000): Promise<void> {
+      for (const c of chats) await assertConverged(c.members, c.chatId, typed.get(c.chatId)!, timeoutMs);
+    },
+  };
+}

@@ -9,7 +9,7 @@ import pg from 'pg';
 import {
   NatsServer, TcpBalancer, createTestDatabase, createUser, freePort, spawnServer, waitFor, type TestUser,
 } from '@parley/testing';
-import { assertConverged } from './convergence.ts';
+import { startTraffic, type ChatUnderTest } from './convergence.ts';
 
 const shipped = fileURLToPath(new URL('../src/storage/migrations/postgres/', import.meta.url));
 
@@ -35,7 +35,7 @@ describe('rolling upgrade', () => {
     const users: TestUser[] = [];
     try {
       for (let i = 0; i < 12; i++) users.push(await createUser(lb.url, { displayName: `r${i}` }));
-      const groups: { chatId: string; members: TestUser[] }[] = [];
+      const groups: ChatUnderTest[] = [];
       for (let g = 0; g < 3; g++) {
         const members = users.slice(g * 4, g * 4 + 4);
         const { chatId } = await members[0]!.client.createGroup({ name: `rolling ${g}`, memberIds: members.slice(1).map((u) => u.userId) });
@@ -43,17 +43,7 @@ describe('rolling upgrade', () => {
       }
       await waitFor(() => groups.every((g) => g.members.every((u) => u.client.chat(g.chatId) !== undefined)), { what: 'members see their groups', timeoutMs: 30_000 });
 
-      const typed = new Map(groups.map((g) => [g.chatId, new Map<string, string[]>(g.members.map((u) => [u.userId, []]))]));
-      let sending = true;
-      const loops = groups.flatMap((g) => g.members.map(async (u, k) => {
-        let n = 0;
-        while (sending) {
-          const text = `${k}:${n++}`;
-          await u.client.sendText(g.chatId, text);
-          typed.get(g.chatId)!.get(u.userId)!.push(text);
-          await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
-        }
-      }));
+      const traffic = startTraffic(groups, 100);
 
       const exitCodes: (number | null)[] = [];
       for (let i = 0; i < 3; i++) {
@@ -66,11 +56,10 @@ describe('rolling upgrade', () => {
         assert.equal(ready.status, 200, `node${i + 1} ready on release N+1`);
       }
       await new Promise((r) => setTimeout(r, 1500));
-      sending = false;
-      await Promise.all(loops);
+      await traffic.stop();
       assert.deepEqual(exitCodes, [0, 0, 0], 'each node drained and exited cleanly on SIGTERM');
 
-      for (const g of groups) await assertConverged(g.members, g.chatId, typed.get(g.chatId)!, 90_000);
+      await traffic.assertAllConverged();
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
       const { rows } = await client.query<{ name: string }>('SELECT name FROM schema_migrations WHERE version = $1', [Number(next)]);
@@ -79,8 +68,7 @@ describe('rolling upgrade', () => {
 
       // Release N cannot start on the newer schema: it refuses instead of corrupting it.
       await assert.rejects(spawnServer({ ...env(0, releaseN), PORT: String(await freePort()) }), /exited/);
-      const total = [...typed.values()].reduce((a, m) => a + [...m.values()].reduce((b, l) => b + l.length, 0), 0);
-      t.diagnostic(`${total} messages across the upgrade`);
+      t.diagnostic(`${traffic.total} messages across the upgrade`);
     } finally {
       for (const u of users) await u.client.stop();
       await lb.close();
