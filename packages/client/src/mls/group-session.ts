@@ -1,0 +1,292 @@
+import {
+  acceptAll,
+  createApplicationMessage,
+  createCommit,
+  createGroup,
+  emptyPskIndex,
+  joinGroup,
+  processMessage,
+  zeroOutUint8Array,
+  type CiphersuiteImpl,
+  type ClientConfig,
+  type ClientState,
+  type GroupState,
+  type Proposal,
+} from 'ts-mls';
+import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js';
+import { bytesEqual } from './byte-codec.ts';
+import { loadCiphersuite, type MlsCiphersuite } from './ciphersuite.ts';
+import { MlsSessionError, toMlsError } from './errors.ts';
+import { credentialMemberIdentity, sameMember, type MemberIdentity, type MlsIdentity } from './identity.ts';
+import { decodeKeyPackage, decodePrivateKeys, generateKeyPackages, type GeneratedKeyPackage } from './key-packages.ts';
+import { decodeSession, encodeSession, type PendingCommit } from './session-codec.ts';
+import { clientConfig, type MlsSessionOptions } from './session-options.ts';
+import { decodeMessage, encodeMessage } from './wire.ts';
+
+export interface MlsMember extends MemberIdentity {
+  readonly leafIndex: number;
+  readonly signaturePublicKey: Uint8Array;
+}
+
+export interface DecryptedMessage {
+  readonly plaintext: Uint8Array;
+  readonly sender: MemberIdentity;
+  readonly epoch: bigint;
+}
+
+export interface HandshakeOutcome {
+  /** 'own' when the delivery service echoed our pending commit back, 'member' for another member's commit. */
+  readonly committer: 'own' | 'member';
+  readonly epoch: bigint;
+  /** Our pending commit lost the race to this one and was dropped: re-propose it in the new epoch. */
+  readonly discardedPendingCommit: boolean;
+  /** This commit removed us from the group. */
+  readonly removed: boolean;
+}
+
+/**
+ * One device's view of one MLS group (one chat). Not safe for concurrent use: await each call.
+ *
+ * Commits are two-phase, as RFC 9420 §14 asks: addMembers/removeMembers/update return a commit and
+ * keep it pending; the state moves only when the delivery service accepts it (mergePendingCommit, or
+ * processHandshake of the echoed bytes). A commit of another member for the same epoch wins instead:
+ * processHandshake applies it and drops ours (discardedPendingCommit). Send a Welcome only after its
+ * commit was accepted.
+ */
+export class MlsGroupSession {
+  #state: ClientState;
+  #pending: (PendingCommit & { consumed: Uint8Array[] }) | undefined;
+
+  private constructor(
+    private readonly cs: CiphersuiteImpl,
+    private readonly config: ClientConfig,
+    state: GroupState,
+    pending: PendingCommit | undefined,
+  ) {
+    this.#state = { ...state, clientConfig: config };
+    this.#pending = pending && { ...pending, consumed: [] };
+  }
+
+  static async create(identity: MlsIdentity, groupId: Uint8Array, options: MlsSessionOptions = {}): Promise<MlsGroupSession> {
+    const cs = await loadCiphersuite(identity.ciphersuite);
+    const [own] = await generateKeyPackages(identity, 1);
+    if (own === undefined) throw new MlsSessionError('mls_internal', 'no key package generated');
+    const config = clientConfig(options);
+    try {
+      const state = await createGroup(groupId, decodeKeyPackage(own.keyPackage), decodePrivateKeys(own.privateKeys, identity), [], cs, config);
+      return new MlsGroupSession(cs, config, state, undefined);
+    } catch (e) {
+      throw toMlsError(e, 'commit');
+    }
+  }
+
+  /**
+   * Join from a Welcome made for one of `keyPackages` (ours, with their private keys). Returns the
+   * ref of the key package used: delete it unless it is a last-resort one.
+   */
+  static async join(
+    identity: MlsIdentity,
+    welcome: Uint8Array,
+    keyPackages: readonly GeneratedKeyPackage[],
+    options: MlsSessionOptions = {},
+  ): Promise<{ session: MlsGroupSession; usedKeyPackageRef: Uint8Array }> {
+    const cs = await loadCiphersuite(identity.ciphersuite);
+    const w = decodeMessage(welcome, 'mls_welcome').welcome;
+    if (w.cipherSuite !== identity.ciphersuite) throw new MlsSessionError('mls_unsupported_suite', `welcome uses ${w.cipherSuite}`);
+    const mine = keyPackages.find((kp) => w.secrets.some((s) => bytesEqual(s.newMember, kp.ref)));
+    if (mine === undefined) throw new MlsSessionError('mls_welcome_not_for_us');
+    const config = clientConfig(options);
+    try {
+      // The ratchet tree travels in the Welcome (ratchet_tree extension), so no tree argument.
+      const state = await joinGroup(w, decodeKeyPackage(mine.keyPackage), decodePrivateKeys(mine.privateKeys, identity), emptyPskIndex, cs, undefined, undefined, config);
+      return { session: new MlsGroupSession(cs, config, state, undefined), usedKeyPackageRef: mine.ref };
+    } catch (e) {
+      throw toMlsError(e, 'join');
+    }
+  }
+
+  /** Restore a session written by serialize(). Options are not stored: pass the same ones again. */
+  static async deserialize(bytes: Uint8Array, options: MlsSessionOptions = {}): Promise<MlsGroupSession> {
+    const stored = decodeSession(bytes);
+    return new MlsGroupSession(await loadCiphersuite(stored.ciphersuite), clientConfig(options), stored.state, stored.pending);
+  }
+
+  /** Everything needed to resume, private keys included: store it encrypted at rest. */
+  serialize(): Uint8Array {
+    return encodeSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending });
+  }
+
+  get groupId(): Uint8Array {
+    return this.#state.groupContext.groupId;
+  }
+
+  get epoch(): bigint {
+    return this.#state.groupContext.epoch;
+  }
+
+  get hasPendingCommit(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /** False once a commit removed us. */
+  get isActive(): boolean {
+    return this.#state.groupActiveState.kind === 'active';
+  }
+
+  get ownLeafIndex(): number {
+    return this.#state.privatePath.leafIndex;
+  }
+
+  /** Members of the current epoch (not counting a pending commit), in leaf order. */
+  members(): MlsMember[] {
+    const out: MlsMember[] = [];
+    this.#state.ratchetTree.forEach((node, nodeIndex) => {
+      if (node?.nodeType !== 'leaf') return;
+      out.push({ ...credentialMemberIdentity(node.leaf.credential), leafIndex: nodeIndex / 2, signaturePublicKey: node.leaf.signaturePublicKey });
+    });
+    return out;
+  }
+
+  /** Commit adding one device per key package (TLS-encoded MLSMessage, as generateKeyPackages returns). */
+  async addMembers(keyPackages: readonly Uint8Array[]): Promise<{ commit: Uint8Array; welcome: Uint8Array }> {
+    if (keyPackages.length === 0) throw new RangeError('addMembers needs at least one key package');
+    const proposals = keyPackages.map((kp): Proposal => ({ proposalType: 'add', add: { keyPackage: decodeKeyPackage(kp) } }));
+    const { commit, welcome } = await this.#commit(proposals);
+    if (welcome === undefined) throw new MlsSessionError('mls_internal', 'add commit without welcome');
+    return { commit, welcome };
+  }
+
+  async removeMembers(members: readonly MemberIdentity[]): Promise<{ commit: Uint8Array }> {
+    if (members.length === 0) throw new RangeError('removeMembers needs at least one member');
+    const current = this.members();
+    const proposals = members.map((m): Proposal => {
+      const leaf = current.find((c) => sameMember(c, m));
+      if (leaf === undefined) throw new MlsSessionError('mls_not_member', `${m.userId}:${m.deviceId} is not in the group`);
+      if (leaf.leafIndex === this.ownLeafIndex) throw new MlsSessionError('mls_unexpected_message', 'cannot remove ourselves by commit');
+      return { proposalType: 'remove', remove: { removed: leaf.leafIndex } };
+    });
+    return { commit: (await this.#commit(proposals)).commit };
+  }
+
+  /** Commit with an update path only: rotates our leaf key and the group secrets (post-compromise security). */
+  async update(): Promise<{ commit: Uint8Array }> {
+    return { commit: (await this.#commit([])).commit };
+  }
+
+  /** The delivery service accepted our pending commit: move to its epoch. */
+  mergePendingCommit(): void {
+    const p = this.#pending;
+    if (p === undefined) throw new MlsSessionError('mls_no_pending_commit');
+    this.#state = { ...p.state, clientConfig: this.config };
+    this.#pending = undefined;
+    p.consumed.forEach(zeroOutUint8Array);
+  }
+
+  /** The delivery service refused our pending commit: stay in the current epoch. */
+  discardPendingCommit(): void {
+    if (this.#pending === undefined) throw new MlsSessionError('mls_no_pending_commit');
+    this.#pending = undefined;
+  }
+
+  /** Apply a commit, in the order the delivery service fixed. Our own echoed commit merges the pending one. */
+  async processHandshake(bytes: Uint8Array): Promise<HandshakeOutcome> {
+    if (this.#pending !== undefined && bytesEqual(bytes, this.#pending.commit)) {
+      this.mergePendingCommit();
+      return { committer: 'own', epoch: this.epoch, discardedPendingCommit: false, removed: false };
+    }
+    const message = decodeMessage(bytes, 'mls_private_message', 'mls_public_message');
+    const header = message.wireformat === 'mls_private_message' ? message.privateMessage : message.publicMessage.content;
+    if (header.contentType !== 'commit') throw new MlsSessionError('mls_unexpected_message', `expected a commit, got ${header.contentType}`);
+    this.#checkGroupAndEpoch(header.groupId, header.epoch);
+    this.#assertActive();
+    let result;
+    try {
+      result = await processMessage(message, this.#state, emptyPskIndex, acceptAll, this.cs);
+    } catch (e) {
+      throw toMlsError(e, 'handshake');
+    }
+    if (result.kind !== 'newState') throw new MlsSessionError('mls_internal', 'commit produced an application message');
+    const discardedPendingCommit = this.#pending !== undefined;
+    this.#pending = undefined;
+    this.#state = result.newState;
+    result.consumed.forEach(zeroOutUint8Array);
+    return { committer: 'member', epoch: this.epoch, discardedPendingCommit, removed: !this.isActive };
+  }
+
+  /** Encrypt an application message in the current epoch (a pending commit does not change that). */
+  async encrypt(plaintext: Uint8Array, authenticatedData?: Uint8Array): Promise<Uint8Array> {
+    this.#assertActive();
+    try {
+      const r = await createApplicationMessage(this.#state, plaintext, this.cs, authenticatedData);
+      this.#state = r.newState;
+      r.consumed.forEach(zeroOutUint8Array);
+      return encodeMessage({ version: 'mls10', wireformat: 'mls_private_message', privateMessage: r.privateMessage });
+    } catch (e) {
+      throw toMlsError(e, 'encrypt');
+    }
+  }
+
+  /** Decrypt and authenticate an application message; each message decrypts at most once. */
+  async decrypt(ciphertext: Uint8Array): Promise<DecryptedMessage> {
+    const pm = decodeMessage(ciphertext, 'mls_private_message').privateMessage;
+    if (pm.contentType !== 'application') throw new MlsSessionError('mls_unexpected_message', `expected an application message, got ${pm.contentType}`);
+    this.#assertActive();
+    const current = this.#state.groupContext.epoch;
+    const historical = pm.epoch < current ? this.#state.historicalReceiverData.get(pm.epoch) : undefined;
+    this.#checkGroupAndEpoch(pm.groupId, pm.epoch, historical !== undefined && current - pm.epoch <= BigInt(this.config.keyRetentionConfig.retainKeysForEpochs));
+    const keys = historical ?? {
+      senderDataSecret: this.#state.keySchedule.senderDataSecret,
+      secretTree: this.#state.secretTree,
+      ratchetTree: this.#state.ratchetTree,
+      groupContext: this.#state.groupContext,
+    };
+    let result;
+    try {
+      result = await unprotectPrivateMessage(keys.senderDataSecret, pm, keys.secretTree, keys.ratchetTree, keys.groupContext, this.config.keyRetentionConfig, this.cs);
+    } catch (e) {
+      throw toMlsError(e, 'decrypt');
+    }
+    const { content } = result.content;
+    if (content.contentType !== 'application' || content.sender.senderType !== 'member') {
+      throw new MlsSessionError('mls_tampered', 'decrypted content is not a member application message');
+    }
+    const leaf = keys.ratchetTree[content.sender.leafIndex * 2];
+    if (leaf?.nodeType !== 'leaf') throw new MlsSessionError('mls_tampered', 'sender leaf is blank');
+    if (historical === undefined) {
+      this.#state = { ...this.#state, secretTree: result.tree };
+    } else {
+      const receiverData = new Map(this.#state.historicalReceiverData).set(pm.epoch, { ...historical, secretTree: result.tree });
+      this.#state = { ...this.#state, historicalReceiverData: receiverData };
+    }
+    result.consumed.forEach(zeroOutUint8Array);
+    return { plaintext: content.applicationData, sender: credentialMemberIdentity(leaf.leaf.credential), epoch: pm.epoch };
+  }
+
+  async #commit(extraProposals: Proposal[]): Promise<{ commit: Uint8Array; welcome: Uint8Array | undefined }> {
+    if (this.#pending !== undefined) throw new MlsSessionError('mls_pending_commit');
+    this.#assertActive();
+    let r;
+    try {
+      r = await createCommit({ state: this.#state, cipherSuite: this.cs }, { extraProposals, ratchetTreeExtension: true });
+    } catch (e) {
+      throw toMlsError(e, 'commit');
+    }
+    const commit = encodeMessage(r.commit);
+    const welcome = r.welcome && encodeMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: r.welcome });
+    // The base state keeps its handshake ratchet: if this commit is discarded and another is made in the
+    // same epoch, its generation repeats, and RFC 9420's random reuse_guard keeps the AEAD nonces distinct.
+    this.#pending = { state: r.newState, commit, welcome, consumed: r.consumed };
+    return { commit, welcome };
+  }
+
+  #checkGroupAndEpoch(groupId: Uint8Array, epoch: bigint, retainedPast = false): void {
+    if (!bytesEqual(groupId, this.groupId)) throw new MlsSessionError('mls_wrong_group');
+    if (epoch !== this.epoch && !retainedPast) {
+      throw new MlsSessionError('mls_wrong_epoch', `message is for epoch ${epoch}, group is in epoch ${this.epoch}`);
+    }
+  }
+
+  #assertActive(): void {
+    if (!this.isActive) throw new MlsSessionError('mls_not_member', `group state is ${this.#state.groupActiveState.kind}`);
+  }
+}

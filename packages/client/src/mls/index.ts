@@ -1,0 +1,12 @@
+/** Client-side MLS (RFC 9420) on top of ts-mls: identities, key packages, one group session per chat. */
+export { DEFAULT_CIPHERSUITE, PQ_HYBRID_CIPHERSUITE, SUPPORTED_CIPHERSUITES, isSupportedCiphersuite, type MlsCiphersuite } from './ciphersuite.ts';
+export { MLS_ERROR_CODES, MlsSessionError, isMlsSessionError, type MlsErrorCode } from './errors.ts';
+export { MlsIdentity, decodeMemberIdentity, encodeMemberIdentity, sameMember, type MemberIdentity, type MlsIdentityJson } from './identity.ts';
+export { LAST_RESORT_EXTENSION_TYPE, generateKeyPackages, type GenerateKeyPackagesOptions, type GeneratedKeyPackage } from './key-packages.ts';
+export {
+  MlsGroupSession,
+  type DecryptedMessage,
+  type HandshakeOutcome,
+  type MlsMember,
+} from './group-session.ts';
+export type { MlsSessionOptions } from './session-options.ts';

@@ -1,0 +1,43 @@
+import {
+  defaultKeyPackageEqualityConfig,
+  defaultKeyRetentionConfig,
+  defaultLifetimeConfig,
+  defaultPaddingConfig,
+  type ClientConfig,
+} from 'ts-mls';
+import { credentialMemberIdentity, type MemberIdentity } from './identity.ts';
+
+export interface MlsSessionOptions {
+  /**
+   * How many past epochs may still deliver application messages (default 1). A message sent just
+   * before a commit that the delivery service ordered first arrives one epoch late; a larger window
+   * weakens forward secrecy. 0 rejects every message not from the current epoch.
+   */
+  retainedEpochs?: number;
+  /** Decides whether a member's credential and signature key are genuine. Default: any well-formed credential. */
+  authenticate?: (member: MemberIdentity, signaturePublicKey: Uint8Array) => Promise<boolean>;
+}
+
+/** The ts-mls configuration for a session; rebuilt on every load, never stored. */
+export function clientConfig(options: MlsSessionOptions): ClientConfig {
+  const retainedEpochs = options.retainedEpochs ?? 1;
+  if (!Number.isInteger(retainedEpochs) || retainedEpochs < 0) throw new RangeError(`bad retainedEpochs ${retainedEpochs}`);
+  const authenticate = options.authenticate;
+  return {
+    keyRetentionConfig: { ...defaultKeyRetentionConfig, retainKeysForEpochs: retainedEpochs },
+    lifetimeConfig: defaultLifetimeConfig,
+    keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
+    paddingConfig: defaultPaddingConfig,
+    authService: {
+      async validateCredential(credential, signaturePublicKey) {
+        let member: MemberIdentity;
+        try {
+          member = credentialMemberIdentity(credential);
+        } catch {
+          return false; // a malformed credential is a refusal; ts-mls reports it as a validation error
+        }
+        return authenticate === undefined || authenticate(member, signaturePublicKey);
+      },
+    },
+  };
+}
