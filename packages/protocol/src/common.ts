@@ -100,6 +100,11 @@ export const ChatSummary = z.object({
   lastSeq: z.number().int().nonnegative(),
   unread: z.number().int().nonnegative(),
   createdAt: z.number().int(),
+  /**
+   * The MLS epoch the delivery service accepts the next `commit` for (R15). A snapshot: the chat's
+   * log (its accepted commits, in order) is what a client follows.
+   */
+  mlsEpoch: z.number().int().nonnegative(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 

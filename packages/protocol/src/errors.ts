@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   handle_taken: 409,
   group_full: 409,
   duplicate_id: 409,
+  /** An MLS commit was sent for an epoch other than the chat's current one (R15); see `epoch`. */
+  epoch_conflict: 409,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,
@@ -42,6 +44,8 @@ export interface ErrorBody {
   message: string;
   /** Seconds to wait before retrying, for `rate_limited`. */
   retryAfter?: number;
+  /** The chat's current MLS epoch, for `epoch_conflict`. */
+  epoch?: number;
 }
 
 /** A typed error: thrown by domain code, mapped once to HTTP/WS at the edge; also raised by the SDK. */
@@ -61,6 +65,23 @@ export class ParleyError extends Error {
     return this.retryAfter === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, retryAfter: this.retryAfter };
+  }
+}
+
+/**
+ * An MLS commit lost the race for its epoch (R15): another member's commit was accepted first.
+ * `epoch` is the chat's current epoch; the client processes the commits it has not seen yet, then
+ * re-proposes its change in the new epoch.
+ */
+export class EpochConflictError extends ParleyError {
+  readonly epoch: number;
+  constructor(epoch: number) {
+    super('epoch_conflict', `the chat is at MLS epoch ${epoch}`);
+    this.name = 'EpochConflictError';
+    this.epoch = epoch;
+  }
+  override toBody(): ErrorBody {
+    return { ...super.toBody(), epoch: this.epoch };
   }
 }
 

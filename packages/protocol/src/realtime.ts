@@ -23,6 +23,19 @@ export const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auth'), v: z.number().int(), token: z.string().min(1).max(200) }),
   /** R1/R2: acked with `ack` only after the durable commit. */
   z.object({ type: z.literal('send'), rid: Rid, chatId: Id, clientMsgId: ClientMsgId, envelope: Envelope }),
+  /**
+   * An MLS commit (and any Welcome, inside the same opaque envelope) for the chat's group (R15-R17).
+   * Appended to the log like `send` only if `epoch` is the chat's current MLS epoch, which then
+   * becomes `epoch + 1`; otherwise `error` with `epoch_conflict` and nothing is stored. Acked with `ack`.
+   */
+  z.object({
+    type: z.literal('commit'),
+    rid: Rid,
+    chatId: Id,
+    clientMsgId: ClientMsgId,
+    epoch: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER - 1),
+    envelope: Envelope,
+  }),
   /** Read a page of a chat's log: after `afterSeq` ascending, or before `beforeSeq` descending. */
   z.object({
     type: z.literal('history'),
@@ -54,7 +67,11 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat'), chat: ChatSummary }),
   /** The user is no longer a member (left or removed). */
   z.object({ type: z.literal('chat_removed'), chatId: Id }),
-  z.object({ type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional() }),
+  z.object({
+    type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional(),
+    /** With `epoch_conflict`: the chat's current MLS epoch. */
+    epoch: z.number().int().optional(),
+  }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;

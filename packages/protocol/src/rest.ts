@@ -73,6 +73,50 @@ export const ChatListResponse = z.object({ chats: z.array(ChatSummary) });
 export const InviteResponse = z.object({ token: z.string(), chatId: Id });
 export const InvitePreview = z.object({ chatId: Id, name: z.string(), color: z.string(), memberCount: z.number().int() });
 
+// --- MLS key packages (the delivery service's directory, R14) -------------------------------
+
+/** Largest MLS KeyPackage accepted, in bytes (a post-quantum suite's is a few KiB). */
+export const MAX_KEY_PACKAGE_BYTES = 12 * 1024;
+/** Most key packages one call may upload, and most users one claim may name. */
+export const MAX_KEY_PACKAGES_PER_CALL = 100;
+/** Most unclaimed key packages the server keeps for one device; an upload past it is refused. */
+export const MAX_STORED_KEY_PACKAGES = 1000;
+
+/** One opaque, TLS-encoded MLS KeyPackage, base64; the server never parses it. */
+export const KeyPackageBytes = Base64.min(4).max(Math.ceil(MAX_KEY_PACKAGE_BYTES / 3) * 4, `a key package is at most ${MAX_KEY_PACKAGE_BYTES} bytes`);
+
+/** POST /keypackages — the calling device's own key packages; `lastResort` replaces its last-resort one. */
+export const UploadKeyPackagesRequest = z.object({
+  keyPackages: z.array(KeyPackageBytes).max(MAX_KEY_PACKAGES_PER_CALL),
+  lastResort: KeyPackageBytes.optional(),
+});
+export type UploadKeyPackagesRequest = z.infer<typeof UploadKeyPackagesRequest>;
+
+/** GET /keypackages/count (and the answer to an upload): what the calling device has left on the server. */
+export const KeyPackageCountResponse = z.object({
+  /** Unclaimed one-time key packages; replenish when it runs low. */
+  available: z.number().int().nonnegative(),
+  /** Whether a last-resort key package is stored. */
+  lastResort: z.boolean(),
+});
+export type KeyPackageCountResponse = z.infer<typeof KeyPackageCountResponse>;
+
+/** POST /keypackages/claim — one key package per non-revoked device of each user (not the caller's own). */
+export const ClaimKeyPackagesRequest = z.object({ userIds: z.array(Id).min(1).max(MAX_KEY_PACKAGES_PER_CALL) });
+export type ClaimKeyPackagesRequest = z.infer<typeof ClaimKeyPackagesRequest>;
+
+export const ClaimedKeyPackage = z.object({
+  userId: Id,
+  deviceId: Id,
+  keyPackage: KeyPackageBytes,
+  /** True for the device's last-resort key package, which was not consumed and may be handed out again. */
+  lastResort: z.boolean(),
+});
+export type ClaimedKeyPackage = z.infer<typeof ClaimedKeyPackage>;
+/** A device with no key package at all is absent; the caller cannot add it until it uploads some. */
+export const ClaimKeyPackagesResponse = z.object({ keyPackages: z.array(ClaimedKeyPackage) });
+export type ClaimKeyPackagesResponse = z.infer<typeof ClaimKeyPackagesResponse>;
+
 // --- web push --------------------------------------------------------------------------------
 
 export const PushSubscriptionRequest = z.object({

@@ -54,6 +54,7 @@ export class Chats {
       lastSeq: chat.lastSeq,
       unread,
       createdAt: chat.createdAt,
+      mlsEpoch: chat.mlsEpoch,
     };
   }
 
@@ -80,6 +81,7 @@ export class Chats {
       color: input.color ?? this.#pickColor(),
       createdAt: now,
       lastSeq: 0,
+      mlsEpoch: 0,
       directKey: null,
     };
     const members: MemberRow[] = [auth.userId, ...ids].map((userId, i) => ({
@@ -99,7 +101,7 @@ export class Chats {
     if (existing) return this.summary(existing, auth.userId);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
-      chatId: this.#d.random.id(), kind: 'direct', name: '', color: this.#pickColor(), createdAt: now, lastSeq: 0, directKey,
+      chatId: this.#d.random.id(), kind: 'direct', name: '', color: this.#pickColor(), createdAt: now, lastSeq: 0, mlsEpoch: 0, directKey,
     };
     const members: MemberRow[] = [auth.userId, userId].map((id) => ({
       chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,

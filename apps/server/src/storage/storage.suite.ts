@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ParleyError, type ErrorCode, type SystemEvent } from '@parley/protocol';
+import { mlsStorageSuite } from './mls-storage.suite.ts';
 import type { AppendRequest, ChatRow, DeviceRow, MemberRow, PushSubscriptionRow, Storage, UserRow } from './storage.ts';
 
 /**
@@ -422,6 +423,8 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
       });
     });
 
+    mlsStorageSuite(() => s);
+
     describe('close', () => {
       it('close resolves, and closing again is harmless', async () => {
         await s.close();
@@ -456,11 +459,11 @@ function push(endpoint: string, name: string, n: number): PushSubscriptionRow {
 }
 
 function group(chatId: string): ChatRow {
-  return { chatId, kind: 'group', name: chatId, color: '#336699', createdAt: T0, lastSeq: 0, directKey: null };
+  return { chatId, kind: 'group', name: chatId, color: '#336699', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey: null };
 }
 
 function direct(chatId: string, directKey: string): ChatRow {
-  return { chatId, kind: 'direct', name: '', color: '#336699', createdAt: T0, lastSeq: 0, directKey };
+  return { chatId, kind: 'direct', name: '', color: '#336699', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey };
 }
 
 function member(chatId: string, name: string, role: MemberRow['role'] = 'member'): MemberRow {

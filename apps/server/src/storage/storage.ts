@@ -52,6 +52,8 @@ export interface ChatRow {
   color: string;
   createdAt: number;
   lastSeq: number;
+  /** The MLS epoch the next accepted commit must name (R15); starts at 0, raised by appendCommit only. */
+  mlsEpoch: number;
   /** For direct chats: the two user ids sorted and joined with ':'; unique. Null for groups. */
   directKey: string | null;
 }
@@ -99,6 +101,24 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/** One opaque MLS KeyPackage of a device (R14). */
+export interface KeyPackageRow {
+  /** sha256 of the bytes, hex: the same upload twice by one device stores it once. */
+  keyPackageId: string;
+  userId: string;
+  deviceId: string;
+  /** The TLS-encoded KeyPackage, base64; stored as bytes, never parsed. */
+  keyPackage: string;
+  /** The device's fallback: handed out when no one-time key package is left, never consumed. */
+  lastResort: boolean;
+  createdAt: number;
+}
+
+/** What appendCommit answers when the commit names another epoch than the chat's: nothing was stored. */
+export interface EpochConflict {
+  conflict: number;
+}
+
 /** A change to a chat's membership or look, committed atomically with the log entry that records it. */
 export type ChatMutation =
   | { kind: 'add_member'; member: MemberRow }
@@ -125,7 +145,7 @@ export interface Storage {
   addDevice(device: DeviceRow): Promise<void>;
   getDevice(deviceId: string): Promise<DeviceRow | undefined>;
   listDevices(userId: string): Promise<DeviceRow[]>;
-  /** Marks the device revoked and deletes its sessions and push subscriptions. */
+  /** Marks the device revoked and deletes its sessions, push subscriptions and MLS key packages. */
   revokeDevice(deviceId: string, at: number): Promise<void>;
   touchDevice(deviceId: string, at: number): Promise<void>;
 
@@ -161,6 +181,29 @@ export interface Storage {
    */
   appendMessages(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   getMessages(chatId: string, query: HistoryQuery): Promise<Message[]>;
+  /**
+   * Appends an MLS commit (R15) in one transaction that holds the chat's lock: a repeated
+   * (chatId, senderUserId, clientMsgId) returns the original as a duplicate whatever the epoch now
+   * is (R1); otherwise, if `epoch` is not the chat's mlsEpoch, nothing is written and the current
+   * epoch is returned as `{ conflict }`; otherwise the entry takes the next seq (R3) and mlsEpoch
+   * becomes epoch + 1. Throws ParleyError('chat_not_found') for an unknown chat.
+   */
+  appendCommit(request: AppendRequest, epoch: number): Promise<AppendResult | EpochConflict>;
+
+  // MLS key packages (R14)
+  /**
+   * Stores one-time key packages of a device (an id already stored is skipped) and, if given,
+   * replaces the device's last-resort one, in one transaction.
+   */
+  addKeyPackages(keyPackages: readonly KeyPackageRow[], lastResort?: KeyPackageRow): Promise<void>;
+  /** The device's unclaimed one-time key packages, and whether it has a last-resort one. */
+  countKeyPackages(deviceId: string): Promise<{ available: number; lastResort: boolean }>;
+  /**
+   * For every non-revoked device of the users (but `exceptDeviceId`): its oldest one-time key
+   * package, deleted in the same transaction so no two claims get the same one, or else its
+   * last-resort one (not deleted). Devices with neither are left out. Ordered by user id, then device id.
+   */
+  claimKeyPackages(userIds: readonly string[], exceptDeviceId: string): Promise<KeyPackageRow[]>;
 
   // invites
   createInvite(invite: InviteRow): Promise<void>;

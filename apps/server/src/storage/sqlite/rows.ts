@@ -1,5 +1,5 @@
 import type { Message, SystemEvent } from '@parley/protocol';
-import type { ChatRow, DeviceRow, InviteRow, MemberRow, PasskeyRow, PushSubscriptionRow, UserRow } from '../storage.ts';
+import type { ChatRow, DeviceRow, InviteRow, KeyPackageRow, MemberRow, PasskeyRow, PushSubscriptionRow, UserRow } from '../storage.ts';
 
 /** Row ↔ domain mappers for SQLite (snake_case columns, payloads as BLOBs). */
 export interface MessageRecord {
@@ -54,6 +54,7 @@ export const toChat = (r: Record<string, unknown>): ChatRow => ({
   color: r['color'] as string,
   createdAt: r['created_at'] as number,
   lastSeq: r['last_seq'] as number,
+  mlsEpoch: r['mls_epoch'] as number,
   directKey: r['direct_key'] as string | null,
 });
 
@@ -80,5 +81,14 @@ export const toPush = (r: Record<string, unknown>): PushSubscriptionRow => ({
   deviceId: r['device_id'] as string,
   p256dh: r['p256dh'] as string,
   auth: r['auth'] as string,
+  createdAt: r['created_at'] as number,
+});
+
+export const toKeyPackage = (r: Record<string, unknown>): KeyPackageRow => ({
+  keyPackageId: r['key_package_id'] as string,
+  userId: r['user_id'] as string,
+  deviceId: r['device_id'] as string,
+  keyPackage: (r['key_package'] as Buffer).toString('base64'),
+  lastResort: Number(r['last_resort']) === 1,
   createdAt: r['created_at'] as number,
 });

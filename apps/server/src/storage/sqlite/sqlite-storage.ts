@@ -3,11 +3,11 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, HistoryQuery, InviteRow, MemberRow,
-  PasskeyRow, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  MemberRow, PasskeyRow, PushSubscriptionRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import {
-  toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
+  toChat, toDevice, toInvite, toKeyPackage, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from './rows.ts';
 
 type Row = Record<string, unknown>;
@@ -123,6 +123,7 @@ export class SqliteStorage implements Storage {
       this.#q('UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL').run(at, deviceId);
       this.#q('DELETE FROM sessions WHERE device_id = ?').run(deviceId);
       this.#q('DELETE FROM push_subscriptions WHERE device_id = ?').run(deviceId);
+      this.#q('DELETE FROM key_packages WHERE device_id = ?').run(deviceId);
     });
   }
 
@@ -258,6 +259,22 @@ export class SqliteStorage implements Storage {
     return { message: toMessage(record), duplicate: false };
   }
 
+  async appendCommit(request: AppendRequest, epoch: number): Promise<AppendResult | EpochConflict> {
+    // The immediate transaction holds the database's write lock: no other append to the chat can
+    // run between the epoch check and the bump.
+    return this.#write(() => {
+      const chat = this.#q('SELECT mls_epoch FROM chats WHERE chat_id = ?').get(request.chatId) as { mls_epoch: number } | undefined;
+      if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
+      const existing = this.#q('SELECT * FROM messages WHERE chat_id = ? AND sender_user_id = ? AND client_msg_id = ?')
+        .get(request.chatId, request.senderUserId, request.clientMsgId) as MessageRecord | undefined;
+      if (existing) return { message: toMessage(existing), duplicate: true };
+      if (chat.mls_epoch !== epoch) return { conflict: chat.mls_epoch };
+      const result = this.#appendOne(request);
+      this.#q('UPDATE chats SET mls_epoch = ? WHERE chat_id = ?').run(epoch + 1, request.chatId);
+      return result;
+    });
+  }
+
   async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {
     if (query.beforeSeq !== undefined) {
       // The newest `limit` entries below beforeSeq (and above afterSeq, if also given).
@@ -267,6 +284,48 @@ export class SqliteStorage implements Storage {
     }
     const rows = this.#q('SELECT * FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?').all(chatId, query.afterSeq ?? 0, query.limit) as MessageRecord[];
     return rows.map(toMessage);
+  }
+
+  // --- MLS key packages ----------------------------------------------------------------------
+
+  async addKeyPackages(keyPackages: readonly KeyPackageRow[], lastResort?: KeyPackageRow): Promise<void> {
+    const insert = (k: KeyPackageRow) => this.#q(`INSERT INTO key_packages (key_package_id, user_id, device_id, key_package, last_resort, created_at)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, key_package_id) DO NOTHING`)
+      .run(k.keyPackageId, k.userId, k.deviceId, Buffer.from(k.keyPackage, 'base64'), k.lastResort ? 1 : 0, k.createdAt);
+    this.#write(() => {
+      for (const k of keyPackages) insert({ ...k, lastResort: false });
+      if (lastResort) {
+        this.#q('DELETE FROM key_packages WHERE device_id = ? AND (last_resort = 1 OR key_package_id = ?)').run(lastResort.deviceId, lastResort.keyPackageId);
+        insert({ ...lastResort, lastResort: true });
+      }
+    });
+  }
+
+  async countKeyPackages(deviceId: string) {
+    const r = this.#q('SELECT COALESCE(SUM(last_resort = 0), 0) AS available, COALESCE(MAX(last_resort), 0) AS last_resort FROM key_packages WHERE device_id = ?')
+      .get(deviceId) as { available: number; last_resort: number };
+    return { available: r.available, lastResort: r.last_resort === 1 };
+  }
+
+  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string): Promise<KeyPackageRow[]> {
+    if (userIds.length === 0) return [];
+    // One write transaction: a claimed one-time key package is deleted before anyone else reads.
+    return this.#write(() => {
+      const devices = this.#q(`SELECT device_id FROM devices WHERE user_id IN (SELECT value FROM json_each(?))
+        AND revoked_at IS NULL AND device_id != ? ORDER BY user_id, device_id`).all(JSON.stringify(userIds), exceptDeviceId) as { device_id: string }[];
+      const claimed: KeyPackageRow[] = [];
+      for (const { device_id: deviceId } of devices) {
+        const oneTime = this.#q('SELECT * FROM key_packages WHERE device_id = ? AND last_resort = 0 ORDER BY created_at, key_package_id LIMIT 1').get(deviceId) as Row | undefined;
+        if (oneTime) {
+          this.#q('DELETE FROM key_packages WHERE device_id = ? AND key_package_id = ?').run(deviceId, oneTime['key_package_id']);
+          claimed.push(toKeyPackage(oneTime));
+          continue;
+        }
+        const fallback = this.#q('SELECT * FROM key_packages WHERE device_id = ? AND last_resort = 1').get(deviceId) as Row | undefined;
+        if (fallback) claimed.push(toKeyPackage(fallback));
+      }
+      return claimed;
+    });
   }
 
   // --- invites, push -------------------------------------------------------------------------

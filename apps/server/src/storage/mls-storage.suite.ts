@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ParleyError } from '@parley/protocol';
+import type { AppendRequest, AppendResult, EpochConflict, KeyPackageRow, Storage } from './storage.ts';
+
+/**
+ * The MLS delivery service part of the Storage contract (R14, R15, R16): epoch-ordered commits and
+ * the key package directory. Called from `storageSuite` with its storage of the current test.
+ */
+export function mlsStorageSuite(storage: () => Storage): void {
+  describe('appendCommit (MLS epochs)', () => {
+    it('R15 a commit for the current epoch is appended at the next seq and moves the epoch on; a new chat is at epoch 0', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      assert.equal((await s.getChat(CHAT))?.mlsEpoch, 0);
+      const first = accepted(await s.appendCommit(commit('alice', 'c1'), 0));
+      assert.deepEqual([first.message.seq, first.duplicate], [2, false]);
+      assert.equal((await s.getChat(CHAT))?.mlsEpoch, 1);
+      const second = accepted(await s.appendCommit(commit('bob', 'c2'), 1));
+      assert.equal(second.message.seq, 3);
+      assert.deepEqual(await s.getChat(CHAT).then((c) => [c?.lastSeq, c?.mlsEpoch]), [3, 2]);
+    });
+
+    it('R15 a commit for another epoch stores nothing and answers the current epoch', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      accepted(await s.appendCommit(commit('alice', 'c1'), 0));
+      assert.deepEqual(await s.appendCommit(commit('bob', 'stale'), 0), { conflict: 1 });
+      assert.deepEqual(await s.appendCommit(commit('bob', 'ahead'), 5), { conflict: 1 });
+      assert.deepEqual(await s.getChat(CHAT).then((c) => [c?.lastSeq, c?.mlsEpoch]), [2, 1]);
+      // Nothing was burnt: the same client id is fresh, not a duplicate, once it names the right epoch.
+      const retry = accepted(await s.appendCommit(commit('bob', 'stale'), 1));
+      assert.deepEqual([retry.message.seq, retry.duplicate], [3, false]);
+    });
+
+    it('R15 concurrent commits for one epoch: exactly one wins, every other one conflicts', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.appendCommit(commit(i % 2 ? 'bob' : 'alice', `race${i}`), 0)));
+      const winners = results.filter((r): r is AppendResult => !('conflict' in r));
+      assert.equal(winners.length, 1);
+      assert.deepEqual(results.filter((r) => 'conflict' in r), Array.from({ length: 9 }, () => ({ conflict: 1 })));
+      assert.deepEqual((await s.getMessages(CHAT, { limit: 100 })).map((m) => m.seq), [1, 2]);
+      assert.equal((await s.getChat(CHAT))?.mlsEpoch, 1);
+    });
+
+    it('R16 a resend of an accepted commit returns the original as a duplicate though the epoch moved on', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      const original = accepted(await s.appendCommit(commit('alice', 'c1'), 0));
+      accepted(await s.appendCommit(commit('bob', 'c2'), 1));
+      const again = await s.appendCommit({ ...commit('alice', 'c1', [9, 9]), sentAt: T0 + 999 }, 0);
+      assert.deepEqual(again, { message: original.message, duplicate: true });
+      assert.deepEqual(await s.getChat(CHAT).then((c) => [c?.lastSeq, c?.mlsEpoch]), [3, 2]);
+    });
+
+    it('R3 seqs stay gapless with commits (won and lost) mixed among messages', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      const work: Promise<unknown>[] = [];
+      for (let i = 0; i < 12; i++) {
+        work.push(s.appendMessages([text('alice', `m${i}`)]));
+        work.push(s.appendCommit(commit('bob', `c${i}`), Math.floor(i / 2)));
+      }
+      await Promise.all(work);
+      const log = await s.getMessages(CHAT, { limit: 100 });
+      assert.deepEqual(log.map((m) => m.seq), Array.from({ length: log.length }, (_, i) => i + 1));
+      const chat = await s.getChat(CHAT);
+      assert.equal(chat?.lastSeq, log.length);
+      assert.equal(log.length, 1 + 12 + (chat?.mlsEpoch ?? 0));
+    });
+
+    it('R17 the commit envelope is stored byte for byte', async () => {
+      const s = storage();
+      await seed(s, 'alice');
+      const bytes = [0, 1, 0xff, 0x80, 0x00, 0x7f];
+      const { message } = accepted(await s.appendCommit(commit('alice', 'c1', bytes), 0));
+      const [stored] = await s.getMessages(CHAT, { afterSeq: 1, limit: 1 });
+      assert.deepEqual(stored, message);
+      assert.deepEqual([...Buffer.from(stored?.envelope?.payload ?? '', 'base64')], bytes);
+    });
+
+    it('a commit to an unknown chat is rejected with chat_not_found', async () => {
+      const s = storage();
+      await seed(s, 'alice');
+      await assert.rejects(s.appendCommit({ ...commit('alice', 'c1'), chatId: 'chat_none' }, 0),
+        (err: unknown) => err instanceof ParleyError && err.code === 'chat_not_found');
+    });
+  });
+
+  describe('key packages (MLS directory)', () => {
+    it('R14 claims take one-time key packages oldest first, one per device, each once; then the last resort, which stays', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await s.addDevice(device('bob', 2));
+      await s.addKeyPackages([kp('bob', 1, 'b1a', 1), kp('bob', 1, 'b1b', 2), kp('bob', 2, 'b2a', 1)], kp('bob', 1, 'b1last', 0));
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 2, lastResort: true });
+      assert.deepEqual(await s.countKeyPackages(did('bob', 2)), { available: 1, lastResort: false });
+
+      const names = async () => (await s.claimKeyPackages([uid('bob')], did('alice', 1))).map((k) => [k.deviceId, name(k), k.lastResort]);
+      assert.deepEqual(await names(), [[did('bob', 1), 'b1a', false], [did('bob', 2), 'b2a', false]]);
+      assert.deepEqual(await names(), [[did('bob', 1), 'b1b', false]]);
+      assert.deepEqual(await names(), [[did('bob', 1), 'b1last', true]]);
+      assert.deepEqual(await names(), [[did('bob', 1), 'b1last', true]]);
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 0, lastResort: true });
+    });
+
+    it('R14 a claimed key package reads back byte for byte with its user and device', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      const row = kp('bob', 1, 'b1', 1);
+      await s.addKeyPackages([row]);
+      assert.deepEqual(await s.claimKeyPackages([uid('bob'), uid('nobody')], did('alice', 1)), [row]);
+    });
+
+    it('R14 concurrent claims consume each one-time key package once: 20 claims of 5 give 5 distinct ones and the last resort', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await s.addKeyPackages(Array.from({ length: 5 }, (_, i) => kp('bob', 1, `one${i}`, i)), kp('bob', 1, 'last', 0));
+      const claims = await Promise.all(Array.from({ length: 20 }, () => s.claimKeyPackages([uid('bob')], did('alice', 1))));
+      const got = claims.map((c) => { assert.equal(c.length, 1); return c[0]!; });
+      const oneTime = got.filter((k) => !k.lastResort).map(name);
+      assert.deepEqual([...new Set(oneTime)].sort(), ['one0', 'one1', 'one2', 'one3', 'one4']);
+      assert.equal(oneTime.length, 5);
+      assert.deepEqual(got.filter((k) => k.lastResort).map(name), Array.from({ length: 15 }, () => 'last'));
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 0, lastResort: true });
+    });
+
+    it('R14 an upload with a last resort replaces the previous one; one-time ones add up; a repeat is stored once', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await s.addKeyPackages([kp('bob', 1, 'k1', 1)], kp('bob', 1, 'old', 1));
+      await s.addKeyPackages([kp('bob', 1, 'k1', 2), kp('bob', 1, 'k2', 2)], kp('bob', 1, 'new', 2));
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 2, lastResort: true });
+      await s.claimKeyPackages([uid('bob')], did('alice', 1));
+      await s.claimKeyPackages([uid('bob')], did('alice', 1));
+      const [fallback] = await s.claimKeyPackages([uid('bob')], did('alice', 1));
+      assert.deepEqual(fallback && [name(fallback), fallback.lastResort], ['new', true]);
+    });
+
+    it('R14 a revoked device\'s key packages are deleted with it and it is never claimed; the claimer\'s own device is skipped', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await s.addDevice(device('bob', 2));
+      await s.addKeyPackages([kp('bob', 1, 'b1', 1)], kp('bob', 1, 'b1last', 1));
+      await s.addKeyPackages([kp('bob', 2, 'b2', 1)]);
+      await s.revokeDevice(did('bob', 1), T0 + 5);
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 0, lastResort: false });
+      assert.deepEqual((await s.claimKeyPackages([uid('bob')], did('alice', 1))).map(name), ['b2']);
+      await s.addKeyPackages([kp('bob', 2, 'b2x', 2)]);
+      assert.deepEqual(await s.claimKeyPackages([uid('bob')], did('bob', 2)), []);
+      assert.deepEqual(await s.claimKeyPackages([], did('alice', 1)), []);
+    });
+  });
+}
+
+// --- fixtures --------------------------------------------------------------------------------
+
+const T0 = 1_700_000_000_000;
+const CHAT = 'chat_mls_';
+const uid = (n: string): string => `user_${n}`.padEnd(8, '_');
+const did = (n: string, i: number): string => `dev_${n}_${i}`;
+const device = (n: string, i: number) => ({ deviceId: did(n, i), userId: uid(n), name: `${n} ${i}`, publicKey: `key_${n}_${i}`, createdAt: T0 + i, lastSeenAt: null, revokedAt: null });
+
+async function seed(s: Storage, ...names: string[]): Promise<void> {
+  for (const n of names) {
+    await s.createUser({ userId: uid(n), handle: n, displayName: n, createdAt: T0, recoveryHash: 'salt:hash' }, device(n, 1));
+  }
+  await s.createChat(
+    { chatId: CHAT, kind: 'group', name: 'mls', color: '#336699', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey: null },
+    names.map((n, i) => ({ chatId: CHAT, userId: uid(n), role: i === 0 ? 'owner' : 'member', joinedAt: T0, deliveredSeq: 0, readSeq: 0 })),
+    { chatId: CHAT, clientMsgId: 'created_', senderUserId: uid(names[0] ?? 'alice'), senderDeviceId: did(names[0] ?? 'alice', 1), sentAt: T0, envelope: null, system: { kind: 'created' } },
+  );
+}
+
+function commit(sender: string, clientMsgId: string, bytes: number[] = [1, 2, 3]): AppendRequest {
+  return {
+    chatId: CHAT, clientMsgId: clientMsgId.padEnd(8, '_'), senderUserId: uid(sender), senderDeviceId: did(sender, 1), sentAt: T0 + 100,
+    envelope: { contentType: 'message/mls', payload: Buffer.from(bytes).toString('base64') }, system: null,
+  };
+}
+
+function text(sender: string, clientMsgId: string): AppendRequest {
+  return { ...commit(sender, clientMsgId), envelope: { contentType: 'parley/plain+json', payload: Buffer.from('{}').toString('base64') } };
+}
+
+function accepted(result: AppendResult | EpochConflict): AppendResult {
+  assert.ok(!('conflict' in result), `expected the commit to be accepted, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+/** A key package whose bytes spell its name; `at` orders it (createdAt). */
+function kp(owner: string, n: number, label: string, at: number): KeyPackageRow {
+  return {
+    keyPackageId: `id_${label}`, userId: uid(owner), deviceId: did(owner, n), keyPackage: Buffer.from(label).toString('base64'),
+    lastResort: false, createdAt: T0 + at,
+  };
+}
+
+const name = (k: KeyPackageRow): string => Buffer.from(k.keyPackage, 'base64').toString();
