@@ -10,6 +10,7 @@ import { loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Chats } from './domain/chats.ts';
 import { Delivery } from './domain/delivery.ts';
+import { Mls } from './domain/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
 import { PushNotifier, type PushSender } from './domain/push.ts';
@@ -109,7 +110,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       notifier.notify(message);
     },
   });
-  const services: Services = { storage, accounts, passkeys, chats, delivery, limiter, push };
+  const services: Services = { storage, accounts, passkeys, chats, delivery, limiter, push, mls: new Mls({ storage, delivery, clock, limiter, rates: config.rates }) };
 
   let draining = false;
   const app = await buildHttp(config, services, logger, {

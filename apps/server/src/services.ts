@@ -1,6 +1,7 @@
 import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
 import type { Delivery } from './domain/delivery.ts';
+import type { Mls } from './domain/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
 import type { PushSender } from './domain/push.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
@@ -13,6 +14,8 @@ export interface Services {
   passkeys: Passkeys;
   chats: Chats;
   delivery: Delivery;
+  /** The MLS delivery service: key package directory, epoch-ordered commits. */
+  mls: Mls;
   limiter: RateLimiter;
   push: PushSender;
 }

@@ -1,7 +1,7 @@
 import { ParleyError, type Envelope, type Message } from '@parley/protocol';
 import { chatTopic, type Bus } from '../bus/bus.ts';
 import type { Limits, RateLimits } from '../config.ts';
-import type { AppendResult, Storage } from '../storage/storage.ts';
+import type { AppendRequest, AppendResult, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
 import type { Chats } from './chats.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -43,13 +43,28 @@ export class Delivery {
 
   /** R1-R3: resolves after the durable commit with the message's seq; a resend gets the original. */
   async send(auth: AuthContext, input: { chatId: string; clientMsgId: string; envelope: Envelope }): Promise<AppendResult> {
-    const size = input.envelope.contentType.length + input.envelope.payload.length;
+    await this.admit(auth, input.chatId, input.envelope);
+    const result = await this.#commits.append(this.entry(auth, input));
+    if (!result.duplicate) await this.announce(result.message);
+    return result;
+  }
+
+  /**
+   * The checks every entry a device writes to a chat's log passes first: envelope size (R7),
+   * membership (R10), the per-device send rate (R11). Shared by `send` and MLS commits.
+   */
+  async admit(auth: AuthContext, chatId: string, envelope: Envelope): Promise<void> {
+    const size = envelope.contentType.length + envelope.payload.length;
     if (size > this.#d.limits.maxEnvelopeBytes) {
       throw new ParleyError('payload_too_large', `a message is at most ${this.#d.limits.maxEnvelopeBytes} bytes`);
     }
-    await this.#d.chats.requireMember(input.chatId, auth.userId);
+    await this.#d.chats.requireMember(chatId, auth.userId);
     this.#d.limiter.take(`send:${auth.deviceId}`, this.#d.rates.sendPerSec, this.#d.rates.sendBurst);
-    const result = await this.#commits.append({
+  }
+
+  /** The log entry a device's message becomes, stamped with the server's time. */
+  entry(auth: AuthContext, input: { chatId: string; clientMsgId: string; envelope: Envelope }): AppendRequest {
+    return {
       chatId: input.chatId,
       clientMsgId: input.clientMsgId,
       senderUserId: auth.userId,
@@ -57,12 +72,13 @@ export class Delivery {
       sentAt: this.#d.clock.now(),
       envelope: input.envelope,
       system: null,
-    });
-    if (!result.duplicate) {
-      await this.#d.bus.publish(chatTopic(input.chatId), { type: 'message', message: result.message });
-      this.#d.onCommitted?.(result.message);
-    }
-    return result;
+    };
+  }
+
+  /** Fans a newly committed entry out to every member's devices (R3) and tells the push notifier. */
+  async announce(message: Message): Promise<void> {
+    await this.#d.bus.publish(chatTopic(message.chatId), { type: 'message', message });
+    this.#d.onCommitted?.(message);
   }
 
   async history(

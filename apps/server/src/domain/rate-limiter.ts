@@ -15,9 +15,13 @@ export class RateLimiter {
     this.#maxKeys = maxKeys;
   }
 
-  /** Takes one token or throws `rate_limited` with the seconds to wait. `perSec` 0 means unlimited. */
-  take(key: string, perSec: number, burst: number): void {
+  /**
+   * Takes `cost` tokens (default 1, at most `burst`) or throws `rate_limited` with the seconds to
+   * wait, taking none. `perSec` 0 means unlimited.
+   */
+  take(key: string, perSec: number, burst: number, cost = 1): void {
     if (perSec <= 0) return;
+    const need = Math.max(1, Math.min(cost, burst));
     const now = this.#clock.now();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -28,11 +32,11 @@ export class RateLimiter {
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSec);
       bucket.at = now;
     }
-    if (bucket.tokens < 1) {
-      const wait = Math.ceil((1 - bucket.tokens) / perSec);
+    if (bucket.tokens < need) {
+      const wait = Math.ceil((need - bucket.tokens) / perSec);
       throw new ParleyError('rate_limited', 'too many requests, slow down', wait);
     }
-    bucket.tokens -= 1;
+    bucket.tokens -= need;
   }
 
   #evict(now: number): void {

@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { accountRoutes } from './accounts.ts';
 import { chatRoutes } from './chats.ts';
 import { sendError } from './edge.ts';
+import { keyPackageRoutes } from './keypackages.ts';
 import { meRoutes } from './me.ts';
 
 export interface Operations {
@@ -61,6 +62,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     accountRoutes(api, services);
     meRoutes(api, services, config.rates.apiPerSec);
     chatRoutes(api, services, config.rates.apiPerSec);
+    keyPackageRoutes(api, services, config.rates.apiPerSec);
     api.setNotFoundHandler((_request, reply) => {
       void reply.status(404).send({ error: { code: 'not_found', message: 'no such API route' } });
     });

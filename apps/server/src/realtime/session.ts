@@ -147,6 +147,11 @@ export class Session implements HubMember {
         this.#send({ type: 'ack', rid: frame.rid, chatId: frame.chatId, clientMsgId: frame.clientMsgId, seq: message.seq, sentAt: message.sentAt, duplicate });
         return;
       }
+      case 'commit': {
+        const { message, duplicate } = await this.services.mls.commit(auth, frame);
+        this.#send({ type: 'ack', rid: frame.rid, chatId: frame.chatId, clientMsgId: frame.clientMsgId, seq: message.seq, sentAt: message.sentAt, duplicate });
+        return;
+      }
       case 'history': {
         const page = await delivery.history(auth, frame);
         this.#send({ type: 'history', rid: frame.rid, chatId: frame.chatId, ...page });

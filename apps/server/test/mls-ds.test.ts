@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { ParleyError, RestApi, accounts, generateDeviceKey, type DeviceKey } from '@parley/client';
+import type { ChatSummary, ClaimKeyPackagesResponse, KeyPackageCountResponse } from '@parley/protocol';
+import { createUser, startTestServer, type TestUser } from '@parley/testing';
+import { RawPeer } from './raw.ts';
+
+/** The MLS delivery service end to end (docs/PROTOCOL.md R14-R17): raw frames and plain REST. */
+
+interface Device {
+  userId: string;
+  deviceId: string;
+  key: DeviceKey;
+  api: RestApi;
+}
+
+async function signIn(baseUrl: string, userId: string, deviceId: string, key: DeviceKey): Promise<Device> {
+  const { token } = await accounts.login(baseUrl, deviceId, key);
+  return { userId, deviceId, key, api: new RestApi(baseUrl, token) };
+}
+
+/** A user made through the SDK, not started: the test speaks REST and raw frames itself. */
+async function person(baseUrl: string): Promise<Device & { user: TestUser }> {
+  const user = await createUser(baseUrl, { start: false });
+  return { ...(await signIn(baseUrl, user.userId, user.deviceId, user.deviceKey)), user };
+}
+
+/** A second device of the user, signed in with the recovery code (which is then replaced). */
+async function secondDevice(baseUrl: string, user: TestUser): Promise<Device> {
+  const key = await generateDeviceKey();
+  const added = await accounts.recover(baseUrl, { handle: user.handle, recoveryCode: user.recoveryCode, device: { name: 'laptop', publicKey: key.publicKey } });
+  return signIn(baseUrl, user.userId, added.deviceId, key);
+}
+
+const peer = (baseUrl: string, d: Device) => RawPeer.authed(baseUrl, d.deviceId, (bytes) => d.key.sign(bytes));
+const b64 = (bytes: Uint8Array | number[]): string => Buffer.from(bytes).toString('base64');
+const label = (keyPackage: string): string => Buffer.from(keyPackage, 'base64').toString();
+const kp = (text: string): string => b64(Buffer.from(text));
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<ParleyError> {
+  let caught: unknown;
+  await assert.rejects(promise, (err: unknown) => {
+    caught = err;
+    return err instanceof ParleyError && err.code === code;
+  });
+  return caught as ParleyError;
+}
+
+async function group(owner: Device, members: Device[]): Promise<ChatSummary> {
+  const { chat } = await owner.api.call<{ chat: ChatSummary }>('POST', '/chats', { name: 'mls group', memberIds: members.map((m) => m.userId) });
+  return chat;
+}
+
+function commitFrame(rid: string, chatId: string, clientMsgId: string, epoch: number, payload: string): Record<string, unknown> {
+  return { type: 'commit', rid, chatId, clientMsgId, epoch, envelope: { contentType: 'message/mls', payload } };
+}
+
+describe('MLS delivery service', () => {
+  it('R14 key packages: a device uploads its own, claims take one per non-revoked device once, then the last resort', async () => {
+    await using server = await startTestServer();
+    const alice = await person(server.url);
+    const bob = await person(server.url);
+    const bobLaptop = await secondDevice(server.url, bob.user);
+
+    const afterUpload = await bob.api.call<KeyPackageCountResponse>('POST', '/keypackages', { keyPackages: [kp('b1-one'), kp('b1-two')], lastResort: kp('b1-last') });
+    assert.deepEqual(afterUpload, { available: 2, lastResort: true });
+    await bobLaptop.api.call('POST', '/keypackages', { keyPackages: [kp('b2-one')] });
+    assert.deepEqual(await bobLaptop.api.call('GET', '/keypackages/count'), { available: 1, lastResort: false });
+
+    const claim = async (by: Device, userIds: string[]) =>
+      (await by.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds })).keyPackages
+        .map((k) => [k.userId, k.deviceId, label(k.keyPackage), k.lastResort]);
+    const devices = [bob.deviceId, bobLaptop.deviceId].sort();
+    const first = await claim(alice, [bob.userId, alice.userId]);
+    assert.deepEqual(first.map((k) => k[1]), devices, 'one key package per device of bob; none of alice, who has none');
+    assert.deepEqual(first.map((k) => k[2]).sort(), ['b1-one', 'b2-one']);
+    assert.deepEqual(await claim(alice, [bob.userId]), [[bob.userId, bob.deviceId, 'b1-two', false]], 'the laptop has none left and no last resort');
+    assert.deepEqual(await claim(alice, [bob.userId]), [[bob.userId, bob.deviceId, 'b1-last', true]]);
+    assert.deepEqual(await claim(alice, [bob.userId]), [[bob.userId, bob.deviceId, 'b1-last', true]], 'the last resort is not consumed');
+    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 0, lastResort: true });
+
+    // A new last resort replaces the old one; bob's own device never claims itself.
+    await bob.api.call('POST', '/keypackages', { keyPackages: [], lastResort: kp('b1-last-2') });
+    assert.deepEqual(await claim(bob, [bob.userId]), [], 'the laptop has nothing; the caller itself is skipped');
+    assert.deepEqual(await claim(alice, [bob.userId]), [[bob.userId, bob.deviceId, 'b1-last-2', true]]);
+
+    // Revoking a device deletes its key packages: it is never claimed again.
+    await bobLaptop.api.call('POST', '/keypackages', { keyPackages: [kp('b2-two')], lastResort: kp('b2-last') });
+    await bob.api.call('DELETE', `/devices/${bobLaptop.deviceId}`);
+    assert.deepEqual((await claim(alice, [bob.userId])).map((k) => k[1]), [bob.deviceId]);
+  });
+
+  it('R14 key package requests are validated and need a session', async () => {
+    await using server = await startTestServer();
+    const alice = await person(server.url);
+    await rejectsWith(alice.api.call('POST', '/keypackages', { keyPackages: [b64(randomBytes(13 * 1024))] }), 'bad_request');
+    await rejectsWith(alice.api.call('POST', '/keypackages', { keyPackages: Array.from({ length: 101 }, (_, i) => kp(`k${i}`)) }), 'bad_request');
+    await rejectsWith(alice.api.call('POST', '/keypackages', { keyPackages: ['not base64!'] }), 'bad_request');
+    await rejectsWith(alice.api.call('POST', '/keypackages/claim', { userIds: [] }), 'bad_request');
+    await rejectsWith(alice.api.call('POST', '/keypackages/claim', { userIds: Array.from({ length: 101 }, (_, i) => `user_${i}`.padEnd(8, '_')) }), 'bad_request');
+    await rejectsWith(new RestApi(server.url).call('GET', '/keypackages/count'), 'auth_required');
+    await rejectsWith(new RestApi(server.url).call('POST', '/keypackages/claim', { userIds: [alice.userId] }), 'auth_required');
+    assert.deepEqual(await alice.api.call('GET', '/keypackages/count'), { available: 0, lastResort: false });
+  });
+
+  it('R14 claims are rate-limited per device by the users they name', async () => {
+    await using server = await startTestServer({ PARLEY_RATE_API_PER_SEC: '1' });
+    const alice = await person(server.url);
+    const others = Array.from({ length: 5 }, (_, i) => `user_other_${i}`);
+    assert.deepEqual(await alice.api.call('POST', '/keypackages/claim', { userIds: others }), { keyPackages: [] });
+    const limited = await rejectsWith(alice.api.call('POST', '/keypackages/claim', { userIds: others.slice(0, 1) }), 'rate_limited');
+    assert.ok((limited.retryAfter ?? 0) >= 1);
+  });
+
+  it('R15 two devices race a commit for one epoch: one ack, one epoch_conflict, and every member gets the winner in order', async () => {
+    await using server = await startTestServer();
+    const [alice, bob, carol] = [await person(server.url), await person(server.url), await person(server.url)];
+    const chat = await group(alice, [bob, carol]);
+    assert.equal(chat.mlsEpoch, 0);
+    const [pa, pb, pc] = [await peer(server.url, alice), await peer(server.url, bob), await peer(server.url, carol)];
+    const watch = await peer(server.url, await secondDevice(server.url, carol.user));
+
+    pa.send(commitFrame('ra', chat.chatId, 'commit_alice', 0, b64([1, 1, 1])));
+    pb.send(commitFrame('rb', chat.chatId, 'commit_bob_', 0, b64([2, 2, 2])));
+    const replies = [await pa.next((f) => f['rid'] === 'ra'), await pb.next((f) => f['rid'] === 'rb')];
+    const acks = replies.filter((r) => r['type'] === 'ack');
+    const errors = replies.filter((r) => r['type'] === 'error');
+    assert.equal(acks.length, 1, JSON.stringify(replies));
+    assert.equal(errors.length, 1, JSON.stringify(replies));
+    assert.deepEqual([errors[0]?.['code'], errors[0]?.['epoch']], ['epoch_conflict', 1]);
+    assert.match(String(errors[0]?.['message']), /epoch 1/);
+    const won = acks[0]!;
+    assert.deepEqual([won['seq'], won['duplicate']], [chat.lastSeq + 1, false]);
+
+    // Every member's every device gets the winning commit, at the acked seq; the loser's is nowhere.
+    for (const p of [pa, pb, pc, watch]) {
+      const frame = await p.next((f) => f['type'] === 'message');
+      const message = frame['message'] as { seq: number; clientMsgId: string };
+      assert.deepEqual([message.seq, message.clientMsgId], [won['seq'], won['clientMsgId']]);
+    }
+
+    // The loser processes the winner and commits for the next epoch: it goes after it in the log.
+    const loser = won['rid'] === 'ra' ? pb : pa;
+    const retry = await loser.request(commitFrame('retry', chat.chatId, 'commit_retry', 1, b64([3, 3, 3])));
+    assert.deepEqual([retry['type'], retry['seq']], ['ack', chat.lastSeq + 2]);
+    for (const p of [pa, pb, pc, watch]) {
+      const frame = await p.next((f) => f['type'] === 'message');
+      assert.equal((frame['message'] as { seq: number }).seq, chat.lastSeq + 2);
+    }
+    const { chat: now } = await carol.api.call<{ chat: ChatSummary }>('GET', `/chats/${chat.chatId}`);
+    assert.deepEqual([now.mlsEpoch, now.lastSeq], [2, chat.lastSeq + 2]);
+    for (const p of [pa, pb, pc, watch]) p.close();
+  });
+
+  it('R16 a resend of an accepted commit is acked with the original seq and duplicate: true, though the epoch moved on', async () => {
+    await using server = await startTestServer();
+    const alice = await person(server.url);
+    const bob = await person(server.url);
+    const chat = await group(alice, [bob]);
+    const pa = await peer(server.url, alice);
+    const first = await pa.request(commitFrame('c1', chat.chatId, 'commit_one', 0, b64([7])));
+    await pa.request(commitFrame('c2', chat.chatId, 'commit_two', 1, b64([8])));
+    const again = await pa.request(commitFrame('c3', chat.chatId, 'commit_one', 0, b64([7])));
+    assert.deepEqual([again['type'], again['seq'], again['duplicate']], ['ack', first['seq'], true]);
+    const history = await pa.request({ type: 'history', rid: 'h', chatId: chat.chatId, afterSeq: 0 });
+    assert.equal((history['messages'] as unknown[]).length, chat.lastSeq + 2);
+    const stale = await pa.request(commitFrame('c4', chat.chatId, 'commit_new', 0, b64([9])));
+    assert.deepEqual([stale['code'], stale['epoch']], ['epoch_conflict', 2]);
+    pa.close();
+  });
+
+  it('R10 a non-member can neither commit to a chat nor post to it, and nothing is stored', async () => {
+    await using server = await startTestServer();
+    const alice = await person(server.url);
+    const bob = await person(server.url);
+    const eve = await person(server.url);
+    const chat = await group(alice, [bob]);
+    const pe = await peer(server.url, eve);
+    const commit = await pe.request(commitFrame('e1', chat.chatId, 'evil_commit', 0, b64([6, 6])));
+    assert.deepEqual([commit['type'], commit['code']], ['error', 'not_member']);
+    const send = await pe.request({ type: 'send', rid: 'e2', chatId: chat.chatId, clientMsgId: 'evil_send_', envelope: { contentType: 'message/mls', payload: b64([6]) } });
+    assert.deepEqual([send['type'], send['code']], ['error', 'not_member']);
+    const { chat: after } = await alice.api.call<{ chat: ChatSummary }>('GET', `/chats/${chat.chatId}`);
+    assert.deepEqual([after.lastSeq, after.mlsEpoch], [chat.lastSeq, 0]);
+    pe.close();
+  });
+
+  it('R17 the commit payload is stored and delivered byte for byte; bad commit frames change nothing', async () => {
+    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '4096' });
+    const alice = await person(server.url);
+    const bob = await person(server.url);
+    const chat = await group(alice, [bob]);
+    const [pa, pb] = [await peer(server.url, alice), await peer(server.url, bob)];
+    // Not MLS at all, not UTF-8: the server never looks.
+    const payload = b64(Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x80]), randomBytes(1000)]));
+    const ack = await pa.request({ ...commitFrame('c1', chat.chatId, 'commit_raw', 0, payload), envelope: { contentType: 'application/x-anything', payload } });
+    assert.equal(ack['type'], 'ack');
+    const live = (await pb.next((f) => f['type'] === 'message'))['message'] as { envelope: unknown };
+    assert.deepEqual(live.envelope, { contentType: 'application/x-anything', payload });
+    const history = await pb.request({ type: 'history', rid: 'h', chatId: chat.chatId, afterSeq: chat.lastSeq });
+    assert.deepEqual((history['messages'] as { envelope: unknown }[]).map((m) => m.envelope), [{ contentType: 'application/x-anything', payload }]);
+
+    const bad = [
+      { ...commitFrame('b1', chat.chatId, 'commit_bad1', -1, payload) },
+      { ...commitFrame('b2', chat.chatId, 'commit_bad2', 1.5, payload) },
+      { type: 'commit', rid: 'b3', chatId: chat.chatId, clientMsgId: 'commit_bad3', envelope: { contentType: 'message/mls', payload } },
+    ];
+    for (const frame of bad) assert.equal((await pa.request(frame))['code'], 'invalid_frame');
+    const big = await pa.request(commitFrame('b4', chat.chatId, 'commit_big_', 1, b64(randomBytes(4000))));
+    assert.equal(big['code'], 'payload_too_large');
+    const { chat: after } = await alice.api.call<{ chat: ChatSummary }>('GET', `/chats/${chat.chatId}`);
+    assert.deepEqual([after.lastSeq, after.mlsEpoch], [chat.lastSeq + 1, 1]);
+    pa.close();
+    pb.close();
+  });
+});
