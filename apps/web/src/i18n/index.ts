@@ -30,10 +30,21 @@ export function shareLocaleWithWorker(locale: Locale): void {
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
+/**
+ * Picks the plural form of a text written as `one:… |other:…` (categories of Intl.PluralRules:
+ * zero, one, two, few, many, other) by the number in `count`; other texts pass unchanged.
+ */
+export function pluralForm(text: string, locale: Locale, count: number | undefined): string {
+  if (count === undefined || !/^(zero|one|two|few|many|other):/.test(text)) return text;
+  const forms = new Map(text.split('|').map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1)] as const));
+  return forms.get(new Intl.PluralRules(locale).select(count)) ?? forms.get('other') ?? text;
+}
+
 export function translator(locale: Locale): Translate {
   const dict = dictionaries[locale];
   return (key, vars) => {
-    let text: string = dict[key];
+    const count = vars?.['count'];
+    let text = pluralForm(dict[key], locale, typeof count === 'number' ? count : undefined);
     for (const [k, v] of Object.entries(vars ?? {})) text = text.replaceAll(`{${k}}`, String(v));
     return text;
   };

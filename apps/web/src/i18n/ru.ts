@@ -107,7 +107,7 @@ export const ru: Dictionary = {
   addedOn: 'добавлено {time}',
   notificationsDenied: 'Уведомления запрещены в настройках браузера.',
   notificationsUnsupported: 'Этот браузер не умеет получать push-уведомления.',
-  membersCount: 'Участников: {count}',
+  membersCount: 'one:{count} участник|few:{count} участника|many:{count} участников|other:{count} участника',
   messageActions: 'Действия с сообщением',
   profile: 'Профиль',
   sysRoleMember: '{name} сделал(а) {other} обычным участником',
