@@ -1,6 +1,6 @@
 import {
   ParleyError,
-  type ChatSummary, type Content, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
+  type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
 } from '@parley/protocol';
 import { accounts } from './accounts.ts';
 import { RestApi } from './api.ts';
@@ -9,6 +9,7 @@ import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } fr
 import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { randomId } from './encoding.ts';
+import { KeyPackageKeeper } from './key-packages.ts';
 import type { ClientStore, OutboxItem } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 
@@ -23,6 +24,18 @@ export interface ClientOptions {
   /** History page size for catch-up and scroll-back. */
   pageSize?: number;
   backoff?: { minMs: number; maxMs: number };
+  /**
+   * MLS key packages (R14): when enabled (the default), the client keeps `target` of this device's
+   * key packages (default 20, refilled below 5) and a last-resort one on the server. Messages are
+   * not MLS-encrypted yet.
+   */
+  mls?: { enabled: boolean; target?: number; refillBelow?: number };
+}
+
+/** A background task failed; it is retried later and does not hold up anything else. */
+export interface BackgroundError {
+  task: 'key-packages';
+  error: unknown;
 }
 
 export interface ChatView extends ChatSummary {
@@ -38,6 +51,7 @@ type ClientEvents = {
   connection: [ConnectionState];
   revoked: [];
   message: [Message];
+  error: [BackgroundError];
 };
 
 const TYPING_SHOWN_MS = 5000;
@@ -70,6 +84,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #timelineCache = new Map<string, TimelineItem[]>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
+  /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
+  readonly keyPackages: KeyPackageKeeper | undefined;
 
   constructor(options: ClientOptions) {
     super();
@@ -94,6 +110,22 @@ export class ParleyClient extends Emitter<ClientEvents> {
       },
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
+    const mls = options.mls ?? { enabled: true };
+    this.keyPackages = mls.enabled
+      ? new KeyPackageKeeper({
+        userId: this.userId,
+        deviceId: this.deviceId,
+        store: options.store,
+        directory: {
+          count: () => this.keyPackageCount(),
+          upload: (request) => this.#rest('POST', '/keypackages', request),
+        },
+        ...(mls.target !== undefined ? { target: mls.target } : {}),
+        ...(mls.refillBelow !== undefined ? { refillBelow: mls.refillBelow } : {}),
+        ...(options.backoff ? { retry: options.backoff } : {}),
+        onError: (error) => this.#backgroundError({ task: 'key-packages', error }),
+      })
+      : undefined;
   }
 
   get connectionState(): ConnectionState {
@@ -117,9 +149,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async stop(): Promise<void> {
     this.#conn.stop();
+    this.keyPackages?.stop();
     clearTimeout(this.#receiptTimer);
     // Let running syncs settle, but never hang a shutdown on one.
-    await Promise.race([Promise.allSettled([...this.#queues.values()]), new Promise((r) => setTimeout(r, 2000))]);
+    const running = [...this.#queues.values(), ...(this.keyPackages ? [this.keyPackages.idle()] : [])];
+    await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2000))]);
   }
 
   /** Try to reconnect now (e.g. on the browser's `online` event). */
@@ -278,6 +312,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async subscribePush(sub: { endpoint?: string; keys?: Record<string, string> }): Promise<void> {
     await this.#rest('POST', '/push/subscriptions', sub);
   }
+  /** How many of this device's key packages the server has left (R14). */
+  keyPackageCount(): Promise<KeyPackageCountResponse> { return this.#rest('GET', '/keypackages/count'); }
+  /** One key package per device of each user, never this device's (R14): to add them to an MLS group. */
+  async claimKeyPackages(userIds: string[]): Promise<ClaimedKeyPackage[]> {
+    return (await this.#rest<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds })).keyPackages;
+  }
 
   // --- internals -----------------------------------------------------------------------------
 
@@ -362,6 +402,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const chatId of [...this.#chats.keys()]) if (!known.has(chatId)) void this.#forget(chatId);
     for (const chat of frame.chats) void this.#adopt(chat);
     this.#flushOutbox();
+    this.keyPackages?.replenish();
+  }
+
+  #backgroundError(error: BackgroundError): void {
+    console.warn(`parley: ${error.task} failed (retried later):`, error.error);
+    this.emit('error', error);
   }
 
   #onEvent(frame: ServerFrame): void {

@@ -1,11 +1,15 @@
-export { ParleyClient, type ClientOptions, type ChatView } from './client.ts';
+export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView } from './client.ts';
 export { accounts } from './accounts.ts';
 export { RestApi, NetworkError } from './api.ts';
 export { PlaintextCodec, type ContentCodec } from './codec.ts';
 export { Connection, Disconnected, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
 export { generateDeviceKey, deviceKeyFromKeyPair, exportDeviceKey, importDeviceKey, type DeviceKey } from './device-key.ts';
 export { bytesToBase64, base64ToBytes, randomId } from './encoding.ts';
-export type { ClientStore, OutboxItem } from './store.ts';
+export type { ClientStore, MlsStateStore, OutboxItem, StoredKeyPackage } from './store.ts';
+export {
+  KeyPackageKeeper, DEFAULT_KEY_PACKAGE_REFILL_BELOW, DEFAULT_KEY_PACKAGE_TARGET,
+  type KeyPackageDirectory, type KeyPackageKeeperOptions, type ReplenishResult,
+} from './key-packages.ts';
 export { MemoryStore } from './stores/memory-store.ts';
 export { foldTimeline, type TimelineItem, type MessageState } from './timeline.ts';
 export { ParleyError, type ErrorCode } from '@parley/protocol';

@@ -1,7 +1,9 @@
 import type { ChatSummary, Message } from '@parley/protocol';
-import type { ClientStore, OutboxItem } from '../store.ts';
+import type { ClientStore, OutboxItem, StoredKeyPackage } from '../store.ts';
 
-const VERSION = 1;
+/** 1: chats, messages, outbox, meta. 2: MLS key packages and group states (identity lives in meta). */
+const VERSION = 2;
+const MLS_IDENTITY_KEY = 'mls-identity';
 
 function promisify<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -21,12 +23,19 @@ function done(tx: IDBTransaction): Promise<void> {
 /** Opens (and creates or upgrades) a Parley database in the browser. */
 export async function openParleyDb(name: string): Promise<IDBDatabase> {
   const request = indexedDB.open(name, VERSION);
-  request.onupgradeneeded = () => {
+  request.onupgradeneeded = (event) => {
+    // Each step adds what its version brought and leaves older stores (and their data) as they are.
     const db = request.result;
-    db.createObjectStore('chats', { keyPath: 'chatId' });
-    db.createObjectStore('messages', { keyPath: ['chatId', 'seq'] });
-    db.createObjectStore('outbox', { keyPath: 'clientMsgId' });
-    db.createObjectStore('meta');
+    if (event.oldVersion < 1) {
+      db.createObjectStore('chats', { keyPath: 'chatId' });
+      db.createObjectStore('messages', { keyPath: ['chatId', 'seq'] });
+      db.createObjectStore('outbox', { keyPath: 'clientMsgId' });
+      db.createObjectStore('meta');
+    }
+    if (event.oldVersion < 2) {
+      db.createObjectStore('mlsKeyPackages', { keyPath: 'ref' });
+      db.createObjectStore('mlsGroups');
+    }
   };
   const db = await promisify(request);
   // Another tab is deleting or upgrading the database (sign-out there): let it proceed.
@@ -58,7 +67,10 @@ export async function loadDeviceKey(store: IndexedDbStore): Promise<SavedDevice 
   return { userId: saved.userId, deviceId: saved.deviceId, keyPair: pair };
 }
 
-/** The browser's ClientStore: chats, the log, the outbox and metadata in IndexedDB (R6). */
+/**
+ * The browser's ClientStore: chats, the log, the outbox, metadata and MLS state in IndexedDB (R6).
+ * MLS secrets are stored as they are for now; encryption at rest is still to come.
+ */
 export class IndexedDbStore implements ClientStore {
   constructor(private readonly db: IDBDatabase) {}
 
@@ -119,6 +131,49 @@ export class IndexedDbStore implements ClientStore {
   async setMeta(key: string, value: string): Promise<void> {
     const tx = this.db.transaction('meta', 'readwrite');
     tx.objectStore('meta').put(value, key);
+    await done(tx);
+  }
+
+  async getMlsIdentity(): Promise<Uint8Array | undefined> {
+    return this.getValue<Uint8Array>(MLS_IDENTITY_KEY);
+  }
+
+  async putMlsIdentity(identity: Uint8Array): Promise<void> {
+    await this.putValue(MLS_IDENTITY_KEY, identity);
+  }
+
+  async putKeyPackages(packages: readonly StoredKeyPackage[]): Promise<void> {
+    const tx = this.db.transaction('mlsKeyPackages', 'readwrite');
+    const store = tx.objectStore('mlsKeyPackages');
+    for (const p of packages) store.put(p);
+    await done(tx);
+  }
+
+  async listKeyPackages(): Promise<StoredKeyPackage[]> {
+    const all = await promisify(this.db.transaction('mlsKeyPackages').objectStore('mlsKeyPackages').getAll() as IDBRequest<StoredKeyPackage[]>);
+    return all.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async deleteKeyPackages(refs: readonly string[]): Promise<void> {
+    const tx = this.db.transaction('mlsKeyPackages', 'readwrite');
+    const store = tx.objectStore('mlsKeyPackages');
+    for (const ref of refs) store.delete(ref);
+    await done(tx);
+  }
+
+  async getMlsGroup(chatId: string): Promise<Uint8Array | undefined> {
+    return promisify(this.db.transaction('mlsGroups').objectStore('mlsGroups').get(chatId) as IDBRequest<Uint8Array | undefined>);
+  }
+
+  async putMlsGroup(chatId: string, state: Uint8Array): Promise<void> {
+    const tx = this.db.transaction('mlsGroups', 'readwrite');
+    tx.objectStore('mlsGroups').put(state, chatId);
+    await done(tx);
+  }
+
+  async deleteMlsGroup(chatId: string): Promise<void> {
+    const tx = this.db.transaction('mlsGroups', 'readwrite');
+    tx.objectStore('mlsGroups').delete(chatId);
     await done(tx);
   }
 

@@ -1,5 +1,5 @@
 import type { ChatSummary, Message } from '@parley/protocol';
-import type { ClientStore, OutboxItem } from '../store.ts';
+import type { ClientStore, OutboxItem, StoredKeyPackage } from '../store.ts';
 
 /** Keeps everything in memory: the default in Node and in tests. */
 export class MemoryStore implements ClientStore {
@@ -7,6 +7,9 @@ export class MemoryStore implements ClientStore {
   readonly #messages = new Map<string, Map<number, Message>>();
   readonly #outbox = new Map<string, OutboxItem>();
   readonly #meta = new Map<string, string>();
+  #mlsIdentity: Uint8Array | undefined;
+  readonly #keyPackages = new Map<string, StoredKeyPackage>();
+  readonly #mlsGroups = new Map<string, Uint8Array>();
 
   async getChats() { return [...this.#chats.values()]; }
   async putChat(chat: ChatSummary) { this.#chats.set(chat.chatId, structuredClone(chat)); }
@@ -29,5 +32,20 @@ export class MemoryStore implements ClientStore {
   async listOutbox() { return [...this.#outbox.values()].sort((a, b) => a.createdAt - b.createdAt); }
   async getMeta(key: string) { return this.#meta.get(key); }
   async setMeta(key: string, value: string) { this.#meta.set(key, value); }
+  // Bytes are copied in and out: MLS code zeroes key material it has used, which must not reach the store.
+  async getMlsIdentity() { return this.#mlsIdentity?.slice(); }
+  async putMlsIdentity(identity: Uint8Array) { this.#mlsIdentity = identity.slice(); }
+  async putKeyPackages(packages: readonly StoredKeyPackage[]) {
+    for (const p of packages) this.#keyPackages.set(p.ref, copyKeyPackage(p));
+  }
+  async listKeyPackages() { return [...this.#keyPackages.values()].map(copyKeyPackage).sort((a, b) => a.createdAt - b.createdAt); }
+  async deleteKeyPackages(refs: readonly string[]) { for (const ref of refs) this.#keyPackages.delete(ref); }
+  async getMlsGroup(chatId: string) { return this.#mlsGroups.get(chatId)?.slice(); }
+  async putMlsGroup(chatId: string, state: Uint8Array) { this.#mlsGroups.set(chatId, state.slice()); }
+  async deleteMlsGroup(chatId: string) { this.#mlsGroups.delete(chatId); }
   async close() {}
+}
+
+function copyKeyPackage(p: StoredKeyPackage): StoredKeyPackage {
+  return { ...p, keyPackage: p.keyPackage.slice(), privateKeys: p.privateKeys.slice() };
 }
