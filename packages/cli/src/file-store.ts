@@ -1,12 +1,25 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { ChatSummary, Message } from '@parley/protocol';
-import type { ClientStore, OutboxItem } from '@parley/client';
+import { base64ToBytes, bytesToBase64, type ClientStore, type OutboxItem, type StoredKeyPackage } from '@parley/client';
+
+/** A key package as JSON: its byte fields in base64. */
+interface KeyPackageJson {
+  ref: string;
+  keyPackage: string;
+  privateKeys: string;
+  lastResort: boolean;
+  createdAt: number;
+}
 
 interface Snapshot {
   chats: Record<string, ChatSummary>;
   messages: Record<string, Message[]>;
   outbox: OutboxItem[];
   meta: Record<string, string>;
+  /** MLS state (base64). Absent in profiles written before it existed. */
+  mlsIdentity?: string;
+  mlsKeyPackages?: KeyPackageJson[];
+  mlsGroups?: Record<string, string>;
 }
 
 /**
@@ -56,5 +69,30 @@ export class FileStore implements ClientStore {
   async listOutbox() { return [...this.#data.outbox]; }
   async getMeta(key: string) { return this.#data.meta[key]; }
   async setMeta(key: string, value: string) { this.#data.meta[key] = value; this.#save(); }
+  // MLS state: secret, kept in this 0600 file like the rest of the profile (encryption at rest is still to come).
+  async getMlsIdentity() { return this.#data.mlsIdentity === undefined ? undefined : base64ToBytes(this.#data.mlsIdentity); }
+  async putMlsIdentity(identity: Uint8Array) { this.#data.mlsIdentity = bytesToBase64(identity); this.#save(); }
+  async putKeyPackages(packages: readonly StoredKeyPackage[]) {
+    const byRef = new Map((this.#data.mlsKeyPackages ?? []).map((k) => [k.ref, k]));
+    for (const k of packages) {
+      byRef.set(k.ref, { ref: k.ref, keyPackage: bytesToBase64(k.keyPackage), privateKeys: bytesToBase64(k.privateKeys), lastResort: k.lastResort, createdAt: k.createdAt });
+    }
+    this.#data.mlsKeyPackages = [...byRef.values()].sort((a, b) => a.createdAt - b.createdAt);
+    this.#save();
+  }
+  async listKeyPackages(): Promise<StoredKeyPackage[]> {
+    return (this.#data.mlsKeyPackages ?? []).map((k) => ({ ...k, keyPackage: base64ToBytes(k.keyPackage), privateKeys: base64ToBytes(k.privateKeys) }));
+  }
+  async deleteKeyPackages(refs: readonly string[]) {
+    const gone = new Set(refs);
+    this.#data.mlsKeyPackages = (this.#data.mlsKeyPackages ?? []).filter((k) => !gone.has(k.ref));
+    this.#save();
+  }
+  async getMlsGroup(chatId: string) {
+    const state = this.#data.mlsGroups?.[chatId];
+    return state === undefined ? undefined : base64ToBytes(state);
+  }
+  async putMlsGroup(chatId: string, state: Uint8Array) { (this.#data.mlsGroups ??= {})[chatId] = bytesToBase64(state); this.#save(); }
+  async deleteMlsGroup(chatId: string) { delete this.#data.mlsGroups?.[chatId]; this.#save(); }
   async close() {}
 }
