@@ -10,6 +10,7 @@ import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { randomId } from './encoding.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
+import { LogSync } from './log-sync.ts';
 import type { ClientStore, OutboxItem } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 
@@ -70,14 +71,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #codec: ContentCodec;
   readonly #api: RestApi;
   readonly #conn: Connection;
-  readonly #pageSize: number;
+  readonly #sync: LogSync;
   readonly #chats = new Map<string, ChatSummary>();
-  readonly #logs = new Map<string, Message[]>();
   readonly #decoded = new WeakMap<Message, Content | undefined>();
   #outbox: OutboxItem[] = [];
   readonly #decodedOutbox = new Map<string, Content>();
   readonly #sendingChats = new Set<string>();
-  readonly #queues = new Map<string, Promise<void>>();
   readonly #typing = new Map<string, Map<string, number>>();
   readonly #typingSentAt = new Map<string, number>();
   readonly #deliveredSent = new Map<string, number>();
@@ -94,7 +93,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.deviceId = options.session.deviceId;
     this.#codec = options.codec ?? new PlaintextCodec();
     this.#api = new RestApi(options.baseUrl);
-    this.#pageSize = options.pageSize ?? 100;
+    this.#sync = new LogSync({
+      pageSize: options.pageSize ?? 100,
+      history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+      hasChat: (chatId) => this.#chats.has(chatId),
+      knowChat: (chatId) => this.#fetchChat(chatId),
+      keep: async (messages) => {
+        await this.#decodeAll(messages);
+        await this.#o.store.putMessages(messages);
+      },
+      onAppended: (chatId, fresh, lastSeq) => this.#onAppended(chatId, fresh, lastSeq),
+      onPrepended: (chatId) => this.#changed(chatId),
+    });
     const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
     if (!WebSocketImpl) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. from the "ws" package)');
     this.#conn = new Connection({
@@ -139,7 +149,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.#chats.set(chat.chatId, chat);
       const log = await store.getMessages(chat.chatId);
       await this.#decodeAll(log);
-      this.#logs.set(chat.chatId, contiguousTail(log));
+      this.#sync.restore(chat.chatId, log);
     }
     this.#outbox = await store.listOutbox();
     for (const item of this.#outbox) await this.#decodeOutbox(item);
@@ -152,7 +162,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.keyPackages?.stop();
     clearTimeout(this.#receiptTimer);
     // Let running syncs settle, but never hang a shutdown on one.
-    const running = [...this.#queues.values(), ...(this.keyPackages ? [this.keyPackages.idle()] : [])];
+    const running = [this.#sync.idle(), ...(this.keyPackages ? [this.keyPackages.idle()] : [])];
     await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2000))]);
   }
 
@@ -186,7 +196,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const items = foldTimeline({
       chat,
       myUserId: this.userId,
-      messages: this.#logs.get(chatId) ?? [],
+      messages: this.#sync.log(chatId),
       decoded: (m) => this.#decoded.get(m),
       outbox: this.#outbox,
       decodedOutbox: (o) => this.#decodedOutbox.get(o.clientMsgId),
@@ -197,7 +207,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** The raw log this device holds for a chat (ascending, contiguous). */
   log(chatId: string): readonly Message[] {
-    return this.#logs.get(chatId) ?? [];
+    return this.#sync.log(chatId);
   }
 
   outbox(): readonly OutboxItem[] {
@@ -205,22 +215,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   hasOlder(chatId: string): boolean {
-    const first = this.#logs.get(chatId)?.[0];
-    return first !== undefined && first.seq > 1;
+    return this.#sync.hasOlder(chatId);
   }
 
-  async loadOlder(chatId: string): Promise<void> {
-    await this.#enqueue(chatId, async () => {
-      const first = this.#logs.get(chatId)?.[0];
-      if (!first || first.seq <= 1) return;
-      const page = await this.#history(chatId, { beforeSeq: first.seq, limit: this.#pageSize });
-      const older = page.messages.filter((m) => m.seq < first.seq);
-      if (older.length === 0 || older.at(-1)?.seq !== first.seq - 1) return;
-      await this.#decodeAll(older);
-      await this.#o.store.putMessages(older);
-      this.#logs.set(chatId, [...older, ...(this.#logs.get(chatId) ?? [])]);
-      this.#changed(chatId);
-    });
+  loadOlder(chatId: string): Promise<void> {
+    return this.#sync.loadOlder(chatId);
   }
 
   /** Case-insensitive search through the text of every message this device holds. */
@@ -258,7 +257,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Marks everything this device holds of the chat as read (and tells the others). */
   markRead(chatId: string): void {
     const chat = this.#chats.get(chatId);
-    const last = this.#logs.get(chatId)?.at(-1)?.seq ?? 0;
+    const last = this.#sync.log(chatId).at(-1)?.seq ?? 0;
     const me = chat?.members.find((m) => m.userId === this.userId);
     if (!chat || !me || me.readSeq >= last) return;
     me.readSeq = last;
@@ -380,7 +379,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         chatId: item.chatId, seq: ack.seq, clientMsgId: item.clientMsgId, senderUserId: this.userId,
         senderDeviceId: this.deviceId, sentAt: ack.sentAt, envelope: item.envelope, system: null,
       };
-      await this.#receive(message);
+      await this.#sync.receive(message);
     } catch (err) {
       if (err instanceof Disconnected) return; // retried after reconnect
       if (err instanceof ParleyError && err.code === 'rate_limited') {
@@ -413,7 +412,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #onEvent(frame: ServerFrame): void {
     switch (frame.type) {
       case 'message':
-        void this.#receive(frame.message);
+        void this.#sync.receive(frame.message);
         return;
       case 'chat':
         void this.#adopt(frame.chat);
@@ -460,83 +459,38 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#chats.set(chat.chatId, chat);
     await this.#o.store.putChat(chat);
     this.#changed(chat.chatId);
-    await this.#catchUp(chat.chatId, chat.lastSeq);
+    await this.#sync.catchUp(chat.chatId, chat.lastSeq);
     return chat;
   }
 
   async #forget(chatId: string): Promise<void> {
     this.#chats.delete(chatId);
-    this.#logs.delete(chatId);
+    this.#sync.forget(chatId);
     await this.#o.store.deleteChat(chatId);
     this.#changed(chatId);
   }
 
-  /** A message from the server (live or ack): appended if next, ignored if known, gap-filled if ahead. */
-  #receive(message: Message): Promise<void> {
-    return this.#enqueue(message.chatId, async () => {
-      if (!this.#chats.has(message.chatId)) {
-        try {
-          const { chat } = await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${message.chatId}`);
-          this.#chats.set(chat.chatId, chat);
-          await this.#o.store.putChat(chat);
-        } catch {
-          return;
-        }
-      }
-      const last = this.#logs.get(message.chatId)?.at(-1)?.seq ?? 0;
-      if (message.seq <= last) return;
-      if (message.seq === last + 1) await this.#append(message.chatId, [message]);
-      else await this.#fetchUpTo(message.chatId, message.seq);
-    });
-  }
-
-  #catchUp(chatId: string, targetSeq: number): Promise<void> {
-    return this.#enqueue(chatId, () => this.#fetchUpTo(chatId, targetSeq));
-  }
-
-  /** Fills the log up to targetSeq: the newest page for an empty log, else forward from the last. */
-  async #fetchUpTo(chatId: string, targetSeq: number): Promise<void> {
-    for (;;) {
-      const log = this.#logs.get(chatId) ?? [];
-      const last = log.at(-1)?.seq;
-      if (last !== undefined && last >= targetSeq) return;
-      if (last === undefined && targetSeq === 0) return;
-      const page = last === undefined
-        ? await this.#history(chatId, { beforeSeq: targetSeq + 1, limit: this.#pageSize })
-        : await this.#history(chatId, { afterSeq: last, limit: this.#pageSize });
-      const before = this.#logs.get(chatId)?.at(-1)?.seq;
-      await this.#append(chatId, page.messages);
-      const after = this.#logs.get(chatId)?.at(-1)?.seq;
-      if (!page.hasMore || after === before) return;
+  /** A chat first seen in a message (e.g. just added): fetched and kept; false if it can't be. */
+  async #fetchChat(chatId: string): Promise<boolean> {
+    try {
+      const { chat } = await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
+      this.#chats.set(chat.chatId, chat);
+      await this.#o.store.putChat(chat);
+      return true;
+    } catch {
+      return false;
     }
   }
 
-  async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }) {
-    return this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q });
-  }
-
-  /** Appends messages that continue the log exactly; anything else is left for a gap fill. */
-  async #append(chatId: string, messages: readonly Message[]): Promise<void> {
-    const log = this.#logs.get(chatId) ?? [];
-    let next = (log.at(-1)?.seq ?? (messages[0]?.seq ?? 1) - 1) + 1;
-    const fresh: Message[] = [];
-    for (const m of [...messages].sort((a, b) => a.seq - b.seq)) {
-      if (m.chatId !== chatId || m.seq < next) continue;
-      if (m.seq > next) break;
-      fresh.push(m);
-      next += 1;
-    }
-    if (fresh.length === 0 || !this.#chats.has(chatId)) return;
-    await this.#decodeAll(fresh);
-    await this.#o.store.putMessages(fresh);
-    this.#logs.set(chatId, [...(this.#logs.get(chatId) ?? []), ...fresh]);
+  /** New messages at the end of a chat's log: acks clear the outbox, then everyone hears of them. */
+  async #onAppended(chatId: string, fresh: readonly Message[], lastSeq: number): Promise<void> {
     const acked = new Set(fresh.filter((m) => m.senderUserId === this.userId).map((m) => m.clientMsgId));
     if (acked.size > 0) {
       this.#outbox = this.#outbox.filter((o) => !(o.chatId === chatId && acked.has(o.clientMsgId)));
       await Promise.all([...acked].map((id) => this.#o.store.deleteOutbox(id)));
     }
     const chat = this.#chats.get(chatId);
-    if (chat) chat.lastSeq = Math.max(chat.lastSeq, next - 1);
+    if (chat) chat.lastSeq = Math.max(chat.lastSeq, lastSeq);
     for (const m of fresh) this.emit('message', m);
     this.#scheduleDelivered();
     this.#changed(chatId);
@@ -546,7 +500,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (this.#receiptTimer) return;
     this.#receiptTimer = setTimeout(() => {
       this.#receiptTimer = undefined;
-      for (const [chatId, log] of this.#logs) {
+      for (const [chatId, log] of this.#sync.entries()) {
         const last = log.at(-1)?.seq ?? 0;
         if (last > (this.#deliveredSent.get(chatId) ?? 0)) {
           this.#deliveredSent.set(chatId, last);
@@ -554,17 +508,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
         }
       }
     }, 200);
-  }
-
-  #enqueue(chatId: string, task: () => Promise<void>): Promise<void> {
-    const run = (this.#queues.get(chatId) ?? Promise.resolve()).then(task).catch((err: unknown) => {
-      if (!(err instanceof Disconnected)) console.warn('parley: sync of', chatId, 'failed:', err);
-    });
-    this.#queues.set(chatId, run);
-    void run.then(() => {
-      if (this.#queues.get(chatId) === run) this.#queues.delete(chatId);
-    });
-    return run;
   }
 
   async #decodeAll(messages: readonly Message[]): Promise<void> {
@@ -585,7 +528,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   #unread(chat: ChatSummary): number {
     const me = chat.members.find((m) => m.userId === this.userId);
-    const log = this.#logs.get(chat.chatId) ?? [];
+    const log = this.#sync.log(chat.chatId);
     const readSeq = me?.readSeq ?? 0;
     if ((log[0]?.seq ?? 1) > readSeq + 1) return chat.unread;
     return log.filter((m) => m.seq > readSeq && m.senderUserId !== this.userId && this.#decoded.get(m)?.kind === 'text').length;
@@ -601,11 +544,4 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.emit('change');
     });
   }
-}
-
-/** The newest contiguous run of a stored log (a crash can leave holes; older parts refetch). */
-function contiguousTail(log: Message[]): Message[] {
-  let start = log.length - 1;
-  while (start > 0 && (log[start - 1]?.seq ?? 0) === (log[start]?.seq ?? 0) - 1) start -= 1;
-  return start <= 0 ? log : log.slice(start);
 }
