@@ -79,7 +79,11 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
     await waitFor(() => alice.client.outbox().length === 0, { timeoutMs: 30_000 });
     (peer.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     await waitFor(() => peer.closeCode !== undefined, { what: 'slow consumer closed', timeoutMs: 10_000 });
-    assert.equal(peer.closeCode, CLOSE_CODES.slow_consumer);
+    // The server sends close 4008 behind megabytes of queued frames and cuts the socket 2 s later if the
+    // handshake has not finished; a peer too slow to drain its queue in time sees 1006 instead.
+    assert.ok([CLOSE_CODES.slow_consumer, 1006].includes(peer.closeCode ?? 0), `close code ${peer.closeCode}`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /parley_disconnects_total\{[^}]*reason="slow consumer"[^}]*\} [1-9]/);
     await waitFor(() => bob.client.log(chatId).length === alice.client.log(chatId).length, { what: 'bob client synced', timeoutMs: 20_000 });
     await alice.client.stop();
     await bob.client.stop();
