@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   duplicate_id: 409,
   /** An MLS commit was sent for an epoch other than the chat's current one (R15); see `epoch`. */
   epoch_conflict: 409,
+  /** The device already published another MLS signature key to its key log (R19): one key per device, ever. */
+  mls_key_conflict: 409,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,

@@ -3,3 +3,4 @@ export * from './common.ts';
 export * from './rest.ts';
 export * from './realtime.ts';
 export * from './content.ts';
+export * from './key-log.ts';
