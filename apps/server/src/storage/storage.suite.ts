@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ParleyError, type ErrorCode, type SystemEvent } from '@parley/protocol';
+import { keyLogStorageSuite } from './key-log-storage.suite.ts';
 import { mlsStorageSuite } from './mls-storage.suite.ts';
 import type { AppendRequest, ChatRow, DeviceRow, MemberRow, PushSubscriptionRow, Storage, UserRow } from './storage.ts';
 
@@ -424,6 +425,7 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
     });
 
     mlsStorageSuite(() => s);
+    keyLogStorageSuite(() => s);
 
     describe('close', () => {
       it('close resolves, and closing again is harmless', async () => {

@@ -1,4 +1,4 @@
-import type { ChatKind, Envelope, Message, Role, SystemEvent } from '@parley/protocol';
+import type { ChatKind, Envelope, KeyLogEntry, KeyLogHead, Message, Role, SystemEvent } from '@parley/protocol';
 
 /**
  * The one storage interface of the server. Domain code depends on this only; SQLite (embedded,
@@ -114,6 +114,21 @@ export interface KeyPackageRow {
   createdAt: number;
 }
 
+/** A device publishing its MLS signature key to its user's key log (R19). */
+export interface PublishKeyRequest {
+  userId: string;
+  deviceId: string;
+  /** Raw Ed25519 key, canonical base64. */
+  mlsSignatureKey: string;
+  at: number;
+}
+
+/** A page of a user's key log: entries with index in (after, head.index], and the head they lead to. */
+export interface KeyLogPage {
+  entries: KeyLogEntry[];
+  head: KeyLogHead;
+}
+
 /** What appendCommit answers when the commit names another epoch than the chat's: nothing was stored. */
 export interface EpochConflict {
   conflict: number;
@@ -145,7 +160,11 @@ export interface Storage {
   addDevice(device: DeviceRow): Promise<void>;
   getDevice(deviceId: string): Promise<DeviceRow | undefined>;
   listDevices(userId: string): Promise<DeviceRow[]>;
-  /** Marks the device revoked and deletes its sessions, push subscriptions and MLS key packages. */
+  /**
+   * Marks the device revoked and deletes its sessions, push subscriptions and MLS key packages. If
+   * the device published an MLS key, a `revoke` entry is appended to its user's key log in the same
+   * transaction (R20).
+   */
   revokeDevice(deviceId: string, at: number): Promise<void>;
   touchDevice(deviceId: string, at: number): Promise<void>;
 
@@ -204,6 +223,17 @@ export interface Storage {
    * last-resort one (not deleted). Devices with neither are left out. Ordered by user id, then device id.
    */
   claimKeyPackages(userIds: readonly string[], exceptDeviceId: string): Promise<KeyPackageRow[]>;
+
+  // the per-user device-key log (R18-R20); appends to one user's log are serialised
+  /**
+   * Appends an `add` entry binding the device to `mlsSignatureKey`, chained onto the user's log
+   * (storage/key-log-chain.ts). The same key again returns the existing entry (`created: false`).
+   * Throws ParleyError `mls_key_conflict` if the device published another key, `device_revoked` if it
+   * is revoked, `device_not_found` if it is not the user's device. Nothing is written then.
+   */
+  publishMlsKey(request: PublishKeyRequest): Promise<{ entry: KeyLogEntry; created: boolean }>;
+  /** Up to `limit` entries with index > after, ascending, and the head of the log when read. */
+  getKeyLog(userId: string, after: number, limit: number): Promise<KeyLogPage>;
 
   // invites
   createInvite(invite: InviteRow): Promise<void>;

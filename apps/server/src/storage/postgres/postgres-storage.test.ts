@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import { KEY_LOG_GENESIS_HASH, keyLogEntryBytes } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type { AppendRequest } from '../storage.ts';
 import { storageSuite } from '../storage.suite.ts';
@@ -91,6 +92,36 @@ describe('PostgresStorage in a cluster', () => {
       const stored = new Map((await Promise.all(['chat_x', 'chat_y'].map((id) => a.getMessages(id, { limit: 1000 })))).flat().map((m) => [`${m.chatId}/${m.seq}`, m]));
       for (const r of results) assert.deepEqual(r.message, stored.get(`${r.message.chatId}/${r.message.seq}`));
       assert.equal(stored.size, results.length - rounds.length + 2); // + the two 'created' entries
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('R20 two nodes appending to one user\'s key log at once never fork it: indices 1..N, each entry chained on the previous', async () => {
+    const url = await freshDatabase();
+    const [a, b] = await Promise.all([PostgresStorage.open(url, { poolSize: 6 }), PostgresStorage.open(url, { poolSize: 6 })]);
+    try {
+      await seed(a, []);
+      const devices = Array.from({ length: 30 }, (_, i) => `dev_alice_k${i}`);
+      for (const deviceId of devices) {
+        await a.addDevice({ deviceId, userId: 'user_alice', name: deviceId, publicKey: 'key', createdAt: T0, lastSeenAt: null, revokedAt: null });
+      }
+      const mlsKey = (i: number) => createHash('sha256').update(`k${i}`).digest('base64');
+      // Each device publishes through both nodes at once (one wins, one gets the same entry back);
+      // every third is revoked right after, from the other node.
+      await Promise.all(devices.flatMap((deviceId, i) => [a, b].map(async (node, n) => {
+        await node.publishMlsKey({ userId: 'user_alice', deviceId, mlsSignatureKey: mlsKey(i), at: T0 + i });
+        if (i % 3 === 0 && n === 0) await b.revokeDevice(deviceId, T0 + 100 + i);
+      })));
+      const { entries, head } = await b.getKeyLog('user_alice', 0, 1000);
+      assert.equal(entries.length, devices.length + devices.length / 3);
+      let prev = KEY_LOG_GENESIS_HASH;
+      entries.forEach((e, i) => {
+        assert.deepEqual([e.index, e.prevHash], [i + 1, prev]);
+        assert.equal(createHash('sha256').update(keyLogEntryBytes({ userId: 'user_alice', ...e })).digest('hex'), e.hash);
+        prev = e.hash;
+      });
+      assert.deepEqual(head, { index: entries.length, hash: prev });
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -3,12 +3,13 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
   AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  MemberRow, PasskeyRow, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
 import {
   toChat, toDevice, toInvite, toKeyPackage, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from '../sqlite/rows.ts';
+import * as keyLog from './postgres-key-log.ts';
 import { migratePostgres } from './postgres-migrate.ts';
 
 /** A pg row before mapping: the one place where column values are untyped. */
@@ -158,10 +159,12 @@ export class PostgresStorage implements Storage {
 
   async revokeDevice(deviceId: string, at: number) {
     await this.#tx(async (c) => {
+      await keyLog.lockForRevoke(c, deviceId);
       await c.query('UPDATE devices SET revoked_at = $1 WHERE device_id = $2 AND revoked_at IS NULL', [at, deviceId]);
       await c.query('DELETE FROM sessions WHERE device_id = $1', [deviceId]);
       await c.query('DELETE FROM push_subscriptions WHERE device_id = $1', [deviceId]);
       await c.query('DELETE FROM key_packages WHERE device_id = $1', [deviceId]);
+      await keyLog.appendRevoke(c, deviceId, at);
     });
   }
 
@@ -434,6 +437,16 @@ export class PostgresStorage implements Storage {
       const fallback = without.length === 0 ? [] : await this.#all('SELECT * FROM key_packages WHERE device_id = ANY($1::text[]) AND last_resort = 1', [without], c);
       return [...oneTime, ...fallback].map(toKeyPackage).sort((a, b) => compare(a.userId, b.userId) || compare(a.deviceId, b.deviceId));
     });
+  }
+
+  // --- the device-key log -------------------------------------------------------------------
+
+  async publishMlsKey(request: PublishKeyRequest) {
+    return this.#tx((c) => keyLog.publishMlsKey(c, request));
+  }
+
+  async getKeyLog(userId: string, after: number, limit: number): Promise<KeyLogPage> {
+    return keyLog.getKeyLog(this.pool, userId, after, limit);
   }
 
   // --- invites, push -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { Message, SystemEvent } from '@parley/protocol';
+import type { KeyLogEntry, KeyLogKind, Message, SystemEvent } from '@parley/protocol';
 import type { ChatRow, DeviceRow, InviteRow, KeyPackageRow, MemberRow, PasskeyRow, PushSubscriptionRow, UserRow } from '../storage.ts';
 
 /** Row ↔ domain mappers for SQLite (snake_case columns, payloads as BLOBs). */
@@ -91,4 +91,14 @@ export const toKeyPackage = (r: Record<string, unknown>): KeyPackageRow => ({
   keyPackage: (r['key_package'] as Buffer).toString('base64'),
   lastResort: Number(r['last_resort']) === 1,
   createdAt: r['created_at'] as number,
+});
+
+export const toKeyLogEntry = (r: Record<string, unknown>): KeyLogEntry => ({
+  index: r['idx'] as number,
+  kind: r['kind'] as KeyLogKind,
+  deviceId: r['device_id'] as string,
+  mlsSignatureKey: r['mls_signature_key'] as string | null,
+  at: r['at'] as number,
+  prevHash: r['prev_hash'] as string,
+  hash: r['hash'] as string,
 });

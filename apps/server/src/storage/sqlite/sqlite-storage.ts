@@ -4,8 +4,9 @@ import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
   AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  MemberRow, PasskeyRow, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
+import * as keyLog from './sqlite-key-log.ts';
 import {
   toChat, toDevice, toInvite, toKeyPackage, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from './rows.ts';
@@ -124,6 +125,7 @@ export class SqliteStorage implements Storage {
       this.#q('DELETE FROM sessions WHERE device_id = ?').run(deviceId);
       this.#q('DELETE FROM push_subscriptions WHERE device_id = ?').run(deviceId);
       this.#q('DELETE FROM key_packages WHERE device_id = ?').run(deviceId);
+      keyLog.appendRevoke((sql) => this.#q(sql), deviceId, at);
     });
   }
 
@@ -326,6 +328,16 @@ export class SqliteStorage implements Storage {
       }
       return claimed;
     });
+  }
+
+  // --- the device-key log -------------------------------------------------------------------
+
+  async publishMlsKey(request: PublishKeyRequest) {
+    return this.#write(() => keyLog.publishMlsKey((sql) => this.#q(sql), request));
+  }
+
+  async getKeyLog(userId: string, after: number, limit: number): Promise<KeyLogPage> {
+    return keyLog.getKeyLog((sql) => this.#q(sql), userId, after, limit);
   }
 
   // --- invites, push -------------------------------------------------------------------------
