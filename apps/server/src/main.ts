@@ -10,6 +10,7 @@ import { loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Chats } from './domain/chats.ts';
 import { Delivery } from './domain/delivery.ts';
+import { KeyLog } from './domain/key-log.ts';
 import { Mls } from './domain/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
@@ -94,7 +95,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
     loginPerMin: config.rates.loginPerMin,
-    onDeviceRevoked: (userId, deviceId) => bus.publish(userTopic(userId), { type: 'device_revoked', deviceId }),
+    onDeviceRevoked: async (userId, deviceId) => {
+      await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
+      await chats.devicesChanged(userId);
+    },
+    onDeviceAdded: (userId) => chats.devicesChanged(userId),
     onlineDevices: (userId) => bus.onlineDevices(userId),
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
@@ -110,7 +115,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       notifier.notify(message);
     },
   });
-  const services: Services = { storage, accounts, passkeys, chats, delivery, limiter, push, mls: new Mls({ storage, delivery, clock, limiter, rates: config.rates }) };
+  const services: Services = {
+    storage, accounts, passkeys, chats, delivery, limiter, push,
+    mls: new Mls({ storage, delivery, clock, limiter, rates: config.rates }),
+    keyLog: new KeyLog({ storage, clock }),
+  };
 
   let draining = false;
   const app = await buildHttp(config, services, logger, {

@@ -1,6 +1,7 @@
 import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
 import type { Delivery } from './domain/delivery.ts';
+import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
 import type { PushSender } from './domain/push.ts';
@@ -16,6 +17,8 @@ export interface Services {
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */
   mls: Mls;
+  /** The per-user device-key log (key transparency). */
+  keyLog: KeyLog;
   limiter: RateLimiter;
   push: PushSender;
 }

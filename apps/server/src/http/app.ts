@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { accountRoutes } from './accounts.ts';
 import { chatRoutes } from './chats.ts';
 import { sendError } from './edge.ts';
+import { keyLogRoutes } from './key-log.ts';
 import { keyPackageRoutes } from './keypackages.ts';
 import { meRoutes } from './me.ts';
 
@@ -63,6 +64,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     meRoutes(api, services, config.rates.apiPerSec);
     chatRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
+    keyLogRoutes(api, services, config.rates.apiPerSec);
     api.setNotFoundHandler((_request, reply) => {
       void reply.status(404).send({ error: { code: 'not_found', message: 'no such API route' } });
     });
