@@ -69,6 +69,11 @@ export const AddMemberRequest = z.object({ userId: Id });
 export const SetRoleRequest = z.object({ role: z.enum(['admin', 'member']) });
 export const ChatResponse = z.object({ chat: ChatSummary });
 export const ChatListResponse = z.object({ chats: z.array(ChatSummary) });
+/** A device that belongs in a chat's MLS group (R18). */
+export const ChatDevice = z.object({ userId: Id, deviceId: Id });
+export type ChatDevice = z.infer<typeof ChatDevice>;
+export const ChatDevicesResponse = z.object({ devices: z.array(ChatDevice) });
+export type ChatDevicesResponse = z.infer<typeof ChatDevicesResponse>;
 
 export const InviteResponse = z.object({ token: z.string(), chatId: Id });
 export const InvitePreview = z.object({ chatId: Id, name: z.string(), color: z.string(), memberCount: z.number().int() });

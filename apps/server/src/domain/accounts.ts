@@ -23,7 +23,8 @@ export interface AccountsDeps {
   loginPerMin: number;
   /** Called after a device is revoked, to drop its live connections everywhere. */
   onDeviceRevoked: (userId: string, deviceId: string) => Promise<void>;
-  /** Which of the user's devices have a live connection now (for the devices list). */
+  /** Called after a device was added to an account (by any path): its chats re-check their MLS groups. */
+  onDeviceAdded?: (userId: string, deviceId: string) => Promise<void>;
   /** The user's devices connected to any node of the deployment. */
   onlineDevices: (userId: string) => Promise<ReadonlySet<string>>;
 }
@@ -84,6 +85,7 @@ export class Accounts {
   async addDevice(userId: string, device: NewDevice): Promise<string> {
     const row = this.#newDevice(userId, device, this.#d.clock.now());
     await this.#d.storage.addDevice(row);
+    await this.#d.onDeviceAdded?.(userId, row.deviceId);
     return row.deviceId;
   }
 

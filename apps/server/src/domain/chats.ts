@@ -1,4 +1,4 @@
-import { ParleyError, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
+import { ParleyError, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
 import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
 import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
@@ -61,6 +61,23 @@ export class Chats {
   async list(auth: AuthContext): Promise<ChatSummary[]> {
     const chats = await this.#d.storage.listChatsForUser(auth.userId);
     return Promise.all(chats.map((c) => this.summary(c, auth.userId)));
+  }
+
+  /**
+   * The devices that should be leaves of the chat's MLS group: every non-revoked device of every
+   * member (R18). Members' devices reconcile the group against it.
+   */
+  async devices(auth: AuthContext, chatId: string): Promise<ChatDevice[]> {
+    await this.requireMember(chatId, auth.userId);
+    const members = await this.#d.storage.getMembers(chatId);
+    const lists = await Promise.all(members.map((m) => this.#d.storage.listDevices(m.userId)));
+    return lists.flat().filter((d) => d.revokedAt === null).map((d) => ({ userId: d.userId, deviceId: d.deviceId }));
+  }
+
+  /** A user's devices changed: every chat of theirs hears `chat_changed`, so members re-check their groups (R18). */
+  async devicesChanged(userId: string): Promise<void> {
+    const chats = await this.#d.storage.listChatsForUser(userId);
+    await Promise.all(chats.map((c) => this.#d.bus.publish(chatTopic(c.chatId), { type: 'chat_changed', chatId: c.chatId })));
   }
 
   async get(auth: AuthContext, chatId: string): Promise<ChatSummary> {

@@ -35,6 +35,12 @@ export function chatRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     return { chat: await chats.get(caller, chatId) };
   });
 
+  app.get('/chats/:chatId/devices', async (request) => {
+    const caller = await auth(request);
+    const { chatId } = parse(ChatParams, request.params);
+    return { devices: await chats.devices(caller, chatId) };
+  });
+
   app.patch('/chats/:chatId', async (request) => {
     const caller = await auth(request);
     const { chatId } = parse(ChatParams, request.params);
