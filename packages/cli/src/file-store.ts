@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { ChatSummary, Message } from '@parley/protocol';
-import { base64ToBytes, bytesToBase64, type ClientStore, type OutboxItem, type StoredKeyPackage } from '@parley/client';
+import type { ChatSummary } from '@parley/protocol';
+import { base64ToBytes, bytesToBase64, type ClientStore, type OutboxItem, type StoredKeyPackage, type StoredMessage } from '@parley/client';
 
 /** A key package as JSON: its byte fields in base64. */
 interface KeyPackageJson {
@@ -13,7 +13,7 @@ interface KeyPackageJson {
 
 interface Snapshot {
   chats: Record<string, ChatSummary>;
-  messages: Record<string, Message[]>;
+  messages: Record<string, StoredMessage[]>;
   outbox: OutboxItem[];
   meta: Record<string, string>;
   /** MLS state (base64). Absent in profiles written before it existed. */
@@ -50,7 +50,8 @@ export class FileStore implements ClientStore {
     delete this.#data.messages[chatId];
     this.#save();
   }
-  async putMessages(messages: readonly Message[]) {
+  async putMessages(messages: readonly StoredMessage[], mlsGroups?: ReadonlyMap<string, Uint8Array>) {
+    for (const [chatId, state] of mlsGroups ?? []) (this.#data.mlsGroups ??= {})[chatId] = bytesToBase64(state);
     for (const m of messages) {
       const list = (this.#data.messages[m.chatId] ??= []);
       const i = list.findIndex((x) => x.seq === m.seq);

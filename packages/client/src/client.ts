@@ -1,17 +1,19 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
+  type ChatDevicesResponse, type Envelope,
 } from '@parley/protocol';
 import { accounts } from './accounts.ts';
 import { RestApi } from './api.ts';
-import { PlaintextCodec, type ContentCodec } from './codec.ts';
+import { CodecNotReady, decodePlain, PlaintextCodec, type ContentCodec } from './codec.ts';
+import { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { randomId } from './encoding.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
 import { LogSync } from './log-sync.ts';
-import type { ClientStore, OutboxItem } from './store.ts';
+import type { ClientStore, OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 
 export interface ClientOptions {
@@ -19,6 +21,7 @@ export interface ClientOptions {
   session: { userId: string; deviceId: string };
   deviceKey: DeviceKey;
   store: ClientStore;
+  /** Default: the MLS codec (end-to-end encrypted) when `mls.enabled`, else plaintext. */
   codec?: ContentCodec;
   /** Defaults to globalThis.WebSocket; in Node 20 pass `ws`'s WebSocket. */
   WebSocket?: WebSocketCtor;
@@ -26,16 +29,16 @@ export interface ClientOptions {
   pageSize?: number;
   backoff?: { minMs: number; maxMs: number };
   /**
-   * MLS key packages (R14): when enabled (the default), the client keeps `target` of this device's
-   * key packages (default 20, refilled below 5) and a last-resort one on the server. Messages are
-   * not MLS-encrypted yet.
+   * End-to-end encryption (MLS). When enabled (the default), every chat is an MLS group and the
+   * client keeps `target` of this device's key packages (default 20, refilled below 5) and a
+   * last-resort one on the server (R14).
    */
   mls?: { enabled: boolean; target?: number; refillBelow?: number };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */
 export interface BackgroundError {
-  task: 'key-packages';
+  task: 'key-packages' | 'encryption-group';
   error: unknown;
 }
 
@@ -45,6 +48,11 @@ export interface ChatView extends ChatSummary {
   lastItem: TimelineItem | undefined;
   /** User ids typing now. */
   typing: string[];
+  /**
+   * End-to-end encryption on this device: 'on'; 'waiting' for a member's device to add this one to
+   * the chat's group; 'removed' from it; 'off' with the plaintext codec.
+   */
+  encryption: 'on' | 'waiting' | 'removed' | 'off';
 }
 
 type ClientEvents = {
@@ -73,7 +81,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #conn: Connection;
   readonly #sync: LogSync;
   readonly #chats = new Map<string, ChatSummary>();
-  readonly #decoded = new WeakMap<Message, Content | undefined>();
   #outbox: OutboxItem[] = [];
   readonly #decodedOutbox = new Map<string, Content>();
   readonly #sendingChats = new Set<string>();
@@ -81,6 +88,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #typingSentAt = new Map<string, number>();
   readonly #deliveredSent = new Map<string, number>();
   readonly #timelineCache = new Map<string, TimelineItem[]>();
+  readonly #mls: MlsCodec | undefined;
+  readonly #groupStatus = new Map<string, GroupStatus>();
+  readonly #reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #reconcileTries = new Map<string, number>();
+  #stopped = false;
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
@@ -91,17 +103,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#o = options;
     this.userId = options.session.userId;
     this.deviceId = options.session.deviceId;
-    this.#codec = options.codec ?? new PlaintextCodec();
     this.#api = new RestApi(options.baseUrl);
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
       history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
       hasChat: (chatId) => this.#chats.has(chatId),
       knowChat: (chatId) => this.#fetchChat(chatId),
-      keep: async (messages) => {
-        await this.#decodeAll(messages);
-        await this.#o.store.putMessages(messages);
-      },
+      findStart: (chatId, targetSeq) => this.#findStart(chatId, targetSeq),
+      keep: (messages) => this.#keep(messages),
       onAppended: (chatId, fresh, lastSeq) => this.#onAppended(chatId, fresh, lastSeq),
       onPrepended: (chatId) => this.#changed(chatId),
     });
@@ -136,6 +145,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
         onError: (error) => this.#backgroundError({ task: 'key-packages', error }),
       })
       : undefined;
+    this.#mls = !options.codec && this.keyPackages
+      ? new MlsCodec({ userId: this.userId, deviceId: this.deviceId, store: options.store, keys: this.keyPackages })
+      : undefined;
+    this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
   }
 
   get connectionState(): ConnectionState {
@@ -148,16 +161,28 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const chat of await store.getChats()) {
       this.#chats.set(chat.chatId, chat);
       const log = await store.getMessages(chat.chatId);
-      await this.#decodeAll(log);
+      for (const m of log) {
+        // Stored before decoded contents were kept: those were plaintext envelopes.
+        if (m.envelope && !m.decoded) {
+          const content = decodePlain(m.envelope);
+          m.decoded = content ? { kind: 'content', content, unencrypted: true } : { kind: 'unreadable', reason: 'unknown_format' };
+        }
+      }
       this.#sync.restore(chat.chatId, log);
+      if (this.#mls) this.#groupStatus.set(chat.chatId, await this.#mls.status(chat.chatId));
     }
     this.#outbox = await store.listOutbox();
-    for (const item of this.#outbox) await this.#decodeOutbox(item);
+    for (const item of this.#outbox) {
+      const content = item.content ?? (item.envelope && decodePlain(item.envelope));
+      if (content) this.#decodedOutbox.set(item.clientMsgId, content);
+    }
     this.#conn.start();
     this.#changed();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#reconcileTimers.values()) clearTimeout(t);
     this.#conn.stop();
     this.keyPackages?.stop();
     clearTimeout(this.#receiptTimer);
@@ -179,7 +204,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       .map((chat) => {
         const items = this.timeline(chat.chatId);
         const typing = [...(this.#typing.get(chat.chatId) ?? [])].filter(([, until]) => until > now).map(([id]) => id);
-        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing, unread: this.#unread(chat) };
+        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing, unread: this.#unread(chat), encryption: this.#encryption(chat.chatId) };
       })
       .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
   }
@@ -197,7 +222,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       chat,
       myUserId: this.userId,
       messages: this.#sync.log(chatId),
-      decoded: (m) => this.#decoded.get(m),
+      decoded: (m) => (m as StoredMessage).decoded,
       outbox: this.#outbox,
       decodedOutbox: (o) => this.#decodedOutbox.get(o.clientMsgId),
     });
@@ -233,6 +258,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
       }
     }
     return hits.sort((a, b) => b.item.sentAt - a.item.sentAt);
+  }
+
+  /** The devices in this device's view of the chat's encryption group (empty without MLS). */
+  async encryptionMembers(chatId: string): Promise<{ userId: string; deviceId: string }[]> {
+    return this.#mls ? this.#mls.members(chatId) : [];
   }
 
   // --- writing -------------------------------------------------------------------------------
@@ -341,13 +371,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async #post(chatId: string, content: Content): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
-    const item: OutboxItem = {
-      chatId,
-      clientMsgId: randomId(),
-      envelope: await this.#codec.encode(chatId, content),
-      createdAt: Date.now(),
-      attempts: 0,
-    };
+    // Kept as written and encrypted only when it goes out, in the group's epoch of that moment.
+    const item: OutboxItem = { chatId, clientMsgId: randomId(), content, createdAt: Date.now(), attempts: 0 };
     this.#decodedOutbox.set(item.clientMsgId, content);
     await this.#o.store.putOutbox(item);
     this.#outbox.push(item);
@@ -370,14 +395,24 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   async #sendOne(item: OutboxItem): Promise<void> {
+    let envelope: Envelope;
+    try {
+      envelope = item.envelope ?? await this.#codec.encode(item.chatId, item.content ?? { kind: 'text', text: '?' });
+    } catch (err) {
+      if (!(err instanceof CodecNotReady)) throw err;
+      // Not in the chat's encryption group yet: the message waits (shown as sending) until it is.
+      this.#scheduleReconcile(item.chatId, 0);
+      await new Promise((r) => setTimeout(r, 1000));
+      return;
+    }
     item.attempts += 1;
     try {
       const ack = await this.#conn.request<ServerFrameOf<'ack'>>({
-        type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope: item.envelope,
+        type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
       });
       const message: Message = {
         chatId: item.chatId, seq: ack.seq, clientMsgId: item.clientMsgId, senderUserId: this.userId,
-        senderDeviceId: this.deviceId, sentAt: ack.sentAt, envelope: item.envelope, system: null,
+        senderDeviceId: this.deviceId, sentAt: ack.sentAt, envelope, system: null,
       };
       await this.#sync.receive(message);
     } catch (err) {
@@ -460,6 +495,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.#o.store.putChat(chat);
     this.#changed(chat.chatId);
     await this.#sync.catchUp(chat.chatId, chat.lastSeq);
+    this.#scheduleReconcile(chat.chatId, 0);
     return chat;
   }
 
@@ -467,6 +503,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#chats.delete(chatId);
     this.#sync.forget(chatId);
     await this.#o.store.deleteChat(chatId);
+    await this.#mls?.forget(chatId);
     this.#changed(chatId);
   }
 
@@ -510,15 +547,104 @@ export class ParleyClient extends Emitter<ClientEvents> {
     }, 200);
   }
 
-  async #decodeAll(messages: readonly Message[]): Promise<void> {
-    for (const m of messages) {
-      if (m.envelope && !this.#decoded.has(m)) this.#decoded.set(m, await this.#codec.decode(m.chatId, m.envelope));
+  /** Decodes a contiguous run of one chat's log (in order, once) and stores it with the group state. */
+  async #keep(messages: readonly StoredMessage[]): Promise<void> {
+    const chatId = messages[0]?.chatId;
+    if (chatId === undefined) return;
+    let handshake = false;
+    await this.#codec.decodeBatch(chatId, messages, (m) => this.#decodedOutbox.get(m.clientMsgId), async (batch) => {
+      messages.forEach((m, i) => {
+        const d = batch.decoded[i];
+        if (d) m.decoded = d;
+        if (d?.kind === 'handshake') handshake = true;
+      });
+      await this.#o.store.putMessages(messages, batch.groups);
+    });
+    if (this.#mls && (handshake || !this.#groupStatus.has(chatId))) {
+      this.#groupStatus.set(chatId, await this.#mls.status(chatId));
+      this.#flushOutbox();
     }
   }
 
-  async #decodeOutbox(item: OutboxItem): Promise<void> {
-    const content = await this.#codec.decode(item.chatId, item.envelope);
-    if (content) this.#decodedOutbox.set(item.clientMsgId, content);
+  /** With MLS, a device that has no group for a chat starts its log at the commit that welcomed it. */
+  async #findStart(chatId: string, targetSeq: number): Promise<number | undefined> {
+    const mls = this.#mls;
+    if (!mls || (await mls.status(chatId)) !== 'waiting') return undefined;
+    let before = targetSeq + 1;
+    for (let pages = 0; pages < 20 && before > 1; pages++) {
+      const page = await this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, beforeSeq: before, limit: 100 });
+      for (const m of [...page.messages].reverse()) if (m.envelope && (await mls.welcomesMe(m.envelope))) return m.seq;
+      const first = page.messages[0]?.seq;
+      if (first === undefined || first >= before) return undefined;
+      before = first;
+    }
+    return undefined;
+  }
+
+  #encryption(chatId: string): ChatView['encryption'] {
+    if (!this.#mls) return 'off';
+    const status = this.#groupStatus.get(chatId) ?? 'waiting';
+    return status === 'ready' ? 'on' : status;
+  }
+
+  /**
+   * Soon, re-checks that the chat's MLS group holds exactly its members' devices (R18) and commits
+   * the difference. Devices later in the group's leaf order wait a little longer, so usually one
+   * device does it and the others find nothing left to do.
+   */
+  #scheduleReconcile(chatId: string, delayMs: number): void {
+    if (!this.#mls || this.#stopped || this.#reconcileTimers.has(chatId)) return;
+    this.#reconcileTimers.set(chatId, setTimeout(() => {
+      void this.#reconcile(chatId).finally(() => this.#reconcileTimers.delete(chatId));
+    }, delayMs));
+  }
+
+  async #reconcile(chatId: string): Promise<void> {
+    const mls = this.#mls;
+    if (!mls || this.#stopped || this.#conn.state !== 'online' || !this.#chats.has(chatId)) return;
+    let retryMs: number | undefined;
+    try {
+      const members = await mls.members(chatId);
+      const rank = Math.max(0, members.findIndex((m) => m.userId === this.userId && m.deviceId === this.deviceId));
+      if (rank > 0) await new Promise((r) => setTimeout(r, Math.min(rank, 8) * 1500));
+      const { chat } = await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
+      await this.#sync.catchUp(chatId, chat.lastSeq);
+      const { devices } = await this.#rest<ChatDevicesResponse>('GET', `/chats/${chatId}/devices`);
+      let acked: Message | undefined;
+      const result = await mls.reconcile(chatId, {
+        serverEpoch: chat.mlsEpoch,
+        devices,
+        claim: (userIds) => this.claimKeyPackages(userIds),
+        send: async ({ epoch, envelope, clientMsgId }) => {
+          try {
+            const ack = await this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), chatId, clientMsgId, epoch, envelope });
+            acked = { chatId, seq: ack.seq, clientMsgId, senderUserId: this.userId, senderDeviceId: this.deviceId, sentAt: ack.sentAt, envelope, system: null };
+            return 'accepted';
+          } catch (err) {
+            if (err instanceof ParleyError && err.code === 'epoch_conflict') return 'conflict';
+            throw err;
+          }
+        },
+      });
+      if (acked) await this.#sync.receive(acked);
+      this.#groupStatus.set(chatId, await mls.status(chatId));
+      this.#changed(chatId);
+      this.#flushOutbox();
+      if (result.kind === 'conflict') retryMs = 200;
+      else if (result.kind === 'committed_partly') retryMs = 5000;
+      else this.#reconcileTries.delete(chatId);
+    } catch (err) {
+      if (this.#stopped) return;
+      if (!(err instanceof Disconnected)) this.#backgroundError({ task: 'encryption-group', error: err });
+      retryMs = 2000;
+    }
+    if (retryMs !== undefined && !this.#stopped) {
+      const tries = (this.#reconcileTries.get(chatId) ?? 0) + 1;
+      this.#reconcileTries.set(chatId, tries);
+      const delay = Math.min(30_000, retryMs * 2 ** Math.min(tries - 1, 6)) * (0.5 + Math.random() / 2);
+      this.#reconcileTimers.delete(chatId);
+      this.#scheduleReconcile(chatId, delay);
+    }
   }
 
   #title(chat: ChatSummary): string {
@@ -531,7 +657,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const log = this.#sync.log(chat.chatId);
     const readSeq = me?.readSeq ?? 0;
     if ((log[0]?.seq ?? 1) > readSeq + 1) return chat.unread;
-    return log.filter((m) => m.seq > readSeq && m.senderUserId !== this.userId && this.#decoded.get(m)?.kind === 'text').length;
+    return log.filter((m) => {
+      const d = (m as StoredMessage).decoded;
+      return m.seq > readSeq && m.senderUserId !== this.userId && d?.kind === 'content' && d.content.kind === 'text';
+    }).length;
   }
 
   #changed(chatId?: string): void {

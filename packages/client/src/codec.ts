@@ -1,30 +1,75 @@
-import { Content, PLAIN_CONTENT_TYPE, type Envelope } from '@parley/protocol';
+import { Content, PLAIN_CONTENT_TYPE, type Envelope, type Message } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from './encoding.ts';
+import type { DecodedEnvelope } from './store.ts';
+
+/** What a batch of a chat's log decoded to, with the MLS group states it moved to. */
+export interface DecodedBatch {
+  /** One per message, in order; undefined for a message without envelope (a server system event). */
+  decoded: (DecodedEnvelope | undefined)[];
+  /** Group states to store in the same write as the messages (chatId → serialized state). */
+  groups: ReadonlyMap<string, Uint8Array>;
+}
+
+/** This device's own message: its content from the outbox (it can't decrypt what it encrypted). */
+export type OwnContent = (message: Message) => Content | undefined;
 
 /**
- * Turns what a person wrote into the opaque envelope the server carries, and back. The plaintext
- * codec is the placeholder until end-to-end encryption: the MLS codec will implement this same
- * interface (per chat), and nothing else in the SDK or server changes.
+ * Turns what a person wrote into the opaque envelope the server carries, and back. Two codecs: the
+ * MLS codec (end-to-end encrypted, the default, e2ee/mls-codec.ts) and the plaintext one (tests,
+ * bots on trusted servers).
  */
 export interface ContentCodec {
+  /**
+   * Encodes for sending now, in the chat's current state. Throws CodecNotReady when it can't yet
+   * (this device is still waiting to be added to the chat's encryption group): retry later.
+   */
   encode(chatId: string, content: Content): Promise<Envelope>;
-  /** Returns undefined for an envelope it cannot read (unknown type, corrupt, undecryptable). */
-  decode(chatId: string, envelope: Envelope): Promise<Content | undefined>;
+  /**
+   * Decodes a contiguous run of one chat's log, in order, each message once (MLS keys are gone after
+   * use). `persist` runs before the codec takes the next batch of the chat, so what the batch
+   * decoded and the group state it left are stored together and in order.
+   */
+  decodeBatch(chatId: string, messages: readonly Message[], own: OwnContent, persist: (batch: DecodedBatch) => Promise<void>): Promise<DecodedBatch>;
+}
+
+export class CodecNotReady extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecNotReady';
+  }
+}
+
+/** Reads a plaintext envelope; undefined when it is not one or is damaged. */
+export function decodePlain(envelope: Envelope): Content | undefined {
+  if (envelope.contentType !== PLAIN_CONTENT_TYPE) return undefined;
+  try {
+    const parsed = Content.safeParse(JSON.parse(new TextDecoder().decode(base64ToBytes(envelope.payload))));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function encodePlain(content: Content): Envelope {
+  return { contentType: PLAIN_CONTENT_TYPE, payload: bytesToBase64(new TextEncoder().encode(JSON.stringify(content))) };
 }
 
 /** NOT encrypted: JSON in base64. The server stores it as bytes and never parses it. */
 export class PlaintextCodec implements ContentCodec {
   async encode(_chatId: string, content: Content): Promise<Envelope> {
-    return { contentType: PLAIN_CONTENT_TYPE, payload: bytesToBase64(new TextEncoder().encode(JSON.stringify(content))) };
+    return encodePlain(content);
   }
 
-  async decode(_chatId: string, envelope: Envelope): Promise<Content | undefined> {
-    if (envelope.contentType !== PLAIN_CONTENT_TYPE) return undefined;
-    try {
-      const parsed = Content.safeParse(JSON.parse(new TextDecoder().decode(base64ToBytes(envelope.payload))));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
+  async decodeBatch(_chatId: string, messages: readonly Message[], _own: OwnContent, persist: (batch: DecodedBatch) => Promise<void>): Promise<DecodedBatch> {
+    const batch: DecodedBatch = {
+      decoded: messages.map((m): DecodedEnvelope | undefined => {
+        if (!m.envelope) return undefined;
+        const content = decodePlain(m.envelope);
+        return content ? { kind: 'content', content, unencrypted: true } : { kind: 'unreadable', reason: 'unknown_format' };
+      }),
+      groups: new Map(),
+    };
+    await persist(batch);
+    return batch;
   }
 }

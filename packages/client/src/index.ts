@@ -5,7 +5,7 @@ export { PlaintextCodec, type ContentCodec } from './codec.ts';
 export { Connection, Disconnected, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
 export { generateDeviceKey, deviceKeyFromKeyPair, exportDeviceKey, importDeviceKey, type DeviceKey } from './device-key.ts';
 export { bytesToBase64, base64ToBytes, randomId } from './encoding.ts';
-export type { ClientStore, MlsStateStore, OutboxItem, StoredKeyPackage } from './store.ts';
+export type { ClientStore, DecodedEnvelope, MlsStateStore, OutboxItem, StoredKeyPackage, StoredMessage, UnreadableReason } from './store.ts';
 export {
   KeyPackageKeeper, DEFAULT_KEY_PACKAGE_REFILL_BELOW, DEFAULT_KEY_PACKAGE_TARGET,
   type KeyPackageDirectory, type KeyPackageKeeperOptions, type ReplenishResult,
@@ -14,3 +14,7 @@ export { MemoryStore } from './stores/memory-store.ts';
 export { foldTimeline, type TimelineItem, type MessageState } from './timeline.ts';
 export { ParleyError, type ErrorCode } from '@parley/protocol';
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
+export { MlsIdentity } from './mls/index.ts';
+export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
+export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
+export { CodecNotReady, type DecodedBatch } from './codec.ts';

@@ -9,6 +9,11 @@ export interface LogSyncDeps {
   hasChat(chatId: string): boolean;
   /** Makes sure a chat seen first in a message is known (fetches it); false drops the message. */
   knowChat(chatId: string): Promise<boolean>;
+  /**
+   * Where an empty log should start (a seq) instead of the newest page, e.g. at the commit whose
+   * Welcome let this device into the chat's encryption group: it must process the log from there.
+   */
+  findStart?(chatId: string, targetSeq: number): Promise<number | undefined>;
   /** Decodes and stores messages before they join the in-memory log. */
   keep(messages: readonly Message[]): Promise<void>;
   /** `fresh` continued the log at its end (live, ack or catch-up); `lastSeq` is the new end. */
@@ -95,9 +100,12 @@ export class LogSync {
       const last = this.#logs.get(chatId)?.at(-1)?.seq;
       if (last !== undefined && last >= targetSeq) return;
       if (last === undefined && targetSeq === 0) return;
-      const page = last === undefined
-        ? await this.#d.history(chatId, { beforeSeq: targetSeq + 1, limit: this.#d.pageSize })
-        : await this.#d.history(chatId, { afterSeq: last, limit: this.#d.pageSize });
+      const start = last === undefined ? await this.#d.findStart?.(chatId, targetSeq) : undefined;
+      const page = last !== undefined
+        ? await this.#d.history(chatId, { afterSeq: last, limit: this.#d.pageSize })
+        : start !== undefined
+          ? await this.#d.history(chatId, { afterSeq: start - 1, limit: this.#d.pageSize })
+          : await this.#d.history(chatId, { beforeSeq: targetSeq + 1, limit: this.#d.pageSize });
       await this.#append(chatId, page.messages);
       const after = this.#logs.get(chatId)?.at(-1)?.seq;
       if (!page.hasMore || after === last) return;

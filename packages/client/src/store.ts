@@ -1,14 +1,46 @@
-import type { ChatSummary, Envelope, Message } from '@parley/protocol';
+import type { ChatSummary, Content, Envelope, Message } from '@parley/protocol';
 
 /** A message waiting in the outbox until the server acknowledges it (R6). */
 export interface OutboxItem {
   chatId: string;
   clientMsgId: string;
-  envelope: Envelope;
+  /** What the person wrote; encoded (encrypted) only when it is sent, in the chat's epoch of that moment. */
+  content?: Content;
+  /** Items written before content was kept: an already encoded (plaintext codec) envelope. */
+  envelope?: Envelope;
   createdAt: number;
   attempts: number;
   /** Set when the server refused it for good (not retried; shown as failed). */
   failedCode?: string;
+}
+
+/** Why this device can't show a message's content (the timeline explains each in plain words). */
+export type UnreadableReason =
+  /** Sent before this device joined the chat's encryption group, and no history was shared with it. */
+  | 'before_join'
+  /** This device is not (yet) in the chat's encryption group: waiting for a member to add it. */
+  | 'not_in_group'
+  /** It failed to decrypt or authenticate: damaged, replayed or altered on the way. */
+  | 'tampered'
+  /** An older message whose keys this device no longer holds (forward secrecy). */
+  | 'keys_gone'
+  /** A format this version does not know. */
+  | 'unknown_format';
+
+/**
+ * What this device made of a message's envelope. Kept with the message because MLS decrypts each
+ * message exactly once: the keys are gone afterwards (forward secrecy).
+ */
+export type DecodedEnvelope =
+  /** `unencrypted`: it came as plaintext (a chat from before end-to-end encryption, or a plaintext-codec client). */
+  | { kind: 'content'; content: Content; unencrypted?: boolean }
+  /** An MLS commit (members' devices added/removed, keys rotated): not a message of its own. */
+  | { kind: 'handshake'; epoch: number; added: string[]; removed: string[] }
+  | { kind: 'unreadable'; reason: UnreadableReason; detail?: string };
+
+/** A log entry as this device keeps it: the server's message plus what it decoded to. */
+export interface StoredMessage extends Message {
+  decoded?: DecodedEnvelope;
 }
 
 /**
@@ -60,10 +92,13 @@ export interface ClientStore extends MlsStateStore {
   /** Deletes the chat and its messages. */
   deleteChat(chatId: string): Promise<void>;
 
-  /** Upserts by (chatId, seq). */
-  putMessages(messages: readonly Message[]): Promise<void>;
+  /**
+   * Upserts by (chatId, seq) and, in the same atomic write, the MLS group states the messages
+   * moved to: a crash never leaves a group advanced past plaintexts that were not kept.
+   */
+  putMessages(messages: readonly StoredMessage[], mlsGroups?: ReadonlyMap<string, Uint8Array>): Promise<void>;
   /** All stored messages of the chat, ascending by seq. */
-  getMessages(chatId: string): Promise<Message[]>;
+  getMessages(chatId: string): Promise<StoredMessage[]>;
 
   putOutbox(item: OutboxItem): Promise<void>;
   deleteOutbox(clientMsgId: string): Promise<void>;

@@ -1,5 +1,5 @@
 import type { ChatSummary, Content, Message, SystemEvent } from '@parley/protocol';
-import type { OutboxItem } from './store.ts';
+import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -18,8 +18,11 @@ export interface TimelineItem {
   reactions: { emoji: string; userIds: string[] }[];
   state: MessageState;
   system?: SystemEvent;
-  /** The envelope could not be read (unknown format or damaged). */
+  /** The envelope could not be read; `unreadableReason` says why (the UI explains it in plain words). */
   unreadable?: boolean;
+  unreadableReason?: UnreadableReason;
+  /** It came without end-to-end encryption (a plaintext envelope). */
+  unencrypted?: boolean;
   mine: boolean;
 }
 
@@ -27,7 +30,7 @@ export interface FoldInput {
   chat: ChatSummary;
   myUserId: string;
   messages: readonly Message[];
-  decoded: (message: Message) => Content | undefined;
+  decoded: (message: Message) => DecodedEnvelope | undefined;
   outbox: readonly OutboxItem[];
   decodedOutbox: (item: OutboxItem) => Content | undefined;
 }
@@ -105,12 +108,13 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       continue;
     }
     if (!m.envelope) continue;
-    const content = input.decoded(m);
-    if (!content) {
-      add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true });
+    const decoded = input.decoded(m);
+    if (decoded?.kind === 'handshake') continue; // group key changes are not messages
+    if (decoded?.kind !== 'content') {
+      add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true, unreadableReason: decoded?.reason ?? 'unknown_format' });
       continue;
     }
-    apply(m.senderUserId, content, add, base);
+    apply(m.senderUserId, decoded.content, add, decoded.unencrypted ? { ...base, unencrypted: true } : base);
   }
 
   // Not yet acknowledged: shown after the log, in the order typed.

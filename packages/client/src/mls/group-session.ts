@@ -15,6 +15,7 @@ import {
 } from 'ts-mls';
 import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js';
 import { bytesEqual } from './byte-codec.ts';
+import { bytesToBase64 } from '../encoding.ts';
 import { loadCiphersuite, type MlsCiphersuite } from './ciphersuite.ts';
 import { MlsSessionError, toMlsError } from './errors.ts';
 import { credentialMemberIdentity, sameMember, type MemberIdentity, type MlsIdentity } from './identity.ts';
@@ -168,6 +169,23 @@ export class MlsGroupSession {
     return { commit: (await this.#commit(proposals)).commit };
   }
 
+  /**
+   * One commit that adds devices (their key packages) and removes others: how a chat's group follows
+   * its members' devices. The Welcome is there when something was added.
+   */
+  async changeMembers(change: { add: readonly Uint8Array[]; remove: readonly MemberIdentity[] }): Promise<{ commit: Uint8Array; welcome: Uint8Array | undefined }> {
+    if (change.add.length === 0 && change.remove.length === 0) throw new RangeError('changeMembers needs something to change');
+    const current = this.members();
+    const proposals: Proposal[] = change.remove.map((m): Proposal => {
+      const leaf = current.find((c) => sameMember(c, m));
+      if (leaf === undefined) throw new MlsSessionError('mls_not_member', `${m.userId}:${m.deviceId} is not in the group`);
+      if (leaf.leafIndex === this.ownLeafIndex) throw new MlsSessionError('mls_unexpected_message', 'cannot remove ourselves by commit');
+      return { proposalType: 'remove', remove: { removed: leaf.leafIndex } };
+    });
+    for (const kp of change.add) proposals.push({ proposalType: 'add', add: { keyPackage: decodeKeyPackage(kp) } });
+    return this.#commit(proposals);
+  }
+
   /** Commit with an update path only: rotates our leaf key and the group secrets (post-compromise security). */
   async update(): Promise<{ commit: Uint8Array }> {
     return { commit: (await this.#commit([])).commit };
@@ -289,4 +307,16 @@ export class MlsGroupSession {
   #assertActive(): void {
     if (!this.isActive) throw new MlsSessionError('mls_not_member', `group state is ${this.#state.groupActiveState.kind}`);
   }
+}
+
+/** The group epoch a commit or application message was made in (read from its clear header). */
+export function messageEpoch(bytes: Uint8Array): bigint {
+  const message = decodeMessage(bytes, 'mls_private_message', 'mls_public_message');
+  return message.wireformat === 'mls_private_message' ? message.privateMessage.epoch : message.publicMessage.content.epoch;
+}
+
+/** The KeyPackageRefs (base64) a Welcome is addressed to. */
+export function welcomeRefs(bytes: Uint8Array): string[] {
+  const w = decodeMessage(bytes, 'mls_welcome').welcome;
+  return w.secrets.map((x) => bytesToBase64(x.newMember));
 }

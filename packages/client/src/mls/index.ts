@@ -5,6 +5,8 @@ export { MlsIdentity, decodeMemberIdentity, encodeMemberIdentity, sameMember, ty
 export { LAST_RESORT_EXTENSION_TYPE, generateKeyPackages, type GenerateKeyPackagesOptions, type GeneratedKeyPackage } from './key-packages.ts';
 export {
   MlsGroupSession,
+  messageEpoch,
+  welcomeRefs,
   type DecryptedMessage,
   type HandshakeOutcome,
   type MlsMember,

@@ -1,5 +1,5 @@
 import type { ChatSummary, Message } from '@parley/protocol';
-import type { ClientStore, OutboxItem, StoredKeyPackage } from '../store.ts';
+import type { ClientStore, OutboxItem, StoredKeyPackage, StoredMessage } from '../store.ts';
 
 /** 1: chats, messages, outbox, meta. 2: MLS key packages and group states (identity lives in meta). */
 const VERSION = 2;
@@ -95,16 +95,17 @@ export class IndexedDbStore implements ClientStore {
     await done(tx);
   }
 
-  async putMessages(messages: readonly Message[]): Promise<void> {
-    const tx = this.db.transaction('messages', 'readwrite');
+  async putMessages(messages: readonly StoredMessage[], mlsGroups?: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    const tx = this.db.transaction(['messages', 'mlsGroups'], 'readwrite');
     const store = tx.objectStore('messages');
     for (const m of messages) store.put(m);
+    for (const [chatId, state] of mlsGroups ?? []) tx.objectStore('mlsGroups').put(state, chatId);
     await done(tx);
   }
 
-  async getMessages(chatId: string): Promise<Message[]> {
+  async getMessages(chatId: string): Promise<StoredMessage[]> {
     const range = IDBKeyRange.bound([chatId, 0], [chatId, Number.MAX_SAFE_INTEGER]);
-    return promisify(this.db.transaction('messages').objectStore('messages').getAll(range) as IDBRequest<Message[]>);
+    return promisify(this.db.transaction('messages').objectStore('messages').getAll(range) as IDBRequest<StoredMessage[]>);
   }
 
   async putOutbox(item: OutboxItem): Promise<void> {

@@ -1,10 +1,10 @@
-import type { ChatSummary, Message } from '@parley/protocol';
-import type { ClientStore, OutboxItem, StoredKeyPackage } from '../store.ts';
+import type { ChatSummary } from '@parley/protocol';
+import type { ClientStore, OutboxItem, StoredKeyPackage, StoredMessage } from '../store.ts';
 
 /** Keeps everything in memory: the default in Node and in tests. */
 export class MemoryStore implements ClientStore {
   readonly #chats = new Map<string, ChatSummary>();
-  readonly #messages = new Map<string, Map<number, Message>>();
+  readonly #messages = new Map<string, Map<number, StoredMessage>>();
   readonly #outbox = new Map<string, OutboxItem>();
   readonly #meta = new Map<string, string>();
   #mlsIdentity: Uint8Array | undefined;
@@ -17,7 +17,8 @@ export class MemoryStore implements ClientStore {
     this.#chats.delete(chatId);
     this.#messages.delete(chatId);
   }
-  async putMessages(messages: readonly Message[]) {
+  async putMessages(messages: readonly StoredMessage[], mlsGroups?: ReadonlyMap<string, Uint8Array>) {
+    for (const [chatId, state] of mlsGroups ?? []) this.#mlsGroups.set(chatId, state.slice());
     for (const m of messages) {
       let chat = this.#messages.get(m.chatId);
       if (!chat) this.#messages.set(m.chatId, (chat = new Map()));

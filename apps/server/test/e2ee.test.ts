@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { accounts, generateDeviceKey, MemoryStore, MlsIdentity, ParleyClient, type WebSocketCtor } from '@parley/client';
+import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+
+/** A second device of an existing user, signed in with the recovery code (it gets a new code). */
+async function secondDevice(user: TestUser): Promise<{ client: ParleyClient; deviceId: string; store: MemoryStore }> {
+  const deviceKey = await generateDeviceKey();
+  const added = await accounts.recover(user.baseUrl, { handle: user.handle, recoveryCode: user.recoveryCode, device: { name: 'second', publicKey: deviceKey.publicKey } });
+  user.recoveryCode = added.recoveryCode ?? user.recoveryCode;
+  const store = new MemoryStore();
+  const client = new ParleyClient({
+    baseUrl: user.baseUrl, session: { userId: user.userId, deviceId: added.deviceId }, deviceKey, store,
+    WebSocket: WebSocket as unknown as WebSocketCtor, backoff: { minMs: 50, maxMs: 1000 },
+  });
+  await client.start();
+  await waitFor(() => client.connectionState === 'online', { what: 'second device online' });
+  return { client, deviceId: added.deviceId, store };
+}
+
+const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system && !i.unreadable).map((i) => i.text);
+
+/** Every byte the server wrote: database files (incl. WAL) and its log. */
+function serverBytes(dataDir: string, log: Buffer[]): Buffer {
+  const files = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => readFileSync(join(d.parentPath, d.name)));
+  return Buffer.concat([...files, ...log]);
+}
+
+/** The needle as raw bytes and in base64 at each of the three byte alignments. */
+function leaks(haystack: Buffer, needle: Uint8Array): boolean {
+  if (haystack.includes(Buffer.from(needle))) return true;
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.from([...new Uint8Array(shift), ...needle]).toString('base64');
+    const core = b64.slice(Math.ceil((shift * 4) / 3) + 2, -4);
+    if (core.length >= 12 && haystack.includes(Buffer.from(core))) return true;
+  }
+  return false;
+}
+
+describe('end-to-end encryption (MLS)', () => {
+  it('two users and three devices chat encrypted; a 5-member group adds, removes, edits, reacts, revokes; the server holds no plaintext or key', async () => {
+    const log: Buffer[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({ write(chunk: Buffer, _e, cb) { log.push(Buffer.from(chunk)); cb(); } }));
+    await using server = await startTestServer({ PARLEY_LOG_LEVEL: 'debug' }, { logger });
+    const [alice, bob, carol, dave, erin] = await Promise.all([1, 2, 3, 4, 5].map(() => createUser(server.url)));
+    if (!alice || !bob || !carol || !dave || !erin) throw new Error('users');
+    const alice2 = await secondDevice(alice);
+    const secrets: string[] = [];
+    const say = (s: string) => (secrets.push(s), s);
+
+    // A direct chat: both of Alice's devices and Bob's device are in its group.
+    const direct = await alice.client.openDirect(bob.userId);
+    await alice.client.sendText(direct.chatId, say('the spare key is under the blue flowerpot'));
+    await waitFor(() => texts(bob.client, direct.chatId).includes('the spare key is under the blue flowerpot'), { what: 'bob reads' });
+    await waitFor(() => texts(alice2.client, direct.chatId).includes('the spare key is under the blue flowerpot'), { what: "alice's second device reads" });
+    assert.equal(bob.client.chat(direct.chatId)?.encryption, 'on');
+    await bob.client.sendText(direct.chatId, say('thanks, picking it up at seven'));
+    await waitFor(() => texts(alice.client, direct.chatId).includes('thanks, picking it up at seven') && texts(alice2.client, direct.chatId).includes('thanks, picking it up at seven'), { what: 'alice reads on both' });
+    const first = alice.client.timeline(direct.chatId).find((i) => i.text.startsWith('the spare key'));
+    assert.ok(first);
+    await alice.client.edit(direct.chatId, first.id, say('the key is with the concierge now'));
+    await bob.client.react(direct.chatId, first.id, '👍', true);
+    await waitFor(() => bob.client.timeline(direct.chatId).some((i) => i.text === 'the key is with the concierge now' && i.edited), { what: 'edit seen' });
+    await waitFor(() => alice2.client.timeline(direct.chatId).some((i) => i.reactions.some((r) => r.emoji === '👍')), { what: 'reaction seen' });
+
+    // A group of five.
+    const group = await alice.client.createGroup({ name: say('Flat 12 surprise party'), memberIds: [bob.userId, carol.userId, dave.userId] });
+    await waitFor(() => [bob, carol, dave].every((u) => u.client.chat(group.chatId)?.encryption === 'on'), { what: 'members joined the group', timeoutMs: 30_000 });
+    await carol.client.sendText(group.chatId, say('I will bring the cake with marzipan roses'));
+    await waitFor(() => [alice.client, alice2.client, bob.client, dave.client].every((c) => texts(c, group.chatId).includes('I will bring the cake with marzipan roses')), { what: 'group fan-out' });
+
+    await alice.client.addMember(group.chatId, erin.userId);
+    await waitFor(() => erin.client.chat(group.chatId)?.encryption === 'on', { what: 'erin joined', timeoutMs: 30_000 });
+    // A new member can't read what was sent before she joined; she reads what comes after.
+    assert.ok(!texts(erin.client, group.chatId).includes('I will bring the cake with marzipan roses'));
+    await dave.client.sendText(group.chatId, say('balloons are in my car trunk'));
+    await waitFor(() => texts(erin.client, group.chatId).includes('balloons are in my car trunk'), { what: 'erin reads new' });
+
+    // Dave is removed: he can't read what is sent after.
+    await alice.client.removeMember(group.chatId, dave.userId);
+    await waitFor(async () => !(await memberDevices(alice.client, group.chatId)).some((m) => m.startsWith(dave.userId)), { what: 'dave out of the group', timeoutMs: 30_000 });
+    await bob.client.sendText(group.chatId, say('party moved to Saturday at eight'));
+    await waitFor(() => texts(erin.client, group.chatId).includes('party moved to Saturday at eight'), { what: 'erin reads' });
+    assert.ok(!texts(dave.client, group.chatId).includes('party moved to Saturday at eight'));
+
+    // Alice revokes her second device: it is removed from every group and reads nothing sent after.
+    await alice.client.revokeDevice(alice2.deviceId);
+    await waitFor(async () => !(await memberDevices(bob.client, direct.chatId)).includes(`${alice.userId}:${alice2.deviceId}`), { what: 'revoked device removed', timeoutMs: 30_000 });
+    await bob.client.sendText(direct.chatId, say('new door code is 4711'));
+    await waitFor(() => texts(alice.client, direct.chatId).includes('new door code is 4711'), { what: 'alice reads' });
+    assert.ok(!texts(alice2.client, direct.chatId).includes('new door code is 4711'));
+
+    // What the server holds: no plaintext from the scenario, no device's MLS private key.
+    const keys: Uint8Array[] = [];
+    for (const store of [alice.store, bob.store, carol.store, alice2.store]) {
+      const bytes = await store.getMlsIdentity();
+      assert.ok(bytes, 'identity stored');
+      keys.push(MlsIdentity.fromBytes(bytes).signaturePrivateKey);
+    }
+    await Promise.all([alice, bob, carol, dave, erin].map((u) => u.client.stop()));
+    await alice2.client.stop();
+    const everything = serverBytes(server.dataDir, log);
+    assert.ok(everything.length > 10_000, 'the scan saw the database');
+    assert.ok(leaks(everything, new TextEncoder().encode(group.chatId)), 'the scan finds what is there (chat ids)');
+    for (const s of secrets.filter((x) => x !== 'Flat 12 surprise party')) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext found on the server: ${s}`);
+    for (const k of keys) assert.ok(!leaks(everything, k), 'a private key found on the server');
+  });
+});
+
+async function memberDevices(client: ParleyClient, chatId: string): Promise<string[]> {
+  return (await client.encryptionMembers(chatId)).map((m) => `${m.userId}:${m.deviceId}`);
+}

@@ -1,0 +1,298 @@
+import { Content, PLAIN_CONTENT_TYPE, type ChatDevice, type ClaimedKeyPackage, type Envelope, type Message } from '@parley/protocol';
+import { CodecNotReady, decodePlain, type ContentCodec, type DecodedBatch, type OwnContent } from '../codec.ts';
+import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
+import type { KeyPackageKeeper } from '../key-packages.ts';
+import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
+import type { ClientStore, DecodedEnvelope } from '../store.ts';
+import { decodeCommitBundle, encodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './envelopes.ts';
+
+export interface MlsCodecDeps {
+  userId: string;
+  deviceId: string;
+  store: ClientStore;
+  keys: Pick<KeyPackageKeeper, 'identity' | 'ownKeyPackages' | 'used'>;
+  session?: MlsSessionOptions;
+}
+
+/** Where this device stands in a chat's encryption group. */
+export type GroupStatus = 'ready' | 'waiting' | 'removed';
+
+export interface ReconcileInput {
+  /** The chat's epoch at the server (ChatSummary.mlsEpoch): 0 means no group exists yet. */
+  serverEpoch: number;
+  /** Devices that belong in the group (GET /chats/:id/devices, R18). */
+  devices: readonly ChatDevice[];
+  claim(userIds: string[]): Promise<ClaimedKeyPackage[]>;
+  /** Sends the commit frame (R15); 'conflict' when another commit took the epoch first. */
+  send(commit: { epoch: number; envelope: Envelope; clientMsgId: string }): Promise<'accepted' | 'conflict'>;
+}
+
+export type ReconcileResult =
+  | { kind: 'in_sync' }
+  | { kind: 'committed'; added: string[]; removed: string[]; seq?: number }
+  | { kind: 'conflict' }
+  /** This device is not in the group; a member's device has to add it. */
+  | { kind: 'waiting' }
+  /** Some devices have no key package on the server right now (they were left out; retry later). */
+  | { kind: 'committed_partly'; missing: string[] };
+
+const memberKey = (m: MemberIdentity) => `${m.userId}:${m.deviceId}`;
+
+/**
+ * The end-to-end encrypted codec: each chat is an MLS group (groupId = chatId) whose leaves are the
+ * devices of its members. Application messages are PrivateMessages; commits (with their Welcome)
+ * travel in the chat's log, so every device applies them in the server's order (R15). Work on one
+ * chat is serialized; the group state is stored with the messages that moved it (ClientStore).
+ */
+export class MlsCodec implements ContentCodec {
+  readonly #d: MlsCodecDeps;
+  readonly #sessions = new Map<string, MlsGroupSession | null>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(deps: MlsCodecDeps) {
+    this.#d = deps;
+  }
+
+  async status(chatId: string): Promise<GroupStatus> {
+    const s = await this.#load(chatId);
+    if (!s) return 'waiting';
+    return s.isActive ? (s.epoch > 0n ? 'ready' : 'waiting') : 'removed';
+  }
+
+  /** Members of this device's view of the group (for tests and the verification screen). */
+  async members(chatId: string): Promise<MemberIdentity[]> {
+    const s = await this.#load(chatId);
+    return s?.members().map((m) => ({ userId: m.userId, deviceId: m.deviceId })) ?? [];
+  }
+
+  async epoch(chatId: string): Promise<number | undefined> {
+    const s = await this.#load(chatId);
+    return s ? Number(s.epoch) : undefined;
+  }
+
+  /** Whether an add-commit bundle's Welcome names one of this device's key packages. */
+  async welcomesMe(envelope: Envelope): Promise<boolean> {
+    if (envelope.contentType !== MLS_COMMIT_CONTENT_TYPE) return false;
+    const welcome = decodeCommitBundle(envelope)?.welcome;
+    if (!welcome) return false;
+    try {
+      const refs = (await this.#d.keys.ownKeyPackages()).map((k) => bytesToBase64(k.ref));
+      return welcomeRefs(welcome).some((r) => refs.includes(r));
+    } catch {
+      return false;
+    }
+  }
+
+  /** The chat is gone for this user: drop its group state. */
+  forget(chatId: string): Promise<void> {
+    return this.#lock(chatId, async () => {
+      this.#sessions.set(chatId, null);
+      await this.#d.store.deleteMlsGroup(chatId);
+    });
+  }
+
+  encode(chatId: string, content: Content): Promise<Envelope> {
+    return this.#lock(chatId, async () => {
+      const s = await this.#load(chatId);
+      if (!s || !s.isActive || s.epoch === 0n) throw new CodecNotReady('this device is not in the chat\'s encryption group yet');
+      const ciphertext = await s.encrypt(new TextEncoder().encode(JSON.stringify(content)));
+      // The ratchet moved: store it before the ciphertext leaves, so a crash never reuses a key.
+      await this.#d.store.putMlsGroup(chatId, s.serialize());
+      return { contentType: MLS_APP_CONTENT_TYPE, payload: bytesToBase64(ciphertext) };
+    });
+  }
+
+  decodeBatch(chatId: string, messages: readonly Message[], own: OwnContent, persist: (batch: DecodedBatch) => Promise<void>): Promise<DecodedBatch> {
+    return this.#lock(chatId, async () => {
+      let changed = false;
+      const decoded: (DecodedEnvelope | undefined)[] = [];
+      for (const m of messages) {
+        const r = await this.#decodeOne(chatId, m, own);
+        decoded.push(r.decoded);
+        changed ||= r.changed;
+      }
+      const s = this.#sessions.get(chatId);
+      const groups = new Map<string, Uint8Array>();
+      if (changed && s) groups.set(chatId, s.serialize());
+      const batch = { decoded, groups };
+      await persist(batch);
+      return batch;
+    });
+  }
+
+  /**
+   * Brings the group in line with the devices that belong in it: creates it (server epoch 0), adds
+   * missing devices from claimed key packages, removes devices that left or were revoked, in one
+   * commit. Of several devices doing this at once exactly one commit wins (R15); the others see
+   * `conflict`, catch up on the log and call again.
+   */
+  reconcile(chatId: string, input: ReconcileInput): Promise<ReconcileResult> {
+    return this.#lock(chatId, async (): Promise<ReconcileResult> => {
+      let s = await this.#load(chatId);
+      let fresh = false;
+      if (!s) {
+        if (input.serverEpoch !== 0) return { kind: 'waiting' };
+        s = await MlsGroupSession.create(await this.#d.keys.identity(), new TextEncoder().encode(chatId), this.#d.session);
+        fresh = true;
+      }
+      if (!s.isActive) return { kind: 'waiting' };
+      if (Number(s.epoch) !== input.serverEpoch) return { kind: 'conflict' }; // the log has commits we have not applied yet
+      if (s.hasPendingCommit) s.discardPendingCommit(); // left by a crash before the verdict; the log did not take it
+
+      const me = { userId: this.#d.userId, deviceId: this.#d.deviceId };
+      const current = s.members();
+      const wanted = new Set(input.devices.map(memberKey));
+      const have = new Set(current.map(memberKey));
+      const toAdd = input.devices.filter((d) => !have.has(memberKey(d)) && !sameMember(d, me));
+      const toRemove = current.filter((m) => !wanted.has(memberKey(m)) && !sameMember(m, me));
+      if (toAdd.length === 0 && toRemove.length === 0 && !fresh) return { kind: 'in_sync' };
+
+      const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
+      const packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
+      const missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
+      const nothing = packages.length === 0 && toRemove.length === 0;
+      // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
+      if (nothing && (!fresh || toAdd.length > 0)) return { kind: 'committed_partly', missing };
+
+      const epoch = Number(s.epoch);
+      let bundle;
+      try {
+        bundle = nothing
+          ? { commit: (await s.update()).commit, welcome: undefined }
+          : await s.changeMembers({ add: packages.map((p) => base64ToBytes(p.keyPackage)), remove: toRemove });
+      } catch (err) {
+        if (isMlsSessionError(err) && err.code === 'mls_invalid_key_package') return { kind: 'committed_partly', missing: [...missing, ...packages.map(memberKey)] };
+        throw err;
+      }
+      if (!fresh) await this.#d.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
+      const verdict = await input.send({ epoch, envelope: encodeCommitBundle(bundle), clientMsgId: randomId() });
+      if (verdict === 'conflict') {
+        s.discardPendingCommit();
+        if (!fresh) await this.#d.store.putMlsGroup(chatId, s.serialize());
+        return { kind: 'conflict' };
+      }
+      s.mergePendingCommit();
+      this.#sessions.set(chatId, s);
+      await this.#d.store.putMlsGroup(chatId, s.serialize());
+      const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey) };
+      return missing.length > 0 ? { kind: 'committed_partly', missing } : result;
+    });
+  }
+
+  async #decodeOne(chatId: string, m: Message, own: OwnContent): Promise<{ decoded: DecodedEnvelope | undefined; changed: boolean }> {
+    const envelope = m.envelope;
+    if (!envelope) return { decoded: undefined, changed: false };
+    const fromHere = m.senderUserId === this.#d.userId && m.senderDeviceId === this.#d.deviceId;
+    switch (envelope.contentType) {
+      case PLAIN_CONTENT_TYPE: {
+        const content = decodePlain(envelope);
+        return { decoded: content ? { kind: 'content', content, unencrypted: true } : { kind: 'unreadable', reason: 'unknown_format' }, changed: false };
+      }
+      case MLS_APP_CONTENT_TYPE: {
+        if (fromHere) {
+          const content = own(m);
+          return { decoded: content ? { kind: 'content', content } : { kind: 'unreadable', reason: 'before_join' }, changed: false };
+        }
+        return this.#decrypt(chatId, m, envelope);
+      }
+      case MLS_COMMIT_CONTENT_TYPE:
+        return this.#handshake(chatId, envelope);
+      default:
+        return { decoded: { kind: 'unreadable', reason: 'unknown_format', detail: envelope.contentType.slice(0, 64) }, changed: false };
+    }
+  }
+
+  async #decrypt(chatId: string, m: Message, envelope: Envelope): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+    const s = await this.#load(chatId);
+    if (!s) return { decoded: { kind: 'unreadable', reason: 'before_join' }, changed: false };
+    let bytes: Uint8Array;
+    try {
+      bytes = base64ToBytes(envelope.payload);
+      if (messageEpoch(bytes) < (await this.#joinedEpoch(chatId))) return { decoded: { kind: 'unreadable', reason: 'before_join' }, changed: false };
+    } catch (err) {
+      return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
+    }
+    try {
+      const out = await s.decrypt(bytes);
+      if (out.sender.userId !== m.senderUserId || out.sender.deviceId !== m.senderDeviceId) {
+        return { decoded: { kind: 'unreadable', reason: 'tampered', detail: 'sender_mismatch' }, changed: true };
+      }
+      const parsed = Content.safeParse(JSON.parse(new TextDecoder().decode(out.plaintext)));
+      if (!parsed.success) return { decoded: { kind: 'unreadable', reason: 'unknown_format' }, changed: true };
+      return { decoded: { kind: 'content', content: parsed.data }, changed: true };
+    } catch (err) {
+      const code = errorCode(err);
+      // An older message than this device's state still has keys for (e.g. scrolled back to after a restore).
+      if (code === 'mls_wrong_epoch' && messageEpoch(bytes) < s.epoch) return { decoded: { kind: 'unreadable', reason: 'keys_gone' }, changed: false };
+      return { decoded: { kind: 'unreadable', reason: 'tampered', detail: code }, changed: false };
+    }
+  }
+
+  async #handshake(chatId: string, envelope: Envelope): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+    const bundle = decodeCommitBundle(envelope);
+    if (!bundle) return { decoded: { kind: 'unreadable', reason: 'tampered', detail: 'bad_commit_bundle' }, changed: false };
+    let epoch: bigint;
+    try {
+      epoch = messageEpoch(bundle.commit);
+    } catch (err) {
+      return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
+    }
+    const s = await this.#load(chatId);
+    if (s && s.isActive) {
+      // Our own commit (merged at its ack) or the one whose Welcome let us in: already applied.
+      if (epoch < s.epoch) return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
+      const before = s.members().map(memberKey);
+      try {
+        await s.processHandshake(bundle.commit);
+      } catch (err) {
+        return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
+      }
+      const after = s.members().map(memberKey);
+      return {
+        decoded: { kind: 'handshake', epoch: Number(s.epoch), added: after.filter((k) => !before.includes(k)), removed: before.filter((k) => !after.includes(k)) },
+        changed: true,
+      };
+    }
+    if (!bundle.welcome) return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
+    try {
+      const { session, usedKeyPackageRef } = await MlsGroupSession.join(await this.#d.keys.identity(), bundle.welcome, await this.#d.keys.ownKeyPackages(), this.#d.session);
+      this.#sessions.set(chatId, session);
+      await this.#d.store.setMeta(`mls-joined:${chatId}`, String(session.epoch));
+      await this.#d.keys.used(usedKeyPackageRef);
+      return { decoded: { kind: 'handshake', epoch: Number(session.epoch), added: [`${this.#d.userId}:${this.#d.deviceId}`], removed: [] }, changed: true };
+    } catch (err) {
+      // A Welcome for other devices: this commit is from before we joined.
+      if (isMlsSessionError(err) && err.code === 'mls_welcome_not_for_us') return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
+      return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
+    }
+  }
+
+  async #joinedEpoch(chatId: string): Promise<bigint> {
+    const v = await this.#d.store.getMeta(`mls-joined:${chatId}`);
+    return v === undefined ? 0n : BigInt(v);
+  }
+
+  async #load(chatId: string): Promise<MlsGroupSession | undefined> {
+    const cached = this.#sessions.get(chatId);
+    if (cached !== undefined) return cached ?? undefined;
+    const bytes = await this.#d.store.getMlsGroup(chatId);
+    const s = bytes ? await MlsGroupSession.deserialize(bytes, this.#d.session) : null;
+    this.#sessions.set(chatId, s);
+    return s ?? undefined;
+  }
+
+  #lock<T>(chatId: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.#locks.get(chatId) ?? Promise.resolve()).then(task, task);
+    const settled = run.catch(() => undefined);
+    this.#locks.set(chatId, settled);
+    void settled.then(() => {
+      if (this.#locks.get(chatId) === settled) this.#locks.delete(chatId);
+    });
+    return run;
+  }
+}
+
+function errorCode(err: unknown): string {
+  if (isMlsSessionError(err)) return err.code;
+  return err instanceof Error ? err.name : 'error';
+}
