@@ -54,7 +54,8 @@ export function ChatView({ client, chatId }: { client: ParleyClient; chatId: str
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
-    : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other ? `@${other.handle}` : '';
+    : [chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
+      .filter(Boolean).join(' · ');
 
   return (
     <section className="chat-view" aria-label={chat.title}>
@@ -69,6 +70,8 @@ export function ChatView({ client, chatId }: { client: ParleyClient; chatId: str
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
       </header>
+      {chat.encryption === 'waiting' && <div className="notice" role="status" data-testid="e2ee-waiting">{t('e2eeWaiting')}</div>}
+      {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
       <Timeline client={client} chat={chat} actions={actions} />
       <Composer
         key={chatId}

@@ -36,9 +36,10 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
           </button>
         )}
         {item.deleted ? <em className="muted">{t('deleted')}</em>
-          : item.unreadable ? <em className="muted">{t('unreadable')}</em>
+          : item.unreadable ? <em className="muted" data-testid="unreadable">{t(`unreadable_${item.unreadableReason ?? 'unknown_format'}`)}</em>
           : <span className="text">{item.text}</span>}
         <span className="meta">
+          {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
           {item.edited && !item.deleted && <span className="edited">{t('edited')}</span>}
           <time dateTime={new Date(item.sentAt).toISOString()} title={fmt.dateTime(item.sentAt)}>{fmt.time(item.sentAt)}</time>
           {item.mine && <StateIcon state={item.state} />}
