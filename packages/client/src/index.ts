@@ -18,3 +18,4 @@ export { MlsIdentity } from './mls/index.ts';
 export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 export { CodecNotReady, type DecodedBatch } from './codec.ts';
+export { KeyDirectory, KeyLogError, isKeyLogError, formatSafetyNumber, type KeyDirectoryOptions, type KeyDirectoryStore, type KeyLogErrorCode, type LoggedDevice, type RestCall, type VerificationState } from './key-log/index.ts';
