@@ -30,6 +30,16 @@ export const ERROR_CODES = {
   epoch_conflict: 409,
   /** The device already published another MLS signature key to its key log (R19): one key per device, ever. */
   mls_key_conflict: 409,
+  /** Device linking (R23-R28): no such link for this caller (or it was cleaned up long after it ended). */
+  link_not_found: 404,
+  /** The link request was not approved in time (`PARLEY_DEVICE_LINK_TTL_MS`); the new device starts again. */
+  link_expired: 410,
+  /** The code typed on the approving device is not the one the new device shows; see the message for attempts left. */
+  link_code_wrong: 403,
+  /** Too many wrong codes were typed for this link request: it can no longer be approved. */
+  link_locked: 403,
+  /** The link request was approved or denied already: a second approval (or a denial after it) is refused. */
+  link_closed: 409,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatSummary, ClientMsgId, Envelope, Id, Message } from './common.ts';
+import { AddedDevice, DeviceLinkStatus, PendingDeviceLink } from './device-link.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 
 /** WebSocket endpoint path; frames are JSON text, one object per frame. */
@@ -67,6 +68,12 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat'), chat: ChatSummary }),
   /** The user is no longer a member (left or removed). */
   z.object({ type: z.literal('chat_removed'), chatId: Id }),
+  /** A new device asks to join this account (R26): show it, and approve with the code it shows. */
+  z.object({ type: z.literal('device_link_request'), link: PendingDeviceLink }),
+  /** A link request ended (approved, denied, locked) on some device of the account: drop its prompt (R26). */
+  z.object({ type: z.literal('device_link_closed'), linkId: Id, status: DeviceLinkStatus }),
+  /** Login alert (R27): a device was added to this account by any path; sent to its other devices. */
+  z.object({ type: z.literal('device_added'), device: AddedDevice }),
   z.object({
     type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional(),
     /** With `epoch_conflict`: the chat's current MLS epoch. */
