@@ -5,7 +5,7 @@ import { ParleyError, RestApi, accounts, generateDeviceKey, type DeviceKey } fro
 import { KEY_LOG_GENESIS_HASH, keyLogEntryBytes, mlsKeySigningMessage, type KeyLogResponse, type PublishMlsKeyResponse } from '@parley/protocol';
 import { createUser, startTestServer } from '@parley/testing';
 
-/** The device-key log over plain REST (docs/PROTOCOL.md R18-R21). */
+/** The device-key log over plain REST (docs/PROTOCOL.md R19-R21). */
 
 interface Device {
   userId: string;
@@ -48,7 +48,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
 const log = (reader: Device, userId: string, query = '') => reader.api.call<KeyLogResponse>('GET', `/users/${userId}/key-log${query}`);
 
 describe('device-key log', () => {
-  it('R19 a device publishes its MLS key once with a proof of possession; again is idempotent, another key is refused', async () => {
+  it('R20 a device publishes its MLS key once with a proof of possession; again is idempotent, another key is refused', async () => {
     await using server = await startTestServer();
     const alice = await person(server.url);
     const key = mlsKey();
@@ -61,7 +61,7 @@ describe('device-key log', () => {
     assert.deepEqual((await log(alice, alice.userId)).entries, [entry]);
   });
 
-  it('R19 a signature by another key, over another device\'s message, or malformed is refused and appends nothing', async () => {
+  it('R20 a signature by another key, over another device\'s message, or malformed is refused and appends nothing', async () => {
     await using server = await startTestServer();
     const alice = await person(server.url);
     const bob = await person(server.url);
@@ -75,7 +75,7 @@ describe('device-key log', () => {
     assert.deepEqual((await log(bob, alice.userId)).head, { index: 0, hash: KEY_LOG_GENESIS_HASH });
   });
 
-  it('R20 revoking a device appends a revoke entry to its user\'s log', async () => {
+  it('R21 revoking a device appends a revoke entry to its user\'s log', async () => {
     await using server = await startTestServer();
     const alice = await person(server.url);
     const laptop = await secondDevice(server.url, alice);
@@ -88,7 +88,7 @@ describe('device-key log', () => {
     await rejectsWith(laptop.api.call('POST', '/key-log', publishBody(laptop)), 'session_invalid');
   });
 
-  it('R21 any signed-in user reads any user\'s log, paged after an index; strangers and bad queries are refused', async () => {
+  it('R19 any signed-in user reads any user\'s log, paged after an index; strangers and bad queries are refused', async () => {
     await using server = await startTestServer();
     const alice = await person(server.url);
     const laptop = await secondDevice(server.url, alice);

@@ -28,7 +28,7 @@ export const ERROR_CODES = {
   duplicate_id: 409,
   /** An MLS commit was sent for an epoch other than the chat's current one (R15); see `epoch`. */
   epoch_conflict: 409,
-  /** The device already published another MLS signature key to its key log (R19): one key per device, ever. */
+  /** The device already published another MLS signature key to its key log (R20): one key per device, ever. */
   mls_key_conflict: 409,
   /** Device linking (R23-R28): no such link for this caller (or it was cleaned up long after it ended). */
   link_not_found: 404,

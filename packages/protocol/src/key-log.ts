@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Base64, Id, PublicKey } from './common.ts';
 
 /**
- * The per-user device-key log (R18-R22): an append-only, hash-chained list of which MLS signature
+ * The per-user device-key log (R19-R22): an append-only, hash-chained list of which MLS signature
  * key each device of a user holds, and when a device was revoked. Every client recomputes the chain
  * and checks that a user's log only ever grows (docs/PROTOCOL.md, "Key transparency").
  */
@@ -13,10 +13,10 @@ export const KEY_LOG_PAGE_MAX = 200;
 /** The `prevHash` of a log's first entry (index 1), and the head hash of an empty log: 32 zero bytes, hex. */
 export const KEY_LOG_GENESIS_HASH = '0'.repeat(64);
 
-/** Prefix of the message a device signs with its MLS signature key to publish it (R19). */
+/** Prefix of the message a device signs with its MLS signature key to publish it (R20). */
 export const MLS_KEY_SIGNING_PREFIX = 'parley-mls-key-v1:';
 
-/** Domain-separation tag at the start of every hashed entry (R18). */
+/** Domain-separation tag at the start of every hashed entry (R19). */
 export const KEY_LOG_HASH_TAG = 'parley-key-log-v1';
 
 /** SHA-256, lower-case hex. */
@@ -45,7 +45,7 @@ export type KeyLogEntry = z.infer<typeof KeyLogEntry>;
 export const KeyLogHead = z.object({ index: z.number().int().nonnegative(), hash: Sha256Hex });
 export type KeyLogHead = z.infer<typeof KeyLogHead>;
 
-/** POST /key-log — the calling device publishes its own MLS signature key, once (R19). */
+/** POST /key-log — the calling device publishes its own MLS signature key, once (R20). */
 export const PublishMlsKeyRequest = z.object({
   mlsSignatureKey: PublicKey,
   /** Ed25519 signature by that key over mlsKeySigningMessage(userId, deviceId), base64 (64 bytes). */
@@ -88,7 +88,7 @@ export interface KeyLogHashInput {
 const KIND_BYTE: Record<KeyLogKind, number> = { add: 1, revoke: 2 };
 
 /**
- * The canonical bytes an entry's hash is SHA-256 of (R18); shared by server and clients:
+ * The canonical bytes an entry's hash is SHA-256 of (R19); shared by server and clients:
  *
  *   field("parley-key-log-v1") ‖ prevHash (32 raw bytes) ‖ index (u64) ‖ kind (u8: add 1, revoke 2)
  *   ‖ field(userId) ‖ field(deviceId) ‖ field(key: 32 raw bytes, empty for revoke) ‖ at (u64, ms)

@@ -13,7 +13,7 @@ export interface KeyLogDeps {
 }
 
 /**
- * The per-user device-key log (R18-R21): each device publishes its MLS signature key once, proving
+ * The per-user device-key log (R19-R21): each device publishes its MLS signature key once, proving
  * it holds the key; revocations are appended by Storage.revokeDevice. Anyone signed in may read any
  * user's log, as they may look up any user: it is a directory of public keys. Clients check the hash
  * chain and that it only grows; the server cannot rewrite a history a client has seen unnoticed.
@@ -24,7 +24,7 @@ export class KeyLog {
     this.#d = deps;
   }
 
-  /** R19: the calling device binds its own MLS signature key to itself, once. */
+  /** R20: the calling device binds its own MLS signature key to itself, once. */
   async publish(auth: AuthContext, input: PublishMlsKeyRequest): Promise<PublishMlsKeyResponse> {
     // One spelling per key, so "the same key again" compares equal whatever base64 the client sent.
     const mlsSignatureKey = Buffer.from(input.mlsSignatureKey, 'base64').toString('base64');
@@ -35,7 +35,7 @@ export class KeyLog {
     return { entry };
   }
 
-  /** R21: a page of any user's log, for any signed-in caller. */
+  /** R19: a page of any user's log, for any signed-in caller. */
   async read(_auth: AuthContext, userId: string, query: KeyLogQuery): Promise<KeyLogResponse> {
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
     const page = await this.#d.storage.getKeyLog(userId, query.after, query.limit);

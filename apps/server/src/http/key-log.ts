@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
 
-/** The per-user device-key log (R18-R21): a device publishes its own MLS key; anyone signed in reads any log. */
+/** The per-user device-key log (R19-R21): a device publishes its own MLS key; anyone signed in reads any log. */
 export function keyLogRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
   const { keyLog } = services;

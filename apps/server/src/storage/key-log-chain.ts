@@ -12,7 +12,7 @@ export interface KeyLogDraft {
 export const EMPTY_KEY_LOG_HEAD: KeyLogHead = { index: 0, hash: KEY_LOG_GENESIS_HASH };
 
 /**
- * The entry that follows `head` in `userId`'s log (R18): the next index, chained by SHA-256 over the
+ * The entry that follows `head` in `userId`'s log (R19): the next index, chained by SHA-256 over the
  * canonical encoding of packages/protocol (keyLogEntryBytes), which clients recompute.
  * Both storage implementations call this while they hold the user's append lock.
  */

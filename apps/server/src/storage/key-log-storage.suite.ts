@@ -5,12 +5,12 @@ import { KEY_LOG_GENESIS_HASH, ParleyError, keyLogEntryBytes, type ErrorCode, ty
 import type { Storage } from './storage.ts';
 
 /**
- * The per-user device-key log part of the Storage contract (R18-R20). Called from `storageSuite`
+ * The per-user device-key log part of the Storage contract (R19-R21). Called from `storageSuite`
  * with its storage of the current test.
  */
 export function keyLogStorageSuite(storage: () => Storage): void {
   describe('device-key log', () => {
-    it('R18 published keys are appended at indices 1, 2… chained by SHA-256 from the genesis hash', async () => {
+    it('R19 published keys are appended at indices 1, 2… chained by SHA-256 from the genesis hash', async () => {
       const s = storage();
       await seed(s, 'alice', 2);
       const first = await s.publishMlsKey(publish('alice', 1));
@@ -26,7 +26,7 @@ export function keyLogStorageSuite(storage: () => Storage): void {
       checkChain(uid('alice'), page.entries);
     });
 
-    it('R18 an empty log has head 0 and the genesis hash; logs are per user', async () => {
+    it('R19 an empty log has head 0 and the genesis hash; logs are per user', async () => {
       const s = storage();
       await seed(s, 'alice');
       await seed(s, 'bob');
@@ -37,7 +37,7 @@ export function keyLogStorageSuite(storage: () => Storage): void {
       assert.deepEqual([bob.entry.index, bob.entry.prevHash], [1, KEY_LOG_GENESIS_HASH]);
     });
 
-    it('R19 the same key again returns the first entry; another key for the device is refused with mls_key_conflict', async () => {
+    it('R20 the same key again returns the first entry; another key for the device is refused with mls_key_conflict', async () => {
       const s = storage();
       await seed(s, 'alice');
       const first = await s.publishMlsKey(publish('alice', 1));
@@ -46,7 +46,7 @@ export function keyLogStorageSuite(storage: () => Storage): void {
       assert.deepEqual((await s.getKeyLog(uid('alice'), 0, 100)).entries, [first.entry]);
     });
 
-    it('R19 a key for a revoked device or for another user\'s device is refused and appends nothing', async () => {
+    it('R20 a key for a revoked device or for another user\'s device is refused and appends nothing', async () => {
       const s = storage();
       await seed(s, 'alice', 2);
       await seed(s, 'bob');
@@ -58,7 +58,7 @@ export function keyLogStorageSuite(storage: () => Storage): void {
       assert.deepEqual((await s.getKeyLog(uid('bob'), 0, 100)).head.index, 0);
     });
 
-    it('R20 revoking a device that published a key appends one revoke entry with the revocation; one that did not, none', async () => {
+    it('R21 revoking a device that published a key appends one revoke entry with the revocation; one that did not, none', async () => {
       const s = storage();
       await seed(s, 'alice', 3);
       const added = await s.publishMlsKey(publish('alice', 1));
@@ -76,7 +76,7 @@ export function keyLogStorageSuite(storage: () => Storage): void {
       checkChain(uid('alice'), entries);
     });
 
-    it('R18 pages: entries after an index, at most limit, with the head of the whole log', async () => {
+    it('R19 pages: entries after an index, at most limit, with the head of the whole log', async () => {
       const s = storage();
       await seed(s, 'alice', 5);
       for (let i = 1; i <= 5; i++) await s.publishMlsKey({ ...publish('alice', i), at: T0 + i });
@@ -87,7 +87,7 @@ export function keyLogStorageSuite(storage: () => Storage): void {
       assert.deepEqual((await s.getKeyLog(uid('alice'), 9, 2)).entries, []);
     });
 
-    it('R20 concurrent publishes and revocations for one user never fork the chain: indices 1..N, each prevHash the previous hash', async () => {
+    it('R21 concurrent publishes and revocations for one user never fork the chain: indices 1..N, each prevHash the previous hash', async () => {
       const s = storage();
       const n = 12;
       await seed(s, 'alice', n);

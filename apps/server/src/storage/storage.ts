@@ -114,7 +114,7 @@ export interface KeyPackageRow {
   createdAt: number;
 }
 
-/** A device publishing its MLS signature key to its user's key log (R19). */
+/** A device publishing its MLS signature key to its user's key log (R20). */
 export interface PublishKeyRequest {
   userId: string;
   deviceId: string;
@@ -163,7 +163,7 @@ export interface Storage {
   /**
    * Marks the device revoked and deletes its sessions, push subscriptions and MLS key packages. If
    * the device published an MLS key, a `revoke` entry is appended to its user's key log in the same
-   * transaction (R20).
+   * transaction (R21).
    */
   revokeDevice(deviceId: string, at: number): Promise<void>;
   touchDevice(deviceId: string, at: number): Promise<void>;
@@ -224,7 +224,7 @@ export interface Storage {
    */
   claimKeyPackages(userIds: readonly string[], exceptDeviceId: string): Promise<KeyPackageRow[]>;
 
-  // the per-user device-key log (R18-R20); appends to one user's log are serialised
+  // the per-user device-key log (R19-R21); appends to one user's log are serialised
   /**
    * Appends an `add` entry binding the device to `mlsSignatureKey`, chained onto the user's log
    * (storage/key-log-chain.ts). The same key again returns the existing entry (`created: false`).

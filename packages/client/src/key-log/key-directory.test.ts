@@ -6,7 +6,7 @@ import { isKeyLogError, type KeyLogErrorCode } from './errors.ts';
 import { KeyDirectory, type KeyDirectoryStore, type RestCall } from './key-directory.ts';
 import { formatSafetyNumber } from './safety-number.ts';
 
-/** KeyDirectory against an in-memory fake of the key log REST API (docs/PROTOCOL.md R22, R23). */
+/** KeyDirectory against an in-memory fake of the key log REST API (docs/PROTOCOL.md R22). */
 
 const ALICE = 'user_alice';
 const BOB = 'user_bob_';
@@ -183,7 +183,7 @@ describe('safety numbers and verification', () => {
     return { server, alice: directory(server), bob: directory(server) };
   }
 
-  test('R23 both people get the same 60 digits; any device change on either side changes them', async () => {
+  test('R22 both people get the same 60 digits; any device change on either side changes them', async () => {
     const { server, alice, bob } = twoPeople();
     const number = await alice.safetyNumber(ALICE, BOB);
     assert.match(number, /^\d{60}$/);
@@ -197,12 +197,12 @@ describe('safety numbers and verification', () => {
     assert.equal(await bob.safetyNumber(BOB, ALICE), await alice.safetyNumber(ALICE, BOB));
   });
 
-  test('R23 a user without device keys has no safety number yet', async () => {
+  test('R22 a user without device keys has no safety number yet', async () => {
     const { alice } = twoPeople();
     await rejectsWith(alice.safetyNumber(ALICE, 'user_nobody'), 'no_device_keys');
   });
 
-  test('R23 a QR payload shown by one side matches when the other scans it, and not after a change or for someone else', async () => {
+  test('R22 a QR payload shown by one side matches when the other scans it, and not after a change or for someone else', async () => {
     const { server, alice, bob } = twoPeople();
     const shown = await alice.qrPayload(ALICE, BOB);
     assert.match(shown, /^parley-verify:1:user_alice:[0-9a-f]{64}:user_bob_:[0-9a-f]{64}$/);
@@ -213,7 +213,7 @@ describe('safety numbers and verification', () => {
     assert.deepEqual(await bob.scanQrPayload(BOB, shown), { theirUserId: ALICE, match: false });
   });
 
-  test('R23 verification: unverified, then verified, then changed when the contact\'s devices change, verified again when re-marked', async () => {
+  test('R22 verification: unverified, then verified, then changed when the contact\'s devices change, verified again when re-marked', async () => {
     const { server, alice } = twoPeople();
     assert.equal(await alice.verificationState(BOB), 'unverified');
     await alice.markVerified(BOB);

@@ -32,7 +32,7 @@ const PUBLISHED_KEY = (deviceId: string) => `key-log-published:${deviceId}`;
 const QR_PREFIX = 'parley-verify:1:';
 
 /**
- * This client's view of the per-user device-key logs (R18-R23). It fetches a user's log, recomputes
+ * This client's view of the per-user device-key logs (R19-R22). It fetches a user's log, recomputes
  * the hash chain and checks that it extends what this client saw before (the verified entries are
  * kept in the store), so a server that rewrites a history is caught (`key_log_forked`), never
  * silently believed. On top: the current devices and keys of a user, a check for the MLS
@@ -58,7 +58,7 @@ export class KeyDirectory {
   }
 
   /**
-   * Publishes this device's MLS signature key (R19), signed with it to prove possession. Once per
+   * Publishes this device's MLS signature key (R20), signed with it to prove possession. Once per
    * device; later calls answer from the store. Throws ParleyError `mls_key_conflict` if the device
    * already published another key (a device that lost its MLS identity must be re-added as a new device).
    */
@@ -104,7 +104,7 @@ export class KeyDirectory {
   }
 
   /**
-   * The 60-digit safety number of two users (R23): the same on both sides, changed by any device
+   * The 60-digit safety number of two users (R22): the same on both sides, changed by any device
    * added or revoked on either. Format it with formatSafetyNumber. Throws `no_device_keys` for a
    * user with no current device key.
    */

@@ -9,7 +9,7 @@ import { MlsGroupSession, MlsIdentity, generateKeyPackages, isMlsSessionError, t
 import { isKeyLogError } from './errors.ts';
 import { KeyDirectory, type KeyDirectoryStore, type RestCall } from './key-directory.ts';
 
-/** KeyDirectory against a real server (docs/PROTOCOL.md R18-R23), with MLS sessions using it to authenticate members. */
+/** KeyDirectory against a real server (docs/PROTOCOL.md R19-R22), with MLS sessions using it to authenticate members. */
 
 interface Device {
   userId: string;
@@ -49,7 +49,7 @@ const authenticateWith = (keys: KeyDirectory): MlsSessionOptions => ({
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('KeyDirectory with a server', () => {
-  test('R19 R22 a published key is what others verify; a second publish is idempotent and another key is refused', async () => {
+  test('R20 R22 a published key is what others verify; a second publish is idempotent and another key is refused', async () => {
     await using server = await startTestServer();
     const alice = await person(server.url);
     const bob = await person(server.url);
@@ -64,7 +64,7 @@ describe('KeyDirectory with a server', () => {
     assert.equal((await bob.keys.log(alice.userId)).length, 1);
   });
 
-  test('R23 both people see the same safety number; a new device turns a verified contact into "changed", a revoked one is no longer a member', async () => {
+  test('R22 both people see the same safety number; a new device turns a verified contact into "changed", a revoked one is no longer a member', async () => {
     await using server = await startTestServer();
     const alice = await person(server.url);
     const bob = await person(server.url);

@@ -3,7 +3,7 @@ import { base64ToBytes } from '../encoding.ts';
 import type { LoggedDevice } from './chain.ts';
 
 /**
- * Safety numbers (R23), after Signal's numeric fingerprints: each user's fingerprint is SHA-512
+ * Safety numbers (R22), after Signal's numeric fingerprints: each user's fingerprint is SHA-512
  * iterated FINGERPRINT_ITERATIONS times over a versioned encoding of their user id and current
  * device keys (sorted by device id); 30 digits from each, the smaller first, make 60 digits that
  * both people see the same. Any device added or revoked on either side changes the number.

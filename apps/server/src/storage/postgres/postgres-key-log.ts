@@ -5,7 +5,7 @@ import type { KeyLogPage, PublishKeyRequest } from '../storage.ts';
 import { toKeyLogEntry } from '../sqlite/rows.ts';
 
 /**
- * The key log's queries (R18-R20) for PostgresStorage. Appends to a user's log are serialised
+ * The key log's queries (R19-R21) for PostgresStorage. Appends to a user's log are serialised
  * across nodes by a lock on the user's row (FOR NO KEY UPDATE: it does not block inserts that merely
  * reference the user), taken first in every transaction that appends; (user_id, idx) being the
  * primary key would refuse a fork even without it.
@@ -30,7 +30,7 @@ async function append(c: pg.PoolClient, userId: string, draft: KeyLogDraft): Pro
   return entry;
 }
 
-/** Inside a transaction: R19. */
+/** Inside a transaction: R20. */
 export async function publishMlsKey(c: pg.PoolClient, r: PublishKeyRequest): Promise<{ entry: KeyLogEntry; created: boolean }> {
   await lockUser(c, r.userId);
   // Read after the lock (READ COMMITTED: a revocation that committed while we waited is seen).
@@ -52,7 +52,7 @@ export async function lockForRevoke(c: pg.PoolClient, deviceId: string): Promise
   if (device) await lockUser(c, device.user_id);
 }
 
-/** Inside revokeDevice's transaction, after lockForRevoke: R20, a revoke entry for a device that published a key (once). */
+/** Inside revokeDevice's transaction, after lockForRevoke: R21, a revoke entry for a device that published a key (once). */
 export async function appendRevoke(c: pg.PoolClient, deviceId: string, at: number): Promise<void> {
   const kinds = (await c.query<{ user_id: string; kind: string }>('SELECT user_id, kind FROM key_log WHERE device_id = $1', [deviceId])).rows;
   const added = kinds.find((k) => k.kind === 'add');

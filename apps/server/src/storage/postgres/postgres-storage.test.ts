@@ -97,7 +97,7 @@ describe('PostgresStorage in a cluster', () => {
     }
   });
 
-  it('R20 two nodes appending to one user\'s key log at once never fork it: indices 1..N, each entry chained on the previous', async () => {
+  it('R21 two nodes appending to one user\'s key log at once never fork it: indices 1..N, each entry chained on the previous', async () => {
     const url = await freshDatabase();
     const [a, b] = await Promise.all([PostgresStorage.open(url, { poolSize: 6 }), PostgresStorage.open(url, { poolSize: 6 })]);
     try {

@@ -5,7 +5,7 @@ import type { KeyLogPage, PublishKeyRequest } from '../storage.ts';
 import { toKeyLogEntry } from './rows.ts';
 
 /**
- * The key log's queries (R18-R20) for SqliteStorage. Every write runs inside the caller's
+ * The key log's queries (R19-R21) for SqliteStorage. Every write runs inside the caller's
  * immediate transaction, which holds the database's write lock: appends are serialised.
  */
 type Query = (sql: string) => Database.Statement;
@@ -23,7 +23,7 @@ function append(q: Query, userId: string, draft: KeyLogDraft): KeyLogEntry {
   return entry;
 }
 
-/** Inside a write transaction: R19. */
+/** Inside a write transaction: R20. */
 export function publishMlsKey(q: Query, r: PublishKeyRequest): { entry: KeyLogEntry; created: boolean } {
   const device = q('SELECT user_id, revoked_at FROM devices WHERE device_id = ?').get(r.deviceId) as { user_id: string; revoked_at: number | null } | undefined;
   if (!device || device.user_id !== r.userId) throw new ParleyError('device_not_found', 'no such device');
@@ -37,7 +37,7 @@ export function publishMlsKey(q: Query, r: PublishKeyRequest): { entry: KeyLogEn
   return { entry: append(q, r.userId, { kind: 'add', deviceId: r.deviceId, mlsSignatureKey: r.mlsSignatureKey, at: r.at }), created: true };
 }
 
-/** Inside revokeDevice's transaction: R20, a revoke entry for a device that published a key (once). */
+/** Inside revokeDevice's transaction: R21, a revoke entry for a device that published a key (once). */
 export function appendRevoke(q: Query, deviceId: string, at: number): void {
   const added = q("SELECT user_id FROM key_log WHERE device_id = ? AND kind = 'add'").get(deviceId) as { user_id: string } | undefined;
   if (!added || q("SELECT 1 FROM key_log WHERE device_id = ? AND kind = 'revoke'").get(deviceId)) return;

@@ -1,4 +1,4 @@
--- Per-user device-key log (R18-R20): append-only, hash-chained entries binding each device to its MLS
+-- Per-user device-key log (R19-R21): append-only, hash-chained entries binding each device to its MLS
 -- signature key. The same schema as migrations/sqlite/004_key_log.sql. Additive only.
 -- idx runs 1, 2, 3… per user (the primary key makes a fork impossible even if two appends raced);
 -- mls_signature_key is the raw key as canonical base64 for 'add', NULL for 'revoke'; hashes are hex.
