@@ -12,6 +12,7 @@ export {
 } from './key-packages.ts';
 export { MemoryStore } from './stores/memory-store.ts';
 export { foldTimeline, type TimelineItem, type MessageState } from './timeline.ts';
+export { exportChat, exportAll, exportFileName, serializeExport, EXPORT_FORMAT, EXPORT_VERSION, type ChatExport, type ExportChatInput, type ExportedMessage, type ExportedMember, type ExportedPerson } from './export.ts';
 export { ParleyError, type ErrorCode } from '@parley/protocol';
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
 export { MlsIdentity } from './mls/index.ts';
