@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ParleyClient } from '@parley/client';
+import type { KeyDirectory, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { Avatar } from './avatar.tsx';
@@ -7,6 +7,7 @@ import { Icon } from './icons.tsx';
 import { Composer, type ComposerMode } from './composer.tsx';
 import type { MessageActions } from './message.tsx';
 import { Timeline } from './timeline.tsx';
+import { KeyChangeBanner } from './verify-contact.tsx';
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
 
@@ -26,7 +27,7 @@ function useMarkRead(client: ParleyClient, chatId: string, lastId: string | unde
   }, [client, chatId, lastId]);
 }
 
-export function ChatView({ client, chatId }: { client: ParleyClient; chatId: string }) {
+export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatId: string; keys?: KeyDirectory | undefined }) {
   const { t } = useI18n();
   const chat = client.chat(chatId);
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
@@ -69,7 +70,11 @@ export function ChatView({ client, chatId }: { client: ParleyClient; chatId: str
         {chat.kind === 'group' && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
+        {chat.kind === 'direct' && keys && (
+          <button className="icon" aria-label={t('verifyTitle', { name: chat.title })} title={t('verifyTitle', { name: chat.title })} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
+        )}
       </header>
+      {chat.kind === 'direct' && <KeyChangeBanner keys={keys} contact={other} chatId={chatId} />}
       {chat.encryption === 'waiting' && <div className="notice" role="status" data-testid="e2ee-waiting">{t('e2eeWaiting')}</div>}
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
       <Timeline client={client} chat={chat} actions={actions} />

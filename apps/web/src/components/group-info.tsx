@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ParleyClient } from '@parley/client';
+import type { KeyDirectory, ParleyClient } from '@parley/client';
 import type { Member, Role } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
@@ -8,11 +8,15 @@ import { ColorPicker } from './color-picker.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
 import { PanelHeader } from './panel-header.tsx';
 import { LinkWithQr } from './qr.tsx';
+import { VerifyContact } from './verify-contact.tsx';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 
-/** Members with roles; owners and admins manage the group (the server enforces the same rules). */
-export function GroupInfo({ client, chatId }: { client: ParleyClient; chatId: string }) {
+/**
+ * Members with roles; owners and admins manage the group (the server enforces the same rules). For a
+ * direct chat: verifying the contact (safety number, QR) when a key directory is given.
+ */
+export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chatId: string; keys?: KeyDirectory | undefined }) {
   const { t } = useI18n();
   const chat = client.chat(chatId);
   const [name, setName] = useState(chat?.name ?? '');
@@ -23,10 +27,12 @@ export function GroupInfo({ client, chatId }: { client: ParleyClient; chatId: st
   const myRole = chat.members.find((m) => m.userId === client.userId)?.role ?? 'member';
   const canManage = chat.kind === 'group' && myRole !== 'member';
   const members = [...chat.members].sort((a, b) => RANK[b.role] - RANK[a.role] || a.displayName.localeCompare(b.displayName));
+  const contact = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
 
   return (
     <section className="panel">
       <PanelHeader title={chat.title} backTo={`/chat/${chatId}`}><Avatar name={chat.title} color={chat.color} size={36} /></PanelHeader>
+      {keys && contact && <VerifyContact keys={keys} myUserId={client.userId} contact={contact} />}
       {canManage && (
         <div className="card">
           <form className="row" onSubmit={(e) => { e.preventDefault(); if (name.trim()) run(() => client.renameChat(chatId, name.trim())); }}>

@@ -2,6 +2,7 @@ import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
 import { IndexedDbStore, ParleyClient, accounts, deviceKeyFromKeyPair, generateDeviceKey, type DeviceKey } from '@parley/client';
 // Not re-exported from the SDK's index yet; see apps/web/README.md.
 import { loadDeviceKey, saveDeviceKey } from '../../../../packages/client/src/stores/indexeddb-store.ts';
+import { attachKeyDirectory } from './key-directory.ts';
 
 const DB_NAME = 'parley';
 const baseUrl = location.origin;
@@ -24,6 +25,7 @@ async function startClient(store: IndexedDbStore, session: { userId: string; dev
   addEventListener('online', onOnline);
   open = { store, client, onOnline };
   await client.start();
+  attachKeyDirectory(client, { baseUrl, store, deviceKey: key });
   return client;
 }
 
