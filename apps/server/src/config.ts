@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
   PARLEY_PUSH_MIN_INTERVAL_MS: Int(30_000),
   PARLEY_VAPID_SUBJECT: z.string().default('mailto:admin@localhost'),
+  PARLEY_DEVICE_LINK_TTL_MS: Int(300_000),
+  PARLEY_DEVICE_LINK_MAX_ATTEMPTS: Int(5),
+  PARLEY_DEVICE_LINK_MAX_PENDING: Int(3),
+  PARLEY_RATE_DEVICE_LINK_PER_HOUR: Int(20),
+  PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC: Int(2),
 });
 
 export interface Limits {
@@ -64,6 +69,20 @@ export interface RateLimits {
   loginPerMin: number;
   /** Other REST calls per device per second (burst = 5x). */
   apiPerSec: number;
+}
+
+/** Linking a new device from a signed-in one (R23-R26). */
+export interface DeviceLinkLimits {
+  /** How long a link request waits for approval. */
+  ttlMs: number;
+  /** Wrong codes per request before it is locked. */
+  maxAttempts: number;
+  /** Unexpired pending requests per account. */
+  maxPending: number;
+  /** Link requests per client IP per hour. */
+  requestsPerHour: number;
+  /** Status polls per client IP per second (burst 10x). */
+  pollPerSec: number;
 }
 
 export interface Config {
@@ -93,6 +112,7 @@ export interface Config {
   wsPingIntervalMs: number;
   pushMinIntervalMs: number;
   vapidSubject: string;
+  deviceLink: DeviceLinkLimits;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -143,5 +163,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wsPingIntervalMs: e.PARLEY_WS_PING_INTERVAL_MS,
     pushMinIntervalMs: e.PARLEY_PUSH_MIN_INTERVAL_MS,
     vapidSubject: e.PARLEY_VAPID_SUBJECT,
+    deviceLink: {
+      ttlMs: e.PARLEY_DEVICE_LINK_TTL_MS,
+      maxAttempts: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_ATTEMPTS),
+      maxPending: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_PENDING),
+      requestsPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_HOUR,
+      pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
+    },
   };
 }

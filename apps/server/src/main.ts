@@ -10,6 +10,8 @@ import { loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Chats } from './domain/chats.ts';
 import { Delivery } from './domain/delivery.ts';
+import { announceDeviceAdded } from './domain/device-alerts.ts';
+import { DeviceLinks } from './domain/device-links.ts';
 import { KeyLog } from './domain/key-log.ts';
 import { Mls } from './domain/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
@@ -23,8 +25,11 @@ import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-pus
 import { Gateway } from './realtime/gateway.ts';
 import { Hub } from './realtime/hub.ts';
 import type { Services } from './services.ts';
+import type { DeviceLinkStorage } from './storage/device-link-storage.ts';
 import { loadMigrations } from './storage/migrate.ts';
+import { PostgresDeviceLinks } from './storage/postgres/postgres-device-links.ts';
 import { PostgresStorage } from './storage/postgres/postgres-storage.ts';
+import { SqliteDeviceLinks } from './storage/sqlite/sqlite-device-links.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 
@@ -60,16 +65,22 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const metrics = new ServerMetrics(config.nodeId);
 
   let storage: Storage;
+  // Device links live in the same database (the tables come with its migrations).
+  let links: DeviceLinkStorage;
   if (config.databaseUrl) {
-    storage = await PostgresStorage.open(config.databaseUrl, {
+    const pgStorage = await PostgresStorage.open(config.databaseUrl, {
       poolSize: config.pgPoolSize,
       ...(config.migrationsDir ? { migrations: loadMigrations('postgres', config.migrationsDir) } : {}),
       onPoolError: (err) => onError(err, { part: 'postgres pool' }),
     });
+    storage = pgStorage;
+    links = new PostgresDeviceLinks(pgStorage.pool);
   } else {
     mkdirSync(config.dataDir, { recursive: true });
-    storage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'),
+    const sqliteStorage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'),
       config.migrationsDir ? { migrations: loadMigrations('sqlite', config.migrationsDir) } : {});
+    storage = sqliteStorage;
+    links = new SqliteDeviceLinks(sqliteStorage.db);
   }
   const bus: Bus = config.natsUrl
     ? await NatsBus.connect({ servers: config.natsUrl, prefix: config.natsPrefix, name: config.nodeId, onError: (err) => onError(err, { part: 'nats bus' }) })
@@ -99,8 +110,16 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
       await chats.devicesChanged(userId);
     },
-    onDeviceAdded: (userId) => chats.devicesChanged(userId),
+    onDeviceAdded: (userId, deviceId) => deviceAdded(userId, deviceId),
     onlineDevices: (userId) => bus.onlineDevices(userId),
+  });
+  // Any path that adds a device (recovery, passkey, link approval): MLS groups re-check, login alert (R27).
+  const deviceAdded = async (userId: string, deviceId: string) => {
+    await chats.devicesChanged(userId);
+    await announceDeviceAdded({ storage, bus }, userId, deviceId);
+  };
+  const deviceLinks = new DeviceLinks({
+    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded,
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
   const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
@@ -116,7 +135,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
   });
   const services: Services = {
-    storage, accounts, passkeys, chats, delivery, limiter, push,
+    storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
     mls: new Mls({ storage, delivery, clock, limiter, rates: config.rates }),
     keyLog: new KeyLog({ storage, clock }),
   };

@@ -1,6 +1,7 @@
 import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
 import type { Delivery } from './domain/delivery.ts';
+import type { DeviceLinks } from './domain/device-links.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
@@ -13,6 +14,8 @@ export interface Services {
   storage: Storage;
   accounts: Accounts;
   passkeys: Passkeys;
+  /** Linking a new device from a signed-in one (R23-R26). */
+  deviceLinks: DeviceLinks;
   chats: Chats;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */

@@ -1,4 +1,4 @@
-import type { Message } from '@parley/protocol';
+import type { AddedDevice, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
 
 /**
  * Fan-out between the sessions of one node and, later, between nodes (NATS). Topics:
@@ -12,7 +12,13 @@ export type BusEvent =
   /** The chat's look or membership changed: sessions refresh its summary. */
   | { type: 'chat_changed'; chatId: string }
   | { type: 'chat_removed'; chatId: string; userId: string }
-  | { type: 'device_revoked'; deviceId: string };
+  | { type: 'device_revoked'; deviceId: string }
+  /** On `user.<id>`: a new device asks to join the account; its devices show a prompt (R26). */
+  | { type: 'device_link_request'; link: PendingDeviceLink }
+  /** On `user.<id>`: a link request ended; its devices drop the prompt (R26). */
+  | { type: 'device_link_closed'; linkId: string; status: DeviceLinkStatus }
+  /** On `user.<id>`: a device was added to the account (login alert, R27). */
+  | { type: 'device_added'; device: AddedDevice };
 
 export type BusHandler = (event: BusEvent) => void;
 

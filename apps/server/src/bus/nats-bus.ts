@@ -1,4 +1,4 @@
-import { Message } from '@parley/protocol';
+import { AddedDevice, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
 import { connect, Events, RequestStrategy, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import type { Bus, BusEvent, BusHandler } from './bus.ts';
@@ -28,6 +28,9 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat_changed'), chatId: z.string() }),
   z.object({ type: z.literal('chat_removed'), chatId: z.string(), userId: z.string() }),
   z.object({ type: z.literal('device_revoked'), deviceId: z.string() }),
+  z.object({ type: z.literal('device_link_request'), link: PendingDeviceLink }),
+  z.object({ type: z.literal('device_link_closed'), linkId: z.string(), status: DeviceLinkStatus }),
+  z.object({ type: z.literal('device_added'), device: AddedDevice }),
 ]) satisfies z.ZodType<BusEvent>;
 
 /** A node that reconnected announces it here: its events during the outage never reached the others. */

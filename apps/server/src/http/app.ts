@@ -8,6 +8,7 @@ import type { ServerMetrics } from '../metrics.ts';
 import type { Services } from '../services.ts';
 import { accountRoutes } from './accounts.ts';
 import { chatRoutes } from './chats.ts';
+import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
 import { keyLogRoutes } from './key-log.ts';
 import { keyPackageRoutes } from './keypackages.ts';
@@ -62,6 +63,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     api.get('/info', async () => info);
     accountRoutes(api, services);
     meRoutes(api, services, config.rates.apiPerSec);
+    deviceLinkRoutes(api, services, config.rates.apiPerSec);
     chatRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);

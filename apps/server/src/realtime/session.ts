@@ -101,6 +101,16 @@ export class Session implements HubMember {
       case 'device_revoked':
         if (event.deviceId === auth.deviceId) this.close(CLOSE_CODES.revoked, 'device revoked');
         return;
+      case 'device_link_request':
+        this.#send({ type: 'device_link_request', link: event.link });
+        return;
+      case 'device_link_closed':
+        this.#send({ type: 'device_link_closed', linkId: event.linkId, status: event.status });
+        return;
+      case 'device_added':
+        // The login alert is for the account's other devices; the new one knows it was added.
+        if (event.device.deviceId !== auth.deviceId) this.#send({ type: 'device_added', device: event.device });
+        return;
       default:
         assertNever(event, `bus event on ${topic}`);
     }
