@@ -1,5 +1,9 @@
 export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView } from './client.ts';
 export { accounts } from './accounts.ts';
+export {
+  requestDeviceLink, pendingDeviceLinks, approveDeviceLink, denyDeviceLink, devicesAddedSince, sessionRest, DeviceLinkEnded,
+  type DeviceLinkRequest, type RestFn,
+} from './device-link.ts';
 export { RestApi, NetworkError } from './api.ts';
 export { PlaintextCodec, type ContentCodec } from './codec.ts';
 export { Connection, Disconnected, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
