@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { KeyDirectory, ParleyClient } from '@parley/client';
 import type { Member, Role } from '@parley/protocol';
+import { exportChat, exportFileName, serializeExport } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { Avatar, colorFor } from './avatar.tsx';
@@ -74,6 +75,11 @@ export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chat
           )}
         </div>
       )}
+      <div className="card">
+        <h3>{t('exportHeading')}</h3>
+        <p className="muted small">{t('exportChatHelp')}</p>
+        <button disabled={busy} onClick={() => run(() => downloadExport(client, chatId))}>{t('exportChat')}</button>
+      </div>
       <ErrorLine error={error} />
       {chat.kind === 'group' && (
         <div className="card">
@@ -106,4 +112,30 @@ function MemberRow({ member: m, me, myRole, onRole, onRemove }: {
       )}
     </li>
   );
+}
+
+/**
+ * The chat's whole history as a parley-chat-export JSON file (docs/EXPORT.md), made on this device and
+ * handed to the browser as a download; nothing goes to the server. Older pages are fetched first so
+ * the file is complete; offline, it holds what this device has and the error says why.
+ */
+async function downloadExport(client: ParleyClient, chatId: string): Promise<void> {
+  let loadError: unknown;
+  try {
+    while (client.hasOlder(chatId)) await client.loadOlder(chatId);
+  } catch (e) {
+    loadError = e;
+  }
+  const chat = client.chat(chatId);
+  if (!chat) return;
+  const doc = exportChat({ chat, items: client.timeline(chatId), exportedBy: { userId: client.userId, deviceId: client.deviceId } });
+  const url = URL.createObjectURL(new Blob([serializeExport(doc)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = exportFileName(doc);
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  if (loadError !== undefined) throw loadError;
 }
