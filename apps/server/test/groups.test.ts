@@ -24,7 +24,12 @@ describe('groups', () => {
 
     await ann.client.addMember(group.chatId, dan.userId);
     await waitFor(() => dan.client.chat(group.chatId) !== undefined, { what: 'dan added' });
-    await waitFor(() => dan.client.timeline(group.chatId).some((i) => i.text.startsWith('Water')), { what: 'dan reads history' });
+    // End-to-end encrypted: what was sent before Dan joined is not readable on his device (no history
+    // was shared with him); what is sent after is.
+    await waitFor(() => dan.client.chat(group.chatId)?.encryption === 'on', { what: 'dan in the encryption group', timeoutMs: 20_000 });
+    assert.ok(!dan.client.timeline(group.chatId).some((i) => i.text.startsWith('Water')));
+    await cat.client.sendText(group.chatId, 'Welcome, Dan');
+    await waitFor(() => dan.client.timeline(group.chatId).some((i) => i.text === 'Welcome, Dan'), { what: 'dan reads what comes after' });
 
     // Members can't remove others; admins can remove members; nobody removes the owner.
     await rejects(cat.client.removeMember(group.chatId, dan.userId), 'forbidden');

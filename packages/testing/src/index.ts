@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import {
   ParleyClient, MemoryStore, accounts, generateDeviceKey,
-  type ClientStore, type DeviceKey, type WebSocketCtor,
+  type ClientStore, type ContentCodec, type DeviceKey, type WebSocketCtor,
 } from '@parley/client';
 import { loadConfig, startParley, type RunningServer, type StartOptions } from '@parley/server';
 
@@ -65,13 +65,13 @@ export interface TestUser {
 }
 
 /** Creates an account held by a device key and returns a started client (through the real SDK). */
-export async function createUser(baseUrl: string, opts: { handle?: string; displayName?: string; store?: ClientStore; start?: boolean } = {}): Promise<TestUser> {
+export async function createUser(baseUrl: string, opts: { handle?: string; displayName?: string; store?: ClientStore; start?: boolean; codec?: ContentCodec } = {}): Promise<TestUser> {
   const handle = opts.handle ?? uniqueHandle();
   const displayName = opts.displayName ?? handle;
   const deviceKey = await generateDeviceKey();
   const created = await accounts.createWithDeviceKey(baseUrl, { handle, displayName, deviceName: 'test device', deviceKey });
   const store = opts.store ?? new MemoryStore();
-  const client = newClient(baseUrl, created.userId, created.deviceId, deviceKey, store);
+  const client = newClient(baseUrl, created.userId, created.deviceId, deviceKey, store, opts.codec);
   if (opts.start !== false) {
     await client.start();
     await waitFor(() => client.connectionState === 'online', { what: `${handle} online` });
@@ -80,8 +80,9 @@ export async function createUser(baseUrl: string, opts: { handle?: string; displ
 }
 
 /** Another client for an existing device (a restarted app), sharing its store if given. */
-export function newClient(baseUrl: string, userId: string, deviceId: string, deviceKey: DeviceKey, store: ClientStore = new MemoryStore()): ParleyClient {
+export function newClient(baseUrl: string, userId: string, deviceId: string, deviceKey: DeviceKey, store: ClientStore = new MemoryStore(), codec?: ContentCodec): ParleyClient {
   return new ParleyClient({
+    ...(codec ? { codec } : {}),
     baseUrl,
     session: { userId, deviceId },
     deviceKey,
