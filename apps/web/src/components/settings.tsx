@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/index.ts';
 import { enableNotifications, notificationStatus, type NotificationStatus } from '../state/session.ts';
 import type { Theme } from '../state/theme.ts';
 import { Avatar, colorFor } from './avatar.tsx';
+import { DeviceLinkPrompts } from './device-link-prompts.tsx';
 import { Devices } from './devices.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
 import { LanguagePicker } from './language-picker.tsx';
@@ -56,6 +57,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
       {me && (
         <div className="card">
           <h3>{t('devices')}</h3>
+          <DeviceLinkPrompts client={client} inline />
           <Devices devices={me.devices} onRevoke={(d) => run(async () => { await client.revokeDevice(d.deviceId); setMe(await client.me()); })} />
         </div>
       )}

@@ -1,4 +1,4 @@
-import { NetworkError, ParleyError, type ErrorCode } from '@parley/client';
+import { DeviceLinkEnded, NetworkError, ParleyError, type ErrorCode } from '@parley/client';
 import type { MessageKey } from './en.ts';
 import type { Translate } from './index.ts';
 
@@ -16,10 +16,16 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   group_full: 'errGroupFull',
   rate_limited: 'errRateLimited',
   device_revoked: 'errRevoked',
+  link_code_wrong: 'errLinkCodeWrong',
+  link_locked: 'errLinkLocked',
+  link_expired: 'errLinkExpired',
+  link_closed: 'errLinkClosed',
+  link_not_found: 'errLinkNotFound',
 };
 
 /** A person-readable sentence for an error, in the chosen language; unknown ones keep their text. */
 export function errorText(t: Translate, err: unknown): string {
+  if (err instanceof DeviceLinkEnded && err.outcome === 'denied') return t('errLinkDenied');
   if (err instanceof ParleyError) {
     const key = BY_CODE[err.code];
     if (key) return t(key);

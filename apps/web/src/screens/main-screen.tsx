@@ -3,6 +3,7 @@ import type { ParleyClient } from '@parley/client';
 import { ChatList } from '../components/chat-list.tsx';
 import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
+import { DeviceLinkPrompts, NewDeviceNotice } from '../components/device-link-prompts.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { GroupInfo } from '../components/group-info.tsx';
 import { JoinInvite } from '../components/join-invite.tsx';
@@ -58,6 +59,8 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   return (
     <div className={`layout${panel ? ' has-panel' : ''}`}>
       <ConnectionBanner state={client.connectionState} />
+      {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
+      <NewDeviceNotice client={client} />
       <ChatList client={client} activeId={activeChat} />
       <div className="main-panel">
         {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}

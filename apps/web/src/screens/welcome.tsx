@@ -1,11 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { LanguagePicker } from '../components/language-picker.tsx';
 import { useI18n } from '../i18n/index.ts';
-import { signInWithPasskey, signInWithRecovery, signUp } from '../state/session.ts';
+import { linkThisDevice, signInWithPasskey, signInWithRecovery, signUp } from '../state/session.ts';
 
-type Mode = 'start' | 'signup' | 'recovery';
+type Mode = 'start' | 'signup' | 'recovery' | 'link';
 const HANDLE_PATTERN = '[A-Za-z][A-Za-z0-9_]{2,31}';
 
 /** Create an account (passkey), sign in with a passkey, or with the recovery code. No phone, no e-mail. */
@@ -27,9 +27,11 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
           <div className="stack">
             <button onClick={() => setMode('signup')}>{t('createAccount')}</button>
             <button className="secondary" disabled={busy} onClick={() => run(async () => onReady(await signInWithPasskey()))}>{t('signInPasskey')}</button>
+            <button className="secondary" onClick={() => setMode('link')}>{t('linkDevice')}</button>
             <button className="link-button" onClick={() => setMode('recovery')}>{t('useRecovery')}</button>
           </div>
         )}
+        {mode === 'link' && <LinkDevice onReady={onReady} onBack={() => setMode('start')} />}
         {mode === 'signup' && (
           <form className="stack" onSubmit={(e) => {
             e.preventDefault();
@@ -71,5 +73,59 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
         <LanguagePicker className="lang" />
       </div>
     </main>
+  );
+}
+
+/**
+ * "Link to a device you already use" (R23-R25): enter the handle, then show the code the person
+ * types on that device, and wait for its approval.
+ */
+function LinkDevice({ onReady, onBack }: { onReady: (client: ParleyClient) => void; onBack: () => void }) {
+  const { t } = useI18n();
+  const [handle, setHandle] = useState('');
+  const [code, setCode] = useState<string | undefined>();
+  const [error, run, busy] = useAction();
+  const abort = useRef<AbortController | undefined>(undefined);
+  useEffect(() => () => abort.current?.abort(), []);
+  const cancel = () => {
+    abort.current?.abort();
+    setCode(undefined);
+  };
+  if (code) {
+    return (
+      <div className="stack center" data-testid="link-waiting">
+        <p>{t('linkShowCode')}</p>
+        <output className="link-code" data-testid="link-code" aria-label={t('linkCodeLabel')}>{code.slice(0, 3)} {code.slice(3)}</output>
+        <p className="muted small">{t('linkWaiting')}</p>
+        <div className="spinner" role="status" aria-label={t('linkWaiting')} />
+        <button type="button" className="link-button" onClick={cancel}>{t('cancel')}</button>
+      </div>
+    );
+  }
+  return (
+    <form className="stack" onSubmit={(e) => {
+      e.preventDefault();
+      run(async () => {
+        abort.current?.abort();
+        const controller = (abort.current = new AbortController());
+        const link = await linkThisDevice(handle.trim().toLowerCase(), controller.signal);
+        setCode(link.code);
+        try {
+          onReady(await link.signedIn);
+        } catch (err) {
+          setCode(undefined);
+          if (!controller.signal.aborted) throw err;
+        }
+      });
+    }}>
+      <p className="muted small">{t('linkDeviceHelp')}</p>
+      <label>{t('handle')}
+        <input value={handle} onChange={(e) => setHandle(e.target.value)} required autoCapitalize="off" autoCorrect="off" spellCheck={false} autoFocus
+          autoComplete="username" />
+      </label>
+      <button type="submit" disabled={busy}>{t('continue')}</button>
+      <button type="button" className="link-button" onClick={onBack}>{t('back')}</button>
+      <ErrorLine error={error} />
+    </form>
   );
 }

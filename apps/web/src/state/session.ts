@@ -1,5 +1,7 @@
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
-import { IndexedDbStore, ParleyClient, accounts, deviceKeyFromKeyPair, generateDeviceKey, type DeviceKey } from '@parley/client';
+import {
+  IndexedDbStore, ParleyClient, accounts, deviceKeyFromKeyPair, generateDeviceKey, requestDeviceLink, sessionRest, type DeviceKey, type RestFn,
+} from '@parley/client';
 // Not re-exported from the SDK's index yet; see apps/web/README.md.
 import { loadDeviceKey, saveDeviceKey } from '../../../../packages/client/src/stores/indexeddb-store.ts';
 import { attachKeyDirectory } from './key-directory.ts';
@@ -17,13 +19,13 @@ function deviceName(): string {
   return `${browser}${os ? ` on ${os}` : ''}`;
 }
 
-let open: { store: IndexedDbStore; client: ParleyClient; onOnline: () => void } | undefined;
+let open: { store: IndexedDbStore; client: ParleyClient; onOnline: () => void; rest: RestFn } | undefined;
 
 async function startClient(store: IndexedDbStore, session: { userId: string; deviceId: string }, key: DeviceKey): Promise<ParleyClient> {
   const client = new ParleyClient({ baseUrl, session, deviceKey: key, store });
   const onOnline = () => client.reconnect();
   addEventListener('online', onOnline);
-  open = { store, client, onOnline };
+  open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key) };
   await client.start();
   attachKeyDirectory(client, { baseUrl, store, deviceKey: key });
   return client;
@@ -72,6 +74,25 @@ export async function signInWithRecovery(handle: string, recoveryCode: string): 
   const key = await generateDeviceKey();
   const created = await accounts.recover(baseUrl, { handle, recoveryCode: recoveryCode.trim().toUpperCase(), device: newDevice(key) });
   return { client: await adopt(created.userId, created.deviceId, key), recoveryCode: created.recoveryCode };
+}
+
+/**
+ * Sign-in by linking (R23-R25): asks to join the account of `handle` and returns the code to show;
+ * `signedIn` resolves once a device already signed in approves with that code.
+ */
+export async function linkThisDevice(handle: string, signal: AbortSignal): Promise<{ code: string; expiresAt: number; signedIn: Promise<ParleyClient> }> {
+  const key = await generateDeviceKey();
+  const link = await requestDeviceLink(baseUrl, handle, deviceName(), key);
+  const signedIn = link.wait({ intervalMs: 1500, signal }).then((added) => adopt(added.userId, added.deviceId, key));
+  return { code: link.code, expiresAt: link.expiresAt, signedIn };
+}
+
+/**
+ * REST as this signed-in device, for the calls ParleyClient does not offer yet (device linking).
+ * It holds a session of its own, signed in with the device key on first use.
+ */
+export function deviceRest(client: ParleyClient): RestFn | undefined {
+  return open?.client === client ? open.rest : undefined;
 }
 
 /** Signs this device out on the server (best effort) and deletes everything this browser holds. */

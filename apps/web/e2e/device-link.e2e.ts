@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { defaultWebDist } from '@parley/server';
+import { createUser, freePort, startTestServer, uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { launchBrowser, personPage, screenshot } from './browser.ts';
+
+/** Linking a second browser from a signed-in one (docs/PROTOCOL.md R23-R27), in Debian's Chromium. */
+
+async function signUp(page: Page, url: string, name: string, handle: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'I saved it' }).click();
+  await page.getByRole('heading', { name: 'Chats' }).waitFor();
+}
+
+describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let url: string;
+  let zed: TestUser;
+
+  before(async () => {
+    const port = await freePort();
+    url = `http://localhost:${port}`;
+    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
+    browser = await launchBrowser();
+    zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
+  });
+  after(async () => {
+    await zed?.client.stop();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('R24 the new browser shows a code, the signed-in one approves with it; the new one sees the chats; R27 the old one is told', async () => {
+    const { page: laptop } = await personPage(browser);
+    const handle = uniqueHandle('amy');
+    await signUp(laptop, url, 'Amy Adams', handle);
+    const amy = await zed.client.findUser(handle);
+    const direct = await zed.client.openDirect(amy.userId);
+    await zed.client.sendText(direct.chatId, 'hello before the link');
+    await laptop.getByRole('button', { name: /Zed Zimmer/ }).first().waitFor();
+
+    // A second browser with no passkey and no recovery code asks to join Amy's account.
+    const { page: phone } = await personPage(browser, { mobile: true });
+    await phone.goto(url);
+    await phone.getByRole('button', { name: 'Link to a device you already use' }).click();
+    await phone.getByLabel('Handle').fill(handle);
+    await phone.getByRole('button', { name: 'Continue' }).click();
+    const shown = (await phone.getByTestId('link-code').textContent()) ?? '';
+    assert.match(shown, /^\d{3} \d{3}$/);
+    await screenshot(phone, '30-link-new-device-code');
+
+    // The signed-in browser shows the request (without the code) and Amy types what the phone shows.
+    const prompt = laptop.getByTestId('link-prompt');
+    await prompt.waitFor({ timeout: 15_000 });
+    assert.match((await prompt.textContent()) ?? '', /Sign-in request from Chrome/);
+    assert.ok(!((await prompt.textContent()) ?? '').includes(shown.replace(' ', '')), 'the approving device never shows the code');
+    await prompt.getByTestId('link-code-input').fill('000000' === shown.replace(' ', '') ? '111111' : '000000');
+    await prompt.getByRole('button', { name: 'Approve' }).click();
+    await prompt.getByRole('alert').filter({ hasText: 'not the code' }).waitFor();
+    await prompt.getByTestId('link-code-input').fill(shown);
+    await screenshot(laptop, '31-link-approve-prompt');
+    await prompt.getByRole('button', { name: 'Approve' }).click();
+    await prompt.waitFor({ state: 'detached' });
+
+    // The phone is signed in as a device of Amy's account and has her chats.
+    await phone.getByRole('heading', { name: 'Chats' }).waitFor({ timeout: 20_000 });
+    await phone.getByRole('button', { name: /Zed Zimmer/ }).first().waitFor({ timeout: 20_000 });
+    await screenshot(phone, '32-link-new-device-chats');
+
+    // Login alert on the laptop.
+    const notice = laptop.getByTestId('new-device-notice');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /New device added: Chrome/);
+    await screenshot(laptop, '33-link-new-device-notice');
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+    await laptop.reload();
+    await laptop.getByRole('heading', { name: 'Chats' }).waitFor();
+    await laptop.waitForTimeout(1000);
+    assert.equal(await laptop.getByTestId('new-device-notice').count(), 0, 'a dismissed notice stays dismissed');
+
+    // Zed's next message reaches the phone too (its device joined the chat's encryption group).
+    await zed.client.sendText(direct.chatId, 'hello after the link');
+    await phone.getByRole('button', { name: /Zed Zimmer/ }).first().click();
+    await phone.getByTestId('timeline').getByText('hello after the link').waitFor({ timeout: 30_000 });
+    await screenshot(phone, '34-link-new-device-message');
+  });
+});
