@@ -12,6 +12,7 @@ import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { randomId } from './encoding.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
+import { KeyDirectory } from './key-log/index.ts';
 import { LogSync } from './log-sync.ts';
 import type { ClientStore, OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
@@ -38,7 +39,7 @@ export interface ClientOptions {
 
 /** A background task failed; it is retried later and does not hold up anything else. */
 export interface BackgroundError {
-  task: 'key-packages' | 'encryption-group';
+  task: 'key-packages' | 'encryption-group' | 'key-log';
   error: unknown;
 }
 
@@ -97,6 +98,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
   readonly keyPackages: KeyPackageKeeper | undefined;
+  /** The per-user device-key logs (R19-R22): safety numbers, and the check of every MLS member's key. */
+  readonly keys: KeyDirectory;
 
   constructor(options: ClientOptions) {
     super();
@@ -145,8 +148,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
         onError: (error) => this.#backgroundError({ task: 'key-packages', error }),
       })
       : undefined;
+    this.keys = new KeyDirectory({
+      rest: (method, path, body) => this.#rest(method, path, body),
+      store: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) },
+    });
     this.#mls = !options.codec && this.keyPackages
-      ? new MlsCodec({ userId: this.userId, deviceId: this.deviceId, store: options.store, keys: this.keyPackages })
+      ? new MlsCodec({
+        userId: this.userId, deviceId: this.deviceId, store: options.store, keys: this.keyPackages,
+        // A leaf is genuine only if its user's key log binds that device to that signature key.
+        session: { authenticate: (member, key) => this.keys.verifyMember(member.userId, member.deviceId, key) },
+      })
       : undefined;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
   }
@@ -436,7 +447,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const chatId of [...this.#chats.keys()]) if (!known.has(chatId)) void this.#forget(chatId);
     for (const chat of frame.chats) void this.#adopt(chat);
     this.#flushOutbox();
-    this.keyPackages?.replenish();
+    void this.#publishKey();
+  }
+
+  /** Publishes this device's MLS key in the key log (R20) before its key packages: others check leaves against it. */
+  async #publishKey(): Promise<void> {
+    const keeper = this.keyPackages;
+    if (!keeper) return;
+    try {
+      await this.keys.publish(await keeper.identity());
+    } catch (err) {
+      if (!(err instanceof Disconnected) && !this.#stopped) this.#backgroundError({ task: 'key-log', error: err });
+    }
+    keeper.replenish();
   }
 
   #backgroundError(error: BackgroundError): void {
