@@ -76,6 +76,7 @@ describe('parley-admin migrate-to-postgres', () => {
     await local.addPasskey({ credentialId: 'cred_1', userId: ann.userId, publicKey: new Uint8Array([0, 1, 2, 250, 255]), counter: 7, transports: ['usb', 'nfc'], createdAt: 1_700_000_000_000 });
     await local.upsertPushSubscription({ endpoint: 'https://push.example/ann', userId: ann.userId, deviceId: ann.deviceId, p256dh: 'p', auth: 'a', createdAt: 1_700_000_000_001 });
     await local.addKeyPackages([], { keyPackageId: 'kp_1', userId: ann.userId, deviceId: ann.deviceId, keyPackage: Buffer.from([0, 1, 255]).toString('base64'), lastResort: true, createdAt: 1_700_000_000_002 });
+    await local.publishMlsKey({ userId: ann.userId, deviceId: ann.deviceId, mlsSignatureKey: Buffer.alloc(32, 7).toString('base64'), at: 1_700_000_000_003 });
     await local.close();
 
     const url = await freshDatabase();
@@ -107,6 +108,7 @@ describe('parley-admin migrate-to-postgres', () => {
         assert.deepEqual(await postgres.getChat(chatId), await sqlite.getChat(chatId));
         assert.deepEqual(await postgres.getMembers(chatId), await sqlite.getMembers(chatId));
       }
+      assert.deepEqual(await postgres.getKeyLog(ann.userId, 0, 100), await sqlite.getKeyLog(ann.userId, 0, 100), 'the key log and its hashes');
       for (const u of [ann, ben, cat, dan]) {
         assert.deepEqual(await postgres.getUser(u.userId), await sqlite.getUser(u.userId));
         assert.deepEqual(await postgres.listDevices(u.userId), await sqlite.listDevices(u.userId));
