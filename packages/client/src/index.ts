@@ -24,3 +24,9 @@ export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 export { CodecNotReady, type DecodedBatch } from './codec.ts';
 export { KeyDirectory, KeyLogError, isKeyLogError, formatSafetyNumber, type KeyDirectoryOptions, type KeyDirectoryStore, type KeyLogErrorCode, type LoggedDevice, type RestCall, type VerificationState } from './key-log/index.ts';
+export { SealedStore, type SealedStoreOptions } from './stores/sealed-store.ts';
+export { StoreSealError, isStoreSealError, type StoreSealErrorCode } from './stores/seal.ts';
+export {
+  localStoreKey, storeKeyFromPrf, newPrfStoreKey, prfExtension, takePrfOutput, unlockWithPasskey, getStoreKeyKind, setStoreKeyKind,
+  STORE_KEY_PRF_INPUT, type StoreKeyKind, type KeyValueSlot,
+} from './stores/store-key.ts';
