@@ -11,7 +11,6 @@ import { NewChat } from '../components/new-chat.tsx';
 import { Settings } from '../components/settings.tsx';
 import { useI18n } from '../i18n/index.ts';
 import type { Theme } from '../state/theme.ts';
-import { keyDirectoryOf } from '../state/key-directory.ts';
 import { go, useClientState, useRoute } from '../state/use-client.ts';
 
 export function MainScreen({ client, theme, setTheme, onSignOut }: {
@@ -46,8 +45,8 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
 
   let panel = null;
   switch (route.name) {
-    case 'chat': panel = <ChatView key={route.chatId} client={client} chatId={route.chatId} keys={keyDirectoryOf(client)} />; break;
-    case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} keys={keyDirectoryOf(client)} />; break;
+    case 'chat': panel = <ChatView key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
+    case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
     case 'join': panel = <JoinInvite key={route.token} client={client} token={route.token} />; break;
     case 'new': panel = <NewChat client={client} />; break;
     case 'settings': panel = <Settings client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />; break;

@@ -4,7 +4,6 @@ import {
 } from '@parley/client';
 // Not re-exported from the SDK's index yet; see apps/web/README.md.
 import { loadDeviceKey, saveDeviceKey } from '../../../../packages/client/src/stores/indexeddb-store.ts';
-import { attachKeyDirectory } from './key-directory.ts';
 
 const DB_NAME = 'parley';
 const baseUrl = location.origin;
@@ -27,7 +26,6 @@ async function startClient(store: IndexedDbStore, session: { userId: string; dev
   addEventListener('online', onOnline);
   open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key) };
   await client.start();
-  attachKeyDirectory(client, { baseUrl, store, deviceKey: key });
   return client;
 }
 
