@@ -110,6 +110,33 @@ describe('end-to-end encryption (MLS)', () => {
     for (const s of secrets.filter((x) => x !== 'Flat 12 surprise party')) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext found on the server: ${s}`);
     for (const k of keys) assert.ok(!leaks(everything, k), 'a private key found on the server');
   });
+
+  it('a new device of a user gets the history of its chats from an existing device, end-to-end encrypted', async () => {
+    await using server = await startTestServer();
+    const [alice, bob] = await Promise.all([1, 2].map(() => createUser(server.url)));
+    if (!alice || !bob) throw new Error('users');
+    const direct = await alice.client.openDirect(bob.userId);
+    await alice.client.sendText(direct.chatId, 'before the new phone: meet at the bakery');
+    await waitFor(() => texts(bob.client, direct.chatId).length === 1, { what: 'bob reads' });
+    await bob.client.sendText(direct.chatId, 'sure, 10 am');
+    await waitFor(() => texts(alice.client, direct.chatId).includes('sure, 10 am'), { what: 'alice reads' });
+    const first = alice.client.timeline(direct.chatId).find((i) => i.text.startsWith('before the new phone'));
+    assert.ok(first);
+    await alice.client.edit(direct.chatId, first.id, 'before the new phone: meet at the bakery on Main St');
+    await waitFor(() => texts(bob.client, direct.chatId).includes('before the new phone: meet at the bakery on Main St'), { what: 'edit' });
+
+    const phone = await secondDevice(alice);
+    await waitFor(() => phone.client.chat(direct.chatId)?.encryption === 'on', { what: 'the new device is in the group', timeoutMs: 30_000 });
+    await waitFor(() => texts(phone.client, direct.chatId).includes('sure, 10 am'), { what: 'history reached the new device', timeoutMs: 30_000 });
+    assert.deepEqual(texts(phone.client, direct.chatId), ['before the new phone: meet at the bakery on Main St', 'sure, 10 am']);
+    assert.ok(phone.client.timeline(direct.chatId).find((i) => i.text === 'sure, 10 am')?.senderUserId === bob.userId);
+    // Bob's device, not Alice's, got no history message: it only ever sees ciphertext in Alice's note-to-self chat.
+    assert.ok(!bob.client.chats().some((c) => c.members.length === 1));
+    // And the new device reads what comes next, like any member.
+    await bob.client.sendText(direct.chatId, 'see you there');
+    await waitFor(() => texts(phone.client, direct.chatId).includes('see you there'), { what: 'new message' });
+    await Promise.all([alice.client.stop(), bob.client.stop(), phone.client.stop()]);
+  });
 });
 
 async function memberDevices(client: ParleyClient, chatId: string): Promise<string[]> {

@@ -1,12 +1,13 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type ChatDevicesResponse, type Envelope,
+  type ChatDevicesResponse, type Envelope, type HistoryEntry,
 } from '@parley/protocol';
 import { accounts } from './accounts.ts';
 import { RestApi } from './api.ts';
 import { CodecNotReady, decodePlain, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
+import { applyHistory, historyChunks, historyEntries } from './e2ee/history-share.ts';
 import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
@@ -94,6 +95,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #reconcileTries = new Map<string, number>();
   #stopped = false;
+  /** History other devices of this user shared, per chat and seq (kept in meta `history:<chatId>`). */
+  readonly #history = new Map<string, Map<number, HistoryEntry>>();
+  readonly #historyShared = new Set<string>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
@@ -212,6 +216,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   chats(): ChatView[] {
     const now = Date.now();
     return [...this.#chats.values()]
+      .filter((chat) => !this.#isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
       .map((chat) => {
         const items = this.timeline(chat.chatId);
         const typing = [...(this.#typing.get(chat.chatId) ?? [])].filter(([, until]) => until > now).map(([id]) => id);
@@ -575,14 +580,25 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const chatId = messages[0]?.chatId;
     if (chatId === undefined) return;
     let handshake = false;
+    const newDevicesOfMine: string[] = [];
+    const sharedWithMe: Extract<Content, { kind: 'history' }>[] = [];
+    const shared = await this.#historyFor(chatId);
     await this.#codec.decodeBatch(chatId, messages, (m) => this.#decodedOutbox.get(m.clientMsgId), async (batch) => {
       messages.forEach((m, i) => {
         const d = batch.decoded[i];
         if (d) m.decoded = d;
-        if (d?.kind === 'handshake') handshake = true;
+        if (d?.kind === 'handshake') {
+          handshake = true;
+          for (const key of d.added) if (key.startsWith(`${this.userId}:`) && key !== `${this.userId}:${this.deviceId}`) newDevicesOfMine.push(key.slice(this.userId.length + 1));
+        }
+        // Only this user's own devices may share history with it (the MLS sender was checked in the codec).
+        if (d?.kind === 'content' && d.content.kind === 'history' && d.content.forDevice === this.deviceId && m.senderUserId === this.userId) sharedWithMe.push(d.content);
       });
+      if (shared.size > 0) applyHistory(messages, shared);
       await this.#o.store.putMessages(messages, batch.groups);
     });
+    for (const deviceId of newDevicesOfMine) void this.#shareHistory(chatId, deviceId);
+    for (const h of sharedWithMe) void this.#takeHistory(h);
     if (this.#mls && (handshake || !this.#groupStatus.has(chatId))) {
       this.#groupStatus.set(chatId, await this.#mls.status(chatId));
       this.#flushOutbox();
@@ -602,6 +618,76 @@ export class ParleyClient extends Emitter<ClientEvents> {
       before = first;
     }
     return undefined;
+  }
+
+  #isSelfChat(chat: ChatSummary): boolean {
+    return chat.kind === 'direct' && chat.members.length === 1 && chat.members[0]?.userId === this.userId;
+  }
+
+  /** The user's note-to-self chat (created on first use): where its devices share history. */
+  async #selfChat(): Promise<string | undefined> {
+    for (const chat of this.#chats.values()) if (this.#isSelfChat(chat)) return chat.chatId;
+    try {
+      return (await this.openDirect(this.userId)).chatId;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #historyFor(chatId: string): Promise<Map<number, HistoryEntry>> {
+    let map = this.#history.get(chatId);
+    if (!map) {
+      const stored = await this.#o.store.getMeta(`history:${chatId}`);
+      map = new Map((stored ? (JSON.parse(stored) as HistoryEntry[]) : []).map((e) => [e.seq, e]));
+      this.#history.set(chatId, map);
+    }
+    return map;
+  }
+
+  /**
+   * Another device of this user was added to a chat's group: the first of this user's devices in
+   * that group sends it the chat's earlier messages it holds, through the note-to-self chat, once
+   * the new device is in that chat's group too (else it could not decrypt them).
+   */
+  async #shareHistory(chatId: string, deviceId: string, attempt = 0): Promise<void> {
+    const mls = this.#mls;
+    const key = `${chatId}:${deviceId}`;
+    if (!mls || this.#stopped || this.#historyShared.has(key)) return;
+    try {
+      const self = await this.#selfChat();
+      if (!self || self === chatId) return;
+      const mine = (await mls.members(chatId)).filter((m) => m.userId === this.userId && m.deviceId !== deviceId);
+      if (mine[0]?.deviceId !== this.deviceId) return;
+      const entries = historyEntries(this.#sync.log(chatId));
+      if (entries.length === 0) return;
+      if (!(await mls.members(self)).some((m) => m.userId === this.userId && m.deviceId === deviceId)) {
+        this.#scheduleReconcile(self, 0);
+        if (attempt < 40) setTimeout(() => void this.#shareHistory(chatId, deviceId, attempt + 1), 1500);
+        return;
+      }
+      this.#historyShared.add(key);
+      for (const chunk of historyChunks(entries)) await this.#post(self, { kind: 'history', chatId, forDevice: deviceId, entries: chunk });
+    } catch (err) {
+      this.#backgroundError({ task: 'encryption-group', error: err });
+    }
+  }
+
+  /** History shared with this device: kept, applied to what is loaded, and older pages loaded to show it. */
+  async #takeHistory(h: Extract<Content, { kind: 'history' }>): Promise<void> {
+    const map = await this.#historyFor(h.chatId);
+    for (const e of h.entries) map.set(e.seq, e);
+    await this.#o.store.setMeta(`history:${h.chatId}`, JSON.stringify([...map.values()]));
+    const changed = applyHistory(this.#sync.log(h.chatId), map);
+    if (changed.length > 0) {
+      await this.#o.store.putMessages(changed);
+      this.#changed(h.chatId);
+    }
+    const oldest = Math.min(...h.entries.map((e) => e.seq));
+    while (this.#sync.hasOlder(h.chatId) && (this.#sync.log(h.chatId)[0]?.seq ?? 0) > oldest) {
+      const before = this.#sync.log(h.chatId)[0]?.seq;
+      await this.#sync.loadOlder(h.chatId);
+      if (this.#sync.log(h.chatId)[0]?.seq === before) break;
+    }
   }
 
   #encryption(chatId: string): ChatView['encryption'] {
@@ -650,6 +736,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
         },
       });
       if (acked) await this.#sync.receive(acked);
+      if (result.kind === 'committed') {
+        for (const key of result.added) if (key.startsWith(`${this.userId}:`)) void this.#shareHistory(chatId, key.slice(this.userId.length + 1));
+      }
       this.#groupStatus.set(chatId, await mls.status(chatId));
       this.#changed(chatId);
       this.#flushOutbox();
@@ -657,7 +746,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       else if (result.kind === 'committed_partly') retryMs = 5000;
       else this.#reconcileTries.delete(chatId);
     } catch (err) {
-      if (this.#stopped) return;
+      if (this.#stopped || this.#conn.state === 'revoked' || (err instanceof ParleyError && err.code === 'device_revoked')) return;
       if (!(err instanceof Disconnected)) this.#backgroundError({ task: 'encryption-group', error: err });
       retryMs = 2000;
     }
@@ -672,7 +761,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   #title(chat: ChatSummary): string {
     if (chat.kind === 'group') return chat.name;
-    return chat.members.find((m) => m.userId !== this.userId)?.displayName ?? chat.name;
+    return (chat.members.find((m) => m.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
   }
 
   #unread(chat: ChatSummary): number {

@@ -81,6 +81,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         }
         return;
       }
+      case 'history':
+        return; // another device sharing earlier messages: applied to that chat, not shown here
       case 'reaction': {
         if (!byId.has(content.target)) return;
         let perEmoji = reactions.get(content.target);

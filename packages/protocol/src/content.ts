@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientMsgId } from './common.ts';
+import { ClientMsgId, Id } from './common.ts';
 
 /**
  * What a person wrote, inside the envelope. The server never sees this type: the client encodes
@@ -7,11 +7,36 @@ import { ClientMsgId } from './common.ts';
  * reactions are entries of the log like any message, pointing at their target's client id, so
  * they stay end-to-end encryptable and keep the log's order.
  */
-export const Content = z.discriminatedUnion('kind', [
+export const MessageContent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('text'), text: z.string().min(1).max(16_000), replyTo: ClientMsgId.optional() }),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000) }),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),
+]);
+export type MessageContent = z.infer<typeof MessageContent>;
+
+/** At most this many messages travel in one `history` entry list (they are split across several). */
+export const MAX_HISTORY_ENTRIES_PER_MESSAGE = 500;
+
+/** One message of a chat as the sharing device decoded it, with the log position that proves which one. */
+export const HistoryEntry = z.object({
+  seq: z.number().int().positive(),
+  id: ClientMsgId,
+  senderUserId: Id,
+  senderDeviceId: Id,
+  sentAt: z.number().int(),
+  content: MessageContent,
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/**
+ * Everything a message can carry. `history` is a device sharing a chat's earlier messages with
+ * another device of the same user, through that user's own note-to-self chat (end-to-end encrypted
+ * like any message): how a newly added device sees what was sent before it joined.
+ */
+export const Content = z.discriminatedUnion('kind', [
+  ...MessageContent.options,
+  z.object({ kind: z.literal('history'), chatId: Id, forDevice: Id, entries: z.array(HistoryEntry).min(1).max(MAX_HISTORY_ENTRIES_PER_MESSAGE) }),
 ]);
 export type Content = z.infer<typeof Content>;
 

@@ -111,7 +111,6 @@ export class Chats {
 
   /** The direct chat between the caller and `userId`, created on first use (idempotent). */
   async openDirect(auth: AuthContext, userId: string): Promise<ChatSummary> {
-    if (userId === auth.userId) throw new ParleyError('bad_request', 'a direct chat needs another person');
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
     const directKey = [auth.userId, userId].sort().join(':');
     const existing = await this.#d.storage.getDirectChat(directKey);
@@ -120,7 +119,8 @@ export class Chats {
     const chat: ChatRow = {
       chatId: this.#d.random.id(), kind: 'direct', name: '', color: this.#pickColor(), createdAt: now, lastSeq: 0, mlsEpoch: 0, directKey,
     };
-    const members: MemberRow[] = [auth.userId, userId].map((id) => ({
+    // With oneself it is a note-to-self chat of one member: the user's devices share history there.
+    const members: MemberRow[] = [...new Set([auth.userId, userId])].map((id) => ({
       chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
     }));
     try {
