@@ -156,7 +156,7 @@ describe('device linking', () => {
 });
 
 describe('login alerts', () => {
-  test('R27 a device added with the recovery code is announced to the account\'s other devices, not to itself', async () => {
+  test('R27 R28 a device added with the recovery code (no approval needed) is announced to the account\'s other devices, not to itself', async () => {
     await using server = await startTestServer();
     const alice = await createUser(server.url, { start: false });
     const watcher = await listen(server.url, alice.deviceId, alice.deviceKey);
