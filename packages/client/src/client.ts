@@ -746,7 +746,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       else if (result.kind === 'committed_partly') retryMs = 5000;
       else this.#reconcileTries.delete(chatId);
     } catch (err) {
-      if (this.#stopped || this.#conn.state === 'revoked' || (err instanceof ParleyError && err.code === 'device_revoked')) return;
+      if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return;
       if (!(err instanceof Disconnected)) this.#backgroundError({ task: 'encryption-group', error: err });
       retryMs = 2000;
     }
