@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import {
-  ParleyClient, ParleyError, accounts, generateDeviceKey, type TimelineItem, type WebSocketCtor,
+  ParleyClient, ParleyError, SealedStore, accounts, generateDeviceKey, isStoreSealError, type TimelineItem, type WebSocketCtor,
 } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { FileStore } from './file-store.ts';
 import { CliError, profileDir, profileKey, readProfile, writeProfile } from './profile.ts';
+import { cliStoreKey } from './store-key.ts';
 
 export const HELP = `parley — command-line client for a Parley server
 
@@ -31,6 +32,12 @@ Usage: parley [--profile DIR] <command> [args]
 Options:
   --profile DIR           profile directory (default $PARLEY_PROFILE or ~/.parley)
   -h, --help              this help
+
+Environment:
+  PARLEY_PROFILE          default profile directory
+  PARLEY_STORE_PASSPHRASE the local store (messages, MLS keys) is encrypted at rest with a key in
+                          <profile>/store-key.json; set this when that file is first made to derive
+                          the key from a passphrase instead (then every run needs it)
 
 Exit codes: 0 ok, 1 error (message on stderr; server errors show their code).`;
 
@@ -99,7 +106,7 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         return 1;
     }
   } catch (e) {
-    if (e instanceof ParleyError) err(`parley: ${e.code}: ${e.message}`);
+    if (e instanceof ParleyError || isStoreSealError(e)) err(`parley: ${e.code}: ${e.message}`);
     else if (e instanceof CliError) err(`parley: ${e.message}`);
     else err(`parley: ${(e as Error).message}`);
     return 1;
@@ -122,7 +129,8 @@ async function openClient(dir: string): Promise<ParleyClient> {
     baseUrl: profile.server,
     session: { userId: profile.userId, deviceId: profile.deviceId },
     deviceKey: await profileKey(profile),
-    store: new FileStore(join(dir, 'store.json')),
+    // Sealed at rest (store-key.ts); a profile from before is rewritten sealed on this first open.
+    store: await SealedStore.open(new FileStore(join(dir, 'store.json')), await cliStoreKey(dir)),
     WebSocket: WebSocket as unknown as WebSocketCtor,
   });
 }

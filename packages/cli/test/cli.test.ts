@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -37,6 +37,10 @@ describe('parley CLI', () => {
       const lines = got.out.map((l) => JSON.parse(l) as { text: string; system?: unknown });
       assert.deepEqual(lines.filter((l) => !l.system).map((l) => l.text), ['hello from a script']);
       assert.deepEqual((await run(['--profile', b, 'receive'])).out, [], 'receive prints only what is new');
+      for (const p of [a, b]) {
+        assert.ok(!readFileSync(join(p, 'store.json'), 'utf8').includes('hello from a script'), 'the store is sealed at rest');
+        assert.equal(statSync(join(p, 'store-key.json')).mode & 0o777, 0o600);
+      }
 
       const chats = await run(['--profile', b, 'chats']);
       assert.equal(JSON.parse(chats.out[0] ?? '{}').title, 'CLI A');
