@@ -63,11 +63,12 @@ describe('parley-admin migrate-to-postgres', () => {
     await waitFor(() => dan.client.chat(group.chatId) !== undefined, { what: 'dan joined' });
     await dan.client.sendText(group.chatId, 'joined by invite');
     await waitFor(() => [ann, ben, dan].every((u) => u.client.outbox().length === 0), { what: 'all acked' });
-    await waitFor(() => ben.client.log(direct.chatId).length === 13 && ben.client.log(group.chatId).at(-1)?.senderUserId === dan.userId,
+    await waitFor(() => ben.client.timeline(direct.chatId).filter((i) => i.text.startsWith('direct ')).length === 12 && ben.client.log(group.chatId).at(-1)?.senderUserId === dan.userId,
       { what: 'ben has everything' });
     ben.client.markRead(direct.chatId);
     ben.client.markRead(group.chatId);
-    await waitFor(async () => (await server.services.storage.getMember(direct.chatId, ben.userId))?.readSeq === 13, { what: 'read receipt stored' });
+    const directEnd = ben.client.log(direct.chatId).at(-1)?.seq;
+    await waitFor(async () => (await server.services.storage.getMember(direct.chatId, ben.userId))?.readSeq === directEnd, { what: 'read receipt stored' });
     for (const u of [ann, ben, cat, dan]) await u.client.stop();
     await server.close();
 
@@ -76,7 +77,6 @@ describe('parley-admin migrate-to-postgres', () => {
     await local.addPasskey({ credentialId: 'cred_1', userId: ann.userId, publicKey: new Uint8Array([0, 1, 2, 250, 255]), counter: 7, transports: ['usb', 'nfc'], createdAt: 1_700_000_000_000 });
     await local.upsertPushSubscription({ endpoint: 'https://push.example/ann', userId: ann.userId, deviceId: ann.deviceId, p256dh: 'p', auth: 'a', createdAt: 1_700_000_000_001 });
     await local.addKeyPackages([], { keyPackageId: 'kp_1', userId: ann.userId, deviceId: ann.deviceId, keyPackage: Buffer.from([0, 1, 255]).toString('base64'), lastResort: true, createdAt: 1_700_000_000_002 });
-    await local.publishMlsKey({ userId: ann.userId, deviceId: ann.deviceId, mlsSignatureKey: Buffer.alloc(32, 7).toString('base64'), at: 1_700_000_000_003 });
     await local.close();
 
     const url = await freshDatabase();
@@ -108,6 +108,8 @@ describe('parley-admin migrate-to-postgres', () => {
         assert.deepEqual(await postgres.getChat(chatId), await sqlite.getChat(chatId));
         assert.deepEqual(await postgres.getMembers(chatId), await sqlite.getMembers(chatId));
       }
+      // Each SDK device published its MLS key (R20) when it came online.
+      assert.equal((await sqlite.getKeyLog(ann.userId, 0, 100)).entries.length, 1);
       assert.deepEqual(await postgres.getKeyLog(ann.userId, 0, 100), await sqlite.getKeyLog(ann.userId, 0, 100), 'the key log and its hashes');
       for (const u of [ann, ben, cat, dan]) {
         assert.deepEqual(await postgres.getUser(u.userId), await sqlite.getUser(u.userId));
@@ -117,7 +119,7 @@ describe('parley-admin migrate-to-postgres', () => {
       }
       assert.deepEqual(await postgres.getInvite(token), await sqlite.getInvite(token));
       assert.deepEqual(await postgres.getPasskey('cred_1'), await sqlite.getPasskey('cred_1'));
-      assert.equal((await postgres.getMember(direct.chatId, ben.userId))?.readSeq, 13);
+      assert.equal((await postgres.getMember(direct.chatId, ben.userId))?.readSeq, directEnd);
       for (const name of ['token-signing-key', 'vapid-keys']) {
         assert.deepEqual(await postgres.getOrCreateSecret(name, new Uint8Array([1])), await sqlite.getOrCreateSecret(name, new Uint8Array([2])), name);
       }
@@ -134,7 +136,7 @@ describe('parley-admin migrate-to-postgres', () => {
     const nodeDir = mkdtempSync(join(tmpdir(), 'parley-node-'));
     dirs.push(nodeDir);
     await using node = await startTestServer({ PARLEY_DATABASE_URL: url }, { dataDir: nodeDir });
-    const client = newClient(node.url, ann.userId, ann.deviceId, ann.deviceKey);
+    const client = newClient(node.url, ann.userId, ann.deviceId, ann.deviceKey, ann.store);
     await client.start();
     await waitFor(() => client.log(group.chatId).at(-1)?.senderUserId === dan.userId, { what: 'ann reads the group from the cluster' });
     await client.stop();
