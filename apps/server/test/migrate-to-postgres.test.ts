@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts';
 import pg from 'pg';
 import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
@@ -78,6 +79,12 @@ describe('parley-admin migrate-to-postgres', () => {
     await local.upsertPushSubscription({ endpoint: 'https://push.example/ann', userId: ann.userId, deviceId: ann.deviceId, p256dh: 'p', auth: 'a', createdAt: 1_700_000_000_001 });
     await local.addKeyPackages([], { keyPackageId: 'kp_1', userId: ann.userId, deviceId: ann.deviceId, keyPackage: Buffer.from([0, 1, 255]).toString('base64'), lastResort: true, createdAt: 1_700_000_000_002 });
     await local.close();
+    const linksDb = new Database(join(dataDir, 'parley.sqlite'));
+    await new SqliteDeviceLinks(linksDb).createLink({
+      linkId: 'link_pending_1', userId: ann.userId, deviceName: 'new laptop', publicKey: Buffer.alloc(32, 9).toString('base64'), codeHash: 'a'.repeat(64),
+      createdAt: 1_700_000_000_004, expiresAt: 4_000_000_000_000, attempts: 0, status: 'pending', deviceId: null, closedAt: null,
+    }, 3, 1_700_000_000_004);
+    linksDb.close();
 
     const url = await freshDatabase();
     const run = await admin(['migrate-to-postgres', '--data-dir', dataDir, '--database-url', url]);
