@@ -35,7 +35,11 @@ export interface ClientOptions {
    * client keeps `target` of this device's key packages (default 20, refilled below 5) and a
    * last-resort one on the server (R14).
    */
-  mls?: { enabled: boolean; target?: number; refillBelow?: number };
+  mls?: {
+    enabled: boolean; target?: number; refillBelow?: number;
+    /** This device rotates its leaf key in a chat (an update commit) when it is older than this. Default 7 days. */
+    rotateAfterMs?: number;
+  };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */
@@ -66,6 +70,7 @@ type ClientEvents = {
 };
 
 const TYPING_SHOWN_MS = 5000;
+const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
 const TYPING_SEND_EVERY_MS = 3000;
 
 /**
@@ -723,6 +728,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       const result = await mls.reconcile(chatId, {
         serverEpoch: chat.mlsEpoch,
         devices,
+        rotateAfterMs: this.#o.mls?.rotateAfterMs ?? DEFAULT_ROTATE_AFTER_MS,
         claim: (userIds) => this.claimKeyPackages(userIds),
         send: async ({ epoch, envelope, clientMsgId }) => {
           try {

@@ -23,13 +23,19 @@ export interface ReconcileInput {
   /** Devices that belong in the group (GET /chats/:id/devices, R18). */
   devices: readonly ChatDevice[];
   claim(userIds: string[]): Promise<ClaimedKeyPackage[]>;
+  /**
+   * Rotate this device's leaf key (an update commit: post-compromise security) when it is older than
+   * this many ms. Any commit of this device counts as a rotation.
+   */
+  rotateAfterMs?: number;
+  now?: number;
   /** Sends the commit frame (R15); 'conflict' when another commit took the epoch first. */
   send(commit: { epoch: number; envelope: Envelope; clientMsgId: string }): Promise<'accepted' | 'conflict'>;
 }
 
 export type ReconcileResult =
   | { kind: 'in_sync' }
-  | { kind: 'committed'; added: string[]; removed: string[]; seq?: number }
+  | { kind: 'committed'; added: string[]; removed: string[]; rotated?: boolean }
   | { kind: 'conflict' }
   /** This device is not in the group; a member's device has to add it. */
   | { kind: 'waiting' }
@@ -145,14 +151,18 @@ export class MlsCodec implements ContentCodec {
       const have = new Set(current.map(memberKey));
       const toAdd = input.devices.filter((d) => !have.has(memberKey(d)) && !sameMember(d, me));
       const toRemove = current.filter((m) => !wanted.has(memberKey(m)) && !sameMember(m, me));
-      if (toAdd.length === 0 && toRemove.length === 0 && !fresh) return { kind: 'in_sync' };
+      const now = input.now ?? Date.now();
+      const rotatedAt = Number((await this.#d.store.getMeta(`mls-rotated:${chatId}`)) ?? NaN);
+      if (Number.isNaN(rotatedAt)) await this.#d.store.setMeta(`mls-rotated:${chatId}`, String(now));
+      const rotate = input.rotateAfterMs !== undefined && !Number.isNaN(rotatedAt) && now - rotatedAt >= input.rotateAfterMs;
+      if (toAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { kind: 'in_sync' };
 
       const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
       const packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
       const missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
       const nothing = packages.length === 0 && toRemove.length === 0;
       // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
-      if (nothing && (!fresh || toAdd.length > 0)) return { kind: 'committed_partly', missing };
+      if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { kind: 'committed_partly', missing };
 
       const epoch = Number(s.epoch);
       let bundle;
@@ -174,7 +184,8 @@ export class MlsCodec implements ContentCodec {
       s.mergePendingCommit();
       this.#sessions.set(chatId, s);
       await this.#d.store.putMlsGroup(chatId, s.serialize());
-      const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey) };
+      await this.#d.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
+      const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing };
       return missing.length > 0 ? { kind: 'committed_partly', missing } : result;
     });
   }
