@@ -137,6 +137,33 @@ describe('end-to-end encryption (MLS)', () => {
     await waitFor(() => texts(phone.client, direct.chatId).includes('see you there'), { what: 'new message' });
     await Promise.all([alice.client.stop(), bob.client.stop(), phone.client.stop()]);
   });
+
+  it('a device rotates its leaf key (an update commit) when it is older than mls.rotateAfterMs; the chat goes on', async () => {
+    await using server = await startTestServer();
+    const bob = await createUser(server.url);
+    const deviceKey = await generateDeviceKey();
+    const handle = `rot_${Date.now().toString(36)}`;
+    const created = await accounts.createWithDeviceKey(server.url, { handle, displayName: 'Rotating Alice', deviceName: 'laptop', deviceKey });
+    const alice = new ParleyClient({
+      baseUrl: server.url, session: { userId: created.userId, deviceId: created.deviceId }, deviceKey, store: new MemoryStore(),
+      WebSocket: WebSocket as unknown as WebSocketCtor, backoff: { minMs: 50, maxMs: 1000 }, mls: { enabled: true, rotateAfterMs: 300 },
+    });
+    await alice.start();
+    await waitFor(() => alice.connectionState === 'online', { what: 'alice online' });
+    const { chatId } = await alice.openDirect(bob.userId);
+    await alice.sendText(chatId, 'before rotation');
+    await waitFor(() => texts(bob.client, chatId).includes('before rotation'), { what: 'bob reads' });
+    const epochOf = async () => (await bob.client.getChat(chatId)).mlsEpoch;
+    const before = await epochOf();
+    await new Promise((r) => setTimeout(r, 400));
+    alice.checkEncryption(chatId); // the leaf key is older than 300 ms now
+    await waitFor(async () => (await epochOf()) > before, { what: 'an update commit', timeoutMs: 20_000 });
+    assert.deepEqual((await alice.encryptionMembers(chatId)).map((m) => m.userId).sort(), [created.userId, bob.userId].sort(), 'same members');
+    await alice.sendText(chatId, 'after rotation');
+    await bob.client.sendText(chatId, 'still reading you');
+    await waitFor(() => texts(bob.client, chatId).includes('after rotation') && texts(alice, chatId).includes('still reading you'), { what: 'both read after' });
+    await Promise.all([alice.stop(), bob.client.stop()]);
+  });
 });
 
 async function memberDevices(client: ParleyClient, chatId: string): Promise<string[]> {

@@ -333,6 +333,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
   findUser(handle: string): Promise<UserProfile> {
     return this.#rest('GET', `/users/by-handle/${encodeURIComponent(handle.trim().replace(/^@/, '').toLowerCase())}`);
   }
+  /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
+  checkEncryption(chatId: string): void {
+    this.#scheduleReconcile(chatId, 0);
+  }
+
+  /** The chat's summary as the server has it now. */
+  async getChat(chatId: string): Promise<ChatSummary> { return (await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`)).chat; }
   getUser(userId: string): Promise<UserProfile> { return this.#rest('GET', `/users/${encodeURIComponent(userId)}`); }
   async openDirect(userId: string): Promise<ChatSummary> {
     return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat);
