@@ -89,6 +89,9 @@ describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () 
     await zed.client.sendText(direct.chatId, 'hello after the link');
     await phone.getByRole('button', { name: /Zed Zimmer/ }).first().click();
     await phone.getByTestId('timeline').getByText('hello after the link').waitFor({ timeout: 30_000 });
+    // And what was said before the link: the laptop shared the chat's history with the phone, end-to-end
+    // encrypted through the user's own note-to-self chat.
+    await phone.getByTestId('timeline').getByText('hello before the link').waitFor({ timeout: 30_000 });
     await screenshot(phone, '34-link-new-device-message');
   });
 });
