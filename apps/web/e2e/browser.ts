@@ -20,21 +20,22 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A person's browser: its own context (storage) and a page with a virtual passkey authenticator. */
-export async function personPage(browser: Browser, opts: { mobile?: boolean; locale?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function personPage(browser: Browser, opts: { mobile?: boolean; locale?: string; prf?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     viewport: opts.mobile ? { width: 390, height: 780 } : { width: 1200, height: 760 },
     locale: opts.locale ?? 'en-US',
   });
   const page = await context.newPage();
-  await addAuthenticator(page);
+  await addAuthenticator(page, { prf: opts.prf ?? false });
   return { context, page };
 }
 
-export async function addAuthenticator(page: Page): Promise<void> {
+/** `prf`: the authenticator supports the PRF extension (the web app then seals its store with a passkey key). */
+export async function addAuthenticator(page: Page, opts: { prf?: boolean } = {}): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: { protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, hasPrf: opts.prf ?? false },
   });
 }
 

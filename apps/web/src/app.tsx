@@ -3,15 +3,16 @@ import type { ParleyClient } from '@parley/client';
 import { I18n, detectLocale, makeI18n, saveLocale, shareLocaleWithWorker, type Locale } from './i18n/index.ts';
 import { MainScreen } from './screens/main-screen.tsx';
 import { RecoveryCode } from './screens/recovery-code.tsx';
+import { Unlock } from './screens/unlock.tsx';
 import { Welcome } from './screens/welcome.tsx';
-import { resume, signOut } from './state/session.ts';
+import { resume, signOut, type LockedSession } from './state/session.ts';
 import { applyTheme, loadTheme, saveTheme, type Theme } from './state/theme.ts';
 import { go } from './state/use-client.ts';
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(detectLocale);
   const [theme, setThemeState] = useState<Theme>(loadTheme);
-  const [client, setClient] = useState<ParleyClient | undefined | 'loading'>('loading');
+  const [client, setClient] = useState<ParleyClient | LockedSession | undefined | 'loading'>('loading');
   const [recoveryCode, setRecoveryCode] = useState<string | undefined>();
   const i18n = useMemo(() => makeI18n(locale, (l) => { saveLocale(l); setLocaleState(l); }), [locale]);
 
@@ -36,6 +37,7 @@ export function App() {
   let screen;
   if (client === 'loading') screen = <main className="welcome"><div className="spinner" role="status" aria-label={i18n.t('loading')} /></main>;
   else if (!client) screen = <Welcome onReady={(c, code) => { setRecoveryCode(code); setClient(c); }} />;
+  else if ('locked' in client) screen = <Unlock session={client} onUnlocked={setClient} onSignOut={onSignOut} />;
   else if (recoveryCode) screen = <RecoveryCode code={recoveryCode} onDone={() => setRecoveryCode(undefined)} />;
   else screen = <MainScreen client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />;
   return <I18n.Provider value={i18n}>{screen}</I18n.Provider>;

@@ -1,6 +1,8 @@
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import {
-  IndexedDbStore, ParleyClient, accounts, deviceKeyFromKeyPair, generateDeviceKey, requestDeviceLink, sessionRest, type DeviceKey, type RestFn,
+  IndexedDbStore, ParleyClient, SealedStore, accounts, deviceKeyFromKeyPair, generateDeviceKey, getStoreKeyKind, localStoreKey,
+  newPrfStoreKey, prfExtension, requestDeviceLink, sessionRest, setStoreKeyKind, takePrfOutput, unlockWithPasskey,
+  type DeviceKey, type RestFn, type StoreKeyKind,
 } from '@parley/client';
 // Not re-exported from the SDK's index yet; see apps/web/README.md.
 import { loadDeviceKey, saveDeviceKey } from '../../../../packages/client/src/stores/indexeddb-store.ts';
@@ -18,9 +20,9 @@ function deviceName(): string {
   return `${browser}${os ? ` on ${os}` : ''}`;
 }
 
-let open: { store: IndexedDbStore; client: ParleyClient; onOnline: () => void; rest: RestFn } | undefined;
+let open: { store: SealedStore; client: ParleyClient; onOnline: () => void; rest: RestFn } | undefined;
 
-async function startClient(store: IndexedDbStore, session: { userId: string; deviceId: string }, key: DeviceKey): Promise<ParleyClient> {
+async function startClient(store: SealedStore, session: { userId: string; deviceId: string }, key: DeviceKey): Promise<ParleyClient> {
   const client = new ParleyClient({ baseUrl, session, deviceKey: key, store });
   const onOnline = () => client.reconnect();
   addEventListener('online', onOnline);
@@ -29,23 +31,57 @@ async function startClient(store: IndexedDbStore, session: { userId: string; dev
   return client;
 }
 
-/** Resumes the session kept in IndexedDB (works offline), or undefined when signed out. */
-export async function resume(): Promise<ParleyClient | undefined> {
-  const store = await IndexedDbStore.open(DB_NAME);
-  const saved = await loadDeviceKey(store);
-  if (!saved) {
-    await store.close();
-    return undefined;
-  }
-  return startClient(store, { userId: saved.userId, deviceId: saved.deviceId }, await deviceKeyFromKeyPair(saved.keyPair));
+/** A session kept in IndexedDB whose store is sealed with a passkey's key: `unlock` asks the passkey. */
+export interface LockedSession {
+  locked: true;
+  unlock(): Promise<ParleyClient>;
 }
 
-async function adopt(userId: string, deviceId: string, key: DeviceKey): Promise<ParleyClient> {
+/**
+ * Resumes the session kept in IndexedDB (works offline), or undefined when signed out. The store is
+ * sealed at rest (docs/ARCHITECTURE.md "Keys at rest on the device"): with the local key it opens
+ * at once; with a passkey's PRF key the person unlocks it first (once per load).
+ */
+export async function resume(): Promise<ParleyClient | LockedSession | undefined> {
+  const idb = await IndexedDbStore.open(DB_NAME);
+  const saved = await loadDeviceKey(idb);
+  if (!saved) {
+    await idb.close();
+    return undefined;
+  }
+  const session = { userId: saved.userId, deviceId: saved.deviceId };
+  const deviceKey = await deviceKeyFromKeyPair(saved.keyPair);
+  // A database from before sealing has no kind: the local key, and its records are sealed now.
+  const kind = (await getStoreKeyKind(idb)) ?? { kind: 'local' };
+  if (kind.kind === 'local') return startClient(await SealedStore.open(idb, await localStoreKey(idb)), session, deviceKey);
+  return {
+    locked: true,
+    unlock: async () => startClient(await SealedStore.open(idb, await unlockWithPasskey(kind)), session, deviceKey),
+  };
+}
+
+/** How a new session's store is sealed: a passkey's PRF key when the ceremony gave one, else the local key. */
+type StoreKeyChoice = { kind: StoreKeyKind; key: CryptoKey } | undefined;
+
+async function adopt(userId: string, deviceId: string, key: DeviceKey, storeKey?: StoreKeyChoice): Promise<ParleyClient> {
   // A fresh account or device starts from an empty database (nothing of another account left).
   await IndexedDbStore.destroy(DB_NAME);
-  const store = await IndexedDbStore.open(DB_NAME);
-  await saveDeviceKey(store, { userId, deviceId, keyPair: key.keyPair });
-  return startClient(store, { userId, deviceId }, key);
+  const idb = await IndexedDbStore.open(DB_NAME);
+  await saveDeviceKey(idb, { userId, deviceId, keyPair: key.keyPair });
+  const chosen = storeKey ?? { kind: { kind: 'local' } as const, key: await localStoreKey(idb) };
+  await setStoreKeyKind(idb, chosen.kind);
+  return startClient(await SealedStore.open(idb, chosen.key), { userId, deviceId }, key);
+}
+
+/** The store key from a passkey ceremony's PRF output (taken out of the response: it never reaches the server). */
+async function prfStoreKey(response: { id: string; clientExtensionResults: unknown }, rpId: string | undefined): Promise<StoreKeyChoice> {
+  const output = takePrfOutput(response.clientExtensionResults);
+  return output ? newPrfStoreKey(output, response.id, rpId ?? location.hostname) : undefined;
+}
+
+/** Adds the PRF extension to a ceremony's options (simplewebauthn passes `extensions` through as they are). */
+function withPrf<T extends { extensions?: object }>(options: T): T {
+  return { ...options, extensions: { ...options.extensions, ...prfExtension() } };
 }
 
 const newDevice = (key: DeviceKey) => ({ name: deviceName(), publicKey: key.publicKey });
@@ -54,17 +90,21 @@ const newDevice = (key: DeviceKey) => ({ name: deviceName(), publicKey: key.publ
 export async function signUp(handle: string, displayName: string): Promise<{ client: ParleyClient; recoveryCode: string }> {
   const key = await generateDeviceKey();
   const { flowId, options } = await accounts.passkeyRegisterOptions(baseUrl, { handle, displayName });
-  const response = await startRegistration({ optionsJSON: options as unknown as Parameters<typeof startRegistration>[0]['optionsJSON'] });
+  const optionsJSON = options as unknown as Parameters<typeof startRegistration>[0]['optionsJSON'];
+  const response = await startRegistration({ optionsJSON: withPrf(optionsJSON) });
+  const storeKey = await prfStoreKey(response, optionsJSON.rp.id);
   const created = await accounts.passkeyRegisterVerify(baseUrl, { flowId, response, device: newDevice(key) });
-  return { client: await adopt(created.userId, created.deviceId, key), recoveryCode: created.recoveryCode };
+  return { client: await adopt(created.userId, created.deviceId, key, storeKey), recoveryCode: created.recoveryCode };
 }
 
 export async function signInWithPasskey(): Promise<ParleyClient> {
   const key = await generateDeviceKey();
   const { flowId, options } = await accounts.passkeyLoginOptions(baseUrl);
-  const response = await startAuthentication({ optionsJSON: options as unknown as Parameters<typeof startAuthentication>[0]['optionsJSON'] });
+  const optionsJSON = options as unknown as Parameters<typeof startAuthentication>[0]['optionsJSON'];
+  const response = await startAuthentication({ optionsJSON: withPrf(optionsJSON) });
+  const storeKey = await prfStoreKey(response, optionsJSON.rpId);
   const added = await accounts.passkeyLoginVerify(baseUrl, { flowId, response, device: newDevice(key) });
-  return adopt(added.userId, added.deviceId, key);
+  return adopt(added.userId, added.deviceId, key, storeKey);
 }
 
 /** Sign-in on a new device with the recovery code; the server issues a new code (the old one is spent). */
