@@ -1,7 +1,7 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type ChatDevicesResponse, type Envelope, type HistoryEntry,
+  type ChatDevicesResponse, type Envelope, type HistoryEntry, type AddedDevice, type PendingDeviceLink,
 } from '@parley/protocol';
 import { accounts } from './accounts.ts';
 import { RestApi } from './api.ts';
@@ -14,6 +14,7 @@ import { Emitter } from './emitter.ts';
 import { randomId } from './encoding.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
 import { KeyDirectory } from './key-log/index.ts';
+import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
 import { LogSync } from './log-sync.ts';
 import type { ClientStore, OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
@@ -67,6 +68,12 @@ type ClientEvents = {
   revoked: [];
   message: [Message];
   error: [BackgroundError];
+  /** A new device asks to join this account (R23-R28): show it, with the code field. */
+  deviceLinkRequest: [PendingDeviceLink];
+  /** A link request was approved, denied or expired (on any device). */
+  deviceLinkClosed: [{ linkId: string; status: string }];
+  /** A device was added to this account (login alert). */
+  deviceAdded: [AddedDevice];
 };
 
 const TYPING_SHOWN_MS = 5000;
@@ -333,6 +340,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   findUser(handle: string): Promise<UserProfile> {
     return this.#rest('GET', `/users/by-handle/${encodeURIComponent(handle.trim().replace(/^@/, '').toLowerCase())}`);
   }
+  pendingDeviceLinks(): Promise<PendingDeviceLink[]> { return pendingDeviceLinks((m, p, b) => this.#rest(m, p, b)); }
+  /** Approves a new device of this account with the code the new device shows (R25). */
+  approveDeviceLink(linkId: string, code: string): Promise<AddedDevice> { return approveDeviceLink((m, p, b) => this.#rest(m, p, b), linkId, code); }
+  denyDeviceLink(linkId: string): Promise<void> { return denyDeviceLink((m, p, b) => this.#rest(m, p, b), linkId); }
+
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
   checkEncryption(chatId: string): void {
     this.#scheduleReconcile(chatId, 0);
@@ -513,6 +525,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
         setTimeout(() => this.#changed(), TYPING_SHOWN_MS + 50);
         return;
       }
+      case 'device_link_request':
+        this.emit('deviceLinkRequest', frame.link);
+        return;
+      case 'device_link_closed':
+        this.emit('deviceLinkClosed', { linkId: frame.linkId, status: frame.status });
+        return;
+      case 'device_added':
+        this.emit('deviceAdded', frame.device);
+        return;
       default:
         return;
     }

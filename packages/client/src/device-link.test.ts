@@ -35,6 +35,24 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
 }
 
 describe('device linking', () => {
+  test('R24-R27 through ParleyClient: the request and the alert arrive as events, and the client approves', async () => {
+    await using server = await startTestServer();
+    const alice = await createUser(server.url, { displayName: 'Alice' });
+    const requests: string[] = [];
+    const added: string[] = [];
+    alice.client.on('deviceLinkRequest', (link) => requests.push(link.deviceName));
+    alice.client.on('deviceAdded', (device) => added.push(device.name));
+    const link = await requestDeviceLink(server.url, alice.handle, 'kitchen tablet', await generateDeviceKey());
+    await waitFor(() => requests.length === 1, { what: 'the request event' });
+    assert.deepEqual(requests, ['kitchen tablet']);
+    assert.deepEqual((await alice.client.pendingDeviceLinks()).map((p) => p.linkId), [link.linkId]);
+    const device = await alice.client.approveDeviceLink(link.linkId, link.code);
+    assert.equal(device.name, 'kitchen tablet');
+    await waitFor(() => added.length === 1, { what: 'the login alert event' });
+    assert.deepEqual(added, ['kitchen tablet']);
+    await alice.client.stop();
+  });
+
   test('R24 R25 approved with the code: the new device signs in with its own key and sees the chats; the other devices are told (R26, R27)', async () => {
     await using server = await startTestServer();
     const alice = await createUser(server.url, { displayName: 'Alice' });
