@@ -119,6 +119,11 @@ async function register(dir: string, values: { server?: string | undefined; hand
   const deviceKey = await generateDeviceKey({ extractable: true });
   const created = await accounts.createWithDeviceKey(server, { handle, displayName: values.name ?? handle, deviceName: 'parley-cli', deviceKey });
   await writeProfile(dir, { server, userId: created.userId, deviceId: created.deviceId, handle }, deviceKey);
+  // Go online once: the device publishes its MLS key and uploads key packages, so others can add it
+  // to end-to-end encrypted chats before it ever runs again.
+  await withClient(dir, async (c) => {
+    await until(() => c.keyPackages?.last !== undefined, 30_000, 'the key packages upload');
+  });
   out(JSON.stringify({ userId: created.userId, deviceId: created.deviceId, handle, recoveryCode: created.recoveryCode }));
   return 0;
 }

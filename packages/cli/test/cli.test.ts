@@ -30,7 +30,7 @@ describe('parley CLI', () => {
 
       const sent = await run(['--profile', a, 'send', '--to', hb, 'hello from a script']);
       assert.equal(sent.code, 0, sent.err.join('\n'));
-      assert.equal(JSON.parse(sent.out[0] ?? '{}').seq, 2);
+      assert.equal(JSON.parse(sent.out[0] ?? '{}').seq, 3, 'after "created" (1) and the commit that set up the encryption group (2)');
 
       const got = await run(['--profile', b, 'receive']);
       assert.equal(got.code, 0, got.err.join('\n'));
