@@ -70,7 +70,7 @@ export class FileStore implements ClientStore {
   async listOutbox() { return [...this.#data.outbox]; }
   async getMeta(key: string) { return this.#data.meta[key]; }
   async setMeta(key: string, value: string) { this.#data.meta[key] = value; this.#save(); }
-  // MLS state: secret, kept in this 0600 file like the rest of the profile (encryption at rest is still to come).
+  // MLS state: the CLI wraps this store in SealedStore, so what arrives here is already sealed.
   async getMlsIdentity() { return this.#data.mlsIdentity === undefined ? undefined : base64ToBytes(this.#data.mlsIdentity); }
   async putMlsIdentity(identity: Uint8Array) { this.#data.mlsIdentity = bytesToBase64(identity); this.#save(); }
   async putKeyPackages(packages: readonly StoredKeyPackage[]) {

@@ -69,7 +69,7 @@ export async function loadDeviceKey(store: IndexedDbStore): Promise<SavedDevice 
 
 /**
  * The browser's ClientStore: chats, the log, the outbox, metadata and MLS state in IndexedDB (R6).
- * MLS secrets are stored as they are for now; encryption at rest is still to come.
+ * It stores what it is given: the web app wraps it in SealedStore, which seals secrets and content first.
  */
 export class IndexedDbStore implements ClientStore {
   constructor(private readonly db: IDBDatabase) {}
