@@ -185,6 +185,16 @@ export class IndexedDbStore implements ClientStore {
     await done(tx);
   }
 
+  /** Keeps `value` under `key` unless one is there already (one transaction: tabs racing agree); returns the kept one. */
+  async putValueIfAbsent<T>(key: string, value: T): Promise<T> {
+    const tx = this.db.transaction('meta', 'readwrite');
+    const store = tx.objectStore('meta');
+    const kept = await promisify(store.get(key) as IDBRequest<T | undefined>);
+    if (kept === undefined) store.put(value, key);
+    await done(tx);
+    return kept ?? value;
+  }
+
   async getValue<T>(key: string): Promise<T | undefined> {
     return promisify(this.db.transaction('meta').objectStore('meta').get(key) as IDBRequest<T | undefined>);
   }

@@ -7,7 +7,14 @@ import { localStoreKey, newPrfStoreKey, storeKeyFromPrf, takePrfOutput, type Key
 
 function mapSlot(): KeyValueSlot {
   const values = new Map<string, unknown>();
-  return { getValue: async <T>(k: string) => values.get(k) as T | undefined, putValue: async (k, v) => void values.set(k, v) };
+  return {
+    getValue: async <T>(k: string) => values.get(k) as T | undefined,
+    putValue: async (k, v) => void values.set(k, v),
+    putValueIfAbsent: async <T>(k: string, v: T) => {
+      if (!values.has(k)) values.set(k, v);
+      return values.get(k) as T;
+    },
+  };
 }
 
 describe('store keys', () => {
@@ -16,6 +23,12 @@ describe('store keys', () => {
     const key = await localStoreKey(slot);
     assert.equal(key.extractable, false);
     assert.equal(await localStoreKey(slot), key);
+  });
+
+  it('two tabs making the local key at once end up with the same key', async () => {
+    const slot = mapSlot();
+    const [a, b] = await Promise.all([localStoreKey(slot), localStoreKey(slot)]);
+    assert.equal(a, b);
   });
 
   it('the same PRF output and salt give a key that opens the store again; another PRF output does not', async () => {

@@ -14,10 +14,12 @@ export type StoreKeyKind =
   /** `credentialId` base64url, `salt` base64 (HKDF salt, random per store). */
   | { kind: 'prf'; rpId: string; credentialId: string; salt: string };
 
-/** Where a structured-cloneable value is kept: IndexedDbStore's putValue/getValue. */
+/** Where a structured-cloneable value is kept: IndexedDbStore's putValue/getValue/putValueIfAbsent. */
 export interface KeyValueSlot {
   getValue<T>(key: string): Promise<T | undefined>;
   putValue(key: string, value: unknown): Promise<void>;
+  /** Atomic: two tabs making the key at once must end up with the same one. */
+  putValueIfAbsent<T>(key: string, value: T): Promise<T>;
 }
 
 const KIND_SLOT = 'store-key-kind';
@@ -44,8 +46,7 @@ export async function localStoreKey(slot: KeyValueSlot): Promise<CryptoKey> {
   const kept = await slot.getValue<CryptoKey>(LOCAL_KEY_SLOT);
   if (kept instanceof CryptoKey) return kept;
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-  await slot.putValue(LOCAL_KEY_SLOT, key);
-  return key;
+  return slot.putValueIfAbsent(LOCAL_KEY_SLOT, key);
 }
 
 /** The store key from a passkey's PRF output: HKDF-SHA-256(prf, salt, "parley store key v1"), non-extractable. */
