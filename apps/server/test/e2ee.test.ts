@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { accounts, generateDeviceKey, MemoryStore, MlsIdentity, ParleyClient, type WebSocketCtor } from '@parley/client';
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 
 /** A second device of an existing user, signed in with the recovery code (it gets a new code). */
 async function secondDevice(user: TestUser): Promise<{ client: ParleyClient; deviceId: string; store: MemoryStore }> {
@@ -163,6 +163,31 @@ describe('end-to-end encryption (MLS)', () => {
     await bob.client.sendText(chatId, 'still reading you');
     await waitFor(() => texts(bob.client, chatId).includes('after rotation') && texts(alice, chatId).includes('still reading you'), { what: 'both read after' });
     await Promise.all([alice.stop(), bob.client.stop()]);
+  });
+
+  it('R29 a device that lost its group state waits, asks the members to add it again, and reads new messages', async () => {
+    await using server = await startTestServer();
+    const [alice, bob] = await Promise.all([1, 2].map(() => createUser(server.url)));
+    if (!alice || !bob) throw new Error('users');
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    await alice.client.sendText(chatId, 'first');
+    await waitFor(() => texts(bob.client, chatId).includes('first'), { what: 'bob reads' });
+
+    // Bob's device loses its MLS state for the chat (think: a restored backup of an old profile).
+    await bob.client.stop();
+    await bob.store.deleteMlsGroup(chatId);
+    const restarted = newClient(server.url, bob.userId, bob.deviceId, bob.deviceKey, bob.store);
+    await restarted.start();
+    await waitFor(() => restarted.connectionState === 'online', { what: 'bob back' });
+    await waitFor(() => restarted.chat(chatId)?.encryption === 'waiting', { what: 'bob sees he is waiting' });
+    // Nobody's group changed, so only the device's own request brings it back.
+    await waitFor(() => restarted.chat(chatId)?.encryption === 'on', { what: 'bob added again', timeoutMs: 45_000 });
+    assert.ok(texts(restarted, chatId).includes('first'), 'what it had read stays');
+    await alice.client.sendText(chatId, 'after the re-add');
+    await waitFor(() => texts(restarted, chatId).includes('after the re-add'), { what: 'bob reads again' });
+    await restarted.sendText(chatId, 'and I can write');
+    await waitFor(() => texts(alice.client, chatId).includes('and I can write'), { what: 'alice reads bob' });
+    await Promise.all([alice.client.stop(), restarted.stop()]);
   });
 });
 

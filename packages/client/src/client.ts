@@ -110,6 +110,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** History other devices of this user shared, per chat and seq (kept in meta `history:<chatId>`). */
   readonly #history = new Map<string, Map<number, HistoryEntry>>();
   readonly #historyShared = new Set<string>();
+  /** R29: devices that asked to be added again, per chat (memberKey → when asked). */
+  readonly #rejoins = new Map<string, Map<string, number>>();
+  readonly #readdDone = new Map<string, number>();
+  readonly #waitingSince = new Map<string, number>();
+  readonly #rejoinAskedAt = new Map<string, number>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
@@ -345,6 +350,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
   approveDeviceLink(linkId: string, code: string): Promise<AddedDevice> { return approveDeviceLink((m, p, b) => this.#rest(m, p, b), linkId, code); }
   denyDeviceLink(linkId: string): Promise<void> { return denyDeviceLink((m, p, b) => this.#rest(m, p, b), linkId); }
 
+  /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
+  async requestRejoin(chatId: string): Promise<void> {
+    this.#rejoinAskedAt.set(chatId, Date.now());
+    await this.#rest('POST', `/chats/${encodeURIComponent(chatId)}/rejoin`);
+  }
+
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
   checkEncryption(chatId: string): void {
     this.#scheduleReconcile(chatId, 0);
@@ -534,6 +545,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
       case 'device_added':
         this.emit('deviceAdded', frame.device);
         return;
+      case 'rejoin_requested': {
+        // At most once a minute per device: a server can't make members churn a group by replaying it.
+        const key = `${frame.chatId}:${frame.userId}:${frame.deviceId}`;
+        if (Date.now() - (this.#readdDone.get(key) ?? 0) < 60_000) return;
+        let asks = this.#rejoins.get(frame.chatId);
+        if (!asks) this.#rejoins.set(frame.chatId, (asks = new Map()));
+        asks.set(`${frame.userId}:${frame.deviceId}`, Date.now());
+        this.#scheduleReconcile(frame.chatId, 0);
+        return;
+      }
       default:
         return;
     }
@@ -753,7 +774,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
       await this.#sync.catchUp(chatId, chat.lastSeq);
       const { devices } = await this.#rest<ChatDevicesResponse>('GET', `/chats/${chatId}/devices`);
       let acked: Message | undefined;
+      const asks = [...(this.#rejoins.get(chatId)?.keys() ?? [])];
       const result = await mls.reconcile(chatId, {
+        readd: asks.map((k) => ({ userId: k.slice(0, k.indexOf(':')), deviceId: k.slice(k.indexOf(':') + 1) })),
         serverEpoch: chat.mlsEpoch,
         devices,
         rotateAfterMs: this.#o.mls?.rotateAfterMs ?? DEFAULT_ROTATE_AFTER_MS,
@@ -770,15 +793,28 @@ export class ParleyClient extends Emitter<ClientEvents> {
         },
       });
       if (acked) await this.#sync.receive(acked);
+      if (result.kind === 'committed' || result.kind === 'in_sync') {
+        for (const k of asks) this.#readdDone.set(`${chatId}:${k}`, Date.now());
+        this.#rejoins.delete(chatId);
+      }
       if (result.kind === 'committed') {
         for (const key of result.added) if (key.startsWith(`${this.userId}:`)) void this.#shareHistory(chatId, key.slice(this.userId.length + 1));
+      }
+      if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
+        // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
+        const since = this.#waitingSince.get(chatId) ?? Date.now();
+        this.#waitingSince.set(chatId, since);
+        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) await this.requestRejoin(chatId);
+        retryMs = 10_000;
+      } else {
+        this.#waitingSince.delete(chatId);
       }
       this.#groupStatus.set(chatId, await mls.status(chatId));
       this.#changed(chatId);
       this.#flushOutbox();
       if (result.kind === 'conflict') retryMs = 200;
       else if (result.kind === 'committed_partly') retryMs = 5000;
-      else this.#reconcileTries.delete(chatId);
+      else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
     } catch (err) {
       if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return;
       if (!(err instanceof Disconnected)) this.#backgroundError({ task: 'encryption-group', error: err });

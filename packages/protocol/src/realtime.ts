@@ -74,6 +74,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device_link_closed'), linkId: Id, status: DeviceLinkStatus }),
   /** Login alert (R27): a device was added to this account by any path; sent to its other devices. */
   z.object({ type: z.literal('device_added'), device: AddedDevice }),
+  /** A member's device can't read the chat's MLS group and asks to be added again (R29). */
+  z.object({ type: z.literal('rejoin_requested'), chatId: Id, userId: Id, deviceId: Id }),
   z.object({
     type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional(),
     /** With `epoch_conflict`: the chat's current MLS epoch. */

@@ -18,7 +18,9 @@ export type BusEvent =
   /** On `user.<id>`: a link request ended; its devices drop the prompt (R26). */
   | { type: 'device_link_closed'; linkId: string; status: DeviceLinkStatus }
   /** On `user.<id>`: a device was added to the account (login alert, R27). */
-  | { type: 'device_added'; device: AddedDevice };
+  | { type: 'device_added'; device: AddedDevice }
+  /** On `chat.<id>`: a device can't read the chat's group and asks its members to add it again (R29). */
+  | { type: 'rejoin_requested'; chatId: string; userId: string; deviceId: string };
 
 export type BusHandler = (event: BusEvent) => void;
 

@@ -31,6 +31,7 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device_link_request'), link: PendingDeviceLink }),
   z.object({ type: z.literal('device_link_closed'), linkId: z.string(), status: DeviceLinkStatus }),
   z.object({ type: z.literal('device_added'), device: AddedDevice }),
+  z.object({ type: z.literal('rejoin_requested'), chatId: z.string(), userId: z.string(), deviceId: z.string() }),
 ]) satisfies z.ZodType<BusEvent>;
 
 /** A node that reconnected announces it here: its events during the outage never reached the others. */

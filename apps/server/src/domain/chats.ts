@@ -74,6 +74,15 @@ export class Chats {
     return lists.flat().filter((d) => d.revokedAt === null).map((d) => ({ userId: d.userId, deviceId: d.deviceId }));
   }
 
+  /**
+   * R29: the caller's device is a member's device that can't read the chat's MLS group (its Welcome
+   * failed, its state was lost): the other members' devices hear it and add it again.
+   */
+  async requestRejoin(auth: AuthContext, chatId: string): Promise<void> {
+    await this.requireMember(chatId, auth.userId);
+    await this.#d.bus.publish(chatTopic(chatId), { type: 'rejoin_requested', chatId, userId: auth.userId, deviceId: auth.deviceId });
+  }
+
   /** A user's devices changed: every chat of theirs hears `chat_changed`, so members re-check their groups (R18). */
   async devicesChanged(userId: string): Promise<void> {
     const chats = await this.#d.storage.listChatsForUser(userId);

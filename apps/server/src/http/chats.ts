@@ -41,6 +41,13 @@ export function chatRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     return { devices: await chats.devices(caller, chatId) };
   });
 
+  app.post('/chats/:chatId/rejoin', async (request, reply) => {
+    const caller = await auth(request);
+    const { chatId } = parse(ChatParams, request.params);
+    await chats.requestRejoin(caller, chatId);
+    return reply.status(202).send({});
+  });
+
   app.patch('/chats/:chatId', async (request) => {
     const caller = await auth(request);
     const { chatId } = parse(ChatParams, request.params);

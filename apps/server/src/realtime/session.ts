@@ -111,6 +111,9 @@ export class Session implements HubMember {
         // The login alert is for the account's other devices; the new one knows it was added.
         if (event.device.deviceId !== auth.deviceId) this.#send({ type: 'device_added', device: event.device });
         return;
+      case 'rejoin_requested':
+        if (event.deviceId !== auth.deviceId) this.#send({ type: 'rejoin_requested', chatId: event.chatId, userId: event.userId, deviceId: event.deviceId });
+        return;
       default:
         assertNever(event, `bus event on ${topic}`);
     }

@@ -75,7 +75,12 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         )}
       </header>
       {chat.kind === 'direct' && <KeyChangeBanner keys={keys} contact={other} chatId={chatId} />}
-      {chat.encryption === 'waiting' && <div className="notice" role="status" data-testid="e2ee-waiting">{t('e2eeWaiting')}</div>}
+      {chat.encryption === 'waiting' && (
+        <div className="notice" role="status" data-testid="e2ee-waiting">
+          {t('e2eeWaiting')}{' '}
+          <button type="button" className="link-button" onClick={() => { client.requestRejoin(chatId).catch(report('rejoin')); }}>{t('e2eeAskReadd')}</button>
+        </div>
+      )}
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
       <Timeline client={client} chat={chat} actions={actions} />
       <Composer

@@ -34,6 +34,7 @@ export const en = {
   unreadable_unknown_format: 'This message is in a format this version can’t read. Update the app.',
   e2eeOn: 'End-to-end encrypted',
   e2eeWaiting: 'Setting up encryption: waiting for a member’s device to add this one. What you write is sent as soon as it is.',
+  e2eeAskReadd: 'Ask to be added again',
   e2eeRemoved: 'This device is no longer in the chat’s encryption group and can’t read new messages.',
   unencrypted: 'not encrypted',
   reply: 'Reply',

@@ -29,6 +29,8 @@ export interface ReconcileInput {
    */
   rotateAfterMs?: number;
   now?: number;
+  /** Devices that asked to be added again (R29): removed and added back with a fresh key package. */
+  readd?: readonly MemberIdentity[];
   /** Sends the commit frame (R15); 'conflict' when another commit took the epoch first. */
   send(commit: { epoch: number; envelope: Envelope; clientMsgId: string }): Promise<'accepted' | 'conflict'>;
 }
@@ -149,8 +151,9 @@ export class MlsCodec implements ContentCodec {
       const current = s.members();
       const wanted = new Set(input.devices.map(memberKey));
       const have = new Set(current.map(memberKey));
-      const toAdd = input.devices.filter((d) => !have.has(memberKey(d)) && !sameMember(d, me));
-      const toRemove = current.filter((m) => !wanted.has(memberKey(m)) && !sameMember(m, me));
+      const readd = new Set((input.readd ?? []).map(memberKey).filter((k) => wanted.has(k) && k !== memberKey(me)));
+      const toAdd = input.devices.filter((d) => (!have.has(memberKey(d)) || readd.has(memberKey(d))) && !sameMember(d, me));
+      const toRemove = current.filter((m) => (!wanted.has(memberKey(m)) || readd.has(memberKey(m))) && !sameMember(m, me));
       const now = input.now ?? Date.now();
       const rotatedAt = Number((await this.#d.store.getMeta(`mls-rotated:${chatId}`)) ?? NaN);
       if (Number.isNaN(rotatedAt)) await this.#d.store.setMeta(`mls-rotated:${chatId}`, String(now));
@@ -249,6 +252,8 @@ export class MlsCodec implements ContentCodec {
       return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
     }
     const s = await this.#load(chatId);
+    // A Welcome naming one of our key packages means we were (re-)added (R29): join, replacing any old state.
+    if (bundle.welcome && (!s || !s.isActive || (await this.welcomesMe(envelope)))) return this.#join(chatId, bundle.welcome, epoch);
     if (s && s.isActive) {
       // Our own commit (merged at its ack) or the one whose Welcome let us in: already applied.
       if (epoch < s.epoch) return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
@@ -264,9 +269,12 @@ export class MlsCodec implements ContentCodec {
         changed: true,
       };
     }
-    if (!bundle.welcome) return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
+    return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
+  }
+
+  async #join(chatId: string, welcome: Uint8Array, epoch: bigint): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     try {
-      const { session, usedKeyPackageRef } = await MlsGroupSession.join(await this.#d.keys.identity(), bundle.welcome, await this.#d.keys.ownKeyPackages(), this.#d.session);
+      const { session, usedKeyPackageRef } = await MlsGroupSession.join(await this.#d.keys.identity(), welcome, await this.#d.keys.ownKeyPackages(), this.#d.session);
       this.#sessions.set(chatId, session);
       await this.#d.store.setMeta(`mls-joined:${chatId}`, String(session.epoch));
       await this.#d.keys.used(usedKeyPackageRef);
