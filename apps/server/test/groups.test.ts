@@ -41,8 +41,10 @@ describe('groups', () => {
 
     await cat.client.leaveChat(group.chatId);
     await waitFor(() => ann.client.chat(group.chatId)?.members.length === 2, { what: 'cat left' });
-    const kinds = ann.client.timeline(group.chatId).flatMap((i) => (i.system ? [i.system.kind] : []));
-    assert.deepEqual(kinds, ['created', 'renamed', 'member_added', 'role_changed', 'member_removed', 'member_left']);
+    const kinds = () => ann.client.timeline(group.chatId).flatMap((i) => (i.system ? [i.system.kind] : []));
+    await waitFor(() => kinds().includes('member_left'), { what: 'the leave in the log' });
+    // 'renamed' is the end-to-end encrypted rename (a chat_info content), in the log where Ann sent it.
+    assert.deepEqual(kinds(), ['created', 'renamed', 'member_added', 'role_changed', 'member_removed', 'member_left']);
 
     // The owner leaves: the group passes to the admin.
     await ann.client.leaveChat(group.chatId);
@@ -57,7 +59,8 @@ describe('groups', () => {
     const group = await owner.client.createGroup({ name: 'School 5B parents', memberIds: [] });
     const { token } = await owner.client.createInvite(group.chatId);
     const preview = await guest.client.previewInvite(token);
-    assert.deepEqual([preview.name, preview.memberCount], ['School 5B parents', 1]);
+    // The name is end-to-end encrypted: the server, and so a preview for someone not yet in, doesn't have it.
+    assert.deepEqual([preview.name, preview.memberCount], ['', 1]);
     await guest.client.joinInvite(token);
     await waitFor(() => guest.client.chat(group.chatId) !== undefined);
     await waitFor(() => owner.client.chat(group.chatId)?.members.length === 2);

@@ -367,10 +367,17 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async openDirect(userId: string): Promise<ChatSummary> {
     return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat);
   }
+  /** With end-to-end encryption the server gets no name: it goes into the chat as encrypted content. */
   async createGroup(input: { name: string; color?: string; memberIds: string[] }): Promise<ChatSummary> {
-    return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats', input)).chat);
+    if (!this.#mls) return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats', input)).chat);
+    const chat = await this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats', { ...input, name: '' })).chat);
+    await this.#post(chat.chatId, { kind: 'chat_info', name: input.name.trim(), announce: true });
+    return chat;
   }
-  async renameChat(chatId: string, name: string): Promise<void> { await this.#rest('PATCH', `/chats/${chatId}`, { name }); }
+  async renameChat(chatId: string, name: string): Promise<void> {
+    if (this.#mls) await this.#post(chatId, { kind: 'chat_info', name: name.trim() });
+    else await this.#rest('PATCH', `/chats/${chatId}`, { name });
+  }
   async setChatColor(chatId: string, color: string): Promise<void> { await this.#rest('PATCH', `/chats/${chatId}`, { color }); }
   async addMember(chatId: string, userId: string): Promise<void> { await this.#rest('POST', `/chats/${chatId}/members`, { userId }); }
   async removeMember(chatId: string, userId: string): Promise<void> { await this.#rest('DELETE', `/chats/${chatId}/members/${userId}`); }
@@ -674,6 +681,21 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return undefined;
   }
 
+  /** The newest end-to-end encrypted group name this device can read (outbox first: what it just set). */
+  #groupName(chatId: string): string | undefined {
+    for (let i = this.#outbox.length - 1; i >= 0; i--) {
+      const o = this.#outbox[i];
+      const c = o && o.chatId === chatId ? this.#decodedOutbox.get(o.clientMsgId) : undefined;
+      if (c?.kind === 'chat_info') return c.name;
+    }
+    const log = this.#sync.log(chatId) as readonly StoredMessage[];
+    for (let i = log.length - 1; i >= 0; i--) {
+      const d = log[i]?.decoded;
+      if (d?.kind === 'content' && d.content.kind === 'chat_info') return d.content.name;
+    }
+    return undefined;
+  }
+
   #isSelfChat(chat: ChatSummary): boolean {
     return chat.kind === 'direct' && chat.members.length === 1 && chat.members[0]?.userId === this.userId;
   }
@@ -797,8 +819,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
         for (const k of asks) this.#readdDone.set(`${chatId}:${k}`, Date.now());
         this.#rejoins.delete(chatId);
       }
-      if (result.kind === 'committed') {
+      if (result.kind === 'committed' || result.kind === 'committed_partly') {
         for (const key of result.added) if (key.startsWith(`${this.userId}:`)) void this.#shareHistory(chatId, key.slice(this.userId.length + 1));
+        // Devices just added can't read the older message that named the group: name it again for them.
+        const name = chat.kind === 'group' && result.added.length > 0 ? this.#groupName(chatId) : undefined;
+        if (name) await this.#post(chatId, { kind: 'chat_info', name, announce: true });
       }
       if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
         // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
@@ -830,7 +855,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   #title(chat: ChatSummary): string {
-    if (chat.kind === 'group') return chat.name;
+    if (chat.kind === 'group') return this.#groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== this.userId).map((m) => m.displayName).join(', '));
     return (chat.members.find((m) => m.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
   }
 

@@ -83,6 +83,10 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       }
       case 'history':
         return; // another device sharing earlier messages: applied to that chat, not shown here
+      case 'chat_info':
+        // The end-to-end encrypted group name: a rename line (a repeat for new devices is not shown).
+        if (!content.announce) add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: { kind: 'renamed', name: content.name } });
+        return;
       case 'reaction': {
         if (!byId.has(content.target)) return;
         let perEmoji = reactions.get(content.target);

@@ -12,8 +12,14 @@ export const MessageContent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000) }),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),
+  /**
+   * The group's name, end-to-end encrypted (the server keeps '' for it). `announce`: the same name
+   * repeated for devices that just joined (they can't read older messages), not a rename.
+   */
+  z.object({ kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional() }),
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
+
 
 /** At most this many messages travel in one `history` entry list (they are split across several). */
 export const MAX_HISTORY_ENTRIES_PER_MESSAGE = 500;

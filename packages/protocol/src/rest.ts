@@ -56,7 +56,8 @@ export type MeResponse = z.infer<typeof MeResponse>;
 // --- chats -----------------------------------------------------------------------------------
 
 export const CreateGroupRequest = z.object({
-  name: z.string().trim().min(1).max(100),
+  /** '' when the name travels end-to-end encrypted in the chat (a `chat_info` content) and the server must not know it. */
+  name: z.string().trim().max(100),
   color: Color.optional(),
   memberIds: z.array(Id).max(10_000),
 });

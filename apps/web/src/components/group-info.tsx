@@ -20,7 +20,7 @@ const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chatId: string; keys?: KeyDirectory | undefined }) {
   const { t } = useI18n();
   const chat = client.chat(chatId);
-  const [name, setName] = useState(chat?.name ?? '');
+  const [name, setName] = useState(chat?.title ?? '');
   const [handle, setHandle] = useState('');
   const [invite, setInvite] = useState<string | undefined>();
   const [error, run, busy] = useAction();
@@ -38,7 +38,7 @@ export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chat
         <div className="card">
           <form className="row" onSubmit={(e) => { e.preventDefault(); if (name.trim()) run(() => client.renameChat(chatId, name.trim())); }}>
             <label className="grow">{t('groupName')}<input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required /></label>
-            <button type="submit" disabled={busy || name.trim() === chat.name}>{t('rename')}</button>
+            <button type="submit" disabled={busy || name.trim() === chat.title}>{t('rename')}</button>
           </form>
           <ColorPicker value={chat.color} onChange={(color) => run(() => client.setChatColor(chatId, color))} />
         </div>

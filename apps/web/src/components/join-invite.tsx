@@ -22,8 +22,8 @@ export function JoinInvite({ client, token }: { client: ParleyClient; token: str
       <PanelHeader title={t('inviteLink')} />
       {preview && (
         <div className="card center" data-testid="invite-preview">
-          <Avatar name={preview.name} color={preview.color} size={64} />
-          <h3>{preview.name}</h3>
+          <Avatar name={preview.name || '#'} color={preview.color} size={64} />
+          <h3>{preview.name || t('encryptedGroupName')}</h3>
           <p className="muted">{t('membersCount', { count: preview.memberCount })}</p>
           {member
             ? <button onClick={() => go(`/chat/${preview.chatId}`, { replace: true })}>{t('continue')}</button>

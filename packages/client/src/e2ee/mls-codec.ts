@@ -42,7 +42,7 @@ export type ReconcileResult =
   /** This device is not in the group; a member's device has to add it. */
   | { kind: 'waiting' }
   /** Some devices have no key package on the server right now (they were left out; retry later). */
-  | { kind: 'committed_partly'; missing: string[] };
+  | { kind: 'committed_partly'; missing: string[]; added: string[] };
 
 const memberKey = (m: MemberIdentity) => `${m.userId}:${m.deviceId}`;
 
@@ -165,7 +165,7 @@ export class MlsCodec implements ContentCodec {
       const missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
       const nothing = packages.length === 0 && toRemove.length === 0;
       // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
-      if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { kind: 'committed_partly', missing };
+      if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { kind: 'committed_partly', missing, added: [] };
 
       const epoch = Number(s.epoch);
       let bundle;
@@ -174,7 +174,7 @@ export class MlsCodec implements ContentCodec {
           ? { commit: (await s.update()).commit, welcome: undefined }
           : await s.changeMembers({ add: packages.map((p) => base64ToBytes(p.keyPackage)), remove: toRemove });
       } catch (err) {
-        if (isMlsSessionError(err) && err.code === 'mls_invalid_key_package') return { kind: 'committed_partly', missing: [...missing, ...packages.map(memberKey)] };
+        if (isMlsSessionError(err) && err.code === 'mls_invalid_key_package') return { kind: 'committed_partly', missing: [...missing, ...packages.map(memberKey)], added: [] };
         throw err;
       }
       if (!fresh) await this.#d.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
@@ -189,7 +189,7 @@ export class MlsCodec implements ContentCodec {
       await this.#d.store.putMlsGroup(chatId, s.serialize());
       await this.#d.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
       const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing };
-      return missing.length > 0 ? { kind: 'committed_partly', missing } : result;
+      return missing.length > 0 ? { kind: 'committed_partly', missing, added: result.added } : result;
     });
   }
 
