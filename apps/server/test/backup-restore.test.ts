@@ -164,6 +164,7 @@ describe('PostgreSQL backup and restore (docs/OPERATIONS.md)', () => {
     const [alice, bob] = await Promise.all([1, 2].map(() => createUser(server.url)));
     if (!alice || !bob) throw new Error('users');
     const { chatId } = await alice.client.openDirect(bob.userId);
+    await waitFor(() => bob.client.chat(chatId) !== undefined, { what: 'bob sees the direct chat' });
     for (let i = 0; i < 20; i += 1) await (i % 2 ? bob : alice).client.sendText(chatId, `pg ${i}`);
     await Promise.all([alice, bob].map(sent));
     let writing = true;
