@@ -122,10 +122,14 @@ describe('web client features in a real browser', { timeout: 240_000 }, () => {
     const group = await zed.client.createGroup({ name: 'Night shift', color: '#4db6ac', memberIds: [] });
     const { token } = await zed.client.createInvite(group.chatId);
     await page.goto(`${url}/#/join/${token}`);
-    await page.getByTestId('invite-preview').getByText('Night shift').waitFor();
+    // The group's name is end-to-end encrypted: the preview (from the server) can't show it...
+    await page.getByTestId('invite-preview').getByText('its name is end-to-end encrypted').waitFor();
+    assert.equal(await page.getByTestId('invite-preview').getByText('Night shift').count(), 0);
     await screenshot(page, '11-invite-preview');
     await page.getByRole('button', { name: 'Join' }).click();
     await page.getByTestId('system').filter({ hasText: 'You joined' }).waitFor();
+    // ...but once Amy's device is in the group, Zed's device names it for her.
+    await page.getByRole('heading', { name: 'Night shift' }).waitFor({ timeout: 30_000 });
     await waitFor(() => zed.client.chat(group.chatId)?.members.some((m) => m.userId === me.userId) ?? false, { what: 'amy in the group' });
 
     // Offline: the shell comes from the service worker, the chats from IndexedDB.
