@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -191,6 +193,52 @@ describe('end-to-end encryption (MLS)', () => {
     await restarted.sendText(chatId, 'and I can write');
     await waitFor(() => texts(alice.client, chatId).includes('and I can write'), { what: 'alice reads bob' });
     await Promise.all([alice.client.stop(), restarted.stop()]);
+  });
+
+  it('R30 a server that alters, drops, reorders or replays ciphertexts is caught and shown, never believed', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-mitm-'));
+    try {
+      let server = await startTestServer({}, { dataDir });
+      const [alice, bob] = await Promise.all([1, 2].map(() => createUser(server.url)));
+      if (!alice || !bob) throw new Error('users');
+      const { chatId } = await alice.client.openDirect(bob.userId);
+      await alice.client.sendText(chatId, 'one');
+      await waitFor(() => texts(bob.client, chatId).includes('one'), { what: 'bob reads one' });
+      await bob.client.stop();
+      for (const t of ['two', 'three', 'four', 'five']) await alice.client.sendText(chatId, t);
+      await waitFor(() => alice.client.outbox().length === 0, { what: 'acked' });
+      const seqOf = (t: string) => alice.client.timeline(chatId).find((i) => i.text === t)?.seq ?? 0;
+      const [two, three, five] = [seqOf('two'), seqOf('three'), seqOf('five')];
+      await alice.client.stop();
+      await server.close();
+
+      // The server turns bad: it flips a byte of "two", drops "three" (renumbering what follows, so the
+      // log has no gap) and appends a replay of the last ciphertext as a new message.
+      const db = new Database(join(dataDir, 'parley.sqlite'));
+      const row = (seq: number) => db.prepare('SELECT * FROM messages WHERE chat_id = ? AND seq = ?').get(chatId, seq) as Record<string, unknown>;
+      const altered = Buffer.from(row(two)['payload'] as Buffer);
+      altered[altered.length - 20] ^= 0x01;
+      db.prepare('UPDATE messages SET payload = ? WHERE chat_id = ? AND seq = ?').run(altered, chatId, two);
+      db.prepare('DELETE FROM messages WHERE chat_id = ? AND seq = ?').run(chatId, three);
+      for (let seq = three + 1; seq <= five; seq++) db.prepare('UPDATE messages SET seq = ? WHERE chat_id = ? AND seq = ?').run(seq - 1, chatId, seq);
+      const last = row(five - 1);
+      db.prepare('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(chatId, five, 'replayed_copy_1', last['sender_user_id'], last['sender_device_id'], Number(last['sent_at']) + 1, last['content_type'], last['payload'], null);
+      db.prepare('UPDATE chats SET last_seq = ? WHERE chat_id = ?').run(five, chatId);
+      db.close();
+
+      server = await startTestServer({}, { dataDir });
+      const back = newClient(server.url, bob.userId, bob.deviceId, bob.deviceKey, bob.store);
+      await back.start();
+      await waitFor(() => back.log(chatId).at(-1)?.seq === five, { what: 'bob caught up' });
+      const items = back.timeline(chatId).filter((i) => !i.system);
+      const show = items.map((i) => (i.unreadable ? `unreadable:${i.unreadableReason}` : `${i.text}${i.missingBefore ? ' (missing before)' : ''}`));
+      assert.deepEqual(show, ['one', 'unreadable:tampered', 'four (missing before)', 'five', 'unreadable:tampered']);
+      await back.stop();
+      await server.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { accounts } from './accounts.ts';
 import { RestApi } from './api.ts';
 import { CodecNotReady, decodePlain, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
+import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 import { applyHistory, historyChunks, historyEntries } from './e2ee/history-share.ts';
 import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { DeviceKey } from './device-key.ts';
@@ -455,12 +456,23 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async #sendOne(item: OutboxItem): Promise<void> {
     let envelope: Envelope;
     try {
-      envelope = item.envelope ?? await this.#codec.encode(item.chatId, item.content ?? { kind: 'text', text: '?' });
+      if (item.envelope) envelope = item.envelope;
+      else if (item.content) {
+        // The previous message this device sent in the chat: receivers check the chain (R30).
+        const prev = [...this.#sync.log(item.chatId)].reverse()
+          .find((m) => m.senderDeviceId === this.deviceId && m.senderUserId === this.userId && m.envelope && m.envelope.contentType !== MLS_COMMIT_CONTENT_TYPE)?.clientMsgId;
+        envelope = await this.#codec.encode(item.chatId, item.content, prev ? { prev } : {});
+      } else {
+        item.failedCode = 'bad_request';
+        await this.#o.store.putOutbox(item);
+        this.#changed(item.chatId);
+        return;
+      }
     } catch (err) {
-      if (!(err instanceof CodecNotReady)) throw err;
       // Not in the chat's encryption group yet: the message waits (shown as sending) until it is.
-      this.#scheduleReconcile(item.chatId, 0);
-      await new Promise((r) => setTimeout(r, 1000));
+      if (err instanceof CodecNotReady) this.#scheduleReconcile(item.chatId, 0);
+      else this.#backgroundError({ task: 'encryption-group', error: err });
+      await new Promise((r) => setTimeout(r, err instanceof CodecNotReady ? 1000 : 2000));
       return;
     }
     item.attempts += 1;

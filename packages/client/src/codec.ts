@@ -23,7 +23,7 @@ export interface ContentCodec {
    * Encodes for sending now, in the chat's current state. Throws CodecNotReady when it can't yet
    * (this device is still waiting to be added to the chat's encryption group): retry later.
    */
-  encode(chatId: string, content: Content): Promise<Envelope>;
+  encode(chatId: string, content: Content, chain?: { prev?: string }): Promise<Envelope>;
   /**
    * Decodes a contiguous run of one chat's log, in order, each message once (MLS keys are gone after
    * use). `persist` runs before the codec takes the next batch of the chat, so what the batch

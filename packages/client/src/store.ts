@@ -32,9 +32,13 @@ export type UnreadableReason =
  * message exactly once: the keys are gone afterwards (forward secrecy).
  */
 export type DecodedEnvelope =
+  /**
+   * `missingBefore`: the sender's device says its previous message in this chat was another one than
+   * the log shows before it: the server dropped or reordered something.
+   */
   /** `shared`: filled from history another device of this user shared (e2ee/history-share.ts). */
   /** `unencrypted`: it came as plaintext (a chat from before end-to-end encryption, or a plaintext-codec client). */
-  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean }
+  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; missingBefore?: boolean }
   /** An MLS commit (members' devices added/removed, keys rotated): not a message of its own. */
   | { kind: 'handshake'; epoch: number; added: string[]; removed: string[] }
   | { kind: 'unreadable'; reason: UnreadableReason; detail?: string };

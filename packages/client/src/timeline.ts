@@ -23,6 +23,8 @@ export interface TimelineItem {
   unreadableReason?: UnreadableReason;
   /** It came without end-to-end encryption (a plaintext envelope). */
   unencrypted?: boolean;
+  /** The sender's device says a message of its own came before this one that this chat's log lost (R30). */
+  missingBefore?: boolean;
   mine: boolean;
 }
 
@@ -120,7 +122,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true, unreadableReason: decoded?.reason ?? 'unknown_format' });
       continue;
     }
-    apply(m.senderUserId, decoded.content, add, decoded.unencrypted ? { ...base, unencrypted: true } : base);
+    apply(m.senderUserId, decoded.content, add, {
+      ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}),
+    });
   }
 
   // Not yet acknowledged: shown after the log, in the order typed.

@@ -27,6 +27,7 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
   return (
     <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}`} data-testid="message" data-state={item.state}
       tabIndex={canAct ? 0 : undefined}>
+      {item.missingBefore && <div className="notice small" role="note" data-testid="missing-before">{t('missingBefore', { name: nameOf(item.senderUserId) })}</div>}
       <div className={`bubble${item.deleted ? ' deleted' : ''}`}>
         {showSender && !item.mine && <div className="sender" style={{ color: colorFor(item.senderUserId) }}>{nameOf(item.senderUserId)}</div>}
         {replyTo && (

@@ -36,6 +36,7 @@ export const en = {
   e2eeWaiting: 'Setting up encryption: waiting for a member’s device to add this one. What you write is sent as soon as it is.',
   e2eeAskReadd: 'Ask to be added again',
   encryptedGroupName: 'A group (its name is end-to-end encrypted)',
+  missingBefore: 'A message {name} sent before this one never arrived: the server dropped or reordered it.',
   e2eeRemoved: 'This device is no longer in the chat’s encryption group and can’t read new messages.',
   unencrypted: 'not encrypted',
   reply: 'Reply',

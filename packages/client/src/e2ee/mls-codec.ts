@@ -46,6 +46,18 @@ export type ReconcileResult =
 
 const memberKey = (m: MemberIdentity) => `${m.userId}:${m.deviceId}`;
 
+/** The plaintext of an application message: `{v: 1, content, prev}`, prev being the sender device's previous message id. */
+function parseAppPlaintext(bytes: Uint8Array): { content: Content; prev: string | null } | undefined {
+  try {
+    const json = JSON.parse(new TextDecoder().decode(bytes)) as { v?: unknown; content?: unknown; prev?: unknown };
+    const content = Content.safeParse(json.content);
+    const prev = json.prev === null || (typeof json.prev === 'string' && json.prev.length <= 64) ? json.prev : undefined;
+    return json.v === 1 && content.success && prev !== undefined ? { content: content.data, prev } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The end-to-end encrypted codec: each chat is an MLS group (groupId = chatId) whose leaves are the
  * devices of its members. Application messages are PrivateMessages; commits (with their Welcome)
@@ -99,11 +111,15 @@ export class MlsCodec implements ContentCodec {
     });
   }
 
-  encode(chatId: string, content: Content): Promise<Envelope> {
+  /**
+   * `chain.prev`: the id of this device's previous message in the chat. It travels encrypted with the
+   * content, so a receiver sees when the server dropped or reordered one of this device's messages.
+   */
+  encode(chatId: string, content: Content, chain: { prev?: string } = {}): Promise<Envelope> {
     return this.#lock(chatId, async () => {
       const s = await this.#load(chatId);
       if (!s || !s.isActive || s.epoch === 0n) throw new CodecNotReady('this device is not in the chat\'s encryption group yet');
-      const ciphertext = await s.encrypt(new TextEncoder().encode(JSON.stringify(content)));
+      const ciphertext = await s.encrypt(new TextEncoder().encode(JSON.stringify({ v: 1, content, prev: chain.prev ?? null })));
       // The ratchet moved: store it before the ciphertext leaves, so a crash never reuses a key.
       await this.#d.store.putMlsGroup(chatId, s.serialize());
       return { contentType: MLS_APP_CONTENT_TYPE, payload: bytesToBase64(ciphertext) };
@@ -207,7 +223,9 @@ export class MlsCodec implements ContentCodec {
           const content = own(m);
           return { decoded: content ? { kind: 'content', content } : { kind: 'unreadable', reason: 'before_join' }, changed: false };
         }
-        return this.#decrypt(chatId, m, envelope);
+        const r = await this.#decrypt(chatId, m, envelope);
+        if (r.decoded.kind !== 'content') await this.#chain(chatId, m, undefined);
+        return r;
       }
       case MLS_COMMIT_CONTENT_TYPE:
         return this.#handshake(chatId, envelope);
@@ -231,9 +249,10 @@ export class MlsCodec implements ContentCodec {
       if (out.sender.userId !== m.senderUserId || out.sender.deviceId !== m.senderDeviceId) {
         return { decoded: { kind: 'unreadable', reason: 'tampered', detail: 'sender_mismatch' }, changed: true };
       }
-      const parsed = Content.safeParse(JSON.parse(new TextDecoder().decode(out.plaintext)));
-      if (!parsed.success) return { decoded: { kind: 'unreadable', reason: 'unknown_format' }, changed: true };
-      return { decoded: { kind: 'content', content: parsed.data }, changed: true };
+      const parsed = parseAppPlaintext(out.plaintext);
+      if (!parsed) return { decoded: { kind: 'unreadable', reason: 'unknown_format' }, changed: true };
+      const missingBefore = await this.#chain(chatId, m, parsed.prev);
+      return { decoded: { kind: 'content', content: parsed.content, ...(missingBefore ? { missingBefore } : {}) }, changed: true };
     } catch (err) {
       const code = errorCode(err);
       // An older message than this device's state still has keys for (e.g. scrolled back to after a restore).
@@ -284,6 +303,23 @@ export class MlsCodec implements ContentCodec {
       if (isMlsSessionError(err) && err.code === 'mls_welcome_not_for_us') return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
       return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
     }
+  }
+
+  /**
+   * Per chat and sender device, the last message the log showed (id and seq). Returns true when the
+   * sender's `prev` names another message: one of that device's messages was dropped or moved (R30).
+   * Every message of the device moves the chain, readable or not; older ones (scroll-back) don't.
+   * Unknown before the first message seen from that device.
+   */
+  async #chain(chatId: string, m: Message, prev: string | null | undefined): Promise<boolean> {
+    const key = `mls-chain:${chatId}`;
+    const chains = JSON.parse((await this.#d.store.getMeta(key)) ?? '{}') as Record<string, { id: string; seq: number }>;
+    const sender = `${m.senderUserId}:${m.senderDeviceId}`;
+    const last = chains[sender];
+    if (last && m.seq <= last.seq) return false;
+    chains[sender] = { id: m.clientMsgId, seq: m.seq };
+    await this.#d.store.setMeta(key, JSON.stringify(chains));
+    return last !== undefined && prev !== undefined && prev !== last.id;
   }
 
   async #joinedEpoch(chatId: string): Promise<bigint> {
