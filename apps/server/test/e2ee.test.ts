@@ -217,7 +217,8 @@ describe('end-to-end encryption (MLS)', () => {
       const db = new Database(join(dataDir, 'parley.sqlite'));
       const row = (seq: number) => db.prepare('SELECT * FROM messages WHERE chat_id = ? AND seq = ?').get(chatId, seq) as Record<string, unknown>;
       const altered = Buffer.from(row(two)['payload'] as Buffer);
-      altered[altered.length - 20] ^= 0x01;
+      const at = altered.length - 20;
+      altered[at] = (altered[at] ?? 0) ^ 0x01;
       db.prepare('UPDATE messages SET payload = ? WHERE chat_id = ? AND seq = ?').run(altered, chatId, two);
       db.prepare('DELETE FROM messages WHERE chat_id = ? AND seq = ?').run(chatId, three);
       for (let seq = three + 1; seq <= five; seq++) db.prepare('UPDATE messages SET seq = ? WHERE chat_id = ? AND seq = ?').run(seq - 1, chatId, seq);
