@@ -4,7 +4,7 @@ import {
   type ChatDevicesResponse, type Envelope, type HistoryEntry, type AddedDevice, type PendingDeviceLink,
 } from '@parley/protocol';
 import { accounts } from './accounts.ts';
-import { RestApi } from './api.ts';
+import { NetworkError, RestApi } from './api.ts';
 import { CodecNotReady, decodePlain, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
@@ -178,7 +178,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ? new MlsCodec({
         userId: this.userId, deviceId: this.deviceId, store: options.store, keys: this.keyPackages,
         // A leaf is genuine only if its user's key log binds that device to that signature key.
-        session: { authenticate: (member, key) => this.keys.verifyMember(member.userId, member.deviceId, key) },
+        session: { authenticate: (member, key) => this.#authenticate(member.userId, member.deviceId, key) },
       })
       : undefined;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
@@ -509,6 +509,26 @@ export class ParleyClient extends Emitter<ClientEvents> {
     void this.#publishKey();
   }
 
+  /**
+   * The MLS authenticate hook: the member's key must be the one its user's key log binds to that
+   * device. Never rejects (ts-mls may run several checks at once and stop at the first failure, which
+   * would leave the others' rejections unhandled): a network failure is retried, then counts as "no".
+   */
+  async #authenticate(userId: string, deviceId: string, key: Uint8Array): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.keys.verifyMember(userId, deviceId, key);
+      } catch (err) {
+        if (err instanceof NetworkError && attempt < 3 && !this.#stopped) {
+          await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
+          continue;
+        }
+        if (!this.#stopped) this.#backgroundError({ task: 'key-log', error: err });
+        return false;
+      }
+    }
+  }
+
   /** Publishes this device's MLS key in the key log (R20) before its key packages: others check leaves against it. */
   async #publishKey(): Promise<void> {
     const keeper = this.keyPackages;
@@ -671,7 +691,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       await this.#o.store.putMessages(messages, batch.groups);
     });
     for (const deviceId of newDevicesOfMine) void this.#shareHistory(chatId, deviceId);
-    for (const h of sharedWithMe) void this.#takeHistory(h);
+    for (const h of sharedWithMe) void this.#takeHistory(h).catch((error: unknown) => this.#backgroundError({ task: 'encryption-group', error }));
     if (this.#mls && (handshake || !this.#groupStatus.has(chatId))) {
       this.#groupStatus.set(chatId, await this.#mls.status(chatId));
       this.#flushOutbox();
