@@ -6,7 +6,8 @@ import {
 import { accounts } from './accounts.ts';
 import { NetworkError, RestApi } from './api.ts';
 import { CodecNotReady, decodePlain, PlaintextCodec, type ContentCodec } from './codec.ts';
-import { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
+import { MlsCodec } from './e2ee/mls-codec.ts';
+import { ChatEncryption, type EncryptionState } from './e2ee/chat-encryption.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 import { applyHistory, historyChunks, historyEntries } from './e2ee/history-share.ts';
 import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
@@ -60,7 +61,7 @@ export interface ChatView extends ChatSummary {
    * End-to-end encryption on this device: 'on'; 'waiting' for a member's device to add this one to
    * the chat's group; 'removed' from it; 'off' with the plaintext codec.
    */
-  encryption: 'on' | 'waiting' | 'removed' | 'off';
+  encryption: EncryptionState;
 }
 
 type ClientEvents = {
@@ -104,18 +105,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #deliveredSent = new Map<string, number>();
   readonly #timelineCache = new Map<string, TimelineItem[]>();
   readonly #mls: MlsCodec | undefined;
-  readonly #groupStatus = new Map<string, GroupStatus>();
-  readonly #reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #reconcileTries = new Map<string, number>();
+  readonly #enc: ChatEncryption | undefined;
   #stopped = false;
-  /** History other devices of this user shared, per chat and seq (kept in meta `history:<chatId>`). */
-  readonly #history = new Map<string, Map<number, HistoryEntry>>();
-  readonly #historyShared = new Set<string>();
-  /** R29: devices that asked to be added again, per chat (memberKey → when asked). */
-  readonly #rejoins = new Map<string, Map<string, number>>();
-  readonly #readdDone = new Map<string, number>();
-  readonly #waitingSince = new Map<string, number>();
-  readonly #rejoinAskedAt = new Map<string, number>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
@@ -134,7 +125,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
       hasChat: (chatId) => this.#chats.has(chatId),
       knowChat: (chatId) => this.#fetchChat(chatId),
-      findStart: (chatId, targetSeq) => this.#findStart(chatId, targetSeq),
+      findStart: async (chatId, targetSeq) => this.#enc?.findStart(chatId, targetSeq),
       keep: (messages) => this.#keep(messages),
       onAppended: (chatId, fresh, lastSeq) => this.#onAppended(chatId, fresh, lastSeq),
       onPrepended: (chatId) => this.#changed(chatId),
@@ -178,10 +169,30 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ? new MlsCodec({
         userId: this.userId, deviceId: this.deviceId, store: options.store, keys: this.keyPackages,
         // A leaf is genuine only if its user's key log binds that device to that signature key.
-        session: { authenticate: (member, key) => this.#authenticate(member.userId, member.deviceId, key) },
+        session: { authenticate: (member, key) => this.#enc?.authenticate(member.userId, member.deviceId, key) ?? Promise.resolve(false) },
       })
       : undefined;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
+    this.#enc = this.#mls && this.keyPackages
+      ? new ChatEncryption({
+        userId: this.userId, deviceId: this.deviceId, mls: this.#mls, keys: this.keys, keyPackages: this.keyPackages, store: options.store,
+        rotateAfterMs: options.mls?.rotateAfterMs ?? DEFAULT_ROTATE_AFTER_MS,
+        sync: this.#sync,
+        online: () => this.#conn.state === 'online',
+        chat: (chatId) => this.#chats.get(chatId),
+        chats: () => this.#chats.values(),
+        rest: (method, path, body) => this.#rest(method, path, body),
+        history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+        commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
+        claim: (userIds) => this.claimKeyPackages(userIds),
+        openDirect: (userId) => this.openDirect(userId),
+        post: (chatId, content) => this.#post(chatId, content),
+        outboxContents: (chatId) => this.#outbox.filter((o) => o.chatId === chatId).flatMap((o) => this.#decodedOutbox.get(o.clientMsgId) ?? []),
+        changed: (chatId) => this.#changed(chatId),
+        flushOutbox: () => this.#flushOutbox(),
+        onError: (e) => this.#backgroundError(e),
+      })
+      : undefined;
   }
 
   get connectionState(): ConnectionState {
@@ -202,7 +213,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         }
       }
       this.#sync.restore(chat.chatId, log);
-      if (this.#mls) this.#groupStatus.set(chat.chatId, await this.#mls.status(chat.chatId));
+      await this.#enc?.refresh(chat.chatId);
     }
     this.#outbox = await store.listOutbox();
     for (const item of this.#outbox) {
@@ -215,7 +226,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of this.#reconcileTimers.values()) clearTimeout(t);
+    this.#enc?.stop();
     this.#conn.stop();
     this.keyPackages?.stop();
     clearTimeout(this.#receiptTimer);
@@ -234,11 +245,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   chats(): ChatView[] {
     const now = Date.now();
     return [...this.#chats.values()]
-      .filter((chat) => !this.#isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
+      .filter((chat) => !this.#enc?.isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
       .map((chat) => {
         const items = this.timeline(chat.chatId);
         const typing = [...(this.#typing.get(chat.chatId) ?? [])].filter(([, until]) => until > now).map(([id]) => id);
-        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing, unread: this.#unread(chat), encryption: this.#encryption(chat.chatId) };
+        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing, unread: this.#unread(chat), encryption: this.#enc?.encryption(chat.chatId) ?? 'off' };
       })
       .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
   }
@@ -353,13 +364,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
   async requestRejoin(chatId: string): Promise<void> {
-    this.#rejoinAskedAt.set(chatId, Date.now());
-    await this.#rest('POST', `/chats/${encodeURIComponent(chatId)}/rejoin`);
+    await this.#enc?.requestRejoin(chatId);
   }
 
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
   checkEncryption(chatId: string): void {
-    this.#scheduleReconcile(chatId, 0);
+    this.#enc?.schedule(chatId, 0);
   }
 
   /** The chat's summary as the server has it now. */
@@ -470,7 +480,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       }
     } catch (err) {
       // Not in the chat's encryption group yet: the message waits (shown as sending) until it is.
-      if (err instanceof CodecNotReady) this.#scheduleReconcile(item.chatId, 0);
+      if (err instanceof CodecNotReady) this.#enc?.schedule(item.chatId, 0);
       else this.#backgroundError({ task: 'encryption-group', error: err });
       await new Promise((r) => setTimeout(r, err instanceof CodecNotReady ? 1000 : 2000));
       return;
@@ -506,39 +516,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const chatId of [...this.#chats.keys()]) if (!known.has(chatId)) void this.#forget(chatId);
     for (const chat of frame.chats) void this.#adopt(chat);
     this.#flushOutbox();
-    void this.#publishKey();
-  }
-
-  /**
-   * The MLS authenticate hook: the member's key must be the one its user's key log binds to that
-   * device. Never rejects (ts-mls may run several checks at once and stop at the first failure, which
-   * would leave the others' rejections unhandled): a network failure is retried, then counts as "no".
-   */
-  async #authenticate(userId: string, deviceId: string, key: Uint8Array): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.keys.verifyMember(userId, deviceId, key);
-      } catch (err) {
-        if (err instanceof NetworkError && attempt < 3 && !this.#stopped) {
-          await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
-          continue;
-        }
-        if (!this.#stopped) this.#backgroundError({ task: 'key-log', error: err });
-        return false;
-      }
-    }
-  }
-
-  /** Publishes this device's MLS key in the key log (R20) before its key packages: others check leaves against it. */
-  async #publishKey(): Promise<void> {
-    const keeper = this.keyPackages;
-    if (!keeper) return;
-    try {
-      await this.keys.publish(await keeper.identity());
-    } catch (err) {
-      if (!(err instanceof Disconnected) && !this.#stopped) this.#backgroundError({ task: 'key-log', error: err });
-    }
-    keeper.replenish();
+    if (this.#enc) void this.#enc.publishKey();
+    else this.keyPackages?.replenish();
   }
 
   #backgroundError(error: BackgroundError): void {
@@ -584,16 +563,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
       case 'device_added':
         this.emit('deviceAdded', frame.device);
         return;
-      case 'rejoin_requested': {
-        // At most once a minute per device: a server can't make members churn a group by replaying it.
-        const key = `${frame.chatId}:${frame.userId}:${frame.deviceId}`;
-        if (Date.now() - (this.#readdDone.get(key) ?? 0) < 60_000) return;
-        let asks = this.#rejoins.get(frame.chatId);
-        if (!asks) this.#rejoins.set(frame.chatId, (asks = new Map()));
-        asks.set(`${frame.userId}:${frame.deviceId}`, Date.now());
-        this.#scheduleReconcile(frame.chatId, 0);
+      case 'rejoin_requested':
+        this.#enc?.onRejoinRequested(frame);
         return;
-      }
       default:
         return;
     }
@@ -616,7 +588,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.#o.store.putChat(chat);
     this.#changed(chat.chatId);
     await this.#sync.catchUp(chat.chatId, chat.lastSeq);
-    this.#scheduleReconcile(chat.chatId, 0);
+    this.#enc?.schedule(chat.chatId, 0);
     return chat;
   }
 
@@ -675,7 +647,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     let handshake = false;
     const newDevicesOfMine: string[] = [];
     const sharedWithMe: Extract<Content, { kind: 'history' }>[] = [];
-    const shared = await this.#historyFor(chatId);
+    const shared = this.#enc ? await this.#enc.historyFor(chatId) : new Map<number, HistoryEntry>();
     await this.#codec.decodeBatch(chatId, messages, (m) => this.#decodedOutbox.get(m.clientMsgId), async (batch) => {
       messages.forEach((m, i) => {
         const d = batch.decoded[i];
@@ -690,204 +662,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
       if (shared.size > 0) applyHistory(messages, shared);
       await this.#o.store.putMessages(messages, batch.groups);
     });
-    for (const deviceId of newDevicesOfMine) void this.#shareHistory(chatId, deviceId);
-    for (const h of sharedWithMe) void this.#takeHistory(h).catch((error: unknown) => this.#backgroundError({ task: 'encryption-group', error }));
-    if (this.#mls && (handshake || !this.#groupStatus.has(chatId))) {
-      this.#groupStatus.set(chatId, await this.#mls.status(chatId));
+    this.#enc?.afterDecode(chatId, newDevicesOfMine, sharedWithMe);
+    if (this.#enc && (handshake || !this.#enc.known(chatId))) {
+      await this.#enc.refresh(chatId);
       this.#flushOutbox();
-    }
-  }
-
-  /** With MLS, a device that has no group for a chat starts its log at the commit that welcomed it. */
-  async #findStart(chatId: string, targetSeq: number): Promise<number | undefined> {
-    const mls = this.#mls;
-    if (!mls || (await mls.status(chatId)) !== 'waiting') return undefined;
-    let before = targetSeq + 1;
-    for (let pages = 0; pages < 20 && before > 1; pages++) {
-      const page = await this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, beforeSeq: before, limit: 100 });
-      for (const m of [...page.messages].reverse()) if (m.envelope && (await mls.welcomesMe(m.envelope))) return m.seq;
-      const first = page.messages[0]?.seq;
-      if (first === undefined || first >= before) return undefined;
-      before = first;
-    }
-    return undefined;
-  }
-
-  /** The newest end-to-end encrypted group name this device can read (outbox first: what it just set). */
-  #groupName(chatId: string): string | undefined {
-    for (let i = this.#outbox.length - 1; i >= 0; i--) {
-      const o = this.#outbox[i];
-      const c = o && o.chatId === chatId ? this.#decodedOutbox.get(o.clientMsgId) : undefined;
-      if (c?.kind === 'chat_info') return c.name;
-    }
-    const log = this.#sync.log(chatId) as readonly StoredMessage[];
-    for (let i = log.length - 1; i >= 0; i--) {
-      const d = log[i]?.decoded;
-      if (d?.kind === 'content' && d.content.kind === 'chat_info') return d.content.name;
-    }
-    return undefined;
-  }
-
-  #isSelfChat(chat: ChatSummary): boolean {
-    return chat.kind === 'direct' && chat.members.length === 1 && chat.members[0]?.userId === this.userId;
-  }
-
-  /** The user's note-to-self chat (created on first use): where its devices share history. */
-  async #selfChat(): Promise<string | undefined> {
-    for (const chat of this.#chats.values()) if (this.#isSelfChat(chat)) return chat.chatId;
-    try {
-      return (await this.openDirect(this.userId)).chatId;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async #historyFor(chatId: string): Promise<Map<number, HistoryEntry>> {
-    let map = this.#history.get(chatId);
-    if (!map) {
-      const stored = await this.#o.store.getMeta(`history:${chatId}`);
-      map = new Map((stored ? (JSON.parse(stored) as HistoryEntry[]) : []).map((e) => [e.seq, e]));
-      this.#history.set(chatId, map);
-    }
-    return map;
-  }
-
-  /**
-   * Another device of this user was added to a chat's group: the first of this user's devices in
-   * that group sends it the chat's earlier messages it holds, through the note-to-self chat, once
-   * the new device is in that chat's group too (else it could not decrypt them).
-   */
-  async #shareHistory(chatId: string, deviceId: string, attempt = 0): Promise<void> {
-    const mls = this.#mls;
-    const key = `${chatId}:${deviceId}`;
-    if (!mls || this.#stopped || this.#historyShared.has(key)) return;
-    try {
-      const self = await this.#selfChat();
-      if (!self || self === chatId) return;
-      const mine = (await mls.members(chatId)).filter((m) => m.userId === this.userId && m.deviceId !== deviceId);
-      if (mine[0]?.deviceId !== this.deviceId) return;
-      const entries = historyEntries(this.#sync.log(chatId));
-      if (entries.length === 0) return;
-      if (!(await mls.members(self)).some((m) => m.userId === this.userId && m.deviceId === deviceId)) {
-        this.#scheduleReconcile(self, 0);
-        if (attempt < 40) setTimeout(() => void this.#shareHistory(chatId, deviceId, attempt + 1), 1500);
-        return;
-      }
-      this.#historyShared.add(key);
-      for (const chunk of historyChunks(entries)) await this.#post(self, { kind: 'history', chatId, forDevice: deviceId, entries: chunk });
-    } catch (err) {
-      this.#backgroundError({ task: 'encryption-group', error: err });
-    }
-  }
-
-  /** History shared with this device: kept, applied to what is loaded, and older pages loaded to show it. */
-  async #takeHistory(h: Extract<Content, { kind: 'history' }>): Promise<void> {
-    const map = await this.#historyFor(h.chatId);
-    for (const e of h.entries) map.set(e.seq, e);
-    await this.#o.store.setMeta(`history:${h.chatId}`, JSON.stringify([...map.values()]));
-    const changed = applyHistory(this.#sync.log(h.chatId), map);
-    if (changed.length > 0) {
-      await this.#o.store.putMessages(changed);
-      this.#changed(h.chatId);
-    }
-    const oldest = Math.min(...h.entries.map((e) => e.seq));
-    while (this.#sync.hasOlder(h.chatId) && (this.#sync.log(h.chatId)[0]?.seq ?? 0) > oldest) {
-      const before = this.#sync.log(h.chatId)[0]?.seq;
-      await this.#sync.loadOlder(h.chatId);
-      if (this.#sync.log(h.chatId)[0]?.seq === before) break;
-    }
-  }
-
-  #encryption(chatId: string): ChatView['encryption'] {
-    if (!this.#mls) return 'off';
-    const status = this.#groupStatus.get(chatId) ?? 'waiting';
-    return status === 'ready' ? 'on' : status;
-  }
-
-  /**
-   * Soon, re-checks that the chat's MLS group holds exactly its members' devices (R18) and commits
-   * the difference. Devices later in the group's leaf order wait a little longer, so usually one
-   * device does it and the others find nothing left to do.
-   */
-  #scheduleReconcile(chatId: string, delayMs: number): void {
-    if (!this.#mls || this.#stopped || this.#reconcileTimers.has(chatId)) return;
-    this.#reconcileTimers.set(chatId, setTimeout(() => {
-      void this.#reconcile(chatId).finally(() => this.#reconcileTimers.delete(chatId));
-    }, delayMs));
-  }
-
-  async #reconcile(chatId: string): Promise<void> {
-    const mls = this.#mls;
-    if (!mls || this.#stopped || this.#conn.state !== 'online' || !this.#chats.has(chatId)) return;
-    let retryMs: number | undefined;
-    try {
-      const members = await mls.members(chatId);
-      const rank = Math.max(0, members.findIndex((m) => m.userId === this.userId && m.deviceId === this.deviceId));
-      if (rank > 0) await new Promise((r) => setTimeout(r, Math.min(rank, 8) * 1500));
-      const { chat } = await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
-      await this.#sync.catchUp(chatId, chat.lastSeq);
-      const { devices } = await this.#rest<ChatDevicesResponse>('GET', `/chats/${chatId}/devices`);
-      let acked: Message | undefined;
-      const asks = [...(this.#rejoins.get(chatId)?.keys() ?? [])];
-      const result = await mls.reconcile(chatId, {
-        readd: asks.map((k) => ({ userId: k.slice(0, k.indexOf(':')), deviceId: k.slice(k.indexOf(':') + 1) })),
-        serverEpoch: chat.mlsEpoch,
-        devices,
-        rotateAfterMs: this.#o.mls?.rotateAfterMs ?? DEFAULT_ROTATE_AFTER_MS,
-        claim: (userIds) => this.claimKeyPackages(userIds),
-        send: async ({ epoch, envelope, clientMsgId }) => {
-          try {
-            const ack = await this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), chatId, clientMsgId, epoch, envelope });
-            acked = { chatId, seq: ack.seq, clientMsgId, senderUserId: this.userId, senderDeviceId: this.deviceId, sentAt: ack.sentAt, envelope, system: null };
-            return 'accepted';
-          } catch (err) {
-            if (err instanceof ParleyError && err.code === 'epoch_conflict') return 'conflict';
-            throw err;
-          }
-        },
-      });
-      if (acked) await this.#sync.receive(acked);
-      if (result.kind === 'committed' || result.kind === 'in_sync') {
-        for (const k of asks) this.#readdDone.set(`${chatId}:${k}`, Date.now());
-        this.#rejoins.delete(chatId);
-      }
-      if (result.kind === 'committed' || result.kind === 'committed_partly') {
-        for (const key of result.added) if (key.startsWith(`${this.userId}:`)) void this.#shareHistory(chatId, key.slice(this.userId.length + 1));
-        // Devices just added can't read the older message that named the group: name it again for them.
-        const name = chat.kind === 'group' && result.added.length > 0 ? this.#groupName(chatId) : undefined;
-        if (name) await this.#post(chatId, { kind: 'chat_info', name, announce: true });
-      }
-      if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
-        // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
-        const since = this.#waitingSince.get(chatId) ?? Date.now();
-        this.#waitingSince.set(chatId, since);
-        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) await this.requestRejoin(chatId);
-        retryMs = 10_000;
-      } else {
-        this.#waitingSince.delete(chatId);
-      }
-      this.#groupStatus.set(chatId, await mls.status(chatId));
-      this.#changed(chatId);
-      this.#flushOutbox();
-      if (result.kind === 'conflict') retryMs = 200;
-      else if (result.kind === 'committed_partly') retryMs = 5000;
-      else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
-    } catch (err) {
-      if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return;
-      if (!(err instanceof Disconnected)) this.#backgroundError({ task: 'encryption-group', error: err });
-      retryMs = 2000;
-    }
-    if (retryMs !== undefined && !this.#stopped) {
-      const tries = (this.#reconcileTries.get(chatId) ?? 0) + 1;
-      this.#reconcileTries.set(chatId, tries);
-      const delay = Math.min(30_000, retryMs * 2 ** Math.min(tries - 1, 6)) * (0.5 + Math.random() / 2);
-      this.#reconcileTimers.delete(chatId);
-      this.#scheduleReconcile(chatId, delay);
     }
   }
 
   #title(chat: ChatSummary): string {
-    if (chat.kind === 'group') return this.#groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== this.userId).map((m) => m.displayName).join(', '));
+    if (chat.kind === 'group') return this.#enc?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== this.userId).map((m) => m.displayName).join(', '));
     return (chat.members.find((m) => m.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
   }
 

@@ -1,0 +1,328 @@
+import {
+  ParleyError,
+  type ChatDevicesResponse, type ChatSummary, type ClaimedKeyPackage, type Content, type Envelope, type HistoryEntry, type Message, type ServerFrameOf,
+} from '@parley/protocol';
+import { NetworkError } from '../api.ts';
+import { Disconnected } from '../connection.ts';
+import type { KeyPackageKeeper } from '../key-packages.ts';
+import type { KeyDirectory } from '../key-log/index.ts';
+import type { ClientStore, StoredMessage } from '../store.ts';
+import { applyHistory, historyChunks, historyEntries } from './history-share.ts';
+import type { GroupStatus, MlsCodec } from './mls-codec.ts';
+
+/** End-to-end encryption on this device for a chat, as a ChatView shows it. */
+export type EncryptionState = 'on' | 'waiting' | 'removed' | 'off';
+
+export interface ChatEncryptionDeps {
+  userId: string;
+  deviceId: string;
+  mls: MlsCodec;
+  keys: KeyDirectory;
+  keyPackages: KeyPackageKeeper;
+  store: ClientStore;
+  rotateAfterMs: number;
+  sync: {
+    log(chatId: string): readonly Message[];
+    catchUp(chatId: string, targetSeq: number): Promise<void>;
+    receive(message: Message): Promise<void>;
+    hasOlder(chatId: string): boolean;
+    loadOlder(chatId: string): Promise<void>;
+  };
+  online(): boolean;
+  chat(chatId: string): ChatSummary | undefined;
+  chats(): Iterable<ChatSummary>;
+  rest<T>(method: string, path: string, body?: unknown): Promise<T>;
+  history(chatId: string, q: { beforeSeq: number; limit: number }): Promise<ServerFrameOf<'history'>>;
+  commit(frame: { chatId: string; clientMsgId: string; epoch: number; envelope: Envelope }): Promise<ServerFrameOf<'ack'>>;
+  claim(userIds: string[]): Promise<ClaimedKeyPackage[]>;
+  openDirect(userId: string): Promise<ChatSummary>;
+  /** Puts content in the chat's outbox. */
+  post(chatId: string, content: Content): Promise<string>;
+  /** What this device wrote to the chat and the server has not acknowledged yet, oldest first. */
+  outboxContents(chatId: string): Content[];
+  changed(chatId?: string): void;
+  flushOutbox(): void;
+  onError(error: { task: 'encryption-group' | 'key-log'; error: unknown }): void;
+}
+
+/**
+ * What ParleyClient does around the MLS codec: keeps each chat's group in line with its members'
+ * devices (reconcile, R18), asks to be re-added (R29) and answers such asks, rotates leaf keys,
+ * shares history with the user's new devices through the note-to-self chat, names encrypted groups
+ * and checks members against the key log. One per client; the client forwards events here.
+ */
+export class ChatEncryption {
+  readonly #d: ChatEncryptionDeps;
+  #stopped = false;
+  readonly #groupStatus = new Map<string, GroupStatus>();
+  readonly #reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #reconcileTries = new Map<string, number>();
+  /** History other devices of this user shared, per chat and seq (kept in meta `history:<chatId>`). */
+  readonly #history = new Map<string, Map<number, HistoryEntry>>();
+  readonly #historyShared = new Set<string>();
+  /** R29: devices that asked to be added again, per chat (memberKey → when asked). */
+  readonly #rejoins = new Map<string, Map<string, number>>();
+  readonly #readdDone = new Map<string, number>();
+  readonly #waitingSince = new Map<string, number>();
+  readonly #rejoinAskedAt = new Map<string, number>();
+
+  constructor(deps: ChatEncryptionDeps) {
+    this.#d = deps;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#reconcileTimers.values()) clearTimeout(t);
+  }
+
+  /** Refreshes what `encryption()` says for a chat (after its log moved the group). */
+  async refresh(chatId: string): Promise<void> {
+    this.#groupStatus.set(chatId, await this.#d.mls.status(chatId));
+  }
+
+  known(chatId: string): boolean {
+    return this.#groupStatus.has(chatId);
+  }
+
+  /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
+  async requestRejoin(chatId: string): Promise<void> {
+    this.#rejoinAskedAt.set(chatId, Date.now());
+    await this.#d.rest('POST', `/chats/${encodeURIComponent(chatId)}/rejoin`);
+  }
+
+  /** A member's device asked to be added again (R29). At most once a minute per device: a server can't make members churn a group by replaying it. */
+  onRejoinRequested(frame: { chatId: string; userId: string; deviceId: string }): void {
+    const key = `${frame.chatId}:${frame.userId}:${frame.deviceId}`;
+    if (Date.now() - (this.#readdDone.get(key) ?? 0) < 60_000) return;
+    let asks = this.#rejoins.get(frame.chatId);
+    if (!asks) this.#rejoins.set(frame.chatId, (asks = new Map()));
+    asks.set(`${frame.userId}:${frame.deviceId}`, Date.now());
+    this.schedule(frame.chatId, 0);
+  }
+
+  /** After a batch of a chat's log was decoded: share history with new devices of this user, take history shared with this one. */
+  afterDecode(chatId: string, newDevicesOfMine: readonly string[], sharedWithMe: readonly Extract<Content, { kind: 'history' }>[]): void {
+    for (const deviceId of newDevicesOfMine) void this.shareHistory(chatId, deviceId);
+    for (const h of sharedWithMe) void this.takeHistory(h).catch((error: unknown) => this.#d.onError({ task: 'encryption-group', error }));
+  }
+
+  /**
+   * The MLS authenticate hook: the member's key must be the one its user's key log binds to that
+   * device. Never rejects (ts-mls may run several checks at once and stop at the first failure, which
+   * would leave the others' rejections unhandled): a network failure is retried, then counts as "no".
+   */
+  async authenticate(userId: string, deviceId: string, key: Uint8Array): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#d.keys.verifyMember(userId, deviceId, key);
+      } catch (err) {
+        if (err instanceof NetworkError && attempt < 3 && !this.#stopped) {
+          await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
+          continue;
+        }
+        if (!this.#stopped) this.#d.onError({ task: 'key-log', error: err });
+        return false;
+      }
+    }
+  }
+
+  /** Publishes this device's MLS key in the key log (R20) before its key packages: others check leaves against it. */
+  async publishKey(): Promise<void> {
+    const keeper = this.#d.keyPackages;
+    if (!keeper) return;
+    try {
+      await this.#d.keys.publish(await keeper.identity());
+    } catch (err) {
+      if (!(err instanceof Disconnected) && !this.#stopped) this.#d.onError({ task: 'key-log', error: err });
+    }
+    keeper.replenish();
+  }
+
+  /** With MLS, a device that has no group for a chat starts its log at the commit that welcomed it. */
+  async findStart(chatId: string, targetSeq: number): Promise<number | undefined> {
+    const mls = this.#d.mls;
+    if (!mls || (await mls.status(chatId)) !== 'waiting') return undefined;
+    let before = targetSeq + 1;
+    for (let pages = 0; pages < 20 && before > 1; pages++) {
+      const page = await this.#d.history(chatId, { beforeSeq: before, limit: 100 });
+      for (const m of [...page.messages].reverse()) if (m.envelope && (await mls.welcomesMe(m.envelope))) return m.seq;
+      const first = page.messages[0]?.seq;
+      if (first === undefined || first >= before) return undefined;
+      before = first;
+    }
+    return undefined;
+  }
+
+  /** The newest end-to-end encrypted group name this device can read (outbox first: what it just set). */
+  groupName(chatId: string): string | undefined {
+    const pending = this.#d.outboxContents(chatId);
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const c = pending[i];
+      if (c?.kind === 'chat_info') return c.name;
+    }
+    const log = this.#d.sync.log(chatId) as readonly StoredMessage[];
+    for (let i = log.length - 1; i >= 0; i--) {
+      const d = log[i]?.decoded;
+      if (d?.kind === 'content' && d.content.kind === 'chat_info') return d.content.name;
+    }
+    return undefined;
+  }
+
+  isSelfChat(chat: ChatSummary): boolean {
+    return chat.kind === 'direct' && chat.members.length === 1 && chat.members[0]?.userId === this.#d.userId;
+  }
+
+  /** The user's note-to-self chat (created on first use): where its devices share history. */
+  async #selfChat(): Promise<string | undefined> {
+    for (const chat of this.#d.chats()) if (this.isSelfChat(chat)) return chat.chatId;
+    try {
+      return (await this.#d.openDirect(this.#d.userId)).chatId;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async historyFor(chatId: string): Promise<Map<number, HistoryEntry>> {
+    let map = this.#history.get(chatId);
+    if (!map) {
+      const stored = await this.#d.store.getMeta(`history:${chatId}`);
+      map = new Map((stored ? (JSON.parse(stored) as HistoryEntry[]) : []).map((e) => [e.seq, e]));
+      this.#history.set(chatId, map);
+    }
+    return map;
+  }
+
+  /**
+   * Another device of this user was added to a chat's group: the first of this user's devices in
+   * that group sends it the chat's earlier messages it holds, through the note-to-self chat, once
+   * the new device is in that chat's group too (else it could not decrypt them).
+   */
+  async shareHistory(chatId: string, deviceId: string, attempt = 0): Promise<void> {
+    const mls = this.#d.mls;
+    const key = `${chatId}:${deviceId}`;
+    if (!mls || this.#stopped || this.#historyShared.has(key)) return;
+    try {
+      const self = await this.#selfChat();
+      if (!self || self === chatId) return;
+      const mine = (await mls.members(chatId)).filter((m) => m.userId === this.#d.userId && m.deviceId !== deviceId);
+      if (mine[0]?.deviceId !== this.#d.deviceId) return;
+      const entries = historyEntries(this.#d.sync.log(chatId));
+      if (entries.length === 0) return;
+      if (!(await mls.members(self)).some((m) => m.userId === this.#d.userId && m.deviceId === deviceId)) {
+        this.schedule(self, 0);
+        if (attempt < 40) setTimeout(() => void this.shareHistory(chatId, deviceId, attempt + 1), 1500);
+        return;
+      }
+      this.#historyShared.add(key);
+      for (const chunk of historyChunks(entries)) await this.#d.post(self, { kind: 'history', chatId, forDevice: deviceId, entries: chunk });
+    } catch (err) {
+      this.#d.onError({ task: 'encryption-group', error: err });
+    }
+  }
+
+  /** History shared with this device: kept, applied to what is loaded, and older pages loaded to show it. */
+  async takeHistory(h: Extract<Content, { kind: 'history' }>): Promise<void> {
+    const map = await this.historyFor(h.chatId);
+    for (const e of h.entries) map.set(e.seq, e);
+    await this.#d.store.setMeta(`history:${h.chatId}`, JSON.stringify([...map.values()]));
+    const changed = applyHistory(this.#d.sync.log(h.chatId), map);
+    if (changed.length > 0) {
+      await this.#d.store.putMessages(changed);
+      this.#d.changed(h.chatId);
+    }
+    const oldest = Math.min(...h.entries.map((e) => e.seq));
+    while (this.#d.sync.hasOlder(h.chatId) && (this.#d.sync.log(h.chatId)[0]?.seq ?? 0) > oldest) {
+      const before = this.#d.sync.log(h.chatId)[0]?.seq;
+      await this.#d.sync.loadOlder(h.chatId);
+      if (this.#d.sync.log(h.chatId)[0]?.seq === before) break;
+    }
+  }
+
+  encryption(chatId: string): EncryptionState {
+    if (!this.#d.mls) return 'off';
+    const status = this.#groupStatus.get(chatId) ?? 'waiting';
+    return status === 'ready' ? 'on' : status;
+  }
+
+  /**
+   * Soon, re-checks that the chat's MLS group holds exactly its members' devices (R18) and commits
+   * the difference. Devices later in the group's leaf order wait a little longer, so usually one
+   * device does it and the others find nothing left to do.
+   */
+  schedule(chatId: string, delayMs: number): void {
+    if (!this.#d.mls || this.#stopped || this.#reconcileTimers.has(chatId)) return;
+    this.#reconcileTimers.set(chatId, setTimeout(() => {
+      void this.#reconcile(chatId).finally(() => this.#reconcileTimers.delete(chatId));
+    }, delayMs));
+  }
+
+  async #reconcile(chatId: string): Promise<void> {
+    const mls = this.#d.mls;
+    if (!mls || this.#stopped || !this.#d.online() || !this.#d.chat(chatId)) return;
+    let retryMs: number | undefined;
+    try {
+      const members = await mls.members(chatId);
+      const rank = Math.max(0, members.findIndex((m) => m.userId === this.#d.userId && m.deviceId === this.#d.deviceId));
+      if (rank > 0) await new Promise((r) => setTimeout(r, Math.min(rank, 8) * 1500));
+      const { chat } = await this.#d.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
+      await this.#d.sync.catchUp(chatId, chat.lastSeq);
+      const { devices } = await this.#d.rest<ChatDevicesResponse>('GET', `/chats/${chatId}/devices`);
+      let acked: Message | undefined;
+      const asks = [...(this.#rejoins.get(chatId)?.keys() ?? [])];
+      const result = await mls.reconcile(chatId, {
+        readd: asks.map((k) => ({ userId: k.slice(0, k.indexOf(':')), deviceId: k.slice(k.indexOf(':') + 1) })),
+        serverEpoch: chat.mlsEpoch,
+        devices,
+        rotateAfterMs: this.#d.rotateAfterMs,
+        claim: (userIds) => this.#d.claim(userIds),
+        send: async ({ epoch, envelope, clientMsgId }) => {
+          try {
+            const ack = await this.#d.commit({ chatId, clientMsgId, epoch, envelope });
+            acked = { chatId, seq: ack.seq, clientMsgId, senderUserId: this.#d.userId, senderDeviceId: this.#d.deviceId, sentAt: ack.sentAt, envelope, system: null };
+            return 'accepted';
+          } catch (err) {
+            if (err instanceof ParleyError && err.code === 'epoch_conflict') return 'conflict';
+            throw err;
+          }
+        },
+      });
+      if (acked) await this.#d.sync.receive(acked);
+      if (result.kind === 'committed' || result.kind === 'in_sync') {
+        for (const k of asks) this.#readdDone.set(`${chatId}:${k}`, Date.now());
+        this.#rejoins.delete(chatId);
+      }
+      if (result.kind === 'committed' || result.kind === 'committed_partly') {
+        for (const key of result.added) if (key.startsWith(`${this.#d.userId}:`)) void this.shareHistory(chatId, key.slice(this.#d.userId.length + 1));
+        // Devices just added can't read the older message that named the group: name it again for them.
+        const name = chat.kind === 'group' && result.added.length > 0 ? this.groupName(chatId) : undefined;
+        if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true });
+      }
+      if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
+        // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
+        const since = this.#waitingSince.get(chatId) ?? Date.now();
+        this.#waitingSince.set(chatId, since);
+        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) await this.requestRejoin(chatId);
+        retryMs = 10_000;
+      } else {
+        this.#waitingSince.delete(chatId);
+      }
+      this.#groupStatus.set(chatId, await mls.status(chatId));
+      this.#d.changed(chatId);
+      this.#d.flushOutbox();
+      if (result.kind === 'conflict') retryMs = 200;
+      else if (result.kind === 'committed_partly') retryMs = 5000;
+      else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
+    } catch (err) {
+      if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return;
+      if (!(err instanceof Disconnected)) this.#d.onError({ task: 'encryption-group', error: err });
+      retryMs = 2000;
+    }
+    if (retryMs !== undefined && !this.#stopped) {
+      const tries = (this.#reconcileTries.get(chatId) ?? 0) + 1;
+      this.#reconcileTries.set(chatId, tries);
+      const delay = Math.min(30_000, retryMs * 2 ** Math.min(tries - 1, 6)) * (0.5 + Math.random() / 2);
+      this.#reconcileTimers.delete(chatId);
+      this.schedule(chatId, delay);
+    }
+  }
+}
