@@ -3,6 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { defaultWebDist } from '@parley/server';
+import { createUser, freePort, startTestServer, uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
 
 const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
@@ -44,4 +46,41 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** Creates an account through the UI (name, handle, then "I saved it"); returns the recovery code it showed. */
+export async function signUp(page: Page, url: string, name: string, handle: string): Promise<string> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  const code = (await page.getByTestId('recovery-code').textContent()) ?? '';
+  await page.getByRole('button', { name: 'I saved it' }).click();
+  await page.getByRole('heading', { name: 'Chats' }).waitFor();
+  return code;
+}
+
+export interface WebWorld {
+  server: TestServer;
+  browser: Browser;
+  url: string;
+  /** A contact driven through the SDK: "Zed Zimmer". */
+  zed: TestUser;
+}
+
+/** A server that serves the built web client on a free port, Debian's chromium, and Zed. */
+export async function openWebWorld(): Promise<WebWorld> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
+  const browser = await launchBrowser();
+  const zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
+  return { server, browser, url, zed };
+}
+
+export async function closeWebWorld(world: Partial<WebWorld>): Promise<void> {
+  await world.zed?.client.stop();
+  await world.browser?.close();
+  await world.server?.close();
 }

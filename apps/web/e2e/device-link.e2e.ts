@@ -1,40 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { defaultWebDist } from '@parley/server';
-import { createUser, freePort, startTestServer, uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
-import { launchBrowser, personPage, screenshot } from './browser.ts';
+import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Linking a second browser from a signed-in one (docs/PROTOCOL.md R23-R27), in Debian's Chromium. */
 
-async function signUp(page: Page, url: string, name: string, handle: string): Promise<void> {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'I saved it' }).click();
-  await page.getByRole('heading', { name: 'Chats' }).waitFor();
-}
 
 describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let url: string;
   let zed: TestUser;
-
-  before(async () => {
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
-    browser = await launchBrowser();
-    zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
-  });
-  after(async () => {
-    await zed?.client.stop();
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
 
   it('R24 the new browser shows a code, the signed-in one approves with it; the new one sees the chats; R27 the old one is told', async () => {
     const { page: laptop } = await personPage(browser);

@@ -3,43 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { ChatExport } from '@parley/client';
-import { defaultWebDist } from '@parley/server';
-import { createUser, freePort, startTestServer, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
-import { launchBrowser, personPage, screenshot } from './browser.ts';
+import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Exporting a chat from its info panel: a JSON file made in the browser (docs/EXPORT.md). */
 
 const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ has: page.locator('.text', { hasText: exactly(text) }) });
 
-async function signUp(page: Page, url: string, name: string, handle: string): Promise<void> {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'I saved it' }).click();
-  await page.getByRole('heading', { name: 'Chats' }).waitFor();
-}
 
 describe('chat export in a real browser', { timeout: 240_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let url: string;
   let zed: TestUser;
-
-  before(async () => {
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
-    browser = await launchBrowser();
-    zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
-  });
-  after(async () => {
-    await zed?.client.stop();
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
 
   it('"Export chat" downloads <title>-<date>.json with the messages as shown: edits applied, deleted ones without text, markup as plain text', async () => {
     const { page } = await personPage(browser);

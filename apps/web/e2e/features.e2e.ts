@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { defaultWebDist } from '@parley/server';
-import { createUser, freePort, startTestServer, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
-import { launchBrowser, personPage, screenshot } from './browser.ts';
+import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 const composer = (page: Page) => page.getByLabel('Message', { exact: true });
 const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 /** The message whose own text is exactly `text` (not one quoting it, not "history 150" for "history 1"). */
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ has: page.locator('.text', { hasText: exactly(text) }) });
 
-async function signUp(page: Page, url: string, name: string, handle: string): Promise<string> {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  const code = (await page.getByTestId('recovery-code').textContent()) ?? '';
-  await page.getByRole('button', { name: 'I saved it' }).click();
-  await page.getByRole('heading', { name: 'Chats' }).waitFor();
-  return code;
-}
 
 async function send(page: Page, text: string): Promise<void> {
   await composer(page).fill(text);
@@ -39,19 +27,8 @@ describe('web client features in a real browser', { timeout: 240_000 }, () => {
   let browser: Browser;
   let url: string;
   let zed: TestUser;
-
-  before(async () => {
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
-    browser = await launchBrowser();
-    zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
-  });
-  after(async () => {
-    await zed?.client.stop();
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
 
   it('the whole encrypted history is there on scroll; reply, edit, delete, react, typing; #/u and #/join links; offline reload from the service worker', async () => {
     const { context, page: first } = await personPage(browser);

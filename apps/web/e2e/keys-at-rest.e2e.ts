@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { defaultWebDist } from '@parley/server';
-import { createUser, freePort, startTestServer, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
-import { launchBrowser, personPage, screenshot } from './browser.ts';
+import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 const composer = (page: Page) => page.getByLabel('Message', { exact: true });
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ has: page.locator('.text', { hasText: text }) });
 
-async function signUp(page: Page, url: string, name: string, handle: string): Promise<void> {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'I saved it' }).click();
-  await page.getByRole('heading', { name: 'Chats' }).waitFor();
-}
 
 /**
  * Every IndexedDB database of the page, every object store, keys and values, as one string:
@@ -76,19 +66,8 @@ describe('the web client keeps its store sealed at rest', { timeout: 240_000 }, 
   let browser: Browser;
   let url: string;
   let zed: TestUser;
-
-  before(async () => {
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
-    browser = await launchBrowser();
-    zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
-  });
-  after(async () => {
-    await zed?.client.stop();
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
 
   /** Signs up, opens the direct chat Zed started, sends `marker` and waits until Zed has read it. */
   async function sendMarker(page: Page, name: string, marker: string): Promise<void> {

@@ -2,21 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { KeyDirectory, RestApi, accounts, formatSafetyNumber, generateDeviceKey, MlsIdentity } from '@parley/client';
-import { defaultWebDist } from '@parley/server';
-import { createUser, freePort, startTestServer, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
-import { launchBrowser, personPage, screenshot } from './browser.ts';
+import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Verifying a contact in the browser (docs/PROTOCOL.md R22): safety number, mark as verified, the warning on a device change. */
 
-async function signUp(page: Page, url: string, name: string, handle: string): Promise<void> {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'I saved it' }).click();
-  await page.getByRole('heading', { name: 'Chats' }).waitFor();
-}
 
 /** A key directory for an SDK device, signing its REST calls with the device key. */
 async function directoryOf(baseUrl: string, deviceId: string, key: TestUser['deviceKey']): Promise<KeyDirectory> {
@@ -30,19 +20,8 @@ describe('verifying a contact in a real browser', { timeout: 240_000 }, () => {
   let browser: Browser;
   let url: string;
   let zed: TestUser;
-
-  before(async () => {
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
-    browser = await launchBrowser();
-    zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
-  });
-  after(async () => {
-    await zed?.client.stop();
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
 
   it('R22 the browser shows the same safety number as the contact\'s SDK; after "Mark as verified", a new device of the contact raises a warning in the chat', async () => {
     const { page } = await personPage(browser);
