@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from './transaction.ts';
 import type { DeviceLinkRow, DeviceLinkStorage } from '../device-link-storage.ts';
 import { toDeviceLink } from '../sqlite/sqlite-device-links.ts';
 import type { DeviceRow } from '../storage.ts';
@@ -17,22 +18,8 @@ export class PostgresDeviceLinks implements DeviceLinkStorage {
     this.#pool = pool;
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, fn);
   }
 
   async createLink(link: DeviceLinkRow, maxPending: number, now: number): Promise<boolean> {

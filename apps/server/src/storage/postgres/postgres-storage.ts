@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { inTransaction } from './transaction.ts';
 import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
@@ -74,24 +75,8 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  /** Runs `fn` in a transaction on one client: COMMIT if it resolves, ROLLBACK (and rethrow) if not. */
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      // A client whose ROLLBACK fails is in an unknown state: release(err) destroys it instead of reusing it.
-      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   async #one(sql: string, params: unknown[], on: Queryable = this.pool): Promise<Row | undefined> {
