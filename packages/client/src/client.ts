@@ -1,23 +1,24 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type ChatDevicesResponse, type Envelope, type HistoryEntry, type AddedDevice, type PendingDeviceLink,
+  type ChatDevicesResponse, type AddedDevice, type PendingDeviceLink,
 } from '@parley/protocol';
 import { accounts } from './accounts.ts';
-import { NetworkError, RestApi } from './api.ts';
-import { CodecNotReady, decodePlain, PlaintextCodec, type ContentCodec } from './codec.ts';
+import { RestApi } from './api.ts';
+import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption, type EncryptionState } from './e2ee/chat-encryption.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
-import { applyHistory, historyChunks, historyEntries } from './e2ee/history-share.ts';
-import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
+import { Connection, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
-import { randomId } from './encoding.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
 import { KeyDirectory } from './key-log/index.ts';
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
 import { LogSync } from './log-sync.ts';
+import { Outbox } from './outbox.ts';
+import { TypingState } from './typing.ts';
+import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { ClientStore, OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 
@@ -78,9 +79,7 @@ type ClientEvents = {
   deviceAdded: [AddedDevice];
 };
 
-const TYPING_SHOWN_MS = 5000;
 const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
-const TYPING_SEND_EVERY_MS = 3000;
 
 /**
  * The Parley client: keeps a local copy of the user's chats in a ClientStore, syncs it with the
@@ -97,11 +96,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #conn: Connection;
   readonly #sync: LogSync;
   readonly #chats = new Map<string, ChatSummary>();
-  #outbox: OutboxItem[] = [];
-  readonly #decodedOutbox = new Map<string, Content>();
-  readonly #sendingChats = new Set<string>();
-  readonly #typing = new Map<string, Map<string, number>>();
-  readonly #typingSentAt = new Map<string, number>();
+  readonly #outbox: Outbox;
+  readonly #typing = new TypingState(() => this.#changed());
   readonly #deliveredSent = new Map<string, number>();
   readonly #timelineCache = new Map<string, TimelineItem[]>();
   readonly #mls: MlsCodec | undefined;
@@ -173,6 +169,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
       })
       : undefined;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
+    this.#outbox = new Outbox({
+      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: this.#codec,
+      online: () => this.#conn.state === 'online',
+      send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope }),
+      receive: (message) => this.#sync.receive(message),
+      prev: (chatId) => this.#prevSent(chatId),
+      changed: (chatId) => this.#changed(chatId),
+      notReady: (chatId) => this.#enc?.schedule(chatId, 0),
+      onError: (error) => this.#backgroundError({ task: 'encryption-group', error }),
+    });
     this.#enc = this.#mls && this.keyPackages
       ? new ChatEncryption({
         userId: this.userId, deviceId: this.deviceId, mls: this.#mls, keys: this.keys, keyPackages: this.keyPackages, store: options.store,
@@ -187,9 +193,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
         claim: (userIds) => this.claimKeyPackages(userIds),
         openDirect: (userId) => this.openDirect(userId),
         post: (chatId, content) => this.#post(chatId, content),
-        outboxContents: (chatId) => this.#outbox.filter((o) => o.chatId === chatId).flatMap((o) => this.#decodedOutbox.get(o.clientMsgId) ?? []),
+        outboxContents: (chatId) => this.#outbox.contents(chatId),
         changed: (chatId) => this.#changed(chatId),
-        flushOutbox: () => this.#flushOutbox(),
+        flushOutbox: () => this.#outbox.flush(),
         onError: (e) => this.#backgroundError(e),
       })
       : undefined;
@@ -205,21 +211,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const chat of await store.getChats()) {
       this.#chats.set(chat.chatId, chat);
       const log = await store.getMessages(chat.chatId);
-      for (const m of log) {
-        // Stored before decoded contents were kept: those were plaintext envelopes.
-        if (m.envelope && !m.decoded) {
-          const content = decodePlain(m.envelope);
-          m.decoded = content ? { kind: 'content', content, unencrypted: true } : { kind: 'unreadable', reason: 'unknown_format' };
-        }
-      }
+      for (const m of log) if (m.envelope && !m.decoded) m.decoded = decodePlainEnvelope(m.envelope);
       this.#sync.restore(chat.chatId, log);
       await this.#enc?.refresh(chat.chatId);
     }
-    this.#outbox = await store.listOutbox();
-    for (const item of this.#outbox) {
-      const content = item.content ?? (item.envelope && decodePlain(item.envelope));
-      if (content) this.#decodedOutbox.set(item.clientMsgId, content);
-    }
+    await this.#outbox.load();
     this.#conn.start();
     this.#changed();
   }
@@ -248,8 +244,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       .filter((chat) => !this.#enc?.isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
       .map((chat) => {
         const items = this.timeline(chat.chatId);
-        const typing = [...(this.#typing.get(chat.chatId) ?? [])].filter(([, until]) => until > now).map(([id]) => id);
-        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing, unread: this.#unread(chat), encryption: this.#enc?.encryption(chat.chatId) ?? 'off' };
+        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing: this.#typing.who(chat.chatId, now), unread: unreadCount(chat, this.#sync.log(chat.chatId), this.userId), encryption: this.#enc?.encryption(chat.chatId) ?? 'off' };
       })
       .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
   }
@@ -268,8 +263,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       myUserId: this.userId,
       messages: this.#sync.log(chatId),
       decoded: (m) => (m as StoredMessage).decoded,
-      outbox: this.#outbox,
-      decodedOutbox: (o) => this.#decodedOutbox.get(o.clientMsgId),
+      outbox: this.#outbox.items(),
+      decodedOutbox: (o) => this.#outbox.content(o.clientMsgId),
     });
     this.#timelineCache.set(chatId, items);
     return items;
@@ -281,7 +276,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   outbox(): readonly OutboxItem[] {
-    return this.#outbox;
+    return this.#outbox.items();
   }
 
   hasOlder(chatId: string): boolean {
@@ -344,10 +339,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   typing(chatId: string): void {
-    const now = Date.now();
-    if (now - (this.#typingSentAt.get(chatId) ?? 0) < TYPING_SEND_EVERY_MS) return;
-    this.#typingSentAt.set(chatId, now);
-    this.#conn.notify({ type: 'typing', chatId });
+    if (this.#typing.shouldSend(chatId)) this.#conn.notify({ type: 'typing', chatId });
   }
 
   // --- REST ----------------------------------------------------------------------------------
@@ -440,82 +432,24 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async #post(chatId: string, content: Content): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
-    // Kept as written and encrypted only when it goes out, in the group's epoch of that moment.
-    const item: OutboxItem = { chatId, clientMsgId: randomId(), content, createdAt: Date.now(), attempts: 0 };
-    this.#decodedOutbox.set(item.clientMsgId, content);
-    await this.#o.store.putOutbox(item);
-    this.#outbox.push(item);
-    this.#changed(chatId);
-    this.#flushOutbox();
-    return item.clientMsgId;
+    return this.#outbox.add(chatId, content);
   }
 
-  /** Sends each chat's outbox in order, one unacknowledged message per chat at a time (R6). */
-  #flushOutbox(): void {
-    if (this.#conn.state !== 'online') return;
-    for (const item of this.#outbox) {
-      if (item.failedCode || this.#sendingChats.has(item.chatId)) continue;
-      this.#sendingChats.add(item.chatId);
-      void this.#sendOne(item).finally(() => {
-        this.#sendingChats.delete(item.chatId);
-        this.#flushOutbox();
-      });
+  /** This device's previous message in the chat (not a commit): receivers check the chain (R30). */
+  #prevSent(chatId: string): string | undefined {
+    const log = this.#sync.log(chatId);
+    for (let i = log.length - 1; i >= 0; i--) {
+      const m = log[i];
+      if (m && m.senderDeviceId === this.deviceId && m.senderUserId === this.userId && m.envelope && m.envelope.contentType !== MLS_COMMIT_CONTENT_TYPE) return m.clientMsgId;
     }
-  }
-
-  async #sendOne(item: OutboxItem): Promise<void> {
-    let envelope: Envelope;
-    try {
-      if (item.envelope) envelope = item.envelope;
-      else if (item.content) {
-        // The previous message this device sent in the chat: receivers check the chain (R30).
-        const prev = [...this.#sync.log(item.chatId)].reverse()
-          .find((m) => m.senderDeviceId === this.deviceId && m.senderUserId === this.userId && m.envelope && m.envelope.contentType !== MLS_COMMIT_CONTENT_TYPE)?.clientMsgId;
-        envelope = await this.#codec.encode(item.chatId, item.content, prev ? { prev } : {});
-      } else {
-        item.failedCode = 'bad_request';
-        await this.#o.store.putOutbox(item);
-        this.#changed(item.chatId);
-        return;
-      }
-    } catch (err) {
-      // Not in the chat's encryption group yet: the message waits (shown as sending) until it is.
-      if (err instanceof CodecNotReady) this.#enc?.schedule(item.chatId, 0);
-      else this.#backgroundError({ task: 'encryption-group', error: err });
-      await new Promise((r) => setTimeout(r, err instanceof CodecNotReady ? 1000 : 2000));
-      return;
-    }
-    item.attempts += 1;
-    try {
-      const ack = await this.#conn.request<ServerFrameOf<'ack'>>({
-        type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
-      });
-      const message: Message = {
-        chatId: item.chatId, seq: ack.seq, clientMsgId: item.clientMsgId, senderUserId: this.userId,
-        senderDeviceId: this.deviceId, sentAt: ack.sentAt, envelope, system: null,
-      };
-      await this.#sync.receive(message);
-    } catch (err) {
-      if (err instanceof Disconnected) return; // retried after reconnect
-      if (err instanceof ParleyError && err.code === 'rate_limited') {
-        await new Promise((r) => setTimeout(r, (err.retryAfter ?? 1) * 1000));
-        return;
-      }
-      if (err instanceof ParleyError && (err.code === 'internal' || err.code === 'slow_consumer')) {
-        await new Promise((r) => setTimeout(r, 1000));
-        return;
-      }
-      item.failedCode = err instanceof ParleyError ? err.code : 'internal';
-      await this.#o.store.putOutbox(item);
-      this.#changed(item.chatId);
-    }
+    return undefined;
   }
 
   #onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void {
     const known = new Set(frame.chats.map((c) => c.chatId));
     for (const chatId of [...this.#chats.keys()]) if (!known.has(chatId)) void this.#forget(chatId);
     for (const chat of frame.chats) void this.#adopt(chat);
-    this.#flushOutbox();
+    this.#outbox.flush();
     if (this.#enc) void this.#enc.publishKey();
     else this.keyPackages?.replenish();
   }
@@ -538,22 +472,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return;
       case 'receipt': {
         const chat = this.#chats.get(frame.chatId);
-        const member = chat?.members.find((m) => m.userId === frame.userId);
-        if (!chat || !member) return;
-        if (frame.kind === 'read') member.readSeq = Math.max(member.readSeq, frame.upToSeq);
-        member.deliveredSeq = Math.max(member.deliveredSeq, frame.upToSeq);
+        if (!chat || !applyReceipt(chat, frame)) return;
         void this.#o.store.putChat(chat);
         this.#changed(frame.chatId);
         return;
       }
-      case 'typing': {
-        let users = this.#typing.get(frame.chatId);
-        if (!users) this.#typing.set(frame.chatId, (users = new Map()));
-        users.set(frame.userId, Date.now() + TYPING_SHOWN_MS);
-        this.#changed();
-        setTimeout(() => this.#changed(), TYPING_SHOWN_MS + 50);
+      case 'typing':
+        this.#typing.heard(frame.chatId, frame.userId);
         return;
-      }
       case 'device_link_request':
         this.emit('deviceLinkRequest', frame.link);
         return;
@@ -573,17 +499,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Takes in a chat summary from the server and catches its log up to the summary's lastSeq. */
   async #adopt(chat: ChatSummary): Promise<ChatSummary> {
-    const local = this.#chats.get(chat.chatId);
-    if (local) {
-      // Receipts only move forward, even if this summary was read before a newer receipt.
-      for (const m of chat.members) {
-        const old = local.members.find((x) => x.userId === m.userId);
-        if (old) {
-          m.readSeq = Math.max(m.readSeq, old.readSeq);
-          m.deliveredSeq = Math.max(m.deliveredSeq, old.deliveredSeq);
-        }
-      }
-    }
+    keepNewerReceipts(chat, this.#chats.get(chat.chatId));
     this.#chats.set(chat.chatId, chat);
     await this.#o.store.putChat(chat);
     this.#changed(chat.chatId);
@@ -615,10 +531,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** New messages at the end of a chat's log: acks clear the outbox, then everyone hears of them. */
   async #onAppended(chatId: string, fresh: readonly Message[], lastSeq: number): Promise<void> {
     const acked = new Set(fresh.filter((m) => m.senderUserId === this.userId).map((m) => m.clientMsgId));
-    if (acked.size > 0) {
-      this.#outbox = this.#outbox.filter((o) => !(o.chatId === chatId && acked.has(o.clientMsgId)));
-      await Promise.all([...acked].map((id) => this.#o.store.deleteOutbox(id)));
-    }
+    await this.#outbox.acked(chatId, acked);
     const chat = this.#chats.get(chatId);
     if (chat) chat.lastSeq = Math.max(chat.lastSeq, lastSeq);
     for (const m of fresh) this.emit('message', m);
@@ -644,45 +557,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async #keep(messages: readonly StoredMessage[]): Promise<void> {
     const chatId = messages[0]?.chatId;
     if (chatId === undefined) return;
-    let handshake = false;
-    const newDevicesOfMine: string[] = [];
-    const sharedWithMe: Extract<Content, { kind: 'history' }>[] = [];
-    const shared = this.#enc ? await this.#enc.historyFor(chatId) : new Map<number, HistoryEntry>();
-    await this.#codec.decodeBatch(chatId, messages, (m) => this.#decodedOutbox.get(m.clientMsgId), async (batch) => {
+    await this.#codec.decodeBatch(chatId, messages, (m) => this.#outbox.content(m.clientMsgId), async (batch) => {
       messages.forEach((m, i) => {
         const d = batch.decoded[i];
         if (d) m.decoded = d;
-        if (d?.kind === 'handshake') {
-          handshake = true;
-          for (const key of d.added) if (key.startsWith(`${this.userId}:`) && key !== `${this.userId}:${this.deviceId}`) newDevicesOfMine.push(key.slice(this.userId.length + 1));
-        }
-        // Only this user's own devices may share history with it (the MLS sender was checked in the codec).
-        if (d?.kind === 'content' && d.content.kind === 'history' && d.content.forDevice === this.deviceId && m.senderUserId === this.userId) sharedWithMe.push(d.content);
       });
-      if (shared.size > 0) applyHistory(messages, shared);
+      await this.#enc?.fillFromHistory(chatId, messages);
       await this.#o.store.putMessages(messages, batch.groups);
     });
-    this.#enc?.afterDecode(chatId, newDevicesOfMine, sharedWithMe);
-    if (this.#enc && (handshake || !this.#enc.known(chatId))) {
-      await this.#enc.refresh(chatId);
-      this.#flushOutbox();
-    }
+    if (await this.#enc?.afterDecode(chatId, messages)) this.#outbox.flush();
   }
 
   #title(chat: ChatSummary): string {
     if (chat.kind === 'group') return this.#enc?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== this.userId).map((m) => m.displayName).join(', '));
     return (chat.members.find((m) => m.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
-  }
-
-  #unread(chat: ChatSummary): number {
-    const me = chat.members.find((m) => m.userId === this.userId);
-    const log = this.#sync.log(chat.chatId);
-    const readSeq = me?.readSeq ?? 0;
-    if ((log[0]?.seq ?? 1) > readSeq + 1) return chat.unread;
-    return log.filter((m) => {
-      const d = (m as StoredMessage).decoded;
-      return m.seq > readSeq && m.senderUserId !== this.userId && d?.kind === 'content' && d.content.kind === 'text';
-    }).length;
   }
 
   #changed(chatId?: string): void {

@@ -50,6 +50,12 @@ export function decodePlain(envelope: Envelope): Content | undefined {
   }
 }
 
+/** A plaintext envelope as this device keeps it (also messages stored before decoded contents were kept). */
+export function decodePlainEnvelope(envelope: Envelope): DecodedEnvelope {
+  const content = decodePlain(envelope);
+  return content ? { kind: 'content', content, unencrypted: true } : { kind: 'unreadable', reason: 'unknown_format' };
+}
+
 export function encodePlain(content: Content): Envelope {
   return { contentType: PLAIN_CONTENT_TYPE, payload: bytesToBase64(new TextEncoder().encode(JSON.stringify(content))) };
 }
@@ -62,11 +68,7 @@ export class PlaintextCodec implements ContentCodec {
 
   async decodeBatch(_chatId: string, messages: readonly Message[], _own: OwnContent, persist: (batch: DecodedBatch) => Promise<void>): Promise<DecodedBatch> {
     const batch: DecodedBatch = {
-      decoded: messages.map((m): DecodedEnvelope | undefined => {
-        if (!m.envelope) return undefined;
-        const content = decodePlain(m.envelope);
-        return content ? { kind: 'content', content, unencrypted: true } : { kind: 'unreadable', reason: 'unknown_format' };
-      }),
+      decoded: messages.map((m) => (m.envelope ? decodePlainEnvelope(m.envelope) : undefined)),
       groups: new Map(),
     };
     await persist(batch);

@@ -80,10 +80,6 @@ export class ChatEncryption {
     this.#groupStatus.set(chatId, await this.#d.mls.status(chatId));
   }
 
-  known(chatId: string): boolean {
-    return this.#groupStatus.has(chatId);
-  }
-
   /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
   async requestRejoin(chatId: string): Promise<void> {
     this.#rejoinAskedAt.set(chatId, Date.now());
@@ -100,10 +96,34 @@ export class ChatEncryption {
     this.schedule(frame.chatId, 0);
   }
 
-  /** After a batch of a chat's log was decoded: share history with new devices of this user, take history shared with this one. */
-  afterDecode(chatId: string, newDevicesOfMine: readonly string[], sharedWithMe: readonly Extract<Content, { kind: 'history' }>[]): void {
-    for (const deviceId of newDevicesOfMine) void this.shareHistory(chatId, deviceId);
-    for (const h of sharedWithMe) void this.takeHistory(h).catch((error: unknown) => this.#d.onError({ task: 'encryption-group', error }));
+  /** Fills messages this device could not read from history its other devices shared (before they are stored). */
+  async fillFromHistory(chatId: string, messages: readonly Message[]): Promise<void> {
+    const shared = await this.historyFor(chatId);
+    if (shared.size > 0) applyHistory(messages, shared);
+  }
+
+  /**
+   * After a batch of a chat's log was decoded and stored: shares history with new devices of this
+   * user, takes history shared with this one, and refreshes the chat's status after a commit.
+   * True when the status was refreshed (the outbox may be able to send now).
+   */
+  async afterDecode(chatId: string, messages: readonly StoredMessage[]): Promise<boolean> {
+    const { userId, deviceId } = this.#d;
+    let handshake = false;
+    for (const m of messages) {
+      const d = m.decoded;
+      if (d?.kind === 'handshake') {
+        handshake = true;
+        for (const key of d.added) if (key.startsWith(`${userId}:`) && key !== `${userId}:${deviceId}`) void this.shareHistory(chatId, key.slice(userId.length + 1));
+      }
+      // Only this user's own devices may share history with it (the MLS sender was checked in the codec).
+      if (d?.kind === 'content' && d.content.kind === 'history' && d.content.forDevice === deviceId && m.senderUserId === userId) {
+        void this.takeHistory(d.content).catch((error: unknown) => this.#d.onError({ task: 'encryption-group', error }));
+      }
+    }
+    if (!handshake && this.#groupStatus.has(chatId)) return false;
+    await this.refresh(chatId);
+    return true;
   }
 
   /**

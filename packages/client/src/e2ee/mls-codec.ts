@@ -1,5 +1,5 @@
 import { Content, PLAIN_CONTENT_TYPE, type ChatDevice, type ClaimedKeyPackage, type Envelope, type Message } from '@parley/protocol';
-import { CodecNotReady, decodePlain, type ContentCodec, type DecodedBatch, type OwnContent } from '../codec.ts';
+import { CodecNotReady, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type OwnContent } from '../codec.ts';
 import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
 import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
@@ -214,10 +214,8 @@ export class MlsCodec implements ContentCodec {
     if (!envelope) return { decoded: undefined, changed: false };
     const fromHere = m.senderUserId === this.#d.userId && m.senderDeviceId === this.#d.deviceId;
     switch (envelope.contentType) {
-      case PLAIN_CONTENT_TYPE: {
-        const content = decodePlain(envelope);
-        return { decoded: content ? { kind: 'content', content, unencrypted: true } : { kind: 'unreadable', reason: 'unknown_format' }, changed: false };
-      }
+      case PLAIN_CONTENT_TYPE:
+        return { decoded: decodePlainEnvelope(envelope), changed: false };
       case MLS_APP_CONTENT_TYPE: {
         if (fromHere) {
           const content = own(m);

@@ -1,0 +1,136 @@
+import { ParleyError, type Content, type Envelope, type Message, type ServerFrameOf } from '@parley/protocol';
+import { CodecNotReady, decodePlain, type ContentCodec } from './codec.ts';
+import { Disconnected } from './connection.ts';
+import { randomId } from './encoding.ts';
+import type { ClientStore, OutboxItem } from './store.ts';
+
+export interface OutboxDeps {
+  userId: string;
+  deviceId: string;
+  store: ClientStore;
+  codec: ContentCodec;
+  online(): boolean;
+  /** The `send` frame; resolves with the server's ack. */
+  send(item: OutboxItem, envelope: Envelope): Promise<ServerFrameOf<'ack'>>;
+  /** The acked message joins the chat's log (which then calls `acked`). */
+  receive(message: Message): Promise<void>;
+  /** This device's previous message in the chat, for the receivers' chain check (R30). */
+  prev(chatId: string): string | undefined;
+  changed(chatId: string): void;
+  /** The codec can't encode for this chat yet (not in its encryption group). */
+  notReady(chatId: string): void;
+  onError(error: unknown): void;
+}
+
+/**
+ * What this device wrote and the server has not acknowledged yet (R6): kept in the store as written,
+ * encoded (encrypted) only when it goes out, sent in order, one unacknowledged message per chat.
+ */
+export class Outbox {
+  readonly #d: OutboxDeps;
+  #items: OutboxItem[] = [];
+  readonly #contents = new Map<string, Content>();
+  readonly #sending = new Set<string>();
+
+  constructor(deps: OutboxDeps) {
+    this.#d = deps;
+  }
+
+  /** Takes in what the store kept (items from before content was kept hold a plaintext envelope). */
+  async load(): Promise<void> {
+    this.#items = await this.#d.store.listOutbox();
+    for (const item of this.#items) {
+      const content = item.content ?? (item.envelope && decodePlain(item.envelope));
+      if (content) this.#contents.set(item.clientMsgId, content);
+    }
+  }
+
+  items(): readonly OutboxItem[] {
+    return this.#items;
+  }
+
+  /** What a waiting (or just acked) message of this device says. */
+  content(clientMsgId: string): Content | undefined {
+    return this.#contents.get(clientMsgId);
+  }
+
+  /** The contents waiting in one chat, oldest first. */
+  contents(chatId: string): Content[] {
+    return this.#items.filter((o) => o.chatId === chatId).flatMap((o) => this.#contents.get(o.clientMsgId) ?? []);
+  }
+
+  async add(chatId: string, content: Content): Promise<string> {
+    const item: OutboxItem = { chatId, clientMsgId: randomId(), content, createdAt: Date.now(), attempts: 0 };
+    this.#contents.set(item.clientMsgId, content);
+    await this.#d.store.putOutbox(item);
+    this.#items.push(item);
+    this.#d.changed(chatId);
+    this.flush();
+    return item.clientMsgId;
+  }
+
+  /** These messages of this device reached the chat's log: they leave the outbox. */
+  async acked(chatId: string, clientMsgIds: ReadonlySet<string>): Promise<void> {
+    if (clientMsgIds.size === 0) return;
+    this.#items = this.#items.filter((o) => !(o.chatId === chatId && clientMsgIds.has(o.clientMsgId)));
+    await Promise.all([...clientMsgIds].map((id) => this.#d.store.deleteOutbox(id)));
+  }
+
+  /** Sends each chat's outbox in order, one unacknowledged message per chat at a time (R6). */
+  flush(): void {
+    if (!this.#d.online()) return;
+    for (const item of this.#items) {
+      if (item.failedCode || this.#sending.has(item.chatId)) continue;
+      this.#sending.add(item.chatId);
+      void this.#sendOne(item).finally(() => {
+        this.#sending.delete(item.chatId);
+        this.flush();
+      });
+    }
+  }
+
+  async #fail(item: OutboxItem, code: string): Promise<void> {
+    item.failedCode = code;
+    await this.#d.store.putOutbox(item);
+    this.#d.changed(item.chatId);
+  }
+
+  async #sendOne(item: OutboxItem): Promise<void> {
+    let envelope: Envelope;
+    try {
+      if (item.envelope) envelope = item.envelope;
+      else if (item.content) {
+        const prev = this.#d.prev(item.chatId);
+        envelope = await this.#d.codec.encode(item.chatId, item.content, prev ? { prev } : {});
+      } else {
+        await this.#fail(item, 'bad_request');
+        return;
+      }
+    } catch (err) {
+      // Not in the chat's encryption group yet: the message waits (shown as sending) until it is.
+      if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
+      else this.#d.onError(err);
+      await new Promise((r) => setTimeout(r, err instanceof CodecNotReady ? 1000 : 2000));
+      return;
+    }
+    item.attempts += 1;
+    try {
+      const ack = await this.#d.send(item, envelope);
+      await this.#d.receive({
+        chatId: item.chatId, seq: ack.seq, clientMsgId: item.clientMsgId, senderUserId: this.#d.userId,
+        senderDeviceId: this.#d.deviceId, sentAt: ack.sentAt, envelope, system: null,
+      });
+    } catch (err) {
+      if (err instanceof Disconnected) return; // retried after reconnect
+      if (err instanceof ParleyError && err.code === 'rate_limited') {
+        await new Promise((r) => setTimeout(r, (err.retryAfter ?? 1) * 1000));
+        return;
+      }
+      if (err instanceof ParleyError && (err.code === 'internal' || err.code === 'slow_consumer')) {
+        await new Promise((r) => setTimeout(r, 1000));
+        return;
+      }
+      await this.#fail(item, err instanceof ParleyError ? err.code : 'internal');
+    }
+  }
+}
