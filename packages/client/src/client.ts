@@ -4,16 +4,16 @@ import {
   type ChatDevicesResponse, type AddedDevice, type PendingDeviceLink,
 } from '@parley/protocol';
 import { accounts } from './accounts.ts';
-import { RestApi } from './api.ts';
+import { NetworkError, RestApi } from './api.ts';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption, type EncryptionState } from './e2ee/chat-encryption.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
-import { Connection, type ConnectionState, type WebSocketCtor } from './connection.ts';
+import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
-import { KeyDirectory } from './key-log/index.ts';
+import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyLogAlert } from './key-log/index.ts';
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
 import { LogSync } from './log-sync.ts';
 import { Outbox } from './outbox.ts';
@@ -44,6 +44,11 @@ export interface ClientOptions {
     /** This device rotates its leaf key in a chat (an update commit) when it is older than this. Default 7 days. */
     rotateAfterMs?: number;
   };
+  /**
+   * How often this device re-checks its own user's key log for keys it did not expect while online
+   * (R31), on top of coming online and device changes. Default DEFAULT_OWN_KEY_LOG_CHECK_MS (5 minutes).
+   */
+  ownKeyLogCheckMs?: number;
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */
@@ -77,6 +82,11 @@ type ClientEvents = {
   deviceLinkClosed: [{ linkId: string; status: string }];
   /** A device was added to this account (login alert). */
   deviceAdded: [AddedDevice];
+  /**
+   * This user's own key log shows something to tell the person (R31): a key of a device the account
+   * does not have, a new device key, or a rewritten log. Listed by keyLogAlerts() until dismissed.
+   */
+  keyLogAlert: [KeyLogAlert];
 };
 
 const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
@@ -102,6 +112,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #timelineCache = new Map<string, TimelineItem[]>();
   readonly #mls: MlsCodec | undefined;
   readonly #enc: ChatEncryption | undefined;
+  readonly #ownLog: OwnKeyLogMonitor;
   #stopped = false;
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
@@ -135,6 +146,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       onAuthenticated: (frame) => this.#onAuthenticated(frame),
       onEvent: (frame) => this.#onEvent(frame),
       onState: (state) => {
+        if (state !== 'online') this.#ownLog.offline();
         this.emit('connection', state);
         if (state === 'revoked') this.emit('revoked');
         this.#changed();
@@ -160,6 +172,17 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.keys = new KeyDirectory({
       rest: (method, path, body) => this.#rest(method, path, body),
       store: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) },
+    });
+    this.#ownLog = new OwnKeyLogMonitor({
+      userId: this.userId, deviceId: this.deviceId,
+      store: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) },
+      log: () => this.keys.log(this.userId, 0),
+      devices: async () => (await this.me()).devices,
+      online: () => this.#conn.state === 'online',
+      intervalMs: options.ownKeyLogCheckMs ?? DEFAULT_OWN_KEY_LOG_CHECK_MS,
+      onAlert: (alert) => this.emit('keyLogAlert', alert),
+      onChange: () => this.#changed(),
+      onError: (error) => { if (!(error instanceof NetworkError) && !(error instanceof Disconnected)) this.#backgroundError({ task: 'key-log', error }); },
     });
     this.#mls = !options.codec && this.keyPackages
       ? new MlsCodec({
@@ -216,6 +239,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       await this.#enc?.refresh(chat.chatId);
     }
     await this.#outbox.load();
+    await this.#ownLog.load();
     this.#conn.start();
     this.#changed();
   }
@@ -223,6 +247,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#enc?.stop();
+    this.#ownLog.stop();
     this.#conn.stop();
     this.keyPackages?.stop();
     clearTimeout(this.#receiptTimer);
@@ -354,6 +379,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
   approveDeviceLink(linkId: string, code: string): Promise<AddedDevice> { return approveDeviceLink((m, p, b) => this.#rest(m, p, b), linkId, code); }
   denyDeviceLink(linkId: string): Promise<void> { return denyDeviceLink((m, p, b) => this.#rest(m, p, b), linkId); }
 
+  /** What this device found in its own user's key log (R31) and the person has not dismissed, oldest first. */
+  keyLogAlerts(): readonly KeyLogAlert[] { return this.#ownLog.alerts(); }
+  /** The person saw the alert: it is not listed or raised again. */
+  dismissKeyLogAlert(id: string): Promise<void> { return this.#ownLog.dismiss(id); }
+  /** Reviews this user's key log now (R31) instead of at the next trigger; resolves with the alerts it raised. */
+  checkOwnKeyLog(): Promise<KeyLogAlert[]> { return this.#ownLog.check(); }
+
   /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
   async requestRejoin(chatId: string): Promise<void> {
     await this.#enc?.requestRejoin(chatId);
@@ -452,6 +484,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#outbox.flush();
     if (this.#enc) void this.#enc.publishKey();
     else this.keyPackages?.replenish();
+    this.#ownLog.online();
   }
 
   #backgroundError(error: BackgroundError): void {
@@ -466,6 +499,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return;
       case 'chat':
         void this.#adopt(frame.chat);
+        // Sent to every chat of a user whose devices changed (R18): ours may be the one.
+        this.#ownLog.schedule();
         return;
       case 'chat_removed':
         void this.#forget(frame.chatId);
@@ -488,6 +523,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return;
       case 'device_added':
         this.emit('deviceAdded', frame.device);
+        this.#ownLog.deviceAdded(frame.device.deviceId);
         return;
       case 'rejoin_requested':
         this.#enc?.onRejoinRequested(frame);

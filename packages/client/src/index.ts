@@ -23,7 +23,10 @@ export { MlsIdentity } from './mls/index.ts';
 export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 export { CodecNotReady, type DecodedBatch } from './codec.ts';
-export { KeyDirectory, KeyLogError, isKeyLogError, formatSafetyNumber, type KeyDirectoryOptions, type KeyDirectoryStore, type KeyLogErrorCode, type LoggedDevice, type RestCall, type VerificationState } from './key-log/index.ts';
+export {
+  KeyDirectory, KeyLogError, isKeyLogError, formatSafetyNumber, DEFAULT_OWN_KEY_LOG_CHECK_MS,
+  type KeyDirectoryOptions, type KeyDirectoryStore, type KeyLogErrorCode, type LoggedDevice, type RestCall, type VerificationState, type KeyLogAlert, type KeyLogAlertKind,
+} from './key-log/index.ts';
 export { SealedStore, type SealedStoreOptions } from './stores/sealed-store.ts';
 export { StoreSealError, isStoreSealError, type StoreSealErrorCode } from './stores/seal.ts';
 export {
