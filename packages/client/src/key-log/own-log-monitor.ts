@@ -190,13 +190,16 @@ export class OwnKeyLogMonitor {
     const devices = new Map((await this.#o.devices()).map((d) => [d.deviceId, d]));
     const current = (entries: readonly KeyLogEntry[]) => new Set(devicesOf(entries).filter((d) => d.revokedAt === null).map((d) => d.deviceId));
     let unknown = [...current(log)].filter((id) => id !== own && !devices.has(id));
+    let latest = log;
     if (unknown.length > 0) {
       // The log was read before /me: a device revoked in between is gone from /me, and its revoke
       // entry (same transaction, R21) is in a log read after it. Only what is still current is a ghost.
-      const still = current(await this.#o.log());
+      latest = await this.#o.log();
+      const still = current(latest);
       unknown = unknown.filter((id) => still.has(id));
     }
     const ghosts = new Set(unknown);
+    const revoked = new Set(devicesOf(latest).filter((d) => d.revokedAt !== null).map((d) => d.deviceId));
     const detectedAt = this.#now();
     const found: KeyLogAlert[] = [];
     for (const e of log) {
@@ -207,28 +210,34 @@ export class OwnKeyLogMonitor {
       }
       const device = devices.get(e.deviceId);
       // Revoked since it was added: gone from /me and from the current keys, nothing to report.
-      if (this.#state.reviewed === null || e.index <= this.#state.reviewed || !device) continue;
+      if (this.#state.reviewed === null || e.index <= this.#state.reviewed || !device || revoked.has(e.deviceId)) continue;
       found.push({
         id: `new_device_key:${e.index}`, kind: 'new_device_key', deviceId: e.deviceId, index: e.index, at: e.at, detectedAt,
         deviceName: device.name, deviceCreatedAt: device.createdAt,
       });
     }
     this.#followUp(log);
+    // "Not you? Revoke it": once the log shows the revocation, that new key needs no more attention.
+    const settled = this.#state.alerts.filter((a) => a.kind === 'new_device_key' && revoked.has(a.deviceId)).map((a) => a.id);
+    if (settled.length > 0) {
+      this.#state.alerts = this.#state.alerts.filter((a) => !settled.includes(a.id));
+      this.#state.dismissed = [...this.#state.dismissed, ...settled].slice(-MAX_DISMISSED);
+    }
     const reviewed = headOf(log).index;
     const moved = reviewed !== this.#state.reviewed;
     this.#state.reviewed = reviewed;
-    return this.#raise(found, moved);
+    return this.#raise(found, moved || settled.length > 0, settled.length > 0);
   }
 
   /** Keeps the alerts that are new (not listed, not dismissed), stores the state, tells the listeners. */
-  async #raise(found: readonly KeyLogAlert[], save = false): Promise<KeyLogAlert[]> {
+  async #raise(found: readonly KeyLogAlert[], save = false, changed = false): Promise<KeyLogAlert[]> {
     const seen = new Set([...this.#state.alerts.map((a) => a.id), ...this.#state.dismissed]);
     const fresh = found.filter((a) => !seen.has(a.id));
     if (fresh.length === 0 && !save) return [];
     this.#state.alerts = [...this.#state.alerts, ...fresh];
     await this.#save();
     for (const alert of fresh) this.#o.onAlert(alert);
-    if (fresh.length > 0) this.#o.onChange();
+    if (fresh.length > 0 || changed) this.#o.onChange();
     return fresh;
   }
 
