@@ -7,6 +7,13 @@ import { z } from 'zod';
  */
 const Int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
+const DAY_MS = 86_400_000;
+/**
+ * Clients give key packages a 4-week MLS lifetime (packages/client/src/mls/key-packages.ts) and a
+ * committer refuses an expired one; a claimed package needs some of it left for the commit (R14).
+ */
+export const KEY_PACKAGE_MAX_AGE_LIMIT_MS = 27 * DAY_MS;
+
 const EnvSchema = z.object({
   PORT: Int(8080),
   HOST: z.string().default('0.0.0.0'),
@@ -45,6 +52,9 @@ const EnvSchema = z.object({
   PARLEY_DEVICE_LINK_MAX_PENDING: Int(3),
   PARLEY_RATE_DEVICE_LINK_PER_HOUR: Int(20),
   PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC: Int(2),
+  /** R14: key packages uploaded longer ago are never handed out, and are deleted. */
+  PARLEY_KEY_PACKAGE_MAX_AGE_MS: Int(21 * DAY_MS).refine((ms) => ms > 0 && ms <= KEY_PACKAGE_MAX_AGE_LIMIT_MS,
+    `must be 1..${KEY_PACKAGE_MAX_AGE_LIMIT_MS} (27 days: below the 4-week key package lifetime)`),
 });
 
 export interface Limits {
@@ -113,6 +123,11 @@ export interface Config {
   pushMinIntervalMs: number;
   vapidSubject: string;
   deviceLink: DeviceLinkLimits;
+  /**
+   * R14: a claim never hands out a key package uploaded longer ago than this, so what it returns
+   * is still within its lifetime when the claimer commits; older ones are deleted.
+   */
+  keyPackageMaxAgeMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -158,7 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       loginPerMin: e.PARLEY_RATE_LOGIN_PER_MIN,
       apiPerSec: e.PARLEY_RATE_API_PER_SEC,
     },
-    sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * 86_400_000,
+    sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
     wsPingIntervalMs: e.PARLEY_WS_PING_INTERVAL_MS,
     pushMinIntervalMs: e.PARLEY_PUSH_MIN_INTERVAL_MS,
@@ -170,5 +185,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestsPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_HOUR,
       pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
     },
+    keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,
   };
 }

@@ -136,7 +136,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
-    mls: new Mls({ storage, delivery, clock, limiter, rates: config.rates }),
+    mls: new Mls({ storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
     keyLog: new KeyLog({ storage, clock }),
   };
 

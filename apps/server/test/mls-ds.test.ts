@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { ParleyError, RestApi, accounts, generateDeviceKey, type DeviceKey } from '@parley/client';
 import type { ChatSummary, ClaimKeyPackagesResponse, KeyPackageCountResponse } from '@parley/protocol';
 import { createUser, startTestServer, type TestUser } from '@parley/testing';
+import { loadConfig } from '../src/config.ts';
 import { RawPeer } from './raw.ts';
 
 /** The MLS delivery service end to end (docs/PROTOCOL.md R14-R17): raw frames and plain REST. */
@@ -37,6 +38,7 @@ const peer = (baseUrl: string, d: Device) => RawPeer.authed(baseUrl, d.deviceId,
 const b64 = (bytes: Uint8Array | number[]): string => Buffer.from(bytes).toString('base64');
 const label = (keyPackage: string): string => Buffer.from(keyPackage, 'base64').toString();
 const kp = (text: string): string => b64(Buffer.from(text));
+const DAY = 86_400_000;
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<ParleyError> {
   let caught: unknown;
@@ -58,13 +60,14 @@ function commitFrame(rid: string, chatId: string, clientMsgId: string, epoch: nu
 
 describe('MLS delivery service', () => {
   it('R14 key packages: a device uploads its own, claims take one per non-revoked device once, then the last resort', async () => {
-    await using server = await startTestServer();
+    const t0 = Date.now();
+    await using server = await startTestServer({}, { clock: { now: () => t0 } }); // no time passes: nothing ages
     const alice = await person(server.url);
     const bob = await person(server.url);
     const bobLaptop = await secondDevice(server.url, bob.user);
 
     const afterUpload = await bob.api.call<KeyPackageCountResponse>('POST', '/keypackages', { keyPackages: [kp('b1-one'), kp('b1-two')], lastResort: kp('b1-last') });
-    assert.deepEqual(afterUpload, { available: 2, lastResort: true });
+    assert.deepEqual(afterUpload, { available: 2, lastResort: true, lastResortAgeMs: 0 });
     await bobLaptop.api.call('POST', '/keypackages', { keyPackages: [kp('b2-one')] });
     assert.deepEqual(await bobLaptop.api.call('GET', '/keypackages/count'), { available: 1, lastResort: false });
 
@@ -78,7 +81,7 @@ describe('MLS delivery service', () => {
     assert.deepEqual(await claim(alice, [bob.userId]), [[bob.userId, bob.deviceId, 'b1-two', false]], 'the laptop has none left and no last resort');
     assert.deepEqual(await claim(alice, [bob.userId]), [[bob.userId, bob.deviceId, 'b1-last', true]]);
     assert.deepEqual(await claim(alice, [bob.userId]), [[bob.userId, bob.deviceId, 'b1-last', true]], 'the last resort is not consumed');
-    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 0, lastResort: true });
+    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 0, lastResort: true, lastResortAgeMs: 0 });
 
     // A new last resort replaces the old one; bob's own device never claims itself.
     await bob.api.call('POST', '/keypackages', { keyPackages: [], lastResort: kp('b1-last-2') });
@@ -89,6 +92,62 @@ describe('MLS delivery service', () => {
     await bobLaptop.api.call('POST', '/keypackages', { keyPackages: [kp('b2-two')], lastResort: kp('b2-last') });
     await bob.api.call('DELETE', `/devices/${bobLaptop.deviceId}`);
     assert.deepEqual((await claim(alice, [bob.userId])).map((k) => k[1]), [bob.deviceId]);
+  });
+
+  it('R14 a key package uploaded more than PARLEY_KEY_PACKAGE_MAX_AGE_MS (default 21 days) ago is never handed out, and is deleted', async () => {
+    let now = Date.now();
+    const t0 = now;
+    await using server = await startTestServer({}, { clock: { now: () => now } });
+    const alice = await person(server.url);
+    const bob = await person(server.url);
+    const carol = await person(server.url);
+    await bob.api.call('POST', '/keypackages', { keyPackages: [kp('old-1'), kp('old-2')], lastResort: kp('old-last') });
+    await carol.api.call('POST', '/keypackages', { keyPackages: [kp('carol-old')] });
+    now += 10 * DAY;
+    assert.deepEqual(await bob.api.call('POST', '/keypackages', { keyPackages: [kp('new-1')] }), { available: 3, lastResort: true, lastResortAgeMs: 10 * DAY });
+    now = t0 + 21 * DAY;
+    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 3, lastResort: true, lastResortAgeMs: 21 * DAY }, 'exactly the max age: still fresh');
+    now += 1;
+    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 1, lastResort: false }, 'only fresh ones count; the last resort went stale');
+
+    const claim = async () => (await alice.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds: [bob.userId, carol.userId] })).keyPackages
+      .map((k) => [k.deviceId, label(k.keyPackage), k.lastResort]);
+    assert.deepEqual(await claim(), [[bob.deviceId, 'new-1', false]], 'the fresh one, though the old ones are older; nothing of carol\'s');
+    assert.deepEqual(await claim(), [], 'a stale last resort is not handed out: bob is absent until he uploads again');
+
+    const replaced = await bob.api.call('POST', '/keypackages', { keyPackages: [], lastResort: kp('new-last') });
+    assert.deepEqual(replaced, { available: 0, lastResort: true, lastResortAgeMs: 0 });
+    now += 5 * DAY;
+    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 0, lastResort: true, lastResortAgeMs: 5 * DAY });
+    assert.deepEqual(await claim(), [[bob.deviceId, 'new-last', true]]);
+    // Stale rows are deleted, also of a device nobody claimed and that never uploaded again (the sweep).
+    const { storage } = server.services;
+    assert.deepEqual(await storage.countKeyPackages(carol.deviceId, 0), { available: 0, lastResortCreatedAt: null });
+    assert.deepEqual(await storage.countKeyPackages(bob.deviceId, 0), { available: 0, lastResortCreatedAt: now - 5 * DAY });
+  });
+
+  it('R14 the max age is PARLEY_KEY_PACKAGE_MAX_AGE_MS, positive and at most 27 days (below the 4-week key package lifetime)', async () => {
+    let now = Date.now();
+    await using server = await startTestServer({ PARLEY_KEY_PACKAGE_MAX_AGE_MS: '60000' }, { clock: { now: () => now } });
+    const bob = await person(server.url);
+    await bob.api.call('POST', '/keypackages', { keyPackages: [kp('one')], lastResort: kp('last') });
+    now += 60_001;
+    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 0, lastResort: false });
+    assert.equal(loadConfig({}).keyPackageMaxAgeMs, 21 * DAY);
+    for (const bad of ['0', String(27 * DAY + 1), 'soon']) {
+      assert.throws(() => loadConfig({ PARLEY_KEY_PACKAGE_MAX_AGE_MS: bad }), /PARLEY_KEY_PACKAGE_MAX_AGE_MS/);
+    }
+  });
+
+  it('R14 an upload with replaceOneTime drops the device\'s unclaimed one-time key packages (a device that lost its store)', async () => {
+    await using server = await startTestServer();
+    const alice = await person(server.url);
+    const bob = await person(server.url);
+    await bob.api.call('POST', '/keypackages', { keyPackages: [kp('lost-1'), kp('lost-2'), kp('lost-3')] });
+    assert.deepEqual(await bob.api.call('POST', '/keypackages', { keyPackages: [kp('mine')], replaceOneTime: true }), { available: 1, lastResort: false });
+    const { keyPackages } = await alice.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds: [bob.userId] });
+    assert.deepEqual(keyPackages.map((k) => label(k.keyPackage)), ['mine']);
+    await rejectsWith(bob.api.call('POST', '/keypackages', { keyPackages: [], replaceOneTime: 'yes' }), 'bad_request');
   });
 
   it('R14 key package requests are validated and need a session', async () => {

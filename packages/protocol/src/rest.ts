@@ -95,15 +95,26 @@ export const KeyPackageBytes = Base64.min(4).max(Math.ceil(MAX_KEY_PACKAGE_BYTES
 export const UploadKeyPackagesRequest = z.object({
   keyPackages: z.array(KeyPackageBytes).max(MAX_KEY_PACKAGES_PER_CALL),
   lastResort: KeyPackageBytes.optional(),
+  /**
+   * Deletes the device's unclaimed one-time key packages before storing these: a device that lost
+   * its store (and with it their private keys) must not have them handed out any more.
+   */
+  replaceOneTime: z.boolean().optional(),
 });
 export type UploadKeyPackagesRequest = z.infer<typeof UploadKeyPackagesRequest>;
 
-/** GET /keypackages/count (and the answer to an upload): what the calling device has left on the server. */
+/**
+ * GET /keypackages/count (and the answer to an upload): what the calling device has left on the
+ * server. Only fresh key packages count, those uploaded at most the server's key package max age
+ * ago (R14): older ones are never handed out.
+ */
 export const KeyPackageCountResponse = z.object({
-  /** Unclaimed one-time key packages; replenish when it runs low. */
+  /** Unclaimed fresh one-time key packages; replenish when it runs low. */
   available: z.number().int().nonnegative(),
-  /** Whether a last-resort key package is stored. */
+  /** Whether a fresh last-resort key package is stored. */
   lastResort: z.boolean(),
+  /** How long ago (server clock, ms) that last-resort one was uploaded; replace it well before the max age. */
+  lastResortAgeMs: z.number().int().nonnegative().optional(),
 });
 export type KeyPackageCountResponse = z.infer<typeof KeyPackageCountResponse>;
 

@@ -17,15 +17,22 @@ export interface MlsDeps {
   limiter: RateLimiter;
   /** Claims cost one token per user named, from a per-device bucket of `apiPerSec` (burst 5x). */
   rates: Pick<RateLimits, 'apiPerSec'>;
+  /** R14: key packages uploaded longer ago are never handed out (their MLS lifetime runs out) and are deleted. */
+  keyPackageMaxAgeMs: number;
 }
+
+/** How often, at most, a node sweeps every device's stale key packages (on an upload or claim). */
+const SWEEP_EVERY_MS = 3_600_000;
 
 /**
  * The MLS Delivery Service (RFC 9420 §16.1, R14-R17): a directory of devices' key packages and the
  * epoch order of each chat's commits. Every MLS value is opaque bytes here; the server holds no
- * private key and parses nothing, so it can order and route but never read or forge.
+ * private key and parses nothing, so it can order and route but never read or forge. It can't read
+ * a key package's lifetime either, so it ages them by their upload time instead.
  */
 export class Mls {
   readonly #d: MlsDeps;
+  #nextSweep = 0;
   constructor(deps: MlsDeps) {
     this.#d = deps;
   }
@@ -33,6 +40,7 @@ export class Mls {
   /** R14: the caller's device stores its own key packages (a device never uploads for another). */
   async upload(auth: AuthContext, input: UploadKeyPackagesRequest): Promise<KeyPackageCountResponse> {
     const now = this.#d.clock.now();
+    await this.#sweep(now);
     const row = async (keyPackage: string, lastResort: boolean): Promise<KeyPackageRow> => ({
       keyPackageId: Buffer.from(await crypto.subtle.digest('SHA-256', Buffer.from(keyPackage, 'base64'))).toString('hex'),
       userId: auth.userId,
@@ -41,35 +49,60 @@ export class Mls {
       lastResort,
       createdAt: now,
     });
-    const before = await this.#d.storage.countKeyPackages(auth.deviceId);
-    if (before.available + input.keyPackages.length > MAX_STORED_KEY_PACKAGES) {
-      throw new ParleyError('bad_request', `a device keeps at most ${MAX_STORED_KEY_PACKAGES} unclaimed key packages; it has ${before.available}`);
+    const replaceOneTime = input.replaceOneTime === true;
+    const kept = replaceOneTime ? 0 : (await this.#d.storage.countKeyPackages(auth.deviceId, this.#freshSince(now))).available;
+    if (kept + input.keyPackages.length > MAX_STORED_KEY_PACKAGES) {
+      throw new ParleyError('bad_request', `a device keeps at most ${MAX_STORED_KEY_PACKAGES} unclaimed key packages; it has ${kept}`);
     }
-    await this.#d.storage.addKeyPackages(
-      await Promise.all(input.keyPackages.map((k) => row(k, false))),
-      input.lastResort === undefined ? undefined : await row(input.lastResort, true),
-    );
-    return this.count(auth);
+    await this.#d.storage.addKeyPackages({
+      deviceId: auth.deviceId,
+      oneTime: await Promise.all(input.keyPackages.map((k) => row(k, false))),
+      ...(input.lastResort === undefined ? {} : { lastResort: await row(input.lastResort, true) }),
+      staleBefore: this.#freshSince(now),
+      replaceOneTime,
+    });
+    return this.#count(auth, now);
   }
 
-  /** R14: what the caller's device has left, so it can replenish. */
+  /** R14: what the caller's device has left that will still be handed out, so it can replenish. */
   async count(auth: AuthContext): Promise<KeyPackageCountResponse> {
-    return this.#d.storage.countKeyPackages(auth.deviceId);
+    return this.#count(auth, this.#d.clock.now());
   }
 
   /**
    * R14: one key package per non-revoked device of each user (the caller's own device excepted),
-   * consumed atomically, or the device's last-resort one. Rate-limited per device by users named,
-   * so no one drains another person's key packages quickly.
+   * consumed atomically, or the device's last-resort one; never one older than the max age.
+   * Rate-limited per device by users named, so no one drains another person's key packages quickly.
    */
   async claim(auth: AuthContext, userIds: readonly string[]): Promise<ClaimKeyPackagesResponse> {
     const unique = [...new Set(userIds)];
     const { apiPerSec } = this.#d.rates;
     this.#d.limiter.take(`kp-claim:${auth.deviceId}`, apiPerSec, apiPerSec * 5, unique.length);
-    const rows = await this.#d.storage.claimKeyPackages(unique, auth.deviceId);
+    const now = this.#d.clock.now();
+    await this.#sweep(now);
+    const rows = await this.#d.storage.claimKeyPackages(unique, auth.deviceId, this.#freshSince(now));
     return {
       keyPackages: rows.map((r) => ({ userId: r.userId, deviceId: r.deviceId, keyPackage: r.keyPackage, lastResort: r.lastResort })),
     };
+  }
+
+  async #count(auth: AuthContext, now: number): Promise<KeyPackageCountResponse> {
+    const { available, lastResortCreatedAt } = await this.#d.storage.countKeyPackages(auth.deviceId, this.#freshSince(now));
+    return lastResortCreatedAt === null
+      ? { available, lastResort: false }
+      : { available, lastResort: true, lastResortAgeMs: Math.max(0, now - lastResortCreatedAt) };
+  }
+
+  /** Key packages stored before this are stale. */
+  #freshSince(now: number): number {
+    return now - this.#d.keyPackageMaxAgeMs;
+  }
+
+  /** Claims and uploads delete the stale key packages of the devices they touch; this catches devices nobody touches. */
+  async #sweep(now: number): Promise<void> {
+    if (now < this.#nextSweep) return;
+    this.#nextSweep = now + SWEEP_EVERY_MS;
+    await this.#d.storage.deleteKeyPackagesBefore(this.#freshSince(now));
   }
 
   /**

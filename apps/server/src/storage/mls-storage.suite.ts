@@ -93,63 +93,115 @@ export function mlsStorageSuite(storage: () => Storage): void {
       const s = storage();
       await seed(s, 'alice', 'bob');
       await s.addDevice(device('bob', 2));
-      await s.addKeyPackages([kp('bob', 1, 'b1a', 1), kp('bob', 1, 'b1b', 2), kp('bob', 2, 'b2a', 1)], kp('bob', 1, 'b1last', 0));
-      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 2, lastResort: true });
-      assert.deepEqual(await s.countKeyPackages(did('bob', 2)), { available: 1, lastResort: false });
+      await add(s, 'bob', 1, [kp('bob', 1, 'b1a', 1), kp('bob', 1, 'b1b', 2)], kp('bob', 1, 'b1last', 0));
+      await add(s, 'bob', 2, [kp('bob', 2, 'b2a', 1)]);
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 2, lastResortCreatedAt: T0 });
+      assert.deepEqual(await s.countKeyPackages(did('bob', 2), 0), { available: 1, lastResortCreatedAt: null });
 
-      const names = async () => (await s.claimKeyPackages([uid('bob')], did('alice', 1))).map((k) => [k.deviceId, name(k), k.lastResort]);
+      const names = async () => (await claim(s, [uid('bob')])).map((k) => [k.deviceId, name(k), k.lastResort]);
       assert.deepEqual(await names(), [[did('bob', 1), 'b1a', false], [did('bob', 2), 'b2a', false]]);
       assert.deepEqual(await names(), [[did('bob', 1), 'b1b', false]]);
       assert.deepEqual(await names(), [[did('bob', 1), 'b1last', true]]);
       assert.deepEqual(await names(), [[did('bob', 1), 'b1last', true]]);
-      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 0, lastResort: true });
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 0, lastResortCreatedAt: T0 });
     });
 
     it('R14 a claimed key package reads back byte for byte with its user and device', async () => {
       const s = storage();
       await seed(s, 'alice', 'bob');
       const row = kp('bob', 1, 'b1', 1);
-      await s.addKeyPackages([row]);
-      assert.deepEqual(await s.claimKeyPackages([uid('bob'), uid('nobody')], did('alice', 1)), [row]);
+      await add(s, 'bob', 1, [row]);
+      assert.deepEqual(await claim(s, [uid('bob'), uid('nobody')]), [row]);
     });
 
     it('R14 concurrent claims consume each one-time key package once: 20 claims of 5 give 5 distinct ones and the last resort', async () => {
       const s = storage();
       await seed(s, 'alice', 'bob');
-      await s.addKeyPackages(Array.from({ length: 5 }, (_, i) => kp('bob', 1, `one${i}`, i)), kp('bob', 1, 'last', 0));
-      const claims = await Promise.all(Array.from({ length: 20 }, () => s.claimKeyPackages([uid('bob')], did('alice', 1))));
+      await add(s, 'bob', 1, Array.from({ length: 5 }, (_, i) => kp('bob', 1, `one${i}`, i)), kp('bob', 1, 'last', 0));
+      const claims = await Promise.all(Array.from({ length: 20 }, () => claim(s, [uid('bob')])));
       const got = claims.map((c) => { assert.equal(c.length, 1); return c[0]!; });
       const oneTime = got.filter((k) => !k.lastResort).map(name);
       assert.deepEqual([...new Set(oneTime)].sort(), ['one0', 'one1', 'one2', 'one3', 'one4']);
       assert.equal(oneTime.length, 5);
       assert.deepEqual(got.filter((k) => k.lastResort).map(name), Array.from({ length: 15 }, () => 'last'));
-      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 0, lastResort: true });
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 0, lastResortCreatedAt: T0 });
     });
 
     it('R14 an upload with a last resort replaces the previous one; one-time ones add up; a repeat is stored once', async () => {
       const s = storage();
       await seed(s, 'alice', 'bob');
-      await s.addKeyPackages([kp('bob', 1, 'k1', 1)], kp('bob', 1, 'old', 1));
-      await s.addKeyPackages([kp('bob', 1, 'k1', 2), kp('bob', 1, 'k2', 2)], kp('bob', 1, 'new', 2));
-      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 2, lastResort: true });
-      await s.claimKeyPackages([uid('bob')], did('alice', 1));
-      await s.claimKeyPackages([uid('bob')], did('alice', 1));
-      const [fallback] = await s.claimKeyPackages([uid('bob')], did('alice', 1));
+      await add(s, 'bob', 1, [kp('bob', 1, 'k1', 1)], kp('bob', 1, 'old', 1));
+      await add(s, 'bob', 1, [kp('bob', 1, 'k1', 2), kp('bob', 1, 'k2', 2)], kp('bob', 1, 'new', 2));
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 2, lastResortCreatedAt: T0 + 2 });
+      await claim(s, [uid('bob')]);
+      await claim(s, [uid('bob')]);
+      const [fallback] = await claim(s, [uid('bob')]);
       assert.deepEqual(fallback && [name(fallback), fallback.lastResort], ['new', true]);
+    });
+
+    it('R14 a key package uploaded again keeps its first upload time: re-uploading never makes it fresh', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await add(s, 'bob', 1, [kp('bob', 1, 'k1', 1)], kp('bob', 1, 'last', 1));
+      await add(s, 'bob', 1, [kp('bob', 1, 'k1', 50)], kp('bob', 1, 'last', 50));
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), T0 + 10), { available: 0, lastResortCreatedAt: null });
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 1, lastResortCreatedAt: T0 + 1 });
+    });
+
+    it('R14 a claim never returns a key package stored before freshSince, and deletes those of the devices it names', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob', 'carol');
+      await add(s, 'bob', 1, [kp('bob', 1, 'stale1', 1), kp('bob', 1, 'stale2', 2), kp('bob', 1, 'fresh', 20)], kp('bob', 1, 'staleLast', 3));
+      await add(s, 'carol', 1, [kp('carol', 1, 'carolStale', 1)]);
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), T0 + 10), { available: 1, lastResortCreatedAt: null }, 'only fresh ones count');
+      assert.deepEqual((await claim(s, [uid('bob')], T0 + 10)).map(name), ['fresh'], 'the fresh one, though the stale ones are older');
+      assert.deepEqual(await claim(s, [uid('bob')], T0 + 10), [], 'a stale last resort is not handed out either: bob is absent');
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 0, lastResortCreatedAt: null }, 'the stale ones are gone');
+      assert.deepEqual(await s.countKeyPackages(did('carol', 1), 0), { available: 1, lastResortCreatedAt: null }, 'a device not claimed is left alone');
+      // Stored exactly at freshSince is still fresh.
+      await add(s, 'bob', 1, [kp('bob', 1, 'edge', 10)]);
+      assert.deepEqual((await claim(s, [uid('bob')], T0 + 10)).map(name), ['edge']);
+    });
+
+    it('R14 an upload deletes the device\'s stale key packages first, and with replaceOneTime all its unclaimed one-time ones', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await s.addDevice(device('bob', 2));
+      await add(s, 'bob', 1, [kp('bob', 1, 'old', 1), kp('bob', 1, 'mid', 20)], kp('bob', 1, 'oldLast', 1));
+      await add(s, 'bob', 2, [kp('bob', 2, 'other', 1)]);
+      await s.addKeyPackages({ deviceId: did('bob', 1), oneTime: [kp('bob', 1, 'new', 30)], staleBefore: T0 + 10 });
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 2, lastResortCreatedAt: null }, 'old and oldLast were deleted');
+      assert.deepEqual(await s.countKeyPackages(did('bob', 2), 0), { available: 1, lastResortCreatedAt: null }, 'another device keeps its own');
+
+      await s.addKeyPackages({ deviceId: did('bob', 1), oneTime: [kp('bob', 1, 'newer', 40)], lastResort: kp('bob', 1, 'last', 40), staleBefore: T0 + 10, replaceOneTime: true });
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 1, lastResortCreatedAt: T0 + 40 });
+      assert.deepEqual((await claim(s, [uid('bob')])).map(name), ['newer', 'other']);
+      assert.deepEqual((await claim(s, [uid('bob')])).map(name), ['last']);
+    });
+
+    it('R14 deleteKeyPackagesBefore deletes every device\'s key packages stored before the time, last-resort ones too', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await add(s, 'bob', 1, [kp('bob', 1, 'b-old', 1), kp('bob', 1, 'b-new', 10)], kp('bob', 1, 'b-last', 2));
+      await add(s, 'alice', 1, [kp('alice', 1, 'a-old', 3)], kp('alice', 1, 'a-last', 10));
+      assert.equal(await s.deleteKeyPackagesBefore(T0 + 10), 3);
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 1, lastResortCreatedAt: null });
+      assert.deepEqual(await s.countKeyPackages(did('alice', 1), 0), { available: 0, lastResortCreatedAt: T0 + 10 });
+      assert.equal(await s.deleteKeyPackagesBefore(T0 + 10), 0);
     });
 
     it('R14 a revoked device\'s key packages are deleted with it and it is never claimed; the claimer\'s own device is skipped', async () => {
       const s = storage();
       await seed(s, 'alice', 'bob');
       await s.addDevice(device('bob', 2));
-      await s.addKeyPackages([kp('bob', 1, 'b1', 1)], kp('bob', 1, 'b1last', 1));
-      await s.addKeyPackages([kp('bob', 2, 'b2', 1)]);
+      await add(s, 'bob', 1, [kp('bob', 1, 'b1', 1)], kp('bob', 1, 'b1last', 1));
+      await add(s, 'bob', 2, [kp('bob', 2, 'b2', 1)]);
       await s.revokeDevice(did('bob', 1), T0 + 5);
-      assert.deepEqual(await s.countKeyPackages(did('bob', 1)), { available: 0, lastResort: false });
-      assert.deepEqual((await s.claimKeyPackages([uid('bob')], did('alice', 1))).map(name), ['b2']);
-      await s.addKeyPackages([kp('bob', 2, 'b2x', 2)]);
-      assert.deepEqual(await s.claimKeyPackages([uid('bob')], did('bob', 2)), []);
-      assert.deepEqual(await s.claimKeyPackages([], did('alice', 1)), []);
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 0, lastResortCreatedAt: null });
+      assert.deepEqual((await claim(s, [uid('bob')])).map(name), ['b2']);
+      await add(s, 'bob', 2, [kp('bob', 2, 'b2x', 2)]);
+      assert.deepEqual(await s.claimKeyPackages([uid('bob')], did('bob', 2), 0), []);
+      assert.deepEqual(await claim(s, []), []);
     });
   });
 }
@@ -198,3 +250,13 @@ function kp(owner: string, n: number, label: string, at: number): KeyPackageRow 
 }
 
 const name = (k: KeyPackageRow): string => Buffer.from(k.keyPackage, 'base64').toString();
+
+/** An upload by one device; nothing is stale (staleBefore 0) unless a test says so. */
+function add(s: Storage, owner: string, n: number, oneTime: KeyPackageRow[], lastResort?: KeyPackageRow): Promise<void> {
+  return s.addKeyPackages({ deviceId: did(owner, n), oneTime, ...(lastResort ? { lastResort } : {}), staleBefore: 0 });
+}
+
+/** Alice's device claims; every key package is fresh unless `freshSince` says otherwise. */
+function claim(s: Storage, userIds: string[], freshSince = 0): Promise<KeyPackageRow[]> {
+  return s.claimKeyPackages(userIds, did('alice', 1), freshSince);
+}

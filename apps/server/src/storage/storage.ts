@@ -111,7 +111,28 @@ export interface KeyPackageRow {
   keyPackage: string;
   /** The device's fallback: handed out when no one-time key package is left, never consumed. */
   lastResort: boolean;
+  /** When the server stored it (its clock): claims skip key packages older than the max age (R14). */
   createdAt: number;
+}
+
+/** One device's upload to the key package directory (R14). */
+export interface KeyPackageUpload {
+  deviceId: string;
+  /** One-time key packages, all of `deviceId`. */
+  oneTime: readonly KeyPackageRow[];
+  /** Replaces the device's last-resort key package. */
+  lastResort?: KeyPackageRow;
+  /** The device's key packages stored before this are deleted first: they are stale, never handed out again. */
+  staleBefore: number;
+  /** The device's unclaimed one-time key packages are deleted first (its store was lost). */
+  replaceOneTime?: boolean;
+}
+
+export interface KeyPackageCount {
+  /** One-time key packages stored at or after `freshSince`. */
+  available: number;
+  /** When the device's last-resort key package was stored, if it has one stored at or after `freshSince`. */
+  lastResortCreatedAt: number | null;
 }
 
 /** A device publishing its MLS signature key to its user's key log (R20). */
@@ -211,18 +232,22 @@ export interface Storage {
 
   // MLS key packages (R14)
   /**
-   * Stores one-time key packages of a device (an id already stored is skipped) and, if given,
-   * replaces the device's last-resort one, in one transaction.
+   * Stores a device's upload in one transaction, after the deletions it asks for: its one-time key
+   * packages (an id already stored is skipped, keeping its createdAt) and, if given, its new
+   * last-resort one, replacing the previous one (the same bytes again keep their createdAt).
    */
-  addKeyPackages(keyPackages: readonly KeyPackageRow[], lastResort?: KeyPackageRow): Promise<void>;
-  /** The device's unclaimed one-time key packages, and whether it has a last-resort one. */
-  countKeyPackages(deviceId: string): Promise<{ available: number; lastResort: boolean }>;
+  addKeyPackages(upload: KeyPackageUpload): Promise<void>;
+  /** The device's unclaimed one-time key packages and its last-resort one, counting only those stored at or after `freshSince`. */
+  countKeyPackages(deviceId: string, freshSince: number): Promise<KeyPackageCount>;
   /**
    * For every non-revoked device of the users (but `exceptDeviceId`): its oldest one-time key
    * package, deleted in the same transaction so no two claims get the same one, or else its
-   * last-resort one (not deleted). Devices with neither are left out. Ordered by user id, then device id.
+   * last-resort one (not deleted); only ones stored at or after `freshSince`, and the older ones of
+   * those devices are deleted. Devices with neither are left out. Ordered by user id, then device id.
    */
-  claimKeyPackages(userIds: readonly string[], exceptDeviceId: string): Promise<KeyPackageRow[]>;
+  claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]>;
+  /** Deletes every key package (of any device, last-resort ones too) stored before `before`; returns how many. */
+  deleteKeyPackagesBefore(before: number): Promise<number>;
 
   // the per-user device-key log (R19-R21); appends to one user's log are serialised
   /**

@@ -4,13 +4,14 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
   AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
 import {
-  toChat, toDevice, toInvite, toKeyPackage, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
+  toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from '../sqlite/rows.ts';
 import * as keyLog from './postgres-key-log.ts';
+import * as keyPackages from './postgres-key-packages.ts';
 import { migratePostgres } from './postgres-migrate.ts';
 
 /** A pg row before mapping: the one place where column values are untyped. */
@@ -38,9 +39,6 @@ const types: pg.CustomTypesConfig = {
 };
 
 const UNIQUE_VIOLATION = '23505';
-
-/** Code-point order, as SQLite's default collation sorts (localeCompare would not match it). */
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The storage of a cluster: N server nodes share one PostgreSQL database. Every write that must be
@@ -377,51 +375,21 @@ export class PostgresStorage implements Storage {
 
   // --- MLS key packages ----------------------------------------------------------------------
 
-  async addKeyPackages(keyPackages: readonly KeyPackageRow[], lastResort?: KeyPackageRow): Promise<void> {
-    const insert = async (c: pg.PoolClient, rows: readonly KeyPackageRow[], isLastResort: boolean) => {
-      if (rows.length === 0) return;
-      const column = <T>(f: (k: KeyPackageRow) => T): T[] => rows.map(f);
-      await c.query(`INSERT INTO key_packages (key_package_id, user_id, device_id, key_package, last_resort, created_at)
-        SELECT k.id, k.user_id, k.device_id, k.bytes, $5, k.created_at
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $6::bigint[]) AS k(id, user_id, device_id, bytes, created_at)
-        ON CONFLICT (device_id, key_package_id) DO NOTHING`,
-      [column((k) => k.keyPackageId), column((k) => k.userId), column((k) => k.deviceId),
-        column((k) => Buffer.from(k.keyPackage, 'base64')), isLastResort ? 1 : 0, column((k) => k.createdAt)]);
-    };
-    await this.#tx(async (c) => {
-      await insert(c, keyPackages, false);
-      if (lastResort) {
-        await c.query('DELETE FROM key_packages WHERE device_id = $1 AND (last_resort = 1 OR key_package_id = $2)', [lastResort.deviceId, lastResort.keyPackageId]);
-        await insert(c, [lastResort], true);
-      }
-    });
+  async addKeyPackages(upload: KeyPackageUpload): Promise<void> {
+    await this.#tx((c) => keyPackages.addKeyPackages(c, upload));
   }
 
-  async countKeyPackages(deviceId: string) {
-    const r = await this.#one(`SELECT COUNT(*) FILTER (WHERE last_resort = 0) AS available, COALESCE(MAX(last_resort), 0) AS last_resort
-      FROM key_packages WHERE device_id = $1`, [deviceId]);
-    return { available: (r?.['available'] as number | undefined) ?? 0, lastResort: r?.['last_resort'] === 1 };
+  async countKeyPackages(deviceId: string, freshSince: number) {
+    return keyPackages.countKeyPackages(this.pool, deviceId, freshSince);
   }
 
-  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string): Promise<KeyPackageRow[]> {
+  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]> {
     if (userIds.length === 0) return [];
-    return this.#tx(async (c) => {
-      // Lock the devices (sorted, so overlapping claims queue instead of deadlocking): concurrent
-      // claims for one device run one after the other, and each statement below (READ COMMITTED)
-      // sees the deletions of the claims that went before it. A revocation waits for us too.
-      const devices = (await this.#all(`SELECT device_id FROM devices WHERE user_id = ANY($1::text[]) AND revoked_at IS NULL AND device_id <> $2
-        ORDER BY device_id FOR UPDATE`, [userIds, exceptDeviceId], c)).map((r) => r['device_id'] as string);
-      if (devices.length === 0) return [];
-      const oneTime = await this.#all(`DELETE FROM key_packages k USING (
-          SELECT DISTINCT ON (device_id) device_id, key_package_id FROM key_packages
-          WHERE device_id = ANY($1::text[]) AND last_resort = 0 ORDER BY device_id, created_at, key_package_id
-        ) AS oldest
-        WHERE k.device_id = oldest.device_id AND k.key_package_id = oldest.key_package_id RETURNING k.*`, [devices], c);
-      const served = new Set(oneTime.map((r) => r['device_id'] as string));
-      const without = devices.filter((d) => !served.has(d));
-      const fallback = without.length === 0 ? [] : await this.#all('SELECT * FROM key_packages WHERE device_id = ANY($1::text[]) AND last_resort = 1', [without], c);
-      return [...oneTime, ...fallback].map(toKeyPackage).sort((a, b) => compare(a.userId, b.userId) || compare(a.deviceId, b.deviceId));
-    });
+    return this.#tx((c) => keyPackages.claimKeyPackages(c, userIds, exceptDeviceId, freshSince));
+  }
+
+  async deleteKeyPackagesBefore(before: number): Promise<number> {
+    return keyPackages.deleteKeyPackagesBefore(this.pool, before);
   }
 
   // --- the device-key log -------------------------------------------------------------------

@@ -4,11 +4,12 @@ import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
   AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
+import * as keyPackages from './sqlite-key-packages.ts';
 import {
-  toChat, toDevice, toInvite, toKeyPackage, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
+  toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from './rows.ts';
 
 type Row = Record<string, unknown>;
@@ -290,44 +291,21 @@ export class SqliteStorage implements Storage {
 
   // --- MLS key packages ----------------------------------------------------------------------
 
-  async addKeyPackages(keyPackages: readonly KeyPackageRow[], lastResort?: KeyPackageRow): Promise<void> {
-    const insert = (k: KeyPackageRow) => this.#q(`INSERT INTO key_packages (key_package_id, user_id, device_id, key_package, last_resort, created_at)
-      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, key_package_id) DO NOTHING`)
-      .run(k.keyPackageId, k.userId, k.deviceId, Buffer.from(k.keyPackage, 'base64'), k.lastResort ? 1 : 0, k.createdAt);
-    this.#write(() => {
-      for (const k of keyPackages) insert({ ...k, lastResort: false });
-      if (lastResort) {
-        this.#q('DELETE FROM key_packages WHERE device_id = ? AND (last_resort = 1 OR key_package_id = ?)').run(lastResort.deviceId, lastResort.keyPackageId);
-        insert({ ...lastResort, lastResort: true });
-      }
-    });
+  async addKeyPackages(upload: KeyPackageUpload): Promise<void> {
+    this.#write(() => keyPackages.addKeyPackages((sql) => this.#q(sql), upload));
   }
 
-  async countKeyPackages(deviceId: string) {
-    const r = this.#q('SELECT COALESCE(SUM(last_resort = 0), 0) AS available, COALESCE(MAX(last_resort), 0) AS last_resort FROM key_packages WHERE device_id = ?')
-      .get(deviceId) as { available: number; last_resort: number };
-    return { available: r.available, lastResort: r.last_resort === 1 };
+  async countKeyPackages(deviceId: string, freshSince: number) {
+    return keyPackages.countKeyPackages((sql) => this.#q(sql), deviceId, freshSince);
   }
 
-  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string): Promise<KeyPackageRow[]> {
+  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]> {
     if (userIds.length === 0) return [];
-    // One write transaction: a claimed one-time key package is deleted before anyone else reads.
-    return this.#write(() => {
-      const devices = this.#q(`SELECT device_id FROM devices WHERE user_id IN (SELECT value FROM json_each(?))
-        AND revoked_at IS NULL AND device_id != ? ORDER BY user_id, device_id`).all(JSON.stringify(userIds), exceptDeviceId) as { device_id: string }[];
-      const claimed: KeyPackageRow[] = [];
-      for (const { device_id: deviceId } of devices) {
-        const oneTime = this.#q('SELECT * FROM key_packages WHERE device_id = ? AND last_resort = 0 ORDER BY created_at, key_package_id LIMIT 1').get(deviceId) as Row | undefined;
-        if (oneTime) {
-          this.#q('DELETE FROM key_packages WHERE device_id = ? AND key_package_id = ?').run(deviceId, oneTime['key_package_id']);
-          claimed.push(toKeyPackage(oneTime));
-          continue;
-        }
-        const fallback = this.#q('SELECT * FROM key_packages WHERE device_id = ? AND last_resort = 1').get(deviceId) as Row | undefined;
-        if (fallback) claimed.push(toKeyPackage(fallback));
-      }
-      return claimed;
-    });
+    return this.#write(() => keyPackages.claimKeyPackages((sql) => this.#q(sql), userIds, exceptDeviceId, freshSince));
+  }
+
+  async deleteKeyPackagesBefore(before: number): Promise<number> {
+    return keyPackages.deleteKeyPackagesBefore((sql) => this.#q(sql), before);
   }
 
   // --- the device-key log -------------------------------------------------------------------
