@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { MeResponse } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
@@ -22,6 +22,10 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
   useEffect(refresh, [refresh]);
   useEffect(() => { notificationStatus().then(setNotify, () => setNotify('unsupported')); }, []);
+  // #/settings/devices (from a key log alert, R31): straight to the list where a device is signed out.
+  const devicesCard = useRef<HTMLDivElement>(null);
+  const toDevices = me !== undefined && location.hash.endsWith('/devices');
+  useEffect(() => { if (toDevices) devicesCard.current?.scrollIntoView({ block: 'start' }); }, [toDevices]);
 
   return (
     <section className="panel">
@@ -55,7 +59,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         )}
       </div>
       {me && (
-        <div className="card">
+        <div className="card" ref={devicesCard} data-testid="devices-card">
           <h3>{t('devices')}</h3>
           <DeviceLinkPrompts client={client} inline />
           <Devices devices={me.devices} onRevoke={(d) => run(async () => { await client.revokeDevice(d.deviceId); setMe(await client.me()); })} />

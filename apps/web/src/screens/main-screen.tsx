@@ -7,6 +7,7 @@ import { DeviceLinkPrompts, NewDeviceNotice } from '../components/device-link-pr
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { GroupInfo } from '../components/group-info.tsx';
 import { JoinInvite } from '../components/join-invite.tsx';
+import { KeyLogAlerts } from '../components/key-log-alerts.tsx';
 import { NewChat } from '../components/new-chat.tsx';
 import { Settings } from '../components/settings.tsx';
 import { useI18n } from '../i18n/index.ts';
@@ -59,7 +60,10 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     <div className={`layout${panel ? ' has-panel' : ''}`}>
       <ConnectionBanner state={client.connectionState} />
       {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
-      <NewDeviceNotice client={client} />
+      <div className="notices">
+        <KeyLogAlerts client={client} />
+        <NewDeviceNotice client={client} />
+      </div>
       <ChatList client={client} activeId={activeChat} />
       <div className="main-panel">
         {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}

@@ -1,0 +1,60 @@
+import type { KeyLogAlert, ParleyClient } from '@parley/client';
+import { useI18n } from '../i18n/index.ts';
+import { go, useClientState } from '../state/use-client.ts';
+import { ErrorLine, useAction } from './error-line.tsx';
+
+/**
+ * What this device found in the account's own key log (R31), until the person dismisses it: a key
+ * the server shows others for a device the account does not have, a new device key, or a rewritten
+ * log. Each names what happened and offers the way out (the devices list, where one can sign out).
+ */
+export function KeyLogAlerts({ client }: { client: ParleyClient }) {
+  useClientState(client);
+  const alerts = client.keyLogAlerts();
+  if (alerts.length === 0) return null;
+  return (
+    <div className="key-log-alerts">
+      {alerts.map((alert) => <Alert key={alert.id} client={client} alert={alert} />)}
+    </div>
+  );
+}
+
+function Alert({ client, alert }: { client: ParleyClient; alert: KeyLogAlert }) {
+  const { t, fmt } = useI18n();
+  const [error, run, busy] = useAction();
+  const dismiss = () => run(() => client.dismissKeyLogAlert(alert.id));
+  const toDevices = () => go('/settings/devices');
+  let title: string;
+  let body: string;
+  let action: string;
+  switch (alert.kind) {
+    case 'unknown_device_key':
+      title = t('keyLogUnknownTitle');
+      body = t('keyLogUnknownBody', { time: fmt.dateTime(alert.at) });
+      action = t('reviewDevices');
+      break;
+    case 'new_device_key':
+      title = t('keyLogNewTitle', { name: alert.deviceName, time: fmt.dateTime(alert.deviceCreatedAt) });
+      body = t('keyLogNewBody');
+      action = t('notYouRevoke');
+      break;
+    case 'key_log_forked':
+    case 'key_log_invalid':
+      title = t(alert.kind === 'key_log_forked' ? 'keyLogOwnForkedTitle' : 'keyLogOwnInvalidTitle');
+      body = t('keyLogOwnBrokenBody');
+      action = t('reviewDevices');
+      break;
+  }
+  const serious = alert.kind !== 'new_device_key';
+  return (
+    <div className={`card key-log-alert${serious ? ' serious' : ''}`} role={serious ? 'alert' : 'status'} data-testid="key-log-alert" data-kind={alert.kind}>
+      <strong>{title}</strong>
+      <span className="small">{body}</span>
+      <div className="row">
+        <button type="button" className={serious ? 'danger' : ''} disabled={busy} onClick={toDevices}>{action}</button>
+        <button type="button" className="secondary" disabled={busy} onClick={dismiss}>{t('dismiss')}</button>
+      </div>
+      <ErrorLine error={error} />
+    </div>
+  );
+}
