@@ -148,7 +148,7 @@ export class OwnKeyLogMonitor {
     this.#timerDue = due;
     this.#timer = unref(setTimeout(() => {
       this.#timer = undefined;
-      if (this.#o.online()) void this.check().catch((err: unknown) => this.#o.onError(err));
+      if (this.#o.online()) void this.check().catch((err: unknown) => { if (!this.#stopped) this.#o.onError(err); });
     }, delayMs));
   }
 
