@@ -11,7 +11,8 @@ export { generateDeviceKey, deviceKeyFromKeyPair, exportDeviceKey, importDeviceK
 export { bytesToBase64, base64ToBytes, randomId } from './encoding.ts';
 export type { ClientStore, DecodedEnvelope, MlsStateStore, OutboxItem, StoredKeyPackage, StoredMessage, UnreadableReason } from './store.ts';
 export {
-  KeyPackageKeeper, DEFAULT_KEY_PACKAGE_REFILL_BELOW, DEFAULT_KEY_PACKAGE_TARGET,
+  KeyPackageKeeper, DEFAULT_KEY_PACKAGE_REFILL_BELOW, DEFAULT_KEY_PACKAGE_TARGET, DEFAULT_LAST_RESORT_REPLACE_AFTER_MS,
+  DEFAULT_KEY_PACKAGE_CHECK_EVERY_MS, KEEP_AFTER_EXPIRY_MS,
   type KeyPackageDirectory, type KeyPackageKeeperOptions, type ReplenishResult,
 } from './key-packages.ts';
 export { MemoryStore } from './stores/memory-store.ts';

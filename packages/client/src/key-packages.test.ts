@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import type { ClaimKeyPackagesResponse, KeyPackageCountResponse, UploadKeyPackagesRequest } from '@parley/protocol';
+import { createUser, startTestServer, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { accounts } from './accounts.ts';
+import { RestApi } from './api.ts';
 import { ParleyClient, type BackgroundError, type ClientOptions } from './client.ts';
 import type { WebSocketCtor } from './connection.ts';
 import { base64ToBytes, bytesToBase64 } from './encoding.ts';
-import { MlsGroupSession, MlsIdentity } from './mls/index.ts';
+import { KeyPackageKeeper, type KeyPackageKeeperOptions, type ReplenishResult } from './key-packages.ts';
+import { MlsGroupSession, MlsIdentity, keyPackageNotAfter } from './mls/index.ts';
 import type { ClientStore, StoredKeyPackage } from './store.ts';
 import { MemoryStore } from './stores/memory-store.ts';
 
@@ -36,6 +40,14 @@ async function storedIdentity(store: ClientStore): Promise<MlsIdentity> {
   return MlsIdentity.fromBytes(bytes);
 }
 
+/** A count without lastResortAgeMs, which depends on how long the test took. */
+function ignoringAge<T extends KeyPackageCountResponse>(count: T | undefined): Omit<T, 'lastResortAgeMs'> | undefined {
+  if (!count) return undefined;
+  const copy: Partial<T> = { ...count };
+  delete copy.lastResortAgeMs;
+  return copy as Omit<T, 'lastResortAgeMs'>;
+}
+
 async function settled(client: ParleyClient): Promise<void> {
   await waitFor(() => client.keyPackages?.last !== undefined, { what: 'a key package pass' });
   await client.keyPackages?.idle();
@@ -46,8 +58,8 @@ describe('KeyPackageKeeper', () => {
     await using server = await startTestServer();
     const bob = await createUser(server.url);
     await settled(bob.client);
-    assert.deepEqual(await bob.client.keyPackageCount(), { available: 20, lastResort: true });
-    assert.deepEqual(bob.client.keyPackages?.last, { available: 20, lastResort: true, uploaded: 21 });
+    assert.deepEqual(ignoringAge(await bob.client.keyPackageCount()), { available: 20, lastResort: true });
+    assert.deepEqual(bob.client.keyPackages?.last, { available: 20, lastResort: true, lastResortAgeMs: 0, uploaded: 21 }, 'the upload\'s answer: its last resort is new');
     const stored = await bob.store.listKeyPackages();
     assert.equal(stored.length, 21);
     assert.equal(stored.filter((p) => p.lastResort).length, 1);
@@ -115,21 +127,21 @@ describe('KeyPackageKeeper', () => {
     const mls = { enabled: true, target: 6, refillBelow: 3 };
     let bobClient = await startClient(bob, mls);
     await settled(bobClient);
-    assert.deepEqual(await bobClient.keyPackageCount(), { available: 6, lastResort: true });
+    assert.deepEqual(ignoringAge(await bobClient.keyPackageCount()), { available: 6, lastResort: true });
     await bobClient.stop();
 
     for (let i = 0; i < 3; i++) await alice.client.claimKeyPackages([bob.userId]);
     bobClient = await startClient(bob, mls);
     await settled(bobClient);
-    assert.deepEqual(bobClient.keyPackages?.last, { available: 3, lastResort: true, uploaded: 0 }, '3 left: not below the mark');
+    assert.deepEqual(ignoringAge(bobClient.keyPackages?.last), { available: 3, lastResort: true, uploaded: 0 }, '3 left: not below the mark');
     await bobClient.stop();
 
     for (let i = 0; i < 3; i++) await alice.client.claimKeyPackages([bob.userId]);
     assert.deepEqual(await alice.client.claimKeyPackages([bob.userId]).then((k) => k.map((c) => c.lastResort)), [true]);
     bobClient = await startClient(bob, mls);
     await settled(bobClient);
-    assert.deepEqual(await bobClient.keyPackageCount(), { available: 6, lastResort: true });
-    assert.deepEqual(bobClient.keyPackages?.last, { available: 6, lastResort: true, uploaded: 6 });
+    assert.deepEqual(ignoringAge(await bobClient.keyPackageCount()), { available: 6, lastResort: true });
+    assert.deepEqual(ignoringAge(bobClient.keyPackages?.last), { available: 6, lastResort: true, uploaded: 6 });
     assert.equal((await bob.store.listKeyPackages()).length, 6 + 6 + 1, 'claimed ones stay until a Welcome uses them');
     assert.equal((await storedIdentity(bob.store)).toJSON().signaturePublicKey, (await bobClient.keyPackages?.identity())?.toJSON().signaturePublicKey,
       'the identity is loaded, not made again');
@@ -170,7 +182,7 @@ describe('KeyPackageKeeper', () => {
     }
     assert.equal(errors.length, 2);
     assert.ok(errors.every((e) => e.task === 'key-packages' && (e.error as Error).message === 'disk full'));
-    assert.deepEqual(await bobClient.keyPackageCount(), { available: 20, lastResort: true });
+    assert.deepEqual(ignoringAge(await bobClient.keyPackageCount()), { available: 20, lastResort: true });
     await Promise.all([alice.client.stop(), bobClient.stop()]);
   });
 
@@ -183,6 +195,147 @@ describe('KeyPackageKeeper', () => {
     assert.deepEqual(await client.keyPackageCount(), { available: 0, lastResort: false });
     assert.equal(await bob.store.getMlsIdentity(), undefined);
     await client.stop();
+  });
+});
+
+const DAY = 86_400_000;
+
+/** A mutable clock shared by the test server and the keepers, so key packages age without waiting. */
+function testClock(): { now: () => number; advance: (ms: number) => void; at: (ms: number) => void; t0: number } {
+  const t0 = Date.now();
+  let t = t0;
+  return { now: () => t, advance: (ms) => { t += ms; }, at: (ms) => { t = t0 + ms; }, t0 };
+}
+
+/** A signed-in device that speaks REST itself: no ParleyClient, so the test alone decides when passes run. */
+async function restDevice(server: TestServer): Promise<{ user: TestUser; api: RestApi }> {
+  const user = await createUser(server.url, { start: false });
+  const { token } = await accounts.login(server.url, user.deviceId, user.deviceKey);
+  return { user, api: new RestApi(server.url, token) };
+}
+
+/** A KeyPackageKeeper for the device on the test clock; pass() runs one pass and fails on its error. */
+function keeperFor(device: { user: TestUser; api: RestApi }, clock: { now: () => number }, store: ClientStore, options: Partial<KeyPackageKeeperOptions> = {}) {
+  const errors: unknown[] = [];
+  const keeper = new KeyPackageKeeper({
+    userId: device.user.userId,
+    deviceId: device.user.deviceId,
+    store,
+    directory: {
+      count: () => device.api.call<KeyPackageCountResponse>('GET', '/keypackages/count'),
+      upload: (request: UploadKeyPackagesRequest) => device.api.call<KeyPackageCountResponse>('POST', '/keypackages', request),
+    },
+    now: clock.now,
+    onError: (e) => errors.push(e),
+    ...options,
+  });
+  const pass = async (): Promise<ReplenishResult | undefined> => {
+    keeper.replenish();
+    await keeper.idle();
+    assert.deepEqual(errors, []);
+    return keeper.last;
+  };
+  return { keeper, pass };
+}
+
+async function claimOne(by: RestApi, userId: string): Promise<{ keyPackage: string; lastResort: boolean } | undefined> {
+  const { keyPackages } = await by.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds: [userId] });
+  return keyPackages[0];
+}
+
+const refsOf = async (store: ClientStore): Promise<string[]> => (await store.listKeyPackages()).map((p) => p.ref).sort();
+
+describe('KeyPackageKeeper and key package age (R14)', () => {
+  test('R14 a device whose last-resort key package is 14 days old replaces it; the old one\'s private keys stay for a Welcome in flight', async () => {
+    const clock = testClock();
+    await using server = await startTestServer({}, { clock });
+    const alice = await restDevice(server);
+    const bob = await restDevice(server);
+    const store = new MemoryStore();
+    const { keeper, pass } = keeperFor(bob, clock, store, { target: 2, refillBelow: 1 });
+
+    assert.deepEqual(await pass(), { available: 2, lastResort: true, lastResortAgeMs: 0, uploaded: 3 });
+    clock.at(14 * DAY - 1);
+    assert.deepEqual(await pass(), { available: 2, lastResort: true, lastResortAgeMs: 14 * DAY - 1, uploaded: 0 }, 'not yet 14 days old');
+    clock.at(14 * DAY);
+    assert.deepEqual(await pass(), { available: 2, lastResort: true, lastResortAgeMs: 0, uploaded: 1 }, 'replaced');
+
+    const lastResorts = (await store.listKeyPackages()).filter((p) => p.lastResort);
+    assert.equal(lastResorts.length, 2, 'the replaced one is kept: it may have been claimed until now');
+    const newest = lastResorts.at(-1);
+    assert.equal(newest?.createdAt, clock.t0 + 14 * DAY);
+    for (let i = 0; i < 2; i++) assert.equal((await claimOne(alice.api, bob.user.userId))?.lastResort, false);
+    const handedOut = await claimOne(alice.api, bob.user.userId);
+    assert.deepEqual(handedOut && [handedOut.lastResort, handedOut.keyPackage], [true, newest && bytesToBase64(newest.keyPackage)], 'claims get the new last resort');
+    keeper.stop();
+  });
+
+  test('R14 a device whose one-time key packages aged out refills them; private keys are dropped a week after the lifetime ends', async () => {
+    const clock = testClock();
+    await using server = await startTestServer({}, { clock });
+    const alice = await restDevice(server);
+    const bob = await restDevice(server);
+    const store = new MemoryStore();
+    const { keeper, pass } = keeperFor(bob, clock, store, { target: 3, refillBelow: 2 });
+    await pass();
+    const first = await refsOf(store);
+    assert.equal(first.length, 4);
+    const made = (await store.listKeyPackages())[0];
+    assert.equal(made && keyPackageNotAfter(made.keyPackage), Math.floor(clock.t0 / 1000) * 1000 + 28 * DAY, 'valid 4 weeks');
+
+    clock.at(21 * DAY + 1); // past the server's max age: none of them counts or is handed out any more
+    assert.deepEqual(ignoringAge(await bob.api.call<KeyPackageCountResponse>('GET', '/keypackages/count')), { available: 0, lastResort: false });
+    assert.deepEqual(await pass(), { available: 3, lastResort: true, lastResortAgeMs: 0, uploaded: 4 });
+    const claimed = await claimOne(alice.api, bob.user.userId);
+    const fresh = (await store.listKeyPackages()).filter((p) => p.createdAt === clock.now()).map((p) => bytesToBase64(p.keyPackage));
+    assert.ok(claimed && !claimed.lastResort && fresh.includes(claimed.keyPackage), 'a claim gets one of the new ones');
+    assert.equal((await store.listKeyPackages()).length, 8, 'the aged-out ones are kept: a Welcome for one may still arrive');
+
+    clock.at(34 * DAY); // their lifetime ended at 28 days; within the week after it
+    assert.equal((await pass())?.uploaded, 0);
+    assert.equal((await store.listKeyPackages()).length, 8);
+
+    clock.at(36 * DAY); // more than a week after: no Welcome can need them
+    const last = await pass();
+    assert.deepEqual(last, { available: 2, lastResort: true, lastResortAgeMs: 0, uploaded: 1 }, 'the second last resort is 15 days old: replaced; 2 one-time left: no refill');
+    const left = await refsOf(store);
+    assert.equal(left.length, 3 + 2, 'the second batch (the claimed one too, until a Welcome uses it) and both newer last resorts');
+    assert.ok(first.every((ref) => !left.includes(ref)), 'every private key of the first batch is gone');
+    keeper.stop();
+  });
+
+  test('R14 a device that lost its store replaces the one-time key packages it left on the server', async () => {
+    const clock = testClock();
+    await using server = await startTestServer({}, { clock });
+    const alice = await restDevice(server);
+    const bob = await restDevice(server);
+    const before = keeperFor(bob, clock, new MemoryStore(), { target: 3, refillBelow: 1 });
+    await before.pass();
+    before.keeper.stop();
+
+    const store = new MemoryStore(); // the same device, its store gone: a new identity
+    const after = keeperFor(bob, clock, store, { target: 3, refillBelow: 1 });
+    assert.deepEqual(await after.pass(), { available: 3, lastResort: true, lastResortAgeMs: 0, uploaded: 4 }, 'the old 3 are replaced, not topped up');
+    const ours = new Set((await store.listKeyPackages()).map((p) => bytesToBase64(p.keyPackage)));
+    for (let i = 0; i < 4; i++) {
+      const claimed = await claimOne(alice.api, bob.user.userId);
+      assert.ok(claimed && ours.has(claimed.keyPackage), `claim ${i + 1} gets a key package this store holds the keys of`);
+    }
+    after.keeper.stop();
+  });
+
+  test('R14 a keeper that stays running checks again every checkEveryMs and replaces an old last resort by itself', async () => {
+    const clock = testClock();
+    await using server = await startTestServer({}, { clock });
+    const bob = await restDevice(server);
+    const store = new MemoryStore();
+    const { keeper, pass } = keeperFor(bob, clock, store, { target: 1, checkEveryMs: 50 });
+    await pass();
+    clock.at(15 * DAY);
+    await waitFor(async () => (await store.listKeyPackages()).filter((p) => p.lastResort).length === 2, { what: 'a new last resort, uploaded by a timed pass' });
+    keeper.stop();
+    await keeper.idle();
+    assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 1, lastResort: true, lastResortAgeMs: 0 });
   });
 });
 

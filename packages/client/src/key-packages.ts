@@ -3,7 +3,7 @@ import {
   type KeyPackageCountResponse, type UploadKeyPackagesRequest,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from './encoding.ts';
-import { MlsIdentity, generateKeyPackages, type GeneratedKeyPackage } from './mls/index.ts';
+import { KEY_PACKAGE_LIFETIME_MS, MlsIdentity, generateKeyPackages, keyPackageNotAfter, type GeneratedKeyPackage } from './mls/index.ts';
 import type { MlsStateStore, StoredKeyPackage } from './store.ts';
 
 /** The server's key package directory as this device sees it (R14); the client passes its REST calls. */
@@ -21,24 +21,45 @@ export interface KeyPackageKeeperOptions {
   target?: number;
   /** Refill only when the server has fewer than this many left. Default min(5, target). */
   refillBelow?: number;
+  /**
+   * Replace the last-resort key package once the server says it was uploaded this long ago. Default
+   * 14 days: below the server's max age (21 days by default), after which it is no longer handed out.
+   */
+  replaceLastResortAfterMs?: number;
+  /** Besides each replenish() call, a pass this often while not stopped (a client online for weeks). Default 6 h. */
+  checkEveryMs?: number;
   /** Delay before retrying a failed pass, doubling per failure. Default 5 s to 5 min. */
   retry?: { minMs: number; maxMs: number };
-  /** Injected clock (ms), for key package lifetimes and createdAt. */
+  /** Injected clock (ms), for key package lifetimes and createdAt, and for when private keys are dropped. */
   now?: () => number;
   /** A pass failed (it is retried later); never called for a successful one. */
   onError: (error: unknown) => void;
 }
 
-export interface ReplenishResult {
-  /** Server counts after the pass. */
-  available: number;
-  lastResort: boolean;
+/** Server counts after the pass (fresh key packages only, R14). */
+export interface ReplenishResult extends KeyPackageCountResponse {
   /** How many key packages this pass uploaded (the last-resort one included). */
   uploaded: number;
 }
 
+const DAY_MS = 86_400_000;
 export const DEFAULT_KEY_PACKAGE_TARGET = 20;
 export const DEFAULT_KEY_PACKAGE_REFILL_BELOW = 5;
+export const DEFAULT_LAST_RESORT_REPLACE_AFTER_MS = 14 * DAY_MS;
+export const DEFAULT_KEY_PACKAGE_CHECK_EVERY_MS = 6 * 3_600_000;
+
+/**
+ * How long after a key package's lifetime ends (notAfter, 4 weeks after it was made) its private
+ * keys are kept. A Welcome names a key package only if it was made while the package was valid:
+ * the server hands it out only within its max age of the upload (21 days by default, R14) and the
+ * committer's ts-mls refuses to add an expired one. Joining from a Welcome does not check the
+ * lifetime, so a Welcome made just before notAfter still works whenever this device reads it; but
+ * it reads it only when it next comes online and syncs that chat, possibly days later, and the
+ * committer's clock may run ahead of ours. A week covers that. A device offline for longer misses
+ * such a Welcome and asks to be added again (R29), as after losing its state. The same holds for a
+ * last-resort key package after it was replaced: it may have been claimed until then.
+ */
+export const KEEP_AFTER_EXPIRY_MS = 7 * DAY_MS;
 
 /**
  * Keeps this device reachable for MLS: loads or creates its MlsIdentity, and keeps enough of its key
@@ -50,6 +71,8 @@ export class KeyPackageKeeper {
   readonly #o: KeyPackageKeeperOptions;
   readonly #target: number;
   readonly #refillBelow: number;
+  readonly #replaceLastResortAfterMs: number;
+  readonly #checkEveryMs: number;
   readonly #retry: { minMs: number; maxMs: number };
   readonly #now: () => number;
   #identity: Promise<MlsIdentity> | undefined;
@@ -59,6 +82,7 @@ export class KeyPackageKeeper {
   #again = false;
   #failures = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #checkTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #last: ReplenishResult | undefined;
 
@@ -71,6 +95,11 @@ export class KeyPackageKeeper {
     }
     if (!Number.isInteger(this.#refillBelow) || this.#refillBelow < 1 || this.#refillBelow > this.#target) {
       throw new RangeError(`refillBelow must be 1..target, got ${this.#refillBelow}`);
+    }
+    this.#replaceLastResortAfterMs = options.replaceLastResortAfterMs ?? DEFAULT_LAST_RESORT_REPLACE_AFTER_MS;
+    this.#checkEveryMs = options.checkEveryMs ?? DEFAULT_KEY_PACKAGE_CHECK_EVERY_MS;
+    for (const [name, ms] of [['replaceLastResortAfterMs', this.#replaceLastResortAfterMs], ['checkEveryMs', this.#checkEveryMs]] as const) {
+      if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`${name} must be positive, got ${ms}`);
     }
     this.#retry = options.retry ?? { minMs: 5_000, maxMs: 300_000 };
     this.#now = options.now ?? Date.now;
@@ -99,10 +128,13 @@ export class KeyPackageKeeper {
     }
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    clearTimeout(this.#checkTimer);
+    this.#checkTimer = undefined;
     this.#running = this.#pass().then(
       (result) => {
         this.#last = result;
         this.#failures = 0;
+        if (!this.#stopped) this.#scheduleCheck();
       },
       (err: unknown) => {
         this.#failures += 1;
@@ -129,6 +161,8 @@ export class KeyPackageKeeper {
     this.#again = false;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    clearTimeout(this.#checkTimer);
+    this.#checkTimer = undefined;
   }
 
   /** This device's unused key packages with their private keys, as MlsGroupSession.join takes them. */
@@ -162,9 +196,13 @@ export class KeyPackageKeeper {
 
   async #pass(): Promise<ReplenishResult> {
     const identity = await this.identity();
+    await this.#dropExpired();
     const count = await this.#o.directory.count();
-    const fresh = count.available < this.#refillBelow ? Math.max(0, this.#target - count.available) : 0;
-    const needLastResort = !count.lastResort || this.#identityIsNew;
+    // A new identity can't use what the server holds for the device: those are replaced, not counted.
+    const replaceOneTime = this.#identityIsNew;
+    const available = replaceOneTime ? 0 : count.available;
+    const fresh = available < this.#refillBelow ? Math.max(0, this.#target - available) : 0;
+    const needLastResort = !count.lastResort || replaceOneTime || (await this.#lastResortAge(count)) >= this.#replaceLastResortAfterMs;
     if (fresh === 0 && !needLastResort) return { ...count, uploaded: 0 };
 
     const now = this.#now();
@@ -183,6 +221,7 @@ export class KeyPackageKeeper {
         const chunk = generated.slice(sent, sent + MAX_KEY_PACKAGES_PER_CALL);
         const request: UploadKeyPackagesRequest = { keyPackages: chunk.map((p) => bytesToBase64(p.keyPackage)) };
         if (lastResort && sent === 0) request.lastResort = bytesToBase64(lastResort.keyPackage);
+        if (replaceOneTime && sent === 0) request.replaceOneTime = true;
         result = await this.#o.directory.upload(request);
         sent += chunk.length;
       } while (sent < generated.length);
@@ -199,6 +238,28 @@ export class KeyPackageKeeper {
     return { ...result, uploaded: all.length };
   }
 
+  /** The server's age of its last-resort key package; a server without lastResortAgeMs: our newest one's. */
+  async #lastResortAge(count: KeyPackageCountResponse): Promise<number> {
+    if (count.lastResortAgeMs !== undefined) return count.lastResortAgeMs;
+    const newest = (await this.#o.store.listKeyPackages()).filter((p) => p.lastResort).at(-1);
+    return newest ? this.#now() - newest.createdAt : Number.POSITIVE_INFINITY;
+  }
+
+  /** Forgets the private keys no Welcome can need any more (see KEEP_AFTER_EXPIRY_MS). */
+  async #dropExpired(): Promise<void> {
+    const now = this.#now();
+    const expired = (await this.#o.store.listKeyPackages()).filter((p) => expiresAt(p) + KEEP_AFTER_EXPIRY_MS < now);
+    if (expired.length > 0) await this.#o.store.deleteKeyPackages(expired.map((p) => p.ref));
+  }
+
+  #scheduleCheck(): void {
+    this.#checkTimer = setTimeout(() => {
+      this.#checkTimer = undefined;
+      this.replenish();
+    }, this.#checkEveryMs);
+    (this.#checkTimer as { unref?: () => void }).unref?.();
+  }
+
   #scheduleRetry(err: unknown): void {
     const backoff = Math.min(this.#retry.maxMs, this.#retry.minMs * 2 ** Math.min(this.#failures - 1, 30));
     const asked = err instanceof ParleyError && err.retryAfter !== undefined ? err.retryAfter * 1000 : 0;
@@ -208,5 +269,17 @@ export class KeyPackageKeeper {
     }, Math.max(backoff, asked));
     // A pending retry alone should not keep a Node process alive.
     (this.#retryTimer as { unref?: () => void }).unref?.();
+  }
+}
+
+/**
+ * A stored key package's notAfter. One that does not decode (a damaged record) gets the lifetime
+ * generateKeyPackages gives, so it still ages out instead of failing every pass.
+ */
+function expiresAt(p: StoredKeyPackage): number {
+  try {
+    return keyPackageNotAfter(p.keyPackage);
+  } catch {
+    return p.createdAt + KEY_PACKAGE_LIFETIME_MS;
   }
 }

@@ -2,7 +2,9 @@
 export { DEFAULT_CIPHERSUITE, PQ_HYBRID_CIPHERSUITE, SUPPORTED_CIPHERSUITES, isSupportedCiphersuite, type MlsCiphersuite } from './ciphersuite.ts';
 export { MLS_ERROR_CODES, MlsSessionError, isMlsSessionError, type MlsErrorCode } from './errors.ts';
 export { MlsIdentity, decodeMemberIdentity, encodeMemberIdentity, sameMember, type MemberIdentity, type MlsIdentityJson } from './identity.ts';
-export { LAST_RESORT_EXTENSION_TYPE, generateKeyPackages, type GenerateKeyPackagesOptions, type GeneratedKeyPackage } from './key-packages.ts';
+export {
+  KEY_PACKAGE_LIFETIME_MS, LAST_RESORT_EXTENSION_TYPE, generateKeyPackages, keyPackageNotAfter, type GenerateKeyPackagesOptions, type GeneratedKeyPackage,
+} from './key-packages.ts';
 export {
   MlsGroupSession,
   messageEpoch,

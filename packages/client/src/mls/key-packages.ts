@@ -11,6 +11,7 @@ export const LAST_RESORT_EXTENSION_TYPE = 0x000a;
 
 /** Key packages live four weeks: under ts-mls's default one-month maximum lifetime. */
 const LIFETIME_SECONDS = 28n * 24n * 3600n;
+export const KEY_PACKAGE_LIFETIME_MS = Number(LIFETIME_SECONDS) * 1000;
 /** Tolerate peers whose clock runs a little behind ours. */
 const CLOCK_SKEW_SECONDS = 3600n;
 
@@ -73,6 +74,13 @@ export async function generateKeyPackages(
 
 export function decodeKeyPackage(bytes: Uint8Array): KeyPackage {
   return decodeMessage(bytes, 'mls_key_package').keyPackage;
+}
+
+/** When a TLS-encoded key package (as generateKeyPackages makes them) stops being valid, in ms since epoch. */
+export function keyPackageNotAfter(bytes: Uint8Array): number {
+  const leaf = decodeKeyPackage(bytes).leafNode;
+  if (leaf.leafNodeSource !== 'key_package') throw new MlsSessionError('mls_malformed', 'a key package leaf without a lifetime');
+  return Number(leaf.lifetime.notAfter) * 1000;
 }
 
 export function isLastResort(kp: KeyPackage): boolean {
