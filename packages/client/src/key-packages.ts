@@ -98,8 +98,12 @@ export class KeyPackageKeeper {
     }
     this.#replaceLastResortAfterMs = options.replaceLastResortAfterMs ?? DEFAULT_LAST_RESORT_REPLACE_AFTER_MS;
     this.#checkEveryMs = options.checkEveryMs ?? DEFAULT_KEY_PACKAGE_CHECK_EVERY_MS;
-    for (const [name, ms] of [['replaceLastResortAfterMs', this.#replaceLastResortAfterMs], ['checkEveryMs', this.#checkEveryMs]] as const) {
-      if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`${name} must be positive, got ${ms}`);
+    if (!Number.isFinite(this.#replaceLastResortAfterMs) || this.#replaceLastResortAfterMs <= 0) {
+      throw new RangeError(`replaceLastResortAfterMs must be positive, got ${this.#replaceLastResortAfterMs}`);
+    }
+    // setTimeout fires at once for a delay past 2^31 - 1 ms (about 24.8 days).
+    if (!Number.isInteger(this.#checkEveryMs) || this.#checkEveryMs <= 0 || this.#checkEveryMs > 2 ** 31 - 1) {
+      throw new RangeError(`checkEveryMs must be 1..${2 ** 31 - 1}, got ${this.#checkEveryMs}`);
     }
     this.#retry = options.retry ?? { minMs: 5_000, maxMs: 300_000 };
     this.#now = options.now ?? Date.now;
@@ -119,7 +123,10 @@ export class KeyPackageKeeper {
     return this.#identity;
   }
 
-  /** Checks the server's count and tops it up, in the background. Call whenever the client comes online. */
+  /**
+   * Checks the server's count and tops it up, in the background. Call whenever the client comes
+   * online; after a successful pass the next one also runs by itself in checkEveryMs.
+   */
   replenish(): void {
     if (this.#stopped) return;
     if (this.#running) {
