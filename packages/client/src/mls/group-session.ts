@@ -21,6 +21,7 @@ import { MlsSessionError, toMlsError } from './errors.ts';
 import { credentialMemberIdentity, sameMember, type MemberIdentity, type MlsIdentity } from './identity.ts';
 import { decodeKeyPackage, decodePrivateKeys, generateKeyPackages, type GeneratedKeyPackage } from './key-packages.ts';
 import { decodeSession, encodeSession, type PendingCommit } from './session-codec.ts';
+import { StateEncoder } from './state-encoder.ts';
 import { clientConfig, type MlsSessionOptions } from './session-options.ts';
 import { decodeMessage, encodeMessage } from './wire.ts';
 
@@ -57,6 +58,8 @@ export interface HandshakeOutcome {
 export class MlsGroupSession {
   #state: ClientState;
   #pending: (PendingCommit & { consumed: Uint8Array[] }) | undefined;
+  /** Reuses the encodings of unchanged tree nodes: serialize() runs after every message. */
+  readonly #encoder = new StateEncoder();
 
   private constructor(
     private readonly cs: CiphersuiteImpl,
@@ -114,7 +117,7 @@ export class MlsGroupSession {
 
   /** Everything needed to resume, private keys included: store it encrypted at rest. */
   serialize(): Uint8Array {
-    return encodeSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending });
+    return encodeSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending }, (states) => this.#encoder.encode(states));
   }
 
   get groupId(): Uint8Array {

@@ -24,11 +24,14 @@ const VERSION = 1;
  * Envelope: magic, version, suite name, ts-mls GroupState (its own TLS encoding, which includes the
  * private keys and the retained receiver data of past epochs), and the pending commit if any.
  * The ts-mls ClientConfig is not stored: it is rebuilt from the session options on load.
+ * `encodeStates` must give encodeGroupState's bytes (a session passes its StateEncoder, which caches).
  */
-export function encodeSession(s: StoredSession): Uint8Array {
-  const w = new ByteWriter().u8(MAGIC).u8(VERSION).string(s.ciphersuite).bytes(encodeGroupState(s.state));
-  if (s.pending === undefined) return w.u8(0).finish();
-  w.u8(1).bytes(encodeGroupState(s.pending.state)).bytes(s.pending.commit);
+export function encodeSession(s: StoredSession, encodeStates: (states: GroupState[]) => Uint8Array[] = (states) => states.map(encodeGroupState)): Uint8Array {
+  const [state, pendingState] = encodeStates(s.pending === undefined ? [s.state] : [s.state, s.pending.state]);
+  if (state === undefined) throw new RangeError('no state encoding');
+  const w = new ByteWriter().u8(MAGIC).u8(VERSION).string(s.ciphersuite).bytes(state);
+  if (s.pending === undefined || pendingState === undefined) return w.u8(0).finish();
+  w.u8(1).bytes(pendingState).bytes(s.pending.commit);
   if (s.pending.welcome === undefined) w.u8(0);
   else w.u8(1).bytes(s.pending.welcome);
   return w.finish();
