@@ -43,6 +43,12 @@ export interface ClientOptions {
     enabled: boolean; target?: number; refillBelow?: number;
     /** This device rotates its leaf key in a chat (an update commit) when it is older than this. Default 7 days. */
     rotateAfterMs?: number;
+    /**
+     * A device waits this long per rank in a group's leaf order (at most 8 ranks) before it
+     * reconciles the group, so usually the first device commits and the others find nothing to do.
+     * Default 1500 ms. 0 makes every device commit at once: for tests of concurrent commits (R15).
+     */
+    reconcileRankDelayMs?: number;
   };
   /**
    * How often this device re-checks its own user's key log for keys it did not expect while online
@@ -90,6 +96,7 @@ type ClientEvents = {
 };
 
 const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
+const DEFAULT_RECONCILE_RANK_DELAY_MS = 1500;
 
 /**
  * The Parley client: keeps a local copy of the user's chats in a ClientStore, syncs it with the
@@ -206,6 +213,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ? new ChatEncryption({
         userId: this.userId, deviceId: this.deviceId, mls: this.#mls, keys: this.keys, keyPackages: this.keyPackages, store: options.store,
         rotateAfterMs: options.mls?.rotateAfterMs ?? DEFAULT_ROTATE_AFTER_MS,
+        rankDelayMs: options.mls?.reconcileRankDelayMs ?? DEFAULT_RECONCILE_RANK_DELAY_MS,
         sync: this.#sync,
         online: () => this.#conn.state === 'online',
         chat: (chatId) => this.#chats.get(chatId),

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import {
   ParleyClient, MemoryStore, accounts, generateDeviceKey,
-  type ClientStore, type ContentCodec, type DeviceKey, type WebSocketCtor,
+  type ClientOptions, type ClientStore, type ContentCodec, type DeviceKey, type WebSocketCtor,
 } from '@parley/client';
 import { loadConfig, startParley, type RunningServer, type StartOptions } from '@parley/server';
 
@@ -64,14 +64,17 @@ export interface TestUser {
   baseUrl: string;
 }
 
+/** Client options a test may set on top of newClient's defaults (e.g. `mls: { enabled: true, reconcileRankDelayMs: 0 }`). */
+export type ClientTweaks = Partial<Pick<ClientOptions, 'mls' | 'WebSocket' | 'backoff'>>;
+
 /** Creates an account held by a device key and returns a started client (through the real SDK). */
-export async function createUser(baseUrl: string, opts: { handle?: string; displayName?: string; store?: ClientStore; start?: boolean; codec?: ContentCodec } = {}): Promise<TestUser> {
+export async function createUser(baseUrl: string, opts: { handle?: string; displayName?: string; store?: ClientStore; start?: boolean; codec?: ContentCodec; client?: ClientTweaks } = {}): Promise<TestUser> {
   const handle = opts.handle ?? uniqueHandle();
   const displayName = opts.displayName ?? handle;
   const deviceKey = await generateDeviceKey();
   const created = await accounts.createWithDeviceKey(baseUrl, { handle, displayName, deviceName: 'test device', deviceKey });
   const store = opts.store ?? new MemoryStore();
-  const client = newClient(baseUrl, created.userId, created.deviceId, deviceKey, store, opts.codec);
+  const client = newClient(baseUrl, created.userId, created.deviceId, deviceKey, store, opts.codec, opts.client);
   if (opts.start !== false) {
     await client.start();
     await waitFor(() => client.connectionState === 'online', { what: `${handle} online` });
@@ -80,7 +83,7 @@ export async function createUser(baseUrl: string, opts: { handle?: string; displ
 }
 
 /** Another client for an existing device (a restarted app), sharing its store if given. */
-export function newClient(baseUrl: string, userId: string, deviceId: string, deviceKey: DeviceKey, store: ClientStore = new MemoryStore(), codec?: ContentCodec): ParleyClient {
+export function newClient(baseUrl: string, userId: string, deviceId: string, deviceKey: DeviceKey, store: ClientStore = new MemoryStore(), codec?: ContentCodec, tweaks: ClientTweaks = {}): ParleyClient {
   return new ParleyClient({
     ...(codec ? { codec } : {}),
     baseUrl,
@@ -89,7 +92,23 @@ export function newClient(baseUrl: string, userId: string, deviceId: string, dev
     store,
     WebSocket: WebSocket as unknown as WebSocketCtor,
     backoff: { minMs: 50, maxMs: 1000 },
+    ...tweaks,
   });
+}
+
+/**
+ * Another device of an existing user, signed in with the recovery code (the user gets the new
+ * code), started and online. Its TestUser shares the user's ids and handle.
+ */
+export async function addDevice(user: TestUser, opts: { client?: ClientTweaks } = {}): Promise<TestUser> {
+  const deviceKey = await generateDeviceKey();
+  const added = await accounts.recover(user.baseUrl, { handle: user.handle, recoveryCode: user.recoveryCode, device: { name: 'another device', publicKey: deviceKey.publicKey } });
+  user.recoveryCode = added.recoveryCode ?? user.recoveryCode;
+  const store = new MemoryStore();
+  const client = newClient(user.baseUrl, user.userId, added.deviceId, deviceKey, store, undefined, opts.client);
+  await client.start();
+  await waitFor(() => client.connectionState === 'online', { what: `${user.handle}'s new device online` });
+  return { ...user, client, deviceId: added.deviceId, deviceKey, store };
 }
 
 /** Polls until `predicate` is true; fails with `what` after `timeoutMs`. */

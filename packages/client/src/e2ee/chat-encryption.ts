@@ -21,6 +21,8 @@ export interface ChatEncryptionDeps {
   keyPackages: KeyPackageKeeper;
   store: ClientStore;
   rotateAfterMs: number;
+  /** How long a device waits per rank in the group's leaf order before it reconciles (1.5 s; 0 in tests that race commits). */
+  rankDelayMs: number;
   sync: {
     log(chatId: string): readonly Message[];
     catchUp(chatId: string, targetSeq: number): Promise<void>;
@@ -55,8 +57,11 @@ export class ChatEncryption {
   readonly #d: ChatEncryptionDeps;
   #stopped = false;
   readonly #groupStatus = new Map<string, GroupStatus>();
-  readonly #reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The next check of each chat's group, and when it is due. */
+  readonly #reconcileTimers = new Map<string, { timer: ReturnType<typeof setTimeout>; due: number }>();
   readonly #reconcileTries = new Map<string, number>();
+  readonly #reconcileRunning = new Set<string>();
+  readonly #reconcileAgain = new Set<string>();
   /** History other devices of this user shared, per chat and seq (kept in meta `history:<chatId>`). */
   readonly #history = new Map<string, Map<number, HistoryEntry>>();
   readonly #historyShared = new Set<string>();
@@ -72,7 +77,7 @@ export class ChatEncryption {
 
   stop(): void {
     this.#stopped = true;
-    for (const t of this.#reconcileTimers.values()) clearTimeout(t);
+    for (const t of this.#reconcileTimers.values()) clearTimeout(t.timer);
   }
 
   /** Refreshes what `encryption()` says for a chat (after its log moved the group). */
@@ -267,23 +272,45 @@ export class ChatEncryption {
   /**
    * Soon, re-checks that the chat's MLS group holds exactly its members' devices (R18) and commits
    * the difference. Devices later in the group's leaf order wait a little longer, so usually one
-   * device does it and the others find nothing left to do.
+   * device does it and the others find nothing left to do. Asked while a check runs, it checks
+   * again afterwards (the running one may have read the devices before the change); asked while a
+   * later retry is pending, it brings the retry forward.
    */
   schedule(chatId: string, delayMs: number): void {
-    if (!this.#d.mls || this.#stopped || this.#reconcileTimers.has(chatId)) return;
-    this.#reconcileTimers.set(chatId, setTimeout(() => {
-      void this.#reconcile(chatId).finally(() => this.#reconcileTimers.delete(chatId));
-    }, delayMs));
+    if (!this.#d.mls || this.#stopped) return;
+    if (this.#reconcileRunning.has(chatId)) {
+      this.#reconcileAgain.add(chatId);
+      return;
+    }
+    const due = Date.now() + delayMs;
+    const pending = this.#reconcileTimers.get(chatId);
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.timer);
+    this.#reconcileTimers.set(chatId, { due, timer: setTimeout(() => void this.#run(chatId), delayMs) });
   }
 
-  async #reconcile(chatId: string): Promise<void> {
+  async #run(chatId: string): Promise<void> {
+    this.#reconcileTimers.delete(chatId);
+    this.#reconcileRunning.add(chatId);
+    let retryMs: number | undefined;
+    try {
+      retryMs = await this.#reconcile(chatId);
+    } finally {
+      this.#reconcileRunning.delete(chatId);
+    }
+    if (this.#reconcileAgain.delete(chatId)) this.schedule(chatId, 0);
+    else if (retryMs !== undefined) this.schedule(chatId, retryMs);
+  }
+
+  /** One check of the chat's group; returns when to check again (a lost race, a partial add, an error), if at all. */
+  async #reconcile(chatId: string): Promise<number | undefined> {
     const mls = this.#d.mls;
-    if (!mls || this.#stopped || !this.#d.online() || !this.#d.chat(chatId)) return;
+    if (!mls || this.#stopped || !this.#d.online() || !this.#d.chat(chatId)) return undefined;
     let retryMs: number | undefined;
     try {
       const members = await mls.members(chatId);
       const rank = Math.max(0, members.findIndex((m) => m.userId === this.#d.userId && m.deviceId === this.#d.deviceId));
-      if (rank > 0) await new Promise((r) => setTimeout(r, Math.min(rank, 8) * 1500));
+      if (rank > 0 && this.#d.rankDelayMs > 0) await new Promise((r) => setTimeout(r, Math.min(rank, 8) * this.#d.rankDelayMs));
       const { chat } = await this.#d.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
       await this.#d.sync.catchUp(chatId, chat.lastSeq);
       const { devices } = await this.#d.rest<ChatDevicesResponse>('GET', `/chats/${chatId}/devices`);
@@ -333,16 +360,13 @@ export class ChatEncryption {
       else if (result.kind === 'committed_partly') retryMs = 5000;
       else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
     } catch (err) {
-      if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return;
+      if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return undefined;
       if (!(err instanceof Disconnected)) this.#d.onError({ task: 'encryption-group', error: err });
       retryMs = 2000;
     }
-    if (retryMs !== undefined && !this.#stopped) {
-      const tries = (this.#reconcileTries.get(chatId) ?? 0) + 1;
-      this.#reconcileTries.set(chatId, tries);
-      const delay = Math.min(30_000, retryMs * 2 ** Math.min(tries - 1, 6)) * (0.5 + Math.random() / 2);
-      this.#reconcileTimers.delete(chatId);
-      this.schedule(chatId, delay);
-    }
+    if (retryMs === undefined || this.#stopped) return undefined;
+    const tries = (this.#reconcileTries.get(chatId) ?? 0) + 1;
+    this.#reconcileTries.set(chatId, tries);
+    return Math.min(30_000, retryMs * 2 ** Math.min(tries - 1, 6)) * (0.5 + Math.random() / 2);
   }
 }
