@@ -17,8 +17,6 @@ import { describe, test } from 'node:test';
 import {
   decodeMlsMessage,
   encodeMlsMessage,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
   joinGroup,
   makePskIndex,
   processMessage,
@@ -66,7 +64,7 @@ import { treeHash, treeHashRoot } from 'ts-mls/treeHash.js';
 import { left, nodeWidth, parent, right, root, sibling, toNodeIndex, leafToNodeIndex, nodeToLeafIndex, toLeafIndex } from 'ts-mls/treemath.js';
 import { applyUpdatePath, createUpdatePath, decodeUpdatePath } from 'ts-mls/updatePath.js';
 import { decryptGroupInfo, decryptGroupSecrets } from 'ts-mls/welcome.js';
-import { DEFAULT_CIPHERSUITE } from './ciphersuite.ts';
+import { DEFAULT_CIPHERSUITE, loadCiphersuite } from './ciphersuite.ts';
 
 const SUITE_ID = 1; // DEFAULT_CIPHERSUITE
 const dir = process.env.MLS_TEST_VECTORS_DIR;
@@ -84,10 +82,9 @@ function vectors<T>(file: string, bySuite = true): T[] {
   return chosen;
 }
 
-let impl: CiphersuiteImpl | undefined;
-async function cs(): Promise<CiphersuiteImpl> {
-  impl ??= await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE));
-  return impl;
+/** Parley's implementation of the suite (loadCiphersuite: @noble hashing and HKDF over ts-mls's default), as sessions use it. */
+function cs(): Promise<CiphersuiteImpl> {
+  return loadCiphersuite(DEFAULT_CIPHERSUITE);
 }
 
 function throwsOrEquals(f: () => number, expected: number | null, what: string): void {
