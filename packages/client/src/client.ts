@@ -8,6 +8,7 @@ import { NetworkError, RestApi } from './api.ts';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption, type EncryptionState } from './e2ee/chat-encryption.ts';
+import { KeyLogTrust } from './e2ee/member-trust.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { DeviceKey } from './device-key.ts';
@@ -191,11 +192,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
       onChange: () => this.#changed(),
       onError: (error) => { if (!(error instanceof NetworkError) && !(error instanceof Disconnected)) this.#backgroundError({ task: 'key-log', error }); },
     });
+    const trust = new KeyLogTrust({ keys: this.keys, onError: (error) => this.#backgroundError({ task: 'key-log', error }), stopped: () => this.#stopped });
     this.#mls = !options.codec && this.keyPackages
       ? new MlsCodec({
         userId: this.userId, deviceId: this.deviceId, store: options.store, keys: this.keyPackages,
         // A leaf is genuine only if its user's key log binds that device to that signature key.
-        session: { authenticate: (member, key) => this.#enc?.authenticate(member.userId, member.deviceId, key) ?? Promise.resolve(false) },
+        session: { authenticate: (member, key) => trust.authenticate(member, key) },
+        trust,
       })
       : undefined;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();

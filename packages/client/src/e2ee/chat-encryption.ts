@@ -2,7 +2,6 @@ import {
   ParleyError,
   type ChatDevicesResponse, type ChatSummary, type ClaimedKeyPackage, type Content, type Envelope, type HistoryEntry, type Message, type ServerFrameOf,
 } from '@parley/protocol';
-import { NetworkError } from '../api.ts';
 import { Disconnected } from '../connection.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
@@ -129,26 +128,6 @@ export class ChatEncryption {
     if (!handshake && this.#groupStatus.has(chatId)) return false;
     await this.refresh(chatId);
     return true;
-  }
-
-  /**
-   * The MLS authenticate hook: the member's key must be the one its user's key log binds to that
-   * device. Never rejects (ts-mls may run several checks at once and stop at the first failure, which
-   * would leave the others' rejections unhandled): a network failure is retried, then counts as "no".
-   */
-  async authenticate(userId: string, deviceId: string, key: Uint8Array): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#d.keys.verifyMember(userId, deviceId, key);
-      } catch (err) {
-        if (err instanceof NetworkError && attempt < 3 && !this.#stopped) {
-          await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
-          continue;
-        }
-        if (!this.#stopped) this.#d.onError({ task: 'key-log', error: err });
-        return false;
-      }
-    }
   }
 
   /** Publishes this device's MLS key in the key log (R20) before its key packages: others check leaves against it. */

@@ -2,16 +2,23 @@ import { Content, PLAIN_CONTENT_TYPE, type ChatDevice, type ClaimedKeyPackage, t
 import { CodecNotReady, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type OwnContent } from '../codec.ts';
 import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
-import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
+import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, welcomeSigner, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
 import type { ClientStore, DecodedEnvelope } from '../store.ts';
 import { decodeCommitBundle, encodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './envelopes.ts';
+import type { MemberTrust } from './member-trust.ts';
 
 export interface MlsCodecDeps {
   userId: string;
   deviceId: string;
   store: ClientStore;
   keys: Pick<KeyPackageKeeper, 'identity' | 'ownKeyPackages' | 'used'>;
+  /** Its `authenticate` is the strict check of every member a commit brings in (R22). */
   session?: MlsSessionOptions;
+  /**
+   * The key log's word on a Welcome's tree and on senders (R22). Without it (the codec alone) a
+   * Welcome's tree is held to `session.authenticate` and no sender counts as revoked.
+   */
+  trust?: MemberTrust;
 }
 
 /** Where this device stands in a chat's encryption group. */
@@ -128,10 +135,11 @@ export class MlsCodec implements ContentCodec {
 
   decodeBatch(chatId: string, messages: readonly Message[], own: OwnContent, persist: (batch: DecodedBatch) => Promise<void>): Promise<DecodedBatch> {
     return this.#lock(chatId, async () => {
+      const revoked = await this.#revocations(messages);
       let changed = false;
       const decoded: (DecodedEnvelope | undefined)[] = [];
       for (const m of messages) {
-        const r = await this.#decodeOne(chatId, m, own);
+        const r = await this.#decodeOne(chatId, m, own, revoked);
         decoded.push(r.decoded);
         changed ||= r.changed;
       }
@@ -209,7 +217,28 @@ export class MlsCodec implements ContentCodec {
     });
   }
 
-  async #decodeOne(chatId: string, m: Message, own: OwnContent): Promise<{ decoded: DecodedEnvelope | undefined; changed: boolean }> {
+  /**
+   * When the key log revoked the devices that sent the batch's application messages (memberKey →
+   * ms), read before anything is decrypted: if a log can't be fetched the batch throws with its
+   * keys unused, and is decoded when the log is synced again.
+   */
+  async #revocations(messages: readonly Message[]): Promise<Map<string, number>> {
+    const revoked = new Map<string, number>();
+    const trust = this.#d.trust;
+    if (!trust) return revoked;
+    const senders = new Map<string, MemberIdentity>();
+    for (const m of messages) {
+      const fromHere = m.senderUserId === this.#d.userId && m.senderDeviceId === this.#d.deviceId;
+      if (m.envelope?.contentType === MLS_APP_CONTENT_TYPE && !fromHere) senders.set(`${m.senderUserId}:${m.senderDeviceId}`, { userId: m.senderUserId, deviceId: m.senderDeviceId });
+    }
+    await Promise.all([...senders].map(async ([key, sender]) => {
+      const at = await trust.revokedAt(sender.userId, sender.deviceId);
+      if (at !== null) revoked.set(key, at);
+    }));
+    return revoked;
+  }
+
+  async #decodeOne(chatId: string, m: Message, own: OwnContent, revoked: ReadonlyMap<string, number>): Promise<{ decoded: DecodedEnvelope | undefined; changed: boolean }> {
     const envelope = m.envelope;
     if (!envelope) return { decoded: undefined, changed: false };
     const fromHere = m.senderUserId === this.#d.userId && m.senderDeviceId === this.#d.deviceId;
@@ -221,7 +250,7 @@ export class MlsCodec implements ContentCodec {
           const content = own(m);
           return { decoded: content ? { kind: 'content', content } : { kind: 'unreadable', reason: 'before_join' }, changed: false };
         }
-        const r = await this.#decrypt(chatId, m, envelope);
+        const r = await this.#decrypt(chatId, m, envelope, revoked.get(`${m.senderUserId}:${m.senderDeviceId}`));
         if (r.decoded.kind !== 'content') await this.#chain(chatId, m, undefined);
         return r;
       }
@@ -232,7 +261,8 @@ export class MlsCodec implements ContentCodec {
     }
   }
 
-  async #decrypt(chatId: string, m: Message, envelope: Envelope): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+  /** `revokedAt`: when the key log revoked the sender's device, if it did. */
+  async #decrypt(chatId: string, m: Message, envelope: Envelope, revokedAt: number | undefined): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     const s = await this.#load(chatId);
     if (!s) return { decoded: { kind: 'unreadable', reason: 'before_join' }, changed: false };
     let bytes: Uint8Array;
@@ -246,6 +276,11 @@ export class MlsCodec implements ContentCodec {
       const out = await s.decrypt(bytes);
       if (out.sender.userId !== m.senderUserId || out.sender.deviceId !== m.senderDeviceId) {
         return { decoded: { kind: 'unreadable', reason: 'tampered', detail: 'sender_mismatch' }, changed: true };
+      }
+      // Its leaf may still be in the tree until its removal commit, but after its revocation (by the
+      // server's clock, as the log's) nothing it says is trusted: whoever holds it now may not be its owner (R22).
+      if (revokedAt !== undefined && m.sentAt >= revokedAt) {
+        return { decoded: { kind: 'unreadable', reason: 'tampered', detail: 'sender_revoked' }, changed: true };
       }
       const parsed = parseAppPlaintext(out.plaintext);
       if (!parsed) return { decoded: { kind: 'unreadable', reason: 'unknown_format' }, changed: true };
@@ -289,9 +324,39 @@ export class MlsCodec implements ContentCodec {
     return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
   }
 
+  /**
+   * Joins from a Welcome. Its tree may still hold a device the key log revoked after binding its key
+   * (a commit that removes it is on its way, or this device makes one): such a leaf is accepted, a
+   * key the log never bound is not. The member that signed the Welcome is held to the strict rule:
+   * a revoked device must not bring anyone into a group (with a server's help, into a fork it reads).
+   */
   async #join(chatId: string, welcome: Uint8Array, epoch: bigint): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+    const strict = this.#d.session?.authenticate;
+    const trust = this.#d.trust;
+    const revoked: MemberIdentity[] = [];
+    let joining = true;
+    const options: MlsSessionOptions = trust
+      ? {
+        ...this.#d.session,
+        authenticate: async (member, key) => {
+          if (!joining) return strict === undefined || strict(member, key); // the session keeps this hook for later commits
+          const standing = await trust.leaf(member, key);
+          if (standing === 'revoked') revoked.push(member);
+          return standing !== 'unbound';
+        },
+      }
+      : this.#d.session ?? {};
     try {
-      const { session, usedKeyPackageRef } = await MlsGroupSession.join(await this.#d.keys.identity(), welcome, await this.#d.keys.ownKeyPackages(), this.#d.session);
+      const identity = await this.#d.keys.identity();
+      const keyPackages = await this.#d.keys.ownKeyPackages();
+      const { session, usedKeyPackageRef } = await MlsGroupSession.join(identity, welcome, keyPackages, options);
+      if (revoked.length > 0) {
+        const signer = await welcomeSigner(identity, welcome, keyPackages);
+        const signedBy = session.members().find((m) => m.leafIndex === signer);
+        if (!signedBy || revoked.some((r) => sameMember(r, signedBy))) {
+          return { decoded: { kind: 'unreadable', reason: 'tampered', detail: 'welcome_signer_revoked' }, changed: false };
+        }
+      }
       this.#sessions.set(chatId, session);
       await this.#d.store.setMeta(`mls-joined:${chatId}`, String(session.epoch));
       await this.#d.keys.used(usedKeyPackageRef);
@@ -300,6 +365,8 @@ export class MlsCodec implements ContentCodec {
       // A Welcome for other devices: this commit is from before we joined.
       if (isMlsSessionError(err) && err.code === 'mls_welcome_not_for_us') return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
       return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
+    } finally {
+      joining = false; // from here on the session checks as strictly as any other
     }
   }
 

@@ -14,3 +14,4 @@ export {
   type MlsMember,
 } from './group-session.ts';
 export type { MlsSessionOptions } from './session-options.ts';
+export { welcomeSigner } from './welcome-signer.ts';
