@@ -20,6 +20,8 @@ export const MessageContent = z.discriminatedUnion('kind', [
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
 
+const MESSAGE_KINDS: ReadonlySet<string> = new Set(MessageContent.options.map((o) => o.shape.kind.value));
+
 
 /** At most this many messages travel in one `history` entry list (they are split across several). */
 export const MAX_HISTORY_ENTRIES_PER_MESSAGE = 500;
@@ -35,15 +37,32 @@ export const HistoryEntry = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
+/** At most this many message ids in one `resend_request` (R32). */
+export const MAX_RESEND_IDS = 50;
+
 /**
  * Everything a message can carry. `history` is a device sharing a chat's earlier messages with
  * another device of the same user, through that user's own note-to-self chat (end-to-end encrypted
  * like any message): how a newly added device sees what was sent before it joined.
+ *
+ * `resend_request` and `resent` (R32) are the way out of a message a device could not read: the
+ * device asks, in the chat, for messages by their client ids; each one's sender device answers with
+ * `resent`, naming the log position (seq and id) and carrying what it sent there. A kind of its own
+ * rather than a `resendOf` field on `text`: a client that does not know it shows one unreadable
+ * line instead of the text again at the end (zod drops unknown fields), any message kind (an edit,
+ * a reaction) can be sent again the same way, and the position is checked like a history entry's.
  */
 export const Content = z.discriminatedUnion('kind', [
   ...MessageContent.options,
   z.object({ kind: z.literal('history'), chatId: Id, forDevice: Id, entries: z.array(HistoryEntry).min(1).max(MAX_HISTORY_ENTRIES_PER_MESSAGE) }),
+  z.object({ kind: z.literal('resend_request'), ids: z.array(ClientMsgId).min(1).max(MAX_RESEND_IDS) }),
+  z.object({ kind: z.literal('resent'), seq: z.number().int().positive(), id: ClientMsgId, content: MessageContent }),
 ]);
 export type Content = z.infer<typeof Content>;
 
 export const PLAIN_CONTENT_TYPE = 'parley/plain+json';
+
+/** Whether a content is something a person wrote (shared as history, sent again), not a device's note to devices. */
+export function isMessageContent(content: Content): content is MessageContent {
+  return MESSAGE_KINDS.has(content.kind);
+}
