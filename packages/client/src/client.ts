@@ -50,6 +50,12 @@ export interface ClientOptions {
      * Default 1500 ms. 0 makes every device commit at once: for tests of concurrent commits (R15).
      */
     reconcileRankDelayMs?: number;
+    /**
+     * R32: this long after a message arrives that this device can't read for a reason where a
+     * resend helps, it asks the sender's device to send it again (once per message, at most
+     * RESEND_AUTO_ASK_LIMIT per chat). Default 10 s; null: only `requestResend` asks.
+     */
+    resendAskAfterMs?: number | null;
   };
   /**
    * How often this device re-checks its own user's key log for keys it did not expect while online
@@ -98,6 +104,7 @@ type ClientEvents = {
 
 const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
 const DEFAULT_RECONCILE_RANK_DELAY_MS = 1500;
+const DEFAULT_RESEND_ASK_AFTER_MS = 10_000;
 
 /**
  * The Parley client: keeps a local copy of the user's chats in a ClientStore, syncs it with the
@@ -226,11 +233,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
         commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
         claim: (userIds) => this.claimKeyPackages(userIds),
         openDirect: (userId) => this.openDirect(userId),
-        post: (chatId, content) => this.#post(chatId, content),
+        post: (chatId, content, opts) => this.#post(chatId, content, opts),
         outboxContents: (chatId) => this.#outbox.contents(chatId),
         changed: (chatId) => this.#changed(chatId),
         flushOutbox: () => this.#outbox.flush(),
         onError: (e) => this.#backgroundError(e),
+        resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
       })
       : undefined;
   }
@@ -301,6 +309,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       decoded: (m) => (m as StoredMessage).decoded,
       outbox: this.#outbox.items(),
       decodedOutbox: (o) => this.#outbox.content(o.clientMsgId),
+      ...(this.#enc ? { resendRequested: this.#enc.resends.requested(chatId) } : {}),
     });
     this.#timelineCache.set(chatId, items);
     return items;
@@ -405,6 +414,17 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.#enc?.requestRejoin(chatId);
   }
 
+  /**
+   * Asks the senders' devices to send these messages again (R32), for those this device shows
+   * unreadable where that can help (`TimelineItem.resendable`: failed their check, keys gone, or
+   * arrived while this device was out of the group; never "sent before this device joined") and
+   * has not asked for yet. Resolves with the ids it asked for; an answer fills the message in place
+   * (`TimelineItem.resent`). Without end-to-end encryption there is nothing to ask for.
+   */
+  async requestResend(chatId: string, clientMsgIds: readonly string[]): Promise<string[]> {
+    return (await this.#enc?.resends.request(chatId, clientMsgIds)) ?? [];
+  }
+
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
   checkEncryption(chatId: string): void {
     this.#enc?.schedule(chatId, 0);
@@ -476,9 +496,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
     }
   }
 
-  async #post(chatId: string, content: Content): Promise<string> {
+  async #post(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
-    return this.#outbox.add(chatId, content);
+    return this.#outbox.add(chatId, content, opts);
   }
 
   /** This device's previous message in the chat (not a commit): receivers check the chain (R30). */

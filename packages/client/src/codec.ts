@@ -13,6 +13,16 @@ export interface DecodedBatch {
 /** This device's own message: its content from the outbox (it can't decrypt what it encrypted). */
 export type OwnContent = (message: Message) => Content | undefined;
 
+export interface EncodeOptions {
+  /** The id of this device's previous message in the chat (R30). */
+  prev?: string;
+  /**
+   * A message sent again (R32): encode only if every device of another user that would read it
+   * was in the chat's encryption group at this epoch, when the original was sent; else CodecRefused.
+   */
+  membersSince?: number;
+}
+
 /**
  * Turns what a person wrote into the opaque envelope the server carries, and back. Two codecs: the
  * MLS codec (end-to-end encrypted, the default, e2ee/mls-codec.ts) and the plaintext one (tests,
@@ -23,7 +33,7 @@ export interface ContentCodec {
    * Encodes for sending now, in the chat's current state. Throws CodecNotReady when it can't yet
    * (this device is still waiting to be added to the chat's encryption group): retry later.
    */
-  encode(chatId: string, content: Content, chain?: { prev?: string }): Promise<Envelope>;
+  encode(chatId: string, content: Content, options?: EncodeOptions): Promise<Envelope>;
   /**
    * Decodes a contiguous run of one chat's log, in order, each message once (MLS keys are gone after
    * use). `persist` runs before the codec takes the next batch of the chat, so what the batch
@@ -36,6 +46,14 @@ export class CodecNotReady extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CodecNotReady';
+  }
+}
+
+/** The codec will never encode this message (a resend that would reach devices that joined since): drop it. */
+export class CodecRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecRefused';
   }
 }
 

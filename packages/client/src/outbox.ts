@@ -1,5 +1,5 @@
 import { ParleyError, type Content, type Envelope, type Message, type ServerFrameOf } from '@parley/protocol';
-import { CodecNotReady, decodePlain, type ContentCodec } from './codec.ts';
+import { CodecNotReady, CodecRefused, decodePlain, type ContentCodec, type EncodeOptions } from './codec.ts';
 import { Disconnected } from './connection.ts';
 import { randomId } from './encoding.ts';
 import type { ClientStore, OutboxItem } from './store.ts';
@@ -59,8 +59,9 @@ export class Outbox {
     return this.#items.filter((o) => o.chatId === chatId).flatMap((o) => this.#contents.get(o.clientMsgId) ?? []);
   }
 
-  async add(chatId: string, content: Content): Promise<string> {
-    const item: OutboxItem = { chatId, clientMsgId: randomId(), content, createdAt: Date.now(), attempts: 0 };
+  /** `opts.membersSince`: a message sent again (R32), dropped unsent if the group gained devices since then. */
+  async add(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
+    const item: OutboxItem = { chatId, clientMsgId: randomId(), content, createdAt: Date.now(), attempts: 0, ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}) };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);
     this.#items.push(item);
@@ -89,6 +90,14 @@ export class Outbox {
     }
   }
 
+  /** Never to be sent: it leaves the outbox. */
+  async #drop(item: OutboxItem): Promise<void> {
+    this.#items = this.#items.filter((o) => o !== item);
+    this.#contents.delete(item.clientMsgId);
+    await this.#d.store.deleteOutbox(item.clientMsgId);
+    this.#d.changed(item.chatId);
+  }
+
   async #fail(item: OutboxItem, code: string): Promise<void> {
     item.failedCode = code;
     await this.#d.store.putOutbox(item);
@@ -101,12 +110,17 @@ export class Outbox {
       if (item.envelope) envelope = item.envelope;
       else if (item.content) {
         const prev = this.#d.prev(item.chatId);
-        envelope = await this.#d.codec.encode(item.chatId, item.content, prev ? { prev } : {});
+        const options: EncodeOptions = { ...(prev ? { prev } : {}), ...(item.membersSince !== undefined ? { membersSince: item.membersSince } : {}) };
+        envelope = await this.#d.codec.encode(item.chatId, item.content, options);
       } else {
         await this.#fail(item, 'bad_request');
         return;
       }
     } catch (err) {
+      if (err instanceof CodecRefused) {
+        await this.#drop(item);
+        return;
+      }
       // Not in the chat's encryption group yet: the message waits (shown as sending) until it is.
       if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
       else this.#d.onError(err);

@@ -12,6 +12,8 @@ export interface OutboxItem {
   attempts: number;
   /** Set when the server refused it for good (not retried; shown as failed). */
   failedCode?: string;
+  /** A message sent again (R32): see EncodeOptions.membersSince. */
+  membersSince?: number;
 }
 
 /** Why this device can't show a message's content (the timeline explains each in plain words). */
@@ -37,8 +39,9 @@ export type DecodedEnvelope =
    * the log shows before it: the server dropped or reordered something.
    */
   /** `shared`: filled from history another device of this user shared (e2ee/history-share.ts). */
+  /** `resent`: unreadable at first, filled from what its sender's device sent again (R32, e2ee/resend.ts). */
   /** `unencrypted`: it came as plaintext (a chat from before end-to-end encryption, or a plaintext-codec client). */
-  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; missingBefore?: boolean }
+  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; resent?: boolean; missingBefore?: boolean }
   /** An MLS commit (members' devices added/removed, keys rotated): not a message of its own. */
   | { kind: 'handshake'; epoch: number; added: string[]; removed: string[] }
   | { kind: 'unreadable'; reason: UnreadableReason; detail?: string };

@@ -1,4 +1,5 @@
 import type { ChatSummary, Content, Message, SystemEvent } from '@parley/protocol';
+import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -21,6 +22,12 @@ export interface TimelineItem {
   /** The envelope could not be read; `unreadableReason` says why (the UI explains it in plain words). */
   unreadable?: boolean;
   unreadableReason?: UnreadableReason;
+  /** Unreadable for a reason where its sender's device sending it again can help (R32: `requestResend`). */
+  resendable?: boolean;
+  /** This device asked for it to be sent again and no answer filled it yet. */
+  resendRequested?: boolean;
+  /** It was unreadable here and its sender's device sent it again (R32): shown in its place. */
+  resent?: boolean;
   /** It came without end-to-end encryption (a plaintext envelope). */
   unencrypted?: boolean;
   /** The sender's device says a message of its own came before this one that this chat's log lost (R30). */
@@ -35,6 +42,8 @@ export interface FoldInput {
   decoded: (message: Message) => DecodedEnvelope | undefined;
   outbox: readonly OutboxItem[];
   decodedOutbox: (item: OutboxItem) => Content | undefined;
+  /** Ids of messages this device asked to be sent again (R32). */
+  resendRequested?: ReadonlySet<string>;
 }
 
 /**
@@ -85,6 +94,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       }
       case 'history':
         return; // another device sharing earlier messages: applied to that chat, not shown here
+      case 'resend_request':
+      case 'resent':
+        return; // R32: devices asking for and answering with messages; an answer fills its original's place
       case 'chat_info':
         // The end-to-end encrypted group name: a rename line (a repeat for new devices is not shown).
         if (!content.announce) add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: { kind: 'renamed', name: content.name } });
@@ -119,11 +131,13 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     const decoded = input.decoded(m);
     if (decoded?.kind === 'handshake') continue; // group key changes are not messages
     if (decoded?.kind !== 'content') {
-      add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true, unreadableReason: decoded?.reason ?? 'unknown_format' });
+      const reason = decoded?.reason ?? 'unknown_format';
+      const resend = RESENDABLE_REASONS.has(reason) ? { resendable: true, ...(input.resendRequested?.has(m.clientMsgId) ? { resendRequested: true } : {}) } : {};
+      add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true, unreadableReason: reason, ...resend });
       continue;
     }
     apply(m.senderUserId, decoded.content, add, {
-      ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}),
+      ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}), ...(decoded.resent ? { resent: true } : {}),
     });
   }
 

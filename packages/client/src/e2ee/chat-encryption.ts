@@ -8,6 +8,7 @@ import type { KeyDirectory } from '../key-log/index.ts';
 import type { ClientStore, StoredMessage } from '../store.ts';
 import { applyHistory, historyChunks, historyEntries } from './history-share.ts';
 import type { GroupStatus, MlsCodec } from './mls-codec.ts';
+import { MessageResends } from './resend.ts';
 
 /** End-to-end encryption on this device for a chat, as a ChatView shows it. */
 export type EncryptionState = 'on' | 'waiting' | 'removed' | 'off';
@@ -37,13 +38,15 @@ export interface ChatEncryptionDeps {
   commit(frame: { chatId: string; clientMsgId: string; epoch: number; envelope: Envelope }): Promise<ServerFrameOf<'ack'>>;
   claim(userIds: string[]): Promise<ClaimedKeyPackage[]>;
   openDirect(userId: string): Promise<ChatSummary>;
-  /** Puts content in the chat's outbox. */
-  post(chatId: string, content: Content): Promise<string>;
+  /** Puts content in the chat's outbox (`membersSince`: a message sent again, R32). */
+  post(chatId: string, content: Content, opts?: { membersSince?: number }): Promise<string>;
   /** What this device wrote to the chat and the server has not acknowledged yet, oldest first. */
   outboxContents(chatId: string): Content[];
   changed(chatId?: string): void;
   flushOutbox(): void;
   onError(error: { task: 'encryption-group' | 'key-log'; error: unknown }): void;
+  /** R32: ask by itself for unreadable messages to be sent again this long after they arrive; null: only when asked. */
+  resendAskAfterMs: number | null;
 }
 
 /**
@@ -69,19 +72,33 @@ export class ChatEncryption {
   readonly #readdDone = new Map<string, number>();
   readonly #waitingSince = new Map<string, number>();
   readonly #rejoinAskedAt = new Map<string, number>();
+  /** R32: asking for unreadable messages again, and answering such asks. */
+  readonly resends: MessageResends;
 
   constructor(deps: ChatEncryptionDeps) {
     this.#d = deps;
+    this.resends = new MessageResends({
+      userId: deps.userId, deviceId: deps.deviceId, store: deps.store, mls: deps.mls,
+      log: (chatId) => deps.sync.log(chatId),
+      post: (chatId, content, opts) => deps.post(chatId, content, opts),
+      outboxContents: (chatId) => deps.outboxContents(chatId),
+      changed: (chatId) => deps.changed(chatId),
+      askAfterMs: deps.resendAskAfterMs,
+      now: () => Date.now(),
+      onError: (error) => deps.onError({ task: 'encryption-group', error }),
+    });
   }
 
   stop(): void {
     this.#stopped = true;
+    this.resends.stop();
     for (const t of this.#reconcileTimers.values()) clearTimeout(t.timer);
   }
 
   /** Refreshes what `encryption()` says for a chat (after its log moved the group). */
   async refresh(chatId: string): Promise<void> {
     this.#groupStatus.set(chatId, await this.#d.mls.status(chatId));
+    await this.resends.load(chatId);
   }
 
   /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
@@ -124,6 +141,11 @@ export class ChatEncryption {
       if (d?.kind === 'content' && d.content.kind === 'history' && d.content.forDevice === deviceId && m.senderUserId === userId) {
         void this.takeHistory(d.content).catch((error: unknown) => this.#d.onError({ task: 'encryption-group', error }));
       }
+    }
+    try {
+      await this.resends.afterDecode(chatId, messages);
+    } catch (error) {
+      this.#d.onError({ task: 'encryption-group', error });
     }
     if (!handshake && this.#groupStatus.has(chatId)) return false;
     await this.refresh(chatId);

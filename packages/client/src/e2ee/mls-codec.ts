@@ -1,10 +1,11 @@
 import { Content, PLAIN_CONTENT_TYPE, type ChatDevice, type ClaimedKeyPackage, type Envelope, type Message } from '@parley/protocol';
-import { CodecNotReady, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type OwnContent } from '../codec.ts';
+import { CodecNotReady, CodecRefused, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type EncodeOptions, type OwnContent } from '../codec.ts';
 import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
 import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, welcomeSigner, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
 import type { ClientStore, DecodedEnvelope } from '../store.ts';
 import { decodeCommitBundle, encodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './envelopes.ts';
+import { MemberSince } from './member-since.ts';
 import type { MemberTrust } from './member-trust.ts';
 
 export interface MlsCodecDeps {
@@ -75,9 +76,11 @@ export class MlsCodec implements ContentCodec {
   readonly #d: MlsCodecDeps;
   readonly #sessions = new Map<string, MlsGroupSession | null>();
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #since: MemberSince;
 
   constructor(deps: MlsCodecDeps) {
     this.#d = deps;
+    this.#since = new MemberSince(deps.store);
   }
 
   async status(chatId: string): Promise<GroupStatus> {
@@ -118,15 +121,41 @@ export class MlsCodec implements ContentCodec {
     });
   }
 
+  /** The epoch an application message was encrypted in (its header says it); undefined for anything else. */
+  epochOf(envelope: Envelope): number | undefined {
+    if (envelope.contentType !== MLS_APP_CONTENT_TYPE) return undefined;
+    try {
+      return Number(messageEpoch(base64ToBytes(envelope.payload)));
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
-   * `chain.prev`: the id of this device's previous message in the chat. It travels encrypted with the
-   * content, so a receiver sees when the server dropped or reordered one of this device's messages.
+   * Whether every device of another user in this device's view of the group has been in it since
+   * `epoch` or earlier (R32): then what is encrypted now reaches no one who could not have read a
+   * message of that epoch. This user's own devices don't count: they get its history anyway.
    */
-  encode(chatId: string, content: Content, chain: { prev?: string } = {}): Promise<Envelope> {
+  membersSince(chatId: string, epoch: number): Promise<boolean> {
+    return this.#lock(chatId, async () => {
+      const s = await this.#load(chatId);
+      return s !== undefined && (await this.#othersSince(chatId, s, epoch));
+    });
+  }
+
+  /**
+   * `options.prev`: the id of this device's previous message in the chat. It travels encrypted with the
+   * content, so a receiver sees when the server dropped or reordered one of this device's messages.
+   * `options.membersSince`: checked here, under the chat's lock, so no commit slips in between.
+   */
+  encode(chatId: string, content: Content, options: EncodeOptions = {}): Promise<Envelope> {
     return this.#lock(chatId, async () => {
       const s = await this.#load(chatId);
       if (!s || !s.isActive || s.epoch === 0n) throw new CodecNotReady('this device is not in the chat\'s encryption group yet');
-      const ciphertext = await s.encrypt(new TextEncoder().encode(JSON.stringify({ v: 1, content, prev: chain.prev ?? null })));
+      if (options.membersSince !== undefined && !(await this.#othersSince(chatId, s, options.membersSince))) {
+        throw new CodecRefused('the group gained devices since the original was sent: they must not read it');
+      }
+      const ciphertext = await s.encrypt(new TextEncoder().encode(JSON.stringify({ v: 1, content, prev: options.prev ?? null })));
       // The ratchet moved: store it before the ciphertext leaves, so a crash never reuses a key.
       await this.#d.store.putMlsGroup(chatId, s.serialize());
       return { contentType: MLS_APP_CONTENT_TYPE, payload: bytesToBase64(ciphertext) };
@@ -202,6 +231,7 @@ export class MlsCodec implements ContentCodec {
         throw err;
       }
       if (!fresh) await this.#d.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
+      const before = fresh ? [] : current.map(memberKey);
       const verdict = await input.send({ epoch, envelope: encodeCommitBundle(bundle), clientMsgId: randomId() });
       if (verdict === 'conflict') {
         s.discardPendingCommit();
@@ -211,6 +241,7 @@ export class MlsCodec implements ContentCodec {
       s.mergePendingCommit();
       this.#sessions.set(chatId, s);
       await this.#d.store.putMlsGroup(chatId, s.serialize());
+      await this.#since.moved(chatId, before, s.members().map(memberKey), Number(s.epoch));
       await this.#d.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
       const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing };
       return missing.length > 0 ? { kind: 'committed_partly', missing, added: result.added } : result;
@@ -264,7 +295,7 @@ export class MlsCodec implements ContentCodec {
   /** `revokedAt`: when the key log revoked the sender's device, if it did. */
   async #decrypt(chatId: string, m: Message, envelope: Envelope, revokedAt: number | undefined): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     const s = await this.#load(chatId);
-    if (!s) return { decoded: { kind: 'unreadable', reason: 'before_join' }, changed: false };
+    if (!s) return { decoded: { kind: 'unreadable', reason: (await this.#hadGroup(chatId)) ? 'not_in_group' : 'before_join' }, changed: false };
     let bytes: Uint8Array;
     try {
       bytes = base64ToBytes(envelope.payload);
@@ -316,6 +347,7 @@ export class MlsCodec implements ContentCodec {
         return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
       }
       const after = s.members().map(memberKey);
+      await this.#since.moved(chatId, before, after, Number(s.epoch));
       return {
         decoded: { kind: 'handshake', epoch: Number(s.epoch), added: after.filter((k) => !before.includes(k)), removed: before.filter((k) => !after.includes(k)) },
         changed: true,
@@ -359,6 +391,7 @@ export class MlsCodec implements ContentCodec {
       }
       this.#sessions.set(chatId, session);
       await this.#d.store.setMeta(`mls-joined:${chatId}`, String(session.epoch));
+      await this.#since.reset(chatId, session.members().map(memberKey), Number(session.epoch));
       await this.#d.keys.used(usedKeyPackageRef);
       return { decoded: { kind: 'handshake', epoch: Number(session.epoch), added: [`${this.#d.userId}:${this.#d.deviceId}`], removed: [] }, changed: true };
     } catch (err) {
@@ -385,6 +418,20 @@ export class MlsCodec implements ContentCodec {
     chains[sender] = { id: m.clientMsgId, seq: m.seq };
     await this.#d.store.setMeta(key, JSON.stringify(chains));
     return last !== undefined && prev !== undefined && prev !== last.id;
+  }
+
+  async #othersSince(chatId: string, s: MlsGroupSession, epoch: number): Promise<boolean> {
+    const others = s.members().filter((m) => m.userId !== this.#d.userId).map(memberKey);
+    const since = await this.#since.of(chatId, others, Number(s.epoch));
+    return [...since.values()].every((e) => e <= epoch);
+  }
+
+  /**
+   * Whether this device was in the chat's group once (it joined, or reconciled a group it held): with
+   * no group state now, it lost it (R29), and what arrives meanwhile was meant for it too.
+   */
+  async #hadGroup(chatId: string): Promise<boolean> {
+    return (await this.#d.store.getMeta(`mls-joined:${chatId}`)) !== undefined || (await this.#d.store.getMeta(`mls-rotated:${chatId}`)) !== undefined;
   }
 
   async #joinedEpoch(chatId: string): Promise<bigint> {
