@@ -50,6 +50,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     onEdit: (item) => { setMode({ kind: 'edit', item }); input.current?.focus(); },
     onDelete: (item) => { if (confirm(t('confirmDelete'))) client.deleteMessage(chatId, item.id).catch(report('delete')); },
     onReact: (item, emoji, on) => { client.react(chatId, item.id, emoji, on).catch(report('reaction')); },
+    onResend: (item) => { client.requestResend(chatId, [item.id]).catch(report('resend request')); },
   };
   const typingNames = chat.typing.filter((id) => id !== client.userId)
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);

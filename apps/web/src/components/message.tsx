@@ -12,6 +12,8 @@ export interface MessageActions {
   onEdit(item: TimelineItem): void;
   onDelete(item: TimelineItem): void;
   onReact(item: TimelineItem, emoji: string, on: boolean): void;
+  /** Ask the sender's device to send an unreadable message again (R32). */
+  onResend(item: TimelineItem): void;
 }
 
 /** One message. Text is rendered by React as text (never as HTML); line breaks are kept by CSS. */
@@ -37,10 +39,18 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
           </button>
         )}
         {item.deleted ? <em className="muted">{t('deleted')}</em>
-          : item.unreadable ? <em className="muted" data-testid="unreadable">{t(`unreadable_${item.unreadableReason ?? 'unknown_format'}`)}</em>
+          : item.unreadable ? (
+            <>
+              <em className="muted" data-testid="unreadable">{t(`unreadable_${item.unreadableReason ?? 'unknown_format'}`)}</em>
+              {item.resendable && (item.resendRequested
+                ? <span className="resend muted" role="status" data-testid="resend-requested">{t('resendRequested')}</span>
+                : <button type="button" className="link-button resend" onClick={() => actions.onResend(item)}>{t('resendAsk')}</button>)}
+            </>
+          )
           : <span className="text">{item.text}</span>}
         <span className="meta">
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
+          {item.resent && <span className="edited" title={t('resentTitle')} data-testid="resent">{t('resent')}</span>}
           {item.edited && !item.deleted && <span className="edited">{t('edited')}</span>}
           <time dateTime={new Date(item.sentAt).toISOString()} title={fmt.dateTime(item.sentAt)}>{fmt.time(item.sentAt)}</time>
           {item.mine && <StateIcon state={item.state} />}
