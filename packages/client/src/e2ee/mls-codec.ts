@@ -1,12 +1,16 @@
-import { Content, PLAIN_CONTENT_TYPE, type ChatDevice, type ClaimedKeyPackage, type Envelope, type Message } from '@parley/protocol';
+import { PLAIN_CONTENT_TYPE, type Content, type Envelope, type Message } from '@parley/protocol';
 import { CodecNotReady, CodecRefused, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type EncodeOptions, type OwnContent } from '../codec.ts';
-import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
+import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
 import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, welcomeSigner, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
 import type { ClientStore, DecodedEnvelope } from '../store.ts';
-import { decodeCommitBundle, encodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './envelopes.ts';
+import { decodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './envelopes.ts';
+import { chainMoved, encodeAppPlaintext, parseAppPlaintext } from './app-plaintext.ts';
 import { MemberSince } from './member-since.ts';
 import type { MemberTrust } from './member-trust.ts';
+import { memberKey, reconcileGroup, type ReconcileInput, type ReconcileResult } from './reconcile.ts';
+
+export type { ReconcileInput, ReconcileResult } from './reconcile.ts';
 
 export interface MlsCodecDeps {
   userId: string;
@@ -24,47 +28,6 @@ export interface MlsCodecDeps {
 
 /** Where this device stands in a chat's encryption group. */
 export type GroupStatus = 'ready' | 'waiting' | 'removed';
-
-export interface ReconcileInput {
-  /** The chat's epoch at the server (ChatSummary.mlsEpoch): 0 means no group exists yet. */
-  serverEpoch: number;
-  /** Devices that belong in the group (GET /chats/:id/devices, R18). */
-  devices: readonly ChatDevice[];
-  claim(userIds: string[]): Promise<ClaimedKeyPackage[]>;
-  /**
-   * Rotate this device's leaf key (an update commit: post-compromise security) when it is older than
-   * this many ms. Any commit of this device counts as a rotation.
-   */
-  rotateAfterMs?: number;
-  now?: number;
-  /** Devices that asked to be added again (R29): removed and added back with a fresh key package. */
-  readd?: readonly MemberIdentity[];
-  /** Sends the commit frame (R15); 'conflict' when another commit took the epoch first. */
-  send(commit: { epoch: number; envelope: Envelope; clientMsgId: string }): Promise<'accepted' | 'conflict'>;
-}
-
-export type ReconcileResult =
-  | { kind: 'in_sync' }
-  | { kind: 'committed'; added: string[]; removed: string[]; rotated?: boolean }
-  | { kind: 'conflict' }
-  /** This device is not in the group; a member's device has to add it. */
-  | { kind: 'waiting' }
-  /** Some devices have no key package on the server right now (they were left out; retry later). */
-  | { kind: 'committed_partly'; missing: string[]; added: string[] };
-
-const memberKey = (m: MemberIdentity) => `${m.userId}:${m.deviceId}`;
-
-/** The plaintext of an application message: `{v: 1, content, prev}`, prev being the sender device's previous message id. */
-function parseAppPlaintext(bytes: Uint8Array): { content: Content; prev: string | null } | undefined {
-  try {
-    const json = JSON.parse(new TextDecoder().decode(bytes)) as { v?: unknown; content?: unknown; prev?: unknown };
-    const content = Content.safeParse(json.content);
-    const prev = json.prev === null || (typeof json.prev === 'string' && json.prev.length <= 64) ? json.prev : undefined;
-    return json.v === 1 && content.success && prev !== undefined ? { content: content.data, prev } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The end-to-end encrypted codec: each chat is an MLS group (groupId = chatId) whose leaves are the
@@ -155,7 +118,7 @@ export class MlsCodec implements ContentCodec {
       if (options.membersSince !== undefined && !(await this.#othersSince(chatId, s, options.membersSince))) {
         throw new CodecRefused('the group gained devices since the original was sent: they must not read it');
       }
-      const ciphertext = await s.encrypt(new TextEncoder().encode(JSON.stringify({ v: 1, content, prev: options.prev ?? null })));
+      const ciphertext = await s.encrypt(encodeAppPlaintext(content, options.prev ?? null));
       // The ratchet moved: store it before the ciphertext leaves, so a crash never reuses a key.
       await this.#d.store.putMlsGroup(chatId, s.serialize());
       return { contentType: MLS_APP_CONTENT_TYPE, payload: bytesToBase64(ciphertext) };
@@ -188,63 +151,13 @@ export class MlsCodec implements ContentCodec {
    * `conflict`, catch up on the log and call again.
    */
   reconcile(chatId: string, input: ReconcileInput): Promise<ReconcileResult> {
-    return this.#lock(chatId, async (): Promise<ReconcileResult> => {
-      let s = await this.#load(chatId);
-      let fresh = false;
-      if (!s) {
-        if (input.serverEpoch !== 0) return { kind: 'waiting' };
-        s = await MlsGroupSession.create(await this.#d.keys.identity(), new TextEncoder().encode(chatId), this.#d.session);
-        fresh = true;
-      }
-      if (!s.isActive) return { kind: 'waiting' };
-      if (Number(s.epoch) !== input.serverEpoch) return { kind: 'conflict' }; // the log has commits we have not applied yet
-      if (s.hasPendingCommit) s.discardPendingCommit(); // left by a crash before the verdict; the log did not take it
-
-      const me = { userId: this.#d.userId, deviceId: this.#d.deviceId };
-      const current = s.members();
-      const wanted = new Set(input.devices.map(memberKey));
-      const have = new Set(current.map(memberKey));
-      const readd = new Set((input.readd ?? []).map(memberKey).filter((k) => wanted.has(k) && k !== memberKey(me)));
-      const toAdd = input.devices.filter((d) => (!have.has(memberKey(d)) || readd.has(memberKey(d))) && !sameMember(d, me));
-      const toRemove = current.filter((m) => (!wanted.has(memberKey(m)) || readd.has(memberKey(m))) && !sameMember(m, me));
-      const now = input.now ?? Date.now();
-      const rotatedAt = Number((await this.#d.store.getMeta(`mls-rotated:${chatId}`)) ?? NaN);
-      if (Number.isNaN(rotatedAt)) await this.#d.store.setMeta(`mls-rotated:${chatId}`, String(now));
-      const rotate = input.rotateAfterMs !== undefined && !Number.isNaN(rotatedAt) && now - rotatedAt >= input.rotateAfterMs;
-      if (toAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { kind: 'in_sync' };
-
-      const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
-      const packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
-      const missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
-      const nothing = packages.length === 0 && toRemove.length === 0;
-      // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
-      if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { kind: 'committed_partly', missing, added: [] };
-
-      const epoch = Number(s.epoch);
-      let bundle;
-      try {
-        bundle = nothing
-          ? { commit: (await s.update()).commit, welcome: undefined }
-          : await s.changeMembers({ add: packages.map((p) => base64ToBytes(p.keyPackage)), remove: toRemove });
-      } catch (err) {
-        if (isMlsSessionError(err) && err.code === 'mls_invalid_key_package') return { kind: 'committed_partly', missing: [...missing, ...packages.map(memberKey)], added: [] };
-        throw err;
-      }
-      if (!fresh) await this.#d.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
-      const before = fresh ? [] : current.map(memberKey);
-      const verdict = await input.send({ epoch, envelope: encodeCommitBundle(bundle), clientMsgId: randomId() });
-      if (verdict === 'conflict') {
-        s.discardPendingCommit();
-        if (!fresh) await this.#d.store.putMlsGroup(chatId, s.serialize());
-        return { kind: 'conflict' };
-      }
-      s.mergePendingCommit();
-      this.#sessions.set(chatId, s);
-      await this.#d.store.putMlsGroup(chatId, s.serialize());
-      await this.#since.moved(chatId, before, s.members().map(memberKey), Number(s.epoch));
-      await this.#d.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
-      const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing };
-      return missing.length > 0 ? { kind: 'committed_partly', missing, added: result.added } : result;
+    return this.#lock(chatId, async () => {
+      const { result, merged } = await reconcileGroup(await this.#load(chatId), {
+        chatId, userId: this.#d.userId, deviceId: this.#d.deviceId, store: this.#d.store, since: this.#since,
+        create: async () => MlsGroupSession.create(await this.#d.keys.identity(), new TextEncoder().encode(chatId), this.#d.session),
+      }, input);
+      if (merged) this.#sessions.set(chatId, merged);
+      return result;
     });
   }
 
@@ -282,7 +195,7 @@ export class MlsCodec implements ContentCodec {
           return { decoded: content ? { kind: 'content', content } : { kind: 'unreadable', reason: 'before_join' }, changed: false };
         }
         const r = await this.#decrypt(chatId, m, envelope, revoked.get(`${m.senderUserId}:${m.senderDeviceId}`));
-        if (r.decoded.kind !== 'content') await this.#chain(chatId, m, undefined);
+        if (r.decoded.kind !== 'content') await chainMoved(this.#d.store, m, undefined);
         return r;
       }
       case MLS_COMMIT_CONTENT_TYPE:
@@ -315,7 +228,7 @@ export class MlsCodec implements ContentCodec {
       }
       const parsed = parseAppPlaintext(out.plaintext);
       if (!parsed) return { decoded: { kind: 'unreadable', reason: 'unknown_format' }, changed: true };
-      const missingBefore = await this.#chain(chatId, m, parsed.prev);
+      const missingBefore = await chainMoved(this.#d.store, m, parsed.prev);
       return { decoded: { kind: 'content', content: parsed.content, ...(missingBefore ? { missingBefore } : {}) }, changed: true };
     } catch (err) {
       const code = errorCode(err);
@@ -401,23 +314,6 @@ export class MlsCodec implements ContentCodec {
     } finally {
       joining = false; // from here on the session checks as strictly as any other
     }
-  }
-
-  /**
-   * Per chat and sender device, the last message the log showed (id and seq). Returns true when the
-   * sender's `prev` names another message: one of that device's messages was dropped or moved (R30).
-   * Every message of the device moves the chain, readable or not; older ones (scroll-back) don't.
-   * Unknown before the first message seen from that device.
-   */
-  async #chain(chatId: string, m: Message, prev: string | null | undefined): Promise<boolean> {
-    const key = `mls-chain:${chatId}`;
-    const chains = JSON.parse((await this.#d.store.getMeta(key)) ?? '{}') as Record<string, { id: string; seq: number }>;
-    const sender = `${m.senderUserId}:${m.senderDeviceId}`;
-    const last = chains[sender];
-    if (last && m.seq <= last.seq) return false;
-    chains[sender] = { id: m.clientMsgId, seq: m.seq };
-    await this.#d.store.setMeta(key, JSON.stringify(chains));
-    return last !== undefined && prev !== undefined && prev !== last.id;
   }
 
   async #othersSince(chatId: string, s: MlsGroupSession, epoch: number): Promise<boolean> {

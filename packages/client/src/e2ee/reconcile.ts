@@ -1,0 +1,112 @@
+import type { ChatDevice, ClaimedKeyPackage, Envelope } from '@parley/protocol';
+import { base64ToBytes, randomId } from '../encoding.ts';
+import { isMlsSessionError, sameMember, type MemberIdentity, type MlsGroupSession } from '../mls/index.ts';
+import type { ClientStore } from '../store.ts';
+import { encodeCommitBundle } from './envelopes.ts';
+import type { MemberSince } from './member-since.ts';
+
+export const memberKey = (m: MemberIdentity): string => `${m.userId}:${m.deviceId}`;
+
+export interface ReconcileInput {
+  /** The chat's epoch at the server (ChatSummary.mlsEpoch): 0 means no group exists yet. */
+  serverEpoch: number;
+  /** Devices that belong in the group (GET /chats/:id/devices, R18). */
+  devices: readonly ChatDevice[];
+  claim(userIds: string[]): Promise<ClaimedKeyPackage[]>;
+  /**
+   * Rotate this device's leaf key (an update commit: post-compromise security) when it is older than
+   * this many ms. Any commit of this device counts as a rotation.
+   */
+  rotateAfterMs?: number;
+  now?: number;
+  /** Devices that asked to be added again (R29): removed and added back with a fresh key package. */
+  readd?: readonly MemberIdentity[];
+  /** Sends the commit frame (R15); 'conflict' when another commit took the epoch first. */
+  send(commit: { epoch: number; envelope: Envelope; clientMsgId: string }): Promise<'accepted' | 'conflict'>;
+}
+
+export type ReconcileResult =
+  | { kind: 'in_sync' }
+  | { kind: 'committed'; added: string[]; removed: string[]; rotated?: boolean }
+  | { kind: 'conflict' }
+  /** This device is not in the group; a member's device has to add it. */
+  | { kind: 'waiting' }
+  /** Some devices have no key package on the server right now (they were left out; retry later). */
+  | { kind: 'committed_partly'; missing: string[]; added: string[] };
+
+
+export interface ReconcileContext {
+  chatId: string;
+  userId: string;
+  deviceId: string;
+  store: ClientStore;
+  since: MemberSince;
+  /** A new group with only this device (server epoch 0). */
+  create(): Promise<MlsGroupSession>;
+}
+
+/**
+ * Brings a chat's group (`loaded`, this device's session, if any) in line with the devices that
+ * belong in it: creates it (server epoch 0), adds missing devices from claimed key packages, removes
+ * devices that left or were revoked, in one commit. Of several devices doing this at once exactly one
+ * commit wins (R15); the others see `conflict`, catch up on the log and call again. `merged` is the
+ * session when this device's commit was accepted (the caller keeps it). Run under the chat's lock.
+ */
+export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: ReconcileContext, input: ReconcileInput): Promise<{ result: ReconcileResult; merged?: MlsGroupSession }> {
+  const { chatId } = ctx;
+  let s = loaded;
+  let fresh = false;
+  if (!s) {
+    if (input.serverEpoch !== 0) return { result: { kind: 'waiting' } };
+    s = await ctx.create();
+    fresh = true;
+  }
+  if (!s.isActive) return { result: { kind: 'waiting' } };
+  if (Number(s.epoch) !== input.serverEpoch) return { result: { kind: 'conflict' } }; // the log has commits we have not applied yet
+  if (s.hasPendingCommit) s.discardPendingCommit(); // left by a crash before the verdict; the log did not take it
+
+  const me = { userId: ctx.userId, deviceId: ctx.deviceId };
+  const current = s.members();
+  const wanted = new Set(input.devices.map(memberKey));
+  const have = new Set(current.map(memberKey));
+  const readd = new Set((input.readd ?? []).map(memberKey).filter((k) => wanted.has(k) && k !== memberKey(me)));
+  const toAdd = input.devices.filter((d) => (!have.has(memberKey(d)) || readd.has(memberKey(d))) && !sameMember(d, me));
+  const toRemove = current.filter((m) => (!wanted.has(memberKey(m)) || readd.has(memberKey(m))) && !sameMember(m, me));
+  const now = input.now ?? Date.now();
+  const rotatedAt = Number((await ctx.store.getMeta(`mls-rotated:${chatId}`)) ?? NaN);
+  if (Number.isNaN(rotatedAt)) await ctx.store.setMeta(`mls-rotated:${chatId}`, String(now));
+  const rotate = input.rotateAfterMs !== undefined && !Number.isNaN(rotatedAt) && now - rotatedAt >= input.rotateAfterMs;
+  if (toAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { result: { kind: 'in_sync' } };
+
+  const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
+  const packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
+  const missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
+  const nothing = packages.length === 0 && toRemove.length === 0;
+  // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
+  if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { result: { kind: 'committed_partly', missing, added: [] } };
+
+  const epoch = Number(s.epoch);
+  let bundle;
+  try {
+    bundle = nothing
+      ? { commit: (await s.update()).commit, welcome: undefined }
+      : await s.changeMembers({ add: packages.map((p) => base64ToBytes(p.keyPackage)), remove: toRemove });
+  } catch (err) {
+    if (isMlsSessionError(err) && err.code === 'mls_invalid_key_package') return { result: { kind: 'committed_partly', missing: [...missing, ...packages.map(memberKey)], added: [] } };
+    throw err;
+  }
+  if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
+  const before = fresh ? [] : current.map(memberKey);
+  const verdict = await input.send({ epoch, envelope: encodeCommitBundle(bundle), clientMsgId: randomId() });
+  if (verdict === 'conflict') {
+    s.discardPendingCommit();
+    if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize());
+    return { result: { kind: 'conflict' } };
+  }
+  s.mergePendingCommit();
+  await ctx.store.putMlsGroup(chatId, s.serialize());
+  await ctx.since.moved(chatId, before, s.members().map(memberKey), Number(s.epoch));
+  await ctx.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
+  const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing };
+  return { result: missing.length > 0 ? { kind: 'committed_partly', missing, added: result.added } : result, merged: s };
+}
