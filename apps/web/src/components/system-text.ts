@@ -34,7 +34,8 @@ export function chatPreview(t: Translate, chat: ChatView, myUserId: string): { t
   const last = chat.lastItem;
   if (!last) return { text: '', typing: false };
   if (last.system) return { text: systemText(t, last, chat.members, myUserId), typing: false };
-  const body = last.deleted ? t('deleted') : last.unreadable ? t('unreadable') : last.text.replace(/\s+/g, ' ');
+  // An unreadable last message says why in a few words (the chat itself explains it in full).
+  const body = last.deleted ? t('deleted') : last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : last.text.replace(/\s+/g, ' ');
   const prefix = last.mine ? t('youPrefix')
     : chat.kind === 'group' ? `${chat.members.find((m) => m.userId === last.senderUserId)?.displayName ?? '…'}: ` : '';
   return { text: prefix + body, typing: false };
