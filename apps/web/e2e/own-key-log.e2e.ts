@@ -1,38 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { accounts, generateDeviceKey, type ParleyClient } from '@parley/client';
-import { KEY_LOG_GENESIS_HASH, keyLogEntryBytes } from '@parley/protocol';
-import { newClient, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { forgeKeyLogEntry, newClient, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** A person's browser shows what it finds in the account's own key log (docs/PROTOCOL.md R31), in Debian's Chromium. */
-
-/**
- * A key for a device the account does not have, appended to the user's log in the server's SQLite
- * database and chained as the server chains entries: what a malicious server would serve. (The same
- * forgery as packages/client/src/key-log/own-key-log.integration.test.ts.)
- */
-function forgeGhostEntry(dataDir: string, userId: string, deviceId: string): void {
-  const db = new Database(join(dataDir, 'parley.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = OFF'); // the ghost has no row in devices
-    const head = db.prepare('SELECT idx, hash FROM key_log WHERE user_id = ? ORDER BY idx DESC LIMIT 1').get(userId) as { idx: number; hash: string } | undefined;
-    const fields = {
-      index: (head?.idx ?? 0) + 1, kind: 'add' as const, deviceId, mlsSignatureKey: randomBytes(32).toString('base64'),
-      at: Date.now(), prevHash: head?.hash ?? KEY_LOG_GENESIS_HASH,
-    };
-    const hash = createHash('sha256').update(keyLogEntryBytes({ userId, ...fields })).digest('hex');
-    db.prepare('INSERT INTO key_log (user_id, idx, kind, device_id, mls_signature_key, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(userId, fields.index, fields.kind, deviceId, fields.mlsSignatureKey, fields.at, fields.prevHash, hash);
-  } finally {
-    db.close();
-  }
-}
 
 describe('own key log alerts in the browser', { timeout: 240_000 }, () => {
   let server: TestServer;
@@ -56,7 +29,7 @@ describe('own key log alerts in the browser', { timeout: 240_000 }, () => {
     await page.waitForTimeout(1500); // its first review takes the log as it is
 
     // The server slips a device key into Amy's log; her browser finds it when it next comes online.
-    forgeGhostEntry(server.dataDir, amy.userId, 'dev_ghost_of_amy');
+    forgeKeyLogEntry(server.dataDir, amy.userId, 'dev_ghost_of_amy');
     await page.reload();
     const ghost = page.locator('[data-testid="key-log-alert"][data-kind="unknown_device_key"]');
     await ghost.waitFor({ timeout: 15_000 });

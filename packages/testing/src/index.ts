@@ -156,3 +156,4 @@ export async function spawnServer(env: Record<string, string>, opts: { nodeArgs?
 export { TcpBalancer } from './balancer.ts';
 export { NatsServer } from './nats-server.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
+export { forgeKeyLogEntry } from './forge.ts';

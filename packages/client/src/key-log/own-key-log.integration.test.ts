@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { KEY_LOG_GENESIS_HASH, keyLogEntryBytes, type KeyLogEntry } from '@parley/protocol';
-import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { forgeKeyLogEntry, createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { accounts } from '../accounts.ts';
 import { ParleyClient } from '../client.ts';
 import type { WebSocketCtor } from '../connection.ts';
@@ -14,30 +10,6 @@ import { MemoryStore } from '../stores/memory-store.ts';
 import type { KeyLogAlert } from './own-log-monitor.ts';
 
 /** A user's own devices review their key log (docs/PROTOCOL.md R31), against a real server. */
-
-/**
- * What a malicious server would do: append a key for a device the account does not have to the
- * user's log, chained as the server chains entries (key-log-chain.ts), so every reader's chain check
- * (R22) passes. Written straight into the test server's SQLite database; the honest server never does it.
- */
-function forgeGhostEntry(dataDir: string, userId: string, deviceId: string): KeyLogEntry {
-  const db = new Database(join(dataDir, 'parley.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = OFF'); // the ghost has no row in devices
-    const head = db.prepare('SELECT idx, hash FROM key_log WHERE user_id = ? ORDER BY idx DESC LIMIT 1').get(userId) as { idx: number; hash: string } | undefined;
-    const fields = {
-      index: (head?.idx ?? 0) + 1, kind: 'add' as const, deviceId, mlsSignatureKey: randomBytes(32).toString('base64'),
-      at: Date.now(), prevHash: head?.hash ?? KEY_LOG_GENESIS_HASH,
-    };
-    const entry = { ...fields, hash: createHash('sha256').update(keyLogEntryBytes({ userId, ...fields })).digest('hex') };
-    db.prepare('INSERT INTO key_log (user_id, idx, kind, device_id, mls_signature_key, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(userId, entry.index, entry.kind, entry.deviceId, entry.mlsSignatureKey, entry.at, entry.prevHash, entry.hash);
-    return entry;
-  } finally {
-    db.close();
-  }
-}
 
 /** Collects a client's keyLogAlert events. */
 function alertsOf(client: ParleyClient): KeyLogAlert[] {
@@ -83,7 +55,7 @@ describe('own key log review (R31)', () => {
       await published(alice, phone, alice.deviceId);
       assert.deepEqual(await phone.checkOwnKeyLog(), [], 'its own key is no alert');
 
-      const ghost = forgeGhostEntry(server.dataDir, alice.userId, 'dev_ghost_of_alice');
+      const ghost = forgeKeyLogEntry(server.dataDir, alice.userId, 'dev_ghost_of_alice');
       // Bob's client verifies the chain and would trust the ghost's key: the log alone can't tell.
       assert.ok((await bob.client.keys.devices(alice.userId)).some((d) => d.deviceId === ghost.deviceId));
       assert.ok(!(await phone.me()).devices.some((d) => d.deviceId === ghost.deviceId));
