@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClientMsgId, Id } from './common.ts';
+import { Sha256Hex } from './key-log.ts';
 
 /**
  * What a person wrote, inside the envelope. The server never sees this type: the client encodes
@@ -40,6 +41,13 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 /** At most this many message ids in one `resend_request` (R32). */
 export const MAX_RESEND_IDS = 50;
 
+/** At most this many heads in one `key_log_heads` (R33); a chat with more members sends several. */
+export const MAX_KEY_LOG_HEADS = 100;
+
+/** One user's key-log head as the sending device verified it (R19, R22); an empty log is never told. */
+export const KeyLogHeadOf = z.object({ userId: Id, index: z.number().int().positive(), hash: Sha256Hex });
+export type KeyLogHeadOf = z.infer<typeof KeyLogHeadOf>;
+
 /**
  * Everything a message can carry. `history` is a device sharing a chat's earlier messages with
  * another device of the same user, through that user's own note-to-self chat (end-to-end encrypted
@@ -51,12 +59,21 @@ export const MAX_RESEND_IDS = 50;
  * rather than a `resendOf` field on `text`: a client that does not know it shows one unreadable
  * line instead of the text again at the end (zod drops unknown fields), any message kind (an edit,
  * a reaction) can be sent again the same way, and the position is checked like a history entry's.
+ *
+ * `key_log_heads` (R33): a device tells the chat's other devices the key-log heads it verified for
+ * the chat's members, so a server that shows two members different histories of a user's log (a
+ * split view) is caught by the members themselves. Not shown; one user at most once per message.
  */
 export const Content = z.discriminatedUnion('kind', [
   ...MessageContent.options,
   z.object({ kind: z.literal('history'), chatId: Id, forDevice: Id, entries: z.array(HistoryEntry).min(1).max(MAX_HISTORY_ENTRIES_PER_MESSAGE) }),
   z.object({ kind: z.literal('resend_request'), ids: z.array(ClientMsgId).min(1).max(MAX_RESEND_IDS) }),
   z.object({ kind: z.literal('resent'), seq: z.number().int().positive(), id: ClientMsgId, content: MessageContent }),
+  z.object({
+    kind: z.literal('key_log_heads'),
+    heads: z.array(KeyLogHeadOf).min(1).max(MAX_KEY_LOG_HEADS)
+      .refine((heads) => new Set(heads.map((h) => h.userId)).size === heads.length, 'one head per user'),
+  }),
 ]);
 export type Content = z.infer<typeof Content>;
 
