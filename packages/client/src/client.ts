@@ -15,6 +15,7 @@ import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
 import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyLogAlert } from './key-log/index.ts';
+import type { KeyLogHeadsOptions } from './key-log/head-gossip.ts';
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
 import { LogSync } from './log-sync.ts';
 import { Outbox } from './outbox.ts';
@@ -56,6 +57,12 @@ export interface ClientOptions {
      * RESEND_AUTO_ASK_LIMIT per chat). Default 10 s; null: only `requestResend` asks.
      */
     resendAskAfterMs?: number | null;
+    /**
+     * R33: how often at most (`minIntervalMs`, default 5 minutes per chat) and how soon (`settleMs`,
+     * `rankDelayMs`) this device tells a chat the key-log heads it verified for the members, and how
+     * long the server may take to show it an entry a member saw (`graceMs`, default 2 minutes).
+     */
+    keyLogHeads?: KeyLogHeadsOptions;
   };
   /**
    * How often this device re-checks its own user's key log for keys it did not expect while online
@@ -97,7 +104,9 @@ type ClientEvents = {
   deviceAdded: [AddedDevice];
   /**
    * This user's own key log shows something to tell the person (R31): a key of a device the account
-   * does not have, a new device key, or a rewritten log. Listed by keyLogAlerts() until dismissed.
+   * does not have, a new device key, or a rewritten log; or a member of a chat verified another
+   * history of a user's log than this device did (R33, `key_log_split`). Listed by keyLogAlerts()
+   * until dismissed.
    */
   keyLogAlert: [KeyLogAlert];
 };
@@ -187,6 +196,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.keys = new KeyDirectory({
       rest: (method, path, body) => this.#rest(method, path, body),
       store: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) },
+      onHead: (userId) => this.#enc?.heads.headMoved(userId),
     });
     this.#ownLog = new OwnKeyLogMonitor({
       userId: this.userId, deviceId: this.deviceId,
@@ -239,6 +249,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
         flushOutbox: () => this.#outbox.flush(),
         onError: (e) => this.#backgroundError(e),
         resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
+        onKeyLogSplit: (alert) => this.#ownLog.report(alert),
+        keyLogHeads: options.mls?.keyLogHeads,
       })
       : undefined;
   }
@@ -402,7 +414,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   approveDeviceLink(linkId: string, code: string): Promise<AddedDevice> { return approveDeviceLink((m, p, b) => this.#rest(m, p, b), linkId, code); }
   denyDeviceLink(linkId: string): Promise<void> { return denyDeviceLink((m, p, b) => this.#rest(m, p, b), linkId); }
 
-  /** What this device found in its own user's key log (R31) and the person has not dismissed, oldest first. */
+  /** What this device found in its own user's key log (R31) or in comparing chats' key-log heads (R33), not dismissed yet, oldest first. */
   keyLogAlerts(): readonly KeyLogAlert[] { return this.#ownLog.alerts(); }
   /** The person saw the alert: it is not listed or raised again. */
   dismissKeyLogAlert(id: string): Promise<void> { return this.#ownLog.dismiss(id); }
@@ -519,6 +531,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (this.#enc) void this.#enc.publishKey();
     else this.keyPackages?.replenish();
     this.#ownLog.online();
+    this.#enc?.heads.online();
   }
 
   #backgroundError(error: BackgroundError): void {

@@ -97,6 +97,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       case 'resend_request':
       case 'resent':
         return; // R32: devices asking for and answering with messages; an answer fills its original's place
+      case 'key_log_heads':
+        return; // R33: devices comparing the key-log heads they verified; a mismatch is a key-log alert
       case 'chat_info':
         // The end-to-end encrypted group name: a rename line (a repeat for new devices is not shown).
         if (!content.announce) add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: { kind: 'renamed', name: content.name } });

@@ -4,7 +4,8 @@ import {
 } from '@parley/protocol';
 import { Disconnected } from '../connection.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
-import type { KeyDirectory } from '../key-log/index.ts';
+import type { KeyDirectory, KeyLogSplitAlert } from '../key-log/index.ts';
+import { KeyLogHeadGossip, type KeyLogHeadsOptions } from '../key-log/head-gossip.ts';
 import type { ClientStore, StoredMessage } from '../store.ts';
 import { applyHistory, historyChunks, historyEntries } from './history-share.ts';
 import type { GroupStatus, MlsCodec } from './mls-codec.ts';
@@ -47,13 +48,17 @@ export interface ChatEncryptionDeps {
   onError(error: { task: 'encryption-group' | 'key-log'; error: unknown }): void;
   /** R32: ask by itself for unreadable messages to be sent again this long after they arrive; null: only when asked. */
   resendAskAfterMs: number | null;
+  /** R33: a member's device verified another history of a user's key log than this device did. */
+  onKeyLogSplit(alert: KeyLogSplitAlert): Promise<unknown>;
+  keyLogHeads?: KeyLogHeadsOptions | undefined;
 }
 
 /**
  * What ParleyClient does around the MLS codec: keeps each chat's group in line with its members'
  * devices (reconcile, R18), asks to be re-added (R29) and answers such asks, rotates leaf keys,
- * shares history with the user's new devices through the note-to-self chat, names encrypted groups
- * and checks members against the key log. One per client; the client forwards events here.
+ * shares history with the user's new devices through the note-to-self chat, names encrypted groups,
+ * checks members against the key log and compares key-log heads with them (R33). One per client;
+ * the client forwards events here.
  */
 export class ChatEncryption {
   readonly #d: ChatEncryptionDeps;
@@ -74,6 +79,8 @@ export class ChatEncryption {
   readonly #rejoinAskedAt = new Map<string, number>();
   /** R32: asking for unreadable messages again, and answering such asks. */
   readonly resends: MessageResends;
+  /** R33: the key-log heads this device and the chats' other devices verified, compared. */
+  readonly heads: KeyLogHeadGossip;
 
   constructor(deps: ChatEncryptionDeps) {
     this.#d = deps;
@@ -87,11 +94,23 @@ export class ChatEncryption {
       now: () => Date.now(),
       onError: (error) => deps.onError({ task: 'encryption-group', error }),
     });
+    this.heads = new KeyLogHeadGossip({
+      userId: deps.userId, deviceId: deps.deviceId, store: deps.store, keys: deps.keys, mls: deps.mls,
+      chat: (chatId) => deps.chat(chatId),
+      chats: () => deps.chats(),
+      post: (chatId, content) => deps.post(chatId, content),
+      online: () => deps.online(),
+      now: () => Date.now(),
+      onSplit: (alert) => deps.onKeyLogSplit(alert),
+      onError: (error) => deps.onError({ task: 'key-log', error }),
+      options: deps.keyLogHeads,
+    });
   }
 
   stop(): void {
     this.#stopped = true;
     this.resends.stop();
+    this.heads.stop();
     for (const t of this.#reconcileTimers.values()) clearTimeout(t.timer);
   }
 
@@ -147,6 +166,7 @@ export class ChatEncryption {
     } catch (error) {
       this.#d.onError({ task: 'encryption-group', error });
     }
+    this.heads.afterDecode(chatId, messages);
     if (!handshake && this.#groupStatus.has(chatId)) return false;
     await this.refresh(chatId);
     return true;
@@ -340,6 +360,7 @@ export class ChatEncryption {
         this.#rejoins.delete(chatId);
       }
       if (result.kind === 'committed' || result.kind === 'committed_partly') {
+        if (acked && result.added.length > 0) this.heads.groupGrew(chatId, acked.seq);
         for (const key of result.added) if (key.startsWith(`${this.#d.userId}:`)) void this.shareHistory(chatId, key.slice(this.#d.userId.length + 1));
         // Devices just added can't read the older message that named the group: name it again for them.
         const name = chat.kind === 'group' && result.added.length > 0 ? this.groupName(chatId) : undefined;

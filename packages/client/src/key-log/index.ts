@@ -3,4 +3,4 @@ export { KeyDirectory, type KeyDirectoryOptions, type KeyDirectoryStore, type Re
 export { KEY_LOG_ERROR_CODES, KeyLogError, isKeyLogError, type KeyLogErrorCode } from './errors.ts';
 export { extendLog, devicesOf, type LoggedDevice } from './chain.ts';
 export { formatSafetyNumber } from './safety-number.ts';
-export { OwnKeyLogMonitor, DEFAULT_OWN_KEY_LOG_CHECK_MS, type AccountDevice, type KeyLogAlert, type KeyLogAlertKind, type OwnKeyLogMonitorOptions } from './own-log-monitor.ts';
+export { OwnKeyLogMonitor, DEFAULT_OWN_KEY_LOG_CHECK_MS, type AccountDevice, type KeyLogAlert, type KeyLogAlertKind, type KeyLogSplitAlert, type OwnKeyLogMonitorOptions } from './own-log-monitor.ts';

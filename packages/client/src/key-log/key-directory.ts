@@ -1,4 +1,4 @@
-import { KEY_LOG_PAGE_MAX, KeyLogResponse, PublishMlsKeyResponse, mlsKeySigningMessage, type KeyLogEntry } from '@parley/protocol';
+import { KEY_LOG_PAGE_MAX, KeyLogResponse, PublishMlsKeyResponse, mlsKeySigningMessage, type KeyLogEntry, type KeyLogHead } from '@parley/protocol';
 import { bytesToBase64 } from '../encoding.ts';
 import { loadCiphersuite } from '../mls/ciphersuite.ts';
 import type { MlsIdentity } from '../mls/identity.ts';
@@ -22,6 +22,8 @@ export interface KeyDirectoryOptions {
   maxAgeMs?: number;
   /** Injected clock (ms). */
   now?: () => number;
+  /** A user's verified log grew (its first fetch included): R33 tells the chats that user is in. */
+  onHead?: (userId: string, head: KeyLogHead) => void;
 }
 
 export type VerificationState = 'unverified' | 'verified' | 'changed';
@@ -38,8 +40,9 @@ const QR_PREFIX = 'parley-verify:1:';
  * silently believed. On top: the current devices and keys of a user, a check for the MLS
  * `authenticate` hook, safety numbers and QR payloads, and the person's "verified" marks.
  *
- * Not covered (docs/ARCHITECTURE.md): clients do not gossip log heads with each other yet, so a
- * server could show different, each self-consistent, logs to different people.
+ * Members of a chat compare the heads they verified (R33, key-log/head-gossip.ts), so a server
+ * showing them different, each self-consistent, logs is caught; people who share no chat are not
+ * compared (docs/ARCHITECTURE.md).
  */
 export class KeyDirectory {
   readonly #o: KeyDirectoryOptions;
@@ -47,6 +50,8 @@ export class KeyDirectory {
   readonly #now: () => number;
   /** Verified logs fetched by this instance, and when. */
   readonly #fresh = new Map<string, { at: number; log: KeyLogEntry[] }>();
+  /** Verified logs as last stored (read once from the store): what `verified` answers without fetching. */
+  readonly #known = new Map<string, KeyLogEntry[]>();
   readonly #inflight = new Map<string, Promise<KeyLogEntry[]>>();
   /** Fingerprints by user and key set: 5,200 SHA-512 rounds each, worth computing once. */
   readonly #fingerprints = new Map<string, Uint8Array>();
@@ -84,6 +89,11 @@ export class KeyDirectory {
       this.#inflight.set(userId, running);
     }
     return running;
+  }
+
+  /** The user's log as this client last verified it, without fetching (empty if it never did). */
+  async verified(userId: string): Promise<KeyLogEntry[]> {
+    return this.#known.get(userId) ?? (await this.#stored(userId));
   }
 
   /** The user's current (not revoked) devices and their MLS keys, as the verified log states them. */
@@ -176,14 +186,24 @@ export class KeyDirectory {
       }
       if (entries.length === 0) throw new KeyLogError('key_log_invalid', userId, `no entries after ${now.index} though the head is ${head.index}`);
     }
-    if (log.length !== known.length) await this.#o.store.set(LOG_KEY(userId), JSON.stringify(log));
+    const grew = log.length !== known.length;
+    if (grew) await this.#o.store.set(LOG_KEY(userId), JSON.stringify(log));
     this.#fresh.set(userId, { at: this.#now(), log });
+    this.#known.set(userId, log);
+    if (grew) this.#o.onHead?.(userId, headOf(log));
     return log;
   }
 
   async #stored(userId: string): Promise<KeyLogEntry[]> {
+    const known = this.#known.get(userId);
+    if (known) return known;
     const json = await this.#o.store.get(LOG_KEY(userId));
-    return json ? (JSON.parse(json) as KeyLogEntry[]) : [];
+    const log = json ? (JSON.parse(json) as KeyLogEntry[]) : [];
+    // Another read may have verified more meanwhile: never replace a longer log with an older copy.
+    const now = this.#known.get(userId);
+    if (now && now.length >= log.length) return now;
+    this.#known.set(userId, log);
+    return log;
   }
 }
 

@@ -9,6 +9,8 @@ import type { KeyDirectoryStore } from './key-directory.ts';
  *   (GET /me does not list it): the server, or someone in it, added a ghost device.
  * - `new_device_key`: a device of the account published its key since this device last looked.
  * - `key_log_forked` / `key_log_invalid`: the server rewrote or broke this user's own log (R22).
+ * - `key_log_split` (R33, reported by the chats' head gossip, not by this monitor): a member of a
+ *   chat verified another history of a user's log than this device did.
  */
 export type KeyLogAlert =
   | { id: string; kind: 'unknown_device_key'; deviceId: string; index: number; at: number; detectedAt: number }
@@ -17,8 +19,22 @@ export type KeyLogAlert =
     /** The name and creation time GET /me gives the device. */
     deviceName: string; deviceCreatedAt: number;
   }
-  | { id: string; kind: 'key_log_forked' | 'key_log_invalid'; detail: string; detectedAt: number };
+  | { id: string; kind: 'key_log_forked' | 'key_log_invalid'; detail: string; detectedAt: number }
+  | KeyLogSplitAlert;
 export type KeyLogAlertKind = KeyLogAlert['kind'];
+
+/**
+ * R33: `userId`'s log differs between what this device and `senderUserId`'s device verified.
+ * `hash_differs`: another hash at `index`; `unreached`: the sender saw past `index`, this device's
+ * head, and the server would not show this device further within the grace period. The names are
+ * the chat's at detection time (the id, one per user and index, does not name the chat).
+ */
+export interface KeyLogSplitAlert {
+  id: string; kind: 'key_log_split'; reason: 'hash_differs' | 'unreached';
+  userId: string; userName: string; index: number;
+  chatId: string; senderUserId: string; senderDeviceId: string; senderName: string;
+  detectedAt: number;
+}
 
 /** The account's devices as GET /me lists them. */
 export type AccountDevice = Pick<DeviceInfo, 'deviceId' | 'name' | 'createdAt'>;
@@ -117,6 +133,15 @@ export class OwnKeyLogMonitor {
     this.#state.dismissed = [...this.#state.dismissed, id].slice(-MAX_DISMISSED);
     await this.#save();
     this.#o.onChange();
+  }
+
+  /**
+   * An alert found elsewhere (R33's head comparison) joins this list: raised once per id, kept
+   * across restarts, dismissed like the others. Resolves true if it was new.
+   */
+  async report(alert: KeyLogAlert): Promise<boolean> {
+    await this.load();
+    return (await this.#raise([alert])).length > 0;
   }
 
   /** Came online: check soon, then every `intervalMs`. */
