@@ -6,7 +6,8 @@ import { ErrorLine, useAction } from './error-line.tsx';
 /**
  * What this device found in the account's own key log (R31), until the person dismisses it: a key
  * the server shows others for a device the account does not have, a new device key, or a rewritten
- * log. Each names what happened and offers the way out (the devices list, where one can sign out).
+ * log; and a member of a chat who verified another history of someone's keys (R33). Each names what
+ * happened and offers the way out: the devices list, where one can sign out, or the safety number.
  */
 export function KeyLogAlerts({ client }: { client: ParleyClient }) {
   useClientState(client);
@@ -27,6 +28,7 @@ function Alert({ client, alert }: { client: ParleyClient; alert: KeyLogAlert }) 
   let title: string;
   let body: string;
   let action: string;
+  let onAction = toDevices;
   switch (alert.kind) {
     case 'unknown_device_key':
       title = t('keyLogUnknownTitle');
@@ -44,6 +46,20 @@ function Alert({ client, alert }: { client: ParleyClient; alert: KeyLogAlert }) 
       body = t('keyLogOwnBrokenBody');
       action = t('reviewDevices');
       break;
+    case 'key_log_split': {
+      // The safety number with the person whose keys differ, or with the sender when it is this user's own keys.
+      const own = alert.userId === client.userId;
+      const target = own ? { userId: alert.senderUserId, name: alert.senderName } : { userId: alert.userId, name: alert.userName };
+      title = own ? t('keyLogSplitOwnTitle', { sender: alert.senderName }) : t('keyLogSplitTitle', { name: alert.userName, sender: alert.senderName });
+      body = t('keyLogSplitBody', { target: target.name });
+      if (target.userId === client.userId) {
+        action = t('reviewDevices'); // two devices of this account disagree: its devices list is where to look
+      } else {
+        action = t('compareSafetyNumbers');
+        onAction = () => run(async () => go(`/info/${(await client.openDirect(target.userId)).chatId}`));
+      }
+      break;
+    }
   }
   const serious = alert.kind !== 'new_device_key';
   return (
@@ -51,7 +67,7 @@ function Alert({ client, alert }: { client: ParleyClient; alert: KeyLogAlert }) 
       <strong>{title}</strong>
       <span className="small">{body}</span>
       <div className="row">
-        <button type="button" className={serious ? 'danger' : ''} disabled={busy} onClick={toDevices}>{action}</button>
+        <button type="button" className={serious ? 'danger' : ''} disabled={busy} onClick={onAction}>{action}</button>
         <button type="button" className="secondary" disabled={busy} onClick={dismiss}>{t('dismiss')}</button>
       </div>
       <ErrorLine error={error} />
