@@ -23,6 +23,33 @@ export type MessageContent = z.infer<typeof MessageContent>;
 
 const MESSAGE_KINDS: ReadonlySet<string> = new Set(MessageContent.options.map((o) => o.shape.kind.value));
 
+/** At most this many heads in one `key_log_heads` (R33); a chat with more members sends several. */
+export const MAX_KEY_LOG_HEADS = 100;
+
+/** One user's key-log head as the sending device verified it (R19, R22); an empty log is never told. */
+export const KeyLogHeadOf = z.object({ userId: Id, index: z.number().int().positive(), hash: Sha256Hex });
+export type KeyLogHeadOf = z.infer<typeof KeyLogHeadOf>;
+
+/**
+ * R33: a device tells the chat's other devices the key-log heads it verified for the chat's
+ * members, so a server that shows two members different histories of a user's log (a split view)
+ * is caught by the members themselves. Not shown; one head per user in a message.
+ */
+export const KeyLogHeadsContent = z.object({
+  kind: z.literal('key_log_heads'),
+  heads: z.array(KeyLogHeadOf).min(1).max(MAX_KEY_LOG_HEADS)
+    .refine((heads) => new Set(heads.map((h) => h.userId)).size === heads.length, 'one head per user'),
+});
+
+/**
+ * What may fill a log position a device could not read (history for a new device, an answer to
+ * `resend_request`): a person's message, or a device's key-log heads, so no unreadable line is
+ * left where a device only said its heads. Heads that arrive this way are never compared (R33).
+ */
+export const PositionContent = z.discriminatedUnion('kind', [...MessageContent.options, KeyLogHeadsContent]);
+export type PositionContent = z.infer<typeof PositionContent>;
+const POSITION_KINDS: ReadonlySet<string> = new Set(PositionContent.options.map((o) => o.shape.kind.value));
+
 
 /** At most this many messages travel in one `history` entry list (they are split across several). */
 export const MAX_HISTORY_ENTRIES_PER_MESSAGE = 500;
@@ -34,19 +61,12 @@ export const HistoryEntry = z.object({
   senderUserId: Id,
   senderDeviceId: Id,
   sentAt: z.number().int(),
-  content: MessageContent,
+  content: PositionContent,
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 /** At most this many message ids in one `resend_request` (R32). */
 export const MAX_RESEND_IDS = 50;
-
-/** At most this many heads in one `key_log_heads` (R33); a chat with more members sends several. */
-export const MAX_KEY_LOG_HEADS = 100;
-
-/** One user's key-log head as the sending device verified it (R19, R22); an empty log is never told. */
-export const KeyLogHeadOf = z.object({ userId: Id, index: z.number().int().positive(), hash: Sha256Hex });
-export type KeyLogHeadOf = z.infer<typeof KeyLogHeadOf>;
 
 /**
  * Everything a message can carry. `history` is a device sharing a chat's earlier messages with
@@ -60,26 +80,25 @@ export type KeyLogHeadOf = z.infer<typeof KeyLogHeadOf>;
  * line instead of the text again at the end (zod drops unknown fields), any message kind (an edit,
  * a reaction) can be sent again the same way, and the position is checked like a history entry's.
  *
- * `key_log_heads` (R33): a device tells the chat's other devices the key-log heads it verified for
- * the chat's members, so a server that shows two members different histories of a user's log (a
- * split view) is caught by the members themselves. Not shown; one user at most once per message.
+ * `key_log_heads`: see KeyLogHeadsContent (R33).
  */
 export const Content = z.discriminatedUnion('kind', [
   ...MessageContent.options,
   z.object({ kind: z.literal('history'), chatId: Id, forDevice: Id, entries: z.array(HistoryEntry).min(1).max(MAX_HISTORY_ENTRIES_PER_MESSAGE) }),
   z.object({ kind: z.literal('resend_request'), ids: z.array(ClientMsgId).min(1).max(MAX_RESEND_IDS) }),
-  z.object({ kind: z.literal('resent'), seq: z.number().int().positive(), id: ClientMsgId, content: MessageContent }),
-  z.object({
-    kind: z.literal('key_log_heads'),
-    heads: z.array(KeyLogHeadOf).min(1).max(MAX_KEY_LOG_HEADS)
-      .refine((heads) => new Set(heads.map((h) => h.userId)).size === heads.length, 'one head per user'),
-  }),
+  z.object({ kind: z.literal('resent'), seq: z.number().int().positive(), id: ClientMsgId, content: PositionContent }),
+  KeyLogHeadsContent,
 ]);
 export type Content = z.infer<typeof Content>;
 
 export const PLAIN_CONTENT_TYPE = 'parley/plain+json';
 
-/** Whether a content is something a person wrote (shared as history, sent again), not a device's note to devices. */
+/** Whether a content is something a person wrote, not a device's note to devices. */
 export function isMessageContent(content: Content): content is MessageContent {
   return MESSAGE_KINDS.has(content.kind);
+}
+
+/** Whether a content may be shared as history or sent again for its log position (PositionContent). */
+export function isPositionContent(content: Content): content is PositionContent {
+  return POSITION_KINDS.has(content.kind);
 }

@@ -1,4 +1,4 @@
-import { isMessageContent, MAX_HISTORY_ENTRIES_PER_MESSAGE, type HistoryEntry, type Message } from '@parley/protocol';
+import { isPositionContent, MAX_HISTORY_ENTRIES_PER_MESSAGE, type HistoryEntry, type Message } from '@parley/protocol';
 import type { StoredMessage } from '../store.ts';
 
 /** How many of a chat's latest messages a device shares with a new device of the same user. */
@@ -11,7 +11,7 @@ export function historyEntries(log: readonly StoredMessage[]): HistoryEntry[] {
   const entries: HistoryEntry[] = [];
   for (const m of log) {
     const d = m.decoded;
-    if (d?.kind !== 'content' || !isMessageContent(d.content)) continue;
+    if (d?.kind !== 'content' || !isPositionContent(d.content)) continue; // key-log heads too: no unreadable line left (R33)
     entries.push({ seq: m.seq, id: m.clientMsgId, senderUserId: m.senderUserId, senderDeviceId: m.senderDeviceId, sentAt: m.sentAt, content: d.content });
   }
   return entries.slice(-MAX_SHARED_HISTORY);

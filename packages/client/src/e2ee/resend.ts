@@ -1,4 +1,4 @@
-import { isMessageContent, MAX_RESEND_IDS, type Content, type Envelope, type Message } from '@parley/protocol';
+import { isPositionContent, MAX_RESEND_IDS, type Content, type Envelope, type Message } from '@parley/protocol';
 import type { ClientStore, StoredMessage, UnreadableReason } from '../store.ts';
 import type { MemberIdentity } from '../mls/index.ts';
 
@@ -144,7 +144,8 @@ export class MessageResends {
       if (answered.has(once)) continue;
       const original = find(batch, log, (o) => o.clientMsgId === id && o.senderUserId === this.#d.userId && o.senderDeviceId === this.#d.deviceId && o.seq < request.seq);
       const d = original?.decoded;
-      if (!original?.envelope || d?.kind !== 'content' || !isMessageContent(d.content)) continue;
+      // Its key-log heads too (R33): nothing to read there, but the asking device is left no unreadable line.
+      if (!original?.envelope || d?.kind !== 'content' || !isPositionContent(d.content)) continue;
       const content = d.content;
       // A deleted message is not sent again (nor an edit of one): its text should not travel any more.
       if (this.#deleted(chatId, content.kind === 'edit' ? content.target : id, batch, log)) continue;
