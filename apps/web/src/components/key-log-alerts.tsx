@@ -51,7 +51,7 @@ function Alert({ client, alert }: { client: ParleyClient; alert: KeyLogAlert }) 
       const own = alert.userId === client.userId;
       const target = own ? { userId: alert.senderUserId, name: alert.senderName } : { userId: alert.userId, name: alert.userName };
       title = own ? t('keyLogSplitOwnTitle', { sender: alert.senderName }) : t('keyLogSplitTitle', { name: alert.userName, sender: alert.senderName });
-      body = t('keyLogSplitBody', { target: target.name });
+      body = own ? t('keyLogSplitOwnBody', { sender: alert.senderName }) : t('keyLogSplitBody', { target: target.name, sender: alert.senderName });
       if (target.userId === client.userId) {
         action = t('reviewDevices'); // two devices of this account disagree: its devices list is where to look
       } else {
