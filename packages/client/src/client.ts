@@ -14,8 +14,7 @@ import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } fr
 import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
-import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyLogAlert } from './key-log/index.ts';
-import type { KeyLogHeadsOptions } from './key-log/head-gossip.ts';
+import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyLogAlert, type KeyLogHeadsOptions } from './key-log/index.ts';
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
 import { LogSync } from './log-sync.ts';
 import { Outbox } from './outbox.ts';

@@ -28,6 +28,7 @@ export { CodecNotReady, CodecRefused, type DecodedBatch, type EncodeOptions } fr
 export {
   KeyDirectory, KeyLogError, isKeyLogError, formatSafetyNumber, DEFAULT_OWN_KEY_LOG_CHECK_MS,
   type KeyDirectoryOptions, type KeyDirectoryStore, type KeyLogErrorCode, type LoggedDevice, type RestCall, type VerificationState, type KeyLogAlert, type KeyLogAlertKind,
+  KEY_LOG_HEADS_DEFAULTS, judgeHead, type HeadVerdict, type KeyLogHeadsOptions, type KeyLogSplitAlert,
 } from './key-log/index.ts';
 export { SealedStore, type SealedStoreOptions } from './stores/sealed-store.ts';
 export { StoreSealError, isStoreSealError, type StoreSealErrorCode } from './stores/seal.ts';
