@@ -1,118 +1,32 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type ChatDevicesResponse, type AddedDevice, type PendingDeviceLink,
+  type AddedDevice, type PendingDeviceLink,
 } from '@parley/protocol';
-import { accounts } from './accounts.ts';
-import { NetworkError, RestApi } from './api.ts';
+import { NetworkError } from './api.ts';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec } from './e2ee/mls-codec.ts';
-import { ChatEncryption, type EncryptionState } from './e2ee/chat-encryption.ts';
+import { ChatEncryption } from './e2ee/chat-encryption.ts';
 import { KeyLogTrust } from './e2ee/member-trust.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
-import type { DeviceKey } from './device-key.ts';
 import { Emitter } from './emitter.ts';
 import { KeyPackageKeeper } from './key-packages.ts';
-import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyLogAlert, type KeyLogHeadsOptions } from './key-log/index.ts';
+import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyLogAlert } from './key-log/index.ts';
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
 import { LogSync } from './log-sync.ts';
 import { Outbox } from './outbox.ts';
 import { TypingState } from './typing.ts';
 import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
-import type { ClientStore, OutboxItem, StoredMessage } from './store.ts';
+import type { OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
+import {
+  DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_ROTATE_AFTER_MS,
+  type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
+} from './client-options.ts';
+import { authedRest, SessionTokens, type RestFn } from './session.ts';
 
-export interface ClientOptions {
-  baseUrl: string;
-  session: { userId: string; deviceId: string };
-  deviceKey: DeviceKey;
-  store: ClientStore;
-  /** Default: the MLS codec (end-to-end encrypted) when `mls.enabled`, else plaintext. */
-  codec?: ContentCodec;
-  /** Defaults to globalThis.WebSocket; in Node 20 pass `ws`'s WebSocket. */
-  WebSocket?: WebSocketCtor;
-  /** History page size for catch-up and scroll-back. */
-  pageSize?: number;
-  backoff?: { minMs: number; maxMs: number };
-  /**
-   * End-to-end encryption (MLS). When enabled (the default), every chat is an MLS group and the
-   * client keeps `target` of this device's key packages (default 20, refilled below 5) and a
-   * last-resort one on the server (R14).
-   */
-  mls?: {
-    enabled: boolean; target?: number; refillBelow?: number;
-    /** This device rotates its leaf key in a chat (an update commit) when it is older than this. Default 7 days. */
-    rotateAfterMs?: number;
-    /**
-     * A device waits this long per rank in a group's leaf order (at most 8 ranks) before it
-     * reconciles the group, so usually the first device commits and the others find nothing to do.
-     * Default 1500 ms. 0 makes every device commit at once: for tests of concurrent commits (R15).
-     */
-    reconcileRankDelayMs?: number;
-    /**
-     * R32: this long after a message arrives that this device can't read for a reason where a
-     * resend helps, it asks the sender's device to send it again (once per message, at most
-     * RESEND_AUTO_ASK_LIMIT per chat). Default 10 s; null: only `requestResend` asks.
-     */
-    resendAskAfterMs?: number | null;
-    /**
-     * R33: how often at most (`minIntervalMs`, default 5 minutes per chat) and how soon (`settleMs`,
-     * `rankDelayMs`) this device tells a chat the key-log heads it verified for the members, and how
-     * long the server may take to show it an entry a member saw (`graceMs`, default 2 minutes).
-     */
-    keyLogHeads?: KeyLogHeadsOptions;
-  };
-  /**
-   * How often this device re-checks its own user's key log for keys it did not expect while online
-   * (R31), on top of coming online and device changes. Default DEFAULT_OWN_KEY_LOG_CHECK_MS (5 minutes).
-   */
-  ownKeyLogCheckMs?: number;
-}
-
-/** A background task failed; it is retried later and does not hold up anything else. */
-export interface BackgroundError {
-  task: 'key-packages' | 'encryption-group' | 'key-log';
-  error: unknown;
-}
-
-export interface ChatView extends ChatSummary {
-  /** Group name, or the other person's name in a direct chat. */
-  title: string;
-  lastItem: TimelineItem | undefined;
-  /** User ids typing now. */
-  typing: string[];
-  /**
-   * End-to-end encryption on this device: 'on'; 'waiting' for a member's device to add this one to
-   * the chat's group; 'removed' from it; 'off' with the plaintext codec.
-   */
-  encryption: EncryptionState;
-}
-
-type ClientEvents = {
-  change: [];
-  connection: [ConnectionState];
-  revoked: [];
-  message: [Message];
-  error: [BackgroundError];
-  /** A new device asks to join this account (R23-R28): show it, with the code field. */
-  deviceLinkRequest: [PendingDeviceLink];
-  /** A link request was approved, denied or expired (on any device). */
-  deviceLinkClosed: [{ linkId: string; status: string }];
-  /** A device was added to this account (login alert). */
-  deviceAdded: [AddedDevice];
-  /**
-   * This user's own key log shows something to tell the person (R31): a key of a device the account
-   * does not have, a new device key, or a rewritten log; or a member of a chat verified another
-   * history of a user's log than this device did (R33, `key_log_split`). Listed by keyLogAlerts()
-   * until dismissed.
-   */
-  keyLogAlert: [KeyLogAlert];
-};
-
-const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
-const DEFAULT_RECONCILE_RANK_DELAY_MS = 1500;
-const DEFAULT_RESEND_ASK_AFTER_MS = 10_000;
+export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
 /**
  * The Parley client: keeps a local copy of the user's chats in a ClientStore, syncs it with the
@@ -125,7 +39,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly deviceId: string;
   readonly #o: ClientOptions;
   readonly #codec: ContentCodec;
-  readonly #api: RestApi;
+  /** REST as this device's session (signs in again when the server refuses the token). */
+  readonly #rest: RestFn;
   readonly #conn: Connection;
   readonly #sync: LogSync;
   readonly #chats = new Map<string, ChatSummary>();
@@ -149,7 +64,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#o = options;
     this.userId = options.session.userId;
     this.deviceId = options.session.deviceId;
-    this.#api = new RestApi(options.baseUrl);
+    const tokens = new SessionTokens(options.baseUrl, this.deviceId, options.deviceKey, {
+      get: () => options.store.getMeta('session-token'), set: (t) => options.store.setMeta('session-token', t),
+    });
+    this.#rest = authedRest(options.baseUrl, tokens);
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
       history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
@@ -165,7 +83,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#conn = new Connection({
       baseUrl: options.baseUrl,
       WebSocket: WebSocketImpl,
-      getToken: (fresh) => this.#token(fresh),
+      getToken: (fresh) => tokens.get(fresh),
       onAuthenticated: (frame) => this.#onAuthenticated(frame),
       onEvent: (frame) => this.#onEvent(frame),
       onState: (state) => {
@@ -487,25 +405,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   // --- internals -----------------------------------------------------------------------------
-
-  async #token(fresh: boolean): Promise<string> {
-    const stored = fresh ? undefined : await this.#o.store.getMeta('session-token');
-    if (stored) return stored;
-    const session = await accounts.login(this.#o.baseUrl, this.deviceId, this.#o.deviceKey);
-    await this.#o.store.setMeta('session-token', session.token);
-    return session.token;
-  }
-
-  async #rest<T>(method: string, path: string, body?: unknown): Promise<T> {
-    this.#api.token = await this.#token(false);
-    try {
-      return await this.#api.call<T>(method, path, body);
-    } catch (err) {
-      if (!(err instanceof ParleyError) || err.code !== 'session_invalid') throw err;
-      this.#api.token = await this.#token(true);
-      return this.#api.call<T>(method, path, body);
-    }
-  }
 
   async #post(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');

@@ -3,7 +3,6 @@ import {
   type AddedDevice, type DeviceAdded, type DeviceLinkApproved, type DeviceLinkStarted, type DeviceLinkState, type DeviceInfo,
   type MeResponse, type PendingDeviceLink, type PendingDeviceLinksResponse,
 } from '@parley/protocol';
-import { accounts } from './accounts.ts';
 import { NetworkError, RestApi } from './api.ts';
 import type { DeviceKey } from './device-key.ts';
 
@@ -21,8 +20,8 @@ import type { DeviceKey } from './device-key.ts';
  * `pendingDeviceLinks(rest)`, `approveDeviceLink(rest, linkId, code)`, `denyDeviceLink(rest, linkId)`.
  */
 
-/** Calls the REST API as the signed-in device (ParleyClient's own, or `sessionRest`). */
-export type RestFn = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+export { sessionRest, type RestFn } from './session.ts';
+import type { RestFn } from './session.ts';
 
 export interface DeviceLinkRequest {
   linkId: string;
@@ -113,24 +112,4 @@ export async function denyDeviceLink(rest: RestFn, linkId: string): Promise<void
  */
 export function devicesAddedSince(me: MeResponse, since: number): DeviceInfo[] {
   return me.devices.filter((d) => !d.current && d.createdAt > since).sort((a, b) => b.createdAt - a.createdAt);
-}
-
-/**
- * A RestFn for a signed-in device without a ParleyClient (scripts, or an app before ParleyClient
- * exposes its own): signs in with the device key on first use and again when the session ends.
- */
-export function sessionRest(baseUrl: string, deviceId: string, deviceKey: DeviceKey): RestFn {
-  const api = new RestApi(baseUrl);
-  let signingIn: Promise<void> | undefined;
-  const signIn = () => (signingIn ??= accounts.login(baseUrl, deviceId, deviceKey).then((s) => { api.token = s.token; }).finally(() => { signingIn = undefined; }));
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    if (!api.token) await signIn();
-    try {
-      return await api.call<T>(method, path, body);
-    } catch (err) {
-      if (!(err instanceof ParleyError && err.code === 'session_invalid')) throw err;
-      await signIn();
-      return api.call<T>(method, path, body);
-    }
-  };
 }

@@ -1,0 +1,99 @@
+import type { AddedDevice, ChatSummary, Message, PendingDeviceLink } from '@parley/protocol';
+import type { ContentCodec } from './codec.ts';
+import type { ConnectionState, WebSocketCtor } from './connection.ts';
+import type { DeviceKey } from './device-key.ts';
+import type { EncryptionState } from './e2ee/chat-encryption.ts';
+import type { KeyLogAlert, KeyLogHeadsOptions } from './key-log/index.ts';
+import type { ClientStore } from './store.ts';
+import type { TimelineItem } from './timeline.ts';
+
+export interface ClientOptions {
+  baseUrl: string;
+  session: { userId: string; deviceId: string };
+  deviceKey: DeviceKey;
+  store: ClientStore;
+  /** Default: the MLS codec (end-to-end encrypted) when `mls.enabled`, else plaintext. */
+  codec?: ContentCodec;
+  /** Defaults to globalThis.WebSocket; in Node 20 pass `ws`'s WebSocket. */
+  WebSocket?: WebSocketCtor;
+  /** History page size for catch-up and scroll-back. */
+  pageSize?: number;
+  backoff?: { minMs: number; maxMs: number };
+  /**
+   * End-to-end encryption (MLS). When enabled (the default), every chat is an MLS group and the
+   * client keeps `target` of this device's key packages (default 20, refilled below 5) and a
+   * last-resort one on the server (R14).
+   */
+  mls?: {
+    enabled: boolean; target?: number; refillBelow?: number;
+    /** This device rotates its leaf key in a chat (an update commit) when it is older than this. Default 7 days. */
+    rotateAfterMs?: number;
+    /**
+     * A device waits this long per rank in a group's leaf order (at most 8 ranks) before it
+     * reconciles the group, so usually the first device commits and the others find nothing to do.
+     * Default 1500 ms. 0 makes every device commit at once: for tests of concurrent commits (R15).
+     */
+    reconcileRankDelayMs?: number;
+    /**
+     * R32: this long after a message arrives that this device can't read for a reason where a
+     * resend helps, it asks the sender's device to send it again (once per message, at most
+     * RESEND_AUTO_ASK_LIMIT per chat). Default 10 s; null: only `requestResend` asks.
+     */
+    resendAskAfterMs?: number | null;
+    /**
+     * R33: how often at most (`minIntervalMs`, default 5 minutes per chat) and how soon (`settleMs`,
+     * `rankDelayMs`) this device tells a chat the key-log heads it verified for the members, and how
+     * long the server may take to show it an entry a member saw (`graceMs`, default 2 minutes).
+     */
+    keyLogHeads?: KeyLogHeadsOptions;
+  };
+  /**
+   * How often this device re-checks its own user's key log for keys it did not expect while online
+   * (R31), on top of coming online and device changes. Default DEFAULT_OWN_KEY_LOG_CHECK_MS (5 minutes).
+   */
+  ownKeyLogCheckMs?: number;
+}
+
+/** A background task failed; it is retried later and does not hold up anything else. */
+export interface BackgroundError {
+  task: 'key-packages' | 'encryption-group' | 'key-log';
+  error: unknown;
+}
+
+export interface ChatView extends ChatSummary {
+  /** Group name, or the other person's name in a direct chat. */
+  title: string;
+  lastItem: TimelineItem | undefined;
+  /** User ids typing now. */
+  typing: string[];
+  /**
+   * End-to-end encryption on this device: 'on'; 'waiting' for a member's device to add this one to
+   * the chat's group; 'removed' from it; 'off' with the plaintext codec.
+   */
+  encryption: EncryptionState;
+}
+
+export type ClientEvents = {
+  change: [];
+  connection: [ConnectionState];
+  revoked: [];
+  message: [Message];
+  error: [BackgroundError];
+  /** A new device asks to join this account (R23-R28): show it, with the code field. */
+  deviceLinkRequest: [PendingDeviceLink];
+  /** A link request was approved, denied or expired (on any device). */
+  deviceLinkClosed: [{ linkId: string; status: string }];
+  /** A device was added to this account (login alert). */
+  deviceAdded: [AddedDevice];
+  /**
+   * This user's own key log shows something to tell the person (R31): a key of a device the account
+   * does not have, a new device key, or a rewritten log; or a member of a chat verified another
+   * history of a user's log than this device did (R33, `key_log_split`). Listed by keyLogAlerts()
+   * until dismissed.
+   */
+  keyLogAlert: [KeyLogAlert];
+};
+
+export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
+export const DEFAULT_RECONCILE_RANK_DELAY_MS = 1500;
+export const DEFAULT_RESEND_ASK_AFTER_MS = 10_000;
