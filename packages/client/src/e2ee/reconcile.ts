@@ -79,8 +79,8 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   if (toAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { result: { kind: 'in_sync' } };
 
   const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
-  const packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
-  const missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
+  let packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
+  let missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
   const nothing = packages.length === 0 && toRemove.length === 0;
   // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
   if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { result: { kind: 'committed_partly', missing, added: [] } };
@@ -92,8 +92,13 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
       ? { commit: (await s.update()).commit, welcome: undefined }
       : await s.changeMembers({ add: packages.map((p) => base64ToBytes(p.keyPackage)), remove: toRemove });
   } catch (err) {
-    if (isMlsSessionError(err) && err.code === 'mls_invalid_key_package') return { result: { kind: 'committed_partly', missing: [...missing, ...packages.map(memberKey)], added: [] } };
-    throw err;
+    if (!isMlsSessionError(err) || err.code !== 'mls_invalid_key_package') throw err;
+    missing = [...missing, ...packages.map(memberKey)];
+    packages = [];
+    if (toRemove.length === 0) return { result: { kind: 'committed_partly', missing, added: [] } };
+    // A removal never waits for an add: a key package that fails (forged, expired) must not keep a
+    // device that no longer belongs in the tree (R34). The adds are tried again later.
+    bundle = await s.changeMembers({ add: [], remove: toRemove });
   }
   if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
   const before = fresh ? [] : current.map(memberKey);
