@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bytesToBase64 } from '../encoding.ts';
+import { MlsGroupSession } from '../mls/index.ts';
+import { addAndJoin, newDevice, utf8 } from '../mls/test-fixtures.ts';
+import { MemoryStore } from '../stores/memory-store.ts';
+import { MemberSince } from './member-since.ts';
+import { memberKey, reconcileGroup } from './reconcile.ts';
+
+const CHAT = 'chat_reconcile';
+
+test('R34 a removal never waits for an add: a key package that fails (here one the key log does not bind) leaves the removal committed', async () => {
+  const [owner, leaving, joining] = await Promise.all([newDevice('alice'), newDevice('bob'), newDevice('carol')]);
+  // The owner's authenticate hook refuses Carol's key (a forged key package from a bad server).
+  const session = await MlsGroupSession.create(owner.identity, utf8(CHAT), { authenticate: async (m) => m.userId !== 'carol' });
+  await addAndJoin(session, [], [leaving]);
+  const store = new MemoryStore();
+  const sent: number[] = [];
+  const { result } = await reconcileGroup(session, {
+    chatId: CHAT, userId: 'alice', deviceId: 'phone', store, since: new MemberSince(store),
+    create: () => { throw new Error('the group exists'); },
+  }, {
+    serverEpoch: Number(session.epoch),
+    devices: [owner.identity, joining.identity].map((i) => ({ userId: i.userId, deviceId: i.deviceId })),
+    claim: async () => [{ userId: 'carol', deviceId: 'phone', keyPackage: bytesToBase64(joining.keyPackages[0]!.keyPackage) }],
+    send: async ({ epoch }) => (sent.push(epoch), 'accepted'),
+  });
+  assert.deepEqual(result, { kind: 'committed_partly', missing: ['carol:phone'], added: [] });
+  assert.equal(sent.length, 1);
+  assert.deepEqual(session.members().map(memberKey), ['alice:phone'], "bob's leaf is gone; carol is tried again later");
+});
