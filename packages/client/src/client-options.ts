@@ -35,6 +35,13 @@ export interface ClientOptions {
      */
     reconcileRankDelayMs?: number;
     /**
+     * R34: while this device's view of a chat's group holds a device that no longer belongs (revoked,
+     * or its user left or was removed), the chat's messages wait (shown as sending) for the commit
+     * that removes it, at most this long while connected; then they go out anyway, readable by that
+     * device if a server still serves it. Default 60 s; 0 turns the hold off.
+     */
+    holdForRemovalMs?: number;
+    /**
      * R32: this long after a message arrives that this device can't read for a reason where a
      * resend helps, it asks the sender's device to send it again (once per message, at most
      * RESEND_AUTO_ASK_LIMIT per chat). Default 10 s; null: only `requestResend` asks.
@@ -97,3 +104,4 @@ export type ClientEvents = {
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
 export const DEFAULT_RECONCILE_RANK_DELAY_MS = 1500;
 export const DEFAULT_RESEND_ASK_AFTER_MS = 10_000;
+export const DEFAULT_HOLD_FOR_REMOVAL_MS = 60_000;

@@ -8,6 +8,7 @@ import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.
 import { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption } from './e2ee/chat-encryption.ts';
 import { KeyLogTrust } from './e2ee/member-trust.ts';
+import { RemovalHold } from './e2ee/removal-hold.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import { Emitter } from './emitter.ts';
@@ -21,7 +22,7 @@ import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 import {
-  DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_ROTATE_AFTER_MS,
+  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_ROTATE_AFTER_MS,
   type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
 } from './client-options.ts';
 import { authedRest, SessionTokens, type RestFn } from './session.ts';
@@ -50,6 +51,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #timelineCache = new Map<string, TimelineItem[]>();
   readonly #mls: MlsCodec | undefined;
   readonly #enc: ChatEncryption | undefined;
+  /** R34: a chat's messages wait while its group holds a device that no longer belongs. */
+  readonly #hold: RemovalHold;
   readonly #ownLog: OwnKeyLogMonitor;
   #stopped = false;
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
@@ -87,7 +90,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
       onAuthenticated: (frame) => this.#onAuthenticated(frame),
       onEvent: (frame) => this.#onEvent(frame),
       onState: (state) => {
-        if (state !== 'online') this.#ownLog.offline();
+        if (state !== 'online') {
+          this.#ownLog.offline();
+          this.#hold.offline();
+        }
         this.emit('connection', state);
         if (state === 'revoked') this.emit('revoked');
         this.#changed();
@@ -126,6 +132,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       onChange: () => this.#changed(),
       onError: (error) => { if (!(error instanceof NetworkError) && !(error instanceof Disconnected)) this.#backgroundError({ task: 'key-log', error }); },
     });
+    const e2ee = mls.enabled && !options.codec;
+    this.#hold = new RemovalHold({ holdMs: e2ee ? (options.mls?.holdForRemovalMs ?? DEFAULT_HOLD_FOR_REMOVAL_MS) : 0 });
     const trust = new KeyLogTrust({ keys: this.keys, onError: (error) => this.#backgroundError({ task: 'key-log', error }), stopped: () => this.#stopped });
     this.#mls = !options.codec && this.keyPackages
       ? new MlsCodec({
@@ -133,6 +141,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         // A leaf is genuine only if its user's key log binds that device to that signature key.
         session: { authenticate: (member, key) => trust.authenticate(member, key) },
         trust,
+        hold: this.#hold,
       })
       : undefined;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
@@ -144,6 +153,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       prev: (chatId) => this.#prevSent(chatId),
       changed: (chatId) => this.#changed(chatId),
       notReady: (chatId) => this.#enc?.schedule(chatId, 0),
+      held: (chatId) => this.#enc?.held(chatId),
       onError: (error) => this.#backgroundError({ task: 'encryption-group', error }),
     });
     this.#enc = this.#mls && this.keyPackages
@@ -151,6 +161,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         userId: this.userId, deviceId: this.deviceId, mls: this.#mls, keys: this.keys, keyPackages: this.keyPackages, store: options.store,
         rotateAfterMs: options.mls?.rotateAfterMs ?? DEFAULT_ROTATE_AFTER_MS,
         rankDelayMs: options.mls?.reconcileRankDelayMs ?? DEFAULT_RECONCILE_RANK_DELAY_MS,
+        hold: this.#hold,
         sync: this.#sync,
         online: () => this.#conn.state === 'online',
         chat: (chatId) => this.#chats.get(chatId),
@@ -163,7 +174,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         post: (chatId, content, opts) => this.#post(chatId, content, opts),
         outboxContents: (chatId) => this.#outbox.contents(chatId),
         changed: (chatId) => this.#changed(chatId),
-        flushOutbox: () => this.#outbox.flush(),
+        flushOutbox: (chatId) => (chatId === undefined ? this.#outbox.flush() : this.#outbox.retry(chatId)),
         onError: (e) => this.#backgroundError(e),
         resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
         onKeyLogSplit: (alert) => this.#ownLog.report(alert),
@@ -424,6 +435,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void {
     const known = new Set(frame.chats.map((c) => c.chatId));
     for (const chatId of [...this.#chats.keys()]) if (!known.has(chatId)) void this.#forget(chatId);
+    // Devices may have been revoked or members removed meanwhile: each chat's messages wait for its device list (R34).
+    this.#hold.online();
+    for (const chat of frame.chats) this.#hold.mark(chat.chatId);
     for (const chat of frame.chats) void this.#adopt(chat);
     this.#outbox.flush();
     if (this.#enc) void this.#enc.publishKey();
@@ -443,6 +457,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         void this.#sync.receive(frame.message);
         return;
       case 'chat':
+        this.#hold.mark(frame.chat.chatId); // its messages wait until its device list answers (R34)
         void this.#adopt(frame.chat);
         // Sent to every chat of a user whose devices changed (R18): ours may be the one.
         this.#ownLog.schedule();
@@ -494,6 +509,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#sync.forget(chatId);
     await this.#o.store.deleteChat(chatId);
     await this.#mls?.forget(chatId);
+    this.#hold.forget(chatId);
     this.#changed(chatId);
   }
 
@@ -546,7 +562,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       await this.#enc?.fillFromHistory(chatId, messages);
       await this.#o.store.putMessages(messages, batch.groups);
     });
-    if (await this.#enc?.afterDecode(chatId, messages)) this.#outbox.flush();
+    if (await this.#enc?.afterDecode(chatId, messages)) this.#outbox.retry(chatId);
   }
 
   #title(chat: ChatSummary): string {

@@ -49,6 +49,18 @@ export class CodecNotReady extends Error {
   }
 }
 
+/**
+ * Not now: the chat's group still holds a device that no longer belongs (R34) and a commit removing
+ * it has not been applied yet. Like CodecNotReady the message waits; it is released by that commit,
+ * or after the hold's bound.
+ */
+export class CodecHeld extends CodecNotReady {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecHeld';
+  }
+}
+
 /** The codec will never encode this message (a resend that would reach devices that joined since): drop it. */
 export class CodecRefused extends Error {
   constructor(message: string) {

@@ -24,7 +24,8 @@ export { MlsIdentity } from './mls/index.ts';
 export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 export { RESENDABLE_REASONS, RESEND_ANSWER_LIMIT, RESEND_AUTO_ASK_LIMIT } from './e2ee/resend.ts';
-export { CodecNotReady, CodecRefused, type DecodedBatch, type EncodeOptions } from './codec.ts';
+export { CodecHeld, CodecNotReady, CodecRefused, type DecodedBatch, type EncodeOptions } from './codec.ts';
+export { RemovalHold, type RemovalHoldOptions } from './e2ee/removal-hold.ts';
 export {
   KeyDirectory, KeyLogError, isKeyLogError, formatSafetyNumber, DEFAULT_OWN_KEY_LOG_CHECK_MS,
   type KeyDirectoryOptions, type KeyDirectoryStore, type KeyLogErrorCode, type LoggedDevice, type RestCall, type VerificationState, type KeyLogAlert, type KeyLogAlertKind,

@@ -1,5 +1,5 @@
 import { ParleyError, type Content, type Envelope, type Message, type ServerFrameOf } from '@parley/protocol';
-import { CodecNotReady, CodecRefused, decodePlain, type ContentCodec, type EncodeOptions } from './codec.ts';
+import { CodecHeld, CodecNotReady, CodecRefused, decodePlain, type ContentCodec, type EncodeOptions } from './codec.ts';
 import { Disconnected } from './connection.ts';
 import { randomId } from './encoding.ts';
 import type { ClientStore, OutboxItem } from './store.ts';
@@ -19,6 +19,8 @@ export interface OutboxDeps {
   changed(chatId: string): void;
   /** The codec can't encode for this chat yet (not in its encryption group). */
   notReady(chatId: string): void;
+  /** A message waits because the chat's group still holds a device that no longer belongs (R34). */
+  held(chatId: string): void;
   onError(error: unknown): void;
 }
 
@@ -31,6 +33,8 @@ export class Outbox {
   #items: OutboxItem[] = [];
   readonly #contents = new Map<string, Content>();
   readonly #sending = new Set<string>();
+  /** Per chat, ends the wait of a message the codec could not encode yet. */
+  readonly #wakers = new Map<string, () => void>();
 
   constructor(deps: OutboxDeps) {
     this.#d = deps;
@@ -90,6 +94,25 @@ export class Outbox {
     }
   }
 
+  /** The chat's group moved (a commit applied, a hold released): a message of it waiting for the codec tries again now. */
+  retry(chatId: string): void {
+    this.#wakers.get(chatId)?.();
+    this.flush();
+  }
+
+  /** Waits `ms`, or until `retry(chatId)`. */
+  #pause(chatId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#wakers.get(chatId) === done) this.#wakers.delete(chatId);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakers.set(chatId, done);
+    });
+  }
+
   /** Never to be sent: it leaves the outbox. */
   async #drop(item: OutboxItem): Promise<void> {
     this.#items = this.#items.filter((o) => o !== item);
@@ -121,10 +144,13 @@ export class Outbox {
         await this.#drop(item);
         return;
       }
-      // Not in the chat's encryption group yet: the message waits (shown as sending) until it is.
-      if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
+      // Not in the chat's encryption group yet, or its group holds a device that no longer belongs:
+      // the message waits (shown as sending) until the group moves.
+      if (err instanceof CodecHeld) this.#d.held(item.chatId);
+      else if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
       else this.#d.onError(err);
-      await new Promise((r) => setTimeout(r, err instanceof CodecNotReady ? 1000 : 2000));
+      if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);
+      else await new Promise((r) => setTimeout(r, 2000));
       return;
     }
     item.attempts += 1;

@@ -9,6 +9,7 @@ import { KeyLogHeadGossip, type KeyLogHeadsOptions } from '../key-log/head-gossi
 import type { ClientStore, StoredMessage } from '../store.ts';
 import { applyHistory, historyChunks, historyEntries } from './history-share.ts';
 import type { GroupStatus, MlsCodec } from './mls-codec.ts';
+import { RemovalCheck, type RemovalHold } from './removal-hold.ts';
 import { MessageResends } from './resend.ts';
 
 /** End-to-end encryption on this device for a chat, as a ChatView shows it. */
@@ -24,6 +25,8 @@ export interface ChatEncryptionDeps {
   rotateAfterMs: number;
   /** How long a device waits per rank in the group's leaf order before it reconciles (1.5 s; 0 in tests that race commits). */
   rankDelayMs: number;
+  /** R34: which leaves no longer belong; the codec holds application messages while one is in the group. */
+  hold: RemovalHold;
   sync: {
     log(chatId: string): readonly Message[];
     catchUp(chatId: string, targetSeq: number): Promise<void>;
@@ -44,7 +47,8 @@ export interface ChatEncryptionDeps {
   /** What this device wrote to the chat and the server has not acknowledged yet, oldest first. */
   outboxContents(chatId: string): Content[];
   changed(chatId?: string): void;
-  flushOutbox(): void;
+  /** Sends what can go; with a chat, its message waiting for the group tries again at once. */
+  flushOutbox(chatId?: string): void;
   onError(error: { task: 'encryption-group' | 'key-log'; error: unknown }): void;
   /** R32: ask by itself for unreadable messages to be sent again this long after they arrive; null: only when asked. */
   resendAskAfterMs: number | null;
@@ -55,10 +59,10 @@ export interface ChatEncryptionDeps {
 
 /**
  * What ParleyClient does around the MLS codec: keeps each chat's group in line with its members'
- * devices (reconcile, R18), asks to be re-added (R29) and answers such asks, rotates leaf keys,
- * shares history with the user's new devices through the note-to-self chat, names encrypted groups,
- * checks members against the key log and compares key-log heads with them (R33). One per client;
- * the client forwards events here.
+ * devices (reconcile, R18; messages wait while a leaf no longer belongs, R34), asks to be re-added
+ * (R29) and answers such asks, rotates leaf keys, shares history with the user's new devices through
+ * the note-to-self chat, names encrypted groups, checks members against the key log and compares
+ * key-log heads with them (R33). One per client; the client forwards events here.
  */
 export class ChatEncryption {
   readonly #d: ChatEncryptionDeps;
@@ -81,6 +85,7 @@ export class ChatEncryption {
   readonly resends: MessageResends;
   /** R33: the key-log heads this device and the chats' other devices verified, compared. */
   readonly heads: KeyLogHeadGossip;
+  readonly #removal: RemovalCheck;
 
   constructor(deps: ChatEncryptionDeps) {
     this.#d = deps;
@@ -104,6 +109,11 @@ export class ChatEncryption {
       onSplit: (alert) => deps.onKeyLogSplit(alert),
       onError: (error) => deps.onError({ task: 'key-log', error }),
       options: deps.keyLogHeads,
+    });
+    this.#removal = new RemovalCheck({
+      hold: deps.hold, keys: deps.keys, me: { userId: deps.userId, deviceId: deps.deviceId },
+      fetchDevices: async (chatId) => (await deps.rest<ChatDevicesResponse>('GET', `/chats/${chatId}/devices`)).devices,
+      members: (chatId) => deps.mls.members(chatId), waiting: (chatId) => deps.outboxContents(chatId).length, released: (chatId) => deps.flushOutbox(chatId),
     });
   }
 
@@ -310,6 +320,11 @@ export class ChatEncryption {
     this.#reconcileTimers.set(chatId, { due, timer: setTimeout(() => void this.#run(chatId), delayMs) });
   }
 
+  /** The outbox holds a message for a removal (R34): commit it now rather than after this device's rank delay. */
+  held(chatId: string): void {
+    if (!this.#removal.cut(chatId) && !this.#reconcileRunning.has(chatId) && !this.#reconcileTimers.has(chatId)) this.schedule(chatId, 0);
+  }
+
   async #run(chatId: string): Promise<void> {
     this.#reconcileTimers.delete(chatId);
     this.#reconcileRunning.add(chatId);
@@ -331,10 +346,10 @@ export class ChatEncryption {
     try {
       const members = await mls.members(chatId);
       const rank = Math.max(0, members.findIndex((m) => m.userId === this.#d.userId && m.deviceId === this.#d.deviceId));
-      if (rank > 0 && this.#d.rankDelayMs > 0) await new Promise((r) => setTimeout(r, Math.min(rank, 8) * this.#d.rankDelayMs));
+      if (rank > 0 && this.#d.rankDelayMs > 0) await this.#removal.rankDelay(chatId, Math.min(rank, 8) * this.#d.rankDelayMs);
       const { chat } = await this.#d.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
       await this.#d.sync.catchUp(chatId, chat.lastSeq);
-      const { devices } = await this.#d.rest<ChatDevicesResponse>('GET', `/chats/${chatId}/devices`);
+      const devices = await this.#removal.devices(chatId);
       let acked: Message | undefined;
       const asks = [...(this.#rejoins.get(chatId)?.keys() ?? [])];
       const result = await mls.reconcile(chatId, {

@@ -1,5 +1,5 @@
 import { PLAIN_CONTENT_TYPE, type Content, type Envelope, type Message } from '@parley/protocol';
-import { CodecNotReady, CodecRefused, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type EncodeOptions, type OwnContent } from '../codec.ts';
+import { CodecHeld, CodecNotReady, CodecRefused, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type EncodeOptions, type OwnContent } from '../codec.ts';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
 import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, welcomeSigner, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
@@ -8,6 +8,7 @@ import { decodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } fro
 import { chainMoved, encodeAppPlaintext, parseAppPlaintext } from './app-plaintext.ts';
 import { MemberSince } from './member-since.ts';
 import type { MemberTrust } from './member-trust.ts';
+import type { RemovalHold } from './removal-hold.ts';
 import { memberKey, reconcileGroup, type ReconcileInput, type ReconcileResult } from './reconcile.ts';
 
 export type { ReconcileInput, ReconcileResult } from './reconcile.ts';
@@ -24,6 +25,8 @@ export interface MlsCodecDeps {
    * Welcome's tree is held to `session.authenticate` and no sender counts as revoked.
    */
   trust?: MemberTrust;
+  /** R34: application messages wait while the group holds a leaf that no longer belongs (commits never do). */
+  hold?: Pick<RemovalHold, 'blocks'>;
 }
 
 /** Where this device stands in a chat's encryption group. */
@@ -115,6 +118,7 @@ export class MlsCodec implements ContentCodec {
     return this.#lock(chatId, async () => {
       const s = await this.#load(chatId);
       if (!s || !s.isActive || s.epoch === 0n) throw new CodecNotReady('this device is not in the chat\'s encryption group yet');
+      if (this.#d.hold?.blocks(chatId, () => s.members())) throw new CodecHeld('the chat\'s encryption group still holds a device that no longer belongs: waiting for its removal');
       if (options.membersSince !== undefined && !(await this.#othersSince(chatId, s, options.membersSince))) {
         throw new CodecRefused('the group gained devices since the original was sent: they must not read it');
       }
