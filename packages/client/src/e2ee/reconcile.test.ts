@@ -22,7 +22,7 @@ test('R34 a removal never waits for an add: a key package that fails (here one t
   }, {
     serverEpoch: Number(session.epoch),
     devices: [owner.identity, joining.identity].map((i) => ({ userId: i.userId, deviceId: i.deviceId })),
-    claim: async () => [{ userId: 'carol', deviceId: 'phone', keyPackage: bytesToBase64(joining.keyPackages[0]!.keyPackage) }],
+    claim: async () => [{ userId: 'carol', deviceId: 'phone', keyPackage: bytesToBase64(joining.keyPackages[0]!.keyPackage), lastResort: false }],
     send: async ({ epoch }) => (sent.push(epoch), 'accepted'),
   });
   assert.deepEqual(result, { kind: 'committed_partly', missing: ['carol:phone'], added: [] });
