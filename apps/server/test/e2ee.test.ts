@@ -143,6 +143,39 @@ describe('end-to-end encryption (MLS)', () => {
     await Promise.all([alice.client.stop(), bob.client.stop(), phone.client.stop()]);
   });
 
+  it('a history share cut off by a restart (the new device not yet in the note-to-self group) is resumed when the device is back', async () => {
+    await using server = await startTestServer();
+    // Alice's laptop can't commit in her note-to-self chat, so the share waits for the new phone to join it.
+    const blocked = new Set<string>();
+    class NoSelfCommits extends WebSocket {
+      override send(data: string): void {
+        const frame = JSON.parse(data) as { type?: string; chatId?: string };
+        if (frame.type !== 'commit' || !blocked.has(frame.chatId ?? '')) super.send(data);
+      }
+    }
+    const alice = await createUser(server.url, { client: { WebSocket: NoSelfCommits as unknown as WebSocketCtor } });
+    const bob = await createUser(server.url);
+    const self = await alice.client.openDirect(alice.userId);
+    await waitFor(() => alice.client.chat(self.chatId)?.encryption === 'on', { what: 'note-to-self group' });
+    blocked.add(self.chatId);
+    const direct = await alice.client.openDirect(bob.userId);
+    await alice.client.sendText(direct.chatId, 'said before the phone: the code is 1234');
+    await waitFor(() => texts(bob.client, direct.chatId).length === 1, { what: 'bob reads' });
+
+    const phone = await secondDevice(alice);
+    await waitFor(async () => (await memberDevices(alice.client, direct.chatId)).includes(`${alice.userId}:${phone.deviceId}`), { what: 'the phone is in the chat group', timeoutMs: 30_000 });
+    const owed = async () => JSON.parse((await alice.store.getMeta('history-share-owed')) ?? '[]') as { chatId: string; deviceId: string }[];
+    await waitFor(async () => (await owed()).some((o) => o.chatId === direct.chatId && o.deviceId === phone.deviceId), { what: 'the share is owed' });
+    await alice.client.stop(); // the laptop goes away mid-share
+    assert.ok(!texts(phone.client, direct.chatId).includes('said before the phone: the code is 1234'));
+
+    const laptop = newClient(server.url, alice.userId, alice.deviceId, alice.deviceKey, alice.store);
+    await laptop.start();
+    await waitFor(() => texts(phone.client, direct.chatId).includes('said before the phone: the code is 1234'), { what: 'history reached the phone after the restart', timeoutMs: 30_000 });
+    await waitFor(async () => (await owed()).length === 0, { what: 'nothing owed any more' });
+    await Promise.all([laptop.stop(), bob.client.stop(), phone.client.stop()]);
+  });
+
   it('a device rotates its leaf key (an update commit) when it is older than mls.rotateAfterMs; the chat goes on', async () => {
     await using server = await startTestServer();
     const bob = await createUser(server.url);

@@ -442,6 +442,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#outbox.flush();
     if (this.#enc) void this.#enc.publishKey();
     else this.keyPackages?.replenish();
+    void this.#enc?.resumeHistoryShares();
     this.#ownLog.online();
     this.#enc?.heads.online();
   }

@@ -92,10 +92,18 @@ export function keyLogStorageSuite(storage: () => Storage): void {
       const n = 12;
       await seed(s, 'alice', n);
       const work: Promise<unknown>[] = [];
+      // A publish racing its device's revocation either lands first or is refused (R21): both are fine here.
+      const revokedMeanwhile = (err: unknown) => {
+        if (!(err instanceof ParleyError && err.code === 'device_revoked')) throw err;
+      };
       for (let i = 1; i <= n; i++) {
-        work.push(s.publishMlsKey({ ...publish('alice', i), at: T0 + i }));
-        work.push(s.publishMlsKey({ ...publish('alice', i), at: T0 + i })); // a retry, racing its original
-        if (i % 3 === 0) work.push(s.publishMlsKey(publish('alice', i)).then(() => s.revokeDevice(did('alice', i), T0 + 100 + i)));
+        const revoked = i % 3 === 0;
+        const publishes = [
+          s.publishMlsKey({ ...publish('alice', i), at: T0 + i }),
+          s.publishMlsKey({ ...publish('alice', i), at: T0 + i }), // a retry, racing its original
+        ];
+        work.push(...(revoked ? publishes.map((p) => p.catch(revokedMeanwhile)) : publishes));
+        if (revoked) work.push(s.publishMlsKey(publish('alice', i)).then(() => s.revokeDevice(did('alice', i), T0 + 100 + i)));
       }
       await Promise.all(work);
       const { entries, head } = await s.getKeyLog(uid('alice'), 0, 100);

@@ -7,7 +7,7 @@ import type { KeyPackageKeeper } from '../key-packages.ts';
 import type { KeyDirectory, KeyLogSplitAlert } from '../key-log/index.ts';
 import { KeyLogHeadGossip, type KeyLogHeadsOptions } from '../key-log/head-gossip.ts';
 import type { ClientStore, StoredMessage } from '../store.ts';
-import { applyHistory, historyChunks, historyEntries } from './history-share.ts';
+import { applyHistory, historyChunks, historyEntries, OwedShares } from './history-share.ts';
 import type { GroupStatus, MlsCodec } from './mls-codec.ts';
 import { RemovalCheck, type RemovalHold } from './removal-hold.ts';
 import { MessageResends } from './resend.ts';
@@ -76,6 +76,9 @@ export class ChatEncryption {
   /** History other devices of this user shared, per chat and seq (kept in meta `history:<chatId>`). */
   readonly #history = new Map<string, Map<number, HistoryEntry>>();
   readonly #historyShared = new Set<string>();
+  /** Shares under way (including their wait for the new device to join the note-to-self group). */
+  readonly #sharing = new Set<string>();
+  readonly #owed: OwedShares;
   /** R29: devices that asked to be added again, per chat (memberKey → when asked). */
   readonly #rejoins = new Map<string, Map<string, number>>();
   readonly #readdDone = new Map<string, number>();
@@ -89,6 +92,7 @@ export class ChatEncryption {
 
   constructor(deps: ChatEncryptionDeps) {
     this.#d = deps;
+    this.#owed = new OwedShares(deps.store);
     this.resends = new MessageResends({
       userId: deps.userId, deviceId: deps.deviceId, store: deps.store, mls: deps.mls,
       log: (chatId) => deps.sync.log(chatId),
@@ -253,27 +257,54 @@ export class ChatEncryption {
    * that group sends it the chat's earlier messages it holds, through the note-to-self chat, once
    * the new device is in that chat's group too (else it could not decrypt them).
    */
-  async shareHistory(chatId: string, deviceId: string, attempt = 0): Promise<void> {
-    const mls = this.#d.mls;
+  async shareHistory(chatId: string, deviceId: string): Promise<void> {
     const key = `${chatId}:${deviceId}`;
-    if (!mls || this.#stopped || this.#historyShared.has(key)) return;
+    if (!this.#d.mls || this.#stopped || this.#historyShared.has(key) || this.#sharing.has(key)) return;
+    this.#sharing.add(key);
     try {
-      const self = await this.#selfChat();
-      if (!self || self === chatId) return;
-      const mine = (await mls.members(chatId)).filter((m) => m.userId === this.#d.userId && m.deviceId !== deviceId);
-      if (mine[0]?.deviceId !== this.#d.deviceId) return;
-      const entries = historyEntries(this.#d.sync.log(chatId));
-      if (entries.length === 0) return;
-      if (!(await mls.members(self)).some((m) => m.userId === this.#d.userId && m.deviceId === deviceId)) {
-        this.schedule(self, 0);
-        if (attempt < 40) setTimeout(() => void this.shareHistory(chatId, deviceId, attempt + 1), 1500);
-        return;
-      }
-      this.#historyShared.add(key);
-      for (const chunk of historyChunks(entries)) await this.#d.post(self, { kind: 'history', chatId, forDevice: deviceId, entries: chunk });
+      await this.#owed.add({ chatId, deviceId });
+      await this.#tryShare(chatId, deviceId, 0);
     } catch (err) {
+      this.#sharing.delete(key); // still owed: resumed at the next connect
       this.#d.onError({ task: 'encryption-group', error: err });
     }
+  }
+
+  /** Shares still owed from before a restart or a failure (OwedShares): on coming online. */
+  async resumeHistoryShares(): Promise<void> {
+    for (const { chatId, deviceId } of await this.#owed.list()) void this.shareHistory(chatId, deviceId);
+  }
+
+  async #tryShare(chatId: string, deviceId: string, attempt: number): Promise<void> {
+    const mls = this.#d.mls;
+    const key = `${chatId}:${deviceId}`;
+    const settle = async () => {
+      this.#sharing.delete(key);
+      await this.#owed.remove({ chatId, deviceId });
+    };
+    if (!mls || this.#stopped) return;
+    const self = await this.#selfChat();
+    if (!self) throw new Error('no note-to-self chat to share history through');
+    if (self === chatId) return settle();
+    const mine = (await mls.members(chatId)).filter((m) => m.userId === this.#d.userId && m.deviceId !== deviceId);
+    if (mine[0]?.deviceId !== this.#d.deviceId) return settle(); // another device of this user shares
+    const entries = historyEntries(this.#d.sync.log(chatId));
+    if (entries.length === 0) return settle();
+    if (!(await mls.members(self)).some((m) => m.userId === this.#d.userId && m.deviceId === deviceId)) {
+      this.schedule(self, 0);
+      if (attempt < 40) {
+        setTimeout(() => void this.#tryShare(chatId, deviceId, attempt + 1).catch((err: unknown) => {
+          this.#sharing.delete(key);
+          this.#d.onError({ task: 'encryption-group', error: err });
+        }), 1500);
+      } else {
+        this.#sharing.delete(key); // still owed: tried again at the next connect
+      }
+      return;
+    }
+    this.#historyShared.add(key);
+    for (const chunk of historyChunks(entries)) await this.#d.post(self, { kind: 'history', chatId, forDevice: deviceId, entries: chunk });
+    await settle(); // posted: the outbox keeps it from here
   }
 
   /** History shared with this device: kept, applied to what is loaded, and older pages loaded to show it. */

@@ -1,5 +1,5 @@
 import { isPositionContent, MAX_HISTORY_ENTRIES_PER_MESSAGE, type HistoryEntry, type Message } from '@parley/protocol';
-import type { StoredMessage } from '../store.ts';
+import type { ClientStore, StoredMessage } from '../store.ts';
 
 /** How many of a chat's latest messages a device shares with a new device of the same user. */
 export const MAX_SHARED_HISTORY = 2000;
@@ -53,3 +53,51 @@ export function applyHistory(messages: readonly Message[], entries: ReadonlyMap<
   }
   return changed;
 }
+
+/** One chat's history this device owes one of its user's new devices. */
+export interface OwedShare {
+  chatId: string;
+  deviceId: string;
+}
+
+const OWED_KEY = 'history-share-owed';
+
+/**
+ * The history shares this device has started and not finished (in meta `history-share-owed`): a share
+ * waits for the new device to join the note-to-self group, and a restart or a network failure in that
+ * time must not lose it. Resumed each time the device comes online; dropped once posted (the outbox
+ * keeps it from there) or once it turns out not to be this device's job.
+ */
+export class OwedShares {
+  readonly #store: Pick<ClientStore, 'getMeta' | 'setMeta'>;
+  #writes: Promise<unknown> = Promise.resolve();
+
+  constructor(store: Pick<ClientStore, 'getMeta' | 'setMeta'>) {
+    this.#store = store;
+  }
+
+  async list(): Promise<OwedShare[]> {
+    await this.#writes;
+    return JSON.parse((await this.#store.getMeta(OWED_KEY)) ?? '[]') as OwedShare[];
+  }
+
+  add(share: OwedShare): Promise<void> {
+    return this.#update((all) => (all.some((s) => same(s, share)) ? all : [...all, share]));
+  }
+
+  remove(share: OwedShare): Promise<void> {
+    return this.#update((all) => all.filter((s) => !same(s, share)));
+  }
+
+  /** Read-modify-writes one at a time, so two shares settling together don't lose each other's change. */
+  #update(change: (all: OwedShare[]) => OwedShare[]): Promise<void> {
+    const run = this.#writes.then(async () => {
+      const all = JSON.parse((await this.#store.getMeta(OWED_KEY)) ?? '[]') as OwedShare[];
+      await this.#store.setMeta(OWED_KEY, JSON.stringify(change(all)));
+    });
+    this.#writes = run.catch(() => undefined);
+    return run;
+  }
+}
+
+const same = (a: OwedShare, b: OwedShare): boolean => a.chatId === b.chatId && a.deviceId === b.deviceId;
