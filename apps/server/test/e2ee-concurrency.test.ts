@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { ParleyClient, StoredMessage, WebSocketCtor, WebSocketLike } from '@parley/client';
-import { addDevice, createUser, startTestServer, waitFor, type ClientTweaks, type TestUser } from '@parley/testing';
+import type { ParleyClient, StoredMessage, WebSocketCtor } from '@parley/client';
+import { addDevice, createUser, startTestServer, tappedWebSocket, waitFor, type ClientTweaks, type TestUser } from '@parley/testing';
 
 /**
  * Every client of the test talks through this: while armed, it holds each `commit` frame for one
@@ -18,37 +17,10 @@ class CommitRace {
   #lastCommitAt = 0;
   #round: { chatId: string; count: number; rids: string[] } | undefined;
 
-  readonly WebSocket: WebSocketCtor;
-
-  constructor() {
-    const race = this;
-    this.WebSocket = class implements WebSocketLike {
-      onopen: ((ev: unknown) => void) | null = null;
-      onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-      onerror: ((ev: unknown) => void) | null = null;
-      onmessage: ((ev: { data: unknown }) => void) | null = null;
-      readonly #ws: WebSocket;
-      constructor(url: string) {
-        const ws = (this.#ws = new WebSocket(url));
-        ws.onopen = (ev) => this.onopen?.(ev);
-        ws.onclose = (ev) => this.onclose?.(ev);
-        ws.onerror = (ev) => this.onerror?.(ev);
-        ws.onmessage = (ev) => {
-          race.#heard(String(ev.data));
-          this.onmessage?.(ev);
-        };
-      }
-      get readyState(): number {
-        return this.#ws.readyState;
-      }
-      send(data: string): void {
-        race.#send(data, () => this.#ws.send(data));
-      }
-      close(code?: number, reason?: string): void {
-        this.#ws.close(code, reason);
-      }
-    };
-  }
+  readonly WebSocket: WebSocketCtor = tappedWebSocket({
+    send: (data, io) => this.#send(data, io.out),
+    heard: (data) => this.#heard(data),
+  });
 
   /** Holds the next `count` commits for the chat; resolves with the server's answers to them. */
   async round(chatId: string, count: number): Promise<string[]> {

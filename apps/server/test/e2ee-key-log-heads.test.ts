@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
-import { keyLogEntryBytes } from '@parley/protocol';
 import type { KeyLogAlert, ParleyClient, StoredMessage } from '@parley/client';
-import { addDevice, createUser, startTestServer, waitFor, type ClientTweaks, type TestUser } from '@parley/testing';
+import { rewriteKeyLogEntry, addDevice, createUser, startTestServer, waitFor, type ClientTweaks, type TestUser } from '@parley/testing';
 
 /**
  * Members of a chat compare the key-log heads they verified (docs/PROTOCOL.md R33), through a real
@@ -33,28 +29,6 @@ function headsMessages(client: ParleyClient, chatId: string): StoredMessage[] {
   return (client.log(chatId) as readonly StoredMessage[]).filter((m) => m.decoded?.kind === 'content' && m.decoded.content.kind === 'key_log_heads');
 }
 
-/**
- * What a malicious server would do to show later readers another history: replace the user's entry
- * at `index` (the newest) with a key for a device the account does not have, chained on the entry
- * before it as the server chains entries, so a reader who never saw the original verifies it (R22).
- * Written straight into the test server's SQLite database; the honest server never does it.
- */
-function rewriteEntry(dataDir: string, userId: string, index: number, ghostDeviceId: string): void {
-  const db = new Database(join(dataDir, 'parley.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = OFF'); // the ghost has no row in devices
-    const prev = db.prepare('SELECT hash FROM key_log WHERE user_id = ? AND idx = ?').get(userId, index - 1) as { hash: string };
-    const fields = { index, kind: 'add' as const, deviceId: ghostDeviceId, mlsSignatureKey: randomBytes(32).toString('base64'), at: Date.now(), prevHash: prev.hash };
-    const hash = createHash('sha256').update(keyLogEntryBytes({ userId, ...fields })).digest('hex');
-    const changed = db.prepare('UPDATE key_log SET kind = ?, device_id = ?, mls_signature_key = ?, at = ?, hash = ? WHERE user_id = ? AND idx = ?')
-      .run(fields.kind, ghostDeviceId, fields.mlsSignatureKey, fields.at, hash, userId, index);
-    assert.equal(changed.changes, 1);
-  } finally {
-    db.close();
-  }
-}
-
 describe('end-to-end encryption: members compare key-log heads (R33)', () => {
   it('R33 a server that shows two members different histories of a third member\'s log: both raise key_log_split for it after they exchange heads in the chat', async (t) => {
     await using server = await startTestServer();
@@ -79,7 +53,7 @@ describe('end-to-end encryption: members compare key-log heads (R33)', () => {
     assert.deepEqual(bobView.map((e) => e.kind), ['add', 'add', 'revoke']);
 
     // From now on the server shows everyone else entry 3 as a ghost key of Dave's instead.
-    rewriteEntry(server.dataDir, dave.userId, 3, 'dev_ghost_of_dave');
+    rewriteKeyLogEntry(server.dataDir, dave.userId, 3, 'dev_ghost_of_dave');
     await carol.client.start();
     await bob.client.addMember(chatId, carol.userId);
     await waitFor(() => carol.client.chat(chatId)?.encryption === 'on', { what: 'carol joined the group', timeoutMs: 30_000 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import WebSocket from 'ws';
 import type { Message } from '@parley/protocol';
-import { MLS_COMMIT_CONTENT_TYPE, MlsCodec, type ParleyClient, type StoredMessage, type WebSocketCtor, type WebSocketLike } from '@parley/client';
-import { addDevice, createUser, newClient, startTestServer, waitFor, type ClientTweaks, type TestServer, type TestUser } from '@parley/testing';
+import { MLS_COMMIT_CONTENT_TYPE, MlsCodec, type ParleyClient, type StoredMessage, type WebSocketCtor } from '@parley/client';
+import { addDevice, createUser, newClient, startTestServer, tappedWebSocket, waitFor, type ClientTweaks, type TestServer, type TestUser } from '@parley/testing';
 
 const key = (u: { userId: string; deviceId: string }) => `${u.userId}:${u.deviceId}`;
 /** Bob waits this long per rank before he reconciles: far longer than a held message may take. */
@@ -16,43 +15,17 @@ const RANK_DELAY_MS = 10_000;
 class Tap {
   readonly frames: { type: string; chatId?: string }[] = [];
   refuseCommits = false;
-  readonly WebSocket: WebSocketCtor;
-
-  constructor() {
-    const tap = this;
-    this.WebSocket = class implements WebSocketLike {
-      onopen: ((ev: unknown) => void) | null = null;
-      onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-      onerror: ((ev: unknown) => void) | null = null;
-      onmessage: ((ev: { data: unknown }) => void) | null = null;
-      readonly #ws: WebSocket;
-      constructor(url: string) {
-        const ws = (this.#ws = new WebSocket(url));
-        ws.onopen = (ev) => this.onopen?.(ev);
-        ws.onclose = (ev) => this.onclose?.(ev);
-        ws.onerror = (ev) => this.onerror?.(ev);
-        ws.onmessage = (ev) => {
-          this.onmessage?.(ev);
-          const frame = JSON.parse(String(ev.data)) as { type: string; chat?: { chatId: string } };
-          tap.frames.push({ type: frame.type, ...(frame.chat ? { chatId: frame.chat.chatId } : {}) });
-        };
-      }
-      get readyState(): number {
-        return this.#ws.readyState;
-      }
-      send(data: string): void {
-        const frame = JSON.parse(data) as { type?: string; rid?: string };
-        if (tap.refuseCommits && frame.type === 'commit') {
-          setTimeout(() => this.onmessage?.({ data: JSON.stringify({ type: 'error', rid: frame.rid, code: 'forbidden', message: 'this test refuses commits' }) }), 5);
-          return;
-        }
-        this.#ws.send(data);
-      }
-      close(code?: number, reason?: string): void {
-        this.#ws.close(code, reason);
-      }
-    };
-  }
+  readonly WebSocket: WebSocketCtor = tappedWebSocket({
+    handled: (data) => {
+      const frame = JSON.parse(data) as { type: string; chat?: { chatId: string } };
+      this.frames.push({ type: frame.type, ...(frame.chat ? { chatId: frame.chat.chatId } : {}) });
+    },
+    send: (data, io) => {
+      const frame = JSON.parse(data) as { type?: string; rid?: string };
+      if (!this.refuseCommits || frame.type !== 'commit') return io.out();
+      setTimeout(() => io.reply(JSON.stringify({ type: 'error', rid: frame.rid, code: 'forbidden', message: 'this test refuses commits' })), 5);
+    },
+  });
 
   chatFrames(chatId: string): number {
     return this.frames.filter((f) => f.type === 'chat' && f.chatId === chatId).length;

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Content } from '@parley/protocol';
 import { MlsCodec, RESEND_ANSWER_LIMIT, randomId, type ClientOptions, type ParleyClient, type StoredMessage } from '@parley/client';
-import { addDevice, createUser, newClient, startTestServer, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { tamperMessage, addDevice, createUser, newClient, startTestServer, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
 /** R32 through the real server: asking for an unreadable message again, and who may answer. */
@@ -13,20 +11,6 @@ const manual: Pick<ClientOptions, 'mls'> = { mls: { enabled: true, resendAskAfte
 const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system && !i.unreadable).map((i) => i.text);
 const show = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system)
   .map((i) => (i.unreadable ? `unreadable:${i.unreadableReason}` : `${i.text}${i.resent ? ' (re-sent)' : ''}`));
-
-/** A server that alters a stored ciphertext (it is running: the next device to fetch the message gets this). */
-function tamper(server: TestServer, chatId: string, seq: number): void {
-  const db = new Database(join(server.dataDir, 'parley.sqlite'));
-  try {
-    const row = db.prepare('SELECT payload FROM messages WHERE chat_id = ? AND seq = ?').get(chatId, seq) as { payload: Buffer };
-    const altered = Buffer.from(row.payload);
-    const at = altered.length - 20;
-    altered[at] = (altered[at] ?? 0) ^ 0x01;
-    db.prepare('UPDATE messages SET payload = ? WHERE chat_id = ? AND seq = ?').run(altered, chatId, seq);
-  } finally {
-    db.close();
-  }
-}
 
 /**
  * A modified client of `device` (stopped) posts whatever it likes, encrypted in the chat's group
@@ -75,7 +59,7 @@ describe('end-to-end encryption: asking for a message again (R32)', () => {
     await waitFor(() => alice.client.outbox().length === 0, { what: 'acked' });
     const altered = alice.client.timeline(chatId).find((i) => i.text === 'the code for the gate is 2468');
     assert.ok(altered?.seq);
-    tamper(server, chatId, altered.seq);
+    tamperMessage(server.dataDir, chatId, altered.seq);
 
     const back = newClient(server.url, bob.userId, bob.deviceId, bob.deviceKey, bob.store, undefined, manual);
     clients.push(back);
@@ -105,7 +89,7 @@ describe('end-to-end encryption: asking for a message again (R32)', () => {
     // With `resendAskAfterMs`, the device asks by itself.
     await alice.client.sendText(chatId, 'second secret: the blue door');
     await waitFor(() => alice.client.outbox().length === 0, { what: 'acked' });
-    tamper(server, chatId, seqOf(alice.client, chatId, 'second secret: the blue door'));
+    tamperMessage(server.dataDir, chatId, seqOf(alice.client, chatId, 'second secret: the blue door'));
     const auto = newClient(server.url, bob.userId, bob.deviceId, bob.deviceKey, bob.store, undefined, { mls: { enabled: true, resendAskAfterMs: 300 } });
     clients.push(auto);
     await auto.start();
@@ -129,7 +113,7 @@ describe('end-to-end encryption: asking for a message again (R32)', () => {
     await waitFor(() => alice.client.outbox().length === 0, { what: 'acked' });
     const original = alice.client.timeline(chatId).find((i) => i.text === 'the real words');
     assert.ok(original?.seq);
-    tamper(server, chatId, original.seq);
+    tamperMessage(server.dataDir, chatId, original.seq);
 
     // Alice's other device and Carol (both in the group when it was sent) answer for Alice's first device.
     await Promise.all([alice2.client.stop(), carol.client.stop()]);

@@ -1,38 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { accounts, generateDeviceKey, KeyDirectory, MlsIdentity, RestApi, type ParleyClient } from '@parley/client';
-import { keyLogEntryBytes } from '@parley/protocol';
-import { createUser, uniqueHandle, waitFor, type ClientTweaks, type TestServer, type TestUser } from '@parley/testing';
+import { rewriteKeyLogEntry, createUser, uniqueHandle, waitFor, type ClientTweaks, type TestServer, type TestUser } from '@parley/testing';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** A person's browser shows a split view of a chat member's key log that the members' heads reveal (docs/PROTOCOL.md R33), in Debian's Chromium. */
 
 /** The SDK people tell the chat at once; the browser keeps the defaults. */
 const FAST: ClientTweaks = { mls: { enabled: true, keyLogHeads: { settleMs: 100, rankDelayMs: 300, minIntervalMs: 1000, graceMs: 3000 } } };
-
-/**
- * The server shows later readers another entry at `index`: a ghost key, chained on the entry before
- * (the same forgery as apps/server/test/e2ee-key-log-heads.test.ts).
- */
-function rewriteEntry(dataDir: string, userId: string, index: number, ghostDeviceId: string): void {
-  const db = new Database(join(dataDir, 'parley.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = OFF');
-    const prev = db.prepare('SELECT hash FROM key_log WHERE user_id = ? AND idx = ?').get(userId, index - 1) as { hash: string };
-    const fields = { index, kind: 'add' as const, deviceId: ghostDeviceId, mlsSignatureKey: randomBytes(32).toString('base64'), at: Date.now(), prevHash: prev.hash };
-    const hash = createHash('sha256').update(keyLogEntryBytes({ userId, ...fields })).digest('hex');
-    const changed = db.prepare('UPDATE key_log SET kind = ?, device_id = ?, mls_signature_key = ?, at = ?, hash = ? WHERE user_id = ? AND idx = ?')
-      .run(fields.kind, ghostDeviceId, fields.mlsSignatureKey, fields.at, hash, userId, index);
-    assert.equal(changed.changes, 1);
-  } finally {
-    db.close();
-  }
-}
 
 describe('a split view of a member\'s key log in the browser', { timeout: 240_000 }, () => {
   let server: TestServer;
@@ -71,7 +47,7 @@ describe('a split view of a member\'s key log in the browser', { timeout: 240_00
     await page.getByText('Project').first().waitFor({ timeout: 30_000 });
 
     // From now on the server shows others entry 3 as a ghost key of Dave's; Bob, new, sees only that.
-    rewriteEntry(server.dataDir, dave.userId, 3, 'dev_ghost_of_dave');
+    rewriteKeyLogEntry(server.dataDir, dave.userId, 3, 'dev_ghost_of_dave');
     const bob = await createUser(url, { displayName: 'Bob Brown', handle: uniqueHandle('bob'), client: FAST });
     clients.push(bob.client);
     await dave.client.addMember(chatId, bob.userId);

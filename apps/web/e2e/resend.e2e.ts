@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
-import { newClient, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { tamperMessage, newClient, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { addAuthenticator, closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** "Ask to resend" on a message the browser could not read (docs/PROTOCOL.md R32). */
-
-/** The server alters a stored ciphertext: the next device to fetch it fails its check. */
-function tamper(server: TestServer, chatId: string, seq: number): void {
-  const db = new Database(join(server.dataDir, 'parley.sqlite'));
-  try {
-    const row = db.prepare('SELECT payload FROM messages WHERE chat_id = ? AND seq = ?').get(chatId, seq) as { payload: Buffer };
-    const altered = Buffer.from(row.payload);
-    const at = altered.length - 20;
-    altered[at] = (altered[at] ?? 0) ^ 0x01;
-    db.prepare('UPDATE messages SET payload = ? WHERE chat_id = ? AND seq = ?').run(altered, chatId, seq);
-  } finally {
-    db.close();
-  }
-}
 
 describe('asking for an unreadable message again in a real browser', { timeout: 240_000 }, () => {
   let server: TestServer;
@@ -47,7 +31,7 @@ describe('asking for an unreadable message again in a real browser', { timeout: 
     await waitFor(() => zed.client.outbox().length === 0, { what: 'acked' });
     const seq = zed.client.timeline(chatId).find((i) => i.text.startsWith('The parcel'))?.seq;
     assert.ok(seq);
-    tamper(server, chatId, seq);
+    tamperMessage(server.dataDir, chatId, seq);
 
     const again = await context.newPage();
     await addAuthenticator(again);

@@ -27,3 +27,41 @@ export function forgeKeyLogEntry(dataDir: string, userId: string, deviceId: stri
     db.close();
   }
 }
+
+/** The server alters a stored ciphertext (one bit near its end): the next device to fetch the message gets this and fails its check. */
+export function tamperMessage(dataDir: string, chatId: string, seq: number): void {
+  const db = new Database(join(dataDir, 'parley.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    const row = db.prepare('SELECT payload FROM messages WHERE chat_id = ? AND seq = ?').get(chatId, seq) as { payload: Buffer } | undefined;
+    if (!row) throw new Error(`no message ${chatId}#${seq} to tamper with`);
+    const altered = Buffer.from(row.payload);
+    const at = altered.length - 20;
+    altered[at] = (altered[at] ?? 0) ^ 0x01;
+    db.prepare('UPDATE messages SET payload = ? WHERE chat_id = ? AND seq = ?').run(altered, chatId, seq);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A split view: the server rewrites entry `index` of a user's key log as a ghost device's key,
+ * chained on the entry before it, so readers who fetch it from now on verify another history than
+ * readers who already hold the original. Only the newest entry can be rewritten without breaking
+ * the chain of those after it.
+ */
+export function rewriteKeyLogEntry(dataDir: string, userId: string, index: number, ghostDeviceId: string): void {
+  const db = new Database(join(dataDir, 'parley.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = OFF'); // the ghost has no row in devices
+    const prev = db.prepare('SELECT hash FROM key_log WHERE user_id = ? AND idx = ?').get(userId, index - 1) as { hash: string } | undefined;
+    const fields = { index, kind: 'add' as const, deviceId: ghostDeviceId, mlsSignatureKey: randomBytes(32).toString('base64'), at: Date.now(), prevHash: prev?.hash ?? KEY_LOG_GENESIS_HASH };
+    const hash = createHash('sha256').update(keyLogEntryBytes({ userId, ...fields })).digest('hex');
+    const changed = db.prepare('UPDATE key_log SET kind = ?, device_id = ?, mls_signature_key = ?, at = ?, hash = ? WHERE user_id = ? AND idx = ?')
+      .run(fields.kind, ghostDeviceId, fields.mlsSignatureKey, fields.at, hash, userId, index);
+    if (changed.changes !== 1) throw new Error(`no key-log entry ${index} of ${userId} to rewrite`);
+  } finally {
+    db.close();
+  }
+}

@@ -156,4 +156,5 @@ export async function spawnServer(env: Record<string, string>, opts: { nodeArgs?
 export { TcpBalancer } from './balancer.ts';
 export { NatsServer } from './nats-server.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
-export { forgeKeyLogEntry } from './forge.ts';
+export { forgeKeyLogEntry, rewriteKeyLogEntry, tamperMessage } from './forge.ts';
+export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
