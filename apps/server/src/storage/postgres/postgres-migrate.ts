@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { pendingMigrations, type AppliedMigration, type Migration } from '../migrate.ts';
+import { inTransaction } from './transaction.ts';
 
 /**
  * Key of the transaction-scoped advisory lock that serialises migrations: every node of a cluster
@@ -15,34 +16,22 @@ const MIGRATION_LOCK = 0x7061726c6579; // 'parley'
  * on another sees its work and does not repeat it. Returns the versions this call applied.
  */
 export async function migratePostgres(pool: pg.Pool, migrations: readonly Migration[], now: () => number): Promise<number[]> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    const ran: number[] = [];
-    for (;;) {
-      await client.query('BEGIN');
-      try {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-        // Under the lock: concurrent CREATE TABLE IF NOT EXISTS can otherwise collide in pg_type.
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-        const applied = (await client.query<AppliedMigration>('SELECT version, name FROM schema_migrations ORDER BY version')).rows;
-        // Throws for a database newer than this code, or one whose record disagrees with a file.
-        const next = pendingMigrations(migrations, applied)[0];
-        if (next) {
-          await client.query(next.sql); // simple protocol: a file may hold many statements
-          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [next.version, next.name, now()]);
-        }
-        await client.query('COMMIT');
-        if (!next) return ran;
-        ran.push(next.version);
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-        });
-        throw err;
+  const ran: number[] = [];
+  for (;;) {
+    const next = await inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      // Under the lock: concurrent CREATE TABLE IF NOT EXISTS can otherwise collide in pg_type.
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      const applied = (await client.query<AppliedMigration>('SELECT version, name FROM schema_migrations ORDER BY version')).rows;
+      // Throws for a database newer than this code, or one whose record disagrees with a file.
+      const pending = pendingMigrations(migrations, applied)[0];
+      if (pending) {
+        await client.query(pending.sql); // simple protocol: a file may hold many statements
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [pending.version, pending.name, now()]);
       }
-    }
-  } finally {
-    client.release(broken);
+      return pending;
+    });
+    if (!next) return ran;
+    ran.push(next.version);
   }
 }
