@@ -28,6 +28,27 @@ export const ERROR_CODES = {
   duplicate_id: 409,
   /** An MLS commit was sent for an epoch other than the chat's current one (R15); see `epoch`. */
   epoch_conflict: 409,
+  /**
+   * R35: the commit is not a well-formed MLS PublicMessage commit of the chat's group at its epoch,
+   * or its signature, proposals, update path, tree or Welcome do not check out. Nothing was stored.
+   */
+  mls_commit_invalid: 400,
+  /**
+   * R35: a well-formed commit whose effect is not allowed: signed by another device than the sender,
+   * by a revoked one, adding a device its owner's key log does not bind, or removing a device that
+   * still belongs. Nothing was stored.
+   */
+  mls_commit_forbidden: 403,
+  /**
+   * R35: the server has no public state of the chat's group to check the commit against (a group
+   * started before the server checked commits): send it again with the group's GroupInfo.
+   */
+  mls_group_info_required: 409,
+  /**
+   * R35/R36: a commit that starts a group leaves out a current device that has a key package: claim
+   * again and include it.
+   */
+  mls_commit_incomplete: 409,
   /** The device already published another MLS signature key to its key log (R20): one key per device, ever. */
   mls_key_conflict: 409,
   /** Device linking (R23-R28): no such link for this caller (or it was cleaned up long after it ended). */
