@@ -8,6 +8,29 @@ import { z } from 'zod';
 const Int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 const DAY_MS = 86_400_000;
+
+/** A TCP listen address: `host:port` or `[ipv6]:port`. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+const HostPort = z.string().transform((value, ctx): ListenAddress => {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(value);
+  const host = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (host === undefined || !(port <= 65_535)) {
+    ctx.addIssue({ code: 'custom', message: 'must be host:port, e.g. 127.0.0.1:9464 or [::1]:9464' });
+    return z.NEVER;
+  }
+  return { host, port };
+});
+
+/** True when `host` only accepts connections from this machine (no warning about /metrics then). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 /**
  * Clients give key packages a 4-week MLS lifetime (packages/client/src/mls/key-packages.ts) and a
  * committer refuses an expired one; a claimed package needs some of it left for the commit (R14).
@@ -26,6 +49,8 @@ const EnvSchema = z.object({
   PARLEY_NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('parley'),
   PARLEY_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
   PARLEY_DRAIN_TIMEOUT_MS: Int(10_000),
+  /** host:port of a listener that serves only GET /metrics; the public port then does not serve it. */
+  PARLEY_METRICS_LISTEN: HostPort.optional(),
   /** Where numbered .sql migrations are read from; defaults to the ones shipped with this version. */
   PARLEY_MIGRATIONS_DIR: z.string().optional(),
   /** The public origin users open; passkeys are bound to its host name. */
@@ -108,6 +133,11 @@ export interface Config {
   nodeId: string;
   /** SIGTERM: how long to wait for accepted sends to commit before closing anyway. */
   drainTimeoutMs: number;
+  /**
+   * Where the Prometheus scrape endpoint gets a listener of its own; undefined: `/metrics` is
+   * served on the public port, as before this setting existed.
+   */
+  metricsListen: ListenAddress | undefined;
   /** Overrides the shipped migrations folder (staged rollouts, upgrade tests). */
   migrationsDir: string | undefined;
   origin: string;
@@ -153,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     natsPrefix: e.PARLEY_NATS_PREFIX,
     nodeId: e.PARLEY_NODE_ID ?? `${hostname()}-${process.pid}`,
     drainTimeoutMs: e.PARLEY_DRAIN_TIMEOUT_MS,
+    metricsListen: e.PARLEY_METRICS_LISTEN,
     migrationsDir: e.PARLEY_MIGRATIONS_DIR,
     origin,
     rpId,

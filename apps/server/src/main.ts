@@ -6,7 +6,7 @@ import { userTopic } from './bus/bus.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { NatsBus } from './bus/nats-bus.ts';
-import { loadConfig, type Config } from './config.ts';
+import { isLoopbackHost, loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Chats } from './domain/chats.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -20,6 +20,7 @@ import { PushNotifier, type PushSender } from './domain/push.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
 import { buildHttp } from './http/app.ts';
+import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
@@ -37,6 +38,8 @@ export interface RunningServer {
   /** http://host:port */
   url: string;
   port: number;
+  /** The port of the listener serving only /metrics (PARLEY_METRICS_LISTEN); undefined when unset. */
+  metricsPort: number | undefined;
   config: Config;
   services: Services;
   gateway: Gateway;
@@ -161,12 +164,17 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, node: config.nodeId, storage: config.databaseUrl ? 'postgres' : 'sqlite', bus: config.natsUrl ? 'nats' : 'memory' }, 'parley listening');
+  const metricsListener = config.metricsListen ? await startMetricsListener(metrics, config.metricsListen, logger) : undefined;
+  logger.info({ port, metricsPort: metricsListener?.port, node: config.nodeId, storage: config.databaseUrl ? 'postgres' : 'sqlite', bus: config.natsUrl ? 'nats' : 'memory' }, 'parley listening');
+  if (!metricsListener && !isLoopbackHost(config.host)) {
+    logger.warn(`/metrics is public: it is served on the main listener (HOST=${config.host}). Move it to a listener of its own with PARLEY_METRICS_LISTEN=127.0.0.1:9464 (docs/OPERATIONS.md)`);
+  }
 
   let closed = false;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    metricsPort: metricsListener?.port,
     config,
     services,
     gateway,
@@ -178,6 +186,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await gateway.close();
       await app.close();
       await Promise.race([delivery.drain(), new Promise((r) => setTimeout(r, config.drainTimeoutMs).unref())]);
+      // Scrapable until the drain is over, so the commit queue can be watched emptying.
+      await metricsListener?.close();
       await bus.close();
       await storage.close();
     },

@@ -24,7 +24,9 @@ Usage: parley [--profile DIR] <command> [args]
   send --to HANDLE TEXT   the same, into the direct chat with HANDLE
   receive [--follow] [--chat CHAT_ID]
                           print new messages since the last receive as JSON lines
-                          ({chatId, seq, id, from, sentAt, text, ...}); --follow keeps running
+                          ({chatId, seq, id, from, sentAt, text, ...}; a message this device
+                          can't read has "unreadable": {reason, detail?} instead of "text");
+                          --follow keeps running
   history CHAT_ID         print every message this profile holds of the chat
   devices                 list this account's devices
   revoke DEVICE_ID        sign a device out
@@ -191,10 +193,14 @@ async function receive(dir: string, chatFilter: string | undefined, follow: bool
   }
 }
 
+/** One message as a JSON line. An unreadable one has `unreadable: {reason, detail?}` instead of `text` (an empty text is a message too). */
 function itemJson(item: TimelineItem) {
+  const body = item.unreadable
+    ? { unreadable: { reason: item.unreadableReason ?? 'unknown_format', ...(item.unreadableDetail !== undefined ? { detail: item.unreadableDetail } : {}) } }
+    : { text: item.text };
   return {
     chatId: item.chatId, seq: item.seq, id: item.id, from: item.senderUserId, sentAt: item.sentAt,
-    text: item.text, ...(item.replyTo ? { replyTo: item.replyTo.id } : {}),
+    ...body, ...(item.replyTo ? { replyTo: item.replyTo.id } : {}),
     ...(item.edited ? { edited: true } : {}), ...(item.deleted ? { deleted: true } : {}),
     ...(item.reactions.length ? { reactions: item.reactions } : {}), ...(item.system ? { system: item.system } : {}),
   };

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startTestServer, uniqueHandle } from '@parley/testing';
+import { startTestServer, tamperMessage, uniqueHandle } from '@parley/testing';
 import { main } from '../src/main.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -47,6 +47,40 @@ describe('parley CLI', () => {
       const bad = await run(['--profile', a, 'send', '--to', 'no_such_user_x', 'hi']);
       assert.deepEqual([bad.code, bad.err[0]?.startsWith('parley: user_not_found')], [1, true]);
       assert.equal((await run(['--help'])).out[0]?.startsWith('parley —'), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unreadable message is a JSON line with "unreadable": {reason, detail}, not an empty text', async () => {
+    await using server = await startTestServer();
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    try {
+      const a = join(dir, 'a');
+      const b = join(dir, 'b');
+      const hb = uniqueHandle('cli_b');
+      assert.equal((await run(['--profile', a, 'register', '--server', server.url, '--handle', uniqueHandle('cli_a')])).code, 0);
+      assert.equal((await run(['--profile', b, 'register', '--server', server.url, '--handle', hb])).code, 0);
+      const altered = JSON.parse((await run(['--profile', a, 'send', '--to', hb, 'altered on the server'])).out[0] ?? '{}') as { chatId: string; seq: number; id: string };
+      assert.equal((await run(['--profile', a, 'send', '--to', hb, 'intact'])).code, 0);
+      // A malicious server flips a bit of the stored ciphertext before b fetches it.
+      tamperMessage(server.dataDir, altered.chatId, altered.seq);
+
+      const got = await run(['--profile', b, 'receive']);
+      assert.equal(got.code, 0, got.err.join('\n'));
+      const lines = got.out.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => !l['system']);
+      assert.equal(lines.length, 2);
+      const [bad, good] = lines;
+      assert.deepEqual(Object.keys(bad ?? {}), ['chatId', 'seq', 'id', 'from', 'sentAt', 'unreadable'], 'no text field');
+      assert.deepEqual([bad?.['seq'], bad?.['id']], [altered.seq, altered.id]);
+      const unreadable = bad?.['unreadable'] as { reason: string; detail?: string };
+      assert.equal(unreadable.reason, 'tampered');
+      assert.match(unreadable.detail ?? '', /^mls_/, 'the MLS error code');
+      assert.equal(good?.['text'], 'intact');
+      assert.ok(!('unreadable' in (good ?? {})));
+
+      const history = await run(['--profile', b, 'history', altered.chatId]);
+      assert.ok(history.out.map((l) => JSON.parse(l) as Record<string, unknown>).some((l) => l['id'] === altered.id && JSON.stringify(l['unreadable']) === JSON.stringify(unreadable)), 'history prints it the same way');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

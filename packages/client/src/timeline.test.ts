@@ -23,7 +23,7 @@ const text = (t: string): MessageContent => ({ kind: 'text', text: t });
 
 test('R32 the timeline offers a resend where it helps, shows what was asked for and what was re-sent, and hides the asks and answers', () => {
   const items = fold([
-    ['tampered1', { kind: 'unreadable', reason: 'tampered' }],
+    ['tampered1', { kind: 'unreadable', reason: 'tampered', detail: 'mls_decrypt_failed' }],
     ['keysgone1', { kind: 'unreadable', reason: 'keys_gone' }],
     ['outgroup1', { kind: 'unreadable', reason: 'not_in_group' }],
     ['joined001', { kind: 'unreadable', reason: 'before_join' }],
@@ -41,4 +41,5 @@ test('R32 the timeline offers a resend where it helps, shows what was asked for 
     ['filled001', false, false, true],
   ]);
   assert.equal(items.at(-1)?.text, 'back again');
+  assert.deepEqual(items.slice(0, 2).map((i) => [i.unreadableReason, i.unreadableDetail]), [['tampered', 'mls_decrypt_failed'], ['keys_gone', undefined]], 'the decoder\'s detail, when it gave one');
 });

@@ -22,6 +22,8 @@ export interface TimelineItem {
   /** The envelope could not be read; `unreadableReason` says why (the UI explains it in plain words). */
   unreadable?: boolean;
   unreadableReason?: UnreadableReason;
+  /** What the decoder said besides the reason, when it said anything (an MLS error code, a content type). */
+  unreadableDetail?: string;
   /** Unreadable for a reason where its sender's device sending it again can help (R32: `requestResend`). */
   resendable?: boolean;
   /** This device asked for it to be sent again and no answer filled it yet. */
@@ -134,8 +136,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     if (decoded?.kind === 'handshake') continue; // group key changes are not messages
     if (decoded?.kind !== 'content') {
       const reason = decoded?.reason ?? 'unknown_format';
+      const detail = decoded?.detail !== undefined ? { unreadableDetail: decoded.detail } : {};
       const resend = RESENDABLE_REASONS.has(reason) ? { resendable: true, ...(input.resendRequested?.has(m.clientMsgId) ? { resendRequested: true } : {}) } : {};
-      add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true, unreadableReason: reason, ...resend });
+      add({ ...base, text: '', edited: false, deleted: false, reactions: [], unreadable: true, unreadableReason: reason, ...detail, ...resend });
       continue;
     }
     apply(m.senderUserId, decoded.content, add, {

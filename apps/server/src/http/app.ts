@@ -13,6 +13,7 @@ import { sendError } from './edge.ts';
 import { keyLogRoutes } from './key-log.ts';
 import { keyPackageRoutes } from './keypackages.ts';
 import { meRoutes } from './me.ts';
+import { metricsRoute } from './metrics-listener.ts';
 
 export interface Operations {
   metrics: ServerMetrics;
@@ -55,9 +56,9 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     }
     return reply.status(state === 'ok' ? 200 : 503).send({ ready: state === 'ok', state });
   });
-  // Prometheus scrape endpoint. Operators keep it off the public internet (docs/OPERATIONS.md).
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(ops.metrics.registry.contentType).send(await ops.metrics.registry.metrics()));
+  // Prometheus scrape endpoint: here only while it has no listener of its own (PARLEY_METRICS_LISTEN);
+  // operators keep it off the public internet (docs/OPERATIONS.md).
+  if (!config.metricsListen) metricsRoute(app, ops.metrics);
 
   await app.register(async (api) => {
     api.get('/info', async () => info);
