@@ -80,6 +80,10 @@ const EnvSchema = z.object({
   /** R14: key packages uploaded longer ago are never handed out, and are deleted. */
   PARLEY_KEY_PACKAGE_MAX_AGE_MS: Int(21 * DAY_MS).refine((ms) => ms > 0 && ms <= KEY_PACKAGE_MAX_AGE_LIMIT_MS,
     `must be 1..${KEY_PACKAGE_MAX_AGE_LIMIT_MS} (27 days: below the 4-week key package lifetime)`),
+  /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
+  PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
+  /** R35: public group states kept decoded in memory for commit checks (bytes of their encoding, per node). */
+  PARLEY_MLS_STATE_CACHE_BYTES: Int(64 * 1024 * 1024),
 });
 
 export interface Limits {
@@ -120,6 +124,14 @@ export interface DeviceLinkLimits {
   pollPerSec: number;
 }
 
+/** The MLS delivery service's commit checks (R35, R36). */
+export interface MlsLimits {
+  /** A chat's group may be started again (reset) at most once per this many ms. */
+  resetIntervalMs: number;
+  /** Decoded public group states kept per node, by the size of their encoding. */
+  stateCacheBytes: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -158,6 +170,7 @@ export interface Config {
    * is still within its lifetime when the claimer commits; older ones are deleted.
    */
   keyPackageMaxAgeMs: number;
+  mls: MlsLimits;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -217,5 +230,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
     },
     keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,
+    mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES },
   };
 }

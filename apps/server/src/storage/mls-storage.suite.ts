@@ -88,6 +88,50 @@ export function mlsStorageSuite(storage: () => Storage): void {
     });
   });
 
+  describe('the group\'s public state (R35)', () => {
+    it('is stored with the commit that led to it, for the next epoch; a conflict or a duplicate stores nothing', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      assert.equal(await s.getMlsGroupState(CHAT), undefined);
+      accepted(await s.appendCommit(commit('alice', 'c1'), 0, { state: Uint8Array.of(1, 1), startedAt: T0 + 5 }));
+      assert.deepEqual(await s.getMlsGroupState(CHAT), { epoch: 1, state: Uint8Array.of(1, 1), startedAt: T0 + 5 });
+      assert.deepEqual(await s.appendCommit(commit('bob', 'c2'), 0, { state: Uint8Array.of(9), startedAt: T0 + 9 }), { conflict: 1 });
+      const dup = await s.appendCommit(commit('alice', 'c1'), 0, { state: Uint8Array.of(9), startedAt: T0 + 9 });
+      assert.ok(!('conflict' in dup) && dup.duplicate);
+      accepted(await s.appendCommit(commit('bob', 'c3'), 1, { state: Uint8Array.of(2, 2, 2), startedAt: T0 + 5 }));
+      assert.deepEqual(await s.getMlsGroupState(CHAT), { epoch: 2, state: Uint8Array.of(2, 2, 2), startedAt: T0 + 5 });
+      // A commit appended without a state (no check made) leaves the last one, now behind the chat's epoch.
+      accepted(await s.appendCommit(commit('bob', 'c4'), 2));
+      assert.equal((await s.getMlsGroupState(CHAT))?.epoch, 2);
+      assert.equal((await s.getChat(CHAT))?.mlsEpoch, 3);
+    });
+
+    it('lists users\' devices with the key their log binds and whether they are revoked', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await s.addDevice(device('bob', 2));
+      const key = Buffer.alloc(32, 7).toString('base64');
+      await s.publishMlsKey({ userId: uid('bob'), deviceId: did('bob', 1), mlsSignatureKey: key, at: T0 });
+      await s.revokeDevice(did('bob', 1), T0 + 1);
+      assert.deepEqual(await s.getDeviceKeys([uid('bob'), uid('nobody')]), [
+        { userId: uid('bob'), deviceId: did('bob', 1), revoked: true, mlsSignatureKey: key },
+        { userId: uid('bob'), deviceId: did('bob', 2), revoked: false, mlsSignatureKey: null },
+      ]);
+      assert.deepEqual(await s.getDeviceKeys([]), []);
+    });
+
+    it('tells which devices have a fresh key package', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      await s.addDevice(device('bob', 2));
+      await add(s, 'bob', 1, [kp('bob', 1, 'old', 1)]);
+      await add(s, 'bob', 2, [], { ...kp('bob', 2, 'last', 10), lastResort: true });
+      assert.deepEqual(await s.devicesWithKeyPackages([did('bob', 1), did('bob', 2), did('alice', 1)], T0), [did('bob', 1), did('bob', 2)]);
+      assert.deepEqual(await s.devicesWithKeyPackages([did('bob', 1), did('bob', 2)], T0 + 5), [did('bob', 2)]);
+      assert.deepEqual(await s.devicesWithKeyPackages([], 0), []);
+    });
+  });
+
   describe('key packages (MLS directory)', () => {
     it('R14 claims take one-time key packages oldest first, one per device, each once; then the last resort, which stays', async () => {
       const s = storage();

@@ -150,6 +150,25 @@ export interface KeyLogPage {
   head: KeyLogHead;
 }
 
+/** The public state of a chat's MLS group as the server last checked it (R35): no secret. */
+export interface MlsGroupStateRow {
+  /** The chat's mlsEpoch this state describes. */
+  epoch: number;
+  /** encodePublicGroup bytes (packages/mls-public). */
+  state: Uint8Array;
+  /** When the chat's current group was started (first commit or reset, R36), server clock. */
+  startedAt: number;
+}
+
+/** One device of a user with the MLS signature key its key log binds (R19-R21), for commit checks (R35). */
+export interface DeviceKeyRow {
+  userId: string;
+  deviceId: string;
+  revoked: boolean;
+  /** Raw Ed25519 key as canonical base64, or null if the device never published one. */
+  mlsSignatureKey: string | null;
+}
+
 /** What appendCommit answers when the commit names another epoch than the chat's: nothing was stored. */
 export interface EpochConflict {
   conflict: number;
@@ -226,9 +245,12 @@ export interface Storage {
    * (chatId, senderUserId, clientMsgId) returns the original as a duplicate whatever the epoch now
    * is (R1); otherwise, if `epoch` is not the chat's mlsEpoch, nothing is written and the current
    * epoch is returned as `{ conflict }`; otherwise the entry takes the next seq (R3) and mlsEpoch
-   * becomes epoch + 1. Throws ParleyError('chat_not_found') for an unknown chat.
+   * becomes epoch + 1. Throws ParleyError('chat_not_found') for an unknown chat. `next`, the group's
+   * public state after the commit (R35), is stored for epoch + 1 in the same transaction.
    */
-  appendCommit(request: AppendRequest, epoch: number): Promise<AppendResult | EpochConflict>;
+  appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict>;
+  /** The public state of the chat's MLS group the last checked commit led to; undefined before the first one. */
+  getMlsGroupState(chatId: string): Promise<MlsGroupStateRow | undefined>;
 
   // MLS key packages (R14)
   /**
@@ -246,6 +268,8 @@ export interface Storage {
    * those devices are deleted. Devices with neither are left out. Ordered by user id, then device id.
    */
   claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]>;
+  /** Of these devices, those with a one-time or last-resort key package stored at or after `freshSince` (R36: who a reset must add). */
+  devicesWithKeyPackages(deviceIds: readonly string[], freshSince: number): Promise<string[]>;
   /** Deletes every key package (of any device, last-resort ones too) stored before `before`; returns how many. */
   deleteKeyPackagesBefore(before: number): Promise<number>;
 
@@ -259,6 +283,8 @@ export interface Storage {
   publishMlsKey(request: PublishKeyRequest): Promise<{ entry: KeyLogEntry; created: boolean }>;
   /** Up to `limit` entries with index > after, ascending, and the head of the log when read. */
   getKeyLog(userId: string, after: number, limit: number): Promise<KeyLogPage>;
+  /** Every device of these users, revoked ones too, with the MLS key its log binds (R35's policy). */
+  getDeviceKeys(userIds: readonly string[]): Promise<DeviceKeyRow[]>;
 
   // invites
   createInvite(invite: InviteRow): Promise<void>;

@@ -3,8 +3,8 @@ import { inTransaction } from './transaction.ts';
 import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
 import {
@@ -12,6 +12,7 @@ import {
 } from '../sqlite/rows.ts';
 import * as keyLog from './postgres-key-log.ts';
 import * as keyPackages from './postgres-key-packages.ts';
+import * as mlsGroups from './postgres-mls-groups.ts';
 import { migratePostgres } from './postgres-migrate.ts';
 
 /** A pg row before mapping: the one place where column values are untyped. */
@@ -344,7 +345,7 @@ export class PostgresStorage implements Storage {
     return results;
   }
 
-  async appendCommit(request: AppendRequest, epoch: number): Promise<AppendResult | EpochConflict> {
+  async appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict> {
     return this.#tx(async (c) => {
       // The chat's row lock orders this commit with every other append to the chat, on every node:
       // of two commits for one epoch, the second sees the first's bump and conflicts.
@@ -358,8 +359,13 @@ export class PostgresStorage implements Storage {
       const [result] = await this.#append(c, [request]);
       if (!result) throw new Error('appendCommit: the commit was not appended');
       await c.query('UPDATE chats SET mls_epoch = $1 WHERE chat_id = $2', [epoch + 1, request.chatId]);
+      if (next) await mlsGroups.putMlsGroupState(c, request.chatId, { epoch: epoch + 1, ...next });
       return result;
     });
+  }
+
+  async getMlsGroupState(chatId: string): Promise<MlsGroupStateRow | undefined> {
+    return mlsGroups.getMlsGroupState(this.pool, chatId);
   }
 
   async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {
@@ -400,6 +406,14 @@ export class PostgresStorage implements Storage {
 
   async getKeyLog(userId: string, after: number, limit: number): Promise<KeyLogPage> {
     return keyLog.getKeyLog(this.pool, userId, after, limit);
+  }
+
+  async getDeviceKeys(userIds: readonly string[]): Promise<DeviceKeyRow[]> {
+    return mlsGroups.getDeviceKeys(this.pool, userIds);
+  }
+
+  async devicesWithKeyPackages(deviceIds: readonly string[], freshSince: number): Promise<string[]> {
+    return mlsGroups.devicesWithKeyPackages(this.pool, deviceIds, freshSince);
   }
 
   // --- invites, push -------------------------------------------------------------------------

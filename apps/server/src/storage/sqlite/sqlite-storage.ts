@@ -3,11 +3,12 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
 import * as keyPackages from './sqlite-key-packages.ts';
+import * as mlsGroups from './sqlite-mls-groups.ts';
 import {
   toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from './rows.ts';
@@ -262,7 +263,7 @@ export class SqliteStorage implements Storage {
     return { message: toMessage(record), duplicate: false };
   }
 
-  async appendCommit(request: AppendRequest, epoch: number): Promise<AppendResult | EpochConflict> {
+  async appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict> {
     // The immediate transaction holds the database's write lock: no other append to the chat can
     // run between the epoch check and the bump.
     return this.#write(() => {
@@ -274,8 +275,13 @@ export class SqliteStorage implements Storage {
       if (chat.mls_epoch !== epoch) return { conflict: chat.mls_epoch };
       const result = this.#appendOne(request);
       this.#q('UPDATE chats SET mls_epoch = ? WHERE chat_id = ?').run(epoch + 1, request.chatId);
+      if (next) mlsGroups.putMlsGroupState((sql) => this.#q(sql), request.chatId, { epoch: epoch + 1, ...next });
       return result;
     });
+  }
+
+  async getMlsGroupState(chatId: string): Promise<MlsGroupStateRow | undefined> {
+    return mlsGroups.getMlsGroupState((sql) => this.#q(sql), chatId);
   }
 
   async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {
@@ -316,6 +322,14 @@ export class SqliteStorage implements Storage {
 
   async getKeyLog(userId: string, after: number, limit: number): Promise<KeyLogPage> {
     return keyLog.getKeyLog((sql) => this.#q(sql), userId, after, limit);
+  }
+
+  async getDeviceKeys(userIds: readonly string[]): Promise<DeviceKeyRow[]> {
+    return mlsGroups.getDeviceKeys((sql) => this.#q(sql), userIds);
+  }
+
+  async devicesWithKeyPackages(deviceIds: readonly string[], freshSince: number): Promise<string[]> {
+    return mlsGroups.devicesWithKeyPackages((sql) => this.#q(sql), deviceIds, freshSince);
   }
 
   // --- invites, push -------------------------------------------------------------------------

@@ -1,0 +1,145 @@
+import {
+  EpochConflictError, MAX_STORED_KEY_PACKAGES, ParleyError,
+  type ClaimKeyPackagesResponse, type Envelope, type KeyPackageCountResponse, type UploadKeyPackagesRequest,
+} from '@parley/protocol';
+import type { RateLimits } from '../../config.ts';
+import type { AppendResult, KeyPackageRow, Storage } from '../../storage/storage.ts';
+import type { AuthContext } from '../accounts.ts';
+import type { Delivery } from '../delivery.ts';
+import type { Clock } from '../ports.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
+import type { CheckedCommitState, CommitChecks } from './commit-checks.ts';
+
+export interface MlsDeps {
+  storage: Storage;
+  /** R35: what a commit must pass before it is ordered. */
+  checks: CommitChecks;
+  /** Seconds each commit check took (and how it ended). */
+  onChecked?: (seconds: number, outcome: string) => void;
+  /** The message path: commits pass the same checks and fan out the same way as messages. */
+  delivery: Pick<Delivery, 'admit' | 'entry' | 'announce'>;
+  clock: Clock;
+  limiter: RateLimiter;
+  /** Claims cost one token per user named, from a per-device bucket of `apiPerSec` (burst 5x). */
+  rates: Pick<RateLimits, 'apiPerSec'>;
+  /** R14: key packages uploaded longer ago are never handed out (their MLS lifetime runs out) and are deleted. */
+  keyPackageMaxAgeMs: number;
+}
+
+/** How often, at most, a node sweeps every device's stale key packages (on an upload or claim). */
+const SWEEP_EVERY_MS = 3_600_000;
+
+/**
+ * The MLS Delivery Service (RFC 9420 §16.1, R14-R17): a directory of devices' key packages and the
+ * epoch order of each chat's commits. Every MLS value is opaque bytes here; the server holds no
+ * private key and parses nothing, so it can order and route but never read or forge. It can't read
+ * a key package's lifetime either, so it ages them by their upload time instead.
+ */
+export class Mls {
+  readonly #d: MlsDeps;
+  #nextSweep = 0;
+  constructor(deps: MlsDeps) {
+    this.#d = deps;
+  }
+
+  /** R14: the caller's device stores its own key packages (a device never uploads for another). */
+  async upload(auth: AuthContext, input: UploadKeyPackagesRequest): Promise<KeyPackageCountResponse> {
+    const now = this.#d.clock.now();
+    await this.#sweep(now);
+    const row = async (keyPackage: string, lastResort: boolean): Promise<KeyPackageRow> => ({
+      keyPackageId: Buffer.from(await crypto.subtle.digest('SHA-256', Buffer.from(keyPackage, 'base64'))).toString('hex'),
+      userId: auth.userId,
+      deviceId: auth.deviceId,
+      keyPackage,
+      lastResort,
+      createdAt: now,
+    });
+    const replaceOneTime = input.replaceOneTime === true;
+    const kept = replaceOneTime ? 0 : (await this.#d.storage.countKeyPackages(auth.deviceId, this.#freshSince(now))).available;
+    if (kept + input.keyPackages.length > MAX_STORED_KEY_PACKAGES) {
+      throw new ParleyError('bad_request', `a device keeps at most ${MAX_STORED_KEY_PACKAGES} unclaimed key packages; it has ${kept}`);
+    }
+    await this.#d.storage.addKeyPackages({
+      deviceId: auth.deviceId,
+      oneTime: await Promise.all(input.keyPackages.map((k) => row(k, false))),
+      ...(input.lastResort === undefined ? {} : { lastResort: await row(input.lastResort, true) }),
+      staleBefore: this.#freshSince(now),
+      replaceOneTime,
+    });
+    return this.#count(auth, now);
+  }
+
+  /** R14: what the caller's device has left that will still be handed out, so it can replenish. */
+  async count(auth: AuthContext): Promise<KeyPackageCountResponse> {
+    return this.#count(auth, this.#d.clock.now());
+  }
+
+  /**
+   * R14: one key package per non-revoked device of each user (the caller's own device excepted),
+   * consumed atomically, or the device's last-resort one; never one older than the max age.
+   * Rate-limited per device by users named, so no one drains another person's key packages quickly.
+   */
+  async claim(auth: AuthContext, userIds: readonly string[]): Promise<ClaimKeyPackagesResponse> {
+    const unique = [...new Set(userIds)];
+    const { apiPerSec } = this.#d.rates;
+    this.#d.limiter.take(`kp-claim:${auth.deviceId}`, apiPerSec, apiPerSec * 5, unique.length);
+    const now = this.#d.clock.now();
+    await this.#sweep(now);
+    const rows = await this.#d.storage.claimKeyPackages(unique, auth.deviceId, this.#freshSince(now));
+    return {
+      keyPackages: rows.map((r) => ({ userId: r.userId, deviceId: r.deviceId, keyPackage: r.keyPackage, lastResort: r.lastResort })),
+    };
+  }
+
+  async #count(auth: AuthContext, now: number): Promise<KeyPackageCountResponse> {
+    const { available, lastResortCreatedAt } = await this.#d.storage.countKeyPackages(auth.deviceId, this.#freshSince(now));
+    return lastResortCreatedAt === null
+      ? { available, lastResort: false }
+      : { available, lastResort: true, lastResortAgeMs: Math.max(0, now - lastResortCreatedAt) };
+  }
+
+  /** Key packages stored before this are stale. */
+  #freshSince(now: number): number {
+    return now - this.#d.keyPackageMaxAgeMs;
+  }
+
+  /** Claims and uploads delete the stale key packages of the devices they touch; this catches devices nobody touches. */
+  async #sweep(now: number): Promise<void> {
+    if (now < this.#nextSweep) return;
+    this.#nextSweep = now + SWEEP_EVERY_MS;
+    await this.#d.storage.deleteKeyPackagesBefore(this.#freshSince(now));
+  }
+
+  /**
+   * R15/R16/R35: appends an MLS commit to the chat's log if `epoch` is the chat's current epoch (which
+   * then moves on by one) and the commit passes the checks of R35 (its group's public state is
+   * stored with it), else throws `epoch_conflict` with the current epoch, or the check's error, and
+   * stores nothing. Only members commit (R10). A resend of an accepted commit is acked with the
+   * original (R1) and not checked again: it names an epoch that has moved on.
+   */
+  async commit(auth: AuthContext, input: { chatId: string; clientMsgId: string; epoch: number; envelope: Envelope }): Promise<AppendResult> {
+    const { delivery, storage, checks } = this.#d;
+    await delivery.admit(auth, input.chatId, input.envelope);
+    const chat = await storage.getChat(input.chatId);
+    if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
+    let checked: CheckedCommitState | undefined;
+    if (input.epoch === chat.mlsEpoch) {
+      const started = performance.now();
+      let outcome = 'accepted';
+      try {
+        checked = await checks.check(auth, chat, input.envelope);
+      } catch (err) {
+        outcome = err instanceof ParleyError ? err.code : 'error';
+        throw err;
+      } finally {
+        this.#d.onChecked?.((performance.now() - started) / 1000, outcome);
+      }
+    }
+    const next = checked && { state: checked.state, startedAt: checked.startedAt };
+    const result = await storage.appendCommit(delivery.entry(auth, input), input.epoch, next);
+    if ('conflict' in result) throw new EpochConflictError(result.conflict);
+    if (checked && !result.duplicate) checks.remember(input.chatId, input.epoch + 1, checked);
+    if (!result.duplicate) await delivery.announce(result.message);
+    return result;
+  }
+}
