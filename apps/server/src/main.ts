@@ -13,7 +13,8 @@ import { Delivery } from './domain/delivery.ts';
 import { announceDeviceAdded } from './domain/device-alerts.ts';
 import { DeviceLinks } from './domain/device-links.ts';
 import { KeyLog } from './domain/key-log.ts';
-import { Mls } from './domain/mls.ts';
+import { CommitChecks } from './domain/mls/commit-checks.ts';
+import { Mls } from './domain/mls/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
 import { PushNotifier, type PushSender } from './domain/push.ts';
@@ -139,7 +140,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
-    mls: new Mls({ storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
+    mls: new Mls({
+      storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs,
+      checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
+      onChecked: (seconds, outcome) => metrics.commitCheckSeconds.observe({ outcome }, seconds),
+    }),
     keyLog: new KeyLog({ storage, clock }),
   };
 

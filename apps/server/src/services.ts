@@ -3,7 +3,7 @@ import type { Chats } from './domain/chats.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { DeviceLinks } from './domain/device-links.ts';
 import type { KeyLog } from './domain/key-log.ts';
-import type { Mls } from './domain/mls.ts';
+import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
 import type { PushSender } from './domain/push.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';

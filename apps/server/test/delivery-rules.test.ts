@@ -90,13 +90,17 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
   });
 
   it('R7 oversized messages are refused with payload_too_large; the outbox marks them failed', async () => {
-    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '2000' });
+    // Room for the chat's first commit (its Welcome and GroupInfo: ~3 KB of base64), not for these messages.
+    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '6000' });
     const alice = await createUser(server.url);
     const bob = await createUser(server.url);
     const { chatId } = await alice.client.openDirect(bob.userId);
-    const id = await alice.client.sendText(chatId, 'y'.repeat(3000));
+    const id = await alice.client.sendText(chatId, 'y'.repeat(5000));
     await waitFor(() => alice.client.timeline(chatId).find((i) => i.id === id)?.state === 'failed', { what: 'failed' });
     assert.equal(alice.client.outbox().find((o) => o.clientMsgId === id)?.failedCode, 'payload_too_large');
+    // Over the frame limit too (envelope + 4 KB): the server reads no further, but answers the request's rid.
+    const huge = await alice.client.sendText(chatId, 'z'.repeat(9000));
+    await waitFor(() => alice.client.timeline(chatId).find((i) => i.id === huge)?.state === 'failed', { what: 'the oversized frame failed' });
     await alice.client.sendText(chatId, 'small is fine');
     await waitFor(() => bob.client.timeline(chatId).some((i) => i.text === 'small is fine'));
     await alice.client.stop();

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ParleyError, RestApi, accounts, generateDeviceKey, type DeviceKey } from '@parley/client';
-import type { ChatSummary, ClaimKeyPackagesResponse, KeyPackageCountResponse } from '@parley/protocol';
-import { createUser, startTestServer, type TestUser } from '@parley/testing';
+import { MLS_COMMIT_CONTENT_TYPE, MlsGroupSession, ParleyError, RestApi, accounts, decodeCommitBundle, encodeCommitBundle, generateDeviceKey, type DeviceKey } from '@parley/client';
+import type { ChatSummary, ClaimKeyPackagesResponse, Envelope, KeyPackageCountResponse } from '@parley/protocol';
+import { commitFrame, createUser, mlsTestDevice, startGroup, startTestServer, type TestUser } from '@parley/testing';
 import { loadConfig } from '../src/config.ts';
 import { RawPeer } from './raw.ts';
 
-/** The MLS delivery service end to end (docs/PROTOCOL.md R14-R17): raw frames and plain REST. */
+/** The MLS delivery service end to end (docs/PROTOCOL.md R14-R17, R35): raw frames and plain REST, real MLS. */
 
 interface Device {
   userId: string;
@@ -54,8 +54,9 @@ async function group(owner: Device, members: Device[]): Promise<ChatSummary> {
   return chat;
 }
 
-function commitFrame(rid: string, chatId: string, clientMsgId: string, epoch: number, payload: string): Record<string, unknown> {
-  return { type: 'commit', rid, chatId, clientMsgId, epoch, envelope: { contentType: 'message/mls', payload } };
+/** A commit frame with an opaque payload (what a non-member sends: refused before any look at it). */
+function rawCommitFrame(rid: string, chatId: string, clientMsgId: string, epoch: number, payload: string): Record<string, unknown> {
+  return commitFrame(rid, chatId, clientMsgId, epoch, { contentType: 'message/mls', payload });
 }
 
 describe('MLS delivery service', () => {
@@ -175,13 +176,18 @@ describe('MLS delivery service', () => {
   it('R15 two devices race a commit for one epoch: one ack, one epoch_conflict, and every member gets the winner in order', async () => {
     await using server = await startTestServer();
     const [alice, bob, carol] = [await person(server.url), await person(server.url), await person(server.url)];
+    const [ma, mb] = [await mlsTestDevice(server.url, alice.user), await mlsTestDevice(server.url, bob.user)];
+    await mlsTestDevice(server.url, carol.user);
     const chat = await group(alice, [bob, carol]);
     assert.equal(chat.mlsEpoch, 0);
     const [pa, pb, pc] = [await peer(server.url, alice), await peer(server.url, bob), await peer(server.url, carol)];
     const watch = await peer(server.url, await secondDevice(server.url, carol.user));
 
-    pa.send(commitFrame('ra', chat.chatId, 'commit_alice', 0, b64([1, 1, 1])));
-    pb.send(commitFrame('rb', chat.chatId, 'commit_bob_', 0, b64([2, 2, 2])));
+    // Both start the chat's group with everyone else in it (R35: each a valid start at epoch 0).
+    const byAlice = await startGroup(ma, chat.chatId, [bob.userId, carol.userId]);
+    const byBob = await startGroup(mb, chat.chatId, [alice.userId, carol.userId]);
+    pa.send(commitFrame('ra', chat.chatId, 'commit_alice', 0, byAlice.envelope));
+    pb.send(commitFrame('rb', chat.chatId, 'commit_bob_', 0, byBob.envelope));
     const replies = [await pa.next((f) => f['rid'] === 'ra'), await pb.next((f) => f['rid'] === 'rb')];
     const acks = replies.filter((r) => r['type'] === 'ack');
     const errors = replies.filter((r) => r['type'] === 'error');
@@ -193,16 +199,22 @@ describe('MLS delivery service', () => {
     assert.deepEqual([won['seq'], won['duplicate']], [chat.lastSeq + 1, false]);
 
     // Every member's every device gets the winning commit, at the acked seq; the loser's is nowhere.
+    let winning: Envelope | undefined;
     for (const p of [pa, pb, pc, watch]) {
       const frame = await p.next((f) => f['type'] === 'message');
-      const message = frame['message'] as { seq: number; clientMsgId: string };
+      const message = frame['message'] as { seq: number; clientMsgId: string; envelope: Envelope };
       assert.deepEqual([message.seq, message.clientMsgId], [won['seq'], won['clientMsgId']]);
+      winning = message.envelope;
     }
 
-    // The loser processes the winner and commits for the next epoch: it goes after it in the log.
-    const loser = won['rid'] === 'ra' ? pb : pa;
-    const retry = await loser.request(commitFrame('retry', chat.chatId, 'commit_retry', 1, b64([3, 3, 3])));
-    assert.deepEqual([retry['type'], retry['seq']], ['ack', chat.lastSeq + 2]);
+    // The loser joins from the winner's Welcome and commits in the next epoch: it goes after it in the log.
+    const [winner, loser, loserPeer] = won['rid'] === 'ra' ? [byAlice, mb, pb] : [byBob, ma, pa];
+    winner.session.mergePendingCommit();
+    const welcome = decodeCommitBundle(winning!)?.welcome;
+    assert.ok(welcome, 'the winning commit carries a Welcome');
+    const { session } = await MlsGroupSession.join(loser.identity, welcome, loser.keyPackages);
+    const retry = await loserPeer.request(commitFrame('retry', chat.chatId, 'commit_retry', 1, encodeCommitBundle(await session.update())));
+    assert.deepEqual([retry['type'], retry['seq']], ['ack', chat.lastSeq + 2], JSON.stringify(retry));
     for (const p of [pa, pb, pc, watch]) {
       const frame = await p.next((f) => f['type'] === 'message');
       assert.equal((frame['message'] as { seq: number }).seq, chat.lastSeq + 2);
@@ -216,15 +228,21 @@ describe('MLS delivery service', () => {
     await using server = await startTestServer();
     const alice = await person(server.url);
     const bob = await person(server.url);
+    const ma = await mlsTestDevice(server.url, alice.user);
+    await mlsTestDevice(server.url, bob.user);
     const chat = await group(alice, [bob]);
     const pa = await peer(server.url, alice);
-    const first = await pa.request(commitFrame('c1', chat.chatId, 'commit_one', 0, b64([7])));
-    await pa.request(commitFrame('c2', chat.chatId, 'commit_two', 1, b64([8])));
-    const again = await pa.request(commitFrame('c3', chat.chatId, 'commit_one', 0, b64([7])));
+    const started = await startGroup(ma, chat.chatId, [bob.userId]);
+    const first = await pa.request(commitFrame('c1', chat.chatId, 'commit_one', 0, started.envelope));
+    assert.equal(first['type'], 'ack', JSON.stringify(first));
+    started.session.mergePendingCommit();
+    const update = encodeCommitBundle(await started.session.update());
+    assert.equal((await pa.request(commitFrame('c2', chat.chatId, 'commit_two', 1, update)))['type'], 'ack');
+    const again = await pa.request(commitFrame('c3', chat.chatId, 'commit_one', 0, started.envelope));
     assert.deepEqual([again['type'], again['seq'], again['duplicate']], ['ack', first['seq'], true]);
     const history = await pa.request({ type: 'history', rid: 'h', chatId: chat.chatId, afterSeq: 0 });
     assert.equal((history['messages'] as unknown[]).length, chat.lastSeq + 2);
-    const stale = await pa.request(commitFrame('c4', chat.chatId, 'commit_new', 0, b64([9])));
+    const stale = await pa.request(commitFrame('c4', chat.chatId, 'commit_new', 0, update));
     assert.deepEqual([stale['code'], stale['epoch']], ['epoch_conflict', 2]);
     pa.close();
   });
@@ -236,7 +254,7 @@ describe('MLS delivery service', () => {
     const eve = await person(server.url);
     const chat = await group(alice, [bob]);
     const pe = await peer(server.url, eve);
-    const commit = await pe.request(commitFrame('e1', chat.chatId, 'evil_commit', 0, b64([6, 6])));
+    const commit = await pe.request(rawCommitFrame('e1', chat.chatId, 'evil_commit', 0, b64([6, 6])));
     assert.deepEqual([commit['type'], commit['code']], ['error', 'not_member']);
     const send = await pe.request({ type: 'send', rid: 'e2', chatId: chat.chatId, clientMsgId: 'evil_send_', envelope: { contentType: 'message/mls', payload: b64([6]) } });
     assert.deepEqual([send['type'], send['code']], ['error', 'not_member']);
@@ -245,28 +263,36 @@ describe('MLS delivery service', () => {
     pe.close();
   });
 
-  it('R17 the commit payload is stored and delivered byte for byte; bad commit frames change nothing', async () => {
-    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '4096' });
+  it('R17 with R35 an accepted commit is stored and delivered byte for byte; what fails its check, or a bad frame, changes nothing', async () => {
+    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '8192' });
     const alice = await person(server.url);
     const bob = await person(server.url);
+    const ma = await mlsTestDevice(server.url, alice.user);
+    await mlsTestDevice(server.url, bob.user);
     const chat = await group(alice, [bob]);
     const [pa, pb] = [await peer(server.url, alice), await peer(server.url, bob)];
-    // Not MLS at all, not UTF-8: the server never looks.
     const payload = b64(Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x80]), randomBytes(1000)]));
-    const ack = await pa.request({ ...commitFrame('c1', chat.chatId, 'commit_raw', 0, payload), envelope: { contentType: 'application/x-anything', payload } });
-    assert.equal(ack['type'], 'ack');
+    const refused = [
+      commitFrame('r1', chat.chatId, 'commit_raw', 0, { contentType: 'application/x-anything', payload }),
+      commitFrame('r2', chat.chatId, 'commit_rnd', 0, { contentType: MLS_COMMIT_CONTENT_TYPE, payload }),
+    ];
+    for (const frame of refused) assert.equal((await pa.request(frame))['code'], 'mls_commit_invalid');
+
+    const { envelope } = await startGroup(ma, chat.chatId, [bob.userId]);
+    const ack = await pa.request(commitFrame('c1', chat.chatId, 'commit_ok', 0, envelope));
+    assert.equal(ack['type'], 'ack', JSON.stringify(ack));
     const live = (await pb.next((f) => f['type'] === 'message'))['message'] as { envelope: unknown };
-    assert.deepEqual(live.envelope, { contentType: 'application/x-anything', payload });
+    assert.deepEqual(live.envelope, envelope);
     const history = await pb.request({ type: 'history', rid: 'h', chatId: chat.chatId, afterSeq: chat.lastSeq });
-    assert.deepEqual((history['messages'] as { envelope: unknown }[]).map((m) => m.envelope), [{ contentType: 'application/x-anything', payload }]);
+    assert.deepEqual((history['messages'] as { envelope: unknown }[]).map((m) => m.envelope), [envelope]);
 
     const bad = [
-      { ...commitFrame('b1', chat.chatId, 'commit_bad1', -1, payload) },
-      { ...commitFrame('b2', chat.chatId, 'commit_bad2', 1.5, payload) },
-      { type: 'commit', rid: 'b3', chatId: chat.chatId, clientMsgId: 'commit_bad3', envelope: { contentType: 'message/mls', payload } },
+      { ...commitFrame('b1', chat.chatId, 'commit_bad1', -1, envelope) },
+      { ...commitFrame('b2', chat.chatId, 'commit_bad2', 1.5, envelope) },
+      { type: 'commit', rid: 'b3', chatId: chat.chatId, clientMsgId: 'commit_bad3', envelope },
     ];
     for (const frame of bad) assert.equal((await pa.request(frame))['code'], 'invalid_frame');
-    const big = await pa.request(commitFrame('b4', chat.chatId, 'commit_big_', 1, b64(randomBytes(4000))));
+    const big = await pa.request(commitFrame('b4', chat.chatId, 'commit_big_', 1, { contentType: MLS_COMMIT_CONTENT_TYPE, payload: b64(randomBytes(8000)) }));
     assert.equal(big['code'], 'payload_too_large');
     const { chat: after } = await alice.api.call<{ chat: ChatSummary }>('GET', `/chats/${chat.chatId}`);
     assert.deepEqual([after.lastSeq, after.mlsEpoch], [chat.lastSeq + 1, 1]);

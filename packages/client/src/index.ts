@@ -20,9 +20,9 @@ export { foldTimeline, type TimelineItem, type MessageState } from './timeline.t
 export { exportChat, exportAll, exportFileName, serializeExport, EXPORT_FORMAT, EXPORT_VERSION, type ChatExport, type ExportChatInput, type ExportedMessage, type ExportedMember, type ExportedPerson } from './export.ts';
 export { ParleyError, type ErrorCode } from '@parley/protocol';
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
-export { MlsIdentity } from './mls/index.ts';
+export { MlsIdentity, MlsGroupSession, generateKeyPackages, type GeneratedKeyPackage } from './mls/index.ts';
 export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
-export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
+export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE, encodeCommitBundle, decodeCommitBundle } from './e2ee/envelopes.ts';
 export { RESENDABLE_REASONS, RESEND_ANSWER_LIMIT, RESEND_AUTO_ASK_LIMIT } from './e2ee/resend.ts';
 export { CodecHeld, CodecNotReady, CodecRefused, type DecodedBatch, type EncodeOptions } from './codec.ts';
 export { RemovalHold, type RemovalHoldOptions } from './e2ee/removal-hold.ts';

@@ -1,6 +1,6 @@
 import {
   decodeMlsMessage, emptyPskIndex,
-  type AuthenticationService, type ClientState, type CiphersuiteImpl, type KeyPackage, type LeafIndex, type LeafNode, type MLSMessage, type RatchetTree,
+  type AuthenticationService, type ClientState, type CiphersuiteImpl, type KeyPackage, type LeafIndex, type LeafNode, type MLSMessage,
 } from 'ts-mls';
 import { applyProposals, nextEpochContext, validateLeafNodeUpdateOrCommit } from 'ts-mls/clientState.js';
 import { verifyFramedContentSignature } from 'ts-mls/framedContent.js';
@@ -22,7 +22,7 @@ import { isSupportedCiphersuite, loadPublicSuite } from './suite.ts';
 export type LeafStanding = 'current' | 'bound' | 'unbound';
 
 export interface CommitPolicy {
-  standing(member: MemberIdentity, signatureKey: Uint8Array): LeafStanding;
+  standing(member: MemberIdentity, signatureKey: Uint8Array): LeafStanding | Promise<LeafStanding>;
   /** Seconds since the epoch, for key package lifetimes. */
   nowSeconds: number;
 }
@@ -70,7 +70,7 @@ function authService(policy: CommitPolicy, accept: (s: LeafStanding) => boolean)
   return {
     async validateCredential(credential, signaturePublicKey) {
       const id = credentialIdentity(credential);
-      return id !== undefined && accept(policy.standing(id, signaturePublicKey));
+      return id !== undefined && accept(await policy.standing(id, signaturePublicKey));
     },
   };
 }
@@ -109,7 +109,7 @@ export async function verifyCommit(
   if (committerNode?.nodeType !== 'leaf') return invalid('the commit names a blank leaf as its sender');
   const committer = identityOf(committerNode.leaf, 'the committer');
   if (!same(committer, sender)) forbidden(`the commit is signed by ${memberKey(committer)}'s leaf, not by the device that sent it`);
-  if (policy.standing(committer, committerNode.leaf.signaturePublicKey) !== 'current') {
+  if ((await policy.standing(committer, committerNode.leaf.signaturePublicKey)) !== 'current') {
     forbidden('the committing device is revoked, not a member, or its leaf key is not the one its key log binds');
   }
   const signed = await mls('signature', () => verifyFramedContentSignature(committerNode.leaf.signaturePublicKey, 'mls_public_message', content, pm.auth, gc, cs.signature));
@@ -128,7 +128,7 @@ export async function verifyCommit(
   for (const kp of adds) {
     const id = identityOf(kp.leafNode, 'an added key package');
     if (added.some((a) => same(a, id))) invalid(`${memberKey(id)} is added twice`);
-    if (policy.standing(id, kp.leafNode.signaturePublicKey) !== 'current') {
+    if ((await policy.standing(id, kp.leafNode.signaturePublicKey)) !== 'current') {
       forbidden(`${memberKey(id)} is not a current device of a member with the key its key log binds`);
     }
     const lifetime = kp.leafNode.leafNodeSource === 'key_package' ? kp.leafNode.lifetime : undefined;
@@ -141,7 +141,7 @@ export async function verifyCommit(
     const node = group.tree[leafIndex * 2];
     if (node?.nodeType !== 'leaf') return invalid(`the commit removes blank leaf ${leafIndex}`);
     const id = credentialIdentity(node.leaf.credential);
-    const stillCurrent = id !== undefined && policy.standing(id, node.leaf.signaturePublicKey) === 'current';
+    const stillCurrent = id !== undefined && (await policy.standing(id, node.leaf.signaturePublicKey)) === 'current';
     if (stillCurrent && !added.some((a) => same(a, id))) {
       forbidden(`${memberKey(id)} is still a current device of a member: remove the member from the chat (or revoke the device) first`);
     }
@@ -238,7 +238,7 @@ export async function verifyGroupInfo(bytes: Uint8Array, expect: GroupInfoExpect
   if (signerNode?.nodeType !== 'leaf') return invalid('the GroupInfo\'s signer is a blank leaf');
   const signer = identityOf(signerNode.leaf, 'the GroupInfo\'s signer');
   if (!same(signer, expect.signer)) forbidden('the GroupInfo is not signed by the device that sent it');
-  if (policy.standing(signer, signerNode.leaf.signaturePublicKey) !== 'current') forbidden('the GroupInfo\'s signer is not a current device with its logged key');
+  if ((await policy.standing(signer, signerNode.leaf.signaturePublicKey)) !== 'current') forbidden('the GroupInfo\'s signer is not a current device with its logged key');
   if (!(await mls('signature', () => verifyGroupInfoSignature(gi, signerNode.leaf.signaturePublicKey, cs.signature)))) invalid('the GroupInfo\'s signature does not verify');
   if (expect.kind === 'start') {
     if (leaves(tree).length !== 1) invalid('a new group starts with its creator alone');

@@ -123,7 +123,9 @@ export class Session implements HubMember {
     if (this.#closed) return;
     if (isBinary) return this.#error(undefined, new ParleyError('invalid_frame', 'frames are JSON text'));
     if (data.length > this.opts.maxFrameBytes) {
-      return this.#error(undefined, new ParleyError('payload_too_large', `a frame is at most ${this.opts.maxFrameBytes} bytes`));
+      // Not parsed (that is what the limit spares), but its rid is answered so the sender's request ends.
+      const rid = /"rid"\s*:\s*"([^"\\]{1,64})"/.exec(data.subarray(0, 256).toString('utf8'))?.[1];
+      return this.#error(rid, new ParleyError('payload_too_large', `a frame is at most ${this.opts.maxFrameBytes} bytes`));
     }
     let json: unknown;
     try {

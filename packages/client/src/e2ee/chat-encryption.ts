@@ -395,7 +395,8 @@ export class ChatEncryption {
             acked = { chatId, seq: ack.seq, clientMsgId, senderUserId: this.#d.userId, senderDeviceId: this.#d.deviceId, sentAt: ack.sentAt, envelope, system: null };
             return 'accepted';
           } catch (err) {
-            if (err instanceof ParleyError && err.code === 'epoch_conflict') return 'conflict';
+            if (err instanceof ParleyError && (err.code === 'epoch_conflict' || err.code === 'mls_commit_incomplete')) return 'conflict';
+            if (err instanceof ParleyError && err.code === 'mls_group_info_required') return 'group_info_required';
             throw err;
           }
         },

@@ -21,8 +21,12 @@ export interface ReconcileInput {
   now?: number;
   /** Devices that asked to be added again (R29): removed and added back with a fresh key package. */
   readd?: readonly MemberIdentity[];
-  /** Sends the commit frame (R15); 'conflict' when another commit took the epoch first. */
-  send(commit: { epoch: number; envelope: Envelope; clientMsgId: string }): Promise<'accepted' | 'conflict'>;
+  /**
+   * Sends the commit frame (R15); 'conflict' when another commit took the epoch first (or, starting a
+   * group, a device with a key package was left out: claim again, R36); 'group_info_required' when
+   * the server holds no public state of the group yet (R35): the same commit goes again with it.
+   */
+  send(commit: { epoch: number; envelope: Envelope; clientMsgId: string }): Promise<'accepted' | 'conflict' | 'group_info_required'>;
 }
 
 export type ReconcileResult =
@@ -86,6 +90,8 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { result: { kind: 'committed_partly', missing, added: [] } };
 
   const epoch = Number(s.epoch);
+  // A new group's first commit brings the group as it starts (R35): the server checks the commit against it.
+  const baseInfo = fresh ? await s.groupInfo() : undefined;
   let bundle;
   try {
     bundle = nothing
@@ -102,8 +108,11 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   }
   if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
   const before = fresh ? [] : current.map(memberKey);
-  const verdict = await input.send({ epoch, envelope: encodeCommitBundle(bundle), clientMsgId: randomId() });
-  if (verdict === 'conflict') {
+  const clientMsgId = randomId();
+  let verdict = await input.send({ epoch, envelope: encodeCommitBundle({ ...bundle, groupInfo: baseInfo }), clientMsgId });
+  // A group from before the server checked commits: it adopts the group as this device holds it (R35).
+  if (verdict === 'group_info_required' && !fresh) verdict = await input.send({ epoch, envelope: encodeCommitBundle({ ...bundle, groupInfo: await s.groupInfo() }), clientMsgId });
+  if (verdict !== 'accepted') {
     s.discardPendingCommit();
     if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize());
     return { result: { kind: 'conflict' } };

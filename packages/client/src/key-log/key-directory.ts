@@ -1,6 +1,5 @@
-import { KEY_LOG_PAGE_MAX, KeyLogResponse, PublishMlsKeyResponse, mlsKeySigningMessage, type KeyLogEntry, type KeyLogHead } from '@parley/protocol';
+import { KEY_LOG_PAGE_MAX, KeyLogResponse, PublishMlsKeyResponse, type KeyLogEntry, type KeyLogHead } from '@parley/protocol';
 import { bytesToBase64 } from '../encoding.ts';
-import { loadCiphersuite } from '../mls/ciphersuite.ts';
 import type { MlsIdentity } from '../mls/identity.ts';
 import { devicesOf, extendLog, headOf, sameKey, type LoggedDevice } from './chain.ts';
 import { KeyLogError } from './errors.ts';
@@ -70,9 +69,7 @@ export class KeyDirectory {
   async publish(identity: MlsIdentity): Promise<void> {
     const key = bytesToBase64(identity.signaturePublicKey);
     if (await this.#o.store.get(PUBLISHED_KEY(identity.deviceId)) === key) return;
-    const cs = await loadCiphersuite(identity.ciphersuite);
-    const signature = await cs.signature.sign(identity.signaturePrivateKey, mlsKeySigningMessage(identity.userId, identity.deviceId));
-    const { entry } = PublishMlsKeyResponse.parse(await this.#o.rest('POST', '/key-log', { mlsSignatureKey: key, signature: bytesToBase64(signature) }));
+    const { entry } = PublishMlsKeyResponse.parse(await this.#o.rest('POST', '/key-log', await identity.keyLogProof()));
     if (entry.kind !== 'add' || entry.deviceId !== identity.deviceId || entry.mlsSignatureKey === null || !sameKey(entry.mlsSignatureKey, identity.signaturePublicKey)) {
       throw new KeyLogError('key_log_invalid', identity.userId, 'the server answered the publish with another entry');
     }

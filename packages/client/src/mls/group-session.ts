@@ -13,6 +13,7 @@ import {
   type GroupState,
   type Proposal,
 } from 'ts-mls';
+import { createGroupInfoWithRatchetTree } from 'ts-mls/createCommit.js';
 import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js';
 import { bytesEqual } from './byte-codec.ts';
 import { bytesToBase64 } from '../encoding.ts';
@@ -71,14 +72,19 @@ export class MlsGroupSession {
     this.#pending = pending && { ...pending, consumed: [] };
   }
 
-  static async create(identity: MlsIdentity, groupId: Uint8Array, options: MlsSessionOptions = {}): Promise<MlsGroupSession> {
+  /**
+   * A group of this device alone. `epoch`: where it starts (0 for a chat's first group; a reset starts
+   * a fresh group at the chat's current epoch so epochs keep counting up the chat's log, R36). The
+   * epoch only enters the GroupContext, which the first commit's GroupInfo carries to the others.
+   */
+  static async create(identity: MlsIdentity, groupId: Uint8Array, options: MlsSessionOptions = {}, epoch = 0n): Promise<MlsGroupSession> {
     const cs = await loadCiphersuite(identity.ciphersuite);
     const [own] = await generateKeyPackages(identity, 1);
     if (own === undefined) throw new MlsSessionError('mls_internal', 'no key package generated');
     const config = clientConfig(options);
     try {
       const state = await createGroup(groupId, decodeKeyPackage(own.keyPackage), decodePrivateKeys(own.privateKeys, identity), [], cs, config);
-      return new MlsGroupSession(cs, config, state, undefined);
+      return new MlsGroupSession(cs, config, { ...state, groupContext: { ...state.groupContext, epoch } }, undefined);
     } catch (e) {
       throw toMlsError(e, 'commit');
     }
@@ -194,6 +200,18 @@ export class MlsGroupSession {
     return { commit: (await this.#commit([])).commit };
   }
 
+  /**
+   * The public state of the current epoch (a pending commit does not count) as a GroupInfo with the
+   * ratchet tree, signed by this device: what the delivery service checks a commit against when it
+   * holds no state of the group yet (R35).
+   */
+  async groupInfo(): Promise<Uint8Array> {
+    this.#assertActive();
+    const s = this.#state;
+    const gi = await createGroupInfoWithRatchetTree(s.groupContext, s.confirmationTag, s, s.ratchetTree, [], this.cs);
+    return encodeMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo: gi });
+  }
+
   /** The delivery service accepted our pending commit: move to its epoch. */
   mergePendingCommit(): void {
     const p = this.#pending;
@@ -288,14 +306,13 @@ export class MlsGroupSession {
     this.#assertActive();
     let r;
     try {
-      r = await createCommit({ state: this.#state, cipherSuite: this.cs }, { extraProposals, ratchetTreeExtension: true });
+      // A PublicMessage: the delivery service checks it against the group's public state before it orders it (R35).
+      r = await createCommit({ state: this.#state, cipherSuite: this.cs }, { extraProposals, ratchetTreeExtension: true, wireAsPublicMessage: true });
     } catch (e) {
       throw toMlsError(e, 'commit');
     }
     const commit = encodeMessage(r.commit);
     const welcome = r.welcome && encodeMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: r.welcome });
-    // The base state keeps its handshake ratchet: if this commit is discarded and another is made in the
-    // same epoch, its generation repeats, and RFC 9420's random reuse_guard keeps the AEAD nonces distinct.
     this.#pending = { state: r.newState, commit, welcome, consumed: r.consumed };
     return { commit, welcome };
   }

@@ -1,3 +1,4 @@
+import { mlsKeySigningMessage } from '@parley/protocol';
 import type { Credential } from 'ts-mls';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import { DEFAULT_CIPHERSUITE, isSupportedCiphersuite, loadCiphersuite, type MlsCiphersuite } from './ciphersuite.ts';
@@ -65,6 +66,16 @@ export class MlsIdentity implements MemberIdentity {
     const cs = await loadCiphersuite(ciphersuite);
     const { publicKey, signKey } = await cs.signature.keygen();
     return new MlsIdentity(opts.userId, opts.deviceId, ciphersuite, publicKey, signKey);
+  }
+
+  /**
+   * What publishing this device's key to its key log sends (R20): the raw key and a signature by it
+   * over `parley-mls-key-v1:<userId>:<deviceId>`, proving possession.
+   */
+  async keyLogProof(): Promise<{ mlsSignatureKey: string; signature: string }> {
+    const cs = await loadCiphersuite(this.ciphersuite);
+    const signature = await cs.signature.sign(this.signaturePrivateKey, mlsKeySigningMessage(this.userId, this.deviceId));
+    return { mlsSignatureKey: bytesToBase64(this.signaturePublicKey), signature: bytesToBase64(signature) };
   }
 
   get credential(): Credential {

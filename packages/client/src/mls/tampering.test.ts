@@ -97,7 +97,8 @@ describe('tampered, replayed and stale messages never yield plaintext', () => {
   test('a tampered commit is refused and does not move the epoch', async () => {
     const [a, b] = await pair();
     const { commit } = await a.update();
-    await rejectsWith(b.processHandshake(flipBit(commit, -3)), 'mls_decrypt_failed');
+    // Commits are PublicMessages (R35): a flipped bit in the membership tag fails its check.
+    await rejectsWith(b.processHandshake(flipBit(commit, -3)), 'mls_tampered');
     assert.equal(b.epoch, 1n);
     await acceptCommit(a, commit, [b]);
     assert.equal(b.epoch, 2n);

@@ -1,0 +1,147 @@
+import { ParleyError, type Envelope } from '@parley/protocol';
+import {
+  decodeCommitBundle, encodePublicGroup, leaves, credentialIdentity, memberKey, verifyCommit, verifyGroupInfo,
+  MLS_COMMIT_CONTENT_TYPE, type CommitPolicy, type LeafStanding, type MemberIdentity, type PublicGroup,
+} from '@parley/mls-public';
+import { decodeMlsMessage } from 'ts-mls';
+import type { MlsLimits } from '../../config.ts';
+import type { ChatRow, DeviceKeyRow, Storage } from '../../storage/storage.ts';
+import type { AuthContext } from '../accounts.ts';
+import type { Clock } from '../ports.ts';
+import { GroupStates } from './group-states.ts';
+
+export interface CommitChecksDeps {
+  storage: Pick<Storage, 'getMlsGroupState' | 'getMembers' | 'getDeviceKeys' | 'devicesWithKeyPackages'>;
+  clock: Clock;
+  limits: MlsLimits;
+  /** R14: key packages stored longer ago are stale; a reset need not wait for a device that has only those. */
+  keyPackageMaxAgeMs: number;
+}
+
+/** A checked commit: what to store with it. */
+export interface CheckedCommitState {
+  state: Uint8Array;
+  startedAt: number;
+  group: PublicGroup;
+}
+
+/** The group id of a group started at a chat's epoch: the chat id for its first group, `chatId#epoch` for a reset (R36). */
+export function startGroupId(chatId: string, epoch: number): string {
+  return epoch === 0 ? chatId : `${chatId}#${epoch}`;
+}
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+
+/**
+ * R35/R36: the checks a commit passes before the server orders it, against the public state of the
+ * chat's group the previous checked commit led to (held in GroupStates), or against a GroupInfo the
+ * commit brings when it starts a group (a new chat, a reset) or when the server holds no state yet
+ * (a group from before the server checked, adopted as its tree says). Membership and keys come from
+ * the chat's members and their key logs (`standing`).
+ */
+export class CommitChecks {
+  readonly #d: CommitChecksDeps;
+  readonly states: GroupStates;
+
+  constructor(deps: CommitChecksDeps) {
+    this.#d = deps;
+    this.states = new GroupStates(deps.storage, deps.limits.stateCacheBytes);
+  }
+
+  /** Throws `mls_commit_invalid`, `mls_commit_forbidden`, `mls_group_info_required`, `mls_commit_incomplete` or `rate_limited`. */
+  async check(auth: AuthContext, chat: ChatRow, envelope: Envelope): Promise<CheckedCommitState> {
+    if (envelope.contentType !== MLS_COMMIT_CONTENT_TYPE) throw new ParleyError('mls_commit_invalid', `a commit's content type is ${MLS_COMMIT_CONTENT_TYPE}`);
+    const bundle = decodeCommitBundle(Buffer.from(envelope.payload, 'base64'));
+    if (!bundle) throw new ParleyError('mls_commit_invalid', 'not a commit bundle: u32 length ‖ commit ‖ [Welcome] ‖ [GroupInfo]');
+    const now = this.#d.clock.now();
+    const sender: MemberIdentity = { userId: auth.userId, deviceId: auth.deviceId };
+    const { policy, current } = await this.#policy(chat.chatId, now);
+    const held = await this.states.at(chat.chatId, chat.mlsEpoch);
+    let base: PublicGroup;
+    let startedAt: number;
+    let start = false;
+    if (bundle.groupInfo) {
+      const epoch = BigInt(chat.mlsEpoch);
+      const named = groupInfoGroupId(bundle.groupInfo);
+      if (named === startGroupId(chat.chatId, chat.mlsEpoch)) {
+        start = true;
+        const wait = held ? held.startedAt + this.#d.limits.resetIntervalMs - now : 0;
+        if (wait > 0) throw new ParleyError('rate_limited', 'this chat\'s encryption group was started again a moment ago', Math.ceil(wait / 1000));
+        base = await verifyGroupInfo(bundle.groupInfo, { groupId: utf8(startGroupId(chat.chatId, chat.mlsEpoch)), epoch, signer: sender, kind: 'start' }, policy);
+        startedAt = now;
+      } else if (named === chat.chatId && chat.mlsEpoch > 0 && !held) {
+        base = await verifyGroupInfo(bundle.groupInfo, { groupId: utf8(chat.chatId), epoch, signer: sender, kind: 'adopt' }, policy);
+        startedAt = now;
+      } else {
+        throw new ParleyError('mls_commit_invalid', held ? 'a GroupInfo comes only with a commit that starts a group' : 'the GroupInfo is for another group');
+      }
+    } else if (held) {
+      base = held.group;
+      startedAt = held.startedAt;
+    } else if (chat.mlsEpoch === 0) {
+      throw new ParleyError('mls_commit_invalid', 'the commit that starts a chat\'s group brings the group\'s GroupInfo');
+    } else {
+      throw new ParleyError('mls_group_info_required', 'the server holds no state of this group yet: send the commit again with the group\'s GroupInfo');
+    }
+    const checked = await verifyCommit(base, bundle, sender, policy);
+    if (start) await this.#complete(checked.group, current, now);
+    return { state: encodePublicGroup(checked.group), startedAt, group: checked.group };
+  }
+
+  /** A state stored with its commit: the next check of the chat starts from it. */
+  remember(chatId: string, epoch: number, checked: CheckedCommitState): void {
+    this.states.remember(chatId, { epoch, group: checked.group, startedAt: checked.startedAt }, checked.state.length);
+  }
+
+  /**
+   * Where each leaf stands (LeafStanding): from the chat's members' devices and their logged keys,
+   * read once per check; a device of someone not (or no longer) in the chat is looked up when asked
+   * about (only a GroupInfo adopting an existing tree needs to know it was `bound`).
+   */
+  async #policy(chatId: string, now: number): Promise<{ policy: CommitPolicy; current: DeviceKeyRow[] }> {
+    const { storage } = this.#d;
+    const members = new Set((await storage.getMembers(chatId)).map((m) => m.userId));
+    const devices = new Map<string, DeviceKeyRow>();
+    const note = (rows: DeviceKeyRow[]) => rows.forEach((r) => devices.set(memberKey(r), r));
+    note(await storage.getDeviceKeys([...members]));
+    const looked = new Set(members);
+    const policy: CommitPolicy = {
+      nowSeconds: now / 1000,
+      async standing(member, key): Promise<LeafStanding> {
+        if (!looked.has(member.userId)) {
+          looked.add(member.userId);
+          note(await storage.getDeviceKeys([member.userId]));
+        }
+        const row = devices.get(memberKey(member));
+        if (!row || row.mlsSignatureKey === null || row.mlsSignatureKey !== b64(key)) return 'unbound';
+        return !row.revoked && members.has(row.userId) ? 'current' : 'bound';
+      },
+    };
+    const current = [...devices.values()].filter((r) => !r.revoked && r.mlsSignatureKey !== null && members.has(r.userId));
+    return { policy, current };
+  }
+
+  /** R36: a started group holds every current device that has a key package, so no member can start one without the others. */
+  async #complete(group: PublicGroup, current: readonly DeviceKeyRow[], now: number): Promise<void> {
+    const inTree = new Set(leaves(group.tree).map((l) => {
+      const id = credentialIdentity(l.node.leaf.credential);
+      return id ? memberKey(id) : '';
+    }));
+    const outside = current.filter((d) => !inTree.has(memberKey(d)));
+    const missing = await this.#d.storage.devicesWithKeyPackages(outside.map((d) => d.deviceId), now - this.#d.keyPackageMaxAgeMs);
+    if (missing.length > 0) {
+      throw new ParleyError('mls_commit_incomplete', `a group starts with every current device that has a key package; missing: ${missing.slice(0, 10).join(', ')}`);
+    }
+  }
+}
+
+/** The group id a GroupInfo names, as text; undefined when the bytes are no GroupInfo (verifyGroupInfo says why). */
+function groupInfoGroupId(bytes: Uint8Array): string | undefined {
+  try {
+    const m = decodeMlsMessage(bytes, 0)?.[0];
+    return m?.wireformat === 'mls_group_info' ? new TextDecoder().decode(m.groupInfo.groupContext.groupId) : undefined;
+  } catch {
+    return undefined;
+  }
+}
