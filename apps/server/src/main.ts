@@ -17,7 +17,7 @@ import { Mls } from './domain/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
 import { PushNotifier, type PushSender } from './domain/push.ts';
-import { RateLimiter } from './domain/rate-limiter.ts';
+import { MemoryRateLimiter } from './domain/memory-rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
 import { buildHttp } from './http/app.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -94,7 +94,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     logger.warn('bus reconnected: every connection resyncs its chats');
     hub.resyncAll();
   });
-  const limiter = new RateLimiter(clock);
+  const limiter = new MemoryRateLimiter(clock);
   // Shared by every node through the database; an older single node's key files seed them.
   const tokens = new TokenSigner(await storage.getOrCreateSecret('token-signing-key', readIfExists(join(config.dataDir, 'secret.key')) ?? random.bytes(32)));
   const vapid = JSON.parse(Buffer.from(await storage.getOrCreateSecret('vapid-keys',
