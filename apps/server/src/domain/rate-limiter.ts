@@ -1,9 +1,9 @@
 import { ParleyError } from '@parley/protocol';
 
 /**
- * Token buckets by key ("send:<deviceId>", "signup:<ip>"…): the abuse brakes of R11. Async, so an
- * implementation may keep its buckets outside the process. `MemoryRateLimiter` keeps them in
- * memory; `rate-limiter.suite.ts` is the contract every implementation passes.
+ * Token buckets by key ("send:<deviceId>", "signup:<ip>"…): the abuse brakes of R11. Two
+ * implementations: `MemoryRateLimiter` (one node) and `SharedRateLimiter` (a cluster: one bucket
+ * per key for all nodes), both proven by `rate-limiter.suite.ts`.
  */
 export interface RateLimiter {
   /**
