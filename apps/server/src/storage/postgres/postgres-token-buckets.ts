@@ -17,8 +17,10 @@ export class PostgresTokenBuckets implements TokenBucketStore {
   }
 
   async lease(r: LeaseRequest): Promise<LeaseResult> {
-    const { rows } = await this.#pool.query<{ tokens: number; granted: number }>(LEASE,
-      [r.key, Math.round(r.now), r.perSec, r.burst, r.min, r.max, r.refund]);
+    // Named: each connection parses and plans it once.
+    const { rows } = await this.#pool.query<{ tokens: number; granted: number }>({
+      name: 'parley-rate-limit-lease', text: LEASE, values: [r.key, Math.round(r.now), r.perSec, r.burst, r.min, r.max, r.refund],
+    });
     const row = rows[0];
     if (!row) throw new Error('rate limit lease returned no row');
     return { granted: row.granted, tokens: row.tokens };
