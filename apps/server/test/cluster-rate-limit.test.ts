@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { RestApi, accounts } from '@parley/client';
-import { createTestDatabase, createUser, startTestServer, type TestServer } from '@parley/testing';
+import { ParleyError, RestApi, accounts, generateDeviceKey } from '@parley/client';
+import { createTestDatabase, createUser, startTestServer, uniqueHandle, type TestServer } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
 const NATS_URL = process.env['PARLEY_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -35,6 +35,13 @@ async function flood(peer: RawPeer, chatId: string, tag: string, until: number, 
   });
 }
 
+/** Three in-process nodes on one database; the first runs the migrations, the others find them done. */
+async function startNodes(env: Record<string, string>): Promise<TestServer[]> {
+  const nodes = [await startTestServer({ ...env, PARLEY_NODE_ID: 'node1' })];
+  nodes.push(...await Promise.all([2, 3].map((i) => startTestServer({ ...env, PARLEY_NODE_ID: `node${i}` }))));
+  return nodes;
+}
+
 describe('cluster rate limits (PostgreSQL)', () => {
   it('cluster-wide rate limit: one device over 3 nodes gets its limit once', { timeout: 120_000 }, async (t) => {
     await using db = await createTestDatabase();
@@ -42,11 +49,8 @@ describe('cluster rate limits (PostgreSQL)', () => {
       PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: NATS_URL, PARLEY_NATS_PREFIX: `rl${randomBytes(4).toString('hex')}`,
       PARLEY_RATE_SEND_PER_SEC: String(PER_SEC), PARLEY_RATE_SEND_BURST: String(BURST),
     };
-    const nodes: TestServer[] = [];
+    const nodes = await startNodes(env);
     try {
-      // The first node runs the migrations; the others find them done.
-      nodes.push(await startTestServer({ ...env, PARLEY_NODE_ID: 'node1' }));
-      nodes.push(...await Promise.all([2, 3].map((i) => startTestServer({ ...env, PARLEY_NODE_ID: `node${i}` }))));
       const alice = await createUser(nodes[0]!.url, { start: false });
       const bob = await createUser(nodes[1]!.url, { start: false });
       // One device, one session token, a WebSocket to each node.
@@ -84,6 +88,23 @@ describe('cluster rate limits (PostgreSQL)', () => {
         assert.match(metrics, /^parley_rate_limit_store_calls_total\{[^}]*result="granted"[^}]*\} [1-9]/m, `${node.config.nodeId} leased from the shared buckets`);
       }
       for (const peer of peers) peer.close();
+    } finally {
+      for (const node of nodes) await node.close();
+    }
+  });
+
+  it('cluster-wide rate limit: sign-ups from one IP over 3 nodes get the hourly limit once', { timeout: 60_000 }, async () => {
+    await using db = await createTestDatabase();
+    const nodes = await startNodes({ PARLEY_DATABASE_URL: db.url, PARLEY_RATE_SIGNUP_PER_HOUR: '4' });
+    try {
+      const signUp = async (node: TestServer) => {
+        const deviceKey = await generateDeviceKey();
+        return accounts.createWithDeviceKey(node.url, { handle: uniqueHandle('rl'), displayName: 'rl', deviceName: 'test', deviceKey });
+      };
+      for (let i = 0; i < 4; i++) await signUp(nodes[i % 3]!);
+      for (const node of nodes) {
+        await assert.rejects(signUp(node), (err: unknown) => err instanceof ParleyError && err.code === 'rate_limited' && (err.retryAfter ?? 0) >= 900 - 1);
+      }
     } finally {
       for (const node of nodes) await node.close();
     }
