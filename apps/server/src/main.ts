@@ -18,8 +18,10 @@ import { Mls } from './domain/mls/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
 import { PushNotifier, type PushSender } from './domain/push.ts';
-import { RateLimiter } from './domain/rate-limiter.ts';
+import { MemoryRateLimiter } from './domain/memory-rate-limiter.ts';
+import type { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
+import { SharedRateLimiter } from './domain/shared-rate-limiter.ts';
 import { buildHttp } from './http/app.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -31,6 +33,7 @@ import type { DeviceLinkStorage } from './storage/device-link-storage.ts';
 import { loadMigrations } from './storage/migrate.ts';
 import { PostgresDeviceLinks } from './storage/postgres/postgres-device-links.ts';
 import { PostgresStorage } from './storage/postgres/postgres-storage.ts';
+import { PostgresTokenBuckets } from './storage/postgres/postgres-token-buckets.ts';
 import { SqliteDeviceLinks } from './storage/sqlite/sqlite-device-links.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
@@ -71,6 +74,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let storage: Storage;
   // Device links live in the same database (the tables come with its migrations).
   let links: DeviceLinkStorage;
+  // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
+  let limiter: RateLimiter;
   if (config.databaseUrl) {
     const pgStorage = await PostgresStorage.open(config.databaseUrl, {
       poolSize: config.pgPoolSize,
@@ -79,12 +84,20 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     });
     storage = pgStorage;
     links = new PostgresDeviceLinks(pgStorage.pool);
+    limiter = new SharedRateLimiter({
+      store: new PostgresTokenBuckets(pgStorage.pool),
+      clock,
+      // Logged at most once a second (retryStoreAfterMs): takes meanwhile use this node's own buckets.
+      onStoreError: (err) => logger.warn({ err, part: 'rate limiter' }, 'rate limit store unavailable: limits hold per node until it answers'),
+      onStoreCall: (result) => metrics.rateLimitStoreCalls.inc({ result }),
+    });
   } else {
     mkdirSync(config.dataDir, { recursive: true });
     const sqliteStorage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'),
       config.migrationsDir ? { migrations: loadMigrations('sqlite', config.migrationsDir) } : {});
     storage = sqliteStorage;
     links = new SqliteDeviceLinks(sqliteStorage.db);
+    limiter = new MemoryRateLimiter(clock);
   }
   const bus: Bus = config.natsUrl
     ? await NatsBus.connect({ servers: config.natsUrl, prefix: config.natsPrefix, name: config.nodeId, onError: (err) => onError(err, { part: 'nats bus' }) })
@@ -98,7 +111,6 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     logger.warn('bus reconnected: every connection resyncs its chats');
     hub.resyncAll();
   });
-  const limiter = new RateLimiter(clock);
   // Shared by every node through the database; an older single node's key files seed them.
   const tokens = new TokenSigner(await storage.getOrCreateSecret('token-signing-key', readIfExists(join(config.dataDir, 'secret.key')) ?? random.bytes(32)));
   const vapid = JSON.parse(Buffer.from(await storage.getOrCreateSecret('vapid-keys',

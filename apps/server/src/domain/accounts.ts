@@ -54,12 +54,12 @@ export class Accounts {
     return { code, hash: sha256Hex(normalizeRecoveryCode(code)) };
   }
 
-  checkSignupRate(ip: string): void {
-    this.#d.limiter.take(`signup:${ip}`, this.#d.signupPerHour / 3600, this.#d.signupPerHour);
+  async checkSignupRate(ip: string): Promise<void> {
+    await this.#d.limiter.take(`signup:${ip}`, this.#d.signupPerHour / 3600, this.#d.signupPerHour);
   }
 
-  checkLoginRate(ip: string): void {
-    this.#d.limiter.take(`login:${ip}`, this.#d.loginPerMin / 60, this.#d.loginPerMin);
+  async checkLoginRate(ip: string): Promise<void> {
+    await this.#d.limiter.take(`login:${ip}`, this.#d.loginPerMin / 60, this.#d.loginPerMin);
   }
 
   /** Creates an account whose first device is `device`. The caller has checked rates and proofs. */

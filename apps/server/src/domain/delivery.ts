@@ -59,7 +59,7 @@ export class Delivery {
       throw new ParleyError('payload_too_large', `a message is at most ${this.#d.limits.maxEnvelopeBytes} bytes`);
     }
     await this.#d.chats.requireMember(chatId, auth.userId);
-    this.#d.limiter.take(`send:${auth.deviceId}`, this.#d.rates.sendPerSec, this.#d.rates.sendBurst);
+    await this.#d.limiter.take(`send:${auth.deviceId}`, this.#d.rates.sendPerSec, this.#d.rates.sendBurst);
   }
 
   /** The log entry a device's message becomes, stamped with the server's time. */
@@ -114,7 +114,7 @@ export class Delivery {
 
   async typing(auth: AuthContext, chatId: string): Promise<void> {
     await this.#d.chats.requireMember(chatId, auth.userId);
-    this.#d.limiter.take(`typing:${auth.deviceId}`, TYPING_PER_SEC, TYPING_PER_SEC * 2);
+    await this.#d.limiter.take(`typing:${auth.deviceId}`, TYPING_PER_SEC, TYPING_PER_SEC * 2);
     await this.#d.bus.publish(chatTopic(chatId), { type: 'typing', chatId, userId: auth.userId });
   }
 }

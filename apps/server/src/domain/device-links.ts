@@ -44,7 +44,7 @@ export class DeviceLinks {
   /** R23: a new device asks; the account's devices are told (R26). */
   async request(ip: string, input: { handle: string; device: NewDevice }): Promise<DeviceLinkStarted> {
     const { limits } = this.#d;
-    this.#d.limiter.take(`link:${ip}`, limits.requestsPerHour / 3600, limits.requestsPerHour);
+    await this.#d.limiter.take(`link:${ip}`, limits.requestsPerHour / 3600, limits.requestsPerHour);
     const user = await this.#d.storage.getUserByHandle(input.handle);
     if (!user) throw new ParleyError('user_not_found', 'no user with this handle');
     const now = this.#d.clock.now();
@@ -76,7 +76,7 @@ export class DeviceLinks {
   /** R25: what the new device polls (no session: the link id is its only handle). */
   async state(ip: string, linkId: string): Promise<DeviceLinkState> {
     const perSec = this.#d.limits.pollPerSec;
-    this.#d.limiter.take(`linkpoll:${ip}`, perSec, perSec * 10);
+    await this.#d.limiter.take(`linkpoll:${ip}`, perSec, perSec * 10);
     const link = await this.#d.links.getLink(linkId);
     if (!link) throw new ParleyError('link_not_found', 'no such link request');
     const status = this.#status(link, this.#d.clock.now());

@@ -1,48 +1,25 @@
 import { ParleyError } from '@parley/protocol';
-import type { Clock } from './ports.ts';
 
 /**
- * Token buckets by key ("send:<deviceId>", "signup:<ip>"…). Memory is bounded: idle full buckets
- * are dropped on a sweep, and at most `maxKeys` are kept (oldest evicted first).
+ * Token buckets by key ("send:<deviceId>", "signup:<ip>"…): the abuse brakes of R11. Two
+ * implementations: `MemoryRateLimiter` (one node) and `SharedRateLimiter` (a cluster: one bucket
+ * per key for all nodes), both proven by `rate-limiter.suite.ts`.
  */
-export class RateLimiter {
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  readonly #clock: Clock;
-  readonly #maxKeys: number;
-
-  constructor(clock: Clock, maxKeys = 100_000) {
-    this.#clock = clock;
-    this.#maxKeys = maxKeys;
-  }
-
+export interface RateLimiter {
   /**
-   * Takes `cost` tokens (default 1, at most `burst`) or throws `rate_limited` with the seconds to
-   * wait, taking none. `perSec` 0 means unlimited.
+   * Takes `cost` tokens (default 1, at most `burst`) from the bucket `key`, which holds up to
+   * `burst` and refills at `perSec`; or rejects with `rate_limited` and the whole seconds to wait
+   * before the same take would pass (`retryAfter`), taking none. `perSec` 0 means unlimited.
    */
-  take(key: string, perSec: number, burst: number, cost = 1): void {
-    if (perSec <= 0) return;
-    const need = Math.max(1, Math.min(cost, burst));
-    const now = this.#clock.now();
-    let bucket = this.#buckets.get(key);
-    if (!bucket) {
-      if (this.#buckets.size >= this.#maxKeys) this.#evict(now);
-      bucket = { tokens: burst, at: now };
-      this.#buckets.set(key, bucket);
-    } else {
-      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSec);
-      bucket.at = now;
-    }
-    if (bucket.tokens < need) {
-      const wait = Math.ceil((need - bucket.tokens) / perSec);
-      throw new ParleyError('rate_limited', 'too many requests, slow down', wait);
-    }
-    bucket.tokens -= need;
-  }
+  take(key: string, perSec: number, burst: number, cost?: number): Promise<void>;
+}
 
-  #evict(now: number): void {
-    for (const [key, bucket] of this.#buckets) {
-      if (now - bucket.at > 3_600_000 || this.#buckets.size >= this.#maxKeys) this.#buckets.delete(key);
-      if (this.#buckets.size < this.#maxKeys * 0.9) break;
-    }
-  }
+/** The tokens a take of `cost` needs: at least 1, at most the whole bucket. */
+export function tokensNeeded(cost: number, burst: number): number {
+  return Math.max(1, Math.min(cost, burst));
+}
+
+/** The error every limiter throws: wait `seconds` (at least 1) and try again. */
+export function rateLimited(seconds: number): ParleyError {
+  return new ParleyError('rate_limited', 'too many requests, slow down', Math.max(1, Math.ceil(seconds)));
 }

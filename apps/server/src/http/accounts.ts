@@ -12,31 +12,31 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
 
   app.post('/accounts', async (request, reply) => {
     const body = parse(CreateAccountRequest, request.body);
-    accounts.checkSignupRate(request.ip);
+    await accounts.checkSignupRate(request.ip);
     return reply.status(201).send(await accounts.createAccount(body));
   });
 
   app.post('/auth/challenge', async (request) => {
     const body = parse(ChallengeRequest, request.body);
-    accounts.checkLoginRate(request.ip);
+    await accounts.checkLoginRate(request.ip);
     return accounts.createChallenge(body.deviceId);
   });
 
   app.post('/auth/device', async (request) => {
     const body = parse(DeviceLoginRequest, request.body);
-    accounts.checkLoginRate(request.ip);
+    await accounts.checkLoginRate(request.ip);
     return accounts.loginDevice(body);
   });
 
   app.post('/recovery', async (request) => {
     const body = parse(RecoveryRequest, request.body);
-    accounts.checkLoginRate(request.ip);
+    await accounts.checkLoginRate(request.ip);
     return accounts.recover(body);
   });
 
   app.post('/passkeys/register/options', async (request) => {
     const body = parse(PasskeyRegisterOptionsRequest, request.body);
-    accounts.checkSignupRate(request.ip);
+    await accounts.checkSignupRate(request.ip);
     return passkeys.registrationOptions(body);
   });
 
@@ -46,7 +46,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.post('/passkeys/login/options', async (request) => {
-    accounts.checkLoginRate(request.ip);
+    await accounts.checkLoginRate(request.ip);
     return passkeys.loginOptions();
   });
 

@@ -20,7 +20,7 @@ export async function requireAuth(services: Services, request: FastifyRequest, a
   const header = request.headers.authorization;
   if (!header?.startsWith('Bearer ')) throw new ParleyError('auth_required', 'sign in first');
   const auth = await services.accounts.authenticate(header.slice(7).trim());
-  services.limiter.take(`api:${auth.deviceId}`, apiPerSec, apiPerSec * 5);
+  await services.limiter.take(`api:${auth.deviceId}`, apiPerSec, apiPerSec * 5);
   return auth;
 }
 

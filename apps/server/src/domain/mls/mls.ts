@@ -82,7 +82,7 @@ export class Mls {
   async claim(auth: AuthContext, userIds: readonly string[]): Promise<ClaimKeyPackagesResponse> {
     const unique = [...new Set(userIds)];
     const { apiPerSec } = this.#d.rates;
-    this.#d.limiter.take(`kp-claim:${auth.deviceId}`, apiPerSec, apiPerSec * 5, unique.length);
+    await this.#d.limiter.take(`kp-claim:${auth.deviceId}`, apiPerSec, apiPerSec * 5, unique.length);
     const now = this.#d.clock.now();
     await this.#sweep(now);
     const rows = await this.#d.storage.claimKeyPackages(unique, auth.deviceId, this.#freshSince(now));
