@@ -27,7 +27,14 @@ export type UnreadableReason =
   /** An older message whose keys this device no longer holds (forward secrecy). */
   | 'keys_gone'
   /** A format this version does not know. */
-  | 'unknown_format';
+  | 'unknown_format'
+  /**
+   * An MLS commit this device could not apply (R36): the chat's group went on without it, until its
+   * encryption is set up again (this device or another starts the group anew).
+   */
+  | 'commit_failed'
+  /** Sent while this device could not follow the chat's group (after a commit it could not apply), or in the group the chat had before it was set up again (R36). */
+  | 'group_broken';
 
 /**
  * What this device made of a message's envelope. Kept with the message because MLS decrypts each
@@ -42,8 +49,11 @@ export type DecodedEnvelope =
   /** `resent`: unreadable at first, filled from what its sender's device sent again (R32, e2ee/resend.ts). */
   /** `unencrypted`: it came as plaintext (a chat from before end-to-end encryption, or a plaintext-codec client). */
   | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; resent?: boolean; missingBefore?: boolean }
-  /** An MLS commit (members' devices added/removed, keys rotated): not a message of its own. */
-  | { kind: 'handshake'; epoch: number; added: string[]; removed: string[] }
+  /**
+   * An MLS commit (members' devices added/removed, keys rotated): not a message of its own.
+   * `restarted`: the chat's group was started again (R36), with or (removed) without this device.
+   */
+  | { kind: 'handshake'; epoch: number; added: string[]; removed: string[]; restarted?: boolean }
   | { kind: 'unreadable'; reason: UnreadableReason; detail?: string };
 
 /** A log entry as this device keeps it: the server's message plus what it decoded to. */

@@ -34,6 +34,11 @@ export interface TimelineItem {
   unencrypted?: boolean;
   /** The sender's device says a message of its own came before this one that this chat's log lost (R30). */
   missingBefore?: boolean;
+  /**
+   * A line about the chat's encryption itself, not a message: `restarted`, its group was started
+   * again by the commit at this position (R36; `senderUserId` started it).
+   */
+  notice?: 'encryption_restarted';
   mine: boolean;
 }
 
@@ -133,7 +138,11 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     }
     if (!m.envelope) continue;
     const decoded = input.decoded(m);
-    if (decoded?.kind === 'handshake') continue; // group key changes are not messages
+    if (decoded?.kind === 'handshake') {
+      // Group key changes are not messages; a group started again (R36) is said once, where it happened.
+      if (decoded.restarted) add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'encryption_restarted' });
+      continue;
+    }
     if (decoded?.kind !== 'content') {
       const reason = decoded?.reason ?? 'unknown_format';
       const detail = decoded?.detail !== undefined ? { unreadableDetail: decoded.detail } : {};

@@ -5,6 +5,11 @@ export const MLS_APP_CONTENT_TYPE = 'parley/mls-app';
 /** An MLS commit with its Welcome and GroupInfo, when it has them: see encodeCommitBundle. */
 export const MLS_COMMIT_CONTENT_TYPE = 'parley/mls-commit';
 
+/** The group id of a group started at a chat's epoch: the chat id for its first group, `chatId#epoch` for a restart (R36). */
+export function startGroupId(chatId: string, epoch: number): string {
+  return epoch === 0 ? chatId : `${chatId}#${epoch}`;
+}
+
 /**
  * What one `commit` frame carries. `welcome`: for the devices the commit adds. `groupInfo`: the
  * public state of the epoch the commit is made in (a GroupInfo with the ratchet tree), sent only

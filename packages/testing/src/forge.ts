@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { KEY_LOG_GENESIS_HASH, keyLogEntryBytes, type KeyLogEntry } from '@parley/protocol';
+import { KEY_LOG_GENESIS_HASH, keyLogEntryBytes, type Envelope, type KeyLogEntry } from '@parley/protocol';
+import type { RunningServer } from '@parley/server';
 
 /**
  * What a malicious server would do, for tests of what clients catch: append a key for a device the
@@ -64,4 +65,22 @@ export function rewriteKeyLogEntry(dataDir: string, userId: string, index: numbe
   } finally {
     db.close();
   }
+}
+
+/**
+ * A server that orders a commit it never checked (a malicious or older server, or a bug in a commit's
+ * path, R36): the envelope is appended to the chat's log at its current epoch, which moves on, and
+ * delivered to the members as the honest path would. Returns the entry's seq.
+ */
+export async function appendUncheckedCommit(server: RunningServer, chatId: string, sender: { userId: string; deviceId: string }, envelope: Envelope): Promise<number> {
+  const { storage, delivery } = server.services;
+  const chat = await storage.getChat(chatId);
+  if (!chat) throw new Error(`no chat ${chatId}`);
+  const result = await storage.appendCommit({
+    chatId, clientMsgId: `unchecked_${randomBytes(6).toString('hex')}`, senderUserId: sender.userId, senderDeviceId: sender.deviceId,
+    sentAt: Date.now(), envelope, system: null,
+  }, chat.mlsEpoch);
+  if ('conflict' in result) throw new Error(`epoch moved to ${result.conflict}`);
+  await delivery.announce(result.message);
+  return result.message.seq;
 }

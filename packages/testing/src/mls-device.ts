@@ -2,6 +2,7 @@ import {
   MlsGroupSession, MlsIdentity, RestApi, accounts, bytesToBase64, encodeCommitBundle, generateKeyPackages,
   type DeviceKey, type GeneratedKeyPackage,
 } from '@parley/client';
+import { startGroupId } from '@parley/mls-public';
 import type { ClaimKeyPackagesResponse, Envelope } from '@parley/protocol';
 
 /**
@@ -41,7 +42,7 @@ export async function claimFor(by: MlsTestDevice, userIds: string[]): Promise<Ui
  * `session.mergePendingCommit()`.
  */
 export async function startGroup(creator: MlsTestDevice, chatId: string, userIds: string[], epoch = 0): Promise<{ session: MlsGroupSession; envelope: Envelope }> {
-  const groupId = new TextEncoder().encode(epoch === 0 ? chatId : `${chatId}#${epoch}`);
+  const groupId = new TextEncoder().encode(startGroupId(chatId, epoch));
   const session = await MlsGroupSession.create(creator.identity, groupId, {}, BigInt(epoch));
   const groupInfo = await session.groupInfo();
   const packages = await claimFor(creator, userIds);

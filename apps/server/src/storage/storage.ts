@@ -156,7 +156,7 @@ export interface MlsGroupStateRow {
   epoch: number;
   /** encodePublicGroup bytes (packages/mls-public). */
   state: Uint8Array;
-  /** When the chat's current group was started (first commit or reset, R36), server clock. */
+  /** When the chat's group was last started again (R36), server clock; 0 if never (its first group). */
   startedAt: number;
 }
 

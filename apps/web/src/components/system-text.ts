@@ -11,6 +11,7 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
   const nameOf = (id: string) => memberName(t, members, id, myUserId);
   // "You created the chat": capitalised where it starts the sentence.
   const name = item.senderUserId === myUserId ? t('youSubject') : nameOf(item.senderUserId);
+  if (item.notice === 'encryption_restarted') return t('sysEncryptionRestarted', { name });
   const s = item.system;
   if (!s) return '';
   switch (s.kind) {
@@ -33,7 +34,7 @@ export function chatPreview(t: Translate, chat: ChatView, myUserId: string): { t
   if (typingNames.length > 0) return { text: t('typing', { name: typingNames.join(', ') }), typing: true };
   const last = chat.lastItem;
   if (!last) return { text: '', typing: false };
-  if (last.system) return { text: systemText(t, last, chat.members, myUserId), typing: false };
+  if (last.system || last.notice) return { text: systemText(t, last, chat.members, myUserId), typing: false };
   // An unreadable last message says why in a few words (the chat itself explains it in full).
   const body = last.deleted ? t('deleted') : last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : last.text.replace(/\s+/g, ' ');
   const prefix = last.mine ? t('youPrefix')

@@ -84,10 +84,10 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
         return (
           <Fragment key={item.id}>
             {dayHeader}
-            {item.system
+            {item.system || item.notice
               ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId)}</div>
               : <MessageBubble item={item} members={chat.members} myUserId={client.userId} actions={actions}
-                  showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system)} />}
+                  showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice)} />}
           </Fragment>
         );
       })}

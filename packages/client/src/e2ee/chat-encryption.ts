@@ -166,6 +166,8 @@ export class ChatEncryption {
     let handshake = false;
     for (const m of messages) {
       const d = m.decoded;
+      // R36: a commit this device could not apply; it starts the chat's group again (after its rank delay).
+      if (d?.kind === 'unreadable' && d.reason === 'commit_failed') this.schedule(chatId, 0);
       if (d?.kind === 'handshake') {
         handshake = true;
         for (const key of d.added) if (key.startsWith(`${userId}:`) && key !== `${userId}:${deviceId}`) void this.shareHistory(chatId, key.slice(userId.length + 1));

@@ -2,10 +2,13 @@ import { PLAIN_CONTENT_TYPE, type Content, type Envelope, type Message } from '@
 import { CodecHeld, CodecNotReady, CodecRefused, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type EncodeOptions, type OwnContent } from '../codec.ts';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
-import { isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, welcomeSigner, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
+import { groupInfoGroupId, isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, welcomeSigner, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
 import type { ClientStore, DecodedEnvelope } from '../store.ts';
 import { decodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './envelopes.ts';
 import { chainMoved, encodeAppPlaintext, parseAppPlaintext } from './app-plaintext.ts';
+import { startGroupId } from '@parley/mls-public';
+import { bytesEqual } from '../mls/byte-codec.ts';
+import { BrokenGroups } from './broken-groups.ts';
 import { MemberSince } from './member-since.ts';
 import type { MemberTrust } from './member-trust.ts';
 import type { RemovalHold } from './removal-hold.ts';
@@ -43,10 +46,13 @@ export class MlsCodec implements ContentCodec {
   readonly #sessions = new Map<string, MlsGroupSession | null>();
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #since: MemberSince;
+  /** R36: chats whose group this device could not follow (a commit it could not apply). */
+  readonly broken: BrokenGroups;
 
   constructor(deps: MlsCodecDeps) {
     this.#d = deps;
     this.#since = new MemberSince(deps.store);
+    this.broken = new BrokenGroups(deps.store);
   }
 
   async status(chatId: string): Promise<GroupStatus> {
@@ -158,9 +164,13 @@ export class MlsCodec implements ContentCodec {
     return this.#lock(chatId, async () => {
       const { result, merged } = await reconcileGroup(await this.#load(chatId), {
         chatId, userId: this.#d.userId, deviceId: this.#d.deviceId, store: this.#d.store, since: this.#since,
-        create: async () => MlsGroupSession.create(await this.#d.keys.identity(), new TextEncoder().encode(chatId), this.#d.session),
+        broken: await this.broken.get(chatId),
+        create: async (epoch) => MlsGroupSession.create(await this.#d.keys.identity(), new TextEncoder().encode(startGroupId(chatId, epoch)), this.#d.session, BigInt(epoch)),
       }, input);
-      if (merged) this.#sessions.set(chatId, merged);
+      if (merged) {
+        this.#sessions.set(chatId, merged);
+        await this.broken.clear(chatId); // repaired (R36), or it never was broken
+      }
       return result;
     });
   }
@@ -203,7 +213,7 @@ export class MlsCodec implements ContentCodec {
         return r;
       }
       case MLS_COMMIT_CONTENT_TYPE:
-        return this.#handshake(chatId, envelope);
+        return this.#handshake(chatId, m, envelope);
       default:
         return { decoded: { kind: 'unreadable', reason: 'unknown_format', detail: envelope.contentType.slice(0, 64) }, changed: false };
     }
@@ -238,30 +248,56 @@ export class MlsCodec implements ContentCodec {
       const code = errorCode(err);
       // An older message than this device's state still has keys for (e.g. scrolled back to after a restore).
       if (code === 'mls_wrong_epoch' && messageEpoch(bytes) < s.epoch) return { decoded: { kind: 'unreadable', reason: 'keys_gone' }, changed: false };
+      // Sent in an epoch this device never reached (the group went on past a commit it could not apply),
+      // or in the group the chat had before it was started again (R36).
+      if ((code === 'mls_wrong_epoch' && (await this.broken.get(chatId))) || code === 'mls_wrong_group') {
+        return { decoded: { kind: 'unreadable', reason: 'group_broken', detail: code }, changed: false };
+      }
       return { decoded: { kind: 'unreadable', reason: 'tampered', detail: code }, changed: false };
     }
   }
 
-  async #handshake(chatId: string, envelope: Envelope): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+  async #handshake(chatId: string, m: Message, envelope: Envelope): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     const bundle = decodeCommitBundle(envelope);
-    if (!bundle) return { decoded: { kind: 'unreadable', reason: 'tampered', detail: 'bad_commit_bundle' }, changed: false };
-    let epoch: bigint;
+    let epoch: bigint | undefined;
     try {
-      epoch = messageEpoch(bundle.commit);
-    } catch (err) {
-      return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
+      epoch = bundle && messageEpoch(bundle.commit);
+    } catch {
+      epoch = undefined;
+    }
+    if (!bundle || epoch === undefined) {
+      // Not even a commit, yet the server ordered it as one and moved the chat's epoch: the group
+      // went on without this device (R36).
+      const s = await this.#load(chatId);
+      if (s?.isActive) await this.broken.mark(chatId, { epoch: Number(s.epoch), seq: m.seq, by: `${m.senderUserId}:${m.senderDeviceId}`, code: 'mls_malformed' });
+      return { decoded: { kind: 'unreadable', reason: s?.isActive ? 'commit_failed' : 'tampered', detail: 'bad_commit_bundle' }, changed: false };
     }
     const s = await this.#load(chatId);
-    // A Welcome naming one of our key packages means we were (re-)added (R29): join, replacing any old state.
-    if (bundle.welcome && (!s || !s.isActive || (await this.welcomesMe(envelope)))) return this.#join(chatId, bundle.welcome, epoch);
+    // A Welcome naming one of our key packages means we were (re-)added (R29, R36): join, replacing any old state.
+    if (bundle.welcome && (!s || !s.isActive || (await this.welcomesMe(envelope)))) return this.#join(chatId, bundle.welcome, epoch, s?.isActive ? s : undefined);
     if (s && s.isActive) {
       // Our own commit (merged at its ack) or the one whose Welcome let us in: already applied.
-      if (epoch < s.epoch) return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
+      if (epoch < s.epoch) {
+        const restarted = bundle.groupInfo !== undefined && new TextDecoder().decode(groupIdOf(bundle.groupInfo)) !== chatId; // R36, by this device
+        return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [], ...(restarted ? { restarted } : {}) }, changed: false };
+      }
+      // A group started again (R36) without this device: it is outside now, and asks to be added (R29).
+      if (bundle.groupInfo && !bytesEqual(groupIdOf(bundle.groupInfo), s.groupId)) {
+        this.#sessions.set(chatId, null);
+        await this.#d.store.deleteMlsGroup(chatId);
+        await this.broken.clear(chatId);
+        return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [`${this.#d.userId}:${this.#d.deviceId}`], restarted: true }, changed: false };
+      }
+      const broken = await this.broken.get(chatId);
+      if (broken && epoch > s.epoch) return { decoded: { kind: 'unreadable', reason: 'commit_failed', detail: 'after_failed_commit' }, changed: false };
       const before = s.members().map(memberKey);
       try {
         await s.processHandshake(bundle.commit);
       } catch (err) {
-        return { decoded: { kind: 'unreadable', reason: 'tampered', detail: errorCode(err) }, changed: false };
+        // The log went on with a commit this device can't apply: it can no longer follow the group
+        // and repairs it by starting it again (R36, ChatEncryption).
+        await this.broken.mark(chatId, { epoch: Number(s.epoch), seq: m.seq, by: `${m.senderUserId}:${m.senderDeviceId}`, code: errorCode(err) });
+        return { decoded: { kind: 'unreadable', reason: 'commit_failed', detail: errorCode(err) }, changed: false };
       }
       const after = s.members().map(memberKey);
       await this.#since.moved(chatId, before, after, Number(s.epoch));
@@ -279,7 +315,8 @@ export class MlsCodec implements ContentCodec {
    * key the log never bound is not. The member that signed the Welcome is held to the strict rule:
    * a revoked device must not bring anyone into a group (with a server's help, into a fork it reads).
    */
-  async #join(chatId: string, welcome: Uint8Array, epoch: bigint): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+  /** `previous`: the group this device was in until now (a re-add, or a group started again, R36). */
+  async #join(chatId: string, welcome: Uint8Array, epoch: bigint, previous?: MlsGroupSession): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     const strict = this.#d.session?.authenticate;
     const trust = this.#d.trust;
     const revoked: MemberIdentity[] = [];
@@ -307,10 +344,18 @@ export class MlsCodec implements ContentCodec {
         }
       }
       this.#sessions.set(chatId, session);
-      await this.#d.store.setMeta(`mls-joined:${chatId}`, String(session.epoch));
-      await this.#since.reset(chatId, session.members().map(memberKey), Number(session.epoch));
+      const members = session.members().map(memberKey);
+      if (previous) {
+        // Still this chat's member: what it could read before stays "since" where it was for the devices in both groups.
+        await this.#since.moved(chatId, previous.members().map(memberKey), members, Number(session.epoch));
+      } else {
+        await this.#d.store.setMeta(`mls-joined:${chatId}`, String(session.epoch));
+        await this.#since.reset(chatId, members, Number(session.epoch));
+      }
+      await this.broken.clear(chatId);
       await this.#d.keys.used(usedKeyPackageRef);
-      return { decoded: { kind: 'handshake', epoch: Number(session.epoch), added: [`${this.#d.userId}:${this.#d.deviceId}`], removed: [] }, changed: true };
+      const restarted = previous !== undefined && !bytesEqual(previous.groupId, session.groupId);
+      return { decoded: { kind: 'handshake', epoch: Number(session.epoch), added: [`${this.#d.userId}:${this.#d.deviceId}`], removed: [], ...(restarted ? { restarted } : {}) }, changed: true };
     } catch (err) {
       // A Welcome for other devices: this commit is from before we joined.
       if (isMlsSessionError(err) && err.code === 'mls_welcome_not_for_us') return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [] }, changed: false };
@@ -356,6 +401,15 @@ export class MlsCodec implements ContentCodec {
       if (this.#locks.get(chatId) === settled) this.#locks.delete(chatId);
     });
     return run;
+  }
+}
+
+/** The group id a GroupInfo names (empty when it is no GroupInfo). */
+function groupIdOf(groupInfo: Uint8Array): Uint8Array {
+  try {
+    return groupInfoGroupId(groupInfo);
+  } catch {
+    return new Uint8Array();
   }
 }
 

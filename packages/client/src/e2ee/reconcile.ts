@@ -3,6 +3,7 @@ import { base64ToBytes, randomId } from '../encoding.ts';
 import { isMlsSessionError, sameMember, type MemberIdentity, type MlsGroupSession } from '../mls/index.ts';
 import type { ClientStore } from '../store.ts';
 import { encodeCommitBundle } from './envelopes.ts';
+import type { BrokenGroup } from './broken-groups.ts';
 import type { MemberSince } from './member-since.ts';
 
 export const memberKey = (m: MemberIdentity): string => `${m.userId}:${m.deviceId}`;
@@ -31,7 +32,7 @@ export interface ReconcileInput {
 
 export type ReconcileResult =
   | { kind: 'in_sync' }
-  | { kind: 'committed'; added: string[]; removed: string[]; rotated?: boolean }
+  | { kind: 'committed'; added: string[]; removed: string[]; rotated?: boolean; restarted?: boolean }
   | { kind: 'conflict' }
   /** This device is not in the group; a member's device has to add it. */
   | { kind: 'waiting' }
@@ -45,8 +46,10 @@ export interface ReconcileContext {
   deviceId: string;
   store: ClientStore;
   since: MemberSince;
-  /** A new group with only this device (server epoch 0). */
-  create(): Promise<MlsGroupSession>;
+  /** R36: this device could not apply a commit of the chat's group: it starts the group again. */
+  broken?: BrokenGroup | undefined;
+  /** A new group with only this device, starting at the chat's epoch (0 for a new chat; a restart, R36). */
+  create(epoch: number): Promise<MlsGroupSession>;
 }
 
 /**
@@ -60,17 +63,27 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   const { chatId } = ctx;
   let s = loaded;
   let fresh = false;
+  /** R36: the group this device could not follow; its devices keep their "since" in the new one. */
+  let previous: MlsGroupSession | undefined;
   if (!s) {
     if (input.serverEpoch !== 0) return { result: { kind: 'waiting' } };
-    s = await ctx.create();
+    s = await ctx.create(0);
     fresh = true;
   }
   if (!s.isActive) return { result: { kind: 'waiting' } };
-  if (Number(s.epoch) !== input.serverEpoch) return { result: { kind: 'conflict' } }; // the log has commits we have not applied yet
+  if (Number(s.epoch) !== input.serverEpoch) {
+    // The log has commits this device has not applied yet (catch up), or one it could not apply:
+    // then it starts the group again, as it stands now, with every device that belongs (R36).
+    if (!ctx.broken || input.serverEpoch < Number(s.epoch)) return { result: { kind: 'conflict' } };
+    previous = s;
+    s = await ctx.create(input.serverEpoch);
+    fresh = true;
+  }
   if (s.hasPendingCommit) s.discardPendingCommit(); // left by a crash before the verdict; the log did not take it
 
   const me = { userId: ctx.userId, deviceId: ctx.deviceId };
   const current = s.members();
+  const before = previous ? previous.members().map(memberKey) : fresh ? [] : current.map(memberKey);
   const wanted = new Set(input.devices.map(memberKey));
   const have = new Set(current.map(memberKey));
   const readd = new Set((input.readd ?? []).map(memberKey).filter((k) => wanted.has(k) && k !== memberKey(me)));
@@ -107,7 +120,6 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
     bundle = await s.changeMembers({ add: [], remove: toRemove });
   }
   if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
-  const before = fresh ? [] : current.map(memberKey);
   const clientMsgId = randomId();
   let verdict = await input.send({ epoch, envelope: encodeCommitBundle({ ...bundle, groupInfo: baseInfo }), clientMsgId });
   // A group from before the server checked commits: it adopts the group as this device holds it (R35).
@@ -121,6 +133,6 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   await ctx.store.putMlsGroup(chatId, s.serialize());
   await ctx.since.moved(chatId, before, s.members().map(memberKey), Number(s.epoch));
   await ctx.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
-  const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing };
+  const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing, ...(previous ? { restarted: true } : {}) };
   return { result: missing.length > 0 ? { kind: 'committed_partly', missing, added: result.added } : result, merged: s };
 }

@@ -7,7 +7,7 @@ import type { MemberIdentity } from '../mls/index.ts';
  * `before_join`: a device that joined after a message was not meant to read it (history shared on
  * purpose is the only way in), and not `unknown_format`: it would come back in the same format.
  */
-export const RESENDABLE_REASONS: ReadonlySet<UnreadableReason> = new Set<UnreadableReason>(['tampered', 'keys_gone', 'not_in_group']);
+export const RESENDABLE_REASONS: ReadonlySet<UnreadableReason> = new Set<UnreadableReason>(['tampered', 'keys_gone', 'not_in_group', 'group_broken']);
 
 /** Per chat, what the answering device re-sends at most: a burst, then one message every few seconds. */
 export const RESEND_ANSWER_LIMIT = { burst: 30, refillMs: 10_000 };

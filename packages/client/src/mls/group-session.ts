@@ -340,3 +340,8 @@ export function welcomeRefs(bytes: Uint8Array): string[] {
   const w = decodeMessage(bytes, 'mls_welcome').welcome;
   return w.secrets.map((x) => bytesToBase64(x.newMember));
 }
+
+/** The group id a GroupInfo describes (a commit that starts a group brings one, R35). */
+export function groupInfoGroupId(bytes: Uint8Array): Uint8Array {
+  return decodeMessage(bytes, 'mls_group_info').groupInfo.groupContext.groupId;
+}

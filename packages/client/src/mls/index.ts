@@ -7,6 +7,7 @@ export {
 } from './key-packages.ts';
 export {
   MlsGroupSession,
+  groupInfoGroupId,
   messageEpoch,
   welcomeRefs,
   type DecryptedMessage,

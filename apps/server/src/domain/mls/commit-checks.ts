@@ -1,6 +1,6 @@
 import { ParleyError, type Envelope } from '@parley/protocol';
 import {
-  decodeCommitBundle, encodePublicGroup, leaves, credentialIdentity, memberKey, verifyCommit, verifyGroupInfo,
+  decodeCommitBundle, encodePublicGroup, leaves, credentialIdentity, memberKey, startGroupId, verifyCommit, verifyGroupInfo,
   MLS_COMMIT_CONTENT_TYPE, type CommitPolicy, type LeafStanding, type MemberIdentity, type PublicGroup,
 } from '@parley/mls-public';
 import { decodeMlsMessage } from 'ts-mls';
@@ -23,11 +23,6 @@ export interface CheckedCommitState {
   state: Uint8Array;
   startedAt: number;
   group: PublicGroup;
-}
-
-/** The group id of a group started at a chat's epoch: the chat id for its first group, `chatId#epoch` for a reset (R36). */
-export function startGroupId(chatId: string, epoch: number): string {
-  return epoch === 0 ? chatId : `${chatId}#${epoch}`;
 }
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -69,10 +64,10 @@ export class CommitChecks {
         const wait = held ? held.startedAt + this.#d.limits.resetIntervalMs - now : 0;
         if (wait > 0) throw new ParleyError('rate_limited', 'this chat\'s encryption group was started again a moment ago', Math.ceil(wait / 1000));
         base = await verifyGroupInfo(bundle.groupInfo, { groupId: utf8(startGroupId(chat.chatId, chat.mlsEpoch)), epoch, signer: sender, kind: 'start' }, policy);
-        startedAt = now;
+        startedAt = chat.mlsEpoch === 0 ? 0 : now; // only restarts count for their rate (R36)
       } else if (named === chat.chatId && chat.mlsEpoch > 0 && !held) {
         base = await verifyGroupInfo(bundle.groupInfo, { groupId: utf8(chat.chatId), epoch, signer: sender, kind: 'adopt' }, policy);
-        startedAt = now;
+        startedAt = 0;
       } else {
         throw new ParleyError('mls_commit_invalid', held ? 'a GroupInfo comes only with a commit that starts a group' : 'the GroupInfo is for another group');
       }

@@ -6,7 +6,7 @@ export interface HeldGroup {
   /** The chat's mlsEpoch it describes. */
   epoch: number;
   group: PublicGroup;
-  /** When the group was started (first commit or reset, R36). */
+  /** When the group was last started again (R36); 0 if never.*/
   startedAt: number;
 }
 
