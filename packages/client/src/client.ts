@@ -169,7 +169,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         rest: (method, path, body) => this.#rest(method, path, body),
         history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
         commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
-        claim: (userIds) => this.claimKeyPackages(userIds),
+        claim: (chatId, userIds) => this.claimKeyPackages(chatId, userIds),
         openDirect: (userId) => this.openDirect(userId),
         post: (chatId, content, opts) => this.#post(chatId, content, opts),
         outboxContents: (chatId) => this.#outbox.contents(chatId),
@@ -411,8 +411,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** How many of this device's key packages the server has left (R14). */
   keyPackageCount(): Promise<KeyPackageCountResponse> { return this.#rest('GET', '/keypackages/count'); }
   /** One key package per device of each user, never this device's (R14): to add them to an MLS group. */
-  async claimKeyPackages(userIds: string[]): Promise<ClaimedKeyPackage[]> {
-    return (await this.#rest<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds })).keyPackages;
+  /** R41: key packages of the chat's members' devices, to add them to its encryption group. */
+  async claimKeyPackages(chatId: string, userIds: string[]): Promise<ClaimedKeyPackage[]> {
+    return (await this.#rest<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds })).keyPackages;
   }
 
   // --- internals -----------------------------------------------------------------------------

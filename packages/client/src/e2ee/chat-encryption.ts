@@ -40,7 +40,7 @@ export interface ChatEncryptionDeps {
   rest<T>(method: string, path: string, body?: unknown): Promise<T>;
   history(chatId: string, q: { beforeSeq: number; limit: number }): Promise<ServerFrameOf<'history'>>;
   commit(frame: { chatId: string; clientMsgId: string; epoch: number; envelope: Envelope }): Promise<ServerFrameOf<'ack'>>;
-  claim(userIds: string[]): Promise<ClaimedKeyPackage[]>;
+  claim(chatId: string, userIds: string[]): Promise<ClaimedKeyPackage[]>;
   openDirect(userId: string): Promise<ChatSummary>;
   /** Puts content in the chat's outbox (`membersSince`: a message sent again, R32). */
   post(chatId: string, content: Content, opts?: { membersSince?: number }): Promise<string>;
@@ -390,7 +390,7 @@ export class ChatEncryption {
         serverEpoch: chat.mlsEpoch,
         devices,
         rotateAfterMs: this.#d.rotateAfterMs,
-        claim: (userIds) => this.#d.claim(userIds),
+        claim: (userIds) => this.#d.claim(chatId, userIds),
         send: async ({ epoch, envelope, clientMsgId }) => {
           try {
             const ack = await this.#d.commit({ chatId, clientMsgId, epoch, envelope });
