@@ -22,7 +22,7 @@ import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 import {
-  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_ROTATE_AFTER_MS,
+  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_RESTART_AFTER_WAITING_MS, DEFAULT_ROTATE_AFTER_MS,
   type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
 } from './client-options.ts';
 import { authedRest, SessionTokens, type RestFn } from './session.ts';
@@ -177,6 +177,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         flushOutbox: (chatId) => (chatId === undefined ? this.#outbox.flush() : this.#outbox.retry(chatId)),
         onError: (e) => this.#backgroundError(e),
         resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
+        restartAfterWaitingMs: options.mls?.restartAfterWaitingMs ?? DEFAULT_RESTART_AFTER_WAITING_MS,
         onKeyLogSplit: (alert) => this.#ownLog.report(alert),
         keyLogHeads: options.mls?.keyLogHeads,
       })
