@@ -61,6 +61,10 @@ export const ERROR_CODES = {
   link_locked: 403,
   /** The link request was approved or denied already: a second approval (or a denial after it) is refused. */
   link_closed: 409,
+  /** R44: the person has as many open requests as they keep (`PARLEY_MAX_PENDING_REQUESTS`): ask again later. */
+  requests_full: 409,
+  /** R44: the person is in as many chats as a user may be (`PARLEY_MAX_CHATS_PER_USER`). */
+  chat_limit: 409,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  Base64, Base64Url, ChatSummary, Color, DeviceInfo, DeviceName, DisplayName, Handle, Id, PublicKey, UserProfile,
+  Base64, Base64Url, ChatRequest, ChatSummary, Color, DeviceInfo, DeviceName, DisplayName, Handle, Id, PublicKey, UserProfile,
 } from './common.ts';
 
 /** REST lives under this prefix; every route and body below is relative to it. */
@@ -134,6 +134,16 @@ export type ClaimedKeyPackage = z.infer<typeof ClaimedKeyPackage>;
 /** A device with no key package at all is absent; the caller cannot add it until it uploads some. */
 export const ClaimKeyPackagesResponse = z.object({ keyPackages: z.array(ClaimedKeyPackage) });
 export type ClaimKeyPackagesResponse = z.infer<typeof ClaimKeyPackagesResponse>;
+
+// --- chat requests (R44) --------------------------------------------------------------------
+
+/** GET /requests — the caller's open incoming requests, oldest first. */
+export const ChatRequestsResponse = z.object({ requests: z.array(ChatRequest) });
+export type ChatRequestsResponse = z.infer<typeof ChatRequestsResponse>;
+
+/** POST /requests/:requestId/report — the request is declined, the sender reported to the operator (and blocked if `block`). */
+export const ReportRequest = z.object({ reason: z.enum(['spam', 'scam', 'abuse', 'other']), note: z.string().max(500).optional(), block: z.boolean().optional() });
+export type ReportRequest = z.infer<typeof ReportRequest>;
 
 // --- web push --------------------------------------------------------------------------------
 

@@ -424,6 +424,32 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
       });
     });
 
+    describe('consent (R44)', () => {
+      it('tells who shares a chat, counts a user\'s chats, and keeps requests, blocks and reports', async () => {
+        await seedUsers(s, 'ann', 'ben', 'cid', 'dan');
+        await seedChat(s, 'chat_ab_', ['ann', 'ben']);
+        await seedChat(s, 'chat_cx_', ['cid']);
+        assert.deepEqual([...(await s.sharingChats(uid('ann'), [uid('ben'), uid('cid'), uid('ann')]))].sort(), [uid('ann'), uid('ben')].sort());
+        assert.deepEqual([await s.countChatsForUser(uid('ann')), await s.countChatsForUser(uid('dan'))], [1, 0]);
+        const r = (id: string, chat: string, from: string, to: string, at: number) => ({ requestId: id, chatId: chat, fromUserId: uid(from), toUserId: uid(to), createdAt: T0 + at });
+        await s.addChatRequests([r('req_1___', 'chat_cx_', 'cid', 'dan', 1), r('req_2___', 'chat_ab_', 'ann', 'dan', 2)]);
+        await s.addChatRequests([r('req_dup_', 'chat_cx_', 'cid', 'dan', 3)]); // the same (chat, person): the first stays
+        assert.deepEqual((await s.listChatRequestsTo(uid('dan'), 0, 10)).map((x) => x.requestId), ['req_1___', 'req_2___']);
+        assert.deepEqual((await s.listChatRequestsTo(uid('dan'), T0 + 2, 10)).map((x) => x.requestId), ['req_2___'], 'older ones have expired');
+        assert.equal(await s.countChatRequestsTo(uid('dan'), 0), 2);
+        assert.deepEqual((await s.listChatRequestsFor('chat_cx_', 0)).map((x) => x.toUserId), [uid('dan')]);
+        assert.deepEqual((await s.listChatRequestsBetween(uid('cid'), uid('dan'))).map((x) => x.requestId), ['req_1___']);
+        assert.equal((await s.getChatRequest('req_2___'))?.fromUserId, uid('ann'));
+        assert.equal(await s.deleteChatRequests(['req_2___', 'req_none']), 1);
+        assert.equal(await s.getChatRequest('req_2___'), undefined);
+        await s.addBlock(uid('dan'), uid('cid'), T0);
+        await s.addBlock(uid('dan'), uid('cid'), T0 + 1);
+        assert.deepEqual([await s.isBlocked(uid('dan'), uid('cid')), await s.isBlocked(uid('cid'), uid('dan'))], [true, false]);
+        await s.addReport({ reportId: 'rep_1___', reporterUserId: uid('dan'), reportedUserId: uid('cid'), chatId: 'chat_cx_', reason: 'spam', note: null, createdAt: T0 + 5 });
+        assert.deepEqual((await s.listReports(0, 10)).map((x) => [x.reportId, x.reason, x.chatId]), [['rep_1___', 'spam', 'chat_cx_']]);
+      });
+    });
+
     mlsStorageSuite(() => s);
     keyLogStorageSuite(() => s);
 

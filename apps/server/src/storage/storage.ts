@@ -174,6 +174,26 @@ export interface EpochConflict {
   conflict: number;
 }
 
+/** R44: someone asked to join a chat by a member who shares no chat with them. */
+export interface ChatRequestRow {
+  requestId: string;
+  chatId: string;
+  fromUserId: string;
+  toUserId: string;
+  createdAt: number;
+}
+
+/** R44: a person's report of another to the operator. */
+export interface ReportRow {
+  reportId: string;
+  reporterUserId: string;
+  reportedUserId: string;
+  chatId: string | null;
+  reason: string;
+  note: string | null;
+  createdAt: number;
+}
+
 /** A change to a chat's membership or look, committed atomically with the log entry that records it. */
 export type ChatMutation =
   | { kind: 'add_member'; member: MemberRow }
@@ -287,6 +307,27 @@ export interface Storage {
   getKeyLog(userId: string, after: number, limit: number): Promise<KeyLogPage>;
   /** Every device of these users, revoked ones too, with the MLS key its log binds (R35's policy). */
   getDeviceKeys(userIds: readonly string[]): Promise<DeviceKeyRow[]>;
+
+  // consent (R44)
+  /** Of `others`, the users who share at least one chat with `userId`. */
+  sharingChats(userId: string, others: readonly string[]): Promise<Set<string>>;
+  countChatsForUser(userId: string): Promise<number>;
+  /** Stores requests; a (chat, person) already asked keeps its first request. */
+  addChatRequests(rows: readonly ChatRequestRow[]): Promise<void>;
+  getChatRequest(requestId: string): Promise<ChatRequestRow | undefined>;
+  /** Requests to the user made at or after `since`, oldest first, at most `limit`. */
+  listChatRequestsTo(userId: string, since: number, limit: number): Promise<ChatRequestRow[]>;
+  countChatRequestsTo(userId: string, since: number): Promise<number>;
+  listChatRequestsFor(chatId: string, since: number): Promise<ChatRequestRow[]>;
+  /** Deletes the requests, by id; returns how many existed. */
+  deleteChatRequests(requestIds: readonly string[]): Promise<number>;
+  /** Every request `from` made to `to`, in any chat. */
+  listChatRequestsBetween(fromUserId: string, toUserId: string): Promise<ChatRequestRow[]>;
+  addBlock(userId: string, blockedUserId: string, at: number): Promise<void>;
+  /** Whether `userId` blocked `otherUserId`. */
+  isBlocked(userId: string, otherUserId: string): Promise<boolean>;
+  addReport(report: ReportRow): Promise<void>;
+  listReports(since: number, limit: number): Promise<ReportRow[]>;
 
   // invites
   createInvite(invite: InviteRow): Promise<void>;

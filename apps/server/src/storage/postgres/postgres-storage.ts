@@ -3,8 +3,8 @@ import { inTransaction } from './transaction.ts';
 import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  AppendRequest, AppendResult, ChatMutation, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
 import {
@@ -12,6 +12,7 @@ import {
 } from '../sqlite/rows.ts';
 import * as keyLog from './postgres-key-log.ts';
 import * as keyPackages from './postgres-key-packages.ts';
+import * as requests from './postgres-requests.ts';
 import * as mlsGroups from './postgres-mls-groups.ts';
 import { migratePostgres } from './postgres-migrate.ts';
 
@@ -417,6 +418,22 @@ export class PostgresStorage implements Storage {
   }
 
   // --- invites, push -------------------------------------------------------------------------
+
+  // --- consent (R44) --------------------------------------------------------------------------
+
+  async sharingChats(userId: string, others: readonly string[]) { return requests.sharingChats(this.pool, userId, others); }
+  async countChatsForUser(userId: string) { return requests.countChatsForUser(this.pool, userId); }
+  async addChatRequests(rows: readonly ChatRequestRow[]) { await this.#tx((c) => requests.addChatRequests(c, rows)); }
+  async getChatRequest(requestId: string) { return requests.getChatRequest(this.pool, requestId); }
+  async listChatRequestsTo(userId: string, since: number, limit: number) { return requests.listChatRequestsTo(this.pool, userId, since, limit); }
+  async countChatRequestsTo(userId: string, since: number) { return requests.countChatRequestsTo(this.pool, userId, since); }
+  async listChatRequestsFor(chatId: string, since: number) { return requests.listChatRequestsFor(this.pool, chatId, since); }
+  async listChatRequestsBetween(fromUserId: string, toUserId: string) { return requests.listChatRequestsBetween(this.pool, fromUserId, toUserId); }
+  async deleteChatRequests(requestIds: readonly string[]) { return requests.deleteChatRequests(this.pool, requestIds); }
+  async addBlock(userId: string, blockedUserId: string, at: number) { await requests.addBlock(this.pool, userId, blockedUserId, at); }
+  async isBlocked(userId: string, otherUserId: string) { return requests.isBlocked(this.pool, userId, otherUserId); }
+  async addReport(report: ReportRow) { await requests.addReport(this.pool, report); }
+  async listReports(since: number, limit: number) { return requests.listReports(this.pool, since, limit); }
 
   async createInvite(i: InviteRow) {
     await this.pool.query('INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',

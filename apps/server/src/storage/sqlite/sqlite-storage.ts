@@ -3,11 +3,12 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  AppendRequest, AppendResult, ChatMutation, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
 import * as keyPackages from './sqlite-key-packages.ts';
+import * as requests from './sqlite-requests.ts';
 import * as mlsGroups from './sqlite-mls-groups.ts';
 import {
   toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
@@ -333,6 +334,22 @@ export class SqliteStorage implements Storage {
   }
 
   // --- invites, push -------------------------------------------------------------------------
+
+  // --- consent (R44) --------------------------------------------------------------------------
+
+  async sharingChats(userId: string, others: readonly string[]) { return requests.sharingChats((sql) => this.#q(sql), userId, others); }
+  async countChatsForUser(userId: string) { return requests.countChatsForUser((sql) => this.#q(sql), userId); }
+  async addChatRequests(rows: readonly ChatRequestRow[]) { this.#write(() => requests.addChatRequests((sql) => this.#q(sql), rows)); }
+  async getChatRequest(requestId: string) { return requests.getChatRequest((sql) => this.#q(sql), requestId); }
+  async listChatRequestsTo(userId: string, since: number, limit: number) { return requests.listChatRequestsTo((sql) => this.#q(sql), userId, since, limit); }
+  async countChatRequestsTo(userId: string, since: number) { return requests.countChatRequestsTo((sql) => this.#q(sql), userId, since); }
+  async listChatRequestsFor(chatId: string, since: number) { return requests.listChatRequestsFor((sql) => this.#q(sql), chatId, since); }
+  async listChatRequestsBetween(fromUserId: string, toUserId: string) { return requests.listChatRequestsBetween((sql) => this.#q(sql), fromUserId, toUserId); }
+  async deleteChatRequests(requestIds: readonly string[]) { return this.#write(() => requests.deleteChatRequests((sql) => this.#q(sql), requestIds)); }
+  async addBlock(userId: string, blockedUserId: string, at: number) { this.#write(() => requests.addBlock((sql) => this.#q(sql), userId, blockedUserId, at)); }
+  async isBlocked(userId: string, otherUserId: string) { return requests.isBlocked((sql) => this.#q(sql), userId, otherUserId); }
+  async addReport(report: ReportRow) { this.#write(() => requests.addReport((sql) => this.#q(sql), report)); }
+  async listReports(since: number, limit: number) { return requests.listReports((sql) => this.#q(sql), since, limit); }
 
   async createInvite(i: InviteRow) {
     this.#q('INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(i.token, i.chatId, i.createdBy, i.createdAt, i.expiresAt);
