@@ -13,6 +13,11 @@ describe('config', () => {
     }
   });
 
+  it('R42 invites last PARLEY_INVITE_TTL_MS, 7 days unless set, at least a minute', () => {
+    assert.equal(loadConfig({}).inviteTtlMs, 7 * 86_400_000);
+    assert.throws(() => loadConfig({ PARLEY_INVITE_TTL_MS: '1000' }), /PARLEY_INVITE_TTL_MS/);
+  });
+
   it('loopback hosts are told apart from addresses others can reach', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackHost(host), host);
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'chat.example.org', '127.0.0.1.example.org']) assert.ok(!isLoopbackHost(host), host);

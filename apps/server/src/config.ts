@@ -82,6 +82,8 @@ const EnvSchema = z.object({
     `must be 1..${KEY_PACKAGE_MAX_AGE_LIMIT_MS} (27 days: below the 4-week key package lifetime)`),
   /** R41: claims naming one user, from anyone, per hour before their devices give out only last-resort key packages. */
   PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR: Int(200),
+  /** R42: how long an invite link works, and the longest a creator may choose (at least a minute). */
+  PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
   /** R35: public group states kept decoded in memory for commit checks (bytes of their encoding, per node). */
@@ -175,6 +177,8 @@ export interface Config {
    */
   keyPackageMaxAgeMs: number;
   mls: MlsLimits;
+  /** R42: an invite link's lifetime, and the longest one a creator may choose. */
+  inviteTtlMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -234,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
     },
     keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,
+    inviteTtlMs: e.PARLEY_INVITE_TTL_MS,
     mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
   };
 }

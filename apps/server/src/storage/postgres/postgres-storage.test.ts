@@ -50,7 +50,7 @@ async function seed(s: PostgresStorage, chatIds: readonly string[] = ['chat_note
   for (const chatId of chatIds) {
     await s.createChat(
       { chatId, kind: 'group', name: chatId, color: '#112233', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey: null },
-      [{ chatId, userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0 }],
+      [{ chatId, userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0, adminSince: T0 }],
       { chatId, clientMsgId: 'created_', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0, envelope: null, system: { kind: 'created' } },
     );
   }

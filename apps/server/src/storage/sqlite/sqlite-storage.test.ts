@@ -35,7 +35,7 @@ async function seed(s: SqliteStorage): Promise<void> {
   );
   await s.createChat(
     { chatId: 'chat_notes', kind: 'group', name: 'Notes', color: '#112233', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey: null },
-    [{ chatId: 'chat_notes', userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0 }],
+    [{ chatId: 'chat_notes', userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0, adminSince: T0 }],
     { chatId: 'chat_notes', clientMsgId: 'created_', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0, envelope: null, system: { kind: 'created' } },
   );
   await s.appendMessages([{
