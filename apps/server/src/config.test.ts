@@ -13,9 +13,15 @@ describe('config', () => {
     }
   });
 
-  it('R42 invites last PARLEY_INVITE_TTL_MS, 7 days unless set, at least a minute', () => {
-    assert.equal(loadConfig({}).inviteTtlMs, 7 * 86_400_000);
+  it('R42 R43 invite lifetime, sign-in request limits and origin hint, trusted proxies', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.inviteTtlMs, 7 * 86_400_000);
+    assert.deepEqual([defaults.deviceLink.originHint, defaults.deviceLink.perAccountPerHour, defaults.trustProxy], ['none', 5, []]);
     assert.throws(() => loadConfig({ PARLEY_INVITE_TTL_MS: '1000' }), /PARLEY_INVITE_TTL_MS/);
+    assert.throws(() => loadConfig({ PARLEY_LINK_ORIGIN_HINT: 'full' }), /PARLEY_LINK_ORIGIN_HINT/);
+    assert.equal(loadConfig({ PARLEY_LINK_ORIGIN_HINT: 'ip-prefix' }).deviceLink.originHint, 'ip-prefix');
+    assert.deepEqual(loadConfig({ PARLEY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1']);
+    assert.throws(() => loadConfig({ PARLEY_TRUST_PROXY: 'true' }), /PARLEY_TRUST_PROXY/);
   });
 
   it('loopback hosts are told apart from addresses others can reach', () => {

@@ -76,6 +76,15 @@ const EnvSchema = z.object({
   PARLEY_DEVICE_LINK_MAX_ATTEMPTS: Int(5),
   PARLEY_DEVICE_LINK_MAX_PENDING: Int(3),
   PARLEY_RATE_DEVICE_LINK_PER_HOUR: Int(20),
+  /** R43: link requests per source for one account per hour. */
+  PARLEY_RATE_DEVICE_LINK_PER_ACCOUNT_PER_HOUR: Int(5),
+  /** R43: what a sign-in prompt shows of where the request came from. */
+  PARLEY_LINK_ORIGIN_HINT: z.enum(['none', 'ip-prefix', 'ip']).default('none'),
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated), so
+   * per-client limits see the client, not the proxy. Unset: the peer address is the client.
+   */
+  PARLEY_TRUST_PROXY: z.string().regex(/^[0-9A-Fa-f:.,/ ]*$/, 'addresses or CIDRs, comma-separated').optional(),
   PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC: Int(2),
   /** R14: key packages uploaded longer ago are never handed out, and are deleted. */
   PARLEY_KEY_PACKAGE_MAX_AGE_MS: Int(21 * DAY_MS).refine((ms) => ms > 0 && ms <= KEY_PACKAGE_MAX_AGE_LIMIT_MS,
@@ -122,8 +131,12 @@ export interface DeviceLinkLimits {
   maxAttempts: number;
   /** Unexpired pending requests per account. */
   maxPending: number;
-  /** Link requests per client IP per hour. */
+  /** Link requests per source (client IPv4 address or IPv6 /64) per hour, to any account. */
   requestsPerHour: number;
+  /** Link requests per source to one account per hour (R43). */
+  perAccountPerHour: number;
+  /** What a sign-in prompt shows of the request's origin (R43). */
+  originHint: 'none' | 'ip-prefix' | 'ip';
   /** Status polls per client IP per second (burst 10x). */
   pollPerSec: number;
 }
@@ -160,6 +173,8 @@ export interface Config {
   migrationsDir: string | undefined;
   origin: string;
   rpId: string;
+  /** Reverse proxies whose X-Forwarded-For names the client (Fastify's trustProxy); empty: none. */
+  trustProxy: string[];
   logLevel: string;
   webDist: string | undefined;
   limits: Limits;
@@ -208,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrationsDir: e.PARLEY_MIGRATIONS_DIR,
     origin,
     rpId,
+    trustProxy: (e.PARLEY_TRUST_PROXY ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     logLevel: e.PARLEY_LOG_LEVEL,
     webDist: e.PARLEY_WEB_DIST,
     limits: {
@@ -235,6 +251,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_ATTEMPTS),
       maxPending: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_PENDING),
       requestsPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_HOUR,
+      perAccountPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_ACCOUNT_PER_HOUR,
+      originHint: e.PARLEY_LINK_ORIGIN_HINT,
       pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
     },
     keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,

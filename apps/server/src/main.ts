@@ -136,7 +136,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     await announceDeviceAdded({ storage, bus }, userId, deviceId);
   };
   const deviceLinks = new DeviceLinks({
-    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded,
+    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded, keyedHash: (value) => tokens.digest(value),
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
   const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
