@@ -21,7 +21,8 @@ describe('config', () => {
     assert.throws(() => loadConfig({ PARLEY_LINK_ORIGIN_HINT: 'full' }), /PARLEY_LINK_ORIGIN_HINT/);
     assert.equal(loadConfig({ PARLEY_LINK_ORIGIN_HINT: 'ip-prefix' }).deviceLink.originHint, 'ip-prefix');
     assert.deepEqual(loadConfig({ PARLEY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1']);
-    assert.throws(() => loadConfig({ PARLEY_TRUST_PROXY: 'true' }), /PARLEY_TRUST_PROXY/);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.internal', '1.2.3', '::1/129']) assert.throws(() => loadConfig({ PARLEY_TRUST_PROXY: bad }), /PARLEY_TRUST_PROXY/, bad);
+    assert.deepEqual(loadConfig({ PARLEY_TRUST_PROXY: 'fd00::/8' }).trustProxy, ['fd00::/8']);
   });
 
   it('loopback hosts are told apart from addresses others can reach', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -31,6 +32,14 @@ export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase();
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
+/** `10.0.0.5`, `10.0.0.0/8`, `::1`, `fd00::/8`: what Fastify's trustProxy (proxy-addr) accepts as an address. */
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 /**
  * Clients give key packages a 4-week MLS lifetime (packages/client/src/mls/key-packages.ts) and a
  * committer refuses an expired one; a claimed package needs some of it left for the commit (R14).
@@ -84,7 +93,8 @@ const EnvSchema = z.object({
    * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated), so
    * per-client limits see the client, not the proxy. Unset: the peer address is the client.
    */
-  PARLEY_TRUST_PROXY: z.string().regex(/^[0-9A-Fa-f:.,/ ]*$/, 'addresses or CIDRs, comma-separated').optional(),
+  PARLEY_TRUST_PROXY: z.string().refine((list) => list.split(',').map((x) => x.trim()).filter(Boolean).every(isAddressOrCidr),
+    'addresses or CIDRs (10.0.0.0/8, ::1), comma-separated').optional(),
   PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC: Int(2),
   /** R14: key packages uploaded longer ago are never handed out, and are deleted. */
   PARLEY_KEY_PACKAGE_MAX_AGE_MS: Int(21 * DAY_MS).refine((ms) => ms > 0 && ms <= KEY_PACKAGE_MAX_AGE_LIMIT_MS,
