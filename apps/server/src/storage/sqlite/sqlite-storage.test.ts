@@ -140,6 +140,24 @@ describe('SqliteStorage migrations', () => {
     }
   });
 
+  it('R42 the invite migration: admins and owners of before count as admins since they joined; invites have no use limit and no uses', async () => {
+    const path = freshPath();
+    const before = latest.slice(0, latest.findIndex((m) => m.name.endsWith('_invite_rights')));
+    const old = SqliteStorage.open(path, { migrations: before });
+    old.db.exec(`INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES ('user_alice', 'alice', 'A', 1, 'h'), ('user_bob', 'bob', 'B', 1, 'h');
+      INSERT INTO chats (chat_id, kind, name, color, created_at, last_seq, direct_key) VALUES ('chat_old', 'group', '', '#336699', 1, 0, NULL);
+      INSERT INTO members (chat_id, user_id, role, joined_at, delivered_seq, read_seq) VALUES ('chat_old', 'user_alice', 'admin', 5, 0, 0), ('chat_old', 'user_bob', 'member', 6, 0, 0);
+      INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES ('invite_old', 'chat_old', 'user_alice', 7, NULL);`);
+    await old.close();
+    const upgraded = SqliteStorage.open(path);
+    try {
+      assert.deepEqual([(await upgraded.getMember('chat_old', 'user_alice'))?.adminSince, (await upgraded.getMember('chat_old', 'user_bob'))?.adminSince], [5, null]);
+      assert.deepEqual(await upgraded.getInvite('invite_old'), { token: 'invite_old', chatId: 'chat_old', createdBy: 'user_alice', createdAt: 7, expiresAt: null, maxUses: null, uses: 0 });
+    } finally {
+      await upgraded.close();
+    }
+  });
+
   it('every migration: a database at any earlier migration upgrades to the same schema as a fresh one', async () => {
     const fresh = SqliteStorage.open(freshPath());
     const expected = schema(fresh);
