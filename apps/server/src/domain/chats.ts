@@ -203,7 +203,8 @@ export class Chats {
   }
 
   /**
-   * Adds `userId` as a member and tells the chat; a no-op for a member. With `invite`, the join takes
+   * Adds `userId` as a member and tells the chat; a no-op for a member. The caller has checked the
+   * right to (an admin adding, R10; a live invite, R42). With `invite`, the join takes
    * one of the invite's uses in the same transaction (R42: `invite_invalid` when it has none left).
    */
   async join(auth: AuthContext, chatId: string, userId: string, event: SystemEvent, invite?: { token: string }): Promise<void> {
