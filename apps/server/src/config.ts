@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -31,6 +32,14 @@ export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase();
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
+/** `10.0.0.5`, `10.0.0.0/8`, `::1`, `fd00::/8`: what Fastify's trustProxy (proxy-addr) accepts as an address. */
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 /**
  * Clients give key packages a 4-week MLS lifetime (packages/client/src/mls/key-packages.ts) and a
  * committer refuses an expired one; a claimed package needs some of it left for the commit (R14).
@@ -76,12 +85,24 @@ const EnvSchema = z.object({
   PARLEY_DEVICE_LINK_MAX_ATTEMPTS: Int(5),
   PARLEY_DEVICE_LINK_MAX_PENDING: Int(3),
   PARLEY_RATE_DEVICE_LINK_PER_HOUR: Int(20),
+  /** R43: link requests per source for one account per hour. */
+  PARLEY_RATE_DEVICE_LINK_PER_ACCOUNT_PER_HOUR: Int(5),
+  /** R43: what a sign-in prompt shows of where the request came from. */
+  PARLEY_LINK_ORIGIN_HINT: z.enum(['none', 'ip-prefix', 'ip']).default('none'),
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated), so
+   * per-client limits see the client, not the proxy. Unset: the peer address is the client.
+   */
+  PARLEY_TRUST_PROXY: z.string().refine((list) => list.split(',').map((x) => x.trim()).filter(Boolean).every(isAddressOrCidr),
+    'addresses or CIDRs (10.0.0.0/8, ::1), comma-separated').optional(),
   PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC: Int(2),
   /** R14: key packages uploaded longer ago are never handed out, and are deleted. */
   PARLEY_KEY_PACKAGE_MAX_AGE_MS: Int(21 * DAY_MS).refine((ms) => ms > 0 && ms <= KEY_PACKAGE_MAX_AGE_LIMIT_MS,
     `must be 1..${KEY_PACKAGE_MAX_AGE_LIMIT_MS} (27 days: below the 4-week key package lifetime)`),
   /** R41: claims naming one user, from anyone, per hour before their devices give out only last-resort key packages. */
   PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR: Int(200),
+  /** R42: how long an invite link works, and the longest a creator may choose (at least a minute). */
+  PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
   /** R35: public group states kept decoded in memory for commit checks (bytes of their encoding, per node). */
@@ -120,8 +141,12 @@ export interface DeviceLinkLimits {
   maxAttempts: number;
   /** Unexpired pending requests per account. */
   maxPending: number;
-  /** Link requests per client IP per hour. */
+  /** Link requests per source (client IPv4 address or IPv6 /64) per hour, to any account. */
   requestsPerHour: number;
+  /** Link requests per source to one account per hour (R43). */
+  perAccountPerHour: number;
+  /** What a sign-in prompt shows of the request's origin (R43). */
+  originHint: 'none' | 'ip-prefix' | 'ip';
   /** Status polls per client IP per second (burst 10x). */
   pollPerSec: number;
 }
@@ -158,6 +183,8 @@ export interface Config {
   migrationsDir: string | undefined;
   origin: string;
   rpId: string;
+  /** Reverse proxies whose X-Forwarded-For names the client (Fastify's trustProxy); empty: none. */
+  trustProxy: string[];
   logLevel: string;
   webDist: string | undefined;
   limits: Limits;
@@ -175,6 +202,8 @@ export interface Config {
    */
   keyPackageMaxAgeMs: number;
   mls: MlsLimits;
+  /** R42: an invite link's lifetime, and the longest one a creator may choose. */
+  inviteTtlMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -204,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrationsDir: e.PARLEY_MIGRATIONS_DIR,
     origin,
     rpId,
+    trustProxy: (e.PARLEY_TRUST_PROXY ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     logLevel: e.PARLEY_LOG_LEVEL,
     webDist: e.PARLEY_WEB_DIST,
     limits: {
@@ -231,9 +261,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_ATTEMPTS),
       maxPending: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_PENDING),
       requestsPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_HOUR,
+      perAccountPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_ACCOUNT_PER_HOUR,
+      originHint: e.PARLEY_LINK_ORIGIN_HINT,
       pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
     },
     keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,
+    inviteTtlMs: e.PARLEY_INVITE_TTL_MS,
     mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
   };
 }

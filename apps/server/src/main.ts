@@ -12,6 +12,7 @@ import { Chats } from './domain/chats.ts';
 import { Delivery } from './domain/delivery.ts';
 import { announceDeviceAdded } from './domain/device-alerts.ts';
 import { DeviceLinks } from './domain/device-links.ts';
+import { Invites } from './domain/invites.ts';
 import { KeyLog } from './domain/key-log.ts';
 import { CommitChecks } from './domain/mls/commit-checks.ts';
 import { Mls } from './domain/mls/mls.ts';
@@ -135,7 +136,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     await announceDeviceAdded({ storage, bus }, userId, deviceId);
   };
   const deviceLinks = new DeviceLinks({
-    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded,
+    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded, keyedHash: (value) => tokens.digest(value),
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
   const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
@@ -152,6 +153,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
+    invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),

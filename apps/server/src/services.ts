@@ -2,6 +2,7 @@ import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { DeviceLinks } from './domain/device-links.ts';
+import type { Invites } from './domain/invites.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
@@ -17,6 +18,8 @@ export interface Services {
   /** Linking a new device from a signed-in one (R23-R26). */
   deviceLinks: DeviceLinks;
   chats: Chats;
+  /** Invite links (R42). */
+  invites: Invites;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */
   mls: Mls;

@@ -1,7 +1,7 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type AddedDevice, type PendingDeviceLink,
+  type AddedDevice, type CreateInviteRequest, type InviteInfo, type InviteListResponse, type InviteResponse, type PendingDeviceLink,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
@@ -398,7 +398,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async setRole(chatId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
     await this.#rest('PUT', `/chats/${chatId}/members/${userId}/role`, { role });
   }
-  createInvite(chatId: string): Promise<{ token: string; chatId: string }> { return this.#rest('POST', `/chats/${chatId}/invites`); }
+  /** R42: an invite link to the group (admins and the owner); by default it lasts the server's invite lifetime with no use limit. */
+  createInvite(chatId: string, opts: CreateInviteRequest = {}): Promise<InviteResponse> {
+    return this.#rest('POST', `/chats/${chatId}/invites`, opts.expiresInMs === undefined && opts.maxUses === undefined ? undefined : opts);
+  }
+  /** R42: the group's live invites, newest first (admins and the owner). */
+  async listInvites(chatId: string): Promise<InviteInfo[]> {
+    return (await this.#rest<InviteListResponse>('GET', `/chats/${chatId}/invites`)).invites;
+  }
+  /** R42: ends an invite of the group at once (admins and the owner, whoever made it). */
+  async revokeInvite(chatId: string, token: string): Promise<void> {
+    await this.#rest('DELETE', `/chats/${chatId}/invites/${encodeURIComponent(token)}`);
+  }
   previewInvite(token: string): Promise<{ chatId: string; name: string; color: string; memberCount: number }> {
     return this.#rest('GET', `/invites/${encodeURIComponent(token)}`);
   }

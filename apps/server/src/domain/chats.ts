@@ -13,7 +13,6 @@ export interface ChatsDeps {
 }
 
 const COLORS = ['#e57373', '#f06292', '#ba68c8', '#7986cb', '#4fc3f7', '#4db6ac', '#81c784', '#ffb74d', '#a1887f', '#90a4ae'];
-const INVITE_TTL_MS = 30 * 86_400_000;
 
 /** Chats and membership: who may see, post to and change a chat. */
 export class Chats {
@@ -111,7 +110,7 @@ export class Chats {
       directKey: null,
     };
     const members: MemberRow[] = [auth.userId, ...ids].map((userId, i) => ({
-      chatId: chat.chatId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
+      chatId: chat.chatId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: i === 0 ? now : null,
     }));
     await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created', name: input.name }));
     await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
@@ -130,7 +129,7 @@ export class Chats {
     };
     // With oneself it is a note-to-self chat of one member: the user's devices share history there.
     const members: MemberRow[] = [...new Set([auth.userId, userId])].map((id) => ({
-      chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
+      chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null,
     }));
     try {
       await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created' }));
@@ -145,7 +144,7 @@ export class Chats {
   }
 
   async update(auth: AuthContext, chatId: string, input: { name?: string | undefined; color?: string | undefined }): Promise<ChatSummary> {
-    const { chat } = await this.#requireGroupAdmin(auth, chatId);
+    const { chat } = await this.requireGroupAdmin(auth, chatId);
     if (input.name !== undefined && input.name !== chat.name) {
       await this.#change(auth, chatId, { kind: 'update_chat', name: input.name }, { kind: 'renamed', name: input.name });
     }
@@ -156,20 +155,22 @@ export class Chats {
   }
 
   async addMember(auth: AuthContext, chatId: string, userId: string): Promise<ChatSummary> {
-    await this.#requireGroupAdmin(auth, chatId);
+    await this.requireGroupAdmin(auth, chatId);
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
-    await this.#join(auth, chatId, userId, { kind: 'member_added', userId });
+    await this.join(auth, chatId, userId, { kind: 'member_added', userId });
     return this.get(auth, chatId);
   }
 
   /** Removes `userId`; removing oneself is leaving. */
   async removeMember(auth: AuthContext, chatId: string, userId: string): Promise<void> {
     if (userId === auth.userId) return this.leave(auth, chatId);
-    const { me } = await this.#requireGroupAdmin(auth, chatId);
+    const { me } = await this.requireGroupAdmin(auth, chatId);
     const target = await this.#d.storage.getMember(chatId, userId);
     if (!target) throw new ParleyError('user_not_found', 'not a member of this chat');
     if (rank(target.role) >= rank(me.role)) throw new ParleyError('forbidden', 'you can only remove members below your role');
-    await this.#change(auth, chatId, { kind: 'remove_member', userId }, { kind: 'member_removed', userId });
+    // Recorded (R42): the removed member rejoins only through an invite made after this.
+    const removal = { by: auth.userId, at: this.#d.clock.now() };
+    await this.#change(auth, chatId, { kind: 'remove_member', userId, removal }, { kind: 'member_removed', userId });
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_removed', chatId, userId });
   }
 
@@ -182,7 +183,8 @@ export class Chats {
       const others = (await this.#d.storage.getMembers(chatId)).filter((m) => m.userId !== auth.userId);
       const heir = others.sort((a, b) => rank(b.role) - rank(a.role) || a.joinedAt - b.joinedAt)[0];
       if (heir) {
-        await this.#change(auth, chatId, { kind: 'set_role', userId: heir.userId, role: 'owner' }, { kind: 'role_changed', userId: heir.userId, role: 'owner' });
+        const handover = { kind: 'set_role', userId: heir.userId, role: 'owner', at: this.#d.clock.now() } as const;
+        await this.#change(auth, chatId, handover, { kind: 'role_changed', userId: heir.userId, role: 'owner' });
       }
     }
     await this.#change(auth, chatId, { kind: 'remove_member', userId: auth.userId }, { kind: 'member_left', userId: auth.userId });
@@ -190,58 +192,33 @@ export class Chats {
   }
 
   async setRole(auth: AuthContext, chatId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<ChatSummary> {
-    const { me } = await this.#requireGroupAdmin(auth, chatId);
+    const { me } = await this.requireGroupAdmin(auth, chatId);
     if (me.role !== 'owner') throw new ParleyError('forbidden', 'only the owner can change roles');
     const target = await this.#d.storage.getMember(chatId, userId);
     if (!target || target.role === 'owner') throw new ParleyError('forbidden', 'cannot change this member');
     if (target.role !== role) {
-      await this.#change(auth, chatId, { kind: 'set_role', userId, role }, { kind: 'role_changed', userId, role });
+      await this.#change(auth, chatId, { kind: 'set_role', userId, role, at: this.#d.clock.now() }, { kind: 'role_changed', userId, role });
     }
     return this.get(auth, chatId);
   }
 
-  async createInvite(auth: AuthContext, chatId: string): Promise<{ token: string; chatId: string }> {
-    await this.#requireGroupAdmin(auth, chatId);
-    const now = this.#d.clock.now();
-    const token = this.#d.random.id(18);
-    await this.#d.storage.createInvite({ token, chatId, createdBy: auth.userId, createdAt: now, expiresAt: now + INVITE_TTL_MS });
-    return { token, chatId };
-  }
-
-  async previewInvite(token: string): Promise<{ chatId: string; name: string; color: string; memberCount: number }> {
-    const invite = await this.#validInvite(token);
-    const chat = await this.#chat(invite.chatId);
-    const members = await this.#d.storage.getMembers(chat.chatId);
-    return { chatId: chat.chatId, name: chat.name, color: chat.color, memberCount: members.length };
-  }
-
-  async joinInvite(auth: AuthContext, token: string): Promise<ChatSummary> {
-    const invite = await this.#validInvite(token);
-    if (!(await this.#d.storage.getMember(invite.chatId, auth.userId))) {
-      await this.#join(auth, invite.chatId, auth.userId, { kind: 'member_joined', userId: auth.userId });
-    }
-    return this.get(auth, invite.chatId);
-  }
-
-  async #join(auth: AuthContext, chatId: string, userId: string, event: SystemEvent): Promise<void> {
+  /**
+   * Adds `userId` as a member and tells the chat; a no-op for a member. The caller has checked the
+   * right to (an admin adding, R10; a live invite, R42). With `invite`, the join takes
+   * one of the invite's uses in the same transaction (R42: `invite_invalid` when it has none left).
+   */
+  async join(auth: AuthContext, chatId: string, userId: string, event: SystemEvent, invite?: { token: string }): Promise<void> {
     const members = await this.#d.storage.getMembers(chatId);
     if (members.some((m) => m.userId === userId)) return;
     if (members.length >= this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     const now = this.#d.clock.now();
-    const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0 };
-    await this.#change(auth, chatId, { kind: 'add_member', member }, event);
+    const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null };
+    await this.#change(auth, chatId, invite ? { kind: 'add_member', member, invite } : { kind: 'add_member', member }, event);
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId });
   }
 
-  async #validInvite(token: string) {
-    const invite = await this.#d.storage.getInvite(token);
-    if (!invite || (invite.expiresAt !== null && invite.expiresAt < this.#d.clock.now())) {
-      throw new ParleyError('invite_invalid', 'this invite link is invalid or expired');
-    }
-    return invite;
-  }
-
-  async #requireGroupAdmin(auth: AuthContext, chatId: string): Promise<{ chat: ChatRow; me: MemberRow }> {
+  /** The caller's membership of a group in which they are an admin or the owner, else `not_member` / `forbidden`. */
+  async requireGroupAdmin(auth: AuthContext, chatId: string): Promise<{ chat: ChatRow; me: MemberRow }> {
     const me = await this.requireMember(chatId, auth.userId);
     const chat = await this.#chat(chatId);
     if (chat.kind !== 'group') throw new ParleyError('forbidden', 'direct chats cannot be changed');
@@ -279,6 +256,6 @@ export class Chats {
   }
 }
 
-function rank(role: Role): number {
+export function rank(role: Role): number {
   return role === 'owner' ? 2 : role === 'admin' ? 1 : 0;
 }

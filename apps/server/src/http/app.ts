@@ -28,7 +28,8 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     bodyLimit: config.limits.maxHttpBodyBytes,
     // No per-request logs: they would record users' IP addresses and timing.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // Only named proxies are believed about the client's address (per-IP limits, R11, R43).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     forceCloseConnections: true,
   });
   app.setErrorHandler((err, request, reply) => {

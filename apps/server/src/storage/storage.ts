@@ -65,6 +65,11 @@ export interface MemberRow {
   joinedAt: number;
   deliveredSeq: number;
   readSeq: number;
+  /**
+   * Since when the member has held admin or owner without a break (R42: their invites made before
+   * then are dead); null while a plain member. Rows from before it was kept: null, read as joinedAt.
+   */
+  adminSince: number | null;
 }
 
 export interface InviteRow {
@@ -72,7 +77,12 @@ export interface InviteRow {
   chatId: string;
   createdBy: string;
   createdAt: number;
+  /** Null only for invites from before R42; those end PARLEY_INVITE_TTL_MS after createdAt. */
   expiresAt: number | null;
+  /** Joins it admits at most; null: no limit. */
+  maxUses: number | null;
+  /** Joins it admitted. */
+  uses: number;
 }
 
 export interface PushSubscriptionRow {
@@ -196,9 +206,15 @@ export interface ReportRow {
 
 /** A change to a chat's membership or look, committed atomically with the log entry that records it. */
 export type ChatMutation =
-  | { kind: 'add_member'; member: MemberRow }
-  | { kind: 'remove_member'; userId: string }
-  | { kind: 'set_role'; userId: string; role: Role }
+  /**
+   * With `invite`: the join uses one of that invite's uses (R42); if it is gone or used up, the
+   * whole change fails with ParleyError('invite_invalid') and nothing is written.
+   */
+  | { kind: 'add_member'; member: MemberRow; invite?: { token: string } }
+  /** With `removal` (an admin removed them, not a leave): when, kept per chat and user for R42. */
+  | { kind: 'remove_member'; userId: string; removal?: { by: string; at: number } }
+  /** `at` starts the member's adminSince when they rise from member; dropping to member clears it. */
+  | { kind: 'set_role'; userId: string; role: Role; at: number }
   | { kind: 'update_chat'; name?: string; color?: string };
 
 export interface HistoryQuery {
@@ -329,9 +345,15 @@ export interface Storage {
   addReport(report: ReportRow): Promise<void>;
   listReports(since: number, limit: number): Promise<ReportRow[]>;
 
-  // invites
+  // invites (R42)
   createInvite(invite: InviteRow): Promise<void>;
   getInvite(token: string): Promise<InviteRow | undefined>;
+  /** Every stored invite of the chat, dead ones too, newest first. */
+  listInvites(chatId: string): Promise<InviteRow[]>;
+  /** Deletes the chat's invite `token`; returns whether there was one. */
+  deleteInvite(chatId: string, token: string): Promise<boolean>;
+  /** When an admin last removed `userId` from the chat (a leave does not count), if ever. */
+  getRemoval(chatId: string, userId: string): Promise<number | undefined>;
 
   // web push
   upsertPushSubscription(sub: PushSubscriptionRow): Promise<void>;
