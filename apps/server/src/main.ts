@@ -19,7 +19,7 @@ import { cryptoRandom, systemClock, type Clock, type Random } from './domain/por
 import { PushNotifier, type PushSender } from './domain/push.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
-import { buildHttp } from './http/app.ts';
+import { buildHttp, type HttpRoute } from './http/app.ts';
 import { ServerMetrics } from './metrics.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
@@ -41,6 +41,8 @@ export interface RunningServer {
   services: Services;
   gateway: Gateway;
   metrics: ServerMetrics;
+  /** Every HTTP route this node serves (method and url pattern), as Fastify registered them. */
+  routes: readonly HttpRoute[];
   /**
    * Graceful stop (SIGTERM): /readyz turns 503, no new connections, every client is told to
    * reconnect elsewhere (4010), accepted sends are committed, then storage and bus close.
@@ -141,7 +143,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   };
 
   let draining = false;
-  const app = await buildHttp(config, services, logger, {
+  const { app, routes } = await buildHttp(config, services, logger, {
     metrics,
     ready: async () => {
       if (draining) return 'draining';
@@ -171,6 +173,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     services,
     gateway,
     metrics,
+    routes,
     async close() {
       if (closed) return;
       closed = true;

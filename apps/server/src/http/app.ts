@@ -20,8 +20,17 @@ export interface Operations {
   ready(): Promise<string>;
 }
 
-/** Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files. */
-export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<FastifyInstance> {
+/** One HTTP route the node serves, as registered (`url` with its `:params`). */
+export interface HttpRoute {
+  method: string;
+  url: string;
+}
+
+/**
+ * Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files.
+ * `routes` lists every route registered, so tests can cover each one (the fuzz test fails on a route it has no generator for).
+ */
+export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<{ app: FastifyInstance; routes: HttpRoute[] }> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxHttpBodyBytes,
@@ -29,6 +38,10 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     forceCloseConnections: true,
+  });
+  const routes: HttpRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   app.setErrorHandler((err, request, reply) => {
     ops.metrics.errors.inc({ code: sendError(err, request, reply) });
@@ -78,5 +91,5 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     app.get('/', async (_request, reply) =>
       reply.type('text/plain').send('Parley server is running. The web client is not built: run `npm run build -w @parley/web`.'));
   }
-  return app;
+  return { app, routes };
 }
