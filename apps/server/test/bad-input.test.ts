@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { ServerFrame } from '@parley/protocol';
 import { createUser, startTestServer, waitFor } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
@@ -37,6 +38,20 @@ describe('bad input gets a stable error code and never hurts the server', () => 
     assert.equal((await anon.next((f) => f['type'] === 'error'))['code'], 'session_invalid');
     await waitFor(() => anon.closeCode !== undefined);
     assert.equal(anon.closeCode, 4001);
+  });
+
+  it('an invalid frame with an empty rid is answered without one: every reply stays inside ServerFrame (found by fuzzing)', async () => {
+    await using server = await startTestServer();
+    const anon = await RawPeer.open(server.url);
+    anon.send({ type: 'history', rid: '', chatId: 'abcdefgh' });
+    const error = await anon.next((f) => f['type'] === 'error');
+    assert.equal(error['code'], 'invalid_frame');
+    assert.ok(ServerFrame.safeParse(error).success, JSON.stringify(error));
+    assert.ok(!('rid' in error), 'no empty rid');
+    anon.send({ type: 'ping', rid: 'y'.repeat(100) });
+    const long = await anon.next((f) => f['type'] === 'error');
+    assert.equal(long['rid'], 'y'.repeat(64), 'a long rid comes back cut to 64 characters, as before');
+    anon.close();
   });
 
   it('property: random and mutated frames never crash the server nor lose acknowledged messages', async () => {
