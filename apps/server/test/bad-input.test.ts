@@ -25,6 +25,14 @@ describe('bad input gets a stable error code and never hurts the server', () => 
     assert.deepEqual([taken.status, taken.body.error?.code], [409, 'handle_taken']);
   });
 
+  it('a path with broken percent-encoding is bad_request in the usual error body, not Fastify\'s own (found by fuzzing)', async () => {
+    await using server = await startTestServer();
+    for (const path of ['/api/v1/chats/%zz', '/api/v1/devices/%C0%AF', '/api/v1/users/%E0%A4%A/key-log']) {
+      const res = await fetch(`${server.url}${path}`, { method: path.includes('devices') ? 'DELETE' : 'GET' });
+      assert.deepEqual([res.status, ((await res.json()) as { error?: { code: string } }).error?.code], [400, 'bad_request'], path);
+    }
+  });
+
   it('malformed WebSocket frames get invalid_frame / unknown_type / auth_required', async () => {
     await using server = await startTestServer();
     const anon = await RawPeer.open(server.url);
