@@ -68,6 +68,8 @@ export class FrameFuzzer {
   readonly acks: AckEntry[] = [];
   #ws: WebSocket | undefined;
   #closed: Promise<number> | undefined;
+  /** Connections this side closed (its 1005 or 1006 is no finding). */
+  #closing = new WeakSet<WebSocket>();
   #syncs = 0;
   #syncDone = false;
   /**
@@ -247,7 +249,7 @@ export class FrameFuzzer {
 
   #onClose(ws: WebSocket, code: number): void {
     this.stats.closes[code] = (this.stats.closes[code] ?? 0) + 1;
-    if (!FUZZ_CLOSE_CODES.has(code)) this.violation(`the connection closed with ${code}, not a documented close code`);
+    if (!FUZZ_CLOSE_CODES.has(code) && !this.#closing.has(ws)) this.violation(`the connection closed with ${code}, not a documented close code`);
     if (ws === this.#ws) this.#forget();
   }
 
@@ -263,6 +265,7 @@ export class FrameFuzzer {
     const code = await Promise.race([closed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000).unref())]);
     if (code === undefined) {
       this.violation(`${why}: the connection stayed open`);
+      if (this.#ws) this.#closing.add(this.#ws);
       this.#ws?.terminate();
       await closed;
     } else if (!codes.includes(code)) {
@@ -290,6 +293,8 @@ export class FrameFuzzer {
   }
 
   close(): void {
-    this.#ws?.close();
+    if (!this.#ws) return;
+    this.#closing.add(this.#ws);
+    this.#ws.close();
   }
 }
