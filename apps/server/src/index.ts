@@ -1,4 +1,5 @@
 export { startParley, defaultWebDist, type RunningServer, type StartOptions } from './main.ts';
 export { loadConfig, type Config } from './config.ts';
+export type { HttpRoute } from './http/app.ts';
 export type { Storage } from './storage/storage.ts';
 export type { PushSender } from './domain/push.ts';

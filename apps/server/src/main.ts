@@ -23,7 +23,7 @@ import { MemoryRateLimiter } from './domain/memory-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
 import { SharedRateLimiter } from './domain/shared-rate-limiter.ts';
-import { buildHttp } from './http/app.ts';
+import { buildHttp, type HttpRoute } from './http/app.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
@@ -49,6 +49,8 @@ export interface RunningServer {
   services: Services;
   gateway: Gateway;
   metrics: ServerMetrics;
+  /** Every HTTP route this node serves (method and url pattern), as Fastify registered them. */
+  routes: readonly HttpRoute[];
   /**
    * Graceful stop (SIGTERM): /readyz turns 503, no new connections, every client is told to
    * reconnect elsewhere (4010), accepted sends are committed, then storage and bus close.
@@ -163,7 +165,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   };
 
   let draining = false;
-  const app = await buildHttp(config, services, logger, {
+  const { app, routes } = await buildHttp(config, services, logger, {
     metrics,
     ready: async () => {
       if (draining) return 'draining';
@@ -198,6 +200,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     services,
     gateway,
     metrics,
+    routes,
     async close() {
       if (closed) return;
       closed = true;

@@ -159,3 +159,9 @@ export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.t
 export { appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, tamperMessage } from './forge.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
 export { claimFor, commitFrame, mlsTestDevice, startGroup, type MlsTestDevice } from './mls-device.ts';
+export {
+  CLIENT_FRAME_TYPES, FUZZ_CONTENT_TYPES, encodeFrame, expectReply, fuzzFrame, fuzzSeed, validFrame,
+  type Expectation, type FrameFuzzContext, type FuzzFrame,
+} from './fuzz-frames.ts';
+export { FUZZ_CLOSE_CODES, FrameFuzzer, type AckEntry, type FrameFuzzerOptions, type FuzzStats, type SentEntry } from './fuzz-driver.ts';
+export { fuzzRequest, hasRestGenerator, routeKey, type FuzzRequest, type RestFuzzContext } from './fuzz-rest.ts';

@@ -14,13 +14,21 @@ export interface DeliveryDeps {
   chats: Chats;
   clock: Clock;
   limiter: RateLimiter;
-  limits: Pick<Limits, 'maxEnvelopeBytes' | 'historyPageMax'>;
+  limits: Pick<Limits, 'maxEnvelopeBytes' | 'historyPageMax' | 'wsBufferBytes'>;
   rates: Pick<RateLimits, 'sendPerSec' | 'sendBurst'>;
   /** Told about every newly committed message (push notifications); must not throw. */
   onCommitted?: (message: Message) => void;
 }
 
 const TYPING_PER_SEC = 2;
+
+/** A generous bound on a message's bytes in a frame besides its envelope and system event: ids, seq, time, JSON keys. */
+const MESSAGE_OVERHEAD_BYTES = 400;
+
+function messageBytes(m: Message): number {
+  return MESSAGE_OVERHEAD_BYTES + (m.envelope ? m.envelope.contentType.length + m.envelope.payload.length : 0)
+    + (m.system ? JSON.stringify(m.system).length : 0);
+}
 
 /** The message path: accept, order, commit, acknowledge, fan out; history; receipts; typing. */
 export class Delivery {
@@ -94,9 +102,22 @@ export class Delivery {
       ? { beforeSeq: input.beforeSeq, limit: limit + 1 }
       : { afterSeq: input.afterSeq ?? 0, limit: limit + 1 };
     const rows = await this.#d.storage.getMessages(input.chatId, query);
-    const hasMore = rows.length > limit;
+    let hasMore = rows.length > limit;
     // One extra row tells whether more exist; drop it from the side away from the anchor.
-    const messages = !hasMore ? rows : input.beforeSeq !== undefined ? rows.slice(1) : rows.slice(0, limit);
+    let messages = !hasMore ? rows : input.beforeSeq !== undefined ? rows.slice(1) : rows.slice(0, limit);
+    // R9: the page's frame must fit the connection's send buffer with room to spare, else the client
+    // is cut off (4008) and asks for the same page again, forever. Keep the messages next to the anchor.
+    const budget = this.#d.limits.wsBufferBytes / 2;
+    const fromAnchor = input.beforeSeq !== undefined ? [...messages].reverse() : messages;
+    let keep = 0;
+    for (let bytes = 0; keep < fromAnchor.length; keep++) {
+      bytes += messageBytes(fromAnchor[keep]!);
+      if (keep > 0 && bytes > budget) break;
+    }
+    if (keep < messages.length) {
+      messages = input.beforeSeq !== undefined ? messages.slice(messages.length - keep) : messages.slice(0, keep);
+      hasMore = true;
+    }
     return { messages, hasMore };
   }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { API_PREFIX, PROTOCOL_VERSION, type ServerInfo } from '@parley/protocol';
 import type { Config } from '../config.ts';
@@ -21,10 +21,24 @@ export interface Operations {
   ready(): Promise<string>;
 }
 
-/** Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files. */
-export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<FastifyInstance> {
+/** One HTTP route the node serves, as registered (`url` with its `:params`). */
+export interface HttpRoute {
+  method: string;
+  url: string;
+}
+
+/**
+ * Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files.
+ * `routes` lists every route registered, so tests can cover each one (the fuzz test fails on a route it has no generator for).
+ */
+export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<{ app: FastifyInstance; routes: HttpRoute[] }> {
+  const onError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    ops.metrics.errors.inc({ code: sendError(err, request, reply) });
+  };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Errors Fastify raises before routing (a path with broken percent-encoding) get the same body as any other.
+    frameworkErrors: onError,
     bodyLimit: config.limits.maxHttpBodyBytes,
     // No per-request logs: they would record users' IP addresses and timing.
     logController: new LogController({ disableRequestLogging: true }),
@@ -32,9 +46,11 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     forceCloseConnections: true,
   });
-  app.setErrorHandler((err, request, reply) => {
-    ops.metrics.errors.inc({ code: sendError(err, request, reply) });
+  const routes: HttpRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
+  app.setErrorHandler(onError);
 
   const info: ServerInfo = {
     name: 'parley',
@@ -80,5 +96,5 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     app.get('/', async (_request, reply) =>
       reply.type('text/plain').send('Parley server is running. The web client is not built: run `npm run build -w @parley/web`.'));
   }
-  return app;
+  return { app, routes };
 }

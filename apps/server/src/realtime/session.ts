@@ -135,8 +135,9 @@ export class Session implements HubMember {
     }
     const parsed = ClientFrame.safeParse(json);
     if (!parsed.success) {
-      const rid = typeof json === 'object' && json !== null && typeof (json as { rid?: unknown }).rid === 'string'
-        ? String((json as { rid: string }).rid).slice(0, 64) : undefined;
+      // Echoed as a reply's rid may be (1-64 chars, ServerFrame): a longer one cut, an empty one left out.
+      const raw = typeof json === 'object' && json !== null ? (json as { rid?: unknown }).rid : undefined;
+      const rid = typeof raw === 'string' && raw.length > 0 ? raw.slice(0, 64) : undefined;
       const type = (json as { type?: unknown } | null)?.type;
       const known = ClientFrame.options.some((o) => o.shape.type.value === type);
       const issue = parsed.error.issues[0];
