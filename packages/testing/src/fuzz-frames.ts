@@ -287,7 +287,8 @@ export function expectReply({ data, binary }: { data: string | Buffer; binary: b
   } catch {
     return { close: 1007 };
   }
-  if (bytes.length > maxFrameBytes) return { error: 'payload_too_large', rid: undefined };
+  // Not parsed, but its rid (from the frame's first bytes) is answered, so the sender's request ends.
+  if (bytes.length > maxFrameBytes) return { error: 'payload_too_large', rid: /"rid"\s*:\s*"([^"\\]{1,64})"/.exec(bytes.subarray(0, 256).toString('utf8'))?.[1] };
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));

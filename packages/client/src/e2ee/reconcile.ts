@@ -97,8 +97,17 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   if (toAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { result: { kind: 'in_sync' } };
 
   const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
-  let packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
-  let missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
+  const offered = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
+  // A key package that can't go into a commit (forged, garbage a device uploaded) leaves out its device only.
+  const usable = await Promise.all(offered.map(async (p) => {
+    try {
+      return await s.usableKeyPackage(base64ToBytes(p.keyPackage));
+    } catch {
+      return false;
+    }
+  }));
+  let packages = offered.filter((_, i) => usable[i]);
+  let missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId && p.userId === d.userId)).map(memberKey);
   const nothing = packages.length === 0 && toRemove.length === 0;
   // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
   if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { result: { kind: 'committed_partly', missing, added: [] } };
@@ -112,7 +121,7 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
       ? { commit: (await s.update()).commit, welcome: undefined }
       : await s.changeMembers({ add: packages.map((p) => base64ToBytes(p.keyPackage)), remove: toRemove });
   } catch (err) {
-    if (!isMlsSessionError(err) || err.code !== 'mls_invalid_key_package') throw err;
+    if (!isMlsSessionError(err) || (err.code !== 'mls_invalid_key_package' && err.code !== 'mls_malformed')) throw err;
     missing = [...missing, ...packages.map(memberKey)];
     packages = [];
     if (toRemove.length === 0) return { result: { kind: 'committed_partly', missing, added: [] } };
