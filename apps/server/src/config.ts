@@ -102,6 +102,13 @@ const EnvSchema = z.object({
   /** R41: claims naming one user, from anyone, per hour before their devices give out only last-resort key packages. */
   PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR: Int(200),
   /** R42: how long an invite link works, and the longest a creator may choose (at least a minute). */
+  /** R44: adds and direct chats from people who share no chat with the person are requests (false: everyone adds anyone). */
+  PARLEY_CONSENT_REQUIRED: z.enum(['true', 'false']).default('true'),
+  PARLEY_MAX_PENDING_REQUESTS: Int(100),
+  PARLEY_RATE_REQUESTS_PER_DAY: Int(50),
+  PARLEY_REQUEST_TTL_MS: Int(30 * DAY_MS),
+  PARLEY_MAX_CHATS_PER_USER: Int(10_000),
+  PARLEY_RATE_CHATS_CREATED_PER_DAY: Int(200),
   PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
@@ -161,6 +168,22 @@ export interface MlsLimits {
   stateCacheBytes: number;
 }
 
+/** R44: consent to being put into a chat, and caps on chats. */
+export interface ConsentLimits {
+  /** Adds and direct chats from people who share no chat with the person become requests. */
+  required: boolean;
+  /** Open requests a person keeps; more get `requests_full`. */
+  maxPendingPerUser: number;
+  /** Requests one user may send per day (each person asked counts). */
+  requestsPerDay: number;
+  /** A request not answered in this long is gone. */
+  requestTtlMs: number;
+  /** Chats one user may be a member of. */
+  maxChatsPerUser: number;
+  /** Chats (groups and direct chats) one user may create per day. */
+  chatsCreatedPerDay: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -204,6 +227,7 @@ export interface Config {
   mls: MlsLimits;
   /** R42: an invite link's lifetime, and the longest one a creator may choose. */
   inviteTtlMs: number;
+  consent: ConsentLimits;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -267,6 +291,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,
     inviteTtlMs: e.PARLEY_INVITE_TTL_MS,
+    consent: {
+      required: e.PARLEY_CONSENT_REQUIRED === 'true',
+      maxPendingPerUser: Math.max(1, e.PARLEY_MAX_PENDING_REQUESTS),
+      requestsPerDay: e.PARLEY_RATE_REQUESTS_PER_DAY,
+      requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
+      maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
+      chatsCreatedPerDay: e.PARLEY_RATE_CHATS_CREATED_PER_DAY,
+    },
     mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
   };
 }

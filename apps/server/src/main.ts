@@ -9,6 +9,7 @@ import { NatsBus } from './bus/nats-bus.ts';
 import { isLoopbackHost, loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Chats } from './domain/chats.ts';
+import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
 import { announceDeviceAdded } from './domain/device-alerts.ts';
 import { DeviceLinks } from './domain/device-links.ts';
@@ -141,7 +142,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded, keyedHash: (value) => tokens.digest(value),
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
-  const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
+  const requests: Requests = new Requests({
+    storage, bus, clock, random, limiter, limits: config.consent,
+    join: (auth, chatId): Promise<void> => chats.join(auth, chatId, auth.userId, { kind: 'member_joined', userId: auth.userId }),
+  });
+  const chats: Chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers, requests, limiter, consent: config.consent });
   const notifier = new PushNotifier({
     storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
@@ -154,7 +159,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
   });
   const services: Services = {
-    storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
+    storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests,
     invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,

@@ -8,6 +8,7 @@ import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
 import type { PushSender } from './domain/push.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
+import type { Requests } from './domain/requests.ts';
 import type { Storage } from './storage/storage.ts';
 
 /** The domain services the edges (HTTP, WebSocket) call; built once in main.ts. */
@@ -26,5 +27,7 @@ export interface Services {
   /** The per-user device-key log (key transparency). */
   keyLog: KeyLog;
   limiter: RateLimiter;
+  /** R44: requests to join chats from people one shares none with. */
+  requests: Requests;
   push: PushSender;
 }

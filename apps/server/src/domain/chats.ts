@@ -2,7 +2,10 @@ import { ParleyError, type ChatDevice, type ChatSummary, type Member, type Role,
 import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
 import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
+import type { ConsentLimits } from '../config.ts';
 import type { Clock, Random } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import type { Requests } from './requests.ts';
 
 export interface ChatsDeps {
   storage: Storage;
@@ -10,6 +13,10 @@ export interface ChatsDeps {
   clock: Clock;
   random: Random;
   maxGroupMembers: number;
+  /** R44: who may be added directly, requests for the others, and the caps on chats. */
+  requests: Pick<Requests, 'sort' | 'ask' | 'pending'>;
+  limiter: RateLimiter;
+  consent: Pick<ConsentLimits, 'maxChatsPerUser' | 'chatsCreatedPerDay'>;
 }
 
 const COLORS = ['#e57373', '#f06292', '#ba68c8', '#7986cb', '#4fc3f7', '#4db6ac', '#81c784', '#ffb74d', '#a1887f', '#90a4ae'];
@@ -44,7 +51,9 @@ export class Chats {
     });
     const me = rows.find((r) => r.userId === userId);
     const unread = me ? await this.#d.storage.countUnread(chat.chatId, userId, me.readSeq) : 0;
+    const requested = await this.#d.requests.pending(chat.chatId);
     return {
+      ...(requested.length > 0 ? { requested } : {}),
       chatId: chat.chatId,
       kind: chat.kind,
       name: chat.name,
@@ -93,11 +102,18 @@ export class Chats {
     return this.summary(await this.#chat(chatId), auth.userId);
   }
 
+  /**
+   * A group with the caller as owner. People who share a chat with the caller are members at once;
+   * the others are asked (R44) and become members when they accept.
+   */
   async createGroup(auth: AuthContext, input: { name: string; color?: string | undefined; memberIds: string[] }): Promise<ChatSummary> {
     const ids = [...new Set(input.memberIds.filter((id) => id !== auth.userId))];
     if (ids.length + 1 > this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     const found = await this.#d.storage.getUsers(ids);
     if (found.length !== ids.length) throw new ParleyError('user_not_found', 'some members do not exist');
+    await this.#creating(auth);
+    const { direct, ask } = await this.#d.requests.sort(auth.userId, ids);
+    for (const id of direct) await this.#roomFor(id);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
       chatId: this.#d.random.id(),
@@ -109,26 +125,43 @@ export class Chats {
       mlsEpoch: 0,
       directKey: null,
     };
-    const members: MemberRow[] = [auth.userId, ...ids].map((userId, i) => ({
+    const members: MemberRow[] = [auth.userId, ...direct].map((userId, i) => ({
       chatId: chat.chatId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: i === 0 ? now : null,
     }));
     await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created', name: input.name }));
     await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
+    await this.#d.requests.ask(auth, chat.chatId, ask);
     return this.get(auth, chat.chatId);
   }
 
-  /** The direct chat between the caller and `userId`, created on first use (idempotent). */
+  /**
+   * The direct chat between the caller and `userId`, created on first use (idempotent). With
+   * someone the caller shares no chat with (R44) it starts with the caller alone and asks the other
+   * person; they become a member when they accept, or when they open the chat with the caller
+   * themselves (that is consent too).
+   */
   async openDirect(auth: AuthContext, userId: string): Promise<ChatSummary> {
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
     const directKey = [auth.userId, userId].sort().join(':');
     const existing = await this.#d.storage.getDirectChat(directKey);
-    if (existing) return this.summary(existing, auth.userId);
+    if (existing) {
+      if (!(await this.#d.storage.getMember(existing.chatId, auth.userId))) {
+        await this.join(auth, existing.chatId, auth.userId, { kind: 'member_joined', userId: auth.userId });
+        const mine = (await this.#d.requests.pending(existing.chatId)).some((r) => r.userId === auth.userId);
+        if (mine) await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId: existing.chatId });
+      }
+      return this.get(auth, existing.chatId);
+    }
+    const { direct, ask } = await this.#d.requests.sort(auth.userId, [userId]);
+    await this.#creating(auth);
+    await this.#roomFor(auth.userId);
+    for (const id of direct) await this.#roomFor(id);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
       chatId: this.#d.random.id(), kind: 'direct', name: '', color: this.#pickColor(), createdAt: now, lastSeq: 0, mlsEpoch: 0, directKey,
     };
     // With oneself it is a note-to-self chat of one member: the user's devices share history there.
-    const members: MemberRow[] = [...new Set([auth.userId, userId])].map((id) => ({
+    const members: MemberRow[] = [auth.userId, ...direct].map((id) => ({
       chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null,
     }));
     try {
@@ -136,11 +169,12 @@ export class Chats {
     } catch (err) {
       // Both people opened it at the same moment: the other creation won.
       const winner = await this.#d.storage.getDirectChat(directKey);
-      if (winner) return this.summary(winner, auth.userId);
+      if (winner) return this.openDirect(auth, userId);
       throw err;
     }
     await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
-    return this.summary(chat, auth.userId);
+    await this.#d.requests.ask(auth, chat.chatId, ask);
+    return this.get(auth, chat.chatId);
   }
 
   async update(auth: AuthContext, chatId: string, input: { name?: string | undefined; color?: string | undefined }): Promise<ChatSummary> {
@@ -154,10 +188,17 @@ export class Chats {
     return this.get(auth, chatId);
   }
 
+  /** An admin adds someone: at once if they share a chat with the admin, else they are asked (R44). */
   async addMember(auth: AuthContext, chatId: string, userId: string): Promise<ChatSummary> {
     await this.requireGroupAdmin(auth, chatId);
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
-    await this.join(auth, chatId, userId, { kind: 'member_added', userId });
+    if (await this.#d.storage.getMember(chatId, userId)) return this.get(auth, chatId);
+    const { direct } = await this.#d.requests.sort(auth.userId, [userId]);
+    if (direct.length > 0) {
+      await this.join(auth, chatId, userId, { kind: 'member_added', userId });
+    } else {
+      await this.#d.requests.ask(auth, chatId, [userId]);
+    }
     return this.get(auth, chatId);
   }
 
@@ -211,10 +252,25 @@ export class Chats {
     const members = await this.#d.storage.getMembers(chatId);
     if (members.some((m) => m.userId === userId)) return;
     if (members.length >= this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
+    await this.#roomFor(userId);
     const now = this.#d.clock.now();
     const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null };
     await this.#change(auth, chatId, invite ? { kind: 'add_member', member, invite } : { kind: 'add_member', member }, event);
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId });
+  }
+
+  /** R44: a user may create `chatsCreatedPerDay` chats a day. */
+  async #creating(auth: AuthContext): Promise<void> {
+    const perDay = this.#d.consent.chatsCreatedPerDay;
+    await this.#d.limiter.take(`chats-created:${auth.userId}`, perDay / 86_400, perDay);
+  }
+
+  /** R44: a user is in at most `maxChatsPerUser` chats (`chat_limit`). */
+  async #roomFor(userId: string): Promise<void> {
+    const max = this.#d.consent.maxChatsPerUser;
+    if ((await this.#d.storage.countChatsForUser(userId)) >= max) {
+      throw new ParleyError('chat_limit', `a person is in at most ${max} chats`);
+    }
   }
 
   /** The caller's membership of a group in which they are an admin or the owner, else `not_member` / `forbidden`. */

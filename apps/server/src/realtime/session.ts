@@ -114,6 +114,12 @@ export class Session implements HubMember {
       case 'rejoin_requested':
         if (event.deviceId !== auth.deviceId) this.#send({ type: 'rejoin_requested', chatId: event.chatId, userId: event.userId, deviceId: event.deviceId });
         return;
+      case 'chat_request':
+        this.#send({ type: 'chat_request', request: event.request });
+        return;
+      case 'chat_request_closed':
+        this.#send({ type: 'chat_request_closed', requestId: event.requestId });
+        return;
       default:
         assertNever(event, `bus event on ${topic}`);
     }
