@@ -67,6 +67,12 @@ const EnvSchema = z.object({
   PARLEY_RATE_SIGNUP_PER_HOUR: Int(30),
   PARLEY_RATE_LOGIN_PER_MIN: Int(30),
   PARLEY_RATE_API_PER_SEC: Int(20),
+  /** Insider bounds (docs/SECURITY.md): what one member's device may make the server do for, or to, others. */
+  PARLEY_RATE_HISTORY_PER_SEC: Int(10),
+  PARLEY_RATE_HISTORY_BURST: Int(300),
+  PARLEY_RATE_RECEIPT_PER_SEC: Int(20),
+  PARLEY_RATE_RECEIPT_BURST: Int(400),
+  PARLEY_RATE_TYPING_PER_SEC: Int(2),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
@@ -108,6 +114,14 @@ export interface RateLimits {
   loginPerMin: number;
   /** Other REST calls per device per second (burst = 5x). */
   apiPerSec: number;
+  /** History frames per device: one token per 100 messages asked for (a page of up to 100 costs one). */
+  historyPerSec: number;
+  historyBurst: number;
+  /** Receipt frames per device (each change is an event to every member's devices, R8). */
+  receiptPerSec: number;
+  receiptBurst: number;
+  /** Typing frames per device (burst 2x). */
+  typingPerSec: number;
 }
 
 /** Linking a new device from a signed-in one (R23-R26). */
@@ -216,6 +230,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signupPerHour: e.PARLEY_RATE_SIGNUP_PER_HOUR,
       loginPerMin: e.PARLEY_RATE_LOGIN_PER_MIN,
       apiPerSec: e.PARLEY_RATE_API_PER_SEC,
+      historyPerSec: e.PARLEY_RATE_HISTORY_PER_SEC,
+      historyBurst: e.PARLEY_RATE_HISTORY_BURST,
+      receiptPerSec: e.PARLEY_RATE_RECEIPT_PER_SEC,
+      receiptBurst: e.PARLEY_RATE_RECEIPT_BURST,
+      typingPerSec: e.PARLEY_RATE_TYPING_PER_SEC,
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,

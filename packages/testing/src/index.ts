@@ -27,6 +27,11 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PARLEY_RATE_SIGNUP_PER_HOUR: '100000',
     PARLEY_RATE_LOGIN_PER_MIN: '100000',
     PARLEY_RATE_API_PER_SEC: '10000',
+    // The insider bounds (docs/SECURITY.md): tests that make many chats, adds or commits stay clear of them.
+    PARLEY_RATE_HISTORY_PER_SEC: '10000',
+    PARLEY_RATE_HISTORY_BURST: '10000',
+    PARLEY_RATE_RECEIPT_PER_SEC: '10000',
+    PARLEY_RATE_RECEIPT_BURST: '10000',
     ...overrides,
   };
 }
