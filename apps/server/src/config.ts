@@ -73,6 +73,7 @@ const EnvSchema = z.object({
   PARLEY_RATE_RECEIPT_PER_SEC: Int(20),
   PARLEY_RATE_RECEIPT_BURST: Int(400),
   PARLEY_RATE_TYPING_PER_SEC: Int(2),
+  PARLEY_RATE_COMMIT_PER_MIN: Int(30),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
@@ -122,6 +123,8 @@ export interface RateLimits {
   receiptBurst: number;
   /** Typing frames per device (burst 2x). */
   typingPerSec: number;
+  /** Commits per device per chat that the server checks (R35) and may order (burst: the same number). */
+  commitPerMin: number;
 }
 
 /** Linking a new device from a signed-in one (R23-R26). */
@@ -235,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       receiptPerSec: e.PARLEY_RATE_RECEIPT_PER_SEC,
       receiptBurst: e.PARLEY_RATE_RECEIPT_BURST,
       typingPerSec: e.PARLEY_RATE_TYPING_PER_SEC,
+      commitPerMin: e.PARLEY_RATE_COMMIT_PER_MIN,
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,

@@ -32,6 +32,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PARLEY_RATE_HISTORY_BURST: '10000',
     PARLEY_RATE_RECEIPT_PER_SEC: '10000',
     PARLEY_RATE_RECEIPT_BURST: '10000',
+    PARLEY_RATE_COMMIT_PER_MIN: '100000',
     ...overrides,
   };
 }
