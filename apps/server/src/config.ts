@@ -74,6 +74,10 @@ const EnvSchema = z.object({
   PARLEY_RATE_RECEIPT_BURST: Int(400),
   PARLEY_RATE_TYPING_PER_SEC: Int(2),
   PARLEY_RATE_COMMIT_PER_MIN: Int(30),
+  PARLEY_RATE_MEMBER_CHANGES_PER_MIN: Int(60),
+  PARLEY_RATE_REJOIN_PER_HOUR: Int(10),
+  PARLEY_RATE_INVITES_PER_HOUR: Int(30),
+  PARLEY_RATE_CHATS_PER_HOUR: Int(100),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
@@ -125,6 +129,17 @@ export interface RateLimits {
   typingPerSec: number;
   /** Commits per device per chat that the server checks (R35) and may order (burst: the same number). */
   commitPerMin: number;
+  /**
+   * Membership and look changes per chat: members added or joining, roles, name, colour (burst: the
+   * same number). Removals and leaving are never limited: each undoes an add.
+   */
+  memberChangesPerMin: number;
+  /** R29 rejoin requests per device per chat (burst: the same number). */
+  rejoinPerHour: number;
+  /** Invite links created per user (burst: the same number). */
+  invitesPerHour: number;
+  /** Chats created per user: groups and new direct chats (burst: the same number). */
+  chatsPerHour: number;
 }
 
 /** Linking a new device from a signed-in one (R23-R26). */
@@ -239,6 +254,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       receiptBurst: e.PARLEY_RATE_RECEIPT_BURST,
       typingPerSec: e.PARLEY_RATE_TYPING_PER_SEC,
       commitPerMin: e.PARLEY_RATE_COMMIT_PER_MIN,
+      memberChangesPerMin: e.PARLEY_RATE_MEMBER_CHANGES_PER_MIN,
+      rejoinPerHour: e.PARLEY_RATE_REJOIN_PER_HOUR,
+      invitesPerHour: e.PARLEY_RATE_INVITES_PER_HOUR,
+      chatsPerHour: e.PARLEY_RATE_CHATS_PER_HOUR,
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,

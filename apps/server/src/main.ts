@@ -138,7 +138,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded,
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
-  const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
+  const chats = new Chats({ storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers });
   const notifier = new PushNotifier({
     storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,

@@ -33,6 +33,10 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PARLEY_RATE_RECEIPT_PER_SEC: '10000',
     PARLEY_RATE_RECEIPT_BURST: '10000',
     PARLEY_RATE_COMMIT_PER_MIN: '100000',
+    PARLEY_RATE_MEMBER_CHANGES_PER_MIN: '100000',
+    PARLEY_RATE_REJOIN_PER_HOUR: '100000',
+    PARLEY_RATE_INVITES_PER_HOUR: '100000',
+    PARLEY_RATE_CHATS_PER_HOUR: '100000',
     ...overrides,
   };
 }

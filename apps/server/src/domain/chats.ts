@@ -1,14 +1,19 @@
 import { ParleyError, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
 import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
+import type { RateLimits } from '../config.ts';
 import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
 import type { Clock, Random } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 export interface ChatsDeps {
   storage: Storage;
   bus: Bus;
   clock: Clock;
   random: Random;
+  limiter: RateLimiter;
+  /** What one member may make a chat's other members' devices do (docs/SECURITY.md). */
+  rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'invitesPerHour' | 'chatsPerHour'>;
   maxGroupMembers: number;
 }
 
@@ -80,6 +85,9 @@ export class Chats {
    */
   async requestRejoin(auth: AuthContext, chatId: string): Promise<void> {
     await this.requireMember(chatId, auth.userId);
+    // Each request can make a member's device commit (remove and re-add the asking device).
+    const perHour = this.#d.rates.rejoinPerHour;
+    await this.#d.limiter.take(`rejoin:${chatId}:${auth.deviceId}`, perHour / 3600, perHour);
     await this.#d.bus.publish(chatTopic(chatId), { type: 'rejoin_requested', chatId, userId: auth.userId, deviceId: auth.deviceId });
   }
 
@@ -99,6 +107,7 @@ export class Chats {
     if (ids.length + 1 > this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     const found = await this.#d.storage.getUsers(ids);
     if (found.length !== ids.length) throw new ParleyError('user_not_found', 'some members do not exist');
+    await this.#takeChatCreation(auth);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
       chatId: this.#d.random.id(),
@@ -124,6 +133,7 @@ export class Chats {
     const directKey = [auth.userId, userId].sort().join(':');
     const existing = await this.#d.storage.getDirectChat(directKey);
     if (existing) return this.summary(existing, auth.userId);
+    await this.#takeChatCreation(auth);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
       chatId: this.#d.random.id(), kind: 'direct', name: '', color: this.#pickColor(), createdAt: now, lastSeq: 0, mlsEpoch: 0, directKey,
@@ -146,6 +156,9 @@ export class Chats {
 
   async update(auth: AuthContext, chatId: string, input: { name?: string | undefined; color?: string | undefined }): Promise<ChatSummary> {
     const { chat } = await this.#requireGroupAdmin(auth, chatId);
+    const renamed = input.name !== undefined && input.name !== chat.name;
+    const recolored = input.color !== undefined && input.color !== chat.color;
+    if (renamed || recolored) await this.#takeMemberChange(chatId, Number(renamed) + Number(recolored));
     if (input.name !== undefined && input.name !== chat.name) {
       await this.#change(auth, chatId, { kind: 'update_chat', name: input.name }, { kind: 'renamed', name: input.name });
     }
@@ -195,6 +208,7 @@ export class Chats {
     const target = await this.#d.storage.getMember(chatId, userId);
     if (!target || target.role === 'owner') throw new ParleyError('forbidden', 'cannot change this member');
     if (target.role !== role) {
+      await this.#takeMemberChange(chatId);
       await this.#change(auth, chatId, { kind: 'set_role', userId, role }, { kind: 'role_changed', userId, role });
     }
     return this.get(auth, chatId);
@@ -202,6 +216,9 @@ export class Chats {
 
   async createInvite(auth: AuthContext, chatId: string): Promise<{ token: string; chatId: string }> {
     await this.#requireGroupAdmin(auth, chatId);
+    // Invites are rows that stay until they expire (30 days): their creation rate bounds what one user stores.
+    const perHour = this.#d.rates.invitesPerHour;
+    await this.#d.limiter.take(`invites:${auth.userId}`, perHour / 3600, perHour);
     const now = this.#d.clock.now();
     const token = this.#d.random.id(18);
     await this.#d.storage.createInvite({ token, chatId, createdBy: auth.userId, createdAt: now, expiresAt: now + INVITE_TTL_MS });
@@ -227,6 +244,7 @@ export class Chats {
     const members = await this.#d.storage.getMembers(chatId);
     if (members.some((m) => m.userId === userId)) return;
     if (members.length >= this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
+    await this.#takeMemberChange(chatId);
     const now = this.#d.clock.now();
     const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0 };
     await this.#change(auth, chatId, { kind: 'add_member', member }, event);
@@ -239,6 +257,23 @@ export class Chats {
       throw new ParleyError('invite_invalid', 'this invite link is invalid or expired');
     }
     return invite;
+  }
+
+  /**
+   * Adds, joins, role and look changes of one chat draw on one bucket: each is a log entry and a
+   * `chat_changed` that every member's device answers by reading the chat again, and an add makes
+   * one of them commit (MLS). Removals and leaving are free: each undoes an add, so they are bounded
+   * by the adds, and nobody is kept from leaving or from removing someone.
+   */
+  async #takeMemberChange(chatId: string, cost = 1): Promise<void> {
+    const perMin = this.#d.rates.memberChangesPerMin;
+    await this.#d.limiter.take(`members:${chatId}`, perMin / 60, perMin, cost);
+  }
+
+  /** A new chat puts its members' devices to work (a chat event each, an MLS group to join). */
+  async #takeChatCreation(auth: AuthContext): Promise<void> {
+    const perHour = this.#d.rates.chatsPerHour;
+    await this.#d.limiter.take(`chats:${auth.userId}`, perHour / 3600, perHour);
   }
 
   async #requireGroupAdmin(auth: AuthContext, chatId: string): Promise<{ chat: ChatRow; me: MemberRow }> {
