@@ -78,6 +78,7 @@ const EnvSchema = z.object({
   PARLEY_RATE_REJOIN_PER_HOUR: Int(10),
   PARLEY_RATE_INVITES_PER_HOUR: Int(30),
   PARLEY_RATE_CHATS_PER_HOUR: Int(100),
+  PARLEY_RATE_DEVICES_PER_DAY: Int(10),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
@@ -140,6 +141,8 @@ export interface RateLimits {
   invitesPerHour: number;
   /** Chats created per user: groups and new direct chats (burst: the same number). */
   chatsPerHour: number;
+  /** Devices added to one account, by any path (burst: the same number). Revoking is never limited. */
+  devicesPerDay: number;
 }
 
 /** Linking a new device from a signed-in one (R23-R26). */
@@ -258,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rejoinPerHour: e.PARLEY_RATE_REJOIN_PER_HOUR,
       invitesPerHour: e.PARLEY_RATE_INVITES_PER_HOUR,
       chatsPerHour: e.PARLEY_RATE_CHATS_PER_HOUR,
+      devicesPerDay: e.PARLEY_RATE_DEVICES_PER_DAY,
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,

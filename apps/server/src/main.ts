@@ -122,6 +122,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
     loginPerMin: config.rates.loginPerMin,
+    devicesPerDay: config.rates.devicesPerDay,
     onDeviceRevoked: async (userId, deviceId) => {
       await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
       await chats.devicesChanged(userId);
@@ -135,7 +136,9 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     await announceDeviceAdded({ storage, bus }, userId, deviceId);
   };
   const deviceLinks = new DeviceLinks({
-    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded,
+    storage, links, bus, clock, random, limiter, limits: config.deviceLink,
+    checkDeviceAddRate: (userId) => accounts.checkDeviceAddRate(userId),
+    onDeviceAdded: deviceAdded,
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
   const chats = new Chats({ storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers });

@@ -37,6 +37,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PARLEY_RATE_REJOIN_PER_HOUR: '100000',
     PARLEY_RATE_INVITES_PER_HOUR: '100000',
     PARLEY_RATE_CHATS_PER_HOUR: '100000',
+    PARLEY_RATE_DEVICES_PER_DAY: '100000',
     ...overrides,
   };
 }

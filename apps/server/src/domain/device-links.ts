@@ -18,6 +18,8 @@ export interface DeviceLinksDeps {
   random: Random;
   limiter: RateLimiter;
   limits: { ttlMs: number; maxAttempts: number; maxPending: number; requestsPerHour: number; pollPerSec: number };
+  /** The account's device-addition rate (Accounts.checkDeviceAddRate): throws `rate_limited` when spent. */
+  checkDeviceAddRate: (userId: string) => Promise<void>;
   /** The same hook as Accounts' (a device was added by any path): chats re-check groups, login alerts. */
   onDeviceAdded: (userId: string, deviceId: string) => Promise<void>;
 }
@@ -105,6 +107,8 @@ export class DeviceLinks {
       const left = this.#d.limits.maxAttempts - (after?.attempts ?? 0);
       throw new ParleyError('link_code_wrong', `wrong code (${left} ${left === 1 ? 'try' : 'tries'} left)`);
     }
+    // Only a right code spends one of the account's device additions; refused, the request stays pending.
+    await this.#d.checkDeviceAddRate(link.userId);
     const device: DeviceRow = {
       deviceId: this.#d.random.id(),
       userId: link.userId,
