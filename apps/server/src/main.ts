@@ -143,7 +143,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
   const chats = new Chats({ storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers });
   const notifier = new PushNotifier({
-    storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,
+    storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
   });
   const delivery = new Delivery({
