@@ -61,6 +61,7 @@ const EnvSchema = z.object({
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   PARLEY_WS_BUFFER_BYTES: Int(1024 * 1024),
+  PARLEY_WS_FRAMES_PER_SEC: Int(200),
   PARLEY_MAX_HTTP_BODY_BYTES: Int(256 * 1024),
   PARLEY_RATE_SEND_PER_SEC: Int(20),
   PARLEY_RATE_SEND_BURST: Int(100),
@@ -107,6 +108,8 @@ export interface Limits {
   historyPageMax: number;
   /** A connection whose unsent bytes exceed this is closed (slow consumer) and resyncs later. */
   wsBufferBytes: number;
+  /** Frames per second one connection may send (burst 10x); over it, the node stops reading it for a moment. */
+  wsFramesPerSec: number;
   maxHttpBodyBytes: number;
 }
 
@@ -243,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
       historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
       wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,
+      wsFramesPerSec: e.PARLEY_WS_FRAMES_PER_SEC,
       maxHttpBodyBytes: e.PARLEY_MAX_HTTP_BODY_BYTES,
     },
     rates: {

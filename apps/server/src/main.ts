@@ -175,6 +175,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const gateway = new Gateway(app.server, services, hub, {
     maxFrameBytes: config.limits.maxFrameBytes,
     bufferBytes: config.limits.wsBufferBytes,
+    framesPerSec: config.limits.wsFramesPerSec,
     authTimeoutMs: config.authTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
     onError,

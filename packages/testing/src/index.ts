@@ -38,6 +38,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PARLEY_RATE_INVITES_PER_HOUR: '100000',
     PARLEY_RATE_CHATS_PER_HOUR: '100000',
     PARLEY_RATE_DEVICES_PER_DAY: '100000',
+    PARLEY_WS_FRAMES_PER_SEC: '100000',
     ...overrides,
   };
 }
