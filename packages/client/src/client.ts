@@ -29,6 +29,9 @@ import { authedRest, SessionTokens, type RestFn } from './session.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
+/** How many times a history page refused as `rate_limited` is asked for in all. */
+const HISTORY_RATE_RETRIES = 5;
+
 /**
  * The Parley client: keeps a local copy of the user's chats in a ClientStore, syncs it with the
  * server over one resilient connection, and sends through a persistent outbox. Guarantees (see
@@ -73,7 +76,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#rest = authedRest(options.baseUrl, tokens);
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
-      history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+      history: (chatId, q) => this.#history(chatId, q),
       hasChat: (chatId) => this.#chats.has(chatId),
       knowChat: (chatId) => this.#fetchChat(chatId),
       findStart: async (chatId, targetSeq) => this.#enc?.findStart(chatId, targetSeq),
@@ -167,7 +170,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         chat: (chatId) => this.#chats.get(chatId),
         chats: () => this.#chats.values(),
         rest: (method, path, body) => this.#rest(method, path, body),
-        history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+        history: (chatId, q) => this.#history(chatId, q),
         commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
         claim: (userIds) => this.claimKeyPackages(userIds),
         openDirect: (userId) => this.openDirect(userId),
@@ -420,6 +423,22 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async #post(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
     return this.#outbox.add(chatId, content, opts);
+  }
+
+  /**
+   * One page of a chat's log. The server limits history reads per device (PARLEY_RATE_HISTORY_*): a
+   * page refused as `rate_limited` is asked again after the wait it names, so a device catching up
+   * many chats at once gets there a little later instead of leaving gaps until the next message.
+   */
+  async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<ServerFrameOf<'history'>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q });
+      } catch (err) {
+        if (!(err instanceof ParleyError && err.code === 'rate_limited') || attempt >= HISTORY_RATE_RETRIES || this.#stopped) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * 1000));
+      }
+    }
   }
 
   /** This device's previous message in the chat (not a commit): receivers check the chain (R30). */
