@@ -29,9 +29,6 @@ import { authedRest, SessionTokens, type RestFn } from './session.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
-/** How many times a history page refused as `rate_limited` is asked for in all. */
-const HISTORY_RATE_RETRIES = 5;
-
 /**
  * The Parley client: keeps a local copy of the user's chats in a ClientStore, syncs it with the
  * server over one resilient connection, and sends through a persistent outbox. Guarantees (see
@@ -427,16 +424,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /**
    * One page of a chat's log. The server limits history reads per device (PARLEY_RATE_HISTORY_*): a
-   * page refused as `rate_limited` is asked again after the wait it names, so a device catching up
-   * many chats at once gets there a little later instead of leaving gaps until the next message.
+   * page refused as `rate_limited` is asked again after the wait it names (until it is answered, the
+   * connection drops or the client stops), so a device catching up many chats at once gets there a
+   * little later instead of leaving gaps until the next message.
    */
   async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<ServerFrameOf<'history'>> {
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       try {
         return await this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q });
       } catch (err) {
-        if (!(err instanceof ParleyError && err.code === 'rate_limited') || attempt >= HISTORY_RATE_RETRIES || this.#stopped) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * 1000));
+        if (!(err instanceof ParleyError && err.code === 'rate_limited') || this.#stopped) throw err;
+        // Spread out: many chats may be waiting for the same bucket.
+        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * (1000 + Math.random() * 1000)));
       }
     }
   }

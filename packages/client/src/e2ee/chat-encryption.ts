@@ -419,7 +419,12 @@ export class ChatEncryption {
         // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
         const since = this.#waitingSince.get(chatId) ?? Date.now();
         this.#waitingSince.set(chatId, since);
-        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) await this.requestRejoin(chatId);
+        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) {
+          // The server limits asks per device and chat (PARLEY_RATE_REJOIN_PER_HOUR): refused, this one waits for the next turn.
+          await this.requestRejoin(chatId).catch((err: unknown) => {
+            if (!(err instanceof ParleyError && err.code === 'rate_limited')) throw err;
+          });
+        }
         retryMs = 10_000;
       } else {
         this.#waitingSince.delete(chatId);
@@ -432,6 +437,8 @@ export class ChatEncryption {
       else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
     } catch (err) {
       if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return undefined;
+      // A server limit (commits per chat, claims, REST) says when to come back: no error, just wait.
+      if (err instanceof ParleyError && err.code === 'rate_limited') return (err.retryAfter ?? 1) * 1000 * (1 + Math.random() / 2);
       if (!(err instanceof Disconnected)) this.#d.onError({ task: 'encryption-group', error: err });
       retryMs = 2000;
     }
