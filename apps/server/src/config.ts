@@ -93,6 +93,8 @@ const EnvSchema = z.object({
   /** R14: key packages uploaded longer ago are never handed out, and are deleted. */
   PARLEY_KEY_PACKAGE_MAX_AGE_MS: Int(21 * DAY_MS).refine((ms) => ms > 0 && ms <= KEY_PACKAGE_MAX_AGE_LIMIT_MS,
     `must be 1..${KEY_PACKAGE_MAX_AGE_LIMIT_MS} (27 days: below the 4-week key package lifetime)`),
+  /** R41: claims naming one user, from anyone, per hour before their devices give out only last-resort key packages. */
+  PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR: Int(200),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
   /** R35: public group states kept decoded in memory for commit checks (bytes of their encoding, per node). */
@@ -162,8 +164,10 @@ export interface DeviceLinkLimits {
   pollPerSec: number;
 }
 
-/** The MLS delivery service's commit checks (R35, R36). */
+/** The MLS delivery service's commit checks (R35, R36) and key package claims (R41). */
 export interface MlsLimits {
+  /** Claims naming one user per hour (from any claimer) that may consume their one-time key packages. */
+  claimsPerTargetPerHour: number;
   /** A chat's group may be started again (reset) at most once per this many ms. */
   resetIntervalMs: number;
   /** Decoded public group states kept per node, by the size of their encoding. */
@@ -280,6 +284,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
     },
     keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,
-    mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES },
+    mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
   };
 }

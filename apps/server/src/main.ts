@@ -156,7 +156,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
     mls: new Mls({
-      storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs,
+      storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
       onChecked: (seconds, outcome) => metrics.commitCheckSeconds.observe({ outcome }, seconds),
     }),

@@ -221,9 +221,9 @@ describe('insiders: what a member\'s device can make the server do to others is 
     pm.close();
   });
 
-  it('R14 R20 key packages and key-log entries: counts and sizes per device; claims cost one token per user named', async () => {
-    await using server = await startTestServer({ PARLEY_RATE_API_PER_SEC: '20' });
-    const [alice, mallory] = [await person(server.url), await person(server.url)];
+  it('R14 R41 R20 key packages and key-log entries: counts and sizes per device; claims only for a chat\'s members, and a user\'s one-time ones go at PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR', async () => {
+    await using server = await startTestServer({ PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR: '3' });
+    const [alice, mallory, bob] = [await person(server.url), await person(server.url), await person(server.url)];
     const kp = (i: number) => Buffer.from(`key package ${i} ${tag()}`).toString('base64');
     for (let call = 0; call < 10; call++) {
       await mallory.api.call('POST', '/keypackages', { keyPackages: Array.from({ length: 100 }, (_, i) => kp(call * 100 + i)) });
@@ -231,11 +231,20 @@ describe('insiders: what a member\'s device can make the server do to others is 
     assert.equal((await outcome(mallory.api.call('POST', '/keypackages', { keyPackages: [kp(-1)] })))?.code, 'bad_request', 'past 1,000 stored');
     const huge = Buffer.alloc(13 * 1024, 1).toString('base64');
     assert.equal((await outcome(mallory.api.call('POST', '/keypackages', { keyPackages: [], lastResort: huge })))?.code, 'bad_request', 'over 12 KiB');
-    // Claims: 100 users named at once spend the burst (5 x 20); Alice's device claims from its own bucket.
-    const strangers = () => Array.from({ length: 100 }, () => `stranger_${tag()}`);
-    await mallory.api.call('POST', '/keypackages/claim', { userIds: strangers() });
-    assertRateLimited(await outcome(mallory.api.call('POST', '/keypackages/claim', { userIds: strangers() })), 'a claim past the burst');
-    assert.equal((await alice.api.call<{ keyPackages: unknown[] }>('POST', '/keypackages/claim', { userIds: [mallory.userId] })).keyPackages.length, 1);
+    // Claims (R41): Mallory, in a chat with Alice, claims hers again and again. Three take one-time key
+    // packages; after that Alice's device hands out its last-resort one and keeps the rest.
+    await alice.api.call('POST', '/keypackages', { keyPackages: [0, 1, 2, 3, 4].map((i) => kp(1000 + i)), lastResort: kp(2000) });
+    const { chatId } = await group(mallory, [alice]);
+    const claims = [];
+    for (let i = 0; i < 6; i++) claims.push((await mallory.api.call<{ keyPackages: { lastResort: boolean }[] }>('POST', '/keypackages/claim', { chatId, userIds: [alice.userId] })).keyPackages);
+    assert.deepEqual(claims.map((k) => k.map((p) => p.lastResort)), [[false], [false], [false], [true], [true], [true]]);
+    assert.equal((await alice.api.call<{ available: number }>('GET', '/keypackages/count')).available, 2);
+    // Someone outside the chat, or a chat Mallory is not in, gives nothing.
+    assert.equal((await outcome(mallory.api.call('POST', '/keypackages/claim', { chatId, userIds: [bob.userId] })))?.code, 'forbidden');
+    const { chatId: theirs } = await group(alice, [bob]);
+    assert.equal((await outcome(mallory.api.call('POST', '/keypackages/claim', { chatId: theirs, userIds: [alice.userId] })))?.code, 'not_member');
+    // Alice's device adding Mallory claims from Mallory's budget, not from its own.
+    assert.equal((await alice.api.call<{ keyPackages: { lastResort: boolean }[] }>('POST', '/keypackages/claim', { chatId, userIds: [mallory.userId] })).keyPackages[0]?.lastResort, false);
     // One key-log entry per device, ever (R20): a second key is refused, the log does not grow.
     const md = await mlsTestDevice(server.url, mallory.user, { keyPackages: 0 });
     const other = await mlsTestDevice(server.url, mallory.user, { keyPackages: 0, publish: false });

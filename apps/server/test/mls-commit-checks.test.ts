@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   MLS_COMMIT_CONTENT_TYPE, MlsGroupSession, MlsIdentity, RestApi, accounts, bytesToBase64, encodeCommitBundle, generateKeyPackages,
   type ParleyClient,
 } from '@parley/client';
 import type { ChatSummary, Envelope } from '@parley/protocol';
-import { addDevice, commitFrame, createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { addDevice, commitFrame, createUser, forgetGroupStates, freePort, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
 /**
@@ -110,6 +113,33 @@ describe('R35 the server checks each commit before it orders it', () => {
     await waitFor(() => texts(carol.client, chatId).includes('meeting on thursday at seven'), { what: 'carol reads', timeoutMs: 20_000 });
     await waitFor(async () => !(await alice.client.encryptionMembers(chatId)).some((m) => m.deviceId === mallory.deviceId), { what: 'the revoked device left the group', timeoutMs: 20_000 });
     for (const u of [alice, bob, carol]) await u.client.stop();
+  });
+  it('R35 a group from before the server checked commits is adopted from a member device\'s GroupInfo, and goes on', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-adopt-'));
+    try {
+      let server = await startTestServer({ PORT: String(port) }, { dataDir });
+      const alice = await createUser(server.url, { displayName: 'Alice' });
+      const bob = await createUser(server.url, { displayName: 'Bob' });
+      const carol = await createUser(server.url, { displayName: 'Carol' });
+      const { chatId } = await alice.client.createGroup({ name: 'older group', memberIds: [bob.userId] });
+      await waitFor(() => [alice, bob].every((u) => u.client.chat(chatId)?.encryption === 'on'), { what: 'the group formed', timeoutMs: 30_000 });
+      // An upgrade onto this version: the database has no public state of the group yet.
+      await server.close();
+      assert.ok(forgetGroupStates(dataDir) >= 1);
+      server = await startTestServer({ PORT: String(port) }, { dataDir });
+      assert.equal(await server.services.storage.getMlsGroupState(chatId), undefined);
+      await alice.client.addMember(chatId, carol.userId);
+      await waitFor(() => carol.client.chat(chatId)?.encryption === 'on', { what: 'carol joined the adopted group', timeoutMs: 40_000 });
+      await bob.client.sendText(chatId, 'the group kept going');
+      await waitFor(() => texts(carol.client, chatId).includes('the group kept going') && texts(alice.client, chatId).includes('the group kept going'), { what: 'everyone reads', timeoutMs: 20_000 });
+      const held = await server.services.storage.getMlsGroupState(chatId);
+      assert.equal(held?.epoch, (await alice.client.getChat(chatId)).mlsEpoch, 'the server holds the group\'s state again, at the chat\'s epoch');
+      for (const u of [alice, bob, carol]) await u.client.stop();
+      await server.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

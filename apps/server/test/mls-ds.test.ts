@@ -49,7 +49,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Par
   return caught as ParleyError;
 }
 
-async function group(owner: Device, members: Device[]): Promise<ChatSummary> {
+async function group(owner: Device, members: { userId: string }[]): Promise<ChatSummary> {
   const { chat } = await owner.api.call<{ chat: ChatSummary }>('POST', '/chats', { name: 'mls group', memberIds: members.map((m) => m.userId) });
   return chat;
 }
@@ -72,8 +72,9 @@ describe('MLS delivery service', () => {
     await bobLaptop.api.call('POST', '/keypackages', { keyPackages: [kp('b2-one')] });
     assert.deepEqual(await bobLaptop.api.call('GET', '/keypackages/count'), { available: 1, lastResort: false });
 
+    const { chatId } = await group(alice, [bob]);
     const claim = async (by: Device, userIds: string[]) =>
-      (await by.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds })).keyPackages
+      (await by.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds })).keyPackages
         .map((k) => [k.userId, k.deviceId, label(k.keyPackage), k.lastResort]);
     const devices = [bob.deviceId, bobLaptop.deviceId].sort();
     const first = await claim(alice, [bob.userId, alice.userId]);
@@ -111,7 +112,8 @@ describe('MLS delivery service', () => {
     now += 1;
     assert.deepEqual(await bob.api.call('GET', '/keypackages/count'), { available: 1, lastResort: false }, 'only fresh ones count; the last resort went stale');
 
-    const claim = async () => (await alice.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds: [bob.userId, carol.userId] })).keyPackages
+    const { chatId } = await group(alice, [bob, carol]);
+    const claim = async () => (await alice.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds: [bob.userId, carol.userId] })).keyPackages
       .map((k) => [k.deviceId, label(k.keyPackage), k.lastResort]);
     assert.deepEqual(await claim(), [[bob.deviceId, 'new-1', false]], 'the fresh one, though the old ones are older; nothing of carol\'s');
     assert.deepEqual(await claim(), [], 'a stale last resort is not handed out: bob is absent until he uploads again');
@@ -146,7 +148,8 @@ describe('MLS delivery service', () => {
     const bob = await person(server.url);
     await bob.api.call('POST', '/keypackages', { keyPackages: [kp('lost-1'), kp('lost-2'), kp('lost-3')] });
     assert.deepEqual(await bob.api.call('POST', '/keypackages', { keyPackages: [kp('mine')], replaceOneTime: true }), { available: 1, lastResort: false });
-    const { keyPackages } = await alice.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds: [bob.userId] });
+    const { chatId } = await group(alice, [bob]);
+    const { keyPackages } = await alice.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds: [bob.userId] });
     assert.deepEqual(keyPackages.map((k) => label(k.keyPackage)), ['mine']);
     await rejectsWith(bob.api.call('POST', '/keypackages', { keyPackages: [], replaceOneTime: 'yes' }), 'bad_request');
   });
@@ -157,20 +160,58 @@ describe('MLS delivery service', () => {
     await rejectsWith(alice.api.call('POST', '/keypackages', { keyPackages: [b64(randomBytes(13 * 1024))] }), 'bad_request');
     await rejectsWith(alice.api.call('POST', '/keypackages', { keyPackages: Array.from({ length: 101 }, (_, i) => kp(`k${i}`)) }), 'bad_request');
     await rejectsWith(alice.api.call('POST', '/keypackages', { keyPackages: ['not base64!'] }), 'bad_request');
-    await rejectsWith(alice.api.call('POST', '/keypackages/claim', { userIds: [] }), 'bad_request');
-    await rejectsWith(alice.api.call('POST', '/keypackages/claim', { userIds: Array.from({ length: 101 }, (_, i) => `user_${i}`.padEnd(8, '_')) }), 'bad_request');
+    const { chatId } = await group(alice, []);
+    await rejectsWith(alice.api.call('POST', '/keypackages/claim', { chatId, userIds: [] }), 'bad_request');
+    await rejectsWith(alice.api.call('POST', '/keypackages/claim', { userIds: [alice.userId] }), 'bad_request');
+    await rejectsWith(alice.api.call('POST', '/keypackages/claim', { chatId, userIds: Array.from({ length: 101 }, (_, i) => `user_${i}`.padEnd(8, '_')) }), 'bad_request');
     await rejectsWith(new RestApi(server.url).call('GET', '/keypackages/count'), 'auth_required');
-    await rejectsWith(new RestApi(server.url).call('POST', '/keypackages/claim', { userIds: [alice.userId] }), 'auth_required');
+    await rejectsWith(new RestApi(server.url).call('POST', '/keypackages/claim', { chatId, userIds: [alice.userId] }), 'auth_required');
     assert.deepEqual(await alice.api.call('GET', '/keypackages/count'), { available: 0, lastResort: false });
   });
 
   it('R14 claims are rate-limited per device by the users they name', async () => {
     await using server = await startTestServer({ PARLEY_RATE_API_PER_SEC: '1' });
     const alice = await person(server.url);
-    const others = Array.from({ length: 5 }, (_, i) => `user_other_${i}`);
-    assert.deepEqual(await alice.api.call('POST', '/keypackages/claim', { userIds: others }), { keyPackages: [] });
-    const limited = await rejectsWith(alice.api.call('POST', '/keypackages/claim', { userIds: others.slice(0, 1) }), 'rate_limited');
+    const others = await Promise.all(Array.from({ length: 5 }, () => person(server.url)));
+    const { chatId } = await group(alice, others);
+    const userIds = others.map((o) => o.userId);
+    assert.deepEqual(await alice.api.call('POST', '/keypackages/claim', { chatId, userIds }), { keyPackages: [] });
+    const limited = await rejectsWith(alice.api.call('POST', '/keypackages/claim', { chatId, userIds: userIds.slice(0, 1) }), 'rate_limited');
     assert.ok((limited.retryAfter ?? 0) >= 1);
+  });
+
+  it('R41 key packages are claimed only for members of a chat the claimer is in; a stranger gets none', async () => {
+    await using server = await startTestServer();
+    const [alice, bob, eve] = [await person(server.url), await person(server.url), await person(server.url)];
+    await bob.api.call('POST', '/keypackages', { keyPackages: [kp('bob-1'), kp('bob-2')], lastResort: kp('bob-last') });
+    const ours = await group(alice, [bob]);
+    const eves = await group(eve, []);
+    await rejectsWith(eve.api.call('POST', '/keypackages/claim', { chatId: ours.chatId, userIds: [bob.userId] }), 'not_member');
+    await rejectsWith(eve.api.call('POST', '/keypackages/claim', { chatId: eves.chatId, userIds: [bob.userId] }), 'forbidden');
+    await rejectsWith(eve.api.call('POST', '/keypackages/claim', { chatId: 'chat_nowhere', userIds: [bob.userId] }), 'not_member');
+    assert.equal((await bob.api.call<KeyPackageCountResponse>('GET', '/keypackages/count')).available, 2, 'nothing of bob\'s was taken');
+    const { keyPackages } = await alice.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId: ours.chatId, userIds: [bob.userId] });
+    assert.deepEqual(keyPackages.map((k) => label(k.keyPackage)), ['bob-1'], 'a member of the chat claims for its group');
+  });
+
+  it('R41 a member who keeps claiming a person drains at most PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR one-time key packages; then only the last resort, and adds still work', async () => {
+    await using server = await startTestServer({ PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR: '3' });
+    const [mallory, bob, carol] = [await person(server.url), await person(server.url), await person(server.url)];
+    await bob.api.call('POST', '/keypackages', { keyPackages: Array.from({ length: 10 }, (_, i) => kp(`bob-${i}`)), lastResort: kp('bob-last') });
+    const { chatId } = await group(mallory, [bob]);
+    const taken: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { keyPackages } = await mallory.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds: [bob.userId] });
+      taken.push(...keyPackages.map((k) => label(k.keyPackage)));
+    }
+    assert.equal(new Set(taken.slice(0, 3)).size, 3);
+    assert.ok(taken.slice(0, 3).every((k) => k !== 'bob-last'), 'three of his one-time key packages');
+    assert.deepEqual(new Set(taken.slice(3)), new Set(['bob-last']), 'past the budget: the reused last resort, nothing consumed');
+    assert.equal((await bob.api.call<KeyPackageCountResponse>('GET', '/keypackages/count')).available, 7);
+    // Carol, who shares a chat with Bob, can still add him (with his last resort, within the hour).
+    const other = await group(carol, [bob]);
+    const { keyPackages } = await carol.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId: other.chatId, userIds: [bob.userId] });
+    assert.deepEqual(keyPackages.map((k) => [label(k.keyPackage), k.lastResort]), [['bob-last', true]]);
   });
 
   it('R15 two devices race a commit for one epoch: one ack, one epoch_conflict, and every member gets the winner in order', async () => {

@@ -18,8 +18,16 @@ async function send(page: Page, text: string): Promise<void> {
 /** Hover shows a message's action buttons (a tap/focus does the same on touch screens). */
 async function act(page: Page, text: string, action: string): Promise<void> {
   const msg = message(page, text).last();
-  await msg.hover();
-  await msg.getByRole('button', { name: action, exact: true }).click();
+  // The timeline may re-render or scroll under the pointer (a message arriving): hover again then.
+  for (let attempt = 1; ; attempt++) {
+    await msg.hover();
+    try {
+      await msg.getByRole('button', { name: action, exact: true }).click({ timeout: 5000 });
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+    }
+  }
 }
 
 describe('web client features in a real browser', { timeout: 240_000 }, () => {

@@ -22,7 +22,7 @@ import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 import {
-  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_ROTATE_AFTER_MS,
+  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_RESTART_AFTER_WAITING_MS, DEFAULT_ROTATE_AFTER_MS,
   type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
 } from './client-options.ts';
 import { authedRest, SessionTokens, type RestFn } from './session.ts';
@@ -169,7 +169,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         rest: (method, path, body) => this.#rest(method, path, body),
         history: (chatId, q) => this.#history(chatId, q),
         commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
-        claim: (userIds) => this.claimKeyPackages(userIds),
+        claim: (chatId, userIds) => this.claimKeyPackages(chatId, userIds),
         openDirect: (userId) => this.openDirect(userId),
         post: (chatId, content, opts) => this.#post(chatId, content, opts),
         outboxContents: (chatId) => this.#outbox.contents(chatId),
@@ -177,6 +177,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         flushOutbox: (chatId) => (chatId === undefined ? this.#outbox.flush() : this.#outbox.retry(chatId)),
         onError: (e) => this.#backgroundError(e),
         resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
+        restartAfterWaitingMs: options.mls?.restartAfterWaitingMs ?? DEFAULT_RESTART_AFTER_WAITING_MS,
         onKeyLogSplit: (alert) => this.#ownLog.report(alert),
         keyLogHeads: options.mls?.keyLogHeads,
       })
@@ -411,8 +412,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** How many of this device's key packages the server has left (R14). */
   keyPackageCount(): Promise<KeyPackageCountResponse> { return this.#rest('GET', '/keypackages/count'); }
   /** One key package per device of each user, never this device's (R14): to add them to an MLS group. */
-  async claimKeyPackages(userIds: string[]): Promise<ClaimedKeyPackage[]> {
-    return (await this.#rest<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds })).keyPackages;
+  /** R41: key packages of the chat's members' devices, to add them to its encryption group. */
+  async claimKeyPackages(chatId: string, userIds: string[]): Promise<ClaimedKeyPackage[]> {
+    return (await this.#rest<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds })).keyPackages;
   }
 
   // --- internals -----------------------------------------------------------------------------

@@ -71,10 +71,11 @@ describe('KeyPackageKeeper', () => {
     await using server = await startTestServer();
     const alice = await createUser(server.url);
     const bob = await createUser(server.url);
+    const claimer = await restDevice(server); // not in a chat with Bob's apps: nothing of his is claimed but by the test
     await settled(alice.client);
     await settled(bob.client);
 
-    const [claimed] = await alice.client.claimKeyPackages([bob.userId]);
+    const [claimed] = await claimAs(claimer.api, bob.userId);
     assert.ok(claimed);
     assert.deepEqual([claimed.userId, claimed.deviceId, claimed.lastResort], [bob.userId, bob.deviceId, false]);
 
@@ -97,12 +98,13 @@ describe('KeyPackageKeeper', () => {
     await using server = await startTestServer();
     const alice = await createUser(server.url);
     const bob = await createUser(server.url, { start: false });
+    const claimer = await restDevice(server); // not in a chat with Bob's apps: nothing of his is claimed but by the test
     const bobClient = await startClient(bob, { enabled: true, target: 2, refillBelow: 1 });
     await settled(alice.client);
     await settled(bobClient);
 
     const claims = [];
-    for (let i = 0; i < 3; i++) claims.push(...await alice.client.claimKeyPackages([bob.userId]));
+    for (let i = 0; i < 3; i++) claims.push(...await claimAs(claimer.api, bob.userId));
     assert.deepEqual(claims.map((c) => c.lastResort), [false, false, true]);
     const lastResort = claims[2];
     assert.ok(lastResort);
@@ -124,20 +126,21 @@ describe('KeyPackageKeeper', () => {
     await using server = await startTestServer();
     const alice = await createUser(server.url);
     const bob = await createUser(server.url, { start: false });
+    const claimer = await restDevice(server); // not in a chat with Bob's apps: nothing of his is claimed but by the test
     const mls = { enabled: true, target: 6, refillBelow: 3 };
     let bobClient = await startClient(bob, mls);
     await settled(bobClient);
     assert.deepEqual(ignoringAge(await bobClient.keyPackageCount()), { available: 6, lastResort: true });
     await bobClient.stop();
 
-    for (let i = 0; i < 3; i++) await alice.client.claimKeyPackages([bob.userId]);
+    for (let i = 0; i < 3; i++) await claimAs(claimer.api, bob.userId);
     bobClient = await startClient(bob, mls);
     await settled(bobClient);
     assert.deepEqual(ignoringAge(bobClient.keyPackages?.last), { available: 3, lastResort: true, uploaded: 0 }, '3 left: not below the mark');
     await bobClient.stop();
 
-    for (let i = 0; i < 3; i++) await alice.client.claimKeyPackages([bob.userId]);
-    assert.deepEqual(await alice.client.claimKeyPackages([bob.userId]).then((k) => k.map((c) => c.lastResort)), [true]);
+    for (let i = 0; i < 3; i++) await claimAs(claimer.api, bob.userId);
+    assert.deepEqual(await claimAs(claimer.api, bob.userId).then((k) => k.map((c) => c.lastResort)), [true]);
     bobClient = await startClient(bob, mls);
     await settled(bobClient);
     assert.deepEqual(ignoringAge(await bobClient.keyPackageCount()), { available: 6, lastResort: true });
@@ -238,9 +241,14 @@ function keeperFor(device: { user: TestUser; api: RestApi }, clock: { now: () =>
   return { keeper, pass };
 }
 
+/** Claims the user's key packages as `by`, for their direct chat (R41: claims are for members of a chat the claimer is in). */
+async function claimAs(by: RestApi, userId: string): Promise<ClaimKeyPackagesResponse['keyPackages']> {
+  const { chat } = await by.call<{ chat: { chatId: string } }>('POST', '/chats/direct', { userId });
+  return (await by.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId: chat.chatId, userIds: [userId] })).keyPackages;
+}
+
 async function claimOne(by: RestApi, userId: string): Promise<{ keyPackage: string; lastResort: boolean } | undefined> {
-  const { keyPackages } = await by.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds: [userId] });
-  return keyPackages[0];
+  return (await claimAs(by, userId))[0];
 }
 
 const refsOf = async (store: ClientStore): Promise<string[]> => (await store.listKeyPackages()).map((p) => p.ref).sort();

@@ -3,7 +3,14 @@ import { makeHashImpl } from 'ts-mls/crypto/implementation/noble/makeHashImpl.js
 
 /** RFC 9420 suite 1, the mandatory-to-implement one: X25519 + AES-128-GCM + SHA-256 + Ed25519. */
 export const DEFAULT_CIPHERSUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
-/** The post-quantum hybrid option Parley clients offer (X-Wing KEM, Ed25519 signatures); see the client's ciphersuite.ts. */
+/**
+ * Post-quantum option. ts-mls 1.6.4 supports pure ML-KEM suites (77–82), ML-DSA-87 signatures (85–88)
+ * and the X-Wing hybrid KEM (X25519 + ML-KEM-768, suites 83/84/87/88). Parley offers X-Wing with classic
+ * Ed25519 signatures: hybrid, so it is never weaker than X25519 if ML-KEM breaks, and it protects
+ * stored traffic against a future quantum adversary ("harvest now, decrypt later"). Needs the
+ * `@hpke/hybridkem-x-wing` peer dependency, which the client installs. Suite ids 83+ are private-use
+ * code points, so only peers running ts-mls (or the same draft assignment) interoperate.
+ */
 export const PQ_HYBRID_CIPHERSUITE = 'MLS_256_XWING_AES256GCM_SHA512_Ed25519' as const;
 
 export const SUPPORTED_CIPHERSUITES = [DEFAULT_CIPHERSUITE, PQ_HYBRID_CIPHERSUITE] as const;

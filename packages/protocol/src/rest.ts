@@ -119,7 +119,8 @@ export const KeyPackageCountResponse = z.object({
 export type KeyPackageCountResponse = z.infer<typeof KeyPackageCountResponse>;
 
 /** POST /keypackages/claim — one key package per non-revoked device of each user (not the caller's own). */
-export const ClaimKeyPackagesRequest = z.object({ userIds: z.array(Id).min(1).max(MAX_KEY_PACKAGES_PER_CALL) });
+/** R41: key packages of members of `chatId`, claimed by a member's device to add their devices to the chat's group. */
+export const ClaimKeyPackagesRequest = z.object({ chatId: Id, userIds: z.array(Id).min(1).max(MAX_KEY_PACKAGES_PER_CALL) });
 export type ClaimKeyPackagesRequest = z.infer<typeof ClaimKeyPackagesRequest>;
 
 export const ClaimedKeyPackage = z.object({

@@ -84,3 +84,14 @@ export async function appendUncheckedCommit(server: RunningServer, chatId: strin
   await delivery.announce(result.message);
   return result.message.seq;
 }
+
+/** A database from before R35: the server holds no public state of any chat's MLS group (run it on a stopped server's data dir). */
+export function forgetGroupStates(dataDir: string): number {
+  const db = new Database(join(dataDir, 'parley.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db.prepare('DELETE FROM mls_group_states').run().changes;
+  } finally {
+    db.close();
+  }
+}

@@ -29,9 +29,9 @@ export async function mlsTestDevice(baseUrl: string, user: { userId: string; dev
   return { ...user, api, identity, keyPackages };
 }
 
-/** Claims one key package of each device of these users (R14), as the committer. */
-export async function claimFor(by: MlsTestDevice, userIds: string[]): Promise<Uint8Array[]> {
-  const { keyPackages } = await by.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { userIds });
+/** Claims one key package of each device of these members of the chat (R14, R41), as the committer. */
+export async function claimFor(by: MlsTestDevice, chatId: string, userIds: string[]): Promise<Uint8Array[]> {
+  const { keyPackages } = await by.api.call<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds });
   return keyPackages.map((k) => Uint8Array.from(Buffer.from(k.keyPackage, 'base64')));
 }
 
@@ -45,7 +45,7 @@ export async function startGroup(creator: MlsTestDevice, chatId: string, userIds
   const groupId = new TextEncoder().encode(startGroupId(chatId, epoch));
   const session = await MlsGroupSession.create(creator.identity, groupId, {}, BigInt(epoch));
   const groupInfo = await session.groupInfo();
-  const packages = await claimFor(creator, userIds);
+  const packages = await claimFor(creator, chatId, userIds);
   const { commit, welcome } = packages.length > 0 ? await session.changeMembers({ add: packages, remove: [] }) : { ...(await session.update()), welcome: undefined };
   return { session, envelope: encodeCommitBundle({ commit, welcome, groupInfo }) };
 }

@@ -20,6 +20,6 @@ export function keyPackageRoutes(app: FastifyInstance, services: Services, apiPe
 
   app.post('/keypackages/claim', async (request) => {
     const caller = await auth(request);
-    return mls.claim(caller, parse(ClaimKeyPackagesRequest, request.body).userIds);
+    return mls.claim(caller, parse(ClaimKeyPackagesRequest, request.body));
   });
 }

@@ -133,6 +133,17 @@ export function mlsStorageSuite(storage: () => Storage): void {
   });
 
   describe('key packages (MLS directory)', () => {
+    it('R41 a claim hands the devices of users in lastResortOnly their last-resort key package and consumes none of theirs', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob', 'carol');
+      await add(s, 'bob', 1, [kp('bob', 1, 'b-one', 1)], { ...kp('bob', 1, 'b-last', 0), lastResort: true });
+      await add(s, 'carol', 1, [kp('carol', 1, 'c-one', 1)]);
+      const got = await s.claimKeyPackages([uid('bob'), uid('carol')], did('alice', 1), 0, [uid('bob'), uid('carol')]);
+      assert.deepEqual(got.map((k) => [name(k), k.lastResort]), [['b-last', true]], 'bob: his last resort; carol has none, so nothing');
+      assert.deepEqual(await s.countKeyPackages(did('bob', 1), 0), { available: 1, lastResortCreatedAt: T0 }, 'his one-time one is still there');
+      assert.deepEqual((await claim(s, [uid('bob'), uid('carol')])).map(name), ['b-one', 'c-one']);
+    });
+
     it('R14 claims take one-time key packages oldest first, one per device, each once; then the last resort, which stays', async () => {
       const s = storage();
       await seed(s, 'alice', 'bob');

@@ -266,8 +266,10 @@ export interface Storage {
    * package, deleted in the same transaction so no two claims get the same one, or else its
    * last-resort one (not deleted); only ones stored at or after `freshSince`, and the older ones of
    * those devices are deleted. Devices with neither are left out. Ordered by user id, then device id.
+   * The devices of users in `lastResortOnly` get their last-resort key package only (R41: a user
+   * claimed for too often keeps their one-time ones).
    */
-  claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]>;
+  claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number, lastResortOnly?: readonly string[]): Promise<KeyPackageRow[]>;
   /** Of these devices, those with a one-time or last-resort key package stored at or after `freshSince` (R36: who a reset must add). */
   devicesWithKeyPackages(deviceIds: readonly string[], freshSince: number): Promise<string[]>;
   /** Deletes every key package (of any device, last-resort ones too) stored before `before`; returns how many. */

@@ -31,7 +31,7 @@ export const en = {
   unreadable_tampered: 'This message failed its encryption check: it was damaged or altered on the way, so it is not shown.',
   unreadable_keys_gone: 'This device no longer holds the keys for this older message.',
   unreadable_unknown_format: 'This message is in a format this version can’t read. Update the app.',
-  unreadable_commit_failed: 'A change to this chat’s encryption from this device could not be applied here. The encryption is being set up again; nothing you write is lost.',
+  unreadable_commit_failed: 'This was a change to the chat’s encryption that could not be applied on this device. The encryption is being set up again; nothing you write is lost.',
   unreadable_group_broken: 'Sent while this chat’s encryption was broken on this device. It was set up again, and the sender is asked to send this again.',
   preview_before_join: 'Sent before this device joined',
   preview_not_in_group: 'Sent while this device was out of the chat',

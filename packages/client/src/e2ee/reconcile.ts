@@ -22,6 +22,8 @@ export interface ReconcileInput {
   now?: number;
   /** Devices that asked to be added again (R29): removed and added back with a fresh key package. */
   readd?: readonly MemberIdentity[];
+  /** R36: this device has been outside the chat's existing group too long (no member added it back): start the group again. */
+  restartOutside?: boolean;
   /**
    * Sends the commit frame (R15); 'conflict' when another commit took the epoch first (or, starting a
    * group, a device with a key package was left out: claim again, R36); 'group_info_required' when
@@ -65,16 +67,15 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   let fresh = false;
   /** R36: the group this device could not follow; its devices keep their "since" in the new one. */
   let previous: MlsGroupSession | undefined;
-  if (!s) {
-    if (input.serverEpoch !== 0) return { result: { kind: 'waiting' } };
-    s = await ctx.create(0);
+  if (!s || !s.isActive) {
+    if (input.serverEpoch !== 0 && !input.restartOutside) return { result: { kind: 'waiting' } };
+    s = await ctx.create(input.serverEpoch);
     fresh = true;
   }
-  if (!s.isActive) return { result: { kind: 'waiting' } };
   if (Number(s.epoch) !== input.serverEpoch) {
     // The log has commits this device has not applied yet (catch up), or one it could not apply:
     // then it starts the group again, as it stands now, with every device that belongs (R36).
-    if (!ctx.broken || input.serverEpoch < Number(s.epoch)) return { result: { kind: 'conflict' } };
+    if ((!ctx.broken && !input.restartOutside) || input.serverEpoch < Number(s.epoch)) return { result: { kind: 'conflict' } };
     previous = s;
     s = await ctx.create(input.serverEpoch);
     fresh = true;

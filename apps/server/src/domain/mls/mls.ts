@@ -27,6 +27,8 @@ export interface MlsDeps {
   rates: Pick<RateLimits, 'apiPerSec' | 'commitPerMin'>;
   /** R14: key packages uploaded longer ago are never handed out (their MLS lifetime runs out) and are deleted. */
   keyPackageMaxAgeMs: number;
+  /** R41: claims naming one user per hour that may consume their one-time key packages. */
+  claimsPerTargetPerHour: number;
 }
 
 /** How often, at most, a node sweeps every device's stale key packages (on an upload or claim). */
@@ -78,17 +80,34 @@ export class Mls {
   }
 
   /**
-   * R14: one key package per non-revoked device of each user (the caller's own device excepted),
-   * consumed atomically, or the device's last-resort one; never one older than the max age.
-   * Rate-limited per device by users named, so no one drains another person's key packages quickly.
+   * R14/R41: one key package per non-revoked device of each user (the caller's own device excepted),
+   * consumed atomically, or the device's last-resort one; never one older than the max age. Only for
+   * members of a chat the caller is a member of (a device claims to add a chat's members to its
+   * group); per claiming device by users named; and per user claimed, from anyone: past that budget
+   * their devices hand out their last-resort key package, so no one drains a person's one-time ones.
    */
-  async claim(auth: AuthContext, userIds: readonly string[]): Promise<ClaimKeyPackagesResponse> {
-    const unique = [...new Set(userIds)];
+  async claim(auth: AuthContext, input: { chatId: string; userIds: readonly string[] }): Promise<ClaimKeyPackagesResponse> {
+    const unique = [...new Set(input.userIds)];
+    const members = new Set((await this.#d.storage.getMembers(input.chatId)).map((m) => m.userId));
+    if (!members.has(auth.userId)) throw new ParleyError('not_member', 'not a member of this chat');
+    const outsiders = unique.filter((u) => !members.has(u));
+    if (outsiders.length > 0) throw new ParleyError('forbidden', 'key packages are claimed only for members of the chat whose group they join');
     const { apiPerSec } = this.#d.rates;
     await this.#d.limiter.take(`kp-claim:${auth.deviceId}`, apiPerSec, apiPerSec * 5, unique.length);
+    const perHour = this.#d.claimsPerTargetPerHour;
+    const lastResortOnly: string[] = [];
+    for (const userId of unique) {
+      if (userId === auth.userId) continue; // a user's own devices adding each other
+      try {
+        await this.#d.limiter.take(`kp-target:${userId}`, perHour / 3600, perHour);
+      } catch (err) {
+        if (!(err instanceof ParleyError && err.code === 'rate_limited')) throw err;
+        lastResortOnly.push(userId);
+      }
+    }
     const now = this.#d.clock.now();
     await this.#sweep(now);
-    const rows = await this.#d.storage.claimKeyPackages(unique, auth.deviceId, this.#freshSince(now));
+    const rows = await this.#d.storage.claimKeyPackages(unique, auth.deviceId, this.#freshSince(now), lastResortOnly);
     return {
       keyPackages: rows.map((r) => ({ userId: r.userId, deviceId: r.deviceId, keyPackage: r.keyPackage, lastResort: r.lastResort })),
     };

@@ -38,19 +38,21 @@ export async function countKeyPackages(on: Queryable, deviceId: string, freshSin
 }
 
 /** Inside a transaction. */
-export async function claimKeyPackages(c: pg.PoolClient, userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]> {
+export async function claimKeyPackages(c: pg.PoolClient, userIds: readonly string[], exceptDeviceId: string, freshSince: number, lastResortOnly: readonly string[] = []): Promise<KeyPackageRow[]> {
   // Lock the devices (sorted, so overlapping claims queue instead of deadlocking): concurrent
   // claims for one device run one after the other, and each statement below (READ COMMITTED)
   // sees the deletions of the claims that went before it. A revocation waits for us too.
-  const devices = (await c.query<{ device_id: string }>(`SELECT device_id FROM devices WHERE user_id = ANY($1::text[]) AND revoked_at IS NULL AND device_id <> $2
-    ORDER BY device_id FOR UPDATE`, [userIds, exceptDeviceId])).rows.map((r) => r.device_id);
+  const rows = (await c.query<{ device_id: string; user_id: string }>(`SELECT device_id, user_id FROM devices WHERE user_id = ANY($1::text[]) AND revoked_at IS NULL AND device_id <> $2
+    ORDER BY device_id FOR UPDATE`, [userIds, exceptDeviceId])).rows;
+  const devices = rows.map((r) => r.device_id);
   if (devices.length === 0) return [];
   await c.query('DELETE FROM key_packages WHERE device_id = ANY($1::text[]) AND created_at < $2', [devices, freshSince]);
+  const mayConsume = rows.filter((r) => !lastResortOnly.includes(r.user_id)).map((r) => r.device_id);
   const oneTime = (await c.query<Row>(`DELETE FROM key_packages k USING (
       SELECT DISTINCT ON (device_id) device_id, key_package_id FROM key_packages
       WHERE device_id = ANY($1::text[]) AND last_resort = 0 ORDER BY device_id, created_at, key_package_id
     ) AS oldest
-    WHERE k.device_id = oldest.device_id AND k.key_package_id = oldest.key_package_id RETURNING k.*`, [devices])).rows;
+    WHERE k.device_id = oldest.device_id AND k.key_package_id = oldest.key_package_id RETURNING k.*`, [mayConsume])).rows;
   const served = new Set(oneTime.map((r) => r['device_id'] as string));
   const without = devices.filter((d) => !served.has(d));
   const fallback = without.length === 0 ? [] : (await c.query<Row>('SELECT * FROM key_packages WHERE device_id = ANY($1::text[]) AND last_resort = 1', [without])).rows;

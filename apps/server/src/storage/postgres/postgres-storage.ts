@@ -389,9 +389,9 @@ export class PostgresStorage implements Storage {
     return keyPackages.countKeyPackages(this.pool, deviceId, freshSince);
   }
 
-  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]> {
+  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number, lastResortOnly: readonly string[] = []): Promise<KeyPackageRow[]> {
     if (userIds.length === 0) return [];
-    return this.#tx((c) => keyPackages.claimKeyPackages(c, userIds, exceptDeviceId, freshSince));
+    return this.#tx((c) => keyPackages.claimKeyPackages(c, userIds, exceptDeviceId, freshSince, lastResortOnly));
   }
 
   async deleteKeyPackagesBefore(before: number): Promise<number> {

@@ -34,13 +34,14 @@ export function countKeyPackages(q: Query, deviceId: string, freshSince: number)
 }
 
 /** Inside a write transaction. */
-export function claimKeyPackages(q: Query, userIds: readonly string[], exceptDeviceId: string, freshSince: number): KeyPackageRow[] {
-  const devices = q(`SELECT device_id FROM devices WHERE user_id IN (SELECT value FROM json_each(?))
-    AND revoked_at IS NULL AND device_id != ? ORDER BY user_id, device_id`).all(JSON.stringify(userIds), exceptDeviceId) as { device_id: string }[];
+export function claimKeyPackages(q: Query, userIds: readonly string[], exceptDeviceId: string, freshSince: number, lastResortOnly: readonly string[] = []): KeyPackageRow[] {
+  const devices = q(`SELECT device_id, user_id FROM devices WHERE user_id IN (SELECT value FROM json_each(?))
+    AND revoked_at IS NULL AND device_id != ? ORDER BY user_id, device_id`).all(JSON.stringify(userIds), exceptDeviceId) as { device_id: string; user_id: string }[];
   const claimed: KeyPackageRow[] = [];
-  for (const { device_id: deviceId } of devices) {
+  for (const { device_id: deviceId, user_id: userId } of devices) {
     q('DELETE FROM key_packages WHERE device_id = ? AND created_at < ?').run(deviceId, freshSince);
-    const oneTime = q('SELECT * FROM key_packages WHERE device_id = ? AND last_resort = 0 ORDER BY created_at, key_package_id LIMIT 1').get(deviceId) as Row | undefined;
+    const oneTime = lastResortOnly.includes(userId) ? undefined
+      : q('SELECT * FROM key_packages WHERE device_id = ? AND last_resort = 0 ORDER BY created_at, key_package_id LIMIT 1').get(deviceId) as Row | undefined;
     if (oneTime) {
       q('DELETE FROM key_packages WHERE device_id = ? AND key_package_id = ?').run(deviceId, oneTime['key_package_id']);
       claimed.push(toKeyPackage(oneTime));

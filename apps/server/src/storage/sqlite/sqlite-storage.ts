@@ -305,9 +305,9 @@ export class SqliteStorage implements Storage {
     return keyPackages.countKeyPackages((sql) => this.#q(sql), deviceId, freshSince);
   }
 
-  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number): Promise<KeyPackageRow[]> {
+  async claimKeyPackages(userIds: readonly string[], exceptDeviceId: string, freshSince: number, lastResortOnly: readonly string[] = []): Promise<KeyPackageRow[]> {
     if (userIds.length === 0) return [];
-    return this.#write(() => keyPackages.claimKeyPackages((sql) => this.#q(sql), userIds, exceptDeviceId, freshSince));
+    return this.#write(() => keyPackages.claimKeyPackages((sql) => this.#q(sql), userIds, exceptDeviceId, freshSince, lastResortOnly));
   }
 
   async deleteKeyPackagesBefore(before: number): Promise<number> {
