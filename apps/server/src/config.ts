@@ -70,12 +70,25 @@ const EnvSchema = z.object({
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   PARLEY_WS_BUFFER_BYTES: Int(1024 * 1024),
+  PARLEY_WS_FRAMES_PER_SEC: Int(200),
   PARLEY_MAX_HTTP_BODY_BYTES: Int(256 * 1024),
   PARLEY_RATE_SEND_PER_SEC: Int(20),
   PARLEY_RATE_SEND_BURST: Int(100),
   PARLEY_RATE_SIGNUP_PER_HOUR: Int(30),
   PARLEY_RATE_LOGIN_PER_MIN: Int(30),
   PARLEY_RATE_API_PER_SEC: Int(20),
+  /** Insider bounds (docs/SECURITY.md): what one member's device may make the server do for, or to, others. */
+  PARLEY_RATE_HISTORY_PER_SEC: Int(10),
+  PARLEY_RATE_HISTORY_BURST: Int(300),
+  PARLEY_RATE_RECEIPT_PER_SEC: Int(20),
+  PARLEY_RATE_RECEIPT_BURST: Int(400),
+  PARLEY_RATE_TYPING_PER_SEC: Int(2),
+  PARLEY_RATE_COMMIT_PER_MIN: Int(30),
+  PARLEY_RATE_MEMBER_CHANGES_PER_MIN: Int(60),
+  PARLEY_RATE_REJOIN_PER_HOUR: Int(10),
+  PARLEY_RATE_INVITES_PER_HOUR: Int(30),
+  PARLEY_RATE_CHATS_PER_HOUR: Int(100),
+  PARLEY_RATE_DEVICES_PER_DAY: Int(10),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
@@ -108,7 +121,6 @@ const EnvSchema = z.object({
   PARLEY_RATE_REQUESTS_PER_DAY: Int(50),
   PARLEY_REQUEST_TTL_MS: Int(30 * DAY_MS),
   PARLEY_MAX_CHATS_PER_USER: Int(10_000),
-  PARLEY_RATE_CHATS_CREATED_PER_DAY: Int(200),
   PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
@@ -125,6 +137,8 @@ export interface Limits {
   historyPageMax: number;
   /** A connection whose unsent bytes exceed this is closed (slow consumer) and resyncs later. */
   wsBufferBytes: number;
+  /** Frames per second one connection may send (burst 10x); over it, the node stops reading it for a moment. */
+  wsFramesPerSec: number;
   maxHttpBodyBytes: number;
 }
 
@@ -138,6 +152,29 @@ export interface RateLimits {
   loginPerMin: number;
   /** Other REST calls per device per second (burst = 5x). */
   apiPerSec: number;
+  /** History frames per device: one token per 100 messages asked for (a page of up to 100 costs one). */
+  historyPerSec: number;
+  historyBurst: number;
+  /** Receipt frames per device (each change is an event to every member's devices, R8). */
+  receiptPerSec: number;
+  receiptBurst: number;
+  /** Typing frames per device (burst 2x). */
+  typingPerSec: number;
+  /** Commits per device per chat that the server checks (R35) and may order (burst: the same number). */
+  commitPerMin: number;
+  /**
+   * Membership and look changes per chat: members added or joining, roles, name, colour (burst: the
+   * same number). Removals and leaving are never limited: each undoes an add.
+   */
+  memberChangesPerMin: number;
+  /** R29 rejoin requests per device per chat (burst: the same number). */
+  rejoinPerHour: number;
+  /** Invite links created per user (burst: the same number). */
+  invitesPerHour: number;
+  /** Chats created per user: groups and new direct chats (burst: the same number). */
+  chatsPerHour: number;
+  /** Devices added to one account, by any path (burst: the same number). Revoking is never limited. */
+  devicesPerDay: number;
 }
 
 /** Linking a new device from a signed-in one (R23-R26). */
@@ -180,8 +217,6 @@ export interface ConsentLimits {
   requestTtlMs: number;
   /** Chats one user may be a member of. */
   maxChatsPerUser: number;
-  /** Chats (groups and direct chats) one user may create per day. */
-  chatsCreatedPerDay: number;
 }
 
 export interface Config {
@@ -266,6 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
       historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
       wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,
+      wsFramesPerSec: e.PARLEY_WS_FRAMES_PER_SEC,
       maxHttpBodyBytes: e.PARLEY_MAX_HTTP_BODY_BYTES,
     },
     rates: {
@@ -274,6 +310,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signupPerHour: e.PARLEY_RATE_SIGNUP_PER_HOUR,
       loginPerMin: e.PARLEY_RATE_LOGIN_PER_MIN,
       apiPerSec: e.PARLEY_RATE_API_PER_SEC,
+      historyPerSec: e.PARLEY_RATE_HISTORY_PER_SEC,
+      historyBurst: e.PARLEY_RATE_HISTORY_BURST,
+      receiptPerSec: e.PARLEY_RATE_RECEIPT_PER_SEC,
+      receiptBurst: e.PARLEY_RATE_RECEIPT_BURST,
+      typingPerSec: e.PARLEY_RATE_TYPING_PER_SEC,
+      commitPerMin: e.PARLEY_RATE_COMMIT_PER_MIN,
+      memberChangesPerMin: e.PARLEY_RATE_MEMBER_CHANGES_PER_MIN,
+      rejoinPerHour: e.PARLEY_RATE_REJOIN_PER_HOUR,
+      invitesPerHour: e.PARLEY_RATE_INVITES_PER_HOUR,
+      chatsPerHour: e.PARLEY_RATE_CHATS_PER_HOUR,
+      devicesPerDay: e.PARLEY_RATE_DEVICES_PER_DAY,
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
@@ -297,7 +344,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestsPerDay: e.PARLEY_RATE_REQUESTS_PER_DAY,
       requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
       maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
-      chatsCreatedPerDay: e.PARLEY_RATE_CHATS_CREATED_PER_DAY,
     },
     mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
   };

@@ -126,6 +126,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
     loginPerMin: config.rates.loginPerMin,
+    devicesPerDay: config.rates.devicesPerDay,
     onDeviceRevoked: async (userId, deviceId) => {
       await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
       await chats.devicesChanged(userId);
@@ -140,15 +141,18 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   };
   const deviceLinks = new DeviceLinks({
     storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded, keyedHash: (value) => tokens.digest(value),
+    checkDeviceAddRate: (userId) => accounts.checkDeviceAddRate(userId),
   });
   const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
   const requests: Requests = new Requests({
     storage, bus, clock, random, limiter, limits: config.consent,
     join: (auth, chatId): Promise<void> => chats.join(auth, chatId, auth.userId, { kind: 'member_joined', userId: auth.userId }),
   });
-  const chats: Chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers, requests, limiter, consent: config.consent });
+  const chats: Chats = new Chats({
+    storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, requests, consent: config.consent,
+  });
   const notifier = new PushNotifier({
-    storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,
+    storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
   });
   const delivery = new Delivery({
@@ -160,7 +164,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests,
-    invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs }),
+    invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
@@ -181,6 +185,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const gateway = new Gateway(app.server, services, hub, {
     maxFrameBytes: config.limits.maxFrameBytes,
     bufferBytes: config.limits.wsBufferBytes,
+    framesPerSec: config.limits.wsFramesPerSec,
     authTimeoutMs: config.authTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
     onError,

@@ -73,7 +73,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#rest = authedRest(options.baseUrl, tokens);
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
-      history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+      history: (chatId, q) => this.#history(chatId, q),
       hasChat: (chatId) => this.#chats.has(chatId),
       knowChat: (chatId) => this.#fetchChat(chatId),
       findStart: async (chatId, targetSeq) => this.#enc?.findStart(chatId, targetSeq),
@@ -167,7 +167,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         chat: (chatId) => this.#chats.get(chatId),
         chats: () => this.#chats.values(),
         rest: (method, path, body) => this.#rest(method, path, body),
-        history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+        history: (chatId, q) => this.#history(chatId, q),
         commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
         claim: (chatId, userIds) => this.claimKeyPackages(chatId, userIds),
         openDirect: (userId) => this.openDirect(userId),
@@ -433,6 +433,24 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async #post(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
     return this.#outbox.add(chatId, content, opts);
+  }
+
+  /**
+   * One page of a chat's log. The server limits history reads per device (PARLEY_RATE_HISTORY_*): a
+   * page refused as `rate_limited` is asked again after the wait it names (until it is answered, the
+   * connection drops or the client stops), so a device catching up many chats at once gets there a
+   * little later instead of leaving gaps until the next message.
+   */
+  async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<ServerFrameOf<'history'>> {
+    for (;;) {
+      try {
+        return await this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q });
+      } catch (err) {
+        if (!(err instanceof ParleyError && err.code === 'rate_limited') || this.#stopped) throw err;
+        // Spread out: many chats may be waiting for the same bucket.
+        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * (1000 + Math.random() * 1000)));
+      }
+    }
   }
 
   /** This device's previous message in the chat (not a commit): receivers check the chain (R30). */

@@ -27,6 +27,21 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PARLEY_RATE_SIGNUP_PER_HOUR: '100000',
     PARLEY_RATE_LOGIN_PER_MIN: '100000',
     PARLEY_RATE_API_PER_SEC: '10000',
+    // The insider bounds (docs/SECURITY.md): tests that make many chats, adds or commits stay clear of them.
+    PARLEY_RATE_HISTORY_PER_SEC: '10000',
+    PARLEY_RATE_HISTORY_BURST: '10000',
+    PARLEY_RATE_RECEIPT_PER_SEC: '10000',
+    PARLEY_RATE_RECEIPT_BURST: '10000',
+    PARLEY_RATE_COMMIT_PER_MIN: '100000',
+    PARLEY_RATE_MEMBER_CHANGES_PER_MIN: '100000',
+    PARLEY_RATE_REJOIN_PER_HOUR: '100000',
+    PARLEY_RATE_INVITES_PER_HOUR: '100000',
+    PARLEY_RATE_CHATS_PER_HOUR: '100000',
+    PARLEY_RATE_DEVICES_PER_DAY: '100000',
+    PARLEY_WS_FRAMES_PER_SEC: '100000',
+    // R44: tests put strangers in chats by the hundred; the consent tests (consent.test.ts, consent.e2e.ts) turn it on.
+    PARLEY_CONSENT_REQUIRED: 'false',
+    PARLEY_RATE_REQUESTS_PER_DAY: '100000',
     ...overrides,
   };
 }

@@ -1,8 +1,8 @@
 import { ParleyError, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
 import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
+import type { ConsentLimits, RateLimits } from '../config.ts';
 import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
-import type { ConsentLimits } from '../config.ts';
 import type { Clock, Random } from './ports.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { Requests } from './requests.ts';
@@ -12,11 +12,13 @@ export interface ChatsDeps {
   bus: Bus;
   clock: Clock;
   random: Random;
+  limiter: RateLimiter;
+  /** What one member may make a chat's other members' devices do (docs/SECURITY.md). */
+  rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'chatsPerHour'>;
   maxGroupMembers: number;
   /** R44: who may be added directly, requests for the others, and the caps on chats. */
   requests: Pick<Requests, 'sort' | 'ask' | 'pending'>;
-  limiter: RateLimiter;
-  consent: Pick<ConsentLimits, 'maxChatsPerUser' | 'chatsCreatedPerDay'>;
+  consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
 }
 
 const COLORS = ['#e57373', '#f06292', '#ba68c8', '#7986cb', '#4fc3f7', '#4db6ac', '#81c784', '#ffb74d', '#a1887f', '#90a4ae'];
@@ -88,6 +90,9 @@ export class Chats {
    */
   async requestRejoin(auth: AuthContext, chatId: string): Promise<void> {
     await this.requireMember(chatId, auth.userId);
+    // Each request can make a member's device commit (remove and re-add the asking device).
+    const perHour = this.#d.rates.rejoinPerHour;
+    await this.#d.limiter.take(`rejoin:${chatId}:${auth.deviceId}`, perHour / 3600, perHour);
     await this.#d.bus.publish(chatTopic(chatId), { type: 'rejoin_requested', chatId, userId: auth.userId, deviceId: auth.deviceId });
   }
 
@@ -111,7 +116,7 @@ export class Chats {
     if (ids.length + 1 > this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     const found = await this.#d.storage.getUsers(ids);
     if (found.length !== ids.length) throw new ParleyError('user_not_found', 'some members do not exist');
-    await this.#creating(auth);
+    await this.#takeChatCreation(auth);
     const { direct, ask } = await this.#d.requests.sort(auth.userId, ids);
     for (const id of direct) await this.#roomFor(id);
     const now = this.#d.clock.now();
@@ -153,7 +158,7 @@ export class Chats {
       return this.get(auth, existing.chatId);
     }
     const { direct, ask } = await this.#d.requests.sort(auth.userId, [userId]);
-    await this.#creating(auth);
+    await this.#takeChatCreation(auth);
     await this.#roomFor(auth.userId);
     for (const id of direct) await this.#roomFor(id);
     const now = this.#d.clock.now();
@@ -179,6 +184,9 @@ export class Chats {
 
   async update(auth: AuthContext, chatId: string, input: { name?: string | undefined; color?: string | undefined }): Promise<ChatSummary> {
     const { chat } = await this.requireGroupAdmin(auth, chatId);
+    const renamed = input.name !== undefined && input.name !== chat.name;
+    const recolored = input.color !== undefined && input.color !== chat.color;
+    if (renamed || recolored) await this.#takeMemberChange(chatId, Number(renamed) + Number(recolored));
     if (input.name !== undefined && input.name !== chat.name) {
       await this.#change(auth, chatId, { kind: 'update_chat', name: input.name }, { kind: 'renamed', name: input.name });
     }
@@ -238,6 +246,7 @@ export class Chats {
     const target = await this.#d.storage.getMember(chatId, userId);
     if (!target || target.role === 'owner') throw new ParleyError('forbidden', 'cannot change this member');
     if (target.role !== role) {
+      await this.#takeMemberChange(chatId);
       await this.#change(auth, chatId, { kind: 'set_role', userId, role, at: this.#d.clock.now() }, { kind: 'role_changed', userId, role });
     }
     return this.get(auth, chatId);
@@ -253,16 +262,28 @@ export class Chats {
     if (members.some((m) => m.userId === userId)) return;
     if (members.length >= this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     await this.#roomFor(userId);
+    await this.#takeMemberChange(chatId);
     const now = this.#d.clock.now();
     const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null };
     await this.#change(auth, chatId, invite ? { kind: 'add_member', member, invite } : { kind: 'add_member', member }, event);
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId });
   }
 
-  /** R44: a user may create `chatsCreatedPerDay` chats a day. */
-  async #creating(auth: AuthContext): Promise<void> {
-    const perDay = this.#d.consent.chatsCreatedPerDay;
-    await this.#d.limiter.take(`chats-created:${auth.userId}`, perDay / 86_400, perDay);
+  /**
+   * Adds, joins, role and look changes of one chat draw on one bucket: each is a log entry and a
+   * `chat_changed` that every member's device answers by reading the chat again, and an add makes
+   * one of them commit (MLS). Removals and leaving are free: each undoes an add, so they are bounded
+   * by the adds, and nobody is kept from leaving or from removing someone.
+   */
+  async #takeMemberChange(chatId: string, cost = 1): Promise<void> {
+    const perMin = this.#d.rates.memberChangesPerMin;
+    await this.#d.limiter.take(`members:${chatId}`, perMin / 60, perMin, cost);
+  }
+
+  /** A new chat puts its members' devices to work (a chat event each, an MLS group to join). */
+  async #takeChatCreation(auth: AuthContext): Promise<void> {
+    const perHour = this.#d.rates.chatsPerHour;
+    await this.#d.limiter.take(`chats:${auth.userId}`, perHour / 3600, perHour);
   }
 
   /** R44: a user is in at most `maxChatsPerUser` chats (`chat_limit`). */

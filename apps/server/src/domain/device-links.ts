@@ -25,6 +25,8 @@ export interface DeviceLinksDeps {
   };
   /** A keyed hash (server secret) of a value: a source is stored only as such, per account. */
   keyedHash: (value: string) => string;
+  /** The account's device-addition rate (Accounts.checkDeviceAddRate): throws `rate_limited` when spent. */
+  checkDeviceAddRate: (userId: string) => Promise<void>;
   /** The same hook as Accounts' (a device was added by any path): chats re-check groups, login alerts. */
   onDeviceAdded: (userId: string, deviceId: string) => Promise<void>;
 }
@@ -119,6 +121,8 @@ export class DeviceLinks {
       const left = this.#d.limits.maxAttempts - (after?.attempts ?? 0);
       throw new ParleyError('link_code_wrong', `wrong code (${left} ${left === 1 ? 'try' : 'tries'} left)`);
     }
+    // Only a right code spends one of the account's device additions; refused, the request stays pending.
+    await this.#d.checkDeviceAddRate(link.userId);
     const device: DeviceRow = {
       deviceId: this.#d.random.id(),
       userId: link.userId,

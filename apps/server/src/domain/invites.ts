@@ -3,6 +3,7 @@ import type { InviteRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
 import type { Chats } from './chats.ts';
 import type { Clock, Random } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 export interface InvitesDeps {
   storage: Storage;
@@ -11,6 +12,9 @@ export interface InvitesDeps {
   random: Random;
   /** PARLEY_INVITE_TTL_MS: an invite's lifetime, and the longest a creator may choose. */
   ttlMs: number;
+  /** Invites are rows that stay until they end: their creation rate bounds what one user stores (docs/SECURITY.md). */
+  limiter: RateLimiter;
+  invitesPerHour: number;
 }
 
 /** Why an invite no longer admits anyone; undefined while it is live. */
@@ -31,6 +35,8 @@ export class Invites {
 
   async create(auth: AuthContext, chatId: string, input: CreateInviteRequest): Promise<InviteResponse> {
     await this.#d.chats.requireGroupAdmin(auth, chatId);
+    const perHour = this.#d.invitesPerHour;
+    await this.#d.limiter.take(`invites:${auth.userId}`, perHour / 3600, perHour);
     const now = this.#d.clock.now();
     const lifetime = Math.min(input.expiresInMs ?? this.#d.ttlMs, this.#d.ttlMs);
     const invite: InviteRow = {

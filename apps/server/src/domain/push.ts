@@ -1,6 +1,7 @@
-import type { Message, PushPayload } from '@parley/protocol';
+import { ParleyError, type Message, type PushPayload } from '@parley/protocol';
 import type { PushSubscriptionRow, Storage } from '../storage/storage.ts';
 import type { Clock } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 /** Sends one Web Push message; `gone` means the subscription is dead and should be dropped. */
 export interface PushSender {
@@ -14,6 +15,8 @@ export interface PushDeps {
   clock: Clock;
   /** True while any of the user's devices is connected to any node: no push needed. */
   isUserOnline: (userId: string) => Promise<boolean>;
+  /** Holds `minIntervalMs` per user across the cluster (a bucket of one push). */
+  limiter: RateLimiter;
   minIntervalMs: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
 }
@@ -21,7 +24,8 @@ export interface PushDeps {
 /**
  * Wakes offline members with a Web Push that carries no text, no sender and no chat (R12):
  * the client opens and syncs over its own authenticated connection. At most one push per user
- * per `minIntervalMs`.
+ * per `minIntervalMs`, whichever nodes the messages were sent through (a shared bucket of one push;
+ * the node's own memory of what it sent spares it the lookups in between).
  */
 export class PushNotifier {
   readonly #d: PushDeps;
@@ -64,12 +68,26 @@ export class PushNotifier {
       const subs = await this.#d.storage.listPushSubscriptions(member.userId);
       // Presence last: in a cluster it is a question to every node, and most users have no subscription.
       if (subs.length === 0 || (await this.#d.isUserOnline(member.userId))) continue;
+      if (!(await this.#mayPush(member.userId))) continue;
       this.#lastSent.set(member.userId, now);
       if (this.#lastSent.size > 100_000) this.#lastSent.clear();
       await Promise.all(subs.map(async (sub) => {
         const { gone } = await this.#d.sender.send(sub, JSON.stringify(PushNotifier.payload));
         if (gone) await this.#d.storage.deletePushSubscription(sub.endpoint);
       }));
+    }
+  }
+
+  /** Whether the user's cluster-wide push bucket has its one push: another node may have just sent one. */
+  async #mayPush(userId: string): Promise<boolean> {
+    const { minIntervalMs } = this.#d;
+    if (minIntervalMs <= 0) return true;
+    try {
+      await this.#d.limiter.take(`push:${userId}`, 1000 / minIntervalMs, 1);
+      return true;
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'rate_limited') return false;
+      throw err;
     }
   }
 }

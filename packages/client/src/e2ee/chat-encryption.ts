@@ -428,7 +428,10 @@ export class ChatEncryption {
         this.#waitingSince.set(chatId, since);
         if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) {
           if (!this.#firstRejoinAsk.has(chatId)) this.#firstRejoinAsk.set(chatId, Date.now());
-          await this.requestRejoin(chatId);
+          // The server limits asks per device and chat (PARLEY_RATE_REJOIN_PER_HOUR): refused, this one waits for the next turn.
+          await this.requestRejoin(chatId).catch((err: unknown) => {
+            if (!(err instanceof ParleyError && err.code === 'rate_limited')) throw err;
+          });
         }
         // Look again every 10 s, and when a restart (R36) falls due; waiting is not a failure to back off from.
         const asked = this.#firstRejoinAsk.get(chatId);
@@ -447,6 +450,8 @@ export class ChatEncryption {
       else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
     } catch (err) {
       if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return undefined;
+      // A server limit (commits per chat, claims, REST) says when to come back: no error, just wait.
+      if (err instanceof ParleyError && err.code === 'rate_limited') return (err.retryAfter ?? 1) * 1000 * (1 + Math.random() / 2);
       if (!(err instanceof Disconnected)) this.#d.onError({ task: 'encryption-group', error: err });
       retryMs = 2000;
     }
