@@ -1,10 +1,10 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type AddedDevice, type CreateInviteRequest, type InviteInfo, type InviteListResponse, type InviteResponse, type PendingDeviceLink,
+  type AddedDevice, type CreateInviteRequest, type InviteInfo, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
-import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
+import { CodecNotReady, decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
 import { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption } from './e2ee/chat-encryption.ts';
 import { KeyLogTrust } from './e2ee/member-trust.ts';
@@ -35,6 +35,9 @@ export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './c
  * docs/PROTOCOL.md): each chat's local log is contiguous and in server order (no gaps, no
  * duplicates); a message leaves the outbox only when the server acknowledged its commit.
  */
+/** R44: how long a direct chat's messages wait, after the other person accepted, for their devices to join its group. */
+const ACCEPTED_WAIT_MS = 60_000;
+
 export class ParleyClient extends Emitter<ClientEvents> {
   readonly userId: string;
   readonly deviceId: string;
@@ -47,6 +50,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #chats = new Map<string, ChatSummary>();
   readonly #outbox: Outbox;
   readonly #typing = new TypingState(() => this.#changed());
+  /** R44: open requests to this user. */
+  #requests: ChatRequest[] = [];
+  /** R44: direct chats whose other person just accepted this user's request (chatId → when). */
+  readonly #acceptedAt = new Map<string, number>();
   readonly #deliveredSent = new Map<string, number>();
   readonly #timelineCache = new Map<string, TimelineItem[]>();
   readonly #mls: MlsCodec | undefined;
@@ -146,7 +153,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       : undefined;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
     this.#outbox = new Outbox({
-      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: this.#codec,
+      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: this.#awaitingAcceptance(this.#codec),
       online: () => this.#conn.state === 'online',
       send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope }),
       receive: (message) => this.#sync.receive(message),
@@ -476,6 +483,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     void this.#enc?.resumeHistoryShares();
     this.#ownLog.online();
     this.#enc?.heads.online();
+    void this.refreshRequests().catch(() => undefined); // requests that came while offline (R44)
   }
 
   #backgroundError(error: BackgroundError): void {
@@ -520,6 +528,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
       case 'rejoin_requested':
         this.#enc?.onRejoinRequested(frame);
         return;
+      case 'chat_request':
+        this.#requests = [...this.#requests.filter((r) => r.requestId !== frame.request.requestId), frame.request];
+        this.#changed();
+        return;
+      case 'chat_request_closed':
+        this.#requests = this.#requests.filter((r) => r.requestId !== frame.requestId);
+        this.#changed();
+        return;
       default:
         return;
     }
@@ -527,7 +543,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Takes in a chat summary from the server and catches its log up to the summary's lastSeq. */
   async #adopt(chat: ChatSummary): Promise<ChatSummary> {
-    keepNewerReceipts(chat, this.#chats.get(chat.chatId));
+    const before = this.#chats.get(chat.chatId);
+    // R44: the person this user asked into a direct chat accepted: what waited for them goes once their devices are in.
+    if (chat.kind === 'direct' && before?.requested?.some((r) => chat.members.some((m) => m.userId === r.userId))) this.#acceptedAt.set(chat.chatId, Date.now());
+    keepNewerReceipts(chat, before);
     this.#chats.set(chat.chatId, chat);
     await this.#o.store.putChat(chat);
     this.#changed(chat.chatId);
@@ -600,6 +619,73 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #title(chat: ChatSummary): string {
     if (chat.kind === 'group') return this.#enc?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== this.userId).map((m) => m.displayName).join(', '));
     return (chat.members.find((m) => m.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
+  }
+
+  /**
+   * R44: in a direct chat whose other person has not accepted yet, what is written waits (shown as
+   * sending): encrypted now, it would be for this user's devices only, and the other person could
+   * never read it.
+   */
+  #awaitingAcceptance(codec: ContentCodec): ContentCodec {
+    return {
+      encode: async (chatId, content, options) => {
+        const chat = this.#chats.get(chatId);
+        if (chat?.kind === 'direct' && chat.members.length === 1 && (chat.requested ?? []).some((r) => r.userId !== this.userId)) {
+          throw new CodecNotReady('waiting for the other person to accept the chat');
+        }
+        // Accepted a moment ago: wait until their devices are in the chat's group (at most a minute), or they could not read it.
+        const accepted = this.#acceptedAt.get(chatId);
+        if (accepted !== undefined && Date.now() - accepted < ACCEPTED_WAIT_MS && this.#mls) {
+          const other = chat?.members.find((m) => m.userId !== this.userId)?.userId;
+          if (other && !(await this.#mls.members(chatId)).some((m) => m.userId === other)) throw new CodecNotReady('waiting for the other person\'s devices to join');
+          this.#acceptedAt.delete(chatId);
+        }
+        return codec.encode(chatId, content, options);
+      },
+      decodeBatch: (chatId, messages, own, persist) => codec.decodeBatch(chatId, messages, own, persist),
+    };
+  }
+
+  /** R44: requests to join chats from people this user shares none with, oldest first. */
+  requests(): readonly ChatRequest[] {
+    return this.#requests;
+  }
+
+  async refreshRequests(): Promise<readonly ChatRequest[]> {
+    this.#requests = (await this.#rest<ChatRequestsResponse>('GET', '/requests')).requests;
+    this.#changed();
+    return this.#requests;
+  }
+
+  /** Joins the chat the request is for; its summary comes back and the chat is shown. */
+  async acceptRequest(requestId: string): Promise<ChatSummary> {
+    const { chat } = await this.#rest<{ chat: ChatSummary }>('POST', `/requests/${encodeURIComponent(requestId)}/accept`);
+    this.#requests = this.#requests.filter((r) => r.requestId !== requestId);
+    return this.#adopt(chat);
+  }
+
+  async declineRequest(requestId: string): Promise<void> {
+    await this.#rest('POST', `/requests/${encodeURIComponent(requestId)}/decline`);
+    this.#dropRequests((r) => r.requestId === requestId);
+  }
+
+  /** Declines, and nothing from the sender reaches this user again as a request. */
+  async blockRequest(requestId: string): Promise<void> {
+    const from = this.#requests.find((r) => r.requestId === requestId)?.from.userId;
+    await this.#rest('POST', `/requests/${encodeURIComponent(requestId)}/block`);
+    this.#dropRequests((r) => r.requestId === requestId || r.from.userId === from);
+  }
+
+  /** Declines and reports the sender to the server's operator (and blocks them with `block`). */
+  async reportRequest(requestId: string, report: ReportRequest): Promise<void> {
+    const from = this.#requests.find((r) => r.requestId === requestId)?.from.userId;
+    await this.#rest('POST', `/requests/${encodeURIComponent(requestId)}/report`, report);
+    this.#dropRequests((r) => r.requestId === requestId || (report.block === true && r.from.userId === from));
+  }
+
+  #dropRequests(match: (r: ChatRequest) => boolean): void {
+    this.#requests = this.#requests.filter((r) => !match(r));
+    this.#changed();
   }
 
   #changed(chatId?: string): void {

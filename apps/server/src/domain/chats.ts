@@ -17,7 +17,7 @@ export interface ChatsDeps {
   rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'chatsPerHour'>;
   maxGroupMembers: number;
   /** R44: who may be added directly, requests for the others, and the caps on chats. */
-  requests: Pick<Requests, 'sort' | 'ask' | 'pending'>;
+  requests: Pick<Requests, 'sort' | 'ask' | 'pending' | 'joined'>;
   consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
 }
 
@@ -118,7 +118,7 @@ export class Chats {
     if (found.length !== ids.length) throw new ParleyError('user_not_found', 'some members do not exist');
     await this.#takeChatCreation(auth);
     const { direct, ask } = await this.#d.requests.sort(auth.userId, ids);
-    for (const id of direct) await this.#roomFor(id);
+    for (const id of [auth.userId, ...direct]) await this.#roomFor(id);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
       chatId: this.#d.random.id(),
@@ -152,8 +152,6 @@ export class Chats {
     if (existing) {
       if (!(await this.#d.storage.getMember(existing.chatId, auth.userId))) {
         await this.join(auth, existing.chatId, auth.userId, { kind: 'member_joined', userId: auth.userId });
-        const mine = (await this.#d.requests.pending(existing.chatId)).some((r) => r.userId === auth.userId);
-        if (mine) await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId: existing.chatId });
       }
       return this.get(auth, existing.chatId);
     }
@@ -267,6 +265,7 @@ export class Chats {
     const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null };
     await this.#change(auth, chatId, invite ? { kind: 'add_member', member, invite } : { kind: 'add_member', member }, event);
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId });
+    if (userId === auth.userId) await this.#d.requests.joined(auth, chatId); // R44: joining answers a request to join
   }
 
   /**

@@ -79,9 +79,14 @@ export class Requests {
 
   async accept(auth: AuthContext, requestId: string): Promise<string> {
     const request = await this.#mine(auth, requestId);
-    await this.#d.join(auth, request.chatId); // within the caps on chats (chat_limit) and members (group_full)
-    await this.#close(auth, [request]);
+    await this.#d.join(auth, request.chatId); // within the caps on chats (chat_limit) and members (group_full); it calls joined()
     return request.chatId;
+  }
+
+  /** The person joined the chat (accepting, opening the direct chat themselves, an invite): their open request there is answered. */
+  async joined(auth: AuthContext, chatId: string): Promise<void> {
+    const open = (await this.#d.storage.listChatRequestsFor(chatId, 0)).filter((r) => r.toUserId === auth.userId);
+    if (open.length > 0) await this.#close(auth, open);
   }
 
   async decline(auth: AuthContext, requestId: string): Promise<void> {

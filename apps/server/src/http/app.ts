@@ -12,6 +12,7 @@ import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
 import { keyLogRoutes } from './key-log.ts';
 import { keyPackageRoutes } from './keypackages.ts';
+import { requestRoutes } from './requests.ts';
 import { meRoutes } from './me.ts';
 import { metricsRoute } from './metrics-listener.ts';
 
@@ -84,6 +85,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     deviceLinkRoutes(api, services, config.rates.apiPerSec);
     chatRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
+    requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);
     api.setNotFoundHandler((_request, reply) => {
       void reply.status(404).send({ error: { code: 'not_found', message: 'no such API route' } });
