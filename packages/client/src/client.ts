@@ -618,7 +618,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   #title(chat: ChatSummary): string {
     if (chat.kind === 'group') return this.#enc?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== this.userId).map((m) => m.displayName).join(', '));
-    return (chat.members.find((m) => m.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
+    return (chat.members.find((m) => m.userId !== this.userId) ?? chat.requested?.find((r) => r.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
   }
 
   /**

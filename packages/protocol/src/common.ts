@@ -109,7 +109,7 @@ export const ChatSummary = z.object({
    * R44: people asked to join who have not answered yet (a stranger to whoever added them gets a
    * request, not a membership). Absent when there are none.
    */
-  requested: z.array(z.object({ userId: Id, requestedAt: z.number().int() })).optional(),
+  requested: z.array(UserProfile.extend({ requestedAt: z.number().int() })).optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 

@@ -72,9 +72,13 @@ export class Requests {
   }
 
   /** Who was asked to join a chat and has not answered (ChatSummary.requested). */
-  async pending(chatId: string): Promise<{ userId: string; requestedAt: number }[]> {
+  async pending(chatId: string): Promise<{ userId: string; handle: string; displayName: string; requestedAt: number }[]> {
     const rows = await this.#d.storage.listChatRequestsFor(chatId, this.#since(this.#d.clock.now()));
-    return rows.map((r) => ({ userId: r.toUserId, requestedAt: r.createdAt }));
+    if (rows.length === 0) return [];
+    const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.toUserId))).map((u) => [u.userId, u]));
+    return rows.map((r) => ({
+      userId: r.toUserId, handle: users.get(r.toUserId)?.handle ?? 'deleted', displayName: users.get(r.toUserId)?.displayName ?? 'Deleted account', requestedAt: r.createdAt,
+    }));
   }
 
   async accept(auth: AuthContext, requestId: string): Promise<string> {

@@ -24,6 +24,19 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
         onChange={(e) => setQuery(e.target.value)} onKeyDown={(e) => { if (e.key === 'Escape') setQuery(''); }} />
       {searching ? <SearchResults client={client} query={query} onPick={() => setQuery('')} /> : (
         <ul>
+          {client.requests().length > 0 && (
+            <li>
+              <button className="chat-row requests-row" data-testid="requests-row" onClick={() => go('/requests')}>
+                <span className="chat-text">
+                  <span className="chat-line">
+                    <span className="chat-title">{t('requests')}</span>
+                    <span className="badge" aria-label={t('requestsCount', { count: client.requests().length })}>{client.requests().length}</span>
+                  </span>
+                  <span className="chat-line"><span className="chat-preview">{t('requestsHint')}</span></span>
+                </span>
+              </button>
+            </li>
+          )}
           {client.chats().length === 0 && <li className="empty">{t('noChats')}</li>}
           {client.chats().map((chat) => {
             const preview = chatPreview(t, chat, client.userId);

@@ -76,6 +76,12 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         )}
       </header>
       {chat.kind === 'direct' && <KeyChangeBanner keys={keys} contact={other} chatId={chatId} />}
+      {chat.kind === 'direct' && !other && chat.requested?.[0] && (
+        <div className="notice" role="status" data-testid="awaiting-accept">{t('waitingForAccept', { name: chat.requested[0].displayName })}</div>
+      )}
+      {chat.kind === 'group' && (chat.requested?.length ?? 0) > 0 && (
+        <div className="notice muted" role="status" data-testid="asked-to-join">{t('askedToJoin', { names: (chat.requested ?? []).map((r) => r.displayName).join(', ') })}</div>
+      )}
       {chat.encryption === 'waiting' && (
         <div className="notice" role="status" data-testid="e2ee-waiting">
           {t('e2eeWaiting')}{' '}

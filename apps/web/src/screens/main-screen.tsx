@@ -9,6 +9,7 @@ import { GroupInfo } from '../components/group-info.tsx';
 import { JoinInvite } from '../components/join-invite.tsx';
 import { KeyLogAlerts } from '../components/key-log-alerts.tsx';
 import { NewChat } from '../components/new-chat.tsx';
+import { Requests } from '../components/requests.tsx';
 import { Settings } from '../components/settings.tsx';
 import { useI18n } from '../i18n/index.ts';
 import type { Theme } from '../state/theme.ts';
@@ -50,6 +51,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
     case 'join': panel = <JoinInvite key={route.token} client={client} token={route.token} />; break;
     case 'new': panel = <NewChat client={client} />; break;
+    case 'requests': panel = <Requests client={client} />; break;
     case 'settings': panel = <Settings client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />; break;
     case 'user': panel = <section className="panel empty-state">{error ? <ErrorLine error={error} /> : <div className="spinner" />}</section>; break;
     case 'home': break;

@@ -18,6 +18,7 @@ export type Route =
   | { name: 'join'; token: string }
   | { name: 'user'; handle: string }
   | { name: 'new' }
+  | { name: 'requests' }
   | { name: 'settings' };
 
 /** Hash routes (#/chat/ID …) so the static server needs no fallback for deep links. */
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
   if (section === 'join' && arg) return { name: 'join', token: arg };
   if (section === 'u' && arg) return { name: 'user', handle: arg };
   if (section === 'new') return { name: 'new' };
+  if (section === 'requests') return { name: 'requests' };
   if (section === 'settings') return { name: 'settings' };
   return { name: 'home' };
 }
