@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { API_PREFIX, PROTOCOL_VERSION, type ServerInfo } from '@parley/protocol';
+import { API_PREFIX, PROTOCOL_VERSION, type ErrorBody, type ServerInfo } from '@parley/protocol';
 import type { Config } from '../config.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Services } from '../services.ts';
@@ -30,6 +30,13 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     forceCloseConnections: true,
+    // Errors before routing (a malformed URL, a bad content-type header): the standard body, which
+    // does not echo the request (Fastify's default names the URL).
+    frameworkErrors: (_err, _request, frameworkReply) => {
+      const reply = frameworkReply as FastifyReply;
+      ops.metrics.errors.inc({ code: 'bad_request' });
+      void reply.status(400).send({ error: { code: 'bad_request', message: 'malformed request' } satisfies ErrorBody });
+    },
   });
   app.setErrorHandler((err, request, reply) => {
     ops.metrics.errors.inc({ code: sendError(err, request, reply) });
@@ -68,10 +75,14 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     chatRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);
-    api.setNotFoundHandler((_request, reply) => {
-      void reply.status(404).send({ error: { code: 'not_found', message: 'no such API route' } });
-    });
   }, { prefix: API_PREFIX });
+  // R39: an unknown path, or a known path with another method, gets the one standard answer, which
+  // names neither (Fastify's default would echo "Route POST:/… not found"). Also for files the web
+  // client does not have.
+  app.setNotFoundHandler((_request, reply) => {
+    ops.metrics.errors.inc({ code: 'not_found' });
+    void reply.status(404).send({ error: { code: 'not_found', message: 'not found' } satisfies ErrorBody });
+  });
 
   if (config.webDist && existsSync(config.webDist)) {
     await app.register(fastifyStatic, { root: config.webDist, wildcard: true, index: ['index.html'] });
