@@ -8,6 +8,7 @@ import { MemoryBus } from './bus/memory-bus.ts';
 import { NatsBus } from './bus/nats-bus.ts';
 import { isLoopbackHost, loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
+import { Challenges } from './domain/challenges.ts';
 import { Chats } from './domain/chats.ts';
 import { Delivery } from './domain/delivery.ts';
 import { announceDeviceAdded } from './domain/device-alerts.ts';
@@ -115,10 +116,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const tokens = new TokenSigner(await storage.getOrCreateSecret('token-signing-key', readIfExists(join(config.dataDir, 'secret.key')) ?? random.bytes(32)));
   const vapid = JSON.parse(Buffer.from(await storage.getOrCreateSecret('vapid-keys',
     readIfExists(join(config.dataDir, 'vapid.json')) ?? Buffer.from(JSON.stringify(generateVapidKeys())))).toString('utf8')) as VapidKeys;
+  const challenges = new Challenges({ tokens, storage, clock });
   const push = opts.pushSender ?? new WebPushSender(vapid, config.vapidSubject);
 
   const accounts = new Accounts({
-    storage, clock, random, tokens, limiter,
+    storage, clock, random, challenges, limiter,
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
     loginPerMin: config.rates.loginPerMin,
@@ -137,7 +139,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const deviceLinks = new DeviceLinks({
     storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded,
   });
-  const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
+  const passkeys = new Passkeys({
+    storage, accounts, clock, random, challenges, rpId: config.rpId, origin: config.origin,
+    onRefused: (err, context) => logger.info({ err, ...context }, 'passkey refused'),
+  });
   const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
   const notifier = new PushNotifier({
     storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,

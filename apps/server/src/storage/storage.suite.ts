@@ -414,6 +414,24 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
       });
     });
 
+    describe('single-use challenges (R39)', () => {
+      it('R39 redeemChallenge is true once per id, also when redemptions race', async () => {
+        assert.equal(await s.redeemChallenge('challenge_a', T0 + 1000), true);
+        assert.equal(await s.redeemChallenge('challenge_a', T0 + 1000), false);
+        const raced = await Promise.all([1, 2, 3, 4].map(() => s.redeemChallenge('challenge_b', T0 + 1000)));
+        assert.deepEqual(raced.filter(Boolean).length, 1);
+      });
+
+      it('R39 deleteRedeemedChallengesBefore forgets only the expired ones', async () => {
+        await s.redeemChallenge('challenge_old', T0 + 10);
+        await s.redeemChallenge('challenge_new', T0 + 20);
+        assert.equal(await s.deleteRedeemedChallengesBefore(T0 + 15), 1);
+        assert.equal(await s.deleteRedeemedChallengesBefore(T0 + 15), 0);
+        assert.equal(await s.redeemChallenge('challenge_new', T0 + 20), false, 'not yet expired: still redeemed');
+        assert.equal(await s.redeemChallenge('challenge_old', T0 + 10), true, 'forgotten after expiry');
+      });
+    });
+
     describe('deployment secrets', () => {
       it('getOrCreateSecret keeps the first value: later candidates, even concurrent ones, get the stored one', async () => {
         const first = await s.getOrCreateSecret('signing', new Uint8Array([1, 2, 3]));

@@ -297,6 +297,15 @@ export interface Storage {
   listPushSubscriptions(userId: string): Promise<PushSubscriptionRow[]>;
   deletePushSubscription(endpoint: string): Promise<void>;
 
+  // single-use challenges (R39)
+  /**
+   * Records that the challenge `challengeId` (valid until `expiresAt`) was redeemed. True for the
+   * first redemption only: of concurrent ones, on any node, exactly one gets true.
+   */
+  redeemChallenge(challengeId: string, expiresAt: number): Promise<boolean>;
+  /** Forgets redeemed challenges that expired before `before` (their signature check refuses them); returns how many. */
+  deleteRedeemedChallengesBefore(before: number): Promise<number>;
+
   // deployment secrets
   /**
    * Returns the secret stored under `name`, storing `candidate` first if there is none. Nodes that

@@ -442,6 +442,16 @@ export class PostgresStorage implements Storage {
     await this.pool.query('DELETE FROM push_subscriptions WHERE endpoint = $1', [endpoint]);
   }
 
+  async redeemChallenge(challengeId: string, expiresAt: number) {
+    const { rowCount } = await this.pool.query(
+      'INSERT INTO used_challenges (challenge_id, expires_at) VALUES ($1, $2) ON CONFLICT (challenge_id) DO NOTHING', [challengeId, expiresAt]);
+    return rowCount === 1;
+  }
+
+  async deleteRedeemedChallengesBefore(before: number) {
+    return (await this.pool.query('DELETE FROM used_challenges WHERE expires_at < $1', [before])).rowCount ?? 0;
+  }
+
   async getOrCreateSecret(name: string, candidate: Uint8Array) {
     await this.pool.query('INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
       [name, Buffer.from(candidate), Date.now()]);

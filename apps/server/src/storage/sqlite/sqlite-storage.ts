@@ -357,6 +357,15 @@ export class SqliteStorage implements Storage {
     this.#q('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
   }
 
+  async redeemChallenge(challengeId: string, expiresAt: number) {
+    return this.#q('INSERT INTO used_challenges (challenge_id, expires_at) VALUES (?, ?) ON CONFLICT (challenge_id) DO NOTHING')
+      .run(challengeId, expiresAt).changes === 1;
+  }
+
+  async deleteRedeemedChallengesBefore(before: number) {
+    return this.#q('DELETE FROM used_challenges WHERE expires_at < ?').run(before).changes;
+  }
+
   async getOrCreateSecret(name: string, candidate: Uint8Array) {
     this.#q('INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
       .run(name, Buffer.from(candidate), Date.now());
