@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import { keyLogRoutes } from './key-log.ts';
 import { keyPackageRoutes } from './keypackages.ts';
 import { meRoutes } from './me.ts';
 import { metricsRoute } from './metrics-listener.ts';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.ts';
 
 export interface Operations {
   metrics: ServerMetrics;
@@ -23,6 +25,10 @@ export interface Operations {
 
 /** Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files. */
 export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<FastifyInstance> {
+  const webDist = config.webDist && existsSync(config.webDist) ? config.webDist : undefined;
+  const indexHtml = webDist && existsSync(join(webDist, 'index.html')) ? readFileSync(join(webDist, 'index.html'), 'utf8') : undefined;
+  // R38: CSP (with the hashes of any inline script index.html has), no framing, nosniff, no referrer…
+  const headers = securityHeaders({ origin: config.origin, ...(indexHtml !== undefined ? { indexHtml } : {}) });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxHttpBodyBytes,
@@ -35,9 +41,10 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     frameworkErrors: (_err, _request, frameworkReply) => {
       const reply = frameworkReply as FastifyReply;
       ops.metrics.errors.inc({ code: 'bad_request' });
-      void reply.status(400).send({ error: { code: 'bad_request', message: 'malformed request' } satisfies ErrorBody });
+      void reply.headers(headers.api).status(400).send({ error: { code: 'bad_request', message: 'malformed request' } satisfies ErrorBody });
     },
   });
+  registerSecurityHeaders(app, headers);
   app.setErrorHandler((err, request, reply) => {
     ops.metrics.errors.inc({ code: sendError(err, request, reply) });
   });
@@ -84,8 +91,8 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     void reply.status(404).send({ error: { code: 'not_found', message: 'not found' } satisfies ErrorBody });
   });
 
-  if (config.webDist && existsSync(config.webDist)) {
-    await app.register(fastifyStatic, { root: config.webDist, wildcard: true, index: ['index.html'] });
+  if (webDist) {
+    await app.register(fastifyStatic, { root: webDist, wildcard: true, index: ['index.html'] });
   } else {
     app.get('/', async (_request, reply) =>
       reply.type('text/plain').send('Parley server is running. The web client is not built: run `npm run build -w @parley/web`.'));
