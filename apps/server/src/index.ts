@@ -2,3 +2,4 @@ export { startParley, defaultWebDist, type RunningServer, type StartOptions } fr
 export { loadConfig, type Config } from './config.ts';
 export type { Storage } from './storage/storage.ts';
 export type { PushSender } from './domain/push.ts';
+export type { HostResolver, ResolvedAddress } from './domain/push-endpoint-policy.ts';

@@ -18,7 +18,8 @@ import { CommitChecks } from './domain/mls/commit-checks.ts';
 import { Mls } from './domain/mls/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
-import { PushNotifier, type PushSender } from './domain/push.ts';
+import { PushNotifier, PushSubscriptions, type PushSender } from './domain/push.ts';
+import { PushEndpointPolicy, type HostResolver } from './domain/push-endpoint-policy.ts';
 import { MemoryRateLimiter } from './domain/memory-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
@@ -26,6 +27,7 @@ import { SharedRateLimiter } from './domain/shared-rate-limiter.ts';
 import { buildHttp } from './http/app.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
+import { systemResolver } from './push/dns-resolver.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
 import { Hub } from './realtime/hub.ts';
@@ -60,8 +62,12 @@ export interface StartOptions {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
-  /** Replaces the Web Push sender (tests point it at a local push service). */
+  /** Replaces the Web Push sender. */
   pushSender?: PushSender;
+  /** Replaces the system's DNS for push endpoints (R37; tests map names to local addresses). */
+  hostResolver?: HostResolver;
+  /** Certificates trusted for push services instead of the system's (tests: a local one's self-signed certificate). */
+  pushCa?: string | Buffer;
 }
 
 /** The composition root: the one place that knows every concrete class. */
@@ -117,7 +123,15 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const vapid = JSON.parse(Buffer.from(await storage.getOrCreateSecret('vapid-keys',
     readIfExists(join(config.dataDir, 'vapid.json')) ?? Buffer.from(JSON.stringify(generateVapidKeys())))).toString('utf8')) as VapidKeys;
   const challenges = new Challenges({ tokens, storage, clock });
-  const push = opts.pushSender ?? new WebPushSender(vapid, config.vapidSubject);
+  const pushSender = opts.pushSender ? undefined : new WebPushSender(vapid, config.vapidSubject, opts.pushCa !== undefined ? { ca: opts.pushCa } : {});
+  const push = opts.pushSender ?? pushSender!;
+  // R37: pushes go only to https URLs of public hosts (or the operator's allowed networks), checked
+  // at subscribe time and again before each push.
+  const pushPolicy = new PushEndpointPolicy({
+    resolver: opts.hostResolver ?? systemResolver,
+    allowedHosts: config.push.allowedHosts,
+    allowPrivateNetworks: config.push.allowPrivateNetworks,
+  });
 
   const accounts = new Accounts({
     storage, clock, random, challenges, limiter,
@@ -146,6 +160,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
   const notifier = new PushNotifier({
     storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,
+    policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice,
+    onRefused: (detail, context) => logger.warn({ detail, ...context }, 'push endpoint refused before a push (R37)'),
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
   });
   const delivery = new Delivery({
@@ -157,6 +173,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
+    pushSubscriptions: new PushSubscriptions({ storage, clock, policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
@@ -212,6 +229,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await metricsListener?.close();
       await bus.close();
       await storage.close();
+      pushSender?.close();
     },
   };
 }

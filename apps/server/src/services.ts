@@ -5,7 +5,7 @@ import type { DeviceLinks } from './domain/device-links.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
-import type { PushSender } from './domain/push.ts';
+import type { PushSender, PushSubscriptions } from './domain/push.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
 import type { Storage } from './storage/storage.ts';
 
@@ -24,4 +24,6 @@ export interface Services {
   keyLog: KeyLog;
   limiter: RateLimiter;
   push: PushSender;
+  /** Web Push subscriptions, checked and capped per device (R37). */
+  pushSubscriptions: PushSubscriptions;
 }

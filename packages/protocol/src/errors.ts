@@ -61,6 +61,11 @@ export const ERROR_CODES = {
   link_locked: 403,
   /** The link request was approved or denied already: a second approval (or a denial after it) is refused. */
   link_closed: 409,
+  /**
+   * R37: a Web Push endpoint must be an https URL of a public push service (every address of its host
+   * public, on the operator's allow-list if there is one). Nothing was stored.
+   */
+  push_endpoint_invalid: 400,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,

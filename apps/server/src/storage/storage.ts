@@ -81,6 +81,7 @@ export interface PushSubscriptionRow {
   deviceId: string;
   p256dh: string;
   auth: string;
+  /** When the device last subscribed this endpoint (a renewal counts as new): the oldest go first (R37). */
   createdAt: number;
 }
 
@@ -293,7 +294,12 @@ export interface Storage {
   getInvite(token: string): Promise<InviteRow | undefined>;
 
   // web push
-  upsertPushSubscription(sub: PushSubscriptionRow): Promise<void>;
+  /**
+   * Stores the subscription (an endpoint already stored, by any device, is taken over with its keys
+   * and `createdAt`), then, in the same transaction, deletes the device's oldest subscriptions beyond
+   * `maxPerDevice` (R37), never the one just stored. Subscriptions of one device are serialised.
+   */
+  upsertPushSubscription(sub: PushSubscriptionRow, maxPerDevice: number): Promise<void>;
   listPushSubscriptions(userId: string): Promise<PushSubscriptionRow[]>;
   deletePushSubscription(endpoint: string): Promise<void>;
 
