@@ -13,6 +13,29 @@ describe('config', () => {
     }
   });
 
+  it('R42 R43 invite lifetime, sign-in request limits and origin hint, trusted proxies', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.inviteTtlMs, 7 * 86_400_000);
+    assert.deepEqual([defaults.deviceLink.originHint, defaults.deviceLink.perAccountPerHour, defaults.trustProxy], ['none', 5, []]);
+    assert.throws(() => loadConfig({ PARLEY_INVITE_TTL_MS: '1000' }), /PARLEY_INVITE_TTL_MS/);
+    assert.throws(() => loadConfig({ PARLEY_LINK_ORIGIN_HINT: 'full' }), /PARLEY_LINK_ORIGIN_HINT/);
+    assert.equal(loadConfig({ PARLEY_LINK_ORIGIN_HINT: 'ip-prefix' }).deviceLink.originHint, 'ip-prefix');
+    assert.deepEqual(loadConfig({ PARLEY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1']);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.internal', '1.2.3', '::1/129']) assert.throws(() => loadConfig({ PARLEY_TRUST_PROXY: bad }), /PARLEY_TRUST_PROXY/, bad);
+    assert.deepEqual(loadConfig({ PARLEY_TRUST_PROXY: 'fd00::/8' }).trustProxy, ['fd00::/8']);
+  });
+
+  it('the insider bounds have the defaults docs/OPERATIONS.md and docs/SECURITY.md give, and 0 turns one off', () => {
+    const { rates, limits } = loadConfig({});
+    assert.deepEqual(
+      [rates.historyPerSec, rates.historyBurst, rates.receiptPerSec, rates.receiptBurst, rates.typingPerSec, rates.commitPerMin,
+        rates.memberChangesPerMin, rates.rejoinPerHour, rates.invitesPerHour, rates.chatsPerHour, rates.devicesPerDay, limits.wsFramesPerSec],
+      [10, 300, 20, 400, 2, 30, 60, 10, 30, 100, 10, 200],
+    );
+    assert.equal(loadConfig({ PARLEY_RATE_MEMBER_CHANGES_PER_MIN: '0' }).rates.memberChangesPerMin, 0);
+    assert.throws(() => loadConfig({ PARLEY_RATE_COMMIT_PER_MIN: '-1' }), /PARLEY_RATE_COMMIT_PER_MIN/);
+  });
+
   it('loopback hosts are told apart from addresses others can reach', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackHost(host), host);
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'chat.example.org', '127.0.0.1.example.org']) assert.ok(!isLoopbackHost(host), host);

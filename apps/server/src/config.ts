@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
@@ -44,6 +45,14 @@ export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase();
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
+/** `10.0.0.5`, `10.0.0.0/8`, `::1`, `fd00::/8`: what Fastify's trustProxy (proxy-addr) accepts as an address. */
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 /**
  * Clients give key packages a 4-week MLS lifetime (packages/client/src/mls/key-packages.ts) and a
  * committer refuses an expired one; a claimed package needs some of it left for the commit (R14).
@@ -74,12 +83,25 @@ const EnvSchema = z.object({
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   PARLEY_WS_BUFFER_BYTES: Int(1024 * 1024),
+  PARLEY_WS_FRAMES_PER_SEC: Int(200),
   PARLEY_MAX_HTTP_BODY_BYTES: Int(256 * 1024),
   PARLEY_RATE_SEND_PER_SEC: Int(20),
   PARLEY_RATE_SEND_BURST: Int(100),
   PARLEY_RATE_SIGNUP_PER_HOUR: Int(30),
   PARLEY_RATE_LOGIN_PER_MIN: Int(30),
   PARLEY_RATE_API_PER_SEC: Int(20),
+  /** Insider bounds (docs/SECURITY.md): what one member's device may make the server do for, or to, others. */
+  PARLEY_RATE_HISTORY_PER_SEC: Int(10),
+  PARLEY_RATE_HISTORY_BURST: Int(300),
+  PARLEY_RATE_RECEIPT_PER_SEC: Int(20),
+  PARLEY_RATE_RECEIPT_BURST: Int(400),
+  PARLEY_RATE_TYPING_PER_SEC: Int(2),
+  PARLEY_RATE_COMMIT_PER_MIN: Int(30),
+  PARLEY_RATE_MEMBER_CHANGES_PER_MIN: Int(60),
+  PARLEY_RATE_REJOIN_PER_HOUR: Int(10),
+  PARLEY_RATE_INVITES_PER_HOUR: Int(30),
+  PARLEY_RATE_CHATS_PER_HOUR: Int(100),
+  PARLEY_RATE_DEVICES_PER_DAY: Int(10),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
@@ -95,12 +117,30 @@ const EnvSchema = z.object({
   PARLEY_DEVICE_LINK_MAX_ATTEMPTS: Int(5),
   PARLEY_DEVICE_LINK_MAX_PENDING: Int(3),
   PARLEY_RATE_DEVICE_LINK_PER_HOUR: Int(20),
+  /** R43: link requests per source for one account per hour. */
+  PARLEY_RATE_DEVICE_LINK_PER_ACCOUNT_PER_HOUR: Int(5),
+  /** R43: what a sign-in prompt shows of where the request came from. */
+  PARLEY_LINK_ORIGIN_HINT: z.enum(['none', 'ip-prefix', 'ip']).default('none'),
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated), so
+   * per-client limits see the client, not the proxy. Unset: the peer address is the client.
+   */
+  PARLEY_TRUST_PROXY: z.string().refine((list) => list.split(',').map((x) => x.trim()).filter(Boolean).every(isAddressOrCidr),
+    'addresses or CIDRs (10.0.0.0/8, ::1), comma-separated').optional(),
   PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC: Int(2),
   /** R14: key packages uploaded longer ago are never handed out, and are deleted. */
   PARLEY_KEY_PACKAGE_MAX_AGE_MS: Int(21 * DAY_MS).refine((ms) => ms > 0 && ms <= KEY_PACKAGE_MAX_AGE_LIMIT_MS,
     `must be 1..${KEY_PACKAGE_MAX_AGE_LIMIT_MS} (27 days: below the 4-week key package lifetime)`),
   /** R41: claims naming one user, from anyone, per hour before their devices give out only last-resort key packages. */
   PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR: Int(200),
+  /** R42: how long an invite link works, and the longest a creator may choose (at least a minute). */
+  /** R44: adds and direct chats from people who share no chat with the person are requests (false: everyone adds anyone). */
+  PARLEY_CONSENT_REQUIRED: z.enum(['true', 'false']).default('true'),
+  PARLEY_MAX_PENDING_REQUESTS: Int(100),
+  PARLEY_RATE_REQUESTS_PER_DAY: Int(50),
+  PARLEY_REQUEST_TTL_MS: Int(30 * DAY_MS),
+  PARLEY_MAX_CHATS_PER_USER: Int(10_000),
+  PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
   /** R35: public group states kept decoded in memory for commit checks (bytes of their encoding, per node). */
@@ -116,6 +156,8 @@ export interface Limits {
   historyPageMax: number;
   /** A connection whose unsent bytes exceed this is closed (slow consumer) and resyncs later. */
   wsBufferBytes: number;
+  /** Frames per second one connection may send (burst 10x); over it, the node stops reading it for a moment. */
+  wsFramesPerSec: number;
   maxHttpBodyBytes: number;
 }
 
@@ -129,6 +171,29 @@ export interface RateLimits {
   loginPerMin: number;
   /** Other REST calls per device per second (burst = 5x). */
   apiPerSec: number;
+  /** History frames per device: one token per 100 messages asked for (a page of up to 100 costs one). */
+  historyPerSec: number;
+  historyBurst: number;
+  /** Receipt frames per device (each change is an event to every member's devices, R8). */
+  receiptPerSec: number;
+  receiptBurst: number;
+  /** Typing frames per device (burst 2x). */
+  typingPerSec: number;
+  /** Commits per device per chat that the server checks (R35) and may order (burst: the same number). */
+  commitPerMin: number;
+  /**
+   * Membership and look changes per chat: members added or joining, roles, name, colour (burst: the
+   * same number). Removals and leaving are never limited: each undoes an add.
+   */
+  memberChangesPerMin: number;
+  /** R29 rejoin requests per device per chat (burst: the same number). */
+  rejoinPerHour: number;
+  /** Invite links created per user (burst: the same number). */
+  invitesPerHour: number;
+  /** Chats created per user: groups and new direct chats (burst: the same number). */
+  chatsPerHour: number;
+  /** Devices added to one account, by any path (burst: the same number). Revoking is never limited. */
+  devicesPerDay: number;
 }
 
 /** Linking a new device from a signed-in one (R23-R26). */
@@ -139,8 +204,12 @@ export interface DeviceLinkLimits {
   maxAttempts: number;
   /** Unexpired pending requests per account. */
   maxPending: number;
-  /** Link requests per client IP per hour. */
+  /** Link requests per source (client IPv4 address or IPv6 /64) per hour, to any account. */
   requestsPerHour: number;
+  /** Link requests per source to one account per hour (R43). */
+  perAccountPerHour: number;
+  /** What a sign-in prompt shows of the request's origin (R43). */
+  originHint: 'none' | 'ip-prefix' | 'ip';
   /** Status polls per client IP per second (burst 10x). */
   pollPerSec: number;
 }
@@ -165,6 +234,20 @@ export interface MlsLimits {
   stateCacheBytes: number;
 }
 
+/** R44: consent to being put into a chat, and caps on chats. */
+export interface ConsentLimits {
+  /** Adds and direct chats from people who share no chat with the person become requests. */
+  required: boolean;
+  /** Open requests a person keeps; more get `requests_full`. */
+  maxPendingPerUser: number;
+  /** Requests one user may send per day (each person asked counts). */
+  requestsPerDay: number;
+  /** A request not answered in this long is gone. */
+  requestTtlMs: number;
+  /** Chats one user may be a member of. */
+  maxChatsPerUser: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -187,6 +270,8 @@ export interface Config {
   migrationsDir: string | undefined;
   origin: string;
   rpId: string;
+  /** Reverse proxies whose X-Forwarded-For names the client (Fastify's trustProxy); empty: none. */
+  trustProxy: string[];
   logLevel: string;
   webDist: string | undefined;
   limits: Limits;
@@ -205,6 +290,9 @@ export interface Config {
    */
   keyPackageMaxAgeMs: number;
   mls: MlsLimits;
+  /** R42: an invite link's lifetime, and the longest one a creator may choose. */
+  inviteTtlMs: number;
+  consent: ConsentLimits;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -234,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrationsDir: e.PARLEY_MIGRATIONS_DIR,
     origin,
     rpId,
+    trustProxy: (e.PARLEY_TRUST_PROXY ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     logLevel: e.PARLEY_LOG_LEVEL,
     webDist: e.PARLEY_WEB_DIST,
     limits: {
@@ -242,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
       historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
       wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,
+      wsFramesPerSec: e.PARLEY_WS_FRAMES_PER_SEC,
       maxHttpBodyBytes: e.PARLEY_MAX_HTTP_BODY_BYTES,
     },
     rates: {
@@ -250,6 +340,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signupPerHour: e.PARLEY_RATE_SIGNUP_PER_HOUR,
       loginPerMin: e.PARLEY_RATE_LOGIN_PER_MIN,
       apiPerSec: e.PARLEY_RATE_API_PER_SEC,
+      historyPerSec: e.PARLEY_RATE_HISTORY_PER_SEC,
+      historyBurst: e.PARLEY_RATE_HISTORY_BURST,
+      receiptPerSec: e.PARLEY_RATE_RECEIPT_PER_SEC,
+      receiptBurst: e.PARLEY_RATE_RECEIPT_BURST,
+      typingPerSec: e.PARLEY_RATE_TYPING_PER_SEC,
+      commitPerMin: e.PARLEY_RATE_COMMIT_PER_MIN,
+      memberChangesPerMin: e.PARLEY_RATE_MEMBER_CHANGES_PER_MIN,
+      rejoinPerHour: e.PARLEY_RATE_REJOIN_PER_HOUR,
+      invitesPerHour: e.PARLEY_RATE_INVITES_PER_HOUR,
+      chatsPerHour: e.PARLEY_RATE_CHATS_PER_HOUR,
+      devicesPerDay: e.PARLEY_RATE_DEVICES_PER_DAY,
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
@@ -266,9 +367,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_ATTEMPTS),
       maxPending: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_PENDING),
       requestsPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_HOUR,
+      perAccountPerHour: e.PARLEY_RATE_DEVICE_LINK_PER_ACCOUNT_PER_HOUR,
+      originHint: e.PARLEY_LINK_ORIGIN_HINT,
       pollPerSec: e.PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC,
     },
     keyPackageMaxAgeMs: e.PARLEY_KEY_PACKAGE_MAX_AGE_MS,
+    inviteTtlMs: e.PARLEY_INVITE_TTL_MS,
+    consent: {
+      required: e.PARLEY_CONSENT_REQUIRED === 'true',
+      maxPendingPerUser: Math.max(1, e.PARLEY_MAX_PENDING_REQUESTS),
+      requestsPerDay: e.PARLEY_RATE_REQUESTS_PER_DAY,
+      requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
+      maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
+    },
     mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
   };
 }

@@ -1,5 +1,6 @@
 export { startParley, defaultWebDist, type RunningServer, type StartOptions } from './main.ts';
 export { loadConfig, type Config } from './config.ts';
+export type { HttpRoute } from './http/app.ts';
 export type { Storage } from './storage/storage.ts';
 export type { PushSender } from './domain/push.ts';
 export type { HostResolver, ResolvedAddress } from './domain/push-endpoint-policy.ts';

@@ -10,9 +10,11 @@ import { isLoopbackHost, loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Challenges } from './domain/challenges.ts';
 import { Chats } from './domain/chats.ts';
+import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
 import { announceDeviceAdded } from './domain/device-alerts.ts';
 import { DeviceLinks } from './domain/device-links.ts';
+import { Invites } from './domain/invites.ts';
 import { KeyLog } from './domain/key-log.ts';
 import { CommitChecks } from './domain/mls/commit-checks.ts';
 import { Mls } from './domain/mls/mls.ts';
@@ -24,7 +26,7 @@ import { MemoryRateLimiter } from './domain/memory-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
 import { SharedRateLimiter } from './domain/shared-rate-limiter.ts';
-import { buildHttp } from './http/app.ts';
+import { buildHttp, type HttpRoute } from './http/app.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
 import { systemResolver } from './push/dns-resolver.ts';
@@ -51,6 +53,8 @@ export interface RunningServer {
   services: Services;
   gateway: Gateway;
   metrics: ServerMetrics;
+  /** Every HTTP route this node serves (method and url pattern), as Fastify registered them. */
+  routes: readonly HttpRoute[];
   /**
    * Graceful stop (SIGTERM): /readyz turns 503, no new connections, every client is told to
    * reconnect elsewhere (4010), accepted sends are committed, then storage and bus close.
@@ -138,6 +142,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
     loginPerMin: config.rates.loginPerMin,
+    devicesPerDay: config.rates.devicesPerDay,
     onDeviceRevoked: async (userId, deviceId) => {
       await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
       await chats.devicesChanged(userId);
@@ -151,15 +156,22 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     await announceDeviceAdded({ storage, bus }, userId, deviceId);
   };
   const deviceLinks = new DeviceLinks({
-    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded,
+    storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded, keyedHash: (value) => tokens.digest(value),
+    checkDeviceAddRate: (userId) => accounts.checkDeviceAddRate(userId),
   });
   const passkeys = new Passkeys({
     storage, accounts, clock, random, challenges, rpId: config.rpId, origin: config.origin,
     onRefused: (err, context) => logger.info({ err, ...context }, 'passkey refused'),
   });
-  const chats = new Chats({ storage, bus, clock, random, maxGroupMembers: config.limits.maxGroupMembers });
+  const requests: Requests = new Requests({
+    storage, bus, clock, random, limiter, limits: config.consent,
+    join: (auth, chatId): Promise<void> => chats.join(auth, chatId, auth.userId, { kind: 'member_joined', userId: auth.userId }),
+  });
+  const chats: Chats = new Chats({
+    storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, requests, consent: config.consent,
+  });
   const notifier = new PushNotifier({
-    storage, sender: push, clock, minIntervalMs: config.pushMinIntervalMs, onError,
+    storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
     policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice,
     onRefused: (detail, context) => logger.warn({ detail, ...context }, 'push endpoint refused before a push (R37)'),
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
@@ -172,7 +184,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
   });
   const services: Services = {
-    storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push,
+    storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests,
+    invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
     pushSubscriptions: new PushSubscriptions({ storage, clock, policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
@@ -183,7 +196,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   };
 
   let draining = false;
-  const app = await buildHttp(config, services, logger, {
+  const { app, routes } = await buildHttp(config, services, logger, {
     metrics,
     ready: async () => {
       if (draining) return 'draining';
@@ -194,6 +207,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const gateway = new Gateway(app.server, services, hub, {
     maxFrameBytes: config.limits.maxFrameBytes,
     bufferBytes: config.limits.wsBufferBytes,
+    framesPerSec: config.limits.wsFramesPerSec,
     authTimeoutMs: config.authTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
     onError,
@@ -218,6 +232,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     services,
     gateway,
     metrics,
+    routes,
     async close() {
       if (closed) return;
       closed = true;

@@ -22,6 +22,7 @@ export class ServerMetrics {
   readonly commitCheckSeconds = new Histogram({ name: 'parley_mls_commit_check_seconds', help: 'Checking an MLS commit against its group\'s public state (R35), by outcome (accepted or the error code)', labelNames: ['outcome'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly errors = new Counter({ name: 'parley_errors_total', help: 'Errors returned to clients, by stable error code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly rateLimitStoreCalls = new Counter({ name: 'parley_rate_limit_store_calls_total', help: 'Round trips of the cluster rate limiter to its shared buckets, by result (granted, refused, failed)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly throttled = new Counter({ name: 'parley_ws_throttled_total', help: 'Times a connection went over its frame budget (PARLEY_WS_FRAMES_PER_SEC) and was not read for a moment', registers: [this.registry] });
   readonly disconnects = new Counter({ name: 'parley_disconnects_total', help: 'Connections closed by the server, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
 
   constructor(nodeId: string) {

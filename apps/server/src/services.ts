@@ -2,11 +2,13 @@ import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { DeviceLinks } from './domain/device-links.ts';
+import type { Invites } from './domain/invites.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
 import type { PushSender, PushSubscriptions } from './domain/push.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
+import type { Requests } from './domain/requests.ts';
 import type { Storage } from './storage/storage.ts';
 
 /** The domain services the edges (HTTP, WebSocket) call; built once in main.ts. */
@@ -17,12 +19,16 @@ export interface Services {
   /** Linking a new device from a signed-in one (R23-R26). */
   deviceLinks: DeviceLinks;
   chats: Chats;
+  /** Invite links (R42). */
+  invites: Invites;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */
   mls: Mls;
   /** The per-user device-key log (key transparency). */
   keyLog: KeyLog;
   limiter: RateLimiter;
+  /** R44: requests to join chats from people one shares none with. */
+  requests: Requests;
   push: PushSender;
   /** Web Push subscriptions, checked and capped per device (R37). */
   pushSubscriptions: PushSubscriptions;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { accounts, RestApi } from '@parley/client';
 import { CLOSE_CODES } from '@parley/protocol';
 import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
 import { RawPeer } from './raw.ts';
@@ -87,6 +88,38 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
     await waitFor(() => bob.client.log(chatId).length === alice.client.log(chatId).length, { what: 'bob client synced', timeoutMs: 20_000 });
     await alice.client.stop();
     await bob.client.stop();
+  });
+
+  it('R9 a history page fits a connection\'s buffer: a device that was away during a burst of full-size messages catches up (found by fuzzing)', async () => {
+    await using server = await startTestServer();
+    const alice = await createUser(server.url, { start: false });
+    // Plaintext, so bob's device reads the whole log (an MLS device starts at its Welcome).
+    const bob = await createUser(server.url, { start: false, client: { mls: { enabled: false } } });
+    await using _stop = { [Symbol.asyncDispose]: () => bob.client.stop() };
+    const { token } = await accounts.login(server.url, alice.deviceId, alice.deviceKey);
+    const { chat: { chatId } } = await new RestApi(server.url, token).call<{ chat: { chatId: string } }>('POST', '/chats/direct', { userId: bob.userId });
+    const peer = await RawPeer.authed(server.url, alice.deviceId, (d) => alice.deviceKey.sign(d));
+    // 40 messages at the envelope limit: 2.6 MB, more than the 1 MiB a connection may have unsent.
+    const payload = Buffer.alloc(((server.config.limits.maxEnvelopeBytes - 64) * 3) / 4, 7).toString('base64');
+    for (let i = 0; i < 40; i++) {
+      const ack = await peer.request({ type: 'send', rid: `s${i}`, chatId, clientMsgId: `full_size_${i}`, envelope: { contentType: 'application/octet-stream', payload } });
+      assert.equal(ack['type'], 'ack');
+    }
+    // A page of 100 (the SDK's page size) comes back shorter, with hasMore, instead of a 4008 close.
+    const page = await peer.request({ type: 'history', rid: 'h', chatId, afterSeq: 0, limit: 100 });
+    assert.equal(page['type'], 'history');
+    const messages = page['messages'] as unknown[];
+    assert.ok(messages.length > 0 && messages.length < 41 && page['hasMore'] === true, `${messages.length} messages, hasMore ${String(page['hasMore'])}`);
+    assert.ok(JSON.stringify(page).length <= server.config.limits.wsBufferBytes);
+    assert.equal(peer.closeCode, undefined);
+    const older = await peer.request({ type: 'history', rid: 'h2', chatId, beforeSeq: 42, limit: 100 });
+    assert.equal((older['messages'] as { seq: number }[]).at(-1)?.seq, 41, 'a page before an anchor keeps the messages next to it');
+    await bob.client.start();
+    // Bob's device shows the newest page, then pages back to the chat's start.
+    await waitFor(() => bob.client.log(chatId).at(-1)?.seq === 41, { what: 'bob has the newest page', timeoutMs: 20_000 });
+    for (let i = 0; i < 41 && bob.client.hasOlder(chatId); i++) await bob.client.loadOlder(chatId);
+    assert.deepEqual(bob.client.log(chatId).map((m) => m.seq), Array.from({ length: 41 }, (_, i) => i + 1));
+    peer.close();
   });
 
   it('R7 oversized messages are refused with payload_too_large; the outbox marks them failed', async () => {

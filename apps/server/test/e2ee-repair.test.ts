@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import {
   MLS_COMMIT_CONTENT_TYPE, MlsGroupSession, bytesToBase64, decodeCommitBundle, encodeCommitBundle, type ParleyClient, type TimelineItem,
 } from '@parley/client';
-import { addDevice, appendUncheckedCommit, commitFrame, createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { addDevice, appendUncheckedCommit, commitFrame, createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
 /**
@@ -91,5 +91,30 @@ describe('R36 members recover a group from a commit they cannot apply', () => {
     const members = await alice.client.encryptionMembers(chatId);
     assert.deepEqual(members.map((m) => m.deviceId).sort(), [alice.deviceId, bob.deviceId, mallory.deviceId].sort());
     for (const u of [alice, bob]) await u.client.stop();
+  });
+
+  it('a device outside the group that no member adds back (R29 unanswered) starts the group again by itself', { timeout: 120_000 }, async () => {
+    await using server = await startTestServer();
+    const tweaks = { mls: { enabled: true, restartAfterWaitingMs: 2000 } };
+    const alice = await createUser(server.url, { displayName: 'Alice', client: tweaks });
+    const carol = await createUser(server.url, { displayName: 'Carol', client: tweaks });
+    const { chatId } = await alice.client.createGroup({ name: 'quiet group', memberIds: [] });
+    await waitFor(async () => (await alice.client.getChat(chatId)).mlsEpoch > 0, { what: 'alice\'s group exists' });
+    // Alice's app is closed when she adds Carol: no device of the group is there to add Carol's device.
+    await alice.client.stop();
+    const { RestApi, accounts } = await import('@parley/client');
+    const api = new RestApi(server.url, (await accounts.login(server.url, alice.deviceId, alice.deviceKey)).token);
+    await api.call('POST', `/chats/${chatId}/members`, { userId: carol.userId });
+    await waitFor(() => carol.client.chat(chatId)?.encryption === 'waiting', { what: 'carol waits outside the group' });
+    // She asks to be added (after 10 s, R29); no one answers; 2 s later she starts the group again.
+    await waitFor(() => carol.client.chat(chatId)?.encryption === 'on', { what: 'carol restarted the group', timeoutMs: 40_000 });
+    await waitFor(() => item(carol.client, chatId, (i) => i.notice === 'encryption_restarted') !== undefined, { what: 'carol sees the restart' });
+    await carol.client.sendText(chatId, 'anyone here?');
+    alice.client = newClient(server.url, alice.userId, alice.deviceId, alice.deviceKey, alice.store, undefined, tweaks);
+    await alice.client.start();
+    await waitFor(() => texts(alice.client, chatId).includes('anyone here?'), { what: 'alice, back, reads carol', timeoutMs: 30_000 });
+    await alice.client.sendText(chatId, 'yes, welcome');
+    await waitFor(() => texts(carol.client, chatId).includes('yes, welcome'), { what: 'carol reads alice', timeoutMs: 20_000 });
+    for (const u of [alice, carol]) await u.client.stop();
   });
 });

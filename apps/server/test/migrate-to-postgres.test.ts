@@ -89,6 +89,7 @@ describe('parley-admin migrate-to-postgres', () => {
     await new SqliteDeviceLinks(linksDb).createLink({
       linkId: 'link_pending_1', userId: ann.userId, deviceName: 'new laptop', publicKey: Buffer.alloc(32, 9).toString('base64'), codeHash: 'a'.repeat(64),
       createdAt: 1_700_000_000_004, expiresAt: 4_000_000_000_000, attempts: 0, status: 'pending', deviceId: null, closedAt: null,
+      sourceKey: 'k'.repeat(64), origin: '203.0.113.x', displacedAt: null,
     }, 3, 1_700_000_000_004);
     linksDb.close();
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { API_PREFIX } from '@parley/protocol';
+import { generateDeviceKey } from '@parley/client';
 import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
@@ -12,7 +14,9 @@ describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () 
   let browser: Browser;
   let url: string;
   let zed: TestUser;
-  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  // The server tells prompts the request's network (R43), and believes X-Forwarded-For from 127.0.0.1 so
+  // the test can send a stranger's request "from" another address.
+  before(async () => ({ server, browser, url, zed } = await openWebWorld({ PARLEY_LINK_ORIGIN_HINT: 'ip-prefix', PARLEY_TRUST_PROXY: '127.0.0.1' })));
   after(() => closeWebWorld({ server, browser, zed }));
 
   it('R24 the new browser shows a code, the signed-in one approves with it; the new one sees the chats; R27 the old one is told', async () => {
@@ -24,6 +28,14 @@ describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () 
     await zed.client.sendText(direct.chatId, 'hello before the link');
     await laptop.getByRole('button', { name: /Zed Zimmer/ }).first().waitFor();
 
+    // R43: a stranger who knows her handle asks first, under a name meant to be approved.
+    const bait = "Amy's new iPhone (tap Approve)";
+    const stranger = await fetch(`${url}${API_PREFIX}/devices/link`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.23' },
+      body: JSON.stringify({ handle, device: { name: bait, publicKey: (await generateDeviceKey()).publicKey } }),
+    });
+    assert.equal(stranger.status, 201);
+
     // A second browser with no passkey and no recovery code asks to join Amy's account.
     const { page: phone } = await personPage(browser, { mobile: true });
     await phone.goto(url);
@@ -34,10 +46,23 @@ describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () 
     assert.match(shown, /^\d{3} \d{3}$/);
     await screenshot(phone, '30-link-new-device-code');
 
-    // The signed-in browser shows the request (without the code) and Amy types what the phone shows.
-    const prompt = laptop.getByTestId('link-prompt');
+    // The signed-in browser shows both requests, the server's facts first (when, from which network, never
+    // the whole address) and each name only as what the device calls itself.
+    const fake = laptop.getByTestId('link-prompt').filter({ hasText: 'tap Approve' });
+    const prompt = laptop.getByTestId('link-prompt').filter({ hasText: 'Chrome' });
+    await fake.waitFor({ timeout: 15_000 });
     await prompt.waitFor({ timeout: 15_000 });
-    assert.match((await prompt.textContent()) ?? '', /Sign-in request from Chrome/);
+    const fakeText = (await fake.textContent()) ?? '';
+    assert.match(fakeText, /^Someone asks to sign in to your account/);
+    assert.match((await fake.getByTestId('link-facts').textContent()) ?? '', /^Asked .+ · from 198\.51\.100\.x$/);
+    assert.ok(!fakeText.includes('198.51.100.23'), 'never the whole address');
+    assert.equal(await fake.getByTestId('link-claim').textContent(), `The new device calls itself “${bait}”. Anyone can choose that name.`);
+    assert.equal(await fake.locator('.claimed-name').textContent(), bait);
+    assert.match((await prompt.getByTestId('link-facts').textContent()) ?? '', /from 127\.0\.0\.x$/);
+    assert.match((await prompt.getByTestId('link-claim').textContent()) ?? '', /^The new device calls itself “Chrome/);
+    await screenshot(laptop, '31-link-approve-prompt-facts');
+    await fake.getByRole('button', { name: 'Deny' }).click();
+    await fake.waitFor({ state: 'detached' });
     assert.ok(!((await prompt.textContent()) ?? '').includes(shown.replace(' ', '')), 'the approving device never shows the code');
     await prompt.getByTestId('link-code-input').fill('000000' === shown.replace(' ', '') ? '111111' : '000000');
     await prompt.getByRole('button', { name: 'Approve' }).click();

@@ -66,7 +66,7 @@ describe('R38 security headers in a real browser', { timeout: 240_000 }, () => {
     assert.notEqual(frame.url(), `${url}/`);
     assert.equal(await frame.locator('#root').count(), 0);
     assert.equal(await frame.getByRole('button', { name: 'Create account' }).count(), 0);
-    await screenshot(page, '46-framed-app-refused');
+    await screenshot(page, '48-framed-app-refused');
     await context.close();
   });
 
@@ -89,14 +89,14 @@ describe('R38 security headers in a real browser', { timeout: 240_000 }, () => {
     const chatId = zed.client.chats().find((c) => zed.client.timeline(c.chatId).some((i) => i.text === 'hello under a strict CSP'))!.chatId;
     await zed.client.sendText(chatId, 'and back');
     await page.getByTestId('message').filter({ hasText: 'and back' }).waitFor();
-    await screenshot(page, '47-app-under-csp');
+    await screenshot(page, '49-app-under-csp');
 
     // The QR code of the safety number is a data: image (img-src allows it).
     await page.getByRole('button', { name: 'Verify Zed Zimmer' }).click();
     const qr = page.getByTestId('qr');
     await qr.waitFor();
     assert.ok(await qr.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'the QR image loaded');
-    await screenshot(page, '48-qr-under-csp');
+    await screenshot(page, '50-qr-under-csp');
     assert.deepEqual(await violations.read(), [], 'no CSP violation events');
     assert.deepEqual(violations.console, [], 'no CSP or Permissions-Policy console errors');
     // Trusted Types: markup from a string never reaches the DOM, even if some code tried.

@@ -48,6 +48,12 @@ export interface ClientOptions {
      */
     resendAskAfterMs?: number | null;
     /**
+     * R36: a device outside a chat's existing group (its Welcome failed, its state was lost) asks the
+     * members to add it (R29); if it is still outside this long after it first asked, while
+     * connected, it starts the group again itself. Default 2 minutes; 0 never.
+     */
+    restartAfterWaitingMs?: number;
+    /**
      * R33: how often at most (`minIntervalMs`, default 5 minutes per chat) and how soon (`settleMs`,
      * `rankDelayMs`) this device tells a chat the key-log heads it verified for the members, and how
      * long the server may take to show it an entry a member saw (`graceMs`, default 2 minutes).
@@ -104,4 +110,5 @@ export type ClientEvents = {
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
 export const DEFAULT_RECONCILE_RANK_DELAY_MS = 1500;
 export const DEFAULT_RESEND_ASK_AFTER_MS = 10_000;
+export const DEFAULT_RESTART_AFTER_WAITING_MS = 120_000;
 export const DEFAULT_HOLD_FOR_REMOVAL_MS = 60_000;

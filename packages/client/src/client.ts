@@ -1,7 +1,7 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type AddedDevice, type PendingDeviceLink,
+  type AddedDevice, type CreateInviteRequest, type InviteInfo, type InviteListResponse, type InviteResponse, type PendingDeviceLink,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
@@ -22,7 +22,7 @@ import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 import {
-  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_ROTATE_AFTER_MS,
+  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_RESTART_AFTER_WAITING_MS, DEFAULT_ROTATE_AFTER_MS,
   type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
 } from './client-options.ts';
 import { authedRest, SessionTokens, type RestFn } from './session.ts';
@@ -73,7 +73,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#rest = authedRest(options.baseUrl, tokens);
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
-      history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+      history: (chatId, q) => this.#history(chatId, q),
       hasChat: (chatId) => this.#chats.has(chatId),
       knowChat: (chatId) => this.#fetchChat(chatId),
       findStart: async (chatId, targetSeq) => this.#enc?.findStart(chatId, targetSeq),
@@ -167,7 +167,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         chat: (chatId) => this.#chats.get(chatId),
         chats: () => this.#chats.values(),
         rest: (method, path, body) => this.#rest(method, path, body),
-        history: (chatId, q) => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }),
+        history: (chatId, q) => this.#history(chatId, q),
         commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
         claim: (chatId, userIds) => this.claimKeyPackages(chatId, userIds),
         openDirect: (userId) => this.openDirect(userId),
@@ -177,6 +177,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         flushOutbox: (chatId) => (chatId === undefined ? this.#outbox.flush() : this.#outbox.retry(chatId)),
         onError: (e) => this.#backgroundError(e),
         resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
+        restartAfterWaitingMs: options.mls?.restartAfterWaitingMs ?? DEFAULT_RESTART_AFTER_WAITING_MS,
         onKeyLogSplit: (alert) => this.#ownLog.report(alert),
         keyLogHeads: options.mls?.keyLogHeads,
       })
@@ -397,7 +398,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async setRole(chatId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
     await this.#rest('PUT', `/chats/${chatId}/members/${userId}/role`, { role });
   }
-  createInvite(chatId: string): Promise<{ token: string; chatId: string }> { return this.#rest('POST', `/chats/${chatId}/invites`); }
+  /** R42: an invite link to the group (admins and the owner); by default it lasts the server's invite lifetime with no use limit. */
+  createInvite(chatId: string, opts: CreateInviteRequest = {}): Promise<InviteResponse> {
+    return this.#rest('POST', `/chats/${chatId}/invites`, opts.expiresInMs === undefined && opts.maxUses === undefined ? undefined : opts);
+  }
+  /** R42: the group's live invites, newest first (admins and the owner). */
+  async listInvites(chatId: string): Promise<InviteInfo[]> {
+    return (await this.#rest<InviteListResponse>('GET', `/chats/${chatId}/invites`)).invites;
+  }
+  /** R42: ends an invite of the group at once (admins and the owner, whoever made it). */
+  async revokeInvite(chatId: string, token: string): Promise<void> {
+    await this.#rest('DELETE', `/chats/${chatId}/invites/${encodeURIComponent(token)}`);
+  }
   previewInvite(token: string): Promise<{ chatId: string; name: string; color: string; memberCount: number }> {
     return this.#rest('GET', `/invites/${encodeURIComponent(token)}`);
   }
@@ -421,6 +433,24 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async #post(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
     return this.#outbox.add(chatId, content, opts);
+  }
+
+  /**
+   * One page of a chat's log. The server limits history reads per device (PARLEY_RATE_HISTORY_*): a
+   * page refused as `rate_limited` is asked again after the wait it names (until it is answered, the
+   * connection drops or the client stops), so a device catching up many chats at once gets there a
+   * little later instead of leaving gaps until the next message.
+   */
+  async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<ServerFrameOf<'history'>> {
+    for (;;) {
+      try {
+        return await this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q });
+      } catch (err) {
+        if (!(err instanceof ParleyError && err.code === 'rate_limited') || this.#stopped) throw err;
+        // Spread out: many chats may be waiting for the same bucket.
+        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * (1000 + Math.random() * 1000)));
+      }
+    }
   }
 
   /** This device's previous message in the chat (not a commit): receivers check the chain (R30). */

@@ -150,7 +150,7 @@ describe('device linking', () => {
     assert.deepEqual(await pendingDeviceLinks(rest), []);
   });
 
-  test('R23 R26 limits: unknown handle, another account\'s link, too many pending requests, requests per IP', async () => {
+  test('R23 R26 limits: unknown handle, another account\'s link, a new request from the same place, requests per IP', async () => {
     await using server = await startTestServer({ PARLEY_DEVICE_LINK_MAX_PENDING: '2', PARLEY_RATE_DEVICE_LINK_PER_HOUR: '4' });
     const alice = await createUser(server.url, { start: false });
     const mallory = await createUser(server.url, { start: false });
@@ -162,7 +162,9 @@ describe('device linking', () => {
     await rejectsWith(denyDeviceLink(malloryRest, link.linkId), 'link_not_found');
     assert.deepEqual(await pendingDeviceLinks(malloryRest), []);
     await requestDeviceLink(server.url, alice.handle, 'phone 2', key);
-    await rejectsWith(requestDeviceLink(server.url, alice.handle, 'phone 3', key), 'rate_limited');
+    // R43: a request is never refused for full slots; from the same source it replaces that source's earlier one.
+    const third = await requestDeviceLink(server.url, alice.handle, 'phone 3', key);
+    assert.deepEqual((await pendingDeviceLinks(sessionRest(server.url, alice.deviceId, alice.deviceKey))).map((p) => p.linkId), [third.linkId]);
     await rejectsWith(requestDeviceLink(server.url, mallory.handle, 'phone', key), 'rate_limited');
     const res = await fetch(`${server.url}/api/v1/devices/link/link_nope_123`);
     assert.deepEqual([res.status, ((await res.json()) as { error: { code: string } }).error.code], [404, 'link_not_found']);

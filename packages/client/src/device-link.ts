@@ -30,18 +30,28 @@ export interface DeviceLinkRequest {
   expiresAt: number;
   /**
    * Polls until the request is answered. Resolves with the added device when approved; rejects with
-   * `DeviceLinkEnded` when denied (`link_closed`), expired (`link_expired`) or locked after too
-   * many wrong codes (`link_locked`), or with an AbortError when `signal` aborts.
+   * `DeviceLinkEnded` when denied (`link_closed`), expired (`link_expired`), locked after too
+   * many wrong codes (`link_locked`) or displaced by a newer request (`link_closed`, R43), or with an
+   * AbortError when `signal` aborts.
    */
   wait(opts?: { intervalMs?: number; signal?: AbortSignal }): Promise<DeviceAdded>;
 }
 
+export type DeviceLinkOutcome = 'denied' | 'expired' | 'locked' | 'displaced';
+
+const ENDED: Record<DeviceLinkOutcome, { code: 'link_closed' | 'link_expired' | 'link_locked'; message: string }> = {
+  denied: { code: 'link_closed', message: 'the sign-in request was denied' },
+  expired: { code: 'link_expired', message: 'the sign-in request expired' },
+  locked: { code: 'link_locked', message: 'too many wrong codes were typed' },
+  // R43: the account's request slots were full and a newer request (perhaps a flood) took this one's.
+  displaced: { code: 'link_closed', message: 'a newer sign-in request for this account took this one\'s place' },
+};
+
 /** The link request ended without an approval; `outcome` says how. */
 export class DeviceLinkEnded extends ParleyError {
-  readonly outcome: 'denied' | 'expired' | 'locked';
-  constructor(status: 'denied' | 'expired' | 'locked') {
-    super(status === 'denied' ? 'link_closed' : status === 'expired' ? 'link_expired' : 'link_locked',
-      status === 'denied' ? 'the sign-in request was denied' : status === 'expired' ? 'the sign-in request expired' : 'too many wrong codes were typed');
+  readonly outcome: DeviceLinkOutcome;
+  constructor(status: DeviceLinkOutcome) {
+    super(ENDED[status].code, ENDED[status].message);
     this.name = 'DeviceLinkEnded';
     this.outcome = status;
   }

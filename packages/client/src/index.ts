@@ -2,6 +2,7 @@ export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView }
 export { accounts } from './accounts.ts';
 export {
   requestDeviceLink, pendingDeviceLinks, approveDeviceLink, denyDeviceLink, devicesAddedSince, sessionRest, DeviceLinkEnded,
+  type DeviceLinkOutcome,
   type DeviceLinkRequest, type RestFn,
 } from './device-link.ts';
 export { RestApi, NetworkError } from './api.ts';

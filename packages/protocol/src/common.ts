@@ -105,8 +105,28 @@ export const ChatSummary = z.object({
    * log (its accepted commits, in order) is what a client follows.
    */
   mlsEpoch: z.number().int().nonnegative(),
+  /**
+   * R44: people asked to join who have not answered yet (a stranger to whoever added them gets a
+   * request, not a membership). Absent when there are none.
+   */
+  requested: z.array(z.object({ userId: Id, requestedAt: z.number().int() })).optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
+
+/**
+ * R44: someone the person shares no chat with wants to add them to a group or start a direct chat
+ * with them. What the server knows, nothing of the chat's content.
+ */
+export const ChatRequest = z.object({
+  requestId: Id,
+  chatId: Id,
+  kind: z.enum(['direct', 'group']),
+  from: UserProfile,
+  /** Members of the chat now (a group's name is end-to-end encrypted: the server has none to show). */
+  memberCount: z.number().int().nonnegative(),
+  requestedAt: z.number().int(),
+});
+export type ChatRequest = z.infer<typeof ChatRequest>;
 
 export const DeviceInfo = z.object({
   deviceId: Id,

@@ -23,10 +23,11 @@ export const DeviceLinkStarted = z.object({
 export type DeviceLinkStarted = z.infer<typeof DeviceLinkStarted>;
 
 /**
- * `expired`: nobody approved in time; `locked`: too many wrong codes were typed. All but `pending`
- * are final.
+ * `expired`: nobody approved in time; `locked`: too many wrong codes were typed; `displaced`: the
+ * account's request slots were full and a newer request from elsewhere took this one's (R43). All
+ * but `pending` are final.
  */
-export const DeviceLinkStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'locked']);
+export const DeviceLinkStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'locked', 'displaced']);
 export type DeviceLinkStatus = z.infer<typeof DeviceLinkStatus>;
 
 /** GET /devices/link/:linkId (no session) — what the new device polls. */
@@ -40,13 +41,24 @@ export const DeviceLinkState = z.object({
 });
 export type DeviceLinkState = z.infer<typeof DeviceLinkState>;
 
-/** A request waiting for approval, as the account's signed-in devices see it (never with its code). */
+/**
+ * A request waiting for approval, as the account's signed-in devices see it (never with its code).
+ * R43: `requestedAt` and `origin` are what the server knows; `deviceName` is only what the new device
+ * calls itself (anyone who knows the handle chooses it): show it as a quoted claim, after the facts.
+ */
 export const PendingDeviceLink = z.object({
   linkId: Id,
+  /** Chosen by whoever sent the request: a claim, never a fact. */
   deviceName: DeviceName,
+  /** Server time the request arrived. */
   requestedAt: z.number().int(),
   expiresAt: z.number().int(),
   attemptsLeft: z.number().int().nonnegative(),
+  /**
+   * Where the request came from, as far as the operator lets the server tell (PARLEY_LINK_ORIGIN_HINT):
+   * absent by default, an address prefix (`203.0.113.x`, `2001:db8:5:7::/64`) or the whole address.
+   */
+  origin: z.string().max(64).optional(),
 });
 export type PendingDeviceLink = z.infer<typeof PendingDeviceLink>;
 

@@ -66,6 +66,10 @@ export const ERROR_CODES = {
    * public, on the operator's allow-list if there is one). Nothing was stored.
    */
   push_endpoint_invalid: 400,
+  /** R44: the person has as many open requests as they keep (`PARLEY_MAX_PENDING_REQUESTS`): ask again later. */
+  requests_full: 409,
+  /** R44: the person is in as many chats as a user may be (`PARLEY_MAX_CHATS_PER_USER`). */
+  chat_limit: 409,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,

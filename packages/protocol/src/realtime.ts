@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatSummary, ClientMsgId, Envelope, Id, Message } from './common.ts';
+import { ChatRequest, ChatSummary, ClientMsgId, Envelope, Id, Message } from './common.ts';
 import { AddedDevice, DeviceLinkStatus, PendingDeviceLink } from './device-link.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 
@@ -74,6 +74,9 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device_link_closed'), linkId: Id, status: DeviceLinkStatus }),
   /** Login alert (R27): a device was added to this account by any path; sent to its other devices. */
   z.object({ type: z.literal('device_added'), device: AddedDevice }),
+  /** R44: a request for this user arrived, or one of theirs was answered elsewhere (`closed`). */
+  z.object({ type: z.literal('chat_request'), request: ChatRequest }),
+  z.object({ type: z.literal('chat_request_closed'), requestId: Id }),
   /** A member's device can't read the chat's MLS group and asks to be added again (R29). */
   z.object({ type: z.literal('rejoin_requested'), chatId: Id, userId: Id, deviceId: Id }),
   z.object({

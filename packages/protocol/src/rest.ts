@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  Base64, Base64Url, ChatSummary, Color, DeviceInfo, DeviceName, DisplayName, Handle, Id, PublicKey, UserProfile,
+  Base64, Base64Url, ChatRequest, ChatSummary, Color, DeviceInfo, DeviceName, DisplayName, Handle, Id, PublicKey, UserProfile,
 } from './common.ts';
 
 /** REST lives under this prefix; every route and body below is relative to it. */
@@ -76,7 +76,37 @@ export type ChatDevice = z.infer<typeof ChatDevice>;
 export const ChatDevicesResponse = z.object({ devices: z.array(ChatDevice) });
 export type ChatDevicesResponse = z.infer<typeof ChatDevicesResponse>;
 
-export const InviteResponse = z.object({ token: z.string(), chatId: Id });
+/** An invite link's token: the secret part of `#/join/<token>`. */
+export const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'invite token: 8-64 chars of [A-Za-z0-9_-]');
+/** Shortest lifetime a creator may choose for an invite (R42); the longest is the server's PARLEY_INVITE_TTL_MS. */
+export const MIN_INVITE_LIFETIME_MS = 60_000;
+/** Most joins one invite may be limited to (R42); without a limit it admits anyone until it ends. */
+export const MAX_INVITE_USES = 10_000;
+/**
+ * POST /chats/:chatId/invites (admins and the owner; the body is optional). `expiresInMs` longer than
+ * the server's invite lifetime is cut to it; `maxUses` ends the invite after that many joins (R42).
+ */
+export const CreateInviteRequest = z.object({
+  expiresInMs: z.number().int().min(MIN_INVITE_LIFETIME_MS).optional(),
+  maxUses: z.number().int().min(1).max(MAX_INVITE_USES).optional(),
+});
+export type CreateInviteRequest = z.infer<typeof CreateInviteRequest>;
+export const InviteResponse = z.object({ token: InviteToken, chatId: Id, expiresAt: z.number().int(), maxUses: z.number().int().nullable() });
+export type InviteResponse = z.infer<typeof InviteResponse>;
+/** A live invite of a chat as its admins see it (R42): who made it, when it ends, how often it was used. */
+export const InviteInfo = z.object({
+  token: InviteToken,
+  chatId: Id,
+  createdBy: Id,
+  createdAt: z.number().int(),
+  expiresAt: z.number().int(),
+  uses: z.number().int().nonnegative(),
+  maxUses: z.number().int().positive().nullable(),
+});
+export type InviteInfo = z.infer<typeof InviteInfo>;
+/** GET /chats/:chatId/invites (admins and the owner): the chat's live invites, newest first. */
+export const InviteListResponse = z.object({ invites: z.array(InviteInfo) });
+export type InviteListResponse = z.infer<typeof InviteListResponse>;
 export const InvitePreview = z.object({ chatId: Id, name: z.string(), color: z.string(), memberCount: z.number().int() });
 
 // --- MLS key packages (the delivery service's directory, R14) -------------------------------
@@ -134,6 +164,16 @@ export type ClaimedKeyPackage = z.infer<typeof ClaimedKeyPackage>;
 /** A device with no key package at all is absent; the caller cannot add it until it uploads some. */
 export const ClaimKeyPackagesResponse = z.object({ keyPackages: z.array(ClaimedKeyPackage) });
 export type ClaimKeyPackagesResponse = z.infer<typeof ClaimKeyPackagesResponse>;
+
+// --- chat requests (R44) --------------------------------------------------------------------
+
+/** GET /requests — the caller's open incoming requests, oldest first. */
+export const ChatRequestsResponse = z.object({ requests: z.array(ChatRequest) });
+export type ChatRequestsResponse = z.infer<typeof ChatRequestsResponse>;
+
+/** POST /requests/:requestId/report — the request is declined, the sender reported to the operator (and blocked if `block`). */
+export const ReportRequest = z.object({ reason: z.enum(['spam', 'scam', 'abuse', 'other']), note: z.string().max(500).optional(), block: z.boolean().optional() });
+export type ReportRequest = z.infer<typeof ReportRequest>;
 
 // --- web push --------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import {
   ParleyClient, MemoryStore, accounts, generateDeviceKey,
   type ClientOptions, type ClientStore, type ContentCodec, type DeviceKey, type WebSocketCtor,
 } from '@parley/client';
-import { loadConfig, startParley, type RunningServer, type StartOptions } from '@parley/server';
+import { loadConfig, startParley, type HostResolver, type RunningServer, type StartOptions } from '@parley/server';
 
 export interface TestServer extends RunningServer, AsyncDisposable {
   dataDir: string;
@@ -27,6 +27,21 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PARLEY_RATE_SIGNUP_PER_HOUR: '100000',
     PARLEY_RATE_LOGIN_PER_MIN: '100000',
     PARLEY_RATE_API_PER_SEC: '10000',
+    // The insider bounds (docs/SECURITY.md): tests that make many chats, adds or commits stay clear of them.
+    PARLEY_RATE_HISTORY_PER_SEC: '10000',
+    PARLEY_RATE_HISTORY_BURST: '10000',
+    PARLEY_RATE_RECEIPT_PER_SEC: '10000',
+    PARLEY_RATE_RECEIPT_BURST: '10000',
+    PARLEY_RATE_COMMIT_PER_MIN: '100000',
+    PARLEY_RATE_MEMBER_CHANGES_PER_MIN: '100000',
+    PARLEY_RATE_REJOIN_PER_HOUR: '100000',
+    PARLEY_RATE_INVITES_PER_HOUR: '100000',
+    PARLEY_RATE_CHATS_PER_HOUR: '100000',
+    PARLEY_RATE_DEVICES_PER_DAY: '100000',
+    PARLEY_WS_FRAMES_PER_SEC: '100000',
+    // R44: tests put strangers in chats by the hundred; the consent tests (consent.test.ts, consent.e2e.ts) turn it on.
+    PARLEY_CONSENT_REQUIRED: 'false',
+    PARLEY_RATE_REQUESTS_PER_DAY: '100000',
     ...overrides,
   };
 }
@@ -44,6 +59,12 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   };
   return { ...server, dataDir, close, [Symbol.asyncDispose]: close };
 }
+
+/**
+ * A resolver for push endpoints (R37) that answers every name with one public address and asks no
+ * DNS: for tests whose push sender is a fake, so any `https://name/` endpoint is accepted offline.
+ */
+export const everyNamePublic: HostResolver = { resolve: async () => [{ address: '93.184.216.34', family: 4 }] };
 
 let counter = 0;
 /** A handle no other test in this run uses. */
@@ -159,3 +180,9 @@ export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.t
 export { appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, tamperMessage } from './forge.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
 export { claimFor, commitFrame, mlsTestDevice, startGroup, type MlsTestDevice } from './mls-device.ts';
+export {
+  CLIENT_FRAME_TYPES, FUZZ_CONTENT_TYPES, encodeFrame, expectReply, fuzzFrame, fuzzSeed, validFrame,
+  type Expectation, type FrameFuzzContext, type FuzzFrame,
+} from './fuzz-frames.ts';
+export { FUZZ_CLOSE_CODES, FrameFuzzer, type AckEntry, type FrameFuzzerOptions, type FuzzStats, type SentEntry } from './fuzz-driver.ts';
+export { fuzzRequest, hasRestGenerator, routeKey, type FuzzRequest, type RestFuzzContext } from './fuzz-rest.ts';

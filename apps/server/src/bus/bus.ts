@@ -1,4 +1,4 @@
-import type { AddedDevice, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
+import type { AddedDevice, ChatRequest, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
 
 /**
  * Fan-out between the sessions of one node and, later, between nodes (NATS). Topics:
@@ -20,7 +20,11 @@ export type BusEvent =
   /** On `user.<id>`: a device was added to the account (login alert, R27). */
   | { type: 'device_added'; device: AddedDevice }
   /** On `chat.<id>`: a device can't read the chat's group and asks its members to add it again (R29). */
-  | { type: 'rejoin_requested'; chatId: string; userId: string; deviceId: string };
+  | { type: 'rejoin_requested'; chatId: string; userId: string; deviceId: string }
+  /** On `user.<id>`: someone the user shares no chat with asks them into a chat (R44). */
+  | { type: 'chat_request'; request: ChatRequest }
+  /** On `user.<id>`: the user answered a request (on whichever device): its devices drop it (R44). */
+  | { type: 'chat_request_closed'; requestId: string };
 
 export type BusHandler = (event: BusEvent) => void;
 

@@ -1,4 +1,4 @@
-import { AddedDevice, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
+import { AddedDevice, ChatRequest, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
 import { connect, Events, RequestStrategy, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import type { Bus, BusEvent, BusHandler } from './bus.ts';
@@ -32,6 +32,8 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device_link_closed'), linkId: z.string(), status: DeviceLinkStatus }),
   z.object({ type: z.literal('device_added'), device: AddedDevice }),
   z.object({ type: z.literal('rejoin_requested'), chatId: z.string(), userId: z.string(), deviceId: z.string() }),
+  z.object({ type: z.literal('chat_request'), request: ChatRequest }),
+  z.object({ type: z.literal('chat_request_closed'), requestId: z.string() }),
 ]) satisfies z.ZodType<BusEvent>;
 
 /** A node that reconnected announces it here: its events during the outage never reached the others. */

@@ -23,6 +23,8 @@ export interface AccountsDeps {
   sessionTtlMs: number;
   signupPerHour: number;
   loginPerMin: number;
+  /** Devices added to one account per day, by any path: each one makes every chat of the user re-check its MLS group. */
+  devicesPerDay: number;
   /** Called after a device is revoked, to drop its live connections everywhere. */
   onDeviceRevoked: (userId: string, deviceId: string) => Promise<void>;
   /** Called after a device was added to an account (by any path): its chats re-check their MLS groups. */
@@ -84,7 +86,23 @@ export class Accounts {
     return (await this.#d.storage.getUserByHandle(handle)) !== undefined;
   }
 
+  /**
+   * Every device added to an account is a `chat_changed` in each of the user's chats and an MLS add
+   * that a member's device commits there (R18): the account's device additions are limited (cluster-
+   * wide), so a member can't make every chat they share with others churn. Revoking is never limited.
+   */
+  async checkDeviceAddRate(userId: string): Promise<void> {
+    const perDay = this.#d.devicesPerDay;
+    await this.#d.limiter.take(`devices:${userId}`, perDay / 86_400, perDay);
+  }
+
+  /** Adds a device to the account (its rate checked first) and tells the chats and the other devices. */
   async addDevice(userId: string, device: NewDevice): Promise<string> {
+    await this.checkDeviceAddRate(userId);
+    return this.#addDevice(userId, device);
+  }
+
+  async #addDevice(userId: string, device: NewDevice): Promise<string> {
     const row = this.#newDevice(userId, device, this.#d.clock.now());
     await this.#d.storage.addDevice(row);
     await this.#d.onDeviceAdded?.(userId, row.deviceId);
@@ -96,9 +114,11 @@ export class Accounts {
     const user = await this.#d.storage.getUserByHandle(input.handle);
     const hash = sha256Hex(normalizeRecoveryCode(input.recoveryCode));
     if (!user || !equalHex(hash, user.recoveryHash)) throw new ParleyError('recovery_failed', 'handle or recovery code is wrong');
+    // Before the code is used up: a refused recovery leaves the person their code.
+    await this.checkDeviceAddRate(user.userId);
     const next = this.newRecoveryCode();
     await this.#d.storage.setRecoveryHash(user.userId, next.hash);
-    const deviceId = await this.addDevice(user.userId, input.device);
+    const deviceId = await this.#addDevice(user.userId, input.device);
     return { userId: user.userId, deviceId, recoveryCode: next.code };
   }
 

@@ -1,19 +1,27 @@
 import { ParleyError, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
 import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
+import type { ConsentLimits, RateLimits } from '../config.ts';
 import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
 import type { Clock, Random } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import type { Requests } from './requests.ts';
 
 export interface ChatsDeps {
   storage: Storage;
   bus: Bus;
   clock: Clock;
   random: Random;
+  limiter: RateLimiter;
+  /** What one member may make a chat's other members' devices do (docs/SECURITY.md). */
+  rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'chatsPerHour'>;
   maxGroupMembers: number;
+  /** R44: who may be added directly, requests for the others, and the caps on chats. */
+  requests: Pick<Requests, 'sort' | 'ask' | 'pending'>;
+  consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
 }
 
 const COLORS = ['#e57373', '#f06292', '#ba68c8', '#7986cb', '#4fc3f7', '#4db6ac', '#81c784', '#ffb74d', '#a1887f', '#90a4ae'];
-const INVITE_TTL_MS = 30 * 86_400_000;
 
 /** Chats and membership: who may see, post to and change a chat. */
 export class Chats {
@@ -45,7 +53,9 @@ export class Chats {
     });
     const me = rows.find((r) => r.userId === userId);
     const unread = me ? await this.#d.storage.countUnread(chat.chatId, userId, me.readSeq) : 0;
+    const requested = await this.#d.requests.pending(chat.chatId);
     return {
+      ...(requested.length > 0 ? { requested } : {}),
       chatId: chat.chatId,
       kind: chat.kind,
       name: chat.name,
@@ -80,6 +90,9 @@ export class Chats {
    */
   async requestRejoin(auth: AuthContext, chatId: string): Promise<void> {
     await this.requireMember(chatId, auth.userId);
+    // Each request can make a member's device commit (remove and re-add the asking device).
+    const perHour = this.#d.rates.rejoinPerHour;
+    await this.#d.limiter.take(`rejoin:${chatId}:${auth.deviceId}`, perHour / 3600, perHour);
     await this.#d.bus.publish(chatTopic(chatId), { type: 'rejoin_requested', chatId, userId: auth.userId, deviceId: auth.deviceId });
   }
 
@@ -94,11 +107,18 @@ export class Chats {
     return this.summary(await this.#chat(chatId), auth.userId);
   }
 
+  /**
+   * A group with the caller as owner. People who share a chat with the caller are members at once;
+   * the others are asked (R44) and become members when they accept.
+   */
   async createGroup(auth: AuthContext, input: { name: string; color?: string | undefined; memberIds: string[] }): Promise<ChatSummary> {
     const ids = [...new Set(input.memberIds.filter((id) => id !== auth.userId))];
     if (ids.length + 1 > this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     const found = await this.#d.storage.getUsers(ids);
     if (found.length !== ids.length) throw new ParleyError('user_not_found', 'some members do not exist');
+    await this.#takeChatCreation(auth);
+    const { direct, ask } = await this.#d.requests.sort(auth.userId, ids);
+    for (const id of direct) await this.#roomFor(id);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
       chatId: this.#d.random.id(),
@@ -110,42 +130,63 @@ export class Chats {
       mlsEpoch: 0,
       directKey: null,
     };
-    const members: MemberRow[] = [auth.userId, ...ids].map((userId, i) => ({
-      chatId: chat.chatId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
+    const members: MemberRow[] = [auth.userId, ...direct].map((userId, i) => ({
+      chatId: chat.chatId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: i === 0 ? now : null,
     }));
     await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created', name: input.name }));
     await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
+    await this.#d.requests.ask(auth, chat.chatId, ask);
     return this.get(auth, chat.chatId);
   }
 
-  /** The direct chat between the caller and `userId`, created on first use (idempotent). */
+  /**
+   * The direct chat between the caller and `userId`, created on first use (idempotent). With
+   * someone the caller shares no chat with (R44) it starts with the caller alone and asks the other
+   * person; they become a member when they accept, or when they open the chat with the caller
+   * themselves (that is consent too).
+   */
   async openDirect(auth: AuthContext, userId: string): Promise<ChatSummary> {
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
     const directKey = [auth.userId, userId].sort().join(':');
     const existing = await this.#d.storage.getDirectChat(directKey);
-    if (existing) return this.summary(existing, auth.userId);
+    if (existing) {
+      if (!(await this.#d.storage.getMember(existing.chatId, auth.userId))) {
+        await this.join(auth, existing.chatId, auth.userId, { kind: 'member_joined', userId: auth.userId });
+        const mine = (await this.#d.requests.pending(existing.chatId)).some((r) => r.userId === auth.userId);
+        if (mine) await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId: existing.chatId });
+      }
+      return this.get(auth, existing.chatId);
+    }
+    const { direct, ask } = await this.#d.requests.sort(auth.userId, [userId]);
+    await this.#takeChatCreation(auth);
+    await this.#roomFor(auth.userId);
+    for (const id of direct) await this.#roomFor(id);
     const now = this.#d.clock.now();
     const chat: ChatRow = {
       chatId: this.#d.random.id(), kind: 'direct', name: '', color: this.#pickColor(), createdAt: now, lastSeq: 0, mlsEpoch: 0, directKey,
     };
     // With oneself it is a note-to-self chat of one member: the user's devices share history there.
-    const members: MemberRow[] = [...new Set([auth.userId, userId])].map((id) => ({
-      chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
+    const members: MemberRow[] = [auth.userId, ...direct].map((id) => ({
+      chatId: chat.chatId, userId: id, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null,
     }));
     try {
       await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created' }));
     } catch (err) {
       // Both people opened it at the same moment: the other creation won.
       const winner = await this.#d.storage.getDirectChat(directKey);
-      if (winner) return this.summary(winner, auth.userId);
+      if (winner) return this.openDirect(auth, userId);
       throw err;
     }
     await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
-    return this.summary(chat, auth.userId);
+    await this.#d.requests.ask(auth, chat.chatId, ask);
+    return this.get(auth, chat.chatId);
   }
 
   async update(auth: AuthContext, chatId: string, input: { name?: string | undefined; color?: string | undefined }): Promise<ChatSummary> {
-    const { chat } = await this.#requireGroupAdmin(auth, chatId);
+    const { chat } = await this.requireGroupAdmin(auth, chatId);
+    const renamed = input.name !== undefined && input.name !== chat.name;
+    const recolored = input.color !== undefined && input.color !== chat.color;
+    if (renamed || recolored) await this.#takeMemberChange(chatId, Number(renamed) + Number(recolored));
     if (input.name !== undefined && input.name !== chat.name) {
       await this.#change(auth, chatId, { kind: 'update_chat', name: input.name }, { kind: 'renamed', name: input.name });
     }
@@ -155,21 +196,30 @@ export class Chats {
     return this.get(auth, chatId);
   }
 
+  /** An admin adds someone: at once if they share a chat with the admin, else they are asked (R44). */
   async addMember(auth: AuthContext, chatId: string, userId: string): Promise<ChatSummary> {
-    await this.#requireGroupAdmin(auth, chatId);
+    await this.requireGroupAdmin(auth, chatId);
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
-    await this.#join(auth, chatId, userId, { kind: 'member_added', userId });
+    if (await this.#d.storage.getMember(chatId, userId)) return this.get(auth, chatId);
+    const { direct } = await this.#d.requests.sort(auth.userId, [userId]);
+    if (direct.length > 0) {
+      await this.join(auth, chatId, userId, { kind: 'member_added', userId });
+    } else {
+      await this.#d.requests.ask(auth, chatId, [userId]);
+    }
     return this.get(auth, chatId);
   }
 
   /** Removes `userId`; removing oneself is leaving. */
   async removeMember(auth: AuthContext, chatId: string, userId: string): Promise<void> {
     if (userId === auth.userId) return this.leave(auth, chatId);
-    const { me } = await this.#requireGroupAdmin(auth, chatId);
+    const { me } = await this.requireGroupAdmin(auth, chatId);
     const target = await this.#d.storage.getMember(chatId, userId);
     if (!target) throw new ParleyError('user_not_found', 'not a member of this chat');
     if (rank(target.role) >= rank(me.role)) throw new ParleyError('forbidden', 'you can only remove members below your role');
-    await this.#change(auth, chatId, { kind: 'remove_member', userId }, { kind: 'member_removed', userId });
+    // Recorded (R42): the removed member rejoins only through an invite made after this.
+    const removal = { by: auth.userId, at: this.#d.clock.now() };
+    await this.#change(auth, chatId, { kind: 'remove_member', userId, removal }, { kind: 'member_removed', userId });
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_removed', chatId, userId });
   }
 
@@ -182,7 +232,8 @@ export class Chats {
       const others = (await this.#d.storage.getMembers(chatId)).filter((m) => m.userId !== auth.userId);
       const heir = others.sort((a, b) => rank(b.role) - rank(a.role) || a.joinedAt - b.joinedAt)[0];
       if (heir) {
-        await this.#change(auth, chatId, { kind: 'set_role', userId: heir.userId, role: 'owner' }, { kind: 'role_changed', userId: heir.userId, role: 'owner' });
+        const handover = { kind: 'set_role', userId: heir.userId, role: 'owner', at: this.#d.clock.now() } as const;
+        await this.#change(auth, chatId, handover, { kind: 'role_changed', userId: heir.userId, role: 'owner' });
       }
     }
     await this.#change(auth, chatId, { kind: 'remove_member', userId: auth.userId }, { kind: 'member_left', userId: auth.userId });
@@ -190,58 +241,61 @@ export class Chats {
   }
 
   async setRole(auth: AuthContext, chatId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<ChatSummary> {
-    const { me } = await this.#requireGroupAdmin(auth, chatId);
+    const { me } = await this.requireGroupAdmin(auth, chatId);
     if (me.role !== 'owner') throw new ParleyError('forbidden', 'only the owner can change roles');
     const target = await this.#d.storage.getMember(chatId, userId);
     if (!target || target.role === 'owner') throw new ParleyError('forbidden', 'cannot change this member');
     if (target.role !== role) {
-      await this.#change(auth, chatId, { kind: 'set_role', userId, role }, { kind: 'role_changed', userId, role });
+      await this.#takeMemberChange(chatId);
+      await this.#change(auth, chatId, { kind: 'set_role', userId, role, at: this.#d.clock.now() }, { kind: 'role_changed', userId, role });
     }
     return this.get(auth, chatId);
   }
 
-  async createInvite(auth: AuthContext, chatId: string): Promise<{ token: string; chatId: string }> {
-    await this.#requireGroupAdmin(auth, chatId);
-    const now = this.#d.clock.now();
-    const token = this.#d.random.id(18);
-    await this.#d.storage.createInvite({ token, chatId, createdBy: auth.userId, createdAt: now, expiresAt: now + INVITE_TTL_MS });
-    return { token, chatId };
-  }
-
-  async previewInvite(token: string): Promise<{ chatId: string; name: string; color: string; memberCount: number }> {
-    const invite = await this.#validInvite(token);
-    const chat = await this.#chat(invite.chatId);
-    const members = await this.#d.storage.getMembers(chat.chatId);
-    return { chatId: chat.chatId, name: chat.name, color: chat.color, memberCount: members.length };
-  }
-
-  async joinInvite(auth: AuthContext, token: string): Promise<ChatSummary> {
-    const invite = await this.#validInvite(token);
-    if (!(await this.#d.storage.getMember(invite.chatId, auth.userId))) {
-      await this.#join(auth, invite.chatId, auth.userId, { kind: 'member_joined', userId: auth.userId });
-    }
-    return this.get(auth, invite.chatId);
-  }
-
-  async #join(auth: AuthContext, chatId: string, userId: string, event: SystemEvent): Promise<void> {
+  /**
+   * Adds `userId` as a member and tells the chat; a no-op for a member. The caller has checked the
+   * right to (an admin adding, R10; a live invite, R42). With `invite`, the join takes
+   * one of the invite's uses in the same transaction (R42: `invite_invalid` when it has none left).
+   */
+  async join(auth: AuthContext, chatId: string, userId: string, event: SystemEvent, invite?: { token: string }): Promise<void> {
     const members = await this.#d.storage.getMembers(chatId);
     if (members.some((m) => m.userId === userId)) return;
     if (members.length >= this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
+    await this.#roomFor(userId);
+    await this.#takeMemberChange(chatId);
     const now = this.#d.clock.now();
-    const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0 };
-    await this.#change(auth, chatId, { kind: 'add_member', member }, event);
+    const member: MemberRow = { chatId, userId, role: 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: null };
+    await this.#change(auth, chatId, invite ? { kind: 'add_member', member, invite } : { kind: 'add_member', member }, event);
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId });
   }
 
-  async #validInvite(token: string) {
-    const invite = await this.#d.storage.getInvite(token);
-    if (!invite || (invite.expiresAt !== null && invite.expiresAt < this.#d.clock.now())) {
-      throw new ParleyError('invite_invalid', 'this invite link is invalid or expired');
-    }
-    return invite;
+  /**
+   * Adds, joins, role and look changes of one chat draw on one bucket: each is a log entry and a
+   * `chat_changed` that every member's device answers by reading the chat again, and an add makes
+   * one of them commit (MLS). Removals and leaving are free: each undoes an add, so they are bounded
+   * by the adds, and nobody is kept from leaving or from removing someone.
+   */
+  async #takeMemberChange(chatId: string, cost = 1): Promise<void> {
+    const perMin = this.#d.rates.memberChangesPerMin;
+    await this.#d.limiter.take(`members:${chatId}`, perMin / 60, perMin, cost);
   }
 
-  async #requireGroupAdmin(auth: AuthContext, chatId: string): Promise<{ chat: ChatRow; me: MemberRow }> {
+  /** A new chat puts its members' devices to work (a chat event each, an MLS group to join). */
+  async #takeChatCreation(auth: AuthContext): Promise<void> {
+    const perHour = this.#d.rates.chatsPerHour;
+    await this.#d.limiter.take(`chats:${auth.userId}`, perHour / 3600, perHour);
+  }
+
+  /** R44: a user is in at most `maxChatsPerUser` chats (`chat_limit`). */
+  async #roomFor(userId: string): Promise<void> {
+    const max = this.#d.consent.maxChatsPerUser;
+    if ((await this.#d.storage.countChatsForUser(userId)) >= max) {
+      throw new ParleyError('chat_limit', `a person is in at most ${max} chats`);
+    }
+  }
+
+  /** The caller's membership of a group in which they are an admin or the owner, else `not_member` / `forbidden`. */
+  async requireGroupAdmin(auth: AuthContext, chatId: string): Promise<{ chat: ChatRow; me: MemberRow }> {
     const me = await this.requireMember(chatId, auth.userId);
     const chat = await this.#chat(chatId);
     if (chat.kind !== 'group') throw new ParleyError('forbidden', 'direct chats cannot be changed');
@@ -279,6 +333,6 @@ export class Chats {
   }
 }
 
-function rank(role: Role): number {
+export function rank(role: Role): number {
   return role === 'owner' ? 2 : role === 'admin' ? 1 : 0;
 }

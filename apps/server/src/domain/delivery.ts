@@ -14,13 +14,22 @@ export interface DeliveryDeps {
   chats: Chats;
   clock: Clock;
   limiter: RateLimiter;
-  limits: Pick<Limits, 'maxEnvelopeBytes' | 'historyPageMax'>;
-  rates: Pick<RateLimits, 'sendPerSec' | 'sendBurst'>;
+  limits: Pick<Limits, 'maxEnvelopeBytes' | 'historyPageMax' | 'wsBufferBytes'>;
+  rates: Pick<RateLimits, 'sendPerSec' | 'sendBurst' | 'historyPerSec' | 'historyBurst' | 'receiptPerSec' | 'receiptBurst' | 'typingPerSec'>;
   /** Told about every newly committed message (push notifications); must not throw. */
   onCommitted?: (message: Message) => void;
 }
 
-const TYPING_PER_SEC = 2;
+/** A history frame costs one token per this many messages it asks for. */
+export const HISTORY_MESSAGES_PER_TOKEN = 100;
+
+/** A generous bound on a message's bytes in a frame besides its envelope and system event: ids, seq, time, JSON keys. */
+const MESSAGE_OVERHEAD_BYTES = 400;
+
+function messageBytes(m: Message): number {
+  return MESSAGE_OVERHEAD_BYTES + (m.envelope ? m.envelope.contentType.length + m.envelope.payload.length : 0)
+    + (m.system ? JSON.stringify(m.system).length : 0);
+}
 
 /** The message path: accept, order, commit, acknowledge, fan out; history; receipts; typing. */
 export class Delivery {
@@ -85,23 +94,40 @@ export class Delivery {
     auth: AuthContext,
     input: { chatId: string; afterSeq?: number | undefined; beforeSeq?: number | undefined; limit?: number | undefined },
   ): Promise<{ messages: Message[]; hasMore: boolean }> {
-    await this.#d.chats.requireMember(input.chatId, auth.userId);
     if (input.afterSeq !== undefined && input.beforeSeq !== undefined) {
       throw new ParleyError('bad_request', 'give afterSeq or beforeSeq, not both');
     }
     const limit = Math.min(input.limit ?? 50, this.#d.limits.historyPageMax);
+    // Before any read: a device reading pages in a loop spends its own bucket, not the database's time.
+    const { historyPerSec, historyBurst } = this.#d.rates;
+    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.ceil(limit / HISTORY_MESSAGES_PER_TOKEN));
+    await this.#d.chats.requireMember(input.chatId, auth.userId);
     const query = input.beforeSeq !== undefined
       ? { beforeSeq: input.beforeSeq, limit: limit + 1 }
       : { afterSeq: input.afterSeq ?? 0, limit: limit + 1 };
     const rows = await this.#d.storage.getMessages(input.chatId, query);
-    const hasMore = rows.length > limit;
+    let hasMore = rows.length > limit;
     // One extra row tells whether more exist; drop it from the side away from the anchor.
-    const messages = !hasMore ? rows : input.beforeSeq !== undefined ? rows.slice(1) : rows.slice(0, limit);
+    let messages = !hasMore ? rows : input.beforeSeq !== undefined ? rows.slice(1) : rows.slice(0, limit);
+    // R9: the page's frame must fit the connection's send buffer with room to spare, else the client
+    // is cut off (4008) and asks for the same page again, forever. Keep the messages next to the anchor.
+    const budget = this.#d.limits.wsBufferBytes / 2;
+    const fromAnchor = input.beforeSeq !== undefined ? [...messages].reverse() : messages;
+    let keep = 0;
+    for (let bytes = 0; keep < fromAnchor.length; keep++) {
+      bytes += messageBytes(fromAnchor[keep]!);
+      if (keep > 0 && bytes > budget) break;
+    }
+    if (keep < messages.length) {
+      messages = input.beforeSeq !== undefined ? messages.slice(messages.length - keep) : messages.slice(0, keep);
+      hasMore = true;
+    }
     return { messages, hasMore };
   }
 
   /** R8: receipts only move forward and never past the chat's last seq. */
   async receipt(auth: AuthContext, input: { chatId: string; kind: 'delivered' | 'read'; upToSeq: number }): Promise<void> {
+    await this.#d.limiter.take(`receipt:${auth.deviceId}`, this.#d.rates.receiptPerSec, this.#d.rates.receiptBurst);
     await this.#d.chats.requireMember(input.chatId, auth.userId);
     const chat = await this.#d.storage.getChat(input.chatId);
     const upToSeq = Math.min(input.upToSeq, chat?.lastSeq ?? 0);
@@ -113,8 +139,8 @@ export class Delivery {
   }
 
   async typing(auth: AuthContext, chatId: string): Promise<void> {
+    await this.#d.limiter.take(`typing:${auth.deviceId}`, this.#d.rates.typingPerSec, this.#d.rates.typingPerSec * 2);
     await this.#d.chats.requireMember(chatId, auth.userId);
-    await this.#d.limiter.take(`typing:${auth.deviceId}`, TYPING_PER_SEC, TYPING_PER_SEC * 2);
     await this.#d.bus.publish(chatTopic(chatId), { type: 'typing', chatId, userId: auth.userId });
   }
 }

@@ -6,6 +6,7 @@ import { userTopic, type Bus } from '../bus/bus.ts';
 import type { DeviceLinkRow, DeviceLinkStorage } from '../storage/device-link-storage.ts';
 import type { DeviceRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
+import { originHint, sourceOf, type OriginHint } from './client-source.ts';
 import type { Clock, Random } from './ports.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { equalHex, sha256Hex } from './secrets.ts';
@@ -17,7 +18,15 @@ export interface DeviceLinksDeps {
   clock: Clock;
   random: Random;
   limiter: RateLimiter;
-  limits: { ttlMs: number; maxAttempts: number; maxPending: number; requestsPerHour: number; pollPerSec: number };
+  limits: {
+    ttlMs: number; maxAttempts: number; maxPending: number; requestsPerHour: number; perAccountPerHour: number; pollPerSec: number;
+    /** R43: what the account's devices are shown of where a request came from. */
+    originHint: OriginHint;
+  };
+  /** A keyed hash (server secret) of a value: a source is stored only as such, per account. */
+  keyedHash: (value: string) => string;
+  /** The account's device-addition rate (Accounts.checkDeviceAddRate): throws `rate_limited` when spent. */
+  checkDeviceAddRate: (userId: string) => Promise<void>;
   /** The same hook as Accounts' (a device was added by any path): chats re-check groups, login alerts. */
   onDeviceAdded: (userId: string, deviceId: string) => Promise<void>;
 }
@@ -41,12 +50,19 @@ export class DeviceLinks {
     this.#d = deps;
   }
 
-  /** R23: a new device asks; the account's devices are told (R26). */
+  /**
+   * R23, R43: a new device asks; the account's devices are told (R26). Limited per source (the client
+   * address; an IPv6 /64) over all accounts and per source for this account. Never refused because
+   * the account's slots are full: the request takes the slot of its own source's earlier one, or else
+   * of the oldest, so whoever wants to hold the slots must keep spending requests from many sources.
+   */
   async request(ip: string, input: { handle: string; device: NewDevice }): Promise<DeviceLinkStarted> {
     const { limits } = this.#d;
-    await this.#d.limiter.take(`link:${ip}`, limits.requestsPerHour / 3600, limits.requestsPerHour);
+    const source = sourceOf(ip);
+    await this.#d.limiter.take(`link:${source}`, limits.requestsPerHour / 3600, limits.requestsPerHour);
     const user = await this.#d.storage.getUserByHandle(input.handle);
     if (!user) throw new ParleyError('user_not_found', 'no user with this handle');
+    await this.#d.limiter.take(`linkto:${user.userId}:${source}`, limits.perAccountPerHour / 3600, limits.perAccountPerHour);
     const now = this.#d.clock.now();
     await this.#cleanup(now);
     const linkId = this.#d.random.id();
@@ -63,12 +79,12 @@ export class DeviceLinks {
       status: 'pending',
       deviceId: null,
       closedAt: null,
+      sourceKey: this.#d.keyedHash(`link-source:${user.userId}:${source}`),
+      origin: originHint(ip, limits.originHint) ?? null,
+      displacedAt: null,
     };
-    if (!(await this.#d.links.createLink(row, limits.maxPending, now))) {
-      const oldest = (await this.#d.links.listPendingLinks(user.userId, now))[0];
-      const wait = oldest ? Math.max(1, Math.ceil((oldest.expiresAt - now) / 1000)) : 1;
-      throw new ParleyError('rate_limited', `this account has ${limits.maxPending} sign-in requests waiting already`, wait);
-    }
+    const displaced = await this.#d.links.createLink(row, limits.maxPending, now);
+    for (const link of displaced) await this.#closed(link, now);
     await this.#d.bus.publish(userTopic(user.userId), { type: 'device_link_request', link: this.#pending(row) });
     return { linkId, code, expiresAt: row.expiresAt };
   }
@@ -98,13 +114,15 @@ export class DeviceLinks {
     if (!equalHex(codeHash(linkId, normalizeDeviceLinkCode(typed)), link.codeHash)) {
       const after = await this.#d.links.recordWrongCode(linkId, this.#d.limits.maxAttempts, now);
       if (after?.status === 'locked') {
-        await this.#closed(after);
+        await this.#closed(after, now);
         throw new ParleyError('link_locked', 'too many wrong codes: the new device must ask again');
       }
-      if (after && after.status !== 'pending') this.#mustBeOpen(after, now);
+      if (after) this.#mustBeOpen(after, now);
       const left = this.#d.limits.maxAttempts - (after?.attempts ?? 0);
       throw new ParleyError('link_code_wrong', `wrong code (${left} ${left === 1 ? 'try' : 'tries'} left)`);
     }
+    // Only a right code spends one of the account's device additions; refused, the request stays pending.
+    await this.#d.checkDeviceAddRate(link.userId);
     const device: DeviceRow = {
       deviceId: this.#d.random.id(),
       userId: link.userId,
@@ -120,7 +138,7 @@ export class DeviceLinks {
       this.#mustBeOpen(after ?? link, now);
       throw new ParleyError('link_closed', 'this sign-in request was answered already');
     }
-    await this.#closed(after);
+    await this.#closed(after, now);
     await this.#d.onDeviceAdded(link.userId, device.deviceId);
     return { deviceId: device.deviceId, name: device.name, createdAt: device.createdAt };
   }
@@ -135,7 +153,7 @@ export class DeviceLinks {
       this.#mustBeOpen(after ?? link, now);
       throw new ParleyError('link_closed', 'this sign-in request was answered already');
     }
-    await this.#closed(after);
+    await this.#closed(after, now);
   }
 
   async #own(auth: AuthContext, linkId: string): Promise<DeviceLinkRow> {
@@ -154,25 +172,31 @@ export class DeviceLinks {
       case 'locked': throw new ParleyError('link_locked', 'too many wrong codes: the new device must ask again');
       case 'approved':
       case 'denied': throw new ParleyError('link_closed', 'this sign-in request was answered already');
+      case 'displaced': throw new ParleyError('link_closed', 'a newer sign-in request for this account took this one\'s place');
     }
   }
 
   #status(link: DeviceLinkRow, now: number): DeviceLinkState['status'] {
-    return link.status === 'pending' && link.expiresAt <= now ? 'expired' : link.status;
+    if (link.status !== 'pending') return link.status;
+    if (link.displacedAt !== null) return 'displaced';
+    return link.expiresAt <= now ? 'expired' : 'pending';
   }
 
-  async #closed(link: DeviceLinkRow): Promise<void> {
-    await this.#d.bus.publish(userTopic(link.userId), { type: 'device_link_closed', linkId: link.linkId, status: link.status });
+  async #closed(link: DeviceLinkRow, now: number): Promise<void> {
+    await this.#d.bus.publish(userTopic(link.userId), { type: 'device_link_closed', linkId: link.linkId, status: this.#status(link, now) });
   }
 
+  /** R43: the facts the server knows (time, origin as allowed) beside the name the new device gave itself. */
   #pending(link: DeviceLinkRow): PendingDeviceLink {
-    return {
+    const pending: PendingDeviceLink = {
       linkId: link.linkId,
       deviceName: link.deviceName,
       requestedAt: link.createdAt,
       expiresAt: link.expiresAt,
       attemptsLeft: Math.max(0, this.#d.limits.maxAttempts - link.attempts),
     };
+    if (link.origin !== null) pending.origin = link.origin;
+    return pending;
   }
 
   /** A uniform 6-digit code (rejection sampling: no modulo bias). */

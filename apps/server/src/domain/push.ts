@@ -3,6 +3,7 @@ import type { PushSubscriptionRow, Storage } from '../storage/storage.ts';
 import type { AuthContext } from './accounts.ts';
 import type { Clock } from './ports.ts';
 import type { PushEndpointPolicy, PushTarget } from './push-endpoint-policy.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 /** Sends one Web Push message; `gone` means the subscription is dead and should be dropped. */
 export interface PushSender {
@@ -53,6 +54,8 @@ export interface PushDeps {
   maxPerDevice: number;
   /** True while any of the user's devices is connected to any node: no push needed. */
   isUserOnline: (userId: string) => Promise<boolean>;
+  /** Holds `minIntervalMs` per user across the cluster (a bucket of one push). */
+  limiter: RateLimiter;
   minIntervalMs: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
   /** A stored endpoint failed R37's check before a push (its DNS changed): not sent; dropped if forbidden. */
@@ -62,7 +65,9 @@ export interface PushDeps {
 /**
  * Wakes offline members with a Web Push that carries no text, no sender and no chat (R12):
  * the client opens and syncs over its own authenticated connection. At most one push per user
- * per `minIntervalMs`, to at most `maxPerDevice` endpoints per device, each checked again (R37).
+ * per `minIntervalMs`, whichever nodes the messages were sent through (a shared bucket of one push;
+ * the node's own memory of what it sent spares it the lookups in between), to at most
+ * `maxPerDevice` endpoints per device, each checked again (R37).
  */
 export class PushNotifier {
   readonly #d: PushDeps;
@@ -105,6 +110,7 @@ export class PushNotifier {
       const subs = newestPerDevice(await this.#d.storage.listPushSubscriptions(member.userId), this.#d.maxPerDevice);
       // Presence last: in a cluster it is a question to every node, and most users have no subscription.
       if (subs.length === 0 || (await this.#d.isUserOnline(member.userId))) continue;
+      if (!(await this.#mayPush(member.userId))) continue;
       this.#lastSent.set(member.userId, now);
       if (this.#lastSent.size > 100_000) this.#lastSent.clear();
       await Promise.all(subs.map((sub) => this.#push(sub).catch((err: unknown) => this.#d.onError(err, { chatId, deviceId: sub.deviceId }))));
@@ -122,6 +128,19 @@ export class PushNotifier {
     }
     const { gone } = await this.#d.sender.send(sub, JSON.stringify(PushNotifier.payload), checked.target);
     if (gone) await this.#d.storage.deletePushSubscription(sub.endpoint);
+  }
+
+  /** Whether the user's cluster-wide push bucket has its one push: another node may have just sent one. */
+  async #mayPush(userId: string): Promise<boolean> {
+    const { minIntervalMs } = this.#d;
+    if (minIntervalMs <= 0) return true;
+    try {
+      await this.#d.limiter.take(`push:${userId}`, 1000 / minIntervalMs, 1);
+      return true;
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'rate_limited') return false;
+      throw err;
+    }
   }
 }
 

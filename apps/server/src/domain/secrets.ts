@@ -64,6 +64,11 @@ export class TokenSigner {
     return record;
   }
 
+  /** A keyed hash (hex) of `value`: stored instead of a value that must be compared but not read back (R43's sources). */
+  digest(value: string): string {
+    return createHmac('sha256', this.#secret).update(`digest\0${value}`).digest('hex');
+  }
+
   #mac(payload: string): string {
     return createHmac('sha256', this.#secret).update(payload).digest('base64url');
   }

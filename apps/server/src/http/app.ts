@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { API_PREFIX, PROTOCOL_VERSION, type ErrorBody, type ServerInfo } from '@parley/protocol';
 import type { Config } from '../config.ts';
@@ -23,21 +23,34 @@ export interface Operations {
   ready(): Promise<string>;
 }
 
-/** Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files. */
-export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<FastifyInstance> {
+/** One HTTP route the node serves, as registered (`url` with its `:params`). */
+export interface HttpRoute {
+  method: string;
+  url: string;
+}
+
+/**
+ * Builds the HTTP edge: REST under API_PREFIX, health/readiness/metrics, the web client's files.
+ * `routes` lists every route registered, so tests can cover each one (the fuzz test fails on a route it has no generator for).
+ */
+export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<{ app: FastifyInstance; routes: HttpRoute[] }> {
   const webDist = config.webDist && existsSync(config.webDist) ? config.webDist : undefined;
   const indexHtml = webDist && existsSync(join(webDist, 'index.html')) ? readFileSync(join(webDist, 'index.html'), 'utf8') : undefined;
   // R38: CSP (with the hashes of any inline script index.html has), no framing, nosniff, no referrer…
   const headers = securityHeaders({ origin: config.origin, ...(indexHtml !== undefined ? { indexHtml } : {}) });
+  const onError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    ops.metrics.errors.inc({ code: sendError(err, request, reply) });
+  };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxHttpBodyBytes,
     // No per-request logs: they would record users' IP addresses and timing.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // Only named proxies are believed about the client's address (per-IP limits, R11, R43).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     forceCloseConnections: true,
-    // Errors before routing (a malformed URL, a bad content-type header): the standard body, which
-    // does not echo the request (Fastify's default names the URL).
+    // Errors Fastify raises before routing (a path with broken percent-encoding): the standard body,
+    // which does not echo the request (Fastify's own names the URL).
     frameworkErrors: (_err, _request, frameworkReply) => {
       const reply = frameworkReply as FastifyReply;
       ops.metrics.errors.inc({ code: 'bad_request' });
@@ -45,9 +58,11 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     },
   });
   registerSecurityHeaders(app, headers);
-  app.setErrorHandler((err, request, reply) => {
-    ops.metrics.errors.inc({ code: sendError(err, request, reply) });
+  const routes: HttpRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
+  app.setErrorHandler(onError);
 
   const info: ServerInfo = {
     name: 'parley',
@@ -97,5 +112,5 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     app.get('/', async (_request, reply) =>
       reply.type('text/plain').send('Parley server is running. The web client is not built: run `npm run build -w @parley/web`.'));
   }
-  return app;
+  return { app, routes };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  AddMemberRequest, CreateDirectRequest, CreateGroupRequest, Id, SetRoleRequest, UpdateChatRequest,
+  AddMemberRequest, CreateDirectRequest, CreateGroupRequest, CreateInviteRequest, Id, InviteToken, SetRoleRequest, UpdateChatRequest,
 } from '@parley/protocol';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
@@ -8,12 +8,13 @@ import { parse, requireAuth } from './edge.ts';
 
 const ChatParams = z.object({ chatId: Id });
 const MemberParams = z.object({ chatId: Id, userId: Id });
-const InviteParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) });
+const InviteParams = z.object({ token: InviteToken });
+const ChatInviteParams = z.object({ chatId: Id, token: InviteToken });
 
 /** Chats, membership and invite links. Every route checks the caller's membership and role. */
 export function chatRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
-  const { chats } = services;
+  const { chats, invites } = services;
 
   app.get('/chats', async (request) => ({ chats: await chats.list(await auth(request)) }));
 
@@ -75,21 +76,36 @@ export function chatRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     return { chat: await chats.setRole(caller, chatId, userId, body.role) };
   });
 
+  // Invites (R42): admins and the owner create, list and revoke; anyone signed in previews and joins.
   app.post('/chats/:chatId/invites', async (request, reply) => {
     const caller = await auth(request);
     const { chatId } = parse(ChatParams, request.params);
-    return reply.status(201).send(await chats.createInvite(caller, chatId));
+    const body = parse(CreateInviteRequest, request.body ?? {});
+    return reply.status(201).send(await invites.create(caller, chatId, body));
+  });
+
+  app.get('/chats/:chatId/invites', async (request) => {
+    const caller = await auth(request);
+    const { chatId } = parse(ChatParams, request.params);
+    return { invites: await invites.list(caller, chatId) };
+  });
+
+  app.delete('/chats/:chatId/invites/:token', async (request, reply) => {
+    const caller = await auth(request);
+    const { chatId, token } = parse(ChatInviteParams, request.params);
+    await invites.revoke(caller, chatId, token);
+    return reply.status(204).send();
   });
 
   app.get('/invites/:token', async (request) => {
-    await auth(request);
+    const caller = await auth(request);
     const { token } = parse(InviteParams, request.params);
-    return chats.previewInvite(token);
+    return invites.preview(caller, token);
   });
 
   app.post('/invites/:token/join', async (request) => {
     const caller = await auth(request);
     const { token } = parse(InviteParams, request.params);
-    return { chat: await chats.joinInvite(caller, token) };
+    return { chat: await invites.join(caller, token) };
   });
 }

@@ -13,6 +13,12 @@ export interface SessionOptions {
   maxFrameBytes: number;
   bufferBytes: number;
   authTimeoutMs: number;
+  /**
+   * Frames per second one connection may send (burst 10x) before the server stops reading it until
+   * the budget has refilled; 0: no limit. Bounds what any frame, a ping or one refused as invalid,
+   * costs the node: the frames wait in TCP, at the sender.
+   */
+  framesPerSec: number;
   /** Gateway-level: see Gateway. */
   pingIntervalMs: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
@@ -29,6 +35,9 @@ export class Session implements HubMember {
   #authTimer: NodeJS.Timeout | undefined;
   #topics = new Set<string>();
   #closed = false;
+  /** The connection's frame budget (`framesPerSec`): tokens left, and when they were counted. */
+  #frameTokens: number;
+  #frameAt = performance.now();
   /** Heard from the peer (pong or any frame) since the last ping. */
   alive = true;
 
@@ -38,6 +47,7 @@ export class Session implements HubMember {
     private readonly hub: Hub,
     private readonly opts: SessionOptions,
   ) {
+    this.#frameTokens = opts.framesPerSec * 10;
     this.#authTimer = setTimeout(() => this.close(CLOSE_CODES.auth_timeout, 'auth timeout'), opts.authTimeoutMs);
     ws.on('message', (data, isBinary) => {
       this.alive = true;
@@ -59,6 +69,8 @@ export class Session implements HubMember {
   close(code: number, reason: string): void {
     if (this.#closed) return;
     this.opts.metrics?.disconnects.inc({ reason });
+    // A connection held over its frame budget must still read the peer's answer to the close.
+    if (this.ws.isPaused) this.ws.resume();
     this.ws.close(code, reason);
     this.#cleanup();
     // A peer that never answers the close handshake must not hold the socket.
@@ -114,6 +126,12 @@ export class Session implements HubMember {
       case 'rejoin_requested':
         if (event.deviceId !== auth.deviceId) this.#send({ type: 'rejoin_requested', chatId: event.chatId, userId: event.userId, deviceId: event.deviceId });
         return;
+      case 'chat_request':
+        this.#send({ type: 'chat_request', request: event.request });
+        return;
+      case 'chat_request_closed':
+        this.#send({ type: 'chat_request_closed', requestId: event.requestId });
+        return;
       default:
         assertNever(event, `bus event on ${topic}`);
     }
@@ -121,6 +139,7 @@ export class Session implements HubMember {
 
   #onRaw(data: Buffer, isBinary: boolean): void {
     if (this.#closed) return;
+    this.#meter();
     if (isBinary) return this.#error(undefined, new ParleyError('invalid_frame', 'frames are JSON text'));
     if (data.length > this.opts.maxFrameBytes) {
       // Not parsed (that is what the limit spares), but its rid is answered so the sender's request ends.
@@ -135,8 +154,9 @@ export class Session implements HubMember {
     }
     const parsed = ClientFrame.safeParse(json);
     if (!parsed.success) {
-      const rid = typeof json === 'object' && json !== null && typeof (json as { rid?: unknown }).rid === 'string'
-        ? String((json as { rid: string }).rid).slice(0, 64) : undefined;
+      // Echoed as a reply's rid may be (1-64 chars, ServerFrame): a longer one cut, an empty one left out.
+      const raw = typeof json === 'object' && json !== null ? (json as { rid?: unknown }).rid : undefined;
+      const rid = typeof raw === 'string' && raw.length > 0 ? raw.slice(0, 64) : undefined;
       const type = (json as { type?: unknown } | null)?.type;
       const known = ClientFrame.options.some((o) => o.shape.type.value === type);
       const issue = parsed.error.issues[0];
@@ -147,6 +167,25 @@ export class Session implements HubMember {
       const rid = 'rid' in parsed.data ? parsed.data.rid : undefined;
       this.#error(rid, err);
     });
+  }
+
+  /**
+   * Counts a frame against the connection's budget. Over it, the server reads nothing more from the
+   * socket until the budget is back above zero: TCP's flow control holds the sender, nothing is
+   * dropped, and a flood of cheap frames (pings, junk) costs the node at most `framesPerSec`.
+   */
+  #meter(): void {
+    const perSec = this.opts.framesPerSec;
+    if (perSec <= 0) return;
+    const now = performance.now();
+    this.#frameTokens = Math.min(perSec * 10, this.#frameTokens + ((now - this.#frameAt) / 1000) * perSec) - 1;
+    this.#frameAt = now;
+    if (this.#frameTokens >= 0 || this.ws.isPaused) return;
+    this.ws.pause();
+    this.opts.metrics?.throttled.inc();
+    setTimeout(() => {
+      if (!this.#closed) this.ws.resume();
+    }, Math.ceil((1 - this.#frameTokens) / perSec * 1000)).unref();
   }
 
   async #handle(frame: ClientFrame): Promise<void> {

@@ -20,10 +20,12 @@ export function deviceLinkStorageSuite(name: string, open: () => Promise<{ stora
     });
 
     it('R23 a stored link reads back as it was written; unknown ids are undefined', async () => {
-      const l = link('alice', 'link_one_1');
-      assert.equal(await links.createLink(l, 3, T0), true);
+      const l = link('alice', 'link_one_1', { sourceKey: 'key_a', origin: '203.0.113.x' });
+      assert.deepEqual(await links.createLink(l, 3, T0), []);
       assert.deepEqual(await links.getLink(l.linkId), l);
-      assert.equal(await links.getLink('link_nope_1'), undefined);
+      assert.deepEqual(await links.getLink('link_nope_1'), undefined);
+      await links.createLink(link('alice', 'link_old_1', { sourceKey: null }), 3, T0);
+      assert.equal((await links.getLink('link_old_1'))?.sourceKey, null);
     });
 
     it('R26 pending links: only the user\'s own, unexpired and pending ones, oldest first', async () => {
@@ -37,13 +39,39 @@ export function deviceLinkStorageSuite(name: string, open: () => Promise<{ stora
       assert.deepEqual((await links.listPendingLinks(USER('bob'), T0)).map((l) => l.linkId), ['link_bob_01']);
     });
 
-    it('R23 at most maxPending unexpired pending links per user, even when requested at once', async () => {
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => links.createLink(link('alice', `link_race${i}`), 3, T0)));
-      assert.equal(results.filter(Boolean).length, 3);
-      assert.equal((await links.listPendingLinks(USER('alice'), T0)).length, 3);
+    it('R43 at most maxPending open links per user, even when requested at once: each new one displaces the oldest', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => links.createLink(link('alice', `link_race${i}`, { sourceKey: `src_${i}`, createdAt: T0 + i }), 3, T0 + 10)));
+      assert.equal(results.flat().length, 5, 'every link past the third displaced one');
+      const open = await links.listPendingLinks(USER('alice'), T0 + 10);
+      assert.equal(open.length, 3);
+      for (const gone of results.flat()) {
+        assert.deepEqual([gone.status, gone.displacedAt, gone.expiresAt, gone.closedAt], ['pending', T0 + 10, T0 + 10, T0 + 10]);
+        assert.deepEqual(await links.getLink(gone.linkId), gone);
+      }
       // Another user's links, and expired ones, do not count.
-      assert.equal(await links.createLink(link('bob', 'link_bob_01'), 3, T0), true);
-      assert.equal(await links.createLink(link('alice', 'link_later1', { createdAt: TTL + T0, expiresAt: T0 + 2 * TTL }), 3, T0 + TTL), true);
+      assert.deepEqual(await links.createLink(link('bob', 'link_bob_01'), 3, T0), []);
+      assert.deepEqual(await links.createLink(link('alice', 'link_later1', { createdAt: TTL + T0, expiresAt: T0 + 2 * TTL }), 3, T0 + TTL), []);
+    });
+
+    it('R43 a new link displaces its own source\'s open link first, then the oldest other one only when the slots are full', async () => {
+      await links.createLink(link('alice', 'link_src_a1', { sourceKey: 'src_a', createdAt: T0 + 1 }), 3, T0 + 1);
+      await links.createLink(link('alice', 'link_src_b1', { sourceKey: 'src_b', createdAt: T0 + 2 }), 3, T0 + 2);
+      // Same source: replaces a1 although a slot is free.
+      const same = await links.createLink(link('alice', 'link_src_a2', { sourceKey: 'src_a', createdAt: T0 + 3 }), 3, T0 + 3);
+      assert.deepEqual(same.map((l) => l.linkId), ['link_src_a1']);
+      await links.createLink(link('alice', 'link_src_c1', { sourceKey: 'src_c', createdAt: T0 + 4 }), 3, T0 + 4);
+      assert.deepEqual((await links.listPendingLinks(USER('alice'), T0 + 4)).map((l) => l.linkId), ['link_src_b1', 'link_src_a2', 'link_src_c1']);
+      // Full: a fourth source displaces the oldest, b1.
+      const full = await links.createLink(link('alice', 'link_src_d1', { sourceKey: 'src_d', createdAt: T0 + 5 }), 3, T0 + 5);
+      assert.deepEqual(full.map((l) => l.linkId), ['link_src_b1']);
+      assert.deepEqual((await links.listPendingLinks(USER('alice'), T0 + 5)).map((l) => l.linkId), ['link_src_a2', 'link_src_c1', 'link_src_d1']);
+      // A displaced link can no longer be answered, nor take wrong codes.
+      assert.equal((await links.approveLink('link_src_b1', device('alice', 'dev_new_0001'), T0 + 6))?.deviceId, null);
+      assert.equal(await storage.getDevice('dev_new_0001'), undefined);
+      assert.equal((await links.recordWrongCode('link_src_b1', 3, T0 + 6))?.attempts, 0);
+      assert.equal((await links.denyLink('link_src_b1', T0 + 6))?.status, 'pending');
+      // Another user's source keys are theirs: bob's link from "src_a" displaces nothing of alice's.
+      assert.deepEqual(await links.createLink(link('bob', 'link_bob_01', { sourceKey: 'src_a' }), 3, T0 + 7), []);
     });
 
     it('R24 wrong codes count up and the one that reaches the limit locks the link for good', async () => {
@@ -120,6 +148,7 @@ function device(who: string, deviceId: string): DeviceRow {
 function link(who: string, linkId: string, over: Partial<DeviceLinkRow> = {}): DeviceLinkRow {
   return {
     linkId, userId: USER(who), deviceName: 'new phone', publicKey: 'B'.repeat(43) + '=', codeHash: 'c'.repeat(64),
-    createdAt: T0, expiresAt: T0 + TTL, attempts: 0, status: 'pending', deviceId: null, closedAt: null, ...over,
+    createdAt: T0, expiresAt: T0 + TTL, attempts: 0, status: 'pending', deviceId: null, closedAt: null,
+    sourceKey: `src_${linkId}`, origin: null, displacedAt: null, ...over,
   };
 }

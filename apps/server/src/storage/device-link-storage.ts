@@ -18,6 +18,15 @@ export interface DeviceLinkRow {
   /** The device an approval added. */
   deviceId: string | null;
   closedAt: number | null;
+  /** R43: a keyed hash of the account and where the request came from; null for links from before R43. */
+  sourceKey: string | null;
+  /** R43: what the account's devices are shown of where it came from (PARLEY_LINK_ORIGIN_HINT); null: nothing. */
+  origin: string | null;
+  /**
+   * R43: when a newer request took this one's slot. The row keeps status `pending` and its `expiresAt`
+   * becomes this time, so it can no longer be answered (and a node from before R43 reads it as expired).
+   */
+  displacedAt: number | null;
 }
 
 /**
@@ -27,10 +36,12 @@ export interface DeviceLinkRow {
  */
 export interface DeviceLinkStorage {
   /**
-   * Stores a new pending link unless the user already has `maxPending` pending links that expire
-   * after `now`; returns whether it was stored. The count and the insert are one transaction.
+   * Stores a new pending link, never refusing it (R43), in one transaction that first displaces
+   * (`displacedAt` = `expiresAt` = `closedAt` = `now`) the user's open links (pending, expiring after
+   * `now`) with the same non-null `sourceKey`, then, while the user still has `maxPending` or more open
+   * links, the oldest of them. Returns the links it displaced, as they are afterwards.
    */
-  createLink(link: DeviceLinkRow, maxPending: number, now: number): Promise<boolean>;
+  createLink(link: DeviceLinkRow, maxPending: number, now: number): Promise<DeviceLinkRow[]>;
   getLink(linkId: string): Promise<DeviceLinkRow | undefined>;
   /** The user's pending links that expire after `now`, oldest first. */
   listPendingLinks(userId: string, now: number): Promise<DeviceLinkRow[]>;

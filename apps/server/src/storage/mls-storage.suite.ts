@@ -275,7 +275,7 @@ async function seed(s: Storage, ...names: string[]): Promise<void> {
   }
   await s.createChat(
     { chatId: CHAT, kind: 'group', name: 'mls', color: '#336699', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey: null },
-    names.map((n, i) => ({ chatId: CHAT, userId: uid(n), role: i === 0 ? 'owner' : 'member', joinedAt: T0, deliveredSeq: 0, readSeq: 0 })),
+    names.map((n, i) => ({ chatId: CHAT, userId: uid(n), role: i === 0 ? 'owner' : 'member', joinedAt: T0, deliveredSeq: 0, readSeq: 0, adminSince: i === 0 ? T0 : null })),
     { chatId: CHAT, clientMsgId: 'created_', senderUserId: uid(names[0] ?? 'alice'), senderDeviceId: did(names[0] ?? 'alice', 1), sentAt: T0, envelope: null, system: { kind: 'created' } },
   );
 }

@@ -183,10 +183,38 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
       });
 
       it('set_role changes the role and appends its event', async () => {
-        const m = await s.applyChatChange('chat_grp', { kind: 'set_role', userId: uid('bob'), role: 'admin' }, sys('chat_grp', 'alice', 'ev1', { kind: 'role_changed', userId: uid('bob'), role: 'admin' }));
+        const m = await s.applyChatChange('chat_grp', { kind: 'set_role', userId: uid('bob'), role: 'admin', at: T0 + 5 }, sys('chat_grp', 'alice', 'ev1', { kind: 'role_changed', userId: uid('bob'), role: 'admin' }));
         assert.equal(m.seq, 2);
         assert.equal((await s.getMember('chat_grp', uid('bob')))?.role, 'admin');
         assert.deepEqual(await s.getMessages('chat_grp', { afterSeq: 1, limit: 10 }), [m]);
+      });
+
+      it('R42 adminSince starts when a member rises to admin, survives admin → owner, and ends with a demotion', async () => {
+        const setRole = (role: 'owner' | 'admin' | 'member', at: number, id: string) =>
+          s.applyChatChange('chat_grp', { kind: 'set_role', userId: uid('bob'), role, at }, sys('chat_grp', 'alice', id, { kind: 'role_changed', userId: uid('bob'), role }));
+        const since = async () => (await s.getMember('chat_grp', uid('bob')))?.adminSince;
+        assert.equal(await since(), null);
+        await setRole('admin', T0 + 10, 'ev1');
+        assert.equal(await since(), T0 + 10);
+        await setRole('owner', T0 + 20, 'ev2');
+        assert.equal(await since(), T0 + 10, 'still an admin without a break');
+        await setRole('member', T0 + 30, 'ev3');
+        assert.equal(await since(), null);
+        await setRole('admin', T0 + 40, 'ev4');
+        assert.equal(await since(), T0 + 40, 'a new promotion starts again');
+        assert.equal((await s.getMember('chat_grp', uid('alice')))?.adminSince, T0, 'the owner as created');
+      });
+
+      it('R42 a removal by an admin is recorded (the latest one); a leave is not', async () => {
+        assert.equal(await s.getRemoval('chat_grp', uid('bob')), undefined);
+        await s.applyChatChange('chat_grp', { kind: 'remove_member', userId: uid('bob'), removal: { by: uid('alice'), at: T0 + 7 } }, sys('chat_grp', 'alice', 'ev1', { kind: 'member_removed', userId: uid('bob') }));
+        assert.equal(await s.getRemoval('chat_grp', uid('bob')), T0 + 7);
+        await s.applyChatChange('chat_grp', { kind: 'add_member', member: member('chat_grp', 'bob') }, sys('chat_grp', 'alice', 'ev2', { kind: 'member_added', userId: uid('bob') }));
+        await s.applyChatChange('chat_grp', { kind: 'remove_member', userId: uid('bob'), removal: { by: uid('alice'), at: T0 + 9 } }, sys('chat_grp', 'alice', 'ev3', { kind: 'member_removed', userId: uid('bob') }));
+        assert.equal(await s.getRemoval('chat_grp', uid('bob')), T0 + 9);
+        await s.applyChatChange('chat_grp', { kind: 'add_member', member: member('chat_grp', 'carol') }, sys('chat_grp', 'alice', 'ev4', { kind: 'member_added', userId: uid('carol') }));
+        await s.applyChatChange('chat_grp', { kind: 'remove_member', userId: uid('carol') }, sys('chat_grp', 'carol', 'ev5', { kind: 'member_left', userId: uid('carol') }));
+        assert.equal(await s.getRemoval('chat_grp', uid('carol')), undefined);
       });
 
       it('update_chat changes only the fields it names and appends its event', async () => {
@@ -372,16 +400,49 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
     });
 
     describe('invites', () => {
-      it('an invite is found by its token, with or without an expiry', async () => {
+      it('an invite is found by its token, with or without an expiry and a use limit', async () => {
         await seedUsers(s, 'alice');
         await seedChat(s, 'chat_a', ['alice']);
-        const forever = { token: 'invite_forever', chatId: 'chat_a', createdBy: uid('alice'), createdAt: T0, expiresAt: null };
-        const brief = { ...forever, token: 'invite_brief', expiresAt: T0 + 60_000 };
+        const forever = { token: 'invite_forever', chatId: 'chat_a', createdBy: uid('alice'), createdAt: T0, expiresAt: null, maxUses: null, uses: 0 };
+        const brief = { ...forever, token: 'invite_brief', expiresAt: T0 + 60_000, maxUses: 3 };
         await s.createInvite(forever);
         await s.createInvite(brief);
         assert.deepEqual(await s.getInvite('invite_forever'), forever);
         assert.deepEqual(await s.getInvite('invite_brief'), brief);
         assert.equal(await s.getInvite('invite_unknown'), undefined);
+      });
+
+      it('R42 a chat\'s invites are listed newest first and deleted one by one, only from their own chat', async () => {
+        await seedUsers(s, 'alice');
+        await seedChat(s, 'chat_a', ['alice']);
+        await seedChat(s, 'chat_b', ['alice']);
+        const invite = (token: string, chatId: string, createdAt: number) => ({ token, chatId, createdBy: uid('alice'), createdAt, expiresAt: createdAt + 1000, maxUses: null, uses: 0 });
+        await s.createInvite(invite('invite_old', 'chat_a', T0));
+        await s.createInvite(invite('invite_new', 'chat_a', T0 + 5));
+        await s.createInvite(invite('invite_bbb', 'chat_b', T0 + 9));
+        assert.deepEqual((await s.listInvites('chat_a')).map((i) => i.token), ['invite_new', 'invite_old']);
+        assert.equal(await s.deleteInvite('chat_b', 'invite_old'), false, 'another chat\'s invite is not deleted');
+        assert.equal(await s.deleteInvite('chat_a', 'invite_old'), true);
+        assert.equal(await s.deleteInvite('chat_a', 'invite_old'), false);
+        assert.deepEqual((await s.listInvites('chat_a')).map((i) => i.token), ['invite_new']);
+        assert.deepEqual(await s.listInvites('chat_none'), []);
+      });
+
+      it('R42 a join through an invite takes one use in its transaction; a used-up or deleted invite fails the join and writes nothing', async () => {
+        await seedUsers(s, 'alice', 'bob', 'carol', 'dave');
+        await seedChat(s, 'chat_a', ['alice']);
+        await s.createInvite({ token: 'invite_two', chatId: 'chat_a', createdBy: uid('alice'), createdAt: T0, expiresAt: null, maxUses: 2, uses: 0 });
+        const join = (name: string, token: string, id: string) => s.applyChatChange('chat_a',
+          { kind: 'add_member', member: member('chat_a', name), invite: { token } }, sys('chat_a', name, id, { kind: 'member_joined', userId: uid(name) }));
+        // Two at once for the last two uses, and one more: exactly two get in.
+        const results = await Promise.allSettled([join('bob', 'invite_two', 'ev1'), join('carol', 'invite_two', 'ev2'), join('dave', 'invite_two', 'ev3')]);
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
+        const refused = results.find((r) => r.status === 'rejected');
+        assert.equal(((refused as PromiseRejectedResult).reason as ParleyError).code, 'invite_invalid');
+        assert.equal((await s.getInvite('invite_two'))?.uses, 2);
+        assert.equal((await s.getMembers('chat_a')).length, 3);
+        assert.equal((await s.getChat('chat_a'))?.lastSeq, 3, 'the refused join appended nothing');
+        await rejectsWith(join('dave', 'invite_gone', 'ev4'), 'invite_invalid');
       });
     });
 
@@ -459,6 +520,32 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
       });
     });
 
+    describe('consent (R44)', () => {
+      it('tells who shares a chat, counts a user\'s chats, and keeps requests, blocks and reports', async () => {
+        await seedUsers(s, 'ann', 'ben', 'cid', 'dan');
+        await seedChat(s, 'chat_ab_', ['ann', 'ben']);
+        await seedChat(s, 'chat_cx_', ['cid']);
+        assert.deepEqual([...(await s.sharingChats(uid('ann'), [uid('ben'), uid('cid'), uid('ann')]))].sort(), [uid('ann'), uid('ben')].sort());
+        assert.deepEqual([await s.countChatsForUser(uid('ann')), await s.countChatsForUser(uid('dan'))], [1, 0]);
+        const r = (id: string, chat: string, from: string, to: string, at: number) => ({ requestId: id, chatId: chat, fromUserId: uid(from), toUserId: uid(to), createdAt: T0 + at });
+        await s.addChatRequests([r('req_1___', 'chat_cx_', 'cid', 'dan', 1), r('req_2___', 'chat_ab_', 'ann', 'dan', 2)]);
+        await s.addChatRequests([r('req_dup_', 'chat_cx_', 'cid', 'dan', 3)]); // the same (chat, person): the first stays
+        assert.deepEqual((await s.listChatRequestsTo(uid('dan'), 0, 10)).map((x) => x.requestId), ['req_1___', 'req_2___']);
+        assert.deepEqual((await s.listChatRequestsTo(uid('dan'), T0 + 2, 10)).map((x) => x.requestId), ['req_2___'], 'older ones have expired');
+        assert.equal(await s.countChatRequestsTo(uid('dan'), 0), 2);
+        assert.deepEqual((await s.listChatRequestsFor('chat_cx_', 0)).map((x) => x.toUserId), [uid('dan')]);
+        assert.deepEqual((await s.listChatRequestsBetween(uid('cid'), uid('dan'))).map((x) => x.requestId), ['req_1___']);
+        assert.equal((await s.getChatRequest('req_2___'))?.fromUserId, uid('ann'));
+        assert.equal(await s.deleteChatRequests(['req_2___', 'req_none']), 1);
+        assert.equal(await s.getChatRequest('req_2___'), undefined);
+        await s.addBlock(uid('dan'), uid('cid'), T0);
+        await s.addBlock(uid('dan'), uid('cid'), T0 + 1);
+        assert.deepEqual([await s.isBlocked(uid('dan'), uid('cid')), await s.isBlocked(uid('cid'), uid('dan'))], [true, false]);
+        await s.addReport({ reportId: 'rep_1___', reporterUserId: uid('dan'), reportedUserId: uid('cid'), chatId: 'chat_cx_', reason: 'spam', note: null, createdAt: T0 + 5 });
+        assert.deepEqual((await s.listReports(0, 10)).map((x) => [x.reportId, x.reason, x.chatId]), [['rep_1___', 'spam', 'chat_cx_']]);
+      });
+    });
+
     mlsStorageSuite(() => s);
     keyLogStorageSuite(() => s);
 
@@ -504,7 +591,7 @@ function direct(chatId: string, directKey: string): ChatRow {
 }
 
 function member(chatId: string, name: string, role: MemberRow['role'] = 'member'): MemberRow {
-  return { chatId, userId: uid(name), role, joinedAt: T0, deliveredSeq: 0, readSeq: 0 };
+  return { chatId, userId: uid(name), role, joinedAt: T0, deliveredSeq: 0, readSeq: 0, adminSince: role === 'member' ? null : T0 };
 }
 
 function sys(chatId: string, sender: string, clientMsgId: string, system: SystemEvent): AppendRequest {

@@ -65,6 +65,11 @@ export interface MemberRow {
   joinedAt: number;
   deliveredSeq: number;
   readSeq: number;
+  /**
+   * Since when the member has held admin or owner without a break (R42: their invites made before
+   * then are dead); null while a plain member. Rows from before it was kept: null, read as joinedAt.
+   */
+  adminSince: number | null;
 }
 
 export interface InviteRow {
@@ -72,7 +77,12 @@ export interface InviteRow {
   chatId: string;
   createdBy: string;
   createdAt: number;
+  /** Null only for invites from before R42; those end PARLEY_INVITE_TTL_MS after createdAt. */
   expiresAt: number | null;
+  /** Joins it admits at most; null: no limit. */
+  maxUses: number | null;
+  /** Joins it admitted. */
+  uses: number;
 }
 
 export interface PushSubscriptionRow {
@@ -175,11 +185,37 @@ export interface EpochConflict {
   conflict: number;
 }
 
+/** R44: someone asked to join a chat by a member who shares no chat with them. */
+export interface ChatRequestRow {
+  requestId: string;
+  chatId: string;
+  fromUserId: string;
+  toUserId: string;
+  createdAt: number;
+}
+
+/** R44: a person's report of another to the operator. */
+export interface ReportRow {
+  reportId: string;
+  reporterUserId: string;
+  reportedUserId: string;
+  chatId: string | null;
+  reason: string;
+  note: string | null;
+  createdAt: number;
+}
+
 /** A change to a chat's membership or look, committed atomically with the log entry that records it. */
 export type ChatMutation =
-  | { kind: 'add_member'; member: MemberRow }
-  | { kind: 'remove_member'; userId: string }
-  | { kind: 'set_role'; userId: string; role: Role }
+  /**
+   * With `invite`: the join uses one of that invite's uses (R42); if it is gone or used up, the
+   * whole change fails with ParleyError('invite_invalid') and nothing is written.
+   */
+  | { kind: 'add_member'; member: MemberRow; invite?: { token: string } }
+  /** With `removal` (an admin removed them, not a leave): when, kept per chat and user for R42. */
+  | { kind: 'remove_member'; userId: string; removal?: { by: string; at: number } }
+  /** `at` starts the member's adminSince when they rise from member; dropping to member clears it. */
+  | { kind: 'set_role'; userId: string; role: Role; at: number }
   | { kind: 'update_chat'; name?: string; color?: string };
 
 export interface HistoryQuery {
@@ -289,9 +325,36 @@ export interface Storage {
   /** Every device of these users, revoked ones too, with the MLS key its log binds (R35's policy). */
   getDeviceKeys(userIds: readonly string[]): Promise<DeviceKeyRow[]>;
 
-  // invites
+  // consent (R44)
+  /** Of `others`, the users who share at least one chat with `userId`. */
+  sharingChats(userId: string, others: readonly string[]): Promise<Set<string>>;
+  countChatsForUser(userId: string): Promise<number>;
+  /** Stores requests; a (chat, person) already asked keeps its first request. */
+  addChatRequests(rows: readonly ChatRequestRow[]): Promise<void>;
+  getChatRequest(requestId: string): Promise<ChatRequestRow | undefined>;
+  /** Requests to the user made at or after `since`, oldest first, at most `limit`. */
+  listChatRequestsTo(userId: string, since: number, limit: number): Promise<ChatRequestRow[]>;
+  countChatRequestsTo(userId: string, since: number): Promise<number>;
+  listChatRequestsFor(chatId: string, since: number): Promise<ChatRequestRow[]>;
+  /** Deletes the requests, by id; returns how many existed. */
+  deleteChatRequests(requestIds: readonly string[]): Promise<number>;
+  /** Every request `from` made to `to`, in any chat. */
+  listChatRequestsBetween(fromUserId: string, toUserId: string): Promise<ChatRequestRow[]>;
+  addBlock(userId: string, blockedUserId: string, at: number): Promise<void>;
+  /** Whether `userId` blocked `otherUserId`. */
+  isBlocked(userId: string, otherUserId: string): Promise<boolean>;
+  addReport(report: ReportRow): Promise<void>;
+  listReports(since: number, limit: number): Promise<ReportRow[]>;
+
+  // invites (R42)
   createInvite(invite: InviteRow): Promise<void>;
   getInvite(token: string): Promise<InviteRow | undefined>;
+  /** Every stored invite of the chat, dead ones too, newest first. */
+  listInvites(chatId: string): Promise<InviteRow[]>;
+  /** Deletes the chat's invite `token`; returns whether there was one. */
+  deleteInvite(chatId: string, token: string): Promise<boolean>;
+  /** When an admin last removed `userId` from the chat (a leave does not count), if ever. */
+  getRemoval(chatId: string, userId: string): Promise<number | undefined>;
 
   // web push
   /**

@@ -19,15 +19,27 @@ export function DeviceLinkPrompts({ client, inline = false }: { client: ParleyCl
   );
 }
 
+/**
+ * R43: what the server knows comes first (when the request arrived, and from where if the operator
+ * lets the server say); the name is only what the new device calls itself, set apart in quotes,
+ * because whoever knows the handle chooses it ("alice's new iPhone (tap Approve)").
+ */
 function Prompt({ watch, link }: { watch: DeviceWatch; link: PendingDeviceLink }) {
   const { t, fmt } = useI18n();
   const [code, setCode] = useState('');
   const [error, run, busy] = useAction();
+  const [before, after] = t('linkRequestCalls').split('{name}');
   return (
-    <form className="card link-prompt" role="alertdialog" aria-label={t('linkRequestTitle', { name: link.deviceName })} data-testid="link-prompt"
+    <form className="card link-prompt" role="alertdialog" aria-label={t('linkRequestTitle')} data-testid="link-prompt"
       onSubmit={(e) => { e.preventDefault(); run(() => watch.approve(link.linkId, code)); }}>
-      <strong>{t('linkRequestTitle', { name: link.deviceName })}</strong>
-      <span className="muted small">{t('linkRequestWhen', { time: fmt.dateTime(link.requestedAt) })}</span>
+      <strong>{t('linkRequestTitle')}</strong>
+      <span className="small" data-testid="link-facts">
+        {t('linkRequestWhen', { time: fmt.dateTime(link.requestedAt) })}
+        {' · '}{link.origin ? t('linkRequestFrom', { origin: link.origin }) : t('linkRequestFromHidden')}
+      </span>
+      <span className="muted small" data-testid="link-claim">
+        {before}<span className="claimed-name">{link.deviceName}</span>{after}
+      </span>
       <label>{t('linkEnterCode')}
         <input value={code} onChange={(e) => setCode(e.target.value)} required inputMode="numeric" autoComplete="one-time-code"
           pattern="[0-9 \-]{6,9}" maxLength={9} placeholder="123 456" data-testid="link-code-input" />

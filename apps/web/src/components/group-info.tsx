@@ -8,7 +8,7 @@ import { Avatar, colorFor } from './avatar.tsx';
 import { ColorPicker } from './color-picker.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
 import { PanelHeader } from './panel-header.tsx';
-import { LinkWithQr } from './qr.tsx';
+import { InviteLinks } from './invite-links.tsx';
 import { VerifyContact } from './verify-contact.tsx';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
@@ -22,7 +22,6 @@ export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chat
   const chat = client.chat(chatId);
   const [name, setName] = useState(chat?.title ?? '');
   const [handle, setHandle] = useState('');
-  const [invite, setInvite] = useState<string | undefined>();
   const [error, run, busy] = useAction();
   if (!chat) return null;
   const myRole = chat.members.find((m) => m.userId === client.userId)?.role ?? 'member';
@@ -65,16 +64,7 @@ export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chat
           </form>
         )}
       </div>
-      {canManage && (
-        <div className="card">
-          <h3>{t('inviteLink')}</h3>
-          {invite ? <LinkWithQr url={invite} /> : (
-            <button disabled={busy} onClick={() => run(async () => setInvite(`${location.origin}/#/join/${encodeURIComponent((await client.createInvite(chatId)).token)}`))}>
-              {t('createInvite')}
-            </button>
-          )}
-        </div>
-      )}
+      {canManage && <InviteLinks client={client} chatId={chatId} members={chat.members} />}
       <div className="card">
         <h3>{t('exportHeading')}</h3>
         <p className="muted small">{t('exportChatHelp')}</p>

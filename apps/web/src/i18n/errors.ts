@@ -27,6 +27,7 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
 /** A person-readable sentence for an error, in the chosen language; unknown ones keep their text. */
 export function errorText(t: Translate, err: unknown): string {
   if (err instanceof DeviceLinkEnded && err.outcome === 'denied') return t('errLinkDenied');
+  if (err instanceof DeviceLinkEnded && err.outcome === 'displaced') return t('errLinkDisplaced');
   if (err instanceof ParleyError) {
     const key = BY_CODE[err.code];
     if (key) return t(key);

@@ -52,6 +52,8 @@ export interface ChatEncryptionDeps {
   onError(error: { task: 'encryption-group' | 'key-log'; error: unknown }): void;
   /** R32: ask by itself for unreadable messages to be sent again this long after they arrive; null: only when asked. */
   resendAskAfterMs: number | null;
+  /** R36: outside an existing group this long after first asking to be added (R29), start it again; 0 never. */
+  restartAfterWaitingMs: number;
   /** R33: a member's device verified another history of a user's key log than this device did. */
   onKeyLogSplit(alert: KeyLogSplitAlert): Promise<unknown>;
   keyLogHeads?: KeyLogHeadsOptions | undefined;
@@ -84,6 +86,8 @@ export class ChatEncryption {
   readonly #readdDone = new Map<string, number>();
   readonly #waitingSince = new Map<string, number>();
   readonly #rejoinAskedAt = new Map<string, number>();
+  /** R36: when this device first asked to be added to each chat it is still outside of (this run; connected time only in effect: checks run while online). */
+  readonly #firstRejoinAsk = new Map<string, number>();
   /** R32: asking for unreadable messages again, and answering such asks. */
   readonly resends: MessageResends;
   /** R33: the key-log heads this device and the chats' other devices verified, compared. */
@@ -385,7 +389,10 @@ export class ChatEncryption {
       const devices = await this.#removal.devices(chatId);
       let acked: Message | undefined;
       const asks = [...(this.#rejoins.get(chatId)?.keys() ?? [])];
+      const firstAsked = this.#firstRejoinAsk.get(chatId);
+      const restartOutside = this.#d.restartAfterWaitingMs > 0 && firstAsked !== undefined && Date.now() - firstAsked >= this.#d.restartAfterWaitingMs;
       const result = await mls.reconcile(chatId, {
+        ...(restartOutside ? { restartOutside } : {}),
         readd: asks.map((k) => ({ userId: k.slice(0, k.indexOf(':')), deviceId: k.slice(k.indexOf(':') + 1) })),
         serverEpoch: chat.mlsEpoch,
         devices,
@@ -419,10 +426,21 @@ export class ChatEncryption {
         // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
         const since = this.#waitingSince.get(chatId) ?? Date.now();
         this.#waitingSince.set(chatId, since);
-        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) await this.requestRejoin(chatId);
-        retryMs = 10_000;
+        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) {
+          if (!this.#firstRejoinAsk.has(chatId)) this.#firstRejoinAsk.set(chatId, Date.now());
+          // The server limits asks per device and chat (PARLEY_RATE_REJOIN_PER_HOUR): refused, this one waits for the next turn.
+          await this.requestRejoin(chatId).catch((err: unknown) => {
+            if (!(err instanceof ParleyError && err.code === 'rate_limited')) throw err;
+          });
+        }
+        // Look again every 10 s, and when a restart (R36) falls due; waiting is not a failure to back off from.
+        const asked = this.#firstRejoinAsk.get(chatId);
+        const restartIn = asked === undefined || this.#d.restartAfterWaitingMs <= 0 ? Infinity : asked + this.#d.restartAfterWaitingMs - Date.now();
+        retryMs = Math.max(200, Math.min(10_000, restartIn));
+        this.#reconcileTries.delete(chatId);
       } else {
         this.#waitingSince.delete(chatId);
+        this.#firstRejoinAsk.delete(chatId);
       }
       this.#groupStatus.set(chatId, await mls.status(chatId));
       this.#d.changed(chatId);
@@ -432,6 +450,8 @@ export class ChatEncryption {
       else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
     } catch (err) {
       if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return undefined;
+      // A server limit (commits per chat, claims, REST) says when to come back: no error, just wait.
+      if (err instanceof ParleyError && err.code === 'rate_limited') return (err.retryAfter ?? 1) * 1000 * (1 + Math.random() / 2);
       if (!(err instanceof Disconnected)) this.#d.onError({ task: 'encryption-group', error: err });
       retryMs = 2000;
     }

@@ -29,3 +29,27 @@ test('R34 a removal never waits for an add: a key package that fails (here one t
   assert.equal(sent.length, 1);
   assert.deepEqual(session.members().map(memberKey), ['alice:phone'], "bob's leaf is gone; carol is tried again later");
 });
+
+test('insider: a device whose key package is garbage (or forged) is left out alone; the others are added in the same commit', async () => {
+  const [owner, bob, carol, mallory] = await Promise.all([newDevice('alice'), newDevice('bob'), newDevice('carol'), newDevice('mallory')]);
+  const session = await MlsGroupSession.create(owner.identity, utf8(CHAT), { authenticate: async (m) => m.userId !== 'forged' });
+  const store = new MemoryStore();
+  const garbage = bytesToBase64(Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));
+  const forgedDevice = await newDevice('forged');
+  const { result } = await reconcileGroup(session, {
+    chatId: CHAT, userId: 'alice', deviceId: 'phone', store, since: new MemberSince(store),
+    create: () => { throw new Error('the group exists'); },
+  }, {
+    serverEpoch: Number(session.epoch),
+    devices: [owner, bob, carol, mallory, forgedDevice].map((d) => ({ userId: d.identity.userId, deviceId: d.identity.deviceId })),
+    claim: async () => [
+      { userId: 'bob', deviceId: 'phone', keyPackage: bytesToBase64(bob.keyPackages[0]!.keyPackage), lastResort: false },
+      { userId: 'carol', deviceId: 'phone', keyPackage: bytesToBase64(carol.keyPackages[0]!.keyPackage), lastResort: false },
+      { userId: 'mallory', deviceId: 'phone', keyPackage: garbage, lastResort: false },
+      { userId: 'forged', deviceId: 'phone', keyPackage: bytesToBase64(forgedDevice.keyPackages[0]!.keyPackage), lastResort: false },
+    ],
+    send: async () => 'accepted',
+  });
+  assert.deepEqual(result, { kind: 'committed_partly', missing: ['mallory:phone', 'forged:phone'], added: ['bob:phone', 'carol:phone'] });
+  assert.deepEqual(session.members().map(memberKey).sort(), ['alice:phone', 'bob:phone', 'carol:phone']);
+});

@@ -22,6 +22,8 @@ export interface ReconcileInput {
   now?: number;
   /** Devices that asked to be added again (R29): removed and added back with a fresh key package. */
   readd?: readonly MemberIdentity[];
+  /** R36: this device has been outside the chat's existing group too long (no member added it back): start the group again. */
+  restartOutside?: boolean;
   /**
    * Sends the commit frame (R15); 'conflict' when another commit took the epoch first (or, starting a
    * group, a device with a key package was left out: claim again, R36); 'group_info_required' when
@@ -65,16 +67,15 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   let fresh = false;
   /** R36: the group this device could not follow; its devices keep their "since" in the new one. */
   let previous: MlsGroupSession | undefined;
-  if (!s) {
-    if (input.serverEpoch !== 0) return { result: { kind: 'waiting' } };
-    s = await ctx.create(0);
+  if (!s || !s.isActive) {
+    if (input.serverEpoch !== 0 && !input.restartOutside) return { result: { kind: 'waiting' } };
+    s = await ctx.create(input.serverEpoch);
     fresh = true;
   }
-  if (!s.isActive) return { result: { kind: 'waiting' } };
   if (Number(s.epoch) !== input.serverEpoch) {
     // The log has commits this device has not applied yet (catch up), or one it could not apply:
     // then it starts the group again, as it stands now, with every device that belongs (R36).
-    if (!ctx.broken || input.serverEpoch < Number(s.epoch)) return { result: { kind: 'conflict' } };
+    if ((!ctx.broken && !input.restartOutside) || input.serverEpoch < Number(s.epoch)) return { result: { kind: 'conflict' } };
     previous = s;
     s = await ctx.create(input.serverEpoch);
     fresh = true;
@@ -96,8 +97,17 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   if (toAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { result: { kind: 'in_sync' } };
 
   const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
-  let packages = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
-  let missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId)).map(memberKey);
+  const offered = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
+  // A key package that can't go into a commit (forged, garbage a device uploaded) leaves out its device only.
+  const usable = await Promise.all(offered.map(async (p) => {
+    try {
+      return await s.usableKeyPackage(base64ToBytes(p.keyPackage));
+    } catch {
+      return false;
+    }
+  }));
+  let packages = offered.filter((_, i) => usable[i]);
+  let missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId && p.userId === d.userId)).map(memberKey);
   const nothing = packages.length === 0 && toRemove.length === 0;
   // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
   if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { result: { kind: 'committed_partly', missing, added: [] } };
@@ -111,7 +121,7 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
       ? { commit: (await s.update()).commit, welcome: undefined }
       : await s.changeMembers({ add: packages.map((p) => base64ToBytes(p.keyPackage)), remove: toRemove });
   } catch (err) {
-    if (!isMlsSessionError(err) || err.code !== 'mls_invalid_key_package') throw err;
+    if (!isMlsSessionError(err) || (err.code !== 'mls_invalid_key_package' && err.code !== 'mls_malformed')) throw err;
     missing = [...missing, ...packages.map(memberKey)];
     packages = [];
     if (toRemove.length === 0) return { result: { kind: 'committed_partly', missing, added: [] } };

@@ -11,9 +11,12 @@ import {
   type ClientConfig,
   type ClientState,
   type GroupState,
+  type KeyPackage,
   type Proposal,
 } from 'ts-mls';
 import { createGroupInfoWithRatchetTree } from 'ts-mls/createCommit.js';
+import { verifyKeyPackage } from 'ts-mls/keyPackage.js';
+import { verifyLeafNodeSignatureKeyPackage } from 'ts-mls/leafNode.js';
 import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js';
 import { bytesEqual } from './byte-codec.ts';
 import { bytesToBase64 } from '../encoding.ts';
@@ -155,6 +158,34 @@ export class MlsGroupSession {
       out.push({ ...credentialMemberIdentity(node.leaf.credential), leafIndex: nodeIndex / 2, signaturePublicKey: node.leaf.signaturePublicKey });
     });
     return out;
+  }
+
+  /**
+   * Whether a claimed key package can go into a commit of this group: it decodes, is for this group's
+   * suite and version, its signatures verify, its keys differ, its lifetime covers now, and
+   * `authenticate` accepts its credential. A bad one (forged, garbage a hostile device uploaded) is
+   * left out alone instead of failing the whole commit.
+   */
+  async usableKeyPackage(bytes: Uint8Array, nowSeconds = Math.floor(Date.now() / 1000)): Promise<boolean> {
+    let kp: KeyPackage;
+    try {
+      kp = decodeKeyPackage(bytes);
+    } catch {
+      return false;
+    }
+    const gc = this.#state.groupContext;
+    if (kp.cipherSuite !== gc.cipherSuite || kp.version !== gc.version || bytesEqual(kp.initKey, kp.leafNode.hpkePublicKey)) return false;
+    const leaf = kp.leafNode;
+    if (leaf.leafNodeSource !== 'key_package') return false;
+    const now = BigInt(nowSeconds);
+    if (leaf.lifetime.notBefore > now + 3600n || leaf.lifetime.notAfter < now) return false;
+    try {
+      return (await verifyKeyPackage(kp, this.cs.signature))
+        && (await verifyLeafNodeSignatureKeyPackage(leaf, this.cs.signature))
+        && (await this.config.authService.validateCredential(leaf.credential, leaf.signaturePublicKey));
+    } catch {
+      return false;
+    }
   }
 
   /** Commit adding one device per key package (TLS-encoded MLSMessage, as generateKeyPackages returns). */

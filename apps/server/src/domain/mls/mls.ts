@@ -20,8 +20,11 @@ export interface MlsDeps {
   delivery: Pick<Delivery, 'admit' | 'entry' | 'announce'>;
   clock: Clock;
   limiter: RateLimiter;
-  /** Claims cost one token per user named, from a per-device bucket of `apiPerSec` (burst 5x). */
-  rates: Pick<RateLimits, 'apiPerSec'>;
+  /**
+   * Claims cost one token per user named, from a per-device bucket of `apiPerSec` (burst 5x); a commit
+   * that is checked (at the chat's epoch) costs one of the device's `commitPerMin` in that chat.
+   */
+  rates: Pick<RateLimits, 'apiPerSec' | 'commitPerMin'>;
   /** R14: key packages uploaded longer ago are never handed out (their MLS lifetime runs out) and are deleted. */
   keyPackageMaxAgeMs: number;
   /** R41: claims naming one user per hour that may consume their one-time key packages. */
@@ -143,6 +146,10 @@ export class Mls {
     if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
     let checked: CheckedCommitState | undefined;
     if (input.epoch === chat.mlsEpoch) {
+      // A commit costs more than a message: the server checks it, and every member's device must
+      // apply it. A lost race (another epoch) or a resend is not checked and costs only the send.
+      const { commitPerMin } = this.#d.rates;
+      await this.#d.limiter.take(`commit:${input.chatId}:${auth.deviceId}`, commitPerMin / 60, commitPerMin);
       const started = performance.now();
       let outcome = 'accepted';
       try {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { inTransaction } from './transaction.ts';
 import type { DeviceLinkRow, DeviceLinkStorage } from '../device-link-storage.ts';
-import { toDeviceLink } from '../sqlite/sqlite-device-links.ts';
+import { displacedBy, toDeviceLink } from '../sqlite/sqlite-device-links.ts';
 import type { DeviceRow } from '../storage.ts';
 
 type Row = Record<string, unknown>;
@@ -22,17 +22,20 @@ export class PostgresDeviceLinks implements DeviceLinkStorage {
     return inTransaction(this.#pool, fn);
   }
 
-  async createLink(link: DeviceLinkRow, maxPending: number, now: number): Promise<boolean> {
+  async createLink(link: DeviceLinkRow, maxPending: number, now: number): Promise<DeviceLinkRow[]> {
     return this.#tx(async (c) => {
       await c.query('SELECT 1 FROM users WHERE user_id = $1 FOR NO KEY UPDATE', [link.userId]);
-      const { n } = (await c.query<{ n: number }>(
-        "SELECT COUNT(*)::int AS n FROM device_links WHERE user_id = $1 AND status = 'pending' AND expires_at > $2", [link.userId, now])).rows[0] ?? { n: 0 };
-      if (n >= maxPending) return false;
-      await c.query(`INSERT INTO device_links (link_id, user_id, device_name, public_key, code_hash, created_at, expires_at, attempts, status, device_id, closed_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      const open = (await c.query<Row>(
+        "SELECT * FROM device_links WHERE user_id = $1 AND status = 'pending' AND expires_at > $2 ORDER BY created_at, link_id", [link.userId, now])).rows.map(toDeviceLink);
+      const out = displacedBy(open, link, maxPending);
+      const displaced = out.length === 0 ? [] : (await c.query<Row>(
+        'UPDATE device_links SET displaced_at = $1, expires_at = $1, closed_at = $1 WHERE link_id = ANY($2) RETURNING *', [now, out])).rows.map(toDeviceLink);
+      await c.query(`INSERT INTO device_links (link_id, user_id, device_name, public_key, code_hash, created_at, expires_at, attempts, status, device_id, closed_at,
+          source_key, origin_hint, displaced_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [link.linkId, link.userId, link.deviceName, link.publicKey, link.codeHash, link.createdAt, link.expiresAt,
-        link.attempts, link.status, link.deviceId, link.closedAt]);
-      return true;
+        link.attempts, link.status, link.deviceId, link.closedAt, link.sourceKey, link.origin, link.displacedAt]);
+      return displaced.sort((a, b) => a.createdAt - b.createdAt || a.linkId.localeCompare(b.linkId));
     });
   }
 
@@ -51,7 +54,7 @@ export class PostgresDeviceLinks implements DeviceLinkStorage {
     const updated = (await this.#pool.query<Row>(`UPDATE device_links SET attempts = attempts + 1,
         status = CASE WHEN attempts + 1 >= $1 THEN 'locked' ELSE status END,
         closed_at = CASE WHEN attempts + 1 >= $1 THEN $2 ELSE closed_at END
-      WHERE link_id = $3 AND status = 'pending' RETURNING *`, [maxAttempts, now, linkId])).rows[0];
+      WHERE link_id = $3 AND status = 'pending' AND displaced_at IS NULL RETURNING *`, [maxAttempts, now, linkId])).rows[0];
     return updated ? toDeviceLink(updated) : this.getLink(linkId);
   }
 

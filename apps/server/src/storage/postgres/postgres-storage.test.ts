@@ -50,7 +50,7 @@ async function seed(s: PostgresStorage, chatIds: readonly string[] = ['chat_note
   for (const chatId of chatIds) {
     await s.createChat(
       { chatId, kind: 'group', name: chatId, color: '#112233', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey: null },
-      [{ chatId, userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0 }],
+      [{ chatId, userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0, adminSince: T0 }],
       { chatId, clientMsgId: 'created_', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0, envelope: null, system: { kind: 'created' } },
     );
   }
@@ -181,6 +181,24 @@ describe('PostgresStorage migrations', () => {
       assert.deepEqual((await upgraded.pool.query("SELECT bio FROM users WHERE user_id = 'user_alice'")).rows, [{ bio: null }]);
       const [next] = await upgraded.appendMessages([text('chat_notes', 'message2')]);
       assert.equal(next?.message.seq, 2);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('R42 the invite migration: admins and owners of before count as admins since they joined; invites have no use limit and no uses', async () => {
+    const url = await freshDatabase();
+    const before = latest.slice(0, latest.findIndex((m) => m.name.endsWith('_invite_rights')));
+    const old = await PostgresStorage.open(url, { migrations: before });
+    await old.pool.query(`INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES ('user_alice', 'alice', 'A', 1, 'h'), ('user_bob', 'bob', 'B', 1, 'h');
+      INSERT INTO chats (chat_id, kind, name, color, created_at, last_seq, direct_key) VALUES ('chat_old', 'group', '', '#336699', 1, 0, NULL);
+      INSERT INTO members (chat_id, user_id, role, joined_at, delivered_seq, read_seq) VALUES ('chat_old', 'user_alice', 'owner', 5, 0, 0), ('chat_old', 'user_bob', 'member', 6, 0, 0);
+      INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES ('invite_old', 'chat_old', 'user_alice', 7, NULL);`);
+    await old.close();
+    const upgraded = await PostgresStorage.open(url);
+    try {
+      assert.deepEqual([(await upgraded.getMember('chat_old', 'user_alice'))?.adminSince, (await upgraded.getMember('chat_old', 'user_bob'))?.adminSince], [5, null]);
+      assert.deepEqual(await upgraded.getInvite('invite_old'), { token: 'invite_old', chatId: 'chat_old', createdBy: 'user_alice', createdAt: 7, expiresAt: null, maxUses: null, uses: 0 });
     } finally {
       await upgraded.close();
     }

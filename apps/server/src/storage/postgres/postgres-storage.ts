@@ -3,15 +3,17 @@ import { inTransaction } from './transaction.ts';
 import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  AppendRequest, AppendResult, ChatMutation, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
 import {
-  toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
+  toChat, toDevice, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from '../sqlite/rows.ts';
 import * as keyLog from './postgres-key-log.ts';
 import * as keyPackages from './postgres-key-packages.ts';
+import * as requests from './postgres-requests.ts';
+import * as invites from './postgres-invites.ts';
 import * as mlsGroups from './postgres-mls-groups.ts';
 import { migratePostgres } from './postgres-migrate.ts';
 
@@ -222,8 +224,7 @@ export class PostgresStorage implements Storage {
   }
 
   async #insertMember(on: Queryable, m: MemberRow): Promise<void> {
-    await on.query('INSERT INTO members (chat_id, user_id, role, joined_at, delivered_seq, read_seq) VALUES ($1, $2, $3, $4, $5, $6)',
-      [m.chatId, m.userId, m.role, m.joinedAt, m.deliveredSeq, m.readSeq]);
+    await invites.insertMember(on, m);
   }
 
   async applyChatChange(chatId: string, mutation: ChatMutation, event: AppendRequest): Promise<Message> {
@@ -233,13 +234,15 @@ export class PostgresStorage implements Storage {
       if (event.chatId !== chatId) throw new Error(`applyChatChange: event for chat ${event.chatId}, change for ${chatId}`);
       switch (mutation.kind) {
         case 'add_member':
+          if (mutation.invite) await invites.useInvite(c, chatId, mutation.invite.token);
           await this.#insertMember(c, { ...mutation.member, chatId });
           break;
         case 'remove_member':
           await c.query('DELETE FROM members WHERE chat_id = $1 AND user_id = $2', [chatId, mutation.userId]);
+          if (mutation.removal) await invites.recordRemoval(c, chatId, mutation.userId, mutation.removal.by, mutation.removal.at);
           break;
         case 'set_role':
-          await c.query('UPDATE members SET role = $1 WHERE chat_id = $2 AND user_id = $3', [mutation.role, chatId, mutation.userId]);
+          await invites.setRole(c, chatId, mutation.userId, mutation.role, mutation.at);
           break;
         case 'update_chat':
           if (mutation.name !== undefined) await c.query('UPDATE chats SET name = $1 WHERE chat_id = $2', [mutation.name, chatId]);
@@ -418,14 +421,40 @@ export class PostgresStorage implements Storage {
 
   // --- invites, push -------------------------------------------------------------------------
 
+  // --- consent (R44) --------------------------------------------------------------------------
+
+  async sharingChats(userId: string, others: readonly string[]) { return requests.sharingChats(this.pool, userId, others); }
+  async countChatsForUser(userId: string) { return requests.countChatsForUser(this.pool, userId); }
+  async addChatRequests(rows: readonly ChatRequestRow[]) { await this.#tx((c) => requests.addChatRequests(c, rows)); }
+  async getChatRequest(requestId: string) { return requests.getChatRequest(this.pool, requestId); }
+  async listChatRequestsTo(userId: string, since: number, limit: number) { return requests.listChatRequestsTo(this.pool, userId, since, limit); }
+  async countChatRequestsTo(userId: string, since: number) { return requests.countChatRequestsTo(this.pool, userId, since); }
+  async listChatRequestsFor(chatId: string, since: number) { return requests.listChatRequestsFor(this.pool, chatId, since); }
+  async listChatRequestsBetween(fromUserId: string, toUserId: string) { return requests.listChatRequestsBetween(this.pool, fromUserId, toUserId); }
+  async deleteChatRequests(requestIds: readonly string[]) { return requests.deleteChatRequests(this.pool, requestIds); }
+  async addBlock(userId: string, blockedUserId: string, at: number) { await requests.addBlock(this.pool, userId, blockedUserId, at); }
+  async isBlocked(userId: string, otherUserId: string) { return requests.isBlocked(this.pool, userId, otherUserId); }
+  async addReport(report: ReportRow) { await requests.addReport(this.pool, report); }
+  async listReports(since: number, limit: number) { return requests.listReports(this.pool, since, limit); }
+
   async createInvite(i: InviteRow) {
-    await this.pool.query('INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [i.token, i.chatId, i.createdBy, i.createdAt, i.expiresAt]);
+    await invites.createInvite(this.pool, i);
   }
 
   async getInvite(token: string) {
-    const r = await this.#one('SELECT * FROM invites WHERE token = $1', [token]);
-    return r && toInvite(r);
+    return invites.getInvite(this.pool, token);
+  }
+
+  async listInvites(chatId: string) {
+    return invites.listInvites(this.pool, chatId);
+  }
+
+  async deleteInvite(chatId: string, token: string) {
+    return invites.deleteInvite(this.pool, chatId, token);
+  }
+
+  async getRemoval(chatId: string, userId: string) {
+    return invites.getRemoval(this.pool, chatId, userId);
   }
 
   async upsertPushSubscription(s: PushSubscriptionRow, maxPerDevice: number) {

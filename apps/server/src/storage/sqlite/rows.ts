@@ -65,6 +65,7 @@ export const toMember = (r: Record<string, unknown>): MemberRow => ({
   joinedAt: r['joined_at'] as number,
   deliveredSeq: r['delivered_seq'] as number,
   readSeq: r['read_seq'] as number,
+  adminSince: (r['admin_since'] ?? null) as number | null,
 });
 
 export const toInvite = (r: Record<string, unknown>): InviteRow => ({
@@ -73,6 +74,8 @@ export const toInvite = (r: Record<string, unknown>): InviteRow => ({
   createdBy: r['created_by'] as string,
   createdAt: r['created_at'] as number,
   expiresAt: r['expires_at'] as number | null,
+  maxUses: (r['max_uses'] ?? null) as number | null,
+  uses: (r['uses'] ?? 0) as number,
 });
 
 export const toPush = (r: Record<string, unknown>): PushSubscriptionRow => ({

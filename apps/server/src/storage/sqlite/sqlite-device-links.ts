@@ -18,6 +18,9 @@ export function toDeviceLink(r: Row): DeviceLinkRow {
     status: String(r['status']) as DeviceLinkRow['status'],
     deviceId: r['device_id'] === null ? null : String(r['device_id']),
     closedAt: r['closed_at'] === null ? null : Number(r['closed_at']),
+    sourceKey: r['source_key'] == null ? null : String(r['source_key']),
+    origin: r['origin_hint'] == null ? null : String(r['origin_hint']),
+    displacedAt: r['displaced_at'] == null ? null : Number(r['displaced_at']),
   };
 }
 
@@ -44,16 +47,20 @@ export class SqliteDeviceLinks implements DeviceLinkStorage {
     return r && toDeviceLink(r);
   }
 
-  async createLink(link: DeviceLinkRow, maxPending: number, now: number): Promise<boolean> {
+  async createLink(link: DeviceLinkRow, maxPending: number, now: number): Promise<DeviceLinkRow[]> {
     return this.#db.transaction(() => {
-      const { n } = this.#q("SELECT COUNT(*) AS n FROM device_links WHERE user_id = ? AND status = 'pending' AND expires_at > ?")
-        .get(link.userId, now) as { n: number };
-      if (n >= maxPending) return false;
-      this.#q(`INSERT INTO device_links (link_id, user_id, device_name, public_key, code_hash, created_at, expires_at, attempts, status, device_id, closed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      const open = (this.#q("SELECT * FROM device_links WHERE user_id = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at, link_id")
+        .all(link.userId, now) as Row[]).map(toDeviceLink);
+      const out = displacedBy(open, link, maxPending);
+      for (const linkId of out) {
+        this.#q('UPDATE device_links SET displaced_at = ?, expires_at = ?, closed_at = ? WHERE link_id = ?').run(now, now, now, linkId);
+      }
+      this.#q(`INSERT INTO device_links (link_id, user_id, device_name, public_key, code_hash, created_at, expires_at, attempts, status, device_id, closed_at,
+          source_key, origin_hint, displaced_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(link.linkId, link.userId, link.deviceName, link.publicKey, link.codeHash, link.createdAt, link.expiresAt,
-          link.attempts, link.status, link.deviceId, link.closedAt);
-      return true;
+          link.attempts, link.status, link.deviceId, link.closedAt, link.sourceKey, link.origin, link.displacedAt);
+      return out.map((linkId) => this.#get(linkId)).filter((l): l is DeviceLinkRow => l !== undefined);
     }).immediate();
   }
 
@@ -72,7 +79,7 @@ export class SqliteDeviceLinks implements DeviceLinkStorage {
       this.#q(`UPDATE device_links SET attempts = attempts + 1,
           status = CASE WHEN attempts + 1 >= ? THEN 'locked' ELSE status END,
           closed_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE closed_at END
-        WHERE link_id = ? AND status = 'pending'`).run(maxAttempts, maxAttempts, now, linkId);
+        WHERE link_id = ? AND status = 'pending' AND displaced_at IS NULL`).run(maxAttempts, maxAttempts, now, linkId);
       return this.#get(linkId);
     }).immediate();
   }
@@ -98,4 +105,15 @@ export class SqliteDeviceLinks implements DeviceLinkStorage {
   async deleteLinksBefore(before: number): Promise<number> {
     return this.#q('DELETE FROM device_links WHERE expires_at < ?').run(before).changes;
   }
+}
+
+/**
+ * R43: which of a user's open links (oldest first) a new link displaces: those from its own source,
+ * then the oldest of the rest while the slots are full. Shared by both dialects.
+ */
+export function displacedBy(open: readonly DeviceLinkRow[], link: DeviceLinkRow, maxPending: number): string[] {
+  const same = open.filter((l) => link.sourceKey !== null && l.sourceKey === link.sourceKey);
+  const rest = open.filter((l) => !same.includes(l));
+  const over = Math.max(0, rest.length - (maxPending - 1));
+  return [...same, ...rest.slice(0, over)].map((l) => l.linkId);
 }

@@ -35,7 +35,7 @@ async function seed(s: SqliteStorage): Promise<void> {
   );
   await s.createChat(
     { chatId: 'chat_notes', kind: 'group', name: 'Notes', color: '#112233', createdAt: T0, lastSeq: 0, mlsEpoch: 0, directKey: null },
-    [{ chatId: 'chat_notes', userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0 }],
+    [{ chatId: 'chat_notes', userId: 'user_alice', role: 'owner', joinedAt: T0, deliveredSeq: 0, readSeq: 0, adminSince: T0 }],
     { chatId: 'chat_notes', clientMsgId: 'created_', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0, envelope: null, system: { kind: 'created' } },
   );
   await s.appendMessages([{
@@ -135,6 +135,24 @@ describe('SqliteStorage migrations', () => {
         chatId: 'chat_notes', clientMsgId: 'message2', senderUserId: 'user_alice', senderDeviceId: 'dev_alice_1', sentAt: T0 + 2, envelope: null, system: { kind: 'renamed', name: 'x' },
       }]);
       assert.equal(next?.message.seq, 3);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('R42 the invite migration: admins and owners of before count as admins since they joined; invites have no use limit and no uses', async () => {
+    const path = freshPath();
+    const before = latest.slice(0, latest.findIndex((m) => m.name.endsWith('_invite_rights')));
+    const old = SqliteStorage.open(path, { migrations: before });
+    old.db.exec(`INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES ('user_alice', 'alice', 'A', 1, 'h'), ('user_bob', 'bob', 'B', 1, 'h');
+      INSERT INTO chats (chat_id, kind, name, color, created_at, last_seq, direct_key) VALUES ('chat_old', 'group', '', '#336699', 1, 0, NULL);
+      INSERT INTO members (chat_id, user_id, role, joined_at, delivered_seq, read_seq) VALUES ('chat_old', 'user_alice', 'admin', 5, 0, 0), ('chat_old', 'user_bob', 'member', 6, 0, 0);
+      INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES ('invite_old', 'chat_old', 'user_alice', 7, NULL);`);
+    await old.close();
+    const upgraded = SqliteStorage.open(path);
+    try {
+      assert.deepEqual([(await upgraded.getMember('chat_old', 'user_alice'))?.adminSince, (await upgraded.getMember('chat_old', 'user_bob'))?.adminSince], [5, null]);
+      assert.deepEqual(await upgraded.getInvite('invite_old'), { token: 'invite_old', chatId: 'chat_old', createdBy: 'user_alice', createdAt: 7, expiresAt: null, maxUses: null, uses: 0 });
     } finally {
       await upgraded.close();
     }

@@ -3,14 +3,16 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, SessionRow, Storage, UserRow,
+  AppendRequest, AppendResult, ChatMutation, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
 import * as keyPackages from './sqlite-key-packages.ts';
+import * as requests from './sqlite-requests.ts';
+import * as invites from './sqlite-invites.ts';
 import * as mlsGroups from './sqlite-mls-groups.ts';
 import {
-  toChat, toDevice, toInvite, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
+  toChat, toDevice, toMember, toMessage, toPasskey, toPush, toUser, type MessageRecord,
 } from './rows.ts';
 
 type Row = Record<string, unknown>;
@@ -199,23 +201,25 @@ export class SqliteStorage implements Storage {
   }
 
   #insertMember(m: MemberRow): void {
-    this.#q('INSERT INTO members (chat_id, user_id, role, joined_at, delivered_seq, read_seq) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(m.chatId, m.userId, m.role, m.joinedAt, m.deliveredSeq, m.readSeq);
+    invites.insertMember((sql) => this.#q(sql), m);
   }
 
   async applyChatChange(chatId: string, mutation: ChatMutation, event: AppendRequest): Promise<Message> {
+    const q = (sql: string) => this.#q(sql);
     return this.#write(() => {
       if (!this.#q('SELECT 1 FROM chats WHERE chat_id = ?').get(chatId)) throw new ParleyError('chat_not_found', 'no such chat');
       if (event.chatId !== chatId) throw new Error(`applyChatChange: event for chat ${event.chatId}, change for ${chatId}`);
       switch (mutation.kind) {
         case 'add_member':
+          if (mutation.invite) invites.useInvite(q, chatId, mutation.invite.token);
           this.#insertMember({ ...mutation.member, chatId });
           break;
         case 'remove_member':
           this.#q('DELETE FROM members WHERE chat_id = ? AND user_id = ?').run(chatId, mutation.userId);
+          if (mutation.removal) invites.recordRemoval(q, chatId, mutation.userId, mutation.removal.by, mutation.removal.at);
           break;
         case 'set_role':
-          this.#q('UPDATE members SET role = ? WHERE chat_id = ? AND user_id = ?').run(mutation.role, chatId, mutation.userId);
+          invites.setRole(q, chatId, mutation.userId, mutation.role, mutation.at);
           break;
         case 'update_chat':
           if (mutation.name !== undefined) this.#q('UPDATE chats SET name = ? WHERE chat_id = ?').run(mutation.name, chatId);
@@ -334,13 +338,40 @@ export class SqliteStorage implements Storage {
 
   // --- invites, push -------------------------------------------------------------------------
 
+  // --- consent (R44) --------------------------------------------------------------------------
+
+  async sharingChats(userId: string, others: readonly string[]) { return requests.sharingChats((sql) => this.#q(sql), userId, others); }
+  async countChatsForUser(userId: string) { return requests.countChatsForUser((sql) => this.#q(sql), userId); }
+  async addChatRequests(rows: readonly ChatRequestRow[]) { this.#write(() => requests.addChatRequests((sql) => this.#q(sql), rows)); }
+  async getChatRequest(requestId: string) { return requests.getChatRequest((sql) => this.#q(sql), requestId); }
+  async listChatRequestsTo(userId: string, since: number, limit: number) { return requests.listChatRequestsTo((sql) => this.#q(sql), userId, since, limit); }
+  async countChatRequestsTo(userId: string, since: number) { return requests.countChatRequestsTo((sql) => this.#q(sql), userId, since); }
+  async listChatRequestsFor(chatId: string, since: number) { return requests.listChatRequestsFor((sql) => this.#q(sql), chatId, since); }
+  async listChatRequestsBetween(fromUserId: string, toUserId: string) { return requests.listChatRequestsBetween((sql) => this.#q(sql), fromUserId, toUserId); }
+  async deleteChatRequests(requestIds: readonly string[]) { return this.#write(() => requests.deleteChatRequests((sql) => this.#q(sql), requestIds)); }
+  async addBlock(userId: string, blockedUserId: string, at: number) { this.#write(() => requests.addBlock((sql) => this.#q(sql), userId, blockedUserId, at)); }
+  async isBlocked(userId: string, otherUserId: string) { return requests.isBlocked((sql) => this.#q(sql), userId, otherUserId); }
+  async addReport(report: ReportRow) { this.#write(() => requests.addReport((sql) => this.#q(sql), report)); }
+  async listReports(since: number, limit: number) { return requests.listReports((sql) => this.#q(sql), since, limit); }
+
   async createInvite(i: InviteRow) {
-    this.#q('INSERT INTO invites (token, chat_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(i.token, i.chatId, i.createdBy, i.createdAt, i.expiresAt);
+    invites.createInvite((sql) => this.#q(sql), i);
   }
 
   async getInvite(token: string) {
-    const r = this.#q('SELECT * FROM invites WHERE token = ?').get(token) as Row | undefined;
-    return r && toInvite(r);
+    return invites.getInvite((sql) => this.#q(sql), token);
+  }
+
+  async listInvites(chatId: string) {
+    return invites.listInvites((sql) => this.#q(sql), chatId);
+  }
+
+  async deleteInvite(chatId: string, token: string) {
+    return invites.deleteInvite((sql) => this.#q(sql), chatId, token);
+  }
+
+  async getRemoval(chatId: string, userId: string) {
+    return invites.getRemoval((sql) => this.#q(sql), chatId, userId);
   }
 
   async upsertPushSubscription(s: PushSubscriptionRow, maxPerDevice: number) {

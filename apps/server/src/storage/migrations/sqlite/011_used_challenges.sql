@@ -2,7 +2,7 @@
 -- once. Redeeming inserts its id (sha256 of the token); the primary key makes a second insert, on
 -- any node, fail. A row is needed only until the token expires (then its signature check refuses
 -- it anyway): a sweep deletes rows by expires_at. The same schema as
--- migrations/postgres/010_used_challenges.sql. Additive only.
+-- migrations/postgres/013_used_challenges.sql. Additive only.
 CREATE TABLE used_challenges (
   challenge_id  TEXT PRIMARY KEY,
   expires_at    INTEGER NOT NULL

@@ -1,0 +1,192 @@
+// Hostile REST requests for the fuzz test: for every route the server registers, a valid-shaped body
+// with a field mutated (or no JSON at all), odd path parameters and query strings, wrong content
+// types, odd Authorization headers and oversized bodies. A route with no entry in ROUTES has no
+// generator, and the fuzz test fails until one is added.
+import fc from 'fast-check';
+
+export interface RestFuzzContext {
+  /** The fuzzing device's session and identity. */
+  token: string;
+  userId: string;
+  deviceId: string;
+  handle: string;
+  /** Other users, and their handles (lookups, members to add, claims). */
+  userIds: readonly string[];
+  handles: readonly string[];
+  /** Chats the fuzzing user is in, and chats it is not in. */
+  chatIds: readonly string[];
+  otherChatIds: readonly string[];
+  /** Ids the server handed out: link requests to the fuzzing account, invite tokens, passkey flow ids. */
+  linkIds: readonly string[];
+  inviteTokens: readonly string[];
+  registerFlowId: string;
+  loginFlowId: string;
+  maxBodyBytes: number;
+}
+
+export interface FuzzRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+interface RouteFuzz {
+  /** Per `:param`: odd values, real ids among them (already in the form they take in the path). */
+  params?: Record<string, fc.Arbitrary<string>>;
+  /** The body's valid shape; mutations are applied on top. */
+  body?: fc.Arbitrary<unknown>;
+  query?: fc.Arbitrary<string>;
+}
+
+const ID_CHARS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'];
+const anId = fc.string({ unit: fc.constantFrom(...ID_CHARS), minLength: 8, maxLength: 64 });
+const handle = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9_]{2,31}$/), fc.string({ maxLength: 40 }));
+const displayName = fc.oneof(fc.string({ minLength: 1, maxLength: 64 }), fc.string({ maxLength: 80, unit: 'binary' }));
+const pick = <T>(items: readonly T[], fallback: fc.Arbitrary<T>): fc.Arbitrary<T> => (items.length ? fc.constantFrom(...items) : fallback);
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** A path segment: mostly a real or plausible id, else something odd (encoded, raw, empty, huge, traversal). */
+function segment(real: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc.oneof(
+    { arbitrary: real, weight: 6 },
+    { arbitrary: anId, weight: 2 },
+    { arbitrary: fc.string({ maxLength: 40, unit: 'binary' }).map(encodeURIComponent), weight: 2 },
+    { arbitrary: fc.constantFrom('', '.', '..', '%', '%zz', '%00', '%2F', '%2e%2e', 'a%2Fb', '%E0%A4%A', '%C0%AF', 'pending', 'me', 'null', 'undefined', '__proto__', 'constructor', '1', '-1', 'x'.repeat(3000)), weight: 3 },
+  );
+}
+
+const newDevice = fc.record({ name: fc.string({ minLength: 1, maxLength: 64 }), publicKey: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b64), fc.string()) });
+const webauthn = fc.oneof(
+  fc.record({ id: fc.oneof(anId, fc.string()), rawId: fc.string(), type: fc.constantFrom('public-key', 'x'), response: fc.dictionary(fc.constantFrom('clientDataJSON', 'attestationObject', 'authenticatorData', 'signature', 'userHandle', 'transports'), fc.oneof(fc.string(), fc.uint8Array({ maxLength: 64 }).map(b64), fc.jsonValue({ maxDepth: 2 }))), clientExtensionResults: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }),
+  fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
+);
+
+/** Every route of the server (method and Fastify url), with its generator. HEAD uses its GET's. */
+const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
+  'GET /healthz': () => ({}),
+  'GET /readyz': () => ({}),
+  'GET /metrics': () => ({}),
+  'GET /': () => ({}),
+  'GET /api/v1/info': () => ({}),
+  'POST /api/v1/accounts': () => ({ body: fc.record({ handle, displayName, device: newDevice }) }),
+  'POST /api/v1/auth/challenge': (ctx) => ({ body: fc.record({ deviceId: fc.oneof(fc.constant(ctx.deviceId), anId) }) }),
+  'POST /api/v1/auth/device': (ctx) => ({ body: fc.record({ deviceId: fc.oneof(fc.constant(ctx.deviceId), anId), challenge: fc.string({ minLength: 16, maxLength: 300 }), signature: fc.uint8Array({ maxLength: 80 }).map(b64) }) }),
+  'POST /api/v1/recovery': (ctx) => ({ body: fc.record({ handle: fc.oneof(fc.constant(ctx.handle), pick(ctx.handles, fc.string())), recoveryCode: fc.string({ minLength: 8, maxLength: 64 }), device: newDevice }) }),
+  'POST /api/v1/passkeys/register/options': () => ({ body: fc.record({ handle, displayName }) }),
+  'POST /api/v1/passkeys/register/verify': (ctx) => ({ body: fc.record({ flowId: fc.oneof(fc.constant(ctx.registerFlowId), fc.constant(ctx.loginFlowId), fc.string({ minLength: 16 })), response: webauthn, device: newDevice }) }),
+  'POST /api/v1/passkeys/login/options': () => ({ body: fc.jsonValue({ maxDepth: 2 }) }),
+  'POST /api/v1/passkeys/login/verify': (ctx) => ({ body: fc.record({ flowId: fc.oneof(fc.constant(ctx.loginFlowId), fc.constant(ctx.registerFlowId), fc.string({ minLength: 16 })), response: webauthn, device: newDevice }) }),
+  'GET /api/v1/me': () => ({}),
+  // Never its own device: revoking it would end the fuzzing session (other users' devices: device_not_found).
+  'DELETE /api/v1/devices/:deviceId': (ctx) => ({ params: { deviceId: segment(pick(ctx.userIds, anId)) } }),
+  'GET /api/v1/users/by-handle/:handle': (ctx) => ({ params: { handle: segment(pick([ctx.handle, ...ctx.handles], anId)) } }),
+  'GET /api/v1/users/:userId': (ctx) => ({ params: { userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'GET /api/v1/push/vapid-public-key': () => ({}),
+  'POST /api/v1/push/subscriptions': () => ({ body: fc.record({ endpoint: fc.oneof(fc.webUrl(), fc.string()), keys: fc.record({ p256dh: fc.uint8Array({ maxLength: 65 }).map((b) => Buffer.from(b).toString('base64url')), auth: fc.string({ maxLength: 30 }) }) }) }),
+  'POST /api/v1/devices/link': (ctx) => ({ body: fc.record({ handle: fc.oneof(fc.constant(ctx.handle), pick(ctx.handles, handle), handle), device: newDevice }) }),
+  'GET /api/v1/devices/link/pending': () => ({}),
+  'GET /api/v1/devices/link/:linkId': (ctx) => ({ params: { linkId: segment(pick(ctx.linkIds, anId)) } }),
+  'POST /api/v1/devices/link/:linkId/approve': (ctx) => ({ params: { linkId: segment(pick(ctx.linkIds, anId)) }, body: fc.record({ code: fc.oneof(fc.stringMatching(/^\d{6}$/), fc.string({ maxLength: 40 })) }) }),
+  'POST /api/v1/devices/link/:linkId/deny': (ctx) => ({ params: { linkId: segment(pick(ctx.linkIds, anId)) } }),
+  'GET /api/v1/chats': () => ({}),
+  'POST /api/v1/chats': (ctx) => ({ body: fc.record({ name: fc.string({ maxLength: 120 }), color: fc.oneof(fc.constantFrom('#a1b2c3', '#zzzzzz'), fc.string()), memberIds: fc.array(pick(ctx.userIds, anId), { maxLength: 5 }) }, { requiredKeys: ['name', 'memberIds'] }) }),
+  'POST /api/v1/chats/direct': (ctx) => ({ body: fc.record({ userId: fc.oneof(pick(ctx.userIds, anId), fc.constant(ctx.userId), anId) }) }),
+  'GET /api/v1/chats/:chatId': (ctx) => ({ params: { chatId: chat(ctx) } }),
+  'GET /api/v1/chats/:chatId/devices': (ctx) => ({ params: { chatId: chat(ctx) } }),
+  'POST /api/v1/chats/:chatId/rejoin': (ctx) => ({ params: { chatId: chat(ctx) } }),
+  'PATCH /api/v1/chats/:chatId': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ name: fc.string({ maxLength: 120 }), color: fc.oneof(fc.constant('#123456'), fc.string()) }, { requiredKeys: [] }) }),
+  'POST /api/v1/chats/:chatId/members': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ userId: fc.oneof(pick(ctx.userIds, anId), fc.constant(ctx.userId)) }) }),
+  'DELETE /api/v1/chats/:chatId/members/:userId': (ctx) => ({ params: { chatId: chat(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'PUT /api/v1/chats/:chatId/members/:userId/role': (ctx) => ({ params: { chatId: chat(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) }, body: fc.record({ role: fc.constantFrom('admin', 'member', 'owner', 'root', '') }) }),
+  'POST /api/v1/chats/:chatId/invites': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ expiresInMs: fc.oneof(fc.integer(), fc.double(), fc.constant(60_000)), maxUses: fc.oneof(fc.integer(), fc.constant(5)) }, { requiredKeys: [] }) }),
+  'GET /api/v1/chats/:chatId/invites': (ctx) => ({ params: { chatId: chat(ctx) } }),
+  'DELETE /api/v1/chats/:chatId/invites/:token': (ctx) => ({ params: { chatId: chat(ctx), token: segment(pick(ctx.inviteTokens, anId)) } }),
+  'GET /api/v1/invites/:token': (ctx) => ({ params: { token: segment(pick(ctx.inviteTokens, anId)) } }),
+  'POST /api/v1/invites/:token/join': (ctx) => ({ params: { token: segment(pick(ctx.inviteTokens, anId)) } }),
+  'POST /api/v1/keypackages': () => ({ body: fc.record({ keyPackages: fc.array(fc.uint8Array({ minLength: 0, maxLength: 200 }).map(b64), { maxLength: 120 }), lastResort: fc.uint8Array({ maxLength: 200 }).map(b64), replaceOneTime: fc.boolean() }, { requiredKeys: ['keyPackages'] }) }),
+  'GET /api/v1/keypackages/count': () => ({}),
+  'POST /api/v1/keypackages/claim': (ctx) => ({ body: fc.record({ userIds: fc.array(fc.oneof(pick(ctx.userIds, anId), fc.constant(ctx.userId)), { maxLength: 110 }) }) }),
+  'POST /api/v1/key-log': () => ({ body: fc.record({ mlsSignatureKey: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b64), signature: fc.uint8Array({ minLength: 64, maxLength: 64 }).map(b64) }) }),
+  'GET /api/v1/users/:userId/key-log': (ctx) => ({
+    params: { userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) },
+    query: fc.record({ after: fc.oneof(fc.nat(), fc.string(), fc.constant('-1'), fc.constant('1e400')), limit: fc.oneof(fc.nat({ max: 300 }), fc.string(), fc.constant('0')) }, { requiredKeys: [] })
+      .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()),
+  }),
+};
+
+function chat(ctx: RestFuzzContext): fc.Arbitrary<string> {
+  return segment(fc.oneof({ arbitrary: pick(ctx.chatIds, anId), weight: 3 }, { arbitrary: pick(ctx.otherChatIds, anId), weight: 2 }));
+}
+
+/** The route key a server route is fuzzed under (`HEAD` like its `GET`). */
+export function routeKey(method: string, url: string): string {
+  return `${method === 'HEAD' ? 'GET' : method} ${url}`;
+}
+
+export function hasRestGenerator(method: string, url: string): boolean {
+  return Object.hasOwn(ROUTES, routeKey(method, url));
+}
+
+const weird: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(null, true, 0, -1, 1e308, 2 ** 64, '', '\u0000', '\ud800', '__proto__', [], {}, [[[[[]]]]]),
+  fc.string({ maxLength: 60, unit: 'binary' }),
+  fc.integer({ min: 1000, max: 20_000 }).map((n) => 'x'.repeat(n)),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+
+/** The body after one mutation: a field set to a wrong value, removed, an extra one, or the whole body replaced. */
+const bodyMutation = fc.oneof(
+  { arbitrary: fc.constant((b: unknown) => b), weight: 3 },
+  { arbitrary: fc.tuple(fc.nat(), weird).map(([i, v]) => (b: unknown) => setSome(b, i, v)), weight: 4 },
+  { arbitrary: fc.nat().map((i) => (b: unknown) => setSome(b, i, undefined)), weight: 2 },
+  { arbitrary: fc.tuple(fc.constantFrom('__proto__', 'constructor', 'userId', 'role', 'extra'), weird).map(([k, v]) => (b: unknown) => (isObject(b) ? Object.defineProperty({ ...b }, k, { value: v, enumerable: true }) : b)), weight: 2 },
+  { arbitrary: weird.map((v) => () => v), weight: 1 },
+);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function setSome(body: unknown, i: number, value: unknown): unknown {
+  if (!isObject(body)) return body;
+  const keys = Object.keys(body);
+  if (!keys.length) return body;
+  const key = keys[i % keys.length]!;
+  const copy = { ...body };
+  const inner = copy[key];
+  if (isObject(inner) && i % 3 === 0) copy[key] = setSome(inner, Math.floor(i / 3), value);
+  else if (value === undefined) delete copy[key];
+  else copy[key] = value;
+  return copy;
+}
+
+const CONTENT_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/xml', 'application/octet-stream', 'application/JSON', ''];
+
+/** One hostile request to a route. */
+export function fuzzRequest(method: string, url: string, ctx: RestFuzzContext): fc.Arbitrary<FuzzRequest> {
+  const spec = ROUTES[routeKey(method, url)]?.(ctx);
+  if (!spec) throw new Error(`no fuzz generator for the route ${method} ${url}: add one to packages/testing/src/fuzz-rest.ts`);
+  const names = [...url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  const params = fc.tuple(...names.map((n) => spec.params?.[n] ?? segment(anId)));
+  const auth = fc.oneof(
+    { arbitrary: fc.constant(`Bearer ${ctx.token}`), weight: 12 },
+    { arbitrary: fc.constantFrom(undefined, '', 'Bearer', 'Bearer ', `bearer ${ctx.token}`, `Bearer ${ctx.token}x`, `Basic ${ctx.token}`, `Bearer  ${ctx.token} `), weight: 2 },
+    { arbitrary: fc.string({ maxLength: 300 }).map((s) => `Bearer ${s.replace(/[^\x20-\x7e]/g, '')}`), weight: 1 },
+  );
+  const body = fc.oneof(
+    { arbitrary: fc.tuple(spec.body ?? fc.jsonValue({ maxDepth: 2 }), bodyMutation).map(([b, m]): { text: string | Uint8Array | undefined; type: string } => ({ text: JSON.stringify(m(b)) ?? 'null', type: 'application/json' })), weight: 12 },
+    { arbitrary: fc.tuple(fc.string({ maxLength: 200 }), fc.constantFrom(...CONTENT_TYPES)).map(([text, type]) => ({ text, type })), weight: 2 },
+    { arbitrary: fc.tuple(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(...CONTENT_TYPES)).map(([bytes, type]) => ({ text: bytes, type })), weight: 1 },
+    { arbitrary: fc.constantFrom('application/json', 'text/plain').map((type) => ({ text: undefined, type })), weight: 1 },
+    { arbitrary: fc.integer({ min: 1, max: 1000 }).map((n) => ({ text: JSON.stringify({ big: 'x'.repeat(ctx.maxBodyBytes + n) }), type: 'application/json' })), weight: 1 },
+  );
+  return fc.record({ params, auth, body, query: spec.query ?? fc.oneof({ arbitrary: fc.constant(''), weight: 5 }, { arbitrary: fc.string({ maxLength: 40 }).map(encodeURIComponent), weight: 1 }) })
+    .map(({ params, auth, body, query }) => {
+      let i = 0;
+      const path = url.replace(/:(\w+)/g, () => params[i++] ?? '') + (query ? `?${query}` : '');
+      const headers: Record<string, string> = {};
+      if (auth !== undefined) headers['authorization'] = auth;
+      const text = method === 'GET' || method === 'HEAD' ? undefined : body.text;
+      if (text !== undefined && body.type) headers['content-type'] = body.type;
+      return text === undefined ? { method, path, headers } : { method, path, headers, body: text };
+    });
+}
