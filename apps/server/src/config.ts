@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -26,6 +27,18 @@ const HostPort = z.string().transform((value, ctx): ListenAddress => {
   }
   return { host, port };
 });
+
+/** A comma-separated list; blanks around entries and empty entries are dropped. */
+const List = (entry: z.ZodString, what: string) => z.string().default('').transform((value, ctx) => {
+  const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  for (const item of items) {
+    if (!entry.safeParse(item).success) ctx.addIssue({ code: 'custom', message: `not ${what}: ${item}` });
+  }
+  return items;
+});
+/** A push service host name for the allow-list: `fcm.googleapis.com`, or `*.notify.windows.com` for its subdomains. */
+const PushHost = z.string().regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/);
+const Cidr = z.string().refine((v) => ipaddr.isValidCIDR(v));
 
 /** True when `host` only accepts connections from this machine (no warning about /metrics then). */
 export function isLoopbackHost(host: string): boolean {
@@ -94,6 +107,12 @@ const EnvSchema = z.object({
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
   PARLEY_PUSH_MIN_INTERVAL_MS: Int(30_000),
   PARLEY_VAPID_SUBJECT: z.string().default('mailto:admin@localhost'),
+  /** R37: Web Push subscriptions kept per device; a new one beyond it replaces the device's oldest. */
+  PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE: Int(5).refine((n) => n >= 1, 'must be at least 1'),
+  /** R37: push service hosts pushes may go to (exact or `*.suffix`); unset: any public host. */
+  PARLEY_PUSH_ALLOWED_HOSTS: List(PushHost, 'a host name (or *.domain)'),
+  /** R37, DANGEROUS: networks whose non-public addresses pushes may go to anyway (a push service on your own network). */
+  PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: List(Cidr, 'a network in CIDR form (10.1.2.0/24, fd00::/64)'),
   PARLEY_DEVICE_LINK_TTL_MS: Int(300_000),
   PARLEY_DEVICE_LINK_MAX_ATTEMPTS: Int(5),
   PARLEY_DEVICE_LINK_MAX_PENDING: Int(3),
@@ -195,6 +214,16 @@ export interface DeviceLinkLimits {
   pollPerSec: number;
 }
 
+/** Where Web Push may go (R37). */
+export interface PushPolicy {
+  /** Subscriptions kept per device; a new one beyond it replaces the device's oldest. */
+  maxSubscriptionsPerDevice: number;
+  /** Push service hosts allowed (exact, or `*.example.com`); empty: any host whose addresses are all public. */
+  allowedHosts: string[];
+  /** DANGEROUS: CIDRs whose addresses are allowed though not public (a push service on the operator's network, tests). */
+  allowPrivateNetworks: string[];
+}
+
 /** The MLS delivery service's commit checks (R35, R36) and key package claims (R41). */
 export interface MlsLimits {
   /** Claims naming one user per hour (from any claimer) that may consume their one-time key packages. */
@@ -253,6 +282,7 @@ export interface Config {
   wsPingIntervalMs: number;
   pushMinIntervalMs: number;
   vapidSubject: string;
+  push: PushPolicy;
   deviceLink: DeviceLinkLimits;
   /**
    * R14: a claim never hands out a key package uploaded longer ago than this, so what it returns
@@ -327,6 +357,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wsPingIntervalMs: e.PARLEY_WS_PING_INTERVAL_MS,
     pushMinIntervalMs: e.PARLEY_PUSH_MIN_INTERVAL_MS,
     vapidSubject: e.PARLEY_VAPID_SUBJECT,
+    push: {
+      maxSubscriptionsPerDevice: e.PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE,
+      allowedHosts: e.PARLEY_PUSH_ALLOWED_HOSTS,
+      allowPrivateNetworks: e.PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS,
+    },
     deviceLink: {
       ttlMs: e.PARLEY_DEVICE_LINK_TTL_MS,
       maxAttempts: Math.max(1, e.PARLEY_DEVICE_LINK_MAX_ATTEMPTS),

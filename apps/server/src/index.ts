@@ -3,3 +3,4 @@ export { loadConfig, type Config } from './config.ts';
 export type { HttpRoute } from './http/app.ts';
 export type { Storage } from './storage/storage.ts';
 export type { PushSender } from './domain/push.ts';
+export type { HostResolver, ResolvedAddress } from './domain/push-endpoint-policy.ts';

@@ -8,6 +8,7 @@ import { MemoryBus } from './bus/memory-bus.ts';
 import { NatsBus } from './bus/nats-bus.ts';
 import { isLoopbackHost, loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
+import { Challenges } from './domain/challenges.ts';
 import { Chats } from './domain/chats.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -19,7 +20,8 @@ import { CommitChecks } from './domain/mls/commit-checks.ts';
 import { Mls } from './domain/mls/mls.ts';
 import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
-import { PushNotifier, type PushSender } from './domain/push.ts';
+import { PushNotifier, PushSubscriptions, type PushSender } from './domain/push.ts';
+import { PushEndpointPolicy, type HostResolver } from './domain/push-endpoint-policy.ts';
 import { MemoryRateLimiter } from './domain/memory-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
@@ -27,6 +29,7 @@ import { SharedRateLimiter } from './domain/shared-rate-limiter.ts';
 import { buildHttp, type HttpRoute } from './http/app.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
+import { systemResolver } from './push/dns-resolver.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
 import { Hub } from './realtime/hub.ts';
@@ -63,8 +66,12 @@ export interface StartOptions {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
-  /** Replaces the Web Push sender (tests point it at a local push service). */
+  /** Replaces the Web Push sender. */
   pushSender?: PushSender;
+  /** Replaces the system's DNS for push endpoints (R37; tests map names to local addresses). */
+  hostResolver?: HostResolver;
+  /** Certificates trusted for push services instead of the system's (tests: a local one's self-signed certificate). */
+  pushCa?: string | Buffer;
 }
 
 /** The composition root: the one place that knows every concrete class. */
@@ -119,10 +126,19 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const tokens = new TokenSigner(await storage.getOrCreateSecret('token-signing-key', readIfExists(join(config.dataDir, 'secret.key')) ?? random.bytes(32)));
   const vapid = JSON.parse(Buffer.from(await storage.getOrCreateSecret('vapid-keys',
     readIfExists(join(config.dataDir, 'vapid.json')) ?? Buffer.from(JSON.stringify(generateVapidKeys())))).toString('utf8')) as VapidKeys;
-  const push = opts.pushSender ?? new WebPushSender(vapid, config.vapidSubject);
+  const challenges = new Challenges({ tokens, storage, clock });
+  const pushSender = opts.pushSender ? undefined : new WebPushSender(vapid, config.vapidSubject, opts.pushCa !== undefined ? { ca: opts.pushCa } : {});
+  const push = opts.pushSender ?? pushSender!;
+  // R37: pushes go only to https URLs of public hosts (or the operator's allowed networks), checked
+  // at subscribe time and again before each push.
+  const pushPolicy = new PushEndpointPolicy({
+    resolver: opts.hostResolver ?? systemResolver,
+    allowedHosts: config.push.allowedHosts,
+    allowPrivateNetworks: config.push.allowPrivateNetworks,
+  });
 
   const accounts = new Accounts({
-    storage, clock, random, tokens, limiter,
+    storage, clock, random, challenges, limiter,
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
     loginPerMin: config.rates.loginPerMin,
@@ -143,7 +159,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, links, bus, clock, random, limiter, limits: config.deviceLink, onDeviceAdded: deviceAdded, keyedHash: (value) => tokens.digest(value),
     checkDeviceAddRate: (userId) => accounts.checkDeviceAddRate(userId),
   });
-  const passkeys = new Passkeys({ storage, accounts, clock, random, tokens, rpId: config.rpId, origin: config.origin });
+  const passkeys = new Passkeys({
+    storage, accounts, clock, random, challenges, rpId: config.rpId, origin: config.origin,
+    onRefused: (err, context) => logger.info({ err, ...context }, 'passkey refused'),
+  });
   const requests: Requests = new Requests({
     storage, bus, clock, random, limiter, limits: config.consent,
     join: (auth, chatId): Promise<void> => chats.join(auth, chatId, auth.userId, { kind: 'member_joined', userId: auth.userId }),
@@ -153,6 +172,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
+    policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice,
+    onRefused: (detail, context) => logger.warn({ detail, ...context }, 'push endpoint refused before a push (R37)'),
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
   });
   const delivery = new Delivery({
@@ -165,6 +186,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests,
     invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
+    pushSubscriptions: new PushSubscriptions({ storage, clock, policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
@@ -222,6 +244,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await metricsListener?.close();
       await bus.close();
       await storage.close();
+      pushSender?.close();
     },
   };
 }

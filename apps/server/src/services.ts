@@ -6,7 +6,7 @@ import type { Invites } from './domain/invites.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
-import type { PushSender } from './domain/push.ts';
+import type { PushSender, PushSubscriptions } from './domain/push.ts';
 import type { RateLimiter } from './domain/rate-limiter.ts';
 import type { Requests } from './domain/requests.ts';
 import type { Storage } from './storage/storage.ts';
@@ -30,4 +30,6 @@ export interface Services {
   /** R44: requests to join chats from people one shares none with. */
   requests: Requests;
   push: PushSender;
+  /** Web Push subscriptions, checked and capped per device (R37). */
+  pushSubscriptions: PushSubscriptions;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ServerFrame } from '@parley/protocol';
+import { defaultWebDist } from '@parley/server';
 import { createUser, startTestServer, waitFor } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
@@ -22,6 +23,25 @@ describe('bad input gets a stable error code and never hurts the server', () => 
     const dup = await createUser(server.url, { start: false });
     const taken = await post(url, JSON.stringify({ handle: dup.handle, displayName: 'x', device: { name: 'd', publicKey: dup.deviceKey.publicKey } }));
     assert.deepEqual([taken.status, taken.body.error?.code], [409, 'handle_taken']);
+  });
+
+  it('R39 an unknown route, or a known one with another method, is the standard not_found that names neither', async () => {
+    await using server = await startTestServer({ PARLEY_WEB_DIST: defaultWebDist() });
+    const probes: [string, string][] = [
+      ['GET', '/api/v1/auth/challenge'], ['DELETE', '/api/v1/me'], ['PUT', '/api/v1/push/subscriptions'], ['GET', '/api/v1/internal/admin'],
+      ['POST', '/'], ['PUT', '/healthz'], ['DELETE', '/index.html'], ['GET', '/assets/nope-0000.js'], ['POST', '/api/v1/chats/abcdefgh'],
+    ];
+    for (const [method, path] of probes) {
+      const res = await fetch(server.url + path, { method });
+      const text = await res.text();
+      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.deepEqual(JSON.parse(text), { error: { code: 'not_found', message: 'not found' } }, `${method} ${path}`);
+      assert.ok(!text.includes(path) && !text.includes(method), `${method} ${path} is not echoed: ${text}`);
+    }
+    // A URL the router can't even decode: the standard body too, not Fastify's echo of it.
+    const bad = await fetch(`${server.url}/api/v1/%zz-secret-path`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), { error: { code: 'bad_request', message: 'malformed request' } });
   });
 
   it('a path with broken percent-encoding is bad_request in the usual error body, not Fastify\'s own (found by fuzzing)', async () => {

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { accounts, generateDeviceKey, RestApi } from '@parley/client';
 import { API_PREFIX, ERROR_CODES, isErrorCode, type ChatSummary } from '@parley/protocol';
 import {
-  createUser, fuzzRequest, fuzzSeed, hasRestGenerator, startTestServer, uniqueHandle, waitFor,
+  createUser, everyNamePublic, fuzzRequest, fuzzSeed, hasRestGenerator, startTestServer, uniqueHandle, waitFor,
   type FuzzRequest, type RestFuzzContext,
 } from '@parley/testing';
 
@@ -58,11 +58,11 @@ describe('fuzz: hostile REST requests never hurt the server (R13)', () => {
         cb();
       },
     }));
-    // Push subscriptions the fuzz stores must not reach the network.
+    // Push subscriptions the fuzz stores must not reach the network (nor DNS: every name is one public address, R37).
     const pushSender = { publicKey: 'BPushKeyForTests', send: async () => ({ gone: false }) };
     await using server = await startTestServer({
       PARLEY_MAX_HTTP_BODY_BYTES: '32768', PARLEY_RATE_DEVICE_LINK_PER_HOUR: '1000000', PARLEY_RATE_DEVICE_LINK_POLL_PER_SEC: '100000', PARLEY_DEVICE_LINK_MAX_PENDING: '1000',
-    }, { logger, pushSender });
+    }, { logger, pushSender, hostResolver: everyNamePublic });
     const { url } = server;
 
     const [alice, bob] = await Promise.all([createUser(url), createUser(url)]);

@@ -7,7 +7,7 @@ import {
 } from '@parley/client';
 import type { ChatSummary } from '@parley/protocol';
 import {
-  commitFrame, createTestDatabase, createUser, mlsTestDevice, newClient, startGroup, startTestServer, waitFor, type TestUser,
+  commitFrame, createTestDatabase, createUser, everyNamePublic, mlsTestDevice, newClient, startGroup, startTestServer, waitFor, type TestUser,
 } from '@parley/testing';
 import type { PushSender } from '../src/domain/push.ts';
 import { RawPeer } from './raw.ts';
@@ -375,8 +375,8 @@ describe('insiders: what a member\'s device can make the server do to others is 
     const pushes: string[] = [];
     const pushSender: PushSender = { publicKey: 'test', send: async (sub) => { pushes.push(sub.userId); return { gone: false }; } };
     const env = { PARLEY_DATABASE_URL: db.url, PARLEY_RATE_MEMBER_CHANGES_PER_MIN: '4', PARLEY_PUSH_MIN_INTERVAL_MS: '60000' };
-    await using node1 = await startTestServer({ ...env, PARLEY_NODE_ID: 'node1' }, { pushSender });
-    await using node2 = await startTestServer({ ...env, PARLEY_NODE_ID: 'node2' }, { pushSender });
+    await using node1 = await startTestServer({ ...env, PARLEY_NODE_ID: 'node1' }, { pushSender, hostResolver: everyNamePublic });
+    await using node2 = await startTestServer({ ...env, PARLEY_NODE_ID: 'node2' }, { pushSender, hostResolver: everyNamePublic });
     const [mallory, alice, bob] = [await person(node1.url), await person(node1.url), await person(node1.url)];
     const on2 = new RestApi(node2.url, mallory.api.token);
     const chat = await group(mallory, [alice]);

@@ -79,7 +79,7 @@ describe('parley-admin migrate-to-postgres', () => {
     // Rows the SDK does not make easily: a passkey (with a BLOB), a push subscription, an MLS key package.
     const local = SqliteStorage.open(join(dataDir, 'parley.sqlite'));
     await local.addPasskey({ credentialId: 'cred_1', userId: ann.userId, publicKey: new Uint8Array([0, 1, 2, 250, 255]), counter: 7, transports: ['usb', 'nfc'], createdAt: 1_700_000_000_000 });
-    await local.upsertPushSubscription({ endpoint: 'https://push.example/ann', userId: ann.userId, deviceId: ann.deviceId, p256dh: 'p', auth: 'a', createdAt: 1_700_000_000_001 });
+    await local.upsertPushSubscription({ endpoint: 'https://push.example/ann', userId: ann.userId, deviceId: ann.deviceId, p256dh: 'p', auth: 'a', createdAt: 1_700_000_000_001 }, 5);
     await local.addKeyPackages({
       deviceId: ann.deviceId, oneTime: [], staleBefore: 0,
       lastResort: { keyPackageId: 'kp_1', userId: ann.userId, deviceId: ann.deviceId, keyPackage: Buffer.from([0, 1, 255]).toString('base64'), lastResort: true, createdAt: 1_700_000_000_002 },

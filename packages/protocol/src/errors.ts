@@ -61,6 +61,11 @@ export const ERROR_CODES = {
   link_locked: 403,
   /** The link request was approved or denied already: a second approval (or a denial after it) is refused. */
   link_closed: 409,
+  /**
+   * R37: a Web Push endpoint must be an https URL of a public push service (every address of its host
+   * public, on the operator's allow-list if there is one). Nothing was stored.
+   */
+  push_endpoint_invalid: 400,
   /** R44: the person has as many open requests as they keep (`PARLEY_MAX_PENDING_REQUESTS`): ask again later. */
   requests_full: 409,
   /** R44: the person is in as many chats as a user may be (`PARLEY_MAX_CHATS_PER_USER`). */

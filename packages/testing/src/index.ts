@@ -10,7 +10,7 @@ import {
   ParleyClient, MemoryStore, accounts, generateDeviceKey,
   type ClientOptions, type ClientStore, type ContentCodec, type DeviceKey, type WebSocketCtor,
 } from '@parley/client';
-import { loadConfig, startParley, type RunningServer, type StartOptions } from '@parley/server';
+import { loadConfig, startParley, type HostResolver, type RunningServer, type StartOptions } from '@parley/server';
 
 export interface TestServer extends RunningServer, AsyncDisposable {
   dataDir: string;
@@ -59,6 +59,12 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   };
   return { ...server, dataDir, close, [Symbol.asyncDispose]: close };
 }
+
+/**
+ * A resolver for push endpoints (R37) that answers every name with one public address and asks no
+ * DNS: for tests whose push sender is a fake, so any `https://name/` endpoint is accepted offline.
+ */
+export const everyNamePublic: HostResolver = { resolve: async () => [{ address: '93.184.216.34', family: 4 }] };
 
 let counter = 0;
 /** A handle no other test in this run uses. */

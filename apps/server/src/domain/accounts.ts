@@ -5,7 +5,8 @@ import {
 import type { DeviceRow, Storage, UserRow } from '../storage/storage.ts';
 import type { Clock, Random } from './ports.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-import { equalHex, sha256Hex, type TokenSigner, verifyEd25519 } from './secrets.ts';
+import type { Challenges } from './challenges.ts';
+import { equalHex, sha256Hex, verifyEd25519 } from './secrets.ts';
 
 export interface AuthContext {
   userId: string;
@@ -16,7 +17,8 @@ export interface AccountsDeps {
   storage: Storage;
   clock: Clock;
   random: Random;
-  tokens: TokenSigner;
+  /** Signed login challenges, each redeemed once (R39). */
+  challenges: Challenges;
   limiter: RateLimiter;
   sessionTtlMs: number;
   signupPerHour: number;
@@ -121,16 +123,15 @@ export class Accounts {
   }
 
   async createChallenge(deviceId: string): Promise<{ challenge: string; expiresAt: number }> {
-    const expiresAt = this.#d.clock.now() + CHALLENGE_TTL_MS;
-    const challenge = this.#d.tokens.sign('auth', { d: deviceId, n: this.#d.random.id(12) }, expiresAt);
-    return { challenge, expiresAt };
+    const { token, expiresAt } = this.#d.challenges.issue('auth', { d: deviceId, n: this.#d.random.id(12) }, CHALLENGE_TTL_MS);
+    return { challenge: token, expiresAt };
   }
 
-  /** Device-key login: the device signed the challenge; returns a bearer session token. */
+  /** Device-key login: the device signed the challenge; returns a bearer session token. The challenge is spent (R39). */
   async loginDevice(input: { deviceId: string; challenge: string; signature: string }): Promise<SessionResponse> {
     const now = this.#d.clock.now();
-    const data = this.#d.tokens.verify('auth', input.challenge, now);
-    if (data['d'] !== input.deviceId) throw new ParleyError('challenge_expired', 'challenge was issued for another device');
+    const challenge = this.#d.challenges.open('auth', input.challenge);
+    if (challenge.data['d'] !== input.deviceId) throw new ParleyError('challenge_expired', 'challenge was issued for another device');
     const device = await this.#d.storage.getDevice(input.deviceId);
     if (!device) throw new ParleyError('invalid_signature', 'unknown device or bad signature');
     if (device.revokedAt !== null) throw new ParleyError('device_revoked', 'this device was signed out');
@@ -138,6 +139,7 @@ export class Accounts {
     if (!verifyEd25519(device.publicKey, signed, input.signature)) {
       throw new ParleyError('invalid_signature', 'unknown device or bad signature');
     }
+    await this.#d.challenges.redeem(challenge);
     const token = this.#d.random.id(32);
     await this.#d.storage.createSession({
       tokenHash: sha256Hex(token),

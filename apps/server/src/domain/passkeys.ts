@@ -5,17 +5,23 @@ import {
 import { ParleyError, type AccountCreated, type DeviceAdded, type NewDevice } from '@parley/protocol';
 import type { Storage } from '../storage/storage.ts';
 import type { Accounts } from './accounts.ts';
+import type { Challenges } from './challenges.ts';
 import type { Clock, Random } from './ports.ts';
-import type { TokenSigner } from './secrets.ts';
 
 export interface PasskeysDeps {
   storage: Storage;
   accounts: Accounts;
   clock: Clock;
   random: Random;
-  tokens: TokenSigner;
+  /** Ceremony state in signed flow tokens, each redeemed once (R39). */
+  challenges: Challenges;
   rpId: string;
   origin: string;
+  /**
+   * Told why a passkey response was refused (the WebAuthn library's own words): for the server's
+   * log only. The client gets a plain `passkey_failed` (R39), which says nothing of the checks.
+   */
+  onRefused: (err: unknown, context: { ceremony: 'registration' | 'sign-in' }) => void;
 }
 
 const CEREMONY_TTL_MS = 5 * 60_000;
@@ -44,26 +50,23 @@ export class Passkeys {
       authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
       supportedAlgorithmIDs: [-7, -8, -257],
     });
-    const flowId = this.#d.tokens.sign(
-      'passkey-reg',
-      { c: options.challenge, h: input.handle, n: input.displayName, u: userId },
-      this.#d.clock.now() + CEREMONY_TTL_MS,
-    );
+    const { token: flowId } = this.#d.challenges.issue(
+      'passkey-reg', { c: options.challenge, h: input.handle, n: input.displayName, u: userId }, CEREMONY_TTL_MS);
     return { flowId, options: options as unknown as Record<string, unknown> };
   }
 
   async register(input: { flowId: string; response: Record<string, unknown>; device: NewDevice }): Promise<AccountCreated> {
-    const flow = this.#d.tokens.verify('passkey-reg', input.flowId, this.#d.clock.now());
+    const opened = this.#d.challenges.open('passkey-reg', input.flowId);
+    const flow = opened.data;
     const verification = await verifyRegistrationResponse({
       response: input.response as unknown as RegistrationResponseJSON,
       expectedChallenge: String(flow['c']),
       expectedOrigin: this.#d.origin,
       expectedRPID: this.#d.rpId,
       requireUserVerification: false,
-    }).catch((err: unknown) => {
-      throw new ParleyError('passkey_failed', `passkey registration failed: ${(err as Error).message}`);
-    });
-    if (!verification.verified || !verification.registrationInfo) throw new ParleyError('passkey_failed', 'passkey not verified');
+    }).catch((err: unknown) => this.#refuse(err, 'registration'));
+    if (!verification.verified || !verification.registrationInfo) this.#refuse(new Error('not verified'), 'registration');
+    await this.#d.challenges.redeem(opened);
     const credential = verification.registrationInfo.credential;
     const created = await this.#d.accounts.createAccount({
       userId: String(flow['u']),
@@ -84,15 +87,16 @@ export class Passkeys {
 
   async loginOptions() {
     const options = await generateAuthenticationOptions({ rpID: this.#d.rpId, userVerification: 'preferred' });
-    const flowId = this.#d.tokens.sign('passkey-auth', { c: options.challenge }, this.#d.clock.now() + CEREMONY_TTL_MS);
+    const { token: flowId } = this.#d.challenges.issue('passkey-auth', { c: options.challenge }, CEREMONY_TTL_MS);
     return { flowId, options: options as unknown as Record<string, unknown> };
   }
 
   async login(input: { flowId: string; response: Record<string, unknown>; device: NewDevice }): Promise<DeviceAdded> {
-    const flow = this.#d.tokens.verify('passkey-auth', input.flowId, this.#d.clock.now());
+    const opened = this.#d.challenges.open('passkey-auth', input.flowId);
+    const flow = opened.data;
     const response = input.response as unknown as AuthenticationResponseJSON;
     const passkey = typeof response.id === 'string' ? await this.#d.storage.getPasskey(response.id) : undefined;
-    if (!passkey) throw new ParleyError('passkey_failed', 'this passkey is not known here');
+    if (!passkey) this.#refuse(new Error('unknown credential id'), 'sign-in');
     const verification = await verifyAuthenticationResponse({
       response,
       expectedChallenge: String(flow['c']),
@@ -105,12 +109,17 @@ export class Passkeys {
         counter: passkey.counter,
         transports: passkey.transports as AuthenticatorTransportFuture[],
       },
-    }).catch((err: unknown) => {
-      throw new ParleyError('passkey_failed', `passkey sign-in failed: ${(err as Error).message}`);
-    });
-    if (!verification.verified) throw new ParleyError('passkey_failed', 'passkey not verified');
+    }).catch((err: unknown) => this.#refuse(err, 'sign-in'));
+    if (!verification.verified) this.#refuse(new Error('not verified'), 'sign-in');
+    await this.#d.challenges.redeem(opened);
     await this.#d.storage.updatePasskeyCounter(passkey.credentialId, verification.authenticationInfo.newCounter);
     const deviceId = await this.#d.accounts.addDevice(passkey.userId, input.device);
     return { userId: passkey.userId, deviceId };
+  }
+
+  /** R39: the detail goes to the log; the client hears one plain sentence per ceremony. */
+  #refuse(err: unknown, ceremony: 'registration' | 'sign-in'): never {
+    this.#d.onRefused(err, { ceremony });
+    throw new ParleyError('passkey_failed', ceremony === 'registration' ? 'the passkey could not be registered' : 'the passkey was not accepted');
   }
 }

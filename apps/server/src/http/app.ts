@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { API_PREFIX, PROTOCOL_VERSION, type ServerInfo } from '@parley/protocol';
+import { API_PREFIX, PROTOCOL_VERSION, type ErrorBody, type ServerInfo } from '@parley/protocol';
 import type { Config } from '../config.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Services } from '../services.ts';
@@ -15,6 +16,7 @@ import { keyPackageRoutes } from './keypackages.ts';
 import { requestRoutes } from './requests.ts';
 import { meRoutes } from './me.ts';
 import { metricsRoute } from './metrics-listener.ts';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.ts';
 
 export interface Operations {
   metrics: ServerMetrics;
@@ -33,20 +35,30 @@ export interface HttpRoute {
  * `routes` lists every route registered, so tests can cover each one (the fuzz test fails on a route it has no generator for).
  */
 export async function buildHttp(config: Config, services: Services, logger: Logger, ops: Operations): Promise<{ app: FastifyInstance; routes: HttpRoute[] }> {
+  const webDist = config.webDist && existsSync(config.webDist) ? config.webDist : undefined;
+  const indexHtml = webDist && existsSync(join(webDist, 'index.html')) ? readFileSync(join(webDist, 'index.html'), 'utf8') : undefined;
+  // R38: CSP (with the hashes of any inline script index.html has), no framing, nosniff, no referrer…
+  const headers = securityHeaders({ origin: config.origin, ...(indexHtml !== undefined ? { indexHtml } : {}) });
   const onError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     ops.metrics.errors.inc({ code: sendError(err, request, reply) });
   };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    // Errors Fastify raises before routing (a path with broken percent-encoding) get the same body as any other.
-    frameworkErrors: onError,
     bodyLimit: config.limits.maxHttpBodyBytes,
     // No per-request logs: they would record users' IP addresses and timing.
     logController: new LogController({ disableRequestLogging: true }),
     // Only named proxies are believed about the client's address (per-IP limits, R11, R43).
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     forceCloseConnections: true,
+    // Errors Fastify raises before routing (a path with broken percent-encoding): the standard body,
+    // which does not echo the request (Fastify's own names the URL).
+    frameworkErrors: (_err, _request, frameworkReply) => {
+      const reply = frameworkReply as FastifyReply;
+      ops.metrics.errors.inc({ code: 'bad_request' });
+      void reply.headers(headers.api).status(400).send({ error: { code: 'bad_request', message: 'malformed request' } satisfies ErrorBody });
+    },
   });
+  registerSecurityHeaders(app, headers);
   const routes: HttpRoute[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
@@ -87,13 +99,17 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);
-    api.setNotFoundHandler((_request, reply) => {
-      void reply.status(404).send({ error: { code: 'not_found', message: 'no such API route' } });
-    });
   }, { prefix: API_PREFIX });
+  // R39: an unknown path, or a known path with another method, gets the one standard answer, which
+  // names neither (Fastify's default would echo "Route POST:/… not found"). Also for files the web
+  // client does not have.
+  app.setNotFoundHandler((_request, reply) => {
+    ops.metrics.errors.inc({ code: 'not_found' });
+    void reply.status(404).send({ error: { code: 'not_found', message: 'not found' } satisfies ErrorBody });
+  });
 
-  if (config.webDist && existsSync(config.webDist)) {
-    await app.register(fastifyStatic, { root: config.webDist, wildcard: true, index: ['index.html'] });
+  if (webDist) {
+    await app.register(fastifyStatic, { root: webDist, wildcard: true, index: ['index.html'] });
   } else {
     app.get('/', async (_request, reply) =>
       reply.type('text/plain').send('Parley server is running. The web client is not built: run `npm run build -w @parley/web`.'));

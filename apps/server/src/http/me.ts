@@ -33,15 +33,7 @@ export function meRoutes(app: FastifyInstance, services: Services, apiPerSec: nu
 
   app.post('/push/subscriptions', async (request, reply) => {
     const caller = await auth(request);
-    const body = parse(PushSubscriptionRequest, request.body);
-    await services.storage.upsertPushSubscription({
-      endpoint: body.endpoint,
-      userId: caller.userId,
-      deviceId: caller.deviceId,
-      p256dh: body.keys.p256dh,
-      auth: body.keys.auth,
-      createdAt: Date.now(),
-    });
+    await services.pushSubscriptions.subscribe(caller, parse(PushSubscriptionRequest, request.body));
     return reply.status(204).send();
   });
 }

@@ -73,8 +73,8 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
         await s.addDevice(device('alice', 2));
         await s.createSession(session('tok1', 'alice', 1));
         await s.createSession(session('tok2', 'alice', 2));
-        await s.upsertPushSubscription(push('https://push.example/1', 'alice', 1));
-        await s.upsertPushSubscription(push('https://push.example/2', 'alice', 2));
+        await s.upsertPushSubscription(push('https://push.example/1', 'alice', 1), 5);
+        await s.upsertPushSubscription(push('https://push.example/2', 'alice', 2), 5);
 
         await s.revokeDevice(did('alice', 1), T0 + 9);
 
@@ -452,26 +452,61 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
       });
 
       it('listPushSubscriptions returns the subscriptions of that user only', async () => {
-        await s.upsertPushSubscription(push('https://push.example/a1', 'alice', 1));
-        await s.upsertPushSubscription(push('https://push.example/b1', 'bob', 1));
+        await s.upsertPushSubscription(push('https://push.example/a1', 'alice', 1), 5);
+        await s.upsertPushSubscription(push('https://push.example/b1', 'bob', 1), 5);
         assert.deepEqual(await s.listPushSubscriptions(uid('alice')), [push('https://push.example/a1', 'alice', 1)]);
         assert.deepEqual(await s.listPushSubscriptions(uid('nobody')), []);
       });
 
       it('upserting a known endpoint replaces its keys and owner instead of adding a row', async () => {
-        await s.upsertPushSubscription(push('https://push.example/a1', 'alice', 1));
+        await s.upsertPushSubscription(push('https://push.example/a1', 'alice', 1), 5);
         const renewed = { ...push('https://push.example/a1', 'bob', 1), p256dh: 'newkey', auth: 'newauth' };
-        await s.upsertPushSubscription(renewed);
+        await s.upsertPushSubscription(renewed, 5);
         assert.deepEqual(await s.listPushSubscriptions(uid('alice')), []);
         assert.deepEqual(await s.listPushSubscriptions(uid('bob')), [renewed]);
       });
 
+      it('R37 a device keeps at most maxPerDevice subscriptions: a new one replaces its oldest, a renewed one counts as new', async () => {
+        const at = (endpoint: string, n: number) => ({ ...push(endpoint, 'alice', 1), createdAt: T0 + n });
+        for (let i = 1; i <= 5; i++) await s.upsertPushSubscription(at(`https://push.example/e${i}`, i), 5);
+        await s.upsertPushSubscription(at('https://push.example/e1', 6), 5); // renewed: now the newest
+        await s.upsertPushSubscription(at('https://push.example/e6', 7), 5); // sixth: e2 goes
+        await s.upsertPushSubscription({ ...push('https://push.example/b1', 'bob', 1), createdAt: T0 + 8 }, 5);
+        assert.deepEqual((await s.listPushSubscriptions(uid('alice'))).map((p) => p.endpoint).sort(),
+          ['https://push.example/e1', 'https://push.example/e3', 'https://push.example/e4', 'https://push.example/e5', 'https://push.example/e6']);
+        // The one just stored stays even when the clock gives it no later time than the others.
+        await s.upsertPushSubscription(at('https://push.example/e0', 0), 2);
+        assert.deepEqual((await s.listPushSubscriptions(uid('alice'))).map((p) => p.endpoint).sort(), ['https://push.example/e0', 'https://push.example/e6']);
+        assert.equal((await s.listPushSubscriptions(uid('bob'))).length, 1, 'other devices keep theirs');
+        // Concurrent subscriptions of one device still end at the cap.
+        await Promise.all([10, 11, 12, 13, 14, 15].map((n) => s.upsertPushSubscription(at(`https://push.example/c${n}`, n), 3)));
+        assert.equal((await s.listPushSubscriptions(uid('alice'))).length, 3);
+      });
+
       it('deletePushSubscription removes that endpoint only, and an unknown endpoint is a no-op', async () => {
-        await s.upsertPushSubscription(push('https://push.example/a1', 'alice', 1));
-        await s.upsertPushSubscription(push('https://push.example/a2', 'alice', 1));
+        await s.upsertPushSubscription(push('https://push.example/a1', 'alice', 1), 5);
+        await s.upsertPushSubscription(push('https://push.example/a2', 'alice', 1), 5);
         await s.deletePushSubscription('https://push.example/a1');
         await s.deletePushSubscription('https://push.example/unknown');
         assert.deepEqual(await s.listPushSubscriptions(uid('alice')), [push('https://push.example/a2', 'alice', 1)]);
+      });
+    });
+
+    describe('single-use challenges (R39)', () => {
+      it('R39 redeemChallenge is true once per id, also when redemptions race', async () => {
+        assert.equal(await s.redeemChallenge('challenge_a', T0 + 1000), true);
+        assert.equal(await s.redeemChallenge('challenge_a', T0 + 1000), false);
+        const raced = await Promise.all([1, 2, 3, 4].map(() => s.redeemChallenge('challenge_b', T0 + 1000)));
+        assert.deepEqual(raced.filter(Boolean).length, 1);
+      });
+
+      it('R39 deleteRedeemedChallengesBefore forgets only the expired ones', async () => {
+        await s.redeemChallenge('challenge_old', T0 + 10);
+        await s.redeemChallenge('challenge_new', T0 + 20);
+        assert.equal(await s.deleteRedeemedChallengesBefore(T0 + 15), 1);
+        assert.equal(await s.deleteRedeemedChallengesBefore(T0 + 15), 0);
+        assert.equal(await s.redeemChallenge('challenge_new', T0 + 20), false, 'not yet expired: still redeemed');
+        assert.equal(await s.redeemChallenge('challenge_old', T0 + 10), true, 'forgotten after expiry');
       });
     });
 

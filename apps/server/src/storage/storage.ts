@@ -91,6 +91,7 @@ export interface PushSubscriptionRow {
   deviceId: string;
   p256dh: string;
   auth: string;
+  /** When the device last subscribed this endpoint (a renewal counts as new): the oldest go first (R37). */
   createdAt: number;
 }
 
@@ -356,9 +357,23 @@ export interface Storage {
   getRemoval(chatId: string, userId: string): Promise<number | undefined>;
 
   // web push
-  upsertPushSubscription(sub: PushSubscriptionRow): Promise<void>;
+  /**
+   * Stores the subscription (an endpoint already stored, by any device, is taken over with its keys
+   * and `createdAt`), then, in the same transaction, deletes the device's oldest subscriptions beyond
+   * `maxPerDevice` (R37), never the one just stored. Subscriptions of one device are serialised.
+   */
+  upsertPushSubscription(sub: PushSubscriptionRow, maxPerDevice: number): Promise<void>;
   listPushSubscriptions(userId: string): Promise<PushSubscriptionRow[]>;
   deletePushSubscription(endpoint: string): Promise<void>;
+
+  // single-use challenges (R39)
+  /**
+   * Records that the challenge `challengeId` (valid until `expiresAt`) was redeemed. True for the
+   * first redemption only: of concurrent ones, on any node, exactly one gets true.
+   */
+  redeemChallenge(challengeId: string, expiresAt: number): Promise<boolean>;
+  /** Forgets redeemed challenges that expired before `before` (their signature check refuses them); returns how many. */
+  deleteRedeemedChallengesBefore(before: number): Promise<number>;
 
   // deployment secrets
   /**

@@ -195,6 +195,7 @@ export const en = {
   errNetwork: 'The server cannot be reached. Check your connection.',
   errCancelled: 'The passkey request was cancelled or timed out.',
   errNoPasskeys: 'This browser does not support passkeys.',
+  errPushEndpoint: 'This server does not send notifications through your browser’s push service.',
   errRevoked: 'This device was signed out.',
   linkDevice: 'Link to a device you already use',
   linkDeviceHelp: 'Enter your handle. This browser will show a code: type it on a device where you are signed in already, and it lets this one in.',

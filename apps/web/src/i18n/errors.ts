@@ -15,6 +15,7 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   chat_not_found: 'errNotMember',
   group_full: 'errGroupFull',
   rate_limited: 'errRateLimited',
+  push_endpoint_invalid: 'errPushEndpoint',
   device_revoked: 'errRevoked',
   link_code_wrong: 'errLinkCodeWrong',
   link_locked: 'errLinkLocked',

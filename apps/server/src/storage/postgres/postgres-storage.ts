@@ -457,10 +457,18 @@ export class PostgresStorage implements Storage {
     return invites.getRemoval(this.pool, chatId, userId);
   }
 
-  async upsertPushSubscription(s: PushSubscriptionRow) {
-    await this.pool.query(`INSERT INTO push_subscriptions (endpoint, user_id, device_id, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-      ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, device_id = excluded.device_id, p256dh = excluded.p256dh, auth = excluded.auth`,
-    [s.endpoint, s.userId, s.deviceId, s.p256dh, s.auth, s.createdAt]);
+  async upsertPushSubscription(s: PushSubscriptionRow, maxPerDevice: number) {
+    await this.#tx(async (c) => {
+      // The device's row lock serialises its subscriptions, so two at once can't both keep the oldest.
+      await c.query('SELECT 1 FROM devices WHERE device_id = $1 FOR UPDATE', [s.deviceId]);
+      await c.query(`INSERT INTO push_subscriptions (endpoint, user_id, device_id, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, device_id = excluded.device_id, p256dh = excluded.p256dh,
+          auth = excluded.auth, created_at = excluded.created_at`,
+      [s.endpoint, s.userId, s.deviceId, s.p256dh, s.auth, s.createdAt]);
+      await c.query(`DELETE FROM push_subscriptions WHERE device_id = $1 AND endpoint NOT IN (
+        SELECT endpoint FROM push_subscriptions WHERE device_id = $1 ORDER BY endpoint = $2 DESC, created_at DESC, endpoint DESC LIMIT $3)`,
+      [s.deviceId, s.endpoint, Math.max(1, maxPerDevice)]);
+    });
   }
 
   async listPushSubscriptions(userId: string) {
@@ -469,6 +477,16 @@ export class PostgresStorage implements Storage {
 
   async deletePushSubscription(endpoint: string) {
     await this.pool.query('DELETE FROM push_subscriptions WHERE endpoint = $1', [endpoint]);
+  }
+
+  async redeemChallenge(challengeId: string, expiresAt: number) {
+    const { rowCount } = await this.pool.query(
+      'INSERT INTO used_challenges (challenge_id, expires_at) VALUES ($1, $2) ON CONFLICT (challenge_id) DO NOTHING', [challengeId, expiresAt]);
+    return rowCount === 1;
+  }
+
+  async deleteRedeemedChallengesBefore(before: number) {
+    return (await this.pool.query('DELETE FROM used_challenges WHERE expires_at < $1', [before])).rowCount ?? 0;
   }
 
   async getOrCreateSecret(name: string, candidate: Uint8Array) {

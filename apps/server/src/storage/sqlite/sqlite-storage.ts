@@ -374,10 +374,16 @@ export class SqliteStorage implements Storage {
     return invites.getRemoval((sql) => this.#q(sql), chatId, userId);
   }
 
-  async upsertPushSubscription(s: PushSubscriptionRow) {
-    this.#q(`INSERT INTO push_subscriptions (endpoint, user_id, device_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, device_id = excluded.device_id, p256dh = excluded.p256dh, auth = excluded.auth`)
-      .run(s.endpoint, s.userId, s.deviceId, s.p256dh, s.auth, s.createdAt);
+  async upsertPushSubscription(s: PushSubscriptionRow, maxPerDevice: number) {
+    this.#write(() => {
+      this.#q(`INSERT INTO push_subscriptions (endpoint, user_id, device_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, device_id = excluded.device_id, p256dh = excluded.p256dh,
+          auth = excluded.auth, created_at = excluded.created_at`)
+        .run(s.endpoint, s.userId, s.deviceId, s.p256dh, s.auth, s.createdAt);
+      this.#q(`DELETE FROM push_subscriptions WHERE device_id = ? AND endpoint NOT IN (
+        SELECT endpoint FROM push_subscriptions WHERE device_id = ? ORDER BY endpoint = ? DESC, created_at DESC, endpoint DESC LIMIT ?)`)
+        .run(s.deviceId, s.deviceId, s.endpoint, Math.max(1, maxPerDevice));
+    });
   }
 
   async listPushSubscriptions(userId: string) {
@@ -386,6 +392,15 @@ export class SqliteStorage implements Storage {
 
   async deletePushSubscription(endpoint: string) {
     this.#q('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
+  }
+
+  async redeemChallenge(challengeId: string, expiresAt: number) {
+    return this.#q('INSERT INTO used_challenges (challenge_id, expires_at) VALUES (?, ?) ON CONFLICT (challenge_id) DO NOTHING')
+      .run(challengeId, expiresAt).changes === 1;
+  }
+
+  async deleteRedeemedChallengesBefore(before: number) {
+    return this.#q('DELETE FROM used_challenges WHERE expires_at < ?').run(before).changes;
   }
 
   async getOrCreateSecret(name: string, candidate: Uint8Array) {

@@ -1,0 +1,10 @@
+-- Single-use challenges (R39): a signed auth challenge or passkey ceremony token is redeemed at most
+-- once. Redeeming inserts its id (sha256 of the token); the primary key makes a second insert, on
+-- any node, fail. A row is needed only until the token expires (then its signature check refuses
+-- it anyway): a sweep deletes rows by expires_at. The same schema as
+-- migrations/postgres/013_used_challenges.sql. Additive only.
+CREATE TABLE used_challenges (
+  challenge_id  TEXT PRIMARY KEY,
+  expires_at    INTEGER NOT NULL
+);
+CREATE INDEX used_challenges_expiry ON used_challenges(expires_at);
