@@ -84,6 +84,10 @@ describe('parley-admin migrate-to-postgres', () => {
       deviceId: ann.deviceId, oneTime: [], staleBefore: 0,
       lastResort: { keyPackageId: 'kp_1', userId: ann.userId, deviceId: ann.deviceId, keyPackage: Buffer.from([0, 1, 255]).toString('base64'), lastResort: true, createdAt: 1_700_000_000_002 },
     });
+    // R44: a request, a block and a report.
+    await local.addChatRequests([{ requestId: 'req_1', chatId: group.chatId, fromUserId: ann.userId, toUserId: cat.userId, createdAt: 1_700_000_000_005 }]);
+    await local.addBlock(cat.userId, dan.userId, 1_700_000_000_006);
+    await local.addReport({ reportId: 'rep_1', reporterUserId: cat.userId, reportedUserId: dan.userId, chatId: null, reason: 'spam', note: 'x', createdAt: 1_700_000_000_007 });
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

@@ -37,7 +37,7 @@ describe('requests from strangers in the browser', { timeout: 240_000 }, () => {
     const cards = page.getByTestId('request');
     await cards.nth(1).waitFor();
     assert.match((await cards.nth(0).textContent()) ?? '', /Dave Dunn.*wants to add you to a group with 1 members|Dave Dunn.*wants to add you to a group/);
-    await screenshot(page, '48-requests');
+    await screenshot(page, '51-requests');
     await cards.filter({ hasText: 'Prize Office' }).getByRole('button', { name: 'Report' }).click();
     await cards.filter({ hasText: 'Prize Office' }).getByRole('button', { name: 'Report and block' }).click();
     await cards.filter({ hasText: 'Prize Office' }).waitFor({ state: 'detached' });
@@ -56,7 +56,7 @@ describe('requests from strangers in the browser', { timeout: 240_000 }, () => {
     assert.match((await page.getByTestId('awaiting-accept').textContent()) ?? '', /Waiting for Erik Ek to accept/);
     await page.getByRole('textbox').first().fill('Hi Erik, I found your keys in the lobby');
     await page.getByRole('textbox').first().press('Enter');
-    await screenshot(page, '49-awaiting-accept');
+    await screenshot(page, '52-awaiting-accept');
     await waitFor(() => erik.client.requests().length === 1, { what: 'erik is asked' });
     await erik.client.acceptRequest(erik.client.requests()[0]!.requestId);
     await waitFor(() => erik.client.timeline(erik.client.chats()[0]!.chatId).some((i) => i.text === 'Hi Erik, I found your keys in the lobby'), { what: 'erik reads amy', timeoutMs: 30_000 });

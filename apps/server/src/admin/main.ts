@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AdminError, backup, restore } from './backup.ts';
 import { migrateToPostgres } from './migrate-to-postgres.ts';
+import { PostgresStorage } from '../storage/postgres/postgres-storage.ts';
+import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 
 const HELP = `parley-admin: operator commands for a Parley data dir
 
@@ -32,6 +34,10 @@ Commands:
       copied with the database (table server_secrets), so every node of the cluster uses the same
       ones; if it reports a key missing, give the first node DIR's key files.
 
+  reports (--data-dir DIR | --database-url URL) [--since ISO-DATE]
+      Prints, one JSON line each, what people reported of requests from strangers (R44): when, who
+      reported whom, the chat, the reason and the note. Reports carry no message content.
+
 Exit status: 0 done, 1 failed (nothing half-done is left behind), 2 bad usage.
 `;
 
@@ -50,6 +56,7 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
         from: { type: 'string' },
         force: { type: 'boolean', default: false },
         'database-url': { type: 'string' },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -80,6 +87,21 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
       case 'migrate-to-postgres':
         await migrateToPostgres({ dataDir: resolve(need('data-dir')), databaseUrl: need('database-url'), report: out });
         break;
+      case 'reports': {
+        const since = values.since ? Date.parse(values.since) : 0;
+        if (Number.isNaN(since)) throw new UsageError('--since takes a date, e.g. 2026-12-01');
+        const storage = values['database-url']
+          ? await PostgresStorage.open(values['database-url'])
+          : SqliteStorage.open(join(resolve(need('data-dir')), 'parley.sqlite'));
+        try {
+          for (const r of await storage.listReports(since, 10_000)) {
+            out(JSON.stringify({ at: new Date(r.createdAt).toISOString(), reporter: r.reporterUserId, reported: r.reportedUserId, chatId: r.chatId, reason: r.reason, note: r.note }));
+          }
+        } finally {
+          await storage.close();
+        }
+        break;
+      }
       default:
         throw new UsageError(`unknown command ${command}`);
     }
