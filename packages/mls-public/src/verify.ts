@@ -8,7 +8,7 @@ import { ratchetTreeFromExtension, verifyGroupInfoSignature } from 'ts-mls/group
 import { applyPublicUpdatePath, checkRatchetTree, keysUnique } from './tree-checks.ts';
 import { invalid, forbidden, mls } from './refusal.ts';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
-import { treeHashRoot } from 'ts-mls/treeHash.js';
+import { treeHashFrom } from './tree-hash.ts';
 import { credentialIdentity, memberKey, type MemberIdentity } from './identity.ts';
 import { leaves, type PublicGroup } from './public-group.ts';
 import { isSupportedCiphersuite, loadPublicSuite } from './suite.ts';
@@ -181,12 +181,12 @@ export async function verifyCommit(
     }
     const leafError = await mls('update path leaf', () => validateLeafNodeUpdateOrCommit(path.leafNode, committerLeaf, gc, config.authService, cs.signature));
     if (leafError !== undefined) invalid(`update path leaf: ${leafError.message}`);
-    tree = await applyPublicUpdatePath(applied.tree, committerLeaf, path, addedLeafNodes, cs);
+    tree = await applyPublicUpdatePath(applied.tree, committerLeaf, path, addedLeafNodes, cs, group.tree);
   }
   if (!keysUnique(tree)) invalid('a key appears twice in the tree');
 
   await checkWelcome(bundle.welcome, adds, gc.cipherSuite, cs);
-  const treeHash = await treeHashRoot(tree, cs.hash);
+  const treeHash = await treeHashFrom(tree, cs.hash, group.tree);
   const groupContext = await nextEpochContext(gc, 'mls_public_message', content, pm.auth.signature, treeHash, group.confirmationTag, cs.hash);
   return { group: { groupContext, tree, confirmationTag: pm.auth.confirmationTag }, committer, added, removed };
 }
