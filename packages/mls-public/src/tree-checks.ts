@@ -19,11 +19,11 @@ export function keysUnique(tree: RatchetTree): boolean {
   const sig = new Set<string>();
   for (const node of tree) {
     if (node === undefined) continue;
-    const h = Buffer.from(node.nodeType === 'leaf' ? node.leaf.hpkePublicKey : node.parent.hpkePublicKey).toString('base64');
+    const h = keyOf(node.nodeType === 'leaf' ? node.leaf.hpkePublicKey : node.parent.hpkePublicKey);
     if (hpke.has(h)) return false;
     hpke.add(h);
     if (node.nodeType === 'leaf') {
-      const s = Buffer.from(node.leaf.signaturePublicKey).toString('base64');
+      const s = keyOf(node.leaf.signaturePublicKey);
       if (sig.has(s)) return false;
       sig.add(s);
     }

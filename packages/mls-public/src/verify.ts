@@ -62,8 +62,11 @@ function identityOf(leaf: LeafNode, what: string): MemberIdentity {
 
 const same = (a: MemberIdentity, b: MemberIdentity): boolean => a.userId === b.userId && a.deviceId === b.deviceId;
 
+/** A plain loop: ts-mls calls compareKeyPackages for every pair of added key packages (a group's start adds them all). */
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function authService(policy: CommitPolicy, accept: (s: LeafStanding) => boolean): AuthenticationService {
