@@ -276,7 +276,7 @@ function report(members: number, phase: string, kind: string, f: CommitFigures, 
 
 /** Heap (and external buffers) a decoded public state holds, per copy; each decoded from its own copy of the bytes, as a cache miss is. */
 function decodedBytes(state: Uint8Array): number {
-  const copies = Math.max(1, Math.min(50, Math.floor(4e6 / state.length)));
+  const copies = Math.max(5, Math.min(50, Math.floor(4e6 / state.length)));
   gc();
   const m0 = process.memoryUsage();
   const held: PublicGroup[] = [];
@@ -377,7 +377,7 @@ for (const n of sizes) {
     {
       // The node's memory for what it remembers after checking an update (its own check's result).
       const upd = encodeCommitBundle(await session.update());
-      const copies = Math.max(1, Math.min(20, Math.floor(10e6 / state.length)));
+      const copies = Math.max(3, Math.min(20, Math.floor(10e6 / state.length)));
       log({ bench: 'mls-commit-check', storage: backend, members: n, phase: 'state', after: 'update checked by this node', checkedHeapBytes: await checkedBytes(server, owner, upd, copies) });
       session.discardPendingCommit();
     }
