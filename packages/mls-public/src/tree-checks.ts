@@ -7,26 +7,18 @@ import { parentHashInputEncoder, verifyParentHashes } from 'ts-mls/parentHash.js
 import { filteredDirectPath, filteredDirectPathAndCopathResolution, findFirstNonBlankAncestor } from 'ts-mls/ratchetTree.js';
 import { directPath, isAncestor, isLeaf, left, leafToNodeIndex, leafWidth, nodeToLeafIndex, right, root, toLeafIndex, toNodeIndex, type NodeIndex } from 'ts-mls/treemath.js';
 import { constantTimeEqual } from 'ts-mls/util/constantTimeCompare.js';
+import { KeySet } from './key-set.ts';
 import { subtreeHashFrom, treeHashFrom } from './tree-hash.ts';
 import { invalid, mls } from './refusal.ts';
 
-/** The bytes as a string, one character per byte (no copy): a Set key. */
-const keyOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-
 /** No two nodes share an HPKE key and no two leaves a signature key (RFC 9420 §7.9). */
 export function keysUnique(tree: RatchetTree): boolean {
-  const hpke = new Set<string>();
-  const sig = new Set<string>();
+  const hpke = new KeySet();
+  const sig = new KeySet();
   for (const node of tree) {
     if (node === undefined) continue;
-    const h = keyOf(node.nodeType === 'leaf' ? node.leaf.hpkePublicKey : node.parent.hpkePublicKey);
-    if (hpke.has(h)) return false;
-    hpke.add(h);
-    if (node.nodeType === 'leaf') {
-      const s = keyOf(node.leaf.signaturePublicKey);
-      if (sig.has(s)) return false;
-      sig.add(s);
-    }
+    if (!hpke.add(node.nodeType === 'leaf' ? node.leaf.hpkePublicKey : node.parent.hpkePublicKey)) return false;
+    if (node.nodeType === 'leaf' && !sig.add(node.leaf.signaturePublicKey)) return false;
   }
   return true;
 }
@@ -63,9 +55,9 @@ async function applyUpdatePath(tree: RatchetTree, sender: LeafIndex, path: Updat
   if (constantTimeEqual(leafToUpdate.leaf.hpkePublicKey, path.leafNode.hpkePublicKey)) {
     throw new ValidationError('Public key in the LeafNode is the same as the committer\'s current leaf node');
   }
-  const parentKeys = new Set<string>();
-  for (const node of tree) if (node?.nodeType === 'parent') parentKeys.add(keyOf(node.parent.hpkePublicKey));
-  if (path.nodes.some((node) => parentKeys.has(keyOf(node.hpkePublicKey)))) {
+  const parentKeys = new KeySet();
+  for (const node of tree) if (node?.nodeType === 'parent') parentKeys.add(node.parent.hpkePublicKey);
+  if (path.nodes.some((node) => parentKeys.has(node.hpkePublicKey))) {
     throw new ValidationError('Public keys in the UpdatePath may not appear in a node of the new ratchet tree');
   }
   const copy = tree.slice();
