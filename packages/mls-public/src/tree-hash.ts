@@ -25,6 +25,11 @@ export async function treeHashFrom(tree: RatchetTree, h: Hash, base?: RatchetTre
   return root;
 }
 
+/** Computes and remembers `tree`'s subtree hashes unless they are known (a state just decoded). */
+export async function rememberTreeHashes(tree: RatchetTree, h: Hash): Promise<void> {
+  if (!known.has(tree)) await treeHashFrom(tree, h);
+}
+
 /** ts-mls's `treeHash(tree, index)` (one subtree's hash), reusing what is known of `base`; remembers nothing. */
 export function subtreeHashFrom(tree: RatchetTree, index: NodeIndex, h: Hash, base?: RatchetTree): Promise<Uint8Array> {
   return subtreeHash(tree, index, h, [], knownOf(base));

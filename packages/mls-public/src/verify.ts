@@ -8,7 +8,7 @@ import { ratchetTreeFromExtension, verifyGroupInfoSignature } from 'ts-mls/group
 import { applyPublicUpdatePath, checkRatchetTree, keysUnique } from './tree-checks.ts';
 import { invalid, forbidden, mls } from './refusal.ts';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
-import { treeHashFrom } from './tree-hash.ts';
+import { rememberTreeHashes, treeHashFrom } from './tree-hash.ts';
 import { credentialIdentity, memberKey, type MemberIdentity } from './identity.ts';
 import { leaves, type PublicGroup } from './public-group.ts';
 import { isSupportedCiphersuite, loadPublicSuite } from './suite.ts';
@@ -184,6 +184,8 @@ export async function verifyCommit(
     }
     const leafError = await mls('update path leaf', () => validateLeafNodeUpdateOrCommit(path.leafNode, committerLeaf, gc, config.authService, cs.signature));
     if (leafError !== undefined) invalid(`update path leaf: ${leafError.message}`);
+    // Hashing the state's tree once (when just decoded) lets the path's sibling hashes and the next tree hash reuse it.
+    await rememberTreeHashes(group.tree, cs.hash);
     tree = await applyPublicUpdatePath(applied.tree, committerLeaf, path, addedLeafNodes, cs, group.tree);
   }
   if (!keysUnique(tree)) invalid('a key appears twice in the tree');
