@@ -1,9 +1,10 @@
 import type { GroupContext, RatchetTree } from 'ts-mls';
-import { decodeVarLenData, varLenDataEncoder } from 'ts-mls/codec/variableLength.js';
+import { optionalEncoder } from 'ts-mls/codec/optional.js';
+import { decodeVarLenData, varLenDataEncoder, varLenTypeEncoder } from 'ts-mls/codec/variableLength.js';
 import { mapDecoders } from 'ts-mls/codec/tlsDecoder.js';
-import { contramapBufferEncoders, encode } from 'ts-mls/codec/tlsEncoder.js';
+import { contramapBufferEncoder, contramapBufferEncoders, encode, type BufferEncoder } from 'ts-mls/codec/tlsEncoder.js';
 import { decodeGroupContext, groupContextEncoder } from 'ts-mls/groupContext.js';
-import { decodeRatchetTree, ratchetTreeEncoder } from 'ts-mls/ratchetTree.js';
+import { decodeRatchetTree, nodeEncoder, stripBlankNodes, type Node } from 'ts-mls/ratchetTree.js';
 
 /**
  * What anyone who sees a group's handshake messages can know of an epoch, with no secret: the
@@ -17,6 +18,24 @@ export interface PublicGroup {
   readonly tree: RatchetTree;
   readonly confirmationTag: Uint8Array;
 }
+
+/**
+ * The encoding of each tree node object encoded here. ts-mls changes a tree by replacing the nodes
+ * that change (a copied array, new node objects), so a node object's encoding never changes, and a
+ * commit's next state re-encodes only the nodes the commit made: O(log n) nodes of an update path
+ * instead of the whole tree. Public bytes; an entry lives as long as its node.
+ */
+const nodeEncodings = new WeakMap<Node, Uint8Array>();
+
+const cachedNodeEncoder: BufferEncoder<Node> = (node) => {
+  let bytes = nodeEncodings.get(node);
+  if (bytes === undefined) nodeEncodings.set(node, (bytes = encode(nodeEncoder)(node)));
+  const b = bytes;
+  return [b.length, (offset, buffer) => new Uint8Array(buffer, offset, b.length).set(b)];
+};
+
+/** ts-mls's ratchetTreeEncoder (the same encoders in the same order), with each node's encoding reused. */
+const ratchetTreeEncoder: BufferEncoder<RatchetTree> = contramapBufferEncoder(varLenTypeEncoder(optionalEncoder(cachedNodeEncoder)), stripBlankNodes);
 
 const publicGroupEncoder = contramapBufferEncoders(
   [groupContextEncoder, varLenDataEncoder, ratchetTreeEncoder],

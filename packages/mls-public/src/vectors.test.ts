@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ParleyError } from '@parley/protocol';
 import type { AuthenticationService, GroupContext, LeafIndex, RatchetTree, UpdatePath } from 'ts-mls';
-import { decodeRatchetTree } from 'ts-mls/ratchetTree.js';
+import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
-import { decodeUpdatePath } from 'ts-mls/updatePath.js';
+import { applyUpdatePath, decodeUpdatePath } from 'ts-mls/updatePath.js';
 import { DEFAULT_CIPHERSUITE, loadPublicSuite } from './suite.ts';
 import { applyPublicUpdatePath, checkRatchetTree } from './tree-checks.ts';
+import { treeHashFrom } from './tree-hash.ts';
 
 /**
  * The delivery service's tree checks (R35) against the MLS working group's published vectors
@@ -93,8 +94,11 @@ describe('R35 tree checks against the MLS interop vectors (suite 1)', { skip }, 
         const what = `tree ${n}, path from leaf ${up.sender}`;
         const sender = up.sender as LeafIndex;
         const path = decodeAll(decodeUpdatePath, up.update_path);
+        await treeHashFrom(tree, cs.hash);
         const after = await applyPublicUpdatePath(tree, sender, path, none, cs);
         assert.equal(toHex(await treeHashRoot(after, cs.hash)), up.tree_hash_after, `${what}: tree_hash_after`);
+        assert.equal(toHex(await treeHashFrom(after, cs.hash, tree)), up.tree_hash_after, `${what}: tree_hash_after, hashing only what the path changed`);
+        assert.equal(toHex(encodeRatchetTree(after)), toHex(encodeRatchetTree(await applyUpdatePath(tree, sender, path, cs.hash))), `${what}: the tree ts-mls's applyUpdatePath makes`);
         const withNode = (i: number, node: UpdatePath['nodes'][number]): UpdatePath => ({ ...path, nodes: path.nodes.map((x, j) => (j === i ? node : x)) });
         const i = path.nodes.findIndex((x) => x.encryptedPathSecret.length > 0);
         if (i >= 0) {

@@ -8,7 +8,7 @@ import { ratchetTreeFromExtension, verifyGroupInfoSignature } from 'ts-mls/group
 import { applyPublicUpdatePath, checkRatchetTree, keysUnique } from './tree-checks.ts';
 import { invalid, forbidden, mls } from './refusal.ts';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
-import { treeHashRoot } from 'ts-mls/treeHash.js';
+import { rememberTreeHashes, treeHashFrom } from './tree-hash.ts';
 import { credentialIdentity, memberKey, type MemberIdentity } from './identity.ts';
 import { leaves, type PublicGroup } from './public-group.ts';
 import { isSupportedCiphersuite, loadPublicSuite } from './suite.ts';
@@ -62,8 +62,11 @@ function identityOf(leaf: LeafNode, what: string): MemberIdentity {
 
 const same = (a: MemberIdentity, b: MemberIdentity): boolean => a.userId === b.userId && a.deviceId === b.deviceId;
 
+/** A plain loop: ts-mls calls compareKeyPackages for every pair of added key packages (a group's start adds them all). */
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function authService(policy: CommitPolicy, accept: (s: LeafStanding) => boolean): AuthenticationService {
@@ -181,12 +184,14 @@ export async function verifyCommit(
     }
     const leafError = await mls('update path leaf', () => validateLeafNodeUpdateOrCommit(path.leafNode, committerLeaf, gc, config.authService, cs.signature));
     if (leafError !== undefined) invalid(`update path leaf: ${leafError.message}`);
-    tree = await applyPublicUpdatePath(applied.tree, committerLeaf, path, addedLeafNodes, cs);
+    // Hashing the state's tree once (when just decoded) lets the path's sibling hashes and the next tree hash reuse it.
+    await rememberTreeHashes(group.tree, cs.hash);
+    tree = await applyPublicUpdatePath(applied.tree, committerLeaf, path, addedLeafNodes, cs, group.tree);
   }
   if (!keysUnique(tree)) invalid('a key appears twice in the tree');
 
   await checkWelcome(bundle.welcome, adds, gc.cipherSuite, cs);
-  const treeHash = await treeHashRoot(tree, cs.hash);
+  const treeHash = await treeHashFrom(tree, cs.hash, group.tree);
   const groupContext = await nextEpochContext(gc, 'mls_public_message', content, pm.auth.signature, treeHash, group.confirmationTag, cs.hash);
   return { group: { groupContext, tree, confirmationTag: pm.auth.confirmationTag }, committer, added, removed };
 }

@@ -11,7 +11,7 @@ import type { Clock } from '../ports.ts';
 import { GroupStates } from './group-states.ts';
 
 export interface CommitChecksDeps {
-  storage: Pick<Storage, 'getMlsGroupState' | 'getMembers' | 'getDeviceKeys' | 'devicesWithKeyPackages'>;
+  storage: Pick<Storage, 'getMlsGroupState' | 'getMembers' | 'getMember' | 'getDeviceKeys' | 'devicesWithKeyPackages'>;
   clock: Clock;
   limits: MlsLimits;
   /** R14: key packages stored longer ago are stale; a reset need not wait for a device that has only those. */
@@ -51,7 +51,7 @@ export class CommitChecks {
     if (!bundle) throw new ParleyError('mls_commit_invalid', 'not a commit bundle: u32 length ‖ commit ‖ [Welcome] ‖ [GroupInfo]');
     const now = this.#d.clock.now();
     const sender: MemberIdentity = { userId: auth.userId, deviceId: auth.deviceId };
-    const { policy, current } = await this.#policy(chat.chatId, now);
+    const { policy, current } = await this.#policy(chat.chatId, now, bundle.groupInfo !== undefined);
     const held = await this.states.at(chat.chatId, chat.mlsEpoch);
     let base: PublicGroup;
     let startedAt: number;
@@ -80,7 +80,7 @@ export class CommitChecks {
       throw new ParleyError('mls_group_info_required', 'the server holds no state of this group yet: send the commit again with the group\'s GroupInfo');
     }
     const checked = await verifyCommit(base, bundle, sender, policy);
-    if (start) await this.#complete(checked.group, current, now);
+    if (start) await this.#complete(checked.group, current(), now);
     return { state: encodePublicGroup(checked.group), startedAt, group: checked.group };
   }
 
@@ -90,30 +90,40 @@ export class CommitChecks {
   }
 
   /**
-   * Where each leaf stands (LeafStanding): from the chat's members' devices and their logged keys,
-   * read once per check; a device of someone not (or no longer) in the chat is looked up when asked
-   * about (only a GroupInfo adopting an existing tree needs to know it was `bound`).
+   * Where each leaf stands (LeafStanding): from the chat's members, their devices and their logged
+   * keys, each user read once per check. With a GroupInfo (a start needs the chat's current devices;
+   * an adopted tree names every member) all members are read up front; otherwise only the users the
+   * commit names (its committer and the devices it adds or removes): a few rows, not the whole chat's.
+   * `current`: the current devices of the users read (every member's, when read up front).
    */
-  async #policy(chatId: string, now: number): Promise<{ policy: CommitPolicy; current: DeviceKeyRow[] }> {
+  async #policy(chatId: string, now: number, everyone: boolean): Promise<{ policy: CommitPolicy; current: () => DeviceKeyRow[] }> {
     const { storage } = this.#d;
-    const members = new Set((await storage.getMembers(chatId)).map((m) => m.userId));
+    const members = new Set<string>();
     const devices = new Map<string, DeviceKeyRow>();
     const note = (rows: DeviceKeyRow[]) => rows.forEach((r) => devices.set(memberKey(r), r));
-    note(await storage.getDeviceKeys([...members]));
-    const looked = new Set(members);
+    /** Per user, its reads (ts-mls asks about several added devices at once). */
+    const read = new Map<string, Promise<void>>();
+    if (everyone) {
+      for (const m of await storage.getMembers(chatId)) members.add(m.userId);
+      note(await storage.getDeviceKeys([...members]));
+      for (const userId of members) read.set(userId, Promise.resolve());
+    }
+    const readUser = async (userId: string): Promise<void> => {
+      if (!everyone && (await storage.getMember(chatId, userId))) members.add(userId);
+      note(await storage.getDeviceKeys([userId]));
+    };
     const policy: CommitPolicy = {
       nowSeconds: now / 1000,
       async standing(member, key): Promise<LeafStanding> {
-        if (!looked.has(member.userId)) {
-          looked.add(member.userId);
-          note(await storage.getDeviceKeys([member.userId]));
-        }
+        let reading = read.get(member.userId);
+        if (!reading) read.set(member.userId, (reading = readUser(member.userId)));
+        await reading;
         const row = devices.get(memberKey(member));
         if (!row || row.mlsSignatureKey === null || row.mlsSignatureKey !== b64(key)) return 'unbound';
         return !row.revoked && members.has(row.userId) ? 'current' : 'bound';
       },
     };
-    const current = [...devices.values()].filter((r) => !r.revoked && r.mlsSignatureKey !== null && members.has(r.userId));
+    const current = () => [...devices.values()].filter((r) => !r.revoked && r.mlsSignatureKey !== null && members.has(r.userId));
     return { policy, current };
   }
 
