@@ -46,7 +46,7 @@ const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const KEY_PACKAGE_MAX_AGE_MS = 21 * 86_400_000;
 const STATE_CACHE_BYTES = 64 * 1024 * 1024;
 const MAX_ENVELOPE_BYTES = 64 * 1024;
-const limits = (stateCacheBytes: number) => ({ resetIntervalMs: 60_000, stateCacheBytes });
+const limits = (stateCacheBytes: number) => ({ resetIntervalMs: 60_000, stateCacheBytes, claimsPerTargetPerHour: 200 });
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -116,7 +116,7 @@ async function seedDevice(storage: Storage, d: BenchDevice, now: number): Promis
 async function seedChat(storage: Storage, chatId: string, owner: string, userIds: readonly string[], ownerDevice: string, now: number): Promise<void> {
   await storage.createChat(
     { chatId, kind: 'group', name: chatId, color: '#336699', createdAt: now, lastSeq: 0, mlsEpoch: 0, directKey: null },
-    userIds.map((userId) => ({ chatId, userId, role: userId === owner ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0 })),
+    userIds.map((userId) => ({ chatId, userId, role: userId === owner ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: userId === owner ? now : null })),
     { chatId, clientMsgId: `created_${chatId}`, senderUserId: owner, senderDeviceId: ownerDevice, sentAt: now, envelope: null, system: { kind: 'created' } },
   );
 }
