@@ -80,6 +80,8 @@ const EnvSchema = z.object({
   PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PARLEY_WEB_DIST: z.string().optional(),
   PARLEY_MAX_ENVELOPE_BYTES: Int(64 * 1024),
+  /** An MLS commit's envelope (R15): bigger than a message's, since a group's start and its adds carry key packages and a Welcome with the tree. */
+  PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   PARLEY_WS_BUFFER_BYTES: Int(1024 * 1024),
@@ -150,6 +152,8 @@ const EnvSchema = z.object({
 export interface Limits {
   /** Largest envelope (content type + base64 payload), bytes. */
   maxEnvelopeBytes: number;
+  /** Largest commit envelope (content type + base64 payload), bytes. */
+  maxCommitBytes: number;
   /** Largest WebSocket frame, bytes: the envelope plus framing. */
   maxFrameBytes: number;
   maxGroupMembers: number;
@@ -327,7 +331,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDist: e.PARLEY_WEB_DIST,
     limits: {
       maxEnvelopeBytes: e.PARLEY_MAX_ENVELOPE_BYTES,
-      maxFrameBytes: e.PARLEY_MAX_ENVELOPE_BYTES + 4096,
+      maxCommitBytes: e.PARLEY_MAX_COMMIT_BYTES,
+      maxFrameBytes: Math.max(e.PARLEY_MAX_ENVELOPE_BYTES, e.PARLEY_MAX_COMMIT_BYTES) + 4096,
       maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
       historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
       wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,

@@ -305,7 +305,7 @@ describe('MLS delivery service', () => {
   });
 
   it('R17 with R35 an accepted commit is stored and delivered byte for byte; what fails its check, or a bad frame, changes nothing', async () => {
-    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '8192' });
+    await using server = await startTestServer({ PARLEY_MAX_ENVELOPE_BYTES: '2048', PARLEY_MAX_COMMIT_BYTES: '8192' });
     const alice = await person(server.url);
     const bob = await person(server.url);
     const ma = await mlsTestDevice(server.url, alice.user);
@@ -335,6 +335,11 @@ describe('MLS delivery service', () => {
     for (const frame of bad) assert.equal((await pa.request(frame))['code'], 'invalid_frame');
     const big = await pa.request(commitFrame('b4', chat.chatId, 'commit_big_', 1, { contentType: MLS_COMMIT_CONTENT_TYPE, payload: b64(randomBytes(8000)) }));
     assert.equal(big['code'], 'payload_too_large');
+    // A commit may be larger than a message (PARLEY_MAX_COMMIT_BYTES: a group's start carries a key package per device).
+    const roomy = await pa.request(commitFrame('b5', chat.chatId, 'commit_roomy', 1, { contentType: MLS_COMMIT_CONTENT_TYPE, payload: b64(randomBytes(4000)) }));
+    assert.equal(roomy['code'], 'mls_commit_invalid', 'checked, not refused for its size');
+    const message = await pa.request({ type: 'send', rid: 'm1', chatId: chat.chatId, clientMsgId: 'message_roomy', envelope: { contentType: 'parley/mls-app', payload: b64(randomBytes(4000)) } });
+    assert.equal(message['code'], 'payload_too_large');
     const { chat: after } = await alice.api.call<{ chat: ChatSummary }>('GET', `/chats/${chat.chatId}`);
     assert.deepEqual([after.lastSeq, after.mlsEpoch], [chat.lastSeq + 1, 1]);
     pa.close();

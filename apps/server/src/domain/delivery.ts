@@ -14,7 +14,7 @@ export interface DeliveryDeps {
   chats: Chats;
   clock: Clock;
   limiter: RateLimiter;
-  limits: Pick<Limits, 'maxEnvelopeBytes' | 'historyPageMax' | 'wsBufferBytes'>;
+  limits: Pick<Limits, 'maxEnvelopeBytes' | 'maxCommitBytes' | 'historyPageMax' | 'wsBufferBytes'>;
   rates: Pick<RateLimits, 'sendPerSec' | 'sendBurst' | 'historyPerSec' | 'historyBurst' | 'receiptPerSec' | 'receiptBurst' | 'typingPerSec'>;
   /** Told about every newly committed message (push notifications); must not throw. */
   onCommitted?: (message: Message) => void;
@@ -60,12 +60,14 @@ export class Delivery {
 
   /**
    * The checks every entry a device writes to a chat's log passes first: envelope size (R7),
-   * membership (R10), the per-device send rate (R11). Shared by `send` and MLS commits.
+   * membership (R10), the per-device send rate (R11). Shared by `send` and MLS commits, whose
+   * envelopes may be larger (`PARLEY_MAX_COMMIT_BYTES`: a group's start carries a key package per device).
    */
-  async admit(auth: AuthContext, chatId: string, envelope: Envelope): Promise<void> {
+  async admit(auth: AuthContext, chatId: string, envelope: Envelope, kind: 'message' | 'commit' = 'message'): Promise<void> {
     const size = envelope.contentType.length + envelope.payload.length;
-    if (size > this.#d.limits.maxEnvelopeBytes) {
-      throw new ParleyError('payload_too_large', `a message is at most ${this.#d.limits.maxEnvelopeBytes} bytes`);
+    const max = kind === 'commit' ? this.#d.limits.maxCommitBytes : this.#d.limits.maxEnvelopeBytes;
+    if (size > max) {
+      throw new ParleyError('payload_too_large', `a ${kind} is at most ${max} bytes`);
     }
     await this.#d.chats.requireMember(chatId, auth.userId);
     await this.#d.limiter.take(`send:${auth.deviceId}`, this.#d.rates.sendPerSec, this.#d.rates.sendBurst);

@@ -141,7 +141,7 @@ export class Mls {
    */
   async commit(auth: AuthContext, input: { chatId: string; clientMsgId: string; epoch: number; envelope: Envelope }): Promise<AppendResult> {
     const { delivery, storage, checks } = this.#d;
-    await delivery.admit(auth, input.chatId, input.envelope);
+    await delivery.admit(auth, input.chatId, input.envelope, 'commit');
     const chat = await storage.getChat(input.chatId);
     if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
     let checked: CheckedCommitState | undefined;
