@@ -13,6 +13,14 @@ describe('config', () => {
     }
   });
 
+  it('R40 what a server cannot split fits a connection\'s send buffer: a message at the size limit, a group at the member limit', () => {
+    assert.equal(loadConfig({}).limits.chatPageMax, 200);
+    assert.throws(() => loadConfig({ PARLEY_WS_BUFFER_BYTES: '65536' }), /PARLEY_WS_BUFFER_BYTES \(65536\) must be at least PARLEY_MAX_COMMIT_BYTES/);
+    assert.throws(() => loadConfig({ PARLEY_MAX_GROUP_MEMBERS: '5000' }), /summary of a group at the member limit/);
+    assert.equal(loadConfig({ PARLEY_MAX_GROUP_MEMBERS: '5000', PARLEY_WS_BUFFER_BYTES: String(4 * 1024 * 1024) }).limits.maxGroupMembers, 5000);
+    assert.throws(() => loadConfig({ PARLEY_CHAT_PAGE_MAX: '0' }), /PARLEY_CHAT_PAGE_MAX/);
+  });
+
   it('R42 R43 invite lifetime, sign-in request limits and origin hint, trusted proxies', () => {
     const defaults = loadConfig({});
     assert.equal(defaults.inviteTtlMs, 7 * 86_400_000);

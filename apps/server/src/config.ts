@@ -84,6 +84,8 @@ const EnvSchema = z.object({
   PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
+  /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
+  PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
   PARLEY_WS_BUFFER_BYTES: Int(1024 * 1024),
   PARLEY_WS_FRAMES_PER_SEC: Int(200),
   PARLEY_MAX_HTTP_BODY_BYTES: Int(256 * 1024),
@@ -158,6 +160,8 @@ export interface Limits {
   maxFrameBytes: number;
   maxGroupMembers: number;
   historyPageMax: number;
+  /** R40: chats in one page of the chat list, at most. */
+  chatPageMax: number;
   /** A connection whose unsent bytes exceed this is closed (slow consumer) and resyncs later. */
   wsBufferBytes: number;
   /** Frames per second one connection may send (burst 10x); over it, the node stops reading it for a moment. */
@@ -299,12 +303,33 @@ export interface Config {
   consent: ConsentLimits;
 }
 
+/** Bytes of JSON one member takes in a chat summary, at most (ids, handle, a 64-character name with escapes, role, seqs). */
+export const MEMBER_JSON_MAX_BYTES = 400;
+
+/**
+ * R40: every frame the server sends must fit a connection's send buffer, or the connection is closed
+ * (4008) and asks for the same thing again, forever. Paged frames (chat list, history) stop within
+ * it by themselves; what cannot be split must fit: one message or commit at its size limit, and one
+ * chat summary of a group at the member limit.
+ */
+function checkFramesFitBuffer(e: z.infer<typeof EnvSchema>): void {
+  const buffer = e.PARLEY_WS_BUFFER_BYTES;
+  const frame = Math.max(e.PARLEY_MAX_ENVELOPE_BYTES, e.PARLEY_MAX_COMMIT_BYTES) + 4096;
+  if (buffer < frame + 16 * 1024) {
+    throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_COMMIT_BYTES/PARLEY_MAX_ENVELOPE_BYTES (the larger) + 20 KiB (${frame + 16 * 1024}): a message at the size limit must fit a connection's send buffer (R40)`);
+  }
+  if (e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES > buffer / 2) {
+    throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_GROUP_MEMBERS × ${MEMBER_JSON_MAX_BYTES} × 2 (${e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES * 2}): the summary of a group at the member limit must fit a connection's send buffer (R40)`);
+  }
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const e = parsed.data;
+  checkFramesFitBuffer(e);
   const origin = e.PARLEY_ORIGIN ?? `http://localhost:${e.PORT}`;
   let rpId: string;
   try {
@@ -335,6 +360,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFrameBytes: Math.max(e.PARLEY_MAX_ENVELOPE_BYTES, e.PARLEY_MAX_COMMIT_BYTES) + 4096,
       maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
       historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
+      chatPageMax: e.PARLEY_CHAT_PAGE_MAX,
       wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,
       wsFramesPerSec: e.PARLEY_WS_FRAMES_PER_SEC,
       maxHttpBodyBytes: e.PARLEY_MAX_HTTP_BODY_BYTES,

@@ -169,6 +169,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const chats: Chats = new Chats({
     storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, requests, consent: config.consent,
+    // A page's frame takes at most a quarter of the connection's send buffer (R40).
+    chatPage: { max: config.limits.chatPageMax, bytes: Math.floor(config.limits.wsBufferBytes / 4) },
   });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,

@@ -67,7 +67,10 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
   });
 
   it('R9 a slow consumer is disconnected after a bounded buffer, then resyncs with nothing lost', async () => {
-    await using server = await startTestServer({ PARLEY_WS_BUFFER_BYTES: '65536' });
+    await using server = await startTestServer({
+      PARLEY_WS_BUFFER_BYTES: '65536', // What can't be split must fit it (R40).
+      PARLEY_MAX_COMMIT_BYTES: '32768', PARLEY_MAX_ENVELOPE_BYTES: '32768', PARLEY_MAX_GROUP_MEMBERS: '50',
+    });
     const alice = await createUser(server.url);
     const bob = await createUser(server.url);
     const { chatId } = await alice.client.openDirect(bob.userId);
@@ -75,7 +78,7 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
     // Stop reading from the socket: the server's buffer for this peer fills.
     (peer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     // More than the kernel's socket buffers hold, so the server's own buffer must grow.
-    const big = 'x'.repeat(30_000);
+    const big = 'x'.repeat(20_000); // its envelope stays under the 32 KiB limit above
     for (let i = 0; i < 400; i++) await alice.client.sendText(chatId, `${i} ${big}`);
     await waitFor(() => alice.client.outbox().length === 0, { timeoutMs: 30_000 });
     (peer.ws as unknown as { _socket: { resume(): void } })._socket.resume();

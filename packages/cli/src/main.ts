@@ -158,6 +158,7 @@ async function withClient(dir: string, fn: (c: ParleyClient) => Promise<void>, o
 async function synced(client: ParleyClient): Promise<void> {
   await until(() => client.connectionState === 'online' || client.connectionState === 'revoked', 15_000, 'a connection');
   if (client.connectionState === 'revoked') throw new CliError('this device was signed out');
+  await until(() => client.chatListComplete, 30_000, 'the chat list');
   await until(() => client.chats().every((c) => (client.log(c.chatId).at(-1)?.seq ?? 0) >= c.lastSeq), 30_000, 'sync');
 }
 

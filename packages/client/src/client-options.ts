@@ -69,7 +69,7 @@ export interface ClientOptions {
 
 /** A background task failed; it is retried later and does not hold up anything else. */
 export interface BackgroundError {
-  task: 'key-packages' | 'encryption-group' | 'key-log';
+  task: 'key-packages' | 'encryption-group' | 'key-log' | 'chat list';
   error: unknown;
 }
 

@@ -62,6 +62,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #hold: RemovalHold;
   readonly #ownLog: OwnKeyLogMonitor;
   #stopped = false;
+  /** The chat list reading of the current connection (R40). */
+  #chatList = { complete: false };
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
@@ -471,12 +473,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   #onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void {
-    const known = new Set(frame.chats.map((c) => c.chatId));
-    for (const chatId of [...this.#chats.keys()]) if (!known.has(chatId)) void this.#forget(chatId);
     // Devices may have been revoked or members removed meanwhile: each chat's messages wait for its device list (R34).
     this.#hold.online();
-    for (const chat of frame.chats) this.#hold.mark(chat.chatId);
-    for (const chat of frame.chats) void this.#adopt(chat);
+    for (const chatId of this.#chats.keys()) this.#hold.mark(chatId);
+    void this.#readChatList(frame.chats, frame.chatsNext);
     this.#outbox.flush();
     if (this.#enc) void this.#enc.publishKey();
     else this.keyPackages?.replenish();
@@ -484,6 +484,57 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#ownLog.online();
     this.#enc?.heads.online();
     void this.refreshRequests().catch(() => undefined); // requests that came while offline (R44)
+  }
+
+  /** Whether this connection has read the whole chat list from the server (R40: it comes in pages after sign-in). */
+  get chatListComplete(): boolean {
+    return this.#chatList.complete;
+  }
+
+  /**
+   * R40: takes in the chat list page by page (the first came with `auth_ok` or is read here), each
+   * chat as it comes, then forgets the chats the server no longer lists. A newer reading (a
+   * reconnect, a `resync`) replaces a running one; a dropped connection ends it (the next sign-in
+   * starts over).
+   */
+  async #readChatList(first?: ChatSummary[], next?: string): Promise<void> {
+    const reading = { complete: false };
+    this.#chatList = reading;
+    const seen = new Set<string>();
+    try {
+      let page = first ?? [];
+      let cursor = next;
+      if (!first) ({ chats: page, next: cursor } = await this.#chatsPage(undefined));
+      for (;;) {
+        for (const chat of page) {
+          seen.add(chat.chatId);
+          this.#hold.mark(chat.chatId);
+          void this.#adopt(chat);
+        }
+        if (cursor === undefined) break;
+        if (this.#chatList !== reading) return;
+        ({ chats: page, next: cursor } = await this.#chatsPage(cursor));
+      }
+    } catch (err) {
+      if (this.#chatList === reading && !this.#stopped && this.#conn.state === 'online') this.#backgroundError({ task: 'chat list', error: err });
+      return;
+    }
+    if (this.#chatList !== reading) return;
+    for (const chatId of [...this.#chats.keys()]) if (!seen.has(chatId)) void this.#forget(chatId);
+    reading.complete = true;
+    this.#changed();
+  }
+
+  /** One page of the chat list after `after` (the first without it); waits out `rate_limited` like #history. */
+  async #chatsPage(after: string | undefined): Promise<{ chats: ChatSummary[]; next?: string | undefined }> {
+    for (;;) {
+      try {
+        return await this.#conn.request<ServerFrameOf<'chats'>>({ type: 'chats', rid: this.#conn.newRid(), ...(after ? { after } : {}) });
+      } catch (err) {
+        if (!(err instanceof ParleyError && err.code === 'rate_limited') || this.#stopped) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * (1000 + Math.random() * 1000)));
+      }
+    }
   }
 
   #backgroundError(error: BackgroundError): void {
@@ -504,6 +555,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return;
       case 'chat_removed':
         void this.#forget(frame.chatId);
+        return;
+      case 'resync':
+        void this.#readChatList();
         return;
       case 'receipt': {
         const chat = this.#chats.get(frame.chatId);

@@ -31,7 +31,7 @@ export interface ConnectionOptions {
   backoff?: { minMs: number; maxMs: number };
 }
 
-type Reply = ServerFrameOf<'ack'> | ServerFrameOf<'history'> | ServerFrameOf<'pong'>;
+type Reply = ServerFrameOf<'ack'> | ServerFrameOf<'history'> | ServerFrameOf<'chats'> | ServerFrameOf<'pong'>;
 interface Pending {
   resolve(frame: Reply): void;
   reject(err: unknown): void;
@@ -163,7 +163,7 @@ export class Connection {
       this.#o.onAuthenticated(frame);
       return;
     }
-    if (frame.type === 'ack' || frame.type === 'history' || frame.type === 'pong' || (frame.type === 'error' && frame.rid)) {
+    if (frame.type === 'ack' || frame.type === 'history' || frame.type === 'chats' || frame.type === 'pong' || (frame.type === 'error' && frame.rid)) {
       const pending = this.#pending.get(frame.rid ?? '');
       if (!pending) return;
       this.#pending.delete(frame.rid ?? '');

@@ -46,6 +46,12 @@ export const ClientFrame = z.discriminatedUnion('type', [
     beforeSeq: z.number().int().positive().optional(),
     limit: z.number().int().positive().max(10_000).optional(),
   }),
+  /**
+   * R40: a page of the chat list: the chats after `after` (the `chatsNext` of `auth_ok`, or the
+   * `next` of the previous page; absent: from the start), ordered by chat id, at most `limit` and
+   * always within the connection's send buffer. Answered with `chats`.
+   */
+  z.object({ type: z.literal('chats'), rid: Rid, after: Id.optional(), limit: z.number().int().positive().max(10_000).optional() }),
   /** Receipts are monotonic: a lower `upToSeq` than stored is ignored. */
   z.object({ type: z.literal('receipt'), chatId: Id, kind: z.enum(['delivered', 'read']), upToSeq: z.number().int().nonnegative() }),
   z.object({ type: z.literal('typing'), chatId: Id }),
@@ -57,7 +63,19 @@ export type ClientFrameType = ClientFrame['type'];
 const ErrorCodeSchema = z.custom<ErrorCode>((v) => typeof v === 'string' && Object.hasOwn(ERROR_CODES, v));
 
 export const ServerFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('auth_ok'), userId: Id, deviceId: Id, chats: z.array(ChatSummary), serverTime: z.number().int() }),
+  /**
+   * `chats` is the first page of the user's chats (R40: bounded by count and bytes); when more exist,
+   * `chatsNext` is the cursor to ask for the rest with a `chats` frame. The connection already hears
+   * the events of every chat of the user, listed or not yet.
+   */
+  z.object({ type: z.literal('auth_ok'), userId: Id, deviceId: Id, chats: z.array(ChatSummary), chatsNext: Id.optional(), serverTime: z.number().int() }),
+  /** R40: a page of the chat list; `next` is the cursor for the page after it, absent on the last. */
+  z.object({ type: z.literal('chats'), rid: Rid, chats: z.array(ChatSummary), next: Id.optional() }),
+  /**
+   * R40: the server may have missed events for this connection (its node lost the bus for a while):
+   * read the chat list again, page by page, and catch each chat up to its `lastSeq`.
+   */
+  z.object({ type: z.literal('resync') }),
   z.object({ type: z.literal('ack'), rid: Rid, chatId: Id, clientMsgId: ClientMsgId, seq: z.number().int(), sentAt: z.number().int(), duplicate: z.boolean() }),
   z.object({ type: z.literal('history'), rid: Rid, chatId: Id, messages: z.array(Message), hasMore: z.boolean() }),
   z.object({ type: z.literal('pong'), rid: Rid, serverTime: z.number().int() }),

@@ -55,6 +55,19 @@ export type MeResponse = z.infer<typeof MeResponse>;
 
 // --- chats -----------------------------------------------------------------------------------
 
+/**
+ * GET /chats?after=&limit= — R40: a page of the caller's chats by chat id (as the `chats` WebSocket
+ * frame): at most `limit` (and the server's page maximum) and bounded in bytes; `next` is the cursor
+ * for the following page, absent on the last.
+ */
+export const ListChatsQuery = z.object({
+  after: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+export type ListChatsQuery = z.infer<typeof ListChatsQuery>;
+export const ChatList = z.object({ chats: z.array(ChatSummary), next: Id.optional() });
+export type ChatList = z.infer<typeof ChatList>;
+
 export const CreateGroupRequest = z.object({
   /** '' when the name travels end-to-end encrypted in the chat (a `chat_info` content) and the server must not know it. */
   name: z.string().trim().max(100),

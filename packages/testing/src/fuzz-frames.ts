@@ -143,6 +143,10 @@ const VALID: { [T in ClientFrameType]: (ctx: FrameFuzzContext) => fc.Arbitrary<E
     beforeSeq: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constant(Number.MAX_SAFE_INTEGER)),
     limit: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant(10_000)),
   }, { requiredKeys: ['type', 'rid', 'chatId'] }),
+  chats: (ctx) => fc.record({
+    type: fc.constant('chats' as const), rid, after: chatId(ctx),
+    limit: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constant(10_000)),
+  }, { requiredKeys: ['type', 'rid'] }),
   receipt: (ctx) => fc.record({
     type: fc.constant('receipt' as const), chatId: chatId(ctx), kind: fc.constantFrom('delivered' as const, 'read' as const),
     upToSeq: fc.oneof(fc.nat({ max: 50 }), fc.constant(Number.MAX_SAFE_INTEGER)),

@@ -14,12 +14,17 @@ export interface ChatsDeps {
   random: Random;
   limiter: RateLimiter;
   /** What one member may make a chat's other members' devices do (docs/SECURITY.md). */
-  rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'chatsPerHour'>;
+  rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'chatsPerHour' | 'historyPerSec' | 'historyBurst'>;
   maxGroupMembers: number;
   /** R44: who may be added directly, requests for the others, and the caps on chats. */
   requests: Pick<Requests, 'sort' | 'ask' | 'pending' | 'joined'>;
   consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
+  /** R40: one page of the chat list holds at most `max` chats (PARLEY_CHAT_PAGE_MAX) and about `bytes` of JSON. */
+  chatPage: { max: number; bytes: number };
 }
+
+/** R40: a page of the chat list costs one history token per this many chats asked for. */
+const CHATS_PER_HISTORY_TOKEN = 20;
 
 const COLORS = ['#e57373', '#f06292', '#ba68c8', '#7986cb', '#4fc3f7', '#4db6ac', '#81c784', '#ffb74d', '#a1887f', '#90a4ae'];
 
@@ -68,9 +73,34 @@ export class Chats {
     };
   }
 
-  async list(auth: AuthContext): Promise<ChatSummary[]> {
-    const chats = await this.#d.storage.listChatsForUser(auth.userId);
-    return Promise.all(chats.map((c) => this.summary(c, auth.userId)));
+  /**
+   * R40: a page of the user's chat list, by chat id after `after`: at most `limit` chats and about
+   * `chatPage.bytes` of JSON (always at least one chat, so a list never stalls on a big one), so the
+   * frame that carries it fits the connection's send buffer whatever the number of chats. `next` is
+   * the cursor for the following page, absent on the last.
+   */
+  async page(auth: AuthContext, q: { after?: string | undefined; limit?: number | undefined }): Promise<{ chats: ChatSummary[]; next?: string }> {
+    const { max, bytes: maxBytes } = this.#d.chatPage;
+    const limit = Math.max(1, Math.min(q.limit ?? max, max));
+    // The history bucket: a device reading its list in a loop spends its own budget, not the database's time.
+    const { historyPerSec, historyBurst } = this.#d.rates;
+    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.ceil(limit / CHATS_PER_HISTORY_TOKEN));
+    const rows = await this.#d.storage.listChatsForUser(auth.userId, { afterChatId: q.after, limit: limit + 1 });
+    const more = rows.length > limit;
+    const chats: ChatSummary[] = [];
+    let bytes = 0;
+    for (const row of rows.slice(0, limit)) {
+      const summary = await this.summary(row, auth.userId);
+      bytes += JSON.stringify(summary).length;
+      if (chats.length > 0 && bytes > maxBytes) return { chats, next: chats.at(-1)!.chatId };
+      chats.push(summary);
+    }
+    return more ? { chats, next: chats.at(-1)!.chatId } : { chats };
+  }
+
+  /** The ids of every chat the user is in (the topics a connection hears). */
+  async ids(userId: string): Promise<string[]> {
+    return (await this.#d.storage.listChatsForUser(userId)).map((c) => c.chatId);
   }
 
   /**

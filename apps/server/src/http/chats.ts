@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  AddMemberRequest, CreateDirectRequest, CreateGroupRequest, CreateInviteRequest, Id, InviteToken, SetRoleRequest, UpdateChatRequest,
+  AddMemberRequest, CreateDirectRequest, ListChatsQuery, CreateGroupRequest, CreateInviteRequest, Id, InviteToken, SetRoleRequest, UpdateChatRequest,
 } from '@parley/protocol';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
@@ -16,7 +16,10 @@ export function chatRoutes(app: FastifyInstance, services: Services, apiPerSec: 
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
   const { chats, invites } = services;
 
-  app.get('/chats', async (request) => ({ chats: await chats.list(await auth(request)) }));
+  app.get('/chats', async (request) => {
+    const caller = await auth(request);
+    return chats.page(caller, parse(ListChatsQuery, request.query));
+  });
 
   app.post('/chats', async (request, reply) => {
     const caller = await auth(request);

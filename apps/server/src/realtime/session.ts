@@ -211,6 +211,11 @@ export class Session implements HubMember {
         this.#send({ type: 'history', rid: frame.rid, chatId: frame.chatId, ...page });
         return;
       }
+      case 'chats': {
+        const { chats, next } = await this.services.chats.page(auth, frame);
+        this.#send({ type: 'chats', rid: frame.rid, chats, ...(next ? { next } : {}) });
+        return;
+      }
       case 'receipt':
         return delivery.receipt(auth, frame);
       case 'typing':
@@ -242,19 +247,20 @@ export class Session implements HubMember {
     this.hub.online(this);
     // Subscribe before reading the chat list, so nothing committed in between is missed.
     this.#join(userTopic(auth.userId));
-    const chats = await this.services.chats.list(auth);
-    for (const chat of chats) this.#join(chatTopic(chat.chatId));
-    this.#send({ type: 'auth_ok', userId: auth.userId, deviceId: auth.deviceId, chats, serverTime: Date.now() });
+    // Every chat's events, but only the first page of the list (R40): a frame holding all of a
+    // person's chats could outgrow the send buffer, and one who is in thousands could never sign in.
+    for (const chatId of await this.services.chats.ids(auth.userId)) this.#join(chatTopic(chatId));
+    const { chats, next } = await this.services.chats.page(auth, {});
+    this.#send({ type: 'auth_ok', userId: auth.userId, deviceId: auth.deviceId, chats, ...(next ? { chatsNext: next } : {}), serverTime: Date.now() });
   }
 
+  /** The node may have missed bus events: hear every chat again and tell the client to re-read the list (R40). */
   resync(): void {
     const auth = this.#auth;
     if (!auth || this.#closed) return;
-    void this.services.chats.list(auth).then((chats) => {
-      for (const chat of chats) {
-        this.#join(chatTopic(chat.chatId));
-        this.#send({ type: 'chat', chat });
-      }
+    void this.services.chats.ids(auth.userId).then((ids) => {
+      for (const chatId of ids) this.#join(chatTopic(chatId));
+      this.#send({ type: 'resync' });
     }).catch((err: unknown) => this.opts.onError(err, { userId: auth.userId, during: 'resync' }));
   }
 

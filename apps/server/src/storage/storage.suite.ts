@@ -156,6 +156,20 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
         assert.deepEqual((await s.listChatsForUser(uid('bob'))).map((c) => c.chatId).sort(), ['chat_ab', 'chat_bc']);
         assert.deepEqual(await s.listChatsForUser(uid('nobody')), []);
       });
+
+      it('listChatsForUser reads pages by chat id after a cursor (R40)', async () => {
+        await seedUsers(s, 'alice', 'bob');
+        for (const id of ['chat_e', 'chat_a', 'chat_d', 'chat_b', 'chat_c']) await seedChat(s, id, ['alice', 'bob']);
+        await seedChat(s, 'chat_bb', ['bob']);
+        const pages: string[][] = [];
+        for (let after: string | undefined; ;) {
+          const page = await s.listChatsForUser(uid('alice'), { afterChatId: after, limit: 2 });
+          if (page.length === 0) break;
+          pages.push(page.map((c) => c.chatId));
+          after = page.at(-1)?.chatId;
+        }
+        assert.deepEqual(pages, [['chat_a', 'chat_b'], ['chat_c', 'chat_d'], ['chat_e']]);
+      });
     });
 
     describe('applyChatChange', () => {

@@ -45,6 +45,13 @@ export interface PasskeyRow {
   createdAt: number;
 }
 
+/** R40: a page of a user's chats, ordered by chat id. */
+export interface ChatPage {
+  /** The last chat id of the previous page; absent for the first. */
+  afterChatId?: string | undefined;
+  limit: number;
+}
+
 export interface ChatRow {
   chatId: string;
   kind: ChatKind;
@@ -259,7 +266,11 @@ export interface Storage {
   createChat(chat: ChatRow, members: MemberRow[], first: AppendRequest): Promise<Message>;
   getChat(chatId: string): Promise<ChatRow | undefined>;
   getDirectChat(directKey: string): Promise<ChatRow | undefined>;
-  listChatsForUser(userId: string): Promise<ChatRow[]>;
+  /**
+   * The user's chats: all of them (by creation), or with `page` the next `limit` by chat id after
+   * `afterChatId` (R40: the chat list is read in pages).
+   */
+  listChatsForUser(userId: string, page?: ChatPage): Promise<ChatRow[]>;
   getMembers(chatId: string): Promise<MemberRow[]>;
   getMember(chatId: string, userId: string): Promise<MemberRow | undefined>;
   /** Applies the mutation and appends `event` to the chat's log in one transaction. */

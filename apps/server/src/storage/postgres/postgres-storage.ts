@@ -3,7 +3,7 @@ import { inTransaction } from './transaction.ts';
 import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  AppendRequest, AppendResult, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
   KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
@@ -210,8 +210,11 @@ export class PostgresStorage implements Storage {
     return r && toChat(r);
   }
 
-  async listChatsForUser(userId: string) {
-    return (await this.#all('SELECT c.* FROM chats c JOIN members m ON m.chat_id = c.chat_id WHERE m.user_id = $1 ORDER BY c.created_at, c.chat_id', [userId])).map(toChat);
+  async listChatsForUser(userId: string, page?: ChatPage) {
+    const rows = page
+      ? await this.#all('SELECT c.* FROM members m JOIN chats c ON c.chat_id = m.chat_id WHERE m.user_id = $1 AND m.chat_id > $2 ORDER BY m.chat_id LIMIT $3', [userId, page.afterChatId ?? '', page.limit])
+      : await this.#all('SELECT c.* FROM chats c JOIN members m ON m.chat_id = c.chat_id WHERE m.user_id = $1 ORDER BY c.created_at, c.chat_id', [userId]);
+    return rows.map(toChat);
   }
 
   async getMembers(chatId: string) {

@@ -3,7 +3,7 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  AppendRequest, AppendResult, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
   KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
@@ -187,8 +187,11 @@ export class SqliteStorage implements Storage {
     return r && toChat(r);
   }
 
-  async listChatsForUser(userId: string) {
-    return (this.#q('SELECT c.* FROM chats c JOIN members m ON m.chat_id = c.chat_id WHERE m.user_id = ? ORDER BY c.created_at').all(userId) as Row[]).map(toChat);
+  async listChatsForUser(userId: string, page?: ChatPage) {
+    const rows = page
+      ? this.#q('SELECT c.* FROM members m JOIN chats c ON c.chat_id = m.chat_id WHERE m.user_id = ? AND m.chat_id > ? ORDER BY m.chat_id LIMIT ?').all(userId, page.afterChatId ?? '', page.limit)
+      : this.#q('SELECT c.* FROM chats c JOIN members m ON m.chat_id = c.chat_id WHERE m.user_id = ? ORDER BY c.created_at').all(userId);
+    return (rows as Row[]).map(toChat);
   }
 
   async getMembers(chatId: string) {
