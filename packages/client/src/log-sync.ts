@@ -101,11 +101,13 @@ export class LogSync {
       if (last !== undefined && last >= targetSeq) return;
       if (last === undefined && targetSeq === 0) return;
       const start = last === undefined ? await this.#d.findStart?.(chatId, targetSeq) : undefined;
+      // Pages no bigger than the gap: the server charges a read by what it asks for (R40).
+      const upTo = (from: number) => Math.max(1, Math.min(this.#d.pageSize, targetSeq - from));
       const page = last !== undefined
-        ? await this.#d.history(chatId, { afterSeq: last, limit: this.#d.pageSize })
+        ? await this.#d.history(chatId, { afterSeq: last, limit: upTo(last) })
         : start !== undefined
-          ? await this.#d.history(chatId, { afterSeq: start - 1, limit: this.#d.pageSize })
-          : await this.#d.history(chatId, { beforeSeq: targetSeq + 1, limit: this.#d.pageSize });
+          ? await this.#d.history(chatId, { afterSeq: start - 1, limit: upTo(start - 1) })
+          : await this.#d.history(chatId, { beforeSeq: targetSeq + 1, limit: upTo(0) });
       await this.#append(chatId, page.messages);
       const after = this.#logs.get(chatId)?.at(-1)?.seq;
       if (!page.hasMore || after === last) return;

@@ -23,8 +23,8 @@ export interface ChatsDeps {
   chatPage: { max: number; bytes: number };
 }
 
-/** R40: a page of the chat list costs one history token per this many chats asked for. */
-const CHATS_PER_HISTORY_TOKEN = 20;
+/** R40: a page of the chat list costs one history token per this many chats asked for (a full page of 200: 2). */
+const CHATS_PER_HISTORY_TOKEN = 100;
 
 const COLORS = ['#e57373', '#f06292', '#ba68c8', '#7986cb', '#4fc3f7', '#4db6ac', '#81c784', '#ffb74d', '#a1887f', '#90a4ae'];
 
@@ -82,9 +82,6 @@ export class Chats {
   async page(auth: AuthContext, q: { after?: string | undefined; limit?: number | undefined }): Promise<{ chats: ChatSummary[]; next?: string }> {
     const { max, bytes: maxBytes } = this.#d.chatPage;
     const limit = Math.max(1, Math.min(q.limit ?? max, max));
-    // The history bucket: a device reading its list in a loop spends its own budget, not the database's time.
-    const { historyPerSec, historyBurst } = this.#d.rates;
-    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.ceil(limit / CHATS_PER_HISTORY_TOKEN));
     const rows = await this.#d.storage.listChatsForUser(auth.userId, { afterChatId: q.after, limit: limit + 1 });
     const more = rows.length > limit;
     const chats: ChatSummary[] = [];
@@ -96,6 +93,18 @@ export class Chats {
       chats.push(summary);
     }
     return more ? { chats, next: chats.at(-1)!.chatId } : { chats };
+  }
+
+  /**
+   * A page asked for by a `chats` frame: it spends the device's history bucket first, so a device
+   * reading its list in a loop spends its own budget, not the database's time. (The first page comes
+   * with `auth_ok`, whose sign-in is limited on its own; REST pages by the API limit.)
+   */
+  async readPage(auth: AuthContext, q: { after?: string | undefined; limit?: number | undefined }): Promise<{ chats: ChatSummary[]; next?: string }> {
+    const limit = Math.max(1, Math.min(q.limit ?? this.#d.chatPage.max, this.#d.chatPage.max));
+    const { historyPerSec, historyBurst } = this.#d.rates;
+    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, limit / CHATS_PER_HISTORY_TOKEN);
+    return this.page(auth, { ...q, limit });
   }
 
   /** The ids of every chat the user is in (the topics a connection hears). */

@@ -20,8 +20,14 @@ export interface DeliveryDeps {
   onCommitted?: (message: Message) => void;
 }
 
-/** A history frame costs one token per this many messages it asks for. */
+/** A history frame costs one token per this many messages it asks for… */
 export const HISTORY_MESSAGES_PER_TOKEN = 100;
+/**
+ * …and at least this much (R40): a device catching up thousands of chats a few messages each (a new
+ * device, after a long time away) asks for small pages and is not held to one chat per token; the
+ * connection's frame budget (PARLEY_WS_FRAMES_PER_SEC) still bounds how fast it asks.
+ */
+export const HISTORY_MIN_COST = 0.05;
 
 /** A generous bound on a message's bytes in a frame besides its envelope and system event: ids, seq, time, JSON keys. */
 const MESSAGE_OVERHEAD_BYTES = 400;
@@ -102,7 +108,7 @@ export class Delivery {
     const limit = Math.min(input.limit ?? 50, this.#d.limits.historyPageMax);
     // Before any read: a device reading pages in a loop spends its own bucket, not the database's time.
     const { historyPerSec, historyBurst } = this.#d.rates;
-    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.ceil(limit / HISTORY_MESSAGES_PER_TOKEN));
+    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.max(HISTORY_MIN_COST, limit / HISTORY_MESSAGES_PER_TOKEN));
     await this.#d.chats.requireMember(input.chatId, auth.userId);
     const query = input.beforeSeq !== undefined
       ? { beforeSeq: input.beforeSeq, limit: limit + 1 }

@@ -59,6 +59,12 @@ export function rateLimiterSuite(name: string, open: (clock: Clock) => Promise<R
       await refusal(limiter.take('k', 1, 10));
     });
 
+    it('R40 a fractional cost takes that part of a token', async () => {
+      const limiter = fixture.node();
+      for (let i = 0; i < 8; i++) await limiter.take('k', 1, 2, 0.25);
+      await refusal(limiter.take('k', 1, 2, 0.25));
+    });
+
     it('R11 a cost above burst costs the whole bucket, and is not refused forever', async () => {
       const limiter = fixture.node();
       await limiter.take('k', 1, 10, 50);

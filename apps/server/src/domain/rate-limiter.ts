@@ -14,9 +14,12 @@ export interface RateLimiter {
   take(key: string, perSec: number, burst: number, cost?: number): Promise<void>;
 }
 
-/** The tokens a take of `cost` needs: at least 1, at most the whole bucket. */
+/** The least a take costs: a fraction of a token (R40: a small read costs a small part of one). */
+export const MIN_TAKE_COST = 0.01;
+
+/** The tokens a take of `cost` needs: at least MIN_TAKE_COST, at most the whole bucket. */
 export function tokensNeeded(cost: number, burst: number): number {
-  return Math.max(1, Math.min(cost, burst));
+  return Math.max(MIN_TAKE_COST, Math.min(cost, burst));
 }
 
 /** The error every limiter throws: wait `seconds` (at least 1) and try again. */

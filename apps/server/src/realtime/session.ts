@@ -212,7 +212,7 @@ export class Session implements HubMember {
         return;
       }
       case 'chats': {
-        const { chats, next } = await this.services.chats.page(auth, frame);
+        const { chats, next } = await this.services.chats.readPage(auth, frame);
         this.#send({ type: 'chats', rid: frame.rid, chats, ...(next ? { next } : {}) });
         return;
       }
