@@ -110,26 +110,37 @@ export class Delivery {
     const { historyPerSec, historyBurst } = this.#d.rates;
     await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.max(HISTORY_MIN_COST, limit / HISTORY_MESSAGES_PER_TOKEN));
     await this.#d.chats.requireMember(input.chatId, auth.userId);
-    const query = input.beforeSeq !== undefined
-      ? { beforeSeq: input.beforeSeq, limit: limit + 1 }
-      : { afterSeq: input.afterSeq ?? 0, limit: limit + 1 };
-    const rows = await this.#d.storage.getMessages(input.chatId, query);
-    let hasMore = rows.length > limit;
-    // One extra row tells whether more exist; drop it from the side away from the anchor.
-    let messages = !hasMore ? rows : input.beforeSeq !== undefined ? rows.slice(1) : rows.slice(0, limit);
-    // R9: the page's frame must fit the connection's send buffer with room to spare, else the client
-    // is cut off (4008) and asks for the same page again, forever. Keep the messages next to the anchor.
+    // R9/R40: the page's frame must fit the connection's send buffer with room to spare, else the client
+    // is cut off (4008) and asks for the same page again, forever; and the node must not read 500
+    // maximum-size rows (32 MB) to send ten of them. So rows are read from the anchor outwards in
+    // chunks that grow (16, 32, 64…) only while they are small, up to the byte budget (at least one).
     const budget = this.#d.limits.wsBufferBytes / 2;
-    const fromAnchor = input.beforeSeq !== undefined ? [...messages].reverse() : messages;
-    let keep = 0;
-    for (let bytes = 0; keep < fromAnchor.length; keep++) {
-      bytes += messageBytes(fromAnchor[keep]!);
-      if (keep > 0 && bytes > budget) break;
+    const backwards = input.beforeSeq !== undefined;
+    const fromAnchor: Message[] = [];
+    let bytes = 0;
+    let hasMore = false;
+    let cursor = backwards ? input.beforeSeq! : input.afterSeq ?? 0;
+    for (let chunk = 16; ; chunk *= 2) {
+      const want = Math.min(chunk, limit + 1 - fromAnchor.length);
+      const rows = await this.#d.storage.getMessages(input.chatId, backwards ? { beforeSeq: cursor, limit: want } : { afterSeq: cursor, limit: want });
+      const ordered = backwards ? rows.reverse() : rows;
+      let full = false;
+      for (const m of ordered) {
+        if (fromAnchor.length === limit || (fromAnchor.length > 0 && bytes + messageBytes(m) > budget)) {
+          full = true;
+          break;
+        }
+        bytes += messageBytes(m);
+        fromAnchor.push(m);
+      }
+      if (full) {
+        hasMore = true;
+        break;
+      }
+      if (rows.length < want) break;
+      cursor = fromAnchor.at(-1)!.seq;
     }
-    if (keep < messages.length) {
-      messages = input.beforeSeq !== undefined ? messages.slice(messages.length - keep) : messages.slice(0, keep);
-      hasMore = true;
-    }
+    const messages = backwards ? fromAnchor.reverse() : fromAnchor;
     return { messages, hasMore };
   }
 

@@ -9,6 +9,9 @@ import type { Services } from '../services.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Hub, HubMember } from './hub.ts';
 
+/** R40: history and chat list reads one connection may have being answered at once. */
+export const MAX_READS_IN_FLIGHT = 4;
+
 export interface SessionOptions {
   maxFrameBytes: number;
   bufferBytes: number;
@@ -38,6 +41,9 @@ export class Session implements HubMember {
   /** The connection's frame budget (`framesPerSec`): tokens left, and when they were counted. */
   #frameTokens: number;
   #frameAt = performance.now();
+  /** Reads (history, chat list pages) being answered; at MAX_READS_IN_FLIGHT the socket is not read. */
+  #reads = 0;
+  #throttledUntil = 0;
   /** Heard from the peer (pong or any frame) since the last ping. */
   alive = true;
 
@@ -183,9 +189,30 @@ export class Session implements HubMember {
     if (this.#frameTokens >= 0 || this.ws.isPaused) return;
     this.ws.pause();
     this.opts.metrics?.throttled.inc();
-    setTimeout(() => {
-      if (!this.#closed) this.ws.resume();
-    }, Math.ceil((1 - this.#frameTokens) / perSec * 1000)).unref();
+    const waitMs = Math.ceil((1 - this.#frameTokens) / perSec * 1000);
+    this.#throttledUntil = now + waitMs;
+    setTimeout(() => this.#maybeResume(), waitMs).unref();
+  }
+
+  /** Reads the socket again once neither the frame budget nor the reads in flight hold it. */
+  #maybeResume(): void {
+    if (this.#closed || !this.ws.isPaused) return;
+    if (this.#reads >= MAX_READS_IN_FLIGHT || performance.now() < this.#throttledUntil) return;
+    this.ws.resume();
+  }
+
+  /**
+   * R40: a read's page is held in memory until it is sent; a connection gets MAX_READS_IN_FLIGHT at
+   * once, and the node reads no more of its frames until one is answered (TCP holds the rest).
+   */
+  async #read<T>(answer: () => Promise<T>): Promise<T> {
+    if (++this.#reads >= MAX_READS_IN_FLIGHT) this.ws.pause();
+    try {
+      return await answer();
+    } finally {
+      this.#reads--;
+      this.#maybeResume();
+    }
   }
 
   async #handle(frame: ClientFrame): Promise<void> {
@@ -207,12 +234,12 @@ export class Session implements HubMember {
         return;
       }
       case 'history': {
-        const page = await delivery.history(auth, frame);
+        const page = await this.#read(() => delivery.history(auth, frame));
         this.#send({ type: 'history', rid: frame.rid, chatId: frame.chatId, ...page });
         return;
       }
       case 'chats': {
-        const { chats, next } = await this.services.chats.readPage(auth, frame);
+        const { chats, next } = await this.#read(() => this.services.chats.readPage(auth, frame));
         this.#send({ type: 'chats', rid: frame.rid, chats, ...(next ? { next } : {}) });
         return;
       }
