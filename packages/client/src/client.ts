@@ -501,6 +501,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const reading = { complete: false };
     this.#chatList = reading;
     const seen = new Set<string>();
+    // A list in one page (most people) is caught up chat by chat as before. A longer one shows each
+    // chat as it comes and catches the logs up once it is read: its pages are not queued behind
+    // thousands of history reads (a connection has 4 reads in flight, R40).
+    const onePage = first !== undefined && next === undefined;
     try {
       let page = first ?? [];
       let cursor = next;
@@ -509,7 +513,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         for (const chat of page) {
           seen.add(chat.chatId);
           this.#hold.mark(chat.chatId);
-          void this.#adopt(chat);
+          void this.#adopt(chat, onePage);
         }
         if (cursor === undefined) break;
         if (this.#chatList !== reading) return;
@@ -523,6 +527,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const chatId of [...this.#chats.keys()]) if (!seen.has(chatId)) void this.#forget(chatId);
     reading.complete = true;
     this.#changed();
+    if (!onePage) for (const chatId of seen) void this.#catchUp(chatId);
   }
 
   /** One page of the chat list after `after` (the first without it); waits out `rate_limited` like #history. */
@@ -596,7 +601,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   /** Takes in a chat summary from the server and catches its log up to the summary's lastSeq. */
-  async #adopt(chat: ChatSummary): Promise<ChatSummary> {
+  async #adopt(chat: ChatSummary, catchUp = true): Promise<ChatSummary> {
     const before = this.#chats.get(chat.chatId);
     // R44: the person this user asked into a direct chat accepted: what waited for them goes once their devices are in.
     if (chat.kind === 'direct' && before?.requested?.some((r) => chat.members.some((m) => m.userId === r.userId))) this.#acceptedAt.set(chat.chatId, Date.now());
@@ -604,9 +609,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#chats.set(chat.chatId, chat);
     await this.#o.store.putChat(chat);
     this.#changed(chat.chatId);
-    await this.#sync.catchUp(chat.chatId, chat.lastSeq);
-    this.#enc?.schedule(chat.chatId, 0);
+    if (catchUp) await this.#catchUp(chat.chatId);
     return chat;
+  }
+
+  /** Fills the chat's log up to the lastSeq last heard of, then lets its encryption group catch up. */
+  async #catchUp(chatId: string): Promise<void> {
+    const chat = this.#chats.get(chatId);
+    if (!chat) return;
+    await this.#sync.catchUp(chatId, chat.lastSeq);
+    this.#enc?.schedule(chatId, 0);
   }
 
   async #forget(chatId: string): Promise<void> {
