@@ -302,10 +302,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Puts a text message in the outbox and returns its client id; it goes out when online. */
   sendText(chatId: string, text: string, opts: { replyTo?: string } = {}): Promise<string> {
+    this.#typing.sent(chatId);
     return this.#post(chatId, opts.replyTo ? { kind: 'text', text, replyTo: opts.replyTo } : { kind: 'text', text });
   }
 
   async edit(chatId: string, targetId: string, text: string): Promise<void> {
+    this.#typing.sent(chatId);
     await this.#post(chatId, { kind: 'edit', target: targetId, text });
   }
 
@@ -494,6 +496,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #onEvent(frame: ServerFrame): void {
     switch (frame.type) {
       case 'message':
+        this.#typing.messageFrom(frame.message.chatId, frame.message.senderUserId);
         void this.#sync.receive(frame.message);
         return;
       case 'chat':
