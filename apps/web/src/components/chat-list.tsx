@@ -37,7 +37,12 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
               </button>
             </li>
           )}
-          {client.chats().length === 0 && <li className="empty">{t('noChats')}</li>}
+          {client.chats().length === 0 && (
+            <li className="empty">
+              <p>{t('noChats')}</p>
+              <button type="button" onClick={() => go('/new')}>{t('startChat')}</button>
+            </li>
+          )}
           {client.chats().map((chat) => {
             const preview = chatPreview(t, chat, client.userId);
             const last = chat.lastItem;
