@@ -85,7 +85,7 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
           <Fragment key={item.id}>
             {dayHeader}
             {item.system || item.notice
-              ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId)}</div>
+              ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId, chat.noteToSelf)}</div>
               : <MessageBubble item={item} members={chat.members} myUserId={client.userId} actions={actions}
                   showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice)} />}
           </Fragment>
