@@ -3,6 +3,7 @@ import type { ParleyClient } from '@parley/client';
 import type { MeResponse } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { enableNotifications, notificationStatus, type NotificationStatus } from '../state/session.ts';
+import { useDeviceWatch } from '../state/device-watch.ts';
 import type { Theme } from '../state/theme.ts';
 import { Avatar, colorFor } from './avatar.tsx';
 import { DeviceLinkPrompts } from './device-link-prompts.tsx';
@@ -19,6 +20,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const [me, setMe] = useState<MeResponse | undefined>();
   const [notify, setNotify] = useState<NotificationStatus | undefined>();
   const [error, run, busy] = useAction();
+  const watch = useDeviceWatch(client);
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
   useEffect(refresh, [refresh]);
   useEffect(() => { notificationStatus().then(setNotify, () => setNotify('unsupported')); }, []);
@@ -62,7 +64,11 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         <div className="card" ref={devicesCard} data-testid="devices-card">
           <h3>{t('devices')}</h3>
           <DeviceLinkPrompts client={client} inline />
-          <Devices devices={me.devices} onRevoke={(d) => run(async () => { await client.revokeDevice(d.deviceId); setMe(await client.me()); })} />
+          <Devices devices={me.devices} onRevoke={(d) => run(async () => {
+            await client.revokeDevice(d.deviceId);
+            setMe(await client.me());
+            await watch?.refreshDevices(); // a notice about the device goes with it
+          })} />
         </div>
       )}
       <ErrorLine error={error} />

@@ -70,7 +70,9 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
 
   let lastDay = -1;
   return (
-    <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" data-testid="timeline">
+    // Not a live region (NewMessageAnnouncer reads new messages; older pages loading would be read too).
+    // Focusable, so the keyboard can scroll it.
+    <div className="timeline" ref={scroller} onScroll={onScroll} role="region" aria-label={t('messages')} tabIndex={0} data-testid="timeline">
       {hasOlder && (
         <button type="button" className="load-older" onClick={() => { triedFor.current = ''; loadOlder(); }} disabled={loading}>
           {loading ? t('loading') : t('loadOlder')}

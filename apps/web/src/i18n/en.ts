@@ -212,7 +212,6 @@ export const en = {
   approve: 'Approve',
   deny: 'Deny',
   newDeviceAdded: 'New device added: {name}, {time}',
-  newDeviceHint: 'Not you? Sign it out in Settings → Devices.',
   dismiss: 'Dismiss',
   keyLogUnknownTitle: 'The server lists a device key for your account that is not one of your devices',
   keyLogUnknownBody: 'It was added to your account’s key list on {time}, but your account has no such device. Your contacts’ apps may encrypt your chats to it: tell them not to trust messages from it. The server may be compromised.',
