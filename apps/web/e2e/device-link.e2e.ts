@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { API_PREFIX } from '@parley/protocol';
 import { generateDeviceKey } from '@parley/client';
 import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Linking a second browser from a signed-in one (docs/PROTOCOL.md R23-R27), in Debian's Chromium. */
@@ -91,6 +92,7 @@ describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () 
     assert.equal(await laptop.getByTestId('key-log-alert').count(), 0, 'no second notice for the same event');
     const [n, c] = [await notice.boundingBox(), await composer.boundingBox()];
     assert.ok(n && c && n.y + n.height <= c.y, 'the notice is not over the composer');
+    assert.deepEqual(await axeViolations(laptop), [], 'the notice passes axe');
     await screenshot(laptop, '33-link-new-device-notice');
     await notice.getByRole('button', { name: 'Dismiss' }).click();
     await notice.waitFor({ state: 'detached' });
