@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { accounts, generateDeviceKey, type ParleyClient } from '@parley/client';
 import { forgeKeyLogEntry, newClient, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** A person's browser shows what it finds in the account's own key log (docs/PROTOCOL.md R31), in Debian's Chromium. */
@@ -38,6 +39,15 @@ describe('own key log alerts in the browser', { timeout: 240_000 }, () => {
     assert.match(text, /tell them not to trust messages from it/);
     assert.equal(await ghost.getAttribute('role'), 'alert');
     await screenshot(page, '40-own-key-log-unknown-device');
+    assert.deepEqual(await axeViolations(page), [], 'the alert passes axe (light)');
+    await page.evaluate(() => localStorage.setItem('parley.theme', 'dark'));
+    await page.reload();
+    await ghost.waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'the alert passes axe (dark)');
+    await screenshot(page, '40-own-key-log-unknown-device-dark');
+    await page.evaluate(() => localStorage.setItem('parley.theme', 'light'));
+    await page.reload();
+    await ghost.waitFor();
     await ghost.getByRole('button', { name: 'Review devices' }).click();
     await page.getByTestId('devices-card').waitFor();
     assert.equal(await page.getByTestId('device').count(), 1, 'the ghost is not among the devices');
