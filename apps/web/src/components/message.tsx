@@ -33,7 +33,7 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
       <div className={`bubble${item.deleted ? ' deleted' : ''}`}>
         {showSender && !item.mine && <div className="sender" style={textColorVars(colorFor(item.senderUserId))}>{nameOf(item.senderUserId)}</div>}
         {replyTo && (
-          <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: 'smooth' })}>
+          <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
             <span className="quote-text">{replyTo.text || t('deleted')}</span>
           </button>
