@@ -103,6 +103,9 @@ describe('accessibility of every main screen (axe-core, both themes)', { timeout
 
       await page.goto(`${url}/#/new`);
       await page.getByLabel('Group name').waitFor();
+      // Colours are named, not "#7986cb".
+      assert.equal(await page.getByRole('radio', { name: 'Indigo' }).isChecked(), true);
+      assert.equal(await page.getByRole('radio', { name: /^#/ }).count(), 0);
       await check(page, `a11y-new-chat-${theme}`, found);
 
       await page.goto(`${url}/#/requests`);
@@ -128,6 +131,9 @@ describe('accessibility of every main screen (axe-core, both themes)', { timeout
       await phone.page.getByRole('button', { name: 'Start a chat' }).waitFor();
       await check(phone.page, `a11y-phone-chats-empty-${theme}`, found);
     }
+    // The empty list's button starts a chat.
+    await phone.page.getByRole('button', { name: 'Start a chat' }).click();
+    await phone.page.getByRole('heading', { name: 'New chat' }).waitFor();
 
     assert.deepEqual(found, [], `axe found:\n${found.join('\n')}`);
   });
