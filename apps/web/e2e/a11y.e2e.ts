@@ -122,6 +122,18 @@ describe('accessibility of every main screen (axe-core, both themes)', { timeout
       await check(page, `a11y-saved-messages-${theme}`, found);
     }
 
+    // Larger text (Settings → Text size): everything grows from the root; the chat still passes.
+    await page.goto(`${url}/#/settings`);
+    await page.getByLabel('Text size').selectOption('larger');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), '21px');
+    await page.goto(`${url}/#/chat/${group.chatId}`);
+    await page.getByTestId('timeline').getByText('Thanks, noted').waitFor();
+    assert.equal(await page.getByTestId('timeline').getByText('Thanks, noted').evaluate((el) => getComputedStyle(el).fontSize), '21px');
+    await check(page, 'a11y-chat-larger-text-dark', found);
+    await page.reload();
+    await page.getByTestId('timeline').getByText('Thanks, noted').waitFor();
+    assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), '21px', 'kept across a reload');
+
     // Phone size: the list and a chat are separate screens.
     const phone = await personPage(browser, { mobile: true });
     await phone.page.goto(url);

@@ -4,7 +4,7 @@ import type { MeResponse } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { enableNotifications, notificationStatus, type NotificationStatus } from '../state/session.ts';
 import { useDeviceWatch } from '../state/device-watch.ts';
-import type { Theme } from '../state/theme.ts';
+import { loadTextSize, setTextSize, type TextSize, type Theme } from '../state/theme.ts';
 import { Avatar, colorFor } from './avatar.tsx';
 import { DeviceLinkPrompts } from './device-link-prompts.tsx';
 import { Devices } from './devices.tsx';
@@ -19,6 +19,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const { t } = useI18n();
   const [me, setMe] = useState<MeResponse | undefined>();
   const [notify, setNotify] = useState<NotificationStatus | undefined>();
+  const [textSize, setTextSizeState] = useState<TextSize>(loadTextSize);
   const [error, run, busy] = useAction();
   const watch = useDeviceWatch(client);
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
@@ -43,6 +44,13 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
       )}
       <div className="card row">
         <label className="grow">{t('language')}<LanguagePicker /></label>
+        <label className="grow">{t('textSize')}
+          <select value={textSize} onChange={(e) => { const size = e.target.value as TextSize; setTextSize(size); setTextSizeState(size); }}>
+            <option value="normal">{t('textNormal')}</option>
+            <option value="large">{t('textLarge')}</option>
+            <option value="larger">{t('textLarger')}</option>
+          </select>
+        </label>
         <label className="grow">{t('theme')}
           <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
             <option value="system">{t('themeSystem')}</option>

@@ -253,6 +253,10 @@ export const en = {
   newMessageFrom: 'New message from {name}: {text}',
   newMessageIn: 'New message from {name} in {chat}: {text}',
   messages: 'Messages',
+  textSize: 'Text size',
+  textNormal: 'Normal',
+  textLarge: 'Large',
+  textLarger: 'Larger',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -255,4 +255,8 @@ export const ru: Dictionary = {
   newMessageFrom: 'Новое сообщение от {name}: {text}',
   newMessageIn: 'Новое сообщение от {name} в чате «{chat}»: {text}',
   messages: 'Сообщения',
+  textSize: 'Размер текста',
+  textNormal: 'Обычный',
+  textLarge: 'Крупный',
+  textLarger: 'Очень крупный',
 };
