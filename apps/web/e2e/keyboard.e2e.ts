@@ -55,6 +55,7 @@ describe('the web client by keyboard only', { timeout: 240_000 }, () => {
     // Open the chat from the list.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await pressUntil(page, 'Tab', (f) => f.name.includes('Zed Zimmer'));
+    await screenshot(page, 'keyboard-focus-chat-row');
     await page.keyboard.press('Enter');
     const composer = page.getByLabel('Message', { exact: true });
     await composer.waitFor();
@@ -77,6 +78,7 @@ describe('the web client by keyboard only', { timeout: 240_000 }, () => {
     // React: to Zed's message, with 👍.
     await pressUntil(page, 'Shift+Tab', (f) => f.tag === 'div' && f.inMessage === 'Lunch at noon?');
     await pressUntil(page, 'Tab', (f) => f.name === 'React 👍' && f.inMessage === 'Lunch at noon?', 4);
+    await screenshot(page, 'keyboard-focus-reaction');
     await page.keyboard.press('Enter');
     await waitFor(() => zed.client.timeline(direct.chatId).find((i) => i.text === 'Lunch at noon?')?.reactions.some((r) => r.emoji === '👍') ?? false, { what: 'zed sees the reaction', timeoutMs: 20_000 });
     await screenshot(page, 'keyboard-chat');
