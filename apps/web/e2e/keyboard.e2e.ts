@@ -81,6 +81,8 @@ describe('the web client by keyboard only', { timeout: 240_000 }, () => {
     await screenshot(page, 'keyboard-focus-reaction');
     await page.keyboard.press('Enter');
     await waitFor(() => zed.client.timeline(direct.chatId).find((i) => i.text === 'Lunch at noon?')?.reactions.some((r) => r.emoji === '👍') ?? false, { what: 'zed sees the reaction', timeoutMs: 20_000 });
+    // The reaction says what it is and who gave it, not only "👍 1".
+    await page.getByTestId('message').filter({ hasText: 'Lunch at noon?' }).first().getByRole('button', { name: '👍 1: Kim Key', exact: true }).waitFor();
     await screenshot(page, 'keyboard-chat');
 
     // Typing: shown while Zed types, gone as soon as his message is here (not seconds later).

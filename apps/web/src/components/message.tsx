@@ -61,7 +61,7 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
               const mine = r.userIds.includes(myUserId);
               return (
                 <button key={r.emoji} type="button" className={`reaction${mine ? ' on' : ''}`} aria-pressed={mine}
-                  title={r.userIds.map(nameOf).join(', ')} disabled={!canAct} onClick={() => actions.onReact(item, r.emoji, !mine)}>
+                  title={r.userIds.map(nameOf).join(', ')} aria-label={`${r.emoji} ${r.userIds.length}: ${r.userIds.map(nameOf).join(', ')}`} disabled={!canAct} onClick={() => actions.onReact(item, r.emoji, !mine)}>
                   {r.emoji} <span className="count">{r.userIds.length}</span>
                 </button>
               );
