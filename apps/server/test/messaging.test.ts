@@ -99,6 +99,33 @@ describe('messaging between people', () => {
     await bob.client.stop();
   });
 
+  it('the typing indicator stops when the typist\'s message arrives, and by itself within 6 s of the last keystroke', async () => {
+    await using server = await startTestServer();
+    const alice = await createUser(server.url);
+    const bob = await createUser(server.url);
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    await waitFor(() => bob.client.chat(chatId) !== undefined);
+    const typingAtBob = () => bob.client.chat(chatId)?.typing.includes(alice.userId) === true;
+
+    // Typed and sent: gone when the message is there, not seconds later.
+    alice.client.typing(chatId);
+    await waitFor(typingAtBob, { what: 'typing shown' });
+    await alice.client.sendText(chatId, 'done typing');
+    await waitFor(() => bob.client.timeline(chatId).some((i) => i.text === 'done typing'), { what: 'message arrives' });
+    assert.equal(typingAtBob(), false, 'no "is typing" next to the message just received');
+
+    // The next message's first keystroke signals at once (the sender's 3 s throttle starts again on send).
+    alice.client.typing(chatId);
+    await waitFor(typingAtBob, { what: 'typing shown again right after sending', timeoutMs: 2000 });
+
+    // Stopped typing without sending: gone after at most 6 s.
+    const stoppedAt = Date.now();
+    await waitFor(() => !typingAtBob(), { what: 'typing gone by itself', timeoutMs: 7000 });
+    assert.ok(Date.now() - stoppedAt <= 6000, `gone after ${Date.now() - stoppedAt} ms`);
+    await alice.client.stop();
+    await bob.client.stop();
+  });
+
   it('history pages back to the first message, and search finds text in all chats', async () => {
     await using server = await startTestServer();
     const alice = await createUser(server.url, plain());

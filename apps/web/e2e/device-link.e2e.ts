@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { API_PREFIX } from '@parley/protocol';
 import { generateDeviceKey } from '@parley/client';
 import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Linking a second browser from a signed-in one (docs/PROTOCOL.md R23-R27), in Debian's Chromium. */
@@ -77,10 +78,21 @@ describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () 
     await phone.getByRole('button', { name: /Zed Zimmer/ }).first().waitFor({ timeout: 20_000 });
     await screenshot(phone, '32-link-new-device-chats');
 
-    // Login alert on the laptop.
+    // Login alert on the laptop: one notice for the new device (its new key is told in it, not apart),
+    // above the chats, never over the composer.
     const notice = laptop.getByTestId('new-device-notice');
     await notice.waitFor();
     assert.match((await notice.textContent()) ?? '', /New device added: Chrome/);
+    await laptop.getByRole('button', { name: /Zed Zimmer/ }).first().click();
+    const composer = laptop.getByLabel('Message', { exact: true });
+    await composer.waitFor();
+    // The key log review names the device's new key in the same notice.
+    await notice.filter({ hasText: 'Your contacts’ apps now encrypt your chats to this device too' }).waitFor({ timeout: 30_000 });
+    assert.equal(await laptop.getByTestId('new-device-notice').count(), 1);
+    assert.equal(await laptop.getByTestId('key-log-alert').count(), 0, 'no second notice for the same event');
+    const [n, c] = [await notice.boundingBox(), await composer.boundingBox()];
+    assert.ok(n && c && n.y + n.height <= c.y, 'the notice is not over the composer');
+    assert.deepEqual(await axeViolations(laptop), [], 'the notice passes axe');
     await screenshot(laptop, '33-link-new-device-notice');
     await notice.getByRole('button', { name: 'Dismiss' }).click();
     await notice.waitFor({ state: 'detached' });
@@ -97,5 +109,17 @@ describe('linking a new browser from a signed-in one', { timeout: 240_000 }, () 
     // encrypted through the user's own note-to-self chat.
     await phone.getByTestId('timeline').getByText('hello before the link').waitFor({ timeout: 30_000 });
     await screenshot(phone, '34-link-new-device-message');
+
+    // The note-to-self chat the history went through is "Saved messages" on both, not a chat named after Amy.
+    for (const page of [laptop, phone]) {
+      if (page === phone) await phone.getByRole('button', { name: 'Back' }).click();
+      const saved = page.getByTestId('chat-row').filter({ hasText: 'Saved messages' });
+      await saved.waitFor({ timeout: 20_000 });
+      assert.equal(await page.getByTestId('chat-row').filter({ hasText: 'Amy Adams' }).count(), 0);
+      assert.doesNotMatch((await saved.textContent()) ?? '', /created the chat/);
+    }
+    await laptop.getByTestId('chat-row').filter({ hasText: 'Saved messages' }).click();
+    await laptop.getByRole('heading', { name: 'Saved messages' }).waitFor();
+    await screenshot(laptop, '35-saved-messages');
   });
 });

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { accounts, generateDeviceKey, type ParleyClient } from '@parley/client';
 import { forgeKeyLogEntry, newClient, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** A person's browser shows what it finds in the account's own key log (docs/PROTOCOL.md R31), in Debian's Chromium. */
@@ -38,6 +39,15 @@ describe('own key log alerts in the browser', { timeout: 240_000 }, () => {
     assert.match(text, /tell them not to trust messages from it/);
     assert.equal(await ghost.getAttribute('role'), 'alert');
     await screenshot(page, '40-own-key-log-unknown-device');
+    assert.deepEqual(await axeViolations(page), [], 'the alert passes axe (light)');
+    await page.evaluate(() => localStorage.setItem('parley.theme', 'dark'));
+    await page.reload();
+    await ghost.waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'the alert passes axe (dark)');
+    await screenshot(page, '40-own-key-log-unknown-device-dark');
+    await page.evaluate(() => localStorage.setItem('parley.theme', 'light'));
+    await page.reload();
+    await ghost.waitFor();
     await ghost.getByRole('button', { name: 'Review devices' }).click();
     await page.getByTestId('devices-card').waitFor();
     assert.equal(await page.getByTestId('device').count(), 1, 'the ghost is not among the devices');
@@ -48,16 +58,18 @@ describe('own key log alerts in the browser', { timeout: 240_000 }, () => {
     await page.waitForTimeout(2500);
     assert.equal(await page.getByTestId('key-log-alert').count(), 0, 'a dismissed alert stays dismissed');
 
-    // A device added with the recovery code: the browser names the new key.
+    // A device added with the recovery code: the browser names the new device and its key, in one notice
+    // (the devices list and the key log tell of the same event).
     const deviceKey = await generateDeviceKey();
     const added = await accounts.recover(url, { handle, recoveryCode, device: { name: 'Work laptop', publicKey: deviceKey.publicKey } });
     laptop = newClient(url, amy.userId, added.deviceId, deviceKey);
     await laptop.start();
-    const fresh = page.locator('[data-testid="key-log-alert"][data-kind="new_device_key"]');
+    const fresh = page.getByTestId('new-device-notice');
     await fresh.waitFor({ timeout: 30_000 });
-    assert.match((await fresh.textContent()) ?? '', /New key for your account: Work laptop, /);
+    assert.match((await fresh.textContent()) ?? '', /New device added: Work laptop, .*Your contacts’ apps now encrypt your chats to this device too/);
     await page.goto(`${url}/#/`);
     await fresh.waitFor();
+    assert.equal(await page.getByTestId('key-log-alert').count(), 0, 'no second notice for the same device');
     await screenshot(page, '41-own-key-log-new-device-key');
     await fresh.getByRole('button', { name: 'Not you? Revoke it' }).click();
     const devices = page.getByTestId('devices-card');

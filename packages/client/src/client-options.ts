@@ -79,6 +79,8 @@ export interface ChatView extends ChatSummary {
   lastItem: TimelineItem | undefined;
   /** User ids typing now. */
   typing: string[];
+  /** The user's note-to-self chat ("Saved messages"): shown by that name, not as a chat with oneself. */
+  noteToSelf: boolean;
   /**
    * End-to-end encryption on this device: 'on'; 'waiting' for a member's device to add this one to
    * the chat's group; 'removed' from it; 'off' with the plaintext codec.

@@ -17,6 +17,7 @@ import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyL
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
 import { LogSync } from './log-sync.ts';
 import { Outbox } from './outbox.ts';
+import { isNoteToSelf } from './note-to-self.ts';
 import { TypingState } from './typing.ts';
 import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
@@ -238,7 +239,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       .filter((chat) => !this.#enc?.isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
       .map((chat) => {
         const items = this.timeline(chat.chatId);
-        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing: this.#typing.who(chat.chatId, now), unread: unreadCount(chat, this.#sync.log(chat.chatId), this.userId), encryption: this.#enc?.encryption(chat.chatId) ?? 'off' };
+        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing: this.#typing.who(chat.chatId, now), noteToSelf: isNoteToSelf(chat, this.userId), unread: unreadCount(chat, this.#sync.log(chat.chatId), this.userId), encryption: this.#enc?.encryption(chat.chatId) ?? 'off' };
       })
       .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
   }
@@ -304,10 +305,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Puts a text message in the outbox and returns its client id; it goes out when online. */
   sendText(chatId: string, text: string, opts: { replyTo?: string } = {}): Promise<string> {
+    this.#typing.sent(chatId);
     return this.#post(chatId, opts.replyTo ? { kind: 'text', text, replyTo: opts.replyTo } : { kind: 'text', text });
   }
 
   async edit(chatId: string, targetId: string, text: string): Promise<void> {
+    this.#typing.sent(chatId);
     await this.#post(chatId, { kind: 'edit', target: targetId, text });
   }
 
@@ -550,6 +553,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #onEvent(frame: ServerFrame): void {
     switch (frame.type) {
       case 'message':
+        this.#typing.messageFrom(frame.message.chatId, frame.message.senderUserId);
         void this.#sync.receive(frame.message);
         return;
       case 'chat':

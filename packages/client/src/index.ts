@@ -16,6 +16,7 @@ export {
   DEFAULT_KEY_PACKAGE_CHECK_EVERY_MS, KEEP_AFTER_EXPIRY_MS,
   type KeyPackageDirectory, type KeyPackageKeeperOptions, type ReplenishResult,
 } from './key-packages.ts';
+export { isNoteToSelf } from './note-to-self.ts';
 export { MemoryStore } from './stores/memory-store.ts';
 export { foldTimeline, type TimelineItem, type MessageState } from './timeline.ts';
 export { exportChat, exportAll, exportFileName, serializeExport, EXPORT_FORMAT, EXPORT_VERSION, type ChatExport, type ExportChatInput, type ExportedMessage, type ExportedMember, type ExportedPerson } from './export.ts';

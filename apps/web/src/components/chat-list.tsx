@@ -2,10 +2,10 @@ import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
-import { Avatar } from './avatar.tsx';
+import { ChatAvatar } from './avatar.tsx';
 import { Icon } from './icons.tsx';
 import { StateIcon } from './state-icon.tsx';
-import { chatPreview } from './system-text.ts';
+import { chatPreview, chatTitle } from './system-text.ts';
 
 export function ChatList({ client, activeId }: { client: ParleyClient; activeId: string | undefined }) {
   const { t, fmt } = useI18n();
@@ -37,7 +37,12 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
               </button>
             </li>
           )}
-          {client.chats().length === 0 && <li className="empty">{t('noChats')}</li>}
+          {client.chats().length === 0 && (
+            <li className="empty">
+              <p>{t('noChats')}</p>
+              <button type="button" onClick={() => go('/new')}>{t('startChat')}</button>
+            </li>
+          )}
           {client.chats().map((chat) => {
             const preview = chatPreview(t, chat, client.userId);
             const last = chat.lastItem;
@@ -45,10 +50,10 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
               <li key={chat.chatId}>
                 <button className={`chat-row${chat.chatId === activeId ? ' active' : ''}`} data-testid="chat-row"
                   aria-current={chat.chatId === activeId ? 'page' : undefined} onClick={() => go(`/chat/${chat.chatId}`)}>
-                  <Avatar name={chat.title} color={chat.color} />
+                  <ChatAvatar chat={chat} />
                   <span className="chat-text">
                     <span className="chat-line">
-                      <span className="chat-title">{chat.title}</span>
+                      <span className="chat-title">{chatTitle(t, chat)}</span>
                       {last && !last.system && last.mine && <StateIcon state={last.state} />}
                       <span className="chat-time">{fmt.listTime(last?.sentAt ?? chat.createdAt)}</span>
                     </span>
@@ -78,10 +83,10 @@ function SearchResults({ client, query, onPick }: { client: ParleyClient; query:
         return (
           <li key={`${chatId}:${item.id}`}>
             <button className="chat-row" onClick={() => { onPick(); go(`/chat/${chatId}`); }}>
-              {chat && <Avatar name={chat.title} color={chat.color} size={32} />}
+              {chat && <ChatAvatar chat={chat} size={32} />}
               <span className="chat-text">
                 <span className="chat-line">
-                  <span className="chat-title">{chat?.title}</span>
+                  <span className="chat-title">{chat && chatTitle(t, chat)}</span>
                   <span className="chat-time">{fmt.listTime(item.sentAt)}</span>
                 </span>
                 <span className="chat-preview">{item.text}</span>

@@ -2,10 +2,11 @@ import { useEffect, useRef, useState } from 'react';
 import type { KeyDirectory, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
-import { Avatar } from './avatar.tsx';
+import { ChatAvatar } from './avatar.tsx';
 import { Icon } from './icons.tsx';
 import { Composer, type ComposerMode } from './composer.tsx';
 import type { MessageActions } from './message.tsx';
+import { chatTitle } from './system-text.ts';
 import { Timeline } from './timeline.tsx';
 import { KeyChangeBanner } from './verify-contact.tsx';
 
@@ -55,23 +56,24 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const typingNames = chat.typing.filter((id) => id !== client.userId)
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
+  const title = chatTitle(t, chat);
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
-    : [chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
+    : [chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
       .filter(Boolean).join(' · ');
 
   return (
-    <section className="chat-view" aria-label={chat.title}>
+    <section className="chat-view" aria-label={title}>
       <header className="chat-header">
         <button className="icon back" aria-label={t('back')} title={t('back')} onClick={() => go('/')}><Icon name="back" /></button>
-        <Avatar name={chat.title} color={chat.color} size={36} />
+        <ChatAvatar chat={chat} size={36} />
         <div className="chat-header-text">
-          <h2>{chat.title}</h2>
+          <h2>{title}</h2>
           <span className={`muted small${typingNames.length > 0 ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{subtitle}</span>
         </div>
         {chat.kind === 'group' && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
-        {chat.kind === 'direct' && keys && (
+        {chat.kind === 'direct' && !chat.noteToSelf && keys && (
           <button className="icon" aria-label={t('verifyTitle', { name: chat.title })} title={t('verifyTitle', { name: chat.title })} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
       </header>

@@ -3,6 +3,7 @@ import type { ParleyClient } from '@parley/client';
 import type { PendingDeviceLink } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { useDeviceWatch, type DeviceWatch } from '../state/device-watch.ts';
+import { go, useClientState } from '../state/use-client.ts';
 import { ErrorLine, useAction } from './error-line.tsx';
 
 /**
@@ -54,18 +55,41 @@ function Prompt({ watch, link }: { watch: DeviceWatch; link: PendingDeviceLink }
   );
 }
 
-/** Login alert (R27): "New device added: <name>, <time>" until the person dismisses it. */
+/**
+ * One notice for one event, a device added to the account: the login alert (R27, from the devices
+ * list) and the new key in the account's own key log (R31) name the same device, so they are told
+ * together, until the person dismisses it or signs the device out.
+ */
 export function NewDeviceNotice({ client }: { client: ParleyClient }) {
   const { t, fmt } = useI18n();
+  useClientState(client);
   const watch = useDeviceWatch(client);
-  if (!watch || watch.added.length === 0) return null;
+  const [error, run, busy] = useAction();
+  const seenUpTo = watch?.seenUpTo();
+  const devices = new Map<string, { name: string; createdAt: number; alertIds: string[] }>();
+  for (const d of watch?.added ?? []) devices.set(d.deviceId, { name: d.name, createdAt: d.createdAt, alertIds: [] });
+  for (const alert of client.keyLogAlerts()) {
+    if (alert.kind !== 'new_device_key') continue;
+    if (seenUpTo !== undefined && alert.deviceCreatedAt <= seenUpTo && !devices.has(alert.deviceId)) continue; // dismissed already
+    const device = devices.get(alert.deviceId) ?? { name: alert.deviceName, createdAt: alert.deviceCreatedAt, alertIds: [] };
+    device.alertIds.push(alert.id);
+    devices.set(alert.deviceId, device);
+  }
+  if (devices.size === 0) return null;
+  const list = [...devices].map(([deviceId, d]) => ({ deviceId, ...d })).sort((a, b) => b.createdAt - a.createdAt);
+  const dismiss = () => run(async () => {
+    for (const d of list) for (const id of d.alertIds) await client.dismissKeyLogAlert(id);
+    watch?.dismissAdded(Math.max(...list.map((d) => d.createdAt)));
+  });
   return (
-    <div className="device-notice" role="status" data-testid="new-device-notice">
-      <span className="grow">
-        {watch.added.map((d) => <span key={d.deviceId} className="block">{t('newDeviceAdded', { name: d.name, time: fmt.dateTime(d.createdAt) })}</span>)}
-        <span className="muted small">{t('newDeviceHint')}</span>
-      </span>
-      <button className="small secondary" onClick={() => watch.dismissAdded()}>{t('dismiss')}</button>
+    <div className="card device-notice" role="status" data-testid="new-device-notice">
+      {list.map((d) => <strong key={d.deviceId} className="block">{t('newDeviceAdded', { name: d.name, time: fmt.dateTime(d.createdAt) })}</strong>)}
+      {list.some((d) => d.alertIds.length > 0) && <span className="small">{t('keyLogNewBody')}</span>}
+      <div className="row">
+        <button type="button" disabled={busy} onClick={() => go('/settings/devices')}>{t('notYouRevoke')}</button>
+        <button type="button" className="secondary" disabled={busy} onClick={dismiss}>{t('dismiss')}</button>
+      </div>
+      <ErrorLine error={error} />
     </div>
   );
 }

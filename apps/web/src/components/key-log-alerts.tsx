@@ -11,7 +11,8 @@ import { ErrorLine, useAction } from './error-line.tsx';
  */
 export function KeyLogAlerts({ client }: { client: ParleyClient }) {
   useClientState(client);
-  const alerts = client.keyLogAlerts();
+  // A new device key is told together with "New device added" (one notice per event): see NewDeviceNotice.
+  const alerts = client.keyLogAlerts().filter((a) => a.kind !== 'new_device_key');
   if (alerts.length === 0) return null;
   return (
     <div className="key-log-alerts">

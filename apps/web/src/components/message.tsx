@@ -1,7 +1,7 @@
 import type { TimelineItem } from '@parley/client';
 import type { Member } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
-import { colorFor } from './avatar.tsx';
+import { colorFor, textColorVars } from './avatar.tsx';
 import { Icon } from './icons.tsx';
 import { StateIcon } from './state-icon.tsx';
 
@@ -31,9 +31,9 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
       tabIndex={canAct ? 0 : undefined}>
       {item.missingBefore && <div className="notice small" role="note" data-testid="missing-before">{t('missingBefore', { name: nameOf(item.senderUserId) })}</div>}
       <div className={`bubble${item.deleted ? ' deleted' : ''}`}>
-        {showSender && !item.mine && <div className="sender" style={{ color: colorFor(item.senderUserId) }}>{nameOf(item.senderUserId)}</div>}
+        {showSender && !item.mine && <div className="sender" style={textColorVars(colorFor(item.senderUserId))}>{nameOf(item.senderUserId)}</div>}
         {replyTo && (
-          <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: 'smooth' })}>
+          <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
             <span className="quote-text">{replyTo.text || t('deleted')}</span>
           </button>
@@ -61,7 +61,7 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
               const mine = r.userIds.includes(myUserId);
               return (
                 <button key={r.emoji} type="button" className={`reaction${mine ? ' on' : ''}`} aria-pressed={mine}
-                  title={r.userIds.map(nameOf).join(', ')} disabled={!canAct} onClick={() => actions.onReact(item, r.emoji, !mine)}>
+                  title={r.userIds.map(nameOf).join(', ')} aria-label={`${r.emoji} ${r.userIds.length}: ${r.userIds.map(nameOf).join(', ')}`} disabled={!canAct} onClick={() => actions.onReact(item, r.emoji, !mine)}>
                   {r.emoji} <span className="count">{r.userIds.length}</span>
                 </button>
               );

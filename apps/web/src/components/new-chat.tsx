@@ -31,6 +31,10 @@ export function NewChat({ client }: { client: ParleyClient }) {
           <input value={handle} onChange={(e) => setHandle(e.target.value)} placeholder="@handle" autoCapitalize="off" autoCorrect="off" spellCheck={false} required />
         </label>
         <button type="submit" disabled={directBusy}>{t('start')}</button>
+        <button type="button" className="secondary" disabled={directBusy}
+          onClick={() => runDirect(async () => go(`/chat/${(await client.openDirect(client.userId)).chatId}`))}>
+          {t('savedMessages')}
+        </button>
         <ErrorLine error={directError} />
       </form>
       <form className="card" onSubmit={(e) => {

@@ -3,7 +3,8 @@ import type { ParleyClient } from '@parley/client';
 import type { MeResponse } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { enableNotifications, notificationStatus, type NotificationStatus } from '../state/session.ts';
-import type { Theme } from '../state/theme.ts';
+import { useDeviceWatch } from '../state/device-watch.ts';
+import { loadTextSize, setTextSize, type TextSize, type Theme } from '../state/theme.ts';
 import { Avatar, colorFor } from './avatar.tsx';
 import { DeviceLinkPrompts } from './device-link-prompts.tsx';
 import { Devices } from './devices.tsx';
@@ -18,7 +19,9 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const { t } = useI18n();
   const [me, setMe] = useState<MeResponse | undefined>();
   const [notify, setNotify] = useState<NotificationStatus | undefined>();
+  const [textSize, setTextSizeState] = useState<TextSize>(loadTextSize);
   const [error, run, busy] = useAction();
+  const watch = useDeviceWatch(client);
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
   useEffect(refresh, [refresh]);
   useEffect(() => { notificationStatus().then(setNotify, () => setNotify('unsupported')); }, []);
@@ -41,6 +44,13 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
       )}
       <div className="card row">
         <label className="grow">{t('language')}<LanguagePicker /></label>
+        <label className="grow">{t('textSize')}
+          <select value={textSize} onChange={(e) => { const size = e.target.value as TextSize; setTextSize(size); setTextSizeState(size); }}>
+            <option value="normal">{t('textNormal')}</option>
+            <option value="large">{t('textLarge')}</option>
+            <option value="larger">{t('textLarger')}</option>
+          </select>
+        </label>
         <label className="grow">{t('theme')}
           <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
             <option value="system">{t('themeSystem')}</option>
@@ -62,7 +72,11 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         <div className="card" ref={devicesCard} data-testid="devices-card">
           <h3>{t('devices')}</h3>
           <DeviceLinkPrompts client={client} inline />
-          <Devices devices={me.devices} onRevoke={(d) => run(async () => { await client.revokeDevice(d.deviceId); setMe(await client.me()); })} />
+          <Devices devices={me.devices} onRevoke={(d) => run(async () => {
+            await client.revokeDevice(d.deviceId);
+            setMe(await client.me());
+            await watch?.refreshDevices(); // a notice about the device goes with it
+          })} />
         </div>
       )}
       <ErrorLine error={error} />

@@ -9,13 +9,13 @@ const LABEL: Record<MessageState, MessageKey> = {
 const CHECK = 'M1.5 8.5l3 3 6-7';
 const SECOND_CHECK = 'M7.5 11.5l6-7';
 
-/** Clock = sending, ✓ sent, ✓✓ delivered, ✓✓ in the accent colour = read, ⚠ failed. */
+/** Clock = sending, ✓ sent, ✓✓ delivered, bold ✓✓ in the accent colour = read (not colour alone), ⚠ failed. */
 export function StateIcon({ state }: { state: MessageState }) {
   const { t } = useI18n();
   const label = t(LABEL[state]);
   return (
     <span className={`state state-${state}`} role="img" aria-label={label} title={label} data-state-icon={state}>
-      <svg viewBox="0 0 16 16" width="16" height="16" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+      <svg viewBox="0 0 16 16" width="16" height="16" fill="none" stroke="currentColor" strokeWidth={state === 'read' ? 2.4 : 1.6} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
         {state === 'sending' && <><circle cx="8" cy="8" r="5.5" /><path d="M8 5v3l2 1.5" /></>}
         {state === 'sent' && <path d={CHECK} />}
         {(state === 'delivered' || state === 'read') && <><path d={CHECK} /><path d={SECOND_CHECK} /></>}

@@ -2,12 +2,17 @@ import type { Member } from '@parley/protocol';
 import type { ChatView, TimelineItem } from '@parley/client';
 import type { Translate } from '../i18n/index.ts';
 
+/** A chat's name for this reader: the note-to-self chat is "Saved messages", not the user's own name. */
+export function chatTitle(t: Translate, chat: Pick<ChatView, 'title' | 'noteToSelf'>): string {
+  return chat.noteToSelf ? t('savedMessages') : chat.title;
+}
+
 export function memberName(t: Translate, members: readonly Member[], userId: string, myUserId: string): string {
   return userId === myUserId ? t('you') : members.find((m) => m.userId === userId)?.displayName ?? '…';
 }
 
 /** A system entry of the log ("Ann added Ben") in the reader's language. */
-export function systemText(t: Translate, item: TimelineItem, members: readonly Member[], myUserId: string): string {
+export function systemText(t: Translate, item: TimelineItem, members: readonly Member[], myUserId: string, noteToSelf = false): string {
   const nameOf = (id: string) => memberName(t, members, id, myUserId);
   // "You created the chat": capitalised where it starts the sentence.
   const name = item.senderUserId === myUserId ? t('youSubject') : nameOf(item.senderUserId);
@@ -15,7 +20,7 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
   const s = item.system;
   if (!s) return '';
   switch (s.kind) {
-    case 'created': return t('sysCreated', { name });
+    case 'created': return noteToSelf ? t('savedCreated') : t('sysCreated', { name });
     case 'member_added': return t('sysAdded', { name, other: nameOf(s.userId) });
     case 'member_joined': return t('sysJoined', { name: s.userId === myUserId ? t('youSubject') : nameOf(s.userId) });
     case 'member_left': return t('sysLeft', { name: s.userId === myUserId ? t('youSubject') : nameOf(s.userId) });
@@ -34,10 +39,10 @@ export function chatPreview(t: Translate, chat: ChatView, myUserId: string): { t
   if (typingNames.length > 0) return { text: t('typing', { name: typingNames.join(', ') }), typing: true };
   const last = chat.lastItem;
   if (!last) return { text: '', typing: false };
-  if (last.system || last.notice) return { text: systemText(t, last, chat.members, myUserId), typing: false };
+  if (last.system || last.notice) return { text: chat.noteToSelf && last.system?.kind === 'created' ? t('savedHint') : systemText(t, last, chat.members, myUserId), typing: false };
   // An unreadable last message says why in a few words (the chat itself explains it in full).
   const body = last.deleted ? t('deleted') : last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : last.text.replace(/\s+/g, ' ');
-  const prefix = last.mine ? t('youPrefix')
+  const prefix = last.mine && !chat.noteToSelf ? t('youPrefix')
     : chat.kind === 'group' ? `${chat.members.find((m) => m.userId === last.senderUserId)?.displayName ?? '…'}: ` : '';
   return { text: prefix + body, typing: false };
 }

@@ -70,7 +70,9 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
 
   let lastDay = -1;
   return (
-    <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" data-testid="timeline">
+    // Not a live region (NewMessageAnnouncer reads new messages; older pages loading would be read too).
+    // Focusable, so the keyboard can scroll it.
+    <div className="timeline" ref={scroller} onScroll={onScroll} role="region" aria-label={t('messages')} tabIndex={0} data-testid="timeline">
       {hasOlder && (
         <button type="button" className="load-older" onClick={() => { triedFor.current = ''; loadOlder(); }} disabled={loading}>
           {loading ? t('loading') : t('loadOlder')}
@@ -85,7 +87,7 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
           <Fragment key={item.id}>
             {dayHeader}
             {item.system || item.notice
-              ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId)}</div>
+              ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId, chat.noteToSelf)}</div>
               : <MessageBubble item={item} members={chat.members} myUserId={client.userId} actions={actions}
                   showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice)} />}
           </Fragment>

@@ -8,6 +8,7 @@ import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { GroupInfo } from '../components/group-info.tsx';
 import { JoinInvite } from '../components/join-invite.tsx';
 import { KeyLogAlerts } from '../components/key-log-alerts.tsx';
+import { NewMessageAnnouncer } from '../components/new-message-announcer.tsx';
 import { NewChat } from '../components/new-chat.tsx';
 import { Requests } from '../components/requests.tsx';
 import { Settings } from '../components/settings.tsx';
@@ -58,17 +59,21 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   }
   const activeChat = route.name === 'chat' || route.name === 'info' ? route.chatId : undefined;
 
+  // Notices take their own row above the chats: they never cover the composer or the list.
   return (
-    <div className={`layout${panel ? ' has-panel' : ''}`}>
-      <ConnectionBanner state={client.connectionState} />
-      {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
-      <div className="notices">
+    <div className="shell">
+      <section className="notices" aria-label={t('notices')}>
+        {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
         <KeyLogAlerts client={client} />
         <NewDeviceNotice client={client} />
-      </div>
-      <ChatList client={client} activeId={activeChat} />
-      <div className="main-panel">
-        {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}
+      </section>
+      <div className={`layout${panel ? ' has-panel' : ''}`}>
+        <ConnectionBanner state={client.connectionState} />
+        <NewMessageAnnouncer client={client} openChatId={route.name === 'chat' ? route.chatId : undefined} />
+        <ChatList client={client} activeId={activeChat} />
+        <main className="main-panel">
+          {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}
+        </main>
       </div>
     </div>
   );

@@ -24,6 +24,8 @@ export class DeviceWatch {
   readonly #rest: RestFn;
   readonly #listeners = new Set<() => void>();
   #timers: ReturnType<typeof setInterval>[] = [];
+  /** When this device was added: the first look at the devices list starts from there. */
+  #selfCreatedAt: number | undefined;
   #users = 0;
 
   constructor(client: ParleyClient, rest: RestFn) {
@@ -54,11 +56,20 @@ export class DeviceWatch {
     await this.refreshPending();
   }
 
-  /** The person saw the notice: devices added until now are no longer new. */
-  dismissAdded(): void {
-    const newest = Math.max(...this.added.map((d) => d.createdAt));
-    localStorage.setItem(this.#seenKey, String(newest));
-    this.added = [];
+  /**
+   * Devices added up to this time are no longer new (the person dismissed the notice for them), or
+   * undefined before the first look at the devices list.
+   */
+  seenUpTo(): number | undefined {
+    const saved = localStorage.getItem(this.#seenKey);
+    return saved !== null ? Number(saved) : this.#selfCreatedAt;
+  }
+
+  /** The person saw the notice: devices added until `upTo` (default: all listed now) are no longer new. */
+  dismissAdded(upTo = Math.max(0, ...this.added.map((d) => d.createdAt))): void {
+    const seen = Math.max(upTo, this.seenUpTo() ?? 0);
+    localStorage.setItem(this.#seenKey, String(seen));
+    this.added = this.added.filter((d) => d.createdAt > seen);
     this.#emit();
   }
 
@@ -74,7 +85,8 @@ export class DeviceWatch {
     const me = await this.#client.me();
     const self = me.devices.find((d) => d.current);
     // A device learns of devices added after it was; the first look starts from there.
-    const seen = Number(localStorage.getItem(this.#seenKey) ?? self?.createdAt ?? Date.now());
+    this.#selfCreatedAt = self?.createdAt;
+    const seen = this.seenUpTo() ?? Date.now();
     const next = devicesAddedSince(me, seen);
     if (JSON.stringify(next) !== JSON.stringify(this.added)) {
       this.added = next;

@@ -6,6 +6,7 @@ import { Disconnected } from '../connection.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
 import type { KeyDirectory, KeyLogSplitAlert } from '../key-log/index.ts';
 import { KeyLogHeadGossip, type KeyLogHeadsOptions } from '../key-log/head-gossip.ts';
+import { isNoteToSelf } from '../note-to-self.ts';
 import type { ClientStore, StoredMessage } from '../store.ts';
 import { applyHistory, historyChunks, historyEntries, OwedShares } from './history-share.ts';
 import type { GroupStatus, MlsCodec } from './mls-codec.ts';
@@ -235,7 +236,7 @@ export class ChatEncryption {
   }
 
   isSelfChat(chat: ChatSummary): boolean {
-    return chat.kind === 'direct' && chat.members.length === 1 && chat.members[0]?.userId === this.#d.userId;
+    return isNoteToSelf(chat, this.#d.userId);
   }
 
   /** The user's note-to-self chat (created on first use): where its devices share history. */

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+
+/** What has the keyboard focus: its accessible name (aria-label, else text) and whether focus is visible. */
+async function focused(page: Page): Promise<{ name: string; tag: string; inMessage: string; outline: string }> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    const msg = el?.closest('[data-testid="message"]');
+    const style = el ? getComputedStyle(el) : undefined;
+    return {
+      name: (el?.getAttribute('aria-label') ?? el?.textContent ?? '').trim(),
+      tag: el?.tagName.toLowerCase() ?? '',
+      inMessage: msg?.querySelector('.text')?.textContent ?? '',
+      outline: style ? `${style.outlineStyle} ${style.outlineWidth}` : '',
+    };
+  });
+}
+
+/** Presses `key` until the focused element matches (at most `max` presses); fails with where focus went. */
+async function pressUntil(page: Page, key: string, want: (f: Awaited<ReturnType<typeof focused>>) => boolean, max = 40): Promise<void> {
+  const path: string[] = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(key);
+    const f = await focused(page);
+    path.push(`${f.tag}:${f.name.slice(0, 30)}`);
+    if (want(f)) {
+      assert.notEqual(f.outline.split(' ')[0], 'none', `focus on "${f.name}" is visible`);
+      return;
+    }
+  }
+  assert.fail(`never reached the element with ${key}; went through: ${path.join(' | ')}`);
+}
+
+describe('the web client by keyboard only', { timeout: 240_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let url: string;
+  let zed: TestUser;
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
+
+  it('open a chat, send, reply, react and open settings without a pointer; typing stops when the message arrives', async () => {
+    const { page } = await personPage(browser);
+    const handle = uniqueHandle('kim');
+    await signUp(page, url, 'Kim Key', handle);
+    const kim = await zed.client.findUser(handle);
+    const direct = await zed.client.openDirect(kim.userId);
+    await waitFor(async () => (await zed.client.encryptionMembers(direct.chatId)).some((m) => m.userId === kim.userId), { what: "kim's browser in the chat", timeoutMs: 30_000 });
+    await zed.client.sendText(direct.chatId, 'Lunch at noon?');
+    await page.getByTestId('chat-row').filter({ hasText: 'Lunch at noon?' }).waitFor({ timeout: 20_000 });
+
+    // Open the chat from the list.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await pressUntil(page, 'Tab', (f) => f.name.includes('Zed Zimmer'));
+    await screenshot(page, 'keyboard-focus-chat-row');
+    await page.keyboard.press('Enter');
+    const composer = page.getByLabel('Message', { exact: true });
+    await composer.waitFor();
+
+    // Send: the composer has the focus when the chat opens.
+    await pressUntil(page, 'Tab', (f) => f.tag === 'textarea', 60);
+    await page.keyboard.type('Yes, see you there');
+    await page.keyboard.press('Enter');
+    await waitFor(() => zed.client.timeline(direct.chatId).some((i) => i.text === 'Yes, see you there'), { what: 'zed receives', timeoutMs: 20_000 });
+
+    // Reply: back to Zed's message, Tab into its actions, Reply, type, Enter.
+    await pressUntil(page, 'Shift+Tab', (f) => f.tag === 'div' && f.inMessage === 'Lunch at noon?');
+    await pressUntil(page, 'Tab', (f) => f.name === 'Reply' && f.inMessage === 'Lunch at noon?', 3);
+    await page.keyboard.press('Enter');
+    assert.equal((await focused(page)).tag, 'textarea', 'Reply puts the focus in the composer');
+    await page.keyboard.type('I will bring the salad');
+    await page.keyboard.press('Enter');
+    await waitFor(() => zed.client.timeline(direct.chatId).some((i) => i.text === 'I will bring the salad' && i.replyTo?.text === 'Lunch at noon?'), { what: 'zed receives the reply', timeoutMs: 20_000 });
+
+    // React: to Zed's message, with 👍.
+    await pressUntil(page, 'Shift+Tab', (f) => f.tag === 'div' && f.inMessage === 'Lunch at noon?');
+    await pressUntil(page, 'Tab', (f) => f.name === 'React 👍' && f.inMessage === 'Lunch at noon?', 4);
+    await screenshot(page, 'keyboard-focus-reaction');
+    await page.keyboard.press('Enter');
+    await waitFor(() => zed.client.timeline(direct.chatId).find((i) => i.text === 'Lunch at noon?')?.reactions.some((r) => r.emoji === '👍') ?? false, { what: 'zed sees the reaction', timeoutMs: 20_000 });
+    // The reaction says what it is and who gave it, not only "👍 1".
+    await page.getByTestId('message').filter({ hasText: 'Lunch at noon?' }).first().getByRole('button', { name: '👍 1: Kim Key', exact: true }).waitFor();
+    await screenshot(page, 'keyboard-chat');
+
+    // Typing: shown while Zed types, gone as soon as his message is here (not seconds later).
+    const subtitle = page.getByTestId('chat-subtitle');
+    zed.client.typing(direct.chatId);
+    await subtitle.filter({ hasText: 'Zed Zimmer is typing…' }).waitFor();
+    await zed.client.sendText(direct.chatId, 'Great, thanks');
+    await page.getByTestId('message').filter({ hasText: 'Great, thanks' }).waitFor();
+    assert.doesNotMatch((await subtitle.textContent()) ?? '', /typing/);
+    // New messages are read out by the live region.
+    assert.match((await page.getByTestId('announcer').textContent()) ?? '', /New message from Zed Zimmer: Great, thanks/);
+
+    // Settings: from the list's header.
+    await pressUntil(page, 'Shift+Tab', (f) => f.name === 'Settings', 60);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await pressUntil(page, 'Tab', (f) => f.tag === 'select', 30);
+    await screenshot(page, 'keyboard-settings');
+  });
+});
