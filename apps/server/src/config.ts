@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import type { LinkPreviewLimits } from './domain/link-previews.ts';
 
 /**
  * The server's one typed config object, read from environment variables with defaults and
@@ -117,6 +118,14 @@ const EnvSchema = z.object({
   PARLEY_PUSH_ALLOWED_HOSTS: List(PushHost, 'a host name (or *.domain)'),
   /** R37, DANGEROUS: networks whose non-public addresses pushes may go to anyway (a push service on your own network). */
   PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: List(Cidr, 'a network in CIDR form (10.1.2.0/24, fd00::/64)'),
+  /** R45: the link preview fetcher: on (default) or off. */
+  PARLEY_LINK_PREVIEWS: z.enum(['on', 'off']).default('on'),
+  PARLEY_RATE_PREVIEWS_PER_MIN: Int(20),
+  PARLEY_PREVIEW_TIMEOUT_MS: Int(8000).refine((ms) => ms >= 100, 'must be at least 100'),
+  PARLEY_PREVIEW_MAX_PAGE_BYTES: Int(512 * 1024),
+  PARLEY_PREVIEW_MAX_IMAGE_BYTES: Int(1024 * 1024),
+  /** R45, DANGEROUS: networks whose non-public addresses the preview fetcher may fetch from anyway. */
+  PARLEY_PREVIEW_ALLOW_PRIVATE_NETWORKS: List(Cidr, 'a network in CIDR form (10.1.2.0/24, fd00::/64)'),
   PARLEY_DEVICE_LINK_TTL_MS: Int(300_000),
   PARLEY_DEVICE_LINK_MAX_ATTEMPTS: Int(5),
   PARLEY_DEVICE_LINK_MAX_PENDING: Int(3),
@@ -301,6 +310,8 @@ export interface Config {
   /** R42: an invite link's lifetime, and the longest one a creator may choose. */
   inviteTtlMs: number;
   consent: ConsentLimits;
+  /** R45: the link preview fetcher. */
+  previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
 }
 
 /** Bytes of JSON one member takes in a chat summary, at most (ids, handle, a 64-character name with escapes, role, seqs). */
@@ -410,6 +421,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestsPerDay: e.PARLEY_RATE_REQUESTS_PER_DAY,
       requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
       maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
+    },
+    previews: {
+      enabled: e.PARLEY_LINK_PREVIEWS === 'on',
+      perMin: e.PARLEY_RATE_PREVIEWS_PER_MIN,
+      timeoutMs: e.PARLEY_PREVIEW_TIMEOUT_MS,
+      maxPageBytes: e.PARLEY_PREVIEW_MAX_PAGE_BYTES,
+      maxImageBytes: e.PARLEY_PREVIEW_MAX_IMAGE_BYTES,
+      allowPrivateNetworks: e.PARLEY_PREVIEW_ALLOW_PRIVATE_NETWORKS,
     },
     mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
   };

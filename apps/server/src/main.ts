@@ -30,6 +30,8 @@ import { buildHttp, type HttpRoute } from './http/app.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
 import { systemResolver } from './push/dns-resolver.ts';
+import { LinkPreviews } from './domain/link-previews.ts';
+import { HttpPageFetcher } from './previews/http-fetcher.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
 import { Hub } from './realtime/hub.ts';
@@ -68,7 +70,7 @@ export interface StartOptions {
   logger?: Logger;
   /** Replaces the Web Push sender. */
   pushSender?: PushSender;
-  /** Replaces the system's DNS for push endpoints (R37; tests map names to local addresses). */
+  /** Replaces the system's DNS for push endpoints (R37) and link previews (R45); tests map names to local addresses. */
   hostResolver?: HostResolver;
   /** Certificates trusted for push services instead of the system's (tests: a local one's self-signed certificate). */
   pushCa?: string | Buffer;
@@ -189,6 +191,14 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests,
     invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
     pushSubscriptions: new PushSubscriptions({ storage, clock, policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice }),
+    // R45: the same address rule as pushes (public only), with its own operator exceptions.
+    linkPreviews: new LinkPreviews({
+      fetcher: new HttpPageFetcher(),
+      resolver: opts.hostResolver ?? systemResolver,
+      addresses: new PushEndpointPolicy({ resolver: opts.hostResolver ?? systemResolver, allowedHosts: [], allowPrivateNetworks: config.previews.allowPrivateNetworks }),
+      limiter,
+      limits: config.previews,
+    }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),

@@ -3,6 +3,7 @@ import type { Chats } from './domain/chats.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { DeviceLinks } from './domain/device-links.ts';
 import type { Invites } from './domain/invites.ts';
+import type { LinkPreviews } from './domain/link-previews.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
@@ -32,4 +33,6 @@ export interface Services {
   push: PushSender;
   /** Web Push subscriptions, checked and capped per device (R37). */
   pushSubscriptions: PushSubscriptions;
+  /** The link preview fetcher (R45). */
+  linkPreviews: LinkPreviews;
 }

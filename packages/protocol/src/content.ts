@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientMsgId, Id } from './common.ts';
+import { Base64, ClientMsgId, Id } from './common.ts';
 import { Sha256Hex } from './key-log.ts';
 
 /**
@@ -8,8 +8,36 @@ import { Sha256Hex } from './key-log.ts';
  * reactions are entries of the log like any message, pointing at their target's client id, so
  * they stay end-to-end encryptable and keep the log's order.
  */
+/** Largest preview image inside a message (base64 characters): a thumbnail the sender's device made. */
+export const MAX_PREVIEW_IMAGE_CHARS = 40_000;
+
+const PreviewText = (max: number) => z.string().min(1).max(max);
+/** The http(s) URL a preview is of. */
+const PreviewUrl = z.string().max(2048).refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL');
+
+function linkPreview(maxImageChars: number) {
+  return z.object({
+    url: PreviewUrl,
+    title: PreviewText(300).optional(),
+    description: PreviewText(1000).optional(),
+    siteName: PreviewText(100).optional(),
+    image: z.object({ mediaType: z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp']), data: Base64.min(4).max(maxImageChars) }).optional(),
+  });
+}
+
+/**
+ * R45: a link's preview (title, description, site, a small image), made by the sender's device
+ * (through the server's fetcher where it can't fetch the page itself) and sent inside the
+ * encrypted message: the receivers fetch nothing, so opening a chat tells no site who read it.
+ */
+export const LinkPreview = linkPreview(MAX_PREVIEW_IMAGE_CHARS);
+export type LinkPreview = z.infer<typeof LinkPreview>;
+/** What the server's fetcher answers: the page's image as it was (up to 1 MiB), for the device to shrink. */
+export const FetchedLinkPreview = linkPreview(1_500_000);
+export type FetchedLinkPreview = z.infer<typeof FetchedLinkPreview>;
+
 export const MessageContent = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('text'), text: z.string().min(1).max(16_000), replyTo: ClientMsgId.optional() }),
+  z.object({ kind: z.literal('text'), text: z.string().min(1).max(16_000), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional() }),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000) }),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),

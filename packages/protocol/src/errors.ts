@@ -66,6 +66,10 @@ export const ERROR_CODES = {
    * public, on the operator's allow-list if there is one). Nothing was stored.
    */
   push_endpoint_invalid: 400,
+  /** R45: this server's operator turned the link preview fetcher off (`PARLEY_LINK_PREVIEWS=off`). */
+  link_previews_off: 404,
+  /** R45: no preview could be made for this link (not a public http(s) page, too slow, no title…); one message for every reason. */
+  preview_unavailable: 422,
   /** R44: the person has as many open requests as they keep (`PARLEY_MAX_PENDING_REQUESTS`): ask again later. */
   requests_full: 409,
   /** R44: the person is in as many chats as a user may be (`PARLEY_MAX_CHATS_PER_USER`). */

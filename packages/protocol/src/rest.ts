@@ -210,3 +210,9 @@ export const ServerInfo = z.object({
   }),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
+
+// --- link previews (R45) ------------------------------------------------------------------------
+
+/** POST /link-preview — the server fetches the page's preview for the caller's device. */
+export const LinkPreviewRequest = z.object({ url: z.string().min(1).max(2048) });
+export type LinkPreviewRequest = z.infer<typeof LinkPreviewRequest>;

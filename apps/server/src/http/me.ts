@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Handle, Id, PushSubscriptionRequest } from '@parley/protocol';
+import { Handle, Id, LinkPreviewRequest, PushSubscriptionRequest } from '@parley/protocol';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
 
-/** The caller's own account, devices, push subscriptions, and looking up other users. */
+/** The caller's own account, devices, push subscriptions, link previews (R45), and looking up other users. */
 export function meRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
 
@@ -35,5 +35,11 @@ export function meRoutes(app: FastifyInstance, services: Services, apiPerSec: nu
     const caller = await auth(request);
     await services.pushSubscriptions.subscribe(caller, parse(PushSubscriptionRequest, request.body));
     return reply.status(204).send();
+  });
+
+  app.post('/link-preview', async (request) => {
+    const caller = await auth(request);
+    const { url } = parse(LinkPreviewRequest, request.body);
+    return { preview: await services.linkPreviews.preview(caller.deviceId, url) };
   });
 }
