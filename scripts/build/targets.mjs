@@ -20,7 +20,7 @@ const always = ['scripts/build', 'package-lock.json'];
 /** @type {Record<'server' | 'cli' | 'web', Target>} */
 export const targets = {
   server: { name: 'server', out: 'apps/server/dist', entry: 'main.js', inputs: ['apps/server/src', ...sdk, ...always] },
-  cli: { name: 'cli', out: 'packages/cli/dist', entry: 'main.js', inputs: ['packages/cli/src', ...sdk, ...always] },
+  cli: { name: 'cli', out: 'packages/cli/dist', entry: 'index.js', inputs: ['packages/cli/src', ...sdk, ...always] },
   web: {
     name: 'web',
     out: 'apps/web/dist',
