@@ -4,13 +4,13 @@
 // precompressed). Each target is built into a temporary directory and renamed into place, under a
 // lock, so two processes starting from one checkout neither build twice nor read half a build.
 //
-//   node scripts/build/build.mjs [--force] [server|cli|web ...]   (default: all, only what is stale)
-import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+//   node scripts/build/build.mjs [--force] [server|cli|web|sdk ...]   (default: server cli web, only what is stale)
+import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildState } from './freshness.mjs';
 import { acquireLock } from './lock.mjs';
-import { root, STAMP, targets } from './targets.mjs';
+import { DEFAULT_TARGETS, root, STAMP, targets } from './targets.mjs';
 
 const log = (line) => process.stderr.write(`parley build: ${line}\n`);
 
@@ -66,11 +66,28 @@ async function buildWeb(outDir, base) {
   await build({ root: join(base, 'apps/web'), configFile: join(base, 'apps/web/vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
 }
 
-const builders = { server: buildServer, cli: buildCli, web: buildWeb };
+async function buildSdk(outDir, base) {
+  const { execFileSync } = await import('node:child_process');
+  const tsc = join(base, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(base, 'scripts/build/tsconfig.sdk.json'), '--outDir', outDir], { stdio: 'inherit' });
+  // tsc rewrites './x.ts' to './x.js' in the JavaScript only; declarations get the same, so a
+  // consumer's TypeScript finds x.d.ts beside x.js.
+  for (const file of walk(outDir).filter((f) => f.endsWith('.d.ts'))) {
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/((?:from|import\()\s*['"]\.{1,2}\/[^'"]*)\.ts(['"])/g, '$1.js$2'));
+  }
+}
+
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+const builders = { server: buildServer, cli: buildCli, web: buildWeb, sdk: buildSdk };
 
 /** Builds `target` into a temporary sibling of its output directory, then swaps it in. */
 async function buildTarget(target, base) {
   const out = join(base, target.out);
+  mkdirSync(dirname(out), { recursive: true });
   const tmp = join(dirname(out), `.${basename(out)}-tmp-${process.pid}`);
   const old = join(dirname(out), `.${basename(out)}-old-${process.pid}`);
   const started = Date.now();
@@ -131,6 +148,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const force = args.includes('--force');
   const names = args.filter((a) => !a.startsWith('--'));
   for (const n of names) if (!(n in targets)) throw new Error(`unknown build target ${n} (one of ${Object.keys(targets).join(', ')})`);
-  const built = await ensureBuilt(names.length > 0 ? names : Object.keys(targets), { force });
+  const built = await ensureBuilt(names.length > 0 ? names : DEFAULT_TARGETS, { force });
   if (built.length === 0) log('up to date');
 }

@@ -17,7 +17,7 @@ const always = ['scripts/build', 'package-lock.json'];
  * @property {string[]} inputs files and directories (relative to the root) the build reads
  */
 
-/** @type {Record<'server' | 'cli' | 'web', Target>} */
+/** @type {Record<'server' | 'cli' | 'web' | 'sdk', Target>} */
 export const targets = {
   server: { name: 'server', out: 'apps/server/dist', entry: 'main.js', inputs: ['apps/server/src', ...sdk, ...always] },
   cli: { name: 'cli', out: 'packages/cli/dist', entry: 'index.js', inputs: ['packages/cli/src', ...sdk, ...always] },
@@ -27,7 +27,13 @@ export const targets = {
     entry: 'index.html',
     inputs: ['apps/web/src', 'apps/web/public', 'apps/web/index.html', 'apps/web/vite.config.ts', ...sdk, ...always],
   },
+  // For `npm pack` only (not run by npm ci/start): the SDK packages as JavaScript with declarations,
+  // one directory per package (<package>/src/…), copied into each package's dist/ when it is packed.
+  sdk: { name: 'sdk', out: '.build/sdk', entry: 'client/src/index.js', inputs: [...sdk, ...always] },
 };
+
+/** What `node scripts/build/build.mjs` and `npm ci` build: what `npm start` and the CLI run. */
+export const DEFAULT_TARGETS = ['server', 'cli', 'web'];
 
 /** The file whose modification time is the moment the build in `out` started (sources newer than it are not in it). */
 export const STAMP = '.build-stamp';
