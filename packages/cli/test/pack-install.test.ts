@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,6 +41,7 @@ describe('pack and install: the SDK and the CLI as packages a developer installs
     app = mkdtempSync(join(tmpdir(), 'parley-consumer-'));
     if (!checkout) return;
     const packs = join(checkout.dir, 'packs');
+    mkdirSync(packs);
     for (const name of PACKAGES) await run('npm', ['pack', '--silent', '--pack-destination', packs], { cwd: join(checkout.dir, 'packages', name) });
     tarballs = readdirSync(packs).map((f) => join(packs, f));
   });
