@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds what `npm start` runs: the server and the CLI as JavaScript bundles (esbuild; the workspace
-// packages inlined, npm dependencies of the server left in node_modules), and the web client (Vite,
+// packages and the pure-JavaScript npm dependencies inlined), and the web client (Vite,
 // precompressed). Each target is built into a temporary directory and renamed into place, under a
 // lock, so two processes starting from one checkout neither build twice nor read half a build.
 //
@@ -14,13 +14,16 @@ import { DEFAULT_TARGETS, root, STAMP, targets } from './targets.mjs';
 
 const log = (line) => process.stderr.write(`parley build: ${line}\n`);
 
-/** Bare imports that stay imports (resolved from node_modules at run time): every npm package and node builtin. */
-const externalNpm = {
-  name: 'external-npm',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@parley/') ? undefined : { path: args.path, external: true }));
-  },
-};
+/**
+ * npm packages the server bundle leaves in node_modules: native code (better-sqlite3 finds its .node
+ * file beside itself, pg-native is optional), optional native speed-ups of ws, and pino (its
+ * transports run worker threads from files of their own). Everything else is inlined: one file to
+ * read and compile at start instead of some 1,200 (importing it: ~0.9 s of CPU → ~0.3 s here).
+ */
+const SERVER_EXTERNAL = ['better-sqlite3', 'pg-native', 'bufferutil', 'utf-8-validate', 'pino'];
+
+/** CommonJS dependencies `require` node builtins, which an ES module bundle has no `require` for. */
+const REQUIRE_BANNER = "import { createRequire as __parleyCreateRequire } from 'node:module'; const require = __parleyCreateRequire(import.meta.url);";
 
 async function buildServer(outDir, base) {
   const esbuild = await import('esbuild');
@@ -33,7 +36,8 @@ async function buildServer(outDir, base) {
     format: 'esm',
     target: 'node20',
     sourcemap: 'linked',
-    plugins: [externalNpm],
+    external: SERVER_EXTERNAL,
+    banner: { js: REQUIRE_BANNER },
     logLevel: 'warning',
   });
   // storage/migrate.ts reads them beside itself (`new URL('./migrations/…', import.meta.url)`): beside the bundle now.
@@ -54,8 +58,7 @@ async function buildCli(outDir, base) {
     sourcemap: 'linked',
     // ws's optional native speed-ups; it works without them.
     external: ['bufferutil', 'utf-8-validate'],
-    // CommonJS dependencies (ws) require node builtins, which an ES module bundle has no `require` for.
-    banner: { js: "import { createRequire as __parleyCreateRequire } from 'node:module'; const require = __parleyCreateRequire(import.meta.url);" },
+    banner: { js: REQUIRE_BANNER },
     logLevel: 'warning',
   });
 }

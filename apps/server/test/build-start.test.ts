@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freshCheckout, startProcess, testEnv, type Checkout } from '@parley/testing';
+import { createTestDatabase, createUser, freshCheckout, startProcess, testEnv, waitFor, type Checkout } from '@parley/testing';
+
+const NATS_URL = process.env['PARLEY_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 
 const env = (dataDir: string) => testEnv({ PARLEY_LOG_LEVEL: 'info', PARLEY_DATA_DIR: dataDir });
 
@@ -23,12 +26,14 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
     await checkout?.[Symbol.asyncDispose]();
   });
 
-  it('two server processes started at the same moment from one fresh checkout both come up; the build happens once', async (t) => {
+  it('two server processes started at the same moment from one fresh checkout both come up; the build happens once, and what it built carries an encrypted message between them', async (t) => {
     if (!checkout) return t.skip('not a git checkout');
     const { dir } = checkout;
     assert.ok(!readdirSync(join(dir, 'apps/web')).includes('dist'), 'no build in a fresh checkout');
-    const nodes = [startProcess(process.execPath, ['scripts/start.mjs'], { cwd: dir, env: env(join(dir, 'data-a')) }),
-      startProcess(process.execPath, ['scripts/start.mjs'], { cwd: dir, env: env(join(dir, 'data-b')) })];
+    // Two nodes of one cluster, as an operator would start them: one database, one NATS.
+    await using db = await createTestDatabase('parley_build');
+    const cluster = { PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: NATS_URL, PARLEY_NATS_PREFIX: `b${randomBytes(4).toString('hex')}` };
+    const nodes = ['a', 'b'].map((n) => startProcess(process.execPath, ['scripts/start.mjs'], { cwd: dir, env: { ...env(join(dir, `data-${n}`)), ...cluster } }));
     try {
       const ports = await Promise.all(nodes.map((n) => n.listening));
       await Promise.all(ports.map(ready));
@@ -39,6 +44,18 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
       const assets = readdirSync(join(dir, 'apps/web/dist/assets'));
       assert.ok(assets.some((f) => /^index-[\w-]+\.js\.br$/.test(f)) && assets.some((f) => /^index-[\w-]+\.js\.gz$/.test(f)), 'precompressed at build time');
       assert.deepEqual(readdirSync(join(dir, 'apps/web')).filter((f) => f.startsWith('.dist-')), [], 'no temp build dirs left');
+
+      // The bundle inlines the server's npm dependencies: PostgreSQL, NATS, WebSocket and MLS checks through it.
+      const alice = await createUser(`http://127.0.0.1:${ports[0]}`);
+      const bob = await createUser(`http://127.0.0.1:${ports[1]}`);
+      try {
+        const { chatId } = await alice.client.openDirect(bob.userId);
+        await alice.client.sendText(chatId, 'built once, started twice');
+        await waitFor(() => bob.client.timeline(chatId).some((i) => i.text === 'built once, started twice'), { timeoutMs: 30_000, what: 'the message on the other node' });
+      } finally {
+        await alice.client.stop();
+        await bob.client.stop();
+      }
     } finally {
       await Promise.all(nodes.map((n) => n.stop()));
     }
