@@ -1,7 +1,7 @@
 // Start-up and first visit: what the production build (scripts/build) changed, measured against the
 // previous way in the same run. Each pair alternates A B A B… so drift of this shared machine hits both.
 // - server cold start to the first 200 from /readyz: TypeScript through tsx against the compiled
-//   bundle on plain node (fresh data dir each run), and the server's RSS 2 s after that;
+//   bundle on plain node (fresh data dir each run), the CPU time it used to get there, and its RSS 2 s after;
 // - `npm start` as it was (web client build, then tsx) against as it is (build up to date, then the bundle);
 // - `parley --help` wall time: through tsx against the compiled bundle (the bin's own freshness check included);
 // - bytes on the wire for a first visit (index.html and the JS and CSS it names), plain, gzip and brotli.
@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
-interface Started { ms: number; rssMb: number }
+interface Started { ms: number; rssMb: number; cpuMs: number }
 
 /** Spawns a server, polls /readyz every 5 ms, returns the time to its first 200 and the RSS 2 s later. */
 async function startToReady(args: string[], env: Record<string, string> = {}): Promise<Started> {
@@ -33,11 +33,13 @@ async function startToReady(args: string[], env: Record<string, string> = {}): P
     detached: true,
   });
   let ms = 0;
+  let cpuMs = 0;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ok) {
       ms = performance.now() - t0;
+      cpuMs = cpuMsOf(child.pid!);
       break;
     }
     await sleep(5);
@@ -55,7 +57,17 @@ async function startToReady(args: string[], env: Record<string, string> = {}): P
   process.kill(-child.pid!, 'SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dataDir, { recursive: true, force: true });
-  return { ms, rssMb: rssKb / 1024 };
+  return { ms, rssMb: rssKb / 1024, cpuMs };
+}
+
+/** CPU time (user + system) a process has used so far, ms: less swayed by a busy machine than wall time. */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
 }
 
 /** Wall time of a command to exit, ms. */
@@ -86,21 +98,26 @@ if (ensure.status !== 0) throw new Error('build failed');
 const tsxServer = [process.execPath, '--import', 'tsx', 'apps/server/src/main.ts'];
 const builtServer = [process.execPath, 'apps/server/dist/main.js'];
 const rss: { tsx: number[]; compiled: number[] } = { tsx: [], compiled: [] };
+const cpu: { tsx: number[]; compiled: number[] } = { tsx: [], compiled: [] };
 const server = await pair(runs, async () => {
   const s = await startToReady(tsxServer);
   rss.tsx.push(s.rssMb);
+  cpu.tsx.push(s.cpuMs);
   return s;
 }, async () => {
   const s = await startToReady(builtServer);
   rss.compiled.push(s.rssMb);
+  cpu.compiled.push(s.cpuMs);
   return s;
 }, (s) => s.ms);
 console.log(JSON.stringify({
   bench: 'server cold start to /readyz', runs,
   tsxMs: round(median(server.a)), compiledMs: round(median(server.b)), ratio: round(server.ratio, 2),
+  // (the lists also hold the warm-up run, first: left out)
+  cpuMs: { tsx: round(median(cpu.tsx.slice(1))), compiled: round(median(cpu.compiled.slice(1))) },
   rangeMs: { tsx: [round(Math.min(...server.a)), round(Math.max(...server.a))], compiled: [round(Math.min(...server.b)), round(Math.max(...server.b))] },
 }));
-console.log(JSON.stringify({ bench: 'server RSS at idle, 2 s after ready', tsxMb: round(median(rss.tsx)), compiledMb: round(median(rss.compiled)) }));
+console.log(JSON.stringify({ bench: 'server RSS at idle, 2 s after ready', tsxMb: round(median(rss.tsx.slice(1))), compiledMb: round(median(rss.compiled.slice(1))) }));
 
 // `npm start`, the whole command: before (web build every time, then tsx) and now.
 const oldStart = await pair(Math.min(runs, 3), async () => {
