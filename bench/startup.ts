@@ -123,7 +123,10 @@ console.log(JSON.stringify({ bench: 'server RSS at idle, 2 s after ready', tsxMb
 const oldStart = await pair(Math.min(runs, 3), async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'parley-bench-web-'));
   const t0 = performance.now();
-  const built = spawnSync('npm', ['run', 'build', '--workspace', '@parley/web', '--', '--outDir', outDir, '--logLevel', 'silent'], { cwd: root, stdio: 'ignore' });
+  // The web build as it was: no precompression.
+  const built = spawnSync('npm', ['run', 'build', '--workspace', '@parley/web', '--', '--outDir', outDir, '--logLevel', 'silent'], {
+    cwd: root, stdio: 'ignore', env: { ...process.env, PARLEY_PRECOMPRESS: '0' },
+  });
   if (built.status !== 0) throw new Error('web build failed');
   const buildMs = performance.now() - t0;
   rmSync(outDir, { recursive: true, force: true });

@@ -43,13 +43,14 @@ const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|webmanifest|txt|map)$/;
 /**
  * Writes `name.br` and `name.gz` beside every compressible file of the build, at the highest levels
  * (paid once here, not per request): the server sends them by Accept-Encoding. Runs last, after the
- * service worker got its file list.
+ * service worker got its file list. PARLEY_PRECOMPRESS=0 skips it (~2-3 s; bench/startup.ts uses it
+ * to time the web build as it was before).
  */
 function precompress(): Plugin {
   let outDir = '';
   return {
     name: 'parley-precompress',
-    apply: 'build',
+    apply: (_config, { command }) => command === 'build' && process.env['PARLEY_PRECOMPRESS'] !== '0',
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir);
     },
