@@ -186,3 +186,4 @@ export {
 } from './fuzz-frames.ts';
 export { FUZZ_CLOSE_CODES, FrameFuzzer, type AckEntry, type FrameFuzzerOptions, type FuzzStats, type SentEntry } from './fuzz-driver.ts';
 export { fuzzRequest, hasRestGenerator, routeKey, type FuzzRequest, type RestFuzzContext } from './fuzz-rest.ts';
+export { freshCheckout, repoRoot, startProcess, type Checkout, type StartedProcess } from './checkout.ts';

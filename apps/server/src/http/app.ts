@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -109,10 +109,33 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
   });
 
   if (webDist) {
-    await app.register(fastifyStatic, { root: webDist, wildcard: true, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: webDist,
+      wildcard: true,
+      index: ['index.html'],
+      // The build's .br/.gz beside each file, by Accept-Encoding (apps/web/vite.config.ts makes them).
+      preCompressed: true,
+      // The build's stamp and anything else hidden is not the client's.
+      dotfiles: 'ignore',
+      // Set per file below; `send`'s default would be max-age=0 for all.
+      cacheControl: false,
+      setHeaders: (res, path) => {
+        res.setHeader('vary', 'accept-encoding');
+        res.setHeader('cache-control', staticCacheControl(relative(webDist, path)));
+      },
+    });
   } else {
     app.get('/', async (_request, reply) =>
       reply.type('text/plain').send('Parley server is running. The web client is not built: run `npm run build -w @parley/web`.'));
   }
   return { app, routes };
+}
+
+/**
+ * Vite names everything under assets/ after a hash of its content, so a cached copy is never wrong:
+ * a year, immutable. Everything else (index.html, the service worker, the manifest, icons) keeps its
+ * name across releases: the browser revalidates it each time (ETag), so a release is seen at once.
+ */
+export function staticCacheControl(relativePath: string): string {
+  return relativePath.startsWith(`assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
 }
