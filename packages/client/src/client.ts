@@ -1,7 +1,7 @@
 import {
   ParleyError,
   type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type AddedDevice, type CreateInviteRequest, type InviteInfo, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
+  type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
 import { CodecNotReady, decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
@@ -304,9 +304,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
   // --- writing -------------------------------------------------------------------------------
 
   /** Puts a text message in the outbox and returns its client id; it goes out when online. */
-  sendText(chatId: string, text: string, opts: { replyTo?: string } = {}): Promise<string> {
+  /** `preview`: a link's preview this device made (R45), sent inside the encrypted message. */
+  sendText(chatId: string, text: string, opts: { replyTo?: string; preview?: LinkPreview } = {}): Promise<string> {
     this.#typing.sent(chatId);
-    return this.#post(chatId, opts.replyTo ? { kind: 'text', text, replyTo: opts.replyTo } : { kind: 'text', text });
+    return this.#post(chatId, { kind: 'text', text, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}) });
+  }
+
+  /**
+   * R45: asks this server's link preview fetcher for a page's title, description and image (the
+   * server sees the URL, not the chat; `link_previews_off` where the operator turned it off). The
+   * image is as the page has it, up to 1 MiB: shrink it to a thumbnail (`MAX_PREVIEW_IMAGE_CHARS`)
+   * or drop it before sending.
+   */
+  fetchLinkPreview(url: string): Promise<FetchedLinkPreview> {
+    return this.#rest<{ preview: FetchedLinkPreview }>('POST', '/link-preview', { url }).then((r) => r.preview);
   }
 
   async edit(chatId: string, targetId: string, text: string): Promise<void> {

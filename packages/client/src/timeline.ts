@@ -1,4 +1,4 @@
-import type { ChatSummary, Content, Message, SystemEvent } from '@parley/protocol';
+import type { ChatSummary, Content, LinkPreview, Message, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
@@ -14,6 +14,8 @@ export interface TimelineItem {
   sentAt: number;
   text: string;
   replyTo?: { id: string; text: string; senderUserId: string };
+  /** A link's preview its sender's device made (R45); dropped when the text is edited or deleted. */
+  preview?: LinkPreview;
   edited: boolean;
   deleted: boolean;
   reactions: { emoji: string; userIds: string[] }[];
@@ -79,12 +81,14 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           const target = byId.get(content.replyTo);
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
         }
+        if (content.preview) item.preview = content.preview;
         add(item);
         return;
       }
       case 'edit': {
         const target = byId.get(content.target);
         if (target && target.senderUserId === senderUserId && !target.deleted) {
+          if (target.text !== content.text) delete target.preview;
           target.text = content.text;
           target.edited = true;
         }
@@ -96,6 +100,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           target.deleted = true;
           target.text = '';
           delete target.replyTo;
+          delete target.preview;
         }
         return;
       }

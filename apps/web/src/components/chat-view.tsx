@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KeyDirectory, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
@@ -33,6 +33,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const chat = client.chat(chatId);
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
   const input = useRef<HTMLTextAreaElement>(null);
+  const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const items = client.timeline(chatId);
   useMarkRead(client, chatId, items.at(-1)?.id);
   useEffect(() => { if (matchMedia('(pointer: fine)').matches) input.current?.focus(); }, [chatId]);
@@ -103,11 +104,12 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           const mine = [...items].reverse().find((i) => i.mine && !i.system && !i.deleted && i.seq !== null);
           if (mine) setMode({ kind: 'edit', item: mine });
         }}
-        onSend={(text, m) => {
+        fetchPreview={fetchPreview}
+        onSend={(text, m, preview) => {
           if (m.kind === 'edit') {
             if (text !== m.item.text) client.edit(chatId, m.item.id, text).catch(report('edit'));
           } else {
-            client.sendText(chatId, text, m.kind === 'reply' ? { replyTo: m.item.id } : {}).catch(report('send'));
+            client.sendText(chatId, text, { ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), ...(preview ? { preview } : {}) }).catch(report('send'));
           }
         }}
       />

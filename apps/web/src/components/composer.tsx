@@ -1,7 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { ChatView, TimelineItem } from '@parley/client';
+import type { FetchedLinkPreview, LinkPreview } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { Icon } from './icons.tsx';
+import { LinkPreviewCard, useDraftPreview } from './link-preview.tsx';
 
 /** Unsent drafts per chat, for this tab's lifetime. */
 const drafts = new Map<string, string>();
@@ -9,18 +11,22 @@ const MAX_HEIGHT_PX = 160;
 
 export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
 
-export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEditLast }: {
+export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEditLast, fetchPreview }: {
   chat: ChatView;
   mode: ComposerMode;
   setMode: (mode: ComposerMode) => void;
   inputRef: RefObject<HTMLTextAreaElement | null>;
-  onSend: (text: string, mode: ComposerMode) => void;
+  /** `preview`: the first link's preview (R45), unless the person removed it. */
+  onSend: (text: string, mode: ComposerMode, preview?: LinkPreview) => void;
+  /** The server's link preview fetcher; absent: no previews. */
+  fetchPreview?: (url: string) => Promise<FetchedLinkPreview>;
   onTyping: () => void;
   onEditLast: () => void;
 }) {
   const { t } = useI18n();
   const [draft, setDraftState] = useState(() => drafts.get(chat.chatId) ?? '');
   const stashed = useRef('');
+  const draftPreview = useDraftPreview(mode.kind === 'edit' ? '' : draft, fetchPreview);
   const setDraft = (text: string) => {
     setDraftState(text);
     if (mode.kind !== 'edit') drafts.set(chat.chatId, text);
@@ -49,7 +55,8 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
   const submit = () => {
     const text = draft.trim();
     if (!text) return;
-    onSend(text, mode);
+    onSend(text, mode, mode.kind === 'edit' ? undefined : draftPreview.preview);
+    draftPreview.reset();
     setDraftState(mode.kind === 'edit' ? stashed.current : '');
     if (mode.kind !== 'edit') drafts.delete(chat.chatId);
     setMode({ kind: 'new' });
@@ -69,6 +76,7 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
           <button type="button" className="icon small" aria-label={t('cancel')} title={t('cancel')} onClick={cancel}><Icon name="close" size={16} /></button>
         </div>
       )}
+      {draftPreview.preview && <LinkPreviewCard preview={draftPreview.preview} onDismiss={draftPreview.dismiss} />}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <textarea
           ref={inputRef}

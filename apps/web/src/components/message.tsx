@@ -3,6 +3,7 @@ import type { Member } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { colorFor, textColorVars } from './avatar.tsx';
 import { Icon } from './icons.tsx';
+import { LinkPreviewCard } from './link-preview.tsx';
 import { StateIcon } from './state-icon.tsx';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
@@ -48,6 +49,7 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
             </>
           )
           : <span className="text">{item.text}</span>}
+        {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}
         <span className="meta">
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
           {item.resent && <span className="edited" title={t('resentTitle')} data-testid="resent">{t('resent')}</span>}

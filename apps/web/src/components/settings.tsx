@@ -10,6 +10,7 @@ import { DeviceLinkPrompts } from './device-link-prompts.tsx';
 import { Devices } from './devices.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
 import { LanguagePicker } from './language-picker.tsx';
+import { linkPreviewsOn, setLinkPreviewsOn } from './link-preview.tsx';
 import { PanelHeader } from './panel-header.tsx';
 import { LinkWithQr } from './qr.tsx';
 
@@ -20,6 +21,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const [me, setMe] = useState<MeResponse | undefined>();
   const [notify, setNotify] = useState<NotificationStatus | undefined>();
   const [textSize, setTextSizeState] = useState<TextSize>(loadTextSize);
+  const [previews, setPreviews] = useState(linkPreviewsOn);
   const [error, run, busy] = useAction();
   const watch = useDeviceWatch(client);
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
@@ -58,6 +60,14 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
             <option value="dark">{t('themeDark')}</option>
           </select>
         </label>
+      </div>
+      <div className="card">
+        <label className="row">
+          <input type="checkbox" checked={previews} data-testid="link-previews-setting"
+            onChange={(e) => { setLinkPreviewsOn(e.target.checked); setPreviews(e.target.checked); }} />
+          <span>{t('linkPreviews')}</span>
+        </label>
+        <p className="muted small">{t('linkPreviewsHelp')}</p>
       </div>
       <div className="card">
         <h3>{t('notifications')}</h3>
