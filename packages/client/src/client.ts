@@ -1,6 +1,6 @@
 import {
   ParleyError,
-  type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
+  type ChatPrefsUpdate, type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
   type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
@@ -333,11 +333,32 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.#post(chatId, { kind: 'reaction', target: targetId, emoji, on });
   }
 
+  /**
+   * R48: this person's own settings for a chat, the same on all their devices: archive, mute until a
+   * time (0 unmutes, MUTED_FOREVER until unmuted; a muted chat sends no push), mark unread. Shown at
+   * once here; the server's answer (and the other devices' `chat` event) confirms it.
+   */
+  async setChatPrefs(chatId: string, update: ChatPrefsUpdate): Promise<void> {
+    const chat = this.#chats.get(chatId);
+    if (!chat) throw new ParleyError('not_member', 'unknown chat');
+    const prefs = { ...chat.prefs };
+    if (update.archived !== undefined) { if (update.archived) prefs.archived = true; else delete prefs.archived; }
+    if (update.mutedUntil !== undefined) { if (update.mutedUntil > 0) prefs.mutedUntil = update.mutedUntil; else delete prefs.mutedUntil; }
+    if (update.markedUnread !== undefined) { if (update.markedUnread) prefs.markedUnread = true; else delete prefs.markedUnread; }
+    const { prefs: _old, ...rest } = chat;
+    this.#chats.set(chatId, Object.keys(prefs).length > 0 ? { ...rest, prefs } : rest);
+    this.#changed(chatId);
+    const { chat: fresh } = await this.#rest<{ chat: ChatSummary }>('PUT', `/chats/${encodeURIComponent(chatId)}/prefs`, update);
+    await this.#adopt(fresh, false);
+  }
+
   /** Marks everything this device holds of the chat as read (and tells the others). */
   markRead(chatId: string): void {
     const chat = this.#chats.get(chatId);
     const last = this.#sync.log(chatId).at(-1)?.seq ?? 0;
     const me = chat?.members.find((m) => m.userId === this.userId);
+    // R48: reading a chat someone marked unread takes the mark off (on all their devices).
+    if (chat?.prefs?.markedUnread) void this.setChatPrefs(chatId, { markedUnread: false }).catch(() => undefined);
     if (!chat || !me || me.readSeq >= last) return;
     me.readSeq = last;
     me.deliveredSeq = Math.max(me.deliveredSeq, last);

@@ -110,8 +110,13 @@ export const ChatSummary = z.object({
    * request, not a membership). Absent when there are none.
    */
   requested: z.array(UserProfile.extend({ requestedAt: z.number().int() })).optional(),
+  /** R48: the caller's own settings for this chat, the same on all their devices; absent when all are off. */
+  prefs: z.object({ archived: z.literal(true).optional(), mutedUntil: z.number().int().positive().optional(), markedUnread: z.literal(true).optional() }).optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
+
+/** R48: muted "until further notice" is muted until this (the year 9999). */
+export const MUTED_FOREVER = 253_402_300_799_000;
 
 /**
  * R44: someone the person shares no chat with wants to add them to a group or start a direct chat

@@ -66,6 +66,19 @@ export const ListChatsQuery = z.object({
 });
 export type ListChatsQuery = z.infer<typeof ListChatsQuery>;
 export const ChatList = z.object({ chats: z.array(ChatSummary), next: Id.optional() });
+
+/**
+ * PUT /chats/:chatId/prefs — R48: the caller's own settings for a chat (only those given change):
+ * archive it, mute it until a time (0: unmute; MUTED_FOREVER: until unmuted), mark it unread (cleared
+ * when the person reads it). Answered with the chat's summary; the caller's other devices hear a
+ * `chat` event. Nobody else sees them.
+ */
+export const ChatPrefsUpdate = z.object({
+  archived: z.boolean().optional(),
+  mutedUntil: z.number().int().nonnegative().max(253_402_300_799_000).optional(),
+  markedUnread: z.boolean().optional(),
+}).refine((u) => u.archived !== undefined || u.mutedUntil !== undefined || u.markedUnread !== undefined, 'nothing to change');
+export type ChatPrefsUpdate = z.infer<typeof ChatPrefsUpdate>;
 export type ChatList = z.infer<typeof ChatList>;
 
 export const CreateGroupRequest = z.object({

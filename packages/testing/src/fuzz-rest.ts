@@ -96,6 +96,7 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'POST /api/v1/chats/direct': (ctx) => ({ body: fc.record({ userId: fc.oneof(pick(ctx.userIds, anId), fc.constant(ctx.userId), anId) }) }),
   'GET /api/v1/chats/:chatId': (ctx) => ({ params: { chatId: chat(ctx) } }),
   'GET /api/v1/chats/:chatId/devices': (ctx) => ({ params: { chatId: chat(ctx) } }),
+  'PUT /api/v1/chats/:chatId/prefs': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ archived: fc.oneof(fc.boolean(), fc.string()), mutedUntil: fc.oneof(fc.nat(), fc.integer(), fc.constant(Number.MAX_SAFE_INTEGER)), markedUnread: fc.boolean() }, { requiredKeys: [] }) }),
   'POST /api/v1/chats/:chatId/rejoin': (ctx) => ({ params: { chatId: chat(ctx) } }),
   'PATCH /api/v1/chats/:chatId': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ name: fc.string({ maxLength: 120 }), color: fc.oneof(fc.constant('#123456'), fc.string()) }, { requiredKeys: [] }) }),
   'POST /api/v1/chats/:chatId/members': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ userId: fc.oneof(pick(ctx.userIds, anId), fc.constant(ctx.userId)) }) }),

@@ -61,6 +61,7 @@ export class Chats {
     const requested = await this.#d.requests.pending(chat.chatId);
     return {
       ...(requested.length > 0 ? { requested } : {}),
+      ...(me?.prefs ? { prefs: me.prefs } : {}),
       chatId: chat.chatId,
       kind: chat.kind,
       name: chat.name,
@@ -105,6 +106,19 @@ export class Chats {
     const { historyPerSec, historyBurst } = this.#d.rates;
     await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, limit / CHATS_PER_HISTORY_TOKEN);
     return this.page(auth, { ...q, limit });
+  }
+
+  /** R48: the caller's own settings for a chat; their devices hear it as the chat changing (nobody else does). */
+  async setPrefs(auth: AuthContext, chatId: string, update: { archived?: boolean | undefined; mutedUntil?: number | undefined; markedUnread?: boolean | undefined }): Promise<ChatSummary> {
+    await this.requireMember(chatId, auth.userId);
+    const prefs = {
+      ...(update.archived !== undefined ? { archived: update.archived } : {}),
+      ...(update.mutedUntil !== undefined ? { mutedUntil: update.mutedUntil } : {}),
+      ...(update.markedUnread !== undefined ? { markedUnread: update.markedUnread } : {}),
+    };
+    if (!(await this.#d.storage.setMemberPrefs(chatId, auth.userId, prefs))) throw new ParleyError('not_member', 'you are not a member of this chat');
+    await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId });
+    return this.get(auth, chatId);
   }
 
   /** The ids of every chat the user is in (the topics a connection hears). */

@@ -105,6 +105,8 @@ export class PushNotifier {
     for (const member of members) {
       // Someone who only heard from themselves in this window has nothing new.
       if (senders.size === 1 && senders.has(member.userId)) continue;
+      // R48: a chat the member muted wakes none of their devices.
+      if ((member.prefs?.mutedUntil ?? 0) > now) continue;
       const last = this.#lastSent.get(member.userId);
       if (last !== undefined && now - last < this.#d.minIntervalMs) continue;
       const subs = newestPerDevice(await this.#d.storage.listPushSubscriptions(member.userId), this.#d.maxPerDevice);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  AddMemberRequest, CreateDirectRequest, ListChatsQuery, CreateGroupRequest, CreateInviteRequest, Id, InviteToken, SetRoleRequest, UpdateChatRequest,
+  AddMemberRequest, ChatPrefsUpdate, CreateDirectRequest, ListChatsQuery, CreateGroupRequest, CreateInviteRequest, Id, InviteToken, SetRoleRequest, UpdateChatRequest,
 } from '@parley/protocol';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
@@ -19,6 +19,12 @@ export function chatRoutes(app: FastifyInstance, services: Services, apiPerSec: 
   app.get('/chats', async (request) => {
     const caller = await auth(request);
     return chats.page(caller, parse(ListChatsQuery, request.query));
+  });
+
+  app.put('/chats/:chatId/prefs', async (request) => {
+    const caller = await auth(request);
+    const { chatId } = parse(ChatParams, request.params);
+    return { chat: await chats.setPrefs(caller, chatId, parse(ChatPrefsUpdate, request.body)) };
   });
 
   app.post('/chats', async (request, reply) => {

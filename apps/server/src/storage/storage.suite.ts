@@ -157,6 +157,22 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
         assert.deepEqual(await s.listChatsForUser(uid('nobody')), []);
       });
 
+      it('setMemberPrefs sets what it is given, leaves the rest, and the prefs go with the membership (R48)', async () => {
+        await seedUsers(s, 'alice', 'bob');
+        await seedChat(s, 'chat_p', ['alice', 'bob']);
+        assert.equal((await s.getMember('chat_p', uid('alice')))?.prefs, undefined);
+        assert.equal(await s.setMemberPrefs('chat_p', uid('alice'), { archived: true, mutedUntil: 2_000_000_000_000 }), true);
+        assert.equal(await s.setMemberPrefs('chat_p', uid('alice'), { markedUnread: true }), true);
+        assert.deepEqual((await s.getMember('chat_p', uid('alice')))?.prefs, { archived: true, mutedUntil: 2_000_000_000_000, markedUnread: true });
+        assert.equal((await s.getMember('chat_p', uid('bob')))?.prefs, undefined, 'only hers');
+        await s.setMemberPrefs('chat_p', uid('alice'), { archived: false, mutedUntil: 0 });
+        assert.deepEqual((await s.getMembers('chat_p')).find((m) => m.userId === uid('alice'))?.prefs, { markedUnread: true });
+        assert.equal(await s.setMemberPrefs('chat_p', uid('nobody'), { archived: true }), false);
+        await s.applyChatChange('chat_p', { kind: 'remove_member', userId: uid('alice') }, sys('chat_p', 'bob', 'ev_rm', { kind: 'member_removed', userId: uid('alice') }));
+        await s.applyChatChange('chat_p', { kind: 'add_member', member: member('chat_p', 'alice') }, sys('chat_p', 'bob', 'ev_add', { kind: 'member_added', userId: uid('alice') }));
+        assert.equal((await s.getMember('chat_p', uid('alice')))?.prefs, undefined, 'a new membership starts plain');
+      });
+
       it('listChatsForUser reads pages by chat id after a cursor (R40)', async () => {
         await seedUsers(s, 'alice', 'bob');
         for (const id of ['chat_e', 'chat_a', 'chat_d', 'chat_b', 'chat_c']) await seedChat(s, id, ['alice', 'bob']);

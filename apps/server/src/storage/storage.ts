@@ -77,6 +77,15 @@ export interface MemberRow {
    * then are dead); null while a plain member. Rows from before it was kept: null, read as joinedAt.
    */
   adminSince: number | null;
+  /** R48: the member's own settings for the chat; absent when all are off. */
+  prefs?: MemberPrefs;
+}
+
+/** R48: archived, muted until (ms since epoch), marked unread: set ones only. */
+export interface MemberPrefs {
+  archived?: true;
+  mutedUntil?: number;
+  markedUnread?: true;
 }
 
 export interface InviteRow {
@@ -277,6 +286,8 @@ export interface Storage {
   applyChatChange(chatId: string, mutation: ChatMutation, event: AppendRequest): Promise<Message>;
   /** Raises the member's delivered/read pointer; never lowers it. Returns whether it changed. */
   updateReceipt(chatId: string, userId: string, kind: 'delivered' | 'read', upToSeq: number): Promise<boolean>;
+  /** R48: changes the member's settings given (others stay); false when they are not a member. */
+  setMemberPrefs(chatId: string, userId: string, prefs: { archived?: boolean; mutedUntil?: number; markedUnread?: boolean }): Promise<boolean>;
   /** Messages with seq > afterSeq that were not sent by userId and are not system events. */
   countUnread(chatId: string, userId: string, afterSeq: number): Promise<number>;
 

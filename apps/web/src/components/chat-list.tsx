@@ -1,5 +1,6 @@
-import { useState } from 'react';
-import type { ParleyClient } from '@parley/client';
+import { useEffect, useRef, useState } from 'react';
+import type { ChatView, ParleyClient } from '@parley/client';
+import { MUTED_FOREVER, type ChatPrefsUpdate } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ChatAvatar } from './avatar.tsx';
@@ -10,7 +11,11 @@ import { chatPreview, chatTitle } from './system-text.ts';
 export function ChatList({ client, activeId }: { client: ParleyClient; activeId: string | undefined }) {
   const { t, fmt } = useI18n();
   const [query, setQuery] = useState('');
+  const [archive, setArchive] = useState(false);
   const searching = query.trim() !== '';
+  const all = client.chats();
+  const archived = all.filter((c) => c.prefs?.archived);
+  const shown = archive ? archived : all.filter((c) => !c.prefs?.archived);
   return (
     <nav className="chat-list" aria-label={t('chats')}>
       <header className="list-header">
@@ -24,7 +29,14 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
         onChange={(e) => setQuery(e.target.value)} onKeyDown={(e) => { if (e.key === 'Escape') setQuery(''); }} />
       {searching ? <SearchResults client={client} query={query} onPick={() => setQuery('')} /> : (
         <ul>
-          {client.requests().length > 0 && (
+          {archive && (
+            <li>
+              <button className="chat-row archive-row" data-testid="archive-back" onClick={() => setArchive(false)}>
+                <Icon name="back" /><span className="chat-title">{t('archivedChats')}</span>
+              </button>
+            </li>
+          )}
+          {!archive && client.requests().length > 0 && (
             <li>
               <button className="chat-row requests-row" data-testid="requests-row" onClick={() => go('/requests')}>
                 <span className="chat-text">
@@ -37,38 +49,99 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
               </button>
             </li>
           )}
-          {client.chats().length === 0 && (
+          {all.length === 0 && (
             <li className="empty">
               <p>{t('noChats')}</p>
               <button type="button" onClick={() => go('/new')}>{t('startChat')}</button>
             </li>
           )}
-          {client.chats().map((chat) => {
-            const preview = chatPreview(t, chat, client.userId);
-            const last = chat.lastItem;
-            return (
-              <li key={chat.chatId}>
-                <button className={`chat-row${chat.chatId === activeId ? ' active' : ''}`} data-testid="chat-row"
-                  aria-current={chat.chatId === activeId ? 'page' : undefined} onClick={() => go(`/chat/${chat.chatId}`)}>
-                  <ChatAvatar chat={chat} />
-                  <span className="chat-text">
-                    <span className="chat-line">
-                      <span className="chat-title">{chatTitle(t, chat)}</span>
-                      {last && !last.system && last.mine && <StateIcon state={last.state} />}
-                      <span className="chat-time">{fmt.listTime(last?.sentAt ?? chat.createdAt)}</span>
-                    </span>
-                    <span className="chat-line">
-                      <span className={`chat-preview${preview.typing ? ' typing' : ''}`}>{preview.text}</span>
-                      {chat.unread > 0 && <span className="badge" aria-label={t('unreadCount', { count: chat.unread })}>{chat.unread}</span>}
-                    </span>
-                  </span>
-                </button>
-              </li>
-            );
-          })}
+          {shown.map((chat) => <ChatRow key={chat.chatId} client={client} chat={chat} active={chat.chatId === activeId} />)}
+          {!archive && archived.length > 0 && (
+            <li>
+              <button className="chat-row archive-row" data-testid="archive-row" onClick={() => setArchive(true)}>
+                <Icon name="archive" /><span className="chat-title">{t('archivedChats')}</span><span className="chat-time">{archived.length}</span>
+              </button>
+            </li>
+          )}
         </ul>
       )}
     </nav>
+  );
+}
+
+const HOUR_MS = 3_600_000;
+
+/** One chat in the list, with its menu (the ⋯ button, or a right click): archive, mute, mark unread (R48). */
+function ChatRow({ client, chat, active }: { client: ParleyClient; chat: ChatView; active: boolean }) {
+  const { t, fmt } = useI18n();
+  const [menu, setMenu] = useState(false);
+  const preview = chatPreview(t, chat, client.userId);
+  const last = chat.lastItem;
+  const muted = (chat.prefs?.mutedUntil ?? 0) > Date.now();
+  const set = (update: ChatPrefsUpdate) => {
+    setMenu(false);
+    client.setChatPrefs(chat.chatId, update).catch((err: unknown) => console.warn('parley: chat settings failed', err));
+  };
+  return (
+    <li className="chat-item" onContextMenu={(e) => { e.preventDefault(); setMenu(true); }}>
+      <button className={`chat-row${active ? ' active' : ''}`} data-testid="chat-row"
+        aria-current={active ? 'page' : undefined} onClick={() => go(`/chat/${chat.chatId}`)}>
+        <ChatAvatar chat={chat} />
+        <span className="chat-text">
+          <span className="chat-line">
+            <span className="chat-title">{chatTitle(t, chat)}</span>
+            {muted && <span className="chat-muted" title={t('muted')}><Icon name="muted" size={14} /><span className="sr-only">{t('muted')}</span></span>}
+            {last && !last.system && last.mine && <StateIcon state={last.state} />}
+            <span className="chat-time">{fmt.listTime(last?.sentAt ?? chat.createdAt)}</span>
+          </span>
+          <span className="chat-line">
+            <span className={`chat-preview${preview.typing ? ' typing' : ''}`}>{preview.text}</span>
+            {chat.unread > 0 && <span className={`badge${muted ? ' quiet' : ''}`} aria-label={t('unreadCount', { count: chat.unread })}>{chat.unread}</span>}
+            {chat.unread === 0 && chat.prefs?.markedUnread && <span className={`badge dot${muted ? ' quiet' : ''}`} data-testid="marked-unread" aria-label={t('markedUnread')} />}
+          </span>
+        </span>
+      </button>
+      <button type="button" className="icon small row-menu-button" aria-haspopup="menu" aria-expanded={menu}
+        aria-label={t('chatMenu', { name: chatTitle(t, chat) })} title={t('chatMenu', { name: chatTitle(t, chat) })} onClick={() => setMenu(!menu)}>
+        <Icon name="more" size={18} />
+      </button>
+      {menu && (
+        <RowMenu onClose={() => setMenu(false)} items={[
+          chat.prefs?.archived ? { label: t('unarchive'), run: () => set({ archived: false }) } : { label: t('archive'), run: () => set({ archived: true }) },
+          ...(muted ? [{ label: t('unmute'), run: () => set({ mutedUntil: 0 }) }] : [
+            { label: t('muteFor', { count: 1 }), run: () => set({ mutedUntil: Date.now() + HOUR_MS }) },
+            { label: t('muteFor', { count: 8 }), run: () => set({ mutedUntil: Date.now() + 8 * HOUR_MS }) },
+            { label: t('muteForever'), run: () => set({ mutedUntil: MUTED_FOREVER }) },
+          ]),
+          chat.unread > 0 || chat.prefs?.markedUnread
+            ? { label: t('markRead'), run: () => { setMenu(false); client.markRead(chat.chatId); } }
+            : { label: t('markUnread'), run: () => set({ markedUnread: true }) },
+        ]} />
+      )}
+    </li>
+  );
+}
+
+/** A small menu: arrow keys move, Escape or a click elsewhere closes it, focus starts on its first item. */
+function RowMenu({ items, onClose }: { items: { label: string; run: () => void }[]; onClose: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector<HTMLButtonElement>('button')?.focus();
+    const away = (e: MouseEvent) => { if (!ref.current?.contains(e.target as Node)) onClose(); };
+    document.addEventListener('mousedown', away);
+    return () => document.removeEventListener('mousedown', away);
+  }, [onClose]);
+  const move = (e: React.KeyboardEvent) => {
+    const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    if (e.key === 'Escape') { e.preventDefault(); onClose(); }
+    if (e.key === 'ArrowDown') { e.preventDefault(); buttons[(at + 1) % buttons.length]?.focus(); }
+    if (e.key === 'ArrowUp') { e.preventDefault(); buttons[(at - 1 + buttons.length) % buttons.length]?.focus(); }
+  };
+  return (
+    <div className="row-menu" role="menu" ref={ref} onKeyDown={move} data-testid="chat-menu">
+      {items.map((item) => <button key={item.label} type="button" role="menuitem" onClick={item.run}>{item.label}</button>)}
+    </div>
   );
 }
 

@@ -11,6 +11,9 @@ const PATHS = {
   edit: 'M4 20h4L19 9l-4-4L4 16v4z',
   bookmark: 'M7 4h10v16l-5-4-5 4z',
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',
+  more: 'M12 6h.01M12 12h.01M12 18h.01',
+  muted: 'M11 5L6 9H3v6h3l5 4V5zM16 9l5 6M21 9l-5 6',
+  archive: 'M3 5h18v4H3zM5 9v10h14V9M10 13h4',
 } as const;
 
 export type IconName = keyof typeof PATHS;

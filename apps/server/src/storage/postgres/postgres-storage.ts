@@ -266,6 +266,13 @@ export class PostgresStorage implements Storage {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async setMemberPrefs(chatId: string, userId: string, prefs: { archived?: boolean; mutedUntil?: number; markedUnread?: boolean }) {
+    const r = await this.pool.query(`UPDATE members SET archived = COALESCE($1, archived), muted_until = COALESCE($2, muted_until),
+      marked_unread = COALESCE($3, marked_unread) WHERE chat_id = $4 AND user_id = $5`,
+    [prefs.archived ?? null, prefs.mutedUntil ?? null, prefs.markedUnread ?? null, chatId, userId]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
   async countUnread(chatId: string, userId: string, afterSeq: number) {
     const r = await this.#one('SELECT COUNT(*) AS n FROM messages WHERE chat_id = $1 AND seq > $2 AND sender_user_id != $3 AND system IS NULL', [chatId, afterSeq, userId]);
     return (r?.['n'] as number | undefined) ?? 0;

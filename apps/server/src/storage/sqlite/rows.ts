@@ -1,5 +1,5 @@
 import type { KeyLogEntry, KeyLogKind, Message, SystemEvent } from '@parley/protocol';
-import type { ChatRow, DeviceRow, InviteRow, KeyPackageRow, MemberRow, PasskeyRow, PushSubscriptionRow, UserRow } from '../storage.ts';
+import type { ChatRow, DeviceRow, InviteRow, KeyPackageRow, MemberPrefs, MemberRow, PasskeyRow, PushSubscriptionRow, UserRow } from '../storage.ts';
 
 /** Row ↔ domain mappers for SQLite (snake_case columns, payloads as BLOBs). */
 export interface MessageRecord {
@@ -66,7 +66,18 @@ export const toMember = (r: Record<string, unknown>): MemberRow => ({
   deliveredSeq: r['delivered_seq'] as number,
   readSeq: r['read_seq'] as number,
   adminSince: (r['admin_since'] ?? null) as number | null,
+  ...memberPrefs(r),
 });
+
+/** R48: the set ones of a member row's settings (both dialects: SQLite 0/1, PostgreSQL booleans, BIGINT as string). */
+function memberPrefs(r: Record<string, unknown>): { prefs?: MemberPrefs } {
+  const prefs: MemberPrefs = {};
+  if (r['archived'] === true || r['archived'] === 1) prefs.archived = true;
+  const muted = Number(r['muted_until'] ?? 0);
+  if (muted > 0) prefs.mutedUntil = muted;
+  if (r['marked_unread'] === true || r['marked_unread'] === 1) prefs.markedUnread = true;
+  return Object.keys(prefs).length > 0 ? { prefs } : {};
+}
 
 export const toInvite = (r: Record<string, unknown>): InviteRow => ({
   token: r['token'] as string,

@@ -241,6 +241,14 @@ export class SqliteStorage implements Storage {
     return result.changes > 0;
   }
 
+  async setMemberPrefs(chatId: string, userId: string, prefs: { archived?: boolean; mutedUntil?: number; markedUnread?: boolean }) {
+    const r = this.#q(`UPDATE members SET archived = COALESCE(?, archived), muted_until = COALESCE(?, muted_until),
+      marked_unread = COALESCE(?, marked_unread) WHERE chat_id = ? AND user_id = ?`)
+      .run(prefs.archived === undefined ? null : Number(prefs.archived), prefs.mutedUntil ?? null,
+        prefs.markedUnread === undefined ? null : Number(prefs.markedUnread), chatId, userId);
+    return r.changes > 0;
+  }
+
   async countUnread(chatId: string, userId: string, afterSeq: number) {
     const r = this.#q('SELECT COUNT(*) AS n FROM messages WHERE chat_id = ? AND seq > ? AND sender_user_id != ? AND system IS NULL').get(chatId, afterSeq, userId) as { n: number };
     return r.n;
