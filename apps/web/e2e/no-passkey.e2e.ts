@@ -170,6 +170,21 @@ describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, ()
     const marker = `passphrase-${Date.now().toString(36)}`;
     await sendToZed(page, url, zed, handle, marker);
 
+    // Only the salt and the iteration count are kept: no local key, nothing that opens the store.
+    // (A string: tsx would wrap a function's inner helpers in __name, which the page does not have.)
+    const kept = await page.evaluate(`(async () => {
+      const req = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+      const db = await req(indexedDB.open('parley'));
+      const meta = db.transaction('meta').objectStore('meta');
+      const kind = await req(meta.get('store-key-kind'));
+      const local = await req(meta.get('store-key-local'));
+      db.close();
+      return { kind, local: local === undefined };
+    })()`) as { kind: { kind: string; iterations: number }; local: boolean };
+    assert.equal(kept.kind.kind, 'passphrase');
+    assert.equal(kept.kind.iterations, 600_000);
+    assert.ok(kept.local, 'no local store key is kept');
+
     await page.reload();
     await page.getByRole('heading', { name: 'Unlock Parley' }).waitFor();
     await page.getByLabel('Passphrase', { exact: true }).fill('tram lines at dawn');
