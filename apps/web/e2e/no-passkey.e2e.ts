@@ -199,4 +199,21 @@ describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, ()
     assert.deepEqual(found, [], `axe found serious or critical violations:\n${found.join('\n')}`);
     await context.close();
   });
+
+  it('R45 in Russian: the sign-up form without passkeys says the same in plain words', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 780 }, locale: 'ru-RU' });
+    await context.addInitScript(() => { delete (window as { PublicKeyCredential?: unknown }).PublicKeyCredential; });
+    const page = await context.newPage();
+    const found: string[] = [];
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Создать аккаунт' }).click();
+    await page.getByTestId('no-passkeys-here').waitFor();
+    const terms = (await page.getByTestId('device-key-terms').textContent()) ?? '';
+    assert.match(terms, /вернуться можно только с кодом восстановления/);
+    assert.match(terms, /если не задать парольную фразу/);
+    await page.getByLabel('Закрыть чаты в этом браузере парольной фразой').check();
+    await lookAt(page, 'sign-up-ru-mobile', found);
+    assert.deepEqual(found, [], `axe found serious or critical violations:\n${found.join('\n')}`);
+    await context.close();
+  });
 });

@@ -54,7 +54,11 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
                 const { client, recoveryCode } = await signUpWithDeviceKey(handle.trim().toLowerCase(), name.trim(), chosen);
                 onReady(client, recoveryCode, chosen ? 'device-key-passphrase' : 'device-key');
               } else {
-                const { client, recoveryCode } = await signUp(handle.trim().toLowerCase(), name.trim());
+                const { client, recoveryCode } = await signUp(handle.trim().toLowerCase(), name.trim()).catch((err: unknown) => {
+                  // WebAuthn is there but makes no passkey (some in-app browsers): show the way without one.
+                  if (err instanceof Error && (err.name === 'NotSupportedError' || /not supported/i.test(err.message))) setNoPasskeyChosen(true);
+                  throw err;
+                });
                 onReady(client, recoveryCode, 'passkey');
               }
             });
