@@ -70,7 +70,7 @@ describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, ()
   before(async () => ({ server, browser, url, zed } = await openWebWorld()));
   after(() => closeWebWorld({ server, browser, zed }));
 
-  it('R45 creates an account with the device key, says what protects it, chats, stays signed in; adds a passkey later that signs in a fresh browser', async () => {
+  it('R45 creates an account with the device key, says what protects it, chats, stays signed in; adds a passkey later that signs in a fresh browser; the recovery code signs in another', async () => {
     const found: string[] = [];
     const { context, page } = await browserWithoutPasskeys(browser);
     await page.goto(url);
@@ -147,7 +147,20 @@ describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, ()
     await other.goto(`${url}/#/chat/${chatId}`);
     await message(other, 'after the passkey sign-in').waitFor({ timeout: 30_000 });
 
+    // Another browser without passkeys gets in with the recovery code shown at sign-up (and a new one).
+    const { context: third, page: thirdPage } = await browserWithoutPasskeys(browser);
+    await thirdPage.goto(url);
+    await thirdPage.getByRole('button', { name: 'Use a recovery code' }).click();
+    await thirdPage.getByLabel('Handle').fill(handle);
+    await thirdPage.getByLabel('Recovery code').fill(code);
+    await thirdPage.getByRole('button', { name: 'Sign in' }).click();
+    const newCode = (await thirdPage.getByTestId('recovery-code').textContent()) ?? '';
+    assert.notEqual(newCode, code, 'the recovery code is one-time');
+    await thirdPage.getByRole('button', { name: 'I saved it' }).click();
+    await thirdPage.getByRole('heading', { name: 'Chats' }).waitFor();
+
     assert.deepEqual(found, [], `axe found serious or critical violations:\n${found.join('\n')}`);
+    await third.close();
     await fresh.close();
     await context.close();
   });
