@@ -203,7 +203,7 @@ export interface RateLimits {
   chatsPerHour: number;
   /** Devices added to one account, by any path (burst: the same number). Revoking is never limited. */
   devicesPerDay: number;
-  /** Passkeys a signed-in account adds per day (R45; burst: the same number). */
+  /** Passkeys a signed-in account adds per day (R46; burst: the same number). */
   passkeyAddsPerDay: number;
 }
 

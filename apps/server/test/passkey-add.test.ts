@@ -28,8 +28,8 @@ async function deviceKeyAccount(url: string) {
   return { ...user, token };
 }
 
-describe('R45 a signed-in account adds a passkey', () => {
-  it('R45 a device-key account adds a passkey, which then signs in a new device of that account', async () => {
+describe('R46 a signed-in account adds a passkey', () => {
+  it('R46 a device-key account adds a passkey, which then signs in a new device of that account', async () => {
     await using server = await startTestServer();
     const alice = await deviceKeyAccount(server.url);
     const passkey = new SoftPasskey(server.config.origin);
@@ -52,7 +52,7 @@ describe('R45 a signed-in account adds a passkey', () => {
     assert.equal(signedIn.body?.['userId'], alice.userId);
   });
 
-  it('R45 authorization: no session, another account\'s flow, a replayed flow and a credential already registered are refused', async () => {
+  it('R46 authorization: no session, another account\'s flow, a replayed flow and a credential already registered are refused', async () => {
     await using server = await startTestServer();
     const alice = await deviceKeyAccount(server.url);
     const mallory = await deviceKeyAccount(server.url);
@@ -91,7 +91,7 @@ describe('R45 a signed-in account adds a passkey', () => {
     assert.equal(codeOf(await post(server.url, '/passkeys/add/options', {}, revoked.token)), 'session_invalid');
   });
 
-  it('R45 bad input: a malformed body is bad_request, a response that is no passkey is passkey_failed, and the flow is not spent', async () => {
+  it('R46 bad input: a malformed body is bad_request, a response that is no passkey is passkey_failed, and the flow is not spent', async () => {
     await using server = await startTestServer();
     const alice = await deviceKeyAccount(server.url);
     const options = await post(server.url, '/passkeys/add/options', {}, alice.token);
@@ -112,7 +112,7 @@ describe('R45 a signed-in account adds a passkey', () => {
     assert.equal((await post(server.url, '/passkeys/add/verify', { flowId, response: passkey.create(options.body?.['options'] as Record<string, unknown>) }, alice.token)).status, 204);
   });
 
-  it('R45 rate limit: PARLEY_RATE_PASSKEY_ADDS_PER_DAY ceremonies per account, whatever device starts them', async () => {
+  it('R46 rate limit: PARLEY_RATE_PASSKEY_ADDS_PER_DAY ceremonies per account, whatever device starts them', async () => {
     await using server = await startTestServer({ PARLEY_RATE_PASSKEY_ADDS_PER_DAY: '2' });
     const alice = await deviceKeyAccount(server.url);
     const secondToken = await accountsLogin(server.url, alice.deviceId, (d) => alice.deviceKey.sign(d));

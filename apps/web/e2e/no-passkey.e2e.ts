@@ -8,7 +8,7 @@ import { axeViolations } from './axe.ts';
 import { SCREENSHOTS, closeWebWorld, openWebWorld } from './browser.ts';
 
 /**
- * R45: anyone can join from any browser. Where WebAuthn is missing (here: `PublicKeyCredential`
+ * R46: anyone can join from any browser. Where WebAuthn is missing (here: `PublicKeyCredential`
  * removed before the app loads), the account is held by the browser's device key and the recovery
  * code; a passkey is added later from Settings and signs in on a fresh browser.
  */
@@ -62,7 +62,7 @@ async function sendToZed(page: Page, url: string, zed: TestUser, handle: string,
   return direct.chatId;
 }
 
-describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, () => {
+describe('R46 joining from a browser without passkeys', { timeout: 240_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let url: string;
@@ -70,7 +70,7 @@ describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, ()
   before(async () => ({ server, browser, url, zed } = await openWebWorld()));
   after(() => closeWebWorld({ server, browser, zed }));
 
-  it('R45 creates an account with the device key, says what protects it, chats, stays signed in; adds a passkey later that signs in a fresh browser; the recovery code signs in another', async () => {
+  it('R46 creates an account with the device key, says what protects it, chats, stays signed in; adds a passkey later that signs in a fresh browser; the recovery code signs in another', async () => {
     const found: string[] = [];
     const { context, page } = await browserWithoutPasskeys(browser);
     await page.goto(url);
@@ -165,7 +165,7 @@ describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, ()
     await context.close();
   });
 
-  it('R45 a passphrase seals the store: after a reload it is asked, a wrong one is refused, the right one opens the chats', async () => {
+  it('R46 a passphrase seals the store: after a reload it is asked, a wrong one is refused, the right one opens the chats', async () => {
     const { context, page } = await browserWithoutPasskeys(browser);
     const found: string[] = [];
     await page.goto(url);
@@ -213,7 +213,7 @@ describe('R45 joining from a browser without passkeys', { timeout: 240_000 }, ()
     await context.close();
   });
 
-  it('R45 in Russian: the sign-up form without passkeys says the same in plain words', async () => {
+  it('R46 in Russian: the sign-up form without passkeys says the same in plain words', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 780 }, locale: 'ru-RU' });
     await context.addInitScript(() => { delete (window as { PublicKeyCredential?: unknown }).PublicKeyCredential; });
     const page = await context.newPage();

@@ -26,7 +26,7 @@ export const accounts = {
   passkeyLoginVerify(baseUrl: string, input: { flowId: string; response: unknown; device: NewDevice }): Promise<DeviceAdded> {
     return new RestApi(baseUrl).call('POST', '/passkeys/login/verify', input);
   },
-  /** R45: starts adding a passkey to the signed-in account of `rest` (a RestFn of one of its devices). */
+  /** R46: starts adding a passkey to the signed-in account of `rest` (a RestFn of one of its devices). */
   passkeyAddOptions(rest: RestFn): Promise<{ flowId: string; options: Record<string, unknown> }> {
     return rest('POST', '/passkeys/add/options', {});
   },

@@ -21,7 +21,7 @@ export interface RestFuzzContext {
   inviteTokens: readonly string[];
   registerFlowId: string;
   loginFlowId: string;
-  /** A passkey-add flow the fuzzing account started (R45). */
+  /** A passkey-add flow the fuzzing account started (R46). */
   addFlowId: string;
   maxBodyBytes: number;
 }

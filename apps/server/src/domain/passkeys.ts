@@ -19,7 +19,7 @@ export interface PasskeysDeps {
   rpId: string;
   origin: string;
   limiter: RateLimiter;
-  /** Passkeys a signed-in account may add per day (R45): each one signs in new devices with no approval (R28). */
+  /** Passkeys a signed-in account may add per day (R46): each one signs in new devices with no approval (R28). */
   addsPerDay: number;
   /**
    * Told why a passkey response was refused (the WebAuthn library's own words): for the server's
@@ -91,7 +91,7 @@ export class Passkeys {
   }
 
   /**
-   * R45: a passkey for the caller's existing account (one made with a device key and the recovery
+   * R46: a passkey for the caller's existing account (one made with a device key and the recovery
    * code, or a second passkey). The flow token names the account, so only a device of that account
    * can finish it. Limited per account before any work: each added passkey signs in new devices.
    */

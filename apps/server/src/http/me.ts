@@ -17,7 +17,7 @@ export function meRoutes(app: FastifyInstance, services: Services, apiPerSec: nu
     return reply.status(204).send();
   });
 
-  // R45: a passkey for the signed-in account (one held by a device key and the recovery code so far).
+  // R46: a passkey for the signed-in account (one held by a device key and the recovery code so far).
   app.post('/passkeys/add/options', async (request) => services.passkeys.addOptions(await auth(request)));
 
   app.post('/passkeys/add/verify', async (request, reply) => {

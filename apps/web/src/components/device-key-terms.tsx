@@ -13,7 +13,7 @@ export const NO_PASSPHRASE: PassphraseChoice = { use: false, passphrase: '', rep
 export const passphraseMismatch = (choice: PassphraseChoice) => choice.use && choice.repeat !== '' && choice.passphrase !== choice.repeat;
 
 /**
- * R45: creating an account without a passkey. Says in plain words what then protects it (this
+ * R46: creating an account without a passkey. Says in plain words what then protects it (this
  * browser's key, the recovery code as the only way back, the browser profile), and offers a
  * passphrase that seals this browser's store (docs/ARCHITECTURE.md "Keys at rest on the device").
  */

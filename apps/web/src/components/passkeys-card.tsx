@@ -5,7 +5,7 @@ import { addPasskey, passkeysAvailable, storeProtection } from '../state/session
 import { ErrorLine, useAction } from './error-line.tsx';
 
 /**
- * Settings: add a passkey to the account (R45: one made without a passkey, or a spare), and what
+ * Settings: add a passkey to the account (R46: one made without a passkey, or a spare), and what
  * protects the messages kept in this browser, in plain words.
  */
 export function PasskeysCard({ client }: { client: ParleyClient }) {

@@ -150,7 +150,7 @@ export const en = {
   unlockTitle: 'Unlock Parley',
   unlockHelp: 'Your messages and keys on this device are encrypted with your passkey. Use it to open them.',
   unlockButton: 'Unlock with passkey',
-  // Accounts without a passkey (R45): what protects them, a passphrase, adding a passkey later.
+  // Accounts without a passkey (R46): what protects them, a passphrase, adding a passkey later.
   createWithoutPasskey: 'Create an account without a passkey',
   usePasskeyInstead: 'Use a passkey instead',
   noPasskeysHere: 'This browser can’t make passkeys. You can still join: your account will be kept by this browser and a recovery code.',

@@ -4,7 +4,7 @@ import type { HeldBy } from './welcome.tsx';
 
 /**
  * The one-time recovery code, shown right after sign-up or a recovery sign-in. For an account held
- * by this browser alone (R45) it says again, in plain words, what the code is then for.
+ * by this browser alone (R46) it says again, in plain words, what the code is then for.
  */
 export function RecoveryCode({ code, heldBy, onDone }: { code: string; heldBy?: HeldBy | undefined; onDone: () => void }) {
   const { t } = useI18n();

@@ -4,7 +4,7 @@ import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { useI18n } from '../i18n/index.ts';
 import type { LockedSession } from '../state/session.ts';
 
-/** On load when this device's store is sealed with a key that is not kept: asks the passkey, or the passphrase (R45), once. */
+/** On load when this device's store is sealed with a key that is not kept: asks the passkey, or the passphrase (R46), once. */
 export function Unlock({ session, onUnlocked, onSignOut }: { session: LockedSession; onUnlocked: (client: ParleyClient) => void; onSignOut: () => void }) {
   const { t } = useI18n();
   const [error, run, busy] = useAction();

@@ -9,12 +9,12 @@ import { linkThisDevice, passkeysAvailable, signInWithPasskey, signInWithRecover
 type Mode = 'start' | 'signup' | 'recovery' | 'link';
 const HANDLE_PATTERN = '[A-Za-z][A-Za-z0-9_]{2,31}';
 
-/** How a new account is held, for the recovery code screen: a passkey, or this browser alone (R45). */
+/** How a new account is held, for the recovery code screen: a passkey, or this browser alone (R46). */
 export type HeldBy = 'passkey' | 'device-key' | 'device-key-passphrase';
 
 /**
  * Create an account (with a passkey, or where there is none or the person prefers, with this
- * browser's device key: R45), sign in with a passkey, by linking, or with the recovery code.
+ * browser's device key: R46), sign in with a passkey, by linking, or with the recovery code.
  * No phone, no e-mail.
  */
 export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryCode?: string, heldBy?: HeldBy) => void }) {

@@ -21,7 +21,7 @@ function deviceName(): string {
   return `${browser}${os ? ` on ${os}` : ''}`;
 }
 
-/** Whether this browser can make and use passkeys at all (WebAuthn present); where not, accounts are held by the device key (R45). */
+/** Whether this browser can make and use passkeys at all (WebAuthn present); where not, accounts are held by the device key (R46). */
 export function passkeysAvailable(): boolean {
   return browserSupportsWebAuthn();
 }
@@ -117,7 +117,7 @@ export async function signUp(handle: string, displayName: string): Promise<{ cli
 }
 
 /**
- * R45: sign-up without a passkey (none in this browser, or the person's choice). The account is held
+ * R46: sign-up without a passkey (none in this browser, or the person's choice). The account is held
  * by this browser's device key and the recovery code, as the CLI's is; the store is sealed with the
  * local key, or with `passphrase` when the person chose one.
  */
@@ -130,7 +130,7 @@ export async function signUpWithDeviceKey(handle: string, displayName: string, p
 }
 
 /**
- * R45: adds a passkey to the signed-in account (made without one, or a second one). The store's key
+ * R46: adds a passkey to the signed-in account (made without one, or a second one). The store's key
  * stays as it is: the passkey is for signing in on other browsers.
  */
 export async function addPasskey(client: ParleyClient): Promise<void> {

@@ -44,7 +44,7 @@ describe('store keys', () => {
     await assert.rejects(SealedStore.open(inner, other), (e) => isStoreSealError(e, 'store_key_mismatch'));
   });
 
-  it('R45 a passphrase key opens the store again with the same passphrase and salt; another passphrase does not', async () => {
+  it('R46 a passphrase key opens the store again with the same passphrase and salt; another passphrase does not', async () => {
     const { kind, key } = await newPassphraseStoreKey('correct horse battery', 1000);
     assert.ok(kind.kind === 'passphrase');
     assert.equal(kind.iterations, 1000);

@@ -8,7 +8,7 @@ import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
  *  - `prf`: derived with HKDF from the WebAuthn PRF output of the passkey the person signed in with.
  *    Nothing on the device holds it: the passkey is asked once per app load to unlock.
  *  - `passphrase`: PBKDF2-SHA-256 of a passphrase the person chose (an account made without a passkey,
- *    R45). Only the salt and the iteration count are kept; the passphrase is asked once per app load.
+ *    R46). Only the salt and the iteration count are kept; the passphrase is asked once per app load.
  * The Node/CLI key (scrypt passphrase or a key file) is in packages/cli/src/store-key.ts.
  */
 export type StoreKeyKind =
