@@ -107,6 +107,7 @@ const EnvSchema = z.object({
   PARLEY_RATE_INVITES_PER_HOUR: Int(30),
   PARLEY_RATE_CHATS_PER_HOUR: Int(100),
   PARLEY_RATE_DEVICES_PER_DAY: Int(10),
+  PARLEY_RATE_PASSKEY_ADDS_PER_DAY: Int(5),
   PARLEY_SESSION_TTL_DAYS: Int(90),
   PARLEY_AUTH_TIMEOUT_MS: Int(10_000),
   PARLEY_WS_PING_INTERVAL_MS: Int(30_000),
@@ -211,6 +212,8 @@ export interface RateLimits {
   chatsPerHour: number;
   /** Devices added to one account, by any path (burst: the same number). Revoking is never limited. */
   devicesPerDay: number;
+  /** Passkeys a signed-in account adds per day (R46; burst: the same number). */
+  passkeyAddsPerDay: number;
 }
 
 /** Linking a new device from a signed-in one (R23-R26). */
@@ -393,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       invitesPerHour: e.PARLEY_RATE_INVITES_PER_HOUR,
       chatsPerHour: e.PARLEY_RATE_CHATS_PER_HOUR,
       devicesPerDay: e.PARLEY_RATE_DEVICES_PER_DAY,
+      passkeyAddsPerDay: e.PARLEY_RATE_PASSKEY_ADDS_PER_DAY,
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,

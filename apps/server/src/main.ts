@@ -163,6 +163,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const passkeys = new Passkeys({
     storage, accounts, clock, random, challenges, rpId: config.rpId, origin: config.origin,
+    limiter, addsPerDay: config.rates.passkeyAddsPerDay,
     onRefused: (err, context) => logger.info({ err, ...context }, 'passkey refused'),
   });
   const requests: Requests = new Requests({

@@ -85,11 +85,12 @@ describe('fuzz: hostile REST requests never hurt the server (R13)', () => {
     }));
     const registerFlow = await accounts.passkeyRegisterOptions(url, { handle: uniqueHandle('pk'), displayName: 'Passkey Person' });
     const loginFlow = await accounts.passkeyLoginOptions(url);
+    const addFlow = await mallory.api.call<{ flowId: string }>('POST', '/passkeys/add/options');
     const ctx: RestFuzzContext = {
       token: mallory.token, userId: mallory.userId, deviceId: mallory.deviceId, handle: mallory.handle,
       userIds: [vic.userId, wendy.userId, alice.userId, bob.userId, vic.deviceId, alice.deviceId], handles: [vic.handle, alice.handle],
       chatIds: [direct, owned, joined], otherChatIds: [honest.chatId, other],
-      linkIds, inviteTokens: invites.map((i) => i.token), registerFlowId: registerFlow.flowId, loginFlowId: loginFlow.flowId,
+      linkIds, inviteTokens: invites.map((i) => i.token), registerFlowId: registerFlow.flowId, loginFlowId: loginFlow.flowId, addFlowId: addFlow.flowId,
       maxBodyBytes: server.config.limits.maxHttpBodyBytes,
     };
 

@@ -4,7 +4,7 @@ import { I18n, detectLocale, makeI18n, saveLocale, shareLocaleWithWorker, type L
 import { MainScreen } from './screens/main-screen.tsx';
 import { RecoveryCode } from './screens/recovery-code.tsx';
 import { Unlock } from './screens/unlock.tsx';
-import { Welcome } from './screens/welcome.tsx';
+import { Welcome, type HeldBy } from './screens/welcome.tsx';
 import { resume, signOut, type LockedSession } from './state/session.ts';
 import { applyTheme, loadTheme, saveTheme, type Theme } from './state/theme.ts';
 import { go } from './state/use-client.ts';
@@ -14,6 +14,7 @@ export function App() {
   const [theme, setThemeState] = useState<Theme>(loadTheme);
   const [client, setClient] = useState<ParleyClient | LockedSession | undefined | 'loading'>('loading');
   const [recoveryCode, setRecoveryCode] = useState<string | undefined>();
+  const [heldBy, setHeldBy] = useState<HeldBy | undefined>();
   const i18n = useMemo(() => makeI18n(locale, (l) => { saveLocale(l); setLocaleState(l); }), [locale]);
 
   useEffect(() => {
@@ -36,9 +37,9 @@ export function App() {
 
   let screen;
   if (client === 'loading') screen = <main className="welcome"><div className="spinner" role="status" aria-label={i18n.t('loading')} /></main>;
-  else if (!client) screen = <Welcome onReady={(c, code) => { setRecoveryCode(code); setClient(c); }} />;
+  else if (!client) screen = <Welcome onReady={(c, code, held) => { setRecoveryCode(code); setHeldBy(held); setClient(c); }} />;
   else if ('locked' in client) screen = <Unlock session={client} onUnlocked={setClient} onSignOut={onSignOut} />;
-  else if (recoveryCode) screen = <RecoveryCode code={recoveryCode} onDone={() => setRecoveryCode(undefined)} />;
+  else if (recoveryCode) screen = <RecoveryCode code={recoveryCode} heldBy={heldBy} onDone={() => setRecoveryCode(undefined)} />;
   else screen = <MainScreen client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />;
   return <I18n.Provider value={i18n}>{screen}</I18n.Provider>;
 }

@@ -1,6 +1,7 @@
 import { AUTH_SIGNING_PREFIX, type AccountCreated, type DeviceAdded, type NewDevice, type SessionResponse } from '@parley/protocol';
 import { RestApi } from './api.ts';
 import type { DeviceKey } from './device-key.ts';
+import type { RestFn } from './session.ts';
 import { bytesToBase64 } from './encoding.ts';
 
 /** Account creation and sign-in, before a ParleyClient exists. */
@@ -24,6 +25,13 @@ export const accounts = {
   },
   passkeyLoginVerify(baseUrl: string, input: { flowId: string; response: unknown; device: NewDevice }): Promise<DeviceAdded> {
     return new RestApi(baseUrl).call('POST', '/passkeys/login/verify', input);
+  },
+  /** R46: starts adding a passkey to the signed-in account of `rest` (a RestFn of one of its devices). */
+  passkeyAddOptions(rest: RestFn): Promise<{ flowId: string; options: Record<string, unknown> }> {
+    return rest('POST', '/passkeys/add/options', {});
+  },
+  passkeyAddVerify(rest: RestFn, input: { flowId: string; response: unknown }): Promise<void> {
+    return rest('POST', '/passkeys/add/verify', input);
   },
   recover(baseUrl: string, input: { handle: string; recoveryCode: string; device: NewDevice }): Promise<AccountCreated> {
     return new RestApi(baseUrl).call('POST', '/recovery', input);

@@ -37,5 +37,6 @@ export { SealedStore, type SealedStoreOptions } from './stores/sealed-store.ts';
 export { StoreSealError, isStoreSealError, type StoreSealErrorCode } from './stores/seal.ts';
 export {
   localStoreKey, storeKeyFromPrf, newPrfStoreKey, prfExtension, takePrfOutput, unlockWithPasskey, getStoreKeyKind, setStoreKeyKind,
+  storeKeyFromPassphrase, newPassphraseStoreKey, PASSPHRASE_ITERATIONS, PASSPHRASE_MIN_LENGTH,
   STORE_KEY_PRF_INPUT, type StoreKeyKind, type KeyValueSlot,
 } from './stores/store-key.ts';

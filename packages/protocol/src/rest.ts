@@ -45,6 +45,8 @@ export const FlowId = z.string().min(16).max(1024);
 export const PasskeyOptionsResponse = z.object({ flowId: FlowId, options: WebAuthnJson });
 export const PasskeyRegisterVerifyRequest = z.object({ flowId: FlowId, response: WebAuthnJson, device: NewDevice });
 export const PasskeyLoginVerifyRequest = z.object({ flowId: FlowId, response: WebAuthnJson, device: NewDevice });
+/** R46: POST /passkeys/add/options (no body) and /passkeys/add/verify, as a signed-in device of the account. */
+export const PasskeyAddVerifyRequest = z.object({ flowId: FlowId, response: WebAuthnJson });
 export const DeviceAdded = z.object({ userId: Id, deviceId: Id, recoveryCode: z.string().optional() });
 export type DeviceAdded = z.infer<typeof DeviceAdded>;
 

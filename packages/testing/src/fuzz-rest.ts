@@ -21,6 +21,8 @@ export interface RestFuzzContext {
   inviteTokens: readonly string[];
   registerFlowId: string;
   loginFlowId: string;
+  /** A passkey-add flow the fuzzing account started (R46). */
+  addFlowId: string;
   maxBodyBytes: number;
 }
 
@@ -77,6 +79,8 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'POST /api/v1/passkeys/register/verify': (ctx) => ({ body: fc.record({ flowId: fc.oneof(fc.constant(ctx.registerFlowId), fc.constant(ctx.loginFlowId), fc.string({ minLength: 16 })), response: webauthn, device: newDevice }) }),
   'POST /api/v1/passkeys/login/options': () => ({ body: fc.jsonValue({ maxDepth: 2 }) }),
   'POST /api/v1/passkeys/login/verify': (ctx) => ({ body: fc.record({ flowId: fc.oneof(fc.constant(ctx.loginFlowId), fc.constant(ctx.registerFlowId), fc.string({ minLength: 16 })), response: webauthn, device: newDevice }) }),
+  'POST /api/v1/passkeys/add/options': () => ({ body: fc.jsonValue({ maxDepth: 2 }) }),
+  'POST /api/v1/passkeys/add/verify': (ctx) => ({ body: fc.record({ flowId: fc.oneof(fc.constant(ctx.addFlowId), fc.constant(ctx.registerFlowId), fc.string({ minLength: 16 })), response: webauthn }) }),
   'GET /api/v1/me': () => ({}),
   // Never its own device: revoking it would end the fuzzing session (other users' devices: device_not_found).
   'DELETE /api/v1/devices/:deviceId': (ctx) => ({ params: { deviceId: segment(pick(ctx.userIds, anId)) } }),

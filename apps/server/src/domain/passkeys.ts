@@ -4,9 +4,10 @@ import {
 } from '@simplewebauthn/server';
 import { ParleyError, type AccountCreated, type DeviceAdded, type NewDevice } from '@parley/protocol';
 import type { Storage } from '../storage/storage.ts';
-import type { Accounts } from './accounts.ts';
+import type { Accounts, AuthContext } from './accounts.ts';
 import type { Challenges } from './challenges.ts';
 import type { Clock, Random } from './ports.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 export interface PasskeysDeps {
   storage: Storage;
@@ -17,14 +18,18 @@ export interface PasskeysDeps {
   challenges: Challenges;
   rpId: string;
   origin: string;
+  limiter: RateLimiter;
+  /** Passkeys a signed-in account may add per day (R46): each one signs in new devices with no approval (R28). */
+  addsPerDay: number;
   /**
    * Told why a passkey response was refused (the WebAuthn library's own words): for the server's
    * log only. The client gets a plain `passkey_failed` (R39), which says nothing of the checks.
    */
-  onRefused: (err: unknown, context: { ceremony: 'registration' | 'sign-in' }) => void;
+  onRefused: (err: unknown, context: { ceremony: Ceremony }) => void;
 }
 
 const CEREMONY_TTL_MS = 5 * 60_000;
+type Ceremony = 'registration' | 'sign-in';
 
 /**
  * Passkey (WebAuthn) sign-up and sign-in. The ceremony's state travels in a server-signed flow
@@ -85,6 +90,54 @@ export class Passkeys {
     return created;
   }
 
+  /**
+   * R46: a passkey for the caller's existing account (one made with a device key and the recovery
+   * code, or a second passkey). The flow token names the account, so only a device of that account
+   * can finish it. Limited per account before any work: each added passkey signs in new devices.
+   */
+  async addOptions(auth: AuthContext) {
+    await this.#d.limiter.take(`passkey-add:${auth.userId}`, this.#d.addsPerDay / 86_400, this.#d.addsPerDay);
+    const user = await this.#d.storage.getUser(auth.userId);
+    if (!user) throw new ParleyError('session_invalid', 'sign in again');
+    const options = await generateRegistrationOptions({
+      rpName: 'Parley',
+      rpID: this.#d.rpId,
+      userName: user.handle,
+      userDisplayName: user.displayName,
+      // The same user handle as a sign-up passkey's: the account id.
+      userID: new TextEncoder().encode(user.userId),
+      attestationType: 'none',
+      authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+      supportedAlgorithmIDs: [-7, -8, -257],
+    });
+    const { token: flowId } = this.#d.challenges.issue('passkey-add', { c: options.challenge, u: user.userId }, CEREMONY_TTL_MS);
+    return { flowId, options: options as unknown as Record<string, unknown> };
+  }
+
+  async add(auth: AuthContext, input: { flowId: string; response: Record<string, unknown> }): Promise<void> {
+    const opened = this.#d.challenges.open('passkey-add', input.flowId);
+    if (opened.data['u'] !== auth.userId) throw new ParleyError('challenge_expired', 'this ceremony was started for another account');
+    const verification = await verifyRegistrationResponse({
+      response: input.response as unknown as RegistrationResponseJSON,
+      expectedChallenge: String(opened.data['c']),
+      expectedOrigin: this.#d.origin,
+      expectedRPID: this.#d.rpId,
+      requireUserVerification: false,
+    }).catch((err: unknown) => this.#refuse(err, 'registration'));
+    if (!verification.verified || !verification.registrationInfo) this.#refuse(new Error('not verified'), 'registration');
+    const credential = verification.registrationInfo.credential;
+    if (await this.#d.storage.getPasskey(credential.id)) this.#refuse(new Error('credential id already registered'), 'registration');
+    await this.#d.challenges.redeem(opened);
+    await this.#d.storage.addPasskey({
+      credentialId: credential.id,
+      userId: auth.userId,
+      publicKey: credential.publicKey,
+      counter: credential.counter,
+      transports: credential.transports ?? [],
+      createdAt: this.#d.clock.now(),
+    });
+  }
+
   async loginOptions() {
     const options = await generateAuthenticationOptions({ rpID: this.#d.rpId, userVerification: 'preferred' });
     const { token: flowId } = this.#d.challenges.issue('passkey-auth', { c: options.challenge }, CEREMONY_TTL_MS);
@@ -118,7 +171,7 @@ export class Passkeys {
   }
 
   /** R39: the detail goes to the log; the client hears one plain sentence per ceremony. */
-  #refuse(err: unknown, ceremony: 'registration' | 'sign-in'): never {
+  #refuse(err: unknown, ceremony: Ceremony): never {
     this.#d.onRefused(err, { ceremony });
     throw new ParleyError('passkey_failed', ceremony === 'registration' ? 'the passkey could not be registered' : 'the passkey was not accepted');
   }

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Handle, Id, LinkPreviewRequest, PushSubscriptionRequest } from '@parley/protocol';
+import { Handle, Id, LinkPreviewRequest, PasskeyAddVerifyRequest, PushSubscriptionRequest } from '@parley/protocol';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
 
-/** The caller's own account, devices, push subscriptions, link previews (R45), and looking up other users. */
+/** The caller's own account, devices, passkeys, push subscriptions, link previews (R45), and looking up other users. */
 export function meRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
 
@@ -14,6 +14,15 @@ export function meRoutes(app: FastifyInstance, services: Services, apiPerSec: nu
     const caller = await auth(request);
     const { deviceId } = parse(z.object({ deviceId: Id }), request.params);
     await services.accounts.revokeDevice(caller, deviceId);
+    return reply.status(204).send();
+  });
+
+  // R46: a passkey for the signed-in account (one held by a device key and the recovery code so far).
+  app.post('/passkeys/add/options', async (request) => services.passkeys.addOptions(await auth(request)));
+
+  app.post('/passkeys/add/verify', async (request, reply) => {
+    const caller = await auth(request);
+    await services.passkeys.add(caller, parse(PasskeyAddVerifyRequest, request.body));
     return reply.status(204).send();
   });
 

@@ -12,6 +12,7 @@ import { ErrorLine, useAction } from './error-line.tsx';
 import { LanguagePicker } from './language-picker.tsx';
 import { linkPreviewsOn, setLinkPreviewsOn } from './link-preview.tsx';
 import { PanelHeader } from './panel-header.tsx';
+import { PasskeysCard } from './passkeys-card.tsx';
 import { LinkWithQr } from './qr.tsx';
 
 export function Settings({ client, theme, setTheme, onSignOut }: {
@@ -78,6 +79,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
           <button disabled={busy} onClick={() => run(async () => setNotify(await enableNotifications(client)))}>{t('enableNotifications')}</button>
         )}
       </div>
+      <PasskeysCard client={client} />
       {me && (
         <div className="card" ref={devicesCard} data-testid="devices-card">
           <h3>{t('devices')}</h3>

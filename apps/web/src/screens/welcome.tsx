@@ -1,20 +1,32 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
+import { DeviceKeyTerms, NO_PASSPHRASE, type PassphraseChoice } from '../components/device-key-terms.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { LanguagePicker } from '../components/language-picker.tsx';
 import { useI18n } from '../i18n/index.ts';
-import { linkThisDevice, signInWithPasskey, signInWithRecovery, signUp } from '../state/session.ts';
+import { linkThisDevice, passkeysAvailable, signInWithPasskey, signInWithRecovery, signUp, signUpWithDeviceKey } from '../state/session.ts';
 
 type Mode = 'start' | 'signup' | 'recovery' | 'link';
 const HANDLE_PATTERN = '[A-Za-z][A-Za-z0-9_]{2,31}';
 
-/** Create an account (passkey), sign in with a passkey, or with the recovery code. No phone, no e-mail. */
-export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryCode?: string) => void }) {
+/** How a new account is held, for the recovery code screen: a passkey, or this browser alone (R46). */
+export type HeldBy = 'passkey' | 'device-key' | 'device-key-passphrase';
+
+/**
+ * Create an account (with a passkey, or where there is none or the person prefers, with this
+ * browser's device key: R46), sign in with a passkey, by linking, or with the recovery code.
+ * No phone, no e-mail.
+ */
+export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryCode?: string, heldBy?: HeldBy) => void }) {
   const { t } = useI18n();
   const [mode, setMode] = useState<Mode>('start');
   const [name, setName] = useState('');
   const [handle, setHandle] = useState('');
   const [code, setCode] = useState('');
+  const [canPasskey] = useState(passkeysAvailable);
+  const [noPasskeyChosen, setNoPasskeyChosen] = useState(false);
+  const [passphrase, setPassphrase] = useState<PassphraseChoice>(NO_PASSPHRASE);
+  const withoutPasskey = !canPasskey || noPasskeyChosen;
   const [error, run, busy] = useAction();
   const back = <button type="button" className="link-button" onClick={() => setMode('start')}>{t('back')}</button>;
   return (
@@ -26,7 +38,7 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
         {mode === 'start' && (
           <div className="stack">
             <button onClick={() => setMode('signup')}>{t('createAccount')}</button>
-            <button className="secondary" disabled={busy} onClick={() => run(async () => onReady(await signInWithPasskey()))}>{t('signInPasskey')}</button>
+            {canPasskey && <button className="secondary" disabled={busy} onClick={() => run(async () => onReady(await signInWithPasskey()))}>{t('signInPasskey')}</button>}
             <button className="secondary" onClick={() => setMode('link')}>{t('linkDevice')}</button>
             <button className="link-button" onClick={() => setMode('recovery')}>{t('useRecovery')}</button>
           </div>
@@ -35,11 +47,23 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
         {mode === 'signup' && (
           <form className="stack" onSubmit={(e) => {
             e.preventDefault();
+            if (withoutPasskey && passphrase.use && passphrase.passphrase !== passphrase.repeat) return;
             run(async () => {
-              const { client, recoveryCode } = await signUp(handle.trim().toLowerCase(), name.trim());
-              onReady(client, recoveryCode);
+              if (withoutPasskey) {
+                const chosen = passphrase.use ? passphrase.passphrase : undefined;
+                const { client, recoveryCode } = await signUpWithDeviceKey(handle.trim().toLowerCase(), name.trim(), chosen);
+                onReady(client, recoveryCode, chosen ? 'device-key-passphrase' : 'device-key');
+              } else {
+                const { client, recoveryCode } = await signUp(handle.trim().toLowerCase(), name.trim()).catch((err: unknown) => {
+                  // WebAuthn is there but makes no passkey (some in-app browsers): show the way without one.
+                  if (err instanceof Error && (err.name === 'NotSupportedError' || /not supported/i.test(err.message))) setNoPasskeyChosen(true);
+                  throw err;
+                });
+                onReady(client, recoveryCode, 'passkey');
+              }
             });
           }}>
+            {!canPasskey && <p className="notice" data-testid="no-passkeys-here">{t('noPasskeysHere')}</p>}
             <label>{t('displayName')}
               <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} autoComplete="name" autoFocus />
             </label>
@@ -47,7 +71,13 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
               <input value={handle} onChange={(e) => setHandle(e.target.value)} required pattern={HANDLE_PATTERN}
                 title={t('errInvalidHandle')} autoCapitalize="off" autoCorrect="off" spellCheck={false} autoComplete="username" />
             </label>
-            <button type="submit" disabled={busy}>{t('continue')}</button>
+            {withoutPasskey && <DeviceKeyTerms choice={passphrase} onChange={setPassphrase} />}
+            <button type="submit" disabled={busy}>{withoutPasskey ? t('createAccount') : t('continue')}</button>
+            {canPasskey && (
+              <button type="button" className="link-button" onClick={() => setNoPasskeyChosen(!noPasskeyChosen)}>
+                {noPasskeyChosen ? t('usePasskeyInstead') : t('createWithoutPasskey')}
+              </button>
+            )}
             {back}
           </form>
         )}

@@ -1,7 +1,8 @@
-import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import {
   IndexedDbStore, ParleyClient, SealedStore, accounts, deviceKeyFromKeyPair, generateDeviceKey, getStoreKeyKind, localStoreKey,
-  newPrfStoreKey, prfExtension, requestDeviceLink, sessionRest, setStoreKeyKind, takePrfOutput, unlockWithPasskey,
+  newPassphraseStoreKey, newPrfStoreKey, prfExtension, requestDeviceLink, sessionRest, setStoreKeyKind, storeKeyFromPassphrase,
+  takePrfOutput, unlockWithPasskey,
   type DeviceKey, type RestFn, type StoreKeyKind,
 } from '@parley/client';
 // Not re-exported from the SDK's index yet; see apps/web/README.md.
@@ -20,22 +21,32 @@ function deviceName(): string {
   return `${browser}${os ? ` on ${os}` : ''}`;
 }
 
-let open: { store: SealedStore; client: ParleyClient; onOnline: () => void; rest: RestFn } | undefined;
+/** Whether this browser can make and use passkeys at all (WebAuthn present); where not, accounts are held by the device key (R46). */
+export function passkeysAvailable(): boolean {
+  return browserSupportsWebAuthn();
+}
 
-async function startClient(store: SealedStore, session: { userId: string; deviceId: string }, key: DeviceKey): Promise<ParleyClient> {
+/** What seals this browser's store: the local key, the passphrase or the passkey (docs/ARCHITECTURE.md "Keys at rest"). */
+export type StoreProtection = StoreKeyKind['kind'];
+
+let open: { store: SealedStore; client: ParleyClient; onOnline: () => void; rest: RestFn; protection: StoreProtection } | undefined;
+
+async function startClient(store: SealedStore, session: { userId: string; deviceId: string }, key: DeviceKey, protection: StoreProtection): Promise<ParleyClient> {
   const client = new ParleyClient({ baseUrl, session, deviceKey: key, store });
   const onOnline = () => client.reconnect();
   addEventListener('online', onOnline);
-  open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key) };
+  open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key), protection };
   await client.start();
   return client;
 }
 
-/** A session kept in IndexedDB whose store is sealed with a passkey's key: `unlock` asks the passkey. */
-export interface LockedSession {
-  locked: true;
-  unlock(): Promise<ParleyClient>;
-}
+/**
+ * A session kept in IndexedDB whose store is sealed with a key that is not kept: `unlock` asks the
+ * passkey (`by: 'passkey'`) or takes the passphrase the person typed (`by: 'passphrase'`).
+ */
+export type LockedSession =
+  | { locked: true; by: 'passkey'; unlock(): Promise<ParleyClient> }
+  | { locked: true; by: 'passphrase'; unlock(passphrase: string): Promise<ParleyClient> };
 
 /**
  * Resumes the session kept in IndexedDB (works offline), or undefined when signed out. The store is
@@ -53,14 +64,22 @@ export async function resume(): Promise<ParleyClient | LockedSession | undefined
   const deviceKey = await deviceKeyFromKeyPair(saved.keyPair);
   // A database from before sealing has no kind: the local key, and its records are sealed now.
   const kind = (await getStoreKeyKind(idb)) ?? { kind: 'local' };
-  if (kind.kind === 'local') return startClient(await SealedStore.open(idb, await localStoreKey(idb)), session, deviceKey);
-  return {
-    locked: true,
-    unlock: async () => startClient(await SealedStore.open(idb, await unlockWithPasskey(kind)), session, deviceKey),
-  };
+  switch (kind.kind) {
+    case 'local':
+      return startClient(await SealedStore.open(idb, await localStoreKey(idb)), session, deviceKey, 'local');
+    case 'prf':
+      return { locked: true, by: 'passkey', unlock: async () => startClient(await SealedStore.open(idb, await unlockWithPasskey(kind)), session, deviceKey, 'prf') };
+    case 'passphrase':
+      return {
+        locked: true,
+        by: 'passphrase',
+        // A wrong passphrase gives another key: SealedStore refuses it (store_key_mismatch) before reading anything.
+        unlock: async (passphrase) => startClient(await SealedStore.open(idb, await storeKeyFromPassphrase(passphrase, kind)), session, deviceKey, 'passphrase'),
+      };
+  }
 }
 
-/** How a new session's store is sealed: a passkey's PRF key when the ceremony gave one, else the local key. */
+/** How a new session's store is sealed: a passkey's PRF key when the ceremony gave one, a passphrase's key, else the local key. */
 type StoreKeyChoice = { kind: StoreKeyKind; key: CryptoKey } | undefined;
 
 async function adopt(userId: string, deviceId: string, key: DeviceKey, storeKey?: StoreKeyChoice): Promise<ParleyClient> {
@@ -70,7 +89,7 @@ async function adopt(userId: string, deviceId: string, key: DeviceKey, storeKey?
   await saveDeviceKey(idb, { userId, deviceId, keyPair: key.keyPair });
   const chosen = storeKey ?? { kind: { kind: 'local' } as const, key: await localStoreKey(idb) };
   await setStoreKeyKind(idb, chosen.kind);
-  return startClient(await SealedStore.open(idb, chosen.key), { userId, deviceId }, key);
+  return startClient(await SealedStore.open(idb, chosen.key), { userId, deviceId }, key, chosen.kind.kind);
 }
 
 /** The store key from a passkey ceremony's PRF output (taken out of the response: it never reaches the server). */
@@ -95,6 +114,36 @@ export async function signUp(handle: string, displayName: string): Promise<{ cli
   const storeKey = await prfStoreKey(response, optionsJSON.rp.id);
   const created = await accounts.passkeyRegisterVerify(baseUrl, { flowId, response, device: newDevice(key) });
   return { client: await adopt(created.userId, created.deviceId, key, storeKey), recoveryCode: created.recoveryCode };
+}
+
+/**
+ * R46: sign-up without a passkey (none in this browser, or the person's choice). The account is held
+ * by this browser's device key and the recovery code, as the CLI's is; the store is sealed with the
+ * local key, or with `passphrase` when the person chose one.
+ */
+export async function signUpWithDeviceKey(handle: string, displayName: string, passphrase?: string): Promise<{ client: ParleyClient; recoveryCode: string }> {
+  const key = await generateDeviceKey();
+  // Derived before the account exists: a refused passphrase leaves nothing half made.
+  const storeKey = passphrase ? await newPassphraseStoreKey(passphrase) : undefined;
+  const created = await accounts.createWithDeviceKey(baseUrl, { handle, displayName, deviceName: deviceName(), deviceKey: key });
+  return { client: await adopt(created.userId, created.deviceId, key, storeKey), recoveryCode: created.recoveryCode };
+}
+
+/**
+ * R46: adds a passkey to the signed-in account (made without one, or a second one). The store's key
+ * stays as it is: the passkey is for signing in on other browsers.
+ */
+export async function addPasskey(client: ParleyClient): Promise<void> {
+  const rest = deviceRest(client);
+  if (!rest) throw new Error('this device is not signed in');
+  const { flowId, options } = await accounts.passkeyAddOptions(rest);
+  const response = await startRegistration({ optionsJSON: options as unknown as Parameters<typeof startRegistration>[0]['optionsJSON'] });
+  await accounts.passkeyAddVerify(rest, { flowId, response });
+}
+
+/** What seals this browser's store for the signed-in `client`. */
+export function storeProtection(client: ParleyClient): StoreProtection | undefined {
+  return open?.client === client ? open.protection : undefined;
 }
 
 export async function signInWithPasskey(): Promise<ParleyClient> {

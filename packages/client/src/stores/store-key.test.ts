@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MemoryStore } from './memory-store.ts';
 import { isStoreSealError } from './seal.ts';
 import { SealedStore } from './sealed-store.ts';
-import { localStoreKey, newPrfStoreKey, storeKeyFromPrf, takePrfOutput, type KeyValueSlot } from './store-key.ts';
+import { localStoreKey, newPassphraseStoreKey, newPrfStoreKey, storeKeyFromPassphrase, storeKeyFromPrf, takePrfOutput, type KeyValueSlot } from './store-key.ts';
 
 function mapSlot(): KeyValueSlot {
   const values = new Map<string, unknown>();
@@ -42,6 +42,24 @@ describe('store keys', () => {
     assert.equal(await again.getMeta('session-token'), 'secret');
     const other = await storeKeyFromPrf(crypto.getRandomValues(new Uint8Array(32)), salt);
     await assert.rejects(SealedStore.open(inner, other), (e) => isStoreSealError(e, 'store_key_mismatch'));
+  });
+
+  it('R46 a passphrase key opens the store again with the same passphrase and salt; another passphrase does not', async () => {
+    const { kind, key } = await newPassphraseStoreKey('correct horse battery', 1000);
+    assert.ok(kind.kind === 'passphrase');
+    assert.equal(kind.iterations, 1000);
+    assert.equal(key.extractable, false);
+    const inner = new MemoryStore();
+    await (await SealedStore.open(inner, key)).setMeta('session-token', 'secret');
+    // Composed and decomposed forms of the same text are one passphrase (NFC).
+    const nfd = await newPassphraseStoreKey('caf\u0065\u0301 au lait', 1000);
+    const nfcAgain = await storeKeyFromPassphrase('caf\u00e9 au lait', nfd.kind as Extract<typeof nfd.kind, { kind: 'passphrase' }>);
+    const innerNfd = new MemoryStore();
+    await (await SealedStore.open(innerNfd, nfd.key)).setMeta('x', 'y');
+    assert.equal(await (await SealedStore.open(innerNfd, nfcAgain)).getMeta('x'), 'y');
+    assert.equal(await (await SealedStore.open(inner, await storeKeyFromPassphrase('correct horse battery', kind))).getMeta('session-token'), 'secret');
+    await assert.rejects(SealedStore.open(inner, await storeKeyFromPassphrase('correct horse batterY', kind)), (e) => isStoreSealError(e, 'store_key_mismatch'));
+    await assert.rejects(newPassphraseStoreKey('short'), /at least 8/);
   });
 
   it('takes the PRF output out of the extension results (it must not reach the server)', () => {

@@ -7,12 +7,24 @@ import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
  *    but not read it; it opens without asking anyone.
  *  - `prf`: derived with HKDF from the WebAuthn PRF output of the passkey the person signed in with.
  *    Nothing on the device holds it: the passkey is asked once per app load to unlock.
+ *  - `passphrase`: PBKDF2-SHA-256 of a passphrase the person chose (an account made without a passkey,
+ *    R46). Only the salt and the iteration count are kept; the passphrase is asked once per app load.
  * The Node/CLI key (scrypt passphrase or a key file) is in packages/cli/src/store-key.ts.
  */
 export type StoreKeyKind =
   | { kind: 'local' }
   /** `credentialId` base64url, `salt` base64 (HKDF salt, random per store). */
-  | { kind: 'prf'; rpId: string; credentialId: string; salt: string };
+  | { kind: 'prf'; rpId: string; credentialId: string; salt: string }
+  /** `salt` base64 (random per store); `iterations` of PBKDF2-SHA-256. */
+  | { kind: 'passphrase'; salt: string; iterations: number };
+
+/**
+ * PBKDF2 iterations for a new passphrase key (OWASP's figure for PBKDF2-HMAC-SHA-256). Web Crypto
+ * has no memory-hard function (the CLI uses scrypt); the count is kept with the store, so it can grow.
+ */
+export const PASSPHRASE_ITERATIONS = 600_000;
+/** The shortest passphrase the web client accepts. */
+export const PASSPHRASE_MIN_LENGTH = 8;
 
 /** Where a structured-cloneable value is kept: IndexedDbStore's putValue/getValue/putValueIfAbsent. */
 export interface KeyValueSlot {
@@ -56,6 +68,22 @@ export async function storeKeyFromPrf(prfOutput: BufferSource, salt: Uint8Array)
     { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(salt), info: HKDF_INFO },
     ikm, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'],
   );
+}
+
+/** The store key from a passphrase: PBKDF2-SHA-256(NFC passphrase, salt, iterations), non-extractable. */
+export async function storeKeyFromPassphrase(passphrase: string, kind: Extract<StoreKeyKind, { kind: 'passphrase' }>): Promise<CryptoKey> {
+  const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(passphrase.normalize('NFC')), 'PBKDF2', false, ['deriveKey']);
+  return crypto.subtle.deriveKey(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(base64ToBytes(kind.salt)), iterations: kind.iterations },
+    material, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'],
+  );
+}
+
+/** A new `passphrase` kind (fresh salt) and the key it gives. */
+export async function newPassphraseStoreKey(passphrase: string, iterations = PASSPHRASE_ITERATIONS): Promise<{ kind: StoreKeyKind; key: CryptoKey }> {
+  if (passphrase.length < PASSPHRASE_MIN_LENGTH) throw new Error(`a passphrase has at least ${PASSPHRASE_MIN_LENGTH} characters`);
+  const kind = { kind: 'passphrase' as const, salt: bytesToBase64(crypto.getRandomValues(new Uint8Array(16))), iterations };
+  return { kind, key: await storeKeyFromPassphrase(passphrase, kind) };
 }
 
 /** A new `prf` kind for the credential that returned `prfOutput`, and the key it gives. */
