@@ -39,3 +39,5 @@ export {
   localStoreKey, storeKeyFromPrf, newPrfStoreKey, prfExtension, takePrfOutput, unlockWithPasskey, getStoreKeyKind, setStoreKeyKind,
   STORE_KEY_PRF_INPUT, type StoreKeyKind, type KeyValueSlot,
 } from './stores/store-key.ts';
+export { parseMarkdown, toMarkdown, detectLinks, type FormattedText } from './formatting/markdown.ts';
+export { formattedTree, type FormattedNode } from './formatting/tree.ts';
