@@ -11,6 +11,9 @@ const PATHS = {
   edit: 'M4 20h4L19 9l-4-4L4 16v4z',
   bookmark: 'M7 4h10v16l-5-4-5 4z',
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',
+  link: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1',
+  quote: 'M5 6v12M9 8h10M9 12h10M9 16h6',
+  spoiler: 'M3 3l18 18M10.6 10.6a2 2 0 0 0 2.8 2.8M9.9 5.1A9.8 9.8 0 0 1 12 5c5 0 9 4.5 10 7-.4 1-1.2 2.3-2.4 3.5M6.1 6.1C4 7.6 2.6 9.7 2 12c1 2.5 5 7 10 7 1.8 0 3.4-.5 4.8-1.3',
 } as const;
 
 export type IconName = keyof typeof PATHS;
