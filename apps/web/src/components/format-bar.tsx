@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState, type FocusEvent, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type FocusEvent, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import type { MessageKey } from '../i18n/en.ts';
 import { useI18n } from '../i18n/index.ts';
 import { FORMATS, formatEdit, SHORTCUTS, shortcutFormat, type Format, type TextEdit } from './format-edit.ts';
@@ -34,6 +34,21 @@ export function useFormatting(inputRef: RefObject<HTMLTextAreaElement | null>, s
       inputRef.current.setSelectionRange(edit.selStart, edit.selEnd);
     }
   });
+  // A selection made any way (mouse, keyboard, script) shows the toolbar: the textarea's own `select`
+  // event, and the document's `selectionchange` for a selection that shrinks to a caret.
+  useEffect(() => {
+    const el = inputRef.current;
+    if (!el) return;
+    const check = () => {
+      if (document.activeElement === el) setSelected(el.selectionStart !== el.selectionEnd);
+    };
+    el.addEventListener('select', check);
+    document.addEventListener('selectionchange', check);
+    return () => {
+      el.removeEventListener('select', check);
+      document.removeEventListener('selectionchange', check);
+    };
+  }, [inputRef]);
   const apply = (format: Format) => {
     const el = inputRef.current;
     if (!el) return;

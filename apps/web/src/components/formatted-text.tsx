@@ -60,9 +60,11 @@ function Spoiler({ text, children }: { text: string; children: ReactNode }) {
   if (shown) return <span className="fmt-spoiler shown">{children}</span>;
   const reveal = () => setShown(true);
   return (
-    <span className="fmt-spoiler" role="button" tabIndex={0} aria-label={t('spoilerReveal')} data-testid="spoiler"
+    <span className="fmt-spoiler" role="button" tabIndex={0} data-testid="spoiler"
       onClick={(ev) => { ev.stopPropagation(); reveal(); }}
       onKeyDown={(ev: KeyboardEvent) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); ev.stopPropagation(); reveal(); } }}>
+      {/* Its name is said, not its hidden text (the text keeps the message's layout, unseen). */}
+      <span className="sr-only">{t('spoilerReveal')}</span>
       <span aria-hidden="true">{text}</span>
     </span>
   );
