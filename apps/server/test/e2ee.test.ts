@@ -127,7 +127,7 @@ describe('end-to-end encryption (MLS)', () => {
     await waitFor(() => texts(alice.client, direct.chatId).includes('sure, 10 am'), { what: 'alice reads' });
     const first = alice.client.timeline(direct.chatId).find((i) => i.text.startsWith('before the new phone'));
     assert.ok(first);
-    // R45: the edit's formatting travels with it, and with the history.
+    // R47: the edit's formatting travels with it, and with the history.
     await alice.client.edit(direct.chatId, first.id, 'before the new phone: meet at the bakery on Main St', { entities: [{ type: 'italic', offset: 41, length: 7 }] });
     await waitFor(() => texts(bob.client, direct.chatId).includes('before the new phone: meet at the bakery on Main St'), { what: 'edit' });
 

@@ -4,7 +4,7 @@ import { ParleyError, parseMarkdown } from '@parley/client';
 import type { MessageEntity } from '@parley/protocol';
 import { createUser, startTestServer, waitFor } from '@parley/testing';
 
-describe('R45 formatting travels end-to-end encrypted', () => {
+describe('R47 formatting travels end-to-end encrypted', () => {
   it('entities of a message and of its edit reach the other member through MLS; malformed ones are never sent', async () => {
     await using server = await startTestServer();
     const [alice, bob] = await Promise.all([1, 2].map(() => createUser(server.url)));

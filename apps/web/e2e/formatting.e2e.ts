@@ -7,7 +7,7 @@ import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /**
- * R45 in a real browser: an XSS corpus through every entity type renders as text and runs nothing;
+ * R47 in a real browser: an XSS corpus through every entity type renders as text and runs nothing;
  * the composer's toolbar, shortcuts and Markdown-like typing send formatting; light and dark.
  */
 
@@ -42,7 +42,7 @@ function sample(type: EntityType, payload: string): { text: string; entities: Me
   }
 }
 
-describe('R45 formatting in the web client', { timeout: 240_000 }, () => {
+describe('R47 formatting in the web client', { timeout: 240_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let url: string;

@@ -38,7 +38,7 @@ describe('parley CLI', () => {
       assert.deepEqual(lines.filter((l) => !l.system).map((l) => l.text), ['hello from a script']);
       assert.deepEqual((await run(['--profile', b, 'receive'])).out, [], 'receive prints only what is new');
 
-      // R45: --markdown sends formatting, plain send keeps the markers as text; receive prints entities.
+      // R47: --markdown sends formatting, plain send keeps the markers as text; receive prints entities.
       assert.equal((await run(['--profile', a, 'send', '--to', hb, '--markdown', '**bold** and ~~gone~~'])).code, 0);
       assert.equal((await run(['--profile', a, 'send', '--to', hb, '**as typed**'])).code, 0);
       const formatted = (await run(['--profile', b, 'receive'])).out.map((l) => JSON.parse(l) as { text: string; entities?: unknown });

@@ -306,7 +306,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /**
    * Puts a text message in the outbox and returns its client id; it goes out when online.
-   * `entities`: its formatting (R45; `parseMarkdown` makes them from Markdown-like text). A text or
+   * `entities`: its formatting (R47; `parseMarkdown` makes them from Markdown-like text). A text or
    * entities the schema refuses throw `bad_request` here: nothing malformed is ever sent.
    * `preview`: a link's preview this device made (R45), sent inside the encrypted message.
    */

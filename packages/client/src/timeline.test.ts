@@ -44,7 +44,7 @@ test('R32 the timeline offers a resend where it helps, shows what was asked for 
   assert.deepEqual(items.slice(0, 2).map((i) => [i.unreadableReason, i.unreadableDetail]), [['tampered', 'mls_decrypt_failed'], ['keys_gone', undefined]], 'the decoder\'s detail, when it gave one');
 });
 
-test('R45 a message shows its formatting; an edit replaces it (an edit without entities clears it); a deletion drops it', () => {
+test('R47 a message shows its formatting; an edit replaces it (an edit without entities clears it); a deletion drops it', () => {
   const bold = [{ type: 'bold' as const, offset: 0, length: 4 }];
   const italic = [{ type: 'italic' as const, offset: 0, length: 3 }];
   const items = fold([

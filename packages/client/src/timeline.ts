@@ -13,7 +13,7 @@ export interface TimelineItem {
   senderUserId: string;
   sentAt: number;
   text: string;
-  /** The text's formatting (R45), when it has any; an edit replaces it with its own. */
+  /** The text's formatting (R47), when it has any; an edit replaces it with its own. */
   entities?: MessageEntity[];
   replyTo?: { id: string; text: string; senderUserId: string };
   /** A link's preview its sender's device made (R45); dropped when the text is edited or deleted. */

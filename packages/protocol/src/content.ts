@@ -38,7 +38,7 @@ export const FetchedLinkPreview = linkPreview(1_500_000);
 export type FetchedLinkPreview = z.infer<typeof FetchedLinkPreview>;
 
 export const MessageContent = z.discriminatedUnion('kind', [
-  // `entities`: the text's formatting (R45), checked against the text; an edit replaces them too.
+  // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
   z.object({ kind: z.literal('text'), text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional() })
     .superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
@@ -136,8 +136,8 @@ export function isPositionContent(content: Content): content is PositionContent 
 }
 
 /**
- * Reads a received content (R45): like `Content.safeParse`, but a text or edit whose entities break
- * R45 is kept as plain text (its entities dropped), also inside history entries and resent messages,
+ * Reads a received content (R47): like `Content.safeParse`, but a text or edit whose entities break
+ * R47 is kept as plain text (its entities dropped), also inside history entries and resent messages,
  * rather than the whole message becoming unreadable. Undefined when it is not a content.
  */
 export function parseReceivedContent(raw: unknown): Content | undefined {

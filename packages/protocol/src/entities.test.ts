@@ -8,7 +8,7 @@ const text = (t: string, entities: unknown[]) => ({ kind: 'text', text: t, entit
 const ok = (t: string, entities: unknown[]) => assert.equal(MessageContent.safeParse(text(t, entities)).success, true, JSON.stringify(entities));
 const bad = (t: string, entities: unknown[]) => assert.equal(MessageContent.safeParse(text(t, entities)).success, false, JSON.stringify(entities));
 
-describe('R45 message entities', () => {
+describe('R47 message entities', () => {
   it('accepts every type, nesting, equal ranges and no entities at all', () => {
     ok('bold italic', [{ type: 'bold', offset: 0, length: 11 }, { type: 'italic', offset: 5, length: 6 }]);
     ok('same range', [{ type: 'bold', offset: 0, length: 4 }, { type: 'italic', offset: 0, length: 4 }, { type: 'underline', offset: 0, length: 4 }]);

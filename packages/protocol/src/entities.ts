@@ -1,19 +1,19 @@
 import { z } from 'zod';
 
 /**
- * Text formatting (R45): entities over a message's text, like the Telegram Bot API's MessageEntity.
+ * Text formatting (R47): entities over a message's text, like the Telegram Bot API's MessageEntity.
  * `offset` and `length` count UTF-16 code units (JavaScript string indices). They travel inside the
  * encrypted content; the server never sees them.
  */
 
-/** At most this many entities in one text (R45). */
+/** At most this many entities in one text (R47). */
 export const MAX_ENTITIES = 1000;
-/** At most this many characters in a `text_link` target (R45). */
+/** At most this many characters in a `text_link` target (R47). */
 export const MAX_ENTITY_URL_LENGTH = 2048;
 /** A `pre` block's language: a short name like `ts`, `c++`, `objective-c`. */
 export const MAX_ENTITY_LANGUAGE_LENGTH = 32;
 
-/** The only URL schemes a link may have (R45); `javascript:`, `data:` and the rest never become links. */
+/** The only URL schemes a link may have (R47); `javascript:`, `data:` and the rest never become links. */
 export const LINK_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:', 'mailto:']);
 
 /**
@@ -98,7 +98,7 @@ const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 const splitsPair = (text: string, i: number) => i > 0 && i < text.length && isLowSurrogate(text.charCodeAt(i));
 
 /**
- * The first way the entities break R45 for this text, in words, or undefined when they keep it:
+ * The first way the entities break R47 for this text, in words, or undefined when they keep it:
  * - every entity lies inside the text, is not empty and does not cut a character (surrogate pair) in two;
  * - two entities are disjoint or one contains the other (no partial overlap), no two are the same;
  * - `code` and `pre` contain no other entity; `pre` lies inside nothing but a blockquote;
@@ -132,10 +132,10 @@ export function entitiesProblem(text: string, entities: readonly MessageEntity[]
   return undefined;
 }
 
-/** The `entities` field of a content with text: see R45 and `entitiesProblem` for what else is checked against the text. */
+/** The `entities` field of a content with text: see R47 and `entitiesProblem` for what else is checked against the text. */
 export const MessageEntities = z.array(MessageEntity).max(MAX_ENTITIES);
 
-/** Adds R45's checks of entities against the text to a schema with `text` and optional `entities`. */
+/** Adds R47's checks of entities against the text to a schema with `text` and optional `entities`. */
 export function checkEntitiesOf(value: { text: string; entities?: readonly MessageEntity[] | undefined }, ctx: z.RefinementCtx): void {
   if (!value.entities) return;
   const problem = entitiesProblem(value.text, value.entities);

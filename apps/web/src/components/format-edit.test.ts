@@ -9,7 +9,7 @@ const run = (value: string, start: number, end: number, format: Format) => {
   return { next, sel: next.slice(e.selStart, e.selEnd) };
 };
 
-test('R45 toolbar formats wrap the selection in markers that parse back, and a second press takes them away', () => {
+test('R47 toolbar formats wrap the selection in markers that parse back, and a second press takes them away', () => {
   assert.deepEqual(run('make this bold', 5, 9, 'bold'), { next: 'make **this** bold', sel: 'this' });
   assert.deepEqual(run('make **this** bold', 7, 11, 'bold'), { next: 'make this bold', sel: 'this' });
   assert.deepEqual(run('make **this** bold', 5, 13, 'bold'), { next: 'make this bold', sel: 'this' });
@@ -27,7 +27,7 @@ test('R45 toolbar formats wrap the selection in markers that parse back, and a s
   }
 });
 
-test('R45 shortcuts: Ctrl or Cmd, by key position', () => {
+test('R47 shortcuts: Ctrl or Cmd, by key position', () => {
   const key = (code: string, o: { shift?: boolean; meta?: boolean; alt?: boolean } = {}) =>
     shortcutFormat({ code, ctrlKey: !o.meta, metaKey: !!o.meta, shiftKey: !!o.shift, altKey: !!o.alt });
   assert.equal(key('KeyB'), 'bold');

@@ -1,6 +1,6 @@
 /**
  * What the formatting toolbar and its shortcuts do to the composer's text: the composer is a plain
- * textarea whose Markdown-like text is the source of truth (R45, `parseMarkdown` on send), so a
+ * textarea whose Markdown-like text is the source of truth (R47, `parseMarkdown` on send), so a
  * format wraps the selection in its markers, or takes them away when they are already there.
  */
 export type Format = 'bold' | 'italic' | 'underline' | 'strike' | 'code' | 'spoiler' | 'link' | 'quote';

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/index.ts';
 import './formatted-text.css';
 
 /**
- * A message's text with its formatting (R45), built as React elements from the entity tree: never
+ * A message's text with its formatting (R47), built as React elements from the entity tree: never
  * an HTML string, so every character of the text is shown as text. Links are made only from targets
  * that pass `safeLinkTarget` again here (http, https, mailto), whatever the entities say.
  */

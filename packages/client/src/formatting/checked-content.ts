@@ -6,7 +6,7 @@ export function withEntities(entities: readonly MessageEntity[] | undefined): { 
 }
 
 /**
- * A person's text or edit as it will be sent, checked against the schema first (R45): the client
+ * A person's text or edit as it will be sent, checked against the schema first (R47): the client
  * refuses to send malformed entities (or text) with `bad_request`, saying what is wrong.
  */
 export function checkedContent<C extends Extract<MessageContent, { kind: 'text' | 'edit' }>>(content: C): C {

@@ -10,7 +10,7 @@ const spans = (source: string) => {
   return entities.map((e) => `${e.type}:${text.slice(e.offset, e.offset + e.length)}${e.type === 'text_link' ? `->${e.url}` : ''}${e.type === 'pre' && e.language ? `(${e.language})` : ''}`);
 };
 
-describe('R45 Markdown-like typing', () => {
+describe('R47 Markdown-like typing', () => {
   it('turns each marker into its entity and removes the markers', () => {
     assert.deepEqual(md('**bold** _it_ __it2__ ++u++ ~~s~~ ||sp|| `c`').text, 'bold it it2 u s sp c');
     assert.deepEqual(spans('**bold** _it_ __it2__ ++u++ ~~s~~ ||sp|| `c`'),
@@ -70,7 +70,7 @@ describe('R45 Markdown-like typing', () => {
   });
 });
 
-describe('R45 formatted tree', () => {
+describe('R47 formatted tree', () => {
   it('nests entities and falls back to plain text for malformed ones', () => {
     assert.deepEqual(formattedTree('ab cd', [{ type: 'bold', offset: 0, length: 5 }, { type: 'italic', offset: 3, length: 2 }]), [
       { kind: 'entity', entity: { type: 'bold', offset: 0, length: 5 }, text: 'ab cd', children: [

@@ -4,7 +4,7 @@ import {
 import { formattedTree, type FormattedNode } from './tree.ts';
 
 /**
- * Parley's Markdown-like typing (R45), what the web composer and `parley send --markdown` send:
+ * Parley's Markdown-like typing (R47), what the web composer and `parley send --markdown` send:
  *
  *   **bold**  _italic_ or __italic__  ++underline++  ~~strike~~  ||spoiler||  `code`
  *   ```lang            > quoted line      [text](https://example.com)
@@ -213,7 +213,7 @@ export function detectLinks(text: string, entities: readonly MessageEntity[]): M
   return result;
 }
 
-/** The entities that keep R45 together, taken in order (a safety net: the parser should make none other). */
+/** The entities that keep R47 together, taken in order (a safety net: the parser should make none other). */
 function keepValid(text: string, entities: readonly MessageEntity[]): MessageEntity[] {
   const sorted = sortEntities(entities);
   if (sorted.length <= MAX_ENTITIES && entitiesProblem(text, sorted) === undefined) return sorted;

@@ -6,8 +6,8 @@ export type FormattedNode =
   | { kind: 'entity'; entity: MessageEntity; /** the plain text it covers */ text: string; children: FormattedNode[] };
 
 /**
- * The tree of a text and its entities (R45), for renderers: nested in the schema's order (blocks
- * outside, inline code innermost). Entities that break R45 are not trusted at all: the whole text
+ * The tree of a text and its entities (R47), for renderers: nested in the schema's order (blocks
+ * outside, inline code innermost). Entities that break R47 are not trusted at all: the whole text
  * is then one plain run, as a received message with malformed entities is shown.
  */
 export function formattedTree(text: string, entities: readonly MessageEntity[] | undefined): FormattedNode[] {
