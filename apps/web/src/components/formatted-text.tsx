@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { formattedTree, type FormattedNode } from '@parley/client';
 import { mentionHandle, safeLinkTarget, urlEntityTarget, type MessageEntity } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
@@ -10,7 +10,9 @@ import './formatted-text.css';
  * that pass `safeLinkTarget` again here (http, https, mailto), whatever the entities say.
  */
 export function FormattedText({ text, entities }: { text: string; entities?: readonly MessageEntity[] | undefined }) {
-  return <>{renderNodes(formattedTree(text, entities), 'n')}</>;
+  // Checked and built once per text: a long chat re-renders often.
+  const tree = useMemo(() => formattedTree(text, entities), [text, entities]);
+  return <>{renderNodes(tree, 'n')}</>;
 }
 
 const BLOCKS: ReadonlySet<string> = new Set(['blockquote', 'pre']);
