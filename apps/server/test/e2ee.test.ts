@@ -123,17 +123,20 @@ describe('end-to-end encryption (MLS)', () => {
     const direct = await alice.client.openDirect(bob.userId);
     await alice.client.sendText(direct.chatId, 'before the new phone: meet at the bakery');
     await waitFor(() => texts(bob.client, direct.chatId).length === 1, { what: 'bob reads' });
-    await bob.client.sendText(direct.chatId, 'sure, 10 am');
+    await bob.client.sendText(direct.chatId, 'sure, 10 am', { entities: [{ type: 'bold', offset: 6, length: 5 }] });
     await waitFor(() => texts(alice.client, direct.chatId).includes('sure, 10 am'), { what: 'alice reads' });
     const first = alice.client.timeline(direct.chatId).find((i) => i.text.startsWith('before the new phone'));
     assert.ok(first);
-    await alice.client.edit(direct.chatId, first.id, 'before the new phone: meet at the bakery on Main St');
+    // R47: the edit's formatting travels with it, and with the history.
+    await alice.client.edit(direct.chatId, first.id, 'before the new phone: meet at the bakery on Main St', { entities: [{ type: 'italic', offset: 41, length: 7 }] });
     await waitFor(() => texts(bob.client, direct.chatId).includes('before the new phone: meet at the bakery on Main St'), { what: 'edit' });
 
     const phone = await secondDevice(alice);
     await waitFor(() => phone.client.chat(direct.chatId)?.encryption === 'on', { what: 'the new device is in the group', timeoutMs: 30_000 });
     await waitFor(() => texts(phone.client, direct.chatId).includes('sure, 10 am'), { what: 'history reached the new device', timeoutMs: 30_000 });
     assert.deepEqual(texts(phone.client, direct.chatId), ['before the new phone: meet at the bakery on Main St', 'sure, 10 am']);
+    assert.deepEqual(phone.client.timeline(direct.chatId).filter((i) => !i.system).map((i) => i.entities),
+      [[{ type: 'italic', offset: 41, length: 7 }], [{ type: 'bold', offset: 6, length: 5 }]], 'formatting kept through history');
     assert.ok(phone.client.timeline(direct.chatId).find((i) => i.text === 'sure, 10 am')?.senderUserId === bob.userId);
     // Bob's device, not Alice's, got no history message: it only ever sees ciphertext in Alice's note-to-self chat.
     assert.ok(!bob.client.chats().some((c) => c.members.length === 1));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import {
-  ParleyClient, ParleyError, SealedStore, accounts, generateDeviceKey, isStoreSealError, type TimelineItem, type WebSocketCtor,
+  ParleyClient, ParleyError, SealedStore, accounts, generateDeviceKey, isStoreSealError, parseMarkdown, type TimelineItem, type WebSocketCtor,
 } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { FileStore } from './file-store.ts';
@@ -22,9 +22,14 @@ Usage: parley [--profile DIR] <command> [args]
   group NAME [HANDLE...]  create a group with these members
   send CHAT_ID TEXT       send a message and wait until the server acknowledged it
   send --to HANDLE TEXT   the same, into the direct chat with HANDLE
+                          --markdown: TEXT is Markdown-like (**bold**, _italic_, ~~strike~~,
+                          \`code\`, \`\`\`block\`\`\`, > quote, ||spoiler||, [text](https://…)) and is
+                          sent formatted; without it TEXT is sent as is, plain
   receive [--follow] [--chat CHAT_ID]
                           print new messages since the last receive as JSON lines
-                          ({chatId, seq, id, from, sentAt, text, ...}; a message this device
+                          ({chatId, seq, id, from, sentAt, text, entities?, ...}: entities are
+                          the text's formatting, {type, offset, length, url?, language?} with
+                          offset and length in UTF-16 code units; a message this device
                           can't read has "unreadable": {reason, detail?} instead of "text");
                           --follow keeps running
   history CHAT_ID         print every message this profile holds of the chat
@@ -51,6 +56,7 @@ const options = {
   to: { type: 'string' },
   chat: { type: 'string' },
   follow: { type: 'boolean' },
+  markdown: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -92,7 +98,8 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         const chatId = values.to ? (await c.openDirect((await c.findUser(values.to)).userId)).chatId : need(args.shift(), 'CHAT_ID');
         const text = args.join(' ');
         if (!text) throw new CliError('nothing to send');
-        const id = await c.sendText(chatId, text);
+        const message = values.markdown ? parseMarkdown(text) : { text, entities: [] };
+        const id = await c.sendText(chatId, message.text, { entities: message.entities });
         await until(() => !c.outbox().some((o) => o.clientMsgId === id && !o.failedCode), 30_000, 'the server to acknowledge');
         const failed = c.outbox().find((o) => o.clientMsgId === id);
         if (failed) throw new CliError(`refused by the server: ${failed.failedCode}`);
@@ -198,7 +205,7 @@ async function receive(dir: string, chatFilter: string | undefined, follow: bool
 function itemJson(item: TimelineItem) {
   const body = item.unreadable
     ? { unreadable: { reason: item.unreadableReason ?? 'unknown_format', ...(item.unreadableDetail !== undefined ? { detail: item.unreadableDetail } : {}) } }
-    : { text: item.text };
+    : { text: item.text, ...(item.entities ? { entities: item.entities } : {}) };
   return {
     chatId: item.chatId, seq: item.seq, id: item.id, from: item.senderUserId, sentAt: item.sentAt,
     ...body, ...(item.replyTo ? { replyTo: item.replyTo.id } : {}),

@@ -37,6 +37,15 @@ describe('parley CLI', () => {
       const lines = got.out.map((l) => JSON.parse(l) as { text: string; system?: unknown });
       assert.deepEqual(lines.filter((l) => !l.system).map((l) => l.text), ['hello from a script']);
       assert.deepEqual((await run(['--profile', b, 'receive'])).out, [], 'receive prints only what is new');
+
+      // R47: --markdown sends formatting, plain send keeps the markers as text; receive prints entities.
+      assert.equal((await run(['--profile', a, 'send', '--to', hb, '--markdown', '**bold** and ~~gone~~'])).code, 0);
+      assert.equal((await run(['--profile', a, 'send', '--to', hb, '**as typed**'])).code, 0);
+      const formatted = (await run(['--profile', b, 'receive'])).out.map((l) => JSON.parse(l) as { text: string; entities?: unknown });
+      assert.deepEqual(formatted.map((l) => [l.text, l.entities]), [
+        ['bold and gone', [{ type: 'bold', offset: 0, length: 4 }, { type: 'strikethrough', offset: 9, length: 4 }]],
+        ['**as typed**', undefined],
+      ]);
       for (const p of [a, b]) {
         assert.ok(!readFileSync(join(p, 'store.json'), 'utf8').includes('hello from a script'), 'the store is sealed at rest');
         assert.equal(statSync(join(p, 'store-key.json')).mode & 0o777, 0o600);

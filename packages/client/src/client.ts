@@ -1,6 +1,6 @@
 import {
   ParleyError,
-  type ChatPrefsUpdate, type ChatSummary, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
+  type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
   type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
@@ -19,6 +19,7 @@ import { LogSync } from './log-sync.ts';
 import { Outbox } from './outbox.ts';
 import { isNoteToSelf } from './note-to-self.ts';
 import { TypingState } from './typing.ts';
+import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
@@ -303,11 +304,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   // --- writing -------------------------------------------------------------------------------
 
-  /** Puts a text message in the outbox and returns its client id; it goes out when online. */
-  /** `preview`: a link's preview this device made (R45), sent inside the encrypted message. */
-  sendText(chatId: string, text: string, opts: { replyTo?: string; preview?: LinkPreview } = {}): Promise<string> {
+  /**
+   * Puts a text message in the outbox and returns its client id; it goes out when online.
+   * `entities`: its formatting (R47; `parseMarkdown` makes them from Markdown-like text). A text or
+   * entities the schema refuses throw `bad_request` here: nothing malformed is ever sent.
+   * `preview`: a link's preview this device made (R45), sent inside the encrypted message.
+   */
+  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview } = {}): Promise<string> {
+    const content = checkedContent({
+      kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
+    });
     this.#typing.sent(chatId);
-    return this.#post(chatId, { kind: 'text', text, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}) });
+    return this.#post(chatId, content);
   }
 
   /**
@@ -320,9 +328,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.#rest<{ preview: FetchedLinkPreview }>('POST', '/link-preview', { url }).then((r) => r.preview);
   }
 
-  async edit(chatId: string, targetId: string, text: string): Promise<void> {
+  /** Replaces a message's text and its formatting (none when `entities` is not given). */
+  async edit(chatId: string, targetId: string, text: string, opts: { entities?: readonly MessageEntity[] } = {}): Promise<void> {
+    const content = checkedContent({ kind: 'edit', target: targetId, text, ...withEntities(opts.entities) });
     this.#typing.sent(chatId);
-    await this.#post(chatId, { kind: 'edit', target: targetId, text });
+    await this.#post(chatId, content);
   }
 
   async deleteMessage(chatId: string, targetId: string): Promise<void> {

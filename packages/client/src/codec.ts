@@ -1,4 +1,4 @@
-import { Content, PLAIN_CONTENT_TYPE, type Envelope, type Message } from '@parley/protocol';
+import { parseReceivedContent, PLAIN_CONTENT_TYPE, type Content, type Envelope, type Message } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from './encoding.ts';
 import type { DecodedEnvelope } from './store.ts';
 
@@ -73,8 +73,7 @@ export class CodecRefused extends Error {
 export function decodePlain(envelope: Envelope): Content | undefined {
   if (envelope.contentType !== PLAIN_CONTENT_TYPE) return undefined;
   try {
-    const parsed = Content.safeParse(JSON.parse(new TextDecoder().decode(base64ToBytes(envelope.payload))));
-    return parsed.success ? parsed.data : undefined;
+    return parseReceivedContent(JSON.parse(new TextDecoder().decode(base64ToBytes(envelope.payload))));
   } catch {
     return undefined;
   }

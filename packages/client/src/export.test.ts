@@ -45,7 +45,7 @@ function sample(): ChatExport {
     [alice.userId, { kind: 'created', name: 'Tea party' }],
     [alice.userId, { kind: 'text', text: 'Hello, Bob' }, 'hello0001'],
     [bob.userId, { kind: 'text', text: 'Hi! <script>alert("x")</script> & "quotes"\nnew line 🫖', replyTo: 'hello0001' }, 'reply0001'],
-    [alice.userId, { kind: 'edit', target: 'hello0001', text: 'Hello, dear Bob' }],
+    [alice.userId, { kind: 'edit', target: 'hello0001', text: 'Hello, dear Bob', entities: [{ type: 'italic', offset: 11, length: 4 }] }],
     [bob.userId, { kind: 'text', text: 'a secret I regret' }, 'secret001'],
     [alice.userId, { kind: 'text', text: 'what secret?', replyTo: 'secret001' }, 'quote0001'],
     [bob.userId, { kind: 'delete', target: 'secret001' }],
@@ -87,7 +87,7 @@ test('export: what a user reads in the file, edits applied and timestamps in ISO
   assert.deepEqual(created!.system, { kind: 'created', name: 'Tea party' });
   assert.deepEqual(hello, {
     id: 'hello0001', seq: 2, sender: { userId: 'alice0001', handle: 'alice', displayName: 'Alice Liddell' },
-    sentAt: '2026-11-25T09:30:02.123Z', text: 'Hello, dear Bob', edited: true, deleted: false, unreadable: false,
+    sentAt: '2026-11-25T09:30:02.123Z', text: 'Hello, dear Bob', entities: [{ type: 'italic', offset: 11, length: 4 }], edited: true, deleted: false, unreadable: false,
     replyTo: null, reactions: [], system: null,
   });
   // The quote shows the target as it is now (edited).

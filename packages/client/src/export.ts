@@ -1,4 +1,4 @@
-import type { ChatKind, ChatSummary, Role, SystemEvent, UserProfile } from '@parley/protocol';
+import type { ChatKind, ChatSummary, MessageEntity, Role, SystemEvent, UserProfile } from '@parley/protocol';
 import type { TimelineItem } from './timeline.ts';
 
 /**
@@ -29,6 +29,8 @@ export interface ExportedMessage {
   sentAt: string;
   /** What was written, edits applied. null for deleted, system and unreadable messages. */
   text: string | null;
+  /** The text's formatting (R47: offsets and lengths in UTF-16 code units); empty when it has none or no text. */
+  entities: MessageEntity[];
   edited: boolean;
   deleted: boolean;
   /** The message could not be decrypted on the exporting device. */
@@ -102,6 +104,7 @@ export function exportChat(input: ExportChatInput): ChatExport {
       sender: person(item.senderUserId),
       sentAt: iso(item.sentAt),
       text: hidden ? null : item.text,
+      entities: hidden ? [] : [...(item.entities ?? [])],
       edited: item.edited,
       deleted: item.deleted,
       unreadable,

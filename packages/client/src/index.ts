@@ -40,3 +40,5 @@ export {
   storeKeyFromPassphrase, newPassphraseStoreKey, PASSPHRASE_ITERATIONS, PASSPHRASE_MIN_LENGTH,
   STORE_KEY_PRF_INPUT, type StoreKeyKind, type KeyValueSlot,
 } from './stores/store-key.ts';
+export { parseMarkdown, toMarkdown, detectLinks, type FormattedText } from './formatting/markdown.ts';
+export { formattedTree, type FormattedNode } from './formatting/tree.ts';

@@ -43,3 +43,16 @@ test('R32 the timeline offers a resend where it helps, shows what was asked for 
   assert.equal(items.at(-1)?.text, 'back again');
   assert.deepEqual(items.slice(0, 2).map((i) => [i.unreadableReason, i.unreadableDetail]), [['tampered', 'mls_decrypt_failed'], ['keys_gone', undefined]], 'the decoder\'s detail, when it gave one');
 });
+
+test('R47 a message shows its formatting; an edit replaces it (an edit without entities clears it); a deletion drops it', () => {
+  const bold = [{ type: 'bold' as const, offset: 0, length: 4 }];
+  const italic = [{ type: 'italic' as const, offset: 0, length: 3 }];
+  const items = fold([
+    ['fmt00001', { kind: 'content', content: { kind: 'text', text: 'bold text', entities: bold } }],
+    ['fmt00002', { kind: 'content', content: { kind: 'text', text: 'plain' } }],
+    ['edit0001', { kind: 'content', content: { kind: 'edit', target: 'fmt00002', text: 'now italic', entities: italic } }],
+    ['fmt00003', { kind: 'content', content: { kind: 'text', text: 'was bold', entities: bold } }],
+    ['edit0002', { kind: 'content', content: { kind: 'edit', target: 'fmt00003', text: 'plain now' } }],
+  ]);
+  assert.deepEqual(items.map((i) => [i.text, i.entities]), [['bold text', bold], ['now italic', italic], ['plain now', undefined]]);
+});

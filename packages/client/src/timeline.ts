@@ -1,4 +1,4 @@
-import type { ChatSummary, Content, LinkPreview, Message, SystemEvent } from '@parley/protocol';
+import type { ChatSummary, Content, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
@@ -13,6 +13,8 @@ export interface TimelineItem {
   senderUserId: string;
   sentAt: number;
   text: string;
+  /** The text's formatting (R47), when it has any; an edit replaces it with its own. */
+  entities?: MessageEntity[];
   replyTo?: { id: string; text: string; senderUserId: string };
   /** A link's preview its sender's device made (R45); dropped when the text is edited or deleted. */
   preview?: LinkPreview;
@@ -76,7 +78,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   const apply = (senderUserId: string, content: Content, add: (item: TimelineItem) => void, base: Omit<TimelineItem, 'text' | 'edited' | 'deleted' | 'reactions'>) => {
     switch (content.kind) {
       case 'text': {
-        const item: TimelineItem = { ...base, text: content.text, edited: false, deleted: false, reactions: [] };
+        const item: TimelineItem = { ...base, text: content.text, ...(content.entities?.length ? { entities: content.entities } : {}), edited: false, deleted: false, reactions: [] };
         if (content.replyTo) {
           const target = byId.get(content.replyTo);
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
@@ -90,6 +92,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (target && target.senderUserId === senderUserId && !target.deleted) {
           if (target.text !== content.text) delete target.preview;
           target.text = content.text;
+          if (content.entities?.length) target.entities = content.entities;
+          else delete target.entities;
           target.edited = true;
         }
         return;
@@ -99,6 +103,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (target && target.senderUserId === senderUserId) {
           target.deleted = true;
           target.text = '';
+          delete target.entities;
           delete target.replyTo;
           delete target.preview;
         }

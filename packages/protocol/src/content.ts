@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Base64, ClientMsgId, Id } from './common.ts';
+import { checkEntitiesOf, MessageEntities } from './entities.ts';
 import { Sha256Hex } from './key-log.ts';
 
 /**
@@ -37,8 +38,11 @@ export const FetchedLinkPreview = linkPreview(1_500_000);
 export type FetchedLinkPreview = z.infer<typeof FetchedLinkPreview>;
 
 export const MessageContent = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('text'), text: z.string().min(1).max(16_000), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional() }),
-  z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000) }),
+  // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
+  z.object({ kind: z.literal('text'), text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional() })
+    .superRefine(checkEntitiesOf),
+  z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
+    .superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),
   /**
@@ -129,4 +133,31 @@ export function isMessageContent(content: Content): content is MessageContent {
 /** Whether a content may be shared as history or sent again for its log position (PositionContent). */
 export function isPositionContent(content: Content): content is PositionContent {
   return POSITION_KINDS.has(content.kind);
+}
+
+/**
+ * Reads a received content (R47): like `Content.safeParse`, but a text or edit whose entities break
+ * R47 is kept as plain text (its entities dropped), also inside history entries and resent messages,
+ * rather than the whole message becoming unreadable. Undefined when it is not a content.
+ */
+export function parseReceivedContent(raw: unknown): Content | undefined {
+  const strict = Content.safeParse(raw);
+  if (strict.success) return strict.data;
+  const lenient = Content.safeParse(withoutBadEntities(raw));
+  return lenient.success ? lenient.data : undefined;
+}
+
+function withoutBadEntities(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const value = raw as Record<string, unknown>;
+  if ((value['kind'] === 'text' || value['kind'] === 'edit') && 'entities' in value) {
+    if (MessageContent.safeParse(value).success) return value;
+    const { entities: _dropped, ...rest } = value;
+    return rest;
+  }
+  if (value['kind'] === 'history' && Array.isArray(value['entries'])) {
+    return { ...value, entries: value['entries'].map((e: unknown) => typeof e === 'object' && e !== null ? { ...e, content: withoutBadEntities((e as Record<string, unknown>)['content']) } : e) };
+  }
+  if (value['kind'] === 'resent') return { ...value, content: withoutBadEntities(value['content']) };
+  return value;
 }

@@ -5,3 +5,4 @@ export * from './device-link.ts';
 export * from './realtime.ts';
 export * from './content.ts';
 export * from './key-log.ts';
+export * from './entities.ts';

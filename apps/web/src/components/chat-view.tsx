@@ -105,11 +105,12 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           if (mine) setMode({ kind: 'edit', item: mine });
         }}
         fetchPreview={fetchPreview}
-        onSend={(text, m, preview) => {
+        onSend={({ text, entities }, m, preview) => {
           if (m.kind === 'edit') {
-            if (text !== m.item.text) client.edit(chatId, m.item.id, text).catch(report('edit'));
+            const changed = text !== m.item.text || JSON.stringify(entities) !== JSON.stringify(m.item.entities ?? []);
+            if (changed) client.edit(chatId, m.item.id, text, { entities }).catch(report('edit'));
           } else {
-            client.sendText(chatId, text, { ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), ...(preview ? { preview } : {}) }).catch(report('send'));
+            client.sendText(chatId, text, { entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), ...(preview ? { preview } : {}) }).catch(report('send'));
           }
         }}
       />

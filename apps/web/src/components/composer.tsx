@@ -1,7 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
-import type { ChatView, TimelineItem } from '@parley/client';
+import { parseMarkdown, toMarkdown, type ChatView, type FormattedText, type TimelineItem } from '@parley/client';
 import type { FetchedLinkPreview, LinkPreview } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
+import { FormatBar, useFormatting } from './format-bar.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard, useDraftPreview } from './link-preview.tsx';
 
@@ -16,8 +17,8 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
   mode: ComposerMode;
   setMode: (mode: ComposerMode) => void;
   inputRef: RefObject<HTMLTextAreaElement | null>;
-  /** `preview`: the first link's preview (R45), unless the person removed it. */
-  onSend: (text: string, mode: ComposerMode, preview?: LinkPreview) => void;
+  /** What the person wrote: the Markdown-like text as text and entities (R47); `preview`: the first link's preview (R45), unless the person removed it. */
+  onSend: (message: FormattedText, mode: ComposerMode, preview?: LinkPreview) => void;
   /** The server's link preview fetcher; absent: no previews. */
   fetchPreview?: (url: string) => Promise<FetchedLinkPreview>;
   onTyping: () => void;
@@ -36,7 +37,7 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
   useEffect(() => {
     if (mode.kind === 'edit') {
       stashed.current = drafts.get(chat.chatId) ?? '';
-      setDraftState(mode.item.text);
+      setDraftState(toMarkdown(mode.item.text, mode.item.entities));
     }
   }, [mode, chat.chatId]);
 
@@ -52,10 +53,13 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
     setMode({ kind: 'new' });
   };
 
+  const formatting = useFormatting(inputRef, setDraft);
+
   const submit = () => {
-    const text = draft.trim();
-    if (!text) return;
-    onSend(text, mode, mode.kind === 'edit' ? undefined : draftPreview.preview);
+    if (!draft.trim()) return;
+    const message = parseMarkdown(draft);
+    if (!message.text) return;
+    onSend(message, mode, mode.kind === 'edit' ? undefined : draftPreview.preview);
     draftPreview.reset();
     setDraftState(mode.kind === 'edit' ? stashed.current : '');
     if (mode.kind !== 'edit') drafts.delete(chat.chatId);
@@ -77,7 +81,13 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
         </div>
       )}
       {draftPreview.preview && <LinkPreviewCard preview={draftPreview.preview} onDismiss={draftPreview.dismiss} />}
+      {formatting.visible && <FormatBar formatting={formatting} />}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+        <button type="button" className={`icon format-toggle${formatting.open ? ' on' : ''}`} aria-pressed={formatting.open}
+          aria-label={t('formatting')} title={`${t('formatting')} — ${t('fmtHelp')}`} data-testid="format-toggle"
+          onClick={() => formatting.setOpen(!formatting.open)}>
+          <span aria-hidden="true">Aa</span>
+        </button>
         <textarea
           ref={inputRef}
           rows={1}
@@ -86,8 +96,11 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
           aria-label={t('typeMessage')}
           maxLength={16_000}
           onChange={(e) => { setDraft(e.target.value); if (e.target.value) onTyping(); }}
+          onSelect={formatting.onSelect}
+          onBlur={formatting.onBlur}
           onKeyDown={(e) => {
             if (e.nativeEvent.isComposing) return; // an IME is still composing a character
+            if (formatting.onKeyDown(e)) return;
             if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); submit(); }
             else if (e.key === 'Escape' && mode.kind !== 'new') { e.preventDefault(); cancel(); }
             else if (e.key === 'ArrowUp' && !draft && mode.kind === 'new') { e.preventDefault(); onEditLast(); }

@@ -14,6 +14,9 @@ const PATHS = {
   more: 'M12 6h.01M12 12h.01M12 18h.01',
   muted: 'M11 5L6 9H3v6h3l5 4V5zM16 9l5 6M21 9l-5 6',
   archive: 'M3 5h18v4H3zM5 9v10h14V9M10 13h4',
+  link: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1',
+  quote: 'M5 6v12M9 8h10M9 12h10M9 16h6',
+  spoiler: 'M3 3l18 18M10.6 10.6a2 2 0 0 0 2.8 2.8M9.9 5.1A9.8 9.8 0 0 1 12 5c5 0 9 4.5 10 7-.4 1-1.2 2.3-2.4 3.5M6.1 6.1C4 7.6 2.6 9.7 2 12c1 2.5 5 7 10 7 1.8 0 3.4-.5 4.8-1.3',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -2,6 +2,7 @@ import type { TimelineItem } from '@parley/client';
 import type { Member } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { colorFor, textColorVars } from './avatar.tsx';
+import { FormattedText } from './formatted-text.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard } from './link-preview.tsx';
 import { StateIcon } from './state-icon.tsx';
@@ -17,7 +18,7 @@ export interface MessageActions {
   onResend(item: TimelineItem): void;
 }
 
-/** One message. Text is rendered by React as text (never as HTML); line breaks are kept by CSS. */
+/** One message. Text is rendered by React as text (never as HTML), formatted by FormattedText; line breaks are kept by CSS. */
 export function MessageBubble({ item, members, myUserId, showSender, actions }: {
   item: TimelineItem; members: readonly Member[]; myUserId: string; showSender: boolean; actions: MessageActions;
 }) {
@@ -48,7 +49,7 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
                 : <button type="button" className="link-button resend" onClick={() => actions.onResend(item)}>{t('resendAsk')}</button>)}
             </>
           )
-          : <span className="text">{item.text}</span>}
+          : <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
         {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}
         <span className="meta">
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}

@@ -1,4 +1,4 @@
-import { Content, type Message } from '@parley/protocol';
+import { parseReceivedContent, type Content, type Message } from '@parley/protocol';
 import type { ClientStore } from '../store.ts';
 
 /** The plaintext of an application message (R30): `{v: 1, content, prev}`, prev being the sender device's previous message id. */
@@ -10,9 +10,9 @@ export function encodeAppPlaintext(content: Content, prev: string | null): Uint8
 export function parseAppPlaintext(bytes: Uint8Array): { content: Content; prev: string | null } | undefined {
   try {
     const json = JSON.parse(new TextDecoder().decode(bytes)) as { v?: unknown; content?: unknown; prev?: unknown };
-    const content = Content.safeParse(json.content);
+    const content = parseReceivedContent(json.content);
     const prev = json.prev === null || (typeof json.prev === 'string' && json.prev.length <= 64) ? json.prev : undefined;
-    return json.v === 1 && content.success && prev !== undefined ? { content: content.data, prev } : undefined;
+    return json.v === 1 && content !== undefined && prev !== undefined ? { content, prev } : undefined;
   } catch {
     return undefined;
   }
