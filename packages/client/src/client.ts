@@ -19,6 +19,7 @@ import { LogSync } from './log-sync.ts';
 import { Outbox } from './outbox.ts';
 import { isNoteToSelf } from './note-to-self.ts';
 import { TypingState } from './typing.ts';
+import { Drafts } from './drafts.ts';
 import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
@@ -52,6 +53,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #chats = new Map<string, ChatSummary>();
   readonly #outbox: Outbox;
   readonly #typing = new TypingState(() => this.#changed());
+  readonly #drafts: Drafts;
   /** R44: open requests to this user. */
   #requests: ChatRequest[] = [];
   /** R44: direct chats whose other person just accepted this user's request (chatId → when). */
@@ -187,12 +189,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
         changed: (chatId) => this.#changed(chatId),
         flushOutbox: (chatId) => (chatId === undefined ? this.#outbox.flush() : this.#outbox.retry(chatId)),
         onError: (e) => this.#backgroundError(e),
+        onDraft: (content) => this.#drafts.take(content),
         resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
         restartAfterWaitingMs: options.mls?.restartAfterWaitingMs ?? DEFAULT_RESTART_AFTER_WAITING_MS,
         onKeyLogSplit: (alert) => this.#ownLog.report(alert),
         keyLogHeads: options.mls?.keyLogHeads,
       })
       : undefined;
+    const enc = this.#enc;
+    this.#drafts = new Drafts({
+      store: options.store,
+      // Only end-to-end encrypted: a draft never reaches the server in the clear.
+      ...(enc ? { share: (content: Extract<Content, { kind: 'draft' }>) => enc.shareDraft(content) } : {}),
+      onChange: (chatId) => this.#changed(chatId),
+    });
   }
 
   get connectionState(): ConnectionState {
@@ -210,6 +220,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       await this.#enc?.refresh(chat.chatId);
     }
     await this.#outbox.load();
+    await this.#drafts.load();
     await this.#ownLog.load();
     this.#conn.start();
     this.#changed();
@@ -217,6 +228,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#drafts.stop();
     this.#enc?.stop();
     this.#ownLog.stop();
     this.#conn.stop();
@@ -305,6 +317,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
   // --- writing -------------------------------------------------------------------------------
 
   /**
+   * R51: the person's unsent text for a chat: kept on this device across restarts and, with
+   * end-to-end encryption, shared with their other devices once typing pauses (through the
+   * note-to-self chat). Sending a message to the chat clears it everywhere.
+   */
+  draft(chatId: string): string {
+    return this.#drafts.get(chatId);
+  }
+
+  setDraft(chatId: string, text: string): void {
+    this.#drafts.set(chatId, text);
+  }
+
+  /**
    * Puts a text message in the outbox and returns its client id; it goes out when online.
    * `entities`: its formatting (R47; `parseMarkdown` makes them from Markdown-like text). A text or
    * entities the schema refuses throw `bad_request` here: nothing malformed is ever sent.
@@ -315,6 +340,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
     });
     this.#typing.sent(chatId);
+    this.#drafts.clear(chatId);
     return this.#post(chatId, content);
   }
 

@@ -116,6 +116,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         return; // R32: devices asking for and answering with messages; an answer fills its original's place
       case 'key_log_heads':
         return; // R33: devices comparing the key-log heads they verified; a mismatch is a key-log alert
+      case 'draft':
+        return; // R51: a draft from another device of this person, kept with the chat it is for
       case 'chat_info':
         // The end-to-end encrypted group name: a rename line (a repeat for new devices is not shown).
         if (!content.announce) add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: { kind: 'renamed', name: content.name } });

@@ -120,6 +120,12 @@ export const Content = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('resend_request'), ids: z.array(ClientMsgId).min(1).max(MAX_RESEND_IDS) }),
   z.object({ kind: z.literal('resent'), seq: z.number().int().positive(), id: ClientMsgId, content: PositionContent }),
   KeyLogHeadsContent,
+  /**
+   * R51: the person's unsent draft for a chat, from one of their devices to the others, through the
+   * note-to-self chat (end-to-end encrypted like every message there). The newest `at` wins; an
+   * empty text clears it. Never shown as a message.
+   */
+  z.object({ kind: z.literal('draft'), chatId: Id, text: z.string().max(16_000), at: z.number().int().nonnegative() }),
 ]);
 export type Content = z.infer<typeof Content>;
 

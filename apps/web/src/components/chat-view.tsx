@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyDirectory, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
@@ -34,6 +34,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
+  const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
   const items = client.timeline(chatId);
   useMarkRead(client, chatId, items.at(-1)?.id);
   useEffect(() => { if (matchMedia('(pointer: fine)').matches) input.current?.focus(); }, [chatId]);
@@ -105,6 +106,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           if (mine) setMode({ kind: 'edit', item: mine });
         }}
         fetchPreview={fetchPreview}
+        drafts={drafts}
         onSend={({ text, entities }, m, preview) => {
           if (m.kind === 'edit') {
             const changed = text !== m.item.text || JSON.stringify(entities) !== JSON.stringify(m.item.entities ?? []);

@@ -6,14 +6,18 @@ import { FormatBar, useFormatting } from './format-bar.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard, useDraftPreview } from './link-preview.tsx';
 
-/** Unsent drafts per chat, for this tab's lifetime. */
-const drafts = new Map<string, string>();
+/** R51: where a chat's unsent text is kept (the SDK: this device's store, and the person's other devices). */
+export interface DraftKeeper {
+  get(chatId: string): string;
+  set(chatId: string, text: string): void;
+}
 const MAX_HEIGHT_PX = 160;
 
 export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
 
-export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEditLast, fetchPreview }: {
+export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEditLast, fetchPreview, drafts }: {
   chat: ChatView;
+  drafts: DraftKeeper;
   mode: ComposerMode;
   setMode: (mode: ComposerMode) => void;
   inputRef: RefObject<HTMLTextAreaElement | null>;
@@ -25,7 +29,13 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
   onEditLast: () => void;
 }) {
   const { t } = useI18n();
-  const [draft, setDraftState] = useState(() => drafts.get(chat.chatId) ?? '');
+  const [draft, setDraftState] = useState(() => drafts.get(chat.chatId));
+  // A draft typed on another of the person's devices shows here, unless this box is being typed in.
+  const kept = drafts.get(chat.chatId);
+  useEffect(() => {
+    if (mode.kind !== 'edit' && kept !== draft && document.activeElement !== inputRef.current) setDraftState(kept);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [kept]);
   const stashed = useRef('');
   const draftPreview = useDraftPreview(mode.kind === 'edit' ? '' : draft, fetchPreview);
   const setDraft = (text: string) => {
@@ -36,7 +46,7 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
   // Starting an edit puts the message's text in the box; cancelling gives the draft back.
   useEffect(() => {
     if (mode.kind === 'edit') {
-      stashed.current = drafts.get(chat.chatId) ?? '';
+      stashed.current = drafts.get(chat.chatId);
       setDraftState(toMarkdown(mode.item.text, mode.item.entities));
     }
   }, [mode, chat.chatId]);
@@ -61,8 +71,7 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
     if (!message.text) return;
     onSend(message, mode, mode.kind === 'edit' ? undefined : draftPreview.preview);
     draftPreview.reset();
-    setDraftState(mode.kind === 'edit' ? stashed.current : '');
-    if (mode.kind !== 'edit') drafts.delete(chat.chatId);
+    setDraftState(mode.kind === 'edit' ? stashed.current : ''); // a sent message clears the kept draft (the SDK's sendText)
     setMode({ kind: 'new' });
     inputRef.current?.focus();
   };

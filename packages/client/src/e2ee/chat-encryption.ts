@@ -51,6 +51,8 @@ export interface ChatEncryptionDeps {
   /** Sends what can go; with a chat, its message waiting for the group tries again at once. */
   flushOutbox(chatId?: string): void;
   onError(error: { task: 'encryption-group' | 'key-log'; error: unknown }): void;
+  /** R51: a draft from another device of this user came through the note-to-self chat. */
+  onDraft?(content: Extract<Content, { kind: 'draft' }>): void;
   /** R32: ask by itself for unreadable messages to be sent again this long after they arrive; null: only when asked. */
   resendAskAfterMs: number | null;
   /** R36: outside an existing group this long after first asking to be added (R29), start it again; 0 never. */
@@ -177,6 +179,11 @@ export class ChatEncryption {
         handshake = true;
         for (const key of d.added) if (key.startsWith(`${userId}:`) && key !== `${userId}:${deviceId}`) void this.shareHistory(chatId, key.slice(userId.length + 1));
       }
+      // R51: drafts come from this user's other devices, in the note-to-self chat only.
+      if (d?.kind === 'content' && d.content.kind === 'draft' && m.senderUserId === userId && m.senderDeviceId !== deviceId) {
+        const chat = this.#d.chat(chatId);
+        if (chat && this.isSelfChat(chat)) this.#d.onDraft?.(d.content);
+      }
       // Only this user's own devices may share history with it (the MLS sender was checked in the codec).
       if (d?.kind === 'content' && d.content.kind === 'history' && d.content.forDevice === deviceId && m.senderUserId === userId) {
         void this.takeHistory(d.content).catch((error: unknown) => this.#d.onError({ task: 'encryption-group', error }));
@@ -247,6 +254,12 @@ export class ChatEncryption {
     } catch {
       return undefined;
     }
+  }
+
+  /** R51: sends this device's draft to the user's other devices through the note-to-self chat. */
+  async shareDraft(content: Extract<Content, { kind: 'draft' }>): Promise<void> {
+    const self = await this.#selfChat();
+    if (self && self !== content.chatId) await this.#d.post(self, content);
   }
 
   async historyFor(chatId: string): Promise<Map<number, HistoryEntry>> {
