@@ -43,6 +43,8 @@ export class Session implements HubMember {
   #frameAt = performance.now();
   /** Reads (history, chat list pages) being answered; at MAX_READS_IN_FLIGHT the socket is not read. */
   #reads = 0;
+  /** Reads waiting for one of those places, oldest first; each is handed a place (true) or dropped at close (false). */
+  #waiting: Array<(go: boolean) => void> = [];
   #throttledUntil = 0;
   /** Heard from the peer (pong or any frame) since the last ping. */
   alive = true;
@@ -197,21 +199,33 @@ export class Session implements HubMember {
   /** Reads the socket again once neither the frame budget nor the reads in flight hold it. */
   #maybeResume(): void {
     if (this.#closed || !this.ws.isPaused) return;
-    if (this.#reads >= MAX_READS_IN_FLIGHT || performance.now() < this.#throttledUntil) return;
+    if (this.#reads >= MAX_READS_IN_FLIGHT || this.#waiting.length > 0 || performance.now() < this.#throttledUntil) return;
     this.ws.resume();
   }
 
   /**
    * R40: a read's page is held in memory until it is sent; a connection gets MAX_READS_IN_FLIGHT at
    * once, and the node reads no more of its frames until one is answered (TCP holds the rest).
+   * Pausing the socket is not enough by itself: ws still emits every frame of the chunk it has already
+   * read (64 KiB, hundreds of small history frames), and each would start its own read at once, all
+   * holding their rows together. So a read over the limit waits here, as its small parsed frame, for
+   * a place; it resolves undefined if the connection closes first.
    */
-  async #read<T>(answer: () => Promise<T>): Promise<T> {
-    if (++this.#reads >= MAX_READS_IN_FLIGHT) this.ws.pause();
+  async #read<T>(answer: () => Promise<T>): Promise<T | undefined> {
+    if (this.#reads >= MAX_READS_IN_FLIGHT || this.#waiting.length > 0) {
+      this.ws.pause();
+      if (!(await new Promise<boolean>((go) => this.#waiting.push(go)))) return undefined;
+    } else if (++this.#reads >= MAX_READS_IN_FLIGHT) this.ws.pause();
     try {
       return await answer();
     } finally {
-      this.#reads--;
-      this.#maybeResume();
+      // The place passes to the oldest waiting read, if any; else it is freed.
+      const next = this.#closed ? undefined : this.#waiting.shift();
+      if (next) next(true);
+      else {
+        this.#reads--;
+        this.#maybeResume();
+      }
     }
   }
 
@@ -235,11 +249,14 @@ export class Session implements HubMember {
       }
       case 'history': {
         const page = await this.#read(() => delivery.history(auth, frame));
+        if (!page) return;
         this.#send({ type: 'history', rid: frame.rid, chatId: frame.chatId, ...page });
         return;
       }
       case 'chats': {
-        const { chats, next } = await this.#read(() => this.services.chats.readPage(auth, frame));
+        const page = await this.#read(() => this.services.chats.readPage(auth, frame));
+        if (!page) return;
+        const { chats, next } = page;
         this.#send({ type: 'chats', rid: frame.rid, chats, ...(next ? { next } : {}) });
         return;
       }
@@ -345,6 +362,7 @@ export class Session implements HubMember {
     clearTimeout(this.#authTimer);
     for (const topic of this.#topics) this.hub.leave(this, topic);
     this.#topics.clear();
+    for (const go of this.#waiting.splice(0)) go(false);
     if (this.#auth) this.hub.offline(this);
   }
 }
