@@ -332,17 +332,23 @@ export class Session implements HubMember {
     this.hub.leave(this, topic);
   }
 
+  /**
+   * A frame of this connection's own (a reply, a history page) goes as bytes: the socket holds them
+   * outside V8's heap until written, once, where a string would be held in the heap and copied again
+   * when written (and measured once more by ws). Events fanned out by the hub stay one shared string.
+   */
   #send(frame: ServerFrame): void {
-    this.#sendRaw(JSON.stringify(frame));
+    this.#sendRaw(Buffer.from(JSON.stringify(frame)));
   }
 
-  #sendRaw(text: string): void {
+  #sendRaw(data: string | Buffer): void {
     if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount + text.length > this.opts.bufferBytes) {
+    if (this.ws.bufferedAmount + data.length > this.opts.bufferBytes) {
       this.close(CLOSE_CODES.slow_consumer, 'slow consumer');
       return;
     }
-    this.ws.send(text);
+    // A text frame either way: every frame is JSON text.
+    this.ws.send(data, { binary: false });
   }
 
   #error(rid: string | undefined, err: unknown): void {
