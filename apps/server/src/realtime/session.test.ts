@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION } from '@parley/protocol';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import type { Services } from '../services.ts';
 import { Hub } from './hub.ts';
+import { ReadGate } from './read-gate.ts';
 import { MAX_READS_IN_FLIGHT, Session } from './session.ts';
 
 /** The part of a ws WebSocket a Session uses; `send` records what was sent. */
@@ -44,7 +45,7 @@ async function signedIn(): Promise<{ ws: FakeSocket; session: Session; reads: Ar
   const ws = new FakeSocket();
   const session = new Session(ws as unknown as WebSocket, services, new Hub(new MemoryBus()), {
     maxFrameBytes: 65536, bufferBytes: 1 << 20, authTimeoutMs: 10_000, framesPerSec: 0, pingIntervalMs: 30_000, onError: (err) => { throw err; },
-  });
+  }, new ReadGate());
   ws.frames({ type: 'auth', v: PROTOCOL_VERSION, token: 'token' });
   await tick();
   assert.match(ws.sent.at(-1) ?? '', /"auth_ok"/);

@@ -8,6 +8,7 @@ import type { AuthContext } from '../domain/accounts.ts';
 import type { Services } from '../services.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Hub, HubMember } from './hub.ts';
+import type { ReadGate } from './read-gate.ts';
 
 /** R40: history and chat list reads one connection may have being answered at once. */
 export const MAX_READS_IN_FLIGHT = 4;
@@ -54,6 +55,8 @@ export class Session implements HubMember {
     private readonly services: Services,
     private readonly hub: Hub,
     private readonly opts: SessionOptions,
+    /** The node's share-out of reads between connections (one for all, from the gateway). */
+    private readonly readGate: ReadGate,
   ) {
     this.#frameTokens = opts.framesPerSec * 10;
     this.#authTimer = setTimeout(() => this.close(CLOSE_CODES.auth_timeout, 'auth timeout'), opts.authTimeoutMs);
@@ -216,9 +219,14 @@ export class Session implements HubMember {
       this.ws.pause();
       if (!(await new Promise<boolean>((go) => this.#waiting.push(go)))) return undefined;
     } else if (++this.#reads >= MAX_READS_IN_FLIGHT) this.ws.pause();
+    let started = false;
     try {
+      // Then its turn among the node's other connections' reads (ReadGate).
+      if (!(await this.readGate.acquire(this))) return undefined;
+      started = true;
       return await answer();
     } finally {
+      if (started) this.readGate.release();
       // The place passes to the oldest waiting read, if any; else it is freed.
       const next = this.#closed ? undefined : this.#waiting.shift();
       if (next) next(true);
@@ -369,6 +377,7 @@ export class Session implements HubMember {
     for (const topic of this.#topics) this.hub.leave(this, topic);
     this.#topics.clear();
     for (const go of this.#waiting.splice(0)) go(false);
+    this.readGate.drop(this);
     if (this.#auth) this.hub.offline(this);
   }
 }
