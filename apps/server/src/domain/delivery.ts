@@ -114,16 +114,26 @@ export class Delivery {
     // is cut off (4008) and asks for the same page again, forever; and the node must not read 500
     // maximum-size rows (32 MB) to send ten of them. So rows are read from the anchor outwards in
     // chunks that grow (16, 32, 64…) only while they are small, up to the byte budget (at least one).
+    // A chunk is also no more rows than the rest of the budget holds at the largest size seen so far
+    // (before the first row: the largest a message may be), and one to tell a full page: a chat of
+    // maximum-size messages reads 8 rows for a page of 7, not 16 (each row is copied and base64-encoded).
     const budget = this.#d.limits.wsBufferBytes / 2;
     const backwards = input.beforeSeq !== undefined;
     const fromAnchor: Message[] = [];
     let bytes = 0;
+    let largest = MESSAGE_OVERHEAD_BYTES + this.#d.limits.maxEnvelopeBytes;
+    let seen = false;
     let hasMore = false;
     let cursor = backwards ? input.beforeSeq! : input.afterSeq ?? 0;
     for (let chunk = 16; ; chunk *= 2) {
-      const want = Math.min(chunk, limit + 1 - fromAnchor.length);
+      const fits = Math.floor(Math.max(0, budget - bytes) / largest) + 1;
+      const want = Math.min(chunk, fits, limit + 1 - fromAnchor.length);
       const rows = await this.#d.storage.getMessages(input.chatId, backwards ? { beforeSeq: cursor, limit: want } : { afterSeq: cursor, limit: want });
       const ordered = backwards ? rows.reverse() : rows;
+      for (const m of ordered) {
+        largest = seen ? Math.max(largest, messageBytes(m)) : messageBytes(m);
+        seen = true;
+      }
       let full = false;
       for (const m of ordered) {
         if (fromAnchor.length === limit || (fromAnchor.length > 0 && bytes + messageBytes(m) > budget)) {
