@@ -108,7 +108,7 @@ if (chatsWanted > 0) {
 // With V8's heap capped (256 MB): RSS then shows what the server holds, not garbage V8 has not
 // collected yet (uncapped, on a 24 GB machine, it lets the heap grow to gigabytes first); and the
 // node must not run out of memory.
-server = await startServerProcess(open, ['--max-old-space-size=256']);
+server = await startServerProcess(open, ['--max-old-space-size=256', ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [])]);
 const members = await makeUsers(server.url, hostile + 1);
 const owner = members[0]!;
 const api = new RestApi(server.url, owner.token);
