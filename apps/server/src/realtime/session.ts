@@ -8,6 +8,7 @@ import type { AuthContext } from '../domain/accounts.ts';
 import type { Services } from '../services.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Hub, HubMember } from './hub.ts';
+import { historyFrame } from './history-frame.ts';
 import type { ReadGate } from './read-gate.ts';
 
 /** R40: history and chat list reads one connection may have being answered at once. */
@@ -258,7 +259,7 @@ export class Session implements HubMember {
       case 'history': {
         const page = await this.#read(() => delivery.history(auth, frame));
         if (!page) return;
-        this.#send({ type: 'history', rid: frame.rid, chatId: frame.chatId, ...page });
+        this.#sendRaw(historyFrame(frame.rid, frame.chatId, page));
         return;
       }
       case 'chats': {
