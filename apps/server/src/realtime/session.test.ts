@@ -37,7 +37,8 @@ async function signedIn(): Promise<{ ws: FakeSocket; session: Session; reads: Ar
     accounts: { authenticate: async () => ({ userId: 'user_aaaaaaaa', deviceId: 'dev_aaaaaaaa' }) },
     chats: { ids: async () => [], page: async () => ({ chats: [] }) },
     delivery: {
-      history: (_auth: unknown, frame: { rid: string }) => new Promise((resolve) => {
+      admitHistory: async () => undefined,
+      readHistory: (frame: { rid: string }) => new Promise((resolve) => {
         reads.push({ rid: frame.rid, answer: () => resolve({ messages: [], hasMore: false }) });
       }),
     },

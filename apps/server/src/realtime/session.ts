@@ -257,7 +257,9 @@ export class Session implements HubMember {
         return;
       }
       case 'history': {
-        const page = await this.#read(() => delivery.history(auth, frame));
+        // Over its rate, refused at once: the bucket is checked before the read waits for a place.
+        await delivery.admitHistory(auth, frame);
+        const page = await this.#read(() => delivery.readHistory(frame));
         if (!page) return;
         this.#sendRaw(historyFrame(frame.rid, frame.chatId, page));
         return;
