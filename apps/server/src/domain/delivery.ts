@@ -20,6 +20,13 @@ export interface DeliveryDeps {
   onCommitted?: (message: Message) => void;
 }
 
+export interface HistoryInput {
+  chatId: string;
+  afterSeq?: number | undefined;
+  beforeSeq?: number | undefined;
+  limit?: number | undefined;
+}
+
 /** A history frame costs one token per this many messages it asks for… */
 export const HISTORY_MESSAGES_PER_TOKEN = 100;
 /**
@@ -98,32 +105,57 @@ export class Delivery {
     this.#d.onCommitted?.(message);
   }
 
-  async history(
-    auth: AuthContext,
-    input: { chatId: string; afterSeq?: number | undefined; beforeSeq?: number | undefined; limit?: number | undefined },
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+  async history(auth: AuthContext, input: HistoryInput): Promise<{ messages: Message[]; hasMore: boolean }> {
+    await this.admitHistory(auth, input);
+    return this.readHistory(input);
+  }
+
+  /**
+   * The checks before a history read: the query, the device's history bucket, membership. Apart from
+   * the read, so a connection's requests over its rate are refused at once, without waiting for a
+   * place among the reads being answered (R40): a device reading pages in a loop spends its own
+   * bucket, not the database's time nor other connections' turns.
+   */
+  async admitHistory(auth: AuthContext, input: HistoryInput): Promise<void> {
     if (input.afterSeq !== undefined && input.beforeSeq !== undefined) {
       throw new ParleyError('bad_request', 'give afterSeq or beforeSeq, not both');
     }
-    const limit = Math.min(input.limit ?? 50, this.#d.limits.historyPageMax);
-    // Before any read: a device reading pages in a loop spends its own bucket, not the database's time.
     const { historyPerSec, historyBurst } = this.#d.rates;
-    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.max(HISTORY_MIN_COST, limit / HISTORY_MESSAGES_PER_TOKEN));
+    await this.#d.limiter.take(`history:${auth.deviceId}`, historyPerSec, historyBurst, Math.max(HISTORY_MIN_COST, this.#pageLimit(input) / HISTORY_MESSAGES_PER_TOKEN));
     await this.#d.chats.requireMember(input.chatId, auth.userId);
+  }
+
+  #pageLimit(input: HistoryInput): number {
+    return Math.min(input.limit ?? 50, this.#d.limits.historyPageMax);
+  }
+
+  /** A page of a chat's log, for a request `admitHistory` let through. */
+  async readHistory(input: HistoryInput): Promise<{ messages: Message[]; hasMore: boolean }> {
+    const limit = this.#pageLimit(input);
     // R9/R40: the page's frame must fit the connection's send buffer with room to spare, else the client
     // is cut off (4008) and asks for the same page again, forever; and the node must not read 500
     // maximum-size rows (32 MB) to send ten of them. So rows are read from the anchor outwards in
     // chunks that grow (16, 32, 64…) only while they are small, up to the byte budget (at least one).
+    // A chunk is also no more rows than the rest of the budget holds at the largest size seen so far
+    // (before the first row: the largest a message may be), and one to tell a full page: a chat of
+    // maximum-size messages reads 8 rows for a page of 7, not 16 (each row is copied and base64-encoded).
     const budget = this.#d.limits.wsBufferBytes / 2;
     const backwards = input.beforeSeq !== undefined;
     const fromAnchor: Message[] = [];
     let bytes = 0;
+    let largest = MESSAGE_OVERHEAD_BYTES + this.#d.limits.maxEnvelopeBytes;
+    let seen = false;
     let hasMore = false;
     let cursor = backwards ? input.beforeSeq! : input.afterSeq ?? 0;
     for (let chunk = 16; ; chunk *= 2) {
-      const want = Math.min(chunk, limit + 1 - fromAnchor.length);
+      const fits = Math.floor(Math.max(0, budget - bytes) / largest) + 1;
+      const want = Math.min(chunk, fits, limit + 1 - fromAnchor.length);
       const rows = await this.#d.storage.getMessages(input.chatId, backwards ? { beforeSeq: cursor, limit: want } : { afterSeq: cursor, limit: want });
       const ordered = backwards ? rows.reverse() : rows;
+      for (const m of ordered) {
+        largest = seen ? Math.max(largest, messageBytes(m)) : messageBytes(m);
+        seen = true;
+      }
       let full = false;
       for (const m of ordered) {
         if (fromAnchor.length === limit || (fromAnchor.length > 0 && bytes + messageBytes(m) > budget)) {

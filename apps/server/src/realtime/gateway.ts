@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, WS_PATH } from '@parley/protocol';
 import type { Services } from '../services.ts';
 import type { Hub } from './hub.ts';
+import { ReadGate } from './read-gate.ts';
 import { Session, type SessionOptions } from './session.ts';
 
 /** Accepts WebSocket upgrades on WS_PATH and makes a Session of each. */
@@ -11,6 +12,7 @@ export class Gateway {
   readonly #wss: WebSocketServer;
   readonly #sessions = new Set<Session>();
   readonly #pinger: NodeJS.Timeout;
+  readonly #readGate = new ReadGate();
 
   constructor(server: Server, services: Services, hub: Hub, opts: SessionOptions) {
     // Frames up to 4x the limit are read and answered with payload_too_large; larger ones close.
@@ -22,7 +24,7 @@ export class Gateway {
         return;
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
-        const session = new Session(ws, services, hub, opts);
+        const session = new Session(ws, services, hub, opts, this.#readGate);
         this.#sessions.add(session);
         ws.on('close', () => this.#sessions.delete(session));
       });

@@ -8,6 +8,8 @@ import type { AuthContext } from '../domain/accounts.ts';
 import type { Services } from '../services.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Hub, HubMember } from './hub.ts';
+import { historyFrame } from './history-frame.ts';
+import type { ReadGate } from './read-gate.ts';
 
 /** R40: history and chat list reads one connection may have being answered at once. */
 export const MAX_READS_IN_FLIGHT = 4;
@@ -43,6 +45,8 @@ export class Session implements HubMember {
   #frameAt = performance.now();
   /** Reads (history, chat list pages) being answered; at MAX_READS_IN_FLIGHT the socket is not read. */
   #reads = 0;
+  /** Reads waiting for one of those places, oldest first; each is handed a place (true) or dropped at close (false). */
+  #waiting: Array<(go: boolean) => void> = [];
   #throttledUntil = 0;
   /** Heard from the peer (pong or any frame) since the last ping. */
   alive = true;
@@ -52,6 +56,8 @@ export class Session implements HubMember {
     private readonly services: Services,
     private readonly hub: Hub,
     private readonly opts: SessionOptions,
+    /** The node's share-out of reads between connections (one for all, from the gateway). */
+    private readonly readGate: ReadGate,
   ) {
     this.#frameTokens = opts.framesPerSec * 10;
     this.#authTimer = setTimeout(() => this.close(CLOSE_CODES.auth_timeout, 'auth timeout'), opts.authTimeoutMs);
@@ -197,21 +203,38 @@ export class Session implements HubMember {
   /** Reads the socket again once neither the frame budget nor the reads in flight hold it. */
   #maybeResume(): void {
     if (this.#closed || !this.ws.isPaused) return;
-    if (this.#reads >= MAX_READS_IN_FLIGHT || performance.now() < this.#throttledUntil) return;
+    if (this.#reads >= MAX_READS_IN_FLIGHT || this.#waiting.length > 0 || performance.now() < this.#throttledUntil) return;
     this.ws.resume();
   }
 
   /**
    * R40: a read's page is held in memory until it is sent; a connection gets MAX_READS_IN_FLIGHT at
    * once, and the node reads no more of its frames until one is answered (TCP holds the rest).
+   * Pausing the socket is not enough by itself: ws still emits every frame of the chunk it has already
+   * read (64 KiB, hundreds of small history frames), and each would start its own read at once, all
+   * holding their rows together. So a read over the limit waits here, as its small parsed frame, for
+   * a place; it resolves undefined if the connection closes first.
    */
-  async #read<T>(answer: () => Promise<T>): Promise<T> {
-    if (++this.#reads >= MAX_READS_IN_FLIGHT) this.ws.pause();
+  async #read<T>(answer: () => Promise<T>): Promise<T | undefined> {
+    if (this.#reads >= MAX_READS_IN_FLIGHT || this.#waiting.length > 0) {
+      this.ws.pause();
+      if (!(await new Promise<boolean>((go) => this.#waiting.push(go)))) return undefined;
+    } else if (++this.#reads >= MAX_READS_IN_FLIGHT) this.ws.pause();
+    let started = false;
     try {
+      // Then its turn among the node's other connections' reads (ReadGate).
+      if (!(await this.readGate.acquire(this))) return undefined;
+      started = true;
       return await answer();
     } finally {
-      this.#reads--;
-      this.#maybeResume();
+      if (started) this.readGate.release();
+      // The place passes to the oldest waiting read, if any; else it is freed.
+      const next = this.#closed ? undefined : this.#waiting.shift();
+      if (next) next(true);
+      else {
+        this.#reads--;
+        this.#maybeResume();
+      }
     }
   }
 
@@ -234,12 +257,17 @@ export class Session implements HubMember {
         return;
       }
       case 'history': {
-        const page = await this.#read(() => delivery.history(auth, frame));
-        this.#send({ type: 'history', rid: frame.rid, chatId: frame.chatId, ...page });
+        // Over its rate, refused at once: the bucket is checked before the read waits for a place.
+        await delivery.admitHistory(auth, frame);
+        const page = await this.#read(() => delivery.readHistory(frame));
+        if (!page) return;
+        this.#sendRaw(historyFrame(frame.rid, frame.chatId, page));
         return;
       }
       case 'chats': {
-        const { chats, next } = await this.#read(() => this.services.chats.readPage(auth, frame));
+        const page = await this.#read(() => this.services.chats.readPage(auth, frame));
+        if (!page) return;
+        const { chats, next } = page;
         this.#send({ type: 'chats', rid: frame.rid, chats, ...(next ? { next } : {}) });
         return;
       }
@@ -315,17 +343,23 @@ export class Session implements HubMember {
     this.hub.leave(this, topic);
   }
 
+  /**
+   * A frame of this connection's own (a reply, a history page) goes as bytes: the socket holds them
+   * outside V8's heap until written, once, where a string would be held in the heap and copied again
+   * when written (and measured once more by ws). Events fanned out by the hub stay one shared string.
+   */
   #send(frame: ServerFrame): void {
-    this.#sendRaw(JSON.stringify(frame));
+    this.#sendRaw(Buffer.from(JSON.stringify(frame)));
   }
 
-  #sendRaw(text: string): void {
+  #sendRaw(data: string | Buffer): void {
     if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount + text.length > this.opts.bufferBytes) {
+    if (this.ws.bufferedAmount + data.length > this.opts.bufferBytes) {
       this.close(CLOSE_CODES.slow_consumer, 'slow consumer');
       return;
     }
-    this.ws.send(text);
+    // A text frame either way: every frame is JSON text.
+    this.ws.send(data, { binary: false });
   }
 
   #error(rid: string | undefined, err: unknown): void {
@@ -345,6 +379,8 @@ export class Session implements HubMember {
     clearTimeout(this.#authTimer);
     for (const topic of this.#topics) this.hub.leave(this, topic);
     this.#topics.clear();
+    for (const go of this.#waiting.splice(0)) go(false);
+    this.readGate.drop(this);
     if (this.#auth) this.hub.offline(this);
   }
 }
