@@ -39,6 +39,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const items = client.timeline(chatId);
+  const pinned = client.pinned(chatId);
   useMarkRead(client, chatId, items.at(-1)?.id);
   useEffect(() => { if (matchMedia('(pointer: fine)').matches) input.current?.focus(); }, [chatId]);
 
@@ -98,7 +99,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         </div>
       )}
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
-      <PinnedBar key={chatId} pinned={client.pinned(chatId)} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} />
+      {pinned.length > 0 && <PinnedBar pinned={pinned} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} />}
       <Timeline client={client} chat={chat} actions={actions} />
       {forwarding && <ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => setForwarding(undefined)} />}
       <Composer

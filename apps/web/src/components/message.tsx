@@ -64,7 +64,7 @@ export function MessageBubble({ item, members, myUserId, showSender, mayPin, act
         <span className="meta">
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
           {item.resent && <span className="edited" title={t('resentTitle')} data-testid="resent">{t('resent')}</span>}
-          {item.pinned && <span className="pinned-mark" title={t('pinnedMessage')} aria-label={t('pinnedMessage')} data-testid="pinned-mark"><Icon name="pin" size={12} /></span>}
+          {item.pinned && <span className="pinned-mark" role="img" title={t('pinnedMessage')} aria-label={t('pinnedMessage')} data-testid="pinned-mark"><Icon name="pin" size={12} /></span>}
           {item.edited && !item.deleted && <span className="edited">{t('edited')}</span>}
           <time dateTime={new Date(item.sentAt).toISOString()} title={fmt.dateTime(item.sentAt)}>{fmt.time(item.sentAt)}</time>
           {item.mine && <StateIcon state={item.state} />}
