@@ -58,6 +58,10 @@ describe('forward and pin in the browser', { timeout: 240_000 }, () => {
     await picker.getByRole('checkbox').check();
     await screenshot(page, '59-forward-picker');
     assert.deepEqual(await axeViolations(page), []);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, '59-forward-picker-dark');
+    assert.deepEqual(await axeViolations(page), []);
+    await page.emulateMedia({ colorScheme: 'light' });
     await picker.getByRole('button', { name: 'Forward to 1 chat' }).click();
     await picker.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name: 'Book club' }).waitFor();
