@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { accounts, generateDeviceKey, MemoryStore, MlsIdentity, ParleyClient, type WebSocketCtor } from '@parley/client';
 import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { leaks, serverBytes } from './server-bytes.ts';
 
 /** A second device of an existing user, signed in with the recovery code (it gets a new code). */
 async function secondDevice(user: TestUser): Promise<{ client: ParleyClient; deviceId: string; store: MemoryStore }> {
@@ -26,23 +27,6 @@ async function secondDevice(user: TestUser): Promise<{ client: ParleyClient; dev
 }
 
 const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system && !i.unreadable).map((i) => i.text);
-
-/** Every byte the server wrote: database files (incl. WAL) and its log. */
-function serverBytes(dataDir: string, log: Buffer[]): Buffer {
-  const files = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => readFileSync(join(d.parentPath, d.name)));
-  return Buffer.concat([...files, ...log]);
-}
-
-/** The needle as raw bytes and in base64 at each of the three byte alignments. */
-function leaks(haystack: Buffer, needle: Uint8Array): boolean {
-  if (haystack.includes(Buffer.from(needle))) return true;
-  for (let shift = 0; shift < 3; shift++) {
-    const b64 = Buffer.from([...new Uint8Array(shift), ...needle]).toString('base64');
-    const core = b64.slice(Math.ceil((shift * 4) / 3) + 2, -4);
-    if (core.length >= 12 && haystack.includes(Buffer.from(core))) return true;
-  }
-  return false;
-}
 
 describe('end-to-end encryption (MLS)', () => {
   it('two users and three devices chat encrypted; a 5-member group adds, removes, edits, reacts, revokes; the server holds no plaintext or key', async () => {

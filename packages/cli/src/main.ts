@@ -25,6 +25,7 @@ Usage: parley [--profile DIR] <command> [args]
                           --markdown: TEXT is Markdown-like (**bold**, _italic_, ~~strike~~,
                           \`code\`, \`\`\`block\`\`\`, > quote, ||spoiler||, [text](https://…)) and is
                           sent formatted; without it TEXT is sent as is, plain
+                          --no-forward-name: whoever forwards it leaves your name out (R49)
   receive [--follow] [--chat CHAT_ID]
                           print new messages since the last receive as JSON lines
                           ({chatId, seq, id, from, sentAt, text, entities?, ...}: entities are
@@ -33,6 +34,12 @@ Usage: parley [--profile DIR] <command> [args]
                           can't read has "unreadable": {reason, detail?} instead of "text");
                           --follow keeps running
   history CHAT_ID         print every message this profile holds of the chat
+  forward CHAT_ID MESSAGE_ID TARGET_CHAT_ID...
+                          forward a message (R49: "forwarded" names its sender unless they asked
+                          not to be named) into one or more chats
+  pin CHAT_ID MESSAGE_ID [--off]
+                          pin (or with --off unpin) a message (R50: in a group, admins and the
+                          owner only)
   devices                 list this account's devices
   revoke DEVICE_ID        sign a device out
 
@@ -57,6 +64,8 @@ const options = {
   chat: { type: 'string' },
   follow: { type: 'boolean' },
   markdown: { type: 'boolean' },
+  'no-forward-name': { type: 'boolean' },
+  off: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -99,11 +108,23 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         const text = args.join(' ');
         if (!text) throw new CliError('nothing to send');
         const message = values.markdown ? parseMarkdown(text) : { text, entities: [] };
-        const id = await c.sendText(chatId, message.text, { entities: message.entities });
-        await until(() => !c.outbox().some((o) => o.clientMsgId === id && !o.failedCode), 30_000, 'the server to acknowledge');
-        const failed = c.outbox().find((o) => o.clientMsgId === id);
-        if (failed) throw new CliError(`refused by the server: ${failed.failedCode}`);
+        const id = await c.sendText(chatId, message.text, { entities: message.entities, noForwardName: values['no-forward-name'] ?? false });
+        await acknowledged(c, [id]);
         out(JSON.stringify({ chatId, id, seq: c.log(chatId).find((m) => m.clientMsgId === id)?.seq }));
+      }, { sync: true });
+      case 'forward': return await withClient(dir, async (c) => {
+        const [chatId, messageId, ...targets] = [need(args[0], 'CHAT_ID'), need(args[1], 'MESSAGE_ID'), ...args.slice(2)];
+        if (targets.length === 0) throw new CliError('missing TARGET_CHAT_ID');
+        const ids = await c.forward(targets, chatId, messageId);
+        await acknowledged(c, ids);
+        targets.forEach((target, i) => out(JSON.stringify({ chatId: target, id: ids[i] })));
+      }, { sync: true });
+      case 'pin': return await withClient(dir, async (c) => {
+        const chatId = need(args[0], 'CHAT_ID');
+        const before = new Set(c.outbox().map((o) => o.clientMsgId));
+        await c.pin(chatId, need(args[1], 'MESSAGE_ID'), !(values.off ?? false));
+        await acknowledged(c, c.outbox().filter((o) => !before.has(o.clientMsgId)).map((o) => o.clientMsgId));
+        out(JSON.stringify({ chatId, pinned: c.pinned(chatId).map((i) => i.id) }));
       }, { sync: true });
       case 'history': return await withClient(dir, async (c) => {
         const chatId = need(args[0], 'CHAT_ID');
@@ -201,6 +222,13 @@ async function receive(dir: string, chatFilter: string | undefined, follow: bool
   }
 }
 
+/** Waits until the server acknowledged these outbox items; one it refused is an error. */
+async function acknowledged(c: ParleyClient, ids: readonly string[]): Promise<void> {
+  await until(() => !c.outbox().some((o) => ids.includes(o.clientMsgId) && !o.failedCode), 30_000, 'the server to acknowledge');
+  const failed = c.outbox().find((o) => ids.includes(o.clientMsgId));
+  if (failed) throw new CliError(`refused by the server: ${failed.failedCode}`);
+}
+
 /** One message as a JSON line. An unreadable one has `unreadable: {reason, detail?}` instead of `text` (an empty text is a message too). */
 function itemJson(item: TimelineItem) {
   const body = item.unreadable
@@ -211,6 +239,8 @@ function itemJson(item: TimelineItem) {
     ...body, ...(item.replyTo ? { replyTo: item.replyTo.id } : {}),
     ...(item.edited ? { edited: true } : {}), ...(item.deleted ? { deleted: true } : {}),
     ...(item.reactions.length ? { reactions: item.reactions } : {}), ...(item.system ? { system: item.system } : {}),
+    ...(item.forwarded ? { forwarded: item.forwarded } : {}), ...(item.pinned ? { pinned: true } : {}),
+    ...(item.notice ? { notice: item.notice } : {}), ...(item.pinOf ? { pinOf: item.pinOf.id } : {}),
   };
 }
 

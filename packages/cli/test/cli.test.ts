@@ -46,6 +46,21 @@ describe('parley CLI', () => {
         ['bold and gone', [{ type: 'bold', offset: 0, length: 4 }, { type: 'strikethrough', offset: 9, length: 4 }]],
         ['**as typed**', undefined],
       ]);
+      // R49/R50: forward into a group (the name left out where asked), pin and unpin in the direct chat.
+      const quiet = await run(['--profile', a, 'send', '--to', hb, '--no-forward-name', 'not for naming']);
+      const { chatId: direct, id: quietId } = JSON.parse(quiet.out[0] ?? '{}') as { chatId: string; id: string };
+      const helloId = (JSON.parse(sent.out[0] ?? '{}') as { id: string }).id;
+      assert.equal((await run(['--profile', b, 'receive'])).code, 0);
+      const groupOfB = JSON.parse((await run(['--profile', b, 'group', 'Relay', ha])).out[0] ?? '{}') as { chatId: string };
+      for (const id of [helloId, quietId]) {
+        const fwd = await run(['--profile', b, 'forward', direct, id, groupOfB.chatId]);
+        assert.equal(fwd.code, 0, fwd.err.join('\n'));
+      }
+      const relayed = (await run(['--profile', a, 'receive', '--chat', groupOfB.chatId])).out.map((l) => JSON.parse(l) as { text?: string; forwarded?: { from?: { displayName: string } } }).filter((l) => l.forwarded);
+      assert.deepEqual(relayed.map((l) => [l.text, l.forwarded?.from?.displayName]), [['hello from a script', 'CLI A'], ['not for naming', undefined]]);
+      const pinned = await run(['--profile', b, 'pin', direct, helloId]);
+      assert.deepEqual([pinned.code, JSON.parse(pinned.out[0] ?? '{}').pinned], [0, [helloId]], pinned.err.join('\n'));
+      assert.deepEqual(JSON.parse((await run(['--profile', b, 'pin', direct, helloId, '--off'])).out[0] ?? '{}').pinned, []);
       for (const p of [a, b]) {
         assert.ok(!readFileSync(join(p, 'store.json'), 'utf8').includes('hello from a script'), 'the store is sealed at rest');
         assert.equal(statSync(join(p, 'store-key.json')).mode & 0o777, 0o600);

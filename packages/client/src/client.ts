@@ -1,7 +1,7 @@
 import {
   ParleyError,
   type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
+  type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type Forwarded, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
 import { CodecNotReady, decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
@@ -23,7 +23,7 @@ import { Drafts } from './drafts.ts';
 import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
-import { foldTimeline, type TimelineItem } from './timeline.ts';
+import { foldTimeline, mayPin, pinnedItems, type TimelineItem } from './timeline.ts';
 import {
   DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_RESTART_AFTER_WAITING_MS, DEFAULT_ROTATE_AFTER_MS,
   type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
@@ -279,6 +279,17 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return items;
   }
 
+  /** R50: the chat's pinned messages this device holds, the latest pinned first. */
+  pinned(chatId: string): TimelineItem[] {
+    return pinnedItems(this.timeline(chatId));
+  }
+
+  /** R50: whether this user may pin in the chat (direct: both; group: admins and the owner). */
+  mayPin(chatId: string): boolean {
+    const chat = this.#chats.get(chatId);
+    return chat !== undefined && mayPin(chat, this.userId);
+  }
+
   /** The raw log this device holds for a chat (ascending, contiguous). */
   log(chatId: string): readonly Message[] {
     return this.#sync.log(chatId);
@@ -334,10 +345,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * `entities`: its formatting (R47; `parseMarkdown` makes them from Markdown-like text). A text or
    * entities the schema refuses throw `bad_request` here: nothing malformed is ever sent.
    * `preview`: a link's preview this device made (R45), sent inside the encrypted message.
+   * `noForwardName`: asks the devices of whoever forwards it to leave this person's name out (R49).
    */
-  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview } = {}): Promise<string> {
+  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean } = {}): Promise<string> {
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
+      ...(opts.noForwardName ? { noForwardName: true as const } : {}),
     });
     this.#typing.sent(chatId);
     this.#drafts.clear(chatId);
@@ -367,6 +380,39 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {
     await this.#post(chatId, { kind: 'reaction', target: targetId, emoji, on });
+  }
+
+  /**
+   * R49: forwards a message into other chats: this device encrypts its text (with formatting and
+   * link preview, as it is now after edits) anew for each target, with `forwarded` naming the
+   * original sender (kept from the first forward when it was already one; left out when its sender
+   * asked). The server sees ordinary new messages. Returns the new client ids, one per target.
+   */
+  async forward(targetChatIds: readonly string[], sourceChatId: string, itemId: string): Promise<string[]> {
+    const source = this.#chats.get(sourceChatId);
+    const item = this.timeline(sourceChatId).find((i) => i.id === itemId);
+    if (!source || !item || item.deleted || item.unreadable || item.system || item.notice || !item.text) {
+      throw new ParleyError('bad_request', 'not a message that can be forwarded');
+    }
+    const unknown = targetChatIds.find((id) => !this.#chats.has(id));
+    if (unknown !== undefined) throw new ParleyError('not_member', 'unknown chat');
+    const name = source.members.find((m) => m.userId === item.senderUserId)?.displayName;
+    const forwarded: Forwarded = item.forwarded ?? {
+      ...(item.noForwardName || !name ? {} : { from: { userId: item.senderUserId, displayName: name } }),
+      sentAt: item.sentAt,
+    };
+    const content = checkedContent({
+      kind: 'text', text: item.text, ...withEntities(item.entities), ...(item.preview ? { preview: item.preview } : {}), forwarded,
+    });
+    const ids: string[] = [];
+    for (const chatId of new Set(targetChatIds)) ids.push(await this.#post(chatId, content));
+    return ids;
+  }
+
+  /** R50: pins (`on`) or unpins a message; refused here (`forbidden`) where this user may not pin. */
+  async pin(chatId: string, itemId: string, on: boolean): Promise<void> {
+    if (!this.mayPin(chatId)) throw new ParleyError('forbidden', 'only admins and the owner pin in a group');
+    await this.#post(chatId, { kind: 'pin', target: itemId, on });
   }
 
   /**

@@ -20,7 +20,7 @@ function log(entries: [string, Content | SystemEvent, string?][]): { messages: M
   const contents = new Map<number, Content>();
   const messages = entries.map(([sender, body, id], i): Message => {
     const seq = i + 1;
-    const isSystem = !['text', 'edit', 'delete', 'reaction'].includes(body.kind);
+    const isSystem = !['text', 'edit', 'delete', 'reaction', 'pin'].includes(body.kind);
     if (!isSystem) contents.set(seq, body as Content);
     return {
       chatId: chat.chatId, seq, clientMsgId: id ?? `msg${String(seq).padStart(5, '0')}`, senderUserId: sender, senderDeviceId: 'device001',
@@ -55,6 +55,8 @@ function sample(): ChatExport {
     [bob.userId, { kind: 'reaction', target: 'reply0001', emoji: '😂', on: false }],
     [bob.userId, { kind: 'text', text: 'from before you joined' }, 'unread001'],
     ['carol0001', { kind: 'text', text: 'bye' }, 'carol0001'],
+    [alice.userId, { kind: 'text', text: 'passed along', forwarded: { from: { userId: 'dave00001', displayName: 'Dave' }, sentAt: T0 } }, 'fwd000001'],
+    [alice.userId, { kind: 'pin', target: 'hello0001', on: true }],
   ], [12]);
   return exportChat({ chat, items, exportedBy, now: T0 + 3_600_000 });
 }
@@ -82,13 +84,16 @@ test('export: what a user reads in the file, edits applied and timestamps in ISO
     [6, 'quote0001', 'what secret?'],
     [12, 'unread001', null],
     [13, 'carol0001', 'bye'],
+    [14, 'fwd000001', 'passed along'],
   ]);
-  const [created, hello, reply, , , unreadable, carol] = doc.messages;
+  const [created, hello, reply, , , unreadable, carol, forwarded] = doc.messages;
+  assert.deepEqual(forwarded!.forwarded, { from: { userId: 'dave00001', displayName: 'Dave' }, sentAt: '2026-11-25T09:30:00.123Z' }, 'R49');
+  assert.deepEqual(doc.messages.filter((m) => m.pinned).map((m) => m.id), ['hello0001'], 'R50: a pin is a mark on its message, not a line');
   assert.deepEqual(created!.system, { kind: 'created', name: 'Tea party' });
   assert.deepEqual(hello, {
     id: 'hello0001', seq: 2, sender: { userId: 'alice0001', handle: 'alice', displayName: 'Alice Liddell' },
     sentAt: '2026-11-25T09:30:02.123Z', text: 'Hello, dear Bob', entities: [{ type: 'italic', offset: 11, length: 4 }], edited: true, deleted: false, unreadable: false,
-    replyTo: null, reactions: [], system: null,
+    replyTo: null, forwarded: null, pinned: true, reactions: [], system: null,
   });
   // The quote shows the target as it is now (edited).
   assert.deepEqual(reply!.replyTo, { id: 'hello0001', senderUserId: 'alice0001', text: 'Hello, dear Bob' });

@@ -36,6 +36,10 @@ export interface ExportedMessage {
   /** The message could not be decrypted on the exporting device. */
   unreadable: boolean;
   replyTo: { id: string; senderUserId: string | null; text: string | null } | null;
+  /** R49: forwarded from another chat: its original sender (null when they asked not to be named) and when they sent it. */
+  forwarded: { from: { userId: string; displayName: string } | null; sentAt: string } | null;
+  /** R50: pinned in the chat when it was exported. */
+  pinned: boolean;
   reactions: { emoji: string; userIds: string[] }[];
   /** A change to the chat the server recorded (member added, renamed…); null for what people wrote. */
   system: SystemEvent | null;
@@ -96,6 +100,7 @@ export function exportChat(input: ExportChatInput): ChatExport {
   const messages: ExportedMessage[] = [];
   for (const item of input.items) {
     if (item.seq === null || item.chatId !== chat.chatId) continue;
+    if (item.notice === 'pinned') continue; // R50: a pin is the message's `pinned`, not a message of its own
     const unreadable = item.unreadable === true;
     const hidden = item.deleted || unreadable || item.system !== undefined;
     messages.push({
@@ -109,6 +114,8 @@ export function exportChat(input: ExportChatInput): ChatExport {
       deleted: item.deleted,
       unreadable,
       replyTo: item.replyTo && !item.deleted ? quote(item.replyTo) : null,
+      forwarded: item.forwarded && !hidden ? { from: item.forwarded.from ? { ...item.forwarded.from } : null, sentAt: iso(item.forwarded.sentAt) } : null,
+      pinned: item.pinned !== undefined,
       reactions: item.reactions.filter((r) => r.userIds.length > 0).map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] })),
       system: item.system ?? null,
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatSummary, Message, MessageContent } from '@parley/protocol';
 import type { DecodedEnvelope } from './store.ts';
-import { foldTimeline } from './timeline.ts';
+import { foldTimeline, mayPin, pinnedItems } from './timeline.ts';
 
 const member = (userId: string) => ({ userId, handle: userId, displayName: userId, role: 'member' as const, deliveredSeq: 0, readSeq: 0 });
 const chat: ChatSummary = { chatId: 'chat_fold', kind: 'direct', name: '', color: '#336699', members: [member('alice'), member('bob')], lastSeq: 0, unread: 0, createdAt: 0, mlsEpoch: 1 };
@@ -55,4 +55,73 @@ test('R47 a message shows its formatting; an edit replaces it (an edit without e
     ['edit0002', { kind: 'content', content: { kind: 'edit', target: 'fmt00003', text: 'plain now' } }],
   ]);
   assert.deepEqual(items.map((i) => [i.text, i.entities]), [['bold text', bold], ['now italic', italic], ['plain now', undefined]]);
+});
+
+function foldAs(kind: 'direct' | 'group', entries: [string, string, MessageContent][], roles: Record<string, 'owner' | 'admin' | 'member'> = {}) {
+  const members = ['alice', 'bob', 'carol'].map((id) => ({ ...member(id), role: roles[id] ?? 'member' as const }));
+  const summary: ChatSummary = { ...chat, kind, members };
+  const messages = entries.map(([id, sender], i): Message => ({
+    chatId: chat.chatId, seq: i + 1, clientMsgId: id, senderUserId: sender, senderDeviceId: `${sender}_phone`, sentAt: i, system: null,
+    envelope: { contentType: 'parley/mls-app', payload: '' },
+  }));
+  const byId = new Map(entries.map(([id, , content]) => [id, content]));
+  return foldTimeline({
+    chat: summary, myUserId: 'alice', messages, outbox: [], decodedOutbox: () => undefined,
+    decoded: (m) => ({ kind: 'content', content: byId.get(m.clientMsgId) ?? text('?') }),
+  });
+}
+const pin = (target: string, on = true): MessageContent => ({ kind: 'pin', target, on });
+
+test('R50 pins and unpins in log order: the latest pin first, an unpin takes it off, a repin moves it up, a deletion unpins', () => {
+  const items = foldAs('direct', [
+    ['first001', 'bob', text('first')],
+    ['second01', 'alice', text('second')],
+    ['third001', 'bob', text('third')],
+    ['pin00001', 'bob', pin('first001')],
+    ['pin00002', 'alice', pin('second01')],
+    ['pin00003', 'alice', pin('third001')],
+    ['unpin001', 'bob', pin('second01', false)],
+    ['pin00004', 'bob', pin('first001')],
+    ['del00001', 'bob', { kind: 'delete', target: 'third001' }],
+  ]);
+  assert.deepEqual(pinnedItems(items).map((i) => [i.id, i.pinned?.by]), [['first001', 'bob']]);
+  // One line per pin that changed something (a repin of a pinned message says nothing again).
+  assert.deepEqual(items.filter((i) => i.notice === 'pinned').map((i) => [i.senderUserId, i.pinOf]), [
+    ['bob', { id: 'first001', text: 'first' }],
+    ['alice', { id: 'second01', text: 'second' }],
+    ['alice', { id: 'third001', text: '' }],
+  ]);
+  const again = foldAs('direct', [['first001', 'bob', text('first')], ['second01', 'bob', text('second')], ['pin00001', 'bob', pin('first001')], ['pin00002', 'bob', pin('second01')], ['pin00003', 'alice', pin('first001')]]);
+  assert.deepEqual(pinnedItems(again).map((i) => i.id), ['first001', 'second01'], 'a repin makes it the latest');
+});
+
+test('R50 in a group only admins and the owner pin: a member\'s pin and unpin are ignored', () => {
+  const items = foldAs('group', [
+    ['first001', 'bob', text('first')],
+    ['second01', 'bob', text('second')],
+    ['pin00001', 'bob', pin('first001')],
+    ['pin00002', 'carol', pin('second01')],
+    ['pin00003', 'alice', pin('second01')],
+    ['unpin001', 'bob', pin('second01', false)],
+    ['pin00004', 'carol', pin('nothere1')],
+  ], { alice: 'owner', carol: 'admin' });
+  assert.deepEqual(pinnedItems(items).map((i) => [i.id, i.pinned?.by]), [['second01', 'alice']]);
+  assert.deepEqual(items.filter((i) => i.notice === 'pinned').map((i) => i.senderUserId), ['carol'], 'the member\'s pin leaves no line; the owner\'s repin neither');
+  assert.equal(mayPin({ ...chat, kind: 'group', members: [member('bob')] }, 'bob'), false);
+  assert.equal(mayPin(chat, 'bob'), true);
+  assert.equal(mayPin(chat, 'mallory'), false);
+});
+
+test('R49 a forwarded message shows where it came from; a sender\'s noForwardName is kept on the item', () => {
+  const bold = [{ type: 'bold' as const, offset: 0, length: 3 }];
+  const items = foldAs('direct', [
+    ['fwd00001', 'bob', { kind: 'text', text: 'hey there', entities: bold, forwarded: { from: { userId: 'dave', displayName: 'Dave' }, sentAt: 42 } }],
+    ['fwd00002', 'bob', { kind: 'text', text: 'anon', forwarded: { sentAt: 7 } }],
+    ['plain001', 'bob', { kind: 'text', text: 'mine only', noForwardName: true }],
+  ]);
+  assert.deepEqual(items.map((i) => [i.text, i.entities, i.forwarded, i.noForwardName]), [
+    ['hey there', bold, { from: { userId: 'dave', displayName: 'Dave' }, sentAt: 42 }, undefined],
+    ['anon', undefined, { sentAt: 7 }, undefined],
+    ['mine only', undefined, undefined, true],
+  ]);
 });

@@ -1,4 +1,4 @@
-import type { ChatSummary, Content, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
+import type { ChatSummary, Content, Forwarded, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
@@ -18,6 +18,12 @@ export interface TimelineItem {
   replyTo?: { id: string; text: string; senderUserId: string };
   /** A link's preview its sender's device made (R45); dropped when the text is edited or deleted. */
   preview?: LinkPreview;
+  /** R49: forwarded from another chat: its original sender (unless they asked not to be named) and time. */
+  forwarded?: Forwarded;
+  /** R49: its sender asked that forwards of it leave their name out. */
+  noForwardName?: true;
+  /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
+  pinned?: { by: string; order: number };
   edited: boolean;
   deleted: boolean;
   reactions: { emoji: string; userIds: string[] }[];
@@ -40,9 +46,12 @@ export interface TimelineItem {
   missingBefore?: boolean;
   /**
    * A line about the chat's encryption itself, not a message: `restarted`, its group was started
-   * again by the commit at this position (R36; `senderUserId` started it).
+   * again by the commit at this position (R36; `senderUserId` started it); `pinned`, `senderUserId`
+   * pinned the message `pinOf` (R50).
    */
-  notice?: 'encryption_restarted';
+  notice?: 'encryption_restarted' | 'pinned';
+  /** For a `pinned` notice: the message pinned, with its text as it is now ('' when deleted or unreadable). */
+  pinOf?: { id: string; text: string };
   mine: boolean;
 }
 
@@ -58,6 +67,21 @@ export interface FoldInput {
 }
 
 /**
+ * R50: who may pin in a chat, by the roles the chat summary gives now: in a direct chat both
+ * people, in a group its admins and owner.
+ */
+export function mayPin(chat: ChatSummary, userId: string): boolean {
+  const member = chat.members.find((m) => m.userId === userId);
+  if (!member) return false;
+  return chat.kind === 'direct' || member.role === 'owner' || member.role === 'admin';
+}
+
+/** R50: a chat's pinned messages, the latest pinned first. */
+export function pinnedItems(items: readonly TimelineItem[]): TimelineItem[] {
+  return items.filter((i) => i.pinned).sort((a, b) => (b.pinned?.order ?? 0) - (a.pinned?.order ?? 0));
+}
+
+/**
  * Folds a chat's log into what is shown. Edits and deletions count only from the original sender;
  * a reaction is per (user, emoji), the latest entry winning. Pure: unit-tested on its own.
  */
@@ -67,6 +91,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   const byId = new Map<string, TimelineItem>();
   const reactions = new Map<string, Map<string, Set<string>>>();
   const others = chat.members.filter((m) => m.userId !== myUserId);
+  let pinOrder = 0;
 
   const stateOf = (seq: number): MessageState => {
     if (others.length === 0) return 'sent';
@@ -84,6 +109,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
         }
         if (content.preview) item.preview = content.preview;
+        if (content.forwarded) item.forwarded = content.forwarded;
+        if (content.noForwardName) item.noForwardName = true;
         add(item);
         return;
       }
@@ -106,7 +133,21 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           delete target.entities;
           delete target.replyTo;
           delete target.preview;
+          delete target.pinned; // nothing left to pin
         }
+        return;
+      }
+      case 'pin': {
+        // R50: only from who may pin now, only at a message (not a system line), never a deleted one.
+        const target = byId.get(content.target);
+        if (!target || target.system || target.notice || target.deleted || !mayPin(chat, senderUserId)) return;
+        if (!content.on) {
+          delete target.pinned;
+          return;
+        }
+        const again = target.pinned !== undefined;
+        target.pinned = { by: senderUserId, order: ++pinOrder };
+        if (!again) add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'pinned', pinOf: { id: target.id, text: '' } });
         return;
       }
       case 'history':
@@ -176,6 +217,11 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     apply(myUserId, content, add, { id: o.clientMsgId, chatId: o.chatId, seq: null, senderUserId: myUserId, sentAt: o.createdAt, state, mine: true });
   }
 
+  for (const item of items) {
+    if (!item.pinOf) continue;
+    const target = byId.get(item.pinOf.id);
+    item.pinOf.text = target && !target.deleted ? target.text : '';
+  }
   for (const [target, perEmoji] of reactions) {
     const item = byId.get(target);
     if (!item) continue;

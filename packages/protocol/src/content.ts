@@ -37,14 +37,30 @@ export type LinkPreview = z.infer<typeof LinkPreview>;
 export const FetchedLinkPreview = linkPreview(1_500_000);
 export type FetchedLinkPreview = z.infer<typeof FetchedLinkPreview>;
 
+/**
+ * R49: a forwarded message says where it came from: its original sender (absent when that person
+ * asked not to be named, or when the forwarder's device did not know them) and when it was first
+ * sent. The forwarding device writes it; receivers cannot check it (see PROTOCOL.md).
+ */
+export const Forwarded = z.object({
+  from: z.object({ userId: Id, displayName: z.string().min(1).max(100) }).optional(),
+  sentAt: z.number().int(),
+});
+export type Forwarded = z.infer<typeof Forwarded>;
+
 export const MessageContent = z.discriminatedUnion('kind', [
   // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
-  z.object({ kind: z.literal('text'), text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional() })
-    .superRefine(checkEntitiesOf),
+  // `forwarded`: R49. `noForwardName`: the sender asks forwarders' devices to leave their name out (R49).
+  z.object({
+    kind: z.literal('text'), text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional(),
+    forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(),
+  }).superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
     .superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),
+  /** R50: pins (`on`) or unpins a message of the chat; receivers count it only from who may pin. */
+  z.object({ kind: z.literal('pin'), target: ClientMsgId, on: z.boolean() }),
   /**
    * The group's name, end-to-end encrypted (the server keeps '' for it). `announce`: the same name
    * repeated for devices that just joined (they can't read older messages), not a rename.

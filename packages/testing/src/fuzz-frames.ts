@@ -96,7 +96,7 @@ function mutatedMls(sources: readonly string[]): fc.Arbitrary<string> {
 /** Plausible `Content` JSON (for `parley/plain+json`), and JSON that is not. */
 const plainContent = fc.oneof(
   fc.record({ kind: fc.constant('text'), text: fc.string({ maxLength: 200 }) }),
-  fc.record({ kind: fc.constantFrom('edit', 'delete', 'reaction', 'chat_info', 'history', 'resend_request', 'resent', 'key_log_heads'), target: anId, text: fc.string() }, { requiredKeys: ['kind'] }),
+  fc.record({ kind: fc.constantFrom('edit', 'delete', 'reaction', 'pin', 'chat_info', 'history', 'resend_request', 'resent', 'key_log_heads'), target: anId, text: fc.string() }, { requiredKeys: ['kind'] }),
   fc.jsonValue({ maxDepth: 3 }),
 ).map((v) => b64(Buffer.from(JSON.stringify(v) ?? 'null')));
 

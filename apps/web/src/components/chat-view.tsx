@@ -1,11 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { KeyDirectory, ParleyClient } from '@parley/client';
+import type { KeyDirectory, ParleyClient, TimelineItem } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ChatAvatar } from './avatar.tsx';
 import { Icon } from './icons.tsx';
 import { Composer, type ComposerMode } from './composer.tsx';
+import { ForwardPicker } from './forward-picker.tsx';
+import { forwardNameOn } from './forward-privacy.ts';
 import type { MessageActions } from './message.tsx';
+import { PinnedBar } from './pinned-bar.tsx';
 import { chatTitle } from './system-text.ts';
 import { Timeline } from './timeline.tsx';
 import { KeyChangeBanner } from './verify-contact.tsx';
@@ -32,10 +35,12 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const { t } = useI18n();
   const chat = client.chat(chatId);
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
+  const [forwarding, setForwarding] = useState<TimelineItem | undefined>();
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
   const items = client.timeline(chatId);
+  const pinned = client.pinned(chatId);
   useMarkRead(client, chatId, items.at(-1)?.id);
   useEffect(() => { if (matchMedia('(pointer: fine)').matches) input.current?.focus(); }, [chatId]);
 
@@ -54,6 +59,8 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     onDelete: (item) => { if (confirm(t('confirmDelete'))) client.deleteMessage(chatId, item.id).catch(report('delete')); },
     onReact: (item, emoji, on) => { client.react(chatId, item.id, emoji, on).catch(report('reaction')); },
     onResend: (item) => { client.requestResend(chatId, [item.id]).catch(report('resend request')); },
+    onForward: (item) => setForwarding(item),
+    onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
   };
   const typingNames = chat.typing.filter((id) => id !== client.userId)
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
@@ -93,7 +100,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         </div>
       )}
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
+      {pinned.length > 0 && <PinnedBar pinned={pinned} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} />}
       <Timeline client={client} chat={chat} actions={actions} />
+      {forwarding && <ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => setForwarding(undefined)} />}
       <Composer
         key={chatId}
         chat={chat}
@@ -112,7 +121,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
             const changed = text !== m.item.text || JSON.stringify(entities) !== JSON.stringify(m.item.entities ?? []);
             if (changed) client.edit(chatId, m.item.id, text, { entities }).catch(report('edit'));
           } else {
-            client.sendText(chatId, text, { entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), ...(preview ? { preview } : {}) }).catch(report('send'));
+            client.sendText(chatId, text, { entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), ...(preview ? { preview } : {}), noForwardName: !forwardNameOn() }).catch(report('send'));
           }
         }}
       />

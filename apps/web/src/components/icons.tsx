@@ -8,6 +8,8 @@ const PATHS = {
   check: 'M5 12.5l4.5 4.5L19 7.5',
   close: 'M6 6l12 12M18 6L6 18',
   reply: 'M9 7L4 12l5 5M4 12h10a6 6 0 0 1 6 6',
+  forward: 'M15 7l5 5-5 5M20 12H10a6 6 0 0 0-6 6',
+  pin: 'M9 3h6l-1 7 4 4H6l4-4-1-7zM12 14v7',
   edit: 'M4 20h4L19 9l-4-4L4 16v4z',
   bookmark: 'M7 4h10v16l-5-4-5 4z',
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',

@@ -16,11 +16,15 @@ export interface MessageActions {
   onReact(item: TimelineItem, emoji: string, on: boolean): void;
   /** Ask the sender's device to send an unreadable message again (R32). */
   onResend(item: TimelineItem): void;
+  /** R49: open the chat picker to forward it. */
+  onForward(item: TimelineItem): void;
+  /** R50: pin or unpin it (offered only to who may pin). */
+  onPin(item: TimelineItem, on: boolean): void;
 }
 
 /** One message. Text is rendered by React as text (never as HTML), formatted by FormattedText; line breaks are kept by CSS. */
-export function MessageBubble({ item, members, myUserId, showSender, actions }: {
-  item: TimelineItem; members: readonly Member[]; myUserId: string; showSender: boolean; actions: MessageActions;
+export function MessageBubble({ item, members, myUserId, showSender, mayPin, actions }: {
+  item: TimelineItem; members: readonly Member[]; myUserId: string; showSender: boolean; mayPin: boolean; actions: MessageActions;
 }) {
   const { t, fmt } = useI18n();
   const nameOf = (id: string) => members.find((m) => m.userId === id)?.displayName ?? '…';
@@ -34,6 +38,12 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
       {item.missingBefore && <div className="notice small" role="note" data-testid="missing-before">{t('missingBefore', { name: nameOf(item.senderUserId) })}</div>}
       <div className={`bubble${item.deleted ? ' deleted' : ''}`}>
         {showSender && !item.mine && <div className="sender" style={textColorVars(colorFor(item.senderUserId))}>{nameOf(item.senderUserId)}</div>}
+        {item.forwarded && !item.deleted && (
+          <div className="forwarded" data-testid="forwarded">
+            <Icon name="forward" size={14} />
+            <span>{item.forwarded.from ? t('forwardedFrom', { name: item.forwarded.from.displayName }) : t('forwarded')}</span>
+          </div>
+        )}
         {replyTo && (
           <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
@@ -54,6 +64,7 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
         <span className="meta">
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
           {item.resent && <span className="edited" title={t('resentTitle')} data-testid="resent">{t('resent')}</span>}
+          {item.pinned && <span className="pinned-mark" role="img" title={t('pinnedMessage')} aria-label={t('pinnedMessage')} data-testid="pinned-mark"><Icon name="pin" size={12} /></span>}
           {item.edited && !item.deleted && <span className="edited">{t('edited')}</span>}
           <time dateTime={new Date(item.sentAt).toISOString()} title={fmt.dateTime(item.sentAt)}>{fmt.time(item.sentAt)}</time>
           {item.mine && <StateIcon state={item.state} />}
@@ -79,6 +90,11 @@ export function MessageBubble({ item, members, myUserId, showSender, actions }: 
             <button key={e} type="button" className={`icon small${reacted(e) ? ' on' : ''}`} aria-label={`${t('react')} ${e}`}
               aria-pressed={reacted(e)} onClick={() => actions.onReact(item, e, !reacted(e))}>{e}</button>
           ))}
+          {item.text && <button type="button" className="icon small" aria-label={t('forward')} title={t('forward')} onClick={() => actions.onForward(item)}><Icon name="forward" size={16} /></button>}
+          {mayPin && (
+            <button type="button" className={`icon small${item.pinned ? ' on' : ''}`} aria-label={item.pinned ? t('unpin') : t('pin')} title={item.pinned ? t('unpin') : t('pin')}
+              onClick={() => actions.onPin(item, !item.pinned)}><Icon name="pin" size={16} /></button>
+          )}
           {item.mine && <button type="button" className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}><Icon name="edit" size={16} /></button>}
           {item.mine && <button type="button" className="icon small" aria-label={t('delete')} title={t('delete')} onClick={() => actions.onDelete(item)}><Icon name="trash" size={16} /></button>}
         </div>

@@ -9,6 +9,7 @@ import { Avatar, colorFor } from './avatar.tsx';
 import { DeviceLinkPrompts } from './device-link-prompts.tsx';
 import { Devices } from './devices.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
+import { forwardNameOn, setForwardNameOn } from './forward-privacy.ts';
 import { LanguagePicker } from './language-picker.tsx';
 import { linkPreviewsOn, setLinkPreviewsOn } from './link-preview.tsx';
 import { PanelHeader } from './panel-header.tsx';
@@ -23,6 +24,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const [notify, setNotify] = useState<NotificationStatus | undefined>();
   const [textSize, setTextSizeState] = useState<TextSize>(loadTextSize);
   const [previews, setPreviews] = useState(linkPreviewsOn);
+  const [forwardName, setForwardName] = useState(forwardNameOn);
   const [error, run, busy] = useAction();
   const watch = useDeviceWatch(client);
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
@@ -69,6 +71,14 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
           <span>{t('linkPreviews')}</span>
         </label>
         <p className="muted small">{t('linkPreviewsHelp')}</p>
+      </div>
+      <div className="card">
+        <label className="row">
+          <input type="checkbox" checked={forwardName} data-testid="forward-name-setting" aria-describedby="forward-name-help"
+            onChange={(e) => { setForwardNameOn(e.target.checked); setForwardName(e.target.checked); }} />
+          <span>{t('forwardName')}</span>
+        </label>
+        <p className="muted small" id="forward-name-help">{t('forwardNameHelp')}</p>
       </div>
       <div className="card">
         <h3>{t('notifications')}</h3>

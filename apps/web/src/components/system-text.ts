@@ -17,6 +17,10 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
   // "You created the chat": capitalised where it starts the sentence.
   const name = item.senderUserId === myUserId ? t('youSubject') : nameOf(item.senderUserId);
   if (item.notice === 'encryption_restarted') return t('sysEncryptionRestarted', { name });
+  if (item.notice === 'pinned') {
+    const text = item.pinOf?.text.replace(/\s+/g, ' ').trim() ?? '';
+    return text ? t('sysPinned', { name, text: text.length > 40 ? `${text.slice(0, 40)}…` : text }) : t('sysPinnedMessage', { name });
+  }
   const s = item.system;
   if (!s) return '';
   switch (s.kind) {

@@ -23,6 +23,7 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
   const [loading, setLoading] = useState(false);
   const firstId = items[0]?.id ?? '';
   const last = items.at(-1);
+  const mayPin = client.mayPin(chatId);
 
   const loadOlder = useCallback(() => {
     const el = scroller.current;
@@ -88,7 +89,7 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
             {dayHeader}
             {item.system || item.notice
               ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId, chat.noteToSelf)}</div>
-              : <MessageBubble item={item} members={chat.members} myUserId={client.userId} actions={actions}
+              : <MessageBubble item={item} members={chat.members} myUserId={client.userId} actions={actions} mayPin={mayPin}
                   showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice)} />}
           </Fragment>
         );

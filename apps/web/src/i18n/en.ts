@@ -316,6 +316,21 @@ export const en = {
   textNormal: 'Normal',
   textLarge: 'Large',
   textLarger: 'Larger',
+  forward: 'Forward',
+  forwardTitle: 'Forward to…',
+  forwardSearch: 'Search chats',
+  forwardSend: 'one:Forward to {count} chat|other:Forward to {count} chats',
+  forwardNone: 'No chats match',
+  forwardedFrom: 'Forwarded from {name}',
+  forwarded: 'Forwarded',
+  forwardName: 'Link my name when my messages are forwarded',
+  forwardNameHelp: 'On: a message of yours that someone forwards says “Forwarded from” with your name. Off: it says only “Forwarded”. The choice travels inside each encrypted message you send from this device from now on (your server never learns it); messages sent earlier keep the choice they were sent with, and a modified app could still show who wrote them.',
+  pin: 'Pin',
+  unpin: 'Unpin',
+  pinnedMessage: 'Pinned message',
+  pinnedOf: 'Pinned message {index} of {count}',
+  sysPinned: '{name} pinned “{text}”',
+  sysPinnedMessage: '{name} pinned a message',
 } as const;
 
 export type MessageKey = keyof typeof en;
