@@ -60,5 +60,14 @@ describe('chat settings in the browser', { timeout: 240_000 }, () => {
     await page.getByTestId('archive-back').click();
     await row.waitFor();
     assert.equal(await page.getByTestId('archive-row').count(), 0);
+
+    // R51: the unsent text is kept across a reload.
+    await page.getByTestId('chat-row').filter({ hasText: 'Zed Zimmer' }).click();
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('Half a thought about the bins');
+    await new Promise((r) => setTimeout(r, 500)); // the store write
+    await page.reload();
+    await page.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: 20_000 });
+    await waitFor(async () => (await page.getByRole('textbox', { name: 'Message' }).inputValue()) === 'Half a thought about the bins', { what: 'the draft after a reload', timeoutMs: 20_000 });
   });
 });

@@ -30,10 +30,10 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
 }) {
   const { t } = useI18n();
   const [draft, setDraftState] = useState(() => drafts.get(chat.chatId));
-  // A draft typed on another of the person's devices shows here, unless this box is being typed in.
+  // A draft typed on another of the person's devices (or loaded late) shows here, unless this box is being typed in.
   const kept = drafts.get(chat.chatId);
   useEffect(() => {
-    if (mode.kind !== 'edit' && kept !== draft && document.activeElement !== inputRef.current) setDraftState(kept);
+    if (mode.kind !== 'edit' && kept !== draft && (draft === '' || document.activeElement !== inputRef.current)) setDraftState(kept);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [kept]);
   const stashed = useRef('');
