@@ -20,6 +20,7 @@ import { Outbox } from './outbox.ts';
 import { isNoteToSelf } from './note-to-self.ts';
 import { TypingState } from './typing.ts';
 import { Drafts } from './drafts.ts';
+import { ChatListReader, untilNotRateLimited } from './chat-list.ts';
 import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
@@ -67,7 +68,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #ownLog: OwnKeyLogMonitor;
   #stopped = false;
   /** The chat list reading of the current connection (R40). */
-  #chatList = { complete: false };
+  readonly #chatList: ChatListReader = new ChatListReader({
+    page: (after) => untilNotRateLimited(
+      () => this.#conn.request<ServerFrameOf<'chats'>>({ type: 'chats', rid: this.#conn.newRid(), ...(after ? { after } : {}) }), () => this.#stopped),
+    known: () => this.#chats.keys(),
+    take: (chat, catchUp) => {
+      this.#hold.mark(chat.chatId);
+      void this.#adopt(chat, catchUp);
+    },
+    forget: (chatId) => void this.#forget(chatId),
+    catchUp: (chatId) => void this.#catchUp(chatId),
+    changed: () => this.#changed(),
+    onError: (error) => { if (!this.#stopped && this.#conn.state === 'online') this.#backgroundError({ task: 'chat list', error }); },
+  });
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
@@ -568,15 +581,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * little later instead of leaving gaps until the next message.
    */
   async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<ServerFrameOf<'history'>> {
-    for (;;) {
-      try {
-        return await this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q });
-      } catch (err) {
-        if (!(err instanceof ParleyError && err.code === 'rate_limited') || this.#stopped) throw err;
-        // Spread out: many chats may be waiting for the same bucket.
-        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * (1000 + Math.random() * 1000)));
-      }
-    }
+    return untilNotRateLimited(() => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }), () => this.#stopped);
   }
 
   /** This device's previous message in the chat (not a commit): receivers check the chain (R30). */
@@ -593,7 +598,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     // Devices may have been revoked or members removed meanwhile: each chat's messages wait for its device list (R34).
     this.#hold.online();
     for (const chatId of this.#chats.keys()) this.#hold.mark(chatId);
-    void this.#readChatList(frame.chats, frame.chatsNext);
+    void this.#chatList.read(frame.chats, frame.chatsNext);
     this.#outbox.flush();
     if (this.#enc) void this.#enc.publishKey();
     else this.keyPackages?.replenish();
@@ -606,57 +611,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Whether this connection has read the whole chat list from the server (R40: it comes in pages after sign-in). */
   get chatListComplete(): boolean {
     return this.#chatList.complete;
-  }
-
-  /**
-   * R40: takes in the chat list page by page (the first came with `auth_ok` or is read here), each
-   * chat as it comes, then forgets the chats the server no longer lists. A newer reading (a
-   * reconnect, a `resync`) replaces a running one; a dropped connection ends it (the next sign-in
-   * starts over).
-   */
-  async #readChatList(first?: ChatSummary[], next?: string): Promise<void> {
-    const reading = { complete: false };
-    this.#chatList = reading;
-    const seen = new Set<string>();
-    // A list in one page (most people) is caught up chat by chat as before. A longer one shows each
-    // chat as it comes and catches the logs up once it is read: its pages are not queued behind
-    // thousands of history reads (a connection has 4 reads in flight, R40).
-    const onePage = first !== undefined && next === undefined;
-    try {
-      let page = first ?? [];
-      let cursor = next;
-      if (!first) ({ chats: page, next: cursor } = await this.#chatsPage(undefined));
-      for (;;) {
-        for (const chat of page) {
-          seen.add(chat.chatId);
-          this.#hold.mark(chat.chatId);
-          void this.#adopt(chat, onePage);
-        }
-        if (cursor === undefined) break;
-        if (this.#chatList !== reading) return;
-        ({ chats: page, next: cursor } = await this.#chatsPage(cursor));
-      }
-    } catch (err) {
-      if (this.#chatList === reading && !this.#stopped && this.#conn.state === 'online') this.#backgroundError({ task: 'chat list', error: err });
-      return;
-    }
-    if (this.#chatList !== reading) return;
-    for (const chatId of [...this.#chats.keys()]) if (!seen.has(chatId)) void this.#forget(chatId);
-    reading.complete = true;
-    this.#changed();
-    if (!onePage) for (const chatId of seen) void this.#catchUp(chatId);
-  }
-
-  /** One page of the chat list after `after` (the first without it); waits out `rate_limited` like #history. */
-  async #chatsPage(after: string | undefined): Promise<{ chats: ChatSummary[]; next?: string | undefined }> {
-    for (;;) {
-      try {
-        return await this.#conn.request<ServerFrameOf<'chats'>>({ type: 'chats', rid: this.#conn.newRid(), ...(after ? { after } : {}) });
-      } catch (err) {
-        if (!(err instanceof ParleyError && err.code === 'rate_limited') || this.#stopped) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(30, err.retryAfter ?? 1) * (1000 + Math.random() * 1000)));
-      }
-    }
   }
 
   #backgroundError(error: BackgroundError): void {
@@ -680,7 +634,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         void this.#forget(frame.chatId);
         return;
       case 'resync':
-        void this.#readChatList();
+        void this.#chatList.read();
         return;
       case 'receipt': {
         const chat = this.#chats.get(frame.chatId);
