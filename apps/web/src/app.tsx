@@ -1,13 +1,36 @@
-import { useEffect, useMemo, useState } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { I18n, detectLocale, makeI18n, saveLocale, shareLocaleWithWorker, type Locale } from './i18n/index.ts';
-import { MainScreen } from './screens/main-screen.tsx';
+import { I18n, detectLocale, makeI18n, saveLocale, shareLocaleWithWorker, useI18n, type Locale } from './i18n/index.ts';
 import { RecoveryCode } from './screens/recovery-code.tsx';
-import { Unlock } from './screens/unlock.tsx';
 import { Welcome, type HeldBy } from './screens/welcome.tsx';
-import { resume, signOut, type LockedSession } from './state/session.ts';
+import type { LockedSession } from './state/session.ts';
+import { loadSession, mayHaveSession } from './state/session-loader.ts';
 import { applyTheme, loadTheme, saveTheme, type Theme } from './state/theme.ts';
 import { go } from './state/use-client.ts';
+
+// After sign-in only: the chat screens (and through them the SDK) are chunks of their own, which
+// the service worker precaches for offline starts (docs/ARCHITECTURE.md "Code splitting in the web client").
+const loadMainScreen = () => import('./screens/main-screen.tsx');
+const MainScreen = lazy(async () => ({ default: (await loadMainScreen()).MainScreen }));
+const Unlock = lazy(async () => ({ default: (await import('./screens/unlock.tsx')).Unlock }));
+
+/** Resumes a stored session, if this browser may have one, loading the chat screen alongside. */
+async function start(): Promise<ParleyClient | LockedSession | undefined> {
+  if (!(await mayHaveSession())) return undefined;
+  const [session] = await Promise.all([loadSession(), loadMainScreen()]);
+  return session.resume();
+}
+
+/** The person started to sign up or in: fetch what comes after meanwhile (a failure shows when it is needed). */
+function prepareSignedIn(): void {
+  void loadSession().catch(() => {});
+  void loadMainScreen().catch(() => {});
+}
+
+function Loading() {
+  const { t } = useI18n();
+  return <main className="welcome"><div className="spinner" role="status" aria-label={t('loading')} /></main>;
+}
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(detectLocale);
@@ -23,7 +46,7 @@ export function App() {
   }, [locale]);
   useEffect(() => applyTheme(theme), [theme]);
   useEffect(() => {
-    resume().then(setClient, (err: unknown) => {
+    start().then(setClient, (err: unknown) => {
       console.error('parley: cannot resume the session', err);
       setClient(undefined);
     });
@@ -32,14 +55,15 @@ export function App() {
   const setTheme = (next: Theme) => { saveTheme(next); setThemeState(next); };
   const onSignOut = () => {
     setClient('loading');
-    void signOut().finally(() => { setClient(undefined); go('/'); });
+    void loadSession().then((session) => session.signOut()).finally(() => { setClient(undefined); go('/'); });
   };
 
   let screen;
-  if (client === 'loading') screen = <main className="welcome"><div className="spinner" role="status" aria-label={i18n.t('loading')} /></main>;
-  else if (!client) screen = <Welcome onReady={(c, code, held) => { setRecoveryCode(code); setHeldBy(held); setClient(c); }} />;
-  else if ('locked' in client) screen = <Unlock session={client} onUnlocked={setClient} onSignOut={onSignOut} />;
+  if (client === 'loading') screen = <Loading />;
+  else if (!client) {
+    screen = <Welcome onReady={(c, code, held) => { setRecoveryCode(code); setHeldBy(held); setClient(c); }} onIntent={prepareSignedIn} />;
+  } else if ('locked' in client) screen = <Unlock session={client} onUnlocked={setClient} onSignOut={onSignOut} />;
   else if (recoveryCode) screen = <RecoveryCode code={recoveryCode} heldBy={heldBy} onDone={() => setRecoveryCode(undefined)} />;
   else screen = <MainScreen client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />;
-  return <I18n.Provider value={i18n}>{screen}</I18n.Provider>;
+  return <I18n.Provider value={i18n}><Suspense fallback={<Loading />}>{screen}</Suspense></I18n.Provider>;
 }

@@ -28,6 +28,19 @@ function serviceWorkerUrl(): string {
   return (policy?.createScriptURL('/sw.js') ?? '/sw.js') as string;
 }
 
+/**
+ * A chunk this page needs is gone: a new release replaced the files (and the new service worker its
+ * cache) while this page sat on an older index.html. Load the new release, once a minute at most so
+ * a file missing for another reason does not reload forever; offline there is nothing newer to get.
+ */
+addEventListener('vite:preloadError', () => {
+  if (!navigator.onLine) return;
+  const key = 'parley.reloadedForRelease';
+  if (Date.now() - Number(sessionStorage.getItem(key) ?? 0) < 60_000) return;
+  sessionStorage.setItem(key, String(Date.now()));
+  location.reload();
+});
+
 // Not in `vite dev`: the worker would serve stale modules there.
 if ('serviceWorker' in navigator && !import.meta.env.DEV) {
   addEventListener('load', () => {

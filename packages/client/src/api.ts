@@ -1,4 +1,7 @@
 import { API_PREFIX, ParleyError, isErrorCode } from '@parley/protocol';
+import { NetworkError } from './errors.ts';
+
+export { NetworkError };
 
 /** A small fetch wrapper for the REST API: JSON in and out, errors as ParleyError. */
 export class RestApi {
@@ -40,9 +43,4 @@ export class RestApi {
     }
     return json as T;
   }
-}
-
-/** The server could not be reached at all (offline, DNS, refused): worth retrying later. */
-export class NetworkError extends Error {
-  override readonly name = 'NetworkError';
 }

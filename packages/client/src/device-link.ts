@@ -3,7 +3,8 @@ import {
   type AddedDevice, type DeviceAdded, type DeviceLinkApproved, type DeviceLinkStarted, type DeviceLinkState, type DeviceInfo,
   type MeResponse, type PendingDeviceLink, type PendingDeviceLinksResponse,
 } from '@parley/protocol';
-import { NetworkError, RestApi } from './api.ts';
+import { RestApi } from './api.ts';
+import { DeviceLinkEnded, NetworkError } from './errors.ts';
 import type { DeviceKey } from './device-key.ts';
 
 /**
@@ -37,25 +38,7 @@ export interface DeviceLinkRequest {
   wait(opts?: { intervalMs?: number; signal?: AbortSignal }): Promise<DeviceAdded>;
 }
 
-export type DeviceLinkOutcome = 'denied' | 'expired' | 'locked' | 'displaced';
-
-const ENDED: Record<DeviceLinkOutcome, { code: 'link_closed' | 'link_expired' | 'link_locked'; message: string }> = {
-  denied: { code: 'link_closed', message: 'the sign-in request was denied' },
-  expired: { code: 'link_expired', message: 'the sign-in request expired' },
-  locked: { code: 'link_locked', message: 'too many wrong codes were typed' },
-  // R43: the account's request slots were full and a newer request (perhaps a flood) took this one's.
-  displaced: { code: 'link_closed', message: 'a newer sign-in request for this account took this one\'s place' },
-};
-
-/** The link request ended without an approval; `outcome` says how. */
-export class DeviceLinkEnded extends ParleyError {
-  readonly outcome: DeviceLinkOutcome;
-  constructor(status: DeviceLinkOutcome) {
-    super(ENDED[status].code, ENDED[status].message);
-    this.name = 'DeviceLinkEnded';
-    this.outcome = status;
-  }
-}
+export { DeviceLinkEnded, type DeviceLinkOutcome } from './errors.ts';
 
 /** R23: asks to add this device (its key) to the account of `handle`; see DeviceLinkRequest. */
 export async function requestDeviceLink(baseUrl: string, handle: string, deviceName: string, deviceKey: DeviceKey): Promise<DeviceLinkRequest> {

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
-import { addPasskey, passkeysAvailable, storeProtection } from '../state/session.ts';
+import { passkeysAvailable } from '../state/session-loader.ts';
+import { addPasskey, storeProtection } from '../state/session.ts';
 import { ErrorLine, useAction } from './error-line.tsx';
 
 /**

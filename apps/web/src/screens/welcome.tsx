@@ -4,7 +4,7 @@ import { DeviceKeyTerms, NO_PASSPHRASE, type PassphraseChoice } from '../compone
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { LanguagePicker } from '../components/language-picker.tsx';
 import { useI18n } from '../i18n/index.ts';
-import { linkThisDevice, passkeysAvailable, signInWithPasskey, signInWithRecovery, signUp, signUpWithDeviceKey } from '../state/session.ts';
+import { loadSession, passkeysAvailable } from '../state/session-loader.ts';
 
 type Mode = 'start' | 'signup' | 'recovery' | 'link';
 const HANDLE_PATTERN = '[A-Za-z][A-Za-z0-9_]{2,31}';
@@ -15,11 +15,16 @@ export type HeldBy = 'passkey' | 'device-key' | 'device-key-passphrase';
 /**
  * Create an account (with a passkey, or where there is none or the person prefers, with this
  * browser's device key: R46), sign in with a passkey, by linking, or with the recovery code.
- * No phone, no e-mail.
+ * No phone, no e-mail. The session module (the SDK) loads once the person starts one of these
+ * (`onIntent` lets the app fetch the chat screen meanwhile).
  */
-export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryCode?: string, heldBy?: HeldBy) => void }) {
+export function Welcome({ onReady, onIntent }: { onReady: (client: ParleyClient, recoveryCode?: string, heldBy?: HeldBy) => void; onIntent?: () => void }) {
   const { t } = useI18n();
-  const [mode, setMode] = useState<Mode>('start');
+  const [mode, setModeState] = useState<Mode>('start');
+  const setMode = (next: Mode) => {
+    if (next !== 'start') onIntent?.();
+    setModeState(next);
+  };
   const [name, setName] = useState('');
   const [handle, setHandle] = useState('');
   const [code, setCode] = useState('');
@@ -38,7 +43,10 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
         {mode === 'start' && (
           <div className="stack">
             <button onClick={() => setMode('signup')}>{t('createAccount')}</button>
-            {canPasskey && <button className="secondary" disabled={busy} onClick={() => run(async () => onReady(await signInWithPasskey()))}>{t('signInPasskey')}</button>}
+            {canPasskey && <button className="secondary" disabled={busy} onClick={() => {
+              onIntent?.();
+              run(async () => onReady(await (await loadSession()).signInWithPasskey()));
+            }}>{t('signInPasskey')}</button>}
             <button className="secondary" onClick={() => setMode('link')}>{t('linkDevice')}</button>
             <button className="link-button" onClick={() => setMode('recovery')}>{t('useRecovery')}</button>
           </div>
@@ -51,10 +59,10 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
             run(async () => {
               if (withoutPasskey) {
                 const chosen = passphrase.use ? passphrase.passphrase : undefined;
-                const { client, recoveryCode } = await signUpWithDeviceKey(handle.trim().toLowerCase(), name.trim(), chosen);
+                const { client, recoveryCode } = await (await loadSession()).signUpWithDeviceKey(handle.trim().toLowerCase(), name.trim(), chosen);
                 onReady(client, recoveryCode, chosen ? 'device-key-passphrase' : 'device-key');
               } else {
-                const { client, recoveryCode } = await signUp(handle.trim().toLowerCase(), name.trim()).catch((err: unknown) => {
+                const { client, recoveryCode } = await (await loadSession()).signUp(handle.trim().toLowerCase(), name.trim()).catch((err: unknown) => {
                   // WebAuthn is there but makes no passkey (some in-app browsers): show the way without one.
                   if (err instanceof Error && (err.name === 'NotSupportedError' || /not supported/i.test(err.message))) setNoPasskeyChosen(true);
                   throw err;
@@ -85,7 +93,7 @@ export function Welcome({ onReady }: { onReady: (client: ParleyClient, recoveryC
           <form className="stack" onSubmit={(e) => {
             e.preventDefault();
             run(async () => {
-              const { client, recoveryCode } = await signInWithRecovery(handle.trim().toLowerCase(), code);
+              const { client, recoveryCode } = await (await loadSession()).signInWithRecovery(handle.trim().toLowerCase(), code);
               onReady(client, recoveryCode);
             });
           }}>
@@ -138,7 +146,7 @@ function LinkDevice({ onReady, onBack }: { onReady: (client: ParleyClient) => vo
       run(async () => {
         abort.current?.abort();
         const controller = (abort.current = new AbortController());
-        const link = await linkThisDevice(handle.trim().toLowerCase(), controller.signal);
+        const link = await (await loadSession()).linkThisDevice(handle.trim().toLowerCase(), controller.signal);
         setCode(link.code);
         try {
           onReady(await link.signedIn);

@@ -1,4 +1,4 @@
-import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import {
   IndexedDbStore, ParleyClient, SealedStore, accounts, deviceKeyFromKeyPair, generateDeviceKey, getStoreKeyKind, localStoreKey,
   newPassphraseStoreKey, newPrfStoreKey, prfExtension, requestDeviceLink, sessionRest, setStoreKeyKind, storeKeyFromPassphrase,
@@ -7,8 +7,7 @@ import {
 } from '@parley/client';
 // Not re-exported from the SDK's index yet; see apps/web/README.md.
 import { loadDeviceKey, saveDeviceKey } from '../../../../packages/client/src/stores/indexeddb-store.ts';
-
-const DB_NAME = 'parley';
+import { DB_NAME } from './session-loader.ts';
 const baseUrl = location.origin;
 
 /** "Chrome on Android": how this browser appears in the person's list of devices. */
@@ -19,11 +18,6 @@ function deviceName(): string {
   const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS/.test(ua) ? 'macOS'
     : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : '';
   return `${browser}${os ? ` on ${os}` : ''}`;
-}
-
-/** Whether this browser can make and use passkeys at all (WebAuthn present); where not, accounts are held by the device key (R46). */
-export function passkeysAvailable(): boolean {
-  return browserSupportsWebAuthn();
 }
 
 /** What seals this browser's store: the local key, the passphrase or the passkey (docs/ARCHITECTURE.md "Keys at rest"). */
@@ -57,6 +51,7 @@ export async function resume(): Promise<ParleyClient | LockedSession | undefined
   const idb = await IndexedDbStore.open(DB_NAME);
   const saved = await loadDeviceKey(idb);
   if (!saved) {
+    // Not deleted: another tab may be signing up into it right now (adopt).
     await idb.close();
     return undefined;
   }
