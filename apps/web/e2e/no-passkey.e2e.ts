@@ -142,7 +142,10 @@ describe('R46 joining from a browser without passkeys', { timeout: 240_000 }, ()
     await other.getByText(`@${handle}`).waitFor();
     const devices = other.getByTestId('device');
     await waitFor(async () => (await devices.count()) === 2, { what: 'two devices listed', timeoutMs: 10_000 });
-    // It is in the chat with Zed as a device of Nia: what Zed sends now reaches it.
+    // It is in the chat with Zed as a device of Nia once a device in the group has added it: what Zed sends then reaches it.
+    const nia = await zed.client.findUser(handle);
+    await waitFor(async () => (await zed.client.encryptionMembers(chatId)).filter((m) => m.userId === nia.userId).length === 2,
+      { what: "the new device in the chat's group", timeoutMs: 30_000 });
     await zed.client.sendText(chatId, 'after the passkey sign-in');
     await other.goto(`${url}/#/chat/${chatId}`);
     await message(other, 'after the passkey sign-in').waitFor({ timeout: 30_000 });
