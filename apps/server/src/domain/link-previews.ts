@@ -52,7 +52,7 @@ export const PREVIEW_MAX_CONCURRENT = 16;
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const PAGE_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 
-/** Why a preview was not made: for tests and the operator's debugging, never sent to the client. */
+/** Why a preview was not made (its message stays on the server: the client gets one plain refusal). */
 class Refused extends Error {}
 
 /**
@@ -85,16 +85,6 @@ export class LinkPreviews {
       throw new ParleyError('preview_unavailable', 'no preview for this link');
     } finally {
       this.#running--;
-    }
-  }
-
-  /** For tests: why a URL gets no preview (the message the client never sees). */
-  async explain(rawUrl: string): Promise<string> {
-    try {
-      await this.#make(rawUrl, AbortSignal.timeout(this.#d.limits.timeoutMs));
-      return 'ok';
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
     }
   }
 
