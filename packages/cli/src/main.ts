@@ -71,10 +71,33 @@ const options = {
 
 type Out = (line: string) => void;
 
+/**
+ * Ids (base64url) and message texts may begin with '-': node's parseArgs would read "-4xY…" as an
+ * unknown option. Known options (and anything shaped like an option name, so a typo still fails
+ * loudly) stay options; every other token is a positional, kept in order after '--'.
+ */
+export function optionsFirst(argv: readonly string[]): string[] {
+  const opts: string[] = [];
+  const pos: string[] = [];
+  const shorts = new Set(Object.values(options).flatMap((o) => ('short' in o ? [o.short] : [])));
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i]!;
+    if (t === '--') { pos.push(...argv.slice(i + 1)); break; }
+    const long = /^--([a-z][a-z-]*)(=.*)?$/.exec(t);
+    if (long) {
+      opts.push(t);
+      const spec = (options as Record<string, { type: string }>)[long[1]!];
+      if (spec?.type === 'string' && long[2] === undefined && i + 1 < argv.length) opts.push(argv[++i]!);
+    } else if (/^-[A-Za-z]$/.test(t) && shorts.has(t.slice(1))) opts.push(t);
+    else pos.push(t);
+  }
+  return [...opts, '--', ...pos];
+}
+
 export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true });
+    parsed = parseArgs({ args: optionsFirst(argv), options, allowPositionals: true });
   } catch (e) {
     err(`parley: ${(e as Error).message}\n\n${HELP}`);
     return 1;

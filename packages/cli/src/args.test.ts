@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { parseArgs } from 'node:util';
+import { describe, it } from 'node:test';
+import { main, optionsFirst } from './main.ts';
+
+describe('CLI arguments', () => {
+  it('reads ids and texts that begin with a dash as positionals, in order', () => {
+    const args = optionsFirst(['forward', '-4xYz_a', '--profile', 'p', '-Qq', 'target', '-h']);
+    assert.deepEqual(args, ['--profile', 'p', '-h', '--', 'forward', '-4xYz_a', '-Qq', 'target']);
+    const { values, positionals } = parseArgs({ args, options: { profile: { type: 'string' }, h: { type: 'boolean' } }, allowPositionals: true });
+    assert.deepEqual([values.profile, positionals], ['p', ['forward', '-4xYz_a', '-Qq', 'target']]);
+  });
+
+  it('keeps a string option\'s value even when it begins with a dash, and everything after -- as is', () => {
+    assert.deepEqual(optionsFirst(['send', '--to', 'bob', '--', '--markdown']), ['--to', 'bob', '--', 'send', '--markdown']);
+    assert.deepEqual(optionsFirst(['send', '--chat', '-abc', 'x']), ['--chat', '-abc', '--', 'send', 'x']);
+  });
+
+  it('still fails loudly on a misspelt option', async () => {
+    const err: string[] = [];
+    assert.equal(await main(['send', '--mardown', 'x'], () => {}, (l) => err.push(l)), 1);
+    assert.match(err.join('\n'), /Unknown option '--mardown'/);
+  });
+});
