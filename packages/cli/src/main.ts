@@ -79,7 +79,7 @@ type Out = (line: string) => void;
 export function optionsFirst(argv: readonly string[]): string[] {
   const opts: string[] = [];
   const pos: string[] = [];
-  const shorts = new Set(Object.values(options).flatMap((o) => ('short' in o ? [o.short] : [])));
+  const shorts = new Set<string>(Object.values(options).flatMap((o) => ('short' in o ? [o.short] : [])));
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i]!;
     if (t === '--') { pos.push(...argv.slice(i + 1)); break; }
