@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Base64, ClientMsgId, Id } from './common.ts';
 import { checkEntitiesOf, MessageEntities } from './entities.ts';
 import { Sha256Hex } from './key-log.ts';
+import { Attachments } from './files.ts';
 
 /**
  * What a person wrote, inside the envelope. The server never sees this type: the client encodes
@@ -51,10 +52,11 @@ export type Forwarded = z.infer<typeof Forwarded>;
 export const MessageContent = z.discriminatedUnion('kind', [
   // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
   // `forwarded`: R49. `noForwardName`: the sender asks forwarders' devices to leave their name out (R49).
+  // `attachments`: files (R52); with them `text` is the caption and may be empty.
   z.object({
-    kind: z.literal('text'), text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional(),
-    forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(),
-  }).superRefine(checkEntitiesOf),
+    kind: z.literal('text'), text: z.string().max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional(),
+    forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(), attachments: Attachments.optional(),
+  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
     .superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),

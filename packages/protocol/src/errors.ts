@@ -74,6 +74,16 @@ export const ERROR_CODES = {
   requests_full: 409,
   /** R44: the person is in as many chats as a user may be (`PARLEY_MAX_CHATS_PER_USER`). */
   chat_limit: 409,
+  /** R55: no blob with this id that this device may read (unknown, not yet referenced in a chat of the caller's, or deleted). */
+  blob_not_found: 404,
+  /** R54: a `send` names a blob that is not complete yet: finish the upload first. */
+  blob_incomplete: 409,
+  /** R53: the file is larger than this server takes (`PARLEY_MAX_FILE_BYTES`); refused before or at the first byte over. */
+  file_too_large: 413,
+  /** R53: the upload would take the account over its storage quota (`PARLEY_STORAGE_QUOTA_BYTES`); nothing was stored. */
+  quota_exceeded: 413,
+  /** R53: the device has as many unfinished uploads as it may (`PARLEY_MAX_UPLOADS_IN_FLIGHT`): finish or cancel one. */
+  too_many_uploads: 429,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,

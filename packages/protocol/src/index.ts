@@ -6,3 +6,4 @@ export * from './realtime.ts';
 export * from './content.ts';
 export * from './key-log.ts';
 export * from './entities.ts';
+export * from './files.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatRequest, ChatSummary, ClientMsgId, Envelope, Id, Message } from './common.ts';
+import { BlobId, MAX_ATTACHMENTS } from './files.ts';
 import { AddedDevice, DeviceLinkStatus, PendingDeviceLink } from './device-link.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 
@@ -23,7 +24,17 @@ export const ClientFrame = z.discriminatedUnion('type', [
   /** Must be the first frame; `token` from POST /auth/device. */
   z.object({ type: z.literal('auth'), v: z.number().int(), token: z.string().min(1).max(200) }),
   /** R1/R2: acked with `ack` only after the durable commit. */
-  z.object({ type: z.literal('send'), rid: Rid, chatId: Id, clientMsgId: ClientMsgId, envelope: Envelope }),
+  /**
+   * R54: `blobs` names the blobs (R53) the encrypted message references: each must be complete and
+   * readable by the sender (uploaded by them, or referenced in a chat they are a member of); the
+   * chat's members may read them from then on. `release` (with a `delete` of one's own message)
+   * drops this sender's references to those blobs in this chat (R56).
+   */
+  z.object({
+    type: z.literal('send'), rid: Rid, chatId: Id, clientMsgId: ClientMsgId, envelope: Envelope,
+    blobs: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).optional(),
+    release: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).optional(),
+  }),
   /**
    * An MLS commit (and any Welcome, inside the same opaque envelope) for the chat's group (R15-R17).
    * Appended to the log like `send` only if `epoch` is the chat's current MLS epoch, which then

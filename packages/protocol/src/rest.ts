@@ -222,6 +222,8 @@ export const ServerInfo = z.object({
     maxEnvelopeBytes: z.number().int(),
     maxGroupMembers: z.number().int(),
     historyPageMax: z.number().int(),
+    /** R53: the largest file (plaintext) this server takes. */
+    maxFileBytes: z.number().int().optional(),
   }),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
