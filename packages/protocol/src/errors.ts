@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   blob_not_found: 404,
   /** R54: a `send` names a blob that is not complete yet: finish the upload first. */
   blob_incomplete: 409,
+  /** R52 (raised by the SDK, never by the server): a downloaded file failed its check (a chunk's tag or the blob's hash): damaged or altered, not shown. */
+  file_damaged: 422,
   /** R53: the file is larger than this server takes (`PARLEY_MAX_FILE_BYTES`); refused before or at the first byte over. */
   file_too_large: 413,
   /** R53: the upload would take the account over its storage quota (`PARLEY_STORAGE_QUOTA_BYTES`); nothing was stored. */
