@@ -72,6 +72,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       maxEnvelopeBytes: config.limits.maxEnvelopeBytes,
       maxGroupMembers: config.limits.maxGroupMembers,
       historyPageMax: config.limits.historyPageMax,
+      maxFileBytes: config.files.maxFileBytes,
     },
   };
   // Liveness: the process serves HTTP. Readiness: it should get new traffic (a load balancer's check).
