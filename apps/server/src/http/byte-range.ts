@@ -22,8 +22,7 @@ export function parseRange(header: string | undefined, length: number): ByteRang
     return { start: Math.max(0, length - suffix), end: length - 1 };
   }
   const start = Number(first);
-  const end = last === '' ? length - 1 : Number(last);
-  if (end < start) return 'whole';
+  if (last !== '' && Number(last) < start) return 'whole';
   if (start >= length) return 'unsatisfiable';
-  return { start, end: Math.min(end, length - 1) };
+  return { start, end: last === '' ? length - 1 : Math.min(Number(last), length - 1) };
 }
