@@ -51,7 +51,7 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
   });
 
   /** Hands the request (body streamed, or `body` instead) to tus and relays its answer; maps tus errors outside its own codes to Parley's. */
-  const relay = async (request: FastifyRequest, reply: FastifyReply, body?: { stream: Readable; size: number }): Promise<FastifyReply> => {
+  const relay = async (request: FastifyRequest, reply: FastifyReply, body?: { stream: Readable; size: number }, replace: Record<string, string> = {}): Promise<FastifyReply> => {
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || DROPPED_HEADERS.has(name)) continue;
@@ -79,6 +79,7 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     for (const [name, value] of response.headers) {
       if (!name.startsWith('access-control-') && name !== 'content-length') void reply.header(name, value);
     }
+    void reply.headers(replace);
     return reply.status(response.status).send(text === '' ? undefined : text);
   };
 
@@ -87,11 +88,11 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     blobs.removeAllContentTypeParsers();
     blobs.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-    blobs.options(BLOBS_PATH, async (request, reply) => {
-      await relay(request, reply);
-      return reply.header('tus-extension', `${String(reply.getHeader('tus-extension') ?? '')},checksum`.replace(/^,/, ''))
-        .header('tus-checksum-algorithm', CHECKSUM_ALGORITHMS.join(','));
-    });
+    // What this server does of tus: no deferred length (R53), checksums here (tus-checksum.ts).
+    const extensions = ['creation', 'creation-with-upload', 'termination', 'checksum', ...(blobBytes.dataStore.getExpiration() > 0 ? ['expiration'] : [])];
+    blobs.options(BLOBS_PATH, async (request, reply) => relay(request, reply, undefined, {
+      'tus-extension': extensions.join(','), 'tus-checksum-algorithm': CHECKSUM_ALGORITHMS.join(','),
+    }));
 
     // R53 creation: our limits first, then the row, then tus (which writes creation-with-upload bytes, if any).
     blobs.post(BLOBS_PATH, async (request, reply) => {
