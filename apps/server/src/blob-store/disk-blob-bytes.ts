@@ -6,6 +6,14 @@ import { FileStore } from '@tus/file-store';
 import { BlobMissing, isTusNotFound, type BlobBytes } from './blob-bytes.ts';
 
 /**
+ * @tus/file-store makes its folder from its constructor with an unawaited mkdir that throws from its
+ * callback when it fails (e.g. the folder's parent was removed meanwhile): an uncaught exception.
+ * `DiskBlobBytes.open` makes the folder first and awaits it, so that step is skipped.
+ */
+class PreparedFileStore extends FileStore {}
+Object.defineProperty(PreparedFileStore.prototype, 'checkOrCreateDirectory', { value: () => undefined });
+
+/**
  * Blobs as files in one folder (`PARLEY_BLOB_DIR`): `<id>` holds the bytes, `<id>.json` the tus
  * state @tus/file-store keeps (length, offset, creation time; Upload-Metadata never reaches it).
  * For a single node, or nodes that share the folder.
@@ -16,7 +24,7 @@ export class DiskBlobBytes implements BlobBytes {
 
   private constructor(dir: string, expirationMs: number) {
     this.#dir = dir;
-    this.dataStore = new FileStore({ directory: dir, expirationPeriodInMilliseconds: expirationMs });
+    this.dataStore = new PreparedFileStore({ directory: dir, expirationPeriodInMilliseconds: expirationMs });
   }
 
   /** `expirationMs`: tus expiration (Upload-Expires; a PATCH after it is 410). */
