@@ -67,7 +67,7 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     }
     const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers };
     if (stream) {
-      init.body = Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+      init.body = webBody(stream);
       init.duplex = 'half';
     }
     const webRequest = new Request(`http://parley.invalid${request.url}`, init);
@@ -183,6 +183,39 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
 
   // R56: what the caller stores, for Settings.
   app.get('/me/storage', async (request) => files.usage(await auth(request)));
+}
+
+/**
+ * A Node stream as a Web stream for tus, with a 1 MiB queue: `Readable.toWeb` keeps the source's
+ * 16 KiB high-water mark, pausing and resuming the socket every few chunks. Backpressure holds:
+ * the socket is paused whenever the queue is full, so memory stays bounded per upload.
+ */
+const WEB_BODY_QUEUE_BYTES = 1024 * 1024;
+function webBody(source: Readable): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      source.on('data', (chunk: Buffer) => {
+        try {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        } catch {
+          source.destroy(); // tus stopped reading (an error, a refused body)
+          return;
+        }
+        if ((controller.desiredSize ?? 0) <= 0) source.pause();
+      });
+      source.once('end', () => controller.close());
+      source.once('error', (err) => controller.error(err));
+      source.once('close', () => {
+        if (!source.readableEnded) controller.error(new Error('the request was cut'));
+      });
+    },
+    pull() {
+      source.resume();
+    },
+    cancel() {
+      source.destroy();
+    },
+  }, { highWaterMark: WEB_BODY_QUEUE_BYTES, size: (chunk) => chunk.byteLength });
 }
 
 function blobIdOf(request: FastifyRequest): string {
