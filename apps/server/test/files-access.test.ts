@@ -122,4 +122,21 @@ describe('files: lifetime (R56) on a test clock', () => {
     assert.equal((await download(server.url, bob.token, referenced)).status, 200);
     peer.close();
   });
+
+  it('R53 R56 a device whose slots are full gets back those of its uploads that never stored a byte, after 15 minutes (a lost creation answer)', async () => {
+    let now = Date.now();
+    await using server = await startTestServer({ PARLEY_BLOB_GC_INTERVAL_MS: '0', PARLEY_MAX_UPLOADS_IN_FLIGHT: '2' }, { clock: { now: () => now } });
+    const alice = await blobUser(server.url);
+    const lost = await created(server.url, alice.token, 100);
+    const started = await created(server.url, alice.token, 100);
+    await patch(server.url, alice.token, started, 0, randomBytes(10));
+    const create = () => fetch(`${server.url}/api/v1/blobs`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'tus-resumable': '1.0.0', 'upload-length': '100' } });
+    assert.equal((await create()).status, 429);
+    now += 14 * 60_000;
+    assert.equal((await create()).status, 429, 'not before 15 minutes');
+    now += 2 * 60_000;
+    assert.equal((await create()).status, 201);
+    assert.deepEqual([(await head(server.url, alice.token, lost)).status, (await head(server.url, alice.token, started)).headers.get('upload-offset')], [404, '10'],
+      'the empty one made room; the one with bytes stays');
+  });
 });
