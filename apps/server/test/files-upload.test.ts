@@ -88,6 +88,8 @@ describe('files: uploads (R53) and downloads (R55) through the real server', () 
     const tooLarge = await create(server.url, alice.token, maxBlob + 1);
     assert.deepEqual([tooLarge.status, await codeOf(tooLarge)], [413, 'file_too_large']);
     assert.deepEqual([(await create(server.url, alice.token, 0, { 'upload-defer-length': '1' })).status], [400]);
+    const concat = await create(server.url, alice.token, 10, { 'upload-concat': 'partial' });
+    assert.deepEqual([concat.status, await codeOf(concat)], [400, 'bad_request'], 'no concatenation extension: a stable code, not a 5xx');
     const noLength = await fetch(`${server.url}/api/v1/blobs`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'tus-resumable': '1.0.0' } });
     assert.deepEqual([noLength.status, await codeOf(noLength)], [400, 'bad_request']);
     const noTus = await fetch(`${server.url}/api/v1/blobs`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'upload-length': '10' } });

@@ -99,6 +99,7 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
       const caller = await auth(request);
       if (!hasTusVersion(request)) return tusVersionRequired(reply);
       if (request.headers['upload-defer-length'] !== undefined) throw new ParleyError('bad_request', 'Upload-Defer-Length is not supported: send Upload-Length');
+      if (request.headers['upload-concat'] !== undefined) throw new ParleyError('bad_request', 'Upload-Concat is not supported');
       const lengthHeader = request.headers['upload-length'];
       if (typeof lengthHeader !== 'string' || !/^\d{1,16}$/.test(lengthHeader)) throw new ParleyError('bad_request', 'Upload-Length: a number of bytes');
       const row = await files.create(caller, Number(lengthHeader));
@@ -236,7 +237,8 @@ function tusVersionRequired(reply: FastifyReply): FastifyReply {
 function tusError(status: number, text: string): ParleyError {
   const message = text.trim().slice(0, 200) || 'upload refused';
   switch (status) {
-    case 400: return new ParleyError('bad_request', message);
+    case 400:
+    case 501: return new ParleyError('bad_request', message); // 501: a tus extension this server does not offer (concatenation)
     case 403: return new ParleyError('forbidden', message);
     case 404: return new ParleyError('blob_not_found', 'no such upload');
     case 413: return new ParleyError('file_too_large', message);
