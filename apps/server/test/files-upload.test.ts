@@ -83,7 +83,7 @@ describe('files: uploads (R53) and downloads (R55) through the real server', () 
     await using server = await startTestServer({
       PARLEY_MAX_FILE_BYTES: String(maxFile), PARLEY_STORAGE_QUOTA_BYTES: '250000', PARLEY_MAX_UPLOADS_IN_FLIGHT: '2', PARLEY_RATE_UPLOADS_PER_HOUR: '5',
     });
-    const [alice, bob] = await Promise.all([blobUser(server.url), blobUser(server.url)]);
+    const [alice, bob, carol] = await Promise.all([blobUser(server.url), blobUser(server.url), blobUser(server.url)]);
     const maxBlob = cipherSize(maxFile, MIN_FILE_CHUNK_BYTES);
     const tooLarge = await create(server.url, alice.token, maxBlob + 1);
     assert.deepEqual([tooLarge.status, await codeOf(tooLarge)], [413, 'file_too_large']);
@@ -105,7 +105,15 @@ describe('files: uploads (R53) and downloads (R55) through the real server', () 
     const overQuota = await create(server.url, alice.token, 250_000 - maxBlob - 100_000 + 1);
     assert.deepEqual([overQuota.status, await codeOf(overQuota)], [413, 'quota_exceeded']);
     assert.deepEqual(readdirSync(join(server.dataDir, 'blobs')).sort(), [first, `${first}.json`, second, `${second}.json`].sort(), 'nothing stored for the refused ones');
-    assert.equal((await create(server.url, bob.token, maxBlob)).status, 201, 'quotas and slots are per account and device');
+    assert.equal((await create(server.url, bob.token, 1000)).status, 201, 'quotas and slots are per account and device');
+    const expiring = await create(server.url, carol.token, 10);
+    assert.ok(Date.parse(expiring.headers.get('upload-expires') ?? '') > Date.now() + 23 * 3600_000, 'tus expiration: Upload-Expires a day after creation');
+    const empty = await create(server.url, carol.token, 0);
+    const emptyId = empty.headers.get('location')?.split('/').at(-1) ?? '';
+    assert.equal(empty.status, 201);
+    const emptyDownload = await download(server.url, carol.token, emptyId);
+    assert.deepEqual([emptyDownload.status, emptyDownload.body.length], [200, 0], 'a zero-length blob is complete at once');
+
 
     const fifth = await created(server.url, alice.token, 1); // alice's fourth creation (one was refused by the slot check, one by the quota: both counted)
     assert.ok(fifth);
