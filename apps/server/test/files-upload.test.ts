@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -27,6 +28,59 @@ async function encryptFile(plaintext: Buffer, chunkBytes = 64 * 1024): Promise<B
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A TCP proxy that cuts its n-th connection after `cuts[n]` bytes from the client (then forwards the rest untouched). */
+class CuttingProxy implements AsyncDisposable {
+  cut = 0;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  private constructor(server: Server, readonly url: string) {
+    this.#server = server;
+  }
+
+  static async start(upstreamPort: number, cuts: number[]): Promise<CuttingProxy> {
+    let connections = 0;
+    let self: CuttingProxy | undefined;
+    const server = createServer((client) => {
+      const limit = cuts[connections++];
+      const upstream = connect(upstreamPort, '127.0.0.1');
+      for (const s of [client, upstream]) self?.track(s);
+      let sent = 0;
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('data', (chunk: Buffer) => {
+        if (limit !== undefined && sent + chunk.length > limit) {
+          upstream.write(chunk.subarray(0, limit - sent), () => end());
+          if (self) self.cut += 1;
+          sent = limit;
+          client.removeAllListeners('data');
+          return;
+        }
+        sent += chunk.length;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = server.address();
+    self = new CuttingProxy(server, `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+    return self;
+  }
+
+  track(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise<void>((r) => this.#server.close(() => r()));
+  }
+}
 const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
 describe('files: uploads (R53) and downloads (R55) through the real server', () => {
@@ -197,14 +251,20 @@ describe('files: uploads (R53) and downloads (R55) through the real server', () 
   it('R53 an upload cut at random offsets by a flaky network resumes where the server stopped and arrives whole', async () => {
     await using server = await startTestServer();
     const alice = await blobUser(server.url);
-    const proxy = new ChaosProxy(server.port, { maxDelayMs: 2, cutProbability: 0.02, stallMs: 0 });
-    const proxied = await proxy.listen();
-    await using _proxy = { [Symbol.asyncDispose]: () => proxy.close() };
     const data = randomBytes(6 * 1024 * 1024);
-    const id = await tusUpload(proxied, alice.token, data, { chunkSize: 512 * 1024, retryDelays: Array.from({ length: 60 }, () => 20) });
-    assert.ok(proxy.cuts > 0, 'the proxy cut the upload at least once');
-    proxy.enabled = false;
+    // Five connections are cut, each after a random number of bytes sent to the server (within the upload).
+    const cuts = Array.from({ length: 5 }, () => 50_000 + Math.floor(Math.random() * 600_000));
+    const proxy = await CuttingProxy.start(server.port, cuts);
+    await using _proxy = proxy;
+    const id = await tusUpload(proxy.url, alice.token, data, { chunkSize: 1024 * 1024, retryDelays: Array.from({ length: 20 }, () => 20) });
+    assert.ok(proxy.cut >= 2, `cut ${proxy.cut} times (limits ${cuts.join(', ')} bytes of a connection)`);
     const back = await download(server.url, alice.token, id);
     assert.equal(sha256(back.body), sha256(data));
+    // A cut chaos proxy too (delays, random cuts), as the other flaky-network tests use.
+    const chaos = new ChaosProxy(server.port, { maxDelayMs: 2, cutProbability: 0.01, stallMs: 0 });
+    const chaotic = await chaos.listen();
+    await using _chaos = { [Symbol.asyncDispose]: () => chaos.close() };
+    const again = await tusUpload(chaotic, alice.token, data, { chunkSize: 512 * 1024, retryDelays: Array.from({ length: 60 }, () => 20) });
+    assert.equal(sha256((await download(server.url, alice.token, again)).body), sha256(data));
   });
 });

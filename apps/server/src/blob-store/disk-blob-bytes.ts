@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
@@ -8,7 +8,8 @@ import { BlobMissing, isTusNotFound, type BlobBytes } from './blob-bytes.ts';
 /**
  * @tus/file-store makes its folder from its constructor with an unawaited mkdir that throws from its
  * callback when it fails (e.g. the folder's parent was removed meanwhile): an uncaught exception.
- * `DiskBlobBytes.open` makes the folder first and awaits it, so that step is skipped.
+ * That step is skipped: its `create` makes the folder before each upload anyway, so a node that
+ * never stores a blob (a cluster node on S3, a test) writes nothing.
  */
 class PreparedFileStore extends FileStore {}
 Object.defineProperty(PreparedFileStore.prototype, 'checkOrCreateDirectory', { value: () => undefined });
@@ -29,7 +30,6 @@ export class DiskBlobBytes implements BlobBytes {
 
   /** `expirationMs`: tus expiration (Upload-Expires; a PATCH after it is 410). */
   static async open(dir: string, expirationMs = 0): Promise<DiskBlobBytes> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     return new DiskBlobBytes(dir, expirationMs);
   }
 
