@@ -267,4 +267,24 @@ describe('files: uploads (R53) and downloads (R55) through the real server', () 
     const again = await tusUpload(chaotic, alice.token, data, { chunkSize: 512 * 1024, retryDelays: Array.from({ length: 60 }, () => 20) });
     assert.equal(sha256((await download(server.url, alice.token, again)).body), sha256(data));
   });
+
+  it('R53 a PATCH whose client goes silent is closed after PARLEY_BLOB_IDLE_TIMEOUT_MS; what arrived is kept and the upload resumes from it', async () => {
+    await using server = await startTestServer({ PARLEY_BLOB_IDLE_TIMEOUT_MS: '300' });
+    const alice = await blobUser(server.url);
+    const data = randomBytes(5000);
+    const id = await created(server.url, alice.token, data.length);
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    socket.write([`PATCH /api/v1/blobs/${id} HTTP/1.1`, 'host: 127.0.0.1', `authorization: Bearer ${alice.token}`, 'tus-resumable: 1.0.0', 'upload-offset: 0',
+      'content-type: application/offset+octet-stream', `content-length: ${data.length}`, '', ''].join('\r\n'));
+    socket.write(data.subarray(0, 1000));
+    const stalledAt = Date.now();
+    const closedAt = await closed; // the client sends nothing more
+    assert.ok(closedAt - stalledAt < 5000, `the server closed the silent upload after ${closedAt - stalledAt} ms`);
+    const offset = Number((await head(server.url, alice.token, id)).headers.get('upload-offset'));
+    assert.ok(offset >= 0 && offset <= 1000, `kept what arrived: ${offset}`);
+    assert.equal((await patch(server.url, alice.token, id, offset, data.subarray(offset))).status, 204);
+    assert.deepEqual((await download(server.url, alice.token, id)).body, data);
+  });
 });

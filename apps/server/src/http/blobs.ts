@@ -52,6 +52,15 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
 
   /** Hands the request (body streamed, or `body` instead) to tus and relays its answer; maps tus errors outside its own codes to Parley's. */
   const relay = async (request: FastifyRequest, reply: FastifyReply, body?: { stream: Readable; size: number }, replace: Record<string, string> = {}): Promise<FastifyReply> => {
+    const idle = guardIdle(request, files.limits.idleTimeoutMs);
+    try {
+      return await relayToTus(request, reply, body, replace);
+    } finally {
+      idle();
+    }
+  };
+
+  const relayToTus = async (request: FastifyRequest, reply: FastifyReply, body: { stream: Readable; size: number } | undefined, replace: Record<string, string>): Promise<FastifyReply> => {
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || DROPPED_HEADERS.has(name)) continue;
@@ -133,12 +142,15 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
       // A wrong offset is tus's 409 before any byte is read (tus answers it: the body goes nowhere).
       if (stored === undefined || offset !== stored) return relay(request, reply, { stream: Readable.from([]), size: 0 });
       let spooled: Spooled;
+      const idle = guardIdle(request, files.limits.idleTimeoutMs);
       try {
         spooled = await spoolChecked(request.raw, checksum, row.length - stored);
       } catch (err) {
         if (err instanceof ChecksumMismatch) return reply.status(460).header('tus-resumable', '1.0.0').send('Checksum Mismatch\n');
         if (err instanceof BodyTooLarge) throw new ParleyError('file_too_large', 'the body goes past the upload\'s declared length');
         throw err;
+      } finally {
+        idle();
       }
       try {
         return await relay(request, reply, { stream: createReadStream(spooled.path), size: spooled.size });
@@ -217,6 +229,23 @@ function webBody(source: Readable): ReadableStream<Uint8Array> {
       source.destroy();
     },
   }, { highWaterMark: WEB_BODY_QUEUE_BYTES, size: (chunk) => chunk.byteLength });
+}
+
+/**
+ * R53: an upload whose client stopped sending (a dead link the socket has not noticed, a closed lid)
+ * is closed after `ms` without a byte, so it holds no lock, file or part buffer for longer; what
+ * arrived is stored and the client resumes from it. Returns the undo (the socket may serve more
+ * requests: keep-alive).
+ */
+function guardIdle(request: FastifyRequest, ms: number): () => void {
+  const socket = request.raw.socket;
+  if (ms <= 0 || (request.method !== 'PATCH' && request.method !== 'POST')) return () => undefined;
+  const onTimeout = () => socket.destroy();
+  socket.setTimeout(ms, onTimeout);
+  return () => {
+    socket.setTimeout(0);
+    socket.off('timeout', onTimeout);
+  };
 }
 
 function blobIdOf(request: FastifyRequest): string {
