@@ -76,7 +76,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   // The viewer moves through the chat's photos and videos as far as this device has loaded them.
   const media = viewing ? items.flatMap((i) => (i.deleted || i.unreadable ? [] : attachmentsOf(i).filter(isVisual))) : [];
   const viewIndex = viewing ? media.findIndex((a) => a.blobId === viewing.blobId) : -1;
-  const sendFiles = filesOf(client).sendFiles.bind(client);
+  const sendFiles = (...args: Parameters<ReturnType<typeof filesOf>['sendFiles']>) => filesOf(client).sendFiles(...args);
   const typingNames = chat.typing.filter((id) => id !== client.userId)
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;

@@ -79,7 +79,8 @@ describe('files in the web client', () => {
   });
 
   it('sizes and durations read like a file manager: 1.5 MB, 0:07, 1:05:09; extensions on icons', () => {
-    assert.equal(formatBytes(12, 'en'), '12 byte');
+    assert.equal(formatBytes(12, 'en'), '12 B');
+    assert.equal(formatBytes(12, 'ru'), '12 Б');
     assert.equal(formatBytes(1_500_000, 'en'), '1.5 MB');
     assert.equal(formatBytes(52_428_800, 'en'), '52 MB');
     assert.equal(formatDuration(7_000), '0:07');

@@ -7,6 +7,8 @@ export function formatBytes(bytes: number, locale: Locale): string {
   let i = 0;
   let n = bytes;
   while (n >= 1000 && i < UNITS.length - 1) { n /= 1000; i++; }
+  // English "short" says "254 byte"; files are counted in B.
+  if (i === 0 && locale === 'en') return `${Math.round(n)} B`;
   return new Intl.NumberFormat(locale, { style: 'unit', unit: UNITS[i], unitDisplay: 'short', maximumFractionDigits: n < 10 && i > 0 ? 1 : 0 }).format(n);
 }
 

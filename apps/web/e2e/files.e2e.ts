@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { defaultWebDist } from '@parley/server';
+import { freePort, startTestServer, uniqueHandle, waitFor, type TestServer } from '@parley/testing';
+import { axeViolations } from './axe.ts';
+import { launchBrowser, personPage, SCREENSHOTS, signUp } from './browser.ts';
+import { countingProxy, pngBomb, pngImage, pngMalformed } from './file-fixtures.ts';
+
+/** This test's screenshots: test-artifacts/screenshots/files/. */
+const SHOTS = join(SCREENSHOTS, 'files');
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
+const MB = 1024 * 1024;
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByLabel('Message', { exact: true }).press('Enter');
+}
+
+/** Chooses files through the attach button's picker and waits until the tray has made their thumbnails. */
+async function attach(page: Page, files: Parameters<Page['setInputFiles']>[1]): Promise<void> {
+  await page.getByTestId('file-input').setInputFiles(files);
+  await page.getByTestId('tray-item').first().waitFor();
+  await waitFor(async () => (await page.locator('[data-testid="tray-item"][data-ready="no"]').count()) === 0, { what: 'the tray prepared every file', timeoutMs: 30_000 });
+}
+
+async function axeClean(page: Page, what: string): Promise<void> {
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `${what}: no serious accessibility violations`);
+}
+
+describe('files, photos and voice messages in a real browser (issue 10)', { timeout: 600_000 }, () => {
+  let server: TestServer;
+  let proxy: Awaited<ReturnType<typeof countingProxy>>;
+  let browser: Browser;
+  let url: string;
+  let dir: string;
+  let alice: { context: BrowserContext; page: Page };
+  let bob: { context: BrowserContext; page: Page };
+  const bigFile = { path: '', sha: '' };
+
+  before(async () => {
+    // Browsers reach the server through a proxy that counts (and can slow) what they upload.
+    const port = await freePort();
+    const proxyPort = await freePort();
+    url = `http://localhost:${proxyPort}`;
+    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
+    proxy = await countingProxy(port, proxyPort);
+    browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required']);
+    dir = mkdtempSync(join(tmpdir(), 'parley-files-e2e-'));
+    const big = randomBytes(50 * MB);
+    bigFile.path = join(dir, 'site-survey.bin');
+    bigFile.sha = sha256(big);
+    writeFileSync(bigFile.path, big);
+
+    alice = await personPage(browser);
+    bob = await personPage(browser);
+    const bobHandle = uniqueHandle('bob');
+    await signUp(alice.page, url, 'Alice Archer', uniqueHandle('alice'));
+    await signUp(bob.page, url, 'Bob Brown', bobHandle);
+    await alice.page.getByRole('button', { name: 'New chat' }).click();
+    await alice.page.getByLabel('Handle of the person').fill(bobHandle);
+    await alice.page.getByRole('button', { name: 'Start chat' }).click();
+    await send(alice.page, 'Files for you');
+    await bob.page.getByTestId('chat-row').filter({ hasText: 'Alice Archer' }).click();
+    await message(bob.page, 'Files for you').waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('R52 a photo: thumbnail made in the worker, Bob sees it at its aspect ratio, blurred until the full image is decrypted; the viewer zooms, moves and closes with Esc', async () => {
+    await attach(alice.page, [{ name: 'homework.png', mimeType: 'image/png', buffer: pngImage(1200, 800) }]);
+    const trayThumb = alice.page.locator('.tray-thumb');
+    assert.ok(await trayThumb.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'a thumbnail in the tray');
+    await alice.page.getByLabel('Message', { exact: true }).fill('Homework, page 12');
+    await shot(alice.page, '01-tray-with-photo');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+
+    const tile = message(bob.page, 'Homework, page 12').getByTestId('media-tile');
+    await tile.waitFor({ timeout: 60_000 });
+    assert.equal(await tile.getAttribute('data-width'), '1200');
+    assert.equal(await tile.getAttribute('data-height'), '800');
+    const box = await tile.boundingBox();
+    assert.ok(box && Math.abs(box.width / box.height - 1.5) < 0.03, `shown at 3:2, got ${box?.width}×${box?.height}`);
+    const full = tile.getByTestId('media-full');
+    await full.waitFor({ timeout: 30_000 });
+    await waitFor(() => full.evaluate((img) => (img as HTMLImageElement).naturalWidth === 1200), { what: 'the decrypted photo decoded at full size' });
+    await shot(bob.page, '02-bob-chat-photo');
+
+    await tile.getByRole('button').click();
+    const viewer = bob.page.getByRole('dialog', { name: 'Media viewer' });
+    await viewer.waitFor();
+    await waitFor(() => viewer.getByTestId('viewer-image').evaluate((img) => (img as HTMLImageElement).src.startsWith('blob:')), { what: 'the viewer shows the decrypted photo' });
+    assert.equal(await bob.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Close', 'focus moves into the viewer');
+    const before = (await viewer.getByTestId('viewer-image').boundingBox())?.width ?? 0;
+    await viewer.getByRole('button', { name: 'Zoom in' }).click();
+    await viewer.getByRole('button', { name: 'Zoom in' }).click();
+    const zoomed = (await viewer.getByTestId('viewer-image').boundingBox())?.width ?? 0;
+    assert.ok(zoomed > before * 1.8, `zoomed in: ${before} → ${zoomed}`);
+    // Tab stays inside the dialog.
+    for (let i = 0; i < 8; i++) await bob.page.keyboard.press('Tab');
+    assert.ok(await viewer.evaluate((el) => el.contains(document.activeElement)), 'focus is trapped in the viewer');
+    await shot(bob.page, '03-viewer-zoomed');
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+  });
+
+  it('R52 a decompression bomb, a malformed image and a zero-byte file: no crash, no hang; sent as plain files without thumbnails', async () => {
+    const started = Date.now();
+    await attach(alice.page, [
+      { name: 'bomb.png', mimeType: 'image/png', buffer: pngBomb() },
+      { name: 'broken.png', mimeType: 'image/png', buffer: pngMalformed() },
+      { name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) },
+    ]);
+    assert.ok(Date.now() - started < 25_000, 'prepared within the worker time limits');
+    assert.equal(await alice.page.locator('.tray-thumb').count(), 0, 'no thumbnails for them');
+    await alice.page.getByLabel('Message', { exact: true }).fill('Hostile pictures');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    const msg = message(bob.page, 'Hostile pictures');
+    await msg.waitFor({ timeout: 60_000 });
+    assert.equal(await msg.getByTestId('file-card').count(), 3, 'three file cards');
+    assert.equal(await msg.getByTestId('media-tile').count(), 0, 'none shown as a picture');
+    // The page still answers.
+    assert.equal(await alice.page.evaluate(() => 1 + 1), 2);
+  });
+
+  it('R52 a 50 MB file: Bob downloads it with progress and gets exactly the same bytes', async () => {
+    await attach(alice.page, bigFile.path);
+    await alice.page.getByLabel('Message', { exact: true }).fill('Survey data');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    const card = message(bob.page, 'Survey data').getByTestId('file-card');
+    await card.waitFor({ timeout: 120_000 });
+    assert.match((await card.textContent()) ?? '', /site-survey\.bin/);
+    const [download] = await Promise.all([
+      bob.page.waitForEvent('download', { timeout: 120_000 }),
+      card.getByTestId('file-download').click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'site-survey.bin');
+    const path = await download.path();
+    assert.equal(sha256(readFileSync(path)), bigFile.sha, 'the downloaded file is the original');
+  });
+
+  it('R52 a file named with an RTL override shows safely', async () => {
+    const evil = 'invoice\u202Efdp.exe';
+    await attach(alice.page, [{ name: evil, mimeType: 'application/octet-stream', buffer: Buffer.from('MZ not really') }]);
+    await alice.page.getByLabel('Message', { exact: true }).fill('Invoice attached');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    const name = message(bob.page, 'Invoice attached').getByTestId('file-name');
+    await name.waitFor({ timeout: 60_000 });
+    assert.equal(await name.textContent(), 'invoicefdp.exe', 'the override character is gone: it reads as what it is');
+    assert.ok(!(await bob.page.locator('body').innerText()).includes('\u202E'));
+  });
+
+  it('a voice message: Alice records with the microphone (tap, tap to send); Bob plays it at 2×, its time advances', async () => {
+    await alice.page.getByTestId('voice-record').click();
+    await alice.page.getByTestId('voice-recording').waitFor();
+    await alice.page.waitForTimeout(2500);
+    await shot(alice.page, '04-recording');
+    await alice.page.getByTestId('voice-send').click();
+    const player = bob.page.getByTestId('voice-player').last();
+    await player.waitFor({ timeout: 60_000 });
+    const length = (await player.getByTestId('voice-time').textContent()) ?? '';
+    assert.match(length, /^0:0[2-3]$/, `its duration: ${length}`);
+    await player.getByTestId('voice-speed').click();
+    await player.getByTestId('voice-speed').click();
+    assert.equal(await player.getByTestId('voice-speed').textContent(), '2×');
+    await player.getByTestId('voice-play').click();
+    const audio = player.getByTestId('voice-audio');
+    await audio.waitFor({ state: 'attached', timeout: 30_000 });
+    await waitFor(() => audio.evaluate((a) => (a as HTMLAudioElement).currentTime > 0.3), { what: 'the voice message plays', timeoutMs: 20_000 });
+    assert.equal(await audio.evaluate((a) => (a as HTMLAudioElement).playbackRate), 2);
+    await shot(bob.page, '05-voice-player');
+    await waitFor(() => audio.evaluate((a) => (a as HTMLAudioElement).paused), { what: 'it plays to the end', timeoutMs: 20_000 });
+  });
+
+  it('an upload interrupted by a reload finishes after it, without sending the stored bytes again', async () => {
+    const size = 40 * MB;
+    const path = join(dir, 'minutes-scan.bin');
+    writeFileSync(path, randomBytes(size));
+    proxy.limit(6 * MB);
+    const start = proxy.sent();
+    await attach(alice.page, path);
+    await alice.page.getByLabel('Message', { exact: true }).fill('Meeting minutes scan');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    const upload = alice.page.getByTestId('upload');
+    await upload.waitFor({ timeout: 30_000 });
+    await waitFor(() => proxy.sent() - start > 22 * MB, { what: 'more than half is uploaded', timeoutMs: 60_000 });
+    await shot(alice.page, '06-upload-in-progress');
+    assert.match((await upload.textContent()) ?? '', /MB of .*MB/);
+    await alice.page.reload();
+    proxy.limit(0);
+    // After the reload the outbox picks the upload up again where the server has it.
+    await alice.page.getByTestId('chat-row').filter({ hasText: 'Bob Brown' }).click();
+    const card = message(bob.page, 'Meeting minutes scan').getByTestId('file-card');
+    await card.waitFor({ timeout: 120_000 });
+    const total = proxy.sent() - start;
+    assert.ok(total < size * 1.3, `uploaded ${Math.round(total / MB)} MB for a ${size / MB} MB file: the stored part was not sent again`);
+  });
+
+  it('the "Media and files" view pages each kind; Settings shows the storage used; the chat and the media view pass axe', async () => {
+    await axeClean(bob.page, 'the chat with attachments');
+    await bob.page.getByTestId('open-media').click();
+    const view = bob.page.getByTestId('media-view');
+    await view.waitFor();
+    await view.getByTestId('media-tile').first().waitFor({ timeout: 30_000 });
+    assert.equal(await view.getByTestId('media-tile').count(), 1, 'one photo');
+    await shot(bob.page, '07-media-view-photos');
+    await axeClean(bob.page, 'the media view');
+    await view.getByRole('tab', { name: 'Files' }).click();
+    await view.getByTestId('media-row').first().waitFor({ timeout: 30_000 });
+    assert.ok((await view.getByTestId('media-row').count()) >= 5, 'the files, the hostile pictures among them');
+    await shot(bob.page, '08-media-view-files');
+    await view.getByRole('tab', { name: 'Voice' }).click();
+    await view.getByTestId('voice-player').first().waitFor({ timeout: 30_000 });
+    await axeClean(bob.page, 'the media view, voice');
+
+    await alice.page.getByRole('button', { name: 'Settings' }).click();
+    const used = alice.page.getByTestId('storage-used');
+    await used.waitFor({ timeout: 30_000 });
+    assert.match((await used.textContent()) ?? '', /\d+(\.\d)? MB of/);
+    await shot(alice.page, '09-settings-storage');
+  });
+});
