@@ -37,12 +37,12 @@ export function Attachments({ client, atts, uploading, onOpen }: {
     <div className="attachments">
       {visual.length > 0 && (
         <div className={`album album-${Math.min(visual.length, 4)}`} data-testid="album">
-          {visual.map((att) => <MediaTile key={att.blobId} client={client} att={att} single={visual.length === 1} uploading={uploading} onOpen={onOpen} />)}
+          {visual.map((att, i) => <MediaTile key={`${i}:${att.blobId}`} client={client} att={att} single={visual.length === 1} uploading={uploading} onOpen={onOpen} />)}
         </div>
       )}
-      {rest.map((att) => isVoice(att)
-        ? <VoicePlayer key={att.blobId} client={client} att={att} disabled={uploading} />
-        : <FileCard key={att.blobId} client={client} att={att} disabled={uploading} />)}
+      {rest.map((att, i) => isVoice(att)
+        ? <VoicePlayer key={`${i}:${att.blobId}`} client={client} att={att} disabled={uploading} />
+        : <FileCard key={`${i}:${att.blobId}`} client={client} att={att} disabled={uploading} />)}
     </div>
   );
 }
@@ -52,7 +52,8 @@ export function MediaTile({ client, att, single, uploading, onOpen }: {
 }) {
   const { t } = useI18n();
   const image = att.kind === 'image';
-  const data = useDecrypted(client, att, image && !uploading && att.size <= AUTO_IMAGE_BYTES);
+  // While uploading, the sender's own attachment has no blob yet: nothing to fetch.
+  const data = useDecrypted(client, uploading ? undefined : att, image && att.size <= AUTO_IMAGE_BYTES);
   const thumb = thumbUrl(att);
   const ratio = att.width && att.height ? att.width / att.height : 4 / 3;
   const name = sanitizeFileName(att.name);
@@ -93,7 +94,7 @@ function Progress({ received, total }: { received: number; total: number }) {
 /** A file: type icon, name (sanitized, R52), size, and a download button that shows its progress. */
 export function FileCard({ client, att, disabled }: { client: ParleyClient; att: Attachment; disabled: boolean }) {
   const { t, locale } = useI18n();
-  const data = useDecrypted(client, att);
+  const data = useDecrypted(client, disabled ? undefined : att);
   const name = sanitizeFileName(att.name);
   const percent = data.total > 0 ? Math.floor((data.received / data.total) * 100) : 0;
   const audio = isAudio(att) && data.state === 'ready' && data.url;

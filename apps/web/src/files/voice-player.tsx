@@ -17,7 +17,7 @@ const SPEEDS = [1, 1.5, 2] as const;
  */
 export function VoicePlayer({ client, att, disabled }: { client: ParleyClient; att: Attachment; disabled: boolean }) {
   const { t } = useI18n();
-  const data = useDecrypted(client, att);
+  const data = useDecrypted(client, disabled ? undefined : att);
   const audio = useRef<HTMLAudioElement>(null);
   const [playing, setPlaying] = useState(false);
   const [position, setPosition] = useState(0);
