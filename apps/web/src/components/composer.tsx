@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/index.ts';
 import { FormatBar, useFormatting } from './format-bar.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard, useDraftPreview } from './link-preview.tsx';
+import { textOrFiles } from '../files/summary.ts';
 import { AttachTrayView, type AttachTray } from '../files/attach-tray.tsx';
 import type { FileToSend } from '../files/sdk.ts';
 
@@ -107,7 +108,7 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, t
         <div className="composer-context">
           <span className="grow ellipsis">
             <strong>{mode.kind === 'edit' ? t('editing') : t('replyingTo', { name: targetName })}</strong>
-            {' '}<span className="muted">{target.text.slice(0, 120)}</span>
+            {' '}<span className="muted">{textOrFiles(t, target).slice(0, 120)}</span>
           </span>
           <button type="button" className="icon small" aria-label={t('cancel')} title={t('cancel')} onClick={cancel}><Icon name="close" size={16} /></button>
         </div>

@@ -3,6 +3,7 @@ import type { Attachment, Member } from '@parley/protocol';
 import { Attachments } from '../files/attachments.tsx';
 import { attachmentsOf, type UploadProgress } from '../files/sdk.ts';
 import { UploadBar } from '../files/upload-bar.tsx';
+import { textOrFiles } from '../files/summary.ts';
 import { useI18n } from '../i18n/index.ts';
 import { colorFor, textColorVars } from './avatar.tsx';
 import { FormattedText } from './formatted-text.tsx';
@@ -39,6 +40,12 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
   const replyTo = item.replyTo;
   const atts = item.deleted || item.unreadable ? [] : attachmentsOf(item);
   const uploading = !!upload && upload.state !== 'done';
+  // A reply to a message with files and no caption: say what it carried (the SDK's quote holds only its text).
+  const quoteText = () => {
+    if (!replyTo || replyTo.text) return replyTo?.text ?? '';
+    const quoted = client.timeline(item.chatId).find((i) => i.id === replyTo.id);
+    return quoted && !quoted.deleted ? textOrFiles(t, quoted) : t('deleted');
+  };
   return (
     <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}`} data-testid="message" data-state={item.state}
       tabIndex={canAct ? 0 : undefined}>
@@ -54,7 +61,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
         {replyTo && (
           <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
-            <span className="quote-text">{replyTo.text || t('deleted')}</span>
+            <span className="quote-text">{quoteText()}</span>
           </button>
         )}
         {item.deleted ? <em className="muted">{t('deleted')}</em>
