@@ -56,27 +56,27 @@ export async function countingProxy(targetPort: number, port: number): Promise<{
   let sent = 0;
   let rate = 0;
   const sockets = new Set<Socket>();
-  // One bucket for everything: the test has one big upload at a time.
-  let windowStart = Date.now();
-  let windowBytes = 0;
+  // One bucket for everything (the test has one big upload at a time): each chunk waits its turn.
+  let freeAt = 0;
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
     sockets.add(client).add(upstream);
     client.on('data', (data) => {
       sent += data.length;
-      if (!upstream.write(data)) {
-        client.pause();
-        upstream.once('drain', () => client.resume());
-      }
-      if (rate > 0) {
-        const now = Date.now();
-        if (now - windowStart > 1000) { windowStart = now; windowBytes = 0; }
-        windowBytes += data.length;
-        if (windowBytes > rate) {
+      if (rate === 0) {
+        if (!upstream.write(data)) {
           client.pause();
-          setTimeout(() => client.resume(), Math.max(10, windowStart + 1000 - now));
+          upstream.once('drain', () => client.resume());
         }
+        return;
       }
+      client.pause();
+      const now = Date.now();
+      freeAt = Math.max(freeAt, now) + (data.length / rate) * 1000;
+      setTimeout(() => {
+        upstream.write(data);
+        client.resume();
+      }, freeAt - now);
     });
     upstream.pipe(client);
     const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };

@@ -48,6 +48,7 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
   let alice: { context: BrowserContext; page: Page };
   let bob: { context: BrowserContext; page: Page };
   const bigFile = { path: '', sha: '' };
+  const consoleLines: string[] = [];
 
   before(async () => {
     // Browsers reach the server through a proxy that counts (and can slow) what they upload.
@@ -65,6 +66,10 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
 
     alice = await personPage(browser);
     bob = await personPage(browser);
+    for (const [who, p] of [['alice', alice.page], ['bob', bob.page]] as const) {
+      p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleLines.push(`${who} ${m.type()}: ${m.text()}`); });
+      p.on('pageerror', (e) => consoleLines.push(`${who} pageerror: ${e.message}`));
+    }
     const bobHandle = uniqueHandle('bob');
     await signUp(alice.page, url, 'Alice Archer', uniqueHandle('alice'));
     await signUp(bob.page, url, 'Bob Brown', bobHandle);
@@ -76,6 +81,8 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await message(bob.page, 'Files for you').waitFor();
   });
   after(async () => {
+    // What the pages complained about, for whoever reads a failure.
+    if (consoleLines.length > 0) console.log(consoleLines.slice(0, 80).join('\n'));
     await browser?.close();
     await proxy?.close();
     await server?.close();
@@ -117,6 +124,10 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await shot(bob.page, '03-viewer-zoomed');
     await bob.page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached' });
+    assert.equal(await bob.page.evaluate(() => document.activeElement?.closest('[data-testid="media-tile"]') !== null), true, 'focus is back on the photo');
+    // Focus inside a message keeps its actions open below it (in the layout): go back to the text box,
+    // as a person does, so the later clicks are not on a timeline that moves when it closes.
+    await bob.page.getByLabel('Message', { exact: true }).focus();
   });
 
   it('R52 a decompression bomb, a malformed image and a zero-byte file: no crash, no hang; sent as plain files without thumbnails', async () => {
@@ -145,8 +156,12 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     const card = message(bob.page, 'Survey data').getByTestId('file-card');
     await card.waitFor({ timeout: 120_000 });
     assert.match((await card.textContent()) ?? '', /site-survey\.bin/);
+    // Hovering a message shows its actions below it, which can move it: hover first, as a mouse does.
     const [download] = await Promise.all([
-      bob.page.waitForEvent('download', { timeout: 120_000 }),
+      bob.page.waitForEvent('download', { timeout: 120_000 }).catch(async (err: unknown) => {
+        await shot(bob.page, 'debug-download');
+        throw new Error(`no download; the card is ${await card.getAttribute('data-state')}: ${await card.textContent()}`, { cause: err });
+      }),
       card.getByTestId('file-download').click(),
     ]);
     assert.equal(download.suggestedFilename(), 'site-survey.bin');
