@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { cipherSize, FILE_CHUNK_BYTES } from '@parley/protocol';
 import { defaultWebDist } from '@parley/server';
 import { freePort, startTestServer, uniqueHandle, waitFor, type TestServer } from '@parley/testing';
 import { axeViolations } from './axe.ts';
@@ -108,6 +109,7 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await waitFor(() => full.evaluate((img) => (img as HTMLImageElement).naturalWidth === 1200), { what: 'the decrypted photo decoded at full size' });
     await shot(bob.page, '02-bob-chat-photo');
 
+    const focusedBefore = await bob.page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
     await tile.getByRole('button').click();
     const viewer = bob.page.getByRole('dialog', { name: 'Media viewer' });
     await viewer.waitFor();
@@ -124,9 +126,14 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await shot(bob.page, '03-viewer-zoomed');
     await bob.page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached' });
+    assert.equal(await bob.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), focusedBefore, 'focus is back where it was');
+    // By keyboard: the photo is a button; Enter opens the viewer, Esc closes it and focus returns to the photo.
+    await tile.getByRole('button').focus();
+    await bob.page.keyboard.press('Enter');
+    await viewer.waitFor();
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
     assert.equal(await bob.page.evaluate(() => document.activeElement?.closest('[data-testid="media-tile"]') !== null), true, 'focus is back on the photo');
-    // Focus inside a message keeps its actions open below it (in the layout): go back to the text box,
-    // as a person does, so the later clicks are not on a timeline that moves when it closes.
     await bob.page.getByLabel('Message', { exact: true }).focus();
   });
 
@@ -180,6 +187,30 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     assert.ok(!(await bob.page.locator('body').innerText()).includes('\u202E'));
   });
 
+  it('R52 a file altered on the server fails its check: Bob sees "File damaged" and gets no file', async () => {
+    const plain = randomBytes(300 * 1024);
+    const before = new Set(readdirSync(join(server.dataDir, 'blobs')));
+    await attach(alice.page, [{ name: 'ledger.csv', mimeType: 'text/csv', buffer: plain }]);
+    await alice.page.getByLabel('Message', { exact: true }).fill('Ledger for March');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    const card = message(bob.page, 'Ledger for March').getByTestId('file-card');
+    await card.waitFor({ timeout: 60_000 });
+    // The blob's ciphertext on the server's disk: one byte in its second chunk flipped.
+    const blob = readdirSync(join(server.dataDir, 'blobs')).find((f) => !before.has(f) && statSync(join(server.dataDir, 'blobs', f)).size === cipherSize(plain.length));
+    assert.ok(blob, 'the new blob on disk');
+    const path = join(server.dataDir, 'blobs', blob);
+    const bytes = readFileSync(path);
+    bytes[FILE_CHUNK_BYTES + 100] = (bytes[FILE_CHUNK_BYTES + 100] ?? 0) ^ 0x01;
+    writeFileSync(path, bytes);
+    let downloaded = false;
+    bob.page.on('download', () => { downloaded = true; });
+    await card.getByTestId('file-download').click();
+    await card.getByTestId('file-error').waitFor({ timeout: 30_000 });
+    assert.match((await card.getByTestId('file-error').textContent()) ?? '', /File damaged/);
+    assert.equal(downloaded, false, 'no file was handed to the person');
+    await shot(bob.page, '10-file-damaged');
+  });
+
   it('a voice message: Alice records with the microphone (tap, tap to send); Bob plays it at 2×, its time advances', async () => {
     await alice.page.getByTestId('voice-record').click();
     await alice.page.getByTestId('voice-recording').waitFor();
@@ -190,9 +221,10 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await player.waitFor({ timeout: 60_000 });
     const length = (await player.getByTestId('voice-time').textContent()) ?? '';
     assert.match(length, /^0:0[2-3]$/, `its duration: ${length}`);
-    await player.getByTestId('voice-speed').click();
-    await player.getByTestId('voice-speed').click();
-    assert.equal(await player.getByTestId('voice-speed').textContent(), '2×');
+    const speed = player.getByTestId('voice-speed');
+    await speed.click();
+    await speed.click();
+    assert.equal(await speed.textContent(), '2×');
     await player.getByTestId('voice-play').click();
     const audio = player.getByTestId('voice-audio');
     await audio.waitFor({ state: 'attached', timeout: 30_000 });
@@ -223,6 +255,7 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     const card = message(bob.page, 'Meeting minutes scan').getByTestId('file-card');
     await card.waitFor({ timeout: 120_000 });
     const total = proxy.sent() - start;
+    console.log(`reload during upload: ${(total / MB).toFixed(1)} MB sent through the proxy for a ${size / MB} MB file (ciphertext ${(cipherSize(size) / MB).toFixed(1)} MB)`);
     assert.ok(total < size * 1.3, `uploaded ${Math.round(total / MB)} MB for a ${size / MB} MB file: the stored part was not sent again`);
   });
 
@@ -246,6 +279,7 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await alice.page.getByRole('button', { name: 'Settings' }).click();
     const used = alice.page.getByTestId('storage-used');
     await used.waitFor({ timeout: 30_000 });
+    await used.scrollIntoViewIfNeeded();
     assert.match((await used.textContent()) ?? '', /\d+(\.\d)? MB of/);
     await shot(alice.page, '09-settings-storage');
   });

@@ -2,6 +2,7 @@ import { useEffect, type CSSProperties } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { Attachment } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
+import { noFocusOnClick } from './pointer.ts';
 import { errorText } from '../i18n/errors.ts';
 import { Icon } from '../components/icons.tsx';
 import { FileIcon } from './file-icon.tsx';
@@ -67,7 +68,7 @@ export function MediaTile({ client, att, single, uploading, onOpen }: {
         // Decrypted to a Blob URL; the browser plays only what it can decode.
         <video src={data.url} controls autoPlay playsInline className="media-full" aria-label={name} data-testid="inline-video" />
       ) : (
-        <button type="button" className="media-open" aria-label={t('openMedia', { name: `${image ? t('photo') : t('video')}: ${name}` })}
+        <button type="button" className="media-open" {...noFocusOnClick} aria-label={t('openMedia', { name: `${image ? t('photo') : t('video')}: ${name}` })}
           disabled={uploading} onClick={() => { if (image) onOpen(att); else data.load(); }}>
           {thumb && <img className={`media-thumb${data.state === 'ready' && image ? ' hidden' : ''}`} src={thumb} alt="" data-testid="media-thumb" />}
           {image && data.url && <img className="media-full" src={data.url} alt="" data-testid="media-full" />}
@@ -111,7 +112,7 @@ export function FileCard({ client, att, disabled }: { client: ParleyClient; att:
   }, [data.state, data.url, att, name]);
   return (
     <div className="file-card" data-testid="file-card" data-state={data.state}>
-      <button type="button" className="file-button" disabled={disabled} onClick={download}
+      <button type="button" className="file-button" {...noFocusOnClick} disabled={disabled} onClick={download}
         aria-label={data.state === 'loading' ? t('downloadProgress', { name, percent }) : t('download', { name })} data-testid="file-download">
         <FileIcon name={name} size={40} />
         {data.state === 'loading'

@@ -5,7 +5,7 @@ import { extensionOf, formatBytes, formatDuration } from './format.ts';
 import { probeImageSize } from './image-probe.ts';
 import { fitName, kindOf } from './names.ts';
 import { sanitizeFileName } from './sdk.ts';
-import { decodeWaveform, encodeWaveform } from './waveform.ts';
+import { decodeWaveform, encodeWaveform, squeeze } from './waveform.ts';
 
 /** A PNG header claiming `width` × `height` (IHDR only, which is all the probe reads). */
 function pngHeader(width: number, height: number): Uint8Array {
@@ -76,6 +76,8 @@ describe('files in the web client', () => {
     assert.equal(Buffer.from(encodeWaveform([0.1, 0.2])!, 'base64').length, 2);
     assert.equal(decodeWaveform(wave).length, 128);
     assert.deepEqual(decodeWaveform('%%%', 4), [0.15, 0.15, 0.15, 0.15]);
+    assert.deepEqual(squeeze([0, 1, 0.5, 0.2, 0, 0], 3), [1, 0.5, 0]);
+    assert.equal(squeeze(decodeWaveform(wave), 42).length, 42);
   });
 
   it('sizes and durations read like a file manager: 1.5 MB, 0:07, 1:05:09; extensions on icons', () => {

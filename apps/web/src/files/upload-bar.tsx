@@ -1,6 +1,7 @@
 import { useEffect, useReducer } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
+import { noFocusOnClick } from './pointer.ts';
 import { codeText } from '../i18n/errors.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatBytes, formatDuration } from './format.ts';
@@ -43,10 +44,10 @@ export function UploadBar({ client, upload }: { client: ParleyClient; upload: Up
           {status && <span className={upload.state === 'failed' ? 'error-text' : 'muted'} role={upload.state === 'failed' ? 'alert' : undefined} data-testid="upload-status"> · {status}</span>}
         </span>
         {movable && (upload.state === 'paused' || upload.state === 'failed'
-          ? <button type="button" className="icon small" aria-label={t('uploadResume')} title={t('uploadResume')} onClick={() => api.resumeUpload(upload.clientMsgId)}><Icon name={upload.state === 'failed' ? 'retry' : 'play'} size={16} /></button>
-          : <button type="button" className="icon small" aria-label={t('uploadPause')} title={t('uploadPause')} onClick={() => api.pauseUpload(upload.clientMsgId)}><Icon name="pause" size={16} /></button>)}
+          ? <button type="button" className="icon small" {...noFocusOnClick} aria-label={t('uploadResume')} title={t('uploadResume')} onClick={() => api.resumeUpload(upload.clientMsgId)}><Icon name={upload.state === 'failed' ? 'retry' : 'play'} size={16} /></button>
+          : <button type="button" className="icon small" {...noFocusOnClick} aria-label={t('uploadPause')} title={t('uploadPause')} onClick={() => api.pauseUpload(upload.clientMsgId)}><Icon name="pause" size={16} /></button>)}
         {movable && (
-          <button type="button" className="icon small" aria-label={t('uploadCancel')} title={t('uploadCancel')}
+          <button type="button" className="icon small" {...noFocusOnClick} aria-label={t('uploadCancel')} title={t('uploadCancel')}
             onClick={() => { api.cancelUpload(upload.clientMsgId).catch(report('cancel upload')); }}><Icon name="close" size={16} /></button>
         )}
       </div>

@@ -2,13 +2,16 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { Attachment } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
+import { noFocusOnClick } from './pointer.ts';
 import { errorText } from '../i18n/errors.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatDuration } from './format.ts';
 import { isDamaged, useDecrypted } from './media-store.ts';
-import { decodeWaveform } from './waveform.ts';
+import { decodeWaveform, squeeze } from './waveform.ts';
 
 const SPEEDS = [1, 1.5, 2] as const;
+/** Bars drawn (the waveform's 128 samples are read in groups). */
+const BARS = 42;
 
 /**
  * A voice message: play/pause, the waveform as the seek bar (a range input over the bars, so the
@@ -23,7 +26,7 @@ export function VoicePlayer({ client, att, disabled }: { client: ParleyClient; a
   const [position, setPosition] = useState(0);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(1);
   const [wantPlay, setWantPlay] = useState(false);
-  const bars = useMemo(() => decodeWaveform(att.waveform), [att.waveform]);
+  const bars = useMemo(() => squeeze(decodeWaveform(att.waveform, BARS), BARS), [att.waveform]);
   const durationMs = att.durationMs ?? 0;
   const played = durationMs > 0 ? Math.min(1, position / durationMs) : 0;
 
@@ -50,7 +53,7 @@ export function VoicePlayer({ client, att, disabled }: { client: ParleyClient; a
 
   return (
     <div className="voice" data-testid="voice-player" data-playing={playing ? 'yes' : 'no'}>
-      <button type="button" className="voice-play" disabled={disabled} onClick={toggle}
+      <button type="button" className="voice-play" {...noFocusOnClick} disabled={disabled} onClick={toggle}
         aria-label={playing ? t('voicePause') : t('voicePlay')} title={playing ? t('voicePause') : t('voicePlay')} data-testid="voice-play">
         {data.state === 'loading' ? <span className="spinner small-spinner" aria-hidden="true" /> : <Icon name={playing ? 'pause' : 'play'} size={18} />}
       </button>
@@ -70,7 +73,7 @@ export function VoicePlayer({ client, att, disabled }: { client: ParleyClient; a
           {data.state === 'failed' && <span className="error-text" role="alert">{isDamaged(data.error) ? t('fileDamaged') : errorText(t, data.error)}</span>}
         </div>
       </div>
-      <button type="button" className="voice-speed small" aria-label={`${t('voiceSpeed')}: ${speed}×`} title={t('voiceSpeed')} data-testid="voice-speed"
+      <button type="button" className="voice-speed small" {...noFocusOnClick} aria-label={`${t('voiceSpeed')}: ${speed}×`} title={t('voiceSpeed')} data-testid="voice-speed"
         onClick={() => setSpeed(SPEEDS[(SPEEDS.indexOf(speed) + 1) % SPEEDS.length] ?? 1)}>
         {speed}×
       </button>

@@ -37,3 +37,13 @@ export function rms(frame: Uint8Array): number {
   }
   return frame.length > 0 ? Math.sqrt(sum / frame.length) : 0;
 }
+
+/** At most `n` bars for drawing: each the loudest of the samples it covers. */
+export function squeeze(samples: readonly number[], n: number): number[] {
+  if (samples.length <= n) return [...samples];
+  return Array.from({ length: n }, (_, i) => {
+    const from = Math.floor((i * samples.length) / n);
+    const to = Math.floor(((i + 1) * samples.length) / n);
+    return Math.max(...samples.slice(from, Math.max(from + 1, to)));
+  });
+}
