@@ -156,6 +156,72 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     assert.equal(await alice.page.evaluate(() => 1 + 1), 2);
   });
 
+  it('a video dropped onto the chat and a picture pasted into the text box: poster and size made on the device; Bob plays the video inline', async () => {
+    // A real WebM made in Alice's page (a canvas recorded for 1.5 s), dropped onto the chat as a file.
+    const drop = await alice.page.evaluateHandle(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 180;
+      const ctx = canvas.getContext('2d')!;
+      const stream = canvas.captureStream(25);
+      const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+      const chunks: Blob[] = [];
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      let frame = 0;
+      const timer = setInterval(() => {
+        ctx.fillStyle = '#204080';
+        ctx.fillRect(0, 0, 320, 180);
+        ctx.fillStyle = '#ffcc00';
+        ctx.fillRect((frame++ * 8) % 320, 60, 60, 60);
+      }, 40);
+      recorder.start();
+      await new Promise((r) => setTimeout(r, 1500));
+      const stopped = new Promise((r) => { recorder.onstop = r; });
+      recorder.stop();
+      await stopped;
+      clearInterval(timer);
+      const dt = new DataTransfer();
+      dt.items.add(new File(chunks, 'clip.webm', { type: 'video/webm' }));
+      return dt;
+    });
+    const chat = alice.page.locator('section.chat-view');
+    await chat.dispatchEvent('dragenter', { dataTransfer: drop });
+    await alice.page.locator('.drop-overlay').waitFor();
+    await shot(alice.page, '11-drop-overlay');
+    await chat.dispatchEvent('drop', { dataTransfer: drop });
+    await alice.page.getByTestId('tray-item').waitFor();
+    await waitFor(async () => (await alice.page.locator('[data-testid="tray-item"][data-ready="no"]').count()) === 0, { what: 'the video prepared', timeoutMs: 30_000 });
+    assert.equal(await alice.page.locator('.tray-thumb').count(), 1, 'a poster frame in the tray');
+    await alice.page.getByLabel('Message', { exact: true }).fill('Playground video');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+
+    const tile = message(bob.page, 'Playground video').getByTestId('media-tile');
+    await tile.waitFor({ timeout: 60_000 });
+    assert.equal(await tile.getAttribute('data-kind'), 'video');
+    assert.equal(await tile.getAttribute('data-width'), '320');
+    assert.equal(await tile.getAttribute('data-height'), '180');
+    await tile.getByRole('button').click();
+    const video = tile.getByTestId('inline-video');
+    await video.waitFor({ timeout: 30_000 });
+    await waitFor(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime > 0.2), { what: 'the video plays inline', timeoutMs: 20_000 });
+    await shot(bob.page, '12-video-inline');
+
+    // Paste: an image on the clipboard goes to the tray.
+    await alice.page.getByLabel('Message', { exact: true }).focus();
+    await alice.page.evaluate((bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+      document.activeElement?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, [...pngImage(400, 600)]);
+    await alice.page.getByTestId('tray-item').waitFor();
+    await waitFor(async () => (await alice.page.locator('[data-testid="tray-item"][data-ready="no"]').count()) === 0, { what: 'the pasted picture prepared' });
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    const portrait = message(bob.page, 'Playground video').locator('xpath=following-sibling::*').getByTestId('media-tile').first();
+    await portrait.waitFor({ timeout: 60_000 });
+    const box = await portrait.boundingBox();
+    assert.ok(box && Math.abs(box.width / box.height - 400 / 600) < 0.03, `a portrait picture stays portrait: ${box?.width}×${box?.height}`);
+  });
+
   it('R52 a 50 MB file: Bob downloads it with progress and gets exactly the same bytes', async () => {
     await attach(alice.page, bigFile.path);
     await alice.page.getByLabel('Message', { exact: true }).fill('Survey data');
@@ -265,7 +331,7 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     const view = bob.page.getByTestId('media-view');
     await view.waitFor();
     await view.getByTestId('media-tile').first().waitFor({ timeout: 30_000 });
-    assert.equal(await view.getByTestId('media-tile').count(), 1, 'one photo');
+    assert.equal(await view.getByTestId('media-tile').count(), 3, 'two photos and a video');
     await shot(bob.page, '07-media-view-photos');
     await axeClean(bob.page, 'the media view');
     await view.getByRole('tab', { name: 'Files' }).click();
