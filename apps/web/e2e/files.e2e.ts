@@ -115,6 +115,7 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await viewer.waitFor();
     await waitFor(() => viewer.getByTestId('viewer-image').evaluate((img) => (img as HTMLImageElement).src.startsWith('blob:')), { what: 'the viewer shows the decrypted photo' });
     assert.equal(await bob.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Close', 'focus moves into the viewer');
+    await axeClean(bob.page, 'the viewer');
     const before = (await viewer.getByTestId('viewer-image').boundingBox())?.width ?? 0;
     await viewer.getByRole('button', { name: 'Zoom in' }).click();
     await viewer.getByRole('button', { name: 'Zoom in' }).click();
@@ -220,6 +221,9 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await portrait.waitFor({ timeout: 60_000 });
     const box = await portrait.boundingBox();
     assert.ok(box && Math.abs(box.width / box.height - 400 / 600) < 0.03, `a portrait picture stays portrait: ${box?.width}×${box?.height}`);
+    assert.ok(box.height <= 481, `at most 480 px tall: ${box.height}`);
+    await portrait.scrollIntoViewIfNeeded();
+    await shot(bob.page, '13-portrait-photo');
   });
 
   it('R52 a 50 MB file: Bob downloads it with progress and gets exactly the same bytes', async () => {
@@ -311,6 +315,13 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await alice.page.getByLabel('Message', { exact: true }).press('Enter');
     const upload = alice.page.getByTestId('upload');
     await upload.waitFor({ timeout: 30_000 });
+    // Offline for a moment: the upload says it waits for the network, and goes on when it is back.
+    await waitFor(() => proxy.sent() - start > 8 * MB, { what: 'a fifth is uploaded', timeoutMs: 60_000 });
+    await alice.context.setOffline(true);
+    await alice.page.locator('[data-testid="upload"][data-state="waiting"]').waitFor({ timeout: 40_000 });
+    assert.match((await upload.getByTestId('upload-status').textContent()) ?? '', /Waiting for network/);
+    await shot(alice.page, '06a-upload-waiting');
+    await alice.context.setOffline(false);
     await waitFor(() => proxy.sent() - start > 22 * MB, { what: 'more than half is uploaded', timeoutMs: 60_000 });
     await shot(alice.page, '06-upload-in-progress');
     assert.match((await upload.textContent()) ?? '', /MB of .*MB/);

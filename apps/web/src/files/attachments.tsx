@@ -37,7 +37,7 @@ export function Attachments({ client, atts, uploading, onOpen }: {
   return (
     <div className="attachments">
       {visual.length > 0 && (
-        <div className={`album album-${Math.min(visual.length, 4)}`} data-testid="album">
+        <div className={`album album-${Math.min(visual.length, 4)}`} data-testid="album" style={singleWidth(visual)}>
           {visual.map((att, i) => <MediaTile key={`${i}:${att.blobId}`} client={client} att={att} single={visual.length === 1} uploading={uploading} onOpen={onOpen} />)}
         </div>
       )}
@@ -80,6 +80,16 @@ export function MediaTile({ client, att, single, uploading, onOpen }: {
       )}
     </div>
   );
+}
+
+/** Bubble pictures are at most this tall; a single portrait one is narrowed to keep its ratio. */
+const MAX_TILE_HEIGHT_PX = 480;
+
+function singleWidth(visual: Attachment[]): CSSProperties | undefined {
+  const [only] = visual;
+  if (visual.length !== 1 || !only) return undefined;
+  const ratio = Math.min(3, Math.max(1 / 3, only.width && only.height ? only.width / only.height : 4 / 3));
+  return { width: `min(420px, 62vw, ${Math.round(MAX_TILE_HEIGHT_PX * ratio)}px)` };
 }
 
 function Progress({ received, total }: { received: number; total: number }) {

@@ -19,8 +19,10 @@ export function UploadBar({ client, upload }: { client: ParleyClient; upload: Up
   const api = files(client);
   const percent = upload.totalBytes > 0 ? Math.floor((upload.sentBytes / upload.totalBytes) * 100) : 0;
   const sent = t('uploadProgress', { sent: formatBytes(upload.sentBytes, locale), total: formatBytes(upload.totalBytes, locale) });
+  // The SDK calls an upload "waiting" once tus's own retries are spent (~20 s); the connection says sooner.
+  const state = upload.state === 'uploading' && client.connectionState === 'offline' ? 'waiting' : upload.state;
   let status: string;
-  switch (upload.state) {
+  switch (state) {
     case 'waiting': status = t('uploadWaiting'); break;
     case 'paused': status = t('uploadPaused'); break;
     case 'sending': case 'done': status = t('uploadSending'); break;
@@ -34,14 +36,14 @@ export function UploadBar({ client, upload }: { client: ParleyClient; upload: Up
   }
   const movable = upload.state === 'uploading' || upload.state === 'waiting' || upload.state === 'paused' || upload.state === 'failed';
   return (
-    <div className={`upload-bar upload-${upload.state}`} data-testid="upload" data-state={upload.state} data-sent={upload.sentBytes} data-total={upload.totalBytes}>
+    <div className={`upload-bar upload-${state}`} data-testid="upload" data-state={state} data-sent={upload.sentBytes} data-total={upload.totalBytes}>
       <div className="upload-track" role="progressbar" aria-label={t('uploadLabel')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={`${percent}% · ${sent}`}>
         <div className="upload-fill" style={{ width: `${percent}%` }} />
       </div>
       <div className="upload-line">
         <span className="grow small">
           <span className="upload-sent">{sent}</span>
-          {status && <span className={upload.state === 'failed' ? 'error-text' : 'muted'} role={upload.state === 'failed' ? 'alert' : undefined} data-testid="upload-status"> · {status}</span>}
+          {status && <span className={state === 'failed' ? 'error-text' : 'muted'} role={state === 'failed' ? 'alert' : undefined} data-testid="upload-status"> · {status}</span>}
         </span>
         {movable && (upload.state === 'paused' || upload.state === 'failed'
           ? <button type="button" className="icon small" {...noFocusOnClick} aria-label={t('uploadResume')} title={t('uploadResume')} onClick={() => api.resumeUpload(upload.clientMsgId)}><Icon name={upload.state === 'failed' ? 'retry' : 'play'} size={16} /></button>
