@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { cipherSize, MIN_FILE_CHUNK_BYTES } from '@parley/protocol';
 import { isLoopbackHost, loadConfig } from './config.ts';
 
 describe('config', () => {
@@ -68,5 +69,24 @@ describe('config', () => {
     for (const bad of ['10.0.0.1', '10.0.0.0/33', 'lan', '::1/129']) {
       assert.throws(() => loadConfig({ PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: bad }), /PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: not a network/, bad);
     }
+  });
+  it('R53 R56 file limits and the blob store: defaults as docs/OPERATIONS.md gives them; s3 needs a bucket and both keys or none', () => {
+    const { files, blobStore } = loadConfig({ PARLEY_DATA_DIR: '/srv/parley' });
+    assert.deepEqual(files, {
+      maxFileBytes: 4 * 1024 ** 3, maxBlobBytes: cipherSize(4 * 1024 ** 3, MIN_FILE_CHUNK_BYTES), quotaBytes: 20 * 1024 ** 3,
+      maxUploadsInFlight: 8, uploadsPerHour: 300, unreferencedTtlMs: 86_400_000, gcIntervalMs: 600_000,
+    });
+    assert.deepEqual(blobStore, { kind: 'disk', dir: '/srv/parley/blobs' });
+    assert.throws(() => loadConfig({ PARLEY_BLOB_STORE: 's3' }), /needs PARLEY_S3_BUCKET/);
+    assert.throws(() => loadConfig({ PARLEY_BLOB_STORE: 's3', PARLEY_S3_BUCKET: 'parley', PARLEY_S3_ACCESS_KEY_ID: 'k' }), /both/);
+    assert.throws(() => loadConfig({ PARLEY_MAX_FILE_BYTES: String(65 * 1024 ** 3) }), /PARLEY_MAX_FILE_BYTES/);
+    assert.throws(() => loadConfig({ PARLEY_S3_PART_BYTES: '1000' }), /PARLEY_S3_PART_BYTES/);
+    assert.deepEqual(loadConfig({
+      PARLEY_BLOB_STORE: 's3', PARLEY_S3_BUCKET: 'parley', PARLEY_S3_ENDPOINT: 'http://127.0.0.1:4569', PARLEY_S3_FORCE_PATH_STYLE: 'true',
+      PARLEY_S3_ACCESS_KEY_ID: 'k', PARLEY_S3_SECRET_ACCESS_KEY: 's',
+    }).blobStore, {
+      kind: 's3', bucket: 'parley', region: 'us-east-1', endpoint: 'http://127.0.0.1:4569', forcePathStyle: true, partBytes: 8 * 1024 * 1024,
+      credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES } from '@parley/protocol';
 import type { LinkPreviewLimits } from './domain/link-previews.ts';
 
 /**
@@ -159,6 +161,30 @@ const EnvSchema = z.object({
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
   /** R35: public group states kept decoded in memory for commit checks (bytes of their encoding, per node). */
   PARLEY_MLS_STATE_CACHE_BYTES: Int(64 * 1024 * 1024),
+  /** R53: the largest file (plaintext bytes) a device may upload; a tus Upload-Length is at most its ciphertext size. */
+  PARLEY_MAX_FILE_BYTES: Int(4 * 1024 ** 3).refine((n) => n >= 1 && n <= MAX_ATTACHMENT_BYTES, `must be 1..${MAX_ATTACHMENT_BYTES}`),
+  /** R53/R56: bytes of blobs one account may store (unfinished uploads count with their declared length). */
+  PARLEY_STORAGE_QUOTA_BYTES: Int(20 * 1024 ** 3),
+  /** R53: unfinished uploads one device may have at once. */
+  PARLEY_MAX_UPLOADS_IN_FLIGHT: Int(8).refine((n) => n >= 1, 'must be at least 1'),
+  /** R53: uploads one device may start per hour (burst: the same number). */
+  PARLEY_RATE_UPLOADS_PER_HOUR: Int(300),
+  /** R56: a blob nothing references, or an upload left unfinished, is deleted this long after its last write. */
+  PARLEY_BLOB_UNREFERENCED_TTL_MS: Int(DAY_MS).refine((ms) => ms >= 1000, 'must be at least 1000'),
+  /** R56: how often the blob sweep runs (0: never, for tests that call it). */
+  PARLEY_BLOB_GC_INTERVAL_MS: Int(10 * 60_000),
+  /** Where blob bytes live: `disk` (PARLEY_BLOB_DIR) or `s3` (an S3-compatible bucket, for clusters). */
+  PARLEY_BLOB_STORE: z.enum(['disk', 's3']).default('disk'),
+  /** The disk store's folder; default `<PARLEY_DATA_DIR>/blobs`. */
+  PARLEY_BLOB_DIR: z.string().optional(),
+  PARLEY_S3_ENDPOINT: z.string().url().optional(),
+  PARLEY_S3_BUCKET: z.string().min(3).max(63).optional(),
+  PARLEY_S3_REGION: z.string().min(1).default('us-east-1'),
+  PARLEY_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  PARLEY_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  PARLEY_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  /** The S3 store's multipart part size: each PATCH is buffered on disk up to this before it goes up (S3's minimum is 5 MiB). */
+  PARLEY_S3_PART_BYTES: Int(8 * 1024 * 1024).refine((n) => n >= 5 * 1024 * 1024, 'must be at least 5 MiB (5242880)'),
 });
 
 export interface Limits {
@@ -268,6 +294,33 @@ export interface ConsentLimits {
   maxChatsPerUser: number;
 }
 
+/** R53-R56: files. */
+export interface FileLimits {
+  /** Largest file, plaintext bytes (ServerInfo.limits.maxFileBytes). */
+  maxFileBytes: number;
+  /** Largest blob (tus Upload-Length): the ciphertext of a file of maxFileBytes in the smallest chunks (R52). */
+  maxBlobBytes: number;
+  /** Bytes of blobs per account. */
+  quotaBytes: number;
+  /** Unfinished uploads per device. */
+  maxUploadsInFlight: number;
+  /** Uploads a device may start per hour (burst: the same). */
+  uploadsPerHour: number;
+  /** An unreferenced blob or unfinished upload is deleted this long after its last write. */
+  unreferencedTtlMs: number;
+  /** The sweep's period; 0: it does not run by itself. */
+  gcIntervalMs: number;
+}
+
+/** Where blob bytes live. */
+export type BlobStoreConfig =
+  | { kind: 'disk'; dir: string }
+  | {
+    kind: 's3'; bucket: string; region: string; endpoint: string | undefined; forcePathStyle: boolean; partBytes: number;
+    /** Unset: the AWS SDK's default credential chain (environment, instance role…). */
+    credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  };
+
 export interface Config {
   port: number;
   host: string;
@@ -315,6 +368,9 @@ export interface Config {
   consent: ConsentLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
+  /** R53-R56: file limits and lifetimes. */
+  files: FileLimits;
+  blobStore: BlobStoreConfig;
 }
 
 /** Bytes of JSON one member takes in a chat summary, at most (ids, handle, a 64-character name with escapes, role, seqs). */
@@ -435,5 +491,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowPrivateNetworks: e.PARLEY_PREVIEW_ALLOW_PRIVATE_NETWORKS,
     },
     mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
+    files: {
+      maxFileBytes: e.PARLEY_MAX_FILE_BYTES,
+      // R52 lets a sender pick chunks of 16 KiB to 4 MiB; the smallest add the most tags, so this is the
+      // largest blob a file of maxFileBytes can make.
+      maxBlobBytes: cipherSize(e.PARLEY_MAX_FILE_BYTES, MIN_FILE_CHUNK_BYTES),
+      quotaBytes: e.PARLEY_STORAGE_QUOTA_BYTES,
+      maxUploadsInFlight: e.PARLEY_MAX_UPLOADS_IN_FLIGHT,
+      uploadsPerHour: e.PARLEY_RATE_UPLOADS_PER_HOUR,
+      unreferencedTtlMs: e.PARLEY_BLOB_UNREFERENCED_TTL_MS,
+      gcIntervalMs: e.PARLEY_BLOB_GC_INTERVAL_MS,
+    },
+    blobStore: blobStore(e),
+  };
+}
+
+function blobStore(e: z.infer<typeof EnvSchema>): BlobStoreConfig {
+  if (e.PARLEY_BLOB_STORE === 'disk') return { kind: 'disk', dir: e.PARLEY_BLOB_DIR ?? join(e.PARLEY_DATA_DIR, 'blobs') };
+  if (!e.PARLEY_S3_BUCKET) throw new Error('invalid configuration: PARLEY_BLOB_STORE=s3 needs PARLEY_S3_BUCKET');
+  if ((e.PARLEY_S3_ACCESS_KEY_ID === undefined) !== (e.PARLEY_S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new Error('invalid configuration: set both PARLEY_S3_ACCESS_KEY_ID and PARLEY_S3_SECRET_ACCESS_KEY, or neither (the AWS default credential chain)');
+  }
+  return {
+    kind: 's3',
+    bucket: e.PARLEY_S3_BUCKET,
+    region: e.PARLEY_S3_REGION,
+    endpoint: e.PARLEY_S3_ENDPOINT,
+    forcePathStyle: e.PARLEY_S3_FORCE_PATH_STYLE === 'true',
+    partBytes: e.PARLEY_S3_PART_BYTES,
+    credentials: e.PARLEY_S3_ACCESS_KEY_ID !== undefined && e.PARLEY_S3_SECRET_ACCESS_KEY !== undefined
+      ? { accessKeyId: e.PARLEY_S3_ACCESS_KEY_ID, secretAccessKey: e.PARLEY_S3_SECRET_ACCESS_KEY } : undefined,
   };
 }

@@ -12,6 +12,7 @@ import { Challenges } from './domain/challenges.ts';
 import { Chats } from './domain/chats.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
+import { Files } from './domain/files/files.ts';
 import { announceDeviceAdded } from './domain/device-alerts.ts';
 import { DeviceLinks } from './domain/device-links.ts';
 import { Invites } from './domain/invites.ts';
@@ -44,6 +45,12 @@ import { PostgresTokenBuckets } from './storage/postgres/postgres-token-buckets.
 import { SqliteDeviceLinks } from './storage/sqlite/sqlite-device-links.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
+import type { BlobStorage } from './storage/blob-storage.ts';
+import { PostgresBlobs } from './storage/postgres/postgres-blobs.ts';
+import { SqliteBlobs } from './storage/sqlite/sqlite-blobs.ts';
+import type { BlobBytes } from './blob-store/blob-bytes.ts';
+import { DiskBlobBytes } from './blob-store/disk-blob-bytes.ts';
+import { S3BlobBytes } from './blob-store/s3-blob-bytes.ts';
 
 export interface RunningServer {
   /** http://host:port */
@@ -89,6 +96,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let links: DeviceLinkStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
+  let blobs: BlobStorage;
   if (config.databaseUrl) {
     const pgStorage = await PostgresStorage.open(config.databaseUrl, {
       poolSize: config.pgPoolSize,
@@ -97,6 +105,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     });
     storage = pgStorage;
     links = new PostgresDeviceLinks(pgStorage.pool);
+    blobs = new PostgresBlobs(pgStorage.pool);
     limiter = new SharedRateLimiter({
       store: new PostgresTokenBuckets(pgStorage.pool),
       clock,
@@ -110,8 +119,20 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       config.migrationsDir ? { migrations: loadMigrations('sqlite', config.migrationsDir) } : {});
     storage = sqliteStorage;
     links = new SqliteDeviceLinks(sqliteStorage.db);
+    blobs = new SqliteBlobs(sqliteStorage.db);
     limiter = new MemoryRateLimiter(clock);
   }
+  // R53-R56: blob bytes on disk (one node) or in an S3-compatible bucket (a cluster).
+  const blobBytes: BlobBytes = config.blobStore.kind === 's3'
+    ? new S3BlobBytes(config.blobStore)
+    : await DiskBlobBytes.open(config.blobStore.dir, config.files.unreferencedTtlMs);
+  if (config.databaseUrl && config.blobStore.kind === 'disk') {
+    logger.warn({ dir: config.blobStore.dir }, 'blobs are on this node\'s disk: in a cluster every node must share that folder, or use PARLEY_BLOB_STORE=s3 (docs/OPERATIONS.md)');
+  }
+  const files = new Files({
+    blobs, bytes: blobBytes, clock, random, limiter, limits: config.files,
+    onOrphan: (blobId, err) => logger.error({ err, blobId }, 'blob bytes could not be removed from the store (nothing serves them any more)'),
+  });
   const bus: Bus = config.natsUrl
     ? await NatsBus.connect({ servers: config.natsUrl, prefix: config.natsPrefix, name: config.nodeId, onError: (err) => onError(err, { part: 'nats bus' }) })
     : new MemoryBus();
@@ -182,7 +203,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     isUserOnline: async (userId) => (await bus.onlineDevices(userId)).size > 0,
   });
   const delivery = new Delivery({
-    storage, bus, chats, clock, limiter, limits: config.limits, rates: config.rates,
+    storage, bus, chats, clock, limiter, limits: config.limits, rates: config.rates, files,
     onCommitted: (message) => {
       metrics.messagesIn.inc();
       notifier.notify(message);
@@ -206,6 +227,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       onChecked: (seconds, outcome) => metrics.commitCheckSeconds.observe({ outcome }, seconds),
     }),
     keyLog: new KeyLog({ storage, clock }),
+    files,
+    blobBytes,
   };
 
   let draining = false;
@@ -236,6 +259,18 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     logger.warn(`/metrics is public: it is served on the main listener (HOST=${config.host}). Move it to a listener of its own with PARLEY_METRICS_LISTEN=127.0.0.1:9464 (docs/OPERATIONS.md)`);
   }
 
+  // R56: each node sweeps; deleting a blob is one conditional row delete, so nodes never collide.
+  const sweep = async () => {
+    try {
+      const { deleted, freedBytes } = await files.sweep();
+      if (deleted > 0) logger.info({ deleted, freedBytes }, 'blob sweep');
+    } catch (err) {
+      onError(err, { part: 'blob sweep' });
+    }
+  };
+  const sweepTimer = config.files.gcIntervalMs > 0 ? setInterval(() => void sweep(), config.files.gcIntervalMs) : undefined;
+  sweepTimer?.unref();
+
   let closed = false;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -250,6 +285,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       if (closed) return;
       closed = true;
       draining = true;
+      clearInterval(sweepTimer);
       await gateway.close();
       await app.close();
       await Promise.race([delivery.drain(), new Promise((r) => setTimeout(r, config.drainTimeoutMs).unref())]);
@@ -257,6 +293,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await metricsListener?.close();
       await bus.close();
       await storage.close();
+      if (blobBytes instanceof S3BlobBytes) blobBytes.close();
       pushSender?.close();
     },
   };

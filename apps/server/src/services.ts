@@ -1,6 +1,8 @@
 import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
+import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Delivery } from './domain/delivery.ts';
+import type { Files } from './domain/files/files.ts';
 import type { DeviceLinks } from './domain/device-links.ts';
 import type { Invites } from './domain/invites.ts';
 import type { LinkPreviews } from './domain/link-previews.ts';
@@ -35,4 +37,8 @@ export interface Services {
   pushSubscriptions: PushSubscriptions;
   /** The link preview fetcher (R45). */
   linkPreviews: LinkPreviews;
+  /** Files (R53-R56): uploads, access, lifetime. */
+  files: Files;
+  /** Where blob bytes live (the tus DataStore and ranged reads). */
+  blobBytes: BlobBytes;
 }

@@ -86,6 +86,8 @@ export const ERROR_CODES = {
   quota_exceeded: 413,
   /** R53: the device has as many unfinished uploads as it may (`PARLEY_MAX_UPLOADS_IN_FLIGHT`): finish or cancel one. */
   too_many_uploads: 429,
+  /** R55: a download's `Range` starts past the blob's end; the Content-Range header gives its length. */
+  range_not_satisfiable: 416,
   rate_limited: 429,
   slow_consumer: 503,
   internal: 500,

@@ -187,3 +187,4 @@ export {
 export { FUZZ_CLOSE_CODES, FrameFuzzer, type AckEntry, type FrameFuzzerOptions, type FuzzStats, type SentEntry } from './fuzz-driver.ts';
 export { fuzzRequest, hasRestGenerator, routeKey, type FuzzRequest, type RestFuzzContext } from './fuzz-rest.ts';
 export { freshCheckout, repoRoot, startProcess, type Checkout, type StartedProcess } from './checkout.ts';
+export { S3_TEST_CREDENTIALS, startTestS3, type TestS3 } from './s3.ts';

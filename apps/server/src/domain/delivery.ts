@@ -5,6 +5,7 @@ import type { AppendRequest, AppendResult, Storage } from '../storage/storage.ts
 import type { AuthContext } from './accounts.ts';
 import type { Chats } from './chats.ts';
 import { GroupCommit } from './group-commit.ts';
+import type { Files } from './files/files.ts';
 import type { Clock } from './ports.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -18,6 +19,17 @@ export interface DeliveryDeps {
   rates: Pick<RateLimits, 'sendPerSec' | 'sendBurst' | 'historyPerSec' | 'historyBurst' | 'receiptPerSec' | 'receiptBurst' | 'typingPerSec'>;
   /** Told about every newly committed message (push notifications); must not throw. */
   onCommitted?: (message: Message) => void;
+  /** R54: checks the blobs a `send` names (readable by the sender, complete). */
+  files?: Pick<Files, 'checkReferences'>;
+}
+
+/** What a device sends to a chat's log: its envelope and, R54/R56, the blobs it references or releases. */
+export interface SendInput {
+  chatId: string;
+  clientMsgId: string;
+  envelope: Envelope;
+  blobs?: readonly string[] | undefined;
+  release?: readonly string[] | undefined;
 }
 
 export interface HistoryInput {
@@ -64,9 +76,18 @@ export class Delivery {
   }
 
   /** R1-R3: resolves after the durable commit with the message's seq; a resend gets the original. */
-  async send(auth: AuthContext, input: { chatId: string; clientMsgId: string; envelope: Envelope }): Promise<AppendResult> {
+  async send(auth: AuthContext, input: SendInput): Promise<AppendResult> {
     await this.admit(auth, input.chatId, input.envelope);
-    const result = await this.#commits.append(this.entry(auth, input));
+    const entry = this.entry(auth, input);
+    if (input.blobs !== undefined || input.release !== undefined) {
+      // R54: each blob readable by the sender and complete; checked again in the append's transaction.
+      if (input.blobs?.length) {
+        if (!this.#d.files) throw new ParleyError('bad_request', 'this server takes no files');
+        await this.#d.files.checkReferences(auth, input.blobs);
+      }
+      entry.blobs = { add: [...new Set(input.blobs ?? [])], release: [...new Set(input.release ?? [])] };
+    }
+    const result = await this.#commits.append(entry);
     if (!result.duplicate) await this.announce(result.message);
     return result;
   }

@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Services } from '../services.ts';
 import { accountRoutes } from './accounts.ts';
+import { blobRoutes } from './blobs.ts';
 import { chatRoutes } from './chats.ts';
 import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
@@ -72,6 +73,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       maxEnvelopeBytes: config.limits.maxEnvelopeBytes,
       maxGroupMembers: config.limits.maxGroupMembers,
       historyPageMax: config.limits.historyPageMax,
+      maxFileBytes: config.files.maxFileBytes,
     },
   };
   // Liveness: the process serves HTTP. Readiness: it should get new traffic (a load balancer's check).
@@ -99,6 +101,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);
+    blobRoutes(api, services, config.rates.apiPerSec, logger);
   }, { prefix: API_PREFIX });
   // R39: an unknown path, or a known path with another method, gets the one standard answer, which
   // names neither (Fastify's default would echo "Route POST:/… not found"). Also for files the web

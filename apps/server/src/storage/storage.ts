@@ -120,6 +120,18 @@ export interface AppendRequest {
   sentAt: number;
   envelope: Envelope | null;
   system: SystemEvent | null;
+  /**
+   * R54/R56: blobs this message references, and blobs whose references by this sender in this chat
+   * it drops; written in the entry's transaction, only when it is not a duplicate. A blob to add that
+   * is gone fails the append with ParleyError('blob_not_found'), an unfinished one with
+   * 'blob_incomplete' (checked under the transaction, so the sweep cannot delete it in between).
+   */
+  blobs?: BlobRefChange;
+}
+
+export interface BlobRefChange {
+  add: readonly string[];
+  release: readonly string[];
 }
 
 export interface AppendResult {

@@ -3,7 +3,7 @@ import { inTransaction } from './transaction.ts';
 import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
   KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
@@ -282,6 +282,17 @@ export class PostgresStorage implements Storage {
 
   async appendMessages(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (requests.length === 0) return [];
+    // Entries that reference or release blobs (R54) take the transaction path, which writes the references too.
+    if (requests.some((r) => r.blobs)) {
+      return this.#tx(async (c) => {
+        const results = await this.#append(c, requests);
+        for (const [i, result] of results.entries()) {
+          const r = requests[i]!;
+          if (r.blobs && !result.duplicate) await this.#blobRefs(c, r, r.blobs, result.message.seq);
+        }
+        return results;
+      });
+    }
     // One round trip (migrations/postgres/003_append_function.sql); its own implicit transaction.
     const col = <T>(f: (r: AppendRequest) => T): T[] => requests.map(f);
     let rows: (MessageRecord & { duplicate: boolean })[];
@@ -356,6 +367,25 @@ export class PostgresStorage implements Storage {
       [column('chat_id'), column('seq'), column('client_msg_id'), column('sender_user_id'), column('sender_device_id'),
         column('sent_at'), column('content_type'), column('payload'), column('system')]);
     return results;
+  }
+
+  /**
+   * Inside the append's transaction: R56 releases, then R54 references. The blobs to add are locked
+   * (FOR KEY SHARE) so a concurrent sweep cannot delete them before the references commit.
+   */
+  async #blobRefs(c: pg.PoolClient, r: AppendRequest, change: BlobRefChange, seq: number): Promise<void> {
+    if (change.release.length > 0) {
+      await c.query('DELETE FROM blob_refs WHERE chat_id = $1 AND sender_user_id = $2 AND blob_id = ANY($3::text[])', [r.chatId, r.senderUserId, change.release]);
+    }
+    if (change.add.length === 0) return;
+    const found = await this.#all('SELECT blob_id, completed_at FROM blobs WHERE blob_id = ANY($1::text[]) ORDER BY blob_id FOR KEY SHARE', [change.add], c);
+    const complete = new Map(found.map((b) => [b['blob_id'] as string, b['completed_at'] !== null]));
+    for (const blobId of change.add) {
+      if (!complete.has(blobId)) throw new ParleyError('blob_not_found', 'no such blob');
+      if (!complete.get(blobId)) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+    }
+    await c.query(`INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) SELECT $1, b, $2, $3 FROM unnest($4::text[]) AS b
+      ON CONFLICT DO NOTHING`, [r.chatId, r.senderUserId, seq, change.add]);
   }
 
   async appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict> {

@@ -3,7 +3,7 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
-  AppendRequest, AppendResult, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
   KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
@@ -274,8 +274,22 @@ export class SqliteStorage implements Storage {
     };
     this.#q('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES (@chat_id, @seq, @client_msg_id, @sender_user_id, @sender_device_id, @sent_at, @content_type, @payload, @system)')
       .run(record);
+    if (r.blobs) this.#blobRefs(r, r.blobs, chat.last_seq);
     // Map back from the stored record so a first append and its duplicate return the same value.
     return { message: toMessage(record), duplicate: false };
+  }
+
+  /** Inside the append's transaction: R56 releases, then R54 references (each blob present and complete). */
+  #blobRefs(r: AppendRequest, change: BlobRefChange, seq: number): void {
+    for (const blobId of change.release) {
+      this.#q('DELETE FROM blob_refs WHERE chat_id = ? AND sender_user_id = ? AND blob_id = ?').run(r.chatId, r.senderUserId, blobId);
+    }
+    for (const blobId of change.add) {
+      const blob = this.#q('SELECT completed_at FROM blobs WHERE blob_id = ?').get(blobId) as { completed_at: number | null } | undefined;
+      if (!blob) throw new ParleyError('blob_not_found', 'no such blob');
+      if (blob.completed_at === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+      this.#q('INSERT OR IGNORE INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?)').run(r.chatId, blobId, r.senderUserId, seq);
+    }
   }
 
   async appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict> {
