@@ -1,5 +1,8 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { FILE_CHUNK_TAG_BYTES, ParleyError, chunkCount, cipherSize } from '@parley/protocol';
+import { toHex } from './file-crypto-hex.ts';
+import { newSha256, type Sha256 } from './sha256.ts';
+
+export { toHex };
 
 /**
  * R52: a file's encryption. Chunk i (from 0) of `chunkBytes` plaintext bytes is sealed with
@@ -119,7 +122,7 @@ export class CipherReader {
   readonly layout: ChunkLayout;
   readonly #key: CryptoKey;
   readonly #source: PlainSource;
-  readonly #hash = sha256.create();
+  #hash: Promise<Sha256> | undefined;
   #hashedTo = 0;
 
   constructor(key: CryptoKey, source: PlainSource, chunkBytes: number) {
@@ -139,7 +142,7 @@ export class CipherReader {
     if (start > this.#hashedTo) await this.#hashUpTo(start);
     const bytes = await this.#produce(start, end);
     if (end > this.#hashedTo && start <= this.#hashedTo) {
-      this.#hash.update(bytes.subarray(this.#hashedTo - start));
+      (await this.#hasher()).update(bytes.subarray(this.#hashedTo - start));
       this.#hashedTo = end;
     }
     return bytes;
@@ -148,7 +151,11 @@ export class CipherReader {
   /** SHA-256 (hex) of the whole ciphertext; hashes what is left first. */
   async digest(): Promise<string> {
     await this.#hashUpTo(this.layout.cipherSize);
-    return toHex(this.#hash.clone().digest());
+    return (await this.#hasher()).hex();
+  }
+
+  #hasher(): Promise<Sha256> {
+    return (this.#hash ??= newSha256());
   }
 
   close(): Promise<void> {
@@ -159,7 +166,8 @@ export class CipherReader {
     const step = 8 * 1024 * 1024;
     while (this.#hashedTo < target) {
       const end = Math.min(target, this.#hashedTo + step);
-      this.#hash.update(await this.#produce(this.#hashedTo, end));
+      const bytes = await this.#produce(this.#hashedTo, end);
+      (await this.#hasher()).update(bytes);
       this.#hashedTo = end;
     }
   }
@@ -242,12 +250,6 @@ export class ChunkOpener {
     this.#pendingBytes -= n;
     return out;
   }
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
 }
 
 /** A PlainSource over bytes in memory (tests, small files). */

@@ -5,7 +5,7 @@ import { blobSource, type PlainSource } from './file-crypto.ts';
  * Node's modules, loaded only when a path is used (the CLI, bots, tests): a browser bundle never
  * runs these lines, and the specifier in a variable keeps bundlers from trying to include them.
  */
-export async function nodeModule<T>(name: 'node:fs/promises' | 'node:fs' | 'node:path'): Promise<T> {
+export async function nodeModule<T>(name: 'node:fs/promises' | 'node:fs' | 'node:path' | 'node:crypto'): Promise<T> {
   const specifier: string = name;
   return (await import(/* @vite-ignore */ specifier)) as T;
 }
