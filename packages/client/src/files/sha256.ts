@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { nodeModule } from './sources.ts';
+import { isNode, nodeModule } from './sources.ts';
 import { toHex } from './file-crypto-hex.ts';
 
 /** An incremental SHA-256 (R52: the hash of a file's whole ciphertext). */
@@ -8,8 +8,6 @@ export interface Sha256 {
   /** Hex digest of what was fed so far; updating may go on afterwards. */
   hex(): string;
 }
-
-const isNode = typeof globalThis.process === 'object' && typeof globalThis.process.versions?.node === 'string';
 
 /**
  * Node's native SHA-256 where there is one (~1.7 GB/s here), else @noble/hashes (~120 MB/s here):
