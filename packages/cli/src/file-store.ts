@@ -72,7 +72,8 @@ export class FileStore implements ClientStore {
   async listOutbox() { return [...this.#data.outbox]; }
   /** Sources are paths here (a Blob can't be kept in JSON). */
   async putPendingUpload(upload: PendingUpload) {
-    if (upload.files.some((f) => typeof Blob !== 'undefined' && f.source instanceof Blob)) throw new Error('FileStore keeps file paths, not Blobs');
+    const blobs = [...upload.files.map((f) => f.source), ...((upload as { blobs?: unknown[] }).blobs ?? [])];
+    if (blobs.some((b) => typeof Blob !== 'undefined' && b instanceof Blob)) throw new Error('FileStore keeps file paths, not Blobs');
     this.#data.uploads = [...(this.#data.uploads ?? []).filter((u) => u.clientMsgId !== upload.clientMsgId), upload].sort((a, b) => a.createdAt - b.createdAt);
     this.#save();
   }

@@ -1,8 +1,11 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ParleyError, isErrorCode, type Attachment } from '@parley/protocol';
 import { NetworkError } from '../errors.ts';
 import { base64ToBytes } from '../encoding.ts';
-import { ChunkLayout, ChunkOpener, importFileKey, toHex } from './file-crypto.ts';
+import { ChunkLayout, ChunkOpener, importFileKey } from './file-crypto.ts';
+import { newSha256 } from './sha256.ts';
+
+/** How many network pieces may be opening at once. */
+const OPEN_AHEAD = 8;
 
 /**
  * GETs a blob (R55) as this device: `range` is an inclusive byte range of the ciphertext, or the
@@ -41,11 +44,25 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
   // A server that ignored the Range header sent everything: skip to the chunks asked for.
   let skip = response.status === 200 ? span.start : 0;
   let keep = response.status === 200 && !whole ? span.end - span.start : Number.POSITIVE_INFINITY;
-  const hash = whole ? sha256.create() : undefined;
+  const hash = whole ? await newSha256() : undefined;
   const opener = new ChunkOpener(key, layout, span.first, span.last);
   let plainAt = layout.plainSpan(span.first).start;
   let received = 0;
+  const opening: Promise<Uint8Array[]>[] = [];
+  function* emit(plains: Uint8Array[]): Generator<Uint8Array> {
+    for (const plain of plains) {
+      const from = Math.max(0, start - plainAt);
+      const to = Math.min(plain.length, end - plainAt);
+      plainAt += plain.length;
+      if (to <= from) continue;
+      const piece = plain.subarray(from, to);
+      received += piece.length;
+      opts.onProgress?.(received, total);
+      yield piece;
+    }
+  }
   const reader = body.getReader();
+  let drained = false;
   try {
     for (;;) {
       let next: ReadableStreamReadResult<Uint8Array>;
@@ -55,7 +72,10 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
         if (opts.signal?.aborted) throw err;
         throw new NetworkError(`download of ${att.blobId} broke off: ${(err as Error).message}`);
       }
-      if (next.done) break;
+      if (next.done) {
+        drained = true;
+        break;
+      }
       let bytes = next.value;
       if (skip > 0) {
         const s = Math.min(skip, bytes.length);
@@ -65,23 +85,20 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
       if (bytes.length > keep) bytes = bytes.subarray(0, keep);
       keep -= bytes.length;
       hash?.update(bytes);
-      for (const plain of await opener.push(bytes)) {
-        const from = Math.max(0, start - plainAt);
-        const to = Math.min(plain.length, end - plainAt);
-        plainAt += plain.length;
-        if (to <= from) continue;
-        const piece = plain.subarray(from, to);
-        received += piece.length;
-        opts.onProgress?.(received, total);
-        yield piece;
-      }
+      // Chunks are opened several at once (Web Crypto works in parallel) and yielded in order.
+      const opened = opener.push(bytes);
+      opened.catch(() => undefined); // surfaces when its turn comes, not as an unhandled rejection before
+      opening.push(opened);
+      if (opening.length >= OPEN_AHEAD) yield* emit(await opening.shift()!);
       if (keep === 0) break;
     }
+    while (opening.length > 0) yield* emit(await opening.shift()!);
     opener.end();
-    if (hash && toHex(hash.digest()) !== att.sha256.toLowerCase()) throw new ParleyError('file_damaged', 'the file does not match its hash');
+    if (hash && hash.hex() !== att.sha256.toLowerCase()) throw new ParleyError('file_damaged', 'the file does not match its hash');
   } finally {
+    // Stopped early (a failure, enough bytes, the caller broke off): the rest is not wanted.
+    if (!drained) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
-    if (!response.bodyUsed) await body.cancel().catch(() => undefined);
   }
 }
 

@@ -1,5 +1,8 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { FILE_CHUNK_TAG_BYTES, ParleyError, chunkCount, cipherSize } from '@parley/protocol';
+import { toHex } from './file-crypto-hex.ts';
+import { newSha256, type Sha256 } from './sha256.ts';
+
+export { toHex };
 
 /**
  * R52: a file's encryption. Chunk i (from 0) of `chunkBytes` plaintext bytes is sealed with
@@ -119,7 +122,7 @@ export class CipherReader {
   readonly layout: ChunkLayout;
   readonly #key: CryptoKey;
   readonly #source: PlainSource;
-  readonly #hash = sha256.create();
+  #hash: Promise<Sha256> | undefined;
   #hashedTo = 0;
 
   constructor(key: CryptoKey, source: PlainSource, chunkBytes: number) {
@@ -132,23 +135,50 @@ export class CipherReader {
     return this.#hashedTo;
   }
 
-  /** Ciphertext bytes [start, end). */
+  /** Ciphertext bytes [start, end). Calls run one after the other (the hash sees each byte once, in order). */
   async read(start: number, end: number): Promise<Uint8Array> {
+    return concat(await this.readPieces(start, end));
+  }
+
+  /** The same bytes as `read`, as the sealed chunks (trimmed at the ends): no copy into one buffer. */
+  readPieces(start: number, end: number): Promise<Uint8Array[]> {
+    const run = this.#queue.then(() => this.#read(start, end));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #queue: Promise<unknown> = Promise.resolve();
+
+  async #read(start: number, end: number): Promise<Uint8Array[]> {
     end = Math.min(end, this.layout.cipherSize);
-    if (start >= end) return new Uint8Array(0);
+    if (start >= end) return [];
     if (start > this.#hashedTo) await this.#hashUpTo(start);
-    const bytes = await this.#produce(start, end);
+    const pieces = await this.#produce(start, end);
     if (end > this.#hashedTo && start <= this.#hashedTo) {
-      this.#hash.update(bytes.subarray(this.#hashedTo - start));
+      const hash = await this.#hasher();
+      let at = start;
+      for (const piece of pieces) {
+        const from = Math.max(0, this.#hashedTo - at);
+        if (from < piece.length) hash.update(from === 0 ? piece : piece.subarray(from));
+        at += piece.length;
+      }
       this.#hashedTo = end;
     }
-    return bytes;
+    return pieces;
   }
 
   /** SHA-256 (hex) of the whole ciphertext; hashes what is left first. */
-  async digest(): Promise<string> {
-    await this.#hashUpTo(this.layout.cipherSize);
-    return toHex(this.#hash.clone().digest());
+  digest(): Promise<string> {
+    const run = this.#queue.then(async () => {
+      await this.#hashUpTo(this.layout.cipherSize);
+      return (await this.#hasher()).hex();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #hasher(): Promise<Sha256> {
+    return (this.#hash ??= newSha256());
   }
 
   close(): Promise<void> {
@@ -159,29 +189,45 @@ export class CipherReader {
     const step = 8 * 1024 * 1024;
     while (this.#hashedTo < target) {
       const end = Math.min(target, this.#hashedTo + step);
-      this.#hash.update(await this.#produce(this.#hashedTo, end));
+      const hash = await this.#hasher();
+      for (const piece of await this.#produce(this.#hashedTo, end)) hash.update(piece);
       this.#hashedTo = end;
     }
   }
 
-  async #produce(start: number, end: number): Promise<Uint8Array> {
+  /** The sealed chunks holding ciphertext [start, end), the first and last trimmed to it. */
+  async #produce(start: number, end: number): Promise<Uint8Array[]> {
     const L = this.layout;
     const first = L.chunkAtCipher(start);
     const last = L.chunkAtCipher(end - 1);
-    const firstStart = L.cipherSpan(first).start;
-    const plain = await this.#source.read(L.plainSpan(first).start, L.plainSpan(last).end);
-    const out = new Uint8Array(L.cipherSpan(last).end - firstStart);
     const base = L.plainSpan(first).start;
+    const plain = await this.#source.read(base, L.plainSpan(last).end);
+    const pieces: Uint8Array[] = [];
     for (let i = first; i <= last; i += PARALLEL_CHUNKS) {
       const upTo = Math.min(last, i + PARALLEL_CHUNKS - 1);
-      const sealed = await Promise.all(Array.from({ length: upTo - i + 1 }, (_, k) => {
+      pieces.push(...await Promise.all(Array.from({ length: upTo - i + 1 }, (_, k) => {
         const span = L.plainSpan(i + k);
         return encryptChunk(this.#key, i + k, L.isLast(i + k), plain.subarray(span.start - base, span.end - base));
-      }));
-      sealed.forEach((s, k) => out.set(s, L.cipherSpan(i + k).start - firstStart));
+      })));
     }
-    return out.subarray(start - firstStart, end - firstStart);
+    const head = start - L.cipherSpan(first).start;
+    const tail = L.cipherSpan(last).end - end;
+    if (tail > 0) pieces[pieces.length - 1] = pieces.at(-1)!.subarray(0, pieces.at(-1)!.length - tail);
+    if (head > 0) pieces[0] = pieces[0]!.subarray(head);
+    return pieces;
   }
+}
+
+/** One buffer of all the pieces. */
+export function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /**
@@ -242,12 +288,6 @@ export class ChunkOpener {
     this.#pendingBytes -= n;
     return out;
   }
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
 }
 
 /** A PlainSource over bytes in memory (tests, small files). */

@@ -1,11 +1,13 @@
 import { ParleyError } from '@parley/protocol';
 import { blobSource, type PlainSource } from './file-crypto.ts';
 
+export const isNode = typeof globalThis.process === 'object' && typeof globalThis.process.versions?.node === 'string';
+
 /**
  * Node's modules, loaded only when a path is used (the CLI, bots, tests): a browser bundle never
  * runs these lines, and the specifier in a variable keeps bundlers from trying to include them.
  */
-export async function nodeModule<T>(name: 'node:fs/promises' | 'node:fs' | 'node:path'): Promise<T> {
+export async function nodeModule<T>(name: 'node:fs/promises' | 'node:fs' | 'node:path' | 'node:crypto' | 'node:stream'): Promise<T> {
   const specifier: string = name;
   return (await import(/* @vite-ignore */ specifier)) as T;
 }

@@ -1,6 +1,7 @@
 import { ParleyError, isErrorCode } from '@parley/protocol';
 import { Upload, type DetailedError, type HttpRequest } from 'tus-js-client';
 import type { CipherReader } from './file-crypto.ts';
+import { isNode, nodeModule } from './sources.ts';
 
 /** What an upload needs from the client: where to upload and the session token. */
 export interface TusEndpoint {
@@ -46,6 +47,8 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
   const size = reader.layout.cipherSize;
   let freshToken = false;
   let upload!: Upload;
+  let prefetched: { start: number; end: number; bytes: Promise<Uint8Array[]> } | undefined;
+  let toReadable: ((pieces: Uint8Array[]) => object) | undefined;
   const done = new Promise<string>((resolve, reject) => {
     upload = new Upload({ opaque: true } as unknown as Blob, {
       endpoint: ep.endpoint,
@@ -62,9 +65,18 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
         openFile: async () => ({
           size,
           slice: async (start: number, end: number) => {
-            const value = await reader.read(start, end);
+            end = Math.min(end, size);
+            // The next PATCH's bytes are encrypted while this one is on the wire.
+            const ready = prefetched?.start === start && prefetched.end === end ? prefetched.bytes : reader.readPieces(start, end);
+            prefetched = end < size ? { start: end, end: Math.min(size, 2 * end - start), bytes: reader.readPieces(end, Math.min(size, 2 * end - start)) } : undefined;
+            prefetched?.bytes.catch(() => undefined); // its error, if any, comes when it is asked for
+            const pieces = await ready;
+            const length = pieces.reduce((n, p) => n + p.length, 0);
+            // The sealed chunks as they are, never copied into one buffer: Node, a stream tus pipes into
+            // the request (a Uint8Array it would write in 16 KiB pieces); browsers, a Blob XHR sends.
+            const value = toReadable ? toReadable(pieces) : new Blob(pieces as Uint8Array<ArrayBuffer>[]);
             // tus's Node stack sets Content-Length from `size`.
-            Object.defineProperty(value, 'size', { value: value.length });
+            if (toReadable) Object.defineProperty(value, 'size', { value: length });
             return { value, done: end >= size };
           },
           close: () => undefined,
@@ -90,7 +102,13 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
       onSuccess: () => resolve(upload.url ?? ''),
       onError: (err: Error | DetailedError) => reject(failure(err)),
     });
-    upload.start();
+    void (async () => {
+      if (isNode) {
+        const { Readable } = await nodeModule<typeof import('node:stream')>('node:stream');
+        toReadable = (pieces) => Readable.from(pieces, { objectMode: false });
+      }
+      upload.start();
+    })();
   });
   return {
     done,

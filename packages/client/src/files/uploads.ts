@@ -259,8 +259,10 @@ export class Uploads {
     const source = await openSource(file.source, file.attachment.size);
     const reader = new CipherReader(await importFileKey(base64ToBytes(file.attachment.key)), source, file.attachment.chunkBytes);
     try {
+      // Kept URLs are taken by their path against today's server address (the app may reach it another way now).
+      const resumeAt = file.uploadUrl ? new URL(new URL(file.uploadUrl).pathname, this.#d.endpoint).toString() : undefined;
       const run = runTus(reader, this.#d, {
-        ...(file.uploadUrl ? { uploadUrl: file.uploadUrl } : {}),
+        ...(resumeAt ? { uploadUrl: resumeAt } : {}),
         onUrl: (url) => {
           if (!current() || file.uploadUrl === url) return;
           file.uploadUrl = url;
