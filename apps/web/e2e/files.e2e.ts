@@ -302,6 +302,18 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     assert.equal(await audio.evaluate((a) => (a as HTMLAudioElement).playbackRate), 2);
     await shot(bob.page, '05-voice-player');
     await waitFor(() => audio.evaluate((a) => (a as HTMLAudioElement).paused), { what: 'it plays to the end', timeoutMs: 20_000 });
+
+    // Hold to record: press, speak, release sends.
+    const voices = await bob.page.getByTestId('voice-player').count();
+    const mic = await alice.page.getByTestId('voice-record').boundingBox();
+    assert.ok(mic);
+    await alice.page.mouse.move(mic.x + mic.width / 2, mic.y + mic.height / 2);
+    await alice.page.mouse.down();
+    await alice.page.getByTestId('voice-recording').waitFor();
+    await alice.page.waitForTimeout(1500);
+    await alice.page.mouse.up();
+    await alice.page.getByTestId('voice-recording').waitFor({ state: 'detached' });
+    await waitFor(async () => (await bob.page.getByTestId('voice-player').count()) === voices + 1, { what: 'the held recording arrives', timeoutMs: 60_000 });
   });
 
   it('an upload interrupted by a reload finishes after it, without sending the stored bytes again', async () => {
@@ -334,6 +346,40 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     const total = proxy.sent() - start;
     console.log(`reload during upload: ${(total / MB).toFixed(1)} MB sent through the proxy for a ${size / MB} MB file (ciphertext ${(cipherSize(size) / MB).toFixed(1)} MB)`);
     assert.ok(total < size * 1.3, `uploaded ${Math.round(total / MB)} MB for a ${size / MB} MB file: the stored part was not sent again`);
+  });
+
+  it('pause, resume and cancel an upload: paused sends nothing, cancel removes the message for good', async () => {
+    const path = join(dir, 'draft-plans.bin');
+    writeFileSync(path, randomBytes(24 * MB));
+    proxy.limit(4 * MB);
+    try {
+      await attach(alice.page, path);
+      await alice.page.getByLabel('Message', { exact: true }).fill('Draft plans');
+      await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+      const upload = message(alice.page, 'Draft plans').getByTestId('upload');
+      await upload.waitFor({ timeout: 30_000 });
+      await waitFor(async () => Number(await upload.getAttribute('data-sent')) > 2 * MB, { what: 'the upload moves', timeoutMs: 30_000 });
+      await upload.getByRole('button', { name: 'Pause upload' }).click();
+      await alice.page.locator('[data-testid="upload"][data-state="paused"]').waitFor();
+      // What the browser had already written into the socket still drains through the slow proxy; then nothing.
+      let last = -1;
+      await waitFor(() => { const now = proxy.sent(); const still = now - last < 16 * 1024; last = now; return still; },
+        { what: 'the upload stops', timeoutMs: 20_000, intervalMs: 1000 });
+      const pausedAt = proxy.sent();
+      await alice.page.waitForTimeout(2000);
+      assert.ok(proxy.sent() - pausedAt < 16 * 1024, `no file bytes while paused (${proxy.sent() - pausedAt} bytes: the chat's own traffic)`);
+      await shot(alice.page, '14-upload-paused');
+      await upload.getByRole('button', { name: 'Resume upload' }).click();
+      await waitFor(() => proxy.sent() - pausedAt > MB, { what: 'the upload goes on', timeoutMs: 30_000 });
+      await upload.getByRole('button', { name: 'Cancel upload' }).click();
+      await message(alice.page, 'Draft plans').waitFor({ state: 'detached', timeout: 30_000 });
+    } finally {
+      proxy.limit(0);
+    }
+    // Bob never gets it (a text sent after it arrives; the cancelled one does not).
+    await send(alice.page, 'Never mind the plans');
+    await message(bob.page, 'Never mind the plans').waitFor({ timeout: 30_000 });
+    assert.equal(await message(bob.page, 'Draft plans').count(), 0);
   });
 
   it('the "Media and files" view pages each kind; Settings shows the storage used; the chat and the media view pass axe', async () => {
