@@ -391,6 +391,17 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     assert.equal(await view.getByTestId('media-tile').count(), 3, 'two photos and a video');
     await shot(bob.page, '07-media-view-photos');
     await axeClean(bob.page, 'the media view');
+    // The viewer moves through the chat's photos and videos, newest first here.
+    await view.getByTestId('media-tile').first().getByRole('button').click();
+    const viewer = bob.page.getByRole('dialog', { name: 'Media viewer' });
+    await viewer.getByTestId('viewer-position').filter({ hasText: '1 of 3' }).waitFor();
+    await bob.page.keyboard.press('ArrowRight');
+    await viewer.getByTestId('viewer-position').filter({ hasText: '2 of 3' }).waitFor();
+    await viewer.getByRole('button', { name: 'Next' }).click();
+    await viewer.getByTestId('viewer-position').filter({ hasText: '3 of 3' }).waitFor();
+    assert.equal(await viewer.getByRole('button', { name: 'Next' }).isDisabled(), true, 'no next after the last');
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
     await view.getByRole('tab', { name: 'Files' }).click();
     await view.getByTestId('media-row').first().waitFor({ timeout: 30_000 });
     assert.ok((await view.getByTestId('media-row').count()) >= 5, 'the files, the hostile pictures among them');
@@ -405,5 +416,16 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     await used.scrollIntoViewIfNeeded();
     assert.match((await used.textContent()) ?? '', /\d+(\.\d)? MB of/);
     await shot(alice.page, '09-settings-storage');
+
+    // Bob on a phone, in the dark theme: the chat with attachments is usable and passes axe.
+    await bob.page.evaluate(() => localStorage.setItem('parley.theme', 'dark'));
+    await bob.page.setViewportSize({ width: 390, height: 780 });
+    await bob.page.reload();
+    await bob.page.getByRole('button', { name: 'Back' }).click();
+    await bob.page.getByTestId('message').first().waitFor({ timeout: 30_000 });
+    await bob.page.getByTestId('voice-player').last().waitFor();
+    await bob.page.waitForTimeout(500);
+    await axeClean(bob.page, 'the chat with attachments, dark, phone');
+    await shot(bob.page, '15-phone-dark-chat');
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { Attachment } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
@@ -27,6 +27,12 @@ export function Viewer({ client, items, start, onClose }: {
   const closeButton = useRef<HTMLButtonElement>(null);
   const att = items[index];
   const data = useDecrypted(client, att, true);
+  const keyHandler = useRef<(e: globalThis.KeyboardEvent) => void>(() => {});
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => keyHandler.current(e);
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
 
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
@@ -53,7 +59,9 @@ export function Viewer({ client, items, start, onClose }: {
   const fitW = Math.min(box.w, box.h * ratio, att.width ?? Infinity);
   const size = { width: Math.round(fitW * scale), height: Math.round((fitW / ratio) * scale) };
 
-  const onKeyDown = (e: KeyboardEvent) => {
+  // Keys are heard on the window: a button that became disabled under the focus (Next on the last
+  // photo) drops the focus to the body, and Esc must still close.
+  keyHandler.current = (e: globalThis.KeyboardEvent) => {
     if (e.key === 'Escape') { e.preventDefault(); onClose(); }
     else if (e.key === 'ArrowLeft' && !(e.target instanceof HTMLVideoElement)) { e.preventDefault(); go(-1); }
     else if (e.key === 'ArrowRight' && !(e.target instanceof HTMLVideoElement)) { e.preventDefault(); go(1); }
@@ -63,7 +71,8 @@ export function Viewer({ client, items, start, onClose }: {
       const focusable = [...(dialog.current?.querySelectorAll<HTMLElement>('button:not(:disabled), video, [tabindex="0"]') ?? [])];
       const first = focusable[0];
       const last = focusable.at(-1);
-      if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last?.focus(); }
+      const inside = dialog.current?.contains(document.activeElement) ?? false;
+      if (!inside || (e.shiftKey && document.activeElement === first)) { e.preventDefault(); (e.shiftKey ? last : first)?.focus(); }
       else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first?.focus(); }
     }
   };
@@ -71,7 +80,7 @@ export function Viewer({ client, items, start, onClose }: {
   const image = att.kind === 'image';
   const thumb = thumbUrl(att);
   return (
-    <div className="viewer" role="dialog" aria-modal="true" aria-label={t('viewer')} ref={dialog} onKeyDown={onKeyDown} data-testid="viewer">
+    <div className="viewer" role="dialog" aria-modal="true" aria-label={t('viewer')} ref={dialog} data-testid="viewer">
       <div className="viewer-bar">
         <span className="grow viewer-title">
           <span className="ellipsis" dir="auto">{name}</span>
