@@ -382,6 +382,24 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     assert.equal(await message(bob.page, 'Draft plans').count(), 0);
   });
 
+  it('R54 forwarding a file re-shares it: no upload again, and it opens in the other chat', async () => {
+    const before = proxy.sent();
+    const msg = message(alice.page, 'Survey data');
+    await msg.hover();
+    await msg.getByRole('button', { name: 'Forward', exact: true }).click();
+    const picker = alice.page.getByTestId('forward-picker');
+    await picker.getByTestId('forward-target').filter({ hasText: 'Saved messages' }).getByRole('checkbox').check();
+    await picker.getByRole('button', { name: 'Forward to 1 chat' }).click();
+    await picker.waitFor({ state: 'detached' });
+    await alice.page.getByRole('heading', { name: 'Saved messages' }).waitFor();
+    const card = message(alice.page, 'Survey data').getByTestId('file-card');
+    await card.waitFor({ timeout: 30_000 });
+    assert.match((await card.textContent()) ?? '', /site-survey\.bin/);
+    assert.ok(proxy.sent() - before < MB, `forwarding a 50 MB file sent ${proxy.sent() - before} bytes`);
+    await alice.page.getByTestId('chat-row').filter({ hasText: 'Bob Brown' }).click();
+    await message(alice.page, 'Files for you').waitFor();
+  });
+
   it('the "Media and files" view pages each kind; Settings shows the storage used; the chat and the media view pass axe', async () => {
     await axeClean(bob.page, 'the chat with attachments');
     await bob.page.getByTestId('open-media').click();

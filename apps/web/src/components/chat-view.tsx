@@ -12,6 +12,7 @@ import { PinnedBar } from './pinned-bar.tsx';
 import { chatTitle } from './system-text.ts';
 import { Timeline } from './timeline.tsx';
 import { KeyChangeBanner } from './verify-contact.tsx';
+import { ErrorLine } from './error-line.tsx';
 import { useAttachTray } from '../files/attach-tray.tsx';
 import { useFileDrop } from '../files/drop-zone.ts';
 import { attachmentsOf, files as filesOf } from '../files/sdk.ts';
@@ -44,6 +45,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [forwarding, setForwarding] = useState<TimelineItem | undefined>();
   const [viewing, setViewing] = useState<{ blobId: string } | undefined>();
   const [micError, setMicError] = useState('');
+  const [sendError, setSendError] = useState<unknown>();
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
@@ -121,6 +123,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       <Timeline client={client} chat={chat} actions={actions} />
       {viewing && viewIndex >= 0 && <Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} />}
       {micError && <p className="error" role="alert">{micError}</p>}
+      <ErrorLine error={sendError} />
       {forwarding && <ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => setForwarding(undefined)} />}
       <Composer
         key={chatId}
@@ -136,9 +139,13 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         fetchPreview={fetchPreview}
         drafts={drafts}
         tray={tray}
-        voice={<VoiceRecorder onError={setMicError} onSend={(file) => { setMicError(''); sendFiles(chatId, [file]).catch(report('send voice')); }} />}
+        voice={<VoiceRecorder onError={setMicError} onSend={(file) => { setMicError(''); setSendError(undefined); sendFiles(chatId, [file]).catch(setSendError); }} />}
         onSendFiles={(list, { text, entities }, m) => {
-          sendFiles(chatId, list, { text, entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), noForwardName: !forwardNameOn() }).catch(report('send files'));
+          setSendError(undefined);
+          sendFiles(chatId, list, { text, entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), noForwardName: !forwardNameOn() }).catch((err: unknown) => {
+            console.warn('parley: send files failed', err);
+            setSendError(err);
+          });
         }}
         onSend={({ text, entities }, m, preview) => {
           if (m.kind === 'edit') {

@@ -1,4 +1,6 @@
 import { fitName, kindOf, MAX_MIME } from './names.ts';
+
+const MAX_SIDE = 100_000;
 import type { FileToSend } from './sdk.ts';
 import { mediaInfo, type ThumbnailMaker } from './thumbnails.ts';
 
@@ -14,11 +16,13 @@ export async function prepareFile(file: File, maker: ThumbnailMaker): Promise<Fi
   if (file.size === 0) return base;
   if (kind === 'image') {
     const thumb = await maker.image(file);
-    return thumb ? { ...base, kind, width: thumb.width, height: thumb.height, thumbnail: thumb.thumbnail } : base;
+    // An attachment states at most 100,000 px a side (R52): a stranger picture goes as a plain file.
+    if (!thumb || thumb.width > MAX_SIDE || thumb.height > MAX_SIDE) return base;
+    return { ...base, kind, width: thumb.width, height: thumb.height, thumbnail: thumb.thumbnail };
   }
   if (kind === 'video' || kind === 'audio') {
     const info = await mediaInfo(file, kind, maker);
-    if (!info) return base;
+    if (!info || (info.width ?? 0) > MAX_SIDE || (info.height ?? 0) > MAX_SIDE) return base;
     return { ...base, kind, ...info };
   }
   return base;
