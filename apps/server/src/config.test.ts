@@ -74,7 +74,7 @@ describe('config', () => {
     const { files, blobStore } = loadConfig({ PARLEY_DATA_DIR: '/srv/parley' });
     assert.deepEqual(files, {
       maxFileBytes: 4 * 1024 ** 3, maxBlobBytes: cipherSize(4 * 1024 ** 3, MIN_FILE_CHUNK_BYTES), quotaBytes: 20 * 1024 ** 3,
-      maxUploadsInFlight: 8, uploadsPerHour: 300, unreferencedTtlMs: 86_400_000, gcIntervalMs: 600_000,
+      maxUploadsInFlight: 8, uploadsPerHour: 300, unreferencedTtlMs: 86_400_000, gcIntervalMs: 600_000, idleTimeoutMs: 60_000,
     });
     assert.deepEqual(blobStore, { kind: 'disk', dir: '/srv/parley/blobs' });
     assert.throws(() => loadConfig({ PARLEY_BLOB_STORE: 's3' }), /needs PARLEY_S3_BUCKET/);

@@ -171,6 +171,8 @@ const EnvSchema = z.object({
   PARLEY_RATE_UPLOADS_PER_HOUR: Int(300),
   /** R56: a blob nothing references, or an upload left unfinished, is deleted this long after its last write. */
   PARLEY_BLOB_UNREFERENCED_TTL_MS: Int(DAY_MS).refine((ms) => ms >= 1000, 'must be at least 1000'),
+  /** R53: an upload request that sends no byte for this long is closed (its stored bytes stay; the client resumes). 0: never. */
+  PARLEY_BLOB_IDLE_TIMEOUT_MS: Int(60_000),
   /** R56: how often the blob sweep runs (0: never, for tests that call it). */
   PARLEY_BLOB_GC_INTERVAL_MS: Int(10 * 60_000),
   /** Where blob bytes live: `disk` (PARLEY_BLOB_DIR) or `s3` (an S3-compatible bucket, for clusters). */
@@ -310,6 +312,8 @@ export interface FileLimits {
   unreferencedTtlMs: number;
   /** The sweep's period; 0: it does not run by itself. */
   gcIntervalMs: number;
+  /** An upload request idle this long (no byte received) is closed; 0: never. */
+  idleTimeoutMs: number;
 }
 
 /** Where blob bytes live. */
@@ -501,6 +505,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadsPerHour: e.PARLEY_RATE_UPLOADS_PER_HOUR,
       unreferencedTtlMs: e.PARLEY_BLOB_UNREFERENCED_TTL_MS,
       gcIntervalMs: e.PARLEY_BLOB_GC_INTERVAL_MS,
+      idleTimeoutMs: e.PARLEY_BLOB_IDLE_TIMEOUT_MS,
     },
     blobStore: blobStore(e),
   };

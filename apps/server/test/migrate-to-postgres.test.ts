@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { SqliteBlobs } from '../src/storage/sqlite/sqlite-blobs.ts';
 import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts';
 import pg from 'pg';
 import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
@@ -88,6 +89,14 @@ describe('parley-admin migrate-to-postgres', () => {
     await local.addChatRequests([{ requestId: 'req_1', chatId: group.chatId, fromUserId: ann.userId, toUserId: cat.userId, createdAt: 1_700_000_000_005 }]);
     await local.addBlock(cat.userId, dan.userId, 1_700_000_000_006);
     await local.addReport({ reportId: 'rep_1', reporterUserId: cat.userId, reportedUserId: dan.userId, chatId: null, reason: 'spam', note: 'x', createdAt: 1_700_000_000_007 });
+    // R53/R54: a blob and a message that references it.
+    const blobs = new SqliteBlobs(local.db);
+    await blobs.createBlob({ blobId: 'blob_moved_to_pg_00001', ownerUserId: ann.userId, ownerDeviceId: ann.deviceId, length: 1234, createdAt: 1_700_000_000_008, completedAt: null }, { quotaBytes: 1e9, maxInFlight: 8 });
+    await blobs.completeBlob('blob_moved_to_pg_00001', 1_700_000_000_009);
+    await local.appendMessages([{
+      chatId: direct.chatId, clientMsgId: 'with_a_file_1', senderUserId: ann.userId, senderDeviceId: ann.deviceId, sentAt: 1_700_000_000_010,
+      envelope: { contentType: 'parley/e2ee', payload: 'AAEC' }, system: null, blobs: { add: ['blob_moved_to_pg_00001'], release: [] },
+    }]);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

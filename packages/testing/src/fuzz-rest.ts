@@ -23,6 +23,8 @@ export interface RestFuzzContext {
   loginFlowId: string;
   /** A passkey-add flow the fuzzing account started (R46). */
   addFlowId: string;
+  /** Blobs (R53): the fuzzing account's uploads (finished and not) and others' that it may or may not read. */
+  blobIds: readonly string[];
   maxBodyBytes: number;
 }
 
@@ -39,6 +41,8 @@ interface RouteFuzz {
   /** The body's valid shape; mutations are applied on top. */
   body?: fc.Arbitrary<unknown>;
   query?: fc.Arbitrary<string>;
+  /** Extra request headers (tus's, R53). */
+  headers?: fc.Arbitrary<Record<string, string>>;
 }
 
 const ID_CHARS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'];
@@ -125,7 +129,30 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
     query: fc.record({ after: fc.oneof(fc.nat(), fc.string(), fc.constant('-1'), fc.constant('1e400')), limit: fc.oneof(fc.nat({ max: 300 }), fc.string(), fc.constant('0')) }, { requiredKeys: [] })
       .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()),
   }),
+  // R53-R56: tus under /blobs (bodies: fuzzed bytes of any content type), downloads, storage usage.
+  'OPTIONS /api/v1/blobs': () => ({ headers: tusHeaders }),
+  'POST /api/v1/blobs': () => ({ headers: tusHeaders }),
+  'PATCH /api/v1/blobs/:blobId': (ctx) => ({ params: { blobId: blob(ctx) }, headers: tusHeaders.map((h) => ({ 'content-type-override': 'application/offset+octet-stream', ...h })) }),
+  'DELETE /api/v1/blobs/:blobId': (ctx) => ({ params: { blobId: blob(ctx) }, headers: tusHeaders }),
+  'GET /api/v1/blobs/:blobId': (ctx) => ({ params: { blobId: blob(ctx) }, headers: tusHeaders }),
+  'GET /api/v1/me/storage': () => ({}),
 };
+
+/** tus 1.0.0 request headers (R53), mostly well-formed, often wrong. */
+const tusHeaders: fc.Arbitrary<Record<string, string>> = fc.record({
+  'tus-resumable': fc.oneof({ arbitrary: fc.constant('1.0.0'), weight: 8 }, { arbitrary: fc.constantFrom('0.2.2', '', '1.0.0, 1.0.0'), weight: 1 }),
+  'upload-length': fc.oneof(fc.nat({ max: 1_000_000 }).map(String), fc.constantFrom('0', '-1', '1e3', '99999999999999999999', 'x', ' 5', '4295229440')),
+  'upload-offset': fc.oneof(fc.nat({ max: 2000 }).map(String), fc.constantFrom('-1', 'abc', '1.5', '')),
+  'upload-defer-length': fc.constantFrom('1', '0', 'yes'),
+  'upload-metadata': fc.oneof(fc.constant('filename c2VjcmV0LnBkZg=='), fc.string({ maxLength: 80 })),
+  'upload-checksum': fc.oneof(fc.constant('sha1 2jmj7l5rSw0yVb/vlWAYkK/YBwk='), fc.constantFrom('sha256 x', 'md5 AAAA', 'sha1', ''), fc.string({ maxLength: 60 })),
+  'upload-concat': fc.constantFrom('partial', 'final;/a /b'),
+  range: fc.oneof(fc.constantFrom('bytes=0-0', 'bytes=0-', 'bytes=-10', 'bytes=5-1', 'bytes=0-1,2-3', 'bytes=999999999-', 'items=1-2'), fc.string({ maxLength: 30 })),
+}, { requiredKeys: [] }).map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.replace(/[^\x20-\x7e]/g, '')])));
+
+function blob(ctx: RestFuzzContext): fc.Arbitrary<string> {
+  return segment(pick(ctx.blobIds, fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('base64url'))));
+}
 
 function chat(ctx: RestFuzzContext): fc.Arbitrary<string> {
   return segment(fc.oneof({ arbitrary: pick(ctx.chatIds, anId), weight: 3 }, { arbitrary: pick(ctx.otherChatIds, anId), weight: 2 }));
@@ -191,14 +218,19 @@ export function fuzzRequest(method: string, url: string, ctx: RestFuzzContext): 
     { arbitrary: fc.constantFrom('application/json', 'text/plain').map((type) => ({ text: undefined, type })), weight: 1 },
     { arbitrary: fc.integer({ min: 1, max: 1000 }).map((n) => ({ text: JSON.stringify({ big: 'x'.repeat(ctx.maxBodyBytes + n) }), type: 'application/json' })), weight: 1 },
   );
-  return fc.record({ params, auth, body, query: spec.query ?? fc.oneof({ arbitrary: fc.constant(''), weight: 5 }, { arbitrary: fc.string({ maxLength: 40 }).map(encodeURIComponent), weight: 1 }) })
-    .map(({ params, auth, body, query }) => {
+  const extra = spec.headers ?? fc.constant({});
+  return fc.record({ params, auth, body, extra, query: spec.query ?? fc.oneof({ arbitrary: fc.constant(''), weight: 5 }, { arbitrary: fc.string({ maxLength: 40 }).map(encodeURIComponent), weight: 1 }) })
+    .map(({ params, auth, body, extra, query }) => {
       let i = 0;
       const path = url.replace(/:(\w+)/g, () => params[i++] ?? '') + (query ? `?${query}` : '');
       const headers: Record<string, string> = {};
       if (auth !== undefined) headers['authorization'] = auth;
-      const text = method === 'GET' || method === 'HEAD' ? undefined : body.text;
+      const text = method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? undefined : body.text;
       if (text !== undefined && body.type) headers['content-type'] = body.type;
+      // tus PATCH bodies are usually of tus's own type (else tus answers 415 at once).
+      const { 'content-type-override': override, ...rest } = extra as Record<string, string>;
+      Object.assign(headers, rest);
+      if (text !== undefined && override !== undefined && body.type !== '') headers['content-type'] = override;
       return text === undefined ? { method, path, headers } : { method, path, headers, body: text };
     });
 }

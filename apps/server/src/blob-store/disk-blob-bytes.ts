@@ -1,9 +1,18 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { BlobMissing, isTusNotFound, type BlobBytes } from './blob-bytes.ts';
+
+/**
+ * @tus/file-store makes its folder from its constructor with an unawaited mkdir that throws from its
+ * callback when it fails (e.g. the folder's parent was removed meanwhile): an uncaught exception.
+ * That step is skipped: its `create` makes the folder before each upload anyway, so a node that
+ * never stores a blob (a cluster node on S3, a test) writes nothing.
+ */
+class PreparedFileStore extends FileStore {}
+Object.defineProperty(PreparedFileStore.prototype, 'checkOrCreateDirectory', { value: () => undefined });
 
 /**
  * Blobs as files in one folder (`PARLEY_BLOB_DIR`): `<id>` holds the bytes, `<id>.json` the tus
@@ -16,12 +25,11 @@ export class DiskBlobBytes implements BlobBytes {
 
   private constructor(dir: string, expirationMs: number) {
     this.#dir = dir;
-    this.dataStore = new FileStore({ directory: dir, expirationPeriodInMilliseconds: expirationMs });
+    this.dataStore = new PreparedFileStore({ directory: dir, expirationPeriodInMilliseconds: expirationMs });
   }
 
   /** `expirationMs`: tus expiration (Upload-Expires; a PATCH after it is 410). */
   static async open(dir: string, expirationMs = 0): Promise<DiskBlobBytes> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     return new DiskBlobBytes(dir, expirationMs);
   }
 

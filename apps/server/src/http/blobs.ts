@@ -51,7 +51,16 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
   });
 
   /** Hands the request (body streamed, or `body` instead) to tus and relays its answer; maps tus errors outside its own codes to Parley's. */
-  const relay = async (request: FastifyRequest, reply: FastifyReply, body?: { stream: Readable; size: number }): Promise<FastifyReply> => {
+  const relay = async (request: FastifyRequest, reply: FastifyReply, body?: { stream: Readable; size: number }, replace: Record<string, string> = {}): Promise<FastifyReply> => {
+    const idle = guardIdle(request, files.limits.idleTimeoutMs);
+    try {
+      return await relayToTus(request, reply, body, replace);
+    } finally {
+      idle();
+    }
+  };
+
+  const relayToTus = async (request: FastifyRequest, reply: FastifyReply, body: { stream: Readable; size: number } | undefined, replace: Record<string, string>): Promise<FastifyReply> => {
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || DROPPED_HEADERS.has(name)) continue;
@@ -67,7 +76,7 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     }
     const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers };
     if (stream) {
-      init.body = Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+      init.body = webBody(stream);
       init.duplex = 'half';
     }
     const webRequest = new Request(`http://parley.invalid${request.url}`, init);
@@ -79,6 +88,7 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     for (const [name, value] of response.headers) {
       if (!name.startsWith('access-control-') && name !== 'content-length') void reply.header(name, value);
     }
+    void reply.headers(replace);
     return reply.status(response.status).send(text === '' ? undefined : text);
   };
 
@@ -87,17 +97,18 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
     blobs.removeAllContentTypeParsers();
     blobs.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-    blobs.options(BLOBS_PATH, async (request, reply) => {
-      await relay(request, reply);
-      return reply.header('tus-extension', `${String(reply.getHeader('tus-extension') ?? '')},checksum`.replace(/^,/, ''))
-        .header('tus-checksum-algorithm', CHECKSUM_ALGORITHMS.join(','));
-    });
+    // What this server does of tus: no deferred length (R53), checksums here (tus-checksum.ts).
+    const extensions = ['creation', 'creation-with-upload', 'termination', 'checksum', ...(blobBytes.dataStore.getExpiration() > 0 ? ['expiration'] : [])];
+    blobs.options(BLOBS_PATH, async (request, reply) => relay(request, reply, undefined, {
+      'tus-extension': extensions.join(','), 'tus-checksum-algorithm': CHECKSUM_ALGORITHMS.join(','),
+    }));
 
     // R53 creation: our limits first, then the row, then tus (which writes creation-with-upload bytes, if any).
     blobs.post(BLOBS_PATH, async (request, reply) => {
       const caller = await auth(request);
       if (!hasTusVersion(request)) return tusVersionRequired(reply);
       if (request.headers['upload-defer-length'] !== undefined) throw new ParleyError('bad_request', 'Upload-Defer-Length is not supported: send Upload-Length');
+      if (request.headers['upload-concat'] !== undefined) throw new ParleyError('bad_request', 'Upload-Concat is not supported');
       const lengthHeader = request.headers['upload-length'];
       if (typeof lengthHeader !== 'string' || !/^\d{1,16}$/.test(lengthHeader)) throw new ParleyError('bad_request', 'Upload-Length: a number of bytes');
       const row = await files.create(caller, Number(lengthHeader));
@@ -131,12 +142,15 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
       // A wrong offset is tus's 409 before any byte is read (tus answers it: the body goes nowhere).
       if (stored === undefined || offset !== stored) return relay(request, reply, { stream: Readable.from([]), size: 0 });
       let spooled: Spooled;
+      const idle = guardIdle(request, files.limits.idleTimeoutMs);
       try {
         spooled = await spoolChecked(request.raw, checksum, row.length - stored);
       } catch (err) {
         if (err instanceof ChecksumMismatch) return reply.status(460).header('tus-resumable', '1.0.0').send('Checksum Mismatch\n');
         if (err instanceof BodyTooLarge) throw new ParleyError('file_too_large', 'the body goes past the upload\'s declared length');
         throw err;
+      } finally {
+        idle();
       }
       try {
         return await relay(request, reply, { stream: createReadStream(spooled.path), size: spooled.size });
@@ -184,6 +198,56 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
   app.get('/me/storage', async (request) => files.usage(await auth(request)));
 }
 
+/**
+ * A Node stream as a Web stream for tus, with a 1 MiB queue: `Readable.toWeb` keeps the source's
+ * 16 KiB high-water mark, pausing and resuming the socket every few chunks. Backpressure holds:
+ * the socket is paused whenever the queue is full, so memory stays bounded per upload.
+ */
+const WEB_BODY_QUEUE_BYTES = 1024 * 1024;
+function webBody(source: Readable): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      source.on('data', (chunk: Buffer) => {
+        try {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        } catch {
+          source.destroy(); // tus stopped reading (an error, a refused body)
+          return;
+        }
+        if ((controller.desiredSize ?? 0) <= 0) source.pause();
+      });
+      source.once('end', () => controller.close());
+      source.once('error', (err) => controller.error(err));
+      source.once('close', () => {
+        if (!source.readableEnded) controller.error(new Error('the request was cut'));
+      });
+    },
+    pull() {
+      source.resume();
+    },
+    cancel() {
+      source.destroy();
+    },
+  }, { highWaterMark: WEB_BODY_QUEUE_BYTES, size: (chunk) => chunk.byteLength });
+}
+
+/**
+ * R53: an upload whose client stopped sending (a dead link the socket has not noticed, a closed lid)
+ * is closed after `ms` without a byte, so it holds no lock, file or part buffer for longer; what
+ * arrived is stored and the client resumes from it. Returns the undo (the socket may serve more
+ * requests: keep-alive).
+ */
+function guardIdle(request: FastifyRequest, ms: number): () => void {
+  const socket = request.raw.socket;
+  if (ms <= 0 || (request.method !== 'PATCH' && request.method !== 'POST')) return () => undefined;
+  const onTimeout = () => socket.destroy();
+  socket.setTimeout(ms, onTimeout);
+  return () => {
+    socket.setTimeout(0);
+    socket.off('timeout', onTimeout);
+  };
+}
+
 function blobIdOf(request: FastifyRequest): string {
   return (request.params as { blobId?: string }).blobId ?? '';
 }
@@ -202,7 +266,8 @@ function tusVersionRequired(reply: FastifyReply): FastifyReply {
 function tusError(status: number, text: string): ParleyError {
   const message = text.trim().slice(0, 200) || 'upload refused';
   switch (status) {
-    case 400: return new ParleyError('bad_request', message);
+    case 400:
+    case 501: return new ParleyError('bad_request', message); // 501: a tus extension this server does not offer (concatenation)
     case 403: return new ParleyError('forbidden', message);
     case 404: return new ParleyError('blob_not_found', 'no such upload');
     case 413: return new ParleyError('file_too_large', message);

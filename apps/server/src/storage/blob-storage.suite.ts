@@ -57,7 +57,10 @@ export function blobStorageSuite(name: string, open: () => Promise<{ storage: St
       assert.equal(await blobs.inFlight(did('alice', 1)), 3);
       await storage.addDevice(device('alice', 2));
       assert.equal(await blobs.createBlob(blob('5', 'alice', { length: 1, ownerDeviceId: did('alice', 2) }), LIMITS), undefined, 'another device');
+      assert.deepEqual((await blobs.unfinishedBefore(did('alice', 1), T0 + 1)).map((b) => b.blobId), [id('1'), id('2'), id('3')]);
+      assert.deepEqual(await blobs.unfinishedBefore(did('alice', 1), T0), []);
       await blobs.completeBlob(id('1'), T0);
+      assert.deepEqual((await blobs.unfinishedBefore(did('alice', 1), T0 + 1)).map((b) => b.blobId), [id('2'), id('3')]);
       assert.equal(await blobs.createBlob(blob('6', 'alice', { length: 1 }), LIMITS), undefined, 'a finished upload frees a slot');
 
       const racing = await Promise.all(Array.from({ length: 8 }, (_, i) => blobs.createBlob(blob(`race${i}`, 'bob', { length: 300 }), { quotaBytes: 1000, maxInFlight: 100 })));

@@ -51,6 +51,8 @@ export interface BlobStorage {
   usage(userId: string): Promise<BlobUsage>;
   /** Unfinished uploads of the device. */
   inFlight(deviceId: string): Promise<number>;
+  /** The device's unfinished uploads created before `before`, oldest first. */
+  unfinishedBefore(deviceId: string, before: number): Promise<BlobRow[]>;
   /** The blob's references (tests, operators). */
   listRefs(blobId: string): Promise<BlobRefRow[]>;
   /**

@@ -25,6 +25,12 @@ export interface SweepResult {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * An upload whose creation answer was lost (a cut during POST) holds a slot with no byte stored and
+ * no client that knows its id. When a device's slots are full, those of its uploads older than this
+ * with nothing stored are deleted to make room; one still wanted is simply created again.
+ */
+export const RECLAIM_EMPTY_UPLOAD_AFTER_MS = 15 * 60_000;
 /** Blobs one sweep deletes at most; the next sweep goes on. */
 const SWEEP_BATCH = 500;
 
@@ -61,10 +67,25 @@ export class Files {
       createdAt: this.#d.clock.now(),
       completedAt: null,
     };
-    const refused = await this.#d.blobs.createBlob(row, { quotaBytes, maxInFlight: maxUploadsInFlight });
+    const limits = { quotaBytes, maxInFlight: maxUploadsInFlight };
+    let refused = await this.#d.blobs.createBlob(row, limits);
+    if (refused === 'too_many_uploads' && await this.#reclaimEmpty(auth.deviceId) > 0) refused = await this.#d.blobs.createBlob(row, limits);
     if (refused === 'quota_exceeded') throw new ParleyError('quota_exceeded', `this account stores at most ${quotaBytes} bytes of files`);
     if (refused === 'too_many_uploads') throw new ParleyError('too_many_uploads', `at most ${maxUploadsInFlight} unfinished uploads per device`);
     return row;
+  }
+
+  /** Deletes the device's uploads with no byte stored, created RECLAIM_EMPTY_UPLOAD_AFTER_MS ago or more; returns how many. */
+  async #reclaimEmpty(deviceId: string): Promise<number> {
+    let reclaimed = 0;
+    for (const row of await this.#d.blobs.unfinishedBefore(deviceId, this.#d.clock.now() - RECLAIM_EMPTY_UPLOAD_AFTER_MS)) {
+      if ((await this.#d.bytes.offset(row.blobId) ?? 0) > 0) continue;
+      if (await this.#d.blobs.deleteBlob(row.blobId)) {
+        await this.#removeBytes(row.blobId);
+        reclaimed += 1;
+      }
+    }
+    return reclaimed;
   }
 
   /** R53: the caller's own upload (HEAD, PATCH, DELETE); anyone else's, or an unknown id, is `blob_not_found`. */

@@ -63,6 +63,11 @@ export class PostgresBlobs implements BlobStorage {
     return Number(r?.['n'] ?? 0);
   }
 
+  async unfinishedBefore(deviceId: string, before: number): Promise<BlobRow[]> {
+    return (await this.#pool.query<Row>('SELECT * FROM blobs WHERE owner_device_id = $1 AND completed_at IS NULL AND created_at < $2 ORDER BY created_at, blob_id',
+      [deviceId, before])).rows.map(toBlob);
+  }
+
   async listRefs(blobId: string): Promise<BlobRefRow[]> {
     return (await this.#pool.query<Row>('SELECT * FROM blob_refs WHERE blob_id = $1 ORDER BY chat_id, seq, sender_user_id', [blobId])).rows.map(toBlobRef);
   }

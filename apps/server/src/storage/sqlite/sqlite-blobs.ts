@@ -93,6 +93,10 @@ export class SqliteBlobs implements BlobStorage {
     return (this.#q('SELECT COUNT(*) AS n FROM blobs WHERE owner_device_id = ? AND completed_at IS NULL').get(deviceId) as { n: number }).n;
   }
 
+  async unfinishedBefore(deviceId: string, before: number): Promise<BlobRow[]> {
+    return (this.#q('SELECT * FROM blobs WHERE owner_device_id = ? AND completed_at IS NULL AND created_at < ? ORDER BY created_at, blob_id').all(deviceId, before) as Row[]).map(toBlob);
+  }
+
   async listRefs(blobId: string): Promise<BlobRefRow[]> {
     return (this.#q('SELECT * FROM blob_refs WHERE blob_id = ? ORDER BY chat_id, seq, sender_user_id').all(blobId) as Row[]).map(toBlobRef);
   }
