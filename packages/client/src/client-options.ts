@@ -113,7 +113,10 @@ export type ClientEvents = {
    * until dismissed.
    */
   keyLogAlert: [KeyLogAlert];
-  /** This device's uploads changed (progress at most 5 times a second, state changes at once). */
+  /**
+   * This device's uploads changed (progress at most 5 times a second, state changes at once); an
+   * upload that ended (`done`: handed to the outbox, `cancelled`) is listed once more with that state.
+   */
   uploads: [UploadProgress[]];
 };
 

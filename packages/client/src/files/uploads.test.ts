@@ -221,3 +221,27 @@ describe('R52 file names', () => {
     assert.ok(localFileName(`${'x'.repeat(300)}.pdf`).endsWith('.pdf'));
   });
 });
+
+describe('media view', () => {
+  it('lists a chat\'s attachments newest first by kind, paged; deleted and uploading ones are left out', async () => {
+    const att = (n: number, kind: 'image' | 'video' | 'file' | 'voice' | 'audio') => ({ blobId: `B${String(n).padStart(21, '0')}`, key: 'K'.repeat(43) + '=', sha256: 'a'.repeat(64), size: 1, chunkBytes: CB, kind, name: `f${n}`, mime: 'x/y' });
+    const item = (id: string, seq: number | null, attachments: ReturnType<typeof att>[], extra: object = {}) => ({
+      id, chatId: 'c', seq, senderUserId: 'u', sentAt: seq ?? 99, text: '', edited: false, deleted: false, reactions: [], state: 'sent' as const, mine: false, attachments, ...extra,
+    });
+    const timeline = [
+      item('m1', 1, [att(1, 'image'), att(2, 'file')]),
+      item('m2', 2, [att(3, 'video'), att(4, 'image'), att(5, 'voice')]),
+      item('m3', 3, [att(6, 'image')], { deleted: true }),
+      item('m4', 4, [att(7, 'audio')]),
+      item('m5', null, [att(8, 'image')]),
+    ];
+    const f = new Files({ baseUrl: 'http://x', token: async () => 't', rest: async () => { throw new Error('no'); }, timeline: () => timeline as never });
+    const page1 = f.media('c', { filter: 'media', limit: 2 });
+    assert.deepEqual(page1.items.map((m) => [m.messageId, m.index, m.attachment.name]), [['m2', 1, 'f4'], ['m2', 0, 'f3']]);
+    const page2 = f.media('c', { filter: 'media', limit: 2, before: page1.next! });
+    assert.deepEqual(page2.items.map((m) => m.attachment.name), ['f1']);
+    assert.equal(page2.next, undefined);
+    assert.deepEqual(f.media('c', { filter: 'files' }).items.map((m) => m.attachment.name), ['f7', 'f2']);
+    assert.deepEqual(f.media('c', { filter: 'voice' }).items.map((m) => m.attachment.name), ['f5']);
+  });
+});

@@ -69,6 +69,7 @@ export class Uploads {
   /** Takes in what the store kept and resumes each upload that was not paused or failed. */
   async load(): Promise<void> {
     for (const upload of await this.#d.store.listPendingUploads()) {
+      if (this.#entries.has(upload.clientMsgId)) continue; // queued in this run already (sendFiles before start)
       if (this.#d.inOutbox(upload.clientMsgId)) {
         await this.#d.store.deletePendingUpload(upload.clientMsgId);
         continue;
@@ -80,7 +81,7 @@ export class Uploads {
       } else if (upload.paused) entry.state = 'paused';
       this.#entries.set(upload.clientMsgId, entry);
     }
-    for (const entry of this.#entries.values()) if (entry.state === 'uploading') void this.#run(entry);
+    for (const entry of this.#entries.values()) if (entry.state === 'uploading' && !entry.run && entry.generation === 0) void this.#run(entry);
     this.#emitSoon();
   }
 
