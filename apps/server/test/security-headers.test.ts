@@ -38,6 +38,11 @@ function assertAppPolicy(res: Response, what: string): void {
   assert.deepEqual(csp.get('object-src'), ["'none'"], what);
   assert.deepEqual(csp.get('base-uri'), ["'none'"], what);
   assert.deepEqual(csp.get('require-trusted-types-for'), ["'script'"], `${what}: Trusted Types`);
+  // Decrypted attachments are shown from blob: URLs the app made (R59); scripts and workers never are.
+  assert.deepEqual(csp.get('img-src'), ["'self'", 'data:', 'blob:'], `${what}: img-src`);
+  assert.deepEqual(csp.get('media-src'), ["'self'", 'blob:'], `${what}: media-src`);
+  assert.deepEqual(csp.get('worker-src'), ["'self'"], `${what}: worker-src`);
+  assert.deepEqual(csp.get('trusted-types'), ['parley-sw', 'parley-worker'], `${what}: the two script URL policies`);
   assert.ok(!(csp.get('connect-src') ?? []).some((s) => s === 'ws:' || s === 'wss:' || s === '*'), `${what}: WebSockets to this server only`);
 }
 

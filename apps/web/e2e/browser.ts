@@ -9,15 +9,15 @@ import { createUser, freePort, startTestServer, uniqueHandle, type TestServer, t
 const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
 
-/** Debian's chromium, installed on first use (the npm packages' own browser downloads fail here). */
-export async function launchBrowser(): Promise<Browser> {
+/** Debian's chromium, installed on first use (the npm packages' own browser downloads fail here); `extraArgs`: e.g. fake media devices. */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
   }
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP localhost 127.0.0.1'],
+      '--disable-sync', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP localhost 127.0.0.1', ...extraArgs],
   });
 }
 

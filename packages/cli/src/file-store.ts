@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { ChatSummary } from '@parley/protocol';
-import { base64ToBytes, bytesToBase64, type ClientStore, type OutboxItem, type StoredKeyPackage, type StoredMessage } from '@parley/client';
+import { base64ToBytes, bytesToBase64, type ClientStore, type OutboxItem, type PendingUpload, type StoredKeyPackage, type StoredMessage } from '@parley/client';
 
 /** A key package as JSON: its byte fields in base64. */
 interface KeyPackageJson {
@@ -16,6 +16,8 @@ interface Snapshot {
   messages: Record<string, StoredMessage[]>;
   outbox: OutboxItem[];
   meta: Record<string, string>;
+  /** Messages with files still uploading; absent in profiles written before files. */
+  uploads?: PendingUpload[];
   /** MLS state (base64). Absent in profiles written before it existed. */
   mlsIdentity?: string;
   mlsKeyPackages?: KeyPackageJson[];
@@ -68,6 +70,15 @@ export class FileStore implements ClientStore {
   }
   async deleteOutbox(clientMsgId: string) { this.#data.outbox = this.#data.outbox.filter((o) => o.clientMsgId !== clientMsgId); this.#save(); }
   async listOutbox() { return [...this.#data.outbox]; }
+  /** Sources are paths here (a Blob can't be kept in JSON). */
+  async putPendingUpload(upload: PendingUpload) {
+    const blobs = [...upload.files.map((f) => f.source), ...((upload as { blobs?: unknown[] }).blobs ?? [])];
+    if (blobs.some((b) => typeof Blob !== 'undefined' && b instanceof Blob)) throw new Error('FileStore keeps file paths, not Blobs');
+    this.#data.uploads = [...(this.#data.uploads ?? []).filter((u) => u.clientMsgId !== upload.clientMsgId), upload].sort((a, b) => a.createdAt - b.createdAt);
+    this.#save();
+  }
+  async deletePendingUpload(clientMsgId: string) { this.#data.uploads = (this.#data.uploads ?? []).filter((u) => u.clientMsgId !== clientMsgId); this.#save(); }
+  async listPendingUploads() { return structuredClone(this.#data.uploads ?? []); }
   async getMeta(key: string) { return this.#data.meta[key]; }
   async setMeta(key: string, value: string) { this.#data.meta[key] = value; this.#save(); }
   // MLS state: the CLI wraps this store in SealedStore, so what arrives here is already sealed.

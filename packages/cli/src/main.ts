@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
-import {
-  ParleyClient, ParleyError, SealedStore, accounts, generateDeviceKey, isStoreSealError, parseMarkdown, type TimelineItem, type WebSocketCtor,
-} from '@parley/client';
+import { ParleyError, accounts, generateDeviceKey, isStoreSealError, parseMarkdown } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { FileStore } from './file-store.ts';
-import { CliError, profileDir, profileKey, readProfile, writeProfile } from './profile.ts';
-import { cliStoreKey } from './store-key.ts';
+import { download, sendFiles } from './files-commands.ts';
+import { itemJson } from './item-json.ts';
+import { CliError, profileDir, writeProfile } from './profile.ts';
+import { acknowledged, need, openClient, synced, until, withClient, type Out } from './run-client.ts';
 
 export const HELP = `parley — command-line client for a Parley server
 
@@ -22,6 +21,11 @@ Usage: parley [--profile DIR] <command> [args]
   group NAME [HANDLE...]  create a group with these members
   send CHAT_ID TEXT       send a message and wait until the server acknowledged it
   send --to HANDLE TEXT   the same, into the direct chat with HANDLE
+  send CHAT_ID [TEXT] --file PATH [--file PATH...]
+                          send files (up to 10) with an optional caption: each is encrypted on
+                          this device and uploaded resumably (progress on stderr; an upload
+                          cut short resumes with the next command of this profile), then the
+                          message is sent; prints it as JSON (with "attachments")
                           --markdown: TEXT is Markdown-like (**bold**, _italic_, ~~strike~~,
                           \`code\`, \`\`\`block\`\`\`, > quote, ||spoiler||, [text](https://…)) and is
                           sent formatted; without it TEXT is sent as is, plain
@@ -31,8 +35,14 @@ Usage: parley [--profile DIR] <command> [args]
                           ({chatId, seq, id, from, sentAt, text, entities?, ...}: entities are
                           the text's formatting, {type, offset, length, url?, language?} with
                           offset and length in UTF-16 code units; a message this device
-                          can't read has "unreadable": {reason, detail?} instead of "text");
-                          --follow keeps running
+                          can't read has "unreadable": {reason, detail?} instead of "text";
+                          files are "attachments": [{index, name, mime, size, kind, blobId,
+                          width?, height?, durationMs?}]); --follow keeps running
+  download CHAT_ID MESSAGE_ID [--index N] [--out PATH] [--force]
+                          fetch, decrypt and check attachment N (default 0) of a message; writes
+                          it to PATH (a file, or a directory) or else under its sanitized name in
+                          the current directory; never replaces a file without --force; a file
+                          that fails its check is not kept ("file_damaged")
   history CHAT_ID         print every message this profile holds of the chat
   forward CHAT_ID MESSAGE_ID TARGET_CHAT_ID...
                           forward a message (R49: "forwarded" names its sender unless they asked
@@ -66,10 +76,12 @@ const options = {
   markdown: { type: 'boolean' },
   'no-forward-name': { type: 'boolean' },
   off: { type: 'boolean' },
+  file: { type: 'string', multiple: true },
+  index: { type: 'string' },
+  out: { type: 'string' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-type Out = (line: string) => void;
 
 /**
  * Ids (base64url) and message texts may begin with '-': node's parseArgs would read "-4xY…" as an
@@ -129,8 +141,9 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
       case 'send': return await withClient(dir, async (c) => {
         const chatId = values.to ? (await c.openDirect((await c.findUser(values.to)).userId)).chatId : need(args.shift(), 'CHAT_ID');
         const text = args.join(' ');
-        if (!text) throw new CliError('nothing to send');
         const message = values.markdown ? parseMarkdown(text) : { text, entities: [] };
+        if (values.file?.length) return sendFiles(c, chatId, values.file, message, values['no-forward-name'] ?? false, out, err);
+        if (!text) throw new CliError('nothing to send');
         const id = await c.sendText(chatId, message.text, { entities: message.entities, noForwardName: values['no-forward-name'] ?? false });
         await acknowledged(c, [id]);
         out(JSON.stringify({ chatId, id, seq: c.log(chatId).find((m) => m.clientMsgId === id)?.seq }));
@@ -154,6 +167,9 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         for (const item of c.timeline(chatId)) out(JSON.stringify(itemJson(item)));
       }, { sync: true });
       case 'receive': return await receive(dir, values.chat, values.follow ?? false, out);
+      case 'download': return await withClient(dir, async (c) => {
+        await download(c, need(args[0], 'CHAT_ID'), need(args[1], 'MESSAGE_ID'), { ...(values.index !== undefined ? { index: values.index } : {}), ...(values.out !== undefined ? { out: values.out } : {}), force: values.force ?? false }, out, err);
+      }, { sync: true });
       default:
         err(`parley: unknown command "${command}"\n\n${HELP}`);
         return 1;
@@ -179,38 +195,6 @@ async function register(dir: string, values: { server?: string | undefined; hand
   });
   out(JSON.stringify({ userId: created.userId, deviceId: created.deviceId, handle, recoveryCode: created.recoveryCode }));
   return 0;
-}
-
-async function openClient(dir: string): Promise<ParleyClient> {
-  const profile = readProfile(dir);
-  return new ParleyClient({
-    baseUrl: profile.server,
-    session: { userId: profile.userId, deviceId: profile.deviceId },
-    deviceKey: await profileKey(profile),
-    // Sealed at rest (store-key.ts); a profile from before is rewritten sealed on this first open.
-    store: await SealedStore.open(new FileStore(join(dir, 'store.json')), await cliStoreKey(dir)),
-    WebSocket: WebSocket as unknown as WebSocketCtor,
-  });
-}
-
-/** Runs `fn` with a started client; `sync` waits until the local copy matches the server. */
-async function withClient(dir: string, fn: (c: ParleyClient) => Promise<void>, opts: { sync?: boolean } = {}): Promise<number> {
-  const client = await openClient(dir);
-  await client.start();
-  try {
-    if (opts.sync) await synced(client);
-    await fn(client);
-  } finally {
-    await client.stop();
-  }
-  return 0;
-}
-
-async function synced(client: ParleyClient): Promise<void> {
-  await until(() => client.connectionState === 'online' || client.connectionState === 'revoked', 15_000, 'a connection');
-  if (client.connectionState === 'revoked') throw new CliError('this device was signed out');
-  await until(() => client.chatListComplete, 30_000, 'the chat list');
-  await until(() => client.chats().every((c) => (client.log(c.chatId).at(-1)?.seq ?? 0) >= c.lastSeq), 30_000, 'sync');
 }
 
 async function receive(dir: string, chatFilter: string | undefined, follow: boolean, out: Out): Promise<number> {
@@ -242,40 +226,5 @@ async function receive(dir: string, chatFilter: string | undefined, follow: bool
     return 0;
   } finally {
     await client.stop();
-  }
-}
-
-/** Waits until the server acknowledged these outbox items; one it refused is an error. */
-async function acknowledged(c: ParleyClient, ids: readonly string[]): Promise<void> {
-  await until(() => !c.outbox().some((o) => ids.includes(o.clientMsgId) && !o.failedCode), 30_000, 'the server to acknowledge');
-  const failed = c.outbox().find((o) => ids.includes(o.clientMsgId));
-  if (failed) throw new CliError(`refused by the server: ${failed.failedCode}`);
-}
-
-/** One message as a JSON line. An unreadable one has `unreadable: {reason, detail?}` instead of `text` (an empty text is a message too). */
-function itemJson(item: TimelineItem) {
-  const body = item.unreadable
-    ? { unreadable: { reason: item.unreadableReason ?? 'unknown_format', ...(item.unreadableDetail !== undefined ? { detail: item.unreadableDetail } : {}) } }
-    : { text: item.text, ...(item.entities ? { entities: item.entities } : {}) };
-  return {
-    chatId: item.chatId, seq: item.seq, id: item.id, from: item.senderUserId, sentAt: item.sentAt,
-    ...body, ...(item.replyTo ? { replyTo: item.replyTo.id } : {}),
-    ...(item.edited ? { edited: true } : {}), ...(item.deleted ? { deleted: true } : {}),
-    ...(item.reactions.length ? { reactions: item.reactions } : {}), ...(item.system ? { system: item.system } : {}),
-    ...(item.forwarded ? { forwarded: item.forwarded } : {}), ...(item.pinned ? { pinned: true } : {}),
-    ...(item.notice ? { notice: item.notice } : {}), ...(item.pinOf ? { pinOf: item.pinOf.id } : {}),
-  };
-}
-
-function need(value: string | undefined, what: string): string {
-  if (!value) throw new CliError(`missing ${what}`);
-  return value;
-}
-
-async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new CliError(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -6,6 +6,7 @@ import type { EncryptionState } from './e2ee/chat-encryption.ts';
 import type { KeyLogAlert, KeyLogHeadsOptions } from './key-log/index.ts';
 import type { ClientStore } from './store.ts';
 import type { TimelineItem } from './timeline.ts';
+import type { UploadProgress } from './files/types.ts';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -65,6 +66,11 @@ export interface ClientOptions {
    * (R31), on top of coming online and device changes. Default DEFAULT_OWN_KEY_LOG_CHECK_MS (5 minutes).
    */
   ownKeyLogCheckMs?: number;
+  /**
+   * Files (R52/R53): `chunkBytes` of new files (default FILE_CHUNK_BYTES), tus's retries of a broken
+   * request before an upload counts as waiting (`tusRetryDelays`), ciphertext bytes per PATCH (`tusChunkBytes`).
+   */
+  files?: { chunkBytes?: number; tusRetryDelays?: number[]; tusChunkBytes?: number };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */
@@ -107,6 +113,11 @@ export type ClientEvents = {
    * until dismissed.
    */
   keyLogAlert: [KeyLogAlert];
+  /**
+   * This device's uploads changed (progress at most 5 times a second, state changes at once); an
+   * upload that ended (`done`: handed to the outbox, `cancelled`) is listed once more with that state.
+   */
+  uploads: [UploadProgress[]];
 };
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;

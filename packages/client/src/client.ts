@@ -1,7 +1,7 @@
 import {
   ParleyError,
-  type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type Forwarded, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
+  type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
+  type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type Forwarded, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type StorageUsage, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
 } from '@parley/protocol';
 import { NetworkError } from './api.ts';
 import { CodecNotReady, decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
@@ -30,6 +30,10 @@ import {
   type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
 } from './client-options.ts';
 import { authedRest, SessionTokens, type RestFn } from './session.ts';
+import { Files } from './files/files.ts';
+import { Uploads } from './files/uploads.ts';
+import type { FileToSend, MediaFilter, MediaItem, PendingUpload, UploadProgress } from './files/types.ts';
+import type { AddOptions } from './outbox.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
@@ -66,6 +70,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** R34: a chat's messages wait while its group holds a device that no longer belongs. */
   readonly #hold: RemovalHold;
   readonly #ownLog: OwnKeyLogMonitor;
+  /** Downloads, the media view, storage use (files/files.ts). */
+  readonly #files: Files;
+  /** Messages with files still uploading (files/uploads.ts). */
+  readonly #uploads: Uploads;
   #stopped = false;
   /** The chat list reading of the current connection (R40). */
   readonly #chatList: ChatListReader = new ChatListReader({
@@ -122,6 +130,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         }
         this.emit('connection', state);
         if (state === 'revoked') this.emit('revoked');
+        if (state === 'online') this.#uploads.online();
         this.#changed();
       },
       ...(options.backoff ? { backoff: options.backoff } : {}),
@@ -174,7 +183,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#outbox = new Outbox({
       userId: this.userId, deviceId: this.deviceId, store: options.store, codec: this.#awaitingAcceptance(this.#codec),
       online: () => this.#conn.state === 'online',
-      send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope }),
+      send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({
+        type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
+        ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}),
+      }),
       receive: (message) => this.#sync.receive(message),
       prev: (chatId) => this.#prevSent(chatId),
       changed: (chatId) => this.#changed(chatId),
@@ -209,6 +221,17 @@ export class ParleyClient extends Emitter<ClientEvents> {
         keyLogHeads: options.mls?.keyLogHeads,
       })
       : undefined;
+    this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.#rest, timeline: (chatId) => this.timeline(chatId) });
+    this.#uploads = new Uploads({
+      store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
+      ...(options.files?.chunkBytes !== undefined ? { chunkBytes: options.files.chunkBytes } : {}),
+      ...(options.files?.tusRetryDelays !== undefined ? { retryDelays: options.files.tusRetryDelays } : {}),
+      ...(options.files?.tusChunkBytes !== undefined ? { chunkSize: options.files.tusChunkBytes } : {}),
+      complete: (upload, attachments) => this.#uploadComplete(upload, attachments),
+      inOutbox: (clientMsgId) => this.#outbox.items().some((o) => o.clientMsgId === clientMsgId),
+      changed: (chatId) => this.#changed(chatId),
+      emit: (uploads) => this.emit('uploads', uploads),
+    });
     const enc = this.#enc;
     this.#drafts = new Drafts({
       store: options.store,
@@ -233,6 +256,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       await this.#enc?.refresh(chat.chatId);
     }
     await this.#outbox.load();
+    await this.#uploads.load();
     await this.#drafts.load();
     await this.#ownLog.load();
     this.#conn.start();
@@ -241,6 +265,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#uploads.stop();
     this.#drafts.stop();
     this.#enc?.stop();
     this.#ownLog.stop();
@@ -287,6 +312,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       outbox: this.#outbox.items(),
       decodedOutbox: (o) => this.#outbox.content(o.clientMsgId),
       ...(this.#enc ? { resendRequested: this.#enc.resends.requested(chatId) } : {}),
+      uploads: this.#uploads.pending(chatId),
     });
     this.#timelineCache.set(chatId, items);
     return items;
@@ -387,8 +413,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.#post(chatId, content);
   }
 
+  /** R56: deleting one's own message with files also releases its blobs; one still uploading is cancelled. */
   async deleteMessage(chatId: string, targetId: string): Promise<void> {
-    await this.#post(chatId, { kind: 'delete', target: targetId });
+    const target = this.timeline(chatId).find((i) => i.id === targetId);
+    if (target?.upload) return this.cancelUpload(targetId);
+    const release = target?.mine ? (target.attachments ?? []).map((a) => a.blobId).filter((id) => id !== '') : [];
+    await this.#post(chatId, { kind: 'delete', target: targetId }, { release });
   }
 
   async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {
@@ -404,7 +434,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async forward(targetChatIds: readonly string[], sourceChatId: string, itemId: string): Promise<string[]> {
     const source = this.#chats.get(sourceChatId);
     const item = this.timeline(sourceChatId).find((i) => i.id === itemId);
-    if (!source || !item || item.deleted || item.unreadable || item.system || item.notice || !item.text) {
+    if (!source || !item || item.deleted || item.unreadable || item.system || item.notice || item.upload || (!item.text && !item.attachments?.length)) {
       throw new ParleyError('bad_request', 'not a message that can be forwarded');
     }
     const unknown = targetChatIds.find((id) => !this.#chats.has(id));
@@ -416,10 +446,53 @@ export class ParleyClient extends Emitter<ClientEvents> {
     };
     const content = checkedContent({
       kind: 'text', text: item.text, ...withEntities(item.entities), ...(item.preview ? { preview: item.preview } : {}), forwarded,
+      ...(item.attachments?.length ? { attachments: item.attachments } : {}),
     });
+    // R54: files are forwarded by re-sharing their keys: the same blobs, named in `blobs`, never uploaded again.
+    const blobs = (item.attachments ?? []).map((a) => a.blobId);
     const ids: string[] = [];
-    for (const chatId of new Set(targetChatIds)) ids.push(await this.#post(chatId, content));
+    for (const chatId of new Set(targetChatIds)) ids.push(await this.#post(chatId, content, { blobs }));
     return ids;
+  }
+
+  // --- files (R52-R56; the work is in files/) ----------------------------------------------------
+
+  /**
+   * Encrypts, uploads (tus, resumable) and then sends one message with these files and an optional
+   * caption. Resolves with its client id once it is queued (kept in the store: an upload resumes
+   * after a restart from the server's offset). The message shows in this device's timeline at once
+   * (`item.upload`); the others get it only when every file is complete.
+   */
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; noForwardName?: boolean } = {}): Promise<string> {
+    if (!this.#chats.has(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
+    this.#typing.sent(chatId);
+    this.#drafts.clear(chatId);
+    return this.#uploads.add(chatId, files, opts);
+  }
+  /** This device's uploads in progress; the 'uploads' event tells each change. */
+  uploads(): UploadProgress[] { return this.#uploads.list(); }
+  pauseUpload(clientMsgId: string): void { this.#uploads.pause(clientMsgId); }
+  resumeUpload(clientMsgId: string): void { this.#uploads.resume(clientMsgId); }
+  /** Stops the upload, deletes it on the server and drops the message. */
+  cancelUpload(clientMsgId: string): Promise<void> { return this.#uploads.cancel(clientMsgId); }
+  /** The whole file, decrypted and checked (`file_damaged` when a chunk or the hash fails), as a Blob of its mime. */
+  downloadAttachment(att: Attachment, opts: { onProgress?: (received: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Blob> { return this.#files.download(att, opts); }
+  /** Plaintext bytes [start, end) through HTTP Range, only the chunks needed, each checked (media seeking). */
+  readAttachmentRange(att: Attachment, start: number, end: number, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> { return this.#files.readRange(att, start, end, opts); }
+  /** Node: streams the file to `path` (memory flat), renamed into place only once checked; never overwrites unless `overwrite`. */
+  downloadAttachmentTo(att: Attachment, path: string, opts: { onProgress?: (received: number, total: number) => void; signal?: AbortSignal; overwrite?: boolean } = {}): Promise<void> { return this.#files.downloadTo(att, path, opts); }
+  /** The chat's attachments this device holds, newest first, paged (`next` → `before`). */
+  async media(chatId: string, opts: { filter: MediaFilter; before?: string; limit?: number }): Promise<{ items: MediaItem[]; next?: string }> { return this.#files.media(chatId, opts); }
+  /** R56: GET /me/storage. */
+  storageUsage(): Promise<StorageUsage> { return this.#files.storageUsage(); }
+
+  async #uploadComplete(upload: PendingUpload, attachments: Attachment[]): Promise<void> {
+    if (!this.#chats.has(upload.chatId)) throw new ParleyError('not_member', 'unknown chat');
+    const content = checkedContent({
+      kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
+      ...(upload.noForwardName ? { noForwardName: true as const } : {}), attachments,
+    });
+    await this.#outbox.add(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
   }
 
   /** R50: pins (`on`) or unpins a message; refused here (`forbidden`) where this user may not pin. */
@@ -569,7 +642,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   // --- internals -----------------------------------------------------------------------------
 
-  async #post(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
+  async #post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
     if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
     return this.#outbox.add(chatId, content, opts);
   }

@@ -10,7 +10,7 @@ export { PlaintextCodec, type ContentCodec } from './codec.ts';
 export { Connection, Disconnected, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
 export { generateDeviceKey, deviceKeyFromKeyPair, exportDeviceKey, importDeviceKey, type DeviceKey } from './device-key.ts';
 export { bytesToBase64, base64ToBytes, randomId } from './encoding.ts';
-export type { ClientStore, DecodedEnvelope, MlsStateStore, OutboxItem, StoredKeyPackage, StoredMessage, UnreadableReason } from './store.ts';
+export type { ClientStore, DecodedEnvelope, MlsStateStore, OutboxItem, PendingFile, PendingUpload, StoredKeyPackage, StoredMessage, UnreadableReason } from './store.ts';
 export {
   KeyPackageKeeper, DEFAULT_KEY_PACKAGE_REFILL_BELOW, DEFAULT_KEY_PACKAGE_TARGET, DEFAULT_LAST_RESORT_REPLACE_AFTER_MS,
   DEFAULT_KEY_PACKAGE_CHECK_EVERY_MS, KEEP_AFTER_EXPIRY_MS,
@@ -42,3 +42,8 @@ export {
 } from './stores/store-key.ts';
 export { parseMarkdown, toMarkdown, detectLinks, type FormattedText } from './formatting/markdown.ts';
 export { formattedTree, type FormattedNode } from './formatting/tree.ts';
+export { sanitizeFileName, localFileName } from './files/file-name.ts';
+export type { FileToSend, UploadProgress, UploadState, MediaItem, MediaFilter, AttachmentDraft } from './files/types.ts';
+export { ChunkLayout, CipherReader, ChunkOpener, encryptChunk, decryptChunk, chunkNonce, importFileKey, newFileKey, bytesSource, blobSource, type PlainSource } from './files/file-crypto.ts';
+export { readAttachment, type BlobGet, type ReadOptions } from './files/download.ts';
+export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-upload.ts';

@@ -24,6 +24,14 @@ export interface OutboxDeps {
   onError(error: unknown): void;
 }
 
+export interface AddOptions {
+  membersSince?: number;
+  clientMsgId?: string;
+  createdAt?: number;
+  blobs?: readonly string[];
+  release?: readonly string[];
+}
+
 /**
  * What this device wrote and the server has not acknowledged yet (R6): kept in the store as written,
  * encoded (encrypted) only when it goes out, sent in order, one unacknowledged message per chat.
@@ -63,9 +71,18 @@ export class Outbox {
     return this.#items.filter((o) => o.chatId === chatId).flatMap((o) => this.#contents.get(o.clientMsgId) ?? []);
   }
 
-  /** `opts.membersSince`: a message sent again (R32), dropped unsent if the group gained devices since then. */
-  async add(chatId: string, content: Content, opts: { membersSince?: number } = {}): Promise<string> {
-    const item: OutboxItem = { chatId, clientMsgId: randomId(), content, createdAt: Date.now(), attempts: 0, ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}) };
+  /**
+   * `opts.membersSince`: a message sent again (R32), dropped unsent if the group gained devices since then.
+   * `blobs`/`release`: named in every `send` of it (R54/R56). `clientMsgId`/`createdAt`: a message
+   * that waited for its files keeps the id and time it was shown with.
+   */
+  async add(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
+    if (opts.clientMsgId !== undefined && this.#items.some((o) => o.clientMsgId === opts.clientMsgId)) return opts.clientMsgId;
+    const item: OutboxItem = {
+      chatId, clientMsgId: opts.clientMsgId ?? randomId(), content, createdAt: opts.createdAt ?? Date.now(), attempts: 0,
+      ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}),
+      ...(opts.blobs?.length ? { blobs: [...opts.blobs] } : {}), ...(opts.release?.length ? { release: [...opts.release] } : {}),
+    };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);
     this.#items.push(item);

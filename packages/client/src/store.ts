@@ -1,4 +1,7 @@
 import type { ChatSummary, Content, Envelope, Message } from '@parley/protocol';
+import type { PendingUpload } from './files/types.ts';
+
+export type { PendingUpload, PendingFile } from './files/types.ts';
 
 /** A message waiting in the outbox until the server acknowledges it (R6). */
 export interface OutboxItem {
@@ -14,6 +17,10 @@ export interface OutboxItem {
   failedCode?: string;
   /** A message sent again (R32): see EncodeOptions.membersSince. */
   membersSince?: number;
+  /** R54: the blobs its attachments reference, named in every `send` of it (server-known ids). */
+  blobs?: string[];
+  /** R56: with a `delete` of one's own message, the deleted message's blobs this sender drops. */
+  release?: string[];
 }
 
 /** Why this device can't show a message's content (the timeline explains each in plain words). */
@@ -122,6 +129,12 @@ export interface ClientStore extends MlsStateStore {
   deleteOutbox(clientMsgId: string): Promise<void>;
   /** Ascending by createdAt. */
   listOutbox(): Promise<OutboxItem[]>;
+
+  /** Messages with files still uploading (files/uploads.ts); upserts by clientMsgId. */
+  putPendingUpload(upload: PendingUpload): Promise<void>;
+  deletePendingUpload(clientMsgId: string): Promise<void>;
+  /** Ascending by createdAt. */
+  listPendingUploads(): Promise<PendingUpload[]>;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

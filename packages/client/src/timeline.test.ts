@@ -125,3 +125,23 @@ test('R49 a forwarded message shows where it came from; a sender\'s noForwardNam
     ['mine only', undefined, undefined, true],
   ]);
 });
+
+test('R52 attachments: shown with their caption (or none), kept by a caption edit, dropped by a deletion; an own upload shows its progress', () => {
+  const att = (blobId: string) => ({ blobId, key: 'K'.repeat(43) + '=', sha256: 'a'.repeat(64), size: 10, chunkBytes: 65536, kind: 'image' as const, name: 'p.jpg', mime: 'image/jpeg' });
+  const items = fold([
+    ['photo0001', { kind: 'content', content: { kind: 'text', text: '', attachments: [att('B'.repeat(22))] } }],
+    ['photo0002', { kind: 'content', content: { kind: 'text', text: 'old caption', attachments: [att('C'.repeat(22))] } }],
+    ['edit00001', { kind: 'content', content: { kind: 'edit', target: 'photo0002', text: 'new caption' } }],
+    ['delete001', { kind: 'content', content: { kind: 'delete', target: 'photo0001' } }],
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.text, i.attachments?.map((a) => a.blobId[0]), i.deleted]), [
+    ['photo0001', '', undefined, true],
+    ['photo0002', 'new caption', ['C'], false],
+  ]);
+  const progress = { clientMsgId: 'upload001', chatId: chat.chatId, state: 'uploading' as const, sentBytes: 5, totalBytes: 26, bytesPerSec: 100, etaMs: 210 };
+  const uploading = foldTimeline({
+    chat, myUserId: 'alice', messages: [], outbox: [], decodedOutbox: () => undefined, decoded: () => undefined,
+    uploads: [{ progress, upload: { clientMsgId: 'upload001', chatId: chat.chatId, createdAt: 9, text: 'soon', files: [{ attachment: { ...att('x'), blobId: undefined } as never, source: { path: '/x' } }] } }],
+  });
+  assert.deepEqual(uploading.map((i) => [i.id, i.text, i.state, i.mine, i.upload?.sentBytes, i.attachments?.[0]?.blobId]), [['upload001', 'soon', 'sending', true, 5, '']]);
+});

@@ -1,5 +1,6 @@
-import type { ChatSummary, Content, Forwarded, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
+import type { Attachment, ChatSummary, Content, Forwarded, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
+import type { PendingUpload, UploadProgress } from './files/types.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -22,6 +23,13 @@ export interface TimelineItem {
   forwarded?: Forwarded;
   /** R49: its sender asked that forwards of it leave their name out. */
   noForwardName?: true;
+  /**
+   * R52: its files (the text is then their caption and may be ''). While this device's own message
+   * is still uploading (`upload` set), each one's `blobId` and `sha256` are '' until its upload completes.
+   */
+  attachments?: Attachment[];
+  /** This device's own message whose files are still uploading: progress, speed, state. */
+  upload?: UploadProgress;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
   pinned?: { by: string; order: number };
   edited: boolean;
@@ -64,6 +72,8 @@ export interface FoldInput {
   decodedOutbox: (item: OutboxItem) => Content | undefined;
   /** Ids of messages this device asked to be sent again (R32). */
   resendRequested?: ReadonlySet<string>;
+  /** This device's messages with files still uploading (shown after the outbox, with their progress). */
+  uploads?: readonly { upload: PendingUpload; progress: UploadProgress }[];
 }
 
 /**
@@ -111,6 +121,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.preview) item.preview = content.preview;
         if (content.forwarded) item.forwarded = content.forwarded;
         if (content.noForwardName) item.noForwardName = true;
+        if (content.attachments) item.attachments = content.attachments;
         add(item);
         return;
       }
@@ -133,6 +144,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           delete target.entities;
           delete target.replyTo;
           delete target.preview;
+          delete target.attachments;
           delete target.pinned; // nothing left to pin
         }
         return;
@@ -215,6 +227,20 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     if (!content) continue;
     const state: MessageState = o.failedCode ? 'failed' : 'sending';
     apply(myUserId, content, add, { id: o.clientMsgId, chatId: o.chatId, seq: null, senderUserId: myUserId, sentAt: o.createdAt, state, mine: true });
+  }
+
+  // Still uploading: shown last, with their progress; they reach the others only when complete.
+  for (const { upload: u, progress } of input.uploads ?? []) {
+    if (u.chatId !== chat.chatId || byId.has(u.clientMsgId)) continue;
+    const attachments = u.files.map((f) => ({ ...f.attachment, blobId: f.blobId ?? '', sha256: f.sha256 ?? '' }));
+    const state: MessageState = progress.state === 'failed' ? 'failed' : 'sending';
+    const content: Content = {
+      kind: 'text', text: u.text, attachments, ...(u.entities ? { entities: u.entities } : {}), ...(u.replyTo ? { replyTo: u.replyTo } : {}),
+      ...(u.noForwardName ? { noForwardName: true as const } : {}),
+    };
+    apply(myUserId, content, add, { id: u.clientMsgId, chatId: u.chatId, seq: null, senderUserId: myUserId, sentAt: u.createdAt, state, mine: true });
+    const item = byId.get(u.clientMsgId);
+    if (item) item.upload = progress;
   }
 
   for (const item of items) {

@@ -49,8 +49,11 @@ export function securityHeaders(opts: { origin: string; indexHtml?: string }): S
     ['script-src', "'self'", ...scripts].join(' '),
     // React's style props go through the CSSOM, which CSP does not restrict: no 'unsafe-inline'.
     ['style-src', "'self'", ...styles].join(' '),
-    // QR codes are data: URLs.
-    "img-src 'self' data:",
+    // QR codes and attachment thumbnails are data: URLs; decrypted photos are blob: URLs (made by
+    // the app from what it decrypted, never fetched from elsewhere).
+    "img-src 'self' data: blob:",
+    // Decrypted videos and voice messages play from blob: URLs.
+    "media-src 'self' blob:",
     "font-src 'self'",
     `connect-src 'self' ${ws}`,
     "manifest-src 'self'",
@@ -60,10 +63,11 @@ export function securityHeaders(opts: { origin: string; indexHtml?: string }): S
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-    // DOM XSS sinks (innerHTML, script URLs…) take only values a named policy made; the app has one,
-    // for its service worker's URL (apps/web/src/main.tsx), and renders no HTML from strings.
+    // DOM XSS sinks (innerHTML, script URLs…) take only values a named policy made; the app has two,
+    // for its service worker's URL (apps/web/src/main.tsx) and its thumbnail worker's
+    // (apps/web/src/files/thumbnails.ts), and renders no HTML from strings.
     "require-trusted-types-for 'script'",
-    'trusted-types parley-sw',
+    'trusted-types parley-sw parley-worker',
   ].join('; ');
   const apiCsp = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
   const common: Record<string, string> = {

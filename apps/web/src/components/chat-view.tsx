@@ -12,6 +12,13 @@ import { PinnedBar } from './pinned-bar.tsx';
 import { chatTitle } from './system-text.ts';
 import { Timeline } from './timeline.tsx';
 import { KeyChangeBanner } from './verify-contact.tsx';
+import { ErrorLine } from './error-line.tsx';
+import { useAttachTray } from '../files/attach-tray.tsx';
+import { useFileDrop } from '../files/drop-zone.ts';
+import { attachmentsOf, files as filesOf } from '../files/sdk.ts';
+import { isVisual } from '../files/attachments.tsx';
+import { Viewer } from '../files/viewer.tsx';
+import { VoiceRecorder } from '../files/voice-recorder.tsx';
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
 
@@ -36,11 +43,16 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const chat = client.chat(chatId);
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
   const [forwarding, setForwarding] = useState<TimelineItem | undefined>();
+  const [viewing, setViewing] = useState<{ blobId: string } | undefined>();
+  const [micError, setMicError] = useState('');
+  const [sendError, setSendError] = useState<unknown>();
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
   const items = client.timeline(chatId);
   const pinned = client.pinned(chatId);
+  const tray = useAttachTray();
+  const drop = useFileDrop((list) => tray.add(list));
   useMarkRead(client, chatId, items.at(-1)?.id);
   useEffect(() => { if (matchMedia('(pointer: fine)').matches) input.current?.focus(); }, [chatId]);
 
@@ -61,7 +73,12 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     onResend: (item) => { client.requestResend(chatId, [item.id]).catch(report('resend request')); },
     onForward: (item) => setForwarding(item),
     onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
+    onOpenMedia: (_item, att) => setViewing({ blobId: att.blobId }),
   };
+  // The viewer moves through the chat's photos and videos as far as this device has loaded them.
+  const media = viewing ? items.flatMap((i) => (i.deleted || i.unreadable ? [] : attachmentsOf(i).filter(isVisual))) : [];
+  const viewIndex = viewing ? media.findIndex((a) => a.blobId === viewing.blobId) : -1;
+  const sendFiles = (...args: Parameters<ReturnType<typeof filesOf>['sendFiles']>) => filesOf(client).sendFiles(...args);
   const typingNames = chat.typing.filter((id) => id !== client.userId)
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
@@ -71,7 +88,8 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       .filter(Boolean).join(' · ');
 
   return (
-    <section className="chat-view" aria-label={title}>
+    <section className={`chat-view${drop.over ? ' dropping' : ''}`} aria-label={title} {...drop.handlers}>
+      {drop.over && <div className="drop-overlay" aria-hidden="true"><Icon name="attach" size={32} /><span>{t('dropFiles')}</span></div>}
       <header className="chat-header">
         <button className="icon back" aria-label={t('back')} title={t('back')} onClick={() => go('/')}><Icon name="back" /></button>
         <ChatAvatar chat={chat} size={36} />
@@ -79,6 +97,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           <h2>{title}</h2>
           <span className={`muted small${typingNames.length > 0 ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{subtitle}</span>
         </div>
+        <button className="icon" aria-label={t('mediaAndFiles')} title={t('mediaAndFiles')} data-testid="open-media" onClick={() => go(`/media/${chatId}`)}><Icon name="media" /></button>
         {chat.kind === 'group' && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
@@ -102,6 +121,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
       {pinned.length > 0 && <PinnedBar pinned={pinned} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} />}
       <Timeline client={client} chat={chat} actions={actions} />
+      {viewing && viewIndex >= 0 && <Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} />}
+      {micError && <p className="error" role="alert">{micError}</p>}
+      <ErrorLine error={sendError} />
       {forwarding && <ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => setForwarding(undefined)} />}
       <Composer
         key={chatId}
@@ -116,6 +138,15 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         }}
         fetchPreview={fetchPreview}
         drafts={drafts}
+        tray={tray}
+        voice={<VoiceRecorder onError={setMicError} onSend={(file) => { setMicError(''); setSendError(undefined); sendFiles(chatId, [file]).catch(setSendError); }} />}
+        onSendFiles={(list, { text, entities }, m) => {
+          setSendError(undefined);
+          sendFiles(chatId, list, { text, entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), noForwardName: !forwardNameOn() }).catch((err: unknown) => {
+            console.warn('parley: send files failed', err);
+            setSendError(err);
+          });
+        }}
         onSend={({ text, entities }, m, preview) => {
           if (m.kind === 'edit') {
             const changed = text !== m.item.text || JSON.stringify(entities) !== JSON.stringify(m.item.entities ?? []);

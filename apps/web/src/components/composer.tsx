@@ -1,10 +1,13 @@
-import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { parseMarkdown, toMarkdown, type ChatView, type FormattedText, type TimelineItem } from '@parley/client';
 import type { FetchedLinkPreview, LinkPreview } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { FormatBar, useFormatting } from './format-bar.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard, useDraftPreview } from './link-preview.tsx';
+import { textOrFiles } from '../files/summary.ts';
+import { AttachTrayView, type AttachTray } from '../files/attach-tray.tsx';
+import type { FileToSend } from '../files/sdk.ts';
 
 /** R51: where a chat's unsent text is kept (the SDK: this device's store, and the person's other devices). */
 export interface DraftKeeper {
@@ -15,8 +18,14 @@ const MAX_HEIGHT_PX = 160;
 
 export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
 
-export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEditLast, fetchPreview, drafts }: {
+export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts }: {
   chat: ChatView;
+  /** The files chosen for the next message (picker, drop, paste). */
+  tray: AttachTray;
+  /** Sends the tray's files with the text as their caption (which may be empty). */
+  onSendFiles: (files: FileToSend[], caption: FormattedText, mode: ComposerMode) => void;
+  /** The voice recorder's button, shown instead of Send while there is nothing to send. */
+  voice?: ReactNode;
   drafts: DraftKeeper;
   mode: ComposerMode;
   setMode: (mode: ComposerMode) => void;
@@ -65,7 +74,22 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
 
   const formatting = useFormatting(inputRef, setDraft);
 
+  const withFiles = mode.kind !== 'edit' && tray.entries.length > 0;
+  const canSend = withFiles ? tray.ready : !!draft.trim();
+  const picker = useRef<HTMLInputElement>(null);
+
   const submit = () => {
+    if (withFiles) {
+      if (!tray.ready) return;
+      onSendFiles(tray.prepared(), parseMarkdown(draft), mode);
+      tray.clear();
+      draftPreview.reset();
+      setDraftState('');
+      drafts.set(chat.chatId, '');
+      setMode({ kind: 'new' });
+      inputRef.current?.focus();
+      return;
+    }
     if (!draft.trim()) return;
     const message = parseMarkdown(draft);
     if (!message.text) return;
@@ -84,14 +108,24 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
         <div className="composer-context">
           <span className="grow ellipsis">
             <strong>{mode.kind === 'edit' ? t('editing') : t('replyingTo', { name: targetName })}</strong>
-            {' '}<span className="muted">{target.text.slice(0, 120)}</span>
+            {' '}<span className="muted">{textOrFiles(t, target).slice(0, 120)}</span>
           </span>
           <button type="button" className="icon small" aria-label={t('cancel')} title={t('cancel')} onClick={cancel}><Icon name="close" size={16} /></button>
         </div>
       )}
       {draftPreview.preview && <LinkPreviewCard preview={draftPreview.preview} onDismiss={draftPreview.dismiss} />}
       {formatting.visible && <FormatBar formatting={formatting} />}
+      {mode.kind !== 'edit' && <AttachTrayView tray={tray} />}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+        {mode.kind !== 'edit' && (
+          <>
+            <button type="button" className="icon" aria-label={t('attach')} title={t('attach')} data-testid="attach" onClick={() => picker.current?.click()}>
+              <Icon name="attach" />
+            </button>
+            <input ref={picker} type="file" multiple hidden data-testid="file-input" tabIndex={-1}
+              onChange={(e) => { if (e.target.files) tray.add(e.target.files); e.target.value = ''; }} />
+          </>
+        )}
         <button type="button" className={`icon format-toggle${formatting.open ? ' on' : ''}`} aria-pressed={formatting.open}
           aria-label={t('formatting')} title={`${t('formatting')} — ${t('fmtHelp')}`} data-testid="format-toggle"
           onClick={() => formatting.setOpen(!formatting.open)}>
@@ -101,12 +135,16 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
           ref={inputRef}
           rows={1}
           value={draft}
-          placeholder={t('typeMessage')}
+          placeholder={withFiles ? t('addCaption') : t('typeMessage')}
           aria-label={t('typeMessage')}
           maxLength={16_000}
           onChange={(e) => { setDraft(e.target.value); if (e.target.value) onTyping(); }}
           onSelect={formatting.onSelect}
           onBlur={formatting.onBlur}
+          onPaste={(e) => {
+            const files = [...e.clipboardData.files];
+            if (files.length > 0 && mode.kind !== 'edit') { e.preventDefault(); tray.add(files); }
+          }}
           onKeyDown={(e) => {
             if (e.nativeEvent.isComposing) return; // an IME is still composing a character
             if (formatting.onKeyDown(e)) return;
@@ -115,9 +153,11 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onTyping, onEd
             else if (e.key === 'ArrowUp' && !draft && mode.kind === 'new') { e.preventDefault(); onEditLast(); }
           }}
         />
-        <button type="submit" className="send" aria-label={mode.kind === 'edit' ? t('save') : t('send')} title={mode.kind === 'edit' ? t('save') : t('send')} disabled={!draft.trim()}>
-          <Icon name={mode.kind === 'edit' ? 'check' : 'send'} />
-        </button>
+        {voice && mode.kind === 'new' && !draft.trim() && tray.entries.length === 0 ? voice : (
+          <button type="submit" className="send" aria-label={mode.kind === 'edit' ? t('save') : t('send')} title={mode.kind === 'edit' ? t('save') : t('send')} disabled={!canSend}>
+            <Icon name={mode.kind === 'edit' ? 'check' : 'send'} />
+          </button>
+        )}
       </form>
     </>
   );

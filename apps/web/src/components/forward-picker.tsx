@@ -1,3 +1,4 @@
+import { textOrFiles } from '../files/summary.ts';
 import { useEffect, useRef, useState } from 'react';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
@@ -36,7 +37,7 @@ export function ForwardPicker({ client, sourceChatId, item, onClose }: { client:
   return (
     <dialog ref={ref} className="forward-picker" aria-labelledby="forward-title" onClose={onClose} data-testid="forward-picker">
       <h2 id="forward-title">{t('forwardTitle')}</h2>
-      <p className="forward-quote muted small">{item.text.length > 120 ? `${item.text.slice(0, 120)}…` : item.text}</p>
+      <p className="forward-quote muted small">{(() => { const text = textOrFiles(t, item); return text.length > 120 ? `${text.slice(0, 120)}…` : text; })()}</p>
       <input type="search" placeholder={t('forwardSearch')} aria-label={t('forwardSearch')} value={query} onChange={(e) => setQuery(e.target.value)} data-testid="forward-search" />
       <ul className="forward-list" aria-label={t('chats')}>
         {chats.length === 0 && <li className="muted small">{t('forwardNone')}</li>}

@@ -1,5 +1,9 @@
-import type { TimelineItem } from '@parley/client';
-import type { Member } from '@parley/protocol';
+import type { ParleyClient, TimelineItem } from '@parley/client';
+import type { Attachment, Member } from '@parley/protocol';
+import { Attachments } from '../files/attachments.tsx';
+import { attachmentsOf, type UploadProgress } from '../files/sdk.ts';
+import { UploadBar } from '../files/upload-bar.tsx';
+import { textOrFiles } from '../files/summary.ts';
 import { useI18n } from '../i18n/index.ts';
 import { colorFor, textColorVars } from './avatar.tsx';
 import { FormattedText } from './formatted-text.tsx';
@@ -20,11 +24,13 @@ export interface MessageActions {
   onForward(item: TimelineItem): void;
   /** R50: pin or unpin it (offered only to who may pin). */
   onPin(item: TimelineItem, on: boolean): void;
+  /** Opens a photo (or video) of the message in the viewer. */
+  onOpenMedia(item: TimelineItem, att: Attachment): void;
 }
 
 /** One message. Text is rendered by React as text (never as HTML), formatted by FormattedText; line breaks are kept by CSS. */
-export function MessageBubble({ item, members, myUserId, showSender, mayPin, actions }: {
-  item: TimelineItem; members: readonly Member[]; myUserId: string; showSender: boolean; mayPin: boolean; actions: MessageActions;
+export function MessageBubble({ client, item, upload, members, myUserId, showSender, mayPin, actions }: {
+  client: ParleyClient; item: TimelineItem; upload?: UploadProgress | undefined; members: readonly Member[]; myUserId: string; showSender: boolean; mayPin: boolean; actions: MessageActions;
 }) {
   const { t, fmt } = useI18n();
   const nameOf = (id: string) => members.find((m) => m.userId === id)?.displayName ?? '…';
@@ -32,11 +38,19 @@ export function MessageBubble({ item, members, myUserId, showSender, mayPin, act
   // Reactions, replies and edits point at a message by its id, so they wait for its server ack.
   const canAct = !item.deleted && !item.unreadable && item.seq !== null;
   const replyTo = item.replyTo;
+  const atts = item.deleted || item.unreadable ? [] : attachmentsOf(item);
+  const uploading = !!upload && upload.state !== 'done';
+  // A reply to a message with files and no caption: say what it carried (the SDK's quote holds only its text).
+  const quoteText = () => {
+    if (!replyTo || replyTo.text) return replyTo?.text ?? '';
+    const quoted = client.timeline(item.chatId).find((i) => i.id === replyTo.id);
+    return quoted && !quoted.deleted ? textOrFiles(t, quoted) : t('deleted');
+  };
   return (
     <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}`} data-testid="message" data-state={item.state}
       tabIndex={canAct ? 0 : undefined}>
       {item.missingBefore && <div className="notice small" role="note" data-testid="missing-before">{t('missingBefore', { name: nameOf(item.senderUserId) })}</div>}
-      <div className={`bubble${item.deleted ? ' deleted' : ''}`}>
+      <div className={`bubble${item.deleted ? ' deleted' : ''}${atts.length > 0 ? ' has-files' : ''}`}>
         {showSender && !item.mine && <div className="sender" style={textColorVars(colorFor(item.senderUserId))}>{nameOf(item.senderUserId)}</div>}
         {item.forwarded && !item.deleted && (
           <div className="forwarded" data-testid="forwarded">
@@ -47,7 +61,7 @@ export function MessageBubble({ item, members, myUserId, showSender, mayPin, act
         {replyTo && (
           <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
-            <span className="quote-text">{replyTo.text || t('deleted')}</span>
+            <span className="quote-text">{quoteText()}</span>
           </button>
         )}
         {item.deleted ? <em className="muted">{t('deleted')}</em>
@@ -59,7 +73,13 @@ export function MessageBubble({ item, members, myUserId, showSender, mayPin, act
                 : <button type="button" className="link-button resend" onClick={() => actions.onResend(item)}>{t('resendAsk')}</button>)}
             </>
           )
-          : <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
+          : (
+            <>
+              {atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
+              {upload && uploading && <UploadBar client={client} upload={upload} />}
+              {(item.text || atts.length === 0) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
+            </>
+          )}
         {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}
         <span className="meta">
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
@@ -90,12 +110,12 @@ export function MessageBubble({ item, members, myUserId, showSender, mayPin, act
             <button key={e} type="button" className={`icon small${reacted(e) ? ' on' : ''}`} aria-label={`${t('react')} ${e}`}
               aria-pressed={reacted(e)} onClick={() => actions.onReact(item, e, !reacted(e))}>{e}</button>
           ))}
-          {item.text && <button type="button" className="icon small" aria-label={t('forward')} title={t('forward')} onClick={() => actions.onForward(item)}><Icon name="forward" size={16} /></button>}
+          {(item.text || atts.length > 0) && <button type="button" className="icon small" aria-label={t('forward')} title={t('forward')} onClick={() => actions.onForward(item)}><Icon name="forward" size={16} /></button>}
           {mayPin && (
             <button type="button" className={`icon small${item.pinned ? ' on' : ''}`} aria-label={item.pinned ? t('unpin') : t('pin')} title={item.pinned ? t('unpin') : t('pin')}
               onClick={() => actions.onPin(item, !item.pinned)}><Icon name="pin" size={16} /></button>
           )}
-          {item.mine && <button type="button" className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}><Icon name="edit" size={16} /></button>}
+          {item.mine && atts.length === 0 && <button type="button" className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}><Icon name="edit" size={16} /></button>}
           {item.mine && <button type="button" className="icon small" aria-label={t('delete')} title={t('delete')} onClick={() => actions.onDelete(item)}><Icon name="trash" size={16} /></button>}
         </div>
       )}

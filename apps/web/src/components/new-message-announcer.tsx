@@ -1,3 +1,4 @@
+import { textOrFiles } from '../files/summary.ts';
 import { useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
@@ -25,7 +26,7 @@ export function NewMessageAnnouncer({ client, openChatId }: { client: ParleyClie
       now.set(chat.chatId, last.id);
       if (first || before.get(chat.chatId) === last.id || last.mine || last.system || last.notice || last.deleted) continue;
       const name = chat.members.find((m) => m.userId === last.senderUserId)?.displayName ?? '…';
-      const body = last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : last.text.slice(0, 200);
+      const body = last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : textOrFiles(t, last).slice(0, 200);
       news.push(chat.chatId === openChatId || chat.kind === 'direct'
         ? t('newMessageFrom', { name, text: body })
         : t('newMessageIn', { name, chat: chatTitle(t, chat), text: body }));

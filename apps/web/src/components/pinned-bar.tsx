@@ -1,3 +1,4 @@
+import { textOrFiles } from '../files/summary.ts';
 import { useState } from 'react';
 import type { TimelineItem } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
@@ -27,7 +28,7 @@ export function PinnedBar({ pinned, mayPin, onUnpin }: { pinned: readonly Timeli
         <Icon name="pin" size={16} />
         <span className="pinned-text">
           <span className="pinned-label">{label}</span>
-          <span className="pinned-body">{item.text}</span>
+          <span className="pinned-body">{textOrFiles(t, item)}</span>
         </span>
       </button>
       {mayPin && (

@@ -15,6 +15,7 @@ import { linkPreviewsOn, setLinkPreviewsOn } from './link-preview.tsx';
 import { PanelHeader } from './panel-header.tsx';
 import { PasskeysCard } from './passkeys-card.tsx';
 import { LinkWithQr } from './qr.tsx';
+import { StorageCard } from '../files/storage-card.tsx';
 
 export function Settings({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
@@ -89,6 +90,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
           <button disabled={busy} onClick={() => run(async () => setNotify(await enableNotifications(client)))}>{t('enableNotifications')}</button>
         )}
       </div>
+      <StorageCard client={client} />
       <PasskeysCard client={client} />
       {me && (
         <div className="card" ref={devicesCard} data-testid="devices-card">

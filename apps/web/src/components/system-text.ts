@@ -1,3 +1,4 @@
+import { textOrFiles } from '../files/summary.ts';
 import type { Member } from '@parley/protocol';
 import type { ChatView, TimelineItem } from '@parley/client';
 import type { Translate } from '../i18n/index.ts';
@@ -45,7 +46,7 @@ export function chatPreview(t: Translate, chat: ChatView, myUserId: string): { t
   if (!last) return { text: '', typing: false };
   if (last.system || last.notice) return { text: chat.noteToSelf && last.system?.kind === 'created' ? t('savedHint') : systemText(t, last, chat.members, myUserId), typing: false };
   // An unreadable last message says why in a few words (the chat itself explains it in full).
-  const body = last.deleted ? t('deleted') : last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : last.text.replace(/\s+/g, ' ');
+  const body = last.deleted ? t('deleted') : last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : textOrFiles(t, last).replace(/\s+/g, ' ');
   const prefix = last.mine && !chat.noteToSelf ? t('youPrefix')
     : chat.kind === 'group' ? `${chat.members.find((m) => m.userId === last.senderUserId)?.displayName ?? '…'}: ` : '';
   return { text: prefix + body, typing: false };

@@ -3,6 +3,8 @@ import type { ChatView, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { MessageBubble, type MessageActions } from './message.tsx';
 import { systemText } from './system-text.ts';
+import { uploadOf } from '../files/sdk.ts';
+import { useUploads } from '../files/upload-bar.tsx';
 
 const NEAR_TOP_PX = 150;
 const NEAR_BOTTOM_PX = 60;
@@ -24,6 +26,7 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
   const firstId = items[0]?.id ?? '';
   const last = items.at(-1);
   const mayPin = client.mayPin(chatId);
+  const uploads = useUploads(client);
 
   const loadOlder = useCallback(() => {
     const el = scroller.current;
@@ -89,7 +92,7 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
             {dayHeader}
             {item.system || item.notice
               ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId, chat.noteToSelf)}</div>
-              : <MessageBubble item={item} members={chat.members} myUserId={client.userId} actions={actions} mayPin={mayPin}
+              : <MessageBubble client={client} item={item} upload={uploads.get(item.id) ?? uploadOf(item)} members={chat.members} myUserId={client.userId} actions={actions} mayPin={mayPin}
                   showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice)} />}
           </Fragment>
         );

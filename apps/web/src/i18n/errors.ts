@@ -22,7 +22,19 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   link_expired: 'errLinkExpired',
   link_closed: 'errLinkClosed',
   link_not_found: 'errLinkNotFound',
+  file_too_large: 'errFileTooLarge',
+  quota_exceeded: 'errQuotaExceeded',
+  too_many_uploads: 'errTooManyUploads',
+  blob_not_found: 'errBlobNotFound',
+  blob_incomplete: 'errBlobIncomplete',
+  file_damaged: 'errFileDamaged',
 };
+
+/** A sentence for an error code alone (an upload's `error`); an unknown code is shown as is. */
+export function codeText(t: Translate, code: string): string {
+  const key = (BY_CODE as Record<string, MessageKey | undefined>)[code];
+  return key ? t(key) : t('error', { message: code });
+}
 
 /** A person-readable sentence for an error, in the chosen language; unknown ones keep their text. */
 export function errorText(t: Translate, err: unknown): string {

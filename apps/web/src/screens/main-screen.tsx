@@ -12,6 +12,7 @@ import { NewMessageAnnouncer } from '../components/new-message-announcer.tsx';
 import { NewChat } from '../components/new-chat.tsx';
 import { Requests } from '../components/requests.tsx';
 import { Settings } from '../components/settings.tsx';
+import { MediaView } from '../files/media-view.tsx';
 import { useI18n } from '../i18n/index.ts';
 import type { Theme } from '../state/theme.ts';
 import { go, useClientState, useRoute } from '../state/use-client.ts';
@@ -50,6 +51,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   switch (route.name) {
     case 'chat': panel = <ChatView key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
     case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
+    case 'media': panel = <MediaView key={route.chatId} client={client} chatId={route.chatId} />; break;
     case 'join': panel = <JoinInvite key={route.token} client={client} token={route.token} />; break;
     case 'new': panel = <NewChat client={client} />; break;
     case 'requests': panel = <Requests client={client} />; break;
@@ -57,7 +59,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'user': panel = <section className="panel empty-state">{error ? <ErrorLine error={error} /> : <div className="spinner" />}</section>; break;
     case 'home': break;
   }
-  const activeChat = route.name === 'chat' || route.name === 'info' ? route.chatId : undefined;
+  const activeChat = route.name === 'chat' || route.name === 'info' || route.name === 'media' ? route.chatId : undefined;
 
   // Notices take their own row above the chats: they never cover the composer or the list.
   return (

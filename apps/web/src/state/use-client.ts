@@ -15,6 +15,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'chat'; chatId: string }
   | { name: 'info'; chatId: string }
+  | { name: 'media'; chatId: string }
   | { name: 'join'; token: string }
   | { name: 'user'; handle: string }
   | { name: 'new' }
@@ -28,6 +29,7 @@ export function parseRoute(hash: string): Route {
   });
   if (section === 'chat' && arg) return { name: 'chat', chatId: arg };
   if (section === 'info' && arg) return { name: 'info', chatId: arg };
+  if (section === 'media' && arg) return { name: 'media', chatId: arg };
   if (section === 'join' && arg) return { name: 'join', token: arg };
   if (section === 'u' && arg) return { name: 'user', handle: arg };
   if (section === 'new') return { name: 'new' };

@@ -1,8 +1,8 @@
 import type { ChatSummary, Message } from '@parley/protocol';
-import type { ClientStore, OutboxItem, StoredKeyPackage, StoredMessage } from '../store.ts';
+import type { ClientStore, OutboxItem, PendingUpload, StoredKeyPackage, StoredMessage } from '../store.ts';
 
-/** 1: chats, messages, outbox, meta. 2: MLS key packages and group states (identity lives in meta). */
-const VERSION = 2;
+/** 1: chats, messages, outbox, meta. 2: MLS key packages and group states (identity lives in meta). 3: pending uploads (with their Blobs). */
+const VERSION = 3;
 const MLS_IDENTITY_KEY = 'mls-identity';
 
 function promisify<T>(request: IDBRequest<T>): Promise<T> {
@@ -36,6 +36,7 @@ export async function openParleyDb(name: string): Promise<IDBDatabase> {
       db.createObjectStore('mlsKeyPackages', { keyPath: 'ref' });
       db.createObjectStore('mlsGroups');
     }
+    if (event.oldVersion < 3) db.createObjectStore('uploads', { keyPath: 'clientMsgId' });
   };
   const db = await promisify(request);
   // Another tab is deleting or upgrading the database (sign-out there): let it proceed.
@@ -122,6 +123,24 @@ export class IndexedDbStore implements ClientStore {
 
   async listOutbox(): Promise<OutboxItem[]> {
     const items = await promisify(this.db.transaction('outbox').objectStore('outbox').getAll() as IDBRequest<OutboxItem[]>);
+    return items.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** The file sources are Blobs, stored by structured clone: the browser keeps their bytes with the record. */
+  async putPendingUpload(upload: PendingUpload): Promise<void> {
+    const tx = this.db.transaction('uploads', 'readwrite');
+    tx.objectStore('uploads').put(upload);
+    await done(tx);
+  }
+
+  async deletePendingUpload(clientMsgId: string): Promise<void> {
+    const tx = this.db.transaction('uploads', 'readwrite');
+    tx.objectStore('uploads').delete(clientMsgId);
+    await done(tx);
+  }
+
+  async listPendingUploads(): Promise<PendingUpload[]> {
+    const items = await promisify(this.db.transaction('uploads').objectStore('uploads').getAll() as IDBRequest<PendingUpload[]>);
     return items.sort((a, b) => a.createdAt - b.createdAt);
   }
 

@@ -1,5 +1,5 @@
 import type { ChatSummary } from '@parley/protocol';
-import type { ClientStore, OutboxItem, StoredKeyPackage, StoredMessage } from '../store.ts';
+import type { ClientStore, OutboxItem, PendingUpload, StoredKeyPackage, StoredMessage } from '../store.ts';
 
 /** Keeps everything in memory: the default in Node and in tests. */
 export class MemoryStore implements ClientStore {
@@ -7,6 +7,7 @@ export class MemoryStore implements ClientStore {
   readonly #messages = new Map<string, Map<number, StoredMessage>>();
   readonly #outbox = new Map<string, OutboxItem>();
   readonly #meta = new Map<string, string>();
+  readonly #uploads = new Map<string, PendingUpload>();
   #mlsIdentity: Uint8Array | undefined;
   readonly #keyPackages = new Map<string, StoredKeyPackage>();
   readonly #mlsGroups = new Map<string, Uint8Array>();
@@ -31,6 +32,10 @@ export class MemoryStore implements ClientStore {
   async putOutbox(item: OutboxItem) { this.#outbox.set(item.clientMsgId, { ...item }); }
   async deleteOutbox(clientMsgId: string) { this.#outbox.delete(clientMsgId); }
   async listOutbox() { return [...this.#outbox.values()].sort((a, b) => a.createdAt - b.createdAt); }
+  // A Blob source is kept by reference (it is immutable); the rest is copied.
+  async putPendingUpload(upload: PendingUpload) { this.#uploads.set(upload.clientMsgId, copyUpload(upload)); }
+  async deletePendingUpload(clientMsgId: string) { this.#uploads.delete(clientMsgId); }
+  async listPendingUploads() { return [...this.#uploads.values()].map(copyUpload).sort((a, b) => a.createdAt - b.createdAt); }
   async getMeta(key: string) { return this.#meta.get(key); }
   async setMeta(key: string, value: string) { this.#meta.set(key, value); }
   // Bytes are copied in and out: MLS code zeroes key material it has used, which must not reach the store.
@@ -49,4 +54,8 @@ export class MemoryStore implements ClientStore {
 
 function copyKeyPackage(p: StoredKeyPackage): StoredKeyPackage {
   return { ...p, keyPackage: p.keyPackage.slice(), privateKeys: p.privateKeys.slice() };
+}
+
+function copyUpload(u: PendingUpload): PendingUpload {
+  return { ...u, files: u.files.map((f) => ({ ...f, attachment: { ...f.attachment } })) };
 }

@@ -1,6 +1,6 @@
 import type { ChatSummary, Content, Envelope, SystemEvent } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
-import type { ClientStore, DecodedEnvelope, OutboxItem, StoredKeyPackage, StoredMessage } from '../store.ts';
+import type { ClientStore, DecodedEnvelope, OutboxItem, PendingFile, PendingUpload, StoredKeyPackage, StoredMessage } from '../store.ts';
 import { StoreSealError, isSealed, open, openJson, seal, sealJson } from './seal.ts';
 
 /** Meta key of the key check: a known value sealed under the store's key, written at the first unlock. */
@@ -25,12 +25,25 @@ interface SealedOutboxRecord extends OutboxItem {
 }
 interface OutboxSecrets { content?: Content; envelope?: Envelope }
 
+/**
+ * A pending upload as the inner store keeps it: ids, time and state clear; caption, keys and file
+ * metadata (and paths) in `sealed`. A Blob source stays as it is in `blobs` (the file the person
+ * picked, kept so the upload survives a restart; sealing gigabytes at rest is not worth it).
+ */
+interface SealedUploadRecord extends PendingUpload {
+  sealed: string;
+  blobs: (Blob | null)[];
+}
+type UploadSecrets = Pick<PendingUpload, 'text' | 'entities' | 'replyTo' | 'noForwardName'> & { files: (Omit<PendingFile, 'source'> & { source: { path: string } | null })[] };
+const isBlob = (v: unknown): v is Blob => typeof Blob !== 'undefined' && v instanceof Blob;
+
 const sealedB64Prefix = bytesToBase64(new TextEncoder().encode('PRLYSEAL\u0001'));
 
 /** The place a message's sealed record is bound to: its slot and every field kept in the clear. */
 function messagePlace(m: StoredMessage): string {
   return `messages:${JSON.stringify([m.chatId, m.seq, m.clientMsgId, m.senderUserId, m.senderDeviceId, m.sentAt])}`;
 }
+const uploadPlace = (u: PendingUpload) => `upload:${JSON.stringify([u.chatId, u.clientMsgId])}`;
 const outboxPlace = (item: OutboxItem) => `outbox:${JSON.stringify([item.chatId, item.clientMsgId])}`;
 const groupPlace = (chatId: string) => `mlsGroup:${chatId}`;
 const keyPackagePlace = (ref: string) => `mlsKeyPackage:${ref}`;
@@ -194,6 +207,35 @@ export class SealedStore implements ClientStore {
       const { sealed, ...clear } = record;
       const secrets = await openJson<OutboxSecrets>(key, outboxPlace(clear), base64ToBytes(sealed));
       return { ...clear, ...secrets };
+    }));
+  }
+
+  async putPendingUpload(upload: PendingUpload): Promise<void> {
+    const key = this.#k();
+    const { text, entities, replyTo, noForwardName, files, ...clear } = upload;
+    const secrets: UploadSecrets = {
+      text, ...(entities ? { entities } : {}), ...(replyTo ? { replyTo } : {}), ...(noForwardName ? { noForwardName } : {}),
+      files: files.map((f) => ({ ...f, source: isBlob(f.source) ? null : f.source })),
+    };
+    const record: SealedUploadRecord = {
+      ...clear, text: '', files: [], blobs: files.map((f) => (isBlob(f.source) ? f.source : null)),
+      sealed: bytesToBase64(await sealJson(key, uploadPlace(upload), secrets)),
+    };
+    await this.inner.putPendingUpload(record);
+  }
+
+  async deletePendingUpload(clientMsgId: string): Promise<void> {
+    this.#k();
+    return this.inner.deletePendingUpload(clientMsgId);
+  }
+
+  async listPendingUploads(): Promise<PendingUpload[]> {
+    const key = this.#k();
+    const records = await this.inner.listPendingUploads() as SealedUploadRecord[];
+    return Promise.all(records.map(async (record) => {
+      const { sealed, blobs, text: _t, files: _f, ...clear } = record;
+      const secrets = await openJson<UploadSecrets>(key, uploadPlace(record), base64ToBytes(sealed));
+      return { ...clear, ...secrets, files: secrets.files.map((f, i) => ({ ...f, source: f.source ?? blobs[i]! })) };
     }));
   }
 

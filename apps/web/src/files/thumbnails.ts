@@ -1,0 +1,139 @@
+import { MAX_THUMBNAIL_CHARS } from '@parley/protocol';
+import workerUrl from './thumb.worker.ts?worker&url';
+import { THUMB, type ThumbReply, type ThumbRequest } from './thumb-limits.ts';
+
+type Thumb = Extract<ThumbReply, { ok: true }>;
+type Job = { kind: 'image'; blob: Blob } | { kind: 'frame'; bitmap: ImageBitmap };
+
+/** The Trusted Types API where the browser has it; the CSP names this policy (`trusted-types … parley-worker`, R38). */
+interface TrustedTypesApi {
+  createPolicy(name: string, rules: { createScriptURL(url: string): string }): { createScriptURL(url: string): unknown };
+}
+let trustedWorkerUrl: string | undefined;
+/** The worker's URL as the CSP lets it through: this policy vouches for exactly the built worker's URL. */
+function workerScriptUrl(): string {
+  if (trustedWorkerUrl === undefined) {
+    const tt = (window as unknown as { trustedTypes?: TrustedTypesApi }).trustedTypes;
+    const policy = tt?.createPolicy('parley-worker', {
+      createScriptURL: (url) => {
+        if (url !== workerUrl) throw new TypeError(`not the thumbnail worker: ${url}`);
+        return url;
+      },
+    });
+    trustedWorkerUrl = (policy?.createScriptURL(workerUrl) ?? workerUrl) as string;
+  }
+  return trustedWorkerUrl;
+}
+
+/**
+ * Thumbnails in a Web Worker, one job at a time, each with a time limit: a job that runs over it
+ * (a decoder stuck on a hostile file) gets the worker terminated, and the next job a fresh one.
+ * Every failure answers `undefined`: the file is then sent without a thumbnail.
+ */
+export class ThumbnailMaker {
+  #worker: Worker | undefined;
+  #nextId = 1;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  image(blob: Blob): Promise<Thumb | undefined> {
+    return this.#run({ kind: 'image', blob });
+  }
+
+  frame(bitmap: ImageBitmap): Promise<Thumb | undefined> {
+    return this.#run({ kind: 'frame', bitmap });
+  }
+
+  dispose(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+
+  #run(job: Job): Promise<Thumb | undefined> {
+    const run = this.#queue.then(() => this.#once(job));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #once(job: Job): Promise<Thumb | undefined> {
+    const id = this.#nextId++;
+    let worker: Worker;
+    try {
+      worker = this.#worker ??= new Worker(workerScriptUrl(), { name: 'parley-thumbnails' });
+    } catch (err) {
+      console.warn('parley: no thumbnail worker', err);
+      if (job.kind === 'frame') job.bitmap.close();
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const done = (value: Thumb | undefined) => {
+        clearTimeout(timer);
+        worker.removeEventListener('message', onMessage);
+        worker.removeEventListener('error', onError);
+        resolve(value);
+      };
+      const onMessage = (e: MessageEvent<ThumbReply>) => {
+        if (e.data.id !== id) return;
+        if (!e.data.ok) console.info('parley: no thumbnail:', e.data.reason);
+        done(e.data.ok ? e.data : undefined);
+      };
+      const onError = (e: ErrorEvent) => {
+        console.warn('parley: thumbnail worker failed', e.message);
+        this.dispose();
+        done(undefined);
+      };
+      const timer = setTimeout(() => {
+        console.warn('parley: thumbnail took too long; worker stopped');
+        this.dispose();
+        done(undefined);
+      }, THUMB.timeoutMs);
+      worker.addEventListener('message', onMessage);
+      worker.addEventListener('error', onError);
+      const request: ThumbRequest = job.kind === 'image'
+        ? { id, kind: 'image', blob: job.blob, maxChars: MAX_THUMBNAIL_CHARS }
+        : { id, kind: 'frame', bitmap: job.bitmap, maxChars: MAX_THUMBNAIL_CHARS };
+      worker.postMessage(request, job.kind === 'frame' ? [job.bitmap] : []);
+    });
+  }
+}
+
+/**
+ * A video's or an audio file's dimensions and duration, and for a video its first frame (at 10% or
+ * 1 s in), read by a media element the page never shows; `undefined` when the browser can't play
+ * it within the time limit. The frame is handed to the worker to scale and encode.
+ */
+export async function mediaInfo(blob: Blob, kind: 'video' | 'audio', maker: ThumbnailMaker):
+  Promise<{ width?: number; height?: number; durationMs?: number; thumbnail?: Thumb['thumbnail'] } | undefined> {
+  if (blob.size === 0) return undefined;
+  const el = document.createElement(kind);
+  el.muted = true;
+  el.preload = 'metadata';
+  const url = URL.createObjectURL(blob);
+  const deadline = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms));
+  const once = (event: string) => new Promise<Event>((resolve, reject) => {
+    el.addEventListener(event, resolve, { once: true });
+    el.addEventListener('error', () => reject(new Error(`cannot read this ${kind}`)), { once: true });
+  });
+  try {
+    el.src = url;
+    const meta = await Promise.race([once('loadedmetadata'), deadline(THUMB.timeoutMs)]);
+    if (meta === 'timeout') return undefined;
+    const durationMs = Number.isFinite(el.duration) ? Math.round(el.duration * 1000) : undefined;
+    if (!(el instanceof HTMLVideoElement)) return durationMs === undefined ? {} : { durationMs };
+    const width = el.videoWidth || undefined;
+    const height = el.videoHeight || undefined;
+    const base = { ...(width && height ? { width, height } : {}), ...(durationMs !== undefined ? { durationMs } : {}) };
+    if (!width || !height || width * height > THUMB.maxPixels) return base;
+    el.currentTime = Math.min(1, (el.duration || 0) / 10);
+    const seeked = await Promise.race([once('seeked'), deadline(THUMB.timeoutMs)]).catch(() => 'timeout' as const);
+    if (seeked === 'timeout' || el.readyState < 2) return base;
+    const thumb = await maker.frame(await createImageBitmap(el));
+    return thumb ? { ...base, thumbnail: thumb.thumbnail } : base;
+  } catch (err) {
+    console.info(`parley: no ${kind} details:`, err);
+    return undefined;
+  } finally {
+    el.removeAttribute('src');
+    el.load();
+    URL.revokeObjectURL(url);
+  }
+}

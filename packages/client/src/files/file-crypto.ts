@@ -1,0 +1,301 @@
+import { FILE_CHUNK_TAG_BYTES, ParleyError, chunkCount, cipherSize } from '@parley/protocol';
+import { toHex } from './file-crypto-hex.ts';
+import { newSha256, type Sha256 } from './sha256.ts';
+
+export { toHex };
+
+/**
+ * R52: a file's encryption. Chunk i (from 0) of `chunkBytes` plaintext bytes is sealed with
+ * AES-256-GCM under the file's key, nonce `uint32be(0) || uint56be(i) || last`, no associated data;
+ * the blob is the sealed chunks one after the other. Encryption is deterministic given the key, so
+ * any byte range of the ciphertext can be made again (after a restart, for a tus resume) from the
+ * plaintext alone.
+ */
+
+export const FILE_KEY_BYTES = 32;
+const GCM = 'AES-GCM';
+
+/** A fresh random file key (raw bytes). */
+export function newFileKey(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(FILE_KEY_BYTES));
+}
+
+/** Imports a raw 32-byte file key for Web Crypto (not extractable). */
+export async function importFileKey(raw: Uint8Array): Promise<CryptoKey> {
+  if (raw.length !== FILE_KEY_BYTES) throw new ParleyError('file_damaged', 'a file key is 32 bytes');
+  return crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, GCM, false, ['encrypt', 'decrypt']);
+}
+
+/** R52: the 12-byte nonce of chunk `index`; `last` marks the final chunk. */
+export function chunkNonce(index: number, last: boolean): Uint8Array<ArrayBuffer> {
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`bad chunk index ${index}`);
+  const nonce = new Uint8Array(12);
+  let rest = index;
+  for (let b = 10; b >= 4; b--) {
+    nonce[b] = rest % 256;
+    rest = Math.floor(rest / 256);
+  }
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+/** Seals plaintext chunk `index` (at most chunkBytes long; only the last chunk may be shorter). */
+export async function encryptChunk(key: CryptoKey, index: number, last: boolean, plain: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.encrypt({ name: GCM, iv: chunkNonce(index, last) }, key, plain as Uint8Array<ArrayBuffer>));
+}
+
+/** Opens sealed chunk `index`; anything altered, moved, repeated or cut fails as `file_damaged`. */
+export async function decryptChunk(key: CryptoKey, index: number, last: boolean, sealed: Uint8Array): Promise<Uint8Array> {
+  if (sealed.length < FILE_CHUNK_TAG_BYTES) throw new ParleyError('file_damaged', `chunk ${index} is cut short`);
+  try {
+    return new Uint8Array(await crypto.subtle.decrypt({ name: GCM, iv: chunkNonce(index, last) }, key, sealed as Uint8Array<ArrayBuffer>));
+  } catch {
+    throw new ParleyError('file_damaged', `chunk ${index} failed its check`);
+  }
+}
+
+/** The shape of one file's ciphertext: where each chunk sits in the plaintext and in the blob. */
+export class ChunkLayout {
+  readonly size: number;
+  readonly chunkBytes: number;
+  readonly chunks: number;
+  readonly cipherSize: number;
+
+  constructor(size: number, chunkBytes: number) {
+    this.size = size;
+    this.chunkBytes = chunkBytes;
+    this.chunks = chunkCount(size, chunkBytes);
+    this.cipherSize = cipherSize(size, chunkBytes);
+  }
+
+  isLast(index: number): boolean {
+    return index === this.chunks - 1;
+  }
+
+  /** Plaintext [start, end) of chunk `index`. */
+  plainSpan(index: number): { start: number; end: number } {
+    const start = index * this.chunkBytes;
+    return { start, end: Math.min(start + this.chunkBytes, this.size) };
+  }
+
+  /** Ciphertext [start, end) of chunk `index`. */
+  cipherSpan(index: number): { start: number; end: number } {
+    const start = index * (this.chunkBytes + FILE_CHUNK_TAG_BYTES);
+    const plain = this.plainSpan(index);
+    return { start, end: start + (plain.end - plain.start) + FILE_CHUNK_TAG_BYTES };
+  }
+
+  /** The chunk holding ciphertext byte `offset`. */
+  chunkAtCipher(offset: number): number {
+    return Math.min(this.chunks - 1, Math.floor(offset / (this.chunkBytes + FILE_CHUNK_TAG_BYTES)));
+  }
+
+  /**
+   * The chunks, and the ciphertext range they fill, that hold plaintext [start, end): what a Range
+   * request asks for to read part of a file. An empty range still reads one chunk (its tag is the check).
+   */
+  cipherRangeFor(start: number, end: number): { first: number; last: number; start: number; end: number } {
+    if (!(start >= 0 && end >= start && end <= this.size)) throw new RangeError(`range [${start}, ${end}) outside 0..${this.size}`);
+    const first = Math.min(this.chunks - 1, Math.floor(start / this.chunkBytes));
+    const last = end > start ? Math.floor((end - 1) / this.chunkBytes) : first;
+    return { first, last, start: this.cipherSpan(first).start, end: this.cipherSpan(last).end };
+  }
+}
+
+/** Where a file's plaintext comes from: a Blob in the browser, a file on disk in Node. */
+export interface PlainSource {
+  readonly size: number;
+  read(start: number, end: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** How many chunks are sealed at once (Web Crypto runs them in parallel where it can). */
+const PARALLEL_CHUNKS = 8;
+
+/**
+ * Produces any byte range of a file's ciphertext from its plaintext, and hashes the ciphertext in
+ * order as it goes (R52 `sha256`). Ranges may repeat or go back (a retried PATCH): each byte is
+ * hashed once; a range that starts past what is hashed (a resume after a restart) first hashes the
+ * gap, re-encrypting it locally without sending it.
+ */
+export class CipherReader {
+  readonly layout: ChunkLayout;
+  readonly #key: CryptoKey;
+  readonly #source: PlainSource;
+  #hash: Promise<Sha256> | undefined;
+  #hashedTo = 0;
+
+  constructor(key: CryptoKey, source: PlainSource, chunkBytes: number) {
+    this.#key = key;
+    this.#source = source;
+    this.layout = new ChunkLayout(source.size, chunkBytes);
+  }
+
+  get hashedTo(): number {
+    return this.#hashedTo;
+  }
+
+  /** Ciphertext bytes [start, end). Calls run one after the other (the hash sees each byte once, in order). */
+  async read(start: number, end: number): Promise<Uint8Array> {
+    return concat(await this.readPieces(start, end));
+  }
+
+  /** The same bytes as `read`, as the sealed chunks (trimmed at the ends): no copy into one buffer. */
+  readPieces(start: number, end: number): Promise<Uint8Array[]> {
+    const run = this.#queue.then(() => this.#read(start, end));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #queue: Promise<unknown> = Promise.resolve();
+
+  async #read(start: number, end: number): Promise<Uint8Array[]> {
+    end = Math.min(end, this.layout.cipherSize);
+    if (start >= end) return [];
+    if (start > this.#hashedTo) await this.#hashUpTo(start);
+    const pieces = await this.#produce(start, end);
+    if (end > this.#hashedTo && start <= this.#hashedTo) {
+      const hash = await this.#hasher();
+      let at = start;
+      for (const piece of pieces) {
+        const from = Math.max(0, this.#hashedTo - at);
+        if (from < piece.length) hash.update(from === 0 ? piece : piece.subarray(from));
+        at += piece.length;
+      }
+      this.#hashedTo = end;
+    }
+    return pieces;
+  }
+
+  /** SHA-256 (hex) of the whole ciphertext; hashes what is left first. */
+  digest(): Promise<string> {
+    const run = this.#queue.then(async () => {
+      await this.#hashUpTo(this.layout.cipherSize);
+      return (await this.#hasher()).hex();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #hasher(): Promise<Sha256> {
+    return (this.#hash ??= newSha256());
+  }
+
+  close(): Promise<void> {
+    return this.#source.close();
+  }
+
+  async #hashUpTo(target: number): Promise<void> {
+    const step = 8 * 1024 * 1024;
+    while (this.#hashedTo < target) {
+      const end = Math.min(target, this.#hashedTo + step);
+      const hash = await this.#hasher();
+      for (const piece of await this.#produce(this.#hashedTo, end)) hash.update(piece);
+      this.#hashedTo = end;
+    }
+  }
+
+  /** The sealed chunks holding ciphertext [start, end), the first and last trimmed to it. */
+  async #produce(start: number, end: number): Promise<Uint8Array[]> {
+    const L = this.layout;
+    const first = L.chunkAtCipher(start);
+    const last = L.chunkAtCipher(end - 1);
+    const base = L.plainSpan(first).start;
+    const plain = await this.#source.read(base, L.plainSpan(last).end);
+    const pieces: Uint8Array[] = [];
+    for (let i = first; i <= last; i += PARALLEL_CHUNKS) {
+      const upTo = Math.min(last, i + PARALLEL_CHUNKS - 1);
+      pieces.push(...await Promise.all(Array.from({ length: upTo - i + 1 }, (_, k) => {
+        const span = L.plainSpan(i + k);
+        return encryptChunk(this.#key, i + k, L.isLast(i + k), plain.subarray(span.start - base, span.end - base));
+      })));
+    }
+    const head = start - L.cipherSpan(first).start;
+    const tail = L.cipherSpan(last).end - end;
+    if (tail > 0) pieces[pieces.length - 1] = pieces.at(-1)!.subarray(0, pieces.at(-1)!.length - tail);
+    if (head > 0) pieces[0] = pieces[0]!.subarray(head);
+    return pieces;
+  }
+}
+
+/** One buffer of all the pieces. */
+export function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Opens a stream of ciphertext bytes starting at chunk `first`, chunk by chunk: feed it bytes as they
+ * arrive, take the plaintext of every complete chunk. `end()` checks the last chunk is complete.
+ */
+export class ChunkOpener {
+  readonly #key: CryptoKey;
+  readonly #layout: ChunkLayout;
+  #index: number;
+  readonly #lastIndex: number;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+
+  constructor(key: CryptoKey, layout: ChunkLayout, first: number, last: number) {
+    this.#key = key;
+    this.#layout = layout;
+    this.#index = first;
+    this.#lastIndex = last;
+  }
+
+  /** Plaintext of the chunks these bytes complete (in order). */
+  async push(bytes: Uint8Array): Promise<Uint8Array[]> {
+    if (bytes.length === 0) return [];
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    const sealedChunks: { index: number; bytes: Uint8Array }[] = [];
+    for (;;) {
+      if (this.#index > this.#lastIndex) {
+        if (this.#pendingBytes > 0) throw new ParleyError('file_damaged', 'more bytes than the file has');
+        break;
+      }
+      const span = this.#layout.cipherSpan(this.#index);
+      const need = span.end - span.start;
+      if (this.#pendingBytes < need) break;
+      sealedChunks.push({ index: this.#index, bytes: this.#take(need) });
+      this.#index += 1;
+    }
+    return Promise.all(sealedChunks.map((c) => decryptChunk(this.#key, c.index, this.#layout.isLast(c.index), c.bytes)));
+  }
+
+  /** The stream ended: every chunk asked for must have come. */
+  end(): void {
+    if (this.#index <= this.#lastIndex) throw new ParleyError('file_damaged', `the file ends before chunk ${this.#index}`);
+  }
+
+  #take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.#pending[0]!;
+      const take = Math.min(head.length, n - filled);
+      out.set(head.subarray(0, take), filled);
+      filled += take;
+      if (take === head.length) this.#pending.shift();
+      else this.#pending[0] = head.subarray(take);
+    }
+    this.#pendingBytes -= n;
+    return out;
+  }
+}
+
+/** A PlainSource over bytes in memory (tests, small files). */
+export function bytesSource(bytes: Uint8Array): PlainSource {
+  return { size: bytes.length, read: async (s, e) => bytes.subarray(s, e), close: async () => {} };
+}
+
+/** A PlainSource over a Blob (or File): reads only the slices asked for. */
+export function blobSource(blob: Blob): PlainSource {
+  return { size: blob.size, read: async (s, e) => new Uint8Array(await blob.slice(s, e).arrayBuffer()), close: async () => {} };
+}

@@ -1,0 +1,130 @@
+import { API_PREFIX, BLOBS_PATH, StorageUsage, type Attachment } from '@parley/protocol';
+import { NetworkError } from '../errors.ts';
+import type { RestFn } from '../session.ts';
+import type { TimelineItem } from '../timeline.ts';
+import { collect, readAttachment, type BlobGet } from './download.ts';
+import { nodeModule } from './sources.ts';
+import type { MediaFilter, MediaItem } from './types.ts';
+
+export interface FilesDeps {
+  baseUrl: string;
+  token(fresh: boolean): Promise<string>;
+  rest: RestFn;
+  /** A chat's timeline as this device holds it (the media view reads from it: nothing is fetched). */
+  timeline(chatId: string): readonly TimelineItem[];
+}
+
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Which attachment kinds each tab of the media view lists. */
+const FILTERS: Record<MediaFilter, ReadonlySet<string>> = {
+  media: new Set(['image', 'video']),
+  files: new Set(['file', 'audio']),
+  voice: new Set(['voice']),
+};
+
+/** Downloads (R55), the media view and storage use: the reading side of files. */
+export class Files {
+  readonly #d: FilesDeps;
+  readonly endpoint: string;
+
+  constructor(deps: FilesDeps) {
+    this.#d = deps;
+    this.endpoint = `${deps.baseUrl.replace(/\/+$/, '')}${API_PREFIX}${BLOBS_PATH}`;
+  }
+
+  /** GET of a blob as this device; a refused session signs in again once. */
+  readonly get: BlobGet = async (blobId, range, signal) => {
+    const attempt = async (fresh: boolean) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${await this.#d.token(fresh)}` };
+      if (range) headers['range'] = `bytes=${range.start}-${range.end}`;
+      try {
+        return await fetch(`${this.endpoint}/${encodeURIComponent(blobId)}`, { headers, ...(signal ? { signal } : {}) });
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        throw new NetworkError(`cannot reach ${this.#d.baseUrl}: ${(err as Error).message}`);
+      }
+    };
+    const first = await attempt(false);
+    if (first.status !== 401) return first;
+    await first.body?.cancel().catch(() => undefined);
+    return attempt(true);
+  };
+
+  /** The whole file, decrypted and checked; a Blob typed with the attachment's mime. */
+  async download(att: Attachment, opts: { onProgress?: (received: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Blob> {
+    const parts: BlobPart[] = [];
+    for await (const piece of readAttachment(att, this.get, opts)) parts.push(piece as Uint8Array<ArrayBuffer>);
+    return new Blob(parts, { type: att.mime });
+  }
+
+  /** Plaintext [start, end) through a Range request of only the chunks needed, each checked. */
+  readRange(att: Attachment, start: number, end: number, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    return collect(readAttachment(att, this.get, { start, end, ...opts }), end - start);
+  }
+
+  /**
+   * Node: streams the file to `path`, memory flat. It is written as `path.part` and renamed only
+   * after every chunk and the hash checked, so a damaged file never appears under its name.
+   */
+  async downloadTo(att: Attachment, path: string, opts: { onProgress?: (received: number, total: number) => void; signal?: AbortSignal; overwrite?: boolean } = {}): Promise<void> {
+    const fs = await nodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+    const part = `${path}.part`;
+    const handle = await fs.open(part, 'w', 0o600);
+    try {
+      // Written in batches of a few MiB: one system call each, not one per network piece.
+      let batch: Uint8Array[] = [];
+      let batched = 0;
+      for await (const piece of readAttachment(att, this.get, opts)) {
+        batch.push(piece);
+        batched += piece.length;
+        if (batched >= WRITE_BATCH_BYTES) {
+          await handle.writev(batch);
+          batch = [];
+          batched = 0;
+        }
+      }
+      if (batch.length > 0) await handle.writev(batch);
+      await handle.close();
+      if (!opts.overwrite) {
+        // link() fails if `path` exists: never replaces a file that appeared meanwhile.
+        await fs.link(part, path);
+        await fs.unlink(part);
+      } else await fs.rename(part, path);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await fs.unlink(part).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * A chat's attachments from this device's own copy, newest first, `limit` (default 50) at a time;
+   * `before` is the `next` of the previous page. Files of deleted and still-uploading messages are not listed.
+   */
+  media(chatId: string, opts: { filter: MediaFilter; before?: string; limit?: number }): { items: MediaItem[]; next?: string } {
+    const kinds = FILTERS[opts.filter];
+    const all: MediaItem[] = [];
+    const items = this.#d.timeline(chatId);
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i]!;
+      if (item.deleted || item.seq === null || !item.attachments) continue;
+      for (let k = item.attachments.length - 1; k >= 0; k--) {
+        const attachment = item.attachments[k]!;
+        if (kinds.has(attachment.kind)) all.push({ messageId: item.id, chatId, senderUserId: item.senderUserId, sentAt: item.sentAt, index: k, attachment });
+      }
+    }
+    const from = opts.before === undefined ? 0 : all.findIndex((m) => cursor(m) === opts.before) + 1;
+    const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
+    const page = all.slice(from, from + limit);
+    const last = page.at(-1);
+    return { items: page, ...(last && from + limit < all.length ? { next: cursor(last) } : {}) };
+  }
+
+  /** R56: this user's stored bytes, quota and the server's file size limit. */
+  async storageUsage(): Promise<StorageUsage> {
+    return StorageUsage.parse(await this.#d.rest('GET', '/me/storage'));
+  }
+}
+
+const cursor = (m: MediaItem) => `${m.messageId}:${m.index}`;

@@ -1,0 +1,141 @@
+import { ParleyError, isErrorCode } from '@parley/protocol';
+import { Upload, type DetailedError, type HttpRequest } from 'tus-js-client';
+import type { CipherReader } from './file-crypto.ts';
+import { isNode, nodeModule } from './sources.ts';
+
+/** What an upload needs from the client: where to upload and the session token. */
+export interface TusEndpoint {
+  /** `${baseUrl}/api/v1/blobs` (R53). */
+  endpoint: string;
+  /** The device's session token; `fresh` after the server refused the kept one. */
+  token(fresh: boolean): Promise<string>;
+  /** tus's own retries of a broken request before the upload counts as waiting (ms each). */
+  retryDelays?: number[];
+  /** Ciphertext bytes per PATCH request. */
+  chunkSize?: number;
+}
+
+/** Default retries within one run: a dropped connection resumes from the server's offset. */
+export const TUS_RETRY_DELAYS = [0, 1000, 3000, 5000, 10000];
+/** Bytes per PATCH: large enough that requests cost little, small enough to hold in memory. */
+export const TUS_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** An upload stopped for good (`code`), or for now (`retry`: network, server busy). */
+export class UploadFailed extends Error {
+  constructor(readonly code: string, readonly retry: boolean, message: string) {
+    super(message);
+  }
+}
+
+export interface TusRun {
+  /** Resolves with the upload's URL when the server has every byte. */
+  readonly done: Promise<string>;
+  /** Stops sending; `terminate` also deletes the upload on the server (tus termination). */
+  abort(terminate: boolean): Promise<void>;
+}
+
+/**
+ * Uploads one file's ciphertext with tus (R53), creating the upload or resuming `uploadUrl` from the
+ * offset its HEAD answers (an upload the server no longer has is created anew). The bytes come from
+ * `reader`, which encrypts any range on demand, so nothing is kept but the plaintext source.
+ */
+export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
+  uploadUrl?: string;
+  onUrl(url: string): void;
+  onProgress(sent: number, total: number): void;
+}): TusRun {
+  const size = reader.layout.cipherSize;
+  let freshToken = false;
+  let upload!: Upload;
+  let prefetched: { start: number; end: number; bytes: Promise<Uint8Array[]> } | undefined;
+  let toReadable: ((pieces: Uint8Array[]) => object) | undefined;
+  const done = new Promise<string>((resolve, reject) => {
+    upload = new Upload({ opaque: true } as unknown as Blob, {
+      endpoint: ep.endpoint,
+      ...(opts.uploadUrl ? { uploadUrl: opts.uploadUrl } : {}),
+      uploadSize: size,
+      chunkSize: ep.chunkSize ?? TUS_CHUNK_BYTES,
+      retryDelays: ep.retryDelays ?? TUS_RETRY_DELAYS,
+      // The server learns nothing but the length (R53): no metadata, no fingerprint kept in the browser.
+      metadata: {},
+      storeFingerprintForResuming: false,
+      removeFingerprintOnSuccess: false,
+      fingerprint: async () => 'parley',
+      fileReader: {
+        openFile: async () => ({
+          size,
+          slice: async (start: number, end: number) => {
+            end = Math.min(end, size);
+            // The next PATCH's bytes are encrypted while this one is on the wire.
+            const ready = prefetched?.start === start && prefetched.end === end ? prefetched.bytes : reader.readPieces(start, end);
+            prefetched = end < size ? { start: end, end: Math.min(size, 2 * end - start), bytes: reader.readPieces(end, Math.min(size, 2 * end - start)) } : undefined;
+            prefetched?.bytes.catch(() => undefined); // its error, if any, comes when it is asked for
+            const pieces = await ready;
+            const length = pieces.reduce((n, p) => n + p.length, 0);
+            // The sealed chunks as they are, never copied into one buffer: Node, a stream tus pipes into
+            // the request (a Uint8Array it would write in 16 KiB pieces); browsers, a Blob XHR sends.
+            const value = toReadable ? toReadable(pieces) : new Blob(pieces as Uint8Array<ArrayBuffer>[]);
+            // tus's Node stack sets Content-Length from `size`.
+            if (toReadable) Object.defineProperty(value, 'size', { value: length });
+            return { value, done: end >= size };
+          },
+          close: () => undefined,
+        }),
+      },
+      onBeforeRequest: async (req: HttpRequest) => {
+        const token = await ep.token(freshToken);
+        freshToken = false;
+        req.setHeader('Authorization', `Bearer ${token}`);
+      },
+      onShouldRetry: (err: DetailedError) => {
+        const status = err.originalResponse?.getStatus() ?? 0;
+        if (status === 401) {
+          freshToken = true; // the session ended: sign in again and go on
+          return true;
+        }
+        return status === 0 || status >= 500 || status === 409 || status === 423;
+      },
+      onUploadUrlAvailable: () => {
+        if (upload.url) opts.onUrl(upload.url);
+      },
+      onProgress: (sent: number, total: number) => opts.onProgress(sent, total),
+      onSuccess: () => resolve(upload.url ?? ''),
+      onError: (err: Error | DetailedError) => reject(failure(err)),
+    });
+    void (async () => {
+      if (isNode) {
+        const { Readable } = await nodeModule<typeof import('node:stream')>('node:stream');
+        toReadable = (pieces) => Readable.from(pieces, { objectMode: false });
+      }
+      upload.start();
+    })();
+  });
+  return {
+    done,
+    abort: (terminate) => upload.abort(terminate),
+  };
+}
+
+/** A tus error as an UploadFailed: the server's code when it said one; retry when it was the network or the server. */
+function failure(err: Error | DetailedError): UploadFailed {
+  if (err instanceof ParleyError) return new UploadFailed(err.code, false, err.message);
+  // Not from a request: the source could not be read (the file was moved or deleted).
+  if (!(err as Partial<DetailedError>).originalRequest) return new UploadFailed('file_unreadable', false, err.message);
+  const response = (err as DetailedError).originalResponse ?? null;
+  const status = response?.getStatus() ?? 0;
+  if (!response || status === 0 || status >= 500 || status === 423 || status === 409) {
+    return new UploadFailed('network', true, err.message);
+  }
+  let code: unknown;
+  try {
+    code = (JSON.parse(response.getBody()) as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    // not JSON
+  }
+  if (isErrorCode(code)) return new UploadFailed(code, code === 'rate_limited', err.message);
+  if (status === 413) return new UploadFailed('file_too_large', false, err.message);
+  if (status === 429) return new UploadFailed('rate_limited', true, err.message);
+  if (status === 401) return new UploadFailed('auth_required', true, err.message);
+  return new UploadFailed('internal', false, err.message);
+}
+
