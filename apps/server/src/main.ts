@@ -51,6 +51,9 @@ import { SqliteBlobs } from './storage/sqlite/sqlite-blobs.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import { DiskBlobBytes } from './blob-store/disk-blob-bytes.ts';
 import { S3BlobBytes } from './blob-store/s3-blob-bytes.ts';
+import { UploadLocker } from './blob-store/upload-locker.ts';
+import { MemoryUploadLeases, type UploadLeases } from './blob-store/upload-leases.ts';
+import { PostgresUploadLeases } from './storage/postgres/postgres-upload-leases.ts';
 
 export interface RunningServer {
   /** http://host:port */
@@ -97,6 +100,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
   let blobs: BlobStorage;
+  // R53: one writer per upload: for the whole cluster in its database, for one node in memory.
+  let uploadLeases: UploadLeases;
   if (config.databaseUrl) {
     const pgStorage = await PostgresStorage.open(config.databaseUrl, {
       poolSize: config.pgPoolSize,
@@ -106,6 +111,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage = pgStorage;
     links = new PostgresDeviceLinks(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
+    uploadLeases = new PostgresUploadLeases(pgStorage.pool);
     limiter = new SharedRateLimiter({
       store: new PostgresTokenBuckets(pgStorage.pool),
       clock,
@@ -120,6 +126,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage = sqliteStorage;
     links = new SqliteDeviceLinks(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
+    uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
   }
   // R53-R56: blob bytes on disk (one node) or in an S3-compatible bucket (a cluster).
@@ -229,6 +236,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     keyLog: new KeyLog({ storage, clock }),
     files,
     blobBytes,
+    uploadLocker: new UploadLocker({ leases: uploadLeases, bus, clock: () => clock.now(), onError: (err) => onError(err, { part: 'upload lock' }) }),
   };
 
   let draining = false;

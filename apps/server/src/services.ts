@@ -3,6 +3,7 @@ import type { Chats } from './domain/chats.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
+import type { Locker } from '@tus/utils';
 import type { DeviceLinks } from './domain/device-links.ts';
 import type { Invites } from './domain/invites.ts';
 import type { LinkPreviews } from './domain/link-previews.ts';
@@ -41,4 +42,6 @@ export interface Services {
   files: Files;
   /** Where blob bytes live (the tus DataStore and ranged reads). */
   blobBytes: BlobBytes;
+  /** R53: tus's lock, one writer per upload across the cluster (blob-store/upload-locker.ts). */
+  uploadLocker: Locker;
 }

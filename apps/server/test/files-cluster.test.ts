@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createTestDatabase, startTestS3, startTestServer, type TestServer } from '@parley/testing';
 import { blobUser, created, download, groupOf, head, patch, peerOf, sendWithBlobs, tusUpload } from './blob-http.ts';
@@ -60,6 +61,39 @@ describe('files in a cluster (PostgreSQL + NATS + S3)', () => {
     assert.equal((await download(one.url, alice.token, lonely)).code, 'blob_not_found');
     assert.ok(!readdirSync(s3.directory, { recursive: true }).some((f) => String(f).includes(lonely)), 'its objects are gone from the bucket');
     assert.equal((await download(one.url, bob.token, viaTus)).status, 200);
+    peer.close();
+  });
+
+  it('R53 one writer per upload across nodes: a resume through node 2 ends the cut PATCH still open on node 1, then goes on from what it stored', { timeout: 120_000 }, async () => {
+    await using db = await createTestDatabase();
+    await using s3 = await startTestS3();
+    const env = {
+      PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: 'nats://127.0.0.1:4222', PARLEY_NATS_PREFIX: `files${randomBytes(4).toString('hex')}`,
+      PARLEY_BLOB_GC_INTERVAL_MS: '0', ...s3.env,
+    };
+    await using one = await startTestServer({ ...env, PARLEY_NODE_ID: 'lock-node1' });
+    await using two = await startTestServer({ ...env, PARLEY_NODE_ID: 'lock-node2' });
+    const alice = await blobUser(one.url);
+    const data = randomBytes(7 * MiB + 11);
+    const id = await created(one.url, alice.token, data.length);
+
+    // A PATCH whose link went quiet after 6 MiB + 1 (the client is gone; the server does not know yet).
+    const cut = new PassThrough();
+    const stalled = patch(one.url, alice.token, id, 0, cut);
+    cut.write(data.subarray(0, 6 * MiB + 1));
+    await new Promise((r) => setTimeout(r, 500));
+
+    // The client comes back through node 2: its HEAD waits for node 1's request to let go.
+    const resumeAt = Number((await head(two.url, alice.token, id)).headers.get('upload-offset'));
+    const ended = await Promise.race([stalled.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    assert.equal(ended, true, 'node 1 ended the stalled request when node 2 asked for the upload');
+    assert.equal(resumeAt, 6 * MiB + 1, 'node 2 resumes from everything node 1 stored');
+    assert.equal((await patch(two.url, alice.token, id, resumeAt, data.subarray(resumeAt))).status, 204);
+    cut.destroy();
+    const chatId = await groupOf(alice, []);
+    const peer = await peerOf(two.url, alice);
+    assert.equal((await sendWithBlobs(peer, chatId, 'lock_1', { blobs: [id] }))['type'], 'ack');
+    assert.equal(sha256((await download(one.url, alice.token, id)).body), sha256(data), 'the whole file, every byte once');
     peer.close();
   });
 });

@@ -204,10 +204,12 @@ const everyVariant: BusEvent[] = [
   { type: 'rejoin_requested', chatId: 'chat_variants', userId: 'user_bob_1', deviceId: 'dev_bob_123' },
   { type: 'chat_request', request: { requestId: 'req_variants', chatId: 'chat_variants', kind: 'group', from: { userId: 'user_bob_1', handle: 'bob', displayName: 'Bob' }, memberCount: 3, requestedAt: 4 } },
   { type: 'chat_request_closed', requestId: 'req_variants' },
+  { type: 'upload_release', blobId: 'AAAAAAAAAAAAAAAAAAAAAA', holder: 'holder-1' },
 ];
 
 /** Fails the build when a BusEvent variant is added without a case above. */
 const coveredVariants: { [K in BusEvent['type']]: true } = {
   message: true, receipt: true, typing: true, chat_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
+  upload_release: true,
 };

@@ -24,7 +24,9 @@ export type BusEvent =
   /** On `user.<id>`: someone the user shares no chat with asks them into a chat (R44). */
   | { type: 'chat_request'; request: ChatRequest }
   /** On `user.<id>`: the user answered a request (on whichever device): its devices drop it (R44). */
-  | { type: 'chat_request_closed'; requestId: string };
+  | { type: 'chat_request_closed'; requestId: string }
+  /** On `upload.<blobId>`: a request (`holder`) waits to write to the upload: its current writer lets go (R53). */
+  | { type: 'upload_release'; blobId: string; holder: string };
 
 export type BusHandler = (event: BusEvent) => void;
 
@@ -52,3 +54,4 @@ export interface Bus {
 
 export const chatTopic = (chatId: string) => `chat.${chatId}`;
 export const userTopic = (userId: string) => `user.${userId}`;
+export const uploadTopic = (blobId: string) => `upload.${blobId}`;

@@ -30,6 +30,7 @@ export function blobRoutes(app: FastifyInstance, services: Services, apiPerSec: 
   const tus = new TusServer({
     path: TUS_PATH,
     datastore: blobBytes.dataStore,
+    locker: services.uploadLocker,
     relativeLocation: true,
     maxSize: files.limits.maxBlobBytes,
     // Same origin only: no CORS header at all.

@@ -144,6 +144,9 @@ export class Session implements HubMember {
       case 'chat_request_closed':
         this.#send({ type: 'chat_request_closed', requestId: event.requestId });
         return;
+      case 'upload_release':
+        // Between upload locks (blob-store/upload-locker.ts); never on a session's topics.
+        return;
       default:
         assertNever(event, `bus event on ${topic}`);
     }
