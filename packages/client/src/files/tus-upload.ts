@@ -132,7 +132,8 @@ function failure(err: Error | DetailedError): UploadFailed {
   } catch {
     // not JSON
   }
-  if (isErrorCode(code)) return new UploadFailed(code, code === 'rate_limited', err.message);
+  // Too many unfinished uploads (another device's, or this one's from before) or too fast: wait, then go on.
+  if (isErrorCode(code)) return new UploadFailed(code, code === 'rate_limited' || code === 'too_many_uploads', err.message);
   if (status === 413) return new UploadFailed('file_too_large', false, err.message);
   if (status === 429) return new UploadFailed('rate_limited', true, err.message);
   if (status === 401) return new UploadFailed('auth_required', true, err.message);

@@ -182,6 +182,30 @@ describe('the upload outbox (R52/R53), against a tus server', () => {
     }
   });
 
+  it('too_many_uploads waits and goes on when the device comes online; two messages upload at a time', async () => {
+    const store = new MemoryStore();
+    const completed: string[] = [];
+    const uploads = new Uploads({
+      store, endpoint: `${server.url}/api/v1/blobs`, token: async () => 'token-1', chunkBytes: CB, chunkSize: 64 * 1024, retryDelays: [],
+      complete: async (upload) => { completed.push(upload.clientMsgId); }, inOutbox: () => false, changed: () => undefined, emit: () => undefined,
+    });
+    server.refuseCreate = { status: 429, code: 'too_many_uploads' };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await uploads.add('chat_1', [{ source: new Blob([random(150_000) as Uint8Array<ArrayBuffer>]), name: `f${i}`, mime: 'x/y', size: 150_000 }]));
+    try {
+      // Two try at once; refused, they wait (a slot each frees), and the third tries and waits too.
+      await until(() => uploads.list().filter((u) => u.state === 'waiting').length === 3, 'all three waiting for the server');
+      assert.ok(server.log.filter((l) => l.startsWith('POST')).length >= 3);
+      delete server.refuseCreate;
+      uploads.online();
+      await until(() => completed.length === 3, 'all three to complete', 20_000);
+      assert.deepEqual([...completed].sort(), [...ids].sort());
+    } finally {
+      delete server.refuseCreate;
+      uploads.stop();
+    }
+  });
+
   it('bad files are refused before anything is kept', async () => {
     const store = new MemoryStore();
     const h = harness(server, store);

@@ -24,6 +24,8 @@ export interface UploadsDeps extends TusEndpoint {
 
 /** After tus's own retries failed (offline), the upload tries again after these waits (ms), the last repeating. */
 const WAITING_RETRY_MS = [2000, 5000, 10000, 30000];
+/** Messages whose files upload at the same time (each uploads its files one after the other). */
+const MAX_PARALLEL_UPLOADS = 2;
 /** Progress events reach the app at most this often. */
 const EMIT_EVERY_MS = 200;
 
@@ -220,6 +222,34 @@ export class Uploads {
     const current = () => entry.generation === generation && !this.#stopped;
     entry.state = 'uploading';
     this.#emitSoon(entry);
+    await this.#acquire();
+    try {
+      if (!current()) return;
+      await this.#runFiles(entry, current);
+    } finally {
+      this.#release();
+    }
+  }
+
+  /** At most MAX_PARALLEL_UPLOADS messages upload at once (the server allows a few per device); the others queue. */
+  async #acquire(): Promise<void> {
+    if (this.#active < MAX_PARALLEL_UPLOADS) {
+      this.#active += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#waiters.shift();
+    if (next) next(); // the slot passes on
+    else this.#active -= 1;
+  }
+
+  #active = 0;
+  readonly #waiters: (() => void)[] = [];
+
+  async #runFiles(entry: Entry, current: () => boolean): Promise<void> {
     try {
       for (const [i, file] of entry.upload.files.entries()) {
         if (file.blobId) continue;
