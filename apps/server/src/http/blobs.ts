@@ -217,11 +217,22 @@ function webBody(source: Readable): ReadableStream<Uint8Array> {
         }
         if ((controller.desiredSize ?? 0) <= 0) source.pause();
       });
-      source.once('end', () => controller.close());
-      source.once('error', (err) => controller.error(err));
-      source.once('close', () => {
-        if (!source.readableEnded) controller.error(new Error('the request was cut'));
-      });
+      // A cut request ends the body where it was cut: tus stores everything that arrived (what is
+      // still queued here included) and the client resumes from there. Erroring the stream would
+      // drop the queue (up to WEB_BODY_QUEUE_BYTES), which the client would then send again.
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        try {
+          controller.close();
+        } catch {
+          // tus cancelled the body already
+        }
+      };
+      source.once('end', end);
+      source.once('error', end);
+      source.once('close', end);
     },
     pull() {
       source.resume();
