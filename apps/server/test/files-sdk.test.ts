@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import pino from 'pino';
 import { ParleyError, type ParleyClient, type TimelineItem } from '@parley/client';
 import { cipherSize, FILE_CHUNK_BYTES, FILE_CHUNK_TAG_BYTES } from '@parley/protocol';
 import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
@@ -63,7 +65,10 @@ const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
 
 describe('files through the SDK and the real server (R52-R56)', () => {
   it('send, download whole and by ranges, resume after a restart, forward without upload, release on delete, damage detected, no plaintext on the server', async () => {
-    await using server = await startTestServer();
+    // The server's log at debug is part of what the no-plaintext scan reads.
+    const log: Buffer[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({ write(chunk: Buffer, _e, cb) { log.push(Buffer.from(chunk)); cb(); } }));
+    await using server = await startTestServer({ PARLEY_LOG_LEVEL: 'debug' }, { logger });
     const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((displayName) => createUser(server.url, { displayName })));
     if (!alice || !bob || !carol) throw new Error('users');
     const group = await alice.client.createGroup({ name: 'Files', memberIds: [bob.userId, carol.userId] });
@@ -157,8 +162,9 @@ describe('files through the SDK and the real server (R52-R56)', () => {
     // 6. Nothing the server wrote holds the files' bytes, their names or the caption.
     await Promise.all([secondRun.stop(), bob.client.stop(), carol.client.stop()]);
     await proxy.close();
-    const everything = serverBytes(server.dataDir);
+    const everything = serverBytes(server.dataDir, log);
     assert.ok(leaks(everything, new TextEncoder().encode(group.chatId)), 'the scan finds what is there');
+    assert.ok(log.length > 0, 'the log was read');
     const samples = [report.subarray(0, 48), report.subarray(2_000_000, 2_000_048), big.subarray(0, 48), big.subarray(4_000_000, 4_000_048)];
     for (const [i, s] of samples.entries()) assert.ok(!everything.includes(Buffer.from(s)), `file bytes found on the server (sample ${i})`);
     for (const s of ['CAPTION-3f9a', 'quarterly figures', 'NAME-c81e', 'video.mp4']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext found on the server: ${s}`);
