@@ -201,10 +201,18 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
     assert.equal(await tile.getAttribute('data-kind'), 'video');
     assert.equal(await tile.getAttribute('data-width'), '320');
     assert.equal(await tile.getAttribute('data-height'), '180');
+    // R59: it streams: the <video>'s Range requests are answered by the service worker with bytes Bob's page decrypts.
+    await bob.page.waitForFunction(() => Boolean(navigator.serviceWorker.controller), undefined, { timeout: 30_000 });
+    const streamed: { range: string | undefined; status: number; fromWorker: boolean }[] = [];
+    bob.page.on('response', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/__media/')) streamed.push({ range: r.request().headers()['range'], status: r.status(), fromWorker: r.fromServiceWorker() });
+    });
     await tile.getByRole('button').click();
     const video = tile.getByTestId('inline-video');
     await video.waitFor({ timeout: 30_000 });
     await waitFor(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime > 0.2), { what: 'the video plays inline', timeoutMs: 20_000 });
+    assert.equal(await video.getAttribute('data-streamed'), 'yes', 'played from the stream, not a whole download');
+    assert.ok(streamed.some((r) => r.status === 206 && r.fromWorker && r.range?.startsWith('bytes=')), `ranged answers from the service worker: ${JSON.stringify(streamed)}`);
     await shot(bob.page, '12-video-inline');
 
     // Paste: an image on the clipboard goes to the tray.

@@ -5,6 +5,9 @@ const PRECACHE = /* __PARLEY_PRECACHE__ */ ['/', '/index.html', '/manifest.webma
 const VERSION = /* __PARLEY_VERSION__ */ 'dev';
 const SHELL = `parley-shell-${VERSION}`;
 const PREFS = 'parley-prefs';
+/** Videos played while they download (apps/web/src/files/media-stream.ts): never cached, never fetched. */
+const MEDIA = '/__media/';
+const MEDIA_ANSWER_MS = 60_000;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));
@@ -22,6 +25,10 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.pathname.startsWith(MEDIA)) {
+    event.respondWith(mediaRange(event, url.pathname.slice(MEDIA.length)));
+    return;
+  }
   if (request.mode === 'navigate') {
     // Network first, so a new release shows up at once; the cached shell when offline.
     event.respondWith(
@@ -48,6 +55,42 @@ self.addEventListener('fetch', (event) => {
     })),
   );
 });
+
+/**
+ * A <video>'s Range request for a file the page decrypts: the page that made it reads those bytes
+ * (only the chunks that hold them, each checked) and hands them over on a MessageChannel. 206 with
+ * what it gave (at most 1 MiB; the browser asks again for the rest), 416 past the end, 404 for a
+ * token the page does not know, 502 when the bytes failed their check or could not be read.
+ */
+async function mediaRange(event, token) {
+  const client = event.clientId ? await self.clients.get(event.clientId) : undefined;
+  if (!client) return new Response(null, { status: 404 });
+  const m = /^bytes=(\d+)-(\d*)$/.exec(event.request.headers.get('range') || 'bytes=0-');
+  if (!m) return new Response(null, { status: 416 });
+  const start = Number(m[1]);
+  const end = m[2] ? Number(m[2]) + 1 : undefined;
+  const channel = new MessageChannel();
+  const reply = new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ error: 'failed' }), MEDIA_ANSWER_MS);
+    channel.port1.onmessage = (e) => { clearTimeout(timer); resolve(e.data); };
+  });
+  client.postMessage({ type: 'parley-media-range', token, start, end }, [channel.port2]);
+  const answer = await reply;
+  if (answer.error === 'range') return new Response(null, { status: 416, headers: { 'content-range': `bytes */${answer.size}` } });
+  if (answer.error === 'not_found') return new Response(null, { status: 404 });
+  if (answer.error) return new Response(null, { status: 502 });
+  const last = answer.start + answer.bytes.byteLength - 1;
+  return new Response(answer.bytes, {
+    status: 206,
+    headers: {
+      'content-type': answer.mime,
+      'content-range': `bytes ${answer.start}-${last}/${answer.size}`,
+      'content-length': String(answer.bytes.byteLength),
+      'accept-ranges': 'bytes',
+      'cache-control': 'no-store',
+    },
+  });
+}
 
 /** The language the person chose in the app (kept by the page in the Cache API), else the browser's. */
 async function locale() {

@@ -1,4 +1,4 @@
-import { useEffect, type CSSProperties } from 'react';
+import { useEffect, useState, type CSSProperties } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { Attachment } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
@@ -8,6 +8,7 @@ import { Icon } from '../components/icons.tsx';
 import { FileIcon } from './file-icon.tsx';
 import { formatBytes, formatDuration } from './format.ts';
 import { cancelLoad, isDamaged, saveAs, useDecrypted } from './media-store.ts';
+import { endStream, streamUrl } from './media-stream.ts';
 import { sanitizeFileName } from './sdk.ts';
 import { VoicePlayer } from './voice-player.tsx';
 
@@ -60,16 +61,26 @@ export function MediaTile({ client, att, single, uploading, onOpen }: {
   const name = sanitizeFileName(att.name);
   // Very tall or wide pictures are cropped to 1:3 … 3:1 in the bubble; the viewer shows them whole.
   const shown = Math.min(3, Math.max(1 / 3, ratio));
-  const playing = !image && data.state === 'ready' && data.url;
+  // A video streams through the service worker (media-stream.ts) where one controls the page; else, or
+  // when the stream fails (a chunk that fails its check), it is downloaded whole and checked first.
+  const [stream, setStream] = useState<string | undefined>();
+  useEffect(() => () => { if (stream) endStream(stream); }, [stream]);
+  const play = () => {
+    const url = streamUrl(client, att);
+    if (url) setStream(url);
+    else data.load();
+  };
+  const src = stream ?? (!image && data.state === 'ready' ? data.url : undefined);
   return (
     <div className={`media-tile${single ? ' single' : ''}`} style={single ? { aspectRatio: String(shown) } : undefined}
       data-testid="media-tile" data-kind={att.kind} data-width={att.width} data-height={att.height}>
-      {playing ? (
-        // Decrypted to a Blob URL; the browser plays only what it can decode.
-        <video src={data.url} controls autoPlay playsInline className="media-full" aria-label={name} data-testid="inline-video" />
+      {src ? (
+        // The browser plays only what it can decode.
+        <video src={src} controls autoPlay playsInline className="media-full" aria-label={name} data-testid="inline-video"
+          data-streamed={stream ? 'yes' : 'no'} onError={stream ? () => { setStream(undefined); data.load(); } : undefined} />
       ) : (
-        <button type="button" className="media-open" {...noFocusOnClick} aria-label={t('openMedia', { name: `${image ? t('photo') : t('video')}: ${name}` })}
-          disabled={uploading} onClick={() => { if (image) onOpen(att); else data.load(); }}>
+        <button type="button" className="media-open" {...noFocusOnClick} aria-label={t('openMedia', { name: `${image ? t('photo') : t('video')}: ${name}${!image && att.durationMs !== undefined ? `, ${formatDuration(att.durationMs)}` : ''}` })}
+          disabled={uploading} onClick={() => { if (image) onOpen(att); else play(); }}>
           {thumb && <img className={`media-thumb${data.state === 'ready' && image ? ' hidden' : ''}`} src={thumb} alt="" data-testid="media-thumb" />}
           {image && data.url && <img className="media-full" src={data.url} alt="" data-testid="media-full" />}
           {!image && data.state !== 'loading' && <span className="media-play" aria-hidden="true"><Icon name="play" size={28} /></span>}
