@@ -52,8 +52,9 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, t
     if (mode.kind !== 'edit') drafts.set(chat.chatId, text);
   };
 
-  // Starting an edit puts the message's text in the box; cancelling gives the draft back.
-  useEffect(() => {
+  // Starting an edit puts the message's text in the box (before the frame that says "Editing" is
+  // painted, so the box never shows empty under it); cancelling gives the draft back.
+  useLayoutEffect(() => {
     if (mode.kind === 'edit') {
       stashed.current = drafts.get(chat.chatId);
       setDraftState(toMarkdown(mode.item.text, mode.item.entities));
