@@ -187,7 +187,9 @@ describe('R47 formatting in the web client', { timeout: 240_000 }, () => {
     await bubble('read the guide').locator('a[href="https://example.com/guide"]').waitFor();
     await waitFor(() => zed.client.timeline(direct.chatId).some((i) => i.text === 'read the guide' && i.entities?.[0]?.type === 'text_link'), { what: 'zed got the link' });
 
-    // Editing a formatted message puts its Markdown-like source back in the composer.
+    // Editing a formatted message puts its Markdown-like source back in the composer (↑ edits the
+    // last message the server acknowledged: wait for the ack, which may come after Zed has it).
+    await page.getByTestId('message').filter({ hasText: 'read the guide' }).and(page.locator(':not([data-state="sending"])')).waitFor();
     await page.keyboard.press('ArrowUp');
     await page.getByText('Editing').waitFor();
     assert.equal(await composer(page).inputValue(), 'read the [guide](https://example.com/guide)');
