@@ -121,12 +121,7 @@ export class Worker {
   }
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-export const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+export { percentile, round } from './stats.ts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

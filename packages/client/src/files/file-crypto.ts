@@ -105,7 +105,11 @@ export class ChunkLayout {
 /** Where a file's plaintext comes from: a Blob in the browser, a file on disk in Node. */
 export interface PlainSource {
   readonly size: number;
-  read(start: number, end: number): Promise<Uint8Array>;
+  /**
+   * Plaintext [start, end). A source that can fills `into` (at least end - start long) and returns
+   * it trimmed, so a reader can use one buffer over and over instead of a new one per range.
+   */
+  read(start: number, end: number, into?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -124,6 +128,12 @@ export class CipherReader {
   readonly #source: PlainSource;
   #hash: Promise<Sha256> | undefined;
   #hashedTo = 0;
+  /**
+   * The plaintext of the range being sealed, one buffer for every range (ranges are produced one
+   * at a time, and encrypt() copies its input when called): a new 16 MiB buffer per PATCH was most
+   * of the garbage of an upload, and each batch of it cost the process a full garbage collection.
+   */
+  #scratch: Uint8Array | undefined;
 
   constructor(key: CryptoKey, source: PlainSource, chunkBytes: number) {
     this.#key = key;
@@ -201,7 +211,9 @@ export class CipherReader {
     const first = L.chunkAtCipher(start);
     const last = L.chunkAtCipher(end - 1);
     const base = L.plainSpan(first).start;
-    const plain = await this.#source.read(base, L.plainSpan(last).end);
+    const plainEnd = L.plainSpan(last).end;
+    if (!this.#scratch || this.#scratch.length < plainEnd - base) this.#scratch = new Uint8Array(plainEnd - base);
+    const plain = await this.#source.read(base, plainEnd, this.#scratch);
     const pieces: Uint8Array[] = [];
     for (let i = first; i <= last; i += PARALLEL_CHUNKS) {
       const upTo = Math.min(last, i + PARALLEL_CHUNKS - 1);
@@ -275,6 +287,14 @@ export class ChunkOpener {
   }
 
   #take(n: number): Uint8Array {
+    this.#pendingBytes -= n;
+    const first = this.#pending[0]!;
+    // A chunk inside one network piece is opened where it lies (decrypt() copies what it reads).
+    if (first.length >= n) {
+      if (first.length === n) this.#pending.shift();
+      else this.#pending[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
@@ -285,7 +305,6 @@ export class ChunkOpener {
       if (take === head.length) this.#pending.shift();
       else this.#pending[0] = head.subarray(take);
     }
-    this.#pendingBytes -= n;
     return out;
   }
 }

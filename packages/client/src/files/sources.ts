@@ -19,8 +19,8 @@ async function pathSource(path: string): Promise<PlainSource> {
   const { size } = await handle.stat();
   return {
     size,
-    async read(start, end) {
-      const out = new Uint8Array(end - start);
+    async read(start, end, into) {
+      const out = into && into.length >= end - start ? into.subarray(0, end - start) : new Uint8Array(end - start);
       let filled = 0;
       while (filled < out.length) {
         const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);
