@@ -1,39 +1,36 @@
 import {
   ParleyError,
-  type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type ClaimedKeyPackage, type ClaimKeyPackagesResponse, type Content, type KeyPackageCountResponse, type MeResponse, type Message, type ServerFrame, type ServerFrameOf, type UserProfile,
-  type AddedDevice, type CreateInviteRequest, type FetchedLinkPreview, type Forwarded, type InviteInfo, type LinkPreview, type InviteListResponse, type InviteResponse, type StorageUsage, type PendingDeviceLink, type ChatRequest, type ChatRequestsResponse, type ReportRequest,
+  type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Content, type Message, type ServerFrame, type ServerFrameOf,
+  type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest,
 } from '@parley/protocol';
-import { NetworkError } from './api.ts';
-import { CodecNotReady, decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
-import { MlsCodec } from './e2ee/mls-codec.ts';
+import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
+import type { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption } from './e2ee/chat-encryption.ts';
-import { KeyLogTrust } from './e2ee/member-trust.ts';
-import { RemovalHold } from './e2ee/removal-hold.ts';
+import { keyParts } from './e2ee/key-parts.ts';
+import type { RemovalHold } from './e2ee/removal-hold.ts';
 import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
-import { Connection, Disconnected, type ConnectionState, type WebSocketCtor } from './connection.ts';
-import { Emitter } from './emitter.ts';
-import { KeyPackageKeeper } from './key-packages.ts';
-import { DEFAULT_OWN_KEY_LOG_CHECK_MS, KeyDirectory, OwnKeyLogMonitor, type KeyLogAlert } from './key-log/index.ts';
-import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
+import { Connection, type ConnectionState, type WebSocketCtor } from './connection.ts';
+import type { KeyPackageKeeper } from './key-packages.ts';
+import type { KeyDirectory, KeyLogAlert, OwnKeyLogMonitor } from './key-log/index.ts';
 import { LogSync } from './log-sync.ts';
-import { Outbox } from './outbox.ts';
-import { isNoteToSelf } from './note-to-self.ts';
+import { Outbox, type AddOptions } from './outbox.ts';
 import { TypingState } from './typing.ts';
 import { Drafts } from './drafts.ts';
 import { ChatListReader, untilNotRateLimited } from './chat-list.ts';
-import { checkedContent, withEntities } from './formatting/checked-content.ts';
-import { applyReceipt, keepNewerReceipts, unreadCount } from './receipts.ts';
+import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
+import { ChatViews } from './chat-views.ts';
+import { ChatWriter, withPrefs } from './chat-writer.ts';
+import { ClientRest } from './client-rest.ts';
+import { applyReceipt, keepNewerReceipts, ReceiptSender } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
-import { foldTimeline, mayPin, pinnedItems, type TimelineItem } from './timeline.ts';
+import { mayPin, pinnedItems, type TimelineItem } from './timeline.ts';
 import {
-  DEFAULT_HOLD_FOR_REMOVAL_MS, DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_RESTART_AFTER_WAITING_MS, DEFAULT_ROTATE_AFTER_MS,
-  type BackgroundError, type ChatView, type ClientEvents, type ClientOptions,
+  DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_RESTART_AFTER_WAITING_MS, DEFAULT_ROTATE_AFTER_MS,
+  type BackgroundError, type ChatView, type ClientOptions,
 } from './client-options.ts';
-import { authedRest, SessionTokens, type RestFn } from './session.ts';
 import { Files } from './files/files.ts';
 import { Uploads } from './files/uploads.ts';
-import type { FileToSend, MediaFilter, MediaItem, PendingUpload, UploadProgress } from './files/types.ts';
-import type { AddOptions } from './outbox.ts';
+import type { FileToSend, MediaFilter, MediaItem, UploadProgress } from './files/types.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
@@ -43,16 +40,10 @@ export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './c
  * docs/PROTOCOL.md): each chat's local log is contiguous and in server order (no gaps, no
  * duplicates); a message leaves the outbox only when the server acknowledged its commit.
  */
-/** R44: how long a direct chat's messages wait, after the other person accepted, for their devices to join its group. */
-const ACCEPTED_WAIT_MS = 60_000;
 
-export class ParleyClient extends Emitter<ClientEvents> {
-  readonly userId: string;
-  readonly deviceId: string;
+export class ParleyClient extends ClientRest {
   readonly #o: ClientOptions;
   readonly #codec: ContentCodec;
-  /** REST as this device's session (signs in again when the server refuses the token). */
-  readonly #rest: RestFn;
   readonly #conn: Connection;
   readonly #sync: LogSync;
   readonly #chats = new Map<string, ChatSummary>();
@@ -60,11 +51,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #typing = new TypingState(() => this.#changed());
   readonly #drafts: Drafts;
   /** R44: open requests to this user. */
-  #requests: ChatRequest[] = [];
-  /** R44: direct chats whose other person just accepted this user's request (chatId → when). */
-  readonly #acceptedAt = new Map<string, number>();
-  readonly #deliveredSent = new Map<string, number>();
-  readonly #timelineCache = new Map<string, TimelineItem[]>();
+  readonly #requests = new ChatRequests({ rest: this.rest, changed: () => this.#changed() });
+  /** R44: what is written in a direct chat waits until the other person can read it. */
+  readonly #acceptance: AcceptanceWait;
+  readonly #write: ChatWriter;
+  readonly #receipts: ReceiptSender;
+  readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
   readonly #enc: ChatEncryption | undefined;
   /** R34: a chat's messages wait while its group holds a device that no longer belongs. */
@@ -89,7 +81,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     changed: () => this.#changed(),
     onError: (error) => { if (!this.#stopped && this.#conn.state === 'online') this.#backgroundError({ task: 'chat list', error }); },
   });
-  #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #changeScheduled = false;
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
   readonly keyPackages: KeyPackageKeeper | undefined;
@@ -97,14 +88,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly keys: KeyDirectory;
 
   constructor(options: ClientOptions) {
-    super();
+    super(options);
     this.#o = options;
-    this.userId = options.session.userId;
-    this.deviceId = options.session.deviceId;
-    const tokens = new SessionTokens(options.baseUrl, this.deviceId, options.deviceKey, {
-      get: () => options.store.getMeta('session-token'), set: (t) => options.store.setMeta('session-token', t),
-    });
-    this.#rest = authedRest(options.baseUrl, tokens);
+    const tokens = this.tokens;
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
       history: (chatId, q) => this.#history(chatId, q),
@@ -135,53 +121,28 @@ export class ParleyClient extends Emitter<ClientEvents> {
       },
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
-    const mls = options.mls ?? { enabled: true };
-    this.keyPackages = mls.enabled
-      ? new KeyPackageKeeper({
-        userId: this.userId,
-        deviceId: this.deviceId,
-        store: options.store,
-        directory: {
-          count: () => this.keyPackageCount(),
-          upload: (request) => this.#rest('POST', '/keypackages', request),
-        },
-        ...(mls.target !== undefined ? { target: mls.target } : {}),
-        ...(mls.refillBelow !== undefined ? { refillBelow: mls.refillBelow } : {}),
-        ...(options.backoff ? { retry: options.backoff } : {}),
-        onError: (error) => this.#backgroundError({ task: 'key-packages', error }),
-      })
-      : undefined;
-    this.keys = new KeyDirectory({
-      rest: (method, path, body) => this.#rest(method, path, body),
-      store: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) },
-      onHead: (userId) => this.#enc?.heads.headMoved(userId),
-    });
-    this.#ownLog = new OwnKeyLogMonitor({
-      userId: this.userId, deviceId: this.deviceId,
-      store: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) },
-      log: () => this.keys.log(this.userId, 0),
-      devices: async () => (await this.me()).devices,
-      online: () => this.#conn.state === 'online',
-      intervalMs: options.ownKeyLogCheckMs ?? DEFAULT_OWN_KEY_LOG_CHECK_MS,
+    const parts = keyParts(options, {
+      userId: this.userId, deviceId: this.deviceId, rest: this.rest,
+      keyPackageCount: () => this.keyPackageCount(), me: () => this.me(),
+      online: () => this.#conn.state === 'online', stopped: () => this.#stopped,
+      headMoved: (userId) => this.#enc?.heads.headMoved(userId),
       onAlert: (alert) => this.emit('keyLogAlert', alert),
-      onChange: () => this.#changed(),
-      onError: (error) => { if (!(error instanceof NetworkError) && !(error instanceof Disconnected)) this.#backgroundError({ task: 'key-log', error }); },
+      changed: () => this.#changed(),
+      backgroundError: (error) => this.#backgroundError(error),
     });
-    const e2ee = mls.enabled && !options.codec;
-    this.#hold = new RemovalHold({ holdMs: e2ee ? (options.mls?.holdForRemovalMs ?? DEFAULT_HOLD_FOR_REMOVAL_MS) : 0 });
-    const trust = new KeyLogTrust({ keys: this.keys, onError: (error) => this.#backgroundError({ task: 'key-log', error }), stopped: () => this.#stopped });
-    this.#mls = !options.codec && this.keyPackages
-      ? new MlsCodec({
-        userId: this.userId, deviceId: this.deviceId, store: options.store, keys: this.keyPackages,
-        // A leaf is genuine only if its user's key log binds that device to that signature key.
-        session: { authenticate: (member, key) => trust.authenticate(member, key) },
-        trust,
-        hold: this.#hold,
-      })
-      : undefined;
+    this.keyPackages = parts.keyPackages;
+    this.keys = parts.keys;
+    this.#ownLog = parts.ownLog;
+    this.#hold = parts.hold;
+    this.#mls = parts.mls;
     this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
+    const mlsMembers = this.#mls;
+    this.#acceptance = new AcceptanceWait({
+      userId: this.userId, chat: (chatId) => this.#chats.get(chatId),
+      ...(mlsMembers ? { groupMembers: (chatId: string) => mlsMembers.members(chatId) } : {}),
+    });
     this.#outbox = new Outbox({
-      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: this.#awaitingAcceptance(this.#codec),
+      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: this.#acceptance.wrap(this.#codec),
       online: () => this.#conn.state === 'online',
       send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({
         type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
@@ -204,7 +165,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         online: () => this.#conn.state === 'online',
         chat: (chatId) => this.#chats.get(chatId),
         chats: () => this.#chats.values(),
-        rest: (method, path, body) => this.#rest(method, path, body),
+        rest: this.rest,
         history: (chatId, q) => this.#history(chatId, q),
         commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
         claim: (chatId, userIds) => this.claimKeyPackages(chatId, userIds),
@@ -221,13 +182,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
         keyLogHeads: options.mls?.keyLogHeads,
       })
       : undefined;
-    this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.#rest, timeline: (chatId) => this.timeline(chatId) });
+    this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({
       store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
       ...(options.files?.chunkBytes !== undefined ? { chunkBytes: options.files.chunkBytes } : {}),
       ...(options.files?.tusRetryDelays !== undefined ? { retryDelays: options.files.tusRetryDelays } : {}),
       ...(options.files?.tusChunkBytes !== undefined ? { chunkSize: options.files.tusChunkBytes } : {}),
-      complete: (upload, attachments) => this.#uploadComplete(upload, attachments),
+      complete: (upload, attachments) => this.#write.uploadComplete(upload, attachments),
       inOutbox: (clientMsgId) => this.#outbox.items().some((o) => o.clientMsgId === clientMsgId),
       changed: (chatId) => this.#changed(chatId),
       emit: (uploads) => this.emit('uploads', uploads),
@@ -239,11 +200,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(enc ? { share: (content: Extract<Content, { kind: 'draft' }>) => enc.shareDraft(content) } : {}),
       onChange: (chatId) => this.#changed(chatId),
     });
+    this.#receipts = new ReceiptSender({
+      userId: this.userId, chat: (chatId) => this.#chats.get(chatId), logs: () => this.#sync.entries(),
+      notify: (frame) => this.#conn.notify(frame), putChat: (chat) => this.#o.store.putChat(chat), changed: (chatId) => this.#changed(chatId),
+    });
+    this.#views = new ChatViews({
+      userId: this.userId, chats: this.#chats, sync: this.#sync, outbox: this.#outbox, typing: this.#typing, enc: () => this.#enc, uploads: () => this.#uploads,
+    });
+    this.#write = new ChatWriter({
+      chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
+      typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
+    });
   }
 
-  get connectionState(): ConnectionState {
-    return this.#conn.state;
-  }
+  get connectionState(): ConnectionState { return this.#conn.state; }
 
   /** Loads the local copy (works offline) and starts connecting in the background. */
   async start(): Promise<void> {
@@ -271,98 +241,38 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#ownLog.stop();
     this.#conn.stop();
     this.keyPackages?.stop();
-    clearTimeout(this.#receiptTimer);
+    this.#receipts.stop();
     // Let running syncs settle, but never hang a shutdown on one.
     const running = [this.#sync.idle(), ...(this.keyPackages ? [this.keyPackages.idle()] : [])];
     await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2000))]);
   }
 
   /** Try to reconnect now (e.g. on the browser's `online` event). */
-  reconnect(): void {
-    this.#conn.kick();
-  }
+  reconnect(): void { this.#conn.kick(); }
 
   // --- reading -------------------------------------------------------------------------------
 
-  chats(): ChatView[] {
-    const now = Date.now();
-    return [...this.#chats.values()]
-      .filter((chat) => !this.#enc?.isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
-      .map((chat) => {
-        const items = this.timeline(chat.chatId);
-        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing: this.#typing.who(chat.chatId, now), noteToSelf: isNoteToSelf(chat, this.userId), unread: unreadCount(chat, this.#sync.log(chat.chatId), this.userId), encryption: this.#enc?.encryption(chat.chatId) ?? 'off' };
-      })
-      .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
-  }
-
-  chat(chatId: string): ChatView | undefined {
-    return this.chats().find((c) => c.chatId === chatId);
-  }
-
-  timeline(chatId: string): TimelineItem[] {
-    const cached = this.#timelineCache.get(chatId);
-    if (cached) return cached;
-    const chat = this.#chats.get(chatId);
-    if (!chat) return [];
-    const items = foldTimeline({
-      chat,
-      myUserId: this.userId,
-      messages: this.#sync.log(chatId),
-      decoded: (m) => (m as StoredMessage).decoded,
-      outbox: this.#outbox.items(),
-      decodedOutbox: (o) => this.#outbox.content(o.clientMsgId),
-      ...(this.#enc ? { resendRequested: this.#enc.resends.requested(chatId) } : {}),
-      uploads: this.#uploads.pending(chatId),
-    });
-    this.#timelineCache.set(chatId, items);
-    return items;
-  }
+  chats(): ChatView[] { return this.#views.chats(); }
+  chat(chatId: string): ChatView | undefined { return this.chats().find((c) => c.chatId === chatId); }
+  timeline(chatId: string): TimelineItem[] { return this.#views.timeline(chatId); }
+  /** Case-insensitive search through the text of every message this device holds. */
+  search(query: string): { chatId: string; item: TimelineItem }[] { return this.#views.search(query); }
 
   /** R50: the chat's pinned messages this device holds, the latest pinned first. */
-  pinned(chatId: string): TimelineItem[] {
-    return pinnedItems(this.timeline(chatId));
-  }
+  pinned(chatId: string): TimelineItem[] { return pinnedItems(this.timeline(chatId)); }
 
   /** R50: whether this user may pin in the chat (direct: both; group: admins and the owner). */
-  mayPin(chatId: string): boolean {
-    const chat = this.#chats.get(chatId);
-    return chat !== undefined && mayPin(chat, this.userId);
-  }
+  mayPin(chatId: string): boolean { const chat = this.#chats.get(chatId); return chat !== undefined && mayPin(chat, this.userId); }
 
   /** The raw log this device holds for a chat (ascending, contiguous). */
-  log(chatId: string): readonly Message[] {
-    return this.#sync.log(chatId);
-  }
+  log(chatId: string): readonly Message[] { return this.#sync.log(chatId); }
 
-  outbox(): readonly OutboxItem[] {
-    return this.#outbox.items();
-  }
-
-  hasOlder(chatId: string): boolean {
-    return this.#sync.hasOlder(chatId);
-  }
-
-  loadOlder(chatId: string): Promise<void> {
-    return this.#sync.loadOlder(chatId);
-  }
-
-  /** Case-insensitive search through the text of every message this device holds. */
-  search(query: string): { chatId: string; item: TimelineItem }[] {
-    const q = query.trim().toLocaleLowerCase();
-    if (!q) return [];
-    const hits: { chatId: string; item: TimelineItem }[] = [];
-    for (const chatId of this.#chats.keys()) {
-      for (const item of this.timeline(chatId)) {
-        if (!item.deleted && item.text.toLocaleLowerCase().includes(q)) hits.push({ chatId, item });
-      }
-    }
-    return hits.sort((a, b) => b.item.sentAt - a.item.sentAt);
-  }
+  outbox(): readonly OutboxItem[] { return this.#outbox.items(); }
+  hasOlder(chatId: string): boolean { return this.#sync.hasOlder(chatId); }
+  loadOlder(chatId: string): Promise<void> { return this.#sync.loadOlder(chatId); }
 
   /** The devices in this device's view of the chat's encryption group (empty without MLS). */
-  async encryptionMembers(chatId: string): Promise<{ userId: string; deviceId: string }[]> {
-    return this.#mls ? this.#mls.members(chatId) : [];
-  }
+  async encryptionMembers(chatId: string): Promise<{ userId: string; deviceId: string }[]> { return this.#mls ? this.#mls.members(chatId) : []; }
 
   // --- writing -------------------------------------------------------------------------------
 
@@ -371,13 +281,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * end-to-end encryption, shared with their other devices once typing pauses (through the
    * note-to-self chat). Sending a message to the chat clears it everywhere.
    */
-  draft(chatId: string): string {
-    return this.#drafts.get(chatId);
-  }
-
-  setDraft(chatId: string, text: string): void {
-    this.#drafts.set(chatId, text);
-  }
+  draft(chatId: string): string { return this.#drafts.get(chatId); }
+  setDraft(chatId: string, text: string): void { this.#drafts.set(chatId, text); }
 
   /**
    * Puts a text message in the outbox and returns its client id; it goes out when online.
@@ -387,73 +292,21 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * `noForwardName`: asks the devices of whoever forwards it to leave this person's name out (R49).
    */
   sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean } = {}): Promise<string> {
-    const content = checkedContent({
-      kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
-      ...(opts.noForwardName ? { noForwardName: true as const } : {}),
-    });
-    this.#typing.sent(chatId);
-    this.#drafts.clear(chatId);
-    return this.#post(chatId, content);
+    return this.#write.sendText(chatId, text, opts);
   }
-
-  /**
-   * R45: asks this server's link preview fetcher for a page's title, description and image (the
-   * server sees the URL, not the chat; `link_previews_off` where the operator turned it off). The
-   * image is as the page has it, up to 1 MiB: shrink it to a thumbnail (`MAX_PREVIEW_IMAGE_CHARS`)
-   * or drop it before sending.
-   */
-  fetchLinkPreview(url: string): Promise<FetchedLinkPreview> {
-    return this.#rest<{ preview: FetchedLinkPreview }>('POST', '/link-preview', { url }).then((r) => r.preview);
-  }
-
   /** Replaces a message's text and its formatting (none when `entities` is not given). */
-  async edit(chatId: string, targetId: string, text: string, opts: { entities?: readonly MessageEntity[] } = {}): Promise<void> {
-    const content = checkedContent({ kind: 'edit', target: targetId, text, ...withEntities(opts.entities) });
-    this.#typing.sent(chatId);
-    await this.#post(chatId, content);
-  }
-
+  edit(chatId: string, targetId: string, text: string, opts: { entities?: readonly MessageEntity[] } = {}): Promise<void> { return this.#write.edit(chatId, targetId, text, opts); }
   /** R56: deleting one's own message with files also releases its blobs; one still uploading is cancelled. */
-  async deleteMessage(chatId: string, targetId: string): Promise<void> {
-    const target = this.timeline(chatId).find((i) => i.id === targetId);
-    if (target?.upload) return this.cancelUpload(targetId);
-    const release = target?.mine ? (target.attachments ?? []).map((a) => a.blobId).filter((id) => id !== '') : [];
-    await this.#post(chatId, { kind: 'delete', target: targetId }, { release });
-  }
-
-  async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {
-    await this.#post(chatId, { kind: 'reaction', target: targetId, emoji, on });
-  }
-
+  deleteMessage(chatId: string, targetId: string): Promise<void> { return this.#write.deleteMessage(chatId, targetId); }
+  react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> { return this.#write.react(chatId, targetId, emoji, on); }
   /**
-   * R49: forwards a message into other chats: this device encrypts its text (with formatting and
-   * link preview, as it is now after edits) anew for each target, with `forwarded` naming the
-   * original sender (kept from the first forward when it was already one; left out when its sender
-   * asked). The server sees ordinary new messages. Returns the new client ids, one per target.
+   * R49: forwards a message into other chats, encrypted anew for each, `forwarded` naming the
+   * original sender unless they asked not to be named; files re-shared, not uploaded again.
+   * Returns the new client ids, one per target.
    */
-  async forward(targetChatIds: readonly string[], sourceChatId: string, itemId: string): Promise<string[]> {
-    const source = this.#chats.get(sourceChatId);
-    const item = this.timeline(sourceChatId).find((i) => i.id === itemId);
-    if (!source || !item || item.deleted || item.unreadable || item.system || item.notice || item.upload || (!item.text && !item.attachments?.length)) {
-      throw new ParleyError('bad_request', 'not a message that can be forwarded');
-    }
-    const unknown = targetChatIds.find((id) => !this.#chats.has(id));
-    if (unknown !== undefined) throw new ParleyError('not_member', 'unknown chat');
-    const name = source.members.find((m) => m.userId === item.senderUserId)?.displayName;
-    const forwarded: Forwarded = item.forwarded ?? {
-      ...(item.noForwardName || !name ? {} : { from: { userId: item.senderUserId, displayName: name } }),
-      sentAt: item.sentAt,
-    };
-    const content = checkedContent({
-      kind: 'text', text: item.text, ...withEntities(item.entities), ...(item.preview ? { preview: item.preview } : {}), forwarded,
-      ...(item.attachments?.length ? { attachments: item.attachments } : {}),
-    });
-    // R54: files are forwarded by re-sharing their keys: the same blobs, named in `blobs`, never uploaded again.
-    const blobs = (item.attachments ?? []).map((a) => a.blobId);
-    const ids: string[] = [];
-    for (const chatId of new Set(targetChatIds)) ids.push(await this.#post(chatId, content, { blobs }));
-    return ids;
-  }
+  forward(targetChatIds: readonly string[], sourceChatId: string, itemId: string): Promise<string[]> { return this.#write.forward(targetChatIds, sourceChatId, itemId); }
+  /** R50: pins (`on`) or unpins a message; refused here (`forbidden`) where this user may not pin. */
+  pin(chatId: string, itemId: string, on: boolean): Promise<void> { return this.#write.pin(chatId, itemId, on); }
 
   // --- files (R52-R56; the work is in files/) ----------------------------------------------------
 
@@ -464,10 +317,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * (`item.upload`); the others get it only when every file is complete.
    */
   sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; noForwardName?: boolean } = {}): Promise<string> {
-    if (!this.#chats.has(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
-    this.#typing.sent(chatId);
-    this.#drafts.clear(chatId);
-    return this.#uploads.add(chatId, files, opts);
+    return this.#write.sendFiles(chatId, files, opts);
   }
   /** This device's uploads in progress; the 'uploads' event tells each change. */
   uploads(): UploadProgress[] { return this.#uploads.list(); }
@@ -486,21 +336,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** R56: GET /me/storage. */
   storageUsage(): Promise<StorageUsage> { return this.#files.storageUsage(); }
 
-  async #uploadComplete(upload: PendingUpload, attachments: Attachment[]): Promise<void> {
-    if (!this.#chats.has(upload.chatId)) throw new ParleyError('not_member', 'unknown chat');
-    const content = checkedContent({
-      kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
-      ...(upload.noForwardName ? { noForwardName: true as const } : {}), attachments,
-    });
-    await this.#outbox.add(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
-  }
-
-  /** R50: pins (`on`) or unpins a message; refused here (`forbidden`) where this user may not pin. */
-  async pin(chatId: string, itemId: string, on: boolean): Promise<void> {
-    if (!this.mayPin(chatId)) throw new ParleyError('forbidden', 'only admins and the owner pin in a group');
-    await this.#post(chatId, { kind: 'pin', target: itemId, on });
-  }
-
   /**
    * R48: this person's own settings for a chat, the same on all their devices: archive, mute until a
    * time (0 unmutes, MUTED_FOREVER until unmuted; a muted chat sends no push), mark unread. Shown at
@@ -509,14 +344,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async setChatPrefs(chatId: string, update: ChatPrefsUpdate): Promise<void> {
     const chat = this.#chats.get(chatId);
     if (!chat) throw new ParleyError('not_member', 'unknown chat');
-    const prefs = { ...chat.prefs };
-    if (update.archived !== undefined) { if (update.archived) prefs.archived = true; else delete prefs.archived; }
-    if (update.mutedUntil !== undefined) { if (update.mutedUntil > 0) prefs.mutedUntil = update.mutedUntil; else delete prefs.mutedUntil; }
-    if (update.markedUnread !== undefined) { if (update.markedUnread) prefs.markedUnread = true; else delete prefs.markedUnread; }
-    const { prefs: _old, ...rest } = chat;
-    this.#chats.set(chatId, Object.keys(prefs).length > 0 ? { ...rest, prefs } : rest);
+    this.#chats.set(chatId, withPrefs(chat, update));
     this.#changed(chatId);
-    const { chat: fresh } = await this.#rest<{ chat: ChatSummary }>('PUT', `/chats/${encodeURIComponent(chatId)}/prefs`, update);
+    const { chat: fresh } = await this.rest<{ chat: ChatSummary }>('PUT', `/chats/${encodeURIComponent(chatId)}/prefs`, update);
     await this.#adopt(fresh, false);
   }
 
@@ -524,37 +354,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
   markRead(chatId: string): void {
     const chat = this.#chats.get(chatId);
     const last = this.#sync.log(chatId).at(-1)?.seq ?? 0;
-    const me = chat?.members.find((m) => m.userId === this.userId);
     // R48: reading a chat someone marked unread takes the mark off (on all their devices).
     if (chat?.prefs?.markedUnread) void this.setChatPrefs(chatId, { markedUnread: false }).catch(() => undefined);
-    if (!chat || !me || me.readSeq >= last) return;
-    me.readSeq = last;
-    me.deliveredSeq = Math.max(me.deliveredSeq, last);
-    chat.unread = 0;
-    void this.#o.store.putChat(chat);
-    this.#conn.notify({ type: 'receipt', chatId, kind: 'read', upToSeq: last });
-    this.#changed(chatId);
+    this.#receipts.read(chatId, last);
   }
 
-  typing(chatId: string): void {
-    if (this.#typing.shouldSend(chatId)) this.#conn.notify({ type: 'typing', chatId });
-  }
+  typing(chatId: string): void { if (this.#typing.shouldSend(chatId)) this.#conn.notify({ type: 'typing', chatId }); }
 
   // --- REST ----------------------------------------------------------------------------------
 
-  me(): Promise<MeResponse> { return this.#rest('GET', '/me'); }
   async revokeDevice(deviceId: string): Promise<void> {
-    await this.#rest('DELETE', `/devices/${encodeURIComponent(deviceId)}`);
+    await this.rest('DELETE', `/devices/${encodeURIComponent(deviceId)}`);
     this.#ownLog.schedule(0); // its revoke entry settles a new_device_key alert for it (R31)
   }
-  findUser(handle: string): Promise<UserProfile> {
-    return this.#rest('GET', `/users/by-handle/${encodeURIComponent(handle.trim().replace(/^@/, '').toLowerCase())}`);
-  }
-  pendingDeviceLinks(): Promise<PendingDeviceLink[]> { return pendingDeviceLinks((m, p, b) => this.#rest(m, p, b)); }
-  /** Approves a new device of this account with the code the new device shows (R25). */
-  approveDeviceLink(linkId: string, code: string): Promise<AddedDevice> { return approveDeviceLink((m, p, b) => this.#rest(m, p, b), linkId, code); }
-  denyDeviceLink(linkId: string): Promise<void> { return denyDeviceLink((m, p, b) => this.#rest(m, p, b), linkId); }
-
   /** What this device found in its own user's key log (R31) or in comparing chats' key-log heads (R33), not dismissed yet, oldest first. */
   keyLogAlerts(): readonly KeyLogAlert[] { return this.#ownLog.alerts(); }
   /** The person saw the alert: it is not listed or raised again. */
@@ -563,9 +375,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   checkOwnKeyLog(): Promise<KeyLogAlert[]> { return this.#ownLog.check(); }
 
   /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
-  async requestRejoin(chatId: string): Promise<void> {
-    await this.#enc?.requestRejoin(chatId);
-  }
+  async requestRejoin(chatId: string): Promise<void> { await this.#enc?.requestRejoin(chatId); }
 
   /**
    * Asks the senders' devices to send these messages again (R32), for those this device shows
@@ -579,72 +389,33 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
-  checkEncryption(chatId: string): void {
-    this.#enc?.schedule(chatId, 0);
-  }
+  checkEncryption(chatId: string): void { this.#enc?.schedule(chatId, 0); }
 
-  /** The chat's summary as the server has it now. */
-  async getChat(chatId: string): Promise<ChatSummary> { return (await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`)).chat; }
-  getUser(userId: string): Promise<UserProfile> { return this.#rest('GET', `/users/${encodeURIComponent(userId)}`); }
   async openDirect(userId: string): Promise<ChatSummary> {
-    return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat);
+    return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat);
   }
   /** With end-to-end encryption the server gets no name: it goes into the chat as encrypted content. */
   async createGroup(input: { name: string; color?: string; memberIds: string[] }): Promise<ChatSummary> {
-    if (!this.#mls) return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats', input)).chat);
-    const chat = await this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', '/chats', { ...input, name: '' })).chat);
+    if (!this.#mls) return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats', input)).chat);
+    const chat = await this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats', { ...input, name: '' })).chat);
     await this.#post(chat.chatId, { kind: 'chat_info', name: input.name.trim(), announce: true });
     return chat;
   }
   async renameChat(chatId: string, name: string): Promise<void> {
     if (this.#mls) await this.#post(chatId, { kind: 'chat_info', name: name.trim() });
-    else await this.#rest('PATCH', `/chats/${chatId}`, { name });
+    else await this.rest('PATCH', `/chats/${chatId}`, { name });
   }
-  async setChatColor(chatId: string, color: string): Promise<void> { await this.#rest('PATCH', `/chats/${chatId}`, { color }); }
-  async addMember(chatId: string, userId: string): Promise<void> { await this.#rest('POST', `/chats/${chatId}/members`, { userId }); }
-  async removeMember(chatId: string, userId: string): Promise<void> { await this.#rest('DELETE', `/chats/${chatId}/members/${userId}`); }
   async leaveChat(chatId: string): Promise<void> {
     await this.removeMember(chatId, this.userId);
     await this.#forget(chatId);
   }
-  async setRole(chatId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
-    await this.#rest('PUT', `/chats/${chatId}/members/${userId}/role`, { role });
-  }
-  /** R42: an invite link to the group (admins and the owner); by default it lasts the server's invite lifetime with no use limit. */
-  createInvite(chatId: string, opts: CreateInviteRequest = {}): Promise<InviteResponse> {
-    return this.#rest('POST', `/chats/${chatId}/invites`, opts.expiresInMs === undefined && opts.maxUses === undefined ? undefined : opts);
-  }
-  /** R42: the group's live invites, newest first (admins and the owner). */
-  async listInvites(chatId: string): Promise<InviteInfo[]> {
-    return (await this.#rest<InviteListResponse>('GET', `/chats/${chatId}/invites`)).invites;
-  }
-  /** R42: ends an invite of the group at once (admins and the owner, whoever made it). */
-  async revokeInvite(chatId: string, token: string): Promise<void> {
-    await this.#rest('DELETE', `/chats/${chatId}/invites/${encodeURIComponent(token)}`);
-  }
-  previewInvite(token: string): Promise<{ chatId: string; name: string; color: string; memberCount: number }> {
-    return this.#rest('GET', `/invites/${encodeURIComponent(token)}`);
-  }
   async joinInvite(token: string): Promise<ChatSummary> {
-    return this.#adopt((await this.#rest<{ chat: ChatSummary }>('POST', `/invites/${encodeURIComponent(token)}/join`)).chat);
+    return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', `/invites/${encodeURIComponent(token)}/join`)).chat);
   }
-  async pushVapidKey(): Promise<string> { return (await this.#rest<{ publicKey: string }>('GET', '/push/vapid-public-key')).publicKey; }
-  async subscribePush(sub: { endpoint?: string; keys?: Record<string, string> }): Promise<void> {
-    await this.#rest('POST', '/push/subscriptions', sub);
-  }
-  /** How many of this device's key packages the server has left (R14). */
-  keyPackageCount(): Promise<KeyPackageCountResponse> { return this.#rest('GET', '/keypackages/count'); }
-  /** One key package per device of each user, never this device's (R14): to add them to an MLS group. */
-  /** R41: key packages of the chat's members' devices, to add them to its encryption group. */
-  async claimKeyPackages(chatId: string, userIds: string[]): Promise<ClaimedKeyPackage[]> {
-    return (await this.#rest<ClaimKeyPackagesResponse>('POST', '/keypackages/claim', { chatId, userIds })).keyPackages;
-  }
-
   // --- internals -----------------------------------------------------------------------------
 
-  async #post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
-    if (!this.#chats.has(chatId)) throw new ParleyError('not_member', 'unknown chat');
-    return this.#outbox.add(chatId, content, opts);
+  #post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
+    return this.#write.post(chatId, content, opts);
   }
 
   /**
@@ -682,9 +453,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   /** Whether this connection has read the whole chat list from the server (R40: it comes in pages after sign-in). */
-  get chatListComplete(): boolean {
-    return this.#chatList.complete;
-  }
+  get chatListComplete(): boolean { return this.#chatList.complete; }
 
   #backgroundError(error: BackgroundError): void {
     console.warn(`parley: ${error.task} failed (retried later):`, error.error);
@@ -732,15 +501,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       case 'rejoin_requested':
         this.#enc?.onRejoinRequested(frame);
         return;
-      case 'chat_request':
-        this.#requests = [...this.#requests.filter((r) => r.requestId !== frame.request.requestId), frame.request];
-        this.#changed();
-        return;
-      case 'chat_request_closed':
-        this.#requests = this.#requests.filter((r) => r.requestId !== frame.requestId);
-        this.#changed();
-        return;
       default:
+        this.#requests.onEvent(frame);
         return;
     }
   }
@@ -749,7 +511,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async #adopt(chat: ChatSummary, catchUp = true): Promise<ChatSummary> {
     const before = this.#chats.get(chat.chatId);
     // R44: the person this user asked into a direct chat accepted: what waited for them goes once their devices are in.
-    if (chat.kind === 'direct' && before?.requested?.some((r) => chat.members.some((m) => m.userId === r.userId))) this.#acceptedAt.set(chat.chatId, Date.now());
+    this.#acceptance.adopted(chat, before);
     keepNewerReceipts(chat, before);
     this.#chats.set(chat.chatId, chat);
     await this.#o.store.putChat(chat);
@@ -778,7 +540,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** A chat first seen in a message (e.g. just added): fetched and kept; false if it can't be. */
   async #fetchChat(chatId: string): Promise<boolean> {
     try {
-      const { chat } = await this.#rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
+      const { chat } = await this.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
       this.#chats.set(chat.chatId, chat);
       await this.#o.store.putChat(chat);
       return true;
@@ -794,22 +556,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const chat = this.#chats.get(chatId);
     if (chat) chat.lastSeq = Math.max(chat.lastSeq, lastSeq);
     for (const m of fresh) this.emit('message', m);
-    this.#scheduleDelivered();
+    this.#receipts.delivered();
     this.#changed(chatId);
-  }
-
-  #scheduleDelivered(): void {
-    if (this.#receiptTimer) return;
-    this.#receiptTimer = setTimeout(() => {
-      this.#receiptTimer = undefined;
-      for (const [chatId, log] of this.#sync.entries()) {
-        const last = log.at(-1)?.seq ?? 0;
-        if (last > (this.#deliveredSent.get(chatId) ?? 0)) {
-          this.#deliveredSent.set(chatId, last);
-          this.#conn.notify({ type: 'receipt', chatId, kind: 'delivered', upToSeq: last });
-        }
-      }
-    }, 200);
   }
 
   /** Decodes a contiguous run of one chat's log (in order, once) and stores it with the group state. */
@@ -827,81 +575,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (await this.#enc?.afterDecode(chatId, messages)) this.#outbox.retry(chatId);
   }
 
-  #title(chat: ChatSummary): string {
-    if (chat.kind === 'group') return this.#enc?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== this.userId).map((m) => m.displayName).join(', '));
-    return (chat.members.find((m) => m.userId !== this.userId) ?? chat.requested?.find((r) => r.userId !== this.userId) ?? chat.members[0])?.displayName ?? chat.name;
-  }
-
-  /**
-   * R44: in a direct chat whose other person has not accepted yet, what is written waits (shown as
-   * sending): encrypted now, it would be for this user's devices only, and the other person could
-   * never read it.
-   */
-  #awaitingAcceptance(codec: ContentCodec): ContentCodec {
-    return {
-      encode: async (chatId, content, options) => {
-        const chat = this.#chats.get(chatId);
-        if (chat?.kind === 'direct' && chat.members.length === 1 && (chat.requested ?? []).some((r) => r.userId !== this.userId)) {
-          throw new CodecNotReady('waiting for the other person to accept the chat');
-        }
-        // Accepted a moment ago: wait until their devices are in the chat's group (at most a minute), or they could not read it.
-        const accepted = this.#acceptedAt.get(chatId);
-        if (accepted !== undefined && Date.now() - accepted < ACCEPTED_WAIT_MS && this.#mls) {
-          const other = chat?.members.find((m) => m.userId !== this.userId)?.userId;
-          if (other && !(await this.#mls.members(chatId)).some((m) => m.userId === other)) throw new CodecNotReady('waiting for the other person\'s devices to join');
-          this.#acceptedAt.delete(chatId);
-        }
-        return codec.encode(chatId, content, options);
-      },
-      decodeBatch: (chatId, messages, own, persist) => codec.decodeBatch(chatId, messages, own, persist),
-    };
-  }
-
   /** R44: requests to join chats from people this user shares none with, oldest first. */
-  requests(): readonly ChatRequest[] {
-    return this.#requests;
-  }
-
-  async refreshRequests(): Promise<readonly ChatRequest[]> {
-    this.#requests = (await this.#rest<ChatRequestsResponse>('GET', '/requests')).requests;
-    this.#changed();
-    return this.#requests;
-  }
-
+  requests(): readonly ChatRequest[] { return this.#requests.list(); }
+  refreshRequests(): Promise<readonly ChatRequest[]> { return this.#requests.refresh(); }
   /** Joins the chat the request is for; its summary comes back and the chat is shown. */
-  async acceptRequest(requestId: string): Promise<ChatSummary> {
-    const { chat } = await this.#rest<{ chat: ChatSummary }>('POST', `/requests/${encodeURIComponent(requestId)}/accept`);
-    this.#requests = this.#requests.filter((r) => r.requestId !== requestId);
-    return this.#adopt(chat);
-  }
-
-  async declineRequest(requestId: string): Promise<void> {
-    await this.#rest('POST', `/requests/${encodeURIComponent(requestId)}/decline`);
-    this.#dropRequests((r) => r.requestId === requestId);
-  }
-
+  async acceptRequest(requestId: string): Promise<ChatSummary> { return this.#adopt(await this.#requests.accept(requestId)); }
+  declineRequest(requestId: string): Promise<void> { return this.#requests.decline(requestId); }
   /** Declines, and nothing from the sender reaches this user again as a request. */
-  async blockRequest(requestId: string): Promise<void> {
-    const from = this.#requests.find((r) => r.requestId === requestId)?.from.userId;
-    await this.#rest('POST', `/requests/${encodeURIComponent(requestId)}/block`);
-    this.#dropRequests((r) => r.requestId === requestId || r.from.userId === from);
-  }
-
+  blockRequest(requestId: string): Promise<void> { return this.#requests.block(requestId); }
   /** Declines and reports the sender to the server's operator (and blocks them with `block`). */
-  async reportRequest(requestId: string, report: ReportRequest): Promise<void> {
-    const from = this.#requests.find((r) => r.requestId === requestId)?.from.userId;
-    await this.#rest('POST', `/requests/${encodeURIComponent(requestId)}/report`, report);
-    this.#dropRequests((r) => r.requestId === requestId || (report.block === true && r.from.userId === from));
-  }
-
-  #dropRequests(match: (r: ChatRequest) => boolean): void {
-    this.#requests = this.#requests.filter((r) => !match(r));
-    this.#changed();
-  }
+  reportRequest(requestId: string, report: ReportRequest): Promise<void> { return this.#requests.report(requestId, report); }
 
   #changed(chatId?: string): void {
-    if (chatId) this.#timelineCache.delete(chatId);
-    else this.#timelineCache.clear();
+    this.#views.invalidate(chatId);
     if (this.#changeScheduled) return;
     this.#changeScheduled = true;
     queueMicrotask(() => {

@@ -27,3 +27,56 @@ export function unreadCount(chat: ChatSummary, log: readonly Message[], myUserId
     return m.seq > readSeq && m.senderUserId !== myUserId && d?.kind === 'content' && d.content.kind === 'text';
   }).length;
 }
+
+export interface ReceiptSenderDeps {
+  userId: string;
+  chat(chatId: string): ChatSummary | undefined;
+  logs(): Iterable<[string, readonly Message[]]>;
+  notify(frame: { type: 'receipt'; chatId: string; kind: 'delivered' | 'read'; upToSeq: number }): void;
+  putChat(chat: ChatSummary): Promise<void>;
+  changed(chatId: string): void;
+}
+
+/** What the client sends of its own receipts: delivered marks (batched, 200 ms) and read marks. */
+export class ReceiptSender {
+  readonly #sent = new Map<string, number>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #d: ReceiptSenderDeps;
+
+  constructor(deps: ReceiptSenderDeps) {
+    this.#d = deps;
+  }
+
+  /** New messages arrived: a delivered receipt for each chat whose log grew goes out soon, once. */
+  delivered(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      for (const [chatId, log] of this.#d.logs()) {
+        const last = log.at(-1)?.seq ?? 0;
+        if (last > (this.#sent.get(chatId) ?? 0)) {
+          this.#sent.set(chatId, last);
+          this.#d.notify({ type: 'receipt', chatId, kind: 'delivered', upToSeq: last });
+        }
+      }
+    }, 200);
+  }
+
+  /** Marks everything this device holds of the chat as read (and tells the others); false if nothing was new. */
+  read(chatId: string, lastSeq: number): boolean {
+    const chat = this.#d.chat(chatId);
+    const me = chat?.members.find((m) => m.userId === this.#d.userId);
+    if (!chat || !me || me.readSeq >= lastSeq) return false;
+    me.readSeq = lastSeq;
+    me.deliveredSeq = Math.max(me.deliveredSeq, lastSeq);
+    chat.unread = 0;
+    void this.#d.putChat(chat);
+    this.#d.notify({ type: 'receipt', chatId, kind: 'read', upToSeq: lastSeq });
+    this.#d.changed(chatId);
+    return true;
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}

@@ -1,0 +1,126 @@
+import { ParleyError, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity } from '@parley/protocol';
+import type { Drafts } from './drafts.ts';
+import { checkedContent, withEntities } from './formatting/checked-content.ts';
+import type { FileToSend, PendingUpload } from './files/types.ts';
+import type { Uploads } from './files/uploads.ts';
+import type { AddOptions, Outbox } from './outbox.ts';
+import type { TimelineItem } from './timeline.ts';
+import type { TypingState } from './typing.ts';
+
+export interface ChatWriterDeps {
+  chat(chatId: string): ChatSummary | undefined;
+  timeline(chatId: string): readonly TimelineItem[];
+  mayPin(chatId: string): boolean;
+  typing: TypingState;
+  drafts: Drafts;
+  outbox: Outbox;
+  uploads(): Uploads;
+}
+
+/**
+ * What a person writes into chats: texts, edits, deletions, reactions, forwards, files and pins,
+ * each checked here (nothing malformed is ever queued) and put in the outbox, which sends it
+ * encrypted when online.
+ */
+export class ChatWriter {
+  readonly #d: ChatWriterDeps;
+
+  constructor(deps: ChatWriterDeps) {
+    this.#d = deps;
+  }
+
+  /** Queues content for a chat this device knows; resolves with its client id. */
+  post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
+    if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
+    return this.#d.outbox.add(chatId, content, opts);
+  }
+
+  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean } = {}): Promise<string> {
+    const content = checkedContent({
+      kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
+      ...(opts.noForwardName ? { noForwardName: true as const } : {}),
+    });
+    this.#d.typing.sent(chatId);
+    this.#d.drafts.clear(chatId);
+    return this.post(chatId, content);
+  }
+
+  async edit(chatId: string, targetId: string, text: string, opts: { entities?: readonly MessageEntity[] } = {}): Promise<void> {
+    const content = checkedContent({ kind: 'edit', target: targetId, text, ...withEntities(opts.entities) });
+    this.#d.typing.sent(chatId);
+    await this.post(chatId, content);
+  }
+
+  /** R56: deleting one's own message with files also releases its blobs; one still uploading is cancelled. */
+  async deleteMessage(chatId: string, targetId: string): Promise<void> {
+    const target = this.#d.timeline(chatId).find((i) => i.id === targetId);
+    if (target?.upload) return this.#d.uploads().cancel(targetId);
+    const release = target?.mine ? (target.attachments ?? []).map((a) => a.blobId).filter((id) => id !== '') : [];
+    await this.post(chatId, { kind: 'delete', target: targetId }, { release });
+  }
+
+  async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {
+    await this.post(chatId, { kind: 'reaction', target: targetId, emoji, on });
+  }
+
+  /**
+   * R49: this device encrypts the message's text (with formatting and link preview, as it is now
+   * after edits) anew for each target, with `forwarded` naming the original sender (kept from the
+   * first forward when it was already one; left out when its sender asked). The server sees
+   * ordinary new messages. Files are re-shared, never uploaded again (R54).
+   */
+  async forward(targetChatIds: readonly string[], sourceChatId: string, itemId: string): Promise<string[]> {
+    const source = this.#d.chat(sourceChatId);
+    const item = this.#d.timeline(sourceChatId).find((i) => i.id === itemId);
+    if (!source || !item || item.deleted || item.unreadable || item.system || item.notice || item.upload || (!item.text && !item.attachments?.length)) {
+      throw new ParleyError('bad_request', 'not a message that can be forwarded');
+    }
+    if (targetChatIds.some((id) => !this.#d.chat(id))) throw new ParleyError('not_member', 'unknown chat');
+    const name = source.members.find((m) => m.userId === item.senderUserId)?.displayName;
+    const forwarded: Forwarded = item.forwarded ?? {
+      ...(item.noForwardName || !name ? {} : { from: { userId: item.senderUserId, displayName: name } }),
+      sentAt: item.sentAt,
+    };
+    const content = checkedContent({
+      kind: 'text', text: item.text, ...withEntities(item.entities), ...(item.preview ? { preview: item.preview } : {}), forwarded,
+      ...(item.attachments?.length ? { attachments: item.attachments } : {}),
+    });
+    const blobs = (item.attachments ?? []).map((a) => a.blobId);
+    const ids: string[] = [];
+    for (const chatId of new Set(targetChatIds)) ids.push(await this.post(chatId, content, { blobs }));
+    return ids;
+  }
+
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; noForwardName?: boolean } = {}): Promise<string> {
+    if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
+    this.#d.typing.sent(chatId);
+    this.#d.drafts.clear(chatId);
+    return this.#d.uploads().add(chatId, files, opts);
+  }
+
+  /** Every file of an upload is stored: its message goes into the outbox under the id it was shown with. */
+  async uploadComplete(upload: PendingUpload, attachments: Attachment[]): Promise<void> {
+    if (!this.#d.chat(upload.chatId)) throw new ParleyError('not_member', 'unknown chat');
+    const content = checkedContent({
+      kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
+      ...(upload.noForwardName ? { noForwardName: true as const } : {}), attachments,
+    });
+    await this.#d.outbox.add(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
+  }
+
+  /** R50: refused here (`forbidden`) where this user may not pin. */
+  async pin(chatId: string, itemId: string, on: boolean): Promise<void> {
+    if (!this.#d.mayPin(chatId)) throw new ParleyError('forbidden', 'only admins and the owner pin in a group');
+    await this.post(chatId, { kind: 'pin', target: itemId, on });
+  }
+}
+
+/** R48: the chat's summary with this person's own settings changed as `update` says (a zero or false drops the setting). */
+export function withPrefs(chat: ChatSummary, update: ChatPrefsUpdate): ChatSummary {
+  const prefs = { ...chat.prefs };
+  if (update.archived !== undefined) { if (update.archived) prefs.archived = true; else delete prefs.archived; }
+  if (update.mutedUntil !== undefined) { if (update.mutedUntil > 0) prefs.mutedUntil = update.mutedUntil; else delete prefs.mutedUntil; }
+  if (update.markedUnread !== undefined) { if (update.markedUnread) prefs.markedUnread = true; else delete prefs.markedUnread; }
+  const { prefs: _old, ...rest } = chat;
+  return Object.keys(prefs).length > 0 ? { ...rest, prefs } : rest;
+}
