@@ -42,6 +42,8 @@ const List = (entry: z.ZodString, what: string) => z.string().default('').transf
 /** A push service host name for the allow-list: `fcm.googleapis.com`, or `*.notify.windows.com` for its subdomains. */
 const PushHost = z.string().regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/);
 const Cidr = z.string().refine((v) => ipaddr.isValidCIDR(v));
+/** A TURN server URL as RFC 7065 writes it: `turn:host:3478?transport=udp`, `turns:host:443?transport=tcp`. */
+const TurnUrl = z.string().regex(/^turns?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/);
 
 /** True when `host` only accepts connections from this machine (no warning about /metrics then). */
 export function isLoopbackHost(host: string): boolean {
@@ -121,6 +123,11 @@ const EnvSchema = z.object({
   PARLEY_PUSH_ALLOWED_HOSTS: List(PushHost, 'a host name (or *.domain)'),
   /** R37, DANGEROUS: networks whose non-public addresses pushes may go to anyway (a push service on your own network). */
   PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: List(Cidr, 'a network in CIDR form (10.1.2.0/24, fd00::/64)'),
+  /** R60: TURN servers for calls (coturn with `use-auth-secret`): their URLs and the shared secret. */
+  PARLEY_TURN_URLS: List(TurnUrl, 'a TURN URL (turn:host:port?transport=udp|tcp or turns:host:port?transport=tcp)'),
+  PARLEY_TURN_SECRET: z.string().min(16, 'must be at least 16 characters (a random secret shared with the TURN server)').optional(),
+  PARLEY_TURN_TTL_MS: Int(12 * 60 * 60 * 1000).refine((ms) => ms >= 60_000 && ms <= 7 * 24 * 60 * 60 * 1000, 'must be between 1 minute and 7 days'),
+  PARLEY_RATE_TURN_PER_HOUR: Int(60),
   /** R45: the link preview fetcher: on (default) or off. */
   PARLEY_LINK_PREVIEWS: z.enum(['on', 'off']).default('on'),
   PARLEY_RATE_PREVIEWS_PER_MIN: Int(20),
@@ -372,6 +379,8 @@ export interface Config {
   consent: ConsentLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
+  /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */
+  turn: TurnConfig | undefined;
   /** R53-R56: file limits and lifetimes. */
   files: FileLimits;
   blobStore: BlobStoreConfig;
@@ -486,6 +495,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
       maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
     },
+    turn: turnConfig(e),
     previews: {
       enabled: e.PARLEY_LINK_PREVIEWS === 'on',
       perMin: e.PARLEY_RATE_PREVIEWS_PER_MIN,
@@ -509,6 +519,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     blobStore: blobStore(e),
   };
+}
+
+export interface TurnConfig {
+  urls: string[];
+  secret: string;
+  ttlMs: number;
+  perHour: number;
+}
+
+function turnConfig(e: z.infer<typeof EnvSchema>): TurnConfig | undefined {
+  if (e.PARLEY_TURN_URLS.length === 0 && e.PARLEY_TURN_SECRET === undefined) return undefined;
+  if (e.PARLEY_TURN_URLS.length === 0 || e.PARLEY_TURN_SECRET === undefined) {
+    throw new Error('invalid configuration: calls need both PARLEY_TURN_URLS and PARLEY_TURN_SECRET (the TURN server\'s static-auth-secret), or neither');
+  }
+  return { urls: e.PARLEY_TURN_URLS, secret: e.PARLEY_TURN_SECRET, ttlMs: e.PARLEY_TURN_TTL_MS, perHour: e.PARLEY_RATE_TURN_PER_HOUR };
 }
 
 function blobStore(e: z.infer<typeof EnvSchema>): BlobStoreConfig {

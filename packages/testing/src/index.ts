@@ -176,6 +176,7 @@ export async function spawnServer(env: Record<string, string>, opts: { nodeArgs?
 
 export { TcpBalancer } from './balancer.ts';
 export { NatsServer } from './nats-server.ts';
+export { Coturn } from './coturn.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
 export { appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, tamperMessage } from './forge.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
