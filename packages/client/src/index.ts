@@ -1,4 +1,5 @@
 export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView } from './client.ts';
+export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
 export { accounts } from './accounts.ts';
 export {
   requestDeviceLink, pendingDeviceLinks, approveDeviceLink, denyDeviceLink, devicesAddedSince, sessionRest, DeviceLinkEnded,
@@ -18,7 +19,7 @@ export {
 } from './key-packages.ts';
 export { isNoteToSelf } from './note-to-self.ts';
 export { MemoryStore } from './stores/memory-store.ts';
-export { foldTimeline, mayPin, pinnedItems, type TimelineItem, type MessageState } from './timeline.ts';
+export { foldTimeline, mayPin, pinnedItems, type TimelineItem, type MessageState, type CallSummary } from './timeline.ts';
 export { exportChat, exportAll, exportFileName, serializeExport, EXPORT_FORMAT, EXPORT_VERSION, type ChatExport, type ExportChatInput, type ExportedMessage, type ExportedMember, type ExportedPerson } from './export.ts';
 export { ParleyError, type ChatRequest, type ErrorCode } from '@parley/protocol';
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
