@@ -77,6 +77,18 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
     onOpenMedia: (_item, att) => setViewing({ blobId: att.blobId }),
   };
+  const closeForward = (id: string) => {
+    setForwarding(undefined);
+    // The dialog hands the focus back to Forward, which was hidden with the message's toolbar while
+    // the dialog had the focus, so it lands nowhere: the message shows its toolbar again and Forward
+    // gets it (a keyboard user goes on where they were).
+    const msg = document.getElementById(`msg-${id}`);
+    const at = document.activeElement;
+    if (msg && (!at || at === document.body || at.closest('dialog'))) {
+      msg.focus();
+      msg.querySelector<HTMLElement>('[data-action="forward"]')?.focus();
+    }
+  };
   // The viewer moves through the chat's photos and videos as far as this device has loaded them.
   const media = viewing ? items.flatMap((i) => (i.deleted || i.unreadable ? [] : attachmentsOf(i).filter(isVisual))) : [];
   const viewIndex = viewing ? media.findIndex((a) => a.blobId === viewing.blobId) : -1;
@@ -126,7 +138,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
       {micError && <p className="error" role="alert">{micError}</p>}
       <ErrorLine error={sendError} />
-      {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => setForwarding(undefined)} /></Suspense>}
+      {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
       <Composer
         key={chatId}
         chat={chat}
