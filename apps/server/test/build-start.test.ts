@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, createUser, freshCheckout, startProcess, testEnv, waitFor, type Checkout } from '@parley/testing';
@@ -92,5 +92,11 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
     } finally {
       await node.stop();
     }
+
+    // The operator commands run from the server's build too: without tsx in node_modules at all.
+    rmSync(join(dir, 'node_modules/tsx'));
+    const admin = spawnSync('npm', ['run', '-s', 'parley-admin', '--', '--help'], { cwd: dir, env: env(join(dir, 'data-a')), encoding: 'utf8' });
+    assert.equal(admin.status, 0, admin.stderr);
+    assert.match(admin.stdout, /^parley-admin: operator commands/);
   });
 });
