@@ -81,8 +81,10 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
     }
 
     // An edit to the server: the server is built again, the web client is not.
+    const config = join(dir, 'apps/server/src/config.ts');
+    const before = statSync(config).mtime;
     const now = Date.now() / 1000 + 1;
-    utimesSync(join(dir, 'apps/server/src/config.ts'), now, now);
+    utimesSync(config, now, now);
     const node = startProcess(process.execPath, ['scripts/start.mjs'], { cwd: dir, env: env(join(dir, 'data-a')) });
     try {
       await ready(await node.listening);
@@ -94,6 +96,8 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
     }
 
     // The operator commands run from the server's build too: without tsx in node_modules at all.
+    // (config.ts back to its time: the edit above was dated a second ahead, after the rebuild began.)
+    utimesSync(config, before, before);
     rmSync(join(dir, 'node_modules/tsx'));
     const admin = spawnSync('npm', ['run', '-s', 'parley-admin', '--', '--help'], { cwd: dir, env: env(join(dir, 'data-a')), encoding: 'utf8' });
     assert.equal(admin.status, 0, admin.stderr);
