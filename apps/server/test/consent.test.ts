@@ -84,7 +84,7 @@ describe('R44 nobody is put into a chat by a stranger without their say', () => 
     await bob.client.reportRequest(bob.client.requests().find((r) => r.chatId === g2.chatId)!.requestId, { reason: 'scam', note: 'promises money', block: true });
     const reports = await server.services.storage.listReports(0, 10);
     assert.deepEqual(reports.map((r) => [r.reporterUserId, r.reportedUserId, r.chatId, r.reason, r.note]), [[bob.userId, eve.userId, g2.chatId, 'scam', 'promises money']]);
-    const operator = execFileSync(process.execPath, ['--import', 'tsx', 'apps/server/src/admin/main.ts', 'reports', '--data-dir', server.dataDir]).toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const operator = execFileSync(process.execPath, ['apps/server/bin/parley-admin.mjs', 'reports', '--data-dir', server.dataDir]).toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(operator.map((r) => [r['reporter'], r['reported'], r['reason']]), [[bob.userId, eve.userId, 'scam']], 'the operator reads it with parley-admin reports');
     const g3 = await eve.client.createGroup({ name: 'crypto riches 3', memberIds: [bob.userId] });
     await eve.client.openDirect(bob.userId);

@@ -47,4 +47,4 @@ export { sanitizeFileName, localFileName } from './files/file-name.ts';
 export type { FileToSend, UploadProgress, UploadState, MediaItem, MediaFilter, AttachmentDraft } from './files/types.ts';
 export { ChunkLayout, CipherReader, ChunkOpener, encryptChunk, decryptChunk, chunkNonce, importFileKey, newFileKey, bytesSource, blobSource, type PlainSource } from './files/file-crypto.ts';
 export { readAttachment, type BlobGet, type ReadOptions } from './files/download.ts';
-export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-upload.ts';
+export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-run.ts';
