@@ -246,7 +246,7 @@ export const en = {
   errRecoveryFailed: 'The handle or the recovery code is wrong.',
   errForbidden: 'You are not allowed to do this.',
   errNotMember: 'You are not a member of this chat.',
-  errGroupFull: 'This group is full.',
+  errGroupFull: 'This group is full (people asked to join and not yet answered hold places too).',
   errRateLimited: 'Too many attempts. Try again in a moment.',
   errNetwork: 'The server cannot be reached. Check your connection.',
   errCancelled: 'The passkey request was cancelled or timed out.',
