@@ -163,6 +163,7 @@ const EnvSchema = z.object({
   PARLEY_RATE_REQUESTS_PER_DAY: Int(50),
   PARLEY_REQUEST_TTL_MS: Int(30 * DAY_MS),
   PARLEY_MAX_CHATS_PER_USER: Int(10_000),
+  PARLEY_RATE_DIRECT_ADDS_PER_DAY: Int(20),
   PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
@@ -301,6 +302,11 @@ export interface ConsentLimits {
   requestTtlMs: number;
   /** Chats one user may be a member of. */
   maxChatsPerUser: number;
+  /**
+   * Times a day one user may put one other person into a chat directly (they share a chat); past it
+   * that adder's adds of that person are requests. Bounds how fast a co-member fills someone's chats.
+   */
+  directAddsPerDay: number;
 }
 
 /** R53-R56: files. */
@@ -498,6 +504,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestsPerDay: e.PARLEY_RATE_REQUESTS_PER_DAY,
       requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
       maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
+      directAddsPerDay: e.PARLEY_RATE_DIRECT_ADDS_PER_DAY,
     },
     turn: turnConfig(e),
     previews: {

@@ -133,6 +133,27 @@ describe('R44 nobody is put into a chat by a stranger without their say', () => 
     await stop(alice, bob, eve);
   });
 
+  it('R44 one co-member puts a person into chats directly at most PARLEY_RATE_DIRECT_ADDS_PER_DAY times; then they ask', { timeout: 60_000 }, async () => {
+    await using server = await startTestServer({ ...ON, PARLEY_RATE_DIRECT_ADDS_PER_DAY: '3' });
+    const plain = { mls: { enabled: false } };
+    const vera = await createUser(server.url, { displayName: 'Vera', client: plain });
+    const mallory = await createUser(server.url, { displayName: 'Mallory', client: plain });
+    const fred = await createUser(server.url, { displayName: 'Fred', client: plain });
+    const shared = await vera.client.openDirect(mallory.userId);
+    await mallory.client.openDirect(vera.userId); // they share a chat
+    await vera.client.openDirect(fred.userId);
+    await fred.client.openDirect(vera.userId);
+    const groups = [];
+    for (let i = 0; i < 6; i++) groups.push(await mallory.client.createGroup({ name: `g${i}`, memberIds: [vera.userId] }));
+    assert.deepEqual(groups.map((g) => g.members.length), [2, 2, 2, 1, 1, 1], 'three direct adds, then requests');
+    assert.deepEqual(groups.slice(3).map((g) => g.requested?.map((r) => r.userId)), [[vera.userId], [vera.userId], [vera.userId]]);
+    await waitFor(() => vera.client.requests().length === 3 && vera.client.chats().length === 5, { what: 'vera: 2 direct chats, 3 groups, 3 requests' });
+    assert.ok(vera.client.chats().some((c) => c.chatId === shared.chatId));
+    // The bound is Mallory's, for Vera: Fred still adds her directly.
+    assert.equal((await fred.client.createGroup({ name: 'fred\'s', memberIds: [vera.userId] })).members.length, 2);
+    await stop(vera, mallory, fred);
+  });
+
   it('a stranger\'s direct chat: their first message waits until it is accepted, then the person reads it', { timeout: 120_000 }, async () => {
     await using server = await startTestServer(ON);
     const carol = await createUser(server.url, { displayName: 'Carol' });

@@ -35,7 +35,9 @@ export class Requests {
   /**
    * Of the people `adderId` wants in a chat, those who may be added directly; the others are to be
    * asked. A block outweighs a shared chat: someone who blocked the adder is "asked", and `ask` drops
-   * that request unseen, so the adder learns no more than from a stranger who never answers.
+   * that request unseen, so the adder learns no more than from a stranger who never answers. And one
+   * adder puts one person into chats directly at most `directAddsPerDay` times; past that they ask,
+   * so a co-member cannot fill someone's chats towards `chat_limit` faster than that.
    */
   async sort(adderId: string, userIds: readonly string[]): Promise<{ direct: string[]; ask: string[] }> {
     const others = [...new Set(userIds)].filter((u) => u !== adderId);
@@ -44,7 +46,7 @@ export class Requests {
     const direct: string[] = [];
     const ask: string[] = [];
     for (const u of others) {
-      if (known.has(u) && !(await this.#d.storage.isBlocked(u, adderId))) direct.push(u);
+      if (known.has(u) && !(await this.#d.storage.isBlocked(u, adderId)) && (await this.#directAdd(adderId, u))) direct.push(u);
       else ask.push(u);
     }
     return { direct, ask };
@@ -72,6 +74,19 @@ export class Requests {
     for (const row of rows) {
       const stored = (await storage.listChatRequestsFor(chatId, this.#since(now))).find((r) => r.toUserId === row.toUserId);
       if (stored?.requestId === row.requestId) await this.#d.bus.publish(userTopic(row.toUserId), { type: 'chat_request', request: await this.#view(stored) });
+    }
+  }
+
+  /** Takes one of the adder's direct adds of this person for the day; false when none is left. */
+  async #directAdd(adderId: string, userId: string): Promise<boolean> {
+    const perDay = this.#d.limits.directAddsPerDay;
+    if (perDay <= 0) return true;
+    try {
+      await this.#d.limiter.take(`direct-add:${adderId}:${userId}`, perDay / 86_400, perDay);
+      return true;
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'rate_limited') return false;
+      throw err;
     }
   }
 
