@@ -38,6 +38,8 @@ export const en = {
   send: 'Send',
   connecting: 'Connecting…',
   offline: 'Offline — messages will be sent when you are back.',
+  connectionSlow: 'The server keeps dropping the connection (too much to send). Retrying less often; your messages are kept.',
+  connectionTooLarge: 'The server can\'t send this device what it needs (too large). Retrying less often; your messages are kept.',
   typing: '{name} is typing…',
   edited: 'edited',
   deleted: 'Message deleted',
