@@ -163,6 +163,7 @@ const EnvSchema = z.object({
   PARLEY_RATE_REQUESTS_PER_DAY: Int(50),
   PARLEY_REQUEST_TTL_MS: Int(30 * DAY_MS),
   PARLEY_MAX_CHATS_PER_USER: Int(10_000),
+  PARLEY_RATE_DIRECT_ADDS_PER_DAY: Int(20),
   PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
@@ -301,6 +302,11 @@ export interface ConsentLimits {
   requestTtlMs: number;
   /** Chats one user may be a member of. */
   maxChatsPerUser: number;
+  /**
+   * Times a day one user may put one other person into a chat directly (they share a chat); past it
+   * that adder's adds of that person are requests. Bounds how fast a co-member fills someone's chats.
+   */
+  directAddsPerDay: number;
 }
 
 /** R53-R56: files. */
@@ -386,14 +392,18 @@ export interface Config {
   blobStore: BlobStoreConfig;
 }
 
-/** Bytes of JSON one member takes in a chat summary, at most (ids, handle, a 64-character name with escapes, role, seqs). */
+/**
+ * Bytes of JSON one member takes in a chat summary, at most (ids, handle, a 64-character name with
+ * escapes, role, seqs). A person asked to join (`requested`, R44) takes less (no role or seqs), and
+ * members and people asked together are at most PARLEY_MAX_GROUP_MEMBERS, so this bounds both.
+ */
 export const MEMBER_JSON_MAX_BYTES = 400;
 
 /**
  * R40: every frame the server sends must fit a connection's send buffer, or the connection is closed
  * (4008) and asks for the same thing again, forever. Paged frames (chat list, history) stop within
  * it by themselves; what cannot be split must fit: one message or commit at its size limit, and one
- * chat summary of a group at the member limit.
+ * chat summary of a group at the member limit (members and people asked together, R44).
  */
 function checkFramesFitBuffer(e: z.infer<typeof EnvSchema>): void {
   const buffer = e.PARLEY_WS_BUFFER_BYTES;
@@ -402,7 +412,7 @@ function checkFramesFitBuffer(e: z.infer<typeof EnvSchema>): void {
     throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_COMMIT_BYTES/PARLEY_MAX_ENVELOPE_BYTES (the larger) + 20 KiB (${frame + 16 * 1024}): a message at the size limit must fit a connection's send buffer (R40)`);
   }
   if (e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES > buffer / 2) {
-    throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_GROUP_MEMBERS × ${MEMBER_JSON_MAX_BYTES} × 2 (${e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES * 2}): the summary of a group at the member limit must fit a connection's send buffer (R40)`);
+    throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_GROUP_MEMBERS × ${MEMBER_JSON_MAX_BYTES} × 2 (${e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES * 2}): the summary of a group at the member limit (members and people asked together, R44) must fit a connection's send buffer (R40)`);
   }
 }
 
@@ -494,6 +504,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestsPerDay: e.PARLEY_RATE_REQUESTS_PER_DAY,
       requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
       maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
+      directAddsPerDay: e.PARLEY_RATE_DIRECT_ADDS_PER_DAY,
     },
     turn: turnConfig(e),
     previews: {

@@ -8,7 +8,7 @@ import type { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption } from './e2ee/chat-encryption.ts';
 import { keyParts } from './e2ee/key-parts.ts';
 import type { RemovalHold } from './e2ee/removal-hold.ts';
-import { Connection, type ConnectionState, type WebSocketCtor } from './connection.ts';
+import { Connection, type ConnectionProblem, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { KeyPackageKeeper } from './key-packages.ts';
 import type { KeyDirectory, KeyLogAlert, OwnKeyLogMonitor } from './key-log/index.ts';
 import { lastSentBy, LogSync } from './log-sync.ts';
@@ -122,6 +122,7 @@ export class ParleyClient extends ClientRest {
         if (state === 'online') this.#uploads.online();
         this.#changed();
       },
+      onProblem: () => this.#changed(),
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
     const parts = keyParts(options, {
@@ -221,6 +222,7 @@ export class ParleyClient extends ClientRest {
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }
+  get connectionProblem(): ConnectionProblem | undefined { return this.#conn.problem; } // R40; see ConnectionProblem
 
   /** Loads the local copy (works offline) and starts connecting in the background. */
   async start(): Promise<void> {

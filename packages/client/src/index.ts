@@ -8,7 +8,7 @@ export {
 } from './device-link.ts';
 export { RestApi, NetworkError } from './api.ts';
 export { PlaintextCodec, type ContentCodec } from './codec.ts';
-export { Connection, Disconnected, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
+export { Connection, Disconnected, type ConnectionProblem, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
 export { generateDeviceKey, deviceKeyFromKeyPair, exportDeviceKey, importDeviceKey, type DeviceKey } from './device-key.ts';
 export { bytesToBase64, base64ToBytes, randomId } from './encoding.ts';
 export type { ClientStore, DecodedEnvelope, MlsStateStore, OutboxItem, PendingFile, PendingUpload, StoredKeyPackage, StoredMessage, UnreadableReason } from './store.ts';

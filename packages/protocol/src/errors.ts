@@ -92,6 +92,11 @@ export const ERROR_CODES = {
   range_not_satisfiable: 416,
   rate_limited: 429,
   slow_consumer: 503,
+  /**
+   * R40: a frame the server meant to send could never fit the connection's send buffer, so it sent
+   * this instead (with the request's `rid` when it was a reply) and kept the connection open.
+   */
+  frame_too_large: 507,
   internal: 500,
 } as const;
 

@@ -42,6 +42,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // R44: tests put strangers in chats by the hundred; the consent tests (consent.test.ts, consent.e2e.ts) turn it on.
     PARLEY_CONSENT_REQUIRED: 'false',
     PARLEY_RATE_REQUESTS_PER_DAY: '100000',
+    PARLEY_RATE_DIRECT_ADDS_PER_DAY: '100000',
     ...overrides,
   };
 }

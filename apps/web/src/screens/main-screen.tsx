@@ -79,7 +79,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
         <NewDeviceNotice client={client} />
       </section>
       <div className={`layout${panel ? ' has-panel' : ''}`}>
-        <ConnectionBanner state={client.connectionState} />
+        <ConnectionBanner state={client.connectionState} problem={client.connectionProblem} />
         <NewMessageAnnouncer client={client} openChatId={route.name === 'chat' ? route.chatId : undefined} />
         <ChatList client={client} activeId={activeChat} />
         <main className="main-panel">
