@@ -1,5 +1,5 @@
 import { textOrFiles } from '../files/summary.ts';
-import type { Member } from '@parley/protocol';
+import { CALL_RING_MS, type Member } from '@parley/protocol';
 import type { ChatView, TimelineItem } from '@parley/client';
 import type { Translate } from '../i18n/index.ts';
 
@@ -18,6 +18,7 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
   // "You created the chat": capitalised where it starts the sentence.
   const name = item.senderUserId === myUserId ? t('youSubject') : nameOf(item.senderUserId);
   if (item.notice === 'encryption_restarted') return t('sysEncryptionRestarted', { name });
+  if (item.call) return callText(t, item, myUserId);
   if (item.notice === 'pinned') {
     const text = item.pinOf?.text.replace(/\s+/g, ' ').trim() ?? '';
     return text ? t('sysPinned', { name, text: text.length > 40 ? `${text.slice(0, 40)}…` : text }) : t('sysPinnedMessage', { name });
@@ -44,10 +45,32 @@ export function chatPreview(t: Translate, chat: ChatView, myUserId: string): { t
   if (typingNames.length > 0) return { text: t('typing', { name: typingNames.join(', ') }), typing: true };
   const last = chat.lastItem;
   if (!last) return { text: '', typing: false };
-  if (last.system || last.notice) return { text: chat.noteToSelf && last.system?.kind === 'created' ? t('savedHint') : systemText(t, last, chat.members, myUserId), typing: false };
+  if (last.system || last.notice || last.call) return { text: chat.noteToSelf && last.system?.kind === 'created' ? t('savedHint') : systemText(t, last, chat.members, myUserId), typing: false };
   // An unreadable last message says why in a few words (the chat itself explains it in full).
   const body = last.deleted ? t('deleted') : last.unreadable ? t(`preview_${last.unreadableReason ?? 'unknown_format'}`) : textOrFiles(t, last).replace(/\s+/g, ' ');
   const prefix = last.mine && !chat.noteToSelf ? t('youPrefix')
     : chat.kind === 'group' ? `${chat.members.find((m) => m.userId === last.senderUserId)?.displayName ?? '…'}: ` : '';
   return { text: prefix + body, typing: false };
+}
+
+/** R61: a call's line ("Outgoing video call · 1:05", "Missed call"). */
+export function callText(t: Translate, item: TimelineItem, myUserId: string, now = Date.now()): string {
+  const call = item.call;
+  if (!call) return '';
+  const mine = item.senderUserId === myUserId;
+  const video = call.media === 'video';
+  const outcome = call.outcome === 'ringing' && now - item.sentAt > CALL_RING_MS ? 'missed' : call.outcome;
+  switch (outcome) {
+    case 'ended': {
+      const s = Math.round((call.durationMs ?? 0) / 1000);
+      const duration = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+      return t(mine ? (video ? 'callOutVideo' : 'callOut') : (video ? 'callInVideo' : 'callIn'), { duration });
+    }
+    case 'answered': return t('callOngoing');
+    case 'ringing': return t(mine ? 'callRingingOut' : 'callRingingIn');
+    case 'missed': return t(mine ? 'callNoAnswer' : 'callMissed');
+    case 'declined': return t(mine ? 'callDeclinedByOther' : 'callDeclined');
+    case 'cancelled': return t(mine ? 'callCancelled' : 'callMissed');
+    case 'failed': return t('callFailed');
+  }
 }

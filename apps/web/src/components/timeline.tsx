@@ -90,10 +90,10 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
         return (
           <Fragment key={item.id}>
             {dayHeader}
-            {item.system || item.notice
+            {item.system || item.notice || item.call
               ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId, chat.noteToSelf)}</div>
               : <MessageBubble client={client} item={item} upload={uploads.get(item.id) ?? uploadOf(item)} members={chat.members} myUserId={client.userId} actions={actions} mayPin={mayPin}
-                  showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice)} />}
+                  showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice || !!prev?.call)} />}
           </Fragment>
         );
       })}

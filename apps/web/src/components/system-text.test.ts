@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TimelineItem } from '@parley/client';
+import { CALL_RING_MS } from '@parley/protocol';
+import { translator } from '../i18n/index.ts';
+import { callText } from './system-text.ts';
+
+const line = (senderUserId: string, call: TimelineItem['call'], sentAt = 1_000_000): TimelineItem => ({
+  id: 'offer0001', chatId: 'chat00001', seq: 1, senderUserId, sentAt, text: '', edited: false, deleted: false, reactions: [], state: 'sent', mine: senderUserId === 'me', ...(call ? { call } : {}),
+});
+
+test('R61 a call line says who called, how it went and how long it was, in both languages', () => {
+  const en = translator('en');
+  const ru = translator('ru');
+  const ended = { callId: 'call00001', media: 'video' as const, outcome: 'ended' as const, durationMs: 65_400 };
+  assert.equal(callText(en, line('me', ended), 'me'), 'Outgoing video call · 1:05');
+  assert.equal(callText(en, line('ann', { ...ended, media: 'audio' }), 'me'), 'Incoming call · 1:05');
+  assert.equal(callText(ru, line('ann', { ...ended, media: 'audio' }), 'me'), 'Входящий звонок · 1:05');
+  assert.equal(callText(en, line('ann', { callId: 'c', media: 'audio', outcome: 'missed' }), 'me'), 'Missed call');
+  assert.equal(callText(en, line('me', { callId: 'c', media: 'audio', outcome: 'missed' }), 'me'), 'Call not answered');
+  assert.equal(callText(en, line('ann', { callId: 'c', media: 'audio', outcome: 'declined' }), 'me'), 'You declined the call');
+  assert.equal(callText(en, line('me', { callId: 'c', media: 'audio', outcome: 'declined' }), 'me'), 'Call declined');
+  // Still "ringing" in the log after the ring time: its caller's device never closed it; it was missed.
+  const ringing = line('ann', { callId: 'c', media: 'audio', outcome: 'ringing' }, 1_000_000);
+  assert.equal(callText(en, ringing, 'me', 1_000_000 + 1000), 'Incoming call…');
+  assert.equal(callText(en, ringing, 'me', 1_000_000 + CALL_RING_MS + 1), 'Missed call');
+});
