@@ -73,6 +73,20 @@ describe('Session reads in flight (R40)', () => {
     assert.equal(ws.isPaused, false, 'read again once no read waits');
   });
 
+  it('R40 a read starts only when the send buffer has room for a page: a slow link\'s pages never queue past the buffer', async () => {
+    const { ws, reads } = await signedIn();
+    ws.bufferedAmount = 0.9 * (1 << 20); // the client is not taking what was sent
+    ws.frames(history(1), history(2));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(reads.length, 0, 'no page made while the buffer is more than half full');
+    ws.bufferedAmount = 0.4 * (1 << 20); // the link caught up
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(reads.length, 2);
+    for (const r of reads) r.answer();
+    await tick();
+    assert.equal(ws.sent.filter((s) => s.includes('"type":"history"')).length, 2);
+  });
+
   it('R40 reads waiting when the connection closes are dropped, not answered', async () => {
     const { ws, session, reads } = await signedIn();
     ws.frames(...Array.from({ length: 10 }, (_, i) => history(i)));

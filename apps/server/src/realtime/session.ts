@@ -13,6 +13,8 @@ import type { ReadGate } from './read-gate.ts';
 
 /** R40: history and chat list reads one connection may have being answered at once. */
 export const MAX_READS_IN_FLIGHT = 4;
+/** How often a read waiting for room in the send buffer looks again. */
+const ROOM_POLL_MS = 20;
 
 export interface SessionOptions {
   maxFrameBytes: number;
@@ -225,6 +227,10 @@ export class Session implements HubMember {
     } else if (++this.#reads >= MAX_READS_IN_FLIGHT) this.ws.pause();
     let started = false;
     try {
+      // A page is made only when the socket has room for one (pages are at most half the buffer): on
+      // a slow link the pages of the reads in flight would otherwise queue up past the buffer and the
+      // connection be closed as a slow consumer, however small each page is.
+      if (!(await this.#roomForPage())) return undefined;
       // Then its turn among the node's other connections' reads (ReadGate).
       if (!(await this.readGate.acquire(this))) return undefined;
       started = true;
@@ -239,6 +245,12 @@ export class Session implements HubMember {
         this.#maybeResume();
       }
     }
+  }
+
+  /** Waits (polling: ws has no drain event) until at most half the send buffer is queued; false if the connection closed meanwhile. */
+  async #roomForPage(): Promise<boolean> {
+    while (!this.#closed && this.ws.bufferedAmount > this.opts.bufferBytes / 2) await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
+    return !this.#closed;
   }
 
   async #handle(frame: ClientFrame): Promise<void> {
