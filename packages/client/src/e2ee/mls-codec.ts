@@ -125,6 +125,9 @@ export class MlsCodec implements ContentCodec {
     return this.#lock(chatId, async () => {
       const s = await this.#load(chatId);
       if (!s || !s.isActive || s.epoch === 0n) throw new CodecNotReady('this device is not in the chat\'s encryption group yet');
+      // R36: the log went on past a commit this device could not apply (or the server lost count):
+      // nothing it encrypts now reaches the group. It waits in the outbox for the group started again.
+      if (await this.broken.get(chatId)) throw new CodecNotReady('the chat\'s encryption group is being set up again');
       if (this.#d.hold?.blocks(chatId, () => s.members())) throw new CodecHeld('the chat\'s encryption group still holds a device that no longer belongs: waiting for its removal');
       if (options.membersSince !== undefined && !(await this.#othersSince(chatId, s, options.membersSince))) {
         throw new CodecRefused('the group gained devices since the original was sent: they must not read it');
