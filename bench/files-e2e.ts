@@ -46,7 +46,7 @@ rmSync(join(dir, 'cp.bin'));
 console.log(JSON.stringify({ bench: 'cp', sizeMb, seconds: round(cpSeconds, 2), mbPerSec: round(size / MB / cpSeconds) }));
 
 const job = {
-  url: server.url, serverPid: server.child.pid, dir, src, size, seekSrc, seekSize: seekMb * MB, chunkKiBs,
+  url: server.url, serverPid: server.child.pid, dir, src, size, seekSrc, seekSize: seekMb * MB, chunkKiBs, cpSeconds,
   ...(process.env.BENCH_TUS_MB ? { tusChunkBytes: Number(process.env.BENCH_TUS_MB) * MB } : {}),
 };
 const client = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'files-client.ts'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -26,6 +26,8 @@ interface Job {
   seekSize: number;
   chunkKiBs: number[];
   tusChunkBytes?: number;
+  /** How long a raw `cp` of the file took (the parent timed it). */
+  cpSeconds: number;
 }
 
 const job = JSON.parse(process.argv[2]!) as Job;
@@ -121,8 +123,8 @@ for (const kib of job.chunkKiBs) {
   rmSync(out);
   emit({
     bench: 'sdk e2e', sizeMb, chunkKiB: kib,
-    uploadSeconds: round(up.seconds, 2), uploadMbPerSec: mbps(job.size, up.seconds), uploadVsRawTus: round(mbps(job.size, up.seconds) / raw.up, 2),
-    downloadSeconds: round(down.seconds, 2), downloadMbPerSec: mbps(job.size, down.seconds), downloadVsRawTus: round(mbps(job.size, down.seconds) / raw.down, 2),
+    uploadSeconds: round(up.seconds, 2), uploadMbPerSec: mbps(job.size, up.seconds), uploadVsRawTus: round(mbps(job.size, up.seconds) / raw.up, 2), uploadVsCp: round(job.cpSeconds / up.seconds, 3),
+    downloadSeconds: round(down.seconds, 2), downloadMbPerSec: mbps(job.size, down.seconds), downloadVsRawTus: round(mbps(job.size, down.seconds) / raw.down, 2), downloadVsCp: round(job.cpSeconds / down.seconds, 3),
     uploadCpu: { client: up.clientCpu, server: up.serverCpu }, downloadCpu: { client: down.clientCpu, server: down.serverCpu },
     clientRssGrowthMb: round((process.memoryUsage().rss - rss0) / MB), clientHeapMb: round(process.memoryUsage().heapUsed / MB),
   });

@@ -29,7 +29,8 @@ async function buildServer(outDir, base) {
   const esbuild = await import('esbuild');
   await esbuild.build({
     absWorkingDir: base,
-    entryPoints: { main: 'apps/server/src/main.ts' },
+    // The server, and the operator commands (`npm run parley-admin`, apps/server/bin/parley-admin.mjs).
+    entryPoints: { main: 'apps/server/src/main.ts', admin: 'apps/server/src/admin/main.ts' },
     outdir: outDir,
     bundle: true,
     platform: 'node',
@@ -40,7 +41,7 @@ async function buildServer(outDir, base) {
     banner: { js: REQUIRE_BANNER },
     logLevel: 'warning',
   });
-  // storage/migrate.ts reads them beside itself (`new URL('./migrations/…', import.meta.url)`): beside the bundle now.
+  // storage/migrate.ts reads them beside itself (`new URL('./migrations/…', import.meta.url)`): beside the bundles now.
   cpSync(join(base, 'apps/server/src/storage/migrations'), join(outDir, 'migrations'), { recursive: true });
 }
 

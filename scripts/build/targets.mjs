@@ -19,6 +19,7 @@ const always = ['scripts/build', 'package-lock.json'];
 
 /** @type {Record<'server' | 'cli' | 'web' | 'sdk', Target>} */
 export const targets = {
+  // main.js (the server) and admin.js (parley-admin's commands), from one build.
   server: { name: 'server', out: 'apps/server/dist', entry: 'main.js', inputs: ['apps/server/src', ...sdk, ...always] },
   cli: { name: 'cli', out: 'packages/cli/dist', entry: 'index.js', inputs: ['packages/cli/src', ...sdk, ...always] },
   web: {

@@ -70,6 +70,20 @@ describe('config', () => {
       assert.throws(() => loadConfig({ PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: bad }), /PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: not a network/, bad);
     }
   });
+  it('R60 TURN: off by default; URLs and secret together, checked; defaults as docs/OPERATIONS.md gives them', () => {
+    assert.equal(loadConfig({}).turn, undefined);
+    const secret = 'a-secret-of-24-characters';
+    assert.deepEqual(loadConfig({ PARLEY_TURN_URLS: 'turn:turn.example.org:3478?transport=udp, turns:turn.example.org:443?transport=tcp', PARLEY_TURN_SECRET: secret }).turn, {
+      urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:443?transport=tcp'], secret, ttlMs: 12 * 3600 * 1000, perHour: 60,
+    });
+    assert.throws(() => loadConfig({ PARLEY_TURN_URLS: 'turn:turn.example.org:3478' }), /both PARLEY_TURN_URLS and PARLEY_TURN_SECRET/);
+    assert.throws(() => loadConfig({ PARLEY_TURN_SECRET: secret }), /both PARLEY_TURN_URLS and PARLEY_TURN_SECRET/);
+    assert.throws(() => loadConfig({ PARLEY_TURN_URLS: 'turn:x:3478', PARLEY_TURN_SECRET: 'short' }), /PARLEY_TURN_SECRET/);
+    for (const bad of ['http://turn.example.org', 'turn:turn.example.org:3478?transport=sctp', 'stun:x:3478', 'turn:a b']) {
+      assert.throws(() => loadConfig({ PARLEY_TURN_URLS: bad, PARLEY_TURN_SECRET: secret }), /PARLEY_TURN_URLS: not a TURN URL/, bad);
+    }
+    assert.throws(() => loadConfig({ PARLEY_TURN_URLS: 'turn:x:3478', PARLEY_TURN_SECRET: secret, PARLEY_TURN_TTL_MS: '1000' }), /PARLEY_TURN_TTL_MS/);
+  });
   it('R53 R56 file limits and the blob store: defaults as docs/OPERATIONS.md gives them; s3 needs a bucket and both keys or none', () => {
     const { files, blobStore } = loadConfig({ PARLEY_DATA_DIR: '/srv/parley' });
     assert.deepEqual(files, {

@@ -42,6 +42,8 @@ const List = (entry: z.ZodString, what: string) => z.string().default('').transf
 /** A push service host name for the allow-list: `fcm.googleapis.com`, or `*.notify.windows.com` for its subdomains. */
 const PushHost = z.string().regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/);
 const Cidr = z.string().refine((v) => ipaddr.isValidCIDR(v));
+/** A TURN server URL as RFC 7065 writes it: `turn:host:3478?transport=udp`, `turns:host:443?transport=tcp`. */
+const TurnUrl = z.string().regex(/^turns?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/);
 
 /** True when `host` only accepts connections from this machine (no warning about /metrics then). */
 export function isLoopbackHost(host: string): boolean {
@@ -121,6 +123,11 @@ const EnvSchema = z.object({
   PARLEY_PUSH_ALLOWED_HOSTS: List(PushHost, 'a host name (or *.domain)'),
   /** R37, DANGEROUS: networks whose non-public addresses pushes may go to anyway (a push service on your own network). */
   PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: List(Cidr, 'a network in CIDR form (10.1.2.0/24, fd00::/64)'),
+  /** R60: TURN servers for calls (coturn with `use-auth-secret`): their URLs and the shared secret. */
+  PARLEY_TURN_URLS: List(TurnUrl, 'a TURN URL (turn:host:port?transport=udp|tcp or turns:host:port?transport=tcp)'),
+  PARLEY_TURN_SECRET: z.string().min(16, 'must be at least 16 characters (a random secret shared with the TURN server)').optional(),
+  PARLEY_TURN_TTL_MS: Int(12 * 60 * 60 * 1000).refine((ms) => ms >= 60_000 && ms <= 7 * 24 * 60 * 60 * 1000, 'must be between 1 minute and 7 days'),
+  PARLEY_RATE_TURN_PER_HOUR: Int(60),
   /** R45: the link preview fetcher: on (default) or off. */
   PARLEY_LINK_PREVIEWS: z.enum(['on', 'off']).default('on'),
   PARLEY_RATE_PREVIEWS_PER_MIN: Int(20),
@@ -156,6 +163,7 @@ const EnvSchema = z.object({
   PARLEY_RATE_REQUESTS_PER_DAY: Int(50),
   PARLEY_REQUEST_TTL_MS: Int(30 * DAY_MS),
   PARLEY_MAX_CHATS_PER_USER: Int(10_000),
+  PARLEY_RATE_DIRECT_ADDS_PER_DAY: Int(20),
   PARLEY_INVITE_TTL_MS: Int(7 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R36: a chat's group may be started again (a reset) at most once per this many ms. */
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
@@ -294,6 +302,11 @@ export interface ConsentLimits {
   requestTtlMs: number;
   /** Chats one user may be a member of. */
   maxChatsPerUser: number;
+  /**
+   * Times a day one user may put one other person into a chat directly (they share a chat); past it
+   * that adder's adds of that person are requests. Bounds how fast a co-member fills someone's chats.
+   */
+  directAddsPerDay: number;
 }
 
 /** R53-R56: files. */
@@ -372,19 +385,25 @@ export interface Config {
   consent: ConsentLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
+  /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */
+  turn: TurnConfig | undefined;
   /** R53-R56: file limits and lifetimes. */
   files: FileLimits;
   blobStore: BlobStoreConfig;
 }
 
-/** Bytes of JSON one member takes in a chat summary, at most (ids, handle, a 64-character name with escapes, role, seqs). */
+/**
+ * Bytes of JSON one member takes in a chat summary, at most (ids, handle, a 64-character name with
+ * escapes, role, seqs). A person asked to join (`requested`, R44) takes less (no role or seqs), and
+ * members and people asked together are at most PARLEY_MAX_GROUP_MEMBERS, so this bounds both.
+ */
 export const MEMBER_JSON_MAX_BYTES = 400;
 
 /**
  * R40: every frame the server sends must fit a connection's send buffer, or the connection is closed
  * (4008) and asks for the same thing again, forever. Paged frames (chat list, history) stop within
  * it by themselves; what cannot be split must fit: one message or commit at its size limit, and one
- * chat summary of a group at the member limit.
+ * chat summary of a group at the member limit (members and people asked together, R44).
  */
 function checkFramesFitBuffer(e: z.infer<typeof EnvSchema>): void {
   const buffer = e.PARLEY_WS_BUFFER_BYTES;
@@ -393,7 +412,7 @@ function checkFramesFitBuffer(e: z.infer<typeof EnvSchema>): void {
     throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_COMMIT_BYTES/PARLEY_MAX_ENVELOPE_BYTES (the larger) + 20 KiB (${frame + 16 * 1024}): a message at the size limit must fit a connection's send buffer (R40)`);
   }
   if (e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES > buffer / 2) {
-    throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_GROUP_MEMBERS × ${MEMBER_JSON_MAX_BYTES} × 2 (${e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES * 2}): the summary of a group at the member limit must fit a connection's send buffer (R40)`);
+    throw new Error(`invalid configuration: PARLEY_WS_BUFFER_BYTES (${buffer}) must be at least PARLEY_MAX_GROUP_MEMBERS × ${MEMBER_JSON_MAX_BYTES} × 2 (${e.PARLEY_MAX_GROUP_MEMBERS * MEMBER_JSON_MAX_BYTES * 2}): the summary of a group at the member limit (members and people asked together, R44) must fit a connection's send buffer (R40)`);
   }
 }
 
@@ -485,7 +504,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestsPerDay: e.PARLEY_RATE_REQUESTS_PER_DAY,
       requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
       maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
+      directAddsPerDay: e.PARLEY_RATE_DIRECT_ADDS_PER_DAY,
     },
+    turn: turnConfig(e),
     previews: {
       enabled: e.PARLEY_LINK_PREVIEWS === 'on',
       perMin: e.PARLEY_RATE_PREVIEWS_PER_MIN,
@@ -509,6 +530,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     blobStore: blobStore(e),
   };
+}
+
+export interface TurnConfig {
+  urls: string[];
+  secret: string;
+  ttlMs: number;
+  perHour: number;
+}
+
+function turnConfig(e: z.infer<typeof EnvSchema>): TurnConfig | undefined {
+  if (e.PARLEY_TURN_URLS.length === 0 && e.PARLEY_TURN_SECRET === undefined) return undefined;
+  if (e.PARLEY_TURN_URLS.length === 0 || e.PARLEY_TURN_SECRET === undefined) {
+    throw new Error('invalid configuration: calls need both PARLEY_TURN_URLS and PARLEY_TURN_SECRET (the TURN server\'s static-auth-secret), or neither');
+  }
+  return { urls: e.PARLEY_TURN_URLS, secret: e.PARLEY_TURN_SECRET, ttlMs: e.PARLEY_TURN_TTL_MS, perHour: e.PARLEY_RATE_TURN_PER_HOUR };
 }
 
 function blobStore(e: z.infer<typeof EnvSchema>): BlobStoreConfig {

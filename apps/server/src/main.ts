@@ -32,6 +32,7 @@ import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
 import { systemResolver } from './push/dns-resolver.ts';
 import { LinkPreviews } from './domain/link-previews.ts';
+import { Calls } from './domain/calls.ts';
 import { HttpPageFetcher } from './previews/http-fetcher.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
@@ -228,6 +229,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       limiter,
       limits: config.previews,
     }),
+    calls: new Calls({ turn: config.turn, limiter, requireMember: (chatId, userId) => chats.requireMember(chatId, userId), now: () => clock.now() }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),

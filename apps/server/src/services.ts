@@ -7,6 +7,7 @@ import type { Locker } from '@tus/utils';
 import type { DeviceLinks } from './domain/device-links.ts';
 import type { Invites } from './domain/invites.ts';
 import type { LinkPreviews } from './domain/link-previews.ts';
+import type { Calls } from './domain/calls.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
@@ -38,6 +39,8 @@ export interface Services {
   pushSubscriptions: PushSubscriptions;
   /** The link preview fetcher (R45). */
   linkPreviews: LinkPreviews;
+  /** Calls (R60): TURN credentials for members. */
+  calls: Calls;
   /** Files (R53-R56): uploads, access, lifetime. */
   files: Files;
   /** Where blob bytes live (the tus DataStore and ranged reads). */

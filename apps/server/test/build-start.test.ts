@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, createUser, freshCheckout, startProcess, testEnv, waitFor, type Checkout } from '@parley/testing';
@@ -64,6 +65,10 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
   it('`npm start` does not build again when the build is up to date, and rebuilds only the part whose sources changed', async (t) => {
     if (!checkout) return t.skip('not a git checkout');
     const { dir } = checkout;
+    // Built as `npm ci`'s postinstall leaves a checkout (the same script): a no-op when the test
+    // above ran (its start built everything), the whole build when this test runs alone.
+    const built = spawnSync(process.execPath, ['scripts/build/build.mjs'], { cwd: dir, env: env(join(dir, 'data-a')), encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
     const stamp = (target: string) => statSync(join(dir, target, '.build-stamp')).mtimeMs;
     const web = stamp('apps/web/dist');
     const npm = startProcess('npm', ['start'], { cwd: dir, env: env(join(dir, 'data-a')) });
@@ -76,8 +81,10 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
     }
 
     // An edit to the server: the server is built again, the web client is not.
+    const config = join(dir, 'apps/server/src/config.ts');
+    const before = statSync(config).mtime;
     const now = Date.now() / 1000 + 1;
-    utimesSync(join(dir, 'apps/server/src/config.ts'), now, now);
+    utimesSync(config, now, now);
     const node = startProcess(process.execPath, ['scripts/start.mjs'], { cwd: dir, env: env(join(dir, 'data-a')) });
     try {
       await ready(await node.listening);
@@ -87,5 +94,13 @@ describe('production build and start from a fresh checkout', { timeout: 240_000 
     } finally {
       await node.stop();
     }
+
+    // The operator commands run from the server's build too: without tsx in node_modules at all.
+    // (config.ts back to its time: the edit above was dated a second ahead, after the rebuild began.)
+    utimesSync(config, before, before);
+    rmSync(join(dir, 'node_modules/tsx'));
+    const admin = spawnSync('npm', ['run', '-s', 'parley-admin', '--', '--help'], { cwd: dir, env: env(join(dir, 'data-a')), encoding: 'utf8' });
+    assert.equal(admin.status, 0, admin.stderr);
+    assert.match(admin.stdout, /^parley-admin: operator commands/);
   });
 });

@@ -84,7 +84,7 @@ describe('R44 nobody is put into a chat by a stranger without their say', () => 
     await bob.client.reportRequest(bob.client.requests().find((r) => r.chatId === g2.chatId)!.requestId, { reason: 'scam', note: 'promises money', block: true });
     const reports = await server.services.storage.listReports(0, 10);
     assert.deepEqual(reports.map((r) => [r.reporterUserId, r.reportedUserId, r.chatId, r.reason, r.note]), [[bob.userId, eve.userId, g2.chatId, 'scam', 'promises money']]);
-    const operator = execFileSync(process.execPath, ['--import', 'tsx', 'apps/server/src/admin/main.ts', 'reports', '--data-dir', server.dataDir]).toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const operator = execFileSync(process.execPath, ['apps/server/bin/parley-admin.mjs', 'reports', '--data-dir', server.dataDir]).toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(operator.map((r) => [r['reporter'], r['reported'], r['reason']]), [[bob.userId, eve.userId, 'scam']], 'the operator reads it with parley-admin reports');
     const g3 = await eve.client.createGroup({ name: 'crypto riches 3', memberIds: [bob.userId] });
     await eve.client.openDirect(bob.userId);
@@ -92,6 +92,66 @@ describe('R44 nobody is put into a chat by a stranger without their say', () => 
     assert.deepEqual((await bob.client.refreshRequests()).map((r) => r.from.userId), [], 'nothing from eve reaches bob');
     assert.equal((await eve.client.getChat(g3.chatId)).requested?.length ?? 0, 0);
     await stop(alice, bob, eve);
+  });
+
+  it('R44 a block outweighs a shared chat: the blocked person\'s groups, adds and direct chat never reach the one who blocked them', { timeout: 60_000 }, async () => {
+    await using server = await startTestServer(ON);
+    const plain = { mls: { enabled: false } };
+    const alice = await createUser(server.url, { displayName: 'Alice', client: plain });
+    const bob = await createUser(server.url, { displayName: 'Bob', client: plain });
+    const eve = await createUser(server.url, { displayName: 'Eve', client: plain });
+    // Eve, a stranger, asks; Bob blocks her.
+    const asked = await eve.client.createGroup({ name: 'crypto riches', memberIds: [bob.userId] });
+    await waitFor(() => bob.client.requests().some((r) => r.chatId === asked.chatId), { what: 'eve\'s request' });
+    await bob.client.blockRequest(bob.client.requests()[0]!.requestId);
+    // Later both join Alice's neighbours group: Bob and Eve share a chat.
+    const neighbours = await alice.client.createGroup({ name: 'neighbours', memberIds: [bob.userId, eve.userId] });
+    for (const u of [bob, eve]) {
+      await waitFor(() => u.client.requests().some((r) => r.chatId === neighbours.chatId), { what: 'asked into neighbours' });
+      await u.client.acceptRequest(u.client.requests().find((r) => r.chatId === neighbours.chatId)!.requestId);
+    }
+    await waitFor(async () => (await alice.client.getChat(neighbours.chatId)).members.length === 3, { what: 'three neighbours' });
+
+    // Eve tries every way in: a new group with Bob, an add to her group, a direct chat and a message in it.
+    const g = await eve.client.createGroup({ name: 'just us', memberIds: [bob.userId] });
+    const h = await eve.client.createGroup({ name: 'later', memberIds: [] });
+    await eve.client.addMember(h.chatId, bob.userId);
+    const direct = await eve.client.openDirect(bob.userId);
+    await eve.client.sendText(direct.chatId, 'you cannot block me here');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const chatId of [g.chatId, h.chatId, direct.chatId]) {
+      const summary = await eve.client.getChat(chatId);
+      assert.deepEqual(summary.members.map((m) => m.userId), [eve.userId], 'Bob is not a member');
+      assert.equal(summary.requested, undefined, 'and nobody is shown as asked, as for any request dropped by a block');
+      assert.equal(bob.client.chat(chatId), undefined);
+    }
+    assert.deepEqual((await bob.client.refreshRequests()).map((r) => r.from.userId), [], 'no request from eve either');
+    assert.deepEqual(bob.client.chats().map((c) => c.chatId), [neighbours.chatId]);
+    // Alice, whom Bob did not block, still adds him directly.
+    const picnic = await alice.client.createGroup({ name: 'picnic', memberIds: [bob.userId] });
+    assert.deepEqual(picnic.members.map((m) => m.userId).sort(), [alice.userId, bob.userId].sort());
+    await stop(alice, bob, eve);
+  });
+
+  it('R44 one co-member puts a person into chats directly at most PARLEY_RATE_DIRECT_ADDS_PER_DAY times; then they ask', { timeout: 60_000 }, async () => {
+    await using server = await startTestServer({ ...ON, PARLEY_RATE_DIRECT_ADDS_PER_DAY: '3' });
+    const plain = { mls: { enabled: false } };
+    const vera = await createUser(server.url, { displayName: 'Vera', client: plain });
+    const mallory = await createUser(server.url, { displayName: 'Mallory', client: plain });
+    const fred = await createUser(server.url, { displayName: 'Fred', client: plain });
+    const shared = await vera.client.openDirect(mallory.userId);
+    await mallory.client.openDirect(vera.userId); // they share a chat
+    await vera.client.openDirect(fred.userId);
+    await fred.client.openDirect(vera.userId);
+    const groups = [];
+    for (let i = 0; i < 6; i++) groups.push(await mallory.client.createGroup({ name: `g${i}`, memberIds: [vera.userId] }));
+    assert.deepEqual(groups.map((g) => g.members.length), [2, 2, 2, 1, 1, 1], 'three direct adds, then requests');
+    assert.deepEqual(groups.slice(3).map((g) => g.requested?.map((r) => r.userId)), [[vera.userId], [vera.userId], [vera.userId]]);
+    await waitFor(() => vera.client.requests().length === 3 && vera.client.chats().length === 5, { what: 'vera: 2 direct chats, 3 groups, 3 requests' });
+    assert.ok(vera.client.chats().some((c) => c.chatId === shared.chatId));
+    // The bound is Mallory's, for Vera: Fred still adds her directly.
+    assert.equal((await fred.client.createGroup({ name: 'fred\'s', memberIds: [vera.userId] })).members.length, 2);
+    await stop(vera, mallory, fred);
   });
 
   it('a stranger\'s direct chat: their first message waits until it is accepted, then the person reads it', { timeout: 120_000 }, async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
 import { ParleyError, RestApi } from '@parley/client';
 import type { FetchedLinkPreview } from '@parley/protocol';
 import { createUser, startTestServer, type TestServer } from '@parley/testing';
@@ -28,11 +30,17 @@ let site: Server;
 let port = 0;
 const hits: string[] = [];
 
-function page(title: string, extra = ''): string {
+function page(title: string, extra = '', image = '/img.png'): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>ignored &amp; plain</title>
 <meta property="og:title" content="${title}"><meta name="description" content="Water is off on Tuesday &#8212; 9 to 12.">
-<meta property="og:site_name" content="Building 7 news"><meta property="og:image" content="/img.png">${extra}</head><body><p>hello</p></body></html>`;
+<meta property="og:site_name" content="Building 7 news"><meta property="og:image" content="${image}">${extra}</head><body><p>hello</p></body></html>`;
 }
+
+/** What the test host sent of its never-ending page, and when the fetcher hung up. */
+const endless = { sent: 0, closed: undefined as Promise<void> | undefined };
+/** Sizes for the limits test (PARLEY_PREVIEW_MAX_PAGE_BYTES / _MAX_IMAGE_BYTES there). */
+const SMALL_PAGE = 64 * 1024;
+const SMALL_IMAGE = 4096;
 
 before(async () => {
   site = createServer((req, res) => {
@@ -55,6 +63,34 @@ before(async () => {
         return;
       }
       case '/slow': res.writeHead(200, { 'content-type': 'text/html' }); res.write('<html><head>'); return; // never ends
+      case '/endless': {
+        // The head, then a body that never ends: only a fetcher that stops at its limit gets a preview.
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.write(page('An endless page'));
+        endless.sent = 0;
+        endless.closed = new Promise((resolve) => res.on('close', () => resolve()));
+        const piece = Buffer.alloc(16 * 1024, 'x');
+        const more = () => {
+          while (!res.destroyed) {
+            endless.sent += piece.length;
+            if (!res.write(piece)) return void res.once('drain', more);
+          }
+        };
+        more();
+        return;
+      }
+      case '/late-title': {
+        // The title comes only after more than the page limit.
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<html><head><!-- ${'y'.repeat(SMALL_PAGE + 1024)} --><title>Too late</title></head></html>`);
+        return;
+      }
+      case '/page-big-image': res.writeHead(200, { 'content-type': 'text/html' }).end(page('Big image', '', '/big.png')); return;
+      case '/big.png': res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([PNG, Buffer.alloc(SMALL_IMAGE * 2)])); return;
+      case '/page-svg-image': res.writeHead(200, { 'content-type': 'text/html' }).end(page('SVG image', '', '/img.svg')); return;
+      case '/img.svg': res.writeHead(200, { 'content-type': 'image/svg+xml' }).end('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'); return;
+      case '/page-html-image': res.writeHead(200, { 'content-type': 'text/html' }).end(page('HTML image', '', '/png-as-html')); return;
+      case '/png-as-html': res.writeHead(200, { 'content-type': 'text/html' }).end(PNG); return;
       default: res.writeHead(404).end();
     }
   });
@@ -102,6 +138,51 @@ describe('R45 link previews through the server\'s fetcher', () => {
     hits.length = 0;
     await refused(preview(a, `http://news.test:${port}/loop`));
     assert.equal(hits.length, 4, 'the first request and three redirects, no more');
+  });
+
+  it('reads no more than PARLEY_PREVIEW_MAX_PAGE_BYTES of a page and _MAX_IMAGE_BYTES of an image; an image of another type is left out; no URL in the logs', { timeout: 30_000 }, async () => {
+    const lines: string[] = [];
+    const logs = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)); done(); } });
+    await using server = await startTestServer({
+      PARLEY_PREVIEW_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8', PARLEY_PREVIEW_MAX_PAGE_BYTES: String(SMALL_PAGE), PARLEY_PREVIEW_MAX_IMAGE_BYTES: String(SMALL_IMAGE),
+      PARLEY_PREVIEW_TIMEOUT_MS: '20000',
+    }, { hostResolver, logger: pino({ level: 'trace' }, logs) });
+    const a = await api(server);
+    const asked: string[] = [];
+    const ask = (path: string) => {
+      asked.push(path);
+      return preview(a, `http://news.test:${port}${path}`);
+    };
+
+    // A page that never ends: the preview comes from its first bytes, long before the time limit,
+    // and the fetcher hangs up; a reader of the whole page would still be reading at 20 s.
+    const started = Date.now();
+    assert.equal((await ask('/endless')).title, 'An endless page');
+    assert.ok(Date.now() - started < 10_000, `in ${Date.now() - started} ms`);
+    await endless.closed;
+    // What the host wrote includes what the kernel buffered on both sides of the loopback connection.
+    assert.ok(endless.sent < 4 * 1024 * 1024, `the host sent ${endless.sent} bytes before the fetcher hung up`);
+    // A title after the limit is never read.
+    await refused(ask('/late-title'));
+
+    // Images: a small PNG is kept; one over the limit, an SVG or a PNG served as HTML are left out,
+    // and the page's preview stands without them.
+    const small = await ask('/page');
+    assert.deepEqual(small.image, { mediaType: 'image/png', data: PNG.toString('base64') });
+    for (const [path, title] of [['/page-big-image', 'Big image'], ['/page-svg-image', 'SVG image'], ['/page-html-image', 'HTML image']] as const) {
+      hits.length = 0;
+      const got = await ask(path);
+      assert.equal(got.title, title);
+      assert.equal(got.image, undefined, `${path}: no image`);
+      assert.equal(hits.length, 2, `${path}: the page and its image were fetched (${hits.join(', ')})`);
+    }
+
+    // R45 keeps no log of URLs: nothing the server logged (every level, refusals included) names a host or path it was asked.
+    assert.ok(lines.some((l) => l.includes('parley listening')), 'the capture has the server\'s logs');
+    for (const path of [...asked, '/img.png', '/big.png', '/img.svg', '/png-as-html']) {
+      const leak = lines.find((l) => l.includes(path) || l.includes('news.test'));
+      assert.equal(leak, undefined, `a log line names ${path}`);
+    }
   });
 
   it('never a private, loopback or link-local address: by literal, by name, by a name with one bad address, or by redirect', { timeout: 30_000 }, async () => {

@@ -38,7 +38,7 @@ async function freshDatabase(): Promise<string> {
 /** Runs the admin CLI as an operator would, in a child process. */
 function admin(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'apps/server/src/admin/main.ts', ...args], { cwd: root }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['apps/server/bin/parley-admin.mjs', ...args], { cwd: root }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

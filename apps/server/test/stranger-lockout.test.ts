@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RestApi } from '@parley/client';
+import { RestApi, type WebSocketCtor } from '@parley/client';
+import WebSocket from 'ws';
 import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { accountsLogin } from './raw-login.ts';
@@ -102,5 +103,59 @@ describe('R40 a stranger cannot lock a person out with big frames', () => {
     // And she still talks to others: the send is acknowledged and reaches Fred.
     await victim.client.sendText(ours, 'still here');
     await waitFor(() => friend.client.timeline(ours).some((i) => i.text === 'still here'), { what: 'Fred reads her message', timeoutMs: 20_000 });
+  });
+
+  it('many chats and chats full of maximum-size messages together: 250 groups, 5 holding 12 messages at the envelope limit (each twice the 48 KiB buffer); her device catches up and a new one syncs, with no connection closed', { timeout: 120_000 }, async () => {
+    const server = await startTestServer({
+      PARLEY_CONSENT_REQUIRED: 'false', PARLEY_WS_BUFFER_BYTES: String(48 * 1024), PARLEY_MAX_ENVELOPE_BYTES: '8192',
+      PARLEY_MAX_COMMIT_BYTES: '16384', PARLEY_MAX_GROUP_MEMBERS: '20', PARLEY_RATE_CHATS_PER_HOUR: '100000', PARLEY_RATE_API_PER_SEC: '1000',
+    });
+    await using _server = server;
+    const victim = await createUser(server.url, { displayName: 'Vera', start: false, ...plain });
+    const mallory = await createUser(server.url, { displayName: 'Mallory', start: false });
+    const api = new RestApi(server.url, await accountsLogin(server.url, mallory.deviceId, (d) => mallory.deviceKey.sign(d)));
+    const chats: string[] = [];
+    for (let i = 0; i < 250; i++) chats.push((await api.call<{ chat: { chatId: string } }>('POST', '/chats', { name: `spam ${i}`, memberIds: [victim.userId] })).chat.chatId);
+    // Her device has every chat up to its 'created' line; it will catch the floods up page by page.
+    const before = newClient(server.url, victim.userId, victim.deviceId, victim.deviceKey, victim.store, undefined, plain.client);
+    await before.start();
+    await waitFor(() => synced({ ...victim, client: before }, chats), { what: 'the device has the 250 chats', timeoutMs: 60_000 });
+    await before.stop();
+    const peer = await RawPeer.authed(server.url, mallory.deviceId, (d) => mallory.deviceKey.sign(d));
+    const payload = Buffer.alloc(((server.config.limits.maxEnvelopeBytes - 64) * 3) / 4, 7).toString('base64');
+    const flooded = chats.filter((_, i) => i % 50 === 7); // 5 chats, spread over the list's pages
+    for (const [c, chatId] of flooded.entries()) {
+      for (let i = 0; i < 12; i++) { // 12 x ~8 KB: each chat's log is twice the buffer
+        const ack = await peer.request({ type: 'send', rid: `s${c}_${i}`, chatId, clientMsgId: `flood_${c}_${i}_xxxxxxxx`, envelope: { contentType: 'application/octet-stream', payload } });
+        assert.equal(ack['type'], 'ack');
+      }
+    }
+    peer.close();
+
+    const closes: number[] = [];
+    class Logged extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        this.on('close', (code: number) => closes.push(code));
+      }
+    }
+    const tweaks = { ...plain.client, WebSocket: Logged as unknown as WebSocketCtor };
+    const first = { ...victim, client: newClient(server.url, victim.userId, victim.deviceId, victim.deviceKey, victim.store, undefined, tweaks) };
+    await first.client.start();
+    const second = await addDevice(victim, { client: tweaks });
+    await using _stop = { [Symbol.asyncDispose]: () => stop(first, second) };
+    const started = Date.now();
+    for (const device of [first, second]) {
+      await waitFor(() => synced(device, chats), { what: 'the whole list, every chat caught up', timeoutMs: 60_000 });
+      assert.equal(device.client.connectionState, 'online');
+      assert.equal(device.client.connectionProblem, undefined);
+    }
+    // The device that had the chats catches each flood up in full; the new one reads each chat's newest
+    // page (older ones on scrolling), ending with the last flood message.
+    for (const [c, chatId] of flooded.entries()) {
+      assert.equal(first.client.log(chatId).filter((m) => m.envelope).length, 12);
+      assert.equal(second.client.log(chatId).at(-1)?.clientMsgId, `flood_${c}_11_xxxxxxxx`);
+    }
+    assert.deepEqual(closes, [], `no connection closed (4008 or other) while syncing; both synced in ${Date.now() - started} ms`);
   });
 });

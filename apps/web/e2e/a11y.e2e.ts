@@ -100,6 +100,15 @@ describe('accessibility of every main screen (axe-core, both themes)', { timeout
       await page.goto(`${url}/#/settings`);
       await page.getByTestId('device').first().waitFor();
       await check(page, `a11y-settings-${theme}`, found);
+      // The two switches sit before their labels, on one line (they once stood centred above them).
+      for (const [id, name] of [['link-previews-setting', 'Link previews'], ['forward-name-setting', 'Link my name']] as const) {
+        const box = (await page.getByTestId(id).boundingBox())!;
+        const label = (await page.locator('main label', { has: page.getByTestId(id) }).getByText(name).boundingBox())!;
+        assert.ok(box.x + box.width <= label.x, `${id}: the checkbox is left of "${name}"`);
+        assert.ok(Math.abs((box.y + box.height / 2) - (label.y + label.height / 2)) < label.height, `${id}: on the line of "${name}"`);
+      }
+      await page.getByTestId('forward-name-setting').scrollIntoViewIfNeeded();
+      await check(page, `a11y-settings-privacy-${theme}`, found);
 
       await page.goto(`${url}/#/new`);
       await page.getByLabel('Group name').waitFor();

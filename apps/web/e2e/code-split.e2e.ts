@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +14,15 @@ import { closeWebWorld, openWebWorld, personPage, signUp } from './browser.ts';
  */
 
 const builtJs = () => readdirSync(join(defaultWebDist(), 'assets')).filter((f) => f.endsWith('.js')).map((f) => `/assets/${f}`).sort();
+
+/** Issue 15's budget for the JS a person's browser loads to see an open chat, gzipped (bench/web-bundle.ts measures it). */
+const CHAT_SCREEN_GZIP_BUDGET = 250 * 1024;
+
+/** A built file's size as the server sends it gzipped: its precompressed .gz, or the file itself when it has none (too small). */
+function gzipBytes(path: string): number {
+  const file = join(defaultWebDist(), path);
+  return readFileSync(existsSync(`${file}.gz`) ? `${file}.gz` : file).length;
+}
 
 /** The JS index.html starts: its module script and modulepreload links. */
 async function namedByIndex(url: string): Promise<string[]> {
@@ -64,6 +73,19 @@ describe('code splitting: the welcome screen without the SDK, the rest precached
     await signUp(page, url, 'Sid Split', uniqueHandle('sid'));
     const afterSignUp = [...scripts].filter((s) => !named.includes(s));
     assert.ok(afterSignUp.length > 0, 'signing up loaded the chunks after the welcome screen');
+
+    // A chat open: everything fetched since the first visit stays within the budget (the files
+    // viewer, the forward picker, Settings and the other panels are chunks fetched when opened).
+    await page.goto(`${url}/#/u/${zed.handle}`);
+    await page.getByLabel('Message', { exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const chatScreen = [...scripts].reduce((n, s) => n + gzipBytes(s), 0);
+    assert.ok(chatScreen <= CHAT_SCREEN_GZIP_BUDGET, `chat screen JS ${(chatScreen / 1024).toFixed(1)} KiB gzipped, over the ${CHAT_SCREEN_GZIP_BUDGET / 1024} KiB budget: ${[...scripts].join(', ')}`);
+    for (const lazy of ['settings', 'viewer', 'forward-picker', 'tus-upload']) {
+      assert.ok(![...scripts].some((s) => s.includes(`/${lazy}-`)), `${lazy} is not fetched to show a chat`);
+    }
+    await page.goto(`${url}/#/`);
+    await page.getByRole('heading', { name: 'Chats' }).waitFor();
 
     // A start with the stored session, offline: the shell and every chunk from the worker's cache.
     await context.setOffline(true);

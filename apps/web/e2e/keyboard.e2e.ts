@@ -1,38 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
-
-/** What has the keyboard focus: its accessible name (aria-label, else text) and whether focus is visible. */
-async function focused(page: Page): Promise<{ name: string; tag: string; inMessage: string; outline: string }> {
-  return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
-    const msg = el?.closest('[data-testid="message"]');
-    const style = el ? getComputedStyle(el) : undefined;
-    return {
-      name: (el?.getAttribute('aria-label') ?? el?.textContent ?? '').trim(),
-      tag: el?.tagName.toLowerCase() ?? '',
-      inMessage: msg?.querySelector('.text')?.textContent ?? '',
-      outline: style ? `${style.outlineStyle} ${style.outlineWidth}` : '',
-    };
-  });
-}
-
-/** Presses `key` until the focused element matches (at most `max` presses); fails with where focus went. */
-async function pressUntil(page: Page, key: string, want: (f: Awaited<ReturnType<typeof focused>>) => boolean, max = 40): Promise<void> {
-  const path: string[] = [];
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press(key);
-    const f = await focused(page);
-    path.push(`${f.tag}:${f.name.slice(0, 30)}`);
-    if (want(f)) {
-      assert.notEqual(f.outline.split(' ')[0], 'none', `focus on "${f.name}" is visible`);
-      return;
-    }
-  }
-  assert.fail(`never reached the element with ${key}; went through: ${path.join(' | ')}`);
-}
+import { focused, pressUntil } from './focus.ts';
 
 describe('the web client by keyboard only', { timeout: 240_000 }, () => {
   let server: TestServer;

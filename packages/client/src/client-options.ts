@@ -1,3 +1,4 @@
+import type { CallView, PeerFactory } from './calls/calls.ts';
 import type { AddedDevice, ChatSummary, Message, PendingDeviceLink } from '@parley/protocol';
 import type { ContentCodec } from './codec.ts';
 import type { ConnectionState, WebSocketCtor } from './connection.ts';
@@ -71,6 +72,11 @@ export interface ClientOptions {
    * request before an upload counts as waiting (`tusRetryDelays`), ciphertext bytes per PATCH (`tusChunkBytes`).
    */
   files?: { chunkBytes?: number; tusRetryDelays?: number[]; tusChunkBytes?: number };
+  /**
+   * R61 calls: the peer connection to use (default the runtime's RTCPeerConnection; Node has none),
+   * relay-only ICE, and how long a call rings (default CALL_RING_MS).
+   */
+  calls?: { peer?: PeerFactory; relayOnly?: boolean; ringMs?: number };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */
@@ -118,6 +124,8 @@ export type ClientEvents = {
    * upload that ended (`done`: handed to the outbox, `cancelled`) is listed once more with that state.
    */
   uploads: [UploadProgress[]];
+  /** R61: this device's calls changed (ringing, connecting, active, ended): every call it knows of now. */
+  calls: [CallView[]];
 };
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;

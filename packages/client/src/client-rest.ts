@@ -1,6 +1,6 @@
 import type {
   AddedDevice, ChatSummary, ClaimedKeyPackage, ClaimKeyPackagesResponse, CreateInviteRequest, FetchedLinkPreview, InviteInfo, InviteListResponse, InviteResponse,
-  KeyPackageCountResponse, MeResponse, PendingDeviceLink, UserProfile,
+  KeyPackageCountResponse, MeResponse, PendingDeviceLink, TurnCredentials, UserProfile,
 } from '@parley/protocol';
 import type { ClientEvents, ClientOptions } from './client-options.ts';
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
@@ -80,6 +80,12 @@ export abstract class ClientRest extends Emitter<ClientEvents> {
   async subscribePush(sub: { endpoint?: string; keys?: Record<string, string> }): Promise<void> {
     await this.rest('POST', '/push/subscriptions', sub);
   }
+
+  /**
+   * R60: time-limited TURN credentials for a call in the chat (members only), as RTCPeerConnection's
+   * `iceServers`; `calls_unavailable` where the server has no TURN configured.
+   */
+  turnCredentials(chatId: string): Promise<TurnCredentials> { return this.rest('POST', '/calls/turn', { chatId }); }
 
   /** How many of this device's key packages the server has left (R14). */
   keyPackageCount(): Promise<KeyPackageCountResponse> { return this.rest('GET', '/keypackages/count'); }

@@ -8,17 +8,17 @@ import type { MlsCodec } from './e2ee/mls-codec.ts';
 import { ChatEncryption } from './e2ee/chat-encryption.ts';
 import { keyParts } from './e2ee/key-parts.ts';
 import type { RemovalHold } from './e2ee/removal-hold.ts';
-import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
-import { Connection, type ConnectionState, type WebSocketCtor } from './connection.ts';
+import { Connection, type ConnectionProblem, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { KeyPackageKeeper } from './key-packages.ts';
 import type { KeyDirectory, KeyLogAlert, OwnKeyLogMonitor } from './key-log/index.ts';
-import { LogSync } from './log-sync.ts';
+import { lastSentBy, LogSync } from './log-sync.ts';
 import { Outbox, type AddOptions } from './outbox.ts';
 import { TypingState } from './typing.ts';
 import { Drafts } from './drafts.ts';
 import { ChatListReader, untilNotRateLimited } from './chat-list.ts';
 import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
 import { ChatViews } from './chat-views.ts';
+import { Calls } from './calls/calls.ts';
 import { ChatWriter, withPrefs } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
 import { applyReceipt, keepNewerReceipts, ReceiptSender } from './receipts.ts';
@@ -55,6 +55,8 @@ export class ParleyClient extends ClientRest {
   /** R44: what is written in a direct chat waits until the other person can read it. */
   readonly #acceptance: AcceptanceWait;
   readonly #write: ChatWriter;
+  /** R61: this device's calls (1:1, signalled through the chat's encrypted log). */
+  readonly calls: Calls;
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
@@ -82,6 +84,7 @@ export class ParleyClient extends ClientRest {
     onError: (error) => { if (!this.#stopped && this.#conn.state === 'online') this.#backgroundError({ task: 'chat list', error }); },
   });
   #changeScheduled = false;
+  #callQueue: Promise<void> = Promise.resolve();
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
   readonly keyPackages: KeyPackageKeeper | undefined;
   /** The per-user device-key logs (R19-R22): safety numbers, and the check of every MLS member's key. */
@@ -119,6 +122,7 @@ export class ParleyClient extends ClientRest {
         if (state === 'online') this.#uploads.online();
         this.#changed();
       },
+      onProblem: () => this.#changed(),
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
     const parts = keyParts(options, {
@@ -149,7 +153,7 @@ export class ParleyClient extends ClientRest {
         ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}),
       }),
       receive: (message) => this.#sync.receive(message),
-      prev: (chatId) => this.#prevSent(chatId),
+      prev: (chatId) => lastSentBy(this.#sync.log(chatId), this.userId, this.deviceId),
       changed: (chatId) => this.#changed(chatId),
       notReady: (chatId) => this.#enc?.schedule(chatId, 0),
       held: (chatId) => this.#enc?.held(chatId),
@@ -207,6 +211,10 @@ export class ParleyClient extends ClientRest {
     this.#views = new ChatViews({
       userId: this.userId, chats: this.#chats, sync: this.#sync, outbox: this.#outbox, typing: this.#typing, enc: () => this.#enc, uploads: () => this.#uploads,
     });
+    this.calls = new Calls({
+      userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
+      turn: (chatId) => this.turnCredentials(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
+    });
     this.#write = new ChatWriter({
       chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
@@ -214,6 +222,7 @@ export class ParleyClient extends ClientRest {
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }
+  get connectionProblem(): ConnectionProblem | undefined { return this.#conn.problem; } // R40; see ConnectionProblem
 
   /** Loads the local copy (works offline) and starts connecting in the background. */
   async start(): Promise<void> {
@@ -242,6 +251,7 @@ export class ParleyClient extends ClientRest {
     this.#conn.stop();
     this.keyPackages?.stop();
     this.#receipts.stop();
+    this.calls.stop();
     // Let running syncs settle, but never hang a shutdown on one.
     const running = [this.#sync.idle(), ...(this.keyPackages ? [this.keyPackages.idle()] : [])];
     await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2000))]);
@@ -418,24 +428,9 @@ export class ParleyClient extends ClientRest {
     return this.#write.post(chatId, content, opts);
   }
 
-  /**
-   * One page of a chat's log. The server limits history reads per device (PARLEY_RATE_HISTORY_*): a
-   * page refused as `rate_limited` is asked again after the wait it names (until it is answered, the
-   * connection drops or the client stops), so a device catching up many chats at once gets there a
-   * little later instead of leaving gaps until the next message.
-   */
+  /** One page of a chat's log; one refused as `rate_limited` is asked again after the wait it names (R40). */
   async #history(chatId: string, q: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<ServerFrameOf<'history'>> {
     return untilNotRateLimited(() => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }), () => this.#stopped);
-  }
-
-  /** This device's previous message in the chat (not a commit): receivers check the chain (R30). */
-  #prevSent(chatId: string): string | undefined {
-    const log = this.#sync.log(chatId);
-    for (let i = log.length - 1; i >= 0; i--) {
-      const m = log[i];
-      if (m && m.senderDeviceId === this.deviceId && m.senderUserId === this.userId && m.envelope && m.envelope.contentType !== MLS_COMMIT_CONTENT_TYPE) return m.clientMsgId;
-    }
-    return undefined;
   }
 
   #onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void {
@@ -556,6 +551,10 @@ export class ParleyClient extends ClientRest {
     const chat = this.#chats.get(chatId);
     if (chat) chat.lastSeq = Math.max(chat.lastSeq, lastSeq);
     for (const m of fresh) this.emit('message', m);
+    for (const m of fresh) {
+      const d = (m as StoredMessage).decoded;
+      if (d?.kind === 'content' && d.content.kind === 'call') { const c = d.content; this.#callQueue = this.#callQueue.then(() => this.calls.received(chatId, m, c)).catch(() => undefined); }
+    }
     this.#receipts.delivered();
     this.#changed(chatId);
   }

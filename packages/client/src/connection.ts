@@ -5,6 +5,12 @@ import {
 import { randomId } from './encoding.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'revoked';
+/**
+ * R40: why the connection keeps failing when the network is fine, for the UI to say: the server
+ * closed it as a slow consumer (4008) again and again right after sign-in, or could not send it a
+ * frame at all (`frame_too_large`). Cleared once a connection has stayed up `stableMs`.
+ */
+export type ConnectionProblem = 'slow_consumer' | 'frame_too_large';
 
 /** The subset of the WebSocket API the SDK uses: browsers' WebSocket and the `ws` package fit. */
 export interface WebSocketLike {
@@ -26,6 +32,10 @@ export interface ConnectionOptions {
   onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void;
   onEvent(frame: ServerFrame): void;
   onState(state: ConnectionState): void;
+  /** The connection's problem changed (R40; undefined: none). */
+  onProblem?(problem: ConnectionProblem | undefined): void;
+  /** A connection that stays up this long ends a streak of 4008 closes (default 30 s). */
+  stableMs?: number;
   requestTimeoutMs?: number;
   pingIntervalMs?: number;
   backoff?: { minMs: number; maxMs: number };
@@ -58,6 +68,10 @@ export class Connection {
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #authed = false;
   #freshToken = false;
+  /** 4008 closes in a row, with no connection that stayed up `stableMs` between them (R40). */
+  #slowCloses = 0;
+  #stableTimer: ReturnType<typeof setTimeout> | undefined;
+  #problem: ConnectionProblem | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -65,6 +79,10 @@ export class Connection {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  get problem(): ConnectionProblem | undefined {
+    return this.#problem;
   }
 
   start(): void {
@@ -150,6 +168,12 @@ export class Connection {
       this.#teardown();
       if (ev.code === CLOSE_CODES.revoked) return this.#revoked();
       if (ev.code === CLOSE_CODES.auth_failed) this.#freshToken = true;
+      if (ev.code === CLOSE_CODES.slow_consumer) {
+        // R40: closed as slow; if it happens again and again, the same frame may not fit: back off
+        // as after failed attempts (auth_ok no longer resets the delay) and say so.
+        this.#slowCloses += 1;
+        if (this.#slowCloses >= 2) this.#setProblem('slow_consumer');
+      }
       this.#scheduleReconnect();
     };
   }
@@ -157,7 +181,15 @@ export class Connection {
   #onFrame(frame: ServerFrame): void {
     if (frame.type === 'auth_ok') {
       this.#authed = true;
-      this.#attempt = 0;
+      // After a 4008 the delay keeps growing until a connection has stayed up (R40): a client
+      // closed for the same oversized frame each time must not reconnect in a tight loop.
+      if (this.#slowCloses === 0) this.#attempt = 0;
+      clearTimeout(this.#stableTimer);
+      this.#stableTimer = setTimeout(() => {
+        this.#slowCloses = 0;
+        this.#attempt = 0;
+        this.#setProblem(undefined);
+      }, this.#o.stableMs ?? 30_000);
       this.#startPing();
       this.#setState('online');
       this.#o.onAuthenticated(frame);
@@ -171,6 +203,16 @@ export class Connection {
       if (frame.type === 'error') {
         pending.reject(new ParleyError(isErrorCode(frame.code) ? frame.code : 'internal', frame.message, frame.retryAfter));
       } else pending.resolve(frame);
+      return;
+    }
+    if (frame.type === 'error' && !frame.rid && frame.code === 'frame_too_large') {
+      // R40: an event (or, before auth_ok, the sign-in itself) was too large to send. Said once;
+      // without auth_ok this connection is of no use: try again later, with a growing delay.
+      this.#setProblem('frame_too_large');
+      if (!this.#authed) {
+        this.#teardown(4000, 'sign-in too large');
+        this.#scheduleReconnect();
+      }
       return;
     }
     if (frame.type === 'error' && !this.#authed && (frame.code === 'session_invalid' || frame.code === 'device_revoked')) {
@@ -189,6 +231,7 @@ export class Connection {
 
   #teardown(code?: number, reason?: string): void {
     clearInterval(this.#pingTimer);
+    clearTimeout(this.#stableTimer);
     const ws = this.#ws;
     this.#ws = undefined;
     this.#authed = false;
@@ -221,6 +264,12 @@ export class Connection {
     this.#stopped = true;
     this.#teardown();
     this.#setState('revoked');
+  }
+
+  #setProblem(problem: ConnectionProblem | undefined): void {
+    if (this.#problem === problem) return;
+    this.#problem = problem;
+    this.#o.onProblem?.(problem);
   }
 
   #setState(state: ConnectionState): void {

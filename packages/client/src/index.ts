@@ -1,4 +1,5 @@
 export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView } from './client.ts';
+export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
 export { accounts } from './accounts.ts';
 export {
   requestDeviceLink, pendingDeviceLinks, approveDeviceLink, denyDeviceLink, devicesAddedSince, sessionRest, DeviceLinkEnded,
@@ -7,7 +8,7 @@ export {
 } from './device-link.ts';
 export { RestApi, NetworkError } from './api.ts';
 export { PlaintextCodec, type ContentCodec } from './codec.ts';
-export { Connection, Disconnected, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
+export { Connection, Disconnected, type ConnectionProblem, type ConnectionState, type WebSocketCtor, type WebSocketLike } from './connection.ts';
 export { generateDeviceKey, deviceKeyFromKeyPair, exportDeviceKey, importDeviceKey, type DeviceKey } from './device-key.ts';
 export { bytesToBase64, base64ToBytes, randomId } from './encoding.ts';
 export type { ClientStore, DecodedEnvelope, MlsStateStore, OutboxItem, PendingFile, PendingUpload, StoredKeyPackage, StoredMessage, UnreadableReason } from './store.ts';
@@ -18,7 +19,7 @@ export {
 } from './key-packages.ts';
 export { isNoteToSelf } from './note-to-self.ts';
 export { MemoryStore } from './stores/memory-store.ts';
-export { foldTimeline, mayPin, pinnedItems, type TimelineItem, type MessageState } from './timeline.ts';
+export { foldTimeline, mayPin, pinnedItems, type TimelineItem, type MessageState, type CallSummary } from './timeline.ts';
 export { exportChat, exportAll, exportFileName, serializeExport, EXPORT_FORMAT, EXPORT_VERSION, type ChatExport, type ExportChatInput, type ExportedMessage, type ExportedMember, type ExportedPerson } from './export.ts';
 export { ParleyError, type ChatRequest, type ErrorCode } from '@parley/protocol';
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
@@ -46,4 +47,4 @@ export { sanitizeFileName, localFileName } from './files/file-name.ts';
 export type { FileToSend, UploadProgress, UploadState, MediaItem, MediaFilter, AttachmentDraft } from './files/types.ts';
 export { ChunkLayout, CipherReader, ChunkOpener, encryptChunk, decryptChunk, chunkNonce, importFileKey, newFileKey, bytesSource, blobSource, type PlainSource } from './files/file-crypto.ts';
 export { readAttachment, type BlobGet, type ReadOptions } from './files/download.ts';
-export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-upload.ts';
+export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-run.ts';

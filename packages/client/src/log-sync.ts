@@ -1,5 +1,6 @@
 import type { Message, ServerFrameOf } from '@parley/protocol';
 import { Disconnected } from './connection.ts';
+import { MLS_COMMIT_CONTENT_TYPE } from './e2ee/envelopes.ts';
 
 export interface LogSyncDeps {
   pageSize: number;
@@ -141,4 +142,13 @@ export class LogSync {
     });
     return run;
   }
+}
+
+/** A device's last message in a chat's log that is not a commit (receivers check the chain of them, R30). */
+export function lastSentBy(log: readonly Message[], userId: string, deviceId: string): string | undefined {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const m = log[i];
+    if (m && m.senderDeviceId === deviceId && m.senderUserId === userId && m.envelope && m.envelope.contentType !== MLS_COMMIT_CONTENT_TYPE) return m.clientMsgId;
+  }
+  return undefined;
 }

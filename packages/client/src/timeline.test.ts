@@ -145,3 +145,36 @@ test('R52 attachments: shown with their caption (or none), kept by a caption edi
   });
   assert.deepEqual(uploading.map((i) => [i.id, i.text, i.state, i.mine, i.upload?.sentBytes, i.attachments?.[0]?.blobId]), [['upload001', 'soon', 'sending', true, 5, '']]);
 });
+
+test('R61 a call folds into one line at its offer: answered then ended with its duration; declined; cancelled by its caller; entries from the wrong side do not count', () => {
+  const entries: [string, string, MessageContent][] = [
+    ['offer0001', 'bob', { kind: 'call', callId: 'call00001', action: 'offer', media: 'video', sdp: 'v=0 a' }],
+    ['ice000001', 'bob', { kind: 'call', callId: 'call00001', action: 'ice', candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 1 typ host' }] }],
+    ['selfans01', 'bob', { kind: 'call', callId: 'call00001', action: 'answer', sdp: 'v=0 x', to: 'bob_phone' }],
+    ['answer001', 'alice', { kind: 'call', callId: 'call00001', action: 'answer', sdp: 'v=0 b', to: 'bob_phone' }],
+    ['end000001', 'alice', { kind: 'call', callId: 'call00001', action: 'end', reason: 'hangup', durationMs: 65_000 }],
+    ['offer0002', 'alice', { kind: 'call', callId: 'call00002', action: 'offer', media: 'audio', sdp: 'v=0 c' }],
+    ['decline02', 'bob', { kind: 'call', callId: 'call00002', action: 'decline' }],
+    ['offer0003', 'bob', { kind: 'call', callId: 'call00003', action: 'offer', media: 'audio', sdp: 'v=0 d' }],
+    ['end000003', 'bob', { kind: 'call', callId: 'call00003', action: 'end', reason: 'cancelled' }],
+    ['offer0004', 'bob', { kind: 'call', callId: 'call00004', action: 'offer', media: 'audio', sdp: 'v=0 e' }],
+    ['end000004', 'bob', { kind: 'call', callId: 'call00004', action: 'end', reason: 'missed' }],
+    ['offer0005', 'bob', { kind: 'call', callId: 'call00005', action: 'offer', media: 'audio', sdp: 'v=0 f' }],
+  ];
+  const messages = entries.map(([id, sender], i): Message => ({
+    chatId: chat.chatId, seq: i + 1, clientMsgId: id, senderUserId: sender, senderDeviceId: `${sender}_phone`, sentAt: i * 1000, system: null,
+    envelope: { contentType: 'parley/mls-app', payload: '' },
+  }));
+  const contents = new Map(entries.map(([id, , content]) => [id, content]));
+  const items = foldTimeline({
+    chat, myUserId: 'alice', messages, outbox: [], decodedOutbox: () => undefined,
+    decoded: (m): DecodedEnvelope => ({ kind: 'content', content: contents.get(m.clientMsgId)! }),
+  });
+  assert.deepEqual(items.map((i) => [i.id, i.text, i.call]), [
+    ['offer0001', '', { callId: 'call00001', media: 'video', outcome: 'ended', answeredBy: 'alice', answeredAt: 3000, durationMs: 65_000 }],
+    ['offer0002', '', { callId: 'call00002', media: 'audio', outcome: 'declined' }],
+    ['offer0003', '', { callId: 'call00003', media: 'audio', outcome: 'cancelled' }],
+    ['offer0004', '', { callId: 'call00004', media: 'audio', outcome: 'missed' }],
+    ['offer0005', '', { callId: 'call00005', media: 'audio', outcome: 'ringing' }],
+  ]);
+});

@@ -1,9 +1,25 @@
-import type { Attachment, ChatSummary, Content, Forwarded, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
+import type { Attachment, CallContent, ChatSummary, Content, Forwarded, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/**
+ * R61: a call as its line in the chat shows it. `ringing` until someone answers, declines or it ends
+ * (an offer older than CALL_RING_MS still `ringing` was never closed by its caller's device: show it
+ * as missed); `answered` while it runs; then `ended` with its duration, or `declined`, `missed`,
+ * `cancelled` (the caller hung up first), `failed`.
+ */
+export interface CallSummary {
+  callId: string;
+  media: 'audio' | 'video';
+  outcome: 'ringing' | 'answered' | 'declined' | 'missed' | 'cancelled' | 'ended' | 'failed';
+  /** Who answered, and when (the answer's time in the log). */
+  answeredBy?: string;
+  answeredAt?: number;
+  durationMs?: number;
+}
 
 /** One row of a chat as a person sees it: edits, deletions and reactions already applied. */
 export interface TimelineItem {
@@ -30,6 +46,8 @@ export interface TimelineItem {
   attachments?: Attachment[];
   /** This device's own message whose files are still uploading: progress, speed, state. */
   upload?: UploadProgress;
+  /** R61: this line is a call (its offer's position); `text` is ''. */
+  call?: CallSummary;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
   pinned?: { by: string; order: number };
   edited: boolean;
@@ -102,6 +120,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   const reactions = new Map<string, Map<string, Set<string>>>();
   const others = chat.members.filter((m) => m.userId !== myUserId);
   let pinOrder = 0;
+  const calls = new Map<string, TimelineItem>();
 
   const stateOf = (seq: number): MessageState => {
     if (others.length === 0) return 'sent';
@@ -174,6 +193,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       case 'chat_info':
         // The end-to-end encrypted group name: a rename line (a repeat for new devices is not shown).
         if (!content.announce) add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: { kind: 'renamed', name: content.name } });
+        return;
+      case 'call':
+        foldCall(calls, senderUserId, content, add, base);
         return;
       case 'reaction': {
         if (!byId.has(content.target)) return;
@@ -254,4 +276,35 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     item.reactions = [...perEmoji].filter(([, users]) => users.size > 0).map(([emoji, users]) => ({ emoji, userIds: [...users] }));
   }
   return items;
+}
+
+/** R61: an offer makes a call's line; the other entries of the call (from someone else than the caller, for answers and declines) say how it went. */
+function foldCall(calls: Map<string, TimelineItem>, senderUserId: string, content: CallContent, add: (item: TimelineItem) => void, base: Omit<TimelineItem, 'text' | 'edited' | 'deleted' | 'reactions'>): void {
+  const line = calls.get(content.callId);
+  if (content.action === 'offer') {
+    if (line || !content.media) return;
+    const item: TimelineItem = { ...base, text: '', edited: false, deleted: false, reactions: [], call: { callId: content.callId, media: content.media, outcome: 'ringing' } };
+    calls.set(content.callId, item);
+    add(item);
+    return;
+  }
+  const call = line?.call;
+  if (!line || !call || call.outcome === 'ended' || call.outcome === 'declined' || call.outcome === 'missed' || call.outcome === 'cancelled' || call.outcome === 'failed') return;
+  const caller = line.senderUserId;
+  switch (content.action) {
+    case 'answer':
+      if (senderUserId !== caller && call.outcome === 'ringing') Object.assign(call, { outcome: 'answered', answeredBy: senderUserId, answeredAt: base.sentAt });
+      return;
+    case 'decline':
+      if (senderUserId !== caller && call.outcome === 'ringing') call.outcome = 'declined';
+      return;
+    case 'end':
+      if (call.outcome === 'answered') {
+        call.outcome = content.reason === 'failed' ? 'failed' : 'ended';
+        if (content.durationMs !== undefined) call.durationMs = content.durationMs;
+      } else call.outcome = content.reason === 'hangup' || content.reason === 'cancelled' ? (senderUserId === caller ? 'cancelled' : 'declined') : content.reason === 'failed' ? 'failed' : 'missed';
+      return;
+    case 'ice':
+      return;
+  }
 }

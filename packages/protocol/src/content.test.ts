@@ -17,3 +17,21 @@ test('R50 a pin names its target by client id and says on or off', () => {
   assert.ok(!Content.safeParse({ kind: 'pin', target: 'hello0001' }).success);
   assert.ok(!Content.safeParse({ kind: 'pin', target: '', on: false }).success);
 });
+
+test('R61 call entries: each action takes exactly its fields', () => {
+  const call = (rest: Record<string, unknown>) => Content.safeParse({ kind: 'call', callId: 'call00001', ...rest }).success;
+  assert.equal(call({ action: 'offer', media: 'audio', sdp: 'v=0' }), true);
+  assert.equal(call({ action: 'offer', sdp: 'v=0' }), false, 'an offer names its media');
+  assert.equal(call({ action: 'offer', media: 'audio' }), false, 'an offer carries SDP');
+  assert.equal(call({ action: 'answer', sdp: 'v=0', to: 'device0001' }), true);
+  assert.equal(call({ action: 'answer', sdp: 'v=0' }), false, 'an answer names the offering device');
+  assert.equal(call({ action: 'ice', candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 }] }), true);
+  assert.equal(call({ action: 'ice', candidates: [] }), false);
+  assert.equal(call({ action: 'ice', candidates: Array.from({ length: 21 }, () => ({ candidate: 'c' })) }), false, 'at most 20 candidates');
+  assert.equal(call({ action: 'decline' }), true);
+  assert.equal(call({ action: 'decline', sdp: 'v=0' }), false);
+  assert.equal(call({ action: 'end', reason: 'hangup', durationMs: 1000 }), true);
+  assert.equal(call({ action: 'end' }), false, 'an end says why');
+  assert.equal(call({ action: 'end', reason: 'exploded' }), false);
+  assert.equal(call({ action: 'offer', media: 'audio', sdp: 'x'.repeat(32_001) }), false, 'SDP is bounded');
+});

@@ -49,6 +49,47 @@ export const Forwarded = z.object({
 });
 export type Forwarded = z.infer<typeof Forwarded>;
 
+/** R61: how long a call rings before it is missed (the caller ends it; a late device ignores the offer). */
+export const CALL_RING_MS = 45_000;
+/** R61: ICE candidates in one `call` entry (a device sends what it gathered in batches). */
+export const MAX_CALL_CANDIDATES = 20;
+
+/** One ICE candidate as RTCIceCandidateInit carries it. */
+export const CallCandidate = z.object({
+  candidate: z.string().max(1000),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+});
+export type CallCandidate = z.infer<typeof CallCandidate>;
+
+/**
+ * R61: a call's signalling, end-to-end encrypted in the chat's log like a message (same outbox,
+ * acks, catch-up after a reconnect). `offer` (the caller's device: media, SDP) starts call
+ * `callId`; `answer` (one device of the callee, `to` the offering device) accepts it; `ice` carries
+ * candidates, `to` the device they are for (absent: for whichever device answers); `decline` and
+ * `end` (with why, and how long the call was) close it. Folded into one line per call.
+ */
+export const CallContent = z.object({
+  kind: z.literal('call'),
+  callId: Id,
+  action: z.enum(['offer', 'answer', 'ice', 'decline', 'end']),
+  media: z.enum(['audio', 'video']).optional(),
+  sdp: z.string().min(1).max(32_000).optional(),
+  to: Id.optional(),
+  candidates: z.array(CallCandidate).min(1).max(MAX_CALL_CANDIDATES).optional(),
+  reason: z.enum(['hangup', 'missed', 'cancelled', 'failed']).optional(),
+  durationMs: z.number().int().nonnegative().max(7 * 24 * 3600 * 1000).optional(),
+}).superRefine((c, ctx) => {
+  const need = (field: keyof typeof c, ok: boolean) => { if (!ok) ctx.addIssue({ code: 'custom', path: [field], message: `${c.action} ${c[field] === undefined ? 'needs' : 'does not take'} ${field}` }); };
+  need('media', (c.media !== undefined) === (c.action === 'offer'));
+  need('sdp', (c.sdp !== undefined) === (c.action === 'offer' || c.action === 'answer'));
+  need('to', c.action === 'answer' ? c.to !== undefined : c.action === 'ice' || c.to === undefined);
+  need('candidates', (c.candidates !== undefined) === (c.action === 'ice'));
+  need('reason', (c.reason !== undefined) === (c.action === 'end'));
+  need('durationMs', c.action === 'end' || c.durationMs === undefined);
+});
+export type CallContent = z.infer<typeof CallContent>;
+
 export const MessageContent = z.discriminatedUnion('kind', [
   // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
   // `forwarded`: R49. `noForwardName`: the sender asks forwarders' devices to leave their name out (R49).
@@ -68,6 +109,7 @@ export const MessageContent = z.discriminatedUnion('kind', [
    * repeated for devices that just joined (they can't read older messages), not a rename.
    */
   z.object({ kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional() }),
+  CallContent,
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
 

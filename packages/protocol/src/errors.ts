@@ -73,6 +73,8 @@ export const ERROR_CODES = {
   push_endpoint_invalid: 400,
   /** R45: this server's operator turned the link preview fetcher off (`PARLEY_LINK_PREVIEWS=off`). */
   link_previews_off: 404,
+  /** R60: this server has no TURN server configured for calls (PARLEY_TURN_URLS, PARLEY_TURN_SECRET). */
+  calls_unavailable: 503,
   /** R45: no preview could be made for this link (not a public http(s) page, too slow, no title…); one message for every reason. */
   preview_unavailable: 422,
   /** R44: the person has as many open requests as they keep (`PARLEY_MAX_PENDING_REQUESTS`): ask again later. */
@@ -95,6 +97,11 @@ export const ERROR_CODES = {
   range_not_satisfiable: 416,
   rate_limited: 429,
   slow_consumer: 503,
+  /**
+   * R40: a frame the server meant to send could never fit the connection's send buffer, so it sent
+   * this instead (with the request's `rid` when it was a reply) and kept the connection open.
+   */
+  frame_too_large: 507,
   internal: 500,
 } as const;
 

@@ -7,3 +7,4 @@ export * from './content.ts';
 export * from './key-log.ts';
 export * from './entities.ts';
 export * from './files.ts';
+export * from './calls.ts';

@@ -225,6 +225,8 @@ export const ServerInfo = z.object({
     /** R53: the largest file (plaintext) this server takes. */
     maxFileBytes: z.number().int().optional(),
   }),
+  /** R60: what this server offers for calls; absent or false where the operator configured none. */
+  calls: z.object({ turn: z.boolean() }).optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
 

@@ -42,6 +42,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // R44: tests put strangers in chats by the hundred; the consent tests (consent.test.ts, consent.e2e.ts) turn it on.
     PARLEY_CONSENT_REQUIRED: 'false',
     PARLEY_RATE_REQUESTS_PER_DAY: '100000',
+    PARLEY_RATE_DIRECT_ADDS_PER_DAY: '100000',
     ...overrides,
   };
 }
@@ -86,7 +87,7 @@ export interface TestUser {
 }
 
 /** Client options a test may set on top of newClient's defaults (e.g. `mls: { enabled: true, reconcileRankDelayMs: 0 }`). */
-export type ClientTweaks = Partial<Pick<ClientOptions, 'mls' | 'WebSocket' | 'backoff'>>;
+export type ClientTweaks = Partial<Pick<ClientOptions, 'mls' | 'WebSocket' | 'backoff' | 'calls'>>;
 
 /** Creates an account held by a device key and returns a started client (through the real SDK). */
 export async function createUser(baseUrl: string, opts: { handle?: string; displayName?: string; store?: ClientStore; start?: boolean; codec?: ContentCodec; client?: ClientTweaks } = {}): Promise<TestUser> {
@@ -176,6 +177,7 @@ export async function spawnServer(env: Record<string, string>, opts: { nodeArgs?
 
 export { TcpBalancer } from './balancer.ts';
 export { NatsServer } from './nats-server.ts';
+export { Coturn } from './coturn.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
 export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, rollBackChatEpoch, tamperMessage } from './forge.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';

@@ -9,7 +9,7 @@ const HELP = `parley-admin: operator commands for a Parley data dir
 
 Usage:
   npm run parley-admin -- <command> [options]
-  node --import tsx apps/server/src/admin/main.ts <command> [options]
+  node apps/server/bin/parley-admin.mjs <command> [options]
 
 Commands:
   backup --data-dir DIR --out FILE

@@ -17,7 +17,7 @@ export interface ChatsDeps {
   rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'chatsPerHour' | 'historyPerSec' | 'historyBurst'>;
   maxGroupMembers: number;
   /** R44: who may be added directly, requests for the others, and the caps on chats. */
-  requests: Pick<Requests, 'sort' | 'ask' | 'pending' | 'joined'>;
+  requests: Pick<Requests, 'sort' | 'ask' | 'pending' | 'joined' | 'seatsHeld'>;
   consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
   /** R40: one page of the chat list holds at most `max` chats (PARLEY_CHAT_PAGE_MAX) and about `bytes` of JSON. */
   chatPage: { max: number; bytes: number };
@@ -58,7 +58,7 @@ export class Chats {
     });
     const me = rows.find((r) => r.userId === userId);
     const unread = me ? await this.#d.storage.countUnread(chat.chatId, userId, me.readSeq) : 0;
-    const requested = await this.#d.requests.pending(chat.chatId);
+    const requested = await this.#d.requests.pending(chat.chatId, this.#d.maxGroupMembers - rows.length);
     return {
       ...(requested.length > 0 ? { requested } : {}),
       ...(me?.prefs ? { prefs: me.prefs } : {}),
@@ -256,6 +256,7 @@ export class Chats {
     if (direct.length > 0) {
       await this.join(auth, chatId, userId, { kind: 'member_added', userId });
     } else {
+      await this.#requireSeat(chatId, userId); // R44: people asked hold seats, so `requested` stays within the member limit
       await this.#d.requests.ask(auth, chatId, [userId]);
     }
     return this.get(auth, chatId);
@@ -309,9 +310,8 @@ export class Chats {
    * one of the invite's uses in the same transaction (R42: `invite_invalid` when it has none left).
    */
   async join(auth: AuthContext, chatId: string, userId: string, event: SystemEvent, invite?: { token: string }): Promise<void> {
-    const members = await this.#d.storage.getMembers(chatId);
-    if (members.some((m) => m.userId === userId)) return;
-    if (members.length >= this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
+    if (await this.#d.storage.getMember(chatId, userId)) return;
+    await this.#requireSeat(chatId, userId);
     await this.#roomFor(userId);
     await this.#takeMemberChange(chatId);
     const now = this.#d.clock.now();
@@ -330,6 +330,18 @@ export class Chats {
   async #takeMemberChange(chatId: string, cost = 1): Promise<void> {
     const perMin = this.#d.rates.memberChangesPerMin;
     await this.#d.limiter.take(`members:${chatId}`, perMin / 60, perMin, cost);
+  }
+
+  /**
+   * R44: members and people asked who have not answered (their own request aside) are together at
+   * most `maxGroupMembers` (`group_full`): each is an entry of the chat's summary, which every
+   * member's device gets in one frame, so the config check (R40) that a full group fits the send
+   * buffer covers both.
+   */
+  async #requireSeat(chatId: string, userId: string): Promise<void> {
+    const max = this.#d.maxGroupMembers;
+    const taken = (await this.#d.storage.getMembers(chatId)).length + (await this.#d.requests.seatsHeld(chatId, userId));
+    if (taken >= max) throw new ParleyError('group_full', `a group holds at most ${max} members and people asked to join`);
   }
 
   /** A new chat puts its members' devices to work (a chat event each, an MLS group to join). */

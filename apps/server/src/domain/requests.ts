@@ -32,12 +32,24 @@ export class Requests {
     this.#d = deps;
   }
 
-  /** Of the people `adderId` wants in a chat, those who may be added directly; the others are to be asked. */
+  /**
+   * Of the people `adderId` wants in a chat, those who may be added directly; the others are to be
+   * asked. A block outweighs a shared chat: someone who blocked the adder is "asked", and `ask` drops
+   * that request unseen, so the adder learns no more than from a stranger who never answers. And one
+   * adder puts one person into chats directly at most `directAddsPerDay` times; past that they ask,
+   * so a co-member cannot fill someone's chats towards `chat_limit` faster than that.
+   */
   async sort(adderId: string, userIds: readonly string[]): Promise<{ direct: string[]; ask: string[] }> {
     const others = [...new Set(userIds)].filter((u) => u !== adderId);
     if (!this.#d.limits.required) return { direct: others, ask: [] };
     const known = await this.#d.storage.sharingChats(adderId, others);
-    return { direct: others.filter((u) => known.has(u)), ask: others.filter((u) => !known.has(u)) };
+    const direct: string[] = [];
+    const ask: string[] = [];
+    for (const u of others) {
+      if (known.has(u) && !(await this.#d.storage.isBlocked(u, adderId)) && (await this.#directAdd(adderId, u))) direct.push(u);
+      else ask.push(u);
+    }
+    return { direct, ask };
   }
 
   /**
@@ -65,20 +77,45 @@ export class Requests {
     }
   }
 
+  /** Takes one of the adder's direct adds of this person for the day; false when none is left. */
+  async #directAdd(adderId: string, userId: string): Promise<boolean> {
+    const perDay = this.#d.limits.directAddsPerDay;
+    if (perDay <= 0) return true;
+    try {
+      await this.#d.limiter.take(`direct-add:${adderId}:${userId}`, perDay / 86_400, perDay);
+      return true;
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'rate_limited') return false;
+      throw err;
+    }
+  }
+
   /** The caller's open requests, oldest first. */
   async list(auth: AuthContext): Promise<ChatRequest[]> {
     const rows = await this.#d.storage.listChatRequestsTo(auth.userId, this.#since(this.#d.clock.now()), LIST_MAX);
     return Promise.all(rows.map((r) => this.#view(r)));
   }
 
-  /** Who was asked to join a chat and has not answered (ChatSummary.requested). */
-  async pending(chatId: string): Promise<{ userId: string; handle: string; displayName: string; requestedAt: number }[]> {
-    const rows = await this.#d.storage.listChatRequestsFor(chatId, this.#since(this.#d.clock.now()));
+  /**
+   * Who was asked to join a chat and has not answered (ChatSummary.requested), the oldest `max`.
+   * The caller passes the seats the members left free (R44: members and people asked together are at
+   * most PARLEY_MAX_GROUP_MEMBERS), so a summary never outgrows the send buffer even if requests made
+   * before that bound, or in a race, number more.
+   */
+  async pending(chatId: string, max: number): Promise<{ userId: string; handle: string; displayName: string; requestedAt: number }[]> {
+    if (max <= 0) return [];
+    const rows = (await this.#d.storage.listChatRequestsFor(chatId, this.#since(this.#d.clock.now()))).slice(0, max);
     if (rows.length === 0) return [];
     const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.toUserId))).map((u) => [u.userId, u]));
     return rows.map((r) => ({
       userId: r.toUserId, handle: users.get(r.toUserId)?.handle ?? 'deleted', displayName: users.get(r.toUserId)?.displayName ?? 'Deleted account', requestedAt: r.createdAt,
     }));
+  }
+
+  /** How many people other than `exceptUserId` were asked into the chat and have not answered (seats they hold, R44). */
+  async seatsHeld(chatId: string, exceptUserId: string): Promise<number> {
+    const rows = await this.#d.storage.listChatRequestsFor(chatId, this.#since(this.#d.clock.now()));
+    return rows.filter((r) => r.toUserId !== exceptUserId).length;
   }
 
   async accept(auth: AuthContext, requestId: string): Promise<string> {

@@ -9,6 +9,7 @@ import type { ServerMetrics } from '../metrics.ts';
 import type { Services } from '../services.ts';
 import { accountRoutes } from './accounts.ts';
 import { blobRoutes } from './blobs.ts';
+import { callRoutes } from './calls.ts';
 import { chatRoutes } from './chats.ts';
 import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
@@ -75,6 +76,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       historyPageMax: config.limits.historyPageMax,
       maxFileBytes: config.files.maxFileBytes,
     },
+    calls: { turn: config.turn !== undefined },
   };
   // Liveness: the process serves HTTP. Readiness: it should get new traffic (a load balancer's check).
   app.get('/healthz', async () => ({ ok: true }));
@@ -102,6 +104,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);
     blobRoutes(api, services, config.rates.apiPerSec, logger);
+    callRoutes(api, services, config.rates.apiPerSec);
   }, { prefix: API_PREFIX });
   // R39: an unknown path, or a known path with another method, gets the one standard answer, which
   // names neither (Fastify's default would echo "Route POST:/… not found"). Also for files the web

@@ -264,7 +264,7 @@ export class Session implements HubMember {
         await delivery.admitHistory(auth, frame);
         const page = await this.#read(() => delivery.readHistory(frame));
         if (!page) return;
-        this.#sendRaw(historyFrame(frame.rid, frame.chatId, page));
+        this.#sendRaw(historyFrame(frame.rid, frame.chatId, page), frame.rid);
         return;
       }
       case 'chats': {
@@ -352,11 +352,26 @@ export class Session implements HubMember {
    * when written (and measured once more by ws). Events fanned out by the hub stay one shared string.
    */
   #send(frame: ServerFrame): void {
-    this.#sendRaw(Buffer.from(JSON.stringify(frame)));
+    this.#sendRaw(Buffer.from(JSON.stringify(frame)), 'rid' in frame ? frame.rid : undefined);
   }
 
-  #sendRaw(data: string | Buffer): void {
+  /**
+   * R40: a frame that could not fit the send buffer even were it empty is not sent, and the
+   * connection not closed (closing made the client reconnect and ask for the same frame, forever):
+   * the client gets `frame_too_large` instead, with the request's `rid` when it was a reply, and
+   * the operator a log line. Every frame the server makes is meant to fit (paging, the start-up
+   * check); this is the guard for what that reasoning missed.
+   */
+  #sendRaw(data: string | Buffer, rid?: string): void {
     if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (data.length > this.opts.bufferBytes) {
+      this.opts.onError(new Error('a frame larger than the connection\'s send buffer was not sent (R40)'), {
+        userId: this.#auth?.userId, bytes: data.length, bufferBytes: this.opts.bufferBytes, frame: (typeof data === 'string' ? data.slice(0, 40) : data.subarray(0, 40).toString()),
+      });
+      this.opts.metrics?.errors.inc({ code: 'frame_too_large' });
+      const body: ServerFrame = { type: 'error', ...(rid === undefined ? {} : { rid }), code: 'frame_too_large', message: 'the server could not send this: it is larger than a connection may hold' };
+      data = Buffer.from(JSON.stringify(body));
+    }
     if (this.ws.bufferedAmount + data.length > this.opts.bufferBytes) {
       this.close(CLOSE_CODES.slow_consumer, 'slow consumer');
       return;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { ChatView, ParleyClient } from '@parley/client';
 import { MUTED_FOREVER, type ChatPrefsUpdate } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
@@ -75,6 +75,7 @@ const HOUR_MS = 3_600_000;
 function ChatRow({ client, chat, active }: { client: ParleyClient; chat: ChatView; active: boolean }) {
   const { t, fmt } = useI18n();
   const [menu, setMenu] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   const preview = chatPreview(t, chat, client.userId);
   const last = chat.lastItem;
   const muted = (chat.prefs?.mutedUntil ?? 0) > Date.now();
@@ -101,12 +102,12 @@ function ChatRow({ client, chat, active }: { client: ParleyClient; chat: ChatVie
           </span>
         </span>
       </button>
-      <button type="button" className="icon small row-menu-button" aria-haspopup="menu" aria-expanded={menu}
+      <button type="button" ref={menuButton} className="icon small row-menu-button" aria-haspopup="menu" aria-expanded={menu}
         aria-label={t('chatMenu', { name: chatTitle(t, chat) })} title={t('chatMenu', { name: chatTitle(t, chat) })} onClick={() => setMenu(!menu)}>
         <Icon name="more" size={18} />
       </button>
       {menu && (
-        <RowMenu onClose={() => setMenu(false)} items={[
+        <RowMenu onClose={() => setMenu(false)} returnTo={menuButton} items={[
           chat.prefs?.archived ? { label: t('unarchive'), run: () => set({ archived: false }) } : { label: t('archive'), run: () => set({ archived: true }) },
           ...(muted ? [{ label: t('unmute'), run: () => set({ mutedUntil: 0 }) }] : [
             { label: t('muteFor', { count: 1 }), run: () => set({ mutedUntil: Date.now() + HOUR_MS }) },
@@ -122,15 +123,26 @@ function ChatRow({ client, chat, active }: { client: ParleyClient; chat: ChatVie
   );
 }
 
-/** A small menu: arrow keys move, Escape or a click elsewhere closes it, focus starts on its first item. */
-function RowMenu({ items, onClose }: { items: { label: string; run: () => void }[]; onClose: () => void }) {
+/**
+ * A small menu: arrow keys move, Escape or a click elsewhere closes it, focus starts on its first item
+ * and goes back to `returnTo` when it closes with the focus inside (Escape, an item chosen).
+ */
+function RowMenu({ items, onClose, returnTo }: { items: { label: string; run: () => void }[]; onClose: () => void; returnTo: RefObject<HTMLButtonElement | null> }) {
   const ref = useRef<HTMLDivElement>(null);
+  // Once per opening: a re-render (a message arriving) must not move the focus back to the first item.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
-    ref.current?.querySelector<HTMLButtonElement>('button')?.focus();
-    const away = (e: MouseEvent) => { if (!ref.current?.contains(e.target as Node)) onClose(); };
+    const menu = ref.current;
+    menu?.querySelector<HTMLButtonElement>('button')?.focus();
+    const away = (e: MouseEvent) => { if (!ref.current?.contains(e.target as Node)) close.current(); };
     document.addEventListener('mousedown', away);
-    return () => document.removeEventListener('mousedown', away);
-  }, [onClose]);
+    return () => {
+      document.removeEventListener('mousedown', away);
+      const at = document.activeElement;
+      if (!at || at === document.body || menu?.contains(at)) returnTo.current?.focus();
+    };
+  }, [returnTo]);
   const move = (e: React.KeyboardEvent) => {
     const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];
     const at = buttons.indexOf(document.activeElement as HTMLButtonElement);

@@ -1,11 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyDirectory, ParleyClient, TimelineItem } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ChatAvatar } from './avatar.tsx';
 import { Icon } from './icons.tsx';
 import { Composer, type ComposerMode } from './composer.tsx';
-import { ForwardPicker } from './forward-picker.tsx';
 import { forwardNameOn } from './forward-privacy.ts';
 import type { MessageActions } from './message.tsx';
 import { PinnedBar } from './pinned-bar.tsx';
@@ -17,8 +16,11 @@ import { useAttachTray } from '../files/attach-tray.tsx';
 import { useFileDrop } from '../files/drop-zone.ts';
 import { attachmentsOf, files as filesOf } from '../files/sdk.ts';
 import { isVisual } from '../files/attachments.tsx';
-import { Viewer } from '../files/viewer.tsx';
 import { VoiceRecorder } from '../files/voice-recorder.tsx';
+
+// Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
+const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
+const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
 
@@ -75,6 +77,18 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
     onOpenMedia: (_item, att) => setViewing({ blobId: att.blobId }),
   };
+  const closeForward = (id: string) => {
+    setForwarding(undefined);
+    // The dialog hands the focus back to Forward, which was hidden with the message's toolbar while
+    // the dialog had the focus, so it lands nowhere: the message shows its toolbar again and Forward
+    // gets it (a keyboard user goes on where they were).
+    const msg = document.getElementById(`msg-${id}`);
+    const at = document.activeElement;
+    if (msg && (!at || at === document.body || at.closest('dialog'))) {
+      msg.focus();
+      msg.querySelector<HTMLElement>('[data-action="forward"]')?.focus();
+    }
+  };
   // The viewer moves through the chat's photos and videos as far as this device has loaded them.
   const media = viewing ? items.flatMap((i) => (i.deleted || i.unreadable ? [] : attachmentsOf(i).filter(isVisual))) : [];
   const viewIndex = viewing ? media.findIndex((a) => a.blobId === viewing.blobId) : -1;
@@ -121,10 +135,10 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
       {pinned.length > 0 && <PinnedBar pinned={pinned} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} />}
       <Timeline client={client} chat={chat} actions={actions} />
-      {viewing && viewIndex >= 0 && <Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} />}
+      {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
       {micError && <p className="error" role="alert">{micError}</p>}
       <ErrorLine error={sendError} />
-      {forwarding && <ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => setForwarding(undefined)} />}
+      {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
       <Composer
         key={chatId}
         chat={chat}

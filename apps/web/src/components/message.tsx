@@ -110,7 +110,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             <button key={e} type="button" className={`icon small${reacted(e) ? ' on' : ''}`} aria-label={`${t('react')} ${e}`}
               aria-pressed={reacted(e)} onClick={() => actions.onReact(item, e, !reacted(e))}>{e}</button>
           ))}
-          {(item.text || atts.length > 0) && <button type="button" className="icon small" aria-label={t('forward')} title={t('forward')} onClick={() => actions.onForward(item)}><Icon name="forward" size={16} /></button>}
+          {(item.text || atts.length > 0) && <button type="button" className="icon small" aria-label={t('forward')} title={t('forward')} data-action="forward" onClick={() => actions.onForward(item)}><Icon name="forward" size={16} /></button>}
           {mayPin && (
             <button type="button" className={`icon small${item.pinned ? ' on' : ''}`} aria-label={item.pinned ? t('unpin') : t('pin')} title={item.pinned ? t('unpin') : t('pin')}
               onClick={() => actions.onPin(item, !item.pinned)}><Icon name="pin" size={16} /></button>

@@ -1,14 +1,17 @@
 import { useEffect, useState } from 'react';
-import QRCode from 'qrcode';
 import { useI18n } from '../i18n/index.ts';
 import { CopyButton } from './copy-button.tsx';
 
-/** A QR code of `text`, drawn locally (never by a remote service). */
+/**
+ * A QR code of `text`, drawn locally (never by a remote service). The encoder is loaded when the
+ * first code is drawn: it is not part of the chat screen's JavaScript (issue 15's size budget).
+ */
 export function QrImage({ text, alt, size = 180 }: { text: string; alt: string; size?: number }) {
   const [src, setSrc] = useState('');
   useEffect(() => {
     let live = true;
-    QRCode.toDataURL(text, { margin: 1, width: 320, errorCorrectionLevel: 'M' })
+    import('qrcode')
+      .then(({ default: QRCode }) => QRCode.toDataURL(text, { margin: 1, width: 320, errorCorrectionLevel: 'M' }))
       .then((data) => { if (live) setSrc(data); }, (err: unknown) => console.warn('parley: QR failed', err));
     return () => { live = false; };
   }, [text]);

@@ -66,7 +66,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         </label>
       </div>
       <div className="card">
-        <label className="row">
+        <label className="check">
           <input type="checkbox" checked={previews} data-testid="link-previews-setting"
             onChange={(e) => { setLinkPreviewsOn(e.target.checked); setPreviews(e.target.checked); }} />
           <span>{t('linkPreviews')}</span>
@@ -74,7 +74,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         <p className="muted small">{t('linkPreviewsHelp')}</p>
       </div>
       <div className="card">
-        <label className="row">
+        <label className="check">
           <input type="checkbox" checked={forwardName} data-testid="forward-name-setting" aria-describedby="forward-name-help"
             onChange={(e) => { setForwardNameOn(e.target.checked); setForwardName(e.target.checked); }} />
           <span>{t('forwardName')}</span>

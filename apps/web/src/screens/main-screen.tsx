@@ -1,21 +1,30 @@
-import { useEffect } from 'react';
+import { Suspense, lazy, useEffect } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { ChatList } from '../components/chat-list.tsx';
 import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
 import { DeviceLinkPrompts, NewDeviceNotice } from '../components/device-link-prompts.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
-import { GroupInfo } from '../components/group-info.tsx';
-import { JoinInvite } from '../components/join-invite.tsx';
 import { KeyLogAlerts } from '../components/key-log-alerts.tsx';
 import { NewMessageAnnouncer } from '../components/new-message-announcer.tsx';
-import { NewChat } from '../components/new-chat.tsx';
-import { Requests } from '../components/requests.tsx';
-import { Settings } from '../components/settings.tsx';
-import { MediaView } from '../files/media-view.tsx';
 import { useI18n } from '../i18n/index.ts';
 import type { Theme } from '../state/theme.ts';
 import { go, useClientState, useRoute } from '../state/use-client.ts';
+
+// Panels a person does not need to see an open chat are chunks of their own, fetched when first
+// opened (the service worker precaches them with the rest): this keeps the chat screen's JavaScript
+// within issue 15's budget (docs/ARCHITECTURE.md "Code splitting in the web client").
+const GroupInfo = lazy(async () => ({ default: (await import('../components/group-info.tsx')).GroupInfo }));
+const JoinInvite = lazy(async () => ({ default: (await import('../components/join-invite.tsx')).JoinInvite }));
+const NewChat = lazy(async () => ({ default: (await import('../components/new-chat.tsx')).NewChat }));
+const Requests = lazy(async () => ({ default: (await import('../components/requests.tsx')).Requests }));
+const Settings = lazy(async () => ({ default: (await import('../components/settings.tsx')).Settings }));
+const MediaView = lazy(async () => ({ default: (await import('../files/media-view.tsx')).MediaView }));
+
+function PanelLoading() {
+  const { t } = useI18n();
+  return <section className="panel empty-state"><div className="spinner" role="status" aria-label={t('loading')} /></section>;
+}
 
 export function MainScreen({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
@@ -70,11 +79,13 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
         <NewDeviceNotice client={client} />
       </section>
       <div className={`layout${panel ? ' has-panel' : ''}`}>
-        <ConnectionBanner state={client.connectionState} />
+        <ConnectionBanner state={client.connectionState} problem={client.connectionProblem} />
         <NewMessageAnnouncer client={client} openChatId={route.name === 'chat' ? route.chatId : undefined} />
         <ChatList client={client} activeId={activeChat} />
         <main className="main-panel">
-          {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}
+          <Suspense fallback={<PanelLoading />}>
+            {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}
+          </Suspense>
         </main>
       </div>
     </div>

@@ -4,7 +4,7 @@ import type { ClientStore } from '../store.ts';
 import { CipherReader, importFileKey, newFileKey } from './file-crypto.ts';
 import { sanitizeFileName } from './file-name.ts';
 import { openSource } from './sources.ts';
-import { UploadFailed, runTus, type TusEndpoint, type TusRun } from './tus-upload.ts';
+import { UploadFailed, type TusEndpoint, type TusRun } from './tus-run.ts';
 import type { FileToSend, PendingFile, PendingUpload, UploadProgress, UploadState } from './types.ts';
 
 export interface UploadsDeps extends TusEndpoint {
@@ -287,7 +287,7 @@ export class Uploads {
   }
 
   async #uploadFile(entry: Entry, index: number, file: PendingFile, current: () => boolean): Promise<void> {
-    const source = await openSource(file.source, file.attachment.size);
+    const [{ runTus }, source] = await Promise.all([import('./tus-upload.ts'), openSource(file.source, file.attachment.size)]);
     const reader = new CipherReader(await importFileKey(base64ToBytes(file.attachment.key)), source, file.attachment.chunkBytes);
     try {
       // Kept URLs are taken by their path against today's server address (the app may reach it another way now).

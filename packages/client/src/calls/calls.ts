@@ -1,0 +1,334 @@
+import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
+import { randomId } from '../encoding.ts';
+
+/**
+ * The part of an RTCPeerConnection a call uses: the browser's own in the web client, a fake in
+ * Node tests (signalling only). The app adds its media tracks in `prepare` before any SDP is made.
+ */
+export interface CallPeer {
+  readonly connectionState: string;
+  onicecandidate: ((event: { candidate: CallCandidate | null }) => void) | null;
+  onconnectionstatechange: (() => void) | null;
+  createOffer(): Promise<{ type: string; sdp?: string }>;
+  createAnswer(): Promise<{ type: string; sdp?: string }>;
+  setLocalDescription(description: { type: 'offer' | 'answer'; sdp?: string }): Promise<void>;
+  setRemoteDescription(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void>;
+  addIceCandidate(candidate: CallCandidate): Promise<void>;
+  close(): void;
+}
+
+export type PeerFactory = (config: { iceServers: IceServer[]; iceTransportPolicy: 'all' | 'relay' }) => CallPeer;
+
+export type CallState = 'ringing' | 'connecting' | 'active' | 'ended';
+export type CallEndReason = 'hangup' | 'remote_hangup' | 'declined' | 'missed' | 'cancelled' | 'failed' | 'answered_elsewhere' | 'declined_elsewhere';
+
+/** A call as this device sees it. */
+export interface CallView {
+  callId: string;
+  chatId: string;
+  media: 'audio' | 'video';
+  direction: 'outgoing' | 'incoming';
+  state: CallState;
+  /** The other person. */
+  peerUserId: string;
+  startedAt: number;
+  connectedAt?: number;
+  endedAt?: number;
+  endReason?: CallEndReason;
+  /** The call's peer connection (for the app's media and getStats); absent while it rings in. */
+  peer?: CallPeer;
+}
+
+export interface CallOptions {
+  /** Adds the local media tracks (getUserMedia's stream) and hooks up remote ones; called before any SDP is made. */
+  prepare?: (peer: CallPeer) => void | Promise<void>;
+}
+
+export interface CallsDeps {
+  userId: string;
+  deviceId: string;
+  chat(chatId: string): ChatSummary | undefined;
+  /** Puts a call entry in the chat's outbox (end-to-end encrypted, sent when online). */
+  post(chatId: string, content: CallContent): Promise<string>;
+  /** R60: TURN credentials, or undefined where the server offers none (then direct paths only). */
+  turn(chatId: string): Promise<TurnCredentials | undefined>;
+  peer?: PeerFactory;
+  /** Relay-only ICE (tests, or people who don't want the other side to learn their address). */
+  relayOnly?: boolean;
+  ringMs?: number;
+  emit(calls: CallView[]): void;
+  now?: () => number;
+}
+
+interface Call {
+  view: CallView;
+  /** The caller's device (the offer's sender). */
+  offerDevice: string;
+  offerSdp?: string;
+  /** The offer's log position once the server ordered it (for calls made at the same moment). */
+  offerSeq?: number;
+  /** The device at the other end, once known (the callee's answering device, or the caller's). */
+  peerDevice?: string;
+  /** Candidates from devices before it was known which one answers. */
+  early: Map<string, CallCandidate[]>;
+  outgoing: CallCandidate[];
+  flushTimer?: ReturnType<typeof setTimeout> | undefined;
+  ringTimer?: ReturnType<typeof setTimeout> | undefined;
+  options: CallOptions;
+}
+
+/** How long candidates gathered at once are held to go in one entry. */
+const ICE_BATCH_MS = 80;
+
+/**
+ * R61: 1:1 calls, signalled through the chat's end-to-end encrypted log (see PROTOCOL.md): this
+ * device's calls, their peer connections, ringing, answering on one device of several, calls made
+ * at the same moment from both sides (the one the log orders first wins), missed calls.
+ */
+export class Calls {
+  readonly #d: CallsDeps;
+  readonly #calls = new Map<string, Call>();
+
+  constructor(deps: CallsDeps) {
+    this.#d = deps;
+  }
+
+  list(): CallView[] {
+    return [...this.#calls.values()].map((c) => c.view);
+  }
+
+  get(callId: string): CallView | undefined {
+    return this.#calls.get(callId)?.view;
+  }
+
+  /** Calls the other person of a direct chat; resolves once the offer is queued. */
+  async start(chatId: string, opts: CallOptions & { media?: 'audio' | 'video' } = {}): Promise<CallView> {
+    const chat = this.#d.chat(chatId);
+    if (!chat) throw new ParleyError('not_member', 'unknown chat');
+    const other = chat.members.find((m) => m.userId !== this.#d.userId);
+    if (chat.kind !== 'direct' || !other) throw new ParleyError('bad_request', 'calls are between the two people of a direct chat (group calls come with the SFU)');
+    if (this.#busy()) throw new ParleyError('bad_request', 'already in a call');
+    const callId = randomId(12);
+    const media = opts.media ?? 'audio';
+    const call: Call = {
+      view: { callId, chatId, media, direction: 'outgoing', state: 'ringing', peerUserId: other.userId, startedAt: this.#now() },
+      offerDevice: this.#d.deviceId, early: new Map(), outgoing: [], options: opts,
+    };
+    this.#calls.set(callId, call);
+    try {
+      const peer = await this.#peer(call);
+      const offer = await peer.createOffer();
+      await peer.setLocalDescription({ type: 'offer', ...(offer.sdp !== undefined ? { sdp: offer.sdp } : {}) });
+      call.offerSdp = offer.sdp ?? '';
+      await this.#d.post(chatId, { kind: 'call', callId, action: 'offer', media, sdp: call.offerSdp });
+    } catch (err) {
+      this.#end(call, 'failed');
+      throw err;
+    }
+    call.ringTimer = setTimeout(() => {
+      if (call.view.state !== 'ringing') return;
+      void this.#send(call, { action: 'end', reason: 'missed' });
+      this.#end(call, 'missed');
+    }, this.#d.ringMs ?? CALL_RING_MS);
+    this.#changed();
+    return call.view;
+  }
+
+  /** Answers a call ringing on this device; the person's other devices stop ringing. */
+  async accept(callId: string, opts: CallOptions = {}): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (!call || call.view.direction !== 'incoming' || call.view.state !== 'ringing' || call.offerSdp === undefined) throw new ParleyError('bad_request', 'no such call ringing');
+    clearTimeout(call.ringTimer);
+    call.options = opts;
+    call.peerDevice = call.offerDevice;
+    call.view.state = 'connecting';
+    this.#changed();
+    try {
+      const peer = await this.#peer(call);
+      await peer.setRemoteDescription({ type: 'offer', sdp: call.offerSdp });
+      const answer = await peer.createAnswer();
+      await peer.setLocalDescription({ type: 'answer', ...(answer.sdp !== undefined ? { sdp: answer.sdp } : {}) });
+      await this.#send(call, { action: 'answer', sdp: answer.sdp ?? '', to: call.offerDevice });
+      await this.#applyEarly(call);
+    } catch (err) {
+      void this.#send(call, { action: 'end', reason: 'failed' });
+      this.#end(call, 'failed');
+      throw err;
+    }
+  }
+
+  /** Declines a call ringing on this device (on every device of the person). */
+  async decline(callId: string): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (!call || call.view.direction !== 'incoming' || call.view.state !== 'ringing') return;
+    this.#end(call, 'declined');
+    await this.#send(call, { action: 'decline' });
+  }
+
+  /** Hangs up (or, while it still rings out, cancels) a call of this device. */
+  async hangUp(callId: string): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (!call || call.view.state === 'ended') return;
+    if (call.view.direction === 'incoming' && call.view.state === 'ringing') return this.decline(callId);
+    const ringing = call.view.state === 'ringing';
+    const durationMs = call.view.connectedAt !== undefined ? this.#now() - call.view.connectedAt : 0;
+    this.#end(call, ringing ? 'cancelled' : 'hangup');
+    await this.#send(call, ringing ? { action: 'end', reason: 'cancelled' } : { action: 'end', reason: 'hangup', durationMs });
+  }
+
+  /** Call entries of a chat's log, in order, as they arrive (fresh ones only: after the device caught up). */
+  async received(chatId: string, message: Message, content: CallContent): Promise<void> {
+    const fromMe = message.senderUserId === this.#d.userId;
+    const fromThisDevice = fromMe && message.senderDeviceId === this.#d.deviceId;
+    const call = this.#calls.get(content.callId);
+    if (fromThisDevice) {
+      if (call && content.action === 'offer') call.offerSeq = message.seq;
+      return;
+    }
+    switch (content.action) {
+      case 'offer':
+        if (!fromMe && !call && content.media && content.sdp) await this.#incoming(chatId, message, content);
+        return;
+      case 'answer':
+        if (!call) return;
+        if (call.view.direction === 'outgoing' && !fromMe && content.to === this.#d.deviceId && call.view.state === 'ringing' && content.sdp) {
+          clearTimeout(call.ringTimer);
+          call.peerDevice = message.senderDeviceId;
+          call.view.state = 'connecting';
+          this.#changed();
+          try {
+            await call.view.peer?.setRemoteDescription({ type: 'answer', sdp: content.sdp });
+            await this.#applyEarly(call);
+          } catch {
+            void this.#send(call, { action: 'end', reason: 'failed' });
+            this.#end(call, 'failed');
+          }
+        } else if (call.view.direction === 'incoming' && fromMe && call.view.state === 'ringing') this.#end(call, 'answered_elsewhere');
+        return;
+      case 'ice': {
+        if (!call || !content.candidates || (content.to !== undefined && content.to !== this.#d.deviceId)) return;
+        if (call.peerDevice === message.senderDeviceId && call.view.peer) {
+          for (const c of content.candidates) await call.view.peer.addIceCandidate(c).catch(() => undefined);
+        } else if (call.peerDevice === undefined) {
+          const list = call.early.get(message.senderDeviceId) ?? [];
+          list.push(...content.candidates);
+          call.early.set(message.senderDeviceId, list);
+        }
+        return;
+      }
+      case 'decline':
+        if (!call) return;
+        if (call.view.direction === 'outgoing' && !fromMe && call.view.state === 'ringing') this.#end(call, 'declined');
+        else if (call.view.direction === 'incoming' && fromMe && call.view.state === 'ringing') this.#end(call, 'declined_elsewhere');
+        return;
+      case 'end':
+        if (!call || call.view.state === 'ended') return;
+        if (fromMe && call.view.direction === 'incoming' && call.view.state !== 'ringing') return; // this device answered; another of mine ended its own view
+        this.#end(call, content.reason === 'hangup' ? 'remote_hangup' : content.reason === 'missed' ? 'missed' : content.reason === 'failed' ? 'failed' : 'cancelled');
+        return;
+    }
+  }
+
+  stop(): void {
+    for (const call of this.#calls.values()) if (call.view.state !== 'ended') this.#end(call, 'failed', false);
+  }
+
+  async #incoming(chatId: string, message: Message, content: CallContent): Promise<void> {
+    if (this.#now() - message.sentAt > (this.#d.ringMs ?? CALL_RING_MS)) return; // rang while this device was away: the line says missed
+    // Calls made at the same moment from both sides: the one the log orders first wins; the other
+    // caller's device drops its own and answers it (one call results).
+    const mine = [...this.#calls.values()].find((c) => c.view.chatId === chatId && c.view.direction === 'outgoing' && c.view.state === 'ringing');
+    if (mine && mine.offerSeq !== undefined && mine.offerSeq < message.seq) return;
+    const call: Call = {
+      view: { callId: content.callId, chatId, media: content.media ?? 'audio', direction: 'incoming', state: 'ringing', peerUserId: message.senderUserId, startedAt: message.sentAt },
+      offerDevice: message.senderDeviceId, early: new Map(), outgoing: [], options: {},
+      ...(content.sdp !== undefined ? { offerSdp: content.sdp } : {}),
+    };
+    this.#calls.set(content.callId, call);
+    if (mine) {
+      clearTimeout(mine.ringTimer);
+      this.#end(mine, 'cancelled');
+      void this.#send(mine, { action: 'end', reason: 'cancelled' });
+      await this.accept(content.callId, mine.options);
+      return;
+    }
+    const left = (this.#d.ringMs ?? CALL_RING_MS) - (this.#now() - message.sentAt);
+    call.ringTimer = setTimeout(() => { if (call.view.state === 'ringing') this.#end(call, 'missed'); }, Math.max(0, left));
+    this.#changed();
+  }
+
+  async #peer(call: Call): Promise<CallPeer> {
+    const factory = this.#d.peer ?? defaultPeerFactory();
+    const creds = await this.#d.turn(call.view.chatId).catch((err: unknown) => {
+      if (err instanceof ParleyError && err.code === 'calls_unavailable') return undefined;
+      throw err;
+    });
+    const peer = factory({ iceServers: creds?.iceServers ?? [], iceTransportPolicy: this.#d.relayOnly ? 'relay' : 'all' });
+    call.view.peer = peer;
+    peer.onicecandidate = (event) => {
+      if (!event.candidate || !event.candidate.candidate) return;
+      call.outgoing.push({ candidate: event.candidate.candidate, sdpMid: event.candidate.sdpMid ?? null, sdpMLineIndex: event.candidate.sdpMLineIndex ?? null });
+      call.flushTimer ??= setTimeout(() => this.#flushIce(call), ICE_BATCH_MS);
+    };
+    peer.onconnectionstatechange = () => {
+      if (call.view.state === 'ended') return;
+      if (peer.connectionState === 'connected' && call.view.state !== 'active') {
+        call.view.state = 'active';
+        call.view.connectedAt = this.#now();
+        this.#changed();
+      } else if (peer.connectionState === 'failed') {
+        void this.#send(call, { action: 'end', reason: 'failed' });
+        this.#end(call, 'failed');
+      }
+    };
+    await call.options.prepare?.(peer);
+    return peer;
+  }
+
+  #flushIce(call: Call): void {
+    call.flushTimer = undefined;
+    while (call.outgoing.length > 0 && call.view.state !== 'ended') {
+      const candidates = call.outgoing.splice(0, 20);
+      void this.#send(call, { action: 'ice', candidates, ...(call.view.direction === 'incoming' ? { to: call.offerDevice } : {}) });
+    }
+  }
+
+  async #applyEarly(call: Call): Promise<void> {
+    const early = call.peerDevice !== undefined ? call.early.get(call.peerDevice) ?? [] : [];
+    call.early.clear();
+    for (const c of early) await call.view.peer?.addIceCandidate(c).catch(() => undefined);
+  }
+
+  #send(call: Call, entry: Omit<CallContent, 'kind' | 'callId'>): Promise<unknown> {
+    return this.#d.post(call.view.chatId, { kind: 'call', callId: call.view.callId, ...entry } as CallContent).catch(() => undefined);
+  }
+
+  #end(call: Call, reason: CallEndReason, notify = true): void {
+    if (call.view.state === 'ended') return;
+    clearTimeout(call.ringTimer);
+    clearTimeout(call.flushTimer);
+    call.view.state = 'ended';
+    call.view.endReason = reason;
+    call.view.endedAt = this.#now();
+    call.view.peer?.close();
+    if (notify) this.#changed();
+  }
+
+  #busy(): boolean {
+    return [...this.#calls.values()].some((c) => c.view.state === 'connecting' || c.view.state === 'active' || (c.view.direction === 'outgoing' && c.view.state === 'ringing'));
+  }
+
+  #now(): number {
+    return (this.#d.now ?? Date.now)();
+  }
+
+  #changed(): void {
+    this.#d.emit(this.list());
+  }
+}
+
+function defaultPeerFactory(): PeerFactory {
+  const Ctor = (globalThis as { RTCPeerConnection?: new (config: unknown) => CallPeer }).RTCPeerConnection;
+  if (!Ctor) throw new ParleyError('bad_request', 'this runtime has no WebRTC: pass options.calls.peer');
+  return (config) => new Ctor(config);
+}
