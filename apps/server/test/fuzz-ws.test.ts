@@ -159,6 +159,8 @@ describe('fuzz: hostile WebSocket frames never hurt the server (R13)', () => {
     t.diagnostic(`${reproduce}\nmember: ${JSON.stringify(fuzzer.stats)}\nanonymous: ${JSON.stringify(anonymous.stats)}`);
     for (const type of CLIENT_FRAME_TYPES) assert.ok((fuzzer.stats.expected[`valid ${type}`] ?? 0) > 0, `no valid ${type} frame was sent`);
     assert.ok((fuzzer.stats.replies['ack'] ?? 0) > 0, 'some fuzzed sends were accepted');
+    // R15: sends of the commit type were tried, and refused (an ack of one is a violation, and an entry it made a log entry nobody sent).
+    assert.ok((fuzzer.stats.errors['mls_commit_not_sendable'] ?? 0) > 0, 'no send of a commit was refused');
 
     // People still talk: every message sent in between arrives, in order, and a new one both ways.
     await waitFor(() => alice.client.outbox().length === 0, { timeoutMs: 30_000, what: "alice's outbox empties" });

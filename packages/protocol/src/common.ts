@@ -73,6 +73,12 @@ export const Message = z.object({
   sentAt: z.number().int(),
   envelope: Envelope.nullable(),
   system: SystemEvent.nullable(),
+  /**
+   * R15: set by the server on the entries the `commit` frame appended, and only on them: the chat's
+   * MLS epoch the commit was accepted at (the chat then moved to `commitEpoch + 1`). Clients apply an
+   * entry as a commit only when it has one, equal to the commit's own epoch.
+   */
+  commitEpoch: z.number().int().nonnegative().optional(),
 });
 export type Message = z.infer<typeof Message>;
 

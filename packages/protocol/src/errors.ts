@@ -49,6 +49,11 @@ export const ERROR_CODES = {
    * again and include it.
    */
   mls_commit_incomplete: 409,
+  /**
+   * R15: an entry of the commit type (`parley/mls-commit`) sent with `send` (or any path but the
+   * `commit` frame): only a checked commit (R35) may carry it. Nothing was stored.
+   */
+  mls_commit_not_sendable: 400,
   /** The device already published another MLS signature key to its key log (R20): one key per device, ever. */
   mls_key_conflict: 409,
   /** Device linking (R23-R28): no such link for this caller (or it was cleaned up long after it ended). */

@@ -95,3 +95,35 @@ export function forgetGroupStates(dataDir: string): number {
     db.close();
   }
 }
+
+/**
+ * What a server from before R15's commit stamp did with a `send` whose envelope is of the commit
+ * type (or a malicious one does): it appends it as an ordinary entry, the chat's epoch unmoved, and
+ * delivers it. Returns the entry's seq.
+ */
+export async function appendAsMessage(server: RunningServer, chatId: string, sender: { userId: string; deviceId: string }, envelope: Envelope): Promise<number> {
+  const { storage, delivery } = server.services;
+  const [result] = await storage.appendMessages([{
+    chatId, clientMsgId: `smuggled_${randomBytes(6).toString('hex')}`, senderUserId: sender.userId, senderDeviceId: sender.deviceId,
+    sentAt: Date.now(), envelope, system: null,
+  }]);
+  if (!result) throw new Error('nothing appended');
+  await delivery.announce(result.message);
+  return result.message.seq;
+}
+
+/**
+ * A server that lost count of a chat's commits (a database restored from an older backup, a bug,
+ * a malicious operator): the chat's MLS epoch goes back by one, while its members' devices have
+ * applied the commit that moved it. Written into a running test server's SQLite database.
+ */
+export function rollBackChatEpoch(dataDir: string, chatId: string): number {
+  const db = new Database(join(dataDir, 'parley.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare('UPDATE chats SET mls_epoch = mls_epoch - 1 WHERE chat_id = ? AND mls_epoch > 0').run(chatId);
+    return (db.prepare('SELECT mls_epoch FROM chats WHERE chat_id = ?').get(chatId) as { mls_epoch: number }).mls_epoch;
+  } finally {
+    db.close();
+  }
+}

@@ -2,6 +2,7 @@
 // each request gets exactly one reply, each error is a stable code below 500, the connection stays
 // up or closes with a documented code. Used by the fuzz test and bench/fuzz.ts alike.
 import WebSocket from 'ws';
+import { MLS_COMMIT_CONTENT_TYPE } from '@parley/mls-public';
 import {
   CLOSE_CODES, ERROR_CODES, ServerFrame, WS_PATH, isErrorCode, type ClientFrame, type Envelope,
 } from '@parley/protocol';
@@ -43,7 +44,8 @@ export interface AckEntry {
   duplicate: boolean;
 }
 
-type RequestType = 'send' | 'commit' | 'history' | 'ping';
+/** `send-commit`: a `send` of the commit type (R15), which only an error may answer, never an ack. */
+type RequestType = 'send' | 'send-commit' | 'commit' | 'history' | 'ping';
 /** A request waiting for its reply. Rids may repeat (the fuzz repeats them), so replies are matched by what they carry too. */
 interface Owed {
   type: RequestType;
@@ -114,7 +116,10 @@ export class FrameFuzzer {
   }
 
   #owe(frame: ClientFrame): void {
-    if (this.opts.record && (frame.type === 'send' || frame.type === 'commit')) {
+    // R15: a commit goes only through the `commit` frame; a `send` of one is refused and stores nothing,
+    // so it is not recorded as sent (an entry it made would be "a log entry nobody sent") and no ack answers it.
+    const sendsCommit = frame.type === 'send' && frame.envelope.contentType === MLS_COMMIT_CONTENT_TYPE;
+    if (this.opts.record && (frame.type === 'send' || frame.type === 'commit') && !sendsCommit) {
       this.sent.push({ type: frame.type, chatId: frame.chatId, clientMsgId: frame.clientMsgId, envelope: frame.envelope, ...(frame.type === 'commit' ? { epoch: frame.epoch } : {}) });
     }
     switch (frame.type) {
@@ -123,7 +128,8 @@ export class FrameFuzzer {
       case 'history':
       case 'ping': {
         const entry = this.#owed.get(frame.rid) ?? { requests: [], errors: 0 };
-        entry.requests.push(frame.type === 'ping' ? { type: 'ping' } : frame.type === 'history' ? { type: 'history', chatId: frame.chatId } : { type: frame.type, chatId: frame.chatId, clientMsgId: frame.clientMsgId });
+        entry.requests.push(frame.type === 'ping' ? { type: 'ping' } : frame.type === 'history' ? { type: 'history', chatId: frame.chatId }
+          : { type: sendsCommit ? 'send-commit' : frame.type, chatId: frame.chatId, clientMsgId: frame.clientMsgId });
         this.#owed.set(frame.rid, entry);
         return;
       }

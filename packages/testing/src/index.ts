@@ -179,7 +179,7 @@ export { TcpBalancer } from './balancer.ts';
 export { NatsServer } from './nats-server.ts';
 export { Coturn } from './coturn.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
-export { appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, tamperMessage } from './forge.ts';
+export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, rollBackChatEpoch, tamperMessage } from './forge.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
 export { claimFor, commitFrame, mlsTestDevice, startGroup, type MlsTestDevice } from './mls-device.ts';
 export {

@@ -1,4 +1,5 @@
 import { ParleyError, type Envelope, type Message } from '@parley/protocol';
+import { MLS_COMMIT_CONTENT_TYPE } from '@parley/mls-public';
 import { chatTopic, type Bus } from '../bus/bus.ts';
 import type { Limits, RateLimits } from '../config.ts';
 import type { AppendRequest, AppendResult, Storage } from '../storage/storage.ts';
@@ -77,6 +78,11 @@ export class Delivery {
 
   /** R1-R3: resolves after the durable commit with the message's seq; a resend gets the original. */
   async send(auth: AuthContext, input: SendInput): Promise<AppendResult> {
+    // R15/R35: a commit reaches the log only through the `commit` frame, checked and counted as an
+    // epoch; clients apply nothing else as one, but an older client would, so it is refused here.
+    if (input.envelope.contentType === MLS_COMMIT_CONTENT_TYPE) {
+      throw new ParleyError('mls_commit_not_sendable', `${MLS_COMMIT_CONTENT_TYPE} goes only in a commit frame`);
+    }
     await this.admit(auth, input.chatId, input.envelope);
     const entry = this.entry(auth, input);
     if (input.blobs !== undefined || input.release !== undefined) {

@@ -21,6 +21,18 @@ export function mlsStorageSuite(storage: () => Storage): void {
       assert.deepEqual(await s.getChat(CHAT).then((c) => [c?.lastSeq, c?.mlsEpoch]), [3, 2]);
     });
 
+    it('R15 each commit entry carries the epoch it was accepted at, as appended and as read back; no other entry does', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      const first = accepted(await s.appendCommit(commit('alice', 'c1'), 0));
+      await s.appendMessages([text('alice', 'between')]);
+      const second = accepted(await s.appendCommit(commit('bob', 'c2'), 1));
+      assert.deepEqual([first.message.commitEpoch, second.message.commitEpoch], [0, 1]);
+      const log = await s.getMessages(CHAT, { limit: 100 });
+      assert.deepEqual(log.map((m) => [m.seq, m.commitEpoch]), [[1, undefined], [2, 0], [3, undefined], [4, 1]]);
+      assert.deepEqual((await s.getMessages(CHAT, { beforeSeq: 5, limit: 1 }))[0], second.message);
+    });
+
     it('R15 a commit for another epoch stores nothing and answers the current epoch', async () => {
       const s = storage();
       await seed(s, 'alice', 'bob');

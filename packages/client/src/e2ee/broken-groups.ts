@@ -16,6 +16,12 @@ export interface BrokenGroup {
   code: string;
 }
 
+/**
+ * `BrokenGroup.code` when the device's group is at a later epoch than the server's chat: it applied
+ * a commit the server did not count (R36). Then `by` is `server`.
+ */
+export const EPOCH_AHEAD_OF_SERVER = 'epoch_ahead_of_server';
+
 const key = (chatId: string): string => `mls-broken:${chatId}`;
 
 export class BrokenGroups {

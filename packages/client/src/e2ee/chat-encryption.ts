@@ -12,6 +12,7 @@ import { applyHistory, historyChunks, historyEntries, OwedShares } from './histo
 import type { GroupStatus, MlsCodec } from './mls-codec.ts';
 import { RemovalCheck, type RemovalHold } from './removal-hold.ts';
 import { MessageResends } from './resend.ts';
+import { EPOCH_AHEAD_OF_SERVER } from './broken-groups.ts';
 
 /** End-to-end encryption on this device for a chat, as a ChatView shows it. */
 export type EncryptionState = 'on' | 'waiting' | 'removed' | 'off';
@@ -175,6 +176,9 @@ export class ChatEncryption {
       const d = m.decoded;
       // R36: a commit this device could not apply; it starts the chat's group again (after its rank delay).
       if (d?.kind === 'unreadable' && d.reason === 'commit_failed') this.schedule(chatId, 0);
+      // R15: a commit-typed entry the server did not order as a commit: applied by no device here, but
+      // an older device may have: check the group against the server's epoch (R36).
+      if (d?.kind === 'unreadable' && (d.detail === 'not_ordered_as_commit' || d.detail === 'commit_epoch_mismatch')) this.schedule(chatId, 0);
       if (d?.kind === 'handshake') {
         handshake = true;
         for (const key of d.added) if (key.startsWith(`${userId}:`) && key !== `${userId}:${deviceId}`) void this.shareHistory(chatId, key.slice(userId.length + 1));
@@ -219,7 +223,7 @@ export class ChatEncryption {
     let before = targetSeq + 1;
     for (let pages = 0; pages < 20 && before > 1; pages++) {
       const page = await this.#d.history(chatId, { beforeSeq: before, limit: 100 });
-      for (const m of [...page.messages].reverse()) if (m.envelope && (await mls.welcomesMe(m.envelope))) return m.seq;
+      for (const m of [...page.messages].reverse()) if (await mls.welcomesMe(m)) return m.seq;
       const first = page.messages[0]?.seq;
       if (first === undefined || first >= before) return undefined;
       before = first;
@@ -389,6 +393,22 @@ export class ChatEncryption {
     else if (retryMs !== undefined) this.schedule(chatId, retryMs);
   }
 
+  /**
+   * R36: this device's group is at a later epoch than the server's chat (it applied a commit the
+   * server never counted: an older or malicious server, a rolled-back database). Every commit of
+   * its own would be refused as `epoch_conflict`, for good: it marks the group broken and starts it
+   * again. The server's epoch only moves forward and counts every commit it delivers, so a snapshot
+   * asked for after this device's epoch was read is never behind it unless the server lost count.
+   */
+  async #checkAhead(chatId: string, chat: ChatSummary): Promise<ChatSummary> {
+    const mls = this.#d.mls;
+    const mine = await mls.epoch(chatId);
+    if (mine === undefined || mine <= chat.mlsEpoch || (await mls.status(chatId)) !== 'ready') return chat;
+    const fresh = (await this.#d.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`)).chat;
+    if (mine > fresh.mlsEpoch) await mls.broken.mark(chatId, { epoch: mine, seq: fresh.lastSeq, by: 'server', code: EPOCH_AHEAD_OF_SERVER });
+    return fresh;
+  }
+
   /** One check of the chat's group; returns when to check again (a lost race, a partial add, an error), if at all. */
   async #reconcile(chatId: string): Promise<number | undefined> {
     const mls = this.#d.mls;
@@ -398,8 +418,9 @@ export class ChatEncryption {
       const members = await mls.members(chatId);
       const rank = Math.max(0, members.findIndex((m) => m.userId === this.#d.userId && m.deviceId === this.#d.deviceId));
       if (rank > 0 && this.#d.rankDelayMs > 0) await this.#removal.rankDelay(chatId, Math.min(rank, 8) * this.#d.rankDelayMs);
-      const { chat } = await this.#d.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
+      let { chat } = await this.#d.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
       await this.#d.sync.catchUp(chatId, chat.lastSeq);
+      chat = await this.#checkAhead(chatId, chat);
       const devices = await this.#removal.devices(chatId);
       let acked: Message | undefined;
       const asks = [...(this.#rejoins.get(chatId)?.keys() ?? [])];
@@ -415,7 +436,7 @@ export class ChatEncryption {
         send: async ({ epoch, envelope, clientMsgId }) => {
           try {
             const ack = await this.#d.commit({ chatId, clientMsgId, epoch, envelope });
-            acked = { chatId, seq: ack.seq, clientMsgId, senderUserId: this.#d.userId, senderDeviceId: this.#d.deviceId, sentAt: ack.sentAt, envelope, system: null };
+            acked = { chatId, seq: ack.seq, clientMsgId, senderUserId: this.#d.userId, senderDeviceId: this.#d.deviceId, sentAt: ack.sentAt, envelope, system: null, commitEpoch: epoch };
             return 'accepted';
           } catch (err) {
             if (err instanceof ParleyError && (err.code === 'epoch_conflict' || err.code === 'mls_commit_incomplete')) return 'conflict';

@@ -72,9 +72,10 @@ export class MlsCodec implements ContentCodec {
     return s ? Number(s.epoch) : undefined;
   }
 
-  /** Whether an add-commit bundle's Welcome names one of this device's key packages. */
-  async welcomesMe(envelope: Envelope): Promise<boolean> {
-    if (envelope.contentType !== MLS_COMMIT_CONTENT_TYPE) return false;
+  /** Whether a commit the server ordered as one (R15) has a Welcome naming one of this device's key packages. */
+  async welcomesMe(m: Pick<Message, 'envelope' | 'commitEpoch'>): Promise<boolean> {
+    const envelope = m.envelope;
+    if (envelope?.contentType !== MLS_COMMIT_CONTENT_TYPE || m.commitEpoch === undefined) return false;
     const welcome = decodeCommitBundle(envelope)?.welcome;
     if (!welcome) return false;
     try {
@@ -124,6 +125,9 @@ export class MlsCodec implements ContentCodec {
     return this.#lock(chatId, async () => {
       const s = await this.#load(chatId);
       if (!s || !s.isActive || s.epoch === 0n) throw new CodecNotReady('this device is not in the chat\'s encryption group yet');
+      // R36: the log went on past a commit this device could not apply (or the server lost count):
+      // nothing it encrypts now reaches the group. It waits in the outbox for the group started again.
+      if (await this.broken.get(chatId)) throw new CodecNotReady('the chat\'s encryption group is being set up again');
       if (this.#d.hold?.blocks(chatId, () => s.members())) throw new CodecHeld('the chat\'s encryption group still holds a device that no longer belongs: waiting for its removal');
       if (options.membersSince !== undefined && !(await this.#othersSince(chatId, s, options.membersSince))) {
         throw new CodecRefused('the group gained devices since the original was sent: they must not read it');
@@ -265,6 +269,12 @@ export class MlsCodec implements ContentCodec {
     } catch {
       epoch = undefined;
     }
+    // R15: only what the server ordered as a commit (the `commit` frame, checked and counted: it
+    // stamps the epoch) moves the group. A commit-typed entry without that stamp, or with another
+    // epoch than its own, is applied by no device, so the group stays where the server's epoch is.
+    if (m.commitEpoch === undefined || (epoch !== undefined && BigInt(m.commitEpoch) !== epoch)) {
+      return { decoded: { kind: 'unreadable', reason: 'tampered', detail: m.commitEpoch === undefined ? 'not_ordered_as_commit' : 'commit_epoch_mismatch' }, changed: false };
+    }
     if (!bundle || epoch === undefined) {
       // Not even a commit, yet the server ordered it as one and moved the chat's epoch: the group
       // went on without this device (R36).
@@ -274,7 +284,7 @@ export class MlsCodec implements ContentCodec {
     }
     const s = await this.#load(chatId);
     // A Welcome naming one of our key packages means we were (re-)added (R29, R36): join, replacing any old state.
-    if (bundle.welcome && (!s || !s.isActive || (await this.welcomesMe(envelope)))) return this.#join(chatId, bundle.welcome, epoch, s?.isActive ? s : undefined);
+    if (bundle.welcome && (!s || !s.isActive || (await this.welcomesMe(m)))) return this.#join(chatId, bundle.welcome, epoch, s?.isActive ? s : undefined);
     if (s && s.isActive) {
       // Our own commit (merged at its ack) or the one whose Welcome let us in: already applied.
       if (epoch < s.epoch) {

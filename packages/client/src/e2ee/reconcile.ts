@@ -3,7 +3,7 @@ import { base64ToBytes, randomId } from '../encoding.ts';
 import { isMlsSessionError, sameMember, type MemberIdentity, type MlsGroupSession } from '../mls/index.ts';
 import type { ClientStore } from '../store.ts';
 import { encodeCommitBundle } from './envelopes.ts';
-import type { BrokenGroup } from './broken-groups.ts';
+import { EPOCH_AHEAD_OF_SERVER, type BrokenGroup } from './broken-groups.ts';
 import type { MemberSince } from './member-since.ts';
 
 export const memberKey = (m: MemberIdentity): string => `${m.userId}:${m.deviceId}`;
@@ -75,7 +75,9 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   if (Number(s.epoch) !== input.serverEpoch) {
     // The log has commits this device has not applied yet (catch up), or one it could not apply:
     // then it starts the group again, as it stands now, with every device that belongs (R36).
-    if ((!ctx.broken && !input.restartOutside) || input.serverEpoch < Number(s.epoch)) return { result: { kind: 'conflict' } };
+    // A device ahead of the server (it applied a commit the server did not count) starts it again too.
+    const ahead = ctx.broken?.code === EPOCH_AHEAD_OF_SERVER;
+    if ((!ctx.broken && !input.restartOutside) || (input.serverEpoch < Number(s.epoch) && !ahead)) return { result: { kind: 'conflict' } };
     previous = s;
     s = await ctx.create(input.serverEpoch);
     fresh = true;

@@ -401,6 +401,8 @@ export class PostgresStorage implements Storage {
       if (current !== epoch) return { conflict: current };
       const [result] = await this.#append(c, [request]);
       if (!result) throw new Error('appendCommit: the commit was not appended');
+      await c.query('UPDATE messages SET mls_epoch = $1 WHERE chat_id = $2 AND seq = $3', [epoch, request.chatId, result.message.seq]);
+      result.message.commitEpoch = epoch;
       await c.query('UPDATE chats SET mls_epoch = $1 WHERE chat_id = $2', [epoch + 1, request.chatId]);
       if (next) await mlsGroups.putMlsGroupState(c, request.chatId, { epoch: epoch + 1, ...next });
       return result;

@@ -5,6 +5,8 @@ import type { ChatRow, DeviceRow, InviteRow, KeyPackageRow, MemberPrefs, MemberR
 export interface MessageRecord {
   chat_id: string; seq: number; client_msg_id: string; sender_user_id: string; sender_device_id: string;
   sent_at: number; content_type: string | null; payload: Buffer | null; system: string | null;
+  /** R15: the epoch a `commit` frame's entry was accepted at; null on every other entry. */
+  mls_epoch?: number | string | null;
 }
 
 export function toMessage(r: MessageRecord): Message {
@@ -17,6 +19,7 @@ export function toMessage(r: MessageRecord): Message {
     sentAt: r.sent_at,
     envelope: r.content_type !== null && r.payload !== null ? { contentType: r.content_type, payload: r.payload.toString('base64') } : null,
     system: r.system !== null ? (JSON.parse(r.system) as SystemEvent) : null,
+    ...(r.mls_epoch === null || r.mls_epoch === undefined ? {} : { commitEpoch: Number(r.mls_epoch) }),
   };
 }
 

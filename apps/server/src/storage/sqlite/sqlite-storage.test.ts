@@ -140,6 +140,27 @@ describe('SqliteStorage migrations', () => {
     }
   });
 
+  it('R15 the commit-epoch migration: the commit entries of before carry their epochs 0, 1, 2… per chat; other entries none', async () => {
+    const path = freshPath();
+    const before = latest.slice(0, latest.findIndex((m) => m.name.endsWith('_commit_epochs')));
+    const old = SqliteStorage.open(path, { migrations: before });
+    old.db.exec(`INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES ('user_alice', 'alice', 'A', 1, 'h');
+      INSERT INTO chats (chat_id, kind, name, color, created_at, last_seq, direct_key) VALUES ('chat_a', 'group', '', '#336699', 1, 4, NULL), ('chat_b', 'group', '', '#336699', 1, 1, NULL);
+      INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES
+        ('chat_a', 1, 'c0______', 'user_alice', 'dev_a', 1, 'parley/mls-commit', X'01', NULL),
+        ('chat_a', 2, 'm1______', 'user_alice', 'dev_a', 2, 'parley/mls-app', X'02', NULL),
+        ('chat_a', 3, 'c1______', 'user_alice', 'dev_a', 3, 'parley/mls-commit', X'03', NULL),
+        ('chat_b', 1, 'c0______', 'user_alice', 'dev_a', 4, 'parley/mls-commit', X'04', NULL);`);
+    await old.close();
+    const upgraded = SqliteStorage.open(path);
+    try {
+      assert.deepEqual((await upgraded.getMessages('chat_a', { limit: 10 })).map((m) => m.commitEpoch), [0, undefined, 1]);
+      assert.deepEqual((await upgraded.getMessages('chat_b', { limit: 10 })).map((m) => m.commitEpoch), [0]);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
   it('R42 the invite migration: admins and owners of before count as admins since they joined; invites have no use limit and no uses', async () => {
     const path = freshPath();
     const before = latest.slice(0, latest.findIndex((m) => m.name.endsWith('_invite_rights')));

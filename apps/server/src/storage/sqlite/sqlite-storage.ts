@@ -303,6 +303,8 @@ export class SqliteStorage implements Storage {
       if (existing) return { message: toMessage(existing), duplicate: true };
       if (chat.mls_epoch !== epoch) return { conflict: chat.mls_epoch };
       const result = this.#appendOne(request);
+      this.#q('UPDATE messages SET mls_epoch = ? WHERE chat_id = ? AND seq = ?').run(epoch, request.chatId, result.message.seq);
+      result.message.commitEpoch = epoch;
       this.#q('UPDATE chats SET mls_epoch = ? WHERE chat_id = ?').run(epoch + 1, request.chatId);
       if (next) mlsGroups.putMlsGroupState((sql) => this.#q(sql), request.chatId, { epoch: epoch + 1, ...next });
       return result;
