@@ -1,0 +1,107 @@
+import { useEffect, useReducer, useRef, useState } from 'react';
+import type { CallView, ParleyClient } from '@parley/client';
+import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { Icon } from '../components/icons.tsx';
+import { useI18n, type Translate } from '../i18n/index.ts';
+import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
+import './calls.css';
+
+/** A call this device is in or setting up (not one only ringing in, not one over). */
+export function isLive(call: CallView): boolean {
+  return call.state === 'connecting' || call.state === 'active' || (call.state === 'ringing' && call.direction === 'outgoing');
+}
+
+/** This device's calls, re-read on the SDK's `calls` event; the microphone stops when none is live. */
+export function useCalls(client: ParleyClient): CallView[] {
+  const [calls, setCalls] = useState<CallView[]>(() => client.calls.list());
+  useEffect(() => client.on('calls', (list) => {
+    setCalls([...list]);
+    if (!list.some(isLive)) callMedia.stop();
+  }), [client]);
+  return calls;
+}
+
+function peerName(client: ParleyClient, call: CallView): string {
+  const chat = client.chat(call.chatId);
+  return chat?.members.find((m) => m.userId === call.peerUserId)?.displayName ?? chat?.title ?? '';
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(h > 0 ? 2 : 1, '0');
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function stateText(t: Translate, call: CallView, now: number): string {
+  if (call.state === 'ringing') return t('callRingingOut');
+  if (call.state === 'connecting' || call.connectedAt === undefined) return t('callConnecting');
+  return duration(now - call.connectedAt);
+}
+
+/** A call's error from the microphone reads as such; others as the app words them. */
+export function CallError({ error }: { error: unknown }) {
+  const { t } = useI18n();
+  if (error instanceof MicUnavailable) return <p className="error" role="alert">{t('callMicError')}</p>;
+  return <ErrorLine error={error} />;
+}
+
+/**
+ * Above everything in the signed-in app, whatever screen is open: a call ringing in (name, Accept,
+ * Decline) and the bar of the call in progress (name, state or duration, Mute, Hang up), with the
+ * <audio> that plays the other person. It stays while the person moves between chats.
+ */
+export function CallLayer({ client }: { client: ParleyClient }) {
+  const { t } = useI18n();
+  const calls = useCalls(client);
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => callMedia.on(bump), []);
+  const [error, run] = useAction();
+  const audio = useRef<HTMLAudioElement>(null);
+  const live = calls.find(isLive);
+  const ringing = live ? [] : calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing');
+  const remote = callMedia.remote;
+  const [now, setNow] = useState(Date.now);
+  const active = live?.state === 'active';
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  useEffect(() => {
+    if (audio.current && audio.current.srcObject !== (remote ?? null)) audio.current.srcObject = remote ?? null;
+  }, [remote]);
+
+  if (!live && ringing.length === 0) return error ? <div className="call-layer"><CallError error={error} /></div> : null;
+  return (
+    <div className="call-layer">
+      {ringing.map((call) => {
+        const name = peerName(client, call);
+        return (
+          <section key={call.callId} className="call-incoming" aria-label={t('callIncomingFrom', { name })} data-testid="call-incoming">
+            <Icon name="phone" />
+            <p className="grow" role="alert">{t('callIncomingFrom', { name })}</p>
+            <button className="call-accept" onClick={() => run(() => acceptCall(client, call.callId))}>{t('callAccept')}</button>
+            <button className="danger" onClick={() => run(() => client.calls.decline(call.callId))}>{t('callDecline')}</button>
+          </section>
+        );
+      })}
+      {live && (
+        <section className="call-bar" aria-label={t('callWith', { name: peerName(client, live) })} data-testid="call-bar">
+          <Icon name="phone" />
+          <div className="grow call-bar-text">
+            <strong>{peerName(client, live)}</strong>
+            <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
+          </div>
+          <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
+            onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>
+          <button className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
+            <Icon name="phone" size={18} /><span>{t('callHangUp')}</span>
+          </button>
+        </section>
+      )}
+      <audio ref={audio} autoPlay data-testid="call-audio" />
+      <CallError error={error} />
+    </div>
+  );
+}
