@@ -7,7 +7,7 @@ import { axeViolations } from './axe.ts';
 import { launchBrowser, personPage, screenshot, signUp } from './browser.ts';
 
 /** What getStats says of a page's latest peer connection: the selected path and the audio received. */
-interface CallStats { local?: string; remote?: string; packets: number; energy: number; samples: number; concealed: number }
+interface CallStats { local?: string | undefined; remote?: string | undefined; packets: number; energy: number; samples: number; concealed: number }
 
 /**
  * Keeps every RTCPeerConnection the page makes on `window.__pcs` (the app itself has no test hook).
@@ -84,9 +84,10 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await turn?.close();
   });
 
-  it('R61 Alice calls Bob through the relay: Bob\'s page rings, he accepts, audio flows both ways over relay candidates, the bar stays while he moves on, Alice hangs up; a declined call reads as declined', async () => {
+  it('R61 Alice calls Bob through the relay: Bob\'s page rings, he accepts, audio flows both ways over relay candidates, the bar stays while he moves on, Alice hangs up; a second call rings in each of Bob\'s tabs and is declined in one', async () => {
     const alice = (await personPage(browser)).page;
-    const bob = (await personPage(browser)).page;
+    const bobPerson = await personPage(browser);
+    const bob = bobPerson.page;
     await alice.addInitScript(RECORD_PEERS);
     await bob.addInitScript(RECORD_PEERS);
     const bobHandle = uniqueHandle('bob');
@@ -181,11 +182,17 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await screenshot(alice, 'call-line-dark');
     await alice.emulateMedia({ colorScheme: 'light' });
 
-    // A second call: Bob declines it; Alice's bar goes and her chat says so.
+    // A second call rings in each of Bob's tabs; he declines it in one, the other stops ringing;
+    // Alice's bar goes and her chat says so.
+    const bobTab = await bobPerson.context.newPage();
+    await bobTab.goto(`${url}/#/settings`);
+    await bobTab.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 20_000 });
     await alice.getByRole('button', { name: 'Call Bob Brown' }).click();
     await ring.waitFor({ timeout: 20_000 });
+    await bobTab.getByTestId('call-incoming').waitFor({ timeout: 20_000 });
     await ring.getByRole('button', { name: 'Decline' }).click();
     await ring.waitFor({ state: 'detached' });
+    await bobTab.getByTestId('call-incoming').waitFor({ state: 'detached', timeout: 20_000 });
     await aliceBar.waitFor({ state: 'detached', timeout: 20_000 });
     await alice.getByTestId('timeline').getByText('Call declined', { exact: true }).waitFor({ timeout: 20_000 });
     await bob.getByTestId('timeline').getByText('You declined the call', { exact: true }).waitFor({ timeout: 20_000 });

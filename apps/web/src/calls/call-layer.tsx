@@ -4,6 +4,7 @@ import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { useI18n, type Translate } from '../i18n/index.ts';
 import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
+import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import './calls.css';
 
 /** A call this device is in or setting up (not one only ringing in, not one over). */
@@ -59,7 +60,8 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const [error, run] = useAction();
   const audio = useRef<HTMLAudioElement>(null);
   const live = calls.find(isLive);
-  const ringing = live ? [] : calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing');
+  const elsewhere = useHandledElsewhere();
+  const ringing = live ? [] : calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing' && !elsewhere.has(c.callId));
   const remote = callMedia.remote;
   const [now, setNow] = useState(Date.now);
   const active = live?.state === 'active';
@@ -81,8 +83,8 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <section key={call.callId} className="call-incoming" aria-label={t('callIncomingFrom', { name })} data-testid="call-incoming">
             <Icon name="phone" />
             <p className="grow" role="alert">{t('callIncomingFrom', { name })}</p>
-            <button className="call-accept" onClick={() => run(() => acceptCall(client, call.callId))}>{t('callAccept')}</button>
-            <button className="danger" onClick={() => run(() => client.calls.decline(call.callId))}>{t('callDecline')}</button>
+            <button className="call-accept" onClick={() => { tellOtherTabs(call.callId); run(() => acceptCall(client, call.callId)); }}>{t('callAccept')}</button>
+            <button className="danger" onClick={() => { tellOtherTabs(call.callId); run(() => client.calls.decline(call.callId)); }}>{t('callDecline')}</button>
           </section>
         );
       })}
