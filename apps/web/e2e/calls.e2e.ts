@@ -60,6 +60,33 @@ async function turnRelayOn(page: Page, url: string): Promise<void> {
 }
 
 /**
+ * Alice and Bob, signed up in their own browser contexts (Relay calls on when `relay`), in a direct
+ * chat Alice opened by Bob's handle (Bob accepts it if it comes as a request).
+ */
+async function directChat(browser: Browser, url: string, opts: { relay: boolean }) {
+  const alice = (await personPage(browser)).page;
+  const { page: bob, context: bobContext } = await personPage(browser);
+  await alice.addInitScript(RECORD_PEERS);
+  await bob.addInitScript(RECORD_PEERS);
+  const bobHandle = uniqueHandle('bob');
+  await Promise.all([signUp(alice, url, 'Alice Adams', uniqueHandle('alice')), signUp(bob, url, 'Bob Brown', bobHandle)]);
+  if (opts.relay) await Promise.all([turnRelayOn(alice, url), turnRelayOn(bob, url)]);
+  await alice.goto(`${url}/#/u/${bobHandle}`);
+  await alice.getByRole('textbox', { name: 'Message' }).fill('Can I call you about the roof?');
+  await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
+  const row = bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' });
+  await row.or(bob.getByTestId('requests-row')).first().waitFor({ timeout: 30_000 });
+  if (await bob.getByTestId('requests-row').count() > 0) {
+    await bob.getByTestId('requests-row').click();
+    await bob.getByTestId('request').filter({ hasText: 'Alice Adams' }).getByRole('button', { name: 'Accept' }).click();
+  } else await row.click();
+  await bob.getByTestId('timeline').getByText('Can I call you about the roof?').waitFor({ timeout: 30_000 });
+  return { alice, bob, bobContext, chatUrl: alice.url() };
+}
+
+const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+
+/**
  * R60/R61 in Debian's Chromium: a voice call between two people's browsers through a real coturn
  * with relay-only ICE (Settings → Relay calls), fake microphones; audio arrives both ways.
  */
@@ -76,7 +103,7 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
       PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist(),
       PARLEY_TURN_URLS: turn.urls.join(','), PARLEY_TURN_SECRET: turn.secret,
     });
-    browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required']);
+    browser = await launchBrowser(MEDIA_FLAGS);
   });
   after(async () => {
     await browser?.close();
@@ -85,27 +112,7 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
   });
 
   it('R61 Alice calls Bob through the relay: Bob\'s page rings, he accepts, audio flows both ways over relay candidates, the bar stays while he moves on, Alice hangs up; a second call rings in each of Bob\'s tabs and is declined in one', async () => {
-    const alice = (await personPage(browser)).page;
-    const bobPerson = await personPage(browser);
-    const bob = bobPerson.page;
-    await alice.addInitScript(RECORD_PEERS);
-    await bob.addInitScript(RECORD_PEERS);
-    const bobHandle = uniqueHandle('bob');
-    await Promise.all([signUp(alice, url, 'Alice Adams', uniqueHandle('alice')), signUp(bob, url, 'Bob Brown', bobHandle)]);
-    await Promise.all([turnRelayOn(alice, url), turnRelayOn(bob, url)]);
-
-    // A direct chat: Alice opens it by Bob's handle and writes (Bob accepts, if it comes as a request).
-    await alice.goto(`${url}/#/u/${bobHandle}`);
-    await alice.getByRole('textbox', { name: 'Message' }).fill('Can I call you about the roof?');
-    await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
-    const row = bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' });
-    await row.or(bob.getByTestId('requests-row')).first().waitFor({ timeout: 30_000 });
-    if (await bob.getByTestId('requests-row').count() > 0) {
-      await bob.getByTestId('requests-row').click();
-      await bob.getByTestId('request').filter({ hasText: 'Alice Adams' }).getByRole('button', { name: 'Accept' }).click();
-    } else await row.click();
-    await bob.getByTestId('timeline').getByText('Can I call you about the roof?').waitFor({ timeout: 30_000 });
-    const chatUrl = alice.url();
+    const { alice, bob, bobContext, chatUrl } = await directChat(browser, url, { relay: true });
     await bob.goto(`${url}/#/`); // Bob is elsewhere in the app when it rings
 
     // Alice calls; Bob's page rings wherever he is.
@@ -184,7 +191,7 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
 
     // A second call rings in each of Bob's tabs; he declines it in one, the other stops ringing;
     // Alice's bar goes and her chat says so.
-    const bobTab = await bobPerson.context.newPage();
+    const bobTab = await bobContext.newPage();
     await bobTab.goto(`${url}/#/settings`);
     await bobTab.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 20_000 });
     await alice.getByRole('button', { name: 'Call Bob Brown' }).click();
@@ -197,5 +204,42 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await alice.getByTestId('timeline').getByText('Call declined', { exact: true }).waitFor({ timeout: 20_000 });
     await bob.getByTestId('timeline').getByText('You declined the call', { exact: true }).waitFor({ timeout: 20_000 });
     await waitFor(() => micStopped(alice), { what: 'alice\'s microphone stops' });
+  });
+});
+
+/** A server without TURN (`calls: {turn: false}` in /info): calls go on direct paths; Relay calls says why it is off. */
+describe('1:1 calls in the browser on a server without TURN', { timeout: 120_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let url: string;
+  before(async () => {
+    const port = await freePort();
+    url = `http://localhost:${port}`;
+    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
+    browser = await launchBrowser(MEDIA_FLAGS);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('R60 without a relay the call connects directly and audio arrives; the Relay calls switch is off and says why', async () => {
+    const { alice, bob } = await directChat(browser, url, { relay: false });
+    await alice.getByRole('button', { name: 'Call Bob Brown' }).click();
+    await bob.getByTestId('call-incoming').getByRole('button', { name: 'Accept' }).click();
+    for (const [who, page] of [['alice', alice], ['bob', bob]] as const) {
+      await waitFor(async () => {
+        const s = await callStats(page);
+        return s.packets > 25 && s.energy > 0;
+      }, { what: `${who} receives audio`, timeoutMs: 20_000 });
+      assert.notEqual((await callStats(page)).local, 'relay');
+    }
+    assert.equal(await alice.getByRole('alert').count(), 0, 'nothing alarming on screen');
+    await alice.getByRole('button', { name: 'Hang up' }).click();
+    await bob.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 20_000 });
+
+    await alice.goto(`${url}/#/settings`);
+    await alice.getByText('This server has no relay for calls, so calls go straight to the other person.', { exact: false }).waitFor();
+    assert.equal(await alice.getByRole('checkbox', { name: 'Relay calls (hides your IP address from the other person)' }).isDisabled(), true);
   });
 });

@@ -28,6 +28,8 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const [previews, setPreviews] = useState(linkPreviewsOn);
   const [forwardName, setForwardName] = useState(forwardNameOn);
   const [relayCalls, setRelayCalls] = useState(relayCallsOn);
+  const [hasRelay, setHasRelay] = useState(true);
+  useEffect(() => { client.serverInfo().then((info) => setHasRelay(info.calls?.turn === true), () => {}); }, [client]);
   const [error, run, busy] = useAction();
   const watch = useDeviceWatch(client);
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
@@ -85,11 +87,11 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
       </div>
       <div className="card">
         <label className="check">
-          <input type="checkbox" checked={relayCalls} data-testid="relay-calls-setting" aria-describedby="relay-calls-help"
+          <input type="checkbox" checked={relayCalls} data-testid="relay-calls-setting" aria-describedby="relay-calls-help" disabled={!hasRelay && !relayCalls}
             onChange={(e) => { setRelayCallsOn(e.target.checked); setRelayCalls(e.target.checked); }} />
           <span>{t('relayCalls')}</span>
         </label>
-        <p className="muted small" id="relay-calls-help">{t('relayCallsHelp')}</p>
+        <p className="muted small" id="relay-calls-help">{t(hasRelay ? 'relayCallsHelp' : 'relayCallsNone')}</p>
       </div>
       <div className="card">
         <h3>{t('notifications')}</h3>

@@ -358,6 +358,7 @@ export const en = {
   callBusy: 'You are already in a call.',
   relayCalls: 'Relay calls (hides your IP address from the other person)',
   relayCallsHelp: 'Calls go through your server’s relay instead of straight to the other person. Reload the page for a change to apply.',
+  relayCallsNone: 'This server has no relay for calls, so calls go straight to the other person. With this on, they could not connect.',
   attach: 'Attach files',
   attachTray: 'Files to send',
   attachRemove: 'Remove {name}',
