@@ -178,6 +178,8 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await aliceBar.getByRole('button', { name: 'Hang up' }).click();
     await aliceBar.waitFor({ state: 'detached' });
     await bobBar.waitFor({ state: 'detached', timeout: 20_000 });
+    assert.equal((await bob.getByTestId('call-ended').textContent())?.trim(), 'Alice Adams · Call ended');
+    assert.equal(await alice.getByTestId('call-ended').count(), 0, 'her own hang-up needs no telling');
     for (const page of [alice, bob]) await waitFor(() => micStopped(page), { what: 'the microphone stops' });
 
     // The call's line in the chat, on both sides.
@@ -201,6 +203,8 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await ring.waitFor({ state: 'detached' });
     await bobTab.getByTestId('call-incoming').waitFor({ state: 'detached', timeout: 20_000 });
     await aliceBar.waitFor({ state: 'detached', timeout: 20_000 });
+    assert.equal((await alice.getByTestId('call-ended').textContent())?.trim(), 'Bob Brown · Call declined');
+    await screenshot(alice, 'call-declined-light');
     await alice.getByTestId('timeline').getByText('Call declined', { exact: true }).waitFor({ timeout: 20_000 });
     await bob.getByTestId('timeline').getByText('You declined the call', { exact: true }).waitFor({ timeout: 20_000 });
     await waitFor(() => micStopped(alice), { what: 'alice\'s microphone stops' });

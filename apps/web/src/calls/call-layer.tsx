@@ -3,9 +3,24 @@ import type { CallView, ParleyClient } from '@parley/client';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { useI18n, type Translate } from '../i18n/index.ts';
+import type { MessageKey } from '../i18n/en.ts';
 import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import './calls.css';
+
+/** How long "Call declined" and the like stay above the app after a call ends. */
+const ENDED_SHOWN_MS = 4000;
+/** What ended a call, where it was not this person's own doing (hanging up, declining, another device). */
+function endedText(call: CallView): MessageKey | undefined {
+  const outgoing = call.direction === 'outgoing';
+  switch (call.endReason) {
+    case 'remote_hangup': return 'callEnded';
+    case 'declined': return outgoing ? 'callDeclinedByOther' : undefined;
+    case 'missed': return outgoing ? 'callNoAnswer' : 'callMissed';
+    case 'failed': return 'callFailed';
+    default: return undefined;
+  }
+}
 
 /** A call this device is in or setting up (not one only ringing in, not one over). */
 export function isLive(call: CallView): boolean {
@@ -70,11 +85,22 @@ export function CallLayer({ client }: { client: ParleyClient }) {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [active]);
+  // A call that just ended other than by this person's hand says how, for a few seconds.
+  const [shownEnd, setShownEnd] = useState<CallView | undefined>();
+  const lastEnded = calls.filter((c) => c.state === 'ended' && c.endedAt !== undefined && endedText(c) !== undefined)
+    .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))[0];
+  useEffect(() => {
+    if (!lastEnded || Date.now() - (lastEnded.endedAt ?? 0) > ENDED_SHOWN_MS) return;
+    setShownEnd(lastEnded);
+    const timer = setTimeout(() => setShownEnd(undefined), ENDED_SHOWN_MS);
+    return () => clearTimeout(timer);
+  }, [lastEnded]);
   useEffect(() => {
     if (audio.current && audio.current.srcObject !== (remote ?? null)) audio.current.srcObject = remote ?? null;
   }, [remote]);
 
-  if (!live && ringing.length === 0) return error ? <div className="call-layer"><CallError error={error} /></div> : null;
+  const endText = !live && shownEnd ? endedText(shownEnd) : undefined;
+  if (!live && ringing.length === 0 && !endText) return error ? <div className="call-layer"><CallError error={error} /></div> : null;
   return (
     <div className="call-layer">
       {ringing.map((call) => {
@@ -101,6 +127,9 @@ export function CallLayer({ client }: { client: ParleyClient }) {
             <Icon name="phone" size={18} /><span>{t('callHangUp')}</span>
           </button>
         </section>
+      )}
+      {endText && ringing.length === 0 && shownEnd && (
+        <p className="call-ended" role="status" data-testid="call-ended">{peerName(client, shownEnd)} · {t(endText)}</p>
       )}
       <audio ref={audio} autoPlay data-testid="call-audio" />
       <CallError error={error} />

@@ -355,6 +355,7 @@ export const en = {
   callMute: 'Mute',
   callHangUp: 'Hang up',
   callMicError: 'The microphone is not available: allow it for this site and try again.',
+  callEnded: 'Call ended',
   callBusy: 'You are already in a call.',
   relayCalls: 'Relay calls (hides your IP address from the other person)',
   relayCallsHelp: 'Calls go through your server’s relay instead of straight to the other person. Reload the page for a change to apply.',
