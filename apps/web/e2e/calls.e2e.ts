@@ -7,7 +7,7 @@ import { axeViolations } from './axe.ts';
 import { launchBrowser, personPage, screenshot, signUp } from './browser.ts';
 
 /** What getStats says of a page's latest peer connection: the selected path and the audio received. */
-interface CallStats { local?: string | undefined; remote?: string | undefined; packets: number; energy: number; samples: number; concealed: number }
+interface CallStats { local?: string | undefined; remote?: string | undefined; packets: number; energy: number; samples: number; concealed: number; frames: number }
 
 /**
  * Keeps every RTCPeerConnection the page makes on `window.__pcs` (the app itself has no test hook).
@@ -22,7 +22,7 @@ const RECORD_PEERS = `(() => {
 function callStats(page: Page): Promise<CallStats> {
   return page.evaluate(async () => {
     const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1);
-    const out: CallStats = { packets: 0, energy: 0, samples: 0, concealed: 0 };
+    const out: CallStats = { packets: 0, energy: 0, samples: 0, concealed: 0, frames: 0 };
     if (!pc) return out;
     const all = new Map<string, Record<string, unknown>>();
     (await pc.getStats()).forEach((s: Record<string, unknown>) => all.set(s.id as string, s));
@@ -38,6 +38,7 @@ function callStats(page: Page): Promise<CallStats> {
         out.samples = Number(s.totalSamplesReceived ?? 0);
         out.concealed = Number(s.concealedSamples ?? 0);
       }
+      if (s.type === 'inbound-rtp' && s.kind === 'video') out.frames = Number(s.framesDecoded ?? 0);
     }
     return out;
   });
@@ -116,7 +117,7 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await bob.goto(`${url}/#/`); // Bob is elsewhere in the app when it rings
 
     // Alice calls; Bob's page rings wherever he is.
-    await alice.getByRole('button', { name: 'Call Bob Brown' }).click();
+    await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
     const aliceBar = alice.getByTestId('call-bar');
     await aliceBar.waitFor();
     assert.match((await aliceBar.textContent()) ?? '', /Bob Brown\s*Calling…/);
@@ -165,7 +166,7 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await bob.goto(`${url}/#/new`);
     await bob.locator('main').getByRole('button', { name: 'Saved messages', exact: true }).click();
     await bob.getByRole('heading', { name: 'Saved messages' }).waitFor();
-    assert.equal(await bob.getByRole('button', { name: /^Call / }).count(), 0, 'no call button in Saved messages');
+    assert.equal(await bob.getByRole('button', { name: /^(Call|Video call) / }).count(), 0, 'no call button in Saved messages');
     await bobBar.waitFor();
     const before = (await callStats(bob)).packets;
     await waitFor(async () => (await callStats(bob)).packets > before + 25, { what: 'audio goes on after the move' });
@@ -196,7 +197,7 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     const bobTab = await bobContext.newPage();
     await bobTab.goto(`${url}/#/settings`);
     await bobTab.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 20_000 });
-    await alice.getByRole('button', { name: 'Call Bob Brown' }).click();
+    await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
     await ring.waitFor({ timeout: 20_000 });
     await bobTab.getByTestId('call-incoming').waitFor({ timeout: 20_000 });
     await ring.getByRole('button', { name: 'Decline' }).click();
@@ -227,9 +228,9 @@ describe('1:1 calls in the browser on a server without TURN', { timeout: 120_000
     await server?.close();
   });
 
-  it('R60 without a relay the call connects directly and audio arrives; the Relay calls switch is off and says why', async () => {
+  it('R60 without a relay a voice call connects directly with audio, a video call shows both cameras; the Relay calls switch is off and says why', async () => {
     const { alice, bob } = await directChat(browser, url, { relay: false });
-    await alice.getByRole('button', { name: 'Call Bob Brown' }).click();
+    await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
     await bob.getByTestId('call-incoming').getByRole('button', { name: 'Accept' }).click();
     for (const [who, page] of [['alice', alice], ['bob', bob]] as const) {
       await waitFor(async () => {
@@ -241,6 +242,30 @@ describe('1:1 calls in the browser on a server without TURN', { timeout: 120_000
     assert.equal(await alice.getByRole('alert').count(), 0, 'nothing alarming on screen');
     await alice.getByRole('button', { name: 'Hang up' }).click();
     await bob.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 20_000 });
+
+    // A video call: Bob's page says so; both see the other's camera (frames decoded) and their own.
+    await alice.getByRole('button', { name: 'Video call Bob Brown', exact: true }).click();
+    const ring = bob.getByTestId('call-incoming');
+    assert.equal((await ring.getByRole('alert').textContent())?.trim(), 'Alice Adams is video calling you');
+    await ring.getByRole('button', { name: 'Accept' }).click();
+    for (const [who, page] of [['alice', alice], ['bob', bob]] as const) {
+      await waitFor(async () => (await callStats(page)).frames > 10, { what: `${who} decodes video`, timeoutMs: 20_000 });
+      await waitFor(() => page.getByLabel('Your camera').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), { what: `${who}'s own preview` });
+      console.log(`${who} decoded ${(await callStats(page)).frames} video frames`);
+    }
+    await waitFor(() => bob.getByLabel('Alice Adams’s camera').evaluate((v: HTMLVideoElement) => v.videoWidth > 0 && !v.paused), { what: 'bob sees alice' });
+    const camera = alice.getByRole('button', { name: 'Turn camera off' });
+    await camera.click();
+    assert.equal(await camera.getAttribute('aria-pressed'), 'true');
+    await camera.click();
+    await screenshot(bob, 'call-video-light');
+    assert.deepEqual(await axeViolations(bob), []);
+    await bob.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(bob, 'call-video-dark');
+    await bob.getByRole('button', { name: 'Hang up' }).click();
+    await alice.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 20_000 });
+    await alice.getByTestId('timeline').getByText(/^Outgoing video call · \d:\d\d$/).waitFor({ timeout: 20_000 });
+    for (const page of [alice, bob]) await waitFor(() => micStopped(page), { what: 'camera and microphone stop' });
 
     await alice.goto(`${url}/#/settings`);
     await alice.getByText('This server has no relay for calls, so calls go straight to the other person.', { exact: false }).waitFor();

@@ -105,10 +105,11 @@ export function CallLayer({ client }: { client: ParleyClient }) {
     <div className="call-layer">
       {ringing.map((call) => {
         const name = peerName(client, call);
+        const text = t(call.media === 'video' ? 'callIncomingVideoFrom' : 'callIncomingFrom', { name });
         return (
-          <section key={call.callId} className="call-incoming" aria-label={t('callIncomingFrom', { name })} data-testid="call-incoming">
-            <Icon name="phone" />
-            <p className="grow" role="alert">{t('callIncomingFrom', { name })}</p>
+          <section key={call.callId} className="call-incoming" aria-label={text} data-testid="call-incoming">
+            <Icon name={call.media === 'video' ? 'video' : 'phone'} />
+            <p className="grow" role="alert">{text}</p>
             <button className="call-accept" onClick={() => { tellOtherTabs(call.callId); run(() => acceptCall(client, call.callId)); }}>{t('callAccept')}</button>
             <button className="danger" onClick={() => { tellOtherTabs(call.callId); run(() => client.calls.decline(call.callId)); }}>{t('callDecline')}</button>
           </section>
@@ -116,13 +117,17 @@ export function CallLayer({ client }: { client: ParleyClient }) {
       })}
       {live && (
         <section className="call-bar" aria-label={t('callWith', { name: peerName(client, live) })} data-testid="call-bar">
-          <Icon name="phone" />
+          <Icon name={live.media === 'video' ? 'video' : 'phone'} />
           <div className="grow call-bar-text">
             <strong>{peerName(client, live)}</strong>
             <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
           </div>
           <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
             onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>
+          {live.media === 'video' && (
+            <button className={`icon call-mute${callMedia.cameraOff ? ' on' : ''}`} aria-pressed={callMedia.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
+              onClick={() => callMedia.setCameraOff(!callMedia.cameraOff)}><Icon name={callMedia.cameraOff ? 'videoOff' : 'video'} /></button>
+          )}
           <button className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
             <Icon name="phone" size={18} /><span>{t('callHangUp')}</span>
           </button>
@@ -131,8 +136,29 @@ export function CallLayer({ client }: { client: ParleyClient }) {
       {endText && ringing.length === 0 && shownEnd && (
         <p className="call-ended" role="status" data-testid="call-ended">{peerName(client, shownEnd)} · {t(endText)}</p>
       )}
+      {live?.media === 'video' && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
       <audio ref={audio} autoPlay data-testid="call-audio" />
       <CallError error={error} />
+    </div>
+  );
+}
+
+/** A video element showing a stream (muted: the call's sound plays through the layer's <audio>). */
+function StreamVideo({ stream, label, className }: { stream: MediaStream | undefined; label: string; className: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (ref.current && ref.current.srcObject !== (stream ?? null)) ref.current.srcObject = stream ?? null;
+  }, [stream]);
+  return <video ref={ref} className={className} autoPlay playsInline muted aria-label={label} />;
+}
+
+/** The other person's camera, large, with this device's own in a corner. */
+function CallVideo({ remote, local, name }: { remote: MediaStream | undefined; local: MediaStream | undefined; name: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="call-video" data-testid="call-video">
+      <StreamVideo stream={remote} label={t('callRemoteVideo', { name })} className="call-video-remote" />
+      {local && <StreamVideo stream={local} label={t('callOwnVideo')} className="call-video-local" />}
     </div>
   );
 }

@@ -17,25 +17,43 @@ class CallMedia {
   #local: MediaStream | undefined;
   #remote: MediaStream | undefined;
   #muted = false;
+  #cameraOff = false;
   readonly #listeners = new Set<() => void>();
 
-  /** For the SDK's `prepare(peer)`: asks for the microphone and wires both directions. */
-  readonly prepare = async (callPeer: CallPeer): Promise<void> => {
-    const peer = callPeer as unknown as RTCPeerConnection; // the browser's own (the SDK's default factory)
+  /** For the SDK's `prepare(peer)`: asks for the microphone (and the camera for a video call) and wires both directions. */
+  prepareFor(media: 'audio' | 'video'): (peer: CallPeer) => Promise<void> {
+    return (peer) => this.#prepare(peer as unknown as RTCPeerConnection, media); // the browser's own (the SDK's default factory)
+  }
+
+  async #prepare(peer: RTCPeerConnection, media: 'audio' | 'video'): Promise<void> {
     this.stop();
-    const local = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true }, video: false })
+    const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+    const video = media === 'video' ? { width: { ideal: 640 }, height: { ideal: 480 } } : false;
+    const local = await navigator.mediaDevices.getUserMedia({ audio, video })
       .catch((err: unknown) => { throw new MicUnavailable(err); });
     this.#local = local;
-    for (const track of local.getAudioTracks()) {
-      track.enabled = !this.#muted;
-      peer.addTrack(track, local);
-    }
+    for (const track of local.getTracks()) peer.addTrack(track, local);
     peer.addEventListener('track', (event) => {
       this.#remote = event.streams[0] ?? new MediaStream([event.track]);
       this.#changed();
     });
     this.#changed();
-  };
+  }
+
+  /** This device's camera while a video call runs (the small preview). */
+  get local(): MediaStream | undefined {
+    return this.#local?.getVideoTracks().length ? this.#local : undefined;
+  }
+
+  get cameraOff(): boolean {
+    return this.#cameraOff;
+  }
+
+  setCameraOff(off: boolean): void {
+    this.#cameraOff = off;
+    for (const track of this.#local?.getVideoTracks() ?? []) track.enabled = !off;
+    this.#changed();
+  }
 
   get remote(): MediaStream | undefined {
     return this.#remote;
@@ -57,6 +75,7 @@ class CallMedia {
     this.#local = undefined;
     this.#remote = undefined;
     this.#muted = false;
+    this.#cameraOff = false;
     this.#changed();
   }
 
@@ -72,16 +91,17 @@ class CallMedia {
 
 export const callMedia = new CallMedia();
 
-/** Starts a voice call in a direct chat (the call bar shows it from the `calls` event). */
-export function startCall(client: ParleyClient, chatId: string): Promise<unknown> {
-  return client.calls.start(chatId, { media: 'audio', prepare: callMedia.prepare }).catch((err: unknown) => {
+/** Starts a voice or video call in a direct chat (the call bar shows it from the `calls` event). */
+export function startCall(client: ParleyClient, chatId: string, media: 'audio' | 'video'): Promise<unknown> {
+  return client.calls.start(chatId, { media, prepare: callMedia.prepareFor(media) }).catch((err: unknown) => {
     callMedia.stop();
     throw err;
   });
 }
 
 export function acceptCall(client: ParleyClient, callId: string): Promise<void> {
-  return client.calls.accept(callId, { prepare: callMedia.prepare }).catch((err: unknown) => {
+  const media = client.calls.get(callId)?.media ?? 'audio';
+  return client.calls.accept(callId, { prepare: callMedia.prepareFor(media) }).catch((err: unknown) => {
     callMedia.stop();
     throw err;
   });

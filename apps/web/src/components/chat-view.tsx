@@ -115,10 +115,10 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           <h2>{title}</h2>
           <span className={`muted small${typingNames.length > 0 ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{subtitle}</span>
         </div>
-        {chat.kind === 'direct' && !chat.noteToSelf && other && (
-          <button className="icon" aria-label={t('callVoice', { name: other.displayName })} title={t('callVoice', { name: other.displayName })} data-testid="call-start"
-            disabled={inCall} onClick={() => { setCallError(undefined); startCall(client, chatId).catch(setCallError); }}><Icon name="phone" /></button>
-        )}
+        {chat.kind === 'direct' && !chat.noteToSelf && other && (['audio', 'video'] as const).map((media) => (
+          <button key={media} className="icon" aria-label={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })} title={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })}
+            disabled={inCall} onClick={() => { setCallError(undefined); startCall(client, chatId, media).catch(setCallError); }}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
+        ))}
         <button className="icon" aria-label={t('mediaAndFiles')} title={t('mediaAndFiles')} data-testid="open-media" onClick={() => go(`/media/${chatId}`)}><Icon name="media" /></button>
         {chat.kind === 'group' && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
