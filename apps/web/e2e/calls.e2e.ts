@@ -134,6 +134,7 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await ring.getByRole('button', { name: 'Accept' }).focus();
     await bob.keyboard.press('Enter');
     await ring.waitFor({ state: 'detached' });
+    assert.equal(await bob.evaluate(() => document.activeElement?.textContent), 'Hang up', 'the focus moves to the bar');
 
     // Connected: both bars count the call's time; audio arrives on both sides, through the relay.
     const bobBar = bob.getByTestId('call-bar');
@@ -174,6 +175,9 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await screenshot(bob, 'call-bar-dark');
     assert.deepEqual(await axeViolations(bob), []);
     await bob.emulateMedia({ colorScheme: 'light' });
+    await bob.setViewportSize({ width: 390, height: 780 });
+    await screenshot(bob, 'call-bar-phone');
+    await bob.setViewportSize({ width: 1200, height: 760 });
 
     await waitFor(async () => /^0:0[2-9]$/.test((await alice.getByTestId('call-state').textContent()) ?? ''), { what: 'two seconds of call', timeoutMs: 10_000 });
     await aliceBar.getByRole('button', { name: 'Hang up' }).click();
@@ -230,6 +234,9 @@ describe('1:1 calls in the browser on a server without TURN', { timeout: 120_000
 
   it('R60 without a relay a voice call connects directly with audio, a video call shows both cameras; the Relay calls switch is off and says why', async () => {
     const { alice, bob } = await directChat(browser, url, { relay: false });
+    await alice.setViewportSize({ width: 390, height: 780 }); // the header's buttons on a phone
+    await screenshot(alice, 'call-buttons-phone');
+    await alice.setViewportSize({ width: 1200, height: 760 });
     await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
     await bob.getByTestId('call-incoming').getByRole('button', { name: 'Accept' }).click();
     for (const [who, page] of [['alice', alice], ['bob', bob]] as const) {

@@ -74,6 +74,9 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   useEffect(() => callMedia.on(bump), []);
   const [error, run] = useAction();
   const audio = useRef<HTMLAudioElement>(null);
+  // Accepting removes the button that had the focus: it moves to the bar's Hang up, not to nowhere.
+  const hangUp = useRef<HTMLButtonElement>(null);
+  const [focusBar, setFocusBar] = useState(false);
   const live = calls.find(isLive);
   const elsewhere = useHandledElsewhere();
   const ringing = live ? [] : calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing' && !elsewhere.has(c.callId));
@@ -95,6 +98,12 @@ export function CallLayer({ client }: { client: ParleyClient }) {
     const timer = setTimeout(() => setShownEnd(undefined), ENDED_SHOWN_MS);
     return () => clearTimeout(timer);
   }, [lastEnded]);
+  const hasBar = live !== undefined;
+  useEffect(() => {
+    if (!focusBar || !hasBar) return;
+    hangUp.current?.focus();
+    setFocusBar(false);
+  }, [focusBar, hasBar]);
   useEffect(() => {
     if (audio.current && audio.current.srcObject !== (remote ?? null)) audio.current.srcObject = remote ?? null;
   }, [remote]);
@@ -110,7 +119,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <section key={call.callId} className="call-incoming" aria-label={text} data-testid="call-incoming">
             <Icon name={call.media === 'video' ? 'video' : 'phone'} />
             <p className="grow" role="alert">{text}</p>
-            <button className="call-accept" onClick={() => { tellOtherTabs(call.callId); run(() => acceptCall(client, call.callId)); }}>{t('callAccept')}</button>
+            <button className="call-accept" onClick={() => { tellOtherTabs(call.callId); setFocusBar(true); run(() => acceptCall(client, call.callId)); }}>{t('callAccept')}</button>
             <button className="danger" onClick={() => { tellOtherTabs(call.callId); run(() => client.calls.decline(call.callId)); }}>{t('callDecline')}</button>
           </section>
         );
@@ -128,7 +137,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
             <button className={`icon call-mute${callMedia.cameraOff ? ' on' : ''}`} aria-pressed={callMedia.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
               onClick={() => callMedia.setCameraOff(!callMedia.cameraOff)}><Icon name={callMedia.cameraOff ? 'videoOff' : 'video'} /></button>
           )}
-          <button className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
+          <button ref={hangUp} className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
             <Icon name="phone" size={18} /><span>{t('callHangUp')}</span>
           </button>
         </section>
