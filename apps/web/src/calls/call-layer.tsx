@@ -106,7 +106,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   }, [focusBar, hasBar]);
   useEffect(() => {
     if (audio.current && audio.current.srcObject !== (remote ?? null)) audio.current.srcObject = remote ?? null;
-  }, [remote]);
+  }, [remote, hasBar]); // and when the <audio> is (re)mounted with the bar
 
   const endText = !live && shownEnd ? endedText(shownEnd) : undefined;
   if (!live && ringing.length === 0 && !endText) return error ? <div className="call-layer"><CallError error={error} /></div> : null;
