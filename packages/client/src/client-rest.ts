@@ -1,6 +1,6 @@
 import type {
   AddedDevice, ChatSummary, ClaimedKeyPackage, ClaimKeyPackagesResponse, CreateInviteRequest, FetchedLinkPreview, InviteInfo, InviteListResponse, InviteResponse,
-  KeyPackageCountResponse, MeResponse, PendingDeviceLink, TurnCredentials, UserProfile,
+  KeyPackageCountResponse, MeResponse, PendingDeviceLink, ServerInfo, TurnCredentials, UserProfile,
 } from '@parley/protocol';
 import type { ClientEvents, ClientOptions } from './client-options.ts';
 import { approveDeviceLink, denyDeviceLink, pendingDeviceLinks } from './device-link.ts';
@@ -86,6 +86,8 @@ export abstract class ClientRest extends Emitter<ClientEvents> {
    * `iceServers`; `calls_unavailable` where the server has no TURN configured.
    */
   turnCredentials(chatId: string): Promise<TurnCredentials> { return this.rest('POST', '/calls/turn', { chatId }); }
+  /** The server's `/info`: its limits and what it offers (R60: `calls.turn`, whether it has a relay for calls). */
+  serverInfo(): Promise<ServerInfo> { return this.rest('GET', '/info'); }
 
   /** How many of this device's key packages the server has left (R14). */
   keyPackageCount(): Promise<KeyPackageCountResponse> { return this.rest('GET', '/keypackages/count'); }

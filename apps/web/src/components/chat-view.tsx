@@ -17,6 +17,8 @@ import { useFileDrop } from '../files/drop-zone.ts';
 import { attachmentsOf, files as filesOf } from '../files/sdk.ts';
 import { isVisual } from '../files/attachments.tsx';
 import { VoiceRecorder } from '../files/voice-recorder.tsx';
+import { startCall } from '../calls/call-media.ts';
+import { CallError, isLive, useCalls } from '../calls/call-layer.tsx';
 
 // Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
@@ -48,11 +50,13 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [viewing, setViewing] = useState<{ blobId: string } | undefined>();
   const [micError, setMicError] = useState('');
   const [sendError, setSendError] = useState<unknown>();
+  const [callError, setCallError] = useState<unknown>();
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
   const items = client.timeline(chatId);
   const pinned = client.pinned(chatId);
+  const inCall = useCalls(client).some(isLive);
   const tray = useAttachTray();
   const drop = useFileDrop((list) => tray.add(list));
   useMarkRead(client, chatId, items.at(-1)?.id);
@@ -111,6 +115,10 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           <h2>{title}</h2>
           <span className={`muted small${typingNames.length > 0 ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{subtitle}</span>
         </div>
+        {chat.kind === 'direct' && !chat.noteToSelf && other && (['audio', 'video'] as const).map((media) => (
+          <button key={media} className="icon" aria-label={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })} title={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })}
+            disabled={inCall} onClick={() => { setCallError(undefined); startCall(client, chatId, media).catch(setCallError); }}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
+        ))}
         <button className="icon" aria-label={t('mediaAndFiles')} title={t('mediaAndFiles')} data-testid="open-media" onClick={() => go(`/media/${chatId}`)}><Icon name="media" /></button>
         {chat.kind === 'group' && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
@@ -119,6 +127,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           <button className="icon" aria-label={t('verifyTitle', { name: chat.title })} title={t('verifyTitle', { name: chat.title })} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
       </header>
+      {callError !== undefined && <CallError error={callError} />}
       {chat.kind === 'direct' && <KeyChangeBanner keys={keys} contact={other} chatId={chatId} />}
       {chat.kind === 'direct' && !other && chat.requested?.[0] && (
         <div className="notice" role="status" data-testid="awaiting-accept">{t('waitingForAccept', { name: chat.requested[0].displayName })}</div>

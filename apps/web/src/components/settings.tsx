@@ -16,6 +16,7 @@ import { PanelHeader } from './panel-header.tsx';
 import { PasskeysCard } from './passkeys-card.tsx';
 import { LinkWithQr } from './qr.tsx';
 import { StorageCard } from '../files/storage-card.tsx';
+import { relayCallsOn, setRelayCallsOn } from '../calls/relay-setting.ts';
 
 export function Settings({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
@@ -26,6 +27,9 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
   const [textSize, setTextSizeState] = useState<TextSize>(loadTextSize);
   const [previews, setPreviews] = useState(linkPreviewsOn);
   const [forwardName, setForwardName] = useState(forwardNameOn);
+  const [relayCalls, setRelayCalls] = useState(relayCallsOn);
+  const [hasRelay, setHasRelay] = useState(true);
+  useEffect(() => { client.serverInfo().then((info) => setHasRelay(info.calls?.turn === true), () => {}); }, [client]);
   const [error, run, busy] = useAction();
   const watch = useDeviceWatch(client);
   const refresh = useCallback(() => run(async () => setMe(await client.me())), [client, run]);
@@ -80,6 +84,14 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
           <span>{t('forwardName')}</span>
         </label>
         <p className="muted small" id="forward-name-help">{t('forwardNameHelp')}</p>
+      </div>
+      <div className="card">
+        <label className="check">
+          <input type="checkbox" checked={relayCalls} data-testid="relay-calls-setting" aria-describedby="relay-calls-help" disabled={!hasRelay && !relayCalls}
+            onChange={(e) => { setRelayCallsOn(e.target.checked); setRelayCalls(e.target.checked); }} />
+          <span>{t('relayCalls')}</span>
+        </label>
+        <p className="muted small" id="relay-calls-help">{t(hasRelay ? 'relayCallsHelp' : 'relayCallsNone')}</p>
       </div>
       <div className="card">
         <h3>{t('notifications')}</h3>

@@ -1,5 +1,6 @@
 import { Suspense, lazy, useEffect } from 'react';
 import type { ParleyClient } from '@parley/client';
+import { CallLayer } from '../calls/call-layer.tsx';
 import { ChatList } from '../components/chat-list.tsx';
 import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
@@ -73,6 +74,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   // Notices take their own row above the chats: they never cover the composer or the list.
   return (
     <div className="shell">
+      <CallLayer client={client} />
       <section className="notices" aria-label={t('notices')}>
         {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
         <KeyLogAlerts client={client} />

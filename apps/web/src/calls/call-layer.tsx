@@ -1,0 +1,173 @@
+import { useEffect, useReducer, useRef, useState } from 'react';
+import type { CallView, ParleyClient } from '@parley/client';
+import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { Icon } from '../components/icons.tsx';
+import { useI18n, type Translate } from '../i18n/index.ts';
+import type { MessageKey } from '../i18n/en.ts';
+import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
+import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
+import './calls.css';
+
+/** How long "Call declined" and the like stay above the app after a call ends. */
+const ENDED_SHOWN_MS = 4000;
+/** What ended a call, where it was not this person's own doing (hanging up, declining, another device). */
+function endedText(call: CallView): MessageKey | undefined {
+  const outgoing = call.direction === 'outgoing';
+  switch (call.endReason) {
+    case 'remote_hangup': return 'callEnded';
+    case 'declined': return outgoing ? 'callDeclinedByOther' : undefined;
+    case 'missed': return outgoing ? 'callNoAnswer' : 'callMissed';
+    case 'failed': return 'callFailed';
+    default: return undefined;
+  }
+}
+
+/** A call this device is in or setting up (not one only ringing in, not one over). */
+export function isLive(call: CallView): boolean {
+  return call.state === 'connecting' || call.state === 'active' || (call.state === 'ringing' && call.direction === 'outgoing');
+}
+
+/** This device's calls, re-read on the SDK's `calls` event; the microphone stops when none is live. */
+export function useCalls(client: ParleyClient): CallView[] {
+  const [calls, setCalls] = useState<CallView[]>(() => client.calls.list());
+  useEffect(() => client.on('calls', (list) => {
+    setCalls([...list]);
+    if (!list.some(isLive)) callMedia.stop();
+  }), [client]);
+  return calls;
+}
+
+function peerName(client: ParleyClient, call: CallView): string {
+  const chat = client.chat(call.chatId);
+  return chat?.members.find((m) => m.userId === call.peerUserId)?.displayName ?? chat?.title ?? '';
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(h > 0 ? 2 : 1, '0');
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function stateText(t: Translate, call: CallView, now: number): string {
+  if (call.state === 'ringing') return t('callRingingOut');
+  if (call.state === 'connecting' || call.connectedAt === undefined) return t('callConnecting');
+  return duration(now - call.connectedAt);
+}
+
+/** A call's error from the microphone reads as such; others as the app words them. */
+export function CallError({ error }: { error: unknown }) {
+  const { t } = useI18n();
+  if (error instanceof MicUnavailable) return <p className="error" role="alert">{t('callMicError')}</p>;
+  return <ErrorLine error={error} />;
+}
+
+/**
+ * Above everything in the signed-in app, whatever screen is open: a call ringing in (name, Accept,
+ * Decline) and the bar of the call in progress (name, state or duration, Mute, Hang up), with the
+ * <audio> that plays the other person. It stays while the person moves between chats.
+ */
+export function CallLayer({ client }: { client: ParleyClient }) {
+  const { t } = useI18n();
+  const calls = useCalls(client);
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => callMedia.on(bump), []);
+  const [error, run] = useAction();
+  const audio = useRef<HTMLAudioElement>(null);
+  // Accepting removes the button that had the focus: it moves to the bar's Hang up, not to nowhere.
+  const hangUp = useRef<HTMLButtonElement>(null);
+  const [focusBar, setFocusBar] = useState(false);
+  const live = calls.find(isLive);
+  const elsewhere = useHandledElsewhere();
+  const ringing = live ? [] : calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing' && !elsewhere.has(c.callId));
+  const remote = callMedia.remote;
+  const [now, setNow] = useState(Date.now);
+  const active = live?.state === 'active';
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  // A call that just ended other than by this person's hand says how, for a few seconds.
+  const [shownEnd, setShownEnd] = useState<CallView | undefined>();
+  const lastEnded = calls.filter((c) => c.state === 'ended' && c.endedAt !== undefined && endedText(c) !== undefined)
+    .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))[0];
+  useEffect(() => {
+    if (!lastEnded || Date.now() - (lastEnded.endedAt ?? 0) > ENDED_SHOWN_MS) return;
+    setShownEnd(lastEnded);
+    const timer = setTimeout(() => setShownEnd(undefined), ENDED_SHOWN_MS);
+    return () => clearTimeout(timer);
+  }, [lastEnded]);
+  const hasBar = live !== undefined;
+  useEffect(() => {
+    if (!focusBar || !hasBar) return;
+    hangUp.current?.focus();
+    setFocusBar(false);
+  }, [focusBar, hasBar]);
+  useEffect(() => {
+    if (audio.current && audio.current.srcObject !== (remote ?? null)) audio.current.srcObject = remote ?? null;
+  }, [remote, hasBar]); // and when the <audio> is (re)mounted with the bar
+
+  const endText = !live && shownEnd ? endedText(shownEnd) : undefined;
+  if (!live && ringing.length === 0 && !endText) return error ? <div className="call-layer"><CallError error={error} /></div> : null;
+  return (
+    <div className="call-layer">
+      {ringing.map((call) => {
+        const name = peerName(client, call);
+        const text = t(call.media === 'video' ? 'callIncomingVideoFrom' : 'callIncomingFrom', { name });
+        return (
+          <section key={call.callId} className="call-incoming" aria-label={text} data-testid="call-incoming">
+            <Icon name={call.media === 'video' ? 'video' : 'phone'} />
+            <p className="grow" role="alert">{text}</p>
+            <button className="call-accept" onClick={() => { tellOtherTabs(call.callId); setFocusBar(true); run(() => acceptCall(client, call.callId)); }}>{t('callAccept')}</button>
+            <button className="danger" onClick={() => { tellOtherTabs(call.callId); run(() => client.calls.decline(call.callId)); }}>{t('callDecline')}</button>
+          </section>
+        );
+      })}
+      {live && (
+        <section className="call-bar" aria-label={t('callWith', { name: peerName(client, live) })} data-testid="call-bar">
+          <Icon name={live.media === 'video' ? 'video' : 'phone'} />
+          <div className="grow call-bar-text">
+            <strong>{peerName(client, live)}</strong>
+            <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
+          </div>
+          <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
+            onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>
+          {live.media === 'video' && (
+            <button className={`icon call-mute${callMedia.cameraOff ? ' on' : ''}`} aria-pressed={callMedia.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
+              onClick={() => callMedia.setCameraOff(!callMedia.cameraOff)}><Icon name={callMedia.cameraOff ? 'videoOff' : 'video'} /></button>
+          )}
+          <button ref={hangUp} className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
+            <Icon name="phone" size={18} /><span>{t('callHangUp')}</span>
+          </button>
+        </section>
+      )}
+      {endText && ringing.length === 0 && shownEnd && (
+        <p className="call-ended" role="status" data-testid="call-ended">{peerName(client, shownEnd)} · {t(endText)}</p>
+      )}
+      {live?.media === 'video' && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
+      <audio ref={audio} autoPlay data-testid="call-audio" />
+      <CallError error={error} />
+    </div>
+  );
+}
+
+/** A video element showing a stream (muted: the call's sound plays through the layer's <audio>). */
+function StreamVideo({ stream, label, className }: { stream: MediaStream | undefined; label: string; className: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (ref.current && ref.current.srcObject !== (stream ?? null)) ref.current.srcObject = stream ?? null;
+  }, [stream]);
+  return <video ref={ref} className={className} autoPlay playsInline muted aria-label={label} />;
+}
+
+/** The other person's camera, large, with this device's own in a corner. */
+function CallVideo({ remote, local, name }: { remote: MediaStream | undefined; local: MediaStream | undefined; name: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="call-video" data-testid="call-video">
+      <StreamVideo stream={remote} label={t('callRemoteVideo', { name })} className="call-video-remote" />
+      {local && <StreamVideo stream={local} label={t('callOwnVideo')} className="call-video-local" />}
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+import type { CallPeer, ParleyClient } from '@parley/client';
+
+/** getUserMedia refused or found no microphone (the person is told so, not "something failed"). */
+export class MicUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('microphone unavailable', { cause });
+    this.name = 'MicUnavailable';
+  }
+}
+
+/**
+ * The microphone and the other person's audio of this tab's one call. The SDK hands the call's
+ * RTCPeerConnection to `prepare` before any SDP is made: the microphone's track goes in, the remote
+ * stream comes out to the call bar's <audio autoplay>. Tracks are stopped when the call ends.
+ */
+class CallMedia {
+  #local: MediaStream | undefined;
+  #remote: MediaStream | undefined;
+  #muted = false;
+  #cameraOff = false;
+  readonly #listeners = new Set<() => void>();
+
+  /** For the SDK's `prepare(peer)`: asks for the microphone (and the camera for a video call) and wires both directions. */
+  prepareFor(media: 'audio' | 'video'): (peer: CallPeer) => Promise<void> {
+    return (peer) => this.#prepare(peer as unknown as RTCPeerConnection, media); // the browser's own (the SDK's default factory)
+  }
+
+  async #prepare(peer: RTCPeerConnection, media: 'audio' | 'video'): Promise<void> {
+    this.stop();
+    const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+    const video = media === 'video' ? { width: { ideal: 640 }, height: { ideal: 480 } } : false;
+    const local = await navigator.mediaDevices.getUserMedia({ audio, video })
+      .catch((err: unknown) => { throw new MicUnavailable(err); });
+    this.#local = local;
+    for (const track of local.getTracks()) peer.addTrack(track, local);
+    peer.addEventListener('track', (event) => {
+      this.#remote = event.streams[0] ?? new MediaStream([event.track]);
+      this.#changed();
+    });
+    this.#changed();
+  }
+
+  /** This device's camera while a video call runs (the small preview). */
+  get local(): MediaStream | undefined {
+    return this.#local?.getVideoTracks().length ? this.#local : undefined;
+  }
+
+  get cameraOff(): boolean {
+    return this.#cameraOff;
+  }
+
+  setCameraOff(off: boolean): void {
+    this.#cameraOff = off;
+    for (const track of this.#local?.getVideoTracks() ?? []) track.enabled = !off;
+    this.#changed();
+  }
+
+  get remote(): MediaStream | undefined {
+    return this.#remote;
+  }
+
+  get muted(): boolean {
+    return this.#muted;
+  }
+
+  setMuted(muted: boolean): void {
+    this.#muted = muted;
+    for (const track of this.#local?.getAudioTracks() ?? []) track.enabled = !muted;
+    this.#changed();
+  }
+
+  /** Stops the microphone (the browser's indicator goes off) and lets go of the remote audio. */
+  stop(): void {
+    for (const track of this.#local?.getTracks() ?? []) track.stop();
+    this.#local = undefined;
+    this.#remote = undefined;
+    this.#muted = false;
+    this.#cameraOff = false;
+    this.#changed();
+  }
+
+  on(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    for (const l of this.#listeners) l();
+  }
+}
+
+export const callMedia = new CallMedia();
+
+/** Starts a voice or video call in a direct chat (the call bar shows it from the `calls` event). */
+export function startCall(client: ParleyClient, chatId: string, media: 'audio' | 'video'): Promise<unknown> {
+  return client.calls.start(chatId, { media, prepare: callMedia.prepareFor(media) }).catch((err: unknown) => {
+    callMedia.stop();
+    throw err;
+  });
+}
+
+export function acceptCall(client: ParleyClient, callId: string): Promise<void> {
+  const media = client.calls.get(callId)?.media ?? 'audio';
+  return client.calls.accept(callId, { prepare: callMedia.prepareFor(media) }).catch((err: unknown) => {
+    callMedia.stop();
+    throw err;
+  });
+}
