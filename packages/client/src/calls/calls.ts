@@ -74,11 +74,15 @@ interface Call {
   outgoing: CallCandidate[];
   flushTimer?: ReturnType<typeof setTimeout> | undefined;
   ringTimer?: ReturnType<typeof setTimeout> | undefined;
+  /** An ended call is forgotten after ENDED_KEPT_MS (its line stays in the chat). */
+  forgetTimer?: ReturnType<typeof setTimeout> | undefined;
   options: CallOptions;
 }
 
 /** How long candidates gathered at once are held to go in one entry. */
 const ICE_BATCH_MS = 80;
+/** How long an ended call stays in list() (for the app to say how it ended). */
+const ENDED_KEPT_MS = 60_000;
 
 /**
  * R61: 1:1 calls, signalled through the chat's end-to-end encrypted log (see PROTOCOL.md): this
@@ -230,7 +234,10 @@ export class Calls {
   }
 
   stop(): void {
-    for (const call of this.#calls.values()) if (call.view.state !== 'ended') this.#end(call, 'failed', false);
+    for (const call of this.#calls.values()) {
+      if (call.view.state !== 'ended') this.#end(call, 'failed', false);
+      clearTimeout(call.forgetTimer);
+    }
   }
 
   async #incoming(chatId: string, message: Message, content: CallContent): Promise<void> {
@@ -311,6 +318,11 @@ export class Calls {
     call.view.endReason = reason;
     call.view.endedAt = this.#now();
     call.view.peer?.close();
+    call.forgetTimer = setTimeout(() => {
+      if (this.#calls.get(call.view.callId) !== call) return;
+      this.#calls.delete(call.view.callId);
+      this.#changed();
+    }, ENDED_KEPT_MS);
     if (notify) this.#changed();
   }
 
