@@ -69,12 +69,12 @@ export interface WebWorld {
   zed: TestUser;
 }
 
-/** A server that serves the built web client on a free port (with `env` on top), Debian's chromium, and Zed. */
-export async function openWebWorld(env: Record<string, string> = {}): Promise<WebWorld> {
+/** A server that serves the built web client on a free port (with `env` on top), Debian's chromium (with `browserArgs`), and Zed. */
+export async function openWebWorld(env: Record<string, string> = {}, browserArgs: readonly string[] = []): Promise<WebWorld> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const server = await startTestServer({ ...env, PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(browserArgs);
   const zed = await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') });
   return { server, browser, url, zed };
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { defaultWebDist } from '@parley/server';
-import { Coturn, freePort, startTestServer, uniqueHandle, waitFor, type TestServer } from '@parley/testing';
+import { Coturn, uniqueHandle, waitFor } from '@parley/testing';
 import { axeViolations } from './axe.ts';
-import { launchBrowser, personPage, screenshot, signUp } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, type WebWorld } from './browser.ts';
 
 /** What getStats says of a page's latest peer connection: the selected path and the audio received. */
 interface CallStats { local?: string | undefined; remote?: string | undefined; packets: number; energy: number; samples: number; concealed: number; frames: number }
@@ -93,22 +92,16 @@ const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-me
  */
 describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
   let turn: Coturn;
-  let server: TestServer;
+  let world: WebWorld;
   let browser: Browser;
   let url: string;
   before(async () => {
     turn = await Coturn.start();
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = await startTestServer({
-      PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist(),
-      PARLEY_TURN_URLS: turn.urls.join(','), PARLEY_TURN_SECRET: turn.secret,
-    });
-    browser = await launchBrowser(MEDIA_FLAGS);
+    world = await openWebWorld({ PARLEY_TURN_URLS: turn.urls.join(','), PARLEY_TURN_SECRET: turn.secret }, MEDIA_FLAGS);
+    ({ browser, url } = world);
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await closeWebWorld(world ?? {});
     await turn?.close();
   });
 
@@ -218,19 +211,14 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
 
 /** A server without TURN (`calls: {turn: false}` in /info): calls go on direct paths; Relay calls says why it is off. */
 describe('1:1 calls in the browser on a server without TURN', { timeout: 120_000 }, () => {
-  let server: TestServer;
+  let world: WebWorld;
   let browser: Browser;
   let url: string;
   before(async () => {
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = await startTestServer({ PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: defaultWebDist() });
-    browser = await launchBrowser(MEDIA_FLAGS);
+    world = await openWebWorld({}, MEDIA_FLAGS);
+    ({ browser, url } = world);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeWebWorld(world ?? {}));
 
   it('R60 without a relay a voice call connects directly with audio, a video call shows both cameras; the Relay calls switch is off and says why', async () => {
     const { alice, bob } = await directChat(browser, url, { relay: false });
