@@ -3,10 +3,11 @@ import { execSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { ParleyError } from '@parley/client';
-import { API_PREFIX, ServerInfo, type IceServer } from '@parley/protocol';
+import { API_PREFIX, ServerInfo } from '@parley/protocol';
 import { Coturn, createUser, startTestServer } from '@parley/testing';
+import { relayOnly } from './turn-probe.ts';
 
 /**
  * R60 TURN credentials through the real server and a real coturn (Debian's package): only a chat's
@@ -15,37 +16,6 @@ import { Coturn, createUser, startTestServer } from '@parley/testing';
  */
 
 const code = (c: string) => (err: unknown) => err instanceof ParleyError && err.code === c;
-
-/** In a page: two peers, relay candidates only, a data channel message across; what each side gathered and used. */
-async function relayOnly(page: Page, iceServers: IceServer[]): Promise<{ message: string; candidates: string[]; relayProtocols: string[] }> {
-  return page.evaluate(async (servers) => {
-    const config: RTCConfiguration = { iceServers: servers, iceTransportPolicy: 'relay' };
-    const a = new RTCPeerConnection(config);
-    const b = new RTCPeerConnection(config);
-    const candidates: string[] = [];
-    a.onicecandidate = (e) => { if (e.candidate) { candidates.push(e.candidate.candidate); void b.addIceCandidate(e.candidate); } };
-    b.onicecandidate = (e) => { if (e.candidate) void a.addIceCandidate(e.candidate); };
-    const channel = a.createDataChannel('hello');
-    const got = new Promise<string>((resolve) => { b.ondatachannel = (e) => { e.channel.onmessage = (m) => resolve(String(m.data)); }; });
-    channel.onopen = () => channel.send('hello through the relay');
-    await a.setLocalDescription();
-    await b.setRemoteDescription(a.localDescription!);
-    await b.setLocalDescription();
-    await a.setRemoteDescription(b.localDescription!);
-    const message = await Promise.race([got, new Promise<string>((r) => setTimeout(() => r('(nothing arrived)'), 8000))]);
-    const relayProtocols: string[] = [];
-    const stats = await a.getStats();
-    stats.forEach((s: { type: string; state?: string; nominated?: boolean; localCandidateId?: string }) => {
-      if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.localCandidateId) {
-        const local = stats.get(s.localCandidateId) as { candidateType?: string; relayProtocol?: string } | undefined;
-        relayProtocols.push(`${local?.candidateType}/${local?.relayProtocol}`);
-      }
-    });
-    a.close();
-    b.close();
-    return { message, candidates, relayProtocols };
-  }, iceServers);
-}
 
 describe('R60 TURN credentials for calls', () => {
   it('a server without TURN says so: /info and calls_unavailable (503)', async () => {
