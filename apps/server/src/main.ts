@@ -232,6 +232,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     calls: new Calls({ turn: config.turn, limiter, requireMember: (chatId, userId) => chats.requireMember(chatId, userId), now: () => clock.now() }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
+      joinStateTtlMs: config.mls.joinStateTtlMs, requireMember: (chatId, userId) => chats.requireMember(chatId, userId),
       checks: new CommitChecks({ storage, clock, limits: config.mls, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs }),
       onChecked: (seconds, outcome) => metrics.commitCheckSeconds.observe({ outcome }, seconds),
     }),

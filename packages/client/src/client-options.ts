@@ -56,6 +56,12 @@ export interface ClientOptions {
      */
     restartAfterWaitingMs?: number;
     /**
+     * R35b: a commit's Welcome carries the group's ratchet tree while its encoding is at most this
+     * many bytes (default 64 KiB, about 250 devices); beyond, the devices it adds read the tree from
+     * the server and check it against the tree hash the committer signed.
+     */
+    welcomeTreeMaxBytes?: number;
+    /**
      * R33: how often at most (`minIntervalMs`, default 5 minutes per chat) and how soon (`settleMs`,
      * `rankDelayMs`) this device tells a chat the key-log heads it verified for the members, and how
      * long the server may take to show it an entry a member saw (`graceMs`, default 2 minutes).

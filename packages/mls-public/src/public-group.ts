@@ -52,6 +52,11 @@ export function encodePublicGroup(group: PublicGroup): Uint8Array {
   return encode(publicGroupEncoder)(group);
 }
 
+/** A ratchet tree as the `ratchet_tree` extension carries it (RFC 9420 §12.4.3.3): what a joiner passes to ts-mls's joinGroup. */
+export function encodeRatchetTree(tree: RatchetTree): Uint8Array {
+  return encode(ratchetTreeEncoder)(tree);
+}
+
 export function decodePublicGroup(bytes: Uint8Array): PublicGroup {
   const decoded = decodePublicGroupTls(bytes, 0);
   if (decoded === undefined || decoded[1] !== bytes.length) throw new Error('not an encoded public group state');

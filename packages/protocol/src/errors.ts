@@ -50,6 +50,11 @@ export const ERROR_CODES = {
    */
   mls_commit_incomplete: 409,
   /**
+   * R35b: the server keeps no ratchet tree of this chat's group for that epoch (no Welcome led to
+   * it, or it expired after PARLEY_MLS_JOIN_STATE_TTL_MS): the device asks to be added again (R29).
+   */
+  mls_tree_not_found: 404,
+  /**
    * R15: an entry of the commit type (`parley/mls-commit`) sent with `send` (or any path but the
    * `commit` frame): only a checked commit (R35) may carry it. Nothing was stored.
    */

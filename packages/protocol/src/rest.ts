@@ -191,6 +191,12 @@ export const ClaimedKeyPackage = z.object({
 export type ClaimedKeyPackage = z.infer<typeof ClaimedKeyPackage>;
 /** A device with no key package at all is absent; the caller cannot add it until it uploads some. */
 export const ClaimKeyPackagesResponse = z.object({ keyPackages: z.array(ClaimedKeyPackage) });
+
+/** R35b: `GET /chats/:chatId/mls/tree/:epoch`, the group's ratchet tree at an epoch a Welcome led to. */
+export const MlsTreeParams = z.object({ chatId: Id, epoch: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
+/** The tree as the `ratchet_tree` extension encodes it (RFC 9420 §12.4.3.3), base64. */
+export const MlsTreeResponse = z.object({ tree: z.string() });
+export type MlsTreeResponse = z.infer<typeof MlsTreeResponse>;
 export type ClaimKeyPackagesResponse = z.infer<typeof ClaimKeyPackagesResponse>;
 
 // --- chat requests (R44) --------------------------------------------------------------------

@@ -106,6 +106,7 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'POST /api/v1/chats/direct': (ctx) => ({ body: fc.record({ userId: fc.oneof(pick(ctx.userIds, anId), fc.constant(ctx.userId), anId) }) }),
   'GET /api/v1/chats/:chatId': (ctx) => ({ params: { chatId: chat(ctx) } }),
   'GET /api/v1/chats/:chatId/devices': (ctx) => ({ params: { chatId: chat(ctx) } }),
+  'GET /api/v1/chats/:chatId/mls/tree/:epoch': (ctx) => ({ params: { chatId: chat(ctx), epoch: segment(fc.oneof(fc.nat({ max: 5 }).map(String), fc.integer().map(String), fc.constant('1e400'), fc.string())) } }),
   'PUT /api/v1/chats/:chatId/prefs': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ archived: fc.oneof(fc.boolean(), fc.string()), mutedUntil: fc.oneof(fc.nat(), fc.integer(), fc.constant(Number.MAX_SAFE_INTEGER)), markedUnread: fc.boolean() }, { requiredKeys: [] }) }),
   'POST /api/v1/chats/:chatId/rejoin': (ctx) => ({ params: { chatId: chat(ctx) } }),
   'PATCH /api/v1/chats/:chatId': (ctx) => ({ params: { chatId: chat(ctx) }, body: fc.record({ name: fc.string({ maxLength: 120 }), color: fc.oneof(fc.constant('#123456'), fc.string()) }, { requiredKeys: [] }) }),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ClaimKeyPackagesRequest, UploadKeyPackagesRequest } from '@parley/protocol';
+import { ClaimKeyPackagesRequest, MlsTreeParams, UploadKeyPackagesRequest, type MlsTreeResponse } from '@parley/protocol';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
 
@@ -21,5 +21,11 @@ export function keyPackageRoutes(app: FastifyInstance, services: Services, apiPe
   app.post('/keypackages/claim', async (request) => {
     const caller = await auth(request);
     return mls.claim(caller, parse(ClaimKeyPackagesRequest, request.body));
+  });
+
+  app.get('/chats/:chatId/mls/tree/:epoch', async (request): Promise<MlsTreeResponse> => {
+    const caller = await auth(request);
+    const { chatId, epoch } = parse(MlsTreeParams, request.params);
+    return { tree: Buffer.from(await mls.joinTree(caller, chatId, epoch)).toString('base64') };
   });
 }

@@ -118,6 +118,23 @@ export function mlsStorageSuite(storage: () => Storage): void {
       assert.equal((await s.getChat(CHAT))?.mlsEpoch, 3);
     });
 
+    it('R35b a state kept for joiners is read by its epoch until it expires; the chat\'s next such commit deletes the expired ones; a duplicate keeps nothing new', async () => {
+      const s = storage();
+      await seed(s, 'alice', 'bob');
+      accepted(await s.appendCommit(commit('alice', 'c1'), 0, { state: Uint8Array.of(1), startedAt: 0, forJoiners: { until: T0 + 100, now: T0 } }));
+      accepted(await s.appendCommit(commit('alice', 'c2'), 1, { state: Uint8Array.of(2), startedAt: 0 }));
+      assert.deepEqual(await s.getMlsJoinState(CHAT, 1, T0 + 50), Uint8Array.of(1));
+      assert.equal(await s.getMlsJoinState(CHAT, 2, T0 + 50), undefined, 'a commit without joiners keeps nothing apart');
+      assert.equal(await s.getMlsJoinState(CHAT, 1, T0 + 101), undefined, 'expired');
+      const dup = await s.appendCommit(commit('alice', 'c1'), 0, { state: Uint8Array.of(9), startedAt: 0, forJoiners: { until: T0 + 999, now: T0 } });
+      assert.ok(!('conflict' in dup) && dup.duplicate);
+      assert.deepEqual(await s.getMlsJoinState(CHAT, 1, T0 + 50), Uint8Array.of(1));
+      accepted(await s.appendCommit(commit('bob', 'c3'), 2, { state: Uint8Array.of(3), startedAt: 0, forJoiners: { until: T0 + 500, now: T0 + 200 } }));
+      assert.deepEqual(await s.getMlsJoinState(CHAT, 3, T0 + 200), Uint8Array.of(3));
+      assert.equal(await s.getMlsJoinState(CHAT, 1, 0), undefined, 'deleted once expired, not only hidden');
+      assert.equal(await s.getMlsJoinState('chat_none', 1, T0), undefined);
+    });
+
     it('lists users\' devices with the key their log binds and whether they are revoked', async () => {
       const s = storage();
       await seed(s, 'alice', 'bob');

@@ -199,6 +199,17 @@ export interface MlsGroupStateRow {
   startedAt: number;
 }
 
+/** What appendCommit stores with a checked commit (R35): the group's public state after it. */
+export interface NextGroupState {
+  state: Uint8Array;
+  startedAt: number;
+  /**
+   * R35b: the commit brings devices in (a Welcome): keep this state for them too, until `until`
+   * (server clock). Rows of the chat past their time (`now`) are deleted in the same transaction.
+   */
+  forJoiners?: { until: number; now: number };
+}
+
 /** One device of a user with the MLS signature key its key log binds (R19-R21), for commit checks (R35). */
 export interface DeviceKeyRow {
   userId: string;
@@ -317,11 +328,14 @@ export interface Storage {
    * is (R1); otherwise, if `epoch` is not the chat's mlsEpoch, nothing is written and the current
    * epoch is returned as `{ conflict }`; otherwise the entry takes the next seq (R3) and mlsEpoch
    * becomes epoch + 1. Throws ParleyError('chat_not_found') for an unknown chat. `next`, the group's
-   * public state after the commit (R35), is stored for epoch + 1 in the same transaction.
+   * public state after the commit (R35), is stored for epoch + 1 in the same transaction (and, for
+   * `forJoiners`, kept apart for that epoch: getMlsJoinState).
    */
-  appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict>;
+  appendCommit(request: AppendRequest, epoch: number, next?: NextGroupState): Promise<AppendResult | EpochConflict>;
   /** The public state of the chat's MLS group the last checked commit led to; undefined before the first one. */
   getMlsGroupState(chatId: string): Promise<MlsGroupStateRow | undefined>;
+  /** R35b: the group's public state at `epoch`, kept for the devices a commit added, unless it expired by `now`. */
+  getMlsJoinState(chatId: string, epoch: number, now: number): Promise<Uint8Array | undefined>;
 
   // MLS key packages (R14)
   /**

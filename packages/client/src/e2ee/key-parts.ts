@@ -1,4 +1,5 @@
-import type { KeyPackageCountResponse, MeResponse } from '@parley/protocol';
+import { ParleyError, type KeyPackageCountResponse, type MeResponse, type MlsTreeResponse } from '@parley/protocol';
+import { base64ToBytes } from '../encoding.ts';
 import { NetworkError } from '../api.ts';
 import { DEFAULT_HOLD_FOR_REMOVAL_MS, type BackgroundError, type ClientOptions } from '../client-options.ts';
 import { Disconnected } from '../connection.ts';
@@ -72,9 +73,18 @@ export function keyParts(options: ClientOptions, host: KeyPartsHost): KeyParts {
     ? new MlsCodec({
       userId: host.userId, deviceId: host.deviceId, store: options.store, keys: keyPackages,
       // A leaf is genuine only if its user's key log binds that device to that signature key.
-      session: { authenticate: (member, key) => trust.authenticate(member, key) },
+      session: { authenticate: (member, key) => trust.authenticate(member, key), ...(mls.welcomeTreeMaxBytes !== undefined ? { welcomeTreeMaxBytes: mls.welcomeTreeMaxBytes } : {}) },
       trust,
       hold,
+      // R35b: a big group's Welcome leaves the tree to the delivery service, which keeps it for the joiners.
+      tree: async (chatId, epoch) => {
+        try {
+          return base64ToBytes((await host.rest<MlsTreeResponse>('GET', `/chats/${chatId}/mls/tree/${epoch}`)).tree);
+        } catch (err) {
+          if (err instanceof ParleyError && (err.code === 'mls_tree_not_found' || err.code === 'not_member')) return undefined;
+          throw err;
+        }
+      },
     })
     : undefined;
   return { keyPackages, keys, ownLog, hold, mls: codec };

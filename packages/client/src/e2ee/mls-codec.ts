@@ -30,6 +30,11 @@ export interface MlsCodecDeps {
   trust?: MemberTrust;
   /** R34: application messages wait while the group holds a leaf that no longer belongs (commits never do). */
   hold?: Pick<RemovalHold, 'blocks'>;
+  /**
+   * R35b: the group's ratchet tree at an epoch a Welcome led to, from the delivery service (for a
+   * Welcome without it); undefined when the server keeps none. Throws when it can't be asked (offline).
+   */
+  tree?: (chatId: string, epoch: number) => Promise<Uint8Array | undefined>;
 }
 
 /** Where this device stands in a chat's encryption group. */
@@ -142,10 +147,11 @@ export class MlsCodec implements ContentCodec {
   decodeBatch(chatId: string, messages: readonly Message[], own: OwnContent, persist: (batch: DecodedBatch) => Promise<void>): Promise<DecodedBatch> {
     return this.#lock(chatId, async () => {
       const revoked = await this.#revocations(messages);
+      const trees = await this.#joinTrees(chatId, messages);
       let changed = false;
       const decoded: (DecodedEnvelope | undefined)[] = [];
       for (const m of messages) {
-        const r = await this.#decodeOne(chatId, m, own, revoked);
+        const r = await this.#decodeOne(chatId, m, own, revoked, trees);
         decoded.push(r.decoded);
         changed ||= r.changed;
       }
@@ -180,6 +186,23 @@ export class MlsCodec implements ContentCodec {
   }
 
   /**
+   * R35b: for each commit of the batch whose Welcome names this device, the group's tree at the
+   * epoch it leads to, read before anything is decoded (as #revocations): a Welcome of a big group
+   * does not carry it. Offline, the batch throws with nothing applied and is decoded again later.
+   */
+  async #joinTrees(chatId: string, messages: readonly Message[]): Promise<Map<number, Uint8Array>> {
+    const trees = new Map<number, Uint8Array>();
+    const tree = this.#d.tree;
+    if (!tree) return trees;
+    for (const m of messages) {
+      if (m.envelope?.contentType !== MLS_COMMIT_CONTENT_TYPE || m.commitEpoch === undefined || !(await this.welcomesMe(m))) continue;
+      const bytes = await tree(chatId, m.commitEpoch + 1);
+      if (bytes) trees.set(m.commitEpoch + 1, bytes);
+    }
+    return trees;
+  }
+
+  /**
    * When the key log revoked the devices that sent the batch's application messages (memberKey →
    * ms), read before anything is decrypted: if a log can't be fetched the batch throws with its
    * keys unused, and is decoded when the log is synced again.
@@ -200,7 +223,7 @@ export class MlsCodec implements ContentCodec {
     return revoked;
   }
 
-  async #decodeOne(chatId: string, m: Message, own: OwnContent, revoked: ReadonlyMap<string, number>): Promise<{ decoded: DecodedEnvelope | undefined; changed: boolean }> {
+  async #decodeOne(chatId: string, m: Message, own: OwnContent, revoked: ReadonlyMap<string, number>, trees: ReadonlyMap<number, Uint8Array>): Promise<{ decoded: DecodedEnvelope | undefined; changed: boolean }> {
     const envelope = m.envelope;
     if (!envelope) return { decoded: undefined, changed: false };
     const fromHere = m.senderUserId === this.#d.userId && m.senderDeviceId === this.#d.deviceId;
@@ -217,7 +240,7 @@ export class MlsCodec implements ContentCodec {
         return r;
       }
       case MLS_COMMIT_CONTENT_TYPE:
-        return this.#handshake(chatId, m, envelope);
+        return this.#handshake(chatId, m, envelope, trees);
       default:
         return { decoded: { kind: 'unreadable', reason: 'unknown_format', detail: envelope.contentType.slice(0, 64) }, changed: false };
     }
@@ -261,7 +284,7 @@ export class MlsCodec implements ContentCodec {
     }
   }
 
-  async #handshake(chatId: string, m: Message, envelope: Envelope): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+  async #handshake(chatId: string, m: Message, envelope: Envelope, trees: ReadonlyMap<number, Uint8Array>): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     const bundle = decodeCommitBundle(envelope);
     let epoch: bigint | undefined;
     try {
@@ -284,7 +307,7 @@ export class MlsCodec implements ContentCodec {
     }
     const s = await this.#load(chatId);
     // A Welcome naming one of our key packages means we were (re-)added (R29, R36): join, replacing any old state.
-    if (bundle.welcome && (!s || !s.isActive || (await this.welcomesMe(m)))) return this.#join(chatId, bundle.welcome, epoch, s?.isActive ? s : undefined);
+    if (bundle.welcome && (!s || !s.isActive || (await this.welcomesMe(m)))) return this.#join(chatId, bundle.welcome, epoch, s?.isActive ? s : undefined, trees.get(Number(epoch) + 1));
     if (s && s.isActive) {
       // Our own commit (merged at its ack) or the one whose Welcome let us in: already applied.
       if (epoch < s.epoch) {
@@ -326,7 +349,7 @@ export class MlsCodec implements ContentCodec {
    * a revoked device must not bring anyone into a group (with a server's help, into a fork it reads).
    */
   /** `previous`: the group this device was in until now (a re-add, or a group started again, R36). */
-  async #join(chatId: string, welcome: Uint8Array, epoch: bigint, previous?: MlsGroupSession): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+  async #join(chatId: string, welcome: Uint8Array, epoch: bigint, previous?: MlsGroupSession, tree?: Uint8Array): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     const strict = this.#d.session?.authenticate;
     const trust = this.#d.trust;
     const revoked: MemberIdentity[] = [];
@@ -345,7 +368,7 @@ export class MlsCodec implements ContentCodec {
     try {
       const identity = await this.#d.keys.identity();
       const keyPackages = await this.#d.keys.ownKeyPackages();
-      const { session, usedKeyPackageRef } = await MlsGroupSession.join(identity, welcome, keyPackages, options);
+      const { session, usedKeyPackageRef } = await MlsGroupSession.join(identity, welcome, keyPackages, options, tree);
       if (revoked.length > 0) {
         const signer = await welcomeSigner(identity, welcome, keyPackages);
         const signedBy = session.members().find((m) => m.leafIndex === signer);

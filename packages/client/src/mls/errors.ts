@@ -29,6 +29,8 @@ export const MLS_ERROR_CODES = {
   mls_invalid_key_package: 'key package rejected',
   /** A Welcome that fails validation (signature, confirmation tag, tree). */
   mls_invalid_welcome: 'welcome rejected',
+  /** R35b: the Welcome carries no ratchet tree and none was given (the server kept none for its epoch). */
+  mls_tree_missing: 'welcome has no ratchet tree and none was given',
   /** None of our key packages is named by the Welcome. */
   mls_welcome_not_for_us: 'welcome is not addressed to any of our key packages',
   /** We are not (or no longer) a member, or a named member does not exist. */

@@ -192,3 +192,25 @@ describe('MlsGroupSession', () => {
     assert.equal(a.hasPendingCommit, false);
   });
 });
+
+describe('R35b a Welcome without the ratchet tree', () => {
+  test('past welcomeTreeMaxBytes the Welcome leaves the tree out: the joiner needs it, joins with the right one, and refuses an altered one', async () => {
+    const [owner, bob] = [await newDevice('owner'), await newDevice('bob')];
+    const small = await MlsGroupSession.create(owner.identity, chatId);
+    const inline = await small.addMembers([bob.keyPackages[0]!.keyPackage]);
+    const big = await MlsGroupSession.create(owner.identity, chatId, { welcomeTreeMaxBytes: 0 });
+    const made = await big.addMembers([bob.keyPackages[0]!.keyPackage]);
+    assert.ok(made.welcome.length < inline.welcome!.length, `${made.welcome.length} < ${inline.welcome!.length}: no tree inside`);
+    big.mergePendingCommit();
+    await rejectsWith(MlsGroupSession.join(bob.identity, made.welcome, bob.keyPackages), 'mls_tree_missing');
+    const tree = big.ratchetTreeBytes();
+    // One byte of the last leaf's signature changed: the tree hash the GroupInfo carries no longer matches.
+    const altered = tree.slice();
+    altered[altered.length - 5]! ^= 1;
+    await assert.rejects(MlsGroupSession.join(bob.identity, made.welcome, bob.keyPackages, {}, altered));
+    const { session } = await MlsGroupSession.join(bob.identity, made.welcome, bob.keyPackages, {}, tree);
+    assert.deepEqual(session.members().map((m) => m.userId).sort(), ['bob', 'owner']);
+    await assertRoundTrip(big, [session], 'a tree from the delivery service, checked by its hash');
+  });
+});
+

@@ -26,8 +26,21 @@ import { credentialMemberIdentity, sameMember, type MemberIdentity, type MlsIden
 import { decodeKeyPackage, decodePrivateKeys, generateKeyPackages, type GeneratedKeyPackage } from './key-packages.ts';
 import { decodeSession, encodeSession, type PendingCommit } from './session-codec.ts';
 import { StateEncoder } from './state-encoder.ts';
-import { clientConfig, type MlsSessionOptions } from './session-options.ts';
+import { clientConfig, WELCOME_TREE_MAX_BYTES, type MlsSessionOptions } from './session-options.ts';
+import { encode } from 'ts-mls/codec/tlsEncoder.js';
+import { decodeRatchetTree, ratchetTreeEncoder, type RatchetTree } from 'ts-mls/ratchetTree.js';
 import { decodeMessage, encodeMessage } from './wire.ts';
+
+/** What one added device's leaf adds to a tree's encoding, about (credential, keys, signature, capabilities). */
+const ADDED_LEAF_BYTES = 300;
+
+const treeMax = (options: MlsSessionOptions): number => options.welcomeTreeMaxBytes ?? WELCOME_TREE_MAX_BYTES;
+
+function decodeTree(bytes: Uint8Array): RatchetTree {
+  const decoded = decodeRatchetTree(bytes, 0);
+  if (decoded === undefined || decoded[1] !== bytes.length) throw new MlsSessionError('mls_invalid_welcome', 'the ratchet tree given for the Welcome does not decode');
+  return decoded[0];
+}
 
 export interface MlsMember extends MemberIdentity {
   readonly leafIndex: number;
@@ -70,6 +83,7 @@ export class MlsGroupSession {
     private readonly config: ClientConfig,
     state: GroupState,
     pending: PendingCommit | undefined,
+    private readonly welcomeTreeMaxBytes: number,
   ) {
     this.#state = { ...state, clientConfig: config };
     this.#pending = pending && { ...pending, consumed: [] };
@@ -87,7 +101,7 @@ export class MlsGroupSession {
     const config = clientConfig(options);
     try {
       const state = await createGroup(groupId, decodeKeyPackage(own.keyPackage), decodePrivateKeys(own.privateKeys, identity), [], cs, config);
-      return new MlsGroupSession(cs, config, { ...state, groupContext: { ...state.groupContext, epoch } }, undefined);
+      return new MlsGroupSession(cs, config, { ...state, groupContext: { ...state.groupContext, epoch } }, undefined, treeMax(options));
     } catch (e) {
       throw toMlsError(e, 'commit');
     }
@@ -95,13 +109,16 @@ export class MlsGroupSession {
 
   /**
    * Join from a Welcome made for one of `keyPackages` (ours, with their private keys). Returns the
-   * ref of the key package used: delete it unless it is a last-resort one.
+   * ref of the key package used: delete it unless it is a last-resort one. `tree`: the group's
+   * ratchet tree (`ratchet_tree` encoding) when the Welcome does not carry it (R35b); ts-mls checks
+   * it against the tree hash of the GroupInfo the committer signed.
    */
   static async join(
     identity: MlsIdentity,
     welcome: Uint8Array,
     keyPackages: readonly GeneratedKeyPackage[],
     options: MlsSessionOptions = {},
+    tree?: Uint8Array,
   ): Promise<{ session: MlsGroupSession; usedKeyPackageRef: Uint8Array }> {
     const cs = await loadCiphersuite(identity.ciphersuite);
     const w = decodeMessage(welcome, 'mls_welcome').welcome;
@@ -110,10 +127,12 @@ export class MlsGroupSession {
     if (mine === undefined) throw new MlsSessionError('mls_welcome_not_for_us');
     const config = clientConfig(options);
     try {
-      // The ratchet tree travels in the Welcome (ratchet_tree extension), so no tree argument.
-      const state = await joinGroup(w, decodeKeyPackage(mine.keyPackage), decodePrivateKeys(mine.privateKeys, identity), emptyPskIndex, cs, undefined, undefined, config);
-      return { session: new MlsGroupSession(cs, config, state, undefined), usedKeyPackageRef: mine.ref };
+      // The ratchet tree travels in the Welcome (ratchet_tree extension) for small groups; else it is `tree`.
+      const ratchetTree = tree && decodeTree(tree);
+      const state = await joinGroup(w, decodeKeyPackage(mine.keyPackage), decodePrivateKeys(mine.privateKeys, identity), emptyPskIndex, cs, ratchetTree, undefined, config);
+      return { session: new MlsGroupSession(cs, config, state, undefined, treeMax(options)), usedKeyPackageRef: mine.ref };
     } catch (e) {
+      if (tree === undefined && e instanceof Error && /No RatchetTree passed/.test(e.message)) throw new MlsSessionError('mls_tree_missing', undefined, { cause: e });
       throw toMlsError(e, 'join');
     }
   }
@@ -121,12 +140,17 @@ export class MlsGroupSession {
   /** Restore a session written by serialize(). Options are not stored: pass the same ones again. */
   static async deserialize(bytes: Uint8Array, options: MlsSessionOptions = {}): Promise<MlsGroupSession> {
     const stored = decodeSession(bytes);
-    return new MlsGroupSession(await loadCiphersuite(stored.ciphersuite), clientConfig(options), stored.state, stored.pending);
+    return new MlsGroupSession(await loadCiphersuite(stored.ciphersuite), clientConfig(options), stored.state, stored.pending, treeMax(options));
   }
 
   /** Everything needed to resume, private keys included: store it encrypted at rest. */
   serialize(): Uint8Array {
     return encodeSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending }, (states) => this.#encoder.encode(states));
+  }
+
+  /** The group's ratchet tree as the `ratchet_tree` extension encodes it: public keys, credentials, signatures (R35b). */
+  ratchetTreeBytes(): Uint8Array {
+    return encode(ratchetTreeEncoder)(this.#state.ratchetTree);
   }
 
   get groupId(): Uint8Array {
@@ -338,7 +362,10 @@ export class MlsGroupSession {
     let r;
     try {
       // A PublicMessage: the delivery service checks it against the group's public state before it orders it (R35).
-      r = await createCommit({ state: this.#state, cipherSuite: this.cs }, { extraProposals, ratchetTreeExtension: true, wireAsPublicMessage: true });
+      // R35b: the tree rides in the Welcome while it is small; beyond, joiners read it from the server.
+      const adds = extraProposals.filter((p) => p.proposalType === 'add').length;
+      const ratchetTreeExtension = adds === 0 || encode(ratchetTreeEncoder)(this.#state.ratchetTree).length + adds * ADDED_LEAF_BYTES <= this.welcomeTreeMaxBytes;
+      r = await createCommit({ state: this.#state, cipherSuite: this.cs }, { extraProposals, ratchetTreeExtension, wireAsPublicMessage: true });
     } catch (e) {
       throw toMlsError(e, 'commit');
     }

@@ -16,7 +16,18 @@ export interface MlsSessionOptions {
   retainedEpochs?: number;
   /** Decides whether a member's credential and signature key are genuine. Default: any well-formed credential. */
   authenticate?: (member: MemberIdentity, signaturePublicKey: Uint8Array) => Promise<boolean>;
+  /**
+   * R35b: a commit's Welcome carries the group's ratchet tree only while the tree's encoding is at
+   * most this many bytes (default WELCOME_TREE_MAX_BYTES); beyond, the devices it adds read the tree
+   * from the delivery service (which keeps it for them) and check it against the signed tree hash.
+   * Without this, a Welcome grows with the group (~260 bytes per device) and adding anyone to a big
+   * group would outgrow the server's commit limit.
+   */
+  welcomeTreeMaxBytes?: number;
 }
+
+/** R35b: the default of MlsSessionOptions.welcomeTreeMaxBytes (about 250 devices' leaves). */
+export const WELCOME_TREE_MAX_BYTES = 64 * 1024;
 
 /** The ts-mls configuration for a session; rebuilt on every load, never stored. */
 export function clientConfig(options: MlsSessionOptions): ClientConfig {

@@ -23,6 +23,8 @@ export interface CheckedCommitState {
   state: Uint8Array;
   startedAt: number;
   group: PublicGroup;
+  /** It carries a Welcome: the devices it adds join at the next epoch (R35b keeps the state for them). */
+  welcomes: boolean;
 }
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -81,7 +83,7 @@ export class CommitChecks {
     }
     const checked = await verifyCommit(base, bundle, sender, policy);
     if (start) await this.#complete(checked.group, current(), now);
-    return { state: encodePublicGroup(checked.group), startedAt, group: checked.group };
+    return { state: encodePublicGroup(checked.group), startedAt, group: checked.group, welcomes: bundle.welcome !== undefined };
   }
 
   /** A state stored with its commit: the next check of the chat starts from it. */

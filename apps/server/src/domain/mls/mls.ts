@@ -9,6 +9,7 @@ import type { Delivery } from '../delivery.ts';
 import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import type { CheckedCommitState, CommitChecks } from './commit-checks.ts';
+import { decodePublicGroup, encodeRatchetTree } from '@parley/mls-public';
 
 export interface MlsDeps {
   storage: Storage;
@@ -29,6 +30,10 @@ export interface MlsDeps {
   keyPackageMaxAgeMs: number;
   /** R41: claims naming one user per hour that may consume their one-time key packages. */
   claimsPerTargetPerHour: number;
+  /** R35b: how long the state a Welcome led to stays readable for the devices it added. */
+  joinStateTtlMs: number;
+  /** Throws `not_member` unless the user is a member of the chat (R10). */
+  requireMember(chatId: string, userId: string): Promise<unknown>;
 }
 
 /** How often, at most, a node sweeps every device's stale key packages (on an upload or claim). */
@@ -161,11 +166,28 @@ export class Mls {
         this.#d.onChecked?.((performance.now() - started) / 1000, outcome);
       }
     }
-    const next = checked && { state: checked.state, startedAt: checked.startedAt };
+    const now = this.#d.clock.now();
+    const next = checked && {
+      state: checked.state, startedAt: checked.startedAt,
+      ...(checked.welcomes ? { forJoiners: { until: now + this.#d.joinStateTtlMs, now } } : {}),
+    };
     const result = await storage.appendCommit(delivery.entry(auth, input), input.epoch, next);
     if ('conflict' in result) throw new EpochConflictError(result.conflict);
     if (checked && !result.duplicate) checks.remember(input.chatId, input.epoch + 1, checked);
     if (!result.duplicate) await delivery.announce(result.message);
     return result;
+  }
+
+  /**
+   * R35b: the group's ratchet tree at `epoch` (RFC 9420 §12.4.3.3 `ratchet_tree` encoding), for a
+   * device a Welcome brought in at that epoch when the Welcome does not carry it. Members only; the
+   * tree is public (keys, credentials, signatures) and the joiner checks it against the tree hash
+   * of the GroupInfo the Welcome's committer signed, so the server can't give it another.
+   */
+  async joinTree(auth: AuthContext, chatId: string, epoch: number): Promise<Uint8Array> {
+    await this.#d.requireMember(chatId, auth.userId);
+    const state = await this.#d.storage.getMlsJoinState(chatId, epoch, this.#d.clock.now());
+    if (!state) throw new ParleyError('mls_tree_not_found', 'no tree of this group kept for that epoch (none was, or it expired)');
+    return encodeRatchetTree(decodePublicGroup(state).tree);
   }
 }

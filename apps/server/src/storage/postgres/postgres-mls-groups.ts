@@ -1,4 +1,4 @@
-import type { DeviceKeyRow, MlsGroupStateRow } from '../storage.ts';
+import type { DeviceKeyRow, MlsGroupStateRow, NextGroupState } from '../storage.ts';
 import type pg from 'pg';
 
 /** The queries behind commit checks (R35, R36) for PostgresStorage: group public states, device keys. */
@@ -15,6 +15,18 @@ export async function putMlsGroupState(on: Queryable, chatId: string, row: MlsGr
   await on.query(`INSERT INTO mls_group_states (chat_id, epoch, state, started_at) VALUES ($1, $2, $3, $4)
     ON CONFLICT (chat_id) DO UPDATE SET epoch = excluded.epoch, state = excluded.state, started_at = excluded.started_at`,
   [chatId, row.epoch, Buffer.from(row.state), row.startedAt]);
+}
+
+/** Inside appendCommit's transaction: R35b, the state kept for the devices the commit added. */
+export async function putMlsJoinState(on: Queryable, chatId: string, epoch: number, state: Uint8Array, keep: NonNullable<NextGroupState['forJoiners']>): Promise<void> {
+  await on.query('DELETE FROM mls_join_states WHERE chat_id = $1 AND expires_at < $2', [chatId, keep.now]);
+  await on.query('INSERT INTO mls_join_states (chat_id, epoch, state, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id, epoch) DO NOTHING',
+    [chatId, epoch, Buffer.from(state), keep.until]);
+}
+
+export async function getMlsJoinState(on: Queryable, chatId: string, epoch: number, now: number): Promise<Uint8Array | undefined> {
+  const { rows } = await on.query<{ state: Buffer }>('SELECT state FROM mls_join_states WHERE chat_id = $1 AND epoch = $2 AND expires_at >= $3', [chatId, epoch, now]);
+  return rows[0] && new Uint8Array(rows[0].state);
 }
 
 export async function getDeviceKeys(on: Queryable, userIds: readonly string[]): Promise<DeviceKeyRow[]> {

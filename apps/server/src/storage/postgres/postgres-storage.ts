@@ -4,7 +4,7 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
   AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, NextGroupState, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
 import {
@@ -388,7 +388,7 @@ export class PostgresStorage implements Storage {
       ON CONFLICT DO NOTHING`, [r.chatId, r.senderUserId, seq, change.add]);
   }
 
-  async appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict> {
+  async appendCommit(request: AppendRequest, epoch: number, next?: NextGroupState): Promise<AppendResult | EpochConflict> {
     return this.#tx(async (c) => {
       // The chat's row lock orders this commit with every other append to the chat, on every node:
       // of two commits for one epoch, the second sees the first's bump and conflicts.
@@ -404,13 +404,18 @@ export class PostgresStorage implements Storage {
       await c.query('UPDATE messages SET mls_epoch = $1 WHERE chat_id = $2 AND seq = $3', [epoch, request.chatId, result.message.seq]);
       result.message.commitEpoch = epoch;
       await c.query('UPDATE chats SET mls_epoch = $1 WHERE chat_id = $2', [epoch + 1, request.chatId]);
-      if (next) await mlsGroups.putMlsGroupState(c, request.chatId, { epoch: epoch + 1, ...next });
+      if (next) await mlsGroups.putMlsGroupState(c, request.chatId, { epoch: epoch + 1, state: next.state, startedAt: next.startedAt });
+      if (next?.forJoiners) await mlsGroups.putMlsJoinState(c, request.chatId, epoch + 1, next.state, next.forJoiners);
       return result;
     });
   }
 
   async getMlsGroupState(chatId: string): Promise<MlsGroupStateRow | undefined> {
     return mlsGroups.getMlsGroupState(this.pool, chatId);
+  }
+
+  async getMlsJoinState(chatId: string, epoch: number, now: number): Promise<Uint8Array | undefined> {
+    return mlsGroups.getMlsJoinState(this.pool, chatId, epoch, now);
   }
 
   async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {

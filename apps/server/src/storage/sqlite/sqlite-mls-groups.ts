@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DeviceKeyRow, MlsGroupStateRow } from '../storage.ts';
+import type { DeviceKeyRow, MlsGroupStateRow, NextGroupState } from '../storage.ts';
 
 /** The queries behind commit checks (R35, R36) for SqliteStorage: group public states, device keys. */
 type Query = (sql: string) => Database.Statement;
@@ -14,6 +14,18 @@ export function putMlsGroupState(q: Query, chatId: string, row: MlsGroupStateRow
   q(`INSERT INTO mls_group_states (chat_id, epoch, state, started_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (chat_id) DO UPDATE SET epoch = excluded.epoch, state = excluded.state, started_at = excluded.started_at`)
     .run(chatId, row.epoch, Buffer.from(row.state), row.startedAt);
+}
+
+/** Inside appendCommit's transaction: R35b, the state kept for the devices the commit added. */
+export function putMlsJoinState(q: Query, chatId: string, epoch: number, state: Uint8Array, keep: NonNullable<NextGroupState['forJoiners']>): void {
+  q('DELETE FROM mls_join_states WHERE chat_id = ? AND expires_at < ?').run(chatId, keep.now);
+  q('INSERT INTO mls_join_states (chat_id, epoch, state, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, epoch) DO NOTHING')
+    .run(chatId, epoch, Buffer.from(state), keep.until);
+}
+
+export function getMlsJoinState(q: Query, chatId: string, epoch: number, now: number): Uint8Array | undefined {
+  const r = q('SELECT state FROM mls_join_states WHERE chat_id = ? AND epoch = ? AND expires_at >= ?').get(chatId, epoch, now) as { state: Buffer } | undefined;
+  return r && new Uint8Array(r.state);
 }
 
 export function getDeviceKeys(q: Query, userIds: readonly string[]): DeviceKeyRow[] {

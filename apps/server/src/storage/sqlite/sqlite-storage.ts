@@ -4,7 +4,7 @@ import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
   AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
-  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
+  KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, NextGroupState, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
 import * as keyPackages from './sqlite-key-packages.ts';
@@ -292,7 +292,7 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  async appendCommit(request: AppendRequest, epoch: number, next?: { state: Uint8Array; startedAt: number }): Promise<AppendResult | EpochConflict> {
+  async appendCommit(request: AppendRequest, epoch: number, next?: NextGroupState): Promise<AppendResult | EpochConflict> {
     // The immediate transaction holds the database's write lock: no other append to the chat can
     // run between the epoch check and the bump.
     return this.#write(() => {
@@ -306,13 +306,18 @@ export class SqliteStorage implements Storage {
       this.#q('UPDATE messages SET mls_epoch = ? WHERE chat_id = ? AND seq = ?').run(epoch, request.chatId, result.message.seq);
       result.message.commitEpoch = epoch;
       this.#q('UPDATE chats SET mls_epoch = ? WHERE chat_id = ?').run(epoch + 1, request.chatId);
-      if (next) mlsGroups.putMlsGroupState((sql) => this.#q(sql), request.chatId, { epoch: epoch + 1, ...next });
+      if (next) mlsGroups.putMlsGroupState((sql) => this.#q(sql), request.chatId, { epoch: epoch + 1, state: next.state, startedAt: next.startedAt });
+      if (next?.forJoiners) mlsGroups.putMlsJoinState((sql) => this.#q(sql), request.chatId, epoch + 1, next.state, next.forJoiners);
       return result;
     });
   }
 
   async getMlsGroupState(chatId: string): Promise<MlsGroupStateRow | undefined> {
     return mlsGroups.getMlsGroupState((sql) => this.#q(sql), chatId);
+  }
+
+  async getMlsJoinState(chatId: string, epoch: number, now: number): Promise<Uint8Array | undefined> {
+    return mlsGroups.getMlsJoinState((sql) => this.#q(sql), chatId, epoch, now);
   }
 
   async getMessages(chatId: string, query: HistoryQuery): Promise<Message[]> {
