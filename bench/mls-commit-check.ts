@@ -46,7 +46,7 @@ const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const KEY_PACKAGE_MAX_AGE_MS = 21 * 86_400_000;
 const STATE_CACHE_BYTES = 64 * 1024 * 1024;
 const MAX_ENVELOPE_BYTES = 64 * 1024;
-const limits = (stateCacheBytes: number) => ({ resetIntervalMs: 60_000, stateCacheBytes, joinStateTtlMs: 86_400_000, claimsPerTargetPerHour: 200 });
+const limits = (stateCacheBytes: number) => ({ resetIntervalMs: 60_000, stateCacheBytes, joinStateTtlMs: 86_400_000, startMinAdds: 50, claimsPerTargetPerHour: 200 });
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES } from '@parley/protocol';
+import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES, MLS_START_MIN_ADDS } from '@parley/protocol';
 import type { LinkPreviewLimits } from './domain/link-previews.ts';
 
 /**
@@ -169,6 +169,8 @@ const EnvSchema = z.object({
   PARLEY_MLS_RESET_INTERVAL_MS: Int(60_000),
   /** R35: public group states kept decoded in memory for commit checks (bytes of their encoding, per node). */
   PARLEY_MLS_STATE_CACHE_BYTES: Int(64 * 1024 * 1024),
+  /** R36b: a group's start that leaves out devices with key packages must add at least this many, the first in order. */
+  PARLEY_MLS_START_MIN_ADDS: Int(MLS_START_MIN_ADDS),
   /** R35b: how long the group's public state at an epoch a Welcome led to stays readable for the devices it added. */
   PARLEY_MLS_JOIN_STATE_TTL_MS: Int(14 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
   /** R53: the largest file (plaintext bytes) a device may upload; a tus Upload-Length is at most its ciphertext size. */
@@ -292,6 +294,8 @@ export interface MlsLimits {
   stateCacheBytes: number;
   /** R35b: how long a state a Welcome led to stays readable for the devices it added. */
   joinStateTtlMs: number;
+  /** R36b: the fewest devices a start that leaves some out must add (the first in order). */
+  startMinAdds: number;
 }
 
 /** R44: consent to being put into a chat, and caps on chats. */
@@ -519,7 +523,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxImageBytes: e.PARLEY_PREVIEW_MAX_IMAGE_BYTES,
       allowPrivateNetworks: e.PARLEY_PREVIEW_ALLOW_PRIVATE_NETWORKS,
     },
-    mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, joinStateTtlMs: e.PARLEY_MLS_JOIN_STATE_TTL_MS, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
+    mls: { resetIntervalMs: e.PARLEY_MLS_RESET_INTERVAL_MS, stateCacheBytes: e.PARLEY_MLS_STATE_CACHE_BYTES, joinStateTtlMs: e.PARLEY_MLS_JOIN_STATE_TTL_MS, startMinAdds: e.PARLEY_MLS_START_MIN_ADDS, claimsPerTargetPerHour: e.PARLEY_KEY_PACKAGE_CLAIMS_PER_TARGET_PER_HOUR },
     files: {
       maxFileBytes: e.PARLEY_MAX_FILE_BYTES,
       // R52 lets a sender pick chunks of 16 KiB to 4 MiB; the smallest add the most tags, so this is the

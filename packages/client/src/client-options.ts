@@ -61,6 +61,8 @@ export interface ClientOptions {
      * the server and check it against the tree hash the committer signed.
      */
     welcomeTreeMaxBytes?: number;
+    /** R36b: the most devices one commit adds (default MLS_MAX_ADDS_PER_COMMIT, 400); more go in parts, in (userId, deviceId) order. */
+    maxAddsPerCommit?: number;
     /**
      * R33: how often at most (`minIntervalMs`, default 5 minutes per chat) and how soon (`settleMs`,
      * `rankDelayMs`) this device tells a chat the key-log heads it verified for the members, and how

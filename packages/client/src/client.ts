@@ -182,6 +182,7 @@ export class ParleyClient extends ClientRest {
         onDraft: (content) => this.#drafts.take(content),
         resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
         restartAfterWaitingMs: options.mls?.restartAfterWaitingMs ?? DEFAULT_RESTART_AFTER_WAITING_MS,
+        ...(options.mls?.maxAddsPerCommit !== undefined ? { maxAddsPerCommit: options.mls.maxAddsPerCommit } : {}),
         onKeyLogSplit: (alert) => this.#ownLog.report(alert),
         keyLogHeads: options.mls?.keyLogHeads,
       })

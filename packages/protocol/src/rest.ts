@@ -145,6 +145,14 @@ export const MAX_KEY_PACKAGE_BYTES = 12 * 1024;
 export const MAX_KEY_PACKAGES_PER_CALL = 100;
 /** Most unclaimed key packages the server keeps for one device; an upload past it is refused. */
 export const MAX_STORED_KEY_PACKAGES = 1000;
+/**
+ * R36b: the most devices one commit adds (SDK): a group's start, or a big add, goes in parts of at
+ * most this many devices and MAX_KEY_PACKAGES_PER_CALL users, in (userId, deviceId) order, so each
+ * commit stays well under PARLEY_MAX_COMMIT_BYTES (~650 bytes per added device).
+ */
+export const MLS_MAX_ADDS_PER_COMMIT = 400;
+/** R36b: the fewest devices a start that leaves some out must add (the server's default of PARLEY_MLS_START_MIN_ADDS). */
+export const MLS_START_MIN_ADDS = 50;
 
 /** One opaque, TLS-encoded MLS KeyPackage, base64; the server never parses it. */
 export const KeyPackageBytes = Base64.min(4).max(Math.ceil(MAX_KEY_PACKAGE_BYTES / 3) * 4, `a key package is at most ${MAX_KEY_PACKAGE_BYTES} bytes`);

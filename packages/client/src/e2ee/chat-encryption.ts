@@ -58,6 +58,8 @@ export interface ChatEncryptionDeps {
   resendAskAfterMs: number | null;
   /** R36: outside an existing group this long after first asking to be added (R29), start it again; 0 never. */
   restartAfterWaitingMs: number;
+  /** R36b: the most devices one commit adds (default MLS_MAX_ADDS_PER_COMMIT). */
+  maxAddsPerCommit?: number;
   /** R33: a member's device verified another history of a user's key log than this device did. */
   onKeyLogSplit(alert: KeyLogSplitAlert): Promise<unknown>;
   keyLogHeads?: KeyLogHeadsOptions | undefined;
@@ -428,6 +430,7 @@ export class ChatEncryption {
       const restartOutside = this.#d.restartAfterWaitingMs > 0 && firstAsked !== undefined && Date.now() - firstAsked >= this.#d.restartAfterWaitingMs;
       const result = await mls.reconcile(chatId, {
         ...(restartOutside ? { restartOutside } : {}),
+        ...(this.#d.maxAddsPerCommit !== undefined ? { maxAdds: this.#d.maxAddsPerCommit } : {}),
         readd: asks.map((k) => ({ userId: k.slice(0, k.indexOf(':')), deviceId: k.slice(k.indexOf(':') + 1) })),
         serverEpoch: chat.mlsEpoch,
         devices,
@@ -481,7 +484,11 @@ export class ChatEncryption {
       this.#d.changed(chatId);
       this.#d.flushOutbox();
       if (result.kind === 'conflict') retryMs = 200;
-      else if (result.kind === 'committed_partly') retryMs = 5000;
+      else if (result.kind === 'committed_partly' && result.more) {
+        // R36b: the next part of a big add goes at once; progress, not a failure to back off from.
+        this.#reconcileTries.delete(chatId);
+        retryMs = 50;
+      } else if (result.kind === 'committed_partly') retryMs = 5000;
       else if (retryMs === undefined) this.#reconcileTries.delete(chatId);
     } catch (err) {
       if (this.#stopped || (err instanceof ParleyError && err.code === 'device_revoked')) return undefined;

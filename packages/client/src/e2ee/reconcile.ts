@@ -1,4 +1,4 @@
-import type { ChatDevice, ClaimedKeyPackage, Envelope } from '@parley/protocol';
+import { MAX_KEY_PACKAGES_PER_CALL, MLS_MAX_ADDS_PER_COMMIT, type ChatDevice, type ClaimedKeyPackage, type Envelope } from '@parley/protocol';
 import { base64ToBytes, randomId } from '../encoding.ts';
 import { isMlsSessionError, sameMember, type MemberIdentity, type MlsGroupSession } from '../mls/index.ts';
 import type { ClientStore } from '../store.ts';
@@ -24,6 +24,8 @@ export interface ReconcileInput {
   readd?: readonly MemberIdentity[];
   /** R36: this device has been outside the chat's existing group too long (no member added it back): start the group again. */
   restartOutside?: boolean;
+  /** R36b: the most devices one commit adds (default MLS_MAX_ADDS_PER_COMMIT); the rest go in the next ones. */
+  maxAdds?: number;
   /**
    * Sends the commit frame (R15); 'conflict' when another commit took the epoch first (or, starting a
    * group, a device with a key package was left out: claim again, R36); 'group_info_required' when
@@ -38,8 +40,11 @@ export type ReconcileResult =
   | { kind: 'conflict' }
   /** This device is not in the group; a member's device has to add it. */
   | { kind: 'waiting' }
-  /** Some devices have no key package on the server right now (they were left out; retry later). */
-  | { kind: 'committed_partly'; missing: string[]; added: string[] };
+  /**
+   * Some devices have no key package on the server right now (they were left out; retry later), or
+   * (`more`, R36b) more devices are to be added than one commit takes: add the next part at once.
+   */
+  | { kind: 'committed_partly'; missing: string[]; added: string[]; more?: boolean };
 
 
 export interface ReconcileContext {
@@ -90,7 +95,10 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   const wanted = new Set(input.devices.map(memberKey));
   const have = new Set(current.map(memberKey));
   const readd = new Set((input.readd ?? []).map(memberKey).filter((k) => wanted.has(k) && k !== memberKey(me)));
-  const toAdd = input.devices.filter((d) => (!have.has(memberKey(d)) || readd.has(memberKey(d))) && !sameMember(d, me));
+  const allToAdd = input.devices.filter((d) => (!have.has(memberKey(d)) || readd.has(memberKey(d))) && !sameMember(d, me));
+  // R36b: a part at a time, first in (userId, deviceId) order, whole users (a claim takes a user's devices).
+  const toAdd = firstPart(allToAdd, input.maxAdds ?? MLS_MAX_ADDS_PER_COMMIT);
+  const more = toAdd.length < allToAdd.length;
   const toRemove = current.filter((m) => (!wanted.has(memberKey(m)) || readd.has(memberKey(m))) && !sameMember(m, me));
   const now = input.now ?? Date.now();
   const rotatedAt = Number((await ctx.store.getMeta(`mls-rotated:${chatId}`)) ?? NaN);
@@ -146,5 +154,29 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   await ctx.since.moved(chatId, before, s.members().map(memberKey), Number(s.epoch));
   await ctx.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
   const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing, ...(previous ? { restarted: true } : {}) };
-  return { result: missing.length > 0 ? { kind: 'committed_partly', missing, added: result.added } : result, merged: s };
+  return { result: missing.length > 0 || more ? { kind: 'committed_partly', missing, added: result.added, ...(more ? { more } : {}) } : result, merged: s };
 }
+
+/**
+ * R36b: the devices one commit adds: users in id order, each with all of its devices in id order,
+ * while they fit `maxAdds` devices and MAX_KEY_PACKAGES_PER_CALL users (one claim); at least one user.
+ * A start that leaves devices out must take them in this order (the server checks the prefix).
+ */
+export function firstPart<T extends MemberIdentity>(devices: readonly T[], maxAdds: number): T[] {
+  const byUser = new Map<string, T[]>();
+  for (const d of [...devices].sort((a, b) => (a.userId === b.userId ? cmp(a.deviceId, b.deviceId) : cmp(a.userId, b.userId)))) {
+    const list = byUser.get(d.userId) ?? [];
+    list.push(d);
+    byUser.set(d.userId, list);
+  }
+  const part: T[] = [];
+  let users = 0;
+  for (const list of byUser.values()) {
+    if (users > 0 && (part.length + list.length > maxAdds || users >= MAX_KEY_PACKAGES_PER_CALL)) break;
+    part.push(...list);
+    users += 1;
+  }
+  return part;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -28,6 +28,9 @@ export interface CheckedCommitState {
 }
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+/** R36b: the order a group's start takes devices in (and the SDK adds them in): by user id, then device id. */
+const deviceOrder = (a: MemberIdentity, b: MemberIdentity): number => (a.userId === b.userId ? cmp(a.deviceId, b.deviceId) : cmp(a.userId, b.userId));
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
 /**
@@ -82,7 +85,7 @@ export class CommitChecks {
       throw new ParleyError('mls_group_info_required', 'the server holds no state of this group yet: send the commit again with the group\'s GroupInfo');
     }
     const checked = await verifyCommit(base, bundle, sender, policy);
-    if (start) await this.#complete(checked.group, current(), now);
+    if (start) await this.#complete(checked.group, current(), now, sender);
     return { state: encodePublicGroup(checked.group), startedAt, group: checked.group, welcomes: bundle.welcome !== undefined };
   }
 
@@ -129,16 +132,26 @@ export class CommitChecks {
     return { policy, current };
   }
 
-  /** R36: a started group holds every current device that has a key package, so no member can start one without the others. */
-  async #complete(group: PublicGroup, current: readonly DeviceKeyRow[], now: number): Promise<void> {
+  /**
+   * R36: a started group holds every current device that has a key package, so no member can start
+   * one without the others; or (R36b, big chats) at least `startMinAdds` of them that come first in
+   * (userId, deviceId) order, every one before the last it added: the starter can't choose whom to
+   * leave out, and the rest join by ordinary adds.
+   */
+  async #complete(group: PublicGroup, current: readonly DeviceKeyRow[], now: number, sender: MemberIdentity): Promise<void> {
     const inTree = new Set(leaves(group.tree).map((l) => {
       const id = credentialIdentity(l.node.leaf.credential);
       return id ? memberKey(id) : '';
     }));
     const outside = current.filter((d) => !inTree.has(memberKey(d)));
-    const missing = await this.#d.storage.devicesWithKeyPackages(outside.map((d) => d.deviceId), now - this.#d.keyPackageMaxAgeMs);
-    if (missing.length > 0) {
-      throw new ParleyError('mls_commit_incomplete', `a group starts with every current device that has a key package; missing: ${missing.slice(0, 10).join(', ')}`);
+    const missingIds = new Set(await this.#d.storage.devicesWithKeyPackages(outside.map((d) => d.deviceId), now - this.#d.keyPackageMaxAgeMs));
+    if (missingIds.size === 0) return;
+    const missing = outside.filter((d) => missingIds.has(d.deviceId));
+    const added = current.filter((d) => inTree.has(memberKey(d)) && memberKey(d) !== memberKey(sender));
+    const last = added.reduce<DeviceKeyRow | undefined>((max, d) => (max === undefined || deviceOrder(d, max) > 0 ? d : max), undefined);
+    const prefix = last !== undefined && added.length >= this.#d.limits.startMinAdds && missing.every((d) => deviceOrder(d, last) > 0);
+    if (!prefix) {
+      throw new ParleyError('mls_commit_incomplete', `a group starts with every current device that has a key package, or at least ${this.#d.limits.startMinAdds} of them first in (userId, deviceId) order; missing: ${missing.slice(0, 10).map((d) => d.deviceId).join(', ')}`);
     }
   }
 }
