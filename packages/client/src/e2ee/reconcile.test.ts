@@ -5,7 +5,7 @@ import { MlsGroupSession } from '../mls/index.ts';
 import { addAndJoin, newDevice, utf8 } from '../mls/test-fixtures.ts';
 import { MemoryStore } from '../stores/memory-store.ts';
 import { MemberSince } from './member-since.ts';
-import { memberKey, reconcileGroup } from './reconcile.ts';
+import { firstPart, memberKey, reconcileGroup } from './reconcile.ts';
 
 const CHAT = 'chat_reconcile';
 
@@ -50,6 +50,17 @@ test('insider: a device whose key package is garbage (or forged) is left out alo
     ],
     send: async () => 'accepted',
   });
-  assert.deepEqual(result, { kind: 'committed_partly', missing: ['mallory:phone', 'forged:phone'], added: ['bob:phone', 'carol:phone'] });
+  assert.deepEqual(result, { kind: 'committed_partly', missing: ['forged:phone', 'mallory:phone'], added: ['bob:phone', 'carol:phone'] });
   assert.deepEqual(session.members().map(memberKey).sort(), ['alice:phone', 'bob:phone', 'carol:phone']);
+});
+
+test('R36b a part: whole users in id order, at most maxAdds devices (at least one user) and 100 users', () => {
+  const d = (userId: string, deviceId: string) => ({ userId, deviceId });
+  const devices = [d('u3', 'a'), d('u1', 'b'), d('u2', 'a'), d('u1', 'a'), d('u2', 'b'), d('u4', 'a')];
+  assert.deepEqual(firstPart(devices, 3).map(memberKey), ['u1:a', 'u1:b']);
+  assert.deepEqual(firstPart(devices, 4).map(memberKey), ['u1:a', 'u1:b', 'u2:a', 'u2:b']);
+  assert.deepEqual(firstPart(devices, 1).map(memberKey), ['u1:a', 'u1:b'], 'one user even past the cap');
+  assert.equal(firstPart(devices, 100).length, 6);
+  const many = Array.from({ length: 150 }, (_, i) => d(`user${String(i).padStart(3, '0')}`, 'phone'));
+  assert.equal(firstPart(many, 400).length, 100, 'one claim names at most 100 users');
 });
