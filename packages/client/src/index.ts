@@ -48,3 +48,8 @@ export type { FileToSend, UploadProgress, UploadState, MediaItem, MediaFilter, A
 export { ChunkLayout, CipherReader, ChunkOpener, encryptChunk, decryptChunk, chunkNonce, importFileKey, newFileKey, bytesSource, blobSource, type PlainSource } from './files/file-crypto.ts';
 export { readAttachment, type BlobGet, type ReadOptions } from './files/download.ts';
 export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-run.ts';
+// Issue 12: chat history from Telegram Desktop and WhatsApp exports, parsed on the importing device.
+export {
+  parseTelegram, parseWhatsApp, ImportError, DEFAULT_IMPORT_LIMITS,
+  type TelegramOptions, type WhatsAppOptions, type ImportErrorCode, type ImportLimits, type ImportedAttachment, type ImportedChat, type ImportedMessage, type TextChunks,
+} from './import/index.ts';

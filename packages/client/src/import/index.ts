@@ -1,0 +1,6 @@
+export { parseTelegram, type TelegramOptions } from './telegram.ts';
+export { parseWhatsApp, type WhatsAppOptions } from './whatsapp.ts';
+export {
+  DEFAULT_IMPORT_LIMITS, ImportError, kindOfFile, safeMediaPath,
+  type ImportErrorCode, type ImportLimits, type ImportedAttachment, type ImportedAttachmentKind, type ImportedChat, type ImportedMessage, type TextChunks,
+} from './types.ts';
