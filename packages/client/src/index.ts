@@ -52,4 +52,5 @@ export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-run.ts';
 export {
   parseTelegram, parseWhatsApp, ImportError, DEFAULT_IMPORT_LIMITS,
   type TelegramOptions, type WhatsAppOptions, type ImportErrorCode, type ImportLimits, type ImportedAttachment, type ImportedChat, type ImportedMessage, type TextChunks,
+  ExportZip, type ZipEntry, type ZipLimits,
 } from './import/index.ts';

@@ -4,3 +4,4 @@ export {
   DEFAULT_IMPORT_LIMITS, ImportError, kindOfFile, safeMediaPath,
   type ImportErrorCode, type ImportLimits, type ImportedAttachment, type ImportedAttachmentKind, type ImportedChat, type ImportedMessage, type TextChunks,
 } from './types.ts';
+export { ExportZip, type ZipEntry, type ZipLimits } from './zip.ts';
