@@ -48,3 +48,6 @@ export type { FileToSend, UploadProgress, UploadState, MediaItem, MediaFilter, A
 export { ChunkLayout, CipherReader, ChunkOpener, encryptChunk, decryptChunk, chunkNonce, importFileKey, newFileKey, bytesSource, blobSource, type PlainSource } from './files/file-crypto.ts';
 export { readAttachment, type BlobGet, type ReadOptions } from './files/download.ts';
 export { TUS_CHUNK_BYTES, TUS_RETRY_DELAYS } from './files/tus-run.ts';
+export { FrameKeys, FRAME_KEY_GRACE_MS, SFRAME_BASE_KEY_LABEL, SFRAME_EPOCH_BITS, indexBits, mlsKid, type CallEpochKey, type FrameKeysOptions, type ReceivedFrame } from './calls/frame-keys.ts';
+export { SFrameError, SFRAME_SUITES, decodeHeader as decodeSFrameHeader, encodeHeader as encodeSFrameHeader, type SFrameErrorCode } from './calls/sframe.ts';
+export type { FrameKeySink, CallKeySource } from './calls/call-keys.ts';
