@@ -5,6 +5,7 @@ import { Icon } from '../components/icons.tsx';
 import { useI18n, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
+import { FrameCryptoUnavailable } from './frame-crypto.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import './calls.css';
 
@@ -59,6 +60,7 @@ function stateText(t: Translate, call: CallView, now: number): string {
 export function CallError({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (error instanceof MicUnavailable) return <p className="error" role="alert">{t('callMicError')}</p>;
+  if (error instanceof FrameCryptoUnavailable) return <p className="error" role="alert">{t('callCryptoError')}</p>;
   return <ErrorLine error={error} />;
 }
 
@@ -130,6 +132,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <div className="grow call-bar-text">
             <strong>{peerName(client, live)}</strong>
             <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
+            {live.frameEpoch !== undefined && <span className="call-e2ee" data-testid="call-e2ee">{t('callEncrypted')}</span>}
           </div>
           <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
             onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>

@@ -354,6 +354,8 @@ export const en = {
   callConnecting: 'Connecting…',
   callMute: 'Mute',
   callHangUp: 'Hang up',
+  callEncrypted: 'End-to-end encrypted',
+  callCryptoError: 'This browser cannot encrypt calls end to end, so the call did not start. Try a current Chrome, Edge, Firefox or Safari.',
   callMicError: 'The microphone or camera is not available: allow it for this site and try again.',
   callVideo: 'Video call {name}',
   callCamera: 'Turn camera off',

@@ -356,6 +356,8 @@ export const ru: Dictionary = {
   callConnecting: 'Соединение…',
   callMute: 'Выключить микрофон',
   callHangUp: 'Завершить',
+  callEncrypted: 'Сквозное шифрование',
+  callCryptoError: 'Этот браузер не умеет шифровать звонки сквозным шифрованием, поэтому звонок не начат. Попробуйте свежий Chrome, Edge, Firefox или Safari.',
   callMicError: 'Микрофон или камера недоступны: разрешите их для этого сайта и попробуйте ещё раз.',
   callVideo: 'Видеозвонок: {name}',
   callCamera: 'Выключить камеру',

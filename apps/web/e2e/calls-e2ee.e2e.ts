@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { uniqueHandle, waitFor } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, type WebWorld } from './browser.ts';
+
+/** The fake microphone plays 440 Hz beeps (0.4 s on, 0.2 s off: steady enough to hear, not so steady that noise suppression eats it). */
+const TONE_HZ = 440;
+
+/**
+ * Test hooks, chosen per page load by sessionStorage (the app has none): keeps every
+ * RTCPeerConnection on `window.__pcs`; 'wrong-key' flips a bit of every frame key the page hands
+ * its frame-crypto worker (a receiver with the wrong key); 'no-decrypt' drops the receive-side
+ * transform, so the other side's frames reach the decoder as they came over the wire.
+ * A string: a transpiled function could carry the bundler's helpers into the page.
+ */
+const HOOKS = `(() => {
+  const Native = window.RTCPeerConnection;
+  const seen = window.__pcs = [];
+  window.RTCPeerConnection = class extends Native { constructor(config) { super(config); seen.push(this); } };
+  const mode = sessionStorage.getItem('parley-test-frames');
+  if (mode === 'wrong-key') {
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (m, transfer) {
+      if (m && m.type === 'epoch') { const k = m.key.baseKey.slice(); k[0] ^= 1; m = { ...m, key: { ...m.key, baseKey: k } }; }
+      return post.call(this, m, transfer);
+    };
+  } else if (mode === 'no-decrypt') {
+    const d = Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, 'transform');
+    Object.defineProperty(RTCRtpReceiver.prototype, 'transform', { configurable: true, get: d.get, set() {} });
+  }
+})();`;
+
+interface Inbound { packets: number; energy: number; samples: number; concealed: number }
+
+function inbound(page: Page): Promise<Inbound> {
+  return page.evaluate(async () => {
+    const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1);
+    const out = { packets: 0, energy: 0, samples: 0, concealed: 0 };
+    if (!pc) return out;
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+      out.packets = Number(s.packetsReceived ?? 0);
+      out.energy = Number(s.totalAudioEnergy ?? 0);
+      out.samples = Number(s.totalSamplesReceived ?? 0);
+      out.concealed = Number(s.concealedSamples ?? 0);
+    });
+    return out;
+  });
+}
+
+/** What the page plays of the other side for `ms`: its loudness and the part of its power near the tone. */
+function listen(page: Page, ms = 2000): Promise<{ rms: number; toneShare: number }> {
+  return page.evaluate(async ({ hz, ms }) => {
+    const audio = document.querySelector('[data-testid="call-audio"]') as HTMLAudioElement;
+    const ctx = new AudioContext();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 8192;
+    analyser.smoothingTimeConstant = 0;
+    ctx.createMediaStreamSource(audio.srcObject as MediaStream).connect(analyser);
+    const freq = new Float32Array(analyser.frequencyBinCount);
+    const time = new Float32Array(analyser.fftSize);
+    const binHz = ctx.sampleRate / analyser.fftSize;
+    let tone = 0, total = 0, rms = 0, n = 0;
+    for (const end = performance.now() + ms; performance.now() < end; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      analyser.getFloatFrequencyData(freq);
+      analyser.getFloatTimeDomainData(time);
+      freq.forEach((db, i) => {
+        const p = 10 ** (db / 10);
+        total += p;
+        if (Math.abs(i * binHz - hz) < 40) tone += p;
+      });
+      rms += Math.sqrt(time.reduce((s, x) => s + x * x, 0) / time.length);
+    }
+    await ctx.close();
+    return { rms: rms / Math.max(1, n), toneShare: total > 0 ? tone / total : 0 };
+  }, { hz: TONE_HZ, ms });
+}
+
+const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+
+/**
+ * R64 in Debian's Chromium: 1:1 calls are end-to-end encrypted frame by frame (SFrame with the
+ * chat's MLS keys, RTCRtpScriptTransform in a worker); what a receiver without the key gets.
+ */
+describe('end-to-end encrypted call media in the browser', { timeout: 240_000 }, () => {
+  let world: WebWorld;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-e2ee-call-'));
+    const wav = join(dir, 'beeps.wav');
+    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '0.4', 'sine', String(TONE_HZ), 'vol', '0.7', 'pad', '0', '0.2', 'repeat', '99']);
+    world = await openWebWorld({}, [...MEDIA_FLAGS, `--use-file-for-fake-audio-capture=${wav}`]);
+  });
+  after(async () => {
+    await closeWebWorld(world ?? {});
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('R64 a call carries the tone only through the frame keys: with them Bob hears it and the bars say "End-to-end encrypted"; with a wrong key nothing decodes while packets keep coming; without decryption the frames are noise, not Opus of the tone', async () => {
+    const { browser, url } = world;
+    const alice = (await personPage(browser)).page;
+    const bob = (await personPage(browser)).page;
+    for (const page of [alice, bob]) await page.addInitScript(HOOKS);
+    const bobHandle = uniqueHandle('bob');
+    await Promise.all([signUp(alice, url, 'Alice Adams', uniqueHandle('alice')), signUp(bob, url, 'Bob Brown', bobHandle)]);
+    await alice.goto(`${url}/#/u/${bobHandle}`);
+    await alice.getByRole('textbox', { name: 'Message' }).fill('Call me?');
+    await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
+    const row = bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' });
+    await row.or(bob.getByTestId('requests-row')).first().waitFor({ timeout: 30_000 });
+    if (await bob.getByTestId('requests-row').count() > 0) {
+      await bob.getByTestId('requests-row').click();
+      await bob.getByTestId('request').filter({ hasText: 'Alice Adams' }).getByRole('button', { name: 'Accept' }).click();
+    }
+    await bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' }).waitFor({ timeout: 30_000 });
+    const chatUrl = alice.url();
+
+    /** Bob's page in `mode` (reloaded so the hook is in before the app), Alice calls, Bob answers; resolves once audio packets arrive. */
+    const call = async (mode: 'normal' | 'wrong-key' | 'no-decrypt') => {
+      await bob.evaluate((m) => sessionStorage.setItem('parley-test-frames', m), mode);
+      await bob.goto(`${url}/#/`);
+      await bob.reload();
+      await bob.getByRole('heading', { name: 'Chats' }).waitFor({ timeout: 20_000 });
+      await alice.goto(chatUrl);
+      await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
+      const ring = bob.getByTestId('call-incoming');
+      await ring.waitFor({ timeout: 20_000 });
+      await ring.getByRole('button', { name: 'Accept' }).click();
+      for (const page of [alice, bob]) await waitFor(async () => /^\d+:\d\d$/.test((await page.getByTestId('call-state').textContent()) ?? ''), { what: `the ${mode} call connects`, timeoutMs: 20_000 });
+      await waitFor(async () => (await inbound(bob)).packets > 100, { what: `bob gets alice's packets (${mode})`, timeoutMs: 20_000 });
+      const start = await inbound(bob);
+      const heard = await listen(bob);
+      const end = await inbound(bob);
+      console.log(`${mode}: bob got ${end.packets - start.packets} packets, ${end.samples - start.samples} samples (${end.concealed - start.concealed} concealed), energy +${(end.energy - start.energy).toFixed(4)}; plays rms ${heard.rms.toFixed(4)}, ${(heard.toneShare * 100).toFixed(1)}% of the power at ${TONE_HZ} Hz`);
+      return { start, end, heard };
+    };
+    const hangUp = async () => {
+      await alice.getByTestId('call-bar').getByRole('button', { name: 'Hang up' }).click();
+      await bob.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 20_000 });
+    };
+
+    // With the keys: the tone arrives, and both bars say the call is end-to-end encrypted.
+    const normal = await call('normal');
+    for (const page of [alice, bob]) assert.equal(await page.getByTestId('call-e2ee').textContent(), 'End-to-end encrypted');
+    assert.ok(normal.end.energy > normal.start.energy, 'audio energy grows');
+    assert.ok(normal.heard.toneShare > 0.5, `the tone is most of what Bob hears: ${normal.heard.toneShare}`);
+    await screenshot(alice, 'call-e2ee-bar');
+    await hangUp();
+
+    // A receiver with a wrong key: packets keep arriving, nothing decodes, nothing is heard.
+    const wrong = await call('wrong-key');
+    assert.ok(wrong.end.packets - wrong.start.packets > 50, 'packets keep arriving');
+    assert.ok(wrong.end.energy - wrong.start.energy < 1e-6, `no audio energy: ${wrong.end.energy - wrong.start.energy}`);
+    assert.ok(wrong.heard.rms < 1e-4, `silence: rms ${wrong.heard.rms}`);
+    await hangUp();
+
+    // The frames as they travel, given to the decoder as they are: not Opus of the tone.
+    const raw = await call('no-decrypt');
+    assert.ok(raw.end.packets - raw.start.packets > 50, 'packets keep arriving');
+    assert.ok(raw.heard.toneShare < 0.1, `no tone in the undecrypted frames: ${raw.heard.toneShare}`);
+    await hangUp();
+  });
+});
