@@ -8,8 +8,12 @@ import type { Page } from 'playwright-core';
 import { uniqueHandle, waitFor } from '@parley/testing';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, type WebWorld } from './browser.ts';
 
-/** The fake microphone plays 440 Hz beeps (0.4 s on, 0.2 s off: steady enough to hear, not so steady that noise suppression eats it). */
-const TONE_HZ = 440;
+/**
+ * The fake microphone plays beeps of two tones at once, 440 and 1010 Hz (not harmonics of one
+ * pitch), 0.4 s on and 0.2 s off: steady enough to find, not so steady that noise suppression eats
+ * it. Two, because garbage decoded as Opus can happen to buzz near one frequency.
+ */
+const TONES_HZ = [440, 1010] as const;
 
 /**
  * Test hooks, chosen per page load by sessionStorage (the app has none): keeps every
@@ -35,27 +39,35 @@ const HOOKS = `(() => {
   }
 })();`;
 
-interface Inbound { packets: number; energy: number; samples: number; concealed: number }
+interface Inbound { packets: number; energy: number; samples: number; concealed: number; videoPackets: number; videoFrames: number; videoCodec?: string | undefined }
 
 function inbound(page: Page): Promise<Inbound> {
   return page.evaluate(async () => {
     const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1);
-    const out = { packets: 0, energy: 0, samples: 0, concealed: 0 };
+    const out: Inbound = { packets: 0, energy: 0, samples: 0, concealed: 0, videoPackets: 0, videoFrames: 0 };
     if (!pc) return out;
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-      if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
-      out.packets = Number(s.packetsReceived ?? 0);
-      out.energy = Number(s.totalAudioEnergy ?? 0);
-      out.samples = Number(s.totalSamplesReceived ?? 0);
-      out.concealed = Number(s.concealedSamples ?? 0);
-    });
+    const all = new Map<string, Record<string, unknown>>();
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => all.set(s.id as string, s));
+    for (const s of all.values()) {
+      if (s.type !== 'inbound-rtp') continue;
+      if (s.kind === 'audio') {
+        out.packets = Number(s.packetsReceived ?? 0);
+        out.energy = Number(s.totalAudioEnergy ?? 0);
+        out.samples = Number(s.totalSamplesReceived ?? 0);
+        out.concealed = Number(s.concealedSamples ?? 0);
+      } else if (s.kind === 'video') {
+        out.videoPackets = Number(s.packetsReceived ?? 0);
+        out.videoFrames = Number(s.framesDecoded ?? 0);
+        out.videoCodec = all.get(s.codecId as string)?.mimeType as string | undefined;
+      }
+    }
     return out;
   });
 }
 
-/** What the page plays of the other side for `ms`: its loudness and the part of its power near the tone. */
-function listen(page: Page, ms = 2000): Promise<{ rms: number; toneShare: number }> {
-  return page.evaluate(async ({ hz, ms }) => {
+/** What the page plays of the other side for `ms`: its loudness and, per tone, the part of its power in 100-4000 Hz within 20 Hz of it. */
+function listen(page: Page, ms = 2000): Promise<{ rms: number; shares: number[] }> {
+  return page.evaluate(async ({ tones, ms }) => {
     const audio = document.querySelector('[data-testid="call-audio"]') as HTMLAudioElement;
     const ctx = new AudioContext();
     const analyser = ctx.createAnalyser();
@@ -65,21 +77,24 @@ function listen(page: Page, ms = 2000): Promise<{ rms: number; toneShare: number
     const freq = new Float32Array(analyser.frequencyBinCount);
     const time = new Float32Array(analyser.fftSize);
     const binHz = ctx.sampleRate / analyser.fftSize;
-    let tone = 0, total = 0, rms = 0, n = 0;
+    const tone = tones.map(() => 0);
+    let total = 0, rms = 0, n = 0;
     for (const end = performance.now() + ms; performance.now() < end; n++) {
       await new Promise((r) => setTimeout(r, 100));
       analyser.getFloatFrequencyData(freq);
       analyser.getFloatTimeDomainData(time);
       freq.forEach((db, i) => {
+        const f = i * binHz;
+        if (f < 100 || f > 4000) return; // the band speech and the tone live in
         const p = 10 ** (db / 10);
         total += p;
-        if (Math.abs(i * binHz - hz) < 40) tone += p;
+        tones.forEach((hz, t) => { if (Math.abs(f - hz) <= 20) tone[t]! += p; });
       });
       rms += Math.sqrt(time.reduce((s, x) => s + x * x, 0) / time.length);
     }
     await ctx.close();
-    return { rms: rms / Math.max(1, n), toneShare: total > 0 ? tone / total : 0 };
-  }, { hz: TONE_HZ, ms });
+    return { rms: rms / Math.max(1, n), shares: tone.map((x) => (total > 0 ? x / total : 0)) };
+  }, { tones: [...TONES_HZ], ms });
 }
 
 const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
@@ -94,7 +109,7 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-e2ee-call-'));
     const wav = join(dir, 'beeps.wav');
-    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '0.4', 'sine', String(TONE_HZ), 'vol', '0.7', 'pad', '0', '0.2', 'repeat', '99']);
+    execFileSync('sox', ['-n', '-r', '48000', '-c', '2', '-b', '16', wav, 'synth', '0.4', 'sine', String(TONES_HZ[0]), 'sine', String(TONES_HZ[1]), 'remix', '1,2', 'vol', '0.4', 'pad', '0', '0.2', 'repeat', '99']);
     world = await openWebWorld({}, [...MEDIA_FLAGS, `--use-file-for-fake-audio-capture=${wav}`]);
   });
   after(async () => {
@@ -102,7 +117,7 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('R64 a call carries the tone only through the frame keys: with them Bob hears it and the bars say "End-to-end encrypted"; with a wrong key nothing decodes while packets keep coming; without decryption the frames are noise, not Opus of the tone', async () => {
+  it('R64 a call carries the tones only through the frame keys: with them Bob hears them and the bars say "End-to-end encrypted"; with a wrong key nothing decodes while packets keep coming; without decryption the frames are noise, not Opus of the tones; video likewise', async () => {
     const { browser, url } = world;
     const alice = (await personPage(browser)).page;
     const bob = (await personPage(browser)).page;
@@ -122,13 +137,13 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     const chatUrl = alice.url();
 
     /** Bob's page in `mode` (reloaded so the hook is in before the app), Alice calls, Bob answers; resolves once audio packets arrive. */
-    const call = async (mode: 'normal' | 'wrong-key' | 'no-decrypt') => {
+    const call = async (mode: 'normal' | 'wrong-key' | 'no-decrypt', media: 'voice' | 'video' = 'voice') => {
       await bob.evaluate((m) => sessionStorage.setItem('parley-test-frames', m), mode);
       await bob.goto(`${url}/#/`);
       await bob.reload();
       await bob.getByRole('heading', { name: 'Chats' }).waitFor({ timeout: 20_000 });
       await alice.goto(chatUrl);
-      await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
+      await alice.getByRole('button', { name: media === 'video' ? 'Video call Bob Brown' : 'Call Bob Brown', exact: true }).click();
       const ring = bob.getByTestId('call-incoming');
       await ring.waitFor({ timeout: 20_000 });
       await ring.getByRole('button', { name: 'Accept' }).click();
@@ -137,7 +152,7 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
       const start = await inbound(bob);
       const heard = await listen(bob);
       const end = await inbound(bob);
-      console.log(`${mode}: bob got ${end.packets - start.packets} packets, ${end.samples - start.samples} samples (${end.concealed - start.concealed} concealed), energy +${(end.energy - start.energy).toFixed(4)}; plays rms ${heard.rms.toFixed(4)}, ${(heard.toneShare * 100).toFixed(1)}% of the power at ${TONE_HZ} Hz`);
+      console.log(`${mode}: bob got ${end.packets - start.packets} packets, ${end.samples - start.samples} samples (${end.concealed - start.concealed} concealed), energy +${(end.energy - start.energy).toFixed(4)}; plays rms ${heard.rms.toFixed(4)}, ${heard.shares.map((x, i) => `${(x * 100).toFixed(1)}% at ${TONES_HZ[i]} Hz`).join(', ')}`);
       return { start, end, heard };
     };
     const hangUp = async () => {
@@ -145,11 +160,11 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
       await bob.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 20_000 });
     };
 
-    // With the keys: the tone arrives, and both bars say the call is end-to-end encrypted.
+    // With the keys: the tones arrive, and both bars say the call is end-to-end encrypted.
     const normal = await call('normal');
     for (const page of [alice, bob]) assert.equal(await page.getByTestId('call-e2ee').textContent(), 'End-to-end encrypted');
     assert.ok(normal.end.energy > normal.start.energy, 'audio energy grows');
-    assert.ok(normal.heard.toneShare > 0.5, `the tone is most of what Bob hears: ${normal.heard.toneShare}`);
+    assert.ok(normal.heard.shares.every((x) => x > 0.2) && normal.heard.shares[0]! + normal.heard.shares[1]! > 0.8, `the two tones are what Bob hears: ${normal.heard.shares}`);
     await screenshot(alice, 'call-e2ee-bar');
     await hangUp();
 
@@ -160,10 +175,25 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     assert.ok(wrong.heard.rms < 1e-4, `silence: rms ${wrong.heard.rms}`);
     await hangUp();
 
-    // The frames as they travel, given to the decoder as they are: not Opus of the tone.
+    // The frames as they travel, given to the decoder as they are: not Opus of the tones.
     const raw = await call('no-decrypt');
     assert.ok(raw.end.packets - raw.start.packets > 50, 'packets keep arriving');
-    assert.ok(raw.heard.toneShare < 0.1, `no tone in the undecrypted frames: ${raw.heard.toneShare}`);
+    assert.ok(raw.end.concealed - raw.start.concealed > (raw.end.samples - raw.start.samples) / 3, 'most of them do not even decode as Opus');
+    assert.ok(!raw.heard.shares.every((x) => x > 0.2), `what does decode is not the tones: ${raw.heard.shares}`);
+    await hangUp();
+
+    // Video (VP8, its payload header left clear): decoded with the keys, not one frame with a wrong key.
+    const video = await call('normal', 'video');
+    await waitFor(async () => (await inbound(bob)).videoFrames > 20, { what: 'bob decodes alice\'s video', timeoutMs: 20_000 });
+    assert.equal((await inbound(bob)).videoCodec, 'video/VP8');
+    assert.ok(video.heard.shares.every((x) => x > 0.2), 'and hears the tones');
+    await hangUp();
+    await call('wrong-key', 'video');
+    const v0 = await inbound(bob);
+    await waitFor(async () => (await inbound(bob)).videoPackets > v0.videoPackets + 100, { what: 'video packets keep arriving', timeoutMs: 20_000 });
+    const v1 = await inbound(bob);
+    console.log(`wrong-key video: bob got ${v1.videoPackets} video packets, decoded ${v1.videoFrames} frames`);
+    assert.equal(v1.videoFrames, 0, 'no video frame decodes without the key');
     await hangUp();
   });
 });
