@@ -19,7 +19,8 @@ const TONES_HZ = [440, 1010] as const;
  * Test hooks, chosen per page load by sessionStorage (the app has none): keeps every
  * RTCPeerConnection on `window.__pcs`; 'wrong-key' flips a bit of every frame key the page hands
  * its frame-crypto worker (a receiver with the wrong key); 'no-decrypt' drops the receive-side
- * transform, so the other side's frames reach the decoder as they came over the wire.
+ * transform, so the other side's frames reach the decoder as they came over the wire;
+ * 'insertable-streams' hides RTCRtpScriptTransform, as in browsers that only have the older API.
  * A string: a transpiled function could carry the bundler's helpers into the page.
  */
 const HOOKS = `(() => {
@@ -33,6 +34,8 @@ const HOOKS = `(() => {
       if (m && m.type === 'epoch') { const k = m.key.baseKey.slice(); k[0] ^= 1; m = { ...m, key: { ...m.key, baseKey: k } }; }
       return post.call(this, m, transfer);
     };
+  } else if (mode === 'insertable-streams') {
+    delete window.RTCRtpScriptTransform;
   } else if (mode === 'no-decrypt') {
     const d = Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, 'transform');
     Object.defineProperty(RTCRtpReceiver.prototype, 'transform', { configurable: true, get: d.get, set() {} });
@@ -117,7 +120,7 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('R64 a call carries the tones only through the frame keys: with them Bob hears them and the bars say "End-to-end encrypted"; with a wrong key nothing decodes while packets keep coming; without decryption the frames are noise, not Opus of the tones; video likewise', async () => {
+  it('R64 a call carries the tones only through the frame keys: with them Bob hears them and the bars say "End-to-end encrypted"; with a wrong key nothing decodes while packets keep coming; without decryption the frames are noise, not Opus of the tones; the Insertable Streams fallback talks to RTCRtpScriptTransform both ways; VP8 video decodes only with the keys', async () => {
     const { browser, url } = world;
     const alice = (await personPage(browser)).page;
     const bob = (await personPage(browser)).page;
@@ -137,7 +140,7 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     const chatUrl = alice.url();
 
     /** Bob's page in `mode` (reloaded so the hook is in before the app), Alice calls, Bob answers; resolves once audio packets arrive. */
-    const call = async (mode: 'normal' | 'wrong-key' | 'no-decrypt', media: 'voice' | 'video' = 'voice') => {
+    const call = async (mode: 'normal' | 'wrong-key' | 'no-decrypt' | 'insertable-streams', media: 'voice' | 'video' = 'voice') => {
       await bob.evaluate((m) => sessionStorage.setItem('parley-test-frames', m), mode);
       await bob.goto(`${url}/#/`);
       await bob.reload();
@@ -180,6 +183,14 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     assert.ok(raw.end.packets - raw.start.packets > 50, 'packets keep arriving');
     assert.ok(raw.end.concealed - raw.start.concealed > (raw.end.samples - raw.start.samples) / 3, 'most of them do not even decode as Opus');
     assert.ok(!raw.heard.shares.every((x) => x > 0.2), `what does decode is not the tones: ${raw.heard.shares}`);
+    await hangUp();
+
+    // Bob's browser with only Insertable Streams (createEncodedStreams): the same frames, both ways.
+    const older = await call('insertable-streams');
+    assert.ok(older.heard.shares.every((x) => x > 0.2), `Bob hears the tones: ${older.heard.shares}`);
+    const aliceHears = await listen(alice);
+    assert.ok(aliceHears.shares.every((x) => x > 0.2), `Alice hears Bob's tones: ${aliceHears.shares}`);
+    assert.equal(await bob.getByTestId('call-e2ee').textContent(), 'End-to-end encrypted');
     await hangUp();
 
     // Video (VP8, its payload header left clear): decoded with the keys, not one frame with a wrong key.
