@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { uniqueHandle, waitFor } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, type WebWorld } from './browser.ts';
 
 /**
@@ -167,6 +168,7 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     const normal = await call('normal');
     for (const page of [alice, bob]) assert.equal(await page.getByTestId('call-e2ee').textContent(), 'End-to-end encrypted');
     assert.ok(normal.end.energy > normal.start.energy, 'audio energy grows');
+    assert.equal(await bob.getByTestId('call-undecryptable').count(), 0, 'no warning when the keys match');
     assert.ok(normal.heard.shares.every((x) => x > 0.2) && normal.heard.shares[0]! + normal.heard.shares[1]! > 0.8, `the two tones are what Bob hears: ${normal.heard.shares}`);
     await screenshot(alice, 'call-e2ee-bar');
     await hangUp();
@@ -176,6 +178,11 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     assert.ok(wrong.end.packets - wrong.start.packets > 50, 'packets keep arriving');
     assert.ok(wrong.end.energy - wrong.start.energy < 1e-6, `no audio energy: ${wrong.end.energy - wrong.start.energy}`);
     assert.ok(wrong.heard.rms < 1e-4, `silence: rms ${wrong.heard.rms}`);
+    const warning = bob.getByTestId('call-undecryptable');
+    await warning.waitFor({ timeout: 10_000 });
+    assert.equal(await warning.textContent(), 'Nothing from Alice Adams can be decrypted: your devices do not share the call’s keys. Hang up and call again.');
+    await screenshot(bob, 'call-undecryptable');
+    assert.deepEqual(await axeViolations(bob), []);
     await hangUp();
 
     // The frames as they travel, given to the decoder as they are: not Opus of the tones.

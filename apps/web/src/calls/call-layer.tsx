@@ -5,7 +5,7 @@ import { Icon } from '../components/icons.tsx';
 import { useI18n, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
-import { FrameCryptoUnavailable } from './frame-crypto.ts';
+import { FrameCryptoUnavailable, onUndecryptable } from './frame-crypto.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import './calls.css';
 
@@ -74,6 +74,8 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const calls = useCalls(client);
   const [, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => callMedia.on(bump), []);
+  const [undecryptable, setUndecryptable] = useState(false);
+  useEffect(() => onUndecryptable(setUndecryptable), []);
   const [error, run] = useAction();
   const audio = useRef<HTMLAudioElement>(null);
   // Accepting removes the button that had the focus: it moves to the bar's Hang up, not to nowhere.
@@ -148,6 +150,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
       {endText && ringing.length === 0 && shownEnd && (
         <p className="call-ended" role="status" data-testid="call-ended">{peerName(client, shownEnd)} · {t(endText)}</p>
       )}
+      {live && undecryptable && <p className="error" role="alert" data-testid="call-undecryptable">{t('callUndecryptable', { name: peerName(client, live) })}</p>}
       {live?.media === 'video' && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
       <audio ref={audio} autoPlay data-testid="call-audio" />
       <CallError error={error} />

@@ -10,6 +10,9 @@ export interface EncodedFrame {
   getMetadata(): { mimeType?: string };
 }
 
+/** Worker → page, once a second while frames flow: how many went out encrypted, came in and decrypted, came in and were refused. */
+export interface FrameStats { sent: number; decrypted: number; refused: number }
+
 /** Page → worker. */
 export type FrameCryptoMessage =
   | { type: 'epoch'; key: CallEpochKey }

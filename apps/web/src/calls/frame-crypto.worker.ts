@@ -12,6 +12,13 @@ import { clearPrefix, type EncodedFrame, type FrameCryptoMessage, type FrameSide
  */
 const scope = self as unknown as DedicatedWorkerGlobalScope & { onrtctransform: ((event: { transformer: { options: { side: FrameSide }; readable: ReadableStream<EncodedFrame>; writable: WritableStream<EncodedFrame> } }) => void) | null };
 const keys = new FrameKeys();
+/** Frames this second: the page tells the person when the other side's keep failing (FrameStats). */
+let stats = { sent: 0, decrypted: 0, refused: 0 };
+setInterval(() => {
+  if (stats.sent + stats.decrypted + stats.refused === 0) return;
+  scope.postMessage(stats);
+  stats = { sent: 0, decrypted: 0, refused: 0 };
+}, 1000);
 
 scope.onmessage = (event: MessageEvent<FrameCryptoMessage>) => {
   const m = event.data;
@@ -41,6 +48,7 @@ async function encryptFrame(frame: EncodedFrame, out: TransformStreamDefaultCont
     bytes.set(sealed, clear);
     frame.data = bytes.buffer;
     out.enqueue(frame);
+    stats.sent++;
   } catch {
     // No key yet: the frame is not sent at all.
   }
@@ -50,7 +58,10 @@ async function decryptFrame(frame: EncodedFrame, out: TransformStreamDefaultCont
   const data = new Uint8Array(frame.data);
   if (data.length === 0) return out.enqueue(frame);
   const clear = clearPrefix(frame);
-  if (data.length <= clear) return;
+  if (data.length <= clear) {
+    stats.refused++;
+    return;
+  }
   try {
     const { plaintext } = await keys.decrypt(data.subarray(clear), data.subarray(0, clear));
     const bytes = new Uint8Array(clear + plaintext.length);
@@ -58,7 +69,9 @@ async function decryptFrame(frame: EncodedFrame, out: TransformStreamDefaultCont
     bytes.set(plaintext, clear);
     frame.data = bytes.buffer;
     out.enqueue(frame);
+    stats.decrypted++;
   } catch {
     // Not decryptable: dropped (the decoder conceals it as a lost frame).
+    stats.refused++;
   }
 }

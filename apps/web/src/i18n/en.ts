@@ -356,6 +356,7 @@ export const en = {
   callHangUp: 'Hang up',
   callEncrypted: 'End-to-end encrypted',
   callCryptoError: 'This browser cannot encrypt calls end to end, so the call did not start. Try a current Chrome, Edge, Firefox or Safari.',
+  callUndecryptable: 'Nothing from {name} can be decrypted: your devices do not share the call’s keys. Hang up and call again.',
   callMicError: 'The microphone or camera is not available: allow it for this site and try again.',
   callVideo: 'Video call {name}',
   callCamera: 'Turn camera off',
