@@ -112,6 +112,19 @@ describe('R64 call frame keys from the chat\'s MLS group', () => {
     await rejectsWith(wrong.decrypt(await aliceKeys.encrypt(utf8('secret'))), 'auth_failed');
   });
 
+  it('R64 an epoch 16 later has the same low bits: it replaces the old one at once, grace or not (RFC 9605 §5.2)', async () => {
+    const base = (n: number) => new Uint8Array(16).fill(n);
+    const [sender, receiver] = [new FrameKeys(), new FrameKeys()];
+    sender.setEpoch({ epoch: 1n, leafIndex: 0, leafCount: 2, baseKey: base(1) });
+    receiver.setEpoch({ epoch: 1n, leafIndex: 1, leafCount: 2, baseKey: base(1) });
+    const old = await sender.encrypt(utf8('epoch 1'));
+    receiver.setEpoch({ epoch: 17n, leafIndex: 1, leafCount: 2, baseKey: base(17) });
+    await rejectsWith(receiver.decrypt(old), 'auth_failed'); // its KID now names epoch 17's key
+    sender.setEpoch({ epoch: 17n, leafIndex: 0, leafCount: 2, baseKey: base(17) });
+    assert.deepEqual((await receiver.decrypt(await sender.encrypt(utf8('epoch 17')))).plaintext, utf8('epoch 17'));
+    assert.equal(receiver.epoch, 17n);
+  });
+
   it('R64 two calls in the same epoch never share a (KID, CTR): each picks its own context', async () => {
     const { alice } = await threeMembers();
     const k = await epochKey(alice);

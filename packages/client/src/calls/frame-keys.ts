@@ -103,7 +103,7 @@ export class FrameKeys {
     const mask = (1n << BigInt(SFRAME_EPOCH_BITS)) - 1n;
     for (const [epoch, entry] of this.#epochs) {
       // Same low bits as the new epoch: the KIDs would clash, so the old one goes now (RFC 9605 §5.2).
-      if ((epoch & mask) === (key.epoch & mask)) this.#epochs.delete(epoch);
+      if ((epoch & mask) === (key.epoch & mask)) this.#forget(entry);
       else entry.retiredAt ??= now;
     }
     const entry: EpochEntry = { key: { ...key, baseKey: key.baseKey.slice() }, receive: new Map() };
@@ -129,7 +129,7 @@ export class FrameKeys {
     const entry = [...this.#epochs.values()].find((x) => (x.key.epoch & ((1n << e) - 1n)) === low);
     if (!entry) throw new SFrameError('unknown_kid', `no key for epoch …${low}`);
     if (entry.retiredAt !== undefined && this.#now() - entry.retiredAt > this.#grace) {
-      this.#epochs.delete(entry.key.epoch);
+      this.#forget(entry);
       throw new SFrameError('unknown_kid', `epoch ${entry.key.epoch} was replaced more than ${this.#grace} ms ago`);
     }
     const s = BigInt(indexBits(entry.key.leafCount));
@@ -157,10 +157,16 @@ export class FrameKeys {
 
   /** Forgets every key (the call ended). */
   clear(): void {
-    for (const entry of this.#epochs.values()) entry.key.baseKey.fill(0);
-    this.#epochs.clear();
+    for (const entry of this.#epochs.values()) this.#forget(entry);
     this.#current = undefined;
     this.#send = undefined;
+  }
+
+  /** Drops an epoch's keys (the base key's bytes zeroed; derived keys are non-extractable CryptoKeys). */
+  #forget(entry: EpochEntry): void {
+    entry.key.baseKey.fill(0);
+    entry.receive.clear();
+    this.#epochs.delete(entry.key.epoch);
   }
 }
 
