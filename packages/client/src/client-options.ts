@@ -89,7 +89,7 @@ export interface ClientOptions {
 
 /** A background task failed; it is retried later and does not hold up anything else. */
 export interface BackgroundError {
-  task: 'key-packages' | 'encryption-group' | 'key-log' | 'chat list';
+  task: 'key-packages' | 'encryption-group' | 'key-log' | 'chat list' | 'call-keys';
   error: unknown;
 }
 

@@ -18,7 +18,7 @@ import { Drafts } from './drafts.ts';
 import { ChatListReader, untilNotRateLimited } from './chat-list.ts';
 import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
 import { ChatViews } from './chat-views.ts';
-import { Calls } from './calls/calls.ts';
+import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { ChatWriter, withPrefs } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
 import { applyReceipt, keepNewerReceipts, ReceiptSender } from './receipts.ts';
@@ -214,7 +214,8 @@ export class ParleyClient extends ClientRest {
     });
     this.calls = new Calls({
       userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
-      turn: (chatId) => this.turnCredentials(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
+      turn: (chatId) => this.turnCredentials(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls), onError: (error) => this.#backgroundError({ task: 'call-keys', error }),
+      ...(this.#mls ? { frameKeys: mlsCallKeys(this.#mls) } : {}), // R64
     });
     this.#write = new ChatWriter({
       chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
@@ -556,6 +557,7 @@ export class ParleyClient extends ClientRest {
       const d = (m as StoredMessage).decoded;
       if (d?.kind === 'content' && d.content.kind === 'call') { const c = d.content; this.#callQueue = this.#callQueue.then(() => this.calls.received(chatId, m, c)).catch(() => undefined); }
     }
+    this.calls.chatMoved(chatId); // R64: a commit moves a call's frame key to the new epoch
     this.#receipts.delivered();
     this.#changed(chatId);
   }

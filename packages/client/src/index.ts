@@ -54,3 +54,6 @@ export {
   type TelegramOptions, type WhatsAppOptions, type ImportErrorCode, type ImportLimits, type ImportedAttachment, type ImportedChat, type ImportedMessage, type TextChunks,
   ExportZip, type ZipEntry, type ZipLimits,
 } from './import/index.ts';
+export { FrameKeys, FRAME_KEY_GRACE_MS, SFRAME_BASE_KEY_LABEL, SFRAME_EPOCH_BITS, indexBits, mlsKid, type CallEpochKey, type FrameKeysOptions, type ReceivedFrame } from './calls/frame-keys.ts';
+export { SFrameError, SFRAME_SUITES, decodeHeader as decodeSFrameHeader, encodeHeader as encodeSFrameHeader, type SFrameErrorCode } from './calls/sframe.ts';
+export type { FrameKeySink, CallKeySource } from './calls/call-keys.ts';

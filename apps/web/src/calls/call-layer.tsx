@@ -5,6 +5,7 @@ import { Icon } from '../components/icons.tsx';
 import { useI18n, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
+import { FrameCryptoUnavailable, onUndecryptable } from './frame-crypto.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import './calls.css';
 
@@ -59,6 +60,7 @@ function stateText(t: Translate, call: CallView, now: number): string {
 export function CallError({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (error instanceof MicUnavailable) return <p className="error" role="alert">{t('callMicError')}</p>;
+  if (error instanceof FrameCryptoUnavailable) return <p className="error" role="alert">{t('callCryptoError')}</p>;
   return <ErrorLine error={error} />;
 }
 
@@ -72,6 +74,8 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const calls = useCalls(client);
   const [, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => callMedia.on(bump), []);
+  const [undecryptable, setUndecryptable] = useState(false);
+  useEffect(() => onUndecryptable(setUndecryptable), []);
   const [error, run] = useAction();
   const audio = useRef<HTMLAudioElement>(null);
   // Accepting removes the button that had the focus: it moves to the bar's Hang up, not to nowhere.
@@ -130,6 +134,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <div className="grow call-bar-text">
             <strong>{peerName(client, live)}</strong>
             <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
+            {live.frameEpoch !== undefined && <span className="call-e2ee" data-testid="call-e2ee">{t('callEncrypted')}</span>}
           </div>
           <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
             onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>
@@ -145,6 +150,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
       {endText && ringing.length === 0 && shownEnd && (
         <p className="call-ended" role="status" data-testid="call-ended">{peerName(client, shownEnd)} · {t(endText)}</p>
       )}
+      {live && undecryptable && <p className="error" role="alert" data-testid="call-undecryptable">{t('callUndecryptable', { name: peerName(client, live) })}</p>}
       {live?.media === 'video' && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
       <audio ref={audio} autoPlay data-testid="call-audio" />
       <CallError error={error} />

@@ -1,4 +1,5 @@
 import type { CallPeer, ParleyClient } from '@parley/client';
+import { attachFrameCrypto } from './frame-crypto.ts';
 
 /** getUserMedia refused or found no microphone (the person is told so, not "something failed"). */
 export class MicUnavailable extends Error {
@@ -93,7 +94,7 @@ export const callMedia = new CallMedia();
 
 /** Starts a voice or video call in a direct chat (the call bar shows it from the `calls` event). */
 export function startCall(client: ParleyClient, chatId: string, media: 'audio' | 'video'): Promise<unknown> {
-  return client.calls.start(chatId, { media, prepare: callMedia.prepareFor(media) }).catch((err: unknown) => {
+  return client.calls.start(chatId, { media, prepare: callMedia.prepareFor(media), frameCrypto: attachFrameCrypto }).catch((err: unknown) => {
     callMedia.stop();
     throw err;
   });
@@ -101,7 +102,7 @@ export function startCall(client: ParleyClient, chatId: string, media: 'audio' |
 
 export function acceptCall(client: ParleyClient, callId: string): Promise<void> {
   const media = client.calls.get(callId)?.media ?? 'audio';
-  return client.calls.accept(callId, { prepare: callMedia.prepareFor(media) }).catch((err: unknown) => {
+  return client.calls.accept(callId, { prepare: callMedia.prepareFor(media), frameCrypto: attachFrameCrypto }).catch((err: unknown) => {
     callMedia.stop();
     throw err;
   });

@@ -1,29 +1,10 @@
 import { MAX_THUMBNAIL_CHARS } from '@parley/protocol';
 import workerUrl from './thumb.worker.ts?worker&url';
 import { THUMB, type ThumbReply, type ThumbRequest } from './thumb-limits.ts';
+import { trustedWorkerUrl } from '../trusted-worker.ts';
 
 type Thumb = Extract<ThumbReply, { ok: true }>;
 type Job = { kind: 'image'; blob: Blob } | { kind: 'frame'; bitmap: ImageBitmap };
-
-/** The Trusted Types API where the browser has it; the CSP names this policy (`trusted-types … parley-worker`, R38). */
-interface TrustedTypesApi {
-  createPolicy(name: string, rules: { createScriptURL(url: string): string }): { createScriptURL(url: string): unknown };
-}
-let trustedWorkerUrl: string | undefined;
-/** The worker's URL as the CSP lets it through: this policy vouches for exactly the built worker's URL. */
-function workerScriptUrl(): string {
-  if (trustedWorkerUrl === undefined) {
-    const tt = (window as unknown as { trustedTypes?: TrustedTypesApi }).trustedTypes;
-    const policy = tt?.createPolicy('parley-worker', {
-      createScriptURL: (url) => {
-        if (url !== workerUrl) throw new TypeError(`not the thumbnail worker: ${url}`);
-        return url;
-      },
-    });
-    trustedWorkerUrl = (policy?.createScriptURL(workerUrl) ?? workerUrl) as string;
-  }
-  return trustedWorkerUrl;
-}
 
 /**
  * Thumbnails in a Web Worker, one job at a time, each with a time limit: a job that runs over it
@@ -58,7 +39,7 @@ export class ThumbnailMaker {
     const id = this.#nextId++;
     let worker: Worker;
     try {
-      worker = this.#worker ??= new Worker(workerScriptUrl(), { name: 'parley-thumbnails' });
+      worker = this.#worker ??= new Worker(trustedWorkerUrl(workerUrl), { name: 'parley-thumbnails' });
     } catch (err) {
       console.warn('parley: no thumbnail worker', err);
       if (job.kind === 'frame') job.bitmap.close();

@@ -1,5 +1,8 @@
 import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
+import { CallKeyFeed, type CallKeySource, type FrameKeySink } from './call-keys.ts';
+
+export { mlsCallKeys } from './call-keys.ts';
 
 /**
  * The part of an RTCPeerConnection a call uses: the browser's own in the web client, a fake in
@@ -37,11 +40,18 @@ export interface CallView {
   endReason?: CallEndReason;
   /** The call's peer connection (for the app's media and getStats); absent while it rings in. */
   peer?: CallPeer;
+  /** R64: the MLS epoch whose key encrypts this call's media frames now (absent: no frame key yet). */
+  frameEpoch?: number;
 }
 
 export interface CallOptions {
   /** Adds the local media tracks (getUserMedia's stream) and hooks up remote ones; called before any SDP is made. */
   prepare?: (peer: CallPeer) => void | Promise<void>;
+  /**
+   * R64: end-to-end encryption of the media frames (SFrame with the chat's MLS keys), attached after
+   * `prepare`; the sink gets each epoch's key. Without it media is only DTLS-SRTP encrypted (hop by hop).
+   */
+  frameCrypto?: (peer: CallPeer) => FrameKeySink | Promise<FrameKeySink>;
 }
 
 export interface CallsDeps {
@@ -53,6 +63,10 @@ export interface CallsDeps {
   /** R60: TURN credentials, or undefined where the server offers none (then direct paths only). */
   turn(chatId: string): Promise<TurnCredentials | undefined>;
   peer?: PeerFactory;
+  /** R64: the chat's epoch keys for call media (the MLS exporter); calls asking for frameCrypto fail without it. */
+  frameKeys?: CallKeySource;
+  /** A frame key that could not be had (the call keeps the previous one; the next commit tries again). */
+  onError?: (error: unknown) => void;
   /** Relay-only ICE (tests, or people who don't want the other side to learn their address). */
   relayOnly?: boolean;
   ringMs?: number;
@@ -77,6 +91,7 @@ interface Call {
   /** An ended call is forgotten after ENDED_KEPT_MS (its line stays in the chat). */
   forgetTimer?: ReturnType<typeof setTimeout> | undefined;
   options: CallOptions;
+  keys?: CallKeyFeed;
 }
 
 /** How long candidates gathered at once are held to go in one entry. */
@@ -233,6 +248,11 @@ export class Calls {
     }
   }
 
+  /** The chat's log moved (a commit may have started a new epoch): calls in it switch to the new frame key. */
+  chatMoved(chatId: string): void {
+    for (const call of this.#calls.values()) if (call.view.chatId === chatId && call.view.state !== 'ended') void call.keys?.refresh();
+  }
+
   stop(): void {
     for (const call of this.#calls.values()) {
       if (call.view.state !== 'ended') this.#end(call, 'failed', false);
@@ -289,6 +309,16 @@ export class Calls {
       }
     };
     await call.options.prepare?.(peer);
+    if (call.options.frameCrypto) {
+      const source = this.#d.frameKeys;
+      if (!source) throw new ParleyError('bad_request', 'no end-to-end keys for call media on this client');
+      const sink = await call.options.frameCrypto(peer);
+      call.keys = new CallKeyFeed(call.view.chatId, source, sink, (epoch) => {
+        call.view.frameEpoch = Number(epoch);
+        this.#changed();
+      }, (error) => this.#d.onError?.(error));
+      await call.keys.refresh();
+    }
     return peer;
   }
 
@@ -318,6 +348,7 @@ export class Calls {
     call.view.endReason = reason;
     call.view.endedAt = this.#now();
     call.view.peer?.close();
+    call.keys?.stop();
     call.forgetTimer = setTimeout(() => {
       if (this.#calls.get(call.view.callId) !== call) return;
       this.#calls.delete(call.view.callId);

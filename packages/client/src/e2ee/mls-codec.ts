@@ -77,6 +77,18 @@ export class MlsCodec implements ContentCodec {
     return s ? Number(s.epoch) : undefined;
   }
 
+  /**
+   * R64: this device's leaf and an MLS exporter secret of the chat's current epoch (call media's
+   * SFrame base key); undefined while the group is not ready or this device was removed.
+   */
+  exportForCall(chatId: string, label: string, length: number): Promise<{ epoch: bigint; leafIndex: number; leafCount: number; secret: Uint8Array } | undefined> {
+    return this.#lock(chatId, async () => {
+      const s = await this.#load(chatId);
+      if (!s?.isActive || s.epoch === 0n) return undefined;
+      return { epoch: s.epoch, leafIndex: s.ownLeafIndex, leafCount: s.leafCount, secret: await s.exportSecret(label, new Uint8Array(0), length) };
+    });
+  }
+
   /** Whether a commit the server ordered as one (R15) has a Welcome naming one of this device's key packages. */
   async welcomesMe(m: Pick<Message, 'envelope' | 'commitEpoch'>): Promise<boolean> {
     const envelope = m.envelope;

@@ -5,6 +5,7 @@ import {
   createGroup,
   emptyPskIndex,
   joinGroup,
+  mlsExporter,
   processMessage,
   zeroOutUint8Array,
   type CiphersuiteImpl,
@@ -172,6 +173,17 @@ export class MlsGroupSession {
 
   get ownLeafIndex(): number {
     return this.#state.privatePath.leafIndex;
+  }
+
+  /** Leaves of the current epoch's tree, blank ones included (the same number on every member's side). */
+  get leafCount(): number {
+    return Math.floor((this.#state.ratchetTree.length + 1) / 2);
+  }
+
+  /** MLS-Exporter(label, context, length) of the current epoch (RFC 9420 §8.5): e.g. call media's SFrame base key (R64). */
+  async exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
+    this.#assertActive();
+    return mlsExporter(this.#state.keySchedule.exporterSecret, label, context, length, this.cs);
   }
 
   /** Members of the current epoch (not counting a pending commit), in leaf order. */
