@@ -454,7 +454,8 @@ export class ChatEncryption {
         if (acked && result.added.length > 0) this.heads.groupGrew(chatId, acked.seq);
         for (const key of result.added) if (key.startsWith(`${this.#d.userId}:`)) void this.shareHistory(chatId, key.slice(this.#d.userId.length + 1));
         // Devices just added can't read the older message that named the group: name it again for them.
-        const name = chat.kind === 'group' && result.added.length > 0 ? this.groupName(chatId) : undefined;
+        // R69: not where this user may not post (a community's announcements): the server would refuse it.
+        const name = chat.kind === 'group' && result.added.length > 0 && chat.community?.mayPost !== false ? this.groupName(chatId) : undefined;
         if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true });
       }
       if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
