@@ -21,6 +21,9 @@ export interface CommunityChatsDeps {
   limits: CommunityLimits;
 }
 
+/** The order a community's chats are listed in: announcements, general, then topics by age. */
+const KIND_ORDER: Record<CommunityChatRow['kind'], number> = { announcements: 0, general: 1, topic: 2 };
+
 /**
  * R67-R68: a community's chats. Each is an ordinary group chat linked to the community; its
  * membership is made the way an invite-link join makes it (R42), so a current member's device adds
@@ -37,7 +40,8 @@ export class CommunityChats {
   async list(auth: AuthContext, communityId: string): Promise<CommunityChat[]> {
     const { me } = await this.#d.community.requireMember(communityId, auth.userId);
     const out: CommunityChat[] = [];
-    for (const link of await this.#d.communities.listCommunityChats(communityId)) {
+    const links = await this.#d.communities.listCommunityChats(communityId);
+    for (const link of links.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.createdAt - b.createdAt)) {
       const joined = (await this.#d.storage.getMember(link.chatId, auth.userId)) !== undefined;
       if (!link.open && !joined && !holds(me, 'manageChats')) continue;
       const chat = await this.#d.storage.getChat(link.chatId);
