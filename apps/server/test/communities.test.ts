@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ParleyError, type ParleyClient } from '@parley/client';
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 
 /** Communities (docs/PROTOCOL.md R66-R75) through the real server and SDK, end-to-end encrypted. */
 
@@ -64,6 +64,28 @@ describe('communities (R66-R75)', () => {
     for (const u of [ann, ben]) await u.client.stop();
   });
 
+  it('R68 a one-tap join while no member is online: the joiner\'s device starts the chat\'s group again itself, and the members read what it wrote when they come back', async () => {
+    await using server = await startTestServer();
+    const tweaks = { mls: { enabled: true, restartAfterWaitingMs: 2000 } };
+    const [ann, ben] = await Promise.all(['Ann', 'Ben'].map((displayName) => createUser(server.url, { displayName, client: tweaks })));
+    if (!ann || !ben) throw new Error('users');
+    const community = await communityWith(ann, [ben]);
+    const topic = await ann.client.communities.createChat(community.communityId, { name: 'Garden', open: true });
+    await waitFor(() => ann.client.outbox().length === 0, { what: "Ann's chat names sent", timeoutMs: GROUP_FORMED });
+    await ann.client.stop();
+
+    await ben.client.communities.joinChat(community.communityId, topic.chatId);
+    await ben.client.sendText(topic.chatId, 'Who has the key to the shed?');
+    // Nobody can add Ben: after asking (R29) and waiting, his device starts the group again (R36).
+    await waitFor(async () => (await ben.client.encryptionMembers(topic.chatId)).length > 0 && ben.client.outbox().length === 0,
+      { what: "Ben's device restarted the group and sent", timeoutMs: 60_000 });
+    const back = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, ann.store, undefined, tweaks);
+    await back.start();
+    await waitFor(() => texts(back, topic.chatId).includes('Who has the key to the shed?'), { what: "Ann reads Ben's message after coming back", timeoutMs: GROUP_FORMED });
+    await back.stop();
+    await ben.client.stop();
+  });
+
   it('R69 a member without postAnnouncements cannot post in announcements (announcements_only); an admin given the right can, and everyone reads it', async () => {
     await using server = await startTestServer();
     const [ann, ben, cat] = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
@@ -82,6 +104,8 @@ describe('communities (R66-R75)', () => {
     await ben.client.sendText(ann_, 'Water off on Monday 10-14');
     await waitFor(() => texts(cat.client, ann_).includes('Water off on Monday 10-14'), { what: 'Cat reads the announcement', timeoutMs: GROUP_FORMED });
     assert.ok(!texts(ann.client, ann_).includes('Party on the roof!'));
+    // Nothing of Cat's device's own (key-log heads, resend asks) was queued for a chat she can't post in.
+    assert.deepEqual(cat.client.outbox().map((o) => o.clientMsgId), [id]);
     // Cat can still talk in general.
     await cat.client.sendText((await cat.client.communities.chats(community.communityId))[1]!.chatId, 'Thanks!');
     for (const u of [ann, ben, cat]) await u.client.stop();
