@@ -88,6 +88,12 @@ const EnvSchema = z.object({
   /** An MLS commit's envelope (R15): bigger than a message's, since a group's start and its adds carry key packages and a Welcome with the tree. */
   PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
+  /** R73: communities one user is a member of (creating or joining one more: community_limit). */
+  PARLEY_MAX_COMMUNITIES_PER_USER: Int(100),
+  /** R73: chats one community links (announcements and general count). */
+  PARLEY_MAX_COMMUNITY_CHATS: Int(50),
+  /** R73: members of one community; every member is in its announcements chat, so at most PARLEY_MAX_GROUP_MEMBERS (0, the default: that). */
+  PARLEY_MAX_COMMUNITY_MEMBERS: Int(0),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
   PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
@@ -298,6 +304,13 @@ export interface MlsLimits {
   startMinAdds: number;
 }
 
+/** R73: how big communities grow. */
+export interface CommunityLimits {
+  maxPerUser: number;
+  maxChats: number;
+  maxMembers: number;
+}
+
 /** R44: consent to being put into a chat, and caps on chats. */
 export interface ConsentLimits {
   /** Adds and direct chats from people who share no chat with the person become requests. */
@@ -391,6 +404,8 @@ export interface Config {
   /** R42: an invite link's lifetime, and the longest one a creator may choose. */
   inviteTtlMs: number;
   consent: ConsentLimits;
+  /** R73: community limits. */
+  communities: CommunityLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
   /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */
@@ -431,6 +446,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   checkFramesFitBuffer(e);
+  if (e.PARLEY_MAX_COMMUNITY_MEMBERS > e.PARLEY_MAX_GROUP_MEMBERS) {
+    throw new Error(`invalid configuration: PARLEY_MAX_COMMUNITY_MEMBERS (${e.PARLEY_MAX_COMMUNITY_MEMBERS}) must be at most PARLEY_MAX_GROUP_MEMBERS (${e.PARLEY_MAX_GROUP_MEMBERS}): every member of a community is in its announcements chat (R73)`);
+  }
   const origin = e.PARLEY_ORIGIN ?? `http://localhost:${e.PORT}`;
   let rpId: string;
   try {
@@ -513,6 +531,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTtlMs: e.PARLEY_REQUEST_TTL_MS,
       maxChatsPerUser: Math.max(1, e.PARLEY_MAX_CHATS_PER_USER),
       directAddsPerDay: e.PARLEY_RATE_DIRECT_ADDS_PER_DAY,
+    },
+    communities: {
+      maxPerUser: Math.max(1, e.PARLEY_MAX_COMMUNITIES_PER_USER),
+      maxChats: Math.max(2, e.PARLEY_MAX_COMMUNITY_CHATS),
+      maxMembers: e.PARLEY_MAX_COMMUNITY_MEMBERS || e.PARLEY_MAX_GROUP_MEMBERS,
     },
     turn: turnConfig(e),
     previews: {

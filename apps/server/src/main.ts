@@ -10,6 +10,9 @@ import { isLoopbackHost, loadConfig, type Config } from './config.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Challenges } from './domain/challenges.ts';
 import { Chats } from './domain/chats.ts';
+import { Communities } from './domain/communities/communities.ts';
+import { CommunityChats } from './domain/communities/community-chats.ts';
+import { CommunityInvites } from './domain/communities/community-invites.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
 import { Files } from './domain/files/files.ts';
@@ -44,6 +47,9 @@ import { PostgresDeviceLinks } from './storage/postgres/postgres-device-links.ts
 import { PostgresStorage } from './storage/postgres/postgres-storage.ts';
 import { PostgresTokenBuckets } from './storage/postgres/postgres-token-buckets.ts';
 import { SqliteDeviceLinks } from './storage/sqlite/sqlite-device-links.ts';
+import type { CommunityStorage } from './storage/community-storage.ts';
+import { PostgresCommunities } from './storage/postgres/postgres-communities.ts';
+import { SqliteCommunities } from './storage/sqlite/sqlite-communities.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -98,6 +104,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let storage: Storage;
   // Device links live in the same database (the tables come with its migrations).
   let links: DeviceLinkStorage;
+  let communityStore: CommunityStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
   let blobs: BlobStorage;
@@ -111,6 +118,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     });
     storage = pgStorage;
     links = new PostgresDeviceLinks(pgStorage.pool);
+    communityStore = new PostgresCommunities(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
     limiter = new SharedRateLimiter({
@@ -126,6 +134,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       config.migrationsDir ? { migrations: loadMigrations('sqlite', config.migrationsDir) } : {});
     storage = sqliteStorage;
     links = new SqliteDeviceLinks(sqliteStorage.db);
+    communityStore = new SqliteCommunities(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
@@ -203,7 +212,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, requests, consent: config.consent,
     // A page's frame takes at most a quarter of the connection's send buffer (R40).
     chatPage: { max: config.limits.chatPageMax, bytes: Math.floor(config.limits.wsBufferBytes / 4) },
+    communities: { chatCommunity: (chatId, userId) => communities.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId) },
   });
+  // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
+  const communities: Communities = new Communities({ storage, communities: communityStore, chats, bus, clock, random, limits: config.communities });
+  const communityChats = new CommunityChats({ storage, communities: communityStore, community: communities, chats, bus, clock, limits: config.communities });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
     policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice,
@@ -212,6 +225,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   const delivery = new Delivery({
     storage, bus, chats, clock, limiter, limits: config.limits, rates: config.rates, files,
+    checkPost: (userId, chatId) => communities.checkPost(userId, chatId),
     onCommitted: (message) => {
       metrics.messagesIn.inc();
       notifier.notify(message);
@@ -220,6 +234,12 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests,
     invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
+    communities,
+    communityChats,
+    communityInvites: new CommunityInvites({
+      communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
+      ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,
+    }),
     pushSubscriptions: new PushSubscriptions({ storage, clock, policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice }),
     // R45: the same address rule as pushes (public only), with its own operator exceptions.
     linkPreviews: new LinkPreviews({

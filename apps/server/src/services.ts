@@ -1,5 +1,8 @@
 import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
+import type { Communities } from './domain/communities/communities.ts';
+import type { CommunityChats } from './domain/communities/community-chats.ts';
+import type { CommunityInvites } from './domain/communities/community-invites.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -26,6 +29,10 @@ export interface Services {
   chats: Chats;
   /** Invite links (R42). */
   invites: Invites;
+  /** Communities (R66-R75): the community, its chats, its invites. */
+  communities: Communities;
+  communityChats: CommunityChats;
+  communityInvites: CommunityInvites;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */
   mls: Mls;

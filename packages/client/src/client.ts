@@ -19,6 +19,7 @@ import { ChatListReader, untilNotRateLimited } from './chat-list.ts';
 import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
 import { ChatViews } from './chat-views.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
+import { Communities } from './communities.ts';
 import { ChatWriter, withPrefs } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
 import { applyReceipt, keepNewerReceipts, ReceiptSender } from './receipts.ts';
@@ -57,6 +58,8 @@ export class ParleyClient extends ClientRest {
   readonly #write: ChatWriter;
   /** R61: this device's calls (1:1, signalled through the chat's encrypted log). */
   readonly calls: Calls;
+  /** R66-R75: communities (communities.ts); the `community` event tells each change. */
+  readonly communities: Communities;
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
@@ -187,16 +190,16 @@ export class ParleyClient extends ClientRest {
         keyLogHeads: options.mls?.keyLogHeads,
       })
       : undefined;
+    this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content) => this.#post(id, content),
+      chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e) });
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({
       store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
       ...(options.files?.chunkBytes !== undefined ? { chunkBytes: options.files.chunkBytes } : {}),
       ...(options.files?.tusRetryDelays !== undefined ? { retryDelays: options.files.tusRetryDelays } : {}),
       ...(options.files?.tusChunkBytes !== undefined ? { chunkSize: options.files.tusChunkBytes } : {}),
-      complete: (upload, attachments) => this.#write.uploadComplete(upload, attachments),
-      inOutbox: (clientMsgId) => this.#outbox.items().some((o) => o.clientMsgId === clientMsgId),
-      changed: (chatId) => this.#changed(chatId),
-      emit: (uploads) => this.emit('uploads', uploads),
+      complete: (upload, attachments) => this.#write.uploadComplete(upload, attachments), inOutbox: (clientMsgId) => this.#outbox.items().some((o) => o.clientMsgId === clientMsgId),
+      changed: (chatId) => this.#changed(chatId), emit: (uploads) => this.emit('uploads', uploads),
     });
     const enc = this.#enc;
     this.#drafts = new Drafts({
@@ -403,9 +406,7 @@ export class ParleyClient extends ClientRest {
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
   checkEncryption(chatId: string): void { this.#enc?.schedule(chatId, 0); }
 
-  async openDirect(userId: string): Promise<ChatSummary> {
-    return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat);
-  }
+  async openDirect(userId: string): Promise<ChatSummary> { return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat); }
   /** With end-to-end encryption the server gets no name: it goes into the chat as encrypted content. */
   async createGroup(input: { name: string; color?: string; memberIds: string[] }): Promise<ChatSummary> {
     if (!this.#mls) return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats', input)).chat);
@@ -421,9 +422,7 @@ export class ParleyClient extends ClientRest {
     await this.removeMember(chatId, this.userId);
     await this.#forget(chatId);
   }
-  async joinInvite(token: string): Promise<ChatSummary> {
-    return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', `/invites/${encodeURIComponent(token)}/join`)).chat);
-  }
+  async joinInvite(token: string): Promise<ChatSummary> { return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', `/invites/${encodeURIComponent(token)}/join`)).chat); }
   // --- internals -----------------------------------------------------------------------------
 
   #post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
@@ -499,7 +498,7 @@ export class ParleyClient extends ClientRest {
         this.#enc?.onRejoinRequested(frame);
         return;
       default:
-        this.#requests.onEvent(frame);
+        if (!this.communities.onEvent(frame)) this.#requests.onEvent(frame);
         return;
     }
   }

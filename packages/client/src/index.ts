@@ -1,5 +1,6 @@
 export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView } from './client.ts';
 export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
+export { Communities } from './communities.ts';
 export { accounts } from './accounts.ts';
 export {
   requestDeviceLink, pendingDeviceLinks, approveDeviceLink, denyDeviceLink, devicesAddedSince, sessionRest, DeviceLinkEnded,

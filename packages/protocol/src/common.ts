@@ -97,6 +97,15 @@ export const Member = UserProfile.extend({
 });
 export type Member = z.infer<typeof Member>;
 
+/** R67: the community a chat belongs to, in the chat's summary (`ChatSummary.community`). */
+export const ChatCommunity = z.object({
+  communityId: Id,
+  kind: z.enum(['announcements', 'general', 'topic']),
+  /** R69: whether the caller may post application messages in it (false in announcements without the right). */
+  mayPost: z.boolean(),
+});
+export type ChatCommunity = z.infer<typeof ChatCommunity>;
+
 export const ChatSummary = z.object({
   chatId: Id,
   kind: ChatKind,
@@ -118,6 +127,8 @@ export const ChatSummary = z.object({
   requested: z.array(UserProfile.extend({ requestedAt: z.number().int() })).optional(),
   /** R48: the caller's own settings for this chat, the same on all their devices; absent when all are off. */
   prefs: z.object({ archived: z.literal(true).optional(), mutedUntil: z.number().int().positive().optional(), markedUnread: z.literal(true).optional() }).optional(),
+  /** R67: present when the chat belongs to a community. */
+  community: ChatCommunity.optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 

@@ -100,6 +100,14 @@ export const ERROR_CODES = {
   too_many_uploads: 429,
   /** R55: a download's `Range` starts past the blob's end; the Content-Range header gives its length. */
   range_not_satisfiable: 416,
+  /** R69: only members holding `postAnnouncements` (and the owner) post in a community's announcements chat. */
+  announcements_only: 403,
+  /** R71: the caller was banned from this community: no invite lets them back until an admin lifts the ban. */
+  community_banned: 403,
+  /** R72: in a school community a student may not start a direct chat with an adult unless the community allows it. */
+  dm_not_allowed: 403,
+  /** R73: a community limit (communities per user, chats per community, members per community) is reached; the message says which. */
+  community_limit: 409,
   rate_limited: 429,
   slow_consumer: 503,
   /**

@@ -8,3 +8,4 @@ export * from './key-log.ts';
 export * from './entities.ts';
 export * from './files.ts';
 export * from './calls.ts';
+export * from './communities.ts';

@@ -108,6 +108,10 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat_request_closed'), requestId: Id }),
   /** A member's device can't read the chat's MLS group and asks to be added again (R29). */
   z.object({ type: z.literal('rejoin_requested'), chatId: Id, userId: Id, deviceId: Id }),
+  /** R74: a community of the user changed (settings, roles, rights, chats, members, owner): read it again. */
+  z.object({ type: z.literal('community_changed'), communityId: Id }),
+  /** R74: the user is no longer a member of the community (left, removed, banned). */
+  z.object({ type: z.literal('community_removed'), communityId: Id }),
   z.object({
     type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional(),
     /** With `epoch_conflict`: the chat's current MLS epoch. */

@@ -205,11 +205,13 @@ const everyVariant: BusEvent[] = [
   { type: 'chat_request', request: { requestId: 'req_variants', chatId: 'chat_variants', kind: 'group', from: { userId: 'user_bob_1', handle: 'bob', displayName: 'Bob' }, memberCount: 3, requestedAt: 4 } },
   { type: 'chat_request_closed', requestId: 'req_variants' },
   { type: 'upload_release', blobId: 'AAAAAAAAAAAAAAAAAAAAAA', holder: 'holder-1' },
+  { type: 'community_changed', communityId: 'comm_variants' },
+  { type: 'community_removed', communityId: 'comm_variants', userId: 'user_bob_1' },
 ];
 
 /** Fails the build when a BusEvent variant is added without a case above. */
 const coveredVariants: { [K in BusEvent['type']]: true } = {
   message: true, receipt: true, typing: true, chat_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
-  upload_release: true,
+  upload_release: true, community_changed: true, community_removed: true,
 };

@@ -25,6 +25,12 @@ export type BusEvent =
   | { type: 'chat_request'; request: ChatRequest }
   /** On `user.<id>`: the user answered a request (on whichever device): its devices drop it (R44). */
   | { type: 'chat_request_closed'; requestId: string }
+  /**
+   * R74: on the community's announcements chat (every member is in it): the community changed.
+   * On `user.<id>`: `community_removed`, the user is no longer a member.
+   */
+  | { type: 'community_changed'; communityId: string }
+  | { type: 'community_removed'; communityId: string; userId: string }
   /** On `upload.<blobId>`: a request (`holder`) waits to write to the upload: its current writer lets go (R53). */
   | { type: 'upload_release'; blobId: string; holder: string };
 

@@ -35,6 +35,8 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat_request'), request: ChatRequest }),
   z.object({ type: z.literal('chat_request_closed'), requestId: z.string() }),
   z.object({ type: z.literal('upload_release'), blobId: z.string(), holder: z.string() }),
+  z.object({ type: z.literal('community_changed'), communityId: z.string() }),
+  z.object({ type: z.literal('community_removed'), communityId: z.string(), userId: z.string() }),
 ]) satisfies z.ZodType<BusEvent>;
 
 /** A node that reconnected announces it here: its events during the outage never reached the others. */

@@ -1,4 +1,4 @@
-import { ParleyError, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
+import { ParleyError, type ChatCommunity, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
 import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
 import type { ConsentLimits, RateLimits } from '../config.ts';
 import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
@@ -21,6 +21,16 @@ export interface ChatsDeps {
   consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
   /** R40: one page of the chat list holds at most `max` chats (PARLEY_CHAT_PAGE_MAX) and about `bytes` of JSON. */
   chatPage: { max: number; bytes: number };
+  /** R67/R72: what communities say about a chat and a direct chat (domain/communities). */
+  communities?: ChatCommunityRules;
+}
+
+/** What the chat rules ask of communities (R67, R72). */
+export interface ChatCommunityRules {
+  /** The community the chat belongs to, as `userId` sees it; undefined for a chat of none. */
+  chatCommunity(chatId: string, userId: string): Promise<ChatCommunity | undefined>;
+  /** R72: throws `dm_not_allowed` when a community keeps `userId` from starting a direct chat with `otherId`. */
+  checkDirect(userId: string, otherId: string): Promise<void>;
 }
 
 /** R40: a page of the chat list costs one history token per this many chats asked for (a full page of 200: 2). */
@@ -59,7 +69,9 @@ export class Chats {
     const me = rows.find((r) => r.userId === userId);
     const unread = me ? await this.#d.storage.countUnread(chat.chatId, userId, me.readSeq) : 0;
     const requested = await this.#d.requests.pending(chat.chatId, this.#d.maxGroupMembers - rows.length);
+    const community = chat.kind === 'group' ? await this.#d.communities?.chatCommunity(chat.chatId, userId) : undefined;
     return {
+      ...(community ? { community } : {}),
       ...(requested.length > 0 ? { requested } : {}),
       ...(me?.prefs ? { prefs: me.prefs } : {}),
       chatId: chat.chatId,
@@ -164,7 +176,7 @@ export class Chats {
    * A group with the caller as owner. People who share a chat with the caller are members at once;
    * the others are asked (R44) and become members when they accept.
    */
-  async createGroup(auth: AuthContext, input: { name: string; color?: string | undefined; memberIds: string[] }): Promise<ChatSummary> {
+  async createGroup(auth: AuthContext, input: { name: string; color?: string | undefined; memberIds: string[]; creatorRole?: Role }): Promise<ChatSummary> {
     const ids = [...new Set(input.memberIds.filter((id) => id !== auth.userId))];
     if (ids.length + 1 > this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     const found = await this.#d.storage.getUsers(ids);
@@ -184,7 +196,8 @@ export class Chats {
       directKey: null,
     };
     const members: MemberRow[] = [auth.userId, ...direct].map((userId, i) => ({
-      chatId: chat.chatId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0, adminSince: i === 0 ? now : null,
+      chatId: chat.chatId, userId, role: i === 0 ? input.creatorRole ?? 'owner' : 'member', joinedAt: now, deliveredSeq: 0, readSeq: 0,
+      adminSince: i === 0 && input.creatorRole !== 'member' ? now : null,
     }));
     await this.#d.storage.createChat(chat, members, this.#event(auth, chat.chatId, { kind: 'created', name: input.name }));
     await Promise.all(members.map((m) => this.#d.bus.publish(userTopic(m.userId), { type: 'chat_changed', chatId: chat.chatId })));
@@ -200,6 +213,7 @@ export class Chats {
    */
   async openDirect(auth: AuthContext, userId: string): Promise<ChatSummary> {
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
+    if (userId !== auth.userId) await this.#d.communities?.checkDirect(auth.userId, userId);
     const directKey = [auth.userId, userId].sort().join(':');
     const existing = await this.#d.storage.getDirectChat(directKey);
     if (existing) {
@@ -279,7 +293,10 @@ export class Chats {
     const me = await this.requireMember(chatId, auth.userId);
     const chat = await this.#chat(chatId);
     if (chat.kind !== 'group') throw new ParleyError('forbidden', 'you cannot leave a direct chat');
-    if (me.role === 'owner') {
+    const community = await this.#d.communities?.chatCommunity(chatId, auth.userId);
+    // R67: the announcements chat is the community's own: one leaves it by leaving the community.
+    if (community?.kind === 'announcements') throw new ParleyError('forbidden', 'leave the community to leave its announcements chat');
+    if (me.role === 'owner' && !community) {
       // Hand the group to the longest-standing admin, else member, so it is never ownerless.
       const others = (await this.#d.storage.getMembers(chatId)).filter((m) => m.userId !== auth.userId);
       const heir = others.sort((a, b) => rank(b.role) - rank(a.role) || a.joinedAt - b.joinedAt)[0];
@@ -363,8 +380,19 @@ export class Chats {
     const me = await this.requireMember(chatId, auth.userId);
     const chat = await this.#chat(chatId);
     if (chat.kind !== 'group') throw new ParleyError('forbidden', 'direct chats cannot be changed');
+    // R67: a community's chats are changed through the community, by the rights it grants.
+    if (await this.#d.communities?.chatCommunity(chatId, auth.userId)) throw new ParleyError('forbidden', 'this chat is managed by its community');
     if (me.role === 'member') throw new ParleyError('forbidden', 'only owners and admins can do this');
     return { chat, me };
+  }
+
+  /**
+   * R67/R71: a change a community makes to one of its chats (a removal, a role it mirrors, a name):
+   * the caller (domain/communities) has checked the right to. Logged and announced like any change.
+   */
+  async changeForCommunity(auth: AuthContext, chatId: string, mutation: ChatMutation, system: SystemEvent): Promise<void> {
+    await this.#change(auth, chatId, mutation, system);
+    if (mutation.kind === 'remove_member') await this.#d.bus.publish(userTopic(mutation.userId), { type: 'chat_removed', chatId, userId: mutation.userId });
   }
 
   async #chat(chatId: string): Promise<ChatRow> {

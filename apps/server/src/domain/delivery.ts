@@ -22,6 +22,8 @@ export interface DeliveryDeps {
   onCommitted?: (message: Message) => void;
   /** R54: checks the blobs a `send` names (readable by the sender, complete). */
   files?: Pick<Files, 'checkReferences'>;
+  /** R69: throws when the sender may not post application messages to the chat (a community's announcements). */
+  checkPost?: (userId: string, chatId: string) => Promise<void>;
 }
 
 /** What a device sends to a chat's log: its envelope and, R54/R56, the blobs it references or releases. */
@@ -110,6 +112,8 @@ export class Delivery {
       throw new ParleyError('payload_too_large', `a ${kind} is at most ${max} bytes`);
     }
     await this.#d.chats.requireMember(chatId, auth.userId);
+    // R69: commits are not posts: any member's device adds and removes devices in any chat (R18).
+    if (kind === 'message') await this.#d.checkPost?.(auth.userId, chatId);
     await this.#d.limiter.take(`send:${auth.deviceId}`, this.#d.rates.sendPerSec, this.#d.rates.sendBurst);
   }
 

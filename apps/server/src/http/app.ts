@@ -11,6 +11,7 @@ import { accountRoutes } from './accounts.ts';
 import { blobRoutes } from './blobs.ts';
 import { callRoutes } from './calls.ts';
 import { chatRoutes } from './chats.ts';
+import { communityRoutes } from './communities.ts';
 import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
 import { keyLogRoutes } from './key-log.ts';
@@ -100,6 +101,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     meRoutes(api, services, config.rates.apiPerSec);
     deviceLinkRoutes(api, services, config.rates.apiPerSec);
     chatRoutes(api, services, config.rates.apiPerSec);
+    communityRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);

@@ -146,6 +146,12 @@ export class Session implements HubMember {
       case 'chat_request_closed':
         this.#send({ type: 'chat_request_closed', requestId: event.requestId });
         return;
+      case 'community_changed':
+        this.#send({ type: 'community_changed', communityId: event.communityId });
+        return;
+      case 'community_removed':
+        if (event.userId === auth.userId) this.#send({ type: 'community_removed', communityId: event.communityId });
+        return;
       case 'upload_release':
         // Between upload locks (blob-store/upload-locker.ts); never on a session's topics.
         return;

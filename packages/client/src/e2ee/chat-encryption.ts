@@ -103,10 +103,13 @@ export class ChatEncryption {
   constructor(deps: ChatEncryptionDeps) {
     this.#d = deps;
     this.#owed = new OwedShares(deps.store);
+    // R69: this device's own automatic posts (resend asks and answers, key-log heads) stay out of a
+    // chat where this user may not post (a community's announcements): the server would refuse them.
+    const autoPost: typeof deps.post = (chatId, content, opts) => (deps.chat(chatId)?.community?.mayPost === false ? Promise.resolve('') : deps.post(chatId, content, opts));
     this.resends = new MessageResends({
       userId: deps.userId, deviceId: deps.deviceId, store: deps.store, mls: deps.mls,
       log: (chatId) => deps.sync.log(chatId),
-      post: (chatId, content, opts) => deps.post(chatId, content, opts),
+      post: autoPost,
       outboxContents: (chatId) => deps.outboxContents(chatId),
       changed: (chatId) => deps.changed(chatId),
       askAfterMs: deps.resendAskAfterMs,
@@ -117,7 +120,7 @@ export class ChatEncryption {
       userId: deps.userId, deviceId: deps.deviceId, store: deps.store, keys: deps.keys, mls: deps.mls,
       chat: (chatId) => deps.chat(chatId),
       chats: () => deps.chats(),
-      post: (chatId, content) => deps.post(chatId, content),
+      post: (chatId, content) => autoPost(chatId, content),
       online: () => deps.online(),
       now: () => Date.now(),
       onSplit: (alert) => deps.onKeyLogSplit(alert),
@@ -457,7 +460,8 @@ export class ChatEncryption {
         if (acked && result.added.length > 0) this.heads.groupGrew(chatId, acked.seq);
         for (const key of result.added) if (key.startsWith(`${this.#d.userId}:`)) void this.shareHistory(chatId, key.slice(this.#d.userId.length + 1));
         // Devices just added can't read the older message that named the group: name it again for them.
-        const name = chat.kind === 'group' && result.added.length > 0 ? this.groupName(chatId) : undefined;
+        // R69: not where this user may not post (a community's announcements): the server would refuse it.
+        const name = chat.kind === 'group' && result.added.length > 0 && chat.community?.mayPost !== false ? this.groupName(chatId) : undefined;
         if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true });
       }
       if (result.kind === 'waiting' && chat.mlsEpoch > 0) {

@@ -1,0 +1,89 @@
+import {
+  ParleyError, type Community, type CommunityInvitePreview, type CommunityInviteResponse, type CreateInviteRequest,
+} from '@parley/protocol';
+import type { CommunityLimits } from '../../config.ts';
+import type { CommunityInviteRow, CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
+import type { AuthContext } from '../accounts.ts';
+import type { Clock, Random } from '../ports.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
+import type { Communities } from './communities.ts';
+import type { CommunityChats } from './community-chats.ts';
+import { holds, inviteDeadReason } from './rules.ts';
+
+export interface CommunityInvitesDeps {
+  communities: CommunityStorage;
+  community: Communities;
+  chats: CommunityChats;
+  clock: Clock;
+  random: Random;
+  limiter: RateLimiter;
+  limits: CommunityLimits;
+  /** PARLEY_INVITE_TTL_MS: the longest an invite lives (R42). */
+  ttlMs: number;
+  invitesPerHour: number;
+}
+
+/**
+ * R68: invite links to a community. The rules of chat invites (R42) with the community's `invite`
+ * right: live while not expired, not used up, and its maker still holds the right. Joining makes
+ * the person a member and puts them in the announcements and general chats, the way an invite-link
+ * join of a chat does; a banned person is refused (`community_banned`, R71).
+ */
+export class CommunityInvites {
+  readonly #d: CommunityInvitesDeps;
+  constructor(deps: CommunityInvitesDeps) {
+    this.#d = deps;
+  }
+
+  async create(auth: AuthContext, communityId: string, input: CreateInviteRequest): Promise<CommunityInviteResponse> {
+    const { me } = await this.#d.community.requireMember(communityId, auth.userId);
+    if (!holds(me, 'invite')) throw new ParleyError('forbidden', 'inviting takes the invite right');
+    const perHour = this.#d.invitesPerHour;
+    await this.#d.limiter.take(`invites:${auth.userId}`, perHour / 3600, perHour);
+    const now = this.#d.clock.now();
+    const invite: CommunityInviteRow = {
+      token: this.#d.random.id(18), communityId, createdBy: auth.userId, createdAt: now,
+      expiresAt: now + Math.min(input.expiresInMs ?? this.#d.ttlMs, this.#d.ttlMs), maxUses: input.maxUses ?? null, uses: 0,
+    };
+    await this.#d.communities.createCommunityInvite(invite);
+    return { token: invite.token, communityId, expiresAt: invite.expiresAt, maxUses: invite.maxUses };
+  }
+
+  async preview(auth: AuthContext, token: string): Promise<CommunityInvitePreview> {
+    const invite = await this.#usable(auth, token);
+    const community = await this.#d.communities.getCommunity(invite.communityId);
+    if (!community) throw new ParleyError('invite_invalid', 'this invite link is invalid or expired');
+    return { communityId: community.communityId, name: community.name, memberCount: await this.#d.communities.countCommunityMembers(community.communityId) };
+  }
+
+  async join(auth: AuthContext, token: string): Promise<Community> {
+    const invite = await this.#usable(auth, token);
+    const { communityId } = invite;
+    if (await this.#d.communities.getCommunityMember(communityId, auth.userId)) return this.#d.community.get(auth, communityId);
+    await this.#d.community.requireRoomFor(auth.userId);
+    const member: CommunityMemberRow = { communityId, userId: auth.userId, role: 'member', rights: [], label: null, joinedAt: this.#d.clock.now() };
+    await this.#d.communities.addCommunityMember(member, { invite: token, maxMembers: this.#d.limits.maxMembers });
+    try {
+      for (const chat of await this.#d.communities.listCommunityChats(communityId)) {
+        if (chat.kind !== 'topic') await this.#d.chats.enter(auth, member, chat.chatId, auth.userId);
+      }
+    } catch (err) {
+      // Not in the announcements chat, not a member: the community stays as it was (the use is spent).
+      await this.#d.community.leave(auth, communityId).catch(() => undefined);
+      throw err;
+    }
+    await this.#d.community.changed(communityId);
+    return this.#d.community.get(auth, communityId);
+  }
+
+  async #usable(auth: AuthContext, token: string): Promise<CommunityInviteRow> {
+    const invite = await this.#d.communities.getCommunityInvite(token);
+    const creator = invite && (await this.#d.communities.getCommunityMember(invite.communityId, invite.createdBy));
+    const dead = invite ? inviteDeadReason(invite, creator, this.#d.clock.now(), this.#d.ttlMs) : 'no such invite';
+    if (!invite || dead) throw new ParleyError('invite_invalid', `this invite link is invalid or expired: ${dead}`);
+    if ((await this.#d.communities.getCommunityBan(invite.communityId, auth.userId)) !== undefined) {
+      throw new ParleyError('community_banned', 'you were banned from this community');
+    }
+    return invite;
+  }
+}

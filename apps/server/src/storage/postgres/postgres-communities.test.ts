@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { communityStorageSuite } from '../community-storage.suite.ts';
+import { loadMigrations } from '../migrate.ts';
+import { seedChat, seedUsers } from '../storage.fixtures.ts';
+import { PostgresCommunities } from './postgres-communities.ts';
+import { PostgresStorage } from './postgres-storage.ts';
+
+/** Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own. */
+const BASE_URL = process.env['PARLEY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
+const created: string[] = [];
+
+after(async () => {
+  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+});
+
+async function database(): Promise<string> {
+  const name = `parley_c_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  created.push(name);
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+communityStorageSuite('PostgresCommunities', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool) };
+});
+
+describe('PostgresCommunities migration', () => {
+  it('R66 migration 020 on a database with chats from before: they stay as they were, belong to no community, and a community can link them', async () => {
+    const url = await database();
+    const all = loadMigrations('postgres');
+    const at = all.findIndex((m) => m.name === '020_communities');
+    assert.ok(at > 0);
+    const old = await PostgresStorage.open(url, { migrations: all.slice(0, at) });
+    await seedUsers(old, 'alice');
+    await seedChat(old, 'chat_old1', ['alice']);
+    await old.close();
+    const upgraded = await PostgresStorage.open(url, { migrations: all });
+    try {
+      assert.deepEqual(upgraded.appliedMigrations, all.slice(at).map((m) => m.version));
+      assert.equal((await upgraded.getChat('chat_old1'))?.chatId, 'chat_old1');
+      const communities = new PostgresCommunities(upgraded.pool);
+      assert.equal(await communities.getCommunityChat('chat_old1'), undefined);
+      assert.deepEqual(await communities.listCommunitiesForUser('user_alice'), []);
+    } finally {
+      await upgraded.close();
+    }
+  });
+});
