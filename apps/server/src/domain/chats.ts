@@ -21,6 +21,8 @@ export interface ChatsDeps {
   consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
   /** R40: one page of the chat list holds at most `max` chats (PARLEY_CHAT_PAGE_MAX) and about `bytes` of JSON. */
   chatPage: { max: number; bytes: number };
+  /** After a member left or was removed (R62: out of the chat's group call). */
+  onMemberRemoved?: (chatId: string, userId: string) => Promise<void>;
 }
 
 /** R40: a page of the chat list costs one history token per this many chats asked for (a full page of 200: 2). */
@@ -273,6 +275,7 @@ export class Chats {
     const removal = { by: auth.userId, at: this.#d.clock.now() };
     await this.#change(auth, chatId, { kind: 'remove_member', userId, removal }, { kind: 'member_removed', userId });
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_removed', chatId, userId });
+    await this.#d.onMemberRemoved?.(chatId, userId);
   }
 
   async leave(auth: AuthContext, chatId: string): Promise<void> {
@@ -290,6 +293,7 @@ export class Chats {
     }
     await this.#change(auth, chatId, { kind: 'remove_member', userId: auth.userId }, { kind: 'member_left', userId: auth.userId });
     await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_removed', chatId, userId: auth.userId });
+    await this.#d.onMemberRemoved?.(chatId, auth.userId);
   }
 
   async setRole(auth: AuthContext, chatId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<ChatSummary> {

@@ -76,7 +76,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       historyPageMax: config.limits.historyPageMax,
       maxFileBytes: config.files.maxFileBytes,
     },
-    calls: { turn: config.turn !== undefined },
+    calls: { turn: config.turn !== undefined, sfu: config.sfu !== undefined },
   };
   // Liveness: the process serves HTTP. Readiness: it should get new traffic (a load balancer's check).
   app.get('/healthz', async () => ({ ok: true }));
