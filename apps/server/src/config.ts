@@ -129,7 +129,7 @@ const EnvSchema = z.object({
   PARLEY_TURN_TTL_MS: Int(12 * 60 * 60 * 1000).refine((ms) => ms >= 60_000 && ms <= 7 * 24 * 60 * 60 * 1000, 'must be between 1 minute and 7 days'),
   PARLEY_RATE_TURN_PER_HOUR: Int(60),
   /** R62: group calls through Janus (VideoRoom): the public URL clients use, and the admin API only this server uses. */
-  PARLEY_JANUS_URL: z.string().url().refine((u) => /^(https?|wss?):/.test(u), 'must be an http(s) or ws(s) URL').optional(),
+  PARLEY_JANUS_URL: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL (Janus\'s public HTTP API, e.g. https://sfu.example.org/janus: the SDK speaks its long-poll transport)').optional(),
   PARLEY_JANUS_ADMIN_URL: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL (Janus admin API, e.g. http://127.0.0.1:7088/admin)').optional(),
   PARLEY_JANUS_ADMIN_SECRET: z.string().min(16, 'must be at least 16 characters (Janus admin_secret)').optional(),
   PARLEY_JANUS_ROOM_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters (the VideoRoom plugin admin_key)').optional(),
