@@ -214,6 +214,7 @@ describe('R62 group call rooms on Janus', () => {
       await assert.rejects(bob.client.groupCallRoom(chatId), code('not_member'));
 
       // Carol revokes her second device: that device is kicked and its token is gone; her first stays.
+      await carol2.client.stop(); // its own client would only complain that it was signed out
       await carol.client.revokeDevice(carol2.deviceId);
       await waitFor(async () => !(await publishers(janus, room)).includes(c2!.feedId), { what: 'carol2 kicked' });
       assert.equal((await new JanusPeer(janus.url, c2!.token).open())?.code, 403);
@@ -231,6 +232,41 @@ describe('R62 group call rooms on Janus', () => {
     } finally {
       for (const p of peers) p.close();
       await carol2.client.stop();
+    }
+  });
+});
+
+describe('R62 group calls in the SDK (Janus over HTTP long-poll, no WebRTC in Node)', () => {
+  it('two devices join with client.calls.joinGroup and each sees the other; a removed member is dropped and the other sees it go', { timeout: 60_000 }, async () => {
+    await using janus = await Janus.start();
+    await using server = await startTestServer(sfuEnv(janus));
+    const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((displayName) => createUser(server.url, { displayName })));
+    try {
+      const { chatId } = await alice!.client.createGroup({ name: 'Entrance 2', memberIds: [bob!.userId, carol!.userId] });
+      await waitFor(() => bob!.client.chat(chatId) !== undefined && carol!.client.chat(chatId) !== undefined, { what: 'the group reaches bob and carol' });
+      const a = await alice!.client.calls.joinGroup(chatId);
+      const b = await bob!.client.calls.joinGroup(chatId);
+      assert.equal(a.view.state, 'joined');
+      await waitFor(() => a.view.participants.some((p) => p.feedId === b.view.feedId), { what: 'alice sees bob' });
+      assert.deepEqual(b.view.participants.map((p) => p.feedId), [a.view.feedId], 'bob sees alice on joining');
+      assert.deepEqual(await publishers(janus, a.view.room), [a.view.feedId, b.view.feedId].sort());
+
+      // A third joins and leaves on its own: the others see both.
+      const c = await carol!.client.calls.joinGroup(chatId);
+      await waitFor(() => a.view.participants.length === 2 && b.view.participants.length === 2, { what: 'both see carol' });
+      await c.leave();
+      assert.equal(c.view.state, 'left');
+      await waitFor(() => a.view.participants.length === 1 && b.view.participants.length === 1, { what: 'both see carol leave' });
+
+      // Alice removes Bob: his call ends, Alice sees him go, and he cannot join again.
+      await alice!.client.removeMember(chatId, bob!.userId);
+      await waitFor(() => b.view.state === 'left', { what: 'bob dropped' });
+      await waitFor(() => a.view.participants.length === 0, { what: 'alice sees bob go' });
+      await assert.rejects(bob!.client.calls.joinGroup(chatId), (err) => err instanceof ParleyError);
+      await a.leave();
+      assert.deepEqual(await publishers(janus, a.view.room), []);
+    } finally {
+      await Promise.all([alice, bob, carol].map((u) => u!.client.stop()));
     }
   });
 });

@@ -213,7 +213,7 @@ export class ParleyClient extends ClientRest {
     });
     this.calls = new Calls({
       userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
-      turn: (chatId) => this.turnCredentials(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
+      turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
     });
     this.#write = new ChatWriter({
       chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),

@@ -1,5 +1,6 @@
-import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
+import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type GroupCallRoom, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
+import { GroupCall, type GroupCallOptions, type GroupCallView } from './group-call.ts';
 
 /**
  * The part of an RTCPeerConnection a call uses: the browser's own in the web client, a fake in
@@ -52,6 +53,8 @@ export interface CallsDeps {
   post(chatId: string, content: CallContent): Promise<string>;
   /** R60: TURN credentials, or undefined where the server offers none (then direct paths only). */
   turn(chatId: string): Promise<TurnCredentials | undefined>;
+  /** R62: the group chat's call room on the SFU and a token for it. */
+  groupRoom?(chatId: string): Promise<GroupCallRoom>;
   peer?: PeerFactory;
   /** Relay-only ICE (tests, or people who don't want the other side to learn their address). */
   relayOnly?: boolean;
@@ -103,6 +106,23 @@ export class Calls {
 
   get(callId: string): CallView | undefined {
     return this.#calls.get(callId)?.view;
+  }
+
+  /**
+   * R62: joins the group chat's call on the SFU; resolves once in the room (and publishing, where
+   * this runtime has WebRTC or `peer` was given). `onChange` follows who else is in it.
+   */
+  async joinGroup(chatId: string, opts: GroupCallOptions & { onChange?: (view: GroupCallView) => void } = {}): Promise<GroupCall> {
+    const chat = this.#d.chat(chatId);
+    if (!chat) throw new ParleyError('not_member', 'unknown chat');
+    if (chat.kind !== 'group') throw new ParleyError('bad_request', 'group calls are for group chats');
+    const groupRoom = this.#d.groupRoom;
+    if (!groupRoom) throw new ParleyError('calls_unavailable', 'group calls are not set up');
+    const hasWebRtc = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== undefined;
+    return GroupCall.join({
+      chatId, room: () => groupRoom(chatId), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
+      relayOnly: this.#d.relayOnly, ...(opts.onChange ? { onChange: opts.onChange } : {}),
+    }, opts);
   }
 
   /** Calls the other person of a direct chat; resolves once the offer is queued. */
