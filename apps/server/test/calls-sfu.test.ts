@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ParleyError } from '@parley/client';
+import { groupCallInProgress, ParleyError, type ParleyClient } from '@parley/client';
 import { API_PREFIX, ServerInfo, type GroupCallRoom } from '@parley/protocol';
 import { addDevice, createUser, Janus, startTestServer, waitFor } from '@parley/testing';
 
@@ -250,6 +250,10 @@ describe('R62 group calls in the SDK (Janus over HTTP long-poll, no WebRTC in No
       await waitFor(() => a.view.participants.some((p) => p.feedId === b.view.feedId), { what: 'alice sees bob' });
       assert.deepEqual(b.view.participants.map((p) => p.feedId), [a.view.feedId], 'bob sees alice on joining');
       assert.deepEqual(await publishers(janus, a.view.room), [a.view.feedId, b.view.feedId].sort());
+      // R63: every member's chat shows a call in progress and who is in it (by person and publisher id), Carol's too (not in it).
+      const inCall = (client: ParleyClient) => groupCallInProgress(client.timeline(chatId), Date.now())?.call?.group?.participants.map((p) => `${p.userId}:${p.feedId}`).sort().join(',') ?? '';
+      const both = [`${alice!.userId}:${a.view.feedId}`, `${bob!.userId}:${b.view.feedId}`].sort().join(',');
+      await waitFor(() => [alice, bob, carol].every((u) => inCall(u!.client) === both), { what: 'everyone sees alice and bob in the call' });
 
       // A third joins and leaves on its own: the others see both.
       const c = await carol!.client.calls.joinGroup(chatId);
@@ -257,14 +261,21 @@ describe('R62 group calls in the SDK (Janus over HTTP long-poll, no WebRTC in No
       await c.leave();
       assert.equal(c.view.state, 'left');
       await waitFor(() => a.view.participants.length === 1 && b.view.participants.length === 1, { what: 'both see carol leave' });
+      await waitFor(() => inCall(carol!.client) === both, { what: 'carol\'s join and leave in the log' });
 
       // Alice removes Bob: his call ends, Alice sees him go, and he cannot join again.
       await alice!.client.removeMember(chatId, bob!.userId);
       await waitFor(() => b.view.state === 'left', { what: 'bob dropped' });
       await waitFor(() => a.view.participants.length === 0, { what: 'alice sees bob go' });
       await assert.rejects(bob!.client.calls.joinGroup(chatId), (err) => err instanceof ParleyError);
+      await waitFor(() => inCall(alice!.client) === `${alice!.userId}:${a.view.feedId}`, { what: 'the line drops removed bob' });
       await a.leave();
       assert.deepEqual(await publishers(janus, a.view.room), []);
+      // The last one out ends the line: no call in progress, the line says how long it ran.
+      await waitFor(() => inCall(carol!.client) === '', { what: 'the call over for carol' });
+      const line = carol!.client.timeline(chatId).find((i) => i.call?.group);
+      assert.equal(line?.call?.outcome, 'ended');
+      assert.ok((line?.call?.durationMs ?? -1) >= 0);
     } finally {
       await Promise.all([alice, bob, carol].map((u) => u!.client.stop()));
     }

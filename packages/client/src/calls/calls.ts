@@ -120,7 +120,7 @@ export class Calls {
     if (!groupRoom) throw new ParleyError('calls_unavailable', 'group calls are not set up');
     const hasWebRtc = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== undefined;
     return GroupCall.join({
-      chatId, room: () => groupRoom(chatId), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
+      chatId, room: () => groupRoom(chatId), post: (content) => this.#d.post(chatId, content), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
       relayOnly: this.#d.relayOnly, ...(opts.onChange ? { onChange: opts.onChange } : {}),
     }, opts);
   }
@@ -202,6 +202,7 @@ export class Calls {
 
   /** Call entries of a chat's log, in order, as they arrive (fresh ones only: after the device caught up). */
   async received(chatId: string, message: Message, content: CallContent): Promise<void> {
+    if (content.action === 'group_join' || content.action === 'group_leave') return; // R63: the chat's line says it (timeline)
     const fromMe = message.senderUserId === this.#d.userId;
     const fromThisDevice = fromMe && message.senderDeviceId === this.#d.deviceId;
     const call = this.#calls.get(content.callId);

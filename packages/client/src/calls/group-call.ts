@@ -1,4 +1,5 @@
-import type { GroupCallRoom } from '@parley/protocol';
+import type { CallContent, GroupCallRoom } from '@parley/protocol';
+import { randomId } from '../encoding.ts';
 import type { CallPeer, PeerFactory } from './calls.ts';
 import { JanusSession, type JanusHandle, type Jsep } from './janus-session.ts';
 
@@ -42,6 +43,8 @@ export interface GroupCallDeps {
   chatId: string;
   /** R62: asks the Parley server for the room and a fresh token (POST /calls/room). */
   room(): Promise<GroupCallRoom>;
+  /** R63: puts a `call` entry in the chat's log (end-to-end encrypted): this device joined or left. */
+  post?: (content: CallContent) => Promise<unknown>;
   peer?: PeerFactory | undefined;
   relayOnly?: boolean | undefined;
   onChange?: (view: GroupCallView) => void;
@@ -69,6 +72,8 @@ export class GroupCall {
   /** Subscriber changes run one at a time (each is a renegotiation). */
   #queue: Promise<void> = Promise.resolve();
   #refresh: ReturnType<typeof setTimeout> | undefined;
+  /** R63: this join's id in the chat's log (its join and leave entries share it). */
+  readonly #joinId = randomId(12);
 
   private constructor(deps: GroupCallDeps, opts: GroupCallOptions, grant: GroupCallRoom, session: JanusSession, pub: JanusHandle) {
     this.#d = deps;
@@ -109,6 +114,8 @@ export class GroupCall {
     this.#onPublishers(list(joined.data['publishers']));
     this.#armRefresh();
     if (this.#d.peer) await this.#publish(this.#d.peer);
+    const media = this.#opts.media?.video === false ? 'audio' : 'video';
+    await this.#d.post?.({ kind: 'call', callId: this.#joinId, action: 'group_join', media, feedId: this.#grant.feedId });
     this.#changed();
   }
 
@@ -238,6 +245,8 @@ export class GroupCall {
     this.view.publisher?.close();
     this.view.subscriber?.close();
     await this.#session.destroy();
+    // Queued in the outbox; refused for a member just removed (the others' lines drop it as stale).
+    await this.#d.post?.({ kind: 'call', callId: this.#joinId, action: 'group_leave', feedId: this.#grant.feedId }).catch(() => undefined);
     this.#changed();
   }
 
