@@ -180,6 +180,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, limiter, clock,
     iceServers: async (auth, chatId) => (calls.turnEnabled ? (await calls.turnCredentials(auth, chatId)).iceServers : []),
   });
+  if (!sfu) logger.info('group calls are off: run Janus and set PARLEY_JANUS_URL, PARLEY_JANUS_ADMIN_URL, PARLEY_JANUS_ADMIN_SECRET, PARLEY_JANUS_ROOM_ADMIN_KEY (docs/OPERATIONS.md, "Group calls: Janus")');
   // Leaving a call room is the fast path; the sweep below catches up whatever fails here.
   const dropFromCalls = async (what: Promise<void>, context: Record<string, unknown>) => {
     try {
