@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { groupCallInProgress, ParleyError, type ParleyClient } from '@parley/client';
 import { API_PREFIX, ServerInfo, type GroupCallRoom } from '@parley/protocol';
-import { addDevice, createUser, Janus, startTestServer, waitFor } from '@parley/testing';
+import { addDevice, createTestDatabase, createUser, Janus, startTestServer, waitFor, type TestServer } from '@parley/testing';
 
 /**
  * R62 group call rooms through the real server and a real Janus (Debian's package, VideoRoom):
@@ -278,6 +278,37 @@ describe('R62 group calls in the SDK (Janus over HTTP long-poll, no WebRTC in No
       assert.ok((line?.call?.durationMs ?? -1) >= 0);
     } finally {
       await Promise.all([alice, bob, carol].map((u) => u!.client.stop()));
+    }
+  });
+});
+
+describe('R62 group call rooms in a cluster (PostgreSQL + NATS, one Janus)', () => {
+  it('two nodes give the same room, and a removal through one node drops the token the other node issued', { timeout: 90_000 }, async () => {
+    await using janus = await Janus.start();
+    await using db = await createTestDatabase();
+    const env = { ...sfuEnv(janus), PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: 'nats://127.0.0.1:4222', PARLEY_NATS_PREFIX: `sfu${randomBytes(4).toString('hex')}` };
+    const nodes: TestServer[] = [];
+    await using _nodes = { [Symbol.asyncDispose]: async () => { for (const n of nodes) await n.close(); } };
+    for (let i = 1; i <= 2; i++) nodes.push(await startTestServer({ ...env, PARLEY_NODE_ID: `sfu-node${i}` }));
+    const [one, two] = nodes as [TestServer, TestServer];
+    const alice = await createUser(one.url, { start: false });
+    const bob = await createUser(two.url, { start: false });
+    const { chatId } = await alice.client.createGroup({ name: 'Entrance 2', memberIds: [bob.userId] });
+    const a = await alice.client.groupCallRoom(chatId); // through node 1
+    const b = await bob.client.groupCallRoom(chatId); // through node 2
+    assert.equal(a.room, b.room, 'one room per chat, whichever node is asked');
+    const bp = new JanusPeer(janus.url, b.token);
+    try {
+      assert.equal((await joined(bp, b)).videoroom, 'joined');
+      // Alice removes Bob through node 1, which never issued Bob's token: it is gone all the same.
+      await alice.client.removeMember(chatId, bob.userId);
+      await waitFor(async () => (await publishers(janus, a.room)).length === 0, { what: 'bob kicked' });
+      assert.equal((await new JanusPeer(janus.url, b.token).open())?.code, 403);
+      // Node 2's sweep finds nothing left to do; node 1's neither.
+      assert.deepEqual(await two.services.groupCalls.sweep(), { tokensRemoved: 0, kicked: 0, roomsDestroyed: 0 });
+      assert.deepEqual(await one.services.groupCalls.sweep(), { tokensRemoved: 0, kicked: 0, roomsDestroyed: 0 });
+    } finally {
+      bp.close();
     }
   });
 });
