@@ -122,6 +122,9 @@ describe('R62 group call rooms on Janus', () => {
     await using server = await startTestServer(sfuEnv(janus, { PARLEY_RATE_SFU_ROOM_PER_HOUR: '5' }));
     const info = ServerInfo.parse(await (await fetch(`${server.url}${API_PREFIX}/info`)).json());
     assert.deepEqual(info.calls, { turn: false, sfu: true });
+    // The web app may reach Janus's public API (its CSP names that origin), nothing more.
+    const csp = (await fetch(`${server.url}/`)).headers.get('content-security-policy') ?? '';
+    assert.match(csp, new RegExp(`connect-src 'self' ws://[^;]* ${new URL(janus.url).origin.replace(/[.]/g, '\\.')}(;|$)`), csp);
     const alice = await createUser(server.url, { start: false, displayName: 'Alice' });
     const bob = await createUser(server.url, { start: false, displayName: 'Bob' });
     const mallory = await createUser(server.url, { start: false, displayName: 'Mallory' });

@@ -40,7 +40,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
   const webDist = config.webDist && existsSync(config.webDist) ? config.webDist : undefined;
   const indexHtml = webDist && existsSync(join(webDist, 'index.html')) ? readFileSync(join(webDist, 'index.html'), 'utf8') : undefined;
   // R38: CSP (with the hashes of any inline script index.html has), no framing, nosniff, no referrer…
-  const headers = securityHeaders({ origin: config.origin, ...(indexHtml !== undefined ? { indexHtml } : {}) });
+  const headers = securityHeaders({ origin: config.origin, ...(indexHtml !== undefined ? { indexHtml } : {}), ...(config.sfu ? { connect: [config.sfu.url] } : {}) });
   const onError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     ops.metrics.errors.inc({ code: sendError(err, request, reply) });
   };
