@@ -199,7 +199,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     onDeviceRevoked: async (userId, deviceId) => {
       await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
       await chats.devicesChanged(userId);
-      await dropFromCalls(groupCalls.deviceRevoked(deviceId), { deviceId });
+      await dropFromCalls(groupCalls.deviceRevoked(userId, deviceId), { deviceId });
     },
     onDeviceAdded: (userId, deviceId) => deviceAdded(userId, deviceId),
     onlineDevices: (userId) => bus.onlineDevices(userId),

@@ -79,6 +79,7 @@ function world(opts: { sfu?: boolean } = {}) {
       getMember: async (chatId, userId) => members.find((m) => m.chatId === chatId && m.userId === userId),
       getMembers: async (chatId) => members.filter((m) => m.chatId === chatId),
       listDevices: async (userId) => devices.filter((d) => d.userId === userId),
+      listChatsForUser: async (userId) => [...chats.values()].filter((c) => members.some((m) => m.chatId === c.chatId && m.userId === userId)),
     },
     limiter: new MemoryRateLimiter(clock),
     clock,
@@ -148,7 +149,7 @@ describe('group calls (R62) rules', () => {
     w.sfu.join(g1.room, g1.token, g1.feedId);
     w.sfu.join(g2.room, g2.token, g2.feedId);
     w.devices[0]!.revokedAt = 1;
-    await w.calls.deviceRevoked('a1');
+    await w.calls.deviceRevoked('alice', 'a1');
     assert.deepEqual(await w.sfu.participants(g1.room), []);
     assert.deepEqual(await w.sfu.participants(g2.room), []);
     assert.equal(w.sfu.core.size, 0);

@@ -16,7 +16,7 @@ export interface GroupCallsDeps {
   maxParticipants: number;
   tokenTtlMs: number;
   perHour: number;
-  storage: Pick<Storage, 'getChat' | 'getMember' | 'getMembers' | 'listDevices'>;
+  storage: Pick<Storage, 'getChat' | 'getMember' | 'getMembers' | 'listDevices' | 'listChatsForUser'>;
   limiter: RateLimiter;
   clock: Clock;
   /** TURN servers for the device's media path (R60), where configured. */
@@ -82,12 +82,13 @@ export class GroupCalls {
     for (const { deviceId } of devices) await this.#drop(chatId, deviceId);
   }
 
-  /** After a device was revoked: out of every room it could be in. */
-  async deviceRevoked(deviceId: string): Promise<void> {
+  /** After a device was revoked: out of the rooms of its user's group chats that have one now. */
+  async deviceRevoked(userId: string, deviceId: string): Promise<void> {
     const sfu = this.#d.sfu;
     if (!sfu) return;
+    const groups = new Set((await this.#d.storage.listChatsForUser(userId)).filter((c) => c.kind === 'group').map((c) => c.chatId));
     for (const { room, label } of await sfu.rooms()) {
-      if (this.#roomId(label) === room) await this.#drop(label, deviceId);
+      if (groups.has(label) && this.#roomId(label) === room) await this.#drop(label, deviceId);
     }
   }
 
