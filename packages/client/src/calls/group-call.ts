@@ -4,6 +4,8 @@ import type { CallPeer, PeerFactory } from './calls.ts';
 import { JanusSession, type JanusHandle, type Jsep } from './janus-session.ts';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
+/** Tries at subscribing to a publisher before giving up on it (until it publishes again). */
+const SUBSCRIBE_ATTEMPTS = 4;
 
 export interface GroupCallOptions {
   /**
@@ -167,22 +169,34 @@ export class GroupCall {
   }
 
   /** Janus 1.x multistream: one subscriber handle, streams added to it as publishers come. */
-  #subscribe(feeds: number[]): void {
-    const factory = this.#d.peer;
-    if (!factory) return;
+  #subscribe(feeds: number[], attempt = 1): void {
+    if (!this.#d.peer) return;
     this.#enqueue(async () => {
-      const wanted = feeds.filter((f) => !this.#subscribed.has(f));
-      if (wanted.length === 0) return;
+      const wanted = feeds.filter((f) => !this.#subscribed.has(f) && this.view.participants.some((p) => p.feedId === f && p.publishing));
+      if (wanted.length === 0 || !this.#joined()) return;
       for (const f of wanted) this.#subscribed.add(f);
       const streams = wanted.map((feed) => ({ feed }));
-      if (!this.#sub) {
-        this.#sub = await this.#session.attach(VIDEOROOM);
-        this.#sub.on((event) => { if (event.jsep?.type === 'offer') this.#enqueue(() => this.#answer(event.jsep!)); });
-        const attached = await this.#sub.send({ request: 'join', ptype: 'subscriber', room: this.#grant.room, private_id: this.#privateId, streams });
-        if (attached.jsep) await this.#answer(attached.jsep);
-      } else {
-        const updated = await this.#sub.send({ request: 'subscribe', streams });
-        if (updated.jsep) await this.#answer(updated.jsep);
+      try {
+        if (!this.#sub) {
+          const sub = await this.#session.attach(VIDEOROOM);
+          sub.on((event) => { if (event.jsep?.type === 'offer') this.#enqueue(() => this.#answer(event.jsep!)); });
+          this.#sub = sub;
+          try {
+            const attached = await sub.send({ request: 'join', ptype: 'subscriber', room: this.#grant.room, private_id: this.#privateId, streams });
+            if (attached.jsep) await this.#answer(attached.jsep);
+          } catch (err) {
+            this.#sub = undefined;
+            await sub.detach();
+            throw err;
+          }
+        } else {
+          const updated = await this.#sub.send({ request: 'subscribe', streams });
+          if (updated.jsep) await this.#answer(updated.jsep);
+        }
+      } catch {
+        // Janus may refuse while it renegotiates, or not answer in time under load: a few more tries.
+        for (const f of wanted) this.#subscribed.delete(f);
+        if (attempt < SUBSCRIBE_ATTEMPTS && this.#joined()) setTimeout(() => this.#subscribe(wanted, attempt + 1), 500 * attempt);
       }
     });
   }
@@ -219,6 +233,10 @@ export class GroupCall {
       void handle.trickle(c && c.candidate ? { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } : null).catch(() => undefined);
     };
     return peer;
+  }
+
+  #joined(): boolean {
+    return this.view.state === 'joined';
   }
 
   #enqueue(step: () => Promise<void>): void {
