@@ -84,6 +84,23 @@ describe('config', () => {
     }
     assert.throws(() => loadConfig({ PARLEY_TURN_URLS: 'turn:x:3478', PARLEY_TURN_SECRET: secret, PARLEY_TURN_TTL_MS: '1000' }), /PARLEY_TURN_TTL_MS/);
   });
+  it('R62 Janus: off by default; all four settings together, checked; defaults as docs/OPERATIONS.md gives them', () => {
+    assert.equal(loadConfig({}).sfu, undefined);
+    const janus = {
+      PARLEY_JANUS_URL: 'https://sfu.example.org/janus', PARLEY_JANUS_ADMIN_URL: 'http://127.0.0.1:7088/admin',
+      PARLEY_JANUS_ADMIN_SECRET: 'an-admin-secret-of-24-ch', PARLEY_JANUS_ROOM_ADMIN_KEY: 'a-room-admin-key-24-chars',
+    };
+    assert.deepEqual(loadConfig(janus).sfu, {
+      url: janus.PARLEY_JANUS_URL, adminUrl: janus.PARLEY_JANUS_ADMIN_URL, adminSecret: janus.PARLEY_JANUS_ADMIN_SECRET, roomAdminKey: janus.PARLEY_JANUS_ROOM_ADMIN_KEY,
+      maxParticipants: 50, tokenTtlMs: 3_600_000, perHour: 120, sweepIntervalMs: 60_000,
+    });
+    assert.throws(() => loadConfig({ PARLEY_JANUS_URL: janus.PARLEY_JANUS_URL }), /PARLEY_JANUS_URL, PARLEY_JANUS_ADMIN_URL, PARLEY_JANUS_ADMIN_SECRET and PARLEY_JANUS_ROOM_ADMIN_KEY/);
+    assert.throws(() => loadConfig({ ...janus, PARLEY_JANUS_ADMIN_SECRET: 'short' }), /PARLEY_JANUS_ADMIN_SECRET/);
+    assert.throws(() => loadConfig({ ...janus, PARLEY_JANUS_ADMIN_URL: 'ws://127.0.0.1:7188' }), /PARLEY_JANUS_ADMIN_URL/);
+    assert.throws(() => loadConfig({ ...janus, PARLEY_JANUS_URL: 'wss://sfu.example.org/janus' }), /PARLEY_JANUS_URL/);
+    assert.throws(() => loadConfig({ ...janus, PARLEY_CALL_MAX_PARTICIPANTS: '1' }), /PARLEY_CALL_MAX_PARTICIPANTS/);
+    assert.throws(() => loadConfig({ ...janus, PARLEY_SFU_TOKEN_TTL_MS: '1000' }), /PARLEY_SFU_TOKEN_TTL_MS/);
+  });
   it('R53 R56 file limits and the blob store: defaults as docs/OPERATIONS.md gives them; s3 needs a bucket and both keys or none', () => {
     const { files, blobStore } = loadConfig({ PARLEY_DATA_DIR: '/srv/parley' });
     assert.deepEqual(files, {

@@ -134,6 +134,15 @@ const EnvSchema = z.object({
   PARLEY_TURN_SECRET: z.string().min(16, 'must be at least 16 characters (a random secret shared with the TURN server)').optional(),
   PARLEY_TURN_TTL_MS: Int(12 * 60 * 60 * 1000).refine((ms) => ms >= 60_000 && ms <= 7 * 24 * 60 * 60 * 1000, 'must be between 1 minute and 7 days'),
   PARLEY_RATE_TURN_PER_HOUR: Int(60),
+  /** R62: group calls through Janus (VideoRoom): the public URL clients use, and the admin API only this server uses. */
+  PARLEY_JANUS_URL: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL (Janus\'s public HTTP API, e.g. https://sfu.example.org/janus: the SDK speaks its long-poll transport)').optional(),
+  PARLEY_JANUS_ADMIN_URL: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL (Janus admin API, e.g. http://127.0.0.1:7088/admin)').optional(),
+  PARLEY_JANUS_ADMIN_SECRET: z.string().min(16, 'must be at least 16 characters (Janus admin_secret)').optional(),
+  PARLEY_JANUS_ROOM_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters (the VideoRoom plugin admin_key)').optional(),
+  PARLEY_CALL_MAX_PARTICIPANTS: Int(50).refine((n) => n >= 2 && n <= 500, 'must be between 2 and 500'),
+  PARLEY_SFU_TOKEN_TTL_MS: Int(60 * 60 * 1000).refine((ms) => ms >= 60_000 && ms <= DAY_MS, 'must be between 1 minute and 1 day'),
+  PARLEY_RATE_SFU_ROOM_PER_HOUR: Int(120),
+  PARLEY_SFU_SWEEP_INTERVAL_MS: Int(60_000).refine((ms) => ms >= 1_000, 'must be at least 1000'),
   /** R45: the link preview fetcher: on (default) or off. */
   PARLEY_LINK_PREVIEWS: z.enum(['on', 'off']).default('on'),
   PARLEY_RATE_PREVIEWS_PER_MIN: Int(20),
@@ -410,6 +419,8 @@ export interface Config {
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
   /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */
   turn: TurnConfig | undefined;
+  /** R62: Janus for group calls; undefined where the operator configured none (POST /calls/room answers calls_unavailable). */
+  sfu: SfuConfig | undefined;
   /** R53-R56: file limits and lifetimes. */
   files: FileLimits;
   blobStore: BlobStoreConfig;
@@ -538,6 +549,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMembers: e.PARLEY_MAX_COMMUNITY_MEMBERS || e.PARLEY_MAX_GROUP_MEMBERS,
     },
     turn: turnConfig(e),
+    sfu: sfuConfig(e),
     previews: {
       enabled: e.PARLEY_LINK_PREVIEWS === 'on',
       perMin: e.PARLEY_RATE_PREVIEWS_PER_MIN,
@@ -576,6 +588,36 @@ function turnConfig(e: z.infer<typeof EnvSchema>): TurnConfig | undefined {
     throw new Error('invalid configuration: calls need both PARLEY_TURN_URLS and PARLEY_TURN_SECRET (the TURN server\'s static-auth-secret), or neither');
   }
   return { urls: e.PARLEY_TURN_URLS, secret: e.PARLEY_TURN_SECRET, ttlMs: e.PARLEY_TURN_TTL_MS, perHour: e.PARLEY_RATE_TURN_PER_HOUR };
+}
+
+export interface SfuConfig {
+  /** Janus's public API URL, handed to clients. */
+  url: string;
+  adminUrl: string;
+  adminSecret: string;
+  roomAdminKey: string;
+  maxParticipants: number;
+  tokenTtlMs: number;
+  perHour: number;
+  sweepIntervalMs: number;
+}
+
+function sfuConfig(e: z.infer<typeof EnvSchema>): SfuConfig | undefined {
+  const set = [e.PARLEY_JANUS_URL, e.PARLEY_JANUS_ADMIN_URL, e.PARLEY_JANUS_ADMIN_SECRET, e.PARLEY_JANUS_ROOM_ADMIN_KEY];
+  if (set.every((v) => v === undefined)) return undefined;
+  if (e.PARLEY_JANUS_URL === undefined || e.PARLEY_JANUS_ADMIN_URL === undefined || e.PARLEY_JANUS_ADMIN_SECRET === undefined || e.PARLEY_JANUS_ROOM_ADMIN_KEY === undefined) {
+    throw new Error('invalid configuration: group calls need PARLEY_JANUS_URL, PARLEY_JANUS_ADMIN_URL, PARLEY_JANUS_ADMIN_SECRET and PARLEY_JANUS_ROOM_ADMIN_KEY, or none of them');
+  }
+  return {
+    url: e.PARLEY_JANUS_URL,
+    adminUrl: e.PARLEY_JANUS_ADMIN_URL,
+    adminSecret: e.PARLEY_JANUS_ADMIN_SECRET,
+    roomAdminKey: e.PARLEY_JANUS_ROOM_ADMIN_KEY,
+    maxParticipants: e.PARLEY_CALL_MAX_PARTICIPANTS,
+    tokenTtlMs: e.PARLEY_SFU_TOKEN_TTL_MS,
+    perHour: e.PARLEY_RATE_SFU_ROOM_PER_HOUR,
+    sweepIntervalMs: e.PARLEY_SFU_SWEEP_INTERVAL_MS,
+  };
 }
 
 function blobStore(e: z.infer<typeof EnvSchema>): BlobStoreConfig {

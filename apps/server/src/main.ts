@@ -36,6 +36,8 @@ import { ServerMetrics } from './metrics.ts';
 import { systemResolver } from './push/dns-resolver.ts';
 import { LinkPreviews } from './domain/link-previews.ts';
 import { Calls } from './domain/calls.ts';
+import { GroupCalls } from './domain/group-calls.ts';
+import { JanusSfu } from './sfu/janus.ts';
 import { HttpPageFetcher } from './previews/http-fetcher.ts';
 import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { Gateway } from './realtime/gateway.ts';
@@ -177,6 +179,26 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     allowPrivateNetworks: config.push.allowPrivateNetworks,
   });
 
+  const calls = new Calls({ turn: config.turn, limiter, requireMember: (chatId, userId) => chats.requireMember(chatId, userId), now: () => clock.now() });
+  // R62: group calls through Janus; rooms, tokens and publisher ids derive from the admin secret, the same on every node.
+  const sfu = config.sfu;
+  const groupCalls = new GroupCalls({
+    sfu: sfu && new JanusSfu({ adminUrl: sfu.adminUrl, adminSecret: sfu.adminSecret, roomAdminKey: sfu.roomAdminKey }),
+    url: sfu?.url ?? '', key: `parley-sfu-v1:${sfu?.adminSecret ?? ''}`,
+    maxParticipants: sfu?.maxParticipants ?? 0, tokenTtlMs: sfu?.tokenTtlMs ?? 1, perHour: sfu?.perHour ?? 0,
+    storage, limiter, clock,
+    iceServers: async (auth, chatId) => (calls.turnEnabled ? (await calls.turnCredentials(auth, chatId)).iceServers : []),
+  });
+  if (!sfu) logger.info('group calls are off: run Janus and set PARLEY_JANUS_URL, PARLEY_JANUS_ADMIN_URL, PARLEY_JANUS_ADMIN_SECRET, PARLEY_JANUS_ROOM_ADMIN_KEY (docs/OPERATIONS.md, "Group calls: Janus")');
+  // Leaving a call room is the fast path; the sweep below catches up whatever fails here.
+  const dropFromCalls = async (what: Promise<void>, context: Record<string, unknown>) => {
+    try {
+      await what;
+    } catch (err) {
+      onError(err, { part: 'group call drop', ...context });
+    }
+  };
+
   const accounts = new Accounts({
     storage, clock, random, challenges, limiter,
     sessionTtlMs: config.sessionTtlMs,
@@ -186,6 +208,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     onDeviceRevoked: async (userId, deviceId) => {
       await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
       await chats.devicesChanged(userId);
+      await dropFromCalls(groupCalls.deviceRevoked(userId, deviceId), { deviceId });
     },
     onDeviceAdded: (userId, deviceId) => deviceAdded(userId, deviceId),
     onlineDevices: (userId) => bus.onlineDevices(userId),
@@ -213,6 +236,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     // A page's frame takes at most a quarter of the connection's send buffer (R40).
     chatPage: { max: config.limits.chatPageMax, bytes: Math.floor(config.limits.wsBufferBytes / 4) },
     communities: { chatCommunity: (chatId, userId) => communities.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId) },
+    onMemberRemoved: (chatId, userId) => dropFromCalls(groupCalls.memberRemoved(chatId, userId), { chatId }),
   });
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({ storage, communities: communityStore, chats, bus, clock, random, limits: config.communities });
@@ -249,7 +273,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       limiter,
       limits: config.previews,
     }),
-    calls: new Calls({ turn: config.turn, limiter, requireMember: (chatId, userId) => chats.requireMember(chatId, userId), now: () => clock.now() }),
+    calls,
+    groupCalls,
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       joinStateTtlMs: config.mls.joinStateTtlMs, requireMember: (chatId, userId) => chats.requireMember(chatId, userId),
@@ -301,6 +326,17 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   };
   const sweepTimer = config.files.gcIntervalMs > 0 ? setInterval(() => void sweep(), config.files.gcIntervalMs) : undefined;
   sweepTimer?.unref();
+  // R62: each node sweeps the SFU; every step is idempotent.
+  const sfuSweep = async () => {
+    try {
+      const result = await groupCalls.sweep();
+      if (result.tokensRemoved + result.kicked + result.roomsDestroyed > 0) logger.info(result, 'group call sweep');
+    } catch (err) {
+      onError(err, { part: 'group call sweep' });
+    }
+  };
+  const sfuSweepTimer = sfu ? setInterval(() => void sfuSweep(), sfu.sweepIntervalMs) : undefined;
+  sfuSweepTimer?.unref();
 
   let closed = false;
   return {
@@ -317,6 +353,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       closed = true;
       draining = true;
       clearInterval(sweepTimer);
+      clearInterval(sfuSweepTimer);
       await gateway.close();
       await app.close();
       await Promise.race([delivery.drain(), new Promise((r) => setTimeout(r, config.drainTimeoutMs).unref())]);

@@ -11,6 +11,7 @@ import type { DeviceLinks } from './domain/device-links.ts';
 import type { Invites } from './domain/invites.ts';
 import type { LinkPreviews } from './domain/link-previews.ts';
 import type { Calls } from './domain/calls.ts';
+import type { GroupCalls } from './domain/group-calls.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
 import type { Passkeys } from './domain/passkeys.ts';
@@ -48,6 +49,8 @@ export interface Services {
   linkPreviews: LinkPreviews;
   /** Calls (R60): TURN credentials for members. */
   calls: Calls;
+  /** Group calls (R62): SFU room tokens for members of group chats. */
+  groupCalls: GroupCalls;
   /** Files (R53-R56): uploads, access, lifetime. */
   files: Files;
   /** Where blob bytes live (the tus DataStore and ranged reads). */

@@ -1,5 +1,5 @@
 import type {
-  AddedDevice, ChatSummary, ClaimedKeyPackage, ClaimKeyPackagesResponse, CreateInviteRequest, FetchedLinkPreview, InviteInfo, InviteListResponse, InviteResponse,
+  AddedDevice, ChatSummary, GroupCallRoom, ClaimedKeyPackage, ClaimKeyPackagesResponse, CreateInviteRequest, FetchedLinkPreview, InviteInfo, InviteListResponse, InviteResponse,
   KeyPackageCountResponse, MeResponse, PendingDeviceLink, ServerInfo, TurnCredentials, UserProfile,
 } from '@parley/protocol';
 import type { ClientEvents, ClientOptions } from './client-options.ts';
@@ -86,7 +86,12 @@ export abstract class ClientRest extends Emitter<ClientEvents> {
    * `iceServers`; `calls_unavailable` where the server has no TURN configured.
    */
   turnCredentials(chatId: string): Promise<TurnCredentials> { return this.rest('POST', '/calls/turn', { chatId }); }
-  /** The server's `/info`: its limits and what it offers (R60: `calls.turn`, whether it has a relay for calls). */
+  /**
+   * R62: a token to join the group chat's call room on the SFU (Janus), with the publisher id to
+   * join as; `calls_unavailable` where the server has no SFU, `bad_request` for a direct chat.
+   */
+  groupCallRoom(chatId: string): Promise<GroupCallRoom> { return this.rest('POST', '/calls/room', { chatId }); }
+  /** The server's `/info`: its limits and what it offers (R60: `calls.turn`, a relay for calls; R62: `calls.sfu`, group calls). */
   serverInfo(): Promise<ServerInfo> { return this.rest('GET', '/info'); }
 
   /** How many of this device's key packages the server has left (R14). */

@@ -217,8 +217,8 @@ export class ParleyClient extends ClientRest {
     });
     this.calls = new Calls({
       userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
-      turn: (chatId) => this.turnCredentials(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls), onError: (error) => this.#backgroundError({ task: 'call-keys', error }),
-      ...(this.#mls ? { frameKeys: mlsCallKeys(this.#mls) } : {}), // R64
+      turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
+      onError: (error) => this.#backgroundError({ task: 'call-keys', error }), ...(this.#mls ? { frameKeys: mlsCallKeys(this.#mls) } : {}), // R64
     });
     this.#write = new ChatWriter({
       chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),

@@ -1,6 +1,7 @@
 import type { Attachment, CallContent, ChatSummary, Content, Forwarded, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
+import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -19,6 +20,8 @@ export interface CallSummary {
   answeredBy?: string;
   answeredAt?: number;
   durationMs?: number;
+  /** R63: a group chat's call on the SFU: who is in it; `outcome` is `answered` while anyone is, then `ended`. */
+  group?: GroupCallLine;
 }
 
 /** One row of a chat as a person sees it: edits, deletions and reactions already applied. */
@@ -221,6 +224,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     const base = { id: m.clientMsgId, chatId: m.chatId, seq: m.seq, senderUserId: m.senderUserId, sentAt: m.sentAt, state: mine ? stateOf(m.seq) : 'sent' as MessageState, mine };
     if (m.system) {
       add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: m.system });
+      if (m.system.kind === 'member_removed' || m.system.kind === 'member_left') groupMemberGone(calls, m.system.userId, m.sentAt); // R63: the SFU dropped them (R62)
       continue;
     }
     if (!m.envelope) continue;
@@ -280,6 +284,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
 
 /** R61: an offer makes a call's line; the other entries of the call (from someone else than the caller, for answers and declines) say how it went. */
 function foldCall(calls: Map<string, TimelineItem>, senderUserId: string, content: CallContent, add: (item: TimelineItem) => void, base: Omit<TimelineItem, 'text' | 'edited' | 'deleted' | 'reactions'>): void {
+  if (content.action === 'group_join' || content.action === 'group_leave') return foldGroupCall(calls, senderUserId, content, add, base);
   const line = calls.get(content.callId);
   if (content.action === 'offer') {
     if (line || !content.media) return;

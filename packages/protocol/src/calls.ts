@@ -25,3 +25,24 @@ export const TurnCredentials = z.object({
   expiresAt: z.number().int(),
 });
 export type TurnCredentials = z.infer<typeof TurnCredentials>;
+
+/** POST /calls/room — R62: a token to join the group chat `chatId`'s call room on the SFU (members only). */
+export const GroupCallRoomRequest = z.object({ chatId: Id }).strict();
+export type GroupCallRoomRequest = z.infer<typeof GroupCallRoomRequest>;
+
+/**
+ * R62: where and how a member's device joins its group chat's call: the SFU's public URL (Janus),
+ * the VideoRoom room, a token Janus accepts for this device in this room only, and the publisher id
+ * the device must join with (any other id is kicked). Ask again before `expiresAt` to keep a
+ * running call's Janus session alive (use the new token from then on).
+ */
+export const GroupCallRoom = z.object({
+  url: z.string(),
+  room: z.number().int().positive(),
+  token: z.string(),
+  feedId: z.number().int().positive(),
+  /** TURN servers (R60) where the operator configured them, else empty. */
+  iceServers: z.array(IceServer),
+  expiresAt: z.number().int(),
+});
+export type GroupCallRoom = z.infer<typeof GroupCallRoom>;

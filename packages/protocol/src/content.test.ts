@@ -35,3 +35,15 @@ test('R61 call entries: each action takes exactly its fields', () => {
   assert.equal(call({ action: 'end', reason: 'exploded' }), false);
   assert.equal(call({ action: 'offer', media: 'audio', sdp: 'x'.repeat(32_001) }), false, 'SDP is bounded');
 });
+
+test('R63 group call entries: a join or leave names the publisher id, nothing of a 1:1 call', () => {
+  const call = (rest: Record<string, unknown>) => Content.safeParse({ kind: 'call', callId: 'join00001', ...rest }).success;
+  assert.equal(call({ action: 'group_join', feedId: 123456789, media: 'video' }), true);
+  assert.equal(call({ action: 'group_join', feedId: 1 }), true, 'media is optional');
+  assert.equal(call({ action: 'group_leave', feedId: 1 }), true);
+  assert.equal(call({ action: 'group_join' }), false, 'a join names its publisher id');
+  assert.equal(call({ action: 'group_leave', feedId: 0 }), false);
+  assert.equal(call({ action: 'group_leave', feedId: 1, media: 'audio' }), false);
+  assert.equal(call({ action: 'group_join', feedId: 1, sdp: 'v=0' }), false);
+  assert.equal(call({ action: 'offer', media: 'audio', sdp: 'v=0', feedId: 1 }), false, 'a 1:1 offer has no publisher id');
+});

@@ -68,20 +68,27 @@ export type CallCandidate = z.infer<typeof CallCandidate>;
  * `callId`; `answer` (one device of the callee, `to` the offering device) accepts it; `ice` carries
  * candidates, `to` the device they are for (absent: for whichever device answers); `decline` and
  * `end` (with why, and how long the call was) close it. Folded into one line per call.
+ * R63: `group_join` / `group_leave` (with `feedId`, `callId` one per join) say a device is in its
+ * group chat's call on the SFU or left it; folded into one group call line while anyone is in it.
  */
 export const CallContent = z.object({
   kind: z.literal('call'),
   callId: Id,
-  action: z.enum(['offer', 'answer', 'ice', 'decline', 'end']),
+  // R63: `group_join` / `group_leave` — a device joined or left its group chat's call on the SFU (R62).
+  action: z.enum(['offer', 'answer', 'ice', 'decline', 'end', 'group_join', 'group_leave']),
   media: z.enum(['audio', 'video']).optional(),
   sdp: z.string().min(1).max(32_000).optional(),
   to: Id.optional(),
   candidates: z.array(CallCandidate).min(1).max(MAX_CALL_CANDIDATES).optional(),
   reason: z.enum(['hangup', 'missed', 'cancelled', 'failed']).optional(),
   durationMs: z.number().int().nonnegative().max(7 * 24 * 3600 * 1000).optional(),
+  /** R63: the publisher id the device joined the room with (R62), so members can tell who is who. */
+  feedId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
 }).superRefine((c, ctx) => {
+  const group = c.action === 'group_join' || c.action === 'group_leave';
   const need = (field: keyof typeof c, ok: boolean) => { if (!ok) ctx.addIssue({ code: 'custom', path: [field], message: `${c.action} ${c[field] === undefined ? 'needs' : 'does not take'} ${field}` }); };
-  need('media', (c.media !== undefined) === (c.action === 'offer'));
+  need('media', c.action === 'offer' ? c.media !== undefined : c.action === 'group_join' || c.media === undefined);
+  need('feedId', (c.feedId !== undefined) === group);
   need('sdp', (c.sdp !== undefined) === (c.action === 'offer' || c.action === 'answer'));
   need('to', c.action === 'answer' ? c.to !== undefined : c.action === 'ice' || c.to === undefined);
   need('candidates', (c.candidates !== undefined) === (c.action === 'ice'));

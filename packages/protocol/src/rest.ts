@@ -240,7 +240,7 @@ export const ServerInfo = z.object({
     maxFileBytes: z.number().int().optional(),
   }),
   /** R60: what this server offers for calls; absent or false where the operator configured none. */
-  calls: z.object({ turn: z.boolean() }).optional(),
+  calls: z.object({ turn: z.boolean(), /** R62: group calls through an SFU. */ sfu: z.boolean().optional() }).optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
 

@@ -180,6 +180,7 @@ export async function spawnServer(env: Record<string, string>, opts: { nodeArgs?
 export { TcpBalancer } from './balancer.ts';
 export { NatsServer } from './nats-server.ts';
 export { Coturn } from './coturn.ts';
+export { Janus } from './janus.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
 export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, rollBackChatEpoch, tamperMessage } from './forge.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';

@@ -23,6 +23,8 @@ export interface ChatsDeps {
   chatPage: { max: number; bytes: number };
   /** R67/R72: what communities say about a chat and a direct chat (domain/communities). */
   communities?: ChatCommunityRules;
+  /** After a member left or was removed (R62: out of the chat's group call). */
+  onMemberRemoved?: (chatId: string, userId: string) => Promise<void>;
 }
 
 /** What the chat rules ask of communities (R67, R72). */
@@ -287,6 +289,7 @@ export class Chats {
     const removal = { by: auth.userId, at: this.#d.clock.now() };
     await this.#change(auth, chatId, { kind: 'remove_member', userId, removal }, { kind: 'member_removed', userId });
     await this.#d.bus.publish(userTopic(userId), { type: 'chat_removed', chatId, userId });
+    await this.#d.onMemberRemoved?.(chatId, userId);
   }
 
   async leave(auth: AuthContext, chatId: string): Promise<void> {
@@ -307,6 +310,7 @@ export class Chats {
     }
     await this.#change(auth, chatId, { kind: 'remove_member', userId: auth.userId }, { kind: 'member_left', userId: auth.userId });
     await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_removed', chatId, userId: auth.userId });
+    await this.#d.onMemberRemoved?.(chatId, auth.userId);
   }
 
   async setRole(auth: AuthContext, chatId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<ChatSummary> {

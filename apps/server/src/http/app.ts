@@ -41,7 +41,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
   const webDist = config.webDist && existsSync(config.webDist) ? config.webDist : undefined;
   const indexHtml = webDist && existsSync(join(webDist, 'index.html')) ? readFileSync(join(webDist, 'index.html'), 'utf8') : undefined;
   // R38: CSP (with the hashes of any inline script index.html has), no framing, nosniff, no referrer…
-  const headers = securityHeaders({ origin: config.origin, ...(indexHtml !== undefined ? { indexHtml } : {}) });
+  const headers = securityHeaders({ origin: config.origin, ...(indexHtml !== undefined ? { indexHtml } : {}), ...(config.sfu ? { connect: [config.sfu.url] } : {}) });
   const onError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     ops.metrics.errors.inc({ code: sendError(err, request, reply) });
   };
@@ -77,7 +77,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       historyPageMax: config.limits.historyPageMax,
       maxFileBytes: config.files.maxFileBytes,
     },
-    calls: { turn: config.turn !== undefined },
+    calls: { turn: config.turn !== undefined, sfu: config.sfu !== undefined },
   };
   // Liveness: the process serves HTTP. Readiness: it should get new traffic (a load balancer's check).
   app.get('/healthz', async () => ({ ok: true }));

@@ -38,7 +38,7 @@ export function inlineHashes(html: string): { scripts: string[]; styles: string[
   return { scripts, styles };
 }
 
-export function securityHeaders(opts: { origin: string; indexHtml?: string }): SecurityHeaders {
+export function securityHeaders(opts: { origin: string; indexHtml?: string; connect?: string[] }): SecurityHeaders {
   const origin = new URL(opts.origin);
   const { scripts, styles } = inlineHashes(opts.indexHtml ?? '');
   // 'self' covers the same host's ws:/wss: in CSP Level 3; the public origin's WebSocket URL is named
@@ -55,7 +55,8 @@ export function securityHeaders(opts: { origin: string; indexHtml?: string }): S
     // Decrypted videos and voice messages play from blob: URLs.
     "media-src 'self' blob:",
     "font-src 'self'",
-    `connect-src 'self' ${ws}`,
+    // R62: the SFU's public API (Janus's HTTP long-poll), where group calls are on.
+    ['connect-src', "'self'", ws, ...(opts.connect ?? []).map((url) => new URL(url).origin)].join(' '),
     "manifest-src 'self'",
     "worker-src 'self'",
     "frame-src 'none'",

@@ -25,3 +25,14 @@ test('R61 a call line says who called, how it went and how long it was, in both 
   assert.equal(callText(en, ringing, 'me', 1_000_000 + 1000), 'Incoming call…');
   assert.equal(callText(en, ringing, 'me', 1_000_000 + CALL_RING_MS + 1), 'Missed call');
 });
+
+test('R63 a group call line says how many are in it, then how long it ran', () => {
+  const en = translator('en');
+  const ru = translator('ru');
+  const member = (userId: string, feedId: number) => ({ userId, feedId, joinId: `join${feedId}`, since: 1_000_000 });
+  const running = { callId: 'join00001', media: 'video' as const, outcome: 'answered' as const, group: { participants: [member('me', 1), member('ann', 2)], startedAt: 1_000_000 } };
+  assert.equal(callText(en, line('ann', running), 'me'), 'Group call · 2 in it');
+  assert.equal(callText(ru, line('ann', running), 'me'), 'Групповой звонок · участников: 2');
+  const ended = { ...running, outcome: 'ended' as const, durationMs: 125_000, group: { participants: [], startedAt: 1_000_000, endedAt: 1_125_000 } };
+  assert.equal(callText(en, line('me', ended), 'me'), 'Group call · 2:05');
+});

@@ -60,10 +60,14 @@ export function callText(t: Translate, item: TimelineItem, myUserId: string, now
   const mine = item.senderUserId === myUserId;
   const video = call.media === 'video';
   const outcome = call.outcome === 'ringing' && now - item.sentAt > CALL_RING_MS ? 'missed' : call.outcome;
+  const s = Math.round((call.durationMs ?? 0) / 1000);
+  const duration = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  if (call.group) {
+    // R63: a group chat's call on the SFU; who started it doesn't matter.
+    return outcome === 'ended' ? t('groupCallEnded', { duration }) : t('groupCallOngoing', { count: String(call.group.participants.length) });
+  }
   switch (outcome) {
     case 'ended': {
-      const s = Math.round((call.durationMs ?? 0) / 1000);
-      const duration = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
       return t(mine ? (video ? 'callOutVideo' : 'callOut') : (video ? 'callInVideo' : 'callIn'), { duration });
     }
     case 'answered': return t('callOngoing');

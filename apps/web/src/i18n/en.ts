@@ -338,6 +338,8 @@ export const en = {
   callIn: 'Incoming call · {duration}',
   callInVideo: 'Incoming video call · {duration}',
   callOngoing: 'Call in progress',
+  groupCallOngoing: 'Group call · {count} in it',
+  groupCallEnded: 'Group call · {duration}',
   callRingingOut: 'Calling…',
   callRingingIn: 'Incoming call…',
   callNoAnswer: 'Call not answered',

@@ -340,6 +340,8 @@ export const ru: Dictionary = {
   callIn: 'Входящий звонок · {duration}',
   callInVideo: 'Входящий видеозвонок · {duration}',
   callOngoing: 'Идёт звонок',
+  groupCallOngoing: 'Групповой звонок · участников: {count}',
+  groupCallEnded: 'Групповой звонок · {duration}',
   callRingingOut: 'Вызов…',
   callRingingIn: 'Входящий звонок…',
   callNoAnswer: 'Нет ответа',

@@ -1,6 +1,7 @@
-import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
+import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type GroupCallRoom, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import { CallKeyFeed, type CallKeySource, type FrameKeySink } from './call-keys.ts';
+import { GroupCall, type GroupCallOptions, type GroupCallView } from './group-call.ts';
 
 export { mlsCallKeys } from './call-keys.ts';
 
@@ -62,6 +63,8 @@ export interface CallsDeps {
   post(chatId: string, content: CallContent): Promise<string>;
   /** R60: TURN credentials, or undefined where the server offers none (then direct paths only). */
   turn(chatId: string): Promise<TurnCredentials | undefined>;
+  /** R62: the group chat's call room on the SFU and a token for it. */
+  groupRoom?(chatId: string): Promise<GroupCallRoom>;
   peer?: PeerFactory;
   /** R64: the chat's epoch keys for call media (the MLS exporter); calls asking for frameCrypto fail without it. */
   frameKeys?: CallKeySource;
@@ -118,6 +121,23 @@ export class Calls {
 
   get(callId: string): CallView | undefined {
     return this.#calls.get(callId)?.view;
+  }
+
+  /**
+   * R62: joins the group chat's call on the SFU; resolves once in the room (and publishing, where
+   * this runtime has WebRTC or `peer` was given). `onChange` follows who else is in it.
+   */
+  async joinGroup(chatId: string, opts: GroupCallOptions & { onChange?: (view: GroupCallView) => void } = {}): Promise<GroupCall> {
+    const chat = this.#d.chat(chatId);
+    if (!chat) throw new ParleyError('not_member', 'unknown chat');
+    if (chat.kind !== 'group') throw new ParleyError('bad_request', 'group calls are for group chats');
+    const groupRoom = this.#d.groupRoom;
+    if (!groupRoom) throw new ParleyError('calls_unavailable', 'group calls are not set up');
+    const hasWebRtc = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== undefined;
+    return GroupCall.join({
+      chatId, room: () => groupRoom(chatId), post: (content) => this.#d.post(chatId, content), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
+      relayOnly: this.#d.relayOnly, ...(opts.onChange ? { onChange: opts.onChange } : {}),
+    }, opts);
   }
 
   /** Calls the other person of a direct chat; resolves once the offer is queued. */
@@ -197,6 +217,7 @@ export class Calls {
 
   /** Call entries of a chat's log, in order, as they arrive (fresh ones only: after the device caught up). */
   async received(chatId: string, message: Message, content: CallContent): Promise<void> {
+    if (content.action === 'group_join' || content.action === 'group_leave') return; // R63: the chat's line says it (timeline)
     const fromMe = message.senderUserId === this.#d.userId;
     const fromThisDevice = fromMe && message.senderDeviceId === this.#d.deviceId;
     const call = this.#calls.get(content.callId);

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { build } from 'esbuild';
+import { chromium, type Page } from 'playwright-core';
+import type { GroupCallRoom } from '@parley/protocol';
+import { createUser, Janus, startTestServer } from '@parley/testing';
+
+/**
+ * R62 media through a real Janus: three Chromium pages (fake camera and microphone) each run the
+ * SDK's GroupCall with the token the Parley server gave its device, publish, and subscribe to the
+ * two others through one multistream subscriber peer; from getStats each receives and decodes
+ * video frames and audio with energy from both others.
+ */
+
+const SDK_GROUP_CALL = fileURLToPath(new URL('../../../packages/client/src/calls/group-call.ts', import.meta.url));
+
+/** The SDK's GroupCall as a script for a page (window.ParleyCalls). */
+async function bundle(): Promise<string> {
+  const out = await build({
+    stdin: { contents: `export { GroupCall } from ${JSON.stringify(SDK_GROUP_CALL)};`, resolveDir: process.cwd(), loader: 'ts' },
+    bundle: true, format: 'iife', globalName: 'ParleyCalls', platform: 'browser', write: false, target: 'chrome120',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+interface Received {
+  state: string;
+  /** Publisher and subscriber peer connection states (for a failure's message). */
+  peers: string;
+  participants: number;
+  videoDecoded: number[];
+  audioEnergy: number[];
+}
+
+/** In a page: join the room with fake media, play what arrives. */
+async function joinInPage(page: Page, chatId: string, grant: GroupCallRoom): Promise<void> {
+  await page.evaluate(async ({ chatId, grant }) => {
+    const w = window as unknown as { ParleyCalls: any; call: any };
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+    w.call = await w.ParleyCalls.GroupCall.join(
+      { chatId, room: async () => grant, peer: (config: RTCConfiguration) => new RTCPeerConnection(config) },
+      {
+        prepare: (peer: RTCPeerConnection, role: string) => {
+          if (role === 'publisher') {
+            for (const track of stream.getTracks()) peer.addTrack(track, stream);
+          } else {
+            // A playing sink, or Chromium does not decode the audio it receives.
+            peer.ontrack = (event) => {
+              const el = document.createElement(event.track.kind === 'audio' ? 'audio' : 'video') as HTMLMediaElement;
+              el.autoplay = true;
+              el.muted = event.track.kind === 'video';
+              el.srcObject = new MediaStream([event.track]);
+              document.body.append(el);
+            };
+          }
+        },
+      },
+    );
+  }, { chatId, grant });
+}
+
+async function received(page: Page): Promise<Received> {
+  return page.evaluate(async () => {
+    const call = (window as unknown as { call: any }).call;
+    const videoDecoded: number[] = [];
+    const audioEnergy: number[] = [];
+    const sub = call.view.subscriber as RTCPeerConnection | undefined;
+    if (sub) {
+      (await sub.getStats()).forEach((s: any) => {
+        if (s.type !== 'inbound-rtp') return;
+        if (s.kind === 'video') videoDecoded.push(s.framesDecoded ?? 0);
+        if (s.kind === 'audio') audioEnergy.push(s.totalAudioEnergy ?? 0);
+      });
+    }
+    const peers = `${call.view.publisher?.connectionState}/${sub?.connectionState}`;
+    return { state: call.view.state, peers, participants: call.view.participants.length, videoDecoded, audioEnergy };
+  });
+}
+
+describe('R62 group call media through Janus (Chromium, fake media)', () => {
+  it('three members publish and each decodes video and hears audio from both others', { timeout: 120_000 }, async () => {
+    await using janus = await Janus.start();
+    await using server = await startTestServer({
+      PARLEY_JANUS_URL: janus.url, PARLEY_JANUS_ADMIN_URL: janus.adminUrl, PARLEY_JANUS_ADMIN_SECRET: janus.adminSecret, PARLEY_JANUS_ROOM_ADMIN_KEY: janus.roomAdminKey,
+    });
+    const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((displayName) => createUser(server.url, { start: false, displayName })));
+    const { chatId } = await alice!.client.createGroup({ name: 'Entrance 2', memberIds: [bob!.userId, carol!.userId] });
+    const grants = await Promise.all([alice, bob, carol].map((u) => u!.client.groupCallRoom(chatId)));
+    const script = await bundle();
+
+    if (!existsSync('/usr/bin/chromium')) execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    try {
+      const pages: Page[] = [];
+      for (const grant of grants) {
+        const page = await (await browser.newContext({ bypassCSP: true })).newPage(); // the API's CSP is for JSON, not scripts
+        await page.goto(`${server.url}/api/v1/info`); // a secure context (loopback) for getUserMedia and WebRTC
+        await page.addScriptTag({ content: `${script}\nwindow.__name = (f) => f; // what tsx's keepNames puts in page functions` });
+        await joinInPage(page, chatId, grant);
+        pages.push(page);
+      }
+      // Generous: on a loaded 2-core machine three Chromium encoders and Janus compete for the CPU.
+      const deadline = Date.now() + 60_000;
+      let last: Received[] = [];
+      for (;;) {
+        last = await Promise.all(pages.map(received));
+        const ok = last.every((r) => r.state === 'joined' && r.participants === 2
+          && r.videoDecoded.filter((n) => n > 10).length === 2 && r.audioEnergy.filter((e) => e > 0).length === 2);
+        if (ok) break;
+        if (Date.now() > deadline) assert.fail(`media did not arrive everywhere: ${JSON.stringify(last)}\n${janus.recentLog.slice(-1500)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // Carol leaves: the two others see her go, and their subscriber peer (renegotiated without her) stays up.
+      await pages[2]!.evaluate(() => (window as unknown as { call: any }).call.leave());
+      for (const page of pages.slice(0, 2)) {
+        await page.waitForFunction(() => {
+          const view = (window as unknown as { call: any }).call.view;
+          return view.participants.length === 1 && view.subscriber.connectionState === 'connected';
+        }, undefined, { timeout: 10_000 });
+      }
+      for (const page of pages.slice(0, 2)) await page.evaluate(() => (window as unknown as { call: any }).call.leave());
+    } finally {
+      await browser.close();
+    }
+  });
+});
