@@ -5,6 +5,7 @@ import { Icon } from '../components/icons.tsx';
 import { useI18n, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
+import { useCallPath, type CallPath } from './call-path.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import './calls.css';
 
@@ -55,6 +56,10 @@ function stateText(t: Translate, call: CallView, now: number): string {
   return duration(now - call.connectedAt);
 }
 
+const PATH_TEXT: Record<CallPath, MessageKey> = {
+  direct: 'callPathDirect', 'relay-udp': 'callPathRelayUdp', 'relay-tcp': 'callPathRelayTcp', 'relay-tls': 'callPathRelayTls',
+};
+
 /** A call's error from the microphone reads as such; others as the app words them. */
 export function CallError({ error }: { error: unknown }) {
   const { t } = useI18n();
@@ -83,6 +88,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const remote = callMedia.remote;
   const [now, setNow] = useState(Date.now);
   const active = live?.state === 'active';
+  const path = useCallPath(live?.peer, active);
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -130,6 +136,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <div className="grow call-bar-text">
             <strong>{peerName(client, live)}</strong>
             <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
+            {active && path && <span className="call-path" data-testid="call-path">{t(PATH_TEXT[path])}</span>}
           </div>
           <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
             onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>

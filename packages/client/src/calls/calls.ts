@@ -1,5 +1,6 @@
 import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
+import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
 
 /**
  * The part of an RTCPeerConnection a call uses: the browser's own in the web client, a fake in
@@ -55,6 +56,8 @@ export interface CallsDeps {
   peer?: PeerFactory;
   /** Relay-only ICE (tests, or people who don't want the other side to learn their address). */
   relayOnly?: boolean;
+  /** R65 audio resilience (default AUDIO_RESILIENCE; false: the browser's stock audio, for comparisons). */
+  audio?: AudioResilience | false;
   ringMs?: number;
   emit(calls: CallView[]): void;
   now?: () => number;
@@ -121,9 +124,7 @@ export class Calls {
     this.#calls.set(callId, call);
     try {
       const peer = await this.#peer(call);
-      const offer = await peer.createOffer();
-      await peer.setLocalDescription({ type: 'offer', ...(offer.sdp !== undefined ? { sdp: offer.sdp } : {}) });
-      call.offerSdp = offer.sdp ?? '';
+      call.offerSdp = await setTunedLocalDescription(peer, 'offer', this.#d.audio);
       await this.#d.post(chatId, { kind: 'call', callId, action: 'offer', media, sdp: call.offerSdp });
     } catch (err) {
       this.#end(call, 'failed');
@@ -150,9 +151,8 @@ export class Calls {
     try {
       const peer = await this.#peer(call);
       await peer.setRemoteDescription({ type: 'offer', sdp: call.offerSdp });
-      const answer = await peer.createAnswer();
-      await peer.setLocalDescription({ type: 'answer', ...(answer.sdp !== undefined ? { sdp: answer.sdp } : {}) });
-      await this.#send(call, { action: 'answer', sdp: answer.sdp ?? '', to: call.offerDevice });
+      const answer = await setTunedLocalDescription(peer, 'answer', this.#d.audio);
+      await this.#send(call, { action: 'answer', sdp: answer, to: call.offerDevice });
       await this.#applyEarly(call);
     } catch (err) {
       void this.#send(call, { action: 'end', reason: 'failed' });
