@@ -8,7 +8,10 @@
  * buffer delay, and an E-model MOS (bench/lib/e-model.ts says the formula). Prints JSON lines,
  * then a table with the stock/tuned ratio. Needs root (namespaces).
  *
- *   node --import tsx bench/call-quality.ts [seconds=15] [cases=0,5,10,20,b10] [variants=stock,tuned|all]
+ *   node --import tsx bench/call-quality.ts [seconds=15] [cases=0,5,10,20,b10] [variants=stock,tuned|all] [rounds=1]
+ *
+ * Rounds repeat every case with the configurations interleaved (stock, tuned, stock, tuned…), so a
+ * busy machine hurts both alike; the table gives the median over rounds.
  */
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -26,6 +29,7 @@ import { GilbertElliottRelay } from './lib/gilbert-elliott-relay.ts';
 const seconds = Number(process.argv[2] ?? 15);
 const cases = (process.argv[3] ?? '0,5,10,20,b10').split(',');
 const variantArg = process.argv[4] ?? 'stock,tuned';
+const rounds = Number(process.argv[5] ?? 1);
 
 /** A configuration: undefined = stock (no SDP or codec changes at all). */
 const VARIANTS: Record<string, AudioResilience | undefined> = {
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
       lab.set({ loss: bursty ? 0 : loss });
       const relay = bursty ? await GilbertElliottRelay.start({ host: lab.hostIp, target: { host: lab.hostIp, port: turn.port }, loss: loss / 100, burst: 3 }) : undefined;
       const guestUrls = relay ? [`turn:${lab.hostIp}:${relay.port}?transport=udp`] : udp;
-      for (const v of variants) {
+      for (let round = 1; round <= rounds; round++) for (const v of variants) {
         if (!(v in VARIANTS)) throw new Error(`unknown variant ${v}`);
         const tune = VARIANTS[v] ?? null;
         const a = await openPage(host, bundle);
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
           await new Promise((r) => setTimeout(r, seconds * 1000));
           const [a1, b1] = [await snap(a), await snap(b)];
           for (const [dir, s0, s1] of [['to-namespace', b0, b1], ['to-host', a0, a1]] as const) {
-            const row = { case: c, variant: v, dir, ...delta(s0, s1), state: s1.state, sent: s1.sentCodec };
+            const row = { case: c, variant: v, round, dir, ...delta(s0, s1), state: s1.state, sent: s1.sentCodec };
             rows.push(row);
             console.log(JSON.stringify(row, (_k, x) => typeof x === 'number' ? +x.toFixed(3) : x));
           }
@@ -178,16 +182,24 @@ async function main(): Promise<void> {
       relay?.close();
     }
     console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log('\ncase  config      concealed% (to-ns / to-host)  lost% seen  jitter buf ms  MOS   ratio stock/tuned concealed');
+    const median = (xs: number[]) => { const o = [...xs].sort((p, q) => p - q); return o.length % 2 ? o[(o.length - 1) / 2]! : (o[o.length / 2 - 1]! + o[o.length / 2]!) / 2; };
+    type Row = { case: string; variant: string; round: number; dir: string; concealedPct: number; lossPct: number; jbMs: number; mos: number; kbps: number };
+    const all = rows as unknown as Row[];
+    /** Per round: the two directions' mean concealment and loss, the worse MOS. */
+    const perRound = (c: string, v: string) => Array.from({ length: rounds }, (_x, i) => all.filter((r) => r.case === c && r.variant === v && r.round === i + 1))
+      .filter((rs) => rs.length === 2).map(([x, y]) => ({ concealed: (x!.concealedPct + y!.concealedPct) / 2, loss: (x!.lossPct + y!.lossPct) / 2, jb: (x!.jbMs + y!.jbMs) / 2, mos: Math.min(x!.mos, y!.mos), kbps: (x!.kbps + y!.kbps) / 2 }));
+    console.log(`\nmedian of ${rounds} round(s), ${seconds} s each; concealed = % of samples played that were concealed (mean of both directions), MOS = the worse direction`);
+    console.log('case  config       concealed %  (range)        loss seen %  jitter buf ms  kbps   MOS    stock/this concealed');
     for (const c of cases) {
+      const stock = median(perRound(c, 'stock').map((r) => r.concealed));
       for (const v of variants) {
-        const [x, y] = ['to-namespace', 'to-host'].map((d) => rows.find((r) => r.case === c && r.variant === v && r.dir === d) as Record<string, number>);
-        if (!x || !y) continue;
-        const stock = rows.filter((r) => r.case === c && r.variant === 'stock') as Array<Record<string, number>>;
-        const stockConcealed = stock.reduce((s, r) => s + r.concealedPct!, 0) / Math.max(1, stock.length);
-        const mean = (x.concealedPct! + y.concealedPct!) / 2;
-        console.log([c.padEnd(5), v.padEnd(11), `${x.concealedPct!.toFixed(2)} / ${y.concealedPct!.toFixed(2)}`.padEnd(29), `${((x.lossPct! + y.lossPct!) / 2).toFixed(1)}`.padEnd(11),
-          `${((x.jbMs! + y.jbMs!) / 2).toFixed(0)}`.padEnd(14), `${Math.min(x.mos!, y.mos!).toFixed(2)}`.padEnd(5), v === 'stock' || mean === 0 ? '' : `${(stockConcealed / mean).toFixed(1)}×`].join(' '));
+        const rs = perRound(c, v);
+        if (rs.length === 0) continue;
+        const conc = median(rs.map((r) => r.concealed));
+        const range = `${Math.min(...rs.map((r) => r.concealed)).toFixed(2)}-${Math.max(...rs.map((r) => r.concealed)).toFixed(2)}`;
+        console.log([c.padEnd(5), v.padEnd(12), conc.toFixed(2).padEnd(12), `(${range})`.padEnd(14), median(rs.map((r) => r.loss)).toFixed(1).padEnd(12),
+          median(rs.map((r) => r.jb)).toFixed(0).padEnd(14), median(rs.map((r) => r.kbps)).toFixed(0).padEnd(6), median(rs.map((r) => r.mos)).toFixed(2).padEnd(6),
+          v === 'stock' ? '' : conc > 0 ? `${(stock / conc).toFixed(1)}×` : '∞'].join(' '));
       }
     }
   } finally {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultWebDist } from '@parley/server';
 import { blockTcpFrom, canUseNetns, Coturn, freePort, NetnsLab, startTestServer, uniqueHandle, waitFor, type TestServer } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { launchBrowser, personPage, screenshot, signUp } from './browser.ts';
 
 /**
@@ -198,6 +199,7 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
     for (const who of ['alice', 'bob'] as const) assert.ok(heard[who].energy > 0 && heard[who].packets > 100, `${who} hears speech`);
     assert.equal(await bob.getByTestId('call-path').textContent(), 'Through the relay (TLS)');
     await screenshot(bob, 'call-bar-path-tls');
+    assert.deepEqual(await axeViolations(bob), []);
     await hangUp();
   });
 });
