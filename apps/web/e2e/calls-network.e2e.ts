@@ -24,7 +24,13 @@ interface NetStats { local?: string; relayProtocol?: string; packets: number; lo
 const RECORD_PEERS = `(() => {
   const Native = window.RTCPeerConnection;
   const seen = window.__pcs = [];
-  window.RTCPeerConnection = class extends Native { constructor(config) { super(config); seen.push(this); } };
+  const log = window.__pcLog = [];
+  window.RTCPeerConnection = class extends Native { constructor(config) {
+    super(config); seen.push(this); const t0 = Date.now();
+    this.addEventListener('connectionstatechange', () => log.push((Date.now() - t0) + 'ms ' + this.connectionState + '/' + this.iceConnectionState));
+    this.addEventListener('icecandidate', (e) => e.candidate && log.push((Date.now() - t0) + 'ms candidate ' + e.candidate.type + '/' + (e.candidate.relayProtocol || '-')));
+    this.addEventListener('icecandidateerror', (e) => log.push((Date.now() - t0) + 'ms candidate error ' + e.url + ' ' + e.errorCode));
+  } };
 })();`;
 
 function netStats(page: Page): Promise<NetStats> {
@@ -130,13 +136,14 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
     await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
     await bob.getByTestId('call-incoming').getByRole('button', { name: 'Accept' }).click({ timeout: 30_000 });
     for (const [who, page] of [['alice', alice], ['bob', bob]] as const) {
-      await waitFor(async () => /^\d+:\d\d$/.test((await page.getByTestId('call-state').textContent({ timeout: 1000 }).catch(() => '')) ?? ''), { what: `${who}'s call connects`, timeoutMs: 45_000 })
-        .catch(async (err: unknown) => {
-          for (const [w, p] of [['alice', alice], ['bob', bob]] as const) {
-            console.log(`${w}: ${await p.locator('.call-layer').textContent().catch(() => '(no call layer)')}; peer ${await p.evaluate(() => { const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1); return pc ? `${pc.connectionState}/${pc.iceConnectionState}/${pc.iceGatheringState}` : 'none'; })}`);
-          }
-          throw err;
-        });
+      await waitFor(async () => {
+        const ended = await page.getByTestId('call-ended').textContent({ timeout: 100 }).catch(() => null);
+        if (ended) {
+          const logs = await Promise.all([alice, bob].map((p) => p.evaluate(() => (window as unknown as { __pcLog: string[] }).__pcLog.join(', '))));
+          throw new Error(`${who}'s call ended before it connected: ${ended} (alice's peers: ${logs[0]}; bob's: ${logs[1]})`);
+        }
+        return /^\d+:\d\d$/.test((await page.getByTestId('call-state').textContent({ timeout: 1000 }).catch(() => '')) ?? '');
+      }, { what: `${who}'s call connects`, timeoutMs: 45_000, intervalMs: 200 });
     }
     for (const [who, page] of [['alice', alice], ['bob', bob]] as const) {
       await waitFor(async () => { const s = await netStats(page); return s.packets > 25 && s.energy > 0; }, { what: `${who} hears the other side`, timeoutMs: 20_000 });

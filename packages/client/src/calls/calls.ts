@@ -72,8 +72,10 @@ interface Call {
   offerSeq?: number;
   /** The device at the other end, once known (the callee's answering device, or the caller's). */
   peerDevice?: string;
-  /** Candidates from devices before it was known which one answers. */
+  /** Candidates from devices before it was known which one answers, or before the remote description was set (a browser refuses them then). */
   early: Map<string, CallCandidate[]>;
+  /** The peer has the other side's description: candidates can be added. */
+  remoteSet?: boolean;
   outgoing: CallCandidate[];
   flushTimer?: ReturnType<typeof setTimeout> | undefined;
   ringTimer?: ReturnType<typeof setTimeout> | undefined;
@@ -151,6 +153,7 @@ export class Calls {
     try {
       const peer = await this.#peer(call);
       await peer.setRemoteDescription({ type: 'offer', sdp: call.offerSdp });
+      call.remoteSet = true;
       const answer = await setTunedLocalDescription(peer, 'answer', this.#d.audio);
       await this.#send(call, { action: 'answer', sdp: answer, to: call.offerDevice });
       await this.#applyEarly(call);
@@ -202,6 +205,7 @@ export class Calls {
           this.#changed();
           try {
             await call.view.peer?.setRemoteDescription({ type: 'answer', sdp: content.sdp });
+            call.remoteSet = true;
             await this.#applyEarly(call);
           } catch {
             void this.#send(call, { action: 'end', reason: 'failed' });
@@ -211,9 +215,9 @@ export class Calls {
         return;
       case 'ice': {
         if (!call || !content.candidates || (content.to !== undefined && content.to !== this.#d.deviceId)) return;
-        if (call.peerDevice === message.senderDeviceId && call.view.peer) {
+        if (call.peerDevice === message.senderDeviceId && call.view.peer && call.remoteSet) {
           for (const c of content.candidates) await call.view.peer.addIceCandidate(c).catch(() => undefined);
-        } else if (call.peerDevice === undefined) {
+        } else if (call.peerDevice === undefined || call.peerDevice === message.senderDeviceId) {
           const list = call.early.get(message.senderDeviceId) ?? [];
           list.push(...content.candidates);
           call.early.set(message.senderDeviceId, list);
