@@ -167,47 +167,59 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
     return out;
   }
 
+  /** Hangs up whatever call is live (also after a failed assertion, so the next test can call). */
   async function hangUp(): Promise<void> {
-    await alice.getByRole('button', { name: 'Hang up' }).click();
-    await bob.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 30_000 });
+    for (const page of [alice, bob]) {
+      if (await page.getByTestId('call-bar').count() > 0) { await page.getByRole('button', { name: 'Hang up' }).click(); break; }
+    }
+    for (const page of [alice, bob]) await page.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 30_000 });
   }
 
   it('R65 Bob\'s link loses 10% of packets both ways: the call connects, stays up, both hear speech (RED first, FEC and DTX asked for), the bar says the path', async () => {
     lab.set({ loss: 10 });
-    await connectedCall();
-    const heard = await listen('10% loss');
-    await screenshot(bob, 'call-bar-path-udp');
-    for (const who of ['alice', 'bob'] as const) {
-      const s = heard[who];
-      assert.ok(s.lost > 0, `${who}: the link did lose packets`);
-      assert.ok(s.energy > 0 && s.samples > 0, `${who}: speech was decoded and played`);
-      assert.ok(s.concealedRatio < 0.2, `${who}: most of the speech arrived (${(100 * s.concealedRatio).toFixed(1)}% concealed)`);
-      assert.equal(s.codecs, 'red,opus', `${who}: RED is negotiated ahead of Opus`);
+    try {
+      await connectedCall();
+      const heard = await listen('10% loss');
+      await screenshot(bob, 'call-bar-path-udp');
+      for (const who of ['alice', 'bob'] as const) {
+        const s = heard[who];
+        // ICE may settle on the relay over TCP when the first UDP checks were lost: then TCP hides the
+        // loss (retransmissions, no RTP loss) and costs delay instead.
+        assert.equal(s.local, 'relay');
+        if (s.relayProtocol === 'udp') assert.ok(s.lost > 0, `${who}: the link did lose packets`);
+        assert.ok(s.energy > 0 && s.samples > 0, `${who}: speech was decoded and played`);
+        assert.ok(s.concealedRatio < 0.2, `${who}: most of the speech arrived (${(100 * s.concealedRatio).toFixed(1)}% concealed)`);
+        assert.equal(s.codecs, 'red,opus', `${who}: RED is negotiated ahead of Opus`);
+      }
+      for (const page of [alice, bob]) {
+        const [, m, sec] = /^(\d+):(\d\d)$/.exec((await page.getByTestId('call-state').textContent()) ?? '') ?? [];
+        assert.ok(Number(m) * 60 + Number(sec) >= LISTEN_MS / 1000, 'the call is still up, counting');
+        assert.match((await page.getByTestId('call-path').textContent()) ?? '', /^Through the relay \((UDP|TCP)\)$/);
+      }
+      const sdp = await bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.currentLocalDescription?.sdp ?? '');
+      const opus = /a=fmtp:111 ([^\r\n]*)/.exec(sdp)?.[1]?.split(';') ?? [];
+      for (const p of ['useinbandfec=1', 'usedtx=1', 'stereo=0']) assert.ok(opus.includes(p), `Bob asks for ${p} (${opus.join(';')})`);
+    } finally {
+      await hangUp();
     }
-    for (const page of [alice, bob]) {
-      const [, m, sec] = /^(\d+):(\d\d)$/.exec((await page.getByTestId('call-state').textContent()) ?? '') ?? [];
-      assert.ok(Number(m) * 60 + Number(sec) >= LISTEN_MS / 1000, 'the call is still up, counting');
-      assert.equal(await page.getByTestId('call-path').textContent(), 'Through the relay (UDP)');
-    }
-    const sdp = await bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.currentLocalDescription?.sdp ?? '');
-    const opus = /a=fmtp:111 ([^\r\n]*)/.exec(sdp)?.[1]?.split(';') ?? [];
-    for (const p of ['useinbandfec=1', 'usedtx=1', 'stereo=0']) assert.ok(opus.includes(p), `Bob asks for ${p} (${opus.join(';')})`);
-    await hangUp();
   });
 
   it('R65 Bob\'s network drops all UDP and every TCP port but 443: the call connects through TURN over TLS on 443 and carries speech; his bar says so', async () => {
     lab.set({ blockUdp: true });
     const firewall = blockTcpFrom(lab, [turn.port]); // the relay's plain TCP port; the web app's own port stays open
     cleanup.push(() => firewall.remove());
-    await connectedCall();
-    const heard = await listen('UDP blocked');
-    assert.equal(heard.bob.local, 'relay');
-    assert.equal(heard.bob.relayProtocol, 'tls', 'Bob reaches the relay over TLS');
-    for (const who of ['alice', 'bob'] as const) assert.ok(heard[who].energy > 0 && heard[who].packets > 100, `${who} hears speech`);
-    assert.equal(await bob.getByTestId('call-path').textContent(), 'Through the relay (TLS)');
-    await screenshot(bob, 'call-bar-path-tls');
-    assert.deepEqual(await axeViolations(bob), []);
-    await hangUp();
+    try {
+      await connectedCall();
+      const heard = await listen('UDP blocked');
+      assert.equal(heard.bob.local, 'relay');
+      assert.equal(heard.bob.relayProtocol, 'tls', 'Bob reaches the relay over TLS');
+      for (const who of ['alice', 'bob'] as const) assert.ok(heard[who].energy > 0 && heard[who].packets > 100, `${who} hears speech`);
+      assert.equal(await bob.getByTestId('call-path').textContent(), 'Through the relay (TLS)');
+      await screenshot(bob, 'call-bar-path-tls');
+      assert.deepEqual(await axeViolations(bob), []);
+    } finally {
+      await hangUp();
+    }
   });
 });
 
