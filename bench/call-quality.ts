@@ -36,8 +36,8 @@ const VARIANTS: Record<string, AudioResilience | undefined> = {
   stock: undefined,
   tuned: AUDIO_RESILIENCE,
   'fec+dtx': { red: false, fec: true, dtx: true },
-  'red+fec': { red: true, fec: true, dtx: false },
-  'tuned+jb80': { red: true, fec: true, dtx: true, jitterBufferTargetMs: 80 },
+  'red+fec+dtx': { red: true, fec: true, dtx: true },
+  'tuned+jb80': { red: true, fec: true, dtx: false, jitterBufferTargetMs: 80 },
 };
 const variants = variantArg === 'all' ? Object.keys(VARIANTS) : variantArg.split(',');
 

@@ -12,18 +12,18 @@ const OFFER = [
 ].join('\r\n');
 
 describe('R65 audio resilience', () => {
-  it('R65 the Opus fmtp asks for in-band FEC and DTX in mono; RED\'s fmtp, other sections and line endings are kept', () => {
+  it('R65 by default the Opus fmtp asks for in-band FEC in mono without DTX; RED\'s fmtp, other sections and line endings are kept', () => {
     const out = tuneAudioSdp(OFFER, AUDIO_RESILIENCE);
-    assert.match(out, /\r\na=fmtp:111 minptime=10;useinbandfec=1;usedtx=1;stereo=0\r\n/);
+    assert.match(out, /\r\na=fmtp:111 minptime=10;useinbandfec=1;usedtx=0;stereo=0\r\n/);
     assert.match(out, /\r\na=fmtp:63 111\/111\r\n/);
     assert.match(out, /\r\na=fmtp:96 useinbandfec=1\r\n/, 'the video section is untouched');
     assert.equal(out.split('\r\n').length, OFFER.split('\r\n').length);
     assert.ok(!/[^\r]\n/.test(out), 'CRLF only');
   });
 
-  it('R65 without DTX and FEC the fmtp says so', () => {
-    const out = tuneAudioSdp(OFFER, { red: true, fec: false, dtx: false });
-    assert.match(out, /a=fmtp:111 minptime=10;useinbandfec=0;usedtx=0;stereo=0\r\n/);
+  it('R65 with DTX and without FEC the fmtp says so', () => {
+    const out = tuneAudioSdp(OFFER, { red: true, fec: false, dtx: true });
+    assert.match(out, /a=fmtp:111 minptime=10;useinbandfec=0;usedtx=1;stereo=0\r\n/);
   });
 
   it('R65 a peer without the browser\'s transceiver API (the SDK\'s fake) gets its description tuned and set; false leaves it stock', async () => {
@@ -34,7 +34,7 @@ describe('R65 audio resilience', () => {
       setLocalDescription: async (d: { sdp?: string }) => { set.push(d.sdp ?? ''); },
     };
     const tuned = await setTunedLocalDescription(peer, 'offer');
-    assert.match(tuned, /usedtx=1/);
+    assert.match(tuned, /useinbandfec=1;usedtx=0;stereo=0/);
     assert.equal(set[0], tuned, 'what is set is what is sent');
     assert.equal(await setTunedLocalDescription(peer, 'answer', false), OFFER);
   });

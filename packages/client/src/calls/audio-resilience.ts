@@ -9,18 +9,20 @@ export interface AudioResilience {
   red: boolean;
   /** Opus in-band FEC (LBRR): each packet carries a low-rate copy of the previous frame. */
   fec: boolean;
-  /** Opus DTX: almost nothing is sent during silence (bandwidth, not loss, is what it saves). */
+  /** Opus DTX: almost nothing is sent during silence (saves bandwidth; measured to cost concealment under loss). */
   dtx: boolean;
   /** The receiver's jitter buffer target (ms) so a late copy still arrives in time; undefined: the browser's own. */
   jitterBufferTargetMs?: number | undefined;
 }
 
 /**
- * RED and FEC on, DTX on. Chromium 156 sends one earlier frame per RED packet whatever the RED fmtp
- * says (measured: the bitrate is the same for `111/111` and `111/111/111`), so the fmtp is left as
- * the browser writes it.
+ * RED and FEC on, DTX off. Chromium 156 sends one earlier frame per RED packet whatever the RED
+ * fmtp says (measured: the bitrate is the same for `111/111` and `111/111/111`), so the fmtp is left
+ * as the browser writes it. DTX was measured to cost clarity under loss (10% random loss, 3 rounds
+ * interleaved: 1.86% of samples concealed with DTX against 0.66% without) for ~1 kbps saved on
+ * speech, so it is asked off (`usedtx=0`).
  */
-export const AUDIO_RESILIENCE: AudioResilience = { red: true, fec: true, dtx: true };
+export const AUDIO_RESILIENCE: AudioResilience = { red: true, fec: true, dtx: false };
 
 /** Rewrites the Opus fmtp line of every audio section (what this side asks the other to send). */
 export function tuneAudioSdp(sdp: string, opts: AudioResilience = AUDIO_RESILIENCE): string {
