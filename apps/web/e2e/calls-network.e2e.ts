@@ -204,7 +204,7 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
     }
   });
 
-  it('R65 Bob\'s network drops all UDP and every TCP port but 443: the call connects through TURN over TLS on 443 and carries speech; his bar says so', async () => {
+  it('R65 Bob\'s network drops all UDP and TCP to the relay\'s plain port: the call connects through TURN over TLS on 443 and carries speech; his bar says so', async () => {
     lab.set({ blockUdp: true });
     const firewall = blockTcpFrom(lab, [turn.port]); // the relay's plain TCP port; the web app's own port stays open
     cleanup.push(() => firewall.remove());
