@@ -168,3 +168,38 @@ describe('R61 call signalling through the encrypted chat log', () => {
     await waitFor(() => lineOf(alice, chatId).some((l) => l.callId === winner && l.outcome === 'answered'), { what: 'the winning line answered', timeoutMs: 15_000 });
   });
 });
+
+/** Like a browser: candidates before the remote description are refused (InvalidStateError). */
+class StrictPeer extends FakePeer {
+  #hasRemote = false;
+  override async setRemoteDescription(d: { type: string; sdp: string }): Promise<void> {
+    this.#hasRemote = true;
+    return super.setRemoteDescription(d);
+  }
+  override async addIceCandidate(c: CallCandidate): Promise<void> {
+    if (!this.#hasRemote) throw new Error('InvalidStateError: the remote description was null');
+    return super.addIceCandidate(c);
+  }
+}
+
+/** A caller whose candidates come late (a TURN allocation over a lossy link takes a while). */
+class LatePeer extends FakePeer {
+  override async setLocalDescription(): Promise<void> {
+    setTimeout(() => void super.setLocalDescription(), 1500);
+  }
+}
+
+describe('R61/R65 candidates that arrive while the callee is still preparing', () => {
+  it('R65 the caller\'s candidates arriving after Accept but before the offer is applied (a slow microphone) are kept and applied, so the call connects', { timeout: 90_000 }, async () => {
+    await using server = await startTestServer();
+    const alice = track(await createUser(server.url, { displayName: 'Alice', client: { calls: { peer: () => new LatePeer(), ringMs: 20_000 } } }));
+    const bob = track(await createUser(server.url, { displayName: 'Bob', client: { calls: { peer: () => new StrictPeer(), ringMs: 20_000 } } }));
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    await waitFor(() => [alice, bob].every((u) => u.client.chat(chatId)?.encryption === 'on'), { what: 'the chat encrypted', timeoutMs: 30_000 });
+    const call = await alice.client.calls.start(chatId);
+    await waitFor(() => callOf(bob, chatId)?.state === 'ringing', { what: 'bob\'s device rings', timeoutMs: 15_000 });
+    // Accept at once; getUserMedia takes 3 s, during which Alice's candidates arrive.
+    await bob.client.calls.accept(call.callId, { prepare: () => new Promise((r) => setTimeout(r, 3000)) });
+    await waitFor(() => callOf(alice, chatId)?.state === 'active' && callOf(bob, chatId)?.state === 'active', { what: 'the call connects on both sides', timeoutMs: 15_000 });
+  });
+});

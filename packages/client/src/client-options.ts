@@ -1,3 +1,4 @@
+import type { AudioResilience } from './calls/audio-resilience.ts';
 import type { CallView, PeerFactory } from './calls/calls.ts';
 import type { AddedDevice, ChatSummary, Message, PendingDeviceLink } from '@parley/protocol';
 import type { ContentCodec } from './codec.ts';
@@ -82,9 +83,10 @@ export interface ClientOptions {
   files?: { chunkBytes?: number; tusRetryDelays?: number[]; tusChunkBytes?: number };
   /**
    * R61 calls: the peer connection to use (default the runtime's RTCPeerConnection; Node has none),
-   * relay-only ICE, and how long a call rings (default CALL_RING_MS).
+   * relay-only ICE, R65 audio resilience (default AUDIO_RESILIENCE; false: stock), and how long a
+   * call rings (default CALL_RING_MS).
    */
-  calls?: { peer?: PeerFactory; relayOnly?: boolean; ringMs?: number };
+  calls?: { peer?: PeerFactory; relayOnly?: boolean; audio?: AudioResilience | false; ringMs?: number };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */

@@ -1,4 +1,5 @@
 export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView } from './client.ts';
+export { AUDIO_RESILIENCE, tuneAudioSdp, type AudioResilience } from './calls/audio-resilience.ts';
 export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
 export { Communities } from './communities.ts';
 export { GroupCall, type GroupCallOptions, type GroupCallView, type GroupCallState, type GroupParticipant } from './calls/group-call.ts';

@@ -6,6 +6,7 @@ import { useI18n, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
 import { FrameCryptoUnavailable, onUndecryptable } from './frame-crypto.ts';
+import { useCallPath, type CallPath } from './call-path.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import './calls.css';
 
@@ -56,6 +57,10 @@ function stateText(t: Translate, call: CallView, now: number): string {
   return duration(now - call.connectedAt);
 }
 
+const PATH_TEXT: Record<CallPath, MessageKey> = {
+  direct: 'callPathDirect', 'relay-udp': 'callPathRelayUdp', 'relay-tcp': 'callPathRelayTcp', 'relay-tls': 'callPathRelayTls',
+};
+
 /** A call's error from the microphone reads as such; others as the app words them. */
 export function CallError({ error }: { error: unknown }) {
   const { t } = useI18n();
@@ -87,6 +92,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const remote = callMedia.remote;
   const [now, setNow] = useState(Date.now);
   const active = live?.state === 'active';
+  const path = useCallPath(live?.peer, active);
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -135,6 +141,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
             <strong>{peerName(client, live)}</strong>
             <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
             {live.frameEpoch !== undefined && <span className="call-e2ee" data-testid="call-e2ee">{t('callEncrypted')}</span>}
+            {active && path && <span className="call-path" data-testid="call-path">{t(PATH_TEXT[path])}</span>}
           </div>
           <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
             onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>

@@ -2,6 +2,7 @@ import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type C
 import { randomId } from '../encoding.ts';
 import { CallKeyFeed, type CallKeySource, type FrameKeySink } from './call-keys.ts';
 import { GroupCall, type GroupCallOptions, type GroupCallView } from './group-call.ts';
+import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
 
 export { mlsCallKeys } from './call-keys.ts';
 
@@ -72,6 +73,8 @@ export interface CallsDeps {
   onError?: (error: unknown) => void;
   /** Relay-only ICE (tests, or people who don't want the other side to learn their address). */
   relayOnly?: boolean;
+  /** R65 audio resilience (default AUDIO_RESILIENCE; false: the browser's stock audio, for comparisons). */
+  audio?: AudioResilience | false;
   ringMs?: number;
   emit(calls: CallView[]): void;
   now?: () => number;
@@ -86,8 +89,10 @@ interface Call {
   offerSeq?: number;
   /** The device at the other end, once known (the callee's answering device, or the caller's). */
   peerDevice?: string;
-  /** Candidates from devices before it was known which one answers. */
+  /** Candidates from devices before it was known which one answers, or before the remote description was set (a browser refuses them then). */
   early: Map<string, CallCandidate[]>;
+  /** The peer has the other side's description: candidates can be added. */
+  remoteSet?: boolean;
   outgoing: CallCandidate[];
   flushTimer?: ReturnType<typeof setTimeout> | undefined;
   ringTimer?: ReturnType<typeof setTimeout> | undefined;
@@ -156,9 +161,7 @@ export class Calls {
     this.#calls.set(callId, call);
     try {
       const peer = await this.#peer(call);
-      const offer = await peer.createOffer();
-      await peer.setLocalDescription({ type: 'offer', ...(offer.sdp !== undefined ? { sdp: offer.sdp } : {}) });
-      call.offerSdp = offer.sdp ?? '';
+      call.offerSdp = await setTunedLocalDescription(peer, 'offer', this.#d.audio);
       await this.#d.post(chatId, { kind: 'call', callId, action: 'offer', media, sdp: call.offerSdp });
     } catch (err) {
       this.#end(call, 'failed');
@@ -185,9 +188,9 @@ export class Calls {
     try {
       const peer = await this.#peer(call);
       await peer.setRemoteDescription({ type: 'offer', sdp: call.offerSdp });
-      const answer = await peer.createAnswer();
-      await peer.setLocalDescription({ type: 'answer', ...(answer.sdp !== undefined ? { sdp: answer.sdp } : {}) });
-      await this.#send(call, { action: 'answer', sdp: answer.sdp ?? '', to: call.offerDevice });
+      call.remoteSet = true;
+      const answer = await setTunedLocalDescription(peer, 'answer', this.#d.audio);
+      await this.#send(call, { action: 'answer', sdp: answer, to: call.offerDevice });
       await this.#applyEarly(call);
     } catch (err) {
       void this.#send(call, { action: 'end', reason: 'failed' });
@@ -238,6 +241,7 @@ export class Calls {
           this.#changed();
           try {
             await call.view.peer?.setRemoteDescription({ type: 'answer', sdp: content.sdp });
+            call.remoteSet = true;
             await this.#applyEarly(call);
           } catch {
             void this.#send(call, { action: 'end', reason: 'failed' });
@@ -247,9 +251,9 @@ export class Calls {
         return;
       case 'ice': {
         if (!call || !content.candidates || (content.to !== undefined && content.to !== this.#d.deviceId)) return;
-        if (call.peerDevice === message.senderDeviceId && call.view.peer) {
+        if (call.peerDevice === message.senderDeviceId && call.view.peer && call.remoteSet) {
           for (const c of content.candidates) await call.view.peer.addIceCandidate(c).catch(() => undefined);
-        } else if (call.peerDevice === undefined) {
+        } else if (call.peerDevice === undefined || call.peerDevice === message.senderDeviceId) {
           const list = call.early.get(message.senderDeviceId) ?? [];
           list.push(...content.candidates);
           call.early.set(message.senderDeviceId, list);
