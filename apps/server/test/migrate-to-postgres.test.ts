@@ -64,6 +64,12 @@ describe('parley-admin migrate-to-postgres', () => {
     await dan.client.joinInvite(token);
     await waitFor(() => dan.client.chat(group.chatId) !== undefined, { what: 'dan joined' });
     await dan.client.sendText(group.chatId, 'joined by invite');
+    // R66-R71: a community with a member who came by invite, and a ban.
+    const community = await ann.client.communities.create({ name: 'House 5' });
+    const { token: communityInvite } = await ann.client.communities.createInvite(community.communityId);
+    await ben.client.communities.joinInvite(communityInvite);
+    await cat.client.communities.joinInvite(communityInvite);
+    await ann.client.communities.ban(community.communityId, cat.userId);
     await waitFor(() => [ann, ben, dan].every((u) => u.client.outbox().length === 0), { what: 'all acked' });
     // Dan's message is encrypted once his device is in the group; a member's device may name the group
     // for him (an encrypted chat_info) just before or after it, so look for the message, not the last entry.
@@ -129,7 +135,7 @@ describe('parley-admin migrate-to-postgres', () => {
       }
 
       const chatIds = (sqlite.db.prepare('SELECT chat_id FROM chats').all() as { chat_id: string }[]).map((r) => r.chat_id);
-      assert.equal(chatIds.length, 2);
+      assert.equal(chatIds.length, 4, 'the direct chat, the group, the community announcements and general chats');
       for (const chatId of chatIds) {
         assert.deepEqual(await postgres.getMessages(chatId, { afterSeq: 0, limit: 1000 }), await sqlite.getMessages(chatId, { afterSeq: 0, limit: 1000 }));
         assert.deepEqual(await postgres.getChat(chatId), await sqlite.getChat(chatId));
