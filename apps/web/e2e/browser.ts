@@ -61,6 +61,21 @@ export async function signUp(page: Page, url: string, name: string, handle: stri
   return code;
 }
 
+/**
+ * `from` opens `to`'s page by handle and writes `text`; `to` accepts the chat request if one came
+ * (strangers, R44). Resolves once `to` has the request accepted (true) or the chat row showed (false).
+ */
+export async function writeAndAccept(from: Page, to: Page, url: string, toHandle: string, fromName: string, text: string): Promise<boolean> {
+  await from.goto(`${url}/#/u/${toHandle}`);
+  await from.getByRole('textbox', { name: 'Message' }).fill(text);
+  await from.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await to.getByTestId('chat-row').filter({ hasText: fromName }).or(to.getByTestId('requests-row')).first().waitFor({ timeout: 30_000 });
+  if (await to.getByTestId('requests-row').count() === 0) return false;
+  await to.getByTestId('requests-row').click();
+  await to.getByTestId('request').filter({ hasText: fromName }).getByRole('button', { name: 'Accept' }).click();
+  return true;
+}
+
 export interface WebWorld {
   server: TestServer;
   browser: Browser;

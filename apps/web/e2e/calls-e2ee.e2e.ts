@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { uniqueHandle, waitFor } from '@parley/testing';
 import { axeViolations } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, type WebWorld } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, writeAndAccept, type WebWorld } from './browser.ts';
 
 /**
  * The fake microphone plays beeps of two tones at once, 440 and 1010 Hz (not harmonics of one
@@ -134,15 +134,7 @@ describe('end-to-end encrypted call media in the browser', { timeout: 240_000 },
     const bob = (await personPage(browser)).page;
     for (const page of [alice, bob]) await page.addInitScript(HOOKS);
     await Promise.all([signUp(alice, url, 'Alice Adams', uniqueHandle('alice')), signUp(bob, url, 'Bob Brown', bobHandle)]);
-    await alice.goto(`${url}/#/u/${bobHandle}`);
-    await alice.getByRole('textbox', { name: 'Message' }).fill('Call me?');
-    await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
-    const row = bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' });
-    await row.or(bob.getByTestId('requests-row')).first().waitFor({ timeout: 30_000 });
-    if (await bob.getByTestId('requests-row').count() > 0) {
-      await bob.getByTestId('requests-row').click();
-      await bob.getByTestId('request').filter({ hasText: 'Alice Adams' }).getByRole('button', { name: 'Accept' }).click();
-    }
+    await writeAndAccept(alice, bob, url, bobHandle, 'Alice Adams', 'Call me?');
     await bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' }).waitFor({ timeout: 30_000 });
     return { alice, bob, chatUrl: alice.url() };
   }

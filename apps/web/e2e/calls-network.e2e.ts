@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultWebDist } from '@parley/server';
 import { blockTcpFrom, canUseNetns, Coturn, freePort, NetnsLab, startTestServer, uniqueHandle, waitFor, type TestServer } from '@parley/testing';
 import { axeViolations } from './axe.ts';
-import { launchBrowser, personPage, screenshot, signUp } from './browser.ts';
+import { launchBrowser, personPage, screenshot, signUp, writeAndAccept } from './browser.ts';
 
 /**
  * R65 on a bad network (../shared/tools/netns-lab: Bob's browser runs "on another host", a network
@@ -116,14 +116,7 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
       await Promise.all([signUp(alice, url, 'Alice Adams', uniqueHandle('alice')), signUp(bob, url, 'Bob Brown', bobHandle)]);
       // Relay calls on both sides: the media goes through coturn on the lab's host address, so the lab's loss applies both ways.
       await Promise.all([relayCallsOn(alice, url), relayCallsOn(bob, url)]);
-      await alice.goto(`${url}/#/u/${bobHandle}`);
-      await alice.getByRole('textbox', { name: 'Message' }).fill('Calling you from the site office');
-      await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
-      await bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' }).or(bob.getByTestId('requests-row')).first().waitFor({ timeout: 30_000 });
-      if (await bob.getByTestId('requests-row').count() > 0) {
-        await bob.getByTestId('requests-row').click();
-        await bob.getByTestId('request').filter({ hasText: 'Alice Adams' }).getByRole('button', { name: 'Accept' }).click();
-      }
+      await writeAndAccept(alice, bob, url, bobHandle, 'Alice Adams', 'Calling you from the site office');
     } catch (err) {
       await runCleanup(cleanup);
       throw err;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { Coturn, uniqueHandle, waitFor } from '@parley/testing';
 import { axeViolations } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, type WebWorld } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, writeAndAccept, type WebWorld } from './browser.ts';
 
 /** What getStats says of a page's latest peer connection: the selected path and the audio received. */
 interface CallStats { local?: string | undefined; remote?: string | undefined; packets: number; energy: number; samples: number; concealed: number; frames: number }
@@ -71,15 +71,7 @@ async function directChat(browser: Browser, url: string, opts: { relay: boolean 
   const bobHandle = uniqueHandle('bob');
   await Promise.all([signUp(alice, url, 'Alice Adams', uniqueHandle('alice')), signUp(bob, url, 'Bob Brown', bobHandle)]);
   if (opts.relay) await Promise.all([turnRelayOn(alice, url), turnRelayOn(bob, url)]);
-  await alice.goto(`${url}/#/u/${bobHandle}`);
-  await alice.getByRole('textbox', { name: 'Message' }).fill('Can I call you about the roof?');
-  await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
-  const row = bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' });
-  await row.or(bob.getByTestId('requests-row')).first().waitFor({ timeout: 30_000 });
-  if (await bob.getByTestId('requests-row').count() > 0) {
-    await bob.getByTestId('requests-row').click();
-    await bob.getByTestId('request').filter({ hasText: 'Alice Adams' }).getByRole('button', { name: 'Accept' }).click();
-  } else await row.click();
+  if (!(await writeAndAccept(alice, bob, url, bobHandle, 'Alice Adams', 'Can I call you about the roof?'))) await bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' }).click();
   await bob.getByTestId('timeline').getByText('Can I call you about the roof?').waitFor({ timeout: 30_000 });
   return { alice, bob, bobContext, chatUrl: alice.url() };
 }
