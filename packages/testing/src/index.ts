@@ -22,8 +22,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PORT: '0',
     HOST: '127.0.0.1',
     PARLEY_LOG_LEVEL: 'silent',
-    // `npm start` would start a local coturn on 3478 (scripts/local-calls.mjs); tests start their own.
+    // `npm start` would start a local coturn on 3478 and a Janus on 8088 (scripts/local-calls.mjs); tests start their own.
     PARLEY_LOCAL_TURN: 'off',
+    PARLEY_LOCAL_SFU: 'off',
     PARLEY_RATE_SEND_PER_SEC: '10000',
     PARLEY_RATE_SEND_BURST: '10000',
     PARLEY_RATE_SIGNUP_PER_HOUR: '100000',

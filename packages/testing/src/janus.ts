@@ -4,12 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './index.ts';
-
-const JANUS_BIN = '/usr/bin/janus';
-const LIB = '/usr/lib/x86_64-linux-gnu/janus';
-const OTHER_PLUGINS = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'voicemail'];
-const OTHER_TRANSPORTS = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq'];
-const EVENT_HANDLERS = ['gelfevh', 'mqttevh', 'nanomsgevh', 'rabbitmqevh', 'sampleevh', 'wsevh'];
+import { JANUS_BIN, janusAnswers, janusConfigFiles } from '../../../scripts/janus-config.mjs';
 
 /**
  * A private Janus (Debian's package, 1.1.x) for a test of group calls (R62), configured as
@@ -43,74 +38,8 @@ export class Janus implements AsyncDisposable {
     const roomAdminKey = randomBytes(18).toString('base64url');
     // Parallel tests each take a range of their own (coturn's tests use 20000-59999 too, in steps of 100).
     const rtpMin = 40_000 + Math.floor(Math.random() * 200) * 100;
-    const list = (names: string[]) => names.map((n) => `libjanus_${n}.so`).join(',');
-    writeFileSync(join(dir, 'janus.jcfg'), `general: {
-  configs_folder = "${dir}"
-  plugins_folder = "${LIB}/plugins"
-  transports_folder = "${LIB}/transports"
-  events_folder = "${LIB}/events"
-  loggers_folder = "${LIB}/loggers"
-  debug_level = 3
-  admin_secret = "${adminSecret}"
-  token_auth = true
-  session_timeout = 60
-  server_name = "parley-test"
-}
-media: {
-  rtp_port_range = "${rtpMin}-${rtpMin + 99}"
-}
-nat: {
-  ice_ignore_list = "vmnet"
-}
-plugins: {
-  disable = "${list(OTHER_PLUGINS)}"
-}
-transports: {
-  disable = "${list(OTHER_TRANSPORTS)}"
-}
-loggers: {
-  disable = "libjanus_jsonlog.so"
-}
-events: {
-  broadcast = false
-  disable = "${list(EVENT_HANDLERS)}"
-}
-`);
-    writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: {
-  json = "plain"
-  base_path = "/janus"
-  http = true
-  port = ${httpPort}
-  ip = "127.0.0.1"
-  https = false
-}
-admin: {
-  admin_base_path = "/admin"
-  admin_http = true
-  admin_port = ${adminPort}
-  admin_ip = "127.0.0.1"
-  admin_https = false
-}
-cors: {
-}
-`);
-    writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), `general: {
-  json = "plain"
-  ws = true
-  ws_port = ${wsPort}
-  ws_ip = "127.0.0.1"
-  wss = false
-}
-admin: {
-  admin_ws = false
-  admin_wss = false
-}
-`);
-    writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), `general: {
-  admin_key = "${roomAdminKey}"
-  lock_rtp_forward = true
-}
-`);
+    const files = janusConfigFiles({ dir, ip: '127.0.0.1', httpPort, adminPort, wsPort, adminSecret, roomAdminKey, rtpMin, rtpMax: rtpMin + 99, serverName: 'parley-test' });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const log: string[] = [];
     const child = spawn(JANUS_BIN, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
@@ -140,16 +69,7 @@ admin: {
   }
 
   async #answers(): Promise<boolean> {
-    try {
-      const [info, admin] = await Promise.all([
-        fetch(`${this.url}/info`),
-        fetch(this.adminUrl, { method: 'POST', body: JSON.stringify({ janus: 'ping', transaction: 'up', admin_secret: this.adminSecret }) }),
-      ]);
-      const ws = await canConnect(this.wsUrl);
-      return info.ok && admin.ok && ws;
-    } catch {
-      return false;
-    }
+    return (await janusAnswers(this)) && (await canConnect(this.wsUrl));
   }
 
   async close(): Promise<void> {
