@@ -20,6 +20,7 @@ import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
 import { ChatViews } from './chat-views.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
+import { Polls } from './polls/polls.ts';
 import { ChatWriter, withPrefs } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
 import { applyReceipt, keepNewerReceipts, ReceiptSender } from './receipts.ts';
@@ -60,6 +61,7 @@ export class ParleyClient extends ClientRest {
   readonly calls: Calls;
   /** R66-R75: communities (communities.ts); the `community` event tells each change. */
   readonly communities: Communities;
+  readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
@@ -224,6 +226,7 @@ export class ParleyClient extends ClientRest {
       chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
     });
+    this.polls = new Polls({ userId: this.userId, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId) });
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }

@@ -3,6 +3,7 @@ import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
+import { PollFold, type PollView } from './polls/poll-fold.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -51,6 +52,8 @@ export interface TimelineItem {
   upload?: UploadProgress;
   /** R61: this line is a call (its offer's position); `text` is ''. */
   call?: CallSummary;
+  /** R87: this line is a poll (`text` is its question), with the tally of the votes this device holds. */
+  poll?: PollView;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
   pinned?: { by: string; order: number };
   edited: boolean;
@@ -124,6 +127,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   const others = chat.members.filter((m) => m.userId !== myUserId);
   let pinOrder = 0;
   const calls = new Map<string, TimelineItem>();
+  const polls = new PollFold(myUserId);
 
   const stateOf = (seq: number): MessageState => {
     if (others.length === 0) return 'sent';
@@ -149,7 +153,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       }
       case 'edit': {
         const target = byId.get(content.target);
-        if (target && target.senderUserId === senderUserId && !target.deleted) {
+        if (target && target.senderUserId === senderUserId && !target.deleted && !target.poll) {
           if (target.text !== content.text) delete target.preview;
           target.text = content.text;
           if (content.entities?.length) target.entities = content.entities;
@@ -168,9 +172,19 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           delete target.preview;
           delete target.attachments;
           delete target.pinned; // nothing left to pin
+          delete target.poll;
         }
         return;
       }
+      case 'poll':
+        add({ ...base, text: content.question, edited: false, deleted: false, reactions: [], poll: polls.start(content) });
+        return;
+      case 'vote':
+        polls.vote(byId.get(content.target), content.target, senderUserId, content, base.sentAt);
+        return;
+      case 'poll_close':
+        polls.close(byId.get(content.target), senderUserId, content, base.sentAt);
+        return;
       case 'pin': {
         // R50: only from who may pin now, only at a message (not a system line), never a deleted one.
         const target = byId.get(content.target);
@@ -269,6 +283,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     if (item) item.upload = progress;
   }
 
+  polls.finish(byId);
   for (const item of items) {
     if (!item.pinOf) continue;
     const target = byId.get(item.pinOf.id);

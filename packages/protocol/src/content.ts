@@ -3,6 +3,7 @@ import { Base64, ClientMsgId, Id } from './common.ts';
 import { checkEntitiesOf, MessageEntities } from './entities.ts';
 import { Sha256Hex } from './key-log.ts';
 import { Attachments } from './files.ts';
+import { PollCloseContent, PollContent, VoteContent } from './polls.ts';
 
 /**
  * What a person wrote, inside the envelope. The server never sees this type: the client encodes
@@ -117,6 +118,10 @@ export const MessageContent = z.discriminatedUnion('kind', [
    */
   z.object({ kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional() }),
   CallContent,
+  // R87: polls, votes and an early close (polls.ts); the tally is folded on each device.
+  PollContent,
+  VoteContent,
+  PollCloseContent,
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
 

@@ -9,3 +9,4 @@ export * from './entities.ts';
 export * from './files.ts';
 export * from './calls.ts';
 export * from './communities.ts';
+export * from './polls.ts';
