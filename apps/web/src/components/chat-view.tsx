@@ -23,6 +23,7 @@ import { CallError, isLive, useCalls } from '../calls/call-layer.tsx';
 // Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
+const PollDialog = lazy(async () => ({ default: (await import('./poll.tsx')).PollDialog }));
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
 
@@ -51,6 +52,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [micError, setMicError] = useState('');
   const [sendError, setSendError] = useState<unknown>();
   const [callError, setCallError] = useState<unknown>();
+  const [pollOpen, setPollOpen] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
@@ -147,6 +149,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
       {micError && <p className="error" role="alert">{micError}</p>}
       <ErrorLine error={sendError} />
+      {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
       <Composer
         key={chatId}
@@ -162,6 +165,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         fetchPreview={fetchPreview}
         drafts={drafts}
         tray={tray}
+        {...(chat.kind === 'group' && !chat.noteToSelf ? { onPoll: () => setPollOpen(true) } : {})}
         voice={<VoiceRecorder onError={setMicError} onSend={(file) => { setMicError(''); setSendError(undefined); sendFiles(chatId, [file]).catch(setSendError); }} />}
         onSendFiles={(list, { text, entities }, m) => {
           setSendError(undefined);

@@ -18,8 +18,10 @@ const MAX_HEIGHT_PX = 160;
 
 export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
 
-export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts }: {
+export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts, onPoll }: {
   chat: ChatView;
+  /** R87: opens the new-poll form (absent: no polls here). */
+  onPoll?: () => void;
   /** The files chosen for the next message (picker, drop, paste). */
   tray: AttachTray;
   /** Sends the tray's files with the text as their caption (which may be empty). */
@@ -125,6 +127,11 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, t
             </button>
             <input ref={picker} type="file" multiple hidden data-testid="file-input" tabIndex={-1}
               onChange={(e) => { if (e.target.files) tray.add(e.target.files); e.target.value = ''; }} />
+            {onPoll && (
+              <button type="button" className="icon" aria-label={t('pollNew')} title={t('pollNew')} data-testid="poll-new" onClick={onPoll}>
+                <Icon name="poll" />
+              </button>
+            )}
           </>
         )}
         <button type="button" className={`icon format-toggle${formatting.open ? ' on' : ''}`} aria-pressed={formatting.open}

@@ -9,6 +9,7 @@ import { colorFor, textColorVars } from './avatar.tsx';
 import { FormattedText } from './formatted-text.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard } from './link-preview.tsx';
+import { PollCard } from './poll.tsx';
 import { StateIcon } from './state-icon.tsx';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
@@ -77,7 +78,8 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             <>
               {atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
               {upload && uploading && <UploadBar client={client} upload={upload} />}
-              {(item.text || atts.length === 0) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
+              {item.poll ? <PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} />
+                : (item.text || atts.length === 0) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
             </>
           )}
         {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}
@@ -110,12 +112,12 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             <button key={e} type="button" className={`icon small${reacted(e) ? ' on' : ''}`} aria-label={`${t('react')} ${e}`}
               aria-pressed={reacted(e)} onClick={() => actions.onReact(item, e, !reacted(e))}>{e}</button>
           ))}
-          {(item.text || atts.length > 0) && <button type="button" className="icon small" aria-label={t('forward')} title={t('forward')} data-action="forward" onClick={() => actions.onForward(item)}><Icon name="forward" size={16} /></button>}
+          {(item.text || atts.length > 0) && !item.poll && <button type="button" className="icon small" aria-label={t('forward')} title={t('forward')} data-action="forward" onClick={() => actions.onForward(item)}><Icon name="forward" size={16} /></button>}
           {mayPin && (
             <button type="button" className={`icon small${item.pinned ? ' on' : ''}`} aria-label={item.pinned ? t('unpin') : t('pin')} title={item.pinned ? t('unpin') : t('pin')}
               onClick={() => actions.onPin(item, !item.pinned)}><Icon name="pin" size={16} /></button>
           )}
-          {item.mine && atts.length === 0 && <button type="button" className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}><Icon name="edit" size={16} /></button>}
+          {item.mine && atts.length === 0 && !item.poll && <button type="button" className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}><Icon name="edit" size={16} /></button>}
           {item.mine && <button type="button" className="icon small" aria-label={t('delete')} title={t('delete')} onClick={() => actions.onDelete(item)}><Icon name="trash" size={16} /></button>}
         </div>
       )}

@@ -4,6 +4,7 @@ import { attachmentsOf, sanitizeFileName } from './sdk.ts';
 
 /** A message's text for the chat list and announcements: its caption, else a few words for its files. */
 export function textOrFiles(t: Translate, item: TimelineItem): string {
+  if (item.poll && !item.deleted) return `📊 ${item.text}`; // R87: the question
   if (item.text) return item.text;
   const atts = attachmentsOf(item);
   const [first] = atts;
