@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ServerFrame } from '@parley/protocol';
+import { ParleyError, ServerFrame } from '@parley/protocol';
 import { defaultWebDist } from '@parley/server';
 import { createUser, startTestServer, waitFor } from '@parley/testing';
 import { RawPeer } from './raw.ts';
@@ -23,6 +23,10 @@ describe('bad input gets a stable error code and never hurts the server', () => 
     const dup = await createUser(server.url, { start: false });
     const taken = await post(url, JSON.stringify({ handle: dup.handle, displayName: 'x', device: { name: 'd', publicKey: dup.deviceKey.publicKey } }));
     assert.deepEqual([taken.status, taken.body.error?.code], [409, 'handle_taken']);
+    // R88: handles that mention a whole chat or pass for the server's staff are nobody's.
+    for (const handle of ['all', 'support', 'admin']) {
+      await assert.rejects(createUser(server.url, { handle, start: false }), (e: unknown) => e instanceof ParleyError && e.code === 'handle_taken', handle);
+    }
   });
 
   it('R39 an unknown route, or a known one with another method, is the standard not_found that names neither', async () => {

@@ -6,6 +6,7 @@ import type { LogSync } from './log-sync.ts';
 import { isNoteToSelf } from './note-to-self.ts';
 import type { Outbox } from './outbox.ts';
 import { unreadCount } from './receipts.ts';
+import { unreadMentions } from './mentions.ts';
 import type { StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 import type { TypingState } from './typing.ts';
@@ -46,7 +47,7 @@ export class ChatViews {
       .filter((chat) => !enc?.isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
       .map((chat) => {
         const items = this.timeline(chat.chatId);
-        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing: typing.who(chat.chatId, now), noteToSelf: isNoteToSelf(chat, userId), unread: unreadCount(chat, sync.log(chat.chatId), userId), encryption: enc?.encryption(chat.chatId) ?? 'off' };
+        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing: typing.who(chat.chatId, now), noteToSelf: isNoteToSelf(chat, userId), unread: unreadCount(chat, sync.log(chat.chatId), userId), mentions: unreadMentions(chat, items, userId), encryption: enc?.encryption(chat.chatId) ?? 'off' };
       })
       .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
   }

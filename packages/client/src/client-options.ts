@@ -103,6 +103,8 @@ export interface ChatView extends ChatSummary {
   typing: string[];
   /** The user's note-to-self chat ("Saved messages"): shown by that name, not as a chat with oneself. */
   noteToSelf: boolean;
+  /** R88: unread messages that mention this user (TimelineItem.mentionsMe). */
+  mentions: number;
   /**
    * End-to-end encryption on this device: 'on'; 'waiting' for a member's device to add this one to
    * the chat's group; 'removed' from it; 'off' with the plaintext codec.

@@ -24,7 +24,7 @@ export function unreadCount(chat: ChatSummary, log: readonly Message[], myUserId
   if ((log[0]?.seq ?? 1) > readSeq + 1) return chat.unread;
   return log.filter((m) => {
     const d = (m as StoredMessage).decoded;
-    return m.seq > readSeq && m.senderUserId !== myUserId && d?.kind === 'content' && d.content.kind === 'text';
+    return m.seq > readSeq && m.senderUserId !== myUserId && d?.kind === 'content' && (d.content.kind === 'text' || d.content.kind === 'poll');
   }).length;
 }
 

@@ -4,6 +4,7 @@ import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
+import { mentionsUser } from './mentions.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -52,6 +53,8 @@ export interface TimelineItem {
   upload?: UploadProgress;
   /** R61: this line is a call (its offer's position); `text` is ''. */
   call?: CallSummary;
+  /** R88: it mentions this user (@handle, @all from an admin) or replies to their message. */
+  mentionsMe?: true;
   /** R87: this line is a poll (`text` is its question), with the tally of the votes this device holds. */
   poll?: PollView;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
@@ -144,6 +147,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           const target = byId.get(content.replyTo);
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
         }
+        if (mentionsUser({ chat, myUserId, senderUserId, text: content.text, entities: content.entities, repliesToMine: item.replyTo?.senderUserId === myUserId })) item.mentionsMe = true;
         if (content.preview) item.preview = content.preview;
         if (content.forwarded) item.forwarded = content.forwarded;
         if (content.noForwardName) item.noForwardName = true;
@@ -159,6 +163,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           if (content.entities?.length) target.entities = content.entities;
           else delete target.entities;
           target.edited = true;
+          const mentioned = mentionsUser({ chat, myUserId, senderUserId, text: content.text, entities: content.entities, repliesToMine: target.replyTo?.senderUserId === myUserId });
+          if (mentioned) target.mentionsMe = true;
+          else delete target.mentionsMe;
         }
         return;
       }
@@ -173,6 +180,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           delete target.attachments;
           delete target.pinned; // nothing left to pin
           delete target.poll;
+          delete target.mentionsMe;
         }
         return;
       }

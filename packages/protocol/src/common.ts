@@ -17,6 +17,15 @@ export const Handle = z
   .string()
   .regex(/^[a-z][a-z0-9_]{2,31}$/, 'handle: 3-32 of a-z 0-9 _, starting with a letter');
 
+/**
+ * Handles nobody can sign up with: `@all` and `@here` mention a whole chat (R88); the others would
+ * let an account pass for the server, its operator or its support (the "support" scam).
+ */
+export const RESERVED_HANDLES: ReadonlySet<string> = new Set([
+  'all', 'here', 'everyone', 'admin', 'admins', 'administrator', 'moderator', 'moderators', 'owner', 'parley', 'support',
+  'help', 'helpdesk', 'security', 'official', 'system', 'root', 'operator', 'staff', 'team', 'service', 'notifications', 'botfather',
+]);
+
 export const DisplayName = z
   .string()
   .trim()

@@ -1,5 +1,5 @@
 import {
-  AUTH_SIGNING_PREFIX, ParleyError,
+  AUTH_SIGNING_PREFIX, ParleyError, RESERVED_HANDLES,
   type AccountCreated, type DeviceInfo, type MeResponse, type NewDevice, type SessionResponse, type UserProfile,
 } from '@parley/protocol';
 import type { DeviceRow, Storage, UserRow } from '../storage/storage.ts';
@@ -68,6 +68,7 @@ export class Accounts {
 
   /** Creates an account whose first device is `device`. The caller has checked rates and proofs. */
   async createAccount(input: { handle: string; displayName: string; device: NewDevice; userId?: string }): Promise<AccountCreated> {
+    if (RESERVED_HANDLES.has(input.handle)) throw new ParleyError('handle_taken', 'this handle is reserved');
     const now = this.#d.clock.now();
     const recovery = this.newRecoveryCode();
     const user: UserRow = {
@@ -83,7 +84,7 @@ export class Accounts {
   }
 
   async isHandleTaken(handle: string): Promise<boolean> {
-    return (await this.#d.storage.getUserByHandle(handle)) !== undefined;
+    return RESERVED_HANDLES.has(handle) || (await this.#d.storage.getUserByHandle(handle)) !== undefined;
   }
 
   /**

@@ -97,6 +97,7 @@ function ChatRow({ client, chat, active }: { client: ParleyClient; chat: ChatVie
           </span>
           <span className="chat-line">
             <span className={`chat-preview${preview.typing ? ' typing' : ''}`}>{preview.text}</span>
+            {chat.mentions > 0 && <span className="badge mention" data-testid="mention-badge" aria-label={t('mentionCount', { count: chat.mentions })} title={t('mentionCount', { count: chat.mentions })}>@</span>}
             {chat.unread > 0 && <span className={`badge${muted ? ' quiet' : ''}`} aria-label={t('unreadCount', { count: chat.unread })}>{chat.unread}</span>}
             {chat.unread === 0 && chat.prefs?.markedUnread && <span className={`badge dot${muted ? ' quiet' : ''}`} data-testid="marked-unread" aria-label={t('markedUnread')} />}
           </span>

@@ -154,6 +154,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       <Composer
         key={chatId}
         chat={chat}
+        me={client.userId}
         mode={mode}
         setMode={setMode}
         inputRef={input}

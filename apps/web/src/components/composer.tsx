@@ -8,6 +8,7 @@ import { LinkPreviewCard, useDraftPreview } from './link-preview.tsx';
 import { textOrFiles } from '../files/summary.ts';
 import { AttachTrayView, type AttachTray } from '../files/attach-tray.tsx';
 import type { FileToSend } from '../files/sdk.ts';
+import { MentionPicker, mentionChoices, mentionQuery, useMentionActive, type MentionChoice } from './mention-picker.tsx';
 
 /** R51: where a chat's unsent text is kept (the SDK: this device's store, and the person's other devices). */
 export interface DraftKeeper {
@@ -18,8 +19,10 @@ const MAX_HEIGHT_PX = 160;
 
 export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
 
-export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts, onPoll }: {
+export function Composer({ chat, me, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts, onPoll }: {
   chat: ChatView;
+  /** This user's id (R88: `@` offers the others, and `@all` to admins). */
+  me: string;
   /** R87: opens the new-poll form (absent: no polls here). */
   onPoll?: () => void;
   /** The files chosen for the next message (picker, drop, paste). */
@@ -77,6 +80,34 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, t
 
   const formatting = useFormatting(inputRef, setDraft);
 
+  // R88: `@` followed by a few letters offers the group's members (and @all to its admins).
+  const [caret, setCaret] = useState(0);
+  const [dismissedAt, setDismissedAt] = useState(-1);
+  const mq = chat.kind === 'group' ? mentionQuery(draft, caret) : undefined;
+  const choices = mq && mq.start !== dismissedAt ? mentionChoices(chat.members, me, mq.query, t('mentionAll')) : [];
+  const [active, setActive] = useMentionActive(`${mq?.start ?? -1}:${mq?.query ?? ''}`);
+  const pick = (c: MentionChoice) => {
+    if (!mq) return;
+    const next = `${draft.slice(0, mq.start)}@${c.handle} ${draft.slice(caret)}`;
+    const at = mq.start + c.handle.length + 2;
+    setDraft(next);
+    setCaret(at);
+    requestAnimationFrame(() => inputRef.current?.setSelectionRange(at, at));
+  };
+  const mentionKey = (e: React.KeyboardEvent<HTMLTextAreaElement>): boolean => {
+    if (choices.length === 0) return false;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      setActive((active + (e.key === 'ArrowDown' ? 1 : choices.length - 1)) % choices.length);
+    } else if (e.key === 'Enter' || e.key === 'Tab') {
+      const c = choices[active];
+      if (c) pick(c);
+    } else if (e.key === 'Escape') {
+      setDismissedAt(mq?.start ?? -1);
+    } else return false;
+    e.preventDefault();
+    return true;
+  };
+
   const withFiles = mode.kind !== 'edit' && tray.entries.length > 0;
   const canSend = withFiles ? tray.ready : !!draft.trim();
   const picker = useRef<HTMLInputElement>(null);
@@ -119,6 +150,7 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, t
       {draftPreview.preview && <LinkPreviewCard preview={draftPreview.preview} onDismiss={draftPreview.dismiss} />}
       {formatting.visible && <FormatBar formatting={formatting} />}
       {mode.kind !== 'edit' && <AttachTrayView tray={tray} />}
+      {choices.length > 0 && <MentionPicker choices={choices} active={active} onPick={pick} setActive={setActive} />}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         {mode.kind !== 'edit' && (
           <>
@@ -146,8 +178,10 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, t
           placeholder={withFiles ? t('addCaption') : t('typeMessage')}
           aria-label={t('typeMessage')}
           maxLength={16_000}
-          onChange={(e) => { setDraft(e.target.value); if (e.target.value) onTyping(); }}
-          onSelect={formatting.onSelect}
+          onChange={(e) => { setDraft(e.target.value); setCaret(e.target.selectionStart); if (e.target.value) onTyping(); }}
+          onSelect={(e) => { setCaret(e.currentTarget.selectionStart); formatting.onSelect(); }}
+          aria-controls={choices.length > 0 ? 'mention-picker' : undefined}
+          aria-activedescendant={choices.length > 0 && choices[active] ? `mention-${choices[active].handle}` : undefined}
           onBlur={formatting.onBlur}
           onPaste={(e) => {
             const files = [...e.clipboardData.files];
@@ -155,6 +189,7 @@ export function Composer({ chat, mode, setMode, inputRef, onSend, onSendFiles, t
           }}
           onKeyDown={(e) => {
             if (e.nativeEvent.isComposing) return; // an IME is still composing a character
+            if (mentionKey(e)) return;
             if (formatting.onKeyDown(e)) return;
             if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); submit(); }
             else if (e.key === 'Escape' && mode.kind !== 'new') { e.preventDefault(); cancel(); }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { formattedTree, type FormattedNode } from '@parley/client';
+import { formattedTree, MENTION_ALL, type FormattedNode } from '@parley/client';
 import { mentionHandle, safeLinkTarget, urlEntityTarget, type MessageEntity } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import './formatted-text.css';
@@ -50,6 +50,7 @@ function Entity({ node, path }: { node: Extract<FormattedNode, { kind: 'entity' 
     case 'url': return <Link href={urlEntityTarget(node.text)} visible={node.text}>{inner()}</Link>;
     case 'mention': {
       const handle = mentionHandle(node.text);
+      if (handle && MENTION_ALL.has(handle)) return <strong className="fmt-mention-all">{inner()}</strong>; // R88: the whole chat, not a person
       return handle ? <a className="fmt-link" href={`#/u/${handle}`}>{inner()}</a> : <>{inner()}</>;
     }
   }

@@ -48,7 +48,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
     return quoted && !quoted.deleted ? textOrFiles(t, quoted) : t('deleted');
   };
   return (
-    <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}`} data-testid="message" data-state={item.state}
+    <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}${item.mentionsMe ? ' mentions-me' : ''}`} data-testid="message" data-state={item.state}
       tabIndex={canAct ? 0 : undefined}>
       {item.missingBefore && <div className="notice small" role="note" data-testid="missing-before">{t('missingBefore', { name: nameOf(item.senderUserId) })}</div>}
       <div className={`bubble${item.deleted ? ' deleted' : ''}${atts.length > 0 ? ' has-files' : ''}`}>
