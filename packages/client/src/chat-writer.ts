@@ -35,9 +35,10 @@ export class ChatWriter {
     return this.#d.outbox.add(chatId, content, opts);
   }
 
-  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean } = {}): Promise<string> {
+  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string } = {}): Promise<string> {
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
+      ...(opts.thread ? { thread: opts.thread } : {}),
       ...(opts.noForwardName ? { noForwardName: true as const } : {}),
     });
     this.#d.typing.sent(chatId);

@@ -308,8 +308,9 @@ export class ParleyClient extends ClientRest {
    * entities the schema refuses throw `bad_request` here: nothing malformed is ever sent.
    * `preview`: a link's preview this device made (R45), sent inside the encrypted message.
    * `noForwardName`: asks the devices of whoever forwards it to leave this person's name out (R49).
+   * `thread`: a reply in that message's thread (R89; `threadItems` lists a thread).
    */
-  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean } = {}): Promise<string> {
+  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string } = {}): Promise<string> {
     return this.#write.sendText(chatId, text, opts);
   }
   /** Replaces a message's text and its formatting (none when `entities` is not given). */

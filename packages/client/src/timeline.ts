@@ -5,6 +5,7 @@ import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/grou
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
 import { mentionsUser } from './mentions.ts';
+import { foldThreads, type ThreadSummary } from './threads.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -53,6 +54,10 @@ export interface TimelineItem {
   upload?: UploadProgress;
   /** R61: this line is a call (its offer's position); `text` is ''. */
   call?: CallSummary;
+  /** R89: a reply in the thread of this message (the thread's root id): shown in the thread, not in the flow. */
+  inThread?: string;
+  /** R89: this message has a thread: how many replies, the latest's time, who replied. */
+  thread?: ThreadSummary;
   /** R88: it mentions this user (@handle, @all from an admin) or replies to their message. */
   mentionsMe?: true;
   /** R87: this line is a poll (`text` is its question), with the tally of the votes this device holds. */
@@ -152,6 +157,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.forwarded) item.forwarded = content.forwarded;
         if (content.noForwardName) item.noForwardName = true;
         if (content.attachments) item.attachments = content.attachments;
+        if (content.thread && content.thread !== item.id) item.inThread = content.thread;
         add(item);
         return;
       }
@@ -292,6 +298,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   }
 
   polls.finish(byId);
+  foldThreads(items, byId);
   for (const item of items) {
     if (!item.pinOf) continue;
     const target = byId.get(item.pinOf.id);

@@ -102,9 +102,10 @@ export const MessageContent = z.discriminatedUnion('kind', [
   // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
   // `forwarded`: R49. `noForwardName`: the sender asks forwarders' devices to leave their name out (R49).
   // `attachments`: files (R52); with them `text` is the caption and may be empty.
+  // `thread`: R89, a reply in the thread of that message (shown in the thread, not in the chat's flow).
   z.object({
     kind: z.literal('text'), text: z.string().max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional(),
-    forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(), attachments: Attachments.optional(),
+    forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(), attachments: Attachments.optional(), thread: ClientMsgId.optional(),
   }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
     .superRefine(checkEntitiesOf),

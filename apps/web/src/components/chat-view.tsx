@@ -23,6 +23,7 @@ import { CallError, isLive, useCalls } from '../calls/call-layer.tsx';
 // Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
+const ThreadPanel = lazy(async () => ({ default: (await import('./thread-panel.tsx')).ThreadPanel }));
 const PollDialog = lazy(async () => ({ default: (await import('./poll.tsx')).PollDialog }));
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
@@ -53,6 +54,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [sendError, setSendError] = useState<unknown>();
   const [callError, setCallError] = useState<unknown>();
   const [pollOpen, setPollOpen] = useState(false);
+  const [threadRoot, setThreadRoot] = useState<string | undefined>();
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
@@ -82,6 +84,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     onForward: (item) => setForwarding(item),
     onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
     onOpenMedia: (_item, att) => setViewing({ blobId: att.blobId }),
+    ...(chat.kind === 'group' ? { onOpenThread: (item: TimelineItem) => setThreadRoot(item.id) } : {}), // R89
   };
   const closeForward = (id: string) => {
     setForwarding(undefined);
@@ -149,6 +152,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
       {micError && <p className="error" role="alert">{micError}</p>}
       <ErrorLine error={sendError} />
+      {threadRoot && <Suspense fallback={null}><ThreadPanel client={client} chat={chat} rootId={threadRoot} actions={actions} onClose={() => setThreadRoot(undefined)} /></Suspense>}
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
       <Composer

@@ -27,6 +27,8 @@ export interface MessageActions {
   onPin(item: TimelineItem, on: boolean): void;
   /** Opens a photo (or video) of the message in the viewer. */
   onOpenMedia(item: TimelineItem, att: Attachment): void;
+  /** R89: opens the message's thread (absent: no threads here, e.g. inside a thread). */
+  onOpenThread?: (item: TimelineItem) => void;
 }
 
 /** One message. Text is rendered by React as text (never as HTML), formatted by FormattedText; line breaks are kept by CSS. */
@@ -105,9 +107,15 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
           </div>
         )}
       </div>
+      {item.thread && actions.onOpenThread && (
+        <button type="button" className="link-button thread-link" data-testid="thread-link" onClick={() => actions.onOpenThread?.(item)}>
+          {t('threadReplies', { count: item.thread.replies })} · {item.thread.repliers.map(nameOf).join(', ')}
+        </button>
+      )}
       {canAct && (
         <div className="msg-actions" role="toolbar" aria-label={t('messageActions')}>
           <button type="button" className="icon small" aria-label={t('reply')} title={t('reply')} onClick={() => actions.onReply(item)}><Icon name="reply" size={16} /></button>
+          {actions.onOpenThread && <button type="button" className="icon small" aria-label={t('threadReply')} title={t('threadReply')} data-action="thread" onClick={() => actions.onOpenThread?.(item)}><Icon name="thread" size={16} /></button>}
           {QUICK_EMOJI.map((e) => (
             <button key={e} type="button" className={`icon small${reacted(e) ? ' on' : ''}`} aria-label={`${t('react')} ${e}`}
               aria-pressed={reacted(e)} onClick={() => actions.onReact(item, e, !reacted(e))}>{e}</button>

@@ -1,5 +1,5 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { ChatView, ParleyClient } from '@parley/client';
+import { mainFlow, type ChatView, type ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { MessageBubble, type MessageActions } from './message.tsx';
 import { systemText } from './system-text.ts';
@@ -16,7 +16,7 @@ const NEAR_BOTTOM_PX = 60;
 export function Timeline({ client, chat, actions }: { client: ParleyClient; chat: ChatView; actions: MessageActions }) {
   const { t, fmt } = useI18n();
   const chatId = chat.chatId;
-  const items = client.timeline(chatId);
+  const items = mainFlow(client.timeline(chatId)); // R89: thread replies live in their thread
   const hasOlder = client.hasOlder(chatId);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
