@@ -175,7 +175,9 @@ export class GroupCall {
       if (key === 'unpublished') this.#upsert(id, false);
       else if (this.view.participants.some((p) => p.feedId === id)) {
         this.view.participants = this.view.participants.filter((p) => p.feedId !== id);
-        this.#rotation?.left(); // R77: it had the key; the others move past it
+        // R77: it had the key; the others move past it. A kick is the server dropping a removed
+        // member or a revoked device (R62): the commit that removes its leaf rotates already.
+        if (key === 'leaving') this.#rotation?.left();
       }
       this.#unsubscribe(id);
     }
