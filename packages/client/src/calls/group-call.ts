@@ -21,7 +21,8 @@ export interface GroupCallOptions {
   media?: { audio?: boolean; video?: boolean };
   /**
    * R76: end-to-end encryption of the media frames (SFrame with the chat's MLS keys), attached to
-   * each peer after `prepare` (the publisher's encrypts, the subscriber's decrypts); every sink gets
+   * each peer before `prepare` (the publisher's encrypts, the subscriber's decrypts; it must cover
+   * the senders `prepare` adds, as the web client's attachFrameCrypto does); every sink gets
    * each epoch's key. Default: the client's `calls.frameCrypto`. Without either, media is DTLS-SRTP
    * to the SFU only, which can read it.
    */
@@ -149,8 +150,9 @@ export class GroupCall {
   async #publish(factory: PeerFactory): Promise<void> {
     const peer = this.#newPeer(factory, this.#pub);
     this.view.publisher = peer;
-    await this.#opts.prepare?.(peer, 'publisher');
+    // Frame crypto first: a sender must get its transform in the same task its track is added.
     await this.#encrypt(peer, 'publisher');
+    await this.#opts.prepare?.(peer, 'publisher');
     const offer = await peer.createOffer();
     await peer.setLocalDescription({ type: 'offer', ...(offer.sdp !== undefined ? { sdp: offer.sdp } : {}) });
     const media = this.#opts.media ?? {};
@@ -252,8 +254,8 @@ export class GroupCall {
     if (!peer) {
       peer = this.#newPeer(this.#d.peer, sub);
       this.view.subscriber = peer;
-      await this.#opts.prepare?.(peer, 'subscriber');
       await this.#encrypt(peer, 'subscriber');
+      await this.#opts.prepare?.(peer, 'subscriber');
     }
     await peer.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     const answer = await peer.createAnswer();
