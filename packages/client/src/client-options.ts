@@ -1,4 +1,5 @@
 import type { AudioResilience } from './calls/audio-resilience.ts';
+import type { FrameCryptoFactory } from './calls/call-keys.ts';
 import type { CallView, PeerFactory } from './calls/calls.ts';
 import type { AddedDevice, ChatSummary, Message, PendingDeviceLink } from '@parley/protocol';
 import type { ContentCodec } from './codec.ts';
@@ -84,9 +85,11 @@ export interface ClientOptions {
   /**
    * R61 calls: the peer connection to use (default the runtime's RTCPeerConnection; Node has none),
    * relay-only ICE, R65 audio resilience (default AUDIO_RESILIENCE; false: stock), and how long a
-   * call rings (default CALL_RING_MS).
+   * call rings (default CALL_RING_MS). `frameCrypto` (R64, R76): the app's frame encryption for every
+   * call that passes none of its own, 1:1 and group (the web client's frame worker); `groupRotation`:
+   * R77's settle time and rank delay (tests).
    */
-  calls?: { peer?: PeerFactory; relayOnly?: boolean; audio?: AudioResilience | false; ringMs?: number };
+  calls?: { peer?: PeerFactory; relayOnly?: boolean; audio?: AudioResilience | false; ringMs?: number; frameCrypto?: FrameCryptoFactory; groupRotation?: { settleMs?: number; rankDelayMs?: number } };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */

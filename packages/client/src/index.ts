@@ -65,4 +65,5 @@ export {
 } from './import/index.ts';
 export { FrameKeys, FRAME_KEY_GRACE_MS, SFRAME_BASE_KEY_LABEL, SFRAME_EPOCH_BITS, indexBits, mlsKid, type CallEpochKey, type FrameKeysOptions, type ReceivedFrame } from './calls/frame-keys.ts';
 export { SFrameError, SFRAME_SUITES, decodeHeader as decodeSFrameHeader, encodeHeader as encodeSFrameHeader, type SFrameErrorCode } from './calls/sframe.ts';
-export type { FrameKeySink, CallKeySource } from './calls/call-keys.ts';
+export type { FrameKeySink, CallKeySource, FrameCryptoFactory } from './calls/call-keys.ts';
+export { FanoutSink, LeaveRotation, rotationRank, GROUP_CALL_ROTATE_SETTLE_MS, GROUP_CALL_ROTATE_MAX_SETTLE_MS, GROUP_CALL_ROTATE_RANK_MS, type LeaveRotationDeps } from './calls/group-call-keys.ts';

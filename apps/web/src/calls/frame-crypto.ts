@@ -42,9 +42,9 @@ export function onUndecryptable(listener: (undecryptable: boolean) => void): () 
 /**
  * R64: every encoded frame this peer connection sends is SFrame-encrypted, and every one it
  * receives decrypted, in a worker, with the chat's MLS epoch keys (the SDK hands each epoch's key
- * to the returned sink: the keys go to the worker and nowhere else). Call after the local tracks
- * were added (the SDK's `frameCrypto` runs after `prepare`); receivers that come later are covered
- * from the `track` event.
+ * to the returned sink: the keys go to the worker and nowhere else). Senders present when it is
+ * called, and every one added later through addTrack/addTransceiver, are covered (a group call
+ * attaches it before `prepare` adds the tracks); receivers from the `track` event.
  */
 export function attachFrameCrypto(peerLike: CallPeer): FrameKeySink {
   if (!ScriptTransform && !insertableStreams) throw new FrameCryptoUnavailable();
@@ -72,6 +72,21 @@ export function attachFrameCrypto(peerLike: CallPeer): FrameKeySink {
   for (const sender of peer.getSenders()) attach(sender, 'send');
   for (const receiver of peer.getReceivers()) attach(receiver, 'receive');
   peer.addEventListener('track', (event) => attach(event.receiver, 'receive'));
+  // A sender whose transform is set in a later task than its track was added sends its frames
+  // around the transform, in the clear to the SFU (seen in Chromium 156): senders made from now on
+  // get it in the same call.
+  const addTrack = peer.addTrack.bind(peer);
+  peer.addTrack = (track, ...streams) => {
+    const sender = addTrack(track, ...streams);
+    attach(sender, 'send');
+    return sender;
+  };
+  const addTransceiver = peer.addTransceiver.bind(peer);
+  peer.addTransceiver = (trackOrKind, init) => {
+    const transceiver = addTransceiver(trackOrKind, init);
+    attach(transceiver.sender, 'send');
+    return transceiver;
+  };
   return {
     setEpoch: (key: CallEpochKey) => post({ type: 'epoch', key }),
     close: () => {

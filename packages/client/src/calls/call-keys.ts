@@ -1,3 +1,4 @@
+import type { CallPeer } from './calls.ts';
 import { SFRAME_BASE_KEY_LABEL, type CallEpochKey } from './frame-keys.ts';
 import { DEFAULT_SFRAME_SUITE, SFRAME_SUITES, type SFrameSuiteName } from './sframe.ts';
 
@@ -12,6 +13,12 @@ export interface FrameKeySink {
   setEpoch(key: CallEpochKey): void;
   close(): void;
 }
+
+/**
+ * The app's frame encryption for one peer connection (R64, R76): called after `prepare`, returns
+ * the sink its keys go to. A group call calls it for its publisher and its subscriber peer.
+ */
+export type FrameCryptoFactory = (peer: CallPeer, role?: 'publisher' | 'subscriber') => FrameKeySink | Promise<FrameKeySink>;
 
 /** The part of MlsCodec a call's keys come from. */
 export interface CallExporter {

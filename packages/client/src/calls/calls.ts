@@ -1,6 +1,6 @@
 import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type GroupCallRoom, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
-import { CallKeyFeed, type CallKeySource, type FrameKeySink } from './call-keys.ts';
+import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory, type FrameKeySink } from './call-keys.ts';
 import { GroupCall, type GroupCallOptions, type GroupCallView } from './group-call.ts';
 import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
 
@@ -53,7 +53,7 @@ export interface CallOptions {
    * R64: end-to-end encryption of the media frames (SFrame with the chat's MLS keys), attached after
    * `prepare`; the sink gets each epoch's key. Without it media is only DTLS-SRTP encrypted (hop by hop).
    */
-  frameCrypto?: (peer: CallPeer) => FrameKeySink | Promise<FrameKeySink>;
+  frameCrypto?: ((peer: CallPeer) => FrameKeySink | Promise<FrameKeySink>) | FrameCryptoFactory;
 }
 
 export interface CallsDeps {
@@ -69,10 +69,16 @@ export interface CallsDeps {
   peer?: PeerFactory;
   /** R64: the chat's epoch keys for call media (the MLS exporter); calls asking for frameCrypto fail without it. */
   frameKeys?: CallKeySource;
+  /** R64/R76: the app's frame encryption for calls that don't pass their own `frameCrypto` (the web client's frame worker). */
+  frameCrypto?: FrameCryptoFactory;
+  /** R77: a commit of the chat's group unless it is past `fromEpoch` (a group call participant left). */
+  rotateFrom?: (chatId: string, fromEpoch: number) => void;
   /** A frame key that could not be had (the call keeps the previous one; the next commit tries again). */
   onError?: (error: unknown) => void;
   /** Relay-only ICE (tests, or people who don't want the other side to learn their address). */
   relayOnly?: boolean;
+  /** R77 timing for tests (settle and rank delay before a rotation commit). */
+  groupRotation?: { settleMs?: number; rankDelayMs?: number };
   /** R65 audio resilience (default AUDIO_RESILIENCE; false: the browser's stock audio, for comparisons). */
   audio?: AudioResilience | false;
   ringMs?: number;
@@ -115,6 +121,8 @@ const ENDED_KEPT_MS = 60_000;
 export class Calls {
   readonly #d: CallsDeps;
   readonly #calls = new Map<string, Call>();
+  /** Group calls this device is in (their keys follow the chat's commits). */
+  readonly #groups = new Set<GroupCall>();
 
   constructor(deps: CallsDeps) {
     this.#d = deps;
@@ -139,10 +147,21 @@ export class Calls {
     const groupRoom = this.#d.groupRoom;
     if (!groupRoom) throw new ParleyError('calls_unavailable', 'group calls are not set up');
     const hasWebRtc = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== undefined;
-    return GroupCall.join({
+    const frameCrypto = opts.frameCrypto ?? this.#d.frameCrypto;
+    const rotateFrom = this.#d.rotateFrom;
+    let joined: GroupCall | undefined;
+    const call = await GroupCall.join({
       chatId, room: () => groupRoom(chatId), post: (content) => this.#d.post(chatId, content), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
-      relayOnly: this.#d.relayOnly, ...(opts.onChange ? { onChange: opts.onChange } : {}),
-    }, opts);
+      relayOnly: this.#d.relayOnly, keys: this.#d.frameKeys, onError: this.#d.onError, rotation: this.#d.groupRotation,
+      ...(rotateFrom ? { rotate: (epoch: bigint) => rotateFrom(chatId, Number(epoch)) } : {}),
+      onChange: (view) => {
+        if (view.state === 'left' && joined) this.#groups.delete(joined);
+        opts.onChange?.(view);
+      },
+    }, { ...opts, ...(frameCrypto ? { frameCrypto } : {}) });
+    if (call.view.state === 'joined') this.#groups.add(call);
+    joined = call;
+    return call;
   }
 
   /** Calls the other person of a direct chat; resolves once the offer is queued. */
@@ -276,6 +295,7 @@ export class Calls {
   /** The chat's log moved (a commit may have started a new epoch): calls in it switch to the new frame key. */
   chatMoved(chatId: string): void {
     for (const call of this.#calls.values()) if (call.view.chatId === chatId && call.view.state !== 'ended') void call.keys?.refresh();
+    for (const group of this.#groups) if (group.view.chatId === chatId) group.keysMoved(); // R76
   }
 
   stop(): void {
@@ -334,10 +354,11 @@ export class Calls {
       }
     };
     await call.options.prepare?.(peer);
-    if (call.options.frameCrypto) {
+    const frameCrypto = call.options.frameCrypto ?? this.#d.frameCrypto;
+    if (frameCrypto) {
       const source = this.#d.frameKeys;
       if (!source) throw new ParleyError('bad_request', 'no end-to-end keys for call media on this client');
-      const sink = await call.options.frameCrypto(peer);
+      const sink = await frameCrypto(peer);
       call.keys = new CallKeyFeed(call.view.chatId, source, sink, (epoch) => {
         call.view.frameEpoch = Number(epoch);
         this.#changed();

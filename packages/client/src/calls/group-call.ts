@@ -1,6 +1,9 @@
 import type { CallContent, GroupCallRoom } from '@parley/protocol';
+import { ParleyError } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import type { CallPeer, PeerFactory } from './calls.ts';
+import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory } from './call-keys.ts';
+import { FanoutSink, LeaveRotation } from './group-call-keys.ts';
 import { JanusSession, type JanusHandle, type Jsep } from './janus-session.ts';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
@@ -16,6 +19,14 @@ export interface GroupCallOptions {
   prepare?: (peer: CallPeer, role: 'publisher' | 'subscriber') => void | Promise<void>;
   /** What media to publish (default both). */
   media?: { audio?: boolean; video?: boolean };
+  /**
+   * R76: end-to-end encryption of the media frames (SFrame with the chat's MLS keys), attached to
+   * each peer before `prepare` (the publisher's encrypts, the subscriber's decrypts; it must cover
+   * the senders `prepare` adds, as the web client's attachFrameCrypto does); every sink gets
+   * each epoch's key. Default: the client's `calls.frameCrypto`. Without either, media is DTLS-SRTP
+   * to the SFU only, which can read it.
+   */
+  frameCrypto?: FrameCryptoFactory;
 }
 
 export interface GroupParticipant {
@@ -39,6 +50,8 @@ export interface GroupCallView {
   endReason?: string;
   publisher?: CallPeer;
   subscriber?: CallPeer;
+  /** R76: the MLS epoch whose key encrypts this call's media frames now (absent: no frame key yet, or no frame encryption). */
+  frameEpoch?: number;
 }
 
 export interface GroupCallDeps {
@@ -51,6 +64,13 @@ export interface GroupCallDeps {
   relayOnly?: boolean | undefined;
   onChange?: (view: GroupCallView) => void;
   fetch?: typeof fetch;
+  /** R76: the chat's epoch keys for call media (the MLS exporter); needed when frames are encrypted. */
+  keys?: CallKeySource | undefined;
+  /** R77: asks for a commit of the chat's group unless it is past `fromEpoch` already (a participant left). */
+  rotate?: ((fromEpoch: bigint) => void) | undefined;
+  onError?: ((error: unknown) => void) | undefined;
+  /** R77 timing (tests): the settle time and the rank delay of LeaveRotation. */
+  rotation?: { settleMs?: number; rankDelayMs?: number } | undefined;
 }
 
 /**
@@ -76,6 +96,10 @@ export class GroupCall {
   #refresh: ReturnType<typeof setTimeout> | undefined;
   /** R63: this join's id in the chat's log (its join and leave entries share it). */
   readonly #joinId = randomId(12);
+  /** R76: the chat's epoch keys, to every peer's frame crypto sink. */
+  #fanout: FanoutSink | undefined;
+  #keys: CallKeyFeed | undefined;
+  #rotation: LeaveRotation | undefined;
 
   private constructor(deps: GroupCallDeps, opts: GroupCallOptions, grant: GroupCallRoom, session: JanusSession, pub: JanusHandle) {
     this.#d = deps;
@@ -87,6 +111,7 @@ export class GroupCall {
   }
 
   static async join(deps: GroupCallDeps, opts: GroupCallOptions = {}): Promise<GroupCall> {
+    if (opts.frameCrypto && !deps.keys) throw new ParleyError('bad_request', 'no end-to-end keys for call media on this client');
     const grant = await deps.room();
     const session = await JanusSession.create({ url: grant.url, token: grant.token, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     try {
@@ -115,6 +140,7 @@ export class GroupCall {
     for (const a of list(joined.data['attendees'])) this.#upsert(Number(a['id']), false);
     this.#onPublishers(list(joined.data['publishers']));
     this.#armRefresh();
+    await this.#startKeys();
     if (this.#d.peer) await this.#publish(this.#d.peer);
     const media = this.#opts.media?.video === false ? 'audio' : 'video';
     await this.#d.post?.({ kind: 'call', callId: this.#joinId, action: 'group_join', media, feedId: this.#grant.feedId });
@@ -124,6 +150,8 @@ export class GroupCall {
   async #publish(factory: PeerFactory): Promise<void> {
     const peer = this.#newPeer(factory, this.#pub);
     this.view.publisher = peer;
+    // Frame crypto first: a sender must get its transform in the same task its track is added.
+    await this.#encrypt(peer, 'publisher');
     await this.#opts.prepare?.(peer, 'publisher');
     const offer = await peer.createOffer();
     await peer.setLocalDescription({ type: 'offer', ...(offer.sdp !== undefined ? { sdp: offer.sdp } : {}) });
@@ -138,13 +166,21 @@ export class GroupCall {
       return;
     }
     const joining = data['joining'] as Record<string, unknown> | undefined;
-    if (joining) this.#upsert(Number(joining['id']), false);
+    if (joining) {
+      this.#upsert(Number(joining['id']), false);
+      this.#rotation?.joined();
+    }
     this.#onPublishers(list(data['publishers']));
     for (const key of ['unpublished', 'leaving', 'kicked'] as const) {
       const id = data[key];
       if (typeof id !== 'number') continue;
       if (key === 'unpublished') this.#upsert(id, false);
-      else this.view.participants = this.view.participants.filter((p) => p.feedId !== id);
+      else if (this.view.participants.some((p) => p.feedId === id)) {
+        this.view.participants = this.view.participants.filter((p) => p.feedId !== id);
+        // R77: it had the key; the others move past it. A kick is the server dropping a removed
+        // member or a revoked device (R62): the commit that removes its leaf rotates already.
+        if (key === 'leaving') this.#rotation?.left();
+      }
       this.#unsubscribe(id);
     }
     this.#changed();
@@ -218,12 +254,42 @@ export class GroupCall {
     if (!peer) {
       peer = this.#newPeer(this.#d.peer, sub);
       this.view.subscriber = peer;
+      await this.#encrypt(peer, 'subscriber');
       await this.#opts.prepare?.(peer, 'subscriber');
     }
     await peer.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     const answer = await peer.createAnswer();
     await peer.setLocalDescription({ type: 'answer', ...(answer.sdp !== undefined ? { sdp: answer.sdp } : {}) });
     await sub.send({ request: 'start' }, { type: 'answer', sdp: answer.sdp ?? '' });
+  }
+
+  /** R76/R77: the chat's epoch keys, followed as the group moves; leaves of others trigger a rotation. */
+  async #startKeys(): Promise<void> {
+    if (!this.#opts.frameCrypto || !this.#d.keys) return;
+    this.#fanout = new FanoutSink();
+    const rotate = this.#d.rotate;
+    if (rotate) {
+      this.#rotation = new LeaveRotation({
+        self: this.#grant.feedId, others: () => this.view.participants.map((p) => p.feedId), epoch: () => this.#keys?.epoch, rotate,
+        ...this.#d.rotation,
+      });
+    }
+    this.#keys = new CallKeyFeed(this.#d.chatId, this.#d.keys, this.#fanout, (epoch) => {
+      this.view.frameEpoch = Number(epoch);
+      this.#rotation?.epochMoved();
+      this.#changed();
+    }, (error) => this.#d.onError?.(error));
+    await this.#keys.refresh();
+  }
+
+  /** R76: the peer's frames go through the app's frame crypto, keyed with the chat's epoch keys. */
+  async #encrypt(peer: CallPeer, role: 'publisher' | 'subscriber'): Promise<void> {
+    if (this.#opts.frameCrypto && this.#fanout) this.#fanout.add(await this.#opts.frameCrypto(peer, role));
+  }
+
+  /** The chat's log moved (the SDK calls this after a commit): the call switches to the new epoch's key. */
+  keysMoved(): void {
+    if (this.#joined()) void this.#keys?.refresh();
   }
 
   #newPeer(factory: PeerFactory, handle: JanusHandle): CallPeer {
@@ -260,6 +326,9 @@ export class GroupCall {
     this.view.state = 'left';
     this.view.endReason = reason;
     clearTimeout(this.#refresh);
+    this.#rotation?.stop();
+    this.#keys?.stop(); // closes every sink: the keys leave the frame workers
+    this.#fanout?.close();
     this.view.publisher?.close();
     this.view.subscriber?.close();
     await this.#session.destroy();
