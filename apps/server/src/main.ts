@@ -235,7 +235,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, requests, consent: config.consent,
     // A page's frame takes at most a quarter of the connection's send buffer (R40).
     chatPage: { max: config.limits.chatPageMax, bytes: Math.floor(config.limits.wsBufferBytes / 4) },
-    communities: { chatCommunity: (chatId, userId) => communities.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId) },
+    communities: { chatCommunity: (chatId, userId) => communities.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId),
+      hiddenHandles: (chatId, viewerId) => communities.hiddenHandles(chatId, viewerId) },
     onMemberRemoved: (chatId, userId) => dropFromCalls(groupCalls.memberRemoved(chatId, userId), { chatId }),
   });
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.

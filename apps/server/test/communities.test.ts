@@ -231,11 +231,19 @@ describe('communities (R66-R75)', () => {
     const seenBySue = await sue.client.communities.members(c);
     assert.deepEqual(seenBySue.map((m) => [m.displayName, m.handle !== undefined, m.label ?? null]), [['Ann', false, null], ['Tom', false, 'teacher'], ['Sue', true, 'student']]);
     assert.ok((await tom.client.communities.members(c)).every((m) => m.handle !== undefined), 'adults see every handle');
+    // Nor in the community's chats they share: the summaries Sue gets leave the adults' handles out.
+    const handlesIn = async (who: typeof sue, chatId: string) => (await who.client.getChat(chatId)).members.map((m) => [m.displayName, m.handle !== undefined]).sort();
+    const shared = [community.announcementsChatId, (await ann.client.communities.chats(c)).find((x) => x.kind === 'general')?.chatId ?? ''];
+    for (const chatId of shared) {
+      assert.deepEqual(await handlesIn(sue, chatId), [['Ann', false], ['Sue', true], ['Tom', false]]);
+      assert.deepEqual(await handlesIn(tom, chatId), [['Ann', true], ['Sue', true], ['Tom', true]]);
+    }
     // The teacher may write to the student (the rule is about students reaching adults).
     await tom.client.openDirect(sue.userId);
 
     await ann.client.communities.update(c, { settings: { studentsMayDm: true } });
     await sue.client.openDirect(ann.userId);
     assert.ok((await sue.client.communities.members(c)).every((m) => m.handle !== undefined));
+    assert.deepEqual(await handlesIn(sue, shared[0] ?? ''), [['Ann', true], ['Sue', true], ['Tom', true]]);
   });
 });

@@ -85,7 +85,7 @@ export function exportChat(input: ExportChatInput): ChatExport {
   const { chat } = input;
   const people = new Map<string, ExportedPerson>();
   for (const p of input.profiles ?? []) people.set(p.userId, { userId: p.userId, handle: p.handle, displayName: p.displayName });
-  for (const m of chat.members) people.set(m.userId, { userId: m.userId, handle: m.handle, displayName: m.displayName });
+  for (const m of chat.members) people.set(m.userId, { userId: m.userId, handle: m.handle ?? null, displayName: m.displayName });
   const person = (userId: string): ExportedPerson => people.get(userId) ?? { userId, handle: null, displayName: null };
 
   // A quote shows the target as it is now: edited text, and no text once the target was deleted.
@@ -131,7 +131,7 @@ export function exportChat(input: ExportChatInput): ChatExport {
       kind: chat.kind,
       title: chat.title ?? chat.name,
       createdAt: iso(chat.createdAt),
-      members: chat.members.map((m) => ({ userId: m.userId, handle: m.handle, displayName: m.displayName, role: m.role })),
+      members: chat.members.map((m) => ({ userId: m.userId, handle: m.handle ?? null, displayName: m.displayName, role: m.role })),
     },
     messages,
     attachments: [],

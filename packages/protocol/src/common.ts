@@ -99,6 +99,8 @@ export const UserProfile = z.object({
 export type UserProfile = z.infer<typeof UserProfile>;
 
 export const Member = UserProfile.extend({
+  /** Absent where the viewer may not see it (R72: a student kept from adults in a school community). */
+  handle: Handle.optional(),
   role: Role,
   /** Highest seq this member's devices have received and read (receipts, R8). */
   deliveredSeq: z.number().int().nonnegative(),

@@ -33,6 +33,8 @@ export interface ChatCommunityRules {
   chatCommunity(chatId: string, userId: string): Promise<ChatCommunity | undefined>;
   /** R72: throws `dm_not_allowed` when a community keeps `userId` from starting a direct chat with `otherId`. */
   checkDirect(userId: string, otherId: string): Promise<void>;
+  /** R72: whose handle `viewerId` may not see in the chat; undefined when nothing is hidden. */
+  hiddenHandles(chatId: string, viewerId: string): Promise<((userId: string) => boolean) | undefined>;
 }
 
 /** R40: a page of the chat list costs one history token per this many chats asked for (a full page of 200: 2). */
@@ -57,11 +59,12 @@ export class Chats {
   async summary(chat: ChatRow, userId: string): Promise<ChatSummary> {
     const rows = await this.#d.storage.getMembers(chat.chatId);
     const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.userId))).map((u) => [u.userId, u]));
+    const hidden = chat.kind === 'group' ? await this.#d.communities?.hiddenHandles(chat.chatId, userId) : undefined;
     const members: Member[] = rows.map((r) => {
       const u = users.get(r.userId);
       return {
         userId: r.userId,
-        handle: u?.handle ?? 'deleted',
+        ...(hidden?.(r.userId) ? {} : { handle: u?.handle ?? 'deleted' }),
         displayName: u?.displayName ?? 'Deleted account',
         role: r.role,
         deliveredSeq: r.deliveredSeq,

@@ -107,7 +107,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
   const title = chatTitle(t, chat);
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
-    : [chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
+    : [chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other?.handle ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
       .filter(Boolean).join(' · ');
 
   return (

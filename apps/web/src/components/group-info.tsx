@@ -93,7 +93,7 @@ function MemberRow({ member: m, me, myRole, onRole, onRemove }: {
       <span className="grow">
         {m.displayName}{isMe ? ` (${t('you')})` : ''}
         <br />
-        <span className="muted small">@{m.handle}{m.role !== 'member' ? ` · ${t(m.role)}` : ''}</span>
+        <span className="muted small">{[m.handle ? `@${m.handle}` : '', m.role !== 'member' ? t(m.role) : ''].filter(Boolean).join(' · ')}</span>
       </span>
       {myRole === 'owner' && !isMe && m.role === 'member' && <button className="small secondary" onClick={() => onRole('admin')}>{t('makeAdmin')}</button>}
       {myRole === 'owner' && !isMe && m.role === 'admin' && <button className="small secondary" onClick={() => onRole('member')}>{t('makeMember')}</button>}

@@ -19,10 +19,11 @@ export function mentionChoices(members: readonly Member[], me: string, query: st
   const self = members.find((m) => m.userId === me);
   const out: MentionChoice[] = [];
   if ((self?.role === 'admin' || self?.role === 'owner') && 'all'.startsWith(query)) out.push({ handle: 'all', name: allLabel });
-  const others = members.filter((m) => m.userId !== me && m.handle);
+  // Only people whose handle this user sees (R72 hides some from students).
+  const others = members.flatMap((m) => (m.userId !== me && m.handle ? [{ handle: m.handle, name: m.displayName }] : []));
   const byHandle = others.filter((m) => m.handle.startsWith(query));
-  const byName = others.filter((m) => !m.handle.startsWith(query) && m.displayName.toLowerCase().split(/\s+/).some((w) => w.startsWith(query)));
-  for (const m of [...byHandle, ...byName]) out.push({ handle: m.handle, name: m.displayName });
+  const byName = others.filter((m) => !m.handle.startsWith(query) && m.name.toLowerCase().split(/\s+/).some((w) => w.startsWith(query)));
+  out.push(...byHandle, ...byName);
   return out.slice(0, 8);
 }
 

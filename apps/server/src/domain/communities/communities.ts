@@ -201,6 +201,21 @@ export class Communities implements ChatCommunityRules {
     return { communityId: link.communityId, kind: link.kind, mayPost: link.kind !== 'announcements' || holds(member, 'postAnnouncements') };
   }
 
+  /**
+   * R72: in a chat of a school community that keeps students from adults, the members whose handle a
+   * student viewer may not see: everyone in it who is not a fellow student (teachers, parents, staff,
+   * the owner). Undefined when nothing is hidden from this viewer.
+   */
+  async hiddenHandles(chatId: string, viewerId: string): Promise<((userId: string) => boolean) | undefined> {
+    const link = await this.#d.communities.getCommunityChat(chatId);
+    if (!link) return undefined;
+    const community = await this.#d.communities.getCommunity(link.communityId);
+    const me = await this.#d.communities.getCommunityMember(link.communityId, viewerId);
+    if (!community || !me || !studentKeptFrom(community.settings, me, { label: null })) return undefined;
+    const students = new Set((await this.#d.communities.listCommunityMembers(link.communityId)).filter((m) => m.label === 'student').map((m) => m.userId));
+    return (userId) => userId !== viewerId && !students.has(userId);
+  }
+
   /** R69: application messages to an announcements chat only from holders of `postAnnouncements`. */
   async checkPost(userId: string, chatId: string): Promise<void> {
     const link = await this.#d.communities.getCommunityChat(chatId);
