@@ -2,7 +2,7 @@ export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView }
 export { AUDIO_RESILIENCE, tuneAudioSdp, type AudioResilience } from './calls/audio-resilience.ts';
 export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
 export { Communities } from './communities.ts';
-export { GroupCall, type GroupCallOptions, type GroupCallView, type GroupCallState, type GroupParticipant } from './calls/group-call.ts';
+export { GroupCall, type GroupCallOptions, type GroupCallView, type GroupCallState, type GroupParticipant, type GroupStream } from './calls/group-call.ts';
 export { JanusSession, JanusHandle, type JanusEvent, type Jsep } from './calls/janus-session.ts';
 export { groupCallInProgress, GROUP_CALL_STALE_MS, type GroupCallLine, type GroupCallMember } from './calls/group-call-line.ts';
 export { accounts } from './accounts.ts';
