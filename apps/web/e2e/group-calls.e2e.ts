@@ -114,7 +114,8 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
       await waitFor(async () => {
         const t = await tiles(page);
         const r = await received(page);
-        return t.names.length === 3 && names[who]!.every((n) => t.names.some((x) => x.includes(n))) && t.playing >= 3
+        const sinks = await page.getByTestId('gcall-audio').count();
+        return t.names.length === 3 && names[who]!.every((n) => t.names.some((x) => x.includes(n))) && t.playing >= 3 && sinks === 2
           && r.video.filter((n) => n > 10).length >= 2 && r.audio.filter((e) => e > 0).length >= 2;
       }, { timeoutMs: 90_000, intervalMs: 500, what: `${who} to see and hear both others` });
     }
@@ -135,6 +136,14 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
     await layout.click();
     await alice.getByTestId('gcall-grid').waitFor();
     assert.deepEqual(await axeViolations(alice), []);
+
+    // Bob turns his camera off: Alice's tile of him shows his initials instead of a frozen or black picture; and on again.
+    const bobTile = alice.getByTestId('gcall-tile').filter({ hasText: 'Bob Brown' });
+    await bob.getByRole('button', { name: 'Turn camera off' }).click();
+    await bobTile.locator('.gcall-avatar').waitFor({ timeout: 30_000 });
+    assert.equal(await bobTile.locator('video').count(), 0);
+    await bob.getByRole('button', { name: 'Turn camera off' }).click();
+    await bobTile.locator('video').waitFor({ timeout: 30_000 });
 
     // Mute shows on the own tile.
     await alice.getByRole('button', { name: 'Mute' }).click();

@@ -8,7 +8,7 @@ import type { MessageKey } from '../i18n/en.ts';
 import { CallError } from './call-layer.tsx';
 import { groupCallMedia, type FeedMedia } from './group-call-media.ts';
 import { groupCallPeople } from './group-call-people.ts';
-import { activeSpeaker, quality, roundTrip, sampleFeeds, type FeedSample, type Quality, type StatsEntry } from './group-stats.ts';
+import { activeSpeaker, quality, roundTrip, sampleFeeds, videoStopped, type FeedSample, type Quality, type StatsEntry } from './group-stats.ts';
 import { useAction } from '../components/error-line.tsx';
 
 /** How often the tiles re-read getStats (speaker, quality). */
@@ -22,8 +22,8 @@ export function useGroupCall(): typeof groupCallMedia {
 }
 
 /** Per feed: its audio level and connection quality, from the subscriber peer's stats each second. */
-function useFeedStats(): { levels: Map<number, number>; qualities: Map<number, Quality> } {
-  const [out, setOut] = useState(() => ({ levels: new Map<number, number>(), qualities: new Map<number, Quality>() }));
+function useFeedStats(): { levels: Map<number, number>; qualities: Map<number, Quality>; stopped: Set<number> } {
+  const [out, setOut] = useState(() => ({ levels: new Map<number, number>(), qualities: new Map<number, Quality>(), stopped: new Set<number>() }));
   const pc = groupCallMedia.subscriber;
   useEffect(() => {
     if (!pc) return;
@@ -37,12 +37,14 @@ function useFeedStats(): { levels: Map<number, number>; qualities: Map<number, Q
       const rtt = roundTrip(entries);
       const levels = new Map<number, number>();
       const qualities = new Map<number, Quality>();
+      const noVideo = new Set<number>();
       for (const [feed, sample] of now) {
         levels.set(feed, sample.level);
         qualities.set(feed, quality(prev.get(feed), sample, rtt));
+        if (videoStopped(prev.get(feed), sample)) noVideo.add(feed);
       }
       prev = now;
-      setOut({ levels, qualities });
+      setOut({ levels, qualities, stopped: noVideo });
     }, () => undefined);
     const timer = setInterval(read, STATS_POLL_MS);
     return () => { stopped = true; clearInterval(timer); };
@@ -61,6 +63,8 @@ interface Tile {
   /** The own camera as a stream (the remote ones come as tracks). */
   stream?: MediaStream | undefined;
   quality?: Quality | undefined;
+  /** No video frame arrived lately (camera off): the avatar instead of a frozen picture. */
+  videoStopped?: boolean;
 }
 
 /** A video of one track or stream (muted: sound plays through the layer's <audio> elements). */
@@ -85,7 +89,7 @@ function FeedAudio({ track }: { track: MediaStreamTrack }) {
 function TileView({ tile, speaking, large }: { tile: Tile; speaking: boolean; large?: boolean }) {
   const { t } = useI18n();
   const video = tile.self ? (groupCallMedia.cameraOff ? undefined : tile.stream) : undefined;
-  const hasVideo = video !== undefined || (tile.media.video !== undefined && !tile.media.video.muted);
+  const hasVideo = video !== undefined || (tile.media.video !== undefined && !tile.media.video.muted && !tile.videoStopped);
   return (
     <li className={`gcall-tile${speaking ? ' speaking' : ''}${large ? ' large' : ''}`} data-testid="gcall-tile" data-feed={tile.feedId} data-self={tile.self || undefined}>
       {hasVideo
@@ -115,7 +119,7 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
   const g = useGroupCall();
   const [error, run] = useAction();
   const [layout, setLayout] = useState(preferredLayout);
-  const { levels, qualities } = useFeedStats();
+  const { levels, qualities, stopped } = useFeedStats();
   const [speaker, setSpeaker] = useState<number | undefined>();
   const view = g.view;
   const chatId = g.chatId;
@@ -133,7 +137,7 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
   for (const p of others) {
     const person = people.find((x) => x.feedId === p.feedId);
     const name = person?.name || t('gcallSomeone');
-    tiles.push({ feedId: p.feedId, name, color: colorFor(person?.userId ?? String(p.feedId)), self: false, media: feeds.get(p.feedId) ?? {}, quality: qualities.get(p.feedId) });
+    tiles.push({ feedId: p.feedId, name, color: colorFor(person?.userId ?? String(p.feedId)), self: false, media: feeds.get(p.feedId) ?? {}, quality: qualities.get(p.feedId), videoStopped: stopped.has(p.feedId) });
   }
   const title = chat ? chatTitle(t, chat) : '';
   const speakerTile = tiles.find((x) => !x.self && x.feedId === speaker) ?? tiles[0];

@@ -15,6 +15,7 @@ export interface StatsEntry {
   audioLevel?: number;
   packetsReceived?: number;
   packetsLost?: number;
+  framesDecoded?: number;
   selectedCandidatePairId?: string;
   currentRoundTripTime?: number;
 }
@@ -24,17 +25,20 @@ export interface FeedSample {
   level: number;
   received: number;
   lost: number;
+  /** Video frames decoded. */
+  frames: number;
 }
 
-/** Per feed id: audio level of its audio stream, packets received and lost over its streams. */
+/** Per feed id: audio level of its audio stream, packets received and lost over its streams, video frames decoded. */
 export function sampleFeeds(entries: Iterable<StatsEntry>, feedOfMid: ReadonlyMap<string, number>): Map<number, FeedSample> {
   const out = new Map<number, FeedSample>();
   for (const e of entries) {
     if (e.type !== 'inbound-rtp' || e.mid === undefined) continue;
     const feed = feedOfMid.get(e.mid);
     if (feed === undefined) continue;
-    const s = out.get(feed) ?? { level: 0, received: 0, lost: 0 };
+    const s = out.get(feed) ?? { level: 0, received: 0, lost: 0, frames: 0 };
     if (e.kind === 'audio') s.level = Math.max(s.level, e.audioLevel ?? 0);
+    if (e.kind === 'video') s.frames += e.framesDecoded ?? 0;
     s.received += e.packetsReceived ?? 0;
     s.lost += Math.max(0, e.packetsLost ?? 0);
     out.set(feed, s);
@@ -70,6 +74,14 @@ export function quality(prev: FeedSample | undefined, now: FeedSample, rttS: num
   if (loss > POOR_LOSS || rtt > POOR_RTT_S) return 'poor';
   if (loss > FAIR_LOSS || rtt > FAIR_RTT_S) return 'fair';
   return 'good';
+}
+
+/**
+ * Whether a feed's video showed no new frame since the last poll (its camera is off: the sender
+ * stops sending, which the SFU does not signal; or its video stalled): its tile shows the avatar.
+ */
+export function videoStopped(prev: FeedSample | undefined, now: FeedSample): boolean {
+  return prev !== undefined && now.frames === prev.frames;
 }
 
 /** Below this audio level (0..1) nobody is speaking: the speaker view keeps whoever spoke last. */
