@@ -30,6 +30,13 @@ function received(page: Page): Promise<{ video: number[]; audio: number[] }> {
   });
 }
 
+/** Labels of the live microphone tracks the page sends. */
+function sentAudio(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+    .filter((pc) => pc.connectionState !== 'closed').flatMap((pc) => pc.getSenders())
+    .flatMap((s) => (s.track?.kind === 'audio' && s.track.readyState === 'live' ? [s.track.label] : [])));
+}
+
 /** The names on the page's call tiles, and how many of the tiles' videos show frames. */
 function tiles(page: Page): Promise<{ names: string[]; playing: number }> {
   return page.evaluate(() => {
@@ -137,6 +144,19 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
     await alice.getByTestId('gcall-grid').waitFor();
     assert.deepEqual(await axeViolations(alice), []);
 
+    // Alice switches her microphone in the call's device picker: the new one goes out in place of the old.
+    await alice.getByRole('button', { name: 'Microphone, camera and speaker' }).click();
+    const mic = alice.getByTestId('call-devices').getByLabel('Microphone');
+    const mics = await mic.locator('option').allInnerTexts();
+    assert.ok(mics.length >= 2, `fake microphones: ${mics.join(', ')}`);
+    await screenshot(alice, 'gcall-05-devices');
+    const other = mics.find((m) => m !== '' && m !== mics[0])!;
+    await mic.selectOption({ label: other });
+    await waitFor(async () => (await sentAudio(alice)).join() === other, { timeoutMs: 20_000, intervalMs: 300, what: `the ${other} track to be sent` });
+    await mic.press('Escape');
+    await alice.getByTestId('call-devices').waitFor({ state: 'detached' });
+    assert.equal(await alice.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Microphone, camera and speaker');
+
     // Bob turns his camera off: Alice's tile of him shows his initials instead of a frozen or black picture; and on again.
     const bobTile = alice.getByTestId('gcall-tile').filter({ hasText: 'Bob Brown' });
     await bob.getByRole('button', { name: 'Turn camera off' }).click();
@@ -167,7 +187,7 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
     await aliceBar.waitFor();
     const before = (await received(alice)).video.reduce((a, b) => Math.max(a, b), 0);
     await waitFor(async () => (await received(alice)).video.some((n) => n > before + 20), { timeoutMs: 30_000, intervalMs: 500, what: 'video to go on after the move' });
-    await screenshot(alice, 'gcall-05-other-chat');
+    await screenshot(alice, 'gcall-06-other-chat');
 
     for (const page of [alice, bob]) {
       await page.getByRole('button', { name: 'Leave' }).click();

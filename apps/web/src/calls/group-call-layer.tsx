@@ -10,6 +10,8 @@ import { groupCallMedia, type FeedMedia } from './group-call-media.ts';
 import { groupCallPeople } from './group-call-people.ts';
 import { activeSpeaker, quality, roundTrip, sampleFeeds, videoStopped, type FeedSample, type Quality, type StatsEntry } from './group-stats.ts';
 import { useAction } from '../components/error-line.tsx';
+import { DevicePicker } from './device-picker.tsx';
+import { useSink } from './device-switch.ts';
 
 /** How often the tiles re-read getStats (speaker, quality). */
 const STATS_POLL_MS = 1000;
@@ -82,6 +84,7 @@ function TileVideo({ track, stream, label }: { track?: MediaStreamTrack | undefi
 /** One remote participant's sound. */
 function FeedAudio({ track }: { track: MediaStreamTrack }) {
   const ref = useRef<HTMLAudioElement>(null);
+  useSink(ref);
   useEffect(() => { if (ref.current) ref.current.srcObject = new MediaStream([track]); }, [track]);
   return <audio ref={ref} autoPlay data-testid="gcall-audio" />;
 }
@@ -164,6 +167,7 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
         )}
         <button className="icon" aria-pressed={layout === 'speaker'} aria-label={t('gcallSpeakerView')} title={t('gcallSpeakerView')} data-testid="gcall-layout"
           onClick={switchLayout}><Icon name="speakerView" /></button>
+        <DevicePicker inputs={g.inputs} video={g.media === 'video'} onError={(err) => run(() => Promise.reject(err))} />
         <button className="danger call-hangup" onClick={() => run(() => g.leave())}>
           <Icon name="phone" size={18} /><span>{t('gcallLeave')}</span>
         </button>

@@ -1,5 +1,7 @@
 import type { CallPeer, GroupCall, GroupCallView, ParleyClient } from '@parley/client';
 import { MicUnavailable } from './call-media.ts';
+import type { InputSwitch } from './device-picker.tsx';
+import { inputOf, MIC_CONSTRAINTS, switchInput } from './device-switch.ts';
 
 /** A remote participant's tracks as the subscriber peer delivers them. */
 export interface FeedMedia {
@@ -65,7 +67,7 @@ class GroupCallMedia {
     this.#changed();
     try {
       const local = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        audio: MIC_CONSTRAINTS,
         video: media === 'video' ? { width: { ideal: 640 }, height: { ideal: 360 } } : false,
       }).catch((err: unknown) => { throw new MicUnavailable(err); });
       this.#local = local;
@@ -111,6 +113,17 @@ class GroupCallMedia {
     void sender?.replaceTrack(off ? null : camera ?? null).catch(() => undefined);
     this.#changed();
   }
+
+  /** The device picker's view of this call's microphone and camera. */
+  readonly inputs: InputSwitch = {
+    current: (kind) => inputOf(this.#local, kind),
+    switchTo: async (kind, deviceId) => {
+      if (!this.#local) return;
+      const publisher = this.#view?.publisher as unknown as RTCPeerConnection | undefined;
+      await switchInput(this.#local, [publisher], kind, deviceId, kind === 'audio' ? !this.#muted : !this.#cameraOff);
+      this.#changed();
+    },
+  };
 
   on(listener: () => void): () => void {
     this.#listeners.add(listener);
