@@ -24,6 +24,8 @@ class GroupCallMedia {
   /** Tracks by the subscriber transceiver's mid. */
   readonly #tracks = new Map<string, MediaStreamTrack>();
   #joining = false;
+  /** Leave was pressed while still joining: the call is left as soon as it is joined. */
+  #leaveWhenJoined = false;
   #muted = false;
   #cameraOff = false;
   readonly #listeners = new Set<() => void>();
@@ -62,6 +64,7 @@ class GroupCallMedia {
   async join(client: ParleyClient, chatId: string, media: 'audio' | 'video'): Promise<void> {
     if (this.live) return;
     this.#joining = true;
+    this.#leaveWhenJoined = false;
     this.#chatId = chatId;
     this.#media = media;
     this.#changed();
@@ -81,6 +84,7 @@ class GroupCallMedia {
         },
       });
       this.#view = this.#call.view;
+      if (this.#leaveWhenJoined) await this.leave();
     } catch (err) {
       this.#release();
       throw err;
@@ -91,6 +95,10 @@ class GroupCallMedia {
   }
 
   async leave(): Promise<void> {
+    if (this.#joining && !this.#call) {
+      this.#leaveWhenJoined = true;
+      return;
+    }
     const call = this.#call;
     this.#release();
     this.#changed();
