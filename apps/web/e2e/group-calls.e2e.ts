@@ -12,6 +12,13 @@ const RECORD_PEERS = `(() => {
   window.RTCPeerConnection = class extends Native { constructor(config) { super(config); seen.push(this); } };
 })();`;
 
+/** Keeps every stream getUserMedia gives the page on `window.__streams`. */
+const RECORD_MEDIA = `(() => {
+  const seen = window.__streams = [];
+  const get = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => { const s = await get(c); seen.push(s); return s; };
+})();`;
+
 const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 /** From getStats of every peer the page made: per received stream, video frames decoded and audio energy. */
@@ -194,5 +201,29 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
       await page.getByTestId('gcall-bar').waitFor({ state: 'detached' });
     }
     await bob.getByTestId('gcall-banner').waitFor({ state: 'detached', timeout: 30_000 });
+  });
+});
+
+describe('group calls on a server without an SFU', () => {
+  let world: Partial<WebWorld> = {};
+  before(async () => { world = await openWebWorld({}, MEDIA_FLAGS); });
+  after(() => closeWebWorld(world));
+
+  it('the call button says group calls are not set up here, and nothing else happens', { timeout: 120_000 }, async () => {
+    const { browser, url, zed } = world as WebWorld;
+    const alice = (await personPage(browser)).page;
+    await alice.addInitScript(RECORD_MEDIA);
+    await signUp(alice, url, 'Alice Adams', uniqueHandle('alice'));
+    await alice.getByRole('button', { name: 'New chat' }).click();
+    await alice.getByLabel('Group name').fill('Roof');
+    await alice.getByLabel('Members (handles').fill(zed.handle);
+    await alice.getByRole('button', { name: 'Create' }).click();
+    await alice.getByRole('heading', { name: 'Roof' }).waitFor();
+    await alice.getByRole('button', { name: 'Start or join a group voice call' }).click();
+    await alice.getByRole('alert').filter({ hasText: 'Group calls are not set up on this server: its administrator can turn them on.' }).waitFor({ timeout: 20_000 });
+    assert.equal(await alice.getByTestId('gcall-bar').count(), 0);
+    // The microphone it asked for was let go again (no live track left behind).
+    const tracks = await alice.evaluate(() => (window as unknown as { __streams: MediaStream[] }).__streams.flatMap((m) => m.getTracks().map((t) => t.readyState)));
+    assert.ok(tracks.length > 0 && tracks.every((state) => state === 'ended'), `microphone tracks: ${tracks.join(', ')}`);
   });
 });

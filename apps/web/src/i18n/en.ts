@@ -392,6 +392,7 @@ export const en = {
   callMicrophone: 'Microphone',
   callCameraPick: 'Camera',
   callSpeaker: 'Speaker',
+  errCallsUnavailable: 'Group calls are not set up on this server: its administrator can turn them on.',
   callBusy: 'You are already in a call.',
   relayCalls: 'Relay calls (hides your IP address from the other person)',
   relayCallsHelp: 'Calls go through your server’s relay instead of straight to the other person. Reload the page for a change to apply.',
