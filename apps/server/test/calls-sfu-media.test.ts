@@ -33,6 +33,8 @@ interface Received {
   participants: number;
   videoDecoded: number[];
   audioEnergy: number[];
+  /** `view.streams`: whose audio/video each subscriber mid carries, as `feedId:kind`, sorted. */
+  streams: string[];
 }
 
 /** In a page: join the room with fake media, play what arrives. */
@@ -76,7 +78,8 @@ async function received(page: Page): Promise<Received> {
       });
     }
     const peers = `${call.view.publisher?.connectionState}/${sub?.connectionState}`;
-    return { state: call.view.state, peers, participants: call.view.participants.length, videoDecoded, audioEnergy };
+    const streams = (call.view.streams as Array<{ feedId: number; kind: string }>).map((x) => `${x.feedId}:${x.kind}`).sort();
+    return { state: call.view.state, peers, participants: call.view.participants.length, videoDecoded, audioEnergy, streams };
   });
 }
 
@@ -113,7 +116,9 @@ describe('R62 group call media through Janus (Chromium, fake media)', () => {
       let last: Received[] = [];
       for (;;) {
         last = await Promise.all(pages.map(received));
-        const ok = last.every((r) => r.state === 'joined' && r.participants === 2
+        // Each page's subscriber carries the two others' audio and video, and says whose each mid is.
+        const others = (i: number) => grants.filter((_, j) => j !== i).flatMap((g) => [`${g.feedId}:audio`, `${g.feedId}:video`]).sort();
+        const ok = last.every((r, i) => r.state === 'joined' && r.participants === 2 && JSON.stringify(r.streams) === JSON.stringify(others(i))
           && r.videoDecoded.filter((n) => n > 10).length === 2 && r.audioEnergy.filter((e) => e > 0).length === 2);
         if (ok) break;
         if (Date.now() > deadline) assert.fail(`media did not arrive everywhere: ${JSON.stringify(last)}\n${janus.recentLog.slice(-1500)}`);

@@ -227,6 +227,18 @@ describe('1:1 calls in the browser on a server without TURN', { timeout: 120_000
       assert.notEqual((await callStats(page)).local, 'relay');
     }
     assert.equal(await alice.getByRole('alert').count(), 0, 'nothing alarming on screen');
+    // Alice picks another microphone in the call bar: it is what she sends now, and Bob keeps hearing her.
+    await alice.getByRole('button', { name: 'Microphone, camera and speaker' }).click();
+    const mic = alice.getByTestId('call-devices').getByLabel('Microphone');
+    const mics = await mic.locator('option').allInnerTexts();
+    const other = mics.find((m) => m !== mics[0]);
+    assert.ok(other, `fake microphones: ${mics.join(', ')}`);
+    await mic.selectOption({ label: other });
+    const sent = () => alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.getSenders()
+      .find((x) => x.track?.kind === 'audio')?.track?.label);
+    await waitFor(async () => (await sent()) === other, { what: `alice sends ${other}`, timeoutMs: 20_000, intervalMs: 300 });
+    const heard = (await callStats(bob)).packets;
+    await waitFor(async () => (await callStats(bob)).packets > heard + 25, { what: 'bob hears alice after the switch', timeoutMs: 20_000, intervalMs: 300 });
     await alice.getByRole('button', { name: 'Hang up' }).click();
     await bob.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 20_000 });
 

@@ -8,6 +8,8 @@ import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
 import { FrameCryptoUnavailable, onUndecryptable } from './frame-crypto.ts';
 import { useCallPath, type CallPath } from './call-path.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
+import { DevicePicker } from './device-picker.tsx';
+import { useSink } from './device-switch.ts';
 import './calls.css';
 
 /** How long "Call declined" and the like stay above the app after a call ends. */
@@ -83,6 +85,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   useEffect(() => onUndecryptable(setUndecryptable), []);
   const [error, run] = useAction();
   const audio = useRef<HTMLAudioElement>(null);
+  useSink(audio);
   // Accepting removes the button that had the focus: it moves to the bar's Hang up, not to nowhere.
   const hangUp = useRef<HTMLButtonElement>(null);
   const [focusBar, setFocusBar] = useState(false);
@@ -149,6 +152,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
             <button className={`icon call-mute${callMedia.cameraOff ? ' on' : ''}`} aria-pressed={callMedia.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
               onClick={() => callMedia.setCameraOff(!callMedia.cameraOff)}><Icon name={callMedia.cameraOff ? 'videoOff' : 'video'} /></button>
           )}
+          <DevicePicker inputs={callMedia.inputs} video={live.media === 'video'} onError={(err) => run(() => Promise.reject(err))} />
           <button ref={hangUp} className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
             <Icon name="phone" size={18} /><span>{t('callHangUp')}</span>
           </button>

@@ -1,5 +1,7 @@
 import type { CallPeer, ParleyClient } from '@parley/client';
 import { attachFrameCrypto } from './frame-crypto.ts';
+import type { InputSwitch } from './device-picker.tsx';
+import { inputOf, MIC_CONSTRAINTS, switchInput } from './device-switch.ts';
 
 /** getUserMedia refused or found no microphone (the person is told so, not "something failed"). */
 export class MicUnavailable extends Error {
@@ -16,6 +18,7 @@ export class MicUnavailable extends Error {
  */
 class CallMedia {
   #local: MediaStream | undefined;
+  #peer: RTCPeerConnection | undefined;
   #remote: MediaStream | undefined;
   #muted = false;
   #cameraOff = false;
@@ -28,11 +31,12 @@ class CallMedia {
 
   async #prepare(peer: RTCPeerConnection, media: 'audio' | 'video'): Promise<void> {
     this.stop();
-    const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+    const audio = MIC_CONSTRAINTS;
     const video = media === 'video' ? { width: { ideal: 640 }, height: { ideal: 480 } } : false;
     const local = await navigator.mediaDevices.getUserMedia({ audio, video })
       .catch((err: unknown) => { throw new MicUnavailable(err); });
     this.#local = local;
+    this.#peer = peer;
     for (const track of local.getTracks()) peer.addTrack(track, local);
     peer.addEventListener('track', (event) => {
       this.#remote = event.streams[0] ?? new MediaStream([event.track]);
@@ -74,11 +78,22 @@ class CallMedia {
   stop(): void {
     for (const track of this.#local?.getTracks() ?? []) track.stop();
     this.#local = undefined;
+    this.#peer = undefined;
     this.#remote = undefined;
     this.#muted = false;
     this.#cameraOff = false;
     this.#changed();
   }
+
+  /** The device picker's view of this call's microphone and camera. */
+  readonly inputs: InputSwitch = {
+    current: (kind) => inputOf(this.#local, kind),
+    switchTo: async (kind, deviceId) => {
+      if (!this.#local) return;
+      await switchInput(this.#local, [this.#peer], kind, deviceId, kind === 'audio' ? !this.#muted : !this.#cameraOff);
+      this.#changed();
+    },
+  };
 
   on(listener: () => void): () => void {
     this.#listeners.add(listener);

@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ChatAvatar } from './avatar.tsx';
 import { Icon } from './icons.tsx';
+import { groupCallPeople } from '../calls/group-call-people.ts';
 import { StateIcon } from './state-icon.tsx';
 import { chatPreview, chatTitle } from './system-text.ts';
 
@@ -91,6 +92,9 @@ function ChatRow({ client, chat, active }: { client: ParleyClient; chat: ChatVie
         <span className="chat-text">
           <span className="chat-line">
             <span className="chat-title">{chatTitle(t, chat)}</span>
+            {chat.kind === 'group' && groupCallPeople(client, chat.chatId) && (
+              <span className="chat-call" title={t('gcallChatRow')} data-testid="chat-call"><Icon name="phone" size={14} /><span className="sr-only">{t('gcallChatRow')}</span></span>
+            )}
             {muted && <span className="chat-muted" title={t('muted')}><Icon name="muted" size={14} /><span className="sr-only">{t('muted')}</span></span>}
             {last && !last.system && last.mine && <StateIcon state={last.state} />}
             <span className="chat-time">{fmt.listTime(last?.sentAt ?? chat.createdAt)}</span>

@@ -19,6 +19,9 @@ import { isVisual } from '../files/attachments.tsx';
 import { VoiceRecorder } from '../files/voice-recorder.tsx';
 import { startCall } from '../calls/call-media.ts';
 import { CallError, isLive, useCalls } from '../calls/call-layer.tsx';
+import { GroupCallBanner } from '../calls/group-call-banner.tsx';
+import { groupCallMedia } from '../calls/group-call-media.ts';
+import { useGroupCall } from '../calls/group-call-layer.tsx';
 
 // Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
@@ -60,7 +63,8 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
   const items = client.timeline(chatId);
   const pinned = client.pinned(chatId);
-  const inCall = useCalls(client).some(isLive);
+  const inOneToOne = useCalls(client).some(isLive);
+  const inCall = useGroupCall().live || inOneToOne;
   const tray = useAttachTray();
   const drop = useFileDrop((list) => tray.add(list));
   useMarkRead(client, chatId, items.at(-1)?.id);
@@ -106,6 +110,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
   const title = chatTitle(t, chat);
+  const joinGroup = (media: 'audio' | 'video') => { setCallError(undefined); groupCallMedia.join(client, chatId, media).catch(setCallError); };
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
     : [chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other?.handle ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
       .filter(Boolean).join(' · ');
@@ -124,6 +129,10 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           <button key={media} className="icon" aria-label={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })} title={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })}
             disabled={inCall} onClick={() => { setCallError(undefined); startCall(client, chatId, media).catch(setCallError); }}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
         ))}
+        {chat.kind === 'group' && (['audio', 'video'] as const).map((media) => (
+          <button key={media} className="icon" aria-label={t(media === 'video' ? 'gcallVideo' : 'gcallVoice')} title={t(media === 'video' ? 'gcallVideo' : 'gcallVoice')}
+            disabled={inCall} onClick={() => joinGroup(media)}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
+        ))}
         <button className="icon" aria-label={t('mediaAndFiles')} title={t('mediaAndFiles')} data-testid="open-media" onClick={() => go(`/media/${chatId}`)}><Icon name="media" /></button>
         {chat.kind === 'group' && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
@@ -133,6 +142,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         )}
       </header>
       {callError !== undefined && <CallError error={callError} />}
+      {chat.kind === 'group' && <GroupCallBanner client={client} chatId={chatId} busy={inCall} onJoin={joinGroup} />}
       {chat.kind === 'direct' && <KeyChangeBanner keys={keys} contact={other} chatId={chatId} />}
       {chat.kind === 'direct' && !other && chat.requested?.[0] && (
         <div className="notice" role="status" data-testid="awaiting-accept">{t('waitingForAccept', { name: chat.requested[0].displayName })}</div>

@@ -36,6 +36,7 @@ const PATHS = {
   micOff: 'M3 3l18 18M9 9v3a3 3 0 0 0 5.1 2.1M15 9.3V6a3 3 0 0 0-5.7-1.3M17 16.9A7 7 0 0 1 5 11M19 11a7 7 0 0 1-.5 2.6M12 18v3',
   video: 'M3 7h12v10H3zM15 10.5l6-3.5v10l-6-3.5',
   videoOff: 'M3 3l18 18M15 11.5V7H9.5M3 7v10h12M15 10.5l6-3.5v10l-6-3.5',
+  speakerView: 'M3 4h18v11H3zM3 18h5v3H3zM9.5 18h5v3h-5zM16 18h5v3h-5z',
   retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
 } as const;
 

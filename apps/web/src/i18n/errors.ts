@@ -28,6 +28,7 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   blob_not_found: 'errBlobNotFound',
   blob_incomplete: 'errBlobIncomplete',
   file_damaged: 'errFileDamaged',
+  calls_unavailable: 'errCallsUnavailable',
 };
 
 /** A sentence for an error code alone (an upload's `error`); an unknown code is shown as is. */

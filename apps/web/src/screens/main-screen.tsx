@@ -1,6 +1,7 @@
 import { Suspense, lazy, useEffect } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { CallLayer } from '../calls/call-layer.tsx';
+import { GroupCallLayer } from '../calls/group-call-layer.tsx';
 import { ChatList } from '../components/chat-list.tsx';
 import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
@@ -75,6 +76,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   return (
     <div className="shell">
       <CallLayer client={client} />
+      <GroupCallLayer client={client} />
       <section className="notices" aria-label={t('notices')}>
         {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
         <KeyLogAlerts client={client} />

@@ -38,6 +38,13 @@ export interface GroupParticipant {
 
 export type GroupCallState = 'joined' | 'left';
 
+/** One media stream the subscriber peer carries: its transceiver's mid, whose feed it is, and its kind. */
+export interface GroupStream {
+  mid: string;
+  feedId: number;
+  kind: 'audio' | 'video';
+}
+
 export interface GroupCallView {
   chatId: string;
   room: number;
@@ -46,6 +53,8 @@ export interface GroupCallView {
   state: GroupCallState;
   /** The other participants. */
   participants: GroupParticipant[];
+  /** Which of the subscriber peer's transceivers (by mid) carries which participant's audio or video (from Janus). */
+  streams: GroupStream[];
   /** Why the call ended for this device: `left` (it hung up), `kicked`, or what Janus said. */
   endReason?: string;
   publisher?: CallPeer;
@@ -107,7 +116,7 @@ export class GroupCall {
     this.#grant = grant;
     this.#session = session;
     this.#pub = pub;
-    this.view = { chatId: deps.chatId, room: grant.room, feedId: grant.feedId, state: 'joined', participants: [] };
+    this.view = { chatId: deps.chatId, room: grant.room, feedId: grant.feedId, state: 'joined', participants: [], streams: [] };
   }
 
   static async join(deps: GroupCallDeps, opts: GroupCallOptions = {}): Promise<GroupCall> {
@@ -215,10 +224,14 @@ export class GroupCall {
       try {
         if (!this.#sub) {
           const sub = await this.#session.attach(VIDEOROOM);
-          sub.on((event) => { if (event.jsep?.type === 'offer') this.#enqueue(() => this.#answer(event.jsep!)); });
+          sub.on((event) => {
+            this.#onStreams(event.data);
+            if (event.jsep?.type === 'offer') this.#enqueue(() => this.#answer(event.jsep!));
+          });
           this.#sub = sub;
           try {
             const attached = await sub.send({ request: 'join', ptype: 'subscriber', room: this.#grant.room, private_id: this.#privateId, streams });
+            this.#onStreams(attached.data);
             if (attached.jsep) await this.#answer(attached.jsep);
           } catch (err) {
             this.#sub = undefined;
@@ -227,6 +240,7 @@ export class GroupCall {
           }
         } else {
           const updated = await this.#sub.send({ request: 'subscribe', streams });
+          this.#onStreams(updated.data);
           if (updated.jsep) await this.#answer(updated.jsep);
         }
       } catch {
@@ -242,8 +256,20 @@ export class GroupCall {
     const sub = this.#sub;
     this.#enqueue(async () => {
       const updated = await sub.send({ request: 'unsubscribe', streams: [{ feed: feedId }] });
+      this.#onStreams(updated.data);
       if (updated.jsep) await this.#answer(updated.jsep);
     });
+  }
+
+  /** Janus's list of the subscriber's streams (in `attached` and `updated`): the active ones, by mid. */
+  #onStreams(data: Record<string, unknown>): void {
+    if (!Array.isArray(data['streams'])) return;
+    this.view.streams = list(data['streams']).flatMap((s) => {
+      const kind = s['type'];
+      if (s['active'] === false || typeof s['mid'] !== 'string' || typeof s['feed_id'] !== 'number' || (kind !== 'audio' && kind !== 'video')) return [];
+      return [{ mid: s['mid'], feedId: s['feed_id'], kind }];
+    });
+    this.#changed();
   }
 
   /** Answers an offer from Janus on the subscriber peer (first one, or a renegotiation). */
