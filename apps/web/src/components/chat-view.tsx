@@ -101,6 +101,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
   const title = chatTitle(t, chat);
+  // R69: in a community's announcements chat only holders of postAnnouncements post; a post the server refused says so.
+  const readOnly = chat.community?.mayPost === false;
+  const refused = client.outbox().some((o) => o.chatId === chatId && o.failedCode === 'announcements_only');
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
     : [chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
       .filter(Boolean).join(' · ');
@@ -120,7 +123,10 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
             disabled={inCall} onClick={() => { setCallError(undefined); startCall(client, chatId, media).catch(setCallError); }}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
         ))}
         <button className="icon" aria-label={t('mediaAndFiles')} title={t('mediaAndFiles')} data-testid="open-media" onClick={() => go(`/media/${chatId}`)}><Icon name="media" /></button>
-        {chat.kind === 'group' && (
+        {chat.community && (
+          <button className="icon" aria-label={t('communityInfo')} title={t('communityInfo')} onClick={() => go(`/community/${chat.community?.communityId ?? ''}`)}><Icon name="community" /></button>
+        )}
+        {chat.kind === 'group' && !chat.community && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
         {chat.kind === 'direct' && !chat.noteToSelf && keys && (
@@ -147,8 +153,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
       {micError && <p className="error" role="alert">{micError}</p>}
       <ErrorLine error={sendError} />
+      {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
-      <Composer
+      {readOnly ? <p className="composer read-only muted" data-testid="read-only">{t('communityOnlyAdminsPost')}</p> : <Composer
         key={chatId}
         chat={chat}
         mode={mode}
@@ -178,7 +185,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
             client.sendText(chatId, text, { entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), ...(preview ? { preview } : {}), noForwardName: !forwardNameOn() }).catch(report('send'));
           }
         }}
-      />
+      />}
     </section>
   );
 }

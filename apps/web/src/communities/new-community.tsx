@@ -1,0 +1,36 @@
+import { useState } from 'react';
+import type { ParleyClient } from '@parley/client';
+import { useI18n } from '../i18n/index.ts';
+import { go } from '../state/use-client.ts';
+import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { PanelHeader } from '../components/panel-header.tsx';
+
+/**
+ * #/new-community: a community with this person as owner (R66). Its name goes end-to-end encrypted
+ * as the announcements chat's `chat_info` (the SDK does it); the server gets only the settings.
+ */
+export function NewCommunity({ client }: { client: ParleyClient }) {
+  const { t } = useI18n();
+  const [name, setName] = useState('');
+  const [school, setSchool] = useState(false);
+  const [error, run, busy] = useAction();
+  return (
+    <section className="panel">
+      <PanelHeader title={t('communityNew')} />
+      <form className="card" onSubmit={(e) => {
+        e.preventDefault();
+        run(async () => {
+          const community = await client.communities.create({ name: name.trim(), settings: { roleLabels: school ? 'school' : 'none' } });
+          go(`/community/${community.communityId}`, { replace: true });
+        });
+      }}>
+        <p className="muted small">{t('communityNewHelp')}</p>
+        <label>{t('communityName')}<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></label>
+        <label className="check"><input type="checkbox" checked={school} onChange={(e) => setSchool(e.target.checked)} />{t('communitySchoolLabels')}</label>
+        <p className="muted small">{t('communitySchoolHelp')}</p>
+        <button type="submit" disabled={busy}>{t('create')}</button>
+        <ErrorLine error={error} />
+      </form>
+    </section>
+  );
+}
