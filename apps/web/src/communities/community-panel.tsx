@@ -72,7 +72,9 @@ function ChatRow({ client, community, chat, busy, act }: {
   const name = chatName(t, client, chat);
   const id = community.communityId;
   const manage = mayDo(community, 'manageChats');
-  const kind = chat.kind === 'announcements' ? t('communityAnnouncements') : chat.kind === 'general' ? t('communityGeneral') : t('communityTopic');
+  const kind = t('communityTopic');
+  // A joined chat's members are known live on this device (joins to a chat send no community event).
+  const count = (chat.joined ? client.chat(chat.chatId)?.members.length : undefined) ?? chat.memberCount;
   return (
     <li data-testid="community-chat" data-kind={chat.kind}>
       <span className="avatar community-avatar small-avatar" aria-hidden="true"><Icon name={chat.kind === 'announcements' ? 'megaphone' : 'compose'} size={16} /></span>
@@ -82,7 +84,7 @@ function ChatRow({ client, community, chat, busy, act }: {
           : <span className="chat-link-name">{name}</span>}
         <br />
         <span className="muted small">
-          {kind} · {t('membersCount', { count: chat.memberCount })}{chat.open ? '' : ` · ${t('communityClosed')}`}
+          {chat.kind === 'topic' ? `${kind} · ` : ''}{t('membersCount', { count })}{chat.open ? '' : ` · ${t('communityClosed')}`}
           {!chat.joined && !chat.name && chat.kind === 'topic' ? ` · ${t('communityNameAfterJoin')}` : ''}
         </span>
         {renaming !== undefined && (

@@ -26,9 +26,15 @@ function useReloading<T>(client: ParleyClient, load: () => Promise<T>, community
   return { value, error, reload };
 }
 
-/** The person's communities, oldest first. */
+/**
+ * The person's communities, oldest first. Read again on community events and whenever the set of
+ * communities their chats belong to changes (a community just made or joined on this or another
+ * device, one left): a new community's event topic may not be heard yet.
+ */
 export function useCommunities(client: ParleyClient) {
-  const load = useCallback(() => client.communities.list(), [client]);
+  const seen = [...new Set(client.chats().flatMap((c) => (c.community ? [c.community.communityId] : [])))].sort().join(',');
+  // `seen` is not used inside: it is what makes a new `load` (and so a read).
+  const load = useCallback(() => client.communities.list(), [client, seen]);
   return useReloading(client, load);
 }
 
@@ -74,10 +80,12 @@ function encName(client: ParleyClient, chatId: string): string {
 
 /** A chat of the community by the name this device knows (its own copy for joined chats). */
 export function chatName(t: Translate, client: ParleyClient, chat: CommunityChat): string {
+  // The announcements chat carries the community's name (R66): in the community's own list it is "Announcements".
+  if (chat.kind === 'announcements') return t('communityAnnouncements');
   if (chat.joined) {
     const known = encName(client, chat.chatId);
     if (known) return known;
   }
   if (chat.name) return chat.name;
-  return chat.kind === 'announcements' ? t('communityAnnouncements') : chat.kind === 'general' ? t('communityGeneral') : t('communityTopicUnnamed');
+  return chat.kind === 'general' ? t('communityGeneral') : t('communityTopicUnnamed');
 }

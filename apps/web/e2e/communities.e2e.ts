@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+
+/** Communities in the web client (docs/PROTOCOL.md R66-R75), in Debian's Chromium. */
+
+const GROUP_MS = 60_000; // a newcomer's devices are added to each chat's encryption group by a member's device
+const PHONE = { width: 390, height: 780 };
+
+const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
+const chatRow = (page: Page, kind: 'announcements' | 'general' | 'topic') => page.locator(`[data-testid="community-chat"][data-kind="${kind}"]`);
+
+async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The phone-width look of whatever `page` shows now, then back to its own size. */
+async function phoneShot(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize(PHONE);
+  await screenshot(page, name);
+  if (size) await page.setViewportSize(size);
+}
+
+describe('communities in the web client', { timeout: 240_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let url: string;
+  let zed: TestUser;
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
+
+  it('R66-R70 an owner makes "Building 12" with a topic and an invite; a neighbour joins by the link, reads announcements, talks in general, joins the topic with one tap, and posts once made an admin with postAnnouncements', async () => {
+    const owner = await personPage(browser);
+    const neighbour = await personPage(browser, { mobile: true });
+    const olga = owner.page;
+    const ben = neighbour.page;
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+
+    // R66: create; the name goes end-to-end encrypted as the announcements chat's chat_info.
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New community' }).click();
+    await olga.getByLabel('Community name').fill('Building 12');
+    await screenshot(olga, 'community-01-new');
+    await olga.getByRole('button', { name: 'Create' }).click();
+    await olga.getByRole('heading', { name: 'Building 12' }).waitFor({ timeout: 30_000 });
+    await olga.getByTestId('community-row').filter({ hasText: 'Building 12' }).waitFor();
+
+    // R67: a topic chat, open to every member.
+    await olga.getByLabel('New topic chat').fill('Entrance 2');
+    await olga.getByTestId('new-topic').getByRole('button', { name: 'Create' }).click();
+    await olga.getByRole('button', { name: 'Open Entrance 2' }).waitFor({ timeout: 30_000 });
+
+    // R68: an invite link (one day, at most 30 uses) with its QR code.
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByLabel('Link works for').selectOption({ label: '1 day' });
+    await invites.getByLabel('Uses (empty: no limit)').fill('30');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    assert.match(link, /\/#\/community-join\/[^/]+\/Building%2012$/);
+    await invites.getByTestId('qr').waitFor();
+    assert.match((await invites.getByTestId('community-invite-terms').textContent()) ?? '', /at most 30 uses/);
+    await screenshot(olga, 'community-02-owner-panel');
+    await invites.scrollIntoViewIfNeeded();
+    await screenshot(olga, 'community-03-invite-qr');
+    await phoneShot(olga, 'community-04-owner-panel-phone');
+
+    // The neighbour opens the link: a preview (name, member count), then Join.
+    await signUp(ben, url, 'Ben Neighbour', uniqueHandle('ben'));
+    await ben.goto(link);
+    const preview = ben.getByTestId('community-invite-preview');
+    await preview.waitFor({ timeout: 20_000 });
+    assert.match((await preview.textContent()) ?? '', /Building 12.*1 member/);
+    await screenshot(ben, 'community-05-invite-preview-phone');
+    await preview.getByRole('button', { name: 'Join community' }).click();
+    await chatRow(ben, 'general').waitFor({ timeout: 30_000 });
+    assert.equal(await chatRow(ben, 'announcements').getByRole('button', { name: /^Open/ }).count(), 1, 'in announcements');
+    assert.equal(await chatRow(ben, 'general').getByRole('button', { name: /^Open/ }).count(), 1, 'in general');
+    const topicJoin = chatRow(ben, 'topic').getByRole('button', { name: /^Join/ });
+    assert.equal(await topicJoin.count(), 1, 'the open topic has a Join button');
+    assert.match((await chatRow(ben, 'topic').textContent()) ?? '', /1 member/);
+    await screenshot(ben, 'community-06-member-panel-phone');
+
+    // R69: announcements are read-only for a member: no composer, a line saying why.
+    await chatRow(ben, 'announcements').getByRole('button', { name: /^Open/ }).click();
+    await ben.getByTestId('read-only').waitFor();
+    assert.equal(await ben.getByTestId('read-only').textContent(), 'Only admins can post here');
+    assert.equal(await ben.getByLabel('Message', { exact: true }).count(), 0);
+    // Olga's device adds Ben's to the group and announces the name again: the chat shows as "Building 12".
+    await ben.getByRole('heading', { name: 'Building 12' }).waitFor({ timeout: GROUP_MS });
+    await screenshot(ben, 'community-07-announcements-read-only-phone');
+
+    // General: Ben writes, Olga reads.
+    await ben.getByRole('button', { name: 'Community', exact: true }).click();
+    await chatRow(ben, 'general').getByRole('button', { name: /^Open/ }).click();
+    await send(ben, 'Hello neighbours, flat 14 here');
+    await olga.getByTestId('chat-row').filter({ hasText: 'General' }).click();
+    await message(olga, 'Hello neighbours, flat 14 here').waitFor({ timeout: GROUP_MS });
+    await screenshot(olga, 'community-08-general-owner');
+    await screenshot(ben, 'community-09-general-phone');
+
+    // R68 one tap: Ben joins the topic and is in it.
+    await ben.getByRole('button', { name: 'Community', exact: true }).click();
+    await chatRow(ben, 'topic').getByRole('button', { name: /^Join/ }).click();
+    await ben.getByLabel('Message', { exact: true }).waitFor({ timeout: 30_000 });
+    await ben.getByRole('heading', { name: 'Entrance 2' }).waitFor({ timeout: GROUP_MS });
+    await olga.getByRole('button', { name: 'Community', exact: true }).click();
+    await olga.waitForFunction(() => /2 members/.test(document.querySelector('[data-kind="topic"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+
+    // R70: the owner makes Ben an admin with postAnnouncements.
+    await olga.getByRole('button', { name: 'Members and roles' }).click();
+    const benRow = olga.getByTestId('community-member').filter({ hasText: 'Ben Neighbour' });
+    await benRow.getByRole('button', { name: 'Change role of Ben Neighbour' }).click();
+    await benRow.getByRole('combobox', { name: 'Role' }).selectOption('admin');
+    await benRow.getByLabel('Post in announcements').check();
+    await screenshot(olga, 'community-10-member-editor');
+    await benRow.getByRole('button', { name: 'Save' }).click();
+    await benRow.filter({ hasText: 'admin · Post in announcements' }).waitFor({ timeout: 20_000 });
+    assert.match((await olga.getByTestId('community-member').filter({ hasText: 'Olga Owner' }).textContent()) ?? '', /owner/);
+    await screenshot(olga, 'community-11-members');
+    await phoneShot(olga, 'community-12-members-phone');
+
+    // Ben may now post in announcements, and Olga reads it there.
+    await ben.getByRole('button', { name: 'Community', exact: true }).click();
+    await chatRow(ben, 'announcements').getByRole('button', { name: /^Open/ }).click();
+    await ben.getByLabel('Message', { exact: true }).waitFor({ timeout: 30_000 });
+    assert.equal(await ben.getByTestId('read-only').count(), 0);
+    await send(ben, 'Water off on Monday 10-14');
+    await olga.getByTestId('chat-row').filter({ hasText: 'Building 12' }).click();
+    await message(olga, 'Water off on Monday 10-14').waitFor({ timeout: GROUP_MS });
+    await screenshot(ben, 'community-13-announcements-admin-phone');
+    await screenshot(olga, 'community-14-announcements-owner');
+    await owner.context.close();
+    await neighbour.context.close();
+  });
+});
+
