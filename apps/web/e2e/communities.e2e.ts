@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Communities in the web client (docs/PROTOCOL.md R66-R75), in Debian's Chromium. */
@@ -39,6 +40,8 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     const neighbour = await personPage(browser, { mobile: true });
     const olga = owner.page;
     const ben = neighbour.page;
+    const found: string[] = [];
+    const axe = async (page: Page, name: string) => found.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`));
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
 
     // R66: create; the name goes end-to-end encrypted as the announcements chat's chat_info.
@@ -65,6 +68,7 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await invites.getByTestId('qr').waitFor();
     assert.match((await invites.getByTestId('community-invite-terms').textContent()) ?? '', /at most 30 uses/);
     await screenshot(olga, 'community-02-owner-panel');
+    await axe(olga, 'community-02-owner-panel');
     await invites.scrollIntoViewIfNeeded();
     await screenshot(olga, 'community-03-invite-qr');
     await phoneShot(olga, 'community-04-owner-panel-phone');
@@ -76,6 +80,7 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await preview.waitFor({ timeout: 20_000 });
     assert.match((await preview.textContent()) ?? '', /Building 12.*1 member/);
     await screenshot(ben, 'community-05-invite-preview-phone');
+    await axe(ben, 'community-05-invite-preview-phone');
     await preview.getByRole('button', { name: 'Join community' }).click();
     await chatRow(ben, 'general').waitFor({ timeout: 30_000 });
     assert.equal(await chatRow(ben, 'announcements').getByRole('button', { name: /^Open/ }).count(), 1, 'in announcements');
@@ -84,6 +89,7 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     assert.equal(await topicJoin.count(), 1, 'the open topic has a Join button');
     assert.match((await chatRow(ben, 'topic').textContent()) ?? '', /1 member/);
     await screenshot(ben, 'community-06-member-panel-phone');
+    await axe(ben, 'community-06-member-panel-phone');
 
     // R69: announcements are read-only for a member: no composer, a line saying why.
     await chatRow(ben, 'announcements').getByRole('button', { name: /^Open/ }).click();
@@ -93,6 +99,7 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     // Olga's device adds Ben's to the group and announces the name again: the chat shows as "Building 12".
     await ben.getByRole('heading', { name: 'Building 12' }).waitFor({ timeout: GROUP_MS });
     await screenshot(ben, 'community-07-announcements-read-only-phone');
+    await axe(ben, 'community-07-announcements-read-only-phone');
 
     // General: Ben writes, Olga reads.
     await ben.getByRole('button', { name: 'Community', exact: true }).click();
@@ -118,10 +125,12 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await benRow.getByRole('combobox', { name: 'Role' }).selectOption('admin');
     await benRow.getByLabel('Post in announcements').check();
     await screenshot(olga, 'community-10-member-editor');
+    await axe(olga, 'community-10-member-editor');
     await benRow.getByRole('button', { name: 'Save' }).click();
     await benRow.filter({ hasText: 'admin · Post in announcements' }).waitFor({ timeout: 20_000 });
     assert.match((await olga.getByTestId('community-member').filter({ hasText: 'Olga Owner' }).textContent()) ?? '', /owner/);
     await screenshot(olga, 'community-11-members');
+    await axe(olga, 'community-11-members');
     await phoneShot(olga, 'community-12-members-phone');
 
     // Ben may now post in announcements, and Olga reads it there.
@@ -134,6 +143,7 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await message(olga, 'Water off on Monday 10-14').waitFor({ timeout: GROUP_MS });
     await screenshot(ben, 'community-13-announcements-admin-phone');
     await screenshot(olga, 'community-14-announcements-owner');
+    assert.deepEqual(found, [], 'no serious or critical axe violations on the community screens');
     await owner.context.close();
     await neighbour.context.close();
   });

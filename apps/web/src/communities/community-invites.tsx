@@ -35,7 +35,7 @@ export function CommunityInvites({ client, communityId, name }: { client: Parley
   return (
     <div className="card" data-testid="community-invites">
       <h3>{t('inviteLink')}</h3>
-      <form className="row" onSubmit={(e) => {
+      <form className="row narrow-stack" onSubmit={(e) => {
         e.preventDefault();
         const uses = maxUses.trim() === '' ? undefined : Number(maxUses);
         run(async () => setMade(await client.communities.createInvite(communityId, { expiresInMs: expiry, ...(uses ? { maxUses: uses } : {}) })));

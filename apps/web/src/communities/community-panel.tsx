@@ -84,7 +84,7 @@ function ChatRow({ client, community, chat, busy, act }: {
           : <span className="chat-link-name">{name}</span>}
         <br />
         <span className="muted small">
-          {chat.kind === 'topic' ? `${kind} · ` : ''}{t('membersCount', { count })}{chat.open ? '' : ` · ${t('communityClosed')}`}
+          {chat.kind === 'topic' ? `${kind} · ` : ''}{t('membersCount', { count })}{chat.open || chat.kind === 'announcements' ? '' : ` · ${t('communityClosed')}`}
           {!chat.joined && !chat.name && chat.kind === 'topic' ? ` · ${t('communityNameAfterJoin')}` : ''}
         </span>
         {renaming !== undefined && (
@@ -100,7 +100,7 @@ function ChatRow({ client, community, chat, busy, act }: {
           ? <button className="small secondary" aria-label={t('communityOpenChat', { name })} onClick={() => go(`/chat/${chat.chatId}`)}>{t('communityOpen')}</button>
           : chat.open && <button className="small" disabled={busy} aria-label={t('communityJoinChat', { name })}
             onClick={() => act(async () => go(`/chat/${(await client.communities.joinChat(id, chat.chatId)).chatId}`))}>{t('join')}</button>}
-        {manage && chat.joined && renaming === undefined && (
+        {manage && chat.joined && chat.kind !== 'announcements' && renaming === undefined && (
           <button className="small secondary" aria-label={t('communityRenameChat', { name })} onClick={() => setRenaming(name)}>{t('rename')}</button>
         )}
         {manage && chat.kind !== 'announcements' && (
@@ -121,7 +121,7 @@ function NewTopic({ busy, onCreate }: { busy: boolean; onCreate: (name: string, 
   const [name, setName] = useState('');
   const [open, setOpen] = useState(true);
   return (
-    <form className="row" data-testid="new-topic" onSubmit={(e) => { e.preventDefault(); if (name.trim()) { onCreate(name.trim(), open); setName(''); } }}>
+    <form className="row narrow-stack" data-testid="new-topic" onSubmit={(e) => { e.preventDefault(); if (name.trim()) { onCreate(name.trim(), open); setName(''); } }}>
       <label className="grow">{t('communityNewTopic')}<input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required /></label>
       <label className="check"><input type="checkbox" checked={open} onChange={(e) => setOpen(e.target.checked)} />{t('communityTopicOpen')}</label>
       <button type="submit" disabled={busy}>{t('create')}</button>

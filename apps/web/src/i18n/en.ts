@@ -447,7 +447,7 @@ export const en = {
   communitySchoolHelp: 'With school labels, students cannot start direct chats with adults of the community unless you allow it.',
   communityStudentsMayDm: 'Students may start direct chats with adults',
   communitySchool: 'school',
-  communityYouAre: 'you are {role}',
+  communityYouAre: 'your role: {role}',
   communityMembersButton: 'Members and roles',
   communityMembersOf: 'Members of {name}',
   communityChats: 'Chats',

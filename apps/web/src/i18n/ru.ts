@@ -449,7 +449,7 @@ export const ru: Dictionary = {
   communitySchoolHelp: 'Со школьными метками ученики не могут начинать личные чаты со взрослыми сообщества, если вы этого не разрешите.',
   communityStudentsMayDm: 'Ученики могут начинать личные чаты со взрослыми',
   communitySchool: 'школа',
-  communityYouAre: 'вы: {role}',
+  communityYouAre: 'ваша роль: {role}',
   communityMembersButton: 'Участники и роли',
   communityMembersOf: 'Участники: {name}',
   communityChats: 'Чаты',
