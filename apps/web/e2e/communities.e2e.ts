@@ -147,5 +147,23 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await owner.context.close();
     await neighbour.context.close();
   });
+  it('R68 R71 a community link that does not work says why: a made-up token is invalid, and a banned person is told they were banned', async () => {
+    const { page, context } = await personPage(browser, { mobile: true });
+    const handle = uniqueHandle('cleo');
+    await signUp(page, url, 'Cleo Banned', handle);
+    const cleo = await zed.client.findUser(handle);
+    const court = await zed.client.communities.create({ name: 'Quiet Court' });
+    const { token } = await zed.client.communities.createInvite(court.communityId);
+    await zed.client.communities.ban(court.communityId, cleo.userId);
+
+    await page.goto(`${url}/#/community-join/${token}/Quiet%20Court`);
+    await page.getByRole('alert').filter({ hasText: 'You were banned from this community.' }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByRole('button', { name: 'Join community' }).count(), 0);
+    await screenshot(page, 'community-15-banned-phone');
+
+    await page.goto(`${url}/#/community-join/${'A'.repeat(24)}`);
+    await page.getByRole('alert').filter({ hasText: 'This invite link is invalid or has expired.' }).waitFor({ timeout: 20_000 });
+    await context.close();
+  });
 });
 
