@@ -1,3 +1,4 @@
+import { MAX_DESCRIPTION_CHARS, ParleyError } from '@parley/protocol';
 import type {
   ChatSummary, Community, CommunityChat, CommunityInvitePreview, CommunityInviteResponse, CommunityMember, CommunitySettings, Content,
   CreateInviteRequest, ServerFrame, SetCommunityMemberRequest,
@@ -14,6 +15,8 @@ export interface CommunitiesDeps {
   post(chatId: string, content: Content): Promise<string>;
   /** The chat's name as this device knows it (decrypted `chat_info`), if it is in the chat. */
   chatName(chatId: string): string | undefined;
+  /** R79: the description the chat's newest `chat_info` with one carried, if this device can read it. */
+  chatDescription(chatId: string): string | undefined;
   /** R74: a community changed, or this user is no longer in it. */
   emit(event: { communityId: string; removed: boolean }): void;
 }
@@ -39,18 +42,30 @@ export class Communities {
     return true;
   }
 
-  /** R66: a community with this user as owner, an announcements chat and a general chat. */
-  async create(input: { name: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
+  /**
+   * R66: a community with this user as owner, an announcements chat and a general chat. R79: a
+   * description (end-to-end encrypted only) goes with the name into the announcements chat.
+   */
+  async create(input: { name: string; description?: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
     const name = input.name.trim();
-    const { community } = await this.#d.rest<{ community: Community }>('POST', '/communities', { ...input, name: this.#d.e2ee ? '' : name });
+    const description = input.description?.trim() || undefined;
+    this.#checkDescription(description);
+    const body = { name: this.#d.e2ee ? '' : name, ...(input.settings ? { settings: input.settings } : {}) };
+    const { community } = await this.#d.rest<{ community: Community }>('POST', '/communities', body);
     if (this.#d.e2ee) {
       const chats = await this.chats(community.communityId);
       for (const chat of chats) {
         await this.#adoptChat(chat.chatId);
-        await this.#d.post(chat.chatId, { kind: 'chat_info', name: chat.kind === 'announcements' ? name : 'General', announce: true });
+        const info = chat.kind === 'announcements' ? { name, ...(description ? { description } : {}) } : { name: 'General' };
+        await this.#d.post(chat.chatId, { kind: 'chat_info', ...info, announce: true });
       }
     }
     return this.#named(community);
+  }
+
+  /** R79: the community's description as this device reads it from the announcements chat ('' or undefined: none). */
+  description(community: Pick<Community, 'announcementsChatId'>): string | undefined {
+    return this.#d.chatDescription(community.announcementsChatId) || undefined;
   }
 
   async list(): Promise<Community[]> {
@@ -59,12 +74,23 @@ export class Communities {
   async get(communityId: string): Promise<Community> {
     return this.#named((await this.#d.rest<{ community: Community }>('GET', path(communityId))).community);
   }
-  /** Name (the announcements chat's, when end-to-end encrypted) and settings: the owner or `manageChats`. */
-  async update(communityId: string, input: { name?: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
+  /**
+   * Name (the announcements chat's, when end-to-end encrypted), description (R79: '' clears it) and
+   * settings: the owner or `manageChats`. A description alone goes out with the current name as an
+   * `announce` (not a rename line); posting it takes `postAnnouncements`, as any post there (R69).
+   */
+  async update(communityId: string, input: { name?: string; description?: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
     const name = input.name?.trim();
-    if (this.#d.e2ee && name !== undefined) {
+    const description = input.description?.trim();
+    this.#checkDescription(description);
+    if (this.#d.e2ee && (name !== undefined || description !== undefined)) {
       const { community } = await this.#d.rest<{ community: Community }>('GET', path(communityId));
-      await this.#d.post(community.announcementsChatId, { kind: 'chat_info', name });
+      const current = this.#d.chatName(community.announcementsChatId);
+      const shown = name ?? current;
+      if (!shown) throw new ParleyError('bad_request', 'the community\'s name is not known on this device yet');
+      await this.#d.post(community.announcementsChatId, {
+        kind: 'chat_info', name: shown, ...(description !== undefined ? { description } : {}), ...(name === undefined || name === current ? { announce: true } : {}),
+      });
     }
     const serverName = this.#d.e2ee ? undefined : name;
     if (input.settings === undefined && serverName === undefined) return this.get(communityId);
@@ -147,6 +173,13 @@ export class Communities {
     const { community } = await this.#d.rest<{ community: Community }>('POST', `/community-invites/${encodeURIComponent(token)}/join`);
     for (const chat of await this.chats(community.communityId)) if (chat.joined) await this.#adoptChat(chat.chatId);
     return this.#named(community);
+  }
+
+  /** R79: only end-to-end encrypted (the server has no field for it), at most MAX_DESCRIPTION_CHARS. */
+  #checkDescription(description: string | undefined): void {
+    if (description === undefined) return;
+    if (!this.#d.e2ee) throw new ParleyError('bad_request', 'a community description needs end-to-end encryption (R79)');
+    if (description.length > MAX_DESCRIPTION_CHARS) throw new ParleyError('bad_request', `a community description has at most ${MAX_DESCRIPTION_CHARS} characters`);
   }
 
   async #adoptChat(chatId: string): Promise<void> {

@@ -97,6 +97,9 @@ export const CallContent = z.object({
 });
 export type CallContent = z.infer<typeof CallContent>;
 
+/** R79: the longest community description, in characters. */
+export const MAX_DESCRIPTION_CHARS = 500;
+
 export const MessageContent = z.discriminatedUnion('kind', [
   // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
   // `forwarded`: R49. `noForwardName`: the sender asks forwarders' devices to leave their name out (R49).
@@ -114,8 +117,9 @@ export const MessageContent = z.discriminatedUnion('kind', [
   /**
    * The group's name, end-to-end encrypted (the server keeps '' for it). `announce`: the same name
    * repeated for devices that just joined (they can't read older messages), not a rename.
+   * `description` (R79): a community's description, in its announcements chat; absent: unchanged, '': none.
    */
-  z.object({ kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional() }),
+  z.object({ kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional(), description: z.string().trim().max(MAX_DESCRIPTION_CHARS).optional() }),
   CallContent,
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;

@@ -251,6 +251,21 @@ export class ChatEncryption {
     return undefined;
   }
 
+  /** R79: the newest description a `chat_info` of the chat carried ('' when cleared), as `groupName` reads names. */
+  groupDescription(chatId: string): string | undefined {
+    const pending = this.#d.outboxContents(chatId);
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const c = pending[i];
+      if (c?.kind === 'chat_info' && c.description !== undefined) return c.description;
+    }
+    const log = this.#d.sync.log(chatId) as readonly StoredMessage[];
+    for (let i = log.length - 1; i >= 0; i--) {
+      const d = log[i]?.decoded;
+      if (d?.kind === 'content' && d.content.kind === 'chat_info' && d.content.description !== undefined) return d.content.description;
+    }
+    return undefined;
+  }
+
   isSelfChat(chat: ChatSummary): boolean {
     return isNoteToSelf(chat, this.#d.userId);
   }
@@ -462,7 +477,8 @@ export class ChatEncryption {
         // Devices just added can't read the older message that named the group: name it again for them.
         // R69: not where this user may not post (a community's announcements): the server would refuse it.
         const name = chat.kind === 'group' && result.added.length > 0 && chat.community?.mayPost !== false ? this.groupName(chatId) : undefined;
-        if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true });
+        const description = name ? this.groupDescription(chatId) : undefined; // R79: a community's, with it
+        if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true, ...(description ? { description } : {}) });
       }
       if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
         // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
