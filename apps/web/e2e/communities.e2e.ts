@@ -48,10 +48,13 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await olga.getByRole('button', { name: 'New chat' }).click();
     await olga.getByRole('button', { name: 'New community' }).click();
     await olga.getByLabel('Community name').fill('Building 12');
+    await olga.getByLabel('Description (optional)').fill('Residents of Lenina 12, entrances 1-4. <b>Be kind</b>');
     await screenshot(olga, 'community-01-new');
     await olga.getByRole('button', { name: 'Create' }).click();
     await olga.getByRole('heading', { name: 'Building 12' }).waitFor({ timeout: 30_000 });
     await olga.getByTestId('community-row').filter({ hasText: 'Building 12' }).waitFor();
+    // R79: the description, as text (never HTML).
+    assert.equal(await olga.getByTestId('community-description').textContent(), 'Residents of Lenina 12, entrances 1-4. <b>Be kind</b>');
 
     // R67: a topic chat, open to every member.
     await olga.getByLabel('New topic chat').fill('Entrance 2');
@@ -101,8 +104,9 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await screenshot(ben, 'community-07-announcements-read-only-phone');
     await axe(ben, 'community-07-announcements-read-only-phone');
 
-    // General: Ben writes, Olga reads.
+    // General: Ben writes, Olga reads. The community's description reached Ben with its name (R79).
     await ben.getByRole('button', { name: 'Community', exact: true }).click();
+    await ben.getByTestId('community-description').filter({ hasText: 'Residents of Lenina 12, entrances 1-4.' }).waitFor({ timeout: GROUP_MS });
     await chatRow(ben, 'general').getByRole('button', { name: /^Open/ }).click();
     await send(ben, 'Hello neighbours, flat 14 here');
     await olga.getByTestId('chat-row').filter({ hasText: 'General' }).click();

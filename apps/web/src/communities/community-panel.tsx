@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import type { Community, CommunityChat } from '@parley/protocol';
+import { MAX_DESCRIPTION_CHARS, type Community, type CommunityChat } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
@@ -28,6 +28,7 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
   }
   const { community, chats } = value;
   const name = communityName(t, client, community);
+  const description = client.communities.description(community);
   const act = (fn: () => Promise<unknown>) => run(async () => { await fn(); await reload(); });
   return (
     <section className="panel" aria-label={name}>
@@ -39,6 +40,7 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
           {t('membersCount', { count: community.memberCount })} · {t('communityYouAre', { role: t(community.me.role) })}
           {community.settings.roleLabels === 'school' ? ` · ${t('communitySchool')}` : ''}
         </p>
+        {description && <p className="community-description" data-testid="community-description">{description}</p>}
         <button className="secondary" onClick={() => go(`/community/${communityId}/members`)}>{t('communityMembersButton')}</button>
       </div>
       <div className="card" data-testid="community-chats">
@@ -52,7 +54,7 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
         <ErrorLine error={error} />
       </div>
       {mayDo(community, 'invite') && <CommunityInvites client={client} communityId={communityId} name={name} />}
-      {(community.me.role === 'owner' || mayDo(community, 'manageChats')) && <CommunitySettings client={client} community={community} name={name} onSaved={reload} />}
+      {(community.me.role === 'owner' || mayDo(community, 'manageChats')) && <CommunitySettings key={`${name}\n${description ?? ''}`} client={client} community={community} name={name} description={description ?? ''} onSaved={reload} />}
       <div className="card">
         {community.me.role === 'owner' ? <p className="muted small">{t('communityOwnerLeaveHint')}</p> : (
           <button className="danger" disabled={busy} onClick={() => {
@@ -129,20 +131,42 @@ function NewTopic({ busy, onCreate }: { busy: boolean; onCreate: (name: string, 
   );
 }
 
-/** R66: the name (end-to-end encrypted: a `chat_info` in the announcements chat) and the school labels setting. */
-function CommunitySettings({ client, community, name, onSaved }: { client: ParleyClient; community: Community; name: string; onSaved: () => Promise<void> }) {
+/**
+ * R66: the name and R79: the description (end-to-end encrypted: a `chat_info` in the announcements
+ * chat, so they take `postAnnouncements` too), and the school labels setting.
+ */
+function CommunitySettings({ client, community, name, description, onSaved }: {
+  client: ParleyClient; community: Community; name: string; description: string; onSaved: () => Promise<void>;
+}) {
   const { t } = useI18n();
   const [newName, setNewName] = useState(name);
+  const [newDescription, setNewDescription] = useState(description);
   const [error, run, busy] = useAction();
   const id = community.communityId;
   const school = community.settings.roleLabels === 'school';
+  const changed = newName.trim() !== name || newDescription.trim() !== description;
   return (
     <div className="card" data-testid="community-settings">
       <h3>{t('communitySettings')}</h3>
-      <form className="row" onSubmit={(e) => { e.preventDefault(); if (newName.trim()) run(async () => { await client.communities.update(id, { name: newName.trim() }); await onSaved(); }); }}>
-        <label className="grow">{t('communityName')}<input value={newName} onChange={(e) => setNewName(e.target.value)} maxLength={100} required /></label>
-        <button type="submit" disabled={busy || newName.trim() === name}>{t('rename')}</button>
-      </form>
+      {mayDo(community, 'postAnnouncements') && (
+        <form className="stack" onSubmit={(e) => {
+          e.preventDefault();
+          if (!newName.trim()) return;
+          run(async () => {
+            await client.communities.update(id, {
+              ...(newName.trim() !== name ? { name: newName.trim() } : {}),
+              ...(newDescription.trim() !== description ? { description: newDescription.trim() } : {}),
+            });
+            await onSaved();
+          });
+        }}>
+          <label>{t('communityName')}<input value={newName} onChange={(e) => setNewName(e.target.value)} maxLength={100} required /></label>
+          <label>{t('communityDescription')}
+            <textarea value={newDescription} onChange={(e) => setNewDescription(e.target.value)} maxLength={MAX_DESCRIPTION_CHARS} rows={3} />
+          </label>
+          <button type="submit" disabled={busy || !changed}>{t('save')}</button>
+        </form>
+      )}
       <label className="check">
         <input type="checkbox" checked={school} disabled={busy}
           onChange={(e) => run(async () => { await client.communities.update(id, { settings: { roleLabels: e.target.checked ? 'school' : 'none' } }); await onSaved(); })} />

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
+import { MAX_DESCRIPTION_CHARS } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
@@ -12,6 +13,7 @@ import { PanelHeader } from '../components/panel-header.tsx';
 export function NewCommunity({ client }: { client: ParleyClient }) {
   const { t } = useI18n();
   const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
   const [school, setSchool] = useState(false);
   const [error, run, busy] = useAction();
   return (
@@ -20,12 +22,15 @@ export function NewCommunity({ client }: { client: ParleyClient }) {
       <form className="card" onSubmit={(e) => {
         e.preventDefault();
         run(async () => {
-          const community = await client.communities.create({ name: name.trim(), settings: { roleLabels: school ? 'school' : 'none' } });
+          const community = await client.communities.create({ name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}), settings: { roleLabels: school ? 'school' : 'none' } });
           go(`/community/${community.communityId}`, { replace: true });
         });
       }}>
         <p className="muted small">{t('communityNewHelp')}</p>
         <label>{t('communityName')}<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></label>
+        <label>{t('communityDescription')}
+          <textarea value={description} onChange={(e) => setDescription(e.target.value)} maxLength={MAX_DESCRIPTION_CHARS} rows={3} />
+        </label>
         <label className="check"><input type="checkbox" checked={school} onChange={(e) => setSchool(e.target.checked)} />{t('communitySchoolLabels')}</label>
         <p className="muted small">{t('communitySchoolHelp')}</p>
         <button type="submit" disabled={busy}>{t('create')}</button>

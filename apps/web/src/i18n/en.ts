@@ -442,6 +442,7 @@ export const en = {
   communityNew: 'New community',
   communityNewHint: 'A building, a school class or a team: an announcements chat, a general chat and topic chats, with admins and invite links.',
   communityNewHelp: 'You will be its owner. Its name is end-to-end encrypted: the server does not learn it.',
+  communityDescription: 'Description (optional)',
   communityName: 'Community name',
   communitySchoolLabels: 'School role labels (teacher, parent, student)',
   communitySchoolHelp: 'With school labels, students cannot start direct chats with adults of the community unless you allow it.',
