@@ -441,7 +441,7 @@ export const en = {
   communityRowHint: 'one:Community · {count} member|other:Community · {count} members',
   communityNew: 'New community',
   communityNewHint: 'A building, a school class or a team: an announcements chat, a general chat and topic chats, with admins and invite links.',
-  communityNewHelp: 'You will be its owner. Its name is end-to-end encrypted: the server does not learn it.',
+  communityNewHelp: 'You will be its owner. Its name and description are end-to-end encrypted: the server does not learn them.',
   communityDescription: 'Description (optional)',
   communityName: 'Community name',
   communitySchoolLabels: 'School role labels (teacher, parent, student)',
