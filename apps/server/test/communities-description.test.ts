@@ -8,7 +8,7 @@ import { leaks, serverBytes } from './server-bytes.ts';
 
 const GROUP_FORMED = 30_000;
 
-describe('community description (R79)', () => {
+describe('community description and directory (R79)', () => {
   it('R79 the description goes encrypted into the announcements chat; a newcomer reads it once added; a change reaches members without a rename line; the server never has it', async () => {
     await using server = await startTestServer();
     const [ann, ben] = await Promise.all(['Ann', 'Ben'].map((displayName) => createUser(server.url, { displayName })));
@@ -52,5 +52,31 @@ describe('community description (R79)', () => {
     await assert.rejects(ann.client.communities.update(community.communityId, { description: 'x'.repeat(501) }), (e: unknown) => e instanceof ParleyError && e.code === 'bad_request');
     assert.equal(ann.client.communities.description(community), undefined);
     await ann.client.stop();
+  });
+  it('R79 members read the names of open chats they are not in from the directory in announcements; a closed chat is not named there', async () => {
+    await using server = await startTestServer();
+    const [ann, ben, cat] = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
+    if (!ann || !ben || !cat) throw new Error('users');
+    const community = await ann.client.communities.create({ name: 'Lenina 12' });
+    const c = community.communityId;
+    const { token } = await ann.client.communities.createInvite(c);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await ann.client.communities.setMember(c, cat.userId, { role: 'admin', rights: ['manageChats'] });
+    const entrance = await ann.client.communities.createChat(c, { name: 'Entrance 2', open: true });
+    const board = await ann.client.communities.createChat(c, { name: 'Board', open: false });
+    const nameFor = async (u: typeof ben, chatId: string) => (await u.client.communities.chats(c)).find((x) => x.chatId === chatId)?.name;
+
+    await waitFor(async () => (await nameFor(ben, entrance.chatId)) === 'Entrance 2', { what: 'Ben reads the name of a topic he is not in', timeoutMs: GROUP_FORMED });
+    assert.equal((await ben.client.communities.chats(c)).find((x) => x.chatId === entrance.chatId)?.joined, false);
+    // Cat manages chats, so the server lists Board to her; its name was never put where she could read it.
+    await waitFor(async () => (await nameFor(cat, entrance.chatId)) === 'Entrance 2', { what: 'Cat reads the directory', timeoutMs: GROUP_FORMED });
+    assert.equal(await nameFor(cat, board.chatId), '');
+
+    // Renamed and opened: the directory follows.
+    await ann.client.communities.renameChat(c, entrance.chatId, 'Entrance 2 (east)');
+    await ann.client.communities.setChatOpen(c, board.chatId, true);
+    await waitFor(async () => (await nameFor(ben, entrance.chatId)) === 'Entrance 2 (east)' && (await nameFor(ben, board.chatId)) === 'Board',
+      { what: 'Ben reads the new names', timeoutMs: GROUP_FORMED });
+    for (const u of [ann, ben, cat]) await u.client.stop();
   });
 });

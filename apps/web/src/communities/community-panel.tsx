@@ -71,7 +71,7 @@ function ChatRow({ client, community, chat, busy, act }: {
 }) {
   const { t } = useI18n();
   const [renaming, setRenaming] = useState<string | undefined>();
-  const name = chatName(t, client, chat);
+  const name = chatName(t, client, community, chat);
   const id = community.communityId;
   const manage = mayDo(community, 'manageChats');
   const kind = t('communityTopic');
@@ -87,7 +87,7 @@ function ChatRow({ client, community, chat, busy, act }: {
         <br />
         <span className="muted small">
           {chat.kind === 'topic' ? `${kind} · ` : ''}{t('membersCount', { count })}{chat.open || chat.kind === 'announcements' ? '' : ` · ${t('communityClosed')}`}
-          {!chat.joined && !chat.name && chat.kind === 'topic' ? ` · ${t('communityNameAfterJoin')}` : ''}
+          {!chat.joined && name === t('communityTopicUnnamed') ? ` · ${t('communityNameAfterJoin')}` : ''}
         </span>
         {renaming !== undefined && (
           <form className="row" onSubmit={(e) => { e.preventDefault(); const n = renaming.trim(); if (n) { setRenaming(undefined); act(() => client.communities.renameChat(id, chat.chatId, n)); } }}>

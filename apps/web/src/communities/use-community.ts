@@ -78,14 +78,20 @@ function encName(client: ParleyClient, chatId: string): string {
   return chat.title !== fallback ? chat.title : '';
 }
 
-/** A chat of the community by the name this device knows (its own copy for joined chats). */
-export function chatName(t: Translate, client: ParleyClient, chat: CommunityChat): string {
+/**
+ * A chat of the community by the name this device knows: its own copy for joined chats, the
+ * community's directory (R79) for open ones it is not in; read at each render, so a name that
+ * arrives later shows at once.
+ */
+export function chatName(t: Translate, client: ParleyClient, community: Pick<Community, 'announcementsChatId'>, chat: CommunityChat): string {
   // The announcements chat carries the community's name (R66): in the community's own list it is "Announcements".
   if (chat.kind === 'announcements') return t('communityAnnouncements');
   if (chat.joined) {
     const known = encName(client, chat.chatId);
     if (known) return known;
   }
+  const listed = client.communities.directory(community).find((e) => e.chatId === chat.chatId)?.name;
+  if (listed) return listed;
   if (chat.name) return chat.name;
   return chat.kind === 'general' ? t('communityGeneral') : t('communityTopicUnnamed');
 }
