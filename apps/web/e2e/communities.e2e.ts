@@ -170,5 +170,34 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await page.getByRole('alert').filter({ hasText: 'This invite link is invalid or has expired.' }).waitFor({ timeout: 20_000 });
     await context.close();
   });
+  it('R70 the owner hands the community over after a confirmation: the old owner becomes an admin with every right and can no longer act on the new owner', async () => {
+    const { page, context } = await personPage(browser);
+    await signUp(page, url, 'Hana Handover', uniqueHandle('hana'));
+    await page.goto(`${url}/#/new-community`);
+    await page.getByLabel('Community name').fill('Hand Street 3');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const invites = page.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    const token = decodeURIComponent(/community-join\/([^/]+)/.exec(link)?.[1] ?? '');
+    const joined = await zed.client.communities.joinInvite(token);
+
+    await page.getByRole('button', { name: 'Members and roles' }).click();
+    const zedRow = page.getByTestId('community-member').filter({ hasText: 'Zed Zimmer' });
+    await zedRow.getByRole('button', { name: 'Change role of Zed Zimmer' }).click();
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); void d.accept(); });
+    await zedRow.getByRole('button', { name: 'Make owner…' }).click();
+    await zedRow.filter({ hasText: 'owner' }).waitFor({ timeout: 20_000 });
+    assert.match(asked, /Hand the community over to Zed Zimmer\?/);
+    const hanaRow = page.getByTestId('community-member').filter({ hasText: 'Hana Handover' });
+    await hanaRow.filter({ hasText: 'admin · Post in announcements, Delete messages, Remove and ban, Invite, Manage chats, Pin messages' }).waitFor();
+    // No owner controls any more, and nothing to do to the new owner.
+    assert.equal(await page.getByRole('button', { name: /^Change role of/ }).count(), 0);
+    assert.equal(await zedRow.getByRole('button', { name: /^(Remove|Ban)/ }).count(), 0);
+    assert.equal((await zed.client.communities.get(joined.communityId)).me.role, 'owner');
+    await screenshot(page, 'community-16-after-handover');
+    await context.close();
+  });
 });
 

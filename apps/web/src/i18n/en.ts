@@ -227,6 +227,8 @@ export const en = {
   membersCount: 'one:{count} member|other:{count} members',
   messageActions: 'Message actions',
   profile: 'Profile',
+  sysRoleSelf: '{name} became {role}',
+  sysRoleSelfMember: '{name} became a regular member',
   sysRoleMember: '{name} made {other} a regular member',
   retry: 'Try again',
   verifyTitle: 'Verify {name}',

@@ -229,6 +229,8 @@ export const ru: Dictionary = {
   membersCount: 'one:{count} участник|few:{count} участника|many:{count} участников|other:{count} участника',
   messageActions: 'Действия с сообщением',
   profile: 'Профиль',
+  sysRoleSelf: '{name}: теперь {role}',
+  sysRoleSelfMember: '{name}: теперь обычный участник',
   sysRoleMember: '{name} сделал(а) {other} обычным участником',
   retry: 'Повторить',
   verifyTitle: 'Проверить: {name}',
