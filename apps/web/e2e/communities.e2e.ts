@@ -199,5 +199,31 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await screenshot(page, 'community-16-after-handover');
     await context.close();
   });
+  it('R69 a post the server refuses (the right taken while it waited offline) says so, and the composer gives way to the read-only line', async () => {
+    const { page, context } = await personPage(browser, { mobile: true });
+    const handle = uniqueHandle('pia');
+    await signUp(page, url, 'Pia Poster', handle);
+    const pia = await zed.client.findUser(handle);
+    const court = await zed.client.communities.create({ name: 'Late Court' });
+    const { token } = await zed.client.communities.createInvite(court.communityId);
+    await page.goto(`${url}/#/community-join/${token}/Late%20Court`);
+    await page.getByRole('button', { name: 'Join community' }).click();
+    await zed.client.communities.setMember(court.communityId, pia.userId, { role: 'admin', rights: ['postAnnouncements'] });
+    await chatRow(page, 'announcements').getByRole('button', { name: /^Open/ }).click();
+    await page.getByLabel('Message', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Late Court' }).waitFor({ timeout: GROUP_MS }); // her device is in the group
+
+    await context.setOffline(true);
+    await page.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
+    await send(page, 'Late notice');
+    await zed.client.communities.setMember(court.communityId, pia.userId, { rights: [] });
+    await context.setOffline(false);
+    await page.getByTestId('announcements-refused').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('announcements-refused').textContent(), 'Only admins with the right can post in this announcements chat: your message was not sent.');
+    await page.getByTestId('read-only').waitFor({ timeout: 30_000 });
+    assert.equal(await message(page, 'Late notice').getAttribute('data-state'), 'failed');
+    await screenshot(page, 'community-17-post-refused-phone');
+    await context.close();
+  });
 });
 
