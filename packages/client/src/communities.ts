@@ -1,3 +1,4 @@
+import { MAX_DESCRIPTION_CHARS, MAX_DIRECTORY_CHATS, ParleyError, type CommunityDirectory, type CommunityInfo } from '@parley/protocol';
 import type {
   ChatSummary, Community, CommunityChat, CommunityInvitePreview, CommunityInviteResponse, CommunityMember, CommunitySettings, Content,
   CreateInviteRequest, ServerFrame, SetCommunityMemberRequest,
@@ -14,6 +15,8 @@ export interface CommunitiesDeps {
   post(chatId: string, content: Content): Promise<string>;
   /** The chat's name as this device knows it (decrypted `chat_info`), if it is in the chat. */
   chatName(chatId: string): string | undefined;
+  /** R79: a community's description and directory: the newest a `chat_info` of the chat carried, if this device can read it. */
+  chatInfo<K extends keyof CommunityInfo>(chatId: string, field: K): CommunityInfo[K];
   /** R74: a community changed, or this user is no longer in it. */
   emit(event: { communityId: string; removed: boolean }): void;
 }
@@ -39,18 +42,35 @@ export class Communities {
     return true;
   }
 
-  /** R66: a community with this user as owner, an announcements chat and a general chat. */
-  async create(input: { name: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
+  /**
+   * R66: a community with this user as owner, an announcements chat and a general chat. R79: a
+   * description (end-to-end encrypted only) goes with the name into the announcements chat.
+   */
+  async create(input: { name: string; description?: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
     const name = input.name.trim();
-    const { community } = await this.#d.rest<{ community: Community }>('POST', '/communities', { ...input, name: this.#d.e2ee ? '' : name });
+    const description = input.description?.trim() || undefined;
+    this.#checkDescription(description);
+    const body = { name: this.#d.e2ee ? '' : name, ...(input.settings ? { settings: input.settings } : {}) };
+    const { community } = await this.#d.rest<{ community: Community }>('POST', '/communities', body);
     if (this.#d.e2ee) {
       const chats = await this.chats(community.communityId);
       for (const chat of chats) {
         await this.#adoptChat(chat.chatId);
-        await this.#d.post(chat.chatId, { kind: 'chat_info', name: chat.kind === 'announcements' ? name : 'General', announce: true });
+        const info = chat.kind === 'announcements' ? { name, ...(description ? { description } : {}) } : { name: 'General' };
+        await this.#d.post(chat.chatId, { kind: 'chat_info', ...info, announce: true });
       }
     }
     return this.#named(community);
+  }
+
+  /** R79: the names of the community's open chats as this device last read them in the announcements chat. */
+  directory(community: Pick<Community, 'announcementsChatId'>): CommunityDirectory {
+    return this.#d.chatInfo(community.announcementsChatId, 'chats') ?? [];
+  }
+
+  /** R79: the community's description as this device reads it from the announcements chat ('' or undefined: none). */
+  description(community: Pick<Community, 'announcementsChatId'>): string | undefined {
+    return this.#d.chatInfo(community.announcementsChatId, 'description') || undefined;
   }
 
   async list(): Promise<Community[]> {
@@ -59,12 +79,23 @@ export class Communities {
   async get(communityId: string): Promise<Community> {
     return this.#named((await this.#d.rest<{ community: Community }>('GET', path(communityId))).community);
   }
-  /** Name (the announcements chat's, when end-to-end encrypted) and settings: the owner or `manageChats`. */
-  async update(communityId: string, input: { name?: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
+  /**
+   * Name (the announcements chat's, when end-to-end encrypted), description (R79: '' clears it) and
+   * settings: the owner or `manageChats`. A description alone goes out with the current name as an
+   * `announce` (not a rename line); posting it takes `postAnnouncements`, as any post there (R69).
+   */
+  async update(communityId: string, input: { name?: string; description?: string; settings?: Partial<CommunitySettings> }): Promise<Community> {
     const name = input.name?.trim();
-    if (this.#d.e2ee && name !== undefined) {
+    const description = input.description?.trim();
+    this.#checkDescription(description);
+    if (this.#d.e2ee && (name !== undefined || description !== undefined)) {
       const { community } = await this.#d.rest<{ community: Community }>('GET', path(communityId));
-      await this.#d.post(community.announcementsChatId, { kind: 'chat_info', name });
+      const current = this.#d.chatName(community.announcementsChatId);
+      const shown = name ?? current;
+      if (!shown) throw new ParleyError('bad_request', 'the community\'s name is not known on this device yet');
+      await this.#d.post(community.announcementsChatId, {
+        kind: 'chat_info', name: shown, ...(description !== undefined ? { description } : {}), ...(name === undefined || name === current ? { announce: true } : {}),
+      });
     }
     const serverName = this.#d.e2ee ? undefined : name;
     if (input.settings === undefined && serverName === undefined) return this.get(communityId);
@@ -74,10 +105,34 @@ export class Communities {
 
   // --- chats (R67, R68) -----------------------------------------------------------------------
 
-  /** The chats this user may see; names of chats this device is in come from its own copy. */
+  /**
+   * The chats this user may see; names of chats this device is in come from its own copy, those of
+   * open chats it is not in from the community's directory (R79), when it can read one.
+   */
   async chats(communityId: string): Promise<CommunityChat[]> {
     const { chats } = await this.#d.rest<{ chats: CommunityChat[] }>('GET', path(communityId, '/chats'));
-    return chats.map((c) => ({ ...c, name: (c.joined ? this.#d.chatName(c.chatId) : undefined) ?? c.name }));
+    const announcements = chats.find((c) => c.kind === 'announcements');
+    const directory = new Map((announcements ? this.#d.chatInfo(announcements.chatId, 'chats') ?? [] : []).map((e) => [e.chatId, e.name]));
+    return chats.map((c) => ({ ...c, name: (c.joined ? this.#d.chatName(c.chatId) : undefined) ?? directory.get(c.chatId) ?? c.name }));
+  }
+
+  /**
+   * R79: names the community's open chats in its announcements chat, so members not in them can read
+   * what they are. Only a device whose user may post there (R69) and only with encryption; a name it
+   * can't read (a chat it is not in) is kept from the directory it last read.
+   */
+  async announceDirectory(communityId: string): Promise<void> {
+    if (!this.#d.e2ee) return;
+    const community = await this.get(communityId);
+    if (community.me.role !== 'owner' && !community.me.rights.includes('postAnnouncements')) return;
+    const name = this.#d.chatName(community.announcementsChatId);
+    if (!name) return;
+    const chats: CommunityDirectory = [];
+    for (const c of await this.chats(communityId)) {
+      if (c.kind === 'announcements' || !c.open || !c.name || chats.length >= MAX_DIRECTORY_CHATS) continue;
+      chats.push({ chatId: c.chatId, name: c.name });
+    }
+    await this.#d.post(community.announcementsChatId, { kind: 'chat_info', name, announce: true, chats });
   }
   /** A topic chat (`manageChats`); its name goes into it encrypted. */
   async createChat(communityId: string, input: { name: string; open: boolean }): Promise<ChatSummary> {
@@ -85,17 +140,22 @@ export class Communities {
     const { chat } = await this.#d.rest<{ chat: ChatSummary }>('POST', path(communityId, '/chats'), { name: this.#d.e2ee ? '' : name, open: input.open });
     const adopted = await this.#d.adopt(chat);
     if (this.#d.e2ee) await this.#d.post(chat.chatId, { kind: 'chat_info', name, announce: true });
+    if (input.open) await this.announceDirectory(communityId);
     return adopted;
   }
   async renameChat(communityId: string, chatId: string, name: string): Promise<void> {
-    if (this.#d.e2ee) await this.#d.post(chatId, { kind: 'chat_info', name: name.trim() });
-    else await this.#d.rest('PATCH', path(communityId, `/chats/${encodeURIComponent(chatId)}`), { name });
+    if (!this.#d.e2ee) return void (await this.#d.rest('PATCH', path(communityId, `/chats/${encodeURIComponent(chatId)}`), { name }));
+    await this.#d.post(chatId, { kind: 'chat_info', name: name.trim() });
+    await this.announceDirectory(communityId);
   }
   async setChatOpen(communityId: string, chatId: string, open: boolean): Promise<CommunityChat> {
-    return (await this.#d.rest<{ chat: CommunityChat }>('PATCH', path(communityId, `/chats/${encodeURIComponent(chatId)}`), { open })).chat;
+    const { chat } = await this.#d.rest<{ chat: CommunityChat }>('PATCH', path(communityId, `/chats/${encodeURIComponent(chatId)}`), { open });
+    await this.announceDirectory(communityId);
+    return chat;
   }
   async deleteChat(communityId: string, chatId: string): Promise<void> {
     await this.#d.rest('DELETE', path(communityId, `/chats/${encodeURIComponent(chatId)}`));
+    await this.announceDirectory(communityId);
   }
   /** R68: one tap: joins an open chat; a member's device then adds this user's devices to its encryption group. */
   async joinChat(communityId: string, chatId: string): Promise<ChatSummary> {
@@ -147,6 +207,13 @@ export class Communities {
     const { community } = await this.#d.rest<{ community: Community }>('POST', `/community-invites/${encodeURIComponent(token)}/join`);
     for (const chat of await this.chats(community.communityId)) if (chat.joined) await this.#adoptChat(chat.chatId);
     return this.#named(community);
+  }
+
+  /** R79: only end-to-end encrypted (the server has no field for it), at most MAX_DESCRIPTION_CHARS. */
+  #checkDescription(description: string | undefined): void {
+    if (description === undefined) return;
+    if (!this.#d.e2ee) throw new ParleyError('bad_request', 'a community description needs end-to-end encryption (R79)');
+    if (description.length > MAX_DESCRIPTION_CHARS) throw new ParleyError('bad_request', `a community description has at most ${MAX_DESCRIPTION_CHARS} characters`);
   }
 
   async #adoptChat(chatId: string): Promise<void> {

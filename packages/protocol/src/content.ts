@@ -98,6 +98,14 @@ export const CallContent = z.object({
 });
 export type CallContent = z.infer<typeof CallContent>;
 
+/** R79: the longest community description, in characters. */
+export const MAX_DESCRIPTION_CHARS = 500;
+/** R79: the most chats one community directory names. */
+export const MAX_DIRECTORY_CHATS = 500;
+/** R79: a community's open chats by name, so members who are not in them can read what they are. */
+export const CommunityDirectory = z.array(z.object({ chatId: Id, name: z.string().trim().min(1).max(100) })).max(MAX_DIRECTORY_CHATS);
+export type CommunityDirectory = z.infer<typeof CommunityDirectory>;
+
 export const MessageContent = z.discriminatedUnion('kind', [
   // `entities`: the text's formatting (R47), checked against the text; an edit replaces them too.
   // `forwarded`: R49. `noForwardName`: the sender asks forwarders' devices to leave their name out (R49).
@@ -116,8 +124,13 @@ export const MessageContent = z.discriminatedUnion('kind', [
   /**
    * The group's name, end-to-end encrypted (the server keeps '' for it). `announce`: the same name
    * repeated for devices that just joined (they can't read older messages), not a rename.
+   * In a community's announcements chat (R79): `description` (absent: unchanged, '': none) and
+   * `chats`, the names of its open chats (absent: unchanged).
    */
-  z.object({ kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional() }),
+  z.object({
+    kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional(),
+    description: z.string().trim().max(MAX_DESCRIPTION_CHARS).optional(), chats: CommunityDirectory.optional(),
+  }),
   CallContent,
   // R87: polls, votes and an early close (polls.ts); the tally is folded on each device.
   PollContent,
@@ -125,6 +138,8 @@ export const MessageContent = z.discriminatedUnion('kind', [
   PollCloseContent,
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
+/** R79: what a community's announcements chat's `chat_info` may carry beside the name. */
+export type CommunityInfo = Pick<Extract<MessageContent, { kind: 'chat_info' }>, 'description' | 'chats'>;
 
 const MESSAGE_KINDS: ReadonlySet<string> = new Set(MessageContent.options.map((o) => o.shape.kind.value));
 

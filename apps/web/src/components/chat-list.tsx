@@ -6,10 +6,11 @@ import { go } from '../state/use-client.ts';
 import { ChatAvatar } from './avatar.tsx';
 import { Icon } from './icons.tsx';
 import { groupCallPeople } from '../calls/group-call-people.ts';
+import { CommunityRows } from '../communities/community-rows.tsx';
 import { StateIcon } from './state-icon.tsx';
 import { chatPreview, chatTitle } from './system-text.ts';
 
-export function ChatList({ client, activeId }: { client: ParleyClient; activeId: string | undefined }) {
+export function ChatList({ client, activeId, activeCommunity }: { client: ParleyClient; activeId: string | undefined; activeCommunity?: string | undefined }) {
   const { t, fmt } = useI18n();
   const [query, setQuery] = useState('');
   const [archive, setArchive] = useState(false);
@@ -50,6 +51,7 @@ export function ChatList({ client, activeId }: { client: ParleyClient; activeId:
               </button>
             </li>
           )}
+          {!archive && <CommunityRows client={client} activeId={activeCommunity} />}
           {all.length === 0 && (
             <li className="empty">
               <p>{t('noChats')}</p>

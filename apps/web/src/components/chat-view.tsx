@@ -111,6 +111,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
   const title = chatTitle(t, chat);
   const joinGroup = (media: 'audio' | 'video') => { setCallError(undefined); groupCallMedia.join(client, chatId, media).catch(setCallError); };
+  // R69: in a community's announcements chat only holders of postAnnouncements post; a post the server refused says so.
+  const readOnly = chat.community?.mayPost === false;
+  const refused = client.outbox().some((o) => o.chatId === chatId && o.failedCode === 'announcements_only');
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
     : [chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other?.handle ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
       .filter(Boolean).join(' · ');
@@ -134,7 +137,10 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
             disabled={inCall} onClick={() => joinGroup(media)}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
         ))}
         <button className="icon" aria-label={t('mediaAndFiles')} title={t('mediaAndFiles')} data-testid="open-media" onClick={() => go(`/media/${chatId}`)}><Icon name="media" /></button>
-        {chat.kind === 'group' && (
+        {chat.community && (
+          <button className="icon" aria-label={t('communityInfo')} title={t('communityInfo')} onClick={() => go(`/community/${chat.community?.communityId ?? ''}`)}><Icon name="community" /></button>
+        )}
+        {chat.kind === 'group' && !chat.community && (
           <button className="icon" aria-label={t('groupInfo')} title={t('groupInfo')} onClick={() => go(`/info/${chatId}`)}><Icon name="info" /></button>
         )}
         {chat.kind === 'direct' && !chat.noteToSelf && keys && (
@@ -164,8 +170,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       <ErrorLine error={sendError} />
       {threadRoot && <Suspense fallback={null}><ThreadPanel client={client} chat={chat} rootId={threadRoot} actions={actions} onClose={() => setThreadRoot(undefined)} /></Suspense>}
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
+      {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
-      <Composer
+      {readOnly ? <p className="composer read-only muted" data-testid="read-only">{t('communityOnlyAdminsPost')}</p> : <Composer
         key={chatId}
         chat={chat}
         me={client.userId}
@@ -197,7 +204,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
             client.sendText(chatId, text, { entities, ...(m.kind === 'reply' ? { replyTo: m.item.id } : {}), ...(preview ? { preview } : {}), noForwardName: !forwardNameOn() }).catch(report('send'));
           }
         }}
-      />
+      />}
     </section>
   );
 }

@@ -38,6 +38,8 @@ const PATHS = {
   videoOff: 'M3 3l18 18M15 11.5V7H9.5M3 7v10h12M15 10.5l6-3.5v10l-6-3.5',
   speakerView: 'M3 4h18v11H3zM3 18h5v3H3zM9.5 18h5v3h-5zM16 18h5v3h-5z',
   retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
+  community: 'M4 21V9l8-5 8 5v12M4 21h16M9 21v-5h6v5M9 11h.01M15 11h.01',
+  megaphone: 'M3 10v4h3l7 4V6L6 10H3zM17 9a4 4 0 0 1 0 6',
 } as const;
 
 export type IconName = keyof typeof PATHS;

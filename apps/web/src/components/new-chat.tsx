@@ -54,6 +54,11 @@ export function NewChat({ client }: { client: ParleyClient }) {
         <button type="submit" disabled={groupBusy}>{t('create')}</button>
         <ErrorLine error={groupError} />
       </form>
+      <div className="card">
+        <h3>{t('communityNew')}</h3>
+        <p className="muted small">{t('communityNewHint')}</p>
+        <button type="button" className="secondary" onClick={() => go('/new-community')}>{t('communityNew')}</button>
+      </div>
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { TimelineItem } from '@parley/client';
 import { CALL_RING_MS } from '@parley/protocol';
 import { translator } from '../i18n/index.ts';
-import { callText } from './system-text.ts';
+import { callText, systemText } from './system-text.ts';
 
 const line = (senderUserId: string, call: TimelineItem['call'], sentAt = 1_000_000): TimelineItem => ({
   id: 'offer0001', chatId: 'chat00001', seq: 1, senderUserId, sentAt, text: '', edited: false, deleted: false, reactions: [], state: 'sent', mine: senderUserId === 'me', ...(call ? { call } : {}),
@@ -35,4 +35,17 @@ test('R63 a group call line says how many are in it, then how long it ran', () =
   assert.equal(callText(ru, line('ann', running), 'me'), 'Групповой звонок · участников: 2');
   const ended = { ...running, outcome: 'ended' as const, durationMs: 125_000, group: { participants: [], startedAt: 1_000_000, endedAt: 1_125_000 } };
   assert.equal(callText(en, line('me', ended), 'me'), 'Group call · 2:05');
+});
+
+test('R70 a handover line about one\'s own new role reads "became", not "made you"', () => {
+  const en = translator('en');
+  const ru = translator('ru');
+  const member = (userId: string, displayName: string, role: 'owner' | 'admin') => ({ userId, handle: userId, displayName, role, deliveredSeq: 0, readSeq: 0 });
+  const members = [member('hana', 'Hana', 'admin'), member('zed', 'Zed', 'owner')];
+  const role = (sender: string, userId: string, r: 'owner' | 'admin' | 'member'): TimelineItem => ({ ...line(sender, undefined), system: { kind: 'role_changed', userId, role: r } });
+  assert.equal(systemText(en, role('hana', 'hana', 'admin'), members, 'hana'), 'You became admin');
+  assert.equal(systemText(en, role('hana', 'hana', 'admin'), members, 'zed'), 'Hana became admin');
+  assert.equal(systemText(en, role('hana', 'hana', 'member'), members, 'zed'), 'Hana became a regular member');
+  assert.equal(systemText(ru, role('hana', 'hana', 'admin'), members, 'zed'), 'Hana: теперь админ');
+  assert.equal(systemText(en, role('hana', 'zed', 'owner'), members, 'hana'), 'You made Zed owner');
 });

@@ -31,7 +31,9 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
     case 'member_joined': return t('sysJoined', { name: s.userId === myUserId ? t('youSubject') : nameOf(s.userId) });
     case 'member_left': return t('sysLeft', { name: s.userId === myUserId ? t('youSubject') : nameOf(s.userId) });
     case 'member_removed': return t('sysRemoved', { name, other: nameOf(s.userId) });
-    case 'role_changed': return s.role === 'member'
+    // R70: a handover logs the old owner's own new role, changed by themselves: "You became admin".
+    case 'role_changed': if (s.userId === item.senderUserId) return t(s.role === 'member' ? 'sysRoleSelfMember' : 'sysRoleSelf', { name, role: t(s.role) });
+      return s.role === 'member'
       ? t('sysRoleMember', { name, other: nameOf(s.userId) })
       : t('sysRole', { name, other: nameOf(s.userId), role: t(s.role) });
     case 'renamed': return t('sysRenamed', { name, title: s.name });

@@ -29,6 +29,10 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   blob_incomplete: 'errBlobIncomplete',
   file_damaged: 'errFileDamaged',
   calls_unavailable: 'errCallsUnavailable',
+  announcements_only: 'errAnnouncementsOnly',
+  community_banned: 'errCommunityBanned',
+  community_limit: 'errCommunityLimit',
+  dm_not_allowed: 'errDmNotAllowed',
 };
 
 /** A sentence for an error code alone (an upload's `error`); an unknown code is shown as is. */

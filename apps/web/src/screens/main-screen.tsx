@@ -21,6 +21,10 @@ const JoinInvite = lazy(async () => ({ default: (await import('../components/joi
 const NewChat = lazy(async () => ({ default: (await import('../components/new-chat.tsx')).NewChat }));
 const Requests = lazy(async () => ({ default: (await import('../components/requests.tsx')).Requests }));
 const Settings = lazy(async () => ({ default: (await import('../components/settings.tsx')).Settings }));
+const CommunityPanel = lazy(async () => ({ default: (await import('../communities/community-panel.tsx')).CommunityPanel }));
+const CommunityMembers = lazy(async () => ({ default: (await import('../communities/community-members.tsx')).CommunityMembers }));
+const JoinCommunity = lazy(async () => ({ default: (await import('../communities/community-invites.tsx')).JoinCommunity }));
+const NewCommunity = lazy(async () => ({ default: (await import('../communities/new-community.tsx')).NewCommunity }));
 const MediaView = lazy(async () => ({ default: (await import('../files/media-view.tsx')).MediaView }));
 
 function PanelLoading() {
@@ -64,6 +68,10 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
     case 'media': panel = <MediaView key={route.chatId} client={client} chatId={route.chatId} />; break;
     case 'join': panel = <JoinInvite key={route.token} client={client} token={route.token} />; break;
+    case 'community': panel = <CommunityPanel key={route.communityId} client={client} communityId={route.communityId} />; break;
+    case 'communityMembers': panel = <CommunityMembers key={route.communityId} client={client} communityId={route.communityId} />; break;
+    case 'communityJoin': panel = <JoinCommunity key={route.token} client={client} token={route.token} hint={route.hint} />; break;
+    case 'newCommunity': panel = <NewCommunity client={client} />; break;
     case 'new': panel = <NewChat client={client} />; break;
     case 'requests': panel = <Requests client={client} />; break;
     case 'settings': panel = <Settings client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />; break;
@@ -71,6 +79,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'home': break;
   }
   const activeChat = route.name === 'chat' || route.name === 'info' || route.name === 'media' ? route.chatId : undefined;
+  const activeCommunity = route.name === 'community' || route.name === 'communityMembers' ? route.communityId : undefined;
 
   // Notices take their own row above the chats: they never cover the composer or the list.
   return (
@@ -85,7 +94,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
       <div className={`layout${panel ? ' has-panel' : ''}`}>
         <ConnectionBanner state={client.connectionState} problem={client.connectionProblem} />
         <NewMessageAnnouncer client={client} openChatId={route.name === 'chat' ? route.chatId : undefined} />
-        <ChatList client={client} activeId={activeChat} />
+        <ChatList client={client} activeId={activeChat} activeCommunity={activeCommunity} />
         <main className="main-panel">
           <Suspense fallback={<PanelLoading />}>
             {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}

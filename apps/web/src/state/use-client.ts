@@ -17,6 +17,10 @@ export type Route =
   | { name: 'info'; chatId: string }
   | { name: 'media'; chatId: string }
   | { name: 'join'; token: string }
+  | { name: 'community'; communityId: string }
+  | { name: 'communityMembers'; communityId: string }
+  | { name: 'communityJoin'; token: string; hint: string | undefined }
+  | { name: 'newCommunity' }
   | { name: 'user'; handle: string }
   | { name: 'new' }
   | { name: 'requests' }
@@ -24,13 +28,16 @@ export type Route =
 
 /** Hash routes (#/chat/ID …) so the static server needs no fallback for deep links. */
 export function parseRoute(hash: string): Route {
-  const [section, arg] = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((part) => {
+  const [section, arg, extra] = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((part) => {
     try { return decodeURIComponent(part); } catch { return part; }
   });
   if (section === 'chat' && arg) return { name: 'chat', chatId: arg };
   if (section === 'info' && arg) return { name: 'info', chatId: arg };
   if (section === 'media' && arg) return { name: 'media', chatId: arg };
   if (section === 'join' && arg) return { name: 'join', token: arg };
+  if (section === 'community' && arg) return extra === 'members' ? { name: 'communityMembers', communityId: arg } : { name: 'community', communityId: arg };
+  if (section === 'community-join' && arg) return { name: 'communityJoin', token: arg, hint: extra };
+  if (section === 'new-community') return { name: 'newCommunity' };
   if (section === 'u' && arg) return { name: 'user', handle: arg };
   if (section === 'new') return { name: 'new' };
   if (section === 'requests') return { name: 'requests' };

@@ -1,6 +1,6 @@
 import {
   ParleyError,
-  type ChatDevicesResponse, type ChatSummary, type ClaimedKeyPackage, type Content, type Envelope, type HistoryEntry, type Message, type ServerFrameOf,
+  type ChatDevicesResponse, type ChatSummary, type ClaimedKeyPackage, type CommunityInfo, type Content, type Envelope, type HistoryEntry, type Message, type ServerFrameOf,
 } from '@parley/protocol';
 import { Disconnected } from '../connection.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
@@ -253,6 +253,24 @@ export class ChatEncryption {
     return undefined;
   }
 
+  /**
+   * R79: the newest `field` a `chat_info` of the chat carried (a community's description, '' when
+   * cleared, or its directory of open chats), outbox first, as `groupName` reads names.
+   */
+  groupInfo<K extends keyof CommunityInfo>(chatId: string, field: K): CommunityInfo[K] {
+    const pending = this.#d.outboxContents(chatId);
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const c = pending[i];
+      if (c?.kind === 'chat_info' && c[field] !== undefined) return c[field];
+    }
+    const log = this.#d.sync.log(chatId) as readonly StoredMessage[];
+    for (let i = log.length - 1; i >= 0; i--) {
+      const d = log[i]?.decoded;
+      if (d?.kind === 'content' && d.content.kind === 'chat_info' && d.content[field] !== undefined) return d.content[field];
+    }
+    return undefined;
+  }
+
   isSelfChat(chat: ChatSummary): boolean {
     return isNoteToSelf(chat, this.#d.userId);
   }
@@ -478,7 +496,10 @@ export class ChatEncryption {
         // Devices just added can't read the older message that named the group: name it again for them.
         // R69: not where this user may not post (a community's announcements): the server would refuse it.
         const name = chat.kind === 'group' && result.added.length > 0 && chat.community?.mayPost !== false ? this.groupName(chatId) : undefined;
-        if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true });
+        // R79: a community's description and directory go with it.
+        const description = name ? this.groupInfo(chatId, 'description') : undefined;
+        const chats = name ? this.groupInfo(chatId, 'chats') : undefined;
+        if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true, ...(description ? { description } : {}), ...(chats ? { chats } : {}) });
       }
       if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
         // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).

@@ -134,10 +134,13 @@ export class Communities implements ChatCommunityRules {
       throw new ParleyError('bad_request', 'labels are for communities with school role labels');
     }
     const role = input.role ?? target.role;
-    await this.#d.communities.setCommunityMember(communityId, userId, {
-      role, rights: storedRights(role, input.rights, target.rights), ...(input.label !== undefined ? { label: input.label } : {}),
-    });
+    const rights = storedRights(role, input.rights, target.rights);
+    await this.#d.communities.setCommunityMember(communityId, userId, { role, rights, ...(input.label !== undefined ? { label: input.label } : {}) });
     if (role !== target.role) await this.#mirrorRole(auth, communityId, userId, role);
+    else if (holds(target, 'postAnnouncements') !== holds({ role, rights }, 'postAnnouncements')) {
+      // R69: the right alone changed no chat: the member's own devices read the announcements chat's summary (mayPost) again.
+      await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId: await this.announcementsChatId(communityId) });
+    }
     await this.changed(communityId);
     const member = (await this.members(auth, communityId)).find((m) => m.userId === userId);
     if (!member) throw new ParleyError('user_not_found', 'not a member of this community');
