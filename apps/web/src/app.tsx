@@ -1,6 +1,6 @@
 import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { I18n, detectLocale, makeI18n, saveLocale, shareLocaleWithWorker, useI18n, type Locale } from './i18n/index.ts';
+import { I18n, detectLocale, loadLocale, makeI18n, saveLocale, shareLocaleWithWorker, useI18n, type Locale } from './i18n/index.ts';
 import { RecoveryCode } from './screens/recovery-code.tsx';
 import { Welcome, type HeldBy } from './screens/welcome.tsx';
 import type { LockedSession } from './state/session.ts';
@@ -38,7 +38,9 @@ export function App() {
   const [client, setClient] = useState<ParleyClient | LockedSession | undefined | 'loading'>('loading');
   const [recoveryCode, setRecoveryCode] = useState<string | undefined>();
   const [heldBy, setHeldBy] = useState<HeldBy | undefined>();
-  const i18n = useMemo(() => makeI18n(locale, (l) => { saveLocale(l); setLocaleState(l); }), [locale]);
+  const i18n = useMemo(() => makeI18n(locale, (l) => {
+    void loadLocale(l).then(() => { saveLocale(l); setLocaleState(l); }, (err: unknown) => console.warn('parley: language failed to load', err));
+  }), [locale]);
 
   useEffect(() => {
     document.documentElement.lang = locale;

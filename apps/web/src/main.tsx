@@ -3,9 +3,13 @@ import '@parley/protocol/no-eval';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
+import { detectLocale, loadLocale } from './i18n/index.ts';
 import './styles.css';
 
-createRoot(document.getElementById('root') as HTMLElement).render(<StrictMode><App /></StrictMode>);
+// A page in another language than English loads its texts first (a chunk of their own), then shows.
+void loadLocale(detectLocale()).catch(() => undefined).finally(() => {
+  createRoot(document.getElementById('root') as HTMLElement).render(<StrictMode><App /></StrictMode>);
+});
 
 /** The Trusted Types API where the browser has it (Chromium); the server's CSP requires it for script URLs (R38). */
 interface TrustedTypesApi {

@@ -3,7 +3,7 @@ import { Avatar, colorFor } from '../components/avatar.tsx';
 import { Icon } from '../components/icons.tsx';
 import { useI18n } from '../i18n/index.ts';
 import { groupCallPeople } from './group-call-people.ts';
-import { useGroupCall } from './group-call-layer.tsx';
+import { useGroupCall } from './use-group-call.ts';
 
 /** How many faces the banner shows before "+N". */
 const FACES = 4;

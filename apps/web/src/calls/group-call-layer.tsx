@@ -1,4 +1,4 @@
-import { useEffect, useReducer, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { Avatar, colorFor } from '../components/avatar.tsx';
 import { Icon } from '../components/icons.tsx';
@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { CallError } from './call-layer.tsx';
 import { groupCallMedia, type FeedMedia } from './group-call-media.ts';
+import { useGroupCall } from './use-group-call.ts';
 import { groupCallPeople } from './group-call-people.ts';
 import { activeSpeaker, quality, roundTrip, sampleFeeds, videoStopped, type FeedSample, type Quality, type StatsEntry } from './group-stats.ts';
 import { useAction } from '../components/error-line.tsx';
@@ -16,12 +17,6 @@ import { useSink } from './device-switch.ts';
 /** How often the tiles re-read getStats (speaker, quality). */
 const STATS_POLL_MS = 1000;
 
-/** Re-renders on every change of this tab's group call. */
-export function useGroupCall(): typeof groupCallMedia {
-  const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => groupCallMedia.on(bump), []);
-  return groupCallMedia;
-}
 
 /** Per feed: its audio level and connection quality, from the subscriber peer's stats each second. */
 function useFeedStats(): { levels: Map<number, number>; qualities: Map<number, Quality>; stopped: Set<number> } {

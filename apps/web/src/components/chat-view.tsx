@@ -21,7 +21,7 @@ import { startCall } from '../calls/call-media.ts';
 import { CallError, isLive, useCalls } from '../calls/call-layer.tsx';
 import { GroupCallBanner } from '../calls/group-call-banner.tsx';
 import { groupCallMedia } from '../calls/group-call-media.ts';
-import { useGroupCall } from '../calls/group-call-layer.tsx';
+import { useGroupCall } from '../calls/use-group-call.ts';
 
 // Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));

@@ -1,3 +1,4 @@
+import { Suspense, lazy } from 'react';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import type { Attachment, Member } from '@parley/protocol';
 import { Attachments } from '../files/attachments.tsx';
@@ -9,8 +10,10 @@ import { colorFor, textColorVars } from './avatar.tsx';
 import { FormattedText } from './formatted-text.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard } from './link-preview.tsx';
-import { PollCard } from './poll.tsx';
 import { StateIcon } from './state-icon.tsx';
+
+// R87: a chunk of its own, loaded when a chat shows a poll.
+const PollCard = lazy(async () => ({ default: (await import('./poll.tsx')).PollCard }));
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
@@ -80,7 +83,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             <>
               {atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
               {upload && uploading && <UploadBar client={client} upload={upload} />}
-              {item.poll ? <PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} />
+              {item.poll ? <Suspense fallback={<strong>{item.text}</strong>}><PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} /></Suspense>
                 : (item.text || atts.length === 0) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
             </>
           )}

@@ -1,13 +1,30 @@
 import { createContext, useContext } from 'react';
 import { en, type Dictionary, type MessageKey } from './en.ts';
 import { formatters, type Formatters } from './format.ts';
-import { ru } from './ru.ts';
 
 export type Locale = 'en' | 'ru';
 export const LOCALES: readonly Locale[] = ['en', 'ru'];
 /** Each language's own name, shown as is in the picker. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', ru: 'Русский' };
-export const dictionaries: Record<Locale, Dictionary> = { en, ru };
+/**
+ * The dictionaries this page has: English always (the fallback, and what the welcome screen's chunk
+ * holds); another language is a chunk of its own, loaded before the first render that needs it
+ * (`loadLocale`), so a page in English never downloads the Russian texts (issue 15's size budget).
+ */
+const loaded: Partial<Record<Locale, Dictionary>> = { en };
+const LOADERS: Record<Exclude<Locale, 'en'>, () => Promise<Dictionary>> = { ru: async () => (await import('./ru.ts')).ru };
+
+/** Loads a language's dictionary (once); resolves when `translator(locale)` speaks it. */
+export async function loadLocale(locale: Locale): Promise<void> {
+  if (locale === 'en' || loaded[locale]) return;
+  loaded[locale] = await LOADERS[locale]();
+}
+
+/** Every language's dictionary (loads them all: for tests and checks). */
+export async function allDictionaries(): Promise<Record<Locale, Dictionary>> {
+  for (const l of LOCALES) await loadLocale(l);
+  return Object.fromEntries(LOCALES.map((l) => [l, loaded[l] ?? en])) as Record<Locale, Dictionary>;
+}
 
 const STORAGE_KEY = 'parley.locale';
 
@@ -41,7 +58,7 @@ export function pluralForm(text: string, locale: Locale, count: number | undefin
 }
 
 export function translator(locale: Locale): Translate {
-  const dict = dictionaries[locale];
+  const dict = loaded[locale] ?? en;
   return (key, vars) => {
     const count = vars?.['count'];
     let text = pluralForm(dict[key], locale, typeof count === 'number' ? count : undefined);

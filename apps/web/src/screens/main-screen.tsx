@@ -1,7 +1,7 @@
 import { Suspense, lazy, useEffect } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { CallLayer } from '../calls/call-layer.tsx';
-import { GroupCallLayer } from '../calls/group-call-layer.tsx';
+import { useGroupCall } from '../calls/use-group-call.ts';
 import { ChatList } from '../components/chat-list.tsx';
 import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
@@ -25,6 +25,8 @@ const CommunityPanel = lazy(async () => ({ default: (await import('../communitie
 const CommunityMembers = lazy(async () => ({ default: (await import('../communities/community-members.tsx')).CommunityMembers }));
 const JoinCommunity = lazy(async () => ({ default: (await import('../communities/community-invites.tsx')).JoinCommunity }));
 const NewCommunity = lazy(async () => ({ default: (await import('../communities/new-community.tsx')).NewCommunity }));
+// R62: the call bar and tiles load when this tab is in a group call.
+const GroupCallLayer = lazy(async () => ({ default: (await import('../calls/group-call-layer.tsx')).GroupCallLayer }));
 const MediaView = lazy(async () => ({ default: (await import('../files/media-view.tsx')).MediaView }));
 
 function PanelLoading() {
@@ -36,6 +38,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
 }) {
   const { t } = useI18n();
+  const groupCall = useGroupCall();
   useClientState(client);
   const route = useRoute();
   const [error, run] = useAction();
@@ -85,7 +88,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   return (
     <div className="shell">
       <CallLayer client={client} />
-      <GroupCallLayer client={client} />
+      {groupCall.live && <Suspense fallback={null}><GroupCallLayer client={client} /></Suspense>}
       <section className="notices" aria-label={t('notices')}>
         {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
         <KeyLogAlerts client={client} />
