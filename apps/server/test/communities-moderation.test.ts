@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ParleyError, RestApi, type ParleyClient } from '@parley/client';
 import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
@@ -18,6 +20,7 @@ async function rejects(promise: Promise<unknown>, code: string): Promise<ParleyE
 }
 
 const GROUP_FORMED = 60_000;
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const api = async (u: TestUser) => new RestApi(u.baseUrl, await u.store.getMeta('session-token'));
 const item = (client: ParleyClient, chatId: string, text: string) => client.timeline(chatId).find((i) => i.franked?.text === text || i.text === text);
 const moderationLines = (client: ParleyClient, chatId: string) => client.timeline(chatId).flatMap((i) => (i.system?.kind === 'moderation' ? [i.system.action] : []));
@@ -147,6 +150,10 @@ describe('community moderation (R80-R86)', () => {
     await rejects(catApi.call('POST', `/communities/${c.communityId}/reports`, { ...body, text: seen.franked.text, frankingKey: other?.franked?.key }), 'report_invalid');
     await rejects(catApi.call('POST', `/communities/${c.communityId}/reports`, { ...body, text: seen.franked.text, seq: seen.seq + 1 }), 'report_invalid');
     assert.equal((await ann.client.communities.reports(c.communityId)).length, 1, 'nothing stored for a forged report');
+    // The operator reads it too, with the admin CLI on the data dir.
+    const lines = execFileSync(process.execPath, ['apps/server/bin/parley-admin.mjs', 'community-reports', '--data-dir', server.dataDir], { cwd: root })
+      .toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => [l['communityId'], l['sender'], l['reporter'], l['text'], l['reason']]), [[c.communityId, ben.userId, cat.userId, 'You are all idiots', 'insults']]);
     for (const u of users) await u.client.stop();
   });
 });

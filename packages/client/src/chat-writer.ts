@@ -60,13 +60,14 @@ export class ChatWriter {
 
   /**
    * R56: deleting one's own message with files also releases its blobs; one still uploading is cancelled.
-   * R80: someone else's message only in a community's chat, with `deleteMessages` (else `forbidden`).
+   * R80: in a community's chat, someone else's message only with `deleteMessages` (else `forbidden`);
+   * elsewhere such a deletion is sent as before and every receiving device ignores it.
    */
   async deleteMessage(chatId: string, targetId: string): Promise<void> {
     const target = this.#d.timeline(chatId).find((i) => i.id === targetId);
     if (target?.upload) return this.#d.uploads().cancel(targetId);
     const chat = this.#d.chat(chatId);
-    if (target && !target.mine && chat && !mayDeleteOthers(chat, this.#d.userId)) {
+    if (target && !target.mine && chat?.community && !mayDeleteOthers(chat, this.#d.userId)) {
       throw new ParleyError('forbidden', 'deleting other people\'s messages takes the deleteMessages right of a community');
     }
     const release = target?.mine ? (target.attachments ?? []).map((a) => a.blobId).filter((id) => id !== '') : [];
