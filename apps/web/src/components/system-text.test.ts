@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { TimelineItem } from '@parley/client';
 import { CALL_RING_MS } from '@parley/protocol';
 import { translator } from '../i18n/index.ts';
-import { callText } from './system-text.ts';
+import { callText, systemText } from './system-text.ts';
 
 const line = (senderUserId: string, call: TimelineItem['call'], sentAt = 1_000_000): TimelineItem => ({
   id: 'offer0001', chatId: 'chat00001', seq: 1, senderUserId, sentAt, text: '', edited: false, deleted: false, reactions: [], state: 'sent', mine: senderUserId === 'me', ...(call ? { call } : {}),
@@ -35,4 +35,18 @@ test('R63 a group call line says how many are in it, then how long it ran', () =
   assert.equal(callText(ru, line('ann', running), 'me'), 'Групповой звонок · участников: 2');
   const ended = { ...running, outcome: 'ended' as const, durationMs: 125_000, group: { participants: [], startedAt: 1_000_000, endedAt: 1_125_000 } };
   assert.equal(callText(en, line('me', ended), 'me'), 'Group call · 2:05');
+});
+
+test('R80 R81 moderation lines say who did what to whom, in both languages', () => {
+  const en = translator('en');
+  const ru = translator('ru');
+  const members = [{ userId: 'ann', handle: 'ann', displayName: 'Ann', role: 'owner' as const, deliveredSeq: 0, readSeq: 0 }, { userId: 'cat', handle: 'cat', displayName: 'Cat', role: 'member' as const, deliveredSeq: 0, readSeq: 0 }];
+  const sys = (system: TimelineItem['system']): TimelineItem => ({ ...line('ann', undefined), ...(system ? { system } : {}) });
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'banned', userId: 'cat' }), members, 'me'), 'Ann banned Cat');
+  assert.equal(systemText(ru, sys({ kind: 'moderation', action: 'banned', userId: 'cat' }), members, 'me'), 'Ann заблокировал(а) Cat');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'slow_mode', slowModeMs: 30_000 }), members, 'me'), 'Ann turned on slow mode: one message every 30 s');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'slow_mode', slowModeMs: 0 }), members, 'me'), 'Ann turned off slow mode');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'rights_changed', userId: 'cat', role: 'admin', rights: ['pin'], before: { role: 'member', rights: [] } }), members, 'me'), 'Ann changed what Cat may do');
+  const deleted: TimelineItem = { ...line('ann', undefined), notice: 'deleted_by_moderator', deletedOf: { id: 'msg1', senderUserId: 'cat' } };
+  assert.equal(systemText(en, deleted, members, 'me'), 'Ann deleted a message by Cat');
 });
