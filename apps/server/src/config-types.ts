@@ -111,6 +111,18 @@ export interface CommunityLimits {
   maxMembers: number;
 }
 
+/** R82, R84: moderation's limits. */
+export interface ModerationLimits {
+  /** The longest a mute may last. */
+  maxMuteMs: number;
+  /** The longest slow mode interval a chat may have. */
+  maxSlowModeMs: number;
+  /** Reports one user may file per hour (0: unlimited). */
+  reportsPerHour: number;
+  /** Reports in one page of a community's list. */
+  reportsPageMax: number;
+}
+
 /** R44: consent to being put into a chat, and caps on chats. */
 export interface ConsentLimits {
   /** Adds and direct chats from people who share no chat with the person become requests. */
@@ -206,6 +218,7 @@ export interface Config {
   consent: ConsentLimits;
   /** R73: community limits. */
   communities: CommunityLimits;
+  moderation: ModerationLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
   /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */

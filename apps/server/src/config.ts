@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES, MLS_START_MIN_ADDS } from '@parley/protocol';
 import type { BlobStoreConfig, Config, ListenAddress, SfuConfig, TurnConfig } from './config-types.ts';
 
-export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
+export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
 
 /**
  * The server's one typed config object, read from environment variables with defaults and
@@ -90,6 +90,14 @@ const EnvSchema = z.object({
   PARLEY_MAX_COMMUNITY_CHATS: Int(50),
   /** R73: members of one community; every member is in its announcements chat, so at most PARLEY_MAX_GROUP_MEMBERS (0, the default: that). */
   PARLEY_MAX_COMMUNITY_MEMBERS: Int(0),
+  /** R82: the longest a mute may last (default 30 days); longer asks get bad_request. */
+  PARLEY_MAX_MUTE_MS: Int(30 * 86_400_000),
+  /** R82: the longest slow mode interval (default 1 hour; at most a day). */
+  PARLEY_MAX_SLOW_MODE_MS: Int(3_600_000).refine((n) => n <= 86_400_000, 'at most 86400000 (a day)'),
+  /** R84: reports one user may file per hour, across communities. */
+  PARLEY_RATE_REPORTS_PER_HOUR: Int(20),
+  /** R84: reports in one page of a community's report list (newest first). */
+  PARLEY_REPORTS_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
   PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
@@ -334,6 +342,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerUser: Math.max(1, e.PARLEY_MAX_COMMUNITIES_PER_USER),
       maxChats: Math.max(2, e.PARLEY_MAX_COMMUNITY_CHATS),
       maxMembers: e.PARLEY_MAX_COMMUNITY_MEMBERS || e.PARLEY_MAX_GROUP_MEMBERS,
+    },
+    moderation: {
+      maxMuteMs: e.PARLEY_MAX_MUTE_MS,
+      maxSlowModeMs: e.PARLEY_MAX_SLOW_MODE_MS,
+      reportsPerHour: e.PARLEY_RATE_REPORTS_PER_HOUR,
+      reportsPageMax: e.PARLEY_REPORTS_PAGE_MAX,
     },
     turn: turnConfig(e),
     sfu: sfuConfig(e),

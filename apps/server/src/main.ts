@@ -13,6 +13,7 @@ import { Chats } from './domain/chats.ts';
 import { Communities } from './domain/communities/communities.ts';
 import { CommunityChats } from './domain/communities/community-chats.ts';
 import { CommunityInvites } from './domain/communities/community-invites.ts';
+import { Moderation } from './domain/communities/moderation.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
 import { Files } from './domain/files/files.ts';
@@ -52,6 +53,9 @@ import { SqliteDeviceLinks } from './storage/sqlite/sqlite-device-links.ts';
 import type { CommunityStorage } from './storage/community-storage.ts';
 import { PostgresCommunities } from './storage/postgres/postgres-communities.ts';
 import { SqliteCommunities } from './storage/sqlite/sqlite-communities.ts';
+import { PostgresModeration } from './storage/postgres/postgres-moderation.ts';
+import { SqliteModeration } from './storage/sqlite/sqlite-moderation.ts';
+import type { ModerationStorage } from './storage/moderation-storage.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -107,6 +111,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // Device links live in the same database (the tables come with its migrations).
   let links: DeviceLinkStorage;
   let communityStore: CommunityStorage;
+  let moderationStore: ModerationStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
   let blobs: BlobStorage;
@@ -121,6 +126,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage = pgStorage;
     links = new PostgresDeviceLinks(pgStorage.pool);
     communityStore = new PostgresCommunities(pgStorage.pool);
+    moderationStore = new PostgresModeration(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
     limiter = new SharedRateLimiter({
@@ -137,6 +143,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage = sqliteStorage;
     links = new SqliteDeviceLinks(sqliteStorage.db);
     communityStore = new SqliteCommunities(sqliteStorage.db);
+    moderationStore = new SqliteModeration(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
@@ -235,13 +242,20 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, requests, consent: config.consent,
     // A page's frame takes at most a quarter of the connection's send buffer (R40).
     chatPage: { max: config.limits.chatPageMax, bytes: Math.floor(config.limits.wsBufferBytes / 4) },
-    communities: { chatCommunity: (chatId, userId) => communities.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId),
+    communities: { chatCommunity: (chatId, userId) => moderation.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId),
       hiddenHandles: (chatId, viewerId) => communities.hiddenHandles(chatId, viewerId) },
     onMemberRemoved: (chatId, userId) => dropFromCalls(groupCalls.memberRemoved(chatId, userId), { chatId }),
   });
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({ storage, communities: communityStore, chats, bus, clock, random, limits: config.communities });
-  const communityChats = new CommunityChats({ storage, communities: communityStore, community: communities, chats, bus, clock, limits: config.communities });
+  const communityChats = new CommunityChats({
+    storage, communities: communityStore, community: communities, chats, bus, clock, limits: config.communities,
+    moderation: moderationStore, maxSlowModeMs: config.moderation.maxSlowModeMs,
+  });
+  // R80-R86: moderation; what needs no content is enforced here (mutes, slow mode, reports' proofs).
+  const moderation: Moderation = new Moderation({
+    storage, communities: communityStore, moderation: moderationStore, community: communities, bus, clock, random, limiter, limits: config.moderation,
+  });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
     policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice,
@@ -251,6 +265,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const delivery = new Delivery({
     storage, bus, chats, clock, limiter, limits: config.limits, rates: config.rates, files,
     checkPost: (userId, chatId) => communities.checkPost(userId, chatId),
+    checkSend: (userId, chatId, clientMsgId) => moderation.checkSend(userId, chatId, clientMsgId),
+    keepFrank: (chatId, seq, tag) => moderation.keepFrank(chatId, seq, tag),
     onCommitted: (message) => {
       metrics.messagesIn.inc();
       notifier.notify(message);
@@ -261,6 +277,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
     communities,
     communityChats,
+    moderation,
     communityInvites: new CommunityInvites({
       communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
       ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,

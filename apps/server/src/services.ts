@@ -3,6 +3,7 @@ import type { Chats } from './domain/chats.ts';
 import type { Communities } from './domain/communities/communities.ts';
 import type { CommunityChats } from './domain/communities/community-chats.ts';
 import type { CommunityInvites } from './domain/communities/community-invites.ts';
+import type { Moderation } from './domain/communities/moderation.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -33,6 +34,8 @@ export interface Services {
   /** Communities (R66-R75): the community, its chats, its invites. */
   communities: Communities;
   communityChats: CommunityChats;
+  /** R80-R86: mutes, slow mode, reports. */
+  moderation: Moderation;
   communityInvites: CommunityInvites;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */

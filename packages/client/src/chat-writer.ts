@@ -4,10 +4,13 @@ import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import type { FileToSend, PendingUpload } from './files/types.ts';
 import type { Uploads } from './files/uploads.ts';
 import type { AddOptions, Outbox } from './outbox.ts';
-import type { TimelineItem } from './timeline.ts';
+import { mayDeleteOthers, type TimelineItem } from './timeline.ts';
+import { randomId } from './encoding.ts';
+import { frank } from './moderation/franking.ts';
 import type { TypingState } from './typing.ts';
 
 export interface ChatWriterDeps {
+  userId: string;
   chat(chatId: string): ChatSummary | undefined;
   timeline(chatId: string): readonly TimelineItem[];
   mayPin(chatId: string): boolean;
@@ -35,7 +38,8 @@ export class ChatWriter {
     return this.#d.outbox.add(chatId, content, opts);
   }
 
-  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string } = {}): Promise<string> {
+  /** R83: in a community's chat a text is franked, so a member can prove what its sender wrote (R84). */
+  async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string } = {}): Promise<string> {
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
       ...(opts.thread ? { thread: opts.thread } : {}),
@@ -43,7 +47,10 @@ export class ChatWriter {
     });
     this.#d.typing.sent(chatId);
     this.#d.drafts.clear(chatId);
-    return this.post(chatId, content);
+    if (!this.#d.chat(chatId)?.community || content.kind !== 'text') return this.post(chatId, content);
+    const clientMsgId = randomId();
+    const { key, tag } = await frank(chatId, clientMsgId, text);
+    return this.post(chatId, { ...content, frank: key }, { clientMsgId, frank: tag });
   }
 
   async edit(chatId: string, targetId: string, text: string, opts: { entities?: readonly MessageEntity[] } = {}): Promise<void> {
@@ -52,10 +59,18 @@ export class ChatWriter {
     await this.post(chatId, content);
   }
 
-  /** R56: deleting one's own message with files also releases its blobs; one still uploading is cancelled. */
+  /**
+   * R56: deleting one's own message with files also releases its blobs; one still uploading is cancelled.
+   * R80: in a community's chat, someone else's message only with `deleteMessages` (else `forbidden`);
+   * elsewhere such a deletion is sent as before and every receiving device ignores it.
+   */
   async deleteMessage(chatId: string, targetId: string): Promise<void> {
     const target = this.#d.timeline(chatId).find((i) => i.id === targetId);
     if (target?.upload) return this.#d.uploads().cancel(targetId);
+    const chat = this.#d.chat(chatId);
+    if (target && !target.mine && chat?.community && !mayDeleteOthers(chat, this.#d.userId)) {
+      throw new ParleyError('forbidden', 'deleting other people\'s messages takes the deleteMessages right of a community');
+    }
     const release = target?.mine ? (target.attachments ?? []).map((a) => a.blobId).filter((id) => id !== '') : [];
     await this.post(chatId, { kind: 'delete', target: targetId }, { release });
   }
@@ -111,7 +126,7 @@ export class ChatWriter {
 
   /** R50: refused here (`forbidden`) where this user may not pin. */
   async pin(chatId: string, itemId: string, on: boolean): Promise<void> {
-    if (!this.#d.mayPin(chatId)) throw new ParleyError('forbidden', 'only admins and the owner pin in a group');
+    if (!this.#d.mayPin(chatId)) throw new ParleyError('forbidden', 'only admins and the owner pin in a group (in a community: the pin right)');
     await this.post(chatId, { kind: 'pin', target: itemId, on });
   }
 }

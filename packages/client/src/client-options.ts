@@ -142,7 +142,8 @@ export type ClientEvents = {
   /** R61: this device's calls changed (ringing, connecting, active, ended): every call it knows of now. */
   calls: [CallView[]];
   /** R74: a community of this user changed (read it again), or `removed`: this user is no longer in it. */
-  community: [{ communityId: string; removed: boolean }];
+  /** R74; R84: `report` names a new report this user handles. */
+  community: [{ communityId: string; removed: boolean; report?: string }];
 };
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;

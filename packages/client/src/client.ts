@@ -155,7 +155,7 @@ export class ParleyClient extends ClientRest {
       online: () => this.#conn.state === 'online',
       send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({
         type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
-        ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}),
+        ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}), ...(item.frank ? { frank: item.frank } : {}),
       }),
       receive: (message) => this.#sync.receive(message),
       prev: (chatId) => lastSentBy(this.#sync.log(chatId), this.userId, this.deviceId),
@@ -194,7 +194,8 @@ export class ParleyClient extends ClientRest {
       : undefined;
     this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content) => this.#post(id, content),
       chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e),
-      chatInfo: (id, field) => this.#enc?.groupInfo(id, field) });
+      chatInfo: (id, field) => this.#enc?.groupInfo(id, field),
+      item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId) });
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({
       store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
@@ -225,7 +226,7 @@ export class ParleyClient extends ClientRest {
       rotateFrom: (chatId, epoch) => this.#enc?.rotateFrom(chatId, epoch), // R77
     });
     this.#write = new ChatWriter({
-      chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
+      userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
     });
     this.polls = new Polls({ userId: this.userId, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId) });

@@ -1,9 +1,10 @@
 import { MAX_DESCRIPTION_CHARS, MAX_DIRECTORY_CHATS, ParleyError, type CommunityDirectory, type CommunityInfo } from '@parley/protocol';
 import type {
   ChatSummary, Community, CommunityChat, CommunityInvitePreview, CommunityInviteResponse, CommunityMember, CommunitySettings, Content,
-  CreateInviteRequest, ServerFrame, SetCommunityMemberRequest,
+  CommunityMute, CommunityReport, CreateInviteRequest, ServerFrame, SetCommunityMemberRequest,
 } from '@parley/protocol';
 import type { RestFn } from './session.ts';
+import type { TimelineItem } from './timeline.ts';
 
 export interface CommunitiesDeps {
   rest: RestFn;
@@ -17,8 +18,10 @@ export interface CommunitiesDeps {
   chatName(chatId: string): string | undefined;
   /** R79: a community's description and directory: the newest a `chat_info` of the chat carried, if this device can read it. */
   chatInfo<K extends keyof CommunityInfo>(chatId: string, field: K): CommunityInfo[K];
-  /** R74: a community changed, or this user is no longer in it. */
-  emit(event: { communityId: string; removed: boolean }): void;
+  /** R74: a community changed, or this user is no longer in it; R84: `report`, a report for this moderator. */
+  emit(event: { communityId: string; removed: boolean; report?: string }): void;
+  /** A message as this device shows it (R84: a report reveals its franked text). */
+  item?(chatId: string, itemId: string): TimelineItem | undefined;
 }
 
 const path = (communityId: string, rest = '') => `/communities/${encodeURIComponent(communityId)}${rest}`;
@@ -38,6 +41,7 @@ export class Communities {
   onEvent(frame: ServerFrame): boolean {
     if (frame.type === 'community_changed') this.#d.emit({ communityId: frame.communityId, removed: false });
     else if (frame.type === 'community_removed') this.#d.emit({ communityId: frame.communityId, removed: true });
+    else if (frame.type === 'community_report') this.#d.emit({ communityId: frame.communityId, removed: false, report: frame.reportId });
     else return false;
     return true;
   }
@@ -192,6 +196,39 @@ export class Communities {
   }
   async unban(communityId: string, userId: string): Promise<void> {
     await this.#d.rest('DELETE', path(communityId, `/bans/${encodeURIComponent(userId)}`));
+  }
+
+  // --- moderation (R80-R86) ---------------------------------------------------------------------
+
+  /** R82: the member's messages in every chat of the community are refused until `untilMs` (`ban` right). */
+  async mute(communityId: string, userId: string, untilMs: number): Promise<CommunityMute> {
+    return (await this.#d.rest<{ mute: CommunityMute }>('PUT', path(communityId, `/mutes/${encodeURIComponent(userId)}`), { untilMs })).mute;
+  }
+  async unmute(communityId: string, userId: string): Promise<void> {
+    await this.#d.rest('DELETE', path(communityId, `/mutes/${encodeURIComponent(userId)}`));
+  }
+  async mutes(communityId: string): Promise<CommunityMute[]> {
+    return (await this.#d.rest<{ mutes: CommunityMute[] }>('GET', path(communityId, '/mutes'))).mutes;
+  }
+  /** R82: slow mode for a chat (`manageChats`): members' messages at least `ms` apart; 0 turns it off. */
+  async setSlowMode(communityId: string, chatId: string, ms: number): Promise<CommunityChat> {
+    return (await this.#d.rest<{ chat: CommunityChat }>('PATCH', path(communityId, `/chats/${encodeURIComponent(chatId)}`), { slowModeMs: ms })).chat;
+  }
+  /**
+   * R84: reports a message this device shows, with its text as first sent and the key its sender
+   * franked it with (R83): the server accepts it only if they open the commitment it kept. A message
+   * with no franking (sent outside a community chat, by an older client, a file's caption) can't be
+   * reported (`bad_request`); one whose sender gave a false commitment is refused (`report_invalid`).
+   */
+  async report(communityId: string, chatId: string, itemId: string, reason?: string): Promise<CommunityReport> {
+    const item = this.#d.item?.(chatId, itemId);
+    if (!item || item.seq === null || !item.franked) throw new ParleyError('bad_request', 'this message carries no proof of its sender, so it cannot be reported');
+    const body = { chatId, seq: item.seq, clientMsgId: item.id, text: item.franked.text, frankingKey: item.franked.key, ...(reason ? { reason } : {}) };
+    return (await this.#d.rest<{ report: CommunityReport }>('POST', path(communityId, '/reports'), body)).report;
+  }
+  /** R84: the community's reports, newest first (holders of `ban` or `deleteMessages`). */
+  async reports(communityId: string): Promise<CommunityReport[]> {
+    return (await this.#d.rest<{ reports: CommunityReport[] }>('GET', path(communityId, '/reports'))).reports;
   }
 
   // --- invites (R68) --------------------------------------------------------------------------

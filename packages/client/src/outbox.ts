@@ -30,6 +30,8 @@ export interface AddOptions {
   createdAt?: number;
   blobs?: readonly string[];
   release?: readonly string[];
+  /** R83: the content's franking commitment. */
+  frank?: string;
 }
 
 /**
@@ -82,6 +84,7 @@ export class Outbox {
       chatId, clientMsgId: opts.clientMsgId ?? randomId(), content, createdAt: opts.createdAt ?? Date.now(), attempts: 0,
       ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}),
       ...(opts.blobs?.length ? { blobs: [...opts.blobs] } : {}), ...(opts.release?.length ? { release: [...opts.release] } : {}),
+      ...(opts.frank !== undefined ? { frank: opts.frank } : {}),
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);

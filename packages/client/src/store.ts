@@ -21,6 +21,8 @@ export interface OutboxItem {
   blobs?: string[];
   /** R56: with a `delete` of one's own message, the deleted message's blobs this sender drops. */
   release?: string[];
+  /** R83: the franking commitment named in every `send` of it. */
+  frank?: string;
 }
 
 /** Why this device can't show a message's content (the timeline explains each in plain words). */

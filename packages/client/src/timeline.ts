@@ -2,6 +2,7 @@ import type { Attachment, CallContent, ChatSummary, Content, Forwarded, LinkPrev
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
+import { communityRightsNow, rightsInLog } from './moderation/rights-in-log.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
 import { mentionsUser } from './mentions.ts';
@@ -66,6 +67,10 @@ export interface TimelineItem {
   pinned?: { by: string; order: number };
   edited: boolean;
   deleted: boolean;
+  /** R83: the text as first sent and the key its sender franked it with (what a report reveals, R84); dropped on deletion. */
+  franked?: { key: string; text: string };
+  /** R80: deleted for everyone by a community moderator (with `deleteMessages`), not by its sender. */
+  deletedBy?: string;
   reactions: { emoji: string; userIds: string[] }[];
   state: MessageState;
   system?: SystemEvent;
@@ -89,9 +94,11 @@ export interface TimelineItem {
    * again by the commit at this position (R36; `senderUserId` started it); `pinned`, `senderUserId`
    * pinned the message `pinOf` (R50).
    */
-  notice?: 'encryption_restarted' | 'pinned';
+  notice?: 'encryption_restarted' | 'pinned' | 'deleted_by_moderator';
   /** For a `pinned` notice: the message pinned, with its text as it is now ('' when deleted or unreadable). */
   pinOf?: { id: string; text: string };
+  /** R81: for a `deleted_by_moderator` notice (`senderUserId` deleted it): whose message it was. */
+  deletedOf?: { id: string; senderUserId: string };
   mine: boolean;
 }
 
@@ -115,7 +122,14 @@ export interface FoldInput {
 export function mayPin(chat: ChatSummary, userId: string): boolean {
   const member = chat.members.find((m) => m.userId === userId);
   if (!member) return false;
+  const rights = communityRightsNow(chat, userId); // R80: in a community's chat, the `pin` right
+  if (rights) return rights.includes('pin');
   return chat.kind === 'direct' || member.role === 'owner' || member.role === 'admin';
+}
+
+/** R80: whether this user may delete other people's messages in the chat now (a community's, with `deleteMessages`). */
+export function mayDeleteOthers(chat: ChatSummary, userId: string): boolean {
+  return communityRightsNow(chat, userId)?.includes('deleteMessages') ?? false;
 }
 
 /** R50: a chat's pinned messages, the latest pinned first. */
@@ -134,6 +148,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   const reactions = new Map<string, Map<string, Set<string>>>();
   const others = chat.members.filter((m) => m.userId !== myUserId);
   let pinOrder = 0;
+  const rights = rightsInLog(chat, input.messages); // R80: folded along with the log
   const calls = new Map<string, TimelineItem>();
   const polls = new PollFold(myUserId);
 
@@ -148,6 +163,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     switch (content.kind) {
       case 'text': {
         const item: TimelineItem = { ...base, text: content.text, ...(content.entities?.length ? { entities: content.entities } : {}), edited: false, deleted: false, reactions: [] };
+        if (content.frank) item.franked = { key: content.frank, text: content.text }; // R83
         if (content.replyTo) {
           const target = byId.get(content.replyTo);
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
@@ -177,7 +193,15 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       }
       case 'delete': {
         const target = byId.get(content.target);
-        if (target && target.senderUserId === senderUserId) {
+        // R80: the sender, or in a community's chat whoever held `deleteMessages` there at that point.
+        const own = target?.senderUserId === senderUserId;
+        const byModerator = !own && chat.community !== undefined && target !== undefined && !target.system && !target.notice && !target.deleted
+          && rights.holds(senderUserId, 'deleteMessages');
+        if (target && (own || byModerator)) {
+          if (byModerator) {
+            target.deletedBy = senderUserId;
+            add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'deleted_by_moderator', deletedOf: { id: target.id, senderUserId: target.senderUserId } });
+          }
           target.deleted = true;
           target.text = '';
           delete target.entities;
@@ -187,6 +211,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           delete target.pinned; // nothing left to pin
           delete target.poll;
           delete target.mentionsMe;
+          delete target.franked;
         }
         return;
       }
@@ -202,7 +227,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       case 'pin': {
         // R50: only from who may pin now, only at a message (not a system line), never a deleted one.
         const target = byId.get(content.target);
-        if (!target || target.system || target.notice || target.deleted || !mayPin(chat, senderUserId)) return;
+        const may = chat.community ? rights.holds(senderUserId, 'pin') : mayPin(chat, senderUserId); // R80 in a community's chat
+        if (!target || target.system || target.notice || target.deleted || !may) return;
         if (!content.on) {
           delete target.pinned;
           return;
@@ -250,6 +276,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   for (const m of input.messages) {
     const mine = m.senderUserId === myUserId;
     const base = { id: m.clientMsgId, chatId: m.chatId, seq: m.seq, senderUserId: m.senderUserId, sentAt: m.sentAt, state: mine ? stateOf(m.seq) : 'sent' as MessageState, mine };
+    rights.pass(m.system);
     if (m.system) {
       add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: m.system });
       if (m.system.kind === 'member_removed' || m.system.kind === 'member_left') groupMemberGone(calls, m.system.userId, m.sentAt); // R63: the SFU dropped them (R62)

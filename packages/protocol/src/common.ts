@@ -38,6 +38,11 @@ export const DeviceName = z.string().trim().min(1).max(64);
 /** Raw Ed25519 public key, 32 bytes, base64. */
 export const PublicKey = Base64.refine((s) => s.length === 44, 'ed25519 public key: 32 bytes base64');
 
+/** R83: 32 bytes, base64 (a franking key in the encrypted content; a commitment tag on the wire). */
+const Bytes32 = Base64.refine((s) => s.length === 44, '32 bytes base64');
+export const FrankKey = Bytes32;
+export const FrankTag = Bytes32;
+
 export const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour: #rrggbb');
 
 /**
@@ -54,6 +59,10 @@ export type Envelope = z.infer<typeof Envelope>;
 export const Role = z.enum(['owner', 'admin', 'member']);
 export type Role = z.infer<typeof Role>;
 
+/** What a community admin may do; the owner may do all of it (R66). Here because chat summaries and log lines name rights too. */
+export const CommunityRight = z.enum(['postAnnouncements', 'deleteMessages', 'ban', 'invite', 'manageChats', 'pin']);
+export type CommunityRight = z.infer<typeof CommunityRight>;
+
 export const ChatKind = z.enum(['direct', 'group']);
 export type ChatKind = z.infer<typeof ChatKind>;
 
@@ -67,6 +76,24 @@ export const SystemEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('role_changed'), userId: Id, role: Role }),
   z.object({ kind: z.literal('renamed'), name: z.string() }),
   z.object({ kind: z.literal('recolored'), color: z.string() }),
+  /**
+   * R81: an audit line of a community admin action the server performed (the entry's sender is who
+   * did it). `userId`: whom it was done to; `rights` (with `role`) the new standing and `before` the
+   * old one (rights_changed; R80 folds rights over the log from these); `untilMs` for a mute,
+   * `slowModeMs` for slow mode (0: off), `chatId` for a chat created or deleted (lines in the
+   * announcements chat).
+   */
+  z.object({
+    kind: z.literal('moderation'),
+    action: z.enum(['banned', 'unbanned', 'removed', 'rights_changed', 'muted', 'unmuted', 'slow_mode', 'chat_created', 'chat_opened', 'chat_closed', 'chat_deleted']),
+    userId: Id.optional(),
+    role: Role.optional(),
+    rights: z.array(CommunityRight).optional(),
+    before: z.object({ role: Role, rights: z.array(CommunityRight) }).optional(),
+    untilMs: z.number().int().nonnegative().optional(),
+    slowModeMs: z.number().int().nonnegative().optional(),
+    chatId: Id.optional(),
+  }),
 ]);
 export type SystemEvent = z.infer<typeof SystemEvent>;
 
@@ -114,6 +141,15 @@ export const ChatCommunity = z.object({
   kind: z.enum(['announcements', 'general', 'topic']),
   /** R69: whether the caller may post application messages in it (false in announcements without the right). */
   mayPost: z.boolean(),
+  /**
+   * R80: who holds community rights now (the owner: every right; admins: theirs). Receiving devices
+   * judge deletions by others and pins against it, folded back over the log's `rights_changed` lines.
+   */
+  moderators: z.array(z.object({ userId: Id, rights: z.array(CommunityRight) })).optional(),
+  /** R82: the chat's slow mode interval (absent: off). */
+  slowModeMs: z.number().int().positive().optional(),
+  /** R82: the caller is muted in the community until then (absent: not muted). */
+  mutedUntil: z.number().int().positive().optional(),
 });
 export type ChatCommunity = z.infer<typeof ChatCommunity>;
 

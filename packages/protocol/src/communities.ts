@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatCommunity, ChatSummary, Handle, Id, Role } from './common.ts';
+import { ChatCommunity, ChatSummary, ClientMsgId, CommunityRight, FrankKey, Handle, Id, Role } from './common.ts';
 import { CreateInviteRequest, InviteToken } from './rest.ts';
 
 /**
@@ -10,9 +10,9 @@ import { CreateInviteRequest, InviteToken } from './rest.ts';
  * end-to-end encrypted as group names do (`name: ''` on the server, a `chat_info` in the chat).
  */
 
-/** What an admin may do; the owner may do all of it. */
-export const CommunityRight = z.enum(['postAnnouncements', 'deleteMessages', 'ban', 'invite', 'manageChats', 'pin']);
-export type CommunityRight = z.infer<typeof CommunityRight>;
+/** R82: the schema's bound on slow mode (a day); the server's own, PARLEY_MAX_SLOW_MODE_MS, may be lower. */
+export const MAX_SLOW_MODE_MS_SCHEMA = 86_400_000;
+
 export const ALL_COMMUNITY_RIGHTS: readonly CommunityRight[] = CommunityRight.options;
 
 /** R72: school role labels (a community setting). */
@@ -96,8 +96,11 @@ export type UpdateCommunityRequest = z.infer<typeof UpdateCommunityRequest>;
 export const CreateCommunityChatRequest = z.object({ name: CommunityName, open: z.boolean() });
 export type CreateCommunityChatRequest = z.infer<typeof CreateCommunityChatRequest>;
 /** PATCH /communities/:communityId/chats/:chatId (`manageChats`) */
-export const UpdateCommunityChatRequest = z.object({ name: z.string().trim().min(1).max(100).optional(), open: z.boolean().optional() })
-  .refine((u) => u.name !== undefined || u.open !== undefined, 'nothing to change');
+export const UpdateCommunityChatRequest = z.object({
+  name: z.string().trim().min(1).max(100).optional(), open: z.boolean().optional(),
+  /** R82: slow mode (`manageChats`): a member's messages at least this far apart; 0 turns it off. At most PARLEY_MAX_SLOW_MODE_MS. */
+  slowModeMs: z.number().int().nonnegative().max(MAX_SLOW_MODE_MS_SCHEMA).optional(),
+}).refine((u) => u.name !== undefined || u.open !== undefined || u.slowModeMs !== undefined, 'nothing to change');
 export type UpdateCommunityChatRequest = z.infer<typeof UpdateCommunityChatRequest>;
 /** POST /communities/:communityId/chats/:chatId/members (`manageChats`): adds a community member to a chat (closed ones too). */
 export const AddCommunityChatMemberRequest = z.object({ userId: Id });
@@ -119,9 +122,56 @@ export type CommunityInviteResponse = z.infer<typeof CommunityInviteResponse>;
 export const CommunityInvitePreview = z.object({ communityId: Id, name: z.string(), memberCount: z.number().int().nonnegative() });
 export type CommunityInvitePreview = z.infer<typeof CommunityInvitePreview>;
 
+/** PUT /communities/:communityId/mutes/:userId (`ban`): R82, the member's sends are refused until `untilMs` (ms since epoch). */
+export const MuteCommunityMemberRequest = z.object({ untilMs: z.number().int().positive() });
+export type MuteCommunityMemberRequest = z.infer<typeof MuteCommunityMemberRequest>;
+export const CommunityMute = z.object({ userId: Id, untilMs: z.number().int(), by: Id, at: z.number().int() });
+export type CommunityMute = z.infer<typeof CommunityMute>;
+
+/**
+ * POST /communities/:communityId/reports: R84, a member reports a message of one of the community's
+ * chats they are in. `text` and `frankingKey` come from the reporter's decrypted copy; the server
+ * checks them against the commitment it kept for the entry at (`chatId`, `seq`) (R83).
+ */
+export const CreateReportRequest = z.object({
+  chatId: Id,
+  seq: z.number().int().positive(),
+  clientMsgId: ClientMsgId,
+  text: z.string().max(16_000),
+  frankingKey: FrankKey,
+  reason: z.string().trim().max(500).optional(),
+});
+export type CreateReportRequest = z.infer<typeof CreateReportRequest>;
+/** A report as the community's moderators (and the operator) see it: the content proven to come from `senderUserId`. */
+export const CommunityReport = z.object({
+  reportId: Id,
+  communityId: Id,
+  chatId: Id,
+  seq: z.number().int().positive(),
+  clientMsgId: ClientMsgId,
+  senderUserId: Id,
+  reporterUserId: Id,
+  text: z.string(),
+  reason: z.string().optional(),
+  sentAt: z.number().int(),
+  createdAt: z.number().int(),
+});
+export type CommunityReport = z.infer<typeof CommunityReport>;
+export const CommunityReportResponse = z.object({ report: CommunityReport });
+export const CommunityReportsResponse = z.object({ reports: z.array(CommunityReport) });
+export const CommunityMutesResponse = z.object({ mutes: z.array(CommunityMute) });
+
 export const CommunityResponse = z.object({ community: Community });
 export const CommunityListResponse = z.object({ communities: z.array(Community) });
 export const CommunityChatsResponse = z.object({ chats: z.array(CommunityChat) });
 export const CommunityMembersResponse = z.object({ members: z.array(CommunityMember) });
 export const CommunityMemberResponse = z.object({ member: CommunityMember });
 export const CommunityChatResponse = z.object({ chat: ChatSummary });
+
+/**
+ * R83: what a franking tag commits to (as UTF-8): the tag is HMAC-SHA256 keyed with the message's
+ * franking key over these bytes. The chat and the client id bind the text to its log position.
+ */
+export function frankingInput(chatId: string, clientMsgId: string, text: string): string {
+  return `parley-frank-v1\n${chatId}\n${clientMsgId}\n${text}`;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Base64, ClientMsgId, Id } from './common.ts';
+import { Base64, ClientMsgId, FrankKey, Id } from './common.ts';
 import { checkEntitiesOf, MessageEntities } from './entities.ts';
 import { Sha256Hex } from './key-log.ts';
 import { Attachments } from './files.ts';
@@ -114,6 +114,8 @@ export const MessageContent = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('text'), text: z.string().max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional(),
     forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(), attachments: Attachments.optional(), thread: ClientMsgId.optional(),
+    /** R83: the franking key (32 random bytes) the sender committed to this text with; a report reveals it. */
+    frank: FrankKey.optional(),
   }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
     .superRefine(checkEntitiesOf),

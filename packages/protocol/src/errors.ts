@@ -108,6 +108,12 @@ export const ERROR_CODES = {
   dm_not_allowed: 403,
   /** R73: a community limit (communities per user, chats per community, members per community) is reached; the message says which. */
   community_limit: 409,
+  /** R82: the sender is muted in this community until the time in the message; their `send`s to its chats are refused. */
+  community_muted: 403,
+  /** R82: this chat has slow mode: a member's next message is accepted `retryAfter` seconds later (the message gives ms). */
+  slow_mode: 429,
+  /** R84: a report's proof does not hold (no franking tag for that entry, another sender, or the content does not open the commitment). */
+  report_invalid: 422,
   rate_limited: 429,
   slow_consumer: 503,
   /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatRequest, ChatSummary, ClientMsgId, Envelope, Id, Message } from './common.ts';
+import { ChatRequest, ChatSummary, ClientMsgId, Envelope, FrankTag, Id, Message } from './common.ts';
 import { BlobId, MAX_ATTACHMENTS } from './files.ts';
 import { AddedDevice, DeviceLinkStatus, PendingDeviceLink } from './device-link.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
@@ -34,6 +34,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
     type: z.literal('send'), rid: Rid, chatId: Id, clientMsgId: ClientMsgId, envelope: Envelope,
     blobs: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).optional(),
     release: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).optional(),
+    /** R83: the message's franking commitment (HMAC-SHA256, 32 bytes), kept by the server with the entry for reports. */
+    frank: FrankTag.optional(),
   }),
   /**
    * An MLS commit (and any Welcome, inside the same opaque envelope) for the chat's group (R15-R17).
@@ -112,6 +114,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_changed'), communityId: Id }),
   /** R74: the user is no longer a member of the community (left, removed, banned). */
   z.object({ type: z.literal('community_removed'), communityId: Id }),
+  /** R84: a member reported a message of the community: to the devices of those who handle reports. */
+  z.object({ type: z.literal('community_report'), communityId: Id, reportId: Id }),
   z.object({
     type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional(),
     /** With `epoch_conflict`: the chat's current MLS epoch. */

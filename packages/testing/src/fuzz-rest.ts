@@ -138,7 +138,19 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'DELETE /api/v1/communities/:communityId/bans/:userId': (ctx) => ({ params: { communityId: chat(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
   'GET /api/v1/communities/:communityId/chats': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'POST /api/v1/communities/:communityId/chats': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ name: fc.string({ maxLength: 120 }), open: fc.oneof(fc.boolean(), fc.string()) }) }),
-  'PATCH /api/v1/communities/:communityId/chats/:chatId': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) }, body: fc.record({ name: fc.string({ maxLength: 120 }), open: fc.boolean() }, { requiredKeys: [] }) }),
+  'PATCH /api/v1/communities/:communityId/chats/:chatId': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) }, body: fc.record({ name: fc.string({ maxLength: 120 }), open: fc.boolean(), slowModeMs: fc.oneof(fc.integer(), fc.constant(10_000), fc.string()) }, { requiredKeys: [] }) }),
+  // R82, R84: mutes and reports.
+  'GET /api/v1/communities/:communityId/mutes': (ctx) => ({ params: { communityId: chat(ctx) } }),
+  'PUT /api/v1/communities/:communityId/mutes/:userId': (ctx) => ({ params: { communityId: chat(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) }, body: fc.record({ untilMs: fc.oneof(fc.integer(), fc.constant(Date.now() + 60_000), fc.string()) }, { requiredKeys: [] }) }),
+  'DELETE /api/v1/communities/:communityId/mutes/:userId': (ctx) => ({ params: { communityId: chat(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'POST /api/v1/communities/:communityId/reports': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    body: fc.record({
+      chatId: chat(ctx), seq: fc.oneof(fc.integer(), fc.constant(1)), clientMsgId: anId, text: fc.string({ maxLength: 200 }),
+      frankingKey: fc.oneof(fc.base64String({ minLength: 44, maxLength: 44 }), fc.string()), reason: fc.string({ maxLength: 600 }),
+    }, { requiredKeys: [] }),
+  }),
+  'GET /api/v1/communities/:communityId/reports': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'DELETE /api/v1/communities/:communityId/chats/:chatId': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) } }),
   'POST /api/v1/communities/:communityId/chats/:chatId/join': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) } }),
   'POST /api/v1/communities/:communityId/chats/:chatId/members': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) }, body: fc.record({ userId: pick([ctx.userId, ...ctx.userIds], anId) }) }),

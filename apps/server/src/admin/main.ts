@@ -4,6 +4,8 @@ import { AdminError, backup, restore } from './backup.ts';
 import { migrateToPostgres } from './migrate-to-postgres.ts';
 import { PostgresStorage } from '../storage/postgres/postgres-storage.ts';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { PostgresModeration } from '../storage/postgres/postgres-moderation.ts';
+import { SqliteModeration } from '../storage/sqlite/sqlite-moderation.ts';
 
 const HELP = `parley-admin: operator commands for a Parley data dir
 
@@ -37,6 +39,12 @@ Commands:
   reports (--data-dir DIR | --database-url URL) [--since ISO-DATE]
       Prints, one JSON line each, what people reported of requests from strangers (R44): when, who
       reported whom, the chat, the reason and the note. Reports carry no message content.
+
+  community-reports (--data-dir DIR | --database-url URL) [--since ISO-DATE]
+      Prints, one JSON line each, the messages members reported in communities (R84), newest first:
+      when, the community, chat and log position, who sent it, who reported it, the reason and the
+      reported text. Each was checked when filed: its sender's device committed to exactly that
+      text (message franking, R83). This is the only message content the server ever holds.
 
 Exit status: 0 done, 1 failed (nothing half-done is left behind), 2 bad usage.
 `;
@@ -99,6 +107,25 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
           }
         } finally {
           await storage.close();
+        }
+        break;
+      }
+      case 'community-reports': {
+        const since = values.since ? Date.parse(values.since) : 0;
+        if (Number.isNaN(since)) throw new UsageError('--since takes a date, e.g. 2026-12-01');
+        const pgStorage = values['database-url'] ? await PostgresStorage.open(values['database-url']) : undefined;
+        const sqliteStorage = pgStorage ? undefined : SqliteStorage.open(join(resolve(need('data-dir')), 'parley.sqlite'));
+        try {
+          const moderation = pgStorage ? new PostgresModeration(pgStorage.pool) : new SqliteModeration(sqliteStorage!.db);
+          for (const r of await moderation.listReports({ limit: 10_000 })) {
+            if (r.createdAt < since) continue;
+            out(JSON.stringify({
+              at: new Date(r.createdAt).toISOString(), communityId: r.communityId, chatId: r.chatId, seq: r.seq, sender: r.senderUserId,
+              reporter: r.reporterUserId, reason: r.reason, text: r.text, sentAt: new Date(r.sentAt).toISOString(),
+            }));
+          }
+        } finally {
+          await (pgStorage ?? sqliteStorage)?.close();
         }
         break;
       }

@@ -31,6 +31,8 @@ export type BusEvent =
    */
   | { type: 'community_changed'; communityId: string }
   | { type: 'community_removed'; communityId: string; userId: string }
+  /** On `user.<id>` of those who handle reports: R84, a member reported a message of the community. */
+  | { type: 'community_report'; communityId: string; reportId: string }
   /** On `upload.<blobId>`: a request (`holder`) waits to write to the upload: its current writer lets go (R53). */
   | { type: 'upload_release'; blobId: string; holder: string };
 

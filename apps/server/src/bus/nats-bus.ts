@@ -37,6 +37,7 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('upload_release'), blobId: z.string(), holder: z.string() }),
   z.object({ type: z.literal('community_changed'), communityId: z.string() }),
   z.object({ type: z.literal('community_removed'), communityId: z.string(), userId: z.string() }),
+  z.object({ type: z.literal('community_report'), communityId: z.string(), reportId: z.string() }),
 ]) satisfies z.ZodType<BusEvent>;
 
 /** A node that reconnected announces it here: its events during the outage never reached the others. */

@@ -402,6 +402,11 @@ export class Chats {
     if (mutation.kind === 'remove_member') await this.#d.bus.publish(userTopic(mutation.userId), { type: 'chat_removed', chatId, userId: mutation.userId });
   }
 
+  /** R81: an audit line (a community admin's action the server performed) in the chat's log, changing nothing else. */
+  async auditLine(auth: AuthContext, chatId: string, system: SystemEvent): Promise<void> {
+    await this.#change(auth, chatId, { kind: 'update_chat' }, system);
+  }
+
   async #chat(chatId: string): Promise<ChatRow> {
     const chat = await this.#d.storage.getChat(chatId);
     if (!chat) throw new ParleyError('not_member', 'you are not a member of this chat');

@@ -24,6 +24,10 @@ export interface DeliveryDeps {
   files?: Pick<Files, 'checkReferences'>;
   /** R69: throws when the sender may not post application messages to the chat (a community's announcements). */
   checkPost?: (userId: string, chatId: string) => Promise<void>;
+  /** R82: throws when the sender is muted or in slow mode there; last of a `send`'s checks (it takes the slow-mode slot). */
+  checkSend?: (userId: string, chatId: string, clientMsgId: string) => Promise<void>;
+  /** R83: keeps a newly ordered entry's franking commitment. */
+  keepFrank?: (chatId: string, seq: number, tag: string) => Promise<void>;
 }
 
 /** What a device sends to a chat's log: its envelope and, R54/R56, the blobs it references or releases. */
@@ -33,6 +37,8 @@ export interface SendInput {
   envelope: Envelope;
   blobs?: readonly string[] | undefined;
   release?: readonly string[] | undefined;
+  /** R83: the franking commitment the sender's device made for the content. */
+  frank?: string | undefined;
 }
 
 export interface HistoryInput {
@@ -86,6 +92,7 @@ export class Delivery {
       throw new ParleyError('mls_commit_not_sendable', `${MLS_COMMIT_CONTENT_TYPE} goes only in a commit frame`);
     }
     await this.admit(auth, input.chatId, input.envelope);
+    await this.#d.checkSend?.(auth.userId, input.chatId, input.clientMsgId);
     const entry = this.entry(auth, input);
     if (input.blobs !== undefined || input.release !== undefined) {
       // R54: each blob readable by the sender and complete; checked again in the append's transaction.
@@ -96,6 +103,7 @@ export class Delivery {
       entry.blobs = { add: [...new Set(input.blobs ?? [])], release: [...new Set(input.release ?? [])] };
     }
     const result = await this.#commits.append(entry);
+    if (!result.duplicate && input.frank !== undefined) await this.#d.keepFrank?.(input.chatId, result.message.seq, input.frank);
     if (!result.duplicate) await this.announce(result.message);
     return result;
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  AddCommunityChatMemberRequest, CreateCommunityChatRequest, CreateCommunityInviteRequest, CreateCommunityRequest, Id, InviteToken,
+  AddCommunityChatMemberRequest, CreateCommunityChatRequest, CreateReportRequest, MuteCommunityMemberRequest, CreateCommunityInviteRequest, CreateCommunityRequest, Id, InviteToken,
   SetCommunityMemberRequest, TransferCommunityRequest, UpdateCommunityChatRequest, UpdateCommunityRequest,
 } from '@parley/protocol';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ const InviteParams = z.object({ token: InviteToken });
 /** Communities (R66-R75). Every route checks the caller's membership (a non-member gets `not_found`) and rights. */
 export function communityRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
-  const { communities, communityChats, communityInvites } = services;
+  const { communities, communityChats, communityInvites, moderation } = services;
 
   app.post('/communities', async (request, reply) => {
     const caller = await auth(request);
@@ -68,6 +68,33 @@ export function communityRoutes(app: FastifyInstance, services: Services, apiPer
     const { communityId, userId } = parse(MemberParams, request.params);
     await communities.unban(caller, communityId, userId);
     return reply.status(204).send();
+  });
+
+  // R82: mutes (`ban` right).
+  app.get('/communities/:communityId/mutes', async (request) => {
+    const caller = await auth(request);
+    return { mutes: await moderation.mutes(caller, parse(CommunityParams, request.params).communityId) };
+  });
+  app.put('/communities/:communityId/mutes/:userId', async (request) => {
+    const caller = await auth(request);
+    const { communityId, userId } = parse(MemberParams, request.params);
+    return { mute: await moderation.mute(caller, communityId, userId, parse(MuteCommunityMemberRequest, request.body).untilMs) };
+  });
+  app.delete('/communities/:communityId/mutes/:userId', async (request, reply) => {
+    const caller = await auth(request);
+    const { communityId, userId } = parse(MemberParams, request.params);
+    await moderation.unmute(caller, communityId, userId);
+    return reply.status(204).send();
+  });
+  // R84: reports (any member files one; holders of `ban` or `deleteMessages` read them).
+  app.post('/communities/:communityId/reports', async (request, reply) => {
+    const caller = await auth(request);
+    const { communityId } = parse(CommunityParams, request.params);
+    return reply.status(201).send({ report: await moderation.report(caller, communityId, parse(CreateReportRequest, request.body)) });
+  });
+  app.get('/communities/:communityId/reports', async (request) => {
+    const caller = await auth(request);
+    return { reports: await moderation.reports(caller, parse(CommunityParams, request.params).communityId) };
   });
 
   app.get('/communities/:communityId/chats', async (request) => {

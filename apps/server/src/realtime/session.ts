@@ -152,6 +152,9 @@ export class Session implements HubMember {
       case 'community_removed':
         if (event.userId === auth.userId) this.#send({ type: 'community_removed', communityId: event.communityId });
         return;
+      case 'community_report':
+        this.#send({ type: 'community_report', communityId: event.communityId, reportId: event.reportId });
+        return;
       case 'upload_release':
         // Between upload locks (blob-store/upload-locker.ts); never on a session's topics.
         return;

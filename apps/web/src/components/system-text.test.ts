@@ -49,3 +49,17 @@ test('R70 a handover line about one\'s own new role reads "became", not "made yo
   assert.equal(systemText(ru, role('hana', 'hana', 'admin'), members, 'zed'), 'Hana: теперь админ');
   assert.equal(systemText(en, role('hana', 'zed', 'owner'), members, 'hana'), 'You made Zed owner');
 });
+
+test('R80 R81 moderation lines say who did what to whom, in both languages', () => {
+  const en = translator('en');
+  const ru = translator('ru');
+  const members = [{ userId: 'ann', handle: 'ann', displayName: 'Ann', role: 'owner' as const, deliveredSeq: 0, readSeq: 0 }, { userId: 'cat', handle: 'cat', displayName: 'Cat', role: 'member' as const, deliveredSeq: 0, readSeq: 0 }];
+  const sys = (system: TimelineItem['system']): TimelineItem => ({ ...line('ann', undefined), ...(system ? { system } : {}) });
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'banned', userId: 'cat' }), members, 'me'), 'Ann banned Cat');
+  assert.equal(systemText(ru, sys({ kind: 'moderation', action: 'banned', userId: 'cat' }), members, 'me'), 'Ann заблокировал(а) Cat');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'slow_mode', slowModeMs: 30_000 }), members, 'me'), 'Ann turned on slow mode: one message every 30 s');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'slow_mode', slowModeMs: 0 }), members, 'me'), 'Ann turned off slow mode');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'rights_changed', userId: 'cat', role: 'admin', rights: ['pin'], before: { role: 'member', rights: [] } }), members, 'me'), 'Ann changed what Cat may do');
+  const deleted: TimelineItem = { ...line('ann', undefined), notice: 'deleted_by_moderator', deletedOf: { id: 'msg1', senderUserId: 'cat' } };
+  assert.equal(systemText(en, deleted, members, 'me'), 'Ann deleted a message by Cat');
+});

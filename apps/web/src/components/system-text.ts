@@ -1,5 +1,5 @@
 import { textOrFiles } from '../files/summary.ts';
-import { CALL_RING_MS, type Member } from '@parley/protocol';
+import { CALL_RING_MS, type Member, type SystemEvent } from '@parley/protocol';
 import type { ChatView, TimelineItem } from '@parley/client';
 import type { Translate } from '../i18n/index.ts';
 
@@ -23,6 +23,7 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
     const text = item.pinOf?.text.replace(/\s+/g, ' ').trim() ?? '';
     return text ? t('sysPinned', { name, text: text.length > 40 ? `${text.slice(0, 40)}…` : text }) : t('sysPinnedMessage', { name });
   }
+  if (item.notice === 'deleted_by_moderator') return t('sysDeletedByModerator', { name, other: nameOf(item.deletedOf?.senderUserId ?? '') });
   const s = item.system;
   if (!s) return '';
   switch (s.kind) {
@@ -38,6 +39,24 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
       : t('sysRole', { name, other: nameOf(s.userId), role: t(s.role) });
     case 'renamed': return t('sysRenamed', { name, title: s.name });
     case 'recolored': return t('sysRecolored', { name });
+    case 'moderation': return moderationText(t, s, name, nameOf(s.userId ?? ''));
+  }
+}
+
+/** R81: an audit line of a community admin's action. */
+function moderationText(t: Translate, s: Extract<SystemEvent, { kind: 'moderation' }>, name: string, other: string): string {
+  switch (s.action) {
+    case 'banned': return t('sysModBanned', { name, other });
+    case 'unbanned': return t('sysModUnbanned', { name, other });
+    case 'removed': return t('sysRemoved', { name, other });
+    case 'rights_changed': return t('sysModRights', { name, other });
+    case 'muted': return t('sysModMuted', { name, other, until: new Date(s.untilMs ?? 0).toLocaleString() });
+    case 'unmuted': return t('sysModUnmuted', { name, other });
+    case 'slow_mode': return s.slowModeMs ? t('sysModSlowMode', { name, seconds: String(Math.round(s.slowModeMs / 1000)) }) : t('sysModSlowModeOff', { name });
+    case 'chat_created': return t('sysModChatCreated', { name });
+    case 'chat_opened': return t('sysModChatOpened', { name });
+    case 'chat_closed': return t('sysModChatClosed', { name });
+    case 'chat_deleted': return t('sysModChatDeleted', { name });
   }
 }
 

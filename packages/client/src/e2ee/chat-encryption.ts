@@ -1,3 +1,4 @@
+import { mayAutoPost } from '../moderation/rights-in-log.ts';
 import {
   ParleyError,
   type ChatDevicesResponse, type ChatSummary, type ClaimedKeyPackage, type CommunityInfo, type Content, type Envelope, type HistoryEntry, type Message, type ServerFrameOf,
@@ -105,9 +106,9 @@ export class ChatEncryption {
   constructor(deps: ChatEncryptionDeps) {
     this.#d = deps;
     this.#owed = new OwedShares(deps.store);
-    // R69: this device's own automatic posts (resend asks and answers, key-log heads) stay out of a
-    // chat where this user may not post (a community's announcements): the server would refuse them.
-    const autoPost: typeof deps.post = (chatId, content, opts) => (deps.chat(chatId)?.community?.mayPost === false ? Promise.resolve('') : deps.post(chatId, content, opts));
+    // R69, R82: this device's own automatic posts (resend asks and answers, key-log heads) stay out of a
+    // chat where the server would refuse them or where they would use up this member's slow-mode slot.
+    const autoPost: typeof deps.post = (chatId, content, opts) => (mayAutoPost(deps.chat(chatId), deps.userId) ? deps.post(chatId, content, opts) : Promise.resolve(''));
     this.resends = new MessageResends({
       userId: deps.userId, deviceId: deps.deviceId, store: deps.store, mls: deps.mls,
       log: (chatId) => deps.sync.log(chatId),
@@ -494,8 +495,8 @@ export class ChatEncryption {
         if (acked && result.added.length > 0) this.heads.groupGrew(chatId, acked.seq);
         for (const key of result.added) if (key.startsWith(`${this.#d.userId}:`)) void this.shareHistory(chatId, key.slice(this.#d.userId.length + 1));
         // Devices just added can't read the older message that named the group: name it again for them.
-        // R69: not where this user may not post (a community's announcements): the server would refuse it.
-        const name = chat.kind === 'group' && result.added.length > 0 && chat.community?.mayPost !== false ? this.groupName(chatId) : undefined;
+        // R69, R82: not where the server would refuse it or it would take this member's slow-mode slot.
+        const name = chat.kind === 'group' && result.added.length > 0 && mayAutoPost(chat, this.#d.userId) ? this.groupName(chatId) : undefined;
         // R79: a community's description and directory go with it.
         const description = name ? this.groupInfo(chatId, 'description') : undefined;
         const chats = name ? this.groupInfo(chatId, 'chats') : undefined;

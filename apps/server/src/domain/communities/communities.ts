@@ -1,5 +1,5 @@
 import {
-  DEFAULT_COMMUNITY_SETTINGS, ParleyError,
+  ALL_COMMUNITY_RIGHTS, DEFAULT_COMMUNITY_SETTINGS, ParleyError, type SystemEvent,
   type ChatCommunity, type Community, type CommunityMember, type CreateCommunityRequest, type Role, type SetCommunityMemberRequest,
   type TransferCommunityRequest, type UpdateCommunityRequest,
 } from '@parley/protocol';
@@ -135,12 +135,15 @@ export class Communities implements ChatCommunityRules {
     }
     const role = input.role ?? target.role;
     const rights = storedRights(role, input.rights, target.rights);
-    await this.#d.communities.setCommunityMember(communityId, userId, { role, rights, ...(input.label !== undefined ? { label: input.label } : {}) });
+    await this.#d.communities.setCommunityMember(communityId, userId, {
+      role, rights, ...(input.label !== undefined ? { label: input.label } : {}),
+    });
     if (role !== target.role) await this.#mirrorRole(auth, communityId, userId, role);
     else if (holds(target, 'postAnnouncements') !== holds({ role, rights }, 'postAnnouncements')) {
       // R69: the right alone changed no chat: the member's own devices read the announcements chat's summary (mayPost) again.
       await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId: await this.announcementsChatId(communityId) });
     }
+    await this.#rightsLine(auth, communityId, userId, target, { role, rights });
     await this.changed(communityId);
     const member = (await this.members(auth, communityId)).find((m) => m.userId === userId);
     if (!member) throw new ParleyError('user_not_found', 'not a member of this community');
@@ -156,11 +159,14 @@ export class Communities implements ChatCommunityRules {
     const { me } = await this.requireMember(communityId, auth.userId);
     if (me.role !== 'owner') throw new ParleyError('forbidden', 'only the owner hands the community over');
     if (input.userId === auth.userId) throw new ParleyError('bad_request', 'you are the owner already');
-    if (!(await this.#d.communities.transferOwnership(communityId, input.userId, input.formerOwnerBecomes))) {
+    const heir = await this.#d.communities.getCommunityMember(communityId, input.userId);
+    if (!heir || !(await this.#d.communities.transferOwnership(communityId, input.userId, input.formerOwnerBecomes))) {
       throw new ParleyError('user_not_found', 'not a member of this community');
     }
     await this.#mirrorRole(auth, communityId, input.userId, 'owner');
     await this.#mirrorRole(auth, communityId, auth.userId, input.formerOwnerBecomes);
+    await this.#rightsLine(auth, communityId, input.userId, heir, { role: 'owner', rights: [] });
+    await this.#rightsLine(auth, communityId, auth.userId, me, { role: input.formerOwnerBecomes, rights: input.formerOwnerBecomes === 'admin' ? [...ALL_COMMUNITY_RIGHTS] : [] });
     await this.changed(communityId);
     return this.get(auth, communityId);
   }
@@ -187,12 +193,15 @@ export class Communities implements ChatCommunityRules {
     const at = this.#d.clock.now();
     await this.#d.communities.removeCommunityMember(communityId, userId, ban ? { by: auth.userId, at } : undefined);
     if (target) await this.#outOfChats(auth, communityId, userId, { by: auth.userId, at });
+    // R81: a removal is its `member_removed` lines; a ban says so where every member reads it.
+    if (ban) await this.#d.chats.auditLine(auth, await this.announcementsChatId(communityId), { kind: 'moderation', action: 'banned', userId });
   }
 
   async unban(auth: AuthContext, communityId: string, userId: string): Promise<void> {
     const { me } = await this.requireMember(communityId, auth.userId);
     if (!holds(me, 'ban')) throw new ParleyError('forbidden', 'lifting a ban takes the ban right');
     if (!(await this.#d.communities.deleteCommunityBan(communityId, userId))) throw new ParleyError('user_not_found', 'not banned from this community');
+    await this.#d.chats.auditLine(auth, await this.announcementsChatId(communityId), { kind: 'moderation', action: 'unbanned', userId });
   }
 
   // --- what chats and delivery ask (R67, R69, R72) ------------------------------------------
@@ -271,6 +280,21 @@ export class Communities implements ChatCommunityRules {
     const member = await this.#d.storage.getMember(chatId, userId);
     if (!member || member.role === role) return;
     await this.#d.chats.changeForCommunity(auth, chatId, { kind: 'set_role', userId, role, at: this.#d.clock.now() }, { kind: 'role_changed', userId, role });
+  }
+
+  /** R81: an audit line in each chat of the community the member is in (R80 folds rights over these). */
+  async auditInChatsOf(auth: AuthContext, communityId: string, userId: string, system: SystemEvent): Promise<void> {
+    for (const chat of await this.#d.communities.listCommunityChats(communityId)) {
+      if (await this.#d.storage.getMember(chat.chatId, userId)) await this.#d.chats.auditLine(auth, chat.chatId, system);
+    }
+  }
+
+  /** R80, R81: a member's rights changed (with their role, or alone): `rights_changed` with before and after. */
+  async #rightsLine(auth: AuthContext, communityId: string, userId: string, was: Pick<CommunityMemberRow, 'role' | 'rights'>, now: Pick<CommunityMemberRow, 'role' | 'rights'>): Promise<void> {
+    const before = { role: was.role, rights: rightsOf(was) };
+    const after = rightsOf(now);
+    if (before.role === now.role && before.rights.join() === after.join()) return;
+    await this.auditInChatsOf(auth, communityId, userId, { kind: 'moderation', action: 'rights_changed', userId, role: now.role, rights: after, before });
   }
 
   async #mirrorRole(auth: AuthContext, communityId: string, userId: string, role: Role): Promise<void> {

@@ -4,6 +4,7 @@ import {
 import { userTopic, type Bus } from '../../bus/bus.ts';
 import type { CommunityLimits } from '../../config.ts';
 import type { CommunityChatRow, CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
+import type { ModerationStorage } from '../../storage/moderation-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Chats } from '../chats.ts';
@@ -19,6 +20,9 @@ export interface CommunityChatsDeps {
   bus: Bus;
   clock: Clock;
   limits: CommunityLimits;
+  /** R82: slow mode lives with moderation. */
+  moderation: Pick<ModerationStorage, 'getSlowMode' | 'setSlowMode'>;
+  maxSlowModeMs: number;
 }
 
 /** The order a community's chats are listed in: announcements, general, then topics by age. */
@@ -60,6 +64,7 @@ export class CommunityChats {
     if ((await this.#d.communities.listCommunityChats(communityId)).length >= max) throw new ParleyError('community_limit', `a community has at most ${max} chats`);
     const chat = await this.#d.chats.createGroup(auth, { name: input.name, memberIds: [], creatorRole: me.role });
     await this.#d.communities.addCommunityChat({ chatId: chat.chatId, communityId, kind: 'topic', open: input.open, createdAt: this.#d.clock.now() });
+    await this.#d.chats.auditLine(auth, await this.#d.community.announcementsChatId(communityId), { kind: 'moderation', action: 'chat_created', chatId: chat.chatId });
     await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId: chat.chatId });
     await this.#d.community.changed(communityId);
     return this.#d.chats.get(auth, chat.chatId);
@@ -71,10 +76,15 @@ export class CommunityChats {
     const link = await this.#link(communityId, chatId, me);
     this.#requireManager(me);
     if (input.open !== undefined && link.kind === 'announcements') throw new ParleyError('forbidden', 'every member is in the announcements chat');
+    if (input.slowModeMs !== undefined && input.slowModeMs > this.#d.maxSlowModeMs) throw new ParleyError('bad_request', `slow mode is at most ${this.#d.maxSlowModeMs} ms`);
     if (input.name !== undefined) {
       await this.#d.chats.changeForCommunity(auth, chatId, { kind: 'update_chat', name: input.name }, { kind: 'renamed', name: input.name });
     }
-    if (input.open !== undefined && input.open !== link.open) await this.#d.communities.setCommunityChatOpen(chatId, input.open);
+    if (input.open !== undefined && input.open !== link.open) {
+      await this.#d.communities.setCommunityChatOpen(chatId, input.open);
+      await this.#d.chats.auditLine(auth, chatId, { kind: 'moderation', action: input.open ? 'chat_opened' : 'chat_closed' });
+    }
+    if (input.slowModeMs !== undefined) await this.#slowMode(auth, chatId, input.slowModeMs);
     await this.#d.community.changed(communityId);
     const updated = (await this.list(auth, communityId)).find((c) => c.chatId === chatId);
     if (!updated) throw new ParleyError('not_found', 'no such chat in this community');
@@ -91,6 +101,7 @@ export class CommunityChats {
       await this.#d.chats.changeForCommunity(auth, chatId, { kind: 'remove_member', userId: m.userId }, { kind: 'member_removed', userId: m.userId });
     }
     await this.#d.communities.deleteCommunityChat(chatId);
+    await this.#d.chats.auditLine(auth, await this.#d.community.announcementsChatId(communityId), { kind: 'moderation', action: 'chat_deleted', chatId });
     await this.#d.community.changed(communityId);
   }
 
@@ -129,6 +140,13 @@ export class CommunityChats {
       throw new ParleyError('not_found', 'no such chat in this community');
     }
     return link;
+  }
+
+  /** R82: slow mode (`manageChats` and the bound, checked before): a member's messages there at least `ms` apart; 0 is off. */
+  async #slowMode(auth: AuthContext, chatId: string, ms: number): Promise<void> {
+    if ((await this.#d.moderation.getSlowMode(chatId)) === ms) return;
+    await this.#d.moderation.setSlowMode(chatId, ms);
+    await this.#d.chats.auditLine(auth, chatId, { kind: 'moderation', action: 'slow_mode', slowModeMs: ms });
   }
 
   #requireManager(me: CommunityMemberRow): void {

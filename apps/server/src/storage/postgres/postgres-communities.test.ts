@@ -6,6 +6,8 @@ import { communityStorageSuite } from '../community-storage.suite.ts';
 import { loadMigrations } from '../migrate.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { PostgresCommunities } from './postgres-communities.ts';
+import { PostgresModeration } from './postgres-moderation.ts';
+import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 
 /** Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own. */
@@ -30,6 +32,11 @@ async function database(): Promise<string> {
 communityStorageSuite('PostgresCommunities', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool) };
+});
+
+moderationStorageSuite('PostgresModeration', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), moderation: new PostgresModeration(storage.pool) };
 });
 
 describe('PostgresCommunities migration', () => {

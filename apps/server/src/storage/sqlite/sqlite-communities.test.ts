@@ -6,6 +6,8 @@ import { after, describe, it } from 'node:test';
 import { communityStorageSuite } from '../community-storage.suite.ts';
 import { loadMigrations } from '../migrate.ts';
 import { SqliteCommunities } from './sqlite-communities.ts';
+import { SqliteModeration } from './sqlite-moderation.ts';
+import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 
@@ -16,6 +18,11 @@ let n = 0;
 communityStorageSuite('SqliteCommunities', async () => {
   const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
   return { storage, communities: new SqliteCommunities(storage.db) };
+});
+
+moderationStorageSuite('SqliteModeration', async () => {
+  const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
+  return { storage, communities: new SqliteCommunities(storage.db), moderation: new SqliteModeration(storage.db) };
 });
 
 describe('SqliteCommunities migration', () => {

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { ParleyError, RestApi, type ParleyClient } from '@parley/client';
+import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { RawPeer } from './raw.ts';
+
+/** Moderation in communities (docs/PROTOCOL.md R80-R86) through the real server and SDK, end-to-end encrypted. */
+
+async function rejects(promise: Promise<unknown>, code: string): Promise<ParleyError> {
+  let caught: ParleyError | undefined;
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ParleyError, String(err));
+    assert.equal(err.code, code, err.message);
+    caught = err;
+    return true;
+  });
+  return caught!;
+}
+
+const GROUP_FORMED = 60_000;
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const api = async (u: TestUser) => new RestApi(u.baseUrl, await u.store.getMeta('session-token'));
+const item = (client: ParleyClient, chatId: string, text: string) => client.timeline(chatId).find((i) => i.franked?.text === text || i.text === text);
+const moderationLines = (client: ParleyClient, chatId: string) => client.timeline(chatId).flatMap((i) => (i.system?.kind === 'moderation' ? [i.system.action] : []));
+
+/** Ann's community; the others joined by invite; every device is in the general chat's group. */
+async function community(users: TestUser[]) {
+  const [owner, ...others] = users;
+  if (!owner) throw new Error('no owner');
+  const c = await owner.client.communities.create({ name: 'Lenina 12' });
+  const { token } = await owner.client.communities.createInvite(c.communityId);
+  for (const u of others) await u.client.communities.joinInvite(token);
+  const general = (await owner.client.communities.chats(c.communityId)).find((x) => x.kind === 'general')?.chatId;
+  if (!general) throw new Error('no general chat');
+  await waitFor(async () => (await owner.client.encryptionMembers(general)).length === users.length, { what: 'every device in the general chat\'s group', timeoutMs: GROUP_FORMED });
+  for (const u of others) await waitFor(async () => (await u.client.encryptionMembers(general)).length === users.length, { what: `${u.displayName} in the group`, timeoutMs: GROUP_FORMED });
+  return { communityId: c.communityId, announcements: c.announcementsChatId, general };
+}
+
+async function sendAndSee(from: TestUser, to: TestUser[], chatId: string, text: string): Promise<string> {
+  const id = await from.client.sendText(chatId, text);
+  for (const u of to) await waitFor(() => item(u.client, chatId, text) !== undefined, { what: `${u.displayName} reads "${text}"`, timeoutMs: GROUP_FORMED });
+  return id;
+}
+
+describe('community moderation (R80-R86)', () => {
+  it('R80 R81 an admin with deleteMessages deletes a member\'s message on every device, with a line saying who; a deletion by a device that still thinks it holds a right taken from it is ignored everywhere', { timeout: 240_000 }, async () => {
+    await using server = await startTestServer();
+    const users = await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((displayName) => createUser(server.url, { displayName })));
+    const [ann, ben, cat, dan] = users as [TestUser, TestUser, TestUser, TestUser];
+    const c = await community(users);
+    await ann.client.communities.setMember(c.communityId, ben.userId, { role: 'admin', rights: ['deleteMessages'] });
+    await waitFor(() => ben.client.chat(c.general)?.community?.moderators?.some((m) => m.userId === ben.userId && m.rights.includes('deleteMessages')) === true,
+      { what: 'Ben\'s device knows his right' });
+    const spam = await sendAndSee(cat, [ann, ben, dan], c.general, 'Cheap watches, DM me');
+    const kept = await sendAndSee(cat, [ann, ben, dan], c.general, 'Meeting at 7 in the lobby');
+
+    // A member without the right: the SDK refuses at once.
+    await rejects(dan.client.deleteMessage(c.general, spam), 'forbidden');
+    await ben.client.deleteMessage(c.general, spam);
+    for (const u of users) {
+      await waitFor(() => u.client.timeline(c.general).find((i) => i.id === spam)?.deleted === true, { what: `the spam deleted on ${u.displayName}'s device`, timeoutMs: GROUP_FORMED });
+      const line = u.client.timeline(c.general).find((i) => i.notice === 'deleted_by_moderator');
+      assert.deepEqual([line?.senderUserId, line?.deletedOf?.senderUserId], [ben.userId, cat.userId], `${u.displayName} sees who deleted whose message`);
+      assert.equal(u.client.timeline(c.general).find((i) => i.id === spam)?.deletedBy, ben.userId);
+    }
+
+    // The right is taken while Ben's device is away; it comes back with its old summary and deletes at once.
+    await ben.client.stop();
+    await ann.client.communities.setMember(c.communityId, ben.userId, { rights: [] });
+    const stale = newClient(server.url, ben.userId, ben.deviceId, ben.deviceKey, ben.store);
+    await stale.start();
+    await stale.deleteMessage(c.general, kept); // its summary still says it may: sent, the server can't judge it
+    await waitFor(() => stale.outbox().length === 0 && stale.connectionState === 'online', { what: 'the stale deletion reached the log', timeoutMs: GROUP_FORMED });
+    const deletionSeq = stale.log(c.general).at(-1)?.seq ?? 0;
+    for (const u of [ann, cat, dan]) {
+      await waitFor(() => (u.client.log(c.general).at(-1)?.seq ?? 0) >= deletionSeq, { what: `${u.displayName} has the deletion`, timeoutMs: GROUP_FORMED });
+      const rightsLine = u.client.timeline(c.general).find((i) => i.system?.kind === 'moderation' && i.system.action === 'rights_changed' && i.system.userId === ben.userId && i.system.rights?.length === 0);
+      assert.ok(rightsLine, `${u.displayName} sees the rights change`);
+      assert.equal(u.client.timeline(c.general).find((i) => i.id === kept)?.deleted, false, `${u.displayName} still shows the message`);
+    }
+    await waitFor(() => stale.timeline(c.general).find((i) => i.id === kept)?.deleted === false && stale.chat(c.general)?.community?.moderators?.find((m) => m.userId === ben.userId)?.rights.length === 0,
+      { what: 'Ben\'s own device agrees once it has the log and summary' });
+    for (const u of [ann, cat, dan]) await u.client.stop();
+    await stale.stop();
+  });
+
+  it('R81 R82 a mute refuses the member\'s sends until lifted; slow mode refuses a member\'s second send with the wait, admins exempt; each leaves an audit line', { timeout: 240_000 }, async () => {
+    await using server = await startTestServer();
+    const users = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
+    const [ann, ben, cat] = users as [TestUser, TestUser, TestUser];
+    const c = await community(users);
+    await ann.client.communities.setMember(c.communityId, ben.userId, { role: 'admin', rights: ['ban', 'manageChats'] });
+
+    await ben.client.communities.mute(c.communityId, cat.userId, Date.now() + 3_600_000);
+    await waitFor(() => cat.client.chat(c.general)?.community?.mutedUntil !== undefined, { what: 'Cat\'s device knows she is muted' });
+    const muted = await cat.client.sendText(c.general, 'Why was the water off?');
+    await waitFor(() => cat.client.outbox().find((o) => o.clientMsgId === muted)?.failedCode === 'community_muted', { what: 'refused: community_muted', timeoutMs: GROUP_FORMED });
+    assert.deepEqual((await ann.client.communities.mutes(c.communityId)).map((m) => [m.userId, m.by]), [[cat.userId, ben.userId]]);
+    await ben.client.communities.unmute(c.communityId, cat.userId);
+    await sendAndSee(cat, [ann], c.general, 'Unmuted now');
+    for (const u of users) await waitFor(() => (['muted', 'unmuted'] as const).every((a) => moderationLines(u.client, c.general).includes(a)), { what: `${u.displayName} sees the mute lines` });
+
+    await ben.client.communities.setSlowMode(c.communityId, c.general, 60_000);
+    await waitFor(() => cat.client.chat(c.general)?.community?.slowModeMs === 60_000, { what: 'Cat\'s device knows slow mode' });
+    await sendAndSee(cat, [ann], c.general, 'First in slow mode');
+    const second = await cat.client.sendText(c.general, 'Second too soon');
+    await waitFor(() => cat.client.outbox().find((o) => o.clientMsgId === second)?.failedCode === 'slow_mode', { what: 'refused: slow_mode', timeoutMs: GROUP_FORMED });
+    // The wait comes with the refusal: seconds to retry, and the ms in the message.
+    const peer = await RawPeer.authed(server.url, cat.deviceId, (d) => cat.deviceKey.sign(d));
+    const refused = await peer.request({ type: 'send', rid: 'slow_1', chatId: c.general, clientMsgId: 'raw_slow_mode_1', envelope: { contentType: 'parley/plain+json', payload: '' } });
+    assert.equal(refused['code'], 'slow_mode');
+    assert.ok(Number(refused['retryAfter']) > 30 && Number(refused['retryAfter']) <= 60, `retryAfter ${String(refused['retryAfter'])}`);
+    assert.match(String(refused['message']), /in \d+ ms/);
+    peer.ws.close();
+    await sendAndSee(ben, [cat], c.general, 'Admins are exempt 1');
+    await sendAndSee(ben, [cat], c.general, 'Admins are exempt 2');
+    await ben.client.communities.setSlowMode(c.communityId, c.general, 0);
+    await waitFor(() => cat.client.chat(c.general)?.community?.slowModeMs === undefined, { what: 'slow mode off on Cat\'s device' });
+    await sendAndSee(cat, [ann], c.general, 'After slow mode');
+    for (const u of users) await waitFor(() => moderationLines(u.client, c.general).filter((a) => a === 'slow_mode').length === 2, { what: `${u.displayName} sees the slow mode lines` });
+    for (const u of users) await u.client.stop();
+  });
+
+  it('R83 R84 a report with the franked text is accepted and reaches the admins; one with the text changed or another message\'s key is refused', { timeout: 240_000 }, async () => {
+    await using server = await startTestServer();
+    const users = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
+    const [ann, ben, cat] = users as [TestUser, TestUser, TestUser];
+    const c = await community(users);
+    const reported: string[] = [];
+    ann.client.on('community', (e) => { if (e.report) reported.push(e.report); });
+    const insult = await sendAndSee(ben, [cat], c.general, 'You are all idiots');
+    await sendAndSee(ben, [cat], c.general, 'Another message');
+    const seen = cat.client.timeline(c.general).find((i) => i.id === insult);
+    assert.ok(seen?.franked && seen.seq !== null, 'Cat\'s copy carries the franking key');
+
+    const report = await cat.client.communities.report(c.communityId, c.general, insult, 'insults');
+    assert.deepEqual([report.senderUserId, report.reporterUserId, report.text, report.reason], [ben.userId, cat.userId, 'You are all idiots', 'insults']);
+    await waitFor(() => reported.includes(report.reportId), { what: 'the owner\'s device hears of the report' });
+    assert.deepEqual((await ann.client.communities.reports(c.communityId)).map((r) => [r.reportId, r.text, r.senderUserId]), [[report.reportId, 'You are all idiots', ben.userId]]);
+    await rejects(cat.client.communities.reports(c.communityId), 'forbidden');
+
+    // Forged: the same position and key with other words; or the key of another message.
+    const other = cat.client.timeline(c.general).find((i) => i.franked?.text === 'Another message');
+    const catApi = await api(cat);
+    const body = { chatId: c.general, seq: seen.seq, clientMsgId: insult, text: 'You are all geniuses', frankingKey: seen.franked.key };
+    await rejects(catApi.call('POST', `/communities/${c.communityId}/reports`, body), 'report_invalid');
+    await rejects(catApi.call('POST', `/communities/${c.communityId}/reports`, { ...body, text: seen.franked.text, frankingKey: other?.franked?.key }), 'report_invalid');
+    await rejects(catApi.call('POST', `/communities/${c.communityId}/reports`, { ...body, text: seen.franked.text, seq: seen.seq + 1 }), 'report_invalid');
+    assert.equal((await ann.client.communities.reports(c.communityId)).length, 1, 'nothing stored for a forged report');
+    // The operator reads it too, with the admin CLI on the data dir.
+    const lines = execFileSync(process.execPath, ['apps/server/bin/parley-admin.mjs', 'community-reports', '--data-dir', server.dataDir], { cwd: root })
+      .toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => [l['communityId'], l['sender'], l['reporter'], l['text'], l['reason']]), [[c.communityId, ben.userId, cat.userId, 'You are all idiots', 'insults']]);
+    for (const u of users) await u.client.stop();
+  });
+});

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ChatSummary, CommunityRight, Content, Message, SystemEvent } from '@parley/protocol';
+import { foldTimeline, mayDeleteOthers, mayPin } from '../timeline.ts';
+
+const member = (userId: string, role: 'owner' | 'admin' | 'member' = 'member') => ({ userId, handle: userId, displayName: userId, role, deliveredSeq: 0, readSeq: 0 });
+
+/** A community's general chat: ann owns it, ben is an admin with `rights`, cat and dan are members. */
+function chat(benRights: CommunityRight[]): ChatSummary {
+  return {
+    chatId: 'chat_general', kind: 'group', name: '', color: '#336699', lastSeq: 0, unread: 0, createdAt: 0, mlsEpoch: 1,
+    members: [member('ann', 'owner'), member('ben', 'admin'), member('cat'), member('dan')],
+    community: {
+      communityId: 'comm_house', kind: 'general', mayPost: true,
+      moderators: [{ userId: 'ann', rights: ['postAnnouncements', 'deleteMessages', 'ban', 'invite', 'manageChats', 'pin'] }, { userId: 'ben', rights: benRights }],
+    },
+  };
+}
+
+type Entry = [id: string, sender: string, what: Content | SystemEvent];
+const isSystem = (w: Content | SystemEvent): w is SystemEvent => ['moderation', 'role_changed', 'member_added'].includes(w.kind);
+
+function fold(summary: ChatSummary, entries: Entry[]) {
+  const messages = entries.map(([id, sender, what], i): Message => ({
+    chatId: summary.chatId, seq: i + 1, clientMsgId: id, senderUserId: sender, senderDeviceId: `${sender}_phone`, sentAt: i,
+    system: isSystem(what) ? what : null, envelope: isSystem(what) ? null : { contentType: 'parley/mls-app', payload: '' },
+  }));
+  const contents = new Map(entries.filter(([, , w]) => !isSystem(w)).map(([id, , w]) => [id, w as Content]));
+  return foldTimeline({
+    chat: summary, myUserId: 'cat', messages, outbox: [], decodedOutbox: () => undefined,
+    decoded: (m) => { const c = contents.get(m.clientMsgId); return c ? { kind: 'content', content: c } : undefined; },
+  });
+}
+
+const text = (t: string): Content => ({ kind: 'text', text: t });
+const del = (target: string): Content => ({ kind: 'delete', target });
+const rights = (userId: string, before: CommunityRight[], after: CommunityRight[]): SystemEvent => ({
+  kind: 'moderation', action: 'rights_changed', userId, role: 'admin', rights: after, before: { role: 'admin', rights: before },
+});
+
+test('R80 in a community chat a deletion by a holder of deleteMessages removes the message for everyone and leaves a line; one by a member is ignored', () => {
+  const items = fold(chat(['deleteMessages']), [
+    ['msg_cat01', 'cat', text('buy my stuff')],
+    ['msg_dan01', 'dan', text('hello neighbours')],
+    ['del_ben01', 'ben', del('msg_cat01')],
+    ['del_dan01', 'dan', del('msg_cat01')],
+    ['del_cat01', 'cat', del('msg_dan01')],
+  ]);
+  const shown = items.map((i) => [i.id, i.text, i.deleted, i.deletedBy, i.notice, i.deletedOf?.senderUserId]);
+  assert.deepEqual(shown, [
+    ['msg_cat01', '', true, 'ben', undefined, undefined],
+    ['msg_dan01', 'hello neighbours', false, undefined, undefined, undefined],
+    ['del_ben01', '', false, undefined, 'deleted_by_moderator', 'cat'],
+  ]);
+});
+
+test('R80 rights count as they were at that point of the log: a deletion before the right was taken stays, one after is ignored, one before it was given is ignored', () => {
+  const items = fold(chat([]), [
+    ['msg_cat01', 'cat', text('first')],
+    ['msg_cat02', 'cat', text('second')],
+    ['msg_cat03', 'cat', text('third')],
+    ['del_ben00', 'ben', del('msg_cat03')],
+    ['rights_01', 'ann', rights('ben', [], ['deleteMessages'])],
+    ['del_ben01', 'ben', del('msg_cat01')],
+    ['rights_02', 'ann', rights('ben', ['deleteMessages'], [])],
+    ['del_ben02', 'ben', del('msg_cat02')],
+  ]);
+  const messages = items.filter((i) => i.id.startsWith('msg_')).map((i) => [i.id, i.deleted]);
+  assert.deepEqual(messages, [['msg_cat01', true], ['msg_cat02', false], ['msg_cat03', false]]);
+});
+
+test('R80 in a community chat pins count only from holders of the pin right (an admin without it is ignored, the owner pins)', () => {
+  const items = fold(chat(['deleteMessages']), [
+    ['msg_cat01', 'cat', text('meeting at 7')],
+    ['msg_cat02', 'cat', text('water off tomorrow')],
+    ['pin_ben01', 'ben', { kind: 'pin', target: 'msg_cat01', on: true }],
+    ['pin_ann01', 'ann', { kind: 'pin', target: 'msg_cat02', on: true }],
+  ]);
+  assert.deepEqual(items.filter((i) => i.pinned).map((i) => [i.id, i.pinned?.by]), [['msg_cat02', 'ann']]);
+  assert.equal(mayPin(chat(['deleteMessages']), 'ben'), false);
+  assert.equal(mayPin(chat(['pin']), 'ben'), true);
+  assert.equal(mayDeleteOthers(chat(['pin']), 'ben'), false);
+  assert.equal(mayDeleteOthers(chat(['deleteMessages']), 'ben'), true);
+  assert.equal(mayDeleteOthers(chat(['deleteMessages']), 'cat'), false);
+});
+
+test('R80 outside communities nothing changes: in a group an admin deletes only their own messages', () => {
+  const { community: _c, ...group } = chat(['deleteMessages']);
+  const items = fold(group, [['msg_cat01', 'cat', text('mine')], ['del_ben01', 'ben', del('msg_cat01')]]);
+  assert.deepEqual(items.map((i) => [i.id, i.deleted]), [['msg_cat01', false]]);
+  assert.equal(mayDeleteOthers(group, 'ann'), false);
+});
