@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TimelineItem } from '@parley/client';
 import { CALL_RING_MS } from '@parley/protocol';
-import { translator } from '../i18n/index.ts';
+import { loadLocale, translator } from '../i18n/index.ts';
 import { callText, systemText } from './system-text.ts';
+
+await loadLocale('ru'); // Russian is a chunk of its own (i18n/index.ts)
 
 const line = (senderUserId: string, call: TimelineItem['call'], sentAt = 1_000_000): TimelineItem => ({
   id: 'offer0001', chatId: 'chat00001', seq: 1, senderUserId, sentAt, text: '', edited: false, deleted: false, reactions: [], state: 'sent', mine: senderUserId === 'me', ...(call ? { call } : {}),
