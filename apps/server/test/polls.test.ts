@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ParleyError, type ParleyClient } from '@parley/client';
 import { createUser, startTestServer, waitFor } from '@parley/testing';
 import { leaks, serverBytes } from './server-bytes.ts';
+import { RawPeer } from './raw.ts';
 
 const pollOf = (client: ParleyClient, chatId: string, id: string) => client.timeline(chatId).find((i) => i.id === id)?.poll;
 const refused = (code: string) => (e: unknown) => e instanceof ParleyError && e.code === code;
@@ -60,5 +61,40 @@ describe('R87 polls, end-to-end encrypted', () => {
     for (const s of ['residents meeting', 'Wednesday 19:00', 'Which repairs first', '"choices"', '"poll_close"']) {
       assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext found on the server: ${s}`);
     }
+  });
+
+  it('R87 in a community\'s announcements chat members vote although only admins post; what a member marks as a vote but is not one shows to nobody', async () => {
+    await using server = await startTestServer();
+    const [ann, ben, cat] = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
+    if (!ann || !ben || !cat) throw new Error('users');
+    const people = [ann, ben, cat];
+    const community = await ann.client.communities.create({ name: 'Lenina 12' });
+    const { token } = await ann.client.communities.createInvite(community.communityId);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    const chatId = community.announcementsChatId;
+    await waitFor(async () => (await ann.client.encryptionMembers(chatId)).length === 3 && people.every((u) => u.client.chat(chatId)?.encryption === 'on'), { what: 'announcements group of three', timeoutMs: 30_000 });
+    assert.equal(cat.client.chat(chatId)?.community?.mayPost, false);
+
+    const pollId = await ann.client.polls.create(chatId, { question: 'Replace the entrance door this year?', options: ['Yes', 'No'] });
+    await waitFor(() => people.every((u) => pollOf(u.client, chatId, pollId) !== undefined), { what: 'everyone sees the poll', timeoutMs: 30_000 });
+    await ben.client.polls.vote(chatId, pollId, [0]);
+    await cat.client.polls.vote(chatId, pollId, [1]);
+    await waitFor(() => people.every((u) => JSON.stringify(pollOf(u.client, chatId, pollId)?.options.map((o) => o.votes)) === '[1,1]'), { what: 'both votes counted everywhere', timeoutMs: 30_000 });
+    assert.ok(people.every((u) => u.client.outbox().length === 0), 'nothing refused');
+
+    // A member's own text there is still refused (R69); one sent as a "vote" passes the server, but no device shows it.
+    const text = await cat.client.sendText(chatId, 'not a vote');
+    await waitFor(() => cat.client.outbox().some((o) => o.clientMsgId === text && o.failedCode === 'announcements_only'), { what: 'the text refused', timeoutMs: 30_000 });
+    const peer = await RawPeer.authed(server.url, cat.deviceId, (d) => cat.deviceKey.sign(d));
+    const ack = await peer.request({ type: 'send', rid: 'fake_vote', chatId, clientMsgId: 'raw_fake_vote1', vote: true, envelope: { contentType: 'parley/plain+json', payload: Buffer.from(JSON.stringify({ kind: 'text', text: 'FREE MONEY' })).toString('base64') } });
+    assert.equal(ack['type'], 'ack', 'the server cannot tell a vote from anything else');
+    peer.ws.close();
+    await ann.client.sendText(chatId, 'Results on Friday');
+    await waitFor(() => people.every((u) => u.client.timeline(chatId).some((i) => i.text === 'Results on Friday')), { what: 'the next announcement arrives', timeoutMs: 30_000 });
+    for (const u of [ann, ben]) {
+      const shown = u.client.timeline(chatId).filter((i) => !i.system && !i.notice);
+      assert.ok(!shown.some((i) => i.senderUserId === cat.userId), `${u.displayName} shows nothing Cat sent there but her vote`);
+    }
+    await Promise.all(people.map((u) => u.client.stop()));
   });
 });

@@ -155,7 +155,7 @@ export class ParleyClient extends ClientRest {
       online: () => this.#conn.state === 'online',
       send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({
         type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
-        ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}), ...(item.frank ? { frank: item.frank } : {}),
+        ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}), ...(item.frank ? { frank: item.frank } : {}), ...(item.vote ? { vote: true } : {}),
       }),
       receive: (message) => this.#sync.receive(message),
       prev: (chatId) => lastSentBy(this.#sync.log(chatId), this.userId, this.deviceId),
@@ -229,7 +229,7 @@ export class ParleyClient extends ClientRest {
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
     });
-    this.polls = new Polls({ userId: this.userId, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId) });
+    this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }

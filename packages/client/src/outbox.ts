@@ -32,6 +32,8 @@ export interface AddOptions {
   release?: readonly string[];
   /** R83: the content's franking commitment. */
   frank?: string;
+  /** R87: a vote (the `send` says so, for announcements chats). */
+  vote?: true;
 }
 
 /**
@@ -84,7 +86,7 @@ export class Outbox {
       chatId, clientMsgId: opts.clientMsgId ?? randomId(), content, createdAt: opts.createdAt ?? Date.now(), attempts: 0,
       ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}),
       ...(opts.blobs?.length ? { blobs: [...opts.blobs] } : {}), ...(opts.release?.length ? { release: [...opts.release] } : {}),
-      ...(opts.frank !== undefined ? { frank: opts.frank } : {}),
+      ...(opts.frank !== undefined ? { frank: opts.frank } : {}), ...(opts.vote ? { vote: true as const } : {}),
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);

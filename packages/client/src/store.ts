@@ -23,6 +23,8 @@ export interface OutboxItem {
   release?: string[];
   /** R83: the franking commitment named in every `send` of it. */
   frank?: string;
+  /** R87: a vote, said in every `send` of it. */
+  vote?: true;
 }
 
 /** Why this device can't show a message's content (the timeline explains each in plain words). */

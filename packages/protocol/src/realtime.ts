@@ -36,6 +36,12 @@ export const ClientFrame = z.discriminatedUnion('type', [
     release: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).optional(),
     /** R83: the message's franking commitment (HMAC-SHA256, 32 bytes), kept by the server with the entry for reports. */
     frank: FrankTag.optional(),
+    /**
+     * R87: the sender says this is a vote in a poll. In a community's announcements chat the server
+     * lets it through from any member (R69 refuses their other sends); it can't check the claim, so
+     * members' devices show nothing from a member without `postAnnouncements` there but votes.
+     */
+    vote: z.literal(true).optional(),
   }),
   /**
    * An MLS commit (and any Welcome, inside the same opaque envelope) for the chat's group (R15-R17).

@@ -39,6 +39,8 @@ export interface SendInput {
   release?: readonly string[] | undefined;
   /** R83: the franking commitment the sender's device made for the content. */
   frank?: string | undefined;
+  /** R87: the sender says it is a vote: let through where only some post (R69), as R87 says. */
+  vote?: true | undefined;
 }
 
 export interface HistoryInput {
@@ -91,7 +93,7 @@ export class Delivery {
     if (input.envelope.contentType === MLS_COMMIT_CONTENT_TYPE) {
       throw new ParleyError('mls_commit_not_sendable', `${MLS_COMMIT_CONTENT_TYPE} goes only in a commit frame`);
     }
-    await this.admit(auth, input.chatId, input.envelope);
+    await this.admit(auth, input.chatId, input.envelope, input.vote ? 'vote' : 'message');
     await this.#d.checkSend?.(auth.userId, input.chatId, input.clientMsgId);
     const entry = this.entry(auth, input);
     if (input.blobs !== undefined || input.release !== undefined) {
@@ -113,14 +115,15 @@ export class Delivery {
    * membership (R10), the per-device send rate (R11). Shared by `send` and MLS commits, whose
    * envelopes may be larger (`PARLEY_MAX_COMMIT_BYTES`: a group's start carries a key package per device).
    */
-  async admit(auth: AuthContext, chatId: string, envelope: Envelope, kind: 'message' | 'commit' = 'message'): Promise<void> {
+  async admit(auth: AuthContext, chatId: string, envelope: Envelope, kind: 'message' | 'vote' | 'commit' = 'message'): Promise<void> {
     const size = envelope.contentType.length + envelope.payload.length;
     const max = kind === 'commit' ? this.#d.limits.maxCommitBytes : this.#d.limits.maxEnvelopeBytes;
     if (size > max) {
       throw new ParleyError('payload_too_large', `a ${kind} is at most ${max} bytes`);
     }
     await this.#d.chats.requireMember(chatId, auth.userId);
-    // R69: commits are not posts: any member's device adds and removes devices in any chat (R18).
+    // R69: commits are not posts: any member's device adds and removes devices in any chat (R18);
+    // R87: nor are votes (members' devices show a non-poster's entry there only if it is a vote).
     if (kind === 'message') await this.#d.checkPost?.(auth.userId, chatId);
     await this.#d.limiter.take(`send:${auth.deviceId}`, this.#d.rates.sendPerSec, this.#d.rates.sendBurst);
   }

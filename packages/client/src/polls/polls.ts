@@ -4,7 +4,7 @@ import { pollOpenAt } from './poll-fold.ts';
 
 export interface PollsDeps {
   userId: string;
-  post(chatId: string, content: Content): Promise<string>;
+  post(chatId: string, content: Content, opts?: { vote?: true }): Promise<string>;
   timeline(chatId: string): readonly TimelineItem[];
   now?: () => number;
 }
@@ -55,7 +55,7 @@ export class Polls {
     if (!parsed.success || choices.some((c) => c >= poll.options.length) || (!poll.multiple && choices.length > 1)) {
       throw new ParleyError('bad_request', poll.multiple ? 'choose options of this poll, each once' : 'choose one option of this poll');
     }
-    await this.#d.post(chatId, parsed.data);
+    await this.#d.post(chatId, parsed.data, { vote: true }); // R87: also where only admins post
   }
 
   /** Closes a poll this person sent; votes sent after it do not count. */
