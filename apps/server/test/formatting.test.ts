@@ -37,7 +37,7 @@ describe('R47 formatting travels end-to-end encrypted', () => {
       Array.from({ length: 1001 }, (_, k) => ({ type: 'bold' as const, offset: k % 6, length: 1 })),
     ];
     for (const entities of malformed) {
-      assert.throws(() => alice.client.sendText(direct.chatId, 'abcdef', { entities }), (e: unknown) => e instanceof ParleyError && e.code === 'bad_request');
+      await assert.rejects(alice.client.sendText(direct.chatId, 'abcdef', { entities }), (e: unknown) => e instanceof ParleyError && e.code === 'bad_request');
       await assert.rejects(alice.client.edit(direct.chatId, id, 'abcdef', { entities }), (e: unknown) => e instanceof ParleyError && e.code === 'bad_request');
     }
     assert.equal(alice.client.outbox().length, 0, 'nothing malformed waits in the outbox');

@@ -7,6 +7,7 @@ import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 import { CommunityInvites } from './community-invites.tsx';
+import { CommunityReports } from './community-reports.tsx';
 import { chatName, communityName, mayDo, useCommunity } from './use-community.ts';
 
 /**
@@ -53,6 +54,7 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
         {mayDo(community, 'manageChats') && <NewTopic busy={busy} onCreate={(topic, open) => act(() => client.communities.createChat(communityId, { name: topic, open }))} />}
         <ErrorLine error={error} />
       </div>
+      {(mayDo(community, 'ban') || mayDo(community, 'deleteMessages')) && <CommunityReports client={client} community={community} />}
       {mayDo(community, 'invite') && <CommunityInvites client={client} communityId={communityId} name={name} />}
       {(community.me.role === 'owner' || mayDo(community, 'manageChats')) && <CommunitySettings key={`${name}\n${description ?? ''}`} client={client} community={community} name={name} description={description ?? ''} onSaved={reload} />}
       <div className="card">

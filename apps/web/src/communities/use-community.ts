@@ -7,7 +7,7 @@ import type { Translate } from '../i18n/index.ts';
  * Runs `load` now and again whenever the server says a community changed (R74: `community_changed`,
  * `community_removed`); `reload` for after this person's own actions.
  */
-function useReloading<T>(client: ParleyClient, load: () => Promise<T>, communityId?: string): { value: T | undefined; error: unknown; reload: () => Promise<void> } {
+export function useReloading<T>(client: ParleyClient, load: () => Promise<T>, communityId?: string): { value: T | undefined; error: unknown; reload: () => Promise<void> } {
   const [value, setValue] = useState<T | undefined>();
   const [error, setError] = useState<unknown>();
   const reload = useCallback(async () => {

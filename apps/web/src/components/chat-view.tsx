@@ -27,6 +27,7 @@ import { useGroupCall } from '../calls/use-group-call.ts';
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
 const ThreadPanel = lazy(async () => ({ default: (await import('./thread-panel.tsx')).ThreadPanel }));
+const ReportDialog = lazy(async () => ({ default: (await import('../communities/community-reports.tsx')).ReportDialog }));
 const PollDialog = lazy(async () => ({ default: (await import('./poll.tsx')).PollDialog }));
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
@@ -58,6 +59,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [callError, setCallError] = useState<unknown>();
   const [pollOpen, setPollOpen] = useState(false);
   const [threadRoot, setThreadRoot] = useState<string | undefined>();
+  const [reporting, setReporting] = useState<TimelineItem | undefined>();
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
@@ -82,13 +84,15 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const actions: MessageActions = {
     onReply: (item) => { setMode({ kind: 'reply', item }); input.current?.focus(); },
     onEdit: (item) => { setMode({ kind: 'edit', item }); input.current?.focus(); },
-    onDelete: (item) => { if (confirm(t('confirmDelete'))) client.deleteMessage(chatId, item.id).catch(report('delete')); },
+    onDelete: (item) => { if (confirm(t(item.mine ? 'confirmDelete' : 'confirmDeleteForEveryone'))) client.deleteMessage(chatId, item.id).catch(report('delete')); },
     onReact: (item, emoji, on) => { client.react(chatId, item.id, emoji, on).catch(report('reaction')); },
     onResend: (item) => { client.requestResend(chatId, [item.id]).catch(report('resend request')); },
     onForward: (item) => setForwarding(item),
     onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
     onOpenMedia: (_item, att) => setViewing({ blobId: att.blobId }),
     ...(chat.kind === 'group' ? { onOpenThread: (item: TimelineItem) => setThreadRoot(item.id) } : {}), // R89
+    ...(chat.community ? { onReport: (item: TimelineItem) => setReporting(item) } : {}), // R84
+    mayDeleteOthers: chat.community?.moderators?.some((m) => m.userId === client.userId && m.rights.includes('deleteMessages')) ?? false, // R80
   };
   const closeForward = (id: string) => {
     setForwarding(undefined);
@@ -169,6 +173,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {micError && <p className="error" role="alert">{micError}</p>}
       <ErrorLine error={sendError} />
       {threadRoot && <Suspense fallback={null}><ThreadPanel client={client} chat={chat} rootId={threadRoot} actions={actions} onClose={() => setThreadRoot(undefined)} /></Suspense>}
+      {reporting && chat.community && <Suspense fallback={null}><ReportDialog client={client} communityId={chat.community.communityId} chatId={chatId} itemId={reporting.id} text={reporting.franked?.text ?? reporting.text} onClose={() => setReporting(undefined)} /></Suspense>}
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
       {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}

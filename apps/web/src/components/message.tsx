@@ -32,6 +32,10 @@ export interface MessageActions {
   onOpenMedia(item: TimelineItem, att: Attachment): void;
   /** R89: opens the message's thread (absent: no threads here, e.g. inside a thread). */
   onOpenThread?: (item: TimelineItem) => void;
+  /** R84: reports another's message to the community's moderators (absent: not a community chat). */
+  onReport?: (item: TimelineItem) => void;
+  /** R80: this user may delete others' messages here (a community's `deleteMessages` right). */
+  mayDeleteOthers?: boolean;
 }
 
 /** One message. Text is rendered by React as text (never as HTML), formatted by FormattedText; line breaks are kept by CSS. */
@@ -129,7 +133,8 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
               onClick={() => actions.onPin(item, !item.pinned)}><Icon name="pin" size={16} /></button>
           )}
           {item.mine && atts.length === 0 && !item.poll && <button type="button" className="icon small" aria-label={t('edit')} title={t('edit')} onClick={() => actions.onEdit(item)}><Icon name="edit" size={16} /></button>}
-          {item.mine && <button type="button" className="icon small" aria-label={t('delete')} title={t('delete')} onClick={() => actions.onDelete(item)}><Icon name="trash" size={16} /></button>}
+          {!item.mine && item.franked && actions.onReport && <button type="button" className="icon small" aria-label={t('reportAction')} title={t('reportAction')} data-action="report" onClick={() => actions.onReport?.(item)}><Icon name="flag" size={16} /></button>}
+          {(item.mine || actions.mayDeleteOthers) && <button type="button" className="icon small" aria-label={t('delete')} title={t('delete')} onClick={() => actions.onDelete(item)}><Icon name="trash" size={16} /></button>}
         </div>
       )}
     </div>

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createUser, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+
+const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
+
+/** R84 a member reports a message from its menu; R80 R82 an admin handles the report from the community's Reports card. */
+describe('reports in the browser', { timeout: 240_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let url: string;
+  let zed: TestUser;
+  let yan: TestUser | undefined;
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(async () => { await yan?.client.stop(); await closeWebWorld({ server, browser, zed }); });
+
+  it('R84 Amy reports Yan\'s spam with a reason; made an admin, she deletes it for everyone and mutes Yan from the Reports card', async () => {
+    const { page } = await personPage(browser);
+    const handle = uniqueHandle('amy');
+    await signUp(page, url, 'Amy Adams', handle);
+    const amy = await zed.client.findUser(handle);
+    yan = await createUser(url, { displayName: 'Yan Yu', handle: uniqueHandle('yan') });
+    const block = await zed.client.communities.create({ name: 'Block 7' });
+    const id = block.communityId;
+    const { token } = await zed.client.communities.createInvite(id);
+    await yan.client.communities.joinInvite(token);
+    await page.goto(`${url}/#/community-join/${token}/Block%207`);
+    await page.getByRole('button', { name: 'Join community' }).click();
+    const general = (await zed.client.communities.chats(id)).find((c) => c.kind === 'general')?.chatId ?? '';
+    await waitFor(async () => (await zed.client.encryptionMembers(general)).length === 3 && yan?.client.chat(general)?.encryption === 'on', { what: 'the general chat\'s group of three', timeoutMs: 60_000 });
+
+    const spamId = await yan.client.sendText(general, 'Cheap pills at spam.example, DM me');
+    await page.goto(`${url}/#/chat/${general}`);
+    const spam = message(page, 'Cheap pills');
+    await spam.waitFor({ timeout: 30_000 });
+    await waitFor(async () => { await spam.hover(); return (await spam.getByRole('button', { name: 'Report' }).count()) > 0; }, { what: 'the Report action', timeoutMs: 15_000 });
+    await spam.getByRole('button', { name: 'Report' }).click();
+    const dialog = page.getByTestId('report-dialog');
+    await dialog.getByTestId('report-reason').fill('spam, selling pills');
+    await screenshot(page, '98-report-dialog');
+    assert.deepEqual(await axeViolations(page), []);
+    await dialog.getByTestId('report-send').click();
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    const reports = await zed.client.communities.reports(id);
+    assert.deepEqual(reports.map((r) => [r.text, r.senderUserId, r.reporterUserId, r.reason]), [['Cheap pills at spam.example, DM me', yan.userId, amy.userId, 'spam, selling pills']]);
+
+    // Amy becomes an admin who may delete and ban; the community's page shows the report to her.
+    await zed.client.communities.setMember(id, amy.userId, { role: 'admin', rights: ['deleteMessages', 'ban'] });
+    await page.goto(`${url}/#/community/${id}`);
+    const card = page.getByTestId('community-reports');
+    const row = card.getByTestId('report').filter({ hasText: 'Cheap pills' });
+    await row.waitFor({ timeout: 30_000 });
+    await row.getByText('Sent by Yan Yu, reported by Amy Adams', { exact: false }).waitFor();
+    await screenshot(page, '99-reports-card');
+    assert.deepEqual(await axeViolations(page), []);
+    page.once('dialog', (d) => void d.accept());
+    await row.getByTestId('report-delete').click();
+    await waitFor(() => [zed, yan].every((u) => u?.client.timeline(general).find((i) => i.id === spamId)?.deleted), { what: 'the spam is deleted on every device', timeoutMs: 30_000 });
+    await row.getByTestId('report-mute').click();
+    await waitFor(async () => (await zed.client.communities.mutes(id)).some((m) => m.userId === yan?.userId), { what: 'Yan is muted', timeoutMs: 30_000 });
+    const again = await yan.client.sendText(general, 'more pills');
+    await waitFor(() => yan?.client.outbox().some((o) => o.clientMsgId === again && o.failedCode === 'community_muted') ?? false, { what: 'Yan\'s next message refused', timeoutMs: 30_000 });
+    await page.goto(`${url}/#/chat/${general}`);
+    await page.getByTestId('system').getByText(/muted Yan Yu/).waitFor({ timeout: 30_000 });
+    await screenshot(page, '100-after-moderation');
+  });
+});
