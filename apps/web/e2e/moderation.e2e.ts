@@ -65,6 +65,8 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
     await waitFor(() => yan?.client.outbox().some((o) => o.clientMsgId === again && o.failedCode === 'community_muted') ?? false, { what: 'Yan\'s next message refused', timeoutMs: 30_000 });
     await page.goto(`${url}/#/chat/${general}`);
     await page.getByTestId('system').getByText(/muted Yan Yu/).waitFor({ timeout: 30_000 });
+    // What was said before Amy's device joined is one line, not an unreadable bubble each.
+    assert.equal(await page.getByTestId('before-join').textContent(), '1 message from before this device joined (it can’t be read here)');
     await screenshot(page, '100-after-moderation');
   });
 });

@@ -16,7 +16,20 @@ const NEAR_BOTTOM_PX = 60;
 export function Timeline({ client, chat, actions }: { client: ParleyClient; chat: ChatView; actions: MessageActions }) {
   const { t, fmt } = useI18n();
   const chatId = chat.chatId;
-  const items = mainFlow(client.timeline(chatId)); // R89: thread replies live in their thread
+  const all = mainFlow(client.timeline(chatId)); // R89: thread replies live in their thread
+  // Messages sent before this device joined can't be read here: one line for each run of them, not a bubble each.
+  const beforeJoin = new Map<string, number>();
+  const items = all.filter((item, i) => {
+    if (item.unreadableReason !== 'before_join') return true;
+    const prev = all[i - 1];
+    if (prev?.unreadableReason === 'before_join') {
+      const first = [...beforeJoin.keys()].at(-1);
+      if (first !== undefined) beforeJoin.set(first, (beforeJoin.get(first) ?? 1) + 1);
+      return false;
+    }
+    beforeJoin.set(item.id, 1);
+    return true;
+  });
   const hasOlder = client.hasOlder(chatId);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -90,7 +103,9 @@ export function Timeline({ client, chat, actions }: { client: ParleyClient; chat
         return (
           <Fragment key={item.id}>
             {dayHeader}
-            {item.system || item.notice || item.call
+            {beforeJoin.has(item.id)
+              ? <div className="system muted" data-testid="before-join" title={t('unreadable_before_join')}>{t('beforeJoinRun', { count: beforeJoin.get(item.id) ?? 1 })}</div>
+              : item.system || item.notice || item.call
               ? <div className="system" data-testid="system">{systemText(t, item, chat.members, client.userId, chat.noteToSelf)}</div>
               : <MessageBubble client={client} item={item} upload={uploads.get(item.id) ?? uploadOf(item)} members={chat.members} myUserId={client.userId} actions={actions} mayPin={mayPin}
                   showSender={chat.kind === 'group' && (!!dayHeader || prev?.senderUserId !== item.senderUserId || !!prev?.system || !!prev?.notice || !!prev?.call)} />}

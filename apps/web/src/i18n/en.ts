@@ -44,6 +44,7 @@ export const en = {
   edited: 'edited',
   deleted: 'Message deleted',
   unreadable_before_join: 'Sent before this device joined the encrypted chat, so it can’t be read here. Open it on a device that was in the chat then.',
+  beforeJoinRun: 'one:{count} message from before this device joined (it can’t be read here)|other:{count} messages from before this device joined (they can’t be read here)',
   unreadable_not_in_group: 'This device was not in the encrypted chat when this was sent.',
   unreadable_tampered: 'This message failed its encryption check: it was damaged or altered on the way, so it is not shown.',
   unreadable_keys_gone: 'This device no longer holds the keys for this older message.',
