@@ -1,5 +1,4 @@
 import {
-  ParleyError,
   type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Content, type Message, type ServerFrame, type ServerFrameOf,
   type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest,
 } from '@parley/protocol';
@@ -21,7 +20,8 @@ import { ChatViews } from './chat-views.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
 import { Polls } from './polls/polls.ts';
-import { ChatWriter, withPrefs } from './chat-writer.ts';
+import { ChatLifecycle } from './chat-lifecycle.ts';
+import { ChatWriter } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
 import { applyReceipt, keepNewerReceipts, ReceiptSender } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
@@ -61,6 +61,7 @@ export class ParleyClient extends ClientRest {
   readonly calls: Calls;
   /** R66-R75: communities (communities.ts); the `community` event tells each change. */
   readonly communities: Communities;
+  readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
@@ -229,6 +230,10 @@ export class ParleyClient extends ClientRest {
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
     });
+    this.#life = new ChatLifecycle({
+      rest: this.rest, e2ee: this.#mls !== undefined, chat: (id) => this.#chats.get(id), show: (c) => { this.#chats.set(c.chatId, c); this.#changed(c.chatId); },
+      adopt: (c, catchUp) => this.#adopt(c, catchUp), post: (id, content) => this.#post(id, content), forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
+    });
     this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
   }
 
@@ -363,14 +368,7 @@ export class ParleyClient extends ClientRest {
    * time (0 unmutes, MUTED_FOREVER until unmuted; a muted chat sends no push), mark unread. Shown at
    * once here; the server's answer (and the other devices' `chat` event) confirms it.
    */
-  async setChatPrefs(chatId: string, update: ChatPrefsUpdate): Promise<void> {
-    const chat = this.#chats.get(chatId);
-    if (!chat) throw new ParleyError('not_member', 'unknown chat');
-    this.#chats.set(chatId, withPrefs(chat, update));
-    this.#changed(chatId);
-    const { chat: fresh } = await this.rest<{ chat: ChatSummary }>('PUT', `/chats/${encodeURIComponent(chatId)}/prefs`, update);
-    await this.#adopt(fresh, false);
-  }
+  setChatPrefs(chatId: string, update: ChatPrefsUpdate): Promise<void> { return this.#life.setChatPrefs(chatId, update); }
 
   /** Marks everything this device holds of the chat as read (and tells the others). */
   markRead(chatId: string): void {
@@ -413,23 +411,12 @@ export class ParleyClient extends ClientRest {
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
   checkEncryption(chatId: string): void { this.#enc?.schedule(chatId, 0); }
 
-  async openDirect(userId: string): Promise<ChatSummary> { return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats/direct', { userId })).chat); }
-  /** With end-to-end encryption the server gets no name: it goes into the chat as encrypted content. */
-  async createGroup(input: { name: string; color?: string; memberIds: string[] }): Promise<ChatSummary> {
-    if (!this.#mls) return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats', input)).chat);
-    const chat = await this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', '/chats', { ...input, name: '' })).chat);
-    await this.#post(chat.chatId, { kind: 'chat_info', name: input.name.trim(), announce: true });
-    return chat;
-  }
-  async renameChat(chatId: string, name: string): Promise<void> {
-    if (this.#mls) await this.#post(chatId, { kind: 'chat_info', name: name.trim() });
-    else await this.rest('PATCH', `/chats/${chatId}`, { name });
-  }
-  async leaveChat(chatId: string): Promise<void> {
-    await this.removeMember(chatId, this.userId);
-    await this.#forget(chatId);
-  }
-  async joinInvite(token: string): Promise<ChatSummary> { return this.#adopt((await this.rest<{ chat: ChatSummary }>('POST', `/invites/${encodeURIComponent(token)}/join`)).chat); }
+  // Direct chats, groups, names, leaving, invites (chat-lifecycle.ts). With end-to-end encryption a group's name is encrypted content.
+  openDirect(userId: string): Promise<ChatSummary> { return this.#life.openDirect(userId); }
+  createGroup(input: { name: string; color?: string; memberIds: string[] }): Promise<ChatSummary> { return this.#life.createGroup(input); }
+  renameChat(chatId: string, name: string): Promise<void> { return this.#life.renameChat(chatId, name); }
+  leaveChat(chatId: string): Promise<void> { return this.#life.leaveChat(chatId); }
+  joinInvite(token: string): Promise<ChatSummary> { return this.#life.joinInvite(token); }
   // --- internals -----------------------------------------------------------------------------
 
   #post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
