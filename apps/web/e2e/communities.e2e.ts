@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
@@ -208,6 +208,8 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     const { token } = await zed.client.communities.createInvite(court.communityId);
     await page.goto(`${url}/#/community-join/${token}/Late%20Court`);
     await page.getByRole('button', { name: 'Join community' }).click();
+    // The click's join request may still be on its way: the owner acts once she is a member.
+    await waitFor(async () => (await zed.client.communities.members(court.communityId)).some((m) => m.userId === pia.userId), { what: 'Pia joined', timeoutMs: 30_000 });
     await zed.client.communities.setMember(court.communityId, pia.userId, { role: 'admin', rights: ['postAnnouncements'] });
     await chatRow(page, 'announcements').getByRole('button', { name: /^Open/ }).click();
     await page.getByLabel('Message', { exact: true }).waitFor({ timeout: 30_000 });
