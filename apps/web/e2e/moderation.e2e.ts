@@ -48,7 +48,7 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
     assert.deepEqual(reports.map((r) => [r.text, r.senderUserId, r.reporterUserId, r.reason]), [['Cheap pills at spam.example, DM me', yan.userId, amy.userId, 'spam, selling pills']]);
 
     // Amy becomes an admin who may delete and ban; the community's page shows the report to her.
-    await zed.client.communities.setMember(id, amy.userId, { role: 'admin', rights: ['deleteMessages', 'ban'] });
+    await zed.client.communities.setMember(id, amy.userId, { role: 'admin', rights: ['deleteMessages', 'ban', 'manageChats'] });
     await page.goto(`${url}/#/community/${id}`);
     const card = page.getByTestId('community-reports');
     const row = card.getByTestId('report').filter({ hasText: 'Cheap pills' });
@@ -68,5 +68,23 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
     // What was said before Amy's device joined is one line, not an unreadable bubble each.
     assert.equal(await page.getByTestId('before-join').textContent(), '1 message from before this device joined (it can’t be read here)');
     await screenshot(page, '100-after-moderation');
+
+    // The members page says Yan is muted and lifts it; the community page turns on slow mode in General.
+    await page.goto(`${url}/#/community/${id}/members`);
+    const yanRow = page.getByTestId('community-member').filter({ hasText: 'Yan Yu' });
+    await yanRow.getByTestId('muted-until').waitFor({ timeout: 30_000 });
+    await screenshot(page, '101-member-muted');
+    assert.deepEqual(await axeViolations(page), []);
+    await yanRow.getByRole('button', { name: 'Unmute Yan Yu' }).click();
+    await yanRow.getByTestId('mute-select').waitFor({ timeout: 30_000 });
+    await waitFor(async () => !(await zed.client.communities.mutes(id)).some((m) => m.userId === yan?.userId), { what: 'Yan unmuted', timeoutMs: 30_000 });
+    await page.goto(`${url}/#/community/${id}`);
+    const generalRow = page.getByTestId('community-chat').filter({ has: page.getByRole('button', { name: /^Open General/ }) });
+    await generalRow.getByTestId('slow-mode').selectOption('30000');
+    await waitFor(() => yan?.client.chat(general)?.community?.slowModeMs === 30_000, { what: 'Yan\'s summary says slow mode', timeoutMs: 30_000 });
+    await yan.client.sendText(general, 'one');
+    const second = await yan.client.sendText(general, 'two');
+    await waitFor(() => yan?.client.outbox().some((o) => o.clientMsgId === second && o.failedCode === 'slow_mode') ?? false, { what: 'Yan\'s second message held by slow mode', timeoutMs: 30_000 });
+    await screenshot(page, '102-slow-mode');
   });
 });

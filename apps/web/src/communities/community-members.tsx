@@ -1,11 +1,11 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { ALL_COMMUNITY_RIGHTS, type Community, type CommunityLabel, type CommunityMember, type CommunityRight, type Role } from '@parley/protocol';
+import { ALL_COMMUNITY_RIGHTS, type Community, type CommunityLabel, type CommunityMember, type CommunityMute, type CommunityRight, type Role } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { Avatar, colorFor } from '../components/avatar.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
-import { communityName, mayDo, useCommunity, useCommunityMembers } from './use-community.ts';
+import { communityName, mayDo, useCommunity, useCommunityMembers, useReloading } from './use-community.ts';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 const LABELS: readonly CommunityLabel[] = ['teacher', 'parent', 'student'];
@@ -23,7 +23,12 @@ const LABEL_KEY = { teacher: 'labelTeacher', parent: 'labelParent', student: 'la
 export function CommunityMembers({ client, communityId }: { client: ParleyClient; communityId: string }) {
   const { t } = useI18n();
   const { value } = useCommunity(client, communityId);
-  const { value: members, error: loadError, reload } = useCommunityMembers(client, communityId);
+  const { value: members, error: loadError, reload: reloadMembers } = useCommunityMembers(client, communityId);
+  // R82: who is muted, for those who may mute (the `ban` right).
+  const mayMute = value?.community ? mayDo(value.community, 'ban') : false;
+  const loadMutes = useCallback(async () => (mayMute ? client.communities.mutes(communityId) : []), [client, communityId, mayMute]);
+  const { value: mutes, reload: reloadMutes } = useReloading<CommunityMute[]>(client, loadMutes, communityId);
+  const reload = async () => { await reloadMembers(); await reloadMutes(); };
   const [error, run, busy] = useAction();
   const community = value?.community;
   const name = community ? communityName(t, client, community) : t('community');
@@ -38,7 +43,8 @@ export function CommunityMembers({ client, communityId }: { client: ParleyClient
         <ErrorLine error={loadError} />
         {community && (
           <ul className="members">
-            {sorted.map((m) => <MemberRow key={m.userId} client={client} community={community} member={m} busy={busy} act={act} />)}
+            {sorted.map((m) => <MemberRow key={m.userId} client={client} community={community} member={m} busy={busy} act={act}
+              mutedUntil={mutes?.find((x) => x.userId === m.userId && x.untilMs > Date.now())?.untilMs} />)}
           </ul>
         )}
         <ErrorLine error={error} />
@@ -47,10 +53,10 @@ export function CommunityMembers({ client, communityId }: { client: ParleyClient
   );
 }
 
-function MemberRow({ client, community, member: m, busy, act }: {
-  client: ParleyClient; community: Community; member: CommunityMember; busy: boolean; act: (fn: () => Promise<unknown>) => void;
+function MemberRow({ client, community, member: m, busy, act, mutedUntil }: {
+  client: ParleyClient; community: Community; member: CommunityMember; busy: boolean; act: (fn: () => Promise<unknown>) => void; mutedUntil: number | undefined;
 }) {
-  const { t } = useI18n();
+  const { t, fmt } = useI18n();
   const [editing, setEditing] = useState(false);
   const isMe = m.userId === client.userId;
   const id = community.communityId;
@@ -90,11 +96,26 @@ function MemberRow({ client, community, member: m, busy, act }: {
             onClick={() => { if (confirm(t('communityConfirmRemove', { name: m.displayName }))) act(() => client.communities.remove(id, m.userId)); }}>{t('remove')}</button>
           <button className="small danger" disabled={busy} aria-label={t('communityBanMember', { name: m.displayName })}
             onClick={() => { if (confirm(t('communityConfirmBan', { name: m.displayName }))) act(() => client.communities.ban(id, m.userId)); }}>{t('communityBan')}</button>
+          {mutedUntil !== undefined ? (
+            <>
+              <span className="muted small" data-testid="muted-until">{t('mutedUntil', { time: fmt.dateTime(mutedUntil) })}</span>
+              <button className="small secondary" disabled={busy} aria-label={t('unmuteMember', { name: m.displayName })} onClick={() => act(() => client.communities.unmute(id, m.userId))}>{t('unmuteAction')}</button>
+            </>
+          ) : (
+            <select className="small" disabled={busy} aria-label={t('muteMember', { name: m.displayName })} data-testid="mute-select" value=""
+              onChange={(e) => { const ms = Number(e.target.value); if (ms > 0) act(() => client.communities.mute(id, m.userId, Date.now() + ms)); }}>
+              <option value="">{t('muteMenu')}</option>
+              {MUTE_FOR.map(([ms, key]) => <option key={ms} value={String(ms)}>{t(key)}</option>)}
+            </select>
+          )}
         </div>
       )}
     </li>
   );
 }
+
+/** R82: how long a member can be muted for from here (the server's limit is PARLEY_MAX_MUTE_MS). */
+const MUTE_FOR = [[3_600_000, 'muteHour'], [86_400_000, 'muteDay'], [7 * 86_400_000, 'muteWeek']] as const;
 
 type Change = { role: 'admin' | 'member'; rights: CommunityRight[]; label?: CommunityLabel | null };
 

@@ -68,6 +68,9 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
   );
 }
 
+/** R82: the slow-mode intervals offered (ms; 0 is off). */
+const SLOW_MODES = [0, 10_000, 30_000, 60_000, 300_000] as const;
+
 function ChatRow({ client, community, chat, busy, act }: {
   client: ParleyClient; community: Community; chat: CommunityChat; busy: boolean; act: (fn: () => Promise<unknown>) => void;
 }) {
@@ -110,6 +113,13 @@ function ChatRow({ client, community, chat, busy, act }: {
         {manage && chat.kind !== 'announcements' && (
           <button className="small secondary" disabled={busy} aria-label={t(chat.open ? 'communityCloseChat' : 'communityOpenUp', { name })}
             onClick={() => act(() => client.communities.setChatOpen(id, chat.chatId, !chat.open))}>{t(chat.open ? 'communityCloseShort' : 'communityOpenShort')}</button>
+        )}
+        {manage && chat.joined && chat.kind !== 'announcements' && (
+          <select className="small" aria-label={t('slowModeFor', { name })} data-testid="slow-mode" disabled={busy}
+            value={String(client.chat(chat.chatId)?.community?.slowModeMs ?? 0)}
+            onChange={(e) => act(() => client.communities.setSlowMode(id, chat.chatId, Number(e.target.value)))}>
+            {SLOW_MODES.map((ms) => <option key={ms} value={String(ms)}>{ms === 0 ? t('slowModeOff') : t('slowModeEvery', { seconds: ms / 1000 })}</option>)}
+          </select>
         )}
         {manage && chat.kind === 'topic' && (
           <button className="small danger" disabled={busy} aria-label={t('communityDeleteChat', { name })}
