@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BlobCreateRefusal, BlobRefRow, BlobRow, BlobStorage, BlobUsage } from '../blob-storage.ts';
+import { statementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
 
@@ -39,16 +40,11 @@ export const DELETABLE_SQL = (blob: string, before: string | undefined): string 
 /** Blob metadata (R53-R56) in the single node's SQLite database; writes hold its write lock. */
 export class SqliteBlobs implements BlobStorage {
   readonly #db: Database.Database;
-  readonly #stmts = new Map<string, Database.Statement>();
+  readonly #q: (sql: string) => Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
-  }
-
-  #q(sql: string): Database.Statement {
-    let stmt = this.#stmts.get(sql);
-    if (!stmt) this.#stmts.set(sql, (stmt = this.#db.prepare(sql)));
-    return stmt;
+    this.#q = statementCache(db);
   }
 
   async createBlob(row: BlobRow, limits: { quotaBytes: number; maxInFlight: number }): Promise<BlobCreateRefusal | undefined> {

@@ -3,6 +3,7 @@ import { CommunityRight, CommunitySettings, ParleyError, type CommunityChatKind,
 import type {
   CommunityChatRow, CommunityInviteRow, CommunityMemberChange, CommunityMemberRow, CommunityRow, CommunityStorage,
 } from '../community-storage.ts';
+import { statementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
 
@@ -66,16 +67,11 @@ export function changedMember(m: CommunityMemberRow, change: CommunityMemberChan
 /** Communities (R66-R75) in the single node's SQLite database; writes in immediate transactions. */
 export class SqliteCommunities implements CommunityStorage {
   readonly #db: Database.Database;
-  readonly #stmts = new Map<string, Database.Statement>();
+  readonly #q: (sql: string) => Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
-  }
-
-  #q(sql: string): Database.Statement {
-    let stmt = this.#stmts.get(sql);
-    if (!stmt) this.#stmts.set(sql, (stmt = this.#db.prepare(sql)));
-    return stmt;
+    this.#q = statementCache(db);
   }
 
   #insertMember(m: CommunityMemberRow): void {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DeviceLinkRow, DeviceLinkStorage } from '../device-link-storage.ts';
 import type { DeviceRow } from '../storage.ts';
+import { statementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
 
@@ -30,16 +31,11 @@ export function toDeviceLink(r: Row): DeviceLinkRow {
  */
 export class SqliteDeviceLinks implements DeviceLinkStorage {
   readonly #db: Database.Database;
-  readonly #stmts = new Map<string, Database.Statement>();
+  readonly #q: (sql: string) => Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
-  }
-
-  #q(sql: string): Database.Statement {
-    let stmt = this.#stmts.get(sql);
-    if (!stmt) this.#stmts.set(sql, (stmt = this.#db.prepare(sql)));
-    return stmt;
+    this.#q = statementCache(db);
   }
 
   #get(linkId: string): DeviceLinkRow | undefined {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CommunityMemberRow } from '../community-storage.ts';
 import type { ModerationStorage, MuteRow, ReportRow } from '../moderation-storage.ts';
 import { toCommunityMember } from './sqlite-communities.ts';
+import { statementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
 
@@ -28,16 +29,11 @@ export const CLAIM_SLOT_SQL = (p: (n: number) => string) => `INSERT INTO communi
 /** Moderation (R80-R86) in the single node's SQLite database. */
 export class SqliteModeration implements ModerationStorage {
   readonly #db: Database.Database;
-  readonly #stmts = new Map<string, Database.Statement>();
+  readonly #q: (sql: string) => Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
-  }
-
-  #q(sql: string): Database.Statement {
-    let stmt = this.#stmts.get(sql);
-    if (!stmt) this.#stmts.set(sql, (stmt = this.#db.prepare(sql)));
-    return stmt;
+    this.#q = statementCache(db);
   }
 
   async listModerators(communityId: string): Promise<CommunityMemberRow[]> {
