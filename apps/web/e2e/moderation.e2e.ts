@@ -30,7 +30,8 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
     await page.goto(`${url}/#/community-join/${token}/Block%207`);
     await page.getByRole('button', { name: 'Join community' }).click();
     const general = (await zed.client.communities.chats(id)).find((c) => c.kind === 'general')?.chatId ?? '';
-    await waitFor(async () => (await zed.client.encryptionMembers(general)).length === 3 && yan?.client.chat(general)?.encryption === 'on', { what: 'the general chat\'s group of three', timeoutMs: 60_000 });
+    // Yan's own device must have Amy's in its view of the group, or what he sends comes from before she joined.
+    await waitFor(async () => (await zed.client.encryptionMembers(general)).length === 3 && (await yan?.client.encryptionMembers(general))?.length === 3, { what: 'the general chat\'s group of three, on Yan\'s device too', timeoutMs: 60_000 });
 
     const spamId = await yan.client.sendText(general, 'Cheap pills at spam.example, DM me');
     await page.goto(`${url}/#/chat/${general}`);
