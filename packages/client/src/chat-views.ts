@@ -19,6 +19,7 @@ export interface ChatViewsDeps {
   typing: TypingState;
   enc(): ChatEncryption | undefined;
   uploads(): Uploads;
+  threadSeen(chatId: string, rootId: string): number;
 }
 
 /**
@@ -67,6 +68,7 @@ export class ChatViews {
       decodedOutbox: (o) => this.#d.outbox.content(o.clientMsgId),
       ...(enc ? { resendRequested: enc.resends.requested(chatId) } : {}),
       uploads: this.#d.uploads().pending(chatId),
+      threadSeen: (rootId) => this.#d.threadSeen(chatId, rootId),
     });
     this.#cache.set(chatId, items);
     return items;

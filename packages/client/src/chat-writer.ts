@@ -107,10 +107,11 @@ export class ChatWriter {
     return ids;
   }
 
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; noForwardName?: boolean } = {}): Promise<string> {
+  /** `thread`: the files go into that message's thread (R89), and the chat's draft stays. */
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean } = {}): Promise<string> {
     if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
     this.#d.typing.sent(chatId);
-    this.#d.drafts.clear(chatId);
+    if (!opts.thread) this.#d.drafts.clear(chatId);
     return this.#d.uploads().add(chatId, files, opts);
   }
 
@@ -119,7 +120,7 @@ export class ChatWriter {
     if (!this.#d.chat(upload.chatId)) throw new ParleyError('not_member', 'unknown chat');
     const content = checkedContent({
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
-      ...(upload.noForwardName ? { noForwardName: true as const } : {}), attachments,
+      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), attachments,
     });
     await this.#d.outbox.add(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
   }

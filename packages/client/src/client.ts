@@ -17,6 +17,7 @@ import { Drafts } from './drafts.ts';
 import { ChatListReader, untilNotRateLimited } from './chat-list.ts';
 import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
 import { ChatViews } from './chat-views.ts';
+import { ThreadMarks } from './threads.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
 import { Polls } from './polls/polls.ts';
@@ -63,6 +64,7 @@ export class ParleyClient extends ClientRest {
   readonly communities: Communities;
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
+  readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
@@ -217,8 +219,10 @@ export class ParleyClient extends ClientRest {
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), logs: () => this.#sync.entries(),
       notify: (frame) => this.#conn.notify(frame), putChat: (chat) => this.#o.store.putChat(chat), changed: (chatId) => this.#changed(chatId),
     });
+    this.threads = new ThreadMarks({ getMeta: (k) => this.#o.store.getMeta(k), setMeta: (k, v) => this.#o.store.setMeta(k, v), changed: (chatId) => this.#changed(chatId) });
     this.#views = new ChatViews({
       userId: this.userId, chats: this.#chats, sync: this.#sync, outbox: this.#outbox, typing: this.#typing, enc: () => this.#enc, uploads: () => this.#uploads,
+      threadSeen: (chatId, rootId) => this.threads.seen(chatId, rootId),
     });
     this.calls = new Calls({
       userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
@@ -343,7 +347,7 @@ export class ParleyClient extends ClientRest {
    * after a restart from the server's offset). The message shows in this device's timeline at once
    * (`item.upload`); the others get it only when every file is complete.
    */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; noForwardName?: boolean } = {}): Promise<string> {
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean } = {}): Promise<string> {
     return this.#write.sendFiles(chatId, files, opts);
   }
   /** This device's uploads in progress; the 'uploads' event tells each change. */

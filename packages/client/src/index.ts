@@ -5,7 +5,7 @@ export { Communities } from './communities.ts';
 export { Polls, type NewPoll } from './polls/polls.ts';
 export { pollOpenAt, type PollView } from './polls/poll-fold.ts';
 export { mentionsUser, unreadMentions, MENTION_ALL } from './mentions.ts';
-export { mainFlow, threadItems, type ThreadSummary } from './threads.ts';
+export { mainFlow, threadItems, ThreadMarks, type ThreadSummary } from './threads.ts';
 export { GroupCall, type GroupCallOptions, type GroupCallView, type GroupCallState, type GroupParticipant, type GroupStream } from './calls/group-call.ts';
 export { JanusSession, JanusHandle, type JanusEvent, type Jsep } from './calls/janus-session.ts';
 export { groupCallInProgress, GROUP_CALL_STALE_MS, type GroupCallLine, type GroupCallMember } from './calls/group-call-line.ts';

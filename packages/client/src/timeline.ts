@@ -113,6 +113,8 @@ export interface FoldInput {
   resendRequested?: ReadonlySet<string>;
   /** This device's messages with files still uploading (shown after the outbox, with their progress). */
   uploads?: readonly { upload: PendingUpload; progress: UploadProgress }[];
+  /** R89: up to which log position this device has shown each thread (`ThreadMarks`). */
+  threadSeen?: (rootId: string) => number;
 }
 
 /**
@@ -321,7 +323,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     const state: MessageState = progress.state === 'failed' ? 'failed' : 'sending';
     const content: Content = {
       kind: 'text', text: u.text, attachments, ...(u.entities ? { entities: u.entities } : {}), ...(u.replyTo ? { replyTo: u.replyTo } : {}),
-      ...(u.noForwardName ? { noForwardName: true as const } : {}),
+      ...(u.thread ? { thread: u.thread } : {}), ...(u.noForwardName ? { noForwardName: true as const } : {}),
     };
     apply(myUserId, content, add, { id: u.clientMsgId, chatId: u.chatId, seq: null, senderUserId: myUserId, sentAt: u.createdAt, state, mine: true });
     const item = byId.get(u.clientMsgId);
@@ -329,7 +331,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   }
 
   polls.finish(byId);
-  foldThreads(items, byId);
+  foldThreads(items, byId, input.threadSeen);
   for (const item of items) {
     if (!item.pinOf) continue;
     const target = byId.get(item.pinOf.id);

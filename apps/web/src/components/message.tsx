@@ -117,6 +117,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
       {item.thread && actions.onOpenThread && (
         <button type="button" className="link-button thread-link" data-testid="thread-link" onClick={() => actions.onOpenThread?.(item)}>
           {t('threadReplies', { count: item.thread.replies })} · {item.thread.repliers.map(nameOf).join(', ')}
+          {item.thread.unread > 0 && <span className="badge thread-new" data-testid="thread-new">{t('threadNew', { count: item.thread.unread })}</span>}
         </button>
       )}
       {canAct && (

@@ -4,11 +4,13 @@ import { useI18n } from '../i18n/index.ts';
 import { Icon } from './icons.tsx';
 import { MessageBubble, type MessageActions } from './message.tsx';
 import { forwardNameOn } from './forward-privacy.ts';
-import { uploadOf } from '../files/sdk.ts';
+import { files as filesOf, uploadOf } from '../files/sdk.ts';
+import { AttachTrayView, useAttachTray } from '../files/attach-tray.tsx';
 
 /**
  * R89: a message's thread beside the chat (over it on a phone): the message, its replies, and a box
- * that replies in the thread. Replies here stay out of the chat's flow; the message shows "N replies".
+ * that replies in the thread, with files too (picker or paste). Replies here stay out of the chat's
+ * flow; the message shows "N replies" and, in threads the person is in, "N new" until shown here.
  */
 export function ThreadPanel({ client, chat, rootId, actions, onClose }: { client: ParleyClient; chat: ChatView; rootId: string; actions: MessageActions; onClose: () => void }) {
   const { t } = useI18n();
@@ -17,13 +19,26 @@ export function ThreadPanel({ client, chat, rootId, actions, onClose }: { client
   const list = useRef<HTMLDivElement>(null);
   const items = threadItems(client.timeline(chat.chatId), rootId);
   const mayPin = client.mayPin(chat.chatId);
+  const tray = useAttachTray();
+  const picker = useRef<HTMLInputElement>(null);
+  const lastSeq = items.reduce((max, i) => Math.max(max, i.seq ?? 0), 0);
   useEffect(() => { box.current?.focus(); }, [rootId]);
   useEffect(() => { const el = list.current; if (el) el.scrollTop = el.scrollHeight; }, [items.length]);
+  // Shown here: the thread's replies up to the latest are no longer new (R89).
+  useEffect(() => { if (lastSeq > 0) void client.threads.see(chat.chatId, rootId, lastSeq); }, [client, chat.chatId, rootId, lastSeq]);
+  const withFiles = tray.entries.length > 0;
+  const canSend = withFiles ? tray.ready : !!text.trim();
   const send = () => {
     const message = parseMarkdown(text);
-    if (!message.text.trim()) return;
-    client.sendText(chat.chatId, message.text, { entities: message.entities, thread: rootId, noForwardName: !forwardNameOn() })
-      .catch((err: unknown) => console.warn('parley: thread reply failed', err));
+    const opts = { entities: message.entities, thread: rootId, noForwardName: !forwardNameOn() };
+    if (withFiles) {
+      if (!tray.ready) return;
+      filesOf(client).sendFiles(chat.chatId, tray.prepared(), { ...opts, text: message.text }).catch((err: unknown) => console.warn('parley: thread files failed', err));
+      tray.clear();
+    } else {
+      if (!message.text.trim()) return;
+      client.sendText(chat.chatId, message.text, opts).catch((err: unknown) => console.warn('parley: thread reply failed', err));
+    }
     setText('');
   };
   const { onOpenThread: _inside, ...inThread } = actions;
@@ -43,11 +58,18 @@ export function ThreadPanel({ client, chat, rootId, actions, onClose }: { client
           </div>
         ))}
       </div>
+      <AttachTrayView tray={tray} />
       <form className="composer thread-composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
-        <textarea ref={box} rows={1} value={text} placeholder={t('threadPlaceholder')} aria-label={t('threadPlaceholder')} maxLength={16_000} data-testid="thread-input"
+        <button type="button" className="icon" aria-label={t('threadAttach')} title={t('threadAttach')} data-testid="thread-attach" onClick={() => picker.current?.click()}>
+          <Icon name="attach" />
+        </button>
+        <input ref={picker} type="file" multiple hidden data-testid="thread-file-input" tabIndex={-1}
+          onChange={(e) => { if (e.target.files) tray.add(e.target.files); e.target.value = ''; }} />
+        <textarea ref={box} rows={1} value={text} placeholder={withFiles ? t('addCaption') : t('threadPlaceholder')} aria-label={t('threadPlaceholder')} maxLength={16_000} data-testid="thread-input"
           onChange={(e) => setText(e.target.value)}
+          onPaste={(e) => { const pasted = [...e.clipboardData.files]; if (pasted.length > 0) { e.preventDefault(); tray.add(pasted); } }}
           onKeyDown={(e) => { if (e.nativeEvent.isComposing) return; if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); } }} />
-        <button type="submit" className="send" aria-label={t('send')} title={t('send')} disabled={!text.trim()}><Icon name="send" /></button>
+        <button type="submit" className="send" aria-label={t('send')} title={t('send')} disabled={!canSend} data-testid="thread-send"><Icon name="send" /></button>
       </form>
     </aside>
   );

@@ -48,6 +48,8 @@ export const enGroups = {
   thread: 'Thread',
   threadReply: 'Reply in thread',
   threadReplies: 'one:{count} reply|other:{count} replies',
+  threadNew: '{count} new',
+  threadAttach: 'Attach files to a reply in this thread',
   threadPlaceholder: 'Reply in thread',
   mentionAll: 'Everyone in this chat',
   mentionPick: 'Mention someone',

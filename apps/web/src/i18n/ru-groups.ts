@@ -50,6 +50,8 @@ export const ruGroups: Record<keyof typeof enGroups, string> = {
   thread: 'Обсуждение',
   threadReply: 'Ответить в обсуждении',
   threadReplies: 'one:{count} ответ|few:{count} ответа|many:{count} ответов|other:{count} ответа',
+  threadNew: 'one:{count} новый|few:{count} новых|many:{count} новых|other:{count} новых',
+  threadAttach: 'Прикрепить файлы к ответу в обсуждении',
   threadPlaceholder: 'Ответ в обсуждении',
   mentionAll: 'Все в этом чате',
   mentionPick: 'Упомянуть',

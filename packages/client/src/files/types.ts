@@ -60,6 +60,8 @@ export interface PendingUpload {
   text: string;
   entities?: MessageEntity[];
   replyTo?: string;
+  /** R89: a reply in that message's thread. */
+  thread?: string;
   noForwardName?: true;
   files: PendingFile[];
   /** Paused by the person: not resumed at start. */

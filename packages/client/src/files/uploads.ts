@@ -91,7 +91,7 @@ export class Uploads {
    * Queues a message with files: checks and keeps it (so it survives a restart), then uploads in the
    * background. Resolves with its client id once it is stored.
    */
-  async add(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyTo?: string; noForwardName?: boolean } = {}): Promise<string> {
+  async add(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean } = {}): Promise<string> {
     if (files.length === 0 || files.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `1 to ${MAX_ATTACHMENTS} files in a message`);
     const chunkBytes = this.#d.chunkBytes ?? FILE_CHUNK_BYTES;
     const pending: PendingFile[] = files.map((f) => {
@@ -110,7 +110,7 @@ export class Uploads {
     const upload: PendingUpload = {
       clientMsgId: randomId(), chatId, createdAt: this.#now(), text: opts.text ?? '', files: pending,
       ...(opts.entities?.length ? { entities: [...opts.entities] } : {}), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
-      ...(opts.noForwardName ? { noForwardName: true as const } : {}),
+      ...(opts.thread ? { thread: opts.thread } : {}), ...(opts.noForwardName ? { noForwardName: true as const } : {}),
     };
     await this.#d.store.putPendingUpload(upload);
     const entry = this.#entry(upload);
