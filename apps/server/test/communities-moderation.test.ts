@@ -156,4 +156,26 @@ describe('community moderation (R80-R86)', () => {
     assert.deepEqual(lines.map((l) => [l['communityId'], l['sender'], l['reporter'], l['text'], l['reason']]), [[c.communityId, ben.userId, cat.userId, 'You are all idiots', 'insults']]);
     for (const u of users) await u.client.stop();
   });
+
+  it('R83 a file\'s caption and a forward are franked too: each is reportable, naming who posted it in this chat', { timeout: 240_000 }, async () => {
+    await using server = await startTestServer();
+    const users = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
+    const [ann, ben, cat] = users as [TestUser, TestUser, TestUser];
+    const c = await community(users);
+    const bytes = new TextEncoder().encode('%PDF-1.4 minutes');
+    const captioned = await ben.client.sendFiles(c.general, [{ source: new Blob([bytes]), name: 'minutes.pdf', mime: 'application/pdf', size: bytes.length }], { text: 'Read this, you fools' });
+    await waitFor(() => cat.client.timeline(c.general).find((i) => i.id === captioned)?.franked?.text === 'Read this, you fools', { what: 'Cat gets the file with a franked caption', timeoutMs: GROUP_FORMED });
+    const report = await cat.client.communities.report(c.communityId, c.general, captioned, 'caption');
+    assert.deepEqual([report.text, report.senderUserId], ['Read this, you fools', ben.userId]);
+
+    // Ann forwards Ben's words into the announcements chat: reported there, the words are Ann's post.
+    const original = await sendAndSee(ben, [ann], c.general, 'Forward me please');
+    await waitFor(async () => (await ann.client.encryptionMembers(c.announcements)).length === users.length, { what: 'every device in the announcements chat\'s group', timeoutMs: GROUP_FORMED });
+    const [forwardId] = await ann.client.forward([c.announcements], c.general, original);
+    assert.ok(forwardId);
+    await waitFor(() => cat.client.timeline(c.announcements).find((i) => i.id === forwardId)?.franked !== undefined, { what: 'Cat gets the franked forward', timeoutMs: GROUP_FORMED });
+    const forwarded = await cat.client.communities.report(c.communityId, c.announcements, forwardId);
+    assert.deepEqual([forwarded.text, forwarded.senderUserId], ['Forward me please', ann.userId]);
+    for (const u of users) await u.client.stop();
+  });
 });

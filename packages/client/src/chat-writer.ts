@@ -47,10 +47,18 @@ export class ChatWriter {
     });
     this.#d.typing.sent(chatId);
     this.#d.drafts.clear(chatId);
-    if (!this.#d.chat(chatId)?.community || content.kind !== 'text') return this.post(chatId, content);
-    const clientMsgId = randomId();
-    const { key, tag } = await frank(chatId, clientMsgId, text);
-    return this.post(chatId, { ...content, frank: key }, { clientMsgId, frank: tag });
+    return this.#postFranked(chatId, content);
+  }
+
+  /**
+   * R83: in a community's chat a text (a message, a file's caption, a forward) goes franked: a fresh
+   * key inside the content, the commitment beside it. Elsewhere, or with no words, as it is.
+   */
+  async #postFranked(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
+    if (!this.#d.chat(chatId)?.community || content.kind !== 'text' || content.text === '') return this.post(chatId, content, opts);
+    const clientMsgId = opts.clientMsgId ?? randomId();
+    const { key, tag } = await frank(chatId, clientMsgId, content.text);
+    return this.post(chatId, { ...content, frank: key }, { ...opts, clientMsgId, frank: tag });
   }
 
   async edit(chatId: string, targetId: string, text: string, opts: { entities?: readonly MessageEntity[] } = {}): Promise<void> {
@@ -103,7 +111,7 @@ export class ChatWriter {
     });
     const blobs = (item.attachments ?? []).map((a) => a.blobId);
     const ids: string[] = [];
-    for (const chatId of new Set(targetChatIds)) ids.push(await this.post(chatId, content, { blobs }));
+    for (const chatId of new Set(targetChatIds)) ids.push(await this.#postFranked(chatId, content, { blobs }));
     return ids;
   }
 
@@ -122,7 +130,7 @@ export class ChatWriter {
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
       ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), attachments,
     });
-    await this.#d.outbox.add(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
+    await this.#postFranked(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
   }
 
   /** R50: refused here (`forbidden`) where this user may not pin. */
