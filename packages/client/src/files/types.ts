@@ -1,4 +1,4 @@
-import type { Attachment, AttachmentKind, MessageEntity } from '@parley/protocol';
+import type { Attachment, AttachmentKind, Imported, MessageEntity } from '@parley/protocol';
 
 /** A file to send. Browser: `source` is a Blob/File. Node: `{ path }` of a file on disk. */
 export interface FileToSend {
@@ -61,6 +61,8 @@ export interface PendingUpload {
   entities?: MessageEntity[];
   replyTo?: string;
   noForwardName?: true;
+  /** R104: a message of an imported export (its original author and time). */
+  imported?: Imported;
   files: PendingFile[];
   /** Paused by the person: not resumed at start. */
   paused?: true;
