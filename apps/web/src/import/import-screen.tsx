@@ -112,7 +112,7 @@ export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId:
           {result && (
             <div role="status" data-testid="import-done">
               <p>{t('importDone', { sent: result.sent, skipped: result.skipped })}</p>
-              <button type="button" onClick={() => go(`/chat/${chatId}`)}>{t('importOpenChat')}</button>
+              <button type="button" autoFocus onClick={() => go(`/chat/${chatId}`)}>{t('importOpenChat')}</button>
             </div>
           )}
         </div>
