@@ -85,6 +85,8 @@ describe('R104 importing chat history from Telegram and WhatsApp exports', () =>
     assert.ok(seen.every((i) => i.senderUserId === ann.userId), 'the sender is the importer, never the mapped member');
     assert.deepEqual(seen.map((i) => i.imported?.userId ?? null), [null, null, ben.userId, ben.userId, null, null], 'Кв. 14 mapped to Ben, as a label');
     assert.equal(seen[0]!.imported?.system, true);
+    assert.equal(seen[2]!.replyTo?.id, seen[1]!.id, 'a reply in the export is a reply here');
+    assert.equal(seen[2]!.replyTo?.text, seen[1]!.text);
     assert.ok(seen.every((i) => i.imported?.source === 'telegram'));
     const got = new Uint8Array(await (await ben.client.downloadAttachment(seen[2]!.attachments![0]!)).arrayBuffer());
     assert.deepEqual(got, photo, 'the photo, through the encrypted files path');

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Browser } from 'playwright-core';
@@ -84,5 +87,39 @@ describe('importing chat history in the browser', { timeout: 240_000 }, () => {
     ]);
     assert.ok(seen.every((i, k) => k === 0 || i.imported!.at >= seen[k - 1]!.imported!.at), 'in the original order');
     assert.equal(seen[2]!.attachments?.[0]?.name, '00000012-PHOTO-2023-12-31-21-42-00.png');
+  });
+
+  it('R104 in Russian: a Telegram export folder (result.json and photos/) from the new-chat panel into a new group', async () => {
+    const { page } = await personPage(browser);
+    await signUp(page, url, 'Ира Петрова', uniqueHandle('ira'));
+    await page.evaluate(() => localStorage.setItem('parley.locale', 'ru'));
+    await page.goto(`${url}/#/new`);
+    await page.reload(); // the language is read at start
+    await page.getByRole('button', { name: 'Импорт истории' }).click();
+    const screen = page.getByTestId('import-screen');
+    await screen.waitFor({ timeout: 30_000 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'parley-tg-')), 'ChatExport_2024-01-01');
+    mkdirSync(join(dir, 'photos'), { recursive: true });
+    copyFileSync(join(import.meta.dirname, '../../../packages/client/src/import/fixtures/telegram-chat.json'), join(dir, 'result.json'));
+    writeFileSync(join(dir, 'photos/photo_1@31-12-2023_21-45-00.jpg'), pngImage(320, 240));
+    await screen.getByTestId('import-folder').setInputFiles(dir);
+    const preview = screen.getByTestId('import-preview');
+    await preview.waitFor({ timeout: 30_000 });
+    assert.equal(await preview.getByTestId('import-chat-name').innerText(), 'Дом 5, подъезд 2');
+    assert.equal(await preview.getByTestId('import-count').innerText(), '6');
+    assert.match(await preview.innerText(), /2 файла нет в экспорте/);
+    await screenshot(page, 'import-preview-ru');
+    await preview.getByRole('button', { name: 'Импортировать 6 сообщений' }).click();
+    await screen.getByTestId('import-done').waitFor({ timeout: 60_000 });
+    await screen.getByRole('button', { name: 'Открыть чат' }).click();
+    await page.getByRole('heading', { name: 'Дом 5, подъезд 2' }).waitFor({ timeout: 30_000 });
+    const imported = page.getByTestId('imported');
+    await waitFor(async () => (await imported.count()) === 6, { what: 'six imported messages', timeoutMs: 30_000 });
+    const lines = (await imported.allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim());
+    assert.match(lines[0]!, /^импорт Из исходного чата, /i);
+    assert.match(lines[2]!, /^импорт Кв\. 14, /i);
+    await page.locator('.msg img').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('message').filter({ hasText: 'Вот "объявление" у лифта' }).locator('.quote').waitFor(); // the reply is a reply
+    await screenshot(page, 'import-chat-ru');
   });
 });

@@ -2,6 +2,7 @@
 export const enImport = {
   importHistory: 'Import history',
   importHelp: 'Bring a chat\'s history from Telegram or WhatsApp into this chat. The export is read and encrypted on this device; the messages arrive marked "imported", with their original authors and dates, sent by you.',
+  importNewHelp: 'Start a new group from a Telegram or WhatsApp chat export. The export is read and encrypted on this device; the messages arrive marked "imported", with their original authors and dates, sent by you. Add members afterwards.',
   importPickWhatsApp: 'WhatsApp export (.txt or .zip with media)',
   importPickTelegram: 'Telegram export folder (result.json and its media)',
   importReading: 'Reading the export…',

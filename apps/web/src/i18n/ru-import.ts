@@ -4,6 +4,7 @@ import type { enImport } from './en-import.ts';
 export const ruImport: Record<keyof typeof enImport, string> = {
   importHistory: 'Импорт истории',
   importHelp: 'Перенесите историю чата из Telegram или WhatsApp в этот чат. Экспорт читается и шифруется на этом устройстве; сообщения приходят с пометкой «импорт», с исходными авторами и датами, отправленные вами.',
+  importNewHelp: 'Создайте новую группу из экспорта чата Telegram или WhatsApp. Экспорт читается и шифруется на этом устройстве; сообщения приходят с пометкой «импорт», с исходными авторами и датами, отправленные вами. Участников добавьте потом.',
   importPickWhatsApp: 'Экспорт WhatsApp (.txt или .zip с медиафайлами)',
   importPickTelegram: 'Папка экспорта Telegram (result.json и медиафайлы)',
   importReading: 'Читаем экспорт…',

@@ -13,17 +13,19 @@ import { go } from '../state/use-client.ts';
  */
 export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId: string }) {
   const { t, fmt } = useI18n();
-  const chat = client.chat(chatId);
+  // `new`: into a new group named after the export (from the new-chat panel), no members to link yet.
+  const fresh = chatId === 'new';
+  const chat = fresh ? undefined : client.chat(chatId);
   const [source, setSource] = useState<ImportSource>();
   const [preview, setPreview] = useState<ImportPreview>();
   const [reading, setReading] = useState(false);
   const [map, setMap] = useState<Record<string, string>>({});
   const [progress, setProgress] = useState<ImportProgress>();
-  const [result, setResult] = useState<{ sent: number; skipped: number }>();
+  const [result, setResult] = useState<{ chatId: string; sent: number; skipped: number }>();
   const [stopped, setStopped] = useState(false);
   const [error, setError] = useState<unknown>();
   const stop = useRef<AbortController | undefined>(undefined);
-  if (!chat) return null;
+  if (!chat && !fresh) return null;
   const running = progress !== undefined && result === undefined && !stopped && error === undefined;
 
   const pick = (list: FileList | null) => {
@@ -52,18 +54,19 @@ export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId:
     setError(undefined); setStopped(false); setResult(undefined);
     setProgress({ total: preview?.messages ?? 0, queued: 0, done: 0, skipped: 0 });
     const authorMap = Object.fromEntries(Object.entries(map).filter(([, userId]) => userId !== ''));
-    client.importHistory(chatId, source, { authorMap, signal: controller.signal, onProgress: setProgress }).then(
+    const target = fresh ? { newChat: preview?.chat.name ?? t('importHistory') } : chatId;
+    client.importHistory(target, source, { authorMap, signal: controller.signal, onProgress: setProgress }).then(
       (r) => setResult(r),
       (err: unknown) => { if ((err as Error).name === 'AbortError') setStopped(true); else setError(err); },
     );
   };
 
-  const others = chat.members;
+  const others = chat?.members ?? [];
   return (
     <section className="panel import-screen" data-testid="import-screen">
-      <PanelHeader title={t('importHistory')} backTo={`/info/${chatId}`} />
+      <PanelHeader title={t('importHistory')} backTo={fresh ? '/new' : `/info/${chatId}`} />
       <div className="card">
-        <p className="muted small">{t('importHelp')}</p>
+        <p className="muted small">{t(fresh ? 'importNewHelp' : 'importHelp')}</p>
         <label className="file-pick">{t('importPickWhatsApp')}
           <input type="file" accept=".txt,.zip,text/plain,application/zip" disabled={running} data-testid="import-file" onChange={(e) => pick(e.target.files)} />
         </label>
@@ -85,7 +88,7 @@ export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId:
             <dt>{t('importFiles')}</dt><dd>{preview.files}</dd>
           </dl>
           {preview.missingFiles > 0 && <p className="muted small">{t('importFilesMissing', { count: preview.missingFiles })}</p>}
-          {preview.authors.length > 0 && (
+          {preview.authors.length > 0 && !fresh && (
             <fieldset className="import-authors" disabled={running}>
               <legend>{t('importAuthors')}</legend>
               <p className="muted small">{t('importAuthorsHelp')}</p>
@@ -112,7 +115,7 @@ export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId:
           {result && (
             <div role="status" data-testid="import-done">
               <p>{t('importDone', { sent: result.sent, skipped: result.skipped })}</p>
-              <button type="button" autoFocus onClick={() => go(`/chat/${chatId}`)}>{t('importOpenChat')}</button>
+              <button type="button" autoFocus onClick={() => go(`/chat/${result.chatId}`)}>{t('importOpenChat')}</button>
             </div>
           )}
         </div>

@@ -80,7 +80,7 @@ export interface ImportHistoryDeps {
   outbox(): readonly OutboxItem[];
   uploads(): UploadProgress[];
   post(chatId: string, content: Content, opts: { clientMsgId: string }): Promise<string>;
-  sendFiles(chatId: string, files: FileToSend[], opts: { text: string; clientMsgId: string; imported: Imported }): Promise<string>;
+  sendFiles(chatId: string, files: FileToSend[], opts: { text: string; clientMsgId: string; imported: Imported; replyTo?: string }): Promise<string>;
   /** The client's events: `change` (outbox, log) and `uploads`. */
   on(event: 'change' | 'uploads', handler: () => void): () => void;
 }
@@ -181,9 +181,12 @@ export async function importHistory(
   for (const o of deps.outbox()) known.add(o.clientMsgId);
   for (const u of deps.uploads()) if (u.state !== 'cancelled' && u.state !== 'failed') known.add(u.clientMsgId);
 
+  // The export's ids of the messages sent so far → their client ids, for replies (they point back).
+  const sentIds = new Map<string, string>();
   for await (const m of source.messages()) {
     opts.signal?.throwIfAborted();
-    const parts = await messageParts(chatId, source, m, opts.authorMap);
+    const parts = await messageParts(chatId, source, m, opts.authorMap, m.replyTo === undefined ? undefined : sentIds.get(m.replyTo));
+    if (parts[0]) sentIds.set(m.sourceId, parts[0].clientMsgId);
     const already = parts.length > 0 && parts.every((p) => known.has(p.clientMsgId));
     for (const p of parts) {
       if (known.has(p.clientMsgId)) continue;
@@ -191,7 +194,7 @@ export async function importHistory(
       if (p.files.length > 0) {
         const files: FileToSend[] = [];
         for (const f of p.files) files.push({ source: await f.media.source(), name: f.media.name, mime: f.media.mime, size: f.media.size, ...f.size });
-        await deps.sendFiles(chatId, files, { text: p.content.text, clientMsgId: p.clientMsgId, imported: p.content.imported! });
+        await deps.sendFiles(chatId, files, { text: p.content.text, clientMsgId: p.clientMsgId, imported: p.content.imported!, ...(p.content.replyTo ? { replyTo: p.content.replyTo } : {}) });
         // Order: the next message waits until this one's files are up and it is in the outbox.
         while (waiting().uploads.includes(p.clientMsgId)) await nextChange(deps);
       } else {
@@ -221,7 +224,7 @@ interface Part {
 }
 
 /** One export message as Parley messages: its text in parts of at most 16,000 characters, its files with the first. */
-async function messageParts(chatId: string, source: ImportSource, m: ImportedMessage, authorMap: ImportHistoryOptions['authorMap']): Promise<Part[]> {
+async function messageParts(chatId: string, source: ImportSource, m: ImportedMessage, authorMap: ImportHistoryOptions['authorMap'], replyTo: string | undefined): Promise<Part[]> {
   const files: Part['files'] = [];
   let omitted = 0;
   for (const a of m.attachments) {
@@ -242,7 +245,8 @@ async function messageParts(chatId: string, source: ImportSource, m: ImportedMes
       source: source.chat.source, from, at: Math.max(0, Math.round(m.sentAt)),
       ...(userId ? { userId } : {}), ...(m.system ? { system: true as const } : {}), ...(first && omitted > 0 ? { omitted: Math.min(omitted, 10) } : {}),
     };
-    parts.push({ clientMsgId: await importedMessageId(chatId, source.chat.source, m, i), content: { kind: 'text', text, imported }, files: first ? files : [] });
+    const content: Part['content'] = { kind: 'text', text, imported, ...(first && replyTo ? { replyTo } : {}) };
+    parts.push({ clientMsgId: await importedMessageId(chatId, source.chat.source, m, i), content, files: first ? files : [] });
   }
   return parts;
 }
