@@ -138,4 +138,24 @@ describe('R104 importing chat history from Telegram and WhatsApp exports', () =>
     await assert.rejects(previewImport(evil), refused('import_unsafe_path'));
     await Promise.all([ann, ben].map((u) => u.client.stop()));
   });
+
+  it('R104 R83 into a community\'s general chat: imported texts are franked, so a member can report one (the report names the importer as its sender)', async () => {
+    await using server = await startTestServer();
+    const [ann, ben] = await Promise.all(['Ann', 'Ben'].map((displayName) => createUser(server.url, { displayName })));
+    if (!ann || !ben) throw new Error('users');
+    const c = await ann.client.communities.create({ name: 'Lenina 12' });
+    const { token } = await ann.client.communities.createInvite(c.communityId);
+    await ben.client.communities.joinInvite(token);
+    const general = (await ann.client.communities.chats(c.communityId)).find((x) => x.kind === 'general')?.chatId;
+    if (!general) throw new Error('no general chat');
+    await waitFor(async () => (await ann.client.encryptionMembers(general)).length === 2 && (await ben.client.encryptionMembers(general)).length === 2, { what: 'both in the group', timeoutMs: 60_000 });
+    const source = await exportSource(await folder({ 'WhatsApp Chat with Lenina 12.txt': fixture('whatsapp-android-en.txt') }));
+    assert.equal((await ann.client.importHistory(general, source)).sent, 6);
+    await waitFor(() => imported(ben.client, general).length === 6, { what: 'Ben sees the import', timeoutMs: 30_000 });
+    const thanks = imported(ben.client, general).find((i) => i.text === 'Thanks! 🙏');
+    assert.equal(thanks?.franked?.text, 'Thanks! 🙏');
+    const report = await ben.client.communities.report(c.communityId, general, thanks.id, 'spam');
+    assert.deepEqual([report.senderUserId, report.text], [ann.userId, 'Thanks! 🙏']);
+    await Promise.all([ann, ben].map((u) => u.client.stop()));
+  });
 });

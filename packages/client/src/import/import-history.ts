@@ -1,5 +1,6 @@
 import { MAX_ATTACHMENTS, MAX_IMPORTED_NAME_CHARS, ParleyError, type ChatSummary, type Content, type Imported, type Message } from '@parley/protocol';
 import type { FileToSend, UploadProgress } from '../files/types.ts';
+import { frank } from '../moderation/franking.ts';
 import type { OutboxItem } from '../store.ts';
 import type { ImportedChat, ImportedMessage } from './types.ts';
 
@@ -79,7 +80,7 @@ export interface ImportHistoryDeps {
   loadOlder(chatId: string): Promise<void>;
   outbox(): readonly OutboxItem[];
   uploads(): UploadProgress[];
-  post(chatId: string, content: Content, opts: { clientMsgId: string }): Promise<string>;
+  post(chatId: string, content: Content, opts: { clientMsgId: string; frank?: string }): Promise<string>;
   sendFiles(chatId: string, files: FileToSend[], opts: { text: string; clientMsgId: string; imported: Imported; replyTo?: string }): Promise<string>;
   /** The client's events: `change` (outbox, log) and `uploads`. */
   on(event: 'change' | 'uploads', handler: () => void): () => void;
@@ -197,6 +198,10 @@ export async function importHistory(
         await deps.sendFiles(chatId, files, { text: p.content.text, clientMsgId: p.clientMsgId, imported: p.content.imported!, ...(p.content.replyTo ? { replyTo: p.content.replyTo } : {}) });
         // Order: the next message waits until this one's files are up and it is in the outbox.
         while (waiting().uploads.includes(p.clientMsgId)) await nextChange(deps);
+      } else if (deps.chat(chatId)?.community && p.content.text !== '') {
+        // R83: in a community's chat a text is franked like any other, so it can be reported (R84).
+        const { key, tag } = await frank(chatId, p.clientMsgId, p.content.text);
+        await deps.post(chatId, { ...p.content, frank: key }, { clientMsgId: p.clientMsgId, frank: tag });
       } else {
         await deps.post(chatId, p.content, { clientMsgId: p.clientMsgId });
       }
