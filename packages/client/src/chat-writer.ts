@@ -128,7 +128,7 @@ export class ChatWriter {
     if (!this.#d.chat(upload.chatId)) throw new ParleyError('not_member', 'unknown chat');
     const content = checkedContent({
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
-      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), attachments,
+      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), attachments,
     });
     await this.#postFranked(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
   }

@@ -34,6 +34,7 @@ import {
 import { Files } from './files/files.ts';
 import { Uploads } from './files/uploads.ts';
 import type { FileToSend, MediaFilter, MediaItem, UploadProgress } from './files/types.ts';
+import { importHistory, type ImportHistoryOptions, type ImportSource } from './import/import-history.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
@@ -414,6 +415,13 @@ export class ParleyClient extends ClientRest {
 
   /** Re-checks the chat's encryption group now (members' devices, key age) instead of at the next change. */
   checkEncryption(chatId: string): void { this.#enc?.schedule(chatId, 0); }
+
+  /** R104 (import/import-history.ts): an export's messages into a chat or a new group, each marked `imported`; a re-run sends only what is missing. */
+  importHistory(target: string | { newChat: string }, source: ImportSource, opts?: ImportHistoryOptions): Promise<{ chatId: string; sent: number; skipped: number }> {
+    return importHistory({ chat: (id) => this.#chats.get(id), createGroup: (name) => this.createGroup({ name, memberIds: [] }), log: (id) => this.log(id),
+      hasOlder: (id) => this.hasOlder(id), loadOlder: (id) => this.loadOlder(id), outbox: () => this.#outbox.items(), uploads: () => this.#uploads.list(),
+      post: (id, content, o) => this.#post(id, content, o), sendFiles: (id, files, o) => this.#uploads.add(id, files, o), on: (e, h) => this.on(e, h) }, target, source, opts);
+  }
 
   // Direct chats, groups, names, leaving, invites (chat-lifecycle.ts). With end-to-end encryption a group's name is encrypted content.
   openDirect(userId: string): Promise<ChatSummary> { return this.#life.openDirect(userId); }

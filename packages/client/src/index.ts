@@ -62,6 +62,8 @@ export {
   parseTelegram, parseWhatsApp, ImportError, DEFAULT_IMPORT_LIMITS,
   type TelegramOptions, type WhatsAppOptions, type ImportErrorCode, type ImportLimits, type ImportedAttachment, type ImportedChat, type ImportedMessage, type TextChunks,
   ExportZip, type ZipEntry, type ZipLimits,
+  previewImport, importedMessageId, DEFAULT_IMPORT_SEND_LIMITS, exportSource, mimeOfName,
+  type ImportHistoryOptions, type ImportMedia, type ImportPreview, type ImportProgress, type ImportSendLimits, type ImportSource, type ExportFile, type ExportSourceOptions,
 } from './import/index.ts';
 export { FrameKeys, FRAME_KEY_GRACE_MS, SFRAME_BASE_KEY_LABEL, SFRAME_EPOCH_BITS, indexBits, mlsKid, type CallEpochKey, type FrameKeysOptions, type ReceivedFrame } from './calls/frame-keys.ts';
 export { SFrameError, SFRAME_SUITES, decodeHeader as decodeSFrameHeader, encodeHeader as encodeSFrameHeader, type SFrameErrorCode } from './calls/sframe.ts';

@@ -1,4 +1,4 @@
-import type { Attachment, CallContent, ChatSummary, Content, Forwarded, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
+import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
@@ -46,6 +46,11 @@ export interface TimelineItem {
   forwarded?: Forwarded;
   /** R49: its sender asked that forwards of it leave their name out. */
   noForwardName?: true;
+  /**
+   * R104: brought in from another messenger's export by its sender (the importer): the original
+   * author's name and time, and the member the importer mapped that name to (a label, not a sender).
+   */
+  imported?: Imported;
   /**
    * R52: its files (the text is then their caption and may be ''). While this device's own message
    * is still uploading (`upload` set), each one's `blobId` and `sha256` are '' until its upload completes.
@@ -174,6 +179,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.preview) item.preview = content.preview;
         if (content.forwarded) item.forwarded = content.forwarded;
         if (content.noForwardName) item.noForwardName = true;
+        if (content.imported) item.imported = content.imported;
         if (content.attachments) item.attachments = content.attachments;
         if (content.thread && content.thread !== item.id) item.inThread = content.thread;
         add(item);
@@ -323,7 +329,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     const state: MessageState = progress.state === 'failed' ? 'failed' : 'sending';
     const content: Content = {
       kind: 'text', text: u.text, attachments, ...(u.entities ? { entities: u.entities } : {}), ...(u.replyTo ? { replyTo: u.replyTo } : {}),
-      ...(u.thread ? { thread: u.thread } : {}), ...(u.noForwardName ? { noForwardName: true as const } : {}),
+      ...(u.thread ? { thread: u.thread } : {}), ...(u.noForwardName ? { noForwardName: true as const } : {}), ...(u.imported ? { imported: u.imported } : {}),
     };
     apply(myUserId, content, add, { id: u.clientMsgId, chatId: u.chatId, seq: null, senderUserId: myUserId, sentAt: u.createdAt, state, mine: true });
     const item = byId.get(u.clientMsgId);

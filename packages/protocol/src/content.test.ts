@@ -47,3 +47,19 @@ test('R63 group call entries: a join or leave names the publisher id, nothing of
   assert.equal(call({ action: 'group_join', feedId: 1, sdp: 'v=0' }), false);
   assert.equal(call({ action: 'offer', media: 'audio', sdp: 'v=0', feedId: 1 }), false, 'a 1:1 offer has no publisher id');
 });
+
+test('R104 an imported text: its source, original author (bounded) and time; a member id only as an id; a count of files the export left out may stand for the text', () => {
+  const imported = { source: 'whatsapp', from: 'Кв. 14', at: 1704048000000 };
+  const text = (rest: Record<string, unknown>) => Content.safeParse({ kind: 'text', text: 'hi', ...rest }).success;
+  assert.equal(text({ imported }), true);
+  assert.equal(text({ imported: { ...imported, userId: 'bob000001' } }), true);
+  assert.equal(text({ imported: { ...imported, from: '', system: true } }), true, 'the app\'s own line');
+  assert.equal(text({ imported: { ...imported, source: 'viber' } }), false);
+  assert.equal(text({ imported: { ...imported, from: 'x'.repeat(101) } }), false, 'the name is bounded');
+  assert.equal(text({ imported: { ...imported, at: -1 } }), false);
+  assert.equal(text({ imported: { ...imported, userId: 'no' } }), false, 'a member id is an id');
+  assert.equal(text({ imported: { ...imported, system: false } }), false);
+  assert.equal(Content.safeParse({ kind: 'text', text: '', imported: { ...imported, omitted: 1 } }).success, true, 'only a missing photo');
+  assert.equal(Content.safeParse({ kind: 'text', text: '', imported }).success, false, 'nothing to show');
+  assert.equal(text({ imported: { ...imported, omitted: 11 } }), false);
+});

@@ -50,6 +50,27 @@ export const Forwarded = z.object({
 });
 export type Forwarded = z.infer<typeof Forwarded>;
 
+/** R104: the longest original author's name an imported message carries. */
+export const MAX_IMPORTED_NAME_CHARS = 100;
+
+/**
+ * R104: a message brought in from another messenger's export (a Telegram Desktop or WhatsApp chat):
+ * its original author's name as the export writes it (`from`, '' for the app's own lines, `system`),
+ * its original time (`at`, ms since the epoch) and, where the importer mapped that name to a Parley
+ * member, the member's id. The message's sender is still the importer: the mapping is a label the
+ * importer wrote, and receivers never show it as the member's own message. `omitted`: files the
+ * export named but did not hold (WhatsApp's "<Media omitted>"), shown as a count.
+ */
+export const Imported = z.object({
+  source: z.enum(['telegram', 'whatsapp']),
+  from: z.string().max(MAX_IMPORTED_NAME_CHARS),
+  at: z.number().int().min(0).max(8.64e15),
+  userId: Id.optional(),
+  system: z.literal(true).optional(),
+  omitted: z.number().int().min(1).max(10).optional(),
+});
+export type Imported = z.infer<typeof Imported>;
+
 /** R61: how long a call rings before it is missed (the caller ends it; a late device ignores the offer). */
 export const CALL_RING_MS = 45_000;
 /** R61: ICE candidates in one `call` entry (a device sends what it gathered in batches). */
@@ -116,7 +137,9 @@ export const MessageContent = z.discriminatedUnion('kind', [
     forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(), attachments: Attachments.optional(), thread: ClientMsgId.optional(),
     /** R83: the franking key (32 random bytes) the sender committed to this text with; a report reveals it. */
     frank: FrankKey.optional(),
-  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined, { path: ['text'], message: 'a text, or attachments' }),
+    /** R104: brought in from another messenger's export, with its original author's name and time. */
+    imported: Imported.optional(),
+  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined || m.imported?.omitted !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
     .superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),

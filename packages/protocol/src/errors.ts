@@ -121,6 +121,14 @@ export const ERROR_CODES = {
    * this instead (with the request's `rid` when it was a reply) and kept the connection open.
    */
   frame_too_large: 507,
+  /**
+   * R104: an export the importing device refuses (raised by the SDK, never by the server): not an
+   * export it reads, over one of the import's limits (messages, media bytes, a line), or naming a
+   * media path outside its folder. Nothing of it was sent.
+   */
+  import_malformed: 400,
+  import_too_large: 413,
+  import_unsafe_path: 400,
   internal: 500,
 } as const;
 

@@ -70,6 +70,11 @@ export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chat
         <p className="muted small">{t('exportChatHelp')}</p>
         <button disabled={busy} onClick={() => run(() => downloadExport(client, chatId))}>{t('exportChat')}</button>
       </div>
+      <div className="card">
+        <h3>{t('importHistory')}</h3>
+        <p className="muted small">{t('importHelp')}</p>
+        <button className="secondary" onClick={() => go(`/import/${chatId}`)}>{t('importHistory')}</button>
+      </div>
       <ErrorLine error={error} />
       {chat.kind === 'group' && (
         <div className="card">

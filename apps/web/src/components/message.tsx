@@ -68,6 +68,16 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             <span>{item.forwarded.from ? t('forwardedFrom', { name: item.forwarded.from.displayName }) : t('forwarded')}</span>
           </div>
         )}
+        {item.imported && !item.deleted && (
+          // R104: the original author and time from the export; the sender (above) is who imported it, a linked member only a label.
+          <div className="imported" data-testid="imported">
+            <span className="imported-mark">{t('importedMark')}</span>{' '}
+            <span className="imported-from">{item.imported.system ? t('importedSystem', { date: fmt.dateTime(item.imported.at) })
+              : t('importedFrom', { name: item.imported.from, date: fmt.dateTime(item.imported.at) })}</span>
+            {item.imported.userId && <span className="muted"> · {t('importedAs', { name: nameOf(item.imported.userId) })}</span>}
+            {item.imported.omitted && <span className="muted"> · {t('importedOmitted', { count: item.imported.omitted })}</span>}
+          </div>
+        )}
         {replyTo && (
           <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
@@ -88,7 +98,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
               {atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
               {upload && uploading && <UploadBar client={client} upload={upload} />}
               {item.poll ? <Suspense fallback={<strong>{item.text}</strong>}><PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} /></Suspense>
-                : (item.text || atts.length === 0) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
+                : (item.text || (atts.length === 0 && !item.imported?.omitted)) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
             </>
           )}
         {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}

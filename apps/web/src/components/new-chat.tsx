@@ -59,6 +59,11 @@ export function NewChat({ client }: { client: ParleyClient }) {
         <p className="muted small">{t('communityNewHint')}</p>
         <button type="button" className="secondary" onClick={() => go('/new-community')}>{t('communityNew')}</button>
       </div>
+      <div className="card">
+        <h3>{t('importHistory')}</h3>
+        <p className="muted small">{t('importNewHelp')}</p>
+        <button type="button" className="secondary" onClick={() => go('/import/new')}>{t('importHistory')}</button>
+      </div>
     </section>
   );
 }

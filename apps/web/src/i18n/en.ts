@@ -1,4 +1,5 @@
 import { enGroups } from './en-groups.ts';
+import { enImport } from './en-import.ts';
 
 export const en = {
   appName: 'Parley',
@@ -458,6 +459,8 @@ export const en = {
   member: 'member',
   // Communities, moderation, polls, mentions, threads (en-groups.ts).
   ...enGroups,
+  // Importing history from Telegram and WhatsApp (en-import.ts).
+  ...enImport,
 } as const;
 
 export type MessageKey = keyof typeof en;

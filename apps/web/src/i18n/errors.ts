@@ -1,4 +1,4 @@
-import { DeviceLinkEnded, NetworkError, ParleyError, type ErrorCode } from '@parley/client';
+import { DeviceLinkEnded, ImportError, NetworkError, ParleyError, type ErrorCode } from '@parley/client';
 import type { MessageKey } from './en.ts';
 import type { Translate } from './index.ts';
 
@@ -33,6 +33,9 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   community_banned: 'errCommunityBanned',
   community_limit: 'errCommunityLimit',
   dm_not_allowed: 'errDmNotAllowed',
+  import_malformed: 'errImportMalformed',
+  import_too_large: 'errImportTooLarge',
+  import_unsafe_path: 'errImportUnsafePath',
 };
 
 /** A sentence for an error code alone (an upload's `error`); an unknown code is shown as is. */
@@ -45,7 +48,7 @@ export function codeText(t: Translate, code: string): string {
 export function errorText(t: Translate, err: unknown): string {
   if (err instanceof DeviceLinkEnded && err.outcome === 'denied') return t('errLinkDenied');
   if (err instanceof DeviceLinkEnded && err.outcome === 'displaced') return t('errLinkDisplaced');
-  if (err instanceof ParleyError) {
+  if (err instanceof ParleyError || err instanceof ImportError) {
     const key = BY_CODE[err.code];
     if (key) return t(key);
   }

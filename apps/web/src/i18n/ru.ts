@@ -1,5 +1,6 @@
 import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
+import { ruImport } from './ru-import.ts';
 
 export const ru: Dictionary = {
   appName: 'Parley',
@@ -459,4 +460,6 @@ export const ru: Dictionary = {
   member: 'участник',
   // Сообщества, модерация, опросы, упоминания, обсуждения (ru-groups.ts).
   ...ruGroups,
+  // Importing history from Telegram and WhatsApp (ru-import.ts).
+  ...ruImport,
 };

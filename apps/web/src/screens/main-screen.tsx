@@ -28,6 +28,7 @@ const NewCommunity = lazy(async () => ({ default: (await import('../communities/
 // R62: the call bar and tiles load when this tab is in a group call.
 const GroupCallLayer = lazy(async () => ({ default: (await import('../calls/group-call-layer.tsx')).GroupCallLayer }));
 const MediaView = lazy(async () => ({ default: (await import('../files/media-view.tsx')).MediaView }));
+const ImportScreen = lazy(async () => ({ default: (await import('../import/import-screen.tsx')).ImportScreen })); // R104
 
 function PanelLoading() {
   const { t } = useI18n();
@@ -70,6 +71,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'chat': panel = <ChatView key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
     case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
     case 'media': panel = <MediaView key={route.chatId} client={client} chatId={route.chatId} />; break;
+    case 'import': panel = <ImportScreen key={route.chatId} client={client} chatId={route.chatId} />; break;
     case 'join': panel = <JoinInvite key={route.token} client={client} token={route.token} />; break;
     case 'community': panel = <CommunityPanel key={route.communityId} client={client} communityId={route.communityId} />; break;
     case 'communityMembers': panel = <CommunityMembers key={route.communityId} client={client} communityId={route.communityId} />; break;
@@ -81,7 +83,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'user': panel = <section className="panel empty-state">{error ? <ErrorLine error={error} /> : <div className="spinner" />}</section>; break;
     case 'home': break;
   }
-  const activeChat = route.name === 'chat' || route.name === 'info' || route.name === 'media' ? route.chatId : undefined;
+  const activeChat = route.name === 'chat' || route.name === 'info' || route.name === 'media' || route.name === 'import' ? route.chatId : undefined;
   const activeCommunity = route.name === 'community' || route.name === 'communityMembers' ? route.communityId : undefined;
 
   // Notices take their own row above the chats: they never cover the composer or the list.

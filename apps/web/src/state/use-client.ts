@@ -16,6 +16,8 @@ export type Route =
   | { name: 'chat'; chatId: string }
   | { name: 'info'; chatId: string }
   | { name: 'media'; chatId: string }
+  /** R104: importing an export into this chat. */
+  | { name: 'import'; chatId: string }
   | { name: 'join'; token: string }
   | { name: 'community'; communityId: string }
   | { name: 'communityMembers'; communityId: string }
@@ -34,6 +36,7 @@ export function parseRoute(hash: string): Route {
   if (section === 'chat' && arg) return { name: 'chat', chatId: arg };
   if (section === 'info' && arg) return { name: 'info', chatId: arg };
   if (section === 'media' && arg) return { name: 'media', chatId: arg };
+  if (section === 'import' && arg) return { name: 'import', chatId: arg };
   if (section === 'join' && arg) return { name: 'join', token: arg };
   if (section === 'community' && arg) return extra === 'members' ? { name: 'communityMembers', communityId: arg } : { name: 'community', communityId: arg };
   if (section === 'community-join' && arg) return { name: 'communityJoin', token: arg, hint: extra };

@@ -1,4 +1,4 @@
-import type { Attachment, AttachmentKind, MessageEntity } from '@parley/protocol';
+import type { Attachment, AttachmentKind, Imported, MessageEntity } from '@parley/protocol';
 
 /** A file to send. Browser: `source` is a Blob/File. Node: `{ path }` of a file on disk. */
 export interface FileToSend {
@@ -63,6 +63,8 @@ export interface PendingUpload {
   /** R89: a reply in that message's thread. */
   thread?: string;
   noForwardName?: true;
+  /** R104: a message of an imported export (its original author and time). */
+  imported?: Imported;
   files: PendingFile[];
   /** Paused by the person: not resumed at start. */
   paused?: true;
