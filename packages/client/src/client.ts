@@ -332,9 +332,8 @@ export class ParleyClient extends ClientRest {
   deleteMessage(chatId: string, targetId: string): Promise<void> { return this.#write.deleteMessage(chatId, targetId); }
   react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> { return this.#write.react(chatId, targetId, emoji, on); }
   /**
-   * R49: forwards a message into other chats, encrypted anew for each, `forwarded` naming the
-   * original sender unless they asked not to be named; files re-shared, not uploaded again.
-   * Returns the new client ids, one per target.
+   * R49: forwards a message into other chats, encrypted anew for each, `forwarded` naming the original sender
+   * unless they asked not to be named; files re-shared, not uploaded again. Returns the new ids, one per target.
    */
   forward(targetChatIds: readonly string[], sourceChatId: string, itemId: string): Promise<string[]> { return this.#write.forward(targetChatIds, sourceChatId, itemId); }
   /** R50: pins (`on`) or unpins a message; refused here (`forbidden`) where this user may not pin. */
@@ -343,14 +342,11 @@ export class ParleyClient extends ClientRest {
   // --- files (R52-R56; the work is in files/) ----------------------------------------------------
 
   /**
-   * Encrypts, uploads (tus, resumable) and then sends one message with these files and an optional
-   * caption. Resolves with its client id once it is queued (kept in the store: an upload resumes
-   * after a restart from the server's offset). The message shows in this device's timeline at once
-   * (`item.upload`); the others get it only when every file is complete.
+   * Encrypts, uploads (tus, resumable; an upload resumes after a restart from the server's offset) and
+   * then sends one message with these files and an optional caption (`thread`: into a thread, R89).
+   * Resolves with its client id once queued; shown here at once (`item.upload`), to others when complete.
    */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean } = {}): Promise<string> {
-    return this.#write.sendFiles(chatId, files, opts);
-  }
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
   /** This device's uploads in progress; the 'uploads' event tells each change. */
   uploads(): UploadProgress[] { return this.#uploads.list(); }
   pauseUpload(clientMsgId: string): void { this.#uploads.pause(clientMsgId); }
@@ -369,9 +365,8 @@ export class ParleyClient extends ClientRest {
   storageUsage(): Promise<StorageUsage> { return this.#files.storageUsage(); }
 
   /**
-   * R48: this person's own settings for a chat, the same on all their devices: archive, mute until a
-   * time (0 unmutes, MUTED_FOREVER until unmuted; a muted chat sends no push), mark unread. Shown at
-   * once here; the server's answer (and the other devices' `chat` event) confirms it.
+   * R48: this person's own settings for a chat, the same on all their devices: archive, mute until a time (0 unmutes,
+   * MUTED_FOREVER until unmuted; no push while muted), mark unread. Shown here at once; the server's answer confirms it.
    */
   setChatPrefs(chatId: string, update: ChatPrefsUpdate): Promise<void> { return this.#life.setChatPrefs(chatId, update); }
 
