@@ -63,6 +63,6 @@ export class IdMap {
 
   #save(): void {
     this.#dirty = true;
-    this.#timer ??= setTimeout(() => this.flush(), 50);
+    this.#timer ??= setTimeout(() => this.flush(), 50).unref();
   }
 }
