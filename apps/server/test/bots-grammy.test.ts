@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { startGateway } from '@parley/bot-gateway';
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { createUser, startTestServer, waitFor } from '@parley/testing';
+import { fromBot, runBot } from './bot-run.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** Runs one of examples/bots as its author would (`node bot.mjs`), with the Parley token and the gateway as API root. */
-function runBot(file: string, env: { token: string; apiRoot: string }): ChildProcess & AsyncDisposable {
-  const child = spawn(process.execPath, [join(root, 'examples/bots', file)], {
-    env: { ...process.env, BOT_TOKEN: env.token, BOT_API_ROOT: env.apiRoot }, stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return Object.assign(child, {
-    async [Symbol.asyncDispose]() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  });
-}
-
-const fromBot = (person: TestUser, chatId: string, botId: string) => person.client.timeline(chatId).filter((i) => i.senderUserId === botId && !i.system && !i.notice);
 
 describe('Telegram bots on Parley through the bot gateway (R90-R94)', () => {
   it('R94 grammY\'s echo bot and a grammY inline-keyboard bot run unmodified; a person talks to them end to end; the server holds none of the texts', async () => {
