@@ -60,9 +60,14 @@ describe('bot gateway bad input (R93, R94)', () => {
       multipart.set('parse_mode', 'HTML');
       assert.equal((await call(api('sendMessage'), { method: 'POST', body: multipart })).status, 200);
       const unparsable = await call(api('sendMessage'), json({ chat_id: chatId, text: '<b>open', parse_mode: 'HTML' }));
+      assert.equal((await call(api('sendMessage'), json({ chat_id: chatId, text: '*x*', parse_mode: 'Markdown' }))).status, 400, 'legacy Markdown is not taken');
       assert.equal(unparsable.status, 400);
       assert.match(String(unparsable.body['description']), /^Bad Request: can't parse entities/);
+      assert.equal((await call(api('sendMessage'), json({ chat_id: chatId, text: '*fare* is 2\\.50 \\(cash\\)', parse_mode: 'MarkdownV2' }))).status, 200);
+      const unescaped = await call(api('sendMessage'), json({ chat_id: chatId, text: 'fare is 2.50', parse_mode: 'MarkdownV2' }));
+      assert.equal(unescaped.status, 400, 'MarkdownV2 reserves "." as Telegram does');
       await waitFor(() => person.client.timeline(chat.chatId).some((i) => i.text === 'bold by multipart' && i.entities?.length === 2), { what: 'the person reads both', timeoutMs: 20_000 });
+      await waitFor(() => person.client.timeline(chat.chatId).some((i) => i.text === 'fare is 2.50 (cash)' && i.entities?.[0]?.type === 'bold'), { what: 'the MarkdownV2 text' });
       assert.ok(person.client.timeline(chat.chatId).some((i) => i.text === 'by form'));
       assert.ok(!person.client.timeline(chat.chatId).some((i) => i.text === 'pick'), 'nothing of a refused call was sent');
 

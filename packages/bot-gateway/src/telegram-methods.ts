@@ -4,6 +4,7 @@ import type { ParleyClient } from '@parley/client';
 import { BotApiError, badRequest } from './bot-api-error.ts';
 import type { Params } from './params.ts';
 import { ParseError, parseHtml } from './parse-mode.ts';
+import { parseMarkdownV2 } from './markdown-v2.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
 import type { UpdateQueue } from './updates.ts';
 
@@ -152,9 +153,10 @@ export class TelegramMethods {
     const raw = p.str(field);
     const mode = p.optStr('parse_mode');
     if (mode === undefined) return { text: raw, entities: [] };
-    if (mode.toLowerCase() !== 'html') throw badRequest(`unsupported parse_mode ${mode}: the Parley gateway takes HTML (docs/BOTS.md)`);
+    const parse = mode === 'HTML' || mode.toLowerCase() === 'html' ? parseHtml : mode === 'MarkdownV2' ? parseMarkdownV2 : undefined;
+    if (!parse) throw badRequest(`unsupported parse_mode ${mode}: the Parley gateway takes HTML and MarkdownV2 (docs/BOTS.md)`);
     try {
-      const parsed = parseHtml(raw);
+      const parsed = parse(raw);
       if (parsed.text.trim() === '') throw badRequest('message text is empty');
       return parsed;
     } catch (err) {
