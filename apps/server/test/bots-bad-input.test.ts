@@ -69,6 +69,15 @@ describe('bot gateway bad input (R93, R94)', () => {
       await waitFor(() => person.client.timeline(chat.chatId).some((i) => i.text === 'bold by multipart' && i.entities?.length === 2), { what: 'the person reads both', timeoutMs: 20_000 });
       await waitFor(() => person.client.timeline(chat.chatId).some((i) => i.text === 'fare is 2.50 (cash)' && i.entities?.[0]?.type === 'bold'), { what: 'the MarkdownV2 text' });
       assert.ok(person.client.timeline(chat.chatId).some((i) => i.text === 'by form'));
+
+      // editMessageReplyMarkup: the keyboard changes, the text stays; the same keyboard again is "not modified".
+      const menu = await call(api('sendMessage'), json({ chat_id: chatId, text: 'vote', reply_markup: { inline_keyboard: [[{ text: 'yes', callback_data: 'y' }]] } }));
+      const messageId = (menu.body['result'] as { message_id: number }).message_id;
+      const newKeys = { inline_keyboard: [[{ text: 'closed', url: 'https://vote.example/results' }]] };
+      assert.equal((await call(api('editMessageReplyMarkup'), json({ chat_id: chatId, message_id: messageId, reply_markup: newKeys }))).status, 200);
+      assert.match(String((await call(api('editMessageReplyMarkup'), json({ chat_id: chatId, message_id: messageId, reply_markup: newKeys }))).body['description']), /message is not modified/);
+      assert.equal((await call(api('editMessageText'), json({ chat_id: chatId, message_id: 999_999, text: 'x' }))).body['description'], 'Bad Request: message to edit not found');
+      await waitFor(() => person.client.timeline(chat.chatId).some((i) => i.text === 'vote' && i.replyMarkup?.inlineKeyboard[0]?.[0]?.url === 'https://vote.example/results'), { what: 'the new keyboard' });
       assert.ok(!person.client.timeline(chat.chatId).some((i) => i.text === 'pick'), 'nothing of a refused call was sent');
 
       // Revoked: the gateway's device is signed out and every call answers 401, as for a revoked Telegram token.

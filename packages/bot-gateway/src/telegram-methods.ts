@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ParleyError, type MessageEntity } from '@parley/protocol';
-import type { ParleyClient } from '@parley/client';
+import type { ParleyClient, TimelineItem } from '@parley/client';
 import { BotApiError, badRequest } from './bot-api-error.ts';
 import type { Params } from './params.ts';
 import { ParseError, parseHtml } from './parse-mode.ts';
@@ -19,6 +19,8 @@ export interface MethodsDeps {
   /** Which chat a callback query was asked in (queries are answered in their chat). */
   queryChat(queryId: string): string | undefined;
 }
+
+const NOT_MODIFIED = () => badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
 
 /** Longest long poll, in seconds (Telegram's own bound). */
 const MAX_POLL_SECONDS = 50;
@@ -40,6 +42,7 @@ export class TelegramMethods {
       getupdates: (p, signal) => this.#getUpdates(p, signal),
       sendmessage: (p) => this.#sendMessage(p),
       editmessagetext: (p) => this.#editMessageText(p),
+      editmessagereplymarkup: (p) => this.#editMessageReplyMarkup(p),
       deletemessage: (p) => this.#deleteMessage(p),
       answercallbackquery: (p) => this.#answerCallbackQuery(p),
       setmycommands: (p) => this.#setMyCommands(p),
@@ -82,30 +85,40 @@ export class TelegramMethods {
   }
 
   async #editMessageText(p: Params): Promise<unknown> {
-    if (p.has('inline_message_id')) throw badRequest('inline messages are not supported by the Parley gateway');
-    const chatId = this.#d.objects.chatIdOf(p.int('chat_id'));
-    const target = this.#d.objects.message(p.int('message_id'), chatId);
-    const item = target && this.#d.client.timeline(chatId).find((i) => i.id === target.clientMsgId);
-    if (!target || !item || item.deleted) throw badRequest('message to edit not found');
-    if (item.senderUserId !== this.#d.objects.botUserId) throw badRequest('message can\'t be edited');
+    const { chatId, item } = this.#ownMessage(p, 'edit');
     const { text, entities } = this.#text(p, 'text');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
-    if (item.text === text && JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) {
-      throw badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
-    }
+    if (item.text === text && JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) throw NOT_MODIFIED();
     this.#checkPending();
     await this.#call(() => this.#d.client.bots.editText(chatId, item.id, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(entities.length > 0 ? { entities } : {}) }));
     return this.#d.objects.messageOf(chatId, item.id, { edit_date: Math.floor(Date.now() / 1000) });
   }
 
+  /** A Parley edit carries the text: the same text (and formatting) again with the new keyboard. */
+  async #editMessageReplyMarkup(p: Params): Promise<unknown> {
+    const { chatId, item } = this.#ownMessage(p, 'edit');
+    const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
+    if (JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) throw NOT_MODIFIED();
+    this.#checkPending();
+    await this.#call(() => this.#d.client.bots.editText(chatId, item.id, item.text, { ...(replyMarkup ? { replyMarkup } : {}), ...(item.entities ? { entities: item.entities } : {}) }));
+    return this.#d.objects.messageOf(chatId, item.id, { edit_date: Math.floor(Date.now() / 1000) });
+  }
+
   async #deleteMessage(p: Params): Promise<unknown> {
+    const { chatId, item } = this.#ownMessage(p, 'delete');
+    await this.#call(() => this.#d.client.deleteMessage(chatId, item.id));
+    return true;
+  }
+
+  /** The bot's own message that `chat_id` and `message_id` name, as its device shows it now. */
+  #ownMessage(p: Params, what: 'edit' | 'delete'): { chatId: string; item: TimelineItem } {
+    if (p.has('inline_message_id')) throw badRequest('inline messages are not supported by the Parley gateway');
     const chatId = this.#d.objects.chatIdOf(p.int('chat_id'));
     const target = this.#d.objects.message(p.int('message_id'), chatId);
     const item = target && this.#d.client.timeline(chatId).find((i) => i.id === target.clientMsgId);
-    if (!target || !item || item.deleted) throw badRequest('message to delete not found');
-    if (item.senderUserId !== this.#d.objects.botUserId) throw badRequest('message can\'t be deleted for everyone');
-    await this.#call(() => this.#d.client.deleteMessage(chatId, item.id));
-    return true;
+    if (!target || !item || item.deleted || item.text === '') throw badRequest(`message to ${what} not found`);
+    if (item.senderUserId !== this.#d.objects.botUserId) throw badRequest(what === 'edit' ? 'message can\'t be edited' : 'message can\'t be deleted for everyone');
+    return { chatId, item };
   }
 
   async #answerCallbackQuery(p: Params): Promise<unknown> {
