@@ -13,6 +13,7 @@ import { IdMap } from './id-map.ts';
 import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
 import { UpdateQueue } from './updates.ts';
+import { WebhookSender } from './webhook.ts';
 
 export interface GatewayOptions {
   /** The Parley server's URL. */
@@ -27,6 +28,9 @@ export interface GatewayOptions {
   maxUpdates?: number;
   /** R94: the bot's messages waiting for the server at most; sends past it answer 429. */
   maxPending?: number;
+  /** R94b: a webhook POST unanswered this long failed; retries wait from `webhookRetryMinMs`, doubling up to a minute. */
+  webhookTimeoutMs?: number;
+  webhookRetryMinMs?: number;
   log?: (line: string) => void;
 }
 
@@ -79,9 +83,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const updates = new UpdateQueue(opts.maxUpdates ?? DEFAULT_MAX_UPDATES);
   const objects = new TelegramObjects(bot, ids, botUserId);
   const queries = new Map<string, string>();
+  const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log });
+  const hookPath = join(opts.dataDir, 'webhook.json');
+  const savedHook = existsSync(hookPath) ? (JSON.parse(readFileSync(hookPath, 'utf8')) as { url: string; secret?: string; allowed?: string[] }) : undefined;
+  if (savedHook) await webhook.set(savedHook.url, savedHook);
   const methods = new TelegramMethods({
     client: bot, objects, updates, commandsPath: join(opts.dataDir, 'commands.json'), maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
-    queryChat: (queryId) => queries.get(queryId),
+    queryChat: (queryId) => queries.get(queryId), webhook,
+    saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
 
   // Updates in the order the log gives them, one message at a time.
@@ -130,6 +139,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const close = async () => {
     if (closed) return;
     closed = true;
+    await webhook.delete({ dropPending: false });
     updates.wakeAll();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());

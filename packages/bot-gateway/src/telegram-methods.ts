@@ -7,6 +7,7 @@ import { ParseError, parseHtml } from './parse-mode.ts';
 import { parseMarkdownV2 } from './markdown-v2.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
 import type { UpdateQueue } from './updates.ts';
+import type { WebhookSender } from './webhook.ts';
 
 export interface MethodsDeps {
   client: ParleyClient;
@@ -16,6 +17,10 @@ export interface MethodsDeps {
   commandsPath: string;
   /** R94: past this many of the bot's messages not yet accepted by the server, sends answer 429 with retry_after. */
   maxPending: number;
+  /** R94b: the webhook, when the bot set one (getUpdates then answers 409, as Telegram's). */
+  webhook: WebhookSender;
+  /** Keeps the webhook in the data dir (undefined: none), so a restart delivers to it again. */
+  saveWebhook(hook: { url: string; secret?: string; allowed?: string[] } | undefined): void;
   /** Which chat a callback query was asked in (queries are answered in their chat). */
   queryChat(queryId: string): string | undefined;
 }
@@ -49,9 +54,9 @@ export class TelegramMethods {
       getmycommands: async () => this.#commands(),
       deletemycommands: async () => { this.#writeCommands([]); return true; },
       sendchataction: (p) => this.#sendChatAction(p),
-      // Webhooks are not in this gateway yet: there is none to delete, and getUpdates always works.
-      deletewebhook: async () => true,
-      getwebhookinfo: async () => ({ url: '', has_custom_certificate: false, pending_update_count: this.#d.updates.size }),
+      setwebhook: (p) => this.#setWebhook(p),
+      deletewebhook: async (p) => { await this.#d.webhook.delete({ dropPending: p.bool('drop_pending_updates') }); this.#d.saveWebhook(undefined); return true; },
+      getwebhookinfo: async () => this.#d.webhook.info(),
       close: async () => true,
       logout: async () => true,
     };
@@ -63,7 +68,27 @@ export class TelegramMethods {
     return { ...me, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false };
   }
 
+  async #setWebhook(p: Params): Promise<unknown> {
+    const url = p.optStr('url') ?? '';
+    const dropPending = p.bool('drop_pending_updates');
+    if (url === '') {
+      await this.#d.webhook.delete({ dropPending });
+      this.#d.saveWebhook(undefined);
+      return true;
+    }
+    if (!/^https?:\/\/[^\s]+$/i.test(url) || url.length > 2048) throw badRequest('bad webhook: an HTTP(S) URL must be provided for webhook');
+    const secret = p.optStr('secret_token');
+    if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) throw badRequest('secret token contains unallowed characters');
+    const allowed = p.has('allowed_updates') ? p.json('allowed_updates') : undefined;
+    if (allowed !== undefined && (!Array.isArray(allowed) || allowed.some((a) => typeof a !== 'string'))) throw badRequest('allowed_updates must be an Array of String');
+    const hook = { url, ...(secret ? { secret } : {}), ...(allowed ? { allowed: allowed as string[] } : {}) };
+    await this.#d.webhook.set(url, { ...hook, dropPending });
+    this.#d.saveWebhook(hook);
+    return true;
+  }
+
   async #getUpdates(p: Params, signal: AbortSignal): Promise<unknown> {
+    if (this.#d.webhook.active) throw new BotApiError(409, 'Conflict: can\'t use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first');
     const limit = Math.min(100, Math.max(1, p.optInt('limit') ?? 100));
     const timeoutSec = Math.min(MAX_POLL_SECONDS, Math.max(0, p.optInt('timeout') ?? 0));
     const allowed = p.has('allowed_updates') ? p.json('allowed_updates') : undefined;

@@ -59,6 +59,16 @@ export class UpdateQueue {
     return ready();
   }
 
+  /** Drops the updates before `offset` (they were delivered). */
+  confirm(offset: number): void {
+    this.#items = this.#items.filter((u) => u.update_id >= offset);
+  }
+
+  /** Drops every kept update (`drop_pending_updates`). */
+  confirmAll(): void {
+    this.#items = [];
+  }
+
   /** Wakes every waiting getUpdates (on stop). */
   wakeAll(): void {
     for (const wake of this.#waiters) wake();
