@@ -213,7 +213,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     }
   };
 
-  const accounts = new Accounts({
+  const accounts: Accounts = new Accounts({
     storage, clock, random, challenges, limiter,
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
@@ -226,6 +226,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
     onDeviceAdded: (userId, deviceId) => deviceAdded(userId, deviceId),
     onlineDevices: (userId) => bus.onlineDevices(userId),
+    isBot: (userId): Promise<boolean> => bots.isBot(userId),
   });
   // Any path that adds a device (recovery, passkey, link approval): MLS groups re-check, login alert (R27).
   const deviceAdded = async (userId: string, deviceId: string) => {
@@ -242,7 +243,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     onRefused: (err, context) => logger.info({ err, ...context }, 'passkey refused'),
   });
   // R90-R92: bots are accounts with an owner; the chat rules and delivery ask them about bots.
-  const bots = new Bots({
+  const bots: Bots = new Bots({
     storage, bots: botStore, clock, random, limiter, limits: config.bots,
     addDevice: (userId, device) => accounts.addDevice(userId, device),
     revokeDevice: (userId, deviceId) => accounts.revokeDevice({ userId, deviceId }, deviceId),
@@ -259,6 +260,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       hiddenHandles: (chatId, viewerId) => communities.hiddenHandles(chatId, viewerId) },
     onMemberRemoved: (chatId, userId) => dropFromCalls(groupCalls.memberRemoved(chatId, userId), { chatId }),
     isBot: (userId) => bots.isBot(userId),
+    botsAmong: (userIds) => bots.botsAmong(userIds),
   });
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({ storage, communities: communityStore, chats, bus, clock, random, limits: config.communities });

@@ -69,6 +69,11 @@ describe('bot accounts (R90-R92)', () => {
 
     const chat = await person.client.openDirect(bot.userId);
     assert.deepEqual(chat.members.map((m) => m.userId).sort(), [person.userId, bot.userId].sort(), 'the bot is a member at once (no request)');
+    // People see which member is a bot (read by its owner's software), in the chat and on its profile.
+    assert.deepEqual(chat.members.map((m) => [m.userId, m.bot ?? false]).sort(), [[person.userId, false], [bot.userId, true]].sort());
+    assert.equal((await person.client.getUser(bot.userId)).bot, true);
+    assert.equal((await person.client.getUser(owner.userId)).bot, undefined);
+    assert.equal((await botClient.me()).user.bot, true);
     await person.client.sendText(chat.chatId, 'hello bot');
     await waitFor(() => botClient.timeline(chat.chatId).some((i) => i.text === 'hello bot'), { what: 'the bot reads it', timeoutMs: 20_000 });
     // The person wrote first: the bot may open (and reply in) that chat.

@@ -50,7 +50,7 @@ export class TelegramObjects {
     }
     const profile = await p;
     return {
-      id: this.#ids.int('user', userId), is_bot: userId === this.botUserId, first_name: profile.displayName,
+      id: this.#ids.int('user', userId), is_bot: userId === this.botUserId || profile.bot === true, first_name: profile.displayName,
       ...(profile.handle ? { username: profile.handle } : {}),
     };
   }

@@ -25,6 +25,8 @@ export interface ChatsDeps {
   communities?: ChatCommunityRules;
   /** R91: whether an account is a bot (a bot talks only to people who wrote to it). */
   isBot?: (userId: string) => Promise<boolean>;
+  /** R91: of these users, the bots (members are marked `bot: true`). */
+  botsAmong?: (userIds: readonly string[]) => Promise<Set<string>>;
   /** After a member left or was removed (R62: out of the chat's group call). */
   onMemberRemoved?: (chatId: string, userId: string) => Promise<void>;
 }
@@ -62,12 +64,14 @@ export class Chats {
     const rows = await this.#d.storage.getMembers(chat.chatId);
     const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.userId))).map((u) => [u.userId, u]));
     const hidden = chat.kind === 'group' ? await this.#d.communities?.hiddenHandles(chat.chatId, userId) : undefined;
+    const bots = (await this.#d.botsAmong?.(rows.map((r) => r.userId))) ?? new Set<string>();
     const members: Member[] = rows.map((r) => {
       const u = users.get(r.userId);
       return {
         userId: r.userId,
         ...(hidden?.(r.userId) ? {} : { handle: u?.handle ?? 'deleted' }),
         displayName: u?.displayName ?? 'Deleted account',
+        ...(bots.has(r.userId) ? { bot: true as const } : {}),
         role: r.role,
         deliveredSeq: r.deliveredSeq,
         readSeq: r.readSeq,
