@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import {
   ParleyClient, exportDeviceKey, generateDeviceKey, importDeviceKey, registerBotDevice,
-  type DeviceKey, type StoredMessage, type WebSocketCtor,
+  type ClientStore, type DeviceKey, type StoredMessage, type WebSocketCtor,
 } from '@parley/client';
 import { FileStore } from '@parley/cli';
 import type { Message } from '@parley/protocol';
@@ -32,6 +32,8 @@ export interface GatewayOptions {
   webhookTimeoutMs?: number;
   webhookRetryMinMs?: number;
   log?: (line: string) => void;
+  /** The bot device's local store; default a FileStore (`store.json`) in the data dir. Benchmarks compare a MemoryStore. */
+  store?: ClientStore;
 }
 
 export interface RunningGateway extends AsyncDisposable {
@@ -104,7 +106,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (decoded?.kind !== 'content') return;
     const c = decoded.content;
     if (c.kind === 'text') {
-      const message = await objects.messageOf(m.chatId, m.clientMsgId);
+      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup });
       if (message) updates.push({ update_id: ids.nextUpdateId(), message });
     } else if (c.kind === 'edit') {
       const message = await objects.messageOf(m.chatId, c.target, { edit_date: Math.floor(m.sentAt / 1000) });
@@ -172,7 +174,7 @@ async function signIn(opts: GatewayOptions, botUserId: string, log: (line: strin
     baseUrl: opts.server,
     session: { userId: device.userId, deviceId: device.deviceId },
     deviceKey: device.key,
-    store: new FileStore(join(opts.dataDir, 'store.json')),
+    store: opts.store ?? new FileStore(join(opts.dataDir, 'store.json')),
     WebSocket: WebSocket as unknown as WebSocketCtor,
     backoff: { minMs: 100, maxMs: 5000 },
   });

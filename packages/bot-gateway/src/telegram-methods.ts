@@ -103,10 +103,11 @@ export class TelegramMethods {
     const { text, entities } = this.#text(p, 'text');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
     const replyTo = this.#replyTo(p, chatId);
+    const sentAt = Date.now();
     const id = await this.#call(() => this.#d.client.bots.sendText(chatId, text, {
       ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}),
     }));
-    return this.#d.objects.messageOf(chatId, id);
+    return this.#d.objects.messageFrom(chatId, { id, senderUserId: this.#d.objects.botUserId, sentAt, text, entities, replyTo, replyMarkup });
   }
 
   async #editMessageText(p: Params): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { MAX_CALLBACK_DATA_BYTES, type ReplyMarkup, type UserProfile } from '@parley/protocol';
+import { MAX_CALLBACK_DATA_BYTES, type MessageEntity, type ReplyMarkup, type UserProfile } from '@parley/protocol';
 import type { ChatView, ParleyClient } from '@parley/client';
 import { badRequest } from './bot-api-error.ts';
 import type { IdMap } from './id-map.ts';
@@ -64,23 +64,33 @@ export class TelegramObjects {
     return { id: this.#ids.int('chat', view.chatId, true), type: 'group', title: view.title };
   }
 
-  /** A Message of a line of the chat's timeline as the bot's device holds it now. */
+  /** A Message of a line of the chat's timeline as the bot's device holds it now (edits, presses). */
   async messageOf(chatId: string, itemId: string, extra: Obj = {}): Promise<Obj | undefined> {
-    const view = this.#client.chat(chatId);
     const item = this.#client.timeline(chatId).find((i) => i.id === itemId);
-    if (!view || !item) return undefined;
-    const entities = item.text.length > 0 ? [...(item.entities ?? []).map((e) => ({ ...e })), ...commandEntitiesOf(item.text, item.senderUserId !== this.botUserId)] : [];
-    const reply = item.replyTo?.id ? await this.messageOf(chatId, item.replyTo.id) : undefined;
+    if (!item) return undefined;
+    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, edited: item.edited }, extra);
+  }
+
+  /**
+   * A Message from what was just sent or received, without folding the chat's timeline (which costs
+   * the whole log each time: per message, that would make a busy chat quadratic). Only a reply looks
+   * its target up.
+   */
+  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; edited?: boolean }, extra: Obj = {}): Promise<Obj | undefined> {
+    const view = this.#client.chat(chatId);
+    if (!view) return undefined;
+    const entities = m.text.length > 0 ? [...(m.entities ?? []).map((e) => ({ ...e })), ...commandEntitiesOf(m.text, m.senderUserId !== this.botUserId)] : [];
+    const reply = m.replyTo ? await this.messageOf(chatId, m.replyTo) : undefined;
     return {
-      message_id: this.messageId(chatId, item.id),
-      from: await this.user(item.senderUserId),
+      message_id: this.messageId(chatId, m.id),
+      from: await this.user(m.senderUserId),
       chat: await this.chat(view),
-      date: Math.floor(item.sentAt / 1000),
-      ...(item.edited ? { edit_date: Math.floor(Date.now() / 1000) } : {}),
-      text: item.text,
+      date: Math.floor(m.sentAt / 1000),
+      ...(m.edited ? { edit_date: Math.floor(Date.now() / 1000) } : {}),
+      text: m.text,
       ...(entities.length > 0 ? { entities } : {}),
       ...(reply ? { reply_to_message: reply } : {}),
-      ...(item.replyMarkup ? { reply_markup: toTelegramMarkup(item.replyMarkup) } : {}),
+      ...(m.replyMarkup ? { reply_markup: toTelegramMarkup(m.replyMarkup) } : {}),
       ...extra,
     };
   }
