@@ -42,11 +42,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('parley-bot-gateway: --listen takes HOST:PORT\n');
     return 2;
   }
-  const gateway = await startGateway({
-    server: values.server.replace(/\/$/, ''), token, dataDir: values.data ?? 'parley-bot-data',
-    listen: { host: listen[1]!.replace(/^\[|\]$/g, ''), port: Number(listen[2]) },
-    maxUpdates: Number(values['max-updates'] ?? DEFAULT_MAX_UPDATES), maxPending: Number(values['max-pending'] ?? DEFAULT_MAX_PENDING),
-  });
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway({
+      server: values.server.replace(/\/$/, ''), token, dataDir: values.data ?? 'parley-bot-data',
+      listen: { host: listen[1]!.replace(/^\[|\]$/g, ''), port: Number(listen[2]) },
+      maxUpdates: Number(values['max-updates'] ?? DEFAULT_MAX_UPDATES), maxPending: Number(values['max-pending'] ?? DEFAULT_MAX_PENDING),
+    });
+  } catch (err) {
+    // A revoked token, an unreachable server, a port in use: say why, in one line.
+    process.stderr.write(`parley-bot-gateway: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
   process.stdout.write(`parley-bot-gateway: the Bot API of @${(await gateway.client.me()).user.handle} is at ${gateway.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
