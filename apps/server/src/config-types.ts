@@ -123,6 +123,16 @@ export interface ModerationLimits {
   reportsPageMax: number;
 }
 
+/** R90-R92: bots. */
+export interface BotLimits {
+  /** Bots one person may own (deleted ones do not count). */
+  maxPerOwner: number;
+  /** R92: messages one bot may send per second (all its devices together, all chats), refilled steadily; 0: unlimited. */
+  sendPerSec: number;
+  /** R92: how many it may send at once before that rate applies. */
+  sendBurst: number;
+}
+
 /** R44: consent to being put into a chat, and caps on chats. */
 export interface ConsentLimits {
   /** Adds and direct chats from people who share no chat with the person become requests. */
@@ -219,6 +229,7 @@ export interface Config {
   /** R73: community limits. */
   communities: CommunityLimits;
   moderation: ModerationLimits;
+  bots: BotLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
   /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES, MLS_START_MIN_ADDS } from '@parley/protocol';
 import type { BlobStoreConfig, Config, ListenAddress, SfuConfig, TurnConfig } from './config-types.ts';
 
-export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
+export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
 
 /**
  * The server's one typed config object, read from environment variables with defaults and
@@ -96,6 +96,11 @@ const EnvSchema = z.object({
   PARLEY_MAX_SLOW_MODE_MS: Int(3_600_000).refine((n) => n <= 86_400_000, 'at most 86400000 (a day)'),
   /** R84: reports one user may file per hour, across communities. */
   PARLEY_RATE_REPORTS_PER_HOUR: Int(20),
+  /** R90: bots one person may own. */
+  PARLEY_MAX_BOTS_PER_USER: Int(20),
+  /** R92: messages one bot may send per second, over all its chats (0: unlimited), and its burst. */
+  PARLEY_RATE_BOT_SEND_PER_SEC: Int(30),
+  PARLEY_RATE_BOT_SEND_BURST: Int(60),
   /** R84: reports in one page of a community's report list (newest first). */
   PARLEY_REPORTS_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
@@ -349,6 +354,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reportsPerHour: e.PARLEY_RATE_REPORTS_PER_HOUR,
       reportsPageMax: e.PARLEY_REPORTS_PAGE_MAX,
     },
+    bots: { maxPerOwner: e.PARLEY_MAX_BOTS_PER_USER, sendPerSec: e.PARLEY_RATE_BOT_SEND_PER_SEC, sendBurst: e.PARLEY_RATE_BOT_SEND_BURST },
     turn: turnConfig(e),
     sfu: sfuConfig(e),
     previews: {

@@ -14,6 +14,7 @@ import { Communities } from './domain/communities/communities.ts';
 import { CommunityChats } from './domain/communities/community-chats.ts';
 import { CommunityInvites } from './domain/communities/community-invites.ts';
 import { Moderation } from './domain/communities/moderation.ts';
+import { Bots } from './domain/bots/bots.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
 import { Files } from './domain/files/files.ts';
@@ -55,6 +56,9 @@ import { PostgresCommunities } from './storage/postgres/postgres-communities.ts'
 import { SqliteCommunities } from './storage/sqlite/sqlite-communities.ts';
 import { PostgresModeration } from './storage/postgres/postgres-moderation.ts';
 import { SqliteModeration } from './storage/sqlite/sqlite-moderation.ts';
+import { PostgresBots } from './storage/postgres/postgres-bots.ts';
+import { SqliteBots } from './storage/sqlite/sqlite-bots.ts';
+import type { BotStorage } from './storage/bot-storage.ts';
 import type { ModerationStorage } from './storage/moderation-storage.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
@@ -112,6 +116,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let links: DeviceLinkStorage;
   let communityStore: CommunityStorage;
   let moderationStore: ModerationStorage;
+  let botStore: BotStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
   let blobs: BlobStorage;
@@ -127,6 +132,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     links = new PostgresDeviceLinks(pgStorage.pool);
     communityStore = new PostgresCommunities(pgStorage.pool);
     moderationStore = new PostgresModeration(pgStorage.pool);
+    botStore = new PostgresBots(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
     limiter = new SharedRateLimiter({
@@ -144,6 +150,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     links = new SqliteDeviceLinks(sqliteStorage.db);
     communityStore = new SqliteCommunities(sqliteStorage.db);
     moderationStore = new SqliteModeration(sqliteStorage.db);
+    botStore = new SqliteBots(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
@@ -206,7 +213,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     }
   };
 
-  const accounts = new Accounts({
+  const accounts: Accounts = new Accounts({
     storage, clock, random, challenges, limiter,
     sessionTtlMs: config.sessionTtlMs,
     signupPerHour: config.rates.signupPerHour,
@@ -219,6 +226,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
     onDeviceAdded: (userId, deviceId) => deviceAdded(userId, deviceId),
     onlineDevices: (userId) => bus.onlineDevices(userId),
+    isBot: (userId): Promise<boolean> => bots.isBot(userId),
   });
   // Any path that adds a device (recovery, passkey, link approval): MLS groups re-check, login alert (R27).
   const deviceAdded = async (userId: string, deviceId: string) => {
@@ -234,8 +242,14 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     limiter, addsPerDay: config.rates.passkeyAddsPerDay,
     onRefused: (err, context) => logger.info({ err, ...context }, 'passkey refused'),
   });
+  // R90-R92: bots are accounts with an owner; the chat rules and delivery ask them about bots.
+  const bots: Bots = new Bots({
+    storage, bots: botStore, clock, random, limiter, limits: config.bots,
+    addDevice: (userId, device) => accounts.addDevice(userId, device),
+    revokeDevice: (userId, deviceId) => accounts.revokeDevice({ userId, deviceId }, deviceId),
+  });
   const requests: Requests = new Requests({
-    storage, bus, clock, random, limiter, limits: config.consent,
+    storage, bus, clock, random, limiter, limits: config.consent, botsAmong: (userIds) => bots.botsAmong(userIds),
     join: (auth, chatId): Promise<void> => chats.join(auth, chatId, auth.userId, { kind: 'member_joined', userId: auth.userId }),
   });
   const chats: Chats = new Chats({
@@ -245,6 +259,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     communities: { chatCommunity: (chatId, userId) => moderation.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId),
       hiddenHandles: (chatId, viewerId) => communities.hiddenHandles(chatId, viewerId) },
     onMemberRemoved: (chatId, userId) => dropFromCalls(groupCalls.memberRemoved(chatId, userId), { chatId }),
+    isBot: (userId) => bots.isBot(userId),
+    botsAmong: (userIds) => bots.botsAmong(userIds),
   });
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({ storage, communities: communityStore, chats, bus, clock, random, limits: config.communities });
@@ -265,7 +281,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const delivery = new Delivery({
     storage, bus, chats, clock, limiter, limits: config.limits, rates: config.rates, files,
     checkPost: (userId, chatId) => communities.checkPost(userId, chatId),
-    checkSend: (userId, chatId, clientMsgId) => moderation.checkSend(userId, chatId, clientMsgId),
+    checkSend: async (userId, chatId, clientMsgId) => {
+      await bots.checkSend(userId); // R92
+      await moderation.checkSend(userId, chatId, clientMsgId);
+    },
     keepFrank: (chatId, seq, tag) => moderation.keepFrank(chatId, seq, tag),
     onCommitted: (message) => {
       metrics.messagesIn.inc();
@@ -273,7 +292,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
   });
   const services: Services = {
-    storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests,
+    storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests, bots,
     invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
     communities,
     communityChats,

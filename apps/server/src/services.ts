@@ -1,5 +1,6 @@
 import type { Accounts } from './domain/accounts.ts';
 import type { Chats } from './domain/chats.ts';
+import type { Bots } from './domain/bots/bots.ts';
 import type { Communities } from './domain/communities/communities.ts';
 import type { CommunityChats } from './domain/communities/community-chats.ts';
 import type { CommunityInvites } from './domain/communities/community-invites.ts';
@@ -60,4 +61,6 @@ export interface Services {
   blobBytes: BlobBytes;
   /** R53: tus's lock, one writer per upload across the cluster (blob-store/upload-locker.ts). */
   uploadLocker: Locker;
+  /** R90-R92: bot accounts, their tokens and devices. */
+  bots: Bots;
 }

@@ -71,6 +71,8 @@ describe('parley-admin migrate-to-postgres', () => {
     await ben.client.communities.joinInvite(communityInvite);
     await cat.client.communities.joinInvite(communityInvite);
     await ann.client.communities.ban(community.communityId, cat.userId);
+    // R90: a bot Ann owns (the bots table).
+    await ann.client.bots.create({ handle: 'mover_bot', displayName: 'Mover', description: 'moves things' });
     await waitFor(() => [ann, ben, dan].every((u) => u.client.outbox().length === 0), { what: 'all acked' });
     // Dan's message is encrypted once his device is in the group; a member's device may name the group
     // for him (an encrypted chat_info) just before or after it, so look for the message, not the last entry.

@@ -21,6 +21,7 @@ import { ThreadMarks } from './threads.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
 import { Polls } from './polls/polls.ts';
+import { Bots } from './bots/bots.ts';
 import { ChatLifecycle } from './chat-lifecycle.ts';
 import { ChatWriter } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
@@ -66,6 +67,7 @@ export class ParleyClient extends ClientRest {
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
+  readonly bots: Bots; // R90-R93 (bots/bots.ts): owning bots, inline buttons
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
@@ -240,6 +242,7 @@ export class ParleyClient extends ClientRest {
       adopt: (c, catchUp) => this.#adopt(c, catchUp), post: (id, content) => this.#post(id, content), forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
     });
     this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
+    this.bots = new Bots({ rest: this.rest, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }

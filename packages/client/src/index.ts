@@ -3,6 +3,7 @@ export { AUDIO_RESILIENCE, tuneAudioSdp, type AudioResilience } from './calls/au
 export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
 export { Communities } from './communities.ts';
 export { Polls, type NewPoll } from './polls/polls.ts';
+export { Bots, registerBotDevice, type BotCallback } from './bots/bots.ts';
 export { pollOpenAt, type PollView } from './polls/poll-fold.ts';
 export { mentionsUser, unreadMentions, MENTION_ALL } from './mentions.ts';
 export { mainFlow, threadItems, ThreadMarks, type ThreadSummary } from './threads.ts';

@@ -1,4 +1,4 @@
-import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, SystemEvent } from '@parley/protocol';
+import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, ReplyMarkup, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
@@ -66,6 +66,8 @@ export interface TimelineItem {
   thread?: ThreadSummary;
   /** R88: it mentions this user (@handle, @all from an admin) or replies to their message. */
   mentionsMe?: true;
+  /** R93: a bot's inline keyboard under the message (`client.bots.press` sends a press). */
+  replyMarkup?: ReplyMarkup;
   /** R87: this line is a poll (`text` is its question), with the tally of the votes this device holds. */
   poll?: PollView;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
@@ -182,6 +184,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.imported) item.imported = content.imported;
         if (content.attachments) item.attachments = content.attachments;
         if (content.thread && content.thread !== item.id) item.inThread = content.thread;
+        if (content.replyMarkup) item.replyMarkup = content.replyMarkup; // R93
         add(item);
         return;
       }
@@ -192,6 +195,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           target.text = content.text;
           if (content.entities?.length) target.entities = content.entities;
           else delete target.entities;
+          if (content.replyMarkup) target.replyMarkup = content.replyMarkup; // R93: an edit replaces the keyboard
+          else delete target.replyMarkup;
           target.edited = true;
           const mentioned = mentionsUser({ chat, myUserId, senderUserId, text: content.text, entities: content.entities, repliesToMine: target.replyTo?.senderUserId === myUserId });
           if (mentioned) target.mentionsMe = true;
@@ -253,6 +258,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         return; // R32: devices asking for and answering with messages; an answer fills its original's place
       case 'key_log_heads':
         return; // R33: devices comparing the key-log heads they verified; a mismatch is a key-log alert
+      case 'callback':
+      case 'callback_answer':
+        return; // R93: a button press and a bot's answer to it (client.bots reads them), not lines
       case 'draft':
         return; // R51: a draft from another device of this person, kept with the chat it is for
       case 'chat_info':

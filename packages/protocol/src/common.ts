@@ -122,6 +122,8 @@ export const UserProfile = z.object({
   userId: Id,
   handle: Handle,
   displayName: z.string(),
+  /** R91: the account is a bot (its owner's software reads what it is sent); absent for people. */
+  bot: z.literal(true).optional(),
 });
 export type UserProfile = z.infer<typeof UserProfile>;
 

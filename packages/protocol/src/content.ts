@@ -4,6 +4,7 @@ import { checkEntitiesOf, MessageEntities } from './entities.ts';
 import { Sha256Hex } from './key-log.ts';
 import { Attachments } from './files.ts';
 import { PollCloseContent, PollContent, VoteContent } from './polls.ts';
+import { CallbackAnswerContent, CallbackContent, ReplyMarkup } from './bots.ts';
 
 /**
  * What a person wrote, inside the envelope. The server never sees this type: the client encodes
@@ -139,8 +140,11 @@ export const MessageContent = z.discriminatedUnion('kind', [
     frank: FrankKey.optional(),
     /** R104: brought in from another messenger's export, with its original author's name and time. */
     imported: Imported.optional(),
+    /** R93: a bot's inline keyboard under the text. */
+    replyMarkup: ReplyMarkup.optional(),
   }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined || m.imported?.omitted !== undefined, { path: ['text'], message: 'a text, or attachments' }),
-  z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional() })
+  // R93: an edit replaces the keyboard too (absent: none left), as Telegram's editMessageText does.
+  z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyMarkup: ReplyMarkup.optional() })
     .superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),
@@ -239,6 +243,9 @@ export const Content = z.discriminatedUnion('kind', [
    * empty text clears it. Never shown as a message.
    */
   z.object({ kind: z.literal('draft'), chatId: Id, text: z.string().max(16_000), at: z.number().int().nonnegative() }),
+  // R93: a press of a bot's inline button, and the bot's answer (bots.ts); never shown as lines.
+  CallbackContent,
+  CallbackAnswerContent,
 ]);
 export type Content = z.infer<typeof Content>;
 

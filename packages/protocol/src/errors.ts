@@ -114,6 +114,14 @@ export const ERROR_CODES = {
   slow_mode: 429,
   /** R84: a report's proof does not hold (no franking tag for that entry, another sender, or the content does not open the commitment). */
   report_invalid: 422,
+  /** R90: the person owns as many bots as they may (`PARLEY_MAX_BOTS_PER_USER`). */
+  bot_limit: 409,
+  /** R90: the caller owns no bot with this id (or it was deleted). */
+  bot_not_found: 404,
+  /** R90c: no bot has this token (never issued, rotated away or revoked). */
+  bot_token_invalid: 401,
+  /** R91: a bot opens a direct chat only with a person who wrote to it, and makes no groups or adds. */
+  bot_chat_forbidden: 403,
   rate_limited: 429,
   slow_consumer: 503,
   /**

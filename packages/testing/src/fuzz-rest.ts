@@ -125,6 +125,13 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'GET /api/v1/invites/:token': (ctx) => ({ params: { token: segment(pick(ctx.inviteTokens, anId)) } }),
   'POST /api/v1/invites/:token/join': (ctx) => ({ params: { token: segment(pick(ctx.inviteTokens, anId)) } }),
   // R66-R75: communities the fuzzing user knows of are unknown ids here (not_found), plus its chats as odd community ids.
+  // R90-R90c: bots; a bot id of the fuzzing user's is unknown here (bot_not_found), tokens are made up.
+  'POST /api/v1/bots': () => ({ body: fc.record({ handle: fc.oneof(handle.map((h) => `${h.slice(0, 28)}bot`), handle), displayName, description: fc.string({ maxLength: 600 }) }, { requiredKeys: ['handle', 'displayName'] }) }),
+  'GET /api/v1/bots': () => ({}),
+  'POST /api/v1/bots/:botId/token': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'DELETE /api/v1/bots/:botId/token': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'DELETE /api/v1/bots/:botId': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'POST /api/v1/bots/device': (ctx) => ({ body: fc.record({ token: fc.oneof(fc.tuple(pick([ctx.userId, ...ctx.userIds], anId), anId).map(([a, b]) => `${a}:${b}${b}`), fc.string({ maxLength: 200 })), device: newDevice }) }),
   'POST /api/v1/communities': () => ({ body: fc.record({ name: fc.string({ maxLength: 120 }), settings: fc.record({ roleLabels: fc.constantFrom('none', 'school', 'x'), studentsMayDm: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: [] }) }, { requiredKeys: ['name'] }) }),
   'GET /api/v1/communities': () => ({}),
   'GET /api/v1/communities/:communityId': (ctx) => ({ params: { communityId: chat(ctx) } }),

@@ -31,6 +31,8 @@ export interface AccountsDeps {
   onDeviceAdded?: (userId: string, deviceId: string) => Promise<void>;
   /** The user's devices connected to any node of the deployment. */
   onlineDevices: (userId: string) => Promise<ReadonlySet<string>>;
+  /** R91: whether an account is a bot (profiles say so). */
+  isBot?: (userId: string) => Promise<boolean>;
 }
 
 const CHALLENGE_TTL_MS = 120_000;
@@ -174,7 +176,7 @@ export class Accounts {
         current: d.deviceId === auth.deviceId,
         online: online.has(d.deviceId),
       }));
-    return { user: profileOf(user), devices };
+    return { user: await this.#profile(user), devices };
   }
 
   /** Revokes one of the caller's own devices (or the calling device itself): sessions end at once. */
@@ -190,13 +192,17 @@ export class Accounts {
   async userByHandle(handle: string): Promise<UserProfile> {
     const user = await this.#d.storage.getUserByHandle(handle);
     if (!user) throw new ParleyError('user_not_found', 'no user with this handle');
-    return profileOf(user);
+    return this.#profile(user);
   }
 
   async userById(userId: string): Promise<UserProfile> {
     const user = await this.#d.storage.getUser(userId);
     if (!user) throw new ParleyError('user_not_found', 'no such user');
-    return profileOf(user);
+    return this.#profile(user);
+  }
+
+  async #profile(user: UserRow): Promise<UserProfile> {
+    return (await this.#d.isBot?.(user.userId)) ? { ...profileOf(user), bot: true } : profileOf(user);
   }
 
   #newDevice(userId: string, device: NewDevice, now: number): DeviceRow {

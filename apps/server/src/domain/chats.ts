@@ -23,6 +23,10 @@ export interface ChatsDeps {
   chatPage: { max: number; bytes: number };
   /** R67/R72: what communities say about a chat and a direct chat (domain/communities). */
   communities?: ChatCommunityRules;
+  /** R91: whether an account is a bot (a bot talks only to people who wrote to it). */
+  isBot?: (userId: string) => Promise<boolean>;
+  /** R91: of these users, the bots (members are marked `bot: true`). */
+  botsAmong?: (userIds: readonly string[]) => Promise<Set<string>>;
   /** After a member left or was removed (R62: out of the chat's group call). */
   onMemberRemoved?: (chatId: string, userId: string) => Promise<void>;
 }
@@ -60,12 +64,14 @@ export class Chats {
     const rows = await this.#d.storage.getMembers(chat.chatId);
     const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.userId))).map((u) => [u.userId, u]));
     const hidden = chat.kind === 'group' ? await this.#d.communities?.hiddenHandles(chat.chatId, userId) : undefined;
+    const bots = (await this.#d.botsAmong?.(rows.map((r) => r.userId))) ?? new Set<string>();
     const members: Member[] = rows.map((r) => {
       const u = users.get(r.userId);
       return {
         userId: r.userId,
         ...(hidden?.(r.userId) ? {} : { handle: u?.handle ?? 'deleted' }),
         displayName: u?.displayName ?? 'Deleted account',
+        ...(bots.has(r.userId) ? { bot: true as const } : {}),
         role: r.role,
         deliveredSeq: r.deliveredSeq,
         readSeq: r.readSeq,
@@ -182,6 +188,7 @@ export class Chats {
    * the others are asked (R44) and become members when they accept.
    */
   async createGroup(auth: AuthContext, input: { name: string; color?: string | undefined; memberIds: string[]; creatorRole?: Role }): Promise<ChatSummary> {
+    await this.#notBot(auth, 'a bot makes no groups; people add it to theirs');
     const ids = [...new Set(input.memberIds.filter((id) => id !== auth.userId))];
     if (ids.length + 1 > this.#d.maxGroupMembers) throw new ParleyError('group_full', `a group holds at most ${this.#d.maxGroupMembers} members`);
     const found = await this.#d.storage.getUsers(ids);
@@ -221,6 +228,10 @@ export class Chats {
     if (userId !== auth.userId) await this.#d.communities?.checkDirect(auth.userId, userId);
     const directKey = [auth.userId, userId].sort().join(':');
     const existing = await this.#d.storage.getDirectChat(directKey);
+    // R91: a bot writes only to a person who opened the chat with it (wrote to it) first.
+    if (userId !== auth.userId && (!existing || !(await this.#d.storage.getMember(existing.chatId, userId)))) {
+      await this.#notBot(auth, 'a bot writes only to people who wrote to it first');
+    }
     if (existing) {
       if (!(await this.#d.storage.getMember(existing.chatId, auth.userId))) {
         await this.join(auth, existing.chatId, auth.userId, { kind: 'member_joined', userId: auth.userId });
@@ -269,6 +280,7 @@ export class Chats {
   /** An admin adds someone: at once if they share a chat with the admin, else they are asked (R44). */
   async addMember(auth: AuthContext, chatId: string, userId: string): Promise<ChatSummary> {
     await this.requireGroupAdmin(auth, chatId);
+    await this.#notBot(auth, 'a bot adds nobody to chats');
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
     if (await this.#d.storage.getMember(chatId, userId)) return this.get(auth, chatId);
     const { direct } = await this.#d.requests.sort(auth.userId, [userId]);
@@ -351,6 +363,10 @@ export class Chats {
    * one of them commit (MLS). Removals and leaving are free: each undoes an add, so they are bounded
    * by the adds, and nobody is kept from leaving or from removing someone.
    */
+  async #notBot(auth: AuthContext, why: string): Promise<void> {
+    if (await this.#d.isBot?.(auth.userId)) throw new ParleyError('bot_chat_forbidden', why);
+  }
+
   async #takeMemberChange(chatId: string, cost = 1): Promise<void> {
     const perMin = this.#d.rates.memberChangesPerMin;
     await this.#d.limiter.take(`members:${chatId}`, perMin / 60, perMin, cost);

@@ -15,6 +15,8 @@ export interface RequestsDeps {
   limits: ConsentLimits;
   /** Makes the person a member of the chat they accepted (Chats.join, with its `member_joined` line). */
   join(auth: AuthContext, chatId: string): Promise<void>;
+  /** R91: of these users, the bots: they take anyone who writes to them without a request. */
+  botsAmong?: (userIds: readonly string[]) => Promise<Set<string>>;
 }
 
 /** Most open requests listed at once (the newest beyond are listed when older ones are answered). */
@@ -43,10 +45,12 @@ export class Requests {
     const others = [...new Set(userIds)].filter((u) => u !== adderId);
     if (!this.#d.limits.required) return { direct: others, ask: [] };
     const known = await this.#d.storage.sharingChats(adderId, others);
+    const bots = (await this.#d.botsAmong?.(others)) ?? new Set<string>();
     const direct: string[] = [];
     const ask: string[] = [];
     for (const u of others) {
-      if (known.has(u) && !(await this.#d.storage.isBlocked(u, adderId)) && (await this.#directAdd(adderId, u))) direct.push(u);
+      if (bots.has(u)) direct.push(u); // R91
+      else if (known.has(u) && !(await this.#d.storage.isBlocked(u, adderId)) && (await this.#directAdd(adderId, u))) direct.push(u);
       else ask.push(u);
     }
     return { direct, ask };

@@ -9,6 +9,7 @@ import type { ServerMetrics } from '../metrics.ts';
 import type { Services } from '../services.ts';
 import { accountRoutes } from './accounts.ts';
 import { blobRoutes } from './blobs.ts';
+import { botRoutes } from './bots.ts';
 import { callRoutes } from './calls.ts';
 import { chatRoutes } from './chats.ts';
 import { communityRoutes } from './communities.ts';
@@ -107,6 +108,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     keyLogRoutes(api, services, config.rates.apiPerSec);
     blobRoutes(api, services, config.rates.apiPerSec, logger);
     callRoutes(api, services, config.rates.apiPerSec);
+    botRoutes(api, services, config.rates.apiPerSec);
   }, { prefix: API_PREFIX });
   // R39: an unknown path, or a known path with another method, gets the one standard answer, which
   // names neither (Fastify's default would echo "Route POST:/… not found"). Also for files the web

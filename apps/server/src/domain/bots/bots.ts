@@ -1,0 +1,130 @@
+import { ParleyError, RESERVED_HANDLES, type BotCreated, type BotDeviceResponse, type BotInfo, type CreateBotRequest, type NewDevice } from '@parley/protocol';
+import type { BotLimits } from '../../config-types.ts';
+import type { BotRow, BotStorage } from '../../storage/bot-storage.ts';
+import type { Storage, UserRow } from '../../storage/storage.ts';
+import type { AuthContext } from '../accounts.ts';
+import type { Clock, Random } from '../ports.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
+import { sha256Hex } from '../secrets.ts';
+
+export interface BotsDeps {
+  storage: Storage;
+  bots: BotStorage;
+  clock: Clock;
+  random: Random;
+  limiter: RateLimiter;
+  limits: BotLimits;
+  /** Adds a device to an account (Accounts.addDevice: rate-checked, chats told). */
+  addDevice(userId: string, device: NewDevice): Promise<string>;
+  /** Signs a device out at once (Accounts.revokeDevice, as its own user). */
+  revokeDevice(userId: string, deviceId: string): Promise<void>;
+}
+
+/** Remembered answers of `isBot`: whether an account is a bot never changes. */
+const KNOWN_MAX = 10_000;
+
+/**
+ * R90-R92: bots. A bot is an account of its own with an owner (a person); its token (shown once,
+ * kept as a hash) lets a bot gateway register a device, which then signs in like any device. A bot
+ * talks only to people who wrote to it, and sends at a bounded rate.
+ */
+export class Bots {
+  readonly #d: BotsDeps;
+  readonly #known = new Map<string, boolean>();
+  constructor(deps: BotsDeps) {
+    this.#d = deps;
+  }
+
+  /** R90: creates a bot owned by the caller, with a first token. */
+  async create(auth: AuthContext, input: CreateBotRequest): Promise<BotCreated> {
+    if (await this.isBot(auth.userId)) throw new ParleyError('forbidden', 'a bot cannot own bots');
+    if (RESERVED_HANDLES.has(input.handle)) throw new ParleyError('handle_taken', 'this handle is reserved');
+    if ((await this.#d.bots.listBots(auth.userId)).length >= this.#d.limits.maxPerOwner) {
+      throw new ParleyError('bot_limit', `a person owns at most ${this.#d.limits.maxPerOwner} bots`);
+    }
+    const now = this.#d.clock.now();
+    const userId = this.#d.random.id();
+    const token = this.#newToken(userId);
+    // A bot has no recovery code: its owner rotates the token instead. No code hashes to this.
+    const user: UserRow = { userId, handle: input.handle, displayName: input.displayName, createdAt: now, recoveryHash: `bot:${this.#d.random.id()}` };
+    const bot: BotRow = { botUserId: userId, ownerUserId: auth.userId, description: input.description ?? '', tokenHash: sha256Hex(token), createdAt: now, deletedAt: null };
+    await this.#d.bots.createBot(user, bot);
+    this.#known.set(userId, true);
+    return { bot: infoOf(bot, user), token };
+  }
+
+  async list(auth: AuthContext): Promise<BotInfo[]> {
+    return (await this.#d.bots.listBots(auth.userId)).map(({ bot, user }) => infoOf(bot, user));
+  }
+
+  /** R90b: a new token; the old one stops working and the devices it registered are signed out. */
+  async rotateToken(auth: AuthContext, botUserId: string): Promise<{ token: string }> {
+    const bot = await this.#owned(auth, botUserId);
+    const token = this.#newToken(bot.botUserId);
+    await this.#d.bots.setBotToken(bot.botUserId, sha256Hex(token));
+    await this.#signOut(bot.botUserId);
+    return { token };
+  }
+
+  /** R90b: no token until the next rotation; the bot's devices are signed out. */
+  async revokeToken(auth: AuthContext, botUserId: string): Promise<void> {
+    const bot = await this.#owned(auth, botUserId);
+    await this.#d.bots.setBotToken(bot.botUserId, null);
+    await this.#signOut(bot.botUserId);
+  }
+
+  /** R90: gone from the owner's list, token and devices with it; its handle stays taken. */
+  async delete(auth: AuthContext, botUserId: string): Promise<void> {
+    const bot = await this.#owned(auth, botUserId);
+    await this.#d.bots.deleteBot(bot.botUserId, this.#d.clock.now());
+    await this.#signOut(bot.botUserId);
+  }
+
+  /** R90c: a gateway holding the bot's token adds its device key to the bot's account. */
+  async registerDevice(input: { token: string; device: NewDevice }): Promise<BotDeviceResponse> {
+    const bot = await this.#d.bots.getBotByTokenHash(sha256Hex(input.token));
+    if (!bot) throw new ParleyError('bot_token_invalid', 'unknown or revoked bot token');
+    const deviceId = await this.#d.addDevice(bot.botUserId, input.device);
+    return { userId: bot.botUserId, deviceId };
+  }
+
+  async isBot(userId: string): Promise<boolean> {
+    const known = this.#known.get(userId);
+    if (known !== undefined) return known;
+    const is = (await this.#d.bots.botsAmong([userId])).has(userId);
+    if (this.#known.size >= KNOWN_MAX) this.#known.clear();
+    this.#known.set(userId, is);
+    return is;
+  }
+
+  /** Of these users, the bots (R91: they take anyone who writes to them, no request to answer). */
+  async botsAmong(userIds: readonly string[]): Promise<Set<string>> {
+    return this.#d.bots.botsAmong(userIds);
+  }
+
+  /** R92: a bot's messages, over all its chats and devices, are limited (`rate_limited` with retryAfter). */
+  async checkSend(userId: string): Promise<void> {
+    if (!(await this.isBot(userId))) return;
+    await this.#d.limiter.take(`bot-send:${userId}`, this.#d.limits.sendPerSec, this.#d.limits.sendBurst);
+  }
+
+  async #owned(auth: AuthContext, botUserId: string): Promise<BotRow> {
+    const bot = await this.#d.bots.getBot(botUserId);
+    if (!bot || bot.ownerUserId !== auth.userId || bot.deletedAt !== null) throw new ParleyError('bot_not_found', 'you own no such bot');
+    return bot;
+  }
+
+  async #signOut(botUserId: string): Promise<void> {
+    for (const device of await this.#d.storage.listDevices(botUserId)) {
+      if (device.revokedAt === null) await this.#d.revokeDevice(botUserId, device.deviceId);
+    }
+  }
+
+  #newToken(botUserId: string): string {
+    return `${botUserId}:${this.#d.random.id(32)}`;
+  }
+}
+
+function infoOf(bot: BotRow, user: UserRow): BotInfo {
+  return { userId: bot.botUserId, handle: user.handle, displayName: user.displayName, description: bot.description, createdAt: bot.createdAt, hasToken: bot.tokenHash !== null };
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { BotDeviceRequest, CreateBotRequest, Id } from '@parley/protocol';
+import { z } from 'zod';
+import type { Services } from '../services.ts';
+import { parse, requireAuth } from './edge.ts';
+
+/** R90-R90c: the caller's bots (owner only), and a gateway registering a bot's device with its token. */
+export function botRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
+  const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
+  const botParams = z.object({ botId: Id });
+
+  app.post('/bots', async (request, reply) => {
+    const caller = await auth(request);
+    return reply.status(201).send(await services.bots.create(caller, parse(CreateBotRequest, request.body)));
+  });
+
+  app.get('/bots', async (request) => ({ bots: await services.bots.list(await auth(request)) }));
+
+  app.post('/bots/:botId/token', async (request) => {
+    const caller = await auth(request);
+    return services.bots.rotateToken(caller, parse(botParams, request.params).botId);
+  });
+
+  app.delete('/bots/:botId/token', async (request, reply) => {
+    const caller = await auth(request);
+    await services.bots.revokeToken(caller, parse(botParams, request.params).botId);
+    return reply.status(204).send();
+  });
+
+  app.delete('/bots/:botId', async (request, reply) => {
+    const caller = await auth(request);
+    await services.bots.delete(caller, parse(botParams, request.params).botId);
+    return reply.status(204).send();
+  });
+
+  // No session yet: the token is the proof, checked like a login (per address).
+  app.post('/bots/device', async (request, reply) => {
+    const body = parse(BotDeviceRequest, request.body);
+    await services.accounts.checkLoginRate(request.ip);
+    return reply.status(201).send(await services.bots.registerDevice(body));
+  });
+}

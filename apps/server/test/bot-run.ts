@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGateway, type RunningGateway } from '@parley/bot-gateway';
+import type { TestUser } from '@parley/testing';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Runs one of examples/bots as its author would (`node bot.mjs`), with the Parley token and the gateway as API root. */
+export function runBot(file: string, env: { token: string; apiRoot: string; extra?: Record<string, string> }): ChildProcess & AsyncDisposable {
+  const child = spawn(process.execPath, [join(root, 'examples/bots', file)], {
+    env: { ...process.env, BOT_TOKEN: env.token, BOT_API_ROOT: env.apiRoot, ...env.extra }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return Object.assign(child, {
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  });
+}
+
+/** A gateway on loopback port 0 with a temporary data dir, removed on close. */
+export async function testGateway(serverUrl: string, token: string): Promise<RunningGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-gw-'));
+  const gw = await startGateway({ server: serverUrl, token, listen: { host: '127.0.0.1', port: 0 }, dataDir, log: () => undefined });
+  const close = async () => {
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { ...gw, close, [Symbol.asyncDispose]: close };
+}
+
+/** What the bot wrote in the chat, as the person's device shows it. */
+export const fromBot = (person: TestUser, chatId: string, botId: string) => person.client.timeline(chatId).filter((i) => i.senderUserId === botId && !i.system && !i.notice);

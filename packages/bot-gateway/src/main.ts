@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { BotToken } from '@parley/protocol';
+import { DEFAULT_MAX_PENDING, DEFAULT_MAX_UPDATES, startGateway } from './gateway.ts';
+
+export const HELP = `parley-bot-gateway — runs a Telegram-API bot on Parley, end-to-end encrypted to you
+
+Usage: parley-bot-gateway --server URL --token TOKEN [--listen 127.0.0.1:8081] [--data DIR]
+
+  --server URL       the Parley server the bot lives on
+  --token TOKEN      the bot's token (Parley: create a bot, it is shown once); also read from
+                     PARLEY_BOT_TOKEN
+  --listen HOST:PORT where the Bot API listens (default 127.0.0.1:8081): point the bot code's
+                     API root at http://HOST:PORT and keep it on loopback
+  --data DIR         the bot's device key, encryption state and id map (default ./parley-bot-data)
+  --max-updates N    updates kept for getUpdates (default ${DEFAULT_MAX_UPDATES}); older are dropped
+  --max-pending N    the bot's messages waiting for the server before sends answer 429 (default ${DEFAULT_MAX_PENDING})
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      server: { type: 'string' }, token: { type: 'string' }, listen: { type: 'string' }, data: { type: 'string' },
+      'max-updates': { type: 'string' }, 'max-pending': { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const token = values.token ?? process.env['PARLEY_BOT_TOKEN'];
+  if (!values.server || !token) {
+    process.stderr.write(HELP);
+    return 2;
+  }
+  if (!BotToken.safeParse(token).success) {
+    process.stderr.write('parley-bot-gateway: that is not a Parley bot token (<id>:<secret>)\n');
+    return 2;
+  }
+  const listen = /^(.*):(\d+)$/.exec(values.listen ?? '127.0.0.1:8081');
+  if (!listen) {
+    process.stderr.write('parley-bot-gateway: --listen takes HOST:PORT\n');
+    return 2;
+  }
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway({
+      server: values.server.replace(/\/$/, ''), token, dataDir: values.data ?? 'parley-bot-data',
+      listen: { host: listen[1]!.replace(/^\[|\]$/g, ''), port: Number(listen[2]) },
+      maxUpdates: Number(values['max-updates'] ?? DEFAULT_MAX_UPDATES), maxPending: Number(values['max-pending'] ?? DEFAULT_MAX_PENDING),
+    });
+  } catch (err) {
+    // A revoked token, an unreachable server, a port in use: say why, in one line.
+    process.stderr.write(`parley-bot-gateway: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  process.stdout.write(`parley-bot-gateway: the Bot API of @${(await gateway.client.me()).user.handle} is at ${gateway.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await gateway.close();
+  return 0;
+}

@@ -1,0 +1,100 @@
+import {
+  CallbackAnswerContent, CallbackContent, ParleyError,
+  type BotCreated, type BotDeviceResponse, type BotInfo, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
+  type MessageEntity, type ReplyMarkup,
+} from '@parley/protocol';
+import { RestApi } from '../api.ts';
+import type { DeviceKey } from '../device-key.ts';
+import { randomId } from '../encoding.ts';
+import { checkedContent, withEntities } from '../formatting/checked-content.ts';
+import type { RestFn } from '../session.ts';
+import type { StoredMessage } from '../store.ts';
+import type { TimelineItem } from '../timeline.ts';
+
+export interface BotsDeps {
+  rest: RestFn;
+  post(chatId: string, content: Content): Promise<string>;
+  timeline(chatId: string): readonly TimelineItem[];
+  log(chatId: string): readonly StoredMessage[];
+}
+
+/** What a bot gateway reads of a press (R93): which button of which message, by whom. */
+export interface BotCallback {
+  chatId: string;
+  queryId: string;
+  target: string;
+  data: string;
+  fromUserId: string;
+}
+
+/**
+ * R90-R93: bots. A person creates and manages the bots they own (create, list, rotate or revoke a
+ * token, delete); a person presses a bot's inline buttons and reads its answer; a bot's device
+ * (packages/bot-gateway) sends texts with keyboards, edits them and answers presses. Every content
+ * is checked here first (`bad_request`): nothing malformed is queued.
+ */
+export class Bots {
+  readonly #d: BotsDeps;
+  constructor(deps: BotsDeps) {
+    this.#d = deps;
+  }
+
+  /** R90: a bot owned by this user; the token is shown this once (the server keeps only its hash). */
+  create(input: CreateBotRequest): Promise<BotCreated> { return this.#d.rest('POST', '/bots', input); }
+  async list(): Promise<BotInfo[]> { return (await this.#d.rest<BotListResponse>('GET', '/bots')).bots; }
+  /** R90b: a new token; the old one, and every device it registered, stop working. */
+  async rotateToken(botId: string): Promise<string> { return (await this.#d.rest<BotTokenResponse>('POST', `/bots/${encodeURIComponent(botId)}/token`)).token; }
+  /** R90b: no token at all (until a rotation); the bot's devices are signed out. */
+  async revoke(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}/token`); }
+  /** R90: the bot is gone from the owner's list, its token and devices with it; its handle stays taken. */
+  async delete(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}`); }
+
+  /**
+   * R93: presses the button of `itemId` that carries `callbackData`; resolves with the press's query
+   * id (`answerTo` reads the bot's answer). `not_found` when the message has no such button.
+   */
+  async press(chatId: string, itemId: string, callbackData: string): Promise<string> {
+    const item = this.#d.timeline(chatId).find((i) => i.id === itemId);
+    const button = item?.replyMarkup?.inlineKeyboard.flat().find((b) => b.callbackData === callbackData);
+    if (!item || item.deleted || !button) throw new ParleyError('not_found', 'this message has no such button');
+    const content = CallbackContent.safeParse({ kind: 'callback', target: itemId, queryId: randomId(), data: callbackData });
+    if (!content.success) throw new ParleyError('bad_request', content.error.issues.map((i) => i.message).join('; '));
+    await this.#d.post(chatId, content.data);
+    return content.data.queryId;
+  }
+
+  /** R93: the bot's answer to a press of this device's user, once it came. */
+  answerTo(chatId: string, queryId: string): CallbackAnswerContent | undefined {
+    for (const m of this.#d.log(chatId)) {
+      const c = m.decoded?.kind === 'content' ? m.decoded.content : undefined;
+      if (c?.kind === 'callback_answer' && c.queryId === queryId) return c;
+    }
+    return undefined;
+  }
+
+  /** For a bot's device: a text with an inline keyboard (R93). */
+  sendText(chatId: string, text: string, opts: { replyMarkup?: ReplyMarkup; replyTo?: string; entities?: readonly MessageEntity[] } = {}): Promise<string> {
+    const content = checkedContent({
+      kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),
+    });
+    return this.#d.post(chatId, content);
+  }
+
+  /** For a bot's device: replaces a text and its keyboard (none when `replyMarkup` is absent). */
+  async editText(chatId: string, target: string, text: string, opts: { replyMarkup?: ReplyMarkup; entities?: readonly MessageEntity[] } = {}): Promise<void> {
+    const content = checkedContent({ kind: 'edit', target, text, ...withEntities(opts.entities), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}) });
+    await this.#d.post(chatId, content);
+  }
+
+  /** For a bot's device: answers a press (R93). */
+  async answer(chatId: string, queryId: string, opts: { text?: string; showAlert?: boolean } = {}): Promise<void> {
+    const content = CallbackAnswerContent.safeParse({ kind: 'callback_answer', queryId, ...opts });
+    if (!content.success) throw new ParleyError('bad_request', content.error.issues.map((i) => i.message).join('; '));
+    await this.#d.post(chatId, content.data);
+  }
+}
+
+/** R90c: a bot gateway registers its device key with the bot's token (before any session exists). */
+export function registerBotDevice(baseUrl: string, input: { token: string; deviceName: string; deviceKey: DeviceKey }): Promise<BotDeviceResponse> {
+  return new RestApi(baseUrl).call('POST', '/bots/device', { token: input.token, device: { name: input.deviceName, publicKey: input.deviceKey.publicKey } });
+}
