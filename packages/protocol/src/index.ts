@@ -10,3 +10,4 @@ export * from './files.ts';
 export * from './calls.ts';
 export * from './communities.ts';
 export * from './polls.ts';
+export * from './channels.ts';
