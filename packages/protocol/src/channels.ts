@@ -73,7 +73,11 @@ export const ChannelKeyList = z.object({
   version: z.number().int().positive(),
   /** The owner's key, the same in every version (fixed at creation; readers pin it). */
   owner: PublicKey,
-  admins: z.array(z.object({ userId: Id, key: PublicKey })).min(1).max(MAX_CHANNEL_ADMINS_SCHEMA),
+  /**
+   * The keys posts verify against. `untilSeq`: a retired key (its admin was removed): posts it signed
+   * at seqs up to it stay genuine, later ones are not; the server takes no post signed by it.
+   */
+  admins: z.array(z.object({ userId: Id, key: PublicKey, untilSeq: z.number().int().nonnegative().optional() })).min(1).max(MAX_CHANNEL_ADMINS_SCHEMA),
 });
 export type ChannelKeyList = z.infer<typeof ChannelKeyList>;
 

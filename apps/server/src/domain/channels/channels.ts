@@ -119,7 +119,12 @@ export class Channels {
     if (list.version !== row.keyListVersion + 1) throw new ParleyError('channel_post_invalid', `key list: the next version is ${row.keyListVersion + 1}`);
     const admins = new Map((await this.#d.channels.listAdmins(channelId)).map((a) => [a.userId, a.publicKey]));
     for (const entry of list.admins) {
-      if (admins.get(entry.userId) !== entry.key) throw new ParleyError('channel_post_invalid', `key list: ${entry.userId} is not an admin with that key`);
+      if (entry.untilSeq !== undefined) {
+        // A retired key: one the current list names, retired at a seq the log has reached.
+        if (!current.admins.some((a) => a.userId === entry.userId && a.key === entry.key) || entry.untilSeq > row.lastSeq) {
+          throw new ParleyError('channel_post_invalid', `key list: ${entry.userId}'s retired key is not one the list had, or retires in the future`);
+        }
+      } else if (admins.get(entry.userId) !== entry.key) throw new ParleyError('channel_post_invalid', `key list: ${entry.userId} is not an admin with that key`);
     }
     if (!list.admins.some((a) => a.userId === row.ownerId && a.key === list.owner)) throw new ParleyError('channel_post_invalid', 'key list: the owner\'s key is missing');
     if (!(await this.#d.channels.setKeyList(channelId, list.version, blob.signed, blob.signature))) {
@@ -143,7 +148,7 @@ export class Channels {
     if (body.text.length > limits.maxPostChars) throw tooLarge(limits.maxPostChars);
     checkBody(body, channelId, postId, this.#d.clock.now(), limits.maxDateSkewMs);
     if (body.signer !== me.publicKey) throw adminOnly('a post is signed by the caller\'s own registered key');
-    if (!storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === body.signer)) {
+    if (!storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === body.signer && a.untilSeq === undefined)) {
       throw adminOnly('the caller\'s key is not in the channel\'s key list yet: the owner signs a new list first');
     }
     await this.#d.limiter.take(`channel-post:${channelId}`, limits.postsPerHour / 3600, limits.postsPerHour);
