@@ -133,6 +133,20 @@ export interface BotLimits {
   sendBurst: number;
 }
 
+/** R95-R99: public channels' limits (docs/OPERATIONS.md, "Channels"). */
+export interface ChannelLimits {
+  maxPostChars: number;
+  postsPerHour: number;
+  maxAdmins: number;
+  maxSubscriptionsPerUser: number;
+  pageMax: number;
+  maxDateSkewMs: number;
+  viewBucketMs: number;
+  viewReportsPerMin: number;
+  publicPerMin: number;
+  publicPosts: number;
+}
+
 /** R44: consent to being put into a chat, and caps on chats. */
 export interface ConsentLimits {
   /** Adds and direct chats from people who share no chat with the person become requests. */
@@ -230,6 +244,8 @@ export interface Config {
   communities: CommunityLimits;
   moderation: ModerationLimits;
   bots: BotLimits;
+  /** R95-R99: public channels. */
+  channels: ChannelLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
   /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES, MLS_START_MIN_ADDS } from '@parley/protocol';
 import type { BlobStoreConfig, Config, ListenAddress, SfuConfig, TurnConfig } from './config-types.ts';
 
-export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
+export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ChannelLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
 
 /**
  * The server's one typed config object, read from environment variables with defaults and
@@ -103,6 +103,26 @@ const EnvSchema = z.object({
   PARLEY_RATE_BOT_SEND_BURST: Int(60),
   /** R84: reports in one page of a community's report list (newest first). */
   PARLEY_REPORTS_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
+  /** R96: characters in a channel post's text (the signed JSON around it may add its entities). */
+  PARLEY_CHANNEL_MAX_POST_CHARS: Int(4096).refine((n) => n >= 1, 'must be at least 1'),
+  /** R96: posts and changes of posts (edits, deletions, pins) one channel takes per hour, from all its admins together. */
+  PARLEY_CHANNEL_POSTS_PER_HOUR: Int(100).refine((n) => n >= 1, 'must be at least 1'),
+  /** R95b: admins of one channel, its owner included (each has a key in the signed list). */
+  PARLEY_CHANNEL_MAX_ADMINS: Int(50).refine((n) => n >= 1, 'must be at least 1'),
+  /** R97: channels one person subscribes to (their connections hear each one's notices). */
+  PARLEY_CHANNEL_MAX_SUBSCRIPTIONS: Int(1000).refine((n) => n >= 1, 'must be at least 1'),
+  /** R97: entries in one page of a channel's log or post list. */
+  PARLEY_CHANNEL_PAGE_MAX: Int(100).refine((n) => n >= 1, 'must be at least 1'),
+  /** R96: how far a post's signed date may be from the server's clock. */
+  PARLEY_CHANNEL_MAX_DATE_SKEW_MS: Int(600_000),
+  /** R98: the time bucket view counters add up in (default an hour). */
+  PARLEY_CHANNEL_VIEW_BUCKET_MS: Int(3_600_000).refine((n) => n >= 1000, 'at least 1000'),
+  /** R98: view reports (each up to 100 posts) one device sends per minute. */
+  PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
+  /** R99: public page and feed requests per minute from one IP address. */
+  PARLEY_CHANNEL_PUBLIC_PER_MIN: Int(60).refine((n) => n >= 1, 'must be at least 1'),
+  /** R99: posts on a public page and in a feed (newest). */
+  PARLEY_CHANNEL_PUBLIC_POSTS: Int(20).refine((n) => n >= 1 && n <= 100, '1 to 100'),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
   PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
@@ -355,6 +375,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reportsPageMax: e.PARLEY_REPORTS_PAGE_MAX,
     },
     bots: { maxPerOwner: e.PARLEY_MAX_BOTS_PER_USER, sendPerSec: e.PARLEY_RATE_BOT_SEND_PER_SEC, sendBurst: e.PARLEY_RATE_BOT_SEND_BURST },
+    channels: {
+      maxPostChars: e.PARLEY_CHANNEL_MAX_POST_CHARS,
+      postsPerHour: e.PARLEY_CHANNEL_POSTS_PER_HOUR,
+      maxAdmins: e.PARLEY_CHANNEL_MAX_ADMINS,
+      maxSubscriptionsPerUser: e.PARLEY_CHANNEL_MAX_SUBSCRIPTIONS,
+      pageMax: e.PARLEY_CHANNEL_PAGE_MAX,
+      maxDateSkewMs: e.PARLEY_CHANNEL_MAX_DATE_SKEW_MS,
+      viewBucketMs: e.PARLEY_CHANNEL_VIEW_BUCKET_MS,
+      viewReportsPerMin: e.PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN,
+      publicPerMin: e.PARLEY_CHANNEL_PUBLIC_PER_MIN,
+      publicPosts: e.PARLEY_CHANNEL_PUBLIC_POSTS,
+    },
     turn: turnConfig(e),
     sfu: sfuConfig(e),
     previews: {

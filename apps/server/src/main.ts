@@ -15,6 +15,7 @@ import { CommunityChats } from './domain/communities/community-chats.ts';
 import { CommunityInvites } from './domain/communities/community-invites.ts';
 import { Moderation } from './domain/communities/moderation.ts';
 import { Bots } from './domain/bots/bots.ts';
+import { Channels } from './domain/channels/channels.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
 import { Files } from './domain/files/files.ts';
@@ -60,6 +61,9 @@ import { PostgresBots } from './storage/postgres/postgres-bots.ts';
 import { SqliteBots } from './storage/sqlite/sqlite-bots.ts';
 import type { BotStorage } from './storage/bot-storage.ts';
 import type { ModerationStorage } from './storage/moderation-storage.ts';
+import type { ChannelStorage } from './storage/channel-storage.ts';
+import { PostgresChannels } from './storage/postgres/postgres-channels.ts';
+import { SqliteChannels } from './storage/sqlite/sqlite-channels.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -117,6 +121,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let communityStore: CommunityStorage;
   let moderationStore: ModerationStorage;
   let botStore: BotStorage;
+  let channelStore: ChannelStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
   let blobs: BlobStorage;
@@ -133,6 +138,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     communityStore = new PostgresCommunities(pgStorage.pool);
     moderationStore = new PostgresModeration(pgStorage.pool);
     botStore = new PostgresBots(pgStorage.pool);
+    channelStore = new PostgresChannels(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
     limiter = new SharedRateLimiter({
@@ -151,6 +157,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     communityStore = new SqliteCommunities(sqliteStorage.db);
     moderationStore = new SqliteModeration(sqliteStorage.db);
     botStore = new SqliteBots(sqliteStorage.db);
+    channelStore = new SqliteChannels(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
@@ -297,6 +304,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     communities,
     communityChats,
     moderation,
+    // R95-R99: a post is stored once; subscribers' connections hear a notice on `channel.<id>`.
+    channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels }),
     communityInvites: new CommunityInvites({
       communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
       ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,

@@ -6,6 +6,7 @@ import type { CommunityChats } from './domain/communities/community-chats.ts';
 import type { CommunityInvites } from './domain/communities/community-invites.ts';
 import type { Moderation } from './domain/communities/moderation.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
+import type { Channels } from './domain/channels/channels.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
 import type { Locker } from '@tus/utils';
@@ -38,6 +39,8 @@ export interface Services {
   /** R80-R86: mutes, slow mode, reports. */
   moderation: Moderation;
   communityInvites: CommunityInvites;
+  /** R95-R99: public channels (signed posts, subscriptions, counts). */
+  channels: Channels;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */
   mls: Mls;

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { accounts, generateDeviceKey, RestApi } from '@parley/client';
 import { API_PREFIX, ERROR_CODES, isErrorCode, type ChatSummary } from '@parley/protocol';
 import {
-  createUser, everyNamePublic, fuzzRequest, fuzzSeed, hasRestGenerator, startTestServer, uniqueHandle, waitFor,
+  createUser, everyNamePublic, fuzzRequest, outsideChannelKey, fuzzSeed, hasRestGenerator, startTestServer, uniqueHandle, waitFor,
   type FuzzRequest, type RestFuzzContext,
 } from '@parley/testing';
 
@@ -100,12 +100,23 @@ describe('fuzz: hostile REST requests never hurt the server (R13)', () => {
       return id;
     };
     const blobIds = [await upload(mallory.token, 100, true), await upload(mallory.token, 1000, false), await upload(vic.token, 50, true)];
+    // R95-R99: a channel of mallory's and one of alice's.
+    const ownerKey = outsideChannelKey();
+    const malloryChannelId = 'mallory_channel_1';
+    const channels = [
+      (await mallory.api.call<{ channel: { channelId: string; handle: string } }>('POST', '/channels', {
+        handle: uniqueHandle('mc').slice(0, 30), title: 'Mallory news',
+        keyList: ownerKey.signKeyList({ v: 1, channelId: malloryChannelId, version: 1, owner: ownerKey.publicKey, admins: [{ userId: mallory.userId, key: ownerKey.publicKey }] }),
+      })).channel,
+      await alice.client.channels.create({ handle: uniqueHandle('ch').slice(0, 30), title: 'Alice news' }),
+    ];
     const ctx: RestFuzzContext = {
       token: mallory.token, userId: mallory.userId, deviceId: mallory.deviceId, handle: mallory.handle,
       userIds: [vic.userId, wendy.userId, alice.userId, bob.userId, vic.deviceId, alice.deviceId], handles: [vic.handle, alice.handle],
       chatIds: [direct, owned, joined], otherChatIds: [honest.chatId, other],
       linkIds, inviteTokens: invites.map((i) => i.token), registerFlowId: registerFlow.flowId, loginFlowId: loginFlow.flowId, addFlowId: addFlow.flowId, blobIds,
       maxBodyBytes: server.config.limits.maxHttpBodyBytes,
+      channelIds: channels.map((c) => c.channelId), channelHandles: channels.map((c) => c.handle),
     };
 
     const missing = server.routes.filter((r) => !hasRestGenerator(r.method, r.url)).map((r) => `${r.method} ${r.url}`);

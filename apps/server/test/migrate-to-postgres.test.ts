@@ -11,7 +11,7 @@ import { SqliteBlobs } from '../src/storage/sqlite/sqlite-blobs.ts';
 import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts';
 import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
 import pg from 'pg';
-import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
+import { createUser, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 
@@ -73,6 +73,13 @@ describe('parley-admin migrate-to-postgres', () => {
     await ann.client.communities.ban(community.communityId, cat.userId);
     // R90: a bot Ann owns (the bots table).
     await ann.client.bots.create({ handle: 'mover_bot', displayName: 'Mover', description: 'moves things' });
+    // R95-R98: a channel with an admin, a post, a subscriber who reacted and viewed it.
+    const channel = await ann.client.channels.create({ handle: uniqueHandle('moved').slice(0, 30), title: 'Moved channel' });
+    await ann.client.channels.addAdmin(channel.channelId, ben.userId);
+    const channelPost = await ann.client.channels.post(channel.channelId, 'channel post moved to PG');
+    await ben.client.channels.subscribe(channel.channelId);
+    await ben.client.channels.react(channel.channelId, channelPost.postId, '👍');
+    await ben.client.channels.markViewed(channel.channelId, [channelPost.postId]);
     await waitFor(() => [ann, ben, dan].every((u) => u.client.outbox().length === 0), { what: 'all acked' });
     // Dan's message is encrypted once his device is in the group; a member's device may name the group
     // for him (an encrypted chat_info) just before or after it, so look for the message, not the last entry.
@@ -185,6 +192,9 @@ describe('parley-admin migrate-to-postgres', () => {
     const client = newClient(node.url, ann.userId, ann.deviceId, ann.deviceKey, ann.store);
     await client.start();
     await waitFor(() => client.timeline(group.chatId).some((i) => i.text === 'joined by invite') && (client.log(group.chatId).at(-1)?.seq ?? 0) >= (groupEnd ?? 1), { what: 'ann reads the group from the cluster' });
+    // R96: the channel's signed post moved byte for byte: it still verifies.
+    const moved = (await client.channels.log(channel.channelId, 0)).posts;
+    assert.deepEqual(moved.map((p) => p.verified && p.text), ['channel post moved to PG']);
     await client.stop();
   });
 

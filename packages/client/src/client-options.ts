@@ -144,6 +144,8 @@ export type ClientEvents = {
   /** R74: a community of this user changed (read it again), or `removed`: this user is no longer in it. */
   /** R74; R84: `report` names a new report this user handles. */
   community: [{ communityId: string; removed: boolean; report?: string }];
+  /** R97: a subscribed channel's log has a new entry at `seq` (read `client.channels.log`). */
+  channelPost: [{ channelId: string; seq: number }];
 };
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;

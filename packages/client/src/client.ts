@@ -20,6 +20,7 @@ import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
+import { Channels } from './channels/channels.ts';
 import { Polls } from './polls/polls.ts';
 import { Bots } from './bots/bots.ts';
 import { ChatLifecycle } from './chat-lifecycle.ts';
@@ -64,6 +65,8 @@ export class ParleyClient extends ClientRest {
   readonly calls: Calls;
   /** R66-R75: communities (communities.ts); the `community` event tells each change. */
   readonly communities: Communities;
+  /** R95-R99: public channels (channels/); the `channelPost` event is a notice. */
+  readonly channels: Channels;
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
@@ -202,6 +205,8 @@ export class ParleyClient extends ClientRest {
       chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e),
       chatInfo: (id, field) => this.#enc?.groupInfo(id, field),
       item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId) });
+    this.channels = new Channels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
+      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) } });
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({
       store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
@@ -502,7 +507,7 @@ export class ParleyClient extends ClientRest {
         this.#enc?.onRejoinRequested(frame);
         return;
       default:
-        if (!this.communities.onEvent(frame)) this.#requests.onEvent(frame);
+        if (!this.communities.onEvent(frame) && !this.channels.onEvent(frame)) this.#requests.onEvent(frame);
         return;
     }
   }

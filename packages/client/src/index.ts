@@ -2,6 +2,7 @@ export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView }
 export { AUDIO_RESILIENCE, tuneAudioSdp, type AudioResilience } from './calls/audio-resilience.ts';
 export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
 export { Communities } from './communities.ts';
+export { Channels, type ChannelPage, type ChannelPost } from './channels/channels.ts';
 export { Polls, type NewPoll } from './polls/polls.ts';
 export { Bots, registerBotDevice, type BotCallback } from './bots/bots.ts';
 export { pollOpenAt, type PollView } from './polls/poll-fold.ts';

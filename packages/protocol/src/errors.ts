@@ -122,6 +122,20 @@ export const ERROR_CODES = {
   bot_token_invalid: 401,
   /** R91: a bot opens a direct chat only with a person who wrote to it, and makes no groups or adds. */
   bot_chat_forbidden: 403,
+  /** R95: no channel with this id or handle (or a malformed handle in a public page's path). */
+  channel_not_found: 404,
+  /** R95b/R96: only the channel's admins post, edit, delete and pin (with a key in its list); only its owner names admins and signs the key list. */
+  channel_admin_only: 403,
+  /** R96: the signed `seq` is not the channel's next log position (another admin posted first): read `lastSeq`, sign again. */
+  channel_seq_conflict: 409,
+  /** R96: a signed post or key list that does not hold: not the fields the route names, another version than the next, a date far from the server's, a key not listed. Nothing was stored. */
+  channel_post_invalid: 400,
+  /** R95b/R96: the Ed25519 signature does not verify over the signed bytes. Nothing was stored. */
+  channel_signature_invalid: 400,
+  /** R96: a post's text is longer than this server takes (`PARLEY_CHANNEL_MAX_POST_CHARS`). */
+  channel_post_too_large: 413,
+  /** R95b/R97: a channel limit (admins per channel, subscriptions per user) is reached; the message says which. */
+  channel_limit: 409,
   rate_limited: 429,
   slow_consumer: 503,
   /**

@@ -11,3 +11,4 @@ export * from './calls.ts';
 export * from './communities.ts';
 export * from './polls.ts';
 export * from './bots.ts';
+export * from './channels.ts';

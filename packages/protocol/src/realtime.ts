@@ -122,6 +122,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_removed'), communityId: Id }),
   /** R84: a member reported a message of the community: to the devices of those who handle reports. */
   z.object({ type: z.literal('community_report'), communityId: Id, reportId: Id }),
+  /** R97: a channel the user subscribes to has a new log entry at `seq` (a post, or a change of one): read the log after your last. Never the post itself. */
+  z.object({ type: z.literal('channel_post'), channelId: Id, seq: z.number().int().positive() }),
   z.object({
     type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional(),
     /** With `epoch_conflict`: the chat's current MLS epoch. */

@@ -26,6 +26,9 @@ export interface RestFuzzContext {
   /** Blobs (R53): the fuzzing account's uploads (finished and not) and others' that it may or may not read. */
   blobIds: readonly string[];
   maxBodyBytes: number;
+  /** R95-R99: channels the fuzzing user owns and others' (ids and handles). */
+  channelIds?: readonly string[];
+  channelHandles?: readonly string[];
 }
 
 export interface FuzzRequest {
@@ -67,6 +70,13 @@ const webauthn = fc.oneof(
   fc.record({ id: fc.oneof(anId, fc.string()), rawId: fc.string(), type: fc.constantFrom('public-key', 'x'), response: fc.dictionary(fc.constantFrom('clientDataJSON', 'attestationObject', 'authenticatorData', 'signature', 'userHandle', 'transports'), fc.oneof(fc.string(), fc.uint8Array({ maxLength: 64 }).map(b64), fc.jsonValue({ maxDepth: 2 }))), clientExtensionResults: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }),
   fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
 );
+
+/** A signed blob's shape: JSON text or not, signatures of the right length or not (none verifies). */
+const signedBlob = fc.record({
+  signed: fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.string({ maxLength: 300 })),
+  signature: fc.oneof(fc.uint8Array({ minLength: 64, maxLength: 64 }).map(b64), fc.string({ maxLength: 100 })),
+}, { requiredKeys: [] });
+const channel = (ctx: RestFuzzContext) => segment(pick(ctx.channelIds ?? [], anId));
 
 /** Every route of the server (method and Fastify url), with its generator. HEAD uses its GET's. */
 const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
@@ -124,6 +134,29 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'DELETE /api/v1/chats/:chatId/invites/:token': (ctx) => ({ params: { chatId: chat(ctx), token: segment(pick(ctx.inviteTokens, anId)) } }),
   'GET /api/v1/invites/:token': (ctx) => ({ params: { token: segment(pick(ctx.inviteTokens, anId)) } }),
   'POST /api/v1/invites/:token/join': (ctx) => ({ params: { token: segment(pick(ctx.inviteTokens, anId)) } }),
+  // R95-R99: channels (the fuzzing user's own and others'), odd ids, signed blobs that never verify.
+  'POST /api/v1/channels': () => ({ body: fc.record({ handle: fc.oneof(handle, fc.constantFrom('support', 'supp0rt', 'pаrley', 'новости')), title: fc.string({ maxLength: 200 }), description: fc.string({ maxLength: 1200 }), keyList: signedBlob }, { requiredKeys: ['handle', 'title'] }) }),
+  'GET /api/v1/channels': () => ({}),
+  'GET /api/v1/channels/by-handle/:handle': (ctx) => ({ params: { handle: segment(pick(ctx.channelHandles ?? [], handle)) } }),
+  'GET /api/v1/channels/:channelId': (ctx) => ({ params: { channelId: channel(ctx) } }),
+  'GET /api/v1/channels/:channelId/admins': (ctx) => ({ params: { channelId: channel(ctx) } }),
+  'PUT /api/v1/channels/:channelId/admins/:userId': (ctx) => ({ params: { channelId: channel(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'DELETE /api/v1/channels/:channelId/admins/:userId': (ctx) => ({ params: { channelId: channel(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'PUT /api/v1/channels/:channelId/admin-key': (ctx) => ({ params: { channelId: channel(ctx) }, body: fc.record({ key: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b64), fc.string()) }) }),
+  'PUT /api/v1/channels/:channelId/key-list': (ctx) => ({ params: { channelId: channel(ctx) }, body: signedBlob }),
+  'PUT /api/v1/channels/:channelId/posts/:postId': (ctx) => ({ params: { channelId: channel(ctx), postId: segment(anId) }, body: signedBlob }),
+  'GET /api/v1/channels/:channelId/log': (ctx) => ({ params: { channelId: channel(ctx) }, query: fc.oneof(fc.nat().map((n) => `afterSeq=${n}`), fc.constantFrom('afterSeq=-1', 'afterSeq=1e400', 'limit=0', 'limit=abc', 'limit=100000'), fc.string()) }),
+  'GET /api/v1/channels/:channelId/posts': (ctx) => ({ params: { channelId: channel(ctx) }, query: fc.oneof(fc.nat().map((n) => `beforePostSeq=${n}&limit=5`), fc.constantFrom('beforePostSeq=0', 'limit=-3', 'limit=x'), fc.string()) }),
+  'PUT /api/v1/channels/:channelId/subscription': (ctx) => ({ params: { channelId: channel(ctx) }, body: fc.record({ muted: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: [] }) }),
+  'DELETE /api/v1/channels/:channelId/subscription': (ctx) => ({ params: { channelId: channel(ctx) } }),
+  'POST /api/v1/channels/:channelId/read': (ctx) => ({ params: { channelId: channel(ctx) }, body: fc.record({ upToSeq: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER + 2)) }) }),
+  'PUT /api/v1/channels/:channelId/posts/:postId/reaction': (ctx) => ({ params: { channelId: channel(ctx), postId: segment(anId) }, body: fc.record({ emoji: fc.oneof(fc.constantFrom('👍', '🔥', '<b>', 'abc', '👍'.repeat(20)), fc.string({ maxLength: 40 })) }) }),
+  'DELETE /api/v1/channels/:channelId/posts/:postId/reaction': (ctx) => ({ params: { channelId: channel(ctx), postId: segment(anId) } }),
+  'GET /api/v1/channels/:channelId/counts': (ctx) => ({ params: { channelId: channel(ctx) }, query: fc.oneof(fc.array(anId, { minLength: 1, maxLength: 120 }).map((ids) => `postIds=${ids.join(',')}`), fc.constantFrom('postIds=', 'postIds=%2C%2C', ''), fc.string()) }),
+  'POST /api/v1/channels/:channelId/views': (ctx) => ({ params: { channelId: channel(ctx) }, body: fc.record({ postIds: fc.array(fc.oneof(anId, fc.string()), { maxLength: 120 }) }) }),
+  // R99: public pages and feeds (no account): real, unknown, reserved, look-alike and odd handles, and queries they don't take.
+  'GET /c/:handle': (ctx) => ({ params: { handle: segment(pick([...(ctx.channelHandles ?? []), 'support', 'p%D0%B0rley'], handle)) }, query: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 })) }),
+  'GET /c/:handle/feed.atom': (ctx) => ({ params: { handle: segment(pick([...(ctx.channelHandles ?? []), 'support', 'p%D0%B0rley'], handle)) }, query: fc.oneof(fc.constant(''), fc.constantFrom('limit=abc', 'format=rss'), fc.string({ maxLength: 30 })) }),
   // R66-R75: communities the fuzzing user knows of are unknown ids here (not_found), plus its chats as odd community ids.
   // R90-R90c: bots; a bot id of the fuzzing user's is unknown here (bot_not_found), tokens are made up.
   'POST /api/v1/bots': () => ({ body: fc.record({ handle: fc.oneof(handle.map((h) => `${h.slice(0, 28)}bot`), handle), displayName, description: fc.string({ maxLength: 600 }) }, { requiredKeys: ['handle', 'displayName'] }) }),

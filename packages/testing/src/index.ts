@@ -185,6 +185,7 @@ export { Janus } from './janus.ts';
 export { blockTcpFrom, canUseNetns, NetnsLab, type LabRules } from './netns-lab.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
 export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, rollBackChatEpoch, tamperMessage } from './forge.ts';
+export { channelKeyList, insertChannelPost, outsideChannelKey, replaceChannelKeyList, rewriteChannelPost, swapChannelPosts } from './forge-channels.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
 export { claimFor, commitFrame, mlsTestDevice, startGroup, type MlsTestDevice } from './mls-device.ts';
 export {

@@ -208,6 +208,8 @@ const everyVariant: BusEvent[] = [
   { type: 'community_changed', communityId: 'comm_variants' },
   { type: 'community_removed', communityId: 'comm_variants', userId: 'user_bob_1' },
   { type: 'community_report', communityId: 'comm_variants', reportId: 'rep_variants' },
+  { type: 'channel_post', channelId: 'chan_variants', seq: 12 },
+  { type: 'channel_subscription', channelId: 'chan_variants', subscribed: true },
 ];
 
 /** Fails the build when a BusEvent variant is added without a case above. */
@@ -215,4 +217,5 @@ const coveredVariants: { [K in BusEvent['type']]: true } = {
   message: true, receipt: true, typing: true, chat_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
   upload_release: true, community_changed: true, community_removed: true, community_report: true,
+  channel_post: true, channel_subscription: true,
 };

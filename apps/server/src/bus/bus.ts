@@ -33,6 +33,10 @@ export type BusEvent =
   | { type: 'community_removed'; communityId: string; userId: string }
   /** On `user.<id>` of those who handle reports: R84, a member reported a message of the community. */
   | { type: 'community_report'; communityId: string; reportId: string }
+  /** R97: on `channel.<id>`: the channel's log has an entry at `seq`; one small notice for every subscriber's connection, never the post. */
+  | { type: 'channel_post'; channelId: string; seq: number }
+  /** R97: on `user.<id>`: the user subscribed to (or left) a channel; their connections start (or stop) hearing its notices. */
+  | { type: 'channel_subscription'; channelId: string; subscribed: boolean }
   /** On `upload.<blobId>`: a request (`holder`) waits to write to the upload: its current writer lets go (R53). */
   | { type: 'upload_release'; blobId: string; holder: string };
 
@@ -62,4 +66,5 @@ export interface Bus {
 
 export const chatTopic = (chatId: string) => `chat.${chatId}`;
 export const userTopic = (userId: string) => `user.${userId}`;
+export const channelTopic = (channelId: string) => `channel.${channelId}`;
 export const uploadTopic = (blobId: string) => `upload.${blobId}`;

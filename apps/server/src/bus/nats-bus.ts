@@ -38,6 +38,8 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_changed'), communityId: z.string() }),
   z.object({ type: z.literal('community_removed'), communityId: z.string(), userId: z.string() }),
   z.object({ type: z.literal('community_report'), communityId: z.string(), reportId: z.string() }),
+  z.object({ type: z.literal('channel_post'), channelId: z.string(), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('channel_subscription'), channelId: z.string(), subscribed: z.boolean() }),
 ]) satisfies z.ZodType<BusEvent>;
 
 /** A node that reconnected announces it here: its events during the outage never reached the others. */

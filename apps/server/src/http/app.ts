@@ -12,6 +12,8 @@ import { blobRoutes } from './blobs.ts';
 import { botRoutes } from './bots.ts';
 import { callRoutes } from './calls.ts';
 import { chatRoutes } from './chats.ts';
+import { channelPageRoutes } from './channel-pages.ts';
+import { channelRoutes } from './channels.ts';
 import { communityRoutes } from './communities.ts';
 import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
@@ -103,6 +105,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     deviceLinkRoutes(api, services, config.rates.apiPerSec);
     chatRoutes(api, services, config.rates.apiPerSec);
     communityRoutes(api, services, config.rates.apiPerSec);
+    channelRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);
@@ -110,6 +113,8 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     callRoutes(api, services, config.rates.apiPerSec);
     botRoutes(api, services, config.rates.apiPerSec);
   }, { prefix: API_PREFIX });
+  // R99: public channel pages and feeds, for people without an account.
+  channelPageRoutes(app, services, config.channels, config.origin);
   // R39: an unknown path, or a known path with another method, gets the one standard answer, which
   // names neither (Fastify's default would echo "Route POST:/… not found"). Also for files the web
   // client does not have.

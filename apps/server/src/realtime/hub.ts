@@ -92,6 +92,8 @@ function serializeEvent(event: BusEvent): string {
       return JSON.stringify({ type: 'receipt', chatId: event.chatId, userId: event.userId, kind: event.kind, upToSeq: event.upToSeq });
     case 'typing':
       return JSON.stringify({ type: 'typing', chatId: event.chatId, userId: event.userId });
+    case 'channel_post':
+      return JSON.stringify({ type: 'channel_post', channelId: event.channelId, seq: event.seq });
     default:
       return '';
   }

@@ -36,6 +36,7 @@ async function signedIn(): Promise<{ ws: FakeSocket; session: Session; reads: Ar
   const services = {
     accounts: { authenticate: async () => ({ userId: 'user_aaaaaaaa', deviceId: 'dev_aaaaaaaa' }) },
     chats: { ids: async () => [], page: async () => ({ chats: [] }) },
+    channels: { subscribedIds: async () => [] },
     delivery: {
       admitHistory: async () => undefined,
       readHistory: (frame: { rid: string }) => new Promise((resolve) => {

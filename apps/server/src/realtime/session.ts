@@ -3,7 +3,7 @@ import {
   CLOSE_CODES, ClientFrame, PROTOCOL_VERSION, ParleyError, assertNever,
   type ErrorBody, type ServerFrame,
 } from '@parley/protocol';
-import { chatTopic, userTopic, type BusEvent } from '../bus/bus.ts';
+import { channelTopic, chatTopic, userTopic, type BusEvent } from '../bus/bus.ts';
 import type { AuthContext } from '../domain/accounts.ts';
 import type { Services } from '../services.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -110,6 +110,7 @@ export class Session implements HubMember {
     switch (event.type) {
       case 'message':
       case 'receipt':
+      case 'channel_post':
         this.#sendRaw(frame());
         return;
       case 'typing':
@@ -154,6 +155,10 @@ export class Session implements HubMember {
         return;
       case 'community_report':
         this.#send({ type: 'community_report', communityId: event.communityId, reportId: event.reportId });
+        return;
+      case 'channel_subscription':
+        if (event.subscribed) this.#join(channelTopic(event.channelId));
+        else this.#leave(channelTopic(event.channelId));
         return;
       case 'upload_release':
         // Between upload locks (blob-store/upload-locker.ts); never on a session's topics.
@@ -329,6 +334,8 @@ export class Session implements HubMember {
     // Every chat's events, but only the first page of the list (R40): a frame holding all of a
     // person's chats could outgrow the send buffer, and one who is in thousands could never sign in.
     for (const chatId of await this.services.chats.ids(auth.userId)) this.#join(chatTopic(chatId));
+    // R97: the notices of the user's channels (a notice names the channel and seq; the client reads the log).
+    for (const channelId of await this.services.channels.subscribedIds(auth.userId)) this.#join(channelTopic(channelId));
     const { chats, next } = await this.services.chats.page(auth, {});
     this.#send({ type: 'auth_ok', userId: auth.userId, deviceId: auth.deviceId, chats, ...(next ? { chatsNext: next } : {}), serverTime: Date.now() });
   }
@@ -337,8 +344,9 @@ export class Session implements HubMember {
   resync(): void {
     const auth = this.#auth;
     if (!auth || this.#closed) return;
-    void this.services.chats.ids(auth.userId).then((ids) => {
+    void Promise.all([this.services.chats.ids(auth.userId), this.services.channels.subscribedIds(auth.userId)]).then(([ids, channelIds]) => {
       for (const chatId of ids) this.#join(chatTopic(chatId));
+      for (const channelId of channelIds) this.#join(channelTopic(channelId));
       this.#send({ type: 'resync' });
     }).catch((err: unknown) => this.opts.onError(err, { userId: auth.userId, during: 'resync' }));
   }

@@ -1,0 +1,297 @@
+import {
+  channelHandleProblem, entitiesProblem, ParleyError,
+  type Channel, type ChannelEntry, type ChannelPostBody, type ChannelPostCounts, type ChannelSubscription, type CreateChannelRequest, type SignedBlob,
+} from '@parley/protocol';
+import { channelTopic, userTopic, type Bus } from '../../bus/bus.ts';
+import type { ChannelLimits } from '../../config.ts';
+import type { ChannelPostRow, ChannelRow, ChannelStorage } from '../../storage/channel-storage.ts';
+import type { Storage } from '../../storage/storage.ts';
+import type { AuthContext } from '../accounts.ts';
+import type { Clock } from '../ports.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
+import { openKeyList, openPost, storedKeyList, storedPost } from './signed.ts';
+
+export interface ChannelsDeps {
+  storage: Storage;
+  channels: ChannelStorage;
+  bus: Bus;
+  clock: Clock;
+  limiter: RateLimiter;
+  limits: ChannelLimits;
+}
+
+const notFound = () => new ParleyError('channel_not_found', 'no such channel');
+const adminOnly = (what: string) => new ParleyError('channel_admin_only', what);
+
+/**
+ * Public channels (R95-R99). The server keeps what readers need and enforces who may write, but
+ * what a reader shows as genuine is what an admin's device signed (R96): the server checks the
+ * signatures too (so it stores no garbage) yet cannot make one. A post is stored once; subscribers'
+ * connections get a notice of (channel, seq) and read the log (R97).
+ */
+export class Channels {
+  readonly #d: ChannelsDeps;
+  constructor(deps: ChannelsDeps) {
+    this.#d = deps;
+  }
+
+  /** R95: a handle nobody else has (no other channel, no account), that is not reserved or a look-alike of one. */
+  async create(auth: AuthContext, input: CreateChannelRequest): Promise<Channel> {
+    const problem = channelHandleProblem(input.handle);
+    if (problem) throw new ParleyError('invalid_handle', problem);
+    if (await this.#d.storage.getUserByHandle(input.handle)) throw new ParleyError('handle_taken', 'an account has this handle');
+    const list = openKeyList(input.keyList);
+    const only = list.admins[0];
+    if (list.version !== 1 || list.admins.length !== 1 || only?.userId !== auth.userId || only.key !== list.owner) {
+      throw new ParleyError('channel_post_invalid', 'key list: a new channel\'s (version 1) lists its owner\'s key alone');
+    }
+    if (await this.#d.channels.getChannel(list.channelId)) throw new ParleyError('duplicate_id', 'a channel has this id');
+    const now = this.#d.clock.now();
+    const row: ChannelRow = {
+      channelId: list.channelId, handle: input.handle, title: input.title, description: input.description ?? '', ownerId: auth.userId, createdAt: now,
+      lastSeq: 0, subscriberCount: 0, keyListVersion: 1, keyList: input.keyList.signed, keyListSig: input.keyList.signature,
+    };
+    await this.#d.channels.createChannel(row, { channelId: row.channelId, userId: auth.userId, role: 'owner', publicKey: list.owner, addedAt: now });
+    return toChannel(row);
+  }
+
+  async get(channelId: string): Promise<Channel> {
+    return toChannel(await this.#channel(channelId));
+  }
+
+  async byHandle(handle: string): Promise<Channel> {
+    const row = await this.#d.channels.getChannelByHandle(handle);
+    if (!row) throw notFound();
+    return toChannel(row);
+  }
+
+  async #channel(channelId: string): Promise<ChannelRow> {
+    const row = await this.#d.channels.getChannel(channelId);
+    if (!row) throw notFound();
+    return row;
+  }
+
+  async #owner(auth: AuthContext, channelId: string): Promise<ChannelRow> {
+    const row = await this.#channel(channelId);
+    if (row.ownerId !== auth.userId) throw adminOnly('only the channel\'s owner does this');
+    return row;
+  }
+
+  /** R95b: the owner names an admin; they post once their key is in a key list the owner signed. */
+  async addAdmin(auth: AuthContext, channelId: string, userId: string): Promise<void> {
+    await this.#owner(auth, channelId);
+    if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
+    await this.#d.channels.addAdmin({ channelId, userId, role: 'admin', publicKey: null, addedAt: this.#d.clock.now() }, this.#d.limits.maxAdmins);
+  }
+
+  /** R95b: the admin can no longer post at once; the owner's device then signs a key list without their key. */
+  async removeAdmin(auth: AuthContext, channelId: string, userId: string): Promise<void> {
+    await this.#owner(auth, channelId);
+    if (!(await this.#d.channels.removeAdmin(channelId, userId))) throw new ParleyError('not_found', 'not an admin of this channel');
+  }
+
+  /** R95b: the admins and the keys they registered (for the owner's device to sign a list). Admins only. */
+  async admins(auth: AuthContext, channelId: string): Promise<Array<{ userId: string; role: 'owner' | 'admin'; key?: string }>> {
+    await this.#channel(channelId);
+    if (!(await this.#d.channels.getAdmin(channelId, auth.userId))) throw adminOnly('only the channel\'s admins see this');
+    return (await this.#d.channels.listAdmins(channelId)).map((a) => ({ userId: a.userId, role: a.role, ...(a.publicKey ? { key: a.publicKey } : {}) }));
+  }
+
+  /** R95b: an admin's device registers its post-signing key (the owner's is the channel's owner key, fixed). */
+  async setAdminKey(auth: AuthContext, channelId: string, key: string): Promise<void> {
+    await this.#channel(channelId);
+    const me = await this.#d.channels.getAdmin(channelId, auth.userId);
+    if (!me) throw adminOnly('only the channel\'s admins have keys');
+    if (me.role === 'owner') throw new ParleyError('channel_post_invalid', 'the owner key is fixed when the channel is made');
+    await this.#d.channels.setAdminKey(channelId, auth.userId, key);
+  }
+
+  /**
+   * R95b: the owner's next key list. Each entry must be an admin with the key they registered, the
+   * owner key must be the channel's, the version the next one; the server can refuse a list but,
+   * without the owner's private key, never write one.
+   */
+  async setKeyList(auth: AuthContext, channelId: string, blob: SignedBlob): Promise<Channel> {
+    const row = await this.#owner(auth, channelId);
+    const list = openKeyList(blob);
+    const current = storedKeyList(row.keyList);
+    if (list.channelId !== channelId || list.owner !== current.owner) throw new ParleyError('channel_post_invalid', 'key list: another channel or owner key');
+    if (list.version !== row.keyListVersion + 1) throw new ParleyError('channel_post_invalid', `key list: the next version is ${row.keyListVersion + 1}`);
+    const admins = new Map((await this.#d.channels.listAdmins(channelId)).map((a) => [a.userId, a.publicKey]));
+    for (const entry of list.admins) {
+      if (entry.untilSeq !== undefined) {
+        // A retired key: one the current list names, retired at a seq the log has reached.
+        if (!current.admins.some((a) => a.userId === entry.userId && a.key === entry.key) || entry.untilSeq > row.lastSeq) {
+          throw new ParleyError('channel_post_invalid', `key list: ${entry.userId}'s retired key is not one the list had, or retires in the future`);
+        }
+      } else if (admins.get(entry.userId) !== entry.key) throw new ParleyError('channel_post_invalid', `key list: ${entry.userId} is not an admin with that key`);
+    }
+    if (!list.admins.some((a) => a.userId === row.ownerId && a.key === list.owner)) throw new ParleyError('channel_post_invalid', 'key list: the owner\'s key is missing');
+    if (!(await this.#d.channels.setKeyList(channelId, list.version, blob.signed, blob.signature))) {
+      throw new ParleyError('channel_post_invalid', 'key list: another version was stored meanwhile');
+    }
+    return this.get(channelId);
+  }
+
+  /**
+   * R96: a post (version 1) or a change of one (edit, delete, pin: the next version), signed on an
+   * admin's device by the key the caller registered and the current list names, at the log's next seq.
+   */
+  async putPost(auth: AuthContext, channelId: string, postId: string, blob: SignedBlob): Promise<ChannelEntry> {
+    const row = await this.#channel(channelId);
+    const me = await this.#d.channels.getAdmin(channelId, auth.userId);
+    if (!me) throw adminOnly('only the channel\'s admins post, edit, delete and pin');
+    const limits = this.#d.limits;
+    // Before parsing, a cheap bound: the text can't be longer than the signed JSON around it.
+    if (blob.signed.length > limits.maxPostChars * 6 + 100_000) throw tooLarge(limits.maxPostChars);
+    const body = openPost(blob);
+    if (body.text.length > limits.maxPostChars) throw tooLarge(limits.maxPostChars);
+    checkBody(body, channelId, postId, this.#d.clock.now(), limits.maxDateSkewMs);
+    if (body.signer !== me.publicKey) throw adminOnly('a post is signed by the caller\'s own registered key');
+    if (!storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === body.signer && a.untilSeq === undefined)) {
+      throw adminOnly('the caller\'s key is not in the channel\'s key list yet: the owner signs a new list first');
+    }
+    await this.#d.limiter.take(`channel-post:${channelId}`, limits.postsPerHour / 3600, limits.postsPerHour);
+    const post: ChannelPostRow = {
+      channelId, postId, postSeq: body.postSeq, seq: body.seq, version: body.version, authorId: auth.userId, deleted: body.deleted,
+      signed: blob.signed, signature: blob.signature,
+    };
+    const result = await this.#d.channels.putPost(post);
+    if (result === 'version') throw new ParleyError('channel_post_invalid', 'post: not the next version of this post (or its postSeq changed)');
+    if (result !== 'ok') throw new ParleyError('channel_seq_conflict', `the channel's log is at ${result.lastSeq}: sign again with seq ${result.lastSeq + 1}`);
+    await this.#d.bus.publish(channelTopic(channelId), { type: 'channel_post', channelId, seq: post.seq });
+    return { seq: post.seq, signed: post.signed, signature: post.signature };
+  }
+
+  /** R97: the posts changed after `afterSeq` (each at its latest version), by seq. Public: any signed-in user. */
+  async log(channelId: string, afterSeq: number, limit?: number): Promise<{ entries: ChannelEntry[]; lastSeq: number; hasMore: boolean }> {
+    const row = await this.#channel(channelId);
+    const n = Math.min(limit ?? this.#d.limits.pageMax, this.#d.limits.pageMax);
+    const rows = await this.#d.channels.listLog(channelId, afterSeq, n + 1);
+    return { entries: rows.slice(0, n).map(toEntry), lastSeq: row.lastSeq, hasMore: rows.length > n };
+  }
+
+  /** The newest posts first (deleted ones as their signed tombstones), before `beforePostSeq`. */
+  async posts(channelId: string, beforePostSeq: number | undefined, limit?: number): Promise<{ entries: ChannelEntry[]; hasMore: boolean }> {
+    await this.#channel(channelId);
+    const n = Math.min(limit ?? this.#d.limits.pageMax, this.#d.limits.pageMax);
+    const rows = await this.#d.channels.listPosts(channelId, { ...(beforePostSeq !== undefined ? { beforePostSeq } : {}), limit: n + 1, withDeleted: true });
+    return { entries: rows.slice(0, n).map(toEntry), hasMore: rows.length > n };
+  }
+
+  /** R97: reads start at the log's end (nothing unread on subscribing); `muted` is the subscriber's own setting. */
+  async subscribe(auth: AuthContext, channelId: string, muted?: boolean): Promise<ChannelSubscription> {
+    const row = await this.#channel(channelId);
+    const added = await this.#d.channels.subscribe({ channelId, userId: auth.userId, readSeq: row.lastSeq, muted: muted ?? false, subscribedAt: this.#d.clock.now() },
+      this.#d.limits.maxSubscriptionsPerUser);
+    if (!added && muted !== undefined) await this.#d.channels.setMuted(channelId, auth.userId, muted);
+    if (added) await this.#d.bus.publish(userTopic(auth.userId), { type: 'channel_subscription', channelId, subscribed: true });
+    return this.#subscription(auth.userId, await this.#channel(channelId));
+  }
+
+  async unsubscribe(auth: AuthContext, channelId: string): Promise<void> {
+    await this.#channel(channelId);
+    if (await this.#d.channels.unsubscribe(channelId, auth.userId)) {
+      await this.#d.bus.publish(userTopic(auth.userId), { type: 'channel_subscription', channelId, subscribed: false });
+    }
+  }
+
+  /** R97: the read position moves forward only, and not past the log's end. */
+  async markRead(auth: AuthContext, channelId: string, upToSeq: number): Promise<ChannelSubscription> {
+    const row = await this.#channel(channelId);
+    await this.#d.channels.setReadSeq(channelId, auth.userId, Math.min(upToSeq, row.lastSeq));
+    return this.#subscription(auth.userId, row);
+  }
+
+  async subscriptions(auth: AuthContext): Promise<ChannelSubscription[]> {
+    const out: ChannelSubscription[] = [];
+    for (const sub of await this.#d.channels.listSubscriptions(auth.userId)) {
+      const row = await this.#d.channels.getChannel(sub.channelId);
+      if (row) out.push({ channel: toChannel(row), readSeq: sub.readSeq, muted: sub.muted, unread: await this.#d.channels.countUnread(sub.channelId, sub.readSeq) });
+    }
+    return out;
+  }
+
+  async subscribedIds(userId: string): Promise<string[]> {
+    return (await this.#d.channels.listSubscriptions(userId)).map((s) => s.channelId);
+  }
+
+  async #subscription(userId: string, row: ChannelRow): Promise<ChannelSubscription> {
+    const sub = await this.#d.channels.getSubscription(row.channelId, userId);
+    if (!sub) throw new ParleyError('not_found', 'not subscribed to this channel');
+    return { channel: toChannel(row), readSeq: sub.readSeq, muted: sub.muted, unread: await this.#d.channels.countUnread(row.channelId, sub.readSeq) };
+  }
+
+  /** R98: one reaction per person per post (a new one replaces theirs; null takes it back); only counts are shown. */
+  async react(auth: AuthContext, channelId: string, postId: string, emoji: string | null): Promise<ChannelPostCounts> {
+    await this.#channel(channelId);
+    const post = await this.#d.channels.getPost(channelId, postId);
+    if (!post || post.deleted) throw new ParleyError('not_found', 'no such post');
+    await this.#d.channels.setReaction(channelId, postId, auth.userId, emoji);
+    const [counts] = await this.counts(auth, channelId, [postId]);
+    return counts!;
+  }
+
+  async counts(auth: AuthContext, channelId: string, postIds: readonly string[]): Promise<ChannelPostCounts[]> {
+    await this.#channel(channelId);
+    const ids = [...new Set(postIds)];
+    const [reactions, mine, views] = await Promise.all([
+      this.#d.channels.reactionCounts(channelId, ids), this.#d.channels.myReactions(channelId, auth.userId, ids), this.#d.channels.viewCounts(channelId, ids),
+    ]);
+    return ids.map((postId) => {
+      const own = mine.get(postId);
+      return {
+        postId, views: views.get(postId) ?? 0,
+        reactions: Object.fromEntries(reactions.filter((r) => r.postId === postId).map((r) => [r.emoji, r.count])),
+        ...(own !== undefined ? { mine: own } : {}),
+      };
+    });
+  }
+
+  /**
+   * R98: one view more for each post in this time bucket. No record of who viewed: the counter
+   * is a number per (post, bucket); a device reports a post once (the SDK remembers), and a
+   * device's reports are rate-limited so one can't inflate counts fast.
+   */
+  async addViews(auth: AuthContext, channelId: string, postIds: readonly string[]): Promise<void> {
+    await this.#channel(channelId);
+    const perMin = this.#d.limits.viewReportsPerMin;
+    await this.#d.limiter.take(`channel-views:${auth.deviceId}`, perMin / 60, perMin);
+    const bucketMs = this.#d.limits.viewBucketMs;
+    await this.#d.channels.addViews(channelId, postIds, Math.floor(this.#d.clock.now() / bucketMs) * bucketMs);
+  }
+
+  /** R99: what the public page and feed show: the channel and its newest posts (not deleted), read from what was signed. */
+  async publicView(handle: string, limit: number): Promise<{ channel: ChannelRow; posts: ChannelPostBody[] }> {
+    const channel = await this.#d.channels.getChannelByHandle(handle);
+    if (!channel) throw notFound();
+    const rows = await this.#d.channels.listPosts(channel.channelId, { limit, withDeleted: false });
+    return { channel, posts: rows.map((r) => storedPost(r.signed)) };
+  }
+}
+
+const tooLarge = (max: number) => new ParleyError('channel_post_too_large', `a post has at most ${max} characters`);
+
+/** R96: the signed fields agree with the route and with each other; the date is near the server's clock. */
+function checkBody(body: ChannelPostBody, channelId: string, postId: string, now: number, maxSkewMs: number): void {
+  const bad = (why: string) => new ParleyError('channel_post_invalid', `post: ${why}`);
+  if (body.channelId !== channelId || body.postId !== postId) throw bad('signed for another channel or post id');
+  if (body.version === 1 && body.postSeq !== body.seq) throw bad('a new post (version 1) has postSeq equal to seq');
+  if (body.postSeq > body.seq) throw bad('postSeq after seq');
+  if (Math.abs(body.date - now) > maxSkewMs) throw bad(`date is more than ${Math.round(maxSkewMs / 1000)} s from the server's clock`);
+  if (body.deleted && (body.text !== '' || body.pinned || body.entities?.length)) throw bad('a deleted post has no text, entities or pin');
+  if (!body.deleted && body.text.trim() === '') throw bad('empty text');
+  const entities = body.entities && entitiesProblem(body.text, body.entities);
+  if (entities) throw bad(entities);
+}
+
+export function toChannel(row: ChannelRow): Channel {
+  return {
+    channelId: row.channelId, handle: row.handle, title: row.title, description: row.description, createdAt: row.createdAt, ownerId: row.ownerId,
+    lastSeq: row.lastSeq, subscribers: row.subscriberCount, keyList: { signed: row.keyList, signature: row.keyListSig },
+  };
+}
+
+function toEntry(row: ChannelPostRow): ChannelEntry {
+  return { seq: row.seq, signed: row.signed, signature: row.signature };
+}

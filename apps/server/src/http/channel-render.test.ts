@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChannelPostBody } from '@parley/protocol';
+import type { ChannelRow } from '../storage/channel-storage.ts';
+import { channelFeed, channelPage, escapeText } from './channel-render.ts';
+
+const channel: ChannelRow = {
+  channelId: 'chan_0001', handle: 'city_news', title: 'A "title" <i>', description: '', ownerId: 'user_alice', createdAt: 1_700_000_000_000,
+  lastSeq: 2, subscriberCount: 1, keyListVersion: 1, keyList: '{}', keyListSig: '',
+};
+const post = (text: string, postSeq: number, pinned = false): ChannelPostBody => ({
+  v: 1, channelId: 'chan_0001', postId: `post_000${postSeq}`, postSeq, seq: postSeq, version: 1, date: 1_700_000_000_000 + postSeq, signer: 'k', text, pinned, deleted: false,
+});
+
+describe('public channel rendering (R99)', () => {
+  it('R99 escapeText makes every markup character text and drops what XML 1.0 cannot carry', () => {
+    assert.equal(escapeText(`<a href="x" onclick='y'>&amp;</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
+    assert.equal(escapeText('a\u0000b\u0008c\u001fd\ud800e\uffff\tf\n'), 'abcde\tf\n');
+    assert.equal(escapeText('😀 ok'), '😀 ok', 'a surrogate pair stays');
+  });
+
+  it('R99 the page puts the pinned post first, describes itself from the first post when it has no description, and has no script', () => {
+    const html = channelPage(channel, [post('second </p><script>x</script>', 2), post('first', 1, true)], 'https://parley.example');
+    assert.ok(html.indexOf('<p class="text">first') < html.indexOf('<p class="text">second'), 'pinned first');
+    assert.ok(html.includes('<meta property="og:description" content="second &lt;/p&gt;&lt;script&gt;x&lt;/script&gt;">'));
+    assert.ok(html.includes('<meta property="og:url" content="https://parley.example/c/city_news">'));
+    assert.ok(!/<script/i.test(html));
+    assert.ok(channelPage(channel, [], 'https://parley.example').includes('No posts yet.'));
+  });
+
+  it('R99 the feed names the channel, links each entry to its place on the page, and escapes text', () => {
+    const xml = channelFeed(channel, [post('a & b', 1)], 'https://parley.example');
+    assert.ok(xml.includes('<title>A &quot;title&quot; &lt;i&gt;</title>'));
+    assert.ok(xml.includes('<link rel="alternate" type="text/html" href="https://parley.example/c/city_news#post-1"/>'));
+    assert.ok(xml.includes('<content type="text">a &amp; b</content>'));
+    assert.ok(xml.includes(`<updated>${new Date(1_700_000_000_001).toISOString()}</updated>`));
+  });
+});

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { ChannelPostBody } from '@parley/protocol';
+import type { ChannelRow } from '../storage/channel-storage.ts';
+
+/**
+ * R99: the public page and Atom feed of a channel, rendered on the server from what its admins
+ * signed. Every value from a channel or post goes through `escapeText` (it is text, never markup);
+ * characters XML 1.0 can't carry are dropped so a feed always parses.
+ */
+export function escapeText(value: string): string {
+  return value
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;color:#1c1c1e;background:#fff}
+header{border-bottom:1px solid #ddd;margin-bottom:1rem}h1{margin:.2rem 0;font-size:1.6rem}.handle{color:#555}
+.kind{font-size:.9rem;color:#444;background:#eef3ff;border-radius:.4rem;padding:.4rem .6rem}
+article{border:1px solid #ddd;border-radius:.6rem;padding:.8rem;margin:.8rem 0}.text{white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
+.meta{color:#555;font-size:.85rem;margin-top:.4rem}.pin{font-weight:600;color:#444}a{color:#0645ad}
+@media (prefers-color-scheme:dark){body{background:#111;color:#eee}.handle,.meta,.pin{color:#bbb}.kind{background:#1f2a44;color:#ddd}article{border-color:#333}a{color:#8ab4f8}}`;
+
+/** The page's Content-Security-Policy: its one inline style by hash, nothing else (no script at all). */
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+
+const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** A one-line summary of a text for titles and descriptions. */
+function summary(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function channelPage(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string): string {
+  const url = `${origin}/c/${channel.handle}`;
+  const description = channel.description || (posts[0] ? summary(posts[0].text, 200) : `@${channel.handle} on Parley`);
+  const ordered = [...posts.filter((p) => p.pinned), ...posts.filter((p) => !p.pinned)];
+  const articles = ordered.map((p) => `<article id="post-${p.postSeq}">
+${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}<p class="text">${escapeText(p.text)}</p>
+<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.version > 1 ? ' · edited' : ''}</div>
+</article>`).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeText(channel.title)} (@${escapeText(channel.handle)})</title>
+<meta name="description" content="${escapeText(description)}">
+<meta property="og:type" content="website">
+<meta property="og:site_name" content="Parley">
+<meta property="og:title" content="${escapeText(channel.title)}">
+<meta property="og:description" content="${escapeText(description)}">
+<meta property="og:url" content="${escapeText(url)}">
+<meta name="twitter:card" content="summary">
+<link rel="canonical" href="${escapeText(url)}">
+<link rel="alternate" type="application/atom+xml" title="${escapeText(channel.title)}" href="${escapeText(url)}/feed.atom">
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${escapeText(channel.title)}</h1>
+<div class="handle">@${escapeText(channel.handle)} · ${channel.subscriberCount} subscriber${channel.subscriberCount === 1 ? '' : 's'}</div>
+${channel.description ? `<p>${escapeText(channel.description)}</p>\n` : ''}<p class="kind">Public channel: anyone can read it. Each post is signed by the channel's admins; the Parley app checks every signature. This page is made by the server, which can't prove them to you here.</p>
+<p><a href="${escapeText(url)}/feed.atom">Atom feed</a></p>
+</header>
+<main>
+${articles || '<p>No posts yet.</p>'}
+</main>
+</body>
+</html>
+`;
+}
+
+export function channelFeed(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string): string {
+  const url = `${origin}/c/${channel.handle}`;
+  const updated = new Date(Math.max(channel.createdAt, ...posts.map((p) => p.date))).toISOString();
+  const entries = posts.map((p) => `  <entry>
+    <id>${escapeText(`${url}#${p.postId}`)}</id>
+    <title>${escapeText(summary(p.text, 80))}</title>
+    <link rel="alternate" type="text/html" href="${escapeText(`${url}#post-${p.postSeq}`)}"/>
+    <updated>${new Date(p.date).toISOString()}</updated>
+    <content type="text">${escapeText(p.text)}</content>
+  </entry>`).join('\n');
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>${escapeText(url)}</id>
+  <title>${escapeText(channel.title)}</title>
+${channel.description ? `  <subtitle>${escapeText(channel.description)}</subtitle>\n` : ''}  <link rel="alternate" type="text/html" href="${escapeText(url)}"/>
+  <link rel="self" type="application/atom+xml" href="${escapeText(url)}/feed.atom"/>
+  <updated>${updated}</updated>
+  <author><name>${escapeText(channel.title)}</name></author>
+${entries}
+</feed>
+`;
+}

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { Base64, Id, PublicKey, RESERVED_HANDLES } from './common.ts';
+import { MessageEntities } from './entities.ts';
+
+/**
+ * Public channels (R95-R99): one author (or a few admins) broadcasting to any number of subscribers.
+ * Public posts are not encrypted, they are readable by anyone by design; instead every post is
+ * signed on an admin's device (Ed25519) and every reader checks it against the channel's admin key
+ * list, which the owner signs. The server stores and serves the signed bytes; it cannot make,
+ * alter, re-date or reorder a post that a client shows as genuine (R96).
+ */
+
+/** R95: the schema's bound on a channel handle's length before the squatting checks (handles are 3-32 a-z 0-9 _). */
+const MAX_RAW_HANDLE = 64;
+export const MAX_CHANNEL_TITLE = 128;
+export const MAX_CHANNEL_DESCRIPTION = 1024;
+/** R96: the schema's bound on a signed post's bytes; the server's own, PARLEY_CHANNEL_MAX_POST_CHARS, is lower. */
+export const MAX_SIGNED_POST_SCHEMA = 256 * 1024;
+/** R95b: the schema's bound on the admin key list (the server's PARLEY_CHANNEL_MAX_ADMINS keeps it far lower). */
+export const MAX_CHANNEL_ADMINS_SCHEMA = 1000;
+
+/** R96: what an admin's device signs, prefixed to the signed JSON text (domain separation). */
+export const CHANNEL_POST_CONTEXT = 'parley-channel-post-v1\n';
+/** R95b: what the owner's device signs, prefixed to the key list's JSON text. */
+export const CHANNEL_KEYS_CONTEXT = 'parley-channel-keys-v1\n';
+
+/** Digits and letters people mistake for each other in a handle; `rn` reads as `m`, `vv` as `w`. */
+const LOOK_ALIKE: ReadonlyArray<[RegExp, string]> = [
+  [/0/g, 'o'], [/1/g, 'l'], [/i/g, 'l'], [/3/g, 'e'], [/4/g, 'a'], [/5/g, 's'], [/7/g, 't'], [/8/g, 'b'], [/rn/g, 'm'], [/vv/g, 'w'], [/_/g, ''],
+];
+
+/** The form two handles that look alike share: `supp0rt`, `sup_port` and `support` all give `supportl`-like equal skeletons. */
+export function handleSkeleton(handle: string): string {
+  let s = handle.toLowerCase();
+  for (const [from, to] of LOOK_ALIKE) s = s.replace(from, to);
+  return s;
+}
+
+const RESERVED_SKELETONS: ReadonlySet<string> = new Set([...RESERVED_HANDLES].map(handleSkeleton));
+
+/**
+ * R95: why a channel handle may not be taken, or undefined when it may. Handles are what account
+ * handles are (3-32 of a-z 0-9 _, starting with a letter); letters of other scripts are refused
+ * with a message that says so, and a mix of latin and another script (`pаypal` with a Cyrillic а)
+ * is named a look-alike. Reserved handles, and handles that read as one (`supp0rt`, `adm1n`), are refused.
+ */
+export function channelHandleProblem(handle: string): string | undefined {
+  const letters = [...handle].filter((c) => /\p{L}/u.test(c));
+  const latin = letters.some((c) => /\p{Script=Latin}/u.test(c));
+  const other = letters.some((c) => !/\p{Script=Latin}/u.test(c));
+  if (latin && other) return 'handle mixes latin letters with another script (a look-alike): use a-z only';
+  if (/[^\x00-\x7f]/.test(handle)) return 'handle: only a-z, 0-9 and _ (no letters of other scripts, accents or symbols)';
+  if (!/^[a-z][a-z0-9_]{2,31}$/.test(handle)) return 'handle: 3-32 of a-z 0-9 _, starting with a letter';
+  if (RESERVED_HANDLES.has(handle)) return 'this handle is reserved';
+  if (RESERVED_SKELETONS.has(handleSkeleton(handle))) return 'this handle looks like a reserved one';
+  return undefined;
+}
+
+export const RawChannelHandle = z.string().min(1).max(MAX_RAW_HANDLE);
+
+/** Bytes someone signed: the exact JSON text (R96: readers verify these bytes, never a re-encoding) and its Ed25519 signature. */
+export const SignedBlob = z.object({
+  signed: z.string().min(2).max(MAX_SIGNED_POST_SCHEMA),
+  /** 64 bytes, base64. */
+  signature: Base64.refine((s) => s.length === 88, 'ed25519 signature: 64 bytes base64'),
+});
+export type SignedBlob = z.infer<typeof SignedBlob>;
+
+/** R95b: the admins' post-signing keys, as the owner's device signed them; `version` goes up by one per change. */
+export const ChannelKeyList = z.object({
+  v: z.literal(1),
+  channelId: Id,
+  version: z.number().int().positive(),
+  /** The owner's key, the same in every version (fixed at creation; readers pin it). */
+  owner: PublicKey,
+  /**
+   * The keys posts verify against. `untilSeq`: a retired key (its admin was removed): posts it signed
+   * at seqs up to it stay genuine, later ones are not; the server takes no post signed by it.
+   */
+  admins: z.array(z.object({ userId: Id, key: PublicKey, untilSeq: z.number().int().nonnegative().optional() })).min(1).max(MAX_CHANNEL_ADMINS_SCHEMA),
+});
+export type ChannelKeyList = z.infer<typeof ChannelKeyList>;
+
+/**
+ * R96: one version of a post, as an admin's device signed it. A post is version 1 at log position
+ * `postSeq == seq`; each edit, deletion, pin or unpin is the next version at a new log position `seq`.
+ * `date` is the signer's clock; readers show it, the server checks it is near its own (R96).
+ */
+export const ChannelPostBody = z.object({
+  v: z.literal(1),
+  channelId: Id,
+  postId: Id,
+  postSeq: z.number().int().positive(),
+  seq: z.number().int().positive(),
+  version: z.number().int().positive(),
+  date: z.number().int().nonnegative(),
+  /** The admin key that signs this version (base64 raw Ed25519), listed in the channel's key list. */
+  signer: PublicKey,
+  text: z.string(),
+  entities: MessageEntities.optional(),
+  pinned: z.boolean(),
+  deleted: z.boolean(),
+});
+export type ChannelPostBody = z.infer<typeof ChannelPostBody>;
+
+export const Channel = z.object({
+  channelId: Id,
+  handle: z.string(),
+  title: z.string(),
+  description: z.string(),
+  createdAt: z.number().int(),
+  ownerId: Id,
+  /** The log's last position (R97: a notice carries it). */
+  lastSeq: z.number().int().nonnegative(),
+  subscribers: z.number().int().nonnegative(),
+  keyList: SignedBlob,
+});
+export type Channel = z.infer<typeof Channel>;
+
+/** R97: the caller's subscription: where they read up to, posts after it (not deleted), and mute. */
+export const ChannelSubscription = z.object({
+  channel: Channel,
+  readSeq: z.number().int().nonnegative(),
+  unread: z.number().int().nonnegative(),
+  muted: z.boolean(),
+});
+export type ChannelSubscription = z.infer<typeof ChannelSubscription>;
+
+/** One post's latest version at its log position. */
+export const ChannelEntry = SignedBlob.extend({ seq: z.number().int().positive() });
+export type ChannelEntry = z.infer<typeof ChannelEntry>;
+
+/** R98: counts only; `mine` is the caller's own reaction. */
+export const ChannelPostCounts = z.object({
+  postId: Id,
+  views: z.number().int().nonnegative(),
+  reactions: z.record(z.string(), z.number().int().nonnegative()),
+  mine: z.string().optional(),
+});
+export type ChannelPostCounts = z.infer<typeof ChannelPostCounts>;
+
+/** One emoji: up to 8 code points (flags, skin tones, ZWJ sequences), no ASCII letters, digits or controls. */
+export const ReactionEmoji = z.string().min(1).max(32)
+  .refine((s) => [...s].length <= 8 && !/[\u0000-\u0020a-zA-Z0-9<>&"']/.test(s), 'one emoji');
+
+export const CreateChannelRequest = z.object({
+  handle: RawChannelHandle,
+  title: z.string().trim().min(1).max(MAX_CHANNEL_TITLE).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters'),
+  description: z.string().max(MAX_CHANNEL_DESCRIPTION).default(''),
+  /** The key list, version 1, naming the owner's key alone; its channelId is the one the client chose. */
+  keyList: SignedBlob,
+});
+export type CreateChannelRequest = z.input<typeof CreateChannelRequest>;
+
+export const SetChannelKeyRequest = z.object({ key: PublicKey });
+export const ChannelSubscriptionRequest = z.object({ muted: z.boolean().optional() });
+export const ChannelReadRequest = z.object({ upToSeq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
+export const ChannelReactionRequest = z.object({ emoji: ReactionEmoji });
+export const ChannelViewsRequest = z.object({ postIds: z.array(Id).min(1).max(100) });
+export const ChannelLogQuery = z.object({
+  afterSeq: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.coerce.number().int().positive().max(1000).optional(),
+});
+export const ChannelPostsQuery = z.object({
+  beforePostSeq: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.coerce.number().int().positive().max(1000).optional(),
+});
+export const ChannelCountsQuery = z.object({ postIds: z.string().max(100 * 65).transform((s) => s.split(',')).pipe(z.array(Id).min(1).max(100)) });
