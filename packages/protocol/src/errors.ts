@@ -114,6 +114,12 @@ export const ERROR_CODES = {
   slow_mode: 429,
   /** R84: a report's proof does not hold (no franking tag for that entry, another sender, or the content does not open the commitment). */
   report_invalid: 422,
+  /** R100: this invite link needs an admin's approval: ask to join (`POST /community-invites/:token/requests`) instead. */
+  join_approval_required: 409,
+  /** R100: the community holds as many pending join requests as it keeps (`PARLEY_MAX_PENDING_JOIN_REQUESTS`): ask again later. */
+  join_requests_full: 409,
+  /** R101: the join request was approved, declined or cancelled already; the message says which. */
+  join_request_closed: 409,
   rate_limited: 429,
   slow_consumer: 503,
   /**

@@ -9,4 +9,5 @@ export * from './entities.ts';
 export * from './files.ts';
 export * from './calls.ts';
 export * from './communities.ts';
+export * from './join-requests.ts';
 export * from './polls.ts';

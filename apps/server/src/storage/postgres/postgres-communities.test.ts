@@ -7,6 +7,8 @@ import { loadMigrations } from '../migrate.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { PostgresCommunities } from './postgres-communities.ts';
 import { PostgresModeration } from './postgres-moderation.ts';
+import { PostgresJoinRequests } from './postgres-join-requests.ts';
+import { joinRequestStorageSuite } from '../join-request-storage.suite.ts';
 import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 
@@ -37,6 +39,11 @@ communityStorageSuite('PostgresCommunities', async () => {
 moderationStorageSuite('PostgresModeration', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), moderation: new PostgresModeration(storage.pool) };
+});
+
+joinRequestStorageSuite('PostgresJoinRequests', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), joinRequests: new PostgresJoinRequests(storage.pool) };
 });
 
 describe('PostgresCommunities migration', () => {

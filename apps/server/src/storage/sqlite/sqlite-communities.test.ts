@@ -7,6 +7,8 @@ import { communityStorageSuite } from '../community-storage.suite.ts';
 import { loadMigrations } from '../migrate.ts';
 import { SqliteCommunities } from './sqlite-communities.ts';
 import { SqliteModeration } from './sqlite-moderation.ts';
+import { SqliteJoinRequests } from './sqlite-join-requests.ts';
+import { joinRequestStorageSuite } from '../join-request-storage.suite.ts';
 import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
@@ -23,6 +25,11 @@ communityStorageSuite('SqliteCommunities', async () => {
 moderationStorageSuite('SqliteModeration', async () => {
   const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
   return { storage, communities: new SqliteCommunities(storage.db), moderation: new SqliteModeration(storage.db) };
+});
+
+joinRequestStorageSuite('SqliteJoinRequests', async () => {
+  const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
+  return { storage, communities: new SqliteCommunities(storage.db), joinRequests: new SqliteJoinRequests(storage.db) };
 });
 
 describe('SqliteCommunities migration', () => {
