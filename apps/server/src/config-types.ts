@@ -123,6 +123,16 @@ export interface ModerationLimits {
   reportsPageMax: number;
 }
 
+/** R100-R101: requests to join a community through a link that needs approval. */
+export interface JoinRequestLimits {
+  /** The longest note (characters). */
+  maxNoteChars: number;
+  /** Pending requests one community keeps (`join_requests_full` beyond); also the admins' list size. */
+  maxPendingPerCommunity: number;
+  /** Requests one user may make per hour. */
+  perHour: number;
+}
+
 /** R44: consent to being put into a chat, and caps on chats. */
 export interface ConsentLimits {
   /** Adds and direct chats from people who share no chat with the person become requests. */
@@ -219,6 +229,7 @@ export interface Config {
   /** R73: community limits. */
   communities: CommunityLimits;
   moderation: ModerationLimits;
+  joinRequests: JoinRequestLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
   /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */

@@ -13,6 +13,7 @@ import { Chats } from './domain/chats.ts';
 import { Communities } from './domain/communities/communities.ts';
 import { CommunityChats } from './domain/communities/community-chats.ts';
 import { CommunityInvites } from './domain/communities/community-invites.ts';
+import { JoinRequests } from './domain/communities/join-requests.ts';
 import { Moderation } from './domain/communities/moderation.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -55,6 +56,9 @@ import { PostgresCommunities } from './storage/postgres/postgres-communities.ts'
 import { SqliteCommunities } from './storage/sqlite/sqlite-communities.ts';
 import { PostgresModeration } from './storage/postgres/postgres-moderation.ts';
 import { SqliteModeration } from './storage/sqlite/sqlite-moderation.ts';
+import { PostgresJoinRequests } from './storage/postgres/postgres-join-requests.ts';
+import { SqliteJoinRequests } from './storage/sqlite/sqlite-join-requests.ts';
+import type { JoinRequestStorage } from './storage/join-request-storage.ts';
 import type { ModerationStorage } from './storage/moderation-storage.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
@@ -112,6 +116,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let links: DeviceLinkStorage;
   let communityStore: CommunityStorage;
   let moderationStore: ModerationStorage;
+  let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
   let blobs: BlobStorage;
@@ -127,6 +132,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     links = new PostgresDeviceLinks(pgStorage.pool);
     communityStore = new PostgresCommunities(pgStorage.pool);
     moderationStore = new PostgresModeration(pgStorage.pool);
+    joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
     limiter = new SharedRateLimiter({
@@ -144,6 +150,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     links = new SqliteDeviceLinks(sqliteStorage.db);
     communityStore = new SqliteCommunities(sqliteStorage.db);
     moderationStore = new SqliteModeration(sqliteStorage.db);
+    joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
@@ -256,6 +263,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const moderation: Moderation = new Moderation({
     storage, communities: communityStore, moderation: moderationStore, community: communities, bus, clock, random, limiter, limits: config.moderation,
   });
+  const communityInvites = new CommunityInvites({
+    communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
+    ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,
+  });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
     policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice,
@@ -278,9 +289,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     communities,
     communityChats,
     moderation,
-    communityInvites: new CommunityInvites({
-      communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
-      ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,
+    communityInvites,
+    // R100-R101: requests to join through links that need an admin's approval.
+    joinRequests: new JoinRequests({
+      storage, communities: communityStore, joinRequests: joinRequestStore, moderation: moderationStore, community: communities, invites: communityInvites,
+      chats, bus, clock, random, limiter, limits: config.joinRequests,
     }),
     pushSubscriptions: new PushSubscriptions({ storage, clock, policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice }),
     // R45: the same address rule as pushes (public only), with its own operator exceptions.

@@ -4,6 +4,7 @@ import type { Communities } from './domain/communities/communities.ts';
 import type { CommunityChats } from './domain/communities/community-chats.ts';
 import type { CommunityInvites } from './domain/communities/community-invites.ts';
 import type { Moderation } from './domain/communities/moderation.ts';
+import type { JoinRequests } from './domain/communities/join-requests.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -37,6 +38,8 @@ export interface Services {
   /** R80-R86: mutes, slow mode, reports. */
   moderation: Moderation;
   communityInvites: CommunityInvites;
+  /** R100-R101: requests to join a community through a link that needs approval. */
+  joinRequests: JoinRequests;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */
   mls: Mls;

@@ -1,4 +1,4 @@
-import type { AddedDevice, ChatRequest, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
+import type { AddedDevice, ChatRequest, DeviceLinkStatus, JoinRequestStatus, Message, PendingDeviceLink } from '@parley/protocol';
 
 /**
  * Fan-out between the sessions of one node and, later, between nodes (NATS). Topics:
@@ -33,6 +33,8 @@ export type BusEvent =
   | { type: 'community_removed'; communityId: string; userId: string }
   /** On `user.<id>` of those who handle reports: R84, a member reported a message of the community. */
   | { type: 'community_report'; communityId: string; reportId: string }
+  /** On `user.<id>` of who asked and of the community's holders of `invite`: R101, a join request was made or closed. */
+  | { type: 'community_join_request'; communityId: string; requestId: string; status: JoinRequestStatus }
   /** On `upload.<blobId>`: a request (`holder`) waits to write to the upload: its current writer lets go (R53). */
   | { type: 'upload_release'; blobId: string; holder: string };
 

@@ -12,6 +12,7 @@ import { blobRoutes } from './blobs.ts';
 import { callRoutes } from './calls.ts';
 import { chatRoutes } from './chats.ts';
 import { communityRoutes } from './communities.ts';
+import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
 import { keyLogRoutes } from './key-log.ts';
@@ -102,6 +103,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     deviceLinkRoutes(api, services, config.rates.apiPerSec);
     chatRoutes(api, services, config.rates.apiPerSec);
     communityRoutes(api, services, config.rates.apiPerSec);
+    joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);

@@ -155,6 +155,9 @@ export class Session implements HubMember {
       case 'community_report':
         this.#send({ type: 'community_report', communityId: event.communityId, reportId: event.reportId });
         return;
+      case 'community_join_request':
+        this.#send({ type: 'community_join_request', communityId: event.communityId, requestId: event.requestId, status: event.status });
+        return;
       case 'upload_release':
         // Between upload locks (blob-store/upload-locker.ts); never on a session's topics.
         return;
