@@ -194,7 +194,7 @@ export class ParleyClient extends ClientRest {
       })
       : undefined;
     this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content) => this.#post(id, content),
-      chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e),
+      chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
       chatInfo: (id, field) => this.#enc?.groupInfo(id, field),
       item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId) });
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
