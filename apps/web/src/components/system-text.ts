@@ -57,6 +57,8 @@ function moderationText(t: Translate, s: Extract<SystemEvent, { kind: 'moderatio
     case 'chat_opened': return t('sysModChatOpened', { name });
     case 'chat_closed': return t('sysModChatClosed', { name });
     case 'chat_deleted': return t('sysModChatDeleted', { name });
+    case 'join_approved': return t('sysModJoinApproved', { name, other });
+    case 'join_declined': return t('sysModJoinDeclined', { name });
   }
 }
 

@@ -1,4 +1,5 @@
 import { enGroups } from './en-groups.ts';
+import { enJoin } from './en-join.ts';
 
 export const en = {
   appName: 'Parley',
@@ -458,6 +459,8 @@ export const en = {
   member: 'member',
   // Communities, moderation, polls, mentions, threads (en-groups.ts).
   ...enGroups,
+  // Join requests, invite links that need approval (en-join.ts).
+  ...enJoin,
 } as const;
 
 export type MessageKey = keyof typeof en;

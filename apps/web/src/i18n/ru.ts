@@ -1,5 +1,6 @@
 import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
+import { ruJoin } from './ru-join.ts';
 
 export const ru: Dictionary = {
   appName: 'Parley',
@@ -459,4 +460,6 @@ export const ru: Dictionary = {
   member: 'участник',
   // Сообщества, модерация, опросы, упоминания, обсуждения (ru-groups.ts).
   ...ruGroups,
+  // Заявки на вступление (ru-join.ts).
+  ...ruJoin,
 };

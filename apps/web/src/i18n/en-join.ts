@@ -1,0 +1,23 @@
+/** English texts of join requests (R100-R101): invite links that need approval. Part of `en`. */
+export const enJoin = {
+  sysModJoinApproved: '{name} approved {other}’s request to join',
+  sysModJoinDeclined: '{name} declined a request to join',
+  inviteNeedsApproval: 'New members need an admin’s approval',
+  inviteNeedsApprovalHint: 'Whoever opens the link asks to join; an admin approves or declines.',
+  joinNeedsApproval: 'An admin of this community approves new members.',
+  joinNoteLabel: 'A note for the admins (optional)',
+  joinNotePlaceholder: 'e.g. flat 12, second entrance',
+  joinAskButton: 'Ask to join',
+  joinRequestSent: 'Request sent. You will be let in once an admin approves it.',
+  joinRequestDeclined: 'Your request to join was declined.',
+  joinRequestCancel: 'Cancel request',
+  joinRequestCancelled: 'Request cancelled.',
+  joinRequestsTitle: 'Join requests',
+  joinRequestsNone: 'No one is waiting.',
+  joinRequestApprove: 'Approve',
+  joinRequestDecline: 'Decline',
+  joinRequestAsked: 'asked {when}',
+  errJoinApprovalRequired: 'This link needs an admin’s approval: ask to join instead.',
+  errJoinRequestsFull: 'This community has too many requests waiting. Try again later.',
+  errJoinRequestClosed: 'This request was already answered or cancelled.',
+} as const;
