@@ -1,6 +1,7 @@
 /** English texts of join requests (R100-R101): invite links that need approval. Part of `en`. */
 export const enJoin = {
   sysModJoinApproved: '{name} approved {other}’s request to join',
+  sysModJoinApprovedYou: '{name} approved your request to join',
   sysModJoinDeclined: '{name} declined a request to join',
   inviteNeedsApproval: 'New members need an admin’s approval',
   inviteNeedsApprovalHint: 'Whoever opens the link asks to join; an admin approves or declines.',

@@ -2,7 +2,8 @@ import type { enJoin } from './en-join.ts';
 
 /** Russian texts of join requests (see en-join.ts). Part of `ru`. */
 export const ruJoin: Record<keyof typeof enJoin, string> = {
-  sysModJoinApproved: '{name} одобрил(а) заявку {other} на вступление',
+  sysModJoinApproved: '{name} одобрил(а) заявку на вступление: {other}',
+  sysModJoinApprovedYou: '{name} одобрил(а) вашу заявку на вступление',
   sysModJoinDeclined: '{name} отклонил(а) заявку на вступление',
   inviteNeedsApproval: 'Новых участников одобряет администратор',
   inviteNeedsApprovalHint: 'Открывший ссылку подаёт заявку; администратор её одобряет или отклоняет.',
