@@ -53,4 +53,27 @@ describe('SqliteCommunities migration', () => {
       await upgraded.close();
     }
   });
+
+  it('R100 migration 021 on invites from before: they keep admitting without approval, and requests can be made', async () => {
+    const path = join(dir, 'before-021.sqlite');
+    const all = loadMigrations('sqlite');
+    const at = all.findIndex((m) => m.name === '021_join_requests');
+    assert.ok(at > 0);
+    const old = SqliteStorage.open(path, { migrations: all.slice(0, at) });
+    await seedUsers(old, 'alice', 'bob');
+    await seedChat(old, 'chat_ann1', ['alice']);
+    await new SqliteCommunities(old.db).createCommunity({ communityId: 'comm_old1', name: '', createdAt: 1, ownerId: 'user_alice', settings: { roleLabels: 'none', studentsMayDm: false } },
+      { communityId: 'comm_old1', userId: 'user_alice', role: 'owner', rights: [], label: null, joinedAt: 1 }, [{ chatId: 'chat_ann1', communityId: 'comm_old1', kind: 'announcements', open: false, createdAt: 1 }]);
+    old.db.prepare("INSERT INTO community_invites (token, community_id, created_by, created_at, expires_at, max_uses, uses) VALUES ('tok_old01', 'comm_old1', 'user_alice', 1, 99, NULL, 0)").run();
+    await old.close();
+    const upgraded = SqliteStorage.open(path, { migrations: all });
+    try {
+      assert.equal((await new SqliteCommunities(upgraded.db).getCommunityInvite('tok_old01'))?.needsApproval, false);
+      const requests = new SqliteJoinRequests(upgraded.db);
+      const row = { requestId: 'jr_old01', communityId: 'comm_old1', userId: 'user_bob', inviteToken: 'tok_old01', note: '', status: 'pending' as const, createdAt: 2, decidedBy: null, decidedAt: null };
+      assert.deepEqual(await requests.addJoinRequest(row, { maxPending: 5 }), row);
+    } finally {
+      await upgraded.close();
+    }
+  });
 });
