@@ -147,6 +147,16 @@ export interface ChannelLimits {
   publicPosts: number;
 }
 
+/** R100-R101: requests to join a community through a link that needs approval. */
+export interface JoinRequestLimits {
+  /** The longest note (characters). */
+  maxNoteChars: number;
+  /** Pending requests one community keeps (`join_requests_full` beyond); also the admins' list size. */
+  maxPendingPerCommunity: number;
+  /** Requests one user may make per hour. */
+  perHour: number;
+}
+
 /** R44: consent to being put into a chat, and caps on chats. */
 export interface ConsentLimits {
   /** Adds and direct chats from people who share no chat with the person become requests. */
@@ -246,6 +256,7 @@ export interface Config {
   bots: BotLimits;
   /** R95-R99: public channels. */
   channels: ChannelLimits;
+  joinRequests: JoinRequestLimits;
   /** R45: the link preview fetcher. */
   previews: LinkPreviewLimits & { allowPrivateNetworks: string[] };
   /** R60: TURN for calls; undefined where the operator configured none (calls then answer calls_unavailable). */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES, MLS_START_MIN_ADDS } from '@parley/protocol';
 import type { BlobStoreConfig, Config, ListenAddress, SfuConfig, TurnConfig } from './config-types.ts';
 
-export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ChannelLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
+export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ChannelLimits, JoinRequestLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
 
 /**
  * The server's one typed config object, read from environment variables with defaults and
@@ -123,6 +123,12 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_PUBLIC_PER_MIN: Int(60).refine((n) => n >= 1, 'must be at least 1'),
   /** R99: posts on a public page and in a feed (newest). */
   PARLEY_CHANNEL_PUBLIC_POSTS: Int(20).refine((n) => n >= 1 && n <= 100, '1 to 100'),
+  /** R100: the longest note a request to join a community may carry (characters, after trimming; at most 1000). */
+  PARLEY_MAX_JOIN_NOTE_CHARS: Int(280).refine((n) => n <= 1000, 'at most 1000'),
+  /** R100: pending requests to join one community (they wait for an admin); also the size of the admins' list. */
+  PARLEY_MAX_PENDING_JOIN_REQUESTS: Int(100).refine((n) => n >= 1, 'must be at least 1'),
+  /** R100: requests to join one user may make per hour, across communities. */
+  PARLEY_RATE_JOIN_REQUESTS_PER_HOUR: Int(10).refine((n) => n >= 1, 'must be at least 1'),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
   PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
@@ -386,6 +392,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       viewReportsPerMin: e.PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN,
       publicPerMin: e.PARLEY_CHANNEL_PUBLIC_PER_MIN,
       publicPosts: e.PARLEY_CHANNEL_PUBLIC_POSTS,
+    },
+    joinRequests: {
+      maxNoteChars: e.PARLEY_MAX_JOIN_NOTE_CHARS,
+      maxPendingPerCommunity: e.PARLEY_MAX_PENDING_JOIN_REQUESTS,
+      perHour: e.PARLEY_RATE_JOIN_REQUESTS_PER_HOUR,
     },
     turn: turnConfig(e),
     sfu: sfuConfig(e),

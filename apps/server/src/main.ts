@@ -13,6 +13,7 @@ import { Chats } from './domain/chats.ts';
 import { Communities } from './domain/communities/communities.ts';
 import { CommunityChats } from './domain/communities/community-chats.ts';
 import { CommunityInvites } from './domain/communities/community-invites.ts';
+import { JoinRequests } from './domain/communities/join-requests.ts';
 import { Moderation } from './domain/communities/moderation.ts';
 import { Bots } from './domain/bots/bots.ts';
 import { Channels } from './domain/channels/channels.ts';
@@ -60,6 +61,9 @@ import { SqliteModeration } from './storage/sqlite/sqlite-moderation.ts';
 import { PostgresBots } from './storage/postgres/postgres-bots.ts';
 import { SqliteBots } from './storage/sqlite/sqlite-bots.ts';
 import type { BotStorage } from './storage/bot-storage.ts';
+import { PostgresJoinRequests } from './storage/postgres/postgres-join-requests.ts';
+import { SqliteJoinRequests } from './storage/sqlite/sqlite-join-requests.ts';
+import type { JoinRequestStorage } from './storage/join-request-storage.ts';
 import type { ModerationStorage } from './storage/moderation-storage.ts';
 import type { ChannelStorage } from './storage/channel-storage.ts';
 import { PostgresChannels } from './storage/postgres/postgres-channels.ts';
@@ -122,6 +126,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let moderationStore: ModerationStorage;
   let botStore: BotStorage;
   let channelStore: ChannelStorage;
+  let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
   let blobs: BlobStorage;
@@ -139,6 +144,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderationStore = new PostgresModeration(pgStorage.pool);
     botStore = new PostgresBots(pgStorage.pool);
     channelStore = new PostgresChannels(pgStorage.pool);
+    joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
     limiter = new SharedRateLimiter({
@@ -158,6 +164,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderationStore = new SqliteModeration(sqliteStorage.db);
     botStore = new SqliteBots(sqliteStorage.db);
     channelStore = new SqliteChannels(sqliteStorage.db);
+    joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
@@ -279,6 +286,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const moderation: Moderation = new Moderation({
     storage, communities: communityStore, moderation: moderationStore, community: communities, bus, clock, random, limiter, limits: config.moderation,
   });
+  const communityInvites = new CommunityInvites({
+    communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
+    ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,
+  });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
     policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice,
@@ -306,9 +317,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderation,
     // R95-R99: a post is stored once; subscribers' connections hear a notice on `channel.<id>`.
     channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels }),
-    communityInvites: new CommunityInvites({
-      communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
-      ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,
+    communityInvites,
+    // R100-R101: requests to join through links that need an admin's approval.
+    joinRequests: new JoinRequests({
+      storage, communities: communityStore, joinRequests: joinRequestStore, moderation: moderationStore, community: communities, invites: communityInvites,
+      chats, bus, clock, random, limiter, limits: config.joinRequests,
     }),
     pushSubscriptions: new PushSubscriptions({ storage, clock, policy: pushPolicy, maxPerDevice: config.push.maxSubscriptionsPerDevice }),
     // R45: the same address rule as pushes (public only), with its own operator exceptions.

@@ -5,6 +5,7 @@ import type { Communities } from './domain/communities/communities.ts';
 import type { CommunityChats } from './domain/communities/community-chats.ts';
 import type { CommunityInvites } from './domain/communities/community-invites.ts';
 import type { Moderation } from './domain/communities/moderation.ts';
+import type { JoinRequests } from './domain/communities/join-requests.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Channels } from './domain/channels/channels.ts';
 import type { Delivery } from './domain/delivery.ts';
@@ -41,6 +42,8 @@ export interface Services {
   communityInvites: CommunityInvites;
   /** R95-R99: public channels (signed posts, subscriptions, counts). */
   channels: Channels;
+  /** R100-R101: requests to join a community through a link that needs approval. */
+  joinRequests: JoinRequests;
   delivery: Delivery;
   /** The MLS delivery service: key package directory, epoch-ordered commits. */
   mls: Mls;

@@ -80,6 +80,9 @@ describe('parley-admin migrate-to-postgres', () => {
     await ben.client.channels.subscribe(channel.channelId);
     await ben.client.channels.react(channel.channelId, channelPost.postId, '👍');
     await ben.client.channels.markViewed(channel.channelId, [channelPost.postId]);
+    // R100: a link that needs approval (needs_approval, a boolean in PostgreSQL) and a pending request through it.
+    const { token: approvalInvite } = await ann.client.communities.createInvite(community.communityId, { needsApproval: true });
+    await dan.client.communities.joinRequests.request(approvalInvite, 'flat 9');
     await waitFor(() => [ann, ben, dan].every((u) => u.client.outbox().length === 0), { what: 'all acked' });
     // Dan's message is encrypted once his device is in the group; a member's device may name the group
     // for him (an encrypted chat_info) just before or after it, so look for the message, not the last entry.
@@ -156,6 +159,11 @@ describe('parley-admin migrate-to-postgres', () => {
 
       const chatIds = (sqlite.db.prepare('SELECT chat_id FROM chats').all() as { chat_id: string }[]).map((r) => r.chat_id);
       assert.equal(chatIds.length, 4, 'the direct chat, the group, the community announcements and general chats');
+      // R100: SQLite's 0/1 became PostgreSQL's boolean, and the request came along as it was.
+      const approval = await postgres.pool.query<{ needs_approval: boolean }>('SELECT needs_approval FROM community_invites WHERE token = $1', [approvalInvite]);
+      assert.equal(approval.rows[0]?.needs_approval, true);
+      const asked = await postgres.pool.query<{ note: string; status: string }>('SELECT note, status FROM community_join_requests WHERE user_id = $1', [dan.userId]);
+      assert.deepEqual(asked.rows.map((r) => [r.note, r.status]), [['flat 9', 'pending']]);
       for (const chatId of chatIds) {
         assert.deepEqual(await postgres.getMessages(chatId, { afterSeq: 0, limit: 1000 }), await sqlite.getMessages(chatId, { afterSeq: 0, limit: 1000 }));
         assert.deepEqual(await postgres.getChat(chatId), await sqlite.getChat(chatId));

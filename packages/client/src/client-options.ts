@@ -8,6 +8,7 @@ import type { DeviceKey } from './device-key.ts';
 import type { EncryptionState } from './e2ee/chat-encryption.ts';
 import type { KeyLogAlert, KeyLogHeadsOptions } from './key-log/index.ts';
 import type { ClientStore } from './store.ts';
+import type { CommunityEvent } from './communities.ts';
 import type { TimelineItem } from './timeline.ts';
 import type { UploadProgress } from './files/types.ts';
 
@@ -143,7 +144,7 @@ export type ClientEvents = {
   calls: [CallView[]];
   /** R74: a community of this user changed (read it again), or `removed`: this user is no longer in it. */
   /** R74; R84: `report` names a new report this user handles. */
-  community: [{ communityId: string; removed: boolean; report?: string }];
+  community: [CommunityEvent];
   /** R97: a subscribed channel's log has a new entry at `seq` (read `client.channels.log`). */
   channelPost: [{ channelId: string; seq: number }];
 };

@@ -202,7 +202,7 @@ export class ParleyClient extends ClientRest {
       })
       : undefined;
     this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content) => this.#post(id, content),
-      chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e),
+      chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
       chatInfo: (id, field) => this.#enc?.groupInfo(id, field),
       item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId) });
     this.channels = new Channels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),

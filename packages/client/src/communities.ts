@@ -1,8 +1,9 @@
 import { MAX_DESCRIPTION_CHARS, MAX_DIRECTORY_CHATS, ParleyError, type CommunityDirectory, type CommunityInfo } from '@parley/protocol';
 import type {
-  ChatSummary, Community, CommunityChat, CommunityInvitePreview, CommunityInviteResponse, CommunityMember, CommunitySettings, Content,
-  CommunityMute, CommunityReport, CreateInviteRequest, ServerFrame, SetCommunityMemberRequest,
+  ChatSummary, Community, CommunityChat, JoinRequestStatus, CommunityInvitePreview, CommunityInviteResponse, CommunityMember, CommunitySettings, Content,
+  CommunityMute, CommunityReport, CreateCommunityInviteRequest, ServerFrame, SetCommunityMemberRequest,
 } from '@parley/protocol';
+import { JoinRequests } from './join-requests.ts';
 import type { RestFn } from './session.ts';
 import type { TimelineItem } from './timeline.ts';
 
@@ -18,11 +19,15 @@ export interface CommunitiesDeps {
   chatName(chatId: string): string | undefined;
   /** R79: a community's description and directory: the newest a `chat_info` of the chat carried, if this device can read it. */
   chatInfo<K extends keyof CommunityInfo>(chatId: string, field: K): CommunityInfo[K];
-  /** R74: a community changed, or this user is no longer in it; R84: `report`, a report for this moderator. */
-  emit(event: { communityId: string; removed: boolean; report?: string }): void;
+  /** R74: a community changed, or this user is no longer in it; R84: `report`, a report for this moderator; R101: `joinRequest`. */
+  emit(event: CommunityEvent): void;
+  /** This device's user, once signed in. */
+  myUserId(): string | undefined;
   /** A message as this device shows it (R84: a report reveals its franked text). */
   item?(chatId: string, itemId: string): TimelineItem | undefined;
 }
+
+export type CommunityEvent = { communityId: string; removed: boolean; report?: string; joinRequest?: { requestId: string; status: JoinRequestStatus } };
 
 const path = (communityId: string, rest = '') => `/communities/${encodeURIComponent(communityId)}${rest}`;
 
@@ -33,8 +38,11 @@ const path = (communityId: string, rest = '') => `/communities/${encodeURICompon
  */
 export class Communities {
   readonly #d: CommunitiesDeps;
+  /** R100-R101: requests to join through links that need approval (join-requests.ts). */
+  readonly joinRequests: JoinRequests;
   constructor(deps: CommunitiesDeps) {
     this.#d = deps;
+    this.joinRequests = new JoinRequests({ rest: deps.rest, admitted: (id) => this.adoptJoined(id), emit: (e) => deps.emit(e) });
   }
 
   /** R74: the server's community events; false for any other frame. */
@@ -42,7 +50,7 @@ export class Communities {
     if (frame.type === 'community_changed') this.#d.emit({ communityId: frame.communityId, removed: false });
     else if (frame.type === 'community_removed') this.#d.emit({ communityId: frame.communityId, removed: true });
     else if (frame.type === 'community_report') this.#d.emit({ communityId: frame.communityId, removed: false, report: frame.reportId });
-    else return false;
+    else return this.joinRequests.onEvent(frame, () => this.#d.myUserId());
     return true;
   }
 
@@ -233,8 +241,9 @@ export class Communities {
 
   // --- invites (R68) --------------------------------------------------------------------------
 
-  createInvite(communityId: string, opts: CreateInviteRequest = {}): Promise<CommunityInviteResponse> {
-    return this.#d.rest('POST', path(communityId, '/invites'), opts.expiresInMs === undefined && opts.maxUses === undefined ? undefined : opts);
+  /** R100: `needsApproval`: who opens the link asks to join (`joinRequests.request`) and an admin decides. */
+  createInvite(communityId: string, opts: CreateCommunityInviteRequest = {}): Promise<CommunityInviteResponse> {
+    return this.#d.rest('POST', path(communityId, '/invites'), Object.values(opts).every((v) => v === undefined) ? undefined : opts);
   }
   previewInvite(token: string): Promise<CommunityInvitePreview> {
     return this.#d.rest('GET', `/community-invites/${encodeURIComponent(token)}`);
@@ -242,8 +251,13 @@ export class Communities {
   /** Joins the community (its announcements and general chats come with it). */
   async joinInvite(token: string): Promise<Community> {
     const { community } = await this.#d.rest<{ community: Community }>('POST', `/community-invites/${encodeURIComponent(token)}/join`);
-    for (const chat of await this.chats(community.communityId)) if (chat.joined) await this.#adoptChat(chat.chatId);
+    await this.adoptJoined(community.communityId);
     return this.#named(community);
+  }
+
+  /** Takes in the chats of the community this user is in (after an invite join, or an approved request, R101). */
+  async adoptJoined(communityId: string): Promise<void> {
+    for (const chat of await this.chats(communityId)) if (chat.joined) await this.#adoptChat(chat.chatId);
   }
 
   /** R79: only end-to-end encrypted (the server has no field for it), at most MAX_DESCRIPTION_CHARS. */

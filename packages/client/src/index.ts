@@ -1,7 +1,8 @@
 export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView } from './client.ts';
 export { AUDIO_RESILIENCE, tuneAudioSdp, type AudioResilience } from './calls/audio-resilience.ts';
 export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
-export { Communities } from './communities.ts';
+export { Communities, type CommunityEvent } from './communities.ts';
+export { JoinRequests } from './join-requests.ts';
 export { Channels, type ChannelPage, type ChannelPost } from './channels/channels.ts';
 export { Polls, type NewPoll } from './polls/polls.ts';
 export { Bots, registerBotDevice, type BotCallback } from './bots/bots.ts';

@@ -81,11 +81,12 @@ export const SystemEvent = z.discriminatedUnion('kind', [
    * did it). `userId`: whom it was done to; `rights` (with `role`) the new standing and `before` the
    * old one (rights_changed; R80 folds rights over the log from these); `untilMs` for a mute,
    * `slowModeMs` for slow mode (0: off), `chatId` for a chat created or deleted (lines in the
-   * announcements chat).
+   * announcements chat). R101: `join_approved` / `join_declined` (in the announcements chat) with the
+   * `userId` who asked.
    */
   z.object({
     kind: z.literal('moderation'),
-    action: z.enum(['banned', 'unbanned', 'removed', 'rights_changed', 'muted', 'unmuted', 'slow_mode', 'chat_created', 'chat_opened', 'chat_closed', 'chat_deleted']),
+    action: z.enum(['banned', 'unbanned', 'removed', 'rights_changed', 'muted', 'unmuted', 'slow_mode', 'chat_created', 'chat_opened', 'chat_closed', 'chat_deleted', 'join_approved', 'join_declined']),
     userId: Id.optional(),
     role: Role.optional(),
     rights: z.array(CommunityRight).optional(),

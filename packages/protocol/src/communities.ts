@@ -114,12 +114,22 @@ export type SetCommunityMemberRequest = z.infer<typeof SetCommunityMemberRequest
 /** POST /communities/:communityId/owner (owner only): R70 hands the community over. */
 export const TransferCommunityRequest = z.object({ userId: Id, formerOwnerBecomes: z.enum(['admin', 'member']) });
 export type TransferCommunityRequest = z.infer<typeof TransferCommunityRequest>;
-/** POST /communities/:communityId/invites (`invite`): the same options as a chat's invite (R42). */
-export const CreateCommunityInviteRequest = CreateInviteRequest;
-export const CommunityInviteResponse = z.object({ token: InviteToken, communityId: Id, expiresAt: z.number().int(), maxUses: z.number().int().nullable() });
+/**
+ * POST /communities/:communityId/invites (`invite`): the same options as a chat's invite (R42), and
+ * R100 `needsApproval`: the link admits nobody by itself, those who open it ask to join and an admin decides.
+ */
+export const CreateCommunityInviteRequest = CreateInviteRequest.extend({ needsApproval: z.boolean().optional() });
+export type CreateCommunityInviteRequest = z.infer<typeof CreateCommunityInviteRequest>;
+export const CommunityInviteResponse = z.object({
+  token: InviteToken, communityId: Id, expiresAt: z.number().int(), maxUses: z.number().int().nullable(), needsApproval: z.boolean(),
+});
 export type CommunityInviteResponse = z.infer<typeof CommunityInviteResponse>;
 /** GET /community-invites/:token: what anyone with a live invite may see (the name is end-to-end encrypted). */
-export const CommunityInvitePreview = z.object({ communityId: Id, name: z.string(), memberCount: z.number().int().nonnegative() });
+export const CommunityInvitePreview = z.object({
+  communityId: Id, name: z.string(), memberCount: z.number().int().nonnegative(),
+  /** R100: joining through this link is a request an admin approves (`POST /community-invites/:token/requests`). */
+  needsApproval: z.boolean(),
+});
 export type CommunityInvitePreview = z.infer<typeof CommunityInvitePreview>;
 
 /** PUT /communities/:communityId/mutes/:userId (`ban`): R82, the member's sends are refused until `untilMs` (ms since epoch). */

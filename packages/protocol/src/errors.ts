@@ -136,6 +136,12 @@ export const ERROR_CODES = {
   channel_post_too_large: 413,
   /** R95b/R97: a channel limit (admins per channel, subscriptions per user) is reached; the message says which. */
   channel_limit: 409,
+  /** R100: this invite link needs an admin's approval: ask to join (`POST /community-invites/:token/requests`) instead. */
+  join_approval_required: 409,
+  /** R100: the community holds as many pending join requests as it keeps (`PARLEY_MAX_PENDING_JOIN_REQUESTS`): ask again later. */
+  join_requests_full: 409,
+  /** R101: the join request was approved, declined or cancelled already; the message says which. */
+  join_request_closed: 409,
   rate_limited: 429,
   slow_consumer: 503,
   /**

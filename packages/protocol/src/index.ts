@@ -9,6 +9,7 @@ export * from './entities.ts';
 export * from './files.ts';
 export * from './calls.ts';
 export * from './communities.ts';
+export * from './join-requests.ts';
 export * from './polls.ts';
 export * from './bots.ts';
 export * from './channels.ts';

@@ -3,6 +3,7 @@ import { ChatRequest, ChatSummary, ClientMsgId, Envelope, FrankTag, Id, Message 
 import { BlobId, MAX_ATTACHMENTS } from './files.ts';
 import { AddedDevice, DeviceLinkStatus, PendingDeviceLink } from './device-link.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { JoinRequestStatus } from './join-requests.ts';
 
 /** WebSocket endpoint path; frames are JSON text, one object per frame. */
 export const WS_PATH = '/api/v1/ws';
@@ -124,6 +125,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_report'), communityId: Id, reportId: Id }),
   /** R97: a channel the user subscribes to has a new log entry at `seq` (a post, or a change of one): read the log after your last. Never the post itself. */
   z.object({ type: z.literal('channel_post'), channelId: Id, seq: z.number().int().positive() }),
+  /** R101: a join request was made, approved, declined or cancelled: to the devices of who asked and of the community's holders of `invite`. */
+  z.object({ type: z.literal('community_join_request'), communityId: Id, requestId: Id, status: JoinRequestStatus }),
   z.object({
     type: z.literal('error'), rid: Rid.optional(), code: ErrorCodeSchema, message: z.string(), retryAfter: z.number().optional(),
     /** With `epoch_conflict`: the chat's current MLS epoch. */

@@ -210,12 +210,13 @@ const everyVariant: BusEvent[] = [
   { type: 'community_report', communityId: 'comm_variants', reportId: 'rep_variants' },
   { type: 'channel_post', channelId: 'chan_variants', seq: 12 },
   { type: 'channel_subscription', channelId: 'chan_variants', subscribed: true },
+  { type: 'community_join_request', communityId: 'comm_variants', requestId: 'jr_variants', status: 'approved' },
 ];
 
 /** Fails the build when a BusEvent variant is added without a case above. */
 const coveredVariants: { [K in BusEvent['type']]: true } = {
   message: true, receipt: true, typing: true, chat_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
-  upload_release: true, community_changed: true, community_removed: true, community_report: true,
+  upload_release: true, community_changed: true, community_removed: true, community_report: true, community_join_request: true,
   channel_post: true, channel_subscription: true,
 };

@@ -1,4 +1,4 @@
-import type { AddedDevice, ChatRequest, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
+import type { AddedDevice, ChatRequest, DeviceLinkStatus, JoinRequestStatus, Message, PendingDeviceLink } from '@parley/protocol';
 
 /**
  * Fan-out between the sessions of one node and, later, between nodes (NATS). Topics:
@@ -37,6 +37,8 @@ export type BusEvent =
   | { type: 'channel_post'; channelId: string; seq: number }
   /** R97: on `user.<id>`: the user subscribed to (or left) a channel; their connections start (or stop) hearing its notices. */
   | { type: 'channel_subscription'; channelId: string; subscribed: boolean }
+  /** On `user.<id>` of who asked and of the community's holders of `invite`: R101, a join request was made or closed. */
+  | { type: 'community_join_request'; communityId: string; requestId: string; status: JoinRequestStatus }
   /** On `upload.<blobId>`: a request (`holder`) waits to write to the upload: its current writer lets go (R53). */
   | { type: 'upload_release'; blobId: string; holder: string };
 

@@ -1,4 +1,4 @@
-import { AddedDevice, ChatRequest, DeviceLinkStatus, Message, PendingDeviceLink } from '@parley/protocol';
+import { AddedDevice, ChatRequest, DeviceLinkStatus, JoinRequestStatus, Message, PendingDeviceLink } from '@parley/protocol';
 import { connect, Events, RequestStrategy, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import type { Bus, BusEvent, BusHandler } from './bus.ts';
@@ -40,6 +40,7 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_report'), communityId: z.string(), reportId: z.string() }),
   z.object({ type: z.literal('channel_post'), channelId: z.string(), seq: z.number().int().positive() }),
   z.object({ type: z.literal('channel_subscription'), channelId: z.string(), subscribed: z.boolean() }),
+  z.object({ type: z.literal('community_join_request'), communityId: z.string(), requestId: z.string(), status: JoinRequestStatus }),
 ]) satisfies z.ZodType<BusEvent>;
 
 /** A node that reconnected announces it here: its events during the outage never reached the others. */

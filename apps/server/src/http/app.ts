@@ -15,6 +15,7 @@ import { chatRoutes } from './chats.ts';
 import { channelPageRoutes } from './channel-pages.ts';
 import { channelRoutes } from './channels.ts';
 import { communityRoutes } from './communities.ts';
+import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
 import { sendError } from './edge.ts';
 import { keyLogRoutes } from './key-log.ts';
@@ -106,6 +107,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     chatRoutes(api, services, config.rates.apiPerSec);
     communityRoutes(api, services, config.rates.apiPerSec);
     channelRoutes(api, services, config.rates.apiPerSec);
+    joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);
     keyLogRoutes(api, services, config.rates.apiPerSec);

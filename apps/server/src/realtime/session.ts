@@ -160,6 +160,9 @@ export class Session implements HubMember {
         if (event.subscribed) this.#join(channelTopic(event.channelId));
         else this.#leave(channelTopic(event.channelId));
         return;
+      case 'community_join_request':
+        this.#send({ type: 'community_join_request', communityId: event.communityId, requestId: event.requestId, status: event.status });
+        return;
       case 'upload_release':
         // Between upload locks (blob-store/upload-locker.ts); never on a session's topics.
         return;

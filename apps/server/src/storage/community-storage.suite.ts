@@ -69,7 +69,7 @@ export function communityStorageSuite(name: string, open: () => Promise<{ storag
     });
 
     it('R68 an invite admits at most maxUses joins, each taken in the join\'s transaction; a spent or unknown one writes nothing', async () => {
-      await s.createCommunityInvite({ token: 'tok_00001', communityId: C, createdBy: uid('alice'), createdAt: T0, expiresAt: T0 + 1000, maxUses: 2, uses: 0 });
+      await s.createCommunityInvite({ token: 'tok_00001', communityId: C, createdBy: uid('alice'), createdAt: T0, expiresAt: T0 + 1000, maxUses: 2, uses: 0, needsApproval: false });
       const joins = await Promise.allSettled(['bob', 'carol', 'dave'].map((n) => s.addCommunityMember(cmember(n), { invite: 'tok_00001' })));
       assert.equal(joins.filter((j) => j.status === 'fulfilled').length, 2);
       assert.equal((await s.getCommunityInvite('tok_00001'))?.uses, 2);

@@ -37,6 +37,8 @@ export interface CommunityInviteRow {
   /** Joins it admits at most; null: no limit. */
   maxUses: number | null;
   uses: number;
+  /** R100: the link admits nobody by itself: who opens it asks to join and an admin decides. */
+  needsApproval: boolean;
 }
 
 export type CommunityMemberChange = { role?: Role; rights?: CommunityRight[]; label?: CommunityLabel | null };

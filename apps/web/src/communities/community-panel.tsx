@@ -7,6 +7,7 @@ import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 import { CommunityInvites } from './community-invites.tsx';
+import { CommunityJoinRequests } from './community-join-requests.tsx';
 import { CommunityReports } from './community-reports.tsx';
 import { chatName, communityName, mayDo, useCommunity } from './use-community.ts';
 
@@ -55,6 +56,7 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
         <ErrorLine error={error} />
       </div>
       {(mayDo(community, 'ban') || mayDo(community, 'deleteMessages')) && <CommunityReports client={client} community={community} />}
+      {mayDo(community, 'invite') && <CommunityJoinRequests client={client} community={community} />}
       {mayDo(community, 'invite') && <CommunityInvites client={client} communityId={communityId} name={name} />}
       {(community.me.role === 'owner' || mayDo(community, 'manageChats')) && <CommunitySettings key={`${name}\n${description ?? ''}`} client={client} community={community} name={name} description={description ?? ''} onSaved={reload} />}
       <div className="card">

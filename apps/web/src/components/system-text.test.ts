@@ -65,3 +65,16 @@ test('R80 R81 moderation lines say who did what to whom, in both languages', () 
   const deleted: TimelineItem = { ...line('ann', undefined), notice: 'deleted_by_moderator', deletedOf: { id: 'msg1', senderUserId: 'cat' } };
   assert.equal(systemText(en, deleted, members, 'me'), 'Ann deleted a message by Cat');
 });
+
+test('R101 a join request\'s audit line names who approved whom, "your" for the reader, in both languages', () => {
+  const en = translator('en');
+  const ru = translator('ru');
+  const members = [{ userId: 'ann', handle: 'ann', displayName: 'Ann', role: 'owner' as const, deliveredSeq: 0, readSeq: 0 }, { userId: 'cat', handle: 'cat', displayName: 'Cat', role: 'member' as const, deliveredSeq: 0, readSeq: 0 }];
+  const sys = (system: TimelineItem['system']): TimelineItem => ({ ...line('ann', undefined), ...(system ? { system } : {}) });
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'join_approved', userId: 'cat' }), members, 'me'), 'Ann approved Cat’s request to join');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'join_approved', userId: 'cat' }), members, 'cat'), 'Ann approved your request to join');
+  assert.equal(systemText(ru, sys({ kind: 'moderation', action: 'join_approved', userId: 'cat' }), members, 'me'), 'Ann одобрил(а) заявку на вступление: Cat');
+  assert.equal(systemText(ru, sys({ kind: 'moderation', action: 'join_approved', userId: 'cat' }), members, 'cat'), 'Ann одобрил(а) вашу заявку на вступление');
+  assert.equal(systemText(en, sys({ kind: 'moderation', action: 'join_declined', userId: 'zed' }), members, 'me'), 'Ann declined a request to join');
+  assert.equal(systemText(ru, sys({ kind: 'moderation', action: 'join_declined', userId: 'zed' }), members, 'me'), 'Ann отклонил(а) заявку на вступление');
+});

@@ -39,12 +39,12 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
       : t('sysRole', { name, other: nameOf(s.userId), role: t(s.role) });
     case 'renamed': return t('sysRenamed', { name, title: s.name });
     case 'recolored': return t('sysRecolored', { name });
-    case 'moderation': return moderationText(t, s, name, nameOf(s.userId ?? ''));
+    case 'moderation': return moderationText(t, s, name, nameOf(s.userId ?? ''), s.userId === myUserId);
   }
 }
 
 /** R81: an audit line of a community admin's action. */
-function moderationText(t: Translate, s: Extract<SystemEvent, { kind: 'moderation' }>, name: string, other: string): string {
+function moderationText(t: Translate, s: Extract<SystemEvent, { kind: 'moderation' }>, name: string, other: string, toMe: boolean): string {
   switch (s.action) {
     case 'banned': return t('sysModBanned', { name, other });
     case 'unbanned': return t('sysModUnbanned', { name, other });
@@ -57,6 +57,8 @@ function moderationText(t: Translate, s: Extract<SystemEvent, { kind: 'moderatio
     case 'chat_opened': return t('sysModChatOpened', { name });
     case 'chat_closed': return t('sysModChatClosed', { name });
     case 'chat_deleted': return t('sysModChatDeleted', { name });
+    case 'join_approved': return toMe ? t('sysModJoinApprovedYou', { name }) : t('sysModJoinApproved', { name, other });
+    case 'join_declined': return t('sysModJoinDeclined', { name });
   }
 }
 

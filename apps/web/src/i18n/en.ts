@@ -1,5 +1,6 @@
 import { enGroups } from './en-groups.ts';
 import { enImport } from './en-import.ts';
+import { enJoin } from './en-join.ts';
 
 export const en = {
   appName: 'Parley',
@@ -461,6 +462,8 @@ export const en = {
   ...enGroups,
   // Importing history from Telegram and WhatsApp (en-import.ts).
   ...enImport,
+  // Join requests, invite links that need approval (en-join.ts).
+  ...enJoin,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
 import { ruImport } from './ru-import.ts';
+import { ruJoin } from './ru-join.ts';
 
 export const ru: Dictionary = {
   appName: 'Parley',
@@ -462,4 +463,6 @@ export const ru: Dictionary = {
   ...ruGroups,
   // Importing history from Telegram and WhatsApp (ru-import.ts).
   ...ruImport,
+  // Заявки на вступление (ru-join.ts).
+  ...ruJoin,
 };

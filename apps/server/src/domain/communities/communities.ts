@@ -176,7 +176,7 @@ export class Communities implements ChatCommunityRules {
     const { me } = await this.requireMember(communityId, auth.userId);
     if (me.role === 'owner') throw new ParleyError('forbidden', 'hand the community over before leaving it');
     await this.#d.communities.removeCommunityMember(communityId, auth.userId);
-    await this.#outOfChats(auth, communityId, auth.userId, undefined);
+    await this.outOfChats(auth, communityId, auth.userId, undefined);
   }
 
   /**
@@ -192,7 +192,7 @@ export class Communities implements ChatCommunityRules {
     if (target && !mayRemove(me, target)) throw new ParleyError('forbidden', 'you can only remove members below your role');
     const at = this.#d.clock.now();
     await this.#d.communities.removeCommunityMember(communityId, userId, ban ? { by: auth.userId, at } : undefined);
-    if (target) await this.#outOfChats(auth, communityId, userId, { by: auth.userId, at });
+    if (target) await this.outOfChats(auth, communityId, userId, { by: auth.userId, at });
     // R81: a removal is its `member_removed` lines; a ban says so where every member reads it.
     if (ban) await this.#d.chats.auditLine(auth, await this.announcementsChatId(communityId), { kind: 'moderation', action: 'banned', userId });
   }
@@ -302,7 +302,7 @@ export class Communities implements ChatCommunityRules {
   }
 
   /** Takes the user out of every chat of the community, then tells them and the members. */
-  async #outOfChats(auth: AuthContext, communityId: string, userId: string, removal: { by: string; at: number } | undefined): Promise<void> {
+  async outOfChats(auth: AuthContext, communityId: string, userId: string, removal: { by: string; at: number } | undefined): Promise<void> {
     for (const chat of await this.#d.communities.listCommunityChats(communityId)) {
       if (!(await this.#d.storage.getMember(chat.chatId, userId))) continue;
       await this.#d.chats.changeForCommunity(auth, chat.chatId, removal ? { kind: 'remove_member', userId, removal } : { kind: 'remove_member', userId },

@@ -1,5 +1,5 @@
 import {
-  ParleyError, type Community, type CommunityInvitePreview, type CommunityInviteResponse, type CreateInviteRequest,
+  ParleyError, type Community, type CommunityInvitePreview, type CommunityInviteResponse, type CreateCommunityInviteRequest,
 } from '@parley/protocol';
 import type { CommunityLimits } from '../../config.ts';
 import type { CommunityInviteRow, CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
@@ -35,7 +35,7 @@ export class CommunityInvites {
     this.#d = deps;
   }
 
-  async create(auth: AuthContext, communityId: string, input: CreateInviteRequest): Promise<CommunityInviteResponse> {
+  async create(auth: AuthContext, communityId: string, input: CreateCommunityInviteRequest): Promise<CommunityInviteResponse> {
     const { me } = await this.#d.community.requireMember(communityId, auth.userId);
     if (!holds(me, 'invite')) throw new ParleyError('forbidden', 'inviting takes the invite right');
     const perHour = this.#d.invitesPerHour;
@@ -44,39 +44,53 @@ export class CommunityInvites {
     const invite: CommunityInviteRow = {
       token: this.#d.random.id(18), communityId, createdBy: auth.userId, createdAt: now,
       expiresAt: now + Math.min(input.expiresInMs ?? this.#d.ttlMs, this.#d.ttlMs), maxUses: input.maxUses ?? null, uses: 0,
+      needsApproval: input.needsApproval ?? false,
     };
     await this.#d.communities.createCommunityInvite(invite);
-    return { token: invite.token, communityId, expiresAt: invite.expiresAt, maxUses: invite.maxUses };
+    return { token: invite.token, communityId, expiresAt: invite.expiresAt, maxUses: invite.maxUses, needsApproval: invite.needsApproval };
   }
 
   async preview(auth: AuthContext, token: string): Promise<CommunityInvitePreview> {
-    const invite = await this.#usable(auth, token);
+    const invite = await this.usable(auth, token);
     const community = await this.#d.communities.getCommunity(invite.communityId);
     if (!community) throw new ParleyError('invite_invalid', 'this invite link is invalid or expired');
-    return { communityId: community.communityId, name: community.name, memberCount: await this.#d.communities.countCommunityMembers(community.communityId) };
+    return { communityId: community.communityId, name: community.name, memberCount: await this.#d.communities.countCommunityMembers(community.communityId),
+      needsApproval: invite.needsApproval,
+    };
   }
 
   async join(auth: AuthContext, token: string): Promise<Community> {
-    const invite = await this.#usable(auth, token);
-    const { communityId } = invite;
-    if (await this.#d.communities.getCommunityMember(communityId, auth.userId)) return this.#d.community.get(auth, communityId);
-    await this.#d.community.requireRoomFor(auth.userId);
-    const member: CommunityMemberRow = { communityId, userId: auth.userId, role: 'member', rights: [], label: null, joinedAt: this.#d.clock.now() };
-    await this.#d.communities.addCommunityMember(member, { invite: token, maxMembers: this.#d.limits.maxMembers });
+    const invite = await this.usable(auth, token);
+    if (invite.needsApproval) throw new ParleyError('join_approval_required', 'this invite link needs an admin\'s approval: ask to join instead');
+    await this.admit(auth, invite.communityId, auth.userId, token);
+    return this.#d.community.get(auth, invite.communityId);
+  }
+
+  /**
+   * Makes `userId` a member and puts them into the announcements and general chats, as an invite
+   * join does (R68); `actor` is who does it: the joiner themselves (`member_joined` lines) or the admin
+   * who approved their request (R101: `member_added` lines). With `invite`, the join takes one of its uses.
+   */
+  async admit(actor: AuthContext, communityId: string, userId: string, invite?: string): Promise<void> {
+    if (await this.#d.communities.getCommunityMember(communityId, userId)) return;
+    await this.#d.community.requireRoomFor(userId);
+    const member: CommunityMemberRow = { communityId, userId, role: 'member', rights: [], label: null, joinedAt: this.#d.clock.now() };
+    await this.#d.communities.addCommunityMember(member, { ...(invite !== undefined ? { invite } : {}), maxMembers: this.#d.limits.maxMembers });
     try {
       for (const chat of await this.#d.communities.listCommunityChats(communityId)) {
-        if (chat.kind !== 'topic') await this.#d.chats.enter(auth, member, chat.chatId, auth.userId);
+        if (chat.kind !== 'topic') await this.#d.chats.enter(actor, member, chat.chatId, userId);
       }
     } catch (err) {
       // Not in the announcements chat, not a member: the community stays as it was (the use is spent).
-      await this.#d.community.leave(auth, communityId).catch(() => undefined);
+      await this.#d.communities.removeCommunityMember(communityId, userId);
+      await this.#d.community.outOfChats(actor, communityId, userId, undefined).catch(() => undefined);
       throw err;
     }
     await this.#d.community.changed(communityId);
-    return this.#d.community.get(auth, communityId);
   }
 
-  async #usable(auth: AuthContext, token: string): Promise<CommunityInviteRow> {
+  /** A live invite of a community the caller is not banned from (R68, R71); else `invite_invalid` or `community_banned`. */
+  async usable(auth: AuthContext, token: string): Promise<CommunityInviteRow> {
     const invite = await this.#d.communities.getCommunityInvite(token);
     const creator = invite && (await this.#d.communities.getCommunityMember(invite.communityId, invite.createdBy));
     const dead = invite ? inviteDeadReason(invite, creator, this.#d.clock.now(), this.#d.ttlMs) : 'no such invite';

@@ -7,6 +7,8 @@ import { loadMigrations } from '../migrate.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { PostgresCommunities } from './postgres-communities.ts';
 import { PostgresModeration } from './postgres-moderation.ts';
+import { PostgresJoinRequests } from './postgres-join-requests.ts';
+import { joinRequestStorageSuite } from '../join-request-storage.suite.ts';
 import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 
@@ -39,6 +41,11 @@ moderationStorageSuite('PostgresModeration', async () => {
   return { storage, communities: new PostgresCommunities(storage.pool), moderation: new PostgresModeration(storage.pool) };
 });
 
+joinRequestStorageSuite('PostgresJoinRequests', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), joinRequests: new PostgresJoinRequests(storage.pool) };
+});
+
 describe('PostgresCommunities migration', () => {
   it('R66 migration 020 on a database with chats from before: they stay as they were, belong to no community, and a community can link them', async () => {
     const url = await database();
@@ -56,6 +63,29 @@ describe('PostgresCommunities migration', () => {
       const communities = new PostgresCommunities(upgraded.pool);
       assert.equal(await communities.getCommunityChat('chat_old1'), undefined);
       assert.deepEqual(await communities.listCommunitiesForUser('user_alice'), []);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('R100 migration 024 on invites from before: they keep admitting without approval, and requests can be made', async () => {
+    const url = await database();
+    const all = loadMigrations('postgres');
+    const at = all.findIndex((m) => m.name === '024_join_requests');
+    assert.ok(at > 0);
+    const old = await PostgresStorage.open(url, { migrations: all.slice(0, at) });
+    await seedUsers(old, 'alice', 'bob');
+    await seedChat(old, 'chat_ann1', ['alice']);
+    await new PostgresCommunities(old.pool).createCommunity({ communityId: 'comm_old1', name: '', createdAt: 1, ownerId: 'user_alice', settings: { roleLabels: 'none', studentsMayDm: false } },
+      { communityId: 'comm_old1', userId: 'user_alice', role: 'owner', rights: [], label: null, joinedAt: 1 }, [{ chatId: 'chat_ann1', communityId: 'comm_old1', kind: 'announcements', open: false, createdAt: 1 }]);
+    await old.pool.query("INSERT INTO community_invites (token, community_id, created_by, created_at, expires_at, max_uses, uses) VALUES ('tok_old01', 'comm_old1', 'user_alice', 1, 99, NULL, 0)");
+    await old.close();
+    const upgraded = await PostgresStorage.open(url, { migrations: all });
+    try {
+      assert.equal((await new PostgresCommunities(upgraded.pool).getCommunityInvite('tok_old01'))?.needsApproval, false);
+      const requests = new PostgresJoinRequests(upgraded.pool);
+      const row = { requestId: 'jr_old01', communityId: 'comm_old1', userId: 'user_bob', inviteToken: 'tok_old01', note: '', status: 'pending' as const, createdAt: 2, decidedBy: null, decidedAt: null };
+      assert.deepEqual(await requests.addJoinRequest(row, { maxPending: 5 }), row);
     } finally {
       await upgraded.close();
     }

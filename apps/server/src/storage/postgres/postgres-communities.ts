@@ -170,8 +170,8 @@ export class PostgresCommunities implements CommunityStorage {
   }
 
   async createCommunityInvite(invite: CommunityInviteRow): Promise<void> {
-    await this.#pool.query(`INSERT INTO community_invites (token, community_id, created_by, created_at, expires_at, max_uses, uses)
-      VALUES ($1, $2, $3, $4, $5, $6, $7)`, [invite.token, invite.communityId, invite.createdBy, invite.createdAt, invite.expiresAt, invite.maxUses, invite.uses]);
+    await this.#pool.query(`INSERT INTO community_invites (token, community_id, created_by, created_at, expires_at, max_uses, uses, needs_approval)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [invite.token, invite.communityId, invite.createdBy, invite.createdAt, invite.expiresAt, invite.maxUses, invite.uses, invite.needsApproval]);
   }
 
   async getCommunityInvite(token: string): Promise<CommunityInviteRow | undefined> {

@@ -7,6 +7,8 @@ import { communityStorageSuite } from '../community-storage.suite.ts';
 import { loadMigrations } from '../migrate.ts';
 import { SqliteCommunities } from './sqlite-communities.ts';
 import { SqliteModeration } from './sqlite-moderation.ts';
+import { SqliteJoinRequests } from './sqlite-join-requests.ts';
+import { joinRequestStorageSuite } from '../join-request-storage.suite.ts';
 import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
@@ -23,6 +25,11 @@ communityStorageSuite('SqliteCommunities', async () => {
 moderationStorageSuite('SqliteModeration', async () => {
   const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
   return { storage, communities: new SqliteCommunities(storage.db), moderation: new SqliteModeration(storage.db) };
+});
+
+joinRequestStorageSuite('SqliteJoinRequests', async () => {
+  const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
+  return { storage, communities: new SqliteCommunities(storage.db), joinRequests: new SqliteJoinRequests(storage.db) };
 });
 
 describe('SqliteCommunities migration', () => {
@@ -42,6 +49,29 @@ describe('SqliteCommunities migration', () => {
       const communities = new SqliteCommunities(upgraded.db);
       assert.equal(await communities.getCommunityChat('chat_old1'), undefined);
       assert.deepEqual(await communities.listCommunitiesForUser('user_alice'), []);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('R100 migration 021 on invites from before: they keep admitting without approval, and requests can be made', async () => {
+    const path = join(dir, 'before-021.sqlite');
+    const all = loadMigrations('sqlite');
+    const at = all.findIndex((m) => m.name === '021_join_requests');
+    assert.ok(at > 0);
+    const old = SqliteStorage.open(path, { migrations: all.slice(0, at) });
+    await seedUsers(old, 'alice', 'bob');
+    await seedChat(old, 'chat_ann1', ['alice']);
+    await new SqliteCommunities(old.db).createCommunity({ communityId: 'comm_old1', name: '', createdAt: 1, ownerId: 'user_alice', settings: { roleLabels: 'none', studentsMayDm: false } },
+      { communityId: 'comm_old1', userId: 'user_alice', role: 'owner', rights: [], label: null, joinedAt: 1 }, [{ chatId: 'chat_ann1', communityId: 'comm_old1', kind: 'announcements', open: false, createdAt: 1 }]);
+    old.db.prepare("INSERT INTO community_invites (token, community_id, created_by, created_at, expires_at, max_uses, uses) VALUES ('tok_old01', 'comm_old1', 'user_alice', 1, 99, NULL, 0)").run();
+    await old.close();
+    const upgraded = SqliteStorage.open(path, { migrations: all });
+    try {
+      assert.equal((await new SqliteCommunities(upgraded.db).getCommunityInvite('tok_old01'))?.needsApproval, false);
+      const requests = new SqliteJoinRequests(upgraded.db);
+      const row = { requestId: 'jr_old01', communityId: 'comm_old1', userId: 'user_bob', inviteToken: 'tok_old01', note: '', status: 'pending' as const, createdAt: 2, decidedBy: null, decidedAt: null };
+      assert.deepEqual(await requests.addJoinRequest(row, { maxPending: 5 }), row);
     } finally {
       await upgraded.close();
     }

@@ -49,6 +49,7 @@ export function toCommunityInvite(r: Row): CommunityInviteRow {
     expiresAt: Number(r['expires_at']),
     maxUses: r['max_uses'] == null ? null : Number(r['max_uses']),
     uses: Number(r['uses']),
+    needsApproval: r['needs_approval'] === true || Number(r['needs_approval'] ?? 0) === 1,
   };
 }
 
@@ -216,8 +217,8 @@ export class SqliteCommunities implements CommunityStorage {
   }
 
   async createCommunityInvite(invite: CommunityInviteRow): Promise<void> {
-    this.#q(`INSERT INTO community_invites (token, community_id, created_by, created_at, expires_at, max_uses, uses)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`).run(invite.token, invite.communityId, invite.createdBy, invite.createdAt, invite.expiresAt, invite.maxUses, invite.uses);
+    this.#q(`INSERT INTO community_invites (token, community_id, created_by, created_at, expires_at, max_uses, uses, needs_approval)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(invite.token, invite.communityId, invite.createdBy, invite.createdAt, invite.expiresAt, invite.maxUses, invite.uses, invite.needsApproval ? 1 : 0);
   }
 
   async getCommunityInvite(token: string): Promise<CommunityInviteRow | undefined> {
