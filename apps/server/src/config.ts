@@ -98,6 +98,10 @@ const EnvSchema = z.object({
   PARLEY_RATE_REPORTS_PER_HOUR: Int(20),
   /** R84: reports in one page of a community's report list (newest first). */
   PARLEY_REPORTS_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
+  /** R84b: how long a report (its reported text) is kept after it was resolved, or filed if no one resolved it (default 90 days; 0: forever). */
+  PARLEY_REPORT_RETENTION_MS: Int(90 * 86_400_000),
+  /** R84b: how often each node deletes reports past retention (default hourly; 0: never, tests call the sweep). */
+  PARLEY_REPORT_SWEEP_INTERVAL_MS: Int(3_600_000),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
   PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
@@ -348,6 +352,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSlowModeMs: e.PARLEY_MAX_SLOW_MODE_MS,
       reportsPerHour: e.PARLEY_RATE_REPORTS_PER_HOUR,
       reportsPageMax: e.PARLEY_REPORTS_PAGE_MAX,
+      reportRetentionMs: e.PARLEY_REPORT_RETENTION_MS,
+      reportSweepIntervalMs: e.PARLEY_REPORT_SWEEP_INTERVAL_MS,
     },
     turn: turnConfig(e),
     sfu: sfuConfig(e),
