@@ -121,6 +121,10 @@ export interface ModerationLimits {
   reportsPerHour: number;
   /** Reports in one page of a community's list. */
   reportsPageMax: number;
+  /** R84b: a report is deleted this long after it was resolved (or filed, if open); 0 keeps them. */
+  reportRetentionMs: number;
+  /** R84b: how often each node sweeps reports past retention; 0: never. */
+  reportSweepIntervalMs: number;
 }
 
 /** R90-R92: bots. */

@@ -121,8 +121,8 @@ describe('config', () => {
     });
   });
 
-  it('R82 R84 moderation limits: defaults as docs/OPERATIONS.md gives them; slow mode at most a day', () => {
-    assert.deepEqual(loadConfig({}).moderation, { maxMuteMs: 30 * 86_400_000, maxSlowModeMs: 3_600_000, reportsPerHour: 20, reportsPageMax: 200 });
+  it('R82 R84 R84b moderation limits: defaults as docs/OPERATIONS.md gives them; slow mode at most a day', () => {
+    assert.deepEqual(loadConfig({}).moderation, { maxMuteMs: 30 * 86_400_000, maxSlowModeMs: 3_600_000, reportsPerHour: 20, reportsPageMax: 200, reportRetentionMs: 90 * 86_400_000, reportSweepIntervalMs: 3_600_000 });
     assert.equal(loadConfig({ PARLEY_MAX_SLOW_MODE_MS: '86400000' }).moderation.maxSlowModeMs, 86_400_000);
     assert.throws(() => loadConfig({ PARLEY_MAX_SLOW_MODE_MS: '86400001' }), /PARLEY_MAX_SLOW_MODE_MS/);
     assert.throws(() => loadConfig({ PARLEY_REPORTS_PAGE_MAX: '0' }), /PARLEY_REPORTS_PAGE_MAX/);

@@ -129,6 +129,10 @@ const EnvSchema = z.object({
   PARLEY_MAX_PENDING_JOIN_REQUESTS: Int(100).refine((n) => n >= 1, 'must be at least 1'),
   /** R100: requests to join one user may make per hour, across communities. */
   PARLEY_RATE_JOIN_REQUESTS_PER_HOUR: Int(10).refine((n) => n >= 1, 'must be at least 1'),
+  /** R84b: how long a report (its reported text) is kept after it was resolved, or filed if no one resolved it (default 90 days; 0: forever). */
+  PARLEY_REPORT_RETENTION_MS: Int(90 * 86_400_000),
+  /** R84b: how often each node deletes reports past retention (default hourly; 0: never, tests call the sweep). */
+  PARLEY_REPORT_SWEEP_INTERVAL_MS: Int(3_600_000),
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
   PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
@@ -379,6 +383,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSlowModeMs: e.PARLEY_MAX_SLOW_MODE_MS,
       reportsPerHour: e.PARLEY_RATE_REPORTS_PER_HOUR,
       reportsPageMax: e.PARLEY_REPORTS_PAGE_MAX,
+      reportRetentionMs: e.PARLEY_REPORT_RETENTION_MS,
+      reportSweepIntervalMs: e.PARLEY_REPORT_SWEEP_INTERVAL_MS,
     },
     bots: { maxPerOwner: e.PARLEY_MAX_BOTS_PER_USER, sendPerSec: e.PARLEY_RATE_BOT_SEND_PER_SEC, sendBurst: e.PARLEY_RATE_BOT_SEND_BURST },
     channels: {

@@ -396,6 +396,18 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   };
   const sfuSweepTimer = sfu ? setInterval(() => void sfuSweep(), sfu.sweepIntervalMs) : undefined;
   sfuSweepTimer?.unref();
+  // R84b: reported texts are kept only PARLEY_REPORT_RETENTION_MS; one DELETE, so nodes never collide.
+  const reportSweep = async () => {
+    try {
+      const deleted = await moderation.sweepReports(config.moderation.reportRetentionMs);
+      if (deleted > 0) logger.info({ deleted }, 'report sweep');
+    } catch (err) {
+      onError(err, { part: 'report sweep' });
+    }
+  };
+  const { reportRetentionMs, reportSweepIntervalMs } = config.moderation;
+  const reportSweepTimer = reportRetentionMs > 0 && reportSweepIntervalMs > 0 ? setInterval(() => void reportSweep(), reportSweepIntervalMs) : undefined;
+  reportSweepTimer?.unref();
 
   let closed = false;
   return {
@@ -413,6 +425,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       draining = true;
       clearInterval(sweepTimer);
       clearInterval(sfuSweepTimer);
+      clearInterval(reportSweepTimer);
       await gateway.close();
       await app.close();
       await Promise.race([delivery.drain(), new Promise((r) => setTimeout(r, config.drainTimeoutMs).unref())]);

@@ -178,4 +178,39 @@ describe('community moderation (R80-R86)', () => {
     assert.deepEqual([forwarded.text, forwarded.senderUserId], ['Forward me please', ann.userId]);
     for (const u of users) await u.client.stop();
   });
+
+  it('R84b a moderator resolves a report once (the first wins, every moderator hears it), members cannot, and the reported text is deleted after the retention time', { timeout: 240_000 }, async () => {
+    const RETENTION_MS = 15_000;
+    await using server = await startTestServer({ PARLEY_REPORT_RETENTION_MS: String(RETENTION_MS), PARLEY_REPORT_SWEEP_INTERVAL_MS: '250' });
+    const users = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
+    const [ann, ben, cat] = users as [TestUser, TestUser, TestUser];
+    const c = await community(users);
+    await ann.client.communities.setMember(c.communityId, ben.userId, { role: 'admin', rights: ['ban'] });
+    const heard: string[] = [];
+    ben.client.on('community', (e) => { if (e.report) heard.push(e.report); });
+    const insult = await sendAndSee(cat, [ann], c.general, 'Nobody reads the rules');
+    const report = await ann.client.communities.report(c.communityId, c.general, insult);
+    assert.equal(report.resolved, undefined, 'a new report is open');
+    await waitFor(() => heard.filter((id) => id === report.reportId).length === 1, { what: 'Ben hears of the report' });
+
+    await rejects(cat.client.communities.resolveReport(c.communityId, report.reportId, 'dismissed'), 'forbidden');
+    await rejects(api(ann).then((a) => a.call('POST', `/communities/${c.communityId}/reports/${report.reportId}/resolve`, { outcome: 'banned' })), 'bad_request');
+    await rejects(ann.client.communities.resolveReport(c.communityId, 'rep_unknown_1', 'acted'), 'not_found');
+    const resolved = await ann.client.communities.resolveReport(c.communityId, report.reportId, 'acted');
+    assert.deepEqual([resolved.resolved?.by, resolved.resolved?.outcome], [ann.userId, 'acted']);
+    await waitFor(() => heard.filter((id) => id === report.reportId).length === 2, { what: 'Ben hears it was resolved' });
+    // Ben a moment later: the first moderator's decision stands, and he is told it.
+    const again = await ben.client.communities.resolveReport(c.communityId, report.reportId, 'dismissed');
+    assert.deepEqual(again.resolved, resolved.resolved);
+    assert.deepEqual(await ben.client.communities.reports(c.communityId, 'open'), []);
+    assert.deepEqual((await ben.client.communities.reports(c.communityId, 'resolved')).map((r) => [r.reportId, r.resolved?.outcome]), [[report.reportId, 'acted']]);
+    const admin = (...args: string[]) => execFileSync(process.execPath, ['apps/server/bin/parley-admin.mjs', 'community-reports', '--data-dir', server.dataDir, ...args], { cwd: root }).toString().trim();
+    assert.equal(admin('--open'), '', 'the operator\'s open list is empty');
+    assert.equal((JSON.parse(admin()) as { resolved: { outcome: string } }).resolved.outcome, 'acted');
+
+    // Retention: gone from every list once its time is up, and the server holds the text no more.
+    await waitFor(async () => (await ann.client.communities.reports(c.communityId)).length === 0, { what: 'the report deleted after retention', timeoutMs: RETENTION_MS + 30_000 });
+    assert.equal(admin(), '');
+    for (const u of users) await u.client.stop();
+  });
 });

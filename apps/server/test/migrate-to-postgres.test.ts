@@ -125,6 +125,7 @@ describe('parley-admin migrate-to-postgres', () => {
     await moderation.addReport({
       reportId: 'comm_report_1', communityId: community.communityId, chatId: community.announcementsChatId, seq: 1, clientMsgId: 'reported_msg_1',
       senderUserId: ann.userId, reporterUserId: ben.userId, text: 'proven text', reason: 'spam', sentAt: 1_700_000_000_013, createdAt: 1_700_000_000_014,
+      resolved: { at: 1_700_000_000_015, by: ann.userId, outcome: 'acted' },
     });
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));

@@ -17,7 +17,7 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
   before(async () => ({ server, browser, url, zed } = await openWebWorld()));
   after(async () => { await yan?.client.stop(); await closeWebWorld({ server, browser, zed }); });
 
-  it('R84 Amy reports Yan\'s spam with a reason; made an admin, she deletes it for everyone and mutes Yan from the Reports card', async () => {
+  it('R84 R84b Amy reports Yan\'s spam with a reason; made an admin, she deletes it for everyone, mutes Yan and marks it done from the Reports card', async () => {
     const { page } = await personPage(browser);
     const handle = uniqueHandle('amy');
     await signUp(page, url, 'Amy Adams', handle);
@@ -64,6 +64,15 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
     await waitFor(async () => (await zed.client.communities.mutes(id)).some((m) => m.userId === yan?.userId), { what: 'Yan is muted', timeoutMs: 30_000 });
     const again = await yan.client.sendText(general, 'more pills');
     await waitFor(() => yan?.client.outbox().some((o) => o.clientMsgId === again && o.failedCode === 'community_muted') ?? false, { what: 'Yan\'s next message refused', timeoutMs: 30_000 });
+    // R84b: done with it: the report moves to "Handled", saying who handled it, for every moderator.
+    await row.getByTestId('report-resolve').click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await card.getByText('No reports.').waitFor();
+    await card.getByTestId('reports-handled').locator('summary').click();
+    await card.getByTestId('report-outcome').getByText(/^Handled by Amy Adams/).waitFor({ timeout: 30_000 });
+    assert.deepEqual((await zed.client.communities.reports(id)).map((r) => [r.resolved?.by, r.resolved?.outcome]), [[amy.userId, 'acted']]);
+    await screenshot(page, '99b-report-handled');
+    assert.deepEqual(await axeViolations(page), []);
     await page.goto(`${url}/#/chat/${general}`);
     await page.getByTestId('system').getByText(/muted Yan Yu/).waitFor({ timeout: 30_000 });
     // What was said before Amy's device joined is one line, not an unreadable bubble each.

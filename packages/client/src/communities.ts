@@ -1,7 +1,7 @@
 import { MAX_DESCRIPTION_CHARS, MAX_DIRECTORY_CHATS, ParleyError, type CommunityDirectory, type CommunityInfo } from '@parley/protocol';
 import type {
   ChatSummary, Community, CommunityChat, JoinRequestStatus, CommunityInvitePreview, CommunityInviteResponse, CommunityMember, CommunitySettings, Content,
-  CommunityMute, CommunityReport, CreateCommunityInviteRequest, ServerFrame, SetCommunityMemberRequest,
+  CommunityMute, CommunityReport, CreateCommunityInviteRequest, ReportOutcome, ReportState, ServerFrame, SetCommunityMemberRequest,
 } from '@parley/protocol';
 import { JoinRequests } from './join-requests.ts';
 import type { RestFn } from './session.ts';
@@ -234,9 +234,16 @@ export class Communities {
     const body = { chatId, seq: item.seq, clientMsgId: item.id, text: item.franked.text, frankingKey: item.franked.key, ...(reason ? { reason } : {}) };
     return (await this.#d.rest<{ report: CommunityReport }>('POST', path(communityId, '/reports'), body)).report;
   }
-  /** R84: the community's reports, newest first (holders of `ban` or `deleteMessages`). */
-  async reports(communityId: string): Promise<CommunityReport[]> {
-    return (await this.#d.rest<{ reports: CommunityReport[] }>('GET', path(communityId, '/reports'))).reports;
+  /** R84: the community's reports, newest first (holders of `ban` or `deleteMessages`); R84b: `state` filters. */
+  async reports(communityId: string, state: ReportState = 'all'): Promise<CommunityReport[]> {
+    return (await this.#d.rest<{ reports: CommunityReport[] }>('GET', path(communityId, `/reports?state=${state}`))).reports;
+  }
+  /**
+   * R84b: marks a report handled: `acted` (something was done about it) or `dismissed`. The first
+   * moderator wins; the report comes back as it now stands (`resolved` says by whom and how).
+   */
+  async resolveReport(communityId: string, reportId: string, outcome: ReportOutcome): Promise<CommunityReport> {
+    return (await this.#d.rest<{ report: CommunityReport }>('POST', path(communityId, `/reports/${encodeURIComponent(reportId)}/resolve`), { outcome })).report;
   }
 
   // --- invites (R68) --------------------------------------------------------------------------

@@ -165,8 +165,17 @@ export const CommunityReport = z.object({
   reason: z.string().optional(),
   sentAt: z.number().int(),
   createdAt: z.number().int(),
+  /** R84b: set once a moderator handled it: `acted` (they did something about it) or `dismissed`. */
+  resolved: z.object({ at: z.number().int(), by: Id, outcome: z.enum(['acted', 'dismissed']) }).optional(),
 });
 export type CommunityReport = z.infer<typeof CommunityReport>;
+export type ReportOutcome = NonNullable<CommunityReport['resolved']>['outcome'];
+/** POST /communities/:communityId/reports/:reportId/resolve (`ban` or `deleteMessages`): R84b. */
+export const ResolveReportRequest = z.object({ outcome: z.enum(['acted', 'dismissed']) });
+export type ResolveReportRequest = z.infer<typeof ResolveReportRequest>;
+/** GET /communities/:communityId/reports?state=: R84b, `open` (not yet resolved), `resolved` or `all` (the default). */
+export const ReportListQuery = z.object({ state: z.enum(['open', 'resolved', 'all']).default('all') });
+export type ReportState = z.infer<typeof ReportListQuery>['state'];
 export const CommunityReportResponse = z.object({ report: CommunityReport });
 export const CommunityReportsResponse = z.object({ reports: z.array(CommunityReport) });
 export const CommunityMutesResponse = z.object({ mutes: z.array(CommunityMute) });

@@ -190,7 +190,14 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
       frankingKey: fc.oneof(fc.base64String({ minLength: 44, maxLength: 44 }), fc.string()), reason: fc.string({ maxLength: 600 }),
     }, { requiredKeys: [] }),
   }),
-  'GET /api/v1/communities/:communityId/reports': (ctx) => ({ params: { communityId: chat(ctx) } }),
+  'GET /api/v1/communities/:communityId/reports': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    query: fc.oneof(fc.constant(''), fc.constantFrom('open', 'resolved', 'all', 'closed', '').map((v) => `state=${v}`), fc.string({ maxLength: 20 }).map((v) => `state=${encodeURIComponent(v)}`)),
+  }),
+  'POST /api/v1/communities/:communityId/reports/:reportId/resolve': (ctx) => ({
+    params: { communityId: chat(ctx), reportId: segment(anId) },
+    body: fc.record({ outcome: fc.oneof(fc.constantFrom('acted', 'dismissed', 'banned'), fc.integer()) }, { requiredKeys: [] }),
+  }),
   'DELETE /api/v1/communities/:communityId/chats/:chatId': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) } }),
   'POST /api/v1/communities/:communityId/chats/:chatId/join': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) } }),
   'POST /api/v1/communities/:communityId/chats/:chatId/members': (ctx) => ({ params: { communityId: chat(ctx), chatId: chat(ctx) }, body: fc.record({ userId: pick([ctx.userId, ...ctx.userIds], anId) }) }),

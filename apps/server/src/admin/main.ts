@@ -40,11 +40,13 @@ Commands:
       Prints, one JSON line each, what people reported of requests from strangers (R44): when, who
       reported whom, the chat, the reason and the note. Reports carry no message content.
 
-  community-reports (--data-dir DIR | --database-url URL) [--since ISO-DATE]
+  community-reports (--data-dir DIR | --database-url URL) [--since ISO-DATE] [--open]
       Prints, one JSON line each, the messages members reported in communities (R84), newest first:
-      when, the community, chat and log position, who sent it, who reported it, the reason and the
-      reported text. Each was checked when filed: its sender's device committed to exactly that
-      text (message franking, R83). This is the only message content the server ever holds.
+      when, the community, chat and log position, who sent it, who reported it, the reason, the
+      reported text, and whether a moderator resolved it (R84b; --open: only unresolved ones).
+      Each was checked when filed: its sender's device committed to exactly that text (message
+      franking, R83). This is the only message content the server ever holds; it is deleted
+      PARLEY_REPORT_RETENTION_MS after it was resolved (or filed, if no one resolved it).
 
 Exit status: 0 done, 1 failed (nothing half-done is left behind), 2 bad usage.
 `;
@@ -65,6 +67,7 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
         force: { type: 'boolean', default: false },
         'database-url': { type: 'string' },
         since: { type: 'string' },
+        open: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -117,11 +120,12 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
         const sqliteStorage = pgStorage ? undefined : SqliteStorage.open(join(resolve(need('data-dir')), 'parley.sqlite'));
         try {
           const moderation = pgStorage ? new PostgresModeration(pgStorage.pool) : new SqliteModeration(sqliteStorage!.db);
-          for (const r of await moderation.listReports({ limit: 10_000 })) {
+          for (const r of await moderation.listReports({ limit: 10_000, state: values.open ? 'open' : 'all' })) {
             if (r.createdAt < since) continue;
             out(JSON.stringify({
               at: new Date(r.createdAt).toISOString(), communityId: r.communityId, chatId: r.chatId, seq: r.seq, sender: r.senderUserId,
               reporter: r.reporterUserId, reason: r.reason, text: r.text, sentAt: new Date(r.sentAt).toISOString(),
+              resolved: r.resolved ? { at: new Date(r.resolved.at).toISOString(), by: r.resolved.by, outcome: r.resolved.outcome } : null,
             }));
           }
         } finally {

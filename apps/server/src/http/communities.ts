@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  AddCommunityChatMemberRequest, CreateCommunityChatRequest, CreateReportRequest, MuteCommunityMemberRequest, CreateCommunityInviteRequest, CreateCommunityRequest, Id, InviteToken,
+  AddCommunityChatMemberRequest, CreateCommunityChatRequest, CreateReportRequest, ReportListQuery, ResolveReportRequest, MuteCommunityMemberRequest, CreateCommunityInviteRequest, CreateCommunityRequest, Id, InviteToken,
   SetCommunityMemberRequest, TransferCommunityRequest, UpdateCommunityChatRequest, UpdateCommunityRequest,
 } from '@parley/protocol';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import { parse, requireAuth } from './edge.ts';
 const CommunityParams = z.object({ communityId: Id });
 const ChatParams = z.object({ communityId: Id, chatId: Id });
 const MemberParams = z.object({ communityId: Id, userId: Id });
+const ReportParams = z.object({ communityId: Id, reportId: Id });
 const InviteParams = z.object({ token: InviteToken });
 
 /** Communities (R66-R75). Every route checks the caller's membership (a non-member gets `not_found`) and rights. */
@@ -94,7 +95,14 @@ export function communityRoutes(app: FastifyInstance, services: Services, apiPer
   });
   app.get('/communities/:communityId/reports', async (request) => {
     const caller = await auth(request);
-    return { reports: await moderation.reports(caller, parse(CommunityParams, request.params).communityId) };
+    const { state } = parse(ReportListQuery, request.query);
+    return { reports: await moderation.reports(caller, parse(CommunityParams, request.params).communityId, state) };
+  });
+  // R84b: a moderator marks a report handled.
+  app.post('/communities/:communityId/reports/:reportId/resolve', async (request) => {
+    const caller = await auth(request);
+    const { communityId, reportId } = parse(ReportParams, request.params);
+    return { report: await moderation.resolveReport(caller, communityId, reportId, parse(ResolveReportRequest, request.body).outcome) };
   });
 
   app.get('/communities/:communityId/chats', async (request) => {

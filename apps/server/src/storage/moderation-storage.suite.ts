@@ -11,7 +11,7 @@ const cmember = (name: string, role: CommunityMemberRow['role'] = 'member', righ
 });
 const report = (id: string, at: number, communityId = C): ReportRow => ({
   reportId: id, communityId, chatId: 'chat_gen1', seq: 3, clientMsgId: 'msg_00001', senderUserId: uid('bob'), reporterUserId: uid('carol'),
-  text: 'you are all idiots', reason: null, sentAt: T0, createdAt: at,
+  text: 'you are all idiots', reason: null, sentAt: T0, createdAt: at, resolved: null,
 });
 
 /**
@@ -87,6 +87,32 @@ export function moderationStorageSuite(name: string, open: () => Promise<{ stora
       assert.deepEqual(await s.listReports({ communityId: C, limit: 10 }), [{ ...report('rep_00002', T0 + 1), reason: 'insults' }, report('rep_00001', T0)]);
       assert.deepEqual((await s.listReports({ limit: 1 })).map((r) => r.reportId), ['rep_00002']);
       assert.deepEqual(await s.listReports({ communityId: 'comm_none', limit: 10 }), []);
+    });
+
+    it('R84b a report is resolved once: the first moderator wins, the lists filter by state', async () => {
+      await s.addReport(report('rep_00001', T0));
+      await s.addReport(report('rep_00002', T0 + 1));
+      const first = { at: T0 + 10, by: uid('alice'), outcome: 'acted' as const };
+      assert.deepEqual(await s.resolveReport(C, 'rep_00001', first), { ...report('rep_00001', T0), resolved: first });
+      // A second moderator a moment later changes nothing and is told how it stands.
+      assert.deepEqual((await s.resolveReport(C, 'rep_00001', { at: T0 + 11, by: uid('bob'), outcome: 'dismissed' }))?.resolved, first);
+      assert.equal(await s.resolveReport('comm_none', 'rep_00002', first), undefined, 'another community\'s id does not reach it');
+      assert.equal(await s.resolveReport(C, 'rep_nope1', first), undefined);
+      assert.deepEqual((await s.listReports({ communityId: C, limit: 10, state: 'open' })).map((r) => r.reportId), ['rep_00002']);
+      assert.deepEqual((await s.listReports({ limit: 10, state: 'resolved' })).map((r) => r.reportId), ['rep_00001']);
+      assert.deepEqual((await s.listReports({ communityId: C, limit: 10, state: 'all' })).map((r) => r.reportId), ['rep_00002', 'rep_00001']);
+    });
+
+    it('R84b retention deletes reports resolved before the cutoff, and open ones filed before it', async () => {
+      await s.addReport(report('rep_00001', T0));       // open, old
+      await s.addReport(report('rep_00002', T0));       // resolved late: kept
+      await s.addReport(report('rep_00003', T0 + 50));  // open, new
+      await s.addReport(report('rep_00004', T0));       // resolved early
+      await s.resolveReport(C, 'rep_00002', { at: T0 + 100, by: uid('alice'), outcome: 'dismissed' });
+      await s.resolveReport(C, 'rep_00004', { at: T0 + 20, by: uid('alice'), outcome: 'acted' });
+      assert.equal(await s.deleteReportsBefore(T0 + 30), 2);
+      assert.deepEqual((await s.listReports({ limit: 10 })).map((r) => r.reportId).sort(), ['rep_00002', 'rep_00003']);
+      assert.equal(await s.deleteReportsBefore(T0 + 30), 0);
     });
   });
 }

@@ -22,6 +22,8 @@ export interface ReportRow {
   reason: string | null;
   sentAt: number;
   createdAt: number;
+  /** R84b: when and by whom it was handled, and how; null while open. */
+  resolved: { at: number; by: string; outcome: 'acted' | 'dismissed' } | null;
 }
 
 /**
@@ -56,6 +58,14 @@ export interface ModerationStorage {
 
   /** R84 */
   addReport(report: ReportRow): Promise<void>;
-  /** Newest first; of one community, or (the operator's view) of all. */
-  listReports(opts: { communityId?: string; limit: number }): Promise<ReportRow[]>;
+  /** Newest first; of one community, or (the operator's view) of all; `state` filters (default all). */
+  listReports(opts: { communityId?: string; limit: number; state?: 'open' | 'resolved' | 'all' }): Promise<ReportRow[]>;
+  /**
+   * R84b: marks an open report of the community resolved, in one statement (two moderators at once:
+   * the first wins). Returns the report as it now is (resolved by whoever was first), undefined when
+   * the community has no such report.
+   */
+  resolveReport(communityId: string, reportId: string, resolved: NonNullable<ReportRow['resolved']>): Promise<ReportRow | undefined>;
+  /** R84b: deletes reports resolved before `cutoff`, and open ones filed before it; returns how many. */
+  deleteReportsBefore(cutoff: number): Promise<number>;
 }

@@ -12,7 +12,8 @@ const DAY_MS = 86_400_000;
  * R84: the community's reports for its moderators (`ban` or `deleteMessages`), newest first: the
  * reported text as its sender's device franked it (the server checked the proof), who sent it, who
  * reported it and why; and what a moderator does about it: open the chat, delete the message for
- * everyone (R80), mute its sender for a day (R82).
+ * everyone (R80), mute its sender for a day (R82), mark it done or dismiss it (R84b: then it moves
+ * to "Handled", with who decided and when, for every moderator).
  */
 export function CommunityReports({ client, community }: { client: ParleyClient; community: Community }) {
   const { t, fmt } = useI18n();
@@ -20,21 +21,29 @@ export function CommunityReports({ client, community }: { client: ParleyClient; 
   const load = useCallback(() => client.communities.reports(id), [client, id]);
   const { value: reports, error: loadError, reload } = useReloading<CommunityReport[]>(client, load, id);
   const [error, run, busy] = useAction();
-  const nameOf = (userId: string) => client.chat(reports?.find((r) => r.senderUserId === userId || r.reporterUserId === userId)?.chatId ?? '')?.members.find((m) => m.userId === userId)?.displayName ?? '…';
+  const nameOf = (userId: string) => client.chat(reports?.find((r) => r.senderUserId === userId || r.reporterUserId === userId || r.resolved?.by === userId)?.chatId ?? '')?.members.find((m) => m.userId === userId)?.displayName ?? '…';
   const isDeleted = (r: CommunityReport) => client.timeline(r.chatId).find((i) => i.id === r.clientMsgId)?.deleted ?? false;
+  const open = reports?.filter((r) => !r.resolved) ?? [];
+  const handled = reports?.filter((r) => r.resolved) ?? [];
+  const resolve = (r: CommunityReport, outcome: 'acted' | 'dismissed') => run(async () => { await client.communities.resolveReport(id, r.reportId, outcome); await reload(); });
+  const header = (r: CommunityReport) => (
+    <>
+      <blockquote className="report-text">{r.text}</blockquote>
+      <p className="muted small">
+        {t('reportFrom', { sender: nameOf(r.senderUserId), reporter: nameOf(r.reporterUserId), time: fmt.dateTime(r.createdAt) })}
+        {r.reason ? ` · ${t('reportReasonIs', { reason: r.reason })}` : ''}
+      </p>
+    </>
+  );
   return (
     <div className="card" data-testid="community-reports">
       <h3>{t('reportsTitle')}</h3>
       <ErrorLine error={loadError ?? error} />
-      {reports?.length === 0 && <p className="muted small">{t('reportsNone')}</p>}
+      {reports && open.length === 0 && <p className="muted small">{t('reportsNone')}</p>}
       <ul className="report-list">
-        {reports?.map((r) => (
+        {open.map((r) => (
           <li key={r.reportId} className="report" data-testid="report">
-            <blockquote className="report-text">{r.text}</blockquote>
-            <p className="muted small">
-              {t('reportFrom', { sender: nameOf(r.senderUserId), reporter: nameOf(r.reporterUserId), time: fmt.dateTime(r.createdAt) })}
-              {r.reason ? ` · ${t('reportReasonIs', { reason: r.reason })}` : ''}
-            </p>
+            {header(r)}
             <div className="row">
               <button type="button" className="secondary small" onClick={() => go(`/chat/${r.chatId}`)}>{t('reportOpenChat')}</button>
               {mayDo(community, 'deleteMessages') && (isDeleted(r)
@@ -45,10 +54,29 @@ export function CommunityReports({ client, community }: { client: ParleyClient; 
                 <button type="button" className="secondary small" disabled={busy} data-testid="report-mute"
                   onClick={() => run(async () => { await client.communities.mute(id, r.senderUserId, Date.now() + DAY_MS); await reload(); })}>{t('reportMuteDay')}</button>
               )}
+              <button type="button" className="small" disabled={busy} data-testid="report-resolve" onClick={() => resolve(r, 'acted')}>{t('reportResolve')}</button>
+              <button type="button" className="secondary small" disabled={busy} data-testid="report-dismiss" onClick={() => resolve(r, 'dismissed')}>{t('reportDismiss')}</button>
             </div>
           </li>
         ))}
       </ul>
+      {handled.length > 0 && (
+        <details className="reports-handled" data-testid="reports-handled">
+          <summary>{t('reportsHandled', { count: handled.length })}</summary>
+          <ul className="report-list">
+            {handled.map((r) => (
+              <li key={r.reportId} className="report handled" data-testid="report-handled">
+                {header(r)}
+                {r.resolved && (
+                  <p className="muted small" data-testid="report-outcome">
+                    {t(r.resolved.outcome === 'acted' ? 'reportActedBy' : 'reportDismissedBy', { name: nameOf(r.resolved.by), time: fmt.dateTime(r.resolved.at) })}
+                  </p>
+                )}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </div>
   );
 }

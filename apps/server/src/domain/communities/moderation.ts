@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   frankingInput, ParleyError,
-  type ChatCommunity, type CommunityMute, type CommunityReport, type CreateReportRequest,
+  type ChatCommunity, type CommunityMute, type CommunityReport, type CreateReportRequest, type ReportOutcome, type ReportState,
 } from '@parley/protocol';
 import { userTopic, type Bus } from '../../bus/bus.ts';
 import type { ModerationLimits } from '../../config.ts';
@@ -136,20 +136,46 @@ export class Moderation {
     const row: ReportRow = {
       reportId: this.#d.random.id(), communityId, chatId: input.chatId, seq: input.seq, clientMsgId: input.clientMsgId,
       senderUserId: entry.senderUserId, reporterUserId: auth.userId, text: input.text, reason: input.reason ?? null,
-      sentAt: entry.sentAt, createdAt: this.#d.clock.now(),
+      sentAt: entry.sentAt, createdAt: this.#d.clock.now(), resolved: null,
     };
     await this.#d.moderation.addReport(row);
-    for (const m of await this.#d.moderation.listModerators(communityId)) {
-      if (handlesReports(m)) await this.#d.bus.publish(userTopic(m.userId), { type: 'community_report', communityId, reportId: row.reportId });
-    }
+    await this.#tellModerators(communityId, row.reportId);
     return toReport(row);
   }
 
-  /** R84: the community's reports, newest first: for holders of `ban` or `deleteMessages`. */
-  async reports(auth: AuthContext, communityId: string): Promise<CommunityReport[]> {
+  /** R84, R84b: the community's reports, newest first: for holders of `ban` or `deleteMessages`. */
+  async reports(auth: AuthContext, communityId: string, state: ReportState = 'all'): Promise<CommunityReport[]> {
+    await this.#requireHandler(auth, communityId);
+    return (await this.#d.moderation.listReports({ communityId, limit: this.#d.limits.reportsPageMax, state })).map(toReport);
+  }
+
+  /**
+   * R84b: a moderator marks a report handled (`acted` or `dismissed`); the first one wins and a
+   * later try gets the report as the first left it. Every moderator's list hears of it.
+   */
+  async resolveReport(auth: AuthContext, communityId: string, reportId: string, outcome: ReportOutcome): Promise<CommunityReport> {
+    await this.#requireHandler(auth, communityId);
+    const at = this.#d.clock.now();
+    const row = await this.#d.moderation.resolveReport(communityId, reportId, { at, by: auth.userId, outcome });
+    if (!row) throw new ParleyError('not_found', 'no such report in this community');
+    if (row.resolved?.by === auth.userId && row.resolved.at === at) await this.#tellModerators(communityId, reportId);
+    return toReport(row);
+  }
+
+  /** R84b: deletes reports resolved (or, unresolved, filed) longer than `retentionMs` ago; every node may run it. */
+  async sweepReports(retentionMs: number): Promise<number> {
+    return this.#d.moderation.deleteReportsBefore(this.#d.clock.now() - retentionMs);
+  }
+
+  async #requireHandler(auth: AuthContext, communityId: string): Promise<void> {
     const { me } = await this.#d.community.requireMember(communityId, auth.userId);
     if (!handlesReports(me)) throw new ParleyError('forbidden', 'reports go to holders of the ban or deleteMessages right');
-    return (await this.#d.moderation.listReports({ communityId, limit: this.#d.limits.reportsPageMax })).map(toReport);
+  }
+
+  async #tellModerators(communityId: string, reportId: string): Promise<void> {
+    for (const m of await this.#d.moderation.listModerators(communityId)) {
+      if (handlesReports(m)) await this.#d.bus.publish(userTopic(m.userId), { type: 'community_report', communityId, reportId });
+    }
   }
 }
 
@@ -170,5 +196,6 @@ export function toReport(r: ReportRow): CommunityReport {
   return {
     reportId: r.reportId, communityId: r.communityId, chatId: r.chatId, seq: r.seq, clientMsgId: r.clientMsgId, senderUserId: r.senderUserId,
     reporterUserId: r.reporterUserId, text: r.text, ...(r.reason !== null ? { reason: r.reason } : {}), sentAt: r.sentAt, createdAt: r.createdAt,
+    ...(r.resolved ? { resolved: r.resolved } : {}),
   };
 }

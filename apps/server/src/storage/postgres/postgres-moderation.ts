@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { CommunityMemberRow } from '../community-storage.ts';
 import type { ModerationStorage, MuteRow, ReportRow } from '../moderation-storage.ts';
 import { toCommunityMember } from '../sqlite/sqlite-communities.ts';
-import { CLAIM_SLOT_SQL, toMute, toReport } from '../sqlite/sqlite-moderation.ts';
+import { CLAIM_SLOT_SQL, DELETE_REPORTS_SQL, RESOLVE_REPORT_SQL, reportFilter, toMute, toReport } from '../sqlite/sqlite-moderation.ts';
 
 type Row = Record<string, unknown>;
 
@@ -71,10 +71,21 @@ export class PostgresModeration implements ModerationStorage {
     [r.reportId, r.communityId, r.chatId, r.seq, r.clientMsgId, r.senderUserId, r.reporterUserId, r.text, r.reason, r.sentAt, r.createdAt]);
   }
 
-  async listReports(opts: { communityId?: string; limit: number }): Promise<ReportRow[]> {
+  async listReports(opts: { communityId?: string; limit: number; state?: 'open' | 'resolved' | 'all' }): Promise<ReportRow[]> {
+    const where = reportFilter(opts.state);
     const rows = opts.communityId !== undefined
-      ? await this.#rows('SELECT * FROM community_reports WHERE community_id = $1 ORDER BY created_at DESC, report_id DESC LIMIT $2', [opts.communityId, opts.limit])
-      : await this.#rows('SELECT * FROM community_reports ORDER BY created_at DESC, report_id DESC LIMIT $1', [opts.limit]);
+      ? await this.#rows(`SELECT * FROM community_reports WHERE community_id = $1${where} ORDER BY created_at DESC, report_id DESC LIMIT $2`, [opts.communityId, opts.limit])
+      : await this.#rows(`SELECT * FROM community_reports WHERE 1 = 1${where} ORDER BY created_at DESC, report_id DESC LIMIT $1`, [opts.limit]);
     return rows.map(toReport);
+  }
+
+  async resolveReport(communityId: string, reportId: string, resolved: NonNullable<ReportRow['resolved']>): Promise<ReportRow | undefined> {
+    await this.#pool.query(RESOLVE_REPORT_SQL((n) => `$${n}`), [resolved.at, resolved.by, resolved.outcome, communityId, reportId]);
+    const r = (await this.#rows('SELECT * FROM community_reports WHERE community_id = $1 AND report_id = $2', [communityId, reportId]))[0];
+    return r ? toReport(r) : undefined;
+  }
+
+  async deleteReportsBefore(cutoff: number): Promise<number> {
+    return (await this.#pool.query(DELETE_REPORTS_SQL((n) => `$${n}`), [cutoff])).rowCount ?? 0;
   }
 }

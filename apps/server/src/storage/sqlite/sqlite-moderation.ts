@@ -16,6 +16,8 @@ export function toReport(r: Row): ReportRow {
     reportId: String(r['report_id']), communityId: String(r['community_id']), chatId: String(r['chat_id']), seq: Number(r['seq']),
     clientMsgId: String(r['client_msg_id']), senderUserId: String(r['sender_user_id']), reporterUserId: String(r['reporter_user_id']),
     text: String(r['text']), reason: r['reason'] == null ? null : String(r['reason']), sentAt: Number(r['sent_at']), createdAt: Number(r['created_at']),
+    resolved: r['resolved_at'] == null ? null
+      : { at: Number(r['resolved_at']), by: String(r['resolved_by']), outcome: r['outcome'] === 'acted' ? 'acted' : 'dismissed' },
   };
 }
 
@@ -25,6 +27,18 @@ export const CLAIM_SLOT_SQL = (p: (n: number) => string) => `INSERT INTO communi
     last_at = CASE WHEN community_slow_posts.client_msg_id = excluded.client_msg_id THEN community_slow_posts.last_at ELSE excluded.last_at END
   WHERE community_slow_posts.client_msg_id = excluded.client_msg_id OR community_slow_posts.last_at <= ${p(5)}
   RETURNING last_at`;
+
+/** R84b: the WHERE clause of a report list, the same in both dialects. */
+export function reportFilter(state: 'open' | 'resolved' | 'all' = 'all'): string {
+  return state === 'open' ? ' AND resolved_at IS NULL' : state === 'resolved' ? ' AND resolved_at IS NOT NULL' : '';
+}
+
+/** R84b: both dialects resolve with this: only an open report changes (the first moderator wins). */
+export const RESOLVE_REPORT_SQL = (p: (n: number) => string) => `UPDATE community_reports SET resolved_at = ${p(1)}, resolved_by = ${p(2)}, outcome = ${p(3)}
+  WHERE community_id = ${p(4)} AND report_id = ${p(5)} AND resolved_at IS NULL`;
+
+/** R84b: retention; an open report counts from when it was filed. */
+export const DELETE_REPORTS_SQL = (p: (n: number) => string) => `DELETE FROM community_reports WHERE COALESCE(resolved_at, created_at) < ${p(1)}`;
 
 /** Moderation (R80-R86) in the single node's SQLite database. */
 export class SqliteModeration implements ModerationStorage {
@@ -93,10 +107,21 @@ export class SqliteModeration implements ModerationStorage {
       .run(r.reportId, r.communityId, r.chatId, r.seq, r.clientMsgId, r.senderUserId, r.reporterUserId, r.text, r.reason, r.sentAt, r.createdAt);
   }
 
-  async listReports(opts: { communityId?: string; limit: number }): Promise<ReportRow[]> {
+  async listReports(opts: { communityId?: string; limit: number; state?: 'open' | 'resolved' | 'all' }): Promise<ReportRow[]> {
+    const where = reportFilter(opts.state);
     const rows = opts.communityId !== undefined
-      ? this.#q('SELECT * FROM community_reports WHERE community_id = ? ORDER BY created_at DESC, report_id DESC LIMIT ?').all(opts.communityId, opts.limit)
-      : this.#q('SELECT * FROM community_reports ORDER BY created_at DESC, report_id DESC LIMIT ?').all(opts.limit);
+      ? this.#q(`SELECT * FROM community_reports WHERE community_id = ?${where} ORDER BY created_at DESC, report_id DESC LIMIT ?`).all(opts.communityId, opts.limit)
+      : this.#q(`SELECT * FROM community_reports WHERE 1 = 1${where} ORDER BY created_at DESC, report_id DESC LIMIT ?`).all(opts.limit);
     return (rows as Row[]).map(toReport);
+  }
+
+  async resolveReport(communityId: string, reportId: string, resolved: NonNullable<ReportRow['resolved']>): Promise<ReportRow | undefined> {
+    this.#q(RESOLVE_REPORT_SQL(() => '?')).run(resolved.at, resolved.by, resolved.outcome, communityId, reportId);
+    const r = this.#q('SELECT * FROM community_reports WHERE community_id = ? AND report_id = ?').get(communityId, reportId) as Row | undefined;
+    return r ? toReport(r) : undefined;
+  }
+
+  async deleteReportsBefore(cutoff: number): Promise<number> {
+    return this.#q(DELETE_REPORTS_SQL(() => '?')).run(cutoff).changes;
   }
 }
