@@ -22,6 +22,7 @@ function endedText(call: CallView): MessageKey | undefined {
     case 'declined': return outgoing ? 'callDeclinedByOther' : undefined;
     case 'missed': return outgoing ? 'callNoAnswer' : 'callMissed';
     case 'failed': return 'callFailed';
+    case 'connection_lost': return 'callConnectionLost'; // R102: no media path for CALL_RECONNECT_MS
     default: return undefined;
   }
 }
@@ -56,6 +57,7 @@ function duration(ms: number): string {
 function stateText(t: Translate, call: CallView, now: number): string {
   if (call.state === 'ringing') return t('callRingingOut');
   if (call.state === 'connecting' || call.connectedAt === undefined) return t('callConnecting');
+  if (call.reconnectingSince !== undefined) return t('callReconnecting'); // R102: the SDK restarts ICE meanwhile
   return duration(now - call.connectedAt);
 }
 
@@ -142,7 +144,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <Icon name={live.media === 'video' ? 'video' : 'phone'} />
           <div className="grow call-bar-text">
             <strong>{peerName(client, live)}</strong>
-            <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
+            <span className={`call-state${live.reconnectingSince !== undefined ? ' reconnecting' : ''}`} role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
             {live.frameEpoch !== undefined && <span className="call-e2ee" data-testid="call-e2ee">{t('callEncrypted')}</span>}
             {active && path && <span className="call-path" data-testid="call-path">{t(PATH_TEXT[path])}</span>}
           </div>

@@ -1,4 +1,5 @@
 import { enGroups } from './en-groups.ts';
+import { enCalls2 } from './en-calls2.ts';
 
 export const en = {
   appName: 'Parley',
@@ -458,6 +459,8 @@ export const en = {
   member: 'member',
   // Communities, moderation, polls, mentions, threads (en-groups.ts).
   ...enGroups,
+  // Calls that reconnect, screen sharing (en-calls2.ts).
+  ...enCalls2,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,6 @@
 import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
+import { ruCalls2 } from './ru-calls2.ts';
 
 export const ru: Dictionary = {
   appName: 'Parley',
@@ -459,4 +460,6 @@ export const ru: Dictionary = {
   member: 'участник',
   // Сообщества, модерация, опросы, упоминания, обсуждения (ru-groups.ts).
   ...ruGroups,
+  // Переподключение звонка, показ экрана (ru-calls2.ts).
+  ...ruCalls2,
 };
