@@ -10,6 +10,8 @@ import { useCallPath, type CallPath } from './call-path.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import { DevicePicker } from './device-picker.tsx';
 import { useSink } from './device-switch.ts';
+import { ScreenShareButton } from './screen-share-button.tsx';
+import { ScreenUnavailable } from './screen-share.ts';
 import './calls.css';
 
 /** How long "Call declined" and the like stay above the app after a call ends. */
@@ -70,6 +72,7 @@ export function CallError({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (error instanceof MicUnavailable) return <p className="error" role="alert">{t('callMicError')}</p>;
   if (error instanceof FrameCryptoUnavailable) return <p className="error" role="alert">{t('callCryptoError')}</p>;
+  if (error instanceof ScreenUnavailable) return <p className="error" role="alert">{t('callScreenError')}</p>;
   return <ErrorLine error={error} />;
 }
 
@@ -154,6 +157,9 @@ export function CallLayer({ client }: { client: ParleyClient }) {
             <button className={`icon call-mute${callMedia.cameraOff ? ' on' : ''}`} aria-pressed={callMedia.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
               onClick={() => callMedia.setCameraOff(!callMedia.cameraOff)}><Icon name={callMedia.cameraOff ? 'videoOff' : 'video'} /></button>
           )}
+          {live.media === 'video' && active && (
+            <ScreenShareButton sharing={callMedia.screen.sharing} onShare={() => run(() => callMedia.shareScreen())} onStop={() => run(() => callMedia.stopScreen())} />
+          )}
           <DevicePicker inputs={callMedia.inputs} video={live.media === 'video'} onError={(err) => run(() => Promise.reject(err))} />
           <button ref={hangUp} className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
             <Icon name="phone" size={18} /><span>{t('callHangUp')}</span>
@@ -164,6 +170,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
         <p className="call-ended" role="status" data-testid="call-ended">{peerName(client, shownEnd)} · {t(endText)}</p>
       )}
       {live && undecryptable && <p className="error" role="alert" data-testid="call-undecryptable">{t('callUndecryptable', { name: peerName(client, live) })}</p>}
+      {live && callMedia.screen.sharing && <p className="call-sharing" role="status" data-testid="call-sharing">{t('callSharingScreen')}</p>}
       {live?.media === 'video' && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
       <audio ref={audio} autoPlay data-testid="call-audio" />
       <CallError error={error} />
@@ -186,7 +193,7 @@ function CallVideo({ remote, local, name }: { remote: MediaStream | undefined; l
   return (
     <div className="call-video" data-testid="call-video">
       <StreamVideo stream={remote} label={t('callRemoteVideo', { name })} className="call-video-remote" />
-      {local && <StreamVideo stream={local} label={t('callOwnVideo')} className="call-video-local" />}
+      {local && <StreamVideo stream={local} label={t(callMedia.screen.sharing ? 'callOwnScreen' : 'callOwnVideo')} className="call-video-local" />}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import type { CallPeer, ParleyClient } from '@parley/client';
 import { attachFrameCrypto } from './frame-crypto.ts';
 import type { InputSwitch } from './device-picker.tsx';
 import { inputOf, MIC_CONSTRAINTS, switchInput } from './device-switch.ts';
+import { ScreenShare, videoSender } from './screen-share.ts';
 
 /** getUserMedia refused or found no microphone (the person is told so, not "something failed"). */
 export class MicUnavailable extends Error {
@@ -23,6 +24,8 @@ class CallMedia {
   #muted = false;
   #cameraOff = false;
   readonly #listeners = new Set<() => void>();
+  /** R103: the screen this call shares in the camera's place (video calls). */
+  readonly screen = new ScreenShare(() => this.#changed());
 
   /** For the SDK's `prepare(peer)`: asks for the microphone (and the camera for a video call) and wires both directions. */
   prepareFor(media: 'audio' | 'video'): (peer: CallPeer) => Promise<void> {
@@ -45,9 +48,23 @@ class CallMedia {
     this.#changed();
   }
 
-  /** This device's camera while a video call runs (the small preview). */
+  /** This device's camera while a video call runs (the small preview), or the screen it shares. */
   get local(): MediaStream | undefined {
+    if (this.screen.stream) return this.screen.stream;
     return this.#local?.getVideoTracks().length ? this.#local : undefined;
+  }
+
+  /** R103: shares a screen in the camera's place; `stopScreen` (or the browser's own stop) puts the camera back. */
+  shareScreen(): Promise<void> {
+    return this.screen.start(videoSender(this.#peer), () => this.#cameraTrack());
+  }
+
+  stopScreen(): Promise<void> {
+    return this.screen.stop(this.#cameraTrack());
+  }
+
+  #cameraTrack(): MediaStreamTrack | null {
+    return this.#local?.getVideoTracks()[0] ?? null;
   }
 
   get cameraOff(): boolean {
@@ -76,6 +93,7 @@ class CallMedia {
 
   /** Stops the microphone (the browser's indicator goes off) and lets go of the remote audio. */
   stop(): void {
+    this.screen.release();
     for (const track of this.#local?.getTracks() ?? []) track.stop();
     this.#local = undefined;
     this.#peer = undefined;

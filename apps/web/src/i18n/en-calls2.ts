@@ -6,4 +6,5 @@ export const enCalls2 = {
   callStopSharing: 'Stop sharing',
   callSharingScreen: 'You are sharing your screen',
   callScreenError: 'Your screen could not be shared.',
+  callOwnScreen: 'Your shared screen',
 } as const;

@@ -8,4 +8,5 @@ export const ruCalls2: Record<keyof typeof enCalls2, string> = {
   callStopSharing: 'Остановить показ',
   callSharingScreen: 'Вы показываете свой экран',
   callScreenError: 'Не удалось показать экран.',
+  callOwnScreen: 'Ваш экран, который видят другие',
 };
