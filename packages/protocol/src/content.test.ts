@@ -47,3 +47,16 @@ test('R63 group call entries: a join or leave names the publisher id, nothing of
   assert.equal(call({ action: 'group_join', feedId: 1, sdp: 'v=0' }), false);
   assert.equal(call({ action: 'offer', media: 'audio', sdp: 'v=0', feedId: 1 }), false, 'a 1:1 offer has no publisher id');
 });
+
+test('R102 ICE restart entries: an offer or answer with its generation, for one device', () => {
+  const call = (rest: Record<string, unknown>) => Content.safeParse({ kind: 'call', callId: 'call00001', ...rest }).success;
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 1 }), true);
+  assert.equal(call({ action: 'restart_answer', sdp: 'v=0', to: 'dev000001', generation: 3 }), true);
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001' }), false, 'a restart is numbered');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', generation: 1 }), false, 'a restart names the device it is for');
+  assert.equal(call({ action: 'restart_answer', to: 'dev000001', generation: 1 }), false, 'an answer carries its SDP');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 0 }), false, 'generations count from 1');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 1_000_000 }), false, 'bounded');
+  assert.equal(call({ action: 'answer', sdp: 'v=0', to: 'dev000001', generation: 1 }), false, 'only restarts are numbered');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 1, media: 'audio' }), false);
+});
