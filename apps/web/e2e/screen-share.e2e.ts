@@ -104,6 +104,47 @@ describe('R103 screen sharing in a 1:1 video call', { timeout: 180_000 }, () => 
   });
 });
 
+describe('R103 screen sharing in a 1:1 voice call', { timeout: 180_000 }, () => {
+  let world: Partial<WebWorld> = {};
+  before(async () => { world = await openWebWorld({}, MEDIA_FLAGS); });
+  after(() => closeWebWorld(world));
+
+  it('R103 in a voice call Bob (who answered) shares his screen: Alice gets a video panel with it, decrypted like the voice; nothing was sent on that line before', async () => {
+    const { browser, url } = world as WebWorld;
+    const alice = (await personPage(browser)).page;
+    const bob = (await personPage(browser)).page;
+    for (const page of [alice, bob]) await page.addInitScript(RECORD_PEERS);
+    const bobHandle = uniqueHandle('bob');
+    await Promise.all([signUp(alice, url, 'Alice Adams', uniqueHandle('alice')), signUp(bob, url, 'Bob Brown', bobHandle)]);
+    if (!(await writeAndAccept(alice, bob, url, bobHandle, 'Alice Adams', 'Can you show me the invoice?'))) await bob.getByTestId('chat-row').filter({ hasText: 'Alice Adams' }).click();
+    await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
+    await bob.getByTestId('call-incoming').getByRole('button', { name: 'Accept' }).click({ timeout: 30_000 });
+    await waitFor(async () => /^\d+:\d\d$/.test((await alice.getByTestId('call-state').textContent()) ?? ''), { what: 'the call connects', timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await inboundVideo(alice)).frames, 0, 'a voice call sends no video');
+    assert.equal(await alice.getByTestId('call-video').count(), 0, 'and shows no video panel');
+
+    await bob.getByRole('button', { name: 'Share screen' }).click();
+    await decodesScreen(alice, 'alice', true);
+    const sending = await videoSenders(bob);
+    assert.equal(sending.length, 1);
+    assert.match(sending[0]?.label ?? '', /^screen:/);
+    assert.equal(sending[0]?.transformed, true, 'the screen goes through the call\'s frame encryption');
+    await waitFor(() => alice.getByLabel('Bob Brown’s camera').evaluate((v: HTMLVideoElement) => v.videoWidth > 640 && !v.paused), { what: 'alice\'s panel shows bob\'s screen' });
+    await screenshot(alice, 'call-voice-screen-share-receiver');
+    await screenshot(bob, 'call-voice-screen-share-sender');
+
+    await bob.getByRole('button', { name: 'Stop sharing' }).click();
+    await bob.getByTestId('call-sharing').waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal((await videoSenders(bob))[0]?.label ?? null, null, 'nothing on the video line again');
+    const stopped = (await inboundVideo(alice)).frames;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok((await inboundVideo(alice)).frames - stopped < 5, 'no more frames arrive');
+    await alice.getByRole('button', { name: 'Hang up' }).click();
+    await bob.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 20_000 });
+  });
+});
+
 describe('R103 screen sharing in a group call through Janus', { timeout: 240_000 }, () => {
   let world: Partial<WebWorld> = {};
   let janus: Janus | undefined;

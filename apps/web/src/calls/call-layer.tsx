@@ -12,6 +12,7 @@ import { DevicePicker } from './device-picker.tsx';
 import { useSink } from './device-switch.ts';
 import { ScreenShareButton } from './screen-share-button.tsx';
 import { ScreenUnavailable } from './screen-share.ts';
+import { useVideoArriving } from './remote-video.ts';
 import './calls.css';
 
 /** How long "Call declined" and the like stay above the app after a call ends. */
@@ -101,6 +102,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const [now, setNow] = useState(Date.now);
   const active = live?.state === 'active';
   const path = useCallPath(live?.peer, active);
+  const screenIn = useVideoArriving(live?.peer, active && live?.media === 'audio'); // R103: the other side shares a screen
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -157,7 +159,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
             <button className={`icon call-mute${callMedia.cameraOff ? ' on' : ''}`} aria-pressed={callMedia.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
               onClick={() => callMedia.setCameraOff(!callMedia.cameraOff)}><Icon name={callMedia.cameraOff ? 'videoOff' : 'video'} /></button>
           )}
-          {live.media === 'video' && active && (
+          {active && callMedia.canShare && (
             <ScreenShareButton sharing={callMedia.screen.sharing} onShare={() => run(() => callMedia.shareScreen())} onStop={() => run(() => callMedia.stopScreen())} />
           )}
           <DevicePicker inputs={callMedia.inputs} video={live.media === 'video'} onError={(err) => run(() => Promise.reject(err))} />
@@ -171,7 +173,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
       )}
       {live && undecryptable && <p className="error" role="alert" data-testid="call-undecryptable">{t('callUndecryptable', { name: peerName(client, live) })}</p>}
       {live && callMedia.screen.sharing && <p className="call-sharing" role="status" data-testid="call-sharing">{t('callSharingScreen')}</p>}
-      {live?.media === 'video' && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
+      {live && (live.media === 'video' || screenIn || callMedia.screen.sharing) && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
       <audio ref={audio} autoPlay data-testid="call-audio" />
       <CallError error={error} />
     </div>

@@ -28,11 +28,11 @@ class CallMedia {
   readonly screen = new ScreenShare(() => this.#changed());
 
   /** For the SDK's `prepare(peer)`: asks for the microphone (and the camera for a video call) and wires both directions. */
-  prepareFor(media: 'audio' | 'video'): (peer: CallPeer) => Promise<void> {
-    return (peer) => this.#prepare(peer as unknown as RTCPeerConnection, media); // the browser's own (the SDK's default factory)
+  prepareFor(media: 'audio' | 'video', role: 'caller' | 'callee'): (peer: CallPeer) => Promise<void> {
+    return (peer) => this.#prepare(peer as unknown as RTCPeerConnection, media, role); // the browser's own (the SDK's default factory)
   }
 
-  async #prepare(peer: RTCPeerConnection, media: 'audio' | 'video'): Promise<void> {
+  async #prepare(peer: RTCPeerConnection, media: 'audio' | 'video', role: 'caller' | 'callee'): Promise<void> {
     this.stop();
     const audio = MIC_CONSTRAINTS;
     const video = media === 'video' ? { width: { ideal: 640 }, height: { ideal: 480 } } : false;
@@ -41,8 +41,16 @@ class CallMedia {
     this.#local = local;
     this.#peer = peer;
     for (const track of local.getTracks()) peer.addTrack(track, local);
+    // R103: a voice call carries an idle video line both ways (no track: nothing is sent), so either
+    // side can share a screen later without a renegotiation. The caller offers it; the callee makes
+    // its side of it send-capable before answering.
+    if (media === 'audio' && role === 'caller') peer.addTransceiver('video', { direction: 'sendrecv', streams: [local] });
+    const remote = new MediaStream();
+    this.#remote = remote;
     peer.addEventListener('track', (event) => {
-      this.#remote = event.streams[0] ?? new MediaStream([event.track]);
+      if (event.track.kind === 'video' && role === 'callee' && event.transceiver.direction === 'recvonly') event.transceiver.direction = 'sendrecv';
+      if (!remote.getTrackById(event.track.id)) remote.addTrack(event.track);
+      for (const name of ['mute', 'unmute', 'ended']) event.track.addEventListener(name, () => this.#changed());
       this.#changed();
     });
     this.#changed();
@@ -79,6 +87,11 @@ class CallMedia {
 
   get remote(): MediaStream | undefined {
     return this.#remote;
+  }
+
+  /** Whether this call can share a screen (it has a video line). */
+  get canShare(): boolean {
+    return videoSender(this.#peer) !== undefined;
   }
 
   get muted(): boolean {
@@ -127,7 +140,7 @@ export const callMedia = new CallMedia();
 
 /** Starts a voice or video call in a direct chat (the call bar shows it from the `calls` event). */
 export function startCall(client: ParleyClient, chatId: string, media: 'audio' | 'video'): Promise<unknown> {
-  return client.calls.start(chatId, { media, prepare: callMedia.prepareFor(media), frameCrypto: attachFrameCrypto }).catch((err: unknown) => {
+  return client.calls.start(chatId, { media, prepare: callMedia.prepareFor(media, 'caller'), frameCrypto: attachFrameCrypto }).catch((err: unknown) => {
     callMedia.stop();
     throw err;
   });
@@ -135,7 +148,7 @@ export function startCall(client: ParleyClient, chatId: string, media: 'audio' |
 
 export function acceptCall(client: ParleyClient, callId: string): Promise<void> {
   const media = client.calls.get(callId)?.media ?? 'audio';
-  return client.calls.accept(callId, { prepare: callMedia.prepareFor(media), frameCrypto: attachFrameCrypto }).catch((err: unknown) => {
+  return client.calls.accept(callId, { prepare: callMedia.prepareFor(media, 'callee'), frameCrypto: attachFrameCrypto }).catch((err: unknown) => {
     callMedia.stop();
     throw err;
   });
