@@ -45,11 +45,12 @@ class CallMedia {
     // side can share a screen later without a renegotiation. The caller offers it; the callee makes
     // its side of it send-capable before answering.
     if (media === 'audio' && role === 'caller') peer.addTransceiver('video', { direction: 'sendrecv', streams: [local] });
-    const remote = new MediaStream();
-    this.#remote = remote;
     peer.addEventListener('track', (event) => {
       if (event.track.kind === 'video' && role === 'callee' && event.transceiver.direction === 'recvonly') event.transceiver.direction = 'sendrecv';
-      if (!remote.getTrackById(event.track.id)) remote.addTrack(event.track);
+      // A new stream object for each track: an <audio autoplay> given a stream starts playing it then
+      // (tracks added to a stream it already holds would not start it).
+      const tracks = this.#remote?.getTracks() ?? [];
+      if (!tracks.includes(event.track)) this.#remote = new MediaStream([...tracks, event.track]);
       for (const name of ['mute', 'unmute', 'ended']) event.track.addEventListener(name, () => this.#changed());
       this.#changed();
     });
