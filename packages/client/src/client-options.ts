@@ -90,7 +90,7 @@ export interface ClientOptions {
    * call that passes none of its own, 1:1 and group (the web client's frame worker); `groupRotation`:
    * R77's settle time and rank delay (tests).
    */
-  calls?: { peer?: PeerFactory; relayOnly?: boolean; audio?: AudioResilience | false; ringMs?: number; frameCrypto?: FrameCryptoFactory; groupRotation?: { settleMs?: number; rankDelayMs?: number } };
+  calls?: { peer?: PeerFactory; relayOnly?: boolean; audio?: AudioResilience | false; ringMs?: number; reconnectMs?: number; restartRetryMs?: number; frameCrypto?: FrameCryptoFactory; groupRotation?: { settleMs?: number; rankDelayMs?: number } };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */

@@ -133,7 +133,7 @@ export class ParleyClient extends ClientRest {
         }
         this.emit('connection', state);
         if (state === 'revoked') this.emit('revoked');
-        if (state === 'online') this.#uploads.online();
+        if (state === 'online') { this.#uploads.online(); this.calls.online(); } // R102: a call's network may have changed
         this.#changed();
       },
       onProblem: () => this.#changed(),

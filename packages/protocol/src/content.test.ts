@@ -63,3 +63,16 @@ test('R104 an imported text: its source, original author (bounded) and time; a m
   assert.equal(Content.safeParse({ kind: 'text', text: '', imported }).success, false, 'nothing to show');
   assert.equal(text({ imported: { ...imported, omitted: 11 } }), false);
 });
+
+test('R102 ICE restart entries: an offer or answer with its generation, for one device', () => {
+  const call = (rest: Record<string, unknown>) => Content.safeParse({ kind: 'call', callId: 'call00001', ...rest }).success;
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 1 }), true);
+  assert.equal(call({ action: 'restart_answer', sdp: 'v=0', to: 'dev000001', generation: 3 }), true);
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001' }), false, 'a restart is numbered');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', generation: 1 }), false, 'a restart names the device it is for');
+  assert.equal(call({ action: 'restart_answer', to: 'dev000001', generation: 1 }), false, 'an answer carries its SDP');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 0 }), false, 'generations count from 1');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 1_000_000 }), false, 'bounded');
+  assert.equal(call({ action: 'answer', sdp: 'v=0', to: 'dev000001', generation: 1 }), false, 'only restarts are numbered');
+  assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 1, media: 'audio' }), false);
+});

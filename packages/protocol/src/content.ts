@@ -76,6 +76,10 @@ export type Imported = z.infer<typeof Imported>;
 export const CALL_RING_MS = 45_000;
 /** R61: ICE candidates in one `call` entry (a device sends what it gathered in batches). */
 export const MAX_CALL_CANDIDATES = 20;
+/** R102: how long a 1:1 call may stay without a media path (reconnecting) before it ends as lost. */
+export const CALL_RECONNECT_MS = 30_000;
+/** R102: the most ICE restarts one call may make (a `generation` beyond it is refused). */
+export const MAX_CALL_RESTARTS = 10_000;
 
 /** One ICE candidate as RTCIceCandidateInit carries it. */
 export const CallCandidate = z.object({
@@ -93,12 +97,16 @@ export type CallCandidate = z.infer<typeof CallCandidate>;
  * `end` (with why, and how long the call was) close it. Folded into one line per call.
  * R63: `group_join` / `group_leave` (with `feedId`, `callId` one per join) say a device is in its
  * group chat's call on the SFU or left it; folded into one group call line while anyone is in it.
+ * R102: `restart` (the caller's device: a new offer with fresh ICE credentials, `generation` counting
+ * from 1, `to` the answering device) and `restart_answer` (its answer, same `generation`, `to` the
+ * caller's device) move a connected call to a new media path without hanging up.
  */
 export const CallContent = z.object({
   kind: z.literal('call'),
   callId: Id,
   // R63: `group_join` / `group_leave` — a device joined or left its group chat's call on the SFU (R62).
-  action: z.enum(['offer', 'answer', 'ice', 'decline', 'end', 'group_join', 'group_leave']),
+  // R102: `restart` / `restart_answer` — an ICE restart of a connected call (network changed or dropped).
+  action: z.enum(['offer', 'answer', 'ice', 'decline', 'end', 'group_join', 'group_leave', 'restart', 'restart_answer']),
   media: z.enum(['audio', 'video']).optional(),
   sdp: z.string().min(1).max(32_000).optional(),
   to: Id.optional(),
@@ -107,13 +115,17 @@ export const CallContent = z.object({
   durationMs: z.number().int().nonnegative().max(7 * 24 * 3600 * 1000).optional(),
   /** R63: the publisher id the device joined the room with (R62), so members can tell who is who. */
   feedId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** R102: which ICE restart of the call a `restart` / `restart_answer` is (1, 2, …; a device applies each at most once). */
+  generation: z.number().int().positive().max(MAX_CALL_RESTARTS).optional(),
 }).superRefine((c, ctx) => {
   const group = c.action === 'group_join' || c.action === 'group_leave';
+  const restart = c.action === 'restart' || c.action === 'restart_answer';
   const need = (field: keyof typeof c, ok: boolean) => { if (!ok) ctx.addIssue({ code: 'custom', path: [field], message: `${c.action} ${c[field] === undefined ? 'needs' : 'does not take'} ${field}` }); };
   need('media', c.action === 'offer' ? c.media !== undefined : c.action === 'group_join' || c.media === undefined);
   need('feedId', (c.feedId !== undefined) === group);
-  need('sdp', (c.sdp !== undefined) === (c.action === 'offer' || c.action === 'answer'));
-  need('to', c.action === 'answer' ? c.to !== undefined : c.action === 'ice' || c.to === undefined);
+  need('sdp', (c.sdp !== undefined) === (c.action === 'offer' || c.action === 'answer' || restart));
+  need('to', c.action === 'answer' || restart ? c.to !== undefined : c.action === 'ice' || c.to === undefined);
+  need('generation', (c.generation !== undefined) === restart);
   need('candidates', (c.candidates !== undefined) === (c.action === 'ice'));
   need('reason', (c.reason !== undefined) === (c.action === 'end'));
   need('durationMs', c.action === 'end' || c.durationMs === undefined);

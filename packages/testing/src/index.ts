@@ -182,7 +182,7 @@ export { TcpBalancer } from './balancer.ts';
 export { NatsServer } from './nats-server.ts';
 export { Coturn, type CoturnOptions } from './coturn.ts';
 export { Janus } from './janus.ts';
-export { blockTcpFrom, canUseNetns, NetnsLab, type LabRules } from './netns-lab.ts';
+export { blockTcpFrom, canUseNetns, cutOff, NetnsLab, type LabRules } from './netns-lab.ts';
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
 export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, rollBackChatEpoch, tamperMessage } from './forge.ts';
 export { channelKeyList, insertChannelPost, outsideChannelKey, replaceChannelKeyList, rewriteChannelPost, swapChannelPosts } from './forge-channels.ts';

@@ -84,3 +84,28 @@ export function blockTcpFrom(lab: NetnsLab, ports: number[]): { remove(): void }
   nft('add', 'rule', 'inet', table, 'in', 'ip', 'saddr', lab.peerIp, 'tcp', 'dport', `{ ${ports.join(', ')} }`, 'drop');
   return { remove: () => { try { nft('delete', 'table', 'inet', table); } catch { /* gone */ } } };
 }
+
+/**
+ * Cuts a lab off entirely (every packet between it and this host dropped where it arrives, both
+ * ways: a lift, a tunnel, a dead Wi-Fi), until `restore()`. What netns-lab's `--loss` can't do (it
+ * stops at 99%).
+ */
+export function cutOff(lab: NetnsLab): { restore(): void } {
+  const table = `parleycut_${lab.name}`;
+  const sides: Array<{ run: string[]; from: string }> = [{ run: [], from: lab.peerIp }, { run: ['ip', 'netns', 'exec', lab.name], from: lab.hostIp }];
+  const nft = (run: string[], ...args: string[]) => {
+    const [bin, ...pre] = [...run, 'nft'];
+    execFileSync(bin!, [...pre, ...args], { stdio: 'ignore' });
+  };
+  for (const { run, from } of sides) {
+    try { nft(run, 'delete', 'table', 'inet', table); } catch { /* none yet */ }
+    nft(run, 'add', 'table', 'inet', table);
+    nft(run, 'add', 'chain', 'inet', table, 'in', '{ type filter hook prerouting priority 0; }');
+    nft(run, 'add', 'rule', 'inet', table, 'in', 'ip', 'saddr', from, 'drop');
+  }
+  return {
+    restore: () => {
+      for (const { run } of sides) { try { nft(run, 'delete', 'table', 'inet', table); } catch { /* gone */ } }
+    },
+  };
+}

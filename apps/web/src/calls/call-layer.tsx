@@ -10,6 +10,9 @@ import { useCallPath, type CallPath } from './call-path.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import { DevicePicker } from './device-picker.tsx';
 import { useSink } from './device-switch.ts';
+import { ScreenShareButton } from './screen-share-button.tsx';
+import { ScreenUnavailable } from './screen-share.ts';
+import { useVideoArriving } from './remote-video.ts';
 import './calls.css';
 
 /** How long "Call declined" and the like stay above the app after a call ends. */
@@ -22,6 +25,7 @@ function endedText(call: CallView): MessageKey | undefined {
     case 'declined': return outgoing ? 'callDeclinedByOther' : undefined;
     case 'missed': return outgoing ? 'callNoAnswer' : 'callMissed';
     case 'failed': return 'callFailed';
+    case 'connection_lost': return 'callConnectionLost'; // R102: no media path for CALL_RECONNECT_MS
     default: return undefined;
   }
 }
@@ -56,6 +60,7 @@ function duration(ms: number): string {
 function stateText(t: Translate, call: CallView, now: number): string {
   if (call.state === 'ringing') return t('callRingingOut');
   if (call.state === 'connecting' || call.connectedAt === undefined) return t('callConnecting');
+  if (call.reconnectingSince !== undefined) return t('callReconnecting'); // R102: the SDK restarts ICE meanwhile
   return duration(now - call.connectedAt);
 }
 
@@ -68,6 +73,7 @@ export function CallError({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (error instanceof MicUnavailable) return <p className="error" role="alert">{t('callMicError')}</p>;
   if (error instanceof FrameCryptoUnavailable) return <p className="error" role="alert">{t('callCryptoError')}</p>;
+  if (error instanceof ScreenUnavailable) return <p className="error" role="alert">{t('callScreenError')}</p>;
   return <ErrorLine error={error} />;
 }
 
@@ -96,6 +102,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const [now, setNow] = useState(Date.now);
   const active = live?.state === 'active';
   const path = useCallPath(live?.peer, active);
+  const screenIn = useVideoArriving(live?.peer, active && live?.media === 'audio'); // R103: the other side shares a screen
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -142,7 +149,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <Icon name={live.media === 'video' ? 'video' : 'phone'} />
           <div className="grow call-bar-text">
             <strong>{peerName(client, live)}</strong>
-            <span className="call-state" role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
+            <span className={`call-state${live.reconnectingSince !== undefined ? ' reconnecting' : ''}`} role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
             {live.frameEpoch !== undefined && <span className="call-e2ee" data-testid="call-e2ee">{t('callEncrypted')}</span>}
             {active && path && <span className="call-path" data-testid="call-path">{t(PATH_TEXT[path])}</span>}
           </div>
@@ -151,6 +158,9 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           {live.media === 'video' && (
             <button className={`icon call-mute${callMedia.cameraOff ? ' on' : ''}`} aria-pressed={callMedia.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
               onClick={() => callMedia.setCameraOff(!callMedia.cameraOff)}><Icon name={callMedia.cameraOff ? 'videoOff' : 'video'} /></button>
+          )}
+          {active && callMedia.canShare && (
+            <ScreenShareButton sharing={callMedia.screen.sharing} onShare={() => run(() => callMedia.shareScreen())} onStop={() => run(() => callMedia.stopScreen())} />
           )}
           <DevicePicker inputs={callMedia.inputs} video={live.media === 'video'} onError={(err) => run(() => Promise.reject(err))} />
           <button ref={hangUp} className="danger call-hangup" onClick={() => run(() => client.calls.hangUp(live.callId))}>
@@ -162,7 +172,8 @@ export function CallLayer({ client }: { client: ParleyClient }) {
         <p className="call-ended" role="status" data-testid="call-ended">{peerName(client, shownEnd)} · {t(endText)}</p>
       )}
       {live && undecryptable && <p className="error" role="alert" data-testid="call-undecryptable">{t('callUndecryptable', { name: peerName(client, live) })}</p>}
-      {live?.media === 'video' && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
+      {live && callMedia.screen.sharing && <p className="call-sharing" role="status" data-testid="call-sharing">{t('callSharingScreen')}</p>}
+      {live && (live.media === 'video' || screenIn || callMedia.screen.sharing) && <CallVideo remote={remote} local={callMedia.local} name={peerName(client, live)} />}
       <audio ref={audio} autoPlay data-testid="call-audio" />
       <CallError error={error} />
     </div>
@@ -184,7 +195,7 @@ function CallVideo({ remote, local, name }: { remote: MediaStream | undefined; l
   return (
     <div className="call-video" data-testid="call-video">
       <StreamVideo stream={remote} label={t('callRemoteVideo', { name })} className="call-video-remote" />
-      {local && <StreamVideo stream={local} label={t('callOwnVideo')} className="call-video-local" />}
+      {local && <StreamVideo stream={local} label={t(callMedia.screen.sharing ? 'callOwnScreen' : 'callOwnVideo')} className="call-video-local" />}
     </div>
   );
 }

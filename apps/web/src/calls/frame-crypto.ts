@@ -71,7 +71,12 @@ export function attachFrameCrypto(peerLike: CallPeer): FrameKeySink {
   };
   for (const sender of peer.getSenders()) attach(sender, 'send');
   for (const receiver of peer.getReceivers()) attach(receiver, 'receive');
-  peer.addEventListener('track', (event) => attach(event.receiver, 'receive'));
+  peer.addEventListener('track', (event) => {
+    attach(event.receiver, 'receive');
+    // A transceiver the other side's offer made (a voice call's idle video line, R103) has a sender
+    // this side may put a track on later (a shared screen): it gets its transform now, before any track.
+    attach(event.transceiver.sender, 'send');
+  });
   // A sender whose transform is set in a later task than its track was added sends its frames
   // around the transform, in the clear to the SFU (seen in Chromium 156): senders made from now on
   // get it in the same call.

@@ -13,6 +13,7 @@ import { activeSpeaker, quality, roundTrip, sampleFeeds, videoStopped, type Feed
 import { useAction } from '../components/error-line.tsx';
 import { DevicePicker } from './device-picker.tsx';
 import { useSink } from './device-switch.ts';
+import { ScreenShareButton } from './screen-share-button.tsx';
 
 /** How often the tiles re-read getStats (speaker, quality). */
 const STATS_POLL_MS = 1000;
@@ -86,12 +87,13 @@ function FeedAudio({ track }: { track: MediaStreamTrack }) {
 
 function TileView({ tile, speaking, large }: { tile: Tile; speaking: boolean; large?: boolean }) {
   const { t } = useI18n();
-  const video = tile.self ? (groupCallMedia.cameraOff ? undefined : tile.stream) : undefined;
+  const screen = tile.self && groupCallMedia.screen.sharing;
+  const video = tile.self ? (groupCallMedia.cameraOff && !screen ? undefined : tile.stream) : undefined;
   const hasVideo = video !== undefined || (tile.media.video !== undefined && !tile.media.video.muted && !tile.videoStopped);
   return (
-    <li className={`gcall-tile${speaking ? ' speaking' : ''}${large ? ' large' : ''}`} data-testid="gcall-tile" data-feed={tile.feedId} data-self={tile.self || undefined}>
+    <li className={`gcall-tile${speaking ? ' speaking' : ''}${large ? ' large' : ''}`} data-testid="gcall-tile" data-feed={tile.feedId} data-self={tile.self || undefined} data-screen={screen || undefined}>
       {hasVideo
-        ? <TileVideo track={tile.media.video} stream={video} label={tile.self ? t('callOwnVideo') : t('callRemoteVideo', { name: tile.name })} />
+        ? <TileVideo track={tile.media.video} stream={video} label={tile.self ? t(screen ? 'callOwnScreen' : 'callOwnVideo') : t('callRemoteVideo', { name: tile.name })} />
         : <span className="gcall-avatar"><Avatar name={tile.name} color={tile.color} size={large ? 96 : 56} /></span>}
       <span className="gcall-name">
         {tile.self && groupCallMedia.muted && <Icon name="micOff" size={14} />}
@@ -159,6 +161,9 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
         {g.media === 'video' && (
           <button className={`icon call-mute${g.cameraOff ? ' on' : ''}`} aria-pressed={g.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
             onClick={() => g.setCameraOff(!g.cameraOff)}><Icon name={g.cameraOff ? 'videoOff' : 'video'} /></button>
+        )}
+        {g.media === 'video' && view && (
+          <ScreenShareButton sharing={g.screen.sharing} onShare={() => run(() => g.shareScreen())} onStop={() => run(() => g.stopScreen())} />
         )}
         <button className="icon" aria-pressed={layout === 'speaker'} aria-label={t('gcallSpeakerView')} title={t('gcallSpeakerView')} data-testid="gcall-layout"
           onClick={switchLayout}><Icon name="speakerView" /></button>

@@ -2,6 +2,7 @@ import type { CallPeer, GroupCall, GroupCallView, ParleyClient } from '@parley/c
 import { MicUnavailable } from './call-media.ts';
 import type { InputSwitch } from './device-picker.tsx';
 import { inputOf, MIC_CONSTRAINTS, switchInput } from './device-switch.ts';
+import { ScreenShare, videoSender } from './screen-share.ts';
 
 /** A remote participant's tracks as the subscriber peer delivers them. */
 export interface FeedMedia {
@@ -29,6 +30,8 @@ class GroupCallMedia {
   #muted = false;
   #cameraOff = false;
   readonly #listeners = new Set<() => void>();
+  /** R103: the screen this call publishes in the camera's place (video calls). */
+  readonly screen = new ScreenShare(() => this.#changed());
 
   get chatId(): string | undefined { return this.#chatId; }
   get view(): GroupCallView | undefined { return this.#view; }
@@ -36,8 +39,26 @@ class GroupCallMedia {
   get joining(): boolean { return this.#joining; }
   get muted(): boolean { return this.#muted; }
   get cameraOff(): boolean { return this.#cameraOff; }
-  /** This device's camera (the own tile), when it sends video. */
-  get local(): MediaStream | undefined { return this.#local?.getVideoTracks().length ? this.#local : undefined; }
+  /** This device's camera (the own tile), when it sends video, or the screen it shares. */
+  get local(): MediaStream | undefined { return this.screen.stream ?? (this.#local?.getVideoTracks().length ? this.#local : undefined); }
+
+  /** R103: publishes a screen in the camera's place (through the SFU, SFrame-encrypted like the camera). */
+  shareScreen(): Promise<void> {
+    return this.screen.start(videoSender(this.#publisher()), () => this.#cameraBack());
+  }
+
+  stopScreen(): Promise<void> {
+    return this.screen.stop(this.#cameraBack());
+  }
+
+  #publisher(): RTCPeerConnection | undefined {
+    return this.#view?.publisher as unknown as RTCPeerConnection | undefined;
+  }
+
+  /** What the video sender carries when no screen is shared: the camera, or nothing while it is off. */
+  #cameraBack(): MediaStreamTrack | null {
+    return this.#cameraOff ? null : this.#local?.getVideoTracks()[0] ?? null;
+  }
 
   /** Whether this tab is in (or joining) a group call. */
   get live(): boolean { return this.#joining || this.#view?.state === 'joined'; }
@@ -116,9 +137,8 @@ class GroupCallMedia {
     const camera = this.#local?.getVideoTracks()[0];
     if (camera) camera.enabled = !off;
     // No frames at all (not black ones): the others' copy of the track goes muted and their tile shows the avatar.
-    const publisher = this.#view?.publisher as unknown as RTCPeerConnection | undefined;
-    const sender = publisher?.getTransceivers().find((tr) => tr.receiver.track.kind === 'video')?.sender;
-    void sender?.replaceTrack(off ? null : camera ?? null).catch(() => undefined);
+    // While a screen is shared the sender carries it; the camera's state applies when sharing stops.
+    if (!this.screen.sharing) void videoSender(this.#publisher())?.replaceTrack(off ? null : camera ?? null).catch(() => undefined);
     this.#changed();
   }
 
@@ -155,6 +175,7 @@ class GroupCallMedia {
 
   /** Stops the microphone and camera and forgets the call (its peers are closed by the SDK). */
   #release(): void {
+    this.screen.release();
     for (const track of this.#local?.getTracks() ?? []) track.stop();
     this.#local = undefined;
     this.#call = undefined;

@@ -41,6 +41,7 @@ const PATHS = {
   retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
   community: 'M4 21V9l8-5 8 5v12M4 21h16M9 21v-5h6v5M9 11h.01M15 11h.01',
   megaphone: 'M3 10v4h3l7 4V6L6 10H3zM17 9a4 4 0 0 1 0 6',
+  screenShare: 'M3 4h18v12H3zM8 20h8M12 16v4M12 13V7.5M9 10.5l3-3 3 3',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,6 +1,7 @@
 import { enGroups } from './en-groups.ts';
 import { enImport } from './en-import.ts';
 import { enJoin } from './en-join.ts';
+import { enCalls2 } from './en-calls2.ts';
 
 export const en = {
   appName: 'Parley',
@@ -464,6 +465,8 @@ export const en = {
   ...enImport,
   // Join requests, invite links that need approval (en-join.ts).
   ...enJoin,
+  // Calls that reconnect, screen sharing (en-calls2.ts).
+  ...enCalls2,
 } as const;
 
 export type MessageKey = keyof typeof en;

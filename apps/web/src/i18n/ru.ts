@@ -2,6 +2,7 @@ import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
 import { ruImport } from './ru-import.ts';
 import { ruJoin } from './ru-join.ts';
+import { ruCalls2 } from './ru-calls2.ts';
 
 export const ru: Dictionary = {
   appName: 'Parley',
@@ -465,4 +466,6 @@ export const ru: Dictionary = {
   ...ruImport,
   // Заявки на вступление (ru-join.ts).
   ...ruJoin,
+  // Переподключение звонка, показ экрана (ru-calls2.ts).
+  ...ruCalls2,
 };

@@ -1,8 +1,9 @@
-import { CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type GroupCallRoom, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
+import { CALL_RECONNECT_MS, CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type GroupCallRoom, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory, type FrameKeySink } from './call-keys.ts';
 import { GroupCall, type GroupCallOptions, type GroupCallView } from './group-call.ts';
 import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
+import { CallReconnect } from './reconnect.ts';
 
 export { mlsCallKeys } from './call-keys.ts';
 
@@ -19,13 +20,15 @@ export interface CallPeer {
   setLocalDescription(description: { type: 'offer' | 'answer'; sdp?: string }): Promise<void>;
   setRemoteDescription(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void>;
   addIceCandidate(candidate: CallCandidate): Promise<void>;
+  /** R102: the next offer gets fresh ICE credentials (RTCPeerConnection.restartIce). */
+  restartIce?(): void;
   close(): void;
 }
 
 export type PeerFactory = (config: { iceServers: IceServer[]; iceTransportPolicy: 'all' | 'relay' }) => CallPeer;
 
 export type CallState = 'ringing' | 'connecting' | 'active' | 'ended';
-export type CallEndReason = 'hangup' | 'remote_hangup' | 'declined' | 'missed' | 'cancelled' | 'failed' | 'answered_elsewhere' | 'declined_elsewhere';
+export type CallEndReason = 'hangup' | 'remote_hangup' | 'declined' | 'missed' | 'cancelled' | 'failed' | 'answered_elsewhere' | 'declined_elsewhere' | 'connection_lost';
 
 /** A call as this device sees it. */
 export interface CallView {
@@ -44,6 +47,8 @@ export interface CallView {
   peer?: CallPeer;
   /** R64: the MLS epoch whose key encrypts this call's media frames now (absent: no frame key yet). */
   frameEpoch?: number;
+  /** R102: the connected call lost its media path at this time and is reconnecting (absent: media flows). */
+  reconnectingSince?: number;
 }
 
 export interface CallOptions {
@@ -82,6 +87,10 @@ export interface CallsDeps {
   /** R65 audio resilience (default AUDIO_RESILIENCE; false: the browser's stock audio, for comparisons). */
   audio?: AudioResilience | false;
   ringMs?: number;
+  /** R102: how long a connected call may stay without a media path before it ends (CALL_RECONNECT_MS). */
+  reconnectMs?: number;
+  /** R102: how often the caller makes another ICE restart while the last one was answered and nothing flows. */
+  restartRetryMs?: number;
   emit(calls: CallView[]): void;
   now?: () => number;
 }
@@ -106,12 +115,18 @@ interface Call {
   forgetTimer?: ReturnType<typeof setTimeout> | undefined;
   options: CallOptions;
   keys?: CallKeyFeed;
+  /** R102: ICE restarts once the call has connected. */
+  reconnect?: CallReconnect;
+  /** Candidates wait while a restart's description is being posted (they must follow it in the log). */
+  holdIce?: boolean;
 }
 
 /** How long candidates gathered at once are held to go in one entry. */
 const ICE_BATCH_MS = 80;
 /** How long an ended call stays in list() (for the app to say how it ended). */
 const ENDED_KEPT_MS = 60_000;
+/** R102: while a restart was answered and still nothing flows, the caller makes another after this long. */
+const RESTART_RETRY_MS = 5_000;
 
 /**
  * R61: 1:1 calls, signalled through the chat's end-to-end encrypted log (see PROTOCOL.md): this
@@ -287,9 +302,59 @@ export class Calls {
       case 'end':
         if (!call || call.view.state === 'ended') return;
         if (fromMe && call.view.direction === 'incoming' && call.view.state !== 'ringing') return; // this device answered; another of mine ended its own view
+        if (content.reason === 'failed' && call.view.reconnectingSince !== undefined) return this.#end(call, 'connection_lost');
         this.#end(call, content.reason === 'hangup' ? 'remote_hangup' : content.reason === 'missed' ? 'missed' : content.reason === 'failed' ? 'failed' : 'cancelled');
         return;
+      case 'restart':
+        if (call && !fromMe && content.to === this.#d.deviceId && content.sdp && content.generation !== undefined) await this.#restarted(call, content.sdp, content.generation);
+        return;
+      case 'restart_answer': {
+        if (!call || fromMe || content.to !== this.#d.deviceId || !content.sdp || content.generation === undefined) return;
+        if (call.view.state === 'ended' || message.senderDeviceId !== call.peerDevice || !call.reconnect?.answered(content.generation)) return;
+        await call.view.peer?.setRemoteDescription({ type: 'answer', sdp: content.sdp }).catch((err: unknown) => this.#d.onError?.(err));
+        return;
+      }
     }
+  }
+
+  /** R102: this device's connection to the server is back: a connected call's path may have changed, the caller restarts ICE. */
+  online(): void {
+    for (const call of this.#calls.values()) if (call.view.state === 'active') call.reconnect?.online();
+  }
+
+  /** R102 (the callee): the caller's restart `generation`, applied once; the answer goes back to the caller's device. */
+  async #restarted(call: Call, sdp: string, generation: number): Promise<void> {
+    const peer = call.view.peer;
+    if (call.view.direction !== 'incoming' || call.view.state === 'ended' || !peer || !call.reconnect?.accepts(generation)) return;
+    call.holdIce = true;
+    try {
+      await peer.setRemoteDescription({ type: 'offer', sdp });
+      const answer = await setTunedLocalDescription(peer, 'answer', this.#d.audio);
+      await this.#send(call, { action: 'restart_answer', sdp: answer, to: call.offerDevice, generation });
+    } catch (err) {
+      this.#d.onError?.(err);
+    } finally {
+      this.#releaseIce(call);
+    }
+  }
+
+  /** R102 (the caller): makes and posts restart `generation` to the answering device. */
+  async #restart(call: Call, generation: number): Promise<void> {
+    const peer = call.view.peer;
+    if (!peer || call.view.state === 'ended' || call.peerDevice === undefined) return;
+    call.holdIce = true;
+    try {
+      peer.restartIce?.();
+      const sdp = await setTunedLocalDescription(peer, 'offer', this.#d.audio);
+      await this.#send(call, { action: 'restart', sdp, to: call.peerDevice, generation });
+    } finally {
+      this.#releaseIce(call);
+    }
+  }
+
+  #releaseIce(call: Call): void {
+    call.holdIce = false;
+    if (call.outgoing.length > 0) call.flushTimer ??= setTimeout(() => this.#flushIce(call), ICE_BATCH_MS);
   }
 
   /** The chat's log moved (a commit may have started a new epoch): calls in it switch to the new frame key. */
@@ -347,7 +412,10 @@ export class Calls {
       if (peer.connectionState === 'connected' && call.view.state !== 'active') {
         call.view.state = 'active';
         call.view.connectedAt = this.#now();
+        call.reconnect = this.#reconnector(call);
         this.#changed();
+      } else if (call.reconnect) {
+        call.reconnect.peerState(peer.connectionState); // R102: a connected call reconnects rather than ends
       } else if (peer.connectionState === 'failed') {
         void this.#send(call, { action: 'end', reason: 'failed' });
         this.#end(call, 'failed');
@@ -368,8 +436,30 @@ export class Calls {
     return peer;
   }
 
+  #reconnector(call: Call): CallReconnect {
+    return new CallReconnect({
+      caller: call.view.direction === 'outgoing',
+      restart: (generation) => this.#restart(call, generation),
+      lost: () => {
+        const durationMs = call.view.connectedAt !== undefined ? this.#now() - call.view.connectedAt : 0;
+        void this.#send(call, { action: 'end', reason: 'failed', durationMs });
+        this.#end(call, 'connection_lost');
+      },
+      changed: () => {
+        const since = call.reconnect?.since;
+        if (since === undefined) delete call.view.reconnectingSince;
+        else call.view.reconnectingSince = since;
+        this.#changed();
+      },
+      limitMs: this.#d.reconnectMs ?? CALL_RECONNECT_MS,
+      retryMs: this.#d.restartRetryMs ?? RESTART_RETRY_MS,
+      now: () => this.#now(),
+    });
+  }
+
   #flushIce(call: Call): void {
     call.flushTimer = undefined;
+    if (call.holdIce) return; // #releaseIce flushes once the restart's description is posted
     while (call.outgoing.length > 0 && call.view.state !== 'ended') {
       const candidates = call.outgoing.splice(0, 20);
       void this.#send(call, { action: 'ice', candidates, ...(call.view.direction === 'incoming' ? { to: call.offerDevice } : {}) });
@@ -395,6 +485,7 @@ export class Calls {
     call.view.endedAt = this.#now();
     call.view.peer?.close();
     call.keys?.stop();
+    call.reconnect?.stop();
     call.forgetTimer = setTimeout(() => {
       if (this.#calls.get(call.view.callId) !== call) return;
       this.#calls.delete(call.view.callId);

@@ -1,0 +1,106 @@
+/**
+ * R102: how a connected 1:1 call rides out a dropped or changed network without hanging up. One
+ * per call. The peer connection reports its state; while it is `disconnected` or `failed` the call
+ * is "reconnecting" (since when: `since`), and the caller's device makes ICE restarts (a new offer
+ * with fresh ICE credentials, numbered by `generation`): at once, again whenever the peer fails
+ * again or this device's connection to the server comes back (the network may have changed), and
+ * every `retryMs` while the last restart was answered and still nothing flows. The callee only
+ * answers (one side offers: no glare). After `limitMs` without a media path the call ends as lost.
+ */
+export interface ReconnectDeps {
+  /** Whether this device offers the restarts (the caller's). */
+  caller: boolean;
+  /** Makes and sends restart `generation` (the caller's side). */
+  restart(generation: number): Promise<void>;
+  /** The call had no media path for `limitMs`: end it. */
+  lost(): void;
+  changed(): void;
+  limitMs: number;
+  retryMs: number;
+  now(): number;
+}
+
+export class CallReconnect {
+  readonly #d: ReconnectDeps;
+  /** The newest restart made (caller) or applied (callee). */
+  generation = 0;
+  /** Whether the caller's newest restart still waits for its answer. */
+  #pending = false;
+  #since: number | undefined;
+  #lostTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  constructor(deps: ReconnectDeps) {
+    this.#d = deps;
+  }
+
+  /** Since when the call has had no media path (undefined: it has one). */
+  get since(): number | undefined {
+    return this.#since;
+  }
+
+  /** The peer connection's `connectionState` changed (after the call first connected). */
+  peerState(state: string): void {
+    if (this.#stopped) return;
+    if (state === 'connected') {
+      if (this.#since === undefined) return;
+      this.#since = undefined;
+      clearTimeout(this.#lostTimer);
+      clearTimeout(this.#retryTimer);
+      this.#d.changed();
+      return;
+    }
+    if (state !== 'disconnected' && state !== 'failed') return;
+    const first = this.#since === undefined;
+    if (first) {
+      this.#since = this.#d.now();
+      this.#lostTimer = setTimeout(() => { if (!this.#stopped) this.#d.lost(); }, this.#d.limitMs);
+      this.#d.changed();
+    }
+    // A failed restart (the network still down when its checks ran) is tried again at once.
+    if (first || state === 'failed') this.#restart(true);
+  }
+
+  /** This device's connection to the server came back: its network may have changed under the call. */
+  online(): void {
+    if (!this.#stopped) this.#restart(true);
+  }
+
+  /** The callee applies restart `generation` only once and only newer ones (the log may bring one again after a reconnect). */
+  accepts(generation: number): boolean {
+    if (this.#stopped || generation <= this.generation) return false;
+    this.generation = generation;
+    return true;
+  }
+
+  /** The caller: the answer to `generation` arrived; only the newest one counts. */
+  answered(generation: number): boolean {
+    if (this.#stopped || generation !== this.generation || !this.#pending) return false;
+    this.#pending = false;
+    return true;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#lostTimer);
+    clearTimeout(this.#retryTimer);
+  }
+
+  #restart(force: boolean): void {
+    if (!this.#d.caller || this.#stopped) return;
+    // An unanswered restart is not repeated on a timer (the outbox delivers it once the other side is
+    // back), but a new event (failed again, a reconnect) makes a fresh one: a newer network's candidates.
+    if (this.#pending && !force) return this.#schedule();
+    this.generation++;
+    this.#pending = true;
+    void this.#d.restart(this.generation).catch(() => undefined);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#retryTimer);
+    if (this.#since === undefined || this.#stopped) return;
+    this.#retryTimer = setTimeout(() => this.#restart(false), this.#d.retryMs);
+  }
+}
