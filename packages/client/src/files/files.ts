@@ -72,18 +72,27 @@ export class Files {
     const part = `${path}.part`;
     const handle = await fs.open(part, 'w', 0o600);
     try {
-      // Written in batches of a few MiB: one system call each, not one per network piece.
+      // Written in batches of a few MiB: one system call each, not one per network piece; one batch
+      // is written while the next is received and opened.
       let batch: Uint8Array[] = [];
       let batched = 0;
-      for await (const piece of readAttachment(att, this.get, opts)) {
-        batch.push(piece);
-        batched += piece.length;
-        if (batched >= WRITE_BATCH_BYTES) {
-          await handle.writev(batch);
-          batch = [];
-          batched = 0;
+      let writing: Promise<unknown> = Promise.resolve();
+      try {
+        for await (const piece of readAttachment(att, this.get, opts)) {
+          batch.push(piece);
+          batched += piece.length;
+          if (batched >= WRITE_BATCH_BYTES) {
+            await writing;
+            writing = handle.writev(batch);
+            writing.catch(() => undefined); // its error comes at the next await of it
+            batch = [];
+            batched = 0;
+          }
         }
+      } finally {
+        await writing.catch(() => undefined); // no write left running on a handle about to close
       }
+      await writing;
       if (batch.length > 0) await handle.writev(batch);
       await handle.close();
       if (!opts.overwrite) {

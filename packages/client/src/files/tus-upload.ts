@@ -40,8 +40,9 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
           slice: async (start: number, end: number) => {
             end = Math.min(end, size);
             // The next PATCH's bytes are encrypted while this one is on the wire.
-            const ready = prefetched?.start === start && prefetched.end === end ? prefetched.bytes : reader.readPieces(start, end);
-            prefetched = end < size ? { start: end, end: Math.min(size, 2 * end - start), bytes: reader.readPieces(end, Math.min(size, 2 * end - start)) } : undefined;
+            // Lent buffers (see readPieces): tus asks for the next slice only once the PATCH before is over.
+            const ready = prefetched?.start === start && prefetched.end === end ? prefetched.bytes : reader.readPieces(start, end, { lent: true });
+            prefetched = end < size ? { start: end, end: Math.min(size, 2 * end - start), bytes: reader.readPieces(end, Math.min(size, 2 * end - start), { lent: true }) } : undefined;
             prefetched?.bytes.catch(() => undefined); // its error, if any, comes when it is asked for
             const pieces = await ready;
             const length = pieces.reduce((n, p) => n + p.length, 0);
