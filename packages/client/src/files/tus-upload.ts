@@ -79,7 +79,9 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
     void (async () => {
       if (isNode) {
         const { Readable } = await nodeModule<typeof import('node:stream')>('node:stream');
-        toReadable = (pieces) => Readable.from(pieces, { objectMode: false });
+        // In views of at most STREAM_PIECE_BYTES (no copy): tus counts progress as pieces pass into
+        // the request, so one 16 MiB piece would show the whole PATCH sent before a byte left.
+        toReadable = (pieces) => Readable.from(views(pieces), { objectMode: false });
       }
       upload.start();
     })();
@@ -88,6 +90,15 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
     done,
     abort: (terminate) => upload.abort(terminate),
   };
+}
+
+/** Bytes per piece of a PATCH's stream in Node (the request's own pieces are 16-64 KiB). */
+const STREAM_PIECE_BYTES = 64 * 1024;
+
+function* views(pieces: Uint8Array[]): Generator<Uint8Array> {
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.length; at += STREAM_PIECE_BYTES) yield piece.subarray(at, at + STREAM_PIECE_BYTES);
+  }
 }
 
 /** A tus error as an UploadFailed: the server's code when it said one; retry when it was the network or the server. */
