@@ -56,7 +56,7 @@ async function damaged(p: Promise<unknown>): Promise<void> {
 }
 
 describe('R52 with Node\'s AES-GCM and with Web Crypto', () => {
-  for (const size of [0, 1, CB - 1, CB, CB + 1, 7 * CB + 123]) {
+  for (const size of [0, 1, CB - 1, CB, CB + 1, 7 * CB + 123, 40 * CB + 5]) {
     it(`${size} bytes: the same ciphertext and hash from both, each opens the other's`, async () => {
       const plain = random(size);
       const raw = newFileKey();
