@@ -28,6 +28,18 @@ describe('R52 ciphertext hash in a worker thread (large files in Node)', () => {
     await assert.rejects(hash.hex(), /closed/);
   });
 
+  it('more at once than the shared slots hold (the rest goes as a copy) still hashes in order', async () => {
+    const data = new Uint8Array(17 * 1024 * 1024 + 3);
+    for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(data.length, i + 65536)));
+    const hash = await workerSha256();
+    hash.update(data); // 16 slots of 1 MiB, then a copy of the rest, all before the worker frees a slot
+    hash.update(data.subarray(0, 5)); // and a slot again once one is free, after the copy
+    await new Promise((r) => setTimeout(r, 50));
+    hash.update(data.subarray(5, 10));
+    assert.equal(await hash.hex(), createHash('sha256').update(data).update(data.subarray(0, 10)).digest('hex'));
+    hash.close();
+  });
+
   it('newSha256 takes the worker only from WORKER_HASH_MIN_BYTES: both give the same digest', async () => {
     const bytes = crypto.getRandomValues(new Uint8Array(4096));
     const small = await newSha256(10);

@@ -17,7 +17,7 @@ export interface Sha256 {
  * Exported for tests.
  */
 export const WORKER_HASH_MIN_BYTES = 8 * 1024 * 1024;
-/** Bytes copied into one message to the hashing worker. */
+/** Bytes per slot of the ring shared with the hashing worker. */
 const WORKER_BATCH_BYTES = 1024 * 1024;
 
 /**
@@ -39,52 +39,75 @@ async function nodeSha256(): Promise<Sha256> {
   return { update: (b) => void h.update(b), hex: async () => h.copy().digest('hex'), close: () => undefined };
 }
 
-// The worker: messages are arrays of bytes to hash in order, or 'hex' for the digest so far.
+// The worker: a message is a slot of the shared ring to hash ({ slot, length }, answered with
+// { free: slot }), bytes of its own (when every slot was taken), or 'hex' for the digest so far.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const h = require('node:crypto').createHash('sha256');
+const ring = new Uint8Array(workerData.ring);
 parentPort.on('message', (m) => {
-  if (m === 'hex') parentPort.postMessage(h.copy().digest('hex'));
-  else h.update(m);
+  if (m === 'hex') parentPort.postMessage({ hex: h.copy().digest('hex') });
+  else if (m instanceof Uint8Array) h.update(m);
+  else {
+    h.update(ring.subarray(m.slot * workerData.slotBytes, m.slot * workerData.slotBytes + m.length));
+    parentPort.postMessage({ free: m.slot });
+  }
 });`;
 
-/** SHA-256 in a worker thread: bytes are copied into 1 MiB batches, each moved (not copied again) to it. */
+/** Slots of the ring shared with the hashing worker, and their size. */
+const RING_SLOTS = 16;
+
+/**
+ * SHA-256 in a worker thread. Bytes are copied into slots of one SharedArrayBuffer that the worker
+ * hashes and hands back: a fresh buffer per batch, moved to the worker, made the main thread's
+ * collector run a full collection every few MiB (its external memory kept growing).
+ */
 export async function workerSha256(): Promise<Sha256> {
   const { Worker } = await nodeModule<typeof import('node:worker_threads')>('node:worker_threads');
-  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  const ring = new Uint8Array(new SharedArrayBuffer(RING_SLOTS * WORKER_BATCH_BYTES));
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ring: ring.buffer, slotBytes: WORKER_BATCH_BYTES } });
   let failed: Error | undefined;
   const waiting: { resolve(hex: string): void; reject(err: Error): void }[] = [];
   const fail = (err: Error) => {
     failed ??= err;
     for (const w of waiting.splice(0)) w.reject(failed);
   };
-  worker.on('message', (hex: string) => {
-    waiting.shift()?.resolve(hex);
+  const free = Array.from({ length: RING_SLOTS }, (_, i) => i);
+  worker.on('message', (m: { free: number } | { hex: string }) => {
+    if ('free' in m) {
+      free.push(m.free);
+      return;
+    }
+    waiting.shift()?.resolve(m.hex);
     if (waiting.length === 0) worker.unref();
   });
   worker.on('error', fail);
   worker.on('exit', () => fail(new Error('the hashing worker stopped')));
   // Keeps the process alive only while a digest is awaited (unref after the listeners: adding one refs it).
   worker.unref();
-  let batch: Uint8Array | undefined;
+  let slot: number | undefined;
   let filled = 0;
   const send = () => {
-    if (!batch || filled === 0) return;
-    const full = filled === batch.length ? batch : batch.slice(0, filled);
-    worker.postMessage(full, [full.buffer as ArrayBuffer]);
-    batch = undefined;
+    if (slot === undefined || filled === 0) return;
+    worker.postMessage({ slot, length: filled });
+    slot = undefined;
     filled = 0;
   };
   return {
     update(bytes) {
       if (failed) throw failed;
       for (let at = 0; at < bytes.length;) {
-        batch ??= new Uint8Array(WORKER_BATCH_BYTES);
-        const take = Math.min(bytes.length - at, batch.length - filled);
-        batch.set(bytes.subarray(at, at + take), filled);
+        slot ??= free.shift();
+        if (slot === undefined) {
+          // Every slot is still being hashed: these bytes go as a copy of their own (order is kept).
+          worker.postMessage(bytes.slice(at));
+          return;
+        }
+        const take = Math.min(bytes.length - at, WORKER_BATCH_BYTES - filled);
+        ring.set(bytes.subarray(at, at + take), slot * WORKER_BATCH_BYTES + filled);
         filled += take;
         at += take;
-        if (filled === batch.length) send();
+        if (filled === WORKER_BATCH_BYTES) send();
       }
     },
     hex() {
