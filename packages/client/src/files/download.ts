@@ -89,7 +89,7 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
       }
       if (bytes.length > keep) bytes = bytes.subarray(0, keep);
       keep -= bytes.length;
-      hash?.update(bytes);
+      await hash?.update(bytes);
       if (native) {
         yield* emit(native.push(bytes));
         if (keep === 0) break;

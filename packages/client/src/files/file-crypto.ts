@@ -209,7 +209,7 @@ export class CipherReader {
       let at = start;
       for (const piece of pieces) {
         for (let from = Math.max(0, this.#hashedTo - at); from < piece.length; from += HASH_STEP_BYTES) {
-          hash.update(piece.subarray(from, from + HASH_STEP_BYTES));
+          await hash.update(piece.subarray(from, from + HASH_STEP_BYTES));
           if (from + HASH_STEP_BYTES < piece.length) await breathe();
         }
         at += piece.length;
@@ -243,7 +243,7 @@ export class CipherReader {
     while (this.#hashedTo < target) {
       const end = Math.min(target, this.#hashedTo + step);
       const hash = await this.#hasher();
-      for (const piece of await this.#produce(this.#hashedTo, end, false)) hash.update(piece);
+      for (const piece of await this.#produce(this.#hashedTo, end, false)) await hash.update(piece);
       this.#hashedTo = end;
     }
   }

@@ -12,14 +12,14 @@ describe('R52 ciphertext hash in a worker thread (large files in Node)', () => {
     let at = 0;
     for (const n of [1, 5, 1024 * 1024 - 3, 2 * 1024 * 1024 + 50, 0, 27]) {
       const piece = data.subarray(at, at + n);
-      hash.update(piece);
+      await hash.update(piece);
       reference.update(piece);
       at += n;
       if (n === 5) assert.equal(await hash.hex(), reference.copy().digest('hex'), 'a digest midway, and updating goes on');
     }
-    // The caller's buffer may change after update: what was fed is what is hashed.
+    // The caller's buffer may change once update settled: what was fed is what is hashed.
     const reused = data.slice(at);
-    hash.update(reused);
+    await hash.update(reused);
     reference.update(reused);
     reused.fill(0);
     assert.equal(await hash.hex(), reference.digest('hex'));
@@ -28,14 +28,18 @@ describe('R52 ciphertext hash in a worker thread (large files in Node)', () => {
     await assert.rejects(hash.hex(), /closed/);
   });
 
-  it('more at once than the shared slots hold (the rest goes as a copy) still hashes in order', async () => {
+  it('more at once than the shared slots hold: update waits for slots to come back, and hashes in order', async () => {
     const data = new Uint8Array(17 * 1024 * 1024 + 3);
     for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(data.length, i + 65536)));
     const hash = await workerSha256();
-    hash.update(data); // 16 slots of 1 MiB, then a copy of the rest, all before the worker frees a slot
-    hash.update(data.subarray(0, 5)); // and a slot again once one is free, after the copy
-    await new Promise((r) => setTimeout(r, 50));
-    hash.update(data.subarray(5, 10));
+    const fed = hash.update(data); // 16 slots of 1 MiB, then it waits for the worker to free some
+    let settled = false;
+    void Promise.resolve(fed).then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false, 'more than the ring holds: it waits for the worker');
+    await fed;
+    await hash.update(data.subarray(0, 5));
+    await hash.update(data.subarray(5, 10));
     assert.equal(await hash.hex(), createHash('sha256').update(data).update(data.subarray(0, 10)).digest('hex'));
     hash.close();
   });

@@ -4,8 +4,11 @@ import { toHex } from './file-crypto-hex.ts';
 
 /** An incremental SHA-256 (R52: the hash of a file's whole ciphertext). */
 export interface Sha256 {
-  /** Takes `bytes` in; the caller may reuse them as soon as this returns. */
-  update(bytes: Uint8Array): void;
+  /**
+   * Takes `bytes` in. A promise back settles once they are taken in (at once unless the hashing
+   * worker is behind): until then `bytes` must stay as they are and nothing more be fed.
+   */
+  update(bytes: Uint8Array): void | Promise<void>;
   /** Hex digest of what was fed so far; updating may go on afterwards. */
   hex(): Promise<string>;
   /** Frees what the hash holds (its worker); nothing more may be fed. */
@@ -40,14 +43,13 @@ async function nodeSha256(): Promise<Sha256> {
 }
 
 // The worker: a message is a slot of the shared ring to hash ({ slot, length }, answered with
-// { free: slot }), bytes of its own (when every slot was taken), or 'hex' for the digest so far.
+// { free: slot }) or 'hex' for the digest so far.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const h = require('node:crypto').createHash('sha256');
 const ring = new Uint8Array(workerData.ring);
 parentPort.on('message', (m) => {
   if (m === 'hex') parentPort.postMessage({ hex: h.copy().digest('hex') });
-  else if (m instanceof Uint8Array) h.update(m);
   else {
     h.update(ring.subarray(m.slot * workerData.slotBytes, m.slot * workerData.slotBytes + m.length));
     parentPort.postMessage({ free: m.slot });
@@ -59,8 +61,9 @@ const RING_SLOTS = 16;
 
 /**
  * SHA-256 in a worker thread. Bytes are copied into slots of one SharedArrayBuffer that the worker
- * hashes and hands back: a fresh buffer per batch, moved to the worker, made the main thread's
- * collector run a full collection every few MiB (its external memory kept growing).
+ * hashes and hands back (a fresh buffer per batch, moved to the worker, made the main thread's
+ * collector run a full collection every few MiB: its external memory kept growing). When all
+ * slots are being hashed, `update` waits for one, so memory stays bounded.
  */
 export async function workerSha256(): Promise<Sha256> {
   const { Worker } = await nodeModule<typeof import('node:worker_threads')>('node:worker_threads');
@@ -71,15 +74,19 @@ export async function workerSha256(): Promise<Sha256> {
   const fail = (err: Error) => {
     failed ??= err;
     for (const w of waiting.splice(0)) w.reject(failed);
+    for (const w of slotWaiters.splice(0)) w.reject(failed);
   };
   const free = Array.from({ length: RING_SLOTS }, (_, i) => i);
+  const slotWaiters: { resolve(slot: number): void; reject(err: Error): void }[] = [];
   worker.on('message', (m: { free: number } | { hex: string }) => {
     if ('free' in m) {
-      free.push(m.free);
+      const waiter = slotWaiters.shift();
+      if (waiter) waiter.resolve(m.free);
+      else free.push(m.free);
       return;
     }
     waiting.shift()?.resolve(m.hex);
-    if (waiting.length === 0) worker.unref();
+    if (waiting.length === 0 && slotWaiters.length === 0) worker.unref();
   });
   worker.on('error', fail);
   worker.on('exit', () => fail(new Error('the hashing worker stopped')));
@@ -93,22 +100,29 @@ export async function workerSha256(): Promise<Sha256> {
     slot = undefined;
     filled = 0;
   };
+  const nextFree = async (): Promise<number> => {
+    worker.ref(); // what is awaited must keep the process alive
+    try {
+      return await new Promise<number>((resolve, reject) => slotWaiters.push({ resolve, reject }));
+    } finally {
+      if (waiting.length === 0 && slotWaiters.length === 0) worker.unref();
+    }
+  };
+  /** Copies `bytes` into slots, waiting for one to come back when all are being hashed (memory stays bounded). */
+  const feed = async (bytes: Uint8Array): Promise<void> => {
+    for (let at = 0; at < bytes.length;) {
+      slot ??= free.shift() ?? (await nextFree());
+      const take = Math.min(bytes.length - at, WORKER_BATCH_BYTES - filled);
+      ring.set(bytes.subarray(at, at + take), slot * WORKER_BATCH_BYTES + filled);
+      filled += take;
+      at += take;
+      if (filled === WORKER_BATCH_BYTES) send();
+    }
+  };
   return {
     update(bytes) {
       if (failed) throw failed;
-      for (let at = 0; at < bytes.length;) {
-        slot ??= free.shift();
-        if (slot === undefined) {
-          // Every slot is still being hashed: these bytes go as a copy of their own (order is kept).
-          worker.postMessage(bytes.slice(at));
-          return;
-        }
-        const take = Math.min(bytes.length - at, WORKER_BATCH_BYTES - filled);
-        ring.set(bytes.subarray(at, at + take), slot * WORKER_BATCH_BYTES + filled);
-        filled += take;
-        at += take;
-        if (filled === WORKER_BATCH_BYTES) send();
-      }
+      return feed(bytes);
     },
     hex() {
       if (failed) return Promise.reject(failed);
