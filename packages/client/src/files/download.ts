@@ -46,7 +46,7 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
   // A server that ignored the Range header sent everything: skip to the chunks asked for.
   let skip = response.status === 200 ? span.start : 0;
   let keep = response.status === 200 && !whole ? span.end - span.start : Number.POSITIVE_INFINITY;
-  const hash = whole ? await newSha256(span.end - span.start) : undefined;
+  const hash = whole ? await newSha256() : undefined;
   const gcm = await nodeGcm(key, opts.engine);
   // Node: pieces are opened where they lie, at once (no thread pool to keep busy).
   const native = gcm?.opener(layout, span.first, span.last);
@@ -89,7 +89,7 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
       }
       if (bytes.length > keep) bytes = bytes.subarray(0, keep);
       keep -= bytes.length;
-      await hash?.update(bytes);
+      hash?.update(bytes);
       if (native) {
         yield* emit(native.push(bytes));
         if (keep === 0) break;
@@ -104,12 +104,11 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
     }
     while (opening.length > 0) yield* emit(await opening.shift()!);
     (native ?? opener!).end();
-    if (hash && (await hash.hex()) !== att.sha256.toLowerCase()) throw new ParleyError('file_damaged', 'the file does not match its hash');
+    if (hash && hash.hex() !== att.sha256.toLowerCase()) throw new ParleyError('file_damaged', 'the file does not match its hash');
   } finally {
     // Stopped early (a failure, enough bytes, the caller broke off): the rest is not wanted.
     if (!drained) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
-    hash?.close();
   }
 }
 

@@ -209,7 +209,7 @@ export class CipherReader {
       let at = start;
       for (const piece of pieces) {
         for (let from = Math.max(0, this.#hashedTo - at); from < piece.length; from += HASH_STEP_BYTES) {
-          await hash.update(piece.subarray(from, from + HASH_STEP_BYTES));
+          hash.update(piece.subarray(from, from + HASH_STEP_BYTES));
           if (from + HASH_STEP_BYTES < piece.length) await breathe();
         }
         at += piece.length;
@@ -230,12 +230,11 @@ export class CipherReader {
   }
 
   #hasher(): Promise<Sha256> {
-    return (this.#hash ??= newSha256(this.layout.cipherSize));
+    return (this.#hash ??= newSha256());
   }
 
-  async close(): Promise<void> {
-    void this.#hash?.then((h) => h.close(), () => undefined);
-    await this.#source.close();
+  close(): Promise<void> {
+    return this.#source.close();
   }
 
   async #hashUpTo(target: number): Promise<void> {
@@ -243,7 +242,7 @@ export class CipherReader {
     while (this.#hashedTo < target) {
       const end = Math.min(target, this.#hashedTo + step);
       const hash = await this.#hasher();
-      for (const piece of await this.#produce(this.#hashedTo, end, false)) await hash.update(piece);
+      for (const piece of await this.#produce(this.#hashedTo, end, false)) hash.update(piece);
       this.#hashedTo = end;
     }
   }
