@@ -5,7 +5,8 @@
 // process, and so does the client (bench/lib/files-client.ts: raw tus and the SDK alike), which loads
 // only what a CLI or a bot would.
 // Usage: node --import tsx bench/files-e2e.ts [sizeMb=1024] [seekMb=200] [chunkKiB=64,1024]
-// BENCH_TUS_MB sets the SDK's bytes per PATCH (default TUS_CHUNK_BYTES, 16 MiB).
+// BENCH_TUS_MB sets the SDK's bytes per PATCH (default TUS_CHUNK_BYTES, 16 MiB); BENCH_CLIENT_NODE_ARGS
+// adds Node flags to the client process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,7 @@ const job = {
   url: server.url, serverPid: server.child.pid, dir, src, size, seekSrc, seekSize: seekMb * MB, chunkKiBs, cpSeconds,
   ...(process.env.BENCH_TUS_MB ? { tusChunkBytes: Number(process.env.BENCH_TUS_MB) * MB } : {}),
 };
-const client = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'files-client.ts'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const client = spawn(process.execPath, [...(process.env.BENCH_CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(import.meta.dirname, 'lib', 'files-client.ts'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
 for await (const line of createInterface({ input: client.stdout })) console.log(line);
 const code = await new Promise<number | null>((r) => (client.exitCode !== null ? r(client.exitCode) : client.once('exit', r)));
 console.log(JSON.stringify({ bench: 'server', rssMb: round(server.rssKb() / 1024) }));

@@ -1,7 +1,7 @@
 import { ParleyError, isErrorCode, type Attachment } from '@parley/protocol';
 import { NetworkError } from '../errors.ts';
 import { base64ToBytes } from '../encoding.ts';
-import { ChunkLayout, ChunkOpener, importFileKey } from './file-crypto.ts';
+import { ChunkLayout, ChunkOpener, importFileKey, nodeGcm, type GcmEngine } from './file-crypto.ts';
 import { newSha256 } from './sha256.ts';
 
 /** How many network pieces may be opening at once. */
@@ -20,6 +20,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Plaintext bytes yielded so far, and how many will come. */
   onProgress?: (received: number, total: number) => void;
+  /** Which AES-GCM opens the chunks (default `auto`: Node's own in Node, Web Crypto in browsers). */
+  engine?: GcmEngine;
 }
 
 /**
@@ -45,7 +47,10 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
   let skip = response.status === 200 ? span.start : 0;
   let keep = response.status === 200 && !whole ? span.end - span.start : Number.POSITIVE_INFINITY;
   const hash = whole ? await newSha256() : undefined;
-  const opener = new ChunkOpener(key, layout, span.first, span.last);
+  const gcm = await nodeGcm(key, opts.engine);
+  // Node: pieces are opened where they lie, at once (no thread pool to keep busy).
+  const native = gcm?.opener(layout, span.first, span.last);
+  const opener = native ? undefined : new ChunkOpener(key, layout, span.first, span.last);
   let plainAt = layout.plainSpan(span.first).start;
   let received = 0;
   const opening: Promise<Uint8Array[]>[] = [];
@@ -85,15 +90,20 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
       if (bytes.length > keep) bytes = bytes.subarray(0, keep);
       keep -= bytes.length;
       hash?.update(bytes);
+      if (native) {
+        yield* emit(native.push(bytes));
+        if (keep === 0) break;
+        continue;
+      }
       // Chunks are opened several at once (Web Crypto works in parallel) and yielded in order.
-      const opened = opener.push(bytes);
+      const opened = opener!.push(bytes);
       opened.catch(() => undefined); // surfaces when its turn comes, not as an unhandled rejection before
       opening.push(opened);
       if (opening.length >= OPEN_AHEAD) yield* emit(await opening.shift()!);
       if (keep === 0) break;
     }
     while (opening.length > 0) yield* emit(await opening.shift()!);
-    opener.end();
+    (native ?? opener!).end();
     if (hash && hash.hex() !== att.sha256.toLowerCase()) throw new ParleyError('file_damaged', 'the file does not match its hash');
   } finally {
     // Stopped early (a failure, enough bytes, the caller broke off): the rest is not wanted.

@@ -1,6 +1,8 @@
 import { FILE_CHUNK_TAG_BYTES, ParleyError, chunkCount, cipherSize } from '@parley/protocol';
 import { toHex } from './file-crypto-hex.ts';
+import type { NodeGcm } from './node-gcm.ts';
 import { newSha256, type Sha256 } from './sha256.ts';
+import { isNode } from './sources.ts';
 
 export { toHex };
 
@@ -37,6 +39,19 @@ export function chunkNonce(index: number, last: boolean): Uint8Array<ArrayBuffer
   }
   nonce[11] = last ? 1 : 0;
   return nonce;
+}
+
+/**
+ * Which AES-GCM seals and opens chunks: `auto` is Node's own (node-gcm.ts) where the SDK runs in
+ * Node and Web Crypto elsewhere; `web` is Web Crypto everywhere (tests of the browsers' path).
+ * Both make the same bytes.
+ */
+export type GcmEngine = 'auto' | 'web';
+
+/** Node's cipher for this key, or undefined where Web Crypto does the work. */
+export async function nodeGcm(key: CryptoKey, engine: GcmEngine = 'auto'): Promise<NodeGcm | undefined> {
+  if (engine === 'web' || !isNode) return undefined;
+  return (await import('./node-gcm.ts')).NodeGcm.of(key);
 }
 
 /** Seals plaintext chunk `index` (at most chunkBytes long; only the last chunk may be shorter). */
@@ -113,6 +128,22 @@ export interface PlainSource {
   close(): Promise<void>;
 }
 
+/** Buffers a CipherReader lends in turn (readPieces `lent`): the one on the wire, the next one, one spare. */
+const LENT_BUFFERS = 3;
+
+/**
+ * Node seals and hashes on the thread that also feeds the PATCH's socket: it lets the socket have
+ * its turn after every STEP_CHUNKS chunks and HASH_STEP_BYTES hashed, so the request keeps flowing
+ * while the next PATCH is made (one 16 MiB range at once held the socket dry for tens of ms).
+ */
+const STEP_CHUNKS = 16;
+const HASH_STEP_BYTES = 1024 * 1024;
+
+/** One turn of Node's event loop (I/O callbacks run); nothing where there is no setImmediate. */
+function breathe(): Promise<void> | undefined {
+  return typeof setImmediate === 'function' ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+}
+
 /** How many chunks are sealed at once (Web Crypto runs them in parallel where it can). */
 const PARALLEL_CHUNKS = 8;
 
@@ -134,11 +165,14 @@ export class CipherReader {
    * of the garbage of an upload, and each batch of it cost the process a full garbage collection.
    */
   #scratch: Uint8Array | undefined;
+  readonly #gcm: Promise<NodeGcm | undefined>;
 
-  constructor(key: CryptoKey, source: PlainSource, chunkBytes: number) {
+  constructor(key: CryptoKey, source: PlainSource, chunkBytes: number, engine: GcmEngine = 'auto') {
     this.#key = key;
     this.#source = source;
     this.layout = new ChunkLayout(source.size, chunkBytes);
+    this.#gcm = nodeGcm(key, engine);
+    this.#gcm.catch(() => undefined); // its error, if any, comes with the first read
   }
 
   get hashedTo(): number {
@@ -150,26 +184,34 @@ export class CipherReader {
     return concat(await this.readPieces(start, end));
   }
 
-  /** The same bytes as `read`, as the sealed chunks (trimmed at the ends): no copy into one buffer. */
-  readPieces(start: number, end: number): Promise<Uint8Array[]> {
-    const run = this.#queue.then(() => this.#read(start, end));
+  /**
+   * The same bytes as `read`, as the sealed chunks (trimmed at the ends): no copy into one buffer.
+   * `lent`: in Node the bytes may sit in one of LENT_BUFFERS buffers the reader keeps and fills
+   * again LENT_BUFFERS lent reads later, for a caller done with them by then (tus: a PATCH is over
+   * before the one after the next is read). A fresh 16 MiB buffer per PATCH was half of an upload's
+   * garbage, and each ~32 MB of it cost the process a full collection.
+   */
+  readPieces(start: number, end: number, opts: { lent?: boolean } = {}): Promise<Uint8Array[]> {
+    const run = this.#queue.then(() => this.#read(start, end, opts.lent ?? false));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
   #queue: Promise<unknown> = Promise.resolve();
 
-  async #read(start: number, end: number): Promise<Uint8Array[]> {
+  async #read(start: number, end: number, lent: boolean): Promise<Uint8Array[]> {
     end = Math.min(end, this.layout.cipherSize);
     if (start >= end) return [];
     if (start > this.#hashedTo) await this.#hashUpTo(start);
-    const pieces = await this.#produce(start, end);
+    const pieces = await this.#produce(start, end, lent);
     if (end > this.#hashedTo && start <= this.#hashedTo) {
       const hash = await this.#hasher();
       let at = start;
       for (const piece of pieces) {
-        const from = Math.max(0, this.#hashedTo - at);
-        if (from < piece.length) hash.update(from === 0 ? piece : piece.subarray(from));
+        for (let from = Math.max(0, this.#hashedTo - at); from < piece.length; from += HASH_STEP_BYTES) {
+          hash.update(piece.subarray(from, from + HASH_STEP_BYTES));
+          if (from + HASH_STEP_BYTES < piece.length) await breathe();
+        }
         at += piece.length;
       }
       this.#hashedTo = end;
@@ -200,13 +242,27 @@ export class CipherReader {
     while (this.#hashedTo < target) {
       const end = Math.min(target, this.#hashedTo + step);
       const hash = await this.#hasher();
-      for (const piece of await this.#produce(this.#hashedTo, end)) hash.update(piece);
+      for (const piece of await this.#produce(this.#hashedTo, end, false)) hash.update(piece);
       this.#hashedTo = end;
     }
   }
 
+  readonly #lentBuffers: Uint8Array[] = [];
+  #lentNext = 0;
+
+  /** The next of the lent buffers, at least `length` long. */
+  #lend(length: number): Uint8Array {
+    const at = this.#lentNext;
+    this.#lentNext = (at + 1) % LENT_BUFFERS;
+    const kept = this.#lentBuffers[at];
+    if (kept && kept.length >= length) return kept.subarray(0, length);
+    const fresh = new Uint8Array(length);
+    this.#lentBuffers[at] = fresh;
+    return fresh;
+  }
+
   /** The sealed chunks holding ciphertext [start, end), the first and last trimmed to it. */
-  async #produce(start: number, end: number): Promise<Uint8Array[]> {
+  async #produce(start: number, end: number, lent: boolean): Promise<Uint8Array[]> {
     const L = this.layout;
     const first = L.chunkAtCipher(start);
     const last = L.chunkAtCipher(end - 1);
@@ -214,6 +270,20 @@ export class CipherReader {
     const plainEnd = L.plainSpan(last).end;
     if (!this.#scratch || this.#scratch.length < plainEnd - base) this.#scratch = new Uint8Array(plainEnd - base);
     const plain = await this.#source.read(base, plainEnd, this.#scratch);
+    const head = start - L.cipherSpan(first).start;
+    const gcm = await this.#gcm;
+    if (gcm) {
+      // Node: sealed straight into one buffer of the range, no piece per chunk.
+      const length = L.cipherSpan(last).end - L.cipherSpan(first).start;
+      const out = lent ? this.#lend(length) : new Uint8Array(length);
+      const outBase = L.cipherSpan(first).start;
+      for (let i = first; i <= last; i += STEP_CHUNKS) {
+        const upTo = Math.min(last, i + STEP_CHUNKS - 1);
+        gcm.sealInto(L, i, upTo, plain.subarray(L.plainSpan(i).start - base), out.subarray(L.cipherSpan(i).start - outBase));
+        if (upTo < last) await breathe();
+      }
+      return [out.subarray(head, head + end - start)];
+    }
     const pieces: Uint8Array[] = [];
     for (let i = first; i <= last; i += PARALLEL_CHUNKS) {
       const upTo = Math.min(last, i + PARALLEL_CHUNKS - 1);
@@ -222,7 +292,6 @@ export class CipherReader {
         return encryptChunk(this.#key, i + k, L.isLast(i + k), plain.subarray(span.start - base, span.end - base));
       })));
     }
-    const head = start - L.cipherSpan(first).start;
     const tail = L.cipherSpan(last).end - end;
     if (tail > 0) pieces[pieces.length - 1] = pieces.at(-1)!.subarray(0, pieces.at(-1)!.length - tail);
     if (head > 0) pieces[0] = pieces[0]!.subarray(head);

@@ -40,8 +40,9 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
           slice: async (start: number, end: number) => {
             end = Math.min(end, size);
             // The next PATCH's bytes are encrypted while this one is on the wire.
-            const ready = prefetched?.start === start && prefetched.end === end ? prefetched.bytes : reader.readPieces(start, end);
-            prefetched = end < size ? { start: end, end: Math.min(size, 2 * end - start), bytes: reader.readPieces(end, Math.min(size, 2 * end - start)) } : undefined;
+            // Lent buffers (see readPieces): tus asks for the next slice only once the PATCH before is over.
+            const ready = prefetched?.start === start && prefetched.end === end ? prefetched.bytes : reader.readPieces(start, end, { lent: true });
+            prefetched = end < size ? { start: end, end: Math.min(size, 2 * end - start), bytes: reader.readPieces(end, Math.min(size, 2 * end - start), { lent: true }) } : undefined;
             prefetched?.bytes.catch(() => undefined); // its error, if any, comes when it is asked for
             const pieces = await ready;
             const length = pieces.reduce((n, p) => n + p.length, 0);
@@ -78,7 +79,9 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
     void (async () => {
       if (isNode) {
         const { Readable } = await nodeModule<typeof import('node:stream')>('node:stream');
-        toReadable = (pieces) => Readable.from(pieces, { objectMode: false });
+        // In views of at most STREAM_PIECE_BYTES (no copy): tus counts progress as pieces pass into
+        // the request, so one 16 MiB piece would show the whole PATCH sent before a byte left.
+        toReadable = (pieces) => Readable.from(views(pieces), { objectMode: false });
       }
       upload.start();
     })();
@@ -87,6 +90,15 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
     done,
     abort: (terminate) => upload.abort(terminate),
   };
+}
+
+/** Bytes per piece of a PATCH's stream in Node (the request's own pieces are 16-64 KiB). */
+const STREAM_PIECE_BYTES = 64 * 1024;
+
+function* views(pieces: Uint8Array[]): Generator<Uint8Array> {
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.length; at += STREAM_PIECE_BYTES) yield piece.subarray(at, at + STREAM_PIECE_BYTES);
+  }
 }
 
 /** A tus error as an UploadFailed: the server's code when it said one; retry when it was the network or the server. */
