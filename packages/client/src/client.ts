@@ -56,17 +56,12 @@ export class ParleyClient extends ClientRest {
   readonly #outbox: Outbox;
   readonly #typing = new TypingState(() => this.#changed());
   readonly #drafts: Drafts;
-  /** R44: open requests to this user. */
-  readonly #requests = new ChatRequests({ rest: this.rest, changed: () => this.#changed() });
-  /** R44: what is written in a direct chat waits until the other person can read it. */
-  readonly #acceptance: AcceptanceWait;
+  readonly #requests = new ChatRequests({ rest: this.rest, changed: () => this.#changed() }); // R44: open requests to this user
+  readonly #acceptance: AcceptanceWait; // R44: what is written in a direct chat waits until the other person can read it
   readonly #write: ChatWriter;
-  /** R61: this device's calls (1:1, signalled through the chat's encrypted log). */
-  readonly calls: Calls;
-  /** R66-R75: communities (communities.ts); the `community` event tells each change. */
-  readonly communities: Communities;
-  /** R95-R99: public channels (channels/); the `channelPost` event is a notice. */
-  readonly channels: Channels;
+  readonly calls: Calls; // R61: this device's calls (1:1, signalled through the chat's encrypted log)
+  readonly communities: Communities; // R66-R75 (communities.ts); the `community` event tells each change
+  readonly channels: Channels; // R95-R99: public channels (channels/); the `channelPost` event is a notice
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
@@ -75,13 +70,10 @@ export class ParleyClient extends ClientRest {
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
   readonly #enc: ChatEncryption | undefined;
-  /** R34: a chat's messages wait while its group holds a device that no longer belongs. */
-  readonly #hold: RemovalHold;
+  readonly #hold: RemovalHold; // R34: a chat's messages wait while its group holds a device that no longer belongs
   readonly #ownLog: OwnKeyLogMonitor;
-  /** Downloads, the media view, storage use (files/files.ts). */
-  readonly #files: Files;
-  /** Messages with files still uploading (files/uploads.ts). */
-  readonly #uploads: Uploads;
+  readonly #files: Files; // downloads, the media view, storage use (files/files.ts)
+  readonly #uploads: Uploads; // messages with files still uploading (files/uploads.ts)
   #stopped = false;
   /** The chat list reading of the current connection (R40). */
   readonly #chatList: ChatListReader = new ChatListReader({
