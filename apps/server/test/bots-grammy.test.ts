@@ -45,14 +45,14 @@ describe('Telegram bots on Parley through the bot gateway (R90-R94)', () => {
       const edited = person.client.timeline(pchat.chatId).find((i) => i.id === menu.id)!;
       assert.equal(edited.edited, true);
       assert.deepEqual(edited.replyMarkup, { inlineKeyboard: [[{ text: '« 1', callbackData: 'first' }]] }, 'the edit brought its own keyboard');
-      await waitFor(() => person.client.bots.answerTo(pchat.chatId, query) !== undefined, { what: 'the answer to the press' });
+      await waitFor(async () => (await person.client.bots.answerTo(pchat.chatId, query)) !== undefined, { what: 'the answer to the press' });
 
       const second = await person.client.bots.press(pchat.chatId, menu.id, 'first');
       await waitFor(() => person.client.timeline(pchat.chatId).find((i) => i.id === menu.id)?.text === 'Page 1 of 3', { what: 'the second edit', timeoutMs: 20_000 });
       const page1 = person.client.timeline(pchat.chatId).find((i) => i.id === menu.id)!;
       assert.deepEqual(page1.entities, [{ type: 'bold', offset: 0, length: 6 }], 'HTML parse mode became Parley formatting');
       assert.equal(page1.replyMarkup, undefined, 'an edit without reply_markup leaves no keyboard');
-      await waitFor(() => person.client.bots.answerTo(pchat.chatId, second)?.text === 'Going to page 1', { what: 'the answer text' });
+      await waitFor(async () => (await person.client.bots.answerTo(pchat.chatId, second))?.text === 'Going to page 1', { what: 'the answer text' });
       await assert.rejects(person.client.bots.press(pchat.chatId, menu.id, 'first'), (err: unknown) => (err as { code?: string }).code === 'not_found', 'no button left to press');
 
       // --- what the server holds ---------------------------------------------------------------

@@ -31,7 +31,7 @@ describe('telegraf and node-telegram-bot-api bots on Parley (R94)', () => {
     assert.deepEqual(menu.replyMarkup?.inlineKeyboard, [[{ text: 'Coke', callbackData: 'Coke' }, { text: 'Pepsi', callbackData: 'Pepsi' }]]);
     const query = await person.client.bots.press(kchat.chatId, menu.id, 'Pepsi');
     await waitFor(() => person.client.timeline(kchat.chatId).find((i) => i.id === menu.id)?.text === '🎉 Awesome! Enjoy your Pepsi 🎉', { what: 'the edit', timeoutMs: 20_000 });
-    await waitFor(() => person.client.bots.answerTo(kchat.chatId, query)?.text === 'Oh, Pepsi! Great choice', { what: 'the answer' });
+    await waitFor(async () => (await person.client.bots.answerTo(kchat.chatId, query))?.text === 'Oh, Pepsi! Great choice', { what: 'the answer' });
     for (const u of [owner, person]) await u.client.stop();
   });
 
@@ -48,7 +48,7 @@ describe('telegraf and node-telegram-bot-api bots on Parley (R94)', () => {
     const pick = await ask(person, chat.chatId, bot.bot.userId, 'anything', (t) => t === 'Pick one:', 'ntba keyboard');
     assert.deepEqual(pick.replyMarkup?.inlineKeyboard, [[{ text: '👍', callbackData: 'up' }, { text: '👎', callbackData: 'down' }]]);
     const query = await person.client.bots.press(chat.chatId, pick.id, 'down');
-    await waitFor(() => person.client.bots.answerTo(chat.chatId, query)?.text === 'You tapped down', { what: 'the answer', timeoutMs: 20_000 });
+    await waitFor(async () => (await person.client.bots.answerTo(chat.chatId, query))?.text === 'You tapped down', { what: 'the answer', timeoutMs: 20_000 });
     for (const u of [owner, person]) await u.client.stop();
   });
 });

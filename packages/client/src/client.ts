@@ -20,9 +20,10 @@ import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
-import { Channels } from './channels/channels.ts';
+import type { Channels } from './channels/channels.ts';
+import { lazyAsync, type AsyncMethods } from './lazy.ts';
 import { Polls } from './polls/polls.ts';
-import { Bots } from './bots/bots.ts';
+import type { Bots } from './bots/bots.ts';
 import { ChatLifecycle } from './chat-lifecycle.ts';
 import { ChatWriter } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
@@ -36,7 +37,7 @@ import {
 import { Files } from './files/files.ts';
 import { Uploads } from './files/uploads.ts';
 import type { FileToSend, MediaFilter, MediaItem, UploadProgress } from './files/types.ts';
-import { importHistory, type ImportHistoryOptions, type ImportSource } from './import/import-history.ts';
+import type { ImportHistoryOptions, ImportSource } from './import/import-history.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
@@ -61,11 +62,11 @@ export class ParleyClient extends ClientRest {
   readonly #write: ChatWriter;
   readonly calls: Calls; // R61: this device's calls (1:1, signalled through the chat's encrypted log)
   readonly communities: Communities; // R66-R75 (communities.ts); the `community` event tells each change
-  readonly channels: Channels; // R95-R99: public channels (channels/); the `channelPost` event is a notice
+  readonly channels: AsyncMethods<Channels>; // R95-R99 (channels/, loaded on first use); the `channelPost` event is a notice
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
-  readonly bots: Bots; // R90-R93 (bots/bots.ts): owning bots, inline buttons
+  readonly bots: AsyncMethods<Bots>; // R90-R93 (bots/bots.ts, loaded on first use): owning bots, inline buttons
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
@@ -197,8 +198,8 @@ export class ParleyClient extends ClientRest {
       chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
       chatInfo: (id, field) => this.#enc?.groupInfo(id, field),
       item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId) });
-    this.channels = new Channels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
-      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) } });
+    this.channels = lazyAsync(async () => new (await import('./channels/channels.ts')).Channels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
+      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) } }));
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({
       store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
@@ -239,7 +240,7 @@ export class ParleyClient extends ClientRest {
       adopt: (c, catchUp) => this.#adopt(c, catchUp), post: (id, content) => this.#post(id, content), forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
     });
     this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
-    this.bots = new Bots({ rest: this.rest, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
+    this.bots = lazyAsync(async () => new (await import('./bots/bots.ts')).Bots({ rest: this.rest, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] }));
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }
@@ -412,7 +413,8 @@ export class ParleyClient extends ClientRest {
   checkEncryption(chatId: string): void { this.#enc?.schedule(chatId, 0); }
 
   /** R104 (import/import-history.ts): an export's messages into a chat or a new group, each marked `imported`; a re-run sends only what is missing. */
-  importHistory(target: string | { newChat: string }, source: ImportSource, opts?: ImportHistoryOptions): Promise<{ chatId: string; sent: number; skipped: number }> {
+  async importHistory(target: string | { newChat: string }, source: ImportSource, opts?: ImportHistoryOptions): Promise<{ chatId: string; sent: number; skipped: number }> {
+    const { importHistory } = await import('./import/import-history.ts'); // a chunk of its own: the chat screen does not load it
     return importHistory({ chat: (id) => this.#chats.get(id), createGroup: (name) => this.createGroup({ name, memberIds: [] }), log: (id) => this.log(id),
       hasOlder: (id) => this.hasOlder(id), loadOlder: (id) => this.loadOlder(id), outbox: () => this.#outbox.items(), uploads: () => this.#uploads.list(),
       post: (id, content, o) => this.#post(id, content, o), sendFiles: (id, files, o) => this.#uploads.add(id, files, o), on: (e, h) => this.on(e, h) }, target, source, opts);
@@ -499,7 +501,8 @@ export class ParleyClient extends ClientRest {
         this.#enc?.onRejoinRequested(frame);
         return;
       default:
-        if (!this.communities.onEvent(frame) && !this.channels.onEvent(frame)) this.#requests.onEvent(frame);
+        if (frame.type === 'channel_post') this.emit('channelPost', { channelId: frame.channelId, seq: frame.seq }); // R97: a notice
+        else if (!this.communities.onEvent(frame)) this.#requests.onEvent(frame);
         return;
     }
   }

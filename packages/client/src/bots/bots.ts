@@ -64,7 +64,7 @@ export class Bots {
   }
 
   /** R93: the bot's answer to a press of this device's user, once it came. */
-  answerTo(chatId: string, queryId: string): CallbackAnswerContent | undefined {
+  async answerTo(chatId: string, queryId: string): Promise<CallbackAnswerContent | undefined> {
     for (const m of this.#d.log(chatId)) {
       const c = m.decoded?.kind === 'content' ? m.decoded.content : undefined;
       if (c?.kind === 'callback_answer' && c.queryId === queryId) return c;
