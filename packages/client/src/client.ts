@@ -20,10 +20,9 @@ import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
-import type { Channels } from './channels/channels.ts';
-import { lazyAsync, type AsyncMethods } from './lazy.ts';
+import { importHistoryLater, lazyBots, lazyChannels } from './lazy.ts';
+import type { ImportHistoryOptions, ImportSource } from './import/import-history.ts';
 import { Polls } from './polls/polls.ts';
-import type { Bots } from './bots/bots.ts';
 import { ChatLifecycle } from './chat-lifecycle.ts';
 import { ChatWriter } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
@@ -37,7 +36,6 @@ import {
 import { Files } from './files/files.ts';
 import { Uploads } from './files/uploads.ts';
 import type { FileToSend, MediaFilter, MediaItem, UploadProgress } from './files/types.ts';
-import type { ImportHistoryOptions, ImportSource } from './import/import-history.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
@@ -62,11 +60,11 @@ export class ParleyClient extends ClientRest {
   readonly #write: ChatWriter;
   readonly calls: Calls; // R61: this device's calls (1:1, signalled through the chat's encrypted log)
   readonly communities: Communities; // R66-R75 (communities.ts); the `community` event tells each change
-  readonly channels: AsyncMethods<Channels>; // R95-R99 (channels/, loaded on first use); the `channelPost` event is a notice
+  readonly channels: ReturnType<typeof lazyChannels>; // R95-R99 (channels/, loaded on first use); the `channelPost` event is a notice
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
-  readonly bots: AsyncMethods<Bots>; // R90-R93 (bots/bots.ts, loaded on first use): owning bots, inline buttons
+  readonly bots: ReturnType<typeof lazyBots>; // R90-R93 (bots/bots.ts, loaded on first use): owning bots, inline buttons
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
   readonly #mls: MlsCodec | undefined;
@@ -198,8 +196,8 @@ export class ParleyClient extends ClientRest {
       chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
       chatInfo: (id, field) => this.#enc?.groupInfo(id, field),
       item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId) });
-    this.channels = lazyAsync(async () => new (await import('./channels/channels.ts')).Channels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
-      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) } }));
+    this.channels = lazyChannels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
+      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) } });
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({
       store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
@@ -240,7 +238,7 @@ export class ParleyClient extends ClientRest {
       adopt: (c, catchUp) => this.#adopt(c, catchUp), post: (id, content) => this.#post(id, content), forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
     });
     this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
-    this.bots = lazyAsync(async () => new (await import('./bots/bots.ts')).Bots({ rest: this.rest, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] }));
+    this.bots = lazyBots({ rest: this.rest, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }
@@ -413,9 +411,8 @@ export class ParleyClient extends ClientRest {
   checkEncryption(chatId: string): void { this.#enc?.schedule(chatId, 0); }
 
   /** R104 (import/import-history.ts): an export's messages into a chat or a new group, each marked `imported`; a re-run sends only what is missing. */
-  async importHistory(target: string | { newChat: string }, source: ImportSource, opts?: ImportHistoryOptions): Promise<{ chatId: string; sent: number; skipped: number }> {
-    const { importHistory } = await import('./import/import-history.ts'); // a chunk of its own: the chat screen does not load it
-    return importHistory({ chat: (id) => this.#chats.get(id), createGroup: (name) => this.createGroup({ name, memberIds: [] }), log: (id) => this.log(id),
+  importHistory(target: string | { newChat: string }, source: ImportSource, opts?: ImportHistoryOptions): Promise<{ chatId: string; sent: number; skipped: number }> {
+    return importHistoryLater({ chat: (id) => this.#chats.get(id), createGroup: (name) => this.createGroup({ name, memberIds: [] }), log: (id) => this.log(id),
       hasOlder: (id) => this.hasOlder(id), loadOlder: (id) => this.loadOlder(id), outbox: () => this.#outbox.items(), uploads: () => this.#uploads.list(),
       post: (id, content, o) => this.#post(id, content, o), sendFiles: (id, files, o) => this.#uploads.add(id, files, o), on: (e, h) => this.on(e, h) }, target, source, opts);
   }

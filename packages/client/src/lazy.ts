@@ -1,3 +1,7 @@
+import type { Bots, BotsDeps } from './bots/bots.ts';
+import type { Channels, ChannelsDeps } from './channels/channels.ts';
+import type { importHistory } from './import/import-history.ts';
+
 /** The async methods of `T`: what a lazily loaded part of the SDK offers before it is loaded. */
 export type AsyncMethods<T> = { [K in keyof T as T[K] extends (...args: never[]) => Promise<unknown> ? K : never]: T[K] };
 
@@ -16,3 +20,12 @@ export function lazyAsync<T extends object>(load: () => Promise<T>): AsyncMethod
     },
   }) as AsyncMethods<T>;
 }
+
+// The SDK's parts loaded on first use: only their types are imported above, their code by `import()`.
+
+/** R95-R99: `client.channels`. */
+export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => lazyAsync(async () => new (await import('./channels/channels.ts')).Channels(deps));
+/** R90-R93: `client.bots`. */
+export const lazyBots = (deps: BotsDeps): AsyncMethods<Bots> => lazyAsync(async () => new (await import('./bots/bots.ts')).Bots(deps));
+/** R104: `client.importHistory`. */
+export const importHistoryLater: typeof importHistory = async (...args) => (await import('./import/import-history.ts')).importHistory(...args);
