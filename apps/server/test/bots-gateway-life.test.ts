@@ -28,6 +28,8 @@ describe('the bot gateway across restarts and in groups (R90b, R94)', () => {
     try {
       const chat = await person.client.openDirect(bot.userId);
       gw = await startGateway({ server: server.url, token, listen, dataDir, log: () => undefined });
+      // Rita's own device must have the bot's new device in the chat's group, or 'first' is sent before it joined.
+      await waitFor(async () => (await person.client.encryptionMembers(chat.chatId)).some((m) => m.userId === bot.userId), { what: 'the bot\'s device in the chat\'s group', timeoutMs: 30_000 });
       await person.client.sendText(chat.chatId, 'first');
       const [first] = await getUpdates(gw.url, token, { timeout: 20 });
       assert.equal(first?.message?.text, 'first');
