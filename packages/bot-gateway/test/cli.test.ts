@@ -20,7 +20,7 @@ describe('parley-bot-gateway command (R94)', () => {
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     try {
-      await waitFor(() => out.includes('is at'), { what: 'the gateway up', timeoutMs: 30_000 });
+      await waitFor(() => out.includes('is at'), { what: 'the gateway up', timeoutMs: 90_000 });
       assert.equal(out.trim(), `parley-bot-gateway: the Bot API of @cli_bot is at http://127.0.0.1:${port}`);
       const me = (await (await fetch(`http://127.0.0.1:${port}/bot${token}/getMe`)).json()) as { ok: boolean; result: { username: string } };
       assert.deepEqual([me.ok, me.result.username], [true, 'cli_bot']);
