@@ -1,7 +1,7 @@
 import { CALL_RECONNECT_MS, CALL_RING_MS, ParleyError, type CallCandidate, type CallContent, type ChatSummary, type GroupCallRoom, type IceServer, type Message, type TurnCredentials } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory, type FrameKeySink } from './call-keys.ts';
-import { GroupCall, type GroupCallOptions, type GroupCallView } from './group-call.ts';
+import type { GroupCall, GroupCallOptions, GroupCallView } from './group-call.ts';
 import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
 import { CallReconnect } from './reconnect.ts';
 
@@ -165,6 +165,8 @@ export class Calls {
     const frameCrypto = opts.frameCrypto ?? this.#d.frameCrypto;
     const rotateFrom = this.#d.rotateFrom;
     let joined: GroupCall | undefined;
+    // Loaded on the first group call: the SFU session and its key handling stay out of the start-up code.
+    const { GroupCall } = await import('./group-call.ts');
     const call = await GroupCall.join({
       chatId, room: () => groupRoom(chatId), post: (content) => this.#d.post(chatId, content), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
       relayOnly: this.#d.relayOnly, keys: this.#d.frameKeys, onError: this.#d.onError, rotation: this.#d.groupRotation,
