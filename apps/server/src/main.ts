@@ -303,7 +303,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await bots.checkSend(userId); // R92
       await moderation.checkSend(userId, chatId, clientMsgId);
     },
-    keepFrank: (chatId, seq, tag) => moderation.keepFrank(chatId, seq, tag),
+    frankable: (chatId) => moderation.frankable(chatId),
     onCommitted: (message) => {
       metrics.messagesIn.inc();
       notifier.notify(message);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ParleyError, RestApi, type ParleyClient } from '@parley/client';
-import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { createUser, newClient, startTestServer, tappedWebSocket, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
 /** Moderation in communities (docs/PROTOCOL.md R80-R86) through the real server and SDK, end-to-end encrypted. */
@@ -155,6 +155,47 @@ describe('community moderation (R80-R86)', () => {
       .toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(lines.map((l) => [l['communityId'], l['sender'], l['reporter'], l['text'], l['reason']]), [[c.communityId, ben.userId, cat.userId, 'You are all idiots', 'insults']]);
     for (const u of users) await u.client.stop();
+  });
+
+  it('R83b receivers check each commitment: a modified app that gives a false one or none makes its own message unreportable, and every receiver shows it so', { timeout: 240_000 }, async () => {
+    await using server = await startTestServer();
+    // Dan's app is modified: it rewrites the commitment of the `send` frames it is told to.
+    let tamper: 'none' | 'false' | undefined;
+    const WebSocket = tappedWebSocket({
+      send(data, io) {
+        const frame = JSON.parse(data) as { type?: string; frank?: string };
+        if (frame.type !== 'send' || tamper === undefined || frame.frank === undefined) return io.out();
+        if (tamper === 'none') delete frame.frank;
+        else frame.frank = Buffer.alloc(32, 9).toString('base64');
+        io.out(JSON.stringify(frame));
+      },
+    });
+    const [ann, ben, dan] = await Promise.all([
+      createUser(server.url, { displayName: 'Ann' }), createUser(server.url, { displayName: 'Ben' }),
+      createUser(server.url, { displayName: 'Dan', client: { WebSocket } }),
+    ]) as [TestUser, TestUser, TestUser];
+    const c = await community([ann, ben, dan]);
+    const honest = await sendAndSee(dan, [ann, ben], c.general, 'An honest line');
+    tamper = 'false';
+    const falseTag = await sendAndSee(dan, [ann, ben], c.general, 'Words with a false commitment');
+    tamper = 'none';
+    const noTag = await sendAndSee(dan, [ann, ben], c.general, 'Words with no commitment');
+    tamper = undefined;
+    for (const u of [ann, ben]) {
+      const view = (id: string) => u.client.timeline(c.general).find((i) => i.id === id);
+      assert.deepEqual([view(honest)?.franked?.text, view(honest)?.unfranked], ['An honest line', undefined], `${u.displayName}: the honest message is reportable`);
+      for (const id of [falseTag, noTag]) {
+        assert.deepEqual([view(id)?.franked, view(id)?.unfranked], [undefined, true], `${u.displayName}: ${view(id)?.text} shows as unreportable`);
+      }
+    }
+    await rejects(ben.client.communities.report(c.communityId, c.general, falseTag), 'bad_request');
+    const reported = await ben.client.communities.report(c.communityId, c.general, honest, 'spam');
+    assert.equal(reported.senderUserId, dan.userId);
+    // What Ben's device shows after a restart, from the log it stored, is the same.
+    await ben.client.stop();
+    await ben.client.start();
+    assert.equal(ben.client.timeline(c.general).find((i) => i.id === falseTag)?.unfranked, true);
+    for (const u of [ann, ben, dan]) await u.client.stop();
   });
 
   it('R83 a file\'s caption and a forward are franked too: each is reportable, naming who posted it in this chat', { timeout: 240_000 }, async () => {

@@ -115,13 +115,13 @@ describe('parley-admin migrate-to-postgres', () => {
     await local.appendMessages([{
       chatId: direct.chatId, clientMsgId: 'with_a_file_1', senderUserId: ann.userId, senderDeviceId: ann.deviceId, sentAt: 1_700_000_000_010,
       envelope: { contentType: 'parley/e2ee', payload: 'AAEC' }, system: null, blobs: { add: ['blob_moved_to_pg_00001'], release: [] },
+      frank: Buffer.alloc(32, 7).toString('base64'), // R83: a franking tag on its entry
     }]);
-    // R82-R84: a mute, slow mode with a member's slot, a franking tag and a report.
+    // R82-R84: a mute, slow mode with a member's slot and a report.
     const moderation = new SqliteModeration(local.db);
     await moderation.putMute({ communityId: community.communityId, userId: ben.userId, untilMs: 4_000_000_000_000, by: ann.userId, at: 1_700_000_000_011 });
     await moderation.setSlowMode(community.announcementsChatId, 10_000);
     await moderation.claimSlowModeSlot(community.announcementsChatId, ben.userId, 'slow_mode_msg_1', 1_700_000_000_012, 10_000);
-    await moderation.putFrank(community.announcementsChatId, 1, Buffer.alloc(32, 7).toString('base64'));
     await moderation.addReport({
       reportId: 'comm_report_1', communityId: community.communityId, chatId: community.announcementsChatId, seq: 1, clientMsgId: 'reported_msg_1',
       senderUserId: ann.userId, reporterUserId: ben.userId, text: 'proven text', reason: 'spam', sentAt: 1_700_000_000_013, createdAt: 1_700_000_000_014,

@@ -32,13 +32,22 @@ export class ChatWriter {
     this.#d = deps;
   }
 
-  /** Queues content for a chat this device knows; resolves with its client id. */
-  post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
-    if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
-    return this.#d.outbox.add(chatId, content, opts);
+  /**
+   * Queues content for a chat this device knows; resolves with its client id. R83: in a community's
+   * chat every text with words (a message, a file's caption, a forward, a bot's reply, an imported
+   * message) goes franked: a fresh key inside the content, the commitment beside it, so a member can
+   * prove what its sender wrote (R84) and receivers check it (R83b). Content that already carries its
+   * franking (an import does its own) goes as it is.
+   */
+  async post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
+    const chat = this.#d.chat(chatId);
+    if (!chat) throw new ParleyError('not_member', 'unknown chat');
+    if (!chat.community || content.kind !== 'text' || content.text === '' || content.frank !== undefined) return this.#d.outbox.add(chatId, content, opts);
+    const clientMsgId = opts.clientMsgId ?? randomId();
+    const { key, tag } = await frank(chatId, clientMsgId, content.text);
+    return this.#d.outbox.add(chatId, { ...content, frank: key }, { ...opts, clientMsgId, frank: tag });
   }
 
-  /** R83: in a community's chat a text is franked, so a member can prove what its sender wrote (R84). */
   async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string } = {}): Promise<string> {
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
@@ -47,18 +56,7 @@ export class ChatWriter {
     });
     this.#d.typing.sent(chatId);
     this.#d.drafts.clear(chatId);
-    return this.#postFranked(chatId, content);
-  }
-
-  /**
-   * R83: in a community's chat a text (a message, a file's caption, a forward) goes franked: a fresh
-   * key inside the content, the commitment beside it. Elsewhere, or with no words, as it is.
-   */
-  async #postFranked(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
-    if (!this.#d.chat(chatId)?.community || content.kind !== 'text' || content.text === '') return this.post(chatId, content, opts);
-    const clientMsgId = opts.clientMsgId ?? randomId();
-    const { key, tag } = await frank(chatId, clientMsgId, content.text);
-    return this.post(chatId, { ...content, frank: key }, { ...opts, clientMsgId, frank: tag });
+    return this.post(chatId, content);
   }
 
   async edit(chatId: string, targetId: string, text: string, opts: { entities?: readonly MessageEntity[] } = {}): Promise<void> {
@@ -111,7 +109,7 @@ export class ChatWriter {
     });
     const blobs = (item.attachments ?? []).map((a) => a.blobId);
     const ids: string[] = [];
-    for (const chatId of new Set(targetChatIds)) ids.push(await this.#postFranked(chatId, content, { blobs }));
+    for (const chatId of new Set(targetChatIds)) ids.push(await this.post(chatId, content, { blobs }));
     return ids;
   }
 
@@ -130,7 +128,7 @@ export class ChatWriter {
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
       ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), attachments,
     });
-    await this.#postFranked(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
+    await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
   }
 
   /** R50: refused here (`forbidden`) where this user may not pin. */

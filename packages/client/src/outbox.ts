@@ -180,7 +180,7 @@ export class Outbox {
       const ack = await this.#d.send(item, envelope);
       await this.#d.receive({
         chatId: item.chatId, seq: ack.seq, clientMsgId: item.clientMsgId, senderUserId: this.#d.userId,
-        senderDeviceId: this.#d.deviceId, sentAt: ack.sentAt, envelope, system: null,
+        senderDeviceId: this.#d.deviceId, sentAt: ack.sentAt, envelope, system: null, ...(item.frank !== undefined ? { frank: item.frank } : {}), // R83b
       });
     } catch (err) {
       if (err instanceof Disconnected) return; // retried after reconnect

@@ -6,6 +6,7 @@ import { communityRightsNow, rightsInLog } from './moderation/rights-in-log.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
 import { mentionsUser } from './mentions.ts';
+import { frankOpens } from './moderation/franking.ts';
 import { foldThreads, type ThreadSummary } from './threads.ts';
 
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -76,6 +77,11 @@ export interface TimelineItem {
   deleted: boolean;
   /** R83: the text as first sent and the key its sender franked it with (what a report reveals, R84); dropped on deletion. */
   franked?: { key: string; text: string };
+  /**
+   * R83b: a text in a community's chat whose commitment does not open (missing, or not made from its
+   * key and text): its sender's app, or the server, gave no proof, so it can't be reported.
+   */
+  unfranked?: true;
   /** R80: deleted for everyone by a community moderator (with `deleteMessages`), not by its sender. */
   deletedBy?: string;
   reactions: { emoji: string; userIds: string[] }[];
@@ -168,11 +174,14 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     return 'sent';
   };
 
-  const apply = (senderUserId: string, content: Content, add: (item: TimelineItem) => void, base: Omit<TimelineItem, 'text' | 'edited' | 'deleted' | 'reactions'>) => {
+  /** `entry`: the log entry it came in (absent for this device's own items not yet in the log). */
+  const apply = (senderUserId: string, content: Content, add: (item: TimelineItem) => void, base: Omit<TimelineItem, 'text' | 'edited' | 'deleted' | 'reactions'>, entry?: Message) => {
     switch (content.kind) {
       case 'text': {
         const item: TimelineItem = { ...base, text: content.text, ...(content.entities?.length ? { entities: content.entities } : {}), edited: false, deleted: false, reactions: [] };
-        if (content.frank) item.franked = { key: content.frank, text: content.text }; // R83
+        // R83, R83b: reportable only when the commitment the server delivered opens with the key and text.
+        if (content.frank && (!entry || frankOpens(entry, entry.frank, content.frank, chat.chatId, base.id, content.text))) item.franked = { key: content.frank, text: content.text };
+        else if (entry && chat.community && content.text !== '') item.unfranked = true;
         if (content.replyTo) {
           const target = byId.get(content.replyTo);
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
@@ -318,7 +327,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     }
     apply(m.senderUserId, decoded.content, add, {
       ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}), ...(decoded.resent ? { resent: true } : {}),
-    });
+    }, m);
   }
 
   // Not yet acknowledged: shown after the log, in the order typed.

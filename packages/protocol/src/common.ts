@@ -116,6 +116,12 @@ export const Message = z.object({
    * entry as a commit only when it has one, equal to the commit's own epoch.
    */
   commitEpoch: z.number().int().nonnegative().optional(),
+  /**
+   * R83/R83b: in a community's chat, the franking commitment the sender's device gave with the entry.
+   * Receivers check it against the key inside the content; one that does not open marks the message
+   * as unreportable (its sender's app, or the server, gave no proof).
+   */
+  frank: FrankTag.optional(),
 });
 export type Message = z.infer<typeof Message>;
 

@@ -3,8 +3,12 @@ import type { WebSocketCtor, WebSocketLike } from '@parley/client';
 
 /** What a test sees and decides of one client's socket traffic (tappedWebSocket). */
 export interface SocketTap {
-  /** Each frame the client sends: pass it on with `out()` (now or later), answer it with `reply(frame)` as the server would, or drop it. Default: passed on. */
-  send?(data: string, io: { out(): void; reply(data: string): void }): void;
+  /**
+   * Each frame the client sends: pass it on with `out()` (now or later; `out(other)` sends other bytes
+   * instead, as a modified client would), answer it with `reply(frame)` as the server would, or drop it.
+   * Default: passed on.
+   */
+  send?(data: string, io: { out(instead?: string): void; reply(data: string): void }): void;
   /** Each frame from the server, before the client handles it. */
   heard?(data: string): void;
   /** Each frame from the server, after the client handled it. */
@@ -39,7 +43,7 @@ export function tappedWebSocket(tap: SocketTap): WebSocketCtor {
 
     send(data: string): void {
       if (!tap.send) return this.#ws.send(data);
-      tap.send(data, { out: () => this.#ws.send(data), reply: (answer) => this.onmessage?.({ data: answer }) });
+      tap.send(data, { out: (instead) => this.#ws.send(instead ?? data), reply: (answer) => this.onmessage?.({ data: answer }) });
     }
 
     close(code?: number, reason?: string): void {

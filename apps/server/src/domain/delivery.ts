@@ -26,8 +26,8 @@ export interface DeliveryDeps {
   checkPost?: (userId: string, chatId: string) => Promise<void>;
   /** R82: throws when the sender is muted or in slow mode there; last of a `send`'s checks (it takes the slow-mode slot). */
   checkSend?: (userId: string, chatId: string, clientMsgId: string) => Promise<void>;
-  /** R83: keeps a newly ordered entry's franking commitment. */
-  keepFrank?: (chatId: string, seq: number, tag: string) => Promise<void>;
+  /** R83: whether the chat keeps franking commitments (a community's chat); elsewhere a `frank` is dropped. */
+  frankable?: (chatId: string) => Promise<boolean>;
 }
 
 /** What a device sends to a chat's log: its envelope and, R54/R56, the blobs it references or releases. */
@@ -96,6 +96,8 @@ export class Delivery {
     await this.admit(auth, input.chatId, input.envelope, input.vote ? 'vote' : 'message');
     await this.#d.checkSend?.(auth.userId, input.chatId, input.clientMsgId);
     const entry = this.entry(auth, input);
+    // R83: the commitment goes on the entry, in the append's own transaction, and travels with it (R83b).
+    if (input.frank !== undefined && (await this.#d.frankable?.(input.chatId))) entry.frank = input.frank;
     if (input.blobs !== undefined || input.release !== undefined) {
       // R54: each blob readable by the sender and complete; checked again in the append's transaction.
       if (input.blobs?.length) {
@@ -105,7 +107,6 @@ export class Delivery {
       entry.blobs = { add: [...new Set(input.blobs ?? [])], release: [...new Set(input.release ?? [])] };
     }
     const result = await this.#commits.append(entry);
-    if (!result.duplicate && input.frank !== undefined) await this.#d.keepFrank?.(input.chatId, result.message.seq, input.frank);
     if (!result.duplicate) await this.announce(result.message);
     return result;
   }

@@ -73,14 +73,6 @@ export function moderationStorageSuite(name: string, open: () => Promise<{ stora
       assert.equal(await s.getSlowMode('chat_gen1'), 0);
     });
 
-    it('R83 a franking tag is kept once per log position', async () => {
-      const tag = 'A'.repeat(43) + '=';
-      await s.putFrank('chat_gen1', 3, tag);
-      await s.putFrank('chat_gen1', 3, 'B'.repeat(43) + '=');
-      assert.equal(await s.getFrank('chat_gen1', 3), tag);
-      assert.equal(await s.getFrank('chat_gen1', 4), undefined);
-    });
-
     it('R84 reports read back newest first, per community or all of them, up to the limit', async () => {
       await s.addReport(report('rep_00001', T0));
       await s.addReport({ ...report('rep_00002', T0 + 1), reason: 'insults' });

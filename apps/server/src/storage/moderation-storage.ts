@@ -52,10 +52,6 @@ export interface ModerationStorage {
    */
   claimSlowModeSlot(chatId: string, userId: string, clientMsgId: string, now: number, intervalMs: number): Promise<number>;
 
-  /** R83: the franking commitment a sender's device gave with the entry at (chatId, seq); kept once. */
-  putFrank(chatId: string, seq: number, tag: string): Promise<void>;
-  getFrank(chatId: string, seq: number): Promise<string | undefined>;
-
   /** R84 */
   addReport(report: ReportRow): Promise<void>;
   /** Newest first; of one community, or (the operator's view) of all; `state` filters (default all). */

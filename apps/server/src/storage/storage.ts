@@ -120,6 +120,8 @@ export interface AppendRequest {
   sentAt: number;
   envelope: Envelope | null;
   system: SystemEvent | null;
+  /** R83: the franking commitment the sender's device gave; kept on the entry, delivered with it. */
+  frank?: string | undefined;
   /**
    * R54/R56: blobs this message references, and blobs whose references by this sender in this chat
    * it drops; written in the entry's transaction, only when it is not a duplicate. A blob to add that

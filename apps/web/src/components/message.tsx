@@ -78,6 +78,10 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             {item.imported.omitted && <span className="muted"> · {t('importedOmitted', { count: item.imported.omitted })}</span>}
           </div>
         )}
+        {item.unfranked && !item.deleted && (
+          // R83b: the commitment its sender's app (or the server) gave does not open: a report could not prove who wrote it.
+          <div className="unfranked" data-testid="unfranked" title={t('unfrankedWhy')}>{t('unfranked')}</div>
+        )}
         {replyTo && (
           <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>

@@ -49,6 +49,8 @@ export const enGroups = {
   reportReasonLabel: 'Reason (optional)',
   reportSend: 'Report',
   reportAction: 'Report',
+  unfranked: 'No proof of who wrote this: it can\'t be reported',
+  unfrankedWhy: 'The sender\'s app (or the server) did not commit to this text, so a report could not prove who wrote it. A modified app can do this.',
   reportDone: 'Reported to the moderators',
   thread: 'Thread',
   threadReply: 'Reply in thread',

@@ -110,9 +110,9 @@ export class Moderation {
 
   // --- R83, R84: franking and reports -------------------------------------------------------
 
-  /** R83: keeps the commitment a sender's device gave with an entry of a community's chat. */
-  async keepFrank(chatId: string, seq: number, tag: string): Promise<void> {
-    if (await this.#d.communities.getCommunityChat(chatId)) await this.#d.moderation.putFrank(chatId, seq, tag);
+  /** R83: a community's chat keeps the commitment a sender's device gives with an entry (on the entry). */
+  async frankable(chatId: string): Promise<boolean> {
+    return (await this.#d.communities.getCommunityChat(chatId)) !== undefined;
   }
 
   /**
@@ -128,7 +128,7 @@ export class Moderation {
     }
     await this.#d.limiter.take(`reports:${auth.userId}`, this.#d.limits.reportsPerHour / 3600, Math.max(1, this.#d.limits.reportsPerHour));
     const [entry] = await this.#d.storage.getMessages(input.chatId, { afterSeq: input.seq - 1, limit: 1 });
-    const tag = await this.#d.moderation.getFrank(input.chatId, input.seq);
+    const tag = entry?.frank;
     if (!entry || entry.seq !== input.seq || entry.clientMsgId !== input.clientMsgId || !entry.envelope || !tag
       || !opens(tag, input.frankingKey, frankingInput(input.chatId, input.clientMsgId, input.text))) {
       throw new ParleyError('report_invalid', 'the report\'s content does not match what was sent there');

@@ -56,15 +56,6 @@ export class PostgresModeration implements ModerationStorage {
     return Math.max(1, Number(r?.['last_at'] ?? now) + intervalMs - now);
   }
 
-  async putFrank(chatId: string, seq: number, tag: string): Promise<void> {
-    await this.#pool.query('INSERT INTO message_franks (chat_id, seq, tag) VALUES ($1, $2, $3) ON CONFLICT (chat_id, seq) DO NOTHING', [chatId, seq, tag]);
-  }
-
-  async getFrank(chatId: string, seq: number): Promise<string | undefined> {
-    const r = (await this.#rows('SELECT tag FROM message_franks WHERE chat_id = $1 AND seq = $2', [chatId, seq]))[0];
-    return r ? String(r['tag']) : undefined;
-  }
-
   async addReport(r: ReportRow): Promise<void> {
     await this.#pool.query(`INSERT INTO community_reports (report_id, community_id, chat_id, seq, client_msg_id, sender_user_id, reporter_user_id, text, reason, sent_at, created_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

@@ -297,11 +297,12 @@ export class PostgresStorage implements Storage {
     const col = <T>(f: (r: AppendRequest) => T): T[] => requests.map(f);
     let rows: (MessageRecord & { duplicate: boolean })[];
     try {
-      rows = (await this.pool.query<MessageRecord & { duplicate: boolean }>('SELECT * FROM parley_append($1, $2, $3, $4, $5, $6, $7, $8)', [
+      rows = (await this.pool.query<MessageRecord & { duplicate: boolean }>('SELECT * FROM parley_append($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
         col((r) => r.chatId), col((r) => r.clientMsgId), col((r) => r.senderUserId), col((r) => r.senderDeviceId),
         col((r) => r.sentAt), col((r) => r.envelope?.contentType ?? null),
         col((r) => (r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null)),
         col((r) => (r.system ? JSON.stringify(r.system) : null)),
+        col((r) => r.frank ?? null),
       ])).rows;
     } catch (err) {
       if (err instanceof pg.DatabaseError && err.code === 'P0002') throw new ParleyError('chat_not_found', 'no such chat');
@@ -350,6 +351,7 @@ export class PostgresStorage implements Storage {
         chat_id: req.chatId, seq, client_msg_id: req.clientMsgId, sender_user_id: req.senderUserId,
         sender_device_id: req.senderDeviceId, sent_at: req.sentAt, content_type: req.envelope?.contentType ?? null,
         payload: req.envelope ? Buffer.from(req.envelope.payload, 'base64') : null, system: req.system ? JSON.stringify(req.system) : null,
+        frank: req.frank ?? null,
       };
       known.set(k, record); // a repeat later in this batch is a duplicate of this entry
       fresh.push(record);
@@ -362,10 +364,10 @@ export class PostgresStorage implements Storage {
       [[...lastSeq.keys()], [...lastSeq.values()]]);
     const column = <K extends keyof MessageRecord>(name: K): MessageRecord[K][] => fresh.map((r) => r[name]);
     await c.query(
-      `INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bytea[], $9::text[])`,
+      `INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system, frank)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bytea[], $9::text[], $10::text[])`,
       [column('chat_id'), column('seq'), column('client_msg_id'), column('sender_user_id'), column('sender_device_id'),
-        column('sent_at'), column('content_type'), column('payload'), column('system')]);
+        column('sent_at'), column('content_type'), column('payload'), column('system'), column('frank')]);
     return results;
   }
 

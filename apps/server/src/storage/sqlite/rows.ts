@@ -7,6 +7,8 @@ export interface MessageRecord {
   sent_at: number; content_type: string | null; payload: Buffer | null; system: string | null;
   /** R15: the epoch a `commit` frame's entry was accepted at; null on every other entry. */
   mls_epoch?: number | string | null;
+  /** R83: the sender's franking commitment (base64), where it gave one. */
+  frank?: string | null;
 }
 
 export function toMessage(r: MessageRecord): Message {
@@ -20,6 +22,7 @@ export function toMessage(r: MessageRecord): Message {
     envelope: r.content_type !== null && r.payload !== null ? { contentType: r.content_type, payload: r.payload.toString('base64') } : null,
     system: r.system !== null ? (JSON.parse(r.system) as SystemEvent) : null,
     ...(r.mls_epoch === null || r.mls_epoch === undefined ? {} : { commitEpoch: Number(r.mls_epoch) }),
+    ...(r.frank === null || r.frank === undefined ? {} : { frank: r.frank }),
   };
 }
 

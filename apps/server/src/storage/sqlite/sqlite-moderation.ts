@@ -92,15 +92,6 @@ export class SqliteModeration implements ModerationStorage {
     }).immediate();
   }
 
-  async putFrank(chatId: string, seq: number, tag: string): Promise<void> {
-    this.#q('INSERT INTO message_franks (chat_id, seq, tag) VALUES (?, ?, ?) ON CONFLICT (chat_id, seq) DO NOTHING').run(chatId, seq, tag);
-  }
-
-  async getFrank(chatId: string, seq: number): Promise<string | undefined> {
-    const r = this.#q('SELECT tag FROM message_franks WHERE chat_id = ? AND seq = ?').get(chatId, seq) as Row | undefined;
-    return r ? String(r['tag']) : undefined;
-  }
-
   async addReport(r: ReportRow): Promise<void> {
     this.#q(`INSERT INTO community_reports (report_id, community_id, chat_id, seq, client_msg_id, sender_user_id, reporter_user_id, text, reason, sent_at, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)

@@ -271,8 +271,9 @@ export class SqliteStorage implements Storage {
       chat_id: r.chatId, seq: chat.last_seq, client_msg_id: r.clientMsgId, sender_user_id: r.senderUserId,
       sender_device_id: r.senderDeviceId, sent_at: r.sentAt, content_type: r.envelope?.contentType ?? null,
       payload: r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null, system: r.system ? JSON.stringify(r.system) : null,
+      frank: r.frank ?? null,
     };
-    this.#q('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES (@chat_id, @seq, @client_msg_id, @sender_user_id, @sender_device_id, @sent_at, @content_type, @payload, @system)')
+    this.#q('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system, frank) VALUES (@chat_id, @seq, @client_msg_id, @sender_user_id, @sender_device_id, @sent_at, @content_type, @payload, @system, @frank)')
       .run(record);
     if (r.blobs) this.#blobRefs(r, r.blobs, chat.last_seq);
     // Map back from the stored record so a first append and its duplicate return the same value.
