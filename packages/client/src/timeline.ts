@@ -303,7 +303,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     // R87: in a community's announcements chat the server lets votes through from anyone (R69 refuses
     // the rest), but can't tell a vote from anything else: from a member without the right, only votes count.
     const listener = chat.community?.kind === 'announcements' && chat.community.moderators !== undefined && !rights.holds(m.senderUserId, 'postAnnouncements');
-    if (listener && decoded?.kind !== 'handshake' && (decoded?.kind !== 'content' || decoded.content.kind !== 'vote')) continue;
+    // R112: in a private channel, reactions too (the chat's summary says it is one).
+    const response = decoded?.kind === 'content' && (decoded.content.kind === 'vote' || (decoded.content.kind === 'reaction' && chat.community?.channel === true));
+    if (listener && decoded?.kind !== 'handshake' && !response) continue;
     if (decoded?.kind === 'handshake') {
       // Group key changes are not messages; a group started again (R36) is said once, where it happened.
       if (decoded.restarted) add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'encryption_restarted' });
