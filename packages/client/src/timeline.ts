@@ -62,6 +62,8 @@ export interface TimelineItem {
   call?: CallSummary;
   /** R89: a reply in the thread of this message (the thread's root id): shown in the thread, not in the flow. */
   inThread?: string;
+  /** R114: the root this reply named as sent, kept when this device holds no such message (a channel post: a comment). */
+  threadRoot?: string;
   /** R89: this message has a thread: how many replies, the latest's time, who replied. */
   thread?: ThreadSummary;
   /** R88: it mentions this user (@handle, @all from an admin) or replies to their message. */
@@ -183,7 +185,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.noForwardName) item.noForwardName = true;
         if (content.imported) item.imported = content.imported;
         if (content.attachments) item.attachments = content.attachments;
-        if (content.thread && content.thread !== item.id) item.inThread = content.thread;
+        if (content.thread && content.thread !== item.id) item.inThread = item.threadRoot = content.thread;
         if (content.replyMarkup) item.replyMarkup = content.replyMarkup; // R93
         add(item);
         return;

@@ -14,8 +14,9 @@ CREATE TABLE channel_scheduled (
 );
 CREATE INDEX channel_scheduled_due ON channel_scheduled (publish_at);
 
+-- `channel_id`: a public channel's id, or the community id of a private channel (R112).
 CREATE TABLE channel_discussions (
-  channel_id  TEXT PRIMARY KEY REFERENCES channels(channel_id),
+  channel_id  TEXT PRIMARY KEY,
   chat_id     TEXT NOT NULL REFERENCES chats(chat_id),
   linked_by   TEXT NOT NULL,
   linked_at   INTEGER NOT NULL
