@@ -29,14 +29,16 @@ afterEach(async () => {
   for (const u of started.splice(0)) await u.client.stop();
 });
 
-/** What a device that kept its group state reads when it follows the chat's log as a member holds it. */
-async function follow(device: TestUser, chatId: string, log: readonly Message[]): Promise<string[]> {
+/** What a device that kept its group state reads when it follows the chat's log as a member holds it, and the epochs. */
+async function follow(device: TestUser, chatId: string, log: readonly Message[]): Promise<{ read: string[]; epoch: number | undefined; epochOf: (m: Message) => number | undefined }> {
   const keeper = device.client.keyPackages;
   assert.ok(keeper);
   const reader = new MlsCodec({ userId: device.userId, deviceId: device.deviceId, store: device.store, keys: keeper });
+  const epoch = await reader.epoch(chatId);
   const last = (await device.store.getMessages(chatId)).at(-1)?.seq ?? 0;
   const batch = await reader.decodeBatch(chatId, log.filter((m) => m.seq > last), () => undefined, async () => {});
-  return batch.decoded.flatMap((d) => (d?.kind === 'content' && d.content.kind === 'text' ? [d.content.text] : []));
+  const read = batch.decoded.flatMap((d) => (d?.kind === 'content' && d.content.kind === 'text' ? [d.content.text] : []));
+  return { read, epoch, epochOf: (m) => (m.envelope ? reader.epochOf(m.envelope) : undefined) };
 }
 
 describe('private channels (R112-R113)', () => {
@@ -105,8 +107,11 @@ describe('private channels (R112-R113)', () => {
     await ann.client.sendText(chatId, 'after the ban: new shift plan');
     await waitFor(() => texts(cat.client, chatId).includes('after the ban: new shift plan'), { what: 'Cat reads the new post', timeoutMs: GROUP_FORMED });
 
-    const read = await follow(ben, chatId, ann.client.log(chatId));
-    assert.ok(!read.includes('after the ban: new shift plan'), 'the removed subscriber read a post made after the removal');
+    const after = ann.client.log(chatId).find((m) => ann.client.timeline(chatId).some((i) => i.id === m.clientMsgId && i.text === 'after the ban: new shift plan'));
+    assert.ok(after, "Ann's log holds the post");
+    const ben_ = await follow(ben, chatId, ann.client.log(chatId));
+    assert.ok(!ben_.read.includes('after the ban: new shift plan'), 'the removed subscriber read a post made after the removal');
+    assert.ok((ben_.epochOf(after) ?? 0) > (ben_.epoch ?? Infinity), 'the post is in an epoch after the one Ben\'s device holds');
     await rejects(ben.client.communities.joinInvite(token), 'community_banned');
   });
 });
