@@ -270,6 +270,18 @@ export interface Config {
   /** R53-R56: file limits and lifetimes. */
   files: FileLimits;
   blobStore: BlobStoreConfig;
+  /** R115: scheduled channel posts. */
+  channelSchedule: ChannelScheduleLimits;
+}
+
+/** R115: scheduled posts of public channels. */
+export interface ChannelScheduleLimits {
+  /** How far ahead a post may be scheduled. */
+  maxScheduleMs: number;
+  /** Scheduled posts one channel holds at once. */
+  maxPerChannel: number;
+  /** The publishing sweep's interval on each node (0: this node does not sweep). */
+  sweepMs: number;
 }
 
 export interface TurnConfig {

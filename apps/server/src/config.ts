@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES, MLS_START_MIN_ADDS } from '@parley/protocol';
 import type { BlobStoreConfig, Config, ListenAddress, SfuConfig, TurnConfig } from './config-types.ts';
 
-export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ChannelLimits, JoinRequestLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
+export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ChannelLimits, ChannelScheduleLimits, JoinRequestLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
 
 /**
  * The server's one typed config object, read from environment variables with defaults and
@@ -253,6 +253,13 @@ const EnvSchema = z.object({
   PARLEY_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   /** The S3 store's multipart part size: each PATCH is buffered on disk up to this before it goes up (S3's minimum is 5 MiB). */
   PARLEY_S3_PART_BYTES: Int(8 * 1024 * 1024).refine((n) => n >= 5 * 1024 * 1024, 'must be at least 5 MiB (5242880)'),
+  // --- R115: scheduled channel posts ---
+  /** R115: how far ahead a post may be scheduled (default 366 days). */
+  PARLEY_CHANNEL_MAX_SCHEDULE_MS: Int(366 * DAY_MS).refine((ms) => ms >= 60_000, 'must be at least 60000 (a minute)'),
+  /** R115: scheduled posts one channel holds at once. */
+  PARLEY_CHANNEL_MAX_SCHEDULED: Int(100).refine((n) => n >= 1, 'must be at least 1'),
+  /** R115: how often each node publishes the scheduled posts whose time has come (0: never, for a node that should not). */
+  PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: Int(10_000),
 });
 
 
@@ -428,6 +435,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.PARLEY_BLOB_IDLE_TIMEOUT_MS,
     },
     blobStore: blobStore(e),
+    channelSchedule: { maxScheduleMs: e.PARLEY_CHANNEL_MAX_SCHEDULE_MS, maxPerChannel: e.PARLEY_CHANNEL_MAX_SCHEDULED, sweepMs: e.PARLEY_CHANNEL_SCHEDULE_SWEEP_MS },
   };
 }
 

@@ -17,6 +17,8 @@ import { JoinRequests } from './domain/communities/join-requests.ts';
 import { Moderation } from './domain/communities/moderation.ts';
 import { Bots } from './domain/bots/bots.ts';
 import { Channels } from './domain/channels/channels.ts';
+import { ChannelSchedule } from './domain/channels/schedule.ts';
+import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
 import { Files } from './domain/files/files.ts';
@@ -68,6 +70,9 @@ import type { ModerationStorage } from './storage/moderation-storage.ts';
 import type { ChannelStorage } from './storage/channel-storage.ts';
 import { PostgresChannels } from './storage/postgres/postgres-channels.ts';
 import { SqliteChannels } from './storage/sqlite/sqlite-channels.ts';
+import type { ChannelScheduleStorage } from './storage/channel-schedule-storage.ts';
+import { PostgresChannelSchedule } from './storage/postgres/postgres-channel-schedule.ts';
+import { SqliteChannelSchedule } from './storage/sqlite/sqlite-channel-schedule.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -126,6 +131,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let moderationStore: ModerationStorage;
   let botStore: BotStorage;
   let channelStore: ChannelStorage;
+  let channelScheduleStore: ChannelScheduleStorage;
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -144,6 +150,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderationStore = new PostgresModeration(pgStorage.pool);
     botStore = new PostgresBots(pgStorage.pool);
     channelStore = new PostgresChannels(pgStorage.pool);
+    channelScheduleStore = new PostgresChannelSchedule(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -164,6 +171,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderationStore = new SqliteModeration(sqliteStorage.db);
     botStore = new SqliteBots(sqliteStorage.db);
     channelStore = new SqliteChannels(sqliteStorage.db);
+    channelScheduleStore = new SqliteChannelSchedule(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -317,6 +325,15 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderation,
     // R95-R99: a post is stored once; subscribers' connections hear a notice on `channel.<id>`.
     channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels }),
+    // R115: scheduled posts, published by a sweep on every node (below).
+    channelSchedule: new ChannelSchedule({
+      channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,
+      onDropped: (row, why) => logger.warn({ channelId: row.channelId, postId: row.postId, why }, 'scheduled channel post dropped'),
+    }),
+    // R114: comments live in a community's open chat, end-to-end encrypted; the server keeps the link.
+    channelDiscussions: new ChannelDiscussions({
+      channels: channelStore, links: channelScheduleStore, communities: communityStore, community: communities, communityChats, invites: communityInvites, clock,
+    }),
     communityInvites,
     // R100-R101: requests to join through links that need an admin's approval.
     joinRequests: new JoinRequests({
@@ -408,6 +425,17 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const { reportRetentionMs, reportSweepIntervalMs } = config.moderation;
   const reportSweepTimer = reportRetentionMs > 0 && reportSweepIntervalMs > 0 ? setInterval(() => void reportSweep(), reportSweepIntervalMs) : undefined;
   reportSweepTimer?.unref();
+  // R115: scheduled channel posts whose time has come; publishing one twice is impossible (its post id).
+  const channelScheduleSweep = async () => {
+    try {
+      const result = await services.channelSchedule.sweep();
+      if (result.published + result.dropped > 0) logger.info(result, 'channel schedule sweep');
+    } catch (err) {
+      onError(err, { part: 'channel schedule sweep' });
+    }
+  };
+  const channelScheduleTimer = config.channelSchedule.sweepMs > 0 ? setInterval(() => void channelScheduleSweep(), config.channelSchedule.sweepMs) : undefined;
+  channelScheduleTimer?.unref();
 
   let closed = false;
   return {
@@ -426,6 +454,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       clearInterval(sweepTimer);
       clearInterval(sfuSweepTimer);
       clearInterval(reportSweepTimer);
+      clearInterval(channelScheduleTimer);
       await gateway.close();
       await app.close();
       await Promise.race([delivery.drain(), new Promise((r) => setTimeout(r, config.drainTimeoutMs).unref())]);

@@ -8,6 +8,8 @@ import type { Moderation } from './domain/communities/moderation.ts';
 import type { JoinRequests } from './domain/communities/join-requests.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Channels } from './domain/channels/channels.ts';
+import type { ChannelSchedule } from './domain/channels/schedule.ts';
+import type { ChannelDiscussions } from './domain/channels/discussion.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
 import type { Locker } from '@tus/utils';
@@ -42,6 +44,10 @@ export interface Services {
   communityInvites: CommunityInvites;
   /** R95-R99: public channels (signed posts, subscriptions, counts). */
   channels: Channels;
+  /** R115: scheduled channel posts. */
+  channelSchedule: ChannelSchedule;
+  /** R114: channels' discussion chats. */
+  channelDiscussions: ChannelDiscussions;
   /** R100-R101: requests to join a community through a link that needs approval. */
   joinRequests: JoinRequests;
   delivery: Delivery;

@@ -80,6 +80,10 @@ describe('parley-admin migrate-to-postgres', () => {
     await ben.client.channels.subscribe(channel.channelId);
     await ben.client.channels.react(channel.channelId, channelPost.postId, '👍');
     await ben.client.channels.markViewed(channel.channelId, [channelPost.postId]);
+    // R115, R114: a post scheduled for later, and the community's general chat linked as the channel's discussion.
+    await ann.client.channels.schedule(channel.channelId, 'scheduled post moved to PG', Date.now() + 3_600_000);
+    const talk = (await ann.client.communities.chats(community.communityId)).find((c) => c.kind === 'general');
+    await ann.client.channels.linkDiscussion(channel.channelId, talk?.chatId ?? '');
     // R100: a link that needs approval (needs_approval, a boolean in PostgreSQL) and a pending request through it.
     const { token: approvalInvite } = await ann.client.communities.createInvite(community.communityId, { needsApproval: true });
     await dan.client.communities.joinRequests.request(approvalInvite, 'flat 9');
@@ -204,6 +208,8 @@ describe('parley-admin migrate-to-postgres', () => {
     // R96: the channel's signed post moved byte for byte: it still verifies.
     const moved = (await client.channels.log(channel.channelId, 0)).posts;
     assert.deepEqual(moved.map((p) => p.verified && p.text), ['channel post moved to PG']);
+    assert.equal((await client.channels.scheduled(channel.channelId)).length, 1);
+    assert.equal((await client.channels.discussion(channel.channelId))?.chatId, talk?.chatId);
     await client.stop();
   });
 

@@ -82,7 +82,9 @@ export class ChatWriter {
   }
 
   async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {
-    await this.post(chatId, { kind: 'reaction', target: targetId, emoji, on });
+    // R112: a subscriber's reaction in a private channel passes as a response, not a post (as a vote does, R87).
+    const listener = this.#d.chat(chatId)?.community?.channel === true && this.#d.chat(chatId)?.community?.mayPost === false;
+    await this.post(chatId, { kind: 'reaction', target: targetId, emoji, on }, listener ? { vote: true } : {});
   }
 
   /**

@@ -63,6 +63,8 @@ export interface TimelineItem {
   call?: CallSummary;
   /** R89: a reply in the thread of this message (the thread's root id): shown in the thread, not in the flow. */
   inThread?: string;
+  /** R114: the root this reply named as sent, kept when this device holds no such message (a channel post: a comment). */
+  threadRoot?: string;
   /** R89: this message has a thread: how many replies, the latest's time, who replied. */
   thread?: ThreadSummary;
   /** R88: it mentions this user (@handle, @all from an admin) or replies to their message. */
@@ -192,7 +194,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.noForwardName) item.noForwardName = true;
         if (content.imported) item.imported = content.imported;
         if (content.attachments) item.attachments = content.attachments;
-        if (content.thread && content.thread !== item.id) item.inThread = content.thread;
+        if (content.thread && content.thread !== item.id) item.inThread = item.threadRoot = content.thread;
         if (content.replyMarkup) item.replyMarkup = content.replyMarkup; // R93
         add(item);
         return;
@@ -312,7 +314,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     // R87: in a community's announcements chat the server lets votes through from anyone (R69 refuses
     // the rest), but can't tell a vote from anything else: from a member without the right, only votes count.
     const listener = chat.community?.kind === 'announcements' && chat.community.moderators !== undefined && !rights.holds(m.senderUserId, 'postAnnouncements');
-    if (listener && decoded?.kind !== 'handshake' && (decoded?.kind !== 'content' || decoded.content.kind !== 'vote')) continue;
+    // R112: in a private channel, reactions too (the chat's summary says it is one).
+    const response = decoded?.kind === 'content' && (decoded.content.kind === 'vote' || (decoded.content.kind === 'reaction' && chat.community?.channel === true));
+    if (listener && decoded?.kind !== 'handshake' && !response) continue;
     if (decoded?.kind === 'handshake') {
       // Group key changes are not messages; a group started again (R36) is said once, where it happened.
       if (decoded.restarted) add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'encryption_restarted' });

@@ -166,3 +166,25 @@ export const ChannelPostsQuery = z.object({
   limit: z.coerce.number().int().positive().max(1000).optional(),
 });
 export const ChannelCountsQuery = z.object({ postIds: z.string().max(100 * 65).transform((s) => s.split(',')).pipe(z.array(Id).min(1).max(100)) });
+
+// --- R115: scheduled posts ---------------------------------------------------------------------
+
+/**
+ * R115: a post signed for a later time. It has no log position when it is signed: the server wraps it
+ * in the log (at the next seq) when its time comes, as version 1 at `postSeq = seq`. `date` is the
+ * scheduled time: readers show it, and refuse an entry served before it (R115).
+ */
+export const ChannelScheduledBody = ChannelPostBody.omit({ postSeq: true, seq: true, version: true, pinned: true, deleted: true })
+  .extend({ scheduled: z.literal(true) });
+export type ChannelScheduledBody = z.infer<typeof ChannelScheduledBody>;
+
+/** R115: a scheduled post as its channel's admins see it before it is published. */
+export const ScheduledChannelPost = SignedBlob.extend({ postId: Id, publishAt: z.number().int(), authorId: Id });
+export type ScheduledChannelPost = z.infer<typeof ScheduledChannelPost>;
+
+// --- R114: discussion chats --------------------------------------------------------------------
+
+/** R114: the chat where a channel's posts are commented: an open chat of a community (its moderation applies). */
+export const ChannelDiscussion = z.object({ chatId: Id, communityId: Id });
+export type ChannelDiscussion = z.infer<typeof ChannelDiscussion>;
+export const LinkDiscussionRequest = z.object({ chatId: Id });

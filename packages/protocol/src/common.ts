@@ -159,6 +159,8 @@ export const ChatCommunity = z.object({
   slowModeMs: z.number().int().positive().optional(),
   /** R82: the caller is muted in the community until then (absent: not muted). */
   mutedUntil: z.number().int().positive().optional(),
+  /** R112: this announcements chat is a private channel: members' reactions (sent as `vote`) are shown too. */
+  channel: z.literal(true).optional(),
 });
 export type ChatCommunity = z.infer<typeof ChatCommunity>;
 

@@ -24,6 +24,12 @@ export const CommunitySettings = z.object({
   roleLabels: z.enum(['none', 'school']),
   /** R72: with `school`, whether students may start direct chats with (and see the handles of) adults. */
   studentsMayDm: z.boolean(),
+  /**
+   * R112: a private channel: its announcements chat is the channel (end-to-end encrypted, only holders
+   * of `postAnnouncements` post, members read, vote and react); no general chat is made. Set when the
+   * community is created, never changed (absent: false).
+   */
+  channel: z.boolean().optional(),
 });
 export type CommunitySettings = z.infer<typeof CommunitySettings>;
 export const DEFAULT_COMMUNITY_SETTINGS: CommunitySettings = { roleLabels: 'none', studentsMayDm: false };
@@ -90,6 +96,7 @@ export const CreateCommunityRequest = z.object({ name: CommunityName, settings: 
 export type CreateCommunityRequest = z.infer<typeof CreateCommunityRequest>;
 /** PATCH /communities/:communityId (owner, or `manageChats`) */
 export const UpdateCommunityRequest = z.object({ name: CommunityName.optional(), settings: CommunitySettings.partial().optional() })
+  .refine((u) => u.settings?.channel === undefined, 'settings.channel is chosen when the community is made (R112)')
   .refine((u) => u.name !== undefined || u.settings !== undefined, 'nothing to change');
 export type UpdateCommunityRequest = z.infer<typeof UpdateCommunityRequest>;
 /** POST /communities/:communityId/chats (`manageChats`): a topic chat. */

@@ -136,6 +136,10 @@ export const ERROR_CODES = {
   channel_post_too_large: 413,
   /** R95b/R97: a channel limit (admins per channel, subscriptions per user) is reached; the message says which. */
   channel_limit: 409,
+  /** R115: a scheduled post's time (its signed `date`) is not in the future. */
+  channel_schedule_past: 400,
+  /** R115: a scheduled post's time is further ahead than PARLEY_CHANNEL_MAX_SCHEDULE_MS. */
+  channel_schedule_too_far: 400,
   /** R100: this invite link needs an admin's approval: ask to join (`POST /community-invites/:token/requests`) instead. */
   join_approval_required: 409,
   /** R100: the community holds as many pending join requests as it keeps (`PARLEY_MAX_PENDING_JOIN_REQUESTS`): ask again later. */

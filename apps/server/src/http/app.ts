@@ -14,6 +14,7 @@ import { callRoutes } from './calls.ts';
 import { chatRoutes } from './chats.ts';
 import { channelPageRoutes } from './channel-pages.ts';
 import { channelRoutes } from './channels.ts';
+import { channelExtraRoutes } from './channel-extras.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -107,6 +108,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     chatRoutes(api, services, config.rates.apiPerSec);
     communityRoutes(api, services, config.rates.apiPerSec);
     channelRoutes(api, services, config.rates.apiPerSec);
+    channelExtraRoutes(api, services, config.rates.apiPerSec); // R114, R115
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

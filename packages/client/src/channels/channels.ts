@@ -1,10 +1,11 @@
 import {
   ParleyError,
   type Channel, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelPostCounts, type ChannelSubscription, type MessageEntity, type ServerFrame,
+  type ChannelDiscussion, type ChatSummary, type ScheduledChannelPost,
 } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import type { RestFn } from '../session.ts';
-import { generateChannelKey, importChannelKey, openEntry, openKeyList, signKeyList, signPost, type ChannelKey, type ChannelPost } from './signing.ts';
+import { generateChannelKey, importChannelKey, openEntry, openKeyList, placedEarly, signKeyList, signPost, type ChannelKey, type ChannelPost } from './signing.ts';
 
 export type { ChannelPost } from './signing.ts';
 
@@ -16,9 +17,13 @@ export interface ChannelsDeps {
   now(): number;
   /** R97: a subscribed channel has a new log entry. */
   emit(event: { channelId: string; seq: number }): void;
+  /** R114: takes in the chats of a community this user just joined (a discussion chat's). */
+  adoptCommunity?(communityId: string): Promise<void>;
 }
 
 const path = (channelId: string, rest = '') => `/channels/${encodeURIComponent(channelId)}${rest}`;
+const discussionPath = (channel: string | { communityId: string }) =>
+  (typeof channel === 'string' ? path(channel, '/discussion') : `/communities/${encodeURIComponent(channel.communityId)}/discussion`);
 /** Tries a post this many times when other admins keep taking the next seq first. */
 const SEQ_ATTEMPTS = 8;
 
@@ -149,6 +154,51 @@ export class Channels {
     }
   }
 
+  /**
+   * R115: schedules a post for `at` (ms), signed here without a log position; the server publishes it
+   * then, with every admin device offline. With `postId` (of a post still scheduled): replaces its text and time.
+   */
+  async schedule(channelId: string, text: string, at: number, opts: { entities?: MessageEntity[]; postId?: string } = {}): Promise<ScheduledChannelPost> {
+    const key = await this.#key(channelId);
+    const postId = opts.postId ?? randomId(12);
+    const body = { v: 1 as const, channelId, postId, date: at, signer: key.publicKey, text, ...(opts.entities ? { entities: opts.entities } : {}), scheduled: true as const };
+    return (await this.#d.rest<{ scheduled: ScheduledChannelPost }>('PUT', path(channelId, `/scheduled/${encodeURIComponent(postId)}`), await signPost(key, body))).scheduled;
+  }
+
+  /** R115: the channel's scheduled posts, soonest first (admins). */
+  async scheduled(channelId: string): Promise<ScheduledChannelPost[]> {
+    return (await this.#d.rest<{ scheduled: ScheduledChannelPost[] }>('GET', path(channelId, '/scheduled'))).scheduled;
+  }
+
+  async cancelScheduled(channelId: string, postId: string): Promise<void> {
+    await this.#d.rest('DELETE', path(channelId, `/scheduled/${encodeURIComponent(postId)}`));
+  }
+
+  /**
+   * R114: the discussion chat of a public channel (`channelId`) or of a private one (`{communityId}`):
+   * comments are thread replies there naming the post (`client.sendText(chatId, text, {thread: postId})`;
+   * counted on the device by `commentCounts`). Null when none is linked.
+   */
+  async discussion(channel: string | { communityId: string }): Promise<ChannelDiscussion | null> {
+    return (await this.#d.rest<{ discussion: ChannelDiscussion | null }>('GET', discussionPath(channel))).discussion;
+  }
+
+  /** R114: links (null: unlinks) an open chat of a community where this user holds `manageChats`; a public channel's owner, a private one's manager. */
+  async linkDiscussion(channel: string | { communityId: string }, chatId: string | null): Promise<ChannelDiscussion | null> {
+    if (chatId === null) {
+      await this.#d.rest('DELETE', discussionPath(channel));
+      return null;
+    }
+    return (await this.#d.rest<{ discussion: ChannelDiscussion }>('PUT', discussionPath(channel), { chatId })).discussion;
+  }
+
+  /** R114: into a public channel's discussion chat (and its community, as by invite); a banned person gets `community_banned`. */
+  async joinDiscussion(channelId: string): Promise<ChatSummary> {
+    const { chat } = await this.#d.rest<{ chat: ChatSummary }>('POST', path(channelId, '/discussion/join'));
+    if (chat.community) await this.#d.adoptCommunity?.(chat.community.communityId);
+    return chat;
+  }
+
   async #current(channelId: string, postId: string): Promise<Extract<ChannelPost, { verified: true }>> {
     const known = this.#known.get(`${channelId}/${postId}`);
     if (known) return known;
@@ -181,7 +231,7 @@ export class Channels {
   async #open(channelId: string, entries: readonly ChannelEntry[]): Promise<Omit<ChannelPage, 'hasMore'>> {
     const list = await this.#keyList(await this.get(channelId));
     if (typeof list === 'string') return { posts: entries.map((e) => ({ verified: false, seq: e.seq, problem: `key list: ${list}` })), keyListProblem: list };
-    const posts = await Promise.all(entries.map((e) => openEntry(channelId, e, list)));
+    const posts = placedEarly(await Promise.all(entries.map((e) => openEntry(channelId, e, list, this.#d.now()))));
     for (const p of posts) {
       if (!p.verified) continue;
       const k = `${channelId}/${p.postId}`;

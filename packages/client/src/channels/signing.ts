@@ -1,5 +1,5 @@
 import {
-  CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, ChannelPostBody,
+  CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, ChannelPostBody, ChannelScheduledBody,
   type ChannelEntry, type MessageEntity, type SignedBlob,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
@@ -43,8 +43,20 @@ export function signKeyList(owner: ChannelKey, list: ChannelKeyList): Promise<Si
   return sign(owner, CHANNEL_KEYS_CONTEXT, list);
 }
 
-export function signPost(key: ChannelKey, body: ChannelPostBody): Promise<SignedBlob> {
+export function signPost(key: ChannelKey, body: ChannelPostBody | ChannelScheduledBody): Promise<SignedBlob> {
   return sign(key, CHANNEL_POST_CONTEXT, body);
+}
+
+/**
+ * R115: how far before its signed time a scheduled post may be served before a reader calls it early
+ * (clocks differ; the server's own check of immediate posts allows 10 minutes).
+ */
+export const SCHEDULE_TOLERANCE_MS = 10 * 60_000;
+
+/** R115: a scheduled post's body as the position the log gave it: version 1 at `postSeq = seq`. */
+function asPlaced(body: ChannelScheduledBody, seq: number): ChannelPostBody {
+  const { scheduled: _, ...rest } = body;
+  return { ...rest, postSeq: seq, seq, version: 1, pinned: false, deleted: false };
 }
 
 function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, text: string): T | undefined {
@@ -88,6 +100,8 @@ export type ChannelPost =
     deleted: boolean;
     /** The admin whose key signed this version (from the key list). */
     signedBy: string;
+    /** R115: signed for a later time (`date`) and placed in the log by the server when it came. */
+    scheduled?: true;
   }
   | {
     /** Not shown as the channel's: the server (or someone) changed, forged, moved or re-dated it. */
@@ -97,9 +111,12 @@ export type ChannelPost =
   };
 
 /** R96: checks one entry against the verified key list: its signature, its signer, and that it sits where it was signed to. */
-export async function openEntry(channelId: string, entry: ChannelEntry, list: ChannelKeyList): Promise<ChannelPost> {
+export async function openEntry(channelId: string, entry: ChannelEntry, list: ChannelKeyList, now: number): Promise<ChannelPost> {
   const fail = (problem: string): ChannelPost => ({ verified: false, seq: entry.seq, problem });
-  const body = parse(ChannelPostBody, entry.signed);
+  const scheduled = parse(ChannelScheduledBody, entry.signed);
+  // R115: a scheduled post was signed without a position: it sits where the log put it, and never before its time.
+  if (scheduled && now < scheduled.date - SCHEDULE_TOLERANCE_MS) return fail('a scheduled post served before its time');
+  const body = scheduled ? asPlaced(scheduled, entry.seq) : parse(ChannelPostBody, entry.signed);
   if (!body) return fail('malformed post');
   if (body.channelId !== channelId) return fail('signed for another channel');
   if (body.seq !== entry.seq) return fail(`served at seq ${entry.seq} but signed for seq ${body.seq} (moved)`);
@@ -111,5 +128,18 @@ export async function openEntry(channelId: string, entry: ChannelEntry, list: Ch
   return {
     verified: true, channelId, postId: body.postId, postSeq: body.postSeq, seq: body.seq, version: body.version, date: body.date,
     text: body.text, ...(body.entities ? { entities: body.entities } : {}), pinned: body.pinned, deleted: body.deleted, signedBy: admin.userId,
+    ...(scheduled ? { scheduled: true as const } : {}),
   };
+}
+
+/**
+ * R115: a scheduled post placed in the log before its time, proven without a clock: a post placed after
+ * it (a higher seq) was signed, for that position, earlier than the scheduled time. Such entries are not verified.
+ */
+export function placedEarly(posts: readonly ChannelPost[]): ChannelPost[] {
+  return posts.map((p) => {
+    if (!p.verified || !p.scheduled) return p;
+    const proof = posts.find((q) => q.verified && !q.scheduled && q.seq > p.seq && q.date < p.date - SCHEDULE_TOLERANCE_MS);
+    return proof ? { verified: false, seq: p.seq, problem: `a scheduled post placed before its time (seq ${proof.seq}, after it, was signed earlier)` } : p;
+  });
 }

@@ -266,7 +266,7 @@ export class Channels {
     const channel = await this.#d.channels.getChannelByHandle(handle);
     if (!channel) throw notFound();
     const rows = await this.#d.channels.listPosts(channel.channelId, { limit, withDeleted: false });
-    return { channel, posts: rows.map((r) => storedPost(r.signed)) };
+    return { channel, posts: rows.map((r) => storedPost(r.signed, r.seq)) };
   }
 }
 

@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import {
-  CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, ChannelPostBody, ParleyError, type SignedBlob,
+  CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, ChannelPostBody, ChannelScheduledBody, ParleyError, type SignedBlob,
 } from '@parley/protocol';
 import type { z } from 'zod';
 
@@ -52,7 +52,23 @@ export function openPost(blob: SignedBlob): ChannelPostBody {
   return body;
 }
 
-/** A stored post's body (checked when it was stored), for the public page and feed. */
-export function storedPost(text: string): ChannelPostBody {
-  return ChannelPostBody.parse(JSON.parse(text));
+/** R115: a scheduled post in `blob`, its signature checked against the key it names. */
+export function openScheduled(blob: SignedBlob): ChannelScheduledBody {
+  const body = parseSigned(ChannelScheduledBody, blob.signed, 'scheduled post');
+  if (!verifies(body.signer, CHANNEL_POST_CONTEXT, blob.signed, blob.signature)) throw new ParleyError('channel_signature_invalid', 'the post is not signed by the key it names');
+  return body;
+}
+
+/**
+ * A stored post's body (checked when it was stored), for the public page and feed. A scheduled post
+ * (R115) was signed without a position: it takes the one the server's log gave it, `seq`.
+ */
+export function storedPost(text: string, seq: number): ChannelPostBody {
+  const value: unknown = JSON.parse(text);
+  const scheduled = ChannelScheduledBody.safeParse(value);
+  if (scheduled.success) {
+    const { scheduled: _, ...body } = scheduled.data;
+    return { ...body, postSeq: seq, seq, version: 1, pinned: false, deleted: false };
+  }
+  return ChannelPostBody.parse(value);
 }

@@ -54,20 +54,22 @@ export class Communities implements ChatCommunityRules {
    */
   async create(auth: AuthContext, input: CreateCommunityRequest): Promise<Community> {
     await this.requireRoomFor(auth.userId);
+    const channel = input.settings?.channel === true;
     const announcements = await this.#d.chats.createGroup(auth, { name: input.name, memberIds: [] });
-    const general = await this.#d.chats.createGroup(auth, { name: input.name === '' ? '' : 'General', memberIds: [] });
+    // R112: a private channel is its announcements chat alone (a discussion chat is a topic it links, R114).
+    const general = channel ? undefined : await this.#d.chats.createGroup(auth, { name: input.name === '' ? '' : 'General', memberIds: [] });
     const now = this.#d.clock.now();
     const community: CommunityRow = {
       communityId: this.#d.random.id(), name: input.name, createdAt: now, ownerId: auth.userId,
-      settings: withSettings(DEFAULT_COMMUNITY_SETTINGS, input.settings),
+      settings: withSettings(DEFAULT_COMMUNITY_SETTINGS, input.settings, channel),
     };
     const owner: CommunityMemberRow = { communityId: community.communityId, userId: auth.userId, role: 'owner', rights: [], label: null, joinedAt: now };
     await this.#d.communities.createCommunity(community, owner, [
       { chatId: announcements.chatId, communityId: community.communityId, kind: 'announcements', open: false, createdAt: now },
-      { chatId: general.chatId, communityId: community.communityId, kind: 'general', open: true, createdAt: now },
+      ...(general ? [{ chatId: general.chatId, communityId: community.communityId, kind: 'general' as const, open: true, createdAt: now }] : []),
     ]);
     // The chats were announced before they were linked: their summaries now carry the community.
-    for (const chatId of [announcements.chatId, general.chatId]) await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId });
+    for (const chat of [announcements, ...(general ? [general] : [])]) await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId: chat.chatId });
     return this.view(community, owner);
   }
 
@@ -210,7 +212,10 @@ export class Communities implements ChatCommunityRules {
     const link = await this.#d.communities.getCommunityChat(chatId);
     if (!link) return undefined;
     const member = link.kind === 'announcements' ? await this.#d.communities.getCommunityMember(link.communityId, userId) : undefined;
-    return { communityId: link.communityId, kind: link.kind, mayPost: link.kind !== 'announcements' || holds(member, 'postAnnouncements') };
+    const channel = link.kind === 'announcements' && (await this.#d.communities.getCommunity(link.communityId))?.settings.channel === true;
+    return {
+      communityId: link.communityId, kind: link.kind, mayPost: link.kind !== 'announcements' || holds(member, 'postAnnouncements'), ...(channel ? { channel: true as const } : {}),
+    };
   }
 
   /**

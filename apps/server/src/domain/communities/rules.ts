@@ -45,7 +45,8 @@ export function inviteDeadReason(invite: CommunityInviteRow, creator: CommunityM
   return undefined;
 }
 
-/** Settings with the changes given (fields left out keep their value). */
-export function withSettings(base: CommunitySettings, change: { roleLabels?: CommunitySettings['roleLabels'] | undefined; studentsMayDm?: boolean | undefined } | undefined): CommunitySettings {
-  return { roleLabels: change?.roleLabels ?? base.roleLabels, studentsMayDm: change?.studentsMayDm ?? base.studentsMayDm };
+/** Settings with the changes given (fields left out keep their value; `channel` only at creation, R112). */
+export function withSettings(base: CommunitySettings, change: { roleLabels?: CommunitySettings['roleLabels'] | undefined; studentsMayDm?: boolean | undefined } | undefined,
+  channel = base.channel === true): CommunitySettings {
+  return { roleLabels: change?.roleLabels ?? base.roleLabels, studentsMayDm: change?.studentsMayDm ?? base.studentsMayDm, ...(channel ? { channel: true } : {}) };
 }

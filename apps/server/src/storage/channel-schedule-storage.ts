@@ -1,0 +1,40 @@
+/** R115: a post an admin signed for later; the server wraps it in the channel's log at `publishAt`. */
+export interface ScheduledPostRow {
+  channelId: string;
+  postId: string;
+  publishAt: number;
+  authorId: string;
+  signed: string;
+  signature: string;
+  createdAt: number;
+}
+
+/** R114: the discussion chat a channel links. */
+export interface ChannelDiscussionRow {
+  channelId: string;
+  chatId: string;
+  linkedBy: string;
+  linkedAt: number;
+}
+
+/**
+ * Scheduled posts (R115) and discussion links (R114) of channels, beside `ChannelStorage`. SQLite and
+ * PostgreSQL implement it and pass one suite (`channel-schedule-storage.suite.ts`).
+ */
+export interface ChannelScheduleStorage {
+  /**
+   * Writes a scheduled post, or replaces the one with its id (an edit); ParleyError('channel_limit') when
+   * the channel already has `maxPerChannel` others, counted in the same transaction.
+   */
+  putScheduled(row: ScheduledPostRow, maxPerChannel: number): Promise<void>;
+  getScheduled(channelId: string, postId: string): Promise<ScheduledPostRow | undefined>;
+  /** The channel's scheduled posts, soonest first. */
+  listScheduled(channelId: string): Promise<ScheduledPostRow[]>;
+  deleteScheduled(channelId: string, postId: string): Promise<boolean>;
+  /** Scheduled posts of every channel whose time has come (`publishAt <= now`), soonest first. */
+  listDue(now: number, limit: number): Promise<ScheduledPostRow[]>;
+
+  /** Links (or replaces) the channel's discussion chat; null unlinks. */
+  setDiscussion(channelId: string, link: ChannelDiscussionRow | null): Promise<void>;
+  getDiscussion(channelId: string): Promise<ChannelDiscussionRow | undefined>;
+}

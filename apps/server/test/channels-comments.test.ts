@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { commentCounts, commentsOn, ParleyError, type ParleyClient } from '@parley/client';
+import { createUser, startTestServer, uniqueHandle, waitFor, type TestUser } from '@parley/testing';
+import { RawPeer } from './raw.ts';
+import { leaks, serverBytes } from './server-bytes.ts';
+
+/** Comments on channel posts (docs/PROTOCOL.md R114): thread replies in a linked community chat, end-to-end encrypted. */
+
+async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ParleyError, String(err));
+    assert.equal(err.code, code, err.message);
+    return true;
+  });
+}
+
+const GROUP_FORMED = 30_000;
+const inGroup = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
+const count = (client: ParleyClient, chatId: string, postId: string) => commentCounts(client.timeline(chatId), [postId]).get(postId);
+const started: TestUser[] = [];
+async function users(url: string, ...names: string[]): Promise<TestUser[]> {
+  const made = await Promise.all(names.map((displayName) => createUser(url, { displayName })));
+  started.push(...made);
+  return made;
+}
+afterEach(async () => {
+  for (const u of started.splice(0)) await u.client.stop();
+});
+
+describe('channel comments (R114)', () => {
+  it('R114 a public channel\'s discussion chat: subscribers join it, comment on a post in its thread, everyone sees "N comments"; a banned person can\'t comment or come back; the server holds no comment text', async () => {
+    await using server = await startTestServer();
+    const [amy, ben, cat] = await users(server.url, 'Amy', 'Ben', 'Cat');
+    if (!amy || !ben || !cat) throw new Error('users');
+    const channel = await amy.client.channels.create({ handle: uniqueHandle('talk').slice(0, 24), title: 'City news' });
+    const talk = await amy.client.communities.create({ name: 'City news: comments' });
+    const general = (await amy.client.communities.chats(talk.communityId)).find((c) => c.kind === 'general');
+    assert.ok(general);
+    // Only an open chat of a community where the linker holds manageChats; only the channel's owner links.
+    await rejects(amy.client.channels.linkDiscussion(channel.channelId, talk.announcementsChatId), 'bad_request');
+    await rejects(ben.client.channels.linkDiscussion(channel.channelId, general.chatId), 'channel_admin_only');
+    assert.deepEqual(await amy.client.channels.linkDiscussion(channel.channelId, general.chatId), { chatId: general.chatId, communityId: talk.communityId });
+    assert.deepEqual(await ben.client.channels.discussion(channel.channelId), { chatId: general.chatId, communityId: talk.communityId });
+
+    const post = await amy.client.channels.post(channel.channelId, 'Road works on Lenina street from Monday');
+    for (const u of [ben, cat]) {
+      await u.client.channels.subscribe(channel.channelId);
+      await u.client.channels.joinDiscussion(channel.channelId);
+    }
+    const chatId = general.chatId;
+    await waitFor(async () => (await inGroup(amy.client, chatId)).length === 3, { what: 'the discussion group of three', timeoutMs: GROUP_FORMED });
+    await waitFor(async () => (await inGroup(ben.client, chatId)).length === 3 && (await inGroup(cat.client, chatId)).length === 3, { what: 'every device sees the group', timeoutMs: GROUP_FORMED });
+
+    await ben.client.sendText(chatId, 'For how long?', { thread: post.postId });
+    await cat.client.sendText(chatId, 'The bus stop moves too', { thread: post.postId });
+    await ben.client.sendText(chatId, 'Unrelated chatter');
+    await waitFor(() => [amy, ben, cat].every((u) => count(u.client, chatId, post.postId) === 2), { what: 'everyone sees 2 comments', timeoutMs: GROUP_FORMED });
+    assert.deepEqual(commentsOn(amy.client.timeline(chatId), post.postId).map((i) => i.text), ['For how long?', 'The bus stop moves too']);
+
+    // Moderation is the community's: Amy bans Cat; her device is out of the chat and can't comment or come back.
+    await amy.client.communities.ban(talk.communityId, cat.userId);
+    await waitFor(() => cat.client.chat(chatId) === undefined, { what: 'Cat is out of the discussion chat', timeoutMs: GROUP_FORMED });
+    await rejects(cat.client.sendText(chatId, 'Spam spam', { thread: post.postId }), 'not_member');
+    // Nor does the server take a comment from her device sent by hand.
+    const peer = await RawPeer.authed(server.url, cat.deviceId, (d) => cat.deviceKey.sign(d));
+    const refused = await peer.request({ type: 'send', rid: 'spam', chatId, clientMsgId: 'raw_spam_001', envelope: { contentType: 'mls', payload: 'AAAA' } });
+    assert.deepEqual([refused['type'], refused['code']], ['error', 'not_member']);
+    peer.ws.close();
+    await rejects(cat.client.channels.joinDiscussion(channel.channelId), 'community_banned');
+    await waitFor(async () => !(await inGroup(amy.client, chatId)).includes(cat.userId), { what: "Cat's device removed from the group", timeoutMs: GROUP_FORMED });
+    await ben.client.sendText(chatId, 'Thanks for the news', { thread: post.postId });
+    await waitFor(() => count(amy.client, chatId, post.postId) === 3, { what: 'Amy sees the third comment', timeoutMs: GROUP_FORMED });
+    assert.ok(!amy.client.timeline(chatId).some((i) => i.text === 'Spam spam'));
+
+    await Promise.all(started.map((u) => u.client.stop()));
+    const everything = serverBytes(server.dataDir);
+    assert.ok(leaks(everything, new TextEncoder().encode('Road works on Lenina')), 'the scan finds what is there (the public post)');
+    for (const s of ['For how long?', 'The bus stop moves', 'Thanks for the news']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `comment text on the server: ${s}`);
+  });
+
+  it('R112 R114 a private channel\'s discussion is an open chat of its own community: linked by a manager, found by subscribers, comments counted on the post', async () => {
+    await using server = await startTestServer();
+    const [amy, ben] = await users(server.url, 'Amy', 'Ben');
+    if (!amy || !ben) throw new Error('users');
+    const channel = await amy.client.communities.create({ name: 'Class 3B parents', settings: { channel: true } });
+    const topic = await amy.client.communities.createChat(channel.communityId, { name: 'Comments', open: true });
+    const { token } = await amy.client.communities.createInvite(channel.communityId);
+    await ben.client.communities.joinInvite(token);
+    await rejects(ben.client.channels.linkDiscussion({ communityId: channel.communityId }, topic.chatId), 'forbidden');
+    await amy.client.channels.linkDiscussion({ communityId: channel.communityId }, topic.chatId);
+    const found = await ben.client.channels.discussion({ communityId: channel.communityId });
+    assert.deepEqual(found, { chatId: topic.chatId, communityId: channel.communityId });
+    await ben.client.communities.joinChat(channel.communityId, topic.chatId);
+
+    const ann = channel.announcementsChatId;
+    await waitFor(async () => (await inGroup(amy.client, ann)).length === 2, { what: 'the channel group of two', timeoutMs: GROUP_FORMED });
+    const postId = await amy.client.sendText(ann, 'Trip to the museum on Friday');
+    await waitFor(() => ben.client.timeline(ann).some((i) => i.id === postId), { what: 'Ben reads the post', timeoutMs: GROUP_FORMED });
+    await waitFor(async () => (await inGroup(ben.client, topic.chatId)).length === 2, { what: "Ben's device in the comments group", timeoutMs: GROUP_FORMED });
+    await ben.client.sendText(topic.chatId, 'Do they need lunch boxes?', { thread: postId });
+    await waitFor(() => count(amy.client, topic.chatId, postId) === 1, { what: 'Amy sees 1 comment on the post', timeoutMs: GROUP_FORMED });
+  });
+});

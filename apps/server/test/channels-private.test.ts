@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { Message } from '@parley/protocol';
+import { MlsCodec, ParleyError, type ParleyClient } from '@parley/client';
+import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { RawPeer } from './raw.ts';
+import { leaks, serverBytes } from './server-bytes.ts';
+
+/** Private channels (docs/PROTOCOL.md R112-R113): a community whose announcements chat is the channel, end-to-end encrypted. */
+
+async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ParleyError, String(err));
+    assert.equal(err.code, code, err.message);
+    return true;
+  });
+}
+
+const GROUP_FORMED = 30_000;
+const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system && !i.notice).map((i) => i.text);
+const inGroup = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
+const started: TestUser[] = [];
+async function users(url: string, ...names: string[]): Promise<TestUser[]> {
+  const made = await Promise.all(names.map((displayName) => createUser(url, { displayName })));
+  started.push(...made);
+  return made;
+}
+afterEach(async () => {
+  for (const u of started.splice(0)) await u.client.stop();
+});
+
+/** What a device that kept its group state reads when it follows the chat's log as a member holds it, and the epochs. */
+async function follow(device: TestUser, chatId: string, log: readonly Message[]): Promise<{ read: string[]; epoch: number | undefined; epochOf: (m: Message) => number | undefined }> {
+  const keeper = device.client.keyPackages;
+  assert.ok(keeper);
+  const reader = new MlsCodec({ userId: device.userId, deviceId: device.deviceId, store: device.store, keys: keeper });
+  const epoch = await reader.epoch(chatId);
+  const last = (await device.store.getMessages(chatId)).at(-1)?.seq ?? 0;
+  const batch = await reader.decodeBatch(chatId, log.filter((m) => m.seq > last), () => undefined, async () => {});
+  const read = batch.decoded.flatMap((d) => (d?.kind === 'content' && d.content.kind === 'text' ? [d.content.text] : []));
+  return { read, epoch, epochOf: (m) => (m.envelope ? reader.epochOf(m.envelope) : undefined) };
+}
+
+describe('private channels (R112-R113)', () => {
+  it('R112 a private channel: subscribers come in by link and by approved request, read the admin\'s posts end to end and react; only admins post; the server holds no plaintext', async () => {
+    await using server = await startTestServer();
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const channel = await ann.client.communities.create({ name: 'School 5 parents', settings: { channel: true } });
+    assert.equal(channel.settings.channel, true);
+    const chatId = channel.announcementsChatId;
+    // A private channel is its announcements chat alone: no general chat to talk in.
+    assert.deepEqual((await ann.client.communities.chats(channel.communityId)).map((c) => c.kind), ['announcements']);
+    // R112: chosen at creation, never changed afterwards.
+    await rejects(ann.client.communities.update(channel.communityId, { settings: { channel: false } }), 'bad_request');
+
+    const link = await ann.client.communities.createInvite(channel.communityId);
+    await ben.client.communities.joinInvite(link.token);
+    const asking = await ann.client.communities.createInvite(channel.communityId, { needsApproval: true });
+    const request = await cat.client.communities.joinRequests.request(asking.token, 'Mother of Vera, 3B');
+    await ann.client.communities.joinRequests.approve(channel.communityId, request.requestId);
+    await waitFor(async () => (await inGroup(ann.client, chatId)).length === 3, { what: 'the channel\'s group holds Ann, Ben and Cat', timeoutMs: GROUP_FORMED });
+    assert.equal(ben.client.chat(chatId)?.community?.channel, true);
+    assert.equal(ben.client.chat(chatId)?.community?.mayPost, false);
+
+    const post = await ann.client.sendText(chatId, 'Parents meeting Thursday 18:30, room 12');
+    await waitFor(() => [ben, cat].every((u) => texts(u.client, chatId).includes('Parents meeting Thursday 18:30, room 12')), { what: 'subscribers read the post', timeoutMs: GROUP_FORMED });
+
+    // Only admins post (R69): a subscriber's text is refused and stored nowhere.
+    const id = await ben.client.sendText(chatId, 'Buy my car');
+    await waitFor(() => ben.client.outbox().some((o) => o.clientMsgId === id && o.failedCode === 'announcements_only'), { what: "Ben's post refused", timeoutMs: GROUP_FORMED });
+    // Subscribers react: the reaction goes as a response (the vote flag) and every device shows it.
+    await cat.client.react(chatId, post, '👍', true);
+    await waitFor(() => [ann, ben].every((u) => u.client.timeline(chatId).find((i) => i.id === post)?.reactions.some((r) => r.emoji === '👍' && r.userIds.includes(cat.userId))),
+      { what: "Cat's reaction shown on Ann's and Ben's devices", timeoutMs: GROUP_FORMED });
+    assert.ok(!texts(ann.client, chatId).includes('Buy my car'));
+
+    // A non-subscriber reads nothing: the log is refused to him and the community does not exist for him.
+    const peer = await RawPeer.authed(server.url, dan.deviceId, (d) => dan.deviceKey.sign(d));
+    const history = await peer.request({ type: 'history', rid: 'h1', chatId, afterSeq: 0 });
+    assert.deepEqual([history['type'], history['code']], ['error', 'not_member']);
+    peer.ws.close();
+    await rejects(dan.client.communities.get(channel.communityId), 'not_found');
+
+    await Promise.all(started.map((u) => u.client.stop()));
+    const everything = serverBytes(server.dataDir);
+    assert.ok(leaks(everything, new TextEncoder().encode(chatId)), 'the scan finds what is there');
+    for (const s of ['Parents meeting Thursday', 'School 5 parents', '👍']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
+  });
+
+  it('R112 a removed (banned) subscriber\'s device, keeping its state and following the log, reads nothing posted after the removal', async () => {
+    await using server = await startTestServer();
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const channel = await ann.client.communities.create({ name: 'Night shift news', settings: { channel: true } });
+    const chatId = channel.announcementsChatId;
+    const { token } = await ann.client.communities.createInvite(channel.communityId);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await waitFor(async () => (await inGroup(ann.client, chatId)).length === 3, { what: 'the group of three', timeoutMs: GROUP_FORMED });
+    await ann.client.sendText(chatId, 'before the ban');
+    await waitFor(() => texts(ben.client, chatId).includes('before the ban'), { what: 'Ben reads the first post', timeoutMs: GROUP_FORMED });
+
+    // Ben's device goes offline keeping its group state; Ann bans him; her device commits his removal.
+    await ben.client.stop();
+    await ann.client.communities.ban(channel.communityId, ben.userId);
+    await waitFor(async () => !(await inGroup(ann.client, chatId)).includes(ben.userId), { what: "Ben's device out of the channel's group", timeoutMs: GROUP_FORMED });
+    await ann.client.sendText(chatId, 'after the ban: new shift plan');
+    await waitFor(() => texts(cat.client, chatId).includes('after the ban: new shift plan'), { what: 'Cat reads the new post', timeoutMs: GROUP_FORMED });
+
+    const after = ann.client.log(chatId).find((m) => ann.client.timeline(chatId).some((i) => i.id === m.clientMsgId && i.text === 'after the ban: new shift plan'));
+    assert.ok(after, "Ann's log holds the post");
+    const ben_ = await follow(ben, chatId, ann.client.log(chatId));
+    assert.ok(!ben_.read.includes('after the ban: new shift plan'), 'the removed subscriber read a post made after the removal');
+    assert.ok((ben_.epochOf(after) ?? 0) > (ben_.epoch ?? Infinity), 'the post is in an epoch after the one Ben\'s device holds');
+    await rejects(ben.client.communities.joinInvite(token), 'community_banned');
+  });
+});
