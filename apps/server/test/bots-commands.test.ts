@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ParleyError, generateDeviceKey, registerBotDevice } from '@parley/client';
 import { createUser, newClient, startTestServer, waitFor } from '@parley/testing';
+import { testGateway } from './bot-run.ts';
 
 const code = (c: string) => (err: unknown) => err instanceof ParleyError && err.code === c;
 
@@ -35,6 +36,26 @@ describe('bot command menus (R108)', () => {
 
     await owner.client.bots.delete(bot.userId);
     await assert.rejects(reader.client.bots.commands(bot.userId), code('bot_not_found'), 'a deleted bot has no menu');
+    await Promise.all([owner, reader].map((u) => u.client.stop()));
+  });
+
+  it('R108 the gateway\'s setMyCommands publishes the menu people see; deleteMyCommands empties it; a bad command is Telegram\'s 400', async () => {
+    await using server = await startTestServer();
+    const owner = await createUser(server.url, { displayName: 'Olga' });
+    const reader = await createUser(server.url, { displayName: 'Rita' });
+    const { bot, token } = await owner.client.bots.create({ handle: 'gw_menu_bot', displayName: 'Menu' });
+    await using gateway = await testGateway(server.url, token);
+    const call = async (method: string, body: unknown) => {
+      const res = await fetch(`${gateway.url}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() as { ok: boolean; result?: unknown } };
+    };
+    assert.deepEqual((await call('setMyCommands', { commands: [{ command: 'start', description: 'Begin' }, { command: 'help', description: 'Help' }] })).body, { ok: true, result: true });
+    assert.deepEqual(await reader.client.bots.commands(bot.userId), [{ command: 'start', description: 'Begin' }, { command: 'help', description: 'Help' }]);
+    assert.deepEqual((await call('getMyCommands', {})).body.result, [{ command: 'start', description: 'Begin' }, { command: 'help', description: 'Help' }]);
+    assert.equal((await call('setMyCommands', { commands: [{ command: 'Bad', description: 'x' }] })).status, 400);
+    assert.equal((await reader.client.bots.commands(bot.userId)).length, 2, 'a refused menu changed nothing');
+    assert.deepEqual((await call('deleteMyCommands', {})).body, { ok: true, result: true });
+    assert.deepEqual(await reader.client.bots.commands(bot.userId), []);
     await Promise.all([owner, reader].map((u) => u.client.stop()));
   });
 });
