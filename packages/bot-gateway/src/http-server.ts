@@ -12,6 +12,8 @@ export interface BotApiServerOptions {
   authorized(): boolean;
   methods: ReadonlyMap<string, (p: Params, signal: AbortSignal) => Promise<unknown>>;
   onError(err: unknown, method: string): void;
+  /** R109: every other path (the Max Bot API facade); absent: 404. */
+  other?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 }
 
 /**
@@ -31,7 +33,7 @@ export function botApiServer(opts: BotApiServerOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-    if (!match) return send(res, NOT_FOUND());
+    if (!match) return opts.other ? opts.other(req, res, url) : send(res, NOT_FOUND());
     const given = Buffer.from(decodeURIComponent(match[1]!));
     if (given.length !== expected.length || !timingSafeEqual(given, expected) || !opts.authorized()) return send(res, UNAUTHORIZED());
     const name = match[2]!.toLowerCase();
