@@ -141,4 +141,36 @@ describe('Max bots on Parley through the bot gateway (R109)', () => {
     await waitFor(async () => (await call('GET', '/me')).status === 401, { what: 'a revoked token is 401' });
     await Promise.all([owner, person].map((u) => u.client.stop()));
   });
+
+  it('R109 groups: the bot added (a group made with it) is bot_added; others coming and going are user_added / user_removed; removed, bot_removed', async () => {
+    await using server = await startTestServer();
+    const owner = await createUser(server.url, { displayName: 'Olga' });
+    const [ann, ben, cid] = [await createUser(server.url, { displayName: 'Ann' }), await createUser(server.url, { displayName: 'Ben' }), await createUser(server.url, { displayName: 'Cid' })];
+    const { bot, token } = await owner.client.bots.create({ handle: 'maxgroup_bot', displayName: 'Max Group' });
+    await using gateway = await testGateway(server.url, token);
+    let marker: number | undefined;
+    const seen: Record<string, unknown>[] = [];
+    const until = (what: string, pred: (u: Record<string, unknown>) => boolean) => waitFor(async () => {
+      const res = await fetch(`${gateway.url}/updates?timeout=1${marker !== undefined ? `&marker=${marker}` : ''}`, { headers: { authorization: token } });
+      const got = await res.json() as { updates: Record<string, unknown>[]; marker: number };
+      seen.push(...got.updates);
+      marker = got.marker;
+      return seen.some(pred);
+    }, { what, timeoutMs: 40_000 });
+
+    const group = await ann.client.createGroup({ name: 'Trip', memberIds: [ben.userId, bot.userId] });
+    await until('bot_added', (u) => u['update_type'] === 'bot_added');
+    const added = seen.find((u) => u['update_type'] === 'bot_added') as { chat_id: number; user: { name: string } };
+    assert.ok(added.chat_id < 0, 'a group\'s id is negative');
+    assert.equal(added.user.name, 'Ann');
+    await waitFor(() => gateway.client.chat(group.chatId) !== undefined, { what: 'the bot has the group' });
+    await ann.client.addMember(group.chatId, cid.userId);
+    await until('user_added', (u) => u['update_type'] === 'user_added' && (u['user'] as { name: string }).name === 'Cid');
+    await ann.client.removeMember(group.chatId, cid.userId);
+    await until('user_removed', (u) => u['update_type'] === 'user_removed' && (u['user'] as { name: string }).name === 'Cid');
+    await ann.client.removeMember(group.chatId, bot.userId);
+    await until('bot_removed', (u) => u['update_type'] === 'bot_removed');
+    assert.equal((seen.find((u) => u['update_type'] === 'user_added') as { chat_id: number }).chat_id, added.chat_id);
+    await Promise.all([owner, ann, ben, cid].map((u) => u.client.stop()));
+  });
 });

@@ -137,6 +137,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
   }
   bot.on('change', () => {
+    max.onChange();
     if (updates.dropped > 0) {
       log(`${updates.dropped} updates were dropped: the bot did not fetch them (at most ${opts.maxUpdates ?? DEFAULT_MAX_UPDATES} are kept)`);
       updates.dropped = 0;

@@ -46,6 +46,8 @@ export class MaxApi {
   readonly updates: UpdateQueue;
   readonly subscriptions: MaxSubscriptions;
   #nextId = 1;
+  /** The bot's chats as last seen, with their ids: one that goes is `bot_removed` (its device sees no more of it). */
+  readonly #chats = new Map<string, number>();
 
   constructor(deps: MaxApiDeps) {
     this.#d = deps;
@@ -56,6 +58,20 @@ export class MaxApi {
 
   #push(type: (typeof MAX_UPDATE_TYPES)[number], body: Obj): void {
     this.updates.push({ update_id: this.#nextId++, [type]: { update_type: type, timestamp: Date.now(), ...body } });
+  }
+
+  /** The client's state changed: a chat the bot was in and no longer is was left or removed it. */
+  onChange(): void {
+    const now = new Set<string>();
+    for (const view of this.#d.client.chats()) {
+      now.add(view.chatId);
+      if (!this.#chats.has(view.chatId)) this.#chats.set(view.chatId, this.#d.objects.chatInt(view));
+    }
+    for (const [chatId, chat_id] of this.#chats) {
+      if (now.has(chatId)) continue;
+      this.#chats.delete(chatId);
+      this.#push('bot_removed', { chat_id, is_channel: false }); // who removed it is not known to the bot's device
+    }
   }
 
   /** One message of the bot's chats as Max updates (the gateway calls it in log order). */
