@@ -126,9 +126,19 @@ export class MaxApi {
     }
   }
 
-  /** Serves one request; `path` is the URL's path without a `/max` prefix. */
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  /**
+   * Serves one request if it is Max's: a path of the Max API (with or without `/max/`), or any path
+   * with an `Authorization` header; false leaves it to the Telegram facade (its 404).
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const path = url.pathname.replace(/^\/max(?=\/|$)/, '') || '/';
+    const maxPath = url.pathname.startsWith('/max/') || /^\/(me|updates|messages|answers|subscriptions|chats|uploads|videos)(\/|$)/.test(path);
+    if (!maxPath && req.headers.authorization === undefined) return false;
+    await this.#serve(req, res, url, path);
+    return true;
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> {
     try {
       const given = Buffer.from(req.headers.authorization ?? url.searchParams.get('access_token') ?? '');
       if (given.length !== this.#expected.length || !timingSafeEqual(given, this.#expected) || !this.#d.authorized()) {
