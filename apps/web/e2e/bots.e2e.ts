@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startGateway } from '@parley/bot-gateway';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -55,6 +56,7 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
     await row.getByRole('button', { name: 'Save commands' }).click();
     await row.getByText('Commands saved').waitFor();
     await screenshot(page, 'bots-settings');
+    assert.deepEqual(await axeViolations(page), [], 'Settings → Bots with a token shown');
     await card.getByRole('button', { name: 'I have saved it' }).click();
     assert.equal(await card.getByTestId('bot-token').count(), 0, 'the token is gone once saved');
 
@@ -80,6 +82,7 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
       assert.deepEqual(await menu.getByRole('option').allTextContents(), ['/start Show the pages'], 'typing narrows the menu');
       await box.fill('/');
       await screenshot(page, 'bots-command-menu');
+      assert.deepEqual(await axeViolations(page), [], 'the command menu');
       await menu.getByRole('option', { name: /\/start/ }).click();
       await page.getByTestId('message').filter({ hasText: '/start' }).waitFor();
 
@@ -90,6 +93,7 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
       await reply.getByText('Choose a page').waitFor();
       assert.deepEqual(await keyboard.getByRole('button').allTextContents(), ['« 1', '‹ 3', 'Docs ↗']);
       await screenshot(page, 'bots-keyboard');
+      assert.deepEqual(await axeViolations(page), [], 'a chat with a bot, its notice and keyboard');
 
       // A url button asks first, showing where it goes.
       await keyboard.getByRole('button', { name: /Docs/ }).click();
