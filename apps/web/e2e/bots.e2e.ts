@@ -114,6 +114,36 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
       assert.equal(await reply.getByTestId('inline-keyboard').count(), 0, 'an edit without a keyboard leaves none');
       assert.equal(await reply.locator('b, strong').filter({ hasText: 'Page 1' }).count(), 1, 'HTML bold became formatting');
 
+      // --- show_alert: the answer is a dialog (the bot's calls made by hand, grammY stopped) ---------
+      bot.kill('SIGTERM');
+      await new Promise((r) => bot.once('exit', r));
+      const tg = async (method: string, body: Record<string, unknown>) => (await (await fetch(`${gateway.url}/bot${token}/${method}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { ok: boolean; result: { message?: { chat: { id: number } }; update_id: number; callback_query?: { id: string } }[] };
+      await box.fill('are you there');
+      await box.press('Enter');
+      let chatInt: number | undefined;
+      let offset = 0;
+      await waitFor(async () => {
+        const got = (await tg('getUpdates', { offset, timeout: 1 })).result;
+        offset = (got.at(-1)?.update_id ?? offset - 1) + 1;
+        chatInt = got.find((u) => u.message)?.message?.chat.id ?? chatInt;
+        return chatInt !== undefined;
+      }, { what: 'the text at the gateway', timeoutMs: 30_000 });
+      await tg('sendMessage', { chat_id: chatInt, text: 'Delete everything?', reply_markup: { inline_keyboard: [[{ text: 'Yes, delete', callback_data: 'wipe' }]] } });
+      const wipe = page.getByTestId('message').filter({ hasText: 'Delete everything?' });
+      await wipe.getByRole('button', { name: 'Yes, delete' }).click({ timeout: 30_000 });
+      let queryId: string | undefined;
+      await waitFor(async () => {
+        queryId = (await tg('getUpdates', { offset, timeout: 1 })).result.find((u) => u.callback_query)?.callback_query?.id;
+        return queryId !== undefined;
+      }, { what: 'the press at the gateway', timeoutMs: 30_000 });
+      await tg('answerCallbackQuery', { callback_query_id: queryId, text: 'Nothing was deleted: this is a test', show_alert: true });
+      const alertBox = page.getByTestId('bot-answer-alert');
+      await alertBox.getByText('Nothing was deleted: this is a test').waitFor({ timeout: 30_000 });
+      await screenshot(page, 'bots-alert');
+      await alertBox.getByRole('button', { name: 'OK' }).click();
+      await alertBox.waitFor({ state: 'detached' });
+
       // --- revoke in Settings: the gateway is signed out ---------------------------------------
       await page.goto(`${url}/#/settings`);
       page.once('dialog', (d) => void d.accept());
