@@ -14,6 +14,8 @@ import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
 import { UpdateQueue } from './updates.ts';
 import { WebhookSender } from './webhook.ts';
+import { MaxApi } from './max/max-api.ts';
+import { MaxObjects } from './max/max-objects.ts';
 
 export interface GatewayOptions {
   /** The Parley server's URL. */
@@ -95,10 +97,22 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
 
+  // R109: the Max Bot API on the same port (every path but /bot<token>/…), with its own updates.
+  const max = new MaxApi({
+    client: bot, objects: new MaxObjects(bot, objects, ids), token: opts.token, authorized: () => !revoked,
+    maxUpdates: opts.maxUpdates ?? DEFAULT_MAX_UPDATES, maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
+    setCommands: (commands) => methods.publishCommands(commands), queryChat: (queryId) => queries.get(queryId),
+    webhook: { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000 }, log,
+  });
+  const rememberQuery = (queryId: string, chatId: string) => {
+    queries.set(queryId, chatId);
+    if (queries.size > QUERIES_KEPT) queries.delete(queries.keys().next().value!);
+  };
+
   // Updates in the order the log gives them, one message at a time.
   let chain = Promise.resolve();
   bot.on('message', (m) => {
-    chain = chain.then(() => toUpdate(m)).catch((err: unknown) => log(`an update was lost: ${String(err)}`));
+    chain = chain.then(async () => { await toUpdate(m); await max.onMessage(m, rememberQuery); }).catch((err: unknown) => log(`an update was lost: ${String(err)}`));
   });
   async function toUpdate(m: Message): Promise<void> {
     if (m.senderUserId === botUserId) return;
@@ -123,13 +137,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
   }
   bot.on('change', () => {
+    max.onChange();
     if (updates.dropped > 0) {
       log(`${updates.dropped} updates were dropped: the bot did not fetch them (at most ${opts.maxUpdates ?? DEFAULT_MAX_UPDATES} are kept)`);
       updates.dropped = 0;
     }
   });
 
-  const http = botApiServer({ token: opts.token, authorized: () => !revoked, methods: methods.methods, onError: (err, method) => log(`${method} failed: ${String(err)}`) });
+  const http = botApiServer({ token: opts.token, authorized: () => !revoked, methods: methods.methods, onError: (err, method) => log(`${method} failed: ${String(err)}`),
+    other: (req, res, url) => max.handle(req, res, url) });
   const listen = opts.listen ?? { host: '127.0.0.1', port: 8081 };
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -142,7 +158,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (closed) return;
     closed = true;
     await webhook.delete({ dropPending: false });
+    await max.subscriptions.delete({ dropPending: false });
     updates.wakeAll();
+    max.updates.wakeAll();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());
       http.closeAllConnections();

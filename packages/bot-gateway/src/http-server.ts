@@ -12,6 +12,8 @@ export interface BotApiServerOptions {
   authorized(): boolean;
   methods: ReadonlyMap<string, (p: Params, signal: AbortSignal) => Promise<unknown>>;
   onError(err: unknown, method: string): void;
+  /** R109: other paths (the Max Bot API facade); false when it does not take the request: Telegram's 404. */
+  other?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 /**
@@ -31,7 +33,10 @@ export function botApiServer(opts: BotApiServerOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-    if (!match) return send(res, NOT_FOUND());
+    if (!match) {
+      if (!(await opts.other?.(req, res, url))) send(res, NOT_FOUND());
+      return;
+    }
     const given = Buffer.from(decodeURIComponent(match[1]!));
     if (given.length !== expected.length || !timingSafeEqual(given, expected) || !opts.authorized()) return send(res, UNAUTHORIZED());
     const name = match[2]!.toLowerCase();

@@ -52,7 +52,7 @@ export class TelegramMethods {
       answercallbackquery: (p) => this.#answerCallbackQuery(p),
       setmycommands: (p) => this.#setMyCommands(p),
       getmycommands: async () => this.#commands(),
-      deletemycommands: async () => { this.#writeCommands([]); return true; },
+      deletemycommands: async () => { await this.publishCommands([]); return true; },
       sendchataction: (p) => this.#sendChatAction(p),
       setwebhook: (p) => this.#setWebhook(p),
       deletewebhook: async (p) => { await this.#d.webhook.delete({ dropPending: p.bool('drop_pending_updates') }); this.#d.saveWebhook(undefined); return true; },
@@ -167,8 +167,14 @@ export class TelegramMethods {
       if (description.length < 1 || description.length > 256) throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
       return { command, description };
     });
-    this.#writeCommands(commands);
+    await this.publishCommands(commands);
     return true;
+  }
+
+  /** R108: the menu goes to the bot's public profile on the server (people's `/` menus read it) and the data dir. */
+  async publishCommands(commands: readonly { command: string; description: string }[]): Promise<void> {
+    await this.#call(() => this.#d.client.bots.setCommands(this.#d.client.userId, commands));
+    this.#writeCommands(commands);
   }
 
   #commands(): { command: string; description: string }[] {

@@ -13,11 +13,15 @@ export class UpdateQueue {
   #items: Update[] = [];
   #waiters = new Set<() => void>();
   /** Kinds the bot asked for in its last getUpdates with allowed_updates (Telegram keeps that choice). */
-  #allowed: ReadonlySet<string> = new Set(UPDATE_KINDS);
+  #allowed: ReadonlySet<string>;
+  /** Every kind this queue's facade produces (Telegram's by default; the Max facade's are its own, R109). */
+  readonly #kinds: readonly string[];
   dropped = 0;
 
-  constructor(maxKept: number) {
+  constructor(maxKept: number, kinds: readonly string[] = UPDATE_KINDS) {
     this.#max = maxKept;
+    this.#kinds = kinds;
+    this.#allowed = new Set(kinds);
   }
 
   get size(): number { return this.#items.length; }
@@ -36,7 +40,7 @@ export class UpdateQueue {
 
   /** getUpdates: confirms those before `offset`, then answers at once or when one comes (or at the timeout). */
   async take(opts: { offset?: number; limit: number; timeoutSec: number; allowed?: readonly string[]; signal?: AbortSignal }): Promise<Update[]> {
-    if (opts.allowed !== undefined) this.#allowed = new Set(opts.allowed.length > 0 ? opts.allowed : UPDATE_KINDS);
+    if (opts.allowed !== undefined) this.#allowed = new Set(opts.allowed.length > 0 ? opts.allowed : this.#kinds);
     if (opts.offset !== undefined) {
       const offset = opts.offset;
       // Telegram: a negative offset keeps that many from the end.

@@ -7,6 +7,9 @@ export interface WebhookOptions {
   retryMinMs: number;
   maxRetryMs: number;
   log(line: string): void;
+  /** What is POSTed for an update (default: the update as it is) and the header carrying the secret (R109: Max's differ). */
+  body?: (update: Update) => unknown;
+  secretHeader?: string;
 }
 
 /** What getWebhookInfo tells, as Telegram's WebhookInfo. */
@@ -97,8 +100,8 @@ export class WebhookSender {
     try {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.#secret ? { 'x-telegram-bot-api-secret-token': this.#secret } : {}) },
-        body: JSON.stringify(update),
+        headers: { 'content-type': 'application/json', ...(this.#secret ? { [this.#o.secretHeader ?? 'x-telegram-bot-api-secret-token']: this.#secret } : {}) },
+        body: JSON.stringify(this.#o.body ? this.#o.body(update) : update),
         signal: AbortSignal.any([stop, AbortSignal.timeout(this.#o.timeoutMs)]),
       });
       await res.arrayBuffer().catch(() => undefined);

@@ -13,6 +13,22 @@ export const MAX_BOT_DESCRIPTION_CHARS = 512;
  */
 export const BotToken = z.string().regex(/^[A-Za-z0-9_-]{8,64}:[A-Za-z0-9_-]{32,64}$/, 'a bot token: <id>:<secret>');
 
+// --- the command menu (R108) -------------------------------------------------------------------
+
+/** R108: the most commands a bot's menu holds (Telegram's setMyCommands limit). */
+export const MAX_BOT_COMMANDS = 100;
+/** R108: one entry of a bot's `/` menu: `command` as Telegram's BotCommand (1-32 of a-z 0-9 _), a description of 1-256 characters. */
+export const BotCommand = z.object({
+  command: z.string().regex(/^[a-z0-9_]{1,32}$/, 'a command is 1-32 of a-z, 0-9 and _'),
+  description: z.string().trim().min(1).max(256),
+});
+export type BotCommand = z.infer<typeof BotCommand>;
+export const BotCommands = z.array(BotCommand).max(MAX_BOT_COMMANDS)
+  .refine((cs) => new Set(cs.map((c) => c.command)).size === cs.length, 'each command once');
+/** PUT /bots/:botId/commands (the owner, or the bot itself) and GET /bots/:botId/commands (anyone signed in). */
+export const BotCommandsBody = z.object({ commands: BotCommands });
+export type BotCommandsBody = z.infer<typeof BotCommandsBody>;
+
 /** POST /bots — the caller (a person, never a bot) creates a bot it owns. */
 export const CreateBotRequest = z.object({
   handle: BotHandle,
@@ -29,6 +45,8 @@ export const BotInfo = z.object({
   description: z.string(),
   createdAt: z.number().int(),
   hasToken: z.boolean(),
+  /** R108: the bot's command menu, as its owner or its gateway last set it. */
+  commands: BotCommands,
 });
 export type BotInfo = z.infer<typeof BotInfo>;
 export const BotCreated = z.object({ bot: BotInfo, token: BotToken });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { BotDeviceRequest, CreateBotRequest, Id } from '@parley/protocol';
+import { BotCommandsBody, BotDeviceRequest, CreateBotRequest, Id } from '@parley/protocol';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
@@ -31,6 +31,19 @@ export function botRoutes(app: FastifyInstance, services: Services, apiPerSec: n
     const caller = await auth(request);
     await services.bots.delete(caller, parse(botParams, request.params).botId);
     return reply.status(204).send();
+  });
+
+  // R108: the command menu: set by the owner or the bot itself, read by anyone signed in.
+  app.put('/bots/:botId/commands', async (request) => {
+    const caller = await auth(request);
+    const { commands } = parse(BotCommandsBody, request.body);
+    await services.bots.setCommands(caller, parse(botParams, request.params).botId, commands);
+    return { commands };
+  });
+
+  app.get('/bots/:botId/commands', async (request) => {
+    await auth(request);
+    return { commands: await services.bots.commands(parse(botParams, request.params).botId) };
   });
 
   // No session yet: the token is the proof, checked like a login (per address).

@@ -6,7 +6,7 @@ import { T0, rejectsWith, seedUsers, uid } from './storage.fixtures.ts';
 
 const botUser = (name: string, handle = `${name}_bot`): UserRow => ({ userId: uid(name), handle, displayName: name, createdAt: T0, recoveryHash: 'none' });
 const bot = (name: string, owner: string, tokenHash: string | null = `hash_${name}`): BotRow => ({
-  botUserId: uid(name), ownerUserId: uid(owner), description: `${name} helps`, tokenHash, createdAt: T0, deletedAt: null,
+  botUserId: uid(name), ownerUserId: uid(owner), description: `${name} helps`, tokenHash, createdAt: T0, deletedAt: null, commands: [],
 });
 
 /**
@@ -51,6 +51,17 @@ export function botStorageSuite(name: string, open: () => Promise<{ storage: Sto
       await s.setBotToken(uid('echo'), null);
       assert.equal(await s.getBotByTokenHash('hash_new'), undefined);
       assert.equal((await s.getBot(uid('echo')))?.tokenHash, null);
+    });
+
+    it('R108 a bot\'s commands are kept in order, replaced whole, and read back with it and its owner\'s list', async () => {
+      await s.createBot(botUser('echo'), { ...bot('echo', 'alice'), commands: [{ command: 'start', description: 'Begin' }] });
+      assert.deepEqual((await s.getBot(uid('echo')))?.commands, [{ command: 'start', description: 'Begin' }]);
+      const menu = [{ command: 'weather', description: 'Forecast — «сегодня»' }, { command: 'help', description: 'What I do' }];
+      await s.setBotCommands(uid('echo'), menu);
+      assert.deepEqual((await s.getBot(uid('echo')))?.commands, menu);
+      assert.deepEqual((await s.listBots(uid('alice')))[0]?.bot.commands, menu);
+      await s.setBotCommands(uid('echo'), []);
+      assert.deepEqual((await s.getBot(uid('echo')))?.commands, []);
     });
 
     it('R90 a deleted bot is not listed, its token finds nothing, and it is still known as a bot', async () => {

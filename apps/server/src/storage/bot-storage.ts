@@ -1,3 +1,4 @@
+import type { BotCommand } from '@parley/protocol';
 import type { UserRow } from './storage.ts';
 
 /** R90: a bot account: a user row (handle, name) plus who owns it and its token's hash. */
@@ -8,6 +9,8 @@ export interface BotRow {
   /** sha256 of the token, hex; null while revoked. The token itself is never stored (R90b). */
   tokenHash: string | null;
   createdAt: number;
+  /** R108: its command menu (public). */
+  commands: BotCommand[];
   /** Set when the owner deleted it: its handle stays taken, nothing signs in as it again. */
   deletedAt: number | null;
 }
@@ -27,6 +30,8 @@ export interface BotStorage {
   listBots(ownerUserId: string): Promise<{ bot: BotRow; user: UserRow }[]>;
   /** Replaces the token hash (null: revoked). */
   setBotToken(botUserId: string, tokenHash: string | null): Promise<void>;
+  /** R108: replaces its command menu. */
+  setBotCommands(botUserId: string, commands: readonly BotCommand[]): Promise<void>;
   /** Marks it deleted and drops its token. */
   deleteBot(botUserId: string, at: number): Promise<void>;
   /** Of these users, those that are bots (deleted ones too). */

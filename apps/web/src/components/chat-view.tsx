@@ -1,5 +1,6 @@
 import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyDirectory, ParleyClient, TimelineItem } from '@parley/client';
+import type { BotCommand } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ChatAvatar } from './avatar.tsx';
@@ -29,6 +30,9 @@ const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')
 const ThreadPanel = lazy(async () => ({ default: (await import('./thread-panel.tsx')).ThreadPanel }));
 const ReportDialog = lazy(async () => ({ default: (await import('../communities/community-reports.tsx')).ReportDialog }));
 const PollDialog = lazy(async () => ({ default: (await import('./poll.tsx')).PollDialog }));
+// R91, R108: the bot notice, its badge and command menu: the bots chunk, loaded where a bot is a member.
+const BotNotice = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).BotNotice }));
+const BotBadge = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).BotBadge }));
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
 
@@ -60,6 +64,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [pollOpen, setPollOpen] = useState(false);
   const [threadRoot, setThreadRoot] = useState<string | undefined>();
   const [reporting, setReporting] = useState<TimelineItem | undefined>();
+  const [botCommands, setBotCommands] = useState<readonly BotCommand[]>([]);
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
@@ -114,6 +119,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
     .map((id) => chat.members.find((m) => m.userId === id)?.displayName).filter((n): n is string => !!n);
   const other = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
   const title = chatTitle(t, chat);
+  const bot = chat.members.find((m) => m.bot && m.userId !== client.userId);
   const joinGroup = (media: 'audio' | 'video') => { setCallError(undefined); groupCallMedia.join(client, chatId, media).catch(setCallError); };
   // R69: in a community's announcements chat only holders of postAnnouncements post; a post the server refused says so.
   const readOnly = chat.community?.mayPost === false;
@@ -129,7 +135,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         <button className="icon back" aria-label={t('back')} title={t('back')} onClick={() => go('/')}><Icon name="back" /></button>
         <ChatAvatar chat={chat} size={36} />
         <div className="chat-header-text">
-          <h2>{title}</h2>
+          <h2>{title}{other?.bot && <Suspense fallback={null}> <BotBadge /></Suspense>}</h2>
           <span className={`muted small${typingNames.length > 0 ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{subtitle}</span>
         </div>
         {chat.kind === 'direct' && !chat.noteToSelf && other && (['audio', 'video'] as const).map((media) => (
@@ -152,6 +158,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         )}
       </header>
       {callError !== undefined && <CallError error={callError} />}
+      {bot && <Suspense fallback={null}><BotNotice client={client} chatId={chatId} bot={bot} onCommands={setBotCommands} /></Suspense>}
       {chat.kind === 'group' && <GroupCallBanner client={client} chatId={chatId} busy={inCall} onJoin={joinGroup} />}
       {chat.kind === 'direct' && <KeyChangeBanner keys={keys} contact={other} chatId={chatId} />}
       {chat.kind === 'direct' && !other && chat.requested?.[0] && (
@@ -181,6 +188,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         key={chatId}
         chat={chat}
         me={client.userId}
+        commands={bot ? botCommands : undefined}
         mode={mode}
         setMode={setMode}
         inputRef={input}

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { parseMarkdown, toMarkdown, type ChatView, type FormattedText, type TimelineItem } from '@parley/client';
-import type { FetchedLinkPreview, LinkPreview } from '@parley/protocol';
+import type { BotCommand, FetchedLinkPreview, LinkPreview } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { FormatBar, useFormatting } from './format-bar.tsx';
 import { Icon } from './icons.tsx';
@@ -19,10 +19,12 @@ const MAX_HEIGHT_PX = 160;
 
 export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
 
-export function Composer({ chat, me, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts, onPoll }: {
+export function Composer({ chat, me, commands, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts, onPoll }: {
   chat: ChatView;
   /** This user's id (R88: `@` offers the others, and `@all` to admins). */
   me: string;
+  /** R108: a bot's command menu, offered when the text starts with `/` (absent: no bot here). */
+  commands?: readonly BotCommand[] | undefined;
   /** R87: opens the new-poll form (absent: no polls here). */
   onPoll?: () => void;
   /** The files chosen for the next message (picker, drop, paste). */
@@ -83,11 +85,21 @@ export function Composer({ chat, me, mode, setMode, inputRef, onSend, onSendFile
   // R88: `@` followed by a few letters offers the group's members (and @all to its admins).
   const [caret, setCaret] = useState(0);
   const [dismissedAt, setDismissedAt] = useState(-1);
-  const mq = chat.kind === 'group' ? mentionQuery(draft, caret) : undefined;
-  const choices = mq && mq.start !== dismissedAt ? mentionChoices(chat.members, me, mq.query, t('mentionAll')) : [];
+  // R108: `/` at the start offers the bot's commands (a pick sends it, as Telegram's menu does).
+  const cq = commands && commands.length > 0 && mode.kind === 'new' ? /^\/([a-z0-9_]{0,32})$/i.exec(draft.slice(0, caret)) : null;
+  const mq = cq ? { start: 0, query: (cq[1] ?? '').toLowerCase() } : chat.kind === 'group' ? mentionQuery(draft, caret) : undefined;
+  const choices = !mq || mq.start === dismissedAt ? []
+    : cq ? (commands ?? []).filter((c) => c.command.startsWith(mq.query)).map((c) => ({ handle: c.command, name: c.description, command: true }))
+    : mentionChoices(chat.members, me, mq.query, t('mentionAll'));
   const [active, setActive] = useMentionActive(`${mq?.start ?? -1}:${mq?.query ?? ''}`);
   const pick = (c: MentionChoice) => {
     if (!mq) return;
+    if (c.command) {
+      onSend(parseMarkdown(`/${c.handle}`), { kind: 'new' });
+      setDraft('');
+      setCaret(0);
+      return;
+    }
     const next = `${draft.slice(0, mq.start)}@${c.handle} ${draft.slice(caret)}`;
     const at = mq.start + c.handle.length + 2;
     setDraft(next);
@@ -150,7 +162,7 @@ export function Composer({ chat, me, mode, setMode, inputRef, onSend, onSendFile
       {draftPreview.preview && <LinkPreviewCard preview={draftPreview.preview} onDismiss={draftPreview.dismiss} />}
       {formatting.visible && <FormatBar formatting={formatting} />}
       {mode.kind !== 'edit' && <AttachTrayView tray={tray} />}
-      {choices.length > 0 && <MentionPicker choices={choices} active={active} onPick={pick} setActive={setActive} />}
+      {choices.length > 0 && <MentionPicker choices={choices} active={active} onPick={pick} setActive={setActive} {...(cq ? { label: t('botCommandMenu') } : {})} />}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         {mode.kind !== 'edit' && (
           <>

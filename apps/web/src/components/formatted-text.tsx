@@ -100,7 +100,8 @@ function Link({ href, visible, children }: { href: string | undefined; visible: 
   );
 }
 
-function ConfirmLink({ href, onClose }: { href: string; onClose: () => void }) {
+/** Asks before opening a link whose target the reader did not see (also a bot's url button, R93). */
+export function ConfirmLink({ href, onClose }: { href: string; onClose: () => void }) {
   const { t } = useI18n();
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {

@@ -9,7 +9,8 @@ export function mentionQuery(text: string, caret: number): { start: number; quer
   return { start: caret - (match[2] ?? '').length - 1, query: (match[2] ?? '').toLowerCase() };
 }
 
-export interface MentionChoice { handle: string; name: string }
+/** `command`: a bot's command (R108), shown as `/handle  name`. */
+export interface MentionChoice { handle: string; name: string; command?: boolean }
 
 /**
  * R88: who `@` can name in this chat: its members by handle or name (not oneself), and `@all` for
@@ -28,14 +29,14 @@ export function mentionChoices(members: readonly Member[], me: string, query: st
 }
 
 /** The list under the composer while an `@word` is typed; the composer moves `active` with the arrow keys. */
-export function MentionPicker({ choices, active, onPick, setActive }: { choices: readonly MentionChoice[]; active: number; onPick: (c: MentionChoice) => void; setActive: (i: number) => void }) {
+export function MentionPicker({ choices, active, onPick, setActive, label }: { choices: readonly MentionChoice[]; active: number; onPick: (c: MentionChoice) => void; setActive: (i: number) => void; label?: string }) {
   const { t } = useI18n();
   return (
-    <ul className="mention-picker" role="listbox" id="mention-picker" aria-label={t('mentionPick')} data-testid="mention-picker">
+    <ul className="mention-picker" role="listbox" id="mention-picker" aria-label={label ?? t('mentionPick')} data-testid={label ? 'command-menu' : 'mention-picker'}>
       {choices.map((c, i) => (
         <li key={c.handle} id={`mention-${c.handle}`} role="option" aria-selected={i === active} className={i === active ? 'active' : ''}
           onMouseDown={(e) => { e.preventDefault(); onPick(c); }} onMouseEnter={() => setActive(i)}>
-          <strong>{c.name}</strong> <span className="muted">@{c.handle}</span>
+          {c.command ? <><strong>/{c.handle}</strong> <span className="muted">{c.name}</span></> : <><strong>{c.name}</strong> <span className="muted">@{c.handle}</span></>}
         </li>
       ))}
     </ul>

@@ -14,6 +14,9 @@ import { StateIcon } from './state-icon.tsx';
 
 // R87: a chunk of its own, loaded when a chat shows a poll.
 const PollCard = lazy(async () => ({ default: (await import('./poll.tsx')).PollCard }));
+// R93: a bot's buttons, in the bots chunk, loaded when a chat shows a message that has them.
+const InlineKeyboard = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).InlineKeyboard }));
+const BotBadge = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).BotBadge }));
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
@@ -44,6 +47,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
 }) {
   const { t, fmt } = useI18n();
   const nameOf = (id: string) => members.find((m) => m.userId === id)?.displayName ?? '…';
+  const senderIsBot = members.some((m) => m.userId === item.senderUserId && m.bot);
   const reacted = (emoji: string) => item.reactions.some((r) => r.emoji === emoji && r.userIds.includes(myUserId));
   // Reactions, replies and edits point at a message by its id, so they wait for its server ack.
   const canAct = !item.deleted && !item.unreadable && item.seq !== null;
@@ -61,7 +65,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
       tabIndex={canAct ? 0 : undefined}>
       {item.missingBefore && <div className="notice small" role="note" data-testid="missing-before">{t('missingBefore', { name: nameOf(item.senderUserId) })}</div>}
       <div className={`bubble${item.deleted ? ' deleted' : ''}${atts.length > 0 ? ' has-files' : ''}`}>
-        {showSender && !item.mine && <div className="sender" style={textColorVars(colorFor(item.senderUserId))}>{nameOf(item.senderUserId)}</div>}
+        {showSender && !item.mine && <div className="sender" style={textColorVars(colorFor(item.senderUserId))}>{nameOf(item.senderUserId)}{senderIsBot && <Suspense fallback={null}> <BotBadge /></Suspense>}</div>}
         {item.forwarded && !item.deleted && (
           <div className="forwarded" data-testid="forwarded">
             <Icon name="forward" size={14} />
@@ -106,6 +110,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             </>
           )}
         {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}
+        {item.replyMarkup && !item.deleted && !item.unreadable && <Suspense fallback={null}><InlineKeyboard client={client} item={item} /></Suspense>}
         <span className="meta">
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
           {item.resent && <span className="edited" title={t('resentTitle')} data-testid="resent">{t('resent')}</span>}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { MeResponse } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
@@ -17,6 +17,9 @@ import { PasskeysCard } from './passkeys-card.tsx';
 import { LinkWithQr } from './qr.tsx';
 import { StorageCard } from '../files/storage-card.tsx';
 import { relayCallsOn, setRelayCallsOn } from '../calls/relay-setting.ts';
+
+// R90, R108: Settings → Bots, a chunk of its own (most people own no bot).
+const BotsCard = lazy(async () => ({ default: (await import('../bots/bots-card.tsx')).BotsCard }));
 
 export function Settings({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
@@ -103,6 +106,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         )}
       </div>
       <StorageCard client={client} />
+      {me && !me.user.bot && <Suspense fallback={null}><BotsCard client={client} /></Suspense>}
       <PasskeysCard client={client} />
       {me && (
         <div className="card" ref={devicesCard} data-testid="devices-card">

@@ -467,6 +467,8 @@ export const en = {
   ...enJoin,
   // Calls that reconnect, screen sharing (en-calls2.ts).
   ...enCalls2,
+  // Bots: the composer's `/` menu (R108); the rest of the bots' texts are en-bots.ts, in the bots chunk.
+  botCommandMenu: 'Bot commands',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -468,4 +468,6 @@ export const ru: Dictionary = {
   ...ruJoin,
   // Переподключение звонка, показ экрана (ru-calls2.ts).
   ...ruCalls2,
+  // Боты: меню `/` в поле ввода (R108); остальные тексты ботов — ru-bots.ts, в коде ботов.
+  botCommandMenu: 'Команды бота',
 };

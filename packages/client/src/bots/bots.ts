@@ -1,6 +1,6 @@
 import {
   CallbackAnswerContent, CallbackContent, ParleyError,
-  type BotCreated, type BotDeviceResponse, type BotInfo, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
+  type BotCommand, type BotCommandsBody, type BotCreated, type BotDeviceResponse, type BotInfo, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
   type MessageEntity, type ReplyMarkup,
 } from '@parley/protocol';
 import { RestApi } from '../api.ts';
@@ -48,6 +48,13 @@ export class Bots {
   async revoke(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}/token`); }
   /** R90: the bot is gone from the owner's list, its token and devices with it; its handle stays taken. */
   async delete(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}`); }
+
+  /** R108: replaces a bot's command menu (its owner, or the bot's own device). */
+  async setCommands(botId: string, commands: readonly BotCommand[]): Promise<void> {
+    await this.#d.rest('PUT', `/bots/${encodeURIComponent(botId)}/commands`, { commands });
+  }
+  /** R108: a bot's command menu (public), for the `/` menu of a chat with it. */
+  async commands(botId: string): Promise<BotCommand[]> { return (await this.#d.rest<BotCommandsBody>('GET', `/bots/${encodeURIComponent(botId)}/commands`)).commands; }
 
   /**
    * R93: presses the button of `itemId` that carries `callbackData`; resolves with the press's query

@@ -1,4 +1,4 @@
-import { ParleyError, RESERVED_HANDLES, type BotCreated, type BotDeviceResponse, type BotInfo, type CreateBotRequest, type NewDevice } from '@parley/protocol';
+import { ParleyError, RESERVED_HANDLES, type BotCommand, type BotCreated, type BotDeviceResponse, type BotInfo, type CreateBotRequest, type NewDevice } from '@parley/protocol';
 import type { BotLimits } from '../../config-types.ts';
 import type { BotRow, BotStorage } from '../../storage/bot-storage.ts';
 import type { Storage, UserRow } from '../../storage/storage.ts';
@@ -47,7 +47,7 @@ export class Bots {
     const token = this.#newToken(userId);
     // A bot has no recovery code: its owner rotates the token instead. No code hashes to this.
     const user: UserRow = { userId, handle: input.handle, displayName: input.displayName, createdAt: now, recoveryHash: `bot:${this.#d.random.id()}` };
-    const bot: BotRow = { botUserId: userId, ownerUserId: auth.userId, description: input.description ?? '', tokenHash: sha256Hex(token), createdAt: now, deletedAt: null };
+    const bot: BotRow = { botUserId: userId, ownerUserId: auth.userId, description: input.description ?? '', tokenHash: sha256Hex(token), createdAt: now, deletedAt: null, commands: [] };
     await this.#d.bots.createBot(user, bot);
     this.#known.set(userId, true);
     return { bot: infoOf(bot, user), token };
@@ -78,6 +78,20 @@ export class Bots {
     const bot = await this.#owned(auth, botUserId);
     await this.#d.bots.deleteBot(bot.botUserId, this.#d.clock.now());
     await this.#signOut(bot.botUserId);
+  }
+
+  /** R108: the owner (Settings → Bots) or the bot itself (its gateway's setMyCommands) replaces its command menu. */
+  async setCommands(auth: AuthContext, botUserId: string, commands: readonly BotCommand[]): Promise<void> {
+    const bot = auth.userId === botUserId ? await this.#d.bots.getBot(botUserId) : await this.#owned(auth, botUserId);
+    if (!bot || bot.deletedAt !== null) throw new ParleyError('bot_not_found', 'no such bot');
+    await this.#d.bots.setBotCommands(bot.botUserId, commands);
+  }
+
+  /** R108: a bot's command menu is public: anyone signed in reads it (people's clients show it on `/`). */
+  async commands(botUserId: string): Promise<BotCommand[]> {
+    const bot = await this.#d.bots.getBot(botUserId);
+    if (!bot || bot.deletedAt !== null) throw new ParleyError('bot_not_found', 'no such bot');
+    return bot.commands;
   }
 
   /** R90c: a gateway holding the bot's token adds its device key to the bot's account. */
@@ -126,5 +140,5 @@ export class Bots {
 }
 
 function infoOf(bot: BotRow, user: UserRow): BotInfo {
-  return { userId: bot.botUserId, handle: user.handle, displayName: user.displayName, description: bot.description, createdAt: bot.createdAt, hasToken: bot.tokenHash !== null };
+  return { userId: bot.botUserId, handle: user.handle, displayName: user.displayName, description: bot.description, createdAt: bot.createdAt, hasToken: bot.tokenHash !== null, commands: bot.commands };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ParleyError } from '@parley/protocol';
+import { ParleyError, type BotCommand } from '@parley/protocol';
 import type { BotRow, BotStorage } from '../bot-storage.ts';
 import type { UserRow } from '../storage.ts';
 import { botUser, toBot } from '../sqlite/sqlite-bots.ts';
@@ -24,8 +24,8 @@ export class PostgresBots implements BotStorage {
       await inTransaction(this.#pool, async (c) => {
         await c.query('INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES ($1, $2, $3, $4, $5)',
           [user.userId, user.handle, user.displayName, user.createdAt, user.recoveryHash]);
-        await c.query('INSERT INTO bots (bot_user_id, owner_user_id, description, token_hash, created_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6)',
-          [bot.botUserId, bot.ownerUserId, bot.description, bot.tokenHash, bot.createdAt, bot.deletedAt]);
+        await c.query('INSERT INTO bots (bot_user_id, owner_user_id, description, token_hash, created_at, deleted_at, commands) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+          [bot.botUserId, bot.ownerUserId, bot.description, bot.tokenHash, bot.createdAt, bot.deletedAt, JSON.stringify(bot.commands)]);
       });
     } catch (err) {
       if (err instanceof pg.DatabaseError && err.code === '23505' && err.constraint === 'users_handle_unique') {
@@ -53,6 +53,10 @@ export class PostgresBots implements BotStorage {
 
   async setBotToken(botUserId: string, tokenHash: string | null): Promise<void> {
     await this.#pool.query('UPDATE bots SET token_hash = $2 WHERE bot_user_id = $1', [botUserId, tokenHash]);
+  }
+
+  async setBotCommands(botUserId: string, commands: readonly BotCommand[]): Promise<void> {
+    await this.#pool.query('UPDATE bots SET commands = $2 WHERE bot_user_id = $1', [botUserId, JSON.stringify(commands)]);
   }
 
   async deleteBot(botUserId: string, at: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ParleyError } from '@parley/protocol';
+import { BotCommands, ParleyError, type BotCommand } from '@parley/protocol';
 import type { BotRow, BotStorage } from '../bot-storage.ts';
 import type { UserRow } from '../storage.ts';
 import { statementCache } from './statement-cache.ts';
@@ -12,6 +12,7 @@ export function toBot(r: Row): BotRow {
     botUserId: String(r['bot_user_id']), ownerUserId: String(r['owner_user_id']), description: String(r['description']),
     tokenHash: r['token_hash'] == null ? null : String(r['token_hash']), createdAt: Number(r['created_at']),
     deletedAt: r['deleted_at'] == null ? null : Number(r['deleted_at']),
+    commands: BotCommands.parse(JSON.parse(String(r['commands'] ?? '[]'))),
   };
 }
 
@@ -38,8 +39,8 @@ export class SqliteBots implements BotStorage {
       this.#db.transaction(() => {
         this.#q('INSERT INTO users (user_id, handle, display_name, created_at, recovery_hash) VALUES (?, ?, ?, ?, ?)')
           .run(user.userId, user.handle, user.displayName, user.createdAt, user.recoveryHash);
-        this.#q('INSERT INTO bots (bot_user_id, owner_user_id, description, token_hash, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(bot.botUserId, bot.ownerUserId, bot.description, bot.tokenHash, bot.createdAt, bot.deletedAt);
+        this.#q('INSERT INTO bots (bot_user_id, owner_user_id, description, token_hash, created_at, deleted_at, commands) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(bot.botUserId, bot.ownerUserId, bot.description, bot.tokenHash, bot.createdAt, bot.deletedAt, JSON.stringify(bot.commands));
       }).immediate();
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('users.handle')) {
@@ -68,6 +69,10 @@ export class SqliteBots implements BotStorage {
 
   async setBotToken(botUserId: string, tokenHash: string | null): Promise<void> {
     this.#q('UPDATE bots SET token_hash = ? WHERE bot_user_id = ?').run(tokenHash, botUserId);
+  }
+
+  async setBotCommands(botUserId: string, commands: readonly BotCommand[]): Promise<void> {
+    this.#q('UPDATE bots SET commands = ? WHERE bot_user_id = ?').run(JSON.stringify(commands), botUserId);
   }
 
   async deleteBot(botUserId: string, at: number): Promise<void> {

@@ -1,0 +1,16 @@
+import { useI18n } from '../i18n/index.ts';
+import { enBots } from '../i18n/en-bots.ts';
+import { ruBots } from '../i18n/ru-bots.ts';
+
+export type BotTextKey = keyof typeof enBots;
+
+/** The bots chunk's own texts (en-bots.ts, ru-bots.ts), in the page's language. */
+export function useBotText(): (key: BotTextKey, vars?: Record<string, string>) => string {
+  const { locale } = useI18n();
+  const dict = locale === 'ru' ? ruBots : enBots;
+  return (key, vars) => {
+    let text: string = dict[key];
+    for (const [k, v] of Object.entries(vars ?? {})) text = text.replaceAll(`{${k}}`, v);
+    return text;
+  };
+}
