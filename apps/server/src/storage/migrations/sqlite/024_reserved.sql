@@ -1,3 +1,0 @@
--- Branch botsweb only: holds number 024 for another branch's migration so 026_bot_commands applies
--- in order here (migrations run 1, 2, 3…). Dropped when the branches are merged.
-SELECT 1;
