@@ -8,8 +8,11 @@ import {
 } from '@parley/client';
 import { FileStore } from '@parley/cli';
 import type { Message } from '@parley/protocol';
-import { botApiServer } from './http-server.ts';
+import { BotFiles } from './files/bot-files.ts';
+import { FileIds } from './files/file-ids.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES, botApiServer } from './http-server.ts';
 import { IdMap } from './id-map.ts';
+import { fileIdOfPath } from './telegram-files.ts';
 import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
 import { UpdateQueue } from './updates.ts';
@@ -31,6 +34,8 @@ export interface GatewayOptions {
   /** R94b: a webhook POST unanswered this long failed; retries wait from `webhookRetryMinMs`, doubling up to a minute. */
   webhookTimeoutMs?: number;
   webhookRetryMinMs?: number;
+  /** The largest file the bot code may upload (default DEFAULT_MAX_UPLOAD_BYTES); past it 413. The server's own limit (R56) applies too. */
+  maxUploadBytes?: number;
   log?: (line: string) => void;
   /** The bot device's local store; default a FileStore (`store.json`) in the data dir. Benchmarks compare a MemoryStore. */
   store?: ClientStore;
@@ -83,7 +88,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const ids = new IdMap(join(opts.dataDir, 'ids.json'));
   const updates = new UpdateQueue(opts.maxUpdates ?? DEFAULT_MAX_UPDATES);
-  const objects = new TelegramObjects(bot, ids, botUserId);
+  const fileIds = new FileIds(join(opts.dataDir, 'files.json'));
+  const files = new BotFiles(bot, fileIds, opts.dataDir);
+  const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
   const queries = new Map<string, string>();
   const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log });
   const hookPath = join(opts.dataDir, 'webhook.json');
@@ -91,7 +98,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   if (savedHook) await webhook.set(savedHook.url, savedHook);
   const methods = new TelegramMethods({
     client: bot, objects, updates, commandsPath: join(opts.dataDir, 'commands.json'), maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
-    queryChat: (queryId) => queries.get(queryId), webhook,
+    queryChat: (queryId) => queries.get(queryId), webhook, files,
     saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
 
@@ -106,7 +113,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (decoded?.kind !== 'content') return;
     const c = decoded.content;
     if (c.kind === 'text') {
-      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup });
+      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments });
       if (message) updates.push({ update_id: ids.nextUpdateId(), message });
     } else if (c.kind === 'edit') {
       const message = await objects.messageOf(m.chatId, c.target, { edit_date: Math.floor(m.sentAt / 1000) });
@@ -129,7 +136,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
   });
 
-  const http = botApiServer({ token: opts.token, authorized: () => !revoked, methods: methods.methods, onError: (err, method) => log(`${method} failed: ${String(err)}`) });
+  const http = botApiServer({
+    token: opts.token, authorized: () => !revoked, methods: methods.methods, onError: (err, method) => log(`${method} failed: ${String(err)}`),
+    maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    download: async (path) => {
+      const fileId = fileIdOfPath(path);
+      if (!fileId || !fileIds.get(fileId)) return undefined;
+      const { attachment, bytes } = await files.read(fileId);
+      return { bytes, mime: attachment.mime };
+    },
+  });
   const listen = opts.listen ?? { host: '127.0.0.1', port: 8081 };
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -150,6 +166,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     await chain;
     await bot.stop();
     ids.flush();
+    fileIds.flush();
   };
   return { url: `http://${host}:${port}`, botUserId, client: bot, close, [Symbol.asyncDispose]: close };
 }
