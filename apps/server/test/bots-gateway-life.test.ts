@@ -70,6 +70,7 @@ describe('the bot gateway across restarts and in groups (R90b, R94)', () => {
     const owner = await createUser(server.url);
     const [ann, ben] = [await createUser(server.url, { displayName: 'Ann' }), await createUser(server.url, { displayName: 'Ben' })];
     const echo = await owner.client.bots.create({ handle: 'group_echo_bot', displayName: 'Group echo' });
+    await owner.client.bots.setPrivacy(echo.bot.userId, false); // R105: it reads every message of its groups
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-gw-'));
     try {
       await using gw = await startGateway({ server: server.url, token: echo.token, listen: { host: '127.0.0.1', port: 0 }, dataDir, log: () => undefined });

@@ -12,6 +12,7 @@ import { BotFiles } from './files/bot-files.ts';
 import { FileIds } from './files/file-ids.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, botApiServer } from './http-server.ts';
 import { IdMap } from './id-map.ts';
+import { GroupPrivacy } from './privacy.ts';
 import { fileIdOfPath } from './telegram-files.ts';
 import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
@@ -91,6 +92,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const fileIds = new FileIds(join(opts.dataDir, 'files.json'));
   const files = new BotFiles(bot, fileIds, opts.dataDir);
   const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
+  const privacy = new GroupPrivacy(bot, botUserId);
   const queries = new Map<string, string>();
   const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log });
   const hookPath = join(opts.dataDir, 'webhook.json');
@@ -98,7 +100,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   if (savedHook) await webhook.set(savedHook.url, savedHook);
   const methods = new TelegramMethods({
     client: bot, objects, updates, commandsPath: join(opts.dataDir, 'commands.json'), maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
-    queryChat: (queryId) => queries.get(queryId), webhook, files,
+    queryChat: (queryId) => queries.get(queryId), webhook, files, privacy,
     saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
 
@@ -113,9 +115,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (decoded?.kind !== 'content') return;
     const c = decoded.content;
     if (c.kind === 'text') {
+      if (!(await privacy.admits(m.chatId, { senderUserId: m.senderUserId, text: c.text, entities: c.entities, replyTo: c.replyTo }))) return;
       const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments });
       if (message) updates.push({ update_id: ids.nextUpdateId(), message });
     } else if (c.kind === 'edit') {
+      if (!(await privacy.admits(m.chatId, { senderUserId: m.senderUserId, text: c.text, entities: c.entities }))) return;
       const message = await objects.messageOf(m.chatId, c.target, { edit_date: Math.floor(m.sentAt / 1000) });
       if (message) updates.push({ update_id: ids.nextUpdateId(), edited_message: message });
     } else if (c.kind === 'callback') {

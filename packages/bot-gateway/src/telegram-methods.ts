@@ -9,6 +9,7 @@ import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts'
 import type { UpdateQueue } from './updates.ts';
 import type { WebhookSender } from './webhook.ts';
 import type { BotFiles } from './files/bot-files.ts';
+import type { GroupPrivacy } from './privacy.ts';
 import { telegramFileMethods, type SendHelpers } from './telegram-files.ts';
 
 export interface MethodsDeps {
@@ -26,6 +27,7 @@ export interface MethodsDeps {
   /** Which chat a callback query was asked in (queries are answered in their chat). */
   queryChat(queryId: string): string | undefined;
   files: BotFiles;
+  privacy: GroupPrivacy;
 }
 
 const NOT_MODIFIED = () => badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
@@ -69,7 +71,7 @@ export class TelegramMethods implements SendHelpers {
 
   async #getMe(): Promise<unknown> {
     const me = await this.#d.objects.user(this.#d.objects.botUserId);
-    return { ...me, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false };
+    return { ...me, can_join_groups: true, can_read_all_group_messages: !(await this.#d.privacy.on()), supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false };
   }
 
   async #setWebhook(p: Params): Promise<unknown> {

@@ -164,6 +164,9 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'POST /api/v1/bots/:botId/token': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
   'DELETE /api/v1/bots/:botId/token': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
   'DELETE /api/v1/bots/:botId': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  // R105: privacy mode (the owner) and a bot's own settings (the fuzzing user is no bot: forbidden).
+  'PUT /api/v1/bots/:botId/privacy': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) }, body: fc.oneof(fc.record({ groupPrivacy: fc.boolean() }), fc.jsonValue({ maxDepth: 2 })) }),
+  'GET /api/v1/bots/self': () => ({}),
   'POST /api/v1/bots/device': (ctx) => ({ body: fc.record({ token: fc.oneof(fc.tuple(pick([ctx.userId, ...ctx.userIds], anId), anId).map(([a, b]) => `${a}:${b}${b}`), fc.string({ maxLength: 200 })), device: newDevice }) }),
   'POST /api/v1/communities': () => ({ body: fc.record({ name: fc.string({ maxLength: 120 }), settings: fc.record({ roleLabels: fc.constantFrom('none', 'school', 'x'), studentsMayDm: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: [] }) }, { requiredKeys: ['name'] }) }),
   'GET /api/v1/communities': () => ({}),

@@ -1,6 +1,6 @@
 import {
   CallbackAnswerContent, CallbackContent, ParleyError,
-  type BotCreated, type BotDeviceResponse, type BotInfo, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
+  type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
   type Attachment, type MessageEntity, type ReplyMarkup,
 } from '@parley/protocol';
 import { RestApi } from '../api.ts';
@@ -47,6 +47,10 @@ export class Bots {
   async rotateToken(botId: string): Promise<string> { return (await this.#d.rest<BotTokenResponse>('POST', `/bots/${encodeURIComponent(botId)}/token`)).token; }
   /** R90b: no token at all (until a rotation); the bot's devices are signed out. */
   async revoke(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}/token`); }
+  /** R105: the owner turns the bot's privacy mode in groups on (only commands, replies to it, mentions of it) or off. */
+  setPrivacy(botId: string, groupPrivacy: boolean): Promise<BotInfo> { return this.#d.rest('PUT', `/bots/${encodeURIComponent(botId)}/privacy`, { groupPrivacy }); }
+  /** R105: for a bot's device: its own settings. */
+  self(): Promise<BotSelfResponse> { return this.#d.rest('GET', '/bots/self'); }
   /** R90: the bot is gone from the owner's list, its token and devices with it; its handle stays taken. */
   async delete(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}`); }
 
