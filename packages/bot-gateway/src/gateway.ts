@@ -13,6 +13,7 @@ import { FileIds } from './files/file-ids.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, botApiServer } from './http-server.ts';
 import { IdMap } from './id-map.ts';
 import { GroupPrivacy } from './privacy.ts';
+import { MembershipWatch } from './telegram-membership.ts';
 import { fileIdOfPath } from './telegram-files.ts';
 import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
@@ -100,7 +101,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   if (savedHook) await webhook.set(savedHook.url, savedHook);
   const methods = new TelegramMethods({
     client: bot, objects, updates, commandsPath: join(opts.dataDir, 'commands.json'), maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
-    queryChat: (queryId) => queries.get(queryId), webhook, files, privacy,
+    queryChat: (queryId) => queries.get(queryId), webhook, files, privacy, ids,
     saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
 
@@ -122,6 +123,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       if (!(await privacy.admits(m.chatId, { senderUserId: m.senderUserId, text: c.text, entities: c.entities }))) return;
       const message = await objects.messageOf(m.chatId, c.target, { edit_date: Math.floor(m.sentAt / 1000) });
       if (message) updates.push({ update_id: ids.nextUpdateId(), edited_message: message });
+    } else if (c.kind === 'reaction') {
+      // R106: one person's reaction changed; Telegram's old/new lists are this one emoji (docs/BOTS.md).
+      const target = objects.message(objects.messageId(m.chatId, c.target), m.chatId);
+      const view = bot.chat(m.chatId);
+      if (!target || !view) return;
+      const emoji = [{ type: 'emoji', emoji: c.emoji }];
+      updates.push({
+        update_id: ids.nextUpdateId(),
+        message_reaction: { chat: await objects.chat(view), message_id: objects.messageId(m.chatId, c.target), user: await objects.user(m.senderUserId), date: Math.floor(m.sentAt / 1000), old_reaction: c.on ? [] : emoji, new_reaction: c.on ? emoji : [] },
+      });
     } else if (c.kind === 'callback') {
       const message = await objects.messageOf(m.chatId, c.target);
       if (!message) return;
@@ -133,6 +144,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       });
     }
   }
+  const membership = new MembershipWatch(bot, objects, (kind, body) => {
+    chain = chain.then(() => updates.push({ update_id: ids.nextUpdateId(), [kind]: body }));
+  });
+  await membership.start();
   bot.on('change', () => {
     if (updates.dropped > 0) {
       log(`${updates.dropped} updates were dropped: the bot did not fetch them (at most ${opts.maxUpdates ?? DEFAULT_MAX_UPDATES} are kept)`);
@@ -167,6 +182,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       http.close(() => resolve());
       http.closeAllConnections();
     });
+    await membership.stop();
     await chain;
     await bot.stop();
     ids.flush();

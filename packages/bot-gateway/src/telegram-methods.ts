@@ -11,6 +11,8 @@ import type { WebhookSender } from './webhook.ts';
 import type { BotFiles } from './files/bot-files.ts';
 import type { GroupPrivacy } from './privacy.ts';
 import { telegramFileMethods, type SendHelpers } from './telegram-files.ts';
+import { telegramChatMethods } from './telegram-chats.ts';
+import type { IdMap } from './id-map.ts';
 
 export interface MethodsDeps {
   client: ParleyClient;
@@ -28,6 +30,7 @@ export interface MethodsDeps {
   queryChat(queryId: string): string | undefined;
   files: BotFiles;
   privacy: GroupPrivacy;
+  ids: IdMap;
 }
 
 const NOT_MODIFIED = () => badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
@@ -65,6 +68,7 @@ export class TelegramMethods implements SendHelpers {
       close: async () => true,
       logout: async () => true,
       ...telegramFileMethods(this, deps.objects, deps.files),
+      ...telegramChatMethods(this, deps),
     };
     this.methods = new Map(Object.entries(m));
   }

@@ -2,7 +2,9 @@
 export type Update = { update_id: number } & Record<string, unknown>;
 
 /** Update kinds this gateway produces (docs/BOTS.md). */
-export const UPDATE_KINDS = ['message', 'edited_message', 'callback_query'] as const;
+export const UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member', 'chat_member', 'message_reaction'] as const;
+/** What a bot gets when it names none, as Telegram: all but chat_member and message_reaction (asked for by name). */
+export const DEFAULT_UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 
 /**
  * R94: the updates waiting for getUpdates: at most `maxKept` (the oldest dropped first, counted in
@@ -13,7 +15,7 @@ export class UpdateQueue {
   #items: Update[] = [];
   #waiters = new Set<() => void>();
   /** Kinds the bot asked for in its last getUpdates with allowed_updates (Telegram keeps that choice). */
-  #allowed: ReadonlySet<string> = new Set(UPDATE_KINDS);
+  #allowed: ReadonlySet<string> = new Set(DEFAULT_UPDATE_KINDS);
   dropped = 0;
 
   constructor(maxKept: number) {
@@ -36,7 +38,7 @@ export class UpdateQueue {
 
   /** getUpdates: confirms those before `offset`, then answers at once or when one comes (or at the timeout). */
   async take(opts: { offset?: number; limit: number; timeoutSec: number; allowed?: readonly string[]; signal?: AbortSignal }): Promise<Update[]> {
-    if (opts.allowed !== undefined) this.#allowed = new Set(opts.allowed.length > 0 ? opts.allowed : UPDATE_KINDS);
+    if (opts.allowed !== undefined) this.#allowed = new Set(opts.allowed.length > 0 ? opts.allowed : DEFAULT_UPDATE_KINDS);
     if (opts.offset !== undefined) {
       const offset = opts.offset;
       // Telegram: a negative offset keeps that many from the end.
