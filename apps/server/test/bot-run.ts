@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGateway, type RunningGateway } from '@parley/bot-gateway';
+import { startGateway, type GatewayOptions, type RunningGateway } from '@parley/bot-gateway';
 import type { TestUser } from '@parley/testing';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,9 +24,9 @@ export function runBot(file: string, env: { token: string; apiRoot: string; extr
 }
 
 /** A gateway on loopback port 0 with a temporary data dir, removed on close. */
-export async function testGateway(serverUrl: string, token: string): Promise<RunningGateway> {
+export async function testGateway(serverUrl: string, token: string, opts: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-gw-'));
-  const gw = await startGateway({ server: serverUrl, token, listen: { host: '127.0.0.1', port: 0 }, dataDir, log: () => undefined });
+  const gw = await startGateway({ server: serverUrl, token, listen: { host: '127.0.0.1', port: 0 }, dataDir, log: () => undefined, ...opts });
   const close = async () => {
     await gw.close();
     rmSync(dataDir, { recursive: true, force: true });

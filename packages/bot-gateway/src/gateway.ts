@@ -8,8 +8,13 @@ import {
 } from '@parley/client';
 import { FileStore } from '@parley/cli';
 import type { Message } from '@parley/protocol';
-import { botApiServer } from './http-server.ts';
+import { BotFiles } from './files/bot-files.ts';
+import { FileIds } from './files/file-ids.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES, botApiServer } from './http-server.ts';
 import { IdMap } from './id-map.ts';
+import { GroupPrivacy } from './privacy.ts';
+import { MembershipWatch } from './telegram-membership.ts';
+import { fileIdOfPath } from './telegram-files.ts';
 import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
 import { UpdateQueue } from './updates.ts';
@@ -33,6 +38,8 @@ export interface GatewayOptions {
   /** R94b: a webhook POST unanswered this long failed; retries wait from `webhookRetryMinMs`, doubling up to a minute. */
   webhookTimeoutMs?: number;
   webhookRetryMinMs?: number;
+  /** The largest file the bot code may upload (default DEFAULT_MAX_UPLOAD_BYTES); past it 413. The server's own limit (R56) applies too. */
+  maxUploadBytes?: number;
   log?: (line: string) => void;
   /** The bot device's local store; default a FileStore (`store.json`) in the data dir. Benchmarks compare a MemoryStore. */
   store?: ClientStore;
@@ -85,7 +92,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const ids = new IdMap(join(opts.dataDir, 'ids.json'));
   const updates = new UpdateQueue(opts.maxUpdates ?? DEFAULT_MAX_UPDATES);
-  const objects = new TelegramObjects(bot, ids, botUserId);
+  const fileIds = new FileIds(join(opts.dataDir, 'files.json'));
+  const files = new BotFiles(bot, fileIds, opts.dataDir);
+  const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
+  const privacy = new GroupPrivacy(bot, botUserId);
   const queries = new Map<string, string>();
   const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log });
   const hookPath = join(opts.dataDir, 'webhook.json');
@@ -93,7 +103,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   if (savedHook) await webhook.set(savedHook.url, savedHook);
   const methods = new TelegramMethods({
     client: bot, objects, updates, commandsPath: join(opts.dataDir, 'commands.json'), maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
-    queryChat: (queryId) => queries.get(queryId), webhook,
+    queryChat: (queryId) => queries.get(queryId), webhook, files, privacy, ids,
     saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
 
@@ -120,11 +130,23 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (decoded?.kind !== 'content') return;
     const c = decoded.content;
     if (c.kind === 'text') {
-      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup });
+      if (!(await privacy.admits(m.chatId, { senderUserId: m.senderUserId, text: c.text, entities: c.entities, replyTo: c.replyTo }))) return;
+      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments });
       if (message) updates.push({ update_id: ids.nextUpdateId(), message });
     } else if (c.kind === 'edit') {
+      if (!(await privacy.admits(m.chatId, { senderUserId: m.senderUserId, text: c.text, entities: c.entities }))) return;
       const message = await objects.messageOf(m.chatId, c.target, { edit_date: Math.floor(m.sentAt / 1000) });
       if (message) updates.push({ update_id: ids.nextUpdateId(), edited_message: message });
+    } else if (c.kind === 'reaction') {
+      // R106: one person's reaction changed; Telegram's old/new lists are this one emoji (docs/BOTS.md).
+      const target = objects.message(objects.messageId(m.chatId, c.target), m.chatId);
+      const view = bot.chat(m.chatId);
+      if (!target || !view) return;
+      const emoji = [{ type: 'emoji', emoji: c.emoji }];
+      updates.push({
+        update_id: ids.nextUpdateId(),
+        message_reaction: { chat: await objects.chat(view), message_id: objects.messageId(m.chatId, c.target), user: await objects.user(m.senderUserId), date: Math.floor(m.sentAt / 1000), old_reaction: c.on ? [] : emoji, new_reaction: c.on ? emoji : [] },
+      });
     } else if (c.kind === 'callback') {
       const message = await objects.messageOf(m.chatId, c.target);
       if (!message) return;
@@ -136,6 +158,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       });
     }
   }
+  const membership = new MembershipWatch(bot, objects, (kind, body) => {
+    chain = chain.then(() => updates.push({ update_id: ids.nextUpdateId(), [kind]: body }));
+  });
+  await membership.start();
   bot.on('change', () => {
     max.onChange();
     if (updates.dropped > 0) {
@@ -144,8 +170,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
   });
 
-  const http = botApiServer({ token: opts.token, authorized: () => !revoked, methods: methods.methods, onError: (err, method) => log(`${method} failed: ${String(err)}`),
-    other: (req, res, url) => max.handle(req, res, url) });
+  const http = botApiServer({
+    token: opts.token, authorized: () => !revoked, methods: methods.methods, onError: (err, method) => log(`${method} failed: ${String(err)}`),
+    other: (req, res, url) => max.handle(req, res, url),
+    maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    download: async (path) => {
+      const fileId = fileIdOfPath(path);
+      if (!fileId || !fileIds.get(fileId)) return undefined;
+      const { attachment, bytes } = await files.read(fileId);
+      return { bytes, mime: attachment.mime };
+    },
+  });
   const listen = opts.listen ?? { host: '127.0.0.1', port: 8081 };
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -165,9 +200,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       http.close(() => resolve());
       http.closeAllConnections();
     });
+    await membership.stop();
     await chain;
     await bot.stop();
     ids.flush();
+    fileIds.flush();
   };
   return { url: `http://${host}:${port}`, botUserId, client: bot, close, [Symbol.asyncDispose]: close };
 }

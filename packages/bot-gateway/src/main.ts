@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BotToken } from '@parley/protocol';
 import { DEFAULT_MAX_PENDING, DEFAULT_MAX_UPDATES, startGateway } from './gateway.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './http-server.ts';
 
 export const HELP = `parley-bot-gateway — runs a Telegram-API bot on Parley, end-to-end encrypted to you
 
@@ -14,6 +15,7 @@ Usage: parley-bot-gateway --server URL --token TOKEN [--listen 127.0.0.1:8081] [
   --data DIR         the bot's device key, encryption state and id map (default ./parley-bot-data)
   --max-updates N    updates kept for getUpdates (default ${DEFAULT_MAX_UPDATES}); older are dropped
   --max-pending N    the bot's messages waiting for the server before sends answer 429 (default ${DEFAULT_MAX_PENDING})
+  --max-upload-mb N  the largest file the bot may upload, in MiB (default ${DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024}); larger is 413
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -21,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     args: [...argv],
     options: {
       server: { type: 'string' }, token: { type: 'string' }, listen: { type: 'string' }, data: { type: 'string' },
-      'max-updates': { type: 'string' }, 'max-pending': { type: 'string' }, help: { type: 'boolean' },
+      'max-updates': { type: 'string' }, 'max-pending': { type: 'string' }, 'max-upload-mb': { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -48,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       server: values.server.replace(/\/$/, ''), token, dataDir: values.data ?? 'parley-bot-data',
       listen: { host: listen[1]!.replace(/^\[|\]$/g, ''), port: Number(listen[2]) },
       maxUpdates: Number(values['max-updates'] ?? DEFAULT_MAX_UPDATES), maxPending: Number(values['max-pending'] ?? DEFAULT_MAX_PENDING),
+      maxUploadBytes: Math.round(Number(values['max-upload-mb'] ?? DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024) * 1024 * 1024),
     });
   } catch (err) {
     // A revoked token, an unreachable server, a port in use: say why, in one line.

@@ -21,6 +21,21 @@ export class Params {
 
   optInt(name: string): number | undefined { return this.has(name) ? this.int(name) : undefined; }
 
+  /**
+   * A file field: a part of a multipart body (also named as `attach://<part>`, as some libraries
+   * send it), or a string (a file id, or a URL the gateway does not fetch).
+   */
+  file(name: string): File | string {
+    const v = this.#p[name];
+    if (v instanceof File) return v;
+    const s = this.str(name);
+    const attached = /^attach:\/\/(.+)$/.exec(s);
+    if (!attached) return s;
+    const part = this.#p[attached[1]!];
+    if (!(part instanceof File)) throw badRequest(`file ${attached[1]} of ${name} is not in the request`);
+    return part;
+  }
+
   str(name: string): string {
     const v = this.#p[name];
     if (typeof v === 'number') return String(v);

@@ -8,6 +8,11 @@ import { parseMarkdownV2 } from './markdown-v2.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
 import type { UpdateQueue } from './updates.ts';
 import type { WebhookSender } from './webhook.ts';
+import type { BotFiles } from './files/bot-files.ts';
+import type { GroupPrivacy } from './privacy.ts';
+import { telegramFileMethods, type SendHelpers } from './telegram-files.ts';
+import { telegramChatMethods } from './telegram-chats.ts';
+import type { IdMap } from './id-map.ts';
 
 export interface MethodsDeps {
   client: ParleyClient;
@@ -23,6 +28,9 @@ export interface MethodsDeps {
   saveWebhook(hook: { url: string; secret?: string; allowed?: string[] } | undefined): void;
   /** Which chat a callback query was asked in (queries are answered in their chat). */
   queryChat(queryId: string): string | undefined;
+  files: BotFiles;
+  privacy: GroupPrivacy;
+  ids: IdMap;
 }
 
 const NOT_MODIFIED = () => badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
@@ -36,7 +44,7 @@ type Method = (p: Params, signal: AbortSignal) => Promise<unknown>;
  * R94: the Telegram Bot API methods this gateway serves (docs/BOTS.md), each over the bot's own
  * Parley device: what it sends is end-to-end encrypted by the SDK like any message.
  */
-export class TelegramMethods {
+export class TelegramMethods implements SendHelpers {
   readonly #d: MethodsDeps;
   readonly methods: ReadonlyMap<string, Method>;
 
@@ -59,13 +67,15 @@ export class TelegramMethods {
       getwebhookinfo: async () => this.#d.webhook.info(),
       close: async () => true,
       logout: async () => true,
+      ...telegramFileMethods(this, deps.objects, deps.files),
+      ...telegramChatMethods(this, deps),
     };
     this.methods = new Map(Object.entries(m));
   }
 
   async #getMe(): Promise<unknown> {
     const me = await this.#d.objects.user(this.#d.objects.botUserId);
-    return { ...me, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false };
+    return { ...me, can_join_groups: true, can_read_all_group_messages: !(await this.#d.privacy.on()), supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false };
   }
 
   async #setWebhook(p: Params): Promise<unknown> {
@@ -99,12 +109,12 @@ export class TelegramMethods {
 
   async #sendMessage(p: Params): Promise<unknown> {
     const chatId = this.#d.objects.chatIdOf(p.int('chat_id'));
-    this.#checkPending();
-    const { text, entities } = this.#text(p, 'text');
+    this.checkPending();
+    const { text, entities } = this.text(p, 'text');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
-    const replyTo = this.#replyTo(p, chatId);
+    const replyTo = this.replyTo(p, chatId);
     const sentAt = Date.now();
-    const id = await this.#call(() => this.#d.client.bots.sendText(chatId, text, {
+    const id = await this.call(() => this.#d.client.bots.sendText(chatId, text, {
       ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}),
     }));
     return this.#d.objects.messageFrom(chatId, { id, senderUserId: this.#d.objects.botUserId, sentAt, text, entities, replyTo, replyMarkup });
@@ -112,11 +122,11 @@ export class TelegramMethods {
 
   async #editMessageText(p: Params): Promise<unknown> {
     const { chatId, item } = this.#ownMessage(p, 'edit');
-    const { text, entities } = this.#text(p, 'text');
+    const { text, entities } = this.text(p, 'text');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
     if (item.text === text && JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) throw NOT_MODIFIED();
-    this.#checkPending();
-    await this.#call(() => this.#d.client.bots.editText(chatId, item.id, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(entities.length > 0 ? { entities } : {}) }));
+    this.checkPending();
+    await this.call(() => this.#d.client.bots.editText(chatId, item.id, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(entities.length > 0 ? { entities } : {}) }));
     return this.#d.objects.messageOf(chatId, item.id, { edit_date: Math.floor(Date.now() / 1000) });
   }
 
@@ -125,14 +135,14 @@ export class TelegramMethods {
     const { chatId, item } = this.#ownMessage(p, 'edit');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
     if (JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) throw NOT_MODIFIED();
-    this.#checkPending();
-    await this.#call(() => this.#d.client.bots.editText(chatId, item.id, item.text, { ...(replyMarkup ? { replyMarkup } : {}), ...(item.entities ? { entities: item.entities } : {}) }));
+    this.checkPending();
+    await this.call(() => this.#d.client.bots.editText(chatId, item.id, item.text, { ...(replyMarkup ? { replyMarkup } : {}), ...(item.entities ? { entities: item.entities } : {}) }));
     return this.#d.objects.messageOf(chatId, item.id, { edit_date: Math.floor(Date.now() / 1000) });
   }
 
   async #deleteMessage(p: Params): Promise<unknown> {
     const { chatId, item } = this.#ownMessage(p, 'delete');
-    await this.#call(() => this.#d.client.deleteMessage(chatId, item.id));
+    await this.call(() => this.#d.client.deleteMessage(chatId, item.id));
     return true;
   }
 
@@ -152,7 +162,7 @@ export class TelegramMethods {
     const chatId = this.#d.queryChat(queryId);
     if (!chatId) throw badRequest('query is too old and response timeout expired or query ID is invalid');
     const text = p.optStr('text');
-    await this.#call(() => this.#d.client.bots.answer(chatId, queryId, { ...(text !== undefined ? { text } : {}), ...(p.bool('show_alert') ? { showAlert: true } : {}) }));
+    await this.call(() => this.#d.client.bots.answer(chatId, queryId, { ...(text !== undefined ? { text } : {}), ...(p.bool('show_alert') ? { showAlert: true } : {}) }));
     return true;
   }
 
@@ -173,7 +183,7 @@ export class TelegramMethods {
 
   /** R108: the menu goes to the bot's public profile on the server (people's `/` menus read it) and the data dir. */
   async publishCommands(commands: readonly { command: string; description: string }[]): Promise<void> {
-    await this.#call(() => this.#d.client.bots.setCommands(this.#d.client.userId, commands));
+    await this.call(() => this.#d.client.bots.setCommands(this.#d.client.userId, commands));
     this.#writeCommands(commands);
   }
 
@@ -194,7 +204,7 @@ export class TelegramMethods {
   }
 
   /** The text and its entities, through the parse mode when one is given. */
-  #text(p: Params, field: string): { text: string; entities: MessageEntity[] } {
+  text(p: Params, field: string): { text: string; entities: MessageEntity[] } {
     const raw = p.str(field);
     const mode = p.optStr('parse_mode');
     if (mode === undefined) return { text: raw, entities: [] };
@@ -210,7 +220,7 @@ export class TelegramMethods {
     }
   }
 
-  #replyTo(p: Params, chatId: string): string | undefined {
+  replyTo(p: Params, chatId: string): string | undefined {
     const params = p.json('reply_parameters') as Record<string, unknown> | undefined;
     const n = params && typeof params === 'object' ? Number(params['message_id']) : p.optInt('reply_to_message_id');
     if (n === undefined || Number.isNaN(n)) return undefined;
@@ -222,13 +232,13 @@ export class TelegramMethods {
     return target.clientMsgId;
   }
 
-  #checkPending(): void {
+  checkPending(): void {
     const pending = this.#d.client.outbox().length;
     if (pending >= this.#d.maxPending) throw new BotApiError(429, 'Too Many Requests: retry after 1', { retry_after: 1 });
   }
 
   /** SDK errors as Bot API ones: a refused content is a 400, a server limit a 429 with retry_after. */
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
+  async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {

@@ -1,8 +1,10 @@
-import { MAX_CALLBACK_DATA_BYTES, type MessageEntity, type ReplyMarkup, type UserProfile } from '@parley/protocol';
+import { MAX_CALLBACK_DATA_BYTES, type Attachment, type MessageEntity, type ReplyMarkup, type UserProfile } from '@parley/protocol';
 import type { ChatView, ParleyClient } from '@parley/client';
 import { badRequest } from './bot-api-error.ts';
+import type { FileIds } from './files/file-ids.ts';
 import type { IdMap } from './id-map.ts';
 import { commandEntities } from './parse-mode.ts';
+import { mediaFields } from './telegram-files.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -13,12 +15,14 @@ type Obj = Record<string, unknown>;
 export class TelegramObjects {
   readonly #client: ParleyClient;
   readonly #ids: IdMap;
+  readonly #files: FileIds;
   readonly #profiles = new Map<string, Promise<UserProfile>>();
   readonly botUserId: string;
 
-  constructor(client: ParleyClient, ids: IdMap, botUserId: string) {
+  constructor(client: ParleyClient, ids: IdMap, files: FileIds, botUserId: string) {
     this.#client = client;
     this.#ids = ids;
+    this.#files = files;
     this.botUserId = botUserId;
   }
 
@@ -68,7 +72,7 @@ export class TelegramObjects {
   async messageOf(chatId: string, itemId: string, extra: Obj = {}): Promise<Obj | undefined> {
     const item = this.#client.timeline(chatId).find((i) => i.id === itemId);
     if (!item) return undefined;
-    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, edited: item.edited }, extra);
+    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, edited: item.edited, attachments: item.attachments }, extra);
   }
 
   /**
@@ -76,9 +80,12 @@ export class TelegramObjects {
    * the whole log each time: per message, that would make a busy chat quadratic). Only a reply looks
    * its target up.
    */
-  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; edited?: boolean }, extra: Obj = {}): Promise<Obj | undefined> {
+  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; edited?: boolean; attachments?: readonly Attachment[] | undefined }, extra: Obj = {}): Promise<Obj | undefined> {
     const view = this.#client.chat(chatId);
     if (!view) return undefined;
+    // With files, the text is the caption (R52), as Telegram's caption and caption_entities.
+    const file = m.attachments?.[0];
+    if (m.attachments?.length) this.#files.remember(m.attachments);
     const entities = m.text.length > 0 ? [...(m.entities ?? []).map((e) => ({ ...e })), ...commandEntitiesOf(m.text, m.senderUserId !== this.botUserId)] : [];
     const reply = m.replyTo ? await this.messageOf(chatId, m.replyTo) : undefined;
     return {
@@ -87,8 +94,8 @@ export class TelegramObjects {
       chat: await this.chat(view),
       date: Math.floor(m.sentAt / 1000),
       ...(m.edited ? { edit_date: Math.floor(Date.now() / 1000) } : {}),
-      text: m.text,
-      ...(entities.length > 0 ? { entities } : {}),
+      ...(file ? { ...mediaFields(file), ...(m.text ? { caption: m.text } : {}), ...(entities.length > 0 ? { caption_entities: entities } : {}) }
+        : { text: m.text, ...(entities.length > 0 ? { entities } : {}) }),
       ...(reply ? { reply_to_message: reply } : {}),
       ...(m.replyMarkup ? { reply_markup: toTelegramMarkup(m.replyMarkup) } : {}),
       ...extra,

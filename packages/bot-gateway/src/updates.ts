@@ -2,7 +2,9 @@
 export type Update = { update_id: number } & Record<string, unknown>;
 
 /** Update kinds this gateway produces (docs/BOTS.md). */
-export const UPDATE_KINDS = ['message', 'edited_message', 'callback_query'] as const;
+export const UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member', 'chat_member', 'message_reaction'] as const;
+/** What a bot gets when it names none, as Telegram: all but chat_member and message_reaction (asked for by name). */
+export const DEFAULT_UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 
 /**
  * R94: the updates waiting for getUpdates: at most `maxKept` (the oldest dropped first, counted in
@@ -14,14 +16,15 @@ export class UpdateQueue {
   #waiters = new Set<() => void>();
   /** Kinds the bot asked for in its last getUpdates with allowed_updates (Telegram keeps that choice). */
   #allowed: ReadonlySet<string>;
-  /** Every kind this queue's facade produces (Telegram's by default; the Max facade's are its own, R109). */
-  readonly #kinds: readonly string[];
+  /** What a bot gets when it names no kinds (Telegram's default set; the Max facade's are all of its own, R109). */
+  readonly #defaults: readonly string[];
   dropped = 0;
 
+  /** `kinds`: every kind this queue's facade produces; by default Telegram's, of which a bot naming none gets DEFAULT_UPDATE_KINDS. */
   constructor(maxKept: number, kinds: readonly string[] = UPDATE_KINDS) {
     this.#max = maxKept;
-    this.#kinds = kinds;
-    this.#allowed = new Set(kinds);
+    this.#defaults = kinds === UPDATE_KINDS ? DEFAULT_UPDATE_KINDS : kinds;
+    this.#allowed = new Set(this.#defaults);
   }
 
   get size(): number { return this.#items.length; }
@@ -40,7 +43,7 @@ export class UpdateQueue {
 
   /** getUpdates: confirms those before `offset`, then answers at once or when one comes (or at the timeout). */
   async take(opts: { offset?: number; limit: number; timeoutSec: number; allowed?: readonly string[]; signal?: AbortSignal }): Promise<Update[]> {
-    if (opts.allowed !== undefined) this.#allowed = new Set(opts.allowed.length > 0 ? opts.allowed : this.#kinds);
+    if (opts.allowed !== undefined) this.#allowed = new Set(opts.allowed.length > 0 ? opts.allowed : this.#defaults);
     if (opts.offset !== undefined) {
       const offset = opts.offset;
       // Telegram: a negative offset keeps that many from the end.

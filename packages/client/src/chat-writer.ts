@@ -1,4 +1,4 @@
-import { ParleyError, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity } from '@parley/protocol';
+import { ParleyError, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity, type ReplyMarkup } from '@parley/protocol';
 import type { Drafts } from './drafts.ts';
 import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import type { FileToSend, PendingUpload } from './files/types.ts';
@@ -116,7 +116,7 @@ export class ChatWriter {
   }
 
   /** `thread`: the files go into that message's thread (R89), and the chat's draft stays. */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean } = {}): Promise<string> {
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup } = {}): Promise<string> {
     if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
     this.#d.typing.sent(chatId);
     if (!opts.thread) this.#d.drafts.clear(chatId);
@@ -128,7 +128,7 @@ export class ChatWriter {
     if (!this.#d.chat(upload.chatId)) throw new ParleyError('not_member', 'unknown chat');
     const content = checkedContent({
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
-      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), attachments,
+      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), attachments,
     });
     await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
   }

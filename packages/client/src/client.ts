@@ -1,6 +1,6 @@
 import {
   type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Content, type Message, type ServerFrame, type ServerFrameOf,
-  type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest,
+  type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest, type ReplyMarkup,
 } from '@parley/protocol';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
 import type { MlsCodec } from './e2ee/mls-codec.ts';
@@ -238,7 +238,7 @@ export class ParleyClient extends ClientRest {
       adopt: (c, catchUp) => this.#adopt(c, catchUp), post: (id, content) => this.#post(id, content), forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
     });
     this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
-    this.bots = lazyBots({ rest: this.rest, post: (chatId, content) => this.#post(chatId, content), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
+    this.bots = lazyBots({ rest: this.rest, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }
@@ -345,7 +345,7 @@ export class ParleyClient extends ClientRest {
    * then sends one message with these files and an optional caption (`thread`: into a thread, R89).
    * Resolves with its client id once queued; shown here at once (`item.upload`), to others when complete.
    */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
   /** This device's uploads in progress; the 'uploads' event tells each change. */
   uploads(): UploadProgress[] { return this.#uploads.list(); }
   pauseUpload(clientMsgId: string): void { this.#uploads.pause(clientMsgId); }

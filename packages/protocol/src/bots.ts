@@ -47,6 +47,8 @@ export const BotInfo = z.object({
   hasToken: z.boolean(),
   /** R108: the bot's command menu, as its owner or its gateway last set it. */
   commands: BotCommands,
+  /** R105: privacy mode in groups (on by default). */
+  groupPrivacy: z.boolean(),
 });
 export type BotInfo = z.infer<typeof BotInfo>;
 export const BotCreated = z.object({ bot: BotInfo, token: BotToken });
@@ -65,6 +67,13 @@ export const BotDeviceRequest = z.object({ token: BotToken, device: z.object({ n
 export type BotDeviceRequest = z.infer<typeof BotDeviceRequest>;
 export const BotDeviceResponse = z.object({ userId: Id, deviceId: Id });
 export type BotDeviceResponse = z.infer<typeof BotDeviceResponse>;
+
+/** R105: PUT /bots/:botId/privacy (the owner) turns privacy mode in groups on or off. */
+export const BotPrivacyRequest = z.object({ groupPrivacy: z.boolean() });
+export type BotPrivacyRequest = z.infer<typeof BotPrivacyRequest>;
+/** R105: GET /bots/self — a bot's own device reads its settings (its gateway enforces privacy mode). */
+export const BotSelfResponse = z.object({ userId: Id, groupPrivacy: z.boolean() });
+export type BotSelfResponse = z.infer<typeof BotSelfResponse>;
 
 // --- inline keyboards and callbacks (R93) -----------------------------------------------------
 

@@ -179,6 +179,9 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'PUT /api/v1/bots/:botId/commands': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) },
     body: fc.record({ commands: fc.array(fc.record({ command: fc.oneof(fc.constantFrom('start', 'help', 'Bad-One', ''), fc.string({ maxLength: 40 })), description: fc.string({ maxLength: 300 }) }, { requiredKeys: [] }), { maxLength: 120 }) }, { requiredKeys: [] }) }),
   'GET /api/v1/bots/:botId/commands': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  // R105: privacy mode (the owner) and a bot's own settings (the fuzzing user is no bot: forbidden).
+  'PUT /api/v1/bots/:botId/privacy': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) }, body: fc.oneof(fc.record({ groupPrivacy: fc.boolean() }), fc.jsonValue({ maxDepth: 2 })) }),
+  'GET /api/v1/bots/self': () => ({}),
   'POST /api/v1/bots/device': (ctx) => ({ body: fc.record({ token: fc.oneof(fc.tuple(pick([ctx.userId, ...ctx.userIds], anId), anId).map(([a, b]) => `${a}:${b}${b}`), fc.string({ maxLength: 200 })), device: newDevice }) }),
   'POST /api/v1/communities': () => ({ body: fc.record({ name: fc.string({ maxLength: 120 }), settings: fc.record({ roleLabels: fc.constantFrom('none', 'school', 'x'), studentsMayDm: fc.oneof(fc.boolean(), fc.string()), channel: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: [] }) }, { requiredKeys: ['name'] }) }),
   'GET /api/v1/communities': () => ({}),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { BotCommandsBody, BotDeviceRequest, CreateBotRequest, Id } from '@parley/protocol';
+import { BotCommandsBody, BotDeviceRequest, BotPrivacyRequest, CreateBotRequest, Id } from '@parley/protocol';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
@@ -45,6 +45,14 @@ export function botRoutes(app: FastifyInstance, services: Services, apiPerSec: n
     await auth(request);
     return { commands: await services.bots.commands(parse(botParams, request.params).botId) };
   });
+
+  // R105: privacy mode in groups, set by the owner, read by the bot's own device (its gateway).
+  app.put('/bots/:botId/privacy', async (request) => {
+    const caller = await auth(request);
+    return services.bots.setPrivacy(caller, parse(botParams, request.params).botId, parse(BotPrivacyRequest, request.body).groupPrivacy);
+  });
+
+  app.get('/bots/self', async (request) => services.bots.self(await auth(request)));
 
   // No session yet: the token is the proof, checked like a login (per address).
   app.post('/bots/device', async (request, reply) => {

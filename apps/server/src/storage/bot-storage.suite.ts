@@ -6,7 +6,7 @@ import { T0, rejectsWith, seedUsers, uid } from './storage.fixtures.ts';
 
 const botUser = (name: string, handle = `${name}_bot`): UserRow => ({ userId: uid(name), handle, displayName: name, createdAt: T0, recoveryHash: 'none' });
 const bot = (name: string, owner: string, tokenHash: string | null = `hash_${name}`): BotRow => ({
-  botUserId: uid(name), ownerUserId: uid(owner), description: `${name} helps`, tokenHash, createdAt: T0, deletedAt: null, commands: [],
+  botUserId: uid(name), ownerUserId: uid(owner), description: `${name} helps`, tokenHash, createdAt: T0, deletedAt: null, commands: [], groupPrivacy: true,
 });
 
 /**
@@ -72,6 +72,17 @@ export function botStorageSuite(name: string, open: () => Promise<{ storage: Sto
       assert.equal(await s.getBotByTokenHash('hash_echo'), undefined);
       assert.deepEqual(await s.getBot(uid('echo')), { ...bot('echo', 'alice', null), deletedAt: T0 + 5 });
       assert.deepEqual(await s.botsAmong([uid('echo')]), new Set([uid('echo')]));
+    });
+
+    it('R105 privacy mode is on for a new bot; turned off and on again it reads back, in the listing too', async () => {
+      await s.createBot(botUser('echo'), bot('echo', 'alice'));
+      await s.createBot(botUser('quiz'), bot('quiz', 'alice'));
+      await s.setBotPrivacy(uid('echo'), false);
+      assert.equal((await s.getBot(uid('echo')))?.groupPrivacy, false);
+      assert.equal((await s.getBot(uid('quiz')))?.groupPrivacy, true);
+      assert.deepEqual((await s.listBots(uid('alice'))).map((b) => b.bot.groupPrivacy), [false, true]);
+      await s.setBotPrivacy(uid('echo'), true);
+      assert.equal((await s.getBotByTokenHash('hash_echo'))?.groupPrivacy, true);
     });
   });
 }

@@ -13,6 +13,8 @@ export interface BotRow {
   commands: BotCommand[];
   /** Set when the owner deleted it: its handle stays taken, nothing signs in as it again. */
   deletedAt: number | null;
+  /** R105: privacy mode in groups; on unless the owner turned it off (absent when writing: on). */
+  groupPrivacy?: boolean;
 }
 
 /**
@@ -36,4 +38,6 @@ export interface BotStorage {
   deleteBot(botUserId: string, at: number): Promise<void>;
   /** Of these users, those that are bots (deleted ones too). */
   botsAmong(userIds: readonly string[]): Promise<Set<string>>;
+  /** R105: turns the bot's privacy mode in groups on or off. */
+  setBotPrivacy(botUserId: string, on: boolean): Promise<void>;
 }

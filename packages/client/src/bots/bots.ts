@@ -1,9 +1,10 @@
 import {
   CallbackAnswerContent, CallbackContent, ParleyError,
-  type BotCommand, type BotCommandsBody, type BotCreated, type BotDeviceResponse, type BotInfo, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
-  type MessageEntity, type ReplyMarkup,
+  type BotCommand, type BotCommandsBody, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
+  type Attachment, type MessageEntity, type ReplyMarkup,
 } from '@parley/protocol';
 import { RestApi } from '../api.ts';
+import type { AddOptions } from '../outbox.ts';
 import type { DeviceKey } from '../device-key.ts';
 import { randomId } from '../encoding.ts';
 import { checkedContent, withEntities } from '../formatting/checked-content.ts';
@@ -13,7 +14,7 @@ import type { TimelineItem } from '../timeline.ts';
 
 export interface BotsDeps {
   rest: RestFn;
-  post(chatId: string, content: Content): Promise<string>;
+  post(chatId: string, content: Content, opts?: AddOptions): Promise<string>;
   timeline(chatId: string): readonly TimelineItem[];
   log(chatId: string): readonly StoredMessage[];
 }
@@ -46,6 +47,10 @@ export class Bots {
   async rotateToken(botId: string): Promise<string> { return (await this.#d.rest<BotTokenResponse>('POST', `/bots/${encodeURIComponent(botId)}/token`)).token; }
   /** R90b: no token at all (until a rotation); the bot's devices are signed out. */
   async revoke(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}/token`); }
+  /** R105: the owner turns the bot's privacy mode in groups on (only commands, replies to it, mentions of it) or off. */
+  setPrivacy(botId: string, groupPrivacy: boolean): Promise<BotInfo> { return this.#d.rest('PUT', `/bots/${encodeURIComponent(botId)}/privacy`, { groupPrivacy }); }
+  /** R105: for a bot's device: its own settings. */
+  self(): Promise<BotSelfResponse> { return this.#d.rest('GET', '/bots/self'); }
   /** R90: the bot is gone from the owner's list, its token and devices with it; its handle stays taken. */
   async delete(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}`); }
 
@@ -85,6 +90,18 @@ export class Bots {
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),
     });
     return this.#d.post(chatId, content);
+  }
+
+  /**
+   * For a bot's device: files it can read already (received, or sent before) sent again by their
+   * attachments, key included, naming their blobs (R54): no upload (Telegram's send by file_id).
+   */
+  sendAttachments(chatId: string, attachments: readonly Attachment[], opts: { text?: string; replyMarkup?: ReplyMarkup; replyTo?: string; entities?: readonly MessageEntity[] } = {}): Promise<string> {
+    const content = checkedContent({
+      kind: 'text', text: opts.text ?? '', ...withEntities(opts.entities), attachments: [...attachments],
+      ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),
+    });
+    return this.#d.post(chatId, content, { blobs: attachments.map((a) => a.blobId) });
   }
 
   /** For a bot's device: replaces a text and its keyboard (none when `replyMarkup` is absent). */

@@ -1,4 +1,4 @@
-import type { Attachment, AttachmentKind, Imported, MessageEntity } from '@parley/protocol';
+import type { Attachment, AttachmentKind, Imported, MessageEntity, ReplyMarkup } from '@parley/protocol';
 
 /** A file to send. Browser: `source` is a Blob/File. Node: `{ path }` of a file on disk. */
 export interface FileToSend {
@@ -65,6 +65,8 @@ export interface PendingUpload {
   noForwardName?: true;
   /** R104: a message of an imported export (its original author and time). */
   imported?: Imported;
+  /** R93: a bot's inline keyboard under the files (a bot gateway's sendPhoto with reply_markup). */
+  replyMarkup?: ReplyMarkup;
   files: PendingFile[];
   /** Paused by the person: not resumed at start. */
   paused?: true;

@@ -1,4 +1,4 @@
-import { ParleyError, RESERVED_HANDLES, type BotCommand, type BotCreated, type BotDeviceResponse, type BotInfo, type CreateBotRequest, type NewDevice } from '@parley/protocol';
+import { ParleyError, RESERVED_HANDLES, type BotCommand, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type CreateBotRequest, type NewDevice } from '@parley/protocol';
 import type { BotLimits } from '../../config-types.ts';
 import type { BotRow, BotStorage } from '../../storage/bot-storage.ts';
 import type { Storage, UserRow } from '../../storage/storage.ts';
@@ -94,6 +94,22 @@ export class Bots {
     return bot.commands;
   }
 
+  /** R105: the owner turns the bot's privacy mode in groups on or off. */
+  async setPrivacy(auth: AuthContext, botUserId: string, on: boolean): Promise<BotInfo> {
+    const bot = await this.#owned(auth, botUserId);
+    await this.#d.bots.setBotPrivacy(bot.botUserId, on);
+    const listed = (await this.#d.bots.listBots(auth.userId)).find((b) => b.bot.botUserId === bot.botUserId);
+    if (!listed) throw new ParleyError('bot_not_found', 'you own no such bot');
+    return infoOf(listed.bot, listed.user);
+  }
+
+  /** R105: a bot's own settings, for its gateway; `forbidden` for anyone who is not a bot. */
+  async self(auth: AuthContext): Promise<BotSelfResponse> {
+    const bot = await this.#d.bots.getBot(auth.userId);
+    if (!bot || bot.deletedAt !== null) throw new ParleyError('forbidden', 'only a bot\'s own device asks this');
+    return { userId: bot.botUserId, groupPrivacy: bot.groupPrivacy !== false };
+  }
+
   /** R90c: a gateway holding the bot's token adds its device key to the bot's account. */
   async registerDevice(input: { token: string; device: NewDevice }): Promise<BotDeviceResponse> {
     const bot = await this.#d.bots.getBotByTokenHash(sha256Hex(input.token));
@@ -140,5 +156,5 @@ export class Bots {
 }
 
 function infoOf(bot: BotRow, user: UserRow): BotInfo {
-  return { userId: bot.botUserId, handle: user.handle, displayName: user.displayName, description: bot.description, createdAt: bot.createdAt, hasToken: bot.tokenHash !== null, commands: bot.commands };
+  return { userId: bot.botUserId, handle: user.handle, displayName: user.displayName, description: bot.description, createdAt: bot.createdAt, hasToken: bot.tokenHash !== null, commands: bot.commands, groupPrivacy: bot.groupPrivacy !== false };
 }

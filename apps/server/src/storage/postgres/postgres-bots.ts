@@ -68,4 +68,8 @@ export class PostgresBots implements BotStorage {
     const rows = await this.#rows('SELECT bot_user_id FROM bots WHERE bot_user_id = ANY($1)', [[...userIds]]);
     return new Set(rows.map((r) => String(r['bot_user_id'])));
   }
+
+  async setBotPrivacy(botUserId: string, on: boolean): Promise<void> {
+    await this.#pool.query('UPDATE bots SET group_privacy = $2 WHERE bot_user_id = $1', [botUserId, on]);
+  }
 }

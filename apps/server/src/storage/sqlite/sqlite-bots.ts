@@ -13,6 +13,7 @@ export function toBot(r: Row): BotRow {
     tokenHash: r['token_hash'] == null ? null : String(r['token_hash']), createdAt: Number(r['created_at']),
     deletedAt: r['deleted_at'] == null ? null : Number(r['deleted_at']),
     commands: BotCommands.parse(JSON.parse(String(r['commands'] ?? '[]'))),
+    groupPrivacy: r['group_privacy'] === true || Number(r['group_privacy']) === 1,
   };
 }
 
@@ -83,5 +84,9 @@ export class SqliteBots implements BotStorage {
     if (userIds.length === 0) return new Set();
     const rows = this.#db.prepare(`SELECT bot_user_id FROM bots WHERE bot_user_id IN (${userIds.map(() => '?').join(', ')})`).all(...userIds) as Row[];
     return new Set(rows.map((r) => String(r['bot_user_id'])));
+  }
+
+  async setBotPrivacy(botUserId: string, on: boolean): Promise<void> {
+    this.#q('UPDATE bots SET group_privacy = ? WHERE bot_user_id = ?').run(on ? 1 : 0, botUserId);
   }
 }

@@ -1,0 +1,122 @@
+import type { Attachment, AttachmentKind, MessageEntity } from '@parley/protocol';
+import { BotApiError, badRequest } from './bot-api-error.ts';
+import type { BotFiles, FileUpload } from './files/bot-files.ts';
+import { imageInfo } from './files/image-info.ts';
+import type { Params } from './params.ts';
+import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
+
+type Obj = Record<string, unknown>;
+type Method = (p: Params) => Promise<unknown>;
+
+/** What the file methods use of TelegramMethods: its parsing of texts and replies, the send limit, the error mapping. */
+export interface SendHelpers {
+  text(p: Params, field: string): { text: string; entities: MessageEntity[] };
+  replyTo(p: Params, chatId: string): string | undefined;
+  checkPending(): void;
+  call<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Each send method: its file field and the Parley attachment kind it makes. */
+const SENDS = { sendphoto: ['photo', 'image'], senddocument: ['document', 'file'], sendvoice: ['voice', 'voice'], sendaudio: ['audio', 'audio'], sendvideo: ['video', 'video'] } as const;
+
+/** Telegram's file_path folders, by attachment kind. */
+const FOLDERS: Record<AttachmentKind, string> = { image: 'photos', file: 'documents', voice: 'voice', audio: 'music', video: 'videos' };
+
+const EXT_MIME: Record<string, string> = {
+  txt: 'text/plain', csv: 'text/csv', pdf: 'application/pdf', json: 'application/json', zip: 'application/zip',
+  ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/ogg', mp3: 'audio/mpeg', m4a: 'audio/mp4', wav: 'audio/wav',
+  mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp',
+};
+
+const DEFAULT_NAME: Record<AttachmentKind, [string, string]> = {
+  image: ['photo.jpg', 'image/jpeg'], file: ['document', 'application/octet-stream'], voice: ['voice.ogg', 'audio/ogg'], audio: ['audio.mp3', 'audio/mpeg'], video: ['video.mp4', 'video/mp4'],
+};
+
+/**
+ * R94 (files): sendPhoto, sendDocument, sendVoice, sendAudio, sendVideo (a multipart upload, or a
+ * file_id the bot got before: sent again without upload), getFile, and the `/file/bot<token>/…`
+ * download (gateway.ts). A file_id is the Parley blob id; its key stays in the gateway's data dir.
+ */
+export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, files: BotFiles): Record<string, Method> {
+  const methods: Record<string, Method> = {
+    getfile: async (p) => {
+      const fileId = p.str('file_id');
+      const a = files.ids.get(fileId);
+      if (!a) throw badRequest('invalid file_id');
+      return { file_id: fileId, file_unique_id: fileId, file_size: a.size, file_path: filePath(a) };
+    },
+  };
+  for (const [name, [field, kind]] of Object.entries(SENDS)) methods[name] = (p) => send(p, field, kind);
+  return methods;
+
+  async function send(p: Params, field: string, kind: AttachmentKind): Promise<unknown> {
+    const chatId = objects.chatIdOf(p.int('chat_id'));
+    h.checkPending();
+    const caption = p.has('caption') ? h.text(p, 'caption') : { text: '', entities: [] };
+    const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
+    const replyTo = h.replyTo(p, chatId);
+    const opts = { text: caption.text, entities: caption.entities, ...(replyTo ? { replyTo } : {}), ...(replyMarkup ? { replyMarkup } : {}) };
+    const given = p.file(field);
+    if (typeof given === 'string') {
+      if (/^https?:\/\//i.test(given)) throw badRequest('wrong file identifier/HTTP URL specified: the Parley gateway does not fetch URLs; upload the file or send a file_id');
+      const attachment = files.ids.get(given);
+      if (!attachment) throw badRequest('wrong file identifier/HTTP URL specified');
+      const sentAt = Date.now();
+      const id = await h.call(() => files.resend(chatId, [given], opts));
+      return objects.messageFrom(chatId, { id, senderUserId: objects.botUserId, sentAt, ...opts, attachments: [attachment] });
+    }
+    const bytes = new Uint8Array(await given.arrayBuffer());
+    if (bytes.length === 0) throw badRequest('file must be non-empty');
+    const upload = describe(kind, given, bytes, p);
+    try {
+      const item = await h.call(() => files.upload(chatId, [upload], opts));
+      return objects.messageOf(chatId, item.id);
+    } catch (err) {
+      if (err instanceof BotApiError && /file_too_large/.test(err.message)) throw new BotApiError(413, 'Request Entity Too Large');
+      throw err;
+    }
+  }
+}
+
+function describe(kind: AttachmentKind, file: File, bytes: Uint8Array, p: Params): FileUpload {
+  const [defaultName, defaultMime] = DEFAULT_NAME[kind];
+  const name = file.name && file.name !== 'blob' ? file.name : defaultName;
+  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase();
+  const typed = file.type && file.type !== 'application/octet-stream' ? file.type : undefined;
+  const durationSec = p.optInt('duration');
+  const base = { bytes, name, kind, ...(durationSec !== undefined && durationSec >= 0 ? { durationMs: durationSec * 1000 } : {}) };
+  if (kind === 'image') {
+    const info = imageInfo(bytes.subarray(0, 64 * 1024));
+    if (!info) throw badRequest('IMAGE_PROCESS_FAILED');
+    return { ...base, mime: info.mime, ...(info.width ? { width: info.width, height: info.height! } : {}) };
+  }
+  const width = p.optInt('width');
+  const height = p.optInt('height');
+  return {
+    ...base, mime: typed ?? (ext ? EXT_MIME[ext] : undefined) ?? defaultMime,
+    ...(kind === 'video' && width && height && width > 0 && height > 0 ? { width, height } : {}),
+  };
+}
+
+/** Telegram's file_path: `<folder>/<file_id>.<ext>`, read back by `fileIdOfPath`. */
+export function filePath(a: Attachment): string {
+  const ext = /\.([A-Za-z0-9]{1,8})$/.exec(a.name)?.[1];
+  return `${FOLDERS[a.kind]}/${a.blobId}${ext ? `.${ext}` : ''}`;
+}
+
+export function fileIdOfPath(path: string): string | undefined {
+  return /^[a-z]+\/([A-Za-z0-9_-]{22})(?:\.[A-Za-z0-9]{1,8})?$/.exec(path)?.[1];
+}
+
+/** The Message fields of a Parley message's first file (Telegram has one file per message; docs/BOTS.md). */
+export function mediaFields(a: Attachment): Obj {
+  const ids = { file_id: a.blobId, file_unique_id: a.blobId, file_size: a.size };
+  const duration = a.durationMs !== undefined ? Math.round(a.durationMs / 1000) : 0;
+  switch (a.kind) {
+    case 'image': return { photo: [{ ...ids, width: a.width ?? 0, height: a.height ?? 0 }] };
+    case 'voice': return { voice: { ...ids, duration, mime_type: a.mime } };
+    case 'audio': return { audio: { ...ids, duration, file_name: a.name, mime_type: a.mime } };
+    case 'video': return { video: { ...ids, width: a.width ?? 0, height: a.height ?? 0, duration, file_name: a.name, mime_type: a.mime } };
+    case 'file': return { document: { ...ids, file_name: a.name, mime_type: a.mime } };
+  }
+}
