@@ -17,6 +17,7 @@ import { PasskeysCard } from './passkeys-card.tsx';
 import { LinkWithQr } from './qr.tsx';
 import { StorageCard } from '../files/storage-card.tsx';
 import { relayCallsOn, setRelayCallsOn } from '../calls/relay-setting.ts';
+import { RingSetting } from '../calls/ring-setting.tsx';
 
 export function Settings({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
@@ -101,6 +102,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         {notify === 'off' && (
           <button disabled={busy} onClick={() => run(async () => setNotify(await enableNotifications(client)))}>{t('enableNotifications')}</button>
         )}
+        {notify !== undefined && notify !== 'unsupported' && <RingSetting client={client} run={run} busy={busy} onStatus={setNotify} />}
       </div>
       <StorageCard client={client} />
       <PasskeysCard client={client} />
