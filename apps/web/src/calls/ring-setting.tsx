@@ -30,7 +30,7 @@ export function RingSetting({ client, run, busy, onStatus }: {
   });
   return (
     <>
-      <label className="row">
+      <label className="check">
         <input type="checkbox" checked={on} disabled={busy} data-testid="ring-when-closed" aria-describedby="ring-when-closed-help"
           onChange={(e) => change(e.target.checked)} />
         <span>{t('ringWhenClosed')}</span>
