@@ -3,8 +3,10 @@ import { createECDH, randomBytes } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
 // @ts-expect-error http_ece ships no types
 import ece from 'http_ece';
-import { ParleyError, PlaintextCodec } from '@parley/client';
-import { CallPushPayload } from '@parley/protocol';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { ParleyError, PlaintextCodec, type CallPeer } from '@parley/client';
+import { CallPushPayload, MUTED_FOREVER } from '@parley/protocol';
 import { createUser, startTestServer, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { selfSignedCert, startPushService, TestResolver, type LocalService } from './local-push.ts';
 
@@ -19,13 +21,19 @@ afterEach(async () => {
   for (const u of started.splice(0)) await u.client.stop();
   for (const server of servers.splice(0)) await server.close();
 });
-async function serve(env: Record<string, string> = {}): Promise<TestServer> {
-  const server = await startTestServer({ ...ENV, ...env }, { hostResolver: new TestResolver().set('push.example.test', '127.0.0.2'), pushCa: TLS.cert });
+async function serve(env: Record<string, string> = {}, logger?: pino.Logger): Promise<TestServer> {
+  const server = await startTestServer({ ...ENV, ...env }, { hostResolver: new TestResolver().set('push.example.test', '127.0.0.2'), pushCa: TLS.cert, ...(logger ? { logger } : {}) });
   servers.push(server);
   return server;
 }
+/** Node has no WebRTC: a peer that only makes an offer (enough for the caller's side to ring). */
+const offeringPeer = (): CallPeer => ({
+  connectionState: 'new', onicecandidate: null, onconnectionstatechange: null,
+  createOffer: async () => ({ type: 'offer', sdp: 'v=0 fake-offer' }), createAnswer: async () => ({ type: 'answer', sdp: 'v=0 fake-answer' }),
+  setLocalDescription: async () => {}, setRemoteDescription: async () => {}, addIceCandidate: async () => {}, close: () => {},
+});
 async function user(server: TestServer, displayName: string): Promise<TestUser> {
-  const u = await createUser(server.url, { codec: new PlaintextCodec(), displayName });
+  const u = await createUser(server.url, { codec: new PlaintextCodec(), displayName, client: { calls: { peer: offeringPeer, audio: false } } });
   started.push(u);
   return u;
 }
@@ -38,11 +46,11 @@ function browserKeys() {
 const isCode = (code: string) => (err: unknown) => err instanceof ParleyError && err.code === code;
 
 /** Alice and Bob share a direct chat; Bob's device is subscribed to the push service (ringing as asked). */
-async function pair(server: TestServer, push: LocalService, ring: boolean) {
+async function pair(server: TestServer, push: LocalService, ring: boolean, path = '/push/bob-device') {
   const alice = await user(server, 'Alice Caller');
   const bob = await user(server, 'Bob Callee');
   const browser = browserKeys();
-  await bob.client.subscribePush({ endpoint: `https://push.example.test:${push.port}/push/bob-device`, keys: browser.keys });
+  await bob.client.subscribePush({ endpoint: `https://push.example.test:${push.port}${path}`, keys: browser.keys });
   if (ring) await bob.client.setCallRinging(true);
   const { chatId } = await alice.client.openDirect(bob.userId);
   await waitFor(() => bob.client.chat(chatId) !== undefined, { what: 'bob sees the chat', timeoutMs: 30_000 });
@@ -79,7 +87,7 @@ describe('R118 Web Push ringing', () => {
     assert.ok(!got.body.toString('latin1').includes(chatId), 'the push service sees only ciphertext');
   });
 
-  it('a device that did not turn ringing on, or turned it off, gets no call push; message pushes are unchanged', async () => {
+  it('a muted chat, or a device that turned ringing off, gets no call push; message pushes are unchanged', async () => {
     await using push = await startPushService(TLS);
     const server = await serve();
     const { alice, bob, chatId } = await pair(server, push, true);
@@ -87,6 +95,13 @@ describe('R118 Web Push ringing', () => {
     await disconnect(server, bob, 1);
     await alice.client.ringCall(chatId);
     assert.equal(push.received.length, 0, 'ringing is off');
+    // R48: a chat Carl muted rings none of his closed apps.
+    const muted = await pair(server, push, true, '/push/carl-device');
+    await muted.bob.client.setChatPrefs(muted.chatId, { mutedUntil: MUTED_FOREVER });
+    await waitFor(async () => ((await server.services.storage.getMember(muted.chatId, muted.bob.userId))?.prefs?.mutedUntil ?? 0) > 0, { what: 'the mute stored' });
+    await disconnect(server, muted.bob, 2);
+    await muted.alice.client.ringCall(muted.chatId);
+    assert.equal(push.received.length, 0, 'a muted chat does not ring');
     await alice.client.sendText(chatId, 'are you there?');
     await waitFor(() => push.received.length >= 1, { what: 'the message push', timeoutMs: 30_000 });
   });
@@ -105,5 +120,20 @@ describe('R118 Web Push ringing', () => {
     for (let i = 0; i < 3; i++) await alice.client.ringCall(chatId);
     await assert.rejects(alice.client.ringCall(chatId), isCode('rate_limited'), 'the fourth ring in a minute');
     assert.equal(push.received.length, 2, 'three rings, two pushes: Bob gets at most 2 a minute');
+  });
+
+  it('the SDK rings when a call starts; a push service that fails is logged without the endpoint', async () => {
+    await using push = await startPushService(TLS, { answer: () => ({ status: 500 }) });
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write(chunk: Buffer, _e, cb) { lines.push(String(chunk)); cb(); } }));
+    const server = await serve({}, logger);
+    const { alice, bob, chatId } = await pair(server, push, true);
+    await disconnect(server, bob, 1);
+    const call = await alice.client.calls.start(chatId, { media: 'audio' });
+    assert.equal(call.state, 'ringing');
+    await waitFor(() => push.received.length === 1, { what: 'the SDK\'s ring reached the push service', timeoutMs: 30_000 });
+    await waitFor(() => lines.some((l) => l.includes('push service answered 500')), { what: 'the failed push logged', timeoutMs: 30_000 });
+    for (const line of lines) assert.ok(!line.includes('/push/bob-device'), `no endpoint in the log: ${line.slice(0, 200)}`);
+    await alice.client.calls.hangUp(call.callId);
   });
 });
