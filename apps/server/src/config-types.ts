@@ -88,6 +88,12 @@ export interface PushPolicy {
   allowedHosts: string[];
   /** DANGEROUS: CIDRs whose addresses are allowed though not public (a push service on the operator's network, tests). */
   allowPrivateNetworks: string[];
+  /** R118: how long a call's push rings (its TTL at the push service and its `until`). */
+  callRingMs: number;
+  /** R118: ring requests (POST /calls/ring) per caller device per minute. */
+  callRingRequestsPerMin: number;
+  /** R118: call pushes per callee per minute (all their devices count as one). */
+  callPushesPerMin: number;
 }
 
 /** The MLS delivery service's commit checks (R35, R36) and key package claims (R41). */

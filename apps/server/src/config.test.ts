@@ -51,7 +51,7 @@ describe('config', () => {
   });
 
   it('R37 push settings: a per-device limit of at least 1, host names or *.domain, networks in CIDR form', () => {
-    assert.deepEqual(loadConfig({}).push, { maxSubscriptionsPerDevice: 5, allowedHosts: [], allowPrivateNetworks: [] });
+    assert.deepEqual(loadConfig({}).push, { maxSubscriptionsPerDevice: 5, allowedHosts: [], allowPrivateNetworks: [], callRingMs: 45_000, callRingRequestsPerMin: 10, callPushesPerMin: 6 });
     const push = loadConfig({
       PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE: '2',
       PARLEY_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com, updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com,',
@@ -61,8 +61,16 @@ describe('config', () => {
       maxSubscriptionsPerDevice: 2,
       allowedHosts: ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'],
       allowPrivateNetworks: ['10.1.2.0/24', 'fd00::/64'],
+      callRingMs: 45_000, callRingRequestsPerMin: 10, callPushesPerMin: 6,
     });
     assert.throws(() => loadConfig({ PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE: '0' }), /PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE/);
+    // R118: call ringing limits, as docs/OPERATIONS.md gives them.
+    const ring = loadConfig({ PARLEY_CALL_RING_MS: '30000', PARLEY_RATE_CALL_RING_PER_MIN: '4', PARLEY_PUSH_CALL_PUSHES_PER_MIN: '3' }).push;
+    assert.deepEqual([ring.callRingMs, ring.callRingRequestsPerMin, ring.callPushesPerMin], [30_000, 4, 3]);
+    assert.throws(() => loadConfig({ PARLEY_CALL_RING_MS: '1000' }), /PARLEY_CALL_RING_MS/);
+    assert.throws(() => loadConfig({ PARLEY_CALL_RING_MS: '600000' }), /PARLEY_CALL_RING_MS/);
+    assert.throws(() => loadConfig({ PARLEY_RATE_CALL_RING_PER_MIN: '0' }), /PARLEY_RATE_CALL_RING_PER_MIN/);
+    assert.throws(() => loadConfig({ PARLEY_PUSH_CALL_PUSHES_PER_MIN: '0' }), /PARLEY_PUSH_CALL_PUSHES_PER_MIN/);
     for (const bad of ['https://fcm.googleapis.com', 'fcm.googleapis.com/x', '*', '*.', 'a..b', 'ex ample.com']) {
       assert.throws(() => loadConfig({ PARLEY_PUSH_ALLOWED_HOSTS: bad }), /PARLEY_PUSH_ALLOWED_HOSTS: not a host name/, bad);
     }

@@ -168,6 +168,11 @@ const EnvSchema = z.object({
   PARLEY_PUSH_ALLOWED_HOSTS: List(PushHost, 'a host name (or *.domain)'),
   /** R37, DANGEROUS: networks whose non-public addresses pushes may go to anyway (a push service on your own network). */
   PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: List(Cidr, 'a network in CIDR form (10.1.2.0/24, fd00::/64)'),
+  /** R118: a call's Web Push rings this long (the push service drops it after; the device ignores it after). */
+  PARLEY_CALL_RING_MS: Int(45_000).refine((ms) => ms >= 5_000 && ms <= 120_000, 'must be between 5000 and 120000'),
+  /** R118: ring requests per caller device per minute, and call pushes per callee per minute. */
+  PARLEY_RATE_CALL_RING_PER_MIN: Int(10).refine((n) => n >= 1, 'must be at least 1'),
+  PARLEY_PUSH_CALL_PUSHES_PER_MIN: Int(6).refine((n) => n >= 1, 'must be at least 1'),
   /** R60: TURN servers for calls (coturn with `use-auth-secret`): their URLs and the shared secret. */
   PARLEY_TURN_URLS: List(TurnUrl, 'a TURN URL (turn:host:port?transport=udp|tcp or turns:host:port?transport=tcp)'),
   PARLEY_TURN_SECRET: z.string().min(16, 'must be at least 16 characters (a random secret shared with the TURN server)').optional(),
@@ -360,6 +365,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSubscriptionsPerDevice: e.PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE,
       allowedHosts: e.PARLEY_PUSH_ALLOWED_HOSTS,
       allowPrivateNetworks: e.PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS,
+      callRingMs: e.PARLEY_CALL_RING_MS,
+      callRingRequestsPerMin: e.PARLEY_RATE_CALL_RING_PER_MIN,
+      callPushesPerMin: e.PARLEY_PUSH_CALL_PUSHES_PER_MIN,
     },
     deviceLink: {
       ttlMs: e.PARLEY_DEVICE_LINK_TTL_MS,

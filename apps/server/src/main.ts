@@ -42,6 +42,7 @@ import { ServerMetrics } from './metrics.ts';
 import { systemResolver } from './push/dns-resolver.ts';
 import { LinkPreviews } from './domain/link-previews.ts';
 import { Calls } from './domain/calls.ts';
+import { CallRinger } from './domain/call-ringer.ts';
 import { GroupCalls } from './domain/group-calls.ts';
 import { JanusSfu } from './sfu/janus.ts';
 import { HttpPageFetcher } from './previews/http-fetcher.ts';
@@ -351,6 +352,14 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     }),
     calls,
     groupCalls,
+    // R118: a ringing 1:1 call wakes the callee's closed apps with a push that names no one.
+    callRinger: new CallRinger({
+      storage, sender: push, clock, policy: pushPolicy, limiter, onError, maxPerDevice: config.push.maxSubscriptionsPerDevice,
+      requireMember: (chatId, userId) => chats.requireMember(chatId, userId),
+      onlineDevices: (userId) => bus.onlineDevices(userId),
+      ringMs: config.push.callRingMs, ringRequestsPerMin: config.push.callRingRequestsPerMin, pushesPerMin: config.push.callPushesPerMin,
+      onRefused: (detail, context) => logger.warn({ detail, ...context }, 'push endpoint refused before a call push (R37)'),
+    }),
     mls: new Mls({
       storage, delivery, clock, limiter, rates: config.rates, keyPackageMaxAgeMs: config.keyPackageMaxAgeMs, claimsPerTargetPerHour: config.mls.claimsPerTargetPerHour,
       joinStateTtlMs: config.mls.joinStateTtlMs, requireMember: (chatId, userId) => chats.requireMember(chatId, userId),

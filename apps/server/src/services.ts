@@ -17,6 +17,7 @@ import type { DeviceLinks } from './domain/device-links.ts';
 import type { Invites } from './domain/invites.ts';
 import type { LinkPreviews } from './domain/link-previews.ts';
 import type { Calls } from './domain/calls.ts';
+import type { CallRinger } from './domain/call-ringer.ts';
 import type { GroupCalls } from './domain/group-calls.ts';
 import type { KeyLog } from './domain/key-log.ts';
 import type { Mls } from './domain/mls/mls.ts';
@@ -67,6 +68,8 @@ export interface Services {
   calls: Calls;
   /** Group calls (R62): SFU room tokens for members of group chats. */
   groupCalls: GroupCalls;
+  /** R118: Web Push ringing for 1:1 calls. */
+  callRinger: CallRinger;
   /** Files (R53-R56): uploads, access, lifetime. */
   files: Files;
   /** Where blob bytes live (the tus DataStore and ranged reads). */

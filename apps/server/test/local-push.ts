@@ -25,6 +25,7 @@ export interface Received {
   method: string;
   path: string;
   body: Buffer;
+  headers: IncomingMessage['headers'];
 }
 
 export interface LocalService extends AsyncDisposable {
@@ -52,7 +53,7 @@ function record(received: Received[], answer: Answer) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks) });
+      received.push({ method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks), headers: req.headers });
       const { status, headers } = answer(req);
       res.writeHead(status, headers).end();
     });

@@ -104,6 +104,7 @@ describe('parley-admin migrate-to-postgres', () => {
     const local = SqliteStorage.open(join(dataDir, 'parley.sqlite'));
     await local.addPasskey({ credentialId: 'cred_1', userId: ann.userId, publicKey: new Uint8Array([0, 1, 2, 250, 255]), counter: 7, transports: ['usb', 'nfc'], createdAt: 1_700_000_000_000 });
     await local.upsertPushSubscription({ endpoint: 'https://push.example/ann', userId: ann.userId, deviceId: ann.deviceId, p256dh: 'p', auth: 'a', createdAt: 1_700_000_000_001 }, 5);
+    await local.setCallRinging(ann.deviceId, ann.userId, 1_700_000_000_002); // R118
     await local.addKeyPackages({
       deviceId: ann.deviceId, oneTime: [], staleBefore: 0,
       lastResort: { keyPackageId: 'kp_1', userId: ann.userId, deviceId: ann.deviceId, keyPackage: Buffer.from([0, 1, 255]).toString('base64'), lastResort: true, createdAt: 1_700_000_000_002 },
@@ -182,6 +183,7 @@ describe('parley-admin migrate-to-postgres', () => {
         assert.deepEqual(await postgres.listDevices(u.userId), await sqlite.listDevices(u.userId));
         assert.deepEqual(await postgres.listChatsForUser(u.userId), await sqlite.listChatsForUser(u.userId));
         assert.deepEqual(await postgres.listPushSubscriptions(u.userId), await sqlite.listPushSubscriptions(u.userId));
+        assert.deepEqual(await postgres.listCallRingingDevices(u.userId), await sqlite.listCallRingingDevices(u.userId));
       }
       assert.deepEqual(await postgres.getInvite(token), await sqlite.getInvite(token));
       assert.deepEqual(await postgres.getPasskey('cred_1'), await sqlite.getPasskey('cred_1'));

@@ -103,8 +103,19 @@ async function locale() {
   return (self.navigator.language || 'en').toLowerCase().startsWith('ru') ? 'ru' : 'en';
 }
 
-// The payload is only {type:'new_messages', v:1} (R12): no sender, no text, so nothing to parse for display.
+// A message push is only {type:'new_messages', v:1} (R12): no sender, no text. A call's push (R118) is
+// {type:'incoming_call', v:1, chatId, until}: which chat, no name; the name comes from an open page, if any.
 self.addEventListener('push', (event) => {
+  let data;
+  try {
+    data = event.data ? event.data.json() : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (data && data.type === 'incoming_call' && typeof data.chatId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(data.chatId)) {
+    event.waitUntil(ringCall(data.chatId, typeof data.until === 'number' ? data.until : 0));
+    return;
+  }
   event.waitUntil(
     locale().then((lang) => self.registration.showNotification(lang === 'ru' ? 'Новое сообщение' : 'New message', {
       icon: '/icon.svg',
@@ -116,13 +127,61 @@ self.addEventListener('push', (event) => {
   );
 });
 
+const CALL_NAME_WAIT_MS = 1500;
+
+/**
+ * R118: "Incoming call", with the caller's name when a page of the app is open (a tab whose connection
+ * is asleep) and unlocked: it alone can turn the chat id into a name. Every push shows a notification
+ * (browsers require it), so a ring that arrives after `until` says the call came while away.
+ */
+async function ringCall(chatId, until) {
+  const lang = await locale();
+  const ru = lang === 'ru';
+  const late = until > 0 && Date.now() > until;
+  const name = late ? undefined : await callName(chatId);
+  const title = late ? (ru ? 'Был звонок' : 'You had a call') : (ru ? 'Входящий звонок' : 'Incoming call');
+  const body = name ? name : (ru ? 'Откройте Parley, чтобы ответить' : 'Open Parley to answer');
+  await self.registration.showNotification(title, {
+    body,
+    icon: '/icon.svg',
+    badge: '/icon.svg',
+    tag: `parley-call-${chatId}`,
+    renotify: true,
+    requireInteraction: !late,
+    vibrate: late ? undefined : [400, 200, 400, 200, 400],
+    data: { url: `/#/chat/${chatId}`, chatId },
+  });
+}
+
+/** Asks each open page for the chat's name (`parley-call-name`); the first answer wins, none after CALL_NAME_WAIT_MS. */
+async function callName(chatId) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: false });
+  if (windows.length === 0) return undefined;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), CALL_NAME_WAIT_MS);
+    for (const w of windows) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (e) => {
+        if (e.data && typeof e.data.name === 'string' && e.data.name) {
+          clearTimeout(timer);
+          resolve(e.data.name.slice(0, 80));
+        }
+      };
+      w.postMessage({ type: 'parley-call-name', chatId }, [channel.port2]);
+    }
+  });
+}
+
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   event.waitUntil(
     self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      const url = (event.notification.data && event.notification.data.url) || '/';
       const app = windows.find((w) => w.visibilityState === 'visible') ?? windows[0];
-      if (app) return app.focus();
-      return self.clients.openWindow('/');
+      const chatId = event.notification.data && event.notification.data.chatId;
+      // An open page moves to the chat itself (navigating it would reload it and lock a sealed store again).
+      if (app) return app.focus().then((focused) => { if (chatId) focused.postMessage({ type: 'parley-open-chat', chatId }); });
+      return self.clients.openWindow(url);
     }),
   );
 });

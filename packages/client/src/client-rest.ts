@@ -80,6 +80,10 @@ export abstract class ClientRest extends Emitter<ClientEvents> {
   async subscribePush(sub: { endpoint?: string; keys?: Record<string, string> }): Promise<void> {
     await this.rest('POST', '/push/subscriptions', sub);
   }
+  /** R118: this device rings for calls through its push subscriptions when no tab is open (or stops). */
+  async setCallRinging(on: boolean): Promise<void> { await this.rest(on ? 'PUT' : 'DELETE', '/push/call-ringing'); }
+  /** R118: wakes the other person's closed apps for the ringing offer just posted in the direct chat (Calls.start does it). */
+  async ringCall(chatId: string): Promise<void> { await this.rest('POST', '/calls/ring', { chatId }); }
 
   /**
    * R60: time-limited TURN credentials for a call in the chat (members only), as RTCPeerConnection's

@@ -225,7 +225,7 @@ export class ParleyClient extends ClientRest {
     });
     this.calls = new Calls({
       userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
-      turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
+      turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ring: (chatId) => this.ringCall(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
       onError: (error) => this.#backgroundError({ task: 'call-keys', error }), ...(this.#mls ? { frameKeys: mlsCallKeys(this.#mls) } : {}), // R64
       rotateFrom: (chatId, epoch) => this.#enc?.rotateFrom(chatId, epoch), // R77
     });

@@ -46,3 +46,19 @@ export const GroupCallRoom = z.object({
   expiresAt: z.number().int(),
 });
 export type GroupCallRoom = z.infer<typeof GroupCallRoom>;
+
+/**
+ * POST /calls/ring — R118: the caller's device posted a ringing offer (R61) in the direct chat
+ * `chatId`; the server wakes the other person's devices that asked to ring (PUT /push/call-ringing)
+ * and have no live connection, with a Web Push that carries no name and no content.
+ */
+export const CallRingRequest = z.object({ chatId: Id }).strict();
+export type CallRingRequest = z.infer<typeof CallRingRequest>;
+
+/**
+ * R118: the whole payload of a call's Web Push, encrypted to the device (RFC 8291): which chat to
+ * open (an id only the device can turn into a name) and until when it rings (ms since the epoch).
+ * No caller name, no call id, no media, no SDP.
+ */
+export const CallPushPayload = z.object({ type: z.literal('incoming_call'), v: z.literal(1), chatId: Id, until: z.number().int() }).strict();
+export type CallPushPayload = z.infer<typeof CallPushPayload>;

@@ -228,6 +228,7 @@ export const VapidKeyResponse = z.object({ publicKey: z.string() });
 /** The whole payload of a push: never message text, never a sender name (R12). */
 export const PushPayload = z.object({ type: z.literal('new_messages'), v: z.literal(1) });
 export type PushPayload = z.infer<typeof PushPayload>;
+// R118: a ringing call's push is CallPushPayload (calls.ts); `PUT/DELETE /push/call-ringing` (no body) turns it on/off for the device.
 
 export const ServerInfo = z.object({
   name: z.literal('parley'),

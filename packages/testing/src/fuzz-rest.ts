@@ -106,6 +106,10 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   // R60: members' chats, others', malformed ids and extra keys (the test server has no TURN: calls_unavailable).
   'POST /api/v1/calls/turn': (ctx) => ({ body: fc.oneof(fc.record({ chatId: chat(ctx) }), fc.record({ chatId: chat(ctx), extra: fc.string() }), fc.jsonValue({ maxDepth: 2 })) }),
   'POST /api/v1/calls/room': (ctx) => ({ body: fc.oneof(fc.record({ chatId: chat(ctx) }), fc.record({ chatId: chat(ctx), extra: fc.string() }), fc.jsonValue({ maxDepth: 2 })) }),
+  // R118: ringing a direct chat's callee, and this device's ringing on/off (no body).
+  'POST /api/v1/calls/ring': (ctx) => ({ body: fc.oneof(fc.record({ chatId: chat(ctx) }), fc.record({ chatId: chat(ctx), extra: fc.string() }), fc.jsonValue({ maxDepth: 2 })) }),
+  'PUT /api/v1/push/call-ringing': () => ({ body: fc.jsonValue({ maxDepth: 2 }) }),
+  'DELETE /api/v1/push/call-ringing': () => ({}),
   'POST /api/v1/push/subscriptions': () => ({ body: fc.record({ endpoint: fc.oneof(fc.webUrl(), fc.string()), keys: fc.record({ p256dh: fc.uint8Array({ maxLength: 65 }).map((b) => Buffer.from(b).toString('base64url')), auth: fc.string({ maxLength: 30 }) }) }) }),
   'POST /api/v1/devices/link': (ctx) => ({ body: fc.record({ handle: fc.oneof(fc.constant(ctx.handle), pick(ctx.handles, handle), handle), device: newDevice }) }),
   'GET /api/v1/devices/link/pending': () => ({}),

@@ -12,7 +12,13 @@ export interface PushSender {
    * Sends to `target`, which R37's policy checked just before: the connection goes only to
    * `target.addresses`, and no redirect is followed.
    */
-  send(subscription: PushSubscriptionRow, payload: string, target: PushTarget): Promise<{ gone: boolean }>;
+  send(subscription: PushSubscriptionRow, payload: string, target: PushTarget, options?: PushSendOptions): Promise<{ gone: boolean }>;
+}
+
+/** R118: a call's push lives only while it rings and asks the push service to deliver at once. */
+export interface PushSendOptions {
+  ttlSeconds?: number;
+  urgency?: 'normal' | 'high';
 }
 
 export interface PushSubscriptionsDeps {
@@ -120,16 +126,7 @@ export class PushNotifier {
   }
 
   async #push(sub: PushSubscriptionRow): Promise<void> {
-    // DNS may have changed since the device subscribed: check again, and send to what was checked.
-    const checked = await this.#d.policy.check(sub.endpoint);
-    if (!checked.ok) {
-      const dropped = checked.reason === 'forbidden';
-      if (dropped) await this.#d.storage.deletePushSubscription(sub.endpoint);
-      this.#d.onRefused(checked.detail, { deviceId: sub.deviceId, dropped });
-      return;
-    }
-    const { gone } = await this.#d.sender.send(sub, JSON.stringify(PushNotifier.payload), checked.target);
-    if (gone) await this.#d.storage.deletePushSubscription(sub.endpoint);
+    await pushChecked(this.#d, sub, JSON.stringify(PushNotifier.payload));
   }
 
   /** Whether the user's cluster-wide push bucket has its one push: another node may have just sent one. */
@@ -146,8 +143,27 @@ export class PushNotifier {
   }
 }
 
+/**
+ * Sends one push to a stored subscription after R37's check: DNS may have changed since the device
+ * subscribed, so it is checked again and the push goes to what was checked. A forbidden endpoint, or
+ * one the push service says is gone, is deleted.
+ */
+export async function pushChecked(
+  d: Pick<PushDeps, 'storage' | 'policy' | 'sender' | 'onRefused'>, sub: PushSubscriptionRow, payload: string, options?: PushSendOptions,
+): Promise<void> {
+  const checked = await d.policy.check(sub.endpoint);
+  if (!checked.ok) {
+    const dropped = checked.reason === 'forbidden';
+    if (dropped) await d.storage.deletePushSubscription(sub.endpoint);
+    d.onRefused(checked.detail, { deviceId: sub.deviceId, dropped });
+    return;
+  }
+  const { gone } = await d.sender.send(sub, payload, checked.target, options);
+  if (gone) await d.storage.deletePushSubscription(sub.endpoint);
+}
+
 /** Each device's newest `max` subscriptions (rows stored before the per-device limit existed may exceed it). */
-function newestPerDevice(subs: readonly PushSubscriptionRow[], max: number): PushSubscriptionRow[] {
+export function newestPerDevice(subs: readonly PushSubscriptionRow[], max: number): PushSubscriptionRow[] {
   const byDevice = new Map<string, PushSubscriptionRow[]>();
   for (const sub of subs) byDevice.set(sub.deviceId, [...(byDevice.get(sub.deviceId) ?? []), sub]);
   return [...byDevice.values()].flatMap((rows) => rows.sort((a, b) => b.createdAt - a.createdAt).slice(0, max));

@@ -2,7 +2,7 @@ import { Agent, request } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import webpush from 'web-push';
 import type { ResolvedAddress, PushTarget } from '../domain/push-endpoint-policy.ts';
-import type { PushSender } from '../domain/push.ts';
+import type { PushSender, PushSendOptions } from '../domain/push.ts';
 import type { PushSubscriptionRow } from '../storage/storage.ts';
 
 export interface VapidKeys {
@@ -47,9 +47,13 @@ export class WebPushSender implements PushSender {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
-  async send(sub: PushSubscriptionRow, payload: string, target: PushTarget): Promise<{ gone: boolean }> {
+  async send(sub: PushSubscriptionRow, payload: string, target: PushTarget, options: PushSendOptions = {}): Promise<{ gone: boolean }> {
     const details = webpush.generateRequestDetails(
-      { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, this.#options);
+      { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, {
+        ...this.#options,
+        ...(options.ttlSeconds !== undefined ? { TTL: options.ttlSeconds } : {}),
+        ...(options.urgency !== undefined ? { urgency: options.urgency } : {}),
+      });
     const body = details.body ? Buffer.from(details.body) : Buffer.alloc(0);
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({

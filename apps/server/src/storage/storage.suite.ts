@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ParleyError } from '@parley/protocol';
+import { callRingStorageSuite } from './call-ring-storage.suite.ts';
 import { keyLogStorageSuite } from './key-log-storage.suite.ts';
 import { mlsStorageSuite } from './mls-storage.suite.ts';
 import type { Storage, UserRow } from './storage.ts';
@@ -589,6 +590,7 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
 
     mlsStorageSuite(() => s);
     keyLogStorageSuite(() => s);
+    callRingStorageSuite(() => s);
 
     describe('close', () => {
       it('close resolves, and closing again is harmless', async () => {

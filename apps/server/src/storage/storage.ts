@@ -415,6 +415,11 @@ export interface Storage {
   upsertPushSubscription(sub: PushSubscriptionRow, maxPerDevice: number): Promise<void>;
   listPushSubscriptions(userId: string): Promise<PushSubscriptionRow[]>;
   deletePushSubscription(endpoint: string): Promise<void>;
+  /** R118: the device rings for incoming calls through Web Push (idempotent); revoking the device forgets it. */
+  setCallRinging(deviceId: string, userId: string, at: number): Promise<void>;
+  clearCallRinging(deviceId: string): Promise<void>;
+  /** R118: the user's devices that ring for calls through Web Push. */
+  listCallRingingDevices(userId: string): Promise<string[]>;
 
   // single-use challenges (R39)
   /**

@@ -17,6 +17,7 @@ import { PasskeysCard } from './passkeys-card.tsx';
 import { LinkWithQr } from './qr.tsx';
 import { StorageCard } from '../files/storage-card.tsx';
 import { relayCallsOn, setRelayCallsOn } from '../calls/relay-setting.ts';
+import { RingSetting } from '../calls/ring-setting.tsx';
 
 // R90, R108: Settings → Bots, a chunk of its own (most people own no bot).
 const BotsCard = lazy(async () => ({ default: (await import('../bots/bots-card.tsx')).BotsCard }));
@@ -104,6 +105,7 @@ export function Settings({ client, theme, setTheme, onSignOut }: {
         {notify === 'off' && (
           <button disabled={busy} onClick={() => run(async () => setNotify(await enableNotifications(client)))}>{t('enableNotifications')}</button>
         )}
+        {notify !== undefined && notify !== 'unsupported' && <RingSetting client={client} run={run} busy={busy} onStatus={setNotify} />}
       </div>
       <StorageCard client={client} />
       {me && !me.user.bot && <Suspense fallback={null}><BotsCard client={client} /></Suspense>}

@@ -9,6 +9,7 @@ import {
 import { loadDeviceKey, saveDeviceKey } from '../../../../packages/client/src/stores/indexeddb-store.ts';
 import { DB_NAME } from './session-loader.ts';
 import { relayCallsOn } from '../calls/relay-setting.ts';
+import { answerCallPushes, rememberRingWhenClosed } from '../calls/ring-push.ts';
 import { attachFrameCrypto, framePeerFactory } from '../calls/frame-crypto.ts';
 const baseUrl = location.origin;
 
@@ -32,6 +33,7 @@ async function startClient(store: SealedStore, session: { userId: string; device
   const onOnline = () => client.reconnect();
   addEventListener('online', onOnline);
   open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key), protection };
+  answerCallPushes(client); // R118
   await client.start();
   return client;
 }
@@ -183,6 +185,8 @@ export function deviceRest(client: ParleyClient): RestFn | undefined {
 export async function signOut(): Promise<void> {
   const current = open;
   open = undefined;
+  answerCallPushes(undefined);
+  rememberRingWhenClosed(false);
   if (current) {
     removeEventListener('online', current.onOnline);
     await current.client.revokeDevice(current.client.deviceId).catch((err: unknown) => console.warn('parley: revoke on sign-out failed', err));

@@ -71,6 +71,8 @@ export interface CallsDeps {
   turn(chatId: string): Promise<TurnCredentials | undefined>;
   /** R62: the group chat's call room on the SFU and a token for it. */
   groupRoom?(chatId: string): Promise<GroupCallRoom>;
+  /** R118: asks the server to wake the callee's closed apps (a Web Push naming no one) once the offer is queued. */
+  ring?(chatId: string): Promise<void>;
   peer?: PeerFactory;
   /** R64: the chat's epoch keys for call media (the MLS exporter); calls asking for frameCrypto fail without it. */
   frameKeys?: CallKeySource;
@@ -199,6 +201,8 @@ export class Calls {
       const peer = await this.#peer(call);
       call.offerSdp = await setTunedLocalDescription(peer, 'offer', this.#d.audio);
       await this.#d.post(chatId, { kind: 'call', callId, action: 'offer', media, sdp: call.offerSdp });
+      // R118: best effort; a callee with a tab open rings from the log anyway.
+      void this.#d.ring?.(chatId).catch((err: unknown) => this.#d.onError?.(err));
     } catch (err) {
       this.#end(call, 'failed');
       throw err;

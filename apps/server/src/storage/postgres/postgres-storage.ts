@@ -149,6 +149,7 @@ export class PostgresStorage implements Storage {
       await c.query('UPDATE devices SET revoked_at = $1 WHERE device_id = $2 AND revoked_at IS NULL', [at, deviceId]);
       await c.query('DELETE FROM sessions WHERE device_id = $1', [deviceId]);
       await c.query('DELETE FROM push_subscriptions WHERE device_id = $1', [deviceId]);
+      await c.query('DELETE FROM call_ring_devices WHERE device_id = $1', [deviceId]);
       await c.query('DELETE FROM key_packages WHERE device_id = $1', [deviceId]);
       await keyLog.appendRevoke(c, deviceId, at);
     });
@@ -526,6 +527,18 @@ export class PostgresStorage implements Storage {
 
   async deletePushSubscription(endpoint: string) {
     await this.pool.query('DELETE FROM push_subscriptions WHERE endpoint = $1', [endpoint]);
+  }
+
+  async setCallRinging(deviceId: string, userId: string, at: number) {
+    await this.pool.query('INSERT INTO call_ring_devices (device_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (device_id) DO NOTHING', [deviceId, userId, at]);
+  }
+
+  async clearCallRinging(deviceId: string) {
+    await this.pool.query('DELETE FROM call_ring_devices WHERE device_id = $1', [deviceId]);
+  }
+
+  async listCallRingingDevices(userId: string) {
+    return (await this.#all('SELECT device_id FROM call_ring_devices WHERE user_id = $1 ORDER BY device_id', [userId])).map((r) => String(r['device_id']));
   }
 
   async redeemChallenge(challengeId: string, expiresAt: number) {

@@ -128,6 +128,7 @@ export class SqliteStorage implements Storage {
       this.#q('UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL').run(at, deviceId);
       this.#q('DELETE FROM sessions WHERE device_id = ?').run(deviceId);
       this.#q('DELETE FROM push_subscriptions WHERE device_id = ?').run(deviceId);
+      this.#q('DELETE FROM call_ring_devices WHERE device_id = ?').run(deviceId);
       this.#q('DELETE FROM key_packages WHERE device_id = ?').run(deviceId);
       keyLog.appendRevoke((sql) => this.#q(sql), deviceId, at);
     });
@@ -425,6 +426,18 @@ export class SqliteStorage implements Storage {
 
   async deletePushSubscription(endpoint: string) {
     this.#q('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
+  }
+
+  async setCallRinging(deviceId: string, userId: string, at: number) {
+    this.#q('INSERT INTO call_ring_devices (device_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO NOTHING').run(deviceId, userId, at);
+  }
+
+  async clearCallRinging(deviceId: string) {
+    this.#q('DELETE FROM call_ring_devices WHERE device_id = ?').run(deviceId);
+  }
+
+  async listCallRingingDevices(userId: string) {
+    return (this.#q('SELECT device_id FROM call_ring_devices WHERE user_id = ? ORDER BY device_id').all(userId) as Row[]).map((r) => String(r['device_id']));
   }
 
   async redeemChallenge(challengeId: string, expiresAt: number) {
