@@ -2,6 +2,7 @@ import { enGroups } from './en-groups.ts';
 import { enImport } from './en-import.ts';
 import { enJoin } from './en-join.ts';
 import { enCalls2 } from './en-calls2.ts';
+import { enChannels } from './en-channels.ts';
 
 export const en = {
   appName: 'Parley',
@@ -467,6 +468,8 @@ export const en = {
   ...enJoin,
   // Calls that reconnect, screen sharing (en-calls2.ts).
   ...enCalls2,
+  // Public channels (en-channels.ts).
+  ...enChannels,
 } as const;
 
 export type MessageKey = keyof typeof en;

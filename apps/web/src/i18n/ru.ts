@@ -1,5 +1,6 @@
 import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
+import { ruChannels } from './ru-channels.ts';
 import { ruImport } from './ru-import.ts';
 import { ruJoin } from './ru-join.ts';
 import { ruCalls2 } from './ru-calls2.ts';
@@ -468,4 +469,6 @@ export const ru: Dictionary = {
   ...ruJoin,
   // Переподключение звонка, показ экрана (ru-calls2.ts).
   ...ruCalls2,
+  // Public channels (ru-channels.ts).
+  ...ruChannels,
 };

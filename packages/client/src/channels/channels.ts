@@ -242,8 +242,14 @@ export class Channels {
   async markViewed(channelId: string, postIds: readonly string[]): Promise<void> {
     const fresh = [...new Set(postIds)].filter((id) => !this.#viewed.has(`${channelId}/${id}`));
     if (fresh.length === 0) return;
-    await this.#d.rest('POST', path(channelId, '/views'), { postIds: fresh });
+    // Taken before the request, so two calls at once (a view re-rendering) don't count a post twice.
     for (const id of fresh) this.#viewed.add(`${channelId}/${id}`);
+    try {
+      await this.#d.rest('POST', path(channelId, '/views'), { postIds: fresh });
+    } catch (err) {
+      for (const id of fresh) this.#viewed.delete(`${channelId}/${id}`);
+      throw err;
+    }
   }
 
   async #keepKey(channelId: string, publicKey: string, jwk: JsonWebKey): Promise<void> {
