@@ -316,7 +316,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     communityChats,
     moderation,
     // R95-R99: a post is stored once; subscribers' connections hear a notice on `channel.<id>`.
-    channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels }),
+    channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels, blobs, maxFileBytes: config.files.maxFileBytes }),
     communityInvites,
     // R100-R101: requests to join through links that need an admin's approval.
     joinRequests: new JoinRequests({
