@@ -76,7 +76,7 @@ ${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}${media(channel.handle, p)}<
 <h1>${escapeText(channel.title)}</h1>
 <div class="handle">@${escapeText(channel.handle)} · ${channel.subscriberCount} subscriber${channel.subscriberCount === 1 ? '' : 's'}</div>
 ${channel.description ? `<p>${escapeText(channel.description)}</p>\n` : ''}<p class="kind">Public channel: anyone can read it. Each post is signed by the channel's admins; the Parley app checks every signature. This page is made by the server, which can't prove them to you here.</p>
-<p><a href="${escapeText(url)}/feed.atom">Atom feed</a></p>
+<p><a href="${escapeText(url)}/feed.atom">Atom feed</a> · <a href="/#/c/${escapeText(channel.handle)}">Open in the Parley app</a> (signed in: subscribe, react, and every post checked)</p>
 </header>
 <main>
 ${articles || '<p>No posts yet.</p>'}

@@ -12,9 +12,14 @@ import { channelLink } from './use-channels.ts';
 /** The message a forwarded post becomes: the post's text as a quote, then where it is from, with a link to it. */
 export function forwardedPost(post: VerifiedPost, channel: Channel, from: (vars: { title: string; link: string }) => string): { text: string; entities: MessageEntity[] } {
   const quote = post.text;
-  const source = from({ title: channel.title, link: `${channelLink(channel.handle)}#post-${post.postSeq}` });
+  const link = `${channelLink(channel.handle)}#post-${post.postSeq}`;
+  const source = from({ title: channel.title, link });
   const text = quote ? `${quote}\n\n${source}` : source;
-  return { text, entities: quote ? [{ type: 'blockquote', offset: 0, length: quote.length }] : [] };
+  const at = text.lastIndexOf(link);
+  return {
+    text,
+    entities: [...(quote ? [{ type: 'blockquote' as const, offset: 0, length: quote.length }] : []), ...(at >= 0 ? [{ type: 'url' as const, offset: at, length: link.length }] : [])],
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ChannelPostCounts } from '@parley/protocol';
 import { FormattedText } from '../components/formatted-text.tsx';
 import { Icon } from '../components/icons.tsx';
 import { useI18n } from '../i18n/index.ts';
+import { ChannelMedia } from './channel-media.tsx';
 import type { Formatters } from '../i18n/format.ts';
 
 export type VerifiedPost = Extract<ChannelPost, { verified: true }>;
@@ -15,8 +16,8 @@ export const CHANNEL_REACTIONS = ['👍', '❤️', '🔥', '😂', '😮', '�
  * entities), date, views and reactions; a post that failed its check shows only that it failed and
  * why: nothing the server sent is shown as the channel's (R96).
  */
-export function ChannelPostView({ client, post, admin, counts, fmt, onChange, onEdit, onForward }: {
-  client: ParleyClient; post: ChannelPost; admin: boolean; counts: ChannelPostCounts | undefined; fmt: Formatters;
+export function ChannelPostView({ client, handle, post, admin, counts, fmt, onChange, onEdit, onForward }: {
+  client: ParleyClient; handle: string; post: ChannelPost; admin: boolean; counts: ChannelPostCounts | undefined; fmt: Formatters;
   onChange: (fn: () => Promise<unknown>) => void; onEdit: (p: VerifiedPost) => void; onForward: (p: VerifiedPost) => void;
 }) {
   const { t } = useI18n();
@@ -34,7 +35,8 @@ export function ChannelPostView({ client, post, admin, counts, fmt, onChange, on
   return (
     <article className={`channel-post${post.pinned ? ' pinned' : ''}`} id={`channel-post-${postId}`} data-testid="channel-post">
       {post.pinned && <p className="channel-pin muted small"><Icon name="pin" size={14} /> {t('chPinned')}</p>}
-      <div className="channel-text"><FormattedText text={post.text} entities={post.entities} /></div>
+      {post.attachments && <ChannelMedia client={client} handle={handle} files={post.attachments} />}
+      {post.text && <div className="channel-text"><FormattedText text={post.text} entities={post.entities} /></div>}
       <p className="channel-meta muted small">
         <span className="channel-verified" title={t('chVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chVerified')}</span>
         {' · '}<time dateTime={new Date(post.date).toISOString()}>{fmt.dateTime(post.date)}</time>

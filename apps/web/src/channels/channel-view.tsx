@@ -127,7 +127,7 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
         )}
         {shown.length === 0 && !value.keyListProblem && <p className="muted empty-state">{t('chNoPosts')}</p>}
         {shown.map((post) => (
-          <ChannelPostView key={post.verified ? post.postId : `bad-${post.seq}`} client={client} post={post} admin={admin}
+          <ChannelPostView key={post.verified ? post.postId : `bad-${post.seq}`} client={client} handle={channel.handle} post={post} admin={admin}
             counts={post.verified ? value.counts.get(post.postId) : undefined} fmt={fmt}
             onChange={(fn) => act(fn)} onEdit={setEditing} onForward={setForwarding} />
         ))}
