@@ -6,7 +6,6 @@ import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
-import './channels.css';
 
 /** Waits this long after the last key before asking the server (R111 searches are rate-limited). */
 const TYPE_PAUSE_MS = 350;
@@ -41,7 +40,7 @@ export function ChannelSearch({ client }: { client: ParleyClient }) {
         <ErrorLine error={error} />
       </div>
       {found && (
-        <ul className="channel-search-results" aria-label={t('chFind')} aria-live="polite">
+        <ul className="channel-search-results" style={{ listStyle: 'none', margin: 0, padding: '0 12px' }} aria-label={t('chFind')} aria-live="polite">
           {found.channels.length === 0 && <li className="muted">{t('chSearchNone')}</li>}
           {found.channels.map((c) => (
             <li key={c.channelId}>
