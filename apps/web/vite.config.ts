@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
@@ -23,6 +23,9 @@ function precacheServiceWorker(): Plugin {
       built = Object.keys(bundle).filter((f) => !f.endsWith('.map') && !f.startsWith('.vite/'));
     },
     closeBundle() {
+      // A chunk Vite drops after this plugin saw it (a pure-CSS chunk) is not on disk: a worker that
+      // precached it would never install.
+      built = built.filter((f) => existsSync(join(outDir, f)));
       const fromPublic = readdirSync(publicDir).filter((f) => f !== 'sw.js');
       const files = ['/', ...[...new Set(['index.html', ...built, ...fromPublic])].sort().map((f) => `/${f}`)];
       const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12);

@@ -155,6 +155,14 @@ export interface ChannelLimits {
   viewReportsPerMin: number;
   publicPerMin: number;
   publicPosts: number;
+  /** R110: files one post names, and the largest (bytes). */
+  maxAttachments: number;
+  maxAttachmentBytes: number;
+  /** R110: public media requests per minute from one IP address. */
+  mediaPerMin: number;
+  /** R111: handle searches per minute from one user, and results in one page. */
+  searchPerMin: number;
+  searchPageMax: number;
 }
 
 /** R100-R101: requests to join a community through a link that needs approval. */

@@ -123,6 +123,16 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_PUBLIC_PER_MIN: Int(60).refine((n) => n >= 1, 'must be at least 1'),
   /** R99: posts on a public page and in a feed (newest). */
   PARLEY_CHANNEL_PUBLIC_POSTS: Int(20).refine((n) => n >= 1 && n <= 100, '1 to 100'),
+  /** R110: photos and files one public post names (at most 100). */
+  PARLEY_CHANNEL_MAX_ATTACHMENTS: Int(10).refine((n) => n <= 100, 'at most 100'),
+  /** R110: the largest photo or file of a public post, in bytes (the upload itself is also held to PARLEY_MAX_FILE_BYTES). */
+  PARLEY_CHANNEL_MAX_ATTACHMENT_BYTES: Int(20 * 1024 * 1024).refine((n) => n >= 1, 'must be at least 1'),
+  /** R110: public media requests (/c/<handle>/media/<id>) per minute from one IP address. */
+  PARLEY_CHANNEL_MEDIA_PER_MIN: Int(600).refine((n) => n >= 1, 'must be at least 1'),
+  /** R111: channel searches per minute from one user. */
+  PARLEY_CHANNEL_SEARCH_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
+  /** R111: results in one page of a channel search (at most 100). */
+  PARLEY_CHANNEL_SEARCH_PAGE_MAX: Int(20).refine((n) => n >= 1 && n <= 100, '1 to 100'),
   /** R100: the longest note a request to join a community may carry (characters, after trimming; at most 1000). */
   PARLEY_MAX_JOIN_NOTE_CHARS: Int(280).refine((n) => n <= 1000, 'at most 1000'),
   /** R100: pending requests to join one community (they wait for an admin); also the size of the admins' list. */
@@ -413,6 +423,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       viewReportsPerMin: e.PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN,
       publicPerMin: e.PARLEY_CHANNEL_PUBLIC_PER_MIN,
       publicPosts: e.PARLEY_CHANNEL_PUBLIC_POSTS,
+      maxAttachments: e.PARLEY_CHANNEL_MAX_ATTACHMENTS,
+      maxAttachmentBytes: e.PARLEY_CHANNEL_MAX_ATTACHMENT_BYTES,
+      mediaPerMin: e.PARLEY_CHANNEL_MEDIA_PER_MIN,
+      searchPerMin: e.PARLEY_CHANNEL_SEARCH_PER_MIN,
+      searchPageMax: e.PARLEY_CHANNEL_SEARCH_PAGE_MAX,
     },
     joinRequests: {
       maxNoteChars: e.PARLEY_MAX_JOIN_NOTE_CHARS,

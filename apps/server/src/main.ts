@@ -325,7 +325,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     communityChats,
     moderation,
     // R95-R99: a post is stored once; subscribers' connections hear a notice on `channel.<id>`.
-    channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels }),
+    channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels, blobs, maxFileBytes: config.files.maxFileBytes }),
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,

@@ -90,7 +90,8 @@ describe('channels (R95-R99)', () => {
     await ben.client.channels.react(channel.channelId, first.postId, '🔥');
     const counts = await cat.client.channels.react(channel.channelId, first.postId, '🔥');
     assert.deepEqual(counts, { postId: first.postId, views: 0, reactions: { '🔥': 2 }, mine: '🔥' });
-    await ben.client.channels.markViewed(channel.channelId, [first.postId]);
+    // Twice at once too (a view that renders again before the first report is answered): still once.
+    await Promise.all([ben.client.channels.markViewed(channel.channelId, [first.postId]), ben.client.channels.markViewed(channel.channelId, [first.postId])]);
     await ben.client.channels.markViewed(channel.channelId, [first.postId]);
     await cat.client.channels.markViewed(channel.channelId, [first.postId]);
     const [seen] = await amy.client.channels.counts(channel.channelId, [first.postId]);

@@ -76,7 +76,9 @@ describe('parley-admin migrate-to-postgres', () => {
     // R95-R98: a channel with an admin, a post, a subscriber who reacted and viewed it.
     const channel = await ann.client.channels.create({ handle: uniqueHandle('moved').slice(0, 30), title: 'Moved channel' });
     await ann.client.channels.addAdmin(channel.channelId, ben.userId);
-    const channelPost = await ann.client.channels.post(channel.channelId, 'channel post moved to PG');
+    // R110: a photo of a post (channel_media).
+    const channelPhoto = await ann.client.channels.uploadFile(new Uint8Array([1, 2, 3]), { mime: 'image/png', name: 'moved.png' });
+    const channelPost = await ann.client.channels.post(channel.channelId, 'channel post moved to PG', { attachments: [channelPhoto] });
     await ben.client.channels.subscribe(channel.channelId);
     await ben.client.channels.react(channel.channelId, channelPost.postId, '👍');
     await ben.client.channels.markViewed(channel.channelId, [channelPost.postId]);

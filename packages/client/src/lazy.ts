@@ -1,6 +1,7 @@
 import type { Bots, BotsDeps } from './bots/bots.ts';
 import type { Channels, ChannelsDeps } from './channels/channels.ts';
 import type { importHistory } from './import/import-history.ts';
+import type { ChannelSubscription } from '@parley/protocol';
 
 /** The async methods of `T`: what a lazily loaded part of the SDK offers before it is loaded. */
 export type AsyncMethods<T> = { [K in keyof T as T[K] extends (...args: never[]) => Promise<unknown> ? K : never]: T[K] };
@@ -23,8 +24,16 @@ export function lazyAsync<T extends object>(load: () => Promise<T>): AsyncMethod
 
 // The SDK's parts loaded on first use: only their types are imported above, their code by `import()`.
 
-/** R95-R99: `client.channels`. */
-export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => lazyAsync(async () => new (await import('./channels/channels.ts')).Channels(deps));
+/**
+ * R95-R99: `client.channels`. Listing the subscriptions (R97, the chat list's rows) is one REST call
+ * that verifies nothing, so it does not load the part: the chat screen pays for channels only when
+ * one is opened.
+ */
+export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => {
+  const part = lazyAsync(async () => new (await import('./channels/channels.ts')).Channels(deps));
+  const subscriptions = async () => (await deps.rest<{ subscriptions: ChannelSubscription[] }>('GET', '/channels')).subscriptions;
+  return new Proxy(part, { get: (target, key) => (key === 'subscriptions' ? subscriptions : Reflect.get(target, key)) });
+};
 /** R90-R93: `client.bots`. */
 export const lazyBots = (deps: BotsDeps): AsyncMethods<Bots> => lazyAsync(async () => new (await import('./bots/bots.ts')).Bots(deps));
 /** R104: `client.importHistory`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Base64, Id, PublicKey, RESERVED_HANDLES } from './common.ts';
 import { MessageEntities } from './entities.ts';
+import { BlobId } from './files.ts';
 
 /**
  * Public channels (R95-R99): one author (or a few admins) broadcasting to any number of subscribers.
@@ -81,6 +82,28 @@ export const ChannelKeyList = z.object({
 });
 export type ChannelKeyList = z.infer<typeof ChannelKeyList>;
 
+/** R110: the schema's bound on files one post names (the server's PARLEY_CHANNEL_MAX_ATTACHMENTS is lower). */
+export const MAX_CHANNEL_ATTACHMENTS_SCHEMA = 100;
+/** R110: photos a public page and the apps show inline; any other type is served as a download, never rendered. */
+export const CHANNEL_IMAGE_TYPES: readonly string[] = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
+
+/**
+ * R110: a photo or file of a public post. Public posts are public, so their files are plain (not
+ * encrypted) blobs; the signed post names each by the SHA-256 of its bytes and its size, so a reader
+ * shows a file only once the bytes it downloaded hash to what an admin signed.
+ */
+export const ChannelAttachment = z.object({
+  blobId: BlobId,
+  /** Lowercase hex SHA-256 of the file's bytes. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256: 64 lowercase hex digits'),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  mime: z.string().max(100).regex(/^[a-z]+\/[a-z0-9.+-]+$/, 'a media type like image/jpeg'),
+  name: z.string().max(255).optional(),
+  width: z.number().int().positive().max(100_000).optional(),
+  height: z.number().int().positive().max(100_000).optional(),
+});
+export type ChannelAttachment = z.infer<typeof ChannelAttachment>;
+
 /**
  * R96: one version of a post, as an admin's device signed it. A post is version 1 at log position
  * `postSeq == seq`; each edit, deletion, pin or unpin is the next version at a new log position `seq`.
@@ -98,6 +121,8 @@ export const ChannelPostBody = z.object({
   signer: PublicKey,
   text: z.string(),
   entities: MessageEntities.optional(),
+  /** R110: the post's photos and files (none on a deleted post). */
+  attachments: z.array(ChannelAttachment).max(MAX_CHANNEL_ATTACHMENTS_SCHEMA).optional(),
   pinned: z.boolean(),
   deleted: z.boolean(),
 });
@@ -188,3 +213,11 @@ export type ScheduledChannelPost = z.infer<typeof ScheduledChannelPost>;
 export const ChannelDiscussion = z.object({ chatId: Id, communityId: Id });
 export type ChannelDiscussion = z.infer<typeof ChannelDiscussion>;
 export const LinkDiscussionRequest = z.object({ chatId: Id });
+/** R111: a search for public channels by the start of a handle or a title; `offset` pages on. */
+export const ChannelSearchQuery = z.object({
+  q: z.string().min(1).max(64),
+  offset: z.coerce.number().int().nonnegative().max(1000).optional(),
+});
+/** R111: one page of results; `nextOffset` when there are more. */
+export const ChannelSearchResponse = z.object({ channels: z.array(Channel), nextOffset: z.number().int().optional() });
+export type ChannelSearchResponse = z.infer<typeof ChannelSearchResponse>;

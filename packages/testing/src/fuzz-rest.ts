@@ -141,6 +141,13 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   // R95-R99: channels (the fuzzing user's own and others'), odd ids, signed blobs that never verify.
   'POST /api/v1/channels': () => ({ body: fc.record({ handle: fc.oneof(handle, fc.constantFrom('support', 'supp0rt', 'pаrley', 'новости')), title: fc.string({ maxLength: 200 }), description: fc.string({ maxLength: 1200 }), keyList: signedBlob }, { requiredKeys: ['handle', 'title'] }) }),
   'GET /api/v1/channels': () => ({}),
+  // R111: search: prefixes, wildcards, odd and long queries, odd offsets.
+  'GET /api/v1/channels/search': (ctx) => ({
+    query: fc.oneof(
+      fc.tuple(fc.oneof(pick(ctx.channelHandles ?? [], handle), fc.constantFrom('%', '_', '\\', '@', 'a%_'), fc.string({ maxLength: 80 })), fc.oneof(fc.constant(''), fc.constantFrom('-1', '1001', 'abc', '0', '2'))).map(([q, o]) => `q=${encodeURIComponent(q)}${o ? `&offset=${o}` : ''}`),
+      fc.constantFrom('', 'q=', 'offset=1'), fc.string({ maxLength: 30 }),
+    ),
+  }),
   'GET /api/v1/channels/by-handle/:handle': (ctx) => ({ params: { handle: segment(pick(ctx.channelHandles ?? [], handle)) } }),
   'GET /api/v1/channels/:channelId': (ctx) => ({ params: { channelId: channel(ctx) } }),
   'GET /api/v1/channels/:channelId/admins': (ctx) => ({ params: { channelId: channel(ctx) } }),
@@ -171,6 +178,11 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'DELETE /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   // R99: public pages and feeds (no account): real, unknown, reserved, look-alike and odd handles, and queries they don't take.
   'GET /c/:handle': (ctx) => ({ params: { handle: segment(pick([...(ctx.channelHandles ?? []), 'support', 'p%D0%B0rley'], handle)) }, query: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 })) }),
+  // R110: public media: real handles with made-up, malformed and odd blob ids, and queries it doesn't take.
+  'GET /c/:handle/media/:blobId': (ctx) => ({
+    params: { handle: segment(pick([...(ctx.channelHandles ?? []), 'support', 'p%D0%B0rley'], handle)), blobId: segment(fc.oneof(fc.constantFrom('AAAAAAAAAAAAAAAAAAAAAA', '..', '%00'), fc.string({ maxLength: 40 }))) },
+    query: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 })),
+  }),
   'GET /c/:handle/feed.atom': (ctx) => ({ params: { handle: segment(pick([...(ctx.channelHandles ?? []), 'support', 'p%D0%B0rley'], handle)) }, query: fc.oneof(fc.constant(''), fc.constantFrom('limit=abc', 'format=rss'), fc.string({ maxLength: 30 })) }),
   // R66-R75: communities the fuzzing user knows of are unknown ids here (not_found), plus its chats as odd community ids.
   // R90-R90c: bots; a bot id of the fuzzing user's is unknown here (bot_not_found), tokens are made up.

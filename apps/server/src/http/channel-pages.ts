@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { channelHandleProblem, ParleyError } from '@parley/protocol';
+import type { Readable } from 'node:stream';
+import { BlobId, CHANNEL_IMAGE_TYPES, channelHandleProblem, ParleyError } from '@parley/protocol';
+import { BlobMissing } from '../blob-store/blob-bytes.ts';
 import { z } from 'zod';
 import type { ChannelLimits } from '../config.ts';
 import type { Services } from '../services.ts';
@@ -11,9 +13,10 @@ const NoQuery = z.object({}).strict();
 
 /**
  * R99: a public channel for people without an account: `/c/<handle>` (HTML, no script) and
- * `/c/<handle>/feed.atom` (Atom). Rate-limited per IP; errors are the standard JSON body with a 4xx.
+ * `/c/<handle>/feed.atom` (Atom), and (R110) `/c/<handle>/media/<blobId>`. Rate-limited per IP; errors are the standard JSON body with a 4xx.
  */
 export function channelPageRoutes(app: FastifyInstance, services: Services, limits: ChannelLimits, origin: string): void {
+  const { blobBytes } = services;
   const load = async (request: { params: unknown; query: unknown; ip: string }) => {
     await services.limiter.take(`channel-public:${request.ip}`, limits.publicPerMin / 60, limits.publicPerMin);
     const { handle } = parse(z.object({ handle: z.string().max(64) }), request.params);
@@ -28,6 +31,28 @@ export function channelPageRoutes(app: FastifyInstance, services: Services, limi
     const { channel, posts } = await load(request);
     return reply.header('content-security-policy', PAGE_CSP).header('cache-control', 'public, max-age=60')
       .type('text/html; charset=utf-8').send(channelPage(channel, posts, base));
+  });
+  // R110: a public post's photo or file, for anyone. Only the image types in CHANNEL_IMAGE_TYPES are
+  // served as what they are; anything else as a download, never rendered; no sniffing, no scripts.
+  app.get('/c/:handle/media/:blobId', async (request, reply) => {
+    await services.limiter.take(`channel-media:${request.ip}`, limits.mediaPerMin / 60, limits.mediaPerMin);
+    const { handle, blobId } = parse(z.object({ handle: z.string().max(64), blobId: BlobId }), request.params);
+    parse(NoQuery, request.query);
+    if (channelHandleProblem(handle)) throw new ParleyError('invalid_handle', channelHandleProblem(handle) ?? '');
+    const media = await services.channels.publicMedia(handle, blobId);
+    const image = CHANNEL_IMAGE_TYPES.includes(media.mime);
+    let stream: Readable;
+    try {
+      stream = await blobBytes.read(blobId, 0, Math.max(0, media.length - 1));
+    } catch (err) {
+      if (err instanceof BlobMissing) throw new ParleyError('blob_not_found', 'no such file');
+      throw err;
+    }
+    void reply.header('content-type', image ? media.mime : 'application/octet-stream').header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox").header('cache-control', 'public, max-age=3600')
+      .header('content-length', String(media.length));
+    if (!image) void reply.header('content-disposition', 'attachment');
+    return reply.send(media.length === 0 ? Buffer.alloc(0) : stream);
   });
   app.get('/c/:handle/feed.atom', async (request, reply) => {
     const { channel, posts } = await load(request);

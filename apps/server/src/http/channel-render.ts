@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChannelPostBody } from '@parley/protocol';
+import { CHANNEL_IMAGE_TYPES, type ChannelPostBody } from '@parley/protocol';
 import type { ChannelRow } from '../storage/channel-storage.ts';
 
 /**
@@ -18,11 +18,11 @@ const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 
 header{border-bottom:1px solid #ddd;margin-bottom:1rem}h1{margin:.2rem 0;font-size:1.6rem}.handle{color:#555}
 .kind{font-size:.9rem;color:#444;background:#eef3ff;border-radius:.4rem;padding:.4rem .6rem}
 article{border:1px solid #ddd;border-radius:.6rem;padding:.8rem;margin:.8rem 0}.text{white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
-.meta{color:#555;font-size:.85rem;margin-top:.4rem}.pin{font-weight:600;color:#444}a{color:#0645ad}
+.meta{color:#555;font-size:.85rem;margin-top:.4rem}.media{display:flex;flex-wrap:wrap;gap:.3rem;margin-bottom:.4rem}.media img{max-width:100%;height:auto;border-radius:.4rem}.pin{font-weight:600;color:#444}a{color:#0645ad}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}.handle,.meta,.pin{color:#bbb}.kind{background:#1f2a44;color:#ddd}article{border-color:#333}a{color:#8ab4f8}}`;
 
-/** The page's Content-Security-Policy: its one inline style by hash, nothing else (no script at all). */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+/** The page's Content-Security-Policy: its one inline style by hash and (R110) its posts' photos from this server; no script at all. */
+export const PAGE_CSP = `default-src 'none'; img-src 'self'; style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
 
 const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -32,12 +32,26 @@ function summary(text: string, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/**
+ * R110: a post's photos, as images from this server (`/c/<handle>/media/<blob>`, where the page's CSP
+ * allows them), and its other files as links. The page can't check their hashes; the app does.
+ */
+function media(handle: string, post: ChannelPostBody): string {
+  const files = post.attachments ?? [];
+  if (files.length === 0) return '';
+  const src = (blobId: string) => `/c/${escapeText(handle)}/media/${escapeText(blobId)}`;
+  const items = files.map((f) => CHANNEL_IMAGE_TYPES.includes(f.mime)
+    ? `<img src="${src(f.blobId)}" alt="${escapeText(f.name ?? 'Photo')}"${f.width && f.height ? ` width="${f.width}" height="${f.height}"` : ''} loading="lazy">`
+    : `<a href="${src(f.blobId)}" download="${escapeText(f.name ?? 'file')}">${escapeText(f.name ?? 'File')} (${f.size} bytes)</a>`);
+  return `<div class="media">${items.join('')}</div>\n`;
+}
+
 export function channelPage(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string): string {
   const url = `${origin}/c/${channel.handle}`;
   const description = channel.description || (posts[0] ? summary(posts[0].text, 200) : `@${channel.handle} on Parley`);
   const ordered = [...posts.filter((p) => p.pinned), ...posts.filter((p) => !p.pinned)];
   const articles = ordered.map((p) => `<article id="post-${p.postSeq}">
-${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}<p class="text">${escapeText(p.text)}</p>
+${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}${media(channel.handle, p)}<p class="text">${escapeText(p.text)}</p>
 <div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.version > 1 ? ' · edited' : ''}</div>
 </article>`).join('\n');
   return `<!doctype html>
@@ -62,7 +76,7 @@ ${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}<p class="text">${escapeText
 <h1>${escapeText(channel.title)}</h1>
 <div class="handle">@${escapeText(channel.handle)} · ${channel.subscriberCount} subscriber${channel.subscriberCount === 1 ? '' : 's'}</div>
 ${channel.description ? `<p>${escapeText(channel.description)}</p>\n` : ''}<p class="kind">Public channel: anyone can read it. Each post is signed by the channel's admins; the Parley app checks every signature. This page is made by the server, which can't prove them to you here.</p>
-<p><a href="${escapeText(url)}/feed.atom">Atom feed</a></p>
+<p><a href="${escapeText(url)}/feed.atom">Atom feed</a> · <a href="/#/c/${escapeText(channel.handle)}">Open in the Parley app</a> (signed in: subscribe, react, and every post checked)</p>
 </header>
 <main>
 ${articles || '<p>No posts yet.</p>'}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  ChannelCountsQuery, ChannelLogQuery, ChannelPostsQuery, ChannelReactionRequest, ChannelReadRequest, ChannelSubscriptionRequest, ChannelViewsRequest,
+  ChannelCountsQuery, ChannelLogQuery, ChannelSearchQuery, ChannelPostsQuery, ChannelReactionRequest, ChannelReadRequest, ChannelSubscriptionRequest, ChannelViewsRequest,
   CreateChannelRequest, Id, RawChannelHandle, SetChannelKeyRequest, SignedBlob,
 } from '@parley/protocol';
 import { z } from 'zod';
@@ -23,6 +23,12 @@ export function channelRoutes(app: FastifyInstance, services: Services, apiPerSe
   });
   // The caller's subscriptions, with unread counts (R97).
   app.get('/channels', async (request) => ({ subscriptions: await channels.subscriptions(await auth(request)) }));
+  // R111: public channels by the start of a handle or title.
+  app.get('/channels/search', async (request) => {
+    const caller = await auth(request);
+    const { q, offset } = parse(ChannelSearchQuery, request.query);
+    return channels.search(caller, q, offset ?? 0);
+  });
   app.get('/channels/by-handle/:handle', async (request) => {
     await auth(request);
     return { channel: await channels.byHandle(parse(HandleParams, request.params).handle) };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ParleyError } from '@parley/protocol';
+import type { BlobStorage } from './blob-storage.ts';
 import type { ChannelPostRow, ChannelRow, ChannelStorage } from './channel-storage.ts';
 import type { Storage } from './storage.ts';
 import { T0, seedUsers, uid } from './storage.fixtures.ts';
@@ -16,12 +17,13 @@ const post = (postId: string, seq: number, over: Partial<ChannelPostRow> = {}): 
 const code = (c: string) => (err: unknown) => err instanceof ParleyError && err.code === c;
 
 /** The ChannelStorage contract (R95-R98), run against SQLite and PostgreSQL. `open` gives a fresh, migrated database. */
-export function channelStorageSuite(name: string, open: () => Promise<{ storage: Storage; channels: ChannelStorage }>): void {
+export function channelStorageSuite(name: string, open: () => Promise<{ storage: Storage; channels: ChannelStorage; blobs: BlobStorage }>): void {
   describe(`${name}: channels`, () => {
     let storage: Storage;
     let s: ChannelStorage;
+    let blobs: BlobStorage;
     beforeEach(async () => {
-      ({ storage, channels: s } = await open());
+      ({ storage, channels: s, blobs } = await open());
       await seedUsers(storage, 'alice', 'bob', 'carol');
       await s.createChannel(channel(), { channelId: C, userId: uid('alice'), role: 'owner', publicKey: 'key_alice', addedAt: T0 });
     });
@@ -119,6 +121,45 @@ export function channelStorageSuite(name: string, open: () => Promise<{ storage:
       await s.addViews(C, ['post_0001'], T0);
       await s.addViews(C, ['post_0001'], T0 + 3_600_000);
       assert.deepEqual([...await s.viewCounts(C, ['post_0001', 'post_0002', 'post_0003'])].sort(), [['post_0001', 3], ['post_0002', 1]]);
+    });
+
+    it('R110 a post names its media in its own transaction; the media are served only while complete and named; named blobs are not swept', async () => {
+      const blob = (blobId: string, completedAt: number | null) => ({ blobId, ownerUserId: uid('alice'), ownerDeviceId: 'dev_alice', length: 5, createdAt: T0, completedAt });
+      const LIMITS = { quotaBytes: 1000, maxInFlight: 10 };
+      const photo = 'photo_0000000000000001';
+      const half = 'photo_0000000000000002';
+      await blobs.createBlob(blob(photo, T0 + 1), LIMITS);
+      await blobs.createBlob(blob(half, null), LIMITS);
+      assert.equal(await s.putPost(post('post_0001', 1), [{ blobId: photo, mime: 'image/png' }, { blobId: half, mime: 'image/jpeg' }]), 'ok');
+      assert.deepEqual(await s.postMedia(C, 'post_0001'), [{ blobId: photo, mime: 'image/png' }, { blobId: half, mime: 'image/jpeg' }]);
+      assert.deepEqual(await s.getMedia(C, photo), { blobId: photo, mime: 'image/png', length: 5 });
+      assert.equal(await s.getMedia(C, half), undefined, 'not complete');
+      assert.equal(await s.getMedia('chan_0002', photo), undefined, 'another channel');
+      assert.deepEqual(await blobs.expiredBlobs(T0 + 1000, 10), [half], 'a named complete blob is not swept (an unfinished one is a candidate, as ever)');
+      assert.equal(await blobs.deleteBlob(photo), false);
+      assert.equal(await blobs.deleteBlob(half, T0 + 1000), false, 'but not deleted while named');
+      // A refused write changes no media; an edit without media keeps them; one with a new list replaces them.
+      assert.deepEqual(await s.putPost(post('post_0002', 1), []), { lastSeq: 1 });
+      assert.equal((await s.postMedia(C, 'post_0001')).length, 2);
+      assert.equal(await s.putPost(post('post_0001', 2, { postSeq: 1, version: 2 })), 'ok');
+      assert.equal((await s.postMedia(C, 'post_0001')).length, 2);
+      assert.equal(await s.putPost(post('post_0001', 3, { postSeq: 1, version: 3, deleted: true }), []), 'ok');
+      assert.deepEqual(await s.postMedia(C, 'post_0001'), []);
+      assert.equal(await s.getMedia(C, photo), undefined);
+      assert.deepEqual((await blobs.expiredBlobs(T0 + 1000, 10)).sort(), [photo, half].sort(), 'no longer named: swept like any upload');
+    });
+
+    it('R111 search by handle or title prefix, case-folded, wildcards literal, most subscribers first, paged', async () => {
+      await s.createChannel({ ...channel('chan_0002', 'city_sport'), title: 'Sport of the CITY' }, { channelId: 'chan_0002', userId: uid('bob'), role: 'owner', publicKey: 'k', addedAt: T0 });
+      await s.createChannel({ ...channel('chan_0003', 'weather'), title: 'City weather 100%' }, { channelId: 'chan_0003', userId: uid('bob'), role: 'owner', publicKey: 'k', addedAt: T0 });
+      await s.subscribe({ channelId: 'chan_0002', userId: uid('carol'), readSeq: 0, muted: false, subscribedAt: T0 }, 10);
+      assert.deepEqual((await s.searchChannels('CITY', { offset: 0, limit: 10 })).map((c) => c.handle), ['city_sport', 'city_news', 'weather']);
+      assert.deepEqual((await s.searchChannels('city', { offset: 1, limit: 1 })).map((c) => c.handle), ['city_news']);
+      assert.deepEqual((await s.searchChannels('sport', { offset: 0, limit: 10 })).map((c) => c.handle), ['city_sport'], 'title prefix');
+      assert.deepEqual((await s.searchChannels('city_', { offset: 0, limit: 10 })).map((c) => c.handle).sort(), ['city_news', 'city_sport']);
+      assert.deepEqual(await s.searchChannels('c%', { offset: 0, limit: 10 }), [], '% is literal');
+      assert.deepEqual(await s.searchChannels('cit_', { offset: 0, limit: 10 }), [], '_ is literal');
+      assert.deepEqual(await s.searchChannels('news', { offset: 0, limit: 10 }), [], 'a prefix, not anywhere inside');
     });
   });
 }

@@ -35,6 +35,12 @@ export interface ChannelPostRow {
   signature: string;
 }
 
+/** R110: a file the current version of a post names, and the media type its signed body gives. */
+export interface ChannelMediaRow {
+  blobId: string;
+  mime: string;
+}
+
 export interface ChannelSubscriptionRow {
   channelId: string;
   userId: string;
@@ -68,8 +74,15 @@ export interface ChannelStorage {
    * channel's last seq plus one and (for a version above 1) the stored post is at `version - 1`.
    * The channel's last seq becomes `post.seq`. `{ lastSeq }` (nothing written) when the seq is taken;
    * `'version'` when the version is not the next one (or version 1 of a post that exists).
+   * With `media`, the post's media rows become these (R110).
    */
-  putPost(post: ChannelPostRow): Promise<'ok' | 'version' | { lastSeq: number }>;
+  putPost(post: ChannelPostRow, media?: readonly ChannelMediaRow[]): Promise<'ok' | 'version' | { lastSeq: number }>;
+  /** R110: the blobs the post's current version names (set by `putPost`, in its transaction: `media` replaces them). */
+  postMedia(channelId: string, postId: string): Promise<ChannelMediaRow[]>;
+  /** R110: a complete blob some post of the channel names, with its type and length; undefined otherwise. */
+  getMedia(channelId: string, blobId: string): Promise<(ChannelMediaRow & { length: number }) | undefined>;
+  /** R111: channels whose handle or title (case-folded) starts with `prefix`, most subscribers first. */
+  searchChannels(prefix: string, opts: { offset: number; limit: number }): Promise<ChannelRow[]>;
   getPost(channelId: string, postId: string): Promise<ChannelPostRow | undefined>;
   /** Posts whose latest version is after `afterSeq`, by seq ascending (the log a subscriber catches up on). */
   listLog(channelId: string, afterSeq: number, limit: number): Promise<ChannelPostRow[]>;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { Suspense, lazy, useEffect, useRef, useState, type RefObject } from 'react';
 import type { ChatView, ParleyClient } from '@parley/client';
 import { MUTED_FOREVER, type ChatPrefsUpdate } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
@@ -10,7 +10,10 @@ import { CommunityRows } from '../communities/community-rows.tsx';
 import { StateIcon } from './state-icon.tsx';
 import { chatPreview, chatTitle } from './system-text.ts';
 
-export function ChatList({ client, activeId, activeCommunity }: { client: ParleyClient; activeId: string | undefined; activeCommunity?: string | undefined }) {
+// R97: the person's channels; their code (and the SDK's channels part) is a chunk of its own.
+const ChannelRows = lazy(async () => ({ default: (await import('../channels/channel-rows.tsx')).ChannelRows }));
+
+export function ChatList({ client, activeId, activeCommunity, activeChannel }: { client: ParleyClient; activeId: string | undefined; activeCommunity?: string | undefined; activeChannel?: string | undefined }) {
   const { t, fmt } = useI18n();
   const [query, setQuery] = useState('');
   const [archive, setArchive] = useState(false);
@@ -52,6 +55,7 @@ export function ChatList({ client, activeId, activeCommunity }: { client: Parley
             </li>
           )}
           {!archive && <CommunityRows client={client} activeId={activeCommunity} />}
+          {!archive && <Suspense fallback={null}><ChannelRows client={client} activeId={activeChannel} /></Suspense>}
           {all.length === 0 && (
             <li className="empty">
               <p>{t('noChats')}</p>

@@ -60,6 +60,14 @@ export function NewChat({ client }: { client: ParleyClient }) {
         <button type="button" className="secondary" onClick={() => go('/new-community')}>{t('communityNew')}</button>
       </div>
       <div className="card">
+        <h3>{t('chNew')}</h3>
+        <p className="muted small">{t('chCreateNote')}</p>
+        <div className="actions">
+          <button type="button" className="secondary" onClick={() => go('/new-channel')}>{t('chNew')}</button>
+          <button type="button" className="secondary" onClick={() => go('/channels')}>{t('chFind')}</button>
+        </div>
+      </div>
+      <div className="card">
         <h3>{t('importHistory')}</h3>
         <p className="muted small">{t('importNewHelp')}</p>
         <button type="button" className="secondary" onClick={() => go('/import/new')}>{t('importHistory')}</button>

@@ -2,6 +2,7 @@ import { enGroups } from './en-groups.ts';
 import { enImport } from './en-import.ts';
 import { enJoin } from './en-join.ts';
 import { enCalls2 } from './en-calls2.ts';
+import { enChannels } from './en-channels.ts';
 
 export const en = {
   appName: 'Parley',
@@ -469,6 +470,8 @@ export const en = {
   ...enCalls2,
   // Bots: the composer's `/` menu (R108); the rest of the bots' texts are en-bots.ts, in the bots chunk.
   botCommandMenu: 'Bot commands',
+  // Public channels (en-channels.ts).
+  ...enChannels,
 } as const;
 
 export type MessageKey = keyof typeof en;

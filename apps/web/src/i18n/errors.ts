@@ -39,6 +39,10 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   import_malformed: 'errImportMalformed',
   import_too_large: 'errImportTooLarge',
   import_unsafe_path: 'errImportUnsafePath',
+  channel_not_found: 'chNotFound',
+  channel_admin_only: 'chAdminOnly',
+  channel_limit: 'chLimit',
+  channel_post_too_large: 'chPostTooLarge',
 };
 
 /** A sentence for an error code alone (an upload's `error`); an unknown code is shown as is. */

@@ -1,5 +1,6 @@
 import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
+import { ruChannels } from './ru-channels.ts';
 import { ruImport } from './ru-import.ts';
 import { ruJoin } from './ru-join.ts';
 import { ruCalls2 } from './ru-calls2.ts';
@@ -470,4 +471,6 @@ export const ru: Dictionary = {
   ...ruCalls2,
   // Боты: меню `/` в поле ввода (R108); остальные тексты ботов — ru-bots.ts, в коде ботов.
   botCommandMenu: 'Команды бота',
+  // Public channels (ru-channels.ts).
+  ...ruChannels,
 };

@@ -28,6 +28,10 @@ const NewCommunity = lazy(async () => ({ default: (await import('../communities/
 // R62: the call bar and tiles load when this tab is in a group call.
 const GroupCallLayer = lazy(async () => ({ default: (await import('../calls/group-call-layer.tsx')).GroupCallLayer }));
 const MediaView = lazy(async () => ({ default: (await import('../files/media-view.tsx')).MediaView }));
+const ChannelView = lazy(async () => ({ default: (await import('../channels/channel-view.tsx')).ChannelView })); // R95-R99
+const ChannelByHandle = lazy(async () => ({ default: (await import('../channels/channel-view.tsx')).ChannelByHandle }));
+const NewChannel = lazy(async () => ({ default: (await import('../channels/new-channel.tsx')).NewChannel }));
+const ChannelSearch = lazy(async () => ({ default: (await import('../channels/channel-search.tsx')).ChannelSearch })); // R111
 const ImportScreen = lazy(async () => ({ default: (await import('../import/import-screen.tsx')).ImportScreen })); // R104
 
 function PanelLoading() {
@@ -81,6 +85,10 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'requests': panel = <Requests client={client} />; break;
     case 'settings': panel = <Settings client={client} theme={theme} setTheme={setTheme} onSignOut={onSignOut} />; break;
     case 'user': panel = <section className="panel empty-state">{error ? <ErrorLine error={error} /> : <div className="spinner" />}</section>; break;
+    case 'channel': panel = <ChannelView key={route.channelId} client={client} channelId={route.channelId} />; break;
+    case 'channelHandle': panel = <ChannelByHandle key={route.handle} client={client} handle={route.handle} />; break;
+    case 'newChannel': panel = <NewChannel client={client} />; break;
+    case 'channels': panel = <ChannelSearch client={client} />; break;
     case 'home': break;
   }
   const activeChat = route.name === 'chat' || route.name === 'info' || route.name === 'media' || route.name === 'import' ? route.chatId : undefined;
@@ -99,7 +107,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
       <div className={`layout${panel ? ' has-panel' : ''}`}>
         <ConnectionBanner state={client.connectionState} problem={client.connectionProblem} />
         <NewMessageAnnouncer client={client} openChatId={route.name === 'chat' ? route.chatId : undefined} />
-        <ChatList client={client} activeId={activeChat} activeCommunity={activeCommunity} />
+        <ChatList client={client} activeId={activeChat} activeCommunity={activeCommunity} activeChannel={route.name === 'channel' ? route.channelId : undefined} />
         <main className="main-panel">
           <Suspense fallback={<PanelLoading />}>
             {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}

@@ -26,7 +26,12 @@ export type Route =
   | { name: 'user'; handle: string }
   | { name: 'new' }
   | { name: 'requests' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  // Public channels (R95-R99, R111): one by id, one by handle (a /c/<handle> link), new, search.
+  | { name: 'channel'; channelId: string }
+  | { name: 'channelHandle'; handle: string }
+  | { name: 'newChannel' }
+  | { name: 'channels' };
 
 /** Hash routes (#/chat/ID …) so the static server needs no fallback for deep links. */
 export function parseRoute(hash: string): Route {
@@ -45,6 +50,10 @@ export function parseRoute(hash: string): Route {
   if (section === 'new') return { name: 'new' };
   if (section === 'requests') return { name: 'requests' };
   if (section === 'settings') return { name: 'settings' };
+  if (section === 'channel' && arg) return { name: 'channel', channelId: arg };
+  if (section === 'c' && arg) return { name: 'channelHandle', handle: arg };
+  if (section === 'new-channel') return { name: 'newChannel' };
+  if (section === 'channels') return { name: 'channels' };
   return { name: 'home' };
 }
 

@@ -1,15 +1,17 @@
 import {
   ParleyError,
-  type Channel, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelPostCounts, type ChannelSubscription, type MessageEntity, type ServerFrame,
+  type Channel, type ChannelAttachment, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelPostCounts, type ChannelSearchResponse, type ChannelSubscription, type MessageEntity, type ServerFrame,
   type ChannelDiscussion, type ChatSummary, type ScheduledChannelPost,
 } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import type { RestFn } from '../session.ts';
+import { fetchPublicFile, uploadPublicFile, type MediaEndpoint, type PublicFile } from './media.ts';
 import { generateChannelKey, importChannelKey, openEntry, openKeyList, placedEarly, signKeyList, signPost, type ChannelKey, type ChannelPost } from './signing.ts';
 
 export type { ChannelPost } from './signing.ts';
+export type { PublicFile } from './media.ts';
 
-export interface ChannelsDeps {
+export interface ChannelsDeps extends MediaEndpoint {
   rest: RestFn;
   userId: string;
   /** This device's store: post-signing keys, pinned owner keys, key list versions seen. */
@@ -112,13 +114,36 @@ export class Channels {
   }
 
   /** R96: a new post, signed here, at the log's next seq (taken again if another admin got there first). */
-  async post(channelId: string, text: string, opts: { entities?: MessageEntity[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
+  async post(channelId: string, text: string, opts: { entities?: MessageEntity[]; attachments?: ChannelAttachment[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
     const postId = randomId(12);
-    return this.#put(channelId, postId, (seq) => ({ postSeq: seq, version: 1, text, ...(opts.entities ? { entities: opts.entities } : {}), pinned: false, deleted: false }));
+    return this.#put(channelId, postId, (seq) => ({
+      postSeq: seq, version: 1, text, ...(opts.entities ? { entities: opts.entities } : {}),
+      ...(opts.attachments?.length ? { attachments: opts.attachments } : {}), pinned: false, deleted: false,
+    }));
   }
 
-  async edit(channelId: string, postId: string, text: string, opts: { entities?: MessageEntity[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
-    return this.#change(channelId, postId, (old) => ({ text, ...(opts.entities ? { entities: opts.entities } : {}), pinned: old.pinned, deleted: false }));
+  /** An edit keeps the post's photos and files unless `attachments` is given. */
+  async edit(channelId: string, postId: string, text: string, opts: { entities?: MessageEntity[]; attachments?: ChannelAttachment[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
+    return this.#change(channelId, postId, (old) => {
+      const attachments = opts.attachments ?? old.attachments;
+      return { text, ...(opts.entities ? { entities: opts.entities } : {}), ...(attachments?.length ? { attachments } : {}), pinned: old.pinned, deleted: false };
+    });
+  }
+
+  /** R110: uploads a photo or file for a public post (public: not encrypted); pass the result in `post`'s `attachments`. */
+  async uploadFile(bytes: Uint8Array, meta: { mime: string; name?: string; width?: number; height?: number }): Promise<ChannelAttachment> {
+    return uploadPublicFile(this.#d, bytes, meta);
+  }
+
+  /** R110: a public post's photo or file, downloaded and checked against what the post signed (size, SHA-256). */
+  async fetchFile(handle: string, file: ChannelAttachment): Promise<PublicFile> {
+    return fetchPublicFile(this.#d.baseUrl, handle, file);
+  }
+
+  /** R111: public channels whose handle or title starts with `query`; `offset` from the last page's `nextOffset`. */
+  async search(query: string, offset = 0): Promise<ChannelSearchResponse> {
+    const q = new URLSearchParams({ q: query, ...(offset ? { offset: String(offset) } : {}) });
+    return this.#d.rest<ChannelSearchResponse>('GET', `/channels/search?${q}`);
   }
 
   async delete(channelId: string, postId: string): Promise<Extract<ChannelPost, { verified: true }>> {
@@ -126,10 +151,12 @@ export class Channels {
   }
 
   async pin(channelId: string, postId: string, pinned = true): Promise<Extract<ChannelPost, { verified: true }>> {
-    return this.#change(channelId, postId, (old) => ({ text: old.text, ...(old.entities ? { entities: old.entities } : {}), pinned, deleted: false }));
+    return this.#change(channelId, postId, (old) => ({
+      text: old.text, ...(old.entities ? { entities: old.entities } : {}), ...(old.attachments ? { attachments: old.attachments } : {}), pinned, deleted: false,
+    }));
   }
 
-  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'pinned' | 'deleted'>) {
+  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'attachments' | 'pinned' | 'deleted'>) {
     return this.#put(channelId, postId, async () => {
       const old = await this.#current(channelId, postId);
       if (old.deleted) throw new ParleyError('not_found', 'this post was deleted');
@@ -292,8 +319,14 @@ export class Channels {
   async markViewed(channelId: string, postIds: readonly string[]): Promise<void> {
     const fresh = [...new Set(postIds)].filter((id) => !this.#viewed.has(`${channelId}/${id}`));
     if (fresh.length === 0) return;
-    await this.#d.rest('POST', path(channelId, '/views'), { postIds: fresh });
+    // Taken before the request, so two calls at once (a view re-rendering) don't count a post twice.
     for (const id of fresh) this.#viewed.add(`${channelId}/${id}`);
+    try {
+      await this.#d.rest('POST', path(channelId, '/views'), { postIds: fresh });
+    } catch (err) {
+      for (const id of fresh) this.#viewed.delete(`${channelId}/${id}`);
+      throw err;
+    }
   }
 
   async #keepKey(channelId: string, publicKey: string, jwk: JsonWebKey): Promise<void> {

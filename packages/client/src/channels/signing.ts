@@ -1,6 +1,6 @@
 import {
   CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, ChannelPostBody, ChannelScheduledBody,
-  type ChannelEntry, type MessageEntity, type SignedBlob,
+  type ChannelAttachment, type ChannelEntry, type MessageEntity, type SignedBlob,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 
@@ -96,6 +96,8 @@ export type ChannelPost =
     date: number;
     text: string;
     entities?: MessageEntity[];
+    /** R110: the photos and files the post signed (check each download with `fetchFile`). */
+    attachments?: ChannelAttachment[];
     pinned: boolean;
     deleted: boolean;
     /** The admin whose key signed this version (from the key list). */
@@ -127,7 +129,7 @@ export async function openEntry(channelId: string, entry: ChannelEntry, list: Ch
   if (!(await verifySigned(body.signer, CHANNEL_POST_CONTEXT, entry))) return fail('the signature does not match (altered or forged)');
   return {
     verified: true, channelId, postId: body.postId, postSeq: body.postSeq, seq: body.seq, version: body.version, date: body.date,
-    text: body.text, ...(body.entities ? { entities: body.entities } : {}), pinned: body.pinned, deleted: body.deleted, signedBy: admin.userId,
+    text: body.text, ...(body.entities ? { entities: body.entities } : {}), ...(body.attachments ? { attachments: body.attachments } : {}), pinned: body.pinned, deleted: body.deleted, signedBy: admin.userId,
     ...(scheduled ? { scheduled: true as const } : {}),
   };
 }

@@ -4,7 +4,8 @@ import {
 } from '@parley/protocol';
 import { channelTopic, userTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelLimits } from '../../config.ts';
-import type { ChannelPostRow, ChannelRow, ChannelStorage } from '../../storage/channel-storage.ts';
+import type { BlobStorage } from '../../storage/blob-storage.ts';
+import type { ChannelMediaRow, ChannelPostRow, ChannelRow, ChannelStorage } from '../../storage/channel-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Clock } from '../ports.ts';
@@ -18,6 +19,10 @@ export interface ChannelsDeps {
   clock: Clock;
   limiter: RateLimiter;
   limits: ChannelLimits;
+  /** R110: the uploads a post's photos and files are. */
+  blobs: BlobStorage;
+  /** R110: the largest upload the server takes at all (PARLEY_MAX_FILE_BYTES). */
+  maxFileBytes: number;
 }
 
 const notFound = () => new ParleyError('channel_not_found', 'no such channel');
@@ -151,16 +156,62 @@ export class Channels {
     if (!storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === body.signer && a.untilSeq === undefined)) {
       throw adminOnly('the caller\'s key is not in the channel\'s key list yet: the owner signs a new list first');
     }
+    const media = await this.#media(auth, channelId, postId, body);
     await this.#d.limiter.take(`channel-post:${channelId}`, limits.postsPerHour / 3600, limits.postsPerHour);
     const post: ChannelPostRow = {
       channelId, postId, postSeq: body.postSeq, seq: body.seq, version: body.version, authorId: auth.userId, deleted: body.deleted,
       signed: blob.signed, signature: blob.signature,
     };
-    const result = await this.#d.channels.putPost(post);
+    const result = await this.#d.channels.putPost(post, media);
     if (result === 'version') throw new ParleyError('channel_post_invalid', 'post: not the next version of this post (or its postSeq changed)');
     if (result !== 'ok') throw new ParleyError('channel_seq_conflict', `the channel's log is at ${result.lastSeq}: sign again with seq ${result.lastSeq + 1}`);
     await this.#d.bus.publish(channelTopic(channelId), { type: 'channel_post', channelId, seq: post.seq });
     return { seq: post.seq, signed: post.signed, signature: post.signature };
+  }
+
+  /**
+   * R110: the files a post version names, checked: at most PARLEY_CHANNEL_MAX_ATTACHMENTS, none over
+   * PARLEY_CHANNEL_MAX_ATTACHMENT_BYTES (`channel_post_too_large`); each a complete upload of exactly
+   * the signed size, by the caller or named by this post already (another admin's edit keeps them),
+   * else `blob_not_found` / `blob_incomplete` / `channel_post_invalid`. A deleted post names none.
+   * The bytes' hash is the readers' to check (the server does not read the bytes here).
+   */
+  async #media(auth: AuthContext, channelId: string, postId: string, body: ChannelPostBody): Promise<ChannelMediaRow[]> {
+    const files = body.attachments ?? [];
+    if (files.length === 0) return [];
+    if (body.deleted) throw new ParleyError('channel_post_invalid', 'a deleted post names no files');
+    const { maxAttachments, maxAttachmentBytes } = this.#d.limits;
+    if (files.length > maxAttachments) throw new ParleyError('channel_post_too_large', `a post has at most ${maxAttachments} photos and files`);
+    if (new Set(files.map((f) => f.blobId)).size !== files.length) throw new ParleyError('channel_post_invalid', 'a file is named twice');
+    const kept = new Set((await this.#d.channels.postMedia(channelId, postId)).map((m) => m.blobId));
+    const max = Math.min(maxAttachmentBytes, this.#d.maxFileBytes);
+    return Promise.all(files.map(async (f): Promise<ChannelMediaRow> => {
+      if (f.size > max) throw new ParleyError('channel_post_too_large', `a photo or file of a post is at most ${max} bytes`);
+      const blob = await this.#d.blobs.getBlob(f.blobId);
+      if (!blob || (blob.ownerUserId !== auth.userId && !kept.has(f.blobId))) throw new ParleyError('blob_not_found', 'no such file');
+      if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+      if (blob.length !== f.size) throw new ParleyError('channel_post_invalid', `file ${f.blobId}: signed as ${f.size} bytes, the upload has ${blob.length}`);
+      return { blobId: f.blobId, mime: f.mime };
+    }));
+  }
+
+  /** R110: a photo or file of a public post, for anyone (no account): what to serve it as, or `blob_not_found`. */
+  async publicMedia(handle: string, blobId: string): Promise<ChannelMediaRow & { length: number }> {
+    const channel = await this.#d.channels.getChannelByHandle(handle);
+    const media = channel && await this.#d.channels.getMedia(channel.channelId, blobId);
+    if (!media) throw new ParleyError('blob_not_found', 'no such file');
+    return media;
+  }
+
+  /** R111: public channels whose handle or title starts with `query` (a leading @ ignored), a page at a time; rate-limited per user. */
+  async search(auth: AuthContext, query: string, offset: number): Promise<{ channels: Channel[]; nextOffset?: number }> {
+    const { searchPerMin, searchPageMax } = this.#d.limits;
+    await this.#d.limiter.take(`channel-search:${auth.userId}`, searchPerMin / 60, searchPerMin);
+    const prefix = query.trim().replace(/^@/, '');
+    if (prefix === '') return { channels: [] };
+    const rows = await this.#d.channels.searchChannels(prefix, { offset, limit: searchPageMax + 1 });
+    const channels = rows.slice(0, searchPageMax).map(toChannel);
+    return rows.length > searchPageMax ? { channels, nextOffset: offset + searchPageMax } : { channels };
   }
 
   /** R97: the posts changed after `afterSeq` (each at its latest version), by seq. Public: any signed-in user. */

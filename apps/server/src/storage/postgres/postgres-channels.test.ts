@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import pg from 'pg';
 import { channelStorageSuite } from '../channel-storage.suite.ts';
+import { PostgresBlobs } from './postgres-blobs.ts';
 import { PostgresChannels } from './postgres-channels.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 
@@ -22,5 +23,5 @@ channelStorageSuite('PostgresChannels', async () => {
   const url = new URL(BASE_URL);
   url.pathname = `/${name}`;
   const storage = await PostgresStorage.open(url.toString());
-  return { storage, channels: new PostgresChannels(storage.pool) };
+  return { storage, channels: new PostgresChannels(storage.pool), blobs: new PostgresBlobs(storage.pool) };
 });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { ChannelAdminRow, ChannelPostRow, ChannelRow, ChannelStorage, ChannelSubscriptionRow } from '../channel-storage.ts';
-import { handleTaken, toChannel, toChannelAdmin, toChannelPost, toChannelSubscription, tooManyAdmins, tooManySubscriptions } from '../sqlite/sqlite-channels.ts';
+import type { ChannelAdminRow, ChannelMediaRow, ChannelPostRow, ChannelRow, ChannelStorage, ChannelSubscriptionRow } from '../channel-storage.ts';
+import { handleTaken, likeEscape, MEDIA_SQL, SEARCH_SQL, toChannel, toChannelAdmin, toChannelPost, toChannelSubscription, tooManyAdmins, tooManySubscriptions } from '../sqlite/sqlite-channels.ts';
 import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
@@ -76,7 +76,7 @@ export class PostgresChannels implements ChannelStorage {
     return ((await this.#pool.query("DELETE FROM channel_admins WHERE channel_id = $1 AND user_id = $2 AND role <> 'owner'", [channelId, userId])).rowCount ?? 0) > 0;
   }
 
-  async putPost(p: ChannelPostRow): Promise<'ok' | 'version' | { lastSeq: number }> {
+  async putPost(p: ChannelPostRow, media?: readonly ChannelMediaRow[]): Promise<'ok' | 'version' | { lastSeq: number }> {
     return inTransaction(this.#pool, async (db): Promise<'ok' | 'version' | { lastSeq: number }> => {
       const c = (await db.query<Row>('SELECT last_seq FROM channels WHERE channel_id = $1 FOR UPDATE', [p.channelId])).rows[0];
       const lastSeq = Number(c?.['last_seq'] ?? 0);
@@ -88,8 +88,29 @@ export class PostgresChannels implements ChannelStorage {
           deleted = excluded.deleted, signed = excluded.signed, signature = excluded.signature`,
       [p.channelId, p.postId, p.postSeq, p.seq, p.version, p.authorId, p.deleted ? 1 : 0, p.signed, p.signature]);
       await db.query('UPDATE channels SET last_seq = $2 WHERE channel_id = $1', [p.channelId, p.seq]);
+      if (media) {
+        await db.query('DELETE FROM channel_media WHERE channel_id = $1 AND post_id = $2', [p.channelId, p.postId]);
+        for (const m of media) {
+          await db.query('INSERT INTO channel_media (channel_id, post_id, blob_id, mime) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [p.channelId, p.postId, m.blobId, m.mime]);
+        }
+      }
       return 'ok';
     });
+  }
+
+  async postMedia(channelId: string, postId: string): Promise<ChannelMediaRow[]> {
+    return (await this.#rows('SELECT blob_id, mime FROM channel_media WHERE channel_id = $1 AND post_id = $2 ORDER BY blob_id', [channelId, postId]))
+      .map((r) => ({ blobId: String(r['blob_id']), mime: String(r['mime']) }));
+  }
+
+  async getMedia(channelId: string, blobId: string): Promise<(ChannelMediaRow & { length: number }) | undefined> {
+    const r = (await this.#rows(MEDIA_SQL('$1', '$2'), [channelId, blobId]))[0];
+    return r && { blobId, mime: String(r['mime']), length: Number(r['length']) };
+  }
+
+  async searchChannels(prefix: string, opts: { offset: number; limit: number }): Promise<ChannelRow[]> {
+    const like = `${likeEscape(prefix.toLowerCase())}%`;
+    return (await this.#rows(SEARCH_SQL('$1', '$1', '$2', '$3'), [like, opts.limit, opts.offset])).map(toChannel);
   }
 
   async getPost(channelId: string, postId: string): Promise<ChannelPostRow | undefined> {

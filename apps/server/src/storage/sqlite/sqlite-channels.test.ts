@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { channelStorageSuite } from '../channel-storage.suite.ts';
+import { SqliteBlobs } from './sqlite-blobs.ts';
 import { SqliteChannels } from './sqlite-channels.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 
@@ -12,5 +13,5 @@ let n = 0;
 
 channelStorageSuite('SqliteChannels', async () => {
   const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
-  return { storage, channels: new SqliteChannels(storage.db) };
+  return { storage, channels: new SqliteChannels(storage.db), blobs: new SqliteBlobs(storage.db) };
 });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ParleyError } from '@parley/protocol';
-import type { ChannelAdminRow, ChannelPostRow, ChannelRow, ChannelStorage, ChannelSubscriptionRow } from '../channel-storage.ts';
+import type { ChannelAdminRow, ChannelMediaRow, ChannelPostRow, ChannelRow, ChannelStorage, ChannelSubscriptionRow } from '../channel-storage.ts';
 import { statementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
@@ -35,6 +35,18 @@ export function toChannelSubscription(r: Row): ChannelSubscriptionRow {
 export const handleTaken = () => new ParleyError('handle_taken', 'another channel has this handle');
 export const tooManyAdmins = (max: number) => new ParleyError('channel_limit', `a channel has at most ${max} admins`);
 export const tooManySubscriptions = (max: number) => new ParleyError('channel_limit', `a person subscribes to at most ${max} channels`);
+
+/** R110, the same in both dialects (placeholders: the channel, the blob): a complete blob a post of the channel names. */
+export const MEDIA_SQL = (channel: string, blob: string): string => `SELECT m.mime, b.length FROM channel_media m JOIN blobs b ON b.blob_id = m.blob_id
+  WHERE m.channel_id = ${channel} AND m.blob_id = ${blob} AND b.completed_at IS NOT NULL LIMIT 1`;
+
+/** R111, both dialects (placeholders: the handle pattern, the title pattern, limit, offset); `\\` escapes LIKE's wildcards. */
+export const SEARCH_SQL = (handle: string, title: string, limit: string, offset: string): string => `SELECT * FROM channels
+  WHERE handle LIKE ${handle} ESCAPE '\\' OR lower(title) LIKE ${title} ESCAPE '\\'
+  ORDER BY subscriber_count DESC, handle LIMIT ${limit} OFFSET ${offset}`;
+
+/** A prefix for LIKE: its own `%`, `_` and `\` match only themselves. */
+export const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** `?, ?, ?` for n values. */
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -106,7 +118,7 @@ export class SqliteChannels implements ChannelStorage {
     return this.#q("DELETE FROM channel_admins WHERE channel_id = ? AND user_id = ? AND role <> 'owner'").run(channelId, userId).changes > 0;
   }
 
-  async putPost(p: ChannelPostRow): Promise<'ok' | 'version' | { lastSeq: number }> {
+  async putPost(p: ChannelPostRow, media?: readonly ChannelMediaRow[]): Promise<'ok' | 'version' | { lastSeq: number }> {
     return this.#db.transaction((): 'ok' | 'version' | { lastSeq: number } => {
       const c = this.#q('SELECT last_seq FROM channels WHERE channel_id = ?').get(p.channelId) as Row | undefined;
       const lastSeq = Number(c?.['last_seq'] ?? 0);
@@ -118,8 +130,27 @@ export class SqliteChannels implements ChannelStorage {
           deleted = excluded.deleted, signed = excluded.signed, signature = excluded.signature`)
         .run(p.channelId, p.postId, p.postSeq, p.seq, p.version, p.authorId, p.deleted ? 1 : 0, p.signed, p.signature);
       this.#q('UPDATE channels SET last_seq = ? WHERE channel_id = ?').run(p.seq, p.channelId);
+      if (media) {
+        this.#q('DELETE FROM channel_media WHERE channel_id = ? AND post_id = ?').run(p.channelId, p.postId);
+        for (const m of media) this.#q('INSERT OR IGNORE INTO channel_media (channel_id, post_id, blob_id, mime) VALUES (?, ?, ?, ?)').run(p.channelId, p.postId, m.blobId, m.mime);
+      }
       return 'ok';
     }).immediate();
+  }
+
+  async postMedia(channelId: string, postId: string): Promise<ChannelMediaRow[]> {
+    return (this.#q('SELECT blob_id, mime FROM channel_media WHERE channel_id = ? AND post_id = ? ORDER BY blob_id').all(channelId, postId) as Row[])
+      .map((r) => ({ blobId: String(r['blob_id']), mime: String(r['mime']) }));
+  }
+
+  async getMedia(channelId: string, blobId: string): Promise<(ChannelMediaRow & { length: number }) | undefined> {
+    const r = this.#q(MEDIA_SQL('?', '?')).get(channelId, blobId) as Row | undefined;
+    return r && { blobId, mime: String(r['mime']), length: Number(r['length']) };
+  }
+
+  async searchChannels(prefix: string, opts: { offset: number; limit: number }): Promise<ChannelRow[]> {
+    const like = `${likeEscape(prefix.toLowerCase())}%`;
+    return (this.#q(SEARCH_SQL('?', '?', '?', '?')).all(like, like, opts.limit, opts.offset) as Row[]).map(toChannel);
   }
 
   async getPost(channelId: string, postId: string): Promise<ChannelPostRow | undefined> {

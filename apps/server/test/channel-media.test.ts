@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { ParleyError } from '@parley/client';
+import { createUser, startTestServer, uniqueHandle, type TestUser } from '@parley/testing';
+
+/** Photos and files in public posts (R110) and channel search (R111), through the real server and SDK. */
+
+async function rejects(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ParleyError, String(err));
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
+}
+
+async function users(t: TestContext, url: string, ...names: string[]): Promise<TestUser[]> {
+  const made = await Promise.all(names.map((displayName) => createUser(url, { displayName })));
+  t.after(async () => {
+    for (const u of made) await u.client.stop();
+  });
+  return made;
+}
+
+/** A tiny PNG's bytes (what they are does not matter to the server: it never decodes them). */
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8]);
+
+describe('R110 photos and files in public posts', () => {
+  it('a post names its photo by hash; anyone downloads it from the channel (no account); the reader checks the bytes; a file that is not an image is only ever a download', async (t) => {
+    await using server = await startTestServer();
+    const [amy, ben] = await users(t, server.url, 'Amy Author', 'Ben Reader');
+    const channel = await amy!.client.channels.create({ handle: uniqueHandle('pics').slice(0, 24), title: 'City <photos>' });
+    const photo = await amy!.client.channels.uploadFile(PNG, { mime: 'image/png', name: 'bridge.png', width: 640, height: 480 });
+    assert.equal(photo.size, PNG.length);
+    assert.match(photo.sha256, /^[0-9a-f]{64}$/);
+    const page = new TextEncoder().encode('<script>alert(1)</script>');
+    const html = await amy!.client.channels.uploadFile(page, { mime: 'text/html', name: 'notes.html' });
+    const posted = await amy!.client.channels.post(channel.channelId, 'The new bridge', { attachments: [photo, html] });
+    assert.deepEqual(posted.attachments, [photo, html]);
+
+    // Any signed-in reader sees the signed list and gets the bytes checked.
+    const [read] = (await ben!.client.channels.posts(channel.channelId)).posts;
+    assert.ok(read?.verified);
+    assert.deepEqual(read.attachments, [photo, html]);
+    const got = await ben!.client.channels.fetchFile(channel.handle, photo);
+    assert.ok(got.verified);
+    assert.deepEqual([...got.bytes], [...PNG]);
+
+    // Without an account: the image as an image; the other file as a download, never rendered.
+    const res = await fetch(`${server.url}/c/${channel.handle}/media/${photo.blobId}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'; sandbox/);
+    assert.deepEqual([...new Uint8Array(await res.arrayBuffer())], [...PNG]);
+    const other = await fetch(`${server.url}/c/${channel.handle}/media/${html.blobId}`);
+    assert.equal(other.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(other.headers.get('content-disposition'), 'attachment');
+    await other.arrayBuffer();
+
+    // The public page shows the photo (its CSP allows this server's images) and links the file.
+    const pageRes = await fetch(`${server.url}/c/${channel.handle}`);
+    assert.match(pageRes.headers.get('content-security-policy') ?? '', /img-src 'self'/);
+    const body = await pageRes.text();
+    assert.ok(body.includes(`<img src="/c/${channel.handle}/media/${photo.blobId}" alt="bridge.png" width="640" height="480" loading="lazy">`), body);
+    assert.ok(body.includes(`<a href="/c/${channel.handle}/media/${html.blobId}" download="notes.html">notes.html (${page.length} bytes)</a>`));
+
+    // A server that swaps the bytes (same length) is caught by the reader.
+    writeFileSync(join(server.dataDir, 'blobs', photo.blobId), PNG.map((b) => b ^ 1));
+    const swapped = await ben!.client.channels.fetchFile(channel.handle, photo);
+    assert.deepEqual(swapped, { verified: false, problem: 'the bytes do not hash to what the post signed (altered)' });
+
+    // A blob no post of this channel names, an unknown one, a bad id: 404 / 400, the standard body.
+    const bens = await ben!.client.channels.uploadFile(PNG, { mime: 'image/png' });
+    for (const [path, status, code] of [[bens.blobId, 404, 'blob_not_found'], ['AAAAAAAAAAAAAAAAAAAAAA', 404, 'blob_not_found'], ['x', 400, 'bad_request']] as const) {
+      const r = await fetch(`${server.url}/c/${channel.handle}/media/${path}`);
+      assert.equal(r.status, status, path);
+      assert.equal(((await r.json()) as { error: { code: string } }).error.code, code);
+    }
+
+    // Deleting the post stops serving its files.
+    await amy!.client.channels.delete(channel.channelId, posted.postId);
+    assert.equal((await fetch(`${server.url}/c/${channel.handle}/media/${photo.blobId}`)).status, 404);
+  });
+
+  it('refused: someone else\'s upload, a size that is not the upload\'s, more files than allowed, a file over the limit, an unfinished upload', async (t) => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MAX_ATTACHMENTS: '2', PARLEY_CHANNEL_MAX_ATTACHMENT_BYTES: '100' });
+    const [amy, ben] = await users(t, server.url, 'Amy Author', 'Ben Other');
+    const channel = await amy!.client.channels.create({ handle: uniqueHandle('pics').slice(0, 24), title: 'Pics' });
+    const mine = await amy!.client.channels.uploadFile(PNG, { mime: 'image/png' });
+    const bens = await ben!.client.channels.uploadFile(PNG, { mime: 'image/png' });
+    await rejects(amy!.client.channels.post(channel.channelId, 'x', { attachments: [bens] }), 'blob_not_found');
+    await rejects(amy!.client.channels.post(channel.channelId, 'x', { attachments: [{ ...mine, size: mine.size + 1 }] }), 'channel_post_invalid', /signed as 17 bytes, the upload has 16/);
+    const two = await amy!.client.channels.uploadFile(PNG, { mime: 'image/png' });
+    const three = await amy!.client.channels.uploadFile(PNG, { mime: 'image/png' });
+    await rejects(amy!.client.channels.post(channel.channelId, 'x', { attachments: [mine, two, three] }), 'channel_post_too_large', /at most 2/);
+    await rejects(amy!.client.channels.post(channel.channelId, 'x', { attachments: [mine, mine] }), 'channel_post_invalid', /named twice/);
+    const big = await amy!.client.channels.uploadFile(new Uint8Array(101), { mime: 'image/png' });
+    await rejects(amy!.client.channels.post(channel.channelId, 'x', { attachments: [big] }), 'channel_post_too_large', /at most 100 bytes/);
+    assert.equal((await amy!.client.channels.get(channel.channelId)).lastSeq, 0, 'nothing was posted');
+    // An edit keeps the photos; another admin's edit may keep them too (they are this post's already).
+    const ok = await amy!.client.channels.post(channel.channelId, 'two photos', { attachments: [mine, two] });
+    const edited = await amy!.client.channels.edit(channel.channelId, ok.postId, 'two photos, edited');
+    assert.deepEqual(edited.attachments, [mine, two]);
+  });
+});
+
+describe('R111 channel search', () => {
+  it('finds public channels by the start of a handle or title, case-folded, a page at a time; rate-limited per person', async (t) => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_SEARCH_PAGE_MAX: '2', PARLEY_CHANNEL_SEARCH_PER_MIN: '4' });
+    const [amy, ben] = await users(t, server.url, 'Amy Author', 'Ben Reader');
+    const stem = `zq${Date.now().toString(36)}`;
+    for (const [suffix, title] of [['a', 'Alpha news'], ['b', 'Beta news'], ['c', `Gamma ${stem.toUpperCase()}`]]) {
+      await amy!.client.channels.create({ handle: `${stem}_${suffix}`, title: title! });
+    }
+    await amy!.client.channels.create({ handle: uniqueHandle('other').slice(0, 24), title: `${stem.toUpperCase()} in a title` });
+    const first = await ben!.client.channels.search(`@${stem.toUpperCase()}`);
+    assert.equal(first.channels.length, 2);
+    assert.equal(first.nextOffset, 2);
+    const second = await ben!.client.channels.search(stem, first.nextOffset);
+    assert.equal(second.nextOffset, undefined);
+    const titles = [...first.channels, ...second.channels].map((c) => c.title).sort();
+    assert.deepEqual(titles, ['Alpha news', 'Beta news', `Gamma ${stem.toUpperCase()}`, `${stem.toUpperCase()} in a title`].sort());
+    assert.deepEqual((await ben!.client.channels.search('alpha news')).channels.map((c) => c.handle), [`${stem}_a`]);
+    await rejects(ben!.client.channels.search('x'.repeat(65)), 'bad_request');
+    await ben!.client.channels.search(stem);
+    await rejects(ben!.client.channels.search(stem), 'rate_limited');
+  });
+});

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { rewriteChannelPost, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+import { pngImage } from './file-fixtures.ts';
+
+/** Public channels in the web client (docs/PROTOCOL.md R95-R99, R110, R111), in Debian's Chromium. */
+
+const PHONE = { width: 390, height: 780 };
+const KIND = 'Public channel — posts are not encrypted; anyone can read them; signed by the channel’s admins';
+
+const post = (page: Page, text: string) => page.getByTestId('channel-post').filter({ hasText: text });
+
+async function write(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Write a post').fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+}
+
+/** The phone-width look of whatever `page` shows now, then back to its own size. */
+async function phoneShot(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize(PHONE);
+  await screenshot(page, name);
+  if (size) await page.setViewportSize(size);
+}
+
+describe('public channels in the web client', { timeout: 300_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let url: string;
+  let zed: TestUser;
+  before(async () => ({ server, browser, url, zed } = await openWebWorld()));
+  after(() => closeWebWorld({ server, browser, zed }));
+
+  it('R95-R98, R110, R111 an author makes a public channel (handle checks shown), posts with a photo; a reader finds it by search, subscribes, sees the post verified, an unread count, reacts and sees counts; the page without an account shows it and the photo; the author forwards a post to a chat', async () => {
+    const author = await personPage(browser);
+    const reader = await personPage(browser, { mobile: true });
+    const olga = author.page;
+    const ben = reader.page;
+    const found: string[] = [];
+    const axe = async (page: Page, name: string) => found.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`));
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+
+    // R95: the handle checks, in words, before anything is sent; a taken one after.
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByLabel('Channel name').fill('City <b>News</b>');
+    const handle = olga.getByLabel('Handle (the link: /c/handle)');
+    const check = olga.getByTestId('handle-check');
+    await handle.fill('support');
+    assert.match(await check.textContent() ?? '', /^Reserved/);
+    await handle.fill('supp0rt');
+    assert.match(await check.textContent() ?? '', /^Look-alike: this handle reads like a reserved one/);
+    await handle.fill('pаrley_news'); // a Cyrillic а
+    assert.match(await check.textContent() ?? '', /^Look-alike: this handle mixes latin letters/);
+    await screenshot(olga, 'channels-01-handle-look-alike');
+    assert.equal(await olga.getByRole('button', { name: 'Create public channel' }).isDisabled(), true);
+    await handle.fill(zed.handle);
+    await olga.getByRole('button', { name: 'Create public channel' }).click();
+    await check.filter({ hasText: 'Taken: another channel or a person already has this handle.' }).waitFor();
+    const channelHandle = uniqueHandle('news');
+    await handle.fill(channelHandle);
+    assert.match(await check.textContent() ?? '', new RegExp(`The link will be ${url}/c/${channelHandle}`));
+    await olga.getByLabel('Description (optional)').fill('What the city council decided, daily.');
+    await olga.getByRole('button', { name: 'Create public channel' }).click();
+
+    // The channel view: the kind said plainly, the composer for its admin.
+    await olga.getByRole('heading', { name: 'City <b>News</b>' }).waitFor({ timeout: 30_000 });
+    await olga.getByTestId('channel-row').filter({ hasText: 'City <b>News</b>' }).waitFor();
+    assert.equal(await olga.getByTestId('channel-kind').textContent(), ` ${KIND}`);
+    // R110: a post with a photo: uploaded as a public file, named in the signed post by its hash.
+    await olga.getByTestId('channel-file-input').setInputFiles({ name: 'bridge.png', mimeType: 'image/png', buffer: pngImage(320, 200) });
+    await olga.getByRole('list', { name: 'Add photos or files' }).getByText('bridge.png').waitFor();
+    await write(olga, 'Roads on Lenina closed <i>Monday</i>.');
+    await post(olga, 'Roads on Lenina closed <i>Monday</i>.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    const photoWidth = (page: Page) => page.getByTestId('channel-photo').first().evaluate((img: HTMLImageElement) => img.complete ? img.naturalWidth : 0);
+    await post(olga, 'Roads on Lenina closed').getByTestId('channel-photo').waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await photoWidth(olga)) === 320, { what: 'the photo shows' });
+    const channelId = new URL(olga.url()).hash.replace('#/channel/', '');
+    await screenshot(olga, 'channels-02-author');
+    await axe(olga, 'channel view (admin)');
+
+    // R111: the reader finds it by the start of its handle, opens it, subscribes.
+    await ben.getByRole('button', { name: 'New chat' }).click();
+    await ben.getByRole('button', { name: 'Find channels' }).click();
+    await ben.getByLabel('Channel handle or name').fill(channelHandle.slice(0, 8).toUpperCase());
+    await ben.getByTestId('channel-result').filter({ hasText: `@${channelHandle}` }).waitFor({ timeout: 30_000 });
+    await phoneShot(ben, 'channels-03a-search-phone');
+    await ben.getByTestId('channel-result').filter({ hasText: `@${channelHandle}` }).click();
+    await ben.getByRole('heading', { name: 'City <b>News</b>' }).waitFor({ timeout: 30_000 });
+    await post(ben, 'Roads on Lenina closed').getByTestId('post-verified').waitFor();
+    await waitFor(async () => (await photoWidth(ben)) === 320, { what: 'the photo shows for the reader' });
+    assert.equal(await ben.getByLabel('Write a post').count(), 0, 'no composer for a reader');
+    await ben.getByRole('button', { name: 'Subscribe' }).click();
+    await ben.getByRole('button', { name: 'Unsubscribe' }).waitFor();
+    await ben.getByRole('button', { name: 'Mute' }).click();
+    await ben.getByRole('button', { name: 'Unmute' }).waitFor();
+    await ben.goto(`${url}/#/`);
+    const row = ben.getByTestId('channel-row').filter({ hasText: 'City <b>News</b>' });
+    await row.getByTestId('channel-muted').waitFor();
+    await write(olga, 'Water off in block 12 from 10:00.');
+    await post(olga, 'Water off in block 12').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    // R97: the notice reaches the reader's list, which counts the new post.
+    await row.getByTestId('channel-unread').filter({ hasText: '1' }).waitFor({ timeout: 30_000 });
+    await phoneShot(ben, 'channels-03-reader-list-phone');
+    await row.click();
+    await post(ben, 'Water off in block 12').getByTestId('post-verified').waitFor();
+    await ben.getByRole('button', { name: 'Unmute' }).click();
+    await ben.getByRole('button', { name: 'Mute' }).waitFor();
+
+    // R98: a reaction and its count; the views counter counted both devices, once each.
+    await post(ben, 'Water off in block 12').getByRole('button', { name: 'React with 👍' }).click();
+    await post(ben, 'Water off in block 12').getByRole('button', { name: 'React with 👍', pressed: true }).filter({ hasText: '1' }).waitFor();
+    await post(ben, 'Water off in block 12').getByTestId('post-views').filter({ hasText: /^2 views$/ }).waitFor();
+    await screenshot(ben, 'channels-04-reader-phone');
+    await axe(ben, 'channel view (reader, phone)');
+    await olga.reload();
+    await post(olga, 'Water off in block 12').getByRole('button', { name: 'React with 👍', pressed: false }).filter({ hasText: '1' }).waitFor({ timeout: 30_000 });
+    await row.waitFor({ state: 'detached' }).catch(() => {});
+    await ben.goto(`${url}/#/`);
+    await ben.getByTestId('channel-row').filter({ hasText: 'City <b>News</b>' }).waitFor();
+    assert.equal(await ben.getByTestId('channel-row').getByTestId('channel-unread').count(), 0, 'read once opened');
+
+    // R99: the page for people without an account.
+    const anonymous = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const page = await anonymous.newPage();
+    await page.goto(`${url}/c/${channelHandle}`);
+    await page.getByText('Water off in block 12 from 10:00.').waitFor();
+    await page.getByRole('img', { name: 'bridge.png' }).waitFor();
+    await waitFor(async () => (await page.getByRole('img', { name: 'bridge.png' }).evaluate((img: HTMLImageElement) => img.complete ? img.naturalWidth : 0)) === 320, { what: 'the page shows the photo' });
+    assert.equal(await page.locator('h1').textContent(), 'City <b>News</b>');
+    await screenshot(page, 'channels-05-public-page');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'channels-05b-public-page-phone');
+    await anonymous.close();
+
+    // Forwarding: an ordinary end-to-end encrypted message that quotes the post and links to it.
+    await olga.goto(`${url}/#/u/${zed.handle}`);
+    await olga.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: 30_000 });
+    await olga.goto(`${url}/#/channel/${channelId}`);
+    await post(olga, 'Water off in block 12').getByRole('button', { name: 'Forward' }).click();
+    const dialog = olga.getByTestId('channel-forward');
+    await dialog.getByTestId('forward-target').filter({ hasText: 'Zed Zimmer' }).locator('input').check();
+    await dialog.getByTestId('channel-forward-send').click();
+    const forwarded = olga.getByTestId('message').filter({ hasText: 'Water off in block 12 from 10:00.' });
+    await forwarded.filter({ hasText: `From the channel City <b>News</b>: ${url}/c/${channelHandle}#post-` }).waitFor({ timeout: 30_000 });
+    await waitFor(() => zed.client.chats().some((c) => zed.client.timeline(c.chatId).some((i) => i.text.includes(`${url}/c/${channelHandle}#post-`))) || zed.client.requests().length > 0,
+      { what: 'zed has the forward (or its request)', timeoutMs: 30_000 });
+    await screenshot(olga, 'channels-07-forwarded');
+
+    assert.deepEqual(found, [], 'no axe violations');
+    await author.context.close();
+    await reader.context.close();
+  });
+
+  it('R96, R110 a post the server altered is shown as not verified, without its altered text; a photo whose bytes it swapped is not shown', async () => {
+    const { context, page } = await personPage(browser);
+    await signUp(page, url, 'Tara Tamper', uniqueHandle('tara'));
+    const channel = await zed.client.channels.create({ handle: uniqueHandle('zeds'), title: 'Zed Daily' });
+    const genuine = await zed.client.channels.post(channel.channelId, 'The meeting is at 18:00.');
+    const png = pngImage(120, 80);
+    const photo = await zed.client.channels.uploadFile(png, { mime: 'image/png', name: 'hall.png', width: 120, height: 80 });
+    await zed.client.channels.post(channel.channelId, 'The hall', { attachments: [photo] });
+    // R110: the server swaps the photo's bytes (same length) before anyone downloads them: the reader's hash check refuses them.
+    writeFileSync(join(server.dataDir, 'blobs', photo.blobId), png.map((b) => b ^ 0xff));
+    await page.goto(`${url}/#/c/${channel.handle}`);
+    await post(page, 'The meeting is at 18:00.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    await post(page, 'The hall').getByTestId('photo-not-verified').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.getByRole('button', { name: 'Unsubscribe' }).waitFor();
+
+    // The server rewrites the stored post and keeps the admin's signature.
+    rewriteChannelPost(server.dataDir, channel.channelId, genuine.postId, (body) => ({ ...body, text: 'The meeting is cancelled.' }));
+    await page.reload();
+    const alert = page.getByTestId('channel-post-unverified');
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await alert.textContent() ?? '', /Not verified — the server may have altered this post\. It is not shown\./);
+    assert.match(await alert.textContent() ?? '', /the signature does not match/);
+    assert.equal(await page.getByText('The meeting is cancelled.').count(), 0, 'the altered text is not shown');
+    assert.equal(await page.getByTestId('channel-post').count(), 1, 'only the photo post verifies');
+    await post(page, 'The hall').getByTestId('photo-not-verified').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('channel-photo').count(), 0, 'the swapped photo is not shown');
+    await screenshot(page, 'channels-06-not-verified');
+    await waitFor(async () => (await page.getByTestId('channel-post-unverified').count()) === 1);
+    await context.close();
+  });
+});

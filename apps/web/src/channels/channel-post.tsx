@@ -1,0 +1,74 @@
+import type { ChannelPost, ParleyClient } from '@parley/client';
+import type { ChannelPostCounts } from '@parley/protocol';
+import { FormattedText } from '../components/formatted-text.tsx';
+import { Icon } from '../components/icons.tsx';
+import { useI18n } from '../i18n/index.ts';
+import { ChannelMedia } from './channel-media.tsx';
+import type { Formatters } from '../i18n/format.ts';
+
+export type VerifiedPost = Extract<ChannelPost, { verified: true }>;
+
+/** The reactions a reader taps (R98: one per person per post; tapping yours again takes it back). */
+export const CHANNEL_REACTIONS = ['👍', '❤️', '🔥', '😂', '😮', '😢'] as const;
+
+/**
+ * One post of a public channel. A verified post shows its text (as text, with its formatting
+ * entities), date, views and reactions; a post that failed its check shows only that it failed and
+ * why: nothing the server sent is shown as the channel's (R96).
+ */
+export function ChannelPostView({ client, handle, post, admin, counts, fmt, onChange, onEdit, onForward }: {
+  client: ParleyClient; handle: string; post: ChannelPost; admin: boolean; counts: ChannelPostCounts | undefined; fmt: Formatters;
+  onChange: (fn: () => Promise<unknown>) => void; onEdit: (p: VerifiedPost) => void; onForward: (p: VerifiedPost) => void;
+}) {
+  const { t } = useI18n();
+  if (!post.verified) {
+    return (
+      <article className="channel-post channel-unverified" role="alert" data-testid="channel-post-unverified">
+        <p><strong>{t('chNotVerified')}</strong></p>
+        <p className="muted small">{t('chNotVerifiedWhy', { problem: post.problem })}</p>
+      </article>
+    );
+  }
+  const { channelId, postId } = post;
+  const reactions = counts?.reactions ?? {};
+  const emojis = [...new Set([...CHANNEL_REACTIONS, ...Object.keys(reactions)])];
+  return (
+    <article className={`channel-post${post.pinned ? ' pinned' : ''}`} id={`channel-post-${postId}`} data-testid="channel-post">
+      {post.pinned && <p className="channel-pin muted small"><Icon name="pin" size={14} /> {t('chPinned')}</p>}
+      {post.attachments && <ChannelMedia client={client} handle={handle} files={post.attachments} />}
+      {post.text && <div className="channel-text"><FormattedText text={post.text} entities={post.entities} /></div>}
+      <p className="channel-meta muted small">
+        <span className="channel-verified" title={t('chVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chVerified')}</span>
+        {' · '}<time dateTime={new Date(post.date).toISOString()}>{fmt.dateTime(post.date)}</time>
+        {post.version > 1 && <> · {t('chEdited')}</>}
+        {counts && <> · <span data-testid="post-views">{t('chViews', { count: counts.views })}</span></>}
+      </p>
+      <div className="reactions" role="group" aria-label={t('react')}>
+        {emojis.map((emoji) => {
+          const n = reactions[emoji] ?? 0;
+          const mine = counts?.mine === emoji;
+          return (
+            <button key={emoji} type="button" className={`reaction${mine ? ' on' : ''}`} aria-pressed={mine} title={t('chReact', { emoji })}
+              data-testid="channel-reaction" onClick={() => onChange(() => client.channels.react(channelId, postId, mine ? null : emoji))}>
+              <span className="sr-only">{t('chReact', { emoji: '' })}</span>{emoji}{n > 0 && <span className="count"> {n}</span>}
+            </button>
+          );
+        })}
+      </div>
+      <div className="channel-post-actions">
+        <button type="button" className="secondary small" onClick={() => onForward(post)}><Icon name="forward" size={14} /> {t('chForward')}</button>
+        {admin && (
+          <>
+            <button type="button" className="secondary small" onClick={() => onEdit(post)}><Icon name="edit" size={14} /> {t('chEdit')}</button>
+            <button type="button" className="secondary small" onClick={() => onChange(() => client.channels.pin(channelId, postId, !post.pinned))}>
+              <Icon name="pin" size={14} /> {post.pinned ? t('chUnpin') : t('chPin')}
+            </button>
+            <button type="button" className="secondary small danger" onClick={() => { if (confirm(t('chDeleteConfirm'))) onChange(() => client.channels.delete(channelId, postId)); }}>
+              <Icon name="trash" size={14} /> {t('chDelete')}
+            </button>
+          </>
+        )}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,141 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ChannelPost, ParleyClient } from '@parley/client';
+import type { Channel, ChannelPostCounts, ChannelSubscription } from '@parley/protocol';
+import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { Icon } from '../components/icons.tsx';
+import { PanelHeader } from '../components/panel-header.tsx';
+import { useI18n } from '../i18n/index.ts';
+import { go } from '../state/use-client.ts';
+import { ChannelComposer } from './channel-composer.tsx';
+import { ChannelPostView, type VerifiedPost } from './channel-post.tsx';
+import { ChannelForward } from './channel-forward.tsx';
+import { channelAdmins, channelLink, channelsChanged, useChannelData } from './use-channels.ts';
+import './channels.css';
+
+/** The page size the view asks for (the server's PARLEY_CHANNEL_PAGE_MAX may be lower). */
+const PAGE = 50;
+
+interface Loaded {
+  channel: Channel;
+  subscription: ChannelSubscription | undefined;
+  /** Newest first, as the SDK verified them (R96). */
+  posts: ChannelPost[];
+  keyListProblem: string | undefined;
+  hasMore: boolean;
+  counts: Map<string, ChannelPostCounts>;
+}
+
+/** #/c/<handle>: the channel a link names, opened in the app (R95). */
+export function ChannelByHandle({ client, handle }: { client: ParleyClient; handle: string }) {
+  const { t } = useI18n();
+  const [error, run] = useAction();
+  useEffect(() => {
+    run(async () => go(`/channel/${(await client.channels.byHandle(handle.replace(/^@/, '').toLowerCase())).channelId}`, { replace: true }));
+  }, [client, handle, run]);
+  return <section className="panel"><PanelHeader title={`@${handle}`} />{error ? <ErrorLine error={error} /> : <div className="spinner" role="status" aria-label={t('loading')} />}</section>;
+}
+
+/**
+ * #/channel/<id>: a public channel like a chat, newest post at the bottom. Every post is shown only
+ * if this device verified its signature (R96); one that fails says so plainly, without its content.
+ * Admins get the composer and each post's edit/delete/pin; everyone reacts and forwards.
+ */
+export function ChannelView({ client, channelId }: { client: ParleyClient; channelId: string }) {
+  const { t, fmt } = useI18n();
+  const [older, setOlder] = useState<ChannelPost[]>([]);
+  const [editing, setEditing] = useState<VerifiedPost | undefined>();
+  const [forwarding, setForwarding] = useState<VerifiedPost | undefined>();
+  const [shared, setShared] = useState(false);
+  const [error, run, busy] = useAction();
+  const load = useCallback(async (): Promise<Loaded> => {
+    const [channel, subscriptions, page] = await Promise.all([
+      client.channels.get(channelId), client.channels.subscriptions(), client.channels.posts(channelId, { limit: PAGE }),
+    ]);
+    const shown = page.posts.flatMap((p) => (p.verified && !p.deleted ? [p.postId] : []));
+    const counts = new Map((await client.channels.counts(channelId, shown.slice(0, 100))).map((c) => [c.postId, c]));
+    return { channel, subscription: subscriptions.find((s) => s.channel.channelId === channelId), posts: page.posts, keyListProblem: page.keyListProblem, hasMore: page.hasMore, counts };
+  }, [client, channelId]);
+  const { value, error: loadError, reload } = useChannelData(client, load, channelId);
+
+  // Seen: the views counter (R98, once per device run) and the read position (R97).
+  const readSeq = value?.subscription?.readSeq;
+  const lastSeq = value?.channel.lastSeq;
+  useEffect(() => {
+    if (!value) return;
+    const seen = value.posts.flatMap((p) => (p.verified && !p.deleted ? [p.postId] : []));
+    if (seen.length > 0) client.channels.markViewed(channelId, seen.slice(0, 100)).catch((err: unknown) => console.warn('parley: views failed', err));
+    if (readSeq !== undefined && lastSeq !== undefined && lastSeq > readSeq) {
+      client.channels.markRead(channelId, lastSeq).then(channelsChanged, (err: unknown) => console.warn('parley: channel read failed', err));
+    }
+  }, [client, channelId, value, readSeq, lastSeq]);
+
+  const bottom = useRef<HTMLDivElement>(null);
+  const newest = value?.posts[0]?.seq;
+  useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [newest]);
+
+  if (!value) {
+    return <section className="panel"><PanelHeader title={t('loading')} />{loadError ? <ErrorLine error={loadError} /> : <div className="spinner" role="status" aria-label={t('loading')} />}</section>;
+  }
+  const { channel, subscription } = value;
+  const admin = channelAdmins(channel).includes(client.userId);
+  const all = [...value.posts, ...older];
+  const oldestPostSeq = all.reduce((m, p) => (p.verified ? Math.min(m, p.postSeq) : m), Infinity);
+  // Oldest first, like a chat; tombstones of deleted posts are not shown.
+  const shown = [...all].reverse().filter((p) => !p.verified || !p.deleted);
+  const pinned = shown.filter((p): p is VerifiedPost => p.verified && p.pinned).at(-1);
+  const link = channelLink(channel.handle);
+  const act = (fn: () => Promise<unknown>) => run(async () => { await fn(); channelsChanged(); await reload(); });
+
+  return (
+    <section className="panel channel-view" aria-label={channel.title}>
+      <PanelHeader title={channel.title}>
+        <span className="avatar community-avatar" style={{ width: 36, height: 36 }} aria-hidden="true"><Icon name="megaphone" /></span>
+      </PanelHeader>
+      <div className="channel-head">
+        <p className="channel-handle muted small">@{channel.handle} · {t('chSubscribers', { count: channel.subscribers })}</p>
+        {channel.description && <p className="channel-description">{channel.description}</p>}
+        <p className="channel-kind" role="note" data-testid="channel-kind"><Icon name="megaphone" size={16} /> {t('chKindPublic')}</p>
+        <div className="channel-actions">
+          {subscription ? (
+            <>
+              <button type="button" className="secondary small" disabled={busy} onClick={() => act(() => client.channels.unsubscribe(channelId))}>{t('chUnsubscribe')}</button>
+              <button type="button" className="secondary small" disabled={busy} onClick={() => act(() => client.channels.mute(channelId, !subscription.muted))}>
+                {subscription.muted ? t('chUnmute') : t('chMute')}
+              </button>
+            </>
+          ) : <button type="button" className="small" disabled={busy} onClick={() => act(() => client.channels.subscribe(channelId))}>{t('chSubscribe')}</button>}
+          <button type="button" className="secondary small" onClick={() => {
+            setShared(true);
+            void navigator.clipboard?.writeText(link).catch((err: unknown) => console.warn('parley: copy failed', err));
+          }}><Icon name="link" size={16} /> {t('chShare')}</button>
+        </div>
+        {shared && <p className="muted small" aria-live="polite" data-testid="channel-link">{t('chLinkCopied', { link })}</p>}
+        <ErrorLine error={error} />
+      </div>
+      {pinned && (
+        <button type="button" className="channel-pinned" onClick={() => document.getElementById(`channel-post-${pinned.postId}`)?.scrollIntoView({ block: 'center' })}>
+          <Icon name="pin" size={16} /> <span className="chat-preview">{pinned.text || t('chPhoto')}</span>
+        </button>
+      )}
+      <div className="timeline channel-timeline" data-testid="channel-posts">
+        {value.keyListProblem && <p className="channel-unverified" role="alert">{t('chKeyListProblem', { problem: value.keyListProblem })}</p>}
+        {(older.length > 0 ? older.length % PAGE === 0 : value.hasMore) && Number.isFinite(oldestPostSeq) && (
+          <button type="button" className="secondary small channel-older" onClick={() => run(async () => {
+            const page = await client.channels.posts(channelId, { beforePostSeq: oldestPostSeq, limit: PAGE });
+            setOlder((o) => [...o, ...page.posts]);
+          })}>{t('chOlder')}</button>
+        )}
+        {shown.length === 0 && !value.keyListProblem && <p className="muted empty-state">{t('chNoPosts')}</p>}
+        {shown.map((post) => (
+          <ChannelPostView key={post.verified ? post.postId : `bad-${post.seq}`} client={client} handle={channel.handle} post={post} admin={admin}
+            counts={post.verified ? value.counts.get(post.postId) : undefined} fmt={fmt}
+            onChange={(fn) => act(fn)} onEdit={setEditing} onForward={setForwarding} />
+        ))}
+        <div ref={bottom} />
+      </div>
+      {admin && <ChannelComposer key={editing?.postId ?? 'new'} client={client} channelId={channelId} editing={editing}
+        onDone={() => { setEditing(undefined); channelsChanged(); void reload(); }} />}
+      {forwarding && <ChannelForward client={client} channel={channel} post={forwarding} onClose={() => setForwarding(undefined)} />}
+    </section>
+  );
+}
