@@ -15,6 +15,8 @@ export interface Limits {
   /** Largest WebSocket frame, bytes: the envelope plus framing. */
   maxFrameBytes: number;
   maxGroupMembers: number;
+  /** R117: groups of more than this many members hear joins and leaves as `members` frames. */
+  largeChatMembers: number;
   historyPageMax: number;
   /** R40: chats in one page of the chat list, at most. */
   chatPageMax: number;

@@ -84,6 +84,8 @@ const EnvSchema = z.object({
   /** An MLS commit's envelope (R15): bigger than a message's, since a group's start and its adds carry key packages and a Welcome with the tree. */
   PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
+  /** R117: a group of more than this many members hears joins and leaves as `members` frames (that member only) instead of every device reading the whole summary again. */
+  PARLEY_LARGE_CHAT_MEMBERS: Int(100),
   /** R73: communities one user is a member of (creating or joining one more: community_limit). */
   PARLEY_MAX_COMMUNITIES_PER_USER: Int(100),
   /** R73: chats one community links (announcements and general count). */
@@ -319,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCommitBytes: e.PARLEY_MAX_COMMIT_BYTES,
       maxFrameBytes: Math.max(e.PARLEY_MAX_ENVELOPE_BYTES, e.PARLEY_MAX_COMMIT_BYTES) + 4096,
       maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
+      largeChatMembers: e.PARLEY_LARGE_CHAT_MEMBERS,
       historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
       chatPageMax: e.PARLEY_CHAT_PAGE_MAX,
       wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,
