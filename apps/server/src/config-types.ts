@@ -111,6 +111,8 @@ export interface CommunityLimits {
   maxPerUser: number;
   maxChats: number;
   maxMembers: number;
+  /** R117: a community of more than this many members tells no one of a join or leave (PARLEY_LARGE_CHAT_MEMBERS). */
+  largeMembers: number;
 }
 
 /** R82, R84: moderation's limits. */

@@ -382,6 +382,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerUser: Math.max(1, e.PARLEY_MAX_COMMUNITIES_PER_USER),
       maxChats: Math.max(2, e.PARLEY_MAX_COMMUNITY_CHATS),
       maxMembers: e.PARLEY_MAX_COMMUNITY_MEMBERS || e.PARLEY_MAX_GROUP_MEMBERS,
+      largeMembers: e.PARLEY_LARGE_CHAT_MEMBERS,
     },
     moderation: {
       maxMuteMs: e.PARLEY_MAX_MUTE_MS,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createUser, startTestServer, tappedWebSocket, waitFor } from '@parley/testing';
 
-/** Which frames one client heard for `chatId`, by type ('chat' summaries, 'members' deltas). */
+/** Which frames one client heard, by type ('chat' summaries, 'members' deltas), of `chatId` when given. */
 function frameLog() {
   const heard: { type: string; chatId?: string | undefined }[] = [];
   const WebSocket = tappedWebSocket({
@@ -11,7 +11,7 @@ function frameLog() {
       heard.push({ type: f.type, chatId: f.chatId ?? f.chat?.chatId });
     },
   });
-  return { WebSocket, count: (type: string, chatId: string) => heard.filter((f) => f.type === type && f.chatId === chatId).length };
+  return { WebSocket, count: (type: string, chatId?: string) => heard.filter((f) => f.type === type && (chatId === undefined || f.chatId === chatId)).length };
 }
 
 describe('large chats (issue 12)', () => {
@@ -65,5 +65,27 @@ describe('large chats (issue 12)', () => {
     assert.equal(cats.count('members', group.chatId), 0);
     assert.ok(cats.count('chat', group.chatId) > summariesBefore);
     for (const u of [ann, cat, dan]) await u.client.stop();
+  });
+
+  it('R117 a large community tells no one of a join or leave; its chats\' members frames say who', async () => {
+    await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '2' });
+    const cats = frameLog();
+    const [ann, ben, dan] = await Promise.all([1, 2, 3].map(() => createUser(server.url)));
+    const cat = await createUser(server.url, { client: { WebSocket: cats.WebSocket } });
+    if (!ann || !ben || !dan) throw new Error('users');
+    const community = await ann.client.communities.create({ name: 'Lenina 12' });
+    const { token } = await ann.client.communities.createInvite(community.communityId);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    const announcements = community.announcementsChatId;
+    await waitFor(() => cat.client.chat(announcements)?.members.length === 3, { what: 'cat sees three in the announcements chat' });
+    const changedBefore = cats.count('community_changed');
+    await dan.client.communities.joinInvite(token);
+    await waitFor(() => cat.client.chat(announcements)?.members.some((m) => m.userId === dan.userId) === true, { what: 'cat sees dan join' });
+    await dan.client.communities.leave(community.communityId);
+    await waitFor(() => cat.client.chat(announcements)?.members.every((m) => m.userId !== dan.userId) === true, { what: 'cat sees dan leave' });
+    assert.equal(cats.count('members', announcements), 2);
+    assert.equal(cats.count('community_changed'), changedBefore, 'no community_changed for a join or leave');
+    assert.equal((await cat.client.communities.get(community.communityId)).memberCount, 3, 'the count is right when read');
+    for (const u of [ann, ben, cat, dan]) await u.client.stop();
   });
 });
