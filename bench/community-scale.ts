@@ -1,8 +1,8 @@
 // Issue 12: what a 5,000-member chat costs. Two parts, each printing one JSON line per figure:
 //  server — a real server in this process; the members are rows written straight into its storage
 //    (users, devices, sessions: cheap), `online` of them signed in over raw WebSockets that only count
-//    bytes and frames. Figures: a member's summary (REST), a sign-in (auth_ok), loading the member
-//    list page by page (R116), and adding `adds` members one by one while `online` members are
+//    bytes and frames. Figures: a member's summary (REST: the whole member list, R116), a sign-in
+//    (auth_ok), and adding `adds` members one by one while `online` members are
 //    connected: wall time, and what each online device receives for it (bytes, frames) — the
 //    per-member work every device does per join, times the chat's size when everyone is online.
 //  mls — the SDK's own MLS code (ts-mls): a group of `members` devices, one commit adding `adds`
@@ -70,28 +70,6 @@ async function serverPart(): Promise<void> {
     const { bytes, json } = await rest(member, 'GET', `/chats/${chatId}`);
     const chat = (json as { chat: { members: unknown[]; memberCount?: number } }).chat;
     if (i === 4) print({ part: 'server', step: 'summary', members, summaryBytes: bytes, membersInSummary: chat.members.length, memberCount: chat.memberCount ?? chat.members.length, ms: ms(t) });
-  }
-
-  // The member list, page by page (R116), as a device opening the members panel loads it.
-  {
-    const t = performance.now();
-    let after: string | undefined;
-    let pages = 0;
-    let rows = 0;
-    let bytes = 0;
-    try {
-      do {
-        const r = await rest(member, 'GET', `/chats/${chatId}/members${after ? `?after=${after}` : ''}`);
-        const page = r.json as { members: unknown[]; next?: string };
-        pages++;
-        rows += page.members.length;
-        bytes += r.bytes;
-        after = page.next;
-      } while (after);
-      print({ part: 'server', step: 'member-list', members, pages, rows, bytes, ms: ms(t) });
-    } catch (err) {
-      print({ part: 'server', step: 'member-list', error: String(err).slice(0, 120) });
-    }
   }
 
   // Sign-in: auth_ok carries the first page of the chat list, this chat's summary in it.
