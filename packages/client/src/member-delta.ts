@@ -14,11 +14,17 @@ export function withMemberDelta(frame: ServerFrame, chats: ReadonlyMap<string, C
   return chat ? { type: 'chat', chat: applyMemberDelta(chat, frame) } : frame;
 }
 
-/** A new summary: `removed` and re-added members out, `added` in (in the order they came), lastSeq forward only. */
+/**
+ * A new summary: `removed` and re-added members out, `added` in (in the order they came), lastSeq
+ * forward only; someone asked to join (R44) who is now a member is no longer listed as asked.
+ */
 export function applyMemberDelta(chat: ChatSummary, delta: Pick<MembersFrame, 'added' | 'removed' | 'lastSeq'>): ChatSummary {
   const out = new Set([...delta.removed, ...delta.added.map((m) => m.userId)]);
+  const { requested, ...rest } = chat;
+  const stillAsked = requested?.filter((r) => !out.has(r.userId));
   return {
-    ...chat,
+    ...rest,
+    ...(stillAsked && stillAsked.length > 0 ? { requested: stillAsked } : {}),
     members: [...chat.members.filter((m) => !out.has(m.userId)).map((m) => ({ ...m })), ...delta.added],
     lastSeq: Math.max(chat.lastSeq, delta.lastSeq),
   };
