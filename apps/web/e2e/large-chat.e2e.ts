@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { seedLargeGroup, uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Names of the member rows drawn now, top to bottom. */
@@ -41,6 +42,7 @@ describe('a 5,000-member chat in the browser', { timeout: 300_000 }, () => {
     assert.deepEqual(top.slice(0, 3), ['Zed Zimmer', 'Amy Adams (you)', 'Resident 0001']);
     assert.ok(top.length < 40, `rows drawn: ${top.length}`);
     await screenshot(page, 'large-chat-members-top');
+    assert.deepEqual(await axeViolations(page), []);
 
     // Row n (0-based) is Resident n-1 from the third row on: the middle and the end, drawn where they belong.
     await scrollTo(page, 2500, 'Resident 2499');
