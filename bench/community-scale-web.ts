@@ -6,9 +6,12 @@
 //  members-scroll / messages-scroll — frame times (p50/p95/max of requestAnimationFrame deltas)
 //    while the list is scrolled a step every frame, rows drawn, and the JS heap after.
 // Needs `node scripts/build/build.mjs` first. Usage: node --import tsx bench/community-scale-web.ts [members=5000] [joinLines=1000]
-import { seedLargeGroup, uniqueHandle } from '@parley/testing';
+// BENCH_WEB_DIST=/path/to/apps/web/dist measures another build (e.g. one from before the windowed
+// members panel: its rows are then found as `[data-testid=member]`, scrolled in `.panel`).
+import { createUser, freePort, seedLargeGroup, startTestServer, uniqueHandle } from '@parley/testing';
 import type { Page } from 'playwright-core';
-import { closeWebWorld, openWebWorld, personPage, signUp } from '../apps/web/e2e/browser.ts';
+import { defaultWebDist } from '@parley/server';
+import { closeWebWorld, launchBrowser, personPage, signUp, type WebWorld } from '../apps/web/e2e/browser.ts';
 
 const members = Number(process.argv[2] ?? 5000);
 const joinLines = Number(process.argv[3] ?? 1000);
@@ -42,7 +45,16 @@ async function heapMb(page: Page): Promise<number> {
   return Math.round(usedSize / 1e5) / 10;
 }
 
-const world = await openWebWorld({ PARLEY_MAX_GROUP_MEMBERS: String(Math.max(members, 5000)), PARLEY_WS_BUFFER_BYTES: String(Math.max(4, Math.ceil(members * 800 / 2 ** 20)) * 2 ** 20) });
+async function openWorld(): Promise<WebWorld> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const server = await startTestServer({
+    PORT: String(port), PARLEY_ORIGIN: url, PARLEY_WEB_DIST: process.env['BENCH_WEB_DIST'] ?? defaultWebDist(),
+    PARLEY_MAX_GROUP_MEMBERS: String(Math.max(members, 5000)), PARLEY_WS_BUFFER_BYTES: String(Math.max(4, Math.ceil(members * 800 / 2 ** 20)) * 2 ** 20),
+  });
+  return { server, browser: await launchBrowser(), url, zed: await createUser(url, { displayName: 'Zed Zimmer', handle: uniqueHandle('zed') }) };
+}
+const world = await openWorld();
 try {
   const { page } = await personPage(world.browser);
   const handle = uniqueHandle('amy');
@@ -54,18 +66,19 @@ try {
   let t = performance.now();
   await page.goto(`${world.url}/#/info/${chatId}`);
   await page.reload();
-  await page.getByTestId('members-list').getByTestId('member').first().waitFor({ timeout: 120_000 });
+  await page.getByTestId('member').first().waitFor({ timeout: 120_000 });
   const loadMs = Math.round(performance.now() - t);
   await page.goto(`${world.url}/#/chat/${chatId}`);
   await page.getByRole('textbox', { name: 'Message' }).waitFor();
   t = performance.now();
   await page.goto(`${world.url}/#/info/${chatId}`);
-  await page.getByTestId('members-list').getByTestId('member').first().waitFor();
+  await page.getByTestId('member').first().waitFor();
   print({ step: 'open', appLoadToMembersMs: loadMs, chatToMembersPanelMs: Math.round(performance.now() - t) });
 
-  const membersScroll = await scrollFrames(page, '[data-testid=members-list]', 120, 300);
-  const drawn = await page.getByTestId('members-list').getByTestId('member').count();
-  print({ step: 'members-scroll', ...membersScroll, rowsDrawn: drawn, heapMb: await heapMb(page) });
+  const windowed = (await page.getByTestId('members-list').count()) > 0;
+  const membersScroll = await scrollFrames(page, windowed ? '[data-testid=members-list]' : '.panel', 120, 300);
+  const drawn = await page.getByTestId('member').count();
+  print({ step: 'members-scroll', windowed, ...membersScroll, rowsDrawn: drawn, heapMb: await heapMb(page) });
 
   await page.goto(`${world.url}/#/chat/${chatId}`);
   await page.getByRole('textbox', { name: 'Message' }).waitFor();
