@@ -15,6 +15,8 @@ export interface Limits {
   /** Largest WebSocket frame, bytes: the envelope plus framing. */
   maxFrameBytes: number;
   maxGroupMembers: number;
+  /** R117: groups of more than this many members hear joins and leaves as `members` frames. */
+  largeChatMembers: number;
   historyPageMax: number;
   /** R40: chats in one page of the chat list, at most. */
   chatPageMax: number;
@@ -115,6 +117,8 @@ export interface CommunityLimits {
   maxPerUser: number;
   maxChats: number;
   maxMembers: number;
+  /** R117: a community of more than this many members tells no one of a join or leave (PARLEY_LARGE_CHAT_MEMBERS). */
+  largeMembers: number;
 }
 
 /** R82, R84: moderation's limits. */

@@ -83,7 +83,10 @@ const EnvSchema = z.object({
   PARLEY_MAX_ENVELOPE_BYTES: Int(64 * 1024),
   /** An MLS commit's envelope (R15): bigger than a message's, since a group's start and its adds carry key packages and a Welcome with the tree. */
   PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
-  PARLEY_MAX_GROUP_MEMBERS: Int(1000),
+  /** R116: members per group (5,000 measured with R117's join deltas: bench/community-scale.ts). */
+  PARLEY_MAX_GROUP_MEMBERS: Int(5000),
+  /** R117: a group of more than this many members hears joins and leaves as `members` frames (that member only) instead of every device reading the whole summary again. */
+  PARLEY_LARGE_CHAT_MEMBERS: Int(100),
   /** R73: communities one user is a member of (creating or joining one more: community_limit). */
   PARLEY_MAX_COMMUNITIES_PER_USER: Int(100),
   /** R73: chats one community links (announcements and general count). */
@@ -146,7 +149,8 @@ const EnvSchema = z.object({
   PARLEY_HISTORY_PAGE_MAX: Int(500),
   /** R40: chats in one page of the chat list (a page also stays under a quarter of PARLEY_WS_BUFFER_BYTES). */
   PARLEY_CHAT_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
-  PARLEY_WS_BUFFER_BYTES: Int(1024 * 1024),
+  /** R40/R116: unsent bytes one connection may hold; a summary of a group at PARLEY_MAX_GROUP_MEMBERS must fit half of it (4 MiB: 5,000 members). */
+  PARLEY_WS_BUFFER_BYTES: Int(4 * 1024 * 1024),
   PARLEY_WS_FRAMES_PER_SEC: Int(200),
   PARLEY_MAX_HTTP_BODY_BYTES: Int(256 * 1024),
   PARLEY_RATE_SEND_PER_SEC: Int(20),
@@ -341,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCommitBytes: e.PARLEY_MAX_COMMIT_BYTES,
       maxFrameBytes: Math.max(e.PARLEY_MAX_ENVELOPE_BYTES, e.PARLEY_MAX_COMMIT_BYTES) + 4096,
       maxGroupMembers: e.PARLEY_MAX_GROUP_MEMBERS,
+      largeChatMembers: e.PARLEY_LARGE_CHAT_MEMBERS,
       historyPageMax: e.PARLEY_HISTORY_PAGE_MAX,
       chatPageMax: e.PARLEY_CHAT_PAGE_MAX,
       wsBufferBytes: e.PARLEY_WS_BUFFER_BYTES,
@@ -402,6 +407,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerUser: Math.max(1, e.PARLEY_MAX_COMMUNITIES_PER_USER),
       maxChats: Math.max(2, e.PARLEY_MAX_COMMUNITY_CHATS),
       maxMembers: e.PARLEY_MAX_COMMUNITY_MEMBERS || e.PARLEY_MAX_GROUP_MEMBERS,
+      largeMembers: e.PARLEY_LARGE_CHAT_MEMBERS,
     },
     moderation: {
       maxMuteMs: e.PARLEY_MAX_MUTE_MS,

@@ -276,7 +276,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     join: (auth, chatId): Promise<void> => chats.join(auth, chatId, auth.userId, { kind: 'member_joined', userId: auth.userId }),
   });
   const chats: Chats = new Chats({
-    storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, requests, consent: config.consent,
+    storage, bus, clock, random, limiter, rates: config.rates, maxGroupMembers: config.limits.maxGroupMembers, largeChatMembers: config.limits.largeChatMembers, requests, consent: config.consent,
     // A page's frame takes at most a quarter of the connection's send buffer (R40).
     chatPage: { max: config.limits.chatPageMax, bytes: Math.floor(config.limits.wsBufferBytes / 4) },
     communities: { chatCommunity: (chatId, userId) => moderation.chatCommunity(chatId, userId), checkDirect: (userId, otherId) => communities.checkDirect(userId, otherId),

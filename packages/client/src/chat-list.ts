@@ -1,5 +1,8 @@
 import { ParleyError, type ChatSummary } from '@parley/protocol';
 
+/** R117: the list's summaries are patched by large groups' `members` frames (member-delta.ts). */
+export { withMemberDelta } from './member-delta.ts';
+
 export interface ChatListDeps {
   /** One page of the list after `after` (the first without it). */
   page(after: string | undefined): Promise<{ chats: ChatSummary[]; next?: string | undefined }>;

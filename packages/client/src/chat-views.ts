@@ -89,7 +89,8 @@ export class ChatViews {
 
   #title(chat: ChatSummary): string {
     const me = this.#d.userId;
-    if (chat.kind === 'group') return this.#d.enc()?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== me).map((m) => m.displayName).join(', '));
+    // An unnamed group is called by its first members (at most five: a 5,000-member one too, issue 12).
+    if (chat.kind === 'group') return this.#d.enc()?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== me).slice(0, 5).map((m) => m.displayName).join(', '));
     return (chat.members.find((m) => m.userId !== me) ?? chat.requested?.find((r) => r.userId !== me) ?? chat.members[0])?.displayName ?? chat.name;
   }
 }

@@ -14,7 +14,7 @@ import { lastSentBy, LogSync } from './log-sync.ts';
 import { Outbox, type AddOptions } from './outbox.ts';
 import { TypingState } from './typing.ts';
 import { Drafts } from './drafts.ts';
-import { ChatListReader, untilNotRateLimited } from './chat-list.ts';
+import { ChatListReader, untilNotRateLimited, withMemberDelta } from './chat-list.ts';
 import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
 import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
@@ -116,7 +116,7 @@ export class ParleyClient extends ClientRest {
       WebSocket: WebSocketImpl,
       getToken: (fresh) => tokens.get(fresh),
       onAuthenticated: (frame) => this.#onAuthenticated(frame),
-      onEvent: (frame) => this.#onEvent(frame),
+      onEvent: (frame) => this.#onEvent(withMemberDelta(frame, this.#chats)), // R117: a large group's joins patch its summary
       onState: (state) => {
         if (state !== 'online') {
           this.#ownLog.offline();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatRequest, ChatSummary, ClientMsgId, Envelope, FrankTag, Id, Message } from './common.ts';
+import { ChatRequest, ChatSummary, ClientMsgId, Envelope, FrankTag, Id, Member, Message } from './common.ts';
 import { BlobId, MAX_ATTACHMENTS } from './files.ts';
 import { AddedDevice, DeviceLinkStatus, PendingDeviceLink } from './device-link.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
@@ -106,6 +106,12 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat'), chat: ChatSummary }),
   /** The user is no longer a member (left or removed). */
   z.object({ type: z.literal('chat_removed'), chatId: Id }),
+  /**
+   * R117: in a group of more than PARLEY_LARGE_CHAT_MEMBERS members, who joined (`added`, as the
+   * summary lists them) and who left or was removed (`removed`), instead of a whole `chat` summary:
+   * a device patches the summary it holds. `lastSeq`: the log entry that records it.
+   */
+  z.object({ type: z.literal('members'), chatId: Id, added: z.array(Member), removed: z.array(Id), lastSeq: z.number().int().nonnegative() }),
   /** A new device asks to join this account (R26): show it, and approve with the code it shows. */
   z.object({ type: z.literal('device_link_request'), link: PendingDeviceLink }),
   /** A link request ended (approved, denied, locked) on some device of the account: drop its prompt (R26). */

@@ -188,6 +188,7 @@ export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupSt
 export { channelKeyList, insertChannelPost, outsideChannelKey, replaceChannelKeyList, rewriteChannelPost, swapChannelPosts } from './forge-channels.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
 export { claimFor, commitFrame, mlsTestDevice, startGroup, type MlsTestDevice } from './mls-device.ts';
+export { seedLargeGroup } from './large-group.ts';
 export {
   CLIENT_FRAME_TYPES, FUZZ_CONTENT_TYPES, encodeFrame, expectReply, fuzzFrame, fuzzSeed, validFrame,
   type Expectation, type FrameFuzzContext, type FuzzFrame,

@@ -196,6 +196,7 @@ const everyVariant: BusEvent[] = [
   { type: 'receipt', chatId: 'chat_variants', userId: 'user_bob_1', kind: 'read', upToSeq: 8 },
   { type: 'typing', chatId: 'chat_variants', userId: 'user_bob_1' },
   { type: 'chat_changed', chatId: 'chat_variants' },
+  { type: 'members_changed', chatId: 'chat_variants', added: ['user_bob_1'], removed: ['user_carol_1'], lastSeq: 9 },
   { type: 'chat_removed', chatId: 'chat_variants', userId: 'user_bob_1' },
   { type: 'device_revoked', deviceId: 'dev_bob_123' },
   { type: 'device_link_request', link: { linkId: 'link_variants', deviceName: 'new phone', requestedAt: 1, expiresAt: 2, attemptsLeft: 5 } },
@@ -215,7 +216,7 @@ const everyVariant: BusEvent[] = [
 
 /** Fails the build when a BusEvent variant is added without a case above. */
 const coveredVariants: { [K in BusEvent['type']]: true } = {
-  message: true, receipt: true, typing: true, chat_changed: true, chat_removed: true, device_revoked: true,
+  message: true, receipt: true, typing: true, chat_changed: true, members_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
   upload_release: true, community_changed: true, community_removed: true, community_report: true, community_join_request: true,
   channel_post: true, channel_subscription: true,

@@ -11,6 +11,8 @@ export type BusEvent =
   | { type: 'typing'; chatId: string; userId: string }
   /** The chat's look or membership changed: sessions refresh its summary. */
   | { type: 'chat_changed'; chatId: string }
+  /** R117: members joined or left a large group: sessions send just them (`members` frame), no summary. */
+  | { type: 'members_changed'; chatId: string; added: string[]; removed: string[]; lastSeq: number }
   | { type: 'chat_removed'; chatId: string; userId: string }
   | { type: 'device_revoked'; deviceId: string }
   /** On `user.<id>`: a new device asks to join the account; its devices show a prompt (R26). */

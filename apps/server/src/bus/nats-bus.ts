@@ -26,6 +26,7 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('receipt'), chatId: z.string(), userId: z.string(), kind: z.enum(['delivered', 'read']), upToSeq: z.number().int() }),
   z.object({ type: z.literal('typing'), chatId: z.string(), userId: z.string() }),
   z.object({ type: z.literal('chat_changed'), chatId: z.string() }),
+  z.object({ type: z.literal('members_changed'), chatId: z.string(), added: z.array(z.string()), removed: z.array(z.string()), lastSeq: z.number().int() }),
   z.object({ type: z.literal('chat_removed'), chatId: z.string(), userId: z.string() }),
   z.object({ type: z.literal('device_revoked'), deviceId: z.string() }),
   z.object({ type: z.literal('device_link_request'), link: PendingDeviceLink }),

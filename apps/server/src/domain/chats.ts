@@ -16,6 +16,8 @@ export interface ChatsDeps {
   /** What one member may make a chat's other members' devices do (docs/SECURITY.md). */
   rates: Pick<RateLimits, 'memberChangesPerMin' | 'rejoinPerHour' | 'chatsPerHour' | 'historyPerSec' | 'historyBurst'>;
   maxGroupMembers: number;
+  /** R117: a group of more than this many members hears joins and leaves as `members` frames (PARLEY_LARGE_CHAT_MEMBERS). */
+  largeChatMembers: number;
   /** R44: who may be added directly, requests for the others, and the caps on chats. */
   requests: Pick<Requests, 'sort' | 'ask' | 'pending' | 'joined' | 'seatsHeld'>;
   consent: Pick<ConsentLimits, 'maxChatsPerUser'>;
@@ -62,21 +64,7 @@ export class Chats {
 
   async summary(chat: ChatRow, userId: string): Promise<ChatSummary> {
     const rows = await this.#d.storage.getMembers(chat.chatId);
-    const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.userId))).map((u) => [u.userId, u]));
-    const hidden = chat.kind === 'group' ? await this.#d.communities?.hiddenHandles(chat.chatId, userId) : undefined;
-    const bots = (await this.#d.botsAmong?.(rows.map((r) => r.userId))) ?? new Set<string>();
-    const members: Member[] = rows.map((r) => {
-      const u = users.get(r.userId);
-      return {
-        userId: r.userId,
-        ...(hidden?.(r.userId) ? {} : { handle: u?.handle ?? 'deleted' }),
-        displayName: u?.displayName ?? 'Deleted account',
-        ...(bots.has(r.userId) ? { bot: true as const } : {}),
-        role: r.role,
-        deliveredSeq: r.deliveredSeq,
-        readSeq: r.readSeq,
-      };
-    });
+    const members = await this.#entries(chat, rows, userId);
     const me = rows.find((r) => r.userId === userId);
     const unread = me ? await this.#d.storage.countUnread(chat.chatId, userId, me.readSeq) : 0;
     const requested = await this.#d.requests.pending(chat.chatId, this.#d.maxGroupMembers - rows.length);
@@ -95,6 +83,36 @@ export class Chats {
       createdAt: chat.createdAt,
       mlsEpoch: chat.mlsEpoch,
     };
+  }
+
+  /** Members as `viewerId` sees them in a summary (R72: some handles hidden; R91: bots marked). */
+  async #entries(chat: ChatRow, rows: MemberRow[], viewerId: string): Promise<Member[]> {
+    const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.userId))).map((u) => [u.userId, u]));
+    const hidden = chat.kind === 'group' && rows.length > 0 ? await this.#d.communities?.hiddenHandles(chat.chatId, viewerId) : undefined;
+    const bots = rows.length > 0 ? (await this.#d.botsAmong?.(rows.map((r) => r.userId))) ?? new Set<string>() : new Set<string>();
+    return rows.map((r) => {
+      const u = users.get(r.userId);
+      return {
+        userId: r.userId,
+        ...(hidden?.(r.userId) ? {} : { handle: u?.handle ?? 'deleted' }),
+        displayName: u?.displayName ?? 'Deleted account',
+        ...(bots.has(r.userId) ? { bot: true as const } : {}),
+        role: r.role,
+        deliveredSeq: r.deliveredSeq,
+        readSeq: r.readSeq,
+      };
+    });
+  }
+
+  /**
+   * R117: the summary entries of `userIds` (those still members) as `viewerId` sees them: what a
+   * `members` frame carries instead of the whole summary, read once per device and join, not per member.
+   */
+  async membersFor(viewerId: string, chatId: string, userIds: readonly string[]): Promise<Member[]> {
+    const chat = await this.#d.storage.getChat(chatId);
+    if (!chat) return [];
+    const rows = (await Promise.all(userIds.map((id) => this.#d.storage.getMember(chatId, id)))).filter((r): r is MemberRow => r !== null && r !== undefined);
+    return this.#entries(chat, rows, viewerId);
   }
 
   /**
@@ -433,6 +451,14 @@ export class Chats {
   async #change(auth: AuthContext, chatId: string, mutation: ChatMutation, system: SystemEvent): Promise<void> {
     const message = await this.#d.storage.applyChatChange(chatId, mutation, this.#event(auth, chatId, system));
     await this.#d.bus.publish(chatTopic(chatId), { type: 'message', message });
+    // R117: in a large group (more than largeChatMembers before or after) a join or leave reaches each
+    // device as that member alone, not a summary of every member to read again (O(members) per device per join).
+    const delta = mutation.kind === 'add_member' ? { added: [mutation.member.userId], removed: [] }
+      : mutation.kind === 'remove_member' ? { added: [], removed: [mutation.userId] } : undefined;
+    if (delta && (await this.#d.storage.getMembers(chatId)).length + delta.removed.length > this.#d.largeChatMembers) {
+      await this.#d.bus.publish(chatTopic(chatId), { type: 'members_changed', chatId, ...delta, lastSeq: message.seq });
+      return;
+    }
     await this.#d.bus.publish(chatTopic(chatId), { type: 'chat_changed', chatId });
   }
 

@@ -119,6 +119,9 @@ export class Session implements HubMember {
       case 'chat_changed':
         void this.#refreshChat(event.chatId);
         return;
+      case 'members_changed':
+        void this.#sendMembers(event);
+        return;
       case 'chat_removed':
         if (event.userId === auth.userId) {
           this.#leave(chatTopic(event.chatId));
@@ -364,6 +367,18 @@ export class Session implements HubMember {
     } catch (err) {
       if (err instanceof ParleyError && err.code === 'not_member') return;
       this.opts.onError(err, { chatId, userId: auth.userId });
+    }
+  }
+
+  /** R117: who joined or left a large group, as this user sees them; the one who joined reads the whole chat (user topic). */
+  async #sendMembers(event: Extract<BusEvent, { type: 'members_changed' }>): Promise<void> {
+    const auth = this.#auth;
+    if (!auth || event.added.includes(auth.userId) || event.removed.includes(auth.userId)) return;
+    try {
+      const added = await this.services.chats.membersFor(auth.userId, event.chatId, event.added);
+      this.#send({ type: 'members', chatId: event.chatId, added, removed: event.removed, lastSeq: event.lastSeq });
+    } catch (err) {
+      this.opts.onError(err, { chatId: event.chatId, userId: auth.userId });
     }
   }
 

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { KeyDirectory, ParleyClient } from '@parley/client';
 import type { Member, Role } from '@parley/protocol';
 import { exportChat, exportFileName, serializeExport } from '@parley/client';
@@ -10,8 +10,29 @@ import { ErrorLine, useAction } from './error-line.tsx';
 import { PanelHeader } from './panel-header.tsx';
 import { InviteLinks } from './invite-links.tsx';
 import { VerifyContact } from './verify-contact.tsx';
+import { VirtualList } from './virtual-list.tsx';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
+/** A member row's height (styles.css `.virtual-list .member-row`) and the list box's, at most. */
+const MEMBER_ROW_PX = 56;
+const MEMBER_LIST_MAX_PX = 448;
+/** Past this many members the panel offers a search. */
+const FIND_FROM = 12;
+
+/** Owners, admins, then members; by name within each. */
+function sortMembers(members: readonly Member[]): Member[] {
+  return [...members].sort((a, b) => RANK[b.role] - RANK[a.role] || a.displayName.localeCompare(b.displayName));
+}
+
+/** Members whose name, a word of it onwards, or handle starts with `query`. */
+function findMembers(members: Member[], query: string): Member[] {
+  const q = query.trim().toLowerCase().replace(/^@/, '');
+  if (!q) return members;
+  return members.filter((m) => {
+    const name = m.displayName.toLowerCase();
+    return m.handle?.startsWith(q) || name.startsWith(q) || name.split(/\s+/).some((_, i, words) => words.slice(i).join(' ').startsWith(q));
+  });
+}
 
 /**
  * Members with roles; owners and admins manage the group (the server enforces the same rules). For a
@@ -22,11 +43,13 @@ export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chat
   const chat = client.chat(chatId);
   const [name, setName] = useState(chat?.title ?? '');
   const [handle, setHandle] = useState('');
+  const [find, setFind] = useState('');
   const [error, run, busy] = useAction();
+  const members = useMemo(() => sortMembers(chat?.members ?? []), [chat?.members]);
+  const shown = useMemo(() => findMembers(members, find), [members, find]);
   if (!chat) return null;
   const myRole = chat.members.find((m) => m.userId === client.userId)?.role ?? 'member';
   const canManage = chat.kind === 'group' && myRole !== 'member';
-  const members = [...chat.members].sort((a, b) => RANK[b.role] - RANK[a.role] || a.displayName.localeCompare(b.displayName));
   const contact = chat.kind === 'direct' ? chat.members.find((m) => m.userId !== client.userId) : undefined;
 
   return (
@@ -44,11 +67,16 @@ export function GroupInfo({ client, chatId, keys }: { client: ParleyClient; chat
       )}
       <div className="card">
         <h3>{t('members')} ({chat.members.length})</h3>
-        <ul className="members">
-          {members.map((m) => <MemberRow key={m.userId} member={m} me={client.userId} myRole={myRole}
+        {members.length > FIND_FROM && (
+          <label>{t('membersFind')}<input type="search" value={find} onChange={(e) => setFind(e.target.value)} autoCapitalize="off" autoCorrect="off" spellCheck={false} /></label>
+        )}
+        {shown.length === 0 && <p className="muted small">{t('membersNoMatch', { query: find })}</p>}
+        {/* Issue 12: only the rows in view are drawn, so a 5,000-member chat's panel opens and scrolls as a small one's. */}
+        <VirtualList items={shown} rowPx={MEMBER_ROW_PX} maxPx={MEMBER_LIST_MAX_PX} className="members" testId="members-list" label={t('members')}
+          itemKey={(m) => m.userId}
+          render={(m) => <MemberRow member={m} me={client.userId} myRole={myRole}
             onRole={(role) => run(() => client.setRole(chatId, m.userId, role))}
-            onRemove={() => run(() => client.removeMember(chatId, m.userId))} />)}
-        </ul>
+            onRemove={() => run(() => client.removeMember(chatId, m.userId))} />} />
         {canManage && (
           <form className="row" onSubmit={(e) => {
             e.preventDefault();
@@ -93,7 +121,7 @@ function MemberRow({ member: m, me, myRole, onRole, onRemove }: {
   const { t } = useI18n();
   const isMe = m.userId === me;
   return (
-    <li data-testid="member">
+    <div className="member-row" data-testid="member">
       <Avatar name={m.displayName} color={colorFor(m.userId)} size={32} />
       <span className="grow">
         {m.displayName}{isMe ? ` (${t('you')})` : ''}
@@ -105,7 +133,7 @@ function MemberRow({ member: m, me, myRole, onRole, onRemove }: {
       {!isMe && RANK[myRole] > RANK[m.role] && myRole !== 'member' && (
         <button className="small danger" aria-label={`${t('remove')} ${m.displayName}`} onClick={onRemove}>{t('remove')}</button>
       )}
-    </li>
+    </div>
   );
 }
 

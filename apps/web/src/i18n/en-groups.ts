@@ -171,4 +171,7 @@ export const enGroups = {
   errCommunityBanned: 'You were banned from this community.',
   errCommunityLimit: 'A community limit on this server is reached.',
   errDmNotAllowed: 'Your community does not let students start direct chats with adults.',
+  // Large chats (issue 12): the members panel's search.
+  membersFind: 'Find a member',
+  membersNoMatch: 'No member matches “{query}”',
 } as const;

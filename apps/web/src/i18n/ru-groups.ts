@@ -173,4 +173,7 @@ export const ruGroups: Record<keyof typeof enGroups, string> = {
   errCommunityBanned: 'Вас заблокировали в этом сообществе.',
   errCommunityLimit: 'Достигнут лимит сообществ на этом сервере.',
   errDmNotAllowed: 'Ваше сообщество не разрешает ученикам начинать личные чаты со взрослыми.',
+  // Большие чаты (issue 12): поиск в списке участников.
+  membersFind: 'Найти участника',
+  membersNoMatch: 'Нет участника «{query}»',
 };

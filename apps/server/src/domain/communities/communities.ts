@@ -280,6 +280,15 @@ export class Communities implements ChatCommunityRules {
     await this.#d.bus.publish(chatTopic(await this.announcementsChatId(communityId)), { type: 'community_changed', communityId });
   }
 
+  /**
+   * R117: a join or leave changes only the member count: in a community of more than `largeMembers`
+   * no event (every device reading the community again, per join); its chats' `members` frames say who.
+   */
+  async membersChanged(communityId: string): Promise<void> {
+    if ((await this.#d.communities.countCommunityMembers(communityId)) > this.#d.limits.largeMembers) return;
+    await this.#d.bus.publish(chatTopic(await this.announcementsChatId(communityId)), { type: 'community_changed', communityId });
+  }
+
   /** A community member's role shown in each of its chats they are in (`role_changed` lines; R50 pins follow it). */
   async mirrorRole(auth: AuthContext, communityId: string, chatId: string, userId: string, role: Role): Promise<void> {
     const member = await this.#d.storage.getMember(chatId, userId);
@@ -314,6 +323,6 @@ export class Communities implements ChatCommunityRules {
         removal ? { kind: 'member_removed', userId } : { kind: 'member_left', userId });
     }
     await this.#d.bus.publish(userTopic(userId), { type: 'community_removed', communityId, userId });
-    await this.changed(communityId);
+    await this.membersChanged(communityId);
   }
 }

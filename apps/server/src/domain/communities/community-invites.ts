@@ -86,7 +86,7 @@ export class CommunityInvites {
       await this.#d.community.outOfChats(actor, communityId, userId, undefined).catch(() => undefined);
       throw err;
     }
-    await this.#d.community.changed(communityId);
+    await this.#d.community.membersChanged(communityId);
   }
 
   /** A live invite of a community the caller is not banned from (R68, R71); else `invite_invalid` or `community_banned`. */
