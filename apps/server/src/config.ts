@@ -83,8 +83,12 @@ const EnvSchema = z.object({
   PARLEY_MAX_ENVELOPE_BYTES: Int(64 * 1024),
   /** An MLS commit's envelope (R15): bigger than a message's, since a group's start and its adds carry key packages and a Welcome with the tree. */
   PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
-  /** R116: members per group (5,000 measured with R117's join deltas: bench/community-scale.ts). */
-  PARLEY_MAX_GROUP_MEMBERS: Int(5000),
+  /**
+   * R116: members per group. 1,000 by default: the server and the wire handle 5,000 (R117's join
+   * deltas; the 4 MiB buffer holds its summary), but each member's device spends ~1 s of main-thread
+   * MLS work per join at 5,000 (bench/community-scale.ts), so an operator raises it knowingly.
+   */
+  PARLEY_MAX_GROUP_MEMBERS: Int(1000),
   /** R117: a group of more than this many members hears joins and leaves as `members` frames (that member only) instead of every device reading the whole summary again. */
   PARLEY_LARGE_CHAT_MEMBERS: Int(100),
   /** R73: communities one user is a member of (creating or joining one more: community_limit). */

@@ -3,7 +3,7 @@ import type { ParleyClient } from '@parley/client';
 import type { ChannelAttachment } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
-import { useI18n } from '../i18n/index.ts';
+import { useChannelI18n } from './text.ts';
 import type { VerifiedPost } from './channel-post.tsx';
 
 /** A media type the signed post can carry (R110: `type/subtype`, lowercase); anything else goes as a plain file. */
@@ -36,7 +36,7 @@ async function uploadOne(client: ParleyClient, file: File): Promise<ChannelAttac
 export function ChannelComposer({ client, channelId, editing, onDone }: {
   client: ParleyClient; channelId: string; editing: VerifiedPost | undefined; onDone: () => void;
 }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   const [text, setText] = useState(editing?.text ?? '');
   const [files, setFiles] = useState<File[]>([]);
   const input = useRef<HTMLInputElement>(null);

@@ -4,7 +4,7 @@ import type { Channel, MessageEntity } from '@parley/protocol';
 import { ChatAvatar } from '../components/avatar.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { chatTitle } from '../components/system-text.ts';
-import { useI18n } from '../i18n/index.ts';
+import { useChannelI18n } from './text.ts';
 import { go } from '../state/use-client.ts';
 import type { VerifiedPost } from './channel-post.tsx';
 import { channelLink } from './use-channels.ts';
@@ -27,7 +27,7 @@ export function forwardedPost(post: VerifiedPost, channel: Channel, from: (vars:
  * post with a link to it (the channel learns nothing; the chat's members can open the link).
  */
 export function ChannelForward({ client, channel, post, onClose }: { client: ParleyClient; channel: Channel; post: VerifiedPost; onClose: () => void }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   const ref = useRef<HTMLDialogElement>(null);
   const [query, setQuery] = useState('');
   const [picked, setPicked] = useState<string[]>([]);

@@ -4,7 +4,7 @@ import { CHANNEL_IMAGE_TYPES, type ChannelAttachment } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { formatBytes } from '../files/format.ts';
-import { useI18n } from '../i18n/index.ts';
+import { useChannelI18n } from './text.ts';
 
 /**
  * R110: a public post's photos and files. Each is downloaded and checked against the hash the post
@@ -22,7 +22,7 @@ export function ChannelMedia({ client, handle, files }: { client: ParleyClient; 
 }
 
 function ChannelImage({ client, handle, file }: { client: ParleyClient; handle: string; file: ChannelAttachment }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   const [state, setState] = useState<{ url: string } | { bad: string } | { error: unknown } | undefined>();
   useEffect(() => {
     let url: string | undefined;
@@ -45,7 +45,7 @@ function ChannelImage({ client, handle, file }: { client: ParleyClient; handle: 
 }
 
 function ChannelFile({ client, handle, file }: { client: ParleyClient; handle: string; file: ChannelAttachment }) {
-  const { t, locale } = useI18n();
+  const { t, locale } = useChannelI18n();
   const [bad, setBad] = useState(false);
   const [error, run, busy] = useAction();
   const save = () => run(async () => {

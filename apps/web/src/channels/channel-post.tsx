@@ -2,7 +2,7 @@ import type { ChannelPost, ParleyClient } from '@parley/client';
 import type { ChannelPostCounts } from '@parley/protocol';
 import { FormattedText } from '../components/formatted-text.tsx';
 import { Icon } from '../components/icons.tsx';
-import { useI18n } from '../i18n/index.ts';
+import { useChannelI18n } from './text.ts';
 import { ChannelMedia } from './channel-media.tsx';
 import type { Formatters } from '../i18n/format.ts';
 
@@ -20,7 +20,7 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
   client: ParleyClient; handle: string; post: ChannelPost; admin: boolean; counts: ChannelPostCounts | undefined; fmt: Formatters;
   onChange: (fn: () => Promise<unknown>) => void; onEdit: (p: VerifiedPost) => void; onForward: (p: VerifiedPost) => void;
 }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   if (!post.verified) {
     return (
       <article className="channel-post channel-unverified" role="alert" data-testid="channel-post-unverified">

@@ -4,7 +4,7 @@ import type { Channel } from '@parley/protocol';
 import { ErrorLine } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
-import { useI18n } from '../i18n/index.ts';
+import { useChannelI18n } from './text.ts';
 import { go } from '../state/use-client.ts';
 
 /** Waits this long after the last key before asking the server (R111 searches are rate-limited). */
@@ -12,7 +12,7 @@ const TYPE_PAUSE_MS = 350;
 
 /** #/channels: finds public channels by the start of a handle or a title (R111), a page at a time. */
 export function ChannelSearch({ client }: { client: ParleyClient }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<{ query: string; channels: Channel[]; nextOffset?: number | undefined } | undefined>();
   const [error, setError] = useState<unknown>();

@@ -4,7 +4,7 @@ import type { Channel, ChannelPostCounts, ChannelSubscription } from '@parley/pr
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
-import { useI18n } from '../i18n/index.ts';
+import { useChannelI18n } from './text.ts';
 import { go } from '../state/use-client.ts';
 import { ChannelComposer } from './channel-composer.tsx';
 import { ChannelPostView, type VerifiedPost } from './channel-post.tsx';
@@ -27,7 +27,7 @@ interface Loaded {
 
 /** #/c/<handle>: the channel a link names, opened in the app (R95). */
 export function ChannelByHandle({ client, handle }: { client: ParleyClient; handle: string }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   const [error, run] = useAction();
   useEffect(() => {
     run(async () => go(`/channel/${(await client.channels.byHandle(handle.replace(/^@/, '').toLowerCase())).channelId}`, { replace: true }));
@@ -41,7 +41,7 @@ export function ChannelByHandle({ client, handle }: { client: ParleyClient; hand
  * Admins get the composer and each post's edit/delete/pin; everyone reacts and forwards.
  */
 export function ChannelView({ client, channelId }: { client: ParleyClient; channelId: string }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt } = useChannelI18n();
   const [older, setOlder] = useState<ChannelPost[]>([]);
   const [editing, setEditing] = useState<VerifiedPost | undefined>();
   const [forwarding, setForwarding] = useState<VerifiedPost | undefined>();

@@ -3,12 +3,12 @@ import { ParleyError, type ParleyClient } from '@parley/client';
 import { MAX_CHANNEL_DESCRIPTION, MAX_CHANNEL_TITLE, channelHandleProblem } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
-import { useI18n, type Translate } from '../i18n/index.ts';
+import { useChannelI18n, type ChannelTranslate } from './text.ts';
 import { go } from '../state/use-client.ts';
 import { channelLink, channelsChanged } from './use-channels.ts';
 
 /** R95: why a handle can't be had, in the person's language (the server checks the same rules again). */
-function handleProblemText(t: Translate, handle: string): string | undefined {
+function handleProblemText(t: ChannelTranslate, handle: string): string | undefined {
   const problem = channelHandleProblem(handle);
   if (!problem) return undefined;
   if (problem.includes('mixes')) return t('chHandleLookAlike');
@@ -20,7 +20,7 @@ function handleProblemText(t: Translate, handle: string): string | undefined {
 
 /** #/new-channel: a public channel with this person as owner; its owner key is made on this device (R95). */
 export function NewChannel({ client }: { client: ParleyClient }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   const [title, setTitle] = useState('');
   const [handle, setHandle] = useState('');
   const [description, setDescription] = useState('');

@@ -1,13 +1,13 @@
-/** English texts of public channels (R95-R99, R110, R111): the chat list rows, the channel view, creating, search. Part of `en`. */
+/**
+ * English texts of public channels (R95-R99, R110, R111) that load with the channel screens' chunk
+ * (channels/text.ts), so the chat screen does not carry them; the few the chat screen needs are in
+ * en-channels-core.ts, part of `en`.
+ */
 export const enChannels = {
-  chNew: 'New channel',
-  chFind: 'Find channels',
-  chRowHint: 'Public channel · @{handle}',
   chTitle: 'Channel name',
   chHandle: 'Handle (the link: /c/handle)',
   chDescription: 'Description (optional)',
   chCreate: 'Create public channel',
-  chCreateNote: 'A public channel can be read by anyone, with or without an account. Its posts are not encrypted; each is signed on an admin’s device.',
   chHandleOk: 'The link will be {link}',
   chHandleForm: 'Handle: 3-32 of a-z, 0-9 and _, starting with a letter.',
   chHandleScript: 'Only the latin letters a-z: no other scripts, accents or symbols.',
@@ -51,8 +51,4 @@ export const enChannels = {
   chPhoto: 'Photo',
   chAttach: 'Add photos or files',
   chPhotoBad: 'Not shown: the photo’s bytes do not match what the post signed.',
-  chNotFound: 'No such channel.',
-  chAdminOnly: 'Only the channel’s admins can do this.',
-  chLimit: 'A channel limit was reached.',
-  chPostTooLarge: 'The post is too long.',
 } as const;

@@ -2,7 +2,7 @@ import { enGroups } from './en-groups.ts';
 import { enImport } from './en-import.ts';
 import { enJoin } from './en-join.ts';
 import { enCalls2 } from './en-calls2.ts';
-import { enChannels } from './en-channels.ts';
+import { enChannelsCore } from './en-channels-core.ts';
 
 export const en = {
   appName: 'Parley',
@@ -471,7 +471,7 @@ export const en = {
   // Bots: the composer's `/` menu (R108); the rest of the bots' texts are en-bots.ts, in the bots chunk.
   botCommandMenu: 'Bot commands',
   // Public channels (en-channels.ts).
-  ...enChannels,
+  ...enChannelsCore,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,15 +1,11 @@
 import type { enChannels } from './en-channels.ts';
 
-/** Russian texts of public channels (see en-channels.ts). Part of `ru`. */
+/** Russian texts of public channels that load with the channel screens (see en-channels.ts). */
 export const ruChannels: Record<keyof typeof enChannels, string> = {
-  chNew: 'Новый канал',
-  chFind: 'Найти каналы',
-  chRowHint: 'Публичный канал · @{handle}',
   chTitle: 'Название канала',
   chHandle: 'Имя (ссылка: /c/имя)',
   chDescription: 'Описание (необязательно)',
   chCreate: 'Создать публичный канал',
-  chCreateNote: 'Публичный канал может читать кто угодно, с аккаунтом или без. Посты не шифруются; каждый подписан на устройстве администратора.',
   chHandleOk: 'Ссылка будет {link}',
   chHandleForm: 'Имя: 3–32 символа из a-z, 0-9 и _, начинается с буквы.',
   chHandleScript: 'Только латинские буквы a-z: без других алфавитов, диакритики и символов.',
@@ -53,8 +49,4 @@ export const ruChannels: Record<keyof typeof enChannels, string> = {
   chPhoto: 'Фото',
   chAttach: 'Добавить фото или файлы',
   chPhotoBad: 'Не показано: байты фото не совпадают с подписанными в посте.',
-  chNotFound: 'Такого канала нет.',
-  chAdminOnly: 'Это могут только администраторы канала.',
-  chLimit: 'Достигнут предел канала.',
-  chPostTooLarge: 'Пост слишком длинный.',
 };

@@ -1,6 +1,6 @@
 import type { Dictionary } from './en.ts';
 import { ruGroups } from './ru-groups.ts';
-import { ruChannels } from './ru-channels.ts';
+import { ruChannelsCore } from './ru-channels-core.ts';
 import { ruImport } from './ru-import.ts';
 import { ruJoin } from './ru-join.ts';
 import { ruCalls2 } from './ru-calls2.ts';
@@ -472,5 +472,5 @@ export const ru: Dictionary = {
   // Боты: меню `/` в поле ввода (R108); остальные тексты ботов — ru-bots.ts, в коде ботов.
   botCommandMenu: 'Команды бота',
   // Public channels (ru-channels.ts).
-  ...ruChannels,
+  ...ruChannelsCore,
 };

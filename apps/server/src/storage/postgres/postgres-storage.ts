@@ -298,12 +298,14 @@ export class PostgresStorage implements Storage {
     const col = <T>(f: (r: AppendRequest) => T): T[] => requests.map(f);
     let rows: (MessageRecord & { duplicate: boolean })[];
     try {
-      rows = (await this.pool.query<MessageRecord & { duplicate: boolean }>('SELECT * FROM parley_append($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+      // R83: the 9-argument form (migration 028) only for a batch with a franking tag; most have none.
+      const franked = requests.some((r) => r.frank !== undefined);
+      rows = (await this.pool.query<MessageRecord & { duplicate: boolean }>(`SELECT * FROM parley_append($1, $2, $3, $4, $5, $6, $7, $8${franked ? ', $9' : ''})`, [
         col((r) => r.chatId), col((r) => r.clientMsgId), col((r) => r.senderUserId), col((r) => r.senderDeviceId),
         col((r) => r.sentAt), col((r) => r.envelope?.contentType ?? null),
         col((r) => (r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null)),
         col((r) => (r.system ? JSON.stringify(r.system) : null)),
-        col((r) => r.frank ?? null),
+        ...(franked ? [col((r) => r.frank ?? null)] : []),
       ])).rows;
     } catch (err) {
       if (err instanceof pg.DatabaseError && err.code === 'P0002') throw new ParleyError('chat_not_found', 'no such chat');
@@ -364,11 +366,12 @@ export class PostgresStorage implements Storage {
     await c.query('UPDATE chats SET last_seq = v.last_seq FROM unnest($1::text[], $2::bigint[]) AS v(chat_id, last_seq) WHERE chats.chat_id = v.chat_id',
       [[...lastSeq.keys()], [...lastSeq.values()]]);
     const column = <K extends keyof MessageRecord>(name: K): MessageRecord[K][] => fresh.map((r) => r[name]);
+    const franked = fresh.some((r) => r.frank !== null && r.frank !== undefined); // R83: the column only when used
     await c.query(
-      `INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system, frank)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bytea[], $9::text[], $10::text[])`,
+      `INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system${franked ? ', frank' : ''})
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bytea[], $9::text[]${franked ? ', $10::text[]' : ''})`,
       [column('chat_id'), column('seq'), column('client_msg_id'), column('sender_user_id'), column('sender_device_id'),
-        column('sent_at'), column('content_type'), column('payload'), column('system'), column('frank')]);
+        column('sent_at'), column('content_type'), column('payload'), column('system'), ...(franked ? [column('frank')] : [])]);
     return results;
   }
 

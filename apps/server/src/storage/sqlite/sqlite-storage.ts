@@ -274,7 +274,11 @@ export class SqliteStorage implements Storage {
       payload: r.envelope ? Buffer.from(r.envelope.payload, 'base64') : null, system: r.system ? JSON.stringify(r.system) : null,
       frank: r.frank ?? null,
     };
-    this.#q('INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system, frank) VALUES (@chat_id, @seq, @client_msg_id, @sender_user_id, @sender_device_id, @sent_at, @content_type, @payload, @system, @frank)')
+    // R83: the franking column only where there is a tag (most entries have none; a database before 025 has no column).
+    if (record.frank === null) delete record.frank;
+    this.#q(record.frank === undefined
+      ? 'INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system) VALUES (@chat_id, @seq, @client_msg_id, @sender_user_id, @sender_device_id, @sent_at, @content_type, @payload, @system)'
+      : 'INSERT INTO messages (chat_id, seq, client_msg_id, sender_user_id, sender_device_id, sent_at, content_type, payload, system, frank) VALUES (@chat_id, @seq, @client_msg_id, @sender_user_id, @sender_device_id, @sent_at, @content_type, @payload, @system, @frank)')
       .run(record);
     if (r.blobs) this.#blobRefs(r, r.blobs, chat.last_seq);
     // Map back from the stored record so a first append and its duplicate return the same value.

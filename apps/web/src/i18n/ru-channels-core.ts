@@ -1,0 +1,13 @@
+import type { enChannelsCore } from './en-channels-core.ts';
+
+/** Russian texts of public channels that are part of `ru` (see en-channels-core.ts). */
+export const ruChannelsCore: Record<keyof typeof enChannelsCore, string> = {
+  chNew: 'Новый канал',
+  chFind: 'Найти каналы',
+  chRowHint: 'Публичный канал · @{handle}',
+  chCreateNote: 'Публичный канал может читать кто угодно, с аккаунтом или без. Посты не шифруются; каждый подписан на устройстве администратора.',
+  chNotFound: 'Такого канала нет.',
+  chAdminOnly: 'Это могут только администраторы канала.',
+  chLimit: 'Достигнут предел канала.',
+  chPostTooLarge: 'Пост слишком длинный.',
+};
