@@ -5,6 +5,7 @@ import type { BotFiles } from './files/bot-files.ts';
 import type { IdMap } from './id-map.ts';
 import type { Params } from './params.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
+import { fromTelegramReplyKeyboard } from './telegram-keyboards.ts';
 import type { SendHelpers } from './telegram-files.ts';
 
 type Obj = Record<string, unknown>;
@@ -93,8 +94,9 @@ export function telegramChatMethods(h: SendHelpers, d: ChatMethodsDeps): Record<
       h.checkPending();
       const caption = p.has('caption') ? h.text(p, 'caption') : { text: item.text, entities: [...(item.entities ?? [])] };
       const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
+      const replyKeyboard = item.attachments?.length ? undefined : fromTelegramReplyKeyboard(p.json('reply_markup')); // R121: texts only, for now
       const replyTo = h.replyTo(p, chatId);
-      const opts = { ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}), ...(caption.entities.length ? { entities: caption.entities } : {}) };
+      const opts = { ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(replyTo ? { replyTo } : {}), ...(caption.entities.length ? { entities: caption.entities } : {}) };
       const id = item.attachments?.length
         ? await h.call(() => d.files.resend(chatId, d.files.ids.remember(item.attachments!), { text: caption.text, ...opts }))
         : await h.call(() => client.bots.sendText(chatId, caption.text, opts));

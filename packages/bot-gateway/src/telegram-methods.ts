@@ -6,6 +6,7 @@ import type { Params } from './params.ts';
 import { ParseError, parseHtml } from './parse-mode.ts';
 import { parseMarkdownV2 } from './markdown-v2.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
+import { fromTelegramReplyKeyboard } from './telegram-keyboards.ts';
 import type { UpdateQueue } from './updates.ts';
 import type { WebhookSender } from './webhook.ts';
 import type { BotFiles } from './files/bot-files.ts';
@@ -112,10 +113,11 @@ export class TelegramMethods implements SendHelpers {
     this.checkPending();
     const { text, entities } = this.text(p, 'text');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
+    const replyKeyboard = fromTelegramReplyKeyboard(p.json('reply_markup')); // R121
     const replyTo = this.replyTo(p, chatId);
     const sentAt = Date.now();
     const id = await this.call(() => this.#d.client.bots.sendText(chatId, text, {
-      ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}),
+      ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}),
     }));
     return this.#d.objects.messageFrom(chatId, { id, senderUserId: this.#d.objects.botUserId, sentAt, text, entities, replyTo, replyMarkup });
   }

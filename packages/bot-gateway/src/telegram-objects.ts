@@ -116,7 +116,7 @@ export function toTelegramMarkup(markup: ReplyMarkup): Obj {
 
 /**
  * Telegram's reply_markup to Parley's (R93): inline keyboards with callback and URL buttons. Reply
- * keyboards, keyboard removal and force_reply have no Parley counterpart yet: ignored (docs/BOTS.md).
+ * keyboards and their removal are fromTelegramReplyKeyboard's (R121); force_reply is ignored (docs/BOTS.md).
  * Callback data over 64 bytes is Telegram's own BUTTON_DATA_INVALID.
  */
 export function fromTelegramMarkup(raw: unknown): ReplyMarkup | undefined {

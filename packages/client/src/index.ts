@@ -7,6 +7,7 @@ export { Channels, type ChannelPage, type ChannelPost } from './channels/channel
 export { commentCounts, commentsOn } from './channels/comments.ts';
 export { Polls, type NewPoll } from './polls/polls.ts';
 export { Bots, registerBotDevice, type BotCallback } from './bots/bots.ts';
+export type { ChatKeyboard } from './bots/reply-keyboard.ts';
 export { pollOpenAt, type PollView } from './polls/poll-fold.ts';
 export { mentionsUser, unreadMentions, MENTION_ALL } from './mentions.ts';
 export { mainFlow, threadItems, ThreadMarks, type ThreadSummary } from './threads.ts';

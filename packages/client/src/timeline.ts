@@ -1,4 +1,4 @@
-import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, ReplyMarkup, SystemEvent } from '@parley/protocol';
+import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, ReplyKeyboard, ReplyMarkup, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
@@ -71,6 +71,8 @@ export interface TimelineItem {
   mentionsMe?: true;
   /** R93: a bot's inline keyboard under the message (`client.bots.press` sends a press). */
   replyMarkup?: ReplyMarkup;
+  /** R121: a bot's reply keyboard (or its removal) sent with this text; set only when its sender is a bot member. */
+  replyKeyboard?: ReplyKeyboard;
   /** R87: this line is a poll (`text` is its question), with the tally of the votes this device holds. */
   poll?: PollView;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
@@ -196,6 +198,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.attachments) item.attachments = content.attachments;
         if (content.thread && content.thread !== item.id) item.inThread = item.threadRoot = content.thread;
         if (content.replyMarkup) item.replyMarkup = content.replyMarkup; // R93
+        if (content.replyKeyboard && chat.members.some((m) => m.userId === senderUserId && m.bot)) item.replyKeyboard = content.replyKeyboard; // R121: only a bot's
         add(item);
         return;
       }

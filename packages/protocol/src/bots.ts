@@ -102,6 +102,24 @@ export const ReplyMarkup = z.object({
 export type ReplyMarkup = z.infer<typeof ReplyMarkup>;
 
 /**
+ * R121: a bot's reply keyboard (Telegram's ReplyKeyboardMarkup): rows of text buttons shown in place
+ * of (above) the message box; a press sends the button's text as an ordinary text. `remove` clears
+ * the chat's keyboard (ReplyKeyboardRemove). Travels inside the encrypted text, like R93's.
+ */
+export const ReplyKeyboardButton = z.object({ text: z.string().min(1).max(64) });
+export const ReplyKeyboard = z.union([
+  z.object({
+    rows: z.array(z.array(ReplyKeyboardButton).min(1).max(MAX_KEYBOARD_ROW)).min(1).max(MAX_KEYBOARD_BUTTONS)
+      .refine((rows) => rows.flat().length <= MAX_KEYBOARD_BUTTONS, `at most ${MAX_KEYBOARD_BUTTONS} buttons`),
+    resize: z.boolean().optional(),
+    oneTime: z.boolean().optional(),
+    placeholder: z.string().min(1).max(64).optional(),
+  }),
+  z.object({ remove: z.literal(true) }),
+]);
+export type ReplyKeyboard = z.infer<typeof ReplyKeyboard>;
+
+/**
  * R93: a person pressed a button of message `target`: sent in the chat, end-to-end encrypted like a
  * message, read by the bot; `queryId` names the press for the bot's answer. Not shown as a line.
  */

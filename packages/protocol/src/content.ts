@@ -4,7 +4,7 @@ import { checkEntitiesOf, MessageEntities } from './entities.ts';
 import { Sha256Hex } from './key-log.ts';
 import { Attachments } from './files.ts';
 import { PollCloseContent, PollContent, VoteContent } from './polls.ts';
-import { CallbackAnswerContent, CallbackContent, ReplyMarkup } from './bots.ts';
+import { CallbackAnswerContent, CallbackContent, ReplyKeyboard, ReplyMarkup } from './bots.ts';
 
 /**
  * What a person wrote, inside the envelope. The server never sees this type: the client encodes
@@ -154,6 +154,8 @@ export const MessageContent = z.discriminatedUnion('kind', [
     imported: Imported.optional(),
     /** R93: a bot's inline keyboard under the text. */
     replyMarkup: ReplyMarkup.optional(),
+    /** R121: a bot's reply keyboard (or its removal) for the chat's message box. */
+    replyKeyboard: ReplyKeyboard.optional(),
   }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined || m.imported?.omitted !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   // R93: an edit replaces the keyboard too (absent: none left), as Telegram's editMessageText does.
   z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyMarkup: ReplyMarkup.optional() })

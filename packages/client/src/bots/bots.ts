@@ -1,7 +1,7 @@
 import {
   CallbackAnswerContent, CallbackContent, ParleyError,
   type BotCommand, type BotCommandsBody, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
-  type Attachment, type MessageEntity, type ReplyMarkup,
+  type Attachment, type MessageEntity, type ReplyKeyboard, type ReplyMarkup,
 } from '@parley/protocol';
 import { RestApi } from '../api.ts';
 import type { AddOptions } from '../outbox.ts';
@@ -11,9 +11,11 @@ import { checkedContent, withEntities } from '../formatting/checked-content.ts';
 import type { RestFn } from '../session.ts';
 import type { StoredMessage } from '../store.ts';
 import type { TimelineItem } from '../timeline.ts';
+import { chatKeyboard, type ChatKeyboard } from './reply-keyboard.ts';
 
 export interface BotsDeps {
   rest: RestFn;
+  userId: string;
   post(chatId: string, content: Content, opts?: AddOptions): Promise<string>;
   timeline(chatId: string): readonly TimelineItem[];
   log(chatId: string): readonly StoredMessage[];
@@ -84,10 +86,17 @@ export class Bots {
     return undefined;
   }
 
-  /** For a bot's device: a text with an inline keyboard (R93). */
-  sendText(chatId: string, text: string, opts: { replyMarkup?: ReplyMarkup; replyTo?: string; entities?: readonly MessageEntity[] } = {}): Promise<string> {
+  /**
+   * R121: the bot's reply keyboard that applies in this chat now (undefined: none, or removed). A press
+   * is an ordinary `client.sendText(chatId, button.text)`; a one-time keyboard then comes back `used`.
+   */
+  async keyboard(chatId: string): Promise<ChatKeyboard | undefined> { return chatKeyboard(this.#d.timeline(chatId), this.#d.userId); }
+
+  /** For a bot's device: a text with an inline keyboard (R93) or a reply keyboard (R121). */
+  sendText(chatId: string, text: string, opts: { replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; replyTo?: string; entities?: readonly MessageEntity[] } = {}): Promise<string> {
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),
+      ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}),
     });
     return this.#d.post(chatId, content);
   }
