@@ -144,6 +144,29 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
       await alertBox.getByRole('button', { name: 'OK' }).click();
       await alertBox.waitFor({ state: 'detached' });
 
+      // --- R121 a reply keyboard above the message box: a tap sends its text, one-time hides, remove clears
+      await tg('sendMessage', { chat_id: chatInt, text: 'Pick a size', reply_markup: { keyboard: [['Small', 'Large'], [{ text: 'Tell me more' }]], resize_keyboard: true, one_time_keyboard: true, input_field_placeholder: 'Choose a size' } });
+      const replyKb = page.getByTestId('reply-keyboard');
+      const sizes = replyKb.getByRole('group', { name: 'Choose a size' });
+      await sizes.waitFor({ timeout: 30_000 });
+      assert.deepEqual(await sizes.getByRole('button').allTextContents(), ['Small', 'Large', 'Tell me more']);
+      await screenshot(page, 'bots-reply-keyboard');
+      assert.deepEqual(await axeViolations(page), [], 'a reply keyboard above the message box');
+      await sizes.getByRole('button', { name: 'Large' }).click();
+      await page.getByTestId('message').filter({ hasText: 'Large' }).first().waitFor();
+      await sizes.waitFor({ state: 'detached' });
+      let pressed: string | undefined;
+      await waitFor(async () => {
+        const got = (await tg('getUpdates', { offset, timeout: 1 })).result as unknown as { update_id: number; message?: { text?: string } }[];
+        offset = (got.at(-1)?.update_id ?? offset - 1) + 1;
+        pressed = got.find((u) => u.message?.text === 'Large')?.message?.text ?? pressed;
+        return pressed !== undefined;
+      }, { what: 'the pressed text at the gateway, as an ordinary message', timeoutMs: 30_000 });
+      await replyKb.getByRole('button', { name: 'Show the bot\'s keyboard' }).click();
+      await sizes.waitFor();
+      await tg('sendMessage', { chat_id: chatInt, text: 'Noted', reply_markup: { remove_keyboard: true } });
+      await replyKb.waitFor({ state: 'detached', timeout: 30_000 });
+
       // --- revoke in Settings: the gateway is signed out ---------------------------------------
       await page.goto(`${url}/#/settings`);
       page.once('dialog', (d) => void d.accept());

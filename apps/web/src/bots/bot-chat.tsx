@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { ParleyClient, TimelineItem } from '@parley/client';
+import type { ChatKeyboard, ParleyClient, TimelineItem } from '@parley/client';
 import type { BotCommand, CallbackAnswerContent, InlineButton, Member } from '@parley/protocol';
 import { ConfirmLink } from '../components/formatted-text.tsx';
 import { useBotText } from './text.ts';
@@ -124,5 +124,46 @@ function AnswerAlert({ text, onClose }: { text: string; onClose: () => void }) {
       <p id="bot-alert-text">{text}</p>
       <div className="fmt-confirm-actions"><button type="button" autoFocus onClick={() => ref.current?.close()}>{t('botAnswerOk')}</button></div>
     </dialog>
+  );
+}
+
+/**
+ * R121: the bot's reply keyboard above the message box. A tap sends the button's text as the person's
+ * own message (as Telegram does); a one-time keyboard hides after it; the toggle hides or shows it.
+ */
+export function ReplyKeyboardBar({ client, chatId, items }: { client: ParleyClient; chatId: string; items: readonly TimelineItem[] }) {
+  const t = useBotText();
+  const [kb, setKb] = useState<ChatKeyboard | undefined>();
+  const [open, setOpen] = useState<{ id: string; open: boolean } | undefined>();
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    client.bots.keyboard(chatId).then((k) => { if (live) setKb(k); }, (err: unknown) => console.warn('parley: keyboard', err));
+    return () => { live = false; };
+  }, [client, chatId, items]);
+  if (!kb) return null;
+  const shown = open?.id === kb.messageId ? open.open : !kb.used;
+  const send = (text: string) => {
+    setFailed(false);
+    if (kb.oneTime) setOpen({ id: kb.messageId, open: false });
+    client.sendText(chatId, text).catch((err: unknown) => { console.warn('parley: keyboard press', err); setFailed(true); });
+  };
+  return (
+    <div className={`reply-keyboard${kb.resize ? ' resize' : ''}`} data-testid="reply-keyboard">
+      <button type="button" className="reply-keyboard-toggle" aria-expanded={shown} aria-label={t(shown ? 'botKeyboardHide' : 'botKeyboardShow')}
+        title={t(shown ? 'botKeyboardHide' : 'botKeyboardShow')} data-testid="reply-keyboard-toggle" onClick={() => setOpen({ id: kb.messageId, open: !shown })}>
+        <span aria-hidden="true">⌨ {shown ? '▾' : '▴'}</span>
+      </button>
+      {shown && (
+        <div className="reply-keyboard-rows" role="group" aria-label={kb.placeholder ?? t('botKeyboard')}>
+          {kb.rows.map((row, r) => (
+            <div className="reply-keyboard-row" key={r}>
+              {row.map((b, i) => <button key={i} type="button" className="reply-button" onClick={() => send(b.text)}>{b.text}</button>)}
+            </div>
+          ))}
+        </div>
+      )}
+      {failed && <span className="error" role="alert">{t('botKeyboardFailed')}</span>}
+    </div>
   );
 }

@@ -33,6 +33,7 @@ const PollDialog = lazy(async () => ({ default: (await import('./poll.tsx')).Pol
 // R91, R108: the bot notice, its badge and command menu: the bots chunk, loaded where a bot is a member.
 const BotNotice = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).BotNotice }));
 const BotBadge = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).BotBadge }));
+const ReplyKeyboardBar = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).ReplyKeyboardBar })); // R121
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
 
@@ -184,6 +185,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
       {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
+      {bot && !readOnly && <Suspense fallback={null}><ReplyKeyboardBar client={client} chatId={chatId} items={items} /></Suspense>}
       {readOnly ? <p className="composer read-only muted" data-testid="read-only">{t('communityOnlyAdminsPost')}</p> : <Composer
         key={chatId}
         chat={chat}

@@ -33,4 +33,8 @@ export const enBots = {
   botAnswerOk: 'OK',
   botPressFailed: 'The button could not be pressed',
   botWaiting: 'Waiting for the bot…',
+  botKeyboard: 'The bot\'s keyboard',
+  botKeyboardShow: 'Show the bot\'s keyboard',
+  botKeyboardHide: 'Hide the bot\'s keyboard',
+  botKeyboardFailed: 'The text could not be sent',
 };

@@ -31,4 +31,8 @@ export const ruBots: Record<keyof typeof enBots, string> = {
   botAnswerOk: 'OK',
   botPressFailed: 'Не удалось нажать кнопку',
   botWaiting: 'Ждём ответа бота…',
+  botKeyboard: 'Клавиатура бота',
+  botKeyboardShow: 'Показать клавиатуру бота',
+  botKeyboardHide: 'Скрыть клавиатуру бота',
+  botKeyboardFailed: 'Не удалось отправить текст',
 };
