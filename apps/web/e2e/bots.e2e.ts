@@ -150,11 +150,13 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
       const sizes = replyKb.getByRole('group', { name: 'Choose a size' });
       await sizes.waitFor({ timeout: 30_000 });
       assert.deepEqual(await sizes.getByRole('button').allTextContents(), ['Small', 'Large', 'Tell me more']);
+      await waitFor(async () => (await box.getAttribute('placeholder')) === 'Choose a size', { what: 'the keyboard\'s placeholder in the message box' });
       await screenshot(page, 'bots-reply-keyboard');
       assert.deepEqual(await axeViolations(page), [], 'a reply keyboard above the message box');
       await sizes.getByRole('button', { name: 'Large' }).click();
       await page.getByTestId('message').filter({ hasText: 'Large' }).first().waitFor();
       await sizes.waitFor({ state: 'detached' });
+      await waitFor(async () => (await box.getAttribute('placeholder')) === 'Message', { what: 'the placeholder gone with the hidden keyboard' });
       let pressed: string | undefined;
       await waitFor(async () => {
         const got = (await tg('getUpdates', { offset, timeout: 1 })).result as unknown as { update_id: number; message?: { text?: string } }[];

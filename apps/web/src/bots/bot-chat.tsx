@@ -131,7 +131,7 @@ function AnswerAlert({ text, onClose }: { text: string; onClose: () => void }) {
  * R121: the bot's reply keyboard above the message box. A tap sends the button's text as the person's
  * own message (as Telegram does); a one-time keyboard hides after it; the toggle hides or shows it.
  */
-export function ReplyKeyboardBar({ client, chatId, items }: { client: ParleyClient; chatId: string; items: readonly TimelineItem[] }) {
+export function ReplyKeyboardBar({ client, chatId, items, onPlaceholder }: { client: ParleyClient; chatId: string; items: readonly TimelineItem[]; onPlaceholder: (p: string | undefined) => void }) {
   const t = useBotText();
   const [kb, setKb] = useState<ChatKeyboard | undefined>();
   const [open, setOpen] = useState<{ id: string; open: boolean } | undefined>();
@@ -141,8 +141,11 @@ export function ReplyKeyboardBar({ client, chatId, items }: { client: ParleyClie
     client.bots.keyboard(chatId).then((k) => { if (live) setKb(k); }, (err: unknown) => console.warn('parley: keyboard', err));
     return () => { live = false; };
   }, [client, chatId, items]);
+  const shown = kb !== undefined && (open?.id === kb.messageId ? open.open : !kb.used);
+  const placeholder = shown ? kb?.placeholder : undefined;
+  useEffect(() => { onPlaceholder(placeholder); }, [placeholder, onPlaceholder]);
+  useEffect(() => () => onPlaceholder(undefined), [onPlaceholder]);
   if (!kb) return null;
-  const shown = open?.id === kb.messageId ? open.open : !kb.used;
   const send = (text: string) => {
     setFailed(false);
     if (kb.oneTime) setOpen({ id: kb.messageId, open: false });

@@ -66,6 +66,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   const [threadRoot, setThreadRoot] = useState<string | undefined>();
   const [reporting, setReporting] = useState<TimelineItem | undefined>();
   const [botCommands, setBotCommands] = useState<readonly BotCommand[]>([]);
+  const [kbPlaceholder, setKbPlaceholder] = useState<string | undefined>(); // R121: the bot's reply keyboard's, from ReplyKeyboardBar
   const input = useRef<HTMLTextAreaElement>(null);
   const fetchPreview = useCallback((url: string) => client.fetchLinkPreview(url), [client]);
   const drafts = useMemo(() => ({ get: (id: string) => client.draft(id), set: (id: string, text: string) => client.setDraft(id, text) }), [client]);
@@ -185,12 +186,13 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
       {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
-      {bot && !readOnly && <Suspense fallback={null}><ReplyKeyboardBar client={client} chatId={chatId} items={items} /></Suspense>}
+      {bot && !readOnly && <Suspense fallback={null}><ReplyKeyboardBar client={client} chatId={chatId} items={items} onPlaceholder={setKbPlaceholder} /></Suspense>}
       {readOnly ? <p className="composer read-only muted" data-testid="read-only">{t('communityOnlyAdminsPost')}</p> : <Composer
         key={chatId}
         chat={chat}
         me={client.userId}
         commands={bot ? botCommands : undefined}
+        placeholder={bot ? kbPlaceholder : undefined}
         mode={mode}
         setMode={setMode}
         inputRef={input}

@@ -19,12 +19,14 @@ const MAX_HEIGHT_PX = 160;
 
 export type ComposerMode = { kind: 'new' } | { kind: 'reply'; item: TimelineItem } | { kind: 'edit'; item: TimelineItem };
 
-export function Composer({ chat, me, commands, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts, onPoll }: {
+export function Composer({ chat, me, commands, mode, setMode, inputRef, onSend, onSendFiles, tray, voice, onTyping, onEditLast, fetchPreview, drafts, onPoll, placeholder }: {
   chat: ChatView;
   /** This user's id (R88: `@` offers the others, and `@all` to admins). */
   me: string;
   /** R108: a bot's command menu, offered when the text starts with `/` (absent: no bot here). */
   commands?: readonly BotCommand[] | undefined;
+  /** R121: a bot's reply keyboard's placeholder for the message box. */
+  placeholder?: string | undefined;
   /** R87: opens the new-poll form (absent: no polls here). */
   onPoll?: () => void;
   /** The files chosen for the next message (picker, drop, paste). */
@@ -187,7 +189,7 @@ export function Composer({ chat, me, commands, mode, setMode, inputRef, onSend, 
           ref={inputRef}
           rows={1}
           value={draft}
-          placeholder={withFiles ? t('addCaption') : t('typeMessage')}
+          placeholder={withFiles ? t('addCaption') : placeholder ?? t('typeMessage')}
           aria-label={t('typeMessage')}
           maxLength={16_000}
           onChange={(e) => { setDraft(e.target.value); setCaret(e.target.selectionStart); if (e.target.value) onTyping(); }}
