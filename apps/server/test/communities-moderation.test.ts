@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { ParleyError, RestApi, type ParleyClient } from '@parley/client';
+import { itemOfEntry, ParleyError, RestApi, type ParleyClient } from '@parley/client';
 import { createUser, newClient, startTestServer, tappedWebSocket, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
@@ -195,6 +195,60 @@ describe('community moderation (R80-R86)', () => {
     await ben.client.stop();
     await ben.client.start();
     assert.equal(ben.client.timeline(c.general).find((i) => i.id === falseTag)?.unfranked, true);
+    for (const u of [ann, ben, dan]) await u.client.stop();
+  });
+
+  it('R122 an edit is franked like a text: a message edited into an insult is reported as edited, naming its sender; an edit with a false commitment leaves it unreportable', { timeout: 240_000 }, async () => {
+    await using server = await startTestServer();
+    // Dan's app is modified for the second edit: it gives a false commitment with it.
+    let tamper = false;
+    const WebSocket = tappedWebSocket({
+      send(data, io) {
+        const frame = JSON.parse(data) as { type?: string; frank?: string };
+        if (frame.type !== 'send' || !tamper || frame.frank === undefined) return io.out();
+        frame.frank = Buffer.alloc(32, 7).toString('base64');
+        io.out(JSON.stringify(frame));
+      },
+    });
+    const [ann, ben, dan] = await Promise.all([
+      createUser(server.url, { displayName: 'Ann' }), createUser(server.url, { displayName: 'Ben' }),
+      createUser(server.url, { displayName: 'Dan', client: { WebSocket } }),
+    ]) as [TestUser, TestUser, TestUser];
+    const c = await community([ann, ben, dan]);
+    const view = (u: TestUser, id: string) => u.client.timeline(c.general).find((i) => i.id === id);
+    const original = await sendAndSee(dan, [ann, ben], c.general, 'Nice weather today');
+    const originalSeq = view(ben, original)?.seq ?? 0;
+    await dan.client.edit(c.general, original, 'You are all idiots');
+    for (const u of [ann, ben]) {
+      await waitFor(() => view(u, original)?.text === 'You are all idiots', { what: `${u.displayName} sees the edit`, timeoutMs: GROUP_FORMED });
+      const seen = view(u, original);
+      assert.equal(seen?.franked?.text, 'You are all idiots', `${u.displayName}: the edited words are what a report shows`);
+      assert.ok(seen?.franked?.clientMsgId !== original && (seen?.franked?.seq ?? 0) > originalSeq, `${u.displayName}: the proof is the edit's entry`);
+      assert.equal(seen?.unfranked, undefined);
+    }
+    // Ben's device sends an edit of Dan's message: every device ignores it (only a message's sender edits it).
+    await ben.client.edit(c.general, original, 'Ben put these words here');
+    await sendAndSee(ben, [ann], c.general, 'After my edit attempt');
+    assert.equal(view(ann, original)?.text, 'You are all idiots');
+
+    const report = await ann.client.communities.report(c.communityId, c.general, original, 'insult after an edit');
+    assert.deepEqual([report.text, report.senderUserId, report.reporterUserId], ['You are all idiots', dan.userId, ann.userId]);
+    assert.equal(report.clientMsgId, view(ann, original)?.franked?.clientMsgId, 'the report names the edit\'s entry');
+    assert.equal(itemOfEntry(ann.client.timeline(c.general), report.clientMsgId)?.id, original, 'a moderator\'s device finds the message it edited');
+    // The words as first sent, with their key, at the edit's position: refused.
+    const first = { chatId: c.general, seq: report.seq, clientMsgId: report.clientMsgId, text: 'Nice weather today', frankingKey: view(ann, original)?.franked?.key };
+    await rejects((await api(ben)).call('POST', `/communities/${c.communityId}/reports`, first), 'report_invalid');
+
+    // An edit whose commitment does not open: applied (its sender did send it) but unreportable everywhere.
+    tamper = true;
+    await dan.client.edit(c.general, original, 'Idiots, all of you, and no proof');
+    for (const u of [ann, ben]) {
+      await waitFor(() => view(u, original)?.text === 'Idiots, all of you, and no proof', { what: `${u.displayName} sees the false-tag edit`, timeoutMs: GROUP_FORMED });
+      assert.deepEqual([view(u, original)?.franked, view(u, original)?.unfranked], [undefined, true], `${u.displayName}: shown as unreportable`);
+    }
+    tamper = false;
+    await rejects(ben.client.communities.report(c.communityId, c.general, original), 'bad_request');
+    assert.deepEqual((await ann.client.communities.reports(c.communityId)).map((r) => [r.text, r.senderUserId]), [['You are all idiots', dan.userId]]);
     for (const u of [ann, ben, dan]) await u.client.stop();
   });
 

@@ -36,13 +36,14 @@ export class ChatWriter {
    * Queues content for a chat this device knows; resolves with its client id. R83: in a community's
    * chat every text with words (a message, a file's caption, a forward, a bot's reply, an imported
    * message) goes franked: a fresh key inside the content, the commitment beside it, so a member can
-   * prove what its sender wrote (R84) and receivers check it (R83b). Content that already carries its
-   * franking (an import does its own) goes as it is.
+   * prove what its sender wrote (R84) and receivers check it (R83b). An edit too, over its new text
+   * and its own client id (R122). Content that already carries its franking (an import does its own)
+   * goes as it is.
    */
   async post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
     const chat = this.#d.chat(chatId);
     if (!chat) throw new ParleyError('not_member', 'unknown chat');
-    if (!chat.community || content.kind !== 'text' || content.text === '' || content.frank !== undefined) return this.#d.outbox.add(chatId, content, opts);
+    if (!chat.community || (content.kind !== 'text' && content.kind !== 'edit') || content.text === '' || content.frank !== undefined) return this.#d.outbox.add(chatId, content, opts);
     const clientMsgId = opts.clientMsgId ?? randomId();
     const { key, tag } = await frank(chatId, clientMsgId, content.text);
     return this.#d.outbox.add(chatId, { ...content, frank: key }, { ...opts, clientMsgId, frank: tag });

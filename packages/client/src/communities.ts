@@ -223,15 +223,16 @@ export class Communities {
     return (await this.#d.rest<{ chat: CommunityChat }>('PATCH', path(communityId, `/chats/${encodeURIComponent(chatId)}`), { slowModeMs: ms })).chat;
   }
   /**
-   * R84: reports a message this device shows, with its text as first sent and the key its sender
-   * franked it with (R83): the server accepts it only if they open the commitment it kept. A message
-   * with no franking (sent outside a community chat, by an older client, a file's caption) can't be
-   * reported (`bad_request`); one whose sender gave a false commitment is refused (`report_invalid`).
+   * R84: reports a message this device shows, with its text and the key its sender franked it with
+   * (R83): the server accepts it only if they open the commitment it kept. An edited message is
+   * reported as it reads now, naming the edit's entry (R122). A message with no franking (sent
+   * outside a community chat, by an older client, or edited by one) can't be reported
+   * (`bad_request`); one whose sender gave a false commitment is refused (`report_invalid`).
    */
   async report(communityId: string, chatId: string, itemId: string, reason?: string): Promise<CommunityReport> {
-    const item = this.#d.item?.(chatId, itemId);
-    if (!item || item.seq === null || !item.franked) throw new ParleyError('bad_request', 'this message carries no proof of its sender, so it cannot be reported');
-    const body = { chatId, seq: item.seq, clientMsgId: item.id, text: item.franked.text, frankingKey: item.franked.key, ...(reason ? { reason } : {}) };
+    const franked = this.#d.item?.(chatId, itemId)?.franked;
+    if (!franked || franked.seq === null) throw new ParleyError('bad_request', 'this message carries no proof of its sender, so it cannot be reported');
+    const body = { chatId, seq: franked.seq, clientMsgId: franked.clientMsgId, text: franked.text, frankingKey: franked.key, ...(reason ? { reason } : {}) };
     return (await this.#d.rest<{ report: CommunityReport }>('POST', path(communityId, '/reports'), body)).report;
   }
   /** R84: the community's reports, newest first (holders of `ban` or `deleteMessages`); R84b: `state` filters. */

@@ -78,12 +78,20 @@ export interface TimelineItem {
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
   pinned?: { by: string; order: number };
   edited: boolean;
+  /** R122: the client ids of the edits applied to it, in log order (a report of it names the latest's entry). */
+  editIds?: string[];
   deleted: boolean;
-  /** R83: the text as first sent and the key its sender franked it with (what a report reveals, R84); dropped on deletion. */
-  franked?: { key: string; text: string };
+  /**
+   * R83: the text and the key its sender franked it with (what a report reveals, R84), and the log
+   * entry that committed to it (`seq`, null while this device's own is unsent; `clientMsgId`): the
+   * message's own, or after an edit the edit's (R122), so a report shows the words as they read
+   * when reported. Dropped on deletion.
+   */
+  franked?: { key: string; text: string; seq: number | null; clientMsgId: string };
   /**
    * R83b: a text in a community's chat whose commitment does not open (missing, or not made from its
-   * key and text): its sender's app, or the server, gave no proof, so it can't be reported.
+   * key and text): its sender's app, or the server, gave no proof, so it can't be reported. R122: so
+   * too once an edit whose commitment does not open has changed its words.
    */
   unfranked?: true;
   /** R80: deleted for everyone by a community moderator (with `deleteMessages`), not by its sender. */
@@ -151,6 +159,11 @@ export function mayDeleteOthers(chat: ChatSummary, userId: string): boolean {
   return communityRightsNow(chat, userId)?.includes('deleteMessages') ?? false;
 }
 
+/** R122: the message a log entry belongs to: its own, or the one an edit at that entry changed (a report names the edit's). */
+export function itemOfEntry(items: readonly TimelineItem[], clientMsgId: string): TimelineItem | undefined {
+  return items.find((i) => i.id === clientMsgId || i.editIds?.includes(clientMsgId) === true);
+}
+
 /** R50: a chat's pinned messages, the latest pinned first. */
 export function pinnedItems(items: readonly TimelineItem[]): TimelineItem[] {
   return items.filter((i) => i.pinned).sort((a, b) => (b.pinned?.order ?? 0) - (a.pinned?.order ?? 0));
@@ -184,7 +197,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       case 'text': {
         const item: TimelineItem = { ...base, text: content.text, ...(content.entities?.length ? { entities: content.entities } : {}), edited: false, deleted: false, reactions: [] };
         // R83, R83b: reportable only when the commitment the server delivered opens with the key and text.
-        if (content.frank && (!entry || frankOpens(entry, entry.frank, content.frank, chat.chatId, base.id, content.text))) item.franked = { key: content.frank, text: content.text };
+        if (content.frank && (!entry || frankOpens(entry, entry.frank, content.frank, chat.chatId, base.id, content.text))) item.franked = { key: content.frank, text: content.text, seq: base.seq, clientMsgId: base.id };
         else if (entry && chat.community && content.text !== '') item.unfranked = true;
         if (content.replyTo) {
           const target = byId.get(content.replyTo);
@@ -212,6 +225,15 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
           if (content.replyMarkup) target.replyMarkup = content.replyMarkup; // R93: an edit replaces the keyboard
           else delete target.replyMarkup;
           target.edited = true;
+          (target.editIds ??= []).push(base.id);
+          // R122: the edit's own commitment now proves the words; one that does not open leaves none.
+          if (content.frank && (!entry || frankOpens(entry, entry.frank, content.frank, chat.chatId, base.id, content.text))) {
+            target.franked = { key: content.frank, text: content.text, seq: base.seq, clientMsgId: base.id };
+            delete target.unfranked;
+          } else {
+            delete target.franked;
+            if (entry && chat.community) target.unfranked = true;
+          }
           const mentioned = mentionsUser({ chat, myUserId, senderUserId, text: content.text, entities: content.entities, repliesToMine: target.replyTo?.senderUserId === myUserId });
           if (mentioned) target.mentionsMe = true;
           else delete target.mentionsMe;

@@ -158,7 +158,8 @@ export const MessageContent = z.discriminatedUnion('kind', [
     replyKeyboard: ReplyKeyboard.optional(),
   }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined || m.imported?.omitted !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   // R93: an edit replaces the keyboard too (absent: none left), as Telegram's editMessageText does.
-  z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyMarkup: ReplyMarkup.optional() })
+  // R122: `frank`, in a community's chat the key the new text is committed with (as a text's, R83).
+  z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyMarkup: ReplyMarkup.optional(), frank: FrankKey.optional() })
     .superRefine(checkEntitiesOf),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef } from 'react';
-import type { ParleyClient } from '@parley/client';
+import { itemOfEntry, type ParleyClient } from '@parley/client';
 import type { Community, CommunityReport } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
@@ -22,7 +22,9 @@ export function CommunityReports({ client, community }: { client: ParleyClient; 
   const { value: reports, error: loadError, reload } = useReloading<CommunityReport[]>(client, load, id);
   const [error, run, busy] = useAction();
   const nameOf = (userId: string) => client.chat(reports?.find((r) => r.senderUserId === userId || r.reporterUserId === userId || r.resolved?.by === userId)?.chatId ?? '')?.members.find((m) => m.userId === userId)?.displayName ?? '…';
-  const isDeleted = (r: CommunityReport) => client.timeline(r.chatId).find((i) => i.id === r.clientMsgId)?.deleted ?? false;
+  // R122: a report of an edited message names the edit's entry: the message is the one it changed.
+  const reported = (r: CommunityReport) => itemOfEntry(client.timeline(r.chatId), r.clientMsgId);
+  const isDeleted = (r: CommunityReport) => reported(r)?.deleted ?? false;
   const open = reports?.filter((r) => !r.resolved) ?? [];
   const handled = reports?.filter((r) => r.resolved) ?? [];
   const resolve = (r: CommunityReport, outcome: 'acted' | 'dismissed') => run(async () => { await client.communities.resolveReport(id, r.reportId, outcome); await reload(); });
@@ -49,7 +51,7 @@ export function CommunityReports({ client, community }: { client: ParleyClient; 
               {mayDo(community, 'deleteMessages') && (isDeleted(r)
                 ? <span className="muted small" data-testid="report-deleted">{t('reportDeleted')}</span>
                 : <button type="button" className="danger small" disabled={busy} data-testid="report-delete"
-                    onClick={() => { if (confirm(t('confirmDeleteForEveryone'))) run(async () => { await client.deleteMessage(r.chatId, r.clientMsgId); await reload(); }); }}>{t('reportDelete')}</button>)}
+                    onClick={() => { if (confirm(t('confirmDeleteForEveryone'))) run(async () => { await client.deleteMessage(r.chatId, reported(r)?.id ?? r.clientMsgId); await reload(); }); }}>{t('reportDelete')}</button>)}
               {mayDo(community, 'ban') && (
                 <button type="button" className="secondary small" disabled={busy} data-testid="report-mute"
                   onClick={() => run(async () => { await client.communities.mute(id, r.senderUserId, Date.now() + DAY_MS); await reload(); })}>{t('reportMuteDay')}</button>
