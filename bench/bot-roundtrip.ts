@@ -109,8 +109,12 @@ async function drive(send: (i: number) => void, received: Map<number, number>): 
   });
   const rss0 = process.memoryUsage().rss;
   const load = (await import('node:os')).loadavg()[0]!;
+  const cpu0 = process.cpuUsage();
   const r = await drive((i) => void person.client.sendText(chat.chatId, `${i}`), received);
-  console.log(JSON.stringify({ bench: 'bot round trip through Parley (MLS both ends, one process)', rate, seconds, gatewayStore: storeKind, ...r, processRssGrowthMb: round((process.memoryUsage().rss - rss0) / 1048576), loadAvgAtStart: round(load) }));
+  // CPU of this one process (server, gateway, bot, person) per round trip: the figure a busy machine distorts least.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMsPerMsg = round((cpu.user + cpu.system) / 1000 / Math.max(1, total - r.lost));
+  console.log(JSON.stringify({ bench: 'bot round trip through Parley (MLS both ends, one process)', rate, seconds, gatewayStore: storeKind, ...r, cpuMsPerMsg, processRssGrowthMb: round((process.memoryUsage().rss - rss0) / 1048576), loadAvgAtStart: round(load) }));
   echo.stop();
   await gw.close();
   await Promise.all([owner, person].map((u) => u.client.stop()));

@@ -93,8 +93,17 @@ try {
   } else {
     // Upwards from the bottom: older pages load as it nears the top (R9).
     const up = await scrollFrames(page, '[data-bench=timeline]', -150, 300);
-    const rows = await page.locator('[data-bench=timeline] [data-testid=system], [data-bench=timeline] [data-testid=message]').count();
-    print({ step: 'messages-scroll', ...up, rowsInDom: rows, heapMb: await heapMb(page) });
+    const rows = () => page.locator('[data-bench=timeline] [data-testid=system], [data-bench=timeline] [data-testid=message]').count();
+    const domNodes = () => page.evaluate(() => document.getElementsByTagName('*').length);
+    print({ step: 'messages-scroll', ...up, rowsInDom: await rows(), domNodes: await domNodes(), heapMb: await heapMb(page) });
+    // Every page loaded (up to the chat's start), then down through all of it: the list at its longest.
+    for (let i = 0; i < 200 && await page.evaluate(() => document.querySelector('.timeline .load-older') !== null); i++) {
+      await page.evaluate(() => { const el = document.querySelector('[data-bench=timeline]') as HTMLElement; el.scrollTop = 0; });
+      await page.waitForTimeout(100);
+    }
+    await page.evaluate(() => { const el = document.querySelector('[data-bench=timeline]') as HTMLElement; el.scrollTop = 0; });
+    const down = await scrollFrames(page, '[data-bench=timeline]', 150, 300);
+    print({ step: 'messages-scroll-down-all-loaded', ...down, rowsInDom: await rows(), domNodes: await domNodes(), heapMb: await heapMb(page) });
   }
 } finally {
   await closeWebWorld(world);

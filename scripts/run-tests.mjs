@@ -1,13 +1,24 @@
 #!/usr/bin/env node
 // Runs every test file of the monorepo with Node's test runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs [filter-substring...]
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+// Usage: node scripts/run-tests.mjs [--update-times] [--typecheck] [filter-substring...]
+// --typecheck runs `npm run typecheck` beside the tests (it is ~90 s of CPU that would otherwise come
+// first) and fails the run when it fails. PARLEY_TEST_CONCURRENCY sets how many files run at once (2).
+// Files start longest-first by scripts/test-times.json (seconds per file from an earlier run), so the
+// two lanes finish together instead of one long file starting last. At the end it prints the slowest
+// files' wall times (all of them in test-artifacts/file-times.txt); --update-times writes those
+// figures back into scripts/test-times.json (commit it when the suite's shape changes).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'apps'];
 const skip = new Set(['node_modules', 'dist', 'data', 'test-artifacts']);
+const timesPath = join(root, 'scripts/test-times.json');
+const tableDir = join(root, 'test-artifacts');
+const tablePath = join(tableDir, 'file-times.txt');
+/** A file not in test-times.json yet (new) is assumed about as long as others of its kind. */
+const unknownSeconds = (f) => (/\.e2e\.tsx?$/.test(f) ? 90 : /\/test\//.test(f) ? 40 : 10);
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -18,15 +29,63 @@ function walk(dir) {
   }
 }
 for (const r of roots) walk(join(root, r));
-const filters = process.argv.slice(2);
-const selected = files.sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const args = process.argv.slice(2);
+const updateTimes = args.includes('--update-times');
+const withTypecheck = args.includes('--typecheck');
+const filters = args.filter((a) => a !== '--update-times' && a !== '--typecheck');
+const concurrency = Math.max(1, Number(process.env.PARLEY_TEST_CONCURRENCY ?? 2) || 2);
+const known = existsSync(timesPath) ? JSON.parse(readFileSync(timesPath, 'utf8')) : {};
+const estimate = (f) => (typeof known[f] === 'number' ? known[f] : unknownSeconds(f));
+const selected = files
+  .sort()
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort((a, b) => estimate(b) - estimate(a));
 if (selected.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', '--test-reporter=spec', ...selected],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } },
-);
+mkdirSync(tableDir, { recursive: true });
+rmSync(tablePath, { force: true });
+const started = Date.now();
+/** The typecheck beside the tests: its output is kept and shown only when it fails. */
+const typecheck = withTypecheck
+  ? new Promise((resolve) => {
+      const child = spawn('npm', ['run', 'typecheck'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { out += d; });
+      child.on('close', (code) => resolve({ code: code ?? 1, out }));
+    })
+  : Promise.resolve({ code: 0, out: '' });
+const result = await new Promise((resolve) => {
+  const child = spawn(process.execPath, [
+    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=240000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/file-times.mjs', `--test-reporter-destination=${relative(root, tablePath)}`,
+    ...selected,
+  ], { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } });
+  child.on('close', (status) => resolve({ status }));
+});
+const wall = (Date.now() - started) / 1000;
+if (existsSync(tablePath)) {
+  const rows = readFileSync(tablePath, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')).sort((a, b) => Number(b[0]) - Number(a[0]));
+  const sum = rows.reduce((s, r) => s + Number(r[0]), 0);
+  console.log(`\nwall time per test file, slowest first (top 40 of ${rows.length}; all in ${relative(root, tablePath)}):`);
+  for (const [seconds, status, file] of rows.slice(0, 40)) console.log(`${seconds.padStart(7)} s  ${status}  ${file}`);
+  console.log(`suite: ${wall.toFixed(0)} s wall, ${sum.toFixed(0)} s summed over files, ${selected.length} files`);
+  if (updateTimes && rows.length > 0) {
+    const next = { ...known };
+    for (const [seconds, , file] of rows) next[file] = Math.round(Number(seconds));
+    for (const f of Object.keys(next)) if (!files.includes(f)) delete next[f];
+    const sorted = Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b)));
+    writeFileSync(timesPath, JSON.stringify(sorted, null, 2) + '\n');
+    console.log(`wrote ${relative(root, timesPath)}`);
+  }
+}
+const checked = await typecheck;
+if (checked.code !== 0) {
+  console.error(`\ntypecheck failed (npm run typecheck, beside the tests):\n${checked.out}`);
+  process.exit(1);
+}
+if (withTypecheck) console.log('typecheck passed (beside the tests)');
 process.exit(result.status ?? 1);

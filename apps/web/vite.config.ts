@@ -128,5 +128,8 @@ export default defineConfig({
   esbuild: { jsx: 'automatic' },
   plugins: [zodWithoutJsonSchema(), precacheServiceWorker(), precompress()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022' },
+  // Each worker is one classic script: ts-mls (the MLS worker) imports its curves dynamically, which a
+  // worker would otherwise need chunks and `type: 'module'` for.
+  worker: { rollupOptions: { output: { inlineDynamicImports: true } } },
   server: { proxy: { '/api': { target: 'http://localhost:8080', ws: true } } },
 });

@@ -28,6 +28,8 @@ process.once('unhandledRejection', (err) => {
 
 export interface ServerProcess {
   url: string;
+  /** PARLEY_DATA_DIR (its parley.sqlite), for benches that seed rows in bulk. */
+  dataDir: string;
   child: ChildProcess;
   rssKb(): number;
   cpuSeconds(): number;
@@ -41,6 +43,7 @@ export async function startServerProcess(env: Record<string, string> = {}, nodeA
   const pid = child.pid as number;
   return {
     url: `http://127.0.0.1:${port}`,
+    dataDir,
     child,
     rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN),
     cpuSeconds: () => {

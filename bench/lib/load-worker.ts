@@ -41,6 +41,12 @@ function onFrame(conn: Conn, data: WebSocket.RawData): void {
     const sentUs = /^b[0-9a-z]+_\d+_(\d+)$/.exec(m.clientMsgId)?.[1];
     if (sentUs) latencies.push(t - Number(sentUs) / 1000);
     if (receiptDelayMs >= 0) scheduleReceipt(conn, m.chatId, m.seq);
+  } else if (frame.type === 'channel_post') {
+    // R97: a channel's notice (channel, seq); bench/channel-fanout.ts times its fan-out from the post.
+    received += 1;
+    const t = now();
+    if (!firstAt) firstAt = t;
+    lastAt = t;
   } else if (frame.type === 'ack' && frame.rid) {
     acked += 1;
     inflight.get(frame.rid)?.();

@@ -7,6 +7,12 @@ export interface ListenAddress {
   port: number;
 }
 
+/** R129: a bot the operator hosts: its token (the bot code uses the same one) and where its Bot APIs listen. */
+export interface HostedBotConfig {
+  token: string;
+  listen: ListenAddress;
+}
+
 export interface Limits {
   /** Largest envelope (content type + base64 payload), bytes. */
   maxEnvelopeBytes: number;
@@ -96,6 +102,8 @@ export interface PushPolicy {
   callRingRequestsPerMin: number;
   /** R118: call pushes per callee per minute (all their devices count as one). */
   callPushesPerMin: number;
+  /** R124: a group call rings only in groups of at most this many members. */
+  callRingMaxMembers: number;
 }
 
 /** The MLS delivery service's commit checks (R35, R36) and key package claims (R41). */
@@ -145,6 +153,8 @@ export interface BotLimits {
   sendPerSec: number;
   /** R92: how many it may send at once before that rate applies. */
   sendBurst: number;
+  /** R143: the largest avatar, in bytes (PARLEY_BOT_AVATAR_MAX_BYTES). */
+  avatarMaxBytes: number;
 }
 
 /** R95-R99: public channels' limits (docs/OPERATIONS.md, "Channels"). */
@@ -245,6 +255,8 @@ export interface Config {
    * served on the public port, as before this setting existed.
    */
   metricsListen: ListenAddress | undefined;
+  /** R129: bots whose gateway this server runs (PARLEY_HOSTED_BOTS), each serving the Bot APIs on its address. */
+  hostedBots: HostedBotConfig[];
   /** Overrides the shipped migrations folder (staged rollouts, upgrade tests). */
   migrationsDir: string | undefined;
   origin: string;
@@ -257,6 +269,8 @@ export interface Config {
   rates: RateLimits;
   sessionTtlMs: number;
   authTimeoutMs: number;
+  /** R137: quiet time after a large group's last `members` frame before a connection hears its member digest again; 0: never. */
+  membersSettleMs: number;
   /** WebSocket ping period; a peer that has not answered by the next ping is dropped (dead link). */
   wsPingIntervalMs: number;
   pushMinIntervalMs: number;
@@ -290,6 +304,22 @@ export interface Config {
   blobStore: BlobStoreConfig;
   /** R115: scheduled channel posts. */
   channelSchedule: ChannelScheduleLimits;
+  /** R141-R142: private channels in wrapped mode. */
+  channelWraps: ChannelWrapLimits;
+}
+
+/** R141-R142: private channels past the MLS size. */
+export interface ChannelWrapLimits {
+  /** Members past which a private channel switches to wrapped mode. */
+  mlsMaxSubscribers: number;
+  /** Members a wrapped channel holds. */
+  maxSubscribers: number;
+  /** Wraps per upload, devices per page. */
+  batch: number;
+  /** Base64 characters of a wrapped post. */
+  postMaxChars: number;
+  /** R149: the least time between two `wraps_needed` notices a device without a current wrap causes (ms). */
+  askEveryMs: number;
 }
 
 /** R115: scheduled posts of public channels. */

@@ -14,6 +14,16 @@ describe('config', () => {
     }
   });
 
+  it('R129 PARLEY_HOSTED_BOTS is TOKEN@HOST:PORT, comma-separated; a bad entry is named by position, never echoed (it holds a token)', () => {
+    const token = `bot12345:${'s'.repeat(43)}`;
+    assert.deepEqual(loadConfig({}).hostedBots, []);
+    assert.deepEqual(loadConfig({ PARLEY_HOSTED_BOTS: `${token}@127.0.0.1:8081, ${token}@[::1]:0` }).hostedBots,
+      [{ token, listen: { host: '127.0.0.1', port: 8081 } }, { token, listen: { host: '::1', port: 0 } }]);
+    for (const bad of [token, `${token}@127.0.0.1`, `nocolon@127.0.0.1:8081`, `${token}@127.0.0.1:8081,${token}`]) {
+      assert.throws(() => loadConfig({ PARLEY_HOSTED_BOTS: bad }), (err: Error) => /PARLEY_HOSTED_BOTS: entry \d/.test(err.message) && !err.message.includes('s'.repeat(43)), bad);
+    }
+  });
+
   it('R40 what a server cannot split fits a connection\'s send buffer: a message at the size limit, a group at the member limit', () => {
     assert.equal(loadConfig({}).limits.chatPageMax, 200);
     assert.throws(() => loadConfig({ PARLEY_WS_BUFFER_BYTES: '65536' }), /PARLEY_WS_BUFFER_BYTES \(65536\) must be at least PARLEY_MAX_COMMIT_BYTES/);
@@ -55,7 +65,7 @@ describe('config', () => {
   });
 
   it('R37 push settings: a per-device limit of at least 1, host names or *.domain, networks in CIDR form', () => {
-    assert.deepEqual(loadConfig({}).push, { maxSubscriptionsPerDevice: 5, allowedHosts: [], allowPrivateNetworks: [], callRingMs: 45_000, callRingRequestsPerMin: 10, callPushesPerMin: 6 });
+    assert.deepEqual(loadConfig({}).push, { maxSubscriptionsPerDevice: 5, allowedHosts: [], allowPrivateNetworks: [], callRingMs: 45_000, callRingRequestsPerMin: 10, callPushesPerMin: 6, callRingMaxMembers: 32 });
     const push = loadConfig({
       PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE: '2',
       PARLEY_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com, updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com,',
@@ -65,7 +75,7 @@ describe('config', () => {
       maxSubscriptionsPerDevice: 2,
       allowedHosts: ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'],
       allowPrivateNetworks: ['10.1.2.0/24', 'fd00::/64'],
-      callRingMs: 45_000, callRingRequestsPerMin: 10, callPushesPerMin: 6,
+      callRingMs: 45_000, callRingRequestsPerMin: 10, callPushesPerMin: 6, callRingMaxMembers: 32,
     });
     assert.throws(() => loadConfig({ PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE: '0' }), /PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_DEVICE/);
     // R118: call ringing limits, as docs/OPERATIONS.md gives them.
@@ -74,6 +84,9 @@ describe('config', () => {
     assert.throws(() => loadConfig({ PARLEY_CALL_RING_MS: '1000' }), /PARLEY_CALL_RING_MS/);
     assert.throws(() => loadConfig({ PARLEY_CALL_RING_MS: '600000' }), /PARLEY_CALL_RING_MS/);
     assert.throws(() => loadConfig({ PARLEY_RATE_CALL_RING_PER_MIN: '0' }), /PARLEY_RATE_CALL_RING_PER_MIN/);
+    // R124: groups ring up to this many members.
+    assert.equal(loadConfig({ PARLEY_CALL_RING_MAX_MEMBERS: '8' }).push.callRingMaxMembers, 8);
+    assert.throws(() => loadConfig({ PARLEY_CALL_RING_MAX_MEMBERS: '1' }), /PARLEY_CALL_RING_MAX_MEMBERS/);
     assert.throws(() => loadConfig({ PARLEY_PUSH_CALL_PUSHES_PER_MIN: '0' }), /PARLEY_PUSH_CALL_PUSHES_PER_MIN/);
     for (const bad of ['https://fcm.googleapis.com', 'fcm.googleapis.com/x', '*', '*.', 'a..b', 'ex ample.com']) {
       assert.throws(() => loadConfig({ PARLEY_PUSH_ALLOWED_HOSTS: bad }), /PARLEY_PUSH_ALLOWED_HOSTS: not a host name/, bad);

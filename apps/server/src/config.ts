@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { cipherSize, MAX_ATTACHMENT_BYTES, MIN_FILE_CHUNK_BYTES, MLS_START_MIN_ADDS } from '@parley/protocol';
-import type { BlobStoreConfig, Config, ListenAddress, SfuConfig, TurnConfig } from './config-types.ts';
+import type { BlobStoreConfig, Config, HostedBotConfig, ListenAddress, SfuConfig, TurnConfig } from './config-types.ts';
 
-export type { ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ChannelLimits, ChannelScheduleLimits, JoinRequestLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
+export type { HostedBotConfig, ListenAddress, Limits, RateLimits, DeviceLinkLimits, PushPolicy, MlsLimits, CommunityLimits, ModerationLimits, BotLimits, ChannelLimits, ChannelScheduleLimits, ChannelWrapLimits, JoinRequestLimits, ConsentLimits, FileLimits, BlobStoreConfig, Config, TurnConfig, SfuConfig } from './config-types.ts';
 
 /**
  * The server's one typed config object, read from environment variables with defaults and
@@ -25,6 +25,21 @@ const HostPort = z.string().transform((value, ctx): ListenAddress => {
     return z.NEVER;
   }
   return { host, port };
+});
+
+/** R129: `TOKEN@HOST:PORT`, comma-separated: the bots whose gateway this server runs, and where each one's Bot APIs listen. */
+const HostedBots = z.string().default('').transform((value, ctx): HostedBotConfig[] => {
+  const bots: HostedBotConfig[] = [];
+  for (const [i, item] of value.split(',').map((v) => v.trim()).filter((v) => v !== '').entries()) {
+    const at = item.indexOf('@');
+    const token = item.slice(0, Math.max(0, at));
+    const listen = HostPort.safeParse(item.slice(at + 1));
+    // The message never repeats the item: it holds a token.
+    if (at < 0 || !/^[A-Za-z0-9_-]{8,64}:[A-Za-z0-9_-]{32,64}$/.test(token)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not TOKEN@HOST:PORT` });
+    else if (!listen.success) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: ${listen.error.issues[0]?.message ?? 'bad address'}` });
+    else bots.push({ token, listen: listen.data });
+  }
+  return bots;
 });
 
 /** A comma-separated list; blanks around entries and empty entries are dropped. */
@@ -85,12 +100,14 @@ const EnvSchema = z.object({
   PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
   /**
    * R116: members per group. 1,000 by default: the server and the wire handle 5,000 (R117's join
-   * deltas; the 4 MiB buffer holds its summary), but each member's device spends ~1 s of main-thread
-   * MLS work per join at 5,000 (bench/community-scale.ts), so an operator raises it knowingly.
+   * deltas; the 4 MiB buffer holds its summary), but each member's device spends ~1 s of MLS work
+   * per join at 5,000 (bench/community-scale.ts; in a worker on the web), so an operator raises it knowingly.
    */
   PARLEY_MAX_GROUP_MEMBERS: Int(1000),
   /** R117: a group of more than this many members hears joins and leaves as `members` frames (that member only) instead of every device reading the whole summary again. */
   PARLEY_LARGE_CHAT_MEMBERS: Int(100),
+  /** R137: this long after a large group's last `members` frame a connection hears the group's member digest again (0: never). */
+  PARLEY_MEMBERS_SETTLE_MS: Int(10_000),
   /** R73: communities one user is a member of (creating or joining one more: community_limit). */
   PARLEY_MAX_COMMUNITIES_PER_USER: Int(100),
   /** R73: chats one community links (announcements and general count). */
@@ -108,6 +125,10 @@ const EnvSchema = z.object({
   /** R92: messages one bot may send per second, over all its chats (0: unlimited), and its burst. */
   PARLEY_RATE_BOT_SEND_PER_SEC: Int(30),
   PARLEY_RATE_BOT_SEND_BURST: Int(60),
+  /** R143: the largest bot avatar, in bytes (default 512 KiB). */
+  PARLEY_BOT_AVATAR_MAX_BYTES: Int(512 * 1024).refine((n) => n >= 1, 'must be at least 1'),
+  /** R129: bots whose gateway this server runs: `TOKEN@HOST:PORT`, comma-separated (HOST: keep it loopback). */
+  PARLEY_HOSTED_BOTS: HostedBots,
   /** R84: reports in one page of a community's report list (newest first). */
   PARLEY_REPORTS_PAGE_MAX: Int(200).refine((n) => n >= 1, 'must be at least 1'),
   /** R96: characters in a channel post's text (the signed JSON around it may add its entities). */
@@ -191,6 +212,8 @@ const EnvSchema = z.object({
   /** R118: ring requests per caller device per minute, and call pushes per callee per minute. */
   PARLEY_RATE_CALL_RING_PER_MIN: Int(10).refine((n) => n >= 1, 'must be at least 1'),
   PARLEY_PUSH_CALL_PUSHES_PER_MIN: Int(6).refine((n) => n >= 1, 'must be at least 1'),
+  /** R124: a group call rings the chat's members (open tabs and Web Push) only in groups of at most this many members. */
+  PARLEY_CALL_RING_MAX_MEMBERS: Int(32).refine((n) => n >= 2 && n <= 5_000, 'must be between 2 and 5000'),
   /** R60: TURN servers for calls (coturn with `use-auth-secret`): their URLs and the shared secret. */
   PARLEY_TURN_URLS: List(TurnUrl, 'a TURN URL (turn:host:port?transport=udp|tcp or turns:host:port?transport=tcp)'),
   PARLEY_TURN_SECRET: z.string().min(16, 'must be at least 16 characters (a random secret shared with the TURN server)').optional(),
@@ -283,6 +306,17 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_MAX_SCHEDULED: Int(100).refine((n) => n >= 1, 'must be at least 1'),
   /** R115: how often each node publishes the scheduled posts whose time has come (0: never, for a node that should not). */
   PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: Int(10_000),
+  // --- R141-R142: private channels past the MLS size (wrapped epoch keys) ---
+  /** R141: a private channel whose members would pass this switches to wrapped mode (0: PARLEY_MAX_COMMUNITY_MEMBERS). */
+  PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: Int(0),
+  /** R141: the most members a private channel in wrapped mode holds. */
+  PARLEY_CHANNEL_MAX_WRAPPED_SUBSCRIBERS: Int(1_000_000).refine((n) => n >= 1, 'must be at least 1'),
+  /** R141: wraps per upload and per page of unwrapped devices. */
+  PARLEY_CHANNEL_WRAP_BATCH: Int(1000).refine((n) => n >= 1 && n <= 5000, 'must be 1-5000'),
+  /** R142: the largest wrapped post body (its base64 characters). */
+  PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: Int(65_536).refine((n) => n >= 256, 'must be at least 256'),
+  /** R149: a device without a wrap of the current epoch tells the admins at most this often. */
+  PARLEY_CHANNEL_WRAP_ASK_MS: Int(60_000).refine((n) => n >= 1000, 'must be at least 1000'),
 });
 
 
@@ -338,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeId: e.PARLEY_NODE_ID ?? `${hostname()}-${process.pid}`,
     drainTimeoutMs: e.PARLEY_DRAIN_TIMEOUT_MS,
     metricsListen: e.PARLEY_METRICS_LISTEN,
+    hostedBots: e.PARLEY_HOSTED_BOTS,
     migrationsDir: e.PARLEY_MIGRATIONS_DIR,
     origin,
     rpId,
@@ -377,6 +412,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sessionTtlMs: e.PARLEY_SESSION_TTL_DAYS * DAY_MS,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
+    membersSettleMs: e.PARLEY_MEMBERS_SETTLE_MS,
     wsPingIntervalMs: e.PARLEY_WS_PING_INTERVAL_MS,
     pushMinIntervalMs: e.PARLEY_PUSH_MIN_INTERVAL_MS,
     vapidSubject: e.PARLEY_VAPID_SUBJECT,
@@ -387,6 +423,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       callRingMs: e.PARLEY_CALL_RING_MS,
       callRingRequestsPerMin: e.PARLEY_RATE_CALL_RING_PER_MIN,
       callPushesPerMin: e.PARLEY_PUSH_CALL_PUSHES_PER_MIN,
+      callRingMaxMembers: e.PARLEY_CALL_RING_MAX_MEMBERS,
     },
     deviceLink: {
       ttlMs: e.PARLEY_DEVICE_LINK_TTL_MS,
@@ -421,7 +458,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reportRetentionMs: e.PARLEY_REPORT_RETENTION_MS,
       reportSweepIntervalMs: e.PARLEY_REPORT_SWEEP_INTERVAL_MS,
     },
-    bots: { maxPerOwner: e.PARLEY_MAX_BOTS_PER_USER, sendPerSec: e.PARLEY_RATE_BOT_SEND_PER_SEC, sendBurst: e.PARLEY_RATE_BOT_SEND_BURST },
+    bots: { maxPerOwner: e.PARLEY_MAX_BOTS_PER_USER, sendPerSec: e.PARLEY_RATE_BOT_SEND_PER_SEC, sendBurst: e.PARLEY_RATE_BOT_SEND_BURST, avatarMaxBytes: e.PARLEY_BOT_AVATAR_MAX_BYTES },
     channels: {
       maxPostChars: e.PARLEY_CHANNEL_MAX_POST_CHARS,
       postsPerHour: e.PARLEY_CHANNEL_POSTS_PER_HOUR,
@@ -468,6 +505,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.PARLEY_BLOB_IDLE_TIMEOUT_MS,
     },
     blobStore: blobStore(e),
+    channelWraps: {
+      mlsMaxSubscribers: e.PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS || e.PARLEY_MAX_COMMUNITY_MEMBERS || e.PARLEY_MAX_GROUP_MEMBERS,
+      maxSubscribers: e.PARLEY_CHANNEL_MAX_WRAPPED_SUBSCRIBERS, batch: e.PARLEY_CHANNEL_WRAP_BATCH, postMaxChars: e.PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS,
+      askEveryMs: e.PARLEY_CHANNEL_WRAP_ASK_MS,
+    },
     channelSchedule: { maxScheduleMs: e.PARLEY_CHANNEL_MAX_SCHEDULE_MS, maxPerChannel: e.PARLEY_CHANNEL_MAX_SCHEDULED, sweepMs: e.PARLEY_CHANNEL_SCHEDULE_SWEEP_MS },
   };
 }

@@ -18,6 +18,7 @@ import { Moderation } from './domain/communities/moderation.ts';
 import { Bots } from './domain/bots/bots.ts';
 import { Channels } from './domain/channels/channels.ts';
 import { ChannelSchedule } from './domain/channels/schedule.ts';
+import { ChannelWraps } from './domain/channels/wrapped.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -74,6 +75,9 @@ import { SqliteChannels } from './storage/sqlite/sqlite-channels.ts';
 import type { ChannelScheduleStorage } from './storage/channel-schedule-storage.ts';
 import { PostgresChannelSchedule } from './storage/postgres/postgres-channel-schedule.ts';
 import { SqliteChannelSchedule } from './storage/sqlite/sqlite-channel-schedule.ts';
+import type { ChannelWrapStorage } from './storage/channel-wrap-storage.ts';
+import { PostgresChannelWraps } from './storage/postgres/postgres-channel-wraps.ts';
+import { SqliteChannelWraps } from './storage/sqlite/sqlite-channel-wraps.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -85,6 +89,7 @@ import { S3BlobBytes } from './blob-store/s3-blob-bytes.ts';
 import { UploadLocker } from './blob-store/upload-locker.ts';
 import { MemoryUploadLeases, type UploadLeases } from './blob-store/upload-leases.ts';
 import { PostgresUploadLeases } from './storage/postgres/postgres-upload-leases.ts';
+import { startHostedBots, type HostedBots } from './bot-hosting/hosted-bots.ts';
 
 export interface RunningServer {
   /** http://host:port */
@@ -98,6 +103,8 @@ export interface RunningServer {
   metrics: ServerMetrics;
   /** Every HTTP route this node serves (method and url pattern), as Fastify registered them. */
   routes: readonly HttpRoute[];
+  /** R129: the bot gateways this node runs for the operator's hosted bots (PARLEY_HOSTED_BOTS). */
+  hostedBots: HostedBots;
   /**
    * Graceful stop (SIGTERM): /readyz turns 503, no new connections, every client is told to
    * reconnect elsewhere (4010), accepted sends are committed, then storage and bus close.
@@ -133,6 +140,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let botStore: BotStorage;
   let channelStore: ChannelStorage;
   let channelScheduleStore: ChannelScheduleStorage;
+  let channelWrapStore: ChannelWrapStorage;
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -152,6 +160,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     botStore = new PostgresBots(pgStorage.pool);
     channelStore = new PostgresChannels(pgStorage.pool);
     channelScheduleStore = new PostgresChannelSchedule(pgStorage.pool);
+    channelWrapStore = new PostgresChannelWraps(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -173,6 +182,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     botStore = new SqliteBots(sqliteStorage.db);
     channelStore = new SqliteChannels(sqliteStorage.db);
     channelScheduleStore = new SqliteChannelSchedule(sqliteStorage.db);
+    channelWrapStore = new SqliteChannelWraps(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -250,6 +260,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     onDeviceAdded: (userId, deviceId) => deviceAdded(userId, deviceId),
     onlineDevices: (userId) => bus.onlineDevices(userId),
     isBot: (userId): Promise<boolean> => bots.isBot(userId),
+    botsOnServer: (userIds) => bots.hostedAmong(userIds),
+    botAvatars: (userIds) => botStore.avatarsAmong(userIds),
   });
   // Any path that adds a device (recovery, passkey, link approval): MLS groups re-check, login alert (R27).
   const deviceAdded = async (userId: string, deviceId: string) => {
@@ -267,7 +279,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   // R90-R92: bots are accounts with an owner; the chat rules and delivery ask them about bots.
   const bots: Bots = new Bots({
-    storage, bots: botStore, clock, random, limiter, limits: config.bots,
+    storage, bots: botStore, blobs, clock, random, limiter, limits: config.bots,
+    // R143: an avatar's first bytes, to check it is the image it claims to be.
+    head: async (blobId, n) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await blobBytes.read(blobId, 0, n - 1)) chunks.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks);
+    },
     addDevice: (userId, device) => accounts.addDevice(userId, device),
     revokeDevice: (userId, deviceId) => accounts.revokeDevice({ userId, deviceId }, deviceId),
   });
@@ -284,9 +302,14 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     onMemberRemoved: (chatId, userId) => dropFromCalls(groupCalls.memberRemoved(chatId, userId), { chatId }),
     isBot: (userId) => bots.isBot(userId),
     botsAmong: (userIds) => bots.botsAmong(userIds),
+    botsOnServer: (userIds) => bots.hostedAmong(userIds),
+    botAvatars: (userIds) => botStore.avatarsAmong(userIds),
   });
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
-  const communities: Communities = new Communities({ storage, communities: communityStore, chats, bus, clock, random, limits: config.communities });
+  const communities: Communities = new Communities({
+    storage, communities: communityStore, chats, bus, clock, random, limits: config.communities,
+    onWrappedLeave: (communityId, at) => channelWrapStore.markRemoval(communityId, at), // R142
+  });
   const communityChats = new CommunityChats({
     storage, communities: communityStore, community: communities, chats, bus, clock, limits: config.communities,
     moderation: moderationStore, maxSlowModeMs: config.moderation.maxSlowModeMs,
@@ -295,9 +318,15 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const moderation: Moderation = new Moderation({
     storage, communities: communityStore, moderation: moderationStore, community: communities, bus, clock, random, limiter, limits: config.moderation,
   });
+  // R141-R142, R148-R149: private channels past the MLS size.
+  const channelWraps = new ChannelWraps({
+    storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter,
+    moderators: (communityId) => moderationStore.listModerators(communityId),
+  });
   const communityInvites = new CommunityInvites({
     communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
-    ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour,
+    ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour, wrapLimits: config.channelWraps,
+    onWrappedJoin: (communityId, userId) => channelWraps.joined(communityId, userId),
   });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
@@ -326,6 +355,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderation,
     // R95-R99: a post is stored once; subscribers' connections hear a notice on `channel.<id>`.
     channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels, blobs, maxFileBytes: config.files.maxFileBytes }),
+    channelWraps,
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,
@@ -352,12 +382,12 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     }),
     calls,
     groupCalls,
-    // R118: a ringing 1:1 call wakes the callee's closed apps with a push that names no one.
+    // R118/R124: a ringing call (1:1, or a small group's) wakes the others' closed apps with a push that names no one.
     callRinger: new CallRinger({
       storage, sender: push, clock, policy: pushPolicy, limiter, onError, maxPerDevice: config.push.maxSubscriptionsPerDevice,
       requireMember: (chatId, userId) => chats.requireMember(chatId, userId),
       onlineDevices: (userId) => bus.onlineDevices(userId),
-      ringMs: config.push.callRingMs, ringRequestsPerMin: config.push.callRingRequestsPerMin, pushesPerMin: config.push.callPushesPerMin,
+      ringMs: config.push.callRingMs, ringRequestsPerMin: config.push.callRingRequestsPerMin, pushesPerMin: config.push.callPushesPerMin, ringMaxMembers: config.push.callRingMaxMembers,
       onRefused: (detail, context) => logger.warn({ detail, ...context }, 'push endpoint refused before a call push (R37)'),
     }),
     mls: new Mls({
@@ -386,6 +416,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     bufferBytes: config.limits.wsBufferBytes,
     framesPerSec: config.limits.wsFramesPerSec,
     authTimeoutMs: config.authTimeoutMs,
+    membersSettleMs: config.membersSettleMs,
     pingIntervalMs: config.wsPingIntervalMs,
     onError,
     metrics,
@@ -446,6 +477,12 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const channelScheduleTimer = config.channelSchedule.sweepMs > 0 ? setInterval(() => void channelScheduleSweep(), config.channelSchedule.sweepMs) : undefined;
   channelScheduleTimer?.unref();
 
+  // R129: the gateways of the bots this server's operator hosts, clients of this server like any other.
+  const hostedBots = startHostedBots({
+    server: `http://${['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    dataDir: config.dataDir, bots: config.hostedBots, logger, markHosted: (botUserId, deviceId) => bots.markHosted(botUserId, deviceId),
+  });
+
   let closed = false;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -456,9 +493,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     gateway,
     metrics,
     routes,
+    hostedBots,
     async close() {
       if (closed) return;
       closed = true;
+      await hostedBots.close();
       draining = true;
       clearInterval(sweepTimer);
       clearInterval(sfuSweepTimer);

@@ -9,6 +9,7 @@ import type { JoinRequests } from './domain/communities/join-requests.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Channels } from './domain/channels/channels.ts';
 import type { ChannelSchedule } from './domain/channels/schedule.ts';
+import type { ChannelWraps } from './domain/channels/wrapped.ts';
 import type { ChannelDiscussions } from './domain/channels/discussion.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -47,6 +48,8 @@ export interface Services {
   channels: Channels;
   /** R115: scheduled channel posts. */
   channelSchedule: ChannelSchedule;
+  /** R141-R142: private channels past the MLS size (wrapped epoch keys). */
+  channelWraps: ChannelWraps;
   /** R114: channels' discussion chats. */
   channelDiscussions: ChannelDiscussions;
   /** R100-R101: requests to join a community through a link that needs approval. */

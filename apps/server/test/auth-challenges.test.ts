@@ -5,6 +5,7 @@ import { AUTH_SIGNING_PREFIX } from '@parley/protocol';
 import { generateDeviceKey } from '@parley/client';
 import { createTestDatabase, createUser, startTestServer, uniqueHandle } from '@parley/testing';
 import { SoftPasskey } from './soft-passkey.ts';
+import { migratedTemplate } from '../src/storage/postgres/migrated-databases.ts';
 
 interface Answer {
   status: number;
@@ -55,7 +56,7 @@ describe('R39 single-use challenges and plain errors', () => {
   });
 
   it('R39 a challenge redeemed on one node of a cluster is refused on another', async () => {
-    await using db = await createTestDatabase();
+    await using db = await createTestDatabase('parley_c', migratedTemplate);
     await using nodeA = await startTestServer({ PARLEY_DATABASE_URL: db.url, PARLEY_NODE_ID: 'node-a' });
     await using nodeB = await startTestServer({ PARLEY_DATABASE_URL: db.url, PARLEY_NODE_ID: 'node-b' });
     const alice = await createUser(nodeA.url, { start: false });

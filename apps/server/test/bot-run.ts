@@ -8,9 +8,14 @@ import type { TestUser } from '@parley/testing';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Runs one of examples/bots as its author would (`node bot.mjs`), with the Parley token and the gateway as API root. */
+/**
+ * Runs one of examples/bots as its author would (`node bot.mjs`; a TypeScript one with tsx, as
+ * `npx tsx bot.ts`), with the Parley token and the gateway as API root.
+ */
 export function runBot(file: string, env: { token: string; apiRoot: string; extra?: Record<string, string> }): ChildProcess & AsyncDisposable {
-  const child = spawn(process.execPath, [join(root, 'examples/bots', file)], {
+  const args = file.endsWith('.ts') ? ['--import', 'tsx', join(root, 'examples/bots', file)] : [join(root, 'examples/bots', file)];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
     env: { ...process.env, BOT_TOKEN: env.token, BOT_API_ROOT: env.apiRoot, ...env.extra }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   return Object.assign(child, {

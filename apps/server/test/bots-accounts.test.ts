@@ -56,8 +56,8 @@ describe('bot accounts (R90-R92)', () => {
     for (const u of [owner, other]) await u.client.stop();
   });
 
-  it('R91 a person opens a chat with a bot without a request; the bot cannot start one with a stranger, make a group or add people', async () => {
-    await using server = await startTestServer({ PARLEY_CONSENT_REQUIRED: 'true' });
+  it('R91 a person opens a chat with a bot without a request; the bot cannot start one with a stranger, make a group or add people. R143 its owner sets its avatar, which members see', async () => {
+    await using server = await startTestServer({ PARLEY_CONSENT_REQUIRED: 'true', PARLEY_BOT_AVATAR_MAX_BYTES: '2048' });
     const owner = await createUser(server.url);
     const person = await createUser(server.url);
     const stranger = await createUser(server.url);
@@ -82,6 +82,31 @@ describe('bot accounts (R90-R92)', () => {
     await assert.rejects(botClient.createGroup({ name: 'spam', memberIds: [stranger.userId] }), code('bot_chat_forbidden'));
     assert.deepEqual(stranger.client.requests(), []);
     await assert.rejects(botClient.bots.create({ handle: 'child_bot', displayName: 'x' }), code('forbidden'));
+
+    // R143: the owner sets the avatar; members see it on the bot in the chat and its profile, and fetch it as what it is.
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array<number>(100).fill(7)]);
+    assert.equal(await person.client.bots.avatar(bot.userId), undefined, 'none yet');
+    await assert.rejects(person.client.bots.setAvatar(bot.userId, png, 'image/png'), code('bot_not_found'));
+    await assert.rejects(owner.client.bots.setAvatar(bot.userId, new TextEncoder().encode('<html><script>alert(1)</script></html>'), 'image/png'), code('bot_avatar_invalid'));
+    await assert.rejects(owner.client.bots.setAvatar(bot.userId, png, 'image/jpeg'), code('bot_avatar_invalid'));
+    await assert.rejects(owner.client.bots.setAvatar(bot.userId, new Uint8Array([...png, ...new Array<number>(2048).fill(0)]), 'image/png'), code('bot_avatar_too_large'));
+    const notOwners = await stranger.client.channels.uploadFile(png, { mime: 'image/png' });
+    const ownerRest = new RestApi(server.url, (await accounts.login(server.url, owner.deviceId, owner.deviceKey)).token);
+    await assert.rejects(ownerRest.call('PUT', `/bots/${bot.userId}/avatar`, { blobId: notOwners.blobId, mime: 'image/png' }), code('blob_not_found'));
+    const info = await owner.client.bots.setAvatar(bot.userId, png, 'image/png');
+    assert.match(info.avatar ?? '', /^[A-Za-z0-9_-]{22}$/);
+    assert.equal((await owner.client.bots.list())[0]?.avatar, info.avatar);
+    assert.deepEqual(await person.client.bots.avatar(bot.userId), { bytes: png, mime: 'image/png' });
+    const raw = await fetch(`${server.url}/api/v1/bots/${bot.userId}/avatar`, { headers: { authorization: `Bearer ${ownerRest.token ?? ''}` } });
+    assert.deepEqual([raw.headers.get('content-type'), raw.headers.get('x-content-type-options')], ['image/png', 'nosniff']);
+    assert.equal((await fetch(`${server.url}/api/v1/bots/${bot.userId}/avatar`)).status, 401, 'signed-in people only');
+    assert.equal((await person.client.getUser(bot.userId)).botAvatar, info.avatar);
+    assert.equal((await person.client.getUser(owner.userId)).botAvatar, undefined);
+    await waitFor(async () => (await person.client.getChat(chat.chatId)).members.find((m) => m.userId === bot.userId)?.botAvatar === info.avatar, { what: 'the member carries it' });
+    await assert.rejects(person.client.bots.removeAvatar(bot.userId), code('bot_not_found'));
+    await owner.client.bots.removeAvatar(bot.userId);
+    assert.equal(await person.client.bots.avatar(bot.userId), undefined, 'removed');
+    assert.equal((await person.client.getUser(bot.userId)).botAvatar, undefined);
     await botClient.stop();
     for (const u of [owner, person, stranger]) await u.client.stop();
   });

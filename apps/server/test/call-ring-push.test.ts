@@ -82,7 +82,8 @@ describe('R118 Web Push ringing', () => {
     const payload = CallPushPayload.parse(JSON.parse(plain));
     assert.equal(payload.chatId, chatId);
     assert.ok(payload.until >= before + 40_000 && payload.until <= Date.now() + 46_000, `until ${payload.until}`);
-    assert.deepEqual(Object.keys(JSON.parse(plain)).sort(), ['chatId', 'type', 'until', 'v']);
+    assert.equal(payload.group, 0, 'R134: a direct chat\'s call');
+    assert.deepEqual(Object.keys(JSON.parse(plain)).sort(), ['chatId', 'group', 'type', 'until', 'v']);
     for (const secret of ['Alice', 'Caller', alice.userId, alice.deviceId, 'Bob']) assert.ok(!plain.includes(secret), `the push holds no ${secret}`);
     assert.ok(!got.body.toString('latin1').includes(chatId), 'the push service sees only ciphertext');
   });
@@ -106,20 +107,41 @@ describe('R118 Web Push ringing', () => {
     await waitFor(() => push.received.length >= 1, { what: 'the message push', timeoutMs: 30_000 });
   });
 
-  it('only a member of a direct chat rings it; rings per device and pushes per callee are limited', async () => {
+  it('only a member of a chat rings it; rings per device and pushes per callee are limited', async () => {
     await using push = await startPushService(TLS);
     const server = await serve({ PARLEY_RATE_CALL_RING_PER_MIN: '3', PARLEY_PUSH_CALL_PUSHES_PER_MIN: '2' });
     const { alice, bob, chatId } = await pair(server, push, true);
     const mallory = await user(server, 'Mallory');
     await assert.rejects(mallory.client.ringCall(chatId), isCode('not_member'));
-    const group = await alice.client.createGroup({ name: 'Team', memberIds: [] });
-    await assert.rejects(alice.client.ringCall(group.chatId), isCode('bad_request'));
     await assert.rejects(alice.client.ringCall('no_such_chat_id'), isCode('not_member'));
 
     await disconnect(server, bob, 2);
     for (let i = 0; i < 3; i++) await alice.client.ringCall(chatId);
     await assert.rejects(alice.client.ringCall(chatId), isCode('rate_limited'), 'the fourth ring in a minute');
     assert.equal(push.received.length, 2, 'three rings, two pushes: Bob gets at most 2 a minute');
+  });
+
+  it('R124 a group call rings the other members\' closed apps; a group larger than PARLEY_CALL_RING_MAX_MEMBERS does not ring', async () => {
+    await using push = await startPushService(TLS);
+    const server = await serve({ PARLEY_CALL_RING_MAX_MEMBERS: '3' });
+    const { alice, bob, browser, chatId } = await pair(server, push, true);
+    const carol = await user(server, 'Carol');
+    const team = await alice.client.createGroup({ name: 'Team', memberIds: [bob.userId, carol.userId] });
+    await waitFor(() => bob.client.chat(team.chatId) !== undefined, { what: 'bob sees the group', timeoutMs: 30_000 });
+    assert.equal((await alice.client.serverInfo()).calls?.ringMaxMembers, 3, 'clients learn the cap from /info');
+    await disconnect(server, bob, 2);
+    await alice.client.ringCall(team.chatId);
+    assert.equal(push.received.length, 1, 'bob\'s closed app rings for the group call');
+    const plain = JSON.parse((ece.decrypt(push.received[0]!.body, { version: 'aes128gcm', privateKey: browser.receiver, authSecret: browser.authSecret.toString('base64url') }) as Buffer).toString('utf8')) as { chatId: string; group: number };
+    assert.equal(plain.chatId, team.chatId);
+    assert.equal(plain.group, 1, 'R134: the push says it is a group\'s call (no name)');
+    await alice.client.ringCall(chatId);
+    assert.equal(push.received[1]!.body.length, push.received[0]!.body.length, 'R134: the push service cannot tell a group\'s ring from a direct one by its size');
+    assert.equal(push.received[0]!.body.length, 199, 'the size docs/PROTOCOL.md (R118) and SECURITY.md give');
+    const dave = await user(server, 'Dave');
+    const big = await alice.client.createGroup({ name: 'Everyone', memberIds: [bob.userId, carol.userId, dave.userId] });
+    await assert.rejects(alice.client.ringCall(big.chatId), isCode('bad_request'), 'four members: above the cap');
+    assert.equal(push.received.length, 2);
   });
 
   it('the SDK rings when a call starts; a push service that fails is logged without the endpoint', async () => {

@@ -111,7 +111,7 @@ afterEach(async () => { await Promise.all(running.splice(0).map((c) => c.stop())
 const callOf = (u: TestUser, chatId: string): CallView | undefined => u.client.calls.list().filter((c) => c.chatId === chatId).at(-1);
 const peerOf = (u: TestUser, chatId: string) => callOf(u, chatId)?.peer as RestartingPeer | undefined;
 
-async function connectedPair(url: string, net: Network, calls: { reconnectMs?: number; restartRetryMs?: number }, WebSocketImpl?: WebSocketCtor) {
+async function connectedPair(url: string, net: Network, calls: { reconnectMs?: number; restartRetryMs?: number }, WebSocketImpl?: WebSocketCtor, bobWebSocket?: WebSocketCtor) {
   const peer: PeerFactory = () => new RestartingPeer(net);
   const make = async (displayName: string, ws?: WebSocketCtor) => {
     const u = await createUser(url, { displayName, client: { calls: { peer, ringMs: 20_000, ...calls }, ...(ws ? { WebSocket: ws } : {}) } });
@@ -119,7 +119,7 @@ async function connectedPair(url: string, net: Network, calls: { reconnectMs?: n
     return u;
   };
   const alice = await make('Alice', WebSocketImpl);
-  const bob = await make('Bob');
+  const bob = await make('Bob', bobWebSocket);
   const chat = await alice.client.openDirect(bob.userId);
   await waitFor(() => [alice, bob].every((u) => u.client.chat(chat.chatId)?.encryption === 'on'), { what: 'the chat encrypted', timeoutMs: 30_000 });
   const call = await alice.client.calls.start(chat.chatId, { media: 'audio' });
@@ -175,6 +175,32 @@ describe('R102 a 1:1 call reconnects without hanging up', () => {
     await bob.client.calls.received(chatId, message, { kind: 'call', callId, action: 'restart', sdp: offer, to: bob.deviceId, generation: 1 });
     assert.equal(peerOf(bob, chatId)?.remoteDescriptions.length, before + 1, 'generation 1 again is not applied');
     assert.equal(callOf(bob, chatId)?.state, 'active');
+  });
+
+  it('R102 the callee\'s connection to the server drops (its network changed): the callee restarts ICE once back; both at once: the call comes back', { timeout: 90_000 }, async () => {
+    await using server = await startTestServer();
+    const net = new Network();
+    const [aliceSockets, bobSockets] = [cuttableSockets(), cuttableSockets()];
+    const { alice, bob, chatId, callId } = await connectedPair(server.url, net, {}, aliceSockets.WebSocket, bobSockets.WebSocket);
+    const offersTo = (u: TestUser) => (peerOf(u, chatId)?.remoteDescriptions ?? []).filter((d) => d.includes('fake-offer')).length;
+    const before = offersTo(alice);
+    bobSockets.cut();
+    await waitFor(() => bob.client.connectionState !== 'online', { what: 'bob offline', timeoutMs: 5000 });
+    await waitFor(() => bob.client.connectionState === 'online', { what: 'bob back online', timeoutMs: 15_000 });
+    await waitFor(() => offersTo(alice) === before + 1, { what: 'alice applies bob\'s restart offer', timeoutMs: 15_000 });
+    await waitFor(() => [alice, bob].every((u) => peerOf(u, chatId)?.connectionState === 'connected' && callOf(u, chatId)?.state === 'active'), { what: 'still connected', timeoutMs: 15_000 });
+
+    // Both devices' connections drop and come back at once: whichever restarts cross, one path results.
+    aliceSockets.cut();
+    bobSockets.cut();
+    await waitFor(() => [alice, bob].every((u) => u.client.connectionState === 'online'), { what: 'both back online', timeoutMs: 15_000 });
+    await waitFor(() => offersTo(bob) >= 2, { what: 'bob applies the caller\'s restart', timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const u of [alice, bob]) {
+      assert.equal(peerOf(u, chatId)?.connectionState, 'connected');
+      assert.equal(callOf(u, chatId)?.callId, callId, 'the same call');
+      assert.equal(callOf(u, chatId)?.state, 'active');
+    }
   });
 
   it('R102 no media path for longer than the limit: both sides end the call as lost, and its line says it failed', { timeout: 90_000 }, async () => {

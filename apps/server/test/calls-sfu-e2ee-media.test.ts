@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { build, type Plugin } from 'esbuild';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { CallEpochKey, CallPeer, FrameKeySink, GroupCall, ParleyClient, PeerFactory } from '@parley/client';
 import { createUser, Janus, startTestServer, waitFor } from '@parley/testing';
+import { bundleCallPage, launchCallBrowser, openCallPage } from './sfu-pages.ts';
 
 /**
- * R76/R77 media through a real Janus: three members' ParleyClients (Node, real MLS) join their
+ * R76/R120 media through a real Janus: three members' ParleyClients (Node, real MLS) join their
  * group's call with client.calls.joinGroup; each device's peer connections live in its own Chromium
  * page (fake camera and microphone; the SDK drives them through a thin proxy), and the frame
  * encryption is the web client's own (attachFrameCrypto and its worker, bundled here). Carol's
  * page is handed a wrong key: what Janus forwards to her decrypts to nothing, while Alice and Bob
  * decrypt each other. Carol leaves the call (she stays in the chat): Alice and Bob move to a new
- * epoch by one commit, and a decryptor holding only the old epoch's key (a tap in their frame
+ * call secret (R120) she is not given, and a decryptor holding only the old key (a tap in their frame
  * workers) reads none of the frames sent after.
  */
 
@@ -59,40 +57,6 @@ scope.addEventListener('rtctransform', (event) => {
 });
 setInterval(() => scope.postMessage({ tap: counts }), 500);
 `;
-
-/** attachFrameCrypto as the web client has it, its worker (with the tap) from a blob URL: window.attachFrameCrypto. */
-async function bundle(): Promise<string> {
-  const clientFrameKeys: Plugin = {
-    name: 'client-frame-keys',
-    setup(b) { b.onResolve({ filter: /^@parley\/client$/ }, () => ({ path: root('packages/client/src/calls/frame-keys.ts') })); },
-  };
-  const frameTap: Plugin = {
-    name: 'frame-tap',
-    setup(b) {
-      b.onResolve({ filter: /^frame-tap$/ }, () => ({ path: 'frame-tap', namespace: 'frame-tap' }));
-      b.onLoad({ filter: /.*/, namespace: 'frame-tap' }, () => ({ contents: WORKER_TAP, loader: 'js', resolveDir: root('apps/web/src/calls') }));
-    },
-  };
-  const worker = await build({
-    // The tap first (imports run in order), so the worker's handlers land on its setters.
-    stdin: { contents: `import 'frame-tap'; import ${JSON.stringify(root('apps/web/src/calls/frame-crypto.worker.ts'))};`, resolveDir: root('apps/web/src/calls'), loader: 'js' },
-    bundle: true, format: 'iife', platform: 'browser', write: false, target: 'chrome120', plugins: [clientFrameKeys, frameTap],
-  });
-  const workerUrl: Plugin = {
-    name: 'worker-url',
-    setup(b) {
-      b.onResolve({ filter: /\?worker&url$/ }, () => ({ path: 'frame-worker', namespace: 'worker-url' }));
-      b.onLoad({ filter: /.*/, namespace: 'worker-url' }, () => ({
-        contents: `export default URL.createObjectURL(new Blob([${JSON.stringify(worker.outputFiles[0]!.text)}], { type: 'text/javascript' }));`, loader: 'js',
-      }));
-    },
-  };
-  const page = await build({
-    stdin: { contents: `import { attachFrameCrypto } from ${JSON.stringify(root('apps/web/src/calls/frame-crypto.ts'))}; window.attachFrameCrypto = attachFrameCrypto;`, resolveDir: root('apps/web/src/calls'), loader: 'ts' },
-    bundle: true, format: 'iife', platform: 'browser', write: false, target: 'chrome120', plugins: [workerUrl],
-  });
-  return page.outputFiles[0]!.text;
-}
 
 /**
  * In the page: peer connections by number, fake media, and each frame worker's stats (per role:
@@ -146,14 +110,13 @@ class PagePeer implements CallPeer {
 }
 
 /** One person's page: the peer factory, prepare and frame crypto the SDK gets for it. */
-async function personPage(page: Page, script: string, wrongKey = false) {
+async function personPage(page: Page, wrongKey = false) {
   const peers = new Map<number, PagePeer>();
   await page.exposeFunction('__ice', (id: number, c: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null) => peers.get(id)?.onicecandidate?.({ candidate: c }));
   await page.exposeFunction('__state', (id: number, state: string) => {
     const p = peers.get(id);
     if (p) { p.connectionState = state; p.onconnectionstatechange?.(); }
   });
-  await page.addScriptTag({ content: `${script}\nwindow.__name = (f) => f;\n${PAGE}` });
   // The SDK asks for a peer synchronously: the page's is made first, the proxy waits for its number.
   const factory = (config: unknown): CallPeer => {
     const pending = page.evaluate((c) => (window as any).__mkpc(c), config);
@@ -193,7 +156,7 @@ async function personPage(page: Page, script: string, wrongKey = false) {
       const w = window as any;
       const pc = w.__pcs[id as number] as RTCPeerConnection;
       w.__nextRole = role;
-      w.__sinks[id as number] = w.attachFrameCrypto(pc);
+      w.__sinks[id as number] = w.ParleyCalls.attachFrameCrypto(pc);
     }, [(peer as PagePeer).id, role ?? 'publisher'] as const);
     const id = (peer as PagePeer).id;
     return {
@@ -228,33 +191,22 @@ async function videoDecoded(page: Page): Promise<number[]> {
   });
 }
 
-describe('R76/R77 end-to-end encrypted group call media through Janus (Chromium, fake media)', () => {
-  it('R76 Janus forwards frames only the key opens: Alice and Bob decrypt each other, Carol with a wrong key nothing; R77 Carol leaves and the old epoch\'s key opens none of the frames after', { timeout: 120_000 }, async () => {
+describe('R76/R120 end-to-end encrypted group call media through Janus (Chromium, fake media)', () => {
+  it('R76 Janus forwards frames only the key opens: Alice and Bob decrypt each other, Carol with a wrong key nothing; R120 Carol leaves and her last key opens none of the frames after', { timeout: 120_000 }, async () => {
     await using janus = await Janus.start();
     await using server = await startTestServer({
       PARLEY_JANUS_URL: janus.url, PARLEY_JANUS_ADMIN_URL: janus.adminUrl, PARLEY_JANUS_ADMIN_SECRET: janus.adminSecret, PARLEY_JANUS_ROOM_ADMIN_KEY: janus.roomAdminKey,
       PARLEY_SFU_SWEEP_INTERVAL_MS: '3600000',
     });
-    const script = await bundle();
-    if (!existsSync('/usr/bin/chromium')) execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    const script = await bundleCallPage({ workerPrelude: WORKER_TAP });
+    const browser = await launchCallBrowser();
     const clients: ParleyClient[] = [];
     try {
       const pages: Page[] = [];
-      for (let i = 0; i < 3; i++) {
-        const page = await (await browser.newContext({ bypassCSP: true })).newPage(); // the API's CSP is for JSON, not scripts
-        await page.goto(`${server.url}/api/v1/info`); // a secure context (loopback) for getUserMedia and WebRTC
-        pages.push(page);
-      }
-      const people = await Promise.all(pages.map((p, i) => personPage(p, script, i === 2)));
+      for (let i = 0; i < 3; i++) pages.push(await openCallPage(browser, server.url, script, PAGE));
+      const people = await Promise.all(pages.map((p, i) => personPage(p, i === 2)));
       const users = await Promise.all(['Alice', 'Bob', 'Carol'].map((displayName, i) => createUser(server.url, {
-        displayName, client: { mls: { enabled: true }, calls: { peer: people[i]!.factory, groupRotation: { settleMs: 500, rankDelayMs: 2000 } } },
+        displayName, client: { mls: { enabled: true }, calls: { peer: people[i]!.factory, groupSecretSettleMs: 200 } },
       })));
       clients.push(...users.map((u) => u.client));
       const { chatId } = await users[0]!.client.createGroup({ name: 'Entrance 2', memberIds: [users[1]!.userId, users[2]!.userId] });
@@ -276,7 +228,7 @@ describe('R76/R77 end-to-end encrypted group call media through Janus (Chromium,
       }, { what: 'encrypted frames everywhere', timeoutMs: 60_000, intervalMs: 500 }).catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(last)}\n${janus.recentLog.slice(-1500)}`));
       assert.equal(sub((await workers(pages[2]!))).decrypted, 0, 'Carol, without the key, decrypts none of what Janus forwards her');
 
-      // Carol leaves the call, not the chat: one commit moves Alice and Bob past her epoch.
+      // Carol leaves the call, not the chat: one new call secret (R120) moves Alice and Bob past her key.
       await c.leave();
       await waitFor(() => a.view.frameEpoch === e0 + 1 && b.view.frameEpoch === e0 + 1, { what: 'alice and bob rotate', timeoutMs: 20_000 });
       const low = String((e0 + 1) % 16);

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { build } from 'esbuild';
-import { chromium, type Page } from 'playwright-core';
-import type { GroupCallRoom } from '@parley/protocol';
+import type { Page } from 'playwright-core';
 import { createUser, Janus, startTestServer } from '@parley/testing';
+import { bundleCallPage, joinInPage, launchCallBrowser, openCallPage } from './sfu-pages.ts';
 
 /**
  * R62 media through a real Janus: three Chromium pages (fake camera and microphone) each run the
@@ -14,17 +10,6 @@ import { createUser, Janus, startTestServer } from '@parley/testing';
  * two others through one multistream subscriber peer; from getStats each receives and decodes
  * video frames and audio with energy from both others.
  */
-
-const SDK_GROUP_CALL = fileURLToPath(new URL('../../../packages/client/src/calls/group-call.ts', import.meta.url));
-
-/** The SDK's GroupCall as a script for a page (window.ParleyCalls). */
-async function bundle(): Promise<string> {
-  const out = await build({
-    stdin: { contents: `export { GroupCall } from ${JSON.stringify(SDK_GROUP_CALL)};`, resolveDir: process.cwd(), loader: 'ts' },
-    bundle: true, format: 'iife', globalName: 'ParleyCalls', platform: 'browser', write: false, target: 'chrome120',
-  });
-  return out.outputFiles[0]!.text;
-}
 
 interface Received {
   state: string;
@@ -35,33 +20,6 @@ interface Received {
   audioEnergy: number[];
   /** `view.streams`: whose audio/video each subscriber mid carries, as `feedId:kind`, sorted. */
   streams: string[];
-}
-
-/** In a page: join the room with fake media, play what arrives. */
-async function joinInPage(page: Page, chatId: string, grant: GroupCallRoom): Promise<void> {
-  await page.evaluate(async ({ chatId, grant }) => {
-    const w = window as unknown as { ParleyCalls: any; call: any };
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
-    w.call = await w.ParleyCalls.GroupCall.join(
-      { chatId, room: async () => grant, peer: (config: RTCConfiguration) => new RTCPeerConnection(config) },
-      {
-        prepare: (peer: RTCPeerConnection, role: string) => {
-          if (role === 'publisher') {
-            for (const track of stream.getTracks()) peer.addTrack(track, stream);
-          } else {
-            // A playing sink, or Chromium does not decode the audio it receives.
-            peer.ontrack = (event) => {
-              const el = document.createElement(event.track.kind === 'audio' ? 'audio' : 'video') as HTMLMediaElement;
-              el.autoplay = true;
-              el.muted = event.track.kind === 'video';
-              el.srcObject = new MediaStream([event.track]);
-              document.body.append(el);
-            };
-          }
-        },
-      },
-    );
-  }, { chatId, grant });
 }
 
 async function received(page: Page): Promise<Received> {
@@ -92,23 +50,13 @@ describe('R62 group call media through Janus (Chromium, fake media)', () => {
     const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((displayName) => createUser(server.url, { start: false, displayName })));
     const { chatId } = await alice!.client.createGroup({ name: 'Entrance 2', memberIds: [bob!.userId, carol!.userId] });
     const grants = await Promise.all([alice, bob, carol].map((u) => u!.client.groupCallRoom(chatId)));
-    const script = await bundle();
-
-    if (!existsSync('/usr/bin/chromium')) execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    const script = await bundleCallPage();
+    const browser = await launchCallBrowser();
     try {
       const pages: Page[] = [];
       for (const grant of grants) {
-        const page = await (await browser.newContext({ bypassCSP: true })).newPage(); // the API's CSP is for JSON, not scripts
-        await page.goto(`${server.url}/api/v1/info`); // a secure context (loopback) for getUserMedia and WebRTC
-        await page.addScriptTag({ content: `${script}\nwindow.__name = (f) => f; // what tsx's keepNames puts in page functions` });
-        await joinInPage(page, chatId, grant);
+        const page = await openCallPage(browser, server.url, script);
+        await joinInPage(page, { chatId, grant, width: 320, height: 240 });
         pages.push(page);
       }
       // Generous: on a loaded 2-core machine three Chromium encoders and Janus compete for the CPU.

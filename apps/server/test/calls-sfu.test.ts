@@ -111,7 +111,7 @@ describe('R62 group call rooms on Janus', () => {
   it('a server without an SFU says so: /info calls.sfu false and calls_unavailable (503)', async () => {
     await using server = await startTestServer();
     const info = ServerInfo.parse(await (await fetch(`${server.url}${API_PREFIX}/info`)).json());
-    assert.deepEqual(info.calls, { turn: false, sfu: false });
+    assert.deepEqual(info.calls, { turn: false, sfu: false, ringMaxMembers: 32 });
     const alice = await createUser(server.url, { start: false });
     const { chatId } = await alice.client.createGroup({ name: 'Building', memberIds: [] });
     await assert.rejects(alice.client.groupCallRoom(chatId), code('calls_unavailable'));
@@ -121,7 +121,7 @@ describe('R62 group call rooms on Janus', () => {
     await using janus = await Janus.start();
     await using server = await startTestServer(sfuEnv(janus, { PARLEY_RATE_SFU_ROOM_PER_HOUR: '5' }));
     const info = ServerInfo.parse(await (await fetch(`${server.url}${API_PREFIX}/info`)).json());
-    assert.deepEqual(info.calls, { turn: false, sfu: true });
+    assert.deepEqual(info.calls, { turn: false, sfu: true, ringMaxMembers: 32 });
     // The web app may reach Janus's public API (its CSP names that origin), nothing more.
     const csp = (await fetch(`${server.url}/`)).headers.get('content-security-policy') ?? '';
     assert.match(csp, new RegExp(`connect-src 'self' ws://[^;]* ${new URL(janus.url).origin.replace(/[.]/g, '\\.')}(;|$)`), csp);

@@ -21,7 +21,7 @@ describe('R60 TURN credentials for calls', () => {
   it('a server without TURN says so: /info and calls_unavailable (503)', async () => {
     await using server = await startTestServer();
     const info = ServerInfo.parse(await (await fetch(`${server.url}${API_PREFIX}/info`)).json());
-    assert.deepEqual(info.calls, { turn: false, sfu: false });
+    assert.deepEqual(info.calls, { turn: false, sfu: false, ringMaxMembers: 32 });
     const alice = await createUser(server.url, { start: false });
     const { chatId } = await alice.client.createGroup({ name: 'Building', memberIds: [] });
     await assert.rejects(alice.client.turnCredentials(chatId), code('calls_unavailable'));
@@ -33,7 +33,7 @@ describe('R60 TURN credentials for calls', () => {
       PARLEY_TURN_URLS: turn.urls.join(','), PARLEY_TURN_SECRET: turn.secret, PARLEY_TURN_TTL_MS: String(3_600_000), PARLEY_RATE_TURN_PER_HOUR: '4',
     });
     const info = ServerInfo.parse(await (await fetch(`${server.url}${API_PREFIX}/info`)).json());
-    assert.deepEqual(info.calls, { turn: true, sfu: false });
+    assert.deepEqual(info.calls, { turn: true, sfu: false, ringMaxMembers: 32 });
     const alice = await createUser(server.url, { start: false, displayName: 'Alice' });
     const mallory = await createUser(server.url, { start: false, displayName: 'Mallory' });
     const { chatId } = await alice.client.createGroup({ name: 'Entrance 2', memberIds: [] });

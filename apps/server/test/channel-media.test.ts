@@ -2,19 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { ParleyError } from '@parley/client';
-import { createUser, startTestServer, uniqueHandle, type TestUser } from '@parley/testing';
+import { createUser, startTestServer, uniqueHandle, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 
 /** Photos and files in public posts (R110) and channel search (R111), through the real server and SDK. */
-
-async function rejects(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 async function users(t: TestContext, url: string, ...names: string[]): Promise<TestUser[]> {
   const made = await Promise.all(names.map((displayName) => createUser(url, { displayName })));
@@ -66,6 +56,30 @@ describe('R110 photos and files in public posts', () => {
     const body = await pageRes.text();
     assert.ok(body.includes(`<img src="/c/${channel.handle}/media/${photo.blobId}" alt="bridge.png" width="640" height="480" loading="lazy">`), body);
     assert.ok(body.includes(`<a href="/c/${channel.handle}/media/${html.blobId}" download="notes.html">notes.html (${page.length} bytes)</a>`));
+
+    // R126: a video seeks: one Range gives 206 with its bytes; If-Range on another validator gives the whole file; past the end: 416.
+    const clip = new Uint8Array(64).map((_, i) => i);
+    const video = await amy!.client.channels.uploadFile(clip, { mime: 'video/mp4', name: 'tour.mp4', width: 320, height: 240 });
+    await amy!.client.channels.post(channel.channelId, 'The tour', { attachments: [video] });
+    const mediaUrl = `${server.url}/c/${channel.handle}/media/${video.blobId}`;
+    const whole = await fetch(mediaUrl);
+    assert.deepEqual([whole.status, whole.headers.get('content-type'), whole.headers.get('accept-ranges'), whole.headers.get('content-disposition')], [200, 'video/mp4', 'bytes', null]);
+    const etag = whole.headers.get('etag');
+    assert.equal((await whole.arrayBuffer()).byteLength, 64);
+    const part = await fetch(mediaUrl, { headers: { range: 'bytes=10-19' } });
+    assert.deepEqual([part.status, part.headers.get('content-range'), part.headers.get('content-length')], [206, 'bytes 10-19/64', '10']);
+    assert.deepEqual([...new Uint8Array(await part.arrayBuffer())], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    const tail = await fetch(mediaUrl, { headers: { range: 'bytes=-4', 'if-range': etag ?? '' } });
+    assert.deepEqual([tail.status, [...new Uint8Array(await tail.arrayBuffer())]], [206, [60, 61, 62, 63]]);
+    const stale = await fetch(mediaUrl, { headers: { range: 'bytes=0-0', 'if-range': '"another"' } });
+    assert.deepEqual([stale.status, (await stale.arrayBuffer()).byteLength], [200, 64]);
+    const past = await fetch(mediaUrl, { headers: { range: 'bytes=64-' } });
+    assert.deepEqual([past.status, past.headers.get('content-range'), ((await past.json()) as { error: { code: string } }).error.code], [416, 'bytes */64', 'range_not_satisfiable']);
+    // R126: the feed names each file as an enclosure; the page plays the video in place.
+    const feed = await (await fetch(`${server.url}/c/${channel.handle}/feed.atom`)).text();
+    assert.match(feed, new RegExp(`<link rel="enclosure" type="video/mp4" length="64" href="http[^"]+/c/${channel.handle}/media/${video.blobId}" title="tour.mp4"/>`));
+    assert.match(feed, new RegExp(`<link rel="enclosure" type="image/png" length="${PNG.length}" href="http[^"]+/c/${channel.handle}/media/${photo.blobId}" title="bridge.png"/>`));
+    assert.ok((await (await fetch(`${server.url}/c/${channel.handle}`)).text()).includes(`<video controls preload="metadata" src="/c/${channel.handle}/media/${video.blobId}" width="320" height="240"></video>`));
 
     // A server that swaps the bytes (same length) is caught by the reader.
     writeFileSync(join(server.dataDir, 'blobs', photo.blobId), PNG.map((b) => b ^ 1));

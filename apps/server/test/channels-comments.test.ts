@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { commentCounts, commentsOn, ParleyError, type ParleyClient } from '@parley/client';
-import { createUser, startTestServer, uniqueHandle, waitFor, type TestUser } from '@parley/testing';
+import { commentCounts, commentsOn, type ParleyClient } from '@parley/client';
+import { MAX_THREAD_QUOTE_CHARS } from '@parley/protocol';
+import { createUser, startTestServer, uniqueHandle, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
 
 /** Comments on channel posts (docs/PROTOCOL.md R114): thread replies in a linked community chat, end-to-end encrypted. */
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 const GROUP_FORMED = 30_000;
 const inGroup = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
@@ -52,11 +45,14 @@ describe('channel comments (R114)', () => {
     await waitFor(async () => (await inGroup(amy.client, chatId)).length === 3, { what: 'the discussion group of three', timeoutMs: GROUP_FORMED });
     await waitFor(async () => (await inGroup(ben.client, chatId)).length === 3 && (await inGroup(cat.client, chatId)).length === 3, { what: 'every device sees the group', timeoutMs: GROUP_FORMED });
 
-    await ben.client.sendText(chatId, 'For how long?', { thread: post.postId });
-    await cat.client.sendText(chatId, 'The bus stop moves too', { thread: post.postId });
+    // A comment quotes the post briefly (so the discussion chat names the post it is on), cut at a whole character.
+    await ben.client.sendText(chatId, 'For how long?', { thread: post.postId, threadQuote: 'Road works on Lenina' });
+    await cat.client.sendText(chatId, 'The bus stop moves too', { thread: post.postId, threadQuote: '🚧'.repeat(200) });
     await ben.client.sendText(chatId, 'Unrelated chatter');
     await waitFor(() => [amy, ben, cat].every((u) => count(u.client, chatId, post.postId) === 2), { what: 'everyone sees 2 comments', timeoutMs: GROUP_FORMED });
-    assert.deepEqual(commentsOn(amy.client.timeline(chatId), post.postId).map((i) => i.text), ['For how long?', 'The bus stop moves too']);
+    // Ben's and Cat's devices send at once: the log may hold them in either order.
+    assert.deepEqual(commentsOn(amy.client.timeline(chatId), post.postId).map((i) => [i.text, i.threadQuote]).sort(),
+      [['For how long?', 'Road works on Lenina'], ['The bus stop moves too', `${'🚧'.repeat(MAX_THREAD_QUOTE_CHARS - 1)}…`]]);
 
     // Moderation is the community's: Amy bans Cat; her device is out of the chat and can't comment or come back.
     await amy.client.communities.ban(talk.communityId, cat.userId);

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Message } from '@parley/protocol';
-import { MlsCodec, ParleyError, type ParleyClient } from '@parley/client';
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { MlsCodec, base64ToBytes, openEpochKey, openPost, sessionRest, type ParleyClient } from '@parley/client';
+import type { MyChannelWrap, WrappedPost } from '@parley/protocol';
+import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
 
 /** Private channels (docs/PROTOCOL.md R112-R113): a community whose announcements chat is the channel, end-to-end encrypted. */
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 const GROUP_FORMED = 30_000;
 const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system && !i.notice).map((i) => i.text);
@@ -113,5 +106,160 @@ describe('private channels (R112-R113)', () => {
     assert.ok(!ben_.read.includes('after the ban: new shift plan'), 'the removed subscriber read a post made after the removal');
     assert.ok((ben_.epochOf(after) ?? 0) > (ben_.epoch ?? Infinity), 'the post is in an epoch after the one Ben\'s device holds');
     await rejects(ben.client.communities.joinInvite(token), 'community_banned');
+  });
+
+  it('R112 a private channel\'s post carries a photo and a file, end to end encrypted like a chat\'s: subscribers download and open them; a subscriber can\'t post one; outsiders get nothing', async () => {
+    await using server = await startTestServer();
+    const [ann, ben, dan] = await users(server.url, 'Ann', 'Ben', 'Dan');
+    if (!ann || !ben || !dan) throw new Error('users');
+    const channel = await ann.client.communities.create({ name: 'Orchestra members', settings: { channel: true } });
+    const chatId = channel.announcementsChatId;
+    await ben.client.communities.joinInvite((await ann.client.communities.createInvite(channel.communityId)).token);
+    await waitFor(async () => (await inGroup(ann.client, chatId)).length === 2, { what: 'the group of two', timeoutMs: GROUP_FORMED });
+
+    const photo = new TextEncoder().encode('PHOTO-BYTES: rehearsal seating plan');
+    const score = new TextEncoder().encode('SCORE-BYTES: second violin part, bars 1-120');
+    const postId = await ann.client.sendFiles(chatId, [
+      { source: new Blob([photo]), name: 'seating.jpg', mime: 'image/jpeg', size: photo.length, width: 800, height: 600 },
+      { source: new Blob([score]), name: 'violin2.pdf', mime: 'application/pdf', size: score.length },
+    ], { text: 'Seating and parts for Saturday' });
+    const find = () => ben.client.timeline(chatId).find((i) => i.id === postId && (i.attachments?.length ?? 0) === 2 && !i.upload);
+    await waitFor(() => find() !== undefined, { what: 'Ben reads the post with its files', timeoutMs: GROUP_FORMED });
+    const atBen = find()!;
+    assert.equal(atBen.text, 'Seating and parts for Saturday');
+    assert.deepEqual(atBen.attachments!.map((a) => [a.kind, a.name]), [['image', 'seating.jpg'], ['file', 'violin2.pdf']]);
+    const bytes = async (b: Blob) => new Uint8Array(await b.arrayBuffer());
+    assert.deepEqual(await bytes(await ben.client.downloadAttachment(atBen.attachments![0]!)), photo);
+    assert.deepEqual(await bytes(await ben.client.downloadAttachment(atBen.attachments![1]!)), score);
+
+    // A subscriber's file post is refused like his text (R69); Ann never sees it.
+    const mine = await ben.client.sendFiles(chatId, [{ source: new Blob([photo]), name: 'spam.jpg', mime: 'image/jpeg', size: photo.length }]);
+    await waitFor(() => ben.client.outbox().some((o) => o.clientMsgId === mine && o.failedCode === 'announcements_only'), { what: "Ben's file post refused", timeoutMs: GROUP_FORMED });
+    assert.ok(!ann.client.timeline(chatId).some((i) => i.id === mine));
+
+    // Someone outside the channel can't fetch the encrypted bytes at all.
+    const blobId = atBen.attachments![0]!.blobId;
+    await rejects(sessionRest(dan.baseUrl, dan.deviceId, dan.deviceKey)('GET', `/blobs/${blobId}`), 'blob_not_found');
+
+    await Promise.all(started.map((u) => u.client.stop()));
+    const everything = serverBytes(server.dataDir);
+    for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
+  });
+
+  it('R141-R142 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts; a removed subscriber gets no wrap of the next epoch and its old key opens nothing new; a new subscriber gets the current epoch; outsiders get nothing; the server holds no plaintext nor key', async () => {
+    // Small limits: wraps go up two at a time (paging), posts are short.
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_BATCH: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '1024' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const channel = await ann.client.communities.create({ name: 'City works, district 4', settings: { channel: true } });
+    const id = channel.communityId;
+    const rest = (u: TestUser) => sessionRest(u.baseUrl, u.deviceId, u.deviceKey);
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    // One subscriber past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode, for good; subscribers are not in the MLS group.
+    assert.equal((await ann.client.communities.get(id)).settings.wrapped, true);
+    assert.equal(await server.services.storage.getMember(channel.announcementsChatId, ben.userId), undefined);
+    await rejects(ann.client.wrappedChannels.post(id, ''), 'bad_request');
+    const mls = await ann.client.communities.create({ name: 'Small one', settings: { channel: true } });
+    await rejects(ann.client.wrappedChannels.rekey(mls.communityId), 'channel_not_wrapped');
+
+    assert.deepEqual(await ann.client.wrappedChannels.rekey(id), { epoch: 1, wrapped: 3, skipped: 0 }); // Ann's, Ben's and Cat's devices
+    await ann.client.wrappedChannels.post(id, 'Water off on Elm street, Tuesday 9-12');
+    for (const u of [ben, cat]) {
+      const read = await u.client.wrappedChannels.read(id);
+      assert.deepEqual(read.map((p) => (p.verified ? [p.text, p.authorId] : p.problem)), [['Water off on Elm street, Tuesday 9-12', ann.userId]]);
+    }
+    // Only admins open epochs, wrap and post; a device gets its own wraps only; an outsider gets nothing.
+    await rejects(rest(ben)('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64) }), 'channel_admin_only');
+    await rejects(rest(ben)('POST', `/communities/${id}/epochs`, { epoch: 2 }), 'channel_admin_only');
+    await rejects(rest(ben)('GET', `/communities/${id}/epochs/1/unwrapped`), 'channel_admin_only');
+    const bensWraps = (await rest(ben)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps;
+    assert.equal(bensWraps.length, 1);
+    assert.notEqual(bensWraps[0]?.wrapped, (await rest(cat)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps[0]?.wrapped);
+    // Refused input, nothing stored: a skipped epoch, a batch past PARLEY_CHANNEL_WRAP_BATCH, a wrap of another size, a post too long.
+    await rejects(rest(ann)('POST', `/communities/${id}/epochs`, { epoch: 3 }), 'channel_rekey_needed');
+    const wrap = { userId: cat.userId, deviceId: cat.deviceId, wrapped: 'A'.repeat(104) };
+    await rejects(rest(ann)('PUT', `/communities/${id}/epochs/1/wraps`, { wraps: [wrap, wrap, wrap] }), 'payload_too_large');
+    await rejects(rest(ann)('PUT', `/communities/${id}/epochs/1/wraps`, { wraps: [{ ...wrap, wrapped: 'A'.repeat(100) }] }), 'bad_request');
+    await rejects(rest(ann)('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(1028) }), 'channel_post_too_large');
+    for (const path of ['/wraps', '/wrapped-posts', '/epochs/current']) await rejects(rest(dan)('GET', `/communities/${id}${path}`), 'not_found');
+    await rejects(dan.client.wrappedChannels.read(id), 'not_found');
+
+    // Ben's device keeps its epoch-1 key; Ann removes him: the next post needs a new epoch, which no device of his gets.
+    const identity = await ben.client.keyPackages?.identity();
+    assert.ok(identity && bensWraps[0]);
+    const oldKey = await openEpochKey(base64ToBytes(bensWraps[0].wrapped), identity.signaturePrivateKey, identity.signaturePublicKey, { communityId: id, epoch: 1, userId: ben.userId, deviceId: ben.deviceId });
+    await ann.client.communities.remove(id, ben.userId);
+    await rejects(rest(ann)('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64) }), 'channel_rekey_needed');
+    await ann.client.wrappedChannels.post(id, 'New bus route 14 from Monday'); // rekeys first: epoch 2, wrapped for Ann and Cat
+    assert.equal((await ann.client.wrappedChannels.current(id)).epoch?.epoch, 2);
+    await rejects(rest(ann)('PUT', `/communities/${id}/epochs/2/wraps`, { wraps: [{ userId: ben.userId, deviceId: ben.deviceId, wrapped: bensWraps[0].wrapped }] }), 'not_member');
+    await rejects(rest(ben)('GET', `/communities/${id}/wraps`), 'not_found');
+    const [, fresh] = (await rest(cat)<{ posts: WrappedPost[] }>('GET', `/communities/${id}/wrapped-posts`)).posts;
+    assert.equal(fresh?.epoch, 2);
+    for (const epoch of [1, 2]) await assert.rejects(openPost(oldKey, id, epoch, base64ToBytes(fresh.body)), 'the old epoch key opens the new post');
+    assert.deepEqual((await cat.client.wrappedChannels.read(id, 1)).map((p) => p.verified && p.text), ['New bus route 14 from Monday']);
+
+    // A new subscriber: an admin's device wraps the current epoch for it; the epochs before it stay closed to it.
+    // (Ann's online device wraps for him by itself, R149; wrapMissing then finds nothing left.)
+    await dan.client.communities.joinInvite(token);
+    const dansView = async () => (await dan.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem)).join('|');
+    await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|New bus route 14 from Monday', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
+    assert.deepEqual(await ann.client.wrappedChannels.wrapMissing(id), { wrapped: 0, skipped: 0 });
+
+    await Promise.all(started.map((u) => u.client.stop()));
+    const everything = serverBytes(server.dataDir);
+    assert.ok(leaks(everything, base64ToBytes(fresh.body).subarray(0, 20)), 'the scan finds what is there');
+    for (const s of ['Water off on Elm', 'New bus route 14', 'City works']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
+    assert.ok(!leaks(everything, oldKey), 'an epoch key on the server');
+  });
+  it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Harbour notices', settings: { channel: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    await ben.client.communities.joinInvite(token);
+    await ann.client.wrappedChannels.rekey(id);
+    const heard = new Map<TestUser, { communityId: string; seq?: number }[]>();
+    for (const u of [ben, cat, dan]) u.client.on('wrappedPost', (e) => heard.set(u, [...(heard.get(u) ?? []), e]));
+    const text = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
+
+    // R148: Ben's connection hears the new post's seq, and reads it himself; a non-member hears nothing.
+    await ann.client.wrappedChannels.post(id, 'Ferry at 7:40 cancelled');
+    await waitFor(() => heard.get(ben)?.some((e) => e.communityId === id && e.seq === 1) === true, { what: 'Ben hears of post 1' });
+    assert.deepEqual(await text(ben), ['Ferry at 7:40 cancelled']);
+    assert.equal(heard.get(dan), undefined, 'Dan is no member: no notice');
+
+    // R149: Cat joins while Ann's device is online: it wraps the current epoch for her without anyone asking; her device hears the wrap came.
+    await cat.client.communities.joinInvite(token);
+    await waitFor(async () => (await text(cat))[0] === 'Ferry at 7:40 cancelled', { what: 'Cat reads the post once Ann\'s device wrapped for her', timeoutMs: 60_000 });
+    await waitFor(() => heard.get(cat)?.some((e) => e.communityId === id && e.seq === undefined) === true, { what: 'Cat hears of her wrap' });
+    // Her joining made her connection hear the channel's notices too.
+    await ann.client.wrappedChannels.post(id, 'Ferry at 9:10 on time');
+    await waitFor(() => heard.get(cat)?.some((e) => e.seq === 2) === true, { what: 'Cat hears of post 2' });
+
+    // R149: a new device of Cat's has no wrap: reading asks, and Ann's device wraps for it.
+    const catPhone = await addDevice(cat);
+    started.push(catPhone);
+    await waitFor(async () => (await text(catPhone)).join('|') === 'Ferry at 7:40 cancelled|Ferry at 9:10 on time', { what: 'Cat\'s new device reads', timeoutMs: 60_000 });
+
+    // R148: a removed member's connections stop hearing the channel's notices (the removal reaches them first).
+    const benOut = new Promise<void>((resolve) => ben.client.on('community', (e) => { if (e.communityId === id && e.removed) resolve(); }));
+    await ann.client.communities.remove(id, ben.userId);
+    await benOut;
+    await ann.client.wrappedChannels.post(id, 'Harbour office closed on Monday'); // epoch 2 (R142)
+    await waitFor(() => heard.get(cat)?.some((e) => e.seq === 3) === true, { what: 'Cat hears of post 3' });
+    assert.ok(!heard.get(ben)?.some((e) => e.seq === 3), 'Ben, removed, hears of no later post');
+
+    // R149: Dan joins while no admin device is online; when Ann's device comes back it hears the channel needs wraps and wraps for him.
+    await ann.client.stop();
+    await dan.client.communities.joinInvite(token);
+    const noKey = 'this device holds no key of its epoch';
+    assert.deepEqual(await text(dan), [noKey, noKey, noKey]);
+    const annAgain = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, ann.store);
+    started.push({ ...ann, client: annAgain });
+    await annAgain.start();
+    await waitFor(async () => (await text(dan)).join('|') === `${noKey}|${noKey}|Harbour office closed on Monday`, { what: 'Dan reads the current epoch once Ann\'s device is back', timeoutMs: 60_000 });
   });
 });

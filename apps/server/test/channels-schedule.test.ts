@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
-import { ParleyError, sessionRest, type ChannelPost } from '@parley/client';
+import { sessionRest, type ChannelPost } from '@parley/client';
 import { CHANNEL_POST_CONTEXT } from '@parley/protocol';
-import { createUser, insertChannelPost, startTestServer, uniqueHandle, waitFor, type TestUser } from '@parley/testing';
+import { createUser, insertChannelPost, startTestServer, uniqueHandle, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 
 /** Scheduled channel posts (docs/PROTOCOL.md R115) through the real server and SDK. */
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 const shown = (posts: ChannelPost[]) => posts.map((p) => (p.verified ? p.text : `UNVERIFIED: ${p.problem}`));
 const raw = (u: TestUser) => sessionRest(u.baseUrl, u.deviceId, u.deviceKey);

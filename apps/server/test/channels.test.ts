@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
-import { ParleyError, sessionRest, type ChannelPost } from '@parley/client';
+import { sessionRest, type ChannelPost } from '@parley/client';
 import { CHANNEL_POST_CONTEXT, type ChannelPostBody } from '@parley/protocol';
 import {
   channelKeyList, createUser, insertChannelPost, outsideChannelKey, replaceChannelKeyList, rewriteChannelPost, startTestServer, swapChannelPosts,
-  uniqueHandle, waitFor, type TestUser,
+  uniqueHandle, waitFor, type TestUser, rejectsWithCode as rejects,
 } from '@parley/testing';
 
 /** Public channels (docs/PROTOCOL.md R95-R99) through the real server and SDK. */
-
-async function rejects(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const shown = (posts: ChannelPost[]) => posts.map((p) => (p.verified ? p.text : `UNVERIFIED: ${p.problem}`));
 const raw = (u: TestUser) => sessionRest(u.baseUrl, u.deviceId, u.deviceKey);

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { ParleyError, RestApi, accounts, generateDeviceKey } from '@parley/client';
 import { createTestDatabase, createUser, startTestServer, uniqueHandle, type TestServer } from '@parley/testing';
 import { RawPeer } from './raw.ts';
+import { migratedTemplate } from '../src/storage/postgres/migrated-databases.ts';
 
 const NATS_URL = process.env['PARLEY_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const envelope = (text: string) => ({ contentType: 'parley/plain+json', payload: Buffer.from(JSON.stringify({ kind: 'text', text })).toString('base64') });
@@ -44,7 +45,7 @@ async function startNodes(env: Record<string, string>): Promise<TestServer[]> {
 
 describe('cluster rate limits (PostgreSQL)', () => {
   it('cluster-wide rate limit: one device over 3 nodes gets its limit once', { timeout: 120_000 }, async (t) => {
-    await using db = await createTestDatabase();
+    await using db = await createTestDatabase('parley_c', migratedTemplate);
     const env = {
       PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: NATS_URL, PARLEY_NATS_PREFIX: `rl${randomBytes(4).toString('hex')}`,
       PARLEY_RATE_SEND_PER_SEC: String(PER_SEC), PARLEY_RATE_SEND_BURST: String(BURST),
@@ -94,7 +95,7 @@ describe('cluster rate limits (PostgreSQL)', () => {
   });
 
   it('cluster-wide rate limit: sign-ups from one IP over 3 nodes get the hourly limit once', { timeout: 60_000 }, async () => {
-    await using db = await createTestDatabase();
+    await using db = await createTestDatabase('parley_c', migratedTemplate);
     const nodes = await startNodes({ PARLEY_DATABASE_URL: db.url, PARLEY_RATE_SIGNUP_PER_HOUR: '4' });
     try {
       const signUp = async (node: TestServer) => {

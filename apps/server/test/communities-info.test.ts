@@ -6,7 +6,7 @@ import { leaks, serverBytes } from './server-bytes.ts';
 
 /** R79: a community's description travels end-to-end encrypted with its name, newcomers included. */
 
-const GROUP_FORMED = 30_000;
+const GROUP_FORMED = 60_000; // R152: a join holds the chats until the joiner's proof arrives
 
 describe('community description and directory (R79)', () => {
   it('R79 the description goes encrypted into the announcements chat; a newcomer reads it once added; a change reaches members without a rename line; the server never has it', async () => {

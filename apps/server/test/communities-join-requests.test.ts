@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { ParleyError, type CommunityEvent, type ParleyClient } from '@parley/client';
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { type CommunityEvent, type ParleyClient } from '@parley/client';
+import { createUser, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 
 /** Join requests (docs/PROTOCOL.md R100-R101) through the real server and SDK, end-to-end encrypted. */
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 const GROUP_FORMED = 30_000;
 const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system).map((i) => i.text);

@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { itemOfEntry, ParleyError, RestApi, type ParleyClient } from '@parley/client';
-import { createUser, newClient, startTestServer, tappedWebSocket, waitFor, type TestUser } from '@parley/testing';
+import { itemOfEntry, RestApi, type ParleyClient } from '@parley/client';
+import { createUser, newClient, startTestServer, tappedWebSocket, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
 /** Moderation in communities (docs/PROTOCOL.md R80-R86) through the real server and SDK, end-to-end encrypted. */
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<ParleyError> {
-  let caught: ParleyError | undefined;
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    caught = err;
-    return true;
-  });
-  return caught!;
-}
 
 const GROUP_FORMED = 60_000;
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -46,7 +35,7 @@ async function sendAndSee(from: TestUser, to: TestUser[], chatId: string, text: 
 }
 
 describe('community moderation (R80-R86)', () => {
-  it('R80 R81 an admin with deleteMessages deletes a member\'s message on every device, with a line saying who; a deletion by a device that still thinks it holds a right taken from it is ignored everywhere', { timeout: 240_000 }, async () => {
+  it('R80 R81 an admin with deleteMessages deletes a member\'s message on every device, with a line saying who; a deletion by a device that still thinks it holds a right taken from it is ignored everywhere; R139 a server-made admin\'s deletion is ignored and the server\'s line marked', { timeout: 240_000 }, async () => {
     await using server = await startTestServer();
     const users = await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((displayName) => createUser(server.url, { displayName })));
     const [ann, ben, cat, dan] = users as [TestUser, TestUser, TestUser, TestUser];
@@ -83,6 +72,21 @@ describe('community moderation (R80-R86)', () => {
     }
     await waitFor(() => stale.timeline(c.general).find((i) => i.id === kept)?.deleted === false && stale.chat(c.general)?.community?.moderators?.find((m) => m.userId === ben.userId)?.rights.length === 0,
       { what: 'Ben\'s own device agrees once it has the log and summary' });
+
+    // R139: a malicious server makes Dan an admin with deleteMessages as if Ann had (its own domain
+    // call, no request from her device): his summary and a rights line say so, the owner's signed standing (R138) does not.
+    await server.services.communities.setMember({ userId: ann.userId, deviceId: ann.deviceId }, c.communityId, dan.userId, { role: 'admin', rights: ['deleteMessages'] });
+    await waitFor(() => dan.client.chat(c.general)?.community?.moderators?.some((m) => m.userId === dan.userId) === true, { what: 'Dan\'s device believes the server' });
+    const flat = await sendAndSee(cat, [ann, dan], c.general, 'My flat is for sale');
+    await dan.client.deleteMessage(c.general, flat); // the SDK's own check reads the (forged) summary
+    const forgedSeq = dan.client.log(c.general).at(-1)?.seq ?? 0;
+    for (const u of [ann, cat]) {
+      await waitFor(() => (u.client.log(c.general).at(-1)?.seq ?? 0) >= forgedSeq, { what: `${u.displayName} has Dan's deletion`, timeoutMs: GROUP_FORMED });
+      assert.equal(u.client.timeline(c.general).find((i) => i.id === flat)?.deleted, false, `${u.displayName} still shows Cat's message`);
+      const forgedLine = u.client.timeline(c.general).find((i) => i.system?.kind === 'moderation' && i.system.action === 'rights_changed' && i.system.userId === dan.userId);
+      assert.equal(forgedLine?.unconfirmed, true, `${u.displayName} marks the server's line as not signed by the owner`);
+      assert.deepEqual(u.client.communities.rightsDisputes(c.general), [dan.userId], `${u.displayName}'s SDK names whom the server and the owner disagree on`);
+    }
     for (const u of [ann, cat, dan]) await u.client.stop();
     await stale.stop();
   });

@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ParleyError, type ParleyClient } from '@parley/client';
-import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { type ParleyClient } from '@parley/client';
+import { createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 
 /** Communities (docs/PROTOCOL.md R66-R75) through the real server and SDK, end-to-end encrypted. */
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 const inGroup = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
 const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system).map((i) => i.text);
@@ -104,7 +96,9 @@ describe('communities (R66-R75)', () => {
     await ben.client.sendText(ann_, 'Water off on Monday 10-14');
     await waitFor(() => texts(cat.client, ann_).includes('Water off on Monday 10-14'), { what: 'Cat reads the announcement', timeoutMs: GROUP_FORMED });
     assert.ok(!texts(ann.client, ann_).includes('Party on the roof!'));
-    // Nothing of Cat's device's own (key-log heads, resend asks) was queued for a chat she can't post in.
+    // Nothing of Cat's device's own (key-log heads, resend asks) stays queued for a chat she can't post in
+    // (R152: her proof of the invite link goes out, as a vote does).
+    await waitFor(() => cat.client.outbox().length === 1, { what: 'only the refused post left in Cat\'s outbox', timeoutMs: GROUP_FORMED });
     assert.deepEqual(cat.client.outbox().map((o) => o.clientMsgId), [id]);
     // Cat can still talk in general.
     await cat.client.sendText((await cat.client.communities.chats(community.communityId))[1]!.chatId, 'Thanks!');
@@ -113,7 +107,8 @@ describe('communities (R66-R75)', () => {
 
   it('R70 rights are the owner\'s to give: an admin raises neither themselves nor others; R67 community chats are not changed through the chat routes', async () => {
     await using server = await startTestServer();
-    const [ann, ben, cat] = await Promise.all([1, 2, 3].map(() => createUser(server.url, { start: false })));
+    // Ann and Ben make invite links: their devices state each link's key in the chat (R152), so they are online.
+    const [ann, ben, cat] = await Promise.all([1, 2, 3].map((n) => createUser(server.url, { start: n < 3 })));
     if (!ann || !ben || !cat) throw new Error('users');
     const community = await communityWith(ann, [ben, cat]);
     const c = community.communityId;
@@ -132,9 +127,10 @@ describe('communities (R66-R75)', () => {
     await rejects(ben.client.leaveChat(community.announcementsChatId), 'forbidden');
     // A label needs school role labels.
     await rejects(ann.client.communities.setMember(c, cat.userId, { label: 'student' }), 'bad_request');
+    for (const u of [ann, ben]) await u.client.stop();
   });
 
-  it('R70 a handover ends the old owner\'s rights at once and every member sees it in the announcements chat', async () => {
+  it('R70 a handover ends the old owner\'s rights at once and every member sees it in the announcements chat; R138 the new owner\'s signed word counts', async () => {
     await using server = await startTestServer();
     const [ann, ben, cat] = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
     if (!ann || !ben || !cat) throw new Error('users');
@@ -158,6 +154,17 @@ describe('communities (R66-R75)', () => {
     const members = await cat.client.communities.members(c);
     assert.deepEqual(members.map((m) => [m.userId, m.role]), [[ann.userId, 'member'], [ben.userId, 'owner'], [cat.userId, 'member']]);
     await waitFor(() => ann.client.chat(community.announcementsChatId)?.community?.mayPost === false, { what: "Ann's summary: she may no longer post", timeoutMs: 10_000 });
+    // R138: Ann's device signed the handover before she lost the right to post there, so Ben's own
+    // statement (making Cat an admin) counts on every device and the server's standing agrees with it.
+    await ben.client.communities.setMember(c, cat.userId, { role: 'admin', rights: ['pin'] });
+    const ann2 = community.announcementsChatId;
+    for (const u of [ann, cat]) {
+      await waitFor(() => u.client.timeline(ann2).some((i) => i.system?.kind === 'moderation' && i.system.userId === cat.userId && i.unconfirmed === undefined)
+        && u.client.chat(ann2)?.community?.moderators?.some((m) => m.userId === cat.userId) === true && u.client.communities.rightsDisputes(ann2).length === 0,
+      { what: `${u.displayName}'s device follows Ben's signed word`, timeoutMs: 30_000 });
+      const refused: string[] = u.client.timeline(ann2).filter((i) => i.notice === 'rights_not_signed').map((i) => `${i.senderUserId === ann.userId ? 'ann' : i.senderUserId === ben.userId ? 'ben' : 'other'}@${i.seq}`);
+      assert.deepEqual(refused, [], `${u.displayName}: no statement refused (log: ${u.client.timeline(ann2).map((i) => `${i.seq}:${i.system?.kind ?? i.notice ?? 'x'}`).join(' ')})`);
+    }
     for (const u of [ann, ben, cat]) await u.client.stop();
   });
 
@@ -216,7 +223,7 @@ describe('communities (R66-R75)', () => {
 
   it('R72 school labels: a student starts no direct chat with an adult of the community and sees no adult\'s handle, unless the community allows it', async () => {
     await using server = await startTestServer();
-    const [ann, tom, sue] = await Promise.all(['Ann', 'Tom', 'Sue'].map((displayName) => createUser(server.url, { displayName, start: false })));
+    const [ann, tom, sue] = await Promise.all(['Ann', 'Tom', 'Sue'].map((displayName) => createUser(server.url, { displayName, start: displayName === 'Ann' }))); // Ann's device states her link's key (R152)
     if (!ann || !tom || !sue) throw new Error('users');
     const community = await ann.client.communities.create({ name: '7B', settings: { roleLabels: 'school' } });
     const c = community.communityId;
@@ -245,5 +252,6 @@ describe('communities (R66-R75)', () => {
     await sue.client.openDirect(ann.userId);
     assert.ok((await sue.client.communities.members(c)).every((m) => m.handle !== undefined));
     assert.deepEqual(await handlesIn(sue, shared[0] ?? ''), [['Ann', true], ['Sue', true], ['Tom', true]]);
+    await ann.client.stop();
   });
 });

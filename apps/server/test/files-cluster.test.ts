@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { createTestDatabase, startTestS3, startTestServer, type TestServer } from '@parley/testing';
 import { blobUser, created, download, groupOf, head, patch, peerOf, sendWithBlobs, tusUpload } from './blob-http.ts';
 import { leaks } from './server-bytes.ts';
+import { migratedTemplate } from '../src/storage/postgres/migrated-databases.ts';
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -19,7 +20,7 @@ function filesUnder(dir: string): Buffer {
 
 describe('files in a cluster (PostgreSQL + NATS + S3)', () => {
   it('R53 R55 upload through node 1, resume through node 2 and 3, download through node 2; the sweep on node 3 empties the bucket', { timeout: 120_000 }, async () => {
-    await using db = await createTestDatabase();
+    await using db = await createTestDatabase('parley_c', migratedTemplate);
     await using s3 = await startTestS3();
     const env = {
       PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: 'nats://127.0.0.1:4222', PARLEY_NATS_PREFIX: `files${randomBytes(4).toString('hex')}`,
@@ -65,7 +66,7 @@ describe('files in a cluster (PostgreSQL + NATS + S3)', () => {
   });
 
   it('R53 one writer per upload across nodes: a resume through node 2 ends the cut PATCH still open on node 1, then goes on from what it stored', { timeout: 120_000 }, async () => {
-    await using db = await createTestDatabase();
+    await using db = await createTestDatabase('parley_c', migratedTemplate);
     await using s3 = await startTestS3();
     const env = {
       PARLEY_DATABASE_URL: db.url, PARLEY_NATS_URL: 'nats://127.0.0.1:4222', PARLEY_NATS_PREFIX: `files${randomBytes(4).toString('hex')}`,

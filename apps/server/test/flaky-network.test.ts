@@ -9,9 +9,9 @@ describe('bad networks', () => {
     await using server = await startTestServer();
     const proxy = new ChaosProxy(server.port, { maxDelayMs: 30, cutProbability: 0.03, stallMs: 1500 });
     const url = await proxy.listen();
+    const users: TestUser[] = [];
     try {
       proxy.enabled = false;
-      const users: TestUser[] = [];
       for (let i = 0; i < 4; i++) users.push(await createUser(url, { displayName: `flaky${i}` }));
       const [owner] = users;
       if (!owner) throw new Error('no users');
@@ -32,8 +32,9 @@ describe('bad networks', () => {
       assert.ok(proxy.cuts > 0, 'the proxy did cut connections');
       proxy.enabled = false;
       await assertConverged(users, group.chatId, typed, 90_000);
-      for (const u of users) await u.client.stop();
     } finally {
+      // Stopped on failure too: running clients would hold the file open until its timeout.
+      await Promise.all(users.map((u) => u.client.stop()));
       await proxy.close();
     }
   });

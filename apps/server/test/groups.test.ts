@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ParleyError } from '@parley/client';
-import { createUser, startTestServer, waitFor } from '@parley/testing';
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => err instanceof ParleyError && err.code === code);
-}
+import { createUser, startTestServer, waitFor, rejectsWithCode as rejects } from '@parley/testing';
 
 describe('groups', () => {
   it('a group of three chats; members are added, removed, renamed, and leave', async () => {

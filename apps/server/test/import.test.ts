@@ -88,6 +88,9 @@ describe('R104 importing chat history from Telegram and WhatsApp exports', () =>
     assert.equal(seen[2]!.replyTo?.id, seen[1]!.id, 'a reply in the export is a reply here');
     assert.equal(seen[2]!.replyTo?.text, seen[1]!.text);
     assert.ok(seen.every((i) => i.imported?.source === 'telegram'));
+    // Issue 12: an edited message keeps its edit time, a forwarded one whom it came from; the rest neither.
+    assert.deepEqual(seen.map((i) => [i.imported?.editedAt ?? null, i.imported?.forwardedFrom ?? null]),
+      [[null, null], [null, 'Совет дома'], [1704048360_000, null], [null, null], [null, null], [null, null]]);
     const got = new Uint8Array(await (await ben.client.downloadAttachment(seen[2]!.attachments![0]!)).arrayBuffer());
     assert.deepEqual(got, photo, 'the photo, through the encrypted files path');
 

@@ -11,6 +11,7 @@ import {
 } from '@parley/testing';
 import type { PushSender } from '../src/domain/push.ts';
 import { RawPeer } from './raw.ts';
+import { migratedTemplate } from '../src/storage/postgres/migrated-databases.ts';
 
 /**
  * docs/SECURITY.md, "Insiders": for every frame a member's device can send, what a hostile member
@@ -372,7 +373,7 @@ describe('insiders: what a member\'s device can make the server do to others is 
   });
 
   it('R12 R11 in a cluster: a chat\'s member changes and a user\'s pushes are limited once for all nodes', { timeout: 60_000 }, async () => {
-    await using db = await createTestDatabase();
+    await using db = await createTestDatabase('parley_c', migratedTemplate);
     const pushes: string[] = [];
     const pushSender: PushSender = { publicKey: 'test', send: async (sub) => { pushes.push(sub.userId); return { gone: false }; } };
     const env = { PARLEY_DATABASE_URL: db.url, PARLEY_RATE_MEMBER_CHANGES_PER_MIN: '4', PARLEY_PUSH_MIN_INTERVAL_MS: '60000' };

@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ParleyError, type ParleyClient } from '@parley/client';
-import { createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
+import { type ParleyClient } from '@parley/client';
+import { createUser, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 
 /** Invite links (docs/PROTOCOL.md R42) through the real server and SDK. */
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ParleyError, String(err));
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 const devicesOf = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
 

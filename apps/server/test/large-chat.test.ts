@@ -16,7 +16,7 @@ function frameLog() {
 
 describe('large chats (issue 12)', () => {
   it('R117 in a large group joins and leaves come as members frames; member lists and the encryption group follow', async () => {
-    await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '2' });
+    await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '2', PARLEY_MEMBERS_SETTLE_MS: '0' }); // counts frames: no R137 repeats
     const cats = frameLog();
     const [ann, ben, dan] = await Promise.all([1, 2, 3].map(() => createUser(server.url)));
     const cat = await createUser(server.url, { client: { WebSocket: cats.WebSocket } });
@@ -51,6 +51,63 @@ describe('large chats (issue 12)', () => {
     for (const u of [ann, ben, cat, dan]) await u.client.stop();
   });
 
+  it('R131 a device that lost a members frame notices at the next one (its digest) and reads the chat again, without signing in again', async () => {
+    await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '2', PARLEY_MEMBERS_SETTLE_MS: '0' }); // R131's path alone: no R137 repeat
+    let dropped = 0;
+    let signIns = 0;
+    const WebSocket = tappedWebSocket({
+      heard(data) { if ((JSON.parse(data) as { type: string }).type === 'auth_ok') signIns++; },
+      // The first members frame (Dan's join) never reaches Cat's device.
+      drop: (data) => (JSON.parse(data) as { type: string }).type === 'members' && dropped++ === 0,
+    });
+    const [ann, ben, dan, eve] = await Promise.all([1, 2, 3, 4].map(() => createUser(server.url)));
+    const cat = await createUser(server.url, { client: { WebSocket } });
+    if (!ann || !ben || !dan || !eve) throw new Error('users');
+    const group = await ann.client.createGroup({ name: 'Building 9', memberIds: [ben.userId, cat.userId] });
+    await waitFor(() => cat.client.chat(group.chatId)?.encryption === 'on', { what: 'cat in the group', timeoutMs: 20_000 });
+    const names = () => (cat.client.chat(group.chatId)?.members ?? []).map((m) => m.userId).sort().join();
+
+    await ann.client.addMember(group.chatId, dan.userId);
+    await waitFor(() => cat.client.timeline(group.chatId).some((i) => i.system?.kind === 'member_added'), { what: 'cat reads the join line' });
+    assert.equal(dropped, 1, 'the members frame was dropped');
+    assert.ok(!names().includes(dan.userId), 'so cat\'s list lacks dan');
+
+    // The next join's frame carries a digest cat's patched list does not match: cat reads the chat.
+    await ann.client.addMember(group.chatId, eve.userId);
+    await waitFor(() => names() === [ann.userId, ben.userId, cat.userId, dan.userId, eve.userId].sort().join(), { what: 'cat\'s list has dan and eve' });
+    assert.equal(signIns, 1, 'without a new sign-in');
+    for (const u of [ann, ben, cat, dan, eve]) await u.client.stop();
+  });
+
+  it('R137 a device that lost the last members frame of a burst notices when the digest comes again after it, with no further change', async () => {
+    await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '2', PARLEY_MEMBERS_SETTLE_MS: '500' });
+    let membersFrames = 0;
+    let signIns = 0;
+    let settles = 0;
+    const WebSocket = tappedWebSocket({
+      heard(data) {
+        const f = JSON.parse(data) as { type: string; added?: unknown[]; removed?: unknown[] };
+        if (f.type === 'auth_ok') signIns++;
+        if (f.type === 'members' && f.added?.length === 0 && f.removed?.length === 0) settles++;
+      },
+      // Dan's join is the burst's last (only) change, and its frame never reaches Cat's device.
+      drop: (data) => (JSON.parse(data) as { type: string }).type === 'members' && membersFrames++ === 0,
+    });
+    const [ann, ben, dan] = await Promise.all([1, 2, 3].map(() => createUser(server.url)));
+    const cat = await createUser(server.url, { client: { WebSocket } });
+    if (!ann || !ben || !dan) throw new Error('users');
+    const group = await ann.client.createGroup({ name: 'Building 11', memberIds: [ben.userId, cat.userId] });
+    await waitFor(() => cat.client.chat(group.chatId)?.encryption === 'on', { what: 'cat in the group', timeoutMs: 20_000 });
+    const names = () => (cat.client.chat(group.chatId)?.members ?? []).map((m) => m.userId).sort().join();
+
+    await ann.client.addMember(group.chatId, dan.userId);
+    await waitFor(() => names() === [ann.userId, ben.userId, cat.userId, dan.userId].sort().join(), { what: 'cat\'s list has dan, with no other change after his join' });
+    assert.ok(membersFrames >= 2, 'the join\'s members frame was dropped, a later one came');
+    assert.ok(settles >= 1, 'the digest came again in a frame that changes nothing');
+    assert.equal(signIns, 1, 'without a new sign-in');
+    for (const u of [ann, ben, cat, dan]) await u.client.stop();
+  });
+
   it('R117 a group of at most PARLEY_LARGE_CHAT_MEMBERS hears a join as the whole summary, as before', async () => {
     await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '3' });
     const cats = frameLog();
@@ -68,7 +125,7 @@ describe('large chats (issue 12)', () => {
   });
 
   it('R117 a large community tells no one of a join or leave; its chats\' members frames say who', async () => {
-    await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '2' });
+    await using server = await startTestServer({ PARLEY_LARGE_CHAT_MEMBERS: '2', PARLEY_MEMBERS_SETTLE_MS: '0' }); // counts frames: no R137 repeats
     const cats = frameLog();
     const [ann, ben, dan] = await Promise.all([1, 2, 3].map(() => createUser(server.url)));
     const cat = await createUser(server.url, { client: { WebSocket: cats.WebSocket } });

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { SqliteBlobs } from '../src/storage/sqlite/sqlite-blobs.ts';
 import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts';
 import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
+import { SqliteChannelWraps } from '../src/storage/sqlite/sqlite-channel-wraps.ts';
 import pg from 'pg';
 import { createUser, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
@@ -134,6 +135,12 @@ describe('parley-admin migrate-to-postgres', () => {
       senderUserId: ann.userId, reporterUserId: ben.userId, text: 'proven text', reason: 'spam', sentAt: 1_700_000_000_013, createdAt: 1_700_000_000_014,
       resolved: { at: 1_700_000_000_015, by: ann.userId, outcome: 'acted' },
     });
+    // R141-R142: an epoch of a wrapped channel, a wrap, a post under it and a removal's time.
+    const wraps = new SqliteChannelWraps(local.db);
+    await wraps.createEpoch({ communityId: community.communityId, epoch: 1, createdBy: ann.userId, createdAt: 1_700_000_000_016 });
+    await wraps.putWraps([{ communityId: community.communityId, epoch: 1, userId: ben.userId, deviceId: ben.deviceId, wrapped: 'A'.repeat(104), wrappedBy: ann.deviceId }]);
+    await wraps.appendPost({ communityId: community.communityId, epoch: 1, authorId: ann.userId, authorDevice: ann.deviceId, body: 'c2VhbGVkIHBvc3Q=', createdAt: 1_700_000_000_017 });
+    await wraps.markRemoval(community.communityId, 1_700_000_000_018);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({
@@ -168,7 +175,7 @@ describe('parley-admin migrate-to-postgres', () => {
       const chatIds = (sqlite.db.prepare('SELECT chat_id FROM chats').all() as { chat_id: string }[]).map((r) => r.chat_id);
       assert.equal(chatIds.length, 4, 'the direct chat, the group, the community announcements and general chats');
       // R100: SQLite's 0/1 became PostgreSQL's boolean, and the request came along as it was.
-      const approval = await postgres.pool.query<{ needs_approval: boolean }>('SELECT needs_approval FROM community_invites WHERE token = $1', [approvalInvite]);
+      const approval = await postgres.pool.query<{ needs_approval: boolean }>('SELECT needs_approval FROM community_invites WHERE token = $1', [approvalInvite.split('.')[0]]); // R152: the server's part of the link (the rest is the link's key)
       assert.equal(approval.rows[0]?.needs_approval, true);
       const asked = await postgres.pool.query<{ note: string; status: string }>('SELECT note, status FROM community_join_requests WHERE user_id = $1', [dan.userId]);
       assert.deepEqual(asked.rows.map((r) => [r.note, r.status]), [['flat 9', 'pending']]);
@@ -210,8 +217,11 @@ describe('parley-admin migrate-to-postgres', () => {
     await client.start();
     await waitFor(() => client.timeline(group.chatId).some((i) => i.text === 'joined by invite') && (client.log(group.chatId).at(-1)?.seq ?? 0) >= (groupEnd ?? 1), { what: 'ann reads the group from the cluster' });
     // R96: the channel's signed post moved byte for byte: it still verifies.
-    const moved = (await client.channels.log(channel.channelId, 0)).posts;
+    const movedPage = await client.channels.log(channel.channelId, 0);
+    const moved = movedPage.posts;
     assert.deepEqual(moved.map((p) => p.verified && p.text), ['channel post moved to PG']);
+    // R125: the signed log head moved with the channel's row.
+    assert.deepEqual([movedPage.integrity.head?.seq, movedPage.integrity.problem], [1, undefined]);
     assert.equal((await client.channels.scheduled(channel.channelId)).length, 1);
     assert.equal((await client.channels.discussion(channel.channelId))?.chatId, talk?.chatId);
     await client.stop();

@@ -21,3 +21,9 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .filter((v: Result) => FAILING.has(v.impact ?? ''))
     .flatMap((v: Result) => v.nodes.map((n) => `${v.impact} ${v.id}: ${n.target.join(' ')} — ${(n.failureSummary ?? v.help).replace(/\s+/g, ' ')}`));
 }
+
+/** Collects axe's findings over a test's screens (`await axe(page, 'screen name')`), to assert once at the end that `found` is empty. */
+export function axeLog(): { found: string[]; axe: (page: Page, name: string) => Promise<void> } {
+  const found: string[] = [];
+  return { found, axe: async (page, name) => { found.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`)); } };
+}

@@ -10,11 +10,12 @@ import { startGateway } from '@parley/bot-gateway';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+import { pngImage } from './file-fixtures.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * Issue 14 in the browser (R90, R91, R93, R108): a person creates a bot in Settings → Bots, gives it a
+ * Issue 14 in the browser (R90, R91, R93, R108, R143, R144 force_reply): a person creates a bot in Settings → Bots, gives it a
  * command menu, runs the real gateway with grammY's inline-keyboard example (unmodified but for its
  * API root) on that token, then talks to it: the bot notice, the `/` menu, the buttons, the answer.
  */
@@ -28,7 +29,7 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
   });
   after(async () => closeWebWorld({ server, browser, zed }));
 
-  it('R90 R108 R91 R93 create a bot in Settings, its token runs a grammY bot; the chat says it is a bot, / offers its commands, buttons press and answer', async () => {
+  it('R90 R108 R143 R91 R93 create a bot in Settings (with an avatar), its token runs a grammY bot; the chat says it is a bot, / offers its commands, buttons press and answer; force_reply opens a reply', async () => {
     const { context, page } = await personPage(browser);
     await signUp(page, url, 'Olga Owner', uniqueHandle('olga'));
     await page.goto(`${url}/#/settings`);
@@ -55,7 +56,14 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
     await row.getByTestId('bot-commands').fill('start - Show the pages\nhelp - What this bot does');
     await row.getByRole('button', { name: 'Save commands' }).click();
     await row.getByText('Commands saved').waitFor();
+    // R143: an avatar from a file; the row shows it.
+    await row.getByTestId('bot-avatar-file').setInputFiles({ name: 'pager.png', mimeType: 'image/png', buffer: pngImage(96, 96) });
+    await row.getByTestId('bot-avatar').waitFor();
+    await row.getByRole('button', { name: 'Remove avatar' }).waitFor();
     await screenshot(page, 'bots-settings');
+    // The card's three buttons stand apart (they touched once: `.row` was no flex box there).
+    const boxes = await Promise.all(['New token', 'Revoke token', 'Delete bot'].map(async (name) => (await row.getByRole('button', { name }).boundingBox())!));
+    for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i]!.x - (boxes[i - 1]!.x + boxes[i - 1]!.width) >= 4, `a gap before button ${i + 1}`);
     assert.deepEqual(await axeViolations(page), [], 'Settings → Bots with a token shown');
     await card.getByRole('button', { name: 'I have saved it' }).click();
     assert.equal(await card.getByTestId('bot-token').count(), 0, 'the token is gone once saved');
@@ -73,6 +81,8 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
       await notice.waitFor();
       assert.match((await notice.textContent()) ?? '', /This chat includes a bot \(Pager\)\. It can read what you send it\. It runs on its owner's machine\./);
       await page.locator('.chat-header').getByTestId('bot-badge').waitFor();
+      await page.locator('.chat-header').getByTestId('bot-avatar').waitFor(); // R143: its avatar in the header and the chat list
+      await page.getByTestId('chat-row').filter({ hasText: 'Pager' }).getByTestId('bot-avatar').waitFor();
       const box = page.getByRole('textbox', { name: 'Message' });
       await box.fill('/');
       const menu = page.getByTestId('command-menu');
@@ -168,6 +178,26 @@ describe('bots in the web client', { timeout: 300_000 }, () => {
       await sizes.waitFor();
       await tg('sendMessage', { chat_id: chatInt, text: 'Noted', reply_markup: { remove_keyboard: true } });
       await replyKb.waitFor({ state: 'detached', timeout: 30_000 });
+
+      // --- R144 force_reply: the reply to the bot's question is open, with its placeholder; sending answers it
+      await tg('sendMessage', { chat_id: chatInt, text: 'What is your name?', reply_markup: { force_reply: true, input_field_placeholder: 'Your name' } });
+      const context = page.locator('.composer-context');
+      await context.getByText('Replying to Pager').waitFor({ timeout: 30_000 });
+      await context.getByText('What is your name?').waitFor();
+      await waitFor(async () => (await box.getAttribute('placeholder')) === 'Your name', { what: 'the force_reply placeholder' });
+      await screenshot(page, 'bots-force-reply');
+      await box.fill('Olga');
+      await box.press('Enter');
+      await context.waitFor({ state: 'detached' });
+      let answered: { text?: string; reply_to_message?: { text?: string } } | undefined;
+      await waitFor(async () => {
+        const got = (await tg('getUpdates', { offset, timeout: 1 })).result as unknown as { update_id: number; message?: { text?: string; reply_to_message?: { text?: string } } }[];
+        offset = (got.at(-1)?.update_id ?? offset - 1) + 1;
+        answered = got.find((u) => u.message?.text === 'Olga')?.message ?? answered;
+        return answered !== undefined;
+      }, { what: 'the answer at the gateway, replying to the question', timeoutMs: 30_000 });
+      assert.equal(answered!.reply_to_message?.text, 'What is your name?');
+      await waitFor(async () => (await box.getAttribute('placeholder')) === 'Message', { what: 'the placeholder back once answered' });
 
       // --- revoke in Settings: the gateway is signed out ---------------------------------------
       await page.goto(`${url}/#/settings`);

@@ -21,10 +21,13 @@ export async function launchBrowser(extraArgs: readonly string[] = []): Promise<
   });
 }
 
+/** A phone's viewport: what `personPage(browser, {mobile: true})` gets. */
+export const PHONE = { width: 390, height: 780 };
+
 /** A person's browser: its own context (storage) and a page with a virtual passkey authenticator. */
 export async function personPage(browser: Browser, opts: { mobile?: boolean; locale?: string; prf?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
-    viewport: opts.mobile ? { width: 390, height: 780 } : { width: 1200, height: 760 },
+    viewport: opts.mobile ? PHONE : { width: 1200, height: 760 },
     locale: opts.locale ?? 'en-US',
   });
   const page = await context.newPage();
@@ -98,4 +101,12 @@ export async function closeWebWorld(world: Partial<WebWorld>): Promise<void> {
   await world.zed?.client.stop();
   await world.browser?.close();
   await world.server?.close();
+}
+
+/** The phone-width look of whatever `page` shows now, then back to its own size. */
+export async function phoneShot(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize(PHONE);
+  await screenshot(page, name);
+  if (size) await page.setViewportSize(size);
 }

@@ -17,7 +17,7 @@ describe('Web Push ringing in the browser', { timeout: 240_000 }, () => {
   before(async () => ({ server, browser, url, zed } = await openWebWorld({ PARLEY_PUSH_ALLOW_PRIVATE_NETWORKS: '127.0.0.2/32' })));
   after(() => closeWebWorld({ server, browser, zed }));
 
-  it('R118 the toggle subscribes and turns ringing on; a call push shows "Incoming call" with the caller\'s name from an open page, without one no name, and late "You had a call"', async () => {
+  it('R118 the toggle subscribes and turns ringing on; a call push shows "Incoming call" with the caller\'s name from an open page, without one no name, and late "You had a call"; R134 a group\'s "Incoming group call"', async () => {
     const { context, page } = await personPage(browser);
     await context.grantPermissions(['notifications'], { origin: url });
     // Chromium here has no push service to subscribe with: the subscription is stubbed (a string, so
@@ -46,12 +46,21 @@ describe('Web Push ringing in the browser', { timeout: 240_000 }, () => {
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     const cdp = await context.newCDPSession(page);
     const registrationId = await swRegistration(cdp, url);
-    const payload = (until: number) => JSON.stringify({ type: 'incoming_call', v: 1, chatId, until });
+    const payload = (until: number, id = chatId, group: 0 | 1 = 0) => JSON.stringify({ type: 'incoming_call', v: 1, chatId: id, until, group });
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000) });
     const shown = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications())
       .map((n) => ({ title: n.title, body: n.body, tag: n.tag })));
     await waitFor(async () => (await shown()).length > 0, { what: 'a call notification', timeoutMs: 30_000 });
     assert.deepEqual(await shown(), [{ title: 'Incoming call', body: 'Zed Zimmer', tag: `parley-call-${chatId}` }]);
+
+    // R134: a group's call says so, with the group's name from the open page.
+    const team = await zed.client.createGroup({ name: 'Night shift', memberIds: [amy.userId] });
+    await page.goto(`${url}/#/`);
+    await page.getByTestId('chat-row').filter({ hasText: 'Night shift' }).waitFor({ timeout: 30_000 });
+    await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).forEach((n) => n.close()));
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000, team.chatId, 1) });
+    await waitFor(async () => (await shown()).length > 0, { what: 'a group call notification', timeoutMs: 30_000 });
+    assert.deepEqual(await shown(), [{ title: 'Incoming group call', body: 'Night shift', tag: `parley-call-${team.chatId}` }]);
 
     // No page of the app open: still "Incoming call", and no name (the push carries none).
     const other = await context.newPage();
@@ -65,6 +74,10 @@ describe('Web Push ringing in the browser', { timeout: 240_000 }, () => {
     await cdp2.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000) });
     await waitFor(async () => (await inWorker()).length > 0, { what: 'a call notification with no page open', timeoutMs: 30_000 });
     assert.deepEqual(await inWorker(), [{ title: 'Incoming call', body: 'Open Parley to answer' }]);
+    await close();
+    await cdp2.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000, team.chatId, 1) });
+    await waitFor(async () => (await inWorker()).length > 0, { what: 'a group call notification with no page open', timeoutMs: 30_000 });
+    assert.deepEqual(await inWorker(), [{ title: 'Incoming group call', body: 'A group call in one of your chats. Open Parley to join' }]);
     // A push the push service held past the ring (`until` is over): it says a call came, it does not ring.
     await close();
     await cdp2.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() - 1) });

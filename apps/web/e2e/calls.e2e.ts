@@ -76,6 +76,12 @@ async function directChat(browser: Browser, url: string, opts: { relay: boolean 
   return { alice, bob, bobContext, chatUrl: alice.url() };
 }
 
+/** What ring sound the page plays (`<html data-ring-tone>`) and its AudioContext's state: "incoming/running", "ringback/running", "/" for none. */
+async function hearsRing(page: Page, want: string, what: string): Promise<void> {
+  const now = () => page.evaluate(() => `${document.documentElement.dataset['ringTone'] ?? ''}/${document.documentElement.dataset['ringAudio'] ?? ''}`);
+  await waitFor(async () => (await now()) === want, { what, timeoutMs: 20_000 }).catch(async (err: unknown) => { throw new Error(`${what}: ${await now()}`, { cause: err }); });
+}
+
 const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 /**
@@ -106,8 +112,10 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     const aliceBar = alice.getByTestId('call-bar');
     await aliceBar.waitFor();
     assert.match((await aliceBar.textContent()) ?? '', /Bob Brown\s*Calling…/);
+    await hearsRing(alice, 'ringback/running', 'alice hears the ringback');
     const ring = bob.getByTestId('call-incoming');
     await ring.waitFor({ timeout: 20_000 });
+    await hearsRing(bob, 'incoming/running', 'bob\'s page rings aloud');
     assert.equal((await ring.getByRole('alert').textContent())?.trim(), 'Alice Adams is calling you');
     await screenshot(bob, 'call-incoming-light');
     assert.deepEqual(await axeViolations(bob), []);
@@ -120,6 +128,8 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await bob.keyboard.press('Enter');
     await ring.waitFor({ state: 'detached' });
     assert.equal(await bob.evaluate(() => document.activeElement?.textContent), 'Hang up', 'the focus moves to the bar');
+    await hearsRing(bob, '/', 'answered: the ring stops');
+    await hearsRing(alice, '/', 'answered: the ringback stops');
 
     // Connected: both bars count the call's time; audio arrives on both sides, through the relay.
     const bobBar = bob.getByTestId('call-bar');
@@ -189,9 +199,12 @@ describe('1:1 calls in the browser', { timeout: 180_000 }, () => {
     await alice.getByRole('button', { name: 'Call Bob Brown', exact: true }).click();
     await ring.waitFor({ timeout: 20_000 });
     await bobTab.getByTestId('call-incoming').waitFor({ timeout: 20_000 });
+    await hearsRing(bobTab, 'incoming/running', 'bob\'s other tab rings aloud');
     await ring.getByRole('button', { name: 'Decline' }).click();
     await ring.waitFor({ state: 'detached' });
     await bobTab.getByTestId('call-incoming').waitFor({ state: 'detached', timeout: 20_000 });
+    await hearsRing(bob, '/', 'declined: the ring stops');
+    await hearsRing(bobTab, '/', 'declined in the other tab: this one stops ringing too');
     await aliceBar.waitFor({ state: 'detached', timeout: 20_000 });
     assert.equal((await alice.getByTestId('call-ended').textContent())?.trim(), 'Bob Brown · Call declined');
     await screenshot(alice, 'call-declined-light');

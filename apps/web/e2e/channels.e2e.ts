@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { rewriteChannelPost, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
-import { axeViolations } from './axe.ts';
+import { channelHead, dropChannelPost, rewriteChannelPost, setChannelHead, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { axeLog } from './axe.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, PHONE, phoneShot, screenshot, signUp } from './browser.ts';
 import { pngImage } from './file-fixtures.ts';
 
 /** Public channels in the web client (docs/PROTOCOL.md R95-R99, R110, R111), in Debian's Chromium. */
 
-const PHONE = { width: 390, height: 780 };
 const KIND = 'Public channel — posts are not encrypted; anyone can read them; signed by the channel’s admins';
 
 const post = (page: Page, text: string) => page.getByTestId('channel-post').filter({ hasText: text });
@@ -18,14 +17,6 @@ const post = (page: Page, text: string) => page.getByTestId('channel-post').filt
 async function write(page: Page, text: string): Promise<void> {
   await page.getByLabel('Write a post').fill(text);
   await page.getByRole('button', { name: 'Post', exact: true }).click();
-}
-
-/** The phone-width look of whatever `page` shows now, then back to its own size. */
-async function phoneShot(page: Page, name: string): Promise<void> {
-  const size = page.viewportSize();
-  await page.setViewportSize(PHONE);
-  await screenshot(page, name);
-  if (size) await page.setViewportSize(size);
 }
 
 describe('public channels in the web client', { timeout: 300_000 }, () => {
@@ -41,8 +32,7 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     const reader = await personPage(browser, { mobile: true });
     const olga = author.page;
     const ben = reader.page;
-    const found: string[] = [];
-    const axe = async (page: Page, name: string) => found.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`));
+    const { found, axe } = axeLog();
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
     await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
 
@@ -119,8 +109,11 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     await post(ben, 'Water off in block 12').getByTestId('post-views').filter({ hasText: /^2 views$/ }).waitFor();
     await screenshot(ben, 'channels-04-reader-phone');
     await axe(ben, 'channel view (reader, phone)');
+    // R125: a channel with posts and no signed head (as made before R125): its admin's app signs one when she opens it.
+    setChannelHead(server.dataDir, channelId, undefined);
     await olga.reload();
     await post(olga, 'Water off in block 12').getByRole('button', { name: 'React with 👍', pressed: false }).filter({ hasText: '1' }).waitFor({ timeout: 30_000 });
+    await waitFor(() => channelHead(server.dataDir, channelId)?.seq === 2, { what: 'the admin\'s app signed the head again' });
     await row.waitFor({ state: 'detached' }).catch(() => {});
     await ben.goto(`${url}/#/`);
     await ben.getByTestId('channel-row').filter({ hasText: 'City <b>News</b>' }).waitFor();
@@ -165,7 +158,7 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     const genuine = await zed.client.channels.post(channel.channelId, 'The meeting is at 18:00.');
     const png = pngImage(120, 80);
     const photo = await zed.client.channels.uploadFile(png, { mime: 'image/png', name: 'hall.png', width: 120, height: 80 });
-    await zed.client.channels.post(channel.channelId, 'The hall', { attachments: [photo] });
+    const hall = await zed.client.channels.post(channel.channelId, 'The hall', { attachments: [photo] });
     // R110: the server swaps the photo's bytes (same length) before anyone downloads them: the reader's hash check refuses them.
     writeFileSync(join(server.dataDir, 'blobs', photo.blobId), png.map((b) => b ^ 0xff));
     await page.goto(`${url}/#/c/${channel.handle}`);
@@ -187,6 +180,27 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     assert.equal(await page.getByTestId('channel-photo').count(), 0, 'the swapped photo is not shown');
     await screenshot(page, 'channels-06-not-verified');
     await waitFor(async () => (await page.getByTestId('channel-post-unverified').count()) === 1);
+
+    // R125: the server hides the newest post and says the log ends before it: the admins' signed head gives it away.
+    dropChannelPost(server.dataDir, channel.channelId, hall.postId, 1);
+    await page.reload();
+    const missing = page.getByTestId('channel-missing');
+    await missing.waitFor({ timeout: 30_000 });
+    assert.match(await missing.textContent() ?? '', /^Not verified — the admins signed the log up to seq \d+ but the server serves it up to \d+: newest posts withheld\.$/);
+    await screenshot(page, 'channels-06b-posts-missing');
+
+    // R125: a post dropped from the middle: the newest page looks whole; the app's check of the whole log finds the gap.
+    const minutes = await zed.client.channels.create({ handle: uniqueHandle('zedm'), title: 'Zed Minutes' });
+    await zed.client.channels.post(minutes.channelId, 'Item one: budget.');
+    const middle = await zed.client.channels.post(minutes.channelId, 'Item two: roads.');
+    await zed.client.channels.post(minutes.channelId, 'Item three: schools.');
+    dropChannelPost(server.dataDir, minutes.channelId, middle.postId);
+    await page.goto(`${url}/#/c/${minutes.handle}`);
+    await post(page, 'Item three: schools.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    const gap = page.getByTestId('channel-missing');
+    await gap.waitFor({ timeout: 30_000 });
+    assert.equal(await gap.textContent(), 'Not verified — position 2 of the log is not served: posts may be missing.', 'one sentence, said once');
+    await screenshot(page, 'channels-06c-middle-post-missing');
     await context.close();
   });
 });

@@ -34,6 +34,13 @@ async function send(page: Page, text: string): Promise<void> {
 
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 
+/** What the page's MLS worker (apps/web/src/mls/mls.worker.ts) has run, by operation. */
+async function mlsWorkerStats(page: Page): Promise<Record<string, number>> {
+  const worker = page.workers().find((w) => w.url().includes('mls.worker'));
+  assert.ok(worker, `the page has an MLS worker (workers: ${page.workers().map((w) => w.url()).join(', ')})`);
+  return worker.evaluate(() => (globalThis as { parleyMlsStats?: Record<string, number> }).parleyMlsStats ?? {});
+}
+
 describe('web client in a real browser', { timeout: 240_000 }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -112,6 +119,13 @@ describe('web client in a real browser', { timeout: 240_000 }, () => {
     await message(alice.page, 'Thanks for the heads-up').waitFor();
     await message(alice.page, 'Noted').waitFor();
     await screenshot(alice.page, '06-group-desktop');
+    // MLS ran in each page's worker, not on its main thread: each device's commits or joins (a
+    // commit made, a Welcome joined, a commit applied), encryption, decryption and state encoding.
+    for (const page of [alice.page, bobAgain]) {
+      const ran = await mlsWorkerStats(page);
+      const groupWork = (ran['changeMembers'] ?? 0) + (ran['join'] ?? 0) + (ran['processHandshake'] ?? 0);
+      assert.ok(groupWork >= 1 && (ran['encrypt'] ?? 0) >= 1 && (ran['decrypt'] ?? 0) >= 1 && (ran['serialize'] ?? 0) >= 1, JSON.stringify(ran));
+    }
 
     await alice.page.getByRole('button', { name: 'Group info' }).click();
     await alice.page.getByRole('button', { name: 'Create invite link' }).click();

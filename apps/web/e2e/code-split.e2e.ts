@@ -22,6 +22,16 @@ const builtJs = () => readdirSync(join(defaultWebDist(), 'assets')).filter((f) =
  * first group call, took it back to 245 KiB.)
  */
 const CHAT_SCREEN_GZIP_BUDGET = 250 * 1024;
+/**
+ * The MLS worker's script (apps/web/src/mls/mls.worker.ts: ts-mls and its crypto), fetched when the
+ * first chat's group opens and parsed off the page's main thread, so it is counted apart from the
+ * chat screen's: 77.9 KiB when it was made. It repeats ts-mls's decoders and key-package code that the
+ * page still has (key packages, headers): moving those into the worker would shrink both. Counted
+ * apart on purpose: it does not hold up the chat screen's first paint nor run on its thread; what it
+ * adds to a first visit's bytes (~70 KiB more fetched in all) is named in docs/BENCHMARKS.md ("MLS off
+ * the page's main thread") and is the next thing to win back.
+ */
+const MLS_WORKER_GZIP_BUDGET = 85 * 1024;
 
 /** A built file's size as the server sends it gzipped: its precompressed .gz, or the file itself when it has none (too small). */
 function gzipBytes(path: string): number {
@@ -84,8 +94,11 @@ describe('code splitting: the welcome screen without the SDK, the rest precached
     await page.goto(`${url}/#/u/${zed.handle}`);
     await page.getByLabel('Message', { exact: true }).waitFor();
     await page.waitForLoadState('networkidle');
-    const chatScreen = [...scripts].reduce((n, s) => n + gzipBytes(s), 0);
+    const isMlsWorker = (s: string) => s.includes('/mls.worker-');
+    const chatScreen = [...scripts].filter((s) => !isMlsWorker(s)).reduce((n, s) => n + gzipBytes(s), 0);
     assert.ok(chatScreen <= CHAT_SCREEN_GZIP_BUDGET, `chat screen JS ${(chatScreen / 1024).toFixed(1)} KiB gzipped, over the ${CHAT_SCREEN_GZIP_BUDGET / 1024} KiB budget: ${[...scripts].join(', ')}`);
+    const mlsWorker = builtJs().filter(isMlsWorker).reduce((n, s) => n + gzipBytes(s), 0);
+    assert.ok(mlsWorker > 0 && mlsWorker <= MLS_WORKER_GZIP_BUDGET, `MLS worker ${(mlsWorker / 1024).toFixed(1)} KiB gzipped, budget ${MLS_WORKER_GZIP_BUDGET / 1024} KiB`);
     for (const lazy of ['settings', 'viewer', 'forward-picker', 'tus-upload']) {
       assert.ok(![...scripts].some((s) => s.includes(`/${lazy}-`)), `${lazy} is not fetched to show a chat`);
     }

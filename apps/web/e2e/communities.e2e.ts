@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
-import { axeViolations } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+import { axeLog } from './axe.ts';
+import { addAuthenticator, closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
 
 /** Communities in the web client (docs/PROTOCOL.md R66-R75), in Debian's Chromium. */
 
 const GROUP_MS = 60_000; // a newcomer's devices are added to each chat's encryption group by a member's device
-const PHONE = { width: 390, height: 780 };
 
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 const chatRow = (page: Page, kind: 'announcements' | 'general' | 'topic') => page.locator(`[data-testid="community-chat"][data-kind="${kind}"]`);
@@ -19,15 +18,7 @@ async function send(page: Page, text: string): Promise<void> {
   await box.press('Enter');
 }
 
-/** The phone-width look of whatever `page` shows now, then back to its own size. */
-async function phoneShot(page: Page, name: string): Promise<void> {
-  const size = page.viewportSize();
-  await page.setViewportSize(PHONE);
-  await screenshot(page, name);
-  if (size) await page.setViewportSize(size);
-}
-
-describe('communities in the web client', { timeout: 240_000 }, () => {
+describe('communities in the web client', { timeout: 300_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let url: string;
@@ -40,8 +31,7 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     const neighbour = await personPage(browser, { mobile: true });
     const olga = owner.page;
     const ben = neighbour.page;
-    const found: string[] = [];
-    const axe = async (page: Page, name: string) => found.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`));
+    const { found, axe } = axeLog();
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
 
     // R66: create; the name goes end-to-end encrypted as the announcements chat's chat_info.
@@ -148,6 +138,25 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     await message(olga, 'Water off on Monday 10-14').waitFor({ timeout: GROUP_MS });
     await screenshot(ben, 'community-13-announcements-admin-phone');
     await screenshot(olga, 'community-14-announcements-owner');
+
+    // Issue 12: Olga's chat list groups the community's chats under it; a message in General adds to
+    // the community's badge, which stays when its chats are folded away.
+    const group = olga.getByTestId('community-group').filter({ hasText: 'Building 12' });
+    await group.getByTestId('chat-row').filter({ hasText: 'General' }).waitFor();
+    await group.getByTestId('chat-row').filter({ hasText: 'Entrance 2' }).waitFor();
+    await ben.getByRole('button', { name: 'Community', exact: true }).click();
+    await chatRow(ben, 'general').getByRole('button', { name: /^Open/ }).click();
+    await send(ben, 'Lift repaired');
+    await group.getByTestId('community-unread').filter({ hasText: /^1$/ }).waitFor({ timeout: GROUP_MS });
+    await screenshot(olga, 'community-18-chat-list-grouped');
+    await group.getByRole('button', { name: 'Chats of Building 12' }).click();
+    assert.equal(await group.getByTestId('chat-row').count(), 0, 'folded: no chat rows under the community');
+    assert.equal(await group.getByTestId('community-unread').textContent(), '1');
+    assert.equal(await group.getByRole('button', { name: 'Chats of Building 12' }).getAttribute('aria-expanded'), 'false');
+    await screenshot(olga, 'community-19-chat-list-folded');
+    await axe(olga, 'community-19-chat-list-folded');
+    await group.getByRole('button', { name: 'Chats of Building 12' }).click();
+    await group.getByTestId('chat-row').filter({ hasText: 'General' }).waitFor();
     assert.deepEqual(found, [], 'no serious or critical axe violations on the community screens');
     await owner.context.close();
     await neighbour.context.close();
@@ -197,6 +206,39 @@ describe('communities in the web client', { timeout: 240_000 }, () => {
     assert.equal(await zedRow.getByRole('button', { name: /^(Remove|Ban)/ }).count(), 0);
     assert.equal((await zed.client.communities.get(joined.communityId)).me.role, 'owner');
     await screenshot(page, 'community-16-after-handover');
+    await context.close();
+  });
+  it('a join that takes a while does not pull Quin back: she opened Settings meanwhile and stays there, and the community\'s chats come into her list', async () => {
+    // No service worker: the test holds the join's request on its way (page.route).
+    const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1200, height: 760 }, locale: 'en-US' });
+    const page = await context.newPage();
+    await addAuthenticator(page);
+    await signUp(page, url, 'Quin Quick', uniqueHandle('quin'));
+    const lane = await zed.client.communities.create({ name: 'Slow Lane' });
+    const { token } = await zed.client.communities.createInvite(lane.communityId);
+    // A loaded server or a slow link: the join is answered only once Quin has moved on.
+    let asked = (): void => undefined;
+    let release = (): void => undefined;
+    const joinAsked = new Promise<void>((resolve) => { asked = resolve; });
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    await page.route('**/community-invites/*/join', async (route) => { asked(); await released; await route.continue(); });
+    await page.goto(`${url}/#/community-join/${token}/Slow%20Lane`);
+    await page.getByRole('button', { name: 'Join community' }).click();
+    await joinAsked;
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    release();
+
+    // Zed writes in both chats once her device is in their groups; her list shows both: her client
+    // took the chats in (the join's last step, before it would go to the community's page).
+    const chats = await zed.client.communities.chats(lane.communityId);
+    assert.equal(chats.length, 2);
+    await waitFor(async () => (await Promise.all(chats.map((c) => zed.client.encryptionMembers(c.chatId)))).every((m) => m.length === 2), { what: 'Quin\'s device in both groups', timeoutMs: GROUP_MS });
+    for (const c of chats) await zed.client.sendText(c.chatId, `Hello from ${c.kind}`);
+    for (const c of chats) await page.getByTestId('chat-row').filter({ hasText: `Hello from ${c.kind}` }).waitFor({ timeout: 30_000 });
+    assert.match(page.url(), /#\/settings$/);
+    await page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 1000 });
+    await screenshot(page, 'community-18-join-stays-put');
     await context.close();
   });
   it('R69 a post the server refuses (the right taken while it waited offline) says so, and the composer gives way to the read-only line', async () => {

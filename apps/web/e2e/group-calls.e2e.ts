@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Janus, uniqueHandle, waitFor } from '@parley/testing';
 import { axeViolations } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, type WebWorld } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, writeAndAccept, type WebWorld } from './browser.ts';
 
 /** Keeps every RTCPeerConnection the page makes on `window.__pcs` (a string: no bundler helpers in the page). */
 const RECORD_PEERS = `(() => {
@@ -106,6 +106,16 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
     await aliceBar.waitFor({ timeout: 30_000 });
     await alice.getByTestId('gcall-tile').filter({ hasText: 'You' }).waitFor();
 
+    // R124: Bob's and Carol's pages ring: who started a call where, with Join and Dismiss.
+    const bobRing = bob.getByTestId('gcall-ring');
+    await bobRing.getByText('Alice Adams started a group video call in Entrance 2').waitFor({ timeout: 30_000 });
+    await carol.getByTestId('gcall-ring').waitFor({ timeout: 30_000 });
+    assert.equal(await alice.getByTestId('gcall-ring').count(), 0, 'the starter\'s page does not ring');
+    const ringTone = (page: Page) => page.evaluate(() => `${document.documentElement.dataset['ringTone'] ?? ''}/${document.documentElement.dataset['ringAudio'] ?? ''}`);
+    await waitFor(async () => (await ringTone(bob)) === 'incoming/running', { what: 'bob\'s page rings aloud' });
+    assert.equal(await ringTone(alice), '/', 'the starter hears no ring');
+    await screenshot(bob, 'gcall-00-ring');
+
     // Bob's header says a call is in progress, with Alice in it, and offers Join.
     const bobBanner = bob.getByTestId('gcall-banner');
     await bobBanner.getByText('Call in progress').waitFor({ timeout: 30_000 });
@@ -114,12 +124,15 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
     await screenshot(bob, 'gcall-01-header-join');
     await bobBanner.getByRole('button', { name: 'Join the call in Entrance 2' }).click();
     await bob.getByTestId('gcall-bar').waitFor({ timeout: 30_000 });
+    await bobRing.waitFor({ state: 'detached' }); // joined: it stops ringing
+    await waitFor(async () => (await ringTone(bob)) === '/', { what: 'bob\'s ring sound stops' });
 
-    // Carol, on a phone, sees both and joins.
+    // Carol, on a phone, sees both and joins from the ring.
     const carolBanner = carol.getByTestId('gcall-banner');
     await carolBanner.getByTestId('gcall-banner-people').filter({ hasText: '2 in the call' }).waitFor({ timeout: 30_000 });
-    await carolBanner.getByRole('button', { name: 'Join the call in Entrance 2' }).click();
+    await carol.getByTestId('gcall-ring').getByRole('button', { name: 'Join', exact: true }).click();
     await carol.getByTestId('gcall-bar').waitFor({ timeout: 30_000 });
+    await carol.getByTestId('gcall-ring').waitFor({ state: 'detached' });
 
     // Everyone: three tiles (own and two others by name), the others' videos playing, their media decoded and heard.
     const names: Record<string, string[]> = { alice: ['Bob Brown', 'Carol Clark'], bob: ['Alice Adams', 'Carol Clark'], carol: ['Alice Adams', 'Bob Brown'] };
@@ -133,6 +146,16 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
           && r.video.filter((n) => n > 10).length >= 2 && r.audio.filter((e) => e > 0).length >= 2;
       }, { timeoutMs: 90_000, intervalMs: 500, what: `${who} to see and hear both others` });
     }
+    // R123: the camera goes out in simulcast layers (two for a 640-pixel-wide camera), each encoded.
+    const layers = await alice.evaluate(async () => {
+      const rids: string[] = [];
+      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => { if (s.type === 'outbound-rtp' && s.kind === 'video' && Number(s.framesEncoded ?? 0) > 0) rids.push(String(s.rid)); });
+      }
+      return rids.sort();
+    });
+    assert.deepEqual(layers, ['h', 'm']);
     await alice.getByTestId('gcall-quality').first().waitFor();
     assert.equal(await alice.getByTestId('gcall-state').innerText(), '3 in the call');
     await bob.getByTestId('gcall-banner').getByText('You are in this call').waitFor();
@@ -196,10 +219,23 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
     await waitFor(async () => (await received(alice)).video.some((n) => n > before + 20), { timeoutMs: 30_000, intervalMs: 500, what: 'video to go on after the move' });
     await screenshot(alice, 'gcall-06-other-chat');
 
-    for (const page of [alice, bob]) {
-      await page.getByRole('button', { name: 'Leave' }).click();
-      await page.getByTestId('gcall-bar').waitFor({ state: 'detached' });
-    }
+    // R124: Carol (out of the call) calls Bob 1:1 while he is in the group call: it rings for him,
+    // saying that answering leaves the group call; he answers: one call at a time.
+    if (!(await writeAndAccept(carol, bob, url, bobHandle, 'Carol Clark', 'A quick word?'))) await bob.getByTestId('chat-row').filter({ hasText: 'Carol Clark' }).click();
+    await bob.getByTestId('gcall-bar').waitFor();
+    await carol.getByRole('button', { name: 'Call Bob Brown', exact: true }).click({ timeout: 30_000 });
+    const bobIncoming = bob.getByTestId('call-incoming');
+    await bobIncoming.waitFor({ timeout: 30_000 });
+    await screenshot(bob, 'gcall-07-one-to-one-rings');
+    await bobIncoming.getByRole('button', { name: 'Leave the group call and answer' }).click();
+    await bob.getByTestId('gcall-bar').waitFor({ state: 'detached', timeout: 30_000 });
+    await bob.getByTestId('call-bar').getByTestId('call-state').filter({ hasText: /\d:\d\d/ }).waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await tiles(alice)).names.length === 1, { timeoutMs: 30_000, intervalMs: 500, what: 'Bob’s tile to go from Alice’s grid' });
+    await bob.getByRole('button', { name: 'Hang up' }).click();
+    await carol.getByTestId('call-bar').waitFor({ state: 'detached', timeout: 30_000 });
+
+    await alice.getByRole('button', { name: 'Leave' }).click();
+    await alice.getByTestId('gcall-bar').waitFor({ state: 'detached' });
     await bob.getByTestId('gcall-banner').waitFor({ state: 'detached', timeout: 30_000 });
   });
 });

@@ -49,6 +49,8 @@ describe('importing chat history in the browser', { timeout: 240_000 }, () => {
     await screen.waitFor();
     const photo = pngImage(320, 200);
     const zip = zipSync({ '_chat.txt': new TextEncoder().encode(CHAT), '00000012-PHOTO-2023-12-31-21-42-00.png': [photo, { level: 0 }] });
+    // Issue 12: the export's times have no zone; the phone that made it was in New York (UTC−05:00).
+    await screen.getByLabel(/^Time zone of the phone/).selectOption({ label: 'UTC−05:00' });
     await screen.getByTestId('import-file').setInputFiles({ name: 'WhatsApp Chat - Parents 3B.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
     const preview = screen.getByTestId('import-preview');
     await preview.waitFor({ timeout: 30_000 });
@@ -72,7 +74,7 @@ describe('importing chat history in the browser', { timeout: 240_000 }, () => {
     await waitFor(async () => (await imported.count()) === 5, { what: 'five imported messages in the chat', timeoutMs: 30_000 });
     const lines = (await imported.allInnerTexts()).map((s) => s.replace(/\s+/g, ' ').trim());
     assert.match(lines[0]!, /^imported From the original chat, /i);
-    assert.match(lines[1]!, /^imported Ms Smith, .*2023/i);
+    assert.match(lines[1]!, /^imported Ms Smith, .*(2023|2024)/i); // 9:41 PM on 12/31/23 in New York: Jan 1 in UTC
     assert.match(lines[3]!, /^imported Tom's dad, .*2024.* · linked to Zed Zimmer · 1 file not in the export$/i);
     await page.getByTestId('message').filter({ hasText: 'Homework for Monday' }).waitFor();
     await page.getByTestId('message').filter({ hasText: '<b>not bold</b> & "quoted"' }).waitFor(); // shown as text
@@ -86,6 +88,7 @@ describe('importing chat history in the browser', { timeout: 240_000 }, () => {
       [true, '', false], [true, 'Ms Smith', false], [true, 'Ms Smith', false], [true, 'Tom\'s dad', true], [true, 'Tom\'s dad', true],
     ]);
     assert.ok(seen.every((i, k) => k === 0 || i.imported!.at >= seen[k - 1]!.imported!.at), 'in the original order');
+    assert.equal(seen[0]!.imported!.at, Date.UTC(2024, 0, 1, 2, 40, 5), '9:40:05 PM in New York on 12/31/23');
     assert.equal(seen[2]!.attachments?.[0]?.name, '00000012-PHOTO-2023-12-31-21-42-00.png');
   });
 
@@ -117,7 +120,9 @@ describe('importing chat history in the browser', { timeout: 240_000 }, () => {
     await waitFor(async () => (await imported.count()) === 6, { what: 'six imported messages', timeoutMs: 30_000 });
     const lines = (await imported.allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim());
     assert.match(lines[0]!, /^импорт Из исходного чата, /i);
-    assert.match(lines[2]!, /^импорт Кв\. 14, /i);
+    assert.match(lines[2]!, /^импорт Кв\. 14, .* · изменено /i);
+    assert.match(lines[1]!, /Переслано от Совет дома$/, 'forwarded in the export: shown as such');
+    assert.doesNotMatch(lines[3]!, /изменено|Переслано/);
     await page.locator('.msg img').first().waitFor({ timeout: 30_000 });
     await page.getByTestId('message').filter({ hasText: 'Вот "объявление" у лифта' }).locator('.quote').waitFor(); // the reply is a reply
     await screenshot(page, 'import-chat-ru');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
-import { axeViolations } from './axe.ts';
+import { axeLog } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
 /** Join requests in the web client (docs/PROTOCOL.md R100-R101), in Debian's Chromium. */
@@ -24,8 +24,7 @@ describe('join requests in the web client', { timeout: 240_000 }, () => {
     const neighbour = await personPage(browser, { mobile: true });
     const olga = owner.page;
     const ben = neighbour.page;
-    const found: string[] = [];
-    const axe = async (page: Page, name: string) => found.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`));
+    const { found, axe } = axeLog();
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
     await olga.goto(`${url}/#/new-community`);
     await olga.getByLabel('Community name').fill('Building 7');

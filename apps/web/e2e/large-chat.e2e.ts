@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { seedLargeGroup, uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { seedLargeGroup, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeViolations } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
 
@@ -64,5 +64,77 @@ describe('a 5,000-member chat in the browser', { timeout: 300_000 }, () => {
     await screenshot(page, 'large-chat-members-find');
     await page.getByLabel('Find a member').fill('Nobody');
     await page.getByText('No member matches “Nobody”').waitFor();
+  });
+
+  it('a chat of 1,000 lines draws only the rows near the view, with the day in view floating at the top; the quote of a reply brings its far-away message back; a sent message shows at the bottom; reopened with unread, a "3 new messages" line is in view', async () => {
+    const { page } = await personPage(browser);
+    const handle = uniqueHandle('amy');
+    await signUp(page, url, 'Amy Adams', handle);
+    const amy = await zed.client.findUser(handle);
+    const chatId = await seedLargeGroup(server, { size: 120, people: [zed.userId, amy.userId], name: 'Entrance 2' });
+    await page.goto(`${url}/#/chat/${chatId}`);
+    await page.reload();
+    const timeline = page.getByTestId('timeline');
+    const message = (text: string) => timeline.getByTestId('message').filter({ has: page.locator('.text', { hasText: new RegExp(`^${text.replace(/[?.]/g, '\\$&')}$`) }) });
+    await page.getByLabel('Message', { exact: true }).fill('Where is the bike room?');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await message('Where is the bike room?').and(page.locator('[data-state=sent], [data-state=delivered], [data-state=read]')).waitFor();
+    // A thousand lines after it (written into the log; the app reads them on reload), dated three days ago.
+    const zedDevice = (await server.services.storage.listDevices(zed.userId))[0]?.deviceId ?? '';
+    const linesAt = Date.now() - 3 * 86_400_000;
+    await server.services.storage.appendMessages(Array.from({ length: 1000 }, (_, i) => ({
+      chatId, clientMsgId: `sys_line_${i}`, senderUserId: zed.userId, senderDeviceId: zedDevice, sentAt: linesAt + i, envelope: null, system: { kind: 'member_joined' as const, userId: zed.userId },
+    })));
+    await page.reload();
+    await timeline.getByTestId('system').first().waitFor();
+    // Up to the top: older pages load on the way (R9).
+    await waitFor(async () => {
+      await timeline.evaluate((el) => { el.scrollTop = 0; });
+      return (await message('Where is the bike room?').count()) > 0 && (await page.locator('.load-older').count()) === 0;
+    }, { what: 'the whole chat loaded', timeoutMs: 60_000 });
+    // All of it loaded, a few dozen rows drawn.
+    const drawn = () => timeline.locator('[data-testid=system], [data-testid=message]').count();
+    assert.ok(await drawn() < 150, `rows drawn at the top: ${await drawn()}`);
+    // Halfway down, the day of the rows in view floats at the top of the list.
+    await timeline.evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+    const linesDay = new Intl.DateTimeFormat('en', { day: 'numeric', month: 'long' }).format(linesAt);
+    await page.getByTestId('day-float').getByText(linesDay, { exact: true }).waitFor();
+    await screenshot(page, 'large-chat-timeline-day-label');
+    await timeline.evaluate((el) => { el.scrollTop = 0; });
+    const anchor = message('Where is the bike room?');
+    await anchor.hover();
+    await anchor.getByRole('button', { name: 'Reply', exact: true }).click();
+    await page.getByLabel('Message', { exact: true }).fill('Ground floor, left');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    // The reply shows at the bottom, and the question is no longer drawn at all.
+    await message('Ground floor, left').waitFor();
+    const inView = async (text: string) => {
+      const box = await timeline.boundingBox();
+      const row = await message(text).boundingBox();
+      return !!box && !!row && row.y >= box.y - 1 && row.y + row.height <= box.y + box.height + 1;
+    };
+    await waitFor(() => inView('Ground floor, left'), { what: 'the reply in view', timeoutMs: 10_000 });
+    assert.equal(await anchor.count(), 0, 'a message 1,000 lines up is not drawn');
+    assert.ok(await drawn() < 150, `rows drawn at the bottom: ${await drawn()}`);
+    await screenshot(page, 'large-chat-timeline-bottom');
+    // The quote jumps back up to it.
+    await message('Ground floor, left').locator('.quote').click();
+    await waitFor(() => inView('Where is the bike room?'), { what: 'the quoted message in view', timeoutMs: 10_000 });
+    await screenshot(page, 'large-chat-timeline-jump');
+    assert.deepEqual(await axeViolations(page), []);
+    // Away from the chat, three messages come in (Zed writes to Amy directly); opening it shows where they start.
+    await page.goto(`${url}/#/`);
+    await timeline.waitFor({ state: 'detached' });
+    await waitFor(async () => (await zed.client.keys.log(amy.userId, 0)).length > 0, { what: 'Amy\'s browser publishes its key', timeoutMs: 30_000 });
+    const direct = await zed.client.openDirect(amy.userId);
+    for (const text of ['Boiler check on Friday', 'Please leave the basement open', 'Thanks all']) await zed.client.sendText(direct.chatId, text);
+    await page.locator('.chat-item').filter({ hasText: 'Thanks all' }).waitFor({ timeout: 30_000 });
+    await page.goto(`${url}/#/chat/${direct.chatId}`);
+    const line = timeline.getByTestId('unread-line');
+    await line.getByText('3 new messages', { exact: true }).waitFor();
+    await waitFor(() => inView('Boiler check on Friday'), { what: 'the first unread message in view', timeoutMs: 10_000 });
+    const next = await timeline.locator('[data-vid]').filter({ has: page.getByTestId('unread-line') }).getByTestId('message').locator('.text').innerText();
+    assert.equal(next, 'Boiler check on Friday', 'the line sits above the first unread message');
+    await screenshot(page, 'large-chat-timeline-unread');
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Janus, uniqueHandle, waitFor } from '@parley/testing';
 import { axeViolations } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, screenshot, signUp, writeAndAccept, type WebWorld } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp, writeAndAccept, type WebWorld } from './browser.ts';
 
 /**
  * R103 screen sharing in Debian's Chromium: with fake media, getDisplayMedia gives a 1280×720 test
@@ -48,6 +48,29 @@ function videoSenders(page: Page): Promise<Array<{ label: string | null; transfo
 /** The fake screen: 16:9 and wider than either camera (the encoder may send it a little smaller than captured, e.g. 1200×676). */
 function isScreen(width: number, height: number): boolean {
   return width > 640 && height > 0 && Math.abs(width / height - 16 / 9) < 0.05;
+}
+
+/** R133: the page decodes two videos at once, growing: a camera (at most 640 wide) and a screen (16:9, wider); or (`screen` false) the camera and no screen. */
+async function decodesBoth(page: Page, screen = true): Promise<void> {
+  const streams = () => page.evaluate(async () => {
+    const out: Array<{ id: string; width: number; height: number; frames: number }> = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') out.push({ id: String(s.id), width: Number(s.frameWidth ?? 0), height: Number(s.frameHeight ?? 0), frames: Number(s.framesDecoded ?? 0) });
+      });
+    }
+    return out;
+  });
+  let seen: Awaited<ReturnType<typeof streams>> = [];
+  await waitFor(async () => {
+    const before = new Map((await streams()).map((x) => [x.id, x.frames]));
+    await new Promise((r) => setTimeout(r, 500));
+    seen = (await streams()).filter((x) => x.frames > (before.get(x.id) ?? 0));
+    return seen.some((x) => isScreen(x.width, x.height)) === screen && seen.some((x) => x.width > 0 && x.width <= 640);
+  }, { what: screen ? 'the camera and the screen both decoding' : 'the camera decoding, the screen not', timeoutMs: 30_000, intervalMs: 200 }).catch((err: unknown) => {
+    throw new Error(`decoding: ${JSON.stringify(seen)}`, { cause: err });
+  });
 }
 
 async function decodesScreen(page: Page, who: string, screen: boolean): Promise<void> {
@@ -145,7 +168,7 @@ describe('R103 screen sharing in a 1:1 voice call', { timeout: 180_000 }, () => 
   });
 });
 
-describe('R103 screen sharing in a group call through Janus', { timeout: 240_000 }, () => {
+describe('R133 screen sharing in a group call through Janus', { timeout: 240_000 }, () => {
   let world: Partial<WebWorld> = {};
   let janus: Janus | undefined;
   before(async () => {
@@ -159,7 +182,7 @@ describe('R103 screen sharing in a group call through Janus', { timeout: 240_000
     await janus?.[Symbol.asyncDispose]();
   });
 
-  it('R103 Bob shares his screen through the SFU: Alice\'s tile for him shows it (SFrame-encrypted like his camera), and his camera after he stops', async () => {
+  it('R133 Bob shares his screen through the SFU as its own tile: Alice decodes his camera and his screen (SFrame-encrypted like the camera), "Bob Brown is presenting"; Stop sharing or the browser ending the capture removes the tile; in a group voice call too', async () => {
     const { browser, url } = world as WebWorld;
     const alice = (await personPage(browser)).page;
     const bob = (await personPage(browser)).page;
@@ -182,20 +205,64 @@ describe('R103 screen sharing in a group call through Janus', { timeout: 240_000
     await decodesScreen(alice, 'alice', false);
 
     await bob.getByRole('button', { name: 'Share screen' }).click();
-    await decodesScreen(alice, 'alice', true);
+    const screenTile = alice.getByTestId('gcall-screen');
+    await screenTile.filter({ hasText: 'Bob Brown is presenting' }).waitFor({ timeout: 30_000 });
+    await decodesBoth(alice);
     const sending = await videoSenders(bob);
-    assert.equal(sending.length, 1, 'one published video: the screen took the camera\'s place');
-    assert.match(sending[0]?.label ?? '', /^screen:/);
-    assert.equal(sending[0]?.transformed, true, 'the screen goes through the call\'s frame encryption');
-    const bobTile = alice.getByTestId('gcall-tile').filter({ hasText: 'Bob Brown' });
-    await waitFor(() => bobTile.locator('video').evaluate((v: HTMLVideoElement) => v.videoWidth > 640 && Math.abs(v.videoWidth / v.videoHeight - 16 / 9) < 0.05 && !v.paused), { what: 'alice\'s tile for bob shows his screen', timeoutMs: 20_000 });
-    await waitFor(() => bob.getByLabel('Your shared screen').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), { what: 'bob\'s own tile shows his screen' });
+    assert.equal(sending.length, 2, 'two published videos: the camera and the screen');
+    assert.ok(sending.some((x) => /^screen:/.test(x.label ?? '')) && sending.some((x) => x.label !== null && !/^screen:/.test(x.label)), JSON.stringify(sending));
+    assert.ok(sending.every((x) => x.transformed), 'both go through the call\'s frame encryption');
+    await waitFor(() => screenTile.getByLabel('Bob Brown’s screen').evaluate((v: HTMLVideoElement) => v.videoWidth > 640 && Math.abs(v.videoWidth / v.videoHeight - 16 / 9) < 0.05 && !v.paused), { what: 'alice\'s screen tile shows bob\'s screen', timeoutMs: 20_000 });
+    await waitFor(() => alice.getByTestId('gcall-tile').getByLabel('Bob Brown’s camera').evaluate((v: HTMLVideoElement) => v.videoWidth > 0 && v.videoWidth <= 640 && !v.paused), { what: 'alice\'s tile for bob still shows his camera', timeoutMs: 20_000 });
+    await bob.getByTestId('gcall-screen').filter({ hasText: 'You are presenting' }).getByLabel('Your shared screen').waitFor();
+    await bob.getByLabel('Your camera').waitFor();
     await screenshot(alice, 'gcall-screen-share-receiver');
+    await phoneShot(alice, 'gcall-screen-share-receiver-phone');
+    await alice.getByTestId('gcall-layout').click();
+    await alice.getByTestId('gcall-speaker').locator('.gcall-main').getByTestId('gcall-screen').waitFor();
+    await screenshot(alice, 'gcall-screen-share-receiver-speaker');
+    await alice.getByTestId('gcall-layout').click();
     await screenshot(bob, 'gcall-screen-share-sender');
-    assert.deepEqual(await axeViolations(bob), []);
+    assert.deepEqual(await axeViolations(alice), []);
 
     await bob.getByRole('button', { name: 'Stop sharing' }).click();
-    await decodesScreen(alice, 'alice', false);
+    await screenTile.waitFor({ state: 'detached', timeout: 30_000 });
+    await bob.getByTestId('gcall-screen').waitFor({ state: 'detached' });
+    await decodesBoth(alice, false);
+
+    // Again, ended by the browser (its own "Stop sharing" ends the capture track): the same line is reused.
+    await bob.getByRole('button', { name: 'Share screen' }).click();
+    await screenTile.filter({ hasText: 'Bob Brown is presenting' }).waitFor({ timeout: 30_000 });
+    await decodesBoth(alice);
+    await bob.evaluate(() => {
+      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+        for (const sender of pc.getSenders()) {
+          const track = sender.track;
+          if (track?.label.startsWith('screen:')) { track.stop(); track.dispatchEvent(new Event('ended')); }
+        }
+      }
+    });
+    await screenTile.waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await bob.getByRole('button', { name: 'Share screen' }).getAttribute('aria-pressed'), 'false');
+    for (const page of [alice, bob]) await page.getByRole('button', { name: 'Leave' }).click();
+    await alice.getByTestId('gcall-bar').waitFor({ state: 'detached', timeout: 30_000 });
+    await bob.getByTestId('gcall-bar').waitFor({ state: 'detached', timeout: 30_000 });
+
+    // A group voice call: no cameras, and Bob can still show his screen (a video stream of its own on his voice-only publisher).
+    await alice.getByRole('button', { name: 'Start or join a group voice call' }).click();
+    await alice.getByTestId('gcall-bar').waitFor({ timeout: 30_000 });
+    await bob.getByTestId('gcall-banner').getByRole('button', { name: 'Join the call in Roof repair' }).click({ timeout: 30_000 });
+    await waitFor(async () => (await bob.getByTestId('gcall-tile').count()) === 2, { what: 'bob in the voice call with alice', timeoutMs: 30_000 });
+    assert.equal(await bob.getByRole('button', { name: 'Turn camera off' }).count(), 0, 'a voice call has no camera button');
+    await bob.getByRole('button', { name: 'Share screen' }).click();
+    const voiceScreen = alice.getByTestId('gcall-screen').filter({ hasText: 'Bob Brown is presenting' });
+    await voiceScreen.waitFor({ timeout: 30_000 });
+    await waitFor(() => voiceScreen.getByLabel('Bob Brown’s screen').evaluate((v: HTMLVideoElement) => v.videoWidth > 640 && !v.paused), { what: 'alice sees bob\'s screen in the voice call', timeoutMs: 20_000 });
+    const voiceSending = await videoSenders(bob);
+    assert.deepEqual(voiceSending.map((x) => [/^screen:/.test(x.label ?? ''), x.transformed]), [[true, true]], 'one video sent, the screen, through the frame encryption');
+    await screenshot(alice, 'gcall-voice-screen-share-receiver');
+    await bob.getByRole('button', { name: 'Stop sharing' }).click();
+    await voiceScreen.waitFor({ state: 'detached', timeout: 30_000 });
     for (const page of [alice, bob]) await page.getByRole('button', { name: 'Leave' }).click();
   });
 });

@@ -104,7 +104,7 @@ async function locale() {
 }
 
 // A message push is only {type:'new_messages', v:1} (R12): no sender, no text. A call's push (R118) is
-// {type:'incoming_call', v:1, chatId, until}: which chat, no name; the name comes from an open page, if any.
+// {type:'incoming_call', v:1, chatId, until, group}: which chat, no name; the name comes from an open page, if any.
 self.addEventListener('push', (event) => {
   let data;
   try {
@@ -113,7 +113,7 @@ self.addEventListener('push', (event) => {
     data = undefined;
   }
   if (data && data.type === 'incoming_call' && typeof data.chatId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(data.chatId)) {
-    event.waitUntil(ringCall(data.chatId, typeof data.until === 'number' ? data.until : 0));
+    event.waitUntil(ringCall(data.chatId, typeof data.until === 'number' ? data.until : 0, data.group === 1));
     return;
   }
   event.waitUntil(
@@ -133,14 +133,19 @@ const CALL_NAME_WAIT_MS = 1500;
  * R118: "Incoming call", with the caller's name when a page of the app is open (a tab whose connection
  * is asleep) and unlocked: it alone can turn the chat id into a name. Every push shows a notification
  * (browsers require it), so a ring that arrives after `until` says the call came while away.
+ * R134: a group's call (`group` 1) says "Incoming group call", with the group's name from an open page.
  */
-async function ringCall(chatId, until) {
+async function ringCall(chatId, until, group) {
   const lang = await locale();
   const ru = lang === 'ru';
   const late = until > 0 && Date.now() > until;
   const name = late ? undefined : await callName(chatId);
-  const title = late ? (ru ? 'Был звонок' : 'You had a call') : (ru ? 'Входящий звонок' : 'Incoming call');
-  const body = name ? name : (ru ? 'Откройте Parley, чтобы ответить' : 'Open Parley to answer');
+  const title = group
+    ? (late ? (ru ? 'Был групповой звонок' : 'You missed a group call') : (ru ? 'Входящий групповой звонок' : 'Incoming group call'))
+    : (late ? (ru ? 'Был звонок' : 'You had a call') : (ru ? 'Входящий звонок' : 'Incoming call'));
+  const body = name ? name : group
+    ? (ru ? 'Групповой звонок в одном из ваших чатов. Откройте Parley, чтобы присоединиться' : 'A group call in one of your chats. Open Parley to join')
+    : (ru ? 'Откройте Parley, чтобы ответить' : 'Open Parley to answer');
   await self.registration.showNotification(title, {
     body,
     icon: '/icon.svg',

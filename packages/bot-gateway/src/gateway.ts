@@ -9,7 +9,7 @@ import {
 import { FileStore } from '@parley/cli';
 import type { Message } from '@parley/protocol';
 import { BotFiles } from './files/bot-files.ts';
-import { FileIds } from './files/file-ids.ts';
+import { DEFAULT_MAX_FILES, FileIds } from './files/file-ids.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, botApiServer } from './http-server.ts';
 import { IdMap } from './id-map.ts';
 import { GroupPrivacy } from './privacy.ts';
@@ -17,9 +17,11 @@ import { MembershipWatch } from './telegram-membership.ts';
 import { fileIdOfPath } from './telegram-files.ts';
 import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
+import { pollUpdates } from './telegram-polls.ts';
 import { UpdateQueue } from './updates.ts';
 import { WebhookSender } from './webhook.ts';
 import { MaxApi } from './max/max-api.ts';
+import { MaxFiles } from './max/max-files.ts';
 import { MaxObjects } from './max/max-objects.ts';
 
 export interface GatewayOptions {
@@ -40,6 +42,8 @@ export interface GatewayOptions {
   webhookRetryMinMs?: number;
   /** The largest file the bot code may upload (default DEFAULT_MAX_UPLOAD_BYTES); past it 413. The server's own limit (R56) applies too. */
   maxUploadBytes?: number;
+  /** Files remembered at most (files.json; default DEFAULT_MAX_FILES), the least recently used forgotten first. */
+  maxFiles?: number;
   log?: (line: string) => void;
   /** The bot device's local store; default a FileStore (`store.json`) in the data dir. Benchmarks compare a MemoryStore. */
   store?: ClientStore;
@@ -79,7 +83,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   if (!client) {
     // The device this dir held was signed out (the token was rotated): start over with this token.
     rmSync(join(opts.dataDir, 'device.json'), { force: true });
-    rmSync(join(opts.dataDir, 'store.json'), { force: true });
+    for (const f of ['store.json', 'store.json.log']) rmSync(join(opts.dataDir, f), { force: true });
     client = await signIn(opts, botUserId, log);
     if (!client) throw new Error('the bot\'s new device was signed out at once');
   }
@@ -92,7 +96,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const ids = new IdMap(join(opts.dataDir, 'ids.json'));
   const updates = new UpdateQueue(opts.maxUpdates ?? DEFAULT_MAX_UPDATES);
-  const fileIds = new FileIds(join(opts.dataDir, 'files.json'));
+  const fileIds = new FileIds(join(opts.dataDir, 'files.json'), opts.maxFiles ?? DEFAULT_MAX_FILES);
   const files = new BotFiles(bot, fileIds, opts.dataDir);
   const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
   const privacy = new GroupPrivacy(bot, botUserId);
@@ -108,8 +112,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
 
   // R109: the Max Bot API on the same port (every path but /bot<token>/…), with its own updates.
+  const maxFiles = new MaxFiles(files, opts.dataDir, opts.token, opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
   const max = new MaxApi({
-    client: bot, objects: new MaxObjects(bot, objects, ids), token: opts.token, authorized: () => !revoked,
+    client: bot, objects: new MaxObjects(bot, objects, ids, maxFiles), files, token: opts.token, authorized: () => !revoked,
     maxUpdates: opts.maxUpdates ?? DEFAULT_MAX_UPDATES, maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
     setCommands: (commands) => methods.publishCommands(commands), queryChat: (queryId) => queries.get(queryId),
     webhook: { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000 }, log,
@@ -131,8 +136,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const c = decoded.content;
     if (c.kind === 'text') {
       if (!(await privacy.admits(m.chatId, { senderUserId: m.senderUserId, text: c.text, entities: c.entities, replyTo: c.replyTo }))) return;
-      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments });
-      if (message) updates.push({ update_id: ids.nextUpdateId(), message });
+      // R107: a person's album is one update a file, sharing a media_group_id, as Telegram delivers one.
+      const messages = await objects.messagesFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments, place: c.place });
+      for (const message of messages) updates.push({ update_id: ids.nextUpdateId(), message });
     } else if (c.kind === 'edit') {
       if (!(await privacy.admits(m.chatId, { senderUserId: m.senderUserId, text: c.text, entities: c.entities }))) return;
       const message = await objects.messageOf(m.chatId, c.target, { edit_date: Math.floor(m.sentAt / 1000) });
@@ -147,6 +153,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         update_id: ids.nextUpdateId(),
         message_reaction: { chat: await objects.chat(view), message_id: objects.messageId(m.chatId, c.target), user: await objects.user(m.senderUserId), date: Math.floor(m.sentAt / 1000), old_reaction: c.on ? [] : emoji, new_reaction: c.on ? emoji : [] },
       });
+    } else if (c.kind === 'vote') {
+      for (const u of await pollUpdates(bot, objects, m.chatId, m.senderUserId, c)) updates.push({ update_id: ids.nextUpdateId(), ...u });
     } else if (c.kind === 'callback') {
       const message = await objects.messageOf(m.chatId, c.target);
       if (!message) return;
@@ -168,6 +176,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       log(`${updates.dropped} updates were dropped: the bot did not fetch them (at most ${opts.maxUpdates ?? DEFAULT_MAX_UPDATES} are kept)`);
       updates.dropped = 0;
     }
+    if (fileIds.forgotten > 0) {
+      log(`${fileIds.forgotten} files were forgotten (at most ${opts.maxFiles ?? DEFAULT_MAX_FILES} are kept): their file ids no longer work`);
+      fileIds.forgotten = 0;
+    }
   });
 
   const http = botApiServer({
@@ -188,6 +200,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const port = (http.address() as AddressInfo).port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  maxFiles.baseUrl = `http://${host}:${port}`;
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -201,7 +214,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       http.closeAllConnections();
     });
     await membership.stop();
+    max.chats.stop();
     await chain;
+    maxFiles.clear();
     await bot.stop();
     ids.flush();
     fileIds.flush();
@@ -221,7 +236,7 @@ async function signIn(opts: GatewayOptions, botUserId: string, log: (line: strin
     const { userId, deviceId } = await registerBotDevice(opts.server, { token: opts.token, deviceName: 'parley-bot-gateway', deviceKey: key });
     const file: DeviceFile = { server: opts.server, userId, deviceId, key: await exportDeviceKey(key) };
     writeFileSync(path, JSON.stringify(file), { mode: 0o600 });
-    rmSync(join(opts.dataDir, 'store.json'), { force: true });
+    for (const f of ['store.json', 'store.json.log']) rmSync(join(opts.dataDir, f), { force: true });
     log(`registered a device for the bot (${deviceId})`);
     device = { userId, deviceId, key };
   }
@@ -229,7 +244,7 @@ async function signIn(opts: GatewayOptions, botUserId: string, log: (line: strin
     baseUrl: opts.server,
     session: { userId: device.userId, deviceId: device.deviceId },
     deviceKey: device.key,
-    store: opts.store ?? new FileStore(join(opts.dataDir, 'store.json')),
+    store: opts.store ?? new FileStore(join(opts.dataDir, 'store.json'), { journal: true }),
     WebSocket: WebSocket as unknown as WebSocketCtor,
     backoff: { minMs: 100, maxMs: 5000 },
   });

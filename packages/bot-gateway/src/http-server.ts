@@ -93,7 +93,7 @@ async function readParams(req: IncomingMessage, url: URL, maxUploadBytes: number
  * loosely than the WHATWG parser takes (grammY: no spaces, unquoted file names). At most 10 files and
  * 100 fields; a file over `maxUploadBytes` is 413.
  */
-function readMultipart(req: IncomingMessage, body: Buffer, maxUploadBytes: number): Promise<Record<string, unknown>> {
+export function readMultipart(req: IncomingMessage, body: Buffer, maxUploadBytes: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const out: Record<string, unknown> = {};
     let parser: busboy.Busboy;
@@ -124,7 +124,7 @@ function readMultipart(req: IncomingMessage, body: Buffer, maxUploadBytes: numbe
 }
 
 /** The body, up to `max` bytes; past it (or a Content-Length past it) 413, the rest read and dropped. */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const tooLarge = () => {
     req.resume();
     return new BotApiError(413, 'Request Entity Too Large');

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BotToken } from '@parley/protocol';
 import { DEFAULT_MAX_PENDING, DEFAULT_MAX_UPDATES, startGateway } from './gateway.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './http-server.ts';
+import { DEFAULT_MAX_FILES } from './files/file-ids.ts';
 
 export const HELP = `parley-bot-gateway — runs a Telegram-API bot on Parley, end-to-end encrypted to you
 
@@ -16,6 +17,8 @@ Usage: parley-bot-gateway --server URL --token TOKEN [--listen 127.0.0.1:8081] [
   --max-updates N    updates kept for getUpdates (default ${DEFAULT_MAX_UPDATES}); older are dropped
   --max-pending N    the bot's messages waiting for the server before sends answer 429 (default ${DEFAULT_MAX_PENDING})
   --max-upload-mb N  the largest file the bot may upload, in MiB (default ${DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024}); larger is 413
+  --max-files N      files the gateway remembers (their keys, for downloads and sends by file id;
+                     default ${DEFAULT_MAX_FILES}); past it the least recently used is forgotten
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -23,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     args: [...argv],
     options: {
       server: { type: 'string' }, token: { type: 'string' }, listen: { type: 'string' }, data: { type: 'string' },
-      'max-updates': { type: 'string' }, 'max-pending': { type: 'string' }, 'max-upload-mb': { type: 'string' }, help: { type: 'boolean' },
+      'max-updates': { type: 'string' }, 'max-pending': { type: 'string' }, 'max-upload-mb': { type: 'string' }, 'max-files': { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -51,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       listen: { host: listen[1]!.replace(/^\[|\]$/g, ''), port: Number(listen[2]) },
       maxUpdates: Number(values['max-updates'] ?? DEFAULT_MAX_UPDATES), maxPending: Number(values['max-pending'] ?? DEFAULT_MAX_PENDING),
       maxUploadBytes: Math.round(Number(values['max-upload-mb'] ?? DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024) * 1024 * 1024),
+      maxFiles: Number(values['max-files'] ?? DEFAULT_MAX_FILES),
     });
   } catch (err) {
     // A revoked token, an unreachable server, a port in use: say why, in one line.

@@ -36,6 +36,15 @@ export class Params {
     return part;
   }
 
+  /** An InputMedia's `media`: a part of this request (`attach://<part>`), or a file id. */
+  attached(ref: string): File | string {
+    const part = /^attach:\/\/(.+)$/.exec(ref)?.[1];
+    if (part === undefined) return ref;
+    const file = this.#p[part];
+    if (!(file instanceof File)) throw badRequest(`file ${part} is not in the request`);
+    return file;
+  }
+
   str(name: string): string {
     const v = this.#p[name];
     if (typeof v === 'number') return String(v);

@@ -1,3 +1,6 @@
+import { MAX_QUIZ_EXPLANATION } from '@parley/protocol';
+import { ParseError, parseHtml } from './parse-mode.ts';
+import { parseMarkdownV2 } from './markdown-v2.ts';
 import type { Member } from '@parley/protocol';
 import type { ParleyClient } from '@parley/client';
 import { badRequest } from './bot-api-error.ts';
@@ -5,8 +8,9 @@ import type { BotFiles } from './files/bot-files.ts';
 import type { IdMap } from './id-map.ts';
 import type { Params } from './params.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
-import { fromTelegramReplyKeyboard } from './telegram-keyboards.ts';
+import { fromTelegramForceReply, fromTelegramReplyKeyboard } from './telegram-keyboards.ts';
 import type { SendHelpers } from './telegram-files.ts';
+import { pollObject } from './telegram-polls.ts';
 
 type Obj = Record<string, unknown>;
 type Method = (p: Params) => Promise<unknown>;
@@ -94,9 +98,10 @@ export function telegramChatMethods(h: SendHelpers, d: ChatMethodsDeps): Record<
       h.checkPending();
       const caption = p.has('caption') ? h.text(p, 'caption') : { text: item.text, entities: [...(item.entities ?? [])] };
       const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
-      const replyKeyboard = item.attachments?.length ? undefined : fromTelegramReplyKeyboard(p.json('reply_markup')); // R121: texts only, for now
+      const replyKeyboard = fromTelegramReplyKeyboard(p.json('reply_markup')); // R121, on files too (R128)
+      const forceReply = fromTelegramForceReply(p.json('reply_markup')); // R144, on files too (R150)
       const replyTo = h.replyTo(p, chatId);
-      const opts = { ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(replyTo ? { replyTo } : {}), ...(caption.entities.length ? { entities: caption.entities } : {}) };
+      const opts = { ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(forceReply ? { forceReply } : {}), ...(replyTo ? { replyTo } : {}), ...(caption.entities.length ? { entities: caption.entities } : {}) };
       const id = item.attachments?.length
         ? await h.call(() => d.files.resend(chatId, d.files.ids.remember(item.attachments!), { text: caption.text, ...opts }))
         : await h.call(() => client.bots.sendText(chatId, caption.text, opts));
@@ -122,7 +127,8 @@ export function telegramChatMethods(h: SendHelpers, d: ChatMethodsDeps): Record<
     sendpoll: async (p) => {
       const { chatId } = chatOf(p);
       h.checkPending();
-      if (p.has('type') && p.str('type') !== 'regular') throw badRequest('quiz polls are not supported by the Parley gateway');
+      const type = p.optStr('type') ?? 'regular';
+      if (type !== 'regular' && type !== 'quiz') throw badRequest('poll type must be "regular" or "quiz"');
       const raw = p.json('options');
       if (!Array.isArray(raw)) throw badRequest('options must be an Array');
       const options = raw.map((o: unknown) => (typeof o === 'string' ? o : typeof (o as Obj | null)?.['text'] === 'string' ? String((o as Obj)['text']) : ''));
@@ -132,16 +138,56 @@ export function telegramChatMethods(h: SendHelpers, d: ChatMethodsDeps): Record<
       const closeDate = p.optInt('close_date');
       const openPeriod = p.optInt('open_period');
       const closesAt = closeDate !== undefined ? closeDate * 1000 : openPeriod !== undefined ? Date.now() + openPeriod * 1000 : undefined;
+      const quiz = type === 'quiz' ? quizOf(p, options.length) : undefined; // R151
+      if (quiz && multiple) throw badRequest('QUIZ_MULTIPLE_INVALID: a quiz takes one answer');
       const sentAt = Date.now();
-      const id = await h.call(() => client.polls.create(chatId, { question, options, anonymous, multiple, ...(closesAt !== undefined ? { closesAt } : {}) }));
-      const pollId = String(objects.messageId(chatId, id));
+      const id = await h.call(() => client.polls.create(chatId, { question, options, anonymous, multiple, ...(closesAt !== undefined ? { closesAt } : {}), ...(quiz ? { quiz } : {}) }));
+      const item = client.timeline(chatId).find((i) => i.id === id);
       return {
         message_id: objects.messageId(chatId, id), from: await objects.user(objects.botUserId), chat: await objects.chat(client.chat(chatId)!), date: Math.floor(sentAt / 1000),
-        poll: {
-          id: pollId, question, options: options.map((text) => ({ text, voter_count: 0 })), total_voter_count: 0, is_closed: false, is_anonymous: anonymous,
-          type: 'regular', allows_multiple_answers: multiple, ...(closesAt !== undefined ? { close_date: Math.floor(closesAt / 1000) } : {}),
-        },
+        poll: item && pollObject(objects, chatId, item),
       };
     },
+    stoppoll: async (p) => {
+      // R87's early close of the bot's poll; answers the Poll as it stands, closed.
+      const { chatId } = chatOf(p);
+      const target = objects.message(p.int('message_id'), chatId);
+      const item = target && client.timeline(chatId).find((i) => i.id === target.clientMsgId);
+      if (!item?.poll || item.deleted) throw badRequest('message with poll to stop not found');
+      if (item.senderUserId !== objects.botUserId) throw badRequest('poll can\'t be stopped');
+      if (item.poll.closedAt !== undefined) throw badRequest('poll has already been closed');
+      h.checkPending();
+      await h.call(() => client.polls.close(chatId, item.id));
+      const now = client.timeline(chatId).find((i) => i.id === item.id);
+      return now && { ...pollObject(objects, chatId, now), is_closed: true };
+    },
   };
+}
+
+/**
+ * R151: a quiz's right option (Bot API 9's `correct_option_ids` with one id, or the older
+ * `correct_option_id`; required, as Telegram) and its explanation, formatting dropped.
+ */
+function quizOf(p: Params, optionCount: number): { correct: number; explanation?: string } {
+  const ids = p.has('correct_option_ids') ? p.json('correct_option_ids') : undefined;
+  if (ids !== undefined && (!Array.isArray(ids) || ids.some((i) => !Number.isInteger(i)))) throw badRequest('correct_option_ids must be an Array of Integer');
+  if (Array.isArray(ids) && ids.length > 1) throw badRequest('QUIZ_CORRECT_ANSWERS_TOO_MUCH: a quiz has one right option on Parley (docs/BOTS.md)');
+  const correct = Array.isArray(ids) && ids.length === 1 ? Number(ids[0]) : p.optInt('correct_option_id');
+  if (correct === undefined) throw badRequest('QUIZ_CORRECT_ANSWERS_EMPTY: a quiz needs correct_option_ids');
+  if (correct < 0 || correct >= optionCount) throw badRequest('QUIZ_CORRECT_ANSWER_INVALID: correct_option_id must name one of the options');
+  const raw = p.optStr('explanation');
+  if (raw === undefined || raw.trim() === '') return { correct };
+  const explanation = p.has('explanation_parse_mode') ? explanationText(p) : raw;
+  if (explanation.length > MAX_QUIZ_EXPLANATION) throw badRequest(`explanation is too long: at most ${MAX_QUIZ_EXPLANATION} characters`);
+  return { correct, explanation: explanation.trim() };
+}
+
+function explanationText(p: Params): string {
+  const mode = p.str('explanation_parse_mode');
+  try {
+    return mode === 'HTML' || mode.toLowerCase() === 'html' ? parseHtml(p.str('explanation')).text : mode === 'MarkdownV2' ? parseMarkdownV2(p.str('explanation')).text : p.str('explanation');
+  } catch (err) {
+    if (err instanceof ParseError) throw badRequest(`can't parse explanation entities: ${err.message}`);
+    throw err;
+  }
 }

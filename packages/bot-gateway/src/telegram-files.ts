@@ -1,9 +1,11 @@
 import type { Attachment, AttachmentKind, MessageEntity } from '@parley/protocol';
+import type { ParleyClient, TimelineItem } from '@parley/client';
 import { BotApiError, badRequest } from './bot-api-error.ts';
 import type { BotFiles, FileUpload } from './files/bot-files.ts';
 import { imageInfo } from './files/image-info.ts';
 import type { Params } from './params.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
+import { fromTelegramForceReply, fromTelegramReplyKeyboard, selectiveTargets } from './telegram-keyboards.ts';
 
 type Obj = Record<string, unknown>;
 type Method = (p: Params) => Promise<unknown>;
@@ -14,6 +16,9 @@ export interface SendHelpers {
   replyTo(p: Params, chatId: string): string | undefined;
   checkPending(): void;
   call<T>(fn: () => Promise<T>): Promise<T>;
+  readonly client: ParleyClient;
+  /** The bot's own message that `chat_id` and `message_id` name (400 otherwise). */
+  ownMessage(p: Params, what: 'edit' | 'delete'): { chatId: string; item: TimelineItem };
 }
 
 /** Each send method: its file field and the Parley attachment kind it makes. */
@@ -22,7 +27,7 @@ const SENDS = { sendphoto: ['photo', 'image'], senddocument: ['document', 'file'
 /** Telegram's file_path folders, by attachment kind. */
 const FOLDERS: Record<AttachmentKind, string> = { image: 'photos', file: 'documents', voice: 'voice', audio: 'music', video: 'videos' };
 
-const EXT_MIME: Record<string, string> = {
+export const EXT_MIME: Record<string, string> = {
   txt: 'text/plain', csv: 'text/csv', pdf: 'application/pdf', json: 'application/json', zip: 'application/zip',
   ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/ogg', mp3: 'audio/mpeg', m4a: 'audio/mp4', wav: 'audio/wav',
   mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp',
@@ -55,7 +60,10 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
     const caption = p.has('caption') ? h.text(p, 'caption') : { text: '', entities: [] };
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
     const replyTo = h.replyTo(p, chatId);
-    const opts = { text: caption.text, entities: caption.entities, ...(replyTo ? { replyTo } : {}), ...(replyMarkup ? { replyMarkup } : {}) };
+    const only = await selectiveTargets(h.client, objects, chatId, p.json('reply_markup'), caption.text, replyTo);
+    const replyKeyboard = fromTelegramReplyKeyboard(p.json('reply_markup'), only); // R121 on files too (R128)
+    const forceReply = fromTelegramForceReply(p.json('reply_markup'), only); // R144 on files too (R150)
+    const opts = { text: caption.text, entities: caption.entities, ...(replyTo ? { replyTo } : {}), ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(forceReply ? { forceReply } : {}) };
     const given = p.file(field);
     if (typeof given === 'string') {
       if (/^https?:\/\//i.test(given)) throw badRequest('wrong file identifier/HTTP URL specified: the Parley gateway does not fetch URLs; upload the file or send a file_id');
@@ -67,7 +75,7 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
     }
     const bytes = new Uint8Array(await given.arrayBuffer());
     if (bytes.length === 0) throw badRequest('file must be non-empty');
-    const upload = describe(kind, given, bytes, p);
+    const upload = describeUpload(kind, given, bytes, p);
     try {
       const item = await h.call(() => files.upload(chatId, [upload], opts));
       return objects.messageOf(chatId, item.id);
@@ -78,7 +86,7 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
   }
 }
 
-function describe(kind: AttachmentKind, file: File, bytes: Uint8Array, p: Params): FileUpload {
+export function describeUpload(kind: AttachmentKind, file: File, bytes: Uint8Array, p: Params): FileUpload {
   const [defaultName, defaultMime] = DEFAULT_NAME[kind];
   const name = file.name && file.name !== 'blob' ? file.name : defaultName;
   const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase();

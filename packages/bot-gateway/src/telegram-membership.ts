@@ -46,7 +46,7 @@ export class MembershipWatch {
   async #compare(silent: boolean): Promise<void> {
     if (this.#stopped) return;
     const bot = this.#objects.botUserId;
-    const now = new Map(this.#client.chats().filter((c) => c.kind !== 'direct').map((c) => [c.chatId, c] as const));
+    const now = new Map(this.#client.chats({ sorted: false }).filter((c) => c.kind !== 'direct').map((c) => [c.chatId, c] as const));
     const date = Math.floor(Date.now() / 1000);
     const member = async (userId: string, role: Member['role'] | undefined) => ({ status: role ? STATUS[role] : 'left', user: await this.#objects.user(userId) });
     const emit = async (chat: Obj, owner: string | undefined, userId: string, before: Member['role'] | undefined, after: Member['role'] | undefined) => {

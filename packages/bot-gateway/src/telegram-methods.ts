@@ -1,18 +1,19 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { ParleyError, type MessageEntity } from '@parley/protocol';
+import { ParleyError, Place, type MessageEntity } from '@parley/protocol';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import { BotApiError, badRequest } from './bot-api-error.ts';
 import type { Params } from './params.ts';
 import { ParseError, parseHtml } from './parse-mode.ts';
 import { parseMarkdownV2 } from './markdown-v2.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
-import { fromTelegramReplyKeyboard } from './telegram-keyboards.ts';
+import { fromTelegramForceReply, fromTelegramReplyKeyboard, selectiveTargets } from './telegram-keyboards.ts';
 import type { UpdateQueue } from './updates.ts';
 import type { WebhookSender } from './webhook.ts';
 import type { BotFiles } from './files/bot-files.ts';
 import type { GroupPrivacy } from './privacy.ts';
 import { telegramFileMethods, type SendHelpers } from './telegram-files.ts';
 import { telegramChatMethods } from './telegram-chats.ts';
+import { telegramMediaMethods } from './telegram-media.ts';
 import type { IdMap } from './id-map.ts';
 
 export interface MethodsDeps {
@@ -49,6 +50,8 @@ export class TelegramMethods implements SendHelpers {
   readonly #d: MethodsDeps;
   readonly methods: ReadonlyMap<string, Method>;
 
+  get client(): ParleyClient { return this.#d.client; }
+
   constructor(deps: MethodsDeps) {
     this.#d = deps;
     const m: Record<string, Method> = {
@@ -63,6 +66,8 @@ export class TelegramMethods implements SendHelpers {
       getmycommands: async () => this.#commands(),
       deletemycommands: async () => { await this.publishCommands([]); return true; },
       sendchataction: (p) => this.#sendChatAction(p),
+      sendlocation: (p) => this.#sendPlace(p, false),
+      sendvenue: (p) => this.#sendPlace(p, true),
       setwebhook: (p) => this.#setWebhook(p),
       deletewebhook: async (p) => { await this.#d.webhook.delete({ dropPending: p.bool('drop_pending_updates') }); this.#d.saveWebhook(undefined); return true; },
       getwebhookinfo: async () => this.#d.webhook.info(),
@@ -70,6 +75,7 @@ export class TelegramMethods implements SendHelpers {
       logout: async () => true,
       ...telegramFileMethods(this, deps.objects, deps.files),
       ...telegramChatMethods(this, deps),
+      ...telegramMediaMethods(this, deps.objects, deps.files, deps.client),
     };
     this.methods = new Map(Object.entries(m));
   }
@@ -113,17 +119,39 @@ export class TelegramMethods implements SendHelpers {
     this.checkPending();
     const { text, entities } = this.text(p, 'text');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
-    const replyKeyboard = fromTelegramReplyKeyboard(p.json('reply_markup')); // R121
     const replyTo = this.replyTo(p, chatId);
+    const only = await selectiveTargets(this.#d.client, this.#d.objects, chatId, p.json('reply_markup'), text, replyTo);
+    const replyKeyboard = fromTelegramReplyKeyboard(p.json('reply_markup'), only); // R121, R128
+    const forceReply = fromTelegramForceReply(p.json('reply_markup'), only); // R144
     const sentAt = Date.now();
     const id = await this.call(() => this.#d.client.bots.sendText(chatId, text, {
-      ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}),
+      ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(forceReply ? { forceReply } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}),
     }));
     return this.#d.objects.messageFrom(chatId, { id, senderUserId: this.#d.objects.botUserId, sentAt, text, entities, replyTo, replyMarkup });
   }
 
+  /** R151: a location, or a venue (with its title and address), as a Parley place; no map is fetched by anyone. */
+  async #sendPlace(p: Params, venue: boolean): Promise<unknown> {
+    const chatId = this.#d.objects.chatIdOf(p.int('chat_id'));
+    this.checkPending();
+    const lat = Number(p.str('latitude'));
+    const lon = Number(p.str('longitude'));
+    if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) throw badRequest('wrong latitude or longitude: a latitude is -90..90 and a longitude -180..180');
+    if (p.has('live_period')) throw badRequest('live locations are not supported by the Parley gateway');
+    const title = venue ? p.str('title').trim() : undefined;
+    const address = venue ? p.str('address').trim() : undefined;
+    const parsed = Place.safeParse({ lat, lon, ...(title ? { title } : {}), ...(address ? { address } : {}) });
+    if (!parsed.success || (venue && (!title || !address))) throw badRequest(`venue: a title (1-100 characters) and an address (1-200) are required`);
+    const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
+    const replyTo = this.replyTo(p, chatId);
+    const sentAt = Date.now();
+    const id = await this.call(() => this.#d.client.bots.sendText(chatId, '', { place: parsed.data, ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}) }));
+    return this.#d.objects.messageFrom(chatId, { id, senderUserId: this.#d.objects.botUserId, sentAt, text: '', replyTo, replyMarkup, place: parsed.data });
+  }
+
   async #editMessageText(p: Params): Promise<unknown> {
-    const { chatId, item } = this.#ownMessage(p, 'edit');
+    const { chatId, item } = this.ownMessage(p, 'edit');
+    if (item.attachments?.length) throw badRequest('there is no text in the message to edit'); // a file's text is its caption (R128)
     const { text, entities } = this.text(p, 'text');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
     if (item.text === text && JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) throw NOT_MODIFIED();
@@ -134,7 +162,7 @@ export class TelegramMethods implements SendHelpers {
 
   /** A Parley edit carries the text: the same text (and formatting) again with the new keyboard. */
   async #editMessageReplyMarkup(p: Params): Promise<unknown> {
-    const { chatId, item } = this.#ownMessage(p, 'edit');
+    const { chatId, item } = this.ownMessage(p, 'edit');
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
     if (JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) throw NOT_MODIFIED();
     this.checkPending();
@@ -143,18 +171,18 @@ export class TelegramMethods implements SendHelpers {
   }
 
   async #deleteMessage(p: Params): Promise<unknown> {
-    const { chatId, item } = this.#ownMessage(p, 'delete');
+    const { chatId, item } = this.ownMessage(p, 'delete');
     await this.call(() => this.#d.client.deleteMessage(chatId, item.id));
     return true;
   }
 
   /** The bot's own message that `chat_id` and `message_id` name, as its device shows it now. */
-  #ownMessage(p: Params, what: 'edit' | 'delete'): { chatId: string; item: TimelineItem } {
+  ownMessage(p: Params, what: 'edit' | 'delete'): { chatId: string; item: TimelineItem } {
     if (p.has('inline_message_id')) throw badRequest('inline messages are not supported by the Parley gateway');
     const chatId = this.#d.objects.chatIdOf(p.int('chat_id'));
     const target = this.#d.objects.message(p.int('message_id'), chatId);
     const item = target && this.#d.client.timeline(chatId).find((i) => i.id === target.clientMsgId);
-    if (!target || !item || item.deleted || item.text === '') throw badRequest(`message to ${what} not found`);
+    if (!target || !item || item.deleted || (item.text === '' && !item.attachments?.length && !item.place)) throw badRequest(`message to ${what} not found`);
     if (item.senderUserId !== this.#d.objects.botUserId) throw badRequest(what === 'edit' ? 'message can\'t be edited' : 'message can\'t be deleted for everyone');
     return { chatId, item };
   }

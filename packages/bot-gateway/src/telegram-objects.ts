@@ -1,4 +1,4 @@
-import { MAX_CALLBACK_DATA_BYTES, type Attachment, type MessageEntity, type ReplyMarkup, type UserProfile } from '@parley/protocol';
+import { MAX_CALLBACK_DATA_BYTES, type Attachment, type MessageEntity, type Place, type ReplyMarkup, type UserProfile } from '@parley/protocol';
 import type { ChatView, ParleyClient } from '@parley/client';
 import { badRequest } from './bot-api-error.ts';
 import type { FileIds } from './files/file-ids.ts';
@@ -26,16 +26,23 @@ export class TelegramObjects {
     this.botUserId = botUserId;
   }
 
+  /** Files the bot's device can now open (received or sent): their file ids work for downloads and resends. */
+  rememberFiles(attachments: readonly Attachment[]): void {
+    this.#files.remember(attachments);
+  }
+
   messageId(chatId: string, clientMsgId: string): number {
     return this.#ids.int('message', `${chatId}/${clientMsgId}`);
   }
 
   /** The chat and client id a message id stands for, if it is of `chatId` (when given). */
-  message(n: number, chatId?: string): { chatId: string; clientMsgId: string } | undefined {
+  message(n: number, chatId?: string): { chatId: string; clientMsgId: string; fileIndex: number } | undefined {
     const key = this.#ids.parley('message', n);
     const at = key?.indexOf('/') ?? -1;
     if (key === undefined || at < 0) return undefined;
-    const found = { chatId: key.slice(0, at), clientMsgId: key.slice(at + 1) };
+    const file = /#(\d+)$/.exec(key);
+    // `#i`: an album's i-th file (R128); `fileIndex` 0 for the message itself.
+    const found = { chatId: key.slice(0, at), clientMsgId: key.slice(at + 1).replace(/#\d+$/, ''), fileIndex: file ? Number(file[1]) : 0 };
     return chatId === undefined || found.chatId === chatId ? found : undefined;
   }
 
@@ -72,7 +79,7 @@ export class TelegramObjects {
   async messageOf(chatId: string, itemId: string, extra: Obj = {}): Promise<Obj | undefined> {
     const item = this.#client.timeline(chatId).find((i) => i.id === itemId);
     if (!item) return undefined;
-    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, edited: item.edited, attachments: item.attachments }, extra);
+    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, edited: item.edited, attachments: item.attachments, place: item.place }, extra);
   }
 
   /**
@@ -80,7 +87,7 @@ export class TelegramObjects {
    * the whole log each time: per message, that would make a busy chat quadratic). Only a reply looks
    * its target up.
    */
-  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; edited?: boolean; attachments?: readonly Attachment[] | undefined }, extra: Obj = {}): Promise<Obj | undefined> {
+  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; edited?: boolean; attachments?: readonly Attachment[] | undefined; place?: Place | undefined }, extra: Obj = {}): Promise<Obj | undefined> {
     const view = this.#client.chat(chatId);
     if (!view) return undefined;
     // With files, the text is the caption (R52), as Telegram's caption and caption_entities.
@@ -95,11 +102,33 @@ export class TelegramObjects {
       date: Math.floor(m.sentAt / 1000),
       ...(m.edited ? { edit_date: Math.floor(Date.now() / 1000) } : {}),
       ...(file ? { ...mediaFields(file), ...(m.text ? { caption: m.text } : {}), ...(entities.length > 0 ? { caption_entities: entities } : {}) }
-        : { text: m.text, ...(entities.length > 0 ? { entities } : {}) }),
+        : m.place ? placeFields(m.place) : { text: m.text, ...(entities.length > 0 ? { entities } : {}) }),
       ...(reply ? { reply_to_message: reply } : {}),
       ...(m.replyMarkup ? { reply_markup: toTelegramMarkup(m.replyMarkup) } : {}),
       ...extra,
     };
+  }
+
+  /**
+   * R107, R128: the Messages of a message as Telegram gives an album: one a file, sharing a
+   * `media_group_id`; the caption and keyboard on the first; the others with ids of their own
+   * (`<clientMsgId>#i`) that name the same message. A message with one file or none is one Message.
+   */
+  async messagesFrom(chatId: string, m: Parameters<TelegramObjects['messageFrom']>[1]): Promise<Obj[]> {
+    const files = m.attachments ?? [];
+    if (files.length < 2) {
+      const one = await this.messageFrom(chatId, m);
+      return one ? [one] : [];
+    }
+    const group = String(this.messageId(chatId, m.id));
+    const messages: Obj[] = [];
+    for (const [i, a] of files.entries()) {
+      const first = i === 0;
+      const message = await this.messageFrom(chatId, { ...m, text: first ? m.text : '', entities: first ? m.entities : [], replyMarkup: first ? m.replyMarkup : undefined, attachments: [a] }, { media_group_id: group });
+      if (message && !first) message['message_id'] = this.messageId(chatId, `${m.id}#${i}`);
+      if (message) messages.push(message);
+    }
+    return messages;
   }
 }
 
@@ -116,7 +145,7 @@ export function toTelegramMarkup(markup: ReplyMarkup): Obj {
 
 /**
  * Telegram's reply_markup to Parley's (R93): inline keyboards with callback and URL buttons. Reply
- * keyboards and their removal are fromTelegramReplyKeyboard's (R121); force_reply is ignored (docs/BOTS.md).
+ * keyboards and their removal are fromTelegramReplyKeyboard's (R121); force_reply is fromTelegramForceReply's (R144).
  * Callback data over 64 bytes is Telegram's own BUTTON_DATA_INVALID.
  */
 export function fromTelegramMarkup(raw: unknown): ReplyMarkup | undefined {
@@ -141,4 +170,10 @@ export function fromTelegramMarkup(raw: unknown): ReplyMarkup | undefined {
     throw badRequest('this kind of inline keyboard button is not supported by the Parley gateway');
   })).filter((row) => row.length > 0);
   return inlineKeyboard.length > 0 ? { inlineKeyboard } : undefined;
+}
+
+/** R151: Telegram's `location`, and `venue` when the place has a name and an address. */
+export function placeFields(place: Place): Obj {
+  const location = { latitude: place.lat, longitude: place.lon };
+  return { location, ...(place.title && place.address ? { venue: { location, title: place.title, address: place.address } } : {}) };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -55,6 +55,25 @@ describe('integer ids (R94)', () => {
       assert.ok(b.nextUpdateId() > u1);
       assert.notEqual(b.int('user', 'user_other01'), user);
       b.flush();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a crash keeps every id handed out: the journal is replayed (a torn last line skipped) and update ids still only grow', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-ids-'));
+    try {
+      const a = new IdMap(join(dir, 'ids.json'));
+      const ids = Array.from({ length: 50 }, (_, i) => a.int('message', `chat_direct01/msg_${i}`));
+      const lastUpdate = Array.from({ length: 1500 }, () => a.nextUpdateId()).at(-1)!;
+      appendFileSync(join(dir, 'ids.json.log'), '["message:chat_direct01/msg_torn",');
+      // no flush: the process died here
+      const b = new IdMap(join(dir, 'ids.json'));
+      assert.deepEqual(Array.from({ length: 50 }, (_, i) => b.parley('message', ids[i]!)), Array.from({ length: 50 }, (_, i) => `chat_direct01/msg_${i}`));
+      assert.ok(!ids.includes(b.int('message', 'chat_direct01/msg_new')), 'a new message gets a new integer');
+      assert.ok(b.nextUpdateId() > lastUpdate);
+      b.flush();
+      assert.equal(existsSync(join(dir, 'ids.json.log')), false, 'flushed into the snapshot');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,9 +2,9 @@
 export type Update = { update_id: number } & Record<string, unknown>;
 
 /** Update kinds this gateway produces (docs/BOTS.md). */
-export const UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member', 'chat_member', 'message_reaction'] as const;
+export const UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member', 'chat_member', 'message_reaction', 'poll', 'poll_answer'] as const;
 /** What a bot gets when it names none, as Telegram: all but chat_member and message_reaction (asked for by name). */
-export const DEFAULT_UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+export const DEFAULT_UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member', 'poll', 'poll_answer'] as const;
 
 /**
  * R94: the updates waiting for getUpdates: at most `maxKept` (the oldest dropped first, counted in

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ParleyError, accounts, generateDeviceKey, isStoreSealError, parseMarkdown } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { FileStore } from './file-store.ts';
+import { channelCommand } from './channel-commands.ts';
 import { download, sendFiles } from './files-commands.ts';
 import { itemJson } from './item-json.ts';
 import { CliError, profileDir, writeProfile } from './profile.ts';
@@ -50,6 +51,15 @@ Usage: parley [--profile DIR] <command> [args]
   pin CHAT_ID MESSAGE_ID [--off]
                           pin (or with --off unpin) a message (R50: in a group, admins and the
                           owner only)
+  channel-join TOKEN      join a private channel by its invite link's token
+  channel-read COMMUNITY_ID [--after SEQ]
+                          print the posts of a private channel in wrapped mode (R141-R142) as
+                          JSON lines {seq, epoch, text, date, authorId}; a post this device can't
+                          open or whose signature fails is {seq, epoch, unreadable}
+  channel-post COMMUNITY_ID TEXT
+                          post in it (admins; a new epoch key first when a subscriber left)
+  channel-wrap COMMUNITY_ID
+                          wrap the current epoch key for subscriber devices without one (admins)
   devices                 list this account's devices
   revoke DEVICE_ID        sign a device out
 
@@ -79,6 +89,7 @@ const options = {
   file: { type: 'string', multiple: true },
   index: { type: 'string' },
   out: { type: 'string' },
+  after: { type: 'string' },
   force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -170,6 +181,8 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
       case 'download': return await withClient(dir, async (c) => {
         await download(c, need(args[0], 'CHAT_ID'), need(args[1], 'MESSAGE_ID'), { ...(values.index !== undefined ? { index: values.index } : {}), ...(values.out !== undefined ? { out: values.out } : {}), force: values.force ?? false }, out, err);
       }, { sync: true });
+      case 'channel-join': case 'channel-read': case 'channel-post': case 'channel-wrap':
+        return await withClient(dir, (c) => channelCommand(c, command, args, values.after, out));
       default:
         err(`parley: unknown command "${command}"\n\n${HELP}`);
         return 1;

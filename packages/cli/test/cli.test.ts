@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startTestServer, tamperMessage, uniqueHandle } from '@parley/testing';
+import { createUser, startTestServer, tamperMessage, uniqueHandle } from '@parley/testing';
 import { main } from '../src/main.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -106,6 +106,30 @@ describe('parley CLI', () => {
       const history = await run(['--profile', b, 'history', altered.chatId]);
       assert.ok(history.out.map((l) => JSON.parse(l) as Record<string, unknown>).some((l) => l['id'] === altered.id && JSON.stringify(l['unreadable']) === JSON.stringify(unreadable)), 'history prints it the same way');
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('R141-R142 a script subscribes to a private channel in wrapped mode and reads its signed posts as JSON lines', async () => {
+    await using server = await startTestServer();
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    const ann = await createUser(server.url, { displayName: 'Ann' });
+    try {
+      const b = join(dir, 'b');
+      assert.equal((await run(['--profile', b, 'register', '--server', server.url, '--handle', uniqueHandle('cli_b')])).code, 0);
+      const channel = await ann.client.communities.create({ name: 'Road works', settings: { channel: true, wrapped: true } });
+      const { token } = await ann.client.communities.createInvite(channel.communityId);
+      const joined = await run(['--profile', b, 'channel-join', token]);
+      assert.deepEqual(JSON.parse(joined.out[0] ?? '{}'), { communityId: channel.communityId, wrapped: true }, joined.err.join('\n'));
+      await ann.client.wrappedChannels.post(channel.communityId, 'Bridge closed Saturday');
+      const read = await run(['--profile', b, 'channel-read', channel.communityId]);
+      assert.equal(read.code, 0, read.err.join('\n'));
+      assert.deepEqual(read.out.map((l) => { const p = JSON.parse(l) as Record<string, unknown>; return [p['text'], p['authorId']]; }), [['Bridge closed Saturday', ann.userId]]);
+      // A subscriber can't post: the server's code on stderr.
+      const refused = await run(['--profile', b, 'channel-post', channel.communityId, 'spam']);
+      assert.deepEqual([refused.code, refused.err[0]?.startsWith('parley: channel_admin_only')], [1, true]);
+    } finally {
+      await ann.client.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -29,6 +29,8 @@ export interface ChatViewsDeps {
 export class ChatViews {
   readonly #d: ChatViewsDeps;
   readonly #cache = new Map<string, TimelineItem[]>();
+  readonly #disputes = new Map<string, string[]>();
+  readonly #notAdmitted = new Map<string, string[]>(); // R152, per chat
 
   constructor(deps: ChatViewsDeps) {
     this.#d = deps;
@@ -36,21 +38,57 @@ export class ChatViews {
 
   /** The chat changed (or every chat, without an id): its timeline is folded again when next asked for. */
   invalidate(chatId?: string): void {
-    if (chatId) this.#cache.delete(chatId);
-    else this.#cache.clear();
+    if (!chatId) return this.#cache.clear();
+    this.#cache.delete(chatId);
+    // R152: the community's other chats judge their members by what its announcements chat admits.
+    const community = this.#d.chats.get(chatId)?.community;
+    if (community?.kind !== 'announcements') return;
+    for (const chat of this.#d.chats.values()) if (chat.community?.communityId === community.communityId) this.#cache.delete(chat.chatId);
   }
 
-  chats(): ChatView[] {
-    const { userId, typing, sync } = this.#d;
-    const enc = this.#d.enc();
+  /** The chat list, latest first; `sorted: false`: in no order, folding no timeline (a gateway wanting kinds and members). */
+  chats(opts: { sorted?: boolean } = {}): ChatView[] {
     const now = Date.now();
-    return [...this.#d.chats.values()]
-      .filter((chat) => !enc?.isSelfChat(chat) || this.timeline(chat.chatId).length > 0)
-      .map((chat) => {
-        const items = this.timeline(chat.chatId);
-        return { ...chat, title: this.#title(chat), lastItem: items.at(-1), typing: typing.who(chat.chatId, now), noteToSelf: isNoteToSelf(chat, userId), unread: unreadCount(chat, sync.log(chat.chatId), userId), mentions: unreadMentions(chat, items, userId), encryption: enc?.encryption(chat.chatId) ?? 'off' };
-      })
-      .sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
+    const views = [...this.#d.chats.values()].filter((chat) => this.#listed(chat)).map((chat) => this.#view(chat, now));
+    return opts.sorted === false ? views : views.sort((a, b) => (b.lastItem?.sentAt ?? b.createdAt) - (a.lastItem?.sentAt ?? a.createdAt));
+  }
+
+  /**
+   * One chat's view, folding no other chat. A bot's gateway asks for it with each message it takes
+   * in (issue 14's 100 msg/s): building every chat's view for one was most of its CPU.
+   */
+  chat(chatId: string): ChatView | undefined {
+    const chat = this.#d.chats.get(chatId);
+    return chat && this.#listed(chat) ? this.#view(chat, Date.now()) : undefined;
+  }
+
+  #listed(chat: ChatSummary): boolean {
+    return !this.#d.enc()?.isSelfChat(chat) || this.timeline(chat.chatId).length > 0;
+  }
+
+  /**
+   * `lastItem`, `mentions` and `unread` are read from the timeline and the log when first asked
+   * for, then kept: a caller that wants the chat's kind or members (the gateway, per message) does
+   * not fold its timeline again after each message.
+   */
+  #view(chat: ChatSummary, now: number): ChatView {
+    const { userId, typing, sync } = this.#d;
+    const view = { ...chat, title: this.#title(chat), typing: typing.who(chat.chatId, now), noteToSelf: isNoteToSelf(chat, userId), encryption: this.#d.enc()?.encryption(chat.chatId) ?? 'off' } as ChatView;
+    const lazy = <K extends 'lastItem' | 'mentions' | 'unread'>(key: K, read: () => ChatView[K]) => {
+      Object.defineProperty(view, key, {
+        enumerable: true, configurable: true,
+        get: () => {
+          const value = read();
+          Object.defineProperty(view, key, { value, enumerable: true, configurable: true, writable: true });
+          return value;
+        },
+        set: (value: ChatView[K]) => Object.defineProperty(view, key, { value, enumerable: true, configurable: true, writable: true }),
+      });
+    };
+    lazy('lastItem', () => this.timeline(chat.chatId).at(-1));
+    lazy('mentions', () => unreadMentions(chat, this.timeline(chat.chatId), userId));
+    lazy('unread', () => unreadCount(chat, sync.log(chat.chatId), userId));
+    return view;
   }
 
   timeline(chatId: string): TimelineItem[] {
@@ -69,9 +107,31 @@ export class ChatViews {
       ...(enc ? { resendRequested: enc.resends.requested(chatId) } : {}),
       uploads: this.#d.uploads().pending(chatId),
       threadSeen: (rootId) => this.#d.threadSeen(chatId, rootId),
+      rightsDisputes: (userIds) => this.#disputes.set(chatId, userIds),
+      ...(chat.community && chat.community.kind !== 'announcements' ? { admittedInCommunity: (u: string) => this.#admittedInCommunity(chat.community?.communityId ?? '', u) } : {}),
+      admissionDisputes: (userIds) => this.#notAdmitted.set(chatId, userIds),
     });
     this.#cache.set(chatId, items);
     return items;
+  }
+
+  /** R138: members whose rights the server's summary of this community chat states otherwise than the owner's signed standing. */
+  rightsDisputes(chatId: string): string[] {
+    this.timeline(chatId);
+    return this.#disputes.get(chatId) ?? [];
+  }
+
+  /** R152: who is in this community chat with no admin's word for it; this device sends nothing there meanwhile. */
+  notAdmitted(chatId: string): string[] {
+    this.timeline(chatId);
+    return this.#notAdmitted.get(chatId) ?? [];
+  }
+
+  /** R152: a member of the community's announcements chat (every member is) whom it does not refuse; undefined when this device has no such chat. */
+  #admittedInCommunity(communityId: string, userId: string): boolean | undefined {
+    const announcements = [...this.#d.chats.values()].find((c) => c.community?.communityId === communityId && c.community.kind === 'announcements');
+    if (!announcements) return undefined;
+    return announcements.members.some((m) => m.userId === userId) && !this.notAdmitted(announcements.chatId).includes(userId);
   }
 
   /** Case-insensitive search through the text of every message this device holds. */

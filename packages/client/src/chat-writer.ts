@@ -1,4 +1,4 @@
-import { ParleyError, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity, type ReplyMarkup } from '@parley/protocol';
+import { MAX_ATTACHMENTS, MAX_THREAD_QUOTE_CHARS, ParleyError, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
 import type { Drafts } from './drafts.ts';
 import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import type { FileToSend, PendingUpload } from './files/types.ts';
@@ -49,10 +49,12 @@ export class ChatWriter {
     return this.#d.outbox.add(chatId, { ...content, frank: key }, { ...opts, clientMsgId, frank: tag });
   }
 
-  async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string } = {}): Promise<string> {
+  /** `threadQuote` (R114, with `thread`): a comment's quote of the channel post it is on, cut to MAX_THREAD_QUOTE_CHARS. */
+  async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string } = {}): Promise<string> {
+    const quote = opts.threadQuote?.trim();
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
-      ...(opts.thread ? { thread: opts.thread } : {}),
+      ...(opts.thread ? { thread: opts.thread, ...(quote ? { threadQuote: cutQuote(quote) } : {}) } : {}),
       ...(opts.noForwardName ? { noForwardName: true as const } : {}),
     });
     this.#d.typing.sent(chatId);
@@ -78,7 +80,8 @@ export class ChatWriter {
     if (target && !target.mine && chat?.community && !mayDeleteOthers(chat, this.#d.userId)) {
       throw new ParleyError('forbidden', 'deleting other people\'s messages takes the deleteMessages right of a community');
     }
-    const release = target?.mine ? (target.attachments ?? []).map((a) => a.blobId).filter((id) => id !== '') : [];
+    // R150: with the files an edit replaced (a send releases at most MAX_ATTACHMENTS; the rest age out with the chat's references).
+    const release = target?.mine ? [...new Set([...(target.attachments ?? []).map((a) => a.blobId), ...(target.replacedBlobIds ?? [])])].filter((id) => id !== '').slice(0, MAX_ATTACHMENTS) : [];
     await this.post(chatId, { kind: 'delete', target: targetId }, { release });
   }
 
@@ -117,7 +120,7 @@ export class ChatWriter {
   }
 
   /** `thread`: the files go into that message's thread (R89), and the chat's draft stays. */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup } = {}): Promise<string> {
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> {
     if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
     this.#d.typing.sent(chatId);
     if (!opts.thread) this.#d.drafts.clear(chatId);
@@ -127,11 +130,17 @@ export class ChatWriter {
   /** Every file of an upload is stored: its message goes into the outbox under the id it was shown with. */
   async uploadComplete(upload: PendingUpload, attachments: Attachment[]): Promise<void> {
     if (!this.#d.chat(upload.chatId)) throw new ParleyError('not_member', 'unknown chat');
+    const blobs = attachments.map((a) => a.blobId);
+    if (upload.editOf) { // R150: the files replace the message's, as an edit sent under the upload's id
+      const edit = checkedContent({ kind: 'edit', target: upload.editOf, text: upload.text, ...withEntities(upload.entities), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), attachments });
+      await this.post(upload.chatId, edit, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs });
+      return;
+    }
     const content = checkedContent({
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
-      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), attachments,
+      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), ...(upload.replyKeyboard ? { replyKeyboard: upload.replyKeyboard } : {}), ...(upload.forceReply ? { forceReply: upload.forceReply } : {}), attachments,
     });
-    await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs: attachments.map((a) => a.blobId) });
+    await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs });
   }
 
   /** R50: refused here (`forbidden`) where this user may not pin. */
@@ -149,4 +158,10 @@ export function withPrefs(chat: ChatSummary, update: ChatPrefsUpdate): ChatSumma
   if (update.markedUnread !== undefined) { if (update.markedUnread) prefs.markedUnread = true; else delete prefs.markedUnread; }
   const { prefs: _old, ...rest } = chat;
   return Object.keys(prefs).length > 0 ? { ...rest, prefs } : rest;
+}
+
+/** R114: a quote cut to MAX_THREAD_QUOTE_CHARS, at a whole character (not inside a surrogate pair), with an ellipsis when cut. */
+function cutQuote(text: string): string {
+  const chars = [...text];
+  return chars.length <= MAX_THREAD_QUOTE_CHARS ? text : `${chars.slice(0, MAX_THREAD_QUOTE_CHARS - 1).join('')}…`;
 }

@@ -8,6 +8,7 @@ import type { DeviceKey } from './device-key.ts';
 import type { EncryptionState } from './e2ee/chat-encryption.ts';
 import type { KeyLogAlert, KeyLogHeadsOptions } from './key-log/index.ts';
 import type { ClientStore } from './store.ts';
+import type { MlsEngine } from './mls/engine.ts';
 import type { CommunityEvent } from './communities.ts';
 import type { TimelineItem } from './timeline.ts';
 import type { UploadProgress } from './files/types.ts';
@@ -72,6 +73,12 @@ export interface ClientOptions {
      * long the server may take to show it an entry a member saw (`graceMs`, default 2 minutes).
      */
     keyLogHeads?: KeyLogHeadsOptions;
+    /**
+     * Where the chats' MLS groups are computed (commits, Welcomes, encryption, state encoding).
+     * Default: this thread. A web page passes a RemoteMlsEngine on a worker, so a 5,000-member
+     * group's commit does not freeze it (docs/ARCHITECTURE.md "MLS off the page's main thread").
+     */
+    engine?: MlsEngine;
   };
   /**
    * How often this device re-checks its own user's key log for keys it did not expect while online
@@ -87,10 +94,10 @@ export interface ClientOptions {
    * R61 calls: the peer connection to use (default the runtime's RTCPeerConnection; Node has none),
    * relay-only ICE, R65 audio resilience (default AUDIO_RESILIENCE; false: stock), and how long a
    * call rings (default CALL_RING_MS). `frameCrypto` (R64, R76): the app's frame encryption for every
-   * call that passes none of its own, 1:1 and group (the web client's frame worker); `groupRotation`:
-   * R77's settle time and rank delay (tests).
+   * call that passes none of its own, 1:1 and group (the web client's frame worker); `groupSecretSettleMs`:
+   * how long a group call's keyer lets the room settle before a new call secret (R120; tests).
    */
-  calls?: { peer?: PeerFactory; relayOnly?: boolean; audio?: AudioResilience | false; ringMs?: number; reconnectMs?: number; restartRetryMs?: number; frameCrypto?: FrameCryptoFactory; groupRotation?: { settleMs?: number; rankDelayMs?: number } };
+  calls?: { peer?: PeerFactory; relayOnly?: boolean; audio?: AudioResilience | false; ringMs?: number; reconnectMs?: number; restartRetryMs?: number; frameCrypto?: FrameCryptoFactory; groupSecretSettleMs?: number };
 }
 
 /** A background task failed; it is retried later and does not hold up anything else. */
@@ -147,6 +154,8 @@ export type ClientEvents = {
   community: [CommunityEvent];
   /** R97: a subscribed channel's log has a new entry at `seq` (read `client.channels.log`). */
   channelPost: [{ channelId: string; seq: number }];
+  /** R148: a wrapped channel has a new post at `seq`, or (R149, `seq` absent) this user's devices got wraps of a new epoch: read again. */
+  wrappedPost: [{ communityId: string; seq?: number }];
 };
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;

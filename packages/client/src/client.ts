@@ -1,6 +1,6 @@
 import {
   type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Content, type Message, type ServerFrame, type ServerFrameOf,
-  type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest, type ReplyMarkup,
+  type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest, type ReplyMarkup, type ReplyKeyboard, type ForceReply,
 } from '@parley/protocol';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
 import type { MlsCodec } from './e2ee/mls-codec.ts';
@@ -20,7 +20,8 @@ import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
-import { importHistoryLater, lazyBots, lazyChannels } from './lazy.ts';
+import { admissionHold } from './moderation/admissions.ts';
+import { importHistoryLater, lazyBots, lazyChannels, lazyWrappedChannels } from './lazy.ts';
 import type { ImportHistoryOptions, ImportSource } from './import/import-history.ts';
 import { Polls } from './polls/polls.ts';
 import { ChatLifecycle } from './chat-lifecycle.ts';
@@ -45,7 +46,6 @@ export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './c
  * docs/PROTOCOL.md): each chat's local log is contiguous and in server order (no gaps, no
  * duplicates); a message leaves the outbox only when the server acknowledged its commit.
  */
-
 export class ParleyClient extends ClientRest {
   readonly #o: ClientOptions;
   readonly #codec: ContentCodec;
@@ -61,6 +61,7 @@ export class ParleyClient extends ClientRest {
   readonly calls: Calls; // R61: this device's calls (1:1, signalled through the chat's encrypted log)
   readonly communities: Communities; // R66-R75 (communities.ts); the `community` event tells each change
   readonly channels: ReturnType<typeof lazyChannels>; // R95-R99 (channels/, loaded on first use); the `channelPost` event is a notice
+  readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e) }); // R141-R142, R148-R149 (channels/wrapped.ts)
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
@@ -102,7 +103,7 @@ export class ParleyClient extends ClientRest {
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
       history: (chatId, q) => this.#history(chatId, q),
-      hasChat: (chatId) => this.#chats.has(chatId),
+      hasChat: (chatId) => this.#chats.has(chatId), stopped: () => this.#stopped,
       knowChat: (chatId) => this.#fetchChat(chatId),
       findStart: async (chatId, targetSeq) => this.#enc?.findStart(chatId, targetSeq),
       keep: (messages) => this.#keep(messages),
@@ -116,7 +117,7 @@ export class ParleyClient extends ClientRest {
       WebSocket: WebSocketImpl,
       getToken: (fresh) => tokens.get(fresh),
       onAuthenticated: (frame) => this.#onAuthenticated(frame),
-      onEvent: (frame) => this.#onEvent(withMemberDelta(frame, this.#chats)), // R117: a large group's joins patch its summary
+      onEvent: (frame) => this.#onEvent(withMemberDelta(frame, this.#chats, (chatId) => void this.getChat(chatId).then((chat) => this.#onEvent({ type: 'chat', chat }), (error: unknown) => this.#backgroundError({ task: 'chat list', error })))), // R117: a large group's joins patch its summary; R131: a missed one reads it again
       onState: (state) => {
         if (state !== 'online') {
           this.#ownLog.offline();
@@ -151,7 +152,7 @@ export class ParleyClient extends ClientRest {
       ...(mlsMembers ? { groupMembers: (chatId: string) => mlsMembers.members(chatId) } : {}),
     });
     this.#outbox = new Outbox({
-      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: this.#acceptance.wrap(this.#codec),
+      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: admissionHold(this.#acceptance.wrap(this.#codec), (id) => this.#views.notAdmitted(id)), // R152
       online: () => this.#conn.state === 'online',
       send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({
         type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
@@ -192,11 +193,11 @@ export class ParleyClient extends ClientRest {
         keyLogHeads: options.mls?.keyLogHeads,
       })
       : undefined;
-    this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content) => this.#post(id, content),
+    this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content, o) => this.#post(id, content, o),
       chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
-      chatInfo: (id, field) => this.#enc?.groupInfo(id, field), item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId) });
+      chatInfo: (id, field) => this.#enc?.groupInfo(id, field), item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId), rightsDisputes: (id) => this.#views.rightsDisputes(id), notAdmitted: (id) => this.#views.notAdmitted(id), seqOf: (id, msg) => this.#sync.log(id).find((m) => m.clientMsgId === msg)?.seq, unsent: (id) => this.outbox().some((o) => o.clientMsgId === id) });
     this.channels = lazyChannels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
-      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) }, adoptCommunity: (id) => this.communities.adoptJoined(id),
+      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) }, adoptCommunity: (id) => this.communities.adoptJoined(id), openCommunity: (id) => this.communities.open(id),
       baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh) });
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({
@@ -225,9 +226,8 @@ export class ParleyClient extends ClientRest {
     });
     this.calls = new Calls({
       userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
-      turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ring: (chatId) => this.ringCall(chatId), ...options.calls, emit: (calls) => this.emit('calls', calls),
+      turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ring: (chatId) => this.ringCall(chatId), ringMaxMembers: async () => (await this.serverInfo()).calls?.ringMaxMembers, ...options.calls, emit: (calls) => this.emit('calls', calls),
       onError: (error) => this.#backgroundError({ task: 'call-keys', error }), ...(this.#mls ? { frameKeys: mlsCallKeys(this.#mls) } : {}), // R64
-      rotateFrom: (chatId, epoch) => this.#enc?.rotateFrom(chatId, epoch), // R77
     });
     this.#write = new ChatWriter({
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
@@ -238,7 +238,7 @@ export class ParleyClient extends ClientRest {
       adopt: (c, catchUp) => this.#adopt(c, catchUp), post: (id, content) => this.#post(id, content), forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
     });
     this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
-    this.bots = lazyBots({ rest: this.rest, userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
+    this.bots = lazyBots({ rest: this.rest, userId: this.userId, baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), post: (chatId, content, opts) => this.#post(chatId, content, opts), upload: (chatId, files, o) => this.#uploads.add(chatId, files, o), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }
@@ -282,8 +282,8 @@ export class ParleyClient extends ClientRest {
 
   // --- reading -------------------------------------------------------------------------------
 
-  chats(): ChatView[] { return this.#views.chats(); }
-  chat(chatId: string): ChatView | undefined { return this.chats().find((c) => c.chatId === chatId); }
+  chats(opts?: { sorted?: boolean }): ChatView[] { return this.#views.chats(opts); }
+  chat(chatId: string): ChatView | undefined { return this.#views.chat(chatId); }
   timeline(chatId: string): TimelineItem[] { return this.#views.timeline(chatId); }
   /** Case-insensitive search through the text of every message this device holds. */
   search(query: string): { chatId: string; item: TimelineItem }[] { return this.#views.search(query); }
@@ -322,7 +322,7 @@ export class ParleyClient extends ClientRest {
    * `noForwardName`: asks the devices of whoever forwards it to leave this person's name out (R49).
    * `thread`: a reply in that message's thread (R89; `threadItems` lists a thread).
    */
-  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string } = {}): Promise<string> {
+  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string } = {}): Promise<string> {
     return this.#write.sendText(chatId, text, opts);
   }
   /** Replaces a message's text and its formatting (none when `entities` is not given). */
@@ -345,7 +345,7 @@ export class ParleyClient extends ClientRest {
    * then sends one message with these files and an optional caption (`thread`: into a thread, R89).
    * Resolves with its client id once queued; shown here at once (`item.upload`), to others when complete.
    */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
   /** This device's uploads in progress; the 'uploads' event tells each change. */
   uploads(): UploadProgress[] { return this.#uploads.list(); }
   pauseUpload(clientMsgId: string): void { this.#uploads.pause(clientMsgId); }
@@ -499,7 +499,7 @@ export class ParleyClient extends ClientRest {
         return;
       default:
         if (frame.type === 'channel_post') this.emit('channelPost', { channelId: frame.channelId, seq: frame.seq }); // R97: a notice
-        else if (!this.communities.onEvent(frame)) this.#requests.onEvent(frame);
+        else if (!this.communities.onEvent(frame) && !this.wrappedChannels.notice(frame)) this.#requests.onEvent(frame);
         return;
     }
   }

@@ -4,6 +4,8 @@ import type {
   CommunityMute, CommunityReport, CreateCommunityInviteRequest, ReportOutcome, ReportState, ServerFrame, SetCommunityMemberRequest,
 } from '@parley/protocol';
 import { JoinRequests } from './join-requests.ts';
+import { inviteToken, newInviteKey, parseInviteToken, signAdmission, type AdmitStatement } from './moderation/admissions.ts';
+import type { AddOptions } from './outbox.ts';
 import type { RestFn } from './session.ts';
 import type { TimelineItem } from './timeline.ts';
 
@@ -14,7 +16,7 @@ export interface CommunitiesDeps {
   /** Takes a chat summary in (the chat shows, its log is caught up). */
   adopt(chat: ChatSummary): Promise<ChatSummary>;
   /** Posts content to a chat through the outbox (encrypted when `e2ee`). */
-  post(chatId: string, content: Content): Promise<string>;
+  post(chatId: string, content: Content, opts?: AddOptions): Promise<string>;
   /** The chat's name as this device knows it (decrypted `chat_info`), if it is in the chat. */
   chatName(chatId: string): string | undefined;
   /** R79: a community's description and directory: the newest a `chat_info` of the chat carried, if this device can read it. */
@@ -25,6 +27,14 @@ export interface CommunitiesDeps {
   myUserId(): string | undefined;
   /** A message as this device shows it (R84: a report reveals its franked text). */
   item?(chatId: string, itemId: string): TimelineItem | undefined;
+  /** R138: members whose rights the chat's summary states otherwise than the owner's signed standing. */
+  rightsDisputes?(chatId: string): string[];
+  /** Whether a message this device posted is still in its outbox. */
+  unsent?(clientMsgId: string): boolean;
+  /** R152: who is in a community chat with no admin's word for it, as this device folds its log. */
+  notAdmitted?(chatId: string): string[];
+  /** Where in the chat's log this device's message landed, once it did. */
+  seqOf?(chatId: string, clientMsgId: string): number | undefined;
 }
 
 export type CommunityEvent = { communityId: string; removed: boolean; report?: string; joinRequest?: { requestId: string; status: JoinRequestStatus } };
@@ -42,7 +52,7 @@ export class Communities {
   readonly joinRequests: JoinRequests;
   constructor(deps: CommunitiesDeps) {
     this.#d = deps;
-    this.joinRequests = new JoinRequests({ rest: deps.rest, admitted: (id) => this.adoptJoined(id), emit: (e) => deps.emit(e) });
+    this.joinRequests = new JoinRequests({ rest: deps.rest, admitted: (id) => this.#joined(id), emit: (e) => deps.emit(e), admit: (id, userId) => this.#admit(id, { userIds: [userId] }) });
   }
 
   /** R74: the server's community events; false for any other frame. */
@@ -71,6 +81,8 @@ export class Communities {
         const info = chat.kind === 'announcements' ? { name, ...(description ? { description } : {}) } : { name: 'General' };
         await this.#d.post(chat.chatId, { kind: 'chat_info', ...info, announce: true });
       }
+      await this.#signRights(community.communityId); // R138: the signed chain starts with its creator
+      await this.#d.post(community.announcementsChatId, { kind: 'community_admit', communityId: community.communityId, userIds: [] }); // R152: joins are checked from here
     }
     return this.#named(community);
   }
@@ -185,11 +197,42 @@ export class Communities {
   }
   /** R70: role, rights and label of a member (the owner only). */
   async setMember(communityId: string, userId: string, change: SetCommunityMemberRequest): Promise<CommunityMember> {
-    return (await this.#d.rest<{ member: CommunityMember }>('PUT', path(communityId, `/members/${encodeURIComponent(userId)}`), change)).member;
+    const { member } = await this.#d.rest<{ member: CommunityMember }>('PUT', path(communityId, `/members/${encodeURIComponent(userId)}`), change);
+    if (change.role !== undefined || change.rights !== undefined) await this.#signRights(communityId);
+    return member;
   }
-  /** R70: hands the community over; this user becomes an admin (every right) or a member. */
+  /** R70: hands the community over; this user becomes an admin (every right) or a member. R138: signed by this device. */
   async transfer(communityId: string, userId: string, formerOwnerBecomes: 'admin' | 'member'): Promise<Community> {
-    return this.#named((await this.#d.rest<{ community: Community }>('POST', path(communityId, '/owner'), { userId, formerOwnerBecomes })).community);
+    // A former owner who becomes a member may no longer post in announcements (R69): there, and so
+    // everywhere, the statement naming the heir goes out first, sent before the server hears of it.
+    // Only by the owner, to someone else (the server would refuse the rest; no statement for it).
+    const first = formerOwnerBecomes === 'member' && userId !== this.#d.myUserId() && (await this.get(communityId)).me.role === 'owner';
+    if (first) await this.#signRights(communityId, userId, true);
+    const community = this.#named((await this.#d.rest<{ community: Community }>('POST', path(communityId, '/owner'), { userId, formerOwnerBecomes })).community);
+    if (!first) await this.#signRights(communityId, userId);
+    return community;
+  }
+  /**
+   * R138: members of the community whose rights the server states (the chat's summary) otherwise than
+   * the owner's signed standing in the chat's log; empty when they agree or before the owner's first
+   * statement this device can read. Devices act on the signed standing (R80 deletions and pins).
+   */
+  rightsDisputes(chatId: string): string[] {
+    return this.#d.rightsDisputes?.(chatId) ?? [];
+  }
+  /**
+   * R138: the owner's device states the community's standing (owner, each admin's rights) in each of
+   * its chats this device is in, end-to-end encrypted, so devices act on the owner's word, not the server's.
+   */
+  async #signRights(communityId: string, owner = this.#d.myUserId(), waitSent = false): Promise<void> {
+    if (!this.#d.e2ee || owner === undefined) return;
+    const me = this.#d.myUserId();
+    const moderators = (await this.members(communityId)).filter((m) => m.role === 'admin' && m.userId !== owner && (!waitSent || m.userId !== me)).map((m) => ({ userId: m.userId, rights: m.rights }));
+    const posted: string[] = [];
+    for (const chat of await this.chats(communityId)) {
+      if (chat.joined) posted.push(await this.#d.post(chat.chatId, { kind: 'community_rights', communityId, owner, moderators }));
+    }
+    for (let waited = 0; waitSent && waited < 30_000 && posted.some((id) => this.#d.unsent?.(id)); waited += 100) await new Promise((r) => setTimeout(r, 100));
   }
   async leave(communityId: string): Promise<void> {
     await this.#d.rest('POST', path(communityId, '/leave'));
@@ -249,23 +292,74 @@ export class Communities {
 
   // --- invites (R68) --------------------------------------------------------------------------
 
-  /** R100: `needsApproval`: who opens the link asks to join (`joinRequests.request`) and an admin decides. */
-  createInvite(communityId: string, opts: CreateCommunityInviteRequest = {}): Promise<CommunityInviteResponse> {
-    return this.#d.rest('POST', path(communityId, '/invites'), Object.values(opts).every((v) => v === undefined) ? undefined : opts);
+  /**
+   * R100: `needsApproval`: who opens the link asks to join (`joinRequests.request`) and an admin decides.
+   * R152: end-to-end encrypted, the link gets a key of its own: this device states its public half in
+   * the announcements chat (and waits for its place in the log), the token returned carries the private half.
+   */
+  async createInvite(communityId: string, opts: CreateCommunityInviteRequest = {}): Promise<CommunityInviteResponse> {
+    const made = await this.#d.rest<CommunityInviteResponse>('POST', path(communityId, '/invites'), Object.values(opts).every((v) => v === undefined) ? undefined : opts);
+    if (!this.#d.e2ee) return made;
+    const { seed, publicKey } = await newInviteKey();
+    const keySeq = await this.#admit(communityId, { inviteKey: publicKey }, true);
+    if (keySeq === undefined) throw new ParleyError('internal', 'the invite link\'s key did not reach the announcements chat in 30 s: the link would admit nobody');
+    return { ...made, token: inviteToken(made.token, { seed, keySeq }) };
   }
   previewInvite(token: string): Promise<CommunityInvitePreview> {
-    return this.#d.rest('GET', `/community-invites/${encodeURIComponent(token)}`);
+    return this.#d.rest('GET', `/community-invites/${encodeURIComponent(parseInviteToken(token).serverToken)}`);
   }
-  /** Joins the community (its announcements and general chats come with it). */
+  /** Joins the community (its announcements and general chats come with it); R152: proves it opened the link. */
   async joinInvite(token: string): Promise<Community> {
-    const { community } = await this.#d.rest<{ community: Community }>('POST', `/community-invites/${encodeURIComponent(token)}/join`);
-    await this.adoptJoined(community.communityId);
+    const { serverToken, key } = parseInviteToken(token);
+    const { community } = await this.#d.rest<{ community: Community }>('POST', `/community-invites/${encodeURIComponent(serverToken)}/join`);
+    const chats = await this.#adoptAll(community.communityId);
+    const me = this.#d.myUserId();
+    // Not in a wrapped channel (R141): its subscribers are in no MLS group, so there is nothing to judge.
+    if (this.#d.e2ee && key && me && chats.some((c) => c.chatId === community.announcementsChatId && c.joined)) {
+      // Goes out once this device is in the announcements chat's group (the outbox waits for it).
+      const proof = await signAdmission(key.seed, key.keySeq, community.communityId, me);
+      await this.#d.post(community.announcementsChatId, { kind: 'community_admit', communityId: community.communityId, proof }, { vote: true });
+    }
     return this.#named(community);
+  }
+  /** R152: anyone may join this community (its chat is a public channel's discussion, R114): stated by this admin. */
+  async open(communityId: string): Promise<void> {
+    await this.#admit(communityId, { open: true });
+  }
+  /** R101: let in by an approval; R152: marks in the announcements chat, for this device too, that joins are checked. */
+  async #joined(communityId: string): Promise<void> {
+    const chats = await this.#adoptAll(communityId);
+    const announcements = chats.find((c) => c.kind === 'announcements' && c.joined);
+    if (this.#d.e2ee && announcements) await this.#d.post(announcements.chatId, { kind: 'community_admit', communityId, userIds: [] }, { vote: true });
+  }
+  /**
+   * R152: who is in this community chat with no admin's word for it (no approval, no invite link an
+   * admin made): this device shows where they entered (`member_not_admitted`) and sends nothing there
+   * while they are in it. Empty when every member was admitted, or for a chat of no community.
+   */
+  notAdmitted(chatId: string): string[] {
+    return this.#d.notAdmitted?.(chatId) ?? [];
+  }
+  /**
+   * R152: an admin's word on who may join, in the announcements chat (as a vote passes R69: any member
+   * may send it, devices judge it by the sender's rights). `wait`: until it is in the log; its position.
+   */
+  async #admit(communityId: string, word: Pick<AdmitStatement, 'userIds' | 'inviteKey' | 'open'>, wait = false): Promise<number | undefined> {
+    if (!this.#d.e2ee) return undefined;
+    const chatId = (await this.get(communityId)).announcementsChatId;
+    const id = await this.#d.post(chatId, { kind: 'community_admit', communityId, ...word }, { vote: true });
+    for (let waited = 0; wait && waited < 30_000 && this.#d.unsent?.(id); waited += 100) await new Promise((r) => setTimeout(r, 100));
+    return wait ? this.#d.seqOf?.(chatId, id) : undefined;
   }
 
   /** Takes in the chats of the community this user is in (after an invite join, or an approved request, R101). */
   async adoptJoined(communityId: string): Promise<void> {
-    for (const chat of await this.chats(communityId)) if (chat.joined) await this.#adoptChat(chat.chatId);
+    await this.#adoptAll(communityId);
+  }
+  async #adoptAll(communityId: string): Promise<CommunityChat[]> {
+    const chats = await this.chats(communityId);
+    for (const chat of chats) if (chat.joined) await this.#adoptChat(chat.chatId);
+    return chats;
   }
 
   /** R79: only end-to-end encrypted (the server has no field for it), at most MAX_DESCRIPTION_CHARS. */

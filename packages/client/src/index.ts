@@ -7,12 +7,14 @@ export { Channels, type ChannelPage, type ChannelPost } from './channels/channel
 export { commentCounts, commentsOn } from './channels/comments.ts';
 export { Polls, type NewPoll } from './polls/polls.ts';
 export { Bots, registerBotDevice, type BotCallback } from './bots/bots.ts';
-export type { ChatKeyboard } from './bots/reply-keyboard.ts';
+export type { ChatKeyboard, PendingForceReply } from './bots/reply-keyboard.ts';
 export { pollOpenAt, type PollView } from './polls/poll-fold.ts';
 export { mentionsUser, unreadMentions, MENTION_ALL } from './mentions.ts';
 export { mainFlow, threadItems, ThreadMarks, type ThreadSummary } from './threads.ts';
+export { GroupRings, GROUP_CALL_RING_MAX_MEMBERS, type GroupRing } from './calls/group-ring.ts';
 export { GroupCall, type GroupCallOptions, type GroupCallView, type GroupCallState, type GroupParticipant, type GroupStream } from './calls/group-call.ts';
 export { JanusSession, JanusHandle, type JanusEvent, type Jsep } from './calls/janus-session.ts';
+export { SIMULCAST_ENCODINGS, simulcastEncodings, substreamFor } from './calls/simulcast.ts';
 export { groupCallInProgress, GROUP_CALL_STALE_MS, type GroupCallLine, type GroupCallMember } from './calls/group-call-line.ts';
 export { accounts } from './accounts.ts';
 export {
@@ -37,7 +39,7 @@ export { foldTimeline, itemOfEntry, mayPin, pinnedItems, type TimelineItem, type
 export { exportChat, exportAll, exportFileName, serializeExport, EXPORT_FORMAT, EXPORT_VERSION, type ChatExport, type ExportChatInput, type ExportedMessage, type ExportedMember, type ExportedPerson } from './export.ts';
 export { ParleyError, type ChatRequest, type ErrorCode } from '@parley/protocol';
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
-export { MlsIdentity, MlsGroupSession, generateKeyPackages, type GeneratedKeyPackage } from './mls/index.ts';
+export { MlsIdentity, MlsGroupSession, RemoteMlsEngine, generateKeyPackages, inThreadMlsEngine, serveMlsEngine, type EnginePort, type EngineStats, type GeneratedKeyPackage, type MlsEngine, type MlsGroup } from './mls/index.ts';
 export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE, encodeCommitBundle, decodeCommitBundle } from './e2ee/envelopes.ts';
 export { RESENDABLE_REASONS, RESEND_ANSWER_LIMIT, RESEND_AUTO_ASK_LIMIT } from './e2ee/resend.ts';
@@ -73,4 +75,7 @@ export {
 export { FrameKeys, FRAME_KEY_GRACE_MS, SFRAME_BASE_KEY_LABEL, SFRAME_EPOCH_BITS, indexBits, mlsKid, type CallEpochKey, type FrameKeysOptions, type ReceivedFrame } from './calls/frame-keys.ts';
 export { SFrameError, SFRAME_SUITES, decodeHeader as decodeSFrameHeader, encodeHeader as encodeSFrameHeader, type SFrameErrorCode } from './calls/sframe.ts';
 export type { FrameKeySink, CallKeySource, FrameCryptoFactory } from './calls/call-keys.ts';
-export { FanoutSink, LeaveRotation, rotationRank, GROUP_CALL_ROTATE_SETTLE_MS, GROUP_CALL_ROTATE_MAX_SETTLE_MS, GROUP_CALL_ROTATE_RANK_MS, type LeaveRotationDeps } from './calls/group-call-keys.ts';
+export { FanoutSink, type Timers } from './calls/group-call-keys.ts';
+export { CallSecret, CALL_SECRET_SETTLE_MS, combineCallKey, seatTag, unwrapCallSecret, wrapCallSecret } from './calls/call-secret.ts';
+export { WrappedChannels, type WrappedChannelPost } from './channels/wrapped.ts';
+export { sealEpochKey, openEpochKey, sealPost, openPost, drawEpochKey, edToX25519Public, type WrapContext } from './channels/epoch-keys.ts';

@@ -1,10 +1,13 @@
 import type { CommunityJoinRequest, CreateJoinRequestRequest, ServerFrame } from '@parley/protocol';
+import { parseInviteToken } from './moderation/admissions.ts';
 import type { RestFn } from './session.ts';
 
 export interface JoinRequestsDeps {
   rest: RestFn;
   /** Takes in the chats of a community this user was just let into (as an invite join does). */
   admitted(communityId: string): Promise<void>;
+  /** R152: this admin's word that the user may join, stated in the community's announcements chat. */
+  admit?(communityId: string, userId: string): Promise<unknown>;
   /** R101: a request of this user, or one this admin handles, was made or closed. */
   emit(event: { communityId: string; removed: false; joinRequest: { requestId: string; status: CommunityJoinRequest['status'] } }): void;
 }
@@ -34,7 +37,7 @@ export class JoinRequests {
   /** R100: asks to join through a link that needs approval (the note: at most the server's PARLEY_MAX_JOIN_NOTE_CHARS). */
   async request(token: string, note?: string): Promise<CommunityJoinRequest> {
     const body: CreateJoinRequestRequest = note?.trim() ? { note: note.trim() } : {};
-    return (await this.#d.rest<{ request: CommunityJoinRequest }>('POST', `/community-invites/${encodeURIComponent(token)}/requests`, body)).request;
+    return (await this.#d.rest<{ request: CommunityJoinRequest }>('POST', `/community-invites/${encodeURIComponent(parseInviteToken(token).serverToken)}/requests`, body)).request;
   }
   /** This user's own requests, newest first, in any state. */
   async mine(): Promise<CommunityJoinRequest[]> {
@@ -49,8 +52,11 @@ export class JoinRequests {
   async pending(communityId: string): Promise<CommunityJoinRequest[]> {
     return (await this.#d.rest<{ requests: CommunityJoinRequest[] }>('GET', community(communityId))).requests;
   }
+  /** R152: then states this admin's word for the person in the announcements chat, where members' devices check it. */
   async approve(communityId: string, requestId: string): Promise<CommunityJoinRequest> {
-    return (await this.#d.rest<{ request: CommunityJoinRequest }>('POST', community(communityId, `/${encodeURIComponent(requestId)}/approve`))).request;
+    const { request } = await this.#d.rest<{ request: CommunityJoinRequest }>('POST', community(communityId, `/${encodeURIComponent(requestId)}/approve`));
+    if (request.status === 'approved') await this.#d.admit?.(communityId, request.userId);
+    return request;
   }
   async decline(communityId: string, requestId: string): Promise<CommunityJoinRequest> {
     return (await this.#d.rest<{ request: CommunityJoinRequest }>('POST', community(communityId, `/${encodeURIComponent(requestId)}/decline`))).request;

@@ -1,7 +1,8 @@
 import type { Bots, BotsDeps } from './bots/bots.ts';
 import type { Channels, ChannelsDeps } from './channels/channels.ts';
 import type { importHistory } from './import/import-history.ts';
-import type { ChannelSubscription } from '@parley/protocol';
+import type { WrappedChannels, WrappedChannelsDeps } from './channels/wrapped.ts';
+import type { ChannelSubscription, ServerFrame } from '@parley/protocol';
 
 /** The async methods of `T`: what a lazily loaded part of the SDK offers before it is loaded. */
 export type AsyncMethods<T> = { [K in keyof T as T[K] extends (...args: never[]) => Promise<unknown> ? K : never]: T[K] };
@@ -38,3 +39,19 @@ export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => {
 export const lazyBots = (deps: BotsDeps): AsyncMethods<Bots> => lazyAsync(async () => new (await import('./bots/bots.ts')).Bots(deps));
 /** R104: `client.importHistory`. */
 export const importHistoryLater: typeof importHistory = async (...args) => (await import('./import/import-history.ts')).importHistory(...args);
+/**
+ * R141-R142: `client.wrappedChannels`, private channels past the MLS size (epoch keys wrapped per device).
+ * `notice` takes the realtime frames of R148-R149 without loading the part for a notice: a new post
+ * or new wraps are an event; `wraps_needed` (sent to admins' devices only) loads it and wraps.
+ */
+export const lazyWrappedChannels = (deps: WrappedChannelsDeps & { emit(e: { communityId: string; seq?: number }): void }) => {
+  const part = lazyAsync(async () => new (await import('./channels/wrapped.ts')).WrappedChannels(deps));
+  const notice = (frame: ServerFrame): boolean => {
+    if (frame.type === 'wrapped_post') deps.emit({ communityId: frame.communityId, seq: frame.seq });
+    else if (frame.type === 'wrapped_keys') deps.emit({ communityId: frame.communityId });
+    else if (frame.type === 'wraps_needed') void part.autoWrap(frame.communityId);
+    else return false;
+    return true;
+  };
+  return new Proxy(part, { get: (target, key) => (key === 'notice' ? notice : Reflect.get(target, key)) }) as AsyncMethods<WrappedChannels> & { notice: typeof notice };
+};

@@ -21,17 +21,31 @@ export interface LogSyncDeps {
   onAppended(chatId: string, fresh: readonly Message[], lastSeq: number): Promise<void>;
   /** Older messages were put in front of the log (scroll-back). */
   onPrepended(chatId: string): void;
+  /** The client stopped: no more retries. */
+  stopped?(): boolean;
+  /** First wait before a failed catch-up is tried again (doubles to 30 s); default 1 s. */
+  retryMs?: number;
 }
+
+const MAX_RETRY_MS = 30_000;
 
 /**
  * Each chat's local log, kept contiguous and in server order (R4, R5): a message is appended only
  * if it is the next seq, a duplicate is ignored, one from ahead triggers a gap fill. Work on one
- * chat runs in order through a per-chat queue; chats sync independently.
+ * chat runs in order through a per-chat queue; chats sync independently. R145: the highest seq
+ * heard of (a live message, an ack, a catch-up's target) is kept until the log holds it, so a gap
+ * fill that failed is not forgotten: a dropped connection's is done by the next sign-in's catch-up
+ * (whatever lastSeq that names), any other failure's (a key log or tree that could not be fetched)
+ * is tried again after a growing wait, as nothing else may come to ask for it.
  */
 export class LogSync {
   readonly #d: LogSyncDeps;
   readonly #logs = new Map<string, Message[]>();
   readonly #queues = new Map<string, Promise<void>>();
+  /** R145: per chat, the highest seq known to exist. */
+  readonly #heard = new Map<string, number>();
+  /** R145: per chat, the pending retry of a failed catch-up and the wait before the next one. */
+  readonly #retries = new Map<string, { timer: ReturnType<typeof setTimeout> | undefined; waitMs: number }>();
 
   constructor(deps: LogSyncDeps) {
     this.#d = deps;
@@ -55,6 +69,15 @@ export class LogSync {
 
   forget(chatId: string): void {
     this.#logs.delete(chatId);
+    this.#heard.delete(chatId);
+    clearTimeout(this.#retries.get(chatId)?.timer);
+    this.#retries.delete(chatId);
+  }
+
+  /** Ends pending retries (the client stops). */
+  stop(): void {
+    for (const r of this.#retries.values()) clearTimeout(r.timer);
+    this.#retries.clear();
   }
 
   hasOlder(chatId: string): boolean {
@@ -79,6 +102,7 @@ export class LogSync {
   receive(message: Message): Promise<void> {
     return this.#enqueue(message.chatId, async () => {
       if (!this.#d.hasChat(message.chatId) && !(await this.#d.knowChat(message.chatId))) return;
+      this.#hear(message.chatId, message.seq);
       const last = this.#logs.get(message.chatId)?.at(-1)?.seq ?? 0;
       if (message.seq <= last) return;
       if (message.seq === last + 1) await this.#append(message.chatId, [message]);
@@ -86,8 +110,25 @@ export class LogSync {
     });
   }
 
+  /**
+   * Fills the log up to targetSeq, or further: to the highest seq heard of (R145). A sign-in's list
+   * may name a lastSeq older than a message event that reached the connection before its `auth_ok`.
+   */
   catchUp(chatId: string, targetSeq: number): Promise<void> {
-    return this.#enqueue(chatId, () => this.#fetchUpTo(chatId, targetSeq));
+    return this.#enqueue(chatId, () => this.#fetchUpTo(chatId, this.#hear(chatId, targetSeq)));
+  }
+
+  /** Notes that `seq` exists in the chat; returns the highest seq heard of. */
+  #hear(chatId: string, seq: number): number {
+    const heard = Math.max(seq, this.#heard.get(chatId) ?? 0);
+    this.#heard.set(chatId, heard);
+    return heard;
+  }
+
+  /** Whether the log holds everything heard of (a retry is then not needed). */
+  #caughtUp(chatId: string): boolean {
+    const last = this.#logs.get(chatId)?.at(-1)?.seq;
+    return last !== undefined ? last >= (this.#heard.get(chatId) ?? 0) : (this.#heard.get(chatId) ?? 0) === 0;
   }
 
   /** Resolves when every running sync settled (a stop waits for this, bounded by the caller). */
@@ -133,14 +174,36 @@ export class LogSync {
   }
 
   #enqueue(chatId: string, task: () => Promise<void>): Promise<void> {
-    const run = (this.#queues.get(chatId) ?? Promise.resolve()).then(task).catch((err: unknown) => {
-      if (!(err instanceof Disconnected)) console.warn('parley: sync of', chatId, 'failed:', err);
+    const run = (this.#queues.get(chatId) ?? Promise.resolve()).then(task).then(() => {
+      const retry = this.#retries.get(chatId);
+      if (retry && retry.timer === undefined && this.#caughtUp(chatId)) this.#retries.delete(chatId);
+    }, (err: unknown) => {
+      // A dropped connection's catch-up is the next sign-in's (R4); any other failure is retried here (R145).
+      if (err instanceof Disconnected) return;
+      console.warn('parley: sync of', chatId, 'failed (retried later):', err);
+      this.#scheduleRetry(chatId);
     });
     this.#queues.set(chatId, run);
     void run.then(() => {
       if (this.#queues.get(chatId) === run) this.#queues.delete(chatId);
     });
     return run;
+  }
+
+  /** R145: a failed catch-up is tried again after a wait that doubles up to 30 s while it keeps failing. */
+  #scheduleRetry(chatId: string): void {
+    if (this.#d.stopped?.() || !this.#d.hasChat(chatId)) return;
+    const retry = this.#retries.get(chatId) ?? { timer: undefined, waitMs: this.#d.retryMs ?? 1000 };
+    if (retry.timer !== undefined) return;
+    const waitMs = retry.waitMs;
+    retry.waitMs = Math.min(MAX_RETRY_MS, waitMs * 2);
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      if (this.#d.stopped?.() || this.#caughtUp(chatId)) return;
+      void this.catchUp(chatId, 0);
+    }, waitMs * (0.5 + Math.random() / 2));
+    (retry.timer as { unref?: () => void }).unref?.();
+    this.#retries.set(chatId, retry);
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatSummary, Member } from '@parley/protocol';
+import { memberDigest, type ChatSummary, type Member } from '@parley/protocol';
 import { applyMemberDelta, withMemberDelta } from './member-delta.ts';
 
 const member = (userId: string, readSeq = 0): Member => ({ userId, handle: userId, displayName: userId.toUpperCase(), role: 'member', deliveredSeq: readSeq, readSeq });
@@ -33,5 +33,33 @@ describe('R117 member deltas', () => {
     assert.equal(withMemberDelta(unknown, chats), unknown);
     const other = { type: 'typing' as const, chatId: 'chat_1', userId: 'ann' };
     assert.equal(withMemberDelta(other, chats), other);
+  });
+
+  it('R137 a frame that changes no one is only checked: read again on a mismatch, passed on as is (ignored) either way', () => {
+    const chats = new Map([[chat.chatId, chat]]);
+    const reread: string[] = [];
+    const same = { type: 'members' as const, chatId: 'chat_1', added: [], removed: [], lastSeq: 10, digest: memberDigest(['ann', 'ben', 'cat']) };
+    assert.equal(withMemberDelta(same, chats, (id) => reread.push(id)), same);
+    assert.equal(reread.length, 0);
+    const missed = { ...same, digest: memberDigest(['ann', 'ben', 'cat', 'dan']) };
+    assert.equal(withMemberDelta(missed, chats, (id) => reread.push(id)), missed);
+    assert.deepEqual(reread, ['chat_1']);
+  });
+
+  it('R131 a frame whose digest the patched list does not match makes the device read the chat again', () => {
+    assert.equal(memberDigest(['ann', 'ben', 'cat']), memberDigest(['cat', 'ann', 'ben']), 'order does not matter');
+    assert.notEqual(memberDigest(['ann', 'ben']), memberDigest(['ann', 'bem']));
+    const chats = new Map([[chat.chatId, chat]]);
+    const reread: string[] = [];
+    const frame = (added: string[], digestOf: string[]) => ({ type: 'members' as const, chatId: 'chat_1', added: added.map((id) => member(id)), removed: [], lastSeq: 11, digest: memberDigest(digestOf) });
+    withMemberDelta(frame(['dan'], ['ann', 'ben', 'cat', 'dan']), chats, (id) => reread.push(id));
+    assert.equal(reread.length, 0, 'in step: nothing to read');
+    // The frame for eve came, the one for dan did not.
+    const out = withMemberDelta(frame(['eve'], ['ann', 'ben', 'cat', 'dan', 'eve']), chats, (id) => reread.push(id));
+    assert.deepEqual(reread, ['chat_1']);
+    assert.equal(out.type, 'chat', 'the patched list is used meanwhile');
+    const { digest: _, ...old } = frame(['eve'], []);
+    withMemberDelta(old, chats, (id) => reread.push(id));
+    assert.equal(reread.length, 1, 'a frame without a digest (an older server) is not checked');
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatSummary, ServerFrame } from '@parley/protocol';
+import { memberDigest, type ChatSummary, type ServerFrame } from '@parley/protocol';
 
 type MembersFrame = Extract<ServerFrame, { type: 'members' }>;
 
@@ -7,11 +7,22 @@ type MembersFrame = Extract<ServerFrame, { type: 'members' }>;
  * a whole summary. This turns one into the `chat` frame the client would have had, built from the
  * summary it holds: O(members) in memory, no request, nothing per member over the network. A frame
  * for a chat the client does not hold yet passes through unchanged (its summary comes with the list).
+ * R131: when the patched list's digest is not the frame's, a frame was missed (one the server could
+ * not send, a lost one): `reread(chatId)` reads the whole chat again, now, not at the next sign-in.
+ * R137: a frame that adds and removes no one (the digest repeated after a burst) is only checked.
  */
-export function withMemberDelta(frame: ServerFrame, chats: ReadonlyMap<string, ChatSummary>): ServerFrame {
+export function withMemberDelta(frame: ServerFrame, chats: ReadonlyMap<string, ChatSummary>, reread?: (chatId: string) => void): ServerFrame {
   if (frame.type !== 'members') return frame;
   const chat = chats.get(frame.chatId);
-  return chat ? { type: 'chat', chat: applyMemberDelta(chat, frame) } : frame;
+  if (!chat) return frame;
+  if (frame.added.length === 0 && frame.removed.length === 0) {
+    // R137: the digest again after a burst, nothing changed: only the check (the frame goes on as is and is ignored).
+    if (frame.digest !== undefined && memberDigest(chat.members.map((m) => m.userId)) !== frame.digest) reread?.(frame.chatId);
+    return frame;
+  }
+  const next = applyMemberDelta(chat, frame);
+  if (frame.digest !== undefined && memberDigest(next.members.map((m) => m.userId)) !== frame.digest) reread?.(frame.chatId);
+  return { type: 'chat', chat: next };
 }
 
 /**

@@ -59,12 +59,14 @@ export type DecodedEnvelope =
   /** `shared`: filled from history another device of this user shared (e2ee/history-share.ts). */
   /** `resent`: unreadable at first, filled from what its sender's device sent again (R32, e2ee/resend.ts). */
   /** `unencrypted`: it came as plaintext (a chat from before end-to-end encryption, or a plaintext-codec client). */
-  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; resent?: boolean; missingBefore?: boolean }
+  /** `admitted`: R152, a `community_admit` whose proof the codec found signed for its sender. */
+  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; resent?: boolean; missingBefore?: boolean; admitted?: true }
   /**
    * An MLS commit (members' devices added/removed, keys rotated): not a message of its own.
    * `restarted`: the chat's group was started again (R36), with or (removed) without this device.
+   * `joined`: users with no device in the group before it (R152 judges them).
    */
-  | { kind: 'handshake'; epoch: number; added: string[]; removed: string[]; restarted?: boolean }
+  | { kind: 'handshake'; epoch: number; added: string[]; removed: string[]; restarted?: boolean; joined?: string[] }
   | { kind: 'unreadable'; reason: UnreadableReason; detail?: string };
 
 /** A log entry as this device keeps it: the server's message plus what it decoded to. */

@@ -1,8 +1,9 @@
-import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, ReplyKeyboard, ReplyMarkup, SystemEvent } from '@parley/protocol';
+import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, ForceReply, Place, ReplyKeyboard, ReplyMarkup, SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
-import { communityRightsNow, rightsInLog } from './moderation/rights-in-log.ts';
+import { communityRightsNow, rightsDisputes, rightsInLog } from './moderation/rights-in-log.ts';
+import { admissionsInLog } from './moderation/admissions-in-log.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
 import { mentionsUser } from './mentions.ts';
@@ -65,6 +66,8 @@ export interface TimelineItem {
   inThread?: string;
   /** R114: the root this reply named as sent, kept when this device holds no such message (a channel post: a comment). */
   threadRoot?: string;
+  /** R114: the sender's quote of the post its thread root is (a comment on a channel post). */
+  threadQuote?: string;
   /** R89: this message has a thread: how many replies, the latest's time, who replied. */
   thread?: ThreadSummary;
   /** R88: it mentions this user (@handle, @all from an admin) or replies to their message. */
@@ -73,6 +76,10 @@ export interface TimelineItem {
   replyMarkup?: ReplyMarkup;
   /** R121: a bot's reply keyboard (or its removal) sent with this text; set only when its sender is a bot member. */
   replyKeyboard?: ReplyKeyboard;
+  /** R144: a bot's text asking for a reply (force_reply); set only when its sender is a bot member. */
+  forceReply?: ForceReply;
+  /** R151: a place the message shows. */
+  place?: Place;
   /** R87: this line is a poll (`text` is its question), with the tally of the votes this device holds. */
   poll?: PollView;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
@@ -80,6 +87,8 @@ export interface TimelineItem {
   edited: boolean;
   /** R122: the client ids of the edits applied to it, in log order (a report of it names the latest's entry). */
   editIds?: string[];
+  /** R150: blobs of files an edit replaced (released with the message's own when it is deleted, R56). */
+  replacedBlobIds?: string[];
   deleted: boolean;
   /**
    * R83: the text and the key its sender franked it with (what a report reveals, R84), and the log
@@ -119,7 +128,15 @@ export interface TimelineItem {
    * again by the commit at this position (R36; `senderUserId` started it); `pinned`, `senderUserId`
    * pinned the message `pinOf` (R50).
    */
-  notice?: 'encryption_restarted' | 'pinned' | 'deleted_by_moderator';
+  notice?: 'encryption_restarted' | 'pinned' | 'deleted_by_moderator' | 'rights_not_signed' | 'member_not_admitted';
+  /** R152: for a `member_not_admitted` notice: who entered the chat here with no admin's word for it. */
+  notAdmitted?: string;
+  /**
+   * R138: a rights line of the server's (`rights_changed`) that the owner's signed standing does not
+   * confirm: devices act on the signed one. A `rights_not_signed` notice: a rights statement from
+   * someone who is not the owner by the signed chain, ignored.
+   */
+  unconfirmed?: true;
   /** For a `pinned` notice: the message pinned, with its text as it is now ('' when deleted or unreadable). */
   pinOf?: { id: string; text: string };
   /** R81: for a `deleted_by_moderator` notice (`senderUserId` deleted it): whose message it was. */
@@ -140,6 +157,12 @@ export interface FoldInput {
   uploads?: readonly { upload: PendingUpload; progress: UploadProgress }[];
   /** R89: up to which log position this device has shown each thread (`ThreadMarks`). */
   threadSeen?: (rootId: string) => number;
+  /** R138: hears the members whose rights the summary states otherwise than the owner's signed standing. */
+  rightsDisputes?: (userIds: string[]) => void;
+  /** R152: for a community chat other than announcements: whether the user is an admitted member of the community (undefined: unknown). */
+  admittedInCommunity?: (userId: string) => boolean | undefined;
+  /** R152: hears who is in the chat with no admin's word for it (this device sends nothing there meanwhile). */
+  admissionDisputes?: (userIds: string[]) => void;
 }
 
 /**
@@ -181,6 +204,12 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   const others = chat.members.filter((m) => m.userId !== myUserId);
   let pinOrder = 0;
   const rights = rightsInLog(chat, input.messages); // R80: folded along with the log
+  const unconfirmedLines: TimelineItem[] = []; // R138: since the owner's last signed statement
+  const admissions = admissionsInLog({ chat, myUserId, rights, ...(input.admittedInCommunity ? { admittedInCommunity: input.admittedInCommunity } : {}) });
+  const entries = new Map<string, number>(); // R152: where each judged member entered (log position)
+  const enter = (userId: string, seq: number) => {
+    if (admissions.entered(userId)) entries.set(userId, seq);
+  };
   const calls = new Map<string, TimelineItem>();
   const polls = new PollFold(myUserId);
 
@@ -210,14 +239,27 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         if (content.imported) item.imported = content.imported;
         if (content.attachments) item.attachments = content.attachments;
         if (content.thread && content.thread !== item.id) item.inThread = item.threadRoot = content.thread;
+        if (item.threadRoot && content.threadQuote) item.threadQuote = content.threadQuote;
         if (content.replyMarkup) item.replyMarkup = content.replyMarkup; // R93
-        if (content.replyKeyboard && chat.members.some((m) => m.userId === senderUserId && m.bot)) item.replyKeyboard = content.replyKeyboard; // R121: only a bot's
+        if (content.place) item.place = content.place; // R151
+        if ((content.replyKeyboard || content.forceReply) && chat.members.some((m) => m.userId === senderUserId && m.bot)) { // R121, R144: only a bot's
+          if (content.replyKeyboard) item.replyKeyboard = content.replyKeyboard;
+          if (content.forceReply) item.forceReply = content.forceReply;
+        }
         add(item);
         return;
       }
       case 'edit': {
         const target = byId.get(content.target);
-        if (target && target.senderUserId === senderUserId && !target.deleted && !target.poll) {
+        // R150: an edit with files applies only to a message with files (a text never becomes one).
+        if (target && target.senderUserId === senderUserId && !target.deleted && !target.poll && (!content.attachments || target.attachments?.length)) {
+          if (content.attachments) {
+            const kept = new Set(content.attachments.map((a) => a.blobId));
+            const gone = [...(target.replacedBlobIds ?? []), ...(target.attachments ?? []).map((a) => a.blobId)].filter((b) => !kept.has(b));
+            if (gone.length) target.replacedBlobIds = [...new Set(gone)];
+            else delete target.replacedBlobIds;
+            target.attachments = content.attachments;
+          }
           if (target.text !== content.text) delete target.preview;
           target.text = content.text;
           if (content.entities?.length) target.entities = content.entities;
@@ -299,6 +341,17 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         return; // R93: a button press and a bot's answer to it (client.bots reads them), not lines
       case 'draft':
         return; // R51: a draft from another device of this person, kept with the chat it is for
+      case 'community_admit':
+        return; // R152: folded with the log entry it came in (admissionsInLog), not a line
+      case 'community_rights':
+        // R138: the owner's signed standing; one from anyone else is shown as refused.
+        if (!rights.signed(senderUserId, content)) add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'rights_not_signed', unconfirmed: true });
+        else {
+          // The server's line comes first, the owner's statement right after: the statement confirms it.
+          for (const line of unconfirmedLines) if (rights.confirms(line.system ?? null)) delete line.unconfirmed;
+          unconfirmedLines.length = 0;
+        }
+        return;
       case 'chat_info':
         // The end-to-end encrypted group name: a rename line (a repeat for new devices is not shown).
         if (!content.announce) add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: { kind: 'renamed', name: content.name } });
@@ -328,21 +381,28 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   for (const m of input.messages) {
     const mine = m.senderUserId === myUserId;
     const base = { id: m.clientMsgId, chatId: m.chatId, seq: m.seq, senderUserId: m.senderUserId, sentAt: m.sentAt, state: mine ? stateOf(m.seq) : 'sent' as MessageState, mine };
-    rights.pass(m.system);
+    const confirmed = rights.pass(m.system);
     if (m.system) {
-      add({ ...base, text: '', edited: false, deleted: false, reactions: [], system: m.system });
+      const line: TimelineItem = { ...base, text: '', edited: false, deleted: false, reactions: [], system: m.system, ...(confirmed ? {} : { unconfirmed: true as const }) };
+      if (!confirmed) unconfirmedLines.push(line);
+      add(line);
       if (m.system.kind === 'member_removed' || m.system.kind === 'member_left') groupMemberGone(calls, m.system.userId, m.sentAt); // R63: the SFU dropped them (R62)
+      if (m.system.kind === 'member_removed' || m.system.kind === 'member_left') admissions.left(m.system.userId);
+      if (m.system.kind === 'member_added' || m.system.kind === 'member_joined') enter(m.system.userId, m.seq);
       continue;
     }
     if (!m.envelope) continue;
     const decoded = input.decoded(m);
+    if (decoded && (decoded.kind !== 'unreadable' || decoded.reason !== 'before_join')) admissions.readable(m.seq); // R152
     // R87: in a community's announcements chat the server lets votes through from anyone (R69 refuses
     // the rest), but can't tell a vote from anything else: from a member without the right, only votes count.
     const listener = chat.community?.kind === 'announcements' && chat.community.moderators !== undefined && !rights.holds(m.senderUserId, 'postAnnouncements');
     // R112: in a private channel, reactions too (the chat's summary says it is one).
-    const response = decoded?.kind === 'content' && (decoded.content.kind === 'vote' || (decoded.content.kind === 'reaction' && chat.community?.channel === true));
+    const response = decoded?.kind === 'content' && (decoded.content.kind === 'vote' || decoded.content.kind === 'community_admit' || (decoded.content.kind === 'reaction' && chat.community?.channel === true));
+    if (decoded?.kind === 'content' && decoded.content.kind === 'community_admit') admissions.statement(m.senderUserId, decoded.content, decoded.admitted === true);
     if (listener && decoded?.kind !== 'handshake' && !response) continue;
     if (decoded?.kind === 'handshake') {
+      for (const userId of decoded.joined ?? []) enter(userId, m.seq); // R152: a user new to the group
       // Group key changes are not messages; a group started again (R36) is said once, where it happened.
       if (decoded.restarted) add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'encryption_restarted' });
       continue;
@@ -370,7 +430,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
 
   // Still uploading: shown last, with their progress; they reach the others only when complete.
   for (const { upload: u, progress } of input.uploads ?? []) {
-    if (u.chatId !== chat.chatId || byId.has(u.clientMsgId)) continue;
+    if (u.chatId !== chat.chatId || byId.has(u.clientMsgId) || u.editOf) continue; // R150: new files for a message show once sent
     const attachments = u.files.map((f) => ({ ...f.attachment, blobId: f.blobId ?? '', sha256: f.sha256 ?? '' }));
     const state: MessageState = progress.state === 'failed' ? 'failed' : 'sending';
     const content: Content = {
@@ -394,6 +454,16 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     if (!item) continue;
     item.reactions = [...perEmoji].filter(([, users]) => users.size > 0).map(([emoji, users]) => ({ emoji, userIds: [...users] }));
   }
+  input.rightsDisputes?.(rightsDisputes(chat, rights));
+  const notAdmitted = admissions.notAdmitted();
+  for (const userId of notAdmitted) {
+    // R152: said where they entered; this device holds its messages to the chat meanwhile.
+    const seq = entries.get(userId) ?? 0;
+    const at = items.findIndex((i) => i.seq === null || i.seq > seq);
+    const line: TimelineItem = { id: `not-admitted:${userId}:${seq}`, chatId: chat.chatId, seq, senderUserId: userId, sentAt: input.messages.find((m) => m.seq === seq)?.sentAt ?? 0, state: 'sent', mine: false, text: '', edited: false, deleted: false, reactions: [], notice: 'member_not_admitted', notAdmitted: userId };
+    items.splice(at < 0 ? items.length : at, 0, line);
+  }
+  input.admissionDisputes?.(notAdmitted);
   return items;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClientMsgId, DisplayName, Handle, Id, PublicKey, DeviceName } from './common.ts';
+import { BlobId } from './files.ts';
 
 // --- bot accounts (R90) ----------------------------------------------------------------------
 
@@ -49,6 +50,8 @@ export const BotInfo = z.object({
   commands: BotCommands,
   /** R105: privacy mode in groups (on by default). */
   groupPrivacy: z.boolean(),
+  /** R143: the blob id of its avatar (GET /bots/:botId/avatar); absent: none. */
+  avatar: BlobId.optional(),
 });
 export type BotInfo = z.infer<typeof BotInfo>;
 export const BotCreated = z.object({ bot: BotInfo, token: BotToken });
@@ -74,6 +77,17 @@ export type BotPrivacyRequest = z.infer<typeof BotPrivacyRequest>;
 /** R105: GET /bots/self — a bot's own device reads its settings (its gateway enforces privacy mode). */
 export const BotSelfResponse = z.object({ userId: Id, groupPrivacy: z.boolean() });
 export type BotSelfResponse = z.infer<typeof BotSelfResponse>;
+
+// --- avatars (R143) ---------------------------------------------------------------------------
+
+/** R143: the image types a bot's avatar may have (served as such, with nosniff). */
+export const BOT_AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+/**
+ * R143: PUT /bots/:botId/avatar (the owner): a complete upload of the owner's (public: not
+ * encrypted, like a channel post's photo) becomes the bot's avatar, served as `mime`.
+ */
+export const BotAvatarRequest = z.object({ blobId: BlobId, mime: z.enum(BOT_AVATAR_TYPES) });
+export type BotAvatarRequest = z.infer<typeof BotAvatarRequest>;
 
 // --- inline keyboards and callbacks (R93) -----------------------------------------------------
 
@@ -107,6 +121,9 @@ export type ReplyMarkup = z.infer<typeof ReplyMarkup>;
  * the chat's keyboard (ReplyKeyboardRemove). Travels inside the encrypted text, like R93's.
  */
 export const ReplyKeyboardButton = z.object({ text: z.string().min(1).max(64) });
+/** R128: Telegram's `selective`: the keyboard (or its removal) is for these members only; others keep what they had. */
+export const MAX_KEYBOARD_ONLY = 50;
+const KeyboardOnly = z.array(Id).min(1).max(MAX_KEYBOARD_ONLY).optional();
 export const ReplyKeyboard = z.union([
   z.object({
     rows: z.array(z.array(ReplyKeyboardButton).min(1).max(MAX_KEYBOARD_ROW)).min(1).max(MAX_KEYBOARD_BUTTONS)
@@ -114,10 +131,18 @@ export const ReplyKeyboard = z.union([
     resize: z.boolean().optional(),
     oneTime: z.boolean().optional(),
     placeholder: z.string().min(1).max(64).optional(),
+    only: KeyboardOnly,
   }),
-  z.object({ remove: z.literal(true) }),
+  z.object({ remove: z.literal(true), only: KeyboardOnly }),
 ]);
 export type ReplyKeyboard = z.infer<typeof ReplyKeyboard>;
+/**
+ * R144: Telegram's force_reply: a bot's text asks the person's app to open a reply to it at once
+ * (`placeholder` for the message box, 1-64 characters; `only`: R128's selective). Inside the
+ * encrypted text; it changes no keyboard.
+ */
+export const ForceReply = z.object({ placeholder: z.string().min(1).max(64).optional(), only: KeyboardOnly });
+export type ForceReply = z.infer<typeof ForceReply>;
 
 /**
  * R93: a person pressed a button of message `target`: sent in the chat, end-to-end encrypted like a

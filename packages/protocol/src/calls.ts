@@ -58,7 +58,8 @@ export type CallRingRequest = z.infer<typeof CallRingRequest>;
 /**
  * R118: the whole payload of a call's Web Push, encrypted to the device (RFC 8291): which chat to
  * open (an id only the device can turn into a name) and until when it rings (ms since the epoch).
- * No caller name, no call id, no media, no SDP.
+ * No caller name, no call id, no media, no SDP. R134: `group` 1 for a group chat's call (R124), 0 for a
+ * direct chat's, so the device can say which without a page to ask (the same length either way).
  */
-export const CallPushPayload = z.object({ type: z.literal('incoming_call'), v: z.literal(1), chatId: Id, until: z.number().int() }).strict();
+export const CallPushPayload = z.object({ type: z.literal('incoming_call'), v: z.literal(1), chatId: Id, until: z.number().int(), group: z.union([z.literal(0), z.literal(1)]) }).strict();
 export type CallPushPayload = z.infer<typeof CallPushPayload>;

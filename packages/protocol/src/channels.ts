@@ -24,6 +24,10 @@ export const MAX_CHANNEL_ADMINS_SCHEMA = 1000;
 export const CHANNEL_POST_CONTEXT = 'parley-channel-post-v1\n';
 /** R95b: what the owner's device signs, prefixed to the key list's JSON text. */
 export const CHANNEL_KEYS_CONTEXT = 'parley-channel-keys-v1\n';
+/** R125: what an admin's device signs, prefixed to a log head's JSON text. */
+export const CHANNEL_HEAD_CONTEXT = 'parley-channel-head-v1\n';
+/** R125: the schema's bound on the earlier positions one post version names (one per earlier version). */
+export const MAX_CHANNEL_REPLACES_SCHEMA = 10_000;
 
 /** Digits and letters people mistake for each other in a handle; `rn` reads as `m`, `vv` as `w`. */
 const LOOK_ALIKE: ReadonlyArray<[RegExp, string]> = [
@@ -86,6 +90,8 @@ export type ChannelKeyList = z.infer<typeof ChannelKeyList>;
 export const MAX_CHANNEL_ATTACHMENTS_SCHEMA = 100;
 /** R110: photos a public page and the apps show inline; any other type is served as a download, never rendered. */
 export const CHANNEL_IMAGE_TYPES: readonly string[] = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
+/** R126: audio and video a public page plays (served as what they are, with byte ranges so they seek); never rendered as a document. */
+export const CHANNEL_PLAYABLE_TYPES: readonly string[] = ['video/mp4', 'video/webm', 'audio/mpeg', 'audio/ogg', 'audio/mp4', 'audio/webm'];
 
 /**
  * R110: a photo or file of a public post. Public posts are public, so their files are plain (not
@@ -125,8 +131,28 @@ export const ChannelPostBody = z.object({
   attachments: z.array(ChannelAttachment).max(MAX_CHANNEL_ATTACHMENTS_SCHEMA).optional(),
   pinned: z.boolean(),
   deleted: z.boolean(),
+  /**
+   * R125: the log positions of every earlier version of this post, oldest first (`postSeq` first); absent
+   * on version 1. A reader thereby knows why those positions hold no entry: a position neither served
+   * nor named here by a later version was withheld.
+   */
+  replaces: z.array(z.number().int().positive()).max(MAX_CHANNEL_REPLACES_SCHEMA).optional(),
 });
 export type ChannelPostBody = z.infer<typeof ChannelPostBody>;
+
+/**
+ * R125: a signed log head: an admin's device says "the log reached `seq`, as I saw it at `date`". Signed
+ * after every post, edit, deletion and pin, and again by an admin's device that finds the head behind
+ * the log (scheduled posts) or old. Readers pin the highest they saw and check the log against it.
+ */
+export const ChannelHeadBody = z.object({
+  v: z.literal(1),
+  channelId: Id,
+  seq: z.number().int().nonnegative(),
+  date: z.number().int().nonnegative(),
+  signer: PublicKey,
+});
+export type ChannelHeadBody = z.infer<typeof ChannelHeadBody>;
 
 export const Channel = z.object({
   channelId: Id,
@@ -139,6 +165,8 @@ export const Channel = z.object({
   lastSeq: z.number().int().nonnegative(),
   subscribers: z.number().int().nonnegative(),
   keyList: SignedBlob,
+  /** R125: the newest log head an admin signed (absent until one has). */
+  head: SignedBlob.optional(),
 });
 export type Channel = z.infer<typeof Channel>;
 

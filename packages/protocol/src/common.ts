@@ -131,6 +131,14 @@ export const UserProfile = z.object({
   displayName: z.string(),
   /** R91: the account is a bot (its owner's software reads what it is sent); absent for people. */
   bot: z.literal(true).optional(),
+  /**
+   * R129: where the bot's gateway (the software that decrypts what it is sent) runs, as this server
+   * says: `server` when the server's operator runs it, `owner` otherwise. Bots only. The server's
+   * claim: nothing proves it to the client.
+   */
+  botRunsOn: z.enum(['owner', 'server']).optional(),
+  /** R143: the blob id of the bot's avatar (GET /bots/:botId/avatar; a new one when it changes). Bots only. */
+  botAvatar: z.string().regex(/^[A-Za-z0-9_-]{22}$/).optional(),
 });
 export type UserProfile = z.infer<typeof UserProfile>;
 
@@ -161,6 +169,8 @@ export const ChatCommunity = z.object({
   mutedUntil: z.number().int().positive().optional(),
   /** R112: this announcements chat is a private channel: members' reactions (sent as `vote`) are shown too. */
   channel: z.literal(true).optional(),
+  /** R141: the private channel is in wrapped mode: its posts are read through epoch keys (`client.wrappedChannels`), not this chat. */
+  wrapped: z.literal(true).optional(),
 });
 export type ChatCommunity = z.infer<typeof ChatCommunity>;
 

@@ -30,6 +30,12 @@ export const CommunitySettings = z.object({
    * community is created, never changed (absent: false).
    */
   channel: z.boolean().optional(),
+  /**
+   * R141: a private channel in wrapped mode: subscribers read posts under an epoch key wrapped for
+   * their devices, not in the announcements chat's MLS group (which holds its admins). Chosen at
+   * creation or set by the server once subscribers pass PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS; never unset.
+   */
+  wrapped: z.boolean().optional(),
 });
 export type CommunitySettings = z.infer<typeof CommunitySettings>;
 export const DEFAULT_COMMUNITY_SETTINGS: CommunitySettings = { roleLabels: 'none', studentsMayDm: false };
@@ -96,7 +102,7 @@ export const CreateCommunityRequest = z.object({ name: CommunityName, settings: 
 export type CreateCommunityRequest = z.infer<typeof CreateCommunityRequest>;
 /** PATCH /communities/:communityId (owner, or `manageChats`) */
 export const UpdateCommunityRequest = z.object({ name: CommunityName.optional(), settings: CommunitySettings.partial().optional() })
-  .refine((u) => u.settings?.channel === undefined, 'settings.channel is chosen when the community is made (R112)')
+  .refine((u) => u.settings?.channel === undefined && u.settings?.wrapped === undefined, 'settings.channel and settings.wrapped are chosen when the community is made (R112, R141)')
   .refine((u) => u.name !== undefined || u.settings !== undefined, 'nothing to change');
 export type UpdateCommunityRequest = z.infer<typeof UpdateCommunityRequest>;
 /** POST /communities/:communityId/chats (`manageChats`): a topic chat. */

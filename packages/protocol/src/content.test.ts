@@ -76,3 +76,56 @@ test('R102 ICE restart entries: an offer or answer with its generation, for one 
   assert.equal(call({ action: 'answer', sdp: 'v=0', to: 'dev000001', generation: 1 }), false, 'only restarts are numbered');
   assert.equal(call({ action: 'restart', sdp: 'v=0', to: 'dev000001', generation: 1, media: 'audio' }), false);
 });
+
+test('R120 call secret entries: a join may name its key; a group_key wraps a secret for up to 64 participants', () => {
+  const call = (rest: Record<string, unknown>) => Content.safeParse({ kind: 'call', callId: 'call00001', ...rest }).success;
+  const pub = `B${'A'.repeat(86)}=`;
+  const wrapped = { feedId: 7, ct: 'A'.repeat(80) };
+  assert.equal(call({ action: 'group_join', feedId: 1, pub }), true);
+  assert.equal(call({ action: 'group_join', feedId: 1, pub: 'short' }), false, 'a P-256 point, uncompressed');
+  assert.equal(call({ action: 'group_leave', feedId: 1, pub }), false, 'only a join names a key');
+  assert.equal(call({ action: 'group_key', gen: 1, epk: pub, keys: [wrapped] }), true);
+  assert.equal(call({ action: 'group_key', gen: 1, keys: [wrapped] }), false, 'needs its ephemeral key');
+  assert.equal(call({ action: 'group_key', epk: pub, keys: [wrapped] }), false, 'numbered');
+  assert.equal(call({ action: 'group_key', gen: 1, epk: pub, keys: [] }), false, 'for someone');
+  assert.equal(call({ action: 'group_key', gen: 1, epk: pub, keys: Array.from({ length: 65 }, (_, i) => ({ ...wrapped, feedId: i + 1 })) }), false, 'bounded');
+  assert.equal(call({ action: 'group_key', gen: 1, epk: pub, keys: [{ ...wrapped, ct: 'A'.repeat(79) }] }), false, 'a wrapped secret has one size');
+  assert.equal(call({ action: 'group_key', gen: 1, epk: pub, keys: [wrapped], feedId: 3 }), false);
+  assert.equal(call({ action: 'end', reason: 'hangup', gen: 1 }), false, 'only a group_key is numbered so');
+  // R124: the join of the device that found the room empty asks the others to ring.
+  assert.equal(call({ action: 'group_join', feedId: 1, ring: true }), true);
+  assert.equal(call({ action: 'group_leave', feedId: 1, ring: true }), false);
+  assert.equal(call({ action: 'group_join', feedId: 1, ring: false }), false);
+});
+
+test('R138 a community_rights statement carries known rights only', () => {
+  const statement = { kind: 'community_rights', communityId: 'comm00001', owner: 'ann000001', moderators: [{ userId: 'ben000001', rights: ['pin', 'ban'] }] };
+  assert.ok(Content.safeParse(statement).success);
+  assert.ok(!Content.safeParse({ ...statement, moderators: [{ userId: 'ben000001', rights: ['everything'] }] }).success);
+});
+
+test('R150 an edit may carry attachments; then its text may be empty, else it needs one', () => {
+  const file = { blobId: 'A'.repeat(22), key: 'A'.repeat(43) + '=', sha256: '0'.repeat(64), size: 3, chunkBytes: 65536, kind: 'file', name: 'a.txt', mime: 'text/plain' };
+  assert.ok(Content.safeParse({ kind: 'edit', target: 'hello0001', text: '', attachments: [file] }).success);
+  assert.ok(Content.safeParse({ kind: 'edit', target: 'hello0001', text: 'caption', attachments: [file] }).success);
+  assert.ok(!Content.safeParse({ kind: 'edit', target: 'hello0001', text: '' }).success, 'an empty text without files');
+  assert.ok(!Content.safeParse({ kind: 'edit', target: 'hello0001', text: '', attachments: [] }).success, 'no files is no attachments');
+  assert.ok(!Content.safeParse({ kind: 'edit', target: 'hello0001', text: '', attachments: [file, file] }).success, 'each blob once');
+});
+
+test('R151 a quiz names one of its options as right, takes one answer, and a short explanation', () => {
+  const poll = { kind: 'poll', question: 'Capital of Peru?', options: ['Lima', 'Cusco'], multiple: false, anonymous: true };
+  assert.ok(Content.safeParse({ ...poll, quiz: { correct: 0 } }).success);
+  assert.ok(Content.safeParse({ ...poll, quiz: { correct: 1, explanation: 'Lima since 1535' } }).success);
+  assert.ok(!Content.safeParse({ ...poll, quiz: { correct: 2 } }).success, 'no third option');
+  assert.ok(!Content.safeParse({ ...poll, multiple: true, quiz: { correct: 0 } }).success, 'one answer');
+  assert.ok(!Content.safeParse({ ...poll, quiz: { correct: 0, explanation: 'x'.repeat(201) } }).success, 'at most 200 characters');
+});
+
+test('R151 a text may carry a place (then its text may be empty); coordinates in range', () => {
+  assert.ok(Content.safeParse({ kind: 'text', text: '', place: { lat: 52.52, lon: 13.405 } }).success);
+  assert.ok(Content.safeParse({ kind: 'text', text: '', place: { lat: -90, lon: 180, title: 'Pole', address: 'South' } }).success);
+  assert.ok(!Content.safeParse({ kind: 'text', text: '', place: { lat: 90.1, lon: 0 } }).success);
+  assert.ok(!Content.safeParse({ kind: 'text', text: '', place: { lat: 0, lon: 0, title: '' } }).success);
+  assert.ok(!Content.safeParse({ kind: 'text', text: '' }).success, 'nothing at all');
+});

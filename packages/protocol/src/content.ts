@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { Base64, ClientMsgId, FrankKey, Id } from './common.ts';
+import { Base64, Base64Url, ClientMsgId, CommunityRight, FrankKey, Id } from './common.ts';
 import { checkEntitiesOf, MessageEntities } from './entities.ts';
 import { Sha256Hex } from './key-log.ts';
 import { Attachments } from './files.ts';
 import { PollCloseContent, PollContent, VoteContent } from './polls.ts';
-import { CallbackAnswerContent, CallbackContent, ReplyKeyboard, ReplyMarkup } from './bots.ts';
+import { CallbackAnswerContent, CallbackContent, ForceReply, ReplyKeyboard, ReplyMarkup } from './bots.ts';
 
 /**
  * What a person wrote, inside the envelope. The server never sees this type: the client encodes
@@ -51,6 +51,18 @@ export const Forwarded = z.object({
 });
 export type Forwarded = z.infer<typeof Forwarded>;
 
+/** R151: a place a message shows (Telegram's location, or a venue with its name and address); no map is fetched. */
+export const Place = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  title: z.string().trim().min(1).max(100).optional(),
+  address: z.string().trim().min(1).max(200).optional(),
+});
+export type Place = z.infer<typeof Place>;
+
+/** R152: what a joiner signs with an invite link's key to prove it opened the link (`community_admit.proof`). */
+export const ADMIT_CONTEXT = 'parley-community-admit-v1\n';
+
 /** R104: the longest original author's name an imported message carries. */
 export const MAX_IMPORTED_NAME_CHARS = 100;
 
@@ -60,7 +72,9 @@ export const MAX_IMPORTED_NAME_CHARS = 100;
  * its original time (`at`, ms since the epoch) and, where the importer mapped that name to a Parley
  * member, the member's id. The message's sender is still the importer: the mapping is a label the
  * importer wrote, and receivers never show it as the member's own message. `omitted`: files the
- * export named but did not hold (WhatsApp's "<Media omitted>"), shown as a count.
+ * export named but did not hold (WhatsApp's "<Media omitted>"), shown as a count. `editedAt`: when
+ * it was last edited there (Telegram), shown as "edited" with that time; `forwardedFrom`: whom it
+ * was forwarded from there, as the export names them, shown as "Forwarded from …" (issue 12).
  */
 export const Imported = z.object({
   source: z.enum(['telegram', 'whatsapp']),
@@ -69,6 +83,8 @@ export const Imported = z.object({
   userId: Id.optional(),
   system: z.literal(true).optional(),
   omitted: z.number().int().min(1).max(10).optional(),
+  editedAt: z.number().int().min(0).max(8.64e15).optional(),
+  forwardedFrom: z.string().max(MAX_IMPORTED_NAME_CHARS).optional(),
 });
 export type Imported = z.infer<typeof Imported>;
 
@@ -80,6 +96,18 @@ export const MAX_CALL_CANDIDATES = 20;
 export const CALL_RECONNECT_MS = 30_000;
 /** R102: the most ICE restarts one call may make (a `generation` beyond it is refused). */
 export const MAX_CALL_RESTARTS = 10_000;
+
+/** R120: the most participants one `group_key` entry wraps a call secret for (above PARLEY_CALL_MAX_PARTICIPANTS). */
+export const MAX_CALL_KEY_RECIPIENTS = 64;
+/** R120: a P-256 public key, uncompressed (65 bytes), base64. */
+const CallPublicKey = z.string().length(88).regex(/^[A-Za-z0-9+/]+=*$/);
+
+/** R120: the call secret wrapped for one participant (by publisher id): base64 of nonce (12) + AES-GCM of the 32-byte secret (48). */
+export const CallWrappedSecret = z.object({
+  feedId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  ct: z.string().length(80).regex(/^[A-Za-z0-9+/]+$/),
+});
+export type CallWrappedSecret = z.infer<typeof CallWrappedSecret>;
 
 /** One ICE candidate as RTCIceCandidateInit carries it. */
 export const CallCandidate = z.object({
@@ -100,13 +128,16 @@ export type CallCandidate = z.infer<typeof CallCandidate>;
  * R102: `restart` (the caller's device: a new offer with fresh ICE credentials, `generation` counting
  * from 1, `to` the answering device) and `restart_answer` (its answer, same `generation`, `to` the
  * caller's device) move a connected call to a new media path without hanging up.
+ * R120: `group_join` carries the joining device's call public key (`pub`); `group_key` (`gen`, an
+ * ephemeral public key `epk`, `keys`) hands a fresh call secret to the participants it names.
  */
 export const CallContent = z.object({
   kind: z.literal('call'),
   callId: Id,
   // R63: `group_join` / `group_leave` — a device joined or left its group chat's call on the SFU (R62).
   // R102: `restart` / `restart_answer` — an ICE restart of a connected call (network changed or dropped).
-  action: z.enum(['offer', 'answer', 'ice', 'decline', 'end', 'group_join', 'group_leave', 'restart', 'restart_answer']),
+  // R120: `group_key` — a new per-call secret, wrapped for each current participant of a group call.
+  action: z.enum(['offer', 'answer', 'ice', 'decline', 'end', 'group_join', 'group_leave', 'restart', 'restart_answer', 'group_key']),
   media: z.enum(['audio', 'video']).optional(),
   sdp: z.string().min(1).max(32_000).optional(),
   to: Id.optional(),
@@ -117,6 +148,16 @@ export const CallContent = z.object({
   feedId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   /** R102: which ICE restart of the call a `restart` / `restart_answer` is (1, 2, …; a device applies each at most once). */
   generation: z.number().int().positive().max(MAX_CALL_RESTARTS).optional(),
+  /** R120: the joining device's ECDH P-256 public key for this join (a `group_join`): call secrets are wrapped to it. */
+  pub: CallPublicKey.optional(),
+  /** R124: on a `group_join`: the device found nobody in the room, so it starts the call and the chat's other members' devices ring. */
+  ring: z.literal(true).optional(),
+  /** R120: which call secret a `group_key` is (each keyer takes the highest it saw plus one). */
+  gen: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** R120: the `group_key`'s ephemeral public key (ECDH with each participant's `pub`). */
+  epk: CallPublicKey.optional(),
+  /** R120: the secret, wrapped for each participant it is meant for. */
+  keys: z.array(CallWrappedSecret).min(1).max(MAX_CALL_KEY_RECIPIENTS).optional(),
 }).superRefine((c, ctx) => {
   const group = c.action === 'group_join' || c.action === 'group_leave';
   const restart = c.action === 'restart' || c.action === 'restart_answer';
@@ -129,9 +170,17 @@ export const CallContent = z.object({
   need('candidates', (c.candidates !== undefined) === (c.action === 'ice'));
   need('reason', (c.reason !== undefined) === (c.action === 'end'));
   need('durationMs', c.action === 'end' || c.durationMs === undefined);
+  need('pub', c.action === 'group_join' || c.pub === undefined);
+  need('ring', c.action === 'group_join' || c.ring === undefined);
+  const key = c.action === 'group_key';
+  need('gen', (c.gen !== undefined) === key);
+  need('epk', (c.epk !== undefined) === key);
+  need('keys', (c.keys !== undefined) === key);
 });
 export type CallContent = z.infer<typeof CallContent>;
 
+/** R114: the longest quote of a channel post a comment carries (`threadQuote`), in characters. */
+export const MAX_THREAD_QUOTE_CHARS = 140;
 /** R79: the longest community description, in characters. */
 export const MAX_DESCRIPTION_CHARS = 500;
 /** R79: the most chats one community directory names. */
@@ -148,6 +197,8 @@ export const MessageContent = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('text'), text: z.string().max(16_000), entities: MessageEntities.optional(), replyTo: ClientMsgId.optional(), preview: LinkPreview.optional(),
     forwarded: Forwarded.optional(), noForwardName: z.literal(true).optional(), attachments: Attachments.optional(), thread: ClientMsgId.optional(),
+    /** R114: a comment's short quote of the channel post it is on (its `thread` root lives in the channel, not this chat), so the discussion chat names the post. */
+    threadQuote: z.string().min(1).max(MAX_THREAD_QUOTE_CHARS).optional(),
     /** R83: the franking key (32 random bytes) the sender committed to this text with; a report reveals it. */
     frank: FrankKey.optional(),
     /** R104: brought in from another messenger's export, with its original author's name and time. */
@@ -156,11 +207,18 @@ export const MessageContent = z.discriminatedUnion('kind', [
     replyMarkup: ReplyMarkup.optional(),
     /** R121: a bot's reply keyboard (or its removal) for the chat's message box. */
     replyKeyboard: ReplyKeyboard.optional(),
-  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined || m.imported?.omitted !== undefined, { path: ['text'], message: 'a text, or attachments' }),
+    /** R144: a bot asks for a reply to this text (Telegram's force_reply). */
+    forceReply: ForceReply.optional(),
+    /** R151: a place (a bot's sendLocation / sendVenue); with it the text may be empty. */
+    place: Place.optional(),
+  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined || m.imported?.omitted !== undefined || m.place !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   // R93: an edit replaces the keyboard too (absent: none left), as Telegram's editMessageText does.
   // R122: `frank`, in a community's chat the key the new text is committed with (as a text's, R83).
-  z.object({ kind: z.literal('edit'), target: ClientMsgId, text: z.string().min(1).max(16_000), entities: MessageEntities.optional(), replyMarkup: ReplyMarkup.optional(), frank: FrankKey.optional() })
-    .superRefine(checkEntitiesOf),
+  // R150: `attachments` replaces the files of a message with files (Telegram's editMessageMedia); with them the text may be empty.
+  z.object({
+    kind: z.literal('edit'), target: ClientMsgId, text: z.string().max(16_000), entities: MessageEntities.optional(), replyMarkup: ReplyMarkup.optional(), frank: FrankKey.optional(),
+    attachments: Attachments.optional(),
+  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),
   /** R50: pins (`on`) or unpins a message of the chat; receivers count it only from who may pin. */
@@ -174,6 +232,31 @@ export const MessageContent = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('chat_info'), name: z.string().trim().min(1).max(100), announce: z.boolean().optional(),
     description: z.string().trim().max(MAX_DESCRIPTION_CHARS).optional(), chats: CommunityDirectory.optional(),
+  }),
+  /**
+   * R138: a community's rights as its owner's device states them (MLS authenticates the sending
+   * device): who owns it and each admin's rights, the whole standing, posted by the owner in the
+   * community's chats it is in after each change. `owner` naming someone else is a handover.
+   */
+  z.object({
+    kind: z.literal('community_rights'), communityId: Id, owner: Id,
+    moderators: z.array(z.object({ userId: Id, rights: z.array(CommunityRight).max(CommunityRight.options.length) })).max(1000),
+  }),
+  /**
+   * R152: who may be added to a community's chats, said where no server can forge it. From a holder of
+   * `invite` (MLS authenticates the sending device; the rights are R138's): `userIds` it admits (an
+   * approved join request; `[]` at a community's creation starts the check), or `inviteKey`, an invite
+   * link's Ed25519 public key (base64url; the link carries the private key). From a joiner: `proof`,
+   * the link key's signature over `ADMIT_CONTEXT + communityId + "\n" + <the sender's user id>`, and
+   * `keySeq`, where in the announcements chat the key was stated.
+   */
+  z.object({
+    kind: z.literal('community_admit'), communityId: Id,
+    userIds: z.array(Id).max(100).optional(),
+    /** Anyone may join (a public channel's discussion, R114): no join is refused from here on. */
+    open: z.literal(true).optional(),
+    inviteKey: Base64Url.max(64).optional(),
+    proof: z.object({ inviteKey: Base64Url.max(64), keySeq: z.number().int().nonnegative(), signature: Base64Url.max(128) }).optional(),
   }),
   CallContent,
   // R87: polls, votes and an early close (polls.ts); the tally is folded on each device.

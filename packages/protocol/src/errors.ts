@@ -122,6 +122,10 @@ export const ERROR_CODES = {
   bot_token_invalid: 401,
   /** R91: a bot opens a direct chat only with a person who wrote to it, and makes no groups or adds. */
   bot_chat_forbidden: 403,
+  /** R143: a bot's avatar is larger than this server takes (`PARLEY_BOT_AVATAR_MAX_BYTES`). */
+  bot_avatar_too_large: 413,
+  /** R143: the upload is not an image of the type named (its first bytes say otherwise). */
+  bot_avatar_invalid: 422,
   /** R95: no channel with this id or handle (or a malformed handle in a public page's path). */
   channel_not_found: 404,
   /** R95b/R96: only the channel's admins post, edit, delete and pin (with a key in its list); only its owner names admins and signs the key list. */
@@ -140,6 +144,10 @@ export const ERROR_CODES = {
   channel_schedule_past: 400,
   /** R115: a scheduled post's time is further ahead than PARLEY_CHANNEL_MAX_SCHEDULE_MS. */
   channel_schedule_too_far: 400,
+  /** R142: the epoch named is not the channel's current one, or a subscriber left after it was made: draw a new epoch key (rekey) first. */
+  channel_rekey_needed: 409,
+  /** R141: the request is for a private channel in wrapped mode only (or the community is none). */
+  channel_not_wrapped: 409,
   /** R100: this invite link needs an admin's approval: ask to join (`POST /community-invites/:token/requests`) instead. */
   join_approval_required: 409,
   /** R100: the community holds as many pending join requests as it keeps (`PARLEY_MAX_PENDING_JOIN_REQUESTS`): ask again later. */

@@ -13,3 +13,5 @@ export * from './join-requests.ts';
 export * from './polls.ts';
 export * from './bots.ts';
 export * from './channels.ts';
+export * from './member-digest.ts';
+export * from './channel-wraps.ts';

@@ -9,6 +9,18 @@ export const MAX_POLL_OPTION_TEXT = 100;
 /** A poll closes at most this long after it is sent (a year), and at the earliest a minute after. */
 export const MAX_POLL_OPEN_MS = 366 * 24 * 3600 * 1000;
 export const MIN_POLL_OPEN_MS = 60_000;
+/** R151: the longest explanation of a quiz's answer (Telegram's bound). */
+export const MAX_QUIZ_EXPLANATION = 200;
+
+/**
+ * R151: a quiz: the option that is right (by index) and, optionally, why. It is inside the encrypted
+ * poll, so every member's device holds it from the start; apps show it only once their user voted.
+ */
+export const Quiz = z.object({
+  correct: z.number().int().min(0).max(MAX_POLL_OPTIONS - 1),
+  explanation: z.string().trim().min(1).max(MAX_QUIZ_EXPLANATION).optional(),
+});
+export type Quiz = z.infer<typeof Quiz>;
 
 /**
  * R87: a poll, end-to-end encrypted like any message. `multiple`: a voter may choose several
@@ -23,7 +35,9 @@ export const PollContent = z.object({
   multiple: z.boolean(),
   anonymous: z.boolean(),
   closesAt: z.number().int().positive().optional(),
-});
+  /** R151: a quiz (one answer per person, never changed); absent: an ordinary poll. */
+  quiz: Quiz.optional(),
+}).refine((p) => !p.quiz || (!p.multiple && p.quiz.correct < p.options.length), { path: ['quiz'], message: 'a quiz takes one answer, and its right option is one of its options' });
 export type PollContent = z.infer<typeof PollContent>;
 
 /**

@@ -109,9 +109,11 @@ export const ServerFrame = z.discriminatedUnion('type', [
   /**
    * R117: in a group of more than PARLEY_LARGE_CHAT_MEMBERS members, who joined (`added`, as the
    * summary lists them) and who left or was removed (`removed`), instead of a whole `chat` summary:
-   * a device patches the summary it holds. `lastSeq`: the log entry that records it.
+   * a device patches the summary it holds. `lastSeq`: the log entry that records it. `digest`
+   * (R131): `memberDigest` of the members after the change; a device whose patched list has another
+   * missed a frame and reads the chat again.
    */
-  z.object({ type: z.literal('members'), chatId: Id, added: z.array(Member), removed: z.array(Id), lastSeq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('members'), chatId: Id, added: z.array(Member), removed: z.array(Id), lastSeq: z.number().int().nonnegative(), digest: z.string().max(40).optional() }),
   /** A new device asks to join this account (R26): show it, and approve with the code it shows. */
   z.object({ type: z.literal('device_link_request'), link: PendingDeviceLink }),
   /** A link request ended (approved, denied, locked) on some device of the account: drop its prompt (R26). */
@@ -131,6 +133,12 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_report'), communityId: Id, reportId: Id }),
   /** R97: a channel the user subscribes to has a new log entry at `seq` (a post, or a change of one): read the log after your last. Never the post itself. */
   z.object({ type: z.literal('channel_post'), channelId: Id, seq: z.number().int().positive() }),
+  /** R148: a wrapped channel (R141) the user is a member of has a new post at `seq`: read the posts after your last. Never the post itself. */
+  z.object({ type: z.literal('wrapped_post'), communityId: Id, seq: z.number().int().positive() }),
+  /** R149: wraps of `epoch` were stored for this user's devices: a device that could not open a post tries again. */
+  z.object({ type: z.literal('wrapped_keys'), communityId: Id, epoch: z.number().int().positive() }),
+  /** R149: to the devices of a wrapped channel's admins: a subscriber device has no wrap of the current epoch; an admin's device runs wrapMissing. */
+  z.object({ type: z.literal('wraps_needed'), communityId: Id }),
   /** R101: a join request was made, approved, declined or cancelled: to the devices of who asked and of the community's holders of `invite`. */
   z.object({ type: z.literal('community_join_request'), communityId: Id, requestId: Id, status: JoinRequestStatus }),
   z.object({

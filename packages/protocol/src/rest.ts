@@ -241,7 +241,11 @@ export const ServerInfo = z.object({
     maxFileBytes: z.number().int().optional(),
   }),
   /** R60: what this server offers for calls; absent or false where the operator configured none. */
-  calls: z.object({ turn: z.boolean(), /** R62: group calls through an SFU. */ sfu: z.boolean().optional() }).optional(),
+  calls: z.object({
+    turn: z.boolean(), /** R62: group calls through an SFU. */ sfu: z.boolean().optional(),
+    /** R124: a group call rings the chat's members only in groups of at most this many (PARLEY_CALL_RING_MAX_MEMBERS). */
+    ringMaxMembers: z.number().int().positive().optional(),
+  }).optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
 

@@ -71,3 +71,44 @@ export function channelKeyList(dataDir: string, channelId: string): SignedBlob &
     return { signed: r.key_list, signature: r.key_list_sig, version: r.key_list_version };
   });
 }
+
+/** R125: a stored post version's signed bytes and place (to serve again later, as a rolling-back server would). */
+export function channelPostRow(dataDir: string, channelId: string, postId: string): SignedBlob & { seq: number; postSeq: number; version: number } {
+  return withDb(dataDir, (db) => {
+    const r = db.prepare('SELECT signed, signature, seq, post_seq, version FROM channel_posts WHERE channel_id = ? AND post_id = ?').get(channelId, postId) as
+      { signed: string; signature: string; seq: number; post_seq: number; version: number };
+    return { signed: r.signed, signature: r.signature, seq: r.seq, postSeq: r.post_seq, version: r.version };
+  });
+}
+
+/** R125: the server serves another (an older) version of a post in its place: its signed bytes at its own seq. */
+export function putChannelPostRow(dataDir: string, channelId: string, postId: string, row: SignedBlob & { seq: number; version: number }): void {
+  withDb(dataDir, (db) => {
+    db.prepare('UPDATE channel_posts SET signed = ?, signature = ?, seq = ?, version = ? WHERE channel_id = ? AND post_id = ?')
+      .run(row.signed, row.signature, row.seq, row.version, channelId, postId);
+  });
+}
+
+/** R125: the server drops a post from the log; with `lastSeq` it also claims the log ends there (withholding the newest). */
+export function dropChannelPost(dataDir: string, channelId: string, postId: string, lastSeq?: number): void {
+  withDb(dataDir, (db) => db.transaction(() => {
+    db.prepare('DELETE FROM channel_media WHERE channel_id = ? AND post_id = ?').run(channelId, postId);
+    db.prepare('DELETE FROM channel_posts WHERE channel_id = ? AND post_id = ?').run(channelId, postId);
+    if (lastSeq !== undefined) db.prepare('UPDATE channels SET last_seq = ? WHERE channel_id = ?').run(lastSeq, channelId);
+  })());
+}
+
+/** R125: the stored signed log head (undefined when none). */
+export function channelHead(dataDir: string, channelId: string): (SignedBlob & { seq: number }) | undefined {
+  return withDb(dataDir, (db) => {
+    const r = db.prepare('SELECT head_seq, head_signed, head_sig FROM channels WHERE channel_id = ?').get(channelId) as { head_seq: number; head_signed: string | null; head_sig: string | null };
+    return r.head_signed === null || r.head_sig === null ? undefined : { seq: r.head_seq, signed: r.head_signed, signature: r.head_sig };
+  });
+}
+
+/** R125: the server serves another (an older) signed head, or none. */
+export function setChannelHead(dataDir: string, channelId: string, head: (SignedBlob & { seq: number }) | undefined): void {
+  withDb(dataDir, (db) => {
+    db.prepare('UPDATE channels SET head_seq = ?, head_signed = ?, head_sig = ? WHERE channel_id = ?').run(head?.seq ?? 0, head?.signed ?? null, head?.signature ?? null, channelId);
+  });
+}

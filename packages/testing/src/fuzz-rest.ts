@@ -155,6 +155,7 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'DELETE /api/v1/channels/:channelId/admins/:userId': (ctx) => ({ params: { channelId: channel(ctx), userId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
   'PUT /api/v1/channels/:channelId/admin-key': (ctx) => ({ params: { channelId: channel(ctx) }, body: fc.record({ key: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b64), fc.string()) }) }),
   'PUT /api/v1/channels/:channelId/key-list': (ctx) => ({ params: { channelId: channel(ctx) }, body: signedBlob }),
+  'PUT /api/v1/channels/:channelId/head': (ctx) => ({ params: { channelId: channel(ctx) }, body: signedBlob }),
   'PUT /api/v1/channels/:channelId/posts/:postId': (ctx) => ({ params: { channelId: channel(ctx), postId: segment(anId) }, body: signedBlob }),
   'GET /api/v1/channels/:channelId/log': (ctx) => ({ params: { channelId: channel(ctx) }, query: fc.oneof(fc.nat().map((n) => `afterSeq=${n}`), fc.constantFrom('afterSeq=-1', 'afterSeq=1e400', 'limit=0', 'limit=abc', 'limit=100000'), fc.string()) }),
   'GET /api/v1/channels/:channelId/posts': (ctx) => ({ params: { channelId: channel(ctx) }, query: fc.oneof(fc.nat().map((n) => `beforePostSeq=${n}&limit=5`), fc.constantFrom('beforePostSeq=0', 'limit=-3', 'limit=x'), fc.string()) }),
@@ -173,6 +174,19 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'PUT /api/v1/channels/:channelId/discussion': (ctx) => ({ params: { channelId: channel(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),
   'DELETE /api/v1/channels/:channelId/discussion': (ctx) => ({ params: { channelId: channel(ctx) } }),
   'POST /api/v1/channels/:channelId/discussion/join': (ctx) => ({ params: { channelId: channel(ctx) } }),
+  // R141-R142: wrapped channels' epochs, wraps and posts (community ids real to no one here, or chats as odd ids).
+  'GET /api/v1/communities/:communityId/epochs/current': (ctx) => ({ params: { communityId: chat(ctx) } }),
+  'POST /api/v1/communities/:communityId/epochs': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ epoch: fc.oneof(fc.integer(), fc.constant(1), fc.string()) }, { requiredKeys: [] }) }),
+  'GET /api/v1/communities/:communityId/epochs/:epoch/unwrapped': (ctx) => ({
+    params: { communityId: chat(ctx), epoch: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) }, query: fc.oneof(anId.map((a) => `after=${a}`), fc.constantFrom('after=', 'after=%00'), fc.string()),
+  }),
+  'PUT /api/v1/communities/:communityId/epochs/:epoch/wraps': (ctx) => ({
+    params: { communityId: chat(ctx), epoch: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) },
+    body: fc.record({ wraps: fc.array(fc.record({ userId: pick([ctx.userId, ...ctx.userIds], anId), deviceId: pick([ctx.deviceId, ...ctx.userIds], anId), wrapped: fc.oneof(fc.uint8Array({ minLength: 76, maxLength: 76 }).map(b64), fc.string()) }), { maxLength: 4 }) }),
+  }),
+  'GET /api/v1/communities/:communityId/wraps': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
+  'POST /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ epoch: fc.oneof(fc.constant(1), fc.integer()), body: fc.oneof(fc.uint8Array({ minLength: 30, maxLength: 300 }).map(b64), fc.string()) }, { requiredKeys: [] }) }),
+  'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PUT /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),
   'DELETE /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
@@ -197,9 +211,14 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'GET /api/v1/bots/:botId/commands': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
   // R105: privacy mode (the owner) and a bot's own settings (the fuzzing user is no bot: forbidden).
   'PUT /api/v1/bots/:botId/privacy': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) }, body: fc.oneof(fc.record({ groupPrivacy: fc.boolean() }), fc.jsonValue({ maxDepth: 2 })) }),
+  // R143: an avatar names an upload and an image type; the fuzzing user owns no bot (bot_not_found).
+  'PUT /api/v1/bots/:botId/avatar': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) },
+    body: fc.oneof(fc.record({ blobId: pick(ctx.blobIds, fc.string({ maxLength: 30 })), mime: fc.oneof(fc.constantFrom('image/png', 'image/jpeg', 'image/webp', 'image/gif', 'text/html', 'image/svg+xml'), fc.string({ maxLength: 40 })) }), fc.jsonValue({ maxDepth: 2 })) }),
+  'DELETE /api/v1/bots/:botId/avatar': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
+  'GET /api/v1/bots/:botId/avatar': (ctx) => ({ params: { botId: segment(pick([ctx.userId, ...ctx.userIds], anId)) } }),
   'GET /api/v1/bots/self': () => ({}),
   'POST /api/v1/bots/device': (ctx) => ({ body: fc.record({ token: fc.oneof(fc.tuple(pick([ctx.userId, ...ctx.userIds], anId), anId).map(([a, b]) => `${a}:${b}${b}`), fc.string({ maxLength: 200 })), device: newDevice }) }),
-  'POST /api/v1/communities': () => ({ body: fc.record({ name: fc.string({ maxLength: 120 }), settings: fc.record({ roleLabels: fc.constantFrom('none', 'school', 'x'), studentsMayDm: fc.oneof(fc.boolean(), fc.string()), channel: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: [] }) }, { requiredKeys: ['name'] }) }),
+  'POST /api/v1/communities': () => ({ body: fc.record({ name: fc.string({ maxLength: 120 }), settings: fc.record({ roleLabels: fc.constantFrom('none', 'school', 'x'), studentsMayDm: fc.oneof(fc.boolean(), fc.string()), channel: fc.oneof(fc.boolean(), fc.string()), wrapped: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: [] }) }, { requiredKeys: ['name'] }) }),
   'GET /api/v1/communities': () => ({}),
   'GET /api/v1/communities/:communityId': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PATCH /api/v1/communities/:communityId': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ name: fc.string({ maxLength: 120 }), settings: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }) }),

@@ -10,7 +10,7 @@ import {
   ParleyClient, MemoryStore, accounts, generateDeviceKey,
   type ClientOptions, type ClientStore, type ContentCodec, type DeviceKey, type WebSocketCtor,
 } from '@parley/client';
-import { loadConfig, startParley, type HostResolver, type RunningServer, type StartOptions } from '@parley/server';
+import { loadConfig, migratedSqliteFile, startParley, type HostResolver, type RunningServer, type StartOptions } from '@parley/server';
 
 export interface TestServer extends RunningServer, AsyncDisposable {
   dataDir: string;
@@ -54,6 +54,11 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 export async function startTestServer(overrides: Record<string, string> = {}, opts: StartOptions & { dataDir?: string } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig(testEnv({ PARLEY_DATA_DIR: dataDir, ...overrides }));
+  // A new single-node server's database starts as a copy of one migrated once (what the server's own
+  // migration would make, without the wait); a given data dir, PostgreSQL or other migrations: as is.
+  if (opts.dataDir === undefined && config.dataDir === dataDir && !config.databaseUrl && !config.migrationsDir) {
+    migratedSqliteFile(join(dataDir, 'parley.sqlite'));
+  }
   const logger = pino({ level: config.logLevel });
   const server = await startParley(config, { logger, ...opts });
   const ownDir = opts.dataDir === undefined;
@@ -183,12 +188,16 @@ export { NatsServer } from './nats-server.ts';
 export { Coturn, type CoturnOptions } from './coturn.ts';
 export { Janus } from './janus.ts';
 export { blockTcpFrom, canUseNetns, cutOff, NetnsLab, type LabRules } from './netns-lab.ts';
-export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './postgres.ts';
+export { createTestDatabase, freshDatabases, TEST_PG_URL, type DatabaseTemplate, type TestDatabase } from './postgres.ts';
 export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, rollBackChatEpoch, tamperMessage } from './forge.ts';
-export { channelKeyList, insertChannelPost, outsideChannelKey, replaceChannelKeyList, rewriteChannelPost, swapChannelPosts } from './forge-channels.ts';
+export {
+  channelHead, channelKeyList, channelPostRow, dropChannelPost, insertChannelPost, outsideChannelKey, putChannelPostRow, replaceChannelKeyList, rewriteChannelPost,
+  setChannelHead, swapChannelPosts,
+} from './forge-channels.ts';
 export { tappedWebSocket, type SocketTap } from './socket-tap.ts';
 export { claimFor, commitFrame, mlsTestDevice, startGroup, type MlsTestDevice } from './mls-device.ts';
 export { seedLargeGroup } from './large-group.ts';
+export { rejectsWithCode } from './assertions.ts';
 export {
   CLIENT_FRAME_TYPES, FUZZ_CONTENT_TYPES, encodeFrame, expectReply, fuzzFrame, fuzzSeed, validFrame,
   type Expectation, type FrameFuzzContext, type FuzzFrame,

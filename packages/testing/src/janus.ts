@@ -28,7 +28,9 @@ export class Janus implements AsyncDisposable {
     private readonly log: string[],
   ) {}
 
-  static async start(): Promise<Janus> {
+  /** `ip`: where its public API listens (default loopback; a netns lab's host address for a browser in the lab). */
+  static async start(options: { ip?: string } = {}): Promise<Janus> {
+    const ip = options.ip ?? '127.0.0.1';
     if (!existsSync(JANUS_BIN)) {
       throw new Error(`${JANUS_BIN} is missing: group call tests need Debian's janus (apt-get install -y janus; .ci/run installs it)`);
     }
@@ -38,7 +40,7 @@ export class Janus implements AsyncDisposable {
     const roomAdminKey = randomBytes(18).toString('base64url');
     // Parallel tests each take a range of their own (coturn's tests use 20000-59999 too, in steps of 100).
     const rtpMin = 40_000 + Math.floor(Math.random() * 200) * 100;
-    const files = janusConfigFiles({ dir, ip: '127.0.0.1', httpPort, adminPort, wsPort, adminSecret, roomAdminKey, rtpMin, rtpMax: rtpMin + 99, serverName: 'parley-test' });
+    const files = janusConfigFiles({ dir, ip, httpPort, adminPort, wsPort, adminSecret, roomAdminKey, rtpMin, rtpMax: rtpMin + 99, serverName: 'parley-test' });
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const log: string[] = [];
     const child = spawn(JANUS_BIN, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,7 +51,7 @@ export class Janus implements AsyncDisposable {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     const janus = new Janus(
-      `http://127.0.0.1:${httpPort}/janus`, `ws://127.0.0.1:${wsPort}`, `http://127.0.0.1:${adminPort}/admin`,
+      `http://${ip}:${httpPort}/janus`, `ws://${ip}:${wsPort}`, `http://127.0.0.1:${adminPort}/admin`,
       adminSecret, roomAdminKey, child, dir, log,
     );
     const deadline = Date.now() + 15_000;

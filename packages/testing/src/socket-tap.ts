@@ -11,6 +11,8 @@ export interface SocketTap {
   send?(data: string, io: { out(instead?: string): void; reply(data: string): void }): void;
   /** Each frame from the server, before the client handles it. */
   heard?(data: string): void;
+  /** Each frame from the server: true loses it (the client never sees it, as if the server had not sent it). */
+  drop?(data: string): boolean;
   /** Each frame from the server, after the client handled it. */
   handled?(data: string): void;
 }
@@ -32,6 +34,7 @@ export function tappedWebSocket(tap: SocketTap): WebSocketCtor {
       ws.onmessage = (ev) => {
         const data = String(ev.data);
         tap.heard?.(data);
+        if (tap.drop?.(data)) return;
         this.onmessage?.({ data });
         tap.handled?.(data);
       };

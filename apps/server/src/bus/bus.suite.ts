@@ -196,7 +196,7 @@ const everyVariant: BusEvent[] = [
   { type: 'receipt', chatId: 'chat_variants', userId: 'user_bob_1', kind: 'read', upToSeq: 8 },
   { type: 'typing', chatId: 'chat_variants', userId: 'user_bob_1' },
   { type: 'chat_changed', chatId: 'chat_variants' },
-  { type: 'members_changed', chatId: 'chat_variants', added: ['user_bob_1'], removed: ['user_carol_1'], lastSeq: 9 },
+  { type: 'members_changed', chatId: 'chat_variants', added: ['user_bob_1'], removed: ['user_carol_1'], lastSeq: 9, digest: '2:00000000ffffffff' },
   { type: 'chat_removed', chatId: 'chat_variants', userId: 'user_bob_1' },
   { type: 'device_revoked', deviceId: 'dev_bob_123' },
   { type: 'device_link_request', link: { linkId: 'link_variants', deviceName: 'new phone', requestedAt: 1, expiresAt: 2, attemptsLeft: 5 } },
@@ -211,6 +211,10 @@ const everyVariant: BusEvent[] = [
   { type: 'community_report', communityId: 'comm_variants', reportId: 'rep_variants' },
   { type: 'channel_post', channelId: 'chan_variants', seq: 12 },
   { type: 'channel_subscription', channelId: 'chan_variants', subscribed: true },
+  { type: 'wrapped_post', communityId: 'comm_variants', seq: 3 },
+  { type: 'wrapped_joined', communityId: 'comm_variants' },
+  { type: 'wrapped_keys', communityId: 'comm_variants', epoch: 2 },
+  { type: 'wraps_needed', communityId: 'comm_variants' },
   { type: 'community_join_request', communityId: 'comm_variants', requestId: 'jr_variants', status: 'approved' },
 ];
 
@@ -219,5 +223,5 @@ const coveredVariants: { [K in BusEvent['type']]: true } = {
   message: true, receipt: true, typing: true, chat_changed: true, members_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
   upload_release: true, community_changed: true, community_removed: true, community_report: true, community_join_request: true,
-  channel_post: true, channel_subscription: true,
+  channel_post: true, channel_subscription: true, wrapped_post: true, wrapped_joined: true, wrapped_keys: true, wraps_needed: true,
 };

@@ -12,7 +12,7 @@ export type BusEvent =
   /** The chat's look or membership changed: sessions refresh its summary. */
   | { type: 'chat_changed'; chatId: string }
   /** R117: members joined or left a large group: sessions send just them (`members` frame), no summary. */
-  | { type: 'members_changed'; chatId: string; added: string[]; removed: string[]; lastSeq: number }
+  | { type: 'members_changed'; chatId: string; added: string[]; removed: string[]; lastSeq: number; digest: string }
   | { type: 'chat_removed'; chatId: string; userId: string }
   | { type: 'device_revoked'; deviceId: string }
   /** On `user.<id>`: a new device asks to join the account; its devices show a prompt (R26). */
@@ -39,6 +39,14 @@ export type BusEvent =
   | { type: 'channel_post'; channelId: string; seq: number }
   /** R97: on `user.<id>`: the user subscribed to (or left) a channel; their connections start (or stop) hearing its notices. */
   | { type: 'channel_subscription'; channelId: string; subscribed: boolean }
+  /** R148: on `wrapped.<communityId>`: a wrapped channel has a post at `seq`; one small notice per member connection, never the post. */
+  | { type: 'wrapped_post'; communityId: string; seq: number }
+  /** R148: on `user.<id>`: the user came into a wrapped channel; their connections start hearing its notices (and read their communities again). */
+  | { type: 'wrapped_joined'; communityId: string }
+  /** R149: on `user.<id>`: wraps of `epoch` were stored for the user's devices. */
+  | { type: 'wrapped_keys'; communityId: string; epoch: number }
+  /** R149: on `user.<id>` of a wrapped channel's admins: a subscriber device has no wrap of the current epoch. */
+  | { type: 'wraps_needed'; communityId: string }
   /** On `user.<id>` of who asked and of the community's holders of `invite`: R101, a join request was made or closed. */
   | { type: 'community_join_request'; communityId: string; requestId: string; status: JoinRequestStatus }
   /** On `upload.<blobId>`: a request (`holder`) waits to write to the upload: its current writer lets go (R53). */
@@ -71,4 +79,6 @@ export interface Bus {
 export const chatTopic = (chatId: string) => `chat.${chatId}`;
 export const userTopic = (userId: string) => `user.${userId}`;
 export const channelTopic = (channelId: string) => `channel.${channelId}`;
+/** R148: a wrapped channel's notices, heard by its members' connections. */
+export const wrappedTopic = (communityId: string) => `wrapped.${communityId}`;
 export const uploadTopic = (blobId: string) => `upload.${blobId}`;

@@ -26,7 +26,7 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('receipt'), chatId: z.string(), userId: z.string(), kind: z.enum(['delivered', 'read']), upToSeq: z.number().int() }),
   z.object({ type: z.literal('typing'), chatId: z.string(), userId: z.string() }),
   z.object({ type: z.literal('chat_changed'), chatId: z.string() }),
-  z.object({ type: z.literal('members_changed'), chatId: z.string(), added: z.array(z.string()), removed: z.array(z.string()), lastSeq: z.number().int() }),
+  z.object({ type: z.literal('members_changed'), chatId: z.string(), added: z.array(z.string()), removed: z.array(z.string()), lastSeq: z.number().int(), digest: z.string() }),
   z.object({ type: z.literal('chat_removed'), chatId: z.string(), userId: z.string() }),
   z.object({ type: z.literal('device_revoked'), deviceId: z.string() }),
   z.object({ type: z.literal('device_link_request'), link: PendingDeviceLink }),
@@ -41,6 +41,10 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_report'), communityId: z.string(), reportId: z.string() }),
   z.object({ type: z.literal('channel_post'), channelId: z.string(), seq: z.number().int().positive() }),
   z.object({ type: z.literal('channel_subscription'), channelId: z.string(), subscribed: z.boolean() }),
+  z.object({ type: z.literal('wrapped_post'), communityId: z.string(), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('wrapped_joined'), communityId: z.string() }),
+  z.object({ type: z.literal('wrapped_keys'), communityId: z.string(), epoch: z.number().int().positive() }),
+  z.object({ type: z.literal('wraps_needed'), communityId: z.string() }),
   z.object({ type: z.literal('community_join_request'), communityId: z.string(), requestId: z.string(), status: JoinRequestStatus }),
 ]) satisfies z.ZodType<BusEvent>;
 

@@ -33,6 +33,10 @@ export interface AccountsDeps {
   onlineDevices: (userId: string) => Promise<ReadonlySet<string>>;
   /** R91: whether an account is a bot (profiles say so). */
   isBot?: (userId: string) => Promise<boolean>;
+  /** R129: of these bots, those whose gateway runs on this server (profiles say `botRunsOn`). */
+  botsOnServer?: (userIds: readonly string[]) => Promise<Set<string>>;
+  /** R143: of these bots, those with an avatar: its blob id (profiles carry `botAvatar`). */
+  botAvatars?: (userIds: readonly string[]) => Promise<Map<string, string>>;
 }
 
 const CHALLENGE_TTL_MS = 120_000;
@@ -202,7 +206,10 @@ export class Accounts {
   }
 
   async #profile(user: UserRow): Promise<UserProfile> {
-    return (await this.#d.isBot?.(user.userId)) ? { ...profileOf(user), bot: true } : profileOf(user);
+    if (!(await this.#d.isBot?.(user.userId))) return profileOf(user);
+    const hosted = (await this.#d.botsOnServer?.([user.userId]))?.has(user.userId) ?? false;
+    const avatar = (await this.#d.botAvatars?.([user.userId]))?.get(user.userId);
+    return { ...profileOf(user), bot: true, botRunsOn: hosted ? 'server' : 'owner', ...(avatar ? { botAvatar: avatar } : {}) };
   }
 
   #newDevice(userId: string, device: NewDevice, now: number): DeviceRow {

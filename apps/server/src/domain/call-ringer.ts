@@ -20,12 +20,15 @@ export interface CallRingerDeps {
   ringMs: number;
   ringRequestsPerMin: number;
   pushesPerMin: number;
+  /** R124: groups of more members than this don't ring. */
+  ringMaxMembers: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
   onRefused: (detail: string, context: { deviceId: string; dropped: boolean }) => void;
 }
 
 /**
- * R118: wakes a callee's closed apps for a ringing 1:1 call. The offer itself is end-to-end encrypted
+ * R118: wakes a callee's closed apps for a ringing 1:1 call (R124: or the members of a small group
+ * whose call just started). The offer itself is end-to-end encrypted
  * in the chat's log (R61), so the server can't see it ring: the caller's device says so with
  * `ring(chatId)` right after posting the offer. The push goes to the other person's devices that
  * turned ringing on and have no live connection (a connected device rings from the log already),
@@ -53,12 +56,15 @@ export class CallRinger {
   async ring(auth: AuthContext, chatId: string): Promise<void> {
     await this.#d.requireMember(chatId, auth.userId);
     const chat = await this.#d.storage.getChat(chatId);
-    if (chat?.kind !== 'direct') throw new ParleyError('bad_request', 'only a direct chat rings; group calls are joined (R62)');
+    if (chat?.kind !== 'direct' && chat?.kind !== 'group') throw new ParleyError('bad_request', 'only a direct or group chat rings');
+    const members = await this.#d.storage.getMembers(chatId);
+    // R124: a large group's call is joined from its banner, not rung into everyone's pocket.
+    if (chat.kind === 'group' && members.length > this.#d.ringMaxMembers) throw new ParleyError('bad_request', `a group of more than ${this.#d.ringMaxMembers} members does not ring`);
     const perMin = this.#d.ringRequestsPerMin;
     await this.#d.limiter.take(`call-ring:${auth.deviceId}`, perMin / 60, perMin);
     const now = this.#d.clock.now();
-    const payload: CallPushPayload = { type: 'incoming_call', v: 1, chatId, until: now + this.#d.ringMs };
-    const members = await this.#d.storage.getMembers(chatId);
+    // R134: whether it is a group's call, as 0/1 so both kinds of push have the same length.
+    const payload: CallPushPayload = { type: 'incoming_call', v: 1, chatId, until: now + this.#d.ringMs, group: chat.kind === 'group' ? 1 : 0 };
     // R48: a chat the person muted wakes none of their devices, calls included.
     await Promise.all(members.filter((m) => m.userId !== auth.userId && (m.prefs?.mutedUntil ?? 0) <= now)
       .map((m) => this.#ringUser(m.userId, payload).catch((err: unknown) => this.#d.onError(err, { chatId }))));

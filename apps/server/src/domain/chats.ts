@@ -1,4 +1,4 @@
-import { ParleyError, type ChatCommunity, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
+import { memberDigest, ParleyError, type ChatCommunity, type ChatDevice, type ChatSummary, type Member, type Role, type SystemEvent } from '@parley/protocol';
 import { chatTopic, userTopic, type Bus } from '../bus/bus.ts';
 import type { ConsentLimits, RateLimits } from '../config.ts';
 import type { ChatMutation, ChatRow, MemberRow, Storage } from '../storage/storage.ts';
@@ -29,6 +29,10 @@ export interface ChatsDeps {
   isBot?: (userId: string) => Promise<boolean>;
   /** R91: of these users, the bots (members are marked `bot: true`). */
   botsAmong?: (userIds: readonly string[]) => Promise<Set<string>>;
+  /** R129: of these bots, those whose gateway runs on this server (members are marked `botRunsOn`). */
+  botsOnServer?: (userIds: readonly string[]) => Promise<Set<string>>;
+  /** R143: of these bots, those with an avatar: its blob id (members carry `botAvatar`). */
+  botAvatars?: (userIds: readonly string[]) => Promise<Map<string, string>>;
   /** After a member left or was removed (R62: out of the chat's group call). */
   onMemberRemoved?: (chatId: string, userId: string) => Promise<void>;
 }
@@ -90,13 +94,17 @@ export class Chats {
     const users = new Map((await this.#d.storage.getUsers(rows.map((r) => r.userId))).map((u) => [u.userId, u]));
     const hidden = chat.kind === 'group' && rows.length > 0 ? await this.#d.communities?.hiddenHandles(chat.chatId, viewerId) : undefined;
     const bots = rows.length > 0 ? (await this.#d.botsAmong?.(rows.map((r) => r.userId))) ?? new Set<string>() : new Set<string>();
+    const hosted = bots.size > 0 ? (await this.#d.botsOnServer?.([...bots])) ?? new Set<string>() : new Set<string>();
+    const avatars = bots.size > 0 ? (await this.#d.botAvatars?.([...bots])) ?? new Map<string, string>() : new Map<string, string>();
     return rows.map((r) => {
+      const avatar = avatars.get(r.userId);
       const u = users.get(r.userId);
       return {
         userId: r.userId,
         ...(hidden?.(r.userId) ? {} : { handle: u?.handle ?? 'deleted' }),
         displayName: u?.displayName ?? 'Deleted account',
-        ...(bots.has(r.userId) ? { bot: true as const } : {}),
+        ...(bots.has(r.userId) ? { bot: true as const, botRunsOn: hosted.has(r.userId) ? 'server' as const : 'owner' as const } : {}),
+        ...(avatar ? { botAvatar: avatar } : {}),
         role: r.role,
         deliveredSeq: r.deliveredSeq,
         readSeq: r.readSeq,
@@ -455,8 +463,10 @@ export class Chats {
     // device as that member alone, not a summary of every member to read again (O(members) per device per join).
     const delta = mutation.kind === 'add_member' ? { added: [mutation.member.userId], removed: [] }
       : mutation.kind === 'remove_member' ? { added: [], removed: [mutation.userId] } : undefined;
-    if (delta && (await this.#d.storage.getMembers(chatId)).length + delta.removed.length > this.#d.largeChatMembers) {
-      await this.#d.bus.publish(chatTopic(chatId), { type: 'members_changed', chatId, ...delta, lastSeq: message.seq });
+    const members = delta && await this.#d.storage.getMembers(chatId);
+    if (delta && members && members.length + delta.removed.length > this.#d.largeChatMembers) {
+      // R131: with the digest of who is a member now, so a device that missed a frame notices.
+      await this.#d.bus.publish(chatTopic(chatId), { type: 'members_changed', chatId, ...delta, lastSeq: message.seq, digest: memberDigest(members.map((m) => m.userId)) });
       return;
     }
     await this.#d.bus.publish(chatTopic(chatId), { type: 'chat_changed', chatId });

@@ -15,6 +15,7 @@ import { chatRoutes } from './chats.ts';
 import { channelPageRoutes } from './channel-pages.ts';
 import { channelRoutes } from './channels.ts';
 import { channelExtraRoutes } from './channel-extras.ts';
+import { channelWrapRoutes } from './channel-wraps.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -82,7 +83,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       historyPageMax: config.limits.historyPageMax,
       maxFileBytes: config.files.maxFileBytes,
     },
-    calls: { turn: config.turn !== undefined, sfu: config.sfu !== undefined },
+    calls: { turn: config.turn !== undefined, sfu: config.sfu !== undefined, ringMaxMembers: config.push.callRingMaxMembers },
   };
   // Liveness: the process serves HTTP. Readiness: it should get new traffic (a load balancer's check).
   app.get('/healthz', async () => ({ ok: true }));
@@ -109,6 +110,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     communityRoutes(api, services, config.rates.apiPerSec);
     channelRoutes(api, services, config.rates.apiPerSec);
     channelExtraRoutes(api, services, config.rates.apiPerSec); // R114, R115
+    channelWrapRoutes(api, services, config.rates.apiPerSec); // R141, R142
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { BotCommandsBody, BotDeviceRequest, BotPrivacyRequest, CreateBotRequest, Id } from '@parley/protocol';
+import { BotAvatarRequest, BotCommandsBody, BotDeviceRequest, BotPrivacyRequest, CreateBotRequest, Id, ParleyError } from '@parley/protocol';
+import { BlobMissing } from '../blob-store/blob-bytes.ts';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
@@ -50,6 +51,34 @@ export function botRoutes(app: FastifyInstance, services: Services, apiPerSec: n
   app.put('/bots/:botId/privacy', async (request) => {
     const caller = await auth(request);
     return services.bots.setPrivacy(caller, parse(botParams, request.params).botId, parse(BotPrivacyRequest, request.body).groupPrivacy);
+  });
+
+  // R143: the avatar: set and removed by the owner, read by anyone signed in (as the image it is, never sniffed).
+  app.put('/bots/:botId/avatar', async (request) => {
+    const caller = await auth(request);
+    return services.bots.setAvatar(caller, parse(botParams, request.params).botId, parse(BotAvatarRequest, request.body));
+  });
+
+  app.delete('/bots/:botId/avatar', async (request, reply) => {
+    const caller = await auth(request);
+    await services.bots.removeAvatar(caller, parse(botParams, request.params).botId);
+    return reply.status(204).send();
+  });
+
+  app.get('/bots/:botId/avatar', async (request, reply) => {
+    await auth(request);
+    const avatar = await services.bots.avatar(parse(botParams, request.params).botId);
+    let stream;
+    try {
+      stream = await services.blobBytes.read(avatar.blobId, 0, avatar.length - 1);
+    } catch (err) {
+      if (err instanceof BlobMissing) throw new ParleyError('not_found', 'this bot has no avatar');
+      throw err;
+    }
+    // A complete blob never changes and a new avatar is a new blob: its id is a strong validator.
+    return reply.header('content-type', avatar.mime).header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox").header('cache-control', 'private, max-age=86400')
+      .header('etag', `"${avatar.blobId}"`).header('content-length', String(avatar.length)).send(stream);
   });
 
   app.get('/bots/self', async (request) => services.bots.self(await auth(request)));

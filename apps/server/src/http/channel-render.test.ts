@@ -35,4 +35,17 @@ describe('public channel rendering (R99)', () => {
     assert.ok(xml.includes('<content type="text">a &amp; b</content>'));
     assert.ok(xml.includes(`<updated>${new Date(1_700_000_000_001).toISOString()}</updated>`));
   });
+
+  it('R126 the feed lists a post\'s files as enclosures (type, length, absolute link); the page plays audio and video in place', () => {
+    const files = [
+      { blobId: 'AAAAAAAAAAAAAAAAAAAAAA', sha256: '0'.repeat(64), size: 1234, mime: 'video/mp4', name: 'tour "1".mp4', width: 640, height: 360 },
+      { blobId: 'BBBBBBBBBBBBBBBBBBBBBB', sha256: '1'.repeat(64), size: 99, mime: 'application/pdf' },
+    ];
+    const xml = channelFeed(channel, [{ ...post('with files', 1), attachments: files }], 'https://parley.example');
+    assert.ok(xml.includes('<link rel="enclosure" type="video/mp4" length="1234" href="https://parley.example/c/city_news/media/AAAAAAAAAAAAAAAAAAAAAA" title="tour &quot;1&quot;.mp4"/>'), xml);
+    assert.ok(xml.includes('<link rel="enclosure" type="application/pdf" length="99" href="https://parley.example/c/city_news/media/BBBBBBBBBBBBBBBBBBBBBB"/>'));
+    const html = channelPage(channel, [{ ...post('with files', 1), attachments: files }], 'https://parley.example');
+    assert.ok(html.includes('<video controls preload="metadata" src="/c/city_news/media/AAAAAAAAAAAAAAAAAAAAAA" width="640" height="360"></video>'), html);
+    assert.ok(!html.includes('<video controls preload="metadata" src="/c/city_news/media/BBBB'), 'a pdf is only a link');
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CHANNEL_IMAGE_TYPES, type ChannelPostBody } from '@parley/protocol';
+import { CHANNEL_IMAGE_TYPES, CHANNEL_PLAYABLE_TYPES, type ChannelAttachment, type ChannelPostBody } from '@parley/protocol';
 import type { ChannelRow } from '../storage/channel-storage.ts';
 
 /**
@@ -21,8 +21,8 @@ article{border:1px solid #ddd;border-radius:.6rem;padding:.8rem;margin:.8rem 0}.
 .meta{color:#555;font-size:.85rem;margin-top:.4rem}.media{display:flex;flex-wrap:wrap;gap:.3rem;margin-bottom:.4rem}.media img{max-width:100%;height:auto;border-radius:.4rem}.pin{font-weight:600;color:#444}a{color:#0645ad}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}.handle,.meta,.pin{color:#bbb}.kind{background:#1f2a44;color:#ddd}article{border-color:#333}a{color:#8ab4f8}}`;
 
-/** The page's Content-Security-Policy: its one inline style by hash and (R110) its posts' photos from this server; no script at all. */
-export const PAGE_CSP = `default-src 'none'; img-src 'self'; style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+/** The page's Content-Security-Policy: its one inline style by hash and (R110, R126) its posts' photos, audio and video from this server; no script at all. */
+export const PAGE_CSP = `default-src 'none'; img-src 'self'; media-src 'self'; style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
 
 const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -40,9 +40,18 @@ function media(handle: string, post: ChannelPostBody): string {
   const files = post.attachments ?? [];
   if (files.length === 0) return '';
   const src = (blobId: string) => `/c/${escapeText(handle)}/media/${escapeText(blobId)}`;
-  const items = files.map((f) => CHANNEL_IMAGE_TYPES.includes(f.mime)
-    ? `<img src="${src(f.blobId)}" alt="${escapeText(f.name ?? 'Photo')}"${f.width && f.height ? ` width="${f.width}" height="${f.height}"` : ''} loading="lazy">`
-    : `<a href="${src(f.blobId)}" download="${escapeText(f.name ?? 'file')}">${escapeText(f.name ?? 'File')} (${f.size} bytes)</a>`);
+  const link = (f: ChannelAttachment) => `<a href="${src(f.blobId)}" download="${escapeText(f.name ?? 'file')}">${escapeText(f.name ?? 'File')} (${f.size} bytes)</a>`;
+  const items = files.map((f) => {
+    if (CHANNEL_IMAGE_TYPES.includes(f.mime)) {
+      return `<img src="${src(f.blobId)}" alt="${escapeText(f.name ?? 'Photo')}"${f.width && f.height ? ` width="${f.width}" height="${f.height}"` : ''} loading="lazy">`;
+    }
+    // R126: audio and video play in place (the media route serves byte ranges, so they seek); the link stays for saving.
+    if (CHANNEL_PLAYABLE_TYPES.includes(f.mime)) {
+      const tag = f.mime.startsWith('video/') ? 'video' : 'audio';
+      return `<${tag} controls preload="metadata" src="${src(f.blobId)}"${tag === 'video' && f.width && f.height ? ` width="${f.width}" height="${f.height}"` : ''}></${tag}>${link(f)}`;
+    }
+    return link(f);
+  });
   return `<div class="media">${items.join('')}</div>\n`;
 }
 
@@ -86,6 +95,11 @@ ${articles || '<p>No posts yet.</p>'}
 `;
 }
 
+/** R126: a post's photos and files as Atom enclosures (RFC 4287 §4.2.7.2): where, what type, how many bytes. */
+function enclosures(url: string, post: ChannelPostBody): string {
+  return (post.attachments ?? []).map((f) => `    <link rel="enclosure" type="${escapeText(f.mime)}" length="${f.size}" href="${escapeText(`${url}/media/${f.blobId}`)}"${f.name ? ` title="${escapeText(f.name)}"` : ''}/>\n`).join('');
+}
+
 export function channelFeed(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string): string {
   const url = `${origin}/c/${channel.handle}`;
   const updated = new Date(Math.max(channel.createdAt, ...posts.map((p) => p.date))).toISOString();
@@ -95,7 +109,7 @@ export function channelFeed(channel: ChannelRow, posts: readonly ChannelPostBody
     <link rel="alternate" type="text/html" href="${escapeText(`${url}#post-${p.postSeq}`)}"/>
     <updated>${new Date(p.date).toISOString()}</updated>
     <content type="text">${escapeText(p.text)}</content>
-  </entry>`).join('\n');
+${enclosures(url, p)}  </entry>`).join('\n');
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <id>${escapeText(url)}</id>

@@ -64,6 +64,11 @@ export function channelRoutes(app: FastifyInstance, services: Services, apiPerSe
     return { channel: await channels.setKeyList(caller, parse(ChannelParams, request.params).channelId, parse(SignedBlob, request.body)) };
   });
 
+  // R125: an admin's device signs the log's head.
+  app.put('/channels/:channelId/head', async (request) => {
+    const caller = await auth(request);
+    return { channel: await channels.putHead(caller, parse(ChannelParams, request.params).channelId, parse(SignedBlob, request.body)) };
+  });
   app.put('/channels/:channelId/posts/:postId', async (request) => {
     const caller = await auth(request);
     const { channelId, postId } = parse(PostParams, request.params);

@@ -94,6 +94,8 @@ function serializeEvent(event: BusEvent): string {
       return JSON.stringify({ type: 'typing', chatId: event.chatId, userId: event.userId });
     case 'channel_post':
       return JSON.stringify({ type: 'channel_post', channelId: event.channelId, seq: event.seq });
+    case 'wrapped_post':
+      return JSON.stringify({ type: 'wrapped_post', communityId: event.communityId, seq: event.seq });
     default:
       return '';
   }

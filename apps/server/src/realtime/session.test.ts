@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '@parley/protocol';
+import { chatTopic } from '../bus/bus.ts';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import type { Services } from '../services.ts';
 import { Hub } from './hub.ts';
@@ -37,6 +38,7 @@ async function signedIn(): Promise<{ ws: FakeSocket; session: Session; reads: Ar
     accounts: { authenticate: async () => ({ userId: 'user_aaaaaaaa', deviceId: 'dev_aaaaaaaa' }) },
     chats: { ids: async () => [], page: async () => ({ chats: [] }) },
     channels: { subscribedIds: async () => [] },
+    channelWraps: { memberOf: async () => [], needingWraps: async () => [] },
     delivery: {
       admitHistory: async () => undefined,
       readHistory: (frame: { rid: string }) => new Promise((resolve) => {
@@ -97,5 +99,32 @@ describe('Session reads in flight (R40)', () => {
     await tick();
     await tick();
     assert.equal(reads.length, MAX_READS_IN_FLIGHT, 'no waiting read started after the close');
+  });
+});
+
+describe('Session sign-in (R145)', () => {
+  it('R145 a message committed while the sign-in reads the chat list goes out after auth_ok, never before it', async () => {
+    // The flaky-network flake: the event reached the client before auth_ok, whose list was read
+    // before the message was committed; the client could not read the gap yet and forgot it.
+    const chatId = 'chat_aaaaaaaa';
+    let listRead: (page: { chats: unknown[] }) => void = () => {};
+    const services = {
+      accounts: { authenticate: async () => ({ userId: 'user_aaaaaaaa', deviceId: 'dev_aaaaaaaa' }) },
+      chats: { ids: async () => [chatId], page: () => new Promise((resolve) => { listRead = resolve; }) },
+      channels: { subscribedIds: async () => [] },
+    channelWraps: { memberOf: async () => [], needingWraps: async () => [] },
+    } as unknown as Services;
+    const bus = new MemoryBus();
+    const ws = new FakeSocket();
+    new Session(ws as unknown as WebSocket, services, new Hub(bus), {
+      maxFrameBytes: 65536, bufferBytes: 1 << 20, authTimeoutMs: 10_000, framesPerSec: 0, pingIntervalMs: 30_000, onError: (err) => { throw err; },
+    }, new ReadGate());
+    ws.frames({ type: 'auth', v: PROTOCOL_VERSION, token: 'token' });
+    await tick();
+    const message = { chatId, seq: 7, clientMsgId: 'm7', senderUserId: 'user_bbbbbbbb', senderDeviceId: 'dev_bbbbbbbb', sentAt: 1, envelope: null, system: null };
+    await bus.publish(chatTopic(chatId), { type: 'message', message });
+    listRead({ chats: [{ chatId, lastSeq: 6 }] });
+    await tick();
+    assert.deepEqual(ws.sent.map((s) => (JSON.parse(s) as { type: string }).type), ['auth_ok', 'message']);
   });
 });

@@ -3,7 +3,7 @@ import {
   CLOSE_CODES, ClientFrame, PROTOCOL_VERSION, ParleyError, assertNever,
   type ErrorBody, type ServerFrame,
 } from '@parley/protocol';
-import { channelTopic, chatTopic, userTopic, type BusEvent } from '../bus/bus.ts';
+import { channelTopic, chatTopic, userTopic, wrappedTopic, type BusEvent } from '../bus/bus.ts';
 import type { AuthContext } from '../domain/accounts.ts';
 import type { Services } from '../services.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -28,6 +28,12 @@ export interface SessionOptions {
   framesPerSec: number;
   /** Gateway-level: see Gateway. */
   pingIntervalMs: number;
+  /**
+   * R137: this long after the last `members` frame of a large group (a burst of joins and leaves), the
+   * connection sends the group's digest once more in a `members` frame that changes nothing, so a
+   * device that missed the burst's last frame notices without waiting for the next change. 0: never.
+   */
+  membersSettleMs?: number;
   onError: (err: unknown, context: Record<string, unknown>) => void;
   metrics?: ServerMetrics;
 }
@@ -50,6 +56,10 @@ export class Session implements HubMember {
   /** Reads waiting for one of those places, oldest first; each is handed a place (true) or dropped at close (false). */
   #waiting: Array<(go: boolean) => void> = [];
   #throttledUntil = 0;
+  /** R137: per large group, the digest to repeat once its joins and leaves have been quiet for membersSettleMs. */
+  readonly #settle = new Map<string, NodeJS.Timeout>();
+  /** R145: events heard while the sign-in reads the chat list, sent once `auth_ok` has gone. */
+  #early: Array<() => void> | undefined;
   /** Heard from the peer (pong or any frame) since the last ping. */
   alive = true;
 
@@ -107,10 +117,15 @@ export class Session implements HubMember {
   deliver(event: BusEvent, topic: string, frame: () => string): void {
     const auth = this.#auth;
     if (!auth || this.#closed) return;
+    if (this.#early) {
+      this.#early.push(() => this.deliver(event, topic, frame));
+      return;
+    }
     switch (event.type) {
       case 'message':
       case 'receipt':
       case 'channel_post':
+      case 'wrapped_post':
         this.#sendRaw(frame());
         return;
       case 'typing':
@@ -121,6 +136,7 @@ export class Session implements HubMember {
         return;
       case 'members_changed':
         void this.#sendMembers(event);
+        this.#settleMembers(event);
         return;
       case 'chat_removed':
         if (event.userId === auth.userId) {
@@ -154,7 +170,19 @@ export class Session implements HubMember {
         this.#send({ type: 'community_changed', communityId: event.communityId });
         return;
       case 'community_removed':
-        if (event.userId === auth.userId) this.#send({ type: 'community_removed', communityId: event.communityId });
+        if (event.userId !== auth.userId) return;
+        this.#leave(wrappedTopic(event.communityId));
+        this.#send({ type: 'community_removed', communityId: event.communityId });
+        return;
+      case 'wrapped_joined':
+        this.#join(wrappedTopic(event.communityId));
+        this.#send({ type: 'community_changed', communityId: event.communityId });
+        return;
+      case 'wrapped_keys':
+        this.#send({ type: 'wrapped_keys', communityId: event.communityId, epoch: event.epoch });
+        return;
+      case 'wraps_needed':
+        this.#send({ type: 'wraps_needed', communityId: event.communityId });
         return;
       case 'community_report':
         this.#send({ type: 'community_report', communityId: event.communityId, reportId: event.reportId });
@@ -333,26 +361,43 @@ export class Session implements HubMember {
     }
     if (this.#closed) return;
     clearTimeout(this.#authTimer);
+    for (const timer of this.#settle.values()) clearTimeout(timer);
+    this.#settle.clear();
     this.#auth = auth;
     this.hub.online(this);
-    // Subscribe before reading the chat list, so nothing committed in between is missed.
-    this.#join(userTopic(auth.userId));
-    // Every chat's events, but only the first page of the list (R40): a frame holding all of a
-    // person's chats could outgrow the send buffer, and one who is in thousands could never sign in.
-    for (const chatId of await this.services.chats.ids(auth.userId)) this.#join(chatTopic(chatId));
-    // R97: the notices of the user's channels (a notice names the channel and seq; the client reads the log).
-    for (const channelId of await this.services.channels.subscribedIds(auth.userId)) this.#join(channelTopic(channelId));
-    const { chats, next } = await this.services.chats.page(auth, {});
-    this.#send({ type: 'auth_ok', userId: auth.userId, deviceId: auth.deviceId, chats, ...(next ? { chatsNext: next } : {}), serverTime: Date.now() });
+    // R145: what is heard from here on goes out after auth_ok, whose list may be read before or after
+    // it was committed: a client hears of it whichever way, and signed in, so it can read the gap.
+    this.#early = [];
+    try {
+      // Subscribe before reading the chat list, so nothing committed in between is missed.
+      this.#join(userTopic(auth.userId));
+      // Every chat's events, but only the first page of the list (R40): a frame holding all of a
+      // person's chats could outgrow the send buffer, and one who is in thousands could never sign in.
+      for (const chatId of await this.services.chats.ids(auth.userId)) this.#join(chatTopic(chatId));
+      // R97: the notices of the user's channels (a notice names the channel and seq; the client reads the log).
+      for (const channelId of await this.services.channels.subscribedIds(auth.userId)) this.#join(channelTopic(channelId));
+      // R148: the notices of the wrapped channels the user is a member of.
+      const wrapped = await this.services.channelWraps.memberOf(auth.userId);
+      for (const communityId of wrapped) this.#join(wrappedTopic(communityId));
+      const { chats, next } = await this.services.chats.page(auth, {});
+      this.#send({ type: 'auth_ok', userId: auth.userId, deviceId: auth.deviceId, chats, ...(next ? { chatsNext: next } : {}), serverTime: Date.now() });
+      // R149: an admin's device that comes online hears of the subscriber devices still waiting for a wrap.
+      for (const communityId of await this.services.channelWraps.needingWraps(auth.userId, wrapped)) this.#send({ type: 'wraps_needed', communityId });
+    } finally {
+      const early = this.#early;
+      this.#early = undefined;
+      for (const send of early) send();
+    }
   }
 
   /** The node may have missed bus events: hear every chat again and tell the client to re-read the list (R40). */
   resync(): void {
     const auth = this.#auth;
     if (!auth || this.#closed) return;
-    void Promise.all([this.services.chats.ids(auth.userId), this.services.channels.subscribedIds(auth.userId)]).then(([ids, channelIds]) => {
+    void Promise.all([this.services.chats.ids(auth.userId), this.services.channels.subscribedIds(auth.userId), this.services.channelWraps.memberOf(auth.userId)]).then(([ids, channelIds, wrapped]) => {
       for (const chatId of ids) this.#join(chatTopic(chatId));
       for (const channelId of channelIds) this.#join(channelTopic(channelId));
+      for (const communityId of wrapped) this.#join(wrappedTopic(communityId));
       this.#send({ type: 'resync' });
     }).catch((err: unknown) => this.opts.onError(err, { userId: auth.userId, during: 'resync' }));
   }
@@ -376,10 +421,28 @@ export class Session implements HubMember {
     if (!auth || event.added.includes(auth.userId) || event.removed.includes(auth.userId)) return;
     try {
       const added = await this.services.chats.membersFor(auth.userId, event.chatId, event.added);
-      this.#send({ type: 'members', chatId: event.chatId, added, removed: event.removed, lastSeq: event.lastSeq });
+      this.#send({ type: 'members', chatId: event.chatId, added, removed: event.removed, lastSeq: event.lastSeq, digest: event.digest });
     } catch (err) {
       this.opts.onError(err, { chatId: event.chatId, userId: auth.userId });
     }
+  }
+
+  /** R137: the digest of the members after the burst's last change, again, once the burst is over. */
+  #settleMembers(event: Extract<BusEvent, { type: 'members_changed' }>): void {
+    const auth = this.#auth;
+    const ms = this.opts.membersSettleMs ?? 0;
+    if (!auth || ms <= 0) return;
+    clearTimeout(this.#settle.get(event.chatId));
+    if (event.added.includes(auth.userId) || event.removed.includes(auth.userId)) {
+      this.#settle.delete(event.chatId); // it read the whole chat, or left it
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#settle.delete(event.chatId);
+      if (this.#topics.has(chatTopic(event.chatId))) this.#send({ type: 'members', chatId: event.chatId, added: [], removed: [], lastSeq: event.lastSeq, digest: event.digest });
+    }, ms);
+    timer.unref();
+    this.#settle.set(event.chatId, timer);
   }
 
   #join(topic: string): void {

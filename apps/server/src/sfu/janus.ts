@@ -37,7 +37,8 @@ export class JanusSfu implements Sfu {
       permanent: false, is_private: true, publishers: spec.maxPublishers,
       // Tokens are checked on join; subscribing needs a publisher's private id, so a kick ends its subscriptions too.
       allowed: [], require_pvtid: true, notify_joining: true,
-      audiocodec: 'opus', videocodec: 'vp8', fir_freq: 10, bitrate: 1_024_000,
+      // bitrate: the REMB cap to publishers; above R123's three layers (900 + 300 + 100 kbit/s) plus audio, so it never holds the full layer back.
+      audiocodec: 'opus', videocodec: 'vp8', fir_freq: 10, bitrate: 1_400_000,
     }, [ROOM_EXISTS]);
   }
 

@@ -15,6 +15,14 @@ export interface BotRow {
   deletedAt: number | null;
   /** R105: privacy mode in groups; on unless the owner turned it off (absent when writing: on). */
   groupPrivacy?: boolean;
+  /** R143: its avatar (an uploaded, public blob and the image type it is served as); absent: none. */
+  avatar?: BotAvatarRow;
+}
+
+/** R143: a bot's avatar. */
+export interface BotAvatarRow {
+  blobId: string;
+  mime: string;
 }
 
 /**
@@ -40,4 +48,15 @@ export interface BotStorage {
   botsAmong(userIds: readonly string[]): Promise<Set<string>>;
   /** R105: turns the bot's privacy mode in groups on or off. */
   setBotPrivacy(botUserId: string, on: boolean): Promise<void>;
+  /** R129: the device of the gateway this server runs for the bot (the operator hosts it). */
+  setHostedDevice(botUserId: string, deviceId: string): Promise<void>;
+  /**
+   * R129: of these users, the bots that run on this server: not deleted, with a hosted device that is
+   * not revoked and no other device that is not revoked (a gateway of the owner's beside it: not).
+   */
+  hostedAmong(userIds: readonly string[]): Promise<Set<string>>;
+  /** R143: sets (or with null removes) the bot's avatar; the old blob is no longer kept for it. */
+  setBotAvatar(botUserId: string, avatar: BotAvatarRow | null): Promise<void>;
+  /** R143: of these users, the bots that are not deleted and have an avatar: their avatar's blob id. */
+  avatarsAmong(userIds: readonly string[]): Promise<Map<string, string>>;
 }

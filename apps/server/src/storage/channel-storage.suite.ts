@@ -149,6 +149,16 @@ export function channelStorageSuite(name: string, open: () => Promise<{ storage:
       assert.deepEqual((await blobs.expiredBlobs(T0 + 1000, 10)).sort(), [photo, half].sort(), 'no longer named: swept like any upload');
     });
 
+    it('R125 a signed head moves forward only and never past the log\'s end', async () => {
+      assert.equal(await s.setHead(C, 1, 'h1', 'hs1'), false, 'the log is empty');
+      await s.putPost(post('post_0001', 1));
+      await s.putPost(post('post_0002', 2));
+      assert.equal(await s.setHead(C, 2, 'h2', 'hs2'), true);
+      assert.equal(await s.setHead(C, 1, 'h1', 'hs1'), false, 'never back');
+      assert.equal(await s.setHead(C, 2, 'h2b', 'hs2b'), true, 'the same seq signed again later');
+      assert.deepEqual((await s.getChannel(C))?.head, { seq: 2, signed: 'h2b', signature: 'hs2b' });
+    });
+
     it('R111 search by handle or title prefix, case-folded, wildcards literal, most subscribers first, paged', async () => {
       await s.createChannel({ ...channel('chan_0002', 'city_sport'), title: 'Sport of the CITY' }, { channelId: 'chan_0002', userId: uid('bob'), role: 'owner', publicKey: 'k', addedAt: T0 });
       await s.createChannel({ ...channel('chan_0003', 'weather'), title: 'City weather 100%' }, { channelId: 'chan_0003', userId: uid('bob'), role: 'owner', publicKey: 'k', addedAt: T0 });

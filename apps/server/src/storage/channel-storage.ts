@@ -11,6 +11,8 @@ export interface ChannelRow {
   keyListVersion: number;
   keyList: string;
   keyListSig: string;
+  /** R125: the newest signed log head (absent until an admin's device signed one). */
+  head?: { seq: number; signed: string; signature: string };
 }
 
 export interface ChannelAdminRow {
@@ -60,6 +62,8 @@ export interface ChannelStorage {
   getChannelByHandle(handle: string): Promise<ChannelRow | undefined>;
   /** R95b: replaces the key list only when `version` is the stored one plus one (false: nothing written). */
   setKeyList(channelId: string, version: number, keyList: string, signature: string): Promise<boolean>;
+  /** R125: stores a signed log head only when `seq` is at least the stored head's and at most the log's end (false: nothing written). */
+  setHead(channelId: string, seq: number, signed: string, signature: string): Promise<boolean>;
 
   getAdmin(channelId: string, userId: string): Promise<ChannelAdminRow | undefined>;
   /** Owner first, then oldest first. */

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { ChatKeyboard, ParleyClient, TimelineItem } from '@parley/client';
+import type { ChatKeyboard, ParleyClient, PendingForceReply, TimelineItem } from '@parley/client';
 import type { BotCommand, CallbackAnswerContent, InlineButton, Member } from '@parley/protocol';
 import { ConfirmLink } from '../components/formatted-text.tsx';
-import { useBotText } from './text.ts';
+import { botNoticeKey, useBotText } from './text.ts';
 import './bots.css';
 
 /**
@@ -18,10 +18,10 @@ export function BotNotice({ client, chatId, bot, onCommands }: { client: ParleyC
     client.bots.commands(bot.userId).then((cs) => { if (live) onCommands(cs); }, (err: unknown) => console.warn('parley: bot commands', err));
     return () => { live = false; };
   }, [client, bot.userId, onCommands]);
-  // Every bot today runs on its owner's machine (an owner-run gateway, docs/BOTS.md); none on the server.
+  // R129: where it runs is the server's word (botRunsOn): its own gateway for a hosted bot, else the owner's.
   return (
     <>
-      <div className="notice bot-notice" role="note" data-testid="bot-notice">{t('botNoticeOwner', { name: bot.displayName })}</div>
+      <div className="notice bot-notice" role="note" data-testid="bot-notice">{t(botNoticeKey(bot), { name: bot.displayName })}</div>
       <BotAnswer client={client} chatId={chatId} />
     </>
   );
@@ -131,9 +131,24 @@ function AnswerAlert({ text, onClose }: { text: string; onClose: () => void }) {
  * R121: the bot's reply keyboard above the message box. A tap sends the button's text as the person's
  * own message (as Telegram does); a one-time keyboard hides after it; the toggle hides or shows it.
  */
-export function ReplyKeyboardBar({ client, chatId, items, onPlaceholder }: { client: ParleyClient; chatId: string; items: readonly TimelineItem[]; onPlaceholder: (p: string | undefined) => void }) {
+export function ReplyKeyboardBar({ client, chatId, items, onPlaceholder, onReply }: { client: ParleyClient; chatId: string; items: readonly TimelineItem[]; onPlaceholder: (p: string | undefined) => void; onReply: (item: TimelineItem) => void }) {
   const t = useBotText();
   const [kb, setKb] = useState<ChatKeyboard | undefined>();
+  // R144: a bot's force_reply opens a reply to its text once (the person may cancel it), with its placeholder.
+  const [force, setForce] = useState<PendingForceReply | undefined>();
+  const opened = useRef(new Set<string>());
+  const reply = useRef(onReply);
+  reply.current = onReply;
+  useEffect(() => {
+    let live = true;
+    client.bots.forceReply(chatId).then((f) => {
+      if (!live) return;
+      setForce(f);
+      const item = f && !opened.current.has(f.messageId) ? items.find((i) => i.id === f.messageId) : undefined;
+      if (item) { opened.current.add(item.id); reply.current(item); }
+    }, (err: unknown) => console.warn('parley: force reply', err));
+    return () => { live = false; };
+  }, [client, chatId, items]);
   const [open, setOpen] = useState<{ id: string; open: boolean } | undefined>();
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -142,7 +157,7 @@ export function ReplyKeyboardBar({ client, chatId, items, onPlaceholder }: { cli
     return () => { live = false; };
   }, [client, chatId, items]);
   const shown = kb !== undefined && (open?.id === kb.messageId ? open.open : !kb.used);
-  const placeholder = shown ? kb?.placeholder : undefined;
+  const placeholder = force?.placeholder ?? (shown ? kb?.placeholder : undefined);
   useEffect(() => { onPlaceholder(placeholder); }, [placeholder, onPlaceholder]);
   useEffect(() => () => onPlaceholder(undefined), [onPlaceholder]);
   if (!kb) return null;

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { BotCommand, BotHandle, type BotInfo } from '@parley/protocol';
+import { BOT_AVATAR_TYPES, BotCommand, BotHandle, type BotInfo } from '@parley/protocol';
+import { Avatar, colorFor } from '../components/avatar.tsx';
+import { BotPicture } from './bot-avatar.tsx';
 import { CopyButton } from '../components/copy-button.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { useBotText } from './text.ts';
@@ -74,6 +76,8 @@ export function BotsCard({ client }: { client: ParleyClient }) {
         {bots?.map((bot) => (
           <li key={bot.userId} data-testid="bot-row">
             <div className="bot-row-head">
+              {bot.avatar ? <BotPicture client={client} botId={bot.userId} blobId={bot.avatar} size={40} fallback={<Avatar name={bot.displayName} color={colorFor(bot.userId)} />} />
+                : <Avatar name={bot.displayName} color={colorFor(bot.userId)} />}
               <strong>{bot.displayName}</strong> <span className="muted">@{bot.handle}</span>
               {!bot.hasToken && <span className="muted small"> · {t('botRevoked')}</span>}
             </div>
@@ -83,6 +87,7 @@ export function BotsCard({ client }: { client: ParleyClient }) {
               {bot.hasToken && <button type="button" className="secondary" disabled={busy} onClick={() => act(bot, 'revoke')}>{t('botRevoke')}</button>}
               <button type="button" className="danger" disabled={busy} onClick={() => act(bot, 'delete')}>{t('botDelete')}</button>
             </div>
+            <AvatarPicker client={client} bot={bot} onSaved={refresh} />
             <CommandsEditor client={client} bot={bot} onSaved={refresh} />
           </li>
         ))}
@@ -98,6 +103,31 @@ export function BotsCard({ client }: { client: ParleyClient }) {
         <label>{t('botDescription')}<textarea value={description} maxLength={512} rows={2} onChange={(e) => setDescription(e.target.value)} /></label>
         <button type="submit" disabled={busy || !handleOk || !name.trim()}>{t('botCreate')}</button>
       </form>
+      <ErrorLine error={error} />
+    </div>
+  );
+}
+
+/** R143: choose the bot's avatar from a file (an image type the server takes), or remove it. */
+function AvatarPicker({ client, bot, onSaved }: { client: ParleyClient; bot: BotInfo; onSaved: () => void }) {
+  const t = useBotText();
+  const [error, run, busy] = useAction();
+  const pick = (file: File | undefined) => {
+    const mime = BOT_AVATAR_TYPES.find((m) => m === file?.type);
+    if (!file || !mime) return;
+    run(async () => { await client.bots.setAvatar(bot.userId, new Uint8Array(await file.arrayBuffer()), mime); onSaved(); });
+  };
+  return (
+    <div className="bot-avatar-pick">
+      <div className="row wrap">
+        <label className="bot-avatar-label">
+          {t('botAvatarSet')}
+          <input type="file" className="sr-only" accept={BOT_AVATAR_TYPES.join(',')} disabled={busy} data-testid="bot-avatar-file"
+            onChange={(e) => { pick(e.target.files?.[0]); e.target.value = ''; }} />
+        </label>
+        {bot.avatar && <button type="button" className="secondary" disabled={busy} onClick={() => run(async () => { await client.bots.removeAvatar(bot.userId); onSaved(); })}>{t('botAvatarRemove')}</button>}
+      </div>
+      <p className="muted small">{t('botAvatarHelp')}</p>
       <ErrorLine error={error} />
     </div>
   );

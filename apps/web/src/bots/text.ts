@@ -4,6 +4,11 @@ import { ruBots } from '../i18n/ru-bots.ts';
 
 export type BotTextKey = keyof typeof enBots;
 
+/** R129: the notice names where the bot runs, as the server says (`botRunsOn`); an owner's machine unless the server says it hosts it. */
+export function botNoticeKey(bot: { botRunsOn?: 'owner' | 'server' | undefined }): 'botNoticeServer' | 'botNoticeOwner' {
+  return bot.botRunsOn === 'server' ? 'botNoticeServer' : 'botNoticeOwner';
+}
+
 /** The bots chunk's own texts (en-bots.ts, ru-bots.ts), in the page's language. */
 export function useBotText(): (key: BotTextKey, vars?: Record<string, string>) => string {
   const { locale } = useI18n();

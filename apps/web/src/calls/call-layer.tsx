@@ -1,19 +1,20 @@
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { CallView, ParleyClient } from '@parley/client';
-import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { useRingTone } from './ring-tone.ts';
+import { useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { useI18n, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
-import { acceptCall, callMedia, MicUnavailable } from './call-media.ts';
-import { FrameCryptoUnavailable, onUndecryptable } from './frame-crypto.ts';
+import { acceptCall, callMedia } from './call-media.ts';
+import { onUndecryptable } from './frame-crypto.ts';
 import { useCallPath, type CallPath } from './call-path.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import { DevicePicker } from './device-picker.tsx';
 import { useSink } from './device-switch.ts';
 import { ScreenShareButton } from './screen-share-button.tsx';
-import { ScreenUnavailable } from './screen-share.ts';
 import { useVideoArriving } from './remote-video.ts';
-import './calls.css';
+import { useGroupCall } from './use-group-call.ts';
+import { CallError, isLive, useCalls } from './call-state.tsx';
 
 /** How long "Call declined" and the like stay above the app after a call ends. */
 const ENDED_SHOWN_MS = 4000;
@@ -28,21 +29,6 @@ function endedText(call: CallView): MessageKey | undefined {
     case 'connection_lost': return 'callConnectionLost'; // R102: no media path for CALL_RECONNECT_MS
     default: return undefined;
   }
-}
-
-/** A call this device is in or setting up (not one only ringing in, not one over). */
-export function isLive(call: CallView): boolean {
-  return call.state === 'connecting' || call.state === 'active' || (call.state === 'ringing' && call.direction === 'outgoing');
-}
-
-/** This device's calls, re-read on the SDK's `calls` event; the microphone stops when none is live. */
-export function useCalls(client: ParleyClient): CallView[] {
-  const [calls, setCalls] = useState<CallView[]>(() => client.calls.list());
-  useEffect(() => client.on('calls', (list) => {
-    setCalls([...list]);
-    if (!list.some(isLive)) callMedia.stop();
-  }), [client]);
-  return calls;
 }
 
 function peerName(client: ParleyClient, call: CallView): string {
@@ -68,15 +54,6 @@ const PATH_TEXT: Record<CallPath, MessageKey> = {
   direct: 'callPathDirect', 'relay-udp': 'callPathRelayUdp', 'relay-tcp': 'callPathRelayTcp', 'relay-tls': 'callPathRelayTls',
 };
 
-/** A call's error from the microphone reads as such; others as the app words them. */
-export function CallError({ error }: { error: unknown }) {
-  const { t } = useI18n();
-  if (error instanceof MicUnavailable) return <p className="error" role="alert">{t('callMicError')}</p>;
-  if (error instanceof FrameCryptoUnavailable) return <p className="error" role="alert">{t('callCryptoError')}</p>;
-  if (error instanceof ScreenUnavailable) return <p className="error" role="alert">{t('callScreenError')}</p>;
-  return <ErrorLine error={error} />;
-}
-
 /**
  * Above everything in the signed-in app, whatever screen is open: a call ringing in (name, Accept,
  * Decline) and the bar of the call in progress (name, state or duration, Mute, Hang up), with the
@@ -97,7 +74,11 @@ export function CallLayer({ client }: { client: ParleyClient }) {
   const [focusBar, setFocusBar] = useState(false);
   const live = calls.find(isLive);
   const elsewhere = useHandledElsewhere();
+  const group = useGroupCall(); // R124: a 1:1 call rings during a group call; answering leaves the group call first
   const ringing = live ? [] : calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing' && !elsewhere.has(c.callId));
+  // The ring's sound: a call ringing in (not in a chat this person muted, R48), or the caller's ringback.
+  const audible = ringing.some((c) => (client.chat(c.chatId)?.prefs?.mutedUntil ?? 0) <= Date.now());
+  useRingTone(audible ? 'incoming' : live?.direction === 'outgoing' && live.state === 'ringing' ? 'ringback' : undefined);
   const remote = callMedia.remote;
   const [now, setNow] = useState(Date.now);
   const active = live?.state === 'active';
@@ -139,7 +120,11 @@ export function CallLayer({ client }: { client: ParleyClient }) {
           <section key={call.callId} className="call-incoming" aria-label={text} data-testid="call-incoming">
             <Icon name={call.media === 'video' ? 'video' : 'phone'} />
             <p className="grow" role="alert">{text}</p>
-            <button className="call-accept" onClick={() => { tellOtherTabs(call.callId); setFocusBar(true); run(() => acceptCall(client, call.callId)); }}>{t('callAccept')}</button>
+            <button className="call-accept" onClick={() => {
+              tellOtherTabs(call.callId);
+              setFocusBar(true);
+              run(async () => { if (group.live) await group.leave(); await acceptCall(client, call.callId); });
+            }}>{t(group.live ? 'callAcceptLeavingGroup' : 'callAccept')}</button>
             <button className="danger" onClick={() => { tellOtherTabs(call.callId); run(() => client.calls.decline(call.callId)); }}>{t('callDecline')}</button>
           </section>
         );

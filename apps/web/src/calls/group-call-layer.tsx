@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ParleyClient } from '@parley/client';
+import { substreamFor, type ParleyClient } from '@parley/client';
 import { Avatar, colorFor } from '../components/avatar.tsx';
 import { Icon } from '../components/icons.tsx';
 import { chatTitle } from '../components/system-text.ts';
 import { useI18n } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
-import { CallError } from './call-layer.tsx';
-import { groupCallMedia, type FeedMedia } from './group-call-media.ts';
+import { CallError } from './call-state.tsx';
+import { CAMERA_WIDTH, groupCallMedia, type FeedMedia } from './group-call-media.ts';
 import { useGroupCall } from './use-group-call.ts';
 import { groupCallPeople } from './group-call-people.ts';
 import { activeSpeaker, quality, roundTrip, sampleFeeds, videoStopped, type FeedSample, type Quality, type StatsEntry } from './group-stats.ts';
@@ -14,6 +14,13 @@ import { useAction } from '../components/error-line.tsx';
 import { DevicePicker } from './device-picker.tsx';
 import { useSink } from './device-switch.ts';
 import { ScreenShareButton } from './screen-share-button.tsx';
+import { enScreen } from '../i18n/en-screen.ts';
+import { ruScreen } from '../i18n/ru-screen.ts';
+
+/** R133's texts, in this lazy chunk rather than the chat screen's. */
+function screenText(locale: string, key: keyof typeof enScreen, name = ''): string {
+  return (locale === 'ru' ? ruScreen : enScreen)[key].replace('{name}', name);
+}
 
 /** How often the tiles re-read getStats (speaker, quality). */
 const STATS_POLL_MS = 1000;
@@ -63,10 +70,12 @@ interface Tile {
   quality?: Quality | undefined;
   /** No video frame arrived lately (camera off): the avatar instead of a frozen picture. */
   videoStopped?: boolean;
+  /** R133: a shared screen (its own tile, beside the sharer's camera tile). */
+  screen?: boolean;
 }
 
 /** A video of one track or stream (muted: sound plays through the layer's <audio> elements). */
-function TileVideo({ track, stream, label }: { track?: MediaStreamTrack | undefined; stream?: MediaStream | undefined; label: string }) {
+function TileVideo({ track, stream, label, feedId }: { track?: MediaStreamTrack | undefined; stream?: MediaStream | undefined; label: string; feedId?: number | undefined }) {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -74,6 +83,16 @@ function TileVideo({ track, stream, label }: { track?: MediaStreamTrack | undefi
     const src = stream ?? (track ? new MediaStream([track]) : null);
     el.srcObject = src;
   }, [track, stream]);
+  // R123: a remote tile asks for the simulcast layer its size needs (speaker view's large tile the full one).
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || feedId === undefined || typeof ResizeObserver === 'undefined') return;
+    const fit = () => { if (el.clientWidth > 0) groupCallMedia.setSubstream(feedId, substreamFor(el.clientWidth * (window.devicePixelRatio || 1), CAMERA_WIDTH)); };
+    const observer = new ResizeObserver(fit);
+    observer.observe(el);
+    fit();
+    return () => observer.disconnect();
+  }, [feedId]);
   return <video ref={ref} autoPlay playsInline muted aria-label={label} />;
 }
 
@@ -86,18 +105,19 @@ function FeedAudio({ track }: { track: MediaStreamTrack }) {
 }
 
 function TileView({ tile, speaking, large }: { tile: Tile; speaking: boolean; large?: boolean }) {
-  const { t } = useI18n();
-  const screen = tile.self && groupCallMedia.screen.sharing;
+  const { t, locale } = useI18n();
+  const screen = tile.screen === true;
   const video = tile.self ? (groupCallMedia.cameraOff && !screen ? undefined : tile.stream) : undefined;
-  const hasVideo = video !== undefined || (tile.media.video !== undefined && !tile.media.video.muted && !tile.videoStopped);
+  const hasVideo = video !== undefined || (tile.media.video !== undefined && (screen || (!tile.media.video.muted && !tile.videoStopped)));
+  const label = screen ? (tile.self ? t('callOwnScreen') : screenText(locale, 'gcallScreenOf', tile.name)) : tile.self ? t('callOwnVideo') : t('callRemoteVideo', { name: tile.name });
   return (
-    <li className={`gcall-tile${speaking ? ' speaking' : ''}${large ? ' large' : ''}`} data-testid="gcall-tile" data-feed={tile.feedId} data-self={tile.self || undefined} data-screen={screen || undefined}>
+    <li className={`gcall-tile${speaking ? ' speaking' : ''}${large ? ' large' : ''}`} data-testid={screen ? 'gcall-screen' : 'gcall-tile'} data-feed={tile.feedId} data-self={tile.self || undefined} data-screen={screen || undefined}>
       {hasVideo
-        ? <TileVideo track={tile.media.video} stream={video} label={tile.self ? t(screen ? 'callOwnScreen' : 'callOwnVideo') : t('callRemoteVideo', { name: tile.name })} />
+        ? <TileVideo track={tile.media.video} stream={video} feedId={tile.self || screen ? undefined : tile.feedId} label={label} />
         : <span className="gcall-avatar"><Avatar name={tile.name} color={tile.color} size={large ? 96 : 56} /></span>}
       <span className="gcall-name">
         {tile.self && groupCallMedia.muted && <Icon name="micOff" size={14} />}
-        <span>{tile.name}</span>
+        <span>{screen ? screenText(locale, tile.self ? 'gcallYouPresenting' : 'gcallPresenting', tile.name) : tile.name}</span>
         {tile.quality && (
           <span className={`gcall-quality ${tile.quality}`} data-testid="gcall-quality" data-quality={tile.quality} title={t(QUALITY_TEXT[tile.quality])}>
             <span className="sr-only">{t(QUALITY_TEXT[tile.quality])}</span>
@@ -109,6 +129,8 @@ function TileView({ tile, speaking, large }: { tile: Tile; speaking: boolean; la
 }
 
 let preferredLayout: 'grid' | 'speaker' = 'grid';
+
+const tileKey = (tile: Tile): string => `${tile.feedId}${tile.screen ? ':screen' : ''}`;
 
 /**
  * Above every screen while this tab is in a group call: the call bar (chat, count, Mute, Camera,
@@ -139,8 +161,18 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
     const name = person?.name || t('gcallSomeone');
     tiles.push({ feedId: p.feedId, name, color: colorFor(person?.userId ?? String(p.feedId)), self: false, media: feeds.get(p.feedId) ?? {}, quality: qualities.get(p.feedId), videoStopped: stopped.has(p.feedId) });
   }
+  const count = tiles.length;
+  // R133: shared screens come first, each in its own tile (large in speaker view), the sharer's camera stays.
+  const screens: Tile[] = [];
+  for (const p of others) {
+    const track = feeds.get(p.feedId)?.screen;
+    const tile = tiles.find((x) => !x.self && x.feedId === p.feedId);
+    if (track && tile && view?.presenting.includes(p.feedId)) screens.push({ ...tile, media: { video: track }, screen: true, quality: undefined });
+  }
+  if (view && g.screen.sharing) screens.push({ feedId: view.feedId, name: t('gcallYou'), color: colorFor(client.userId), self: true, media: {}, stream: g.screen.stream, screen: true });
+  tiles.unshift(...screens);
   const title = chat ? chatTitle(t, chat) : '';
-  const speakerTile = tiles.find((x) => !x.self && x.feedId === speaker) ?? tiles[0];
+  const speakerTile = screens[0] ?? tiles.find((x) => !x.self && x.feedId === speaker) ?? tiles[0];
   const switchLayout = () => {
     const next = layout === 'grid' ? 'speaker' : 'grid';
     preferredLayout = next;
@@ -153,7 +185,7 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
         <div className="grow call-bar-text">
           <strong>{title}</strong>
           <span className="call-state" role="status" data-testid="gcall-state">
-            {view ? t('gcallCount', { count: tiles.length }) : t('callConnecting')}
+            {!view ? t('callConnecting') : view.reconnectingSince !== undefined ? t('callReconnecting') : t('gcallCount', { count })}
           </span>
         </div>
         <button className={`icon call-mute${g.muted ? ' on' : ''}`} aria-pressed={g.muted} aria-label={t('callMute')} title={t('callMute')}
@@ -162,7 +194,7 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
           <button className={`icon call-mute${g.cameraOff ? ' on' : ''}`} aria-pressed={g.cameraOff} aria-label={t('callCamera')} title={t('callCamera')}
             onClick={() => g.setCameraOff(!g.cameraOff)}><Icon name={g.cameraOff ? 'videoOff' : 'video'} /></button>
         )}
-        {g.media === 'video' && view && (
+        {view && (
           <ScreenShareButton sharing={g.screen.sharing} onShare={() => run(() => g.shareScreen())} onStop={() => run(() => g.stopScreen())} />
         )}
         <button className="icon" aria-pressed={layout === 'speaker'} aria-label={t('gcallSpeakerView')} title={t('gcallSpeakerView')} data-testid="gcall-layout"
@@ -173,8 +205,8 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
         </button>
       </section>
       {view && (layout === 'grid' || tiles.length < 2 ? (
-        <ul className="gcall-grid" data-testid="gcall-grid" data-count={Math.min(tiles.length, 9)} aria-label={t('gcallParticipants')}>
-          {tiles.map((tile) => <TileView key={tile.feedId} tile={tile} speaking={!tile.self && tile.feedId === speaker && (levels.get(tile.feedId) ?? 0) > 0.02} />)}
+        <ul className="gcall-grid" data-testid="gcall-grid" data-count={Math.min(tiles.length, 9)} data-screen={screens.length > 0 || undefined} aria-label={t('gcallParticipants')}>
+          {tiles.map((tile) => <TileView key={tileKey(tile)} tile={tile} large={tile.screen === true} speaking={!tile.screen && !tile.self && tile.feedId === speaker && (levels.get(tile.feedId) ?? 0) > 0.02} />)}
         </ul>
       ) : (
         <div className="gcall-speaker" data-testid="gcall-speaker">
@@ -182,7 +214,7 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
             {speakerTile && <TileView tile={speakerTile} speaking={false} large />}
           </ul>
           <ul className="gcall-strip" aria-label={t('gcallParticipants')}>
-            {tiles.filter((x) => x !== speakerTile).map((tile) => <TileView key={tile.feedId} tile={tile} speaking={false} />)}
+            {tiles.filter((x) => x !== speakerTile).map((tile) => <TileView key={tileKey(tile)} tile={tile} speaking={false} />)}
           </ul>
         </div>
       ))}

@@ -2,12 +2,17 @@ import type { CallPeer, GroupCall, GroupCallView, ParleyClient } from '@parley/c
 import { MicUnavailable } from './call-media.ts';
 import type { InputSwitch } from './device-picker.tsx';
 import { inputOf, MIC_CONSTRAINTS, switchInput } from './device-switch.ts';
-import { ScreenShare, videoSender } from './screen-share.ts';
+import { GroupScreenShare } from './group-screen-share.ts';
+
+/** The camera's width a group call asks for (and assumes of the others', R123's layer choice). */
+export const CAMERA_WIDTH = 640;
 
 /** A remote participant's tracks as the subscriber peer delivers them. */
 export interface FeedMedia {
   audio?: MediaStreamTrack;
   video?: MediaStreamTrack;
+  /** R133: the screen it shares, beside its camera. */
+  screen?: MediaStreamTrack;
 }
 
 /**
@@ -30,8 +35,13 @@ class GroupCallMedia {
   #muted = false;
   #cameraOff = false;
   readonly #listeners = new Set<() => void>();
-  /** R103: the screen this call publishes in the camera's place (video calls). */
-  readonly screen = new ScreenShare(() => this.#changed());
+  /** R123: the simulcast layer asked of Janus per remote feed. */
+  readonly #substreams = new Map<number, number>();
+  #encodings: ((width: number) => RTCRtpEncodingParameters[]) | undefined;
+  /** R133: the screen this call publishes beside the camera (video calls). */
+  readonly screen = new GroupScreenShare(() => this.#changed());
+  /** The camera's sender on the publishing peer (camera off: it carries nothing). */
+  #cameraSender: RTCRtpSender | undefined;
 
   get chatId(): string | undefined { return this.#chatId; }
   get view(): GroupCallView | undefined { return this.#view; }
@@ -39,25 +49,22 @@ class GroupCallMedia {
   get joining(): boolean { return this.#joining; }
   get muted(): boolean { return this.#muted; }
   get cameraOff(): boolean { return this.#cameraOff; }
-  /** This device's camera (the own tile), when it sends video, or the screen it shares. */
-  get local(): MediaStream | undefined { return this.screen.stream ?? (this.#local?.getVideoTracks().length ? this.#local : undefined); }
+  /** This device's camera (the own tile), when it sends video. */
+  get local(): MediaStream | undefined { return this.#local?.getVideoTracks().length ? this.#local : undefined; }
 
-  /** R103: publishes a screen in the camera's place (through the SFU, SFrame-encrypted like the camera). */
+  /** R133: publishes a screen beside the camera (through the SFU, SFrame-encrypted like the camera). */
   shareScreen(): Promise<void> {
-    return this.screen.start(videoSender(this.#publisher()), () => this.#cameraBack());
+    return this.screen.start(this.#publisher(), this.#republish);
   }
 
   stopScreen(): Promise<void> {
-    return this.screen.stop(this.#cameraBack());
+    return this.screen.stop(this.#republish);
   }
+
+  readonly #republish = (screenMid: () => string | null): Promise<void> => this.#call?.republishTracks(screenMid) ?? Promise.resolve();
 
   #publisher(): RTCPeerConnection | undefined {
     return this.#view?.publisher as unknown as RTCPeerConnection | undefined;
-  }
-
-  /** What the video sender carries when no screen is shared: the camera, or nothing while it is off. */
-  #cameraBack(): MediaStreamTrack | null {
-    return this.#cameraOff ? null : this.#local?.getVideoTracks()[0] ?? null;
   }
 
   /** Whether this tab is in (or joining) a group call. */
@@ -70,7 +77,7 @@ class GroupCallMedia {
       const track = this.#tracks.get(s.mid);
       if (!track || track.readyState === 'ended') continue;
       const m = out.get(s.feedId) ?? {};
-      m[s.kind] = track;
+      m[s.screen ? 'screen' : s.kind] = track;
       out.set(s.feedId, m);
     }
     return out;
@@ -92,9 +99,12 @@ class GroupCallMedia {
     try {
       const local = await navigator.mediaDevices.getUserMedia({
         audio: MIC_CONSTRAINTS,
-        video: media === 'video' ? { width: { ideal: 640 }, height: { ideal: 360 } } : false,
+        video: media === 'video' ? { width: { ideal: CAMERA_WIDTH }, height: { ideal: 360 } } : false,
       }).catch((err: unknown) => { throw new MicUnavailable(err); });
       this.#local = local;
+      // R123: loaded with the call, not with the app (the chat screen's size budget).
+      const { simulcastEncodings } = await import('./group-call-simulcast.ts');
+      this.#encodings = simulcastEncodings;
       this.#call = await client.calls.joinGroup(chatId, {
         media: { audio: true, video: media === 'video' },
         prepare: (peer, role) => this.#prepare(peer, role),
@@ -137,8 +147,7 @@ class GroupCallMedia {
     const camera = this.#local?.getVideoTracks()[0];
     if (camera) camera.enabled = !off;
     // No frames at all (not black ones): the others' copy of the track goes muted and their tile shows the avatar.
-    // While a screen is shared the sender carries it; the camera's state applies when sharing stops.
-    if (!this.screen.sharing) void videoSender(this.#publisher())?.replaceTrack(off ? null : camera ?? null).catch(() => undefined);
+    void this.#cameraSender?.replaceTrack(off ? null : camera ?? null).catch(() => undefined);
     this.#changed();
   }
 
@@ -153,6 +162,13 @@ class GroupCallMedia {
     },
   };
 
+  /** R123: the simulcast layer Janus forwards of a remote feed (the call layer picks it by tile size). */
+  setSubstream(feedId: number, substream: 0 | 1 | 2): void {
+    if (!this.#call || this.#substreams.get(feedId) === substream) return;
+    this.#substreams.set(feedId, substream);
+    void this.#call.setSubstream(feedId, substream).catch(() => this.#substreams.delete(feedId));
+  }
+
   on(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -161,7 +177,14 @@ class GroupCallMedia {
   #prepare(callPeer: CallPeer, role: 'publisher' | 'subscriber'): void {
     const peer = callPeer as unknown as RTCPeerConnection; // the browser's own (the SDK's default factory)
     if (role === 'publisher') {
-      for (const track of this.#local?.getTracks() ?? []) peer.addTrack(track, this.#local!);
+      // R119's republish makes a fresh publishing peer: a screen shared on the old one stops (R133: shared again by hand).
+      if (this.screen.sharing) this.screen.release();
+      for (const track of this.#local?.getAudioTracks() ?? []) peer.addTrack(track, this.#local!);
+      // R123: the camera in simulcast layers, so each receiver gets the one its tile needs.
+      for (const track of this.#local?.getVideoTracks() ?? []) {
+        const tr = peer.addTransceiver(track, { direction: 'sendonly', streams: [this.#local!], sendEncodings: this.#encodings?.(track.getSettings().width ?? CAMERA_WIDTH) ?? [] });
+        this.#cameraSender = tr.sender;
+      }
       return;
     }
     peer.addEventListener('track', (event) => {
@@ -178,10 +201,12 @@ class GroupCallMedia {
     this.screen.release();
     for (const track of this.#local?.getTracks() ?? []) track.stop();
     this.#local = undefined;
+    this.#cameraSender = undefined;
     this.#call = undefined;
     this.#view = undefined;
     this.#chatId = undefined;
     this.#tracks.clear();
+    this.#substreams.clear();
     this.#muted = false;
     this.#cameraOff = false;
   }

@@ -13,6 +13,24 @@ export class ScreenUnavailable extends Error {
   }
 }
 
+/**
+ * The browser's screen picker: the chosen screen's stream and video track, hinted for detail (text
+ * stays sharp: the encoder drops frames before resolution); undefined when the person closed the picker.
+ */
+export async function pickScreen(): Promise<{ stream: MediaStream; track: MediaStreamTrack } | undefined> {
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'NotAllowedError') return undefined;
+    throw new ScreenUnavailable(err);
+  }
+  const track = stream.getVideoTracks()[0];
+  if (!track) return undefined;
+  track.contentHint = 'detail';
+  return { stream, track };
+}
+
 export class ScreenShare {
   #track: MediaStreamTrack | undefined;
   #stream: MediaStream | undefined;
@@ -44,16 +62,9 @@ export class ScreenShare {
   async start(sender: RTCRtpSender | undefined, back: () => MediaStreamTrack | null): Promise<void> {
     if (this.#track) return;
     if (!sender) throw new Error('this call has no video to share the screen through');
-    let stream: MediaStream;
-    try {
-      stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
-    } catch (err) {
-      if (err instanceof DOMException && err.name === 'NotAllowedError') return; // the person closed the picker
-      throw new ScreenUnavailable(err);
-    }
-    const track = stream.getVideoTracks()[0];
-    if (!track) return;
-    track.contentHint = 'detail'; // text stays sharp: the encoder drops frames before resolution
+    const picked = await pickScreen();
+    if (!picked) return;
+    const { stream, track } = picked;
     await sender.replaceTrack(track);
     this.#track = track;
     this.#stream = stream;

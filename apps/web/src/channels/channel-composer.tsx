@@ -1,7 +1,9 @@
 import { useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { ChannelAttachment } from '@parley/protocol';
-import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { useAction } from '../components/error-line.tsx';
+import { ChannelErrorLine, localInputValue } from './channel-schedule.tsx';
+import { channelsChanged } from './use-channels.ts';
 import { Icon } from '../components/icons.tsx';
 import { useChannelI18n } from './text.ts';
 import type { VerifiedPost } from './channel-post.tsx';
@@ -31,7 +33,8 @@ async function uploadOne(client: ParleyClient, file: File): Promise<ChannelAttac
 /**
  * The admins' composer (R96): a new post, or the next version of the one being edited; signed on
  * this device by the SDK. Photos and files (R110) are uploaded as public files first, then named
- * in the signed post by their hash.
+ * in the signed post by their hash. "Schedule" picks a time instead (R115: text only, signed here now,
+ * published by the server then).
  */
 export function ChannelComposer({ client, channelId, editing, onDone }: {
   client: ParleyClient; channelId: string; editing: VerifiedPost | undefined; onDone: () => void;
@@ -41,7 +44,19 @@ export function ChannelComposer({ client, channelId, editing, onDone }: {
   const [files, setFiles] = useState<File[]>([]);
   const input = useRef<HTMLInputElement>(null);
   const [error, run, busy] = useAction();
+  // R115: a time to publish at (a datetime-local value), or undefined to post now.
+  const [at, setAt] = useState<string | undefined>();
+  const scheduling = at !== undefined && !editing;
   const send = () => {
+    if (scheduling) {
+      if (!text.trim() || !at) return;
+      return run(async () => {
+        await client.channels.schedule(channelId, text, new Date(at).getTime());
+        setText('');
+        setAt(undefined);
+        channelsChanged();
+      });
+    }
     if (!text.trim() && files.length === 0) return;
     run(async () => {
       const attachments = [];
@@ -56,7 +71,16 @@ export function ChannelComposer({ client, channelId, editing, onDone }: {
   };
   return (
     <div className="channel-composer">
-      <ErrorLine error={error} />
+      <ChannelErrorLine error={error} />
+      {scheduling && (
+        <div className="composer-context channel-schedule-at">
+          <label className="grow">{t('chScheduleAt')}{' '}
+            <input type="datetime-local" value={at} min={localInputValue(Date.now())} required onChange={(e) => setAt(e.target.value)} data-testid="schedule-at" />
+          </label>
+          {files.length > 0 && <span className="muted small">{t('chScheduleNoFiles')}</span>}
+          <button type="button" className="secondary small" onClick={() => setAt(undefined)}>{t('chScheduleOff')}</button>
+        </div>
+      )}
       {editing && (
         <div className="composer-context">
           <Icon name="edit" size={16} /><span className="grow">{t('chEdit')}</span>
@@ -81,7 +105,10 @@ export function ChannelComposer({ client, channelId, editing, onDone }: {
         <button type="button" className="icon" aria-label={t('chAttach')} title={t('chAttach')} onClick={() => input.current?.click()}><Icon name="attach" /></button>
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
-        <button type="submit" disabled={busy || (!text.trim() && files.length === 0)}>{editing ? t('chSave') : t('chPost')}</button>
+        {!editing && !scheduling && (
+          <button type="button" className="secondary" disabled={busy} onClick={() => setAt(localInputValue(Date.now() + 3_600_000))}>{t('chSchedule')}</button>
+        )}
+        <button type="submit" disabled={busy || (scheduling ? !text.trim() || !at : !text.trim() && files.length === 0)}>{editing ? t('chSave') : scheduling ? t('chSchedule') : t('chPost')}</button>
       </form>
     </div>
   );

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { ChannelPost, ParleyClient } from '@parley/client';
 import type { ChannelPostCounts } from '@parley/protocol';
 import { FormattedText } from '../components/formatted-text.tsx';
@@ -16,8 +17,8 @@ export const CHANNEL_REACTIONS = ['👍', '❤️', '🔥', '😂', '😮', '�
  * entities), date, views and reactions; a post that failed its check shows only that it failed and
  * why: nothing the server sent is shown as the channel's (R96).
  */
-export function ChannelPostView({ client, handle, post, admin, counts, fmt, onChange, onEdit, onForward }: {
-  client: ParleyClient; handle: string; post: ChannelPost; admin: boolean; counts: ChannelPostCounts | undefined; fmt: Formatters;
+export function ChannelPostView({ client, handle, post, admin, counts, fmt, onChange, onEdit, onForward, comments }: {
+  client: ParleyClient; handle: string; post: ChannelPost; admin: boolean; counts: ChannelPostCounts | undefined; fmt: Formatters; comments?: ReactNode;
   onChange: (fn: () => Promise<unknown>) => void; onEdit: (p: VerifiedPost) => void; onForward: (p: VerifiedPost) => void;
 }) {
   const { t } = useChannelI18n();
@@ -56,6 +57,7 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
         })}
       </div>
       <div className="channel-post-actions">
+        {comments}
         <button type="button" className="secondary small" onClick={() => onForward(post)}><Icon name="forward" size={14} /> {t('chForward')}</button>
         {admin && (
           <>

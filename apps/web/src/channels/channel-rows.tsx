@@ -4,16 +4,18 @@ import { Icon } from '../components/icons.tsx';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { useChannelData } from './use-channels.ts';
+import { useCommunities } from '../communities/use-community.ts';
+import { wrappedTitle } from './wrapped-title.ts';
 
 /** The person's channels in the chat list (R97): unread count, a muted icon; a row opens the channel. */
 export function ChannelRows({ client, activeId }: { client: ParleyClient; activeId: string | undefined }) {
   const { t } = useI18n();
   const load = useCallback(() => client.channels.subscriptions(), [client]);
   const { value: subscriptions } = useChannelData(client, load);
-  if (!subscriptions || subscriptions.length === 0) return null;
   return (
     <>
-      {subscriptions.map(({ channel, unread, muted }) => {
+      <WrappedRows client={client} activeId={activeId} />
+      {subscriptions?.map(({ channel, unread, muted }) => {
         const active = channel.channelId === activeId;
         return (
           <li key={channel.channelId}>
@@ -29,6 +31,36 @@ export function ChannelRows({ client, activeId }: { client: ParleyClient; active
                   <span className="chat-preview">{t('chRowHint', { handle: channel.handle })}</span>
                   {unread > 0 && <span className={`badge${muted ? ' quiet' : ''}`} data-testid="channel-unread" aria-label={t('unreadCount', { count: unread })}>{unread}</span>}
                 </span>
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </>
+  );
+}
+
+/**
+ * R141: the private channels past the MLS size this person reads through wrapped keys. One whose
+ * announcements chat this device holds (its admins, its subscribers from before the switch) is that
+ * chat's row already; the others have no chat, so they are listed here.
+ */
+function WrappedRows({ client, activeId }: { client: ParleyClient; activeId: string | undefined }) {
+  const { t } = useI18n();
+  const { value: communities } = useCommunities(client);
+  const wrapped = communities?.filter((c) => c.settings.wrapped && !client.chat(c.announcementsChatId)) ?? [];
+  return (
+    <>
+      {wrapped.map((c) => {
+        const active = c.communityId === activeId;
+        return (
+          <li key={c.communityId}>
+            <button className={`chat-row${active ? ' active' : ''}`} data-testid="wrapped-channel-row" aria-current={active ? 'page' : undefined}
+              onClick={() => go(`/private/${c.communityId}`)}>
+              <span className="avatar community-avatar" style={{ width: 40, height: 40 }} aria-hidden="true"><Icon name="megaphone" /></span>
+              <span className="chat-text">
+                <span className="chat-line"><span className="chat-title">{wrappedTitle(t, client, c)}</span></span>
+                <span className="chat-line"><span className="chat-preview">{t('chWrappedRowHint')}</span></span>
               </span>
             </button>
           </li>

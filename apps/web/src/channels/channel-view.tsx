@@ -10,6 +10,9 @@ import { ChannelComposer } from './channel-composer.tsx';
 import { ChannelPostView, type VerifiedPost } from './channel-post.tsx';
 import { ChannelForward } from './channel-forward.tsx';
 import { channelAdmins, channelLink, channelsChanged, useChannelData } from './use-channels.ts';
+import { useLogCheck } from './log-check.ts';
+import { CommentsButton, CommentsPanel, DiscussionSettings, useDiscussion } from './comments.tsx';
+import { ScheduledPosts } from './channel-schedule.tsx';
 import './channels.css';
 
 /** The page size the view asks for (the server's PARLEY_CHANNEL_PAGE_MAX may be lower). */
@@ -21,6 +24,8 @@ interface Loaded {
   /** Newest first, as the SDK verified them (R96). */
   posts: ChannelPost[];
   keyListProblem: string | undefined;
+  /** R125: why the SDK can't vouch that no post is missing (withheld newest, rolled-back head, no head). */
+  missingProblem: string | undefined;
   hasMore: boolean;
   counts: Map<string, ChannelPostCounts>;
 }
@@ -46,6 +51,9 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
   const [editing, setEditing] = useState<VerifiedPost | undefined>();
   const [forwarding, setForwarding] = useState<VerifiedPost | undefined>();
   const [shared, setShared] = useState(false);
+  const [commenting, setCommenting] = useState<string | undefined>();
+  const [settings, setSettings] = useState(false);
+  const { value: discussion } = useDiscussion(client, channelId);
   const [error, run, busy] = useAction();
   const load = useCallback(async (): Promise<Loaded> => {
     const [channel, subscriptions, page] = await Promise.all([
@@ -53,7 +61,8 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
     ]);
     const shown = page.posts.flatMap((p) => (p.verified && !p.deleted ? [p.postId] : []));
     const counts = new Map((await client.channels.counts(channelId, shown.slice(0, 100))).map((c) => [c.postId, c]));
-    return { channel, subscription: subscriptions.find((s) => s.channel.channelId === channelId), posts: page.posts, keyListProblem: page.keyListProblem, hasMore: page.hasMore, counts };
+    return { channel, subscription: subscriptions.find((s) => s.channel.channelId === channelId), posts: page.posts, keyListProblem: page.keyListProblem,
+      missingProblem: page.keyListProblem ? undefined : page.integrity.problem, hasMore: page.hasMore, counts };
   }, [client, channelId]);
   const { value, error: loadError, reload } = useChannelData(client, load, channelId);
 
@@ -69,6 +78,9 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
     }
   }, [client, channelId, value, readSeq, lastSeq]);
 
+  const isAdmin = value ? channelAdmins(value.channel).includes(client.userId) : false;
+  const check = useLogCheck(client, channelId, isAdmin, lastSeq);
+
   const bottom = useRef<HTMLDivElement>(null);
   const newest = value?.posts[0]?.seq;
   useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [newest]);
@@ -77,7 +89,9 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
     return <section className="panel"><PanelHeader title={t('loading')} />{loadError ? <ErrorLine error={loadError} /> : <div className="spinner" role="status" aria-label={t('loading')} />}</section>;
   }
   const { channel, subscription } = value;
-  const admin = channelAdmins(channel).includes(client.userId);
+  const admin = isAdmin;
+  // R125: the whole-log check says more than the newest page's head check, once it has run.
+  const missingProblem = value.keyListProblem ? undefined : (check ? check.problem : value.missingProblem);
   const all = [...value.posts, ...older];
   const oldestPostSeq = all.reduce((m, p) => (p.verified ? Math.min(m, p.postSeq) : m), Infinity);
   // Oldest first, like a chat; tombstones of deleted posts are not shown.
@@ -85,9 +99,17 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
   const pinned = shown.filter((p): p is VerifiedPost => p.verified && p.pinned).at(-1);
   const link = channelLink(channel.handle);
   const act = (fn: () => Promise<unknown>) => run(async () => { await fn(); channelsChanged(); await reload(); });
+  const owner = channel.ownerId === client.userId;
+  const postView = (post: ChannelPost, inPanel = false) => (
+    <ChannelPostView key={post.verified ? post.postId : `bad-${post.seq}`} client={client} handle={channel.handle} post={post} admin={admin && !inPanel}
+      counts={post.verified ? value.counts.get(post.postId) : undefined} fmt={fmt}
+      onChange={(fn) => act(fn)} onEdit={setEditing} onForward={setForwarding}
+      comments={discussion && post.verified && !inPanel ? <CommentsButton client={client} discussion={discussion} postId={post.postId} onOpen={() => setCommenting(post.postId)} /> : undefined} />
+  );
+  const commented = commenting ? shown.find((p) => p.verified && p.postId === commenting) : undefined;
 
   return (
-    <section className="panel channel-view" aria-label={channel.title}>
+    <section className={`panel channel-view${commented && discussion ? ' with-comments' : ''}`} aria-label={channel.title}>
       <PanelHeader title={channel.title}>
         <span className="avatar community-avatar" style={{ width: 36, height: 36 }} aria-hidden="true"><Icon name="megaphone" /></span>
       </PanelHeader>
@@ -108,7 +130,9 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
             setShared(true);
             void navigator.clipboard?.writeText(link).catch((err: unknown) => console.warn('parley: copy failed', err));
           }}><Icon name="link" size={16} /> {t('chShare')}</button>
+          {owner && <button type="button" className="secondary small" aria-expanded={settings} onClick={() => setSettings(!settings)}><Icon name="settings" size={16} /> {t('chSettings')}</button>}
         </div>
+        {owner && settings && <DiscussionSettings client={client} of={channelId} />}
         {shared && <p className="muted small" aria-live="polite" data-testid="channel-link">{t('chLinkCopied', { link })}</p>}
         <ErrorLine error={error} />
       </div>
@@ -119,6 +143,8 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
       )}
       <div className="timeline channel-timeline" data-testid="channel-posts">
         {value.keyListProblem && <p className="channel-unverified" role="alert">{t('chKeyListProblem', { problem: value.keyListProblem })}</p>}
+        {missingProblem && <p className="channel-unverified" role="alert" data-testid="channel-missing">{t('chPostsMayBeMissing', { problem: missingProblem })}</p>}
+        {check && !check.complete && <p className="muted small" role="status">{t('chChecking', { checked: check.checked, of: check.of })}</p>}
         {(older.length > 0 ? older.length % PAGE === 0 : value.hasMore) && Number.isFinite(oldestPostSeq) && (
           <button type="button" className="secondary small channel-older" onClick={() => run(async () => {
             const page = await client.channels.posts(channelId, { beforePostSeq: oldestPostSeq, limit: PAGE });
@@ -126,15 +152,15 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
           })}>{t('chOlder')}</button>
         )}
         {shown.length === 0 && !value.keyListProblem && <p className="muted empty-state">{t('chNoPosts')}</p>}
-        {shown.map((post) => (
-          <ChannelPostView key={post.verified ? post.postId : `bad-${post.seq}`} client={client} handle={channel.handle} post={post} admin={admin}
-            counts={post.verified ? value.counts.get(post.postId) : undefined} fmt={fmt}
-            onChange={(fn) => act(fn)} onEdit={setEditing} onForward={setForwarding} />
-        ))}
+        {shown.map((post) => postView(post))}
         <div ref={bottom} />
       </div>
+      {admin && <ScheduledPosts client={client} channelId={channelId} />}
       {admin && <ChannelComposer key={editing?.postId ?? 'new'} client={client} channelId={channelId} editing={editing}
         onDone={() => { setEditing(undefined); channelsChanged(); void reload(); }} />}
+      {commented && discussion && (
+        <CommentsPanel client={client} of={channelId} discussion={discussion} postId={commented.verified ? commented.postId : ''} post={postView(commented, true)} postText={commented.verified ? commented.text || t('chPhoto') : ''} onClose={() => setCommenting(undefined)} />
+      )}
       {forwarding && <ChannelForward client={client} channel={channel} post={forwarding} onClose={() => setForwarding(undefined)} />}
     </section>
   );

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useReloading } from '../state/use-reloading.ts';
 import type { ParleyClient } from '@parley/client';
 import type { Channel, ChannelKeyList } from '@parley/protocol';
 
@@ -12,26 +12,15 @@ export function channelsChanged(): void {
  * Runs `load` now, on every channel notice (R97: `channelPost`, for `channelId` or any) and after
  * this tab's own channel actions; `reload` for after an action of this view.
  */
-export function useChannelData<T>(client: ParleyClient, load: () => Promise<T>, channelId?: string): { value: T | undefined; error: unknown; reload: () => Promise<void> } {
-  const [value, setValue] = useState<T | undefined>();
-  const [error, setError] = useState<unknown>();
-  const reload = useCallback(async () => {
-    try {
-      setValue(await load());
-      setError(undefined);
-    } catch (err) {
-      console.warn('parley: channel load failed', err);
-      setError(err);
-    }
-  }, [load]);
-  useEffect(() => {
-    void reload();
-    const again = () => void reload();
-    local.addEventListener('changed', again);
-    const off = client.on('channelPost', (e) => { if (!channelId || e.channelId === channelId) again(); });
-    return () => { off(); local.removeEventListener('changed', again); };
-  }, [client, reload, channelId]);
-  return { value, error, reload };
+export function useChannelData<T>(client: ParleyClient, load: () => Promise<T>, channelId?: string) {
+  return useReloading(load, (again) => listenChannels(client, again, channelId), 'channel');
+}
+
+/** Calls `again` on every channel notice (for `channelId`, or any) and after this tab's own channel actions; returns the unsubscribe. */
+export function listenChannels(client: ParleyClient, again: () => void, channelId?: string): () => void {
+  local.addEventListener('changed', again);
+  const off = client.on('channelPost', (e) => { if (!channelId || e.channelId === channelId) again(); });
+  return () => { off(); local.removeEventListener('changed', again); };
 }
 
 /** The admins the channel's key list names (for showing the composer; the server and every reader enforce it). */

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { CommunityInvitePreview, CommunityInviteResponse, CommunityJoinRequest } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
-import { go } from '../state/use-client.ts';
+import { go, goWhenDone } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
@@ -105,7 +105,11 @@ export function JoinCommunity({ client, token, hint }: { client: ParleyClient; t
             ? <button onClick={() => go(`/community/${preview.communityId}`, { replace: true })}>{t('continue')}</button>
             : preview.needsApproval
               ? <AskToJoin client={client} token={token} request={request} onRequest={setRequest} />
-              : <button disabled={busy} onClick={() => run(async () => go(`/community/${(await client.communities.joinInvite(token)).communityId}`, { replace: true }))}>
+              : <button disabled={busy} onClick={() => run(() => goWhenDone(async () => {
+                const joined = await client.communities.joinInvite(token);
+                // R112: a private channel opens as the channel itself (R141: past the MLS size, its wrapped view).
+                return joined.settings.wrapped ? `/private/${joined.communityId}` : joined.settings.channel ? `/chat/${joined.announcementsChatId}` : `/community/${joined.communityId}`;
+              }, { replace: true }))}>
                 {t('communityJoin')}
               </button>}
         </div>

@@ -3,7 +3,7 @@ import type { ParleyClient } from '@parley/client';
 import type { Community, CommunityJoinRequest } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
-import { useReloading } from './use-community.ts';
+import { useCommunityData } from './use-community.ts';
 
 /**
  * R101 for holders of the `invite` right: who asked to join through a link that needs approval,
@@ -14,7 +14,7 @@ export function CommunityJoinRequests({ client, community }: { client: ParleyCli
   const { t, fmt } = useI18n();
   const id = community.communityId;
   const load = useCallback(() => client.communities.joinRequests.pending(id), [client, id]);
-  const { value: requests, error: loadError, reload } = useReloading<CommunityJoinRequest[]>(client, load, id);
+  const { value: requests, error: loadError, reload } = useCommunityData<CommunityJoinRequest[]>(client, load, id);
   const [error, run, busy] = useAction();
   const decide = (r: CommunityJoinRequest, approve: boolean) => run(async () => {
     await (approve ? client.communities.joinRequests.approve(id, r.requestId) : client.communities.joinRequests.decline(id, r.requestId));

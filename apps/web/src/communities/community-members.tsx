@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/index.ts';
 import { Avatar, colorFor } from '../components/avatar.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
-import { communityName, mayDo, useCommunity, useCommunityMembers, useReloading } from './use-community.ts';
+import { communityName, mayDo, useCommunity, useCommunityMembers, useCommunityData } from './use-community.ts';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 const LABELS: readonly CommunityLabel[] = ['teacher', 'parent', 'student'];
@@ -27,7 +27,7 @@ export function CommunityMembers({ client, communityId }: { client: ParleyClient
   // R82: who is muted, for those who may mute (the `ban` right).
   const mayMute = value?.community ? mayDo(value.community, 'ban') : false;
   const loadMutes = useCallback(async () => (mayMute ? client.communities.mutes(communityId) : []), [client, communityId, mayMute]);
-  const { value: mutes, reload: reloadMutes } = useReloading<CommunityMute[]>(client, loadMutes, communityId);
+  const { value: mutes, reload: reloadMutes } = useCommunityData<CommunityMute[]>(client, loadMutes, communityId);
   const reload = async () => { await reloadMembers(); await reloadMutes(); };
   const [error, run, busy] = useAction();
   const community = value?.community;
@@ -39,6 +39,7 @@ export function CommunityMembers({ client, communityId }: { client: ParleyClient
       <PanelHeader title={t('communityMembersOf', { name })} backTo={`/community/${communityId}`} />
       <div className="card">
         <h3>{t('members')} {members ? `(${members.length})` : ''}</h3>
+        {community && <RightsDisputes client={client} community={community} members={members ?? []} />}
         {!members && !loadError && <div className="spinner" role="status" aria-label={t('loading')} />}
         <ErrorLine error={loadError} />
         {community && (
@@ -51,6 +52,15 @@ export function CommunityMembers({ client, communityId }: { client: ParleyClient
       </div>
     </section>
   );
+}
+
+/** R138: where the server's list of rights differs from the owner's signed one; this device goes by the signed one. */
+function RightsDisputes({ client, community, members }: { client: ParleyClient; community: Community; members: readonly CommunityMember[] }) {
+  const { t } = useI18n();
+  const ids = client.communities.rightsDisputes(community.announcementsChatId);
+  if (ids.length === 0) return null;
+  const names = ids.map((id) => members.find((m) => m.userId === id)?.displayName ?? id).join(', ');
+  return <p className="error" role="status" data-testid="rights-disputed">{t('rightsDisputed', { names })}</p>;
 }
 
 function MemberRow({ client, community, member: m, busy, act, mutedUntil }: {

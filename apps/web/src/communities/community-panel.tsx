@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { MAX_DESCRIPTION_CHARS, type Community, type CommunityChat } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
-import { go } from '../state/use-client.ts';
+import { go, goWhenDone } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
@@ -10,6 +10,8 @@ import { CommunityInvites } from './community-invites.tsx';
 import { CommunityJoinRequests } from './community-join-requests.tsx';
 import { CommunityReports } from './community-reports.tsx';
 import { chatName, communityName, mayDo, useCommunity } from './use-community.ts';
+import { DiscussionSettings } from '../channels/comments.tsx';
+import { useChannelI18n } from '../channels/text.ts';
 
 /**
  * #/community/<id>: a community's chats (announcements, general, topics) with one-tap Join for open
@@ -17,7 +19,7 @@ import { chatName, communityName, mayDo, useCommunity } from './use-community.ts
  * leave (R71). Members and roles are on #/community/<id>/members.
  */
 export function CommunityPanel({ client, communityId }: { client: ParleyClient; communityId: string }) {
-  const { t } = useI18n();
+  const { t } = useChannelI18n();
   const { value, error: loadError, reload } = useCommunity(client, communityId);
   const [error, run, busy] = useAction();
   if (!value) {
@@ -42,6 +44,8 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
           {t('membersCount', { count: community.memberCount })} · {t('communityYouAre', { role: t(community.me.role) })}
           {community.settings.roleLabels === 'school' ? ` · ${t('communitySchool')}` : ''}
         </p>
+        {community.settings.channel && <p className="channel-kind" role="note" data-testid="channel-kind"><Icon name="megaphone" size={16} /> {t(community.settings.wrapped ? 'chKindWrapped' : 'chKindPrivate')}</p>}
+        {community.settings.wrapped && <button className="secondary" onClick={() => go(`/private/${communityId}`)}>{t('chWrappedOpen')}</button>}
         {description && <p className="community-description" data-testid="community-description">{description}</p>}
         <button className="secondary" onClick={() => go(`/community/${communityId}/members`)}>{t('communityMembersButton')}</button>
       </div>
@@ -56,6 +60,7 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
         <ErrorLine error={error} />
       </div>
       {(mayDo(community, 'ban') || mayDo(community, 'deleteMessages')) && <CommunityReports client={client} community={community} />}
+      {community.settings.channel && mayDo(community, 'manageChats') && <DiscussionSettings client={client} of={{ communityId }} />}
       {mayDo(community, 'invite') && <CommunityJoinRequests client={client} community={community} />}
       {mayDo(community, 'invite') && <CommunityInvites client={client} communityId={communityId} name={name} />}
       {(community.me.role === 'owner' || mayDo(community, 'manageChats')) && <CommunitySettings key={`${name}\n${description ?? ''}`} client={client} community={community} name={name} description={description ?? ''} onSaved={reload} />}
@@ -108,7 +113,7 @@ function ChatRow({ client, community, chat, busy, act }: {
         {chat.joined
           ? <button className="small secondary" aria-label={t('communityOpenChat', { name })} onClick={() => go(`/chat/${chat.chatId}`)}>{t('communityOpen')}</button>
           : chat.open && <button className="small" disabled={busy} aria-label={t('communityJoinChat', { name })}
-            onClick={() => act(async () => go(`/chat/${(await client.communities.joinChat(id, chat.chatId)).chatId}`))}>{t('join')}</button>}
+            onClick={() => act(() => goWhenDone(async () => `/chat/${(await client.communities.joinChat(id, chat.chatId)).chatId}`))}>{t('join')}</button>}
         {manage && chat.joined && chat.kind !== 'announcements' && renaming === undefined && (
           <button className="small secondary" aria-label={t('communityRenameChat', { name })} onClick={() => setRenaming(name)}>{t('rename')}</button>
         )}

@@ -4,7 +4,7 @@ import type { Community, CommunityReport } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
-import { mayDo, useReloading } from './use-community.ts';
+import { mayDo, useCommunityData } from './use-community.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -19,7 +19,7 @@ export function CommunityReports({ client, community }: { client: ParleyClient; 
   const { t, fmt } = useI18n();
   const id = community.communityId;
   const load = useCallback(() => client.communities.reports(id), [client, id]);
-  const { value: reports, error: loadError, reload } = useReloading<CommunityReport[]>(client, load, id);
+  const { value: reports, error: loadError, reload } = useCommunityData<CommunityReport[]>(client, load, id);
   const [error, run, busy] = useAction();
   const nameOf = (userId: string) => client.chat(reports?.find((r) => r.senderUserId === userId || r.reporterUserId === userId || r.resolved?.by === userId)?.chatId ?? '')?.members.find((m) => m.userId === userId)?.displayName ?? '…';
   // R122: a report of an edited message names the edit's entry: the message is the one it changed.

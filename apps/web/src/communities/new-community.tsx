@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { MAX_DESCRIPTION_CHARS } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
-import { go } from '../state/use-client.ts';
+import { goWhenDone } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 
@@ -21,10 +21,10 @@ export function NewCommunity({ client }: { client: ParleyClient }) {
       <PanelHeader title={t('communityNew')} />
       <form className="card" onSubmit={(e) => {
         e.preventDefault();
-        run(async () => {
+        run(() => goWhenDone(async () => {
           const community = await client.communities.create({ name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}), settings: { roleLabels: school ? 'school' : 'none' } });
-          go(`/community/${community.communityId}`, { replace: true });
-        });
+          return `/community/${community.communityId}`;
+        }, { replace: true }));
       }}>
         <p className="muted small">{t('communityNewHelp')}</p>
         <label>{t('communityName')}<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></label>

@@ -1,29 +1,12 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
+import { useReloading } from '../state/use-reloading.ts';
 import type { ParleyClient } from '@parley/client';
 import type { Community, CommunityChat, CommunityMember, CommunityRight } from '@parley/protocol';
 import type { Translate } from '../i18n/index.ts';
 
-/**
- * Runs `load` now and again whenever the server says a community changed (R74: `community_changed`,
- * `community_removed`); `reload` for after this person's own actions.
- */
-export function useReloading<T>(client: ParleyClient, load: () => Promise<T>, communityId?: string): { value: T | undefined; error: unknown; reload: () => Promise<void> } {
-  const [value, setValue] = useState<T | undefined>();
-  const [error, setError] = useState<unknown>();
-  const reload = useCallback(async () => {
-    try {
-      setValue(await load());
-      setError(undefined);
-    } catch (err) {
-      console.warn('parley: community load failed', err);
-      setError(err);
-    }
-  }, [load]);
-  useEffect(() => {
-    void reload();
-    return client.on('community', (e) => { if (!communityId || e.communityId === communityId) void reload(); });
-  }, [client, reload, communityId]);
-  return { value, error, reload };
+/** Runs `load` now and again whenever the server says a community changed (R74: `community_changed`, `community_removed`). */
+export function useCommunityData<T>(client: ParleyClient, load: () => Promise<T>, communityId?: string) {
+  return useReloading(load, (again) => client.on('community', (e) => { if (!communityId || e.communityId === communityId) again(); }), 'community');
 }
 
 /**
@@ -35,7 +18,7 @@ export function useCommunities(client: ParleyClient) {
   const seen = [...new Set(client.chats().flatMap((c) => (c.community ? [c.community.communityId] : [])))].sort().join(',');
   // `seen` is not used inside: it is what makes a new `load` (and so a read).
   const load = useCallback(() => client.communities.list(), [client, seen]);
-  return useReloading(client, load);
+  return useCommunityData(client, load);
 }
 
 export interface CommunityState {
@@ -49,12 +32,12 @@ export function useCommunity(client: ParleyClient, communityId: string) {
     const [community, chats] = await Promise.all([client.communities.get(communityId), client.communities.chats(communityId)]);
     return { community, chats };
   }, [client, communityId]);
-  return useReloading(client, load, communityId);
+  return useCommunityData(client, load, communityId);
 }
 
 export function useCommunityMembers(client: ParleyClient, communityId: string) {
   const load = useCallback(() => client.communities.members(communityId), [client, communityId]);
-  return useReloading<CommunityMember[]>(client, load, communityId);
+  return useCommunityData<CommunityMember[]>(client, load, communityId);
 }
 
 /** The owner holds every right (R66); others theirs. */

@@ -1,5 +1,5 @@
-import type { CSSProperties } from 'react';
-import type { ChatView } from '@parley/client';
+import { Suspense, lazy, type CSSProperties } from 'react';
+import type { ChatView, ParleyClient } from '@parley/client';
 import { Icon } from './icons.tsx';
 
 /** The server's palette: members without a chat colour get one picked from their id. */
@@ -54,8 +54,20 @@ export function Avatar({ name, color, size = 40 }: { name: string; color: string
   );
 }
 
-/** A chat's picture: the note-to-self chat ("Saved messages") has a bookmark, not the user's initials. */
-export function ChatAvatar({ chat, size = 40 }: { chat: Pick<ChatView, 'title' | 'color' | 'noteToSelf'>; size?: number }) {
+// R143: a bot's avatar picture, in the bots' chunk (loaded only where a direct chat's bot has one).
+const BotPicture = lazy(async () => ({ default: (await import('../bots/bot-avatar.tsx')).BotPicture }));
+
+/** A chat's picture: the note-to-self chat ("Saved messages") has a bookmark, not the user's initials; a direct chat with a bot, its avatar (R143). */
+export function ChatAvatar({ chat, size = 40, client }: { chat: Pick<ChatView, 'title' | 'color' | 'noteToSelf' | 'community' | 'kind' | 'members'>; size?: number; client?: ParleyClient }) {
+  const bot = client && chat.kind === 'direct' ? chat.members.find((m) => m.botAvatar) : undefined;
+  if (bot?.botAvatar && client) {
+    const letter = <Avatar name={chat.title} color={chat.color} size={size} />;
+    return <Suspense fallback={letter}><BotPicture client={client} botId={bot.userId} blobId={bot.botAvatar} size={size} fallback={letter} /></Suspense>;
+  }
+  // R112: a private channel looks like a channel in the list, as public ones do (channel-rows.tsx).
+  if (chat.community?.channel) {
+    return <span className="avatar community-avatar" style={{ width: size, height: size }} aria-hidden="true"><Icon name="megaphone" size={Math.round(size * 0.5)} /></span>;
+  }
   if (!chat.noteToSelf) return <Avatar name={chat.title} color={chat.color} size={size} />;
   return (
     <span className="avatar saved" style={{ width: size, height: size }} aria-hidden="true">

@@ -6,11 +6,12 @@ import { go } from '../state/use-client.ts';
 import { ChatAvatar } from './avatar.tsx';
 import { Icon } from './icons.tsx';
 import { groupCallPeople } from '../calls/group-call-people.ts';
-import { CommunityRows } from '../communities/community-rows.tsx';
 import { StateIcon } from './state-icon.tsx';
 import { chatPreview, chatTitle } from './system-text.ts';
 
 // R97: the person's channels; their code (and the SDK's channels part) is a chunk of its own.
+// Issue 12: community chats grouped under their community; a chunk loaded only by someone in one.
+const CommunityRows = lazy(async () => ({ default: (await import('../communities/community-rows.tsx')).CommunityRows }));
 const ChannelRows = lazy(async () => ({ default: (await import('../channels/channel-rows.tsx')).ChannelRows }));
 
 export function ChatList({ client, activeId, activeCommunity, activeChannel }: { client: ParleyClient; activeId: string | undefined; activeCommunity?: string | undefined; activeChannel?: string | undefined }) {
@@ -21,6 +22,8 @@ export function ChatList({ client, activeId, activeCommunity, activeChannel }: {
   const all = client.chats();
   const archived = all.filter((c) => c.prefs?.archived);
   const shown = archive ? archived : all.filter((c) => !c.prefs?.archived);
+  const inCommunity = archive ? [] : shown.filter((c) => c.community);
+  const row = (chat: ChatView) => <ChatRow key={chat.chatId} client={client} chat={chat} active={chat.chatId === activeId} />;
   return (
     <nav className="chat-list" aria-label={t('chats')}>
       <header className="list-header">
@@ -54,7 +57,7 @@ export function ChatList({ client, activeId, activeCommunity, activeChannel }: {
               </button>
             </li>
           )}
-          {!archive && <CommunityRows client={client} activeId={activeCommunity} />}
+          {inCommunity.length > 0 && <Suspense fallback={null}><CommunityRows client={client} activeId={activeCommunity} chats={inCommunity} renderChat={row} /></Suspense>}
           {!archive && <Suspense fallback={null}><ChannelRows client={client} activeId={activeChannel} /></Suspense>}
           {all.length === 0 && (
             <li className="empty">
@@ -62,7 +65,7 @@ export function ChatList({ client, activeId, activeCommunity, activeChannel }: {
               <button type="button" onClick={() => go('/new')}>{t('startChat')}</button>
             </li>
           )}
-          {shown.map((chat) => <ChatRow key={chat.chatId} client={client} chat={chat} active={chat.chatId === activeId} />)}
+          {shown.filter((c) => archive || !c.community).map(row)}
           {!archive && archived.length > 0 && (
             <li>
               <button className="chat-row archive-row" data-testid="archive-row" onClick={() => setArchive(true)}>
@@ -94,7 +97,7 @@ function ChatRow({ client, chat, active }: { client: ParleyClient; chat: ChatVie
     <li className="chat-item" onContextMenu={(e) => { e.preventDefault(); setMenu(true); }}>
       <button className={`chat-row${active ? ' active' : ''}`} data-testid="chat-row"
         aria-current={active ? 'page' : undefined} onClick={() => go(`/chat/${chat.chatId}`)}>
-        <ChatAvatar chat={chat} />
+        <ChatAvatar chat={chat} client={client} />
         <span className="chat-text">
           <span className="chat-line">
             <span className="chat-title">{chatTitle(t, chat)}</span>

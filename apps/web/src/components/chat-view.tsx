@@ -19,12 +19,14 @@ import { attachmentsOf, files as filesOf } from '../files/sdk.ts';
 import { isVisual } from '../files/attachments.tsx';
 import { VoiceRecorder } from '../files/voice-recorder.tsx';
 import { startCall } from '../calls/call-media.ts';
-import { CallError, isLive, useCalls } from '../calls/call-layer.tsx';
-import { GroupCallBanner } from '../calls/group-call-banner.tsx';
+import { CallError, isLive, useCalls } from '../calls/call-state.tsx';
+import { groupCallPeople } from '../calls/group-call-people.ts';
 import { groupCallMedia } from '../calls/group-call-media.ts';
 import { useGroupCall } from '../calls/use-group-call.ts';
 
 // Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
+// Fetched only while a group chat's call runs (the chat screen's budget).
+const GroupCallBanner = lazy(async () => ({ default: (await import('../calls/group-call-banner.tsx')).GroupCallBanner }));
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
 const ThreadPanel = lazy(async () => ({ default: (await import('./thread-panel.tsx')).ThreadPanel }));
@@ -126,16 +128,17 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   // R69: in a community's announcements chat only holders of postAnnouncements post; a post the server refused says so.
   const readOnly = chat.community?.mayPost === false;
   const refused = client.outbox().some((o) => o.chatId === chatId && o.failedCode === 'announcements_only');
+  const about = chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other?.handle ? `@${other.handle}` : '';
+  // The lock is drawn, not an emoji: a system without an emoji font would show an empty box.
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
-    : [chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other?.handle ? `@${other.handle}` : '', chat.encryption === 'on' ? `🔒 ${t('e2eeOn')}` : '']
-      .filter(Boolean).join(' · ');
+    : <>{about}{about && chat.encryption === 'on' ? ' · ' : ''}{chat.encryption === 'on' && <span className="e2ee-mark"><Icon name="lock" size={12} />{t('e2eeOn')}</span>}</>;
 
   return (
     <section className={`chat-view${drop.over ? ' dropping' : ''}`} aria-label={title} {...drop.handlers}>
       {drop.over && <div className="drop-overlay" aria-hidden="true"><Icon name="attach" size={32} /><span>{t('dropFiles')}</span></div>}
       <header className="chat-header">
         <button className="icon back" aria-label={t('back')} title={t('back')} onClick={() => go('/')}><Icon name="back" /></button>
-        <ChatAvatar chat={chat} size={36} />
+        <ChatAvatar chat={chat} size={36} client={client} />
         <div className="chat-header-text">
           <h2>{title}{other?.bot && <Suspense fallback={null}> <BotBadge /></Suspense>}</h2>
           <span className={`muted small${typingNames.length > 0 ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{subtitle}</span>
@@ -161,7 +164,8 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       </header>
       {callError !== undefined && <CallError error={callError} />}
       {bot && <Suspense fallback={null}><BotNotice client={client} chatId={chatId} bot={bot} onCommands={setBotCommands} /></Suspense>}
-      {chat.kind === 'group' && <GroupCallBanner client={client} chatId={chatId} busy={inCall} onJoin={joinGroup} />}
+      {chat.kind === 'group' && (groupCallPeople(client, chatId)?.people.length ?? 0) > 0
+        && <Suspense fallback={null}><GroupCallBanner client={client} chatId={chatId} busy={inCall} onJoin={joinGroup} /></Suspense>}
       {chat.kind === 'direct' && <KeyChangeBanner keys={keys} contact={other} chatId={chatId} />}
       {chat.kind === 'direct' && !other && chat.requested?.[0] && (
         <div className="notice" role="status" data-testid="awaiting-accept">{t('waitingForAccept', { name: chat.requested[0].displayName })}</div>
@@ -186,7 +190,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
       {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
-      {bot && !readOnly && <Suspense fallback={null}><ReplyKeyboardBar client={client} chatId={chatId} items={items} onPlaceholder={setKbPlaceholder} /></Suspense>}
+      {bot && !readOnly && <Suspense fallback={null}><ReplyKeyboardBar client={client} chatId={chatId} items={items} onPlaceholder={setKbPlaceholder} onReply={actions.onReply} /></Suspense>}
       {readOnly ? <p className="composer read-only muted" data-testid="read-only">{t('communityOnlyAdminsPost')}</p> : <Composer
         key={chatId}
         chat={chat}

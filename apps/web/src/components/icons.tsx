@@ -26,6 +26,7 @@ const PATHS = {
   stop: 'M6 6h12v12H6z',
   download: 'M12 4v11M7 10.5l5 5 5-5M5 20h14',
   media: 'M4 5h16v14H4zM4 15l4.5-4.5 4 4 2.5-2.5L20 17M15.5 9.5h.01',
+  place: 'M12 21s-7-6.2-7-11a7 7 0 0 1 14 0c0 4.8-7 11-7 11zM12 12.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5',
   poll: 'M5 20V10M12 20V4M19 20v-7',
   flag: 'M5 21V4M5 4h11l-2 4 2 4H5',
   thread: 'M4 5h16v10H9l-5 4V5zM8 9h8M8 12h5',
@@ -42,6 +43,7 @@ const PATHS = {
   community: 'M4 21V9l8-5 8 5v12M4 21h16M9 21v-5h6v5M9 11h.01M15 11h.01',
   megaphone: 'M3 10v4h3l7 4V6L6 10H3zM17 9a4 4 0 0 1 0 6',
   screenShare: 'M3 4h18v12H3zM8 20h8M12 16v4M12 13V7.5M9 10.5l3-3 3 3',
+  lock: 'M6 11h12v10H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
-import { go } from '../state/use-client.ts';
+import { go, goWhenDone } from '../state/use-client.ts';
 import { Avatar } from './avatar.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
 import { PanelHeader } from './panel-header.tsx';
@@ -27,7 +27,7 @@ export function JoinInvite({ client, token }: { client: ParleyClient; token: str
           <p className="muted">{t('membersCount', { count: preview.memberCount })}</p>
           {member
             ? <button onClick={() => go(`/chat/${preview.chatId}`, { replace: true })}>{t('continue')}</button>
-            : <button disabled={busy} onClick={() => run(async () => go(`/chat/${(await client.joinInvite(token)).chatId}`, { replace: true }))}>{t('join')}</button>}
+            : <button disabled={busy} onClick={() => run(() => goWhenDone(async () => `/chat/${(await client.joinInvite(token)).chatId}`, { replace: true }))}>{t('join')}</button>}
         </div>
       )}
       {!preview && !error && <div className="empty-state"><div className="spinner" role="status" aria-label={t('loading')} /></div>}

@@ -1,6 +1,6 @@
 import type { KeyLogAlert, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
-import { go, useClientState } from '../state/use-client.ts';
+import { go, goWhenDone, useClientState } from '../state/use-client.ts';
 import { ErrorLine, useAction } from './error-line.tsx';
 
 /**
@@ -57,7 +57,7 @@ function Alert({ client, alert }: { client: ParleyClient; alert: KeyLogAlert }) 
         action = t('reviewDevices'); // two devices of this account disagree: its devices list is where to look
       } else {
         action = t('compareSafetyNumbers');
-        onAction = () => run(async () => go(`/info/${(await client.openDirect(target.userId)).chatId}`));
+        onAction = () => run(() => goWhenDone(async () => `/info/${(await client.openDirect(target.userId)).chatId}`));
       }
       break;
     }

@@ -5,11 +5,13 @@ import { Attachments } from '../files/attachments.tsx';
 import { attachmentsOf, type UploadProgress } from '../files/sdk.ts';
 import { UploadBar } from '../files/upload-bar.tsx';
 import { textOrFiles } from '../files/summary.ts';
+import { jumpToMessage } from './timeline-window.ts';
 import { useI18n } from '../i18n/index.ts';
 import { colorFor, textColorVars } from './avatar.tsx';
 import { FormattedText } from './formatted-text.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard } from './link-preview.tsx';
+import { PlaceCard } from './place-card.tsx';
 import { StateIcon } from './state-icon.tsx';
 
 // R87: a chunk of its own, loaded when a chat shows a poll.
@@ -80,14 +82,25 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
               : t('importedFrom', { name: item.imported.from, date: fmt.dateTime(item.imported.at) })}</span>
             {item.imported.userId && <span className="muted"> · {t('importedAs', { name: nameOf(item.imported.userId) })}</span>}
             {item.imported.omitted && <span className="muted"> · {t('importedOmitted', { count: item.imported.omitted })}</span>}
+            {item.imported.editedAt !== undefined && <span className="muted" data-testid="imported-edited"> · {t('importedEdited', { date: fmt.dateTime(item.imported.editedAt) })}</span>}
+            {item.imported.forwardedFrom !== undefined && (
+              <div className="forwarded" data-testid="imported-forwarded"><Icon name="forward" size={14} /><span>{t('forwardedFrom', { name: item.imported.forwardedFrom })}</span></div>
+            )}
           </div>
         )}
         {item.unfranked && !item.deleted && (
           // R83b: the commitment its sender's app (or the server) gave does not open: a report could not prove who wrote it.
           <div className="unfranked" data-testid="unfranked" title={t('unfrankedWhy')}>{t('unfranked')}</div>
         )}
+        {item.threadQuote && actions.onOpenThread && (
+          // R114: a comment in the discussion chat's flow names the channel post it is on (in the comments panel the post is shown above).
+          <div className="quote comment-on" data-testid="comment-on">
+            <span className="quote-name">{t('commentOn')}</span>
+            <span className="quote-text">{item.threadQuote}</span>
+          </div>
+        )}
         {replyTo && (
-          <button type="button" className="quote" onClick={() => document.getElementById(`msg-${replyTo.id}`)?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })}>
+          <button type="button" className="quote" onClick={() => jumpToMessage(replyTo.id)}>
             <span className="quote-name">{replyTo.senderUserId ? nameOf(replyTo.senderUserId) : '…'}</span>
             <span className="quote-text">{quoteText()}</span>
           </button>
@@ -105,8 +118,9 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             <>
               {atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
               {upload && uploading && <UploadBar client={client} upload={upload} />}
+              {item.place && <PlaceCard place={item.place} />}
               {item.poll ? <Suspense fallback={<strong>{item.text}</strong>}><PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} /></Suspense>
-                : (item.text || (atts.length === 0 && !item.imported?.omitted)) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
+                : (item.text || (atts.length === 0 && !item.imported?.omitted && !item.place)) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
             </>
           )}
         {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}

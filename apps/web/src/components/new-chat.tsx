@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
-import { go } from '../state/use-client.ts';
+import { go, goWhenDone } from '../state/use-client.ts';
 import { PALETTE } from './avatar.tsx';
 import { ColorPicker } from './color-picker.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
@@ -22,28 +22,28 @@ export function NewChat({ client }: { client: ParleyClient }) {
       <PanelHeader title={t('newChat')} />
       <form className="card" onSubmit={(e) => {
         e.preventDefault();
-        runDirect(async () => {
+        runDirect(() => goWhenDone(async () => {
           const user = await client.findUser(handle);
-          go(`/chat/${(await client.openDirect(user.userId)).chatId}`);
-        });
+          return `/chat/${(await client.openDirect(user.userId)).chatId}`;
+        }));
       }}>
         <label>{t('findByHandle')}
           <input value={handle} onChange={(e) => setHandle(e.target.value)} placeholder="@handle" autoCapitalize="off" autoCorrect="off" spellCheck={false} required />
         </label>
         <button type="submit" disabled={directBusy}>{t('start')}</button>
         <button type="button" className="secondary" disabled={directBusy}
-          onClick={() => runDirect(async () => go(`/chat/${(await client.openDirect(client.userId)).chatId}`))}>
+          onClick={() => runDirect(() => goWhenDone(async () => `/chat/${(await client.openDirect(client.userId)).chatId}`))}>
           {t('savedMessages')}
         </button>
         <ErrorLine error={directError} />
       </form>
       <form className="card" onSubmit={(e) => {
         e.preventDefault();
-        runGroup(async () => {
+        runGroup(() => goWhenDone(async () => {
           const ids = await Promise.all(handlesIn(members).map(async (h) => (await client.findUser(h)).userId));
           const chat = await client.createGroup({ name: name.trim(), color, memberIds: ids.filter((id) => id !== client.userId) });
-          go(`/chat/${chat.chatId}`);
-        });
+          return `/chat/${chat.chatId}`;
+        }));
       }}>
         <h3>{t('newGroup')}</h3>
         <label>{t('groupName')}<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></label>

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { TimelineItem } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { Icon } from './icons.tsx';
+import { jumpToMessage } from './timeline-window.ts';
 
 /**
  * R50: the chat's pinned messages under its header, the latest first. A click scrolls to the one
@@ -17,9 +18,7 @@ export function PinnedBar({ pinned, mayPin, onUnpin }: { pinned: readonly Timeli
   if (!item) return null;
   const label = pinned.length > 1 ? t('pinnedOf', { index: at + 1, count: pinned.length }) : t('pinnedMessage');
   const show = () => {
-    const el = document.getElementById(`msg-${item.id}`);
-    el?.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
-    el?.focus({ preventScroll: true });
+    jumpToMessage(item.id, true);
     setIndex((at + 1) % pinned.length);
   };
   return (

@@ -37,7 +37,12 @@ export function PollCard({ client, item, poll, members, canAct }: { client: Parl
     setTicked([]);
     client.polls.vote(item.chatId, item.id, choices).catch(report('vote'));
   };
-  const kind = [poll.anonymous ? t('pollAnonymous') : t('pollPublic'), poll.multiple ? t('pollMultiple') : ''].filter(Boolean).join(' · ');
+  const quiz = poll.quiz; // R151: the right answer shows once this person answered, or the quiz closed
+  const reveal = quiz !== undefined && (voted || !open);
+  const kind = quiz
+    ? [poll.anonymous ? t('pollQuizAnonymous') : t('pollQuiz'), open && !voted ? t('quizFinal') : ''].filter(Boolean).join(' · ')
+    : [poll.anonymous ? t('pollAnonymous') : t('pollPublic'), poll.multiple ? t('pollMultiple') : ''].filter(Boolean).join(' · ');
+  const answer = quiz ? poll.options[quiz.correct]?.text ?? '' : '';
   const status = !open ? t('pollClosed') : poll.closesAt !== undefined ? t('pollClosesAt', { time: fmt.dateTime(poll.closesAt) }) : '';
   const total = poll.voters;
   return (
@@ -68,12 +73,15 @@ export function PollCard({ client, item, poll, members, canAct }: { client: Parl
             const pct = total === 0 ? 0 : Math.round((o.votes / total) * 100);
             const mine = poll.myChoices.includes(i);
             const who = o.voters?.map(nameOf).join(', ');
+            const right = reveal && quiz?.correct === i;
+            const wrong = reveal && mine && !right;
             return (
-              <li key={i} className={`poll-option${mine ? ' mine' : ''}`} data-testid="poll-result" title={who || undefined}>
+              <li key={i} className={`poll-option${mine ? ' mine' : ''}${right ? ' correct' : ''}${wrong ? ' wrong' : ''}`} data-testid="poll-result" title={who || undefined}>
                 <div className="poll-line">
                   <span className="poll-pct">{pct}%</span>
-                  <span className="poll-text">{o.text}{mine && <span className="sr-only"> ({t('pollYourChoice')})</span>}</span>
-                  {mine && <Icon name="check" size={14} />}
+                  <span className="poll-text">{o.text}{right ? <span className="sr-only"> ({t('quizRightOption')})</span> : wrong ? <span className="sr-only"> ({t('quizYourWrong')})</span> : mine && <span className="sr-only"> ({t('pollYourChoice')})</span>}</span>
+                  {(right || (mine && !wrong)) && <span className="poll-mark"><Icon name="check" size={14} /></span>}
+                  {wrong && <span className="poll-mark"><Icon name="close" size={14} /></span>}
                   <span className="muted small poll-count">{o.votes}</span>
                 </div>
                 <div className="poll-bar" aria-hidden="true"><span style={{ width: `${pct}%` }} /></div>
@@ -83,10 +91,18 @@ export function PollCard({ client, item, poll, members, canAct }: { client: Parl
           })}
         </ul>
       )}
+      {reveal && quiz && (
+        <>
+          <p className={`quiz-verdict small ${voted ? (poll.myChoices.includes(quiz.correct) ? 'right' : 'wrong') : ''}`} data-testid="quiz-verdict" role="status">
+            {!voted ? t('quizAnswer', { answer }) : poll.myChoices.includes(quiz.correct) ? t('quizRight') : t('quizWrong', { answer })}
+          </p>
+          {quiz.explanation && <p className="quiz-explanation small" data-testid="quiz-explanation"><Icon name="info" size={14} /><span>{quiz.explanation}</span></p>}
+        </>
+      )}
       <div className="poll-foot muted small">
         <span data-testid="poll-total">{t('pollVotes', { count: total })}</span>
-        {open && canAct && voted && !changing && <button type="button" className="link-button" onClick={() => setChanging(true)}>{t('pollChange')}</button>}
-        {open && canAct && voted && !changing && <button type="button" className="link-button" onClick={() => vote([])}>{t('pollRetract')}</button>}
+        {open && canAct && voted && !changing && !quiz && <button type="button" className="link-button" onClick={() => setChanging(true)}>{t('pollChange')}</button>}
+        {open && canAct && voted && !changing && !quiz && <button type="button" className="link-button" onClick={() => vote([])}>{t('pollRetract')}</button>}
         {open && canAct && item.mine && <button type="button" className="link-button" data-testid="poll-close" onClick={() => { if (confirm(t('pollCloseConfirm'))) client.polls.close(item.chatId, item.id).catch(report('close poll')); }}>{t('pollCloseAction')}</button>}
       </div>
     </div>

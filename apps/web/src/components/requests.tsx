@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ChatRequest, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
-import { go } from '../state/use-client.ts';
+import { go, goWhenDone } from '../state/use-client.ts';
 import { Avatar } from './avatar.tsx';
 import { ErrorLine, useAction } from './error-line.tsx';
 import { PanelHeader } from './panel-header.tsx';
@@ -45,7 +45,7 @@ function RequestCard({ client, request }: { client: ParleyClient; request: ChatR
       </div>
       {!reporting ? (
         <div className="actions">
-          <button disabled={busy} onClick={() => run(async () => go(`/chat/${(await client.acceptRequest(request.requestId)).chatId}`))}>{t('accept')}</button>
+          <button disabled={busy} onClick={() => run(() => goWhenDone(async () => `/chat/${(await client.acceptRequest(request.requestId)).chatId}`))}>{t('accept')}</button>
           <button className="secondary" disabled={busy} onClick={() => run(() => client.declineRequest(request.requestId))}>{t('decline')}</button>
           <button className="secondary danger" disabled={busy} onClick={() => run(() => client.blockRequest(request.requestId))}>{t('block')}</button>
           <button className="secondary danger" disabled={busy} onClick={() => setReporting(true)}>{t('report')}</button>

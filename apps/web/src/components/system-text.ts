@@ -23,6 +23,8 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
     const text = item.pinOf?.text.replace(/\s+/g, ' ').trim() ?? '';
     return text ? t('sysPinned', { name, text: text.length > 40 ? `${text.slice(0, 40)}…` : text }) : t('sysPinnedMessage', { name });
   }
+  if (item.notice === 'rights_not_signed') return t('sysRightsNotSigned', { name });
+  if (item.notice === 'member_not_admitted') return t('sysNotAdmitted', { name }); // R152
   if (item.notice === 'deleted_by_moderator') return t('sysDeletedByModerator', { name, other: nameOf(item.deletedOf?.senderUserId ?? '') });
   const s = item.system;
   if (!s) return '';
@@ -39,7 +41,8 @@ export function systemText(t: Translate, item: TimelineItem, members: readonly M
       : t('sysRole', { name, other: nameOf(s.userId), role: t(s.role) });
     case 'renamed': return t('sysRenamed', { name, title: s.name });
     case 'recolored': return t('sysRecolored', { name });
-    case 'moderation': return moderationText(t, s, name, nameOf(s.userId ?? ''), s.userId === myUserId);
+    // R138: a rights line the owner's signed standing does not confirm: devices act on the signed one.
+    case 'moderation': return moderationText(t, s, name, nameOf(s.userId ?? ''), s.userId === myUserId) + (item.unconfirmed ? t('sysNotSignedSuffix') : '');
   }
 }
 

@@ -80,11 +80,22 @@ export class ThumbnailMaker {
 /**
  * A video's or an audio file's dimensions and duration, and for a video its first frame (at 10% or
  * 1 s in), read by a media element the page never shows; `undefined` when the browser can't play
- * it within the time limit. The frame is handed to the worker to scale and encode.
+ * it within the time limit. The frame is handed to the worker to scale and encode. A media element
+ * that fails to open is given one more try with a fresh element (a busy or briefly starved media
+ * pipeline fails a first open now and then); a video whose dimensions were read but whose frame
+ * can't be taken still goes as a video, only without its poster.
  */
-export async function mediaInfo(blob: Blob, kind: 'video' | 'audio', maker: ThumbnailMaker):
-  Promise<{ width?: number; height?: number; durationMs?: number; thumbnail?: Thumb['thumbnail'] } | undefined> {
+export async function mediaInfo(blob: Blob, kind: 'video' | 'audio', maker: ThumbnailMaker): Promise<MediaInfo | undefined> {
   if (blob.size === 0) return undefined;
+  const first = await readMedia(blob, kind, maker);
+  if (first !== 'failed') return first;
+  const second = await readMedia(blob, kind, maker);
+  return second === 'failed' ? undefined : second;
+}
+
+type MediaInfo = { width?: number; height?: number; durationMs?: number; thumbnail?: Thumb['thumbnail'] };
+
+async function readMedia(blob: Blob, kind: 'video' | 'audio', maker: ThumbnailMaker): Promise<MediaInfo | undefined | 'failed'> {
   const el = document.createElement(kind);
   el.muted = true;
   el.preload = 'metadata';
@@ -92,8 +103,9 @@ export async function mediaInfo(blob: Blob, kind: 'video' | 'audio', maker: Thum
   const deadline = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms));
   const once = (event: string) => new Promise<Event>((resolve, reject) => {
     el.addEventListener(event, resolve, { once: true });
-    el.addEventListener('error', () => reject(new Error(`cannot read this ${kind}`)), { once: true });
+    el.addEventListener('error', () => reject(new Error(`cannot read this ${kind} (${el.error?.code ?? '?'}: ${el.error?.message ?? ''})`)), { once: true });
   });
+  let base: { width?: number; height?: number; durationMs?: number } | undefined;
   try {
     el.src = url;
     const meta = await Promise.race([once('loadedmetadata'), deadline(THUMB.timeoutMs)]);
@@ -102,16 +114,23 @@ export async function mediaInfo(blob: Blob, kind: 'video' | 'audio', maker: Thum
     if (!(el instanceof HTMLVideoElement)) return durationMs === undefined ? {} : { durationMs };
     const width = el.videoWidth || undefined;
     const height = el.videoHeight || undefined;
-    const base = { ...(width && height ? { width, height } : {}), ...(durationMs !== undefined ? { durationMs } : {}) };
+    base = { ...(width && height ? { width, height } : {}), ...(durationMs !== undefined ? { durationMs } : {}) };
     if (!width || !height || width * height > THUMB.maxPixels) return base;
     el.currentTime = Math.min(1, (el.duration || 0) / 10);
     const seeked = await Promise.race([once('seeked'), deadline(THUMB.timeoutMs)]).catch(() => 'timeout' as const);
-    if (seeked === 'timeout' || el.readyState < 2) return base;
+    if (seeked === 'timeout') return base;
+    if (el.readyState < 2) {
+      // The frame at the new position may still be decoding: wait for it within the same limit.
+      const data = await Promise.race([once('loadeddata'), once('canplay'), deadline(THUMB.timeoutMs)]).catch(() => 'timeout' as const);
+      if (data === 'timeout' || el.readyState < 2) return base;
+    }
     const thumb = await maker.frame(await createImageBitmap(el));
     return thumb ? { ...base, thumbnail: thumb.thumbnail } : base;
   } catch (err) {
-    console.info(`parley: no ${kind} details:`, err);
-    return undefined;
+    console.info(`parley: no ${kind} ${base ? 'poster' : 'details'}:`, err instanceof Error ? err.message : err);
+    // Dimensions read, frame not: still a video. Nothing read: one more try, then a plain file.
+    if (base) return base;
+    return 'failed';
   } finally {
     el.removeAttribute('src');
     el.load();

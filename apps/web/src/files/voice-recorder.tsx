@@ -3,30 +3,12 @@ import { useI18n } from '../i18n/index.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatDuration } from './format.ts';
 import type { FileToSend } from './sdk.ts';
-import { encodeWaveform, rms } from './waveform.ts';
+import type { Recording } from './voice-capture.ts';
 
-/** Loudness is read this often while recording; the waveform is made from these readings. */
-const LEVEL_EVERY_MS = 50;
 /** A press held this long is hold-to-record: releasing sends. A shorter one is a tap: tap again to send. */
 const HOLD_MS = 400;
 /** Voice messages end here by themselves (they are sent as they are). */
 const MAX_RECORDING_MS = 30 * 60 * 1000;
-const SHORTEST_MS = 300;
-
-interface Recording {
-  recorder: MediaRecorder;
-  stream: MediaStream;
-  audio: AudioContext;
-  chunks: Blob[];
-  levels: number[];
-  startedAt: number;
-  timer: ReturnType<typeof setInterval>;
-}
-
-function preferredMime(): string | undefined {
-  for (const m of ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/mp4']) if (MediaRecorder.isTypeSupported(m)) return m;
-  return undefined;
-}
 
 /**
  * The composer's microphone: tap to start and tap Send to send (or hold, and release to send);
@@ -49,23 +31,12 @@ export function VoiceRecorder({ onSend, onError }: { onSend: (file: FileToSend) 
       onError(t('voiceMicError', { reason: err instanceof Error ? err.message : String(err) }));
       return;
     }
-    const mimeType = preferredMime();
-    const recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
-    const audio = new AudioContext();
-    const analyser = audio.createAnalyser();
-    analyser.fftSize = 1024;
-    audio.createMediaStreamSource(stream).connect(analyser);
-    const frame = new Uint8Array(analyser.fftSize);
-    const r: Recording = { recorder, stream, audio, chunks: [], levels: [], startedAt: performance.now(), timer: setInterval(() => {
-      analyser.getByteTimeDomainData(frame);
-      r.levels.push(rms(frame));
-      const ms = performance.now() - r.startedAt;
+    // The recording itself is a chunk of its own, fetched on the first press (the chat screen's budget).
+    const { record } = await import('./voice-capture.ts');
+    rec.current = record(stream, (ms) => {
       setElapsed(ms);
       if (ms > MAX_RECORDING_MS) void stop(true);
-    }, LEVEL_EVERY_MS) };
-    recorder.ondataavailable = (e) => { if (e.data.size > 0) r.chunks.push(e.data); };
-    recorder.start(1000);
-    rec.current = r;
+    });
     setElapsed(0);
   }
 
@@ -74,20 +45,8 @@ export function VoiceRecorder({ onSend, onError }: { onSend: (file: FileToSend) 
     if (!r) return;
     rec.current = undefined;
     setElapsed(undefined);
-    clearInterval(r.timer);
-    const stopped = new Promise<void>((resolve) => { r.recorder.onstop = () => resolve(); });
-    if (r.recorder.state !== 'inactive') r.recorder.stop();
-    await stopped;
-    for (const track of r.stream.getTracks()) track.stop();
-    void r.audio.close();
-    const durationMs = Math.round(performance.now() - r.startedAt);
-    if (!send || durationMs < SHORTEST_MS || r.chunks.length === 0) return;
-    const mime = (r.recorder.mimeType || 'audio/webm').split(';')[0] ?? 'audio/webm';
-    const blob = new Blob(r.chunks, { type: mime });
-    const ext = mime.includes('ogg') ? 'ogg' : mime.includes('mp4') ? 'm4a' : 'webm';
-    const waveform = encodeWaveform(r.levels);
-    const stamp = new Date().toISOString().slice(0, 19).replace(/[T:]/g, '-');
-    onSend({ source: blob, name: `voice-${stamp}.${ext}`, mime, size: blob.size, kind: 'voice', durationMs, ...(waveform ? { waveform } : {}) });
+    const file = await r.stop(send);
+    if (file) onSend(file);
   }
 
   if (elapsed === undefined) {

@@ -3,6 +3,8 @@ export const enChannelsCore = {
   chNew: 'New channel',
   chFind: 'Find channels',
   chRowHint: 'Public channel · @{handle}',
+  chWrappedUnnamed: 'Private channel',
+  chWrappedRowHint: 'End-to-end encrypted · keys wrapped per device',
   chCreateNote: 'A public channel can be read by anyone, with or without an account. Its posts are not encrypted; each is signed on an admin’s device.',
   chNotFound: 'No such channel.',
   chAdminOnly: 'Only the channel’s admins can do this.',

@@ -83,6 +83,7 @@ export const en = {
   editing: 'Editing',
   replyingTo: 'Replying to {name}',
   loadOlder: 'Load older messages',
+  newMessagesLine: 'one:{count} new message|other:{count} new messages',
   findByHandle: 'Handle of the person',
   start: 'Start chat',
   groupName: 'Group name',

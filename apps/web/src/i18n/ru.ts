@@ -84,6 +84,7 @@ export const ru: Dictionary = {
   editing: 'Редактирование',
   replyingTo: 'Ответ для {name}',
   loadOlder: 'Загрузить более ранние',
+  newMessagesLine: 'one:{count} новое сообщение|few:{count} новых сообщения|many:{count} новых сообщений|other:{count} новых сообщения',
   findByHandle: 'Имя пользователя собеседника',
   start: 'Начать чат',
   groupName: 'Название группы',

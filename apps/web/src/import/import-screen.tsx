@@ -25,17 +25,23 @@ export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId:
   const [stopped, setStopped] = useState(false);
   const [error, setError] = useState<unknown>();
   const stop = useRef<AbortController | undefined>(undefined);
+  // A WhatsApp export's times have no zone: the person says which (issue 12); '' is this device's.
+  const [zone, setZone] = useState('');
+  const [picked, setPicked] = useState<{ path: string; blob: Blob }[]>();
   if (!chat && !fresh) return null;
   const running = progress !== undefined && result === undefined && !stopped && error === undefined;
 
   const pick = (list: FileList | null) => {
     if (!list || list.length === 0) return;
-    const files = [...list].map((f) => ({ path: f.webkitRelativePath || f.name, blob: f }));
+    read([...list].map((f) => ({ path: f.webkitRelativePath || f.name, blob: f })), zone);
+  };
+  const read = (files: { path: string; blob: Blob }[], zoneNow: string) => {
+    setPicked(files);
     setError(undefined); setPreview(undefined); setSource(undefined); setProgress(undefined); setResult(undefined); setStopped(false); setMap({});
     setReading(true);
     void (async () => {
       try {
-        const s = await exportSource(files);
+        const s = await exportSource(files, zoneNow === '' ? {} : { utcOffsetMinutes: Number(zoneNow) });
         const p = await previewImport(s);
         setSource(s);
         setPreview(p);
@@ -72,6 +78,12 @@ export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId:
         </label>
         <label className="file-pick">{t('importPickTelegram')}
           <input type="file" multiple disabled={running} data-testid="import-folder" ref={(el) => { el?.setAttribute('webkitdirectory', ''); }} onChange={(e) => pick(e.target.files)} />
+        </label>
+        <label>{t('importZone')}
+          <select value={zone} disabled={running} data-testid="import-zone" onChange={(e) => { setZone(e.target.value); if (picked) read(picked, e.target.value); }}>
+            <option value="">{t('importZoneHere')}</option>
+            {ZONE_OFFSETS.map((m) => <option key={m} value={m}>{utcLabel(m)}</option>)}
+          </select>
         </label>
         {reading && <p role="status" className="muted">{t('importReading')}</p>}
       </div>
@@ -124,3 +136,7 @@ export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId:
     </section>
   );
 }
+
+/** UTC offsets in use (minutes): every half hour from −12:00 to +14:00, and +5:45, +8:45, +12:45. */
+const ZONE_OFFSETS = [...Array.from({ length: 53 }, (_, i) => -720 + i * 30), 345, 525, 765].sort((a, b) => a - b);
+const utcLabel = (m: number) => `UTC${m < 0 ? '−' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;

@@ -1,7 +1,7 @@
 import { Suspense, lazy, useEffect } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { CallLayer } from '../calls/call-layer.tsx';
-import { useGroupCall } from '../calls/use-group-call.ts';
+import { useCalls } from '../calls/call-state.tsx';
+import { useGroupCall, useGroupRings } from '../calls/use-group-call.ts';
 import { ChatList } from '../components/chat-list.tsx';
 import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
@@ -11,7 +11,7 @@ import { KeyLogAlerts } from '../components/key-log-alerts.tsx';
 import { NewMessageAnnouncer } from '../components/new-message-announcer.tsx';
 import { useI18n } from '../i18n/index.ts';
 import type { Theme } from '../state/theme.ts';
-import { go, useClientState, useRoute } from '../state/use-client.ts';
+import { goWhenDone, useClientState, useRoute } from '../state/use-client.ts';
 
 // Panels a person does not need to see an open chat are chunks of their own, fetched when first
 // opened (the service worker precaches them with the rest): this keeps the chat screen's JavaScript
@@ -26,11 +26,16 @@ const CommunityMembers = lazy(async () => ({ default: (await import('../communit
 const JoinCommunity = lazy(async () => ({ default: (await import('../communities/community-invites.tsx')).JoinCommunity }));
 const NewCommunity = lazy(async () => ({ default: (await import('../communities/new-community.tsx')).NewCommunity }));
 // R62: the call bar and tiles load when this tab is in a group call.
+const CallLayer = lazy(async () => ({ default: (await import('../calls/call-layer.tsx')).CallLayer }));
 const GroupCallLayer = lazy(async () => ({ default: (await import('../calls/group-call-layer.tsx')).GroupCallLayer }));
+// R124: a group call started in one of the person's groups rings; the notice loads when one does.
+const GroupRingNotices = lazy(async () => ({ default: (await import('../calls/group-ring.tsx')).GroupRingNotices }));
 const MediaView = lazy(async () => ({ default: (await import('../files/media-view.tsx')).MediaView }));
 const ChannelView = lazy(async () => ({ default: (await import('../channels/channel-view.tsx')).ChannelView })); // R95-R99
 const ChannelByHandle = lazy(async () => ({ default: (await import('../channels/channel-view.tsx')).ChannelByHandle }));
 const NewChannel = lazy(async () => ({ default: (await import('../channels/new-channel.tsx')).NewChannel }));
+const PrivateChannelView = lazy(async () => ({ default: (await import('../channels/private-channel-view.tsx')).PrivateChannelView })); // R112
+const WrappedChannelView = lazy(async () => ({ default: (await import('../channels/wrapped-channel-view.tsx')).WrappedChannelView })); // R141
 const ChannelSearch = lazy(async () => ({ default: (await import('../channels/channel-search.tsx')).ChannelSearch })); // R111
 const ImportScreen = lazy(async () => ({ default: (await import('../import/import-screen.tsx')).ImportScreen })); // R104
 
@@ -44,6 +49,8 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
 }) {
   const { t } = useI18n();
   const groupCall = useGroupCall();
+  const rings = useGroupRings(client);
+  const calls = useCalls(client);
   useClientState(client);
   const route = useRoute();
   const [error, run] = useAction();
@@ -52,11 +59,10 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   // #/u/<handle>: open (or create) the direct chat with that person.
   useEffect(() => {
     if (!handle) return;
-    run(async () => {
+    run(() => goWhenDone(async () => {
       const user = await client.findUser(handle);
-      if (user.userId === client.userId) return go('/settings', { replace: true });
-      go(`/chat/${(await client.openDirect(user.userId)).chatId}`, { replace: true });
-    });
+      return user.userId === client.userId ? '/settings' : `/chat/${(await client.openDirect(user.userId)).chatId}`;
+    }, { replace: true }));
   }, [client, handle, run]);
 
   if (client.connectionState === 'revoked') {
@@ -72,7 +78,13 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
 
   let panel = null;
   switch (route.name) {
-    case 'chat': panel = <ChatView key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
+    case 'chat': {
+      const chat = client.chat(route.chatId);
+      panel = chat?.community?.wrapped ? <WrappedChannelView key={route.chatId} client={client} communityId={chat.community.communityId} />
+        : chat?.community?.channel ? <PrivateChannelView key={route.chatId} client={client} chat={chat} />
+        : <ChatView key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />;
+      break;
+    }
     case 'info': panel = <GroupInfo key={route.chatId} client={client} chatId={route.chatId} keys={client.keys} />; break;
     case 'media': panel = <MediaView key={route.chatId} client={client} chatId={route.chatId} />; break;
     case 'import': panel = <ImportScreen key={route.chatId} client={client} chatId={route.chatId} />; break;
@@ -88,6 +100,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
     case 'channel': panel = <ChannelView key={route.channelId} client={client} channelId={route.channelId} />; break;
     case 'channelHandle': panel = <ChannelByHandle key={route.handle} client={client} handle={route.handle} />; break;
     case 'newChannel': panel = <NewChannel client={client} />; break;
+    case 'wrappedChannel': panel = <WrappedChannelView key={route.communityId} client={client} communityId={route.communityId} />; break;
     case 'channels': panel = <ChannelSearch client={client} />; break;
     case 'home': break;
   }
@@ -97,8 +110,9 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   // Notices take their own row above the chats: they never cover the composer or the list.
   return (
     <div className="shell">
-      <CallLayer client={client} />
+      {calls.length > 0 && <Suspense fallback={null}><CallLayer client={client} /></Suspense>}
       {groupCall.live && <Suspense fallback={null}><GroupCallLayer client={client} /></Suspense>}
+      {rings.length > 0 && <Suspense fallback={null}><GroupRingNotices client={client} rings={rings} /></Suspense>}
       <section className="notices" aria-label={t('notices')}>
         {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
         <KeyLogAlerts client={client} />
@@ -107,7 +121,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
       <div className={`layout${panel ? ' has-panel' : ''}`}>
         <ConnectionBanner state={client.connectionState} problem={client.connectionProblem} />
         <NewMessageAnnouncer client={client} openChatId={route.name === 'chat' ? route.chatId : undefined} />
-        <ChatList client={client} activeId={activeChat} activeCommunity={activeCommunity} activeChannel={route.name === 'channel' ? route.channelId : undefined} />
+        <ChatList client={client} activeId={activeChat} activeCommunity={activeCommunity} activeChannel={route.name === 'channel' ? route.channelId : route.name === 'wrappedChannel' ? route.communityId : undefined} />
         <main className="main-panel">
           <Suspense fallback={<PanelLoading />}>
             {panel ?? <div className="empty-state"><p className="muted">{t('tagline')}</p></div>}

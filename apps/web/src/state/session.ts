@@ -11,6 +11,7 @@ import { DB_NAME } from './session-loader.ts';
 import { relayCallsOn } from '../calls/relay-setting.ts';
 import { answerCallPushes, rememberRingWhenClosed } from '../calls/ring-push.ts';
 import { attachFrameCrypto, framePeerFactory } from '../calls/frame-crypto.ts';
+import { workerMlsEngine } from '../mls/mls-engine.ts';
 const baseUrl = location.origin;
 
 /** "Chrome on Android": how this browser appears in the person's list of devices. */
@@ -29,7 +30,7 @@ export type StoreProtection = StoreKeyKind['kind'];
 let open: { store: SealedStore; client: ParleyClient; onOnline: () => void; rest: RestFn; protection: StoreProtection } | undefined;
 
 async function startClient(store: SealedStore, session: { userId: string; deviceId: string }, key: DeviceKey, protection: StoreProtection): Promise<ParleyClient> {
-  const client = new ParleyClient({ baseUrl, session, deviceKey: key, store, calls: { relayOnly: relayCallsOn(), peer: framePeerFactory, frameCrypto: attachFrameCrypto } });
+  const client = new ParleyClient({ baseUrl, session, deviceKey: key, store, mls: { enabled: true, engine: workerMlsEngine() }, calls: { relayOnly: relayCallsOn(), peer: framePeerFactory, frameCrypto: attachFrameCrypto } });
   const onOnline = () => client.reconnect();
   addEventListener('online', onOnline);
   open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key), protection };

@@ -31,6 +31,7 @@ export type Route =
   | { name: 'channel'; channelId: string }
   | { name: 'channelHandle'; handle: string }
   | { name: 'newChannel' }
+  | { name: 'wrappedChannel'; communityId: string }
   | { name: 'channels' };
 
 /** Hash routes (#/chat/ID …) so the static server needs no fallback for deep links. */
@@ -53,6 +54,7 @@ export function parseRoute(hash: string): Route {
   if (section === 'channel' && arg) return { name: 'channel', channelId: arg };
   if (section === 'c' && arg) return { name: 'channelHandle', handle: arg };
   if (section === 'new-channel') return { name: 'newChannel' };
+  if (section === 'private' && arg) return { name: 'wrappedChannel', communityId: arg };
   if (section === 'channels') return { name: 'channels' };
   return { name: 'home' };
 }
@@ -70,4 +72,15 @@ export function useRoute(): Route {
 export function go(path: string, opts: { replace?: boolean } = {}): void {
   if (opts.replace) location.replace(`#${path}`);
   else location.hash = path;
+}
+
+/**
+ * Runs `action` (a join, an accept: it can take seconds while the chats are fetched and their logs
+ * decrypted), then goes where it says, unless the user went elsewhere meanwhile: a slow action must
+ * not pull them back from the chat they opened.
+ */
+export async function goWhenDone(action: () => Promise<string>, opts: { replace?: boolean } = {}): Promise<void> {
+  const from = location.hash;
+  const path = await action();
+  if (location.hash === from) go(path, opts);
 }

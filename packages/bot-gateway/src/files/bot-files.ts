@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ParleyError, type Attachment, type AttachmentKind, type MessageEntity, type ReplyMarkup } from '@parley/protocol';
+import { ParleyError, type Attachment, type AttachmentKind, type ForceReply, type MessageEntity, type ReplyKeyboard, type ReplyMarkup } from '@parley/protocol';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import type { FileIds } from './file-ids.ts';
 
@@ -21,6 +21,10 @@ export interface SendOptions {
   entities?: readonly MessageEntity[];
   replyTo?: string;
   replyMarkup?: ReplyMarkup;
+  /** R121: a reply keyboard on the files (R128). */
+  replyKeyboard?: ReplyKeyboard;
+  /** R144 on a message with files (R150). */
+  forceReply?: ForceReply;
 }
 
 /** How often the upload's progress is looked at while a bot API call waits for it. */
@@ -62,8 +66,33 @@ export class BotFiles {
       })), {
         ...(opts.text ? { text: opts.text } : {}), ...(opts.entities?.length ? { entities: [...opts.entities] } : {}),
         ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),
+        ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}), ...(opts.forceReply ? { forceReply: opts.forceReply } : {}),
       });
       const item = await this.#uploaded(chatId, id);
+      this.#ids.remember(item.attachments ?? []);
+      return item;
+    } finally {
+      for (const path of paths) rmSync(path, { force: true });
+    }
+  }
+
+  /**
+   * R150: uploads files that replace those of the bot's message `target` (an edit); resolves with the
+   * message's timeline item once the edit is out of the upload outbox (its new files are known).
+   */
+  async uploadEdit(chatId: string, target: string, files: readonly FileUpload[], opts: Pick<SendOptions, 'text' | 'entities' | 'replyMarkup'>): Promise<TimelineItem> {
+    const paths = files.map((f) => {
+      const path = join(this.#dir, randomUUID());
+      writeFileSync(path, f.bytes, { mode: 0o600 });
+      return path;
+    });
+    try {
+      const id = await this.#client.bots.editUpload(chatId, target, files.map((f, i) => ({
+        source: { path: paths[i]! }, name: f.name, mime: f.mime, size: f.bytes.length, kind: f.kind,
+        ...(f.width !== undefined ? { width: f.width } : {}), ...(f.height !== undefined ? { height: f.height } : {}),
+        ...(f.durationMs !== undefined ? { durationMs: f.durationMs } : {}),
+      })), { text: opts.text ?? '', ...(opts.entities?.length ? { entities: [...opts.entities] } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}) });
+      const item = await this.#uploaded(chatId, id, target);
       this.#ids.remember(item.attachments ?? []);
       return item;
     } finally {
@@ -86,7 +115,8 @@ export class BotFiles {
     return { attachment, bytes: new Uint8Array(await blob.arrayBuffer()) };
   }
 
-  async #uploaded(chatId: string, id: string): Promise<TimelineItem> {
+  /** `editOf`: the upload is an edit of that message (R150): done once the edit is applied to it. */
+  async #uploaded(chatId: string, id: string, editOf?: string): Promise<TimelineItem> {
     for (;;) {
       const progress = this.#client.uploads().find((u) => u.clientMsgId === id);
       if (progress?.state === 'failed' || progress?.state === 'cancelled') {
@@ -94,8 +124,9 @@ export class BotFiles {
         throw new ParleyError(progress.error === 'file_too_large' ? 'file_too_large' : 'bad_request', `the upload failed: ${progress.error ?? progress.state}`);
       }
       if (!progress || progress.state === 'done') {
-        const item = this.#client.timeline(chatId).find((i) => i.id === id);
-        if (item && !item.upload && item.attachments?.length) return item;
+        const item = this.#client.timeline(chatId).find((i) => i.id === (editOf ?? id));
+        if (item && editOf !== undefined && item.editIds?.includes(id)) return item;
+        if (item && editOf === undefined && !item.upload && item.attachments?.length) return item;
         if (!item) throw new ParleyError('not_found', 'the message with the files is gone');
       }
       await new Promise((r) => setTimeout(r, POLL_MS));

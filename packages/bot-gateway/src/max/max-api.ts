@@ -6,8 +6,10 @@ import { MAX_BODY_BYTES } from '../http-server.ts';
 import { ParseError, parseHtml } from '../parse-mode.ts';
 import { UpdateQueue } from '../updates.ts';
 import { MaxError } from './max-error.ts';
-import { fromMaxAttachments, type MaxObjects } from './max-objects.ts';
+import type { BotFiles } from '../files/bot-files.ts';
+import { fromMaxAttachments, parseMaxAttachments, type MaxObjects } from './max-objects.ts';
 import { MaxSubscriptions } from './max-subscriptions.ts';
+import { MaxChatIndex } from './max-chats.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -20,6 +22,8 @@ const MAX_TEXT_CHARS = 4000;
 export interface MaxApiDeps {
   client: ParleyClient;
   objects: MaxObjects;
+  /** Uploads and resends through the SDK (shared with the Telegram facade). */
+  files: BotFiles;
   token: string;
   authorized(): boolean;
   maxUpdates: number;
@@ -47,13 +51,16 @@ export class MaxApi {
   readonly subscriptions: MaxSubscriptions;
   #nextId = 1;
   /** The bot's chats as last seen, with their ids: one that goes is `bot_removed` (its device sees no more of it). */
-  readonly #chats = new Map<string, number>();
+  readonly chats: MaxChatIndex;
 
   constructor(deps: MaxApiDeps) {
     this.#d = deps;
     this.#expected = Buffer.from(deps.token);
     this.updates = new UpdateQueue(deps.maxUpdates, MAX_UPDATE_TYPES);
     this.subscriptions = new MaxSubscriptions(this.updates, { ...deps.webhook, maxRetryMs: 60_000, log: deps.log });
+    // who removed the bot is not known to its device
+    this.chats = new MaxChatIndex(deps.client, deps.objects.botUserId, (v) => deps.objects.chatInt(v), (_chatId, chat_id) => this.#push('bot_removed', { chat_id, is_channel: false }));
+    deps.objects.dialogIndex = (userId) => this.chats.dialogWith(userId);
   }
 
   #push(type: (typeof MAX_UPDATE_TYPES)[number], body: Obj): void {
@@ -62,16 +69,7 @@ export class MaxApi {
 
   /** The client's state changed: a chat the bot was in and no longer is was left or removed it. */
   onChange(): void {
-    const now = new Set<string>();
-    for (const view of this.#d.client.chats()) {
-      now.add(view.chatId);
-      if (!this.#chats.has(view.chatId)) this.#chats.set(view.chatId, this.#d.objects.chatInt(view));
-    }
-    for (const [chatId, chat_id] of this.#chats) {
-      if (now.has(chatId)) continue;
-      this.#chats.delete(chatId);
-      this.#push('bot_removed', { chat_id, is_channel: false }); // who removed it is not known to the bot's device
-    }
+    this.chats.changed();
   }
 
   /** One message of the bot's chats as Max updates (the gateway calls it in log order). */
@@ -83,7 +81,7 @@ export class MaxApi {
     if (decoded?.kind !== 'content') return;
     const c = decoded.content;
     if (c.kind === 'text') {
-      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup });
+      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments });
       if (message) this.#push('message_created', { message, user_locale: 'en' });
     } else if (c.kind === 'edit') {
       const message = await objects.messageOf(m.chatId, c.target);
@@ -132,6 +130,17 @@ export class MaxApi {
    */
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const path = url.pathname.replace(/^\/max(?=\/|$)/, '') || '/';
+    // R127: the upload URL and people's file URLs carry no token (they are capabilities, as Max's are).
+    if (url.pathname.startsWith('/max/upload/') || url.pathname.startsWith('/max/files/')) {
+      try {
+        if (await this.#d.objects.files.handle(req, res, path)) return true;
+        throw new MaxError(404, 'not.found', 'Not Found');
+      } catch (err) {
+        if (err instanceof MaxError) sendJson(res, err.status, { code: err.code, message: err.message });
+        else { this.#d.log(`max ${req.method} ${path} failed: ${String(err)}`); sendJson(res, 500, { code: 'internal', message: 'Internal Server Error' }); }
+        return true;
+      }
+    }
     const maxPath = url.pathname.startsWith('/max/') || /^\/(me|updates|messages|answers|subscriptions|chats|uploads|videos)(\/|$)/.test(path);
     if (!maxPath && req.headers.authorization === undefined) return false;
     await this.#serve(req, res, url, path);
@@ -198,18 +207,30 @@ export class MaxApi {
         if (!chatId) throw new MaxError(400, 'proto.payload', 'chat_id or user_id is required');
         this.#checkPending();
         const { text, entities } = textOf(body);
-        const replyMarkup = fromMaxAttachments(body['attachments']);
+        const { replyMarkup, media } = parseMaxAttachments(body['attachments']);
         const link = body['link'] as Obj | undefined;
         const replyTo = link?.['type'] === 'reply' && typeof link['mid'] === 'string' ? objects.message(link['mid']).clientMsgId : undefined;
-        if (!text && !replyMarkup) throw new MaxError(400, 'proto.payload', 'text or attachments is required');
+        if (!text && !replyMarkup && media.length === 0) throw new MaxError(400, 'proto.payload', 'text or attachments is required');
         const sentAt = Date.now();
+        if (media.length > 0) {
+          // R127: files by upload token (encrypted and uploaded now) or by a token the bot saw (re-shared, R54).
+          const opts = { text, entities, ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}) };
+          const found = objects.files.resolve(media);
+          if ('uploads' in found) {
+            const item = await this.#d.files.upload(chatId, found.uploads, opts);
+            objects.files.sent(found.uploads.map((u) => u.token), item.attachments ?? []);
+            return { message: await objects.messageOf(chatId, item.id) };
+          }
+          const id = await this.#d.files.resend(chatId, found.fileIds, opts);
+          return { message: await objects.messageOf(chatId, id) ?? await objects.messageFrom(chatId, { id, senderUserId: objects.botUserId, sentAt, text, entities, replyTo, replyMarkup }) };
+        }
         const id = await client.bots.sendText(chatId, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}) });
         return { message: await objects.messageFrom(chatId, { id, senderUserId: objects.botUserId, sentAt, text, entities, replyTo, replyMarkup }) };
       }
       case 'PUT /messages': {
         const { chatId, item } = this.#own(q.get('message_id') ?? '');
         const { text, entities } = body['text'] === undefined ? { text: item.text, entities: item.entities ?? [] } : textOf(body);
-        const replyMarkup = body['attachments'] === undefined ? item.replyMarkup : fromMaxAttachments(body['attachments']);
+        const replyMarkup = body['attachments'] === undefined ? item.replyMarkup : fromMaxAttachments(body['attachments'], item.attachments);
         this.#checkPending();
         await client.bots.editText(chatId, item.id, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(entities.length > 0 ? { entities } : {}) });
         return { success: true };
@@ -227,13 +248,15 @@ export class MaxApi {
         if (message) {
           const target = this.#callbackTarget(chatId, queryId);
           const { text, entities } = message['text'] === undefined ? { text: target.text, entities: target.entities ?? [] } : textOf(message);
-          const replyMarkup = message['attachments'] === undefined ? target.replyMarkup : fromMaxAttachments(message['attachments']);
+          const replyMarkup = message['attachments'] === undefined ? target.replyMarkup : fromMaxAttachments(message['attachments'], target.attachments);
           await client.bots.editText(chatId, target.id, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(entities.length > 0 ? { entities } : {}) });
         }
         const note = body['notification'];
         await client.bots.answer(chatId, queryId, typeof note === 'string' && note ? { text: note.slice(0, 200) } : {});
         return { success: true };
       }
+      case 'POST /uploads':
+        return objects.files.create(q.get('type'));
       case 'GET /subscriptions':
         return { subscriptions: this.subscriptions.list() };
       case 'POST /subscriptions': {

@@ -1,8 +1,9 @@
-import { MAX_CALLBACK_DATA_BYTES, type MessageEntity, type ReplyMarkup } from '@parley/protocol';
+import { MAX_CALLBACK_DATA_BYTES, type Attachment, type MessageEntity, type ReplyMarkup } from '@parley/protocol';
 import type { ChatView, ParleyClient } from '@parley/client';
 import type { IdMap } from '../id-map.ts';
 import type { TelegramObjects } from '../telegram-objects.ts';
 import { MaxError } from './max-error.ts';
+import type { MaxFiles, MaxUploadType } from './max-files.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -15,13 +16,17 @@ export class MaxObjects {
   readonly #client: ParleyClient;
   readonly #tg: TelegramObjects;
   readonly #ids: IdMap;
-  constructor(client: ParleyClient, tg: TelegramObjects, ids: IdMap) {
+  readonly files: MaxFiles;
+  constructor(client: ParleyClient, tg: TelegramObjects, ids: IdMap, files: MaxFiles) {
     this.#client = client;
     this.#tg = tg;
     this.#ids = ids;
+    this.files = files;
   }
 
   get botUserId(): string { return this.#tg.botUserId; }
+  /** The chat index's direct chat with a person (set by MaxApi). */
+  dialogIndex: ((userId: string) => string | undefined) | undefined;
 
   async user(userId: string): Promise<Obj> {
     const u = await this.#tg.user(userId);
@@ -55,9 +60,9 @@ export class MaxObjects {
   /** The direct chat with a person (the bot opens none: R91), by their Max user id. */
   dialogWith(userInt: number): string {
     const userId = this.#ids.parley('user', userInt);
-    const view = userId === undefined ? undefined : this.#client.chats().find((c) => c.kind === 'direct' && c.members.some((m) => m.userId === userId));
-    if (!view) throw new MaxError(403, 'chat.denied', 'The bot can write only to people who opened a chat with it');
-    return view.chatId;
+    const chatId = userId === undefined ? undefined : this.dialogIndex?.(userId);
+    if (!chatId) throw new MaxError(403, 'chat.denied', 'The bot can write only to people who opened a chat with it');
+    return chatId;
   }
 
   async recipient(view: ChatView): Promise<Obj> {
@@ -81,18 +86,21 @@ export class MaxObjects {
   async messageOf(chatId: string, itemId: string): Promise<Obj | undefined> {
     const item = this.#client.timeline(chatId).find((i) => i.id === itemId);
     if (!item || item.deleted) return undefined;
-    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup });
+    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, attachments: item.attachments });
   }
 
-  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined }): Promise<Obj | undefined> {
+  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; attachments?: readonly Attachment[] | undefined }): Promise<Obj | undefined> {
     const view = this.#client.chat(chatId);
     if (!view) return undefined;
     const mid = this.mid(chatId, m.id);
+    // R127: files first (their tokens and URLs on the gateway), then the keyboard, as Max orders them.
+    if (m.attachments?.length) this.#tg.rememberFiles(m.attachments);
+    const attachments = [...(m.attachments ?? []).map((a) => this.files.toMax(a)), ...(m.replyMarkup ? [toMaxKeyboard(m.replyMarkup)] : [])];
     return {
       sender: await this.user(m.senderUserId),
       recipient: await this.recipient(view),
       timestamp: m.sentAt,
-      body: { mid, seq: Number(mid.slice(4)), text: m.text, attachments: m.replyMarkup ? [toMaxKeyboard(m.replyMarkup)] : [] },
+      body: { mid, seq: Number(mid.slice(4)), text: m.text, attachments },
       ...(m.replyTo ? { link: { type: 'reply', message: { mid: this.mid(chatId, m.replyTo) } } } : {}),
     };
   }
@@ -105,16 +113,35 @@ export function toMaxKeyboard(markup: ReplyMarkup): Obj {
   };
 }
 
+/** Max's `attachments` of a message the bot sends: one `inline_keyboard`, and files by upload token (R127). */
+export interface MaxOutgoing {
+  replyMarkup: ReplyMarkup | undefined;
+  media: { type: MaxUploadType; token: string }[];
+}
+
+const MEDIA = new Set(['image', 'video', 'audio', 'file']);
+
 /**
- * Max's `attachments` to Parley's keyboard (R93): one `inline_keyboard` with `callback` and `link`
- * buttons. Other attachments (files, stickers, contacts, other buttons) are not supported yet: 400.
+ * Max's `attachments` to Parley's keyboard (R93) and files (R127): one `inline_keyboard` with `callback`
+ * and `link` buttons; `image`/`video`/`audio`/`file` with a `payload.token` (an upload's, or a file the
+ * bot got or sent). An image by `url` (the gateway fetches nothing), stickers, locations, contacts and
+ * other buttons are not supported: 400.
  */
-export function fromMaxAttachments(raw: unknown): ReplyMarkup | undefined {
-  if (raw === undefined || raw === null) return undefined;
+export function parseMaxAttachments(raw: unknown): MaxOutgoing {
+  const out: MaxOutgoing = { replyMarkup: undefined, media: [] };
+  if (raw === undefined || raw === null) return out;
   if (!Array.isArray(raw)) throw new MaxError(400, 'proto.payload', 'attachments must be an array');
-  let markup: ReplyMarkup | undefined;
   for (const a of raw as Obj[]) {
-    if (a?.['type'] !== 'inline_keyboard') throw new MaxError(400, 'attachment.not.supported', `attachments of type ${String(a?.['type'])} are not supported by the Parley gateway (docs/BOTS.md)`);
+    const type = a?.['type'];
+    if (typeof type === 'string' && MEDIA.has(type)) {
+      const token = (a['payload'] as Obj | undefined)?.['token'];
+      if (typeof token !== 'string' || token === '') {
+        throw new MaxError(400, 'attachment.not.supported', `an ${type} attachment needs payload.token (upload the file: POST /uploads); the Parley gateway fetches no URLs (docs/BOTS.md)`);
+      }
+      out.media.push({ type: type as MaxUploadType, token });
+      continue;
+    }
+    if (type !== 'inline_keyboard') throw new MaxError(400, 'attachment.not.supported', `attachments of type ${String(type)} are not supported by the Parley gateway (docs/BOTS.md)`);
     const rows = (a['payload'] as Obj | undefined)?.['buttons'];
     if (!Array.isArray(rows) || rows.some((r) => !Array.isArray(r))) throw new MaxError(400, 'proto.payload', 'payload.buttons must be an array of arrays');
     const inlineKeyboard = (rows as Obj[][]).map((row) => row.map((b) => {
@@ -127,7 +154,14 @@ export function fromMaxAttachments(raw: unknown): ReplyMarkup | undefined {
       if (b['type'] === 'link' && typeof b['url'] === 'string' && /^https?:\/\//i.test(b['url'])) return { text, url: b['url'] };
       throw new MaxError(400, 'button.not.supported', `buttons of type ${String(b['type'])} are not supported by the Parley gateway (callback and link are)`);
     })).filter((row) => row.length > 0);
-    markup = inlineKeyboard.length > 0 ? { inlineKeyboard } : undefined;
+    out.replyMarkup = inlineKeyboard.length > 0 ? { inlineKeyboard } : undefined;
   }
-  return markup;
+  return out;
+}
+
+/** The keyboard of `attachments` for an edit; the message's files may be named again, not changed (400). */
+export function fromMaxAttachments(raw: unknown, current: readonly Attachment[] = []): ReplyMarkup | undefined {
+  const { replyMarkup, media } = parseMaxAttachments(raw);
+  if (media.some((m) => !current.some((a) => a.blobId === m.token))) throw new MaxError(400, 'attachment.not.supported', 'an edit cannot change a message\'s files on Parley: send a new message (docs/BOTS.md)');
+  return replyMarkup;
 }

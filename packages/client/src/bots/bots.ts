@@ -1,22 +1,26 @@
 import {
   CallbackAnswerContent, CallbackContent, ParleyError,
-  type BotCommand, type BotCommandsBody, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
-  type Attachment, type MessageEntity, type ReplyKeyboard, type ReplyMarkup,
+  type BotAvatarRequest, type BotCommand, type BotCommandsBody, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
+  type Attachment, type ForceReply, type Place, type MessageEntity, type ReplyKeyboard, type ReplyMarkup,
 } from '@parley/protocol';
 import { RestApi } from '../api.ts';
+import { uploadPublicFile, type MediaEndpoint } from '../channels/media.ts';
 import type { AddOptions } from '../outbox.ts';
+import type { FileToSend } from '../files/types.ts';
 import type { DeviceKey } from '../device-key.ts';
 import { randomId } from '../encoding.ts';
 import { checkedContent, withEntities } from '../formatting/checked-content.ts';
 import type { RestFn } from '../session.ts';
 import type { StoredMessage } from '../store.ts';
 import type { TimelineItem } from '../timeline.ts';
-import { chatKeyboard, type ChatKeyboard } from './reply-keyboard.ts';
+import { chatKeyboard, pendingForceReply, type ChatKeyboard, type PendingForceReply } from './reply-keyboard.ts';
 
-export interface BotsDeps {
+export interface BotsDeps extends MediaEndpoint {
   rest: RestFn;
   userId: string;
   post(chatId: string, content: Content, opts?: AddOptions): Promise<string>;
+  /** R150: queues files whose message is an edit of `editOf` (the upload outbox, R58). */
+  upload(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyMarkup?: ReplyMarkup; editOf: string }): Promise<string>;
   timeline(chatId: string): readonly TimelineItem[];
   log(chatId: string): readonly StoredMessage[];
 }
@@ -56,6 +60,26 @@ export class Bots {
   /** R90: the bot is gone from the owner's list, its token and devices with it; its handle stays taken. */
   async delete(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}`); }
 
+  /**
+   * R143: makes this image the bot's avatar (its owner only): uploaded as it is (an avatar is public,
+   * not encrypted), then named; answers the bot as its owner sees it, `avatar` its new blob id.
+   */
+  async setAvatar(botId: string, bytes: Uint8Array, mime: BotAvatarRequest['mime']): Promise<BotInfo> {
+    const { blobId } = await uploadPublicFile(this.#d, bytes, { mime });
+    return this.#d.rest('PUT', `/bots/${encodeURIComponent(botId)}/avatar`, { blobId, mime } satisfies BotAvatarRequest);
+  }
+  /** R143: removes the bot's avatar (its owner only). */
+  async removeAvatar(botId: string): Promise<void> { await this.#d.rest('DELETE', `/bots/${encodeURIComponent(botId)}/avatar`); }
+  /** R143: a bot's avatar (anyone signed in): its bytes and type, or undefined when it has none. */
+  async avatar(botId: string): Promise<{ bytes: Uint8Array; mime: string } | undefined> {
+    const get = async (fresh: boolean) => fetch(`${this.#d.baseUrl.replace(/\/$/, '')}/api/v1/bots/${encodeURIComponent(botId)}/avatar`, { headers: { authorization: `Bearer ${await this.#d.token(fresh)}` } });
+    let res = await get(false);
+    if (res.status === 401) res = await get(true);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new ParleyError('internal', `the avatar did not load (HTTP ${res.status})`);
+    return { bytes: new Uint8Array(await res.arrayBuffer()), mime: res.headers.get('content-type') ?? '' };
+  }
+
   /** R108: replaces a bot's command menu (its owner, or the bot's own device). */
   async setCommands(botId: string, commands: readonly BotCommand[]): Promise<void> {
     await this.#d.rest('PUT', `/bots/${encodeURIComponent(botId)}/commands`, { commands });
@@ -91,12 +115,14 @@ export class Bots {
    * is an ordinary `client.sendText(chatId, button.text)`; a one-time keyboard then comes back `used`.
    */
   async keyboard(chatId: string): Promise<ChatKeyboard | undefined> { return chatKeyboard(this.#d.timeline(chatId), this.#d.userId); }
+  /** R144: the bot's text this user is asked to reply to now (force_reply), with the message box's placeholder; undefined: none. */
+  async forceReply(chatId: string): Promise<PendingForceReply | undefined> { return pendingForceReply(this.#d.timeline(chatId), this.#d.userId); }
 
   /** For a bot's device: a text with an inline keyboard (R93) or a reply keyboard (R121). */
-  sendText(chatId: string, text: string, opts: { replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; replyTo?: string; entities?: readonly MessageEntity[] } = {}): Promise<string> {
+  sendText(chatId: string, text: string, opts: { replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply; replyTo?: string; entities?: readonly MessageEntity[]; place?: Place } = {}): Promise<string> {
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),
-      ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}),
+      ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}), ...(opts.forceReply ? { forceReply: opts.forceReply } : {}), ...(opts.place ? { place: opts.place } : {}),
     });
     return this.#d.post(chatId, content);
   }
@@ -105,10 +131,11 @@ export class Bots {
    * For a bot's device: files it can read already (received, or sent before) sent again by their
    * attachments, key included, naming their blobs (R54): no upload (Telegram's send by file_id).
    */
-  sendAttachments(chatId: string, attachments: readonly Attachment[], opts: { text?: string; replyMarkup?: ReplyMarkup; replyTo?: string; entities?: readonly MessageEntity[] } = {}): Promise<string> {
+  sendAttachments(chatId: string, attachments: readonly Attachment[], opts: { text?: string; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply; replyTo?: string; entities?: readonly MessageEntity[] } = {}): Promise<string> {
     const content = checkedContent({
       kind: 'text', text: opts.text ?? '', ...withEntities(opts.entities), attachments: [...attachments],
-      ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),
+      ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}), ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}),
+      ...(opts.forceReply ? { forceReply: opts.forceReply } : {}),
     });
     return this.#d.post(chatId, content, { blobs: attachments.map((a) => a.blobId) });
   }
@@ -117,6 +144,23 @@ export class Bots {
   async editText(chatId: string, target: string, text: string, opts: { replyMarkup?: ReplyMarkup; entities?: readonly MessageEntity[] } = {}): Promise<void> {
     const content = checkedContent({ kind: 'edit', target, text, ...withEntities(opts.entities), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}) });
     await this.#d.post(chatId, content);
+  }
+
+  /**
+   * R150: for a bot's device: replaces the files of its message `target` (Telegram's editMessageMedia)
+   * with files it can read already (no upload, R54), and its text (may be '') and keyboard.
+   */
+  async editFiles(chatId: string, target: string, attachments: readonly Attachment[], opts: { text?: string; replyMarkup?: ReplyMarkup; entities?: readonly MessageEntity[] } = {}): Promise<string> {
+    const content = checkedContent({ kind: 'edit', target, text: opts.text ?? '', ...withEntities(opts.entities), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}), attachments: [...attachments] });
+    return this.#d.post(chatId, content, { blobs: attachments.map((a) => a.blobId) });
+  }
+
+  /**
+   * R150: the same with new files: they are uploaded first (R58's upload outbox), then the edit goes
+   * under the id this answers; until then people see the message as it was.
+   */
+  editUpload(chatId: string, target: string, files: readonly FileToSend[], opts: { text?: string; replyMarkup?: ReplyMarkup; entities?: readonly MessageEntity[] } = {}): Promise<string> {
+    return this.#d.upload(chatId, files, { ...opts, editOf: target });
   }
 
   /** For a bot's device: answers a press (R93). */

@@ -4,6 +4,7 @@ import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory, type FrameKey
 import type { GroupCall, GroupCallOptions, GroupCallView } from './group-call.ts';
 import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
 import { CallReconnect } from './reconnect.ts';
+import { GroupRings, type GroupRing } from './group-ring.ts';
 
 export { mlsCallKeys } from './call-keys.ts';
 
@@ -71,21 +72,21 @@ export interface CallsDeps {
   turn(chatId: string): Promise<TurnCredentials | undefined>;
   /** R62: the group chat's call room on the SFU and a token for it. */
   groupRoom?(chatId: string): Promise<GroupCallRoom>;
-  /** R118: asks the server to wake the callee's closed apps (a Web Push naming no one) once the offer is queued. */
+  /** R118: asks the server to wake the callee's closed apps (a Web Push naming no one) once the offer is queued (R124: or a group call started). */
   ring?(chatId: string): Promise<void>;
+  /** R124: the server's cap on members of a group whose calls ring (GET /info). */
+  ringMaxMembers?: () => Promise<number | undefined>;
   peer?: PeerFactory;
   /** R64: the chat's epoch keys for call media (the MLS exporter); calls asking for frameCrypto fail without it. */
   frameKeys?: CallKeySource;
   /** R64/R76: the app's frame encryption for calls that don't pass their own `frameCrypto` (the web client's frame worker). */
   frameCrypto?: FrameCryptoFactory;
-  /** R77: a commit of the chat's group unless it is past `fromEpoch` (a group call participant left). */
-  rotateFrom?: (chatId: string, fromEpoch: number) => void;
   /** A frame key that could not be had (the call keeps the previous one; the next commit tries again). */
   onError?: (error: unknown) => void;
   /** Relay-only ICE (tests, or people who don't want the other side to learn their address). */
   relayOnly?: boolean;
-  /** R77 timing for tests (settle and rank delay before a rotation commit). */
-  groupRotation?: { settleMs?: number; rankDelayMs?: number };
+  /** R120 timing for tests: how long a group call's keyer waits for the room to settle before a new secret. */
+  groupSecretSettleMs?: number;
   /** R65 audio resilience (default AUDIO_RESILIENCE; false: the browser's stock audio, for comparisons). */
   audio?: AudioResilience | false;
   ringMs?: number;
@@ -140,9 +141,15 @@ export class Calls {
   readonly #calls = new Map<string, Call>();
   /** Group calls this device is in (their keys follow the chat's commits). */
   readonly #groups = new Set<GroupCall>();
+  readonly #rings: GroupRings;
 
   constructor(deps: CallsDeps) {
     this.#d = deps;
+    this.#rings = new GroupRings({
+      userId: deps.userId, chat: (chatId) => deps.chat(chatId), changed: () => this.#changed(), now: () => this.#now(),
+      inCall: (chatId) => [...this.#groups].some((g) => g.view.chatId === chatId && g.view.state === 'joined'),
+      ...(deps.ringMaxMembers ? { maxMembers: deps.ringMaxMembers } : {}), ...(deps.ringMs !== undefined ? { ringMs: deps.ringMs } : {}),
+    });
   }
 
   list(): CallView[] {
@@ -165,22 +172,35 @@ export class Calls {
     if (!groupRoom) throw new ParleyError('calls_unavailable', 'group calls are not set up');
     const hasWebRtc = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== undefined;
     const frameCrypto = opts.frameCrypto ?? this.#d.frameCrypto;
-    const rotateFrom = this.#d.rotateFrom;
-    let joined: GroupCall | undefined;
+    this.#rings.stop(chatId); // R124: answered here
     // Loaded on the first group call: the SFU session and its key handling stay out of the start-up code.
     const { GroupCall } = await import('./group-call.ts');
+    let made: GroupCall | undefined;
     const call = await GroupCall.join({
+      created: (c) => { made = c; this.#groups.add(c); },
       chatId, room: () => groupRoom(chatId), post: (content) => this.#d.post(chatId, content), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
-      relayOnly: this.#d.relayOnly, keys: this.#d.frameKeys, onError: this.#d.onError, rotation: this.#d.groupRotation,
-      ...(rotateFrom ? { rotate: (epoch: bigint) => rotateFrom(chatId, Number(epoch)) } : {}),
+      relayOnly: this.#d.relayOnly, keys: this.#d.frameKeys, onError: this.#d.onError, secretSettleMs: this.#d.groupSecretSettleMs, reconnectMs: this.#d.reconnectMs,
       onChange: (view) => {
-        if (view.state === 'left' && joined) this.#groups.delete(joined);
+        if (view.state === 'left' && made) this.#groups.delete(made);
         opts.onChange?.(view);
       },
-    }, { ...opts, ...(frameCrypto ? { frameCrypto } : {}) });
-    if (call.view.state === 'joined') this.#groups.add(call);
-    joined = call;
+    }, { ...opts, ...(frameCrypto ? { frameCrypto } : {}) }).catch((err: unknown) => {
+      if (made) this.#groups.delete(made);
+      throw err;
+    });
+    if (call.view.state !== 'joined') this.#groups.delete(call);
+    // R124: the one who started it rings the others' closed apps too (small groups only; best effort).
+    if (call.view.started && this.#d.ring && await this.#rings.rings(chat.members.length)) void this.#d.ring(chatId).catch((err: unknown) => this.#d.onError?.(err));
     return call;
+  }
+
+  /** R124: group calls started in this person's groups, ringing on this device (Join: `joinGroup`; Dismiss: `dismissGroupRing`). */
+  groupRings(): GroupRing[] {
+    return this.#rings.list();
+  }
+
+  dismissGroupRing(chatId: string): void {
+    this.#rings.stop(chatId);
   }
 
   /** Calls the other person of a direct chat; resolves once the offer is queued. */
@@ -260,9 +280,14 @@ export class Calls {
 
   /** Call entries of a chat's log, in order, as they arrive (fresh ones only: after the device caught up). */
   async received(chatId: string, message: Message, content: CallContent): Promise<void> {
-    if (content.action === 'group_join' || content.action === 'group_leave') return; // R63: the chat's line says it (timeline)
     const fromMe = message.senderUserId === this.#d.userId;
     const fromThisDevice = fromMe && message.senderDeviceId === this.#d.deviceId;
+    if (content.action === 'group_join' || content.action === 'group_leave' || content.action === 'group_key') {
+      // R63: the chat's line says who is in the call (timeline); R120: the calls keep their secrets.
+      for (const group of this.#groups) if (group.view.chatId === chatId) group.logEntry(message.seq, fromThisDevice, content, message.senderDeviceId);
+      if (content.action !== 'group_key') await this.#rings.received(chatId, message, content);
+      return;
+    }
     const call = this.#calls.get(content.callId);
     if (fromThisDevice) {
       if (call && content.action === 'offer') call.offerSeq = message.seq;
@@ -312,7 +337,7 @@ export class Calls {
         this.#end(call, content.reason === 'hangup' ? 'remote_hangup' : content.reason === 'missed' ? 'missed' : content.reason === 'failed' ? 'failed' : 'cancelled');
         return;
       case 'restart':
-        if (call && !fromMe && content.to === this.#d.deviceId && content.sdp && content.generation !== undefined) await this.#restarted(call, content.sdp, content.generation);
+        if (call && !fromMe && content.to === this.#d.deviceId && message.senderDeviceId === call.peerDevice && content.sdp && content.generation !== undefined) await this.#restarted(call, content.sdp, content.generation);
         return;
       case 'restart_answer': {
         if (!call || fromMe || content.to !== this.#d.deviceId || !content.sdp || content.generation === undefined) return;
@@ -326,17 +351,19 @@ export class Calls {
   /** R102: this device's connection to the server is back: a connected call's path may have changed, the caller restarts ICE. */
   online(): void {
     for (const call of this.#calls.values()) if (call.view.state === 'active') call.reconnect?.online();
+    for (const group of this.#groups) group.online(); // R119
   }
 
-  /** R102 (the callee): the caller's restart `generation`, applied once; the answer goes back to the caller's device. */
+  /** R102: the other side's restart `generation`, applied once (in a glare the caller's wins); the answer goes back to its device. */
   async #restarted(call: Call, sdp: string, generation: number): Promise<void> {
     const peer = call.view.peer;
-    if (call.view.direction !== 'incoming' || call.view.state === 'ended' || !peer || !call.reconnect?.accepts(generation)) return;
+    if (call.view.state === 'ended' || !peer || call.peerDevice === undefined || !call.reconnect?.accepts(generation)) return;
     call.holdIce = true;
     try {
+      // The callee's own restart offer, if it made one, is rolled back by this (implicit rollback).
       await peer.setRemoteDescription({ type: 'offer', sdp });
       const answer = await setTunedLocalDescription(peer, 'answer', this.#d.audio);
-      await this.#send(call, { action: 'restart_answer', sdp: answer, to: call.offerDevice, generation });
+      await this.#send(call, { action: 'restart_answer', sdp: answer, to: call.peerDevice, generation });
     } catch (err) {
       this.#d.onError?.(err);
     } finally {
@@ -344,7 +371,7 @@ export class Calls {
     }
   }
 
-  /** R102 (the caller): makes and posts restart `generation` to the answering device. */
+  /** R102: makes and posts this device's restart `generation` to the device at the other end. */
   async #restart(call: Call, generation: number): Promise<void> {
     const peer = call.view.peer;
     if (!peer || call.view.state === 'ended' || call.peerDevice === undefined) return;
@@ -370,6 +397,7 @@ export class Calls {
   }
 
   stop(): void {
+    this.#rings.stopAll();
     for (const call of this.#calls.values()) {
       if (call.view.state !== 'ended') this.#end(call, 'failed', false);
       clearTimeout(call.forgetTimer);

@@ -1,86 +1,20 @@
 import type { CallContent, GroupCallRoom } from '@parley/protocol';
-import { ParleyError } from '@parley/protocol';
+import { CALL_RECONNECT_MS, ParleyError } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import type { CallPeer, PeerFactory } from './calls.ts';
 import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory } from './call-keys.ts';
-import { FanoutSink, LeaveRotation } from './group-call-keys.ts';
+import { FanoutSink } from './group-call-keys.ts';
+import { CallSecret, seatTag } from './call-secret.ts';
+import { GroupRestarts } from './group-call-restart.ts';
 import { JanusSession, type JanusHandle, type Jsep } from './janus-session.ts';
+import type { GroupCallDeps, GroupCallOptions, GroupCallView } from './group-call-types.ts';
+import { missingMids, presenting, publisherStreams, SCREEN_DESCRIPTION, type PublisherStream } from './group-call-screen.ts';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
 /** Tries at subscribing to a publisher before giving up on it (until it publishes again). */
 const SUBSCRIBE_ATTEMPTS = 4;
 
-export interface GroupCallOptions {
-  /**
-   * Adds the local tracks to the publishing peer, or hooks the subscribing peer's `ontrack`; called
-   * before any SDP is made on it. Without a peer factory (Node, no WebRTC) the device joins the
-   * room as a participant without media.
-   */
-  prepare?: (peer: CallPeer, role: 'publisher' | 'subscriber') => void | Promise<void>;
-  /** What media to publish (default both). */
-  media?: { audio?: boolean; video?: boolean };
-  /**
-   * R76: end-to-end encryption of the media frames (SFrame with the chat's MLS keys), attached to
-   * each peer before `prepare` (the publisher's encrypts, the subscriber's decrypts; it must cover
-   * the senders `prepare` adds, as the web client's attachFrameCrypto does); every sink gets
-   * each epoch's key. Default: the client's `calls.frameCrypto`. Without either, media is DTLS-SRTP
-   * to the SFU only, which can read it.
-   */
-  frameCrypto?: FrameCryptoFactory;
-}
-
-export interface GroupParticipant {
-  /** The publisher id the Parley server gave that device for this room (R62). */
-  feedId: number;
-  /** Whether it sends media now. */
-  publishing: boolean;
-}
-
-export type GroupCallState = 'joined' | 'left';
-
-/** One media stream the subscriber peer carries: its transceiver's mid, whose feed it is, and its kind. */
-export interface GroupStream {
-  mid: string;
-  feedId: number;
-  kind: 'audio' | 'video';
-}
-
-export interface GroupCallView {
-  chatId: string;
-  room: number;
-  /** This device's publisher id. */
-  feedId: number;
-  state: GroupCallState;
-  /** The other participants. */
-  participants: GroupParticipant[];
-  /** Which of the subscriber peer's transceivers (by mid) carries which participant's audio or video (from Janus). */
-  streams: GroupStream[];
-  /** Why the call ended for this device: `left` (it hung up), `kicked`, or what Janus said. */
-  endReason?: string;
-  publisher?: CallPeer;
-  subscriber?: CallPeer;
-  /** R76: the MLS epoch whose key encrypts this call's media frames now (absent: no frame key yet, or no frame encryption). */
-  frameEpoch?: number;
-}
-
-export interface GroupCallDeps {
-  chatId: string;
-  /** R62: asks the Parley server for the room and a fresh token (POST /calls/room). */
-  room(): Promise<GroupCallRoom>;
-  /** R63: puts a `call` entry in the chat's log (end-to-end encrypted): this device joined or left. */
-  post?: (content: CallContent) => Promise<unknown>;
-  peer?: PeerFactory | undefined;
-  relayOnly?: boolean | undefined;
-  onChange?: (view: GroupCallView) => void;
-  fetch?: typeof fetch;
-  /** R76: the chat's epoch keys for call media (the MLS exporter); needed when frames are encrypted. */
-  keys?: CallKeySource | undefined;
-  /** R77: asks for a commit of the chat's group unless it is past `fromEpoch` already (a participant left). */
-  rotate?: ((fromEpoch: bigint) => void) | undefined;
-  onError?: ((error: unknown) => void) | undefined;
-  /** R77 timing (tests): the settle time and the rank delay of LeaveRotation. */
-  rotation?: { settleMs?: number; rankDelayMs?: number } | undefined;
-}
+export type { GroupCallDeps, GroupCallOptions, GroupCallState, GroupCallView, GroupParticipant, GroupStream } from './group-call-types.ts';
 
 /**
  * R62: this device in its group chat's call on Janus's VideoRoom (Janus 1.x, multistream): a
@@ -108,7 +42,12 @@ export class GroupCall {
   /** R76: the chat's epoch keys, to every peer's frame crypto sink. */
   #fanout: FanoutSink | undefined;
   #keys: CallKeyFeed | undefined;
-  #rotation: LeaveRotation | undefined;
+  /** R120: the per-call secret the frame keys need besides the chat's exporter. */
+  #secret: CallSecret | undefined;
+  /** R119: ICE restarts of the publisher and subscriber peers, and their candidates' gates. */
+  readonly #restarts: GroupRestarts;
+  /** R133: each other publisher's streams as Janus last listed them. */
+  readonly #published = new Map<number, PublisherStream[]>();
 
   private constructor(deps: GroupCallDeps, opts: GroupCallOptions, grant: GroupCallRoom, session: JanusSession, pub: JanusHandle) {
     this.#d = deps;
@@ -116,7 +55,13 @@ export class GroupCall {
     this.#grant = grant;
     this.#session = session;
     this.#pub = pub;
-    this.view = { chatId: deps.chatId, room: grant.room, feedId: grant.feedId, state: 'joined', participants: [], streams: [] };
+    this.view = { chatId: deps.chatId, room: grant.room, feedId: grant.feedId, state: 'joined', participants: [], streams: [], presenting: [] };
+    this.#restarts = new GroupRestarts({
+      pub, sub: () => this.#sub, answer: (offer) => this.#answer(offer), reach: () => session.reach(), serial: (step) => this.#serial(step),
+      publish: (replacing) => this.#publish(deps.peer!, replacing), canPublish: () => deps.peer !== undefined, joined: () => this.#joined(),
+      lost: () => void this.#end('connection_lost'), changed: () => this.#reconnecting(),
+      limitMs: deps.reconnectMs ?? CALL_RECONNECT_MS, now: () => Date.now(),
+    });
   }
 
   static async join(deps: GroupCallDeps, opts: GroupCallOptions = {}): Promise<GroupCall> {
@@ -126,6 +71,7 @@ export class GroupCall {
     try {
       const pub = await session.attach(VIDEOROOM);
       const call = new GroupCall(deps, opts, grant, session, pub);
+      deps.created?.(call);
       await call.#start();
       return call;
     } catch (err) {
@@ -144,19 +90,28 @@ export class GroupCall {
   async #start(): Promise<void> {
     this.#session.onclose = (reason) => void this.#end(reason);
     this.#pub.on((event) => this.#onRoomEvent(event.data));
-    const joined = await this.#pub.send({ request: 'join', ptype: 'publisher', room: this.#grant.room, id: this.#grant.feedId, token: this.#grant.token });
+    await this.#makeSecret();
+    // R135: the seat names this join's key, so a join entry naming this publisher id with another key is not wrapped a secret.
+    const display = this.#secret ? { display: await seatTag(this.#secret.pub) } : {};
+    const joined = await this.#pub.send({ request: 'join', ptype: 'publisher', room: this.#grant.room, id: this.#grant.feedId, token: this.#grant.token, ...display });
     this.#privateId = Number(joined.data['private_id']);
-    for (const a of list(joined.data['attendees'])) this.#upsert(Number(a['id']), false);
+    for (const a of list(joined.data['attendees'])) this.#upsert(Number(a['id']), false, a['display']);
     this.#onPublishers(list(joined.data['publishers']));
     this.#armRefresh();
     await this.#startKeys();
     if (this.#d.peer) await this.#publish(this.#d.peer);
     const media = this.#opts.media?.video === false ? 'audio' : 'video';
-    await this.#d.post?.({ kind: 'call', callId: this.#joinId, action: 'group_join', media, feedId: this.#grant.feedId });
+    if (this.view.participants.length === 0) this.view.started = true;
+    await this.#d.post?.({
+      kind: 'call', callId: this.#joinId, action: 'group_join', media, feedId: this.#grant.feedId,
+      ...(this.#secret ? { pub: this.#secret.pub } : {}), ...(this.view.started ? { ring: true as const } : {}),
+    });
+    this.#secret?.roomChanged();
     this.#changed();
   }
 
-  async #publish(factory: PeerFactory): Promise<void> {
+  /** Publishes the prepared tracks on a new peer; `replacing` (R136): since when the peer it replaces had no path. */
+  async #publish(factory: PeerFactory, replacing?: number): Promise<void> {
     const peer = this.#newPeer(factory, this.#pub);
     this.view.publisher = peer;
     // Frame crypto first: a sender must get its transform in the same task its track is added.
@@ -167,6 +122,55 @@ export class GroupCall {
     const media = this.#opts.media ?? {};
     const answer = await this.#pub.send({ request: 'publish', audio: media.audio ?? true, video: media.video ?? true }, { type: 'offer', sdp: offer.sdp ?? '' });
     if (answer.jsep) await peer.setRemoteDescription({ type: 'answer', sdp: answer.jsep.sdp });
+    this.#restarts.watch(peer, 'publisher', replacing);
+  }
+
+  /**
+   * R133: the app added, paused or resumed a track of the publishing peer (a shared screen): a new
+   * offer through `configure`; the mid `screenMid` gives once the offer is made (the screen's
+   * transceiver's) is labelled for the others.
+   */
+  republishTracks(screenMid?: () => string | null | undefined): Promise<void> {
+    return this.#serial(async () => {
+      const peer = this.view.publisher;
+      if (!peer || !this.#joined()) return;
+      const offer = await peer.createOffer();
+      await peer.setLocalDescription({ type: 'offer', ...(offer.sdp !== undefined ? { sdp: offer.sdp } : {}) });
+      const mid = screenMid?.();
+      const descriptions = typeof mid === 'string' ? [{ mid, description: SCREEN_DESCRIPTION }] : [];
+      const answer = await this.#pub.send({ request: 'configure', descriptions }, { type: 'offer', sdp: offer.sdp ?? '' });
+      if (answer.jsep) await peer.setRemoteDescription({ type: 'answer', sdp: answer.jsep.sdp });
+    });
+  }
+
+  /**
+   * R123: which simulcast layer Janus forwards to this device of `feedId`'s video (0 the smallest,
+   * 2 the full size; Janus 1.x subscriber `configure` with the stream's mid and `substream`).
+   * Janus switches at the next key frame of that layer.
+   */
+  setSubstream(feedId: number, substream: 0 | 1 | 2): Promise<void> {
+    return this.#serial(async () => {
+      const streams = this.view.streams.filter((s) => s.feedId === feedId && s.kind === 'video' && !s.screen).map((s) => ({ mid: s.mid, substream }));
+      if (!this.#sub || streams.length === 0 || !this.#joined()) return;
+      await this.#sub.send({ request: 'configure', streams });
+    });
+  }
+
+  /** Runs `step` in the subscriber's queue (one negotiation with Janus at a time) and says how it went. */
+  #serial(step: () => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => this.#enqueue(() => step().then(resolve, reject)));
+  }
+
+  #reconnecting(): void {
+    const since = this.#restarts.since;
+    if (since === undefined) delete this.view.reconnectingSince;
+    else this.view.reconnectingSince = since;
+    this.#changed();
+  }
+
+  /** R119: this device's connection to the Parley server came back: its network may have changed under the call. */
+  online(): void {
+    if (this.#joined()) this.#restarts.online();
   }
 
   #onRoomEvent(data: Record<string, unknown>): void {
@@ -176,22 +180,21 @@ export class GroupCall {
     }
     const joining = data['joining'] as Record<string, unknown> | undefined;
     if (joining) {
-      this.#upsert(Number(joining['id']), false);
-      this.#rotation?.joined();
+      this.#upsert(Number(joining['id']), false, joining['display']);
     }
     this.#onPublishers(list(data['publishers']));
     for (const key of ['unpublished', 'leaving', 'kicked'] as const) {
       const id = data[key];
       if (typeof id !== 'number') continue;
+      this.#published.delete(id);
       if (key === 'unpublished') this.#upsert(id, false);
       else if (this.view.participants.some((p) => p.feedId === id)) {
         this.view.participants = this.view.participants.filter((p) => p.feedId !== id);
-        // R77: it had the key; the others move past it. A kick is the server dropping a removed
-        // member or a revoked device (R62): the commit that removes its leaf rotates already.
-        if (key === 'leaving') this.#rotation?.left();
       }
       this.#unsubscribe(id);
     }
+    this.view.presenting = presenting(this.#published);
+    this.#secret?.roomChanged(); // R120: a leaver had the secret, a newcomer needs one
     this.#changed();
   }
 
@@ -200,17 +203,36 @@ export class GroupCall {
     for (const p of publishers) {
       const id = Number(p['id']);
       if (id === this.#grant.feedId) continue;
-      this.#upsert(id, true);
+      this.#upsert(id, true, p['display']);
+      this.#published.set(id, publisherStreams(p));
       if (!this.#subscribed.has(id)) fresh.push(id);
+      else this.#subscribeMissing(id);
     }
+    this.view.presenting = presenting(this.#published);
     if (fresh.length > 0 && this.#d.peer) this.#subscribe(fresh);
   }
 
-  #upsert(feedId: number, publishing: boolean): void {
+  /** R133: a publisher the subscriber carries added a stream (a shared screen): the subscriber adds it by mid. */
+  #subscribeMissing(feed: number): void {
+    if (!this.#d.peer) return;
+    this.#enqueue(async () => {
+      const sub = this.#sub;
+      const mids = missingMids(this.#published.get(feed) ?? [], this.view.streams.filter((s) => s.feedId === feed));
+      if (!sub || mids.length === 0 || !this.#subscribed.has(feed) || !this.#joined()) return;
+      const updated = await sub.send({ request: 'subscribe', streams: mids.map((mid) => ({ feed, mid })) });
+      this.#onStreams(updated.data);
+      if (updated.jsep) await this.#answer(updated.jsep);
+    });
+  }
+
+  #upsert(feedId: number, publishing: boolean, display?: unknown): void {
     if (feedId === this.#grant.feedId) return;
+    const seat = typeof display === 'string' && display.startsWith('pk1.') ? { seat: display } : {};
     const known = this.view.participants.find((p) => p.feedId === feedId);
-    if (known) known.publishing = publishing;
-    else this.view.participants = [...this.view.participants, { feedId, publishing }];
+    if (known) {
+      known.publishing = publishing;
+      if (seat.seat) known.seat = seat.seat;
+    } else this.view.participants = [...this.view.participants, { feedId, publishing, ...seat }];
   }
 
   /** Janus 1.x multistream: one subscriber handle, streams added to it as publishers come. */
@@ -267,7 +289,8 @@ export class GroupCall {
     this.view.streams = list(data['streams']).flatMap((s) => {
       const kind = s['type'];
       if (s['active'] === false || typeof s['mid'] !== 'string' || typeof s['feed_id'] !== 'number' || (kind !== 'audio' && kind !== 'video')) return [];
-      return [{ mid: s['mid'], feedId: s['feed_id'], kind }];
+      const feedMid = typeof s['feed_mid'] === 'string' ? { feedMid: s['feed_mid'] } : {};
+      return [{ mid: s['mid'], feedId: s['feed_id'], kind, ...feedMid, ...(s['feed_description'] === SCREEN_DESCRIPTION ? { screen: true as const } : {}) }];
     });
     this.#changed();
   }
@@ -284,28 +307,45 @@ export class GroupCall {
       await this.#opts.prepare?.(peer, 'subscriber');
     }
     await peer.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-    const answer = await peer.createAnswer();
-    await peer.setLocalDescription({ type: 'answer', ...(answer.sdp !== undefined ? { sdp: answer.sdp } : {}) });
-    await sub.send({ request: 'start' }, { type: 'answer', sdp: answer.sdp ?? '' });
+    const gate = this.#restarts.gateOf(peer);
+    gate?.hold();
+    try {
+      const answer = await peer.createAnswer();
+      await peer.setLocalDescription({ type: 'answer', ...(answer.sdp !== undefined ? { sdp: answer.sdp } : {}) });
+      await sub.send({ request: 'start' }, { type: 'answer', sdp: answer.sdp ?? '' });
+    } finally {
+      gate?.release();
+    }
+    if (!this.#restarts.has('subscriber')) this.#restarts.watch(peer, 'subscriber');
   }
 
-  /** R76/R77: the chat's epoch keys, followed as the group moves; leaves of others trigger a rotation. */
-  async #startKeys(): Promise<void> {
+  /** R120: this join's key pair and the call secret it will be wrapped (made before the join: the seat names its key, R135). */
+  async #makeSecret(): Promise<void> {
     if (!this.#opts.frameCrypto || !this.#d.keys) return;
+    const post = this.#d.post;
+    this.#secret = await CallSecret.create({
+      chatId: this.#d.chatId, self: this.#grant.feedId, others: () => this.view.participants.map((p) => p.feedId),
+      seat: (feedId) => this.view.participants.find((p) => p.feedId === feedId)?.seat,
+      post: async (entry) => post?.({ kind: 'call', callId: this.#joinId, action: 'group_key', ...entry }),
+      changed: () => this.keysMoved(), onError: (error) => this.#d.onError?.(error),
+      ...(this.#d.secretSettleMs !== undefined ? { settleMs: this.#d.secretSettleMs } : {}),
+    });
+  }
+
+  /** R76/R120: frame keys from the chat's epoch keys and the call's secret, followed as either moves. */
+  async #startKeys(): Promise<void> {
+    if (!this.#secret || !this.#d.keys) return;
     this.#fanout = new FanoutSink();
-    const rotate = this.#d.rotate;
-    if (rotate) {
-      this.#rotation = new LeaveRotation({
-        self: this.#grant.feedId, others: () => this.view.participants.map((p) => p.feedId), epoch: () => this.#keys?.epoch, rotate,
-        ...this.#d.rotation,
-      });
-    }
-    this.#keys = new CallKeyFeed(this.#d.chatId, this.#d.keys, this.#fanout, (epoch) => {
+    this.#keys = new CallKeyFeed(this.#d.chatId, this.#secret.source(this.#d.keys), this.#fanout, (epoch) => {
       this.view.frameEpoch = Number(epoch);
-      this.#rotation?.epochMoved();
       this.#changed();
     }, (error) => this.#d.onError?.(error));
     await this.#keys.refresh();
+  }
+
+  /** R120: a call entry of the chat's log (group joins, leaves and call secrets), in log order; `from` the sending device. */
+  logEntry(seq: number, mine: boolean, content: CallContent, from?: string): void {
+    if (this.#joined()) void this.#secret?.entry(seq, mine, content, from);
   }
 
   /** R76: the peer's frames go through the app's frame crypto, keyed with the chat's epoch keys. */
@@ -320,9 +360,10 @@ export class GroupCall {
 
   #newPeer(factory: PeerFactory, handle: JanusHandle): CallPeer {
     const peer = factory({ iceServers: this.#grant.iceServers, iceTransportPolicy: this.#d.relayOnly ? 'relay' : 'all' });
+    const gate = this.#restarts.gate(peer, handle);
     peer.onicecandidate = (event) => {
       const c = event.candidate;
-      void handle.trickle(c && c.candidate ? { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } : null).catch(() => undefined);
+      gate.push(c && c.candidate ? { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } : null);
     };
     return peer;
   }
@@ -343,7 +384,12 @@ export class GroupCall {
         this.#grant = grant;
         this.#session.setToken(grant.token);
         this.#armRefresh();
-      }, () => this.#end('token refused'));
+      }, (err: unknown) => {
+        // R119: a network that is away is asked again (the token still holds until it expires); a refusal ends the call.
+        const refused = err instanceof ParleyError && ['not_member', 'forbidden', 'device_revoked', 'session_invalid', 'bad_request'].includes(err.code);
+        if (!refused && this.#grant.expiresAt > Date.now() && this.#joined()) this.#armRefresh();
+        else void this.#end('token refused');
+      });
     }, wait);
   }
 
@@ -352,7 +398,8 @@ export class GroupCall {
     this.view.state = 'left';
     this.view.endReason = reason;
     clearTimeout(this.#refresh);
-    this.#rotation?.stop();
+    this.#secret?.stop(); // the secret and this join's private key go with it
+    this.#restarts.stop();
     this.#keys?.stop(); // closes every sink: the keys leave the frame workers
     this.#fanout?.close();
     this.view.publisher?.close();

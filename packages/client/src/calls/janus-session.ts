@@ -20,6 +20,11 @@ export interface JanusSessionOptions {
   token: string;
   /** Keepalive period; Janus ends a session silent for its session_timeout (60 s by default). */
   keepaliveMs?: number;
+  /**
+   * R119: how long Janus may stay unreachable (a dropped or changed network) before the session
+   * ends; until then the long poll and keepalives are tried again every second.
+   */
+  unreachableMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -27,6 +32,19 @@ type Json = Record<string, any>;
 
 /** How long a plugin request waits for its event. */
 const ANSWER_MS = 15_000;
+/** R119: default of `unreachableMs` (R102's CALL_RECONNECT_MS). */
+const UNREACHABLE_MS = 30_000;
+/** Wait before the long poll is tried again after a network error. */
+const POLL_RETRY_MS = 1_000;
+/**
+ * R119: a long poll Janus has not answered in this long is on a dead connection (Janus answers
+ * every poll within 30 s, with a keepalive when it has no event); a request, in this long.
+ */
+const POLL_DEAD_MS = 40_000;
+const REQUEST_DEAD_MS = 10_000;
+/** R119: a keepalive that finds out whether Janus is back. */
+const PROBE_MS = 3_000;
+const RENEW_SETTLE_MS = 250;
 
 /**
  * A session on Janus's public API over HTTP (its long-poll transport, which works the same in a
@@ -43,6 +61,10 @@ export class JanusSession {
   #alive = false;
   #keepalive: ReturnType<typeof setInterval> | undefined;
   #poll: AbortController | undefined;
+  #renewing = false;
+  #pollStartedAt = 0;
+  /** R119: since when requests to Janus fail on the network (undefined: they get through). */
+  #unreachableSince: number | undefined;
   /** Called once when the session ends on its own (token refused, session gone, Janus unreachable). */
   onclose: ((reason: string) => void) | null = null;
 
@@ -57,7 +79,10 @@ export class JanusSession {
     const reply = await session.#post(options.url, { janus: 'create' });
     session.#id = Number(reply.data?.id);
     session.#alive = true;
-    session.#keepalive = setInterval(() => void session.#post(session.#path(), { janus: 'keepalive' }).catch((err: Error) => session.#end(err.message)), options.keepaliveMs ?? 25_000);
+    session.#keepalive = setInterval(() => void session.#post(session.#path(), { janus: 'keepalive' }).then(() => session.#reachable(), (err: Error) => {
+      if (err instanceof ParleyError) session.#end(err.message); // Janus answered: the session or its token is gone
+      else session.#unreachable(err);
+    }), options.keepaliveMs ?? 25_000);
     void session.#longPoll();
     return session;
   }
@@ -68,6 +93,36 @@ export class JanusSession {
 
   get alive(): boolean {
     return this.#alive;
+  }
+
+  /**
+   * R119: the network may have changed (an ICE restart is due): the long poll in flight may be on a
+   * dead connection, where Janus's events would be lost; a fresh one takes its place.
+   */
+  /**
+   * R119: waits until Janus answers again (a keepalive, tried every second with a short timeout),
+   * then replaces the long poll if it was made before that answer: made while the network was away
+   * or changing, it may sit on a dead connection, where Janus's events would be lost.
+   */
+  async reach(): Promise<void> {
+    while (this.#alive) {
+      const asked = Date.now();
+      const ok = await this.#post(this.#path(), { janus: 'keepalive' }, PROBE_MS).then(() => true, (err: unknown) => {
+        if (err instanceof ParleyError) throw err; // Janus answered: the session or its token is gone
+        return false;
+      });
+      if (ok) {
+        this.#reachable();
+        if (this.#poll && this.#pollStartedAt < asked) {
+          this.#renewing = true;
+          this.#poll.abort(new Error('renewed'));
+          // Let Janus see the old poll close and the new one come before anything that wants an answer.
+          await new Promise((r) => setTimeout(r, RENEW_SETTLE_MS));
+        }
+        return;
+      }
+      await new Promise((r) => setTimeout(r, POLL_RETRY_MS));
+    }
   }
 
   /** A fresh token from the Parley server (R62) for every request from now on. */
@@ -115,16 +170,28 @@ export class JanusSession {
 
   async #longPoll(): Promise<void> {
     while (this.#alive) {
-      this.#poll = new AbortController();
+      const poll = new AbortController();
+      this.#poll = poll;
+      this.#pollStartedAt = Date.now();
+      const dead = setTimeout(() => poll.abort(new Error('no answer to the long poll')), POLL_DEAD_MS);
       let events: Json[];
       try {
-        const res = await this.#fetch(`${this.#path()}?maxev=10&token=${encodeURIComponent(this.#token)}&rid=${Date.now()}`, { signal: this.#poll.signal });
+        const res = await this.#fetch(`${this.#path()}?maxev=10&token=${encodeURIComponent(this.#token)}&rid=${Date.now()}`, { signal: poll.signal });
         const body = (await res.json()) as Json | Json[];
         events = Array.isArray(body) ? body : [body];
       } catch (err) {
-        if (this.#alive) this.#end(`unreachable: ${(err as Error).message}`);
-        return;
+        if (!this.#alive) return;
+        if (this.#renewing) { // renew(): straight to a fresh poll
+          this.#renewing = false;
+          continue;
+        }
+        if (this.#unreachable(err as Error)) return;
+        await new Promise((r) => setTimeout(r, POLL_RETRY_MS));
+        continue;
+      } finally {
+        clearTimeout(dead);
       }
+      this.#reachable();
       for (const event of events) {
         if (event.janus === 'error') {
           this.#end(`refused: ${event.error?.code} ${event.error?.reason}`);
@@ -137,9 +204,23 @@ export class JanusSession {
     }
   }
 
-  async #post(url: string, body: Json): Promise<Json> {
+  /** R119: a network error; the session ends once Janus has been unreachable for `unreachableMs`. Says whether it ended. */
+  #unreachable(err: Error): boolean {
+    const now = Date.now();
+    this.#unreachableSince ??= now;
+    if (now - this.#unreachableSince < (this.#o.unreachableMs ?? UNREACHABLE_MS)) return false;
+    this.#end(`unreachable: ${err.message}`);
+    return true;
+  }
+
+  #reachable(): void {
+    this.#unreachableSince = undefined;
+  }
+
+  async #post(url: string, body: Json, timeoutMs = REQUEST_DEAD_MS): Promise<Json> {
     const res = await this.#fetch(url, {
       method: 'POST',
+      signal: AbortSignal.timeout(timeoutMs), // R119: not stuck on a connection a network change left dead
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ transaction: randomId(9), ...body, token: this.#token }),
     });
@@ -174,18 +255,28 @@ export class JanusHandle {
    * synchronous request, else with the event that carries this transaction. A plugin error
    * (`error_code`) rejects.
    */
-  async send(body: Json, jsep?: Jsep): Promise<JanusEvent> {
+  async send(body: Json, jsep?: Jsep, answerMs = ANSWER_MS): Promise<JanusEvent> {
     const transaction = randomId(9);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let fail: (err: Error) => void = () => undefined;
     const answer = new Promise<JanusEvent>((resolve, reject) => {
       this.#waiting.set(transaction, resolve);
-      timer = setTimeout(() => {
-        this.#waiting.delete(transaction);
-        reject(new ParleyError('calls_unavailable', `the call server did not answer ${String(body['request'])}`));
-      }, ANSWER_MS);
+      fail = reject;
     });
-    answer.catch(() => undefined).finally(() => clearTimeout(timer));
-    const reply = await this.session.request(this.id, { janus: 'message', body, ...(jsep ? { jsep } : {}), transaction });
+    let settled = false;
+    answer.catch(() => undefined).finally(() => { settled = true; clearTimeout(timer); });
+    let reply: Json;
+    try {
+      reply = await this.session.request(this.id, { janus: 'message', body, ...(jsep ? { jsep } : {}), transaction });
+    } catch (err) {
+      this.#waiting.delete(transaction);
+      throw err;
+    }
+    // Counted from when Janus took the request (R119: not from when a network that was away sent it).
+    if (!settled) timer = setTimeout(() => {
+      this.#waiting.delete(transaction);
+      fail(new ParleyError('calls_unavailable', `the call server did not answer ${String(body['request'])}`));
+    }, answerMs);
     let event: JanusEvent;
     if (reply.janus === 'success') {
       this.#waiting.delete(transaction);

@@ -36,10 +36,9 @@ describe('R102 reconnect decisions', () => {
     assert.equal(s.lost(), false);
   });
 
-  it('R102 the callee never offers; it applies each generation once and only newer ones; both give up after the limit', () => {
+  it('R102 the callee does not offer when the path drops (the caller does); it applies each generation once and only newer ones; both give up after the limit', () => {
     using s = setup(false);
     s.r.peerState('failed');
-    s.r.online();
     assert.deepEqual(s.restarts, []);
     assert.equal(s.r.accepts(1), true);
     assert.equal(s.r.accepts(1), false, 'the same restart again (a log caught up twice)');
@@ -58,5 +57,21 @@ describe('R102 reconnect decisions', () => {
     assert.equal(s.r.since, undefined, 'not reconnecting: the path may still work');
     mock.timers.tick(60_000);
     assert.deepEqual(s.restarts, [1]);
+  });
+
+  it('R102 the callee\'s connection to the server comes back (its network changed): the callee restarts; in a glare the caller\'s restart wins on both sides', () => {
+    using callee = setup(false);
+    callee.r.online();
+    assert.deepEqual(callee.restarts, [1], 'the callee offers a restart of its own');
+    // The caller's restart crosses it: the callee drops its own (rolled back) and applies the caller's.
+    assert.equal(callee.r.accepts(1), true, 'the caller\'s restart 1 (numbered on its side) is applied');
+    assert.equal(callee.r.answered(1), false, 'its own restart is dropped: a late answer to it does not count');
+    mock.timers.reset();
+    using caller = setup(true);
+    caller.r.online();
+    assert.deepEqual(caller.restarts, [1]);
+    assert.equal(caller.r.accepts(1), false, 'the caller ignores the callee\'s crossing restart (its own waits for an answer)');
+    assert.equal(caller.r.answered(1), true, 'and takes the answer to its own');
+    assert.equal(caller.r.accepts(2), true, 'a later restart of the callee, with none of its own pending, is applied');
   });
 });

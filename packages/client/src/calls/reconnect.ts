@@ -4,13 +4,16 @@
  * is "reconnecting" (since when: `since`), and the caller's device makes ICE restarts (a new offer
  * with fresh ICE credentials, numbered by `generation`): at once, again whenever the peer fails
  * again or this device's connection to the server comes back (the network may have changed), and
- * every `retryMs` while the last restart was answered and still nothing flows. The callee only
- * answers (one side offers: no glare). After `limitMs` without a media path the call ends as lost.
+ * every `retryMs` while the last restart was answered and still nothing flows. The callee's device
+ * restarts too when its own connection to the server comes back (its network changed: the caller
+ * can't see that). Both numbering their own restarts, each side applies the other's once. When both
+ * offer at once (glare), the caller's offer wins: the caller ignores the callee's, the callee drops
+ * its own and answers the caller's. After `limitMs` without a media path the call ends as lost.
  */
 export interface ReconnectDeps {
-  /** Whether this device offers the restarts (the caller's). */
+  /** Whether this device is the caller's: it restarts whenever the path is lost, and its offers win a glare. */
   caller: boolean;
-  /** Makes and sends restart `generation` (the caller's side). */
+  /** Makes and sends this device's restart `generation`. */
   restart(generation: number): Promise<void>;
   /** The call had no media path for `limitMs`: end it. */
   lost(): void;
@@ -22,9 +25,11 @@ export interface ReconnectDeps {
 
 export class CallReconnect {
   readonly #d: ReconnectDeps;
-  /** The newest restart made (caller) or applied (callee). */
+  /** The newest restart this device made. */
   generation = 0;
-  /** Whether the caller's newest restart still waits for its answer. */
+  /** The newest restart of the other side this device applied. */
+  #applied = 0;
+  /** Whether this device's newest restart still waits for its answer. */
   #pending = false;
   #since: number | undefined;
   #lostTimer: ReturnType<typeof setTimeout> | undefined;
@@ -59,22 +64,38 @@ export class CallReconnect {
       this.#d.changed();
     }
     // A failed restart (the network still down when its checks ran) is tried again at once.
-    if (first || state === 'failed') this.#restart(true);
+    if (this.#d.caller && (first || state === 'failed')) this.#restart(true);
   }
 
-  /** This device's connection to the server came back: its network may have changed under the call. */
+  /**
+   * R136: the path has been gone since `since` (a peer that replaced a lost one and has not connected
+   * yet): reconnecting from then, lost at `since + limitMs` unless the peer connects. Restarts nothing.
+   */
+  lostSince(since: number): void {
+    if (this.#stopped || this.#since !== undefined) return;
+    this.#since = since;
+    this.#lostTimer = setTimeout(() => { if (!this.#stopped) this.#d.lost(); }, Math.max(0, since + this.#d.limitMs - this.#d.now()));
+    this.#d.changed();
+  }
+
+  /** This device's connection to the server came back: its network may have changed under the call (either side restarts). */
   online(): void {
     if (!this.#stopped) this.#restart(true);
   }
 
-  /** The callee applies restart `generation` only once and only newer ones (the log may bring one again after a reconnect). */
+  /**
+   * The other side's restart `generation`: applied only once and only newer ones (the log may bring
+   * one again after a reconnect). In a glare the caller ignores the callee's; the callee drops its own.
+   */
   accepts(generation: number): boolean {
-    if (this.#stopped || generation <= this.generation) return false;
-    this.generation = generation;
+    if (this.#stopped || generation <= this.#applied) return false;
+    if (this.#pending && this.#d.caller) return false; // the callee will answer ours
+    this.#pending = false; // the callee: ours is dropped (rolled back), the caller's wins
+    this.#applied = generation;
     return true;
   }
 
-  /** The caller: the answer to `generation` arrived; only the newest one counts. */
+  /** The answer to this device's restart `generation` arrived; only the newest one counts. */
   answered(generation: number): boolean {
     if (this.#stopped || generation !== this.generation || !this.#pending) return false;
     this.#pending = false;
@@ -88,7 +109,7 @@ export class CallReconnect {
   }
 
   #restart(force: boolean): void {
-    if (!this.#d.caller || this.#stopped) return;
+    if (this.#stopped) return;
     // An unanswered restart is not repeated on a timer (the outbox delivers it once the other side is
     // back), but a new event (failed again, a reconnect) makes a fresh one: a newer network's candidates.
     if (this.#pending && !force) return this.#schedule();

@@ -1,15 +1,19 @@
 import {
   ParleyError,
-  type Channel, type ChannelAttachment, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelPostCounts, type ChannelSearchResponse, type ChannelSubscription, type MessageEntity, type ServerFrame,
-  type ChannelDiscussion, type ChatSummary, type ScheduledChannelPost,
+  type Channel, type ChannelAttachment, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelSubscription, type MessageEntity, type ServerFrame,
+  type ScheduledChannelPost,
 } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import type { RestFn } from '../session.ts';
 import { fetchPublicFile, uploadPublicFile, type MediaEndpoint, type PublicFile } from './media.ts';
+import { dropReplaced, judgeHead, openHead, unexplained, type LogIntegrity, type SeenHead } from './head.ts';
 import { generateChannelKey, importChannelKey, openEntry, openKeyList, placedEarly, signKeyList, signPost, type ChannelKey, type ChannelPost } from './signing.ts';
+import { HeadSigner } from './head-signer.ts';
+import { ChannelSocial } from './channel-social.ts';
 
 export type { ChannelPost } from './signing.ts';
 export type { PublicFile } from './media.ts';
+export type { LogHead, LogIntegrity } from './head.ts';
 
 export interface ChannelsDeps extends MediaEndpoint {
   rest: RestFn;
@@ -21,11 +25,13 @@ export interface ChannelsDeps extends MediaEndpoint {
   emit(event: { channelId: string; seq: number }): void;
   /** R114: takes in the chats of a community this user just joined (a discussion chat's). */
   adoptCommunity?(communityId: string): Promise<void>;
+  /** R152: states in the community's announcements chat that anyone may join (a public channel's discussion). */
+  openCommunity?(communityId: string): Promise<void>;
+  /** R125: schedules a retry of a refused head (tests run it themselves); setTimeout by default. */
+  later?(fn: () => void, ms: number): void;
 }
 
 const path = (channelId: string, rest = '') => `/channels/${encodeURIComponent(channelId)}${rest}`;
-const discussionPath = (channel: string | { communityId: string }) =>
-  (typeof channel === 'string' ? path(channel, '/discussion') : `/communities/${encodeURIComponent(channel.communityId)}/discussion`);
 /** Tries a post this many times when other admins keep taking the next seq first. */
 const SEQ_ATTEMPTS = 8;
 
@@ -35,6 +41,8 @@ export interface ChannelPage {
   /** The key list did not hold (owner changed, rolled back, bad signature): then no post is verified. */
   keyListProblem?: string;
   hasMore: boolean;
+  /** R125: whether the log is shown whole (checked against the admins' signed head). */
+  integrity: LogIntegrity;
 }
 
 /**
@@ -42,15 +50,18 @@ export interface ChannelPage {
  * own key and checked on every read against the owner-signed key list; a post that fails is
  * returned as `{ verified: false, problem }` with none of its content.
  */
-export class Channels {
+export class Channels extends ChannelSocial {
   readonly #d: ChannelsDeps;
-  /** Posts this device reported as viewed (R98: once per device; the server keeps no list of who). */
-  readonly #viewed = new Set<string>();
   /** The latest verified version of each post read, for edits. */
   readonly #known = new Map<string, Extract<ChannelPost, { verified: true }>>();
+  /** R125: log positions not yet accounted for, carried from one `log` page to the next. */
+  readonly #open = new Map<string, { through: number; open: Set<number> }>();
+  readonly #heads: HeadSigner;
 
   constructor(deps: ChannelsDeps) {
+    super(deps);
     this.#d = deps;
+    this.#heads = new HeadSigner(deps);
   }
 
   /** R97: a notice (channel, seq); false for any other frame. */
@@ -140,12 +151,6 @@ export class Channels {
     return fetchPublicFile(this.#d.baseUrl, handle, file);
   }
 
-  /** R111: public channels whose handle or title starts with `query`; `offset` from the last page's `nextOffset`. */
-  async search(query: string, offset = 0): Promise<ChannelSearchResponse> {
-    const q = new URLSearchParams({ q: query, ...(offset ? { offset: String(offset) } : {}) });
-    return this.#d.rest<ChannelSearchResponse>('GET', `/channels/search?${q}`);
-  }
-
   async delete(channelId: string, postId: string): Promise<Extract<ChannelPost, { verified: true }>> {
     return this.#change(channelId, postId, () => ({ text: '', pinned: false, deleted: true }));
   }
@@ -160,7 +165,9 @@ export class Channels {
     return this.#put(channelId, postId, async () => {
       const old = await this.#current(channelId, postId);
       if (old.deleted) throw new ParleyError('not_found', 'this post was deleted');
-      return { postSeq: old.postSeq, version: old.version + 1, ...next(old) };
+      // R125: this version names every earlier version's position.
+      const replaces = old.version === 1 ? [old.seq] : [...(old.replaces ?? [old.postSeq]), old.seq];
+      return { postSeq: old.postSeq, version: old.version + 1, replaces, ...next(old) };
     });
   }
 
@@ -171,9 +178,11 @@ export class Channels {
       const body: ChannelPostBody = { v: 1, channelId, postId, seq, date: this.#d.now(), signer: key.publicKey, ...(await fields(seq)) };
       try {
         const { entry } = await this.#d.rest<{ entry: ChannelEntry }>('PUT', path(channelId, `/posts/${encodeURIComponent(postId)}`), await signPost(key, body));
-        const post = await this.#open(channelId, [entry]);
+        const post = await this.#verify(channelId, [entry]);
         const mine = post.posts[0];
         if (!mine?.verified) throw new ParleyError('channel_signature_invalid', `the server answered with a post that does not verify: ${mine && !mine.verified ? mine.problem : post.keyListProblem ?? ''}`);
+        // R125: the post is in; a head the server refused now is signed again later (a retry, the next post, refreshHead).
+        await this.#heads.sign(channelId, key, mine.seq);
         return mine;
       } catch (err) {
         if (!(err instanceof ParleyError && err.code === 'channel_seq_conflict') || attempt >= SEQ_ATTEMPTS) throw err;
@@ -202,28 +211,28 @@ export class Channels {
   }
 
   /**
-   * R114: the discussion chat of a public channel (`channelId`) or of a private one (`{communityId}`):
-   * comments are thread replies there naming the post (`client.sendText(chatId, text, {thread: postId})`;
-   * counted on the device by `commentCounts`). Null when none is linked.
+   * R125 (an admin's device): signs the head at the log's end, after checking every entry since the
+   * current head verifies and none is missing: after scheduled posts were published, or to say the
+   * channel is still where it was (a fresh date). Throws when the log does not check.
    */
-  async discussion(channel: string | { communityId: string }): Promise<ChannelDiscussion | null> {
-    return (await this.#d.rest<{ discussion: ChannelDiscussion | null }>('GET', discussionPath(channel))).discussion;
-  }
-
-  /** R114: links (null: unlinks) an open chat of a community where this user holds `manageChats`; a public channel's owner, a private one's manager. */
-  async linkDiscussion(channel: string | { communityId: string }, chatId: string | null): Promise<ChannelDiscussion | null> {
-    if (chatId === null) {
-      await this.#d.rest('DELETE', discussionPath(channel));
-      return null;
+  async refreshHead(channelId: string): Promise<Channel> {
+    const key = await this.#key(channelId);
+    const channel = await this.get(channelId);
+    const list = await this.#keyList(channel);
+    if (typeof list === 'string') throw new ParleyError('channel_signature_invalid', list);
+    const head = channel.head && await openHead(channelId, channel.head, list);
+    let after = typeof head === 'object' ? head.seq : 0;
+    for (;;) {
+      const page = await this.log(channelId, after);
+      const bad = page.posts.find((p) => !p.verified);
+      if (bad && !bad.verified) throw new ParleyError('channel_signature_invalid', `seq ${bad.seq}: ${bad.problem}`);
+      if (page.integrity.missing.length) throw new ParleyError('channel_signature_invalid', `positions ${page.integrity.missing.join(', ')} are missing`);
+      if (!page.hasMore) {
+        await this.#heads.put(channelId, key, page.lastSeq);
+        return this.get(channelId);
+      }
+      after = page.posts.at(-1)?.seq ?? page.lastSeq;
     }
-    return (await this.#d.rest<{ discussion: ChannelDiscussion }>('PUT', discussionPath(channel), { chatId })).discussion;
-  }
-
-  /** R114: into a public channel's discussion chat (and its community, as by invite); a banned person gets `community_banned`. */
-  async joinDiscussion(channelId: string): Promise<ChatSummary> {
-    const { chat } = await this.#d.rest<{ chat: ChatSummary }>('POST', path(channelId, '/discussion/join'));
-    if (chat.community) await this.#d.adoptCommunity?.(chat.community.communityId);
-    return chat;
   }
 
   async #current(channelId: string, postId: string): Promise<Extract<ChannelPost, { verified: true }>> {
@@ -245,20 +254,94 @@ export class Channels {
     if (opts.beforePostSeq !== undefined) q.set('beforePostSeq', String(opts.beforePostSeq));
     if (opts.limit !== undefined) q.set('limit', String(opts.limit));
     const { entries, hasMore } = await this.#d.rest<{ entries: ChannelEntry[]; hasMore: boolean }>('GET', path(channelId, `/posts?${q}`));
-    return { ...(await this.#open(channelId, entries)), hasMore };
+    const channel = await this.get(channelId);
+    const page = await this.#verify(channelId, entries, channel);
+    // R125: the newest-first view checks the head only; `log` also finds positions missing in the middle.
+    return { ...page, hasMore, integrity: { ...(await this.#judge(channel, channel.lastSeq)), missing: [] } };
   }
 
   /** R97: what changed after `afterSeq` (new posts, edits, deletions, pins), by seq, verified. */
   async log(channelId: string, afterSeq: number, limit?: number): Promise<ChannelPage & { lastSeq: number }> {
-    const q = new URLSearchParams({ afterSeq: String(afterSeq), ...(limit !== undefined ? { limit: String(limit) } : {}) });
-    const { entries, hasMore, lastSeq } = await this.#d.rest<{ entries: ChannelEntry[]; hasMore: boolean; lastSeq: number }>('GET', path(channelId, `/log?${q}`));
-    return { ...(await this.#open(channelId, entries)), hasMore, lastSeq };
+    const carried = this.#open.get(channelId);
+    const { page, through, open } = await this.#logPage(channelId, afterSeq, limit, carried?.through === afterSeq ? carried.open : new Set());
+    if (page.hasMore) this.#open.set(channelId, { through, open });
+    else this.#open.delete(channelId);
+    return page;
   }
 
-  async #open(channelId: string, entries: readonly ChannelEntry[]): Promise<Omit<ChannelPage, 'hasMore'>> {
-    const list = await this.#keyList(await this.get(channelId));
+  /**
+   * R125: the whole log checked for missing positions, read from where this device's last check
+   * stopped (kept in its store), at most `maxPages` pages a call: `complete` false means call again.
+   * A position once found missing stays so until a later version names it as replaced.
+   */
+  async checkLog(channelId: string, opts: { maxPages?: number; pageSize?: number } = {}): Promise<{ integrity: LogIntegrity; checkedThrough: number; lastSeq: number; complete: boolean }> {
+    const stateKey = `channel-log-check:${channelId}`;
+    const stored = await this.#d.meta.get(stateKey);
+    const state = stored ? JSON.parse(stored) as { through: number; open: number[] } : { through: 0, open: [] };
+    let open = new Set(state.open);
+    let through = state.through;
+    for (let pages = 0; ; pages++) {
+      const r = await this.#logPage(channelId, through, opts.pageSize, open);
+      ({ open, through } = r);
+      await this.#d.meta.set(stateKey, JSON.stringify({ through, open: [...open] }));
+      if (!r.page.hasMore || pages + 1 >= (opts.maxPages ?? 10)) {
+        return { integrity: r.page.integrity, checkedThrough: through, lastSeq: r.page.lastSeq, complete: !r.page.hasMore };
+      }
+    }
+  }
+
+  /**
+   * R125 (an admin's device): a channel whose head lags its log (no head yet: a channel from before
+   * R125; scheduled posts published since) gets one now, through `refreshHead`. False when this
+   * device holds no key for it or the head is current.
+   */
+  async healHead(channelId: string): Promise<boolean> {
+    if (!(await this.#d.meta.get(`channel-key:${channelId}`))) return false;
+    const channel = await this.get(channelId);
+    if (channel.lastSeq === 0 || (channel.head && (JSON.parse(channel.head.signed) as { seq?: number }).seq === channel.lastSeq)) return false;
+    await this.refreshHead(channelId);
+    return true;
+  }
+
+  /** One page of the log after `afterSeq`, judged (R125) with the positions still open from earlier pages. */
+  async #logPage(channelId: string, afterSeq: number, limit: number | undefined, carried: ReadonlySet<number>) {
+    const q = new URLSearchParams({ afterSeq: String(afterSeq), ...(limit !== undefined ? { limit: String(limit) } : {}) });
+    const { entries, hasMore, lastSeq } = await this.#d.rest<{ entries: ChannelEntry[]; hasMore: boolean; lastSeq: number }>('GET', path(channelId, `/log?${q}`));
+    const channel = await this.get(channelId);
+    const verified = await this.#verify(channelId, entries, channel);
+    const judged = await this.#judge(channel, lastSeq);
+    // R125: every position up to the log's end (or the head, or the highest this device saw) is served or named as replaced.
+    const end = Math.max(lastSeq, channel.lastSeq, judged.head?.seq ?? 0, (await this.#seenHead(channelId))?.seq ?? 0);
+    const through = hasMore ? (entries.at(-1)?.seq ?? afterSeq) : Math.max(end, afterSeq);
+    const open = unexplained(afterSeq, through, verified.posts, carried);
+    const missing = hasMore ? [] : [...open].sort((a, b) => a - b);
+    const problem = judged.problem ?? (missing.length ? `${missing.length === 1 ? 'position' : 'positions'} ${missing.join(', ')} of the log ${missing.length === 1 ? 'is' : 'are'} not served: posts may be missing` : undefined);
+    const page = { ...verified, hasMore, lastSeq, integrity: { ...judged, ...(problem ? { problem } : {}), missing } };
+    return { page, through, open };
+  }
+
+  /** R125: the served head checked against the key list and the highest this device saw, which it then pins. */
+  async #judge(channel: Channel, servedLastSeq: number): Promise<Omit<LogIntegrity, 'missing'>> {
+    const list = await this.#keyList(channel);
+    if (typeof list === 'string') return { problem: `key list: ${list}` };
+    const head = channel.head && await openHead(channel.channelId, channel.head, list);
+    const seen = await this.#seenHead(channel.channelId);
+    const judged = judgeHead(head, seen, servedLastSeq);
+    if (typeof head === 'object' && !judged.problem && (!seen || head.seq > seen.seq || head.date > seen.date)) {
+      await this.#d.meta.set(`channel-head:${channel.channelId}`, JSON.stringify({ seq: head.seq, date: head.date }));
+    }
+    return judged;
+  }
+
+  async #seenHead(channelId: string): Promise<SeenHead | undefined> {
+    const stored = await this.#d.meta.get(`channel-head:${channelId}`);
+    return stored ? (JSON.parse(stored) as SeenHead) : undefined;
+  }
+
+  async #verify(channelId: string, entries: readonly ChannelEntry[], channel?: Channel): Promise<Omit<ChannelPage, 'hasMore' | 'integrity'>> {
+    const list = await this.#keyList(channel ?? await this.get(channelId));
     if (typeof list === 'string') return { posts: entries.map((e) => ({ verified: false, seq: e.seq, problem: `key list: ${list}` })), keyListProblem: list };
-    const posts = placedEarly(await Promise.all(entries.map((e) => openEntry(channelId, e, list, this.#d.now()))));
+    const posts = dropReplaced(placedEarly(await Promise.all(entries.map((e) => openEntry(channelId, e, list, this.#d.now())))));
     for (const p of posts) {
       if (!p.verified) continue;
       const k = `${channelId}/${p.postId}`;
@@ -302,31 +385,6 @@ export class Channels {
 
   async markRead(channelId: string, upToSeq: number): Promise<ChannelSubscription> {
     return (await this.#d.rest<{ subscription: ChannelSubscription }>('POST', path(channelId, '/read'), { upToSeq })).subscription;
-  }
-
-  /** R98: this user's one reaction to a post (null takes it back); answers the post's counts. */
-  async react(channelId: string, postId: string, emoji: string | null): Promise<ChannelPostCounts> {
-    const p = path(channelId, `/posts/${encodeURIComponent(postId)}/reaction`);
-    return (await (emoji === null ? this.#d.rest<{ counts: ChannelPostCounts }>('DELETE', p) : this.#d.rest<{ counts: ChannelPostCounts }>('PUT', p, { emoji }))).counts;
-  }
-
-  async counts(channelId: string, postIds: readonly string[]): Promise<ChannelPostCounts[]> {
-    if (postIds.length === 0) return [];
-    return (await this.#d.rest<{ counts: ChannelPostCounts[] }>('GET', path(channelId, `/counts?postIds=${postIds.map(encodeURIComponent).join(',')}`))).counts;
-  }
-
-  /** R98: tells the server these posts were seen, each once from this device; the server only adds to counters. */
-  async markViewed(channelId: string, postIds: readonly string[]): Promise<void> {
-    const fresh = [...new Set(postIds)].filter((id) => !this.#viewed.has(`${channelId}/${id}`));
-    if (fresh.length === 0) return;
-    // Taken before the request, so two calls at once (a view re-rendering) don't count a post twice.
-    for (const id of fresh) this.#viewed.add(`${channelId}/${id}`);
-    try {
-      await this.#d.rest('POST', path(channelId, '/views'), { postIds: fresh });
-    } catch (err) {
-      for (const id of fresh) this.#viewed.delete(`${channelId}/${id}`);
-      throw err;
-    }
   }
 
   async #keepKey(channelId: string, publicKey: string, jwk: JsonWebKey): Promise<void> {

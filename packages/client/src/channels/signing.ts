@@ -1,5 +1,5 @@
 import {
-  CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, ChannelPostBody, ChannelScheduledBody,
+  CHANNEL_HEAD_CONTEXT, CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, type ChannelHeadBody, ChannelPostBody, ChannelScheduledBody,
   type ChannelAttachment, type ChannelEntry, type MessageEntity, type SignedBlob,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
@@ -41,6 +41,10 @@ export async function verifySigned(publicKey: string, context: string, blob: Sig
 
 export function signKeyList(owner: ChannelKey, list: ChannelKeyList): Promise<SignedBlob> {
   return sign(owner, CHANNEL_KEYS_CONTEXT, list);
+}
+
+export function signHead(key: ChannelKey, head: ChannelHeadBody): Promise<SignedBlob> {
+  return sign(key, CHANNEL_HEAD_CONTEXT, head);
 }
 
 export function signPost(key: ChannelKey, body: ChannelPostBody | ChannelScheduledBody): Promise<SignedBlob> {
@@ -98,6 +102,8 @@ export type ChannelPost =
     entities?: MessageEntity[];
     /** R110: the photos and files the post signed (check each download with `fetchFile`). */
     attachments?: ChannelAttachment[];
+    /** R125: the log positions of this post's earlier versions (absent on version 1). */
+    replaces?: number[];
     pinned: boolean;
     deleted: boolean;
     /** The admin whose key signed this version (from the key list). */
@@ -129,7 +135,8 @@ export async function openEntry(channelId: string, entry: ChannelEntry, list: Ch
   if (!(await verifySigned(body.signer, CHANNEL_POST_CONTEXT, entry))) return fail('the signature does not match (altered or forged)');
   return {
     verified: true, channelId, postId: body.postId, postSeq: body.postSeq, seq: body.seq, version: body.version, date: body.date,
-    text: body.text, ...(body.entities ? { entities: body.entities } : {}), ...(body.attachments ? { attachments: body.attachments } : {}), pinned: body.pinned, deleted: body.deleted, signedBy: admin.userId,
+    text: body.text, ...(body.entities ? { entities: body.entities } : {}), ...(body.attachments ? { attachments: body.attachments } : {}),
+    ...(body.replaces ? { replaces: body.replaces } : {}), pinned: body.pinned, deleted: body.deleted, signedBy: admin.userId,
     ...(scheduled ? { scheduled: true as const } : {}),
   };
 }

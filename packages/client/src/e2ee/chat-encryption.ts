@@ -82,8 +82,6 @@ export class ChatEncryption {
   readonly #reconcileTries = new Map<string, number>();
   readonly #reconcileRunning = new Set<string>();
   readonly #reconcileAgain = new Set<string>();
-  /** R77: chats whose group must leave this epoch (or an earlier one) by a key update commit: a group call participant left. */
-  readonly #rotateBelow = new Map<string, number>();
   /** History other devices of this user shared, per chat and seq (kept in meta `history:<chatId>`). */
   readonly #history = new Map<string, Map<number, HistoryEntry>>();
   readonly #historyShared = new Set<string>();
@@ -401,17 +399,6 @@ export class ChatEncryption {
     this.#reconcileTimers.set(chatId, { due, timer: setTimeout(() => void this.#run(chatId), delayMs) });
   }
 
-  /**
-   * R77: a participant left the chat's group call: this device makes an update commit (a fresh leaf
-   * key with its path) unless the group is already past `epoch` by then (a commit of another device,
-   * a removal), so the call moves to a key the leaver's old one does not reach. No rank delay.
-   */
-  rotateFrom(chatId: string, epoch: number): void {
-    if (!this.#d.mls || this.#stopped) return;
-    this.#rotateBelow.set(chatId, Math.max(epoch, this.#rotateBelow.get(chatId) ?? -1));
-    this.schedule(chatId, 0);
-  }
-
   /** The outbox holds a message for a removal (R34): commit it now rather than after this device's rank delay. */
   held(chatId: string): void {
     if (!this.#removal.cut(chatId) && !this.#reconcileRunning.has(chatId) && !this.#reconcileTimers.has(chatId)) this.schedule(chatId, 0);
@@ -454,12 +441,10 @@ export class ChatEncryption {
     try {
       const members = await mls.members(chatId);
       const rank = Math.max(0, members.findIndex((m) => m.userId === this.#d.userId && m.deviceId === this.#d.deviceId));
-      if (rank > 0 && this.#d.rankDelayMs > 0 && !this.#rotateBelow.has(chatId)) await this.#removal.rankDelay(chatId, Math.min(rank, 8) * this.#d.rankDelayMs);
+      if (rank > 0 && this.#d.rankDelayMs > 0) await this.#removal.rankDelay(chatId, Math.min(rank, 8) * this.#d.rankDelayMs);
       let { chat } = await this.#d.rest<{ chat: ChatSummary }>('GET', `/chats/${chatId}`);
       await this.#d.sync.catchUp(chatId, chat.lastSeq);
       chat = await this.#checkAhead(chatId, chat);
-      if ((this.#rotateBelow.get(chatId) ?? Infinity) < chat.mlsEpoch) this.#rotateBelow.delete(chatId); // already moved on
-      const rotateNow = this.#rotateBelow.has(chatId);
       const devices = await this.#removal.devices(chatId);
       let acked: Message | undefined;
       const asks = [...(this.#rejoins.get(chatId)?.keys() ?? [])];
@@ -471,7 +456,7 @@ export class ChatEncryption {
         readd: asks.map((k) => ({ userId: k.slice(0, k.indexOf(':')), deviceId: k.slice(k.indexOf(':') + 1) })),
         serverEpoch: chat.mlsEpoch,
         devices,
-        rotateAfterMs: rotateNow ? 0 : this.#d.rotateAfterMs,
+        rotateAfterMs: this.#d.rotateAfterMs,
         claim: (userIds) => this.#d.claim(chatId, userIds),
         send: async ({ epoch, envelope, clientMsgId }) => {
           try {
@@ -486,7 +471,6 @@ export class ChatEncryption {
         },
       });
       if (acked) await this.#d.sync.receive(acked);
-      if (result.kind === 'committed' || result.kind === 'committed_partly') this.#rotateBelow.delete(chatId);
       if (result.kind === 'committed' || result.kind === 'in_sync') {
         for (const k of asks) this.#readdDone.set(`${chatId}:${k}`, Date.now());
         this.#rejoins.delete(chatId);

@@ -76,6 +76,7 @@ export function keyParts(options: ClientOptions, host: KeyPartsHost): KeyParts {
       session: { authenticate: (member, key) => trust.authenticate(member, key), ...(mls.welcomeTreeMaxBytes !== undefined ? { welcomeTreeMaxBytes: mls.welcomeTreeMaxBytes } : {}) },
       trust,
       hold,
+      ...(options.mls?.engine ? { engine: options.mls.engine } : {}),
       // R35b: a big group's Welcome leaves the tree to the delivery service, which keeps it for the joiners.
       tree: async (chatId, epoch) => {
         try {

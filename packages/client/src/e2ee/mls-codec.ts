@@ -2,7 +2,11 @@ import { PLAIN_CONTENT_TYPE, type Content, type Envelope, type Message } from '@
 import { CodecHeld, CodecNotReady, CodecRefused, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type EncodeOptions, type OwnContent } from '../codec.ts';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
-import { groupInfoGroupId, isMlsSessionError, MlsGroupSession, messageEpoch, welcomeRefs, welcomeSigner, sameMember, type MemberIdentity, type MlsSessionOptions } from '../mls/index.ts';
+import { isMlsSessionError } from '../mls/errors.ts';
+import { sameMember, type MemberIdentity } from '../mls/identity.ts';
+import type { MlsEngine, MlsGroup } from '../mls/engine.ts';
+import type { MlsSessionOptions } from '../mls/session-options.ts';
+import { groupInfoGroupId, messageEpoch, welcomeRefs } from '../mls/headers.ts';
 import type { ClientStore, DecodedEnvelope } from '../store.ts';
 import { decodeCommitBundle, MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE } from './envelopes.ts';
 import { chainMoved, encodeAppPlaintext, parseAppPlaintext } from './app-plaintext.ts';
@@ -13,6 +17,7 @@ import { MemberSince } from './member-since.ts';
 import type { MemberTrust } from './member-trust.ts';
 import type { RemovalHold } from './removal-hold.ts';
 import { memberKey, reconcileGroup, type ReconcileInput, type ReconcileResult } from './reconcile.ts';
+import { admissionVerifies } from '../moderation/admissions.ts';
 
 export type { ReconcileInput, ReconcileResult } from './reconcile.ts';
 
@@ -35,6 +40,8 @@ export interface MlsCodecDeps {
    * Welcome without it); undefined when the server keeps none. Throws when it can't be asked (offline).
    */
   tree?: (chatId: string, epoch: number) => Promise<Uint8Array | undefined>;
+  /** Where the groups are computed (default: this thread); the web runs them in a worker (RemoteMlsEngine). */
+  engine?: MlsEngine;
 }
 
 /** Where this device stands in a chat's encryption group. */
@@ -48,14 +55,17 @@ export type GroupStatus = 'ready' | 'waiting' | 'removed';
  */
 export class MlsCodec implements ContentCodec {
   readonly #d: MlsCodecDeps;
-  readonly #sessions = new Map<string, MlsGroupSession | null>();
+  readonly #sessions = new Map<string, MlsGroup | null>();
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #since: MemberSince;
   /** R36: chats whose group this device could not follow (a commit it could not apply). */
   readonly broken: BrokenGroups;
 
+  readonly #engine: MlsEngine;
+
   constructor(deps: MlsCodecDeps) {
     this.#d = deps;
+    this.#engine = deps.engine ?? inThreadWhenAsked;
     this.#since = new MemberSince(deps.store);
     this.broken = new BrokenGroups(deps.store);
   }
@@ -151,7 +161,7 @@ export class MlsCodec implements ContentCodec {
       }
       const ciphertext = await s.encrypt(encodeAppPlaintext(content, options.prev ?? null));
       // The ratchet moved: store it before the ciphertext leaves, so a crash never reuses a key.
-      await this.#d.store.putMlsGroup(chatId, s.serialize());
+      await this.#d.store.putMlsGroup(chatId, await s.serialize());
       return { contentType: MLS_APP_CONTENT_TYPE, payload: bytesToBase64(ciphertext) };
     });
   }
@@ -169,7 +179,7 @@ export class MlsCodec implements ContentCodec {
       }
       const s = this.#sessions.get(chatId);
       const groups = new Map<string, Uint8Array>();
-      if (changed && s) groups.set(chatId, s.serialize());
+      if (changed && s) groups.set(chatId, await s.serialize());
       const batch = { decoded, groups };
       await persist(batch);
       return batch;
@@ -187,7 +197,7 @@ export class MlsCodec implements ContentCodec {
       const { result, merged } = await reconcileGroup(await this.#load(chatId), {
         chatId, userId: this.#d.userId, deviceId: this.#d.deviceId, store: this.#d.store, since: this.#since,
         broken: await this.broken.get(chatId),
-        create: async (epoch) => MlsGroupSession.create(await this.#d.keys.identity(), new TextEncoder().encode(startGroupId(chatId, epoch)), this.#d.session, BigInt(epoch)),
+        create: async (epoch) => this.#engine.create(await this.#d.keys.identity(), new TextEncoder().encode(startGroupId(chatId, epoch)), this.#d.session ?? {}, BigInt(epoch)),
       }, input);
       if (merged) {
         this.#sessions.set(chatId, merged);
@@ -282,7 +292,9 @@ export class MlsCodec implements ContentCodec {
       const parsed = parseAppPlaintext(out.plaintext);
       if (!parsed) return { decoded: { kind: 'unreadable', reason: 'unknown_format' }, changed: true };
       const missingBefore = await chainMoved(this.#d.store, m, parsed.prev);
-      return { decoded: { kind: 'content', content: parsed.content, ...(missingBefore ? { missingBefore } : {}) }, changed: true };
+      // R152: a joiner's proof is checked here, against the sender MLS authenticated.
+      const admitted = parsed.content.kind === 'community_admit' && parsed.content.proof !== undefined && (await admissionVerifies(parsed.content.proof, parsed.content.communityId, m.senderUserId));
+      return { decoded: { kind: 'content', content: parsed.content, ...(missingBefore ? { missingBefore } : {}), ...(admitted ? { admitted } : {}) }, changed: true };
     } catch (err) {
       const code = errorCode(err);
       // An older message than this device's state still has keys for (e.g. scrolled back to after a restore).
@@ -346,8 +358,10 @@ export class MlsCodec implements ContentCodec {
       }
       const after = s.members().map(memberKey);
       await this.#since.moved(chatId, before, after, Number(s.epoch));
+      const usersBefore = new Set(before.map((k) => k.slice(0, k.indexOf(':'))));
+      const joined = [...new Set(after.map((k) => k.slice(0, k.indexOf(':'))))].filter((u) => !usersBefore.has(u)); // R152
       return {
-        decoded: { kind: 'handshake', epoch: Number(s.epoch), added: after.filter((k) => !before.includes(k)), removed: before.filter((k) => !after.includes(k)) },
+        decoded: { kind: 'handshake', epoch: Number(s.epoch), added: after.filter((k) => !before.includes(k)), removed: before.filter((k) => !after.includes(k)), ...(joined.length ? { joined } : {}) },
         changed: true,
       };
     }
@@ -361,7 +375,7 @@ export class MlsCodec implements ContentCodec {
    * a revoked device must not bring anyone into a group (with a server's help, into a fork it reads).
    */
   /** `previous`: the group this device was in until now (a re-add, or a group started again, R36). */
-  async #join(chatId: string, welcome: Uint8Array, epoch: bigint, previous?: MlsGroupSession, tree?: Uint8Array): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
+  async #join(chatId: string, welcome: Uint8Array, epoch: bigint, previous?: MlsGroup, tree?: Uint8Array): Promise<{ decoded: DecodedEnvelope; changed: boolean }> {
     const strict = this.#d.session?.authenticate;
     const trust = this.#d.trust;
     const revoked: MemberIdentity[] = [];
@@ -380,8 +394,9 @@ export class MlsCodec implements ContentCodec {
     try {
       const identity = await this.#d.keys.identity();
       const keyPackages = await this.#d.keys.ownKeyPackages();
-      const { session, usedKeyPackageRef } = await MlsGroupSession.join(identity, welcome, keyPackages, options, tree);
+      const { session, usedKeyPackageRef } = await this.#engine.join(identity, welcome, keyPackages, options, tree);
       if (revoked.length > 0) {
+        const { welcomeSigner } = await import('../mls/welcome-signer.ts'); // rare: its decryption code stays out of the page's bundle
         const signer = await welcomeSigner(identity, welcome, keyPackages);
         const signedBy = session.members().find((m) => m.leafIndex === signer);
         if (!signedBy || revoked.some((r) => sameMember(r, signedBy))) {
@@ -410,7 +425,7 @@ export class MlsCodec implements ContentCodec {
     }
   }
 
-  async #othersSince(chatId: string, s: MlsGroupSession, epoch: number): Promise<boolean> {
+  async #othersSince(chatId: string, s: MlsGroup, epoch: number): Promise<boolean> {
     const others = s.members().filter((m) => m.userId !== this.#d.userId).map(memberKey);
     const since = await this.#since.of(chatId, others, Number(s.epoch));
     return [...since.values()].every((e) => e <= epoch);
@@ -429,11 +444,11 @@ export class MlsCodec implements ContentCodec {
     return v === undefined ? 0n : BigInt(v);
   }
 
-  async #load(chatId: string): Promise<MlsGroupSession | undefined> {
+  async #load(chatId: string): Promise<MlsGroup | undefined> {
     const cached = this.#sessions.get(chatId);
     if (cached !== undefined) return cached ?? undefined;
     const bytes = await this.#d.store.getMlsGroup(chatId);
-    const s = bytes ? await MlsGroupSession.deserialize(bytes, this.#d.session) : null;
+    const s = bytes ? await this.#engine.deserialize(bytes, this.#d.session ?? {}) : null;
     this.#sessions.set(chatId, s);
     return s ?? undefined;
   }
@@ -448,6 +463,16 @@ export class MlsCodec implements ContentCodec {
     return run;
   }
 }
+
+/**
+ * The default engine, MLS in this thread, imported when first used: a page that gives the codec a
+ * worker's engine never loads the group code on its main thread (nor into its bundle's chunk).
+ */
+const inThreadWhenAsked: MlsEngine = {
+  create: async (...args) => (await import('../mls/engine.ts')).inThreadMlsEngine.create(...args),
+  join: async (...args) => (await import('../mls/engine.ts')).inThreadMlsEngine.join(...args),
+  deserialize: async (...args) => (await import('../mls/engine.ts')).inThreadMlsEngine.deserialize(...args),
+};
 
 /** The group id a GroupInfo names (empty when it is no GroupInfo). */
 function groupIdOf(groupInfo: Uint8Array): Uint8Array {

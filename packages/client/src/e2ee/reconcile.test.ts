@@ -64,3 +64,28 @@ test('R36b a part: whole users in id order, at most maxAdds devices (at least on
   const many = Array.from({ length: 150 }, (_, i) => d(`user${String(i).padStart(3, '0')}`, 'phone'));
   assert.equal(firstPart(many, 400).length, 100, 'one claim names at most 100 users');
 });
+
+test('R36b a part in which no device has a key package is passed over: a new group whose first users have none still adds the later ones', async () => {
+  const [owner, zed] = await Promise.all([newDevice('alice'), newDevice('zed')]);
+  const store = new MemoryStore();
+  const claims: string[][] = [];
+  let session: MlsGroupSession | undefined;
+  const { result, merged } = await reconcileGroup(undefined, {
+    chatId: CHAT, userId: 'alice', deviceId: 'phone', store, since: new MemberSince(store),
+    create: async () => (session = await MlsGroupSession.create(owner.identity, utf8(CHAT))),
+  }, {
+    serverEpoch: 0,
+    maxAdds: 2,
+    // Three residents whose devices used up their key packages come before Zed in id order.
+    devices: ['alice', 'res1', 'res2', 'res3', 'zed'].map((userId) => ({ userId, deviceId: 'phone' })),
+    claim: async (userIds) => {
+      claims.push(userIds);
+      return userIds.includes('zed') ? [{ userId: 'zed', deviceId: 'phone', keyPackage: bytesToBase64(zed.keyPackages[0]!.keyPackage), lastResort: false }] : [];
+    },
+    send: async () => 'accepted',
+  });
+  assert.deepEqual(claims, [['res1', 'res2'], ['res3', 'zed']]);
+  assert.deepEqual(result, { kind: 'committed_partly', missing: ['res1:phone', 'res2:phone', 'res3:phone'], added: ['zed:phone'] });
+  assert.ok(merged && merged === session);
+  assert.deepEqual(merged.members().map(memberKey).sort(), ['alice:phone', 'zed:phone']);
+});

@@ -1,6 +1,6 @@
 import { MAX_KEY_PACKAGES_PER_CALL, MLS_MAX_ADDS_PER_COMMIT, type ChatDevice, type ClaimedKeyPackage, type Envelope } from '@parley/protocol';
 import { base64ToBytes, randomId } from '../encoding.ts';
-import { isMlsSessionError, sameMember, type MemberIdentity, type MlsGroupSession } from '../mls/index.ts';
+import { isMlsSessionError, sameMember, type MemberIdentity, type MlsGroup } from '../mls/index.ts';
 import type { ClientStore } from '../store.ts';
 import { encodeCommitBundle } from './envelopes.ts';
 import { EPOCH_AHEAD_OF_SERVER, type BrokenGroup } from './broken-groups.ts';
@@ -56,7 +56,7 @@ export interface ReconcileContext {
   /** R36: this device could not apply a commit of the chat's group: it starts the group again. */
   broken?: BrokenGroup | undefined;
   /** A new group with only this device, starting at the chat's epoch (0 for a new chat; a restart, R36). */
-  create(epoch: number): Promise<MlsGroupSession>;
+  create(epoch: number): Promise<MlsGroup>;
 }
 
 /**
@@ -66,12 +66,12 @@ export interface ReconcileContext {
  * commit wins (R15); the others see `conflict`, catch up on the log and call again. `merged` is the
  * session when this device's commit was accepted (the caller keeps it). Run under the chat's lock.
  */
-export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: ReconcileContext, input: ReconcileInput): Promise<{ result: ReconcileResult; merged?: MlsGroupSession }> {
+export async function reconcileGroup(loaded: MlsGroup | undefined, ctx: ReconcileContext, input: ReconcileInput): Promise<{ result: ReconcileResult; merged?: MlsGroup }> {
   const { chatId } = ctx;
   let s = loaded;
   let fresh = false;
   /** R36: the group this device could not follow; its devices keep their "since" in the new one. */
-  let previous: MlsGroupSession | undefined;
+  let previous: MlsGroup | undefined;
   if (!s || !s.isActive) {
     if (input.serverEpoch !== 0 && !input.restartOutside) return { result: { kind: 'waiting' } };
     s = await ctx.create(input.serverEpoch);
@@ -87,7 +87,7 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
     s = await ctx.create(input.serverEpoch);
     fresh = true;
   }
-  if (s.hasPendingCommit) s.discardPendingCommit(); // left by a crash before the verdict; the log did not take it
+  if (s.hasPendingCommit) await s.discardPendingCommit(); // left by a crash before the verdict; the log did not take it
 
   const me = { userId: ctx.userId, deviceId: ctx.deviceId };
   const current = s.members();
@@ -96,31 +96,30 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
   const have = new Set(current.map(memberKey));
   const readd = new Set((input.readd ?? []).map(memberKey).filter((k) => wanted.has(k) && k !== memberKey(me)));
   const allToAdd = input.devices.filter((d) => (!have.has(memberKey(d)) || readd.has(memberKey(d))) && !sameMember(d, me));
-  // R36b: a part at a time, first in (userId, deviceId) order, whole users (a claim takes a user's devices).
-  const toAdd = firstPart(allToAdd, input.maxAdds ?? MLS_MAX_ADDS_PER_COMMIT);
-  const more = toAdd.length < allToAdd.length;
   const toRemove = current.filter((m) => (!wanted.has(memberKey(m)) || readd.has(memberKey(m))) && !sameMember(m, me));
   const now = input.now ?? Date.now();
   const rotatedAt = Number((await ctx.store.getMeta(`mls-rotated:${chatId}`)) ?? NaN);
   if (Number.isNaN(rotatedAt)) await ctx.store.setMeta(`mls-rotated:${chatId}`, String(now));
   const rotate = input.rotateAfterMs !== undefined && !Number.isNaN(rotatedAt) && now - rotatedAt >= input.rotateAfterMs;
-  if (toAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { result: { kind: 'in_sync' } };
+  if (allToAdd.length === 0 && toRemove.length === 0 && !fresh && !rotate) return { result: { kind: 'in_sync' } };
 
-  const claimed = toAdd.length > 0 ? await input.claim([...new Set(toAdd.map((d) => d.userId))]) : [];
-  const offered = toAdd.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
-  // A key package that can't go into a commit (forged, garbage a device uploaded) leaves out its device only.
-  const usable = await Promise.all(offered.map(async (p) => {
-    try {
-      return await s.usableKeyPackage(base64ToBytes(p.keyPackage));
-    } catch {
-      return false;
-    }
-  }));
-  let packages = offered.filter((_, i) => usable[i]);
-  let missing = toAdd.filter((d) => !packages.some((p) => p.deviceId === d.deviceId && p.userId === d.userId)).map(memberKey);
+  // R36b: a part at a time, first in (userId, deviceId) order, whole users (a claim takes a user's devices).
+  // A part none of whose devices has a usable key package (offline devices that used theirs up) is
+  // passed over for the next: else a chat whose first users have none would never add the others.
+  let rest = allToAdd;
+  let packages: ClaimedKeyPackage[] = [];
+  let missing: string[] = [];
+  do {
+    const part = firstPart(rest, input.maxAdds ?? MLS_MAX_ADDS_PER_COMMIT);
+    const inPart = new Set(part.map(memberKey));
+    rest = rest.filter((d) => !inPart.has(memberKey(d)));
+    packages = await usablePackages(s, part, part.length > 0 ? await input.claim([...new Set(part.map((d) => d.userId))]) : []);
+    missing = [...missing, ...part.filter((d) => !packages.some((p) => p.deviceId === d.deviceId && p.userId === d.userId)).map(memberKey)];
+  } while (packages.length === 0 && rest.length > 0);
+  const more = rest.length > 0;
   const nothing = packages.length === 0 && toRemove.length === 0;
   // A new group waits for at least one device to add, unless it has no one else (a chat with oneself).
-  if (nothing && !rotate && (!fresh || toAdd.length > 0)) return { result: { kind: 'committed_partly', missing, added: [] } };
+  if (nothing && !rotate && (!fresh || allToAdd.length > 0)) return { result: { kind: 'committed_partly', missing, added: [] } };
 
   const epoch = Number(s.epoch);
   // A new group's first commit brings the group as it starts (R35): the server checks the commit against it.
@@ -139,22 +138,35 @@ export async function reconcileGroup(loaded: MlsGroupSession | undefined, ctx: R
     // device that no longer belongs in the tree (R34). The adds are tried again later.
     bundle = await s.changeMembers({ add: [], remove: toRemove });
   }
-  if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize()); // the pending commit survives a crash
+  if (!fresh) await ctx.store.putMlsGroup(chatId, await s.serialize()); // the pending commit survives a crash
   const clientMsgId = randomId();
   let verdict = await input.send({ epoch, envelope: encodeCommitBundle({ ...bundle, groupInfo: baseInfo }), clientMsgId });
   // A group from before the server checked commits: it adopts the group as this device holds it (R35).
   if (verdict === 'group_info_required' && !fresh) verdict = await input.send({ epoch, envelope: encodeCommitBundle({ ...bundle, groupInfo: await s.groupInfo() }), clientMsgId });
   if (verdict !== 'accepted') {
-    s.discardPendingCommit();
-    if (!fresh) await ctx.store.putMlsGroup(chatId, s.serialize());
+    await s.discardPendingCommit();
+    if (!fresh) await ctx.store.putMlsGroup(chatId, await s.serialize());
     return { result: { kind: 'conflict' } };
   }
-  s.mergePendingCommit();
-  await ctx.store.putMlsGroup(chatId, s.serialize());
+  await s.mergePendingCommit();
+  await ctx.store.putMlsGroup(chatId, await s.serialize());
   await ctx.since.moved(chatId, before, s.members().map(memberKey), Number(s.epoch));
   await ctx.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
   const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing, ...(previous ? { restarted: true } : {}) };
   return { result: missing.length > 0 || more ? { kind: 'committed_partly', missing, added: result.added, ...(more ? { more } : {}) } : result, merged: s };
+}
+
+/** The claimed key packages of `part` that can go into a commit: one per device; a forged or garbage one leaves out its device only. */
+async function usablePackages(s: MlsGroup, part: readonly MemberIdentity[], claimed: readonly ClaimedKeyPackage[]): Promise<ClaimedKeyPackage[]> {
+  const offered = part.flatMap((d) => claimed.filter((c) => c.deviceId === d.deviceId && c.userId === d.userId).slice(0, 1));
+  const usable = await Promise.all(offered.map(async (p) => {
+    try {
+      return await s.usableKeyPackage(base64ToBytes(p.keyPackage));
+    } catch {
+      return false;
+    }
+  }));
+  return offered.filter((_, i) => usable[i]);
 }
 
 /**

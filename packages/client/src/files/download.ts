@@ -2,16 +2,26 @@ import { ParleyError, isErrorCode, type Attachment } from '@parley/protocol';
 import { NetworkError } from '../errors.ts';
 import { base64ToBytes } from '../encoding.ts';
 import { ChunkLayout, ChunkOpener, importFileKey, nodeGcm, type GcmEngine } from './file-crypto.ts';
+import type { StreamResponse } from './node-get.ts';
+import { CipherTrim, PlainWindow } from './read-window.ts';
 import { newSha256 } from './sha256.ts';
 
 /** How many network pieces may be opening at once. */
 const OPEN_AHEAD = 8;
+/** Ciphertext from which a read goes through `stream` where there is one (a seek's few chunks keep fetch's pooled connections). */
+const STREAM_MIN_BYTES = 4 * 1024 * 1024;
 
 /**
  * GETs a blob (R55) as this device: `range` is an inclusive byte range of the ciphertext, or the
  * whole blob without one. Resolves with the response whatever its status.
  */
 export type BlobGet = (blobId: string, range: { start: number; end: number } | undefined, signal?: AbortSignal) => Promise<Response>;
+
+/**
+ * Node: the same GET through a lean reader (node-get.ts) that hands the body over piece by piece in
+ * one reused buffer; rejects with `Unsupported` for a response it does not read (then fetch is used).
+ */
+export type BlobStream = (blobId: string, range: { start: number; end: number } | undefined, signal?: AbortSignal, readBuffer?: () => Uint8Array) => Promise<StreamResponse>;
 
 export interface ReadOptions {
   /** Plaintext [start, end); default the whole file, which is then checked against its sha256 too. */
@@ -22,6 +32,8 @@ export interface ReadOptions {
   onProgress?: (received: number, total: number) => void;
   /** Which AES-GCM opens the chunks (default `auto`: Node's own in Node, Web Crypto in browsers). */
   engine?: GcmEngine;
+  /** Node: a lean GET for reads of STREAM_MIN_BYTES or more (the SDK's own client passes one). */
+  stream?: BlobStream;
 }
 
 /**
@@ -39,28 +51,29 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
   const span = layout.cipherRangeFor(start, end);
   const total = end - start;
   const key = await importFileKey(base64ToBytes(att.key));
+  const gcm = await nodeGcm(key, opts.engine);
+  if (gcm && opts.stream && span.end - span.start >= STREAM_MIN_BYTES) {
+    // Node only: its own module, so the web client's chat screen does not carry it.
+    const { readStreamed } = await import('./download-stream.ts');
+    if (yield* readStreamed(att, opts.stream, gcm, { layout, span, whole, start, end }, opts)) return;
+  }
   const response = await get(att.blobId, whole ? undefined : { start: span.start, end: span.end - 1 }, opts.signal);
   if (response.status !== 200 && response.status !== 206) throw await errorOf(response);
   const body = response.body;
   if (!body) throw new ParleyError('file_damaged', 'the server sent no body');
   // A server that ignored the Range header sent everything: skip to the chunks asked for.
-  let skip = response.status === 200 ? span.start : 0;
-  let keep = response.status === 200 && !whole ? span.end - span.start : Number.POSITIVE_INFINITY;
+  const trim = new CipherTrim(response.status, span, whole);
   const hash = whole ? await newSha256() : undefined;
-  const gcm = await nodeGcm(key, opts.engine);
   // Node: pieces are opened where they lie, at once (no thread pool to keep busy).
   const native = gcm?.opener(layout, span.first, span.last);
   const opener = native ? undefined : new ChunkOpener(key, layout, span.first, span.last);
-  let plainAt = layout.plainSpan(span.first).start;
+  const wanted = new PlainWindow(layout.plainSpan(span.first).start, start, end);
   let received = 0;
   const opening: Promise<Uint8Array[]>[] = [];
   function* emit(plains: Uint8Array[]): Generator<Uint8Array> {
     for (const plain of plains) {
-      const from = Math.max(0, start - plainAt);
-      const to = Math.min(plain.length, end - plainAt);
-      plainAt += plain.length;
-      if (to <= from) continue;
-      const piece = plain.subarray(from, to);
+      const piece = wanted.cut(plain);
+      if (!piece) continue;
       received += piece.length;
       opts.onProgress?.(received, total);
       yield piece;
@@ -81,18 +94,11 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
         drained = true;
         break;
       }
-      let bytes = next.value;
-      if (skip > 0) {
-        const s = Math.min(skip, bytes.length);
-        skip -= s;
-        bytes = bytes.subarray(s);
-      }
-      if (bytes.length > keep) bytes = bytes.subarray(0, keep);
-      keep -= bytes.length;
+      const bytes = trim.take(next.value);
       hash?.update(bytes);
       if (native) {
         yield* emit(native.push(bytes));
-        if (keep === 0) break;
+        if (trim.done) break;
         continue;
       }
       // Chunks are opened several at once (Web Crypto works in parallel) and yielded in order.
@@ -100,7 +106,7 @@ export async function* readAttachment(att: Attachment, get: BlobGet, opts: ReadO
       opened.catch(() => undefined); // surfaces when its turn comes, not as an unhandled rejection before
       opening.push(opened);
       if (opening.length >= OPEN_AHEAD) yield* emit(await opening.shift()!);
-      if (keep === 0) break;
+      if (trim.done) break;
     }
     while (opening.length > 0) yield* emit(await opening.shift()!);
     (native ?? opener!).end();

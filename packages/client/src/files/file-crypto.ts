@@ -1,5 +1,6 @@
 import { FILE_CHUNK_TAG_BYTES, ParleyError, chunkCount, cipherSize } from '@parley/protocol';
 import { toHex } from './file-crypto-hex.ts';
+import type { WorkerSha256 } from './hash-worker.ts';
 import type { NodeGcm } from './node-gcm.ts';
 import { newSha256, type Sha256 } from './sha256.ts';
 import { isNode } from './sources.ts';
@@ -144,6 +145,9 @@ function breathe(): Promise<void> | undefined {
   return typeof setImmediate === 'function' ? new Promise((resolve) => setImmediate(resolve)) : undefined;
 }
 
+/** Node: from this ciphertext size on the hash runs on a worker thread (hash-worker.ts; starting one costs ~30 ms). */
+const WORKER_HASH_MIN_BYTES = 32 * 1024 * 1024;
+
 /** How many chunks are sealed at once (Web Crypto runs them in parallel where it can). */
 const PARALLEL_CHUNKS = 8;
 
@@ -205,11 +209,22 @@ export class CipherReader {
     if (start > this.#hashedTo) await this.#hashUpTo(start);
     const pieces = await this.#produce(start, end, lent);
     if (end > this.#hashedTo && start <= this.#hashedTo) {
-      const hash = await this.#hasher();
+      const worker = await this.#hashWorker();
+      const hash = worker ? undefined : await this.#hasher();
       let at = start;
       for (const piece of pieces) {
+        if (worker) {
+          // Hashed beside the next PATCH's sealing; a lent buffer is lent again only once hashed.
+          const from = Math.max(0, this.#hashedTo - at);
+          if (from < piece.length) {
+            const done = worker.update(piece.subarray(from)).catch(() => undefined); // a failure comes with digest()
+            if (lent) this.#lentBusy[this.#lentAt] = done;
+          }
+          at += piece.length;
+          continue;
+        }
         for (let from = Math.max(0, this.#hashedTo - at); from < piece.length; from += HASH_STEP_BYTES) {
-          hash.update(piece.subarray(from, from + HASH_STEP_BYTES));
+          hash!.update(piece.subarray(from, from + HASH_STEP_BYTES));
           if (from + HASH_STEP_BYTES < piece.length) await breathe();
         }
         at += piece.length;
@@ -223,7 +238,8 @@ export class CipherReader {
   digest(): Promise<string> {
     const run = this.#queue.then(async () => {
       await this.#hashUpTo(this.layout.cipherSize);
-      return (await this.#hasher()).hex();
+      const worker = await this.#hashWorker();
+      return worker ? worker.hex() : (await this.#hasher()).hex();
     });
     this.#queue = run.catch(() => undefined);
     return run;
@@ -233,7 +249,18 @@ export class CipherReader {
     return (this.#hash ??= newSha256());
   }
 
+  /** Node, a large file: the worker that hashes it (decided once, so every byte goes to one hash). */
+  #hashWorker(): Promise<WorkerSha256 | undefined> {
+    return (this.#worker ??= (async () => {
+      if (!(await this.#gcm) || this.layout.cipherSize < WORKER_HASH_MIN_BYTES) return undefined;
+      return (await import('./hash-worker.ts')).WorkerSha256.start();
+    })());
+  }
+
+  #worker: Promise<WorkerSha256 | undefined> | undefined;
+
   close(): Promise<void> {
+    void this.#worker?.then((w) => w?.close());
     return this.#source.close();
   }
 
@@ -241,22 +268,30 @@ export class CipherReader {
     const step = 8 * 1024 * 1024;
     while (this.#hashedTo < target) {
       const end = Math.min(target, this.#hashedTo + step);
-      const hash = await this.#hasher();
-      for (const piece of await this.#produce(this.#hashedTo, end, false)) hash.update(piece);
+      const worker = await this.#hashWorker();
+      for (const piece of await this.#produce(this.#hashedTo, end, false)) {
+        if (worker) void worker.update(piece).catch(() => undefined); // copied at once; a failure comes with digest()
+        else (await this.#hasher()).update(piece);
+      }
       this.#hashedTo = end;
     }
   }
 
   readonly #lentBuffers: Uint8Array[] = [];
   #lentNext = 0;
+  /** Which lent buffer the last lent read filled, and the hash of each still reading it (worker). */
+  #lentAt = 0;
+  readonly #lentBusy: (Promise<void> | undefined)[] = [];
 
-  /** The next of the lent buffers, at least `length` long. */
-  #lend(length: number): Uint8Array {
+  /** The next of the lent buffers, at least `length` long (shared memory where a worker hashes it). */
+  async #lend(length: number): Promise<Uint8Array> {
     const at = this.#lentNext;
     this.#lentNext = (at + 1) % LENT_BUFFERS;
+    this.#lentAt = at;
+    await this.#lentBusy[at];
     const kept = this.#lentBuffers[at];
     if (kept && kept.length >= length) return kept.subarray(0, length);
-    const fresh = new Uint8Array(length);
+    const fresh = (await this.#hashWorker()) ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
     this.#lentBuffers[at] = fresh;
     return fresh;
   }
@@ -275,7 +310,7 @@ export class CipherReader {
     if (gcm) {
       // Node: sealed straight into one buffer of the range, no piece per chunk.
       const length = L.cipherSpan(last).end - L.cipherSpan(first).start;
-      const out = lent ? this.#lend(length) : new Uint8Array(length);
+      const out = lent ? await this.#lend(length) : new Uint8Array(length);
       const outBase = L.cipherSpan(first).start;
       for (let i = first; i <= last; i += STEP_CHUNKS) {
         const upTo = Math.min(last, i + STEP_CHUNKS - 1);

@@ -2,8 +2,8 @@ import { API_PREFIX, BLOBS_PATH, StorageUsage, type Attachment } from '@parley/p
 import { NetworkError } from '../errors.ts';
 import type { RestFn } from '../session.ts';
 import type { TimelineItem } from '../timeline.ts';
-import { collect, readAttachment, type BlobGet } from './download.ts';
-import { nodeModule } from './sources.ts';
+import { collect, readAttachment, type BlobGet, type BlobStream, type ReadOptions } from './download.ts';
+import { isNode, nodeModule } from './sources.ts';
 import type { MediaFilter, MediaItem } from './types.ts';
 
 export interface FilesDeps {
@@ -51,16 +51,34 @@ export class Files {
     return attempt(true);
   };
 
+  /** Node: the same GET through the lean reader (node-get.ts) for large reads; undefined elsewhere. */
+  readonly stream: BlobStream | undefined = isNode ? async (blobId, range, signal, readBuffer) => {
+    const { streamGet } = await import('./node-get.ts');
+    const attempt = async (fresh: boolean) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${await this.#d.token(fresh)}` };
+      if (range) headers['range'] = `bytes=${range.start}-${range.end}`;
+      return streamGet(new URL(`${this.endpoint}/${encodeURIComponent(blobId)}`), headers, signal, readBuffer);
+    };
+    const first = await attempt(false);
+    if (first.status !== 401) return first;
+    first.close();
+    return attempt(true);
+  } : undefined;
+
+  #read(att: Attachment, opts: ReadOptions) {
+    return readAttachment(att, this.get, this.stream ? { ...opts, stream: this.stream } : opts);
+  }
+
   /** The whole file, decrypted and checked; a Blob typed with the attachment's mime. */
   async download(att: Attachment, opts: { onProgress?: (received: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Blob> {
     const parts: BlobPart[] = [];
-    for await (const piece of readAttachment(att, this.get, opts)) parts.push(piece as Uint8Array<ArrayBuffer>);
+    for await (const piece of this.#read(att, opts)) parts.push(piece as Uint8Array<ArrayBuffer>);
     return new Blob(parts, { type: att.mime });
   }
 
   /** Plaintext [start, end) through a Range request of only the chunks needed, each checked. */
   readRange(att: Attachment, start: number, end: number, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
-    return collect(readAttachment(att, this.get, { start, end, ...opts }), end - start);
+    return collect(this.#read(att, { start, end, ...opts }), end - start);
   }
 
   /**
@@ -74,7 +92,7 @@ export class Files {
     try {
       const writer = new BatchWriter(handle, att.size);
       try {
-        for await (const piece of readAttachment(att, this.get, opts)) await writer.push(piece);
+        for await (const piece of this.#read(att, opts)) await writer.push(piece);
         await writer.end();
       } finally {
         await writer.settled(); // no write left running on a handle about to close

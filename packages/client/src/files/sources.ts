@@ -7,7 +7,7 @@ export const isNode = typeof globalThis.process === 'object' && typeof globalThi
  * Node's modules, loaded only when a path is used (the CLI, bots, tests): a browser bundle never
  * runs these lines, and the specifier in a variable keeps bundlers from trying to include them.
  */
-export async function nodeModule<T>(name: 'node:fs/promises' | 'node:fs' | 'node:path' | 'node:crypto' | 'node:stream'): Promise<T> {
+export async function nodeModule<T>(name: 'node:fs/promises' | 'node:fs' | 'node:path' | 'node:crypto' | 'node:stream' | 'node:net' | 'node:tls'): Promise<T> {
   const specifier: string = name;
   return (await import(/* @vite-ignore */ specifier)) as T;
 }

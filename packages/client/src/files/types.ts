@@ -1,4 +1,4 @@
-import type { Attachment, AttachmentKind, Imported, MessageEntity, ReplyMarkup } from '@parley/protocol';
+import type { Attachment, AttachmentKind, Imported, MessageEntity, ReplyKeyboard, ReplyMarkup, ForceReply } from '@parley/protocol';
 
 /** A file to send. Browser: `source` is a Blob/File. Node: `{ path }` of a file on disk. */
 export interface FileToSend {
@@ -67,6 +67,12 @@ export interface PendingUpload {
   imported?: Imported;
   /** R93: a bot's inline keyboard under the files (a bot gateway's sendPhoto with reply_markup). */
   replyMarkup?: ReplyMarkup;
+  /** R121: a bot's reply keyboard on its message with files. */
+  replyKeyboard?: ReplyKeyboard;
+  /** R144: a bot asks for a reply to its message with files (R150). */
+  forceReply?: ForceReply;
+  /** R150: the files replace those of this message of this user (an `edit`), not a new message. */
+  editOf?: string;
   files: PendingFile[];
   /** Paused by the person: not resumed at start. */
   paused?: true;

@@ -249,6 +249,8 @@ async function messageParts(chatId: string, source: ImportSource, m: ImportedMes
     const imported: Imported = {
       source: source.chat.source, from, at: Math.max(0, Math.round(m.sentAt)),
       ...(userId ? { userId } : {}), ...(m.system ? { system: true as const } : {}), ...(first && omitted > 0 ? { omitted: Math.min(omitted, 10) } : {}),
+      ...(m.editedAt !== undefined && m.editedAt > 0 ? { editedAt: Math.round(m.editedAt) } : {}),
+      ...(m.forwardedFrom ? { forwardedFrom: m.forwardedFrom.slice(0, MAX_IMPORTED_NAME_CHARS) } : {}),
     };
     const content: Part['content'] = { kind: 'text', text, imported, ...(first && replyTo ? { replyTo } : {}) };
     parts.push({ clientMsgId: await importedMessageId(chatId, source.chat.source, m, i), content, files: first ? files : [] });

@@ -120,7 +120,7 @@ describe('Telegram Desktop exports (result.json)', () => {
       assert.deepEqual(chat, { source: 'telegram', name: 'Дом 5, подъезд 2' }, `chunks of ${size}`);
       assert.equal(ms.length, 6);
       assert.deepEqual(ms[0], { sourceId: '1', sentAt: 1704048000_000, text: 'Управляющий create group Дом 5, подъезд 2 Управляющий', attachments: [], system: true });
-      assert.deepEqual(ms[1], { sourceId: '2', sentAt: 1704048060_000, author: 'Управляющий', authorId: 'user111', text: 'Собрание жильцов в четверг — подробности: https://example.org/meeting', attachments: [] });
+      assert.deepEqual(ms[1], { sourceId: '2', sentAt: 1704048060_000, author: 'Управляющий', authorId: 'user111', text: 'Собрание жильцов в четверг — подробности: https://example.org/meeting', attachments: [], forwardedFrom: 'Совет дома' });
       assert.deepEqual(ms[2], {
         sourceId: '3', sentAt: 1704048300_000, author: 'Кв. 14', authorId: 'user222', text: 'Вот "объявление" у лифта\nвторая строка', replyTo: '2', editedAt: 1704048360_000,
         attachments: [{ kind: 'photo', path: 'photos/photo_1@31-12-2023_21-45-00.jpg', name: 'photo_1@31-12-2023_21-45-00.jpg', width: 1280, height: 960 }],

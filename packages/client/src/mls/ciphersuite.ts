@@ -7,6 +7,7 @@ import { makeAead } from 'ts-mls/crypto/implementation/default/makeAead.js';
 import { makeGenericHpke } from 'ts-mls/crypto/implementation/hpke.js';
 import type { MlsCiphersuite } from '@parley/mls-public';
 import { MlsSessionError } from './errors.ts';
+import { withImportedEd25519Keys } from './signature-keys.ts';
 
 export { DEFAULT_CIPHERSUITE, PQ_HYBRID_CIPHERSUITE, SUPPORTED_CIPHERSUITES, isSupportedCiphersuite, type MlsCiphersuite } from '@parley/mls-public';
 
@@ -75,7 +76,10 @@ export function loadCiphersuite(name: MlsCiphersuite): Promise<CiphersuiteImpl> 
   let impl = loaded.get(name);
   if (impl === undefined) {
     const suite = getCiphersuiteFromName(name);
-    impl = getCiphersuiteImpl(suite).then(async (base) => withSyncHashing(base, suite, await syncHpke(suite, base))).catch((e: unknown) => {
+    impl = getCiphersuiteImpl(suite).then(async (base) => {
+      const impl = withSyncHashing(base, suite, await syncHpke(suite, base));
+      return suite.signature === 'Ed25519' ? { ...impl, signature: withImportedEd25519Keys(impl.signature) } : impl;
+    }).catch((e: unknown) => {
       loaded.delete(name);
       throw new MlsSessionError('mls_unsupported_suite', `cannot load ${name}`, { cause: e });
     });

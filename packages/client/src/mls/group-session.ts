@@ -20,7 +20,6 @@ import { verifyKeyPackage } from 'ts-mls/keyPackage.js';
 import { verifyLeafNodeSignatureKeyPackage } from 'ts-mls/leafNode.js';
 import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js';
 import { bytesEqual } from './byte-codec.ts';
-import { bytesToBase64 } from '../encoding.ts';
 import { loadCiphersuite, type MlsCiphersuite } from './ciphersuite.ts';
 import { MlsSessionError, toMlsError } from './errors.ts';
 import { credentialMemberIdentity, sameMember, type MemberIdentity, type MlsIdentity } from './identity.ts';
@@ -397,21 +396,4 @@ export class MlsGroupSession {
   #assertActive(): void {
     if (!this.isActive) throw new MlsSessionError('mls_not_member', `group state is ${this.#state.groupActiveState.kind}`);
   }
-}
-
-/** The group epoch a commit or application message was made in (read from its clear header). */
-export function messageEpoch(bytes: Uint8Array): bigint {
-  const message = decodeMessage(bytes, 'mls_private_message', 'mls_public_message');
-  return message.wireformat === 'mls_private_message' ? message.privateMessage.epoch : message.publicMessage.content.epoch;
-}
-
-/** The KeyPackageRefs (base64) a Welcome is addressed to. */
-export function welcomeRefs(bytes: Uint8Array): string[] {
-  const w = decodeMessage(bytes, 'mls_welcome').welcome;
-  return w.secrets.map((x) => bytesToBase64(x.newMember));
-}
-
-/** The group id a GroupInfo describes (a commit that starts a group brings one, R35). */
-export function groupInfoGroupId(bytes: Uint8Array): Uint8Array {
-  return decodeMessage(bytes, 'mls_group_info').groupInfo.groupContext.groupId;
 }

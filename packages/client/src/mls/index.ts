@@ -7,12 +7,14 @@ export {
 } from './key-packages.ts';
 export {
   MlsGroupSession,
-  groupInfoGroupId,
-  messageEpoch,
-  welcomeRefs,
   type DecryptedMessage,
   type HandshakeOutcome,
   type MlsMember,
 } from './group-session.ts';
+export { groupInfoGroupId, messageEpoch, welcomeRefs } from './headers.ts';
 export type { MlsSessionOptions } from './session-options.ts';
 export { welcomeSigner } from './welcome-signer.ts';
+export { inThreadMlsEngine, type MlsEngine, type MlsGroup } from './engine.ts';
+export { RemoteMlsEngine } from './remote-engine.ts';
+export { serveMlsEngine } from './engine-host.ts';
+export type { EnginePort, EngineStats } from './engine-wire.ts';

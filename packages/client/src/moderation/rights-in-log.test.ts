@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatSummary, CommunityRight, Content, Message, SystemEvent } from '@parley/protocol';
 import { foldTimeline, mayDeleteOthers, mayPin } from '../timeline.ts';
+import { rightsDisputes, rightsInLog } from './rights-in-log.ts';
 
 const member = (userId: string, role: 'owner' | 'admin' | 'member' = 'member') => ({ userId, handle: userId, displayName: userId, role, deliveredSeq: 0, readSeq: 0 });
 
@@ -89,4 +90,102 @@ test('R80 outside communities nothing changes: in a group an admin deletes only 
   const items = fold(group, [['msg_cat01', 'cat', text('mine')], ['del_ben01', 'ben', del('msg_cat01')]]);
   assert.deepEqual(items.map((i) => [i.id, i.deleted]), [['msg_cat01', false]]);
   assert.equal(mayDeleteOthers(group, 'ann'), false);
+});
+
+const ALL: CommunityRight[] = ['postAnnouncements', 'deleteMessages', 'ban', 'invite', 'manageChats', 'pin'];
+const signedBy = (owner: string, moderators: { userId: string; rights: CommunityRight[] }[]): Content => ({ kind: 'community_rights', communityId: 'comm_house', owner, moderators });
+
+test('R138 after the owner signs the standing, a rights line of the server\'s alone changes nothing: the server-made admin\'s deletion is ignored and the line is marked', () => {
+  // The server says (summary and a line) that dan holds deleteMessages; the owner's signed standing never gave it.
+  const summary = chat([]);
+  summary.community?.moderators?.push({ userId: 'dan', rights: ['deleteMessages'] });
+  const items = fold(summary, [
+    ['rights_s1', 'ann', signedBy('ann', [{ userId: 'ben', rights: [] }])],
+    ['msg_cat01', 'cat', text('my flat is for sale')],
+    ['rights_01', 'ann', rights('dan', [], ['deleteMessages'])],
+    ['del_dan01', 'dan', del('msg_cat01')],
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.deleted, i.unconfirmed]), [['msg_cat01', false, undefined], ['rights_01', false, true]]);
+});
+
+test('R138 a line the owner\'s next statement confirms is no longer marked, and the rights it gave count; a statement from anyone but the signed owner is refused and shown', () => {
+  const items = fold(chat([]), [
+    ['rights_s1', 'ann', signedBy('ann', [])],
+    ['msg_cat01', 'cat', text('first')],
+    ['rights_01', 'ann', rights('ben', [], ['deleteMessages'])],
+    ['rights_s2', 'ann', signedBy('ann', [{ userId: 'ben', rights: ['deleteMessages'] }])],
+    ['del_ben01', 'ben', del('msg_cat01')],
+    ['forged_s3', 'ben', signedBy('ben', [{ userId: 'dan', rights: ALL }])],
+    ['msg_cat02', 'cat', text('second')],
+    ['del_dan01', 'dan', del('msg_cat02')],
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.deleted, i.notice, i.unconfirmed]), [
+    ['msg_cat01', true, undefined, undefined],
+    ['rights_01', false, undefined, undefined],
+    ['del_ben01', false, 'deleted_by_moderator', undefined],
+    ['forged_s3', false, 'rights_not_signed', true],
+    ['msg_cat02', false, undefined, undefined],
+  ]);
+});
+
+test('R138 a handover the owner signs moves the chain: the new owner\'s statements count, the old owner\'s no longer do', () => {
+  const items = fold(chat([]), [
+    ['rights_s1', 'ann', signedBy('ann', [])],
+    ['rights_s2', 'ann', signedBy('ben', [{ userId: 'ann', rights: [] }])],
+    ['msg_cat01', 'cat', text('first')],
+    ['del_ann01', 'ann', del('msg_cat01')],
+    ['rights_s3', 'ann', signedBy('ann', [])],
+    ['rights_s4', 'ben', signedBy('ben', [{ userId: 'dan', rights: ['deleteMessages'] }])],
+    ['del_dan01', 'dan', del('msg_cat01')],
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.deleted, i.notice]), [
+    ['msg_cat01', true, undefined],
+    ['rights_s3', false, 'rights_not_signed'],
+    ['del_dan01', false, 'deleted_by_moderator'],
+  ]);
+});
+
+test('R138 before the owner\'s first statement (a community from before R138) the server\'s word stands, and a member\'s statement does not start the chain', () => {
+  const items = fold(chat(['deleteMessages']), [
+    ['forged_s1', 'dan', signedBy('dan', [])],
+    ['msg_cat01', 'cat', text('first')],
+    ['del_ben01', 'ben', del('msg_cat01')],
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.deleted, i.notice]), [
+    ['forged_s1', false, 'rights_not_signed'],
+    ['msg_cat01', true, undefined],
+    ['del_ben01', false, 'deleted_by_moderator'],
+  ]);
+});
+
+test('R138 the SDK names the members the server\'s summary and the owner\'s signed standing disagree on, and none before the chain starts', () => {
+  const summary = chat(['pin']);
+  summary.community?.moderators?.push({ userId: 'dan', rights: ['ban'] });
+  const rights = rightsInLog(summary, []);
+  assert.deepEqual(rightsDisputes(summary, rights), []);
+  assert.equal(rights.signed('ann', { kind: 'community_rights', communityId: 'comm_house', owner: 'ann', moderators: [{ userId: 'ben', rights: ['pin'] }] }), true);
+  assert.deepEqual(rightsDisputes(summary, rights), ['dan']);
+});
+
+test('R138 the server\'s handover lines agree with a signed handover: the heir\'s owner line means every right', () => {
+  const owner: SystemEvent = { kind: 'moderation', action: 'rights_changed', userId: 'ben', role: 'owner', rights: [], before: { role: 'admin', rights: [] } };
+  const items = fold(chat([]), [
+    ['rights_s1', 'ann', signedBy('ann', [])],
+    ['rights_s2', 'ann', signedBy('ben', [])],
+    ['rights_01', 'ann', owner],
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.unconfirmed]), [['rights_01', undefined]]);
+});
+
+test('R138 a device that joined after the first statement starts the chain at the owner\'s next one, the handover\'s owner lines naming her rights', () => {
+  // The summary no longer lists ann (she handed over); her handover line says she was the owner before it.
+  const summary = chat([]);
+  if (summary.community) summary.community.moderators = [{ userId: 'ben', rights: ALL }];
+  const annLine: SystemEvent = { kind: 'moderation', action: 'rights_changed', userId: 'ann', role: 'member', rights: [], before: { role: 'owner', rights: [] } };
+  const items = fold(summary, [
+    ['rights_s1', 'ann', signedBy('ben', [])],
+    ['rights_01', 'ann', annLine],
+    ['rights_s2', 'ben', signedBy('ben', [{ userId: 'cat', rights: ['pin'] }])],
+  ]);
+  assert.deepEqual(items.map((i) => [i.id, i.notice, i.unconfirmed]), [['rights_01', undefined, undefined]]);
 });

@@ -1,4 +1,4 @@
-import type { ChatSummary, CommunityRight, Message, SystemEvent } from '@parley/protocol';
+import { CommunityRight, type ChatSummary, type Content, type Message, type SystemEvent } from '@parley/protocol';
 
 /**
  * R80: what each member of a community chat may do at each point of its log. The chat summary says
@@ -9,9 +9,26 @@ import type { ChatSummary, CommunityRight, Message, SystemEvent } from '@parley/
  */
 export interface RightsInLog {
   holds(userId: string, right: CommunityRight): boolean;
-  /** Moves past a log entry: a `rights_changed` line changes its member's rights from here on. */
-  pass(system: SystemEvent | null): void;
+  /**
+   * Moves past a log entry: a `rights_changed` line changes its member's rights from here on, until
+   * the owner's first signed statement (R138); after it, such a line changes nothing and is `false`
+   * when it disagrees with the signed standing (the server's word alone).
+   */
+  pass(system: SystemEvent | null): boolean;
+  /** R138: a `community_rights` statement from `senderUserId` at this point; `true` when it counts. */
+  signed(senderUserId: string, statement: CommunityRightsStatement): boolean;
+  /** R138: whether a `rights_changed` line agrees with the signed standing here (always before the chain starts). */
+  confirms(system: SystemEvent | null): boolean;
+  /** R138: the owner by the signed chain, once it started in this log. */
+  readonly signedOwner: string | undefined;
 }
+
+export type CommunityRightsStatement = Extract<Content, { kind: 'community_rights' }>;
+
+const ALL_RIGHTS: readonly CommunityRight[] = CommunityRight.options;
+/** A handover's line names the heir `owner` with no rights listed: the owner holds every right. */
+const lineRights = (line: { role?: string | undefined; rights?: readonly CommunityRight[] | undefined }) => (line.role === 'owner' ? ALL_RIGHTS : line.rights ?? []);
+const sameRights = (a: readonly CommunityRight[], b: readonly CommunityRight[]) => a.length === b.length && a.every((r) => b.includes(r));
 
 type RightsLine = Extract<SystemEvent, { kind: 'moderation' }> & { action: 'rights_changed'; userId: string };
 
@@ -29,16 +46,47 @@ export function rightsInLog(chat: ChatSummary, messages: readonly Message[]): Ri
   const state = new Map<string, readonly CommunityRight[]>();
   for (const m of messages) {
     const line = rightsLine(m.system);
-    if (line && !state.has(line.userId)) state.set(line.userId, line.before?.rights ?? []);
+    if (line && !state.has(line.userId)) state.set(line.userId, line.before ? lineRights(line.before) : []);
   }
   for (const m of chat.community?.moderators ?? []) if (!state.has(m.userId)) state.set(m.userId, m.rights);
+  let owner: string | undefined;
   return {
     holds: (userId, right) => state.get(userId)?.includes(right) ?? false,
     pass: (system) => {
       const line = rightsLine(system);
-      if (line) state.set(line.userId, line.rights ?? []);
+      if (!line) return true;
+      if (owner === undefined) state.set(line.userId, lineRights(line));
+      return owner === undefined || sameRights(state.get(line.userId) ?? [], lineRights(line));
     },
+    confirms: (system) => {
+      const line = rightsLine(system);
+      return !line || owner === undefined || sameRights(state.get(line.userId) ?? [], lineRights(line));
+    },
+    signed: (senderUserId, statement) => {
+      if (statement.communityId !== chat.community?.communityId) return false;
+      // The chain starts with a statement by the one who holds every right by the server's word
+      // then (R138: before it the server's word stands); after that only the signed owner continues it.
+      const from = owner ?? (ALL_RIGHTS.every((r) => state.get(senderUserId)?.includes(r)) ? senderUserId : undefined);
+      if (from !== senderUserId) return false;
+      state.clear();
+      for (const m of statement.moderators) state.set(m.userId, m.rights);
+      owner = statement.owner;
+      state.set(owner, ALL_RIGHTS);
+      return true;
+    },
+    get signedOwner() { return owner; },
   };
+}
+
+/**
+ * R138: where the server's current standing (`community.moderators` in the summary) differs from
+ * the owner's signed one: the members whose rights the two disagree on. Empty before the chain starts.
+ */
+export function rightsDisputes(chat: ChatSummary, rights: RightsInLog): string[] {
+  if (rights.signedOwner === undefined || !chat.community?.moderators) return [];
+  const server = new Map(chat.community.moderators.map((m) => [m.userId, m.rights] as const));
+  const users = new Set([...server.keys(), ...chat.members.map((m) => m.userId)]);
+  return [...users].filter((u) => !sameRights(server.get(u) ?? [], ALL_RIGHTS.filter((r) => rights.holds(u, r))));
 }
 
 /**

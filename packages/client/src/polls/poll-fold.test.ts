@@ -90,3 +90,18 @@ test('R87 a poll closes at its time or when its sender closes it: later votes do
   assert.equal(items[1]?.text, 'Closed early?');
   assert.equal(items[1]?.edited, false);
 });
+
+test('R151 a quiz keeps each person\'s first answer (a change or taking it back does not count) and carries its right option', () => {
+  const [item] = fold([
+    ['poll00001', 'bob', 10, poll({ quiz: { correct: 1, explanation: 'We said Tuesday' } })],
+    ['vote00001', 'alice', 11, vote('poll00001', [0])],
+    ['vote00002', 'alice', 12, vote('poll00001', [1])], // too late: her first answer stands
+    ['vote00003', 'carol', 13, vote('poll00001', [])], // no answer
+    ['vote00004', 'carol', 14, vote('poll00001', [1])],
+    ['vote00005', 'carol', 15, vote('poll00001', [])], // not taken back
+  ]);
+  assert.deepEqual(item?.poll?.quiz, { correct: 1, explanation: 'We said Tuesday' });
+  assert.deepEqual(item?.poll?.myChoices, [0]);
+  assert.deepEqual(item?.poll?.options.map((o) => o.voters), [['alice'], ['carol'], []]);
+  assert.equal(item?.poll?.voters, 2);
+});

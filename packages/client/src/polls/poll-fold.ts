@@ -1,4 +1,4 @@
-import type { PollCloseContent, PollContent, VoteContent } from '@parley/protocol';
+import type { PollCloseContent, PollContent, Quiz, VoteContent } from '@parley/protocol';
 
 /**
  * R87: a poll as its line in the chat shows it, folded on this device from the encrypted poll,
@@ -23,6 +23,8 @@ export interface PollView {
   voters: number;
   /** This user's counted choices (empty: none). */
   myChoices: number[];
+  /** R151: a quiz: its right option and why (every device holds it; apps show it once their user voted). */
+  quiz?: Quiz;
 }
 
 /** The parts of a timeline row the fold needs. */
@@ -37,7 +39,8 @@ export function pollOpenAt(poll: Pick<PollView, 'closesAt' | 'closedAt'>, at: nu
  * Folds the polls of one chat, entry by entry in log order. A vote counts when its poll is there,
  * not deleted and still open at the vote's time, and its choices fit the poll (indices in range, at
  * most one in a single-choice poll); a person's latest counted vote replaces their earlier one.
- * Only the poll's sender closes it.
+ * Only the poll's sender closes it. R151: in a quiz a person's first counted answer is final (a later
+ * vote, or taking it back, does not count), as in Telegram.
  */
 export class PollFold {
   readonly #votes = new Map<string, Map<string, number[]>>();
@@ -49,6 +52,7 @@ export class PollFold {
     return {
       question: content.question, options: content.options.map((text) => ({ text, votes: 0 })), multiple: content.multiple,
       anonymous: content.anonymous, ...(content.closesAt !== undefined ? { closesAt: content.closesAt } : {}), voters: 0, myChoices: [],
+      ...(content.quiz ? { quiz: content.quiz } : {}),
     };
   }
 
@@ -58,6 +62,7 @@ export class PollFold {
     if (content.choices.some((c) => c >= poll.options.length) || (!poll.multiple && content.choices.length > 1)) return;
     let byVoter = this.#votes.get(targetId);
     if (!byVoter) this.#votes.set(targetId, (byVoter = new Map()));
+    if (poll.quiz && (byVoter.has(voter) || content.choices.length === 0)) return; // R151: one answer, kept
     byVoter.set(voter, [...content.choices].sort((a, b) => a - b));
   }
 

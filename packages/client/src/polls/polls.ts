@@ -1,4 +1,4 @@
-import { MAX_POLL_OPEN_MS, MIN_POLL_OPEN_MS, ParleyError, PollContent, VoteContent, type Content } from '@parley/protocol';
+import { MAX_POLL_OPEN_MS, MIN_POLL_OPEN_MS, ParleyError, PollContent, VoteContent, type Content, type Quiz } from '@parley/protocol';
 import type { TimelineItem } from '../timeline.ts';
 import { pollOpenAt } from './poll-fold.ts';
 
@@ -19,6 +19,8 @@ export interface NewPoll {
   anonymous?: boolean;
   /** When it closes by itself (ms since the epoch): at least a minute and at most a year ahead. */
   closesAt?: number;
+  /** R151: a quiz: the right option's index and, optionally, why (single choice only). */
+  quiz?: Quiz;
 }
 
 /**
@@ -41,7 +43,7 @@ export class Polls {
     }
     const parsed = PollContent.safeParse({
       kind: 'poll', question: poll.question, options: poll.options, multiple: poll.multiple ?? false, anonymous: poll.anonymous ?? false,
-      ...(poll.closesAt !== undefined ? { closesAt: poll.closesAt } : {}),
+      ...(poll.closesAt !== undefined ? { closesAt: poll.closesAt } : {}), ...(poll.quiz ? { quiz: poll.quiz } : {}),
     });
     if (!parsed.success) throw new ParleyError('bad_request', `not a poll: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return this.#d.post(chatId, parsed.data);
@@ -51,6 +53,7 @@ export class Polls {
   async vote(chatId: string, pollId: string, choices: readonly number[]): Promise<void> {
     const poll = this.#poll(chatId, pollId);
     if (!pollOpenAt(poll, this.#now())) throw new ParleyError('bad_request', 'the poll is closed');
+    if (poll.quiz && (poll.myChoices.length > 0 || choices.length === 0)) throw new ParleyError('bad_request', 'a quiz takes one answer, once: it is final');
     const parsed = VoteContent.safeParse({ kind: 'vote', target: pollId, choices: [...choices] });
     if (!parsed.success || choices.some((c) => c >= poll.options.length) || (!poll.multiple && choices.length > 1)) {
       throw new ParleyError('bad_request', poll.multiple ? 'choose options of this poll, each once' : 'choose one option of this poll');

@@ -219,3 +219,19 @@ function withoutDecoded(m: StoredMessage): StoredMessage {
   const { decoded: _, ...rest } = m;
   return rest;
 }
+
+describe('SealedStore uploads', () => {
+  it('R150 a pending upload\'s caption, keyboards, force_reply and the edit it is for: sealed what the message will say, the rest back as it was', async () => {
+    const inner = new MemoryStore();
+    const store = await SealedStore.open(inner, await newKey());
+    const upload = {
+      clientMsgId: 'up_00000001', chatId: CHAT, createdAt: 4, text: `caption ${MARKER}`, editOf: 'msg_00000001',
+      replyMarkup: { inlineKeyboard: [[{ text: `button ${MARKER}`, callbackData: 'x' }]] }, replyKeyboard: { rows: [[{ text: `key ${MARKER}` }]] },
+      forceReply: { placeholder: `ask ${MARKER}` },
+      files: [{ attachment: { key: 'A'.repeat(43) + '=', size: 3, chunkBytes: 65536, kind: 'file' as const, name: 'a.txt', mime: 'text/plain' }, source: { path: '/tmp/a' } }],
+    };
+    await store.putPendingUpload(upload);
+    assert.ok(!JSON.stringify(await inner.listPendingUploads()).includes(MARKER), 'no plaintext of the message in the inner store');
+    assert.deepEqual(await store.listPendingUploads(), [upload]);
+  });
+});

@@ -1,15 +1,21 @@
-import { ParleyError, RESERVED_HANDLES, type BotCommand, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type CreateBotRequest, type NewDevice } from '@parley/protocol';
+import { ParleyError, RESERVED_HANDLES, type BotAvatarRequest, type BotCommand, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type CreateBotRequest, type NewDevice } from '@parley/protocol';
 import type { BotLimits } from '../../config-types.ts';
-import type { BotRow, BotStorage } from '../../storage/bot-storage.ts';
+import type { BlobStorage } from '../../storage/blob-storage.ts';
+import type { BotAvatarRow, BotRow, BotStorage } from '../../storage/bot-storage.ts';
 import type { Storage, UserRow } from '../../storage/storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Clock, Random } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import { sha256Hex } from '../secrets.ts';
+import { IMAGE_HEAD_BYTES, looksLike } from './avatar-image.ts';
 
 export interface BotsDeps {
   storage: Storage;
   bots: BotStorage;
+  /** R143: avatars are uploads of their owner's. */
+  blobs: BlobStorage;
+  /** R143: the first `n` bytes of a complete blob (n ≤ its length). */
+  head(blobId: string, n: number): Promise<Uint8Array>;
   clock: Clock;
   random: Random;
   limiter: RateLimiter;
@@ -98,9 +104,45 @@ export class Bots {
   async setPrivacy(auth: AuthContext, botUserId: string, on: boolean): Promise<BotInfo> {
     const bot = await this.#owned(auth, botUserId);
     await this.#d.bots.setBotPrivacy(bot.botUserId, on);
-    const listed = (await this.#d.bots.listBots(auth.userId)).find((b) => b.bot.botUserId === bot.botUserId);
+    return this.#info(auth, bot.botUserId);
+  }
+
+  async #info(auth: AuthContext, botUserId: string): Promise<BotInfo> {
+    const listed = (await this.#d.bots.listBots(auth.userId)).find((b) => b.bot.botUserId === botUserId);
     if (!listed) throw new ParleyError('bot_not_found', 'you own no such bot');
     return infoOf(listed.bot, listed.user);
+  }
+
+  /**
+   * R143: the owner makes a complete upload of theirs (public bytes, not encrypted) the bot's avatar:
+   * at most `avatarMaxBytes` (`bot_avatar_too_large`), its first bytes those of the type named
+   * (`bot_avatar_invalid`). The avatar it replaces is no longer kept (R56 sweeps it).
+   */
+  async setAvatar(auth: AuthContext, botUserId: string, input: BotAvatarRequest): Promise<BotInfo> {
+    const bot = await this.#owned(auth, botUserId);
+    const blob = await this.#d.blobs.getBlob(input.blobId);
+    if (!blob || blob.ownerUserId !== auth.userId) throw new ParleyError('blob_not_found', 'no such upload of yours');
+    if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+    if (blob.length > this.#d.limits.avatarMaxBytes) throw new ParleyError('bot_avatar_too_large', `a bot's avatar is at most ${this.#d.limits.avatarMaxBytes} bytes`);
+    const head = blob.length >= IMAGE_HEAD_BYTES ? await this.#d.head(blob.blobId, IMAGE_HEAD_BYTES) : new Uint8Array();
+    if (!looksLike(head, input.mime)) throw new ParleyError('bot_avatar_invalid', `the upload is not a ${input.mime} image`);
+    await this.#d.bots.setBotAvatar(bot.botUserId, { blobId: blob.blobId, mime: input.mime });
+    return this.#info(auth, bot.botUserId);
+  }
+
+  /** R143: the owner removes the bot's avatar (people's clients show its initial again). */
+  async removeAvatar(auth: AuthContext, botUserId: string): Promise<void> {
+    const bot = await this.#owned(auth, botUserId);
+    await this.#d.bots.setBotAvatar(bot.botUserId, null);
+  }
+
+  /** R143: a bot's avatar is public like its handle: anyone signed in reads it. `not_found` when it has none. */
+  async avatar(botUserId: string): Promise<BotAvatarRow & { length: number }> {
+    const bot = await this.#d.bots.getBot(botUserId);
+    if (!bot || bot.deletedAt !== null) throw new ParleyError('bot_not_found', 'no such bot');
+    const blob = bot.avatar && await this.#d.blobs.getBlob(bot.avatar.blobId);
+    if (!bot.avatar || !blob) throw new ParleyError('not_found', 'this bot has no avatar');
+    return { ...bot.avatar, length: blob.length };
   }
 
   /** R105: a bot's own settings, for its gateway; `forbidden` for anyone who is not a bot. */
@@ -132,6 +174,21 @@ export class Bots {
     return this.#d.bots.botsAmong(userIds);
   }
 
+  /** R129: of these users, the bots whose gateway runs on this server (its operator hosts them). */
+  async hostedAmong(userIds: readonly string[]): Promise<Set<string>> {
+    return this.#d.bots.hostedAmong(userIds);
+  }
+
+  /**
+   * R129: the server's own gateway for this bot runs with this device. Called in-process by the
+   * hosted-bot runner only (no route: nobody else can claim it); the device must be the bot's.
+   */
+  async markHosted(botUserId: string, deviceId: string): Promise<void> {
+    const device = (await this.#d.storage.listDevices(botUserId)).find((d) => d.deviceId === deviceId && d.revokedAt === null);
+    if (!device) throw new ParleyError('not_found', 'no such device of this bot');
+    await this.#d.bots.setHostedDevice(botUserId, deviceId);
+  }
+
   /** R92: a bot's messages, over all its chats and devices, are limited (`rate_limited` with retryAfter). */
   async checkSend(userId: string): Promise<void> {
     if (!(await this.isBot(userId))) return;
@@ -156,5 +213,5 @@ export class Bots {
 }
 
 function infoOf(bot: BotRow, user: UserRow): BotInfo {
-  return { userId: bot.botUserId, handle: user.handle, displayName: user.displayName, description: bot.description, createdAt: bot.createdAt, hasToken: bot.tokenHash !== null, commands: bot.commands, groupPrivacy: bot.groupPrivacy !== false };
+  return { userId: bot.botUserId, handle: user.handle, displayName: user.displayName, description: bot.description, createdAt: bot.createdAt, hasToken: bot.tokenHash !== null, commands: bot.commands, groupPrivacy: bot.groupPrivacy !== false, ...(bot.avatar ? { avatar: bot.avatar.blobId } : {}) };
 }

@@ -10,6 +10,7 @@ import type { Storage } from '../../storage/storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
+import { checkReplaces, openHead } from './head.ts';
 import { openKeyList, openPost, storedKeyList, storedPost } from './signed.ts';
 
 export interface ChannelsDeps {
@@ -156,6 +157,7 @@ export class Channels {
     if (!storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === body.signer && a.untilSeq === undefined)) {
       throw adminOnly('the caller\'s key is not in the channel\'s key list yet: the owner signs a new list first');
     }
+    checkReplaces(body, body.version > 1 ? await this.#d.channels.getPost(channelId, postId) : undefined);
     const media = await this.#media(auth, channelId, postId, body);
     await this.#d.limiter.take(`channel-post:${channelId}`, limits.postsPerHour / 3600, limits.postsPerHour);
     const post: ChannelPostRow = {
@@ -167,6 +169,25 @@ export class Channels {
     if (result !== 'ok') throw new ParleyError('channel_seq_conflict', `the channel's log is at ${result.lastSeq}: sign again with seq ${result.lastSeq + 1}`);
     await this.#d.bus.publish(channelTopic(channelId), { type: 'channel_post', channelId, seq: post.seq });
     return { seq: post.seq, signed: post.signed, signature: post.signature };
+  }
+
+  /**
+   * R125: stores a log head an admin's device signed: for this channel, by the caller's own registered
+   * key that the current list names (not retired), at a seq the log has reached and not below the stored
+   * head, dated near the server's clock. Answers the channel with it.
+   */
+  async putHead(auth: AuthContext, channelId: string, blob: SignedBlob): Promise<Channel> {
+    const row = await this.#channel(channelId);
+    const me = await this.#d.channels.getAdmin(channelId, auth.userId);
+    if (!me) throw adminOnly('only the channel\'s admins sign its head');
+    const head = openHead(blob, channelId, this.#d.clock.now(), this.#d.limits.maxDateSkewMs);
+    if (head.signer !== me.publicKey || !storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === head.signer && a.untilSeq === undefined)) {
+      throw adminOnly('a head is signed by the caller\'s own key, named in the channel\'s key list');
+    }
+    if (!(await this.#d.channels.setHead(channelId, head.seq, blob.signed, blob.signature))) {
+      throw new ParleyError('channel_post_invalid', `head: seq ${head.seq} is past the log's end (${row.lastSeq}) or behind the stored head (${row.head?.seq ?? 0})`);
+    }
+    return this.get(channelId);
   }
 
   /**
@@ -340,6 +361,7 @@ export function toChannel(row: ChannelRow): Channel {
   return {
     channelId: row.channelId, handle: row.handle, title: row.title, description: row.description, createdAt: row.createdAt, ownerId: row.ownerId,
     lastSeq: row.lastSeq, subscribers: row.subscriberCount, keyList: { signed: row.keyList, signature: row.keyListSig },
+    ...(row.head ? { head: { signed: row.head.signed, signature: row.head.signature } } : {}),
   };
 }
 

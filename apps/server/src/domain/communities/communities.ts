@@ -20,6 +20,8 @@ export interface CommunitiesDeps {
   clock: Clock;
   random: Random;
   limits: CommunityLimits;
+  /** R142: a subscriber leaving a wrapped channel makes its next post need a new epoch. */
+  onWrappedLeave?: (communityId: string, at: number) => Promise<void>;
 }
 
 /**
@@ -61,7 +63,7 @@ export class Communities implements ChatCommunityRules {
     const now = this.#d.clock.now();
     const community: CommunityRow = {
       communityId: this.#d.random.id(), name: input.name, createdAt: now, ownerId: auth.userId,
-      settings: withSettings(DEFAULT_COMMUNITY_SETTINGS, input.settings, channel),
+      settings: withSettings(DEFAULT_COMMUNITY_SETTINGS, input.settings, channel, channel && input.settings?.wrapped === true),
     };
     const owner: CommunityMemberRow = { communityId: community.communityId, userId: auth.userId, role: 'owner', rights: [], label: null, joinedAt: now };
     await this.#d.communities.createCommunity(community, owner, [
@@ -212,9 +214,10 @@ export class Communities implements ChatCommunityRules {
     const link = await this.#d.communities.getCommunityChat(chatId);
     if (!link) return undefined;
     const member = link.kind === 'announcements' ? await this.#d.communities.getCommunityMember(link.communityId, userId) : undefined;
-    const channel = link.kind === 'announcements' && (await this.#d.communities.getCommunity(link.communityId))?.settings.channel === true;
+    const settings = link.kind === 'announcements' ? (await this.#d.communities.getCommunity(link.communityId))?.settings : undefined;
     return {
-      communityId: link.communityId, kind: link.kind, mayPost: link.kind !== 'announcements' || holds(member, 'postAnnouncements'), ...(channel ? { channel: true as const } : {}),
+      communityId: link.communityId, kind: link.kind, mayPost: link.kind !== 'announcements' || holds(member, 'postAnnouncements'),
+      ...(settings?.channel ? { channel: true as const } : {}), ...(settings?.wrapped ? { wrapped: true as const } : {}),
     };
   }
 
@@ -280,6 +283,12 @@ export class Communities implements ChatCommunityRules {
     await this.#d.bus.publish(chatTopic(await this.announcementsChatId(communityId)), { type: 'community_changed', communityId });
   }
 
+  /** R141: the announcements chat's summary changed for everyone in it (a channel switched to wrapped mode): their devices read it again. */
+  async announcementsChanged(communityId: string): Promise<void> {
+    const chatId = await this.announcementsChatId(communityId);
+    await this.#d.bus.publish(chatTopic(chatId), { type: 'chat_changed', chatId });
+  }
+
   /**
    * R117: a join or leave changes only the member count: in a community of more than `largeMembers`
    * no event (every device reading the community again, per join); its chats' `members` frames say who.
@@ -322,6 +331,7 @@ export class Communities implements ChatCommunityRules {
       await this.#d.chats.changeForCommunity(auth, chat.chatId, removal ? { kind: 'remove_member', userId, removal } : { kind: 'remove_member', userId },
         removal ? { kind: 'member_removed', userId } : { kind: 'member_left', userId });
     }
+    if ((await this.#d.communities.getCommunity(communityId))?.settings.wrapped) await this.#d.onWrappedLeave?.(communityId, this.#d.clock.now());
     await this.#d.bus.publish(userTopic(userId), { type: 'community_removed', communityId, userId });
     await this.membersChanged(communityId);
   }

@@ -1,7 +1,7 @@
 import {
   ParleyError, type Community, type CommunityInvitePreview, type CommunityInviteResponse, type CreateCommunityInviteRequest,
 } from '@parley/protocol';
-import type { CommunityLimits } from '../../config.ts';
+import type { ChannelWrapLimits, CommunityLimits } from '../../config.ts';
 import type { CommunityInviteRow, CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Clock, Random } from '../ports.ts';
@@ -21,6 +21,10 @@ export interface CommunityInvitesDeps {
   /** PARLEY_INVITE_TTL_MS: the longest an invite lives (R42). */
   ttlMs: number;
   invitesPerHour: number;
+  /** R141: when a private channel switches to wrapped mode, and how big it then grows. */
+  wrapLimits: ChannelWrapLimits;
+  /** R148-R149: a member came into a wrapped channel (their connections hear its notices; its admins wrap for them). */
+  onWrappedJoin?: (communityId: string, userId: string) => Promise<void>;
 }
 
 /**
@@ -75,10 +79,14 @@ export class CommunityInvites {
     if (await this.#d.communities.getCommunityMember(communityId, userId)) return;
     await this.#d.community.requireRoomFor(userId);
     const member: CommunityMemberRow = { communityId, userId, role: 'member', rights: [], label: null, joinedAt: this.#d.clock.now() };
-    await this.#d.communities.addCommunityMember(member, { ...(invite !== undefined ? { invite } : {}), maxMembers: this.#d.limits.maxMembers });
+    const wrapped = await this.#wrappedOnJoin(communityId);
+    await this.#d.communities.addCommunityMember(member, {
+      ...(invite !== undefined ? { invite } : {}), maxMembers: wrapped ? this.#d.wrapLimits.maxSubscribers : this.#d.limits.maxMembers,
+    });
     try {
       for (const chat of await this.#d.communities.listCommunityChats(communityId)) {
-        if (chat.kind !== 'topic') await this.#d.chats.enter(actor, member, chat.chatId, userId);
+        // R141: a wrapped channel's subscribers read posts through epoch keys; its MLS group is its admins'.
+        if (chat.kind !== 'topic' && !wrapped) await this.#d.chats.enter(actor, member, chat.chatId, userId);
       }
     } catch (err) {
       // Not in the announcements chat, not a member: the community stays as it was (the use is spent).
@@ -87,6 +95,22 @@ export class CommunityInvites {
       throw err;
     }
     await this.#d.community.membersChanged(communityId);
+    if (wrapped) await this.#d.onWrappedJoin?.(communityId, userId);
+  }
+
+  /**
+   * R141: whether a join comes into a private channel in wrapped mode; a channel one more member would
+   * take past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS switches to it now (for good).
+   */
+  async #wrappedOnJoin(communityId: string): Promise<boolean> {
+    const community = await this.#d.communities.getCommunity(communityId);
+    if (!community?.settings.channel) return false;
+    if (community.settings.wrapped) return true;
+    if ((await this.#d.communities.countCommunityMembers(communityId)) + 1 <= this.#d.wrapLimits.mlsMaxSubscribers) return false;
+    await this.#d.communities.updateCommunity(communityId, { settings: { ...community.settings, wrapped: true } });
+    await this.#d.community.changed(communityId);
+    await this.#d.community.announcementsChanged(communityId);
+    return true;
   }
 
   /** A live invite of a community the caller is not banned from (R68, R71); else `invite_invalid` or `community_banned`. */

@@ -45,8 +45,11 @@ export function inviteDeadReason(invite: CommunityInviteRow, creator: CommunityM
   return undefined;
 }
 
-/** Settings with the changes given (fields left out keep their value; `channel` only at creation, R112). */
+/** Settings with the changes given (fields left out keep their value; `channel` and `wrapped` only at creation or by the server, R112, R141). */
 export function withSettings(base: CommunitySettings, change: { roleLabels?: CommunitySettings['roleLabels'] | undefined; studentsMayDm?: boolean | undefined } | undefined,
-  channel = base.channel === true): CommunitySettings {
-  return { roleLabels: change?.roleLabels ?? base.roleLabels, studentsMayDm: change?.studentsMayDm ?? base.studentsMayDm, ...(channel ? { channel: true } : {}) };
+  channel = base.channel === true, wrapped = base.wrapped === true): CommunitySettings {
+  return {
+    roleLabels: change?.roleLabels ?? base.roleLabels, studentsMayDm: change?.studentsMayDm ?? base.studentsMayDm,
+    ...(channel ? { channel: true } : {}), ...(channel && wrapped ? { wrapped: true } : {}),
+  };
 }

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { ParleyError, type BotCommand } from '@parley/protocol';
-import type { BotRow, BotStorage } from '../bot-storage.ts';
+import type { BotAvatarRow, BotRow, BotStorage } from '../bot-storage.ts';
 import type { UserRow } from '../storage.ts';
-import { botUser, toBot } from '../sqlite/sqlite-bots.ts';
+import { HOSTED, WITH_AVATAR, botUser, toBot } from '../sqlite/sqlite-bots.ts';
 import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
@@ -71,5 +71,25 @@ export class PostgresBots implements BotStorage {
 
   async setBotPrivacy(botUserId: string, on: boolean): Promise<void> {
     await this.#pool.query('UPDATE bots SET group_privacy = $2 WHERE bot_user_id = $1', [botUserId, on]);
+  }
+
+  async setHostedDevice(botUserId: string, deviceId: string): Promise<void> {
+    await this.#pool.query('UPDATE bots SET hosted_device_id = $2 WHERE bot_user_id = $1', [botUserId, deviceId]);
+  }
+
+  async hostedAmong(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.#rows(`SELECT b.bot_user_id FROM bots b WHERE b.bot_user_id = ANY($1) AND ${HOSTED}`, [[...userIds]]);
+    return new Set(rows.map((r) => String(r['bot_user_id'])));
+  }
+
+  async setBotAvatar(botUserId: string, avatar: BotAvatarRow | null): Promise<void> {
+    await this.#pool.query('UPDATE bots SET avatar_blob_id = $2, avatar_mime = $3 WHERE bot_user_id = $1', [botUserId, avatar?.blobId ?? null, avatar?.mime ?? null]);
+  }
+
+  async avatarsAmong(userIds: readonly string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.#rows(`SELECT bot_user_id, avatar_blob_id FROM bots WHERE bot_user_id = ANY($1) AND ${WITH_AVATAR}`, [[...userIds]]);
+    return new Map(rows.map((r) => [String(r['bot_user_id']), String(r['avatar_blob_id'])]));
   }
 }

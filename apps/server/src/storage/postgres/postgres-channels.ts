@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ChannelAdminRow, ChannelMediaRow, ChannelPostRow, ChannelRow, ChannelStorage, ChannelSubscriptionRow } from '../channel-storage.ts';
-import { handleTaken, likeEscape, MEDIA_SQL, SEARCH_SQL, toChannel, toChannelAdmin, toChannelPost, toChannelSubscription, tooManyAdmins, tooManySubscriptions } from '../sqlite/sqlite-channels.ts';
+import { handleTaken, HEAD_SQL, likeEscape, MEDIA_SQL, SEARCH_SQL, toChannel, toChannelAdmin, toChannelPost, toChannelSubscription, tooManyAdmins, tooManySubscriptions } from '../sqlite/sqlite-channels.ts';
 import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
@@ -30,6 +30,10 @@ export class PostgresChannels implements ChannelStorage {
       await db.query('INSERT INTO channel_admins (channel_id, user_id, role, public_key, added_at) VALUES ($1, $2, $3, $4, $5)',
         [owner.channelId, owner.userId, owner.role, owner.publicKey, owner.addedAt]);
     });
+  }
+
+  async setHead(channelId: string, seq: number, signed: string, signature: string): Promise<boolean> {
+    return ((await this.#pool.query(HEAD_SQL('$1', '$2', '$3', '$4', '$1', '$1'), [seq, signed, signature, channelId])).rowCount ?? 0) > 0;
   }
 
   async getChannel(channelId: string): Promise<ChannelRow | undefined> {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import { communityStorageSuite } from '../community-storage.suite.ts';
 import { loadMigrations } from '../migrate.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
@@ -11,29 +9,26 @@ import { PostgresJoinRequests } from './postgres-join-requests.ts';
 import { joinRequestStorageSuite } from '../join-request-storage.suite.ts';
 import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
+import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
+import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
+import { freshDatabases } from '@parley/testing';
+import { migratedDatabases } from './migrated-databases.ts';
 
-/** Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own. */
-const BASE_URL = process.env['PARLEY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
-const created: string[] = [];
-
-after(async () => {
-  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-});
-
-async function database(): Promise<string> {
-  const name = `parley_c_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  created.push(name);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+/**
+ * Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own: a copy of
+ * one migrated once, or an empty one for the migration tests.
+ */
+const database = migratedDatabases('parley_c');
+const emptyDatabase = freshDatabases('parley_c');
 
 communityStorageSuite('PostgresCommunities', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool) };
+});
+
+channelWrapStorageSuite('PostgresChannelWraps', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool) };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {
@@ -48,7 +43,7 @@ joinRequestStorageSuite('PostgresJoinRequests', async () => {
 
 describe('PostgresCommunities migration', () => {
   it('R66 migration 020 on a database with chats from before: they stay as they were, belong to no community, and a community can link them', async () => {
-    const url = await database();
+    const url = await emptyDatabase();
     const all = loadMigrations('postgres');
     const at = all.findIndex((m) => m.name === '020_communities');
     assert.ok(at > 0);
@@ -69,7 +64,7 @@ describe('PostgresCommunities migration', () => {
   });
 
   it('R100 migration 024 on invites from before: they keep admitting without approval, and requests can be made', async () => {
-    const url = await database();
+    const url = await emptyDatabase();
     const all = loadMigrations('postgres');
     const at = all.findIndex((m) => m.name === '024_join_requests');
     assert.ok(at > 0);

@@ -1,26 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { after } from 'node:test';
-import pg from 'pg';
 import { deviceLinkStorageSuite } from '../device-link-storage.suite.ts';
 import { PostgresDeviceLinks } from './postgres-device-links.ts';
 import { PostgresStorage } from './postgres-storage.ts';
+import { migratedDatabases } from './migrated-databases.ts';
 
-/** Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own. */
-const BASE_URL = process.env['PARLEY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
-const created: string[] = [];
-
-after(async () => {
-  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-});
+/** Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own (a copy of one migrated once). */
+const database = migratedDatabases('parley_l');
 
 deviceLinkStorageSuite('PostgresDeviceLinks', async () => {
-  const name = `parley_l_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  created.push(name);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  const storage = await PostgresStorage.open(url.toString());
+  const storage = await PostgresStorage.open(await database());
   return { storage, links: new PostgresDeviceLinks(storage.pool) };
 });

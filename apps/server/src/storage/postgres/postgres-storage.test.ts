@@ -1,37 +1,23 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
 import { KEY_LOG_GENESIS_HASH, keyLogEntryBytes } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type { AppendRequest } from '../storage.ts';
 import { storageSuite } from '../storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
+import { freshDatabases } from '@parley/testing';
+import { migratedDatabases } from './migrated-databases.ts';
 
 /**
  * Runs against a real PostgreSQL server (PARLEY_TEST_PG_URL, default the local one). Every opened
- * storage gets a database of its own, created here and dropped when the file is done.
+ * storage gets a database of its own, created here and dropped when the file is done: a copy of one
+ * migrated once (migratedDatabase), or an empty one where the test is about migrating.
  */
-const BASE_URL = process.env['PARLEY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
-const created: string[] = [];
+const freshDatabase = freshDatabases('parley_t');
+const migratedDatabase = migratedDatabases('parley_t');
 
-/** Creates an empty database and returns its URL. */
-async function freshDatabase(): Promise<string> {
-  const name = `parley_t_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  created.push(name);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-after(async () => {
-  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-});
-
-storageSuite('PostgresStorage', async () => PostgresStorage.open(await freshDatabase()));
+storageSuite('PostgresStorage', async () => PostgresStorage.open(await migratedDatabase()));
 
 const T0 = 1_700_000_000_000;
 const clock = { now: () => T0 };
@@ -69,7 +55,7 @@ async function recorded(s: PostgresStorage): Promise<unknown[]> {
 
 describe('PostgresStorage in a cluster', () => {
   it('R3 two nodes appending concurrently to one chat get seqs 1..N with no gap and no duplicate', async () => {
-    const url = await freshDatabase();
+    const url = await migratedDatabase();
     const [a, b] = await Promise.all([PostgresStorage.open(url, { poolSize: 5 }), PostgresStorage.open(url, { poolSize: 5 })]);
     try {
       await seed(a, ['chat_x', 'chat_y']);
@@ -98,7 +84,7 @@ describe('PostgresStorage in a cluster', () => {
   });
 
   it('R21 two nodes appending to one user\'s key log at once never fork it: indices 1..N, each entry chained on the previous', async () => {
-    const url = await freshDatabase();
+    const url = await migratedDatabase();
     const [a, b] = await Promise.all([PostgresStorage.open(url, { poolSize: 6 }), PostgresStorage.open(url, { poolSize: 6 })]);
     try {
       await seed(a, []);
@@ -128,7 +114,7 @@ describe('PostgresStorage in a cluster', () => {
   });
 
   it('committed data written by one node is read by another, payload bytes intact', async () => {
-    const url = await freshDatabase();
+    const url = await migratedDatabase();
     const a = await PostgresStorage.open(url);
     const b = await PostgresStorage.open(url);
     try {

@@ -1,31 +1,15 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import { ParleyError } from '@parley/protocol';
 import { rateLimiterSuite } from '../../domain/rate-limiter.suite.ts';
 import { SharedRateLimiter } from '../../domain/shared-rate-limiter.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 import { PostgresTokenBuckets } from './postgres-token-buckets.ts';
+import { migratedDatabases } from './migrated-databases.ts';
 
-/** Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own. */
-const BASE_URL = process.env['PARLEY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
-const created: string[] = [];
-
-after(async () => {
-  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-});
-
-async function freshStorage(): Promise<PostgresStorage> {
-  const name = `parley_r_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  created.push(name);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return PostgresStorage.open(url.toString());
-}
+/** Against the real PostgreSQL (PARLEY_TEST_PG_URL); each test gets a database of its own (a copy of one migrated once). */
+const database = migratedDatabases('parley_r');
+const freshStorage = async (): Promise<PostgresStorage> => PostgresStorage.open(await database());
 
 // Every node() is another node: its own leases, the same buckets.
 rateLimiterSuite('SharedRateLimiter on PostgreSQL', async (clock) => {

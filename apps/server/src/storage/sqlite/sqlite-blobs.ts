@@ -24,19 +24,21 @@ export function toBlobRef(r: Row): BlobRefRow {
 export const MAY_READ_SQL = (user: string, blob: string): string => `SELECT 1 FROM blobs b WHERE b.blob_id = ${blob} AND (b.owner_user_id = ${user}
   OR EXISTS (SELECT 1 FROM blob_refs r JOIN members m ON m.chat_id = r.chat_id AND m.user_id = ${user} WHERE r.blob_id = b.blob_id))`;
 
-/** R56's candidates (placeholders for `before`, then for the limit); a blob a public post names (R110) is not one. */
+/** R56's candidates (placeholders for `before`, then for the limit); a blob a public post names (R110) or a bot's avatar (R143) is not one. */
 export const EXPIRED_SQL = (before: string, limit: string): string => `SELECT blob_id FROM (
     SELECT blob_id, created_at AS since FROM blobs WHERE completed_at IS NULL AND created_at < ${before}
     UNION ALL
     SELECT blob_id, completed_at AS since FROM blobs b WHERE completed_at IS NOT NULL AND completed_at < ${before}
       AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = b.blob_id)
       AND NOT EXISTS (SELECT 1 FROM channel_media c WHERE c.blob_id = b.blob_id)
+      AND NOT EXISTS (SELECT 1 FROM bots a WHERE a.avatar_blob_id = b.blob_id)
   ) AS expired ORDER BY since, blob_id LIMIT ${limit}`;
 
 /** The condition under which a blob row may go (placeholders for the blob, then `before`). */
 export const DELETABLE_SQL = (blob: string, before: string | undefined): string => `blob_id = ${blob}
   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = blobs.blob_id)
-  AND NOT EXISTS (SELECT 1 FROM channel_media c WHERE c.blob_id = blobs.blob_id)${before === undefined ? ''
+  AND NOT EXISTS (SELECT 1 FROM channel_media c WHERE c.blob_id = blobs.blob_id)
+  AND NOT EXISTS (SELECT 1 FROM bots a WHERE a.avatar_blob_id = blobs.blob_id)${before === undefined ? ''
   : ` AND ((completed_at IS NULL AND created_at < ${before}) OR (completed_at IS NOT NULL AND completed_at < ${before}))`}`;
 
 /** Blob metadata (R53-R56) in the single node's SQLite database; writes hold its write lock. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BotCommands, ParleyError, type BotCommand } from '@parley/protocol';
-import type { BotRow, BotStorage } from '../bot-storage.ts';
+import type { BotAvatarRow, BotRow, BotStorage } from '../bot-storage.ts';
 import type { UserRow } from '../storage.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -14,6 +14,7 @@ export function toBot(r: Row): BotRow {
     deletedAt: r['deleted_at'] == null ? null : Number(r['deleted_at']),
     commands: BotCommands.parse(JSON.parse(String(r['commands'] ?? '[]'))),
     groupPrivacy: r['group_privacy'] === true || Number(r['group_privacy']) === 1,
+    ...(r['avatar_blob_id'] == null ? {} : { avatar: { blobId: String(r['avatar_blob_id']), mime: String(r['avatar_mime']) } }),
   };
 }
 
@@ -89,4 +90,32 @@ export class SqliteBots implements BotStorage {
   async setBotPrivacy(botUserId: string, on: boolean): Promise<void> {
     this.#q('UPDATE bots SET group_privacy = ? WHERE bot_user_id = ?').run(on ? 1 : 0, botUserId);
   }
+
+  async setHostedDevice(botUserId: string, deviceId: string): Promise<void> {
+    this.#q('UPDATE bots SET hosted_device_id = ? WHERE bot_user_id = ?').run(deviceId, botUserId);
+  }
+
+  async hostedAmong(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = this.#db.prepare(`SELECT b.bot_user_id FROM bots b WHERE b.bot_user_id IN (${userIds.map(() => '?').join(', ')}) AND ${HOSTED}`).all(...userIds) as Row[];
+    return new Set(rows.map((r) => String(r['bot_user_id'])));
+  }
+
+  async setBotAvatar(botUserId: string, avatar: BotAvatarRow | null): Promise<void> {
+    this.#q('UPDATE bots SET avatar_blob_id = ?, avatar_mime = ? WHERE bot_user_id = ?').run(avatar?.blobId ?? null, avatar?.mime ?? null, botUserId);
+  }
+
+  async avatarsAmong(userIds: readonly string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = this.#db.prepare(`SELECT bot_user_id, avatar_blob_id FROM bots WHERE bot_user_id IN (${userIds.map(() => '?').join(', ')}) AND ${WITH_AVATAR}`).all(...userIds) as Row[];
+    return new Map(rows.map((r) => [String(r['bot_user_id']), String(r['avatar_blob_id'])]));
+  }
 }
+
+/** R143: a bot that shows an avatar. Both dialects. */
+export const WITH_AVATAR = 'deleted_at IS NULL AND avatar_blob_id IS NOT NULL';
+
+/** R129: the bot `b` runs on this server: its hosted device is live and no other device of it is. Both dialects. */
+export const HOSTED = `b.deleted_at IS NULL AND b.hosted_device_id IS NOT NULL
+  AND EXISTS (SELECT 1 FROM devices d WHERE d.device_id = b.hosted_device_id AND d.user_id = b.bot_user_id AND d.revoked_at IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.user_id = b.bot_user_id AND d.revoked_at IS NULL AND d.device_id <> b.hosted_device_id)`;

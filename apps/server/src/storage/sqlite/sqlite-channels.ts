@@ -11,6 +11,7 @@ export function toChannel(r: Row): ChannelRow {
     channelId: String(r['channel_id']), handle: String(r['handle']), title: String(r['title']), description: String(r['description']),
     ownerId: String(r['owner_id']), createdAt: Number(r['created_at']), lastSeq: Number(r['last_seq']), subscriberCount: Number(r['subscriber_count']),
     keyListVersion: Number(r['key_list_version']), keyList: String(r['key_list']), keyListSig: String(r['key_list_sig']),
+    ...(r['head_signed'] != null ? { head: { seq: Number(r['head_seq']), signed: String(r['head_signed']), signature: String(r['head_sig']) } } : {}),
   };
 }
 
@@ -44,6 +45,10 @@ export const MEDIA_SQL = (channel: string, blob: string): string => `SELECT m.mi
 export const SEARCH_SQL = (handle: string, title: string, limit: string, offset: string): string => `SELECT * FROM channels
   WHERE handle LIKE ${handle} ESCAPE '\\' OR lower(title) LIKE ${title} ESCAPE '\\'
   ORDER BY subscriber_count DESC, handle LIMIT ${limit} OFFSET ${offset}`;
+
+/** R125, both dialects (placeholders: seq, signed, signature, channel, seq again, seq again): a head moves forward only, never past the log's end. */
+export const HEAD_SQL = (seq: string, signed: string, sig: string, channel: string, seq2: string, seq3: string): string =>
+  `UPDATE channels SET head_seq = ${seq}, head_signed = ${signed}, head_sig = ${sig} WHERE channel_id = ${channel} AND head_seq <= ${seq2} AND last_seq >= ${seq3}`;
 
 /** A prefix for LIKE: its own `%`, `_` and `\` match only themselves. */
 export const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -88,6 +93,10 @@ export class SqliteChannels implements ChannelStorage {
   async setKeyList(channelId: string, version: number, keyList: string, signature: string): Promise<boolean> {
     return this.#q('UPDATE channels SET key_list_version = ?, key_list = ?, key_list_sig = ? WHERE channel_id = ? AND key_list_version = ?')
       .run(version, keyList, signature, channelId, version - 1).changes > 0;
+  }
+
+  async setHead(channelId: string, seq: number, signed: string, signature: string): Promise<boolean> {
+    return this.#q(HEAD_SQL('?', '?', '?', '?', '?', '?')).run(seq, signed, signature, channelId, seq, seq).changes > 0;
   }
 
   async getAdmin(channelId: string, userId: string): Promise<ChannelAdminRow | undefined> {

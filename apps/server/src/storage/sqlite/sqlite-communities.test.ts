@@ -11,24 +11,32 @@ import { SqliteJoinRequests } from './sqlite-join-requests.ts';
 import { joinRequestStorageSuite } from '../join-request-storage.suite.ts';
 import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
+import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
+import { SqliteChannelWraps } from './sqlite-channel-wraps.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
+import { migratedSqliteFile } from './migrated-sqlite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-communities-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 communityStorageSuite('SqliteCommunities', async () => {
-  const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db) };
 });
 
-moderationStorageSuite('SqliteModeration', async () => {
+channelWrapStorageSuite('SqliteChannelWraps', async () => {
   const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db) };
+});
+
+moderationStorageSuite('SqliteModeration', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), moderation: new SqliteModeration(storage.db) };
 });
 
 joinRequestStorageSuite('SqliteJoinRequests', async () => {
-  const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), joinRequests: new SqliteJoinRequests(storage.db) };
 });
 

@@ -1,0 +1,175 @@
+import {
+  ParleyError, type ChannelEpoch, type ChannelWrap, type CreateWrappedPostRequest, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
+} from '@parley/protocol';
+import { userTopic, wrappedTopic, type Bus } from '../../bus/bus.ts';
+import type { ChannelWrapLimits } from '../../config.ts';
+import type { ChannelWrapStorage, ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
+import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
+import type { Storage } from '../../storage/storage.ts';
+import type { AuthContext } from '../accounts.ts';
+import { holds } from '../communities/rules.ts';
+import type { Clock } from '../ports.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
+
+export interface ChannelWrapsDeps {
+  storage: Storage;
+  communities: CommunityStorage;
+  wraps: ChannelWrapStorage;
+  clock: Clock;
+  limits: ChannelWrapLimits;
+  bus: Bus;
+  limiter: RateLimiter;
+  /** The community's members who hold any right (the owner and admins): R149's `wraps_needed` goes to those who hold `postAnnouncements`. */
+  moderators(communityId: string): Promise<CommunityMemberRow[]>;
+}
+
+
+const POSTS_PAGE = 100;
+const postView = (p: ChannelWrappedPostRow): WrappedPost => ({
+  seq: p.seq, epoch: p.epoch, authorId: p.authorId, authorDevice: p.authorDevice, body: p.body, createdAt: p.createdAt,
+});
+
+/**
+ * R141-R142: a private channel past the MLS size. Admins (holders of `postAnnouncements`) open
+ * epochs, upload the epoch key wrapped for each subscriber device and post ciphertext under it; a
+ * member's device reads its own wraps and the posts. The server checks who may do what and that a
+ * wrap goes only to a current member's live device; it never sees a key or a plaintext.
+ */
+export class ChannelWraps {
+  readonly #d: ChannelWrapsDeps;
+  constructor(deps: ChannelWrapsDeps) {
+    this.#d = deps;
+  }
+
+  /** A member of a wrapped channel (R75's `not_found` for anyone else). */
+  async #member(communityId: string, userId: string): Promise<CommunityMemberRow> {
+    const me = await this.#d.communities.getCommunityMember(communityId, userId);
+    const community = me && (await this.#d.communities.getCommunity(communityId));
+    if (!me || !community) throw new ParleyError('not_found', 'no such community');
+    if (!community.settings.wrapped) throw new ParleyError('channel_not_wrapped', 'this is not a private channel in wrapped mode');
+    return me;
+  }
+
+  async #admin(communityId: string, userId: string): Promise<void> {
+    if (!holds(await this.#member(communityId, userId), 'postAnnouncements')) throw new ParleyError('channel_admin_only', 'only the channel\'s admins do this');
+  }
+
+  /** The epoch posts go under now, or `channel_rekey_needed` when it is not `epoch` or a subscriber left after it was made. */
+  async #current(communityId: string, epoch: number): Promise<void> {
+    const current = await this.#d.wraps.currentEpoch(communityId);
+    if (!current || current.epoch !== epoch) throw new ParleyError('channel_rekey_needed', `epoch ${epoch} is not the current one (${current?.epoch ?? 0})`);
+    const removedAt = await this.#d.wraps.lastRemovalAt(communityId);
+    if (removedAt !== undefined && current.createdAt < removedAt) throw new ParleyError('channel_rekey_needed', 'a subscriber left since this epoch began: draw a new key');
+  }
+
+  async epoch(auth: AuthContext, communityId: string): Promise<{ epoch: ChannelEpoch | null; rekeyNeeded: boolean }> {
+    await this.#member(communityId, auth.userId);
+    const current = await this.#d.wraps.currentEpoch(communityId);
+    const removedAt = await this.#d.wraps.lastRemovalAt(communityId);
+    return {
+      epoch: current ? { epoch: current.epoch, createdBy: current.createdBy, createdAt: current.createdAt } : null,
+      rekeyNeeded: !current || (removedAt !== undefined && current.createdAt < removedAt),
+    };
+  }
+
+  async createEpoch(auth: AuthContext, communityId: string, epoch: number): Promise<ChannelEpoch> {
+    await this.#admin(communityId, auth.userId);
+    const row = { communityId, epoch, createdBy: auth.userId, createdAt: this.#d.clock.now() };
+    if (!(await this.#d.wraps.createEpoch(row))) throw new ParleyError('channel_rekey_needed', `epoch ${epoch} is not the next one`);
+    return { epoch, createdBy: row.createdBy, createdAt: row.createdAt };
+  }
+
+  async unwrapped(auth: AuthContext, communityId: string, epoch: number, after: string): Promise<UnwrappedDevice[]> {
+    await this.#admin(communityId, auth.userId);
+    return this.#d.wraps.listUnwrapped(communityId, epoch, after, this.#d.limits.batch);
+  }
+
+  /** A batch of wraps of the current epoch, each for a current member's live device; else nothing is stored. */
+  async putWraps(auth: AuthContext, communityId: string, epoch: number, wraps: readonly ChannelWrap[]): Promise<{ stored: number }> {
+    await this.#admin(communityId, auth.userId);
+    if (wraps.length > this.#d.limits.batch) throw new ParleyError('payload_too_large', `at most ${this.#d.limits.batch} wraps per request`);
+    await this.#current(communityId, epoch);
+    const members = new Map<string, boolean>();
+    for (const w of wraps) {
+      const device = await this.#d.storage.getDevice(w.deviceId);
+      if (!device || device.userId !== w.userId || device.revokedAt !== null) throw new ParleyError('device_not_found', `no live device ${w.deviceId} of ${w.userId}`);
+      let member = members.get(w.userId);
+      if (member === undefined) members.set(w.userId, (member = (await this.#d.communities.getCommunityMember(communityId, w.userId)) !== undefined));
+      if (!member) throw new ParleyError('not_member', `${w.userId} does not subscribe to this channel`);
+    }
+    await this.#d.wraps.putWraps(wraps.map((w) => ({ communityId, epoch, userId: w.userId, deviceId: w.deviceId, wrapped: w.wrapped, wrappedBy: auth.deviceId })));
+    // R149: each user whose devices got a wrap hears of it once per batch (a post they could not open opens now).
+    for (const userId of members.keys()) await this.#d.bus.publish(userTopic(userId), { type: 'wrapped_keys', communityId, epoch });
+    return { stored: wraps.length };
+  }
+
+  /**
+   * The calling device's own wraps, never another device's. A device without a wrap of the current
+   * epoch (a new device, or a subscriber no admin device has wrapped for yet) makes the admins hear
+   * `wraps_needed` (R149), at most once per PARLEY_CHANNEL_WRAP_ASK_MS per device.
+   */
+  async myWraps(auth: AuthContext, communityId: string, after: number): Promise<MyChannelWrap[]> {
+    await this.#member(communityId, auth.userId);
+    const wraps = (await this.#d.wraps.listWrapsForDevice(communityId, auth.deviceId, after, this.#d.limits.batch))
+      .map((w) => ({ epoch: w.epoch, wrapped: w.wrapped, wrappedBy: w.wrappedBy }));
+    const current = await this.#d.wraps.currentEpoch(communityId);
+    if (current && !wraps.some((w) => w.epoch === current.epoch)
+      && (await this.#d.wraps.listWrapsForDevice(communityId, auth.deviceId, current.epoch - 1, 1)).length === 0) await this.#ask(communityId, auth.deviceId);
+    return wraps;
+  }
+
+  /** R148-R149: a member came into a wrapped channel: their connections hear its notices, and its admins' devices wrap the epoch for them. */
+  async joined(communityId: string, userId: string): Promise<void> {
+    await this.#d.bus.publish(userTopic(userId), { type: 'wrapped_joined', communityId });
+    if (await this.#d.wraps.currentEpoch(communityId)) await this.#tellAdmins(communityId);
+  }
+
+  /** R148: the wrapped channels the user is a member of (their connections hear these channels' notices). */
+  async memberOf(userId: string): Promise<string[]> {
+    return (await this.#d.communities.listCommunitiesForUser(userId)).filter((c) => c.settings.wrapped).map((c) => c.communityId);
+  }
+
+  /** R149: of `wrapped` (the user's wrapped channels), those where the user is an admin and some subscriber device has no wrap of the current epoch. */
+  async needingWraps(userId: string, wrapped: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const communityId of wrapped) {
+      if (!holds(await this.#d.communities.getCommunityMember(communityId, userId), 'postAnnouncements')) continue;
+      const current = await this.#d.wraps.currentEpoch(communityId);
+      if (current && (await this.#d.wraps.listUnwrapped(communityId, current.epoch, '', 1)).length > 0) out.push(communityId);
+    }
+    return out;
+  }
+
+  async #ask(communityId: string, deviceId: string): Promise<void> {
+    try {
+      await this.#d.limiter.take(`wraps-needed:${communityId}:${deviceId}`, 1000 / this.#d.limits.askEveryMs, 1); // PARLEY_CHANNEL_WRAP_ASK_MS
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'rate_limited') return; // asked within the minute: the admins heard it
+      throw err;
+    }
+    await this.#tellAdmins(communityId);
+  }
+
+  async #tellAdmins(communityId: string): Promise<void> {
+    for (const m of await this.#d.moderators(communityId)) {
+      if (holds(m, 'postAnnouncements')) await this.#d.bus.publish(userTopic(m.userId), { type: 'wraps_needed', communityId });
+    }
+  }
+
+  async post(auth: AuthContext, communityId: string, input: CreateWrappedPostRequest): Promise<WrappedPost> {
+    await this.#admin(communityId, auth.userId);
+    if (input.body.length > this.#d.limits.postMaxChars) throw new ParleyError('channel_post_too_large', `a post is at most ${this.#d.limits.postMaxChars} base64 characters`);
+    await this.#current(communityId, input.epoch);
+    const post = postView(await this.#d.wraps.appendPost({
+      communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId, body: input.body, createdAt: this.#d.clock.now(),
+    }));
+    // R148: one small notice per member connection (the seq only); devices read the post themselves.
+    await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq });
+    return post;
+  }
+
+  async posts(auth: AuthContext, communityId: string, after: number): Promise<WrappedPost[]> {
+    await this.#member(communityId, auth.userId);
+    return (await this.#d.wraps.listPosts(communityId, after, POSTS_PAGE)).map(postView);
+  }
+}

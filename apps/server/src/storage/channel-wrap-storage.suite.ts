@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ChannelWrapRow, ChannelWrapStorage } from './channel-wrap-storage.ts';
+import type { CommunityStorage } from './community-storage.ts';
+import type { Storage } from './storage.ts';
+import { T0, did, seedChat, seedUsers, uid } from './storage.fixtures.ts';
+
+const C = 'comm_wrap1';
+const key = (name: string) => Buffer.alloc(32, name.charCodeAt(0)).toString('base64');
+const wrap = (name: string, epoch: number): ChannelWrapRow => ({
+  communityId: C, epoch, userId: uid(name), deviceId: did(name, 1), wrapped: `sealed_${name}_${epoch}`, wrappedBy: did('alice', 1),
+});
+
+/** The ChannelWrapStorage contract (R141-R142), run against SQLite and PostgreSQL. `open` gives a fresh, migrated database. */
+export function channelWrapStorageSuite(name: string, open: () => Promise<{ storage: Storage; communities: CommunityStorage; wraps: ChannelWrapStorage }>): void {
+  describe(`${name}: wrapped channel epochs`, () => {
+    let storage: Storage;
+    let s: ChannelWrapStorage;
+    beforeEach(async () => {
+      let communities: CommunityStorage;
+      ({ storage, communities, wraps: s } = await open());
+      await seedUsers(storage, 'alice', 'bob', 'carol');
+      await seedChat(storage, 'chat_ann1', ['alice']);
+      await communities.createCommunity({ communityId: C, name: '', createdAt: T0, ownerId: uid('alice'), settings: { roleLabels: 'none', studentsMayDm: false, channel: true, wrapped: true } },
+        { communityId: C, userId: uid('alice'), role: 'owner', rights: [], label: null, joinedAt: T0 }, [{ chatId: 'chat_ann1', communityId: C, kind: 'announcements', open: false, createdAt: T0 }]);
+      for (const n of ['bob', 'carol']) {
+        await communities.addCommunityMember({ communityId: C, userId: uid(n), role: 'member', rights: [], label: null, joinedAt: T0 });
+      }
+      for (const n of ['alice', 'bob', 'carol']) await storage.publishMlsKey({ userId: uid(n), deviceId: did(n, 1), mlsSignatureKey: key(n), at: T0 });
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    it('R141 epochs run 1, 2, … one at a time; wraps per device; a device lists its own; the unwrapped are live members\' devices with a key', async () => {
+      assert.equal(await s.currentEpoch(C), undefined);
+      assert.equal(await s.createEpoch({ communityId: C, epoch: 2, createdBy: uid('alice'), createdAt: T0 }), false);
+      assert.equal(await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 }), true);
+      assert.equal(await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 }), false);
+      assert.deepEqual(await s.currentEpoch(C), { communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 });
+      assert.deepEqual((await s.listUnwrapped(C, 1, '', 10)).map((d) => [d.deviceId, d.mlsSignatureKey]),
+        [[did('alice', 1), key('alice')], [did('bob', 1), key('bob')], [did('carol', 1), key('carol')]]);
+      // Paged one at a time from the cursor device: each once, in order.
+      const paged: string[] = [];
+      for (let after = ''; ;) {
+        const [next] = await s.listUnwrapped(C, 1, after, 1);
+        if (!next) break;
+        paged.push(next.deviceId);
+        after = next.deviceId;
+      }
+      assert.deepEqual(paged, [did('alice', 1), did('bob', 1), did('carol', 1)]);
+      await s.putWraps([wrap('bob', 1), wrap('alice', 1)]);
+      await s.putWraps([{ ...wrap('bob', 1), wrapped: 'replaced' }]); // kept as first stored
+      assert.deepEqual((await s.listUnwrapped(C, 1, '', 10)).map((d) => d.deviceId), [did('carol', 1)]);
+      assert.deepEqual(await s.listUnwrapped(C, 1, did('carol', 1), 10), []);
+      await storage.revokeDevice(did('carol', 1), T0 + 1);
+      assert.deepEqual(await s.listUnwrapped(C, 1, '', 10), [], 'a revoked device gets no wrap');
+      assert.equal(await s.createEpoch({ communityId: C, epoch: 2, createdBy: uid('alice'), createdAt: T0 + 2 }), true);
+      await s.putWraps([wrap('bob', 2)]);
+      assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 0, 10), [wrap('bob', 1), wrap('bob', 2)]);
+      assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 1, 10), [wrap('bob', 2)]);
+      assert.deepEqual(await s.listWrapsForDevice(C, did('carol', 1), 0, 10), []);
+    });
+
+    it('R142 posts take the next seq and read back in order; the last removal time only moves forward', async () => {
+      await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 });
+      const p = { communityId: C, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body: 'c2VhbGVk', createdAt: T0 };
+      assert.equal((await s.appendPost(p)).seq, 1);
+      assert.equal((await s.appendPost({ ...p, body: 'dHdv' })).seq, 2);
+      assert.deepEqual((await s.listPosts(C, 0, 10)).map((r) => [r.seq, r.body]), [[1, 'c2VhbGVk'], [2, 'dHdv']]);
+      assert.deepEqual(await s.listPosts(C, 1, 10), [{ ...p, body: 'dHdv', seq: 2 }]);
+      assert.equal(await s.lastRemovalAt(C), undefined);
+      await s.markRemoval(C, T0 + 5);
+      await s.markRemoval(C, T0 + 3);
+      assert.equal(await s.lastRemovalAt(C), T0 + 5);
+    });
+  });
+}

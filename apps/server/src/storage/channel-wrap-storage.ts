@@ -1,0 +1,61 @@
+/** R141: one epoch of a wrapped-mode private channel (its key never reaches the server). */
+export interface ChannelEpochRow {
+  communityId: string;
+  epoch: number;
+  createdBy: string;
+  createdAt: number;
+}
+
+/** R141: the epoch key sealed to one subscriber device's key (opaque to the server, base64). */
+export interface ChannelWrapRow {
+  communityId: string;
+  epoch: number;
+  userId: string;
+  deviceId: string;
+  wrapped: string;
+  /** The admin's device that sealed it. */
+  wrappedBy: string;
+}
+
+/** R142: a post under an epoch key: AES-GCM ciphertext (base64) holding the admin's signed post. */
+export interface ChannelWrappedPostRow {
+  communityId: string;
+  seq: number;
+  epoch: number;
+  authorId: string;
+  authorDevice: string;
+  body: string;
+  createdAt: number;
+}
+
+/** A subscriber's device the current epoch is not wrapped for yet, with its key-log key (R20). */
+export interface UnwrappedDeviceRow {
+  userId: string;
+  deviceId: string;
+  mlsSignatureKey: string;
+}
+
+/**
+ * Epochs, wraps and posts of private channels in wrapped mode (R141-R142). SQLite and PostgreSQL
+ * implement it and pass one suite (`channel-wrap-storage.suite.ts`).
+ */
+export interface ChannelWrapStorage {
+  /** Adds `epoch` if it is the community's next one (1 first); false when another admin made it first. */
+  createEpoch(row: ChannelEpochRow): Promise<boolean>;
+  currentEpoch(communityId: string): Promise<ChannelEpochRow | undefined>;
+  /** Stores a batch of wraps; a wrap already stored for (epoch, device) is kept. */
+  putWraps(rows: readonly ChannelWrapRow[]): Promise<void>;
+  /** One device's wraps with epoch > `afterEpoch`, ascending. */
+  listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]>;
+  /**
+   * The community members' live devices that published a key (R20) and hold no wrap of `epoch`,
+   * ordered by user then device id, after the device `afterDeviceId` ('' from the start).
+   */
+  listUnwrapped(communityId: string, epoch: number, afterDeviceId: string, limit: number): Promise<UnwrappedDeviceRow[]>;
+  /** Appends a post at the community's next seq (1 first) and returns it. */
+  appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>): Promise<ChannelWrappedPostRow>;
+  listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]>;
+  /** Records that a subscriber left or was removed at `at` (R142: the next post needs a newer epoch). */
+  markRemoval(communityId: string, at: number): Promise<void>;
+  lastRemovalAt(communityId: string): Promise<number | undefined>;
+}

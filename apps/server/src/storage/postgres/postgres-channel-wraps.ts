@@ -1,0 +1,78 @@
+import type pg from 'pg';
+import type {
+  ChannelEpochRow, ChannelWrapRow, ChannelWrapStorage, ChannelWrappedPostRow, UnwrappedDeviceRow,
+} from '../channel-wrap-storage.ts';
+import { UNWRAPPED_SQL, toEpoch, unwrappedParams, toUnwrapped, toWrap, toWrappedPost } from '../sqlite/sqlite-channel-wraps.ts';
+import { inTransaction } from './transaction.ts';
+
+type Row = Record<string, unknown>;
+const numbered = (sql: string) => { let i = 0; return sql.replace(/\?/g, () => `$${++i}`); };
+
+/** R141-R142 in the cluster's PostgreSQL database; epochs and seqs are serialised on the community's row lock. */
+export class PostgresChannelWraps implements ChannelWrapStorage {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async #rows(sql: string, params: unknown[]): Promise<Row[]> {
+    return (await this.#pool.query<Row>(sql, params)).rows;
+  }
+
+  async createEpoch(e: ChannelEpochRow): Promise<boolean> {
+    return inTransaction(this.#pool, async (db) => {
+      await db.query('SELECT 1 FROM communities WHERE community_id = $1 FOR UPDATE', [e.communityId]);
+      const last = Number((await db.query<Row>('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = $1', [e.communityId])).rows[0]?.['n']);
+      if (e.epoch !== last + 1) return false;
+      await db.query('INSERT INTO channel_epochs (community_id, epoch, created_by, created_at) VALUES ($1, $2, $3, $4)', [e.communityId, e.epoch, e.createdBy, e.createdAt]);
+      return true;
+    });
+  }
+
+  async currentEpoch(communityId: string): Promise<ChannelEpochRow | undefined> {
+    const r = (await this.#rows('SELECT * FROM channel_epochs WHERE community_id = $1 ORDER BY epoch DESC LIMIT 1', [communityId]))[0];
+    return r && toEpoch(r);
+  }
+
+  async putWraps(rows: readonly ChannelWrapRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const cols = ['community_id', 'epoch', 'user_id', 'device_id', 'wrapped', 'wrapped_by'] as const;
+    const values = rows.map((_, i) => `(${cols.map((__, j) => `$${i * cols.length + j + 1}`).join(', ')})`).join(', ');
+    await this.#pool.query(`INSERT INTO channel_epoch_wraps (${cols.join(', ')}) VALUES ${values} ON CONFLICT (community_id, epoch, device_id) DO NOTHING`,
+      rows.flatMap((w) => [w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy]));
+  }
+
+  async listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]> {
+    return (await this.#rows('SELECT * FROM channel_epoch_wraps WHERE community_id = $1 AND device_id = $2 AND epoch > $3 ORDER BY epoch LIMIT $4',
+      [communityId, deviceId, afterEpoch, limit])).map(toWrap);
+  }
+
+  async listUnwrapped(communityId: string, epoch: number, afterDeviceId: string, limit: number): Promise<UnwrappedDeviceRow[]> {
+    return (await this.#rows(numbered(UNWRAPPED_SQL), unwrappedParams(communityId, epoch, afterDeviceId, limit))).map(toUnwrapped);
+  }
+
+  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>): Promise<ChannelWrappedPostRow> {
+    return inTransaction(this.#pool, async (db) => {
+      await db.query('SELECT 1 FROM communities WHERE community_id = $1 FOR UPDATE', [p.communityId]);
+      const seq = Number((await db.query<Row>('SELECT COALESCE(MAX(seq), 0) AS n FROM channel_wrapped_posts WHERE community_id = $1', [p.communityId])).rows[0]?.['n']) + 1;
+      await db.query('INSERT INTO channel_wrapped_posts (community_id, seq, epoch, author_id, author_device, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [p.communityId, seq, p.epoch, p.authorId, p.authorDevice, p.body, p.createdAt]);
+      return { ...p, seq };
+    });
+  }
+
+  async listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]> {
+    return (await this.#rows('SELECT * FROM channel_wrapped_posts WHERE community_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [communityId, afterSeq, limit])).map(toWrappedPost);
+  }
+
+  async markRemoval(communityId: string, at: number): Promise<void> {
+    await this.#pool.query(`INSERT INTO channel_wrapped_state (community_id, removed_at) VALUES ($1, $2)
+      ON CONFLICT (community_id) DO UPDATE SET removed_at = GREATEST(channel_wrapped_state.removed_at, EXCLUDED.removed_at)`, [communityId, at]);
+  }
+
+  async lastRemovalAt(communityId: string): Promise<number | undefined> {
+    const r = (await this.#rows('SELECT removed_at FROM channel_wrapped_state WHERE community_id = $1', [communityId]))[0];
+    return r && Number(r['removed_at']);
+  }
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { axeLog } from './axe.ts';
+import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
+
+/**
+ * A private channel past the MLS size in the web client (docs/PROTOCOL.md R141-R142, R148-R149), in
+ * Debian's Chromium: PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS=1, so the first subscriber switches it to
+ * wrapped mode.
+ */
+
+const WRAPPED_KIND = 'Private channel — end-to-end encrypted. The channel’s key is wrapped for each subscriber’s device; posts are decrypted on this device, the server can’t read them.';
+const post = (page: Page, text: string) => page.getByTestId('wrapped-post').filter({ hasText: text });
+
+describe('wrapped private channels in the web client', { timeout: 300_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let url: string;
+  let zed: TestUser;
+  before(async () => ({ server, browser, url, zed } = await openWebWorld({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' })));
+  after(() => closeWebWorld({ server, browser, zed }));
+
+  it('R141 R148 R149 an admin posts from the app; a subscriber who joins later reads it without anyone wrapping by hand, sees the next post arrive, and is told plainly what kind of channel it is', async () => {
+    const author = await personPage(browser);
+    const reader = await personPage(browser, { mobile: true });
+    const olga = author.page;
+    const ben = reader.page;
+    const { found, axe } = axeLog();
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Harbour notices');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Harbour notices' }).waitFor({ timeout: 30_000 });
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
+    assert.ok(token, link);
+
+    // Zed's join takes the channel past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode. Olga's app shows the channel as such.
+    const joined = await zed.client.communities.joinInvite(token);
+    assert.equal(joined.settings.wrapped, true);
+    await olga.getByTestId('chat-row').filter({ hasText: 'Harbour notices' }).click();
+    await olga.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+    assert.equal(await olga.getByTestId('channel-kind').textContent(), ` ${WRAPPED_KIND}`);
+    await olga.getByLabel('Write a post').fill('Ferry at 7:40 cancelled: strong wind.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    await post(olga, 'Ferry at 7:40 cancelled').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    // What the app posted is what the SDK of another subscriber's device opens and verifies.
+    const zedRead = await zed.client.wrappedChannels.read(joined.communityId);
+    assert.deepEqual(zedRead.map((p) => (p.verified ? p.text : p.problem)), ['Ferry at 7:40 cancelled: strong wind.']);
+    await screenshot(olga, 'channels-w01-wrapped-admin');
+    await axe(olga, 'wrapped channel (admin)');
+
+    // Ben joins by the link after the post: Olga's open app wraps the epoch key for his device by itself (R149), and his app shows the post.
+    await ben.goto(link);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    await ben.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+    assert.match(ben.url(), new RegExp(`#/private/${joined.communityId}$`));
+    await ben.getByTestId('channel-kind').filter({ hasText: WRAPPED_KIND }).waitFor();
+    await post(ben, 'Ferry at 7:40 cancelled: strong wind.').getByTestId('post-verified').waitFor({ timeout: 60_000 });
+    assert.equal(await ben.getByLabel('Write a post').count(), 0, 'a subscriber has no composer');
+    assert.equal(await ben.getByRole('heading', { name: 'Private channel' }).count(), 1, 'its name is end-to-end encrypted in a chat he is not in');
+    await screenshot(ben, 'channels-w02-wrapped-subscriber-phone');
+    await axe(ben, 'wrapped channel (subscriber, phone)');
+
+    // R148: the next post arrives in his open app by itself (a notice; his device reads and opens it).
+    await olga.getByLabel('Write a post').fill('Ferry at 9:10 runs on time.');
+    await olga.getByLabel('Write a post').press('Control+Enter');
+    await post(ben, 'Ferry at 9:10 runs on time.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    assert.equal(await ben.getByTestId('wrapped-post').count(), 2);
+    await screenshot(ben, 'channels-w03-wrapped-live-phone');
+
+    // His chat list lists the channel (he is in no chat of it).
+    await ben.goto(`${url}/#/`);
+    const row = ben.getByTestId('wrapped-channel-row');
+    await row.filter({ hasText: 'End-to-end encrypted · keys wrapped per device' }).waitFor({ timeout: 30_000 });
+    await screenshot(ben, 'channels-w04-wrapped-row-phone');
+    await row.click();
+    await post(ben, 'Ferry at 9:10 runs on time.').waitFor({ timeout: 30_000 });
+    await phoneShot(olga, 'channels-w05-wrapped-admin-phone');
+
+    // Zed leaves: Olga's next post opens a new epoch (R142). Cat, who joins after it, reads that one; the two before are one plain line.
+    await zed.client.communities.leave(joined.communityId);
+    await olga.getByLabel('Write a post').fill('Harbour office closed on Monday.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    await post(ben, 'Harbour office closed on Monday.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    const third = await personPage(browser, { mobile: true });
+    const cat = third.page;
+    await signUp(cat, url, 'Cat Newcomer', uniqueHandle('cat'));
+    await cat.goto(link);
+    await cat.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    await post(cat, 'Harbour office closed on Monday.').getByTestId('post-verified').waitFor({ timeout: 60_000 });
+    assert.equal(await cat.getByTestId('wrapped-earlier').textContent(), '2 earlier posts can’t be read on this device: they were encrypted before this device was given the channel’s key.');
+    assert.equal(await cat.getByTestId('wrapped-post').count(), 1);
+    await screenshot(cat, 'channels-w06-wrapped-newcomer-phone');
+    await axe(cat, 'wrapped channel (newcomer, phone)');
+    await third.context.close();
+
+    assert.deepEqual(found, [], 'no axe violations');
+    await author.context.close();
+    await reader.context.close();
+  });
+});

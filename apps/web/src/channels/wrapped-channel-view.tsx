@@ -1,0 +1,138 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ParleyClient, WrappedChannelPost } from '@parley/client';
+import type { Community } from '@parley/protocol';
+import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { Icon } from '../components/icons.tsx';
+import { PanelHeader } from '../components/panel-header.tsx';
+import { go } from '../state/use-client.ts';
+import { mayDo, useCommunityData } from '../communities/use-community.ts';
+import { wrappedTitle } from './wrapped-title.ts';
+import { useChannelI18n } from './text.ts';
+import './channels.css';
+
+/** What `read` says of a post whose epoch this device was never given (R142): shown as one line, not a line per post. */
+const NO_KEY = 'this device holds no key of its epoch';
+const PAGE = 100;
+
+/**
+ * R141-R142, R148-R149: a wrapped channel's posts as this device reads them. Each page is opened on
+ * the device (the epoch key from this device's own wrap, each post's signature checked against its
+ * admin's key log); a `wrappedPost` notice reads what came after the last seq, and new wraps (R149)
+ * read everything again so posts that did not open yet do.
+ */
+function useWrappedPosts(client: ParleyClient, communityId: string) {
+  const [posts, setPosts] = useState<WrappedChannelPost[]>();
+  const [error, setError] = useState<unknown>();
+  const last = useRef(0);
+  const busy = useRef<Promise<void>>(Promise.resolve());
+  const read = useCallback((from: 'start' | 'last') => {
+    // One read at a time, so two notices never append the same posts twice.
+    busy.current = busy.current.then(async () => {
+      try {
+        let after = from === 'start' ? 0 : last.current;
+        const got: WrappedChannelPost[] = [];
+        for (;;) {
+          const page = await client.wrappedChannels.read(communityId, after);
+          got.push(...page);
+          if (page.length < PAGE) break;
+          after = page.at(-1)?.seq ?? after;
+        }
+        last.current = Math.max(from === 'start' ? 0 : last.current, got.at(-1)?.seq ?? 0);
+        setPosts((before) => (from === 'start' ? got : [...(before ?? []), ...got]));
+        setError(undefined);
+      } catch (err) {
+        console.warn('parley: reading the wrapped channel failed', err);
+        setError(err);
+      }
+    });
+    return busy.current;
+  }, [client, communityId]);
+  useEffect(() => {
+    void read('start');
+    return client.on('wrappedPost', (e) => {
+      if (e.communityId !== communityId) return;
+      void read(e.seq === undefined ? 'start' : 'last');
+    });
+  }, [client, communityId, read]);
+  return { posts, error, read };
+}
+
+/**
+ * #/private/<communityId>: a private channel past the MLS size (R141), as its subscribers and admins
+ * see it. It says plainly what kind of channel it is; posts are decrypted on this device; posts from
+ * epochs this device was never given are one line; a post that fails its checks shows only why. An
+ * admin (`postAnnouncements`) gets the composer: the SDK encrypts and signs on this device.
+ */
+export function WrappedChannelView({ client, communityId }: { client: ParleyClient; communityId: string }) {
+  const { t, fmt } = useChannelI18n();
+  const load = useCallback(() => client.communities.get(communityId), [client, communityId]);
+  const { value: community, error: loadError } = useCommunityData<Community>(client, load, communityId);
+  const { posts, error, read } = useWrappedPosts(client, communityId);
+  const newest = posts?.at(-1)?.seq;
+  useEffect(() => { document.getElementById(`wrapped-post-${newest ?? ''}`)?.scrollIntoView({ block: 'end' }); }, [newest]);
+  const title = wrappedTitle(t, client, community);
+  const readable = posts?.filter((p) => p.verified || p.problem !== NO_KEY) ?? [];
+  const earlier = (posts?.length ?? 0) - readable.length;
+  const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
+  return (
+    <section className="panel channel-view" aria-label={title} data-testid="wrapped-channel">
+      <PanelHeader title={title}>
+        <span className="avatar community-avatar" style={{ width: 36, height: 36 }} aria-hidden="true"><Icon name="megaphone" /></span>
+      </PanelHeader>
+      <div className="channel-head">
+        {community && <p className="muted small">{t('chSubscribers', { count: community.memberCount })}</p>}
+        <p className="channel-kind" role="note" data-testid="channel-kind"><Icon name="megaphone" size={16} /> {t('chKindWrapped')}</p>
+        <div className="channel-actions">
+          <button type="button" className="secondary small" onClick={() => go(`/community/${communityId}`)}><Icon name="settings" size={16} /> {t('chSettings')}</button>
+        </div>
+        <ErrorLine error={loadError ?? error} />
+      </div>
+      <div className="timeline channel-timeline" data-testid="channel-posts">
+        {posts === undefined && <div className="spinner" role="status" aria-label={t('loading')} />}
+        {earlier > 0 && <p className="muted small channel-earlier" data-testid="wrapped-earlier">{t(readable.length > 0 ? 'chWrappedEarlier' : 'chWrappedWaiting', { count: earlier })}</p>}
+        {posts?.length === 0 && <p className="muted empty-state">{t('chNoPosts')}</p>}
+        {readable.map((p) => (p.verified ? (
+          <article key={p.seq} className="channel-post" id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
+            <div className="channel-text">{p.text}</div>
+            <p className="channel-meta muted small">
+              <span className="channel-verified" title={t('chWrappedVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chWrappedVerified')}</span>
+              {' · '}<time dateTime={new Date(p.date).toISOString()}>{fmt.dateTime(p.date)}</time>
+            </p>
+          </article>
+        ) : (
+          <article key={p.seq} className="channel-post channel-unverified" role="alert" data-testid="wrapped-post-unverified">
+            <p><strong>{t('chNotVerified')}</strong></p>
+            <p className="muted small">{t('chNotVerifiedWhy', { problem: p.problem })}</p>
+          </article>
+        )))}
+      </div>
+      {mayPost && <WrappedComposer client={client} communityId={communityId} onPosted={() => read('last')} />}
+    </section>
+  );
+}
+
+/** An admin's composer: the text is encrypted under the current epoch key and signed on this device (a new epoch first when a subscriber left, R142). */
+function WrappedComposer({ client, communityId, onPosted }: { client: ParleyClient; communityId: string; onPosted: () => Promise<void> }) {
+  const { t } = useChannelI18n();
+  const [text, setText] = useState('');
+  const [error, run, busy] = useAction();
+  const send = () => {
+    const body = text.trim();
+    if (!body || busy) return;
+    run(async () => {
+      await client.wrappedChannels.post(communityId, body);
+      setText('');
+      await onPosted();
+    });
+  };
+  return (
+    <div className="channel-composer">
+      <ErrorLine error={error} />
+      <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
+        <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
+          onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
+        <button type="submit" disabled={busy || !text.trim()}>{t('chPost')}</button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,13 @@
+import type { ParleyClient } from '@parley/client';
+import type { Community } from '@parley/protocol';
+import type { Translate } from '../i18n/index.ts';
+import { communityName } from '../communities/use-community.ts';
+
+/**
+ * R141: a wrapped channel's name. It is end-to-end encrypted in the announcements chat (R66), which
+ * only its admins' devices (and subscribers from before the switch) hold: others see "Private channel".
+ */
+export function wrappedTitle(t: Translate, client: ParleyClient, community: Community | undefined): string {
+  const name = community ? communityName(t, client, community) : '';
+  return name && name !== t('communityUnnamed') ? name : t('chWrappedUnnamed');
+}

@@ -1,0 +1,79 @@
+import type { ChannelDiscussion, ChannelPostCounts, ChannelSearchResponse, ChatSummary } from '@parley/protocol';
+import type { RestFn } from '../session.ts';
+
+const path = (channelId: string, rest = '') => `/channels/${encodeURIComponent(channelId)}${rest}`;
+const discussionPath = (channel: string | { communityId: string }) =>
+  (typeof channel === 'string' ? path(channel, '/discussion') : `/communities/${encodeURIComponent(channel.communityId)}/discussion`);
+
+/**
+ * The part of `client.channels` that verifies nothing: search (R111), reactions and views (R98) and the
+ * discussion chat (R114). `Channels` extends it with the signed log.
+ */
+export class ChannelSocial {
+  readonly #s: { rest: RestFn; adoptCommunity?(communityId: string): Promise<void>; openCommunity?(communityId: string): Promise<void> };
+  /** Posts this device reported as viewed (R98: once per device; the server keeps no list of who). */
+  readonly #viewed = new Set<string>();
+
+  constructor(deps: { rest: RestFn; adoptCommunity?(communityId: string): Promise<void>; openCommunity?(communityId: string): Promise<void> }) {
+    this.#s = deps;
+  }
+
+  /** R111: public channels whose handle or title starts with `query`; `offset` from the last page's `nextOffset`. */
+  async search(query: string, offset = 0): Promise<ChannelSearchResponse> {
+    const q = new URLSearchParams({ q: query, ...(offset ? { offset: String(offset) } : {}) });
+    return this.#s.rest<ChannelSearchResponse>('GET', `/channels/search?${q}`);
+  }
+
+  /**
+   * R114: the discussion chat of a public channel (`channelId`) or of a private one (`{communityId}`):
+   * comments are thread replies there naming the post (`client.sendText(chatId, text, {thread: postId})`;
+   * counted on the device by `commentCounts`). Null when none is linked.
+   */
+  async discussion(channel: string | { communityId: string }): Promise<ChannelDiscussion | null> {
+    return (await this.#s.rest<{ discussion: ChannelDiscussion | null }>('GET', discussionPath(channel))).discussion;
+  }
+
+  /** R114: links (null: unlinks) an open chat of a community where this user holds `manageChats`; a public channel's owner, a private one's manager. */
+  async linkDiscussion(channel: string | { communityId: string }, chatId: string | null): Promise<ChannelDiscussion | null> {
+    if (chatId === null) {
+      await this.#s.rest('DELETE', discussionPath(channel));
+      return null;
+    }
+    const { discussion } = await this.#s.rest<{ discussion: ChannelDiscussion }>('PUT', discussionPath(channel), { chatId });
+    // R152: a public channel's readers join its community with no link: this admin says anyone may.
+    if (typeof channel === 'string') await this.#s.openCommunity?.(discussion.communityId);
+    return discussion;
+  }
+
+  /** R114: into a public channel's discussion chat (and its community, as by invite); a banned person gets `community_banned`. */
+  async joinDiscussion(channelId: string): Promise<ChatSummary> {
+    const { chat } = await this.#s.rest<{ chat: ChatSummary }>('POST', path(channelId, '/discussion/join'));
+    if (chat.community) await this.#s.adoptCommunity?.(chat.community.communityId);
+    return chat;
+  }
+
+  /** R98: this user's one reaction to a post (null takes it back); answers the post's counts. */
+  async react(channelId: string, postId: string, emoji: string | null): Promise<ChannelPostCounts> {
+    const p = path(channelId, `/posts/${encodeURIComponent(postId)}/reaction`);
+    return (await (emoji === null ? this.#s.rest<{ counts: ChannelPostCounts }>('DELETE', p) : this.#s.rest<{ counts: ChannelPostCounts }>('PUT', p, { emoji }))).counts;
+  }
+
+  async counts(channelId: string, postIds: readonly string[]): Promise<ChannelPostCounts[]> {
+    if (postIds.length === 0) return [];
+    return (await this.#s.rest<{ counts: ChannelPostCounts[] }>('GET', path(channelId, `/counts?postIds=${postIds.map(encodeURIComponent).join(',')}`))).counts;
+  }
+
+  /** R98: tells the server these posts were seen, each once from this device; the server only adds to counters. */
+  async markViewed(channelId: string, postIds: readonly string[]): Promise<void> {
+    const fresh = [...new Set(postIds)].filter((id) => !this.#viewed.has(`${channelId}/${id}`));
+    if (fresh.length === 0) return;
+    // Taken before the request, so two calls at once (a view re-rendering) don't count a post twice.
+    for (const id of fresh) this.#viewed.add(`${channelId}/${id}`);
+    try {
+      await this.#s.rest('POST', path(channelId, '/views'), { postIds: fresh });
+    } catch (err) {
+      for (const id of fresh) this.#viewed.delete(`${channelId}/${id}`);
+      throw err;
+    }
+  }
+}

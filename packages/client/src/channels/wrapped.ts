@@ -1,0 +1,201 @@
+import {
+  ParleyError, WrappedPostPlain,
+  type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
+} from '@parley/protocol';
+import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
+import type { KeyDirectory } from '../key-log/index.ts';
+import { loadCiphersuite } from '../mls/ciphersuite.ts';
+import type { MlsIdentity } from '../mls/identity.ts';
+import type { RestFn } from '../session.ts';
+import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
+
+export interface WrappedChannelsDeps {
+  rest: RestFn;
+  /** This device's MLS identity: its key-log key is what wraps are sealed to, and what signs posts. */
+  identity(): Promise<MlsIdentity> | undefined;
+  keys(): KeyDirectory;
+  now(): number;
+}
+
+/** A post of a wrapped channel as this device read it: shown only when it opened and its signature checks. */
+export type WrappedChannelPost =
+  | { seq: number; epoch: number; verified: true; text: string; date: number; authorId: string; authorDevice: string }
+  | { seq: number; epoch: number; verified: false; problem: string };
+
+const path = (communityId: string, rest: string) => `/communities/${encodeURIComponent(communityId)}${rest}`;
+
+/**
+ * `client.wrappedChannels` (R141-R142): private channels past the MLS size. An admin's device draws
+ * each epoch's key, seals it to every subscriber device the server lists (its key checked against the
+ * device's verified key log first) and posts under it, signed with its own key; a subscriber's device
+ * opens its wraps and the posts. Epoch keys live in this object's memory only.
+ */
+export class WrappedChannels {
+  readonly #d: WrappedChannelsDeps;
+  readonly #keys = new Map<string, Uint8Array>();
+  /** R149: the automatic wrapMissing running per channel, and whether another notice came meanwhile. */
+  readonly #auto = new Map<string, { again: boolean }>();
+
+  constructor(deps: WrappedChannelsDeps) {
+    this.#d = deps;
+  }
+
+  async #identity(): Promise<MlsIdentity> {
+    const identity = this.#d.identity();
+    if (!identity) throw new ParleyError('bad_request', 'wrapped channels need this device\'s MLS identity (mls.enabled)');
+    return identity;
+  }
+
+  async current(communityId: string): Promise<{ epoch: ChannelEpoch | null; rekeyNeeded: boolean }> {
+    return this.#d.rest('GET', path(communityId, '/epochs/current'));
+  }
+
+  /**
+   * Admins: a new epoch (after a removal, R142, or to start) with a fresh key, wrapped for every
+   * subscriber device now. Returns the epoch and how many devices got it.
+   */
+  async rekey(communityId: string): Promise<{ epoch: number; wrapped: number; skipped: number }> {
+    const { epoch: current } = await this.current(communityId);
+    const epoch = (current?.epoch ?? 0) + 1;
+    await this.#d.rest('POST', path(communityId, '/epochs'), { epoch });
+    this.#keys.set(`${communityId}:${epoch}`, drawEpochKey());
+    return { epoch, ...(await this.wrapMissing(communityId)) };
+  }
+
+  /**
+   * Admins: wraps the current epoch's key for each subscriber device without one (new subscribers,
+   * new devices), in the server's batches. A device whose key its verified key log does not bind
+   * is skipped (counted), never sealed to.
+   */
+  async wrapMissing(communityId: string): Promise<{ wrapped: number; skipped: number }> {
+    const { epoch: current } = await this.current(communityId);
+    if (!current) throw new ParleyError('channel_rekey_needed', 'this channel has no epoch yet: rekey first');
+    const epochKey = await this.#epochKey(communityId, current.epoch);
+    if (!epochKey) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${current.epoch}: rekey`);
+    let after = '';
+    let wrapped = 0;
+    let skipped = 0;
+    for (;;) {
+      const q = after === '' ? '' : `?after=${encodeURIComponent(after)}`;
+      const { devices } = await this.#d.rest<{ devices: UnwrappedDevice[] }>('GET', path(communityId, `/epochs/${current.epoch}/unwrapped${q}`));
+      if (devices.length === 0) return { wrapped, skipped };
+      const batch: ChannelWrap[] = [];
+      for (const d of devices) {
+        const key = base64ToBytes(d.mlsSignatureKey);
+        if (!(await this.#d.keys().verifyMember(d.userId, d.deviceId, key))) {
+          skipped++;
+          continue;
+        }
+        const sealed = await sealEpochKey(epochKey, key, { communityId, epoch: current.epoch, userId: d.userId, deviceId: d.deviceId });
+        batch.push({ userId: d.userId, deviceId: d.deviceId, wrapped: bytesToBase64(sealed) });
+      }
+      if (batch.length > 0) await this.#d.rest('PUT', path(communityId, `/epochs/${current.epoch}/wraps`), { wraps: batch });
+      wrapped += batch.length;
+      after = devices.at(-1)?.deviceId ?? after;
+    }
+  }
+
+  /**
+   * R149: what an admin's device does on `wraps_needed` (a subscriber joined, a device without a wrap
+   * asked, or this device came online with some waiting): `wrapMissing`, one run at a time per
+   * channel, once more when another notice came during it. Nothing to do without an epoch (the first
+   * post opens one) or when this device holds no key of it (another admin's device wraps). Resolves
+   * when done; never throws (a failure is logged; the next notice tries again).
+   */
+  async autoWrap(communityId: string): Promise<void> {
+    const running = this.#auto.get(communityId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: true };
+    this.#auto.set(communityId, state);
+    try {
+      while (state.again) {
+        state.again = false;
+        try {
+          await this.wrapMissing(communityId);
+        } catch (err) {
+          if (!(err instanceof ParleyError && err.code === 'channel_rekey_needed')) console.warn('parley: wrapping the channel key for new devices failed', communityId, err);
+        }
+      }
+    } finally {
+      this.#auto.delete(communityId);
+    }
+  }
+
+  /** Admins: a text post under the current epoch, signed by this device; rekeys first when a subscriber left since the epoch began. */
+  async post(communityId: string, text: string): Promise<WrappedPost> {
+    if (text.trim() === '') throw new ParleyError('bad_request', 'a post needs text');
+    for (let attempt = 0; ; attempt++) {
+      const { epoch: current, rekeyNeeded } = await this.current(communityId);
+      const epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
+      const key = await this.#epochKey(communityId, epoch);
+      if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
+      const identity = await this.#identity();
+      const plain: WrappedPostPlain = { v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: this.#d.now(), text };
+      const signed = JSON.stringify(plain);
+      const cs = await loadCiphersuite(identity.ciphersuite);
+      const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
+      const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
+      try {
+        return (await this.#d.rest<{ post: WrappedPost }>('POST', path(communityId, '/wrapped-posts'), { epoch, body: bytesToBase64(body) })).post;
+      } catch (e) {
+        // Another admin opened an epoch, or a subscriber left, between our read and our post.
+        if (!(e instanceof ParleyError && e.code === 'channel_rekey_needed') || attempt >= 2) throw e;
+      }
+    }
+  }
+
+  /** Posts after `after`, each opened with this device's wrap of its epoch and checked against its signer's key log. */
+  async read(communityId: string, after = 0): Promise<WrappedChannelPost[]> {
+    const { posts } = await this.#d.rest<{ posts: WrappedPost[] }>('GET', path(communityId, `/wrapped-posts?after=${after}`));
+    const out: WrappedChannelPost[] = [];
+    for (const p of posts) out.push(await this.#open(communityId, p));
+    return out;
+  }
+
+  async #open(communityId: string, p: WrappedPost): Promise<WrappedChannelPost> {
+    const fail = (problem: string): WrappedChannelPost => ({ seq: p.seq, epoch: p.epoch, verified: false, problem });
+    const key = await this.#epochKey(communityId, p.epoch);
+    if (!key) return fail('this device holds no key of its epoch');
+    let signed: string;
+    let signature: string;
+    try {
+      const outer = JSON.parse(new TextDecoder().decode(await openPost(key, communityId, p.epoch, base64ToBytes(p.body)))) as { signed?: unknown; signature?: unknown };
+      if (typeof outer.signed !== 'string' || typeof outer.signature !== 'string') return fail('malformed');
+      ({ signed, signature } = { signed: outer.signed, signature: outer.signature });
+    } catch {
+      return fail('it does not open with its epoch\'s key');
+    }
+    const plain = WrappedPostPlain.safeParse(JSON.parse(signed));
+    if (!plain.success) return fail('malformed');
+    const v = plain.data;
+    if (v.communityId !== communityId || v.epoch !== p.epoch || v.userId !== p.authorId || v.deviceId !== p.authorDevice) return fail('signed for another place');
+    const device = (await this.#d.keys().devices(v.userId)).find((d) => d.deviceId === v.deviceId);
+    if (!device) return fail('its signer\'s device is not in their key log');
+    const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
+    if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
+    return { seq: p.seq, epoch: p.epoch, verified: true, text: v.text, date: v.date, authorId: v.userId, authorDevice: v.deviceId };
+  }
+
+  /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */
+  async #epochKey(communityId: string, epoch: number): Promise<Uint8Array | undefined> {
+    const id = `${communityId}:${epoch}`;
+    const held = this.#keys.get(id);
+    if (held) return held;
+    const known = [...this.#keys.keys()].filter((k) => k.startsWith(`${communityId}:`)).map((k) => Number(k.slice(communityId.length + 1)));
+    const after = known.length > 0 ? Math.max(...known.filter((e) => e < epoch), 0) : 0;
+    const { wraps } = await this.#d.rest<{ wraps: MyChannelWrap[] }>('GET', path(communityId, `/wraps?after=${after}`));
+    const identity = await this.#identity();
+    for (const w of wraps) {
+      const c = { communityId, epoch: w.epoch, userId: identity.userId, deviceId: identity.deviceId };
+      try {
+        this.#keys.set(`${communityId}:${w.epoch}`, await openEpochKey(base64ToBytes(w.wrapped), identity.signaturePrivateKey, identity.signaturePublicKey, c));
+      } catch {
+        // A wrap that does not open (not sealed to this device's key): that epoch stays unreadable here.
+      }
+    }
+    return this.#keys.get(id);
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { Base64, Id } from './common.ts';
+
+/**
+ * R141-R142: private channels past the MLS size ("wrapped" mode). An admin's device draws an epoch
+ * key, seals it to each subscriber device's key-log key (`sealEpochKey` in the SDK: X25519 with the
+ * Ed25519 key's Montgomery form, HKDF-SHA256, AES-128-GCM) and uploads the wraps in batches; posts are
+ * AES-128-GCM under the epoch key. The server stores and serves opaque bytes.
+ */
+export const WRAP_BYTES = 76; // ephemeral X25519 key 32 ‖ nonce 12 ‖ sealed 16-byte key + tag 32
+export const WrappedKey = Base64.refine((s) => s.length === 104, `a wrap: ${WRAP_BYTES} bytes base64`);
+
+export const ChannelEpoch = z.object({ epoch: z.number().int().positive(), createdBy: Id, createdAt: z.number().int() });
+export type ChannelEpoch = z.infer<typeof ChannelEpoch>;
+
+/** `POST /communities/:id/epochs {epoch}`: the next epoch (current + 1), made by an admin. */
+export const CreateChannelEpochRequest = z.object({ epoch: z.number().int().positive().max(2 ** 31 - 1) });
+export type CreateChannelEpochRequest = z.infer<typeof CreateChannelEpochRequest>;
+
+export const ChannelWrap = z.object({ userId: Id, deviceId: Id, wrapped: WrappedKey });
+export type ChannelWrap = z.infer<typeof ChannelWrap>;
+/** `PUT /communities/:id/epochs/:epoch/wraps {wraps}`: a batch (at most PARLEY_CHANNEL_WRAP_BATCH). */
+export const PutChannelWrapsRequest = z.object({ wraps: z.array(ChannelWrap).min(1) });
+export type PutChannelWrapsRequest = z.infer<typeof PutChannelWrapsRequest>;
+
+/** `GET /communities/:id/epochs/:epoch/unwrapped?after=`: subscriber devices still without a wrap (admins). */
+export const UnwrappedDevice = z.object({ userId: Id, deviceId: Id, mlsSignatureKey: Base64 });
+export type UnwrappedDevice = z.infer<typeof UnwrappedDevice>;
+
+/** `GET /communities/:id/wraps?after=`: the calling device's own wraps. */
+export const MyChannelWrap = z.object({ epoch: z.number().int().positive(), wrapped: WrappedKey, wrappedBy: Id });
+export type MyChannelWrap = z.infer<typeof MyChannelWrap>;
+
+/** `POST /communities/:id/wrapped-posts {epoch, body}`: ciphertext (nonce ‖ AES-GCM) of a signed post. */
+export const CreateWrappedPostRequest = z.object({ epoch: z.number().int().positive(), body: Base64.min(40) });
+export type CreateWrappedPostRequest = z.infer<typeof CreateWrappedPostRequest>;
+
+export const WrappedPost = z.object({
+  seq: z.number().int().positive(), epoch: z.number().int().positive(), authorId: Id, authorDevice: Id, body: Base64, createdAt: z.number().int(),
+});
+export type WrappedPost = z.infer<typeof WrappedPost>;
+
+/** What an admin's device signs and seals into a post's body (the signature inside, over `wrappedPostSigningBytes`). */
+export const WrappedPostPlain = z.object({
+  v: z.literal(1), communityId: Id, epoch: z.number().int().positive(), userId: Id, deviceId: Id, date: z.number().int(), text: z.string().min(1),
+});
+export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;
