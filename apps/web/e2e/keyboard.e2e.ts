@@ -58,8 +58,13 @@ describe('the web client by keyboard only', { timeout: 240_000 }, () => {
 
     // Typing: shown while Zed types, gone as soon as his message is here (not seconds later).
     const subtitle = page.getByTestId('chat-subtitle');
-    zed.client.typing(direct.chatId);
-    await subtitle.filter({ hasText: 'Zed Zimmer is typing…' }).waitFor();
+    // Zed keeps typing (his client signals at most every 3 s, as while a person types): one signal is
+    // shown for 6 s at most, and a busy machine may take that long to bring it.
+    const typist = subtitle.filter({ hasText: 'Zed Zimmer is typing…' });
+    await waitFor(async () => {
+      zed.client.typing(direct.chatId);
+      return typist.waitFor({ timeout: 4000 }).then(() => true, () => false);
+    }, { what: 'Zed typing shown', timeoutMs: 40_000 });
     await zed.client.sendText(direct.chatId, 'Great, thanks');
     await page.getByTestId('message').filter({ hasText: 'Great, thanks' }).waitFor();
     assert.doesNotMatch((await subtitle.textContent()) ?? '', /typing/);

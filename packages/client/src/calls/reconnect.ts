@@ -4,7 +4,8 @@
  * is "reconnecting" (since when: `since`), and the caller's device makes ICE restarts (a new offer
  * with fresh ICE credentials, numbered by `generation`): at once, again whenever the peer fails
  * again or this device's connection to the server comes back (the network may have changed), and
- * every `retryMs` while the last restart was answered and still nothing flows. The callee's device
+ * after `retryMs` while the last restart was answered and still nothing flows (then twice as long
+ * each time, up to 8 × `retryMs`). The callee's device
  * restarts too when its own connection to the server comes back (its network changed: the caller
  * can't see that). Both numbering their own restarts, each side applies the other's once. When both
  * offer at once (glare), the caller's offer wins: the caller ignores the callee's, the callee drops
@@ -35,6 +36,8 @@ export class CallReconnect {
   #lostTimer: ReturnType<typeof setTimeout> | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
+  /** Timer restarts since the path was last up: each waits twice as long as the one before (to 8×). */
+  #retries = 0;
 
   constructor(deps: ReconnectDeps) {
     this.#d = deps;
@@ -51,6 +54,7 @@ export class CallReconnect {
     if (state === 'connected') {
       if (this.#since === undefined) return;
       this.#since = undefined;
+      this.#retries = 0;
       clearTimeout(this.#lostTimer);
       clearTimeout(this.#retryTimer);
       this.#d.changed();
@@ -122,6 +126,11 @@ export class CallReconnect {
   #schedule(): void {
     clearTimeout(this.#retryTimer);
     if (this.#since === undefined || this.#stopped) return;
-    this.#retryTimer = setTimeout(() => this.#restart(false), this.#d.retryMs);
+    // Backing off: on a slow path (a loaded device, a slow server) an answered restart's candidates may
+    // take longer than `retryMs`, and restarting again at a fixed pace would make them stale every time.
+    this.#retryTimer = setTimeout(() => {
+      if (!this.#pending) this.#retries++;
+      this.#restart(false);
+    }, this.#d.retryMs * 2 ** Math.min(this.#retries, 3));
   }
 }
