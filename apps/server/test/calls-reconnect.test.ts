@@ -11,7 +11,8 @@ import { createUser, startTestServer, waitFor, type TestUser } from '@parley/tes
  * matters: it connects only with the other side's current ICE credentials (its "ufrag", fresh after
  * every restart) and one of its candidates with them, and only while the shared network is up; when
  * the network drops, connected peers go `disconnected`, then `failed`, and stay there until an ICE
- * restart's checks run on a network that is up again (as a browser's do).
+ * restart's checks run on a network that is up again (as a browser's do); when one side connects, the
+ * other side with the same credentials does too (its peer's checks reach it).
  */
 
 class Network {
@@ -85,7 +86,13 @@ class RestartingPeer implements CallPeer {
   #check(): void {
     if (this.closed || !this.net.up || !this.#remote || !this.#remoteCandidate || this.connectionState === 'connected') return;
     // ICE checks take a moment; a network that went down meanwhile fails them.
-    setTimeout(() => { if (!this.closed && this.net.up && this.connectionState !== 'connected') this.#set('connected'); }, 30);
+    setTimeout(() => {
+      if (this.closed || !this.net.up || this.connectionState === 'connected') return;
+      this.#set('connected');
+      // ICE is two-sided: this side's checks reach the other side, whose triggered checks then succeed
+      // too, even if its own last check ran while the network was still down.
+      for (const p of this.net.peers) if (p !== this && p.#remote === this.#ufrag && this.#remote === p.#ufrag) p.#check();
+    }, 30);
   }
   #set(state: string): void {
     this.connectionState = state;

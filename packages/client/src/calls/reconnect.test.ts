@@ -36,6 +36,30 @@ describe('R102 reconnect decisions', () => {
     assert.equal(s.lost(), false);
   });
 
+  it('R102 timer restarts back off: each waits twice as long as the one before (a slow path\'s candidates are not made stale), and a connection resets the pace', () => {
+    using s = setup(true);
+    s.r.peerState('disconnected');
+    assert.equal(s.r.answered(1), true);
+    mock.timers.tick(5_000);
+    assert.deepEqual(s.restarts, [1, 2]);
+    assert.equal(s.r.answered(2), true);
+    mock.timers.tick(5_000);
+    assert.deepEqual(s.restarts, [1, 2], 'not again after 5 s');
+    mock.timers.tick(5_000);
+    assert.deepEqual(s.restarts, [1, 2, 3], 'after 10 s');
+    assert.equal(s.r.answered(3), true);
+    mock.timers.tick(19_999);
+    assert.deepEqual(s.restarts, [1, 2, 3]);
+    mock.timers.tick(1);
+    assert.deepEqual(s.restarts, [1, 2, 3, 4], 'after 20 s');
+    s.r.peerState('connected');
+    s.r.peerState('disconnected');
+    assert.deepEqual(s.restarts, [1, 2, 3, 4, 5]);
+    assert.equal(s.r.answered(5), true);
+    mock.timers.tick(5_000);
+    assert.deepEqual(s.restarts, [1, 2, 3, 4, 5, 6], 'connected in between: 5 s again');
+  });
+
   it('R102 the callee does not offer when the path drops (the caller does); it applies each generation once and only newer ones; both give up after the limit', () => {
     using s = setup(false);
     s.r.peerState('failed');
