@@ -12,7 +12,8 @@ const EVENT_HANDLERS = ['gelfevh', 'mqttevh', 'nanomsgevh', 'rabbitmqevh', 'samp
 /**
  * The config files of one Janus, by file name (they go in one directory, given to janus as `-F`).
  * @param {{ dir: string, ip: string, httpPort: number, adminPort: number, wsPort?: number, adminSecret: string,
- *   roomAdminKey: string, rtpMin: number, rtpMax: number, serverName: string, logFile?: string }} o
+ *   roomAdminKey: string, rtpMin: number, rtpMax: number, serverName: string, logFile?: string, iceAddress?: string }} o
+ *   `iceAddress`: the one local address Janus gathers ICE candidates on (`ice_enforce_list`); all but vmnet* when absent.
  * @returns {Record<string, string>}
  */
 export function janusConfigFiles(o) {
@@ -34,7 +35,7 @@ media: {
   rtp_port_range = "${o.rtpMin}-${o.rtpMax}"
 }
 nat: {
-  ice_ignore_list = "vmnet"
+  ice_ignore_list = "vmnet"${o.iceAddress ? `\n  ice_enforce_list = "${o.iceAddress}"` : ''}
 }
 plugins: {
   disable = "${list(OTHER_PLUGINS)}"

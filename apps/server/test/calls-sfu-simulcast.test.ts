@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createUser, Janus, startTestServer } from '@parley/testing';
 import { bundleCallPage, joinInPage, launchCallBrowser, openCallPage } from './sfu-pages.ts';
-import { decodesWidth, sentLayers, waitForLayers } from './sfu-layers.ts';
+import { decodesWidth, janusHandles, sentLayers, waitForLayers } from './sfu-layers.ts';
 
 /**
  * R123 through a real Janus: Alice's Chromium publishes the web's camera (fake, 640x360, the web's
@@ -42,7 +42,8 @@ describe('R123 simulcast through Janus (Chromium, fake media)', () => {
       // Bob gets one layer, the full one unasked; asked for the smaller, then the full one again, the picture he decodes follows.
       const aliceFeed = grants[0]!.feedId;
       const substream = (n: 0 | 1) => bobPage.evaluate(([feed, n]) => (window as unknown as { call: { setSubstream(f: number, n: number): Promise<void> } }).call.setSubstream(feed, n), [aliceFeed, n] as const);
-      const context = () => sentLayers(alicePage);
+      // A failure says what Alice sends, what Janus relays to Bob (and what it logged), besides what Bob receives.
+      const context = async () => ({ ...(await sentLayers(alicePage)), janus: await janusHandles(janus), log: janus.recentLog.slice(-2000), unsentInLog: janus.recentLog.split('only sent').length - 1 });
       await decodesWidth(bobPage, 640, { context });
       await substream(0);
       await decodesWidth(bobPage, 320, { context });

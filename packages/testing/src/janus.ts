@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './index.ts';
 import { JANUS_BIN, janusAnswers, janusConfigFiles } from '../../../scripts/janus-config.mjs';
@@ -28,9 +28,15 @@ export class Janus implements AsyncDisposable {
     private readonly log: string[],
   ) {}
 
-  /** `ip`: where its public API listens (default loopback; a netns lab's host address for a browser in the lab). */
+  /**
+   * `ip`: where its public API listens (default loopback; a netns lab's host address for a browser in the lab).
+   * ICE candidates: on that lab address, else on the default route's address only. Other tests' netns labs
+   * come and go on this machine; a candidate on one of their veths could carry a call's media until that
+   * lab is removed, and then every packet Janus sends on it fails (R123's simulcast test stalled so in CI).
+   */
   static async start(options: { ip?: string } = {}): Promise<Janus> {
     const ip = options.ip ?? '127.0.0.1';
+    const iceAddress = ip === '127.0.0.1' ? defaultRouteAddress() : ip;
     if (!existsSync(JANUS_BIN)) {
       throw new Error(`${JANUS_BIN} is missing: group call tests need Debian's janus (apt-get install -y janus; .ci/run installs it)`);
     }
@@ -40,7 +46,7 @@ export class Janus implements AsyncDisposable {
     const roomAdminKey = randomBytes(18).toString('base64url');
     // Parallel tests each take a range of their own (coturn's tests use 20000-59999 too, in steps of 100).
     const rtpMin = 40_000 + Math.floor(Math.random() * 200) * 100;
-    const files = janusConfigFiles({ dir, ip, httpPort, adminPort, wsPort, adminSecret, roomAdminKey, rtpMin, rtpMax: rtpMin + 99, serverName: 'parley-test' });
+    const files = janusConfigFiles({ dir, ip, httpPort, adminPort, wsPort, adminSecret, roomAdminKey, rtpMin, rtpMax: rtpMin + 99, serverName: 'parley-test', ...(iceAddress ? { iceAddress } : {}) });
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const log: string[] = [];
     const child = spawn(JANUS_BIN, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,6 +94,17 @@ export class Janus implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** This machine's IPv4 address on the interface of its default route (/proc/net/route), if it has one. */
+function defaultRouteAddress(): string | undefined {
+  let iface: string | undefined;
+  try {
+    iface = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '00000000')?.[0];
+  } catch {
+    return undefined;
+  }
+  return iface ? networkInterfaces()[iface]?.find((a) => a.family === 'IPv4' && !a.internal)?.address : undefined;
 }
 
 async function canConnect(url: string): Promise<boolean> {
