@@ -15,7 +15,14 @@ async function startCluster(nodes: number, databaseUrl: string, natsUrl: string)
     PORT: String(ports[i]), PARLEY_DATABASE_URL: databaseUrl, PARLEY_NATS_URL: natsUrl,
     PARLEY_NODE_ID: `node${i + 1}`, PARLEY_LOG_LEVEL: 'error', PARLEY_DATA_DIR: '/nonexistent/parley-cluster',
   });
-  const children: ChildProcess[] = await Promise.all(ports.map((_, i) => spawnServer(env(i))));
+  // A node that does not come up fails the test without leaving the others running.
+  const started = await Promise.allSettled(ports.map((_, i) => spawnServer(env(i))));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    for (const s of started) if (s.status === 'fulfilled') s.value.kill('SIGKILL');
+    throw failed.reason;
+  }
+  const children: ChildProcess[] = started.map((s) => (s as PromiseFulfilledResult<ChildProcess>).value);
   const lb = await TcpBalancer.start(ports);
   return {
     lb, ports,
@@ -46,7 +53,7 @@ describe('cluster (PostgreSQL + NATS)', () => {
   it('50 clients over 3 nodes chat through a node SIGKILL and a NATS restart: every message exactly once, same order everywhere', { timeout: 240_000 }, async (t) => {
     await using db = await createTestDatabase();
     const nats = await NatsServer.start(await freePort());
-    const cluster = await startCluster(3, db.url, nats.url);
+    const cluster = await startCluster(3, db.url, nats.url).catch(async (err: unknown) => { await nats.close(); throw err; });
     const users: TestUser[] = [];
     try {
       for (let i = 0; i < 50; i++) users.push(await createUser(cluster.lb.url, { displayName: `c${i}` }));

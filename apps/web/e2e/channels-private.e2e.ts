@@ -36,8 +36,7 @@ describe('channel comments, scheduled posts and private channels in the web clie
     const ben = reader.page;
     olga.on('dialog', (d) => void d.accept());
     const { found, axe } = axeLog();
-    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
-    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    await Promise.all([signUp(olga, url, 'Olga Owner', uniqueHandle('olga')), signUp(ben, url, 'Ben Reader', uniqueHandle('ben'))]);
 
     // The community whose chat will hold the comments.
     await olga.getByRole('button', { name: 'New chat' }).click();
@@ -167,8 +166,7 @@ describe('channel comments, scheduled posts and private channels in the web clie
     const olga = author.page;
     const ben = reader.page;
     const { found, axe } = axeLog();
-    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
-    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    await Promise.all([signUp(olga, url, 'Olga Owner', uniqueHandle('olga')), signUp(ben, url, 'Ben Reader', uniqueHandle('ben'))]);
 
     await olga.getByRole('button', { name: 'New chat' }).click();
     await olga.getByRole('button', { name: 'New channel' }).click();

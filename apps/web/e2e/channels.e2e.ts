@@ -33,8 +33,7 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     const olga = author.page;
     const ben = reader.page;
     const { found, axe } = axeLog();
-    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
-    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    await Promise.all([signUp(olga, url, 'Olga Owner', uniqueHandle('olga')), signUp(ben, url, 'Ben Reader', uniqueHandle('ben'))]);
 
     // R95: the handle checks, in words, before anything is sent; a taken one after.
     await olga.getByRole('button', { name: 'New chat' }).click();

@@ -72,8 +72,7 @@ describe('files, photos and voice messages in a real browser (issue 10)', { time
       p.on('pageerror', (e) => consoleLines.push(`${who} pageerror: ${e.message}`));
     }
     const bobHandle = uniqueHandle('bob');
-    await signUp(alice.page, url, 'Alice Archer', uniqueHandle('alice'));
-    await signUp(bob.page, url, 'Bob Brown', bobHandle);
+    await Promise.all([signUp(alice.page, url, 'Alice Archer', uniqueHandle('alice')), signUp(bob.page, url, 'Bob Brown', bobHandle)]);
     await alice.page.getByRole('button', { name: 'New chat' }).click();
     await alice.page.getByLabel('Handle of the person').fill(bobHandle);
     await alice.page.getByRole('button', { name: 'Start chat' }).click();

@@ -67,6 +67,9 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
           freshToken = true; // the session ended: sign in again and go on
           return true;
         }
+        // tus's own default does not retry while the browser says it is offline; this override keeps that:
+        // the upload counts as waiting at once (and resumes when the device is online) instead of after every retry delay.
+        if (status === 0 && isOffline()) return false;
         return status === 0 || status >= 500 || status === 409 || status === 423;
       },
       onUploadUrlAvailable: () => {
@@ -91,6 +94,9 @@ export function runTus(reader: CipherReader, ep: TusEndpoint, opts: {
     abort: (terminate) => upload.abort(terminate),
   };
 }
+
+/** The browser knows it has no network (`navigator.onLine`); Node has no such signal and is never "offline" here. */
+const isOffline = (): boolean => (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
 
 /** Bytes per piece of a PATCH's stream in Node (the request's own pieces are 16-64 KiB). */
 const STREAM_PIECE_BYTES = 64 * 1024;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { freshDatabases, type DatabaseTemplate } from '@parley/testing';
+import { freshDatabases, type DatabaseTemplate } from '@parley/testing/postgres';
 import { loadMigrations } from '../migrate.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 

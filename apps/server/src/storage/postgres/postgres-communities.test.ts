@@ -11,7 +11,7 @@ import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
-import { freshDatabases } from '@parley/testing';
+import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
 /**

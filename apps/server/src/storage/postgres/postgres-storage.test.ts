@@ -6,7 +6,7 @@ import { loadMigrations, type Migration } from '../migrate.ts';
 import type { AppendRequest } from '../storage.ts';
 import { storageSuite } from '../storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
-import { freshDatabases } from '@parley/testing';
+import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
 /**

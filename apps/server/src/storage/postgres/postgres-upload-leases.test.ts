@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@parley/testing';
+import { createTestDatabase } from '@parley/testing/postgres';
 import { uploadLeasesSuite } from '../../blob-store/upload-leases.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 import { PostgresUploadLeases } from './postgres-upload-leases.ts';
