@@ -179,7 +179,7 @@ export async function spawnServer(env: Record<string, string>, opts: { nodeArgs?
     } catch {
       return false;
     }
-  }, { timeoutMs: 30_000, what: 'server process to start', intervalMs: 100 }).catch((err: unknown) => {
+  }, { timeoutMs: 60_000, what: 'server process to start', intervalMs: 100 }).catch((err: unknown) => {
     // Not left running (and loading the machine for the tests after) when it did not come up in time.
     child.kill('SIGKILL');
     throw err;
