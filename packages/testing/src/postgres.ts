@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import pg from 'pg';
 
@@ -129,14 +127,14 @@ export async function createTestDatabase(prefix = 'parley_c', template?: Databas
  */
 export function freshDatabases(prefix: string, template?: DatabaseTemplate): () => Promise<string> {
   const made: TestDatabase[] = [];
-  after(() => {
-    // Dropped by a detached process, so this file does not wait for it: each DROP DATABASE waits for
-    // an immediate checkpoint, and the first one after a file's tests flushes all they wrote. Measured
-    // under CI-like load, postgres-storage.test.ts's 96 drops took 58-68 s at the end of the file, the
-    // first wave alone 50 s. How it drops: drop-databases.mjs.
-    if (made.length === 0) return;
-    const names = made.map((db) => new URL(db.url).pathname.slice(1));
-    spawn(process.execPath, [fileURLToPath(new URL('./drop-databases.mjs', import.meta.url)), TEST_PG_URL, ...names], { detached: true, stdio: 'ignore' }).unref();
+  after(async () => {
+    // Many at once: each DROP waits for every backend of the server to take note (a barrier), and
+    // drops at once share that wait: measured under CI-like load, 12 drops took 19.8 s one after the
+    // other, 9.1 s four at a time, 0.7 s all at once. 16 connections stay far below max_connections.
+    const queue = [...made];
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      for (let db = queue.shift(); db; db = queue.shift()) await db.drop();
+    }));
   });
   return async () => {
     const db = await createTestDatabase(prefix, template);
