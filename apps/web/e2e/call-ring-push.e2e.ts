@@ -46,11 +46,27 @@ describe('Web Push ringing in the browser', { timeout: 240_000 }, () => {
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     const cdp = await context.newCDPSession(page);
     const registrationId = await swRegistration(cdp, url);
+    /**
+     * Delivers a push through CDP (this machine's stand-in for the push service) until a notification
+     * shows: CDP's delivery sometimes shows nothing in a clean-clone run (about 1 in 4; it passes alone), so
+     * a push with nothing shown after 10 s is delivered again (at most 3 times, said in the output). What a
+     * notification says is asserted after, on the first one shown.
+     */
+    const push = async (session: CDPSession, data: string, read: () => Promise<unknown[]>, what: string) => {
+      for (let attempt = 1; ; attempt++) {
+        await session.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data });
+        try {
+          return await waitFor(async () => (await read()).length > 0, { what, timeoutMs: 10_000 });
+        } catch (err) {
+          if (attempt === 3) throw err;
+          console.log(`push for ${what}: nothing shown in 10 s, delivered again`);
+        }
+      }
+    };
     const payload = (until: number, id = chatId, group: 0 | 1 = 0) => JSON.stringify({ type: 'incoming_call', v: 1, chatId: id, until, group });
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000) });
     const shown = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications())
       .map((n) => ({ title: n.title, body: n.body, tag: n.tag })));
-    await waitFor(async () => (await shown()).length > 0, { what: 'a call notification', timeoutMs: 30_000 });
+    await push(cdp, payload(Date.now() + 45_000), shown, 'a call notification');
     assert.deepEqual(await shown(), [{ title: 'Incoming call', body: 'Zed Zimmer', tag: `parley-call-${chatId}` }]);
 
     // R134: a group's call says so, with the group's name from the open page.
@@ -58,8 +74,7 @@ describe('Web Push ringing in the browser', { timeout: 240_000 }, () => {
     await page.goto(`${url}/#/`);
     await page.getByTestId('chat-row').filter({ hasText: 'Night shift' }).waitFor({ timeout: 30_000 });
     await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).forEach((n) => n.close()));
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000, team.chatId, 1) });
-    await waitFor(async () => (await shown()).length > 0, { what: 'a group call notification', timeoutMs: 30_000 });
+    await push(cdp, payload(Date.now() + 45_000, team.chatId, 1), shown, 'a group call notification');
     assert.deepEqual(await shown(), [{ title: 'Incoming group call', body: 'Night shift', tag: `parley-call-${team.chatId}` }]);
 
     // No page of the app open: still "Incoming call", and no name (the push carries none). The
@@ -73,17 +88,14 @@ describe('Web Push ringing in the browser', { timeout: 240_000 }, () => {
     await close();
     const cdp2 = await context.newCDPSession(other);
     await cdp2.send('ServiceWorker.enable');
-    await cdp2.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000) });
-    await waitFor(async () => (await inWorker()).length > 0, { what: 'a call notification with no page open', timeoutMs: 30_000 });
+    await push(cdp2, payload(Date.now() + 45_000), inWorker, 'a call notification with no page open');
     assert.deepEqual(await inWorker(), [{ title: 'Incoming call', body: 'Open Parley to answer' }]);
     await close();
-    await cdp2.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() + 45_000, team.chatId, 1) });
-    await waitFor(async () => (await inWorker()).length > 0, { what: 'a group call notification with no page open', timeoutMs: 30_000 });
+    await push(cdp2, payload(Date.now() + 45_000, team.chatId, 1), inWorker, 'a group call notification with no page open');
     assert.deepEqual(await inWorker(), [{ title: 'Incoming group call', body: 'A group call in one of your chats. Open Parley to join' }]);
     // A push the push service held past the ring (`until` is over): it says a call came, it does not ring.
     await close();
-    await cdp2.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId, data: payload(Date.now() - 1) });
-    await waitFor(async () => (await inWorker()).length > 0, { what: 'a late call notification', timeoutMs: 30_000 });
+    await push(cdp2, payload(Date.now() - 1), inWorker, 'a late call notification');
     assert.deepEqual(await inWorker(), [{ title: 'You had a call', body: 'Open Parley to answer' }]);
     await context.close();
   });
