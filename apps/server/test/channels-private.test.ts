@@ -214,7 +214,8 @@ describe('private channels (R112-R113)', () => {
     assert.ok(!leaks(everything, oldKey), 'an epoch key on the server');
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
-    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_ASK_MS: '5000' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
     if (!ann || !ben || !cat || !dan) throw new Error('users');
     const { communityId: id } = await ann.client.communities.create({ name: 'Harbour notices', settings: { channel: true } });
