@@ -50,6 +50,29 @@ describe('R119 group call peer restarts', () => {
     assert.equal(s.restarts(), 2, 'answered: nothing more');
   });
 
+  it('R119 owed restarts back off: 5 s, 10 s, 20 s after failures in a row, and the pace resets once Janus answers', async () => {
+    using s = setup([false, false, false, true]);
+    s.r.peerState('connected');
+    s.r.peerState('disconnected');
+    await settle();
+    s.r.peerState('connected'); // ICE came back on its own: only the owed restarts run from here
+    const at = (ms: number) => { mock.timers.tick(ms); return settle(); };
+    await at(4_999);
+    assert.equal(s.restarts(), 1);
+    await at(1);
+    assert.equal(s.restarts(), 2, 'the first owed restart after 5 s');
+    await at(9_999);
+    assert.equal(s.restarts(), 2, 'the second waits twice as long');
+    await at(1);
+    assert.equal(s.restarts(), 3);
+    await at(19_999);
+    assert.equal(s.restarts(), 3, 'the third, four times as long');
+    await at(1);
+    assert.equal(s.restarts(), 4, 'answered');
+    await at(60_000);
+    assert.equal(s.restarts(), 4, 'nothing more once Janus took it');
+  });
+
   it('R119 a peer without a path for the limit ends the call', async () => {
     using s = setup([false, false, false, false, false, false, false, false]);
     s.r.peerState('connected');

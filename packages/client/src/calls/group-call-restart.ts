@@ -12,8 +12,9 @@ export const RESTART_ANSWER_MS = 5_000;
  * or changes. Once the peer has connected, a `disconnected` or `failed` state makes it
  * "reconnecting" (since when: `since`) and asks for ICE restarts through Janus, with R102's timing
  * (`CallReconnect`, this device always the offering side: at once, again when the peer fails again
- * or this device's connection comes back, every `retryMs` while an answered restart still carries
- * nothing); one restart runs at a time (a second one asked meanwhile runs after it, once). After
+ * or this device's connection comes back, after `retryMs` while an answered restart still carries
+ * nothing, then twice as long each time up to 8 × `retryMs`; a restart Janus did not take is owed and
+ * made again on the same back-off); one restart runs at a time (a second one asked meanwhile runs after it, once). After
  * `limitMs` without a media path the part is lost.
  */
 export interface PeerRestartDeps {
@@ -40,6 +41,8 @@ export class PeerRestart {
   #again: number | undefined;
   /** The last restart failed: one is still due. */
   #owed = false;
+  /** Owed restarts in a row that failed: each waits twice as long as the one before (to 8 × `retryMs`). */
+  #owedFailures = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
@@ -85,7 +88,7 @@ export class PeerRestart {
     }
     this.#running = true;
     clearTimeout(this.#retry);
-    void this.#d.restart().then(() => { this.#owed = false; }, () => { this.#owed = true; }).finally(() => {
+    void this.#d.restart().then(() => { this.#owed = false; this.#owedFailures = 0; }, () => { this.#owed = true; }).finally(() => {
       // Done or failed: either way the timer may make a fresh one while nothing flows.
       this.#reconnect.answered(generation);
       this.#running = false;
@@ -94,7 +97,11 @@ export class PeerRestart {
       if (next !== undefined && this.#reconnect.since !== undefined) this.#run(next);
       // A restart Janus never took (its request lost on the way) is owed even if ICE came back on
       // its own: the peer waits for an answer to its offer, and the old path may lead nowhere.
-      else if (this.#owed) this.#retry = setTimeout(() => { if (this.#owed) this.#run(generation); }, this.#d.retryMs);
+      // Backing off, as R102's timer restarts do: a Janus that is slow to answer is not asked faster.
+      else if (this.#owed) {
+        const delay = this.#d.retryMs * 2 ** Math.min(this.#owedFailures++, 3);
+        this.#retry = setTimeout(() => { if (this.#owed) this.#run(generation); }, delay);
+      }
     });
   }
 }
