@@ -225,6 +225,34 @@ describe('R133 screen sharing in a group call through Janus', { timeout: 240_000
     await screenshot(bob, 'gcall-screen-share-sender');
     assert.deepEqual(await axeViolations(alice), []);
 
+    // R119 publishes afresh (Janus left a publisher restart unanswered): the screen moves to the new
+    // peer and stays shared. Bob's publisher "fails"; its restart's `configure` is dropped on the way.
+    let dropped = 0;
+    await bob.route((u) => u.port !== new URL(url).port, async (route) => {
+      const body = route.request().postData() ?? '';
+      if (dropped === 0 && body.includes('"request":"configure"') && body.includes('"jsep"')) {
+        dropped++;
+        return route.abort('connectionfailed');
+      }
+      return route.fallback();
+    });
+    const before = await bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
+    // A string: tsx would name the getter with a helper the page does not have.
+    assert.ok(await bob.evaluate(`(() => {
+      const pub = window.__pcs.find((pc) => pc.connectionState !== 'closed' && pc.getSenders().some((x) => x.track && x.track.label.startsWith('screen:')));
+      if (!pub) return false;
+      Object.defineProperty(pub, 'connectionState', { get() { return this.signalingState === 'closed' ? 'closed' : 'failed'; }, configurable: true });
+      if (pub.onconnectionstatechange) pub.onconnectionstatechange(new Event('connectionstatechange'));
+      return true;
+    })()`), 'bob publishes his screen');
+    await waitFor(() => bob.evaluate((n) => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length > n, before), { what: 'bob publishes afresh on a new peer', timeoutMs: 30_000 });
+    assert.equal(dropped, 1, 'the restart\'s configure was dropped once');
+    await decodesBoth(alice);
+    await screenTile.filter({ hasText: 'Bob Brown is presenting' }).waitFor({ timeout: 30_000 });
+    assert.equal(await bob.getByRole('button', { name: 'Stop sharing' }).getAttribute('aria-pressed'), 'true', 'still sharing after the new peer');
+    assert.ok((await videoSenders(bob)).every((x) => x.transformed), 'the moved screen goes through the frame encryption');
+    await bob.unrouteAll({ behavior: 'ignoreErrors' });
+
     await bob.getByRole('button', { name: 'Stop sharing' }).click();
     await screenTile.waitFor({ state: 'detached', timeout: 30_000 });
     await bob.getByTestId('gcall-screen').waitFor({ state: 'detached' });

@@ -108,6 +108,7 @@ class GroupCallMedia {
       this.#call = await client.calls.joinGroup(chatId, {
         media: { audio: true, video: media === 'video' },
         prepare: (peer, role) => this.#prepare(peer, role),
+        screenMid: () => this.screen.mid(),
         onChange: (view) => {
           this.#view = view;
           if (view.state === 'left') this.#release();
@@ -177,14 +178,14 @@ class GroupCallMedia {
   #prepare(callPeer: CallPeer, role: 'publisher' | 'subscriber'): void {
     const peer = callPeer as unknown as RTCPeerConnection; // the browser's own (the SDK's default factory)
     if (role === 'publisher') {
-      // R119's republish makes a fresh publishing peer: a screen shared on the old one stops (R133: shared again by hand).
-      if (this.screen.sharing) this.screen.release();
       for (const track of this.#local?.getAudioTracks() ?? []) peer.addTrack(track, this.#local!);
       // R123: the camera in simulcast layers, so each receiver gets the one its tile needs.
       for (const track of this.#local?.getVideoTracks() ?? []) {
         const tr = peer.addTransceiver(track, { direction: 'sendonly', streams: [this.#local!], sendEncodings: this.#encodings?.(track.getSettings().width ?? CAMERA_WIDTH) ?? [] });
         this.#cameraSender = tr.sender;
       }
+      // R119's republish makes a fresh publishing peer: a shared screen moves to it (after the camera: its own mid).
+      this.screen.carryTo(peer);
       return;
     }
     peer.addEventListener('track', (event) => {

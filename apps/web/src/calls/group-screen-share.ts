@@ -7,7 +7,8 @@ import { pickScreen } from './screen-share.ts';
  * (R64/R76/R120: the same frame keys and counter as the camera). Stopping (the button, or the
  * browser's own "Stop sharing" ending the track) turns that transceiver inactive; sharing again
  * reuses it. Each change is renegotiated with Janus by `republish` (the SDK's `republishTracks`, which
- * labels the screen's mid, known once the offer is made).
+ * labels the screen's mid, known once the offer is made). When R119 publishes afresh on a new peer,
+ * the screen moves to it and stays shared.
  */
 export class GroupScreenShare {
   #track: MediaStreamTrack | undefined;
@@ -69,7 +70,27 @@ export class GroupScreenShare {
     await republish(() => tr.mid).catch(() => undefined); // a closed call: nothing to tell
   }
 
-  /** The call ended, or its publishing peer was replaced: the screen stops being captured. */
+  /**
+   * R119 published afresh on `peer` (the old publishing peer is gone): the shared screen goes on, as
+   * its own video stream of the new peer (added while the SDK prepares it, so it gets the frame
+   * transform in the same task; the publish labels its mid, `mid()`).
+   */
+  carryTo(peer: RTCPeerConnection): void {
+    const track = this.#track;
+    if (!track || !this.#stream) return;
+    if (track.readyState === 'ended') {
+      this.release();
+      return;
+    }
+    this.#transceiver = peer.addTransceiver(track, { direction: 'sendonly', streams: [this.#stream] });
+  }
+
+  /** The shared screen's mid on the publishing peer (none while not sharing). */
+  mid(): string | null {
+    return this.#track ? (this.#transceiver?.mid ?? null) : null;
+  }
+
+  /** The call ended: the screen stops being captured. */
   release(): void {
     const was = this.#track !== undefined;
     this.#track?.stop();

@@ -12,6 +12,12 @@ export interface GroupCallOptions {
    * room as a participant without media.
    */
   prepare?: (peer: CallPeer, role: 'publisher' | 'subscriber') => void | Promise<void>;
+  /**
+   * R133: the mid of a shared screen's transceiver on the publishing peer, asked once its offer is
+   * made (its mid known), so a publish labels it as a screen from the start (R119 publishing afresh
+   * while a screen is shared: the others see the screen again, not a second camera).
+   */
+  screenMid?: (peer: CallPeer) => string | null | undefined;
   /** What media to publish (default both). */
   media?: { audio?: boolean; video?: boolean };
   /**

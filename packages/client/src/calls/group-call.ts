@@ -120,7 +120,9 @@ export class GroupCall {
     const offer = await peer.createOffer();
     await peer.setLocalDescription({ type: 'offer', ...(offer.sdp !== undefined ? { sdp: offer.sdp } : {}) });
     const media = this.#opts.media ?? {};
-    const answer = await this.#pub.send({ request: 'publish', audio: media.audio ?? true, video: media.video ?? true }, { type: 'offer', sdp: offer.sdp ?? '' });
+    const mid = this.#opts.screenMid?.(peer);
+    const descriptions = typeof mid === 'string' ? { descriptions: [{ mid, description: SCREEN_DESCRIPTION }] } : {};
+    const answer = await this.#pub.send({ request: 'publish', audio: media.audio ?? true, video: media.video ?? true, ...descriptions }, { type: 'offer', sdp: offer.sdp ?? '' });
     if (answer.jsep) await peer.setRemoteDescription({ type: 'answer', sdp: answer.jsep.sdp });
     this.#restarts.watch(peer, 'publisher', replacing);
   }
