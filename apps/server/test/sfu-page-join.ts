@@ -17,6 +17,8 @@ export interface PageJoin {
   /** The fake camera's size. */
   width: number;
   height: number;
+  /** Publishes the fake camera (default); false: the microphone only (bench/sfu-media.ts's large calls). */
+  video?: boolean;
   /** The fake camera's frame rate (default Chromium's, 30). */
   fps?: number;
   /** R123: the camera in simulcast layers (`simulcastEncodings(width)`). */
@@ -63,7 +65,7 @@ interface PageGlobals {
 export async function joinWithFakeMedia(o: PageJoin): Promise<void> {
   const w = window as unknown as PageGlobals;
   w.reconnectingSeen = false;
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: o.width, height: o.height, ...(o.fps ? { frameRate: o.fps } : {}) } });
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: o.video === false ? false : { width: o.width, height: o.height, ...(o.fps ? { frameRate: o.fps } : {}) } });
   const enc = o.encrypted;
   await GroupCall.join({
     chatId: o.chatId, room: async () => o.grant, peer: (config) => new RTCPeerConnection(config as RTCConfiguration) as unknown as CallPeer,
