@@ -10,7 +10,11 @@ import { waitFor } from '@parley/testing';
 export async function assertConverged(users: TestUser[], chatId: string, typed: Map<string, string[]>, timeoutMs = 60_000): Promise<void> {
   await waitFor(() => users.every((u) => u.client.outbox().length === 0), { timeoutMs, what: 'all outboxes empty' });
   const target = Math.max(...users.map((u) => u.client.log(chatId).at(-1)?.seq ?? 0));
-  await waitFor(() => users.every((u) => u.client.log(chatId).at(-1)?.seq === target), { timeoutMs, what: 'all devices at the same seq' });
+  await waitFor(() => users.every((u) => u.client.log(chatId).at(-1)?.seq === target), { timeoutMs, what: 'all devices at the same seq' }).catch((err: unknown) => {
+    // Why a device stays behind (seen rarely in CI, not understood): where each one is and its connection.
+    const where = users.map((u) => ({ handle: u.handle, lastSeq: u.client.log(chatId).at(-1)?.seq, held: u.client.log(chatId).length, connection: u.client.connectionState, outbox: u.client.outbox().length }));
+    throw new Error(`all devices at the same seq (${target}): ${JSON.stringify(where)}`, { cause: err });
+  });
   for (const u of users) {
     while (u.client.hasOlder(chatId)) await u.client.loadOlder(chatId);
   }
