@@ -146,7 +146,7 @@ describe('private channels (R112-R113)', () => {
     for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
 
-  it('R141-R142 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts; a removed subscriber gets no wrap of the next epoch and its old key opens nothing new; a new subscriber gets the current epoch; outsiders get nothing; the server holds no plaintext nor key', async () => {
+  it('R141-R142, R146 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; outsiders get nothing; the server holds no plaintext nor key', async () => {
     // Small limits: wraps go up two at a time (paging), posts are short.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_BATCH: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '1024' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
@@ -207,11 +207,30 @@ describe('private channels (R112-R113)', () => {
     await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|New bus route 14 from Monday', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
     assert.deepEqual(await ann.client.wrappedChannels.wrapMissing(id), { wrapped: 0, skipped: 0 });
 
+    // R146: Cat's phone, given epoch 2, is revoked (stolen, say) while Cat stays subscribed: the next post needs a new epoch, which the phone never gets.
+    const catPhone = await addDevice(cat);
+    started.push(catPhone);
+    await waitFor(async () => (await catPhone.client.wrappedChannels.read(id, 1)).some((p) => p.verified && p.text === 'New bus route 14 from Monday'), { what: 'Cat\'s phone reads epoch 2', timeoutMs: 60_000 });
+    const phoneWrap = (await rest(catPhone)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps.find((w) => w.epoch === 2);
+    const phoneIdentity = await catPhone.client.keyPackages?.identity();
+    assert.ok(phoneWrap && phoneIdentity);
+    const phoneKey = await openEpochKey(base64ToBytes(phoneWrap.wrapped), phoneIdentity.signaturePrivateKey, phoneIdentity.signaturePublicKey, { communityId: id, epoch: 2, userId: cat.userId, deviceId: catPhone.deviceId });
+    await catPhone.client.stop(); // (a signed-out device's client would only log its refusals)
+    started.splice(started.indexOf(catPhone), 1);
+    await cat.client.revokeDevice(catPhone.deviceId);
+    assert.equal((await ann.client.wrappedChannels.current(id)).rekeyNeeded, true);
+    await rejects(rest(ann)('POST', `/communities/${id}/wrapped-posts`, { epoch: 2, body: 'A'.repeat(64) }), 'channel_rekey_needed');
+    const afterRevoke = await ann.client.wrappedChannels.post(id, 'Tram depot open day on Saturday'); // epoch 3, for Ann's, Cat's and Dan's devices
+    assert.equal(afterRevoke.epoch, 3);
+    await assert.rejects(openPost(phoneKey, id, afterRevoke.epoch, base64ToBytes(afterRevoke.body)), 'the revoked phone\'s key opens the post made after the revocation');
+    await rejects(rest(ann)('PUT', `/communities/${id}/epochs/3/wraps`, { wraps: [{ userId: cat.userId, deviceId: catPhone.deviceId, wrapped: phoneWrap.wrapped }] }), 'device_not_found');
+    assert.deepEqual((await cat.client.wrappedChannels.read(id, 2)).map((p) => p.verified && p.text), ['Tram depot open day on Saturday']);
+
     await Promise.all(started.map((u) => u.client.stop()));
     const everything = serverBytes(server.dataDir);
     assert.ok(leaks(everything, base64ToBytes(fresh.body).subarray(0, 20)), 'the scan finds what is there');
-    for (const s of ['Water off on Elm', 'New bus route 14', 'City works']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
-    assert.ok(!leaks(everything, oldKey), 'an epoch key on the server');
+    for (const s of ['Water off on Elm', 'New bus route 14', 'Tram depot open day', 'City works']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
+    for (const key of [oldKey, phoneKey]) assert.ok(!leaks(everything, key), 'an epoch key on the server');
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.

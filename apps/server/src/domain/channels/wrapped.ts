@@ -124,6 +124,20 @@ export class ChannelWraps {
     if (await this.#d.wraps.currentEpoch(communityId)) await this.#tellAdmins(communityId);
   }
 
+  /**
+   * R146: a revoked device of a member is treated as a removal in each wrapped channel where it holds
+   * the current epoch's key: the next post needs a new epoch, wrapped only for live devices (R142).
+   * Runs after the revocation is stored, so no later wrap can name the device (`putWraps` refuses it).
+   */
+  async deviceRevoked(userId: string, deviceId: string): Promise<void> {
+    for (const communityId of await this.memberOf(userId)) {
+      const current = await this.#d.wraps.currentEpoch(communityId);
+      if (!current) continue;
+      const held = await this.#d.wraps.listWrapsForDevice(communityId, deviceId, current.epoch - 1, 1);
+      if (held[0]?.epoch === current.epoch) await this.#d.wraps.markRemoval(communityId, this.#d.clock.now());
+    }
+  }
+
   /** R148: the wrapped channels the user is a member of (their connections hear these channels' notices). */
   async memberOf(userId: string): Promise<string[]> {
     return (await this.#d.communities.listCommunitiesForUser(userId)).filter((c) => c.settings.wrapped).map((c) => c.communityId);
