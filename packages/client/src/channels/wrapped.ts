@@ -1,5 +1,5 @@
 import {
-  ParleyError, WrappedPostPlain,
+  ParleyError, WrappedChannelInfo, WrappedPostPlain,
   type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
@@ -15,6 +15,8 @@ export interface WrappedChannelsDeps {
   identity(): Promise<MlsIdentity> | undefined;
   keys(): KeyDirectory;
   now(): number;
+  /** R147: the channel's name and description as this (admin's) device reads them in the announcements chat, if it does. */
+  channelInfo?(communityId: string): Promise<WrappedChannelInfo | undefined>;
 }
 
 /** A post of a wrapped channel as this device read it: shown only when it opened and its signature checks. */
@@ -22,6 +24,18 @@ export type WrappedChannelPost =
   | { seq: number; epoch: number; verified: true; text: string; date: number; authorId: string; authorDevice: string }
   | { seq: number; epoch: number; verified: false; problem: string };
 
+/** A page of the log as `readPage` gives it: the posts, the newest channel info in it (R147), and the last seq it covered. */
+export interface WrappedChannelPage {
+  posts: WrappedChannelPost[];
+  info: WrappedChannelInfo | undefined;
+  /** The seq to read after next (the page's last, info posts included; `after` when the page is empty). */
+  last: number;
+  /** Whether the server's page was full: more may follow. */
+  full: boolean;
+}
+
+/** The server's page of wrapped posts (R142: 100). */
+const POSTS_PAGE = 100;
 const path = (communityId: string, rest: string) => `/communities/${encodeURIComponent(communityId)}${rest}`;
 
 /**
@@ -35,6 +49,8 @@ export class WrappedChannels {
   readonly #keys = new Map<string, Uint8Array>();
   /** R149: the automatic wrapMissing running per channel, and whether another notice came meanwhile. */
   readonly #auto = new Map<string, { again: boolean }>();
+  /** R147: the newest channel info this device opened per channel, with its seq. */
+  readonly #info = new Map<string, { seq: number; info: WrappedChannelInfo }>();
 
   constructor(deps: WrappedChannelsDeps) {
     this.#d = deps;
@@ -59,7 +75,16 @@ export class WrappedChannels {
     const epoch = (current?.epoch ?? 0) + 1;
     await this.#d.rest('POST', path(communityId, '/epochs'), { epoch });
     this.#keys.set(`${communityId}:${epoch}`, drawEpochKey());
-    return { epoch, ...(await this.wrapMissing(communityId)) };
+    const done = { epoch, ...(await this.wrapMissing(communityId)) };
+    // R147: the channel's name starts each epoch, as `chat_info` with `announce` does for a group's newcomers: a subscriber reads from the epoch it was given.
+    // Not fatal: posts go on without it (a description too long for PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS, say); the next rename or epoch tries again.
+    try {
+      const info = await this.#d.channelInfo?.(communityId);
+      if (info) await this.#publish(communityId, { info: WrappedChannelInfo.parse(info) }, epoch);
+    } catch (err) {
+      console.warn('parley: sealing the channel\'s name for its new epoch failed', communityId, err);
+    }
+    return done;
   }
 
   /**
@@ -127,13 +152,35 @@ export class WrappedChannels {
   /** Admins: a text post under the current epoch, signed by this device; rekeys first when a subscriber left since the epoch began. */
   async post(communityId: string, text: string): Promise<WrappedPost> {
     if (text.trim() === '') throw new ParleyError('bad_request', 'a post needs text');
+    return this.#publish(communityId, { text });
+  }
+
+  /**
+   * R147, admins: the channel's name (and description) for subscribers past the MLS size, sealed and
+   * signed like a post; the SDK sends it when the community is renamed or described (`communities.update`)
+   * and at the start of each epoch. Readers show the newest (`readPage().info`, `channelInfo`).
+   */
+  async publishInfo(communityId: string, info: WrappedChannelInfo): Promise<WrappedPost> {
+    return this.#publish(communityId, { info: WrappedChannelInfo.parse(info) });
+  }
+
+  /** The newest channel info this device has read (R147), if any. */
+  channelInfo(communityId: string): WrappedChannelInfo | undefined {
+    return this.#info.get(communityId)?.info;
+  }
+
+  async #publish(communityId: string, content: { text: string } | { info: WrappedChannelInfo }, fresh?: number): Promise<WrappedPost> {
     for (let attempt = 0; ; attempt++) {
-      const { epoch: current, rekeyNeeded } = await this.current(communityId);
-      const epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
+      let epoch = fresh;
+      fresh = undefined; // a retry reads the current epoch again
+      if (epoch === undefined) {
+        const { epoch: current, rekeyNeeded } = await this.current(communityId);
+        epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
+      }
       const key = await this.#epochKey(communityId, epoch);
       if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
       const identity = await this.#identity();
-      const plain: WrappedPostPlain = { v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: this.#d.now(), text };
+      const plain: WrappedPostPlain = { v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: this.#d.now(), ...content };
       const signed = JSON.stringify(plain);
       const cs = await loadCiphersuite(identity.ciphersuite);
       const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
@@ -147,15 +194,27 @@ export class WrappedChannels {
     }
   }
 
-  /** Posts after `after`, each opened with this device's wrap of its epoch and checked against its signer's key log. */
+  /** Posts after `after`, each opened with this device's wrap of its epoch and checked against its signer's key log (channel info, R147, left out). */
   async read(communityId: string, after = 0): Promise<WrappedChannelPost[]> {
-    const { posts } = await this.#d.rest<{ posts: WrappedPost[] }>('GET', path(communityId, `/wrapped-posts?after=${after}`));
-    const out: WrappedChannelPost[] = [];
-    for (const p of posts) out.push(await this.#open(communityId, p));
-    return out;
+    return (await this.readPage(communityId, after)).posts;
   }
 
-  async #open(communityId: string, p: WrappedPost): Promise<WrappedChannelPost> {
+  /** One page of the log after `after`: its posts as `read` gives them, and the newest channel info in it (R147). */
+  async readPage(communityId: string, after = 0): Promise<WrappedChannelPage> {
+    const { posts } = await this.#d.rest<{ posts: WrappedPost[] }>('GET', path(communityId, `/wrapped-posts?after=${after}`));
+    const out: WrappedChannelPost[] = [];
+    let info: WrappedChannelInfo | undefined;
+    for (const p of posts) {
+      const opened = await this.#open(communityId, p);
+      if ('info' in opened) {
+        info = opened.info;
+        if ((this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info });
+      } else out.push(opened);
+    }
+    return { posts: out, info, last: posts.at(-1)?.seq ?? after, full: posts.length >= POSTS_PAGE };
+  }
+
+  async #open(communityId: string, p: WrappedPost): Promise<WrappedChannelPost | { info: WrappedChannelInfo }> {
     const fail = (problem: string): WrappedChannelPost => ({ seq: p.seq, epoch: p.epoch, verified: false, problem });
     const key = await this.#epochKey(communityId, p.epoch);
     if (!key) return fail('this device holds no key of its epoch');
@@ -176,6 +235,8 @@ export class WrappedChannels {
     if (!device) return fail('its signer\'s device is not in their key log');
     const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
     if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
+    if (v.info) return { info: v.info };
+    if (v.text === undefined) return fail('malformed');
     return { seq: p.seq, epoch: p.epoch, verified: true, text: v.text, date: v.date, authorId: v.userId, authorDevice: v.deviceId };
   }
 
