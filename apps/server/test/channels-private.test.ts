@@ -146,7 +146,7 @@ describe('private channels (R112-R113)', () => {
     for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
 
-  it('R141-R142, R146-R147 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel's name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; outsiders get nothing; the server holds no plaintext nor key', async () => {
+  it('R141-R142, R146-R147 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; outsiders get nothing; the server holds no plaintext nor key', async () => {
     // Small limits: wraps go up two at a time (paging), posts are short.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_BATCH: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '1024' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
@@ -204,13 +204,14 @@ describe('private channels (R112-R113)', () => {
     assert.equal((await rest(cat)<{ posts: WrappedPost[] }>('GET', `/communities/${id}/wrapped-posts?after=${first.seq}`)).posts.find((p) => p.seq === fresh.seq)?.epoch, 2);
     for (const epoch of [1, 2]) await assert.rejects(openPost(oldKey, id, epoch, base64ToBytes(fresh.body)), 'the old epoch key opens the new post');
     assert.deepEqual((await cat.client.wrappedChannels.read(id, first.seq)).map((p) => p.verified && p.text), ['New bus route 14 from Monday']);
-    assert.equal((await cat.client.wrappedChannels.readPage(id, first.seq)).info?.name, 'City works, districts 4-5', 'the new epoch starts with the channel\'s info');
+    assert.equal((await cat.client.wrappedChannels.readPage(id, first.seq)).info?.name, 'City works, districts 4-5', 'the new epoch\'s post carries the channel\'s info');
 
     // A new subscriber: an admin's device wraps the current epoch for it; the epochs before it stay closed to it.
     // (Ann's online device wraps for him by itself, R149; wrapMissing then finds nothing left.)
     await dan.client.communities.joinInvite(token);
     const dansView = async () => (await dan.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem)).join('|');
-    await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|this device holds no key of its epoch|this device holds no key of its epoch|New bus route 14 from Monday', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
+    // (The rename's entry, under epoch 1, is one he can't open either; the post of epoch 2 carries the channel's name, R147.)
+    await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|this device holds no key of its epoch|New bus route 14 from Monday' && (await dan.client.wrappedChannels.channelInfo(id))?.name === 'City works, districts 4-5', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
     assert.deepEqual(await ann.client.wrappedChannels.wrapMissing(id), { wrapped: 0, skipped: 0 });
 
     // R146: Cat's phone, given epoch 2, is revoked (stolen, say) while Cat stays subscribed: the next post needs a new epoch, which the phone never gets.
@@ -282,10 +283,10 @@ describe('private channels (R112-R113)', () => {
     await ann.client.stop();
     await dan.client.communities.joinInvite(token);
     const noKey = 'this device holds no key of its epoch';
-    assert.ok((await text(dan)).every((x) => x === noKey), 'Dan opens nothing yet');
+    assert.deepEqual(await text(dan), [noKey, noKey, noKey]);
     const annAgain = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, ann.store);
     started.push({ ...ann, client: annAgain });
     await annAgain.start();
-    await waitFor(async () => (await text(dan)).join('|') === `${noKey}|${noKey}|${noKey}|Harbour office closed on Monday`, { what: 'Dan reads the current epoch once Ann\'s device is back', timeoutMs: 60_000 });
+    await waitFor(async () => (await text(dan)).join('|') === `${noKey}|${noKey}|Harbour office closed on Monday`, { what: 'Dan reads the current epoch once Ann\'s device is back', timeoutMs: 60_000 });
   });
 });

@@ -50,10 +50,12 @@ export type WrappedChannelInfo = z.infer<typeof WrappedChannelInfo>;
 
 /**
  * What an admin's device signs and seals into a post's body (the signature inside, over
- * `wrappedPostSigningBytes`): a post's `text`, or (R147) the channel's `info`; exactly one of them.
+ * `wrappedPostSigningBytes`): a post's `text`, and (R147) the channel's `info`, which every post
+ * carries so a subscriber given only the current epoch learns the name; after a rename an entry
+ * carries `info` alone.
  */
 export const WrappedPostPlain = z.object({
   v: z.literal(1), communityId: Id, epoch: z.number().int().positive(), userId: Id, deviceId: Id, date: z.number().int(),
   text: z.string().min(1).optional(), info: WrappedChannelInfo.optional(),
-}).refine((p) => (p.text === undefined) !== (p.info === undefined), 'a text or the channel\'s info');
+}).refine((p) => p.text !== undefined || p.info !== undefined, 'a text or the channel\'s info');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

@@ -75,16 +75,7 @@ export class WrappedChannels {
     const epoch = (current?.epoch ?? 0) + 1;
     await this.#d.rest('POST', path(communityId, '/epochs'), { epoch });
     this.#keys.set(`${communityId}:${epoch}`, drawEpochKey());
-    const done = { epoch, ...(await this.wrapMissing(communityId)) };
-    // R147: the channel's name starts each epoch, as `chat_info` with `announce` does for a group's newcomers: a subscriber reads from the epoch it was given.
-    // Not fatal: posts go on without it (a description too long for PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS, say); the next rename or epoch tries again.
-    try {
-      const info = await this.#d.channelInfo?.(communityId);
-      if (info) await this.#publish(communityId, { info: WrappedChannelInfo.parse(info) }, epoch);
-    } catch (err) {
-      console.warn('parley: sealing the channel\'s name for its new epoch failed', communityId, err);
-    }
-    return done;
+    return { epoch, ...(await this.wrapMissing(communityId)) };
   }
 
   /**
@@ -149,16 +140,28 @@ export class WrappedChannels {
     }
   }
 
-  /** Admins: a text post under the current epoch, signed by this device; rekeys first when a subscriber left since the epoch began. */
+  /**
+   * Admins: a text post under the current epoch, signed by this device; rekeys first when a subscriber
+   * left since the epoch began. It carries the channel's name and description as this device reads
+   * them (R147), as `chat_info`'s `announce` does for a group's newcomers: a subscriber reads only
+   * from the epoch it was given. A post too long with them goes without them.
+   */
   async post(communityId: string, text: string): Promise<WrappedPost> {
     if (text.trim() === '') throw new ParleyError('bad_request', 'a post needs text');
-    return this.#publish(communityId, { text });
+    const info = await this.#d.channelInfo?.(communityId);
+    if (!info) return this.#publish(communityId, { text });
+    try {
+      return await this.#publish(communityId, { text, info: WrappedChannelInfo.parse(info) });
+    } catch (err) {
+      if (!(err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
+      return this.#publish(communityId, { text });
+    }
   }
 
   /**
    * R147, admins: the channel's name (and description) for subscribers past the MLS size, sealed and
-   * signed like a post; the SDK sends it when the community is renamed or described (`communities.update`)
-   * and at the start of each epoch. Readers show the newest (`readPage().info`, `channelInfo`).
+   * signed like a post, alone in an entry; the SDK sends it when the community is renamed or described
+   * (`communities.update`); each post carries it too. Readers show the newest (`readPage().info`, `channelInfo`).
    */
   async publishInfo(communityId: string, info: WrappedChannelInfo): Promise<WrappedPost> {
     return this.#publish(communityId, { info: WrappedChannelInfo.parse(info) });
@@ -169,14 +172,10 @@ export class WrappedChannels {
     return this.#info.get(communityId)?.info;
   }
 
-  async #publish(communityId: string, content: { text: string } | { info: WrappedChannelInfo }, fresh?: number): Promise<WrappedPost> {
+  async #publish(communityId: string, content: { text?: string; info?: WrappedChannelInfo }): Promise<WrappedPost> {
     for (let attempt = 0; ; attempt++) {
-      let epoch = fresh;
-      fresh = undefined; // a retry reads the current epoch again
-      if (epoch === undefined) {
-        const { epoch: current, rekeyNeeded } = await this.current(communityId);
-        epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
-      }
+      const { epoch: current, rekeyNeeded } = await this.current(communityId);
+      const epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
       const key = await this.#epochKey(communityId, epoch);
       if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
       const identity = await this.#identity();
@@ -205,17 +204,19 @@ export class WrappedChannels {
     const out: WrappedChannelPost[] = [];
     let info: WrappedChannelInfo | undefined;
     for (const p of posts) {
-      const opened = await this.#open(communityId, p);
-      if ('info' in opened) {
-        info = opened.info;
+      const { post, info: told } = await this.#open(communityId, p);
+      if (post) out.push(post);
+      if (told) {
+        info = told;
         if ((this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info });
-      } else out.push(opened);
+      }
     }
     return { posts: out, info, last: posts.at(-1)?.seq ?? after, full: posts.length >= POSTS_PAGE };
   }
 
-  async #open(communityId: string, p: WrappedPost): Promise<WrappedChannelPost | { info: WrappedChannelInfo }> {
-    const fail = (problem: string): WrappedChannelPost => ({ seq: p.seq, epoch: p.epoch, verified: false, problem });
+  /** A post as shown (none for an entry of channel info alone), and the channel info it carries (R147), once it opened and its signature checked. */
+  async #open(communityId: string, p: WrappedPost): Promise<{ post?: WrappedChannelPost; info?: WrappedChannelInfo }> {
+    const fail = (problem: string) => ({ post: { seq: p.seq, epoch: p.epoch, verified: false as const, problem } });
     const key = await this.#epochKey(communityId, p.epoch);
     if (!key) return fail('this device holds no key of its epoch');
     let signed: string;
@@ -235,9 +236,9 @@ export class WrappedChannels {
     if (!device) return fail('its signer\'s device is not in their key log');
     const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
     if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
-    if (v.info) return { info: v.info };
-    if (v.text === undefined) return fail('malformed');
-    return { seq: p.seq, epoch: p.epoch, verified: true, text: v.text, date: v.date, authorId: v.userId, authorDevice: v.deviceId };
+    const info = v.info ? { info: v.info } : {};
+    if (v.text === undefined) return info;
+    return { post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text, date: v.date, authorId: v.userId, authorDevice: v.deviceId }, ...info };
   }
 
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */
