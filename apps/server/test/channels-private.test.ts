@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Message } from '@parley/protocol';
-import { MlsCodec, base64ToBytes, openEpochKey, openPost, sessionRest, type ParleyClient } from '@parley/client';
+import { MlsCodec, base64ToBytes, bytesToBase64, openEpochKey, openPost, sealEpochKey, sessionRest, type ParleyClient } from '@parley/client';
 import type { MyChannelWrap, WrappedPost } from '@parley/protocol';
 import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
@@ -146,7 +146,7 @@ describe('private channels (R112-R113)', () => {
     for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
 
-  it('R141-R142, R146-R147 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; outsiders get nothing; the server holds no plaintext nor key', async () => {
+  it('R141-R142, R146-R147, R149 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; two admin devices wrapping one device at once store one wrap; outsiders get nothing; the server holds no plaintext nor key', async () => {
     // Small limits: wraps go up two at a time (paging), posts are short.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_BATCH: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '1024' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
@@ -232,6 +232,24 @@ describe('private channels (R112-R113)', () => {
     await assert.rejects(openPost(phoneKey, id, afterRevoke.epoch, base64ToBytes(afterRevoke.body)), 'the revoked phone\'s key opens the post made after the revocation');
     await rejects(rest(ann)('PUT', `/communities/${id}/epochs/3/wraps`, { wraps: [{ userId: cat.userId, deviceId: catPhone.deviceId, wrapped: phoneWrap.wrapped }] }), 'device_not_found');
     assert.deepEqual((await cat.client.wrappedChannels.read(id, fresh.seq)).map((p) => p.verified && p.text), ['Tram depot open day on Saturday']);
+
+    // R149: two admin devices answer the same wrap request at once: one wrap per (epoch, device) is kept, the other is answered as not stored.
+    const annTablet = await addDevice(ann);
+    const catLaptop = await addDevice(cat);
+    started.push(annTablet, catLaptop);
+    const catIdentity = await cat.client.keyPackages?.identity();
+    const laptopIdentity = await catLaptop.client.keyPackages?.identity();
+    const catWrap3 = (await rest(cat)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps?after=2`)).wraps[0];
+    assert.ok(catIdentity && laptopIdentity && catWrap3?.epoch === 3);
+    const key3 = await openEpochKey(base64ToBytes(catWrap3.wrapped), catIdentity.signaturePrivateKey, catIdentity.signaturePublicKey, { communityId: id, epoch: 3, userId: cat.userId, deviceId: cat.deviceId });
+    const laptopWrap = async () => ({ wraps: [{ userId: cat.userId, deviceId: catLaptop.deviceId,
+      wrapped: bytesToBase64(await sealEpochKey(key3, laptopIdentity.signaturePublicKey, { communityId: id, epoch: 3, userId: cat.userId, deviceId: catLaptop.deviceId })) }] });
+    const [fromAnn, fromTablet] = [await laptopWrap(), await laptopWrap()];
+    const answers = await Promise.all([rest(ann)<{ stored: number }>('PUT', `/communities/${id}/epochs/3/wraps`, fromAnn), rest(annTablet)<{ stored: number }>('PUT', `/communities/${id}/epochs/3/wraps`, fromTablet)]);
+    assert.deepEqual(answers.map((a) => a.stored).sort(), [0, 1]);
+    const laptopWraps = (await rest(catLaptop)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps;
+    assert.deepEqual(laptopWraps.map((w) => [w.epoch, w.wrappedBy]), [[3, answers[0]?.stored === 1 ? ann.deviceId : annTablet.deviceId]]);
+    assert.deepEqual((await catLaptop.client.wrappedChannels.read(id, fresh.seq)).map((p) => p.verified && p.text), ['Tram depot open day on Saturday']);
 
     await Promise.all(started.map((u) => u.client.stop()));
     const everything = serverBytes(server.dataDir);

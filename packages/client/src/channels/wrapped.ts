@@ -105,8 +105,8 @@ export class WrappedChannels {
         const sealed = await sealEpochKey(epochKey, key, { communityId, epoch: current.epoch, userId: d.userId, deviceId: d.deviceId });
         batch.push({ userId: d.userId, deviceId: d.deviceId, wrapped: bytesToBase64(sealed) });
       }
-      if (batch.length > 0) await this.#d.rest('PUT', path(communityId, `/epochs/${current.epoch}/wraps`), { wraps: batch });
-      wrapped += batch.length;
+      // R149: `stored` leaves out wraps another admin's device stored first for the same device.
+      if (batch.length > 0) wrapped += (await this.#d.rest<{ stored: number }>('PUT', path(communityId, `/epochs/${current.epoch}/wraps`), { wraps: batch })).stored;
       after = devices.at(-1)?.deviceId ?? after;
     }
   }
@@ -168,7 +168,7 @@ export class WrappedChannels {
   }
 
   /** The newest channel info this device has read (R147), if any. */
-  channelInfo(communityId: string): WrappedChannelInfo | undefined {
+  async channelInfo(communityId: string): Promise<WrappedChannelInfo | undefined> {
     return this.#info.get(communityId)?.info;
   }
 

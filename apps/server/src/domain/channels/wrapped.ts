@@ -97,10 +97,11 @@ export class ChannelWraps {
       if (member === undefined) members.set(w.userId, (member = (await this.#d.communities.getCommunityMember(communityId, w.userId)) !== undefined));
       if (!member) throw new ParleyError('not_member', `${w.userId} does not subscribe to this channel`);
     }
-    await this.#d.wraps.putWraps(wraps.map((w) => ({ communityId, epoch, userId: w.userId, deviceId: w.deviceId, wrapped: w.wrapped, wrappedBy: auth.deviceId })));
-    // R149: each user whose devices got a wrap hears of it once per batch (a post they could not open opens now).
-    for (const userId of members.keys()) await this.#d.bus.publish(userTopic(userId), { type: 'wrapped_keys', communityId, epoch });
-    return { stored: wraps.length };
+    // R149: several admin devices may answer one notice: a wrap another device stored first for (epoch, device) is kept, this one dropped and not counted.
+    const stored = await this.#d.wraps.putWraps(wraps.map((w) => ({ communityId, epoch, userId: w.userId, deviceId: w.deviceId, wrapped: w.wrapped, wrappedBy: auth.deviceId })));
+    // Each user whose devices got a new wrap hears of it once per batch (a post they could not open opens now).
+    for (const userId of new Set(stored.map((w) => w.userId))) await this.#d.bus.publish(userTopic(userId), { type: 'wrapped_keys', communityId, epoch });
+    return { stored: stored.length };
   }
 
   /**
