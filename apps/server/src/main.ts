@@ -256,6 +256,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await bus.publish(userTopic(userId), { type: 'device_revoked', deviceId });
       await chats.devicesChanged(userId);
       await dropFromCalls(groupCalls.deviceRevoked(userId, deviceId), { deviceId });
+      await channelWraps.deviceRevoked(userId, deviceId); // R146
     },
     onDeviceAdded: (userId, deviceId) => deviceAdded(userId, deviceId),
     onlineDevices: (userId) => bus.onlineDevices(userId),

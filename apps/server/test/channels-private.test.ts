@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Message } from '@parley/protocol';
-import { MlsCodec, base64ToBytes, openEpochKey, openPost, sessionRest, type ParleyClient } from '@parley/client';
+import { MlsCodec, base64ToBytes, bytesToBase64, openEpochKey, openPost, sealEpochKey, sessionRest, type ParleyClient } from '@parley/client';
 import type { MyChannelWrap, WrappedPost } from '@parley/protocol';
 import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
@@ -146,7 +146,7 @@ describe('private channels (R112-R113)', () => {
     for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
 
-  it('R141-R142 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts; a removed subscriber gets no wrap of the next epoch and its old key opens nothing new; a new subscriber gets the current epoch; outsiders get nothing; the server holds no plaintext nor key', async () => {
+  it('R141-R142, R146-R147, R149 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; two admin devices wrapping one device at once store one wrap; outsiders get nothing; the server holds no plaintext nor key', async () => {
     // Small limits: wraps go up two at a time (paging), posts are short.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_BATCH: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '1024' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
@@ -164,11 +164,17 @@ describe('private channels (R112-R113)', () => {
     await rejects(ann.client.wrappedChannels.rekey(mls.communityId), 'channel_not_wrapped');
 
     assert.deepEqual(await ann.client.wrappedChannels.rekey(id), { epoch: 1, wrapped: 3, skipped: 0 }); // Ann's, Ben's and Cat's devices
-    await ann.client.wrappedChannels.post(id, 'Water off on Elm street, Tuesday 9-12');
+    const first = await ann.client.wrappedChannels.post(id, 'Water off on Elm street, Tuesday 9-12');
     for (const u of [ben, cat]) {
-      const read = await u.client.wrappedChannels.read(id);
-      assert.deepEqual(read.map((p) => (p.verified ? [p.text, p.authorId] : p.problem)), [['Water off on Elm street, Tuesday 9-12', ann.userId]]);
+      const page = await u.client.wrappedChannels.readPage(id);
+      assert.deepEqual(page.posts.map((p) => (p.verified ? [p.text, p.authorId] : p.problem)), [['Water off on Elm street, Tuesday 9-12', ann.userId]]);
+      // R147: the channel's name reaches subscribers who are in no MLS group, sealed under the epoch key like a post.
+      assert.deepEqual(page.info, { name: 'City works, district 4' });
     }
+    // R147: a rename (and a description) reaches them too.
+    await ann.client.communities.update(id, { name: 'City works, districts 4-5', description: 'Roadworks and outages' });
+    assert.deepEqual((await ben.client.wrappedChannels.readPage(id, first.seq)).info, { name: 'City works, districts 4-5', description: 'Roadworks and outages' });
+    assert.deepEqual(await ben.client.wrappedChannels.channelInfo(id), { name: 'City works, districts 4-5', description: 'Roadworks and outages' });
     // Only admins open epochs, wrap and post; a device gets its own wraps only; an outsider gets nothing.
     await rejects(rest(ben)('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64) }), 'channel_admin_only');
     await rejects(rest(ben)('POST', `/communities/${id}/epochs`, { epoch: 2 }), 'channel_admin_only');
@@ -191,27 +197,65 @@ describe('private channels (R112-R113)', () => {
     const oldKey = await openEpochKey(base64ToBytes(bensWraps[0].wrapped), identity.signaturePrivateKey, identity.signaturePublicKey, { communityId: id, epoch: 1, userId: ben.userId, deviceId: ben.deviceId });
     await ann.client.communities.remove(id, ben.userId);
     await rejects(rest(ann)('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64) }), 'channel_rekey_needed');
-    await ann.client.wrappedChannels.post(id, 'New bus route 14 from Monday'); // rekeys first: epoch 2, wrapped for Ann and Cat
+    const fresh = await ann.client.wrappedChannels.post(id, 'New bus route 14 from Monday'); // rekeys first: epoch 2, wrapped for Ann and Cat
     assert.equal((await ann.client.wrappedChannels.current(id)).epoch?.epoch, 2);
     await rejects(rest(ann)('PUT', `/communities/${id}/epochs/2/wraps`, { wraps: [{ userId: ben.userId, deviceId: ben.deviceId, wrapped: bensWraps[0].wrapped }] }), 'not_member');
     await rejects(rest(ben)('GET', `/communities/${id}/wraps`), 'not_found');
-    const [, fresh] = (await rest(cat)<{ posts: WrappedPost[] }>('GET', `/communities/${id}/wrapped-posts`)).posts;
-    assert.equal(fresh?.epoch, 2);
+    assert.equal((await rest(cat)<{ posts: WrappedPost[] }>('GET', `/communities/${id}/wrapped-posts?after=${first.seq}`)).posts.find((p) => p.seq === fresh.seq)?.epoch, 2);
     for (const epoch of [1, 2]) await assert.rejects(openPost(oldKey, id, epoch, base64ToBytes(fresh.body)), 'the old epoch key opens the new post');
-    assert.deepEqual((await cat.client.wrappedChannels.read(id, 1)).map((p) => p.verified && p.text), ['New bus route 14 from Monday']);
+    assert.deepEqual((await cat.client.wrappedChannels.read(id, first.seq)).map((p) => p.verified && p.text), ['New bus route 14 from Monday']);
+    assert.equal((await cat.client.wrappedChannels.readPage(id, first.seq)).info?.name, 'City works, districts 4-5', 'the new epoch\'s post carries the channel\'s info');
 
     // A new subscriber: an admin's device wraps the current epoch for it; the epochs before it stay closed to it.
     // (Ann's online device wraps for him by itself, R149; wrapMissing then finds nothing left.)
     await dan.client.communities.joinInvite(token);
     const dansView = async () => (await dan.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem)).join('|');
-    await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|New bus route 14 from Monday', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
+    // (The rename's entry, under epoch 1, is one he can't open either; the post of epoch 2 carries the channel's name, R147.)
+    await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|this device holds no key of its epoch|New bus route 14 from Monday' && (await dan.client.wrappedChannels.channelInfo(id))?.name === 'City works, districts 4-5', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
     assert.deepEqual(await ann.client.wrappedChannels.wrapMissing(id), { wrapped: 0, skipped: 0 });
+
+    // R146: Cat's phone, given epoch 2, is revoked (stolen, say) while Cat stays subscribed: the next post needs a new epoch, which the phone never gets.
+    const catPhone = await addDevice(cat);
+    started.push(catPhone);
+    await waitFor(async () => (await catPhone.client.wrappedChannels.read(id, 1)).some((p) => p.verified && p.text === 'New bus route 14 from Monday'), { what: 'Cat\'s phone reads epoch 2', timeoutMs: 60_000 });
+    const phoneWrap = (await rest(catPhone)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps.find((w) => w.epoch === 2);
+    const phoneIdentity = await catPhone.client.keyPackages?.identity();
+    assert.ok(phoneWrap && phoneIdentity);
+    const phoneKey = await openEpochKey(base64ToBytes(phoneWrap.wrapped), phoneIdentity.signaturePrivateKey, phoneIdentity.signaturePublicKey, { communityId: id, epoch: 2, userId: cat.userId, deviceId: catPhone.deviceId });
+    await catPhone.client.stop(); // (a signed-out device's client would only log its refusals)
+    started.splice(started.indexOf(catPhone), 1);
+    await cat.client.revokeDevice(catPhone.deviceId);
+    assert.equal((await ann.client.wrappedChannels.current(id)).rekeyNeeded, true);
+    await rejects(rest(ann)('POST', `/communities/${id}/wrapped-posts`, { epoch: 2, body: 'A'.repeat(64) }), 'channel_rekey_needed');
+    const afterRevoke = await ann.client.wrappedChannels.post(id, 'Tram depot open day on Saturday'); // epoch 3, for Ann's, Cat's and Dan's devices
+    assert.equal(afterRevoke.epoch, 3);
+    await assert.rejects(openPost(phoneKey, id, afterRevoke.epoch, base64ToBytes(afterRevoke.body)), 'the revoked phone\'s key opens the post made after the revocation');
+    await rejects(rest(ann)('PUT', `/communities/${id}/epochs/3/wraps`, { wraps: [{ userId: cat.userId, deviceId: catPhone.deviceId, wrapped: phoneWrap.wrapped }] }), 'device_not_found');
+    assert.deepEqual((await cat.client.wrappedChannels.read(id, fresh.seq)).map((p) => p.verified && p.text), ['Tram depot open day on Saturday']);
+
+    // R149: two admin devices answer the same wrap request at once: one wrap per (epoch, device) is kept, the other is answered as not stored.
+    const annTablet = await addDevice(ann);
+    const catLaptop = await addDevice(cat);
+    started.push(annTablet, catLaptop);
+    const catIdentity = await cat.client.keyPackages?.identity();
+    const laptopIdentity = await catLaptop.client.keyPackages?.identity();
+    const catWrap3 = (await rest(cat)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps?after=2`)).wraps[0];
+    assert.ok(catIdentity && laptopIdentity && catWrap3?.epoch === 3);
+    const key3 = await openEpochKey(base64ToBytes(catWrap3.wrapped), catIdentity.signaturePrivateKey, catIdentity.signaturePublicKey, { communityId: id, epoch: 3, userId: cat.userId, deviceId: cat.deviceId });
+    const laptopWrap = async () => ({ wraps: [{ userId: cat.userId, deviceId: catLaptop.deviceId,
+      wrapped: bytesToBase64(await sealEpochKey(key3, laptopIdentity.signaturePublicKey, { communityId: id, epoch: 3, userId: cat.userId, deviceId: catLaptop.deviceId })) }] });
+    const [fromAnn, fromTablet] = [await laptopWrap(), await laptopWrap()];
+    const answers = await Promise.all([rest(ann)<{ stored: number }>('PUT', `/communities/${id}/epochs/3/wraps`, fromAnn), rest(annTablet)<{ stored: number }>('PUT', `/communities/${id}/epochs/3/wraps`, fromTablet)]);
+    assert.deepEqual(answers.map((a) => a.stored).sort(), [0, 1]);
+    const laptopWraps = (await rest(catLaptop)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps;
+    assert.deepEqual(laptopWraps.map((w) => [w.epoch, w.wrappedBy]), [[3, answers[0]?.stored === 1 ? ann.deviceId : annTablet.deviceId]]);
+    assert.deepEqual((await catLaptop.client.wrappedChannels.read(id, fresh.seq)).map((p) => p.verified && p.text), ['Tram depot open day on Saturday']);
 
     await Promise.all(started.map((u) => u.client.stop()));
     const everything = serverBytes(server.dataDir);
     assert.ok(leaks(everything, base64ToBytes(fresh.body).subarray(0, 20)), 'the scan finds what is there');
-    for (const s of ['Water off on Elm', 'New bus route 14', 'City works']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
-    assert.ok(!leaks(everything, oldKey), 'an epoch key on the server');
+    for (const s of ['Water off on Elm', 'New bus route 14', 'Tram depot open day', 'City works', 'Roadworks and outages']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
+    for (const key of [oldKey, phoneKey]) assert.ok(!leaks(everything, key), 'an epoch key on the server');
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
@@ -227,8 +271,8 @@ describe('private channels (R112-R113)', () => {
     const text = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
 
     // R148: Ben's connection hears the new post's seq, and reads it himself; a non-member hears nothing.
-    await ann.client.wrappedChannels.post(id, 'Ferry at 7:40 cancelled');
-    await waitFor(() => heard.get(ben)?.some((e) => e.communityId === id && e.seq === 1) === true, { what: 'Ben hears of post 1' });
+    const p1 = await ann.client.wrappedChannels.post(id, 'Ferry at 7:40 cancelled');
+    await waitFor(() => heard.get(ben)?.some((e) => e.communityId === id && e.seq === p1.seq) === true, { what: 'Ben hears of post 1' });
     assert.deepEqual(await text(ben), ['Ferry at 7:40 cancelled']);
     assert.equal(heard.get(dan), undefined, 'Dan is no member: no notice');
 
@@ -237,8 +281,8 @@ describe('private channels (R112-R113)', () => {
     await waitFor(async () => (await text(cat))[0] === 'Ferry at 7:40 cancelled', { what: 'Cat reads the post once Ann\'s device wrapped for her', timeoutMs: 60_000 });
     await waitFor(() => heard.get(cat)?.some((e) => e.communityId === id && e.seq === undefined) === true, { what: 'Cat hears of her wrap' });
     // Her joining made her connection hear the channel's notices too.
-    await ann.client.wrappedChannels.post(id, 'Ferry at 9:10 on time');
-    await waitFor(() => heard.get(cat)?.some((e) => e.seq === 2) === true, { what: 'Cat hears of post 2' });
+    const p2 = await ann.client.wrappedChannels.post(id, 'Ferry at 9:10 on time');
+    await waitFor(() => heard.get(cat)?.some((e) => e.seq === p2.seq) === true, { what: 'Cat hears of post 2' });
 
     // R149: a new device of Cat's has no wrap: reading asks, and Ann's device wraps for it.
     const catPhone = await addDevice(cat);
@@ -249,9 +293,9 @@ describe('private channels (R112-R113)', () => {
     const benOut = new Promise<void>((resolve) => ben.client.on('community', (e) => { if (e.communityId === id && e.removed) resolve(); }));
     await ann.client.communities.remove(id, ben.userId);
     await benOut;
-    await ann.client.wrappedChannels.post(id, 'Harbour office closed on Monday'); // epoch 2 (R142)
-    await waitFor(() => heard.get(cat)?.some((e) => e.seq === 3) === true, { what: 'Cat hears of post 3' });
-    assert.ok(!heard.get(ben)?.some((e) => e.seq === 3), 'Ben, removed, hears of no later post');
+    const p3 = await ann.client.wrappedChannels.post(id, 'Harbour office closed on Monday'); // epoch 2 (R142), after the channel's info (R147)
+    await waitFor(() => heard.get(cat)?.some((e) => e.seq === p3.seq) === true, { what: 'Cat hears of post 3' });
+    assert.ok(!heard.get(ben)?.some((e) => e.seq !== undefined && e.seq > p2.seq), 'Ben, removed, hears of no later post');
 
     // R149: Dan joins while no admin device is online; when Ann's device comes back it hears the channel needs wraps and wraps for him.
     await ann.client.stop();

@@ -7,7 +7,7 @@ import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp 
 
 /**
  * A private channel past the MLS size in the web client (docs/PROTOCOL.md R141-R142, R148-R149), in
- * Debian's Chromium: PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS=1, so the first subscriber switches it to
+ * Debian's Chromium (and R147, the name for subscribers): PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS=1, so the first subscriber switches it to
  * wrapped mode.
  */
 
@@ -35,6 +35,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await olga.getByRole('button', { name: 'New channel' }).click();
     await olga.getByRole('radio', { name: /^Private:/ }).check();
     await olga.getByLabel('Channel name').fill('Harbour notices');
+    await olga.getByLabel('Description (optional)').fill('Ferries, tides and the harbour office.');
     await olga.getByRole('button', { name: 'Create private channel' }).click();
     await olga.getByRole('heading', { name: 'Harbour notices' }).waitFor({ timeout: 30_000 });
     await olga.getByRole('button', { name: 'Channel settings' }).click();
@@ -67,7 +68,9 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await ben.getByTestId('channel-kind').filter({ hasText: WRAPPED_KIND }).waitFor();
     await post(ben, 'Ferry at 7:40 cancelled: strong wind.').getByTestId('post-verified').waitFor({ timeout: 60_000 });
     assert.equal(await ben.getByLabel('Write a post').count(), 0, 'a subscriber has no composer');
-    assert.equal(await ben.getByRole('heading', { name: 'Private channel' }).count(), 1, 'its name is end-to-end encrypted in a chat he is not in');
+    // R147: the name and description, end-to-end encrypted in a chat he is not in, reach him sealed in the post under the channel's key.
+    await ben.getByRole('heading', { name: 'Harbour notices' }).waitFor({ timeout: 30_000 });
+    assert.equal(await ben.getByTestId('wrapped-description').textContent(), 'Ferries, tides and the harbour office.');
     await screenshot(ben, 'channels-w02-wrapped-subscriber-phone');
     await axe(ben, 'wrapped channel (subscriber, phone)');
 

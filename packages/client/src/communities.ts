@@ -1,4 +1,4 @@
-import { MAX_DESCRIPTION_CHARS, MAX_DIRECTORY_CHATS, ParleyError, type CommunityDirectory, type CommunityInfo } from '@parley/protocol';
+import { MAX_DESCRIPTION_CHARS, MAX_DIRECTORY_CHATS, ParleyError, type CommunityDirectory, type CommunityInfo, type WrappedChannelInfo } from '@parley/protocol';
 import type {
   ChatSummary, Community, CommunityChat, JoinRequestStatus, CommunityInvitePreview, CommunityInviteResponse, CommunityMember, CommunitySettings, Content,
   CommunityMute, CommunityReport, CreateCommunityInviteRequest, ReportOutcome, ReportState, ServerFrame, SetCommunityMemberRequest,
@@ -35,6 +35,8 @@ export interface CommunitiesDeps {
   notAdmitted?(chatId: string): string[];
   /** Where in the chat's log this device's message landed, once it did. */
   seqOf?(chatId: string, clientMsgId: string): number | undefined;
+  /** R147: a wrapped channel's name or description changed: its subscribers past the MLS size read it in the wrapped log. */
+  publishWrappedInfo?(communityId: string, info: WrappedChannelInfo): Promise<unknown>;
 }
 
 export type CommunityEvent = { communityId: string; removed: boolean; report?: string; joinRequest?: { requestId: string; status: JoinRequestStatus } };
@@ -92,6 +94,14 @@ export class Communities {
     return this.#d.chatInfo(community.announcementsChatId, 'chats') ?? [];
   }
 
+  /** R147: a wrapped channel's name and description as this device reads them in the announcements chat (undefined: no name known here). */
+  async wrappedInfo(communityId: string): Promise<WrappedChannelInfo | undefined> {
+    const community = await this.get(communityId);
+    if (!community.name) return undefined;
+    const description = this.description(community);
+    return { name: community.name, ...(description ? { description } : {}) };
+  }
+
   /** R79: the community's description as this device reads it from the announcements chat ('' or undefined: none). */
   description(community: Pick<Community, 'announcementsChatId'>): string | undefined {
     return this.#d.chatInfo(community.announcementsChatId, 'description') || undefined;
@@ -120,6 +130,10 @@ export class Communities {
       await this.#d.post(community.announcementsChatId, {
         kind: 'chat_info', name: shown, ...(description !== undefined ? { description } : {}), ...(name === undefined || name === current ? { announce: true } : {}),
       });
+      if (community.settings.wrapped) {
+        const told = description !== undefined ? description : this.description(community);
+        await this.#d.publishWrappedInfo?.(communityId, { name: shown, ...(told ? { description: told } : {}) });
+      }
     }
     const serverName = this.#d.e2ee ? undefined : name;
     if (input.settings === undefined && serverName === undefined) return this.get(communityId);

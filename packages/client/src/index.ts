@@ -77,5 +77,5 @@ export { SFrameError, SFRAME_SUITES, decodeHeader as decodeSFrameHeader, encodeH
 export type { FrameKeySink, CallKeySource, FrameCryptoFactory } from './calls/call-keys.ts';
 export { FanoutSink, type Timers } from './calls/group-call-keys.ts';
 export { CallSecret, CALL_SECRET_SETTLE_MS, combineCallKey, seatTag, unwrapCallSecret, wrapCallSecret } from './calls/call-secret.ts';
-export { WrappedChannels, type WrappedChannelPost } from './channels/wrapped.ts';
+export { WrappedChannels, type WrappedChannelPage, type WrappedChannelPost } from './channels/wrapped.ts';
 export { sealEpochKey, openEpochKey, sealPost, openPost, drawEpochKey, edToX25519Public, type WrapContext } from './channels/epoch-keys.ts';

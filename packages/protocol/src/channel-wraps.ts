@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Base64, Id } from './common.ts';
+import { MAX_DESCRIPTION_CHARS } from './content.ts';
 
 /**
  * R141-R142: private channels past the MLS size ("wrapped" mode). An admin's device draws an epoch
@@ -40,8 +41,21 @@ export const WrappedPost = z.object({
 });
 export type WrappedPost = z.infer<typeof WrappedPost>;
 
-/** What an admin's device signs and seals into a post's body (the signature inside, over `wrappedPostSigningBytes`). */
+/**
+ * R147: the channel's name and description for subscribers past the MLS size, who are not in the
+ * announcements chat where `chat_info` carries them (R66, R79): the same fields, in the wrapped log.
+ */
+export const WrappedChannelInfo = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().min(1).max(MAX_DESCRIPTION_CHARS).optional() });
+export type WrappedChannelInfo = z.infer<typeof WrappedChannelInfo>;
+
+/**
+ * What an admin's device signs and seals into a post's body (the signature inside, over
+ * `wrappedPostSigningBytes`): a post's `text`, and (R147) the channel's `info`, which every post
+ * carries so a subscriber given only the current epoch learns the name; after a rename an entry
+ * carries `info` alone.
+ */
 export const WrappedPostPlain = z.object({
-  v: z.literal(1), communityId: Id, epoch: z.number().int().positive(), userId: Id, deviceId: Id, date: z.number().int(), text: z.string().min(1),
-});
+  v: z.literal(1), communityId: Id, epoch: z.number().int().positive(), userId: Id, deviceId: Id, date: z.number().int(),
+  text: z.string().min(1).optional(), info: WrappedChannelInfo.optional(),
+}).refine((p) => p.text !== undefined || p.info !== undefined, 'a text or the channel\'s info');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

@@ -43,8 +43,11 @@ export interface ChannelWrapStorage {
   /** Adds `epoch` if it is the community's next one (1 first); false when another admin made it first. */
   createEpoch(row: ChannelEpochRow): Promise<boolean>;
   currentEpoch(communityId: string): Promise<ChannelEpochRow | undefined>;
-  /** Stores a batch of wraps; a wrap already stored for (epoch, device) is kept. */
-  putWraps(rows: readonly ChannelWrapRow[]): Promise<void>;
+  /**
+   * Stores a batch of wraps; a wrap already stored for (epoch, device) is kept (another admin's device
+   * was first, R149). Returns the rows this call stored, in the batch's order.
+   */
+  putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]>;
   /** One device's wraps with epoch > `afterEpoch`, ascending. */
   listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]>;
   /**

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ParleyClient, WrappedChannelPost } from '@parley/client';
-import type { Community } from '@parley/protocol';
+import type { Community, WrappedChannelInfo } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
@@ -12,7 +12,6 @@ import './channels.css';
 
 /** What `read` says of a post whose epoch this device was never given (R142): shown as one line, not a line per post. */
 const NO_KEY = 'this device holds no key of its epoch';
-const PAGE = 100;
 
 /**
  * R141-R142, R148-R149: a wrapped channel's posts as this device reads them. Each page is opened on
@@ -22,6 +21,8 @@ const PAGE = 100;
  */
 function useWrappedPosts(client: ParleyClient, communityId: string) {
   const [posts, setPosts] = useState<WrappedChannelPost[]>();
+  /** R147: the channel's name and description, as the newest entry this device opened carries them. */
+  const [info, setInfo] = useState<WrappedChannelInfo>();
   const [error, setError] = useState<unknown>();
   const last = useRef(0);
   const busy = useRef<Promise<void>>(Promise.resolve());
@@ -31,14 +32,17 @@ function useWrappedPosts(client: ParleyClient, communityId: string) {
       try {
         let after = from === 'start' ? 0 : last.current;
         const got: WrappedChannelPost[] = [];
+        let told: WrappedChannelInfo | undefined;
         for (;;) {
-          const page = await client.wrappedChannels.read(communityId, after);
-          got.push(...page);
-          if (page.length < PAGE) break;
-          after = page.at(-1)?.seq ?? after;
+          const page = await client.wrappedChannels.readPage(communityId, after);
+          got.push(...page.posts);
+          told = page.info ?? told;
+          after = page.last;
+          if (!page.full) break;
         }
-        last.current = Math.max(from === 'start' ? 0 : last.current, got.at(-1)?.seq ?? 0);
+        last.current = Math.max(from === 'start' ? 0 : last.current, after);
         setPosts((before) => (from === 'start' ? got : [...(before ?? []), ...got]));
+        if (told) setInfo(told);
         setError(undefined);
       } catch (err) {
         console.warn('parley: reading the wrapped channel failed', err);
@@ -54,7 +58,7 @@ function useWrappedPosts(client: ParleyClient, communityId: string) {
       void read(e.seq === undefined ? 'start' : 'last');
     });
   }, [client, communityId, read]);
-  return { posts, error, read };
+  return { posts, info, error, read };
 }
 
 /**
@@ -67,10 +71,11 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const { t, fmt } = useChannelI18n();
   const load = useCallback(() => client.communities.get(communityId), [client, communityId]);
   const { value: community, error: loadError } = useCommunityData<Community>(client, load, communityId);
-  const { posts, error, read } = useWrappedPosts(client, communityId);
+  const { posts, info, error, read } = useWrappedPosts(client, communityId);
   const newest = posts?.at(-1)?.seq;
   useEffect(() => { document.getElementById(`wrapped-post-${newest ?? ''}`)?.scrollIntoView({ block: 'end' }); }, [newest]);
-  const title = wrappedTitle(t, client, community);
+  const title = wrappedTitle(t, client, community, info);
+  const description = (community && client.communities.description(community)) || info?.description;
   const readable = posts?.filter((p) => p.verified || p.problem !== NO_KEY) ?? [];
   const earlier = (posts?.length ?? 0) - readable.length;
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
@@ -80,6 +85,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         <span className="avatar community-avatar" style={{ width: 36, height: 36 }} aria-hidden="true"><Icon name="megaphone" /></span>
       </PanelHeader>
       <div className="channel-head">
+        {description && <p className="channel-description" data-testid="wrapped-description">{description}</p>}
         {community && <p className="muted small">{t('chSubscribers', { count: community.memberCount })}</p>}
         <p className="channel-kind" role="note" data-testid="channel-kind"><Icon name="megaphone" size={16} /> {t('chKindWrapped')}</p>
         <div className="channel-actions">

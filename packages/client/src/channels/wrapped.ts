@@ -1,5 +1,5 @@
 import {
-  ParleyError, WrappedPostPlain,
+  ParleyError, WrappedChannelInfo, WrappedPostPlain,
   type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
@@ -15,6 +15,8 @@ export interface WrappedChannelsDeps {
   identity(): Promise<MlsIdentity> | undefined;
   keys(): KeyDirectory;
   now(): number;
+  /** R147: the channel's name and description as this (admin's) device reads them in the announcements chat, if it does. */
+  channelInfo?(communityId: string): Promise<WrappedChannelInfo | undefined>;
 }
 
 /** A post of a wrapped channel as this device read it: shown only when it opened and its signature checks. */
@@ -22,6 +24,18 @@ export type WrappedChannelPost =
   | { seq: number; epoch: number; verified: true; text: string; date: number; authorId: string; authorDevice: string }
   | { seq: number; epoch: number; verified: false; problem: string };
 
+/** A page of the log as `readPage` gives it: the posts, the newest channel info in it (R147), and the last seq it covered. */
+export interface WrappedChannelPage {
+  posts: WrappedChannelPost[];
+  info: WrappedChannelInfo | undefined;
+  /** The seq to read after next (the page's last, info posts included; `after` when the page is empty). */
+  last: number;
+  /** Whether the server's page was full: more may follow. */
+  full: boolean;
+}
+
+/** The server's page of wrapped posts (R142: 100). */
+const POSTS_PAGE = 100;
 const path = (communityId: string, rest: string) => `/communities/${encodeURIComponent(communityId)}${rest}`;
 
 /**
@@ -35,6 +49,8 @@ export class WrappedChannels {
   readonly #keys = new Map<string, Uint8Array>();
   /** R149: the automatic wrapMissing running per channel, and whether another notice came meanwhile. */
   readonly #auto = new Map<string, { again: boolean }>();
+  /** R147: the newest channel info this device opened per channel, with its seq. */
+  readonly #info = new Map<string, { seq: number; info: WrappedChannelInfo }>();
 
   constructor(deps: WrappedChannelsDeps) {
     this.#d = deps;
@@ -89,8 +105,8 @@ export class WrappedChannels {
         const sealed = await sealEpochKey(epochKey, key, { communityId, epoch: current.epoch, userId: d.userId, deviceId: d.deviceId });
         batch.push({ userId: d.userId, deviceId: d.deviceId, wrapped: bytesToBase64(sealed) });
       }
-      if (batch.length > 0) await this.#d.rest('PUT', path(communityId, `/epochs/${current.epoch}/wraps`), { wraps: batch });
-      wrapped += batch.length;
+      // R149: `stored` leaves out wraps another admin's device stored first for the same device.
+      if (batch.length > 0) wrapped += (await this.#d.rest<{ stored: number }>('PUT', path(communityId, `/epochs/${current.epoch}/wraps`), { wraps: batch })).stored;
       after = devices.at(-1)?.deviceId ?? after;
     }
   }
@@ -124,16 +140,46 @@ export class WrappedChannels {
     }
   }
 
-  /** Admins: a text post under the current epoch, signed by this device; rekeys first when a subscriber left since the epoch began. */
+  /**
+   * Admins: a text post under the current epoch, signed by this device; rekeys first when a subscriber
+   * left since the epoch began. It carries the channel's name and description as this device reads
+   * them (R147), as `chat_info`'s `announce` does for a group's newcomers: a subscriber reads only
+   * from the epoch it was given. A post too long with them goes without them.
+   */
   async post(communityId: string, text: string): Promise<WrappedPost> {
     if (text.trim() === '') throw new ParleyError('bad_request', 'a post needs text');
+    const info = await this.#d.channelInfo?.(communityId);
+    if (!info) return this.#publish(communityId, { text });
+    try {
+      return await this.#publish(communityId, { text, info: WrappedChannelInfo.parse(info) });
+    } catch (err) {
+      if (!(err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
+      return this.#publish(communityId, { text });
+    }
+  }
+
+  /**
+   * R147, admins: the channel's name (and description) for subscribers past the MLS size, sealed and
+   * signed like a post, alone in an entry; the SDK sends it when the community is renamed or described
+   * (`communities.update`); each post carries it too. Readers show the newest (`readPage().info`, `channelInfo`).
+   */
+  async publishInfo(communityId: string, info: WrappedChannelInfo): Promise<WrappedPost> {
+    return this.#publish(communityId, { info: WrappedChannelInfo.parse(info) });
+  }
+
+  /** The newest channel info this device has read (R147), if any. */
+  async channelInfo(communityId: string): Promise<WrappedChannelInfo | undefined> {
+    return this.#info.get(communityId)?.info;
+  }
+
+  async #publish(communityId: string, content: { text?: string; info?: WrappedChannelInfo }): Promise<WrappedPost> {
     for (let attempt = 0; ; attempt++) {
       const { epoch: current, rekeyNeeded } = await this.current(communityId);
       const epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
       const key = await this.#epochKey(communityId, epoch);
       if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
       const identity = await this.#identity();
-      const plain: WrappedPostPlain = { v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: this.#d.now(), text };
+      const plain: WrappedPostPlain = { v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: this.#d.now(), ...content };
       const signed = JSON.stringify(plain);
       const cs = await loadCiphersuite(identity.ciphersuite);
       const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
@@ -147,16 +193,30 @@ export class WrappedChannels {
     }
   }
 
-  /** Posts after `after`, each opened with this device's wrap of its epoch and checked against its signer's key log. */
+  /** Posts after `after`, each opened with this device's wrap of its epoch and checked against its signer's key log (channel info, R147, left out). */
   async read(communityId: string, after = 0): Promise<WrappedChannelPost[]> {
-    const { posts } = await this.#d.rest<{ posts: WrappedPost[] }>('GET', path(communityId, `/wrapped-posts?after=${after}`));
-    const out: WrappedChannelPost[] = [];
-    for (const p of posts) out.push(await this.#open(communityId, p));
-    return out;
+    return (await this.readPage(communityId, after)).posts;
   }
 
-  async #open(communityId: string, p: WrappedPost): Promise<WrappedChannelPost> {
-    const fail = (problem: string): WrappedChannelPost => ({ seq: p.seq, epoch: p.epoch, verified: false, problem });
+  /** One page of the log after `after`: its posts as `read` gives them, and the newest channel info in it (R147). */
+  async readPage(communityId: string, after = 0): Promise<WrappedChannelPage> {
+    const { posts } = await this.#d.rest<{ posts: WrappedPost[] }>('GET', path(communityId, `/wrapped-posts?after=${after}`));
+    const out: WrappedChannelPost[] = [];
+    let info: WrappedChannelInfo | undefined;
+    for (const p of posts) {
+      const { post, info: told } = await this.#open(communityId, p);
+      if (post) out.push(post);
+      if (told) {
+        info = told;
+        if ((this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info });
+      }
+    }
+    return { posts: out, info, last: posts.at(-1)?.seq ?? after, full: posts.length >= POSTS_PAGE };
+  }
+
+  /** A post as shown (none for an entry of channel info alone), and the channel info it carries (R147), once it opened and its signature checked. */
+  async #open(communityId: string, p: WrappedPost): Promise<{ post?: WrappedChannelPost; info?: WrappedChannelInfo }> {
+    const fail = (problem: string) => ({ post: { seq: p.seq, epoch: p.epoch, verified: false as const, problem } });
     const key = await this.#epochKey(communityId, p.epoch);
     if (!key) return fail('this device holds no key of its epoch');
     let signed: string;
@@ -176,7 +236,9 @@ export class WrappedChannels {
     if (!device) return fail('its signer\'s device is not in their key log');
     const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
     if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
-    return { seq: p.seq, epoch: p.epoch, verified: true, text: v.text, date: v.date, authorId: v.userId, authorDevice: v.deviceId };
+    const info = v.info ? { info: v.info } : {};
+    if (v.text === undefined) return info;
+    return { post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text, date: v.date, authorId: v.userId, authorDevice: v.deviceId }, ...info };
   }
 
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */

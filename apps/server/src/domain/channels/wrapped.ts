@@ -97,10 +97,11 @@ export class ChannelWraps {
       if (member === undefined) members.set(w.userId, (member = (await this.#d.communities.getCommunityMember(communityId, w.userId)) !== undefined));
       if (!member) throw new ParleyError('not_member', `${w.userId} does not subscribe to this channel`);
     }
-    await this.#d.wraps.putWraps(wraps.map((w) => ({ communityId, epoch, userId: w.userId, deviceId: w.deviceId, wrapped: w.wrapped, wrappedBy: auth.deviceId })));
-    // R149: each user whose devices got a wrap hears of it once per batch (a post they could not open opens now).
-    for (const userId of members.keys()) await this.#d.bus.publish(userTopic(userId), { type: 'wrapped_keys', communityId, epoch });
-    return { stored: wraps.length };
+    // R149: several admin devices may answer one notice: a wrap another device stored first for (epoch, device) is kept, this one dropped and not counted.
+    const stored = await this.#d.wraps.putWraps(wraps.map((w) => ({ communityId, epoch, userId: w.userId, deviceId: w.deviceId, wrapped: w.wrapped, wrappedBy: auth.deviceId })));
+    // Each user whose devices got a new wrap hears of it once per batch (a post they could not open opens now).
+    for (const userId of new Set(stored.map((w) => w.userId))) await this.#d.bus.publish(userTopic(userId), { type: 'wrapped_keys', communityId, epoch });
+    return { stored: stored.length };
   }
 
   /**
@@ -122,6 +123,20 @@ export class ChannelWraps {
   async joined(communityId: string, userId: string): Promise<void> {
     await this.#d.bus.publish(userTopic(userId), { type: 'wrapped_joined', communityId });
     if (await this.#d.wraps.currentEpoch(communityId)) await this.#tellAdmins(communityId);
+  }
+
+  /**
+   * R146: a revoked device of a member is treated as a removal in each wrapped channel where it holds
+   * the current epoch's key: the next post needs a new epoch, wrapped only for live devices (R142).
+   * Runs after the revocation is stored, so no later wrap can name the device (`putWraps` refuses it).
+   */
+  async deviceRevoked(userId: string, deviceId: string): Promise<void> {
+    for (const communityId of await this.memberOf(userId)) {
+      const current = await this.#d.wraps.currentEpoch(communityId);
+      if (!current) continue;
+      const held = await this.#d.wraps.listWrapsForDevice(communityId, deviceId, current.epoch - 1, 1);
+      if (held[0]?.epoch === current.epoch) await this.#d.wraps.markRemoval(communityId, this.#d.clock.now());
+    }
   }
 
   /** R148: the wrapped channels the user is a member of (their connections hear these channels' notices). */

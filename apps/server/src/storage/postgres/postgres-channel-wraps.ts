@@ -35,12 +35,14 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
     return r && toEpoch(r);
   }
 
-  async putWraps(rows: readonly ChannelWrapRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  async putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]> {
+    if (rows.length === 0) return [];
     const cols = ['community_id', 'epoch', 'user_id', 'device_id', 'wrapped', 'wrapped_by'] as const;
     const values = rows.map((_, i) => `(${cols.map((__, j) => `$${i * cols.length + j + 1}`).join(', ')})`).join(', ');
-    await this.#pool.query(`INSERT INTO channel_epoch_wraps (${cols.join(', ')}) VALUES ${values} ON CONFLICT (community_id, epoch, device_id) DO NOTHING`,
+    const stored = await this.#pool.query<Row>(`INSERT INTO channel_epoch_wraps (${cols.join(', ')}) VALUES ${values} ON CONFLICT (community_id, epoch, device_id) DO NOTHING RETURNING device_id`,
       rows.flatMap((w) => [w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy]));
+    const devices = new Set(stored.rows.map((r) => String(r['device_id'])));
+    return rows.filter((w) => devices.delete(w.deviceId)); // a device named twice in the batch: its first row, as SQLite keeps it
   }
 
   async listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]> {

@@ -69,12 +69,10 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
     return r && toEpoch(r);
   }
 
-  async putWraps(rows: readonly ChannelWrapRow[]): Promise<void> {
+  async putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]> {
     const insert = this.#q(`INSERT INTO channel_epoch_wraps (community_id, epoch, user_id, device_id, wrapped, wrapped_by) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (community_id, epoch, device_id) DO NOTHING`);
-    this.#db.transaction(() => {
-      for (const w of rows) insert.run(w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy);
-    }).immediate();
+    return this.#db.transaction(() => rows.filter((w) => insert.run(w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy).changes > 0)).immediate();
   }
 
   async listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]> {
