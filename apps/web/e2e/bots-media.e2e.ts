@@ -29,7 +29,7 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
   });
   after(async () => closeWebWorld({ server, browser, zed }));
 
-  it('R150 a photo with force_reply opens a reply; editMessageMedia shows the new file in place; R151 a quiz shows right or wrong and why after answering; a venue is a card with a link out', async () => {
+  it('R150 a photo with force_reply opens a reply; editMessageMedia shows the new file in place; R151 a quiz shows right or wrong and why after answering; a venue is a card with a link out; R157 a live location moves, stops and ends', async () => {
     const handle = `${uniqueHandle('qz').slice(0, 20)}_bot`;
     const created = await zed.client.bots.create({ handle, displayName: 'Tram Quiz' });
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-gw-'));
@@ -115,6 +115,28 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
       await screenshot(page, 'bots-venue');
       assert.deepEqual(await axeViolations(page), [], 'a venue card');
       assert.deepEqual(tiles, [], 'showing a place fetches nothing from elsewhere');
+
+      // --- R157 a live location moves in place, then shows it stopped; another ends by itself ----------
+      const sent = await api.sendLocation(chat, 59.9343, 30.3351, { live_period: 900 });
+      const live = page.getByTestId('place-card').filter({ hasText: 'Live location' });
+      await live.getByTestId('place-live').filter({ hasText: /^Live until .+, moved / }).waitFor({ timeout: 30_000 });
+      await api.editMessageLiveLocation(chat, sent.message_id, 59.9398, 30.3146);
+      await live.getByTestId('place-coords').filter({ hasText: '59.93980, 30.31460' }).waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByTestId('place-card').count(), 2, 'the move is the same card, not a new one');
+      await page.getByTestId('chat-row').filter({ hasText: '📍 Live location' }).waitFor();
+      await live.scrollIntoViewIfNeeded();
+      await screenshot(page, 'bots-live-location');
+      assert.deepEqual(await axeViolations(page), [], 'a live location');
+      await api.stopMessageLiveLocation(chat, sent.message_id);
+      await live.locator('[data-testid="place-live"][data-live="off"]').filter({ hasText: /^Live location stopped, last at / }).waitFor({ timeout: 30_000 });
+      await page.clock.install();
+      await api.sendLocation(chat, 1, 2, { live_period: 60 });
+      const short = page.getByTestId('place-card').filter({ hasText: '1.00000, 2.00000' });
+      await short.locator('[data-live="on"]').waitFor({ timeout: 30_000 });
+      await page.clock.fastForward('01:05');
+      await short.locator('[data-live="off"]').filter({ hasText: /^Live location ended, last at / }).waitFor({ timeout: 10_000 });
+      await short.scrollIntoViewIfNeeded();
+      await screenshot(page, 'bots-live-location-ended');
     } finally {
       await context.close();
       await gateway.close();

@@ -118,7 +118,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
             <>
               {atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
               {upload && uploading && <UploadBar client={client} upload={upload} />}
-              {item.place && <PlaceCard place={item.place} />}
+              {item.place && <PlaceCard place={item.place} sentAt={item.sentAt} liveAt={item.liveAt} />}
               {item.poll ? <Suspense fallback={<strong>{item.text}</strong>}><PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} /></Suspense>
                 : (item.text || (atts.length === 0 && !item.imported?.omitted && !item.place)) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
             </>
