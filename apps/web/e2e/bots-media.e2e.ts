@@ -29,7 +29,7 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
   });
   after(async () => closeWebWorld({ server, browser, zed }));
 
-  it('R150 a photo with force_reply opens a reply; editMessageMedia shows the new file in place; R151 a quiz shows right or wrong and why after answering; a venue is a card with a link out; R157 a live location moves, stops and ends', async () => {
+  it('R150 a photo with force_reply opens a reply; editMessageMedia shows the new file in place; R151 a quiz shows right or wrong and why after answering; a venue is a card with a link out; R157 a live location moves, stops and ends; R158 a sticker shows without a bubble', async () => {
     const handle = `${uniqueHandle('qz').slice(0, 20)}_bot`;
     const created = await zed.client.bots.create({ handle, displayName: 'Tram Quiz' });
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-gw-'));
@@ -116,6 +116,16 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
       assert.deepEqual(await axeViolations(page), [], 'a venue card');
       assert.deepEqual(tiles, [], 'showing a place fetches nothing from elsewhere');
 
+      // --- R158 a sticker: the picture alone, no bubble around it, named by its emoji ------------------
+      await api.sendSticker(chat, new InputFile(tram, 'tram.png'), { emoji: '🚋' });
+      const sticker = page.getByRole('img', { name: 'Sticker 🚋' });
+      await sticker.locator('img').waitFor({ timeout: 30_000 });
+      const look = await sticker.evaluate((el) => { const b = getComputedStyle(el.closest('.bubble')!); const r = el.getBoundingClientRect(); return [b.backgroundColor, b.boxShadow, Math.max(r.width, r.height)]; });
+      assert.deepEqual(look, ['rgba(0, 0, 0, 0)', 'none', 160], 'a sticker has no bubble and is at most 160 px a side');
+      await page.getByTestId('chat-row').filter({ hasText: '🚋 Sticker' }).waitFor();
+      await sticker.scrollIntoViewIfNeeded();
+      await screenshot(page, 'bots-sticker');
+      assert.deepEqual(await axeViolations(page), [], 'a sticker');
       // --- R157 a live location moves in place, then shows it stopped; another ends by itself ----------
       const sent = await api.sendLocation(chat, 59.9343, 30.3351, { live_period: 900 });
       const live = page.getByTestId('place-card').filter({ hasText: 'Live location' });

@@ -13,7 +13,7 @@ export function textOrFiles(t: Translate, item: TimelineItem): string {
   if (atts.length > 1) return t('attachmentPreview', { count: atts.length });
   switch (first.kind) {
     case 'voice': return `🎤 ${t('voiceMessage')}`;
-    case 'image': return `🖼 ${t('photo')}`;
+    case 'image': return first.sticker ? `${first.sticker.emoji ?? '🖼'} ${t('sticker')}` : `🖼 ${t('photo')}`; // R158
     case 'video': return `🎬 ${t('video')}`;
     default: return `📎 ${sanitizeFileName(first.name)}`;
   }

@@ -99,6 +99,8 @@ export const enGroups = {
   pollQuiz: 'Quiz',
   placeLocation: 'Location',
   placeOpenMap: 'Open in OpenStreetMap ↗',
+  sticker: 'Sticker',
+  stickerOf: 'Sticker {emoji}',
   placeLive: 'Live location',
   placeLiveUntil: 'Live until {time}, moved {moved}',
   placeLiveForever: 'Live until stopped, moved {moved}',

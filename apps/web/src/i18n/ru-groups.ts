@@ -101,6 +101,8 @@ export const ruGroups: Record<keyof typeof enGroups, string> = {
   pollQuiz: 'Викторина',
   placeLocation: 'Место',
   placeOpenMap: 'Открыть в OpenStreetMap ↗',
+  sticker: 'Стикер',
+  stickerOf: 'Стикер {emoji}',
   placeLive: 'Геопозиция в реальном времени',
   placeLiveUntil: 'Транслируется до {time}, обновлено {moved}',
   placeLiveForever: 'Транслируется до остановки, обновлено {moved}',
