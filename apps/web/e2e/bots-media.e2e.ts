@@ -81,7 +81,7 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
 
       // --- R151 a quiz: one answer; then right or wrong, the right option and why -------------------
       await api.sendPoll(chat, 'Which tram runs to the depot?', [{ text: 'Line 3' }, { text: 'Line 7' }, { text: 'Line 9' }], {
-        type: 'quiz', correct_option_ids: [1], is_anonymous: false, explanation: 'Line 7 ends at the depot since 1998',
+        type: 'quiz', correct_option_ids: [1], is_anonymous: false, explanation: '<b>Line 7</b> ends at the depot since 1998', explanation_parse_mode: 'HTML',
       });
       const quiz = page.getByTestId('poll').filter({ hasText: 'Which tram runs to the depot?' });
       await quiz.waitFor({ timeout: 30_000 });
@@ -90,6 +90,7 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
       await quiz.getByRole('radio', { name: 'Line 3' }).click();
       await quiz.getByTestId('quiz-verdict').filter({ hasText: 'Wrong: the answer is “Line 7”' }).waitFor({ timeout: 30_000 });
       await quiz.getByTestId('quiz-explanation').filter({ hasText: 'Line 7 ends at the depot since 1998' }).waitFor();
+      assert.equal(await quiz.getByTestId('quiz-explanation').locator('strong').textContent(), 'Line 7', 'the explanation keeps its formatting');
       assert.equal(await quiz.getByRole('button', { name: 'Change vote' }).count(), 0, 'a quiz answer is final');
       assert.equal(await quiz.getByRole('button', { name: 'Take back vote' }).count(), 0);
       assert.deepEqual(await quiz.locator('.poll-option.correct .poll-text').allTextContents(), ['Line 7 (right answer)']);
