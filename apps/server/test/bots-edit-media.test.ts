@@ -14,7 +14,7 @@ const is400 = (re: RegExp) => (e: unknown) => e instanceof GrammyError && e.erro
 
 /** R150 through grammY's own Api client (as a grammY bot calls it), against a real server and gateway. */
 describe('editMessageMedia and force_reply on files (R150)', () => {
-  it('R150 editMessageMedia replaces a photo by upload and by file_id, and an album\'s one file; people see the new files; force_reply rides on a photo', async () => {
+  it('R150 editMessageMedia replaces a photo by upload and by file_id, and an album\'s one file; people see the new files; force_reply rides on a photo; R158 stickers both ways', async () => {
     const log: Buffer[] = [];
     const logger = pino({ level: 'debug' }, new Writable({ write(chunk: Buffer, _e, cb) { log.push(Buffer.from(chunk)); cb(); } }));
     await using server = await startTestServer({ PARLEY_LOG_LEVEL: 'debug' }, { logger });
@@ -80,6 +80,21 @@ describe('editMessageMedia and force_reply on files (R150)', () => {
     // R150 force_reply on a document sent again by file_id.
     await api.sendDocument(chat, doc.document.file_id, { caption: 'Name this map', reply_markup: { force_reply: true } });
     await waitFor(async () => shown((await person.client.bots.forceReply(chatId))?.messageId ?? '')?.text === 'Name this map', { what: 'force_reply on a file sent by file_id' });
+
+    // R158 stickers: an uploaded PNG/WebP or a file_id, shown as a sticker; a person's sticker reaches the bot as `sticker`.
+    const st = await api.sendSticker(chat, new InputFile(tram, 'tram.png'), { emoji: '🚋' });
+    assert.deepEqual([st.sticker?.emoji, st.sticker?.is_animated, st.sticker?.width! > 0, 'photo' in st], ['🚋', false, true, false]);
+    await api.sendSticker(chat, st.sticker!.file_id);
+    await waitFor(() => fromBot(person, chatId, botId).filter((i) => i.attachments?.[0]?.sticker).length === 2, { what: 'both stickers at the person' });
+    assert.deepEqual(fromBot(person, chatId, botId).filter((i) => i.attachments?.[0]?.sticker).map((i) => [i.text, i.attachments![0]!.sticker, i.attachments![0]!.mime]), [['', { emoji: '🚋' }, 'image/png'], ['', { emoji: '🚋' }, 'image/png']]);
+    await assert.rejects(api.sendSticker(chat, doc.document.file_id), is400(/WebP or PNG/));
+    await assert.rejects(api.sendSticker(chat, new InputFile(new TextEncoder().encode('{"tgs":1}'), 'hi.tgs')), is400(/WebP or PNG/));
+    await person.client.sendFiles(chatId, [{ source: new Blob([tram], { type: 'image/png' }), name: 'ok.png', mime: 'image/png', size: tram.length, kind: 'image', sticker: { emoji: '👍' } }]);
+    let theirs: { emoji?: string; file_id: string } | undefined;
+    await waitFor(async () => { theirs = (await api.getUpdates({ timeout: 0 })).map((u) => u.message?.sticker).find(Boolean) ?? theirs; return theirs !== undefined; }, { what: 'the person\'s sticker at the bot' });
+    assert.equal(theirs!.emoji, '👍');
+    assert.match((await api.getFile(theirs!.file_id)).file_path ?? '', /^stickers\//);
+    await assert.rejects(person.client.sendFiles(chatId, [{ source: new Blob(['x']), name: 'a.txt', mime: 'text/plain', size: 1, kind: 'file', sticker: {} }]), (e: unknown) => (e as { code?: string }).code === 'bad_request', 'a sticker is a picture');
 
     // R150: an edit with files is applied only to a message with files, and only by its sender.
     await person.client.sendText(chatId, 'mine');

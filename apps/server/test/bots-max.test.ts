@@ -62,7 +62,7 @@ describe('Max bots on Parley through the bot gateway (R109)', () => {
     await Promise.all([owner, person].map((u) => u.client.stop()));
   });
 
-  it('R109 bad input: no or wrong token 401, unknown path 404, malformed JSON and bad buttons 400, a stranger 403; webhooks deliver with the secret and block polling', async () => {
+  it('R109 bad input: no or wrong token 401, unknown path 404, malformed JSON and bad buttons 400, a stranger 403; R151 locations; webhooks deliver with the secret and block polling', async () => {
     await using server = await startTestServer();
     const owner = await createUser(server.url, { displayName: 'Olga' });
     const person = await createUser(server.url, { displayName: 'Pavel' });
@@ -116,6 +116,18 @@ describe('Max bots on Parley through the bot gateway (R109)', () => {
     assert.deepEqual((await call('DELETE', `/messages?message_id=${encodeURIComponent(mid)}`)).body, { success: true });
     await waitFor(() => person.client.timeline(chat.chatId).find((i) => i.text === 'by user id' || (i.senderUserId === bot.userId && i.deleted))?.deleted === true, { what: 'the deletion' });
 
+    // R151 on Max: a `location` attachment is a place both ways; a bad one is 400.
+    const where = await call('POST', `/messages?chat_id=${chatInt}`, { text: 'Depot', attachments: [{ type: 'location', latitude: 48.8584, longitude: 2.2945 }] });
+    assert.deepEqual((where.body['message'] as { body: { attachments: unknown[] } }).body.attachments, [{ type: 'location', latitude: 48.8584, longitude: 2.2945 }]);
+    await waitFor(() => fromBot(person, chat.chatId, bot.userId).some((i) => i.text === 'Depot' && i.place?.lat === 48.8584), { what: 'the location at the person' });
+    assert.equal((await call('POST', `/messages?chat_id=${chatInt}`, { attachments: [{ type: 'location', latitude: 91, longitude: 0 }] })).status, 400);
+    await person.client.bots.sendText(chat.chatId, '', { place: { lat: 59.93, lon: 30.36 } });
+    await waitFor(async () => {
+      const got = (await call('GET', `/updates?timeout=1&marker=${marker}`)).body;
+      updates = [...updates, ...(got['updates'] as Record<string, unknown>[])];
+      marker = got['marker'] as number;
+      return updates.some((u) => JSON.stringify(u).includes('"type":"location","latitude":59.93'));
+    }, { what: 'the person\'s location at the Max bot', timeoutMs: 30_000 });
     // Webhooks: each update POSTed as Max sends it, with the secret; polling refused meanwhile.
     const got: { secret: string | undefined; body: Record<string, unknown> }[] = [];
     const hook = createServer((req, res) => {

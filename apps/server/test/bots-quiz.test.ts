@@ -33,9 +33,10 @@ describe('quiz polls through the bot gateway (R151)', () => {
       type: 'quiz', correct_option_ids: [1], is_anonymous: false, explanation: '<b>Lima</b>, since 1535', explanation_parse_mode: 'HTML',
     });
     assert.deepEqual([sent.poll.type, sent.poll.correct_option_ids, sent.poll.explanation, sent.poll.total_voter_count, sent.poll.allows_revoting], ['quiz', [1], 'Lima, since 1535', 0, false]);
+    assert.deepEqual(sent.poll.explanation_entities, [{ type: 'bold', offset: 0, length: 4 }], 'R151 the explanation keeps its formatting');
     await waitFor(() => fromBot(ann, group.chatId, botId).some((i) => i.poll) && fromBot(ben, group.chatId, botId).some((i) => i.poll), { what: 'the quiz at both' });
     const quizAt = (u: typeof ann) => fromBot(u, group.chatId, botId).find((i) => i.poll)!;
-    assert.deepEqual(quizAt(ann).poll!.quiz, { correct: 1, explanation: 'Lima, since 1535' });
+    assert.deepEqual(quizAt(ann).poll!.quiz, { correct: 1, explanation: 'Lima, since 1535', explanationEntities: [{ type: 'bold', offset: 0, length: 4 }] });
 
     // Ann answers wrong, Ben right; Ann cannot change hers (the SDK refuses; the fold would ignore it anyway).
     await ann.client.polls.vote(group.chatId, quizAt(ann).id, [0]);
@@ -69,6 +70,7 @@ describe('quiz polls through the bot gateway (R151)', () => {
     assert.deepEqual([older.poll.type, older.poll.correct_option_ids], ['quiz', [0]]);
     await assert.rejects(ask({ type: 'quiz', correct_option_ids: [0], allows_multiple_answers: true }), is400(/QUIZ_MULTIPLE_INVALID/));
     await assert.rejects(ask({ type: 'quiz', correct_option_ids: [0], explanation: 'x'.repeat(201) }), is400(/explanation is too long/));
+    await assert.rejects(ask({ type: 'quiz', correct_option_ids: [0], explanation: '<b>x', explanation_parse_mode: 'HTML' }), is400(/can't parse explanation entities/));
     await assert.rejects(ask({ type: 'trivia' }), is400(/poll type/));
   });
 });

@@ -29,7 +29,7 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
   });
   after(async () => closeWebWorld({ server, browser, zed }));
 
-  it('R150 a photo with force_reply opens a reply; editMessageMedia shows the new file in place; R151 a quiz shows right or wrong and why after answering; a venue is a card with a link out', async () => {
+  it('R150 a photo with force_reply opens a reply; editMessageMedia shows the new file in place; R151 a quiz shows right or wrong and why after answering; a venue is a card with a link out; R157 a live location moves, stops and ends; R158 a sticker shows without a bubble', async () => {
     const handle = `${uniqueHandle('qz').slice(0, 20)}_bot`;
     const created = await zed.client.bots.create({ handle, displayName: 'Tram Quiz' });
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-gw-'));
@@ -81,7 +81,7 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
 
       // --- R151 a quiz: one answer; then right or wrong, the right option and why -------------------
       await api.sendPoll(chat, 'Which tram runs to the depot?', [{ text: 'Line 3' }, { text: 'Line 7' }, { text: 'Line 9' }], {
-        type: 'quiz', correct_option_ids: [1], is_anonymous: false, explanation: 'Line 7 ends at the depot since 1998',
+        type: 'quiz', correct_option_ids: [1], is_anonymous: false, explanation: '<b>Line 7</b> ends at the depot since 1998', explanation_parse_mode: 'HTML',
       });
       const quiz = page.getByTestId('poll').filter({ hasText: 'Which tram runs to the depot?' });
       await quiz.waitFor({ timeout: 30_000 });
@@ -90,6 +90,7 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
       await quiz.getByRole('radio', { name: 'Line 3' }).click();
       await quiz.getByTestId('quiz-verdict').filter({ hasText: 'Wrong: the answer is “Line 7”' }).waitFor({ timeout: 30_000 });
       await quiz.getByTestId('quiz-explanation').filter({ hasText: 'Line 7 ends at the depot since 1998' }).waitFor();
+      assert.equal(await quiz.getByTestId('quiz-explanation').locator('strong').textContent(), 'Line 7', 'the explanation keeps its formatting');
       assert.equal(await quiz.getByRole('button', { name: 'Change vote' }).count(), 0, 'a quiz answer is final');
       assert.equal(await quiz.getByRole('button', { name: 'Take back vote' }).count(), 0);
       assert.deepEqual(await quiz.locator('.poll-option.correct .poll-text').allTextContents(), ['Line 7 (right answer)']);
@@ -115,6 +116,38 @@ describe('bot media edits, force_reply on files and quizzes in the web client', 
       await screenshot(page, 'bots-venue');
       assert.deepEqual(await axeViolations(page), [], 'a venue card');
       assert.deepEqual(tiles, [], 'showing a place fetches nothing from elsewhere');
+
+      // --- R158 a sticker: the picture alone, no bubble around it, named by its emoji ------------------
+      await api.sendSticker(chat, new InputFile(tram, 'tram.png'), { emoji: '🚋' });
+      const sticker = page.getByRole('img', { name: 'Sticker 🚋' });
+      await sticker.locator('img').waitFor({ timeout: 30_000 });
+      const look = await sticker.evaluate((el) => { const b = getComputedStyle(el.closest('.bubble')!); const r = el.getBoundingClientRect(); return [b.backgroundColor, b.boxShadow, Math.max(r.width, r.height)]; });
+      assert.deepEqual(look, ['rgba(0, 0, 0, 0)', 'none', 160], 'a sticker has no bubble and is at most 160 px a side');
+      await page.getByTestId('chat-row').filter({ hasText: '🚋 Sticker' }).waitFor();
+      await sticker.scrollIntoViewIfNeeded();
+      await screenshot(page, 'bots-sticker');
+      assert.deepEqual(await axeViolations(page), [], 'a sticker');
+      // --- R157 a live location moves in place, then shows it stopped; another ends by itself ----------
+      const sent = await api.sendLocation(chat, 59.9343, 30.3351, { live_period: 900 });
+      const live = page.getByTestId('place-card').filter({ hasText: 'Live location' });
+      await live.getByTestId('place-live').filter({ hasText: /^Live until .+, moved / }).waitFor({ timeout: 30_000 });
+      await api.editMessageLiveLocation(chat, sent.message_id, 59.9398, 30.3146);
+      await live.getByTestId('place-coords').filter({ hasText: '59.93980, 30.31460' }).waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByTestId('place-card').count(), 2, 'the move is the same card, not a new one');
+      await page.getByTestId('chat-row').filter({ hasText: '📍 Live location' }).waitFor();
+      await live.scrollIntoViewIfNeeded();
+      await screenshot(page, 'bots-live-location');
+      assert.deepEqual(await axeViolations(page), [], 'a live location');
+      await api.stopMessageLiveLocation(chat, sent.message_id);
+      await live.locator('[data-testid="place-live"][data-live="off"]').filter({ hasText: /^Live location stopped, last at / }).waitFor({ timeout: 30_000 });
+      await page.clock.install();
+      await api.sendLocation(chat, 1, 2, { live_period: 60 });
+      const short = page.getByTestId('place-card').filter({ hasText: '1.00000, 2.00000' });
+      await short.locator('[data-live="on"]').waitFor({ timeout: 30_000 });
+      await page.clock.fastForward('01:05');
+      await short.locator('[data-live="off"]').filter({ hasText: /^Live location ended, last at / }).waitFor({ timeout: 10_000 });
+      await short.scrollIntoViewIfNeeded();
+      await screenshot(page, 'bots-live-location-ended');
     } finally {
       await context.close();
       await gateway.close();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commandEntities, parseHtml, ParseError } from './parse-mode.ts';
+import { trimmed } from './telegram-chats.ts';
 
 describe('Telegram HTML parse mode to Parley entities (R94)', () => {
   it('maps Telegram\'s tags to entities with UTF-16 offsets and decodes character references', () => {
@@ -9,6 +10,8 @@ describe('Telegram HTML parse mode to Parley entities (R94)', () => {
       entities: [{ type: 'bold', offset: 0, length: 4 }, { type: 'italic', offset: 9, length: 2 }, { type: 'text_link', offset: 14, length: 4, url: 'https://x.example/?a=1&b=2' }],
     });
     assert.deepEqual(parseHtml('😀 <code>x&lt;y</code>'), { text: '😀 x<y', entities: [{ type: 'code', offset: 3, length: 3 }] });
+    // R151: a quiz explanation is trimmed by its schema: its entities move with it.
+    assert.deepEqual(trimmed(' \n<b>ab</b> c '.replace(/<\/?b>/g, ''), [{ type: 'bold', offset: 1, length: 3 }]), { text: 'ab c', entities: [{ type: 'bold', offset: 0, length: 2 }] });
     assert.deepEqual(parseHtml('<tg-spoiler>s</tg-spoiler><s>t</s><u>u</u>').entities.map((e) => e.type), ['spoiler', 'strikethrough', 'underline']);
   });
 

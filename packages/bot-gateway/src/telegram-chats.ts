@@ -1,7 +1,7 @@
 import { MAX_QUIZ_EXPLANATION } from '@parley/protocol';
 import { ParseError, parseHtml } from './parse-mode.ts';
 import { parseMarkdownV2 } from './markdown-v2.ts';
-import type { Member } from '@parley/protocol';
+import type { Member, MessageEntity } from '@parley/protocol';
 import type { ParleyClient } from '@parley/client';
 import { badRequest } from './bot-api-error.ts';
 import type { BotFiles } from './files/bot-files.ts';
@@ -166,9 +166,10 @@ export function telegramChatMethods(h: SendHelpers, d: ChatMethodsDeps): Record<
 
 /**
  * R151: a quiz's right option (Bot API 9's `correct_option_ids` with one id, or the older
- * `correct_option_id`; required, as Telegram) and its explanation, formatting dropped.
+ * `correct_option_id`; required, as Telegram) and its explanation, with its formatting when
+ * `explanation_parse_mode` is given (`explanation_entities` are ignored, as `entities` are).
  */
-function quizOf(p: Params, optionCount: number): { correct: number; explanation?: string } {
+function quizOf(p: Params, optionCount: number): { correct: number; explanation?: string; explanationEntities?: MessageEntity[] } {
   const ids = p.has('correct_option_ids') ? p.json('correct_option_ids') : undefined;
   if (ids !== undefined && (!Array.isArray(ids) || ids.some((i) => !Number.isInteger(i)))) throw badRequest('correct_option_ids must be an Array of Integer');
   if (Array.isArray(ids) && ids.length > 1) throw badRequest('QUIZ_CORRECT_ANSWERS_TOO_MUCH: a quiz has one right option on Parley (docs/BOTS.md)');
@@ -177,17 +178,33 @@ function quizOf(p: Params, optionCount: number): { correct: number; explanation?
   if (correct < 0 || correct >= optionCount) throw badRequest('QUIZ_CORRECT_ANSWER_INVALID: correct_option_id must name one of the options');
   const raw = p.optStr('explanation');
   if (raw === undefined || raw.trim() === '') return { correct };
-  const explanation = p.has('explanation_parse_mode') ? explanationText(p) : raw;
-  if (explanation.length > MAX_QUIZ_EXPLANATION) throw badRequest(`explanation is too long: at most ${MAX_QUIZ_EXPLANATION} characters`);
-  return { correct, explanation: explanation.trim() };
+  const parsed = p.has('explanation_parse_mode') ? explanationText(p) : { text: raw, entities: [] };
+  const { text, entities } = trimmed(parsed.text, parsed.entities);
+  if (text.length > MAX_QUIZ_EXPLANATION) throw badRequest(`explanation is too long: at most ${MAX_QUIZ_EXPLANATION} characters`);
+  if (text === '') return { correct };
+  return { correct, explanation: text, ...(entities.length > 0 ? { explanationEntities: entities } : {}) };
 }
 
-function explanationText(p: Params): string {
+function explanationText(p: Params): { text: string; entities: MessageEntity[] } {
   const mode = p.str('explanation_parse_mode');
   try {
-    return mode === 'HTML' || mode.toLowerCase() === 'html' ? parseHtml(p.str('explanation')).text : mode === 'MarkdownV2' ? parseMarkdownV2(p.str('explanation')).text : p.str('explanation');
+    if (mode === 'HTML' || mode.toLowerCase() === 'html') return parseHtml(p.str('explanation'));
+    if (mode === 'MarkdownV2') return parseMarkdownV2(p.str('explanation'));
+    throw badRequest(`unsupported explanation_parse_mode ${mode}: the Parley gateway takes HTML and MarkdownV2 (docs/BOTS.md)`);
   } catch (err) {
     if (err instanceof ParseError) throw badRequest(`can't parse explanation entities: ${err.message}`);
     throw err;
   }
+}
+
+/** The text without its outer white space (the quiz's schema trims it), its entities moved and clipped to match. */
+export function trimmed(text: string, entities: readonly MessageEntity[]): { text: string; entities: MessageEntity[] } {
+  const start = text.length - text.trimStart().length;
+  const out = text.trim();
+  const kept = entities.flatMap((e) => {
+    const from = Math.max(0, e.offset - start);
+    const to = Math.min(out.length, e.offset + e.length - start);
+    return to > from ? [{ ...e, offset: from, length: to - from }] : [];
+  });
+  return { text: out, entities: kept };
 }

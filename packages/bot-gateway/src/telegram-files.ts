@@ -1,4 +1,4 @@
-import type { Attachment, AttachmentKind, MessageEntity } from '@parley/protocol';
+import { STICKER_MIMES, type Attachment, type AttachmentKind, type MessageEntity } from '@parley/protocol';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import { BotApiError, badRequest } from './bot-api-error.ts';
 import type { BotFiles, FileUpload } from './files/bot-files.ts';
@@ -20,6 +20,8 @@ export interface SendHelpers {
   /** The bot's own message that `chat_id` and `message_id` name (400 otherwise). */
   ownMessage(p: Params, what: 'edit' | 'delete'): { chatId: string; item: TimelineItem };
 }
+
+const NOT_A_STICKER = 'wrong file type: a sticker is a WebP or PNG picture on the Parley gateway (animated .tgs and video .webm stickers are not supported)';
 
 /** Each send method: its file field and the Parley attachment kind it makes. */
 const SENDS = { sendphoto: ['photo', 'image'], senddocument: ['document', 'file'], sendvoice: ['voice', 'voice'], sendaudio: ['audio', 'audio'], sendvideo: ['video', 'video'] } as const;
@@ -52,7 +54,43 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
     },
   };
   for (const [name, [field, kind]] of Object.entries(SENDS)) methods[name] = (p) => send(p, field, kind);
+  methods['sendsticker'] = (p) => sendSticker(p);
   return methods;
+
+  /** R158: a sticker: an uploaded WebP or PNG, or the file_id of one the bot holds (a sticker or a picture), sent alone. */
+  async function sendSticker(p: Params): Promise<unknown> {
+    const chatId = objects.chatIdOf(p.int('chat_id'));
+    h.checkPending();
+    const emoji = p.optStr('emoji');
+    if (emoji !== undefined && [...emoji].length > 16) throw badRequest('emoji must be at most 16 characters');
+    const sticker = emoji ? { emoji } : {};
+    const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
+    const replyTo = h.replyTo(p, chatId);
+    const opts = { text: '', ...(replyTo ? { replyTo } : {}), ...(replyMarkup ? { replyMarkup } : {}) };
+    const given = p.file('sticker');
+    if (typeof given === 'string') {
+      if (/^https?:\/\//i.test(given)) throw badRequest('wrong file identifier/HTTP URL specified: the Parley gateway does not fetch URLs; upload the file or send a file_id');
+      const known = files.ids.get(given);
+      if (!known) throw badRequest('wrong file identifier/HTTP URL specified');
+      if (known.kind !== 'image' || !STICKER_MIMES.includes(known.mime)) throw badRequest(NOT_A_STICKER);
+      const attachment = { ...known, sticker: emoji ? sticker : (known.sticker ?? {}) };
+      const sentAt = Date.now();
+      const id = await h.call(() => h.client.bots.sendAttachments(chatId, [attachment], opts));
+      return objects.messageFrom(chatId, { id, senderUserId: objects.botUserId, sentAt, ...opts, attachments: [attachment] });
+    }
+    const bytes = new Uint8Array(await given.arrayBuffer());
+    if (bytes.length === 0) throw badRequest('file must be non-empty');
+    const info = imageInfo(bytes.subarray(0, 64 * 1024));
+    if (!info || !STICKER_MIMES.includes(info.mime)) throw badRequest(NOT_A_STICKER);
+    const upload = { ...describeUpload('image', given, bytes, p), sticker };
+    try {
+      const item = await h.call(() => files.upload(chatId, [upload], opts));
+      return objects.messageOf(chatId, item.id);
+    } catch (err) {
+      if (err instanceof BotApiError && /file_too_large/.test(err.message)) throw new BotApiError(413, 'Request Entity Too Large');
+      throw err;
+    }
+  }
 
   async function send(p: Params, field: string, kind: AttachmentKind): Promise<unknown> {
     const chatId = objects.chatIdOf(p.int('chat_id'));
@@ -109,7 +147,7 @@ export function describeUpload(kind: AttachmentKind, file: File, bytes: Uint8Arr
 /** Telegram's file_path: `<folder>/<file_id>.<ext>`, read back by `fileIdOfPath`. */
 export function filePath(a: Attachment): string {
   const ext = /\.([A-Za-z0-9]{1,8})$/.exec(a.name)?.[1];
-  return `${FOLDERS[a.kind]}/${a.blobId}${ext ? `.${ext}` : ''}`;
+  return `${a.sticker ? 'stickers' : FOLDERS[a.kind]}/${a.blobId}${ext ? `.${ext}` : ''}`;
 }
 
 export function fileIdOfPath(path: string): string | undefined {
@@ -121,7 +159,9 @@ export function mediaFields(a: Attachment): Obj {
   const ids = { file_id: a.blobId, file_unique_id: a.blobId, file_size: a.size };
   const duration = a.durationMs !== undefined ? Math.round(a.durationMs / 1000) : 0;
   switch (a.kind) {
-    case 'image': return { photo: [{ ...ids, width: a.width ?? 0, height: a.height ?? 0 }] };
+    case 'image': return a.sticker // R158: Telegram's Sticker (static, of no set)
+      ? { sticker: { ...ids, width: a.width ?? 0, height: a.height ?? 0, type: 'regular', is_animated: false, is_video: false, ...(a.sticker.emoji ? { emoji: a.sticker.emoji } : {}) } }
+      : { photo: [{ ...ids, width: a.width ?? 0, height: a.height ?? 0 }] };
     case 'voice': return { voice: { ...ids, duration, mime_type: a.mime } };
     case 'audio': return { audio: { ...ids, duration, file_name: a.name, mime_type: a.mime } };
     case 'video': return { video: { ...ids, width: a.width ?? 0, height: a.height ?? 0, duration, file_name: a.name, mime_type: a.mime } };

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { ParleyError, Place, type MessageEntity } from '@parley/protocol';
+import { ParleyError, type MessageEntity } from '@parley/protocol';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import { BotApiError, badRequest } from './bot-api-error.ts';
 import type { Params } from './params.ts';
@@ -14,6 +14,7 @@ import type { GroupPrivacy } from './privacy.ts';
 import { telegramFileMethods, type SendHelpers } from './telegram-files.ts';
 import { telegramChatMethods } from './telegram-chats.ts';
 import { telegramMediaMethods } from './telegram-media.ts';
+import { telegramPlaceMethods } from './telegram-places.ts';
 import type { IdMap } from './id-map.ts';
 
 export interface MethodsDeps {
@@ -66,8 +67,6 @@ export class TelegramMethods implements SendHelpers {
       getmycommands: async () => this.#commands(),
       deletemycommands: async () => { await this.publishCommands([]); return true; },
       sendchataction: (p) => this.#sendChatAction(p),
-      sendlocation: (p) => this.#sendPlace(p, false),
-      sendvenue: (p) => this.#sendPlace(p, true),
       setwebhook: (p) => this.#setWebhook(p),
       deletewebhook: async (p) => { await this.#d.webhook.delete({ dropPending: p.bool('drop_pending_updates') }); this.#d.saveWebhook(undefined); return true; },
       getwebhookinfo: async () => this.#d.webhook.info(),
@@ -76,6 +75,7 @@ export class TelegramMethods implements SendHelpers {
       ...telegramFileMethods(this, deps.objects, deps.files),
       ...telegramChatMethods(this, deps),
       ...telegramMediaMethods(this, deps.objects, deps.files, deps.client),
+      ...telegramPlaceMethods(this, deps.objects),
     };
     this.methods = new Map(Object.entries(m));
   }
@@ -128,25 +128,6 @@ export class TelegramMethods implements SendHelpers {
       ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(forceReply ? { forceReply } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}),
     }));
     return this.#d.objects.messageFrom(chatId, { id, senderUserId: this.#d.objects.botUserId, sentAt, text, entities, replyTo, replyMarkup });
-  }
-
-  /** R151: a location, or a venue (with its title and address), as a Parley place; no map is fetched by anyone. */
-  async #sendPlace(p: Params, venue: boolean): Promise<unknown> {
-    const chatId = this.#d.objects.chatIdOf(p.int('chat_id'));
-    this.checkPending();
-    const lat = Number(p.str('latitude'));
-    const lon = Number(p.str('longitude'));
-    if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) throw badRequest('wrong latitude or longitude: a latitude is -90..90 and a longitude -180..180');
-    if (p.has('live_period')) throw badRequest('live locations are not supported by the Parley gateway');
-    const title = venue ? p.str('title').trim() : undefined;
-    const address = venue ? p.str('address').trim() : undefined;
-    const parsed = Place.safeParse({ lat, lon, ...(title ? { title } : {}), ...(address ? { address } : {}) });
-    if (!parsed.success || (venue && (!title || !address))) throw badRequest(`venue: a title (1-100 characters) and an address (1-200) are required`);
-    const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
-    const replyTo = this.replyTo(p, chatId);
-    const sentAt = Date.now();
-    const id = await this.call(() => this.#d.client.bots.sendText(chatId, '', { place: parsed.data, ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}) }));
-    return this.#d.objects.messageFrom(chatId, { id, senderUserId: this.#d.objects.botUserId, sentAt, text: '', replyTo, replyMarkup, place: parsed.data });
   }
 
   async #editMessageText(p: Params): Promise<unknown> {

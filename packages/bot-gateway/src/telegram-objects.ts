@@ -172,8 +172,11 @@ export function fromTelegramMarkup(raw: unknown): ReplyMarkup | undefined {
   return inlineKeyboard.length > 0 ? { inlineKeyboard } : undefined;
 }
 
-/** R151: Telegram's `location`, and `venue` when the place has a name and an address. */
+/** R151: Telegram's `location`, and `venue` when the place has a name and an address. R157: a live one's `live_period`, accuracy and heading. */
 export function placeFields(place: Place): Obj {
-  const location = { latitude: place.lat, longitude: place.lon };
+  const location = {
+    latitude: place.lat, longitude: place.lon, ...(place.accuracy !== undefined ? { horizontal_accuracy: place.accuracy } : {}),
+    ...(place.live ? { live_period: place.live.period } : {}), ...(place.heading !== undefined ? { heading: place.heading } : {}),
+  };
   return { location, ...(place.title && place.address ? { venue: { location, title: place.title, address: place.address } } : {}) };
 }

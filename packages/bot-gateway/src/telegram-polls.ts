@@ -17,7 +17,7 @@ export function pollObject(objects: TelegramObjects, chatId: string, item: Timel
     id: String(objects.messageId(chatId, item.id)), question: poll.question,
     options: poll.options.map((o) => ({ text: o.text, voter_count: o.votes })), total_voter_count: poll.voters,
     is_closed: closed, is_anonymous: poll.anonymous, type: poll.quiz ? 'quiz' : 'regular', allows_multiple_answers: poll.multiple, allows_revoting: !poll.quiz, members_only: false,
-    ...(poll.quiz ? { correct_option_ids: [poll.quiz.correct], correct_option_id: poll.quiz.correct, ...(poll.quiz.explanation ? { explanation: poll.quiz.explanation } : {}) } : {}),
+    ...(poll.quiz ? { correct_option_ids: [poll.quiz.correct], correct_option_id: poll.quiz.correct, ...(poll.quiz.explanation ? { explanation: poll.quiz.explanation } : {}), ...(poll.quiz.explanationEntities?.length ? { explanation_entities: poll.quiz.explanationEntities.map((e) => ({ ...e })) } : {}) } : {}),
     ...(poll.closesAt !== undefined ? { close_date: Math.floor(poll.closesAt / 1000) } : {}),
   };
 }

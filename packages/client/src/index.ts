@@ -35,7 +35,7 @@ export {
 } from './key-packages.ts';
 export { isNoteToSelf } from './note-to-self.ts';
 export { MemoryStore } from './stores/memory-store.ts';
-export { foldTimeline, itemOfEntry, mayPin, pinnedItems, type TimelineItem, type MessageState, type CallSummary } from './timeline.ts';
+export { foldTimeline, isLive, itemOfEntry, mayPin, pinnedItems, type TimelineItem, type MessageState, type CallSummary } from './timeline.ts';
 export { exportChat, exportAll, exportFileName, serializeExport, EXPORT_FORMAT, EXPORT_VERSION, type ChatExport, type ExportChatInput, type ExportedMessage, type ExportedMember, type ExportedPerson } from './export.ts';
 export { ParleyError, type ChatRequest, type ErrorCode } from '@parley/protocol';
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';

@@ -1,4 +1,4 @@
-import type { Attachment, CallContent, ChatSummary, Content, Forwarded, Imported, LinkPreview, Message, MessageEntity, ForceReply, Place, ReplyKeyboard, ReplyMarkup, SystemEvent } from '@parley/protocol';
+import { LIVE_UNTIL_STOPPED, type Attachment, type CallContent, type ChatSummary, type Content, type Forwarded, type Imported, type LinkPreview, type Message, type MessageEntity, type ForceReply, type Place, type ReplyKeyboard, type ReplyMarkup, type SystemEvent } from '@parley/protocol';
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
@@ -78,8 +78,9 @@ export interface TimelineItem {
   replyKeyboard?: ReplyKeyboard;
   /** R144: a bot's text asking for a reply (force_reply); set only when its sender is a bot member. */
   forceReply?: ForceReply;
-  /** R151: a place the message shows. */
+  /** R151: a place the message shows. R157: a live one moves with its sender's edits; `liveAt`: when it last moved (or stopped). */
   place?: Place;
+  liveAt?: number;
   /** R87: this line is a poll (`text` is its question), with the tally of the votes this device holds. */
   poll?: PollView;
   /** R50: pinned in the chat, by whom; `order` grows with each pin, so the latest pin has the largest. */
@@ -251,6 +252,16 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       }
       case 'edit': {
         const target = byId.get(content.target);
+        if (content.place) { // R157: a live location moves or stops; nothing else of the message changes but its keyboard
+          if (target && target.senderUserId === senderUserId && !target.deleted && isLive(target, base.sentAt)) {
+            target.place = content.place;
+            target.liveAt = base.sentAt;
+            if (content.replyMarkup) target.replyMarkup = content.replyMarkup;
+            else delete target.replyMarkup;
+            (target.editIds ??= []).push(base.id);
+          }
+          return;
+        }
         // R150: an edit with files applies only to a message with files (a text never becomes one).
         if (target && target.senderUserId === senderUserId && !target.deleted && !target.poll && (!content.attachments || target.attachments?.length)) {
           if (content.attachments) {
@@ -497,4 +508,11 @@ function foldCall(calls: Map<string, TimelineItem>, senderUserId: string, conten
     case 'ice':
       return;
   }
+}
+
+/** R157: a live place that was not stopped and whose period had not run out at `at` (the message's own time plus the period). */
+export function isLive(item: Pick<TimelineItem, 'place' | 'sentAt'>, at: number): boolean {
+  const live = item.place?.live;
+  if (!live || live.stopped) return false;
+  return live.period === LIVE_UNTIL_STOPPED || at <= item.sentAt + live.period * 1000;
 }

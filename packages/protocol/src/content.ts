@@ -51,12 +51,32 @@ export const Forwarded = z.object({
 });
 export type Forwarded = z.infer<typeof Forwarded>;
 
-/** R151: a place a message shows (Telegram's location, or a venue with its name and address); no map is fetched. */
+/** R157: the shortest and longest live location period, in seconds (Telegram's live_period), and "until stopped". */
+export const MIN_LIVE_PERIOD_SEC = 60;
+export const MAX_LIVE_PERIOD_SEC = 86_400;
+export const LIVE_UNTIL_STOPPED = 0x7fffffff;
+/** R157: the largest accuracy radius a place may state, in metres (Telegram's horizontal_accuracy). */
+export const MAX_PLACE_ACCURACY_M = 1500;
+
+/**
+ * R157: a live location: its sender's device may move it (an `edit` with a `place`) for `period`
+ * seconds from the message's time (`LIVE_UNTIL_STOPPED`: until stopped); `stopped` once it ended early.
+ */
+export const LivePlace = z.object({
+  period: z.union([z.number().int().min(MIN_LIVE_PERIOD_SEC).max(MAX_LIVE_PERIOD_SEC), z.literal(LIVE_UNTIL_STOPPED)]),
+  stopped: z.literal(true).optional(),
+});
+export type LivePlace = z.infer<typeof LivePlace>;
+
+/** R151: a place a message shows (Telegram's location, or a venue with its name and address); no map is fetched. R157: live, accuracy, heading. */
 export const Place = z.object({
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
   title: z.string().trim().min(1).max(100).optional(),
   address: z.string().trim().min(1).max(200).optional(),
+  accuracy: z.number().min(0).max(MAX_PLACE_ACCURACY_M).optional(),
+  heading: z.number().int().min(1).max(360).optional(),
+  live: LivePlace.optional(),
 });
 export type Place = z.infer<typeof Place>;
 
@@ -215,10 +235,13 @@ export const MessageContent = z.discriminatedUnion('kind', [
   // R93: an edit replaces the keyboard too (absent: none left), as Telegram's editMessageText does.
   // R122: `frank`, in a community's chat the key the new text is committed with (as a text's, R83).
   // R150: `attachments` replaces the files of a message with files (Telegram's editMessageMedia); with them the text may be empty.
+  // R157: `place` moves (or stops) a live location; with it the text is ''.
   z.object({
     kind: z.literal('edit'), target: ClientMsgId, text: z.string().max(16_000), entities: MessageEntities.optional(), replyMarkup: ReplyMarkup.optional(), frank: FrankKey.optional(),
     attachments: Attachments.optional(),
-  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined, { path: ['text'], message: 'a text, or attachments' }),
+    /** R157: a live location's new position (or its stop): applies only to a live place of the same sender, while it is live. */
+    place: Place.extend({ live: LivePlace }).optional(),
+  }).superRefine(checkEntitiesOf).refine((m) => m.text.length > 0 || m.attachments !== undefined || m.place !== undefined, { path: ['text'], message: 'a text, or attachments' }),
   z.object({ kind: z.literal('delete'), target: ClientMsgId }),
   z.object({ kind: z.literal('reaction'), target: ClientMsgId, emoji: z.string().min(1).max(16), on: z.boolean() }),
   /** R50: pins (`on`) or unpins a message of the chat; receivers count it only from who may pin. */

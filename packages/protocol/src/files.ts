@@ -42,6 +42,11 @@ export function cipherSize(size: number, chunkBytes: number = FILE_CHUNK_BYTES):
   return size + chunkCount(size, chunkBytes) * FILE_CHUNK_TAG_BYTES;
 }
 
+/** R158: the picture types a sticker may be (Telegram's static stickers; animated TGS and video WebM are not). */
+export const STICKER_MIMES: readonly string[] = ['image/webp', 'image/png'];
+/** R158: the largest side of a sticker as apps show it, in CSS pixels. */
+export const STICKER_SIDE_PX = 160;
+
 /** How a client shows an attachment; receivers check it against `mime` before using it as media. */
 export const AttachmentKind = z.enum(['file', 'image', 'video', 'audio', 'voice']);
 export type AttachmentKind = z.infer<typeof AttachmentKind>;
@@ -69,7 +74,9 @@ export const Attachment = z.object({
   thumbnail: z.object({ mediaType: z.enum(['image/jpeg', 'image/webp', 'image/png']), data: Base64.min(4).max(MAX_THUMBNAIL_CHARS) }).optional(),
   /** A voice message's loudness over time, one byte (0-255) per sample, base64. */
   waveform: Base64.max(Math.ceil(MAX_WAVEFORM_SAMPLES / 3) * 4).optional(),
-});
+  /** R158: a sticker (a WebP or PNG `image`), shown alone without the bubble; `emoji`: the one it stands for. */
+  sticker: z.object({ emoji: z.string().min(1).max(16).optional() }).optional(),
+}).refine((a) => !a.sticker || (a.kind === 'image' && STICKER_MIMES.includes(a.mime)), { path: ['sticker'], message: 'a sticker is an image/webp or image/png image' });
 export type Attachment = z.infer<typeof Attachment>;
 
 export const Attachments = z.array(Attachment).min(1).max(MAX_ATTACHMENTS)

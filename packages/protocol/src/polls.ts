@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClientMsgId } from './common.ts';
+import { entitiesProblem, MessageEntities } from './entities.ts';
 
 /** R87 limits: options in a poll, and how far ahead a poll may close. */
 export const MAX_POLL_OPTIONS = 12;
@@ -19,6 +20,12 @@ export const MAX_QUIZ_EXPLANATION = 200;
 export const Quiz = z.object({
   correct: z.number().int().min(0).max(MAX_POLL_OPTIONS - 1),
   explanation: z.string().trim().min(1).max(MAX_QUIZ_EXPLANATION).optional(),
+  /** R151: the explanation's formatting (R47's entities, checked against it). */
+  explanationEntities: MessageEntities.optional(),
+}).superRefine((q, ctx) => {
+  if (!q.explanationEntities) return;
+  const problem = q.explanation === undefined ? 'entities without an explanation' : entitiesProblem(q.explanation, q.explanationEntities);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['explanationEntities'], message: problem });
 });
 export type Quiz = z.infer<typeof Quiz>;
 

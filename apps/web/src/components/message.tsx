@@ -1,7 +1,7 @@
 import { Suspense, lazy } from 'react';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import type { Attachment, Member } from '@parley/protocol';
-import { Attachments } from '../files/attachments.tsx';
+import { Attachments, StickerImage, stickerOf } from '../files/attachments.tsx';
 import { attachmentsOf, type UploadProgress } from '../files/sdk.ts';
 import { UploadBar } from '../files/upload-bar.tsx';
 import { textOrFiles } from '../files/summary.ts';
@@ -56,6 +56,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
   const replyTo = item.replyTo;
   const atts = item.deleted || item.unreadable ? [] : attachmentsOf(item);
   const uploading = !!upload && upload.state !== 'done';
+  const sticker = stickerOf(atts, item.text); // R158: no bubble chrome
   // A reply to a message with files and no caption: say what it carried (the SDK's quote holds only its text).
   const quoteText = () => {
     if (!replyTo || replyTo.text) return replyTo?.text ?? '';
@@ -66,7 +67,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
     <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}${item.mentionsMe ? ' mentions-me' : ''}`} data-testid="message" data-state={item.state}
       tabIndex={canAct ? 0 : undefined}>
       {item.missingBefore && <div className="notice small" role="note" data-testid="missing-before">{t('missingBefore', { name: nameOf(item.senderUserId) })}</div>}
-      <div className={`bubble${item.deleted ? ' deleted' : ''}${atts.length > 0 ? ' has-files' : ''}`}>
+      <div className={`bubble${item.deleted ? ' deleted' : ''}${sticker ? ' sticker' : atts.length > 0 ? ' has-files' : ''}`}>
         {showSender && !item.mine && <div className="sender" style={textColorVars(colorFor(item.senderUserId))}>{nameOf(item.senderUserId)}{senderIsBot && <Suspense fallback={null}> <BotBadge /></Suspense>}</div>}
         {item.forwarded && !item.deleted && (
           <div className="forwarded" data-testid="forwarded">
@@ -116,9 +117,10 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
           )
           : (
             <>
-              {atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
+              {sticker ? <StickerImage client={client} att={sticker} uploading={uploading} />
+                : atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
               {upload && uploading && <UploadBar client={client} upload={upload} />}
-              {item.place && <PlaceCard place={item.place} />}
+              {item.place && <PlaceCard place={item.place} sentAt={item.sentAt} liveAt={item.liveAt} />}
               {item.poll ? <Suspense fallback={<strong>{item.text}</strong>}><PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} /></Suspense>
                 : (item.text || (atts.length === 0 && !item.imported?.omitted && !item.place)) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
             </>

@@ -3,6 +3,7 @@ import { pollOpenAt, type ParleyClient, type PollView, type TimelineItem } from 
 import { MAX_POLL_OPTIONS, MAX_POLL_OPTION_TEXT, MAX_POLL_QUESTION, type Member } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { ErrorLine } from './error-line.tsx';
+import { FormattedText } from './formatted-text.tsx';
 import { Icon } from './icons.tsx';
 
 const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} failed`, err);
@@ -96,7 +97,7 @@ export function PollCard({ client, item, poll, members, canAct }: { client: Parl
           <p className={`quiz-verdict small ${voted ? (poll.myChoices.includes(quiz.correct) ? 'right' : 'wrong') : ''}`} data-testid="quiz-verdict" role="status">
             {!voted ? t('quizAnswer', { answer }) : poll.myChoices.includes(quiz.correct) ? t('quizRight') : t('quizWrong', { answer })}
           </p>
-          {quiz.explanation && <p className="quiz-explanation small" data-testid="quiz-explanation"><Icon name="info" size={14} /><span>{quiz.explanation}</span></p>}
+          {quiz.explanation && <p className="quiz-explanation small" data-testid="quiz-explanation"><Icon name="info" size={14} /><span><FormattedText text={quiz.explanation} entities={quiz.explanationEntities} /></span></p>}
         </>
       )}
       <div className="poll-foot muted small">

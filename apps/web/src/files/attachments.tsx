@@ -1,6 +1,6 @@
 import { useEffect, useState, type CSSProperties } from 'react';
 import type { ParleyClient } from '@parley/client';
-import type { Attachment } from '@parley/protocol';
+import { STICKER_MIMES, STICKER_SIDE_PX, type Attachment } from '@parley/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { noFocusOnClick } from './pointer.ts';
 import { errorText } from '../i18n/errors.ts';
@@ -89,6 +89,27 @@ export function MediaTile({ client, att, single, uploading, onOpen }: {
           {data.state === 'failed' && <span className="media-error" role="alert">{isDamaged(data.error) ? t('fileDamaged') : errorText(t, data.error)}</span>}
         </button>
       )}
+    </div>
+  );
+}
+
+/** R158: a message that is one sticker (a WebP or PNG image marked so, no caption): shown alone, without the bubble. */
+export function stickerOf(atts: readonly Attachment[], text: string): Attachment | undefined {
+  const [only] = atts;
+  return atts.length === 1 && only?.sticker && only.kind === 'image' && STICKER_MIMES.includes(only.mime) && text === '' ? only : undefined;
+}
+
+/** R158: a sticker at most STICKER_SIDE_PX a side, its ratio kept; named by its emoji for screen readers. */
+export function StickerImage({ client, att, uploading }: { client: ParleyClient; att: Attachment; uploading: boolean }) {
+  const { t } = useI18n();
+  const data = useDecrypted(client, uploading ? undefined : att, att.size <= AUTO_IMAGE_BYTES);
+  const ratio = att.width && att.height ? att.width / att.height : 1;
+  const size = ratio >= 1 ? { width: STICKER_SIDE_PX, height: Math.round(STICKER_SIDE_PX / ratio) } : { width: Math.round(STICKER_SIDE_PX * ratio), height: STICKER_SIDE_PX };
+  const label = att.sticker?.emoji ? t('stickerOf', { emoji: att.sticker.emoji }) : t('sticker');
+  return (
+    <div className="sticker-image" role="img" aria-label={label} style={size} data-testid="sticker" data-emoji={att.sticker?.emoji}>
+      {data.url ? <img src={data.url} alt="" /> : thumbUrl(att) && <img src={thumbUrl(att)} alt="" />}
+      {data.state === 'failed' && <span className="media-error" role="alert">{isDamaged(data.error) ? t('fileDamaged') : errorText(t, data.error)}</span>}
     </div>
   );
 }

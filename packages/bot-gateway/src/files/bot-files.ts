@@ -14,6 +14,8 @@ export interface FileUpload {
   width?: number;
   height?: number;
   durationMs?: number;
+  /** R158: a sticker (a WebP or PNG image). */
+  sticker?: { emoji?: string };
 }
 
 export interface SendOptions {
@@ -62,7 +64,7 @@ export class BotFiles {
       const id = await this.#client.sendFiles(chatId, files.map((f, i) => ({
         source: { path: paths[i]! }, name: f.name, mime: f.mime, size: f.bytes.length, kind: f.kind,
         ...(f.width !== undefined ? { width: f.width } : {}), ...(f.height !== undefined ? { height: f.height } : {}),
-        ...(f.durationMs !== undefined ? { durationMs: f.durationMs } : {}),
+        ...(f.durationMs !== undefined ? { durationMs: f.durationMs } : {}), ...(f.sticker ? { sticker: f.sticker } : {}),
       })), {
         ...(opts.text ? { text: opts.text } : {}), ...(opts.entities?.length ? { entities: [...opts.entities] } : {}),
         ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}),

@@ -81,7 +81,7 @@ export class MaxApi {
     if (decoded?.kind !== 'content') return;
     const c = decoded.content;
     if (c.kind === 'text') {
-      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments });
+      const message = await objects.messageFrom(m.chatId, { id: m.clientMsgId, senderUserId: m.senderUserId, sentAt: m.sentAt, text: c.text, entities: c.entities, replyTo: c.replyTo, replyMarkup: c.replyMarkup, attachments: c.attachments, place: c.place });
       if (message) this.#push('message_created', { message, user_locale: 'en' });
     } else if (c.kind === 'edit') {
       const message = await objects.messageOf(m.chatId, c.target);
@@ -207,10 +207,11 @@ export class MaxApi {
         if (!chatId) throw new MaxError(400, 'proto.payload', 'chat_id or user_id is required');
         this.#checkPending();
         const { text, entities } = textOf(body);
-        const { replyMarkup, media } = parseMaxAttachments(body['attachments']);
+        const { replyMarkup, media, place } = parseMaxAttachments(body['attachments']);
+        if (place && media.length > 0) throw new MaxError(400, 'attachment.not.supported', 'a location goes alone, without files, on Parley (docs/BOTS.md)');
         const link = body['link'] as Obj | undefined;
         const replyTo = link?.['type'] === 'reply' && typeof link['mid'] === 'string' ? objects.message(link['mid']).clientMsgId : undefined;
-        if (!text && !replyMarkup && media.length === 0) throw new MaxError(400, 'proto.payload', 'text or attachments is required');
+        if (!text && !replyMarkup && media.length === 0 && !place) throw new MaxError(400, 'proto.payload', 'text or attachments is required');
         const sentAt = Date.now();
         if (media.length > 0) {
           // R127: files by upload token (encrypted and uploaded now) or by a token the bot saw (re-shared, R54).
@@ -224,8 +225,8 @@ export class MaxApi {
           const id = await this.#d.files.resend(chatId, found.fileIds, opts);
           return { message: await objects.messageOf(chatId, id) ?? await objects.messageFrom(chatId, { id, senderUserId: objects.botUserId, sentAt, text, entities, replyTo, replyMarkup }) };
         }
-        const id = await client.bots.sendText(chatId, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}) });
-        return { message: await objects.messageFrom(chatId, { id, senderUserId: objects.botUserId, sentAt, text, entities, replyTo, replyMarkup }) };
+        const id = await client.bots.sendText(chatId, text, { ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}), ...(entities.length > 0 ? { entities } : {}), ...(place ? { place } : {}) });
+        return { message: await objects.messageFrom(chatId, { id, senderUserId: objects.botUserId, sentAt, text, entities, replyTo, replyMarkup, place }) };
       }
       case 'PUT /messages': {
         const { chatId, item } = this.#own(q.get('message_id') ?? '');

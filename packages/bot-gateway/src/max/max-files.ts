@@ -158,7 +158,9 @@ export class MaxFiles {
     const payload = { token: a.blobId, url: `${this.baseUrl}/max/files/${a.blobId}/${this.#sign(a.blobId)}/${encodeURIComponent(a.name)}` };
     const duration = a.durationMs !== undefined ? Math.round(a.durationMs / 1000) : undefined;
     switch (a.kind) {
-      case 'image': return { type: 'image', payload: { ...payload, photo_id: parseInt(a.sha256.slice(0, 12), 16) }, ...(a.width ? { width: a.width, height: a.height } : {}) };
+      // R158: a sticker is Max's `sticker` (its `code` the file's token: no Max sticker set holds it).
+      case 'image': if (a.sticker) return { type: 'sticker', payload: { url: payload.url, code: a.blobId }, ...(a.width ? { width: a.width, height: a.height } : {}) };
+        return { type: 'image', payload: { ...payload, photo_id: parseInt(a.sha256.slice(0, 12), 16) }, ...(a.width ? { width: a.width, height: a.height } : {}) };
       case 'video': return { type: 'video', payload, ...(a.width ? { width: a.width, height: a.height } : {}), ...(duration !== undefined ? { duration } : {}) };
       case 'audio':
       case 'voice': return { type: 'audio', payload, ...(duration !== undefined ? { duration } : {}) };

@@ -1,4 +1,4 @@
-import { MAX_CALLBACK_DATA_BYTES, type Attachment, type MessageEntity, type ReplyMarkup } from '@parley/protocol';
+import { MAX_CALLBACK_DATA_BYTES, Place, type Attachment, type MessageEntity, type ReplyMarkup } from '@parley/protocol';
 import type { ChatView, ParleyClient } from '@parley/client';
 import type { IdMap } from '../id-map.ts';
 import type { TelegramObjects } from '../telegram-objects.ts';
@@ -86,16 +86,18 @@ export class MaxObjects {
   async messageOf(chatId: string, itemId: string): Promise<Obj | undefined> {
     const item = this.#client.timeline(chatId).find((i) => i.id === itemId);
     if (!item || item.deleted) return undefined;
-    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, attachments: item.attachments });
+    return this.messageFrom(chatId, { id: item.id, senderUserId: item.senderUserId, sentAt: item.sentAt, text: item.text, entities: item.entities, replyTo: item.replyTo?.id, replyMarkup: item.replyMarkup, attachments: item.attachments, place: item.place });
   }
 
-  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; attachments?: readonly Attachment[] | undefined }): Promise<Obj | undefined> {
+  async messageFrom(chatId: string, m: { id: string; senderUserId: string; sentAt: number; text: string; entities?: readonly MessageEntity[] | undefined; replyTo?: string | undefined; replyMarkup?: ReplyMarkup | undefined; attachments?: readonly Attachment[] | undefined; place?: Place | undefined }): Promise<Obj | undefined> {
     const view = this.#client.chat(chatId);
     if (!view) return undefined;
     const mid = this.mid(chatId, m.id);
     // R127: files first (their tokens and URLs on the gateway), then the keyboard, as Max orders them.
     if (m.attachments?.length) this.#tg.rememberFiles(m.attachments);
-    const attachments = [...(m.attachments ?? []).map((a) => this.files.toMax(a)), ...(m.replyMarkup ? [toMaxKeyboard(m.replyMarkup)] : [])];
+    // R151: a place is Max's `location` attachment (its name and address are not in Max's object).
+    const location = m.place ? [{ type: 'location', latitude: m.place.lat, longitude: m.place.lon }] : [];
+    const attachments = [...(m.attachments ?? []).map((a) => this.files.toMax(a)), ...location, ...(m.replyMarkup ? [toMaxKeyboard(m.replyMarkup)] : [])];
     return {
       sender: await this.user(m.senderUserId),
       recipient: await this.recipient(view),
@@ -117,6 +119,8 @@ export function toMaxKeyboard(markup: ReplyMarkup): Obj {
 export interface MaxOutgoing {
   replyMarkup: ReplyMarkup | undefined;
   media: { type: MaxUploadType; token: string }[];
+  /** R151: a `location` attachment (`latitude`, `longitude`). */
+  place?: Place;
 }
 
 const MEDIA = new Set(['image', 'video', 'audio', 'file']);
@@ -124,8 +128,8 @@ const MEDIA = new Set(['image', 'video', 'audio', 'file']);
 /**
  * Max's `attachments` to Parley's keyboard (R93) and files (R127): one `inline_keyboard` with `callback`
  * and `link` buttons; `image`/`video`/`audio`/`file` with a `payload.token` (an upload's, or a file the
- * bot got or sent). An image by `url` (the gateway fetches nothing), stickers, locations, contacts and
- * other buttons are not supported: 400.
+ * bot got or sent); `location` (R151) with `latitude` and `longitude`, as a place. An image by `url`
+ * (the gateway fetches nothing), stickers, contacts and other buttons are not supported: 400.
  */
 export function parseMaxAttachments(raw: unknown): MaxOutgoing {
   const out: MaxOutgoing = { replyMarkup: undefined, media: [] };
@@ -139,6 +143,12 @@ export function parseMaxAttachments(raw: unknown): MaxOutgoing {
         throw new MaxError(400, 'attachment.not.supported', `an ${type} attachment needs payload.token (upload the file: POST /uploads); the Parley gateway fetches no URLs (docs/BOTS.md)`);
       }
       out.media.push({ type: type as MaxUploadType, token });
+      continue;
+    }
+    if (type === 'location') {
+      const place = Place.safeParse({ lat: a['latitude'], lon: a['longitude'] });
+      if (!place.success || out.place) throw new MaxError(400, 'proto.payload', 'a location needs latitude (-90..90) and longitude (-180..180), one a message');
+      out.place = place.data;
       continue;
     }
     if (type !== 'inline_keyboard') throw new MaxError(400, 'attachment.not.supported', `attachments of type ${String(type)} are not supported by the Parley gateway (docs/BOTS.md)`);
@@ -161,7 +171,8 @@ export function parseMaxAttachments(raw: unknown): MaxOutgoing {
 
 /** The keyboard of `attachments` for an edit; the message's files may be named again, not changed (400). */
 export function fromMaxAttachments(raw: unknown, current: readonly Attachment[] = []): ReplyMarkup | undefined {
-  const { replyMarkup, media } = parseMaxAttachments(raw);
+  const { replyMarkup, media, place } = parseMaxAttachments(raw);
+  if (place) throw new MaxError(400, 'attachment.not.supported', 'an edit cannot add or move a location on Parley\'s Max facade (docs/BOTS.md)');
   if (media.some((m) => !current.some((a) => a.blobId === m.token))) throw new MaxError(400, 'attachment.not.supported', 'an edit cannot change a message\'s files on Parley: send a new message (docs/BOTS.md)');
   return replyMarkup;
 }

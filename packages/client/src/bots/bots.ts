@@ -1,7 +1,7 @@
 import {
   CallbackAnswerContent, CallbackContent, ParleyError,
   type BotAvatarRequest, type BotCommand, type BotCommandsBody, type BotCreated, type BotDeviceResponse, type BotInfo, type BotSelfResponse, type BotListResponse, type BotTokenResponse, type Content, type CreateBotRequest,
-  type Attachment, type ForceReply, type Place, type MessageEntity, type ReplyKeyboard, type ReplyMarkup,
+  type Attachment, type ForceReply, type Place, type LivePlace, type MessageEntity, type ReplyKeyboard, type ReplyMarkup,
 } from '@parley/protocol';
 import { RestApi } from '../api.ts';
 import { uploadPublicFile, type MediaEndpoint } from '../channels/media.ts';
@@ -12,7 +12,7 @@ import { randomId } from '../encoding.ts';
 import { checkedContent, withEntities } from '../formatting/checked-content.ts';
 import type { RestFn } from '../session.ts';
 import type { StoredMessage } from '../store.ts';
-import type { TimelineItem } from '../timeline.ts';
+import { isLive, type TimelineItem } from '../timeline.ts';
 import { chatKeyboard, pendingForceReply, type ChatKeyboard, type PendingForceReply } from './reply-keyboard.ts';
 
 export interface BotsDeps extends MediaEndpoint {
@@ -143,6 +143,17 @@ export class Bots {
   /** For a bot's device: replaces a text and its keyboard (none when `replyMarkup` is absent). */
   async editText(chatId: string, target: string, text: string, opts: { replyMarkup?: ReplyMarkup; entities?: readonly MessageEntity[] } = {}): Promise<void> {
     const content = checkedContent({ kind: 'edit', target, text, ...withEntities(opts.entities), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}) });
+    await this.#d.post(chatId, content);
+  }
+
+  /**
+   * R157: for a bot's device: moves its live location `target` to `place` (with `live.stopped`: stops
+   * it), with the keyboard (none when absent). Refused unless the message is its own live place, still live.
+   */
+  async movePlace(chatId: string, target: string, place: Place & { live: LivePlace }, opts: { replyMarkup?: ReplyMarkup } = {}): Promise<void> {
+    const item = this.#d.timeline(chatId).find((i) => i.id === target);
+    if (!item || item.deleted || item.senderUserId !== this.#d.userId || !isLive(item, Date.now())) throw new ParleyError('bad_request', 'not a live location of this device\'s user that is still live');
+    const content = checkedContent({ kind: 'edit', target, text: '', place, ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}) });
     await this.#d.post(chatId, content);
   }
 

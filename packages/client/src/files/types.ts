@@ -14,6 +14,8 @@ export interface FileToSend {
   thumbnail?: { mediaType: 'image/jpeg' | 'image/webp' | 'image/png'; data: string };
   /** base64, one byte per sample, at most MAX_WAVEFORM_SAMPLES (voice). */
   waveform?: string;
+  /** R158: a sticker (a WebP or PNG image), with the emoji it stands for. */
+  sticker?: { emoji?: string };
 }
 
 export type UploadState = 'uploading' | 'paused' | 'waiting' | 'sending' | 'failed' | 'cancelled' | 'done';

@@ -100,7 +100,7 @@ export class Uploads {
         name: sanitizeFileName(f.name).slice(0, 255) || 'file', mime: (f.mime || 'application/octet-stream').slice(0, 127),
         ...(f.width !== undefined ? { width: f.width } : {}), ...(f.height !== undefined ? { height: f.height } : {}),
         ...(f.durationMs !== undefined ? { durationMs: Math.round(f.durationMs) } : {}),
-        ...(f.thumbnail ? { thumbnail: f.thumbnail } : {}), ...(f.waveform ? { waveform: f.waveform } : {}),
+        ...(f.thumbnail ? { thumbnail: f.thumbnail } : {}), ...(f.waveform ? { waveform: f.waveform } : {}), ...(f.sticker ? { sticker: f.sticker } : {}),
       };
       // Checked now, with the blob id and hash it will get, so nothing malformed is ever uploaded or sent.
       const checked = Attachment.safeParse({ ...attachment, blobId: 'A'.repeat(22), sha256: '0'.repeat(64) });
