@@ -322,9 +322,12 @@ export class Communities {
     }
     return this.#named(community);
   }
-  /** R152: anyone may join this community (its chat is a public channel's discussion, R114): stated by this admin. */
-  async open(communityId: string): Promise<void> {
-    await this.#admit(communityId, { open: true });
+  /**
+   * R152: anyone may join this community (its chat is a public channel's discussion, R114): stated by
+   * this admin. R154: resolves with the statement's position in the announcements chat, once it is there.
+   */
+  async open(communityId: string): Promise<number | undefined> {
+    return this.#admit(communityId, { open: true }, true);
   }
   /** R101: let in by an approval; R152: marks in the announcements chat, for this device too, that joins are checked. */
   async #joined(communityId: string): Promise<void> {
@@ -352,9 +355,16 @@ export class Communities {
     return wait ? this.#d.seqOf?.(chatId, id) : undefined;
   }
 
-  /** Takes in the chats of the community this user is in (after an invite join, or an approved request, R101). */
-  async adoptJoined(communityId: string): Promise<void> {
-    await this.#adoptAll(communityId);
+  /**
+   * Takes in the chats of the community this user is in (after an invite join, or an approved request,
+   * R101). R154: `openSeq`, after a public channel's discussion join: names where an admin stated `open`.
+   */
+  async adoptJoined(communityId: string, openSeq?: number): Promise<void> {
+    const chats = await this.#adoptAll(communityId);
+    const announcements = chats.find((c) => c.kind === 'announcements' && c.joined);
+    if (this.#d.e2ee && openSeq !== undefined && announcements) {
+      await this.#d.post(announcements.chatId, { kind: 'community_admit', communityId, openSeq }, { vote: true });
+    }
   }
   async #adoptAll(communityId: string): Promise<CommunityChat[]> {
     const chats = await this.chats(communityId);

@@ -399,7 +399,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     const listener = chat.community?.kind === 'announcements' && chat.community.moderators !== undefined && !rights.holds(m.senderUserId, 'postAnnouncements');
     // R112: in a private channel, reactions too (the chat's summary says it is one).
     const response = decoded?.kind === 'content' && (decoded.content.kind === 'vote' || decoded.content.kind === 'community_admit' || (decoded.content.kind === 'reaction' && chat.community?.channel === true));
-    if (decoded?.kind === 'content' && decoded.content.kind === 'community_admit') admissions.statement(m.senderUserId, decoded.content, decoded.admitted === true);
+    if (decoded?.kind === 'content' && decoded.content.kind === 'community_admit') admissions.statement(m.senderUserId, decoded.content, decoded.admitted === true, m.seq);
     if (listener && decoded?.kind !== 'handshake' && !response) continue;
     if (decoded?.kind === 'handshake') {
       for (const userId of decoded.joined ?? []) enter(userId, m.seq); // R152: a user new to the group

@@ -257,6 +257,8 @@ export const MessageContent = z.discriminatedUnion('kind', [
     open: z.literal(true).optional(),
     inviteKey: Base64Url.max(64).optional(),
     proof: z.object({ inviteKey: Base64Url.max(64), keySeq: z.number().int().nonnegative(), signature: Base64Url.max(128) }).optional(),
+    /** R154: from a joiner of a public channel's discussion: where in the announcements chat an admin stated `open`. */
+    openSeq: z.number().int().nonnegative().optional(),
   }),
   CallContent,
   // R87: polls, votes and an early close (polls.ts); the tally is folded on each device.

@@ -86,6 +86,19 @@ test('R152 judged from the first admin statement and only inside this device\'s 
   assert.deepEqual(gone.notAdmitted, []);
 });
 
+test('R154 a discussion\'s joiner names where an admin stated `open`: a device that joined later takes it when it can\'t read there, and refuses a position it read without one', () => {
+  // Cat joined at 50, after Ann's `open` at 10: Max and Zed join the public channel's discussion.
+  const { notAdmitted, lines } = fold(chat('announcements', ['ann', 'cat', 'max', 'zed']), [
+    ['cat', admit({ userIds: [] })],
+    ['max', { kind: 'member_joined', userId: 'max' }],
+    ['max', admit({ openSeq: 10 })],
+    ['zed', { kind: 'member_joined', userId: 'zed' }],
+    ['zed', admit({ openSeq: 50 })], // a position Cat read: no `open` there
+  ], 50);
+  assert.deepEqual(notAdmitted, ['zed']);
+  assert.deepEqual(lines, [['zed', 53]]);
+});
+
 test('R152 in another community chat a member counts when the announcements chat admits them, or a holder of invite or manageChats admits them there', () => {
   const community = (u: string) => (u === 'dan' ? true : u === 'max' ? false : undefined);
   const { notAdmitted } = fold(chat('general', ['ann', 'cat', 'dan', 'max', 'eve', 'zed']), [
