@@ -33,6 +33,8 @@ export interface CommunitiesDeps {
   unsent?(clientMsgId: string): boolean;
   /** R152: who is in a community chat with no admin's word for it, as this device folds its log. */
   notAdmitted?(chatId: string): string[];
+  /** R155: whether this user waits for an admin to admit them, by the announcements chat `chatId`. */
+  awaitingAdmission?(chatId: string): boolean;
   /** Where in the chat's log this device's message landed, once it did. */
   seqOf?(chatId: string, clientMsgId: string): number | undefined;
 }
@@ -315,10 +317,11 @@ export class Communities {
     const chats = await this.#adoptAll(community.communityId);
     const me = this.#d.myUserId();
     // Not in a wrapped channel (R141): its subscribers are in no MLS group, so there is nothing to judge.
-    if (this.#d.e2ee && key && me && chats.some((c) => c.chatId === community.announcementsChatId && c.joined)) {
+    if (this.#d.e2ee && me && chats.some((c) => c.chatId === community.announcementsChatId && c.joined)) {
       // Goes out once this device is in the announcements chat's group (the outbox waits for it).
-      const proof = await signAdmission(key.seed, key.keySeq, community.communityId, me);
-      await this.#d.post(community.announcementsChatId, { kind: 'community_admit', communityId: community.communityId, proof }, { vote: true });
+      // R155: a link without its key (cut short, an older client's) proves nothing: said bare, so this user sees they wait.
+      const proof = key && await signAdmission(key.seed, key.keySeq, community.communityId, me);
+      await this.#d.post(community.announcementsChatId, { kind: 'community_admit', communityId: community.communityId, ...(proof ? { proof } : {}) }, { vote: true });
     }
     return this.#named(community);
   }
@@ -344,6 +347,24 @@ export class Communities {
     return this.#d.notAdmitted?.(chatId) ?? [];
   }
   /**
+   * R155: this user is in the community (announcements chat `chatId`) with no admin's word for it yet
+   * (joined by a link without its key, or made a member by the server alone): members' devices hold
+   * what they send to its chats until an admin admits them (`admit`). False without end-to-end encryption.
+   */
+  awaitingAdmission(chatId: string): boolean {
+    return this.#d.awaitingAdmission?.(chatId) ?? false;
+  }
+  /**
+   * R155: admits a member no admin admitted (`notAdmitted`): this admin's signed word in the announcements
+   * chat, read by every member's device (R152). Takes `invite` (`forbidden`); resolves once it is in the log.
+   */
+  async admit(communityId: string, userId: string): Promise<void> {
+    const community = await this.get(communityId);
+    if (community.me.role !== 'owner' && !community.me.rights.includes('invite')) throw new ParleyError('forbidden', 'admitting a member takes the invite right');
+    if (!this.#d.e2ee) return;
+    if ((await this.#admit(communityId, { userIds: [userId] }, true)) === undefined) throw new ParleyError('internal', 'the admission did not reach the announcements chat in 30 s');
+  }
+  /**
    * R152: an admin's word on who may join, in the announcements chat (as a vote passes R69: any member
    * may send it, devices judge it by the sender's rights). `wait`: until it is in the log; its position.
    */
@@ -357,13 +378,14 @@ export class Communities {
 
   /**
    * Takes in the chats of the community this user is in (after an invite join, or an approved request,
-   * R101). R154: `openSeq`, after a public channel's discussion join: names where an admin stated `open`.
+   * R101). R154: `openSeq`, after a public channel's discussion join: names where an admin stated `open`;
+   * without it (a discussion linked before R154, a membership the server made alone) R155's bare word.
    */
   async adoptJoined(communityId: string, openSeq?: number): Promise<void> {
     const chats = await this.#adoptAll(communityId);
     const announcements = chats.find((c) => c.kind === 'announcements' && c.joined);
-    if (this.#d.e2ee && openSeq !== undefined && announcements) {
-      await this.#d.post(announcements.chatId, { kind: 'community_admit', communityId, openSeq }, { vote: true });
+    if (this.#d.e2ee && announcements) {
+      await this.#d.post(announcements.chatId, { kind: 'community_admit', communityId, ...(openSeq !== undefined ? { openSeq } : {}) }, { vote: true });
     }
   }
   async #adoptAll(communityId: string): Promise<CommunityChat[]> {

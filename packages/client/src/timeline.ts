@@ -163,6 +163,8 @@ export interface FoldInput {
   admittedInCommunity?: (userId: string) => boolean | undefined;
   /** R152: hears who is in the chat with no admin's word for it (this device sends nothing there meanwhile). */
   admissionDisputes?: (userIds: string[]) => void;
+  /** R155: in a community's announcements chat, hears whether this user still waits for an admin to admit them. */
+  admissionAwaited?: (awaiting: boolean) => void;
 }
 
 /**
@@ -425,6 +427,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     const content = input.decodedOutbox(o);
     if (!content) continue;
     const state: MessageState = o.failedCode ? 'failed' : 'sending';
+    if (content.kind === 'community_admit') admissions.statement(myUserId, content, true, -1); // R155: one of this device's own, on its way
     apply(myUserId, content, add, { id: o.clientMsgId, chatId: o.chatId, seq: null, senderUserId: myUserId, sentAt: o.createdAt, state, mine: true });
   }
 
@@ -464,6 +467,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     items.splice(at < 0 ? items.length : at, 0, line);
   }
   input.admissionDisputes?.(notAdmitted);
+  input.admissionAwaited?.(admissions.awaiting());
   return items;
 }
 

@@ -24,6 +24,12 @@ export interface AdmissionsInLog {
   statement(senderUserId: string, statement: AdmitStatement, proofVerified: boolean, seq: number): void;
   /** At the end of the log: who entered under the check, did not leave by the log, and whom no admin admitted, in order of entry. */
   notAdmitted(): string[];
+  /**
+   * R155: in announcements, at the end of the log: this user's device said it joined with nothing to
+   * show (a bare `community_admit`) and has no admission since (no admin's `userIds` naming them, no
+   * proof, discussion claim or approval mark of their own, no `invite` right): they wait for an admin.
+   */
+  awaiting(): boolean;
 }
 
 export interface AdmissionsInput {
@@ -46,6 +52,8 @@ export function admissionsInLog(input: AdmissionsInput): AdmissionsInLog {
   const admitted = new Set<string>();
   const keys = new Set<string>();
   const proofs: { userId: string; inviteKey: string; keySeq: number }[] = [];
+  let mine = false; // R155: this user has an admission of their own
+  let bare = false; // R155: this user's device joined with none
   const read = new Set<number>(); // positions this device could read (a log holds entries from before it joined, unreadable)
   return {
     readable: (seq) => {
@@ -75,6 +83,8 @@ export function admissionsInLog(input: AdmissionsInput): AdmissionsInLog {
       }
       if (st.proof && proofVerified) proofs.push({ userId: senderUserId, ...st.proof });
       if (st.openSeq !== undefined) openJoins.push({ userId: senderUserId, openSeq: st.openSeq });
+      if (senderUserId === myUserId ? Boolean(st.proof || st.openSeq !== undefined || st.userIds) : admin && st.userIds?.includes(myUserId)) mine = true;
+      if (senderUserId === myUserId && !st.proof && st.openSeq === undefined && !st.userIds && !st.inviteKey && !st.open) bare = true;
     },
     notAdmitted: () => {
       // A link key stated where this device can't read (before it joined) is taken on trust; one where it can must be there.
@@ -84,5 +94,6 @@ export function admissionsInLog(input: AdmissionsInput): AdmissionsInLog {
       if (open) return [];
       return [...judged].filter((u) => !admitted.has(u) && (announcements || input.admittedInCommunity?.(u) === false));
     },
+    awaiting: () => announcements && bare && !mine && !rights.holds(myUserId, 'invite'),
   };
 }
