@@ -4,6 +4,7 @@ import type {
   CommunityMute, CommunityReport, CreateCommunityInviteRequest, ReportOutcome, ReportState, ServerFrame, SetCommunityMemberRequest,
 } from '@parley/protocol';
 import { JoinRequests } from './join-requests.ts';
+import type { SanctionStatement } from './moderation/sanctions-in-log.ts';
 import { inviteToken, newInviteKey, parseInviteToken, signAdmission, type AdmitStatement } from './moderation/admissions.ts';
 import type { AddOptions } from './outbox.ts';
 import type { RestFn } from './session.ts';
@@ -244,21 +245,37 @@ export class Communities {
     await this.#d.rest('DELETE', path(communityId, `/members/${encodeURIComponent(userId)}`));
   }
   /** R71: removes and bans: no invite lets them back until `unban`. */
+  /** R71; R156: once the server took it, stated in the announcements chat (signed by MLS), where the server writes its line. */
   async ban(communityId: string, userId: string): Promise<void> {
     await this.#d.rest('PUT', path(communityId, `/bans/${encodeURIComponent(userId)}`));
+    await this.#sanction(communityId, { action: 'banned', userId }, 'announcements');
   }
   async unban(communityId: string, userId: string): Promise<void> {
     await this.#d.rest('DELETE', path(communityId, `/bans/${encodeURIComponent(userId)}`));
+    await this.#sanction(communityId, { action: 'unbanned', userId }, 'announcements');
+  }
+  /**
+   * R156: this admin's word on a sanction the server took, in the community's chats this device is in
+   * (`announcements`: that one only), where the server wrote its lines; each member's device matches
+   * them. After the server, so a refused sanction leaves no statement that could confirm a later line.
+   */
+  async #sanction(communityId: string, word: Pick<SanctionStatement, 'action' | 'userId' | 'untilMs'>, where?: 'announcements'): Promise<void> {
+    if (!this.#d.e2ee) return;
+    const chats = (await this.chats(communityId)).filter((c) => c.joined && (!where || c.kind === where));
+    for (const c of chats) await this.#d.post(c.chatId, { kind: 'community_sanction', communityId, ...word }, { vote: true });
   }
 
   // --- moderation (R80-R86) ---------------------------------------------------------------------
 
   /** R82: the member's messages in every chat of the community are refused until `untilMs` (`ban` right). */
   async mute(communityId: string, userId: string, untilMs: number): Promise<CommunityMute> {
-    return (await this.#d.rest<{ mute: CommunityMute }>('PUT', path(communityId, `/mutes/${encodeURIComponent(userId)}`), { untilMs })).mute;
+    const { mute } = await this.#d.rest<{ mute: CommunityMute }>('PUT', path(communityId, `/mutes/${encodeURIComponent(userId)}`), { untilMs });
+    await this.#sanction(communityId, { action: 'muted', userId, untilMs: mute.untilMs }); // R156
+    return mute;
   }
   async unmute(communityId: string, userId: string): Promise<void> {
     await this.#d.rest('DELETE', path(communityId, `/mutes/${encodeURIComponent(userId)}`));
+    await this.#sanction(communityId, { action: 'unmuted', userId }); // R156
   }
   async mutes(communityId: string): Promise<CommunityMute[]> {
     return (await this.#d.rest<{ mutes: CommunityMute[] }>('GET', path(communityId, '/mutes'))).mutes;
