@@ -33,8 +33,11 @@ describe('channel comments (R114)', () => {
     // Only an open chat of a community where the linker holds manageChats; only the channel's owner links.
     await rejects(amy.client.channels.linkDiscussion(channel.channelId, talk.announcementsChatId), 'bad_request');
     await rejects(ben.client.channels.linkDiscussion(channel.channelId, general.chatId), 'channel_admin_only');
-    assert.deepEqual(await amy.client.channels.linkDiscussion(channel.channelId, general.chatId), { chatId: general.chatId, communityId: talk.communityId });
-    assert.deepEqual(await ben.client.channels.discussion(channel.channelId), { chatId: general.chatId, communityId: talk.communityId });
+    // R154: with where Amy's device stated `open` in the announcements chat, for joiners to name.
+    const linked = await amy.client.channels.linkDiscussion(channel.channelId, general.chatId);
+    const openSeq = amy.client.log(talk.announcementsChatId).find((m) => m.seq === linked?.openSeq)?.seq;
+    assert.deepEqual(linked, { chatId: general.chatId, communityId: talk.communityId, openSeq });
+    assert.deepEqual(await ben.client.channels.discussion(channel.channelId), linked);
 
     const post = await amy.client.channels.post(channel.channelId, 'Road works on Lenina street from Monday');
     for (const u of [ben, cat]) {
@@ -50,6 +53,8 @@ describe('channel comments (R114)', () => {
     await cat.client.sendText(chatId, 'The bus stop moves too', { thread: post.postId, threadQuote: '🚧'.repeat(200) });
     await ben.client.sendText(chatId, 'Unrelated chatter');
     await waitFor(() => [amy, ben, cat].every((u) => count(u.client, chatId, post.postId) === 2), { what: 'everyone sees 2 comments', timeoutMs: GROUP_FORMED });
+    // R154: Ben's device joined after Amy's `open`, which it can't read; Cat names it, so Ben's takes her in (and sent).
+    for (const id of [talk.announcementsChatId, chatId]) assert.deepEqual(ben.client.communities.notAdmitted(id), [], `Ben's device admits Cat in ${id}`);
     // Ben's and Cat's devices send at once: the log may hold them in either order.
     assert.deepEqual(commentsOn(amy.client.timeline(chatId), post.postId).map((i) => [i.text, i.threadQuote]).sort(),
       [['For how long?', 'Road works on Lenina'], ['The bus stop moves too', `${'🚧'.repeat(MAX_THREAD_QUOTE_CHARS - 1)}…`]]);

@@ -56,6 +56,9 @@ describe('community admissions (R152-R153)', () => {
         assert.equal(line?.notAdmitted, max.userId, `${u.displayName} is told who entered without an admin's word`);
       }
     }
+    // R155: Max's own device says he waits for an admin; those let in by a link or an approval don't.
+    assert.equal(max.client.communities.awaitingAdmission(c.announcementsChatId), true);
+    for (const u of [ben, cat]) assert.equal(u.client.communities.awaitingAdmission(c.announcementsChatId), false, u.displayName);
     const held = await ben.client.sendText(general, 'Who is Max?');
     // Max's own device, welcomed into the group, sends; Ben's reads it after his message was first tried.
     await sendAndSee(max, [ben], general, 'Hello, I am Max');

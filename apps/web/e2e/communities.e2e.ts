@@ -157,9 +157,44 @@ describe('communities in the web client', { timeout: 300_000 }, () => {
     await axe(olga, 'community-19-chat-list-folded');
     await group.getByRole('button', { name: 'Chats of Building 12' }).click();
     await group.getByTestId('chat-row').filter({ hasText: 'General' }).waitFor();
+
+    // R152/R155: Zed joins by the link's server part alone (its key cut off): no admin's word for him.
+    // Olga's members page lists him with Admit; her signed admission ends his wait on his device too.
+    const zedsCommunity = await zed.client.communities.joinInvite(decodeURIComponent(/community-join\/([^/]+)/.exec(link)?.[1] ?? '').split('.')[0] ?? '');
+    assert.equal(zed.client.communities.awaitingAdmission(zedsCommunity.announcementsChatId), true, 'Zed\'s device knows he waits');
+    await group.getByTestId('chat-row').filter({ hasText: 'General' }).click();
+    await olga.getByRole('button', { name: 'Community', exact: true }).click();
+    await olga.getByRole('button', { name: 'Members and roles' }).click();
+    const waiting = olga.getByTestId('not-admitted');
+    await waiting.getByTestId('not-admitted-member').filter({ hasText: 'Zed Zimmer' }).waitFor({ timeout: GROUP_MS });
+    await screenshot(olga, 'community-20-not-admitted');
+    await axe(olga, 'community-20-not-admitted');
+    await waiting.getByRole('button', { name: 'Admit Zed Zimmer' }).click();
+    await waiting.waitFor({ state: 'detached', timeout: 30_000 });
+    await waitFor(() => !zed.client.communities.awaitingAdmission(zedsCommunity.announcementsChatId), { what: 'Zed\'s device reads Olga\'s admission', timeoutMs: GROUP_MS });
     assert.deepEqual(found, [], 'no serious or critical axe violations on the community screens');
     await owner.context.close();
     await neighbour.context.close();
+  });
+  it('R155 a member no admin admitted sees that they wait for one, until an admin admits them', async () => {
+    const { page, context } = await personPage(browser, { mobile: true });
+    const handle = uniqueHandle('rita');
+    await signUp(page, url, 'Rita Waiting', handle);
+    const rita = await zed.client.findUser(handle);
+    const court = await zed.client.communities.create({ name: 'Wait Court' });
+    const { token } = await zed.client.communities.createInvite(court.communityId);
+    // The link cut short: its server part opens it, but nothing proves an admin gave it.
+    await page.goto(`${url}/#/community-join/${token.split('.')[0] ?? ''}/Wait%20Court`);
+    await page.getByRole('button', { name: 'Join community' }).click();
+    const banner = page.getByTestId('awaiting-admission');
+    await banner.waitFor({ timeout: 30_000 });
+    assert.equal(await banner.textContent(), 'You are waiting for an admin to admit you. Until then members’ apps hold their messages to this community’s chats.');
+    await screenshot(page, 'community-21-awaiting-admission-phone');
+    await waitFor(() => zed.client.communities.notAdmitted(court.announcementsChatId).includes(rita.userId), { what: 'Zed\'s device finds no admin\'s word for Rita', timeoutMs: 30_000 });
+    await zed.client.communities.admit(court.communityId, rita.userId);
+    await banner.waitFor({ state: 'detached', timeout: GROUP_MS });
+    assert.deepEqual(zed.client.communities.notAdmitted(court.announcementsChatId), []);
+    await context.close();
   });
   it('R68 R71 a community link that does not work says why: a made-up token is invalid, and a banned person is told they were banned', async () => {
     const { page, context } = await personPage(browser, { mobile: true });

@@ -31,6 +31,7 @@ export class ChatViews {
   readonly #cache = new Map<string, TimelineItem[]>();
   readonly #disputes = new Map<string, string[]>();
   readonly #notAdmitted = new Map<string, string[]>(); // R152, per chat
+  readonly #awaiting = new Map<string, boolean>(); // R155, per announcements chat
 
   constructor(deps: ChatViewsDeps) {
     this.#d = deps;
@@ -110,6 +111,7 @@ export class ChatViews {
       rightsDisputes: (userIds) => this.#disputes.set(chatId, userIds),
       ...(chat.community && chat.community.kind !== 'announcements' ? { admittedInCommunity: (u: string) => this.#admittedInCommunity(chat.community?.communityId ?? '', u) } : {}),
       admissionDisputes: (userIds) => this.#notAdmitted.set(chatId, userIds),
+      ...(enc ? { admissionAwaited: (awaiting: boolean) => this.#awaiting.set(chatId, awaiting) } : {}),
     });
     this.#cache.set(chatId, items);
     return items;
@@ -125,6 +127,12 @@ export class ChatViews {
   notAdmitted(chatId: string): string[] {
     this.timeline(chatId);
     return this.#notAdmitted.get(chatId) ?? [];
+  }
+
+  /** R155: in a community's announcements chat: whether this user waits for an admin to admit them. */
+  awaitingAdmission(chatId: string): boolean {
+    this.timeline(chatId);
+    return this.#awaiting.get(chatId) ?? false;
   }
 
   /** R152: a member of the community's announcements chat (every member is) whom it does not refuse; undefined when this device has no such chat. */

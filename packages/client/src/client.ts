@@ -195,9 +195,9 @@ export class ParleyClient extends ClientRest {
       : undefined;
     this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content, o) => this.#post(id, content, o),
       chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
-      chatInfo: (id, field) => this.#enc?.groupInfo(id, field), item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId), rightsDisputes: (id) => this.#views.rightsDisputes(id), notAdmitted: (id) => this.#views.notAdmitted(id), seqOf: (id, msg) => this.#sync.log(id).find((m) => m.clientMsgId === msg)?.seq, unsent: (id) => this.outbox().some((o) => o.clientMsgId === id), publishWrappedInfo: (id, info) => this.wrappedChannels.publishInfo(id, info) });
+      chatInfo: (id, field) => this.#enc?.groupInfo(id, field), item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId), rightsDisputes: (id) => this.#views.rightsDisputes(id), notAdmitted: (id) => this.#views.notAdmitted(id), awaitingAdmission: (id) => this.#views.awaitingAdmission(id), seqOf: (id, msg) => this.#sync.log(id).find((m) => m.clientMsgId === msg)?.seq, unsent: (id) => this.outbox().some((o) => o.clientMsgId === id), publishWrappedInfo: (id, info) => this.wrappedChannels.publishInfo(id, info) });
     this.channels = lazyChannels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
-      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) }, adoptCommunity: (id) => this.communities.adoptJoined(id), openCommunity: (id) => this.communities.open(id),
+      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) }, adoptCommunity: (id, openSeq) => this.communities.adoptJoined(id, openSeq), openCommunity: (id) => this.communities.open(id),
       baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh) });
     this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
     this.#uploads = new Uploads({

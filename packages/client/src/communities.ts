@@ -4,6 +4,7 @@ import type {
   CommunityMute, CommunityReport, CreateCommunityInviteRequest, ReportOutcome, ReportState, ServerFrame, SetCommunityMemberRequest,
 } from '@parley/protocol';
 import { JoinRequests } from './join-requests.ts';
+import type { SanctionStatement } from './moderation/sanctions-in-log.ts';
 import { inviteToken, newInviteKey, parseInviteToken, signAdmission, type AdmitStatement } from './moderation/admissions.ts';
 import type { AddOptions } from './outbox.ts';
 import type { RestFn } from './session.ts';
@@ -33,6 +34,8 @@ export interface CommunitiesDeps {
   unsent?(clientMsgId: string): boolean;
   /** R152: who is in a community chat with no admin's word for it, as this device folds its log. */
   notAdmitted?(chatId: string): string[];
+  /** R155: whether this user waits for an admin to admit them, by the announcements chat `chatId`. */
+  awaitingAdmission?(chatId: string): boolean;
   /** Where in the chat's log this device's message landed, once it did. */
   seqOf?(chatId: string, clientMsgId: string): number | undefined;
   /** R147: a wrapped channel's name or description changed: its subscribers past the MLS size read it in the wrapped log. */
@@ -256,21 +259,37 @@ export class Communities {
     await this.#d.rest('DELETE', path(communityId, `/members/${encodeURIComponent(userId)}`));
   }
   /** R71: removes and bans: no invite lets them back until `unban`. */
+  /** R71; R156: once the server took it, stated in the announcements chat (signed by MLS), where the server writes its line. */
   async ban(communityId: string, userId: string): Promise<void> {
     await this.#d.rest('PUT', path(communityId, `/bans/${encodeURIComponent(userId)}`));
+    await this.#sanction(communityId, { action: 'banned', userId }, 'announcements');
   }
   async unban(communityId: string, userId: string): Promise<void> {
     await this.#d.rest('DELETE', path(communityId, `/bans/${encodeURIComponent(userId)}`));
+    await this.#sanction(communityId, { action: 'unbanned', userId }, 'announcements');
+  }
+  /**
+   * R156: this admin's word on a sanction the server took, in the community's chats this device is in
+   * (`announcements`: that one only), where the server wrote its lines; each member's device matches
+   * them. After the server, so a refused sanction leaves no statement that could confirm a later line.
+   */
+  async #sanction(communityId: string, word: Pick<SanctionStatement, 'action' | 'userId' | 'untilMs'>, where?: 'announcements'): Promise<void> {
+    if (!this.#d.e2ee) return;
+    const chats = (await this.chats(communityId)).filter((c) => c.joined && (!where || c.kind === where));
+    for (const c of chats) await this.#d.post(c.chatId, { kind: 'community_sanction', communityId, ...word }, { vote: true });
   }
 
   // --- moderation (R80-R86) ---------------------------------------------------------------------
 
   /** R82: the member's messages in every chat of the community are refused until `untilMs` (`ban` right). */
   async mute(communityId: string, userId: string, untilMs: number): Promise<CommunityMute> {
-    return (await this.#d.rest<{ mute: CommunityMute }>('PUT', path(communityId, `/mutes/${encodeURIComponent(userId)}`), { untilMs })).mute;
+    const { mute } = await this.#d.rest<{ mute: CommunityMute }>('PUT', path(communityId, `/mutes/${encodeURIComponent(userId)}`), { untilMs });
+    await this.#sanction(communityId, { action: 'muted', userId, untilMs: mute.untilMs }); // R156
+    return mute;
   }
   async unmute(communityId: string, userId: string): Promise<void> {
     await this.#d.rest('DELETE', path(communityId, `/mutes/${encodeURIComponent(userId)}`));
+    await this.#sanction(communityId, { action: 'unmuted', userId }); // R156
   }
   async mutes(communityId: string): Promise<CommunityMute[]> {
     return (await this.#d.rest<{ mutes: CommunityMute[] }>('GET', path(communityId, '/mutes'))).mutes;
@@ -329,16 +348,20 @@ export class Communities {
     const chats = await this.#adoptAll(community.communityId);
     const me = this.#d.myUserId();
     // Not in a wrapped channel (R141): its subscribers are in no MLS group, so there is nothing to judge.
-    if (this.#d.e2ee && key && me && chats.some((c) => c.chatId === community.announcementsChatId && c.joined)) {
+    if (this.#d.e2ee && me && chats.some((c) => c.chatId === community.announcementsChatId && c.joined)) {
       // Goes out once this device is in the announcements chat's group (the outbox waits for it).
-      const proof = await signAdmission(key.seed, key.keySeq, community.communityId, me);
-      await this.#d.post(community.announcementsChatId, { kind: 'community_admit', communityId: community.communityId, proof }, { vote: true });
+      // R155: a link without its key (cut short, an older client's) proves nothing: said bare, so this user sees they wait.
+      const proof = key && await signAdmission(key.seed, key.keySeq, community.communityId, me);
+      await this.#d.post(community.announcementsChatId, { kind: 'community_admit', communityId: community.communityId, ...(proof ? { proof } : {}) }, { vote: true });
     }
     return this.#named(community);
   }
-  /** R152: anyone may join this community (its chat is a public channel's discussion, R114): stated by this admin. */
-  async open(communityId: string): Promise<void> {
-    await this.#admit(communityId, { open: true });
+  /**
+   * R152: anyone may join this community (its chat is a public channel's discussion, R114): stated by
+   * this admin. R154: resolves with the statement's position in the announcements chat, once it is there.
+   */
+  async open(communityId: string): Promise<number | undefined> {
+    return this.#admit(communityId, { open: true }, true);
   }
   /** R101: let in by an approval; R152: marks in the announcements chat, for this device too, that joins are checked. */
   async #joined(communityId: string): Promise<void> {
@@ -355,6 +378,24 @@ export class Communities {
     return this.#d.notAdmitted?.(chatId) ?? [];
   }
   /**
+   * R155: this user is in the community (announcements chat `chatId`) with no admin's word for it yet
+   * (joined by a link without its key, or made a member by the server alone): members' devices hold
+   * what they send to its chats until an admin admits them (`admit`). False without end-to-end encryption.
+   */
+  awaitingAdmission(chatId: string): boolean {
+    return this.#d.awaitingAdmission?.(chatId) ?? false;
+  }
+  /**
+   * R155: admits a member no admin admitted (`notAdmitted`): this admin's signed word in the announcements
+   * chat, read by every member's device (R152). Takes `invite` (`forbidden`); resolves once it is in the log.
+   */
+  async admit(communityId: string, userId: string): Promise<void> {
+    const community = await this.get(communityId);
+    if (community.me.role !== 'owner' && !community.me.rights.includes('invite')) throw new ParleyError('forbidden', 'admitting a member takes the invite right');
+    if (!this.#d.e2ee) return;
+    if ((await this.#admit(communityId, { userIds: [userId] }, true)) === undefined) throw new ParleyError('internal', 'the admission did not reach the announcements chat in 30 s');
+  }
+  /**
    * R152: an admin's word on who may join, in the announcements chat (as a vote passes R69: any member
    * may send it, devices judge it by the sender's rights). `wait`: until it is in the log; its position.
    */
@@ -366,9 +407,17 @@ export class Communities {
     return wait ? this.#d.seqOf?.(chatId, id) : undefined;
   }
 
-  /** Takes in the chats of the community this user is in (after an invite join, or an approved request, R101). */
-  async adoptJoined(communityId: string): Promise<void> {
-    await this.#adoptAll(communityId);
+  /**
+   * Takes in the chats of the community this user is in (after an invite join, or an approved request,
+   * R101). R154: `openSeq`, after a public channel's discussion join: names where an admin stated `open`;
+   * without it (a discussion linked before R154, a membership the server made alone) R155's bare word.
+   */
+  async adoptJoined(communityId: string, openSeq?: number): Promise<void> {
+    const chats = await this.#adoptAll(communityId);
+    const announcements = chats.find((c) => c.kind === 'announcements' && c.joined);
+    if (this.#d.e2ee && announcements) {
+      await this.#d.post(announcements.chatId, { kind: 'community_admit', communityId, ...(openSeq !== undefined ? { openSeq } : {}) }, { vote: true });
+    }
   }
   async #adoptAll(communityId: string): Promise<CommunityChat[]> {
     const chats = await this.chats(communityId);

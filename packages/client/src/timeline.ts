@@ -3,6 +3,7 @@ import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
 import { communityRightsNow, rightsDisputes, rightsInLog } from './moderation/rights-in-log.ts';
+import { sanctionsInLog } from './moderation/sanctions-in-log.ts';
 import { admissionsInLog } from './moderation/admissions-in-log.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
@@ -164,6 +165,8 @@ export interface FoldInput {
   admittedInCommunity?: (userId: string) => boolean | undefined;
   /** R152: hears who is in the chat with no admin's word for it (this device sends nothing there meanwhile). */
   admissionDisputes?: (userIds: string[]) => void;
+  /** R155: in a community's announcements chat, hears whether this user still waits for an admin to admit them. */
+  admissionAwaited?: (awaiting: boolean) => void;
 }
 
 /**
@@ -207,6 +210,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
   const rights = rightsInLog(chat, input.messages); // R80: folded along with the log
   const unconfirmedLines: TimelineItem[] = []; // R138: since the owner's last signed statement
   const admissions = admissionsInLog({ chat, myUserId, rights, ...(input.admittedInCommunity ? { admittedInCommunity: input.admittedInCommunity } : {}) });
+  const sanctions = sanctionsInLog(chat, rights); // R156
   const entries = new Map<string, number>(); // R152: where each judged member entered (log position)
   const enter = (userId: string, seq: number) => {
     if (admissions.entered(userId)) entries.set(userId, seq);
@@ -354,6 +358,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         return; // R51: a draft from another device of this person, kept with the chat it is for
       case 'community_admit':
         return; // R152: folded with the log entry it came in (admissionsInLog), not a line
+      case 'community_sanction':
+        sanctions.statement(senderUserId, content); // R156: confirms the server's line, not a line itself
+        return;
       case 'community_rights':
         // R138: the owner's signed standing; one from anyone else is shown as refused.
         if (!rights.signed(senderUserId, content)) add({ ...base, text: '', edited: false, deleted: false, reactions: [], notice: 'rights_not_signed', unconfirmed: true });
@@ -397,6 +404,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       const line: TimelineItem = { ...base, text: '', edited: false, deleted: false, reactions: [], system: m.system, ...(confirmed ? {} : { unconfirmed: true as const }) };
       if (!confirmed) unconfirmedLines.push(line);
       add(line);
+      sanctions.line(line);
       if (m.system.kind === 'member_removed' || m.system.kind === 'member_left') groupMemberGone(calls, m.system.userId, m.sentAt); // R63: the SFU dropped them (R62)
       if (m.system.kind === 'member_removed' || m.system.kind === 'member_left') admissions.left(m.system.userId);
       if (m.system.kind === 'member_added' || m.system.kind === 'member_joined') enter(m.system.userId, m.seq);
@@ -408,9 +416,9 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     // R87: in a community's announcements chat the server lets votes through from anyone (R69 refuses
     // the rest), but can't tell a vote from anything else: from a member without the right, only votes count.
     const listener = chat.community?.kind === 'announcements' && chat.community.moderators !== undefined && !rights.holds(m.senderUserId, 'postAnnouncements');
-    // R112: in a private channel, reactions too (the chat's summary says it is one).
-    const response = decoded?.kind === 'content' && (decoded.content.kind === 'vote' || decoded.content.kind === 'community_admit' || (decoded.content.kind === 'reaction' && chat.community?.channel === true));
-    if (decoded?.kind === 'content' && decoded.content.kind === 'community_admit') admissions.statement(m.senderUserId, decoded.content, decoded.admitted === true);
+    // R112: in a private channel, reactions too (the chat's summary says it is one); R156: sanctions, judged by the ban right.
+    const response = decoded?.kind === 'content' && (decoded.content.kind === 'vote' || decoded.content.kind === 'community_admit' || decoded.content.kind === 'community_sanction' || (decoded.content.kind === 'reaction' && chat.community?.channel === true));
+    if (decoded?.kind === 'content' && decoded.content.kind === 'community_admit') admissions.statement(m.senderUserId, decoded.content, decoded.admitted === true, m.seq);
     if (listener && decoded?.kind !== 'handshake' && !response) continue;
     if (decoded?.kind === 'handshake') {
       for (const userId of decoded.joined ?? []) enter(userId, m.seq); // R152: a user new to the group
@@ -436,6 +444,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     const content = input.decodedOutbox(o);
     if (!content) continue;
     const state: MessageState = o.failedCode ? 'failed' : 'sending';
+    if (content.kind === 'community_admit') admissions.statement(myUserId, content, true, -1); // R155: one of this device's own, on its way
     apply(myUserId, content, add, { id: o.clientMsgId, chatId: o.chatId, seq: null, senderUserId: myUserId, sentAt: o.createdAt, state, mine: true });
   }
 
@@ -465,6 +474,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     if (!item) continue;
     item.reactions = [...perEmoji].filter(([, users]) => users.size > 0).map(([emoji, users]) => ({ emoji, userIds: [...users] }));
   }
+  sanctions.finish();
   input.rightsDisputes?.(rightsDisputes(chat, rights));
   const notAdmitted = admissions.notAdmitted();
   for (const userId of notAdmitted) {
@@ -475,6 +485,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     items.splice(at < 0 ? items.length : at, 0, line);
   }
   input.admissionDisputes?.(notAdmitted);
+  input.admissionAwaited?.(admissions.awaiting());
   return items;
 }
 

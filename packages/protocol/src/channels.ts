@@ -238,9 +238,13 @@ export type ScheduledChannelPost = z.infer<typeof ScheduledChannelPost>;
 // --- R114: discussion chats --------------------------------------------------------------------
 
 /** R114: the chat where a channel's posts are commented: an open chat of a community (its moderation applies). */
-export const ChannelDiscussion = z.object({ chatId: Id, communityId: Id });
+/**
+ * R154: `openSeq`, for a public channel's: where in the community's announcements chat its admin stated
+ * that anyone may join (R152 `open`); a joiner names it, so devices that joined later can check the join.
+ */
+export const ChannelDiscussion = z.object({ chatId: Id, communityId: Id, openSeq: z.number().int().nonnegative().optional() });
 export type ChannelDiscussion = z.infer<typeof ChannelDiscussion>;
-export const LinkDiscussionRequest = z.object({ chatId: Id });
+export const LinkDiscussionRequest = z.object({ chatId: Id, openSeq: z.number().int().nonnegative().optional() });
 /** R111: a search for public channels by the start of a handle or a title; `offset` pages on. */
 export const ChannelSearchQuery = z.object({
   q: z.string().min(1).max(64),

@@ -280,6 +280,18 @@ export const MessageContent = z.discriminatedUnion('kind', [
     open: z.literal(true).optional(),
     inviteKey: Base64Url.max(64).optional(),
     proof: z.object({ inviteKey: Base64Url.max(64), keySeq: z.number().int().nonnegative(), signature: Base64Url.max(128) }).optional(),
+    /** R154: from a joiner of a public channel's discussion: where in the announcements chat an admin stated `open`. */
+    openSeq: z.number().int().nonnegative().optional(),
+  }),
+  /**
+   * R156: a ban, unban, mute or unmute as the admin's device states it, in the chats where the server
+   * writes its line (bans in announcements; mutes in each chat of the community the admin is in):
+   * devices take the server's `moderation` line only when a holder of `ban` said the same.
+   */
+  z.object({
+    kind: z.literal('community_sanction'), communityId: Id, userId: Id,
+    action: z.enum(['banned', 'unbanned', 'muted', 'unmuted']),
+    untilMs: z.number().int().nonnegative().optional(),
   }),
   CallContent,
   // R87: polls, votes and an early close (polls.ts); the tally is folded on each device.

@@ -36,7 +36,8 @@ export function channelExtraRoutes(app: FastifyInstance, services: Services, api
   });
   app.put('/channels/:channelId/discussion', async (request) => {
     const caller = await auth(request);
-    return { discussion: await channelDiscussions.linkPublic(caller, parse(ChannelParams, request.params).channelId, parse(LinkDiscussionRequest, request.body).chatId) };
+    const { chatId, openSeq } = parse(LinkDiscussionRequest, request.body);
+    return { discussion: await channelDiscussions.linkPublic(caller, parse(ChannelParams, request.params).channelId, chatId, openSeq) };
   });
   app.delete('/channels/:channelId/discussion', async (request, reply) => {
     const caller = await auth(request);

@@ -51,8 +51,10 @@ export function channelScheduleStorageSuite(name: string, open: () => Promise<{ 
       for (const chatId of ['chat_d1', 'chat_d2']) await storage.createChat(group(chatId), [member(chatId, 'alice', 'owner')], created(chatId, 'alice'));
       assert.equal(await s.getDiscussion(C), undefined);
       await s.setDiscussion(C, { channelId: C, chatId: 'chat_d1', linkedBy: uid('alice'), linkedAt: T0 });
-      await s.setDiscussion(C, { channelId: C, chatId: 'chat_d2', linkedBy: uid('alice'), linkedAt: T0 + 1 });
-      assert.deepEqual(await s.getDiscussion(C), { channelId: C, chatId: 'chat_d2', linkedBy: uid('alice'), linkedAt: T0 + 1 });
+      await s.setDiscussion(C, { channelId: C, chatId: 'chat_d2', linkedBy: uid('alice'), linkedAt: T0 + 1, openSeq: 7 });
+      assert.deepEqual(await s.getDiscussion(C), { channelId: C, chatId: 'chat_d2', linkedBy: uid('alice'), linkedAt: T0 + 1, openSeq: 7 }, 'R154 with where `open` was stated');
+      await s.setDiscussion(C, { channelId: C, chatId: 'chat_d2', linkedBy: uid('alice'), linkedAt: T0 + 2 });
+      assert.deepEqual(await s.getDiscussion(C), { channelId: C, chatId: 'chat_d2', linkedBy: uid('alice'), linkedAt: T0 + 2 });
       await s.setDiscussion(C, null);
       assert.equal(await s.getDiscussion(C), undefined);
     });

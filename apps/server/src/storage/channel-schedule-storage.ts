@@ -15,6 +15,8 @@ export interface ChannelDiscussionRow {
   chatId: string;
   linkedBy: string;
   linkedAt: number;
+  /** R154: where the linking admin's device stated `open` in the community's announcements chat, as it reported. */
+  openSeq?: number;
 }
 
 /**

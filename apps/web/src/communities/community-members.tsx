@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/index.ts';
 import { Avatar, colorFor } from '../components/avatar.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
+import { NotAdmitted } from './admissions.tsx';
 import { communityName, mayDo, useCommunity, useCommunityMembers, useCommunityData } from './use-community.ts';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
@@ -40,6 +41,7 @@ export function CommunityMembers({ client, communityId }: { client: ParleyClient
       <div className="card">
         <h3>{t('members')} {members ? `(${members.length})` : ''}</h3>
         {community && <RightsDisputes client={client} community={community} members={members ?? []} />}
+        {community && <NotAdmitted client={client} community={community} members={members ?? []} />}
         {!members && !loadError && <div className="spinner" role="status" aria-label={t('loading')} />}
         <ErrorLine error={loadError} />
         {community && (

@@ -6,6 +6,7 @@ import { go, goWhenDone } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
+import { AwaitingAdmission } from './admissions.tsx';
 import { CommunityInvites } from './community-invites.tsx';
 import { CommunityJoinRequests } from './community-join-requests.tsx';
 import { CommunityReports } from './community-reports.tsx';
@@ -39,6 +40,7 @@ export function CommunityPanel({ client, communityId }: { client: ParleyClient; 
       <PanelHeader title={name}>
         <span className="avatar community-avatar" style={{ width: 36, height: 36 }} aria-hidden="true"><Icon name="community" /></span>
       </PanelHeader>
+      <AwaitingAdmission client={client} communityId={communityId} />
       <div className="card">
         <p className="muted small community-facts" data-testid="community-facts">
           {t('membersCount', { count: community.memberCount })} · {t('communityYouAre', { role: t(community.me.role) })}

@@ -23,6 +23,7 @@ import { CallError, isLive, useCalls } from '../calls/call-state.tsx';
 import { groupCallPeople } from '../calls/group-call-people.ts';
 import { groupCallMedia } from '../calls/group-call-media.ts';
 import { useGroupCall } from '../calls/use-group-call.ts';
+import { AwaitingAdmission } from '../communities/admissions.tsx';
 
 // Opened by a click, not needed to show the chat: chunks of their own (issue 15's size budget).
 // Fetched only while a group chat's call runs (the chat screen's budget).
@@ -179,6 +180,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
           <button type="button" className="link-button" onClick={() => { client.requestRejoin(chatId).catch(report('rejoin')); }}>{t('e2eeAskReadd')}</button>
         </div>
       )}
+      {chat.community && <AwaitingAdmission client={client} communityId={chat.community.communityId} />}
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
       {pinned.length > 0 && <PinnedBar pinned={pinned} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} />}
       <Timeline client={client} chat={chat} actions={actions} />

@@ -21,4 +21,9 @@ export const enJoin = {
   errJoinApprovalRequired: 'This link needs an admin’s approval: ask to join instead.',
   errJoinRequestsFull: 'This community has too many requests waiting. Try again later.',
   errJoinRequestClosed: 'This request was already answered or cancelled.',
+  admissionAwaiting: 'You are waiting for an admin to admit you. Until then members’ apps hold their messages to this community’s chats.',
+  admissionNotAdmittedTitle: 'Not admitted yet',
+  admissionNotAdmittedHint: 'No admin approved these members or gave them an invite link. Members’ apps hold their messages until they are admitted or removed.',
+  admissionAdmit: 'Admit',
+  admissionAdmitMember: 'Admit {name}',
 } as const;

@@ -22,5 +22,10 @@ export const ruJoin: Record<keyof typeof enJoin, string> = {
   joinRequestAsked: 'заявка {when}',
   errJoinApprovalRequired: 'По этой ссылке вступают с одобрения администратора: подайте заявку.',
   errJoinRequestsFull: 'В этом сообществе слишком много необработанных заявок. Попробуйте позже.',
+  admissionAwaiting: 'Вы ждёте, пока администратор вас примет. До тех пор приложения участников задерживают свои сообщения в чаты сообщества.',
+  admissionNotAdmittedTitle: 'Ещё не приняты',
+  admissionNotAdmittedHint: 'Этих участников не одобрял администратор, и у них не было ссылки-приглашения. Приложения участников задерживают сообщения, пока их не примут или не удалят.',
+  admissionAdmit: 'Принять',
+  admissionAdmitMember: 'Принять: {name}',
   errJoinRequestClosed: 'На эту заявку уже ответили или её отозвали.',
 };

@@ -5,16 +5,24 @@ const path = (channelId: string, rest = '') => `/channels/${encodeURIComponent(c
 const discussionPath = (channel: string | { communityId: string }) =>
   (typeof channel === 'string' ? path(channel, '/discussion') : `/communities/${encodeURIComponent(channel.communityId)}/discussion`);
 
+interface SocialDeps {
+  rest: RestFn;
+  /** Takes in a community's chats after a discussion join; R154: `openSeq` is named in its announcements chat. */
+  adoptCommunity?(communityId: string, openSeq?: number): Promise<void>;
+  /** R152: states `open`; R154: its position in the announcements chat (undefined: not in the log in time). */
+  openCommunity?(communityId: string): Promise<number | undefined>;
+}
+
 /**
  * The part of `client.channels` that verifies nothing: search (R111), reactions and views (R98) and the
  * discussion chat (R114). `Channels` extends it with the signed log.
  */
 export class ChannelSocial {
-  readonly #s: { rest: RestFn; adoptCommunity?(communityId: string): Promise<void>; openCommunity?(communityId: string): Promise<void> };
+  readonly #s: SocialDeps;
   /** Posts this device reported as viewed (R98: once per device; the server keeps no list of who). */
   readonly #viewed = new Set<string>();
 
-  constructor(deps: { rest: RestFn; adoptCommunity?(communityId: string): Promise<void>; openCommunity?(communityId: string): Promise<void> }) {
+  constructor(deps: SocialDeps) {
     this.#s = deps;
   }
 
@@ -40,15 +48,19 @@ export class ChannelSocial {
       return null;
     }
     const { discussion } = await this.#s.rest<{ discussion: ChannelDiscussion }>('PUT', discussionPath(channel), { chatId });
-    // R152: a public channel's readers join its community with no link: this admin says anyone may.
-    if (typeof channel === 'string') await this.#s.openCommunity?.(discussion.communityId);
-    return discussion;
+    if (typeof channel !== 'string') return discussion;
+    // R152: a public channel's readers join its community with no link: this admin says anyone may;
+    // R154: and where it said so, which the server hands each joiner to name.
+    const openSeq = await this.#s.openCommunity?.(discussion.communityId);
+    if (openSeq === undefined) return discussion;
+    return (await this.#s.rest<{ discussion: ChannelDiscussion }>('PUT', discussionPath(channel), { chatId, openSeq })).discussion;
   }
 
   /** R114: into a public channel's discussion chat (and its community, as by invite); a banned person gets `community_banned`. */
   async joinDiscussion(channelId: string): Promise<ChatSummary> {
+    const link = await this.discussion(channelId);
     const { chat } = await this.#s.rest<{ chat: ChatSummary }>('POST', path(channelId, '/discussion/join'));
-    if (chat.community) await this.#s.adoptCommunity?.(chat.community.communityId);
+    if (chat.community) await this.#s.adoptCommunity?.(chat.community.communityId, link?.openSeq);
     return chat;
   }
 

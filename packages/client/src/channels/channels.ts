@@ -23,10 +23,10 @@ export interface ChannelsDeps extends MediaEndpoint {
   now(): number;
   /** R97: a subscribed channel has a new log entry. */
   emit(event: { channelId: string; seq: number }): void;
-  /** R114: takes in the chats of a community this user just joined (a discussion chat's). */
-  adoptCommunity?(communityId: string): Promise<void>;
-  /** R152: states in the community's announcements chat that anyone may join (a public channel's discussion). */
-  openCommunity?(communityId: string): Promise<void>;
+  /** R114: takes in the chats of a community this user just joined (a discussion chat's); R154: names `openSeq` there. */
+  adoptCommunity?(communityId: string, openSeq?: number): Promise<void>;
+  /** R152: states in the community's announcements chat that anyone may join (a public channel's discussion); R154: where. */
+  openCommunity?(communityId: string): Promise<number | undefined>;
   /** R125: schedules a retry of a refused head (tests run it themselves); setTimeout by default. */
   later?(fn: () => void, ms: number): void;
 }

@@ -31,11 +31,12 @@ function fold(summary: ChatSummary, entries: Entry[], firstSeq = 1, admittedInCo
     return { chatId: summary.chatId, seq, clientMsgId: `msg_${seq}_entry`, senderUserId: sender, senderDeviceId: `${sender}_phone`, sentAt: seq, system, envelope: system ? null : { contentType: 'parley/mls-app', payload: '' } };
   });
   let notAdmitted: string[] = [];
+  let awaiting = false;
   const items = foldTimeline({
     chat: summary, myUserId: 'cat', messages, outbox: [], decodedOutbox: () => undefined, decoded: (m) => decoded.get(m.seq),
-    admissionDisputes: (u) => (notAdmitted = u), ...(admittedInCommunity ? { admittedInCommunity } : {}),
+    admissionDisputes: (u) => (notAdmitted = u), admissionAwaited: (a) => (awaiting = a), ...(admittedInCommunity ? { admittedInCommunity } : {}),
   });
-  return { notAdmitted, lines: items.filter((i) => i.notice === 'member_not_admitted').map((i) => [i.notAdmitted, i.seq]) };
+  return { notAdmitted, awaiting, lines: items.filter((i) => i.notice === 'member_not_admitted').map((i) => [i.notAdmitted, i.seq]) };
 }
 
 const proof = { inviteKey: 'KEY_one', keySeq: 2, signature: 'sig' };
@@ -84,6 +85,29 @@ test('R152 judged from the first admin statement and only inside this device\'s 
   assert.deepEqual(fold(chat('announcements', ['ann', 'cat', 'max']), [['ben', admit({ open: true })], ['max', { kind: 'member_joined', userId: 'max' }]]).notAdmitted, ['max']);
   const gone = fold(chat('announcements', ['ann', 'cat']), [['ann', admit({ userIds: [] })], ['max', { kind: 'member_joined', userId: 'max' }], ['ann', { kind: 'member_removed', userId: 'max' }]]);
   assert.deepEqual(gone.notAdmitted, []);
+});
+
+test('R154 a discussion\'s joiner names where an admin stated `open`: a device that joined later takes it when it can\'t read there, and refuses a position it read without one', () => {
+  // Cat joined at 50, after Ann's `open` at 10: Max and Zed join the public channel's discussion.
+  const { notAdmitted, lines } = fold(chat('announcements', ['ann', 'cat', 'max', 'zed']), [
+    ['cat', admit({ userIds: [] })],
+    ['max', { kind: 'member_joined', userId: 'max' }],
+    ['max', admit({ openSeq: 10 })],
+    ['zed', { kind: 'member_joined', userId: 'zed' }],
+    ['zed', admit({ openSeq: 50 })], // a position Cat read: no `open` there
+  ], 50);
+  assert.deepEqual(notAdmitted, ['zed']);
+  assert.deepEqual(lines, [['zed', 53]]);
+});
+
+test('R155 a member waits for an admin until one admits them, unless their own device proved a link, a discussion or an approval', () => {
+  const anns = (entries: Entry[]) => fold(chat('announcements', ['ann', 'cat']), entries, 50).awaiting;
+  const bare: Entry = ['cat', admit({})]; // Cat's device joined with nothing to show (a link without its key)
+  assert.equal(anns([bare, ['ann', { kind: 'text', text: 'Welcome' }]]), true);
+  assert.equal(anns([bare, ['ann', admit({ userIds: ['cat'] })]]), false, 'Ann admitted her');
+  assert.equal(anns([bare, ['ben', admit({ userIds: ['cat'] })]]), true, 'not by one without invite');
+  for (const own of [{ proof }, { openSeq: 10 }, { userIds: [] }]) assert.equal(anns([bare, ['cat', admit(own)]]), false, JSON.stringify(own));
+  assert.equal(anns([['ann', { kind: 'text', text: 'Welcome' }]]), false, 'another device of Cat\'s, linked after her join: nothing to say');
 });
 
 test('R152 in another community chat a member counts when the announcements chat admits them, or a holder of invite or manageChats admits them there', () => {

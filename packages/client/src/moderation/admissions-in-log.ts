@@ -20,10 +20,16 @@ export interface AdmissionsInLog {
   entered(userId: string): boolean;
   /** The member left or was removed here: an earlier entry no longer holds anything. */
   left(userId: string): void;
-  /** A `community_admit` from `senderUserId`; `proofVerified`: the codec checked its signature for that sender. */
-  statement(senderUserId: string, statement: AdmitStatement, proofVerified: boolean): void;
+  /** A `community_admit` at `seq` from `senderUserId`; `proofVerified`: the codec checked its signature for that sender. */
+  statement(senderUserId: string, statement: AdmitStatement, proofVerified: boolean, seq: number): void;
   /** At the end of the log: who entered under the check, did not leave by the log, and whom no admin admitted, in order of entry. */
   notAdmitted(): string[];
+  /**
+   * R155: in announcements, at the end of the log: this user's device said it joined with nothing to
+   * show (a bare `community_admit`) and has no admission since (no admin's `userIds` naming them, no
+   * proof, discussion claim or approval mark of their own, no `invite` right): they wait for an admin.
+   */
+  awaiting(): boolean;
 }
 
 export interface AdmissionsInput {
@@ -40,10 +46,14 @@ export function admissionsInLog(input: AdmissionsInput): AdmissionsInLog {
   const announcements = chat.community?.kind === 'announcements';
   let started = !announcements; // elsewhere the announcements chat's own start governs
   let open = false; // an admin said anyone may join (R114 discussions)
+  const openAt = new Set<number>(); // where admins said so
+  const openJoins: { userId: string; openSeq: number }[] = []; // R154: joiners naming where
   const judged = new Set<string>(); // in the chat now, entered under the check, in order of entry
   const admitted = new Set<string>();
   const keys = new Set<string>();
   const proofs: { userId: string; inviteKey: string; keySeq: number }[] = [];
+  let mine = false; // R155: this user has an admission of their own
+  let bare = false; // R155: this user's device joined with none
   const read = new Set<number>(); // positions this device could read (a log holds entries from before it joined, unreadable)
   return {
     readable: (seq) => {
@@ -58,23 +68,32 @@ export function admissionsInLog(input: AdmissionsInput): AdmissionsInLog {
     left: (userId) => {
       judged.delete(userId);
     },
-    statement: (senderUserId, st, proofVerified) => {
+    statement: (senderUserId, st, proofVerified, seq) => {
       if (st.communityId !== communityId) return;
       // Any admission shows the community checks joins (R152): from here on, on this device, so do we.
       started = true;
       const admin = rights.holds(senderUserId, 'invite') || (!announcements && rights.holds(senderUserId, 'manageChats'));
-      if (admin && st.open) open = true;
+      if (admin && st.open) {
+        open = true;
+        openAt.add(seq);
+      }
       if (admin && (st.userIds || st.inviteKey)) {
         for (const u of st.userIds ?? []) admitted.add(u);
         if (st.inviteKey) keys.add(st.inviteKey);
       }
       if (st.proof && proofVerified) proofs.push({ userId: senderUserId, ...st.proof });
+      if (st.openSeq !== undefined) openJoins.push({ userId: senderUserId, openSeq: st.openSeq });
+      if (senderUserId === myUserId ? Boolean(st.proof || st.openSeq !== undefined || st.userIds) : admin && st.userIds?.includes(myUserId)) mine = true;
+      if (senderUserId === myUserId && !st.proof && st.openSeq === undefined && !st.userIds && !st.inviteKey && !st.open) bare = true;
     },
     notAdmitted: () => {
       // A link key stated where this device can't read (before it joined) is taken on trust; one where it can must be there.
       for (const p of proofs) if (keys.has(p.inviteKey) || !read.has(p.keySeq)) admitted.add(p.userId);
+      // R154: so is an `open` statement a discussion's joiner names; a position this device read must hold one.
+      for (const j of openJoins) if (openAt.has(j.openSeq) || !read.has(j.openSeq)) admitted.add(j.userId);
       if (open) return [];
       return [...judged].filter((u) => !admitted.has(u) && (announcements || input.admittedInCommunity?.(u) === false));
     },
+    awaiting: () => announcements && bare && !mine && !rights.holds(myUserId, 'invite'),
   };
 }

@@ -189,3 +189,23 @@ test('R138 a device that joined after the first statement starts the chain at th
   ]);
   assert.deepEqual(items.map((i) => [i.id, i.notice, i.unconfirmed]), [['rights_01', undefined, undefined]]);
 });
+
+test('R156 a ban or mute line counts only when a holder of ban stated the same sanction in the chat; from the first statement on, the server\'s alone is marked unconfirmed', () => {
+  const sanction = (action: 'banned' | 'unbanned' | 'muted' | 'unmuted', userId: string, untilMs?: number): Content => ({ kind: 'community_sanction', communityId: 'comm_house', action, userId, ...(untilMs ? { untilMs } : {}) });
+  const line = (action: 'banned' | 'unbanned' | 'muted' | 'unmuted', userId: string, untilMs?: number): SystemEvent => ({ kind: 'moderation', action, userId, ...(untilMs ? { untilMs } : {}) });
+  const items = fold(chat([]), [
+    ['mod_old01', 'ann', line('muted', 'dan', 100)], // before any statement: the server's word
+    ['san_ann01', 'ann', sanction('muted', 'dan', 500)],
+    ['mod_ann01', 'ann', line('muted', 'dan', 500)],
+    ['mod_srv01', 'ann', line('muted', 'cat', 900)], // no one stated it
+    ['san_ben01', 'ben', sanction('unmuted', 'dan')], // ben holds no ban right
+    ['mod_ben01', 'ben', line('unmuted', 'dan')],
+    ['mod_srv02', 'ann', line('muted', 'dan', 999)], // a longer mute than Ann said
+    ['mod_ann02', 'ann', line('banned', 'dan')], // the line may land before the statement
+    ['san_ann02', 'ann', sanction('banned', 'dan')],
+  ]);
+  assert.deepEqual(items.filter((i) => i.system).map((i) => [i.id, i.unconfirmed ?? false]), [
+    ['mod_old01', false], ['mod_ann01', false], ['mod_srv01', true], ['mod_ben01', true], ['mod_srv02', true], ['mod_ann02', false],
+  ]);
+  assert.equal(items.some((i) => i.id.startsWith('san_')), false, 'statements are not lines');
+});

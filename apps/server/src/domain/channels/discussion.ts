@@ -42,22 +42,27 @@ export class ChannelDiscussions {
   }
 
   async #set(key: string, auth: AuthContext, value: ChannelDiscussion | null): Promise<ChannelDiscussion | null> {
-    await this.#d.links.setDiscussion(key, value && { channelId: key, chatId: value.chatId, linkedBy: auth.userId, linkedAt: this.#d.clock.now() });
+    const openSeq = value?.openSeq !== undefined ? { openSeq: value.openSeq } : {};
+    await this.#d.links.setDiscussion(key, value && { channelId: key, chatId: value.chatId, linkedBy: auth.userId, linkedAt: this.#d.clock.now(), ...openSeq });
     return value;
   }
 
   async #get(key: string): Promise<ChannelDiscussion | null> {
     const row = await this.#d.links.getDiscussion(key);
     const link = row && (await this.#d.communities.getCommunityChat(row.chatId));
-    return link && link.open ? { chatId: link.chatId, communityId: link.communityId } : null;
+    return link && link.open ? { chatId: link.chatId, communityId: link.communityId, ...(row.openSeq !== undefined ? { openSeq: row.openSeq } : {}) } : null;
   }
 
-  /** A public channel's owner links (or, with null, unlinks) its discussion chat. */
-  async linkPublic(auth: AuthContext, channelId: string, chatId: string | null): Promise<ChannelDiscussion | null> {
+  /**
+   * A public channel's owner links (or, with null, unlinks) its discussion chat. R154: `openSeq`, where
+   * the owner's device stated `open` in the community's announcements chat, is kept as it is given
+   * (the server can't read the statement; devices that can check it).
+   */
+  async linkPublic(auth: AuthContext, channelId: string, chatId: string | null, openSeq?: number): Promise<ChannelDiscussion | null> {
     const channel = await this.#d.channels.getChannel(channelId);
     if (!channel) throw new ParleyError('channel_not_found', 'no such channel');
     if (channel.ownerId !== auth.userId) throw new ParleyError('channel_admin_only', 'only the channel\'s owner links its discussion chat');
-    return this.#set(channelId, auth, chatId === null ? null : await this.#linkable(auth, chatId));
+    return this.#set(channelId, auth, chatId === null ? null : { ...(await this.#linkable(auth, chatId)), ...(openSeq !== undefined ? { openSeq } : {}) });
   }
 
   /** Public, as the channel is. */

@@ -51,9 +51,9 @@ export class PostgresChannelSchedule implements ChannelScheduleStorage {
       await this.#pool.query('DELETE FROM channel_discussions WHERE channel_id = $1', [channelId]);
       return;
     }
-    await this.#pool.query(`INSERT INTO channel_discussions (channel_id, chat_id, linked_by, linked_at) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (channel_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, linked_by = EXCLUDED.linked_by, linked_at = EXCLUDED.linked_at`,
-    [channelId, link.chatId, link.linkedBy, link.linkedAt]);
+    await this.#pool.query(`INSERT INTO channel_discussions (channel_id, chat_id, linked_by, linked_at, open_seq) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (channel_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, linked_by = EXCLUDED.linked_by, linked_at = EXCLUDED.linked_at, open_seq = EXCLUDED.open_seq`,
+    [channelId, link.chatId, link.linkedBy, link.linkedAt, link.openSeq ?? null]);
   }
 
   async getDiscussion(channelId: string): Promise<ChannelDiscussionRow | undefined> {

@@ -14,7 +14,9 @@ export function toScheduled(r: Row): ScheduledPostRow {
 }
 
 export function toDiscussion(r: Row): ChannelDiscussionRow {
-  return { channelId: String(r['channel_id']), chatId: String(r['chat_id']), linkedBy: String(r['linked_by']), linkedAt: Number(r['linked_at']) };
+  const row: ChannelDiscussionRow = { channelId: String(r['channel_id']), chatId: String(r['chat_id']), linkedBy: String(r['linked_by']), linkedAt: Number(r['linked_at']) };
+  if (r['open_seq'] !== null && r['open_seq'] !== undefined) row.openSeq = Number(r['open_seq']);
+  return row;
 }
 
 export const tooManyScheduled = (max: number) => new ParleyError('channel_limit', `a channel has at most ${max} scheduled posts`);
@@ -62,9 +64,9 @@ export class SqliteChannelSchedule implements ChannelScheduleStorage {
       this.#q('DELETE FROM channel_discussions WHERE channel_id = ?').run(channelId);
       return;
     }
-    this.#q(`INSERT INTO channel_discussions (channel_id, chat_id, linked_by, linked_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (channel_id) DO UPDATE SET chat_id = excluded.chat_id, linked_by = excluded.linked_by, linked_at = excluded.linked_at`)
-      .run(channelId, link.chatId, link.linkedBy, link.linkedAt);
+    this.#q(`INSERT INTO channel_discussions (channel_id, chat_id, linked_by, linked_at, open_seq) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (channel_id) DO UPDATE SET chat_id = excluded.chat_id, linked_by = excluded.linked_by, linked_at = excluded.linked_at, open_seq = excluded.open_seq`)
+      .run(channelId, link.chatId, link.linkedBy, link.linkedAt, link.openSeq ?? null);
   }
 
   async getDiscussion(channelId: string): Promise<ChannelDiscussionRow | undefined> {
