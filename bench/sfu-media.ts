@@ -18,6 +18,7 @@ import { round } from './lib/stats.ts';
 const sizes = (process.argv[2] ?? '2,4,6,10,25').split(',').map(Number);
 const videoUpTo = Number(process.argv[3] ?? 10);
 const windowS = Number(process.argv[4] ?? 20);
+const PAGES_PER_BROWSER = 6;
 
 const janus = await Janus.start();
 const server = await startTestServer({
@@ -56,13 +57,14 @@ try {
     const video = n <= videoUpTo;
     const users = await Promise.all(Array.from({ length: n }, (_, i) => createUser(server.url, { start: false, displayName: `p${i}` })));
     const { chatId } = await users[0]!.client.createGroup({ name: `bench ${n}`, memberIds: users.slice(1).map((u) => u.userId) });
-    const browser = await launchCallBrowser();
+    // One Chromium per PAGES_PER_BROWSER pages: one browser's fake audio source stops starting after about 8 captures.
+    const browsers = await Promise.all(Array.from({ length: Math.ceil(n / PAGES_PER_BROWSER) }, () => launchCallBrowser()));
     try {
       const pages: Page[] = [];
       const joinStarted = performance.now();
-      for (const u of users) {
+      for (const [i, u] of users.entries()) {
         const grant = await u.client.groupCallRoom(chatId);
-        const page = await openCallPage(browser, server.url, script, RECORD_PEERS);
+        const page = await openCallPage(browsers[Math.floor(i / PAGES_PER_BROWSER)]!, server.url, script, RECORD_PEERS);
         await joinInPage(page, { chatId, grant, width: 320, height: 180, fps: 15, video });
         pages.push(page);
       }
@@ -87,13 +89,14 @@ try {
       const janusS = cpuOf(janus.child.pid!) - j0;
       const busyS = machineBusy() - m0;
       const after = await count();
-      const sum = (xs: typeof before, kind: string, key: 'packets' | 'frames') => xs.filter((s) => s.kind === kind).reduce((a, s) => a + s[key], 0);
-      const audioPps = (sum(after, 'audio', 'packets') - sum(before, 'audio', 'packets')) / seconds;
-      const videoPps = (sum(after, 'video', 'packets') - sum(before, 'video', 'packets')) / seconds;
-      const fps = (sum(after, 'video', 'frames') - sum(before, 'video', 'frames')) / seconds;
+      // Per stream (the same page, peer and stats id before and after): a stream that came or went in the window counts from zero.
+      const was0 = new Map(before.map((x) => [x.id, x]));
+      const delta = (kind: string, key: 'packets' | 'frames') => after.filter((x) => x.kind === kind).reduce((a, x) => a + Math.max(0, x[key] - (was0.get(x.id)?.[key] ?? 0)), 0);
+      const audioPps = delta('audio', 'packets') / seconds;
+      const videoPps = delta('video', 'packets') / seconds;
+      const fps = delta('video', 'frames') / seconds;
       // Streams Janus forwards: those whose packets grew in the window.
-      const was = new Map(before.map((x) => [x.id, x.packets]));
-      const grew = (kind: string) => after.filter((x) => x.kind === kind && x.packets > (was.get(x.id) ?? 0)).length;
+      const grew = (kind: string) => after.filter((x) => x.kind === kind && x.packets > (was0.get(x.id)?.packets ?? 0)).length;
       const streams = grew('audio') + grew('video');
       const janusPct = (janusS / seconds) * 100;
       console.log(JSON.stringify({
@@ -105,7 +108,7 @@ try {
         machineBusyPct: round((busyS / seconds / cpus().length) * 100, 1), cores: cpus().length, loadavg1: round(loadavg()[0]!, 2),
       }));
     } finally {
-      await browser.close();
+      await Promise.all(browsers.map((b) => b.close()));
       await Promise.all(users.map((u) => u.client.stop()));
     }
   }
