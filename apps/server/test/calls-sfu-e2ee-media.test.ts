@@ -237,7 +237,7 @@ describe('R76/R120 end-to-end encrypted group call media through Janus (Chromium
       await c.leave();
       await waitFor(() => a.view.frameEpoch === e0 + 1 && b.view.frameEpoch === e0 + 1, { what: 'alice and bob rotate', timeoutMs: 20_000 });
       const low = String((e0 + 1) % 16);
-      await waitFor(async () => (await Promise.all(pages.slice(0, 2).map(workers))).every((w) => (subTap(w).fresh[low] ?? 0) > 50), { what: 'frames of the new epoch decrypt', timeoutMs: 20_000, intervalMs: 500 });
+      await waitFor(async () => (await Promise.all(pages.slice(0, 2).map(workers))).every((w) => (subTap(w).fresh[low] ?? 0) > 50), { what: 'frames of the new epoch decrypt', timeoutMs: 45_000, intervalMs: 500 });
       for (const page of pages.slice(0, 2)) {
         const tap = subTap(await workers(page));
         const old = tap.stale[String(e0)] ?? {};
