@@ -43,6 +43,9 @@ describe('community moderation (R80-R86)', () => {
     await ann.client.communities.setMember(c.communityId, ben.userId, { role: 'admin', rights: ['deleteMessages'] });
     await waitFor(() => ben.client.chat(c.general)?.community?.moderators?.some((m) => m.userId === ben.userId && m.rights.includes('deleteMessages')) === true,
       { what: 'Ben\'s device knows his right' });
+    // R138/R139: Ann's signed statement of his right is in the log before he uses it (devices judge by log order;
+    // on a loaded machine his deletion could otherwise land first and be ignored as a server-made right's).
+    await waitFor(() => ann.client.outbox().length === 0, { what: 'Ann\'s rights statement stored', timeoutMs: GROUP_FORMED });
     const spam = await sendAndSee(cat, [ann, ben, dan], c.general, 'Cheap watches, DM me');
     const kept = await sendAndSee(cat, [ann, ben, dan], c.general, 'Meeting at 7 in the lobby');
 
