@@ -82,14 +82,7 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
     if (bytes.length === 0) throw badRequest('file must be non-empty');
     const info = imageInfo(bytes.subarray(0, 64 * 1024));
     if (!info || !STICKER_MIMES.includes(info.mime)) throw badRequest(NOT_A_STICKER);
-    const upload = { ...describeUpload('image', given, bytes, p), sticker };
-    try {
-      const item = await h.call(() => files.upload(chatId, [upload], opts));
-      return objects.messageOf(chatId, item.id);
-    } catch (err) {
-      if (err instanceof BotApiError && /file_too_large/.test(err.message)) throw new BotApiError(413, 'Request Entity Too Large');
-      throw err;
-    }
+    return uploadOne(chatId, { ...describeUpload('image', given, bytes, p), sticker }, opts);
   }
 
   async function send(p: Params, field: string, kind: AttachmentKind): Promise<unknown> {
@@ -113,7 +106,11 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
     }
     const bytes = new Uint8Array(await given.arrayBuffer());
     if (bytes.length === 0) throw badRequest('file must be non-empty');
-    const upload = describeUpload(kind, given, bytes, p);
+    return uploadOne(chatId, describeUpload(kind, given, bytes, p), opts);
+  }
+
+  /** Uploads one file as a message; too large for the server is Telegram's 413. */
+  async function uploadOne(chatId: string, upload: Parameters<typeof files.upload>[1][number], opts: Parameters<typeof files.upload>[2]): Promise<unknown> {
     try {
       const item = await h.call(() => files.upload(chatId, [upload], opts));
       return objects.messageOf(chatId, item.id);
