@@ -34,10 +34,16 @@ const rounds = Number(process.argv[5] ?? 1);
 /** A configuration: undefined = stock (no SDP or codec changes at all). */
 const VARIANTS: Record<string, AudioResilience | undefined> = {
   stock: undefined,
+  // The client's default: RED + FEC, DTX off, and (R165) two copies of earlier Opus frames inside
+  // each encoded frame (audio-redundancy.ts), through an encoded transform as a Parley call's SFrame.
   tuned: AUDIO_RESILIENCE,
+  'red+fec': { red: true, fec: true, dtx: false }, // the default before R165
   'fec+dtx': { red: false, fec: true, dtx: true },
   'red+fec+dtx': { red: true, fec: true, dtx: true },
-  'tuned+jb80': { red: true, fec: true, dtx: false, jitterBufferTargetMs: 80 },
+  'red+fec+jb80': { red: true, fec: true, dtx: false, jitterBufferTargetMs: 80 },
+  'red+fec+pipe': { red: true, fec: true, dtx: false, redundancyDepth: 0 }, // the transform with no copies: its own cost
+  'tuned+xr1': { ...AUDIO_RESILIENCE, redundancyDepth: 1 },
+  'tuned+xr3': { ...AUDIO_RESILIENCE, redundancyDepth: 3 },
 };
 const variants = variantArg === 'all' ? Object.keys(VARIANTS) : variantArg.split(',');
 
@@ -48,11 +54,40 @@ const ORIGIN = 'https://call-bench.parley.test/';
 /** The page: one peer connection, the fake microphone in, the other side's audio played (a playing sink makes Chromium decode it). */
 const PAGE = `<!doctype html><title>call bench</title><script>
 window.pc = null;
-window.setup = async (iceServers) => {
-  const pc = window.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: 'relay' });
+window.setup = async (iceServers, tune) => {
+  const depth = tune && tune.redundancyDepth !== undefined ? tune.redundancyDepth : undefined;
+  const pc = window.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: 'relay', ...(depth !== undefined ? { encodedInsertableStreams: true } : {}) });
   const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
-  for (const t of mic.getTracks()) pc.addTrack(t, mic);
-  pc.ontrack = (e) => { const a = new Audio(); a.srcObject = e.streams[0]; a.play(); window.audio = a; };
+  for (const t of mic.getTracks()) {
+    const sender = pc.addTrack(t, mic);
+    if (depth === undefined) continue;
+    const red = new ParleyAudio.RedundancySender(depth);
+    const s = sender.createEncodedStreams();
+    s.readable.pipeThrough(new TransformStream({ transform(f, c) {
+      const md = f.getMetadata();
+      f.data = red.add({ payload: new Uint8Array(f.data), rtpTimestamp: md.rtpTimestamp, mimeType: md.mimeType }).buffer;
+      c.enqueue(f);
+    } })).pipeTo(s.writable);
+  }
+  window.recovered = 0;
+  pc.ontrack = (e) => {
+    if (depth !== undefined) {
+      const rx = new ParleyAudio.RedundancyReceiver();
+      const s = e.receiver.createEncodedStreams();
+      s.readable.pipeThrough(new TransformStream({ transform(f, c) {
+        if (f.data.byteLength === 0) return c.enqueue(f);
+        const md = f.getMetadata();
+        const r = rx.take({ payload: new Uint8Array(f.data), rtpTimestamp: md.rtpTimestamp, mimeType: md.mimeType });
+        if (r.duplicate) return;
+        for (const x of r.recovered) {
+          const nf = new RTCEncodedAudioFrame(f, { metadata: { ...md, rtpTimestamp: x.rtpTimestamp } });
+          nf.data = x.payload.slice().buffer; c.enqueue(nf); window.recovered++;
+        }
+        f.data = r.payload.slice().buffer; c.enqueue(f);
+      } })).pipeTo(s.writable);
+    }
+    const a = new Audio(); a.srcObject = e.streams[0]; a.play(); window.audio = a;
+  };
 };
 const gathered = (pc) => new Promise((r) => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
 window.offer = async (tune) => {
@@ -71,7 +106,7 @@ window.answer = async (sdp, tune) => {
 window.accept = (sdp) => pc.setRemoteDescription({ type: 'answer', sdp });
 window.stats = async () => {
   const all = new Map(); (await pc.getStats()).forEach((s) => all.set(s.id, s));
-  const out = { state: pc.connectionState };
+  const out = { state: pc.connectionState, recovered: window.recovered };
   for (const s of all.values()) {
     if (s.type === 'inbound-rtp' && s.kind === 'audio') Object.assign(out, { packetsReceived: s.packetsReceived, packetsLost: s.packetsLost, samples: s.totalSamplesReceived,
       concealed: s.concealedSamples, bytes: s.bytesReceived, silentConcealed: s.silentConcealedSamples, events: s.concealmentEvents, jbDelay: s.jitterBufferDelay, jbEmitted: s.jitterBufferEmittedCount,
@@ -86,7 +121,7 @@ window.stats = async () => {
 };
 </script>`;
 
-interface Snap { state: string; bytes?: number; packetsReceived?: number; packetsLost?: number; samples?: number; concealed?: number; silentConcealed?: number; events?: number; jbDelay?: number; jbEmitted?: number; fecReceived?: number; energy?: number; codec?: string; sentCodec?: string; rtt?: number; localType?: string; relayProtocol?: string }
+interface Snap { state: string; recovered?: number; bytes?: number; packetsReceived?: number; packetsLost?: number; samples?: number; concealed?: number; silentConcealed?: number; events?: number; jbDelay?: number; jbEmitted?: number; fecReceived?: number; energy?: number; codec?: string; sentCodec?: string; rtt?: number; localType?: string; relayProtocol?: string }
 
 async function openPage(browser: Browser, bundle: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -114,7 +149,7 @@ function delta(a: Snap, b: Snap) {
   const oneWayDelayMs = jbMs + 20 + ((b.rtt ?? 0) * 1000) / 2 + 10; // jitter buffer + frame + network + capture/playout
   const e = eModel({ concealedRatio, meanBurstPackets, oneWayDelayMs });
   return {
-    received, samples, concealed, events, kbps: (d('bytes') * 8) / 1000 / (samples / 48000),
+    received, samples, concealed, events, recovered: d('recovered'), kbps: (d('bytes') * 8) / 1000 / (samples / 48000),
     lossPct: received + lost > 0 ? (100 * lost) / (received + lost) : 0, packetsLost: lost, concealedPct: 100 * concealedRatio,
     jbMs, mos: e.mos, burstR: e.burstR, fec: d('fecReceived'), energy: d('energy'), codec: b.codec, path: `${b.localType}/${b.relayProtocol}`,
   };
@@ -126,7 +161,7 @@ async function main(): Promise<void> {
   const wav = join(work, 'speech.wav');
   execFileSync('sh', ['-c', `espeak-ng -v en-us -s 150 -w ${work}/raw.wav "The quick brown fox jumps over the lazy dog. Parley calls should stay clear when the network drops packets. Please call me back about the roof tomorrow morning, around nine. We will meet at the station and walk to the market together." && sox ${work}/raw.wav -r 48000 -c 1 -b 16 ${wav}`]);
   const bundle = (await build({
-    entryPoints: [fileURLToPath(new URL('../packages/client/src/calls/audio-resilience.ts', import.meta.url))],
+    stdin: { contents: "export * from './audio-resilience.ts'; export * from './audio-redundancy.ts';", resolveDir: fileURLToPath(new URL('../packages/client/src/calls/', import.meta.url)), loader: 'ts' },
     bundle: true, format: 'iife', globalName: 'ParleyAudio', write: false, target: 'es2022',
   })).outputFiles[0]!.text;
   const lab = await NetnsLab.up(`cq${randomBytes(2).toString('hex')}`);
@@ -154,8 +189,8 @@ async function main(): Promise<void> {
         const a = await openPage(host, bundle);
         const b = await openPage(guest, bundle);
         try {
-          await a.evaluate((s) => (window as any).setup(s), credentials(turn, udp));
-          await b.evaluate((s) => (window as any).setup(s), credentials(turn, guestUrls));
+          await a.evaluate(([s, t]) => (window as any).setup(s, t), [credentials(turn, udp), tune] as const);
+          await b.evaluate(([s, t]) => (window as any).setup(s, t), [credentials(turn, guestUrls), tune] as const);
           const offer = await a.evaluate((t) => (window as any).offer(t), tune);
           const answer = await b.evaluate(([o, t]) => (window as any).answer(o, t), [offer, tune] as const);
           await a.evaluate((s) => (window as any).accept(s), answer);

@@ -18,6 +18,8 @@ export interface GroupCallMember {
   /** The join entry's id (one per join of a device). */
   joinId: string;
   since: number;
+  /** R165: the join said this device reads audio copies. */
+  audioCopies?: true;
 }
 
 /**
@@ -56,7 +58,7 @@ export function foldGroupCall(
     }
     return;
   }
-  const member: GroupCallMember = { userId: senderUserId, feedId: content.feedId, joinId: content.callId, since: base.sentAt };
+  const member: GroupCallMember = { userId: senderUserId, feedId: content.feedId, joinId: content.callId, since: base.sentAt, ...(content.audioCopies ? { audioCopies: true as const } : {}) };
   if (line?.call?.group) {
     line.call.group.participants = [...line.call.group.participants.filter((p) => p.joinId !== content.callId), member];
     return;
