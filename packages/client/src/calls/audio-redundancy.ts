@@ -21,6 +21,8 @@
 export const REDUNDANCY_MAGIC = [0xc6, 0xa7] as const;
 /** How many extra frames a sender repeats by default (60 ms more cover on top of RED's 20 ms). */
 export const DEFAULT_REDUNDANCY_DEPTH = 2;
+/** At most this many copies (each ~80 bytes at Opus's speech rates: a packet stays far under the MTU). */
+export const MAX_REDUNDANCY_DEPTH = 3;
 /** Opus frames in WebRTC are 20 ms: 960 samples at 48 kHz. */
 const FRAME_SAMPLES = 960;
 /** A recovered frame older than this (RTP samples) is too late for any jitter buffer: not written. */
@@ -57,9 +59,12 @@ export interface RedundancyFrame { payload: Uint8Array; rtpTimestamp: number; mi
 /** The sender's half: remembers the last frames' Opus and appends the trailer. */
 export class RedundancySender {
   readonly #history: Array<{ ts: number; opus: Uint8Array }> = [];
-  /** Copies per frame; 0: the frame goes out as it is, with no trailer (a receiver in the call can't read one). */
-  depth: number;
+  #depth = 0;
   constructor(depth = DEFAULT_REDUNDANCY_DEPTH) { this.depth = depth; }
+
+  /** Copies per frame (0-MAX_REDUNDANCY_DEPTH); 0: the frame goes out as it is, with no trailer (a receiver in the call can't read one). */
+  get depth(): number { return this.#depth; }
+  set depth(value: number) { this.#depth = Math.max(0, Math.min(MAX_REDUNDANCY_DEPTH, Math.floor(value))); }
 
   add(frame: RedundancyFrame): Uint8Array {
     if (this.depth <= 0) {
