@@ -34,16 +34,16 @@ const rounds = Number(process.argv[5] ?? 1);
 /** A configuration: undefined = stock (no SDP or codec changes at all). */
 const VARIANTS: Record<string, AudioResilience | undefined> = {
   stock: undefined,
-  // The client's default: RED + FEC, DTX off, and (R165) two copies of earlier Opus frames inside
-  // each encoded frame (audio-redundancy.ts), through an encoded transform as a Parley call's SFrame.
+  // The client's default: RED + FEC, DTX off, and (R165) three earlier frames in each RED packet
+  // (audio-redundancy.ts), put there by an encoded transform as a Parley call's SFrame worker does.
   tuned: AUDIO_RESILIENCE,
   'red+fec': { red: true, fec: true, dtx: false }, // the default before R165
   'fec+dtx': { red: false, fec: true, dtx: true },
   'red+fec+dtx': { red: true, fec: true, dtx: true },
   'red+fec+jb80': { red: true, fec: true, dtx: false, jitterBufferTargetMs: 80 },
-  'red+fec+pipe': { red: true, fec: true, dtx: false, redundancyDepth: 0 }, // the transform with no copies: its own cost
-  'tuned+xr1': { ...AUDIO_RESILIENCE, redundancyDepth: 1 },
-  'tuned+xr3': { ...AUDIO_RESILIENCE, redundancyDepth: 3 },
+  'red+fec+pipe': { red: true, fec: true, dtx: false, redDepth: 1 }, // the transform, RED left as the browser makes it: its own cost
+  'tuned+red2': { ...AUDIO_RESILIENCE, redDepth: 2 },
+  'tuned+red4': { ...AUDIO_RESILIENCE, redDepth: 4 },
 };
 const variants = variantArg === 'all' ? Object.keys(VARIANTS) : variantArg.split(',');
 
@@ -55,36 +55,26 @@ const ORIGIN = 'https://call-bench.parley.test/';
 const PAGE = `<!doctype html><title>call bench</title><script>
 window.pc = null;
 window.setup = async (iceServers, tune) => {
-  const depth = tune && tune.redundancyDepth !== undefined ? tune.redundancyDepth : undefined;
+  const depth = tune && tune.redDepth !== undefined ? tune.redDepth : undefined;
   const pc = window.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: 'relay', ...(depth !== undefined ? { encodedInsertableStreams: true } : {}) });
   const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
   for (const t of mic.getTracks()) {
     const sender = pc.addTrack(t, mic);
     if (depth === undefined) continue;
-    const red = new ParleyAudio.RedundancySender(depth);
+    const red = new ParleyAudio.RedDeepener(depth);
     const s = sender.createEncodedStreams();
     s.readable.pipeThrough(new TransformStream({ transform(f, c) {
       const md = f.getMetadata();
-      f.data = red.add({ payload: new Uint8Array(f.data), rtpTimestamp: md.rtpTimestamp, mimeType: md.mimeType }).buffer;
+      const payload = new Uint8Array(f.data);
+      const out = red.add({ payload, rtpTimestamp: md.rtpTimestamp, mimeType: md.mimeType });
+      if (out !== payload) f.data = out.buffer;
       c.enqueue(f);
     } })).pipeTo(s.writable);
   }
-  window.recovered = 0;
   pc.ontrack = (e) => {
-    if (depth !== undefined) {
-      const rx = new ParleyAudio.RedundancyReceiver();
+    if (depth !== undefined) { // the receiver's side of the transform passes frames on (a Parley call decrypts here)
       const s = e.receiver.createEncodedStreams();
-      s.readable.pipeThrough(new TransformStream({ transform(f, c) {
-        if (f.data.byteLength === 0) return c.enqueue(f);
-        const md = f.getMetadata();
-        const r = rx.take({ payload: new Uint8Array(f.data), rtpTimestamp: md.rtpTimestamp, mimeType: md.mimeType });
-        if (r.duplicate) return;
-        for (const x of r.recovered) {
-          const nf = new RTCEncodedAudioFrame(f, { metadata: { ...md, rtpTimestamp: x.rtpTimestamp } });
-          nf.data = x.payload.slice().buffer; c.enqueue(nf); window.recovered++;
-        }
-        f.data = r.payload.slice().buffer; c.enqueue(f);
-      } })).pipeTo(s.writable);
+      s.readable.pipeTo(s.writable);
     }
     const a = new Audio(); a.srcObject = e.streams[0]; a.play(); window.audio = a;
   };
@@ -106,7 +96,7 @@ window.answer = async (sdp, tune) => {
 window.accept = (sdp) => pc.setRemoteDescription({ type: 'answer', sdp });
 window.stats = async () => {
   const all = new Map(); (await pc.getStats()).forEach((s) => all.set(s.id, s));
-  const out = { state: pc.connectionState, recovered: window.recovered };
+  const out = { state: pc.connectionState };
   for (const s of all.values()) {
     if (s.type === 'inbound-rtp' && s.kind === 'audio') Object.assign(out, { packetsReceived: s.packetsReceived, packetsLost: s.packetsLost, samples: s.totalSamplesReceived,
       concealed: s.concealedSamples, bytes: s.bytesReceived, silentConcealed: s.silentConcealedSamples, events: s.concealmentEvents, jbDelay: s.jitterBufferDelay, jbEmitted: s.jitterBufferEmittedCount,
@@ -121,7 +111,7 @@ window.stats = async () => {
 };
 </script>`;
 
-interface Snap { state: string; recovered?: number; bytes?: number; packetsReceived?: number; packetsLost?: number; samples?: number; concealed?: number; silentConcealed?: number; events?: number; jbDelay?: number; jbEmitted?: number; fecReceived?: number; energy?: number; codec?: string; sentCodec?: string; rtt?: number; localType?: string; relayProtocol?: string }
+interface Snap { state: string; bytes?: number; packetsReceived?: number; packetsLost?: number; samples?: number; concealed?: number; silentConcealed?: number; events?: number; jbDelay?: number; jbEmitted?: number; fecReceived?: number; energy?: number; codec?: string; sentCodec?: string; rtt?: number; localType?: string; relayProtocol?: string }
 
 async function openPage(browser: Browser, bundle: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -149,7 +139,7 @@ function delta(a: Snap, b: Snap) {
   const oneWayDelayMs = jbMs + 20 + ((b.rtt ?? 0) * 1000) / 2 + 10; // jitter buffer + frame + network + capture/playout
   const e = eModel({ concealedRatio, meanBurstPackets, oneWayDelayMs });
   return {
-    received, samples, concealed, events, recovered: d('recovered'), kbps: (d('bytes') * 8) / 1000 / (samples / 48000),
+    received, samples, concealed, events, kbps: (d('bytes') * 8) / 1000 / (samples / 48000),
     lossPct: received + lost > 0 ? (100 * lost) / (received + lost) : 0, packetsLost: lost, concealedPct: 100 * concealedRatio,
     jbMs, mos: e.mos, burstR: e.burstR, fec: d('fecReceived'), energy: d('energy'), codec: b.codec, path: `${b.localType}/${b.relayProtocol}`,
   };

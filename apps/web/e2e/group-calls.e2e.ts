@@ -158,11 +158,6 @@ describe('group calls in the web client (3 Chromiums, fake media, Janus)', () =>
     assert.deepEqual(layers, ['h', 'm']);
     await alice.getByTestId('gcall-quality').first().waitFor();
     assert.equal(await alice.getByTestId('gcall-state').innerText(), '3 in the call');
-    // R165: all three said they read audio copies: each sends them (the bar's details say so).
-    for (const [who, page] of Object.entries(pages)) {
-      await waitFor(async () => /^Extra copies of the sound against lost packets; \d+ lost audio frames restored$/.test(await page.getByTestId('gcall-state').getAttribute('title') ?? ''),
-        { what: `${who} sends audio copies`, timeoutMs: 10_000 });
-    }
     await bob.getByTestId('gcall-banner').getByText('You are in this call').waitFor();
     await screenshot(alice, 'gcall-02-grid');
     await screenshot(carol, 'gcall-03-phone-grid');

@@ -225,7 +225,7 @@ export class ParleyClient extends ClientRest {
       threadSeen: (chatId, rootId) => this.threads.seen(chatId, rootId),
     });
     this.calls = new Calls({
-      userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), post: (chatId, content) => this.#post(chatId, content),
+      userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
       turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ring: (chatId) => this.ringCall(chatId), ringMaxMembers: async () => (await this.serverInfo()).calls?.ringMaxMembers, ...options.calls, emit: (calls) => this.emit('calls', calls),
       onError: (error) => this.#backgroundError({ task: 'call-keys', error }), ...(this.#mls ? { frameKeys: mlsCallKeys(this.#mls) } : {}), // R64
     });

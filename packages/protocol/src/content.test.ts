@@ -96,11 +96,6 @@ test('R120 call secret entries: a join may name its key; a group_key wraps a sec
   assert.equal(call({ action: 'group_join', feedId: 1, ring: true }), true);
   assert.equal(call({ action: 'group_leave', feedId: 1, ring: true }), false);
   assert.equal(call({ action: 'group_join', feedId: 1, ring: false }), false);
-  // R165: offers, answers and joins may say the device reads audio copies; nothing else says it.
-  assert.equal(call({ action: 'group_join', feedId: 1, audioCopies: true }), true);
-  assert.equal(call({ action: 'answer', sdp: 'v=0', to: 'dev000001', audioCopies: true }), true);
-  assert.equal(call({ action: 'end', reason: 'hangup', audioCopies: true }), false);
-  assert.equal(call({ action: 'group_join', feedId: 1, audioCopies: false }), false);
 });
 
 test('R138 a community_rights statement carries known rights only', () => {

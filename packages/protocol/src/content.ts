@@ -150,8 +150,6 @@ export type CallCandidate = z.infer<typeof CallCandidate>;
  * caller's device) move a connected call to a new media path without hanging up.
  * R120: `group_join` carries the joining device's call public key (`pub`); `group_key` (`gen`, an
  * ephemeral public key `epk`, `keys`) hands a fresh call secret to the participants it names.
- * R165: `audioCopies` on an offer, answer or group join: the device reads audio frames that carry
- * copies of earlier ones (a sender adds them only when everyone it sends to said so).
  */
 export const CallContent = z.object({
   kind: z.literal('call'),
@@ -180,8 +178,6 @@ export const CallContent = z.object({
   epk: CallPublicKey.optional(),
   /** R120: the secret, wrapped for each participant it is meant for. */
   keys: z.array(CallWrappedSecret).min(1).max(MAX_CALL_KEY_RECIPIENTS).optional(),
-  /** R165: on an `offer`, `answer` or `group_join`: this device reads audio frames carrying copies of earlier frames. */
-  audioCopies: z.literal(true).optional(),
 }).superRefine((c, ctx) => {
   const group = c.action === 'group_join' || c.action === 'group_leave';
   const restart = c.action === 'restart' || c.action === 'restart_answer';
@@ -200,7 +196,6 @@ export const CallContent = z.object({
   need('gen', (c.gen !== undefined) === key);
   need('epk', (c.epk !== undefined) === key);
   need('keys', (c.keys !== undefined) === key);
-  need('audioCopies', c.action === 'offer' || c.action === 'answer' || c.action === 'group_join' || c.audioCopies === undefined);
 });
 export type CallContent = z.infer<typeof CallContent>;
 

@@ -7,7 +7,6 @@ import { useI18n, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { acceptCall, callMedia } from './call-media.ts';
 import { onUndecryptable } from './frame-crypto.ts';
-import { protectionText } from './audio-protection.ts';
 import { useCallPath, type CallPath } from './call-path.ts';
 import { tellOtherTabs, useHandledElsewhere } from './other-tabs.ts';
 import { DevicePicker } from './device-picker.tsx';
@@ -137,7 +136,7 @@ export function CallLayer({ client }: { client: ParleyClient }) {
             <strong>{peerName(client, live)}</strong>
             <span className={`call-state${live.reconnectingSince !== undefined ? ' reconnecting' : ''}`} role="status" data-testid="call-state">{stateText(t, live, Math.max(now, live.connectedAt ?? 0))}</span>
             {live.frameEpoch !== undefined && <span className="call-e2ee" data-testid="call-e2ee">{t('callEncrypted')}</span>}
-            {active && path && <span className="call-path" data-testid="call-path" title={protectionText(t)}>{t(PATH_TEXT[path])}</span>}
+            {active && path && <span className="call-path" data-testid="call-path">{t(PATH_TEXT[path])}</span>}
           </div>
           <button className={`icon call-mute${callMedia.muted ? ' on' : ''}`} aria-pressed={callMedia.muted} aria-label={t('callMute')} title={t('callMute')}
             onClick={() => callMedia.setMuted(!callMedia.muted)}><Icon name={callMedia.muted ? 'micOff' : 'mic'} /></button>

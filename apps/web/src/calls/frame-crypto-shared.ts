@@ -10,14 +10,12 @@ export interface EncodedFrame {
   getMetadata(): { mimeType?: string; rtpTimestamp?: number };
 }
 
-/** Worker → page, once a second while frames flow: how many went out encrypted, came in and decrypted, came in and were refused, were recovered. */
-export interface FrameStats { sent: number; decrypted: number; refused: number; /** R165: lost audio frames given back from a later frame's copies. */ recovered: number; /** R165: copies each sent audio frame carries now. */ copies: number }
+/** Worker → page, once a second while frames flow: how many went out encrypted, came in and decrypted, came in and were refused. */
+export interface FrameStats { sent: number; decrypted: number; refused: number }
 
 /** Page → worker. */
 export type FrameCryptoMessage =
   | { type: 'epoch'; key: CallEpochKey }
-  /** R165: copies of earlier audio frames each sent audio frame carries (0: none). */
-  | { type: 'audioCopies'; depth: number }
   | { type: 'streams'; side: FrameSide; readable: ReadableStream<EncodedFrame>; writable: WritableStream<EncodedFrame> }
   | { type: 'close' };
 

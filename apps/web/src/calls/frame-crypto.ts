@@ -32,13 +32,6 @@ function setUndecryptable(value: boolean): void {
   for (const l of troubleListeners) l(value);
 }
 
-/** R165: the current call's audio protection: copies each sent audio frame carries, lost frames the decoder got back from copies. */
-let recovered = 0;
-let copies = 0;
-export function audioProtection(): { copies: number; restored: number } {
-  return { copies, restored: recovered };
-}
-
 /** Whether the current call's incoming frames keep failing to decrypt (keys that don't match); `listener` hears changes. */
 export function onUndecryptable(listener: (undecryptable: boolean) => void): () => void {
   troubleListeners.add(listener);
@@ -60,11 +53,8 @@ export function attachFrameCrypto(peerLike: CallPeer): FrameKeySink {
   const post = (m: FrameCryptoMessage, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
   let failing = 0;
   setUndecryptable(false);
-  recovered = 0;
   worker.onmessage = (event: MessageEvent<FrameStats>) => {
     const s = event.data;
-    recovered += s.recovered;
-    if (s.sent > 0) copies = s.copies;
     if (s.decrypted > 0) failing = 0;
     else if (s.refused > 0) failing++;
     setUndecryptable(failing >= UNDECRYPTABLE_AFTER_S);
@@ -104,7 +94,6 @@ export function attachFrameCrypto(peerLike: CallPeer): FrameKeySink {
   };
   return {
     setEpoch: (key: CallEpochKey) => post({ type: 'epoch', key }),
-    setAudioCopies: (depth: number) => post({ type: 'audioCopies', depth }),
     close: () => {
       post({ type: 'close' });
       worker.terminate();

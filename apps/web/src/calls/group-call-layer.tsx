@@ -6,7 +6,6 @@ import { chatTitle } from '../components/system-text.ts';
 import { useI18n } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { CallError } from './call-state.tsx';
-import { protectionText } from './audio-protection.ts';
 import { CAMERA_WIDTH, groupCallMedia, type FeedMedia } from './group-call-media.ts';
 import { useGroupCall } from './use-group-call.ts';
 import { groupCallPeople } from './group-call-people.ts';
@@ -185,7 +184,7 @@ export function GroupCallLayer({ client }: { client: ParleyClient }) {
         <Icon name={g.media === 'video' ? 'video' : 'phone'} />
         <div className="grow call-bar-text">
           <strong>{title}</strong>
-          <span className="call-state" role="status" data-testid="gcall-state" title={protectionText(t)}>
+          <span className="call-state" role="status" data-testid="gcall-state">
             {!view ? t('callConnecting') : view.reconnectingSince !== undefined ? t('callReconnecting') : t('gcallCount', { count })}
           </span>
         </div>

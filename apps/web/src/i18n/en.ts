@@ -357,8 +357,6 @@ export const en = {
   callDecline: 'Decline',
   callWith: 'Call with {name}',
   callConnecting: 'Connecting…',
-  callAudioProtected: 'Extra copies of the sound against lost packets; {count} lost audio frames restored',
-  callAudioUnprotected: 'No extra copies of the sound (someone in the call cannot read them); {count} lost audio frames restored',
   callPathDirect: 'Direct connection',
   callPathRelayUdp: 'Through the relay (UDP)',
   callPathRelayTcp: 'Through the relay (TCP)',

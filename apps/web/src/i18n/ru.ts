@@ -358,8 +358,6 @@ export const ru: Dictionary = {
   callDecline: 'Отклонить',
   callWith: 'Звонок: {name}',
   callConnecting: 'Соединение…',
-  callAudioProtected: 'Дополнительные копии звука против потерь пакетов; восстановлено кадров: {count}',
-  callAudioUnprotected: 'Без дополнительных копий звука (у кого-то в звонке их не прочитать); восстановлено кадров: {count}',
   callPathDirect: 'Прямое соединение',
   callPathRelayUdp: 'Через посредника (UDP)',
   callPathRelayTcp: 'Через посредника (TCP)',

@@ -14,10 +14,10 @@ export interface AudioResilience {
   /** The receiver's jitter buffer target (ms) so a late copy still arrives in time; undefined: the browser's own. */
   jitterBufferTargetMs?: number | undefined;
   /**
-   * R165: copies of this many earlier Opus frames inside each encoded frame (audio-redundancy.ts),
-   * added and used by the call's encoded transform; undefined: none (no trailer either).
+   * R165: earlier frames each RED packet carries (audio-redundancy.ts, in the app's frame
+   * transform; the browser's own RED carries 1); undefined: the browser's RED as it is.
    */
-  redundancyDepth?: number | undefined;
+  redDepth?: number | undefined;
 }
 
 /**
@@ -25,11 +25,11 @@ export interface AudioResilience {
  * fmtp says (measured: the bitrate is the same for `111/111` and `111/111/111`), so the fmtp is left
  * as the browser writes it. DTX was measured to cost clarity under loss (10% random loss, 3 rounds
  * interleaved: 1.86% of samples concealed with DTX against 0.66% without) for ~1 kbps saved on
- * speech, so it is asked off (`usedtx=0`). R165: two more earlier frames ride in each audio frame
- * (audio-redundancy.ts) where both ends' frame crypto handle them: bursty loss (runs of 2-4
- * packets) is what RED alone leaves (docs/BENCHMARKS.md).
+ * speech, so it is asked off (`usedtx=0`). R165: the frame transform puts three earlier frames into
+ * each RED packet (audio-redundancy.ts): bursty loss (runs of 2-4 packets) is what the browser's
+ * one-frame RED leaves (docs/BENCHMARKS.md).
  */
-export const AUDIO_RESILIENCE: AudioResilience = { red: true, fec: true, dtx: false, redundancyDepth: 2 };
+export const AUDIO_RESILIENCE: AudioResilience = { red: true, fec: true, dtx: false, redDepth: 3 };
 
 /** Rewrites the Opus fmtp line of every audio section (what this side asks the other to send). */
 export function tuneAudioSdp(sdp: string, opts: AudioResilience = AUDIO_RESILIENCE): string {

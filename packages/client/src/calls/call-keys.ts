@@ -12,11 +12,6 @@ export type CallKeySource = (chatId: string) => Promise<CallEpochKey | undefined
 export interface FrameKeySink {
   setEpoch(key: CallEpochKey): void;
   close(): void;
-  /**
-   * R165: how many earlier audio frames each sent audio frame carries a copy of (0: none, and no
-   * trailer). A sink that has this also reads such frames: the device says so (`audioCopies`).
-   */
-  setAudioCopies?(depth: number): void;
 }
 
 /**

@@ -2,10 +2,8 @@ import { CALL_RECONNECT_MS, CALL_RING_MS, ParleyError, type CallCandidate, type 
 import { randomId } from '../encoding.ts';
 import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory, type FrameKeySink } from './call-keys.ts';
 import type { GroupCall, GroupCallOptions, GroupCallView } from './group-call.ts';
-import { AUDIO_RESILIENCE, setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
+import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
 import { CallReconnect } from './reconnect.ts';
-import { groupCallInProgress } from './group-call-line.ts';
-import type { TimelineItem } from '../timeline.ts';
 import { GroupRings, type GroupRing } from './group-ring.ts';
 
 export { mlsCallKeys } from './call-keys.ts';
@@ -68,8 +66,6 @@ export interface CallsDeps {
   userId: string;
   deviceId: string;
   chat(chatId: string): ChatSummary | undefined;
-  /** R165: the chat's timeline (its group call line says who joined saying what). */
-  timeline?(chatId: string): readonly TimelineItem[];
   /** Puts a call entry in the chat's outbox (end-to-end encrypted, sent when online). */
   post(chatId: string, content: CallContent): Promise<string>;
   /** R60: TURN credentials, or undefined where the server offers none (then direct paths only). */
@@ -122,9 +118,6 @@ interface Call {
   forgetTimer?: ReturnType<typeof setTimeout> | undefined;
   options: CallOptions;
   keys?: CallKeyFeed;
-  /** R165: the frame crypto's sink, and whether the other device said it reads audio copies. */
-  sink?: FrameKeySink;
-  remoteCopies?: boolean;
   /** R102: ICE restarts once the call has connected. */
   reconnect?: CallReconnect;
   /** Candidates wait while a restart's description is being posted (they must follow it in the log). */
@@ -187,7 +180,6 @@ export class Calls {
       created: (c) => { made = c; this.#groups.add(c); },
       chatId, room: () => groupRoom(chatId), post: (content) => this.#d.post(chatId, content), peer: this.#d.peer ?? (hasWebRtc ? defaultPeerFactory() : undefined),
       relayOnly: this.#d.relayOnly, keys: this.#d.frameKeys, onError: this.#d.onError, secretSettleMs: this.#d.groupSecretSettleMs, reconnectMs: this.#d.reconnectMs,
-      audioCopies: this.#copies(), joins: () => groupCallInProgress(this.#d.timeline?.(chatId) ?? [], this.#now())?.call?.group?.participants ?? [],
       onChange: (view) => {
         if (view.state === 'left' && made) this.#groups.delete(made);
         opts.onChange?.(view);
@@ -228,7 +220,7 @@ export class Calls {
     try {
       const peer = await this.#peer(call);
       call.offerSdp = await setTunedLocalDescription(peer, 'offer', this.#d.audio);
-      await this.#d.post(chatId, { kind: 'call', callId, action: 'offer', media, sdp: call.offerSdp, ...readsCopies(call) });
+      await this.#d.post(chatId, { kind: 'call', callId, action: 'offer', media, sdp: call.offerSdp });
       // R118: best effort; a callee with a tab open rings from the log anyway.
       void this.#d.ring?.(chatId).catch((err: unknown) => this.#d.onError?.(err));
     } catch (err) {
@@ -258,8 +250,7 @@ export class Calls {
       await peer.setRemoteDescription({ type: 'offer', sdp: call.offerSdp });
       call.remoteSet = true;
       const answer = await setTunedLocalDescription(peer, 'answer', this.#d.audio);
-      await this.#send(call, { action: 'answer', sdp: answer, to: call.offerDevice, ...readsCopies(call) });
-      if (call.remoteCopies) this.#sendCopies(call);
+      await this.#send(call, { action: 'answer', sdp: answer, to: call.offerDevice });
       await this.#applyEarly(call);
     } catch (err) {
       void this.#send(call, { action: 'end', reason: 'failed' });
@@ -316,7 +307,6 @@ export class Calls {
           try {
             await call.view.peer?.setRemoteDescription({ type: 'answer', sdp: content.sdp });
             call.remoteSet = true;
-            if (content.audioCopies) this.#sendCopies(call);
             await this.#applyEarly(call);
           } catch {
             void this.#send(call, { action: 'end', reason: 'failed' });
@@ -423,7 +413,7 @@ export class Calls {
     const call: Call = {
       view: { callId: content.callId, chatId, media: content.media ?? 'audio', direction: 'incoming', state: 'ringing', peerUserId: message.senderUserId, startedAt: message.sentAt },
       offerDevice: message.senderDeviceId, early: new Map(), outgoing: [], options: {},
-      ...(content.sdp !== undefined ? { offerSdp: content.sdp } : {}), remoteCopies: content.audioCopies === true,
+      ...(content.sdp !== undefined ? { offerSdp: content.sdp } : {}),
     };
     this.#calls.set(content.callId, call);
     if (mine) {
@@ -470,7 +460,7 @@ export class Calls {
     if (frameCrypto) {
       const source = this.#d.frameKeys;
       if (!source) throw new ParleyError('bad_request', 'no end-to-end keys for call media on this client');
-      const sink = call.sink = await frameCrypto(peer);
+      const sink = await frameCrypto(peer);
       call.keys = new CallKeyFeed(call.view.chatId, source, sink, (epoch) => {
         call.view.frameEpoch = Number(epoch);
         this.#changed();
@@ -478,15 +468,6 @@ export class Calls {
       await call.keys.refresh();
     }
     return peer;
-  }
-
-  /** R165: the other device reads audio frames with copies of earlier ones: this side's carry them. */
-  #sendCopies(call: Call): void {
-    if (this.#copies() > 0) call.sink?.setAudioCopies?.(this.#copies());
-  }
-
-  #copies(): number {
-    return this.#d.audio === false ? 0 : (this.#d.audio ?? AUDIO_RESILIENCE).redundancyDepth ?? 0;
   }
 
   #reconnector(call: Call): CallReconnect {
@@ -564,9 +545,4 @@ function defaultPeerFactory(): PeerFactory {
   const Ctor = (globalThis as { RTCPeerConnection?: new (config: unknown) => CallPeer }).RTCPeerConnection;
   if (!Ctor) throw new ParleyError('bad_request', 'this runtime has no WebRTC: pass options.calls.peer');
   return (config) => new Ctor(config);
-}
-
-/** R165: what an offer or answer says when this device's frame crypto reads audio copies. */
-function readsCopies(call: Call): { audioCopies?: true } {
-  return typeof call.sink?.setAudioCopies === 'function' ? { audioCopies: true } : {};
 }

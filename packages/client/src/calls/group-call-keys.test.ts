@@ -9,30 +9,12 @@ import { SFrameError } from './sframe.ts';
 
 class Recording implements FrameKeySink {
   readonly keys: CallEpochKey[] = [];
-  readonly copies: number[] = [];
   closed = false;
-  setAudioCopies(depth: number): void { this.copies.push(depth); }
   setEpoch(key: CallEpochKey): void { this.keys.push(key); }
   close(): void { this.closed = true; }
 }
 
 describe('R76 group call frame keys', () => {
-  it('R165 the call says it reads audio copies only when every peer\'s sink does; a depth reaches sinks added later; 0 turns them off', () => {
-    const fan = new FanoutSink();
-    assert.equal(fan.readsAudioCopies, false, 'no sink yet');
-    const pub = new Recording();
-    fan.add(pub);
-    assert.equal(fan.readsAudioCopies, true);
-    fan.setAudioCopies(2);
-    fan.setAudioCopies(2);
-    const sub = new Recording();
-    fan.add(sub);
-    fan.setAudioCopies(0);
-    assert.deepEqual([pub.copies, sub.copies], [[2, 0], [2, 0]]);
-    fan.add({ setEpoch() {}, close() {} });
-    assert.equal(fan.readsAudioCopies, false, 'one sink without copies');
-  });
-
   it('R76 every peer\'s sink gets the epoch key, one added later gets the newest at once, each its own copy; closing closes them all', () => {
     const fan = new FanoutSink();
     const pub = new Recording();

@@ -9,25 +9,12 @@ import type { CallEpochKey } from './frame-keys.ts';
 export class FanoutSink implements FrameKeySink {
   readonly #sinks: FrameKeySink[] = [];
   #last: CallEpochKey | undefined;
-  #copies = 0;
   #closed = false;
 
   add(sink: FrameKeySink): void {
     if (this.#closed) return sink.close();
     this.#sinks.push(sink);
     if (this.#last) sink.setEpoch(copy(this.#last));
-    if (this.#copies > 0) sink.setAudioCopies?.(this.#copies);
-  }
-
-  /** R165: every sink reads audio frames with copies (so this device may say `audioCopies`). */
-  get readsAudioCopies(): boolean {
-    return this.#sinks.length > 0 && this.#sinks.every((s) => typeof s.setAudioCopies === 'function');
-  }
-
-  setAudioCopies(depth: number): void {
-    if (this.#closed || depth === this.#copies) return;
-    this.#copies = depth;
-    for (const sink of this.#sinks) sink.setAudioCopies?.(depth);
   }
 
   setEpoch(key: CallEpochKey): void {

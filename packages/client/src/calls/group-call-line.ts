@@ -18,8 +18,6 @@ export interface GroupCallMember {
   /** The join entry's id (one per join of a device). */
   joinId: string;
   since: number;
-  /** R165: the join said this device reads audio copies. */
-  audioCopies?: true;
 }
 
 /**
@@ -58,7 +56,7 @@ export function foldGroupCall(
     }
     return;
   }
-  const member: GroupCallMember = { userId: senderUserId, feedId: content.feedId, joinId: content.callId, since: base.sentAt, ...(content.audioCopies ? { audioCopies: true as const } : {}) };
+  const member: GroupCallMember = { userId: senderUserId, feedId: content.feedId, joinId: content.callId, since: base.sentAt };
   if (line?.call?.group) {
     line.call.group.participants = [...line.call.group.participants.filter((p) => p.joinId !== content.callId), member];
     return;

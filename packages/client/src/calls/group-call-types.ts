@@ -2,7 +2,6 @@ import type { CallContent, GroupCallRoom } from '@parley/protocol';
 import type { CallPeer, PeerFactory } from './calls.ts';
 import type { CallKeySource, FrameCryptoFactory } from './call-keys.ts';
 import type { GroupCall } from './group-call.ts';
-import type { GroupCallMember } from './group-call-line.ts';
 
 /** The shapes of a group call (R62): its options, what it shows, and what it needs from the client. */
 
@@ -96,8 +95,4 @@ export interface GroupCallDeps {
   created?: (call: GroupCall) => void;
   /** R119: how long a peer may stay without a media path before the call ends (CALL_RECONNECT_MS). */
   reconnectMs?: number | undefined;
-  /** R165: copies of earlier audio frames each sent audio frame carries while every participant reads them (0: none). */
-  audioCopies?: number | undefined;
-  /** R165: the joins of the chat's call line so far (from the log, entries from before this device joined among them). */
-  joins?: (() => readonly GroupCallMember[]) | undefined;
 }

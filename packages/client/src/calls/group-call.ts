@@ -41,8 +41,6 @@ export class GroupCall {
   readonly #joinId = randomId(12);
   /** R76: the chat's epoch keys, to every peer's frame crypto sink. */
   #fanout: FanoutSink | undefined;
-  /** R165: which publisher ids' join entries said they read audio copies. */
-  readonly #readsCopies = new Map<number, boolean>();
   #keys: CallKeyFeed | undefined;
   /** R120: the per-call secret the frame keys need besides the chat's exporter. */
   #secret: CallSecret | undefined;
@@ -107,9 +105,7 @@ export class GroupCall {
     await this.#d.post?.({
       kind: 'call', callId: this.#joinId, action: 'group_join', media, feedId: this.#grant.feedId,
       ...(this.#secret ? { pub: this.#secret.pub } : {}), ...(this.view.started ? { ring: true as const } : {}),
-      ...(this.#fanout?.readsAudioCopies ? { audioCopies: true as const } : {}),
     });
-    this.#copiesFit();
     this.#secret?.roomChanged();
     this.#changed();
   }
@@ -201,7 +197,6 @@ export class GroupCall {
     }
     this.view.presenting = presenting(this.#published);
     this.#secret?.roomChanged(); // R120: a leaver had the secret, a newcomer needs one
-    this.#copiesFit();
     this.#changed();
   }
 
@@ -352,20 +347,7 @@ export class GroupCall {
 
   /** R120: a call entry of the chat's log (group joins, leaves and call secrets), in log order; `from` the sending device. */
   logEntry(seq: number, mine: boolean, content: CallContent, from?: string): void {
-    if (content.action === 'group_join' && content.feedId !== undefined && !mine) {
-      this.#readsCopies.set(content.feedId, content.audioCopies === true);
-      this.#copiesFit();
-    }
     if (this.#joined()) void this.#secret?.entry(seq, mine, content, from);
-  }
-
-  /** R165: audio copies go out only while everyone else in the room said they read them. */
-  #copiesFit(): void {
-    const others = this.view.participants;
-    const joins = this.#d.joins?.() ?? [];
-    const reads = (feedId: number) => this.#readsCopies.get(feedId) ?? joins.findLast((j) => j.feedId === feedId)?.audioCopies === true;
-    const all = others.length > 0 && others.every((p) => reads(p.feedId));
-    this.#fanout?.setAudioCopies(all ? this.#d.audioCopies ?? 0 : 0);
   }
 
   /** R76: the peer's frames go through the app's frame crypto, keyed with the chat's epoch keys. */
