@@ -321,7 +321,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   // R141-R142, R148-R149: private channels past the MLS size.
   const channelWraps = new ChannelWraps({
-    storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter,
+    storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
     moderators: (communityId) => moderationStore.listModerators(communityId),
   });
   const communityInvites = new CommunityInvites({
