@@ -302,7 +302,7 @@ describe('private channels (R112-R113)', () => {
     const { token } = await ann.client.communities.createInvite(id);
     await ben.client.communities.joinInvite(token);
     await ann.client.wrappedChannels.rekey(id);
-    const heard = new Map<TestUser, { communityId: string; seq?: number }[]>();
+    const heard = new Map<TestUser, { communityId: string; seq?: number; info?: true }[]>();
     for (const u of [ben, cat, dan]) u.client.on('wrappedPost', (e) => heard.set(u, [...(heard.get(u) ?? []), e]));
     const text = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
 
@@ -331,6 +331,8 @@ describe('private channels (R112-R113)', () => {
     await benOut;
     const p3 = await ann.client.wrappedChannels.post(id, 'Harbour office closed on Monday'); // epoch 2 (R142), after the channel's info (R147)
     await waitFor(() => heard.get(cat)?.some((e) => e.seq === p3.seq) === true, { what: 'Cat hears of post 3' });
+    // R161: the new epoch's first entry, the channel's info alone, is marked in its notice (chat lists read the name again then only).
+    assert.deepEqual(heard.get(cat)?.filter((e) => e.seq !== undefined && e.seq > p2.seq), [{ communityId: id, seq: p3.seq - 1, info: true }, { communityId: id, seq: p3.seq }]);
     assert.ok(!heard.get(ben)?.some((e) => e.seq !== undefined && e.seq > p2.seq), 'Ben, removed, hears of no later post');
 
     // R149: Dan joins while no admin device is online; when Ann's device comes back it hears the channel needs wraps and wraps for him.

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { Community, WrappedChannelInfo } from '@parley/protocol';
 import { Icon } from '../components/icons.tsx';
@@ -54,17 +54,20 @@ function WrappedRows({ client, activeId }: { client: ParleyClient; activeId: str
 
 /**
  * R161: the channel's name as the log's newest entry carries it, opened on this device (one read, not
- * the log); read again on each notice of the channel (a post, a rename, new keys for this device).
+ * the log); read again when the name may have changed or become readable: an entry of info alone (a
+ * rename, a new epoch), new keys for this device, or any post while no name is known here. Not on every
+ * post: with many subscribers online that would be a read per device per post.
  */
 function useWrappedInfo(client: ParleyClient, communityId: string): WrappedChannelInfo | undefined {
   const [info, setInfo] = useState<WrappedChannelInfo>();
+  const known = useRef(false);
   useEffect(() => {
     let live = true;
     const look = () => client.wrappedChannels.latest(communityId)
-      .then((latest) => { if (live && latest.info) setInfo(latest.info); })
+      .then((latest) => { if (live && latest.info) { known.current = true; setInfo(latest.info); } })
       .catch((err: unknown) => console.warn('parley: reading the wrapped channel\'s name failed', err));
     void look();
-    const off = client.on('wrappedPost', (e) => { if (e.communityId === communityId) void look(); });
+    const off = client.on('wrappedPost', (e) => { if (e.communityId === communityId && (e.seq === undefined || e.info || !known.current)) void look(); });
     return () => { live = false; off(); };
   }, [client, communityId]);
   return info;

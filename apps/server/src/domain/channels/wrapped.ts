@@ -196,7 +196,8 @@ export class ChannelWraps {
       body: input.info ? `${INFO_MARK}${input.body}` : input.body, createdAt: this.#d.clock.now(),
     }, refs));
     // R148: one small notice per member connection (the seq only); devices read the post themselves.
-    await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq });
+    // R161: an entry of the channel's info alone says so, so chat lists read the name again only then.
+    await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq, ...(input.info ? { info: true as const } : {}) });
     return post;
   }
 
