@@ -309,7 +309,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({
     storage, communities: communityStore, chats, bus, clock, random, limits: config.communities,
-    onWrappedLeave: (communityId, at) => channelWrapStore.markRemoval(communityId, at), // R142
+    onWrappedLeave: (communityId, userId, at) => channelWraps.left(communityId, userId, at), // R142: a new epoch next, and their devices' wraps go
   });
   const communityChats = new CommunityChats({
     storage, communities: communityStore, community: communities, chats, bus, clock, limits: config.communities,

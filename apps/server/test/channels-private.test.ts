@@ -146,7 +146,7 @@ describe('private channels (R112-R113)', () => {
     for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
 
-  it('R141-R142, R146-R147, R149 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; two admin devices wrapping one device at once store one wrap; outsiders get nothing; the server holds no plaintext nor key', async () => {
+  it('R141-R142, R146-R147, R149 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch, their wraps are pruned, and their old key opens nothing new; a new subscriber gets the current epoch; two admin devices wrapping one device at once store one wrap; outsiders get nothing; the server holds no plaintext nor key', async () => {
     // Small limits: wraps go up two at a time (paging), posts are short.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_BATCH: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '1024' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
@@ -226,6 +226,7 @@ describe('private channels (R112-R113)', () => {
     started.splice(started.indexOf(catPhone), 1);
     await cat.client.revokeDevice(catPhone.deviceId);
     assert.equal((await ann.client.wrappedChannels.current(id)).rekeyNeeded, true);
+    assert.deepEqual(await server.services.channelWraps.myWraps({ userId: cat.userId, deviceId: catPhone.deviceId }, id, 0), [], 'the revoked phone\'s wraps are pruned');
     await rejects(rest(ann)('POST', `/communities/${id}/wrapped-posts`, { epoch: 2, body: 'A'.repeat(64) }), 'channel_rekey_needed');
     const afterRevoke = await ann.client.wrappedChannels.post(id, 'Tram depot open day on Saturday'); // epoch 3, for Ann's, Cat's and Dan's devices
     assert.equal(afterRevoke.epoch, 3);
@@ -250,6 +251,9 @@ describe('private channels (R112-R113)', () => {
     const laptopWraps = (await rest(catLaptop)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps;
     assert.deepEqual(laptopWraps.map((w) => [w.epoch, w.wrappedBy]), [[3, answers[0]?.stored === 1 ? ann.deviceId : annTablet.deviceId]]);
     assert.deepEqual((await catLaptop.client.wrappedChannels.read(id, fresh.seq)).map((p) => p.verified && p.text), ['Tram depot open day on Saturday']);
+    // Ben's wraps were pruned at his removal: coming back by the link he gets no key of the epoch he had (only the current one, R149).
+    await ben.client.communities.joinInvite(token);
+    assert.ok((await rest(ben)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps.every((w) => w.epoch === 3));
 
     await Promise.all(started.map((u) => u.client.stop()));
     const everything = serverBytes(server.dataDir);

@@ -32,7 +32,7 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
       await storage.close();
     });
 
-    it('R141 epochs run 1, 2, … one at a time; wraps per device; a device lists its own; the unwrapped are live members\' devices with a key', async () => {
+    it('R141 epochs run 1, 2, … one at a time; wraps per device; a device lists its own; the unwrapped are live members\' devices with a key; wraps are pruned per device', async () => {
       assert.equal(await s.currentEpoch(C), undefined);
       assert.equal(await s.createEpoch({ communityId: C, epoch: 2, createdBy: uid('alice'), createdAt: T0 }), false);
       assert.equal(await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 }), true);
@@ -62,6 +62,11 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
       assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 0, 10), [wrap('bob', 1), wrap('bob', 2)]);
       assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 1, 10), [wrap('bob', 2)]);
       assert.deepEqual(await s.listWrapsForDevice(C, did('carol', 1), 0, 10), []);
+      // Pruned: a removed member's (or revoked) device's wraps go, only in this community, and no one else's.
+      assert.equal(await s.deleteWraps(C, [did('bob', 1), did('carol', 1)]), 2);
+      assert.equal(await s.deleteWraps('comm_none', [did('alice', 1)]), 0);
+      assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 0, 10), []);
+      assert.deepEqual(await s.listWrapsForDevice(C, did('alice', 1), 0, 10), [wrap('alice', 1)]);
     });
 
     it('R142, R161-R162 posts take the next seq and read back in order, the newest too; one naming a missing blob is not stored; the last removal time only moves forward', async () => {

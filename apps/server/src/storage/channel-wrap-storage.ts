@@ -48,6 +48,11 @@ export interface ChannelWrapStorage {
    * was first, R149). Returns the rows this call stored, in the batch's order.
    */
   putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]>;
+  /**
+   * Prunes the wraps of these devices in the community (a revoked device's, a removed member's: R146,
+   * R142): no key of any epoch is kept for a device that can't ask for it any more. Returns how many went.
+   */
+  deleteWraps(communityId: string, deviceIds: readonly string[]): Promise<number>;
   /** One device's wraps with epoch > `afterEpoch`, ascending. */
   listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]>;
   /**

@@ -145,7 +145,18 @@ export class ChannelWraps {
       if (!current) continue;
       const held = await this.#d.wraps.listWrapsForDevice(communityId, deviceId, current.epoch - 1, 1);
       if (held[0]?.epoch === current.epoch) await this.#d.wraps.markRemoval(communityId, this.#d.clock.now());
+      // Its wraps go: the device can never ask for them again (no session), so nothing is kept for it.
+      await this.#d.wraps.deleteWraps(communityId, [deviceId]);
     }
+  }
+
+  /**
+   * R142: a member left or was removed: the next post needs a new epoch, and the wraps of their devices
+   * go (they are refused them while out; one who comes back reads from the epoch given then, R142).
+   */
+  async left(communityId: string, userId: string, at: number): Promise<void> {
+    await this.#d.wraps.markRemoval(communityId, at);
+    await this.#d.wraps.deleteWraps(communityId, (await this.#d.storage.listDevices(userId)).map((d) => d.deviceId));
   }
 
   /** R148: the wrapped channels the user is a member of (their connections hear these channels' notices). */

@@ -76,6 +76,11 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
     });
   }
 
+  async deleteWraps(communityId: string, deviceIds: readonly string[]): Promise<number> {
+    if (deviceIds.length === 0) return 0;
+    return (await this.#pool.query('DELETE FROM channel_epoch_wraps WHERE community_id = $1 AND device_id = ANY($2::text[])', [communityId, [...deviceIds]])).rowCount ?? 0;
+  }
+
   async latestPost(communityId: string): Promise<ChannelWrappedPostRow | undefined> {
     const r = (await this.#rows('SELECT * FROM channel_wrapped_posts WHERE community_id = $1 ORDER BY seq DESC LIMIT 1', [communityId]))[0];
     return r && toWrappedPost(r);

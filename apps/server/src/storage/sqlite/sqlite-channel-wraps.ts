@@ -76,6 +76,11 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
     return this.#db.transaction(() => rows.filter((w) => insert.run(w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy).changes > 0)).immediate();
   }
 
+  async deleteWraps(communityId: string, deviceIds: readonly string[]): Promise<number> {
+    const del = this.#q('DELETE FROM channel_epoch_wraps WHERE community_id = ? AND device_id = ?');
+    return this.#db.transaction(() => deviceIds.reduce((n, d) => n + del.run(communityId, d).changes, 0)).immediate();
+  }
+
   async listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]> {
     return (this.#q('SELECT * FROM channel_epoch_wraps WHERE community_id = ? AND device_id = ? AND epoch > ? ORDER BY epoch LIMIT ?')
       .all(communityId, deviceId, afterEpoch, limit) as Row[]).map(toWrap);
