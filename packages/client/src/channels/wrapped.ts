@@ -184,7 +184,8 @@ export class WrappedChannels {
     } catch (err) {
       if (!(err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
       const post = await this.#publish(communityId, content, blobs);
-      await this.publishInfo(communityId, info);
+      // The post is out: a failure here only leaves the newest entry without the name (the next post or rename carries it).
+      await this.publishInfo(communityId, info).catch((e: unknown) => console.warn('parley: posting the channel\'s info after a long post failed', communityId, e));
       return post;
     }
   }
