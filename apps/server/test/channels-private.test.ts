@@ -288,7 +288,9 @@ describe('private channels (R112-R113)', () => {
     assert.deepEqual(await bytes(await ben.client.downloadAttachment(post.attachments[0]!)), photo);
     assert.deepEqual(await bytes(await cat.client.downloadAttachment(post.attachments[1]!)), pdf);
     // Only the admin's own complete uploads; an outsider gets no bytes; a removed subscriber none any more (R55 follows membership).
-    await rejects(sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey)('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64), blobs: ['B'.repeat(22)] }), 'blob_not_found');
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    await rejects(annRest('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64), blobs: ['B'.repeat(22)] }), 'blob_not_found');
+    await rejects(annRest('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64), blobs: [post.attachments[0]!.blobId], info: true }), 'bad_request');
     await rejects(dan.client.downloadAttachment(post.attachments[0]!), 'blob_not_found');
     await ann.client.communities.remove(id, cat.userId);
     await rejects(cat.client.downloadAttachment(post.attachments[0]!), 'blob_not_found');

@@ -41,7 +41,7 @@ export type MyChannelWrap = z.infer<typeof MyChannelWrap>;
 export const CreateWrappedPostRequest = z.object({
   epoch: z.number().int().positive(), body: Base64.min(40), info: z.literal(true).optional(),
   blobs: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).refine((b) => new Set(b).size === b.length, 'a blob named twice').optional(),
-});
+}).refine((r) => !(r.info && r.blobs), 'an entry of the channel\'s info alone names no files');
 export type CreateWrappedPostRequest = z.infer<typeof CreateWrappedPostRequest>;
 
 export const WrappedPost = z.object({
