@@ -309,7 +309,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({
     storage, communities: communityStore, chats, bus, clock, random, limits: config.communities,
-    onWrappedLeave: (communityId, at) => channelWrapStore.markRemoval(communityId, at), // R142
+    onWrappedLeave: (communityId, userId, at) => channelWraps.left(communityId, userId, at), // R142: a new epoch next, and their devices' wraps go
   });
   const communityChats = new CommunityChats({
     storage, communities: communityStore, community: communities, chats, bus, clock, limits: config.communities,
@@ -321,7 +321,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
   // R141-R142, R148-R149: private channels past the MLS size.
   const channelWraps = new ChannelWraps({
-    storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter,
+    storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
     moderators: (communityId) => moderationStore.listModerators(communityId),
   });
   const communityInvites = new CommunityInvites({

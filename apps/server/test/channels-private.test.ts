@@ -146,7 +146,7 @@ describe('private channels (R112-R113)', () => {
     for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
 
-  it('R141-R142, R146-R147, R149 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch and their old key opens nothing new; a new subscriber gets the current epoch; two admin devices wrapping one device at once store one wrap; outsiders get nothing; the server holds no plaintext nor key', async () => {
+  it('R141-R142, R146-R147, R149 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch, their wraps are pruned, and their old key opens nothing new; a new subscriber gets the current epoch; two admin devices wrapping one device at once store one wrap; outsiders get nothing; the server holds no plaintext nor key', async () => {
     // Small limits: wraps go up two at a time (paging), posts are short.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_BATCH: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '1024' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
@@ -210,8 +210,8 @@ describe('private channels (R112-R113)', () => {
     // (Ann's online device wraps for him by itself, R149; wrapMissing then finds nothing left.)
     await dan.client.communities.joinInvite(token);
     const dansView = async () => (await dan.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem)).join('|');
-    // (The rename's entry, under epoch 1, is one he can't open either; the post of epoch 2 carries the channel's name, R147.)
-    await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|this device holds no key of its epoch|New bus route 14 from Monday' && (await dan.client.wrappedChannels.channelInfo(id))?.name === 'City works, districts 4-5', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
+    // (The rename's entry, under epoch 1, is marked as the channel's info alone and not counted, R161; epoch 2's entries carry the name, R147.)
+    await waitFor(async () => (await dansView()) === 'this device holds no key of its epoch|New bus route 14 from Monday' && (await dan.client.wrappedChannels.channelInfo(id))?.name === 'City works, districts 4-5', { what: 'Dan reads the current epoch only', timeoutMs: 60_000 });
     assert.deepEqual(await ann.client.wrappedChannels.wrapMissing(id), { wrapped: 0, skipped: 0 });
 
     // R146: Cat's phone, given epoch 2, is revoked (stolen, say) while Cat stays subscribed: the next post needs a new epoch, which the phone never gets.
@@ -226,6 +226,7 @@ describe('private channels (R112-R113)', () => {
     started.splice(started.indexOf(catPhone), 1);
     await cat.client.revokeDevice(catPhone.deviceId);
     assert.equal((await ann.client.wrappedChannels.current(id)).rekeyNeeded, true);
+    assert.deepEqual(await server.services.channelWraps.myWraps({ userId: cat.userId, deviceId: catPhone.deviceId }, id, 0), [], 'the revoked phone\'s wraps are pruned');
     await rejects(rest(ann)('POST', `/communities/${id}/wrapped-posts`, { epoch: 2, body: 'A'.repeat(64) }), 'channel_rekey_needed');
     const afterRevoke = await ann.client.wrappedChannels.post(id, 'Tram depot open day on Saturday'); // epoch 3, for Ann's, Cat's and Dan's devices
     assert.equal(afterRevoke.epoch, 3);
@@ -250,12 +251,53 @@ describe('private channels (R112-R113)', () => {
     const laptopWraps = (await rest(catLaptop)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps;
     assert.deepEqual(laptopWraps.map((w) => [w.epoch, w.wrappedBy]), [[3, answers[0]?.stored === 1 ? ann.deviceId : annTablet.deviceId]]);
     assert.deepEqual((await catLaptop.client.wrappedChannels.read(id, fresh.seq)).map((p) => p.verified && p.text), ['Tram depot open day on Saturday']);
+    // Ben's wraps were pruned at his removal: coming back by the link he gets no key of the epoch he had (only the current one, R149).
+    await ben.client.communities.joinInvite(token);
+    assert.ok((await rest(ben)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps.every((w) => w.epoch === 3));
 
     await Promise.all(started.map((u) => u.client.stop()));
     const everything = serverBytes(server.dataDir);
     assert.ok(leaks(everything, base64ToBytes(fresh.body).subarray(0, 20)), 'the scan finds what is there');
     for (const s of ['Water off on Elm', 'New bus route 14', 'Tram depot open day', 'City works', 'Roadworks and outages']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
     for (const key of [oldKey, phoneKey]) assert.ok(!leaks(everything, key), 'an epoch key on the server');
+  });
+  it('R161-R162 a wrapped channel\'s name reaches a subscriber with the epoch key, before any post; a wrapped post carries an encrypted photo and file that subscribers download and a removed one no longer can', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Night trains', settings: { channel: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    // R161: the epoch opens with the channel's info as its first entry: Ben reads the name before anything is posted.
+    await ann.client.wrappedChannels.rekey(id);
+    assert.deepEqual(await ben.client.wrappedChannels.latest(id), { info: { name: 'Night trains' }, post: undefined });
+    assert.deepEqual(await ben.client.wrappedChannels.readPage(id), { posts: [], info: { name: 'Night trains' }, last: 1, full: false });
+
+    // R162: a photo and a file, encrypted on Ann's device, their keys sealed in the post.
+    const photo = new TextEncoder().encode('PHOTO-BYTES: night train map');
+    const pdf = new TextEncoder().encode('PDF-BYTES: winter timetable');
+    await ann.client.wrappedChannels.post(id, 'Winter timetable', { files: [
+      { source: new Blob([photo]), name: 'map.jpg', mime: 'image/jpeg', size: photo.length, width: 640, height: 480 },
+      { source: new Blob([pdf]), name: 'timetable.pdf', mime: 'application/pdf', size: pdf.length },
+    ] });
+    const [post] = await ben.client.wrappedChannels.read(id);
+    assert.ok(post?.verified && post.attachments);
+    assert.deepEqual([post.text, ...post.attachments.map((a) => `${a.kind}:${a.name}`)], ['Winter timetable', 'image:map.jpg', 'file:timetable.pdf']);
+    assert.equal((await ben.client.wrappedChannels.latest(id)).post?.seq, post.seq, 'the newest entry is the post, and it names the channel');
+    const bytes = async (b: Blob) => new Uint8Array(await b.arrayBuffer());
+    assert.deepEqual(await bytes(await ben.client.downloadAttachment(post.attachments[0]!)), photo);
+    assert.deepEqual(await bytes(await cat.client.downloadAttachment(post.attachments[1]!)), pdf);
+    // Only the admin's own complete uploads; an outsider gets no bytes; a removed subscriber none any more (R55 follows membership).
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    await rejects(annRest('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64), blobs: ['B'.repeat(22)] }), 'blob_not_found');
+    await rejects(annRest('POST', `/communities/${id}/wrapped-posts`, { epoch: 1, body: 'A'.repeat(64), blobs: [post.attachments[0]!.blobId], info: true }), 'bad_request');
+    await rejects(dan.client.downloadAttachment(post.attachments[0]!), 'blob_not_found');
+    await ann.client.communities.remove(id, cat.userId);
+    await rejects(cat.client.downloadAttachment(post.attachments[0]!), 'blob_not_found');
+
+    await Promise.all(started.map((u) => u.client.stop()));
+    const everything = serverBytes(server.dataDir);
+    for (const s of ['PHOTO-BYTES', 'PDF-BYTES', 'map.jpg', 'Winter timetable', 'Night trains']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
@@ -266,7 +308,7 @@ describe('private channels (R112-R113)', () => {
     const { token } = await ann.client.communities.createInvite(id);
     await ben.client.communities.joinInvite(token);
     await ann.client.wrappedChannels.rekey(id);
-    const heard = new Map<TestUser, { communityId: string; seq?: number }[]>();
+    const heard = new Map<TestUser, { communityId: string; seq?: number; info?: true }[]>();
     for (const u of [ben, cat, dan]) u.client.on('wrappedPost', (e) => heard.set(u, [...(heard.get(u) ?? []), e]));
     const text = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
 
@@ -295,6 +337,8 @@ describe('private channels (R112-R113)', () => {
     await benOut;
     const p3 = await ann.client.wrappedChannels.post(id, 'Harbour office closed on Monday'); // epoch 2 (R142), after the channel's info (R147)
     await waitFor(() => heard.get(cat)?.some((e) => e.seq === p3.seq) === true, { what: 'Cat hears of post 3' });
+    // R161: the new epoch's first entry, the channel's info alone, is marked in its notice (chat lists read the name again then only).
+    assert.deepEqual(heard.get(cat)?.filter((e) => e.seq !== undefined && e.seq > p2.seq), [{ communityId: id, seq: p3.seq - 1, info: true }, { communityId: id, seq: p3.seq }]);
     assert.ok(!heard.get(ben)?.some((e) => e.seq !== undefined && e.seq > p2.seq), 'Ben, removed, hears of no later post');
 
     // R149: Dan joins while no admin device is online; when Ann's device comes back it hears the channel needs wraps and wraps for him.

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
 import { axeLog } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
+import { pngImage } from './file-fixtures.ts';
 
 /**
  * A private channel past the MLS size in the web client (docs/PROTOCOL.md R141-R142, R148-R149), in
@@ -81,16 +82,24 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     assert.equal(await ben.getByTestId('wrapped-post').count(), 2);
     await screenshot(ben, 'channels-w03-wrapped-live-phone');
 
-    // His chat list lists the channel (he is in no chat of it).
+    // R162: a photo in a wrapped post, encrypted on Olga's device, its key sealed in the post; Ben's app decrypts and shows it.
+    await olga.getByTestId('channel-file-input').setInputFiles({ name: 'tides.png', mimeType: 'image/png', buffer: pngImage(240, 160) });
+    await olga.getByTestId('tray-item').filter({ hasText: 'tides.png' }).and(olga.locator('[data-ready="yes"]')).waitFor({ timeout: 30_000 });
+    await olga.getByLabel('Write a post').fill('Tide table for the week.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    await post(ben, 'Tide table for the week.').getByTestId('media-full').waitFor({ timeout: 30_000 });
+    await screenshot(ben, 'channels-w03b-wrapped-photo-phone');
+
+    // His chat list lists the channel by its name (R161: opened from the newest entry), though he is in no chat of it.
     await ben.goto(`${url}/#/`);
     const row = ben.getByTestId('wrapped-channel-row');
-    await row.filter({ hasText: 'End-to-end encrypted · keys wrapped per device' }).waitFor({ timeout: 30_000 });
+    await row.filter({ hasText: 'Harbour notices' }).filter({ hasText: 'End-to-end encrypted · keys wrapped per device' }).waitFor({ timeout: 30_000 });
     await screenshot(ben, 'channels-w04-wrapped-row-phone');
     await row.click();
     await post(ben, 'Ferry at 9:10 runs on time.').waitFor({ timeout: 30_000 });
     await phoneShot(olga, 'channels-w05-wrapped-admin-phone');
 
-    // Zed leaves: Olga's next post opens a new epoch (R142). Cat, who joins after it, reads that one; the two before are one plain line.
+    // Zed leaves: Olga's next post opens a new epoch (R142). Cat, who joins after it, reads that one; the three before are one plain line.
     await zed.client.communities.leave(joined.communityId);
     await olga.getByLabel('Write a post').fill('Harbour office closed on Monday.');
     await olga.getByRole('button', { name: 'Post', exact: true }).click();
@@ -101,7 +110,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await cat.goto(link);
     await cat.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
     await post(cat, 'Harbour office closed on Monday.').getByTestId('post-verified').waitFor({ timeout: 60_000 });
-    assert.equal(await cat.getByTestId('wrapped-earlier').textContent(), '2 earlier posts can’t be read on this device: they were encrypted before this device was given the channel’s key.');
+    assert.equal(await cat.getByTestId('wrapped-earlier').textContent(), '3 earlier posts can’t be read on this device: they were encrypted before this device was given the channel’s key.');
     assert.equal(await cat.getByTestId('wrapped-post').count(), 1);
     await screenshot(cat, 'channels-w06-wrapped-newcomer-phone');
     await axe(cat, 'wrapped channel (newcomer, phone)');

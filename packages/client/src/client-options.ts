@@ -154,8 +154,11 @@ export type ClientEvents = {
   community: [CommunityEvent];
   /** R97: a subscribed channel's log has a new entry at `seq` (read `client.channels.log`). */
   channelPost: [{ channelId: string; seq: number }];
-  /** R148: a wrapped channel has a new post at `seq`, or (R149, `seq` absent) this user's devices got wraps of a new epoch: read again. */
-  wrappedPost: [{ communityId: string; seq?: number }];
+  /**
+   * R148: a wrapped channel has a new post at `seq` (R161 `info`: an entry of the channel's info alone: a
+   * new epoch's first, a rename), or (R149, `seq` absent) this user's devices got wraps of a new epoch: read again.
+   */
+  wrappedPost: [{ communityId: string; seq?: number; info?: true }];
 };
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Base64, Id } from './common.ts';
 import { MAX_DESCRIPTION_CHARS } from './content.ts';
+import { Attachment, BlobId, MAX_ATTACHMENTS } from './files.ts';
 
 /**
  * R141-R142: private channels past the MLS size ("wrapped" mode). An admin's device draws an epoch
@@ -32,12 +33,21 @@ export type UnwrappedDevice = z.infer<typeof UnwrappedDevice>;
 export const MyChannelWrap = z.object({ epoch: z.number().int().positive(), wrapped: WrappedKey, wrappedBy: Id });
 export type MyChannelWrap = z.infer<typeof MyChannelWrap>;
 
-/** `POST /communities/:id/wrapped-posts {epoch, body}`: ciphertext (nonce ‖ AES-GCM) of a signed post. */
-export const CreateWrappedPostRequest = z.object({ epoch: z.number().int().positive(), body: Base64.min(40) });
+/**
+ * `POST /communities/:id/wrapped-posts {epoch, body, info?, blobs?}`: ciphertext (nonce ‖ AES-GCM) of a
+ * signed post. R161: `info: true` marks an entry of the channel's info alone (its name for subscribers,
+ * no post). R162: `blobs` names the encrypted files the post carries (the caller's own complete uploads).
+ */
+export const CreateWrappedPostRequest = z.object({
+  epoch: z.number().int().positive(), body: Base64.min(40), info: z.literal(true).optional(),
+  blobs: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).refine((b) => new Set(b).size === b.length, 'a blob named twice').optional(),
+}).refine((r) => !(r.info && r.blobs), 'an entry of the channel\'s info alone names no files');
 export type CreateWrappedPostRequest = z.infer<typeof CreateWrappedPostRequest>;
 
 export const WrappedPost = z.object({
   seq: z.number().int().positive(), epoch: z.number().int().positive(), authorId: Id, authorDevice: Id, body: Base64, createdAt: z.number().int(),
+  /** R161: the author marked it an entry of the channel's info alone (not a post). */
+  info: z.literal(true).optional(),
 });
 export type WrappedPost = z.infer<typeof WrappedPost>;
 
@@ -50,12 +60,14 @@ export type WrappedChannelInfo = z.infer<typeof WrappedChannelInfo>;
 
 /**
  * What an admin's device signs and seals into a post's body (the signature inside, over
- * `wrappedPostSigningBytes`): a post's `text`, and (R147) the channel's `info`, which every post
- * carries so a subscriber given only the current epoch learns the name; after a rename an entry
- * carries `info` alone.
+ * `wrappedPostSigningBytes`): a post's `text`, (R162) its encrypted files (`attachments`, each with its
+ * key, as a chat message's: R52; `text` is then the caption and may be absent), and (R147) the
+ * channel's `info`, which every post carries so a subscriber given only the current epoch learns the
+ * name; after a rename, and first in each epoch (R161), an entry carries `info` alone.
  */
 export const WrappedPostPlain = z.object({
   v: z.literal(1), communityId: Id, epoch: z.number().int().positive(), userId: Id, deviceId: Id, date: z.number().int(),
   text: z.string().min(1).optional(), info: WrappedChannelInfo.optional(),
-}).refine((p) => p.text !== undefined || p.info !== undefined, 'a text or the channel\'s info');
+  attachments: z.array(Attachment).min(1).max(MAX_ATTACHMENTS).optional(),
+}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined, 'a text, files or the channel\'s info');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

@@ -185,7 +185,12 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
     body: fc.record({ wraps: fc.array(fc.record({ userId: pick([ctx.userId, ...ctx.userIds], anId), deviceId: pick([ctx.deviceId, ...ctx.userIds], anId), wrapped: fc.oneof(fc.uint8Array({ minLength: 76, maxLength: 76 }).map(b64), fc.string()) }), { maxLength: 4 }) }),
   }),
   'GET /api/v1/communities/:communityId/wraps': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
-  'POST /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ epoch: fc.oneof(fc.constant(1), fc.integer()), body: fc.oneof(fc.uint8Array({ minLength: 30, maxLength: 300 }).map(b64), fc.string()) }, { requiredKeys: [] }) }),
+  // R161-R162: an info-alone mark and the blobs a post names.
+  'POST /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({
+    epoch: fc.oneof(fc.constant(1), fc.integer()), body: fc.oneof(fc.uint8Array({ minLength: 30, maxLength: 300 }).map(b64), fc.string()),
+    info: fc.oneof(fc.constant(true), fc.boolean(), fc.string()), blobs: fc.oneof(fc.array(fc.string(), { maxLength: 12 }), fc.constant(['A'.repeat(22), 'A'.repeat(22)]), fc.string()),
+  }, { requiredKeys: [] }) }),
+  'GET /api/v1/communities/:communityId/wrapped-posts/latest': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PUT /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),

@@ -9,7 +9,7 @@ const EpochParams = z.object({ communityId: Id, epoch: z.coerce.number().int().p
 const AfterNumber = z.object({ after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) });
 const AfterDevice = z.object({ after: z.union([Id, z.literal('')]).default('') });
 
-/** R141-R142: epochs, wraps and posts of a private channel in wrapped mode. */
+/** R141-R142, R161-R162: epochs, wraps and posts of a private channel in wrapped mode. */
 export function channelWrapRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
   const { channelWraps } = services;
@@ -39,6 +39,10 @@ export function channelWrapRoutes(app: FastifyInstance, services: Services, apiP
   app.post('/communities/:communityId/wrapped-posts', async (request) => {
     const caller = await auth(request);
     return { post: await channelWraps.post(caller, parse(CommunityParams, request.params).communityId, parse(CreateWrappedPostRequest, request.body)) };
+  });
+  app.get('/communities/:communityId/wrapped-posts/latest', async (request) => {
+    const caller = await auth(request);
+    return { post: await channelWraps.latest(caller, parse(CommunityParams, request.params).communityId) };
   });
   app.get('/communities/:communityId/wrapped-posts', async (request) => {
     const caller = await auth(request);

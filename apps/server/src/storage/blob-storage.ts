@@ -46,7 +46,7 @@ export interface BlobStorage {
   getBlob(blobId: string): Promise<BlobRow | undefined>;
   /** Marks the blob complete at `at` (the first time only); false if there is no such blob. */
   completeBlob(blobId: string, at: number): Promise<boolean>;
-  /** R55: the user uploaded the blob, or is a current member of a chat whose log references it. */
+  /** R55: the user uploaded the blob, or is a current member of a chat whose log references it (R162: or of the community whose announcements chat does). */
   mayRead(userId: string, blobId: string): Promise<boolean>;
   usage(userId: string): Promise<BlobUsage>;
   /** Unfinished uploads of the device. */

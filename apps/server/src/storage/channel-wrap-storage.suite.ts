@@ -32,7 +32,7 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
       await storage.close();
     });
 
-    it('R141 epochs run 1, 2, … one at a time; wraps per device; a device lists its own; the unwrapped are live members\' devices with a key', async () => {
+    it('R141 epochs run 1, 2, … one at a time; wraps per device; a device lists its own; the unwrapped are live members\' devices with a key; wraps are pruned per device', async () => {
       assert.equal(await s.currentEpoch(C), undefined);
       assert.equal(await s.createEpoch({ communityId: C, epoch: 2, createdBy: uid('alice'), createdAt: T0 }), false);
       assert.equal(await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 }), true);
@@ -62,15 +62,25 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
       assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 0, 10), [wrap('bob', 1), wrap('bob', 2)]);
       assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 1, 10), [wrap('bob', 2)]);
       assert.deepEqual(await s.listWrapsForDevice(C, did('carol', 1), 0, 10), []);
+      // Pruned: a removed member's (or revoked) device's wraps go, only in this community, and no one else's.
+      assert.equal(await s.deleteWraps(C, [did('bob', 1), did('carol', 1)]), 2);
+      assert.equal(await s.deleteWraps('comm_none', [did('alice', 1)]), 0);
+      assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 0, 10), []);
+      assert.deepEqual(await s.listWrapsForDevice(C, did('alice', 1), 0, 10), [wrap('alice', 1)]);
     });
 
-    it('R142 posts take the next seq and read back in order; the last removal time only moves forward', async () => {
+    it('R142, R161-R162 posts take the next seq and read back in order, the newest too; one naming a missing blob is not stored; the last removal time only moves forward', async () => {
       await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 });
       const p = { communityId: C, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body: 'c2VhbGVk', createdAt: T0 };
       assert.equal((await s.appendPost(p)).seq, 1);
       assert.equal((await s.appendPost({ ...p, body: 'dHdv' })).seq, 2);
       assert.deepEqual((await s.listPosts(C, 0, 10)).map((r) => [r.seq, r.body]), [[1, 'c2VhbGVk'], [2, 'dHdv']]);
       assert.deepEqual(await s.listPosts(C, 1, 10), [{ ...p, body: 'dHdv', seq: 2 }]);
+      // R161: the newest post; R162: a post naming a blob that is not there is refused whole (no seq taken).
+      assert.deepEqual(await s.latestPost(C), { ...p, body: 'dHdv', seq: 2 });
+      assert.equal(await s.latestPost('comm_none'), undefined);
+      await assert.rejects(s.appendPost(p, { chatId: 'chat_ann1', blobIds: ['B'.repeat(22)] }), /no such blob/);
+      assert.equal((await s.latestPost(C))?.seq, 2);
       assert.equal(await s.lastRemovalAt(C), undefined);
       await s.markRemoval(C, T0 + 5);
       await s.markRemoval(C, T0 + 3);

@@ -48,6 +48,11 @@ export interface ChannelWrapStorage {
    * was first, R149). Returns the rows this call stored, in the batch's order.
    */
   putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]>;
+  /**
+   * Prunes the wraps of these devices in the community (a revoked device's, a removed member's: R146,
+   * R142): no key of any epoch is kept for a device that can't ask for it any more. Returns how many went.
+   */
+  deleteWraps(communityId: string, deviceIds: readonly string[]): Promise<number>;
   /** One device's wraps with epoch > `afterEpoch`, ascending. */
   listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]>;
   /**
@@ -55,9 +60,16 @@ export interface ChannelWrapStorage {
    * ordered by user then device id, after the device `afterDeviceId` ('' from the start).
    */
   listUnwrapped(communityId: string, epoch: number, afterDeviceId: string, limit: number): Promise<UnwrappedDeviceRow[]>;
-  /** Appends a post at the community's next seq (1 first) and returns it. */
-  appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>): Promise<ChannelWrappedPostRow>;
+  /**
+   * Appends a post at the community's next seq (1 first) and returns it. R162: with `refs`, in the same
+   * transaction, records that the post (its author, its seq) references each blob from the chat `chatId`
+   * (the channel's announcements chat, R55), as a chat message's `send` does (R54): the blobs are then
+   * neither swept (R56) nor deletable; a blob gone meanwhile fails the append (nothing stored).
+   */
+  appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow>;
   listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]>;
+  /** R161: the community's newest post, if any. */
+  latestPost(communityId: string): Promise<ChannelWrappedPostRow | undefined>;
   /** Records that a subscriber left or was removed at `at` (R142: the next post needs a newer epoch). */
   markRemoval(communityId: string, at: number): Promise<void>;
   lastRemovalAt(communityId: string): Promise<number | undefined>;

@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { ParleyClient, WrappedChannelPost } from '@parley/client';
-import type { Community, WrappedChannelInfo } from '@parley/protocol';
+import type { Attachment, Community, WrappedChannelInfo } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
+import { AttachTrayView, useAttachTray } from '../files/attach-tray.tsx';
+import { Attachments, isVisual } from '../files/attachments.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 import { go } from '../state/use-client.ts';
@@ -9,6 +11,8 @@ import { mayDo, useCommunityData } from '../communities/use-community.ts';
 import { wrappedTitle } from './wrapped-title.ts';
 import { useChannelI18n } from './text.ts';
 import './channels.css';
+
+const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
 
 /** What `read` says of a post whose epoch this device was never given (R142): shown as one line, not a line per post. */
 const NO_KEY = 'this device holds no key of its epoch';
@@ -79,6 +83,10 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const readable = posts?.filter((p) => p.verified || p.problem !== NO_KEY) ?? [];
   const earlier = (posts?.length ?? 0) - readable.length;
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
+  // R162: the photos and videos of the posts shown, for the viewer's previous/next.
+  const media = readable.flatMap((p) => (p.verified ? (p.attachments ?? []).filter(isVisual) : []));
+  const [viewing, setViewing] = useState<Attachment>();
+  const viewIndex = viewing ? media.findIndex((a) => a.blobId === viewing.blobId) : -1;
   return (
     <section className="panel channel-view" aria-label={title} data-testid="wrapped-channel">
       <PanelHeader title={title}>
@@ -99,7 +107,8 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         {posts?.length === 0 && <p className="muted empty-state">{t('chNoPosts')}</p>}
         {readable.map((p) => (p.verified ? (
           <article key={p.seq} className="channel-post" id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
-            <div className="channel-text">{p.text}</div>
+            {p.attachments && <Attachments client={client} atts={p.attachments} uploading={false} onOpen={setViewing} />}
+            {p.text && <div className="channel-text">{p.text}</div>}
             <p className="channel-meta muted small">
               <span className="channel-verified" title={t('chWrappedVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chWrappedVerified')}</span>
               {' · '}<time dateTime={new Date(p.date).toISOString()}>{fmt.dateTime(p.date)}</time>
@@ -113,31 +122,44 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         )))}
       </div>
       {mayPost && <WrappedComposer client={client} communityId={communityId} onPosted={() => read('last')} />}
+      {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
     </section>
   );
 }
 
-/** An admin's composer: the text is encrypted under the current epoch key and signed on this device (a new epoch first when a subscriber left, R142). */
+/**
+ * An admin's composer: the text, and photos or files (R162: each encrypted and uploaded on this device,
+ * its key sealed in the post), go under the current epoch key, signed on this device (a new epoch first
+ * when a subscriber left, R142).
+ */
 function WrappedComposer({ client, communityId, onPosted }: { client: ParleyClient; communityId: string; onPosted: () => Promise<void> }) {
   const { t } = useChannelI18n();
   const [text, setText] = useState('');
   const [error, run, busy] = useAction();
+  const tray = useAttachTray();
+  const picker = useRef<HTMLInputElement>(null);
+  const withFiles = tray.entries.length > 0;
   const send = () => {
     const body = text.trim();
-    if (!body || busy) return;
+    if ((!body && !withFiles) || (withFiles && !tray.ready) || busy) return;
     run(async () => {
-      await client.wrappedChannels.post(communityId, body);
+      await client.wrappedChannels.post(communityId, body, { files: tray.prepared() });
       setText('');
+      tray.clear();
       await onPosted();
     });
   };
   return (
     <div className="channel-composer">
       <ErrorLine error={error} />
+      <AttachTrayView tray={tray} />
       <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
+        <input ref={picker} type="file" multiple hidden data-testid="channel-file-input" tabIndex={-1}
+          onChange={(e) => { if (e.target.files) tray.add(e.target.files); e.target.value = ''; }} />
+        <button type="button" className="icon" aria-label={t('chAttach')} title={t('chAttach')} onClick={() => picker.current?.click()}><Icon name="attach" /></button>
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
-        <button type="submit" disabled={busy || !text.trim()}>{t('chPost')}</button>
+        <button type="submit" disabled={busy || (withFiles ? !tray.ready : !text.trim())}>{t('chPost')}</button>
       </form>
     </div>
   );

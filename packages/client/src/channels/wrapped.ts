@@ -1,11 +1,13 @@
 import {
-  ParleyError, WrappedChannelInfo, WrappedPostPlain,
-  type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
+  MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPostPlain,
+  type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
 import { loadCiphersuite } from '../mls/ciphersuite.ts';
 import type { MlsIdentity } from '../mls/identity.ts';
+import type { TusEndpoint } from '../files/tus-run.ts';
+import type { FileToSend } from '../files/types.ts';
 import type { RestFn } from '../session.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 
@@ -17,11 +19,13 @@ export interface WrappedChannelsDeps {
   now(): number;
   /** R147: the channel's name and description as this (admin's) device reads them in the announcements chat, if it does. */
   channelInfo?(communityId: string): Promise<WrappedChannelInfo | undefined>;
+  /** R162: where a post's encrypted files are uploaded (the files path, R53). */
+  tus?(): TusEndpoint;
 }
 
 /** A post of a wrapped channel as this device read it: shown only when it opened and its signature checks. */
 export type WrappedChannelPost =
-  | { seq: number; epoch: number; verified: true; text: string; date: number; authorId: string; authorDevice: string }
+  | { seq: number; epoch: number; verified: true; text: string; date: number; authorId: string; authorDevice: string; attachments?: Attachment[] }
   | { seq: number; epoch: number; verified: false; problem: string };
 
 /** A page of the log as `readPage` gives it: the posts, the newest channel info in it (R147), and the last seq it covered. */
@@ -33,6 +37,9 @@ export interface WrappedChannelPage {
   /** Whether the server's page was full: more may follow. */
   full: boolean;
 }
+
+/** What an entry seals besides its place and signer (R142, R147, R162). */
+type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[] };
 
 /** The server's page of wrapped posts (R142: 100). */
 const POSTS_PAGE = 100;
@@ -75,6 +82,16 @@ export class WrappedChannels {
     const epoch = (current?.epoch ?? 0) + 1;
     await this.#d.rest('POST', path(communityId, '/epochs'), { epoch });
     this.#keys.set(`${communityId}:${epoch}`, drawEpochKey());
+    // R161: the epoch's first entry is the channel's info, before anyone gets the key: whoever holds it reads the name.
+    const info = await this.#d.channelInfo?.(communityId);
+    if (info) {
+      try {
+        await this.#publishIn(communityId, epoch, { info: WrappedChannelInfo.parse(info) });
+      } catch (err) {
+        // Another admin's epoch or a removal came first: the next post carries the info anyway (R147).
+        if (!(err instanceof ParleyError && err.code === 'channel_rekey_needed')) throw err;
+      }
+    }
     return { epoch, ...(await this.wrapMissing(communityId)) };
   }
 
@@ -141,20 +158,35 @@ export class WrappedChannels {
   }
 
   /**
-   * Admins: a text post under the current epoch, signed by this device; rekeys first when a subscriber
+   * Admins: a post under the current epoch, signed by this device; rekeys first when a subscriber
    * left since the epoch began. It carries the channel's name and description as this device reads
    * them (R147), as `chat_info`'s `announce` does for a group's newcomers: a subscriber reads only
-   * from the epoch it was given. A post too long with them goes without them.
+   * from the epoch it was given. A post too long with them goes without them, and an entry of the
+   * info alone follows it, so the newest entry always names the channel (R161). R162: `files` are
+   * encrypted and uploaded first (the files path); the text is then their caption and may be empty.
    */
-  async post(communityId: string, text: string): Promise<WrappedPost> {
-    if (text.trim() === '') throw new ParleyError('bad_request', 'a post needs text');
+  async post(communityId: string, text: string, opts: { files?: readonly FileToSend[] } = {}): Promise<WrappedPost> {
+    const files = opts.files ?? [];
+    if (text.trim() === '' && files.length === 0) throw new ParleyError('bad_request', 'a post needs text or files');
+    if (files.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
+    let attachments: Attachment[] | undefined;
+    if (files.length > 0) {
+      const tus = this.#d.tus?.();
+      if (!tus) throw new ParleyError('bad_request', 'this client has no upload endpoint');
+      attachments = await (await import('./wrapped-files.ts')).uploadWrappedFiles(tus, files);
+    }
+    const content = { ...(text.trim() !== '' ? { text } : {}), ...(attachments ? { attachments } : {}) };
+    const blobs = attachments?.map((a) => a.blobId);
     const info = await this.#d.channelInfo?.(communityId);
-    if (!info) return this.#publish(communityId, { text });
+    if (!info) return this.#publish(communityId, content, blobs);
     try {
-      return await this.#publish(communityId, { text, info: WrappedChannelInfo.parse(info) });
+      return await this.#publish(communityId, { ...content, info: WrappedChannelInfo.parse(info) }, blobs);
     } catch (err) {
       if (!(err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
-      return this.#publish(communityId, { text });
+      const post = await this.#publish(communityId, content, blobs);
+      // The post is out: a failure here only leaves the newest entry without the name (the next post or rename carries it).
+      await this.publishInfo(communityId, info).catch((e: unknown) => console.warn('parley: posting the channel\'s info after a long post failed', communityId, e));
+      return post;
     }
   }
 
@@ -172,25 +204,33 @@ export class WrappedChannels {
     return this.#info.get(communityId)?.info;
   }
 
-  async #publish(communityId: string, content: { text?: string; info?: WrappedChannelInfo }): Promise<WrappedPost> {
+  async #publish(communityId: string, content: WrappedContent, blobs?: string[]): Promise<WrappedPost> {
     for (let attempt = 0; ; attempt++) {
       const { epoch: current, rekeyNeeded } = await this.current(communityId);
       const epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
-      const key = await this.#epochKey(communityId, epoch);
-      if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
-      const identity = await this.#identity();
-      const plain: WrappedPostPlain = { v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: this.#d.now(), ...content };
-      const signed = JSON.stringify(plain);
-      const cs = await loadCiphersuite(identity.ciphersuite);
-      const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
-      const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
       try {
-        return (await this.#d.rest<{ post: WrappedPost }>('POST', path(communityId, '/wrapped-posts'), { epoch, body: bytesToBase64(body) })).post;
+        return await this.#publishIn(communityId, epoch, content, blobs);
       } catch (e) {
         // Another admin opened an epoch, or a subscriber left, between our read and our post.
         if (!(e instanceof ParleyError && e.code === 'channel_rekey_needed') || attempt >= 2) throw e;
       }
     }
+  }
+
+  /** Seals, signs and posts one entry under `epoch` (R142); an entry of info alone is marked so (R161). */
+  async #publishIn(communityId: string, epoch: number, content: WrappedContent, blobs?: string[]): Promise<WrappedPost> {
+    const key = await this.#epochKey(communityId, epoch);
+    if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
+    const identity = await this.#identity();
+    const plain: WrappedPostPlain = { v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: this.#d.now(), ...content };
+    const signed = JSON.stringify(plain);
+    const cs = await loadCiphersuite(identity.ciphersuite);
+    const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
+    const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
+    const infoAlone = content.text === undefined && content.attachments === undefined;
+    return (await this.#d.rest<{ post: WrappedPost }>('POST', path(communityId, '/wrapped-posts'), {
+      epoch, body: bytesToBase64(body), ...(infoAlone ? { info: true } : {}), ...(blobs?.length ? { blobs } : {}),
+    })).post;
   }
 
   /** Posts after `after`, each opened with this device's wrap of its epoch and checked against its signer's key log (channel info, R147, left out). */
@@ -214,11 +254,25 @@ export class WrappedChannels {
     return { posts: out, info, last: posts.at(-1)?.seq ?? after, full: posts.length >= POSTS_PAGE };
   }
 
+  /**
+   * R161: the channel's info as the log's newest entry carries it (each epoch's first entry and every
+   * post do), for a chat list's row: one read, whatever the log's length. When this device can't open
+   * that entry (its wrap of the newest epoch is not made yet), the newest info it read before, if any;
+   * `post`: the newest entry when it is a post that opened.
+   */
+  async latest(communityId: string): Promise<{ info: WrappedChannelInfo | undefined; post: WrappedChannelPost | undefined }> {
+    const { post: p } = await this.#d.rest<{ post: WrappedPost | null }>('GET', path(communityId, '/wrapped-posts/latest'));
+    const opened = p ? await this.#open(communityId, p) : {};
+    if (p && opened.info && (this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info: opened.info });
+    return { info: this.#info.get(communityId)?.info, post: opened.post?.verified ? opened.post : undefined };
+  }
+
   /** A post as shown (none for an entry of channel info alone), and the channel info it carries (R147), once it opened and its signature checked. */
   async #open(communityId: string, p: WrappedPost): Promise<{ post?: WrappedChannelPost; info?: WrappedChannelInfo }> {
     const fail = (problem: string) => ({ post: { seq: p.seq, epoch: p.epoch, verified: false as const, problem } });
     const key = await this.#epochKey(communityId, p.epoch);
-    if (!key) return fail('this device holds no key of its epoch');
+    // R161: an entry marked as the channel's info alone is no post this device missed: not counted.
+    if (!key) return p.info ? {} : fail('this device holds no key of its epoch');
     let signed: string;
     let signature: string;
     try {
@@ -237,8 +291,11 @@ export class WrappedChannels {
     const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
     if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
     const info = v.info ? { info: v.info } : {};
-    if (v.text === undefined) return info;
-    return { post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text, date: v.date, authorId: v.userId, authorDevice: v.deviceId }, ...info };
+    if (v.text === undefined && v.attachments === undefined) return info;
+    return {
+      post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId, ...(v.attachments ? { attachments: v.attachments } : {}) },
+      ...info,
+    };
   }
 
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */

@@ -5,7 +5,7 @@ import { CipherReader, importFileKey, newFileKey } from './file-crypto.ts';
 import { sanitizeFileName } from './file-name.ts';
 import { openSource } from './sources.ts';
 import { UploadFailed, type TusEndpoint, type TusRun } from './tus-run.ts';
-import type { FileToSend, PendingFile, PendingUpload, UploadProgress, UploadState } from './types.ts';
+import type { AttachmentDraft, FileToSend, PendingFile, PendingUpload, UploadProgress, UploadState } from './types.ts';
 
 export interface UploadsDeps extends TusEndpoint {
   store: ClientStore;
@@ -47,6 +47,23 @@ interface Entry {
 
 const kindOf = (mime: string): AttachmentKind =>
   mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : mime.startsWith('audio/') ? 'audio' : 'file';
+
+/**
+ * A file's attachment less what its upload settles (blob id, hash), with a fresh key (R52); checked now,
+ * with the blob id and hash it will get, so nothing malformed is ever uploaded or sent (`bad_request`).
+ */
+export function attachmentDraft(f: FileToSend, chunkBytes: number): AttachmentDraft {
+  const attachment = {
+    key: bytesToBase64(newFileKey()), size: f.size, chunkBytes, kind: f.kind ?? kindOf(f.mime),
+    name: sanitizeFileName(f.name).slice(0, 255) || 'file', mime: (f.mime || 'application/octet-stream').slice(0, 127),
+    ...(f.width !== undefined ? { width: f.width } : {}), ...(f.height !== undefined ? { height: f.height } : {}),
+    ...(f.durationMs !== undefined ? { durationMs: Math.round(f.durationMs) } : {}),
+    ...(f.thumbnail ? { thumbnail: f.thumbnail } : {}), ...(f.waveform ? { waveform: f.waveform } : {}), ...(f.sticker ? { sticker: f.sticker } : {}),
+  };
+  const checked = Attachment.safeParse({ ...attachment, blobId: 'A'.repeat(22), sha256: '0'.repeat(64) });
+  if (!checked.success) throw new ParleyError('bad_request', `file "${attachment.name}": ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return attachment;
+}
 
 /**
  * The upload outbox (R52/R53): messages with files, kept in the store from the moment they are
@@ -94,19 +111,7 @@ export class Uploads {
   async add(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; clientMsgId?: string; imported?: Imported; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply; editOf?: string } = {}): Promise<string> {
     if (files.length === 0 || files.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `1 to ${MAX_ATTACHMENTS} files in a message`);
     const chunkBytes = this.#d.chunkBytes ?? FILE_CHUNK_BYTES;
-    const pending: PendingFile[] = files.map((f) => {
-      const attachment = {
-        key: bytesToBase64(newFileKey()), size: f.size, chunkBytes, kind: f.kind ?? kindOf(f.mime),
-        name: sanitizeFileName(f.name).slice(0, 255) || 'file', mime: (f.mime || 'application/octet-stream').slice(0, 127),
-        ...(f.width !== undefined ? { width: f.width } : {}), ...(f.height !== undefined ? { height: f.height } : {}),
-        ...(f.durationMs !== undefined ? { durationMs: Math.round(f.durationMs) } : {}),
-        ...(f.thumbnail ? { thumbnail: f.thumbnail } : {}), ...(f.waveform ? { waveform: f.waveform } : {}), ...(f.sticker ? { sticker: f.sticker } : {}),
-      };
-      // Checked now, with the blob id and hash it will get, so nothing malformed is ever uploaded or sent.
-      const checked = Attachment.safeParse({ ...attachment, blobId: 'A'.repeat(22), sha256: '0'.repeat(64) });
-      if (!checked.success) throw new ParleyError('bad_request', `file "${attachment.name}": ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      return { attachment, source: f.source };
-    });
+    const pending: PendingFile[] = files.map((f) => ({ attachment: attachmentDraft(f, chunkBytes), source: f.source }));
     const upload: PendingUpload = {
       clientMsgId: opts.clientMsgId ?? randomId(), chatId, createdAt: this.#now(), text: opts.text ?? '', files: pending,
       ...(opts.imported ? { imported: opts.imported } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}), ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}), ...(opts.forceReply ? { forceReply: opts.forceReply } : {}), ...(opts.editOf ? { editOf: opts.editOf } : {}),

@@ -3,6 +3,7 @@ import {
 } from '@parley/protocol';
 import { userTopic, wrappedTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelWrapLimits } from '../../config.ts';
+import type { BlobStorage } from '../../storage/blob-storage.ts';
 import type { ChannelWrapStorage, ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
@@ -19,14 +20,22 @@ export interface ChannelWrapsDeps {
   limits: ChannelWrapLimits;
   bus: Bus;
   limiter: RateLimiter;
+  /** R162: the blobs a post names (each must be the author's own complete upload). */
+  blobs: Pick<BlobStorage, 'getBlob'>;
   /** The community's members who hold any right (the owner and admins): R149's `wraps_needed` goes to those who hold `postAnnouncements`. */
   moderators(communityId: string): Promise<CommunityMemberRow[]>;
 }
 
 
 const POSTS_PAGE = 100;
+/**
+ * R161: an entry of the channel's info alone is kept with this before its body (not a base64
+ * character, so no body starts with it): the mark lives in the existing `body` column, no migration.
+ */
+const INFO_MARK = 'i:';
 const postView = (p: ChannelWrappedPostRow): WrappedPost => ({
-  seq: p.seq, epoch: p.epoch, authorId: p.authorId, authorDevice: p.authorDevice, body: p.body, createdAt: p.createdAt,
+  seq: p.seq, epoch: p.epoch, authorId: p.authorId, authorDevice: p.authorDevice, createdAt: p.createdAt,
+  ...(p.body.startsWith(INFO_MARK) ? { body: p.body.slice(INFO_MARK.length), info: true as const } : { body: p.body }),
 });
 
 /**
@@ -136,7 +145,18 @@ export class ChannelWraps {
       if (!current) continue;
       const held = await this.#d.wraps.listWrapsForDevice(communityId, deviceId, current.epoch - 1, 1);
       if (held[0]?.epoch === current.epoch) await this.#d.wraps.markRemoval(communityId, this.#d.clock.now());
+      // Its wraps go: the device can never ask for them again (no session), so nothing is kept for it.
+      await this.#d.wraps.deleteWraps(communityId, [deviceId]);
     }
+  }
+
+  /**
+   * R142: a member left or was removed: the next post needs a new epoch, and the wraps of their devices
+   * go (they are refused them while out; one who comes back reads from the epoch given then, R142).
+   */
+  async left(communityId: string, userId: string, at: number): Promise<void> {
+    await this.#d.wraps.markRemoval(communityId, at);
+    await this.#d.wraps.deleteWraps(communityId, (await this.#d.storage.listDevices(userId)).map((d) => d.deviceId));
   }
 
   /** R148: the wrapped channels the user is a member of (their connections hear these channels' notices). */
@@ -175,16 +195,39 @@ export class ChannelWraps {
     await this.#admin(communityId, auth.userId);
     if (input.body.length > this.#d.limits.postMaxChars) throw new ParleyError('channel_post_too_large', `a post is at most ${this.#d.limits.postMaxChars} base64 characters`);
     await this.#current(communityId, input.epoch);
+    const refs = input.blobs ? { chatId: await this.#announcements(communityId), blobIds: input.blobs } : undefined;
+    for (const blobId of input.blobs ?? []) {
+      // R162: only the author's own uploads (as R110's public files); the append checks again that each is there and complete.
+      const blob = await this.#d.blobs.getBlob(blobId);
+      if (!blob || blob.ownerUserId !== auth.userId) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
+      if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+    }
     const post = postView(await this.#d.wraps.appendPost({
-      communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId, body: input.body, createdAt: this.#d.clock.now(),
-    }));
+      communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId,
+      body: input.info ? `${INFO_MARK}${input.body}` : input.body, createdAt: this.#d.clock.now(),
+    }, refs));
     // R148: one small notice per member connection (the seq only); devices read the post themselves.
-    await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq });
+    // R161: an entry of the channel's info alone says so, so chat lists read the name again only then.
+    await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq, ...(input.info ? { info: true as const } : {}) });
     return post;
   }
 
   async posts(auth: AuthContext, communityId: string, after: number): Promise<WrappedPost[]> {
     await this.#member(communityId, auth.userId);
     return (await this.#d.wraps.listPosts(communityId, after, POSTS_PAGE)).map(postView);
+  }
+
+  /** R161: the newest entry (every post carries the channel's info, and so does each epoch's first entry), for a chat list's row. */
+  async latest(auth: AuthContext, communityId: string): Promise<WrappedPost | null> {
+    await this.#member(communityId, auth.userId);
+    const row = await this.#d.wraps.latestPost(communityId);
+    return row ? postView(row) : null;
+  }
+
+  /** R162: the chat whose references make a post's files readable to the community's members (R55). */
+  async #announcements(communityId: string): Promise<string> {
+    const chat = (await this.#d.communities.listCommunityChats(communityId)).find((c) => c.kind === 'announcements');
+    if (!chat) throw new ParleyError('internal', `community ${communityId} has no announcements chat`);
+    return chat.chatId;
   }
 }

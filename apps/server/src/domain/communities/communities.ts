@@ -21,7 +21,7 @@ export interface CommunitiesDeps {
   random: Random;
   limits: CommunityLimits;
   /** R142: a subscriber leaving a wrapped channel makes its next post need a new epoch. */
-  onWrappedLeave?: (communityId: string, at: number) => Promise<void>;
+  onWrappedLeave?: (communityId: string, userId: string, at: number) => Promise<void>;
 }
 
 /**
@@ -331,7 +331,7 @@ export class Communities implements ChatCommunityRules {
       await this.#d.chats.changeForCommunity(auth, chat.chatId, removal ? { kind: 'remove_member', userId, removal } : { kind: 'remove_member', userId },
         removal ? { kind: 'member_removed', userId } : { kind: 'member_left', userId });
     }
-    if ((await this.#d.communities.getCommunity(communityId))?.settings.wrapped) await this.#d.onWrappedLeave?.(communityId, this.#d.clock.now());
+    if ((await this.#d.communities.getCommunity(communityId))?.settings.wrapped) await this.#d.onWrappedLeave?.(communityId, userId, this.#d.clock.now());
     await this.#d.bus.publish(userTopic(userId), { type: 'community_removed', communityId, userId });
     await this.membersChanged(communityId);
   }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ParleyError } from '@parley/protocol';
 import type {
   ChannelEpochRow, ChannelWrapRow, ChannelWrapStorage, ChannelWrappedPostRow, UnwrappedDeviceRow,
 } from '../channel-wrap-storage.ts';
@@ -54,14 +55,35 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
     return (await this.#rows(numbered(UNWRAPPED_SQL), unwrappedParams(communityId, epoch, afterDeviceId, limit))).map(toUnwrapped);
   }
 
-  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>): Promise<ChannelWrappedPostRow> {
+  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow> {
     return inTransaction(this.#pool, async (db) => {
       await db.query('SELECT 1 FROM communities WHERE community_id = $1 FOR UPDATE', [p.communityId]);
       const seq = Number((await db.query<Row>('SELECT COALESCE(MAX(seq), 0) AS n FROM channel_wrapped_posts WHERE community_id = $1', [p.communityId])).rows[0]?.['n']) + 1;
       await db.query('INSERT INTO channel_wrapped_posts (community_id, seq, epoch, author_id, author_device, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
         [p.communityId, seq, p.epoch, p.authorId, p.authorDevice, p.body, p.createdAt]);
+      if (refs && refs.blobIds.length > 0) {
+        // As a chat message's references (R54): locked (FOR KEY SHARE) so a sweep can't delete them before this commits.
+        const found = await db.query<Row>('SELECT blob_id, completed_at FROM blobs WHERE blob_id = ANY($1::text[]) ORDER BY blob_id FOR KEY SHARE', [[...refs.blobIds]]);
+        const complete = new Map(found.rows.map((b) => [b['blob_id'] as string, b['completed_at'] !== null]));
+        for (const blobId of refs.blobIds) {
+          if (!complete.has(blobId)) throw new ParleyError('blob_not_found', 'no such blob');
+          if (!complete.get(blobId)) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+        }
+        await db.query(`INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) SELECT $1, b, $2, $3 FROM unnest($4::text[]) AS b
+          ON CONFLICT DO NOTHING`, [refs.chatId, p.authorId, seq, [...refs.blobIds]]);
+      }
       return { ...p, seq };
     });
+  }
+
+  async deleteWraps(communityId: string, deviceIds: readonly string[]): Promise<number> {
+    if (deviceIds.length === 0) return 0;
+    return (await this.#pool.query('DELETE FROM channel_epoch_wraps WHERE community_id = $1 AND device_id = ANY($2::text[])', [communityId, [...deviceIds]])).rowCount ?? 0;
+  }
+
+  async latestPost(communityId: string): Promise<ChannelWrappedPostRow | undefined> {
+    const r = (await this.#rows('SELECT * FROM channel_wrapped_posts WHERE community_id = $1 ORDER BY seq DESC LIMIT 1', [communityId]))[0];
+    return r && toWrappedPost(r);
   }
 
   async listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]> {

@@ -20,9 +20,11 @@ export function toBlobRef(r: Row): BlobRefRow {
   return { chatId: String(r['chat_id']), blobId: String(r['blob_id']), senderUserId: String(r['sender_user_id']), seq: Number(r['seq']) };
 }
 
-/** R55, the same in both dialects (placeholders: `@user`/`$1` for the user, `@blob`/`$2` for the blob). */
+/** R55 (and R162: a current member of the community whose announcements chat references it: a wrapped channel's files), the same in both dialects (placeholders: `@user`/`$1` for the user, `@blob`/`$2` for the blob). */
 export const MAY_READ_SQL = (user: string, blob: string): string => `SELECT 1 FROM blobs b WHERE b.blob_id = ${blob} AND (b.owner_user_id = ${user}
-  OR EXISTS (SELECT 1 FROM blob_refs r JOIN members m ON m.chat_id = r.chat_id AND m.user_id = ${user} WHERE r.blob_id = b.blob_id))`;
+  OR EXISTS (SELECT 1 FROM blob_refs r JOIN members m ON m.chat_id = r.chat_id AND m.user_id = ${user} WHERE r.blob_id = b.blob_id)
+  OR EXISTS (SELECT 1 FROM blob_refs r JOIN community_chats cc ON cc.chat_id = r.chat_id AND cc.kind = 'announcements'
+    JOIN community_members cm ON cm.community_id = cc.community_id AND cm.user_id = ${user} WHERE r.blob_id = b.blob_id))`;
 
 /** R56's candidates (placeholders for `before`, then for the limit); a blob a public post names (R110) or a bot's avatar (R143) is not one. */
 export const EXPIRED_SQL = (before: string, limit: string): string => `SELECT blob_id FROM (

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { ParleyError } from '@parley/protocol';
 import type {
   ChannelEpochRow, ChannelWrapRow, ChannelWrapStorage, ChannelWrappedPostRow, UnwrappedDeviceRow,
 } from '../channel-wrap-storage.ts';
@@ -75,6 +76,11 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
     return this.#db.transaction(() => rows.filter((w) => insert.run(w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy).changes > 0)).immediate();
   }
 
+  async deleteWraps(communityId: string, deviceIds: readonly string[]): Promise<number> {
+    const del = this.#q('DELETE FROM channel_epoch_wraps WHERE community_id = ? AND device_id = ?');
+    return this.#db.transaction(() => deviceIds.reduce((n, d) => n + del.run(communityId, d).changes, 0)).immediate();
+  }
+
   async listWrapsForDevice(communityId: string, deviceId: string, afterEpoch: number, limit: number): Promise<ChannelWrapRow[]> {
     return (this.#q('SELECT * FROM channel_epoch_wraps WHERE community_id = ? AND device_id = ? AND epoch > ? ORDER BY epoch LIMIT ?')
       .all(communityId, deviceId, afterEpoch, limit) as Row[]).map(toWrap);
@@ -84,13 +90,24 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
     return (this.#q(UNWRAPPED_SQL).all(...unwrappedParams(communityId, epoch, afterDeviceId, limit)) as Row[]).map(toUnwrapped);
   }
 
-  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>): Promise<ChannelWrappedPostRow> {
+  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow> {
     return this.#db.transaction(() => {
       const seq = Number((this.#q('SELECT COALESCE(MAX(seq), 0) AS n FROM channel_wrapped_posts WHERE community_id = ?').get(p.communityId) as Row)['n']) + 1;
       this.#q('INSERT INTO channel_wrapped_posts (community_id, seq, epoch, author_id, author_device, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(p.communityId, seq, p.epoch, p.authorId, p.authorDevice, p.body, p.createdAt);
+      for (const blobId of refs?.blobIds ?? []) {
+        const blob = this.#q('SELECT completed_at FROM blobs WHERE blob_id = ?').get(blobId) as Row | undefined;
+        if (!blob) throw new ParleyError('blob_not_found', 'no such blob');
+        if (blob['completed_at'] === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+        this.#q('INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(refs!.chatId, blobId, p.authorId, seq);
+      }
       return { ...p, seq };
     }).immediate();
+  }
+
+  async latestPost(communityId: string): Promise<ChannelWrappedPostRow | undefined> {
+    const r = this.#q('SELECT * FROM channel_wrapped_posts WHERE community_id = ? ORDER BY seq DESC LIMIT 1').get(communityId) as Row | undefined;
+    return r && toWrappedPost(r);
   }
 
   async listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]> {
