@@ -28,10 +28,16 @@ const workerCount = Number(process.argv[5] ?? 2);
 const max = Math.max(...sizes, 2);
 
 /** CPU seconds of a process so far (utime + stime). */
-const cpuOf = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+const cpuOf = (pid: number, file = `/proc/${pid}/stat`) => {
+  const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
+/** CPU seconds of each thread of a process so far, by thread id. */
+const threadsOf = (pid: number) => new Map(readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+  try {
+    return [[tid, cpuOf(Number(tid), `/proc/${pid}/task/${tid}/stat`)] as const];
+  } catch { return []; /* ended meanwhile */ }
+}));
 /** The machine's busy CPU seconds so far (all cores), from /proc/stat. */
 const machineBusy = () => {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
@@ -118,6 +124,7 @@ try {
       await new Promise((r) => setTimeout(r, 2000)); // settle
       const before = await stats();
       const j0 = cpuOf(janus.child.pid!);
+      const threads0 = threadsOf(janus.child.pid!);
       const m0 = machineBusy();
       const clientPids = workers.map((w) => w.child.pid!);
       const drops0 = [udpDrops([janus.child.pid!]), udpDrops(clientPids)];
@@ -126,6 +133,8 @@ try {
       const after = await stats();
       const seconds = (performance.now() - t0) / 1000;
       const janusS = cpuOf(janus.child.pid!) - j0;
+      // Janus runs each handle's media in a thread of its own (event_loops unset): how the work spreads over cores.
+      const threadS = [...threadsOf(janus.child.pid!)].map(([tid, s]) => s - (threads0.get(tid) ?? 0)).sort((a, b) => b - a);
       const busyS = machineBusy() - m0;
       const drops = [udpDrops([janus.child.pid!]) - drops0[0]!, udpDrops(clientPids) - drops0[1]!];
       const clientsS = after.reduce((a, s, i) => a + s.cpuS - before[i]!.cpuS, 0);
@@ -139,12 +148,15 @@ try {
       const expectedPps = (sentPps('audio') + sentPps('video')) * (n - 1);
       const streams = now.filter((x) => x.packets > (was.get(x.id) ?? 0)).length;
       const janusPct = (janusS / seconds) * 100;
-      const pps = audioPps + videoPps;
+      const receivedPps = audioPps + videoPps;
+      // What Janus sent: what arrived, plus what the kernel dropped at the clients' sockets when they fell behind (RTP nearly all: RTCP and STUN are a few per second).
+      const pps = receivedPps + drops[1]! / seconds;
       console.log(JSON.stringify({
         participants: n, media: withVideo ? 'audio+video 300kbit/s' : 'audio', forwardedStreams: streams, expectedStreams: n * (n - 1) * (withVideo ? 2 : 1), joinAllS: round(joinAllS, 1),
         janusCpuPctOfCore: round(janusPct, 2), perParticipantPct: round(janusPct / n, 3), perForwardedStreamPct: round(janusPct / streams, 4),
-        janusCpuUsPerPacket: round((janusS * 1e6) / (pps * seconds), 2), forwardedPps: round(pps, 0), audioPps: round(audioPps, 0), videoPps: round(videoPps, 0),
-        sentPps: round(sentPps('audio') + sentPps('video'), 0), receivedOfExpected: round(pps / expectedPps, 3),
+        janusThreads: threadS.length, janusThreadsFor90Pct: threadS.findIndex((_, i) => threadS.slice(0, i + 1).reduce((a, b) => a + b, 0) >= 0.9 * janusS) + 1, janusBusiestThreadPct: round(((threadS[0] ?? 0) / seconds) * 100, 1),
+        janusCpuUsPerPacket: round((janusS * 1e6) / (pps * seconds), 2), forwardedPps: round(pps, 0), receivedPps: round(receivedPps, 0), audioPps: round(audioPps, 0), videoPps: round(videoPps, 0),
+        sentPps: round(sentPps('audio') + sentPps('video'), 0), receivedOfExpected: round(receivedPps / expectedPps, 3), forwardedOfExpected: round(pps / expectedPps, 3),
         udpDroppedAtJanus: drops[0], udpDroppedAtClients: drops[1], clientsCpuPctOfCore: round((clientsS / seconds) * 100, 1), machineBusyPct: round((busyS / seconds / cpus().length) * 100, 1),
         cores: cpus().length, loadavg1: round(loadavg()[0]!, 2),
       }));
