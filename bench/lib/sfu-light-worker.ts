@@ -29,6 +29,9 @@ interface Participant {
   frame: number;
   /** Received RTP packets per subscriber track (by mid), with its kind. */
   received: Map<string, { kind: string; packets: number }>;
+  /** R119: times its call said it was reconnecting (a peer lost its path: a starved process misses ICE consent checks). */
+  reconnects?: number;
+  reconnecting?: boolean;
 }
 
 const participants: Participant[] = [];
@@ -116,7 +119,11 @@ async function join(key: string, chatId: string, grant: GroupCallRoom): Promise<
   const p = { key, seq: { audio: 1, video: 1 }, frame: 0, received: new Map() } as unknown as Participant;
   let published: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => { published = resolve; });
-  p.call = await GroupCall.join({ chatId, room: async () => grant, peer: peerFactory }, {
+  // reconnectMs: a starved load process can miss ICE checks for a while; it restarts ICE (counted) rather than leave.
+  p.call = await GroupCall.join({ chatId, room: async () => grant, peer: peerFactory, reconnectMs: 120_000, onChange: (view) => {
+    if (view.reconnectingSince !== undefined) p.reconnects = (p.reconnects ?? 0) + (p.reconnecting ? 0 : 1);
+    p.reconnecting = view.reconnectingSince !== undefined;
+  } }, {
     prepare: (peerLike, role) => {
       const peer = peerLike as unknown as RTCPeerConnection;
       if (role === 'publisher') {
@@ -164,6 +171,8 @@ process.on('message', (m: { op: string; key?: string; chatId?: string; grant?: G
     const cpu = process.cpuUsage();
     reply({
       op: 'stats', cpuS: (cpu.user + cpu.system) / 1e6, sent: { ...sent },
+      ended: participants.flatMap((p) => (p.call.view.state === 'left' ? [`${p.key}: ${p.call.view.endReason ?? ''}`] : [])),
+      reconnects: participants.reduce((a, p) => a + (p.reconnects ?? 0), 0),
       streams: participants.flatMap((p) => [...p.received].map(([id, s]) => ({ id: `${p.key}/${id}`, kind: s.kind, packets: s.packets }))),
     });
   } else if (m.op === 'leave') {
