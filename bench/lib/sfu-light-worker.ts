@@ -8,7 +8,7 @@
 //   {op:'leave'}                     → {op:'left'}
 import { randomBytes } from 'node:crypto';
 import type { GroupCallRoom } from '@parley/protocol';
-import { RTCDtlsTransport, RTCPeerConnection, RtpHeader, RtpPacket, SrtpAuthenticationError, useOPUS, useSdesMid, useVP8, type RTCRtpSender } from 'werift';
+import { RTCDtlsTransport, RTCPeerConnection, RtpHeader, RtpPacket, SrtpAuthenticationError, useAbsSendTime, useOPUS, useSdesMid, useTransportWideCC, useVP8, type RTCRtpSender } from 'werift';
 import { GroupCall } from '../../packages/client/src/calls/group-call.ts';
 import type { CallPeer } from '../../packages/client/src/calls/calls.ts';
 
@@ -71,7 +71,8 @@ function peerFactory(): CallPeer {
   return new RTCPeerConnection({
     iceServers: [], iceUseIpv6: false,
     codecs: { audio: [useOPUS()], video: [useVP8()] },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+    // As Chromium's: transport-wide sequence numbers (Janus answers with transport-cc feedback) and abs-send-time on video.
+    headerExtensions: { audio: [useSdesMid(), useTransportWideCC()], video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()] },
   }) as unknown as CallPeer;
 }
 
