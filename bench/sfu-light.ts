@@ -156,7 +156,7 @@ try {
       console.log(JSON.stringify({
         participants: n, media: withVideo ? 'audio+video 300kbit/s' : 'audio', forwardedStreams: streams, expectedStreams: n * (n - 1) * (withVideo ? 2 : 1), joinAllS: round(joinAllS, 1),
         janusCpuPctOfCore: round(janusPct, 2), perParticipantPct: round(janusPct / n, 3), perForwardedStreamPct: round(janusPct / streams, 4),
-        janusThreads: threadS.length, janusThreadsFor90Pct: threadS.findIndex((_, i) => threadS.slice(0, i + 1).reduce((a, b) => a + b, 0) >= 0.9 * janusS) + 1, janusBusiestThreadPct: round(((threadS[0] ?? 0) / seconds) * 100, 1),
+        janusThreads: threadS.length, janusThreadsFor90Pct: ((k) => (k < 0 ? threadS.length : k + 1))(threadS.findIndex((_, i) => threadS.slice(0, i + 1).reduce((a, b) => a + b, 0) >= 0.9 * janusS)), janusBusiestThreadPct: round(((threadS[0] ?? 0) / seconds) * 100, 1),
         janusCpuUsPerPacket: round((janusS * 1e6) / (pps * seconds), 2), forwardedPps: round(pps, 0), receivedPps: round(receivedPps, 0), audioPps: round(audioPps, 0), videoPps: round(videoPps, 0),
         sentPps: round(sentPps('audio') + sentPps('video'), 0), receivedOfExpected: round(receivedPps / expectedPps, 3), forwardedOfExpected: round(pps / expectedPps, 3),
         udpDroppedAtJanus: drops[0], udpDroppedAtClients: drops[1], clientsCpuPctOfCore: round((clientsS / seconds) * 100, 1), machineBusyPct: round((busyS / seconds / cpus().length) * 100, 1),
