@@ -72,7 +72,7 @@ describe('editMessageMedia and force_reply on files (R150)', () => {
     // Refusals, with Telegram's words.
     const text = await api.sendMessage(chat, 'plain');
     await assert.rejects(api.editMessageMedia(chat, text.message_id, InputMediaBuilder.photo(photo.photo[0]!.file_id)), is400(/no media in the message/));
-    await assert.rejects(api.editMessageMedia(chat, photo.message_id, InputMediaBuilder.photo('https://example.org/x.png')), is400(/does not fetch URLs/));
+    await assert.rejects(api.editMessageMedia(chat, photo.message_id, InputMediaBuilder.photo('http://127.0.0.1:9/x.png')), is400(/URL_PRIVATE_ADDRESS/)); // R163: a URL is fetched, not from loopback
     await assert.rejects(api.editMessageMedia(chat, photo.message_id, InputMediaBuilder.photo('AAAAAAAAAAAAAAAAAAAAAA')), is400(/wrong file identifier/));
     await assert.rejects(api.editMessageMedia(chat, photo.message_id, { type: 'sticker', media: photo.photo[0]!.file_id } as never), is400(/InputMedia type/));
     await assert.rejects(api.editMessageMedia(chat, album[0]!.message_id, InputMediaBuilder.photo(new InputFile(tram, 'c.png'))), is400(/for an album send a file_id/));

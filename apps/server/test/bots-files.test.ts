@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createUser, startTestServer, waitFor } from '@parley/testing';
@@ -70,12 +72,26 @@ describe('bots send and receive files (R94, files)', () => {
     for (const u of [owner, person]) await u.client.stop();
   });
 
-  it('R94 an upload over the gateway\'s limit is 413 and sends nothing; a URL, an unknown file_id and a non-picture photo are 400', async () => {
+  it('R94 R163 an upload over the gateway\'s limit is 413 and sends nothing; an unknown file_id and a non-picture photo are 400; files by URL are fetched by the gateway, within its limits, from the addresses it allows', async () => {
     await using server = await startTestServer();
     const owner = await createUser(server.url);
     const person = await createUser(server.url);
     const created = await owner.client.bots.create({ handle: 'limits_bot', displayName: 'Limits' });
-    await using gw = await testGateway(server.url, created.token, { maxUploadBytes: 64 * 1024 });
+    // R163: where the bot's URLs point; 127.0.0.1 stands for the internet here (every other address is refused, as private ones are by default).
+    const web = createServer((req, res) => {
+      if (req.url === '/tram.png') return res.end(tram);
+      if (req.url === '/notes') return res.writeHead(302, { location: '/notes.txt' }).end();
+      if (req.url === '/notes.txt') return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('minutes by URL');
+      if (req.url === '/big.bin') return res.end(new Uint8Array(100 * 1024));
+      if (req.url === '/private') return res.writeHead(302, { location: `http://127.0.0.2:${port}/tram.png` }).end();
+      if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', () => r()));
+    const port = (web.address() as AddressInfo).port;
+    await using _web = { [Symbol.asyncDispose]: () => new Promise<void>((r) => { web.closeAllConnections(); web.close(() => r()); }) };
+    const at = (path: string) => `http://127.0.0.1:${port}${path}`;
+    await using gw = await testGateway(server.url, created.token, { maxUploadBytes: 64 * 1024, urlFetch: { allowed: (address) => address === '127.0.0.1' } });
     const { chatId } = await person.client.openDirect(created.bot.userId);
     await person.client.sendText(chatId, 'hi');
     const api = `${gw.url}/bot${created.token}`;
@@ -95,7 +111,12 @@ describe('bots send and receive files (R94, files)', () => {
     assert.equal(big.status, 413);
     assert.deepEqual(await big.json(), { ok: false, error_code: 413, description: 'Request Entity Too Large' });
     for (const [method, f, what] of [
-      ['sendPhoto', form('photo', 'https://example.org/a.jpg'), 'wrong file identifier/HTTP URL specified'],
+      ['sendPhoto', form('photo', `http://127.0.0.2:${port}/tram.png`), 'failed to get HTTP URL content: URL_PRIVATE_ADDRESS'],
+      ['sendPhoto', form('photo', at('/private')), 'failed to get HTTP URL content: URL_PRIVATE_ADDRESS'], // a redirect is checked too
+      ['sendDocument', form('document', at('/big.bin')), 'failed to get HTTP URL content: URL_TOO_LARGE'],
+      ['sendDocument', form('document', at('/loop')), 'failed to get HTTP URL content: URL_TOO_MANY_REDIRECTS'],
+      ['sendDocument', form('document', at('/gone')), 'failed to get HTTP URL content: URL_HTTP_STATUS'],
+      ['sendDocument', form('document', 'file:///etc/passwd'), 'wrong file identifier/HTTP URL specified'],
       ['sendDocument', form('document', 'AAAAAAAAAAAAAAAAAAAAAA'), 'wrong file identifier/HTTP URL specified'],
       ['sendPhoto', form('photo', new Blob(['not a picture']), 'x.jpg'), 'IMAGE_PROCESS_FAILED'],
     ] as const) {
@@ -114,6 +135,15 @@ describe('bots send and receive files (R94, files)', () => {
     assert.equal(await (await fetch(`${gw.url}/file/bot${created.token}/${file.result.file_path}`)).text(), 'small');
     assert.equal((await fetch(`${gw.url}/file/bot${created.token}/documents/BBBBBBBBBBBBBBBBBBBBBB.txt`)).status, 404);
     assert.equal((await fetch(`${gw.url}/file/bot1:wrong/${file.result.file_path}`)).status, 401);
+
+    // R163: a photo and (through a redirect) a document by URL, as JSON, the way bot libraries send a URL string.
+    const json = async (method: string, body: object) => (await (await fetch(`${api}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: tgChat, ...body }) })).json()) as { ok: boolean; result: { photo?: { width: number }[]; document?: { file_name: string; mime_type: string } } };
+    assert.deepEqual((await json('sendPhoto', { photo: at('/tram.png'), caption: 'by URL' })).result.photo?.[0]?.width, 48);
+    const doc = (await json('sendDocument', { document: at('/notes') })).result.document;
+    assert.deepEqual([doc?.file_name, doc?.mime_type], ['notes.txt', 'text/plain']);
+    await waitFor(() => fromBot(person, chatId, created.bot.userId).some((i) => i.attachments?.[0]?.name === 'notes.txt'), { what: 'the files by URL' });
+    const byUrl = fromBot(person, chatId, created.bot.userId).find((i) => i.text === 'by URL')!.attachments![0]!;
+    assert.deepEqual([byUrl.kind, byUrl.mime, sha256(new Uint8Array(await (await person.client.downloadAttachment(byUrl)).arrayBuffer()))], ['image', 'image/png', sha256(tram)]);
     for (const u of [owner, person]) await u.client.stop();
   });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,19 +14,31 @@ const asset = (name: string) => new Uint8Array(readFileSync(fileURLToPath(new UR
 type Obj = Record<string, any>;
 
 describe('files in the Max facade (R127)', () => {
-  it('R127 @maxhub/max-bot-api\'s attachments example runs unmodified: video, audio and file uploads reach the person; a person\'s file reaches the bot with a URL and goes back by token; the server holds none of it', async () => {
+  it('R127 R163 @maxhub/max-bot-api\'s attachments example runs unmodified: video, audio and file uploads reach the person, an image by URL (fetched by the gateway) and an album of a URL, an upload and a token; a person\'s file reaches the bot with a URL and goes back by token; the server holds none of it', async () => {
     const log: Buffer[] = [];
     const logger = pino({ level: 'debug' }, new Writable({ write(chunk: Buffer, _e, cb) { log.push(Buffer.from(chunk)); cb(); } }));
     await using server = await startTestServer({ PARLEY_LOG_LEVEL: 'debug' }, { logger });
     const owner = await createUser(server.url, { displayName: 'Olga' });
     const person = await createUser(server.url, { displayName: 'Pavel' });
     const { bot, token } = await owner.client.bots.create({ handle: 'maxfiles_bot', displayName: 'Max Files' });
-    await using gateway = await testGateway(server.url, token, { maxUploadBytes: 64 * 1024 });
+    // R163: the example's image URL, served here (CI has no internet); loopback is allowed for this gateway only.
+    const pictures = createServer((req, res) => {
+      if (req.url?.startsWith('/cat.png')) return res.end(asset('image.png'));
+      res.writeHead(req.url === '/loop' ? 302 : 404, req.url === '/loop' ? { location: '/loop' } : {}).end();
+    });
+    await new Promise<void>((r) => pictures.listen(0, '127.0.0.1', () => r()));
+    const picturesUrl = `http://127.0.0.1:${(pictures.address() as AddressInfo).port}`;
+    await using _pictures = { [Symbol.asyncDispose]: () => new Promise<void>((r) => { pictures.closeAllConnections(); pictures.close(() => r()); }) };
+    await using gateway = await testGateway(server.url, token, { maxUploadBytes: 64 * 1024, urlFetch: { allowPrivate: true } });
     const chat = await person.client.openDirect(bot.userId);
+    // The example's /album names a file by token (one on Max's servers there): here a picture the person sent the bot.
+    await person.client.sendFiles(chat.chatId, [{ source: new Blob([asset('image.png')]), name: 'tram.png', mime: 'image/png', size: asset('image.png').length }]);
+    await waitFor(() => person.client.timeline(chat.chatId).some((i) => i.attachments?.[0]?.name === 'tram.png' && !i.upload && i.state === 'sent'), { what: 'the person\'s picture sent' });
+    const tramToken = person.client.timeline(chat.chatId).find((i) => i.attachments?.[0]?.name === 'tram.png')!.attachments![0]!.blobId;
     const fileOf = (kind: string) => fromBot(person, chat.chatId, bot.userId).find((i) => i.attachments?.[0]?.kind === kind)?.attachments?.[0];
     const bytesOf = async (a: NonNullable<ReturnType<typeof fileOf>>) => new Uint8Array(await (await person.client.downloadAttachment(a)).arrayBuffer());
     {
-      await using _bot = runBot('max-attachments/attachments-bot.ts', { token, apiRoot: `${gateway.url}/max/` });
+      await using _bot = runBot('max-attachments/attachments-bot.ts', { token, apiRoot: `${gateway.url}/max/`, extra: { IMAGE_URL: `${picturesUrl}/cat.png?q=65`, IMAGE_TOKEN: tramToken } });
       await waitFor(async () => (await person.client.bots.commands(bot.userId)).length === 7, { what: 'the example\'s setMyCommands', timeoutMs: 40_000 });
       await waitFor(async () => (await person.client.encryptionMembers(chat.chatId)).some((m) => m.userId === bot.userId), { what: 'the bot\'s device in the chat\'s group' });
       await person.client.sendText(chat.chatId, '/local');
@@ -39,6 +53,15 @@ describe('files in the Max facade (R127)', () => {
       await waitFor(() => fileOf('file') !== undefined, { what: 'the file (a buffer, multipart)', timeoutMs: 40_000 });
       assert.equal(fileOf('file')!.mime, 'image/png');
       assert.deepEqual(await bytesOf(fileOf('file')!), asset('image.png'));
+      await person.client.sendText(chat.chatId, '/url');
+      await waitFor(() => fileOf('image') !== undefined, { what: 'the image by URL', timeoutMs: 40_000 });
+      assert.deepEqual([fileOf('image')!.name, fileOf('image')!.mime, await bytesOf(fileOf('image')!)], ['cat.png', 'image/png', asset('image.png')]);
+      await person.client.sendText(chat.chatId, '/album');
+      const album = () => fromBot(person, chat.chatId, bot.userId).find((i) => (i.attachments?.length ?? 0) > 1);
+      await waitFor(() => album() !== undefined, { what: 'the album (a URL, an upload, a token)', timeoutMs: 40_000 });
+      // (The library names a buffer it uploads with a random UUID.)
+      assert.deepEqual(album()!.attachments!.map((a) => [a.kind, a.name.replace(/^[0-9a-f-]{36}\./, 'uuid.')]), [['image', 'cat.png'], ['image', 'uuid.png'], ['image', 'tram.png']]);
+      for (const a of album()!.attachments!) assert.deepEqual(await bytesOf(a), asset('image.png'));
     }
 
     // The person sends a document; the bot (raw calls now) gets it as an attachment with a URL it can fetch.
@@ -70,9 +93,11 @@ describe('files in the Max facade (R127)', () => {
     await waitFor(() => fromBot(person, chat.chatId, bot.userId).some((i) => i.text === 'назад' && i.attachments?.[0]?.name === 'minutes.txt'), { what: 'the file back by token' });
     assert.deepEqual(await bytesOf(fromBot(person, chat.chatId, bot.userId).find((i) => i.text === 'назад')!.attachments![0]!), minutes);
 
-    // Refusals: an image by URL, an unknown token, a chunk over the gateway's limit, a missing upload type.
-    const byUrl = await call('POST', `/messages?chat_id=${chatId}`, { attachments: [{ type: 'image', payload: { url: 'https://example.org/cat.jpg' } }] });
-    assert.deepEqual([byUrl.status, byUrl.body['code']], [400, 'attachment.not.supported']);
+    // Refusals: URLs that give no file (R163), an unknown token, a chunk over the gateway's limit, a missing upload type.
+    for (const [url, code] of [[`${picturesUrl}/gone.png`, 'url.http.status'], [`${picturesUrl}/loop`, 'url.too.many.redirects'], ['ftp://example.org/cat.jpg', 'url.invalid']]) {
+      const byUrl = await call('POST', `/messages?chat_id=${chatId}`, { attachments: [{ type: 'image', payload: { url } }] });
+      assert.deepEqual([byUrl.status, byUrl.body['code']], [400, code], url);
+    }
     const unknown = await call('POST', `/messages?chat_id=${chatId}`, { attachments: [{ type: 'video', payload: { token: 'no-such-token' } }] });
     assert.deepEqual([unknown.status, unknown.body['code']], [400, 'proto.payload']);
     assert.equal((await call('POST', '/uploads?type=sticker')).status, 400);

@@ -1,7 +1,9 @@
 // @maxhub/max-bot-api's examples/attachments-bot.ts (max-messenger/max-bot-api-client-ts), as it writes
 // it. The one change for Parley: the API's base URL is the bot gateway's (`clientOptions.baseUrl`), and
-// the token is the Parley bot's. Its files are in ../public, where its path points. /url, /album (an
-// image by URL) and /sticker, /location are not supported by the gateway (docs/BOTS.md).
+// the token is the Parley bot's. Its files are in ../public, where its path points. /url and /album send
+// an image by URL: the gateway fetches it (R163); IMAGE_URL and IMAGE_TOKEN may name another picture
+// and another file (CI has no internet, and the example's token names a file on Max's servers).
+// /sticker is not supported by the gateway (docs/BOTS.md).
 import { Bot, ImageAttachment, StickerAttachment, LocationAttachment } from '@maxhub/max-bot-api';
 
 import fs from 'fs';
@@ -24,8 +26,8 @@ bot.api.setMyCommands([
 
 const FILES_PATH = path.resolve(__dirname, '../public');
 
-const IMAGE_URL = 'https://uploads.dailydot.com/2024/06/crying-cat-thumb.jpg?q=65&auto=format&w=1600&ar=2:1&fit=crop';
-const IMAGE_TOKEN = 'itEotJMWhvImH7s2DSAEMGcG5/uVJkPGQRMUVEYj6JyfxIlJUOqSVjaQD4QxaM6gU60zDWcxct4a9ZyjUW2PPZNgMGwSuAM5ykMjndfWhqEoG+aC4El7dEaEm339G0cSE3yA8BipJQSqJli2az63W0PhHyh1cW1bXS5QVl0t85k=';
+const IMAGE_URL = process.env.IMAGE_URL ?? 'https://uploads.dailydot.com/2024/06/crying-cat-thumb.jpg?q=65&auto=format&w=1600&ar=2:1&fit=crop';
+const IMAGE_TOKEN = process.env.IMAGE_TOKEN ?? 'itEotJMWhvImH7s2DSAEMGcG5/uVJkPGQRMUVEYj6JyfxIlJUOqSVjaQD4QxaM6gU60zDWcxct4a9ZyjUW2PPZNgMGwSuAM5ykMjndfWhqEoG+aC4El7dEaEm339G0cSE3yA8BipJQSqJli2az63W0PhHyh1cW1bXS5QVl0t85k=';
 
 const STICKER_CODE = 'db4ff394c4';
 

@@ -10,6 +10,7 @@ import { FileStore } from '@parley/cli';
 import type { Message } from '@parley/protocol';
 import { BotFiles } from './files/bot-files.ts';
 import { DEFAULT_MAX_FILES, FileIds } from './files/file-ids.ts';
+import type { UrlFetchOptions } from './files/url-fetch.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, botApiServer } from './http-server.ts';
 import { IdMap } from './id-map.ts';
 import { GroupPrivacy } from './privacy.ts';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   webhookRetryMinMs?: number;
   /** The largest file the bot code may upload (default DEFAULT_MAX_UPLOAD_BYTES); past it 413. The server's own limit (R56) applies too. */
   maxUploadBytes?: number;
+  /** R163: files the bot names by http(s) URL: fetched with these limits (the size limit is `maxUploadBytes`). */
+  urlFetch?: Omit<UrlFetchOptions, 'maxBytes'>;
   /** Files remembered at most (files.json; default DEFAULT_MAX_FILES), the least recently used forgotten first. */
   maxFiles?: number;
   log?: (line: string) => void;
@@ -97,7 +100,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const ids = new IdMap(join(opts.dataDir, 'ids.json'));
   const updates = new UpdateQueue(opts.maxUpdates ?? DEFAULT_MAX_UPDATES);
   const fileIds = new FileIds(join(opts.dataDir, 'files.json'), opts.maxFiles ?? DEFAULT_MAX_FILES);
-  const files = new BotFiles(bot, fileIds, opts.dataDir);
+  const files = new BotFiles(bot, fileIds, opts.dataDir, { maxBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, ...opts.urlFetch });
   const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
   const privacy = new GroupPrivacy(bot, botUserId);
   const queries = new Map<string, string>();

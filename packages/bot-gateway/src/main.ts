@@ -3,6 +3,7 @@ import { BotToken } from '@parley/protocol';
 import { DEFAULT_MAX_PENDING, DEFAULT_MAX_UPDATES, startGateway } from './gateway.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './http-server.ts';
 import { DEFAULT_MAX_FILES } from './files/file-ids.ts';
+import { DEFAULT_URL_MAX_REDIRECTS, DEFAULT_URL_TIMEOUT_MS } from './files/url-fetch.ts';
 
 export const HELP = `parley-bot-gateway — runs a Telegram-API bot on Parley, end-to-end encrypted to you
 
@@ -19,6 +20,12 @@ Usage: parley-bot-gateway --server URL --token TOKEN [--listen 127.0.0.1:8081] [
   --max-upload-mb N  the largest file the bot may upload, in MiB (default ${DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024}); larger is 413
   --max-files N      files the gateway remembers (their keys, for downloads and sends by file id;
                      default ${DEFAULT_MAX_FILES}); past it the least recently used is forgotten
+  --url-timeout-s N  a file the bot gives as an http(s) URL is fetched by the gateway within N s
+                     (default ${DEFAULT_URL_TIMEOUT_MS / 1000}), at most --max-upload-mb
+  --url-max-redirects N  redirects followed for such a URL (default ${DEFAULT_URL_MAX_REDIRECTS}), each checked
+  --url-allow-private    let such URLs reach loopback, private and link-local addresses (refused by
+                     default: the gateway must not fetch from the owner's network for the bot's
+                     users); also PARLEY_BOT_GATEWAY_URL_ALLOW_PRIVATE=1
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -27,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     options: {
       server: { type: 'string' }, token: { type: 'string' }, listen: { type: 'string' }, data: { type: 'string' },
       'max-updates': { type: 'string' }, 'max-pending': { type: 'string' }, 'max-upload-mb': { type: 'string' }, 'max-files': { type: 'string' }, help: { type: 'boolean' },
+      'url-timeout-s': { type: 'string' }, 'url-max-redirects': { type: 'string' }, 'url-allow-private': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -47,6 +55,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('parley-bot-gateway: --listen takes HOST:PORT\n');
     return 2;
   }
+  const urlTimeoutS = Number(values['url-timeout-s'] ?? DEFAULT_URL_TIMEOUT_MS / 1000);
+  const urlRedirects = Number(values['url-max-redirects'] ?? DEFAULT_URL_MAX_REDIRECTS);
+  if (!(urlTimeoutS > 0) || !Number.isInteger(urlRedirects) || urlRedirects < 0) {
+    process.stderr.write('parley-bot-gateway: --url-timeout-s takes a number of seconds above 0, --url-max-redirects a whole number from 0\n');
+    return 2;
+  }
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway({
@@ -55,6 +69,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       maxUpdates: Number(values['max-updates'] ?? DEFAULT_MAX_UPDATES), maxPending: Number(values['max-pending'] ?? DEFAULT_MAX_PENDING),
       maxUploadBytes: Math.round(Number(values['max-upload-mb'] ?? DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024) * 1024 * 1024),
       maxFiles: Number(values['max-files'] ?? DEFAULT_MAX_FILES),
+      urlFetch: {
+        timeoutMs: urlTimeoutS * 1000, maxRedirects: urlRedirects,
+        allowPrivate: values['url-allow-private'] === true || process.env['PARLEY_BOT_GATEWAY_URL_ALLOW_PRIVATE'] === '1',
+      },
     });
   } catch (err) {
     // A revoked token, an unreachable server, a port in use: say why, in one line.

@@ -3,6 +3,7 @@ import type { ParleyClient, TimelineItem } from '@parley/client';
 import { BotApiError, badRequest } from './bot-api-error.ts';
 import type { BotFiles, FileUpload } from './files/bot-files.ts';
 import { imageInfo } from './files/image-info.ts';
+import { URL_FETCH_ERRORS, UrlFetchError } from './files/url-fetch.ts';
 import type { Params } from './params.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
 import { fromTelegramForceReply, fromTelegramReplyKeyboard, selectiveTargets } from './telegram-keyboards.ts';
@@ -67,9 +68,8 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
     const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
     const replyTo = h.replyTo(p, chatId);
     const opts = { text: '', ...(replyTo ? { replyTo } : {}), ...(replyMarkup ? { replyMarkup } : {}) };
-    const given = p.file('sticker');
+    const given = await fromUrl(files, p.file('sticker'));
     if (typeof given === 'string') {
-      if (/^https?:\/\//i.test(given)) throw badRequest('wrong file identifier/HTTP URL specified: the Parley gateway does not fetch URLs; upload the file or send a file_id');
       const known = files.ids.get(given);
       if (!known) throw badRequest('wrong file identifier/HTTP URL specified');
       if (known.kind !== 'image' || !STICKER_MIMES.includes(known.mime)) throw badRequest(NOT_A_STICKER);
@@ -95,9 +95,8 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
     const replyKeyboard = fromTelegramReplyKeyboard(p.json('reply_markup'), only); // R121 on files too (R128)
     const forceReply = fromTelegramForceReply(p.json('reply_markup'), only); // R144 on files too (R150)
     const opts = { text: caption.text, entities: caption.entities, ...(replyTo ? { replyTo } : {}), ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(forceReply ? { forceReply } : {}) };
-    const given = p.file(field);
+    const given = await fromUrl(files, p.file(field));
     if (typeof given === 'string') {
-      if (/^https?:\/\//i.test(given)) throw badRequest('wrong file identifier/HTTP URL specified: the Parley gateway does not fetch URLs; upload the file or send a file_id');
       const attachment = files.ids.get(given);
       if (!attachment) throw badRequest('wrong file identifier/HTTP URL specified');
       const sentAt = Date.now();
@@ -118,6 +117,21 @@ export function telegramFileMethods(h: SendHelpers, objects: TelegramObjects, fi
       if (err instanceof BotApiError && /file_too_large/.test(err.message)) throw new BotApiError(413, 'Request Entity Too Large');
       throw err;
     }
+  }
+}
+
+/**
+ * R163: a file given as an http(s) URL is fetched by the gateway (then uploaded as any other); a
+ * file id or an upload is passed through. A URL that gives no file: 400 `failed to get HTTP URL
+ * content: <URL_FETCH_ERRORS code>`.
+ */
+export async function fromUrl(files: BotFiles, given: File | string): Promise<File | string> {
+  if (typeof given !== 'string' || !/^https?:\/\//i.test(given)) return given;
+  try {
+    return await files.fromUrl(given);
+  } catch (err) {
+    if (err instanceof UrlFetchError) throw badRequest(`failed to get HTTP URL content: ${URL_FETCH_ERRORS[err.code].telegram} (${err.message})`);
+    throw err;
   }
 }
 

@@ -3,7 +3,7 @@ import type { ParleyClient } from '@parley/client';
 import { badRequest } from './bot-api-error.ts';
 import type { BotFiles, FileUpload } from './files/bot-files.ts';
 import { Params } from './params.ts';
-import { describeUpload, type SendHelpers } from './telegram-files.ts';
+import { describeUpload, fromUrl, type SendHelpers } from './telegram-files.ts';
 import { fromTelegramMarkup, type TelegramObjects } from './telegram-objects.ts';
 
 type Obj = Record<string, unknown>;
@@ -34,6 +34,7 @@ export function telegramMediaMethods(h: SendHelpers, objects: TelegramObjects, f
         if (typeof m['media'] !== 'string' || m['media'] === '') throw badRequest(`media[${i}]: media is empty`);
         return { kind, m, given: p.attached(m['media']) };
       });
+      for (const x of items) x.given = await fromUrl(files, x.given); // R163
       const kinds = new Set(items.map((x) => x.kind));
       if ((kinds.has('file') || kinds.has('audio')) && kinds.size > 1) throw badRequest('documents and audio can\'t be mixed with other media types');
       const captioned = items.find((x) => typeof x.m['caption'] === 'string' && x.m['caption'] !== '');
@@ -44,7 +45,7 @@ export function telegramMediaMethods(h: SendHelpers, objects: TelegramObjects, f
       let attachments: readonly Attachment[];
       if (items.every((x) => typeof x.given === 'string')) {
         const ids = items.map((x) => x.given as string);
-        if (ids.some((f) => /^https?:\/\//i.test(f) || !files.ids.get(f))) throw badRequest('wrong file identifier/HTTP URL specified');
+        if (ids.some((f) => !files.ids.get(f))) throw badRequest('wrong file identifier/HTTP URL specified');
         id = await h.call(() => files.resend(chatId, ids, opts));
         attachments = ids.map((f) => files.ids.get(f)!);
       } else {
@@ -73,10 +74,9 @@ export function telegramMediaMethods(h: SendHelpers, objects: TelegramObjects, f
       const text = old.length > 1 && index > 0 ? { text: item.text, entities: [...(item.entities ?? [])] } : caption;
       const replyMarkup = fromTelegramMarkup(p.json('reply_markup'));
       const opts = { text: text.text, entities: text.entities, ...(replyMarkup ? { replyMarkup } : {}) };
-      const given = p.attached(m['media']);
       h.checkPending();
+      const given = await fromUrl(files, p.attached(m['media'])); // R163
       if (typeof given === 'string') {
-        if (/^https?:\/\//i.test(given)) throw badRequest('wrong file identifier/HTTP URL specified: the Parley gateway does not fetch URLs; upload the file or send a file_id');
         const next = files.ids.get(given);
         if (!next) throw badRequest('wrong file identifier/HTTP URL specified');
         if (old[index]?.blobId === given && item.text === text.text && JSON.stringify(item.replyMarkup) === JSON.stringify(replyMarkup)) throw badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');

@@ -125,6 +125,8 @@ export class ChatViews {
 
   /** R152: who is in this community chat with no admin's word for it; this device sends nothing there meanwhile. */
   notAdmitted(chatId: string): string[] {
+    // Only a community chat judges entries (admissionsInLog): another needs no fold (each send asks; a bot's busy chat grows).
+    if (!this.#d.chats.get(chatId)?.community) return [];
     this.timeline(chatId);
     return this.#notAdmitted.get(chatId) ?? [];
   }

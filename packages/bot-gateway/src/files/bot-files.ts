@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ParleyError, type Attachment, type AttachmentKind, type ForceReply, type MessageEntity, type ReplyKeyboard, type ReplyMarkup } from '@parley/protocol';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import type { FileIds } from './file-ids.ts';
+import { fetchUrl, type UrlFetchOptions } from './url-fetch.ts';
 
 /** A file a bot uploads: its bytes (from the bot API request) and what the message says of it. */
 export interface FileUpload {
@@ -43,15 +44,23 @@ export class BotFiles {
   readonly #client: ParleyClient;
   readonly #ids: FileIds;
   readonly #dir: string;
+  readonly #urlFetch: UrlFetchOptions;
 
-  constructor(client: ParleyClient, ids: FileIds, dataDir: string) {
+  /** `urlFetch`: R163's limits for files the bot names by URL (`maxBytes`: the upload limit). */
+  constructor(client: ParleyClient, ids: FileIds, dataDir: string, urlFetch: UrlFetchOptions) {
     this.#client = client;
     this.#ids = ids;
+    this.#urlFetch = urlFetch;
     this.#dir = join(dataDir, 'uploads');
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
   }
 
   get ids(): FileIds { return this.#ids; }
+
+  /** R163: the file at an http(s) URL the bot gave, fetched by the gateway (UrlFetchError when it gives none). */
+  fromUrl(url: string): Promise<File> {
+    return fetchUrl(url, this.#urlFetch);
+  }
 
   /** Uploads and sends; resolves with the sent message's timeline item once every file is stored. */
   async upload(chatId: string, files: readonly FileUpload[], opts: SendOptions = {}): Promise<TimelineItem> {

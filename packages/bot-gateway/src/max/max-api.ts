@@ -216,7 +216,7 @@ export class MaxApi {
         if (media.length > 0) {
           // R127: files by upload token (encrypted and uploaded now) or by a token the bot saw (re-shared, R54).
           const opts = { text, entities, ...(replyMarkup ? { replyMarkup } : {}), ...(replyTo ? { replyTo } : {}) };
-          const found = objects.files.resolve(media);
+          const found = await objects.files.resolve(media);
           if ('uploads' in found) {
             const item = await this.#d.files.upload(chatId, found.uploads, opts);
             objects.files.sent(found.uploads.map((u) => u.token), item.attachments ?? []);

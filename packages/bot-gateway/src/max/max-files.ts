@@ -6,6 +6,7 @@ import type { Attachment, AttachmentKind } from '@parley/protocol';
 import { BotApiError } from '../bot-api-error.ts';
 import type { BotFiles, FileUpload } from '../files/bot-files.ts';
 import { imageInfo } from '../files/image-info.ts';
+import { URL_FETCH_ERRORS, UrlFetchError } from '../files/url-fetch.ts';
 import { readBody, readMultipart } from '../http-server.ts';
 import { EXT_MIME } from '../telegram-files.ts';
 import { MaxError } from './max-error.ts';
@@ -15,6 +16,8 @@ type Obj = Record<string, unknown>;
 /** Max's upload types (`POST /uploads?type=`), each a Parley attachment kind. */
 const TYPES = { image: 'image', video: 'video', audio: 'audio', file: 'file' } as const satisfies Record<string, AttachmentKind>;
 export type MaxUploadType = keyof typeof TYPES;
+/** A media attachment of an outgoing message: by upload token, or (R163) by URL. */
+export interface MaxMedia { type: MaxUploadType; token?: string; url?: string }
 
 /** Uploads the bot made and has not sent yet, at most (the oldest is dropped, its bytes removed). */
 export const MAX_PENDING_UPLOADS = 50;
@@ -124,28 +127,49 @@ export class MaxFiles {
   }
 
   /**
-   * A message's media attachments, by token: new uploads to send (read from the data dir), or files the
-   * bot's device holds already (sent again by blob id). Both in one message are refused (400).
+   * A message's media attachments: by token, new uploads to send (read from the data dir) or files
+   * the bot's device holds already (sent again by blob id); by `url` (R163: `uploadImage({ url })`),
+   * fetched by the gateway and uploaded. When new uploads and files held already are in one message,
+   * the held ones are read back and uploaded anew with the others (one message of files).
    */
-  resolve(media: readonly { type: MaxUploadType; token: string }[]): { uploads: (FileUpload & { token: string })[] } | { fileIds: string[] } {
-    const uploads: (FileUpload & { token: string })[] = [];
-    const fileIds: string[] = [];
+  async resolve(media: readonly MaxMedia[]): Promise<{ uploads: (FileUpload & { token?: string })[] } | { fileIds: string[] }> {
+    const out: ({ fileId: string } | (FileUpload & { token?: string }))[] = [];
     for (const m of media) {
-      const known = this.#sent.get(m.token) ?? (this.#files.ids.get(m.token) ? m.token : undefined);
-      if (known) { fileIds.push(known); continue; }
-      const p = this.#pending.get(m.token);
-      if (!p) throw new MaxError(400, 'proto.payload', `attachment token ${m.token.slice(0, 8)}… is unknown: upload the file first (POST /uploads)`);
+      if (m.url !== undefined) {
+        let file: File;
+        try {
+          file = await this.#files.fromUrl(m.url);
+        } catch (err) {
+          if (err instanceof UrlFetchError) throw new MaxError(400, URL_FETCH_ERRORS[err.code].max, `${m.type} from ${m.url.slice(0, 100)}: ${err.message}`);
+          throw err;
+        }
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        out.push(describe(m.type, { type: m.type, path: '', size: bytes.length, done: true, name: file.name, ...(file.type !== 'application/octet-stream' ? { mime: file.type } : {}) }, bytes));
+        continue;
+      }
+      const token = m.token ?? '';
+      const known = this.#sent.get(token) ?? (this.#files.ids.get(token) ? token : undefined);
+      if (known) { out.push({ fileId: known }); continue; }
+      const p = this.#pending.get(token);
+      if (!p) throw new MaxError(400, 'proto.payload', `attachment token ${token.slice(0, 8)}… is unknown: upload the file first (POST /uploads)`);
       if (!p.done || p.size === 0) throw new MaxError(400, 'attachment.not.ready', 'the file is not uploaded yet');
-      uploads.push({ token: m.token, ...describe(m.type === p.type ? p.type : m.type, p, readFileSync(p.path)) });
+      out.push({ token, ...describe(m.type === p.type ? p.type : m.type, p, readFileSync(p.path)) });
     }
-    if (uploads.length > 0 && fileIds.length > 0) throw new MaxError(400, 'proto.payload', 'a message holds new uploads or files sent before, not both (docs/BOTS.md)');
-    return uploads.length > 0 ? { uploads } : { fileIds };
+    if (out.every((x) => 'fileId' in x)) return { fileIds: out.map((x) => (x as { fileId: string }).fileId) };
+    const uploads: (FileUpload & { token?: string })[] = [];
+    for (const x of out) {
+      if (!('fileId' in x)) { uploads.push(x); continue; }
+      const { attachment: a, bytes } = await this.#files.read(x.fileId);
+      uploads.push({ bytes, name: a.name, mime: a.mime, kind: a.kind, ...(a.width !== undefined && a.height !== undefined ? { width: a.width, height: a.height } : {}), ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}) });
+    }
+    return { uploads };
   }
 
-  /** The uploads were sent as these attachments (in order): their tokens now name the files. */
-  sent(tokens: readonly string[], attachments: readonly Attachment[]): void {
+  /** The uploads were sent as these attachments (in order): their tokens (where they had one) now name the files. */
+  sent(tokens: readonly (string | undefined)[], attachments: readonly Attachment[]): void {
     tokens.forEach((token, i) => {
       const a = attachments[i];
+      if (token === undefined) return;
       this.#drop(token);
       if (!a) return;
       this.#sent.set(token, a.blobId);

@@ -3,7 +3,7 @@ import type { ChatView, ParleyClient } from '@parley/client';
 import type { IdMap } from '../id-map.ts';
 import type { TelegramObjects } from '../telegram-objects.ts';
 import { MaxError } from './max-error.ts';
-import type { MaxFiles, MaxUploadType } from './max-files.ts';
+import type { MaxFiles, MaxMedia, MaxUploadType } from './max-files.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -118,7 +118,7 @@ export function toMaxKeyboard(markup: ReplyMarkup): Obj {
 /** Max's `attachments` of a message the bot sends: one `inline_keyboard`, and files by upload token (R127). */
 export interface MaxOutgoing {
   replyMarkup: ReplyMarkup | undefined;
-  media: { type: MaxUploadType; token: string }[];
+  media: MaxMedia[];
   /** R151: a `location` attachment (`latitude`, `longitude`). */
   place?: Place;
 }
@@ -128,8 +128,8 @@ const MEDIA = new Set(['image', 'video', 'audio', 'file']);
 /**
  * Max's `attachments` to Parley's keyboard (R93) and files (R127): one `inline_keyboard` with `callback`
  * and `link` buttons; `image`/`video`/`audio`/`file` with a `payload.token` (an upload's, or a file the
- * bot got or sent); `location` (R151) with `latitude` and `longitude`, as a place. An image by `url`
- * (the gateway fetches nothing), stickers, contacts and other buttons are not supported: 400.
+ * bot got or sent) or a `payload.url` (R163: the gateway fetches it); `location` (R151) with `latitude`
+ * and `longitude`, as a place. Stickers, contacts and other buttons are not supported: 400.
  */
 export function parseMaxAttachments(raw: unknown): MaxOutgoing {
   const out: MaxOutgoing = { replyMarkup: undefined, media: [] };
@@ -138,11 +138,10 @@ export function parseMaxAttachments(raw: unknown): MaxOutgoing {
   for (const a of raw as Obj[]) {
     const type = a?.['type'];
     if (typeof type === 'string' && MEDIA.has(type)) {
-      const token = (a['payload'] as Obj | undefined)?.['token'];
-      if (typeof token !== 'string' || token === '') {
-        throw new MaxError(400, 'attachment.not.supported', `an ${type} attachment needs payload.token (upload the file: POST /uploads); the Parley gateway fetches no URLs (docs/BOTS.md)`);
-      }
-      out.media.push({ type: type as MaxUploadType, token });
+      const { token, url } = (a['payload'] ?? {}) as Obj;
+      if (typeof token === 'string' && token !== '') out.media.push({ type: type as MaxUploadType, token });
+      else if (typeof url === 'string' && url !== '') out.media.push({ type: type as MaxUploadType, url }); // R163: fetched by the gateway
+      else throw new MaxError(400, 'proto.payload', `an ${type} attachment needs payload.token (upload the file: POST /uploads) or payload.url`);
       continue;
     }
     if (type === 'location') {
