@@ -65,6 +65,7 @@ for (const n of sizes) {
     limits: { mlsMaxSubscribers: 1, maxSubscribers: 1_000_000, batch: BATCH, postMaxChars: 65_536, askEveryMs: 60_000 },
     // R148-R149: the notices go to an in-process bus nobody listens to (their cost is one publish per batch per user).
     bus: new MemoryBus(), limiter: new MemoryRateLimiter({ now: () => Date.now() }), moderators: (id) => new SqliteModeration(db).listModerators(id),
+    blobs: { getBlob: async () => undefined }, // the bench's posts carry no files (R162)
   });
   const auth = { userId: 'user_admin', deviceId: 'dev_admin' };
   await domain.createEpoch(auth, C, 1);
