@@ -160,6 +160,15 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
     return out;
   }
 
+  /** What a page's call has sent of audio so far (all its peers). */
+  async function audioSent(page: Page): Promise<{ bytes: number; packets: number }> {
+    return page.evaluate(`(async () => {
+      let bytes = 0, packets = 0;
+      for (const pc of window.__pcs) (await pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'audio') { bytes += s.bytesSent; packets += s.packetsSent; } });
+      return { bytes, packets };
+    })()`) as Promise<{ bytes: number; packets: number }>;
+  }
+
   /** Hangs up whatever call is live (also after a failed assertion, so the next test can call). */
   async function hangUp(): Promise<void> {
     for (const page of [alice, bob]) {
@@ -172,6 +181,8 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
     lab.set({ loss: 10 });
     try {
       await connectedCall();
+      await new Promise((r) => setTimeout(r, 3000)); // R165: the loss is read every 2 s before RED goes deeper
+      const sentBefore = { alice: await audioSent(alice), bob: await audioSent(bob) };
       const heard = await listen('10% loss');
       await screenshot(bob, 'call-bar-path-udp');
       for (const who of ['alice', 'bob'] as const) {
@@ -194,16 +205,15 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
       const sdp = await bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.currentLocalDescription?.sdp ?? '');
       const opus = /a=fmtp:111 ([^\r\n]*)/.exec(sdp)?.[1]?.split(';') ?? [];
       for (const p of ['useinbandfec=1', 'usedtx=0', 'stereo=0']) assert.ok(opus.includes(p), `Bob asks for ${p} (${opus.join(';')})`);
-      // R165: each RED packet carries three earlier frames, not the browser's one: about four Opus frames' bytes
-      // a packet (~300 here) against two (~150) with the browser's RED.
-      for (const [who, page] of [['alice', alice], ['bob', bob]] as const) {
-        const perPacket = await page.evaluate(`(async () => {
-          let bytes = 0, packets = 0;
-          for (const pc of window.__pcs) (await pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'audio') { bytes += s.bytesSent; packets += s.packetsSent; } });
-          return packets > 0 ? bytes / packets : 0;
-        })()`) as number;
+      // R165: on a lossy link each RED packet carries three earlier frames, not the browser's one: about four Opus
+      // frames' bytes a packet (~300 here) against two (~150) with the browser's RED, over the listening window.
+      for (const who of ['alice', 'bob'] as const) {
+        const [a, b] = [sentBefore[who], await audioSent(who === 'alice' ? alice : bob)];
+        const perPacket = (b.bytes - a.bytes) / Math.max(1, b.packets - a.packets);
         console.log(`10% loss: ${who} sends ${perPacket.toFixed(0)} bytes per audio packet`);
-        assert.ok(perPacket > 220, `${who}'s audio packets carry the deeper RED (${perPacket.toFixed(0)} bytes each)`);
+        const page = who === 'alice' ? alice : bob;
+        const said = await page.evaluate(() => `depth ${document.documentElement.dataset['redDepth']}, loss read ${document.documentElement.dataset['redLoss']}`);
+        assert.ok(perPacket > 220, `${who}'s audio packets carry the deeper RED (${perPacket.toFixed(0)} bytes each; ${said})`);
       }
     } finally {
       await hangUp();

@@ -74,7 +74,7 @@ export {
 } from './import/index.ts';
 export { FrameKeys, FRAME_KEY_GRACE_MS, SFRAME_BASE_KEY_LABEL, SFRAME_EPOCH_BITS, indexBits, mlsKid, type CallEpochKey, type FrameKeysOptions, type ReceivedFrame } from './calls/frame-keys.ts';
 export { SFrameError, SFRAME_SUITES, decodeHeader as decodeSFrameHeader, encodeHeader as encodeSFrameHeader, type SFrameErrorCode } from './calls/sframe.ts';
-export { RedDeepener, DEFAULT_RED_DEPTH, MAX_RED_DEPTH } from './calls/audio-redundancy.ts';
+export { RedDeepener, RedDepthPolicy, DEFAULT_RED_DEPTH, MAX_RED_DEPTH, RED_HOLD_MS, RED_LOSS_ON } from './calls/audio-redundancy.ts';
 export type { FrameKeySink, CallKeySource, FrameCryptoFactory } from './calls/call-keys.ts';
 export { FanoutSink, type Timers } from './calls/group-call-keys.ts';
 export { CallSecret, CALL_SECRET_SETTLE_MS, combineCallKey, seatTag, unwrapCallSecret, wrapCallSecret } from './calls/call-secret.ts';

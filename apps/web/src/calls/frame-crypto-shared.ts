@@ -16,6 +16,8 @@ export interface FrameStats { sent: number; decrypted: number; refused: number }
 /** Page → worker. */
 export type FrameCryptoMessage =
   | { type: 'epoch'; key: CallEpochKey }
+  /** R165: earlier frames each sent RED audio packet carries (1: the browser's own RED). */
+  | { type: 'redDepth'; depth: number }
   | { type: 'streams'; side: FrameSide; readable: ReadableStream<EncodedFrame>; writable: WritableStream<EncodedFrame> }
   | { type: 'close' };
 

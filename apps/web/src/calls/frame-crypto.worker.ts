@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { AUDIO_RESILIENCE, FrameKeys, RedDeepener } from '@parley/client';
+import { FrameKeys, RedDeepener } from '@parley/client';
 import { clearPrefix, type EncodedFrame, type FrameCryptoMessage, type FrameSide } from './frame-crypto-shared.ts';
 
 /**
@@ -9,10 +9,14 @@ import { clearPrefix, type EncodedFrame, type FrameCryptoMessage, type FrameSide
  * createEncodedStreams. A frame that can't be encrypted (no key yet) or decrypted (wrong key,
  * changed on the way, replayed, an epoch past its grace) is dropped: nothing goes out or plays in
  * the clear. R165: before encryption, each RED audio packet gets the earlier frames it carries
- * deepened (RedDeepener): a standard RED packet any receiver's jitter buffer splits.
+ * deepened (RedDeepener) while the page says the call loses packets: a standard RED packet any
+ * receiver's jitter buffer splits.
  */
 const scope = self as unknown as DedicatedWorkerGlobalScope & { onrtctransform: ((event: { transformer: { options: { side: FrameSide }; readable: ReadableStream<EncodedFrame>; writable: WritableStream<EncodedFrame> } }) => void) | null };
 const keys = new FrameKeys();
+/** R165: this worker's senders' RED (the page says how deep, from the loss it sees). */
+const deepeners = new Set<RedDeepener>();
+let redDepth = 1;
 /** Frames this second: the page tells the person when the other side's keep failing (FrameStats). */
 let stats = { sent: 0, decrypted: 0, refused: 0 };
 setInterval(() => {
@@ -24,6 +28,10 @@ setInterval(() => {
 scope.onmessage = (event: MessageEvent<FrameCryptoMessage>) => {
   const m = event.data;
   if (m.type === 'epoch') keys.setEpoch(m.key);
+  else if (m.type === 'redDepth') {
+    redDepth = m.depth;
+    for (const d of deepeners) d.depth = m.depth;
+  }
   else if (m.type === 'streams') pipe(m.side, m.readable, m.writable);
   else keys.clear();
 };
@@ -34,7 +42,8 @@ scope.onrtctransform = (event) => {
 };
 
 function pipe(side: FrameSide, readable: ReadableStream<EncodedFrame>, writable: WritableStream<EncodedFrame>): void {
-  const red = new RedDeepener(AUDIO_RESILIENCE.redDepth ?? 1); // one per sender: its own frames' history
+  const red = new RedDeepener(redDepth); // one per sender: its own frames' history
+  if (side === 'send') deepeners.add(red);
   const transform = side === 'send' ? (frame: EncodedFrame, out: TransformStreamDefaultController<EncodedFrame>) => encryptFrame(deepened(frame, red), out) : decryptFrame;
   readable.pipeThrough(new TransformStream<EncodedFrame, EncodedFrame>({ transform })).pipeTo(writable).catch(() => undefined); // ends with the call
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRed, parseRed, RedDeepener } from './audio-redundancy.ts';
+import { buildRed, parseRed, RedDeepener, RedDepthPolicy } from './audio-redundancy.ts';
 
 const opus = (i: number) => new Uint8Array([0x78, i, i, i]); // a TOC byte and a body that names the frame
 /** A RED packet as Chromium sends it: one redundant block (the previous frame), then the primary. */
@@ -48,4 +48,15 @@ test('R165 plain Opus and payloads that are not RED pass unchanged; depth is bou
   assert.equal(deep.add({ payload: broken, rtpTimestamp: 0, mimeType: 'audio/red' }), broken);
   assert.equal(new RedDeepener(99).depth, 4);
   assert.equal(new RedDeepener(0).depth, 1);
+});
+
+test('R165 deeper RED only while the call loses packets: on at 1% loss either way, off 20 s after the last loss', () => {
+  const policy = new RedDepthPolicy(3);
+  assert.equal(policy.update(0, 0), 1, 'a clean call keeps the browser\'s RED');
+  assert.equal(policy.update(2_000, 0.004), 1, 'a stray lost packet is not a lossy link');
+  assert.equal(policy.update(4_000, 0.05), 3);
+  assert.equal(policy.update(14_000, 0), 3, 'bursts come and go: it holds');
+  assert.equal(policy.update(23_000, 0.02), 3);
+  assert.equal(policy.update(42_000, 0), 3);
+  assert.equal(policy.update(43_000, 0), 1, '20 s without loss');
 });

@@ -100,3 +100,25 @@ export class RedDeepener {
     return out;
   }
 }
+
+/** Loss at or above this share of audio packets (either direction) turns the deeper RED on. */
+export const RED_LOSS_ON = 0.01;
+/** It stays on this long after the last loss was seen (bursts come and go on a bad link). */
+export const RED_HOLD_MS = 20_000;
+
+/**
+ * R165: when a call's RED goes deeper. Deeper RED doubles the audio's bitrate, so a call on a clean
+ * link keeps the browser's own RED (depth 1); as soon as either side's receiver reports loss (the
+ * other side's receiver reports, this side's own inbound audio), the sender carries `depth` frames,
+ * and keeps them until no loss was seen for RED_HOLD_MS.
+ */
+export class RedDepthPolicy {
+  #lastLossAt: number | undefined;
+  constructor(private readonly deep = DEFAULT_RED_DEPTH) {}
+
+  /** A new reading: the share of audio packets lost since the last one, in either direction. */
+  update(nowMs: number, lostShare: number): number {
+    if (lostShare >= RED_LOSS_ON) this.#lastLossAt = nowMs;
+    return this.#lastLossAt !== undefined && nowMs - this.#lastLossAt < RED_HOLD_MS ? this.deep : 1;
+  }
+}
