@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startGateway } from '@parley/bot-gateway';
 import { createUser, freePort, startTestServer, waitFor } from '@parley/testing';
-import { fromBot, runBot } from './bot-run.ts';
+import { fromBot, runBot, testGateway } from './bot-run.ts';
 
 async function call(url: string, body: unknown = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -15,7 +15,7 @@ async function call(url: string, body: unknown = {}): Promise<{ status: number; 
 }
 
 describe('webhooks through the bot gateway (R94b)', () => {
-  it('R94b grammY\'s webhook bot runs unmodified: the gateway POSTs each update with the secret token, getUpdates is refused meanwhile', async () => {
+  it('R94b grammY\'s and node-telegram-bot-api\'s webhook bots run unmodified: the gateway POSTs each update with the secret token, getUpdates is refused meanwhile', async () => {
     await using server = await startTestServer();
     const owner = await createUser(server.url);
     const person = await createUser(server.url);
@@ -36,6 +36,17 @@ describe('webhooks through the bot gateway (R94b)', () => {
       await person.client.sendText(chat.chatId, 'lunch at noon');
       await waitFor(() => fromBot(person, chat.chatId, hook.bot.userId).some((i) => i.text === 'You said: lunch at noon'), { what: 'the second answer', timeoutMs: 20_000 });
       assert.equal(((await call(api('getWebhookInfo'))).body['result'] as { pending_update_count: number }).pending_update_count, 0);
+
+      // node-telegram-bot-api's node:http webhook example (its examples/13-webhook-node-server.ts).
+      const ntba = await owner.client.bots.create({ handle: 'ntba_hook_bot', displayName: 'NTBA hook' });
+      await using gw2 = await testGateway(server.url, ntba.token);
+      const port2 = await freePort();
+      const publicUrl = `http://127.0.0.1:${port2}/telegram`;
+      await using _bot2 = runBot('ntba-webhook.mjs', { token: ntba.token, apiRoot: gw2.url, extra: { PORT: String(port2), PUBLIC_URL: publicUrl, WEBHOOK_SECRET: 'n7ba' } });
+      await waitFor(async () => ((await call(`${gw2.url}/bot${ntba.token}/getWebhookInfo`)).body['result'] as { url: string }).url === publicUrl, { what: 'the ntba webhook set', timeoutMs: 30_000 });
+      const nchat = await person.client.openDirect(ntba.bot.userId);
+      await person.client.sendText(nchat.chatId, '/start');
+      await waitFor(() => fromBot(person, nchat.chatId, ntba.bot.userId).some((i) => i.text === 'Hello from a raw node:http webhook 🌐'), { what: 'the ntba webhook bot\'s answer', timeoutMs: 40_000 });
     } finally {
       for (const u of [owner, person]) await u.client.stop();
       rmSync(dataDir, { recursive: true, force: true });
