@@ -41,6 +41,8 @@ export interface GatewayOptions {
   /** R94b: a webhook POST unanswered this long failed; retries wait from `webhookRetryMinMs`, doubling up to a minute. */
   webhookTimeoutMs?: number;
   webhookRetryMinMs?: number;
+  /** R94b: certificates (PEM) trusted for https webhook URLs besides the system's (`--webhook-ca`). */
+  webhookCa?: string;
   /** The largest file the bot code may upload (default DEFAULT_MAX_UPLOAD_BYTES); past it 413. The server's own limit (R56) applies too. */
   maxUploadBytes?: number;
   /** R163: files the bot names by http(s) URL: fetched with these limits (the size limit is `maxUploadBytes`). */
@@ -104,7 +106,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
   const privacy = new GroupPrivacy(bot, botUserId);
   const queries = new Map<string, string>();
-  const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log });
+  const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log, ...(opts.webhookCa !== undefined ? { ca: opts.webhookCa } : {}) });
   const hookPath = join(opts.dataDir, 'webhook.json');
   const savedHook = existsSync(hookPath) ? (JSON.parse(readFileSync(hookPath, 'utf8')) as { url: string; secret?: string; allowed?: string[] }) : undefined;
   if (savedHook) await webhook.set(savedHook.url, savedHook);
@@ -120,7 +122,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     client: bot, objects: new MaxObjects(bot, objects, ids, maxFiles), files, token: opts.token, authorized: () => !revoked,
     maxUpdates: opts.maxUpdates ?? DEFAULT_MAX_UPDATES, maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
     setCommands: (commands) => methods.publishCommands(commands), queryChat: (queryId) => queries.get(queryId),
-    webhook: { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000 }, log,
+    webhook: { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, ...(opts.webhookCa !== undefined ? { ca: opts.webhookCa } : {}) }, log,
   });
   const rememberQuery = (queryId: string, chatId: string) => {
     queries.set(queryId, chatId);

@@ -1,3 +1,5 @@
+import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import type { Update, UpdateQueue } from './updates.ts';
 
 export interface WebhookOptions {
@@ -10,6 +12,12 @@ export interface WebhookOptions {
   /** What is POSTed for an update (default: the update as it is) and the header carrying the secret (R109: Max's differ). */
   body?: (update: Update) => unknown;
   secretHeader?: string;
+  /**
+   * Certificates (PEM) trusted for https webhook URLs besides the system's: the bot's endpoint
+   * behind a TLS proxy with a self-signed or private CA's certificate (`--webhook-ca`). Bot
+   * libraries (telegraf, @maxhub/max-bot-api) always register an https URL.
+   */
+  ca?: string;
 }
 
 /** What getWebhookInfo tells, as Telegram's WebhookInfo. */
@@ -97,19 +105,38 @@ export class WebhookSender {
 
   /** Undefined when the bot took the update; else why not, in Telegram's words where it has them. */
   async #post(url: string, update: Update, stop: AbortSignal): Promise<string | undefined> {
+    const headers = { 'content-type': 'application/json', ...(this.#secret ? { [this.#o.secretHeader ?? 'x-telegram-bot-api-secret-token']: this.#secret } : {}) };
+    const body = JSON.stringify(this.#o.body ? this.#o.body(update) : update);
+    const signal = AbortSignal.any([stop, AbortSignal.timeout(this.#o.timeoutMs)]);
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.#secret ? { [this.#o.secretHeader ?? 'x-telegram-bot-api-secret-token']: this.#secret } : {}) },
-        body: JSON.stringify(this.#o.body ? this.#o.body(update) : update),
-        signal: AbortSignal.any([stop, AbortSignal.timeout(this.#o.timeoutMs)]),
-      });
-      await res.arrayBuffer().catch(() => undefined);
+      let res: { ok: boolean; status: number; statusText: string };
+      if (this.#o.ca !== undefined && /^https:/i.test(url)) res = await postTrusting(url, headers, body, signal, [...rootCertificates, this.#o.ca]);
+      else {
+        const answer = await fetch(url, { method: 'POST', headers, body, signal });
+        await answer.arrayBuffer().catch(() => undefined);
+        res = answer;
+      }
       return res.ok ? undefined : `Wrong response from the webhook: ${res.status} ${res.statusText}`;
     } catch (err) {
-      return err instanceof Error && err.name === 'TimeoutError' ? 'Read timeout expired' : `Connection failed: ${err instanceof Error ? err.message : String(err)}`;
+      if (err instanceof Error && err.name === 'TimeoutError') return 'Read timeout expired';
+      // fetch says "fetch failed" and keeps why (refused, a certificate not trusted…) in its cause.
+      const why = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+      return `Connection failed: ${why}`;
     }
   }
+}
+
+/** An https POST that trusts `ca` (fetch takes no certificates); fails as fetch would, a TimeoutError when `signal` times out. */
+function postTrusting(url: string, headers: Record<string, string>, body: string, signal: AbortSignal, ca: string[]): Promise<{ ok: boolean; status: number; statusText: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, ca, signal }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300, status: res.statusCode ?? 0, statusText: res.statusMessage ?? '' }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
+    req.end(body);
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
