@@ -97,7 +97,7 @@ describe('webhooks through the bot gateway (R94b)', () => {
     }
   });
 
-  it('R94b a webhook that fails, then hangs, is retried with backoff: every update arrives once, in order; the error is told; nothing piles up past the limit', async () => {
+  it('R94b a webhook that fails, then hangs, is retried with backoff: every update arrives once, in order; the error is told; a call in its answer is made; nothing piles up past the limit', async () => {
     await using server = await startTestServer();
     const owner = await createUser(server.url);
     const person = await createUser(server.url);
@@ -112,8 +112,10 @@ describe('webhooks through the bot gateway (R94b)', () => {
         calls += 1;
         if (calls <= 2) return void res.writeHead(500).end();
         if (calls === 3) return; // hangs: the gateway gives up after its timeout
-        const update = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message?: { text: string } };
+        const update = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message?: { text: string; chat: { id: number } } };
         received.push({ text: update.message?.text ?? '', secret: req.headers['x-telegram-bot-api-secret-token'] as string | undefined });
+        // A call in the answer (as telegraf's webhookReply makes): the gateway makes it.
+        if (update.message?.text === 'two') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: 'sendMessage', chat_id: update.message.chat.id, text: 'two, in the answer' }));
         res.writeHead(200).end();
       });
     });
@@ -138,6 +140,7 @@ describe('webhooks through the bot gateway (R94b)', () => {
       await waitFor(() => received.length === 2, { what: 'both delivered after the retries', timeoutMs: 30_000 });
       assert.deepEqual(received, [{ text: 'one', secret: 'k3y' }, { text: 'two', secret: 'k3y' }]);
       assert.ok(calls >= 5, 'two refusals and a hang came first');
+      await waitFor(() => fromBot(person, chat.chatId, hook.bot.userId).some((i) => i.text === 'two, in the answer'), { what: 'the call in the webhook\'s answer made' });
 
       // Updates wait in the bounded queue while the bot's endpoint is gone: at most maxUpdates, the newest.
       await new Promise<void>((r) => endpoint.close(() => r()));

@@ -20,6 +20,7 @@ import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
 import { pollUpdates } from './telegram-polls.ts';
 import { UpdateQueue } from './updates.ts';
+import { Params } from './params.ts';
 import { WebhookSender } from './webhook.ts';
 import { MaxApi } from './max/max-api.ts';
 import { MaxFiles } from './max/max-files.ts';
@@ -106,7 +107,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
   const privacy = new GroupPrivacy(bot, botUserId);
   const queries = new Map<string, string>();
-  const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log, ...(opts.webhookCa !== undefined ? { ca: opts.webhookCa } : {}) });
+  // R94b: a call in a webhook's answer (telegraf's webhookReply) is made as if the bot had sent it; its result or error goes nowhere, as Telegram's.
+  let replyMethods: TelegramMethods['methods'] | undefined;
+  const onReply = async (name: string, params: Record<string, unknown>) => {
+    const method = replyMethods?.get(name.toLowerCase());
+    if (!method) return log(`webhook: the answer's call ${name} is not a method`);
+    await method(new Params(params), AbortSignal.timeout(60_000)).catch((err: unknown) => log(`webhook: the answer's call ${name} failed: ${err instanceof Error ? err.message : String(err)}`));
+  };
+  const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log, onReply, ...(opts.webhookCa !== undefined ? { ca: opts.webhookCa } : {}) });
   const hookPath = join(opts.dataDir, 'webhook.json');
   const savedHook = existsSync(hookPath) ? (JSON.parse(readFileSync(hookPath, 'utf8')) as { url: string; secret?: string; allowed?: string[] }) : undefined;
   if (savedHook) await webhook.set(savedHook.url, savedHook);
@@ -115,6 +123,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     queryChat: (queryId) => queries.get(queryId), webhook, files, privacy, ids,
     saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
+  replyMethods = methods.methods;
 
   // R109: the Max Bot API on the same port (every path but /bot<token>/…), with its own updates.
   const maxFiles = new MaxFiles(files, opts.dataDir, opts.token, opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
