@@ -48,7 +48,7 @@ describe('bots send and receive files (R94, files)', () => {
     for (const u of [owner, person]) await u.client.stop();
   });
 
-  it('R94 telegraf\'s files example runs unmodified: the person opens its photo and its document with a MarkdownV2 caption', async () => {
+  it('R94 telegraf\'s and node-telegram-bot-api\'s files examples run unmodified: the person opens their photos and documents (a MarkdownV2 caption, a plain one)', async () => {
     await using server = await startTestServer();
     const owner = await createUser(server.url);
     const person = await createUser(server.url);
@@ -69,6 +69,24 @@ describe('bots send and receive files (R94, files)', () => {
     assert.deepEqual(doc.entities, [{ type: 'bold', offset: 0, length: 8 }]);
     assert.equal(doc.attachments![0]!.name, 'timetable.txt');
     assert.equal(await (await person.client.downloadAttachment(doc.attachments![0]!)).text(), '07:10 07:40 08:10\n');
+
+    // node-telegram-bot-api's uploads example: a photo by fromPath, a document from bytes (its examples/08-uploads.ts).
+    const ntba = await owner.client.bots.create({ handle: 'ntba_depot_bot', displayName: 'Depot (ntba)' });
+    await using gw2 = await testGateway(server.url, ntba.token);
+    await using _bot2 = runBot('ntba-files.mjs', { token: ntba.token, apiRoot: gw2.url });
+    const nchat = (await person.client.openDirect(ntba.bot.userId)).chatId;
+    const files = () => fromBot(person, nchat, ntba.bot.userId).filter((i) => i.attachments?.length);
+    await person.client.sendText(nchat, '/photo');
+    await waitFor(() => files().length === 1, { what: 'the ntba photo', timeoutMs: 40_000 });
+    const npic = files()[0]!.attachments![0]!;
+    assert.deepEqual({ kind: npic.kind, mime: npic.mime, name: npic.name, width: npic.width }, { kind: 'image', mime: 'image/png', name: 'tram.png', width: 48 });
+    assert.deepEqual(new Uint8Array(await (await person.client.downloadAttachment(npic)).arrayBuffer()), new Uint8Array(tram));
+    await person.client.sendText(nchat, '/document');
+    await waitFor(() => files().length === 2, { what: 'the ntba document', timeoutMs: 40_000 });
+    const ndoc = files()[1]!;
+    assert.equal(ndoc.text, 'Sent from memory');
+    assert.deepEqual({ kind: ndoc.attachments![0]!.kind, name: ndoc.attachments![0]!.name, mime: ndoc.attachments![0]!.mime }, { kind: 'file', name: 'hello.txt', mime: 'text/plain' });
+    assert.equal(await (await person.client.downloadAttachment(ndoc.attachments![0]!)).text(), 'hello from a Uint8Array\n');
     for (const u of [owner, person]) await u.client.stop();
   });
 

@@ -35,7 +35,7 @@ describe('telegraf and node-telegram-bot-api bots on Parley (R94)', () => {
     for (const u of [owner, person]) await u.client.stop();
   });
 
-  it('R94 node-telegram-bot-api\'s README bot runs unmodified (form-encoded calls): command, regex, keyboard, callback answer', async () => {
+  it('R94 node-telegram-bot-api\'s README bot and its echo example run unmodified (form-encoded calls): commands, regex, keyboard, callback answer, the echo', async () => {
     await using server = await startTestServer();
     const owner = await createUser(server.url);
     const person = await createUser(server.url);
@@ -49,6 +49,17 @@ describe('telegraf and node-telegram-bot-api bots on Parley (R94)', () => {
     assert.deepEqual(pick.replyMarkup?.inlineKeyboard, [[{ text: '👍', callbackData: 'up' }, { text: '👎', callbackData: 'down' }]]);
     const query = await person.client.bots.press(chat.chatId, pick.id, 'down');
     await waitFor(async () => (await person.client.bots.answerTo(chat.chatId, query))?.text === 'You tapped down', { what: 'the answer', timeoutMs: 20_000 });
+
+    // Its repository's examples/01-polling-bot.ts: commands with arguments, hears, the echo.
+    const echo = await owner.client.bots.create({ handle: 'ntba_echo_bot', displayName: 'NTBA echo' });
+    await using gw2 = await testGateway(server.url, echo.token);
+    await using _bot2 = runBot('ntba-echo.mjs', { token: echo.token, apiRoot: gw2.url });
+    const echat = await person.client.openDirect(echo.bot.userId);
+    await ask(person, echat.chatId, echo.bot.userId, '/help', (t) => t === 'Hi! Send me anything and I\'ll echo it.', 'ntba /help');
+    await ask(person, echat.chatId, echo.bot.userId, '/echo platform 2', (t) => t === 'platform 2', 'ntba /echo');
+    await ask(person, echat.chatId, echo.bot.userId, 'ping', (t) => t === 'pong', 'ntba ping');
+    await ask(person, echat.chatId, echo.bot.userId, 'roll 1', (t) => t === '🎲 1', 'ntba roll');
+    await ask(person, echat.chatId, echo.bot.userId, 'the 8:15 is cancelled', (t) => t === 'the 8:15 is cancelled', 'ntba echo');
     for (const u of [owner, person]) await u.client.stop();
   });
 });

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostResolver, ResolvedAddress } from '@parley/server';
 
-/** A self-signed certificate (P-256) for these DNS names, made with the machine's openssl. */
+/** A self-signed certificate (P-256) for these DNS names (or IPv4 addresses), made with the machine's openssl. */
 export function selfSignedCert(names: readonly string[]): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'parley-cert-'));
   try {
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', `/CN=${names[0]}`,
-      '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`,
+      '-addext', `subjectAltName=${names.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`,
     ], { stdio: 'ignore' });
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {

@@ -20,6 +20,7 @@ import { TelegramMethods } from './telegram-methods.ts';
 import { TelegramObjects } from './telegram-objects.ts';
 import { pollUpdates } from './telegram-polls.ts';
 import { UpdateQueue } from './updates.ts';
+import { Params } from './params.ts';
 import { WebhookSender } from './webhook.ts';
 import { MaxApi } from './max/max-api.ts';
 import { MaxFiles } from './max/max-files.ts';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   /** R94b: a webhook POST unanswered this long failed; retries wait from `webhookRetryMinMs`, doubling up to a minute. */
   webhookTimeoutMs?: number;
   webhookRetryMinMs?: number;
+  /** R94b: certificates (PEM) trusted for https webhook URLs besides the system's (`--webhook-ca`). */
+  webhookCa?: string;
   /** The largest file the bot code may upload (default DEFAULT_MAX_UPLOAD_BYTES); past it 413. The server's own limit (R56) applies too. */
   maxUploadBytes?: number;
   /** R163: files the bot names by http(s) URL: fetched with these limits (the size limit is `maxUploadBytes`). */
@@ -104,7 +107,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const objects = new TelegramObjects(bot, ids, fileIds, botUserId);
   const privacy = new GroupPrivacy(bot, botUserId);
   const queries = new Map<string, string>();
-  const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log });
+  // R94b: a call in a webhook's answer (telegraf's webhookReply) is made as if the bot had sent it; its result or error goes nowhere, as Telegram's.
+  let replyMethods: TelegramMethods['methods'] | undefined;
+  const onReply = async (name: string, params: Record<string, unknown>) => {
+    const method = replyMethods?.get(name.toLowerCase());
+    if (!method) return log(`webhook: the answer's call ${name} is not a method`);
+    await method(new Params(params), AbortSignal.timeout(60_000)).catch((err: unknown) => log(`webhook: the answer's call ${name} failed: ${err instanceof Error ? err.message : String(err)}`));
+  };
+  const webhook = new WebhookSender(updates, { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, maxRetryMs: 60_000, log, onReply, ...(opts.webhookCa !== undefined ? { ca: opts.webhookCa } : {}) });
   const hookPath = join(opts.dataDir, 'webhook.json');
   const savedHook = existsSync(hookPath) ? (JSON.parse(readFileSync(hookPath, 'utf8')) as { url: string; secret?: string; allowed?: string[] }) : undefined;
   if (savedHook) await webhook.set(savedHook.url, savedHook);
@@ -113,6 +123,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     queryChat: (queryId) => queries.get(queryId), webhook, files, privacy, ids,
     saveWebhook: (hook) => (hook ? writeFileSync(hookPath, JSON.stringify(hook), { mode: 0o600 }) : rmSync(hookPath, { force: true })),
   });
+  replyMethods = methods.methods;
 
   // R109: the Max Bot API on the same port (every path but /bot<token>/…), with its own updates.
   const maxFiles = new MaxFiles(files, opts.dataDir, opts.token, opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
@@ -120,7 +131,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     client: bot, objects: new MaxObjects(bot, objects, ids, maxFiles), files, token: opts.token, authorized: () => !revoked,
     maxUpdates: opts.maxUpdates ?? DEFAULT_MAX_UPDATES, maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
     setCommands: (commands) => methods.publishCommands(commands), queryChat: (queryId) => queries.get(queryId),
-    webhook: { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000 }, log,
+    webhook: { timeoutMs: opts.webhookTimeoutMs ?? 10_000, retryMinMs: opts.webhookRetryMinMs ?? 1000, ...(opts.webhookCa !== undefined ? { ca: opts.webhookCa } : {}) }, log,
   });
   const rememberQuery = (queryId: string, chatId: string) => {
     queries.set(queryId, chatId);

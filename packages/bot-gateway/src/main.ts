@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BotToken } from '@parley/protocol';
 import { DEFAULT_MAX_PENDING, DEFAULT_MAX_UPDATES, startGateway } from './gateway.ts';
@@ -26,6 +27,9 @@ Usage: parley-bot-gateway --server URL --token TOKEN [--listen 127.0.0.1:8081] [
   --url-allow-private    let such URLs reach loopback, private and link-local addresses (refused by
                      default: the gateway must not fetch from the owner's network for the bot's
                      users); also PARLEY_BOT_GATEWAY_URL_ALLOW_PRIVATE=1
+  --webhook-ca FILE  certificates (PEM) trusted for the bot's https webhook besides the system's:
+                     its TLS proxy's self-signed or private CA's (telegraf and Max's library always
+                     register an https URL); also PARLEY_BOT_GATEWAY_WEBHOOK_CA
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -35,6 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       server: { type: 'string' }, token: { type: 'string' }, listen: { type: 'string' }, data: { type: 'string' },
       'max-updates': { type: 'string' }, 'max-pending': { type: 'string' }, 'max-upload-mb': { type: 'string' }, 'max-files': { type: 'string' }, help: { type: 'boolean' },
       'url-timeout-s': { type: 'string' }, 'url-max-redirects': { type: 'string' }, 'url-allow-private': { type: 'boolean' },
+      'webhook-ca': { type: 'string' },
     },
   });
   if (values.help) {
@@ -61,6 +66,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('parley-bot-gateway: --url-timeout-s takes a number of seconds above 0, --url-max-redirects a whole number from 0\n');
     return 2;
   }
+  const caFile = values['webhook-ca'] ?? process.env['PARLEY_BOT_GATEWAY_WEBHOOK_CA'];
+  let webhookCa: string | undefined;
+  if (caFile) {
+    try {
+      webhookCa = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      process.stderr.write(`parley-bot-gateway: --webhook-ca: cannot read ${caFile}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+    if (!webhookCa.includes('-----BEGIN CERTIFICATE-----')) {
+      process.stderr.write(`parley-bot-gateway: --webhook-ca: ${caFile} holds no PEM certificate\n`);
+      return 2;
+    }
+  }
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway({
@@ -69,6 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       maxUpdates: Number(values['max-updates'] ?? DEFAULT_MAX_UPDATES), maxPending: Number(values['max-pending'] ?? DEFAULT_MAX_PENDING),
       maxUploadBytes: Math.round(Number(values['max-upload-mb'] ?? DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024) * 1024 * 1024),
       maxFiles: Number(values['max-files'] ?? DEFAULT_MAX_FILES),
+      ...(webhookCa !== undefined ? { webhookCa } : {}),
       urlFetch: {
         timeoutMs: urlTimeoutS * 1000, maxRedirects: urlRedirects,
         allowPrivate: values['url-allow-private'] === true || process.env['PARLEY_BOT_GATEWAY_URL_ALLOW_PRIVATE'] === '1',

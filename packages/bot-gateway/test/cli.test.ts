@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,20 @@ describe('parley-bot-gateway command (R94)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await owner.client.stop();
       rmSync(data, { recursive: true, force: true });
+    }
+  });
+
+  it('R94b refuses to start with a --webhook-ca that holds no certificate, saying so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-gw-ca-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), 'not a certificate\n');
+      const child = spawn(process.execPath, [bin, '--server', 'http://127.0.0.1:1', '--token', `${'a'.repeat(8)}:${'b'.repeat(32)}`, '--webhook-ca', join(dir, 'ca.pem')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      assert.equal(await new Promise<number | null>((r) => child.once('exit', (code) => r(code))), 2);
+      assert.equal(err, `parley-bot-gateway: --webhook-ca: ${join(dir, 'ca.pem')} holds no PEM certificate\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -33,7 +33,7 @@ export interface MaxApiDeps {
   setCommands(commands: { command: string; description: string }[]): Promise<void>;
   /** Which chat a callback was asked in (shared with the Telegram facade's answerCallbackQuery). */
   queryChat(queryId: string): string | undefined;
-  webhook: { timeoutMs: number; retryMinMs: number };
+  webhook: { timeoutMs: number; retryMinMs: number; ca?: string };
   log(line: string): void;
 }
 
