@@ -52,6 +52,16 @@ if (selected.length === 0) {
 mkdirSync(tableDir, { recursive: true });
 rmSync(tablePath, { force: true });
 const started = Date.now();
+/** The machine's CPU counters (/proc/stat, all cores): how busy the run kept it, printed at the end. */
+function cpuTimes() {
+  try {
+    const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), nice: f[1] ?? 0, idle: f[3] ?? 0, iowait: f[4] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+const cpuAtStart = cpuTimes();
 /** The typecheck beside the tests: its output is kept and shown only when it fails. */
 const typecheck = withTypecheck
   ? new Promise((resolve) => {
@@ -62,9 +72,9 @@ const typecheck = withTypecheck
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
       child.stderr.on('data', (d) => { out += d; });
-      child.on('close', (code) => resolve({ code: code ?? 1, out }));
+      child.on('close', (code) => resolve({ code: code ?? 1, out, seconds: (Date.now() - started) / 1000 }));
     })
-  : Promise.resolve({ code: 0, out: '' });
+  : Promise.resolve({ code: 0, out: '', seconds: 0 });
 // The files run as bundles of themselves and the workspace sources they import (scripts/test-bundle.mjs):
 // ~3 s less CPU per file than loading the sources through tsx. PARLEY_TEST_BUNDLE=0, or a bundle that
 // does not build, runs them from sources through tsx instead (as `node --import tsx --test FILE` does).
@@ -97,6 +107,14 @@ if (existsSync(tablePath)) {
   console.log(`\nwall time per test file, slowest first (top 40 of ${rows.length}; all in ${relative(root, tablePath)}):`);
   for (const [seconds, status, file] of rows.slice(0, 40)) console.log(`${seconds.padStart(7)} s  ${status}  ${file}`);
   console.log(`suite: ${wall.toFixed(0)} s wall, ${sum.toFixed(0)} s summed over files, ${selected.length} files`);
+  // Whether a lane more would pay: the share of the machine's CPU time the tests left to the niced
+  // typecheck (nice) or idle, and the part spent waiting for the disk (other processes count as busy).
+  const cpuAtEnd = cpuTimes();
+  if (cpuAtStart && cpuAtEnd && cpuAtEnd.total > cpuAtStart.total) {
+    const d = (k) => cpuAtEnd[k] - cpuAtStart[k];
+    const pct = (n) => `${((100 * n) / d('total')).toFixed(0)}%`;
+    console.log(`machine CPU during the tests: ${pct(d('total') - d('nice') - d('idle') - d('iowait'))} busy, ${pct(d('nice'))} niced (typecheck), ${pct(d('idle'))} idle, ${pct(d('iowait'))} waiting for the disk`);
+  }
   if (updateTimes && rows.length > 0) {
     const next = { ...known };
     for (const [seconds, , file] of rows) next[file] = Math.round(Number(seconds));
@@ -146,5 +164,5 @@ if (checked.code !== 0) {
   console.error(`\ntypecheck failed (npm run typecheck, beside the tests):\n${checked.out}`);
   process.exit(1);
 }
-if (withTypecheck) console.log('typecheck passed (beside the tests)');
+if (withTypecheck) console.log(`typecheck passed (beside the tests, done ${checked.seconds.toFixed(0)} s after the start; the tests took ${wall.toFixed(0)} s)`);
 process.exit(status);
