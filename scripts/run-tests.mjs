@@ -2,9 +2,10 @@
 // Runs every test file of the monorepo with Node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [--update-times] [--typecheck] [filter-substring...]
 // --typecheck runs `npm run typecheck` beside the tests at the lowest CPU priority (~220 s of CPU that
-// would otherwise come first or slow the lanes) and fails the run when it fails. PARLEY_TEST_CONCURRENCY sets how many files run at once (2).
+// would otherwise come first or slow the lanes) and fails the run when it fails. PARLEY_TEST_CONCURRENCY sets how many files run at once (3),
+// PARLEY_TEST_BROWSER_LANES how many of them may drive Chromium (2): scripts/test-lanes.mjs.
 // Files start longest-first by scripts/test-times.json (seconds per file from an earlier run), so the
-// two lanes finish together instead of one long file starting last. At the end it prints the slowest
+// lanes finish together instead of one long file starting last. At the end it prints the slowest
 // files' wall times (all of them in test-artifacts/file-times.txt); --update-times writes those
 // figures back into scripts/test-times.json (commit it when the suite's shape changes). A file that
 // failed is run once more alone when time allows (see below), from its sources through tsx; the run
@@ -15,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { bundleDir, bundleTests, removeBundles } from './test-bundle.mjs';
+import { drivesBrowser, runInLanes } from './test-lanes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'apps'];
@@ -38,7 +40,8 @@ const args = process.argv.slice(2);
 const updateTimes = args.includes('--update-times');
 const withTypecheck = args.includes('--typecheck');
 const filters = args.filter((a) => a !== '--update-times' && a !== '--typecheck');
-const concurrency = Math.max(1, Number(process.env.PARLEY_TEST_CONCURRENCY ?? 2) || 2);
+const concurrency = Math.max(1, Number(process.env.PARLEY_TEST_CONCURRENCY ?? 3) || 3);
+const browserLanes = Math.max(1, Number(process.env.PARLEY_TEST_BROWSER_LANES ?? 2) || 2);
 const known = existsSync(timesPath) ? JSON.parse(readFileSync(timesPath, 'utf8')) : {};
 const estimate = (f) => (typeof known[f] === 'number' ? known[f] : unknownSeconds(f));
 const selected = files
@@ -90,15 +93,12 @@ if (process.env.PARLEY_TEST_BUNDLE !== '0') {
     console.log(`test bundles did not build, running from sources through tsx:\n${err.message ?? err}`);
   }
 }
-const result = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [
-    ...loader, '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-timeout=240000',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=./scripts/file-times.mjs', `--test-reporter-destination=${relative(root, tablePath)}`,
-    ...runFiles,
-  ], { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } });
-  child.on('close', (status) => resolve({ status }));
-});
+const result = {
+  status: await runInLanes({
+    files: runFiles, browser: selected.map((f) => drivesBrowser(root, f)), lanes: concurrency, browserLanes,
+    nodeArgs: loader, root, tablePath, env: { ...process.env, NODE_ENV: 'test' },
+  }),
+};
 removeBundles();
 const wall = (Date.now() - started) / 1000;
 if (existsSync(tablePath)) {
