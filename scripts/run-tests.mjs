@@ -2,9 +2,10 @@
 // Runs every test file of the monorepo with Node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [--update-times] [--typecheck] [filter-substring...]
 // --typecheck runs `npm run typecheck` beside the tests at the lowest CPU priority (~220 s of CPU that
-// would otherwise come first or slow the lanes) and fails the run when it fails. PARLEY_TEST_CONCURRENCY sets how many files run at once (2).
+// would otherwise come first or slow the lanes) and fails the run when it fails. PARLEY_TEST_CONCURRENCY sets how many files run at once (3),
+// PARLEY_TEST_BROWSER_LANES how many of them may drive Chromium (2): scripts/test-lanes.mjs.
 // Files start longest-first by scripts/test-times.json (seconds per file from an earlier run), so the
-// two lanes finish together instead of one long file starting last. At the end it prints the slowest
+// lanes finish together instead of one long file starting last. At the end it prints the slowest
 // files' wall times (all of them in test-artifacts/file-times.txt); --update-times writes those
 // figures back into scripts/test-times.json (commit it when the suite's shape changes). A file that
 // failed is run once more alone when time allows (see below), from its sources through tsx; the run
@@ -15,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { bundleDir, bundleTests, removeBundles } from './test-bundle.mjs';
+import { drivesBrowser, runInLanes } from './test-lanes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'apps'];
@@ -38,7 +40,8 @@ const args = process.argv.slice(2);
 const updateTimes = args.includes('--update-times');
 const withTypecheck = args.includes('--typecheck');
 const filters = args.filter((a) => a !== '--update-times' && a !== '--typecheck');
-const concurrency = Math.max(1, Number(process.env.PARLEY_TEST_CONCURRENCY ?? 2) || 2);
+const concurrency = Math.max(1, Number(process.env.PARLEY_TEST_CONCURRENCY ?? 3) || 3);
+const browserLanes = Math.max(1, Number(process.env.PARLEY_TEST_BROWSER_LANES ?? 2) || 2);
 const known = existsSync(timesPath) ? JSON.parse(readFileSync(timesPath, 'utf8')) : {};
 const estimate = (f) => (typeof known[f] === 'number' ? known[f] : unknownSeconds(f));
 const selected = files
@@ -52,6 +55,16 @@ if (selected.length === 0) {
 mkdirSync(tableDir, { recursive: true });
 rmSync(tablePath, { force: true });
 const started = Date.now();
+/** The machine's CPU counters (/proc/stat, all cores): how busy the run kept it, printed at the end. */
+function cpuTimes() {
+  try {
+    const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), nice: f[1] ?? 0, idle: f[3] ?? 0, iowait: f[4] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+const cpuAtStart = cpuTimes();
 /** The typecheck beside the tests: its output is kept and shown only when it fails. */
 const typecheck = withTypecheck
   ? new Promise((resolve) => {
@@ -62,9 +75,9 @@ const typecheck = withTypecheck
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
       child.stderr.on('data', (d) => { out += d; });
-      child.on('close', (code) => resolve({ code: code ?? 1, out }));
+      child.on('close', (code) => resolve({ code: code ?? 1, out, seconds: (Date.now() - started) / 1000 }));
     })
-  : Promise.resolve({ code: 0, out: '' });
+  : Promise.resolve({ code: 0, out: '', seconds: 0 });
 // The files run as bundles of themselves and the workspace sources they import (scripts/test-bundle.mjs):
 // ~3 s less CPU per file than loading the sources through tsx. PARLEY_TEST_BUNDLE=0, or a bundle that
 // does not build, runs them from sources through tsx instead (as `node --import tsx --test FILE` does).
@@ -80,15 +93,12 @@ if (process.env.PARLEY_TEST_BUNDLE !== '0') {
     console.log(`test bundles did not build, running from sources through tsx:\n${err.message ?? err}`);
   }
 }
-const result = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [
-    ...loader, '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-timeout=240000',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=./scripts/file-times.mjs', `--test-reporter-destination=${relative(root, tablePath)}`,
-    ...runFiles,
-  ], { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } });
-  child.on('close', (status) => resolve({ status }));
-});
+const result = {
+  status: await runInLanes({
+    files: runFiles, browser: selected.map((f) => drivesBrowser(root, f)), lanes: concurrency, browserLanes,
+    nodeArgs: loader, root, tablePath, env: { ...process.env, NODE_ENV: 'test' },
+  }),
+};
 removeBundles();
 const wall = (Date.now() - started) / 1000;
 if (existsSync(tablePath)) {
@@ -97,6 +107,14 @@ if (existsSync(tablePath)) {
   console.log(`\nwall time per test file, slowest first (top 40 of ${rows.length}; all in ${relative(root, tablePath)}):`);
   for (const [seconds, status, file] of rows.slice(0, 40)) console.log(`${seconds.padStart(7)} s  ${status}  ${file}`);
   console.log(`suite: ${wall.toFixed(0)} s wall, ${sum.toFixed(0)} s summed over files, ${selected.length} files`);
+  // Whether a lane more would pay: the share of the machine's CPU time the tests left to the niced
+  // typecheck (nice) or idle, and the part spent waiting for the disk (other processes count as busy).
+  const cpuAtEnd = cpuTimes();
+  if (cpuAtStart && cpuAtEnd && cpuAtEnd.total > cpuAtStart.total) {
+    const d = (k) => cpuAtEnd[k] - cpuAtStart[k];
+    const pct = (n) => `${((100 * n) / d('total')).toFixed(0)}%`;
+    console.log(`machine CPU during the tests: ${pct(d('total') - d('nice') - d('idle') - d('iowait'))} busy, ${pct(d('nice'))} niced (typecheck), ${pct(d('idle'))} idle, ${pct(d('iowait'))} waiting for the disk`);
+  }
   if (updateTimes && rows.length > 0) {
     const next = { ...known };
     for (const [seconds, , file] of rows) next[file] = Math.round(Number(seconds));
@@ -146,5 +164,5 @@ if (checked.code !== 0) {
   console.error(`\ntypecheck failed (npm run typecheck, beside the tests):\n${checked.out}`);
   process.exit(1);
 }
-if (withTypecheck) console.log('typecheck passed (beside the tests)');
+if (withTypecheck) console.log(`typecheck passed (beside the tests, done ${checked.seconds.toFixed(0)} s after the start; the tests took ${wall.toFixed(0)} s)`);
 process.exit(status);

@@ -12,7 +12,7 @@ import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts'
 import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
 import { SqliteChannelWraps } from '../src/storage/sqlite/sqlite-channel-wraps.ts';
 import pg from 'pg';
-import { createUser, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
+import { createUser, dropInBackground, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 
@@ -23,8 +23,8 @@ const databases: string[] = [];
 const dirs: string[] = [];
 
 after(async () => {
-  for (const name of databases) await adminPool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await adminPool.end();
+  await dropInBackground(databases);
   dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
 });
 

@@ -217,7 +217,7 @@ export { NatsServer } from './nats-server.ts';
 export { Coturn, type CoturnOptions } from './coturn.ts';
 export { Janus } from './janus.ts';
 export { blockTcpFrom, canUseNetns, cutOff, NetnsLab, type LabRules } from './netns-lab.ts';
-export { createTestDatabase, freshDatabases, TEST_PG_URL, type DatabaseTemplate, type TestDatabase } from './postgres.ts';
+export { createTestDatabase, dropInBackground, freshDatabases, TEST_PG_URL, type DatabaseTemplate, type TestDatabase } from './postgres.ts';
 export { appendAsMessage, appendUncheckedCommit, forgeKeyLogEntry, forgetGroupStates, rewriteKeyLogEntry, rollBackChatEpoch, tamperMessage } from './forge.ts';
 export {
   channelHead, channelKeyList, channelPostRow, dropChannelPost, insertChannelPost, outsideChannelKey, putChannelPostRow, replaceChannelKeyList, rewriteChannelPost,
