@@ -35,7 +35,13 @@ export async function launchCallBrowser(opts: { executablePath?: string; args?: 
 export async function bundleCallPage(opts: { workerPrelude?: string } = {}): Promise<string> {
   const clientFrameKeys: Plugin = {
     name: 'client-frame-keys',
-    setup(b) { b.onResolve({ filter: /^@parley\/client$/ }, () => ({ path: root('packages/client/src/calls/frame-keys.ts') })); },
+    // The worker's part of the SDK only (frame keys, R165's RED), not the whole client.
+    setup(b) {
+      b.onResolve({ filter: /^@parley\/client$/ }, () => ({ path: 'client-calls', namespace: 'client-calls' }));
+      b.onLoad({ filter: /.*/, namespace: 'client-calls' }, () => ({
+        contents: ['frame-keys.ts', 'audio-redundancy.ts'].map((f) => `export * from ${JSON.stringify(root(`packages/client/src/calls/${f}`))};`).join('\n'), loader: 'ts', resolveDir: root('packages/client/src/calls'),
+      }));
+    },
   };
   const prelude: Plugin = {
     name: 'worker-prelude',
