@@ -10,6 +10,7 @@ import { unreadMentions } from './mentions.ts';
 import type { StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
 import { communityRightsNow, type OwnStanding } from './moderation/rights-in-log.ts';
+import type { SanctionStatement } from './moderation/sanctions-in-log.ts';
 import { awaitingRights } from './moderation/rights-hold.ts';
 import type { TypingState } from './typing.ts';
 
@@ -37,6 +38,7 @@ export class ChatViews {
   readonly #notAdmitted = new Map<string, string[]>(); // R152, per chat
   readonly #awaiting = new Map<string, boolean>(); // R155, per announcements chat
   readonly #standing = new Map<string, OwnStanding>(); // R159, per community chat
+  readonly #sanctions = new Map<string, readonly SanctionStatement[]>(); // R160, per announcements chat
   readonly #summaryRights = new Map<string, readonly string[]>(); // R159: the user's rights by the summary at the last fold
   readonly #granted = new Map<string, NonNullable<OwnStanding['granted']>>(); // R159: rights the summary gained, and when
 
@@ -121,6 +123,8 @@ export class ChatViews {
       ...(chat.community && chat.community.kind !== 'announcements' ? { admittedInCommunity: (u: string) => this.#admittedInCommunity(chat.community?.communityId ?? '', u) } : {}),
       admissionDisputes: (userIds) => this.#notAdmitted.set(chatId, userIds),
       ownStanding: (standing) => this.#standing.set(chatId, { ...standing, ...this.#grant(chat) }),
+      ...(chat.community?.kind === 'announcements' ? { sanctionsSigned: (st: readonly SanctionStatement[]) => this.#sanctions.set(chatId, st) } : {}),
+      ...(chat.community && chat.community.kind !== 'announcements' ? { sanctionsElsewhere: () => this.#announcementsSanctions(chat.community?.communityId ?? '') } : {}),
       ...(enc ? { admissionAwaited: (awaiting: boolean) => this.#awaiting.set(chatId, awaiting) } : {}),
     });
     this.#cache.set(chatId, items);
@@ -170,6 +174,14 @@ export class ChatViews {
   awaitingAdmission(chatId: string): boolean {
     this.timeline(chatId);
     return this.#awaiting.get(chatId) ?? false;
+  }
+
+  /** R160: the sanction statements counted in the community's announcements chat on this device (they confirm mutes in its other chats). */
+  #announcementsSanctions(communityId: string): readonly SanctionStatement[] {
+    const announcements = [...this.#d.chats.values()].find((c) => c.community?.communityId === communityId && c.community.kind === 'announcements');
+    if (!announcements) return [];
+    this.timeline(announcements.chatId);
+    return this.#sanctions.get(announcements.chatId) ?? [];
   }
 
   /** R152: a member of the community's announcements chat (every member is) whom it does not refuse; undefined when this device has no such chat. */

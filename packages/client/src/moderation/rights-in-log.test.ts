@@ -241,3 +241,17 @@ test('R159 an admin\'s device holds a deletion of someone else\'s message until 
   await hold.encode('chat_general', del('msg_cat01'), { createdAt: 100_000 });
   assert.equal(sent.length, 3);
 });
+
+test('R160 in a chat the admin is not in, a mute line counts when the admin stated it in the announcements chat (a ban does not: it is stated there)', () => {
+  const sanction = (action: 'banned' | 'muted', userId: string, untilMs?: number) => ({ kind: 'community_sanction' as const, communityId: 'comm_house', action, userId, ...(untilMs ? { untilMs } : {}) });
+  const line = (action: 'banned' | 'muted', userId: string, untilMs?: number): SystemEvent => ({ kind: 'moderation', action, userId, ...(untilMs ? { untilMs } : {}) });
+  const entries: Entry[] = [
+    ['san_ann01', 'ann', sanction('muted', 'dan', 500)], // judging started here
+    ['mod_ben01', 'ben', line('muted', 'cat', 900)], // Ben, not in this chat, stated it in announcements
+    ['mod_srv01', 'ann', line('muted', 'cat', 999)], // no one stated this one anywhere
+    ['mod_srv02', 'ann', line('banned', 'cat')],
+  ];
+  const judged = (elsewhere: ReturnType<typeof sanction>[]) => fold(chat([]), entries, { sanctionsElsewhere: () => elsewhere }).filter((i) => i.system).map((i) => [i.id, i.unconfirmed ?? false]);
+  assert.deepEqual(judged([sanction('muted', 'cat', 900), sanction('banned', 'cat')]), [['mod_ben01', false], ['mod_srv01', true], ['mod_srv02', true]]);
+  assert.deepEqual(judged([]), [['mod_ben01', true], ['mod_srv01', true], ['mod_srv02', true]]);
+});
