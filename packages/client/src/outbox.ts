@@ -90,8 +90,8 @@ export class Outbox {
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);
-    // R152: an admission is what ends a hold on the chat: it goes before the chat's held messages.
-    const front = content.kind === 'community_admit' ? this.#items.findIndex((o) => o.chatId === chatId && !o.failedCode) : -1;
+    // R152: an admission is what ends a hold on the chat: it goes before the chat's held messages; R159: so does a rights statement.
+    const front = content.kind === 'community_admit' || content.kind === 'community_rights' ? this.#items.findIndex((o) => o.chatId === chatId && !o.failedCode) : -1;
     if (front >= 0) this.#items.splice(front, 0, item);
     else this.#items.push(item);
     this.#d.changed(chatId);
