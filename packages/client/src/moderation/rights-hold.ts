@@ -1,7 +1,7 @@
 import type { ChatSummary, CommunityRight, Content } from '@parley/protocol';
 import { CodecFailed, CodecWaiting, type ContentCodec } from '../codec.ts';
 import { admissionHold } from './admissions.ts';
-import type { OwnStanding } from './rights-in-log.ts';
+import { communityRightsNow, type OwnStanding } from './rights-in-log.ts';
 
 /** R159: how long a moderator's action waits for the owner's signed statement of its right, by default. */
 export const RIGHTS_CONFIRM_WAIT_MS = 30_000;
@@ -43,7 +43,8 @@ export function rightNeeded(chat: ChatSummary, content: Content, userId: string,
 export function awaitsConfirmation(chat: ChatSummary, standing: OwnStanding | undefined, userId: string, right: CommunityRight, createdAt: number, waitMs: number): boolean {
   if (!standing || standing.logEnd < chat.lastSeq) return true;
   const line = standing.lastLine?.rights.includes(right) ? standing.lastLine : undefined;
-  const seen = standing.granted?.rights.includes(right) && standing.granted.at >= createdAt - waitMs;
+  // A grant the summary showed counts while the summary still gives the right (a right taken since is nothing to wait for).
+  const seen = standing.granted?.rights.includes(right) && standing.granted.at >= createdAt - waitMs && communityRightsNow(chat, userId)?.includes(right) === true;
   if (standing.signed) return !standing.rights.includes(right) && (line !== undefined || seen === true);
   const recent = (line !== undefined && line.sentAt >= createdAt - waitMs) || seen === true;
   return recent && chat.members.some((m) => m.role === 'owner' && m.userId !== userId);
