@@ -35,7 +35,7 @@ async function sendAndSee(from: TestUser, to: TestUser[], chatId: string, text: 
 }
 
 describe('community moderation (R80-R86)', () => {
-  it('R80 R81 an admin with deleteMessages deletes a member\'s message on every device, with a line saying who; a deletion by a device that still thinks it holds a right taken from it is ignored everywhere; R139 a server-made admin\'s deletion is ignored and the server\'s line marked', { timeout: 240_000 }, async () => {
+  it('R80 R81 an admin with deleteMessages deletes a member\'s message on every device, with a line saying who; a deletion by a device that still thinks it holds a right taken from it is ignored everywhere; R139 a server-made admin\'s deletion is ignored and the server\'s line marked; R159 an admin\'s device holds a deletion until the owner\'s signed statement of the right', { timeout: 240_000 }, async () => {
     await using server = await startTestServer();
     const users = await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((displayName) => createUser(server.url, { displayName })));
     const [ann, ben, cat, dan] = users as [TestUser, TestUser, TestUser, TestUser];
@@ -43,9 +43,7 @@ describe('community moderation (R80-R86)', () => {
     await ann.client.communities.setMember(c.communityId, ben.userId, { role: 'admin', rights: ['deleteMessages'] });
     await waitFor(() => ben.client.chat(c.general)?.community?.moderators?.some((m) => m.userId === ben.userId && m.rights.includes('deleteMessages')) === true,
       { what: 'Ben\'s device knows his right' });
-    // R138/R139: Ann's signed statement of his right is in the log before he uses it (devices judge by log order;
-    // on a loaded machine his deletion could otherwise land first and be ignored as a server-made right's).
-    await waitFor(() => ann.client.outbox().length === 0, { what: 'Ann\'s rights statement stored', timeoutMs: GROUP_FORMED });
+    // R159: he acts at once; his device holds each action until Ann's signed statement of his right is in its log.
     const spam = await sendAndSee(cat, [ann, ben, dan], c.general, 'Cheap watches, DM me');
     const kept = await sendAndSee(cat, [ann, ben, dan], c.general, 'Meeting at 7 in the lobby');
 
@@ -81,20 +79,29 @@ describe('community moderation (R80-R86)', () => {
     await server.services.communities.setMember({ userId: ann.userId, deviceId: ann.deviceId }, c.communityId, dan.userId, { role: 'admin', rights: ['deleteMessages'] });
     await waitFor(() => dan.client.chat(c.general)?.community?.moderators?.some((m) => m.userId === dan.userId) === true, { what: 'Dan\'s device believes the server' });
     const flat = await sendAndSee(cat, [ann, dan], c.general, 'My flat is for sale');
+    await sendAndSee(dan, [ann, cat], c.general, 'Is it still free?'); // Dan's device sends here without delay
     await dan.client.deleteMessage(c.general, flat); // the SDK's own check reads the (forged) summary
+    // R159: Dan's device holds it (no signed statement grants him the right): the others would ignore it.
+    assert.equal(dan.client.communities.rightsAwaited(c.general), true, 'Dan\'s device waits for the owner\'s confirmation');
     const forgedSeq = dan.client.log(c.general).at(-1)?.seq ?? 0;
     for (const u of [ann, cat]) {
-      await waitFor(() => (u.client.log(c.general).at(-1)?.seq ?? 0) >= forgedSeq, { what: `${u.displayName} has Dan's deletion`, timeoutMs: GROUP_FORMED });
+      await waitFor(() => (u.client.log(c.general).at(-1)?.seq ?? 0) >= forgedSeq, { what: `${u.displayName} has Dan's log`, timeoutMs: GROUP_FORMED });
       assert.equal(u.client.timeline(c.general).find((i) => i.id === flat)?.deleted, false, `${u.displayName} still shows Cat's message`);
       const forgedLine = u.client.timeline(c.general).find((i) => i.system?.kind === 'moderation' && i.system.action === 'rights_changed' && i.system.userId === dan.userId);
       assert.equal(forgedLine?.unconfirmed, true, `${u.displayName} marks the server's line as not signed by the owner`);
       assert.deepEqual(u.client.communities.rightsDisputes(c.general), [dan.userId], `${u.displayName}'s SDK names whom the server and the owner disagree on`);
     }
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(dan.client.outbox().some((o) => o.content?.kind === 'delete' && o.attempts === 0 && !o.failedCode), 'the deletion is still held on Dan\'s device, never sent');
+    // R159: once Ann's device states the right, the held deletion goes out after it and counts on every device.
+    await ann.client.communities.setMember(c.communityId, dan.userId, { role: 'admin', rights: ['deleteMessages'] });
+    for (const u of [ann, cat, dan]) await waitFor(() => u.client.timeline(c.general).find((i) => i.id === flat)?.deleted === true, { what: `Cat's message deleted on ${u.displayName}'s device`, timeoutMs: GROUP_FORMED });
+    assert.equal(dan.client.communities.rightsAwaited(c.general), false);
     for (const u of [ann, cat, dan]) await u.client.stop();
     await stale.stop();
   });
 
-  it('R81 R82 a mute refuses the member\'s sends until lifted; slow mode refuses a member\'s second send with the wait, admins exempt; each leaves an audit line', { timeout: 240_000 }, async () => {
+  it('R81 R82 a mute refuses the member\'s sends until lifted; slow mode refuses a member\'s second send with the wait, admins exempt; each leaves an audit line; R156 a mute and a ban the server writes alone show as not signed', { timeout: 240_000 }, async () => {
     await using server = await startTestServer();
     const users = await Promise.all(['Ann', 'Ben', 'Cat'].map((displayName) => createUser(server.url, { displayName })));
     const [ann, ben, cat] = users as [TestUser, TestUser, TestUser];
@@ -109,6 +116,18 @@ describe('community moderation (R80-R86)', () => {
     await ben.client.communities.unmute(c.communityId, cat.userId);
     await sendAndSee(cat, [ann], c.general, 'Unmuted now');
     for (const u of users) await waitFor(() => (['muted', 'unmuted'] as const).every((a) => moderationLines(u.client, c.general).includes(a)), { what: `${u.displayName} sees the mute lines` });
+    // R156: the server writes a mute and a ban of Cat as Ben's that no admin stated (its own domain calls, no request):
+    // every device shows both "(not signed: ignored)", and Ben's signed mute and unmute as they are.
+    // Devices judge sanction lines from a chat's first statement on: Ben's are in the log first (R159 held them for Ann's).
+    await waitFor(() => ben.client.outbox().length === 0, { what: 'Ben\'s statements sent', timeoutMs: GROUP_FORMED });
+    const asBen = { userId: ben.userId, deviceId: ben.deviceId };
+    await server.services.communities.auditInChatsOf(asBen, c.communityId, cat.userId, { kind: 'moderation', action: 'muted', userId: cat.userId, untilMs: Date.now() + 3_600_000 });
+    await server.services.chats.auditLine(asBen, c.announcements, { kind: 'moderation', action: 'banned', userId: cat.userId });
+    const sanctionLines = (client: ParleyClient, chatId: string) => client.timeline(chatId).flatMap((i) => (i.system?.kind === 'moderation' && i.system.action !== 'rights_changed' ? [`${i.system.action}${i.unconfirmed ? ' (not signed)' : ''}`] : []));
+    for (const u of users) {
+      await waitFor(() => sanctionLines(u.client, c.general).length === 3 && sanctionLines(u.client, c.announcements).includes('banned (not signed)'), { what: `${u.displayName} has the forged lines` });
+      assert.deepEqual(sanctionLines(u.client, c.general), ['muted', 'unmuted', 'muted (not signed)'], `${u.displayName}'s device ignores the forged mute`);
+    }
 
     await ben.client.communities.setSlowMode(c.communityId, c.general, 60_000);
     await waitFor(() => cat.client.chat(c.general)?.community?.slowModeMs === 60_000, { what: 'Cat\'s device knows slow mode' });

@@ -116,5 +116,14 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
     await page.goto(`${url}/#/community/${id}/members`);
     await page.getByTestId('rights-disputed').getByText('Rights of Yan Yu are not signed by the owner: ignored').waitFor({ timeout: 30_000 });
     await screenshot(page, '102b-rights-not-signed');
+
+    // R159: the server gives Amy the pin right on its own: her pin waits for Zed's signed word, and her chat says so.
+    await server.services.communities.setMember({ userId: zed.userId, deviceId: zed.deviceId }, id, amy.userId, { role: 'admin', rights: ['deleteMessages', 'ban', 'manageChats', 'pin'] });
+    await page.goto(`${url}/#/chat/${general}`);
+    const one = message(page, 'one');
+    await waitFor(async () => { await one.hover(); return (await one.getByRole('button', { name: 'Pin' }).count()) > 0; }, { what: 'the Pin action', timeoutMs: 30_000 });
+    await one.getByRole('button', { name: 'Pin' }).click();
+    await page.getByTestId('rights-awaited').waitFor({ timeout: 15_000 });
+    await screenshot(page, '102c-rights-awaited');
   });
 });

@@ -9,6 +9,9 @@ import { unreadCount } from './receipts.ts';
 import { unreadMentions } from './mentions.ts';
 import type { StoredMessage } from './store.ts';
 import { foldTimeline, type TimelineItem } from './timeline.ts';
+import { communityRightsNow, type OwnStanding } from './moderation/rights-in-log.ts';
+import type { SanctionStatement } from './moderation/sanctions-in-log.ts';
+import { awaitingRights } from './moderation/rights-hold.ts';
 import type { TypingState } from './typing.ts';
 
 export interface ChatViewsDeps {
@@ -20,6 +23,8 @@ export interface ChatViewsDeps {
   enc(): ChatEncryption | undefined;
   uploads(): Uploads;
   threadSeen(chatId: string, rootId: string): number;
+  /** R159: ClientOptions.communities.rightsConfirmWaitMs. */
+  rightsWaitMs?: number | undefined;
 }
 
 /**
@@ -32,6 +37,10 @@ export class ChatViews {
   readonly #disputes = new Map<string, string[]>();
   readonly #notAdmitted = new Map<string, string[]>(); // R152, per chat
   readonly #awaiting = new Map<string, boolean>(); // R155, per announcements chat
+  readonly #standing = new Map<string, OwnStanding>(); // R159, per community chat
+  readonly #sanctions = new Map<string, readonly SanctionStatement[]>(); // R160, per announcements chat
+  readonly #summaryRights = new Map<string, readonly string[]>(); // R159: the user's rights by the summary at the last fold
+  readonly #granted = new Map<string, NonNullable<OwnStanding['granted']>>(); // R159: rights the summary gained, and when
 
   constructor(deps: ChatViewsDeps) {
     this.#d = deps;
@@ -41,6 +50,8 @@ export class ChatViews {
   invalidate(chatId?: string): void {
     if (!chatId) return this.#cache.clear();
     this.#cache.delete(chatId);
+    const changed = this.#d.chats.get(chatId);
+    if (changed?.community) this.#grant(changed); // R159: each change's summary, so a grant is seen when it comes
     // R152: the community's other chats judge their members by what its announcements chat admits.
     const community = this.#d.chats.get(chatId)?.community;
     if (community?.kind !== 'announcements') return;
@@ -111,6 +122,9 @@ export class ChatViews {
       rightsDisputes: (userIds) => this.#disputes.set(chatId, userIds),
       ...(chat.community && chat.community.kind !== 'announcements' ? { admittedInCommunity: (u: string) => this.#admittedInCommunity(chat.community?.communityId ?? '', u) } : {}),
       admissionDisputes: (userIds) => this.#notAdmitted.set(chatId, userIds),
+      ownStanding: (standing) => this.#standing.set(chatId, { ...standing, ...this.#grant(chat) }),
+      ...(chat.community?.kind === 'announcements' ? { sanctionsSigned: (st: readonly SanctionStatement[]) => this.#sanctions.set(chatId, st) } : {}),
+      ...(chat.community && chat.community.kind !== 'announcements' ? { sanctionsElsewhere: () => this.#announcementsSanctions(chat.community?.communityId ?? '') } : {}),
       ...(enc ? { admissionAwaited: (awaiting: boolean) => this.#awaiting.set(chatId, awaiting) } : {}),
     });
     this.#cache.set(chatId, items);
@@ -131,10 +145,45 @@ export class ChatViews {
     return this.#notAdmitted.get(chatId) ?? [];
   }
 
+  /** R159: the rights the chat's summary gave this user since it was last looked at (a grant whose line may not be in the log yet). */
+  #grant(chat: ChatSummary): Pick<OwnStanding, 'granted'> {
+    const now = communityRightsNow(chat, this.#d.userId) ?? [];
+    const before = this.#summaryRights.get(chat.chatId);
+    this.#summaryRights.set(chat.chatId, now);
+    const gained = before ? now.filter((r) => !before.includes(r)) : [];
+    if (gained.length > 0) this.#granted.set(chat.chatId, { at: Date.now(), rights: gained });
+    const granted = this.#granted.get(chat.chatId);
+    return granted ? { granted } : {};
+  }
+
+  /** R159: what this device's log of a community chat says of its user's rights at its end (undefined: no community chat). */
+  standing(chatId: string): OwnStanding | undefined {
+    this.timeline(chatId);
+    return this.#standing.get(chatId);
+  }
+
+  /** R159: one of this user's actions in the chat waits for the owner's signed statement of its right (end-to-end encrypted only). */
+  rightsAwaited(chatId: string): boolean {
+    const chat = this.#d.chats.get(chatId);
+    if (!chat?.community || !this.#d.enc()) return false;
+    const waiting = this.#d.outbox.items().filter((o) => o.chatId === chatId && !o.failedCode).map((o) => ({ content: this.#d.outbox.content(o.clientMsgId), createdAt: o.createdAt }));
+    if (waiting.length === 0) return false;
+    const items = this.timeline(chatId);
+    return awaitingRights(chat, this.#standing.get(chatId), this.#d.userId, waiting, (id) => items.find((i) => i.id === id)?.senderUserId, this.#d.rightsWaitMs);
+  }
+
   /** R155: in a community's announcements chat: whether this user waits for an admin to admit them. */
   awaitingAdmission(chatId: string): boolean {
     this.timeline(chatId);
     return this.#awaiting.get(chatId) ?? false;
+  }
+
+  /** R160: the sanction statements counted in the community's announcements chat on this device (they confirm mutes in its other chats). */
+  #announcementsSanctions(communityId: string): readonly SanctionStatement[] {
+    const announcements = [...this.#d.chats.values()].find((c) => c.community?.communityId === communityId && c.community.kind === 'announcements');
+    if (!announcements) return [];
+    this.timeline(announcements.chatId);
+    return this.#sanctions.get(announcements.chatId) ?? [];
   }
 
   /** R152: a member of the community's announcements chat (every member is) whom it does not refuse; undefined when this device has no such chat. */

@@ -81,6 +81,12 @@ export interface ClientOptions {
     engine?: MlsEngine;
   };
   /**
+   * Communities: R159, how long a moderator's action (a deletion of someone else's message, a pin, a
+   * ban or mute statement, an admission, an announcement) waits for the owner's signed statement of
+   * its right in the chat's log before it fails with `rights_unconfirmed`. Default RIGHTS_CONFIRM_WAIT_MS (30 s).
+   */
+  communities?: { rightsConfirmWaitMs?: number };
+  /**
    * How often this device re-checks its own user's key log for keys it did not expect while online
    * (R31), on top of coming online and device changes. Default DEFAULT_OWN_KEY_LOG_CHECK_MS (5 minutes).
    */

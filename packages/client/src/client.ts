@@ -20,7 +20,7 @@ import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
 import { Calls, mlsCallKeys } from './calls/calls.ts';
 import { Communities } from './communities.ts';
-import { admissionHold } from './moderation/admissions.ts';
+import { communityHolds } from './moderation/rights-hold.ts';
 import { importHistoryLater, lazyBots, lazyChannels, lazyWrappedChannels } from './lazy.ts';
 import type { ImportHistoryOptions, ImportSource } from './import/import-history.ts';
 import { Polls } from './polls/polls.ts';
@@ -152,7 +152,7 @@ export class ParleyClient extends ClientRest {
       ...(mlsMembers ? { groupMembers: (chatId: string) => mlsMembers.members(chatId) } : {}),
     });
     this.#outbox = new Outbox({
-      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: admissionHold(this.#acceptance.wrap(this.#codec), (id) => this.#views.notAdmitted(id)), // R152
+      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: communityHolds(this.#acceptance.wrap(this.#codec), { userId: this.userId, e2ee: this.#mls !== undefined, waitMs: options.communities?.rightsConfirmWaitMs, chat: (id) => this.#chats.get(id), views: () => this.#views }), // R152, R159
       online: () => this.#conn.state === 'online',
       send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({
         type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
@@ -195,7 +195,7 @@ export class ParleyClient extends ClientRest {
       : undefined;
     this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content, o) => this.#post(id, content, o),
       chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
-      chatInfo: (id, field) => this.#enc?.groupInfo(id, field), item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId), rightsDisputes: (id) => this.#views.rightsDisputes(id), notAdmitted: (id) => this.#views.notAdmitted(id), awaitingAdmission: (id) => this.#views.awaitingAdmission(id), seqOf: (id, msg) => this.#sync.log(id).find((m) => m.clientMsgId === msg)?.seq, unsent: (id) => this.outbox().some((o) => o.clientMsgId === id), publishWrappedInfo: (id, info) => this.wrappedChannels.publishInfo(id, info) });
+      chatInfo: (id, field) => this.#enc?.groupInfo(id, field), item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId), rightsDisputes: (id) => this.#views.rightsDisputes(id), notAdmitted: (id) => this.#views.notAdmitted(id), awaitingAdmission: (id) => this.#views.awaitingAdmission(id), rightsAwaited: (id) => this.#views.rightsAwaited(id), seqOf: (id, msg) => this.#sync.log(id).find((m) => m.clientMsgId === msg)?.seq, unsent: (id) => this.outbox().some((o) => o.clientMsgId === id), publishWrappedInfo: (id, info) => this.wrappedChannels.publishInfo(id, info) });
     this.channels = lazyChannels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
       meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) }, adoptCommunity: (id, openSeq) => this.communities.adoptJoined(id, openSeq), openCommunity: (id) => this.communities.open(id),
       baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh) });
@@ -222,7 +222,7 @@ export class ParleyClient extends ClientRest {
     this.threads = new ThreadMarks({ getMeta: (k) => this.#o.store.getMeta(k), setMeta: (k, v) => this.#o.store.setMeta(k, v), changed: (chatId) => this.#changed(chatId) });
     this.#views = new ChatViews({
       userId: this.userId, chats: this.#chats, sync: this.#sync, outbox: this.#outbox, typing: this.#typing, enc: () => this.#enc, uploads: () => this.#uploads,
-      threadSeen: (chatId, rootId) => this.threads.seen(chatId, rootId),
+      threadSeen: (chatId, rootId) => this.threads.seen(chatId, rootId), rightsWaitMs: options.communities?.rightsConfirmWaitMs,
     });
     this.calls = new Calls({
       userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),

@@ -21,6 +21,8 @@ export interface EncodeOptions {
    * was in the chat's encryption group at this epoch, when the original was sent; else CodecRefused.
    */
   membersSince?: number;
+  /** When the message was written (the outbox item's `createdAt`): R159's wait counts from it. */
+  createdAt?: number;
 }
 
 /**
@@ -58,6 +60,25 @@ export class CodecHeld extends CodecNotReady {
   constructor(message: string) {
     super(message);
     this.name = 'CodecHeld';
+  }
+}
+
+/**
+ * R159: not now, and nothing about the chat's group to do: the message waits (shown as sending) for
+ * something to arrive in the chat's log (the owner's signed statement of a right this device acts on).
+ */
+export class CodecWaiting extends CodecNotReady {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecWaiting';
+  }
+}
+
+/** R159: this message will never be sent: the outbox keeps it as failed with `code`, which the app shows. */
+export class CodecFailed extends Error {
+  constructor(readonly code: 'rights_unconfirmed', message: string) {
+    super(message);
+    this.name = 'CodecFailed';
   }
 }
 

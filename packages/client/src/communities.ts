@@ -36,6 +36,8 @@ export interface CommunitiesDeps {
   notAdmitted?(chatId: string): string[];
   /** R155: whether this user waits for an admin to admit them, by the announcements chat `chatId`. */
   awaitingAdmission?(chatId: string): boolean;
+  /** R159: one of this user's actions in the chat waits for the owner's signed statement of its right. */
+  rightsAwaited?(chatId: string): boolean;
   /** Where in the chat's log this device's message landed, once it did. */
   seqOf?(chatId: string, clientMsgId: string): number | undefined;
   /** R147: a wrapped channel's name or description changed: its subscribers past the MLS size read it in the wrapped log. */
@@ -236,6 +238,16 @@ export class Communities {
    */
   rightsDisputes(chatId: string): string[] {
     return this.#d.rightsDisputes?.(chatId) ?? [];
+  }
+  /**
+   * R159: an action of this user in the chat (a deletion of someone else's message, a pin, a ban or
+   * mute statement, an admission, an announcement) waits for the owner's signed statement of its
+   * right in the chat's log (shown as sending; the web says "waiting for the owner's confirmation").
+   * It goes out once the statement is there, or fails with `rights_unconfirmed` after
+   * `rightsConfirmWaitMs` (the outbox item's `failedCode`).
+   */
+  rightsAwaited(chatId: string): boolean {
+    return this.#d.rightsAwaited?.(chatId) ?? false;
   }
   /**
    * R138: the owner's device states the community's standing (owner, each admin's rights) in each of

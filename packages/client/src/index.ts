@@ -2,6 +2,7 @@ export { ParleyClient, type BackgroundError, type ClientOptions, type ChatView }
 export { AUDIO_RESILIENCE, tuneAudioSdp, type AudioResilience } from './calls/audio-resilience.ts';
 export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason, type CallOptions, type PeerFactory } from './calls/calls.ts';
 export { Communities, type CommunityEvent } from './communities.ts';
+export { RIGHTS_CONFIRM_WAIT_MS } from './moderation/rights-hold.ts';
 export { JoinRequests } from './join-requests.ts';
 export { Channels, type ChannelPage, type ChannelPost } from './channels/channels.ts';
 export { commentCounts, commentsOn } from './channels/comments.ts';
@@ -43,7 +44,7 @@ export { MlsIdentity, MlsGroupSession, RemoteMlsEngine, generateKeyPackages, inT
 export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
 export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE, encodeCommitBundle, decodeCommitBundle } from './e2ee/envelopes.ts';
 export { RESENDABLE_REASONS, RESEND_ANSWER_LIMIT, RESEND_AUTO_ASK_LIMIT } from './e2ee/resend.ts';
-export { CodecHeld, CodecNotReady, CodecRefused, type DecodedBatch, type EncodeOptions } from './codec.ts';
+export { CodecFailed, CodecHeld, CodecNotReady, CodecRefused, CodecWaiting, type DecodedBatch, type EncodeOptions } from './codec.ts';
 export { RemovalHold, type RemovalHoldOptions } from './e2ee/removal-hold.ts';
 export {
   KeyDirectory, KeyLogError, isKeyLogError, formatSafetyNumber, DEFAULT_OWN_KEY_LOG_CHECK_MS,

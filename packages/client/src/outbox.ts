@@ -1,5 +1,5 @@
 import { ParleyError, type Content, type Envelope, type Message, type ServerFrameOf } from '@parley/protocol';
-import { CodecHeld, CodecNotReady, CodecRefused, decodePlain, type ContentCodec, type EncodeOptions } from './codec.ts';
+import { CodecFailed, CodecHeld, CodecNotReady, CodecRefused, CodecWaiting, decodePlain, type ContentCodec, type EncodeOptions } from './codec.ts';
 import { Disconnected } from './connection.ts';
 import { randomId } from './encoding.ts';
 import type { ClientStore, OutboxItem } from './store.ts';
@@ -90,8 +90,8 @@ export class Outbox {
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);
-    // R152: an admission is what ends a hold on the chat: it goes before the chat's held messages.
-    const front = content.kind === 'community_admit' ? this.#items.findIndex((o) => o.chatId === chatId && !o.failedCode) : -1;
+    // R152: an admission is what ends a hold on the chat: it goes before the chat's held messages; R159: so does a rights statement.
+    const front = content.kind === 'community_admit' || content.kind === 'community_rights' ? this.#items.findIndex((o) => o.chatId === chatId && !o.failedCode) : -1;
     if (front >= 0) this.#items.splice(front, 0, item);
     else this.#items.push(item);
     this.#d.changed(chatId);
@@ -158,7 +158,7 @@ export class Outbox {
       if (item.envelope) envelope = item.envelope;
       else if (item.content) {
         const prev = this.#d.prev(item.chatId);
-        const options: EncodeOptions = { ...(prev ? { prev } : {}), ...(item.membersSince !== undefined ? { membersSince: item.membersSince } : {}) };
+        const options: EncodeOptions = { ...(prev ? { prev } : {}), ...(item.membersSince !== undefined ? { membersSince: item.membersSince } : {}), createdAt: item.createdAt };
         envelope = await this.#d.codec.encode(item.chatId, item.content, options);
       } else {
         await this.#fail(item, 'bad_request');
@@ -169,9 +169,14 @@ export class Outbox {
         await this.#drop(item);
         return;
       }
+      if (err instanceof CodecFailed) { // R159: kept, shown as failed with its code
+        await this.#fail(item, err.code);
+        return;
+      }
       // Not in the chat's encryption group yet, or its group holds a device that no longer belongs:
       // the message waits (shown as sending) until the group moves.
       if (err instanceof CodecHeld) this.#d.held(item.chatId);
+      else if (err instanceof CodecWaiting) { /* R159: its log, not its group, has to move */ }
       else if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
       else this.#d.onError(err);
       if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);

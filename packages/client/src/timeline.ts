@@ -2,8 +2,8 @@ import { LIVE_UNTIL_STOPPED, type Attachment, type CallContent, type ChatSummary
 import { RESENDABLE_REASONS } from './e2ee/resend.ts';
 import type { PendingUpload, UploadProgress } from './files/types.ts';
 import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/group-call-line.ts';
-import { communityRightsNow, rightsDisputes, rightsInLog } from './moderation/rights-in-log.ts';
-import { sanctionsInLog } from './moderation/sanctions-in-log.ts';
+import { communityRightsNow, ownStanding, rightsDisputes, rightsInLog, type OwnStanding } from './moderation/rights-in-log.ts';
+import { sanctionsInLog, type SanctionStatement } from './moderation/sanctions-in-log.ts';
 import { admissionsInLog } from './moderation/admissions-in-log.ts';
 import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
@@ -161,6 +161,11 @@ export interface FoldInput {
   threadSeen?: (rootId: string) => number;
   /** R138: hears the members whose rights the summary states otherwise than the owner's signed standing. */
   rightsDisputes?: (userIds: string[]) => void;
+  /** R160: in the announcements chat, hears the sanction statements that count there; elsewhere, reads them (they confirm mutes). */
+  sanctionsSigned?: (statements: readonly SanctionStatement[]) => void;
+  sanctionsElsewhere?: () => readonly SanctionStatement[];
+  /** R159: hears what the log (without the outbox) says of this user's rights at its end, in a community's chat. */
+  ownStanding?: (standing: OwnStanding) => void;
   /** R152: for a community chat other than announcements: whether the user is an admitted member of the community (undefined: unknown). */
   admittedInCommunity?: (userId: string) => boolean | undefined;
   /** R152: hears who is in the chat with no admin's word for it (this device sends nothing there meanwhile). */
@@ -438,6 +443,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     }, m);
   }
 
+  if (chat.community) input.ownStanding?.(ownStanding(rights, myUserId, input.messages)); // R159: before this device's own unsent posts
   // Not yet acknowledged: shown after the log, in the order typed.
   for (const o of input.outbox) {
     if (o.chatId !== chat.chatId) continue;
@@ -474,7 +480,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     if (!item) continue;
     item.reactions = [...perEmoji].filter(([, users]) => users.size > 0).map(([emoji, users]) => ({ emoji, userIds: [...users] }));
   }
-  sanctions.finish();
+  sanctions.finish(input.sanctionsElsewhere?.()); // R160
+  input.sanctionsSigned?.(sanctions.signed());
   input.rightsDisputes?.(rightsDisputes(chat, rights));
   const notAdmitted = admissions.notAdmitted();
   for (const userId of notAdmitted) {

@@ -112,6 +112,12 @@ export const ERROR_CODES = {
   community_muted: 403,
   /** R82: this chat has slow mode: a member's next message is accepted `retryAfter` seconds later (the message gives ms). */
   slow_mode: 429,
+  /**
+   * R159: on the device, never from the server: a moderator's action (a deletion of someone else's message,
+   * a pin, a ban or mute statement, an admission, an announcement) waited for the owner's signed statement of
+   * the right in the chat's log, and it did not come within `rightsConfirmWaitMs` (default RIGHTS_CONFIRM_WAIT_MS): not sent.
+   */
+  rights_unconfirmed: 409,
   /** R84: a report's proof does not hold (no franking tag for that entry, another sender, or the content does not open the commitment). */
   report_invalid: 422,
   /** R90: the person owns as many bots as they may (`PARLEY_MAX_BOTS_PER_USER`). */

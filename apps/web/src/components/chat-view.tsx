@@ -129,6 +129,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   // R69: in a community's announcements chat only holders of postAnnouncements post; a post the server refused says so.
   const readOnly = chat.community?.mayPost === false;
   const refused = client.outbox().some((o) => o.chatId === chatId && o.failedCode === 'announcements_only');
+  // R159: a moderator's action waits for the owner's signed statement of the right; it fails when none comes.
+  const rightsWait = chat.community !== undefined && client.communities.rightsAwaited(chatId);
+  const rightsFailed = client.outbox().some((o) => o.chatId === chatId && o.failedCode === 'rights_unconfirmed');
   const about = chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other?.handle ? `@${other.handle}` : '';
   // The lock is drawn, not an emoji: a system without an emoji font would show an empty box.
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
@@ -191,6 +194,8 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {reporting && chat.community && <Suspense fallback={null}><ReportDialog client={client} communityId={chat.community.communityId} chatId={chatId} itemId={reporting.id} text={reporting.franked?.text ?? reporting.text} onClose={() => setReporting(undefined)} /></Suspense>}
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
       {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
+      {rightsWait && <p className="notice muted" role="status" data-testid="rights-awaited">{t('rightsAwaited')}</p>}
+      {rightsFailed && <p className="error" role="alert" data-testid="rights-unconfirmed">{t('errRightsUnconfirmed')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
       {bot && !readOnly && <Suspense fallback={null}><ReplyKeyboardBar client={client} chatId={chatId} items={items} onPlaceholder={setKbPlaceholder} onReply={actions.onReply} /></Suspense>}
       {readOnly ? <p className="composer read-only muted" data-testid="read-only">{t('communityOnlyAdminsPost')}</p> : <Composer

@@ -33,6 +33,7 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   file_damaged: 'errFileDamaged',
   calls_unavailable: 'errCallsUnavailable',
   announcements_only: 'errAnnouncementsOnly',
+  rights_unconfirmed: 'errRightsUnconfirmed',
   community_banned: 'errCommunityBanned',
   community_limit: 'errCommunityLimit',
   dm_not_allowed: 'errDmNotAllowed',

@@ -63,11 +63,13 @@ export function parseInviteToken(token: string): { serverToken: string; key?: { 
 /**
  * R152: the codec, made to hold (CodecHeld: the outbox keeps it, shown as sending) a chat's messages
  * while someone no admin admitted is in it. Admissions themselves go out: they are what ends a hold.
+ * So do the owner's rights statements (R159).
  */
 export function admissionHold(codec: ContentCodec, notAdmitted: (chatId: string) => readonly string[]): ContentCodec {
   return {
     encode: async (chatId, content, options) => {
-      const who = content.kind === 'community_admit' ? [] : notAdmitted(chatId);
+      // R159: nor the owner's rights statements, which admins' held actions wait for (the summary tells every member the standing anyway).
+      const who = content.kind === 'community_admit' || content.kind === 'community_rights' ? [] : notAdmitted(chatId);
       if (who.length > 0) throw new CodecHeld(`someone no admin admitted is in the chat (${who.join(', ')}): nothing is sent there while they are`);
       return codec.encode(chatId, content, options);
     },

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatSummary, CommunityRight, Content, Message, SystemEvent } from '@parley/protocol';
-import { foldTimeline, mayDeleteOthers, mayPin } from '../timeline.ts';
-import { rightsDisputes, rightsInLog } from './rights-in-log.ts';
+import { CodecFailed, CodecWaiting, type ContentCodec } from '../codec.ts';
+import { foldTimeline, mayDeleteOthers, mayPin, type FoldInput } from '../timeline.ts';
+import { rightsHold } from './rights-hold.ts';
+import { rightsDisputes, rightsInLog, type OwnStanding } from './rights-in-log.ts';
 
 const member = (userId: string, role: 'owner' | 'admin' | 'member' = 'member') => ({ userId, handle: userId, displayName: userId, role, deliveredSeq: 0, readSeq: 0 });
 
@@ -21,7 +23,7 @@ function chat(benRights: CommunityRight[]): ChatSummary {
 type Entry = [id: string, sender: string, what: Content | SystemEvent];
 const isSystem = (w: Content | SystemEvent): w is SystemEvent => ['moderation', 'role_changed', 'member_added'].includes(w.kind);
 
-function fold(summary: ChatSummary, entries: Entry[]) {
+function fold(summary: ChatSummary, entries: Entry[], more: Partial<FoldInput> = {}) {
   const messages = entries.map(([id, sender, what], i): Message => ({
     chatId: summary.chatId, seq: i + 1, clientMsgId: id, senderUserId: sender, senderDeviceId: `${sender}_phone`, sentAt: i,
     system: isSystem(what) ? what : null, envelope: isSystem(what) ? null : { contentType: 'parley/mls-app', payload: '' },
@@ -29,7 +31,7 @@ function fold(summary: ChatSummary, entries: Entry[]) {
   const contents = new Map(entries.filter(([, , w]) => !isSystem(w)).map(([id, , w]) => [id, w as Content]));
   return foldTimeline({
     chat: summary, myUserId: 'cat', messages, outbox: [], decodedOutbox: () => undefined,
-    decoded: (m) => { const c = contents.get(m.clientMsgId); return c ? { kind: 'content', content: c } : undefined; },
+    decoded: (m) => { const c = contents.get(m.clientMsgId); return c ? { kind: 'content', content: c } : undefined; }, ...more,
   });
 }
 
@@ -208,4 +210,48 @@ test('R156 a ban or mute line counts only when a holder of ban stated the same s
     ['mod_old01', false], ['mod_ann01', false], ['mod_srv01', true], ['mod_ben01', true], ['mod_srv02', true], ['mod_ann02', false],
   ]);
   assert.equal(items.some((i) => i.id.startsWith('san_')), false, 'statements are not lines');
+});
+
+test('R159 an admin\'s device holds a deletion of someone else\'s message until the owner\'s signed statement of the right is in its log; after the wait it fails with rights_unconfirmed', async () => {
+  const statement = (moderators: { userId: string; rights: CommunityRight[] }[]): Content => ({ kind: 'community_rights', communityId: 'comm_house', owner: 'ann', moderators });
+  const granted: Entry[] = [['sta_ann01', 'ann', statement([])], ['msg_cat01', 'cat', text('buy my stuff')], ['mod_srv01', 'ann', rights('ben', [], ['deleteMessages'])]];
+  const summary = chat(['deleteMessages']);
+  let log = granted;
+  let clock = 1_000;
+  const standing = (): OwnStanding | undefined => {
+    let own: OwnStanding | undefined;
+    fold(summary, log, { myUserId: 'ben', ownStanding: (s) => { own = s; } });
+    return own;
+  };
+  const sent: string[] = [];
+  const codec: ContentCodec = { encode: async (_chatId, content) => { sent.push(content.kind); return { contentType: 'parley/plain+json', payload: '' }; }, decodeBatch: async () => ({ decoded: [], groups: new Map() }) };
+  const hold = rightsHold(codec, { userId: 'ben', chat: () => summary, standing, senderOf: (_chatId, id) => log.find(([i]) => i === id)?.[1], waitMs: 30_000, now: () => clock });
+  const encode = (content: Content) => hold.encode('chat_general', content, { createdAt: 1_000 });
+  await assert.rejects(encode(del('msg_cat01')), CodecWaiting, 'the server granted it, the owner has not signed it yet');
+  await encode(text('a plain message is not held'));
+  log = [...granted, ['sta_ann02', 'ann', statement([{ userId: 'ben', rights: ['deleteMessages'] }])]];
+  await encode(del('msg_cat01'));
+  assert.deepEqual(sent, ['text', 'delete']);
+  log = granted;
+  clock = 31_000;
+  await assert.rejects(encode(del('msg_cat01')), (e) => e instanceof CodecFailed && e.code === 'rights_unconfirmed');
+  // A community whose owner never signed (before R138): an old grant is the server's word, nothing is awaited.
+  log = granted.slice(1);
+  clock = 100_000;
+  await hold.encode('chat_general', del('msg_cat01'), { createdAt: 100_000 });
+  assert.equal(sent.length, 3);
+});
+
+test('R160 in a chat the admin is not in, a mute line counts when the admin stated it in the announcements chat (a ban does not: it is stated there)', () => {
+  const sanction = (action: 'banned' | 'muted', userId: string, untilMs?: number) => ({ kind: 'community_sanction' as const, communityId: 'comm_house', action, userId, ...(untilMs ? { untilMs } : {}) });
+  const line = (action: 'banned' | 'muted', userId: string, untilMs?: number): SystemEvent => ({ kind: 'moderation', action, userId, ...(untilMs ? { untilMs } : {}) });
+  const entries: Entry[] = [
+    ['san_ann01', 'ann', sanction('muted', 'dan', 500)], // judging started here
+    ['mod_ben01', 'ben', line('muted', 'cat', 900)], // Ben, not in this chat, stated it in announcements
+    ['mod_srv01', 'ann', line('muted', 'cat', 999)], // no one stated this one anywhere
+    ['mod_srv02', 'ann', line('banned', 'cat')],
+  ];
+  const judged = (elsewhere: ReturnType<typeof sanction>[]) => fold(chat([]), entries, { sanctionsElsewhere: () => elsewhere }).filter((i) => i.system).map((i) => [i.id, i.unconfirmed ?? false]);
+  assert.deepEqual(judged([sanction('muted', 'cat', 900), sanction('banned', 'cat')]), [['mod_ben01', false], ['mod_srv01', true], ['mod_srv02', true]]);
+  assert.deepEqual(judged([]), [['mod_ben01', true], ['mod_srv01', true], ['mod_srv02', true]]);
 });

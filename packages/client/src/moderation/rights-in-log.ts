@@ -78,6 +78,32 @@ export function rightsInLog(chat: ChatSummary, messages: readonly Message[]): Ri
   };
 }
 
+/** R159: what a community chat's log, as this device holds it, says of its own user at the log's end (before its outbox). */
+export interface OwnStanding {
+  /** The last log position this device holds. */
+  logEnd: number;
+  /** R138: the owner's signed chain started in this log (else the server's word stands here). */
+  signed: boolean;
+  /** The rights this user holds at the log's end: the signed standing, or before the chain the server's word. */
+  rights: readonly CommunityRight[];
+  /** The latest server rights line about this user, when the log holds one: its time and the rights it gives. */
+  lastLine?: { sentAt: number; rights: readonly CommunityRight[] };
+  /** Rights this client saw the chat's summary give the user (it held them not before), and when: the server's line may not be in the log yet. */
+  granted?: { at: number; rights: readonly CommunityRight[] };
+}
+
+export function ownStanding(rights: RightsInLog, userId: string, messages: readonly Message[]): OwnStanding {
+  let lastLine: OwnStanding['lastLine'];
+  for (let i = messages.length - 1; i >= 0 && !lastLine; i--) {
+    const line = rightsLine(messages[i]?.system ?? null);
+    if (line?.userId === userId) lastLine = { sentAt: messages[i]?.sentAt ?? 0, rights: lineRights(line) };
+  }
+  return {
+    logEnd: messages.at(-1)?.seq ?? 0, signed: rights.signedOwner !== undefined,
+    rights: ALL_RIGHTS.filter((r) => rights.holds(userId, r)), ...(lastLine ? { lastLine } : {}),
+  };
+}
+
 /**
  * R138: where the server's current standing (`community.moderators` in the summary) differs from
  * the owner's signed one: the members whose rights the two disagree on. Empty before the chain starts.

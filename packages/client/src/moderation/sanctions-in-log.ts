@@ -28,12 +28,18 @@ export function sanctionsInLog(chat: ChatSummary, rights: RightsInLog) {
       const s = line.system;
       if (started && s?.kind === 'moderation' && SANCTIONS.has(s.action)) judged.push(line);
     },
-    /** At the end of the log: marks the lines no statement matches (the statement may come right after its line). */
-    finish(): void {
+    /** The statements that count here (R160: the announcements chat's confirm mutes in the community's other chats). */
+    signed: (): readonly SanctionStatement[] => signed,
+    /**
+     * At the end of the log: marks the lines no statement matches (the statement may come right after
+     * its line). R160: `elsewhere`, the statements counted in the community's announcements chat, confirm mutes too.
+     */
+    finish(elsewhere: readonly SanctionStatement[] = []): void {
       for (const line of judged) {
         const s = line.system;
         if (s?.kind !== 'moderation') continue;
-        const match = signed.some((st) => st.action === s.action && st.userId === s.userId && (s.action !== 'muted' || st.untilMs === s.untilMs));
+        const muting = s.action === 'muted' || s.action === 'unmuted';
+        const match = [...signed, ...(muting ? elsewhere : [])].some((st) => st.action === s.action && st.userId === s.userId && (s.action !== 'muted' || st.untilMs === s.untilMs));
         if (!match) line.unconfirmed = true;
       }
     },
