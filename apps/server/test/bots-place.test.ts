@@ -59,7 +59,7 @@ describe('locations and venues through the bot gateway (R151)', () => {
     assert.deepEqual([got!.location?.latitude, got!.venue?.title], [59.93, 'Home']);
     // R157: a person's live location moving reaches the bot as Telegram's edited_message.
     const walk = await person.client.bots.sendText(chatId, '', { place: { lat: 1, lon: 2, live: { period: 60 } } });
-    await waitFor(() => person.client.timeline(chatId).find((i) => i.id === walk)?.state === 'sent', { what: 'the live location sent' });
+    await waitFor(() => person.client.timeline(chatId).find((i) => i.id === walk)?.state === 'sent', { what: 'the live location sent', timeoutMs: 30_000 });
     await person.client.bots.movePlace(chatId, walk, { lat: 1.5, lon: 2, live: { period: 60 } });
     let edited: { location?: { latitude: number; live_period?: number } } | undefined;
     await waitFor(async () => { edited = (await api.getUpdates({ timeout: 0 })).map((u) => u.edited_message).find((m) => m?.location) ?? edited; return edited !== undefined; }, { what: 'the moved live location at the bot' });

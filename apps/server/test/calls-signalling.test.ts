@@ -132,7 +132,10 @@ describe('R61 call signalling through the encrypted chat log', () => {
     await waitFor(() => callOf(alice, chatId)?.state === 'ended', { what: 'the call rings out', timeoutMs: 15_000 });
     assert.equal(callOf(alice, chatId)?.endReason, 'missed');
     assert.equal((callOf(alice, chatId)?.peer as FakePeer | undefined)?.closed, true);
-    // Bob's device comes back after the ring time: no ringing, a missed call in the chat.
+    // Bob's device comes back after the ring time, counted from the offer's log time (the server's: on a loaded
+    // machine the offer can reach it well after Alice pressed Call): no ringing, a missed call in the chat.
+    await waitFor(() => alice.client.outbox().length === 0, { what: 'the offer and its end stored', timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 2100));
     const back = await reopen(bob, 2000);
     await waitFor(() => lineOf(back, chatId).some((l) => l.callId === call.callId && l.outcome === 'missed'), { what: 'a missed call line', timeoutMs: 30_000 });
     assert.equal(back.client.calls.get(call.callId), undefined, 'never rang');
