@@ -213,7 +213,8 @@ describe('R65 calls on a bad network (netns-lab)', { timeout: 150_000, skip: can
         console.log(`10% loss: ${who} sends ${perPacket.toFixed(0)} bytes per audio packet`);
         const page = who === 'alice' ? alice : bob;
         const said = await page.evaluate(() => `depth ${document.documentElement.dataset['redDepth']}, loss read ${document.documentElement.dataset['redLoss']}`);
-        assert.ok(perPacket > 220, `${who}'s audio packets carry the deeper RED (${perPacket.toFixed(0)} bytes each; ${said})`);
+        // Only when Bob's leg is UDP does anyone see RTP loss (over TCP or TLS the relay retransmits): then RED stays shallow.
+        if (heard.bob.relayProtocol === 'udp') assert.ok(perPacket > 220, `${who}'s audio packets carry the deeper RED (${perPacket.toFixed(0)} bytes each; ${said})`);
       }
     } finally {
       await hangUp();

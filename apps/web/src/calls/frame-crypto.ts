@@ -1,4 +1,4 @@
-import { AUDIO_RESILIENCE, RedDepthPolicy, type CallEpochKey, type CallPeer, type FrameKeySink, type PeerFactory } from '@parley/client';
+import type { CallEpochKey, CallPeer, FrameKeySink, PeerFactory } from '@parley/client';
 import workerUrl from './frame-crypto.worker.ts?worker&url';
 import { trustedWorkerUrl } from '../trusted-worker.ts';
 import type { FrameCryptoMessage, FrameSide, FrameStats } from './frame-crypto-shared.ts';
@@ -30,29 +30,6 @@ function setUndecryptable(value: boolean): void {
   if (value === undecryptable) return;
   undecryptable = value;
   for (const l of troubleListeners) l(value);
-}
-
-/** R165: how often the call's audio loss is read (getStats), and the one policy for the page's call (a group call has two peers). */
-const LOSS_EVERY_MS = 2000;
-const redPolicy = new RedDepthPolicy(AUDIO_RESILIENCE.redDepth ?? 1);
-let redDepth = 1;
-const redListeners = new Set<(depth: number) => void>();
-
-/** The share of audio packets lost since `last` in either direction: this peer's receivers, and the other ends' reports of its senders. */
-async function audioLoss(peer: RTCPeerConnection, last: Map<string, number>): Promise<number> {
-  const now = new Map<string, number>();
-  const add = (k: string, v: unknown) => now.set(k, (now.get(k) ?? 0) + (typeof v === 'number' ? v : 0));
-  (await peer.getStats()).forEach((s: Record<string, unknown>) => {
-    if (s['kind'] !== 'audio') return;
-    if (s['type'] === 'inbound-rtp') { add('inLost', s['packetsLost']); add('inGot', s['packetsReceived']); }
-    if (s['type'] === 'remote-inbound-rtp') add('outLost', s['packetsLost']);
-    if (s['type'] === 'outbound-rtp') add('outSent', s['packetsSent']);
-  });
-  const d = (k: string) => Math.max(0, (now.get(k) ?? 0) - (last.get(k) ?? 0));
-  const inShare = d('inLost') > 0 ? d('inLost') / (d('inLost') + d('inGot')) : 0;
-  const outShare = d('outLost') > 0 && d('outSent') > 0 ? d('outLost') / d('outSent') : 0;
-  for (const [k, v] of now) last.set(k, v);
-  return Math.max(inShare, outShare);
 }
 
 /** Whether the current call's incoming frames keep failing to decrypt (keys that don't match); `listener` hears changes. */
@@ -92,21 +69,13 @@ export function attachFrameCrypto(peerLike: CallPeer): FrameKeySink {
       post({ type: 'streams', side, readable, writable }, [readable, writable]);
     }
   };
-  // R165: deeper RED while the call loses audio packets (either way), the browser's own otherwise.
-  const sendDepth = (depth: number) => post({ type: 'redDepth', depth });
-  redListeners.add(sendDepth);
-  if (redDepth !== 1) sendDepth(redDepth);
-  const seen = new Map<string, number>();
-  const lossTimer = setInterval(() => {
-    void audioLoss(peer, seen).then((share) => {
-      const depth = redPolicy.update(Date.now(), share);
-      document.documentElement.dataset['redLoss'] = share.toFixed(3); // the call's last loss reading (tests, devtools)
-      if (depth === redDepth) return;
-      redDepth = depth;
-      document.documentElement.dataset['redDepth'] = String(depth);
-      for (const l of redListeners) l(depth);
-    }, () => undefined);
-  }, LOSS_EVERY_MS);
+  // R165: deeper RED while the call loses audio packets (either way), the browser's own otherwise;
+  // loaded with the first call (it stays out of the chat screen's code).
+  let stopLossWatch: (() => void) | undefined;
+  let closed = false;
+  void import('./red-depth.ts').then((m) => {
+    if (!closed) stopLossWatch = m.watchAudioLoss(peer, (depth) => post({ type: 'redDepth', depth }));
+  }, () => undefined);
   for (const sender of peer.getSenders()) attach(sender, 'send');
   for (const receiver of peer.getReceivers()) attach(receiver, 'receive');
   peer.addEventListener('track', (event) => {
@@ -133,8 +102,8 @@ export function attachFrameCrypto(peerLike: CallPeer): FrameKeySink {
   return {
     setEpoch: (key: CallEpochKey) => post({ type: 'epoch', key }),
     close: () => {
-      clearInterval(lossTimer);
-      redListeners.delete(sendDepth);
+      closed = true;
+      stopLossWatch?.();
       post({ type: 'close' });
       worker.terminate();
       setUndecryptable(false);
