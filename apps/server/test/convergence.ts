@@ -9,9 +9,15 @@ import { waitFor } from '@parley/testing';
  */
 export async function assertConverged(users: TestUser[], chatId: string, typed: Map<string, string[]>, timeoutMs = 60_000): Promise<void> {
   await waitFor(() => users.every((u) => u.client.outbox().length === 0), { timeoutMs, what: 'all outboxes empty' });
-  const target = Math.max(...users.map((u) => u.client.log(chatId).at(-1)?.seq ?? 0));
-  await waitFor(() => users.every((u) => u.client.log(chatId).at(-1)?.seq === target), { timeoutMs, what: 'all devices at the same seq' }).catch((err: unknown) => {
-    // Why a device stays behind (seen rarely in CI, not understood): where each one is and its connection.
+  // The target is the server's last seq, read again on each look: a target taken once from the devices' own
+  // logs was stale whenever they all still lagged behind the server at that moment (seen in CI: target 169,
+  // every device later at 224, so "all at 169" never came true).
+  let target = 0;
+  await waitFor(async () => {
+    target = (await users[0]!.client.getChat(chatId)).lastSeq;
+    return users.every((u) => u.client.log(chatId).at(-1)?.seq === target);
+  }, { timeoutMs, intervalMs: 250, what: 'all devices at the same seq' }).catch((err: unknown) => {
+    // Why a device stays behind: where each one is and its connection.
     const where = users.map((u) => ({ handle: u.handle, lastSeq: u.client.log(chatId).at(-1)?.seq, held: u.client.log(chatId).length, connection: u.client.connectionState, outbox: u.client.outbox().length }));
     throw new Error(`all devices at the same seq (${target}): ${JSON.stringify(where)}`, { cause: err });
   });

@@ -68,6 +68,8 @@ describe('polls in the browser', { timeout: 240_000 }, () => {
     const anon = 'Which repairs first?';
     const anonId = await zed.client.polls.create(group.chatId, { question: anon, options: ['Lift', 'Roof', 'Doors'], multiple: true, anonymous: true });
     await pollCard(page, anon).waitFor({ timeout: 30_000 });
+    // Yan votes from his own device, once the poll has reached it (Amy's page showing it says nothing of his).
+    await waitFor(() => yan?.client.timeline(group.chatId).some((i) => i.id === anonId) === true, { what: 'the poll on yan\'s device', timeoutMs: 30_000 });
     await yan.client.polls.vote(group.chatId, anonId, [1]);
     await pollCard(page, anon).getByRole('checkbox', { name: 'Lift' }).check();
     await pollCard(page, anon).getByRole('checkbox', { name: 'Roof' }).check();
