@@ -39,5 +39,23 @@ export async function testGateway(serverUrl: string, token: string, opts: Partia
   return { ...gw, close, [Symbol.asyncDispose]: close };
 }
 
+/**
+ * An example bot up and talking: `owner` makes the bot, a gateway runs for it, the example file runs
+ * against the gateway, and `person` opens the direct chat. Disposing stops the bot, then the gateway.
+ */
+export async function exampleBot(serverUrl: string, owner: TestUser, person: TestUser, bot: { handle: string; displayName: string; file: string }): Promise<{ botId: string; chatId: string } & AsyncDisposable> {
+  const made = await owner.client.bots.create({ handle: bot.handle, displayName: bot.displayName });
+  const gw = await testGateway(serverUrl, made.token);
+  const child = runBot(bot.file, { token: made.token, apiRoot: gw.url });
+  const { chatId } = await person.client.openDirect(made.bot.userId);
+  return {
+    botId: made.bot.userId, chatId,
+    async [Symbol.asyncDispose]() {
+      await child[Symbol.asyncDispose]();
+      await gw.close();
+    },
+  };
+}
+
 /** What the bot wrote in the chat, as the person's device shows it. */
 export const fromBot = (person: TestUser, chatId: string, botId: string) => person.client.timeline(chatId).filter((i) => i.senderUserId === botId && !i.system && !i.notice);
