@@ -42,9 +42,12 @@ scope.onrtctransform = (event) => {
 };
 
 function pipe(side: FrameSide, readable: ReadableStream<EncodedFrame>, writable: WritableStream<EncodedFrame>): void {
-  const red = new RedDeepener(redDepth); // one per sender: its own frames' history
-  if (side === 'send') deepeners.add(red);
-  const transform = side === 'send' ? (frame: EncodedFrame, out: TransformStreamDefaultController<EncodedFrame>) => encryptFrame(deepened(frame, red), out) : decryptFrame;
+  let transform = decryptFrame;
+  if (side === 'send') {
+    const red = new RedDeepener(redDepth); // one per sender: its own frames' history
+    deepeners.add(red);
+    transform = (frame, out) => encryptFrame(deepened(frame, red), out);
+  }
   readable.pipeThrough(new TransformStream<EncodedFrame, EncodedFrame>({ transform })).pipeTo(writable).catch(() => undefined); // ends with the call
 }
 
