@@ -5,6 +5,10 @@
 // store the server runs (`ChannelWraps` + `SqliteChannelWraps`, no HTTP): listing the unwrapped
 // devices page by page and storing the wraps with the per-wrap membership/device check. Then a
 // subscriber's cost: opening its wrap once per epoch, and reading one 1 KB post (decrypt + verify).
+// R161: each epoch also opens with an entry of the channel's info alone (sealed, signed, appended by the
+// admin's device before it wraps; opened and checked once per epoch by each subscriber device): counted
+// in the rekey and in the subscriber's per-epoch cost. R146: opening the next epoch then prunes the
+// first one's wraps (it held only that info entry): the time of that and the bytes it frees.
 // Usage: node --import tsx bench/channel-wraps.ts [devices=10000,100000] [distinctKeys=1000] [server-only]
 // (server-only: one wrap sealed and reused for every device, to measure the server's side alone)
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,10 +74,24 @@ for (const n of sizes) {
   const auth = { userId: 'user_admin', deviceId: 'dev_admin' };
   await domain.createEpoch(auth, C, 1);
   const epochKey = drawEpochKey();
+  const cs = await loadCiphersuite(admin.ciphersuite);
+  /** An entry as the SDK's #publishIn seals it: the signed plaintext, its signature, sealed under the epoch key. */
+  const seal = async (content: Record<string, unknown>) => {
+    const signed = JSON.stringify({ v: 1, communityId: C, epoch: 1, userId: 'user_admin', deviceId: 'dev_admin', date: Date.now(), ...content });
+    const signature = await cs.signature.sign(admin.signaturePrivateKey, new TextEncoder().encode(`parley-wrapped-post-sig-v1\n${signed}`));
+    return sealPost(epochKey, C, 1, new TextEncoder().encode(JSON.stringify({ signed, signature: bytesToBase64(signature) })));
+  };
+  // R161: the epoch's first entry, the channel's name alone, before any wrap (WrappedChannels.rekey).
+  let t1 = performance.now();
+  const infoBody = await seal({ info: { name: 'City works, district 4', description: 'Roadworks and outages' } });
+  const infoSealMs = performance.now() - t1;
+  t1 = performance.now();
+  await domain.post(auth, C, { epoch: 1, body: bytesToBase64(infoBody), info: true });
+  const infoServerMs = performance.now() - t1;
 
   // The rekey loop an admin's device runs (WrappedChannels.wrapMissing), minus HTTP and the key-log check.
-  let sealMs = 0;
-  let serverMs = 0;
+  let sealMs = infoSealMs;
+  let serverMs = infoServerMs;
   let wireBytes = 0;
   let wrapped = 0;
   let after = '';
@@ -111,22 +129,32 @@ for (const n of sizes) {
   let t = performance.now();
   const key = await openEpochKey(Buffer.from(mine[0]!.wrapped, 'base64'), reader.signaturePrivateKey, reader.signaturePublicKey, { communityId: C, epoch: 1, userId: 'user_s0', deviceId: 'dev_s0000000' });
   const openWrapMs = performance.now() - t;
-  const cs = await loadCiphersuite(admin.ciphersuite);
-  const signed = JSON.stringify({ v: 1, communityId: C, epoch: 1, userId: 'user_admin', deviceId: 'dev_admin', date: Date.now(), text: 'x'.repeat(1024) });
-  const signature = await cs.signature.sign(admin.signaturePrivateKey, new TextEncoder().encode(signed));
-  const body = await sealPost(epochKey, C, 1, new TextEncoder().encode(JSON.stringify({ signed, signature: bytesToBase64(signature) })));
+  const body = await seal({ text: 'x'.repeat(1024) });
+  const open = async (sealed: Uint8Array) => {
+    const plain = await openPost(key, C, 1, sealed);
+    const outer = JSON.parse(new TextDecoder().decode(plain)) as { signed: string; signature: string };
+    await cs.signature.verify(admin.signaturePublicKey, new TextEncoder().encode(`parley-wrapped-post-sig-v1\n${outer.signed}`), Buffer.from(outer.signature, 'base64'));
+  };
   const reads = 200;
   t = performance.now();
-  for (let i = 0; i < reads; i++) {
-    const plain = await openPost(key, C, 1, body);
-    const outer = JSON.parse(new TextDecoder().decode(plain)) as { signed: string; signature: string };
-    await cs.signature.verify(admin.signaturePublicKey, new TextEncoder().encode(outer.signed), Buffer.from(outer.signature, 'base64'));
-  }
+  for (let i = 0; i < reads; i++) await open(infoBody);
+  const readInfoMs = (performance.now() - t) / reads;
+  t = performance.now();
+  for (let i = 0; i < reads; i++) await open(body);
   const readPostMs = (performance.now() - t) / reads;
-  const dbBytes = Number((db.prepare("SELECT SUM(pgsize) AS n FROM dbstat WHERE name LIKE 'channel_epoch_wraps%'").get() as { n: number | null } | undefined)?.n ?? 0);
+  const tableBytes = (like: string) => Number((db.prepare('SELECT SUM(pgsize) AS n FROM dbstat WHERE name LIKE ?').get(like) as { n: number | null } | undefined)?.n ?? 0);
+  const dbBytes = tableBytes('channel_epoch_wraps%');
+  const infoStored = (await wraps.listPosts(C, 0, 1))[0]?.body.length ?? 0;
+  // R146: the next epoch opens; epoch 1 held only its info entry, so its wraps go in that transaction.
+  t = performance.now();
+  await domain.createEpoch(auth, C, 2);
+  const pruneMs = performance.now() - t;
+  const freed = dbBytes - tableBytes('channel_epoch_wraps%');
   log({
     bench: 'channel-wraps', devices: n + 1, wrapped, seedS: round(seedMs / 1000, 1),
     sealUsPerDevice: round((sealMs * 1000) / wrapped, 1), wrapBytes: 76, wireBytesPerDevice: round(wireBytes / wrapped, 1),
+    infoEntry: { adminSealMs: round(infoSealMs, 2), serverMs: round(infoServerMs, 2), bodyChars: infoStored, subscriberReadMs: round(readInfoMs, 3) },
+    prune: { ms: round(pruneMs, 1), freedBytesPerDevice: round(freed / wrapped, 1), wrapsLeft: (await wraps.listWrapsForDevice(C, 'dev_s0000000', 0, 10)).length },
     serverUsPerDevice: round((serverMs * 1000) / wrapped, 1), storedBytesPerDevice: dbBytes ? round(dbBytes / wrapped, 1) : 'n/a',
     rekeyAdminDeviceS: round(sealMs / 1000, 1), rekeyServerS: round(serverMs / 1000, 1), uploadMB: round(wireBytes / 1e6, 1),
     subscriberOpenWrapMs: round(openWrapMs, 2), subscriberRead1KbPostMs: round(readPostMs, 3),

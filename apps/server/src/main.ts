@@ -76,6 +76,7 @@ import type { ChannelScheduleStorage } from './storage/channel-schedule-storage.
 import { PostgresChannelSchedule } from './storage/postgres/postgres-channel-schedule.ts';
 import { SqliteChannelSchedule } from './storage/sqlite/sqlite-channel-schedule.ts';
 import type { ChannelWrapStorage } from './storage/channel-wrap-storage.ts';
+import { ChannelAdminsGroup } from './domain/channels/admins-group.ts';
 import { PostgresChannelWraps } from './storage/postgres/postgres-channel-wraps.ts';
 import { SqliteChannelWraps } from './storage/sqlite/sqlite-channel-wraps.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
@@ -310,6 +311,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const communities: Communities = new Communities({
     storage, communities: communityStore, chats, bus, clock, random, limits: config.communities,
     onWrappedLeave: (communityId, userId, at) => channelWraps.left(communityId, userId, at), // R142: a new epoch next, and their devices' wraps go
+    onAnnouncerChanged: (auth, communityId, userId, now) => channelAdmins.announcerChanged(auth, communityId, userId, now), // R171
   });
   const communityChats = new CommunityChats({
     storage, communities: communityStore, community: communities, chats, bus, clock, limits: config.communities,
@@ -323,6 +325,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const channelWraps = new ChannelWraps({
     storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
     moderators: (communityId) => moderationStore.listModerators(communityId),
+  });
+  // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
+  const channelAdmins = new ChannelAdminsGroup({
+    storage, communities: communityStore, chats, wraps: channelWrapStore, clock,
+    mirrorRole: (auth, communityId, chatId, userId, role) => communities.mirrorRole(auth, communityId, chatId, userId, role),
   });
   const communityInvites = new CommunityInvites({
     communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,

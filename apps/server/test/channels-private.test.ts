@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Message } from '@parley/protocol';
+import type { Content, Message } from '@parley/protocol';
 import { MlsCodec, base64ToBytes, bytesToBase64, openEpochKey, openPost, sealEpochKey, sessionRest, type ParleyClient } from '@parley/client';
 import type { MyChannelWrap, WrappedPost } from '@parley/protocol';
 import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 /** What a device that kept its group state reads when it follows the chat's log as a member holds it, and the epochs. */
-async function follow(device: TestUser, chatId: string, log: readonly Message[]): Promise<{ read: string[]; epoch: number | undefined; epochOf: (m: Message) => number | undefined }> {
+async function follow(device: TestUser, chatId: string, log: readonly Message[]): Promise<{ read: string[]; contents: Content[]; epoch: number | undefined; epochOf: (m: Message) => number | undefined }> {
   const keeper = device.client.keyPackages;
   assert.ok(keeper);
   const reader = new MlsCodec({ userId: device.userId, deviceId: device.deviceId, store: device.store, keys: keeper });
@@ -31,7 +31,8 @@ async function follow(device: TestUser, chatId: string, log: readonly Message[])
   const last = (await device.store.getMessages(chatId)).at(-1)?.seq ?? 0;
   const batch = await reader.decodeBatch(chatId, log.filter((m) => m.seq > last), () => undefined, async () => {});
   const read = batch.decoded.flatMap((d) => (d?.kind === 'content' && d.content.kind === 'text' ? [d.content.text] : []));
-  return { read, epoch, epochOf: (m) => (m.envelope ? reader.epochOf(m.envelope) : undefined) };
+  const contents = batch.decoded.flatMap((d) => (d?.kind === 'content' ? [d.content] : []));
+  return { read, contents, epoch, epochOf: (m) => (m.envelope ? reader.epochOf(m.envelope) : undefined) };
 }
 
 describe('private channels (R112-R113)', () => {
@@ -298,6 +299,56 @@ describe('private channels (R112-R113)', () => {
     await Promise.all(started.map((u) => u.client.stop()));
     const everything = serverBytes(server.dataDir);
     for (const s of ['PHOTO-BYTES', 'PDF-BYTES', 'map.jpg', 'Winter timetable', 'Night trains']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
+  });
+  it('R170-R171 a wrapped channel\'s admins share each epoch key in their MLS group: a second admin\'s device reads a post made right after the first admin rekeys, with no wrap for it, and wraps for a newcomer with it; a demoted admin is taken out of the group, the next post opens a new epoch, and its key never reaches him through the group', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const channel = await ann.client.communities.create({ name: 'Tram news', settings: { channel: true, wrapped: true } });
+    const { communityId: id, announcementsChatId: chatId } = channel;
+    const { token } = await ann.client.communities.createInvite(id);
+    await cat.client.communities.joinInvite(token);
+    await ben.client.communities.joinInvite(token);
+    // R171: Ben, made an admin who posts, is put in the announcements chat (the admins' group); Cat, a subscriber, is not.
+    await ann.client.communities.setMember(id, ben.userId, { role: 'admin', rights: ['postAnnouncements'] });
+    await waitFor(async () => (await inGroup(ann.client, chatId)).includes(ben.userId) && (await inGroup(ben.client, chatId)).includes(ann.userId), { what: 'Ben\'s device in the admins\' group', timeoutMs: GROUP_FORMED });
+    assert.equal(await server.services.storage.getMember(chatId, cat.userId), undefined);
+
+    // R170: Ann opens epoch 1 and posts; her device sent the key to the group.
+    await ann.client.wrappedChannels.rekey(id);
+    await ann.client.wrappedChannels.post(id, 'Line 3 diverted via Park street');
+    await waitFor(() => !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'the key message sent', timeoutMs: GROUP_FORMED });
+    await ann.client.stop(); // no other admin device online: nobody but Ben's own device could wrap for him
+    // Ben's device holds no wrap of epoch 1 (as when the wraps of a 100,000-device rekey are still being made, minutes).
+    const db = (server.services.storage as unknown as { db: { prepare(sql: string): { run(...p: unknown[]): unknown; get(...p: unknown[]): unknown } } }).db;
+    db.prepare('DELETE FROM channel_epoch_wraps WHERE device_id = ?').run(ben.deviceId);
+    assert.deepEqual(db.prepare('SELECT COUNT(*) AS n FROM channel_epoch_wraps WHERE device_id = ?').get(ben.deviceId), { n: 0 });
+    const shown = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
+    await waitFor(async () => (await shown(ben)).includes('Line 3 diverted via Park street'), { what: 'Ben reads Ann\'s post with the key from the admins\' group', timeoutMs: GROUP_FORMED });
+    // R149 with R170: Dan joins while only Ben's device is online; it wraps the epoch for him with the key it took from the group.
+    await dan.client.communities.joinInvite(token);
+    await waitFor(async () => (await shown(dan)).includes('Line 3 diverted via Park street'), { what: 'Dan reads, wrapped for by Ben\'s device', timeoutMs: 60_000 });
+    assert.ok((await sessionRest(dan.baseUrl, dan.deviceId, dan.deviceKey)<{ wraps: MyChannelWrap[] }>('GET', `/communities/${id}/wraps`)).wraps.some((w) => w.epoch === 1 && w.wrappedBy === ben.deviceId));
+
+    // R171: Ann demotes Ben while his device is offline keeping its group state: he is taken out of the group, and the next post opens a new epoch.
+    const annAgain = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, ann.store);
+    started.push({ ...ann, client: annAgain });
+    await annAgain.start();
+    await ben.client.stop();
+    await annAgain.communities.setMember(id, ben.userId, { role: 'member' });
+    assert.equal(await server.services.storage.getMember(chatId, ben.userId), undefined);
+    assert.equal((await annAgain.wrappedChannels.current(id)).rekeyNeeded, true);
+    await waitFor(async () => !(await inGroup(annAgain, chatId)).includes(ben.userId), { what: 'Ben\'s device out of the admins\' group', timeoutMs: GROUP_FORMED });
+    const seen = annAgain.log(chatId).at(-1)?.seq ?? 0;
+    const next = await annAgain.wrappedChannels.post(id, 'Line 3 back to normal');
+    assert.equal(next.epoch, 2);
+    await waitFor(() => !annAgain.outbox().some((o) => o.chatId === chatId) && annAgain.log(chatId).some((m) => m.seq > seen && m.envelope), { what: 'epoch 2\'s key sent to the group', timeoutMs: GROUP_FORMED });
+    const sent = annAgain.log(chatId).filter((m) => m.seq > seen && m.envelope);
+    const bens = await follow(ben, chatId, annAgain.log(chatId));
+    assert.ok(!bens.contents.some((c) => c.kind === 'channel_epoch_key' && c.epoch === 2), 'the demoted admin read epoch 2\'s key in the group');
+    assert.ok(sent.every((m) => (bens.epochOf(m) ?? 0) > (bens.epoch ?? Infinity)), 'the key went out in a group epoch after the one Ben\'s device holds');
+    // (Ben stays a subscriber: epoch 2 reaches him as a wrap, as for any subscriber; Cat reads it too.)
+    assert.ok((await shown(cat)).includes('Line 3 back to normal'));
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.

@@ -218,6 +218,8 @@ export class Communities {
   async setMember(communityId: string, userId: string, change: SetCommunityMemberRequest): Promise<CommunityMember> {
     const { member } = await this.#d.rest<{ member: CommunityMember }>('PUT', path(communityId, `/members/${encodeURIComponent(userId)}`), change);
     if (change.role !== undefined || change.rights !== undefined) await this.#signRights(communityId);
+    // R171: a wrapped channel's server puts a holder of postAnnouncements in the announcements chat (its admins' group): this owner's word admits them there (R152).
+    if (member.rights.includes('postAnnouncements') && (await this.get(communityId)).settings.wrapped) await this.#admit(communityId, { userIds: [userId] });
     return member;
   }
   /** R70: hands the community over; this user becomes an admin (every right) or a member. R138: signed by this device. */

@@ -363,6 +363,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         return; // R51: a draft from another device of this person, kept with the chat it is for
       case 'community_admit':
         return; // R152: folded with the log entry it came in (admissionsInLog), not a line
+      case 'channel_epoch_key':
+        return; // R170: a wrapped channel's epoch key for its admins' devices (channels/admin-keys.ts), not a line
       case 'community_sanction':
         sanctions.statement(senderUserId, content); // R156: confirms the server's line, not a line itself
         return;

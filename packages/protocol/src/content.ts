@@ -293,6 +293,15 @@ export const MessageContent = z.discriminatedUnion('kind', [
     action: z.enum(['banned', 'unbanned', 'muted', 'unmuted']),
     untilMs: z.number().int().nonnegative().optional(),
   }),
+  /**
+   * R170: a wrapped channel's epoch key (16 bytes, base64), sent by the admin's device that opened
+   * the epoch in the channel's announcements chat, whose MLS group holds the channel's admins (R171):
+   * their devices take it from there at once, with no wrap. Not shown.
+   */
+  z.object({
+    kind: z.literal('channel_epoch_key'), communityId: Id, epoch: z.number().int().positive(),
+    key: z.string().regex(/^[A-Za-z0-9+/]{22}==$/, '16 bytes, base64'),
+  }),
   CallContent,
   // R87: polls, votes and an early close (polls.ts); the tally is folded on each device.
   PollContent,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ChannelWrapRow, ChannelWrapStorage } from './channel-wrap-storage.ts';
+import { WRAPPED_INFO_MARK, type ChannelWrapRow, type ChannelWrapStorage } from './channel-wrap-storage.ts';
 import type { CommunityStorage } from './community-storage.ts';
 import type { Storage } from './storage.ts';
 import { T0, did, seedChat, seedUsers, uid } from './storage.fixtures.ts';
@@ -16,8 +16,8 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
   describe(`${name}: wrapped channel epochs`, () => {
     let storage: Storage;
     let s: ChannelWrapStorage;
+    let communities: CommunityStorage;
     beforeEach(async () => {
-      let communities: CommunityStorage;
       ({ storage, communities, wraps: s } = await open());
       await seedUsers(storage, 'alice', 'bob', 'carol');
       await seedChat(storage, 'chat_ann1', ['alice']);
@@ -56,6 +56,8 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
       assert.deepEqual(await s.listUnwrapped(C, 1, did('carol', 1), 10), []);
       await storage.revokeDevice(did('carol', 1), T0 + 1);
       assert.deepEqual(await s.listUnwrapped(C, 1, '', 10), [], 'a revoked device gets no wrap');
+      // (A post under epoch 1, so its wraps are kept when epoch 2 supersedes it: R146.)
+      await s.appendPost({ communityId: C, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body: 'c2VhbGVk', createdAt: T0 });
       assert.equal(await s.createEpoch({ communityId: C, epoch: 2, createdBy: uid('alice'), createdAt: T0 + 2 }), true);
       // Two admin devices storing the same wrap at once: one of them stores it.
       assert.equal((await Promise.all([s.putWraps([wrap('bob', 2)]), s.putWraps([wrap('bob', 2)])])).flat().length, 1);
@@ -67,6 +69,51 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
       assert.equal(await s.deleteWraps('comm_none', [did('alice', 1)]), 0);
       assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 0, 10), []);
       assert.deepEqual(await s.listWrapsForDevice(C, did('alice', 1), 0, 10), [wrap('alice', 1)]);
+    });
+
+    it('R172 a wrap for a device revoked, or a user removed, before the store\'s transaction is refused with the whole batch', async () => {
+      await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 });
+      // An admin listed Carol's device as unwrapped; it is revoked before the wraps are stored.
+      assert.deepEqual((await s.listUnwrapped(C, 1, '', 10)).map((d) => d.deviceId), [did('alice', 1), did('bob', 1), did('carol', 1)]);
+      await storage.revokeDevice(did('carol', 1), T0 + 1);
+      await assert.rejects(s.putWraps([wrap('bob', 1), wrap('carol', 1)]), (e: unknown) => (e as { code?: string }).code === 'device_not_found');
+      assert.deepEqual(await s.listWrapsForDevice(C, did('bob', 1), 0, 10), [], 'nothing of the batch is stored');
+      assert.deepEqual(await s.listWrapsForDevice(C, did('carol', 1), 0, 10), []);
+      // A device named under another user is no live device of that user.
+      await assert.rejects(s.putWraps([{ ...wrap('bob', 1), userId: uid('alice') }]), (e: unknown) => (e as { code?: string }).code === 'device_not_found');
+      // Bob is removed between the listing and the store: his wrap is refused.
+      await communities.removeCommunityMember(C, uid('bob'));
+      await assert.rejects(s.putWraps([wrap('alice', 1), wrap('bob', 1)]), (e: unknown) => (e as { code?: string }).code === 'not_member');
+      assert.deepEqual(await s.listWrapsForDevice(C, did('alice', 1), 0, 10), []);
+      // A revocation racing the store: either the wrap is refused, or it was stored before the revocation (which then finds it, R146).
+      await s.createEpoch({ communityId: C, epoch: 2, createdBy: uid('alice'), createdAt: T0 + 2 });
+      const [stored] = await Promise.allSettled([s.putWraps([wrap('alice', 2)]), storage.revokeDevice(did('alice', 1), T0 + 3)]);
+      const held = await s.listWrapsForDevice(C, did('alice', 1), 1, 10);
+      assert.equal(held.length, stored.status === 'fulfilled' ? 1 : 0);
+    });
+
+    it('R146 a superseded epoch\'s wraps go when it holds only info entries (or nothing), never when it holds a post; no post lands in a superseded epoch', async () => {
+      const entry = (epoch: number, body: string) => ({ communityId: C, epoch, authorId: uid('alice'), authorDevice: did('alice', 1), body, createdAt: T0 });
+      const open = async (epoch: number) => {
+        assert.equal(await s.createEpoch({ communityId: C, epoch, createdBy: uid('alice'), createdAt: T0 + epoch }), true);
+        await s.putWraps(['alice', 'bob', 'carol'].map((n) => wrap(n, epoch)));
+      };
+      const epochsOf = async (n: string) => (await s.listWrapsForDevice(C, did(n, 1), 0, 10)).map((w) => w.epoch);
+      await open(1);
+      await s.appendPost(entry(1, `${WRAPPED_INFO_MARK}bmFtZQ==`)); // R161: the epoch's first entry, the channel's name
+      await s.appendPost(entry(1, `${WRAPPED_INFO_MARK}cmVuYW1l`)); // a rename
+      await open(2);
+      assert.deepEqual(await epochsOf('bob'), [2], 'epoch 1 held only info entries: its wraps went');
+      await s.appendPost(entry(2, `${WRAPPED_INFO_MARK}bmFtZQ==`));
+      await s.appendPost(entry(2, 'cG9zdA=='));
+      await s.appendPost(entry(2, `${WRAPPED_INFO_MARK}cmVuYW1l`)); // a post, then a rename: still a post in it
+      await open(3);
+      await open(4); // epoch 3 held nothing at all
+      assert.deepEqual(await epochsOf('carol'), [2, 4]);
+      assert.deepEqual(await epochsOf('alice'), [2, 4]);
+      // An admin who read epoch 3 as current posts after epoch 4 opened: refused in the append's transaction, no seq taken.
+      await assert.rejects(s.appendPost(entry(3, 'bGF0ZQ==')), (e: unknown) => (e as { code?: string }).code === 'channel_rekey_needed');
+      assert.equal((await s.latestPost(C))?.seq, 5);
     });
 
     it('R142, R161-R162 posts take the next seq and read back in order, the newest too; one naming a missing blob is not stored; the last removal time only moves forward', async () => {

@@ -1,3 +1,9 @@
+/**
+ * R161: an entry of the channel's info alone is kept with this before its body (not a base64
+ * character, so no body starts with it): the mark lives in the `body` column. R146 prunes by it.
+ */
+export const WRAPPED_INFO_MARK = 'i:';
+
 /** R141: one epoch of a wrapped-mode private channel (its key never reaches the server). */
 export interface ChannelEpochRow {
   communityId: string;
@@ -40,12 +46,20 @@ export interface UnwrappedDeviceRow {
  * implement it and pass one suite (`channel-wrap-storage.suite.ts`).
  */
 export interface ChannelWrapStorage {
-  /** Adds `epoch` if it is the community's next one (1 first); false when another admin made it first. */
+  /**
+   * Adds `epoch` if it is the community's next one (1 first); false when another admin made it first.
+   * R146: in the same transaction, the wraps of the epoch it supersedes go when that epoch holds no
+   * post, only entries marked `WRAPPED_INFO_MARK` (or nothing): no device needs its key to read anything.
+   */
   createEpoch(row: ChannelEpochRow): Promise<boolean>;
   currentEpoch(communityId: string): Promise<ChannelEpochRow | undefined>;
   /**
    * Stores a batch of wraps; a wrap already stored for (epoch, device) is kept (another admin's device
-   * was first, R149). Returns the rows this call stored, in the batch's order.
+   * was first, R149). Returns the rows this call stored, in the batch's order. R172: in its own
+   * transaction, holding the device and member rows against a concurrent revocation or removal, each
+   * wrap must name a live device of its user (`device_not_found`) and a current member of the
+   * community (`not_member`), else nothing of the batch is stored: a revocation either comes first (the
+   * wrap is refused) or finds the wrap stored (and forces a new epoch, R146).
    */
   putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]>;
   /**
@@ -65,6 +79,8 @@ export interface ChannelWrapStorage {
    * transaction, records that the post (its author, its seq) references each blob from the chat `chatId`
    * (the channel's announcements chat, R55), as a chat message's `send` does (R54): the blobs are then
    * neither swept (R56) nor deletable; a blob gone meanwhile fails the append (nothing stored).
+   * R146: a post under an epoch that is not the community's newest is refused (`channel_rekey_needed`)
+   * in the same transaction, so no post lands in an epoch whose wraps `createEpoch` pruned.
    */
   appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow>;
   listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]>;

@@ -9,6 +9,7 @@ import type { MlsIdentity } from '../mls/identity.ts';
 import type { TusEndpoint } from '../files/tus-run.ts';
 import type { FileToSend } from '../files/types.ts';
 import type { RestFn } from '../session.ts';
+import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 
 export interface WrappedChannelsDeps {
@@ -21,6 +22,8 @@ export interface WrappedChannelsDeps {
   channelInfo?(communityId: string): Promise<WrappedChannelInfo | undefined>;
   /** R162: where a post's encrypted files are uploaded (the files path, R53). */
   tus?(): TusEndpoint;
+  /** R170: the chats' logs and outbox, for epoch keys through the admins' MLS group (channels/admin-keys.ts). */
+  adminGroup?: Omit<AdminKeysDeps, 'rest'>;
 }
 
 /** A post of a wrapped channel as this device read it: shown only when it opened and its signature checks. */
@@ -59,8 +62,12 @@ export class WrappedChannels {
   /** R147: the newest channel info this device opened per channel, with its seq. */
   readonly #info = new Map<string, { seq: number; info: WrappedChannelInfo }>();
 
+  /** R170: epoch keys sent to and read from the admins' MLS group. */
+  readonly #admins: AdminKeys | undefined;
+
   constructor(deps: WrappedChannelsDeps) {
     this.#d = deps;
+    this.#admins = deps.adminGroup && new AdminKeys({ rest: deps.rest, ...deps.adminGroup });
   }
 
   async #identity(): Promise<MlsIdentity> {
@@ -81,7 +88,10 @@ export class WrappedChannels {
     const { epoch: current } = await this.current(communityId);
     const epoch = (current?.epoch ?? 0) + 1;
     await this.#d.rest('POST', path(communityId, '/epochs'), { epoch });
-    this.#keys.set(`${communityId}:${epoch}`, drawEpochKey());
+    const key = drawEpochKey();
+    this.#keys.set(`${communityId}:${epoch}`, key);
+    // R170: the other admins' devices take the key from their MLS group at once; wraps stay their fallback.
+    await this.#admins?.share(communityId, epoch, key).catch((err: unknown) => console.warn('parley: sending the epoch key to the admins\' group failed', communityId, err));
     // R161: the epoch's first entry is the channel's info, before anyone gets the key: whoever holds it reads the name.
     const info = await this.#d.channelInfo?.(communityId);
     if (info) {
@@ -301,8 +311,11 @@ export class WrappedChannels {
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */
   async #epochKey(communityId: string, epoch: number): Promise<Uint8Array | undefined> {
     const id = `${communityId}:${epoch}`;
-    const held = this.#keys.get(id);
-    if (held) return held;
+    const held = this.#keys.get(id) ?? (await this.#admins?.find(communityId, epoch)); // R170: from the admins' group, no wrap needed
+    if (held) {
+      this.#keys.set(id, held);
+      return held;
+    }
     const known = [...this.#keys.keys()].filter((k) => k.startsWith(`${communityId}:`)).map((k) => Number(k.slice(communityId.length + 1)));
     const after = known.length > 0 ? Math.max(...known.filter((e) => e < epoch), 0) : 0;
     const { wraps } = await this.#d.rest<{ wraps: MyChannelWrap[] }>('GET', path(communityId, `/wraps?after=${after}`));

@@ -4,7 +4,7 @@ import {
 import { userTopic, wrappedTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelWrapLimits } from '../../config.ts';
 import type { BlobStorage } from '../../storage/blob-storage.ts';
-import type { ChannelWrapStorage, ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
+import { WRAPPED_INFO_MARK, type ChannelWrapStorage, type ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuthContext } from '../accounts.ts';
@@ -28,11 +28,8 @@ export interface ChannelWrapsDeps {
 
 
 const POSTS_PAGE = 100;
-/**
- * R161: an entry of the channel's info alone is kept with this before its body (not a base64
- * character, so no body starts with it): the mark lives in the existing `body` column, no migration.
- */
-const INFO_MARK = 'i:';
+/** R161: an entry of the channel's info alone is kept with this before its body (R146 prunes by it). */
+const INFO_MARK = WRAPPED_INFO_MARK;
 const postView = (p: ChannelWrappedPostRow): WrappedPost => ({
   seq: p.seq, epoch: p.epoch, authorId: p.authorId, authorDevice: p.authorDevice, createdAt: p.createdAt,
   ...(p.body.startsWith(INFO_MARK) ? { body: p.body.slice(INFO_MARK.length), info: true as const } : { body: p.body }),
@@ -98,14 +95,7 @@ export class ChannelWraps {
     await this.#admin(communityId, auth.userId);
     if (wraps.length > this.#d.limits.batch) throw new ParleyError('payload_too_large', `at most ${this.#d.limits.batch} wraps per request`);
     await this.#current(communityId, epoch);
-    const members = new Map<string, boolean>();
-    for (const w of wraps) {
-      const device = await this.#d.storage.getDevice(w.deviceId);
-      if (!device || device.userId !== w.userId || device.revokedAt !== null) throw new ParleyError('device_not_found', `no live device ${w.deviceId} of ${w.userId}`);
-      let member = members.get(w.userId);
-      if (member === undefined) members.set(w.userId, (member = (await this.#d.communities.getCommunityMember(communityId, w.userId)) !== undefined));
-      if (!member) throw new ParleyError('not_member', `${w.userId} does not subscribe to this channel`);
-    }
+    // R172: each wrap's device live and its user a member is checked by the store in the transaction that stores it.
     // R149: several admin devices may answer one notice: a wrap another device stored first for (epoch, device) is kept, this one dropped and not counted.
     const stored = await this.#d.wraps.putWraps(wraps.map((w) => ({ communityId, epoch, userId: w.userId, deviceId: w.deviceId, wrapped: w.wrapped, wrappedBy: auth.deviceId })));
     // Each user whose devices got a new wrap hears of it once per batch (a post they could not open opens now).

@@ -22,6 +22,8 @@ export interface CommunitiesDeps {
   limits: CommunityLimits;
   /** R142: a subscriber leaving a wrapped channel makes its next post need a new epoch. */
   onWrappedLeave?: (communityId: string, userId: string, at: number) => Promise<void>;
+  /** R171: a member gained or lost `postAnnouncements` (a wrapped channel's admins' group follows it). */
+  onAnnouncerChanged?: (auth: AuthContext, communityId: string, userId: string, now: { role: Role; holds: boolean }) => Promise<void>;
 }
 
 /**
@@ -148,6 +150,7 @@ export class Communities implements ChatCommunityRules {
       await this.#d.bus.publish(userTopic(userId), { type: 'chat_changed', chatId: await this.announcementsChatId(communityId) });
     }
     await this.#rightsLine(auth, communityId, userId, target, { role, rights });
+    await this.#announcer(auth, communityId, userId, target, { role, rights });
     await this.changed(communityId);
     const member = (await this.members(auth, communityId)).find((m) => m.userId === userId);
     if (!member) throw new ParleyError('user_not_found', 'not a member of this community');
@@ -171,6 +174,8 @@ export class Communities implements ChatCommunityRules {
     await this.#mirrorRole(auth, communityId, auth.userId, input.formerOwnerBecomes);
     await this.#rightsLine(auth, communityId, input.userId, heir, { role: 'owner', rights: [] });
     await this.#rightsLine(auth, communityId, auth.userId, me, { role: input.formerOwnerBecomes, rights: input.formerOwnerBecomes === 'admin' ? [...ALL_COMMUNITY_RIGHTS] : [] });
+    await this.#announcer(auth, communityId, input.userId, heir, { role: 'owner', rights: [] });
+    await this.#announcer(auth, communityId, auth.userId, me, { role: input.formerOwnerBecomes, rights: input.formerOwnerBecomes === 'admin' ? [...ALL_COMMUNITY_RIGHTS] : [] });
     await this.changed(communityId);
     return this.get(auth, communityId);
   }
@@ -318,6 +323,12 @@ export class Communities implements ChatCommunityRules {
     const after = rightsOf(now);
     if (before.role === now.role && before.rights.join() === after.join()) return;
     await this.auditInChatsOf(auth, communityId, userId, { kind: 'moderation', action: 'rights_changed', userId, role: now.role, rights: after, before });
+  }
+
+  /** R171: tells the wrapped channels' admins' group when a member gains or loses `postAnnouncements`. */
+  async #announcer(auth: AuthContext, communityId: string, userId: string, was: Pick<CommunityMemberRow, 'role' | 'rights'>, now: Pick<CommunityMemberRow, 'role' | 'rights'>): Promise<void> {
+    const holdsNow = holds(now, 'postAnnouncements');
+    if (holds(was, 'postAnnouncements') !== holdsNow) await this.#d.onAnnouncerChanged?.(auth, communityId, userId, { role: now.role, holds: holdsNow });
   }
 
   async #mirrorRole(auth: AuthContext, communityId: string, userId: string, role: Role): Promise<void> {

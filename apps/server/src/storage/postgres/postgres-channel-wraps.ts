@@ -3,7 +3,7 @@ import { ParleyError } from '@parley/protocol';
 import type {
   ChannelEpochRow, ChannelWrapRow, ChannelWrapStorage, ChannelWrappedPostRow, UnwrappedDeviceRow,
 } from '../channel-wrap-storage.ts';
-import { UNWRAPPED_SQL, toEpoch, unwrappedParams, toUnwrapped, toWrap, toWrappedPost } from '../sqlite/sqlite-channel-wraps.ts';
+import { HOLDS_PAGE, HOLDS_SQL, UNWRAPPED_SQL, holdsPostIn, toEpoch, unwrappedParams, toUnwrapped, toWrap, toWrappedPost } from '../sqlite/sqlite-channel-wraps.ts';
 import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
@@ -27,7 +27,15 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
       const last = Number((await db.query<Row>('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = $1', [e.communityId])).rows[0]?.['n']);
       if (e.epoch !== last + 1) return false;
       await db.query('INSERT INTO channel_epochs (community_id, epoch, created_by, created_at) VALUES ($1, $2, $3, $4)', [e.communityId, e.epoch, e.createdBy, e.createdAt]);
-      return true;
+      if (last === 0) return true;
+      // R146: the superseded epoch's wraps go when it holds no post (appends wait on the same row lock).
+      for (let before = Number.MAX_SAFE_INTEGER; ;) {
+        const rows = (await db.query<Row>(numbered(HOLDS_SQL), [e.communityId, before, HOLDS_PAGE])).rows;
+        const verdict = holdsPostIn(rows, last);
+        if (verdict === false) await db.query('DELETE FROM channel_epoch_wraps WHERE community_id = $1 AND epoch = $2', [e.communityId, last]);
+        if (verdict !== undefined) return true;
+        before = Number(rows.at(-1)?.['seq']);
+      }
     });
   }
 
@@ -38,9 +46,29 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
 
   async putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]> {
     if (rows.length === 0) return [];
+    return inTransaction(this.#pool, async (db) => {
+      // R172: the device and member rows are held (FOR SHARE) until this commits: a revocation's UPDATE or a
+      // removal's DELETE waits for it (and then finds the wrap), or came first and is seen here (the batch refused).
+      const deviceIds = [...new Set(rows.map((w) => w.deviceId))].sort();
+      const devices = new Map((await db.query<Row>('SELECT device_id, user_id, revoked_at FROM devices WHERE device_id = ANY($1::text[]) ORDER BY device_id FOR SHARE', [deviceIds])).rows
+        .map((d) => [String(d['device_id']), d]));
+      for (const w of rows) {
+        const d = devices.get(w.deviceId);
+        if (!d || d['user_id'] !== w.userId || d['revoked_at'] !== null) throw new ParleyError('device_not_found', `no live device ${w.deviceId} of ${w.userId}`);
+      }
+      const communityId = rows[0]!.communityId;
+      const userIds = [...new Set(rows.map((w) => w.userId))].sort();
+      const members = new Set((await db.query<Row>('SELECT user_id FROM community_members WHERE community_id = $1 AND user_id = ANY($2::text[]) ORDER BY user_id FOR SHARE', [communityId, userIds])).rows
+        .map((m) => String(m['user_id'])));
+      for (const w of rows) if (w.communityId !== communityId || !members.has(w.userId)) throw new ParleyError('not_member', `${w.userId} does not subscribe to this channel`);
+      return this.#insertWraps(db, rows);
+    });
+  }
+
+  async #insertWraps(db: pg.PoolClient, rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]> {
     const cols = ['community_id', 'epoch', 'user_id', 'device_id', 'wrapped', 'wrapped_by'] as const;
     const values = rows.map((_, i) => `(${cols.map((__, j) => `$${i * cols.length + j + 1}`).join(', ')})`).join(', ');
-    const stored = await this.#pool.query<Row>(`INSERT INTO channel_epoch_wraps (${cols.join(', ')}) VALUES ${values} ON CONFLICT (community_id, epoch, device_id) DO NOTHING RETURNING device_id`,
+    const stored = await db.query<Row>(`INSERT INTO channel_epoch_wraps (${cols.join(', ')}) VALUES ${values} ON CONFLICT (community_id, epoch, device_id) DO NOTHING RETURNING device_id`,
       rows.flatMap((w) => [w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy]));
     const devices = new Set(stored.rows.map((r) => String(r['device_id'])));
     return rows.filter((w) => devices.delete(w.deviceId)); // a device named twice in the batch: its first row, as SQLite keeps it
@@ -58,6 +86,8 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
   async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow> {
     return inTransaction(this.#pool, async (db) => {
       await db.query('SELECT 1 FROM communities WHERE community_id = $1 FOR UPDATE', [p.communityId]);
+      const newest = Number((await db.query<Row>('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = $1', [p.communityId])).rows[0]?.['n']);
+      if (p.epoch !== newest) throw new ParleyError('channel_rekey_needed', `epoch ${p.epoch} is not the current one (${newest})`); // R146
       const seq = Number((await db.query<Row>('SELECT COALESCE(MAX(seq), 0) AS n FROM channel_wrapped_posts WHERE community_id = $1', [p.communityId])).rows[0]?.['n']) + 1;
       await db.query('INSERT INTO channel_wrapped_posts (community_id, seq, epoch, author_id, author_device, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
         [p.communityId, seq, p.epoch, p.authorId, p.authorDevice, p.body, p.createdAt]);

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ParleyError } from '@parley/protocol';
-import type {
-  ChannelEpochRow, ChannelWrapRow, ChannelWrapStorage, ChannelWrappedPostRow, UnwrappedDeviceRow,
+import {
+  WRAPPED_INFO_MARK, type ChannelEpochRow, type ChannelWrapRow, type ChannelWrapStorage, type ChannelWrappedPostRow, type UnwrappedDeviceRow,
 } from '../channel-wrap-storage.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -43,6 +43,22 @@ export const UNWRAPPED_SQL = `WITH page AS (SELECT m.community_id, m.user_id FRO
     AND NOT EXISTS (SELECT 1 FROM channel_epoch_wraps w WHERE w.community_id = p.community_id AND w.epoch = ? AND w.device_id = d.device_id)
   ORDER BY p.user_id, d.device_id LIMIT ?`;
 
+/**
+ * R146: whether `epoch` holds a post (an entry not marked as info alone), reading the log back from
+ * its newest entry, HOLDS_PAGE rows a page (HOLDS_SQL): an epoch's entries are the log's last ones
+ * while it is current (a post under an older epoch is refused in the append's transaction), so this
+ * reads that epoch's entries only. One page's verdict: true or false, or undefined to read the next.
+ */
+export function holdsPostIn(rows: readonly Row[], epoch: number): boolean | undefined {
+  for (const r of rows) {
+    if (Number(r['epoch']) < epoch) return false;
+    if (Number(r['epoch']) === epoch && !String(r['body']).startsWith(WRAPPED_INFO_MARK)) return true;
+  }
+  return rows.length < HOLDS_PAGE ? false : undefined;
+}
+export const HOLDS_PAGE = 20;
+export const HOLDS_SQL = 'SELECT seq, epoch, body FROM channel_wrapped_posts WHERE community_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?';
+
 /** The parameters of UNWRAPPED_SQL; the page takes one member more, as the cursor's own member may have nothing left. */
 export const unwrappedParams = (communityId: string, epoch: number, after: string, limit: number) => [communityId, after, epoch, limit + 1, after, after, epoch, limit];
 
@@ -61,8 +77,19 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
       const last = Number((this.#q('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = ?').get(e.communityId) as Row)['n']);
       if (e.epoch !== last + 1) return false;
       this.#q('INSERT INTO channel_epochs (community_id, epoch, created_by, created_at) VALUES (?, ?, ?, ?)').run(e.communityId, e.epoch, e.createdBy, e.createdAt);
+      if (last > 0 && !this.#holdsPost(e.communityId, last)) this.#q('DELETE FROM channel_epoch_wraps WHERE community_id = ? AND epoch = ?').run(e.communityId, last); // R146
       return true;
     }).immediate();
+  }
+
+  /** R146: whether the epoch holds a post (holdsPostIn), inside the epoch's transaction. */
+  #holdsPost(communityId: string, epoch: number): boolean {
+    for (let before = Number.MAX_SAFE_INTEGER; ;) {
+      const rows = this.#q(HOLDS_SQL).all(communityId, before, HOLDS_PAGE) as Row[];
+      const verdict = holdsPostIn(rows, epoch);
+      if (verdict !== undefined) return verdict;
+      before = Number(rows.at(-1)?.['seq']);
+    }
   }
 
   async currentEpoch(communityId: string): Promise<ChannelEpochRow | undefined> {
@@ -73,7 +100,15 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
   async putWraps(rows: readonly ChannelWrapRow[]): Promise<ChannelWrapRow[]> {
     const insert = this.#q(`INSERT INTO channel_epoch_wraps (community_id, epoch, user_id, device_id, wrapped, wrapped_by) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (community_id, epoch, device_id) DO NOTHING`);
-    return this.#db.transaction(() => rows.filter((w) => insert.run(w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy).changes > 0)).immediate();
+    return this.#db.transaction(() => {
+      // R172: checked in the transaction that stores: a revocation or removal stored before it refuses the batch.
+      for (const w of rows) {
+        const device = this.#q('SELECT user_id, revoked_at FROM devices WHERE device_id = ?').get(w.deviceId) as Row | undefined;
+        if (!device || device['user_id'] !== w.userId || device['revoked_at'] !== null) throw new ParleyError('device_not_found', `no live device ${w.deviceId} of ${w.userId}`);
+        if (!this.#q('SELECT 1 FROM community_members WHERE community_id = ? AND user_id = ?').get(w.communityId, w.userId)) throw new ParleyError('not_member', `${w.userId} does not subscribe to this channel`);
+      }
+      return rows.filter((w) => insert.run(w.communityId, w.epoch, w.userId, w.deviceId, w.wrapped, w.wrappedBy).changes > 0);
+    }).immediate();
   }
 
   async deleteWraps(communityId: string, deviceIds: readonly string[]): Promise<number> {
@@ -92,6 +127,8 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
 
   async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow> {
     return this.#db.transaction(() => {
+      const newest = Number((this.#q('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = ?').get(p.communityId) as Row)['n']);
+      if (p.epoch !== newest) throw new ParleyError('channel_rekey_needed', `epoch ${p.epoch} is not the current one (${newest})`); // R146
       const seq = Number((this.#q('SELECT COALESCE(MAX(seq), 0) AS n FROM channel_wrapped_posts WHERE community_id = ?').get(p.communityId) as Row)['n']) + 1;
       this.#q('INSERT INTO channel_wrapped_posts (community_id, seq, epoch, author_id, author_device, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(p.communityId, seq, p.epoch, p.authorId, p.authorDevice, p.body, p.createdAt);
