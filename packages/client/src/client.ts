@@ -61,7 +61,7 @@ export class ParleyClient extends ClientRest {
   readonly calls: Calls; // R61: this device's calls (1:1, signalled through the chat's encrypted log)
   readonly communities: Communities; // R66-R75 (communities.ts); the `community` event tells each change
   readonly channels: ReturnType<typeof lazyChannels>; // R95-R99 (channels/, loaded on first use); the `channelPost` event is a notice
-  readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e), channelInfo: (id) => this.communities.wrappedInfo(id), tus: () => ({ endpoint: this.#files.endpoint, token: (fresh) => this.tokens.get(fresh) }), adminGroup: { log: (id) => this.#sync.log(id) as readonly StoredMessage[], post: (id, c) => this.#post(id, c) } }); // R141-R142, R147-R149, R161-R162, R170 (channels/wrapped.ts)
+  readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e), channelInfo: (id) => this.communities.wrappedInfo(id), tus: () => ({ endpoint: this.#files.endpoint, token: (fresh) => this.tokens.get(fresh) }), adminGroup: { log: (id) => this.#sync.log(id) as readonly StoredMessage[], chat: (id) => this.#chats.get(id), post: (id, c) => this.#post(id, c) } }); // R141-R142, R147-R149, R161-R162, R170 (channels/wrapped.ts)
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)

@@ -1,5 +1,6 @@
-import { ParleyError, type Community, type Content } from '@parley/protocol';
+import { ParleyError, type ChatSummary, type Community, type Content } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
+import { rightsInLog } from '../moderation/rights-in-log.ts';
 import type { RestFn } from '../session.ts';
 import type { StoredMessage } from '../store.ts';
 
@@ -7,6 +8,8 @@ export interface AdminKeysDeps {
   rest: RestFn;
   /** A chat's log as this device holds it, decrypted (R170's key messages are read from it). */
   log(chatId: string): readonly StoredMessage[];
+  /** The chat's summary as this device holds it (who holds which right, R80), for judging each key message's sender. */
+  chat(chatId: string): ChatSummary | undefined;
   /** Sends content into a chat through the outbox (encrypted in its MLS group; R34 holds it while a removed leaf is in the tree). */
   post(chatId: string, content: Content): Promise<string>;
 }
@@ -51,22 +54,29 @@ export class AdminKeys {
 
   /**
    * The epoch's key as this device read it in the admins' group, if it did: the first such message
-   * in the log (only an admin's device posts there, R69, and only one device opens an epoch, R141).
+   * in the log from a holder of `postAnnouncements` at that point of the log (R80's fold, with the
+   * owner's signed statements, R138). A subscriber still in the group (one from before the switch,
+   * R171) may send there as a response (`vote`, R69); a key from them is ignored, never used.
    */
   async find(communityId: string, epoch: number): Promise<Uint8Array | undefined> {
     const chatId = await this.#chat(communityId);
     const log = this.#d.log(chatId);
+    const chat = this.#d.chat(chatId);
     let read = this.#read.get(chatId);
-    if (!read || read.length !== log.length) {
+    if (chat && (!read || read.length !== log.length)) {
       // (Read whole again: a message decoded late, R32, may sit anywhere in the log.)
       read = { length: log.length, keys: new Map() };
+      const rights = rightsInLog(chat, log);
       for (const m of log) {
+        rights.pass(m.system);
         const c = m.decoded?.kind === 'content' ? m.decoded.content : undefined;
-        const at = c?.kind === 'channel_epoch_key' ? `${c.communityId}:${c.epoch}` : undefined;
-        if (c?.kind === 'channel_epoch_key' && at && !read.keys.has(at)) read.keys.set(at, base64ToBytes(c.key));
+        if (c?.kind === 'community_rights') rights.signed(m.senderUserId, c);
+        if (c?.kind !== 'channel_epoch_key' || !rights.holds(m.senderUserId, 'postAnnouncements')) continue;
+        const at = `${c.communityId}:${c.epoch}`;
+        if (c.communityId === communityId && !read.keys.has(at)) read.keys.set(at, base64ToBytes(c.key));
       }
       this.#read.set(chatId, read);
     }
-    return read.keys.get(`${communityId}:${epoch}`);
+    return read?.keys.get(`${communityId}:${epoch}`);
   }
 }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ChatSummary } from '@parley/protocol';
+import { bytesToBase64 } from '../encoding.ts';
 import { MlsIdentity } from '../mls/identity.ts';
+import type { RestFn } from '../session.ts';
+import type { StoredMessage } from '../store.ts';
+import { AdminKeys } from './admin-keys.ts';
 import { drawEpochKey, edToX25519Public, openEpochKey, openPost, sealEpochKey, sealPost } from './epoch-keys.ts';
 
 describe('R141-R142 epoch keys sealed to key-log keys', () => {
@@ -21,5 +26,29 @@ describe('R141-R142 epoch keys sealed to key-log keys', () => {
     assert.equal(new TextDecoder().decode(await openPost(key, 'comm_0001', 3, body)), 'hello');
     await assert.rejects(openPost(key, 'comm_0001', 2, body));
     await assert.rejects(openPost(drawEpochKey(), 'comm_0001', 3, body));
+  });
+});
+
+describe('R170 epoch keys read from the admins\' group', () => {
+  it('takes a key only from a holder of postAnnouncements: a subscriber\'s earlier key message (sent as a response) is ignored', async () => {
+    const member = (userId: string, role: 'owner' | 'member') => ({ userId, handle: userId, displayName: userId, role, deliveredSeq: 0, readSeq: 0 });
+    const chat: ChatSummary = {
+      chatId: 'chat_annc', kind: 'group', name: '', color: '#336699', lastSeq: 2, unread: 0, createdAt: 0, mlsEpoch: 1,
+      members: [member('ann', 'owner'), member('cat', 'member')],
+      community: { communityId: 'comm_0001', kind: 'announcements', mayPost: true, moderators: [{ userId: 'ann', rights: ['postAnnouncements', 'deleteMessages', 'ban', 'invite', 'manageChats', 'pin'] }] },
+    };
+    const [forged, real] = [drawEpochKey(), drawEpochKey()];
+    const keyMessage = (seq: number, sender: string, key: Uint8Array): StoredMessage => ({
+      chatId: 'chat_annc', seq, clientMsgId: `m${seq}`, senderUserId: sender, senderDeviceId: `${sender}_phone`, sentAt: seq, system: null,
+      envelope: { contentType: 'parley/mls-app', payload: '' },
+      decoded: { kind: 'content', content: { kind: 'channel_epoch_key', communityId: 'comm_0001', epoch: 2, key: bytesToBase64(key) } },
+    });
+    const log = [keyMessage(1, 'cat', forged), keyMessage(2, 'ann', real)];
+    const admins = new AdminKeys({
+      rest: (async () => ({ community: { announcementsChatId: 'chat_annc' } })) as unknown as RestFn,
+      log: () => log, chat: () => chat, post: async () => 'x',
+    });
+    assert.deepEqual(await admins.find('comm_0001', 2), real);
+    assert.equal(await admins.find('comm_0001', 3), undefined);
   });
 });
