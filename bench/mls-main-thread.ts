@@ -9,7 +9,8 @@
 // client's built MLS worker (apps/web/dist, `node scripts/build/build.mjs` first; BENCH_WEB_DIST for
 // another build): open the stored group, apply the add commit, seal and write the state to IndexedDB,
 // then a commit adding one device (a join), the same; wall, worker and store times, the main
-// thread's longest gap and Long Tasks, state size, both JS heaps. Then what the page still runs
+// thread's longest gap and Long Tasks, state size, both JS heaps; then one round on the page's own
+// thread (the web client before its worker; BENCH_IN_PAGE=0 skips it). Then what the page still runs
 // itself: an identity, key packages (`BENCH_KEY_PACKAGES`, default 21,100) and header reads.
 // The group (minutes to make at 5,000) is kept under /tmp (lib/mls-group-cache.ts) and reused.
 // Usage: node --import tsx bench/mls-main-thread.ts [members=1000] [adds=100] [node|chromium]

@@ -70,8 +70,14 @@ export async function chromiumRun(group: CachedGroup, print: (row: Record<string
     print({ step: 'chromium', version: browser.version(), worker: workerFile, heapBeforeMb: await heapMb(page) });
     print({ step: 'idle 5 s', ...(await page.evaluate('parleyBench.idle(5000)') as object) });
     const commits = await page.evaluate(`parleyBench.commits(${JSON.stringify(`/assets/${workerFile}`)})`) as { rounds: unknown[] };
-    for (const [i, round] of commits.rounds.entries()) print({ step: 'commits', round: i + 1, ...(round as object) });
+    for (const [i, round] of commits.rounds.entries()) print({ step: 'commits', engine: 'worker', round: i + 1, ...(round as object) });
     print({ step: 'commits-heap', workerHeapMbGroupOpen: await workerHeapMb(browser), pageHeapMb: await heapMb(page) });
+    if (process.env['BENCH_IN_PAGE'] !== '0') {
+      // The baseline: the same on the page's own thread, as the web client ran MLS before its worker (one round).
+      const inPage = await page.evaluate(`parleyBench.commits('', true)`) as { rounds: unknown[] };
+      print({ step: 'commits', engine: 'page (before the worker)', round: 1, ...(inPage.rounds[0] as object) });
+      print({ step: 'commits-heap', engine: 'page', pageHeapMbGroupOpen: await heapMb(page) });
+    }
     const counts = (process.env['BENCH_KEY_PACKAGES'] ?? '21,100').split(',').map(Number);
     print({ step: 'page-mls', ...(await page.evaluate(`parleyBench.pageMls(${JSON.stringify(counts)})`) as object), pageHeapMb: await heapMb(page) });
   } finally {

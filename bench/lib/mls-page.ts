@@ -4,7 +4,7 @@
 // reads). Bundled by the bench with esbuild into one script; it sets `window.parleyBench`.
 import { RemoteMlsEngine } from '../../packages/client/src/mls/remote-engine.ts';
 import type { EnginePort } from '../../packages/client/src/mls/engine-wire.ts';
-import type { MlsGroup } from '../../packages/client/src/mls/engine.ts';
+import { inThreadMlsEngine, type MlsEngine, type MlsGroup } from '../../packages/client/src/mls/engine.ts';
 import { MlsIdentity } from '../../packages/client/src/mls/identity.ts';
 import { generateKeyPackages } from '../../packages/client/src/mls/key-packages.ts';
 import { messageEpoch, welcomeRefs } from '../../packages/client/src/mls/headers.ts';
@@ -84,15 +84,18 @@ export const parleyBench = {
     return strip(await blocked(() => new Promise((r) => setTimeout(r, ms))));
   },
 
-  /** Opens the stored group in the worker, applies the add commit, stores; then the join commit, stores; then one message. */
-  async commits(workerUrl: string) {
+  /**
+   * Opens the stored group in the worker (or, `inPage`, on the page itself: the web client before its
+   * worker), applies the add commit, stores; then the join commit, stores; then one message.
+   */
+  async commits(workerUrl: string, inPage = false) {
     const [state, add, join] = await Promise.all([bytes('/data/state'), bytes('/data/add'), bytes('/data/join')]);
     const db = await openDb();
     const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-    const engine = new RemoteMlsEngine(new Worker(workerUrl, { name: 'parley-mls' }) as unknown as EnginePort);
+    const engine: MlsEngine = inPage ? inThreadMlsEngine : new RemoteMlsEngine(new Worker(workerUrl, { name: 'parley-mls' }) as unknown as EnginePort);
     const warm = await blocked(async () => (await engine.deserialize(state.slice(), {})).epoch); // the worker's load, first open
     const rounds = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < (inPage ? 1 : 2); i++) {
       const open = await blocked(() => engine.deserialize(state.slice(), {}));
       const g = open.value;
       const members = g.members().length;
