@@ -20,6 +20,7 @@
 // Usage: node --import tsx bench/community-scale.ts [server|mls|admission|all] [members=5000] [online=300] [adds=100]
 //        node --import tsx bench/community-scale.ts admission [members=50] [ignored] [joins=5]
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION, WS_PATH } from '@parley/protocol';
 import { startGroupId } from '@parley/mls-public';
@@ -222,10 +223,15 @@ async function admissionPart(): Promise<void> {
   const newcomers: TestUser[] = [];
   for (let i = 0; i < joins; i++) newcomers.push(await createUser(server.url, { displayName: `Newcomer ${i}` }));
   await Promise.all(newcomers.map((u) => waitFor(() => hasKeyPackages(u), { what: 'newcomer key packages', timeoutMs: 120_000 })));
-  const rows: { joinMs: number; commitMs: number; inGroupMs: number; postReadMs: number; readMs: number }[] = [];
+  const rows: { joinMs: number; commitMs: number; inGroupMs: number; postReadMs: number; readMs: number; cpuS: number }[] = [];
   const seen = (u: TestUser, text: string) => u.client.timeline(general).some((m) => m.text === text);
   for (const [i, u] of newcomers.entries()) {
     const epoch = (await s.getChat(general))!.mlsEpoch;
+    // Everything shares this process's one thread: the server, Ann's, Ben's and the newcomer's devices.
+    // Its CPU time and longest event-loop stall per join say how much of the latency is their work, summed.
+    const cpu0 = process.cpuUsage();
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     t = performance.now();
     await u.client.communities.joinInvite(link.token);
     const joinMs = ms(t);
@@ -253,14 +259,17 @@ async function admissionPart(): Promise<void> {
       return ms(t);
     })();
     const [postReadMs, readMs, inGroupMs, commitMs] = await Promise.all([posting, reading, inGroup, committed]);
-    rows.push({ joinMs, commitMs, inGroupMs, postReadMs, readMs });
-    print({ part: 'admission', step: 'join', members: members + i, joinMs, commitMs, inGroupMs, postReadMs, readMs });
+    lag.disable();
+    const used = process.cpuUsage(cpu0);
+    const cpuS = Math.round((used.user + used.system) / 1e4) / 100;
+    rows.push({ joinMs, commitMs, inGroupMs, postReadMs, readMs, cpuS });
+    print({ part: 'admission', step: 'join', members: members + i, joinMs, commitMs, inGroupMs, postReadMs, readMs, cpuS, longestStallMs: Math.round(lag.max / 1e6) });
   }
   const stat = (k: keyof (typeof rows)[number]) => {
     const v = rows.map((r) => r[k]).sort((a, b) => a - b);
     return { p50: v[Math.floor((v.length - 1) / 2)], max: v.at(-1) };
   };
-  print({ part: 'admission', step: 'summary', members, joins, commitMs: stat('commitMs'), inGroupMs: stat('inGroupMs'), postReadMs: stat('postReadMs'), readMs: stat('readMs') });
+  print({ part: 'admission', step: 'summary', members, joins, commitMs: stat('commitMs'), inGroupMs: stat('inGroupMs'), postReadMs: stat('postReadMs'), readMs: stat('readMs'), cpuS: stat('cpuS') });
   for (const u of [annOn!, benOn!, ...newcomers]) await u.client.stop();
 }
 
