@@ -223,6 +223,15 @@ async function admissionPart(): Promise<void> {
   const newcomers: TestUser[] = [];
   for (let i = 0; i < joins; i++) newcomers.push(await createUser(server.url, { displayName: `Newcomer ${i}` }));
   await Promise.all(newcomers.map((u) => waitFor(() => hasKeyPackages(u), { what: 'newcomer key packages', timeoutMs: 120_000 })));
+  // BENCH_CPU_PROFILE=file.cpuprofile: a CPU profile of this process during the joins only.
+  const profileTo = process.env['BENCH_CPU_PROFILE'];
+  const inspector = profileTo ? new (await import('node:inspector')).Session() : undefined;
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => inspector!.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  if (inspector) {
+    inspector.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  }
   const rows: { joinMs: number; commitMs: number; inGroupMs: number; postReadMs: number; readMs: number; cpuS: number }[] = [];
   const seen = (u: TestUser, text: string) => u.client.timeline(general).some((m) => m.text === text);
   for (const [i, u] of newcomers.entries()) {
@@ -264,6 +273,11 @@ async function admissionPart(): Promise<void> {
     const cpuS = Math.round((used.user + used.system) / 1e4) / 100;
     rows.push({ joinMs, commitMs, inGroupMs, postReadMs, readMs, cpuS });
     print({ part: 'admission', step: 'join', members: members + i, joinMs, commitMs, inGroupMs, postReadMs, readMs, cpuS, longestStallMs: Math.round(lag.max / 1e6) });
+  }
+  if (inspector) {
+    const { profile } = await post('Profiler.stop') as { profile: unknown };
+    (await import('node:fs')).writeFileSync(profileTo!, JSON.stringify(profile));
+    inspector.disconnect();
   }
   const stat = (k: keyof (typeof rows)[number]) => {
     const v = rows.map((r) => r[k]).sort((a, b) => a - b);
