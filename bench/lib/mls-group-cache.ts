@@ -1,7 +1,7 @@
 // A member's device in a group of `members`, a commit adding `adds` devices to it and, after that, a
 // commit adding one more (a join): what bench/mls-main-thread.ts applies, in Node or in Chromium.
-// Making a 5,000-member group takes minutes (the bulk add, ~285-414 s here), so the bytes are kept in
-// a file under /tmp (BENCH_MLS_CACHE_DIR) and reused by later runs with the same sizes.
+// Making a 5,000-member group takes ~45 s here (285-414 s before the third round's crypto), so the
+// bytes are kept in a file under /tmp (BENCH_MLS_CACHE_DIR) and reused by later runs of those sizes.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startGroupId } from '@parley/mls-public';
