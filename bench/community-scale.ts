@@ -8,12 +8,23 @@
 //  mls — the SDK's own MLS code (ts-mls): a group of `members` devices, one commit adding `adds`
 //    more (size, time to make it), and the time one member's device takes to process it and to write
 //    its state afterwards (serialize, which runs after every message).
-// Usage: node --import tsx bench/community-scale.ts [server|mls|all] [members=5000] [online=300] [adds=100]
+//  admission — how long a join by invite link (R68) takes until the newcomer's device can read and post
+//    in the community's general chat (R152): a real server in this process, SDK clients in Node. The
+//    community's `members` are real accounts whose devices uploaded key packages and key log entries,
+//    then went offline (their devices are in the MLS groups, their clients stopped); the owner (Ann,
+//    an admin, who made the link) and one member (Ben) stay online, with the SDK's defaults (rank
+//    delay, holds). Then `adds` newcomers join one by one (each online before it joins): from the
+//    join's answer, until its device is in the general chat's group, until Ben reads what it posted
+//    (sent right after joining: held by its outbox until then), and until it reads what Ben posted as
+//    soon as his device had it in the group (held by Ben's device until its proof arrived, R152).
+// Usage: node --import tsx bench/community-scale.ts [server|mls|admission|all] [members=5000] [online=300] [adds=100]
+//        node --import tsx bench/community-scale.ts admission [members=50] [ignored] [joins=5]
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION, WS_PATH } from '@parley/protocol';
 import { startGroupId } from '@parley/mls-public';
-import { startTestServer } from '@parley/testing';
+import { createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { encodeCommitBundle } from '../packages/client/src/e2ee/envelopes.ts';
 import { MlsGroupSession, MlsIdentity, generateKeyPackages } from '../packages/client/src/mls/index.ts';
 import { sha256Hex } from '../apps/server/src/domain/secrets.ts';
@@ -169,6 +180,114 @@ async function mlsPart(): Promise<void> {
   print({ part: 'mls', step: 'message', members: members + adds, encryptMs, decryptMs: ms(t) });
 }
 
+async function admissionPart(): Promise<void> {
+  const joins = adds;
+  await using server = await startTestServer({
+    PARLEY_MAX_GROUP_MEMBERS: String(members + joins + 10), PARLEY_MAX_COMMUNITY_MEMBERS: String(members + joins + 10), PARLEY_LOG_LEVEL: 'silent',
+    PARLEY_WS_BUFFER_BYTES: String(16 * 1024 * 1024),
+  });
+  const s = server.services.storage;
+  const t0 = performance.now();
+  const hasKeyPackages = async (u: TestUser) => (await s.countKeyPackages(u.deviceId, 0)).available > 0;
+  /** Accounts whose devices published their keys (key log, key packages), then stopped. */
+  const offline = async (n: number): Promise<TestUser[]> => {
+    const out: TestUser[] = [];
+    for (let i = 0; i < n; i += 20) {
+      out.push(...await Promise.all(Array.from({ length: Math.min(20, n - i) }, async (_, k) => {
+        const u = await createUser(server.url, { displayName: `Resident ${i + k}` });
+        await waitFor(() => hasKeyPackages(u), { what: 'key packages', timeoutMs: 120_000, intervalMs: 100 });
+        await u.client.stop();
+        return u;
+      })));
+    }
+    return out;
+  };
+  const [ann, ben] = await offline(2) as [TestUser, TestUser];
+  const residents = await offline(members - 2);
+  print({ part: 'admission', step: 'accounts', members, ms: ms(t0) });
+  const annAuth = { userId: ann.userId, deviceId: ann.deviceId };
+  const community = await server.services.communities.create(annAuth, { name: '' });
+  for (const r of [ben, ...residents]) await server.services.communityInvites.admit(annAuth, community.communityId, r.userId);
+  print({ part: 'admission', step: 'community', members, ms: ms(t0) });
+
+  // Ann's device starts the groups (R36, every device with a key package), Ben's joins from the Welcome.
+  let t = performance.now();
+  const [annOn, benOn] = [ann, ben].map((u) => ({ ...u, client: newClient(u.baseUrl, u.userId, u.deviceId, u.deviceKey, u.store) }));
+  await annOn!.client.start();
+  const general = (await annOn!.client.communities.chats(community.communityId)).find((c) => c.kind === 'general')!.chatId;
+  await benOn!.client.start();
+  await waitFor(async () => (await benOn!.client.encryptionMembers(general)).length >= members, { what: 'Ben in the general group with everyone', timeoutMs: 1_800_000, intervalMs: 200 });
+  print({ part: 'admission', step: 'groups-formed', members, ms: ms(t) });
+
+  const link = await annOn!.client.communities.createInvite(community.communityId, { maxUses: joins + 1 });
+  const newcomers: TestUser[] = [];
+  for (let i = 0; i < joins; i++) newcomers.push(await createUser(server.url, { displayName: `Newcomer ${i}` }));
+  await Promise.all(newcomers.map((u) => waitFor(() => hasKeyPackages(u), { what: 'newcomer key packages', timeoutMs: 120_000 })));
+  // BENCH_CPU_PROFILE=file.cpuprofile: a CPU profile of this process during the joins only.
+  const profileTo = process.env['BENCH_CPU_PROFILE'];
+  const inspector = profileTo ? new (await import('node:inspector')).Session() : undefined;
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => inspector!.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  if (inspector) {
+    inspector.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  }
+  const rows: { joinMs: number; commitMs: number; inGroupMs: number; postReadMs: number; readMs: number; cpuS: number }[] = [];
+  const seen = (u: TestUser, text: string) => u.client.timeline(general).some((m) => m.text === text);
+  for (const [i, u] of newcomers.entries()) {
+    const epoch = (await s.getChat(general))!.mlsEpoch;
+    // Everything shares this process's one thread: the server, Ann's, Ben's and the newcomer's devices.
+    // Its CPU time and longest event-loop stall per join say how much of the latency is their work, summed.
+    const cpu0 = process.cpuUsage();
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    t = performance.now();
+    await u.client.communities.joinInvite(link.token);
+    const joinMs = ms(t);
+    const mine = `Hello from newcomer ${i}`;
+    const bens = `Welcome, newcomer ${i}`;
+    const posting = (async () => {
+      await waitFor(() => u.client.chat(general) !== undefined, { what: 'the general chat on the newcomer\'s device', timeoutMs: 600_000 });
+      await u.client.sendText(general, mine);
+      await waitFor(() => seen(benOn!, mine), { what: 'Ben reads the newcomer', timeoutMs: 600_000, intervalMs: 10 });
+      return ms(t);
+    })();
+    const reading = (async () => {
+      await waitFor(async () => (await benOn!.client.encryptionMembers(general)).some((m) => m.userId === u.userId), { what: 'the newcomer in Ben\'s group', timeoutMs: 600_000, intervalMs: 10 });
+      await benOn!.client.sendText(general, bens);
+      await waitFor(() => seen(u, bens), { what: 'the newcomer reads Ben', timeoutMs: 600_000, intervalMs: 10 });
+      return ms(t);
+    })();
+    const inGroup = (async () => {
+      await waitFor(async () => (await u.client.encryptionMembers(general)).length > members, { what: 'the newcomer\'s device in the group', timeoutMs: 600_000, intervalMs: 10 });
+      return ms(t);
+    })();
+    // A member's device committed the add: the server's epoch of the chat moved (R68's rank delay, claiming key packages, the commit).
+    const committed = (async () => {
+      await waitFor(async () => (await s.getChat(general))!.mlsEpoch > epoch, { what: 'the add committed', timeoutMs: 600_000, intervalMs: 10 });
+      return ms(t);
+    })();
+    const [postReadMs, readMs, inGroupMs, commitMs] = await Promise.all([posting, reading, inGroup, committed]);
+    lag.disable();
+    const used = process.cpuUsage(cpu0);
+    const cpuS = Math.round((used.user + used.system) / 1e4) / 100;
+    rows.push({ joinMs, commitMs, inGroupMs, postReadMs, readMs, cpuS });
+    print({ part: 'admission', step: 'join', members: members + i, joinMs, commitMs, inGroupMs, postReadMs, readMs, cpuS, longestStallMs: Math.round(lag.max / 1e6) });
+  }
+  if (inspector) {
+    const { profile } = await post('Profiler.stop') as { profile: unknown };
+    (await import('node:fs')).writeFileSync(profileTo!, JSON.stringify(profile));
+    inspector.disconnect();
+  }
+  const stat = (k: keyof (typeof rows)[number]) => {
+    const v = rows.map((r) => r[k]).sort((a, b) => a - b);
+    return { p50: v[Math.floor((v.length - 1) / 2)], max: v.at(-1) };
+  };
+  print({ part: 'admission', step: 'summary', members, joins, commitMs: stat('commitMs'), inGroupMs: stat('inGroupMs'), postReadMs: stat('postReadMs'), readMs: stat('readMs'), cpuS: stat('cpuS') });
+  for (const u of [annOn!, benOn!, ...newcomers]) await u.client.stop();
+}
+
+if (part === 'admission') await admissionPart();
 if (part === 'server' || part === 'all') await serverPart();
 if (part === 'mls' || part === 'all') await mlsPart();
 process.exit(0);

@@ -4,19 +4,26 @@
 // process, same state bytes and commit for both. The main thread's blocking is read as the longest
 // gap between ticks of a 4 ms timer (an event-loop lag probe: what a page would see as its longest
 // task), plus the count of gaps over 50 ms ("long tasks"). Node's worker_threads stand in for a
-// Web Worker: the SDK code is the same as the page's; Chromium's own figures may differ.
-// Usage: node --import tsx bench/mls-main-thread.ts [members=1000] [adds=100]
+// Web Worker: the SDK code is the same as the page's.
+// Mode `chromium`: the same in Debian's Chromium, a page running the SDK's RemoteMlsEngine on the web
+// client's built MLS worker (apps/web/dist, `node scripts/build/build.mjs` first; BENCH_WEB_DIST for
+// another build): open the stored group, apply the add commit, seal and write the state to IndexedDB,
+// then a commit adding one device (a join), the same; wall, worker and store times, the main
+// thread's longest gap and Long Tasks, state size, both JS heaps; then one round on the page's own
+// thread (the web client before its worker; BENCH_IN_PAGE=0 skips it). Then what the page still runs
+// itself: an identity, key packages (`BENCH_KEY_PACKAGES`, default 21,100) and header reads.
+// The group (minutes to make at 5,000) is kept under /tmp (lib/mls-group-cache.ts) and reused.
+// Usage: node --import tsx bench/mls-main-thread.ts [members=1000] [adds=100] [node|chromium]
 import { Worker } from 'node:worker_threads';
-import { startGroupId } from '@parley/mls-public';
-import { MlsGroupSession, MlsIdentity, RemoteMlsEngine, generateKeyPackages, inThreadMlsEngine, type MlsEngine } from '../packages/client/src/mls/index.ts';
+import { RemoteMlsEngine, inThreadMlsEngine, type MlsEngine } from '../packages/client/src/mls/index.ts';
+import { cachedGroup } from './lib/mls-group-cache.ts';
 import { nodePort } from './lib/node-port.ts';
 
 const members = Number(process.argv[2] ?? 1000);
 const adds = Number(process.argv[3] ?? 100);
+const mode = process.argv[4] ?? 'node';
 const print = (row: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'mls-main-thread', members, adds, ...row }));
 const ms = (t: number) => Math.round(performance.now() - t);
-let n = 0;
-const id = () => `u${(n++).toString(36)}`;
 
 /** Longest gap between 4 ms ticks while `work` runs, and gaps over 50 ms. */
 async function blocked<T>(work: () => Promise<T>): Promise<{ value: T; wallMs: number; longestMs: number; over50: number }> {
@@ -39,21 +46,14 @@ async function blocked<T>(work: () => Promise<T>): Promise<{ value: T; wallMs: n
   return { value, wallMs, longestMs: Math.round(longest), over50 };
 }
 
-let t = performance.now();
-const devices = [];
-for (let i = 0; i < members + adds; i++) {
-  const identity = await MlsIdentity.generate({ userId: id(), deviceId: id() });
-  devices.push({ identity, generated: (await generateKeyPackages(identity, 1))[0]! });
+const group = await cachedGroup(members, adds, print);
+const { state } = group;
+const made = { commit: group.addCommit };
+print({ step: 'setup', ms: group.setupMs, cached: group.cached, stateBytes: state.length });
+if (mode === 'chromium') {
+  await (await import('./lib/mls-chromium.ts')).chromiumRun(group, print);
+  process.exit(0);
 }
-const [owner, measured, ...rest] = devices.slice(0, members);
-const session = await MlsGroupSession.create(owner!.identity, new TextEncoder().encode(startGroupId(id(), 0)), {}, 0n);
-const start = await session.addMembers([measured!, ...rest].map((d) => d.generated.keyPackage));
-session.mergePendingCommit();
-const { session: member } = await MlsGroupSession.join(measured!.identity, start.welcome, [measured!.generated], {}, session.ratchetTreeBytes());
-const state = member.serialize();
-const made = await session.addMembers(devices.slice(members).map((d) => d.generated.keyPackage));
-session.mergePendingCommit();
-print({ step: 'setup', ms: ms(t), stateBytes: state.length });
 
 // A worker does not inherit `--import tsx` in Node 20: it registers tsx itself, then loads the host.
 const host = new URL('./lib/mls-engine-worker.ts', import.meta.url).href;
