@@ -288,8 +288,8 @@ export class WrappedChannels {
     // R167: an admin deleted it for everyone: nothing to show, and not a post this device missed.
     if (p.deleted) return {};
     const key = await this.#epochKey(communityId, p.epoch);
-    // R161: an entry marked as the channel's info alone is no post this device missed: not counted.
-    if (!key) return p.info ? {} : fail('this device holds no key of its epoch');
+    // R161: an entry marked as the channel's info alone is no post this device missed: not counted; nor (R167) an edit.
+    if (!key) return p.info || p.edits !== undefined ? {} : fail('this device holds no key of its epoch');
     let signed: string;
     let signature: string;
     try {
