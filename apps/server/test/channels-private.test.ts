@@ -376,6 +376,11 @@ describe('private channels (R112-R113)', () => {
     const [opened] = await ben.client.wrappedChannels.read(id, album.seq - 1);
     assert.ok(opened?.verified);
     assert.equal(opened.attachments?.length, MAX_ATTACHMENTS);
+    // A post whose base64 body happens to start with an "e" is a post, not an edit (its mark is `e<seq>:`).
+    const eBody = await annRest<{ post: WrappedPost }>('POST', `/communities/${id}/wrapped-posts`, { epoch: album.epoch, body: `e${'A'.repeat(63)}` });
+    assert.equal(eBody.post.edits, undefined);
+    const reacted = await benRest<{ counts: { reactions: Record<string, number> } }>('PUT', `/communities/${id}/wrapped-posts/${eBody.post.seq}/reaction`, { token: 'c'.repeat(32) });
+    assert.deepEqual(reacted.counts.reactions, { ['c'.repeat(32)]: 1 });
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.

@@ -31,7 +31,7 @@ export function wrappedResponseStorageSuite(name: string, open: () => Promise<{ 
 
     it('R166 one reaction per user per post, replaced or taken back; counts per (post, token); each user\'s own', async () => {
       await append('cG9zdDE=');
-      await append('cG9zdDI=');
+      await append('ePost2Body=');
       await s.setReaction(C, 1, uid('bob'), tok('a'));
       await s.setReaction(C, 1, uid('carol'), tok('a'));
       await s.setReaction(C, 2, uid('carol'), tok('b'));

@@ -15,8 +15,10 @@ export interface WrappedResponsesDeps {
   bus: Bus;
 }
 
-/** R161/R167: an entry whose stored body starts so is not a post one reacts to (info alone, an edit, a deleted post). */
-const notAPost = (body: string) => body.startsWith('i:') || body.startsWith('e') || body === DELETED_BODY;
+/** R167: an edit's stored body starts with `e<seq>:` (no base64 body has a colon, though many start with an e). */
+const isEdit = (body: string) => /^e\d+:/.test(body);
+/** R161/R167: an entry whose stored body is so is not a post one reacts to (info alone, an edit, a deleted post). */
+const notAPost = (body: string) => body.startsWith('i:') || isEdit(body) || body === DELETED_BODY;
 
 /**
  * R166-R167: subscribers' reactions to a wrapped channel's posts (tokens the server counts without
@@ -70,7 +72,7 @@ export class WrappedResponses {
   async delete(auth: AuthContext, communityId: string, seq: number): Promise<void> {
     if (!holds(await this.#member(communityId, auth.userId), 'postAnnouncements')) throw new ParleyError('channel_admin_only', 'only the channel\'s admins do this');
     const body = await this.#d.responses.postBody(communityId, seq);
-    if (body === undefined || body.startsWith('i:') || body.startsWith('e')) throw new ParleyError('not_found', 'no such post');
+    if (body === undefined || body.startsWith('i:') || isEdit(body)) throw new ParleyError('not_found', 'no such post');
     if (!(await this.#d.responses.deletePost(communityId, seq))) throw new ParleyError('not_found', 'no such post');
     await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq, deleted: true });
   }
