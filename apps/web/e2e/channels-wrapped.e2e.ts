@@ -104,6 +104,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     // R167: Olga edits the 9:10 post from its menu; Ben's open app shows the new text, "edited" (the signed entry names the post it replaces).
     await post(olga, 'Ferry at 9:10 runs on time.').getByRole('button', { name: 'Edit' }).click();
     await olga.getByLabel('Write a post').fill('Ferry at 9:10 runs 5 minutes late.');
+    await screenshot(olga, 'channels-w03e-wrapped-editing-admin');
     await olga.getByRole('button', { name: 'Save', exact: true }).click();
     await post(ben, 'Ferry at 9:10 runs 5 minutes late.').getByTestId('post-edited').waitFor({ timeout: 30_000 });
     assert.equal(await post(ben, 'Ferry at 9:10 runs on time.').count(), 0, 'the old text is gone');
