@@ -11,6 +11,7 @@
 // first one's wraps (it held only that info entry): the time of that and the bytes it frees.
 // Usage: node --import tsx bench/channel-wraps.ts [devices=10000,100000] [distinctKeys=1000] [server-only]
 // (server-only: one wrap sealed and reused for every device, to measure the server's side alone)
+// R166: node --import tsx bench/channel-wraps.ts reactions [n=100000]: the counts read of a post with n reactions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,10 @@ import { MemoryBus } from '../apps/server/src/bus/memory-bus.ts';
 import { MemoryRateLimiter } from '../apps/server/src/domain/memory-rate-limiter.ts';
 import { round } from './lib/fixture.ts';
 
+if (process.argv[2] === 'reactions') {
+  await (await import('./lib/wrapped-reactions.ts')).benchWrappedReactions(Number(process.argv[3] ?? 100_000), (o) => console.log(JSON.stringify(o)));
+  process.exit(0);
+}
 const sizes = (process.argv[2] ?? '10000,100000').split(',').map(Number);
 const distinct = Number(process.argv[3] ?? 1000);
 const serverOnly = process.argv[4] === 'server-only';
@@ -66,7 +71,7 @@ for (const n of sizes) {
   const wraps = new SqliteChannelWraps(db);
   const domain = new ChannelWraps({
     storage, communities: new SqliteCommunities(db), wraps, clock: { now: () => Date.now() },
-    limits: { mlsMaxSubscribers: 1, maxSubscribers: 1_000_000, batch: BATCH, postMaxChars: 65_536, askEveryMs: 60_000 },
+    limits: { mlsMaxSubscribers: 1, maxSubscribers: 1_000_000, batch: BATCH, postMaxChars: 65_536, askEveryMs: 60_000, postFileChars: 57_344, reactionsPerMin: 60 },
     // R148-R149: the notices go to an in-process bus nobody listens to (their cost is one publish per batch per user).
     bus: new MemoryBus(), limiter: new MemoryRateLimiter({ now: () => Date.now() }), moderators: (id) => new SqliteModeration(db).listModerators(id),
     blobs: { getBlob: async () => undefined }, // the bench's posts carry no files (R162)

@@ -320,6 +320,10 @@ export interface ChannelWrapLimits {
   postMaxChars: number;
   /** R149: the least time between two `wraps_needed` notices a device without a current wrap causes (ms). */
   askEveryMs: number;
+  /** R168: base64 characters each file of a post adds to `postMaxChars`. */
+  postFileChars: number;
+  /** R166: reactions a user sends to wrapped posts a minute. */
+  reactionsPerMin: number;
 }
 
 /** R115: scheduled posts of public channels. */

@@ -317,6 +317,10 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: Int(65_536).refine((n) => n >= 256, 'must be at least 256'),
   /** R149: a device without a wrap of the current epoch tells the admins at most this often. */
   PARLEY_CHANNEL_WRAP_ASK_MS: Int(60_000).refine((n) => n >= 1000, 'must be at least 1000'),
+  /** R168: what each file a wrapped post carries adds to PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS (its sealed thumbnail and metadata). */
+  PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS: Int(57_344).refine((n) => n >= 1024, 'must be at least 1024'),
+  /** R166: reactions (put or taken back) one user sends to wrapped posts a minute. */
+  PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN: Int(60).refine((n) => n >= 1, 'must be at least 1'),
 });
 
 
@@ -509,6 +513,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mlsMaxSubscribers: e.PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS || e.PARLEY_MAX_COMMUNITY_MEMBERS || e.PARLEY_MAX_GROUP_MEMBERS,
       maxSubscribers: e.PARLEY_CHANNEL_MAX_WRAPPED_SUBSCRIBERS, batch: e.PARLEY_CHANNEL_WRAP_BATCH, postMaxChars: e.PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS,
       askEveryMs: e.PARLEY_CHANNEL_WRAP_ASK_MS,
+      postFileChars: e.PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS, reactionsPerMin: e.PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN,
     },
     channelSchedule: { maxScheduleMs: e.PARLEY_CHANNEL_MAX_SCHEDULE_MS, maxPerChannel: e.PARLEY_CHANNEL_MAX_SCHEDULED, sweepMs: e.PARLEY_CHANNEL_SCHEDULE_SWEEP_MS },
   };

@@ -19,6 +19,7 @@ import { Bots } from './domain/bots/bots.ts';
 import { Channels } from './domain/channels/channels.ts';
 import { ChannelSchedule } from './domain/channels/schedule.ts';
 import { ChannelWraps } from './domain/channels/wrapped.ts';
+import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -79,6 +80,9 @@ import type { ChannelWrapStorage } from './storage/channel-wrap-storage.ts';
 import { ChannelAdminsGroup } from './domain/channels/admins-group.ts';
 import { PostgresChannelWraps } from './storage/postgres/postgres-channel-wraps.ts';
 import { SqliteChannelWraps } from './storage/sqlite/sqlite-channel-wraps.ts';
+import type { WrappedResponseStorage } from './storage/wrapped-response-storage.ts';
+import { PostgresWrappedResponses } from './storage/postgres/postgres-wrapped-responses.ts';
+import { SqliteWrappedResponses } from './storage/sqlite/sqlite-wrapped-responses.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -142,6 +146,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let channelStore: ChannelStorage;
   let channelScheduleStore: ChannelScheduleStorage;
   let channelWrapStore: ChannelWrapStorage;
+  let wrappedResponseStore: WrappedResponseStorage;
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -162,6 +167,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelStore = new PostgresChannels(pgStorage.pool);
     channelScheduleStore = new PostgresChannelSchedule(pgStorage.pool);
     channelWrapStore = new PostgresChannelWraps(pgStorage.pool);
+    wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -184,6 +190,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelStore = new SqliteChannels(sqliteStorage.db);
     channelScheduleStore = new SqliteChannelSchedule(sqliteStorage.db);
     channelWrapStore = new SqliteChannelWraps(sqliteStorage.db);
+    wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -364,6 +371,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     // R95-R99: a post is stored once; subscribers' connections hear a notice on `channel.<id>`.
     channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels, blobs, maxFileBytes: config.files.maxFileBytes }),
     channelWraps,
+    // R166-R167: reactions to wrapped posts (tokens, not emoji) and admins' deletions.
+    wrappedResponses: new WrappedResponses({ communities: communityStore, responses: wrappedResponseStore, limits: config.channelWraps, limiter, bus }),
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,

@@ -10,6 +10,7 @@ import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import type { Channels } from './domain/channels/channels.ts';
 import type { ChannelSchedule } from './domain/channels/schedule.ts';
 import type { ChannelWraps } from './domain/channels/wrapped.ts';
+import type { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import type { ChannelDiscussions } from './domain/channels/discussion.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -50,6 +51,8 @@ export interface Services {
   channelSchedule: ChannelSchedule;
   /** R141-R142: private channels past the MLS size (wrapped epoch keys). */
   channelWraps: ChannelWraps;
+  /** R166-R167: reactions to wrapped posts and their deletion for everyone. */
+  wrappedResponses: WrappedResponses;
   /** R114: channels' discussion chats. */
   channelDiscussions: ChannelDiscussions;
   /** R100-R101: requests to join a community through a link that needs approval. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Content, Message } from '@parley/protocol';
-import { MlsCodec, base64ToBytes, bytesToBase64, openEpochKey, openPost, sealEpochKey, sessionRest, type ParleyClient } from '@parley/client';
-import type { MyChannelWrap, WrappedPost } from '@parley/protocol';
+import { MlsCodec, base64ToBytes, bytesToBase64, foldWrappedEdits, openEpochKey, openPost, sealEpochKey, sessionRest, type ParleyClient } from '@parley/client';
+import { MAX_ATTACHMENTS, MAX_THUMBNAIL_CHARS, type MyChannelWrap, type WrappedPost } from '@parley/protocol';
 import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
@@ -349,6 +349,89 @@ describe('private channels (R112-R113)', () => {
     assert.ok(sent.every((m) => (bens.epochOf(m) ?? 0) > (bens.epoch ?? Infinity)), 'the key went out in a group epoch after the one Ben\'s device holds');
     // (Ben stays a subscriber: epoch 2 reaches him as a wrap, as for any subscriber; Cat reads it too.)
     assert.ok((await shown(cat)).includes('Line 3 back to normal'));
+  });
+  it('R166-R168 a wrapped post gets reactions as tokens the server counts without the emoji; admins edit (readers show the newest signed version) and delete for everyone; a post with the most photos fits; outsiders, removed, banned and non-admins are refused', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN: '1000' });
+    const [ann, ben, cat, dan, eve] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan', 'Eve');
+    if (!ann || !ben || !cat || !dan || !eve) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Tram news', settings: { channel: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat, eve]) await u.client.communities.joinInvite(token);
+    const palette = ['👍', '❤️', '🔥'];
+    const p1 = await ann.client.wrappedChannels.post(id, 'Line 4 diverted');
+    const p2 = await ann.client.wrappedChannels.post(id, 'Line 7 on time');
+    const post1 = { seq: p1.seq, epoch: p1.epoch };
+
+    // R166: Ben and Cat react; each reader maps the tokens back over its palette; one reaction per user per post, replaced or taken back.
+    assert.deepEqual(await ben.client.wrappedChannels.react(id, post1, '👍', palette), { seq: p1.seq, reactions: { '👍': 1 }, mine: '👍', other: 0 });
+    await cat.client.wrappedChannels.react(id, post1, '❤️', palette);
+    await cat.client.wrappedChannels.react(id, post1, '👍', palette);
+    await eve.client.wrappedChannels.react(id, post1, '🚋', palette); // not in Ann's palette: counted as other
+    const [c1, c2] = await ann.client.wrappedChannels.counts(id, [post1, { seq: p2.seq, epoch: p2.epoch }], palette);
+    assert.deepEqual(c1, { seq: p1.seq, reactions: { '👍': 2 }, other: 1 });
+    assert.deepEqual(c2, { seq: p2.seq, reactions: {}, other: 0 });
+    await eve.client.wrappedChannels.react(id, post1, null, palette);
+    assert.deepEqual((await ann.client.wrappedChannels.counts(id, [post1], palette))[0]?.other, 0);
+    // The server holds tokens, not emoji: tokens of one emoji differ between posts.
+    const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
+    const raw = await benRest<{ counts: { reactions: Record<string, number> }[] }>('GET', `/communities/${id}/wrapped-posts/counts?seqs=${p1.seq}`);
+    assert.deepEqual(Object.values(raw.counts[0]?.reactions ?? {}), [2]);
+    assert.ok(!JSON.stringify(raw).includes('👍'));
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-posts/${p1.seq}/reaction`, { token: '👍' }), 'bad_request');
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-posts/999/reaction`, { token: 'a'.repeat(32) }), 'not_found');
+    await rejects(benRest('GET', `/communities/${id}/wrapped-posts/counts?seqs=x`), 'bad_request');
+    // An outsider, a removed subscriber and a banned one can't react nor read counts (R75: not_found).
+    await rejects(dan.client.wrappedChannels.react(id, post1, '👍', palette), 'not_found');
+    const catRest = sessionRest(cat.baseUrl, cat.deviceId, cat.deviceKey);
+    const eveRest = sessionRest(eve.baseUrl, eve.deviceId, eve.deviceKey);
+    await ann.client.communities.remove(id, cat.userId);
+    await ann.client.communities.ban(id, eve.userId);
+    for (const r of [catRest, eveRest]) {
+      await rejects(r('PUT', `/communities/${id}/wrapped-posts/${p1.seq}/reaction`, { token: 'b'.repeat(32) }), 'not_found');
+      await rejects(r('GET', `/communities/${id}/wrapped-posts/counts?seqs=${p1.seq}`), 'not_found');
+    }
+
+    // R167: Ann edits post 1: a new entry under the current epoch (a new one since Cat left) whose signed plaintext names it.
+    const edit = await ann.client.wrappedChannels.edit(id, p1.seq, 'Line 4 diverted via Park Street');
+    assert.equal(edit.edits, p1.seq);
+    const shown = foldWrappedEdits(await ben.client.wrappedChannels.read(id));
+    assert.deepEqual(shown.map((p) => p.verified && [p.seq, p.text, p.edited !== undefined]), [[p1.seq, 'Line 4 diverted via Park Street', true], [p2.seq, 'Line 7 on time', false]]);
+    // Only admins edit and delete; an edit of no post (or of an edit) is refused.
+    await rejects(benRest('POST', `/communities/${id}/wrapped-posts`, { epoch: edit.epoch, body: 'A'.repeat(64), edits: p1.seq }), 'channel_admin_only');
+    await rejects(benRest('DELETE', `/communities/${id}/wrapped-posts/${p1.seq}`), 'channel_admin_only');
+    await rejects(ann.client.wrappedChannels.edit(id, 999, 'nothing'), 'not_found');
+    await rejects(ann.client.wrappedChannels.edit(id, edit.seq, 'an edit of an edit'), 'not_found');
+    // The server can't retarget an edit: the reader goes by the signed target, whatever the server's mark says.
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    const entries = await annRest<{ posts: WrappedPost[] }>('GET', `/communities/${id}/wrapped-posts`);
+    assert.equal(entries.posts.find((p) => p.seq === edit.seq)?.edits, p1.seq);
+
+    // R167: Ann deletes post 1 for everyone: its body and its edit's are gone from the server; readers show nothing of it.
+    const heard: { seq?: number; deleted?: true }[] = [];
+    ben.client.on('wrappedPost', (e) => heard.push(e));
+    await ann.client.wrappedChannels.delete(id, p1.seq);
+    await waitFor(() => heard.some((e) => e.seq === p1.seq && e.deleted), { what: 'Ben hears of the deletion' });
+    assert.deepEqual(foldWrappedEdits(await ben.client.wrappedChannels.read(id)).map((p) => p.verified && p.text), ['Line 7 on time']);
+    const after = await annRest<{ posts: WrappedPost[] }>('GET', `/communities/${id}/wrapped-posts`);
+    assert.deepEqual(after.posts.filter((p) => p.deleted).map((p) => [p.seq, p.body]), [[p1.seq, ''], [edit.seq, '']]);
+    await rejects(ann.client.wrappedChannels.delete(id, p1.seq), 'not_found');
+    await rejects(ben.client.wrappedChannels.react(id, post1, '👍', palette), 'not_found');
+
+    // R168: a post with MAX_ATTACHMENTS photos, each with the largest thumbnail, fits (the limit grows per file).
+    const thumb = { mediaType: 'image/jpeg' as const, data: 'A'.repeat(MAX_THUMBNAIL_CHARS) };
+    const files = Array.from({ length: MAX_ATTACHMENTS }, (_, i) => {
+      const bytes = new TextEncoder().encode(`PHOTO ${i}`);
+      return { source: new Blob([bytes]), name: `${'photo-'.repeat(40)}${i}.jpg`, mime: 'image/jpeg', size: bytes.length, width: 4000, height: 3000, thumbnail: thumb };
+    });
+    const album = await ann.client.wrappedChannels.post(id, 'The new trams, ten photos', { files });
+    const [opened] = await ben.client.wrappedChannels.read(id, album.seq - 1);
+    assert.ok(opened?.verified);
+    assert.equal(opened.attachments?.length, MAX_ATTACHMENTS);
+    // A post whose base64 body happens to start with an "e" is a post, not an edit (its mark is `e<seq>:`).
+    const eBody = await annRest<{ post: WrappedPost }>('POST', `/communities/${id}/wrapped-posts`, { epoch: album.epoch, body: `e${'A'.repeat(63)}` });
+    assert.equal(eBody.post.edits, undefined);
+    const reacted = await benRest<{ counts: { reactions: Record<string, number> } }>('PUT', `/communities/${id}/wrapped-posts/${eBody.post.seq}/reaction`, { token: 'c'.repeat(32) });
+    assert.deepEqual(reacted.counts.reactions, { ['c'.repeat(32)]: 1 });
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.

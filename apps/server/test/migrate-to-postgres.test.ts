@@ -11,6 +11,7 @@ import { SqliteBlobs } from '../src/storage/sqlite/sqlite-blobs.ts';
 import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts';
 import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
 import { SqliteChannelWraps } from '../src/storage/sqlite/sqlite-channel-wraps.ts';
+import { SqliteWrappedResponses } from '../src/storage/sqlite/sqlite-wrapped-responses.ts';
 import pg from 'pg';
 import { createUser, dropInBackground, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
@@ -141,6 +142,8 @@ describe('parley-admin migrate-to-postgres', () => {
     await wraps.putWraps([{ communityId: community.communityId, epoch: 1, userId: ben.userId, deviceId: ben.deviceId, wrapped: 'A'.repeat(104), wrappedBy: ann.deviceId }]);
     await wraps.appendPost({ communityId: community.communityId, epoch: 1, authorId: ann.userId, authorDevice: ann.deviceId, body: 'c2VhbGVkIHBvc3Q=', createdAt: 1_700_000_000_017 });
     await wraps.markRemoval(community.communityId, 1_700_000_000_018);
+    // R166: a reaction to that post (a token) and its count.
+    await new SqliteWrappedResponses(local.db).setReaction(community.communityId, 1, ben.userId, 'a'.repeat(32));
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

@@ -90,13 +90,34 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await post(ben, 'Tide table for the week.').getByTestId('media-full').waitFor({ timeout: 30_000 });
     await screenshot(ben, 'channels-w03b-wrapped-photo-phone');
 
+    // R166: Ben reacts to the tide table; the server counts a token, not the emoji. Olga sees the count when she opens the channel again.
+    const tides = post(ben, 'Tide table for the week.');
+    await tides.getByTestId('wrapped-reaction').filter({ hasText: '👍' }).click();
+    await tides.getByTestId('wrapped-reaction').filter({ hasText: '👍' }).getByTestId('reaction-count').filter({ hasText: '1' }).waitFor({ timeout: 30_000 });
+    await olga.goto(`${url}/#/`);
+    await olga.getByTestId('chat-row').filter({ hasText: 'Harbour notices' }).click();
+    const olgaTides = post(olga, 'Tide table for the week.');
+    await olgaTides.getByTestId('wrapped-reaction').filter({ hasText: '👍' }).getByTestId('reaction-count').filter({ hasText: '1' }).waitFor({ timeout: 30_000 });
+    assert.equal(await olgaTides.getByTestId('reaction-count').count(), 1, 'one reaction, under the emoji Ben chose');
+    await screenshot(olga, 'channels-w03c-wrapped-reaction-admin');
+
+    // R167: Olga edits the 9:10 post from its menu; Ben's open app shows the new text, "edited" (the signed entry names the post it replaces).
+    await post(olga, 'Ferry at 9:10 runs on time.').getByRole('button', { name: 'Edit' }).click();
+    await olga.getByLabel('Write a post').fill('Ferry at 9:10 runs 5 minutes late.');
+    await screenshot(olga, 'channels-w03e-wrapped-editing-admin');
+    await olga.getByRole('button', { name: 'Save', exact: true }).click();
+    await post(ben, 'Ferry at 9:10 runs 5 minutes late.').getByTestId('post-edited').waitFor({ timeout: 30_000 });
+    assert.equal(await post(ben, 'Ferry at 9:10 runs on time.').count(), 0, 'the old text is gone');
+    assert.equal(await ben.getByTestId('wrapped-post').count(), 3, 'an edit is no new post');
+    await screenshot(ben, 'channels-w03d-wrapped-edited-phone');
+
     // His chat list lists the channel by its name (R161: opened from the newest entry), though he is in no chat of it.
     await ben.goto(`${url}/#/`);
     const row = ben.getByTestId('wrapped-channel-row');
     await row.filter({ hasText: 'Harbour notices' }).filter({ hasText: 'End-to-end encrypted · keys wrapped per device' }).waitFor({ timeout: 30_000 });
     await screenshot(ben, 'channels-w04-wrapped-row-phone');
     await row.click();
-    await post(ben, 'Ferry at 9:10 runs on time.').waitFor({ timeout: 30_000 });
+    await post(ben, 'Ferry at 9:10 runs 5 minutes late.').waitFor({ timeout: 30_000 });
     await phoneShot(olga, 'channels-w05-wrapped-admin-phone');
 
     // Zed leaves: Olga's next post opens a new epoch (R142). Cat, who joins after it, reads that one; the three before are one plain line.

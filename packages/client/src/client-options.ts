@@ -162,9 +162,9 @@ export type ClientEvents = {
   channelPost: [{ channelId: string; seq: number }];
   /**
    * R148: a wrapped channel has a new post at `seq` (R161 `info`: an entry of the channel's info alone: a
-   * new epoch's first, a rename), or (R149, `seq` absent) this user's devices got wraps of a new epoch: read again.
+   * new epoch's first, a rename; R167 `deleted`: an admin deleted the post at `seq`: read again), or (R149, `seq` absent) this user's devices got wraps of a new epoch: read again.
    */
-  wrappedPost: [{ communityId: string; seq?: number; info?: true }];
+  wrappedPost: [{ communityId: string; seq?: number; info?: true; deleted?: true }];
 };
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;

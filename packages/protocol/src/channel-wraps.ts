@@ -41,13 +41,23 @@ export type MyChannelWrap = z.infer<typeof MyChannelWrap>;
 export const CreateWrappedPostRequest = z.object({
   epoch: z.number().int().positive(), body: Base64.min(40), info: z.literal(true).optional(),
   blobs: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).refine((b) => new Set(b).size === b.length, 'a blob named twice').optional(),
-}).refine((r) => !(r.info && r.blobs), 'an entry of the channel\'s info alone names no files');
+  /** R167: an edit of the post at this seq (the signed plaintext names it too; readers go by that). */
+  edits: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** R167-R168: files an edit keeps from the post it replaces (already referenced); each counts toward R168's size allowance. */
+  keptFiles: z.number().int().min(1).max(MAX_ATTACHMENTS).optional(),
+}).refine((r) => !(r.info && r.blobs), 'an entry of the channel\'s info alone names no files')
+  .refine((r) => !(r.info && r.edits), 'an entry of the channel\'s info alone edits nothing')
+  .refine((r) => r.keptFiles === undefined || (r.edits !== undefined && r.keptFiles + (r.blobs?.length ?? 0) <= MAX_ATTACHMENTS), 'kept files only in an edit, at most MAX_ATTACHMENTS in all');
 export type CreateWrappedPostRequest = z.infer<typeof CreateWrappedPostRequest>;
 
 export const WrappedPost = z.object({
   seq: z.number().int().positive(), epoch: z.number().int().positive(), authorId: Id, authorDevice: Id, body: Base64, createdAt: z.number().int(),
   /** R161: the author marked it an entry of the channel's info alone (not a post). */
   info: z.literal(true).optional(),
+  /** R167: the server's word that this entry edits the post at that seq (readers go by the signed plaintext). */
+  edits: z.number().int().positive().optional(),
+  /** R167: an admin deleted it for everyone: the server dropped its body (empty). */
+  deleted: z.literal(true).optional(),
 });
 export type WrappedPost = z.infer<typeof WrappedPost>;
 
@@ -69,5 +79,8 @@ export const WrappedPostPlain = z.object({
   v: z.literal(1), communityId: Id, epoch: z.number().int().positive(), userId: Id, deviceId: Id, date: z.number().int(),
   text: z.string().min(1).optional(), info: WrappedChannelInfo.optional(),
   attachments: z.array(Attachment).min(1).max(MAX_ATTACHMENTS).optional(),
-}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined, 'a text, files or the channel\'s info');
+  /** R167: this entry replaces the text and files of the post at that seq (a reader shows the newest signed version, "edited"). */
+  edits: z.number().int().positive().optional(),
+}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined, 'a text, files or the channel\'s info')
+  .refine((p) => p.edits === undefined || p.text !== undefined || p.attachments !== undefined, 'an edit carries a text or files');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

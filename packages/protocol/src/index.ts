@@ -15,3 +15,4 @@ export * from './bots.ts';
 export * from './channels.ts';
 export * from './member-digest.ts';
 export * from './channel-wraps.ts';
+export * from './wrapped-responses.ts';

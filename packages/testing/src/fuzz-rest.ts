@@ -189,7 +189,20 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'POST /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({
     epoch: fc.oneof(fc.constant(1), fc.integer()), body: fc.oneof(fc.uint8Array({ minLength: 30, maxLength: 300 }).map(b64), fc.string()),
     info: fc.oneof(fc.constant(true), fc.boolean(), fc.string()), blobs: fc.oneof(fc.array(fc.string(), { maxLength: 12 }), fc.constant(['A'.repeat(22), 'A'.repeat(22)]), fc.string()),
+    // R167-R168: an edit's target and the files it keeps.
+    edits: fc.oneof(fc.constant(1), fc.integer(), fc.string()), keptFiles: fc.oneof(fc.integer({ min: -1, max: 12 }), fc.string()),
   }, { requiredKeys: [] }) }),
+  // R166-R167: reactions as tokens, their counts, an admin's deletion (odd seqs, tokens that are emoji or too long).
+  'PUT /api/v1/communities/:communityId/wrapped-posts/:seq/reaction': (ctx) => ({
+    params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) },
+    body: fc.record({ token: fc.oneof(fc.constant('a'.repeat(32)), fc.constant('👍'), fc.stringMatching(/^[0-9a-f]{31,33}$/), fc.string()) }, { requiredKeys: [] }),
+  }),
+  'DELETE /api/v1/communities/:communityId/wrapped-posts/:seq/reaction': (ctx) => ({ params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) } }),
+  'GET /api/v1/communities/:communityId/wrapped-posts/counts': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    query: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }).map((a) => `seqs=${a.join(',')}`), fc.constantFrom('seqs=', 'seqs=0', 'seqs=1,,2', 'seqs=1e400', 'seqs=-1'), fc.string()),
+  }),
+  'DELETE /api/v1/communities/:communityId/wrapped-posts/:seq': (ctx) => ({ params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) } }),
   'GET /api/v1/communities/:communityId/wrapped-posts/latest': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),

@@ -16,6 +16,7 @@ import { channelPageRoutes } from './channel-pages.ts';
 import { channelRoutes } from './channels.ts';
 import { channelExtraRoutes } from './channel-extras.ts';
 import { channelWrapRoutes } from './channel-wraps.ts';
+import { wrappedPostBodyBytes, wrappedResponseRoutes } from './wrapped-responses.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -110,7 +111,8 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     communityRoutes(api, services, config.rates.apiPerSec);
     channelRoutes(api, services, config.rates.apiPerSec);
     channelExtraRoutes(api, services, config.rates.apiPerSec); // R114, R115
-    channelWrapRoutes(api, services, config.rates.apiPerSec); // R141, R142
+    channelWrapRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, wrappedPostBodyBytes(config.channelWraps))); // R141, R142, R168
+    wrappedResponseRoutes(api, services, config.rates.apiPerSec); // R166, R167
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

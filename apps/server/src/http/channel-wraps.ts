@@ -10,7 +10,7 @@ const AfterNumber = z.object({ after: z.coerce.number().int().min(0).max(Number.
 const AfterDevice = z.object({ after: z.union([Id, z.literal('')]).default('') });
 
 /** R141-R142, R161-R162: epochs, wraps and posts of a private channel in wrapped mode. */
-export function channelWrapRoutes(app: FastifyInstance, services: Services, apiPerSec: number): void {
+export function channelWrapRoutes(app: FastifyInstance, services: Services, apiPerSec: number, postBodyBytes?: number): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
   const { channelWraps } = services;
 
@@ -36,7 +36,8 @@ export function channelWrapRoutes(app: FastifyInstance, services: Services, apiP
     const caller = await auth(request);
     return { wraps: await channelWraps.myWraps(caller, parse(CommunityParams, request.params).communityId, parse(AfterNumber, request.query).after) };
   });
-  app.post('/communities/:communityId/wrapped-posts', async (request) => {
+  // R168: a post with the most files passes the server's usual body limit (its thumbnails are sealed inside).
+  app.post('/communities/:communityId/wrapped-posts', postBodyBytes ? { bodyLimit: postBodyBytes } : {}, async (request) => {
     const caller = await auth(request);
     return { post: await channelWraps.post(caller, parse(CommunityParams, request.params).communityId, parse(CreateWrappedPostRequest, request.body)) };
   });

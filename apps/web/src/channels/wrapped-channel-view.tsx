@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
-import type { ParleyClient, WrappedChannelPost } from '@parley/client';
+import { foldWrappedEdits, type ParleyClient, type WrappedChannelPost, type WrappedReactions } from '@parley/client';
 import type { Attachment, Community, WrappedChannelInfo } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { AttachTrayView, useAttachTray } from '../files/attach-tray.tsx';
@@ -10,6 +10,7 @@ import { go } from '../state/use-client.ts';
 import { mayDo, useCommunityData } from '../communities/use-community.ts';
 import { wrappedTitle } from './wrapped-title.ts';
 import { useChannelI18n } from './text.ts';
+import { CHANNEL_REACTIONS } from './channel-post.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -59,10 +60,42 @@ function useWrappedPosts(client: ParleyClient, communityId: string) {
     void read('start');
     return client.on('wrappedPost', (e) => {
       if (e.communityId !== communityId) return;
-      void read(e.seq === undefined ? 'start' : 'last');
+      // R167: a deletion changes an entry already read: read again from the start.
+      void read(e.seq === undefined || e.deleted ? 'start' : 'last');
     });
   }, [client, communityId, read]);
   return { posts, info, error, read };
+}
+
+type Verified = Extract<WrappedChannelPost, { verified: true }>;
+
+/**
+ * R166: the reaction counts of the posts shown (the newest 100), read when they change and when the
+ * window comes back into view (a reaction sends no notice: counts are read, not pushed to every member).
+ */
+function useWrappedCounts(client: ParleyClient, communityId: string, shown: readonly Verified[]) {
+  const [counts, setCounts] = useState(new Map<number, WrappedReactions>());
+  const key = shown.map((p) => p.seq).join(',');
+  const load = useCallback(async () => {
+    const posts = shown.slice(-100).map((p) => ({ seq: p.seq, epoch: p.epoch }));
+    if (posts.length === 0) return;
+    try {
+      const got = await client.wrappedChannels.counts(communityId, posts, CHANNEL_REACTIONS);
+      setCounts(new Map(got.map((c) => [c.seq, c])));
+    } catch (err) {
+      console.warn('parley: reading the wrapped channel\'s reaction counts failed', err);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, communityId, key]);
+  useEffect(() => {
+    void load();
+    const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [load]);
+  const react = (p: Verified, emoji: string | null) => client.wrappedChannels.react(communityId, { seq: p.seq, epoch: p.epoch }, emoji, CHANNEL_REACTIONS)
+    .then((c) => setCounts((before) => new Map(before).set(c.seq, c)));
+  return { counts, react };
 }
 
 /**
@@ -80,8 +113,13 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   useEffect(() => { document.getElementById(`wrapped-post-${newest ?? ''}`)?.scrollIntoView({ block: 'end' }); }, [newest]);
   const title = wrappedTitle(t, client, community, info);
   const description = (community && client.communities.description(community)) || info?.description;
-  const readable = posts?.filter((p) => p.verified || p.problem !== NO_KEY) ?? [];
-  const earlier = (posts?.length ?? 0) - readable.length;
+  // R167: edits fold into the posts they name (the newest signed version, "edited"); edit entries are not posts.
+  const folded = posts ? foldWrappedEdits(posts) : undefined;
+  const readable = folded?.filter((p) => p.verified || p.problem !== NO_KEY) ?? [];
+  const earlier = (folded?.length ?? 0) - readable.length;
+  const { counts, react } = useWrappedCounts(client, communityId, readable.filter((p): p is Verified => p.verified));
+  const [editing, setEditing] = useState<Verified>();
+  const [actionError, act] = useAction();
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
   // R162: the photos and videos of the posts shown, for the viewer's previous/next.
   const media = readable.flatMap((p) => (p.verified ? (p.attachments ?? []).filter(isVisual) : []));
@@ -99,12 +137,12 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         <div className="channel-actions">
           <button type="button" className="secondary small" onClick={() => go(`/community/${communityId}`)}><Icon name="settings" size={16} /> {t('chSettings')}</button>
         </div>
-        <ErrorLine error={loadError ?? error} />
+        <ErrorLine error={loadError ?? error ?? actionError} />
       </div>
       <div className="timeline channel-timeline" data-testid="channel-posts">
         {posts === undefined && <div className="spinner" role="status" aria-label={t('loading')} />}
         {earlier > 0 && <p className="muted small channel-earlier" data-testid="wrapped-earlier">{t(readable.length > 0 ? 'chWrappedEarlier' : 'chWrappedWaiting', { count: earlier })}</p>}
-        {posts?.length === 0 && <p className="muted empty-state">{t('chNoPosts')}</p>}
+        {folded?.length === 0 && <p className="muted empty-state">{t('chNoPosts')}</p>}
         {readable.map((p) => (p.verified ? (
           <article key={p.seq} className="channel-post" id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
             {p.attachments && <Attachments client={client} atts={p.attachments} uploading={false} onOpen={setViewing} />}
@@ -112,7 +150,17 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
             <p className="channel-meta muted small">
               <span className="channel-verified" title={t('chWrappedVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chWrappedVerified')}</span>
               {' · '}<time dateTime={new Date(p.date).toISOString()}>{fmt.dateTime(p.date)}</time>
+              {p.edited !== undefined && <> · <span data-testid="post-edited" title={fmt.dateTime(p.edited)}>{t('chEdited')}</span></>}
             </p>
+            <WrappedReactionsRow counts={counts.get(p.seq)} onReact={(emoji) => act(() => react(p, emoji))} />
+            {mayPost && (
+              <div className="channel-post-actions">
+                <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>
+                <button type="button" className="secondary small danger" onClick={() => { if (confirm(t('chDeleteConfirm'))) act(() => client.wrappedChannels.delete(communityId, p.seq)); }}>
+                  <Icon name="trash" size={14} /> {t('chDelete')}
+                </button>
+              </div>
+            )}
           </article>
         ) : (
           <article key={p.seq} className="channel-post channel-unverified" role="alert" data-testid="wrapped-post-unverified">
@@ -121,7 +169,8 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
           </article>
         )))}
       </div>
-      {mayPost && <WrappedComposer client={client} communityId={communityId} onPosted={() => read('last')} />}
+      {mayPost && <WrappedComposer key={editing?.seq ?? 'new'} client={client} communityId={communityId} editing={editing}
+        onPosted={async () => { setEditing(undefined); await read('last'); }} onCancel={() => setEditing(undefined)} />}
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
     </section>
   );
@@ -132,18 +181,23 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
  * its key sealed in the post), go under the current epoch key, signed on this device (a new epoch first
  * when a subscriber left, R142).
  */
-function WrappedComposer({ client, communityId, onPosted }: { client: ParleyClient; communityId: string; onPosted: () => Promise<void> }) {
+function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
+  client: ParleyClient; communityId: string; editing: Verified | undefined; onPosted: () => Promise<void>; onCancel: () => void;
+}) {
   const { t } = useChannelI18n();
-  const [text, setText] = useState('');
+  const [text, setText] = useState(editing?.text ?? '');
   const [error, run, busy] = useAction();
   const tray = useAttachTray();
   const picker = useRef<HTMLInputElement>(null);
   const withFiles = tray.entries.length > 0;
   const send = () => {
     const body = text.trim();
-    if ((!body && !withFiles) || (withFiles && !tray.ready) || busy) return;
+    const kept = editing?.attachments ?? [];
+    if ((!body && !withFiles && kept.length === 0) || (withFiles && !tray.ready) || busy) return;
     run(async () => {
-      await client.wrappedChannels.post(communityId, body, { files: tray.prepared() });
+      // R167: an edit keeps the post's files and adds the tray's; the signed entry names the post it replaces.
+      if (editing) await client.wrappedChannels.edit(communityId, editing.seq, body, { files: tray.prepared(), keep: kept });
+      else await client.wrappedChannels.post(communityId, body, { files: tray.prepared() });
       setText('');
       tray.clear();
       await onPosted();
@@ -152,6 +206,12 @@ function WrappedComposer({ client, communityId, onPosted }: { client: ParleyClie
   return (
     <div className="channel-composer">
       <ErrorLine error={error} />
+      {editing && (
+        <div className="composer-context">
+          <Icon name="edit" size={16} /><span className="grow">{t('chEdit')}</span>
+          <button type="button" className="icon small" aria-label={t('cancel')} onClick={onCancel}><Icon name="close" size={16} /></button>
+        </div>
+      )}
       <AttachTrayView tray={tray} />
       <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
         <input ref={picker} type="file" multiple hidden data-testid="channel-file-input" tabIndex={-1}
@@ -159,8 +219,27 @@ function WrappedComposer({ client, communityId, onPosted }: { client: ParleyClie
         <button type="button" className="icon" aria-label={t('chAttach')} title={t('chAttach')} onClick={() => picker.current?.click()}><Icon name="attach" /></button>
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
-        <button type="submit" disabled={busy || (withFiles ? !tray.ready : !text.trim())}>{t('chPost')}</button>
+        <button type="submit" disabled={busy || (withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : t('chPost')}</button>
       </form>
+    </div>
+  );
+}
+
+/** R166: the reactions a subscriber taps under a wrapped post (one per person; tapping yours again takes it back), with the counts this device could map. */
+function WrappedReactionsRow({ counts, onReact }: { counts: WrappedReactions | undefined; onReact: (emoji: string | null) => void }) {
+  const { t } = useChannelI18n();
+  return (
+    <div className="reactions" role="group" aria-label={t('react')}>
+      {CHANNEL_REACTIONS.map((emoji) => {
+        const n = counts?.reactions[emoji] ?? 0;
+        const mine = counts?.mine === emoji;
+        return (
+          <button key={emoji} type="button" className={`reaction${mine ? ' on' : ''}`} aria-pressed={mine} title={t('chReact', { emoji })}
+            data-testid="wrapped-reaction" onClick={() => onReact(mine ? null : emoji)}>
+            <span className="sr-only">{t('chReact', { emoji: '' })}</span>{emoji}{n > 0 && <span className="count" data-testid="reaction-count"> {n}</span>}
+          </button>
+        );
+      })}
     </div>
   );
 }

@@ -11,6 +11,7 @@ import type { FileToSend } from '../files/types.ts';
 import type { RestFn } from '../session.ts';
 import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
+import { reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
 
 export interface WrappedChannelsDeps {
   rest: RestFn;
@@ -28,7 +29,13 @@ export interface WrappedChannelsDeps {
 
 /** A post of a wrapped channel as this device read it: shown only when it opened and its signature checks. */
 export type WrappedChannelPost =
-  | { seq: number; epoch: number; verified: true; text: string; date: number; authorId: string; authorDevice: string; attachments?: Attachment[] }
+  | {
+    seq: number; epoch: number; verified: true; text: string; date: number; authorId: string; authorDevice: string; attachments?: Attachment[];
+    /** R167: this entry edits the post at that seq (its signed plaintext says so); `foldWrappedEdits` applies it. */
+    edits?: number;
+    /** R167: after `foldWrappedEdits`, the signed date of the newest edit shown. */
+    edited?: number;
+  }
   | { seq: number; epoch: number; verified: false; problem: string };
 
 /** A page of the log as `readPage` gives it: the posts, the newest channel info in it (R147), and the last seq it covered. */
@@ -42,7 +49,9 @@ export interface WrappedChannelPage {
 }
 
 /** What an entry seals besides its place and signer (R142, R147, R162). */
-type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[] };
+type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number };
+/** R167-R168: what the post request says besides the body: the post an edit replaces, the files it keeps. */
+type PostExtra = { blobs?: string[]; edits?: number; keptFiles?: number };
 
 /** The server's page of wrapped posts (R142: 100). */
 const POSTS_PAGE = 100;
@@ -175,25 +184,31 @@ export class WrappedChannels {
    * info alone follows it, so the newest entry always names the channel (R161). R162: `files` are
    * encrypted and uploaded first (the files path); the text is then their caption and may be empty.
    */
-  async post(communityId: string, text: string, opts: { files?: readonly FileToSend[] } = {}): Promise<WrappedPost> {
+  async post(communityId: string, text: string, opts: { files?: readonly FileToSend[]; edits?: number; keep?: readonly Attachment[] } = {}): Promise<WrappedPost> {
     const files = opts.files ?? [];
-    if (text.trim() === '' && files.length === 0) throw new ParleyError('bad_request', 'a post needs text or files');
-    if (files.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
-    let attachments: Attachment[] | undefined;
+    const keep = opts.keep ?? [];
+    if (text.trim() === '' && files.length === 0 && keep.length === 0) throw new ParleyError('bad_request', 'a post needs text or files');
+    if (files.length + keep.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
+    let uploaded: Attachment[] = [];
     if (files.length > 0) {
       const tus = this.#d.tus?.();
       if (!tus) throw new ParleyError('bad_request', 'this client has no upload endpoint');
-      attachments = await (await import('./wrapped-files.ts')).uploadWrappedFiles(tus, files);
+      uploaded = await (await import('./wrapped-files.ts')).uploadWrappedFiles(tus, files);
     }
-    const content = { ...(text.trim() !== '' ? { text } : {}), ...(attachments ? { attachments } : {}) };
-    const blobs = attachments?.map((a) => a.blobId);
+    const attachments = [...keep, ...uploaded];
+    const content = { ...(text.trim() !== '' ? { text } : {}), ...(attachments.length > 0 ? { attachments } : {}), ...(opts.edits !== undefined ? { edits: opts.edits } : {}) };
+    // R162: the server references only new uploads; R167-R168: an edit's kept files are referenced by the post they came from.
+    const extra: PostExtra = {
+      ...(uploaded.length > 0 ? { blobs: uploaded.map((a) => a.blobId) } : {}),
+      ...(opts.edits !== undefined ? { edits: opts.edits } : {}), ...(keep.length > 0 ? { keptFiles: keep.length } : {}),
+    };
     const info = await this.#d.channelInfo?.(communityId);
-    if (!info) return this.#publish(communityId, content, blobs);
+    if (!info) return this.#publish(communityId, content, extra);
     try {
-      return await this.#publish(communityId, { ...content, info: WrappedChannelInfo.parse(info) }, blobs);
+      return await this.#publish(communityId, { ...content, info: WrappedChannelInfo.parse(info) }, extra);
     } catch (err) {
       if (!(err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
-      const post = await this.#publish(communityId, content, blobs);
+      const post = await this.#publish(communityId, content, extra);
       // The post is out: a failure here only leaves the newest entry without the name (the next post or rename carries it).
       await this.publishInfo(communityId, info).catch((e: unknown) => console.warn('parley: posting the channel\'s info after a long post failed', communityId, e));
       return post;
@@ -214,12 +229,12 @@ export class WrappedChannels {
     return this.#info.get(communityId)?.info;
   }
 
-  async #publish(communityId: string, content: WrappedContent, blobs?: string[]): Promise<WrappedPost> {
+  async #publish(communityId: string, content: WrappedContent, extra?: PostExtra): Promise<WrappedPost> {
     for (let attempt = 0; ; attempt++) {
       const { epoch: current, rekeyNeeded } = await this.current(communityId);
       const epoch = current && !rekeyNeeded ? current.epoch : (await this.rekey(communityId)).epoch;
       try {
-        return await this.#publishIn(communityId, epoch, content, blobs);
+        return await this.#publishIn(communityId, epoch, content, extra);
       } catch (e) {
         // Another admin opened an epoch, or a subscriber left, between our read and our post.
         if (!(e instanceof ParleyError && e.code === 'channel_rekey_needed') || attempt >= 2) throw e;
@@ -228,7 +243,7 @@ export class WrappedChannels {
   }
 
   /** Seals, signs and posts one entry under `epoch` (R142); an entry of info alone is marked so (R161). */
-  async #publishIn(communityId: string, epoch: number, content: WrappedContent, blobs?: string[]): Promise<WrappedPost> {
+  async #publishIn(communityId: string, epoch: number, content: WrappedContent, extra: PostExtra = {}): Promise<WrappedPost> {
     const key = await this.#epochKey(communityId, epoch);
     if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
     const identity = await this.#identity();
@@ -239,7 +254,7 @@ export class WrappedChannels {
     const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
     const infoAlone = content.text === undefined && content.attachments === undefined;
     return (await this.#d.rest<{ post: WrappedPost }>('POST', path(communityId, '/wrapped-posts'), {
-      epoch, body: bytesToBase64(body), ...(infoAlone ? { info: true } : {}), ...(blobs?.length ? { blobs } : {}),
+      epoch, body: bytesToBase64(body), ...(infoAlone ? { info: true } : {}), ...extra,
     })).post;
   }
 
@@ -280,9 +295,11 @@ export class WrappedChannels {
   /** A post as shown (none for an entry of channel info alone), and the channel info it carries (R147), once it opened and its signature checked. */
   async #open(communityId: string, p: WrappedPost): Promise<{ post?: WrappedChannelPost; info?: WrappedChannelInfo }> {
     const fail = (problem: string) => ({ post: { seq: p.seq, epoch: p.epoch, verified: false as const, problem } });
+    // R167: an admin deleted it for everyone: nothing to show, and not a post this device missed.
+    if (p.deleted) return {};
     const key = await this.#epochKey(communityId, p.epoch);
-    // R161: an entry marked as the channel's info alone is no post this device missed: not counted.
-    if (!key) return p.info ? {} : fail('this device holds no key of its epoch');
+    // R161: an entry marked as the channel's info alone is no post this device missed: not counted; nor (R167) an edit.
+    if (!key) return p.info || p.edits !== undefined ? {} : fail('this device holds no key of its epoch');
     let signed: string;
     let signature: string;
     try {
@@ -303,9 +320,33 @@ export class WrappedChannels {
     const info = v.info ? { info: v.info } : {};
     if (v.text === undefined && v.attachments === undefined) return info;
     return {
-      post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId, ...(v.attachments ? { attachments: v.attachments } : {}) },
+      post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId, ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}) },
       ...info,
     };
+  }
+
+  /**
+   * R167, admins: replaces the post at `seq` for every reader: a new entry under the current epoch whose
+   * signed plaintext names the post, with the new text and files (`keep`: files of the post kept; `files`:
+   * new ones, uploaded first). Readers show the newest signed version, "edited" (`foldWrappedEdits`).
+   */
+  async edit(communityId: string, seq: number, text: string, opts: { files?: readonly FileToSend[]; keep?: readonly Attachment[] } = {}): Promise<WrappedPost> {
+    return this.post(communityId, text, { ...opts, edits: seq });
+  }
+
+  /** R167, admins: deletes the post at `seq` for everyone (the server drops its body and its edits'). */
+  async delete(communityId: string, seq: number): Promise<void> {
+    await this.#d.rest('DELETE', path(communityId, `/wrapped-posts/${seq}`));
+  }
+
+  /** R166: this user's one reaction to a post (null takes it back), sent as a token of the emoji; the post's counts after, mapped over `emojis`. */
+  async react(communityId: string, post: { seq: number; epoch: number }, emoji: string | null, emojis: readonly string[] = []): Promise<WrappedReactions> {
+    return reactWrapped(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, emoji, emojis);
+  }
+
+  /** R166: the reaction counts of these posts, tokens mapped back to the emoji of `emojis` (what this app offers). */
+  async counts(communityId: string, posts: ReadonlyArray<{ seq: number; epoch: number }>, emojis: readonly string[]): Promise<WrappedReactions[]> {
+    return wrappedCounts(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, posts, emojis);
   }
 
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */

@@ -7,6 +7,7 @@ import type { BlobStorage } from '../../storage/blob-storage.ts';
 import { WRAPPED_INFO_MARK, type ChannelWrapStorage, type ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
+import { DELETED_BODY, editMark } from '../../storage/wrapped-response-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
 import type { Clock } from '../ports.ts';
@@ -30,10 +31,15 @@ export interface ChannelWrapsDeps {
 const POSTS_PAGE = 100;
 /** R161: an entry of the channel's info alone is kept with this before its body (R146 prunes by it). */
 const INFO_MARK = WRAPPED_INFO_MARK;
-const postView = (p: ChannelWrappedPostRow): WrappedPost => ({
-  seq: p.seq, epoch: p.epoch, authorId: p.authorId, authorDevice: p.authorDevice, createdAt: p.createdAt,
-  ...(p.body.startsWith(INFO_MARK) ? { body: p.body.slice(INFO_MARK.length), info: true as const } : { body: p.body }),
-});
+/** R167: an edit's body is kept after `e<seq>:` (the post it edits), a deleted entry's is `d:` alone. */
+const EDIT_MARK = /^e(\d+):/;
+const postView = (p: ChannelWrappedPostRow): WrappedPost => {
+  const head = { seq: p.seq, epoch: p.epoch, authorId: p.authorId, authorDevice: p.authorDevice, createdAt: p.createdAt };
+  if (p.body === DELETED_BODY) return { ...head, body: '', deleted: true };
+  const edit = EDIT_MARK.exec(p.body);
+  if (edit) return { ...head, body: p.body.slice(edit[0].length), edits: Number(edit[1]) };
+  return { ...head, ...(p.body.startsWith(INFO_MARK) ? { body: p.body.slice(INFO_MARK.length), info: true as const } : { body: p.body }) };
+};
 
 /**
  * R141-R142: a private channel past the MLS size. Admins (holders of `postAnnouncements`) open
@@ -183,8 +189,17 @@ export class ChannelWraps {
 
   async post(auth: AuthContext, communityId: string, input: CreateWrappedPostRequest): Promise<WrappedPost> {
     await this.#admin(communityId, auth.userId);
-    if (input.body.length > this.#d.limits.postMaxChars) throw new ParleyError('channel_post_too_large', `a post is at most ${this.#d.limits.postMaxChars} base64 characters`);
+    // R168: each file the post carries (new or, in an edit, kept) adds PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS: its thumbnail is sealed inside.
+    const maxChars = this.#d.limits.postMaxChars + this.#d.limits.postFileChars * ((input.blobs?.length ?? 0) + (input.keptFiles ?? 0));
+    if (input.body.length > maxChars) throw new ParleyError('channel_post_too_large', `this post is at most ${maxChars} base64 characters`);
     await this.#current(communityId, input.epoch);
+    if (input.edits !== undefined) {
+      // R167: an edit names a post of this channel that is still there (not info alone, not an edit, not deleted).
+      const target = (await this.#d.wraps.listPosts(communityId, input.edits - 1, 1))[0];
+      if (!target || target.seq !== input.edits || target.body.startsWith(INFO_MARK) || EDIT_MARK.test(target.body) || target.body === DELETED_BODY) {
+        throw new ParleyError('not_found', `no post ${input.edits} to edit`);
+      }
+    }
     const refs = input.blobs ? { chatId: await this.#announcements(communityId), blobIds: input.blobs } : undefined;
     for (const blobId of input.blobs ?? []) {
       // R162: only the author's own uploads (as R110's public files); the append checks again that each is there and complete.
@@ -194,7 +209,7 @@ export class ChannelWraps {
     }
     const post = postView(await this.#d.wraps.appendPost({
       communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId,
-      body: input.info ? `${INFO_MARK}${input.body}` : input.body, createdAt: this.#d.clock.now(),
+      body: input.info ? `${INFO_MARK}${input.body}` : input.edits !== undefined ? `${editMark(input.edits)}${input.body}` : input.body, createdAt: this.#d.clock.now(),
     }, refs));
     // R148: one small notice per member connection (the seq only); devices read the post themselves.
     // R161: an entry of the channel's info alone says so, so chat lists read the name again only then.

@@ -11,6 +11,8 @@ import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
+import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
+import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
@@ -29,6 +31,11 @@ communityStorageSuite('PostgresCommunities', async () => {
 channelWrapStorageSuite('PostgresChannelWraps', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool) };
+});
+
+wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool) };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {

@@ -13,6 +13,8 @@ import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { SqliteChannelWraps } from './sqlite-channel-wraps.ts';
+import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
+import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -28,6 +30,11 @@ communityStorageSuite('SqliteCommunities', async () => {
 channelWrapStorageSuite('SqliteChannelWraps', async () => {
   const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db) };
+});
+
+wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {

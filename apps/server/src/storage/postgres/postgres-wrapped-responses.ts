@@ -1,0 +1,69 @@
+import type pg from 'pg';
+import { DELETED_BODY, editMark, type WrappedReactionCount, type WrappedResponseStorage } from '../wrapped-response-storage.ts';
+import { inTransaction } from './transaction.ts';
+
+type Row = Record<string, unknown>;
+
+/** R166-R167 in the cluster's PostgreSQL database. */
+export class PostgresWrappedResponses implements WrappedResponseStorage {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async #rows(sql: string, params: unknown[]): Promise<Row[]> {
+    return (await this.#pool.query<Row>(sql, params)).rows;
+  }
+
+  async postBody(communityId: string, seq: number): Promise<string | undefined> {
+    const r = (await this.#rows('SELECT body FROM channel_wrapped_posts WHERE community_id = $1 AND seq = $2', [communityId, seq]))[0];
+    return r && String(r['body']);
+  }
+
+  async setReaction(communityId: string, seq: number, userId: string, token: string | null): Promise<void> {
+    await inTransaction(this.#pool, async (db) => {
+      // One change per (post, user) at a time, so the counts follow the reactions even when one user's requests race.
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wrapped-reaction:${communityId}:${seq}:${userId}`]);
+      const old = (await db.query<Row>('SELECT token FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2 AND user_id = $3', [communityId, seq, userId])).rows[0];
+      const was = old === undefined ? null : String(old['token']);
+      if (was === token) return;
+      if (was !== null) {
+        const down = await db.query('UPDATE channel_wrapped_reaction_counts SET n = n - 1 WHERE community_id = $1 AND seq = $2 AND token = $3 AND n > 1', [communityId, seq, was]);
+        if ((down.rowCount ?? 0) === 0) await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2 AND token = $3', [communityId, seq, was]);
+      }
+      if (token === null) {
+        await db.query('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2 AND user_id = $3', [communityId, seq, userId]);
+        return;
+      }
+      await db.query(`INSERT INTO channel_wrapped_reactions (community_id, seq, user_id, token) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (community_id, seq, user_id) DO UPDATE SET token = excluded.token`, [communityId, seq, userId, token]);
+      await db.query(`INSERT INTO channel_wrapped_reaction_counts (community_id, seq, token, n) VALUES ($1, $2, $3, 1)
+        ON CONFLICT (community_id, seq, token) DO UPDATE SET n = channel_wrapped_reaction_counts.n + 1`, [communityId, seq, token]);
+    });
+  }
+
+  async reactionCounts(communityId: string, seqs: readonly number[]): Promise<WrappedReactionCount[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.#rows(`SELECT seq, token, n FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = ANY($2::bigint[])
+      ORDER BY seq, token`, [communityId, [...seqs]]);
+    return rows.map((r) => ({ seq: Number(r['seq']), token: String(r['token']), count: Number(r['n']) }));
+  }
+
+  async myReactions(communityId: string, userId: string, seqs: readonly number[]): Promise<Map<number, string>> {
+    if (seqs.length === 0) return new Map();
+    const rows = await this.#rows('SELECT seq, token FROM channel_wrapped_reactions WHERE community_id = $1 AND user_id = $2 AND seq = ANY($3::bigint[])', [communityId, userId, [...seqs]]);
+    return new Map(rows.map((r) => [Number(r['seq']), String(r['token'])]));
+  }
+
+  async deletePost(communityId: string, seq: number): Promise<boolean> {
+    return inTransaction(this.#pool, async (db) => {
+      const gone = (await db.query('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq = $3 AND body <> $1', [DELETED_BODY, communityId, seq])).rowCount ?? 0;
+      if (gone === 0) return false;
+      await db.query('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq > $3 AND left(body, $4) = $5', [DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq)]);
+      await db.query('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2', [communityId, seq]);
+      await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2', [communityId, seq]);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import type Database from 'better-sqlite3';
+import { DELETED_BODY, editMark, type WrappedReactionCount, type WrappedResponseStorage } from '../wrapped-response-storage.ts';
+import { statementCache } from './statement-cache.ts';
+
+type Row = Record<string, unknown>;
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** R166-R167 in the single node's SQLite database. */
+export class SqliteWrappedResponses implements WrappedResponseStorage {
+  readonly #db: Database.Database;
+  readonly #q: (sql: string) => Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#q = statementCache(db);
+  }
+
+  async postBody(communityId: string, seq: number): Promise<string | undefined> {
+    const r = this.#q('SELECT body FROM channel_wrapped_posts WHERE community_id = ? AND seq = ?').get(communityId, seq) as Row | undefined;
+    return r && String(r['body']);
+  }
+
+  async setReaction(communityId: string, seq: number, userId: string, token: string | null): Promise<void> {
+    this.#db.transaction(() => {
+      const old = this.#q('SELECT token FROM channel_wrapped_reactions WHERE community_id = ? AND seq = ? AND user_id = ?').get(communityId, seq, userId) as Row | undefined;
+      const was = old === undefined ? null : String(old['token']);
+      if (was === token) return;
+      if (was !== null) {
+        const down = this.#q('UPDATE channel_wrapped_reaction_counts SET n = n - 1 WHERE community_id = ? AND seq = ? AND token = ? AND n > 1').run(communityId, seq, was);
+        if (down.changes === 0) this.#q('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = ? AND seq = ? AND token = ?').run(communityId, seq, was);
+      }
+      if (token === null) {
+        this.#q('DELETE FROM channel_wrapped_reactions WHERE community_id = ? AND seq = ? AND user_id = ?').run(communityId, seq, userId);
+        return;
+      }
+      this.#q(`INSERT INTO channel_wrapped_reactions (community_id, seq, user_id, token) VALUES (?, ?, ?, ?)
+        ON CONFLICT (community_id, seq, user_id) DO UPDATE SET token = excluded.token`).run(communityId, seq, userId, token);
+      this.#q(`INSERT INTO channel_wrapped_reaction_counts (community_id, seq, token, n) VALUES (?, ?, ?, 1)
+        ON CONFLICT (community_id, seq, token) DO UPDATE SET n = n + 1`).run(communityId, seq, token);
+    }).immediate();
+  }
+
+  async reactionCounts(communityId: string, seqs: readonly number[]): Promise<WrappedReactionCount[]> {
+    if (seqs.length === 0) return [];
+    const rows = this.#db.prepare(`SELECT seq, token, n FROM channel_wrapped_reaction_counts WHERE community_id = ? AND seq IN (${marks(seqs.length)})
+      ORDER BY seq, token`).all(communityId, ...seqs) as Row[];
+    return rows.map((r) => ({ seq: Number(r['seq']), token: String(r['token']), count: Number(r['n']) }));
+  }
+
+  async myReactions(communityId: string, userId: string, seqs: readonly number[]): Promise<Map<number, string>> {
+    if (seqs.length === 0) return new Map();
+    const rows = this.#db.prepare(`SELECT seq, token FROM channel_wrapped_reactions WHERE community_id = ? AND user_id = ? AND seq IN (${marks(seqs.length)})`)
+      .all(communityId, userId, ...seqs) as Row[];
+    return new Map(rows.map((r) => [Number(r['seq']), String(r['token'])]));
+  }
+
+  async deletePost(communityId: string, seq: number): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const gone = this.#q('UPDATE channel_wrapped_posts SET body = ? WHERE community_id = ? AND seq = ? AND body <> ?').run(DELETED_BODY, communityId, seq, DELETED_BODY).changes > 0;
+      if (!gone) return false;
+      this.#q("UPDATE channel_wrapped_posts SET body = ? WHERE community_id = ? AND seq > ? AND substr(body, 1, ?) = ?")
+        .run(DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq));
+      this.#q('DELETE FROM channel_wrapped_reactions WHERE community_id = ? AND seq = ?').run(communityId, seq);
+      this.#q('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = ? AND seq = ?').run(communityId, seq);
+      return true;
+    }).immediate();
+  }
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ChannelWrapStorage } from './channel-wrap-storage.ts';
+import type { CommunityStorage } from './community-storage.ts';
+import type { Storage } from './storage.ts';
+import { T0, did, seedChat, seedUsers, uid } from './storage.fixtures.ts';
+import { DELETED_BODY, editMark, type WrappedResponseStorage } from './wrapped-response-storage.ts';
+
+const C = 'comm_resp1';
+const tok = (c: string) => c.repeat(32);
+
+/** The WrappedResponseStorage contract (R166-R167), run against SQLite and PostgreSQL. `open` gives a fresh, migrated database. */
+export function wrappedResponseStorageSuite(name: string, open: () => Promise<{ storage: Storage; communities: CommunityStorage; wraps: ChannelWrapStorage; responses: WrappedResponseStorage }>): void {
+  describe(`${name}: wrapped channel reactions and deletions`, () => {
+    let storage: Storage;
+    let wraps: ChannelWrapStorage;
+    let s: WrappedResponseStorage;
+    const append = (body: string) => wraps.appendPost({ communityId: C, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body, createdAt: T0 });
+    beforeEach(async () => {
+      let communities: CommunityStorage;
+      ({ storage, communities, wraps, responses: s } = await open());
+      await seedUsers(storage, 'alice', 'bob', 'carol');
+      await seedChat(storage, 'chat_ann2', ['alice']);
+      await communities.createCommunity({ communityId: C, name: '', createdAt: T0, ownerId: uid('alice'), settings: { roleLabels: 'none', studentsMayDm: false, channel: true, wrapped: true } },
+        { communityId: C, userId: uid('alice'), role: 'owner', rights: [], label: null, joinedAt: T0 }, [{ chatId: 'chat_ann2', communityId: C, kind: 'announcements', open: false, createdAt: T0 }]);
+      await wraps.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 });
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    it('R166 one reaction per user per post, replaced or taken back; counts per (post, token); each user\'s own', async () => {
+      await append('cG9zdDE=');
+      await append('ePost2Body=');
+      await s.setReaction(C, 1, uid('bob'), tok('a'));
+      await s.setReaction(C, 1, uid('carol'), tok('a'));
+      await s.setReaction(C, 2, uid('carol'), tok('b'));
+      await s.setReaction(C, 1, uid('carol'), tok('c')); // replaces her first
+      assert.deepEqual(await s.reactionCounts(C, [1, 2, 3]), [
+        { seq: 1, token: tok('a'), count: 1 }, { seq: 1, token: tok('c'), count: 1 }, { seq: 2, token: tok('b'), count: 1 },
+      ]);
+      assert.deepEqual([...(await s.myReactions(C, uid('carol'), [1, 2]))], [[1, tok('c')], [2, tok('b')]]);
+      await s.setReaction(C, 1, uid('carol'), null);
+      assert.deepEqual(await s.reactionCounts(C, [1]), [{ seq: 1, token: tok('a'), count: 1 }]);
+      assert.deepEqual([...(await s.myReactions(C, uid('carol'), [1]))], []);
+      assert.deepEqual(await s.reactionCounts(C, []), []);
+      // One user's changes racing: the counts still say one reaction (theirs, whichever came last).
+      await Promise.all(Array.from({ length: 12 }, (_, i) => s.setReaction(C, 2, uid('bob'), i % 3 === 2 ? null : tok(i % 2 ? 'd' : 'e'))));
+      const mine = (await s.myReactions(C, uid('bob'), [2])).get(2);
+      assert.deepEqual(await s.reactionCounts(C, [2]), [{ seq: 2, token: tok('b'), count: 1 }, ...(mine ? [{ seq: 2, token: mine, count: 1 }] : [])].sort((a, b) => a.token.localeCompare(b.token)));
+    });
+
+    it('R167 deleting a post drops its body, its edits\' bodies and its reactions; not twice', async () => {
+      await append('cG9zdDE=');
+      await append(`${editMark(1)}ZWRpdA==`);
+      await append('cG9zdDM=');
+      await append(`${editMark(3)}ZWRpdDM=`);
+      await s.setReaction(C, 1, uid('bob'), tok('a'));
+      assert.equal(await s.postBody(C, 2), `${editMark(1)}ZWRpdA==`);
+      assert.equal(await s.deletePost(C, 1), true);
+      assert.equal(await s.deletePost(C, 1), false);
+      assert.equal(await s.deletePost(C, 9), false);
+      assert.deepEqual((await wraps.listPosts(C, 0, 10)).map((p) => p.body), [DELETED_BODY, DELETED_BODY, 'cG9zdDM=', `${editMark(3)}ZWRpdDM=`]);
+      assert.deepEqual(await s.reactionCounts(C, [1]), []);
+      assert.equal(await s.postBody(C, 9), undefined);
+    });
+  });
+}
