@@ -80,6 +80,34 @@ describe('channel comments (R114)', () => {
     for (const s of ['For how long?', 'The bus stop moves', 'Thanks for the news']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `comment text on the server: ${s}`);
   });
 
+  it('R154 a discussion linked before R154 (no openSeq): the owner\'s device links it again when it opens the channel, so a joiner names where `open` was stated and is not left waiting for an admin', async () => {
+    await using server = await startTestServer();
+    const [amy, ben] = await users(server.url, 'Amy', 'Ben');
+    if (!amy || !ben) throw new Error('users');
+    const channel = await amy.client.channels.create({ handle: uniqueHandle('old').slice(0, 24), title: 'Old news' });
+    const talk = await amy.client.communities.create({ name: 'Old news: comments' });
+    const general = (await amy.client.communities.chats(talk.communityId)).find((c) => c.kind === 'general');
+    assert.ok(general);
+    // As an SDK from before R154 linked it: the link, then `open` stated (R152), its position not kept.
+    const rest = (amy.client as unknown as { rest: (method: string, path: string, body?: unknown) => Promise<unknown> }).rest;
+    await rest('PUT', `/channels/${channel.channelId}/discussion`, { chatId: general.chatId });
+    await amy.client.communities.open(talk.communityId);
+    assert.equal((await ben.client.channels.discussion(channel.channelId))?.openSeq, undefined);
+
+    assert.equal(await ben.client.channels.healDiscussion(channel.channelId), false, 'not the owner: nothing stated, nothing linked');
+    assert.equal(await amy.client.channels.healDiscussion(channel.channelId), true);
+    const linked = await ben.client.channels.discussion(channel.channelId);
+    assert.ok(linked?.openSeq !== undefined && amy.client.log(talk.announcementsChatId).some((m) => m.seq === linked.openSeq && m.senderUserId === amy.userId));
+    assert.equal(await amy.client.channels.healDiscussion(channel.channelId), false, 'once');
+
+    await ben.client.channels.subscribe(channel.channelId);
+    await ben.client.channels.joinDiscussion(channel.channelId);
+    const ann = talk.announcementsChatId;
+    await waitFor(() => ben.client.outbox().length === 0 && ben.client.timeline(ann).length > 0, { what: "Ben's admission in the log", timeoutMs: GROUP_FORMED });
+    assert.equal(ben.client.communities.awaitingAdmission(ann), false, 'Ben is not told to wait for an admin');
+    await waitFor(() => amy.client.communities.notAdmitted(ann).length === 0 && amy.client.communities.notAdmitted(general.chatId).length === 0, { what: "Amy's device admits Ben", timeoutMs: GROUP_FORMED });
+  });
+
   it('R112 R114 a private channel\'s discussion is an open chat of its own community: linked by a manager, found by subscribers, comments counted on the post', async () => {
     await using server = await startTestServer();
     const [amy, ben] = await users(server.url, 'Amy', 'Ben');

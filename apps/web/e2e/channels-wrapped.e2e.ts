@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { uniqueHandle, type TestServer, type TestUser } from '@parley/testing';
+import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeLog } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
 import { pngImage } from './file-fixtures.ts';
@@ -31,6 +31,9 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     const { found, axe } = axeLog();
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
     await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    // Issue 13: Ben's reads of his whole community list (GET /communities): at start and reconnect only, never per post or per event.
+    let listReads = 0;
+    reader.context.on('request', (r) => { if (r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/api/v1/communities')) listReads += 1; });
 
     await olga.getByRole('button', { name: 'New chat' }).click();
     await olga.getByRole('button', { name: 'New channel' }).click();
@@ -75,6 +78,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await screenshot(ben, 'channels-w02-wrapped-subscriber-phone');
     await axe(ben, 'wrapped channel (subscriber, phone)');
 
+    const readsBeforePosts = listReads;
     // R148: the next post arrives in his open app by itself (a notice; his device reads and opens it).
     await olga.getByLabel('Write a post').fill('Ferry at 9:10 runs on time.');
     await olga.getByLabel('Write a post').press('Control+Enter');
@@ -116,7 +120,19 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     const row = ben.getByTestId('wrapped-channel-row');
     await row.filter({ hasText: 'Harbour notices' }).filter({ hasText: 'End-to-end encrypted · keys wrapped per device' }).waitFor({ timeout: 30_000 });
     await screenshot(ben, 'channels-w04-wrapped-row-phone');
-    await row.click();
+    assert.equal(listReads, readsBeforePosts, 'posts and going back to the chat list read no community list');
+    // A second wrapped channel he subscribes to joins the list from its event (R148), read on its own, not with the whole list again.
+    const second = await zed.client.communities.create({ name: 'Ferry crew', settings: { channel: true } });
+    const secondLink = await zed.client.communities.createInvite(second.communityId);
+    await ben.goto(`${url}/#/community-join/${secondLink.token}`);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    await ben.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+    await ben.goto(`${url}/#/`);
+    await row.filter({ hasText: 'Harbour notices' }).waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await row.count()) === 2, { what: 'both wrapped channels in Ben\'s chat list', timeoutMs: 30_000 });
+    assert.equal(listReads, readsBeforePosts, 'a new channel reads no community list');
+    await screenshot(ben, 'channels-w04b-two-wrapped-rows-phone');
+    await row.filter({ hasText: 'Harbour notices' }).click();
     await post(ben, 'Ferry at 9:10 runs 5 minutes late.').waitFor({ timeout: 30_000 });
     await phoneShot(olga, 'channels-w05-wrapped-admin-phone');
 

@@ -445,7 +445,11 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
     }, m);
   }
 
-  if (chat.community) input.ownStanding?.(ownStanding(rights, myUserId, input.messages)); // R159: before this device's own unsent posts
+  if (chat.community) {
+    // R159: before this device's own unsent posts
+    const beforeJoin = (m: Message) => { const d = m.envelope ? input.decoded(m) : undefined; return d?.kind === 'unreadable' && d.reason === 'before_join'; };
+    input.ownStanding?.(ownStanding(rights, myUserId, input.messages, { owner: chat.members.find((m) => m.role === 'owner')?.userId, beforeJoin }));
+  }
   // Not yet acknowledged: shown after the log, in the order typed.
   for (const o of input.outbox) {
     if (o.chatId !== chat.chatId) continue;

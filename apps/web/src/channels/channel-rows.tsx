@@ -5,8 +5,7 @@ import { Icon } from '../components/icons.tsx';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { useChannelData } from './use-channels.ts';
-import { useCommunities } from '../communities/use-community.ts';
-import { wrappedTitle } from './wrapped-title.ts';
+import { useCommunities, wrappedTitle } from '../communities/community-list.ts';
 
 /** The person's channels in the chat list (R97): unread count, a muted icon; a row opens the channel. */
 export function ChannelRows({ client, activeId }: { client: ParleyClient; activeId: string | undefined }) {

@@ -80,6 +80,11 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
 
   const isAdmin = value ? channelAdmins(value.channel).includes(client.userId) : false;
   const check = useLogCheck(client, channelId, isAdmin, lastSeq);
+  // R154: the owner's device gives a discussion linked before R154 where `open` was stated, so joiners are admitted.
+  const isOwner = value?.channel.ownerId === client.userId;
+  useEffect(() => {
+    if (isOwner) client.channels.healDiscussion(channelId).catch((err: unknown) => console.warn('parley: linking the discussion again failed', err));
+  }, [client, channelId, isOwner]);
 
   const bottom = useRef<HTMLDivElement>(null);
   const newest = value?.posts[0]?.seq;

@@ -8,7 +8,7 @@ import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 import { go } from '../state/use-client.ts';
 import { mayDo, useCommunityData } from '../communities/use-community.ts';
-import { wrappedTitle } from './wrapped-title.ts';
+import { wrappedTitle } from '../communities/community-list.ts';
 import { useChannelI18n } from './text.ts';
 import { CHANNEL_REACTIONS } from './channel-post.tsx';
 import './channels.css';

@@ -79,8 +79,9 @@ export function JoinCommunity({ client, token, hint }: { client: ParleyClient; t
   const [error, run, busy] = useAction();
   useEffect(() => {
     run(async () => {
-      const [p, list] = await Promise.all([client.communities.previewInvite(token), client.communities.list()]);
-      setMine(list.some((c) => c.communityId === p.communityId));
+      const p = await client.communities.previewInvite(token);
+      // Already in it? One community read, not the whole list (a non-member's read is not_found, R75).
+      setMine(await client.communities.get(p.communityId).then(() => true, () => false));
       if (p.needsApproval) setRequest((await client.communities.joinRequests.mine()).find((r) => r.communityId === p.communityId && r.status === 'pending'));
       setPreview(p);
     });

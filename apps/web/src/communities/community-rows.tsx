@@ -3,7 +3,7 @@ import type { ChatView, ParleyClient } from '@parley/client';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { Icon } from '../components/icons.tsx';
-import { communityName, useCommunities } from './use-community.ts';
+import { communityName, useCommunities } from './community-list.ts';
 
 const COLLAPSED_KEY = 'parley.collapsedCommunities';
 const readCollapsed = (): Set<string> => {

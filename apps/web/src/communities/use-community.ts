@@ -1,4 +1,7 @@
 import { useCallback } from 'react';
+import { encName } from './community-list.ts';
+
+export { communityName, useCommunities } from './community-list.ts';
 import { useReloading } from '../state/use-reloading.ts';
 import type { ParleyClient } from '@parley/client';
 import type { Community, CommunityChat, CommunityMember, CommunityRight } from '@parley/protocol';
@@ -7,18 +10,6 @@ import type { Translate } from '../i18n/index.ts';
 /** Runs `load` now and again whenever the server says a community changed (R74: `community_changed`, `community_removed`). */
 export function useCommunityData<T>(client: ParleyClient, load: () => Promise<T>, communityId?: string) {
   return useReloading(load, (again) => client.on('community', (e) => { if (!communityId || e.communityId === communityId) again(); }), 'community');
-}
-
-/**
- * The person's communities, oldest first. Read again on community events and whenever the set of
- * communities their chats belong to changes (a community just made or joined on this or another
- * device, one left): a new community's event topic may not be heard yet.
- */
-export function useCommunities(client: ParleyClient) {
-  const seen = [...new Set(client.chats().flatMap((c) => (c.community ? [c.community.communityId] : [])))].sort().join(',');
-  // `seen` is not used inside: it is what makes a new `load` (and so a read).
-  const load = useCallback(() => client.communities.list(), [client, seen]);
-  return useCommunityData(client, load);
 }
 
 export interface CommunityState {
@@ -43,22 +34,6 @@ export function useCommunityMembers(client: ParleyClient, communityId: string) {
 /** The owner holds every right (R66); others theirs. */
 export function mayDo(community: Community, right: CommunityRight): boolean {
   return community.me.role === 'owner' || community.me.rights.includes(right);
-}
-
-/**
- * A community's name for this reader: with end-to-end encryption it is its announcements chat's name
- * (R66), known once this device reads that chat's `chat_info`; until then a placeholder.
- */
-export function communityName(t: Translate, client: ParleyClient, community: Pick<Community, 'name' | 'announcementsChatId'>): string {
-  return community.name || encName(client, community.announcementsChatId) || t('communityUnnamed');
-}
-
-function encName(client: ParleyClient, chatId: string): string {
-  const chat = client.chat(chatId);
-  // A group's title falls back to its members' names when no name is known: not a community name.
-  if (!chat) return '';
-  const fallback = chat.members.filter((m) => m.userId !== client.userId).map((m) => m.displayName).join(', ');
-  return chat.title !== fallback ? chat.title : '';
 }
 
 /**

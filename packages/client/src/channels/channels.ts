@@ -291,6 +291,20 @@ export class Channels extends ChannelSocial {
   }
 
   /**
+   * R154 (the owner's device): a discussion linked before R154 carries no `openSeq`, so its joiners name
+   * nothing and wait for an admin to admit them (R155). Linked again it gets one: this device states
+   * `open` in the community's announcements chat and stores where (`linkDiscussion`). The server can't
+   * fill it in itself: it can't tell which entry holds the statement, and a position holding none makes
+   * devices that read it refuse the joiner. False when there is nothing to do (no link, it has one, or
+   * this user is not the channel's owner).
+   */
+  async healDiscussion(channelId: string): Promise<boolean> {
+    const link = await this.discussion(channelId);
+    if (!link || link.openSeq !== undefined || (await this.get(channelId)).ownerId !== this.#d.userId) return false;
+    return (await this.linkDiscussion(channelId, link.chatId))?.openSeq !== undefined;
+  }
+
+  /**
    * R125 (an admin's device): a channel whose head lags its log (no head yet: a channel from before
    * R125; scheduled posts published since) gets one now, through `refreshHead`. False when this
    * device holds no key for it or the head is current.

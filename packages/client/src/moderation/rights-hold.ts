@@ -36,8 +36,9 @@ export function rightNeeded(chat: ChatSummary, content: Content, userId: string,
  * client saw less than `waitMs` before the action): a grant the owner has not confirmed, which other
  * devices would ignore. Before the chain (a newcomer that could not read the owner's earlier
  * statements), while such a grant is less than `waitMs` older than the action and the owner is in the
- * chat (the owner's device states the standing next, R138); an older one, or a community whose owner
- * never states, keeps the server's word. A right the log says is gone is nothing to wait for: sent as
+ * chat (the owner's device states the standing next, R138); an older one, a community whose owner
+ * never states, or a grant after which the owner sent what this device can't read (from before it
+ * joined the group: the statement may be there, out of reach) keeps the server's word. A right the log says is gone is nothing to wait for: sent as
  * before, ignored by every device (R80).
  */
 export function awaitsConfirmation(chat: ChatSummary, standing: OwnStanding | undefined, userId: string, right: CommunityRight, createdAt: number, waitMs: number): boolean {
@@ -46,6 +47,8 @@ export function awaitsConfirmation(chat: ChatSummary, standing: OwnStanding | un
   // A grant the summary showed counts while the summary still gives the right (a right taken since is nothing to wait for).
   const seen = standing.granted?.rights.includes(right) && standing.granted.at >= createdAt - waitMs && communityRightsNow(chat, userId)?.includes(right) === true;
   if (standing.signed) return !standing.rights.includes(right) && (line !== undefined || seen === true);
+  // The owner's statement after the line may be one this device can never read (sent before it joined the group): nothing to wait for.
+  if (standing.ownerUnreadAfterLine && standing.lastLine?.rights.includes(right)) return false;
   const recent = (line !== undefined && line.sentAt >= createdAt - waitMs) || seen === true;
   return recent && chat.members.some((m) => m.role === 'owner' && m.userId !== userId);
 }

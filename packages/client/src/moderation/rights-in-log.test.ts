@@ -242,6 +242,30 @@ test('R159 an admin\'s device holds a deletion of someone else\'s message until 
   assert.equal(sent.length, 3);
 });
 
+test('R159 an admin made just before their device joined the group does not wait for the owner\'s statement it can never read (sent before it joined)', async () => {
+  // Ben joined, Ann made him an admin and stated it at once; Ben's device was added to the group after that statement.
+  const log: Entry[] = [['mod_srv01', 'ann', rights('ben', [], ['invite'])], ['sta_ann01', 'ann', text('unreadable here')]];
+  const summary = chat(['invite']);
+  const unreadable = new Set<string>();
+  let own: OwnStanding | undefined;
+  const standing = () => {
+    fold(summary, log, {
+      myUserId: 'ben', ownStanding: (st) => { own = st; },
+      decoded: (m) => (unreadable.has(m.clientMsgId) ? { kind: 'unreadable', reason: 'before_join' } : m.system ? undefined : { kind: 'content', content: text('x') }),
+    });
+    return own;
+  };
+  const sent: string[] = [];
+  const codec: ContentCodec = { encode: async (_chatId, content) => { sent.push(content.kind); return { contentType: 'parley/plain+json', payload: '' }; }, decodeBatch: async () => ({ decoded: [], groups: new Map() }) };
+  const hold = rightsHold(codec, { userId: 'ben', chat: () => summary, standing, senderOf: () => undefined, waitMs: 30_000, now: () => 1_000 });
+  const inviteKey: Content = { kind: 'community_admit', communityId: 'comm_house', inviteKey: 'a2V5' };
+  // Readable and not a statement: the owner's statement is still to come, so the link's key waits for it.
+  await assert.rejects(hold.encode('chat_general', inviteKey, { createdAt: 1_000 }), CodecWaiting);
+  unreadable.add('sta_ann01');
+  await hold.encode('chat_general', inviteKey, { createdAt: 1_000 });
+  assert.deepEqual(sent, ['community_admit']);
+});
+
 test('R160 in a chat the admin is not in, a mute line counts when the admin stated it in the announcements chat (a ban does not: it is stated there)', () => {
   const sanction = (action: 'banned' | 'muted', userId: string, untilMs?: number) => ({ kind: 'community_sanction' as const, communityId: 'comm_house', action, userId, ...(untilMs ? { untilMs } : {}) });
   const line = (action: 'banned' | 'muted', userId: string, untilMs?: number): SystemEvent => ({ kind: 'moderation', action, userId, ...(untilMs ? { untilMs } : {}) });

@@ -90,17 +90,27 @@ export interface OwnStanding {
   lastLine?: { sentAt: number; rights: readonly CommunityRight[] };
   /** Rights this client saw the chat's summary give the user (it held them not before), and when: the server's line may not be in the log yet. */
   granted?: { at: number; rights: readonly CommunityRight[] };
+  /**
+   * The owner sent something after that line which this device can't read: it was encrypted before
+   * this device joined the chat's group (MLS). The owner's statement the line calls for may be there,
+   * out of this device's reach for good (an admin made one just after joining, before their device was added).
+   */
+  ownerUnreadAfterLine?: true;
 }
 
-export function ownStanding(rights: RightsInLog, userId: string, messages: readonly Message[]): OwnStanding {
+/** `beforeJoin`: an entry this device can't read because it was sent before it joined the chat's group; `owner`: by the chat's summary. */
+export function ownStanding(rights: RightsInLog, userId: string, messages: readonly Message[], unread?: { owner: string | undefined; beforeJoin(m: Message): boolean }): OwnStanding {
   let lastLine: OwnStanding['lastLine'];
+  let ownerUnread = false;
   for (let i = messages.length - 1; i >= 0 && !lastLine; i--) {
-    const line = rightsLine(messages[i]?.system ?? null);
-    if (line?.userId === userId) lastLine = { sentAt: messages[i]?.sentAt ?? 0, rights: lineRights(line) };
+    const m = messages[i];
+    const line = rightsLine(m?.system ?? null);
+    if (line?.userId === userId) lastLine = { sentAt: m?.sentAt ?? 0, rights: lineRights(line) };
+    else if (m && unread && m.senderUserId === unread.owner && unread.beforeJoin(m)) ownerUnread = true;
   }
   return {
     logEnd: messages.at(-1)?.seq ?? 0, signed: rights.signedOwner !== undefined,
-    rights: ALL_RIGHTS.filter((r) => rights.holds(userId, r)), ...(lastLine ? { lastLine } : {}),
+    rights: ALL_RIGHTS.filter((r) => rights.holds(userId, r)), ...(lastLine ? { lastLine, ...(ownerUnread ? { ownerUnreadAfterLine: true as const } : {}) } : {}),
   };
 }
 
