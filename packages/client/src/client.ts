@@ -220,6 +220,9 @@ export class ParleyClient extends ClientRest {
   log(chatId: string): readonly Message[] { return this.#sync.log(chatId); }
 
   outbox(): readonly OutboxItem[] { return this.#outbox.items(); }
+  /** R176: an outbox item that failed (`failedCode`) tries again, or (`discardMessage`) is dropped unsent; false when no such failed item. */
+  retryMessage(chatId: string, clientMsgId: string): Promise<boolean> { return this.#outbox.retryFailed(chatId, clientMsgId); }
+  discardMessage(chatId: string, clientMsgId: string): Promise<boolean> { return this.#outbox.discardFailed(chatId, clientMsgId); }
   hasOlder(chatId: string): boolean { return this.#sync.hasOlder(chatId); }
   loadOlder(chatId: string): Promise<void> { return this.#sync.loadOlder(chatId); }
 

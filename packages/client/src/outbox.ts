@@ -127,6 +127,24 @@ export class Outbox {
     this.flush();
   }
 
+  /** R176: a message that failed (`failedCode`) goes again in its turn (R159: at once, or failed again, if the owner's statement is still missing). */
+  async retryFailed(chatId: string, clientMsgId: string): Promise<boolean> {
+    const item = this.#items.find((o) => o.chatId === chatId && o.clientMsgId === clientMsgId && o.failedCode);
+    if (!item) return false;
+    delete item.failedCode;
+    await this.#d.store.putOutbox(item);
+    this.#d.changed(chatId);
+    this.flush();
+    return true;
+  }
+
+  /** R176: a message that failed is dropped, never sent. */
+  async discardFailed(chatId: string, clientMsgId: string): Promise<boolean> {
+    const item = this.#items.find((o) => o.chatId === chatId && o.clientMsgId === clientMsgId && o.failedCode);
+    if (item) await this.#drop(item);
+    return item !== undefined;
+  }
+
   /** R159: entries arrived in the chat's log: its message waiting for one (CodecWaiting) tries again now. */
   logGrew(chatId: string): void {
     if (this.#awaitingLog.has(chatId)) this.#wakers.get(chatId)?.();
