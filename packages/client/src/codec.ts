@@ -66,11 +66,9 @@ export class CodecHeld extends CodecNotReady {
 /**
  * R159: not now, and nothing about the chat's group to do: the message waits (shown as sending) for
  * something to arrive in the chat's log (the owner's signed statement of a right this device acts on).
- * The outbox tries it again when entries arrive in that log, and by itself only after `deadlineMs`
- * (when waiting longer would fail it).
  */
 export class CodecWaiting extends CodecNotReady {
-  constructor(message: string, readonly deadlineMs: number) {
+  constructor(message: string) {
     super(message);
     this.name = 'CodecWaiting';
   }

@@ -47,8 +47,6 @@ export class Outbox {
   readonly #sending = new Set<string>();
   /** Per chat, ends the wait of a message the codec could not encode yet. */
   readonly #wakers = new Map<string, () => void>();
-  /** Chats whose waiting message waits for their log to grow (R159), not for their group. */
-  readonly #awaitingLog = new Set<string>();
 
   constructor(deps: OutboxDeps) {
     this.#d = deps;
@@ -127,7 +125,7 @@ export class Outbox {
     this.flush();
   }
 
-  /** R176: a message that failed (`failedCode`) goes again in its turn (R159: at once, or failed again, if the owner's statement is still missing). */
+  /** R176: a message that failed (`failedCode`) goes again in its turn (R159: failed again at once if the owner's statement is still missing). */
   async retryFailed(chatId: string, clientMsgId: string): Promise<boolean> {
     const item = this.#items.find((o) => o.chatId === chatId && o.clientMsgId === clientMsgId && o.failedCode);
     if (!item) return false;
@@ -145,24 +143,14 @@ export class Outbox {
     return item !== undefined;
   }
 
-  /** R159: entries arrived in the chat's log: its message waiting for one (CodecWaiting) tries again now. */
-  logGrew(chatId: string): void {
-    if (this.#awaitingLog.has(chatId)) this.#wakers.get(chatId)?.();
-  }
-
-  /** Waits `ms`, or until `retry(chatId)` (or, `forLog`, `logGrew(chatId)`). */
-  #pause(chatId: string, ms: number, forLog = false): Promise<void> {
+  /** Waits `ms`, or until `retry(chatId)`. */
+  #pause(chatId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        if (this.#wakers.get(chatId) === done) {
-          this.#wakers.delete(chatId);
-          this.#awaitingLog.delete(chatId);
-        }
+        if (this.#wakers.get(chatId) === done) this.#wakers.delete(chatId);
         resolve();
       };
-      if (forLog) this.#awaitingLog.add(chatId);
-      else this.#awaitingLog.delete(chatId);
       const timer = setTimeout(done, ms);
       this.#wakers.set(chatId, done);
     });
@@ -209,9 +197,7 @@ export class Outbox {
       else if (err instanceof CodecWaiting) { /* R159: its log, not its group, has to move */ }
       else if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
       else this.#d.onError(err);
-      // R159: tried again when the chat's log grows (logGrew), or at the deadline, when it fails.
-      if (err instanceof CodecWaiting) await this.#pause(item.chatId, Math.min(err.deadlineMs, 0x7fffffff), true);
-      else if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);
+      if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);
       else await new Promise((r) => setTimeout(r, 2000));
       return;
     }

@@ -159,6 +159,5 @@ export class ServerEvents {
     d.calls.chatMoved(chatId); // R64: a commit moves a call's frame key to the new epoch
     d.receipts.delivered();
     c.changed(chatId);
-    d.outbox.logGrew(chatId); // R159: an action held for the owner's statement of its right looks again
   }
 }

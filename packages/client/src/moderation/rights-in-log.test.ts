@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChatSummary, CommunityRight, Content, Message, ServerFrameOf, SystemEvent } from '@parley/protocol';
+import type { ChatSummary, CommunityRight, Content, Message, SystemEvent } from '@parley/protocol';
 import { CodecFailed, CodecWaiting, type ContentCodec } from '../codec.ts';
-import { Outbox } from '../outbox.ts';
-import { MemoryStore } from '../stores/memory-store.ts';
 import { foldTimeline, mayDeleteOthers, mayPin, type FoldInput } from '../timeline.ts';
 import { rightsHold } from './rights-hold.ts';
 import { rightsDisputes, rightsInLog, type OwnStanding } from './rights-in-log.ts';
@@ -242,56 +240,6 @@ test('R159 an admin\'s device holds a deletion of someone else\'s message until 
   clock = 100_000;
   await hold.encode('chat_general', del('msg_cat01'), { createdAt: 100_000 });
   assert.equal(sent.length, 3);
-});
-
-test('R159 a held action is tried again when the chat\'s log grows, not on a timer: nothing while nothing arrives, sent once the owner\'s statement is appended, failed at the deadline', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const statement: Content = { kind: 'community_rights', communityId: 'comm_house', owner: 'ann', moderators: [{ userId: 'ben', rights: ['deleteMessages'] }] };
-  const granted: Entry[] = [['sta_ann01', 'ann', { kind: 'community_rights', communityId: 'comm_house', owner: 'ann', moderators: [] }], ['msg_cat01', 'cat', text('buy my stuff')], ['mod_srv01', 'ann', rights('ben', [], ['deleteMessages'])]];
-  const summary = chat(['deleteMessages']);
-  let log = granted;
-  let clock = 1_000;
-  const standing = (): OwnStanding | undefined => {
-    let own: OwnStanding | undefined;
-    fold(summary, log, { myUserId: 'ben', ownStanding: (s) => { own = s; } });
-    return own;
-  };
-  const tries: string[] = [];
-  const sent: string[] = [];
-  const plain: ContentCodec = { encode: async (_chatId, content) => { sent.push(content.kind); return { contentType: 'parley/plain+json', payload: '' }; }, decodeBatch: async () => ({ decoded: [], groups: new Map() }) };
-  const hold = rightsHold(plain, { userId: 'ben', chat: () => summary, standing, senderOf: (_chatId, id) => log.find(([i]) => i === id)?.[1], waitMs: 30_000, now: () => clock });
-  const outbox: Outbox = new Outbox({
-    userId: 'ben', deviceId: 'ben_phone', store: new MemoryStore(), online: () => true,
-    codec: { encode: (chatId, content, o) => { tries.push(content.kind); return hold.encode(chatId, content, o); }, decodeBatch: hold.decodeBatch },
-    send: async () => ({ type: 'ack', rid: 'r1', seq: log.length + 1, sentAt: clock }) as ServerFrameOf<'ack'>,
-    receive: (m) => outbox.acked(m.chatId, new Set([m.clientMsgId])),
-    prev: () => undefined, changed: () => undefined, notReady: () => undefined, held: () => undefined, onError: (e) => { throw e; },
-  });
-  const settle = async () => { for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); };
-  const wait = async (ms: number) => { clock += ms; t.mock.timers.tick(ms); await settle(); };
-
-  await outbox.add('chat_general', del('msg_cat01'), { createdAt: clock });
-  await settle();
-  await wait(20_000);
-  assert.deepEqual(tries, ['delete'], 'nothing arrived in the log for 20 s: the held deletion was not tried again');
-  assert.equal(outbox.items().length, 1, 'still waiting, shown as sending');
-  log = [...granted, ['sta_ann02', 'ann', statement]];
-  outbox.logGrew('chat_general');
-  await settle();
-  assert.deepEqual(sent, ['delete'], 'it went as soon as the owner\'s statement was in the log');
-  assert.equal(outbox.items().length, 0);
-
-  log = granted;
-  await outbox.add('chat_general', del('msg_cat01'), { createdAt: clock });
-  await settle();
-  outbox.logGrew('chat_general'); // an entry that states nothing: looked at again, still held
-  await settle();
-  await wait(29_000);
-  assert.equal(tries.length, 4);
-  assert.equal(outbox.items()[0]?.failedCode, undefined);
-  await wait(1_000);
-  assert.equal(outbox.items()[0]?.failedCode, 'rights_unconfirmed', 'at the deadline it fails, without anything arriving');
-  assert.deepEqual(sent, ['delete']);
 });
 
 test('R160 in a chat the admin is not in, a mute line counts when the admin stated it in the announcements chat (a ban does not: it is stated there)', () => {
