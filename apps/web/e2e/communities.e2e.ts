@@ -298,10 +298,15 @@ describe('communities in the web client', { timeout: 300_000 }, () => {
     await zed.client.communities.setMember(court.communityId, pia.userId, { rights: [] });
     await context.setOffline(false);
     await page.getByTestId('announcements-refused').waitFor({ timeout: 30_000 });
-    assert.equal(await page.getByTestId('announcements-refused').textContent(), 'Only admins with the right can post in this announcements chat: your message was not sent.');
+    const refused = page.getByTestId('announcements-refused');
+    assert.equal(await refused.textContent(), 'Only admins with the right can post in this announcements chat: your message was not sent.Try againDiscard');
     await page.getByTestId('read-only').waitFor({ timeout: 30_000 });
     assert.equal(await message(page, 'Late notice').getAttribute('data-state'), 'failed');
     await screenshot(page, 'community-17-post-refused-phone');
+    // R176: Pia discards the refused post: it leaves her chat, and the error with it.
+    await refused.getByRole('button', { name: 'Discard' }).click();
+    await message(page, 'Late notice').waitFor({ state: 'detached', timeout: 15_000 });
+    await refused.waitFor({ state: 'detached', timeout: 15_000 });
     await context.close();
   });
 });

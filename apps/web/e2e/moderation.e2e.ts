@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createUser, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeViolations } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, screenshot, signUp } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
 
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 
@@ -125,5 +125,27 @@ describe('reports in the browser', { timeout: 240_000 }, () => {
     await one.getByRole('button', { name: 'Pin' }).click();
     await page.getByTestId('rights-awaited').waitFor({ timeout: 15_000 });
     await screenshot(page, '102c-rights-awaited');
+
+    // R176: Zed's word does not come in time: the pin fails, and Amy discards it; pinned again and failed
+    // again, she tries it once more after Zed confirmed her right, and it goes.
+    const failed = page.getByTestId('rights-unconfirmed');
+    await failed.waitFor({ timeout: 60_000 });
+    await screenshot(page, '102d-rights-unconfirmed');
+    await phoneShot(page, '102e-rights-unconfirmed-phone');
+    await failed.getByRole('button', { name: 'Discard' }).click();
+    await failed.waitFor({ state: 'detached', timeout: 15_000 });
+    assert.equal(zed.client.pinned(general).length, 0, 'the discarded pin was never sent');
+    await waitFor(async () => { await one.hover(); return (await one.getByRole('button', { name: 'Pin' }).count()) > 0; }, { what: 'the Pin action again', timeoutMs: 30_000 });
+    await one.getByRole('button', { name: 'Pin' }).click();
+    await failed.waitFor({ timeout: 60_000 });
+    await zed.client.communities.setMember(id, amy.userId, { role: 'admin', rights: ['deleteMessages', 'ban', 'manageChats', 'pin'] });
+    // Until Zed's statement reached Amy's device a retry fails again at once (its wait is over): she tries until it goes.
+    await waitFor(async () => {
+      if (zed.client.pinned(general).some((i) => i.text === 'one')) return true;
+      const again = failed.getByRole('button', { name: 'Try again' });
+      if (await again.count()) await again.click();
+      return false;
+    }, { what: 'Amy\'s pin, tried again, reaches Zed', timeoutMs: 60_000 });
+    assert.equal(await failed.count(), 0);
   });
 });

@@ -166,6 +166,8 @@ export type ClientEvents = {
    */
   wrappedPost: [{ communityId: string; seq?: number; info?: true; deleted?: true }];
 };
+/** Raises one of the client's events (ParleyClient's `emit`, handed to its parts). */
+export type Emit = <E extends keyof ClientEvents>(event: E, ...args: ClientEvents[E]) => void;
 
 export const DEFAULT_ROTATE_AFTER_MS = 7 * 24 * 3600 * 1000;
 export const DEFAULT_RECONCILE_RANK_DELAY_MS = 1500;

@@ -1,42 +1,40 @@
 import {
-  type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Content, type Message, type ServerFrame, type ServerFrameOf,
+  type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Content, type Message, type ServerFrameOf,
   type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest, type ReplyMarkup, type ReplyKeyboard, type ForceReply,
 } from '@parley/protocol';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
-import type { MlsCodec } from './e2ee/mls-codec.ts';
-import { ChatEncryption } from './e2ee/chat-encryption.ts';
-import { keyParts } from './e2ee/key-parts.ts';
-import type { RemovalHold } from './e2ee/removal-hold.ts';
+import type { ChatEncryption } from './e2ee/chat-encryption.ts';
+import { keyParts, type KeyParts } from './e2ee/key-parts.ts';
 import { Connection, type ConnectionProblem, type ConnectionState, type WebSocketCtor } from './connection.ts';
 import type { KeyPackageKeeper } from './key-packages.ts';
-import type { KeyDirectory, KeyLogAlert, OwnKeyLogMonitor } from './key-log/index.ts';
-import { lastSentBy, LogSync } from './log-sync.ts';
-import { Outbox, type AddOptions } from './outbox.ts';
+import type { KeyDirectory, KeyLogAlert } from './key-log/index.ts';
+import { LogSync } from './log-sync.ts';
+import type { Outbox, AddOptions } from './outbox.ts';
 import { TypingState } from './typing.ts';
 import { Drafts } from './drafts.ts';
-import { ChatListReader, untilNotRateLimited, withMemberDelta } from './chat-list.ts';
-import { AcceptanceWait, ChatRequests } from './chat-requests.ts';
+import { untilNotRateLimited } from './chat-list.ts';
+import { type AcceptanceWait, ChatRequests } from './chat-requests.ts';
 import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
-import { Calls, mlsCallKeys } from './calls/calls.ts';
-import { Communities } from './communities.ts';
-import { communityHolds } from './moderation/rights-hold.ts';
-import { importHistoryLater, lazyBots, lazyChannels, lazyWrappedChannels } from './lazy.ts';
+import type { Calls } from './calls/calls.ts';
+import type { Communities } from './communities.ts';
+import { importHistoryLater, type lazyBots, type lazyChannels, lazyWrappedChannels } from './lazy.ts';
 import type { ImportHistoryOptions, ImportSource } from './import/import-history.ts';
-import { Polls } from './polls/polls.ts';
+import type { Polls } from './polls/polls.ts';
 import { ChatLifecycle } from './chat-lifecycle.ts';
 import { ChatWriter } from './chat-writer.ts';
 import { ClientRest } from './client-rest.ts';
-import { applyReceipt, keepNewerReceipts, ReceiptSender } from './receipts.ts';
+import { keepNewerReceipts, ReceiptSender } from './receipts.ts';
 import type { OutboxItem, StoredMessage } from './store.ts';
 import { mayPin, pinnedItems, type TimelineItem } from './timeline.ts';
-import {
-  DEFAULT_RECONCILE_RANK_DELAY_MS, DEFAULT_RESEND_ASK_AFTER_MS, DEFAULT_RESTART_AFTER_WAITING_MS, DEFAULT_ROTATE_AFTER_MS,
-  type BackgroundError, type ChatView, type ClientOptions,
-} from './client-options.ts';
+import type { BackgroundError, ChatView, ClientOptions } from './client-options.ts';
+import type { ClientCore } from './client-core.ts';
 import { Files } from './files/files.ts';
 import { Uploads } from './files/uploads.ts';
 import type { FileToSend, MediaFilter, MediaItem, UploadProgress } from './files/types.ts';
+import { sendParts } from './send-parts.ts';
+import { featureParts } from './feature-parts.ts';
+import { ServerEvents } from './server-events.ts';
 
 export type { BackgroundError, ChatView, ClientEvents, ClientOptions } from './client-options.ts';
 
@@ -68,29 +66,13 @@ export class ParleyClient extends ClientRest {
   readonly bots: ReturnType<typeof lazyBots>; // R90-R93 (bots/bots.ts, loaded on first use): owning bots, inline buttons
   readonly #receipts: ReceiptSender;
   readonly #views: ChatViews;
-  readonly #mls: MlsCodec | undefined;
   readonly #enc: ChatEncryption | undefined;
-  readonly #hold: RemovalHold; // R34: a chat's messages wait while its group holds a device that no longer belongs
-  readonly #ownLog: OwnKeyLogMonitor;
+  readonly #k: KeyParts; // key packages, key logs, R34's removal hold, the MLS codec (e2ee/key-parts.ts)
   readonly #files: Files; // downloads, the media view, storage use (files/files.ts)
   readonly #uploads: Uploads; // messages with files still uploading (files/uploads.ts)
   #stopped = false;
-  /** The chat list reading of the current connection (R40). */
-  readonly #chatList: ChatListReader = new ChatListReader({
-    page: (after) => untilNotRateLimited(
-      () => this.#conn.request<ServerFrameOf<'chats'>>({ type: 'chats', rid: this.#conn.newRid(), ...(after ? { after } : {}) }), () => this.#stopped),
-    known: () => this.#chats.keys(),
-    take: (chat, catchUp) => {
-      this.#hold.mark(chat.chatId);
-      void this.#adopt(chat, catchUp);
-    },
-    forget: (chatId) => void this.#forget(chatId),
-    catchUp: (chatId) => void this.#catchUp(chatId),
-    changed: () => this.#changed(),
-    onError: (error) => { if (!this.#stopped && this.#conn.state === 'online') this.#backgroundError({ task: 'chat list', error }); },
-  });
   #changeScheduled = false;
-  #callQueue: Promise<void> = Promise.resolve();
+  readonly #events: ServerEvents; // what the connection brings: sessions, states, events, new log entries
   /** This device's MLS identity and key packages; undefined when `mls.enabled` is false. */
   readonly keyPackages: KeyPackageKeeper | undefined;
   /** The per-user device-key logs (R19-R22): safety numbers, and the check of every MLS member's key. */
@@ -100,6 +82,8 @@ export class ParleyClient extends ClientRest {
     super(options);
     this.#o = options;
     const tokens = this.tokens;
+    const changed = (chatId?: string) => this.#changed(chatId);
+    const backgroundError = (error: BackgroundError) => this.#backgroundError(error);
     this.#sync = new LogSync({
       pageSize: options.pageSize ?? 100,
       history: (chatId, q) => this.#history(chatId, q),
@@ -107,27 +91,14 @@ export class ParleyClient extends ClientRest {
       knowChat: (chatId) => this.#fetchChat(chatId),
       findStart: async (chatId, targetSeq) => this.#enc?.findStart(chatId, targetSeq),
       keep: (messages) => this.#keep(messages),
-      onAppended: (chatId, fresh, lastSeq) => this.#onAppended(chatId, fresh, lastSeq),
-      onPrepended: (chatId) => this.#changed(chatId),
+      onAppended: (chatId, fresh, lastSeq) => this.#events.appended(chatId, fresh, lastSeq),
+      onPrepended: changed,
     });
     const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
     if (!WebSocketImpl) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. from the "ws" package)');
     this.#conn = new Connection({
-      baseUrl: options.baseUrl,
-      WebSocket: WebSocketImpl,
-      getToken: (fresh) => tokens.get(fresh),
-      onAuthenticated: (frame) => this.#onAuthenticated(frame),
-      onEvent: (frame) => this.#onEvent(withMemberDelta(frame, this.#chats, (chatId) => void this.getChat(chatId).then((chat) => this.#onEvent({ type: 'chat', chat }), (error: unknown) => this.#backgroundError({ task: 'chat list', error })))), // R117: a large group's joins patch its summary; R131: a missed one reads it again
-      onState: (state) => {
-        if (state !== 'online') {
-          this.#ownLog.offline();
-          this.#hold.offline();
-        }
-        this.emit('connection', state);
-        if (state === 'revoked') this.emit('revoked');
-        if (state === 'online') { this.#uploads.online(); this.calls.online(); } // R102: a call's network may have changed
-        this.#changed();
-      },
+      baseUrl: options.baseUrl, WebSocket: WebSocketImpl, getToken: (fresh) => tokens.get(fresh),
+      onAuthenticated: (frame) => this.#events.authenticated(frame), onEvent: (frame) => this.#events.frame(frame), onState: (state) => this.#events.state(state),
       onProblem: () => this.#changed(),
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
@@ -138,107 +109,58 @@ export class ParleyClient extends ClientRest {
       headMoved: (userId) => this.#enc?.heads.headMoved(userId),
       onAlert: (alert) => this.emit('keyLogAlert', alert),
       changed: () => this.#changed(),
-      backgroundError: (error) => this.#backgroundError(error),
+      backgroundError,
     });
+    this.#k = parts;
     this.keyPackages = parts.keyPackages;
     this.keys = parts.keys;
-    this.#ownLog = parts.ownLog;
-    this.#hold = parts.hold;
-    this.#mls = parts.mls;
-    this.#codec = options.codec ?? this.#mls ?? new PlaintextCodec();
-    const mlsMembers = this.#mls;
-    this.#acceptance = new AcceptanceWait({
-      userId: this.userId, chat: (chatId) => this.#chats.get(chatId),
-      ...(mlsMembers ? { groupMembers: (chatId: string) => mlsMembers.members(chatId) } : {}),
-    });
-    this.#outbox = new Outbox({
-      userId: this.userId, deviceId: this.deviceId, store: options.store, codec: communityHolds(this.#acceptance.wrap(this.#codec), { userId: this.userId, e2ee: this.#mls !== undefined, waitMs: options.communities?.rightsConfirmWaitMs, chat: (id) => this.#chats.get(id), views: () => this.#views }), // R152, R159
-      online: () => this.#conn.state === 'online',
-      send: (item, envelope) => this.#conn.request<ServerFrameOf<'ack'>>({
-        type: 'send', rid: this.#conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
-        ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}), ...(item.frank ? { frank: item.frank } : {}), ...(item.vote ? { vote: true } : {}),
-      }),
-      receive: (message) => this.#sync.receive(message),
-      prev: (chatId) => lastSentBy(this.#sync.log(chatId), this.userId, this.deviceId),
-      changed: (chatId) => this.#changed(chatId),
-      notReady: (chatId) => this.#enc?.schedule(chatId, 0),
-      held: (chatId) => this.#enc?.held(chatId),
-      onError: (error) => this.#backgroundError({ task: 'encryption-group', error }),
-    });
-    this.#enc = this.#mls && this.keyPackages
-      ? new ChatEncryption({
-        userId: this.userId, deviceId: this.deviceId, mls: this.#mls, keys: this.keys, keyPackages: this.keyPackages, store: options.store,
-        rotateAfterMs: options.mls?.rotateAfterMs ?? DEFAULT_ROTATE_AFTER_MS,
-        rankDelayMs: options.mls?.reconcileRankDelayMs ?? DEFAULT_RECONCILE_RANK_DELAY_MS,
-        hold: this.#hold,
-        sync: this.#sync,
-        online: () => this.#conn.state === 'online',
-        chat: (chatId) => this.#chats.get(chatId),
-        chats: () => this.#chats.values(),
-        rest: this.rest,
-        history: (chatId, q) => this.#history(chatId, q),
-        commit: (f) => this.#conn.request<ServerFrameOf<'ack'>>({ type: 'commit', rid: this.#conn.newRid(), ...f }),
-        claim: (chatId, userIds) => this.claimKeyPackages(chatId, userIds),
-        openDirect: (userId) => this.openDirect(userId),
-        post: (chatId, content, opts) => this.#post(chatId, content, opts),
-        outboxContents: (chatId) => this.#outbox.contents(chatId),
-        changed: (chatId) => this.#changed(chatId),
-        flushOutbox: (chatId) => (chatId === undefined ? this.#outbox.flush() : this.#outbox.retry(chatId)),
-        onError: (e) => this.#backgroundError(e),
-        onDraft: (content) => this.#drafts.take(content),
-        resendAskAfterMs: options.mls?.resendAskAfterMs === undefined ? DEFAULT_RESEND_ASK_AFTER_MS : options.mls.resendAskAfterMs,
-        restartAfterWaitingMs: options.mls?.restartAfterWaitingMs ?? DEFAULT_RESTART_AFTER_WAITING_MS,
-        ...(options.mls?.maxAddsPerCommit !== undefined ? { maxAddsPerCommit: options.mls.maxAddsPerCommit } : {}),
-        onKeyLogSplit: (alert) => this.#ownLog.report(alert),
-        keyLogHeads: options.mls?.keyLogHeads,
-      })
-      : undefined;
-    this.communities = new Communities({ rest: this.rest, e2ee: this.#mls !== undefined, adopt: (c) => this.#adopt(c), post: (id, content, o) => this.#post(id, content, o),
-      chatName: (id) => this.#enc?.groupName(id) ?? (this.#chats.get(id)?.name || undefined), emit: (e) => this.emit('community', e), myUserId: () => this.userId,
-      chatInfo: (id, field) => this.#enc?.groupInfo(id, field), item: (chatId, itemId) => this.timeline(chatId).find((i) => i.id === itemId), rightsDisputes: (id) => this.#views.rightsDisputes(id), notAdmitted: (id) => this.#views.notAdmitted(id), awaitingAdmission: (id) => this.#views.awaitingAdmission(id), rightsAwaited: (id) => this.#views.rightsAwaited(id), seqOf: (id, msg) => this.#sync.log(id).find((m) => m.clientMsgId === msg)?.seq, unsent: (id) => this.outbox().some((o) => o.clientMsgId === id), publishWrappedInfo: (id, info) => this.wrappedChannels.publishInfo(id, info) });
-    this.channels = lazyChannels({ rest: this.rest, userId: this.userId, now: () => Date.now(), emit: (e) => this.emit('channelPost', e),
-      meta: { get: (k) => options.store.getMeta(k), set: (k, v) => options.store.setMeta(k, v) }, adoptCommunity: (id, openSeq) => this.communities.adoptJoined(id, openSeq), openCommunity: (id) => this.communities.open(id),
-      baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh) });
-    this.#files = new Files({ baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), rest: this.rest, timeline: (chatId) => this.timeline(chatId) });
+    this.#codec = options.codec ?? parts.mls ?? new PlaintextCodec();
+    const core: ClientCore = {
+      options, api: this, rest: this.rest, token: (fresh) => tokens.get(fresh), conn: this.#conn, stopped: () => this.#stopped, sync: this.#sync, chats: this.#chats, keys: parts,
+      views: () => this.#views, timeline: (chatId) => this.timeline(chatId), history: (chatId, q) => this.#history(chatId, q), adopt: (c, catchUp) => this.#adopt(c, catchUp),
+      post: (chatId, content, opts) => this.#post(chatId, content, opts), emit: (event, ...args) => this.emit(event, ...args), changed, backgroundError,
+    };
+    const send = sendParts(core, { codec: this.#codec, drafts: () => this.#drafts, openDirect: (userId) => this.openDirect(userId) });
+    ({ acceptance: this.#acceptance, outbox: this.#outbox, enc: this.#enc } = send);
+    this.#files = new Files({ baseUrl: options.baseUrl, token: core.token, rest: this.rest, timeline: core.timeline });
     this.#uploads = new Uploads({
-      store: options.store, endpoint: this.#files.endpoint, token: (fresh) => tokens.get(fresh),
+      store: options.store, endpoint: this.#files.endpoint, token: core.token,
       ...(options.files?.chunkBytes !== undefined ? { chunkBytes: options.files.chunkBytes } : {}),
       ...(options.files?.tusRetryDelays !== undefined ? { retryDelays: options.files.tusRetryDelays } : {}),
       ...(options.files?.tusChunkBytes !== undefined ? { chunkSize: options.files.tusChunkBytes } : {}),
       complete: (upload, attachments) => this.#write.uploadComplete(upload, attachments), inOutbox: (clientMsgId) => this.#outbox.items().some((o) => o.clientMsgId === clientMsgId),
-      changed: (chatId) => this.#changed(chatId), emit: (uploads) => this.emit('uploads', uploads),
+      changed, emit: (uploads) => this.emit('uploads', uploads),
     });
     const enc = this.#enc;
     this.#drafts = new Drafts({
       store: options.store,
       // Only end-to-end encrypted: a draft never reaches the server in the clear.
       ...(enc ? { share: (content: Extract<Content, { kind: 'draft' }>) => enc.shareDraft(content) } : {}),
-      onChange: (chatId) => this.#changed(chatId),
+      onChange: changed,
     });
     this.#receipts = new ReceiptSender({
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), logs: () => this.#sync.entries(),
-      notify: (frame) => this.#conn.notify(frame), putChat: (chat) => this.#o.store.putChat(chat), changed: (chatId) => this.#changed(chatId),
+      notify: (frame) => this.#conn.notify(frame), putChat: (chat) => this.#o.store.putChat(chat), changed,
     });
-    this.threads = new ThreadMarks({ getMeta: (k) => this.#o.store.getMeta(k), setMeta: (k, v) => this.#o.store.setMeta(k, v), changed: (chatId) => this.#changed(chatId) });
+    this.threads = new ThreadMarks({ getMeta: (k) => this.#o.store.getMeta(k), setMeta: (k, v) => this.#o.store.setMeta(k, v), changed });
     this.#views = new ChatViews({
       userId: this.userId, chats: this.#chats, sync: this.#sync, outbox: this.#outbox, typing: this.#typing, enc: () => this.#enc, uploads: () => this.#uploads,
       threadSeen: (chatId, rootId) => this.threads.seen(chatId, rootId), rightsWaitMs: options.communities?.rightsConfirmWaitMs,
     });
-    this.calls = new Calls({
-      userId: this.userId, deviceId: this.deviceId, chat: (chatId) => this.#chats.get(chatId), post: (chatId, content) => this.#post(chatId, content),
-      turn: (chatId) => this.turnCredentials(chatId), groupRoom: (chatId) => this.groupCallRoom(chatId), ring: (chatId) => this.ringCall(chatId), ringMaxMembers: async () => (await this.serverInfo()).calls?.ringMaxMembers, ...options.calls, emit: (calls) => this.emit('calls', calls),
-      onError: (error) => this.#backgroundError({ task: 'call-keys', error }), ...(this.#mls ? { frameKeys: mlsCallKeys(this.#mls) } : {}), // R64
-    });
     this.#write = new ChatWriter({
-      userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: (chatId) => this.timeline(chatId), mayPin: (chatId) => this.mayPin(chatId),
+      userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: core.timeline, mayPin: (chatId) => this.mayPin(chatId),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
     });
     this.#life = new ChatLifecycle({
-      rest: this.rest, e2ee: this.#mls !== undefined, chat: (id) => this.#chats.get(id), show: (c) => { this.#chats.set(c.chatId, c); this.#changed(c.chatId); },
-      adopt: (c, catchUp) => this.#adopt(c, catchUp), post: (id, content) => this.#post(id, content), forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
+      rest: this.rest, e2ee: this.#k.mls !== undefined, chat: (id) => this.#chats.get(id), show: (c) => { this.#chats.set(c.chatId, c); this.#changed(c.chatId); },
+      adopt: core.adopt, post: core.post, forget: (id) => this.#forget(id), leave: (id) => this.removeMember(id, this.userId),
     });
-    this.polls = new Polls({ userId: this.userId, post: (chatId, content, opts) => this.#post(chatId, content, opts), timeline: (chatId) => this.timeline(chatId) });
-    this.bots = lazyBots({ rest: this.rest, userId: this.userId, baseUrl: options.baseUrl, token: (fresh) => tokens.get(fresh), post: (chatId, content, opts) => this.#post(chatId, content, opts), upload: (chatId, files, o) => this.#uploads.add(chatId, files, o), timeline: (chatId) => this.timeline(chatId), log: (chatId) => this.#sync.log(chatId) as readonly StoredMessage[] });
+    const f = featureParts(core, { ...send, uploads: this.#uploads, publishWrappedInfo: (id, info) => this.wrappedChannels.publishInfo(id, info) });
+    ({ communities: this.communities, channels: this.channels, calls: this.calls, polls: this.polls, bots: this.bots } = f);
+    this.#events = new ServerEvents(core, {
+      ...send, ...f, uploads: this.#uploads, typing: this.#typing, requests: this.#requests, receipts: this.#receipts,
+      wrappedNotice: (frame) => this.wrappedChannels.notice(frame), forget: (chatId) => this.#forget(chatId), catchUp: (chatId) => this.#catchUp(chatId),
+    });
   }
 
   get connectionState(): ConnectionState { return this.#conn.state; }
@@ -257,7 +179,7 @@ export class ParleyClient extends ClientRest {
     await this.#outbox.load();
     await this.#uploads.load();
     await this.#drafts.load();
-    await this.#ownLog.load();
+    await this.#k.ownLog.load();
     this.#conn.start();
     this.#changed();
   }
@@ -267,7 +189,7 @@ export class ParleyClient extends ClientRest {
     this.#uploads.stop();
     this.#drafts.stop();
     this.#enc?.stop();
-    this.#ownLog.stop();
+    this.#k.ownLog.stop();
     this.#conn.stop();
     this.keyPackages?.stop();
     this.#receipts.stop();
@@ -298,11 +220,14 @@ export class ParleyClient extends ClientRest {
   log(chatId: string): readonly Message[] { return this.#sync.log(chatId); }
 
   outbox(): readonly OutboxItem[] { return this.#outbox.items(); }
+  /** R176: an outbox item that failed (`failedCode`) tries again, or (`discardMessage`) is dropped unsent; false when no such failed item. */
+  retryMessage(chatId: string, clientMsgId: string): Promise<boolean> { return this.#outbox.retryFailed(chatId, clientMsgId); }
+  discardMessage(chatId: string, clientMsgId: string): Promise<boolean> { return this.#outbox.discardFailed(chatId, clientMsgId); }
   hasOlder(chatId: string): boolean { return this.#sync.hasOlder(chatId); }
   loadOlder(chatId: string): Promise<void> { return this.#sync.loadOlder(chatId); }
 
   /** The devices in this device's view of the chat's encryption group (empty without MLS). */
-  async encryptionMembers(chatId: string): Promise<{ userId: string; deviceId: string }[]> { return this.#mls ? this.#mls.members(chatId) : []; }
+  async encryptionMembers(chatId: string): Promise<{ userId: string; deviceId: string }[]> { return this.#k.mls ? this.#k.mls.members(chatId) : []; }
 
   // --- writing -------------------------------------------------------------------------------
 
@@ -384,14 +309,14 @@ export class ParleyClient extends ClientRest {
 
   async revokeDevice(deviceId: string): Promise<void> {
     await this.rest('DELETE', `/devices/${encodeURIComponent(deviceId)}`);
-    this.#ownLog.schedule(0); // its revoke entry settles a new_device_key alert for it (R31)
+    this.#k.ownLog.schedule(0); // its revoke entry settles a new_device_key alert for it (R31)
   }
   /** What this device found in its own user's key log (R31) or in comparing chats' key-log heads (R33), not dismissed yet, oldest first. */
-  keyLogAlerts(): readonly KeyLogAlert[] { return this.#ownLog.alerts(); }
+  keyLogAlerts(): readonly KeyLogAlert[] { return this.#k.ownLog.alerts(); }
   /** The person saw the alert: it is not listed or raised again. */
-  dismissKeyLogAlert(id: string): Promise<void> { return this.#ownLog.dismiss(id); }
+  dismissKeyLogAlert(id: string): Promise<void> { return this.#k.ownLog.dismiss(id); }
   /** Reviews this user's key log now (R31) instead of at the next trigger; resolves with the alerts it raised. */
-  checkOwnKeyLog(): Promise<KeyLogAlert[]> { return this.#ownLog.check(); }
+  checkOwnKeyLog(): Promise<KeyLogAlert[]> { return this.#k.ownLog.check(); }
 
   /** Asks the chat's members to add this device to its encryption group again (R29): the way out of "waiting". */
   async requestRejoin(chatId: string): Promise<void> { await this.#enc?.requestRejoin(chatId); }
@@ -434,74 +359,12 @@ export class ParleyClient extends ClientRest {
     return untilNotRateLimited(() => this.#conn.request<ServerFrameOf<'history'>>({ type: 'history', rid: this.#conn.newRid(), chatId, ...q }), () => this.#stopped);
   }
 
-  #onAuthenticated(frame: ServerFrameOf<'auth_ok'>): void {
-    // Devices may have been revoked or members removed meanwhile: each chat's messages wait for its device list (R34).
-    this.#hold.online();
-    for (const chatId of this.#chats.keys()) this.#hold.mark(chatId);
-    void this.#chatList.read(frame.chats, frame.chatsNext);
-    this.#outbox.flush();
-    if (this.#enc) void this.#enc.publishKey();
-    else this.keyPackages?.replenish();
-    void this.#enc?.resumeHistoryShares();
-    this.#ownLog.online();
-    this.#enc?.heads.online();
-    void this.refreshRequests().catch(() => undefined); // requests that came while offline (R44)
-  }
-
   /** Whether this connection has read the whole chat list from the server (R40: it comes in pages after sign-in). */
-  get chatListComplete(): boolean { return this.#chatList.complete; }
+  get chatListComplete(): boolean { return this.#events.chatList.complete; }
 
   #backgroundError(error: BackgroundError): void {
     console.warn(`parley: ${error.task} failed (retried later):`, error.error);
     this.emit('error', error);
-  }
-
-  #onEvent(frame: ServerFrame): void {
-    switch (frame.type) {
-      case 'message':
-        this.#typing.messageFrom(frame.message.chatId, frame.message.senderUserId);
-        void this.#sync.receive(frame.message);
-        return;
-      case 'chat':
-        this.#hold.mark(frame.chat.chatId); // its messages wait until its device list answers (R34)
-        void this.#adopt(frame.chat);
-        // Sent to every chat of a user whose devices changed (R18): ours may be the one.
-        this.#ownLog.schedule();
-        return;
-      case 'chat_removed':
-        void this.#forget(frame.chatId);
-        return;
-      case 'resync':
-        void this.#chatList.read();
-        return;
-      case 'receipt': {
-        const chat = this.#chats.get(frame.chatId);
-        if (!chat || !applyReceipt(chat, frame)) return;
-        void this.#o.store.putChat(chat);
-        this.#changed(frame.chatId);
-        return;
-      }
-      case 'typing':
-        this.#typing.heard(frame.chatId, frame.userId);
-        return;
-      case 'device_link_request':
-        this.emit('deviceLinkRequest', frame.link);
-        return;
-      case 'device_link_closed':
-        this.emit('deviceLinkClosed', { linkId: frame.linkId, status: frame.status });
-        return;
-      case 'device_added':
-        this.emit('deviceAdded', frame.device);
-        this.#ownLog.deviceAdded(frame.device.deviceId);
-        return;
-      case 'rejoin_requested':
-        this.#enc?.onRejoinRequested(frame);
-        return;
-      default:
-        if (frame.type === 'channel_post') this.emit('channelPost', { channelId: frame.channelId, seq: frame.seq }); // R97: a notice
-        else if (!this.communities.onEvent(frame) && !this.wrappedChannels.notice(frame)) this.#requests.onEvent(frame);
-        return;
-    }
   }
 
   /** Takes in a chat summary from the server and catches its log up to the summary's lastSeq. */
@@ -529,8 +392,8 @@ export class ParleyClient extends ClientRest {
     this.#chats.delete(chatId);
     this.#sync.forget(chatId);
     await this.#o.store.deleteChat(chatId);
-    await this.#mls?.forget(chatId);
-    this.#hold.forget(chatId);
+    await this.#k.mls?.forget(chatId);
+    this.#k.hold.forget(chatId);
     this.#changed(chatId);
   }
 
@@ -544,22 +407,6 @@ export class ParleyClient extends ClientRest {
     } catch {
       return false;
     }
-  }
-
-  /** New messages at the end of a chat's log: acks clear the outbox, then everyone hears of them. */
-  async #onAppended(chatId: string, fresh: readonly Message[], lastSeq: number): Promise<void> {
-    const acked = new Set(fresh.filter((m) => m.senderUserId === this.userId).map((m) => m.clientMsgId));
-    await this.#outbox.acked(chatId, acked);
-    const chat = this.#chats.get(chatId);
-    if (chat) chat.lastSeq = Math.max(chat.lastSeq, lastSeq);
-    for (const m of fresh) this.emit('message', m);
-    for (const m of fresh) {
-      const d = (m as StoredMessage).decoded;
-      if (d?.kind === 'content' && d.content.kind === 'call') { const c = d.content; this.#callQueue = this.#callQueue.then(() => this.calls.received(chatId, m, c)).catch(() => undefined); }
-    }
-    this.calls.chatMoved(chatId); // R64: a commit moves a call's frame key to the new epoch
-    this.#receipts.delivered();
-    this.#changed(chatId);
   }
 
   /** Decodes a contiguous run of one chat's log (in order, once) and stores it with the group state. */

@@ -1,6 +1,7 @@
 import type { Bots, BotsDeps } from './bots/bots.ts';
 import type { Channels, ChannelsDeps } from './channels/channels.ts';
 import type { importHistory } from './import/import-history.ts';
+import type { setTunedLocalDescription } from './calls/audio-resilience.ts';
 import type { WrappedChannels, WrappedChannelsDeps } from './channels/wrapped.ts';
 import type { ChannelSubscription, ServerFrame } from '@parley/protocol';
 
@@ -37,6 +38,8 @@ export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => {
 };
 /** R90-R93: `client.bots`. */
 export const lazyBots = (deps: BotsDeps): AsyncMethods<Bots> => lazyAsync(async () => new (await import('./bots/bots.ts')).Bots(deps));
+/** R65: a call's SDP tuning, loaded with the first offer or answer. */
+export const setTunedLocalDescriptionLater: typeof setTunedLocalDescription = async (...args) => (await import('./calls/audio-resilience.ts')).setTunedLocalDescription(...args);
 /** R104: `client.importHistory`. */
 export const importHistoryLater: typeof importHistory = async (...args) => (await import('./import/import-history.ts')).importHistory(...args);
 /**

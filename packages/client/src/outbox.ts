@@ -125,6 +125,24 @@ export class Outbox {
     this.flush();
   }
 
+  /** R176: a message that failed (`failedCode`) goes again in its turn (R159: failed again at once if the owner's statement is still missing). */
+  async retryFailed(chatId: string, clientMsgId: string): Promise<boolean> {
+    const item = this.#items.find((o) => o.chatId === chatId && o.clientMsgId === clientMsgId && o.failedCode);
+    if (!item) return false;
+    delete item.failedCode;
+    await this.#d.store.putOutbox(item);
+    this.#d.changed(chatId);
+    this.flush();
+    return true;
+  }
+
+  /** R176: a message that failed is dropped, never sent. */
+  async discardFailed(chatId: string, clientMsgId: string): Promise<boolean> {
+    const item = this.#items.find((o) => o.chatId === chatId && o.clientMsgId === clientMsgId && o.failedCode);
+    if (item) await this.#drop(item);
+    return item !== undefined;
+  }
+
   /** Waits `ms`, or until `retry(chatId)`. */
   #pause(chatId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {

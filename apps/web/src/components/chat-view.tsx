@@ -132,6 +132,8 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
   // R159: a moderator's action waits for the owner's signed statement of the right; it fails when none comes.
   const rightsWait = chat.community !== undefined && client.communities.rightsAwaited(chatId);
   const rightsFailed = client.outbox().some((o) => o.chatId === chatId && o.failedCode === 'rights_unconfirmed');
+  // R176: what failed with this code is tried again or dropped.
+  const failedButtons = (code: string) => (['retry', 'discardFailed'] as const).map((k) => <button key={k} type="button" className="link-button" onClick={() => { for (const o of client.outbox()) if (o.chatId === chatId && o.failedCode === code) void client[k === 'retry' ? 'retryMessage' : 'discardMessage'](chatId, o.clientMsgId); }}>{t(k)}</button>);
   const about = chat.noteToSelf ? t('savedHint') : chat.kind === 'group' ? t('membersCount', { count: chat.members.length }) : other?.handle ? `@${other.handle}` : '';
   // The lock is drawn, not an emoji: a system without an emoji font would show an empty box.
   const subtitle = typingNames.length > 0 ? t('typing', { name: typingNames.join(', ') })
@@ -193,9 +195,9 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       {threadRoot && <Suspense fallback={null}><ThreadPanel client={client} chat={chat} rootId={threadRoot} actions={actions} onClose={() => setThreadRoot(undefined)} /></Suspense>}
       {reporting && chat.community && <Suspense fallback={null}><ReportDialog client={client} communityId={chat.community.communityId} chatId={chatId} itemId={reporting.id} text={reporting.franked?.text ?? reporting.text} onClose={() => setReporting(undefined)} /></Suspense>}
       {pollOpen && <Suspense fallback={null}><PollDialog client={client} chatId={chatId} onClose={() => { setPollOpen(false); input.current?.focus(); }} /></Suspense>}
-      {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}</p>}
+      {refused && <p className="error" role="alert" data-testid="announcements-refused">{t('errAnnouncementsOnly')}{failedButtons('announcements_only')}</p>}
       {rightsWait && <p className="notice muted" role="status" data-testid="rights-awaited">{t('rightsAwaited')}</p>}
-      {rightsFailed && <p className="error" role="alert" data-testid="rights-unconfirmed">{t('errRightsUnconfirmed')}</p>}
+      {rightsFailed && <p className="error" role="alert" data-testid="rights-unconfirmed">{t('errRightsUnconfirmed')}{failedButtons('rights_unconfirmed')}</p>}
       {forwarding && <Suspense fallback={null}><ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => closeForward(forwarding.id)} /></Suspense>}
       {bot && !readOnly && <Suspense fallback={null}><ReplyKeyboardBar client={client} chatId={chatId} items={items} onPlaceholder={setKbPlaceholder} onReply={actions.onReply} /></Suspense>}
       {readOnly ? <p className="composer read-only muted" data-testid="read-only">{t('communityOnlyAdminsPost')}</p> : <Composer

@@ -192,6 +192,7 @@ export const enGroups = {
   labelNone: 'No label',
   errAnnouncementsOnly: 'Only admins with the right can post in this announcements chat: your message was not sent.',
   rightsAwaited: 'Waiting for the owner\'s confirmation of your rights: your action goes out when it arrives.',
+  discardFailed: 'Discard',
   errRightsUnconfirmed: 'The owner\'s confirmation of your rights did not come: your action was not sent. Try again later.',
   errCommunityBanned: 'You were banned from this community.',
   errCommunityLimit: 'A community limit on this server is reached.',

@@ -194,6 +194,7 @@ export const ruGroups: Record<keyof typeof enGroups, string> = {
   labelNone: 'Без метки',
   errAnnouncementsOnly: 'В этот чат объявлений пишут только админы с таким правом: ваше сообщение не отправлено.',
   rightsAwaited: 'Ждём подтверждения ваших прав от владельца: действие уйдёт, как только оно придёт.',
+  discardFailed: 'Отменить',
   errRightsUnconfirmed: 'Подтверждение ваших прав от владельца не пришло: действие не отправлено. Попробуйте позже.',
   errCommunityBanned: 'Вас заблокировали в этом сообществе.',
   errCommunityLimit: 'Достигнут лимит сообществ на этом сервере.',

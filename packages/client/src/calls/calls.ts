@@ -2,7 +2,8 @@ import { CALL_RECONNECT_MS, CALL_RING_MS, ParleyError, type CallCandidate, type 
 import { randomId } from '../encoding.ts';
 import { CallKeyFeed, type CallKeySource, type FrameCryptoFactory, type FrameKeySink } from './call-keys.ts';
 import type { GroupCall, GroupCallOptions, GroupCallView } from './group-call.ts';
-import { setTunedLocalDescription, type AudioResilience } from './audio-resilience.ts';
+import type { AudioResilience } from './audio-resilience.ts';
+import { setTunedLocalDescriptionLater as setTunedLocalDescription } from '../lazy.ts';
 import { CallReconnect } from './reconnect.ts';
 import { GroupRings, type GroupRing } from './group-ring.ts';
 
