@@ -11,10 +11,10 @@ import { colorFor, textColorVars } from './avatar.tsx';
 import { FormattedText } from './formatted-text.tsx';
 import { Icon } from './icons.tsx';
 import { LinkPreviewCard } from './link-preview.tsx';
-import { PlaceCard } from './place-card.tsx';
 import { StateIcon } from './state-icon.tsx';
 
 // R87: a chunk of its own, loaded when a chat shows a poll.
+const PlaceCard = lazy(async () => ({ default: (await import('./place-card.tsx')).PlaceCard })); // R151: a place is rare in a chat: loaded with the first one
 const PollCard = lazy(async () => ({ default: (await import('./poll.tsx')).PollCard }));
 // R93: a bot's buttons, in the bots chunk, loaded when a chat shows a message that has them.
 const InlineKeyboard = lazy(async () => ({ default: (await import('../bots/bot-chat.tsx')).InlineKeyboard }));
@@ -120,7 +120,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
               {sticker ? <StickerImage client={client} att={sticker} uploading={uploading} />
                 : atts.length > 0 && <Attachments client={client} atts={atts} uploading={uploading} onOpen={(att) => actions.onOpenMedia(item, att)} />}
               {upload && uploading && <UploadBar client={client} upload={upload} />}
-              {item.place && <PlaceCard place={item.place} sentAt={item.sentAt} liveAt={item.liveAt} />}
+              {item.place && <Suspense fallback={<span dir="auto">{item.place.title ?? item.text}</span>}><PlaceCard place={item.place} sentAt={item.sentAt} liveAt={item.liveAt} /></Suspense>}
               {item.poll ? <Suspense fallback={<strong>{item.text}</strong>}><PollCard client={client} item={item} poll={item.poll} members={members} canAct={canAct} /></Suspense>
                 : (item.text || (atts.length === 0 && !item.imported?.omitted && !item.place)) && <span className="text"><FormattedText text={item.text} entities={item.entities} /></span>}
             </>
