@@ -145,13 +145,13 @@ describe('delivery rules (docs/PROTOCOL.md)', () => {
   });
 
   it('R11 sends are rate-limited per device with a retry hint', async () => {
-    await using server = await startTestServer({ PARLEY_RATE_SEND_PER_SEC: '2', PARLEY_RATE_SEND_BURST: '3' });
+    await using server = await startTestServer({ PARLEY_RATE_SEND_PER_SEC: '1', PARLEY_RATE_SEND_BURST: '3' });
     const alice = await createUser(server.url);
     const bob = await createUser(server.url);
     const { chatId } = await alice.client.openDirect(bob.userId);
     const peer = await RawPeer.authed(server.url, alice.deviceId, (d) => alice.deviceKey.sign(d));
-    const replies = [];
-    for (let i = 0; i < 5; i++) replies.push(await peer.request({ type: 'send', rid: `r${i}`, chatId, clientMsgId: `rate_msg_${i}xx`, envelope: envelope(`m${i}`) }));
+    // Sent together (answered in order on one connection), so a slow machine does not refill the bucket between them.
+    const replies = await Promise.all([0, 1, 2, 3, 4].map((i) => peer.request({ type: 'send', rid: `r${i}`, chatId, clientMsgId: `rate_msg_${i}xx`, envelope: envelope(`m${i}`) })));
     assert.deepEqual(replies.map((r) => r['type']), ['ack', 'ack', 'ack', 'error', 'error']);
     assert.equal(replies[3]?.['code'], 'rate_limited');
     assert.ok(Number(replies[3]?.['retryAfter']) >= 1);

@@ -166,7 +166,7 @@ export class ChatViews {
   rightsAwaited(chatId: string): boolean {
     const chat = this.#d.chats.get(chatId);
     if (!chat?.community || !this.#d.enc()) return false;
-    const waiting = this.#d.outbox.items().filter((o) => o.chatId === chatId && !o.failedCode).map((o) => ({ content: this.#d.outbox.content(o.clientMsgId), createdAt: o.createdAt }));
+    const waiting = this.#d.outbox.items().filter((o) => o.chatId === chatId && !o.failedCode).map((o) => ({ content: this.#d.outbox.content(o.clientMsgId), createdAt: o.retriedAt ?? o.createdAt }));
     if (waiting.length === 0) return false;
     const items = this.timeline(chatId);
     return awaitingRights(chat, this.#standing.get(chatId), this.#d.userId, waiting, (id) => items.find((i) => i.id === id)?.senderUserId, this.#d.rightsWaitMs);

@@ -125,11 +125,12 @@ export class Outbox {
     this.flush();
   }
 
-  /** R176: a message that failed (`failedCode`) goes again in its turn (R159: failed again at once if the owner's statement is still missing). */
+  /** R176: a message that failed (`failedCode`) goes again in its turn; R159's wait starts again from now (`retriedAt`). */
   async retryFailed(chatId: string, clientMsgId: string): Promise<boolean> {
     const item = this.#items.find((o) => o.chatId === chatId && o.clientMsgId === clientMsgId && o.failedCode);
     if (!item) return false;
     delete item.failedCode;
+    item.retriedAt = Date.now();
     await this.#d.store.putOutbox(item);
     this.#d.changed(chatId);
     this.flush();
@@ -176,7 +177,7 @@ export class Outbox {
       if (item.envelope) envelope = item.envelope;
       else if (item.content) {
         const prev = this.#d.prev(item.chatId);
-        const options: EncodeOptions = { ...(prev ? { prev } : {}), ...(item.membersSince !== undefined ? { membersSince: item.membersSince } : {}), createdAt: item.createdAt };
+        const options: EncodeOptions = { ...(prev ? { prev } : {}), ...(item.membersSince !== undefined ? { membersSince: item.membersSince } : {}), createdAt: item.retriedAt ?? item.createdAt };
         envelope = await this.#d.codec.encode(item.chatId, item.content, options);
       } else {
         await this.#fail(item, 'bad_request');
