@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { decodeRatchetTree, encodeRatchetTree, type RatchetTree } from 'ts-mls/ratchetTree.js';
+import { treeHashRoot } from 'ts-mls/treeHash.js';
+import { DEFAULT_CIPHERSUITE, loadCiphersuite } from './ciphersuite.ts';
 import { MlsGroupSession } from './group-session.ts';
 import { decodeSession } from './session-codec.ts';
-import { addAndJoin, newDevice } from './test-fixtures.ts';
+import { addAndJoin, assertRoundTrip, newDevice } from './test-fixtures.ts';
 
 // patches/ts-mls+1.6.4.patch (applied by patch-package at npm install) makes ts-mls's vector encoder
 // iterative, and its drop of an old epoch's secrets a loop (see the second test). Unpatched, it recursed once per element and threw RangeError (stack overflow) for a
@@ -51,5 +53,48 @@ describe('ts-mls patch: vectors of any length encode', () => {
     const answer = await new Promise<{ kept?: string[]; error?: string }>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
     await worker.terminate();
     assert.deepEqual(answer, { kept: ['2'] });
+  });
+
+  // Issue 12: every commit builds the next epoch's secret tree, and ts-mls derived handshake and
+  // application ratchets at its parent nodes as well as its leaves, which nothing reads (RFC 9420
+  // section 9 starts them at leaves). The patch derives leaves' ratchets only: a third less of the
+  // commit's per-member key derivation, and a smaller stored state; the keys members use are the
+  // same (interop-vectors.test.ts's secret-tree vectors).
+  test('a commit derives message ratchets at leaves only, and members still read each other', async () => {
+    const owner = await MlsGroupSession.create((await newDevice('owner')).identity, new TextEncoder().encode('ratchets'));
+    const others = await addAndJoin(owner, [], await Promise.all(['bob', 'carol', 'dave', 'erin'].map((u) => newDevice(u))));
+    for (const session of [owner, ...others]) {
+      const tree = decodeSession(session.serialize()).state.secretTree;
+      assert.deepEqual(tree.map((n, i) => (i % 2 === 0 ? 'leaf' : 'parent') + ':' + n!.handshake.secret.length + '/' + n!.application.secret.length),
+        Array.from({ length: 15 }, (_, i) => (i % 2 === 0 ? 'leaf:32/32' : 'parent:0/0'))); // 5 members: a tree 8 leaves wide
+    }
+    await assertRoundTrip(owner, others, 'hello');
+    await assertRoundTrip(others[3]!, [owner, ...others.slice(0, 3)], 'hi from erin');
+  });
+
+  // The patch remembers subtree hashes by the node objects they were made from (the tree is never
+  // changed in place), so a commit no longer rehashes the whole tree two or three times. A changed or
+  // blanked leaf must still change the hash, and a tree read back from bytes (all new objects) must
+  // hash to the same value as the remembered one.
+  test('tree hashes follow every change of the tree and match a tree read back from bytes', async () => {
+    const { hash } = await loadCiphersuite(DEFAULT_CIPHERSUITE);
+    const owner = await MlsGroupSession.create((await newDevice('owner')).identity, new TextEncoder().encode('hashes'));
+    await addAndJoin(owner, [], await Promise.all(['bob', 'carol', 'dave', 'erin'].map((u) => newDevice(u))));
+    const tree = decodeSession(owner.serialize()).state.ratchetTree;
+    const fresh = async (t: RatchetTree) => Buffer.from(await treeHashRoot(decodeRatchetTree(encodeRatchetTree(t), 0)![0].slice(0, t.length), hash)).toString('hex');
+    const hex = async (t: RatchetTree) => Buffer.from(await treeHashRoot(t, hash)).toString('hex');
+    const before = await hex(tree);
+    assert.equal(await hex(tree), before);
+    assert.equal(before, await fresh(tree));
+    const blanked = tree.slice();
+    blanked[4] = undefined; // carol's leaf
+    const swapped = tree.slice();
+    swapped[4] = tree[6]; // dave's leaf object at carol's index
+    const seen = new Set([before]);
+    for (const t of [blanked, swapped, tree]) {
+      const h = await hex(t);
+      assert.equal(h, await fresh(t));
+      if (t !== tree) { assert.ok(!seen.has(h)); seen.add(h); } else assert.equal(h, before);
+    }
   });
 });
