@@ -6,6 +6,7 @@ import { DELETED_BODY, type WrappedResponseStorage } from '../../storage/wrapped
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
+import { wrappedMember } from './wrapped.ts';
 
 export interface WrappedResponsesDeps {
   communities: CommunityStorage;
@@ -32,11 +33,7 @@ export class WrappedResponses {
   }
 
   async #member(communityId: string, userId: string): Promise<CommunityMemberRow> {
-    const me = await this.#d.communities.getCommunityMember(communityId, userId);
-    const community = me && (await this.#d.communities.getCommunity(communityId));
-    if (!me || !community) throw new ParleyError('not_found', 'no such community');
-    if (!community.settings.wrapped) throw new ParleyError('channel_not_wrapped', 'this is not a private channel in wrapped mode');
-    return me;
+    return wrappedMember(this.#d.communities, communityId, userId);
   }
 
   /** R166: the user's one reaction to the post (a token replaces theirs; null takes it back); the post's counts after it. */

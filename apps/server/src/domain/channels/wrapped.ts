@@ -41,6 +41,15 @@ const postView = (p: ChannelWrappedPostRow): WrappedPost => {
   return { ...head, ...(p.body.startsWith(INFO_MARK) ? { body: p.body.slice(INFO_MARK.length), info: true as const } : { body: p.body }) };
 };
 
+/** A member of a wrapped channel (R75's `not_found` for anyone else; `channel_not_wrapped` for a community not in wrapped mode). */
+export async function wrappedMember(communities: Pick<CommunityStorage, 'getCommunityMember' | 'getCommunity'>, communityId: string, userId: string): Promise<CommunityMemberRow> {
+  const me = await communities.getCommunityMember(communityId, userId);
+  const community = me && (await communities.getCommunity(communityId));
+  if (!me || !community) throw new ParleyError('not_found', 'no such community');
+  if (!community.settings.wrapped) throw new ParleyError('channel_not_wrapped', 'this is not a private channel in wrapped mode');
+  return me;
+}
+
 /**
  * R141-R142: a private channel past the MLS size. Admins (holders of `postAnnouncements`) open
  * epochs, upload the epoch key wrapped for each subscriber device and post ciphertext under it; a
@@ -53,13 +62,8 @@ export class ChannelWraps {
     this.#d = deps;
   }
 
-  /** A member of a wrapped channel (R75's `not_found` for anyone else). */
   async #member(communityId: string, userId: string): Promise<CommunityMemberRow> {
-    const me = await this.#d.communities.getCommunityMember(communityId, userId);
-    const community = me && (await this.#d.communities.getCommunity(communityId));
-    if (!me || !community) throw new ParleyError('not_found', 'no such community');
-    if (!community.settings.wrapped) throw new ParleyError('channel_not_wrapped', 'this is not a private channel in wrapped mode');
-    return me;
+    return wrappedMember(this.#d.communities, communityId, userId);
   }
 
   async #admin(communityId: string, userId: string): Promise<void> {
