@@ -124,42 +124,12 @@ function zodWithoutJsonSchema(): Plugin {
   };
 }
 
-/**
- * ts-mls imports optional packages Parley does not install (ChaCha20-Poly1305, X448, ML-KEM, noble's
- * curves and ML-DSA: ciphersuites it never uses) only when a suite needs one. Vite's own stand-in for
- * a missing import throws as the module is evaluated, which in the MLS worker (one inlined script) is
- * an uncaught error at every start. This stand-in (every name ts-mls takes from those packages) throws
- * only when such a suite is used.
- */
-function missingOptionalPeers(): Plugin {
-  const ID = '\0parley-missing-peer:';
-  const CLASSES = ['Chacha20Poly1305', 'DhkemX448HkdfSha512', 'MlKem512', 'MlKem768', 'MlKem1024', 'XWing'];
-  const OBJECTS = ['ed25519', 'ed448', 'p256', 'p384', 'p521', 'ml_dsa87', 'chacha20poly1305'];
-  return {
-    name: 'parley-missing-optional-peers',
-    enforce: 'pre',
-    async resolveId(source, importer) {
-      if (!importer || importer.startsWith(ID) || !/[\\/]ts-mls[\\/]/.test(importer) || !/^@(hpke|noble)\//.test(source)) return null;
-      const real = await this.resolve(source, importer, { skipSelf: true });
-      return real && !real.id.includes('optional-peer-dep') ? null : ID + source; // (Vite's stand-in's id names it so)
-    },
-    load(id) {
-      if (!id.startsWith(ID)) return null;
-      return [
-        `const missing = () => { throw new Error(${JSON.stringify(id.slice(ID.length))} + ' is not in this build'); };`,
-        ...CLASSES.map((name) => `export class ${name} { constructor() { missing(); } }`),
-        ...OBJECTS.map((name) => `export const ${name} = new Proxy({}, { get: missing });`),
-      ].join('\n');
-    },
-  };
-}
-
 export default defineConfig({
   esbuild: { jsx: 'automatic' },
-  plugins: [missingOptionalPeers(), zodWithoutJsonSchema(), precacheServiceWorker(), precompress()],
+  plugins: [zodWithoutJsonSchema(), precacheServiceWorker(), precompress()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022' },
   // Each worker is one classic script: ts-mls (the MLS worker) imports its curves dynamically, which a
   // worker would otherwise need chunks and `type: 'module'` for.
-  worker: { plugins: () => [missingOptionalPeers()], rollupOptions: { output: { inlineDynamicImports: true } } },
+  worker: { rollupOptions: { output: { inlineDynamicImports: true } } },
   server: { proxy: { '/api': { target: 'http://localhost:8080', ws: true } } },
 });

@@ -8,10 +8,9 @@ import { Icon } from './icons.tsx';
 import { Composer, type ComposerMode } from './composer.tsx';
 import { forwardNameOn } from './forward-privacy.ts';
 import type { MessageActions } from './message.tsx';
-import { PinnedBar } from './pinned-bar.tsx';
 import { chatTitle } from './system-text.ts';
 import { Timeline } from './timeline.tsx';
-import { KeyChangeBanner } from './verify-contact.tsx';
+import { KeyChangeBanner } from './key-change.tsx';
 import { ErrorLine } from './error-line.tsx';
 import { useAttachTray } from '../files/attach-tray.tsx';
 import { useFileDrop } from '../files/drop-zone.ts';
@@ -30,6 +29,7 @@ import { AwaitingAdmission } from '../communities/admissions.tsx';
 const GroupCallBanner = lazy(async () => ({ default: (await import('../calls/group-call-banner.tsx')).GroupCallBanner }));
 const ForwardPicker = lazy(async () => ({ default: (await import('./forward-picker.tsx')).ForwardPicker }));
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
+const PinnedBar = lazy(async () => ({ default: (await import('./pinned-bar.tsx')).PinnedBar })); // R50: only in a chat with pins
 const ThreadPanel = lazy(async () => ({ default: (await import('./thread-panel.tsx')).ThreadPanel }));
 const ReportDialog = lazy(async () => ({ default: (await import('../communities/community-reports.tsx')).ReportDialog }));
 const PollDialog = lazy(async () => ({ default: (await import('./poll.tsx')).PollDialog }));
@@ -187,7 +187,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
       )}
       {chat.community && <AwaitingAdmission client={client} communityId={chat.community.communityId} />}
       {chat.encryption === 'removed' && <div className="notice" role="status" data-testid="e2ee-removed">{t('e2eeRemoved')}</div>}
-      {pinned.length > 0 && <PinnedBar pinned={pinned} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} />}
+      {pinned.length > 0 && <Suspense fallback={null}><PinnedBar pinned={pinned} mayPin={client.mayPin(chatId)} onUnpin={(item) => actions.onPin(item, false)} /></Suspense>}
       <Timeline client={client} chat={chat} actions={actions} />
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
       {micError && <p className="error" role="alert">{micError}</p>}

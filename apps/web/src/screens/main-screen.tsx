@@ -7,7 +7,6 @@ import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
 import { DeviceLinkPrompts, NewDeviceNotice } from '../components/device-link-prompts.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
-import { KeyLogAlerts } from '../components/key-log-alerts.tsx';
 import { NewMessageAnnouncer } from '../components/new-message-announcer.tsx';
 import { useI18n } from '../i18n/index.ts';
 import type { Theme } from '../state/theme.ts';
@@ -16,6 +15,7 @@ import { goWhenDone, useClientState, useRoute } from '../state/use-client.ts';
 // Panels a person does not need to see an open chat are chunks of their own, fetched when first
 // opened (the service worker precaches them with the rest): this keeps the chat screen's JavaScript
 // within issue 15's budget (docs/ARCHITECTURE.md "Code splitting in the web client").
+const KeyLogAlerts = lazy(async () => ({ default: (await import('../components/key-log-alerts.tsx')).KeyLogAlerts })); // R31: loaded when there is an alert to show
 const GroupInfo = lazy(async () => ({ default: (await import('../components/group-info.tsx')).GroupInfo }));
 const JoinInvite = lazy(async () => ({ default: (await import('../components/join-invite.tsx')).JoinInvite }));
 const NewChat = lazy(async () => ({ default: (await import('../components/new-chat.tsx')).NewChat }));
@@ -115,7 +115,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
       {rings.length > 0 && <Suspense fallback={null}><GroupRingNotices client={client} rings={rings} /></Suspense>}
       <section className="notices" aria-label={t('notices')}>
         {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
-        <KeyLogAlerts client={client} />
+        {client.keyLogAlerts().some((a) => a.kind !== 'new_device_key') && <Suspense fallback={null}><KeyLogAlerts client={client} /></Suspense>}
         <NewDeviceNotice client={client} />
       </section>
       <div className={`layout${panel ? ' has-panel' : ''}`}>
