@@ -12,6 +12,7 @@ import { createUser, freePort, seedLargeGroup, startTestServer, uniqueHandle } f
 import type { Page } from 'playwright-core';
 import { defaultWebDist } from '@parley/server';
 import { closeWebWorld, launchBrowser, personPage, signUp, type WebWorld } from '../apps/web/e2e/browser.ts';
+import { heapMb } from './lib/mls-chromium.ts';
 
 const members = Number(process.argv[2] ?? 5000);
 const joinLines = Number(process.argv[3] ?? 1000);
@@ -37,13 +38,6 @@ async function scrollFrames(page: Page, selector: string, step: number, frames: 
   return { p50: at(0.5), p95: at(0.95), max: at(1), frames: deltas.length };
 }
 
-async function heapMb(page: Page): Promise<number> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-  await cdp.detach();
-  return Math.round(usedSize / 1e5) / 10;
-}
 
 async function openWorld(): Promise<WebWorld> {
   const port = await freePort();

@@ -11,7 +11,8 @@ import { defaultWebDist } from '@parley/server';
 import { launchBrowser } from '../../apps/web/e2e/browser.ts';
 import type { CachedGroup } from './mls-group-cache.ts';
 
-async function heapMb(page: Page): Promise<number> {
+/** The page's JS heap after a forced GC, in MB (one decimal). */
+export async function heapMb(page: Page): Promise<number> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
