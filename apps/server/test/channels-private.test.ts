@@ -336,8 +336,8 @@ describe('private channels (R112-R113)', () => {
     assert.deepEqual(new Uint8Array(await (await ben.client.downloadAttachment(post.attachments[0])).arrayBuffer()), video);
   });
 
-  it('R162 a wrapped post the server accepted just before the app closed, its kept record not yet dropped, is not posted twice at the next start', async () => {
-    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+  it('R162 a wrapped post the server accepted just before the app closed, its kept record not yet dropped, is not posted twice at the next start; one whose upload is refused for good stays, failed, until cancelled', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_MAX_FILE_BYTES: '1000' });
     const [ann, ben] = await users(server.url, 'Ann', 'Ben');
     if (!ann || !ben) throw new Error('users');
     const { communityId: id } = await ann.client.communities.create({ name: 'River ferry', settings: { channel: true, wrapped: true } });
@@ -363,6 +363,16 @@ describe('private channels (R112-R113)', () => {
     await waitFor(async () => (await store.listPendingUploads()).length === 0, { what: 'the record dropped after the server answered the post it holds', timeoutMs: 30_000 });
     const posts = await ben.client.wrappedChannels.read(id);
     assert.deepEqual(posts.map((p) => (p.verified ? `${p.seq}:${p.text}` : p.problem)), [`${first.seq}:New pier timetable`]);
+
+    // A file the server refuses (over PARLEY_MAX_FILE_BYTES): the post fails, is kept and listed as failed, and goes when cancelled; nothing is posted.
+    const big = new Uint8Array(4000);
+    await rejects(secondRun.wrappedChannels.post(id, 'Harbour plan', { files: [{ source: new Blob([big]), name: 'plan.pdf', mime: 'application/pdf', size: big.length }] }), 'file_too_large');
+    const [failed] = secondRun.wrappedPending(id);
+    assert.deepEqual([failed?.text, failed?.files, failed?.progress.state, failed?.progress.error], ['Harbour plan', ['plan.pdf'], 'failed', 'file_too_large']);
+    assert.equal((await store.listPendingUploads())[0]?.failedCode, 'file_too_large');
+    await secondRun.cancelUpload(failed!.clientMsgId);
+    assert.deepEqual([secondRun.wrappedPending(id), await store.listPendingUploads()], [[], []]);
+    assert.equal((await ben.client.wrappedChannels.read(id)).length, 1);
   });
 
   it('R170-R171 a wrapped channel\'s admins share each epoch key in their MLS group: a second admin\'s device reads a post made right after the first admin rekeys, with no wrap for it, and wraps for a newcomer with it; a demoted admin is taken out of the group, the next post opens a new epoch, and its key never reaches him through the group', async () => {
