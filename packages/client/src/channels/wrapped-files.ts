@@ -3,7 +3,7 @@ import { randomId } from '../encoding.ts';
 import { NetworkError } from '../errors.ts';
 import { UploadFailed } from '../files/tus-run.ts';
 import type { FileToSend, PendingUpload, UploadProgress } from '../files/types.ts';
-import type { Uploads } from '../files/uploads.ts';
+import { wrappedUploadChat, type Uploads } from '../files/uploads.ts';
 
 /**
  * R162: a wrapped channel's post with files goes the way of a chat message with files (R52-R53, R58):
@@ -23,8 +23,6 @@ export interface WrappedUpload {
   keep?: Attachment[];
 }
 
-/** The upload outbox groups uploads by chat: a wrapped post's are under this name, no chat's, so no chat's timeline shows them. */
-export const wrappedUploadChat = (communityId: string): string => `wrapped:${communityId}`;
 
 /** Codes after which posting again later may succeed: the upload waits and tries again (after a reconnect at the latest). */
 const TRANSIENT = new Set(['internal', 'rate_limited', 'channel_rekey_needed', 'slow_consumer']);
@@ -52,7 +50,7 @@ export interface WrappedUploadsDeps {
   post(upload: WrappedUpload, text: string, attachments: Attachment[]): Promise<WrappedPost>;
 }
 
-/** The client's side of it: queues into the upload outbox, posts what completes, settles the `post` awaiting it. */
+/** The client's side of it: queues into the upload outbox, posts what completes, settles the `post` awaiting it (`client.wrappedPending` lists them). */
 export class WrappedUploads {
   readonly #d: WrappedUploadsDeps;
   /** The `posted` promises of this run's queued posts (a later run posts them unawaited). */
@@ -102,9 +100,4 @@ export class WrappedUploads {
     }
   }
 
-  pending(communityId: string): WrappedPending[] {
-    return this.#d.uploads().pending(wrappedUploadChat(communityId)).map(({ upload, progress }) => ({
-      clientMsgId: upload.clientMsgId, text: upload.text, files: upload.files.map((f) => f.attachment.name), progress,
-    }));
-  }
 }

@@ -46,6 +46,9 @@ interface Entry {
   waits: number;
 }
 
+/** R162: the upload outbox groups uploads by chat: a wrapped channel's posts are under this name, no chat's, so no chat's timeline shows them. */
+export const wrappedUploadChat = (communityId: string): string => `wrapped:${communityId}`;
+
 const kindOf = (mime: string): AttachmentKind =>
   mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : mime.startsWith('audio/') ? 'audio' : 'file';
 
