@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeLog } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
@@ -156,5 +156,52 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     assert.deepEqual(found, [], 'no axe violations');
     await author.context.close();
     await reader.context.close();
+  });
+
+  it('R162 a photo post survives reloading the tab mid-upload: kept on the admin\'s device, shown uploading, posted once after the reload', async () => {
+    const author = await personPage(browser);
+    const olga = author.page;
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Harbour lights');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Harbour lights' }).waitFor({ timeout: 30_000 });
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec((await invites.getByTestId('link').textContent()) ?? '')?.[1];
+    assert.ok(token);
+    const joined = await zed.client.communities.joinInvite(token);
+    assert.equal(joined.settings.wrapped, true);
+    await olga.getByTestId('chat-row').filter({ hasText: 'Harbour lights' }).click();
+    await olga.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+
+    // The upload's bytes never get through before the tab is reloaded (the server gets the upload's creation, no data).
+    const held: Route[] = [];
+    const blobs = '**/api/v1/blobs/**';
+    await olga.route(blobs, (r) => (r.request().method() === 'PATCH' ? void held.push(r) : r.continue()));
+    await olga.getByTestId('channel-file-input').setInputFiles({ name: 'lighthouse.png', mimeType: 'image/png', buffer: pngImage(240, 160) });
+    await olga.getByTestId('tray-item').filter({ hasText: 'lighthouse.png' }).and(olga.locator('[data-ready="yes"]')).waitFor({ timeout: 30_000 });
+    await olga.getByLabel('Write a post').fill('The lighthouse is lit again.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    const pending = olga.getByTestId('wrapped-pending').filter({ hasText: 'The lighthouse is lit again.' });
+    await pending.waitFor({ timeout: 30_000 });
+    await waitFor(() => held.length > 0, { what: 'the upload started', timeoutMs: 30_000 });
+    assert.equal(await olga.getByLabel('Write a post').inputValue(), '', 'the composer is free once the post is kept');
+    await screenshot(olga, 'channels-w07-wrapped-uploading-admin');
+    assert.deepEqual(await zed.client.wrappedChannels.read(joined.communityId), [], 'nothing posted yet');
+
+    await olga.unroute(blobs);
+    await olga.reload();
+    // After the reload the app resumes the kept upload and posts it: Olga's view and Zed's device show it once.
+    await post(olga, 'The lighthouse is lit again.').getByTestId('media-full').waitFor({ timeout: 60_000 });
+    await waitFor(async () => (await olga.getByTestId('wrapped-pending').count()) === 0, { what: 'the kept post gone once posted', timeoutMs: 30_000 });
+    const read = await zed.client.wrappedChannels.read(joined.communityId);
+    assert.deepEqual(read.map((p) => (p.verified ? [p.text, p.attachments?.map((a) => a.name)] : p.problem)), [['The lighthouse is lit again.', ['lighthouse.png']]]);
+    assert.equal(await olga.getByTestId('wrapped-post').count(), 1);
+    await screenshot(olga, 'channels-w08-wrapped-posted-after-reload-admin');
+    await author.context.close();
   });
 });

@@ -1,9 +1,10 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { foldWrappedEdits, type ParleyClient, type WrappedChannelPost, type WrappedReactions } from '@parley/client';
 import type { Attachment, Community, WrappedChannelInfo } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { AttachTrayView, useAttachTray } from '../files/attach-tray.tsx';
 import { Attachments, isVisual } from '../files/attachments.tsx';
+import { UploadBar } from '../files/upload-bar.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 import { go } from '../state/use-client.ts';
@@ -168,6 +169,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
             <p className="muted small">{t('chNotVerifiedWhy', { problem: p.problem })}</p>
           </article>
         )))}
+        <WrappedPendingPosts client={client} communityId={communityId} onPosted={() => void read('last')} />
       </div>
       {mayPost && <WrappedComposer key={editing?.seq ?? 'new'} client={client} communityId={communityId} editing={editing}
         onPosted={async () => { setEditing(undefined); await read('last'); }} onCancel={() => setEditing(undefined)} />}
@@ -195,9 +197,11 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
     const kept = editing?.attachments ?? [];
     if ((!body && !withFiles && kept.length === 0) || (withFiles && !tray.ready) || busy) return;
     run(async () => {
+      // R162: with files the post is kept on this device and goes once they are uploaded (after a reload too): shown below the posts till then.
       // R167: an edit keeps the post's files and adds the tray's; the signed entry names the post it replaces.
-      if (editing) await client.wrappedChannels.edit(communityId, editing.seq, body, { files: tray.prepared(), keep: kept });
-      else await client.wrappedChannels.post(communityId, body, { files: tray.prepared() });
+      if (withFiles) await client.wrappedChannels.send(communityId, body, { files: tray.prepared(), ...(editing ? { edits: editing.seq, keep: kept } : {}) });
+      else if (editing) await client.wrappedChannels.edit(communityId, editing.seq, body, { keep: kept });
+      else await client.wrappedChannels.post(communityId, body);
       setText('');
       tray.clear();
       await onPosted();
@@ -223,6 +227,28 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
       </form>
     </div>
   );
+}
+
+/**
+ * R162: this device's posts with files not posted yet, kept across reloads until posted: each with its
+ * upload bar (progress, pause, cancel); one refused for good says why, with try again and cancel.
+ */
+function WrappedPendingPosts({ client, communityId, onPosted }: { client: ParleyClient; communityId: string; onPosted: () => void }) {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => client.on('uploads', bump), [client]);
+  const pending = client.wrappedPending(communityId);
+  const count = useRef(pending.length);
+  useEffect(() => {
+    if (pending.length < count.current) onPosted(); // posted (or cancelled): the log holds it now
+    count.current = pending.length;
+  });
+  return pending.map((p) => (
+    <article key={p.clientMsgId} className="channel-post channel-pending" data-testid="wrapped-pending" data-state={p.progress.state}>
+      <p className="muted small" data-testid="wrapped-pending-files">{p.files.join(', ')}</p>
+      {p.text && <div className="channel-text">{p.text}</div>}
+      <UploadBar client={client} upload={p.progress} />
+    </article>
+  ));
 }
 
 /** R166: the reactions a subscriber taps under a wrapped post (one per person; tapping yours again takes it back), with the counts this device could map. */
