@@ -15,6 +15,8 @@ import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { SqliteChannelWraps } from './sqlite-channel-wraps.ts';
 import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
+import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -35,6 +37,11 @@ channelWrapStorageSuite('SqliteChannelWraps', async () => {
 wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db) };
+});
+
+wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), comments: new SqliteWrappedComments(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {
