@@ -1,0 +1,74 @@
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ParleyClient, TimelineItem } from '@parley/client';
+import { wrappedPostOfRoot, wrappedPostRoot, type ChannelDiscussion } from '@parley/protocol';
+import { useClientState } from '../state/use-client.ts';
+import { CommentsButton, CommentsPanel } from './comments.tsx';
+
+type Post = { seq: number; epoch: number };
+
+/** How many comments on wrapped posts this device holds in the discussion chat (a change says: read the counts again). */
+function heldComments(client: ParleyClient, chatId: string): number {
+  return client.timeline(chatId).filter((i) => wrappedPostOfRoot(i.threadRoot) !== undefined && !i.deleted).length;
+}
+
+/**
+ * R177: the comment counts of the wrapped posts shown, as the server counts the commenters' marks (a
+ * subscriber outside the discussion chat reads them too). Read when the posts change, when the window
+ * comes back into view, when this device's copy of the discussion chat gets or loses a comment, and
+ * set from the answer to this device's own marks.
+ */
+export function useWrappedComments(client: ParleyClient, communityId: string, shown: readonly Post[], discussion: ChannelDiscussion | null | undefined) {
+  const [counts, setCounts] = useState(new Map<number, number>());
+  const key = shown.map((p) => p.seq).join(',');
+  const seqs = useRef<number[]>([]);
+  seqs.current = shown.slice(-100).map((p) => p.seq);
+  const load = useCallback(async () => {
+    if (!discussion || seqs.current.length === 0) return;
+    try {
+      setCounts(await client.wrappedChannels.commentCounts(communityId, seqs.current));
+    } catch (err) {
+      console.warn('parley: reading the wrapped channel\'s comment counts failed', err);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, communityId, key, discussion?.chatId]);
+  useEffect(() => {
+    void load();
+    const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
+    document.addEventListener('visibilitychange', onVisible);
+    let held = discussion ? heldComments(client, discussion.chatId) : 0;
+    const off = client.on('change', () => {
+      if (!discussion) return;
+      const now = heldComments(client, discussion.chatId);
+      if (now !== held) void load();
+      held = now;
+    });
+    return () => { document.removeEventListener('visibilitychange', onVisible); off(); };
+  }, [client, load, discussion]);
+  const set = (seq: number) => (n: number) => setCounts((before) => new Map(before).set(seq, n));
+  const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} a comment's mark failed`, err);
+  return {
+    counts,
+    mark: (p: Post, id: string) => { client.wrappedChannels.markComment(communityId, p, id).then(set(p.seq)).catch(report('sending')); },
+    unmark: (p: Post, item: TimelineItem) => { client.wrappedChannels.unmarkComment(communityId, p, item.id).then(set(p.seq)).catch(report('taking back')); },
+  };
+}
+
+/** R177: "N comments" under a wrapped post (the server's count of marks), opening its thread. */
+export function WrappedCommentsButton({ client, discussion, seq, count, onOpen }: { client: ParleyClient; discussion: ChannelDiscussion; seq: number; count: number; onOpen: () => void }) {
+  return <CommentsButton client={client} discussion={discussion} postId={wrappedPostRoot(seq)} counted={count} onOpen={onOpen} />;
+}
+
+/**
+ * R177: a wrapped post's comments: R114's panel on the thread whose root is `wrappedPostRoot(seq)` in the
+ * discussion chat (join with one tap when not in it); a comment sent here is marked, one deleted here unmarked.
+ */
+export function WrappedCommentsPanel({ client, communityId, discussion, post, shown, postText, comments, onClose }: {
+  client: ParleyClient; communityId: string; discussion: ChannelDiscussion; post: Post; shown: ReactNode; postText: string;
+  comments: ReturnType<typeof useWrappedComments>; onClose: () => void;
+}) {
+  useClientState(client); // the discussion chat appears after a join, comments arrive
+  return (
+    <CommentsPanel client={client} of={{ communityId }} discussion={discussion} postId={wrappedPostRoot(post.seq)} post={shown} postText={postText} onClose={onClose}
+      onCommented={(id) => comments.mark(post, id)} onUncommented={(item) => comments.unmark(post, item)} />
+  );
+}
