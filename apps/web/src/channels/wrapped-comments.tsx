@@ -22,10 +22,14 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
   const key = shown.map((p) => p.seq).join(',');
   const seqs = useRef<number[]>([]);
   seqs.current = shown.slice(-100).map((p) => p.seq);
+  // Only the newest read's answer is shown: an older one may have left before a mark was stored.
+  const reads = useRef(0);
   const load = useCallback(async () => {
     if (!discussion || seqs.current.length === 0) return;
+    const read = ++reads.current;
     try {
-      setCounts(await client.wrappedChannels.commentCounts(communityId, seqs.current));
+      const got = await client.wrappedChannels.commentCounts(communityId, seqs.current);
+      if (read === reads.current) setCounts(got);
     } catch (err) {
       console.warn('parley: reading the wrapped channel\'s comment counts failed', err);
     }
@@ -36,15 +40,24 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
     const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
     document.addEventListener('visibilitychange', onVisible);
     let held = discussion ? heldComments(client, discussion.chatId) : 0;
+    let again: ReturnType<typeof setTimeout> | undefined;
     const off = client.on('change', () => {
       if (!discussion) return;
       const now = heldComments(client, discussion.chatId);
-      if (now !== held) void load();
+      if (now !== held) {
+        void load();
+        // The comment may reach this device before its writer's mark reaches the server: read once more a little later.
+        clearTimeout(again);
+        again = setTimeout(() => void load(), 3000);
+      }
       held = now;
     });
-    return () => { document.removeEventListener('visibilitychange', onVisible); off(); };
+    return () => { document.removeEventListener('visibilitychange', onVisible); off(); clearTimeout(again); };
   }, [client, load, discussion]);
-  const set = (seq: number) => (n: number) => setCounts((before) => new Map(before).set(seq, n));
+  const set = (seq: number) => (n: number) => {
+    reads.current++; // a read already on its way may predate this mark
+    setCounts((before) => new Map(before).set(seq, n));
+  };
   const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} a comment's mark failed`, err);
   return {
     counts,
