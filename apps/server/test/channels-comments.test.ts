@@ -158,9 +158,10 @@ describe('channel comments (R114)', () => {
     // Readers in the discussion read the comments themselves (end to end encrypted there).
     await waitFor(() => commentsOn(amy.client.timeline(topic.chatId), root).length === 2, { what: 'Amy reads both comments', timeoutMs: GROUP_FORMED });
 
-    // Ben deletes his comment: his device takes its mark back; Dan, outside the discussion, sees 1.
+    // Ben deletes his comment (as the discussion chat's menu does): his device takes its mark back; Dan, outside the discussion, sees 1.
     await ben.client.deleteMessage(topic.chatId, c1);
-    assert.equal(await ben.client.wrappedChannels.unmarkComment(id, post, c1), 1);
+    assert.equal(await ben.client.wrappedChannels.commentDeleted(id, root, c1), true);
+    assert.equal(await ben.client.wrappedChannels.commentDeleted(id, 'AbCdEfGhIjKlMnOpQrStUv', c1), false, 'not a wrapped post\'s comment: nothing to take back');
     assert.deepEqual([...(await dan.client.wrappedChannels.commentCounts(id, [p1.seq]))], [[p1.seq, 1]]);
     await waitFor(() => commentsOn(amy.client.timeline(topic.chatId), root).map((i) => i.text).join() === 'It is, I checked.', { what: 'Amy sees one comment left', timeoutMs: GROUP_FORMED });
     // Someone else's mark stays (only its sender, or a holder of deleteMessages, takes it back).

@@ -211,6 +211,13 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await olgaPost.getByTestId('channel-comments').click();
     await olga.getByTestId('thread-panel').getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' }).waitFor({ timeout: 60_000 });
     await screenshot(olga, 'channels-w08-wrapped-comments-admin');
+    // Ben deletes his comment: his device takes its mark back; both see "0 comments".
+    ben.on('dialog', (d) => void d.accept());
+    const comment = thread.getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' });
+    await comment.hover();
+    await comment.getByRole('button', { name: 'Delete', exact: true }).click();
+    await benPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 30_000 });
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 60_000 });
     await author.context.close();
     await reader.context.close();
   });

@@ -53,14 +53,12 @@ export function CommentsButton({ client, discussion, postId, onOpen, counted }: 
  * reader outside the chat joins it with one tap first; a banned person is told so by the server's
  * refusal (`community_banned`), and can't write there (`not_member`).
  */
-export function CommentsPanel({ client, of, discussion, postId, post, postText, onClose, onCommented, onUncommented }: {
+export function CommentsPanel({ client, of, discussion, postId, post, postText, onClose, onCommented }: {
   client: ParleyClient; of: DiscussionOf; discussion: ChannelDiscussion; postId: string; post: ReactNode; onClose: () => void;
   /** The post's text: each comment quotes it briefly, so the discussion chat shows which post a comment is on. */
   postText: string;
   /** R177: a comment was sent (a wrapped post's: its device marks it for the server's count). */
   onCommented?: (messageId: string) => void;
-  /** R177: a comment was deleted here (its mark goes). */
-  onUncommented?: (item: TimelineItem) => void;
 }) {
   const { t } = useChannelI18n();
   const [error, run, busy] = useAction();
@@ -94,7 +92,7 @@ export function CommentsPanel({ client, of, discussion, postId, post, postText, 
     onReply: () => {}, onEdit: () => {},
     onForward: (item) => setForwarding(item),
     onOpenMedia: (_item, att) => setViewing(att.blobId),
-    onDelete: (item: TimelineItem) => { if (confirm(t(item.mine ? 'confirmDelete' : 'confirmDeleteForEveryone'))) client.deleteMessage(chatId, item.id).then(() => onUncommented?.(item)).catch(report('delete')); },
+    onDelete: (item: TimelineItem) => { if (confirm(t(item.mine ? 'confirmDelete' : 'confirmDeleteForEveryone'))) client.deleteMessage(chatId, item.id).catch(report('delete')); },
     onReact: (item, emoji, on) => { client.react(chatId, item.id, emoji, on).catch(report('reaction')); },
     onResend: (item) => { client.requestResend(chatId, [item.id]).catch(report('resend request')); },
     onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },

@@ -1,10 +1,32 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { ParleyClient, TimelineItem } from '@parley/client';
+import type { ParleyClient } from '@parley/client';
 import { wrappedPostOfRoot, wrappedPostRoot, type ChannelDiscussion } from '@parley/protocol';
 import { useClientState } from '../state/use-client.ts';
 import { CommentsButton, CommentsPanel } from './comments.tsx';
 
 type Post = { seq: number; epoch: number };
+
+/** Comments on wrapped posts whose marks this app has taken back since it started (so it does so once). */
+const unmarked = new Set<string>();
+
+/**
+ * R177: comments on wrapped posts deleted outside the comments panel (in the discussion chat itself, or on
+ * another device) by this person, or by them as a moderator: their marks go too. Resolves true when one went.
+ */
+async function unmarkDeleted(client: ParleyClient, communityId: string, chatId: string): Promise<boolean> {
+  const gone = client.timeline(chatId).filter((i) => i.deleted && !unmarked.has(i.id) && wrappedPostOfRoot(i.threadRoot) !== undefined
+    && (i.mine || i.deletedBy === client.userId));
+  let any = false;
+  for (const i of gone) {
+    unmarked.add(i.id);
+    try {
+      any = (await client.wrappedChannels.commentDeleted(communityId, i.threadRoot, i.id)) || any;
+    } catch (err) {
+      console.warn('parley: taking back a deleted comment\'s mark failed', err);
+    }
+  }
+  return any;
+}
 
 /** How many comments on wrapped posts this device holds in the discussion chat (a change says: read the counts again). */
 function heldComments(client: ParleyClient, chatId: string): number {
@@ -37,6 +59,8 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
   }, [client, communityId, key, discussion?.chatId]);
   useEffect(() => {
     void load();
+    const sweep = () => { if (discussion) void unmarkDeleted(client, communityId, discussion.chatId).then((any) => { if (any) void load(); }); };
+    sweep();
     const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
     document.addEventListener('visibilitychange', onVisible);
     let held = discussion ? heldComments(client, discussion.chatId) : 0;
@@ -46,6 +70,7 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
       const now = heldComments(client, discussion.chatId);
       if (now !== held) {
         void load();
+        sweep();
         // The comment may reach this device before its writer's mark reaches the server: read once more a little later.
         clearTimeout(again);
         again = setTimeout(() => void load(), 3000);
@@ -53,7 +78,7 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
       held = now;
     });
     return () => { document.removeEventListener('visibilitychange', onVisible); off(); clearTimeout(again); };
-  }, [client, load, discussion]);
+  }, [client, communityId, load, discussion]);
   const set = (seq: number) => (n: number) => {
     reads.current++; // a read already on its way may predate this mark
     setCounts((before) => new Map(before).set(seq, n));
@@ -62,7 +87,6 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
   return {
     counts,
     mark: (p: Post, id: string) => { client.wrappedChannels.markComment(communityId, p, id).then(set(p.seq)).catch(report('sending')); },
-    unmark: (p: Post, item: TimelineItem) => { client.wrappedChannels.unmarkComment(communityId, p, item.id).then(set(p.seq)).catch(report('taking back')); },
   };
 }
 
@@ -73,7 +97,8 @@ export function WrappedCommentsButton({ client, discussion, seq, count, onOpen }
 
 /**
  * R177: a wrapped post's comments: R114's panel on the thread whose root is `wrappedPostRoot(seq)` in the
- * discussion chat (join with one tap when not in it); a comment sent here is marked, one deleted here unmarked.
+ * discussion chat (join with one tap when not in it); a comment sent here is marked (one deleted, here or
+ * anywhere, is unmarked by `useWrappedComments`).
  */
 export function WrappedCommentsPanel({ client, communityId, discussion, post, shown, postText, comments, onClose }: {
   client: ParleyClient; communityId: string; discussion: ChannelDiscussion; post: Post; shown: ReactNode; postText: string;
@@ -82,6 +107,6 @@ export function WrappedCommentsPanel({ client, communityId, discussion, post, sh
   useClientState(client); // the discussion chat appears after a join, comments arrive
   return (
     <CommentsPanel client={client} of={{ communityId }} discussion={discussion} postId={wrappedPostRoot(post.seq)} post={shown} postText={postText} onClose={onClose}
-      onCommented={(id) => comments.mark(post, id)} onUncommented={(item) => comments.unmark(post, item)} />
+      onCommented={(id) => comments.mark(post, id)} />
   );
 }

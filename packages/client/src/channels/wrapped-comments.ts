@@ -1,4 +1,4 @@
-import type { WrappedCommentCount } from '@parley/protocol';
+import { ParleyError, wrappedPostOfRoot, type WrappedCommentCount, type WrappedPost } from '@parley/protocol';
 import type { RestFn } from '../session.ts';
 
 /**
@@ -41,4 +41,24 @@ export async function wrappedCommentCounts(rest: RestFn, communityId: string, se
     for (const c of counts) out.set(c.seq, c.comments);
   }
   return out;
+}
+
+/**
+ * R177: a comment deleted wherever it was deleted (the discussion chat itself, a report): when its thread
+ * root names a wrapped post, its mark goes too (the post's epoch read from the log). False when there was
+ * nothing to take back (not a wrapped post's comment, no such mark, not a wrapped channel).
+ */
+export async function unmarkDeletedComment(rest: RestFn, key: EpochKey, communityId: string, threadRoot: string | undefined, commentId: string): Promise<boolean> {
+  const seq = wrappedPostOfRoot(threadRoot);
+  if (seq === undefined) return false;
+  try {
+    const { posts } = await rest<{ posts: WrappedPost[] }>('GET', path(communityId, `/wrapped-posts?after=${seq - 1}`));
+    const post = posts.find((p) => p.seq === seq);
+    if (!post) return false;
+    await unmarkWrappedComment(rest, key, communityId, { seq, epoch: post.epoch }, commentId);
+    return true;
+  } catch (err) {
+    if (err instanceof ParleyError && (err.code === 'not_found' || err.code === 'channel_not_wrapped')) return false;
+    throw err;
+  }
 }

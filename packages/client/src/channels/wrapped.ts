@@ -12,7 +12,7 @@ import type { RestFn } from '../session.ts';
 import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 import { reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
-import { markWrappedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
+import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
   rest: RestFn;
@@ -361,6 +361,11 @@ export class WrappedChannels {
   /** R177: the comment, deleted, stops counting (its sender's mark, or anyone's for a holder of `deleteMessages`); the count after. */
   async unmarkComment(communityId: string, post: { seq: number; epoch: number }, commentId: string): Promise<number> {
     return unmarkWrappedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, commentId);
+  }
+
+  /** R177: a comment deleted outside the comments panel (in the discussion chat itself): its mark goes when its root names a wrapped post; false when nothing was taken back. */
+  async commentDeleted(communityId: string, threadRoot: string | undefined, commentId: string): Promise<boolean> {
+    return unmarkDeletedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, threadRoot, commentId);
   }
 
   /** R177: "N comments" of these posts, by seq, as the server counts the marks. */
