@@ -204,4 +204,68 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await screenshot(olga, 'channels-w08-wrapped-posted-after-reload-admin');
     await author.context.close();
   });
+
+  it('R177 a wrapped post\'s comments: a subscriber joins the discussion with one tap and comments; the admin sees "1 comment", counted by the server from a mark', async () => {
+    const author = await personPage(browser);
+    const reader = await personPage(browser);
+    const olga = author.page;
+    const ben = reader.page;
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Pier talk');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Pier talk' }).waitFor({ timeout: 30_000 });
+    // R114: Olga makes the channel's comments chat (an open chat of its community) in its settings, and an invite link.
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const settings = olga.getByTestId('discussion-settings');
+    await settings.getByRole('button', { name: 'Create a comments chat' }).click();
+    await settings.getByTestId('discussion-linked').filter({ hasText: 'Comments go to: Comments' }).waitFor({ timeout: 30_000 });
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
+    assert.ok(token, link);
+    const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
+    assert.equal(joined.settings.wrapped, true);
+    await olga.goto(`${url}/#/private/${joined.communityId}`);
+    await olga.getByLabel('Write a post').fill('Sunday ferries leave from pier 2.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    const olgaPost = post(olga, 'Sunday ferries leave from pier 2.');
+    await olgaPost.getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 30_000 });
+
+    // Ben subscribes by the link: he is in no chat of the channel; he opens the post's comments and joins the discussion with one tap.
+    await ben.goto(link);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    const benPost = post(ben, 'Sunday ferries leave from pier 2.');
+    await benPost.getByTestId('post-verified').waitFor({ timeout: 60_000 });
+    await benPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).click();
+    await ben.getByTestId('comments-join').getByRole('button', { name: 'Join the discussion to comment' }).click();
+    const thread = ben.getByTestId('thread-panel');
+    await thread.getByRole('heading', { name: 'Comments' }).waitFor({ timeout: 30_000 });
+    await thread.getByTestId('thread-input').fill('Is pier 2 step-free?');
+    await thread.getByTestId('thread-send').click();
+    await thread.getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' }).waitFor({ timeout: 30_000 });
+    // His device marked the comment: the server's count says 1.
+    await benPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 30_000 });
+    await screenshot(ben, 'channels-w09-wrapped-comments-subscriber');
+
+    // Olga sees "1 comment" under her post, and opens the thread: the comment, decrypted on her device.
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 60_000 });
+    await olgaPost.getByTestId('channel-comments').click();
+    await olga.getByTestId('thread-panel').getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' }).waitFor({ timeout: 60_000 });
+    await screenshot(olga, 'channels-w10-wrapped-comments-admin');
+    // Ben deletes his comment: his device takes its mark back; both see "0 comments".
+    ben.on('dialog', (d) => void d.accept());
+    const comment = thread.getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' });
+    await comment.hover();
+    await comment.getByRole('button', { name: 'Delete', exact: true }).click();
+    await benPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 30_000 });
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 60_000 });
+    await author.context.close();
+    await reader.context.close();
+  });
 });

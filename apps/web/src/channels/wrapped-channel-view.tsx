@@ -12,6 +12,8 @@ import { mayDo, useCommunityData } from '../communities/use-community.ts';
 import { wrappedTitle } from '../communities/community-list.ts';
 import { useChannelI18n } from './text.ts';
 import { CHANNEL_REACTIONS } from './channel-post.tsx';
+import { useDiscussion } from './comments.tsx';
+import { useWrappedComments, WrappedCommentsButton, WrappedCommentsPanel } from './wrapped-comments.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -118,7 +120,13 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const folded = posts ? foldWrappedEdits(posts) : undefined;
   const readable = folded?.filter((p) => p.verified || p.problem !== NO_KEY) ?? [];
   const earlier = (folded?.length ?? 0) - readable.length;
-  const { counts, react } = useWrappedCounts(client, communityId, readable.filter((p): p is Verified => p.verified));
+  const verified = readable.filter((p): p is Verified => p.verified);
+  const { counts, react } = useWrappedCounts(client, communityId, verified);
+  // R177: comments in the discussion chat, counted by the server from the commenters' marks.
+  const { value: discussion } = useDiscussion(client, { communityId });
+  const comments = useWrappedComments(client, communityId, verified, discussion);
+  const [commenting, setCommenting] = useState<number>();
+  const commented = commenting === undefined ? undefined : verified.find((p) => p.seq === commenting);
   const [editing, setEditing] = useState<Verified>();
   const [actionError, act] = useAction();
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
@@ -127,7 +135,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const [viewing, setViewing] = useState<Attachment>();
   const viewIndex = viewing ? media.findIndex((a) => a.blobId === viewing.blobId) : -1;
   return (
-    <section className="panel channel-view" aria-label={title} data-testid="wrapped-channel">
+    <section className={`panel channel-view${commented && discussion ? ' with-comments' : ''}`} aria-label={title} data-testid="wrapped-channel">
       <PanelHeader title={title}>
         <span className="avatar community-avatar" style={{ width: 36, height: 36 }} aria-hidden="true"><Icon name="megaphone" /></span>
       </PanelHeader>
@@ -154,6 +162,11 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
               {p.edited !== undefined && <> · <span data-testid="post-edited" title={fmt.dateTime(p.edited)}>{t('chEdited')}</span></>}
             </p>
             <WrappedReactionsRow counts={counts.get(p.seq)} onReact={(emoji) => act(() => react(p, emoji))} />
+            {discussion && (
+              <div className="channel-post-actions">
+                <WrappedCommentsButton client={client} discussion={discussion} seq={p.seq} count={comments.counts.get(p.seq) ?? 0} onOpen={() => setCommenting(p.seq)} />
+              </div>
+            )}
             {mayPost && (
               <div className="channel-post-actions">
                 <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>
@@ -173,6 +186,12 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
       </div>
       {mayPost && <WrappedComposer key={editing?.seq ?? 'new'} client={client} communityId={communityId} editing={editing}
         onPosted={async () => { setEditing(undefined); await read('last'); }} onCancel={() => setEditing(undefined)} />}
+      {commented && discussion && (
+        <WrappedCommentsPanel client={client} communityId={communityId} discussion={discussion} post={commented} comments={comments} postText={commented.text || t('chPhoto')}
+          shown={<div className="channel-post" data-testid="wrapped-post-commented">{commented.text && <div className="channel-text">{commented.text}</div>}
+            <p className="channel-meta muted small"><time dateTime={new Date(commented.date).toISOString()}>{fmt.dateTime(commented.date)}</time></p></div>}
+          onClose={() => setCommenting(undefined)} />
+      )}
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
     </section>
   );

@@ -12,6 +12,7 @@ import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
 import type { WrappedUpload } from './wrapped-files.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 import { reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
+import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
   rest: RestFn;
@@ -370,6 +371,29 @@ export class WrappedChannels {
   /** R166: the reaction counts of these posts, tokens mapped back to the emoji of `emojis` (what this app offers). */
   async counts(communityId: string, posts: ReadonlyArray<{ seq: number; epoch: number }>, emojis: readonly string[]): Promise<WrappedReactions[]> {
     return wrappedCounts(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, posts, emojis);
+  }
+
+  /**
+   * R177: counts a comment sent in the channel's discussion chat (its thread root `wrappedPostRoot(post.seq)`,
+   * `commentId` its client message id) under the post, by a mark the server can't map to the comment; the count after.
+   */
+  async markComment(communityId: string, post: { seq: number; epoch: number }, commentId: string): Promise<number> {
+    return markWrappedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, commentId);
+  }
+
+  /** R177: the comment, deleted, stops counting (its sender's mark, or anyone's for a holder of `deleteMessages`); the count after. */
+  async unmarkComment(communityId: string, post: { seq: number; epoch: number }, commentId: string): Promise<number> {
+    return unmarkWrappedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, commentId);
+  }
+
+  /** R177: a comment deleted outside the comments panel (in the discussion chat itself): its mark goes when its root names a wrapped post; false when nothing was taken back. */
+  async commentDeleted(communityId: string, threadRoot: string | undefined, commentId: string): Promise<boolean> {
+    return unmarkDeletedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, threadRoot, commentId);
+  }
+
+  /** R177: "N comments" of these posts, by seq, as the server counts the marks. */
+  async commentCounts(communityId: string, seqs: readonly number[]): Promise<Map<number, number>> {
+    return wrappedCommentCounts(this.#d.rest, communityId, seqs);
   }
 
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */

@@ -14,6 +14,8 @@ import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
 import { PostgresBlobs } from './postgres-blobs.ts';
 import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
+import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
@@ -37,6 +39,11 @@ channelWrapStorageSuite('PostgresChannelWraps', async () => {
 wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool) };
+});
+
+wrappedCommentStorageSuite('PostgresWrappedComments', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), comments: new PostgresWrappedComments(storage.pool) };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {

@@ -16,6 +16,8 @@ import { SqliteChannelWraps } from './sqlite-channel-wraps.ts';
 import { SqliteBlobs } from './sqlite-blobs.ts';
 import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
+import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -36,6 +38,11 @@ channelWrapStorageSuite('SqliteChannelWraps', async () => {
 wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db) };
+});
+
+wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), comments: new SqliteWrappedComments(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {
