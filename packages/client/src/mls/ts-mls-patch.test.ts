@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import type { GroupState } from 'ts-mls';
+import { createCommit, encodeMlsMessage, type GroupState, type Proposal } from 'ts-mls';
 import { contramapBufferEncoders, encode } from 'ts-mls/codec/tlsEncoder.js';
 import { bigintMapEncoder, varLenDataEncoder, varLenTypeEncoder } from 'ts-mls/codec/variableLength.js';
 import type { EpochReceiverData } from 'ts-mls/epochReceiverData.js';
@@ -18,6 +18,8 @@ import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { unappliedProposalsEncoder } from 'ts-mls/unappliedProposals.js';
 import { DEFAULT_CIPHERSUITE, loadCiphersuite } from './ciphersuite.ts';
 import { MlsGroupSession } from './group-session.ts';
+import { decodeKeyPackage, generateKeyPackages } from './key-packages.ts';
+import { clientConfig } from './session-options.ts';
 import { decodeSession, encodeSession } from './session-codec.ts';
 import { addAndJoin, assertRoundTrip, newDevice } from './test-fixtures.ts';
 
@@ -171,6 +173,31 @@ describe('ts-mls patch: vectors of any length encode', () => {
     const again = reopened.serialize();
     assert.ok(again.length < oldBytes.length, 'stored again, in the sparse layout');
     await assertRoundTrip(bob, [await MlsGroupSession.deserialize(again)], 'and once more');
+  });
+
+  // Issue 12: a commit adding many devices checked each added key package against the whole tree
+  // (the tree's keys rescanned per added leaf, and every leaf compared with every added key package):
+  // two thirds of a 100-device add at 5,000 members. The patch scans the tree once per commit and
+  // looks the adds up by signature key; the answers must be the same: several new devices go in,
+  // and a device already in the group is refused among others, by the committer and by a member.
+  test('a commit adding several devices: each checked against the tree once, a member already in the group refused', async () => {
+    const owner = await MlsGroupSession.create((await newDevice('owner')).identity, new TextEncoder().encode('adds'));
+    const bobDevice = await newDevice('bob');
+    const others = await addAndJoin(owner, [], [bobDevice, await newDevice('carol')]);
+    const more = await addAndJoin(owner, others, await Promise.all(['dave', 'erin', 'frank'].map((u) => newDevice(u))));
+    await assertRoundTrip(more[2]!, [owner, ...others, ...more.slice(0, 2)], 'three joined at once');
+    const [again] = await generateKeyPackages(bobDevice.identity, 1); // bob's signature key, a new key package
+    assert.ok(again);
+    const gina = await newDevice('gina');
+    await assert.rejects(owner.addMembers([gina.keyPackages[0]!.keyPackage, again.keyPackage]), /already in the group/);
+    assert.equal(owner.hasPendingCommit, false);
+    // A member refuses such a commit too: made here by a committer that skips its own checks.
+    const cs = await loadCiphersuite(DEFAULT_CIPHERSUITE);
+    const state = decodeSession(owner.serialize()).state;
+    const proposals = [gina.keyPackages[0]!.keyPackage, again.keyPackage].map((kp): Proposal => ({ proposalType: 'add', add: { keyPackage: decodeKeyPackage(kp) } }));
+    const noChecks = { ...state, clientConfig: { ...clientConfig({}), keyPackageEqualityConfig: { compareKeyPackages: () => false, compareKeyPackageToLeafNode: () => false } } };
+    const forged = await createCommit({ state: noChecks, cipherSuite: cs }, { extraProposals: proposals, wireAsPublicMessage: true });
+    await assert.rejects(others[1]!.processHandshake(encodeMlsMessage(forged.commit)), /already in the group/);
   });
 
   // The patch remembers subtree hashes by the node objects they were made from (the tree is never
