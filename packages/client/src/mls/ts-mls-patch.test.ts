@@ -15,6 +15,7 @@ import {
   type SecretTree, type SecretTreeEntry, type SecretTreeNode,
 } from 'ts-mls/secretTree.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
+import { seedTreeHashes } from 'ts-mls/treeHashSeeds.js';
 import { unappliedProposalsEncoder } from 'ts-mls/unappliedProposals.js';
 import { DEFAULT_CIPHERSUITE, loadCiphersuite } from './ciphersuite.ts';
 import { MlsGroupSession } from './group-session.ts';
@@ -173,6 +174,56 @@ describe('ts-mls patch: vectors of any length encode', () => {
     const again = reopened.serialize();
     assert.ok(again.length < oldBytes.length, 'stored again, in the sparse layout');
     await assertRoundTrip(bob, [await MlsGroupSession.deserialize(again)], 'and once more');
+  });
+
+  // Issue 12: a state read from storage is all new objects, so the first commit after a read hashed
+  // the whole ratchet tree again (~75% of a join on a stored state at 5,000 members). The session now
+  // stores its larger subtrees' hashes with the state (an optional last part of the envelope) and
+  // takes them back on reading: that commit hashes only around what it changed, to the same hash
+  // (the commit's confirmation tag covers the tree hash: a wrong one fails processing).
+  test('a state read back with its subtree hashes: the next commit hashes only what it changed', async () => {
+    const cs = await loadCiphersuite(DEFAULT_CIPHERSUITE); // the sessions' (cached) suite
+    const owner = await MlsGroupSession.create((await newDevice('owner')).identity, new TextEncoder().encode('hashes stored'));
+    const others = await addAndJoin(owner, [], await Promise.all(Array.from({ length: 19 }, (_, i) => newDevice(`m${i}`))));
+    const bytes = others[0]!.serialize();
+    const stored = decodeSession(bytes);
+    assert.equal(stored.state.ratchetTree.length, 63); // 20 members: 32 leaves wide
+    assert.equal(stored.treeHashes?.length, 7 * 32, 'the 7 subtrees of 8 leaves or more, SHA-256');
+    const without = encodeSession({ ...stored, treeHashes: undefined }); // as stored before this change
+    assert.equal(decodeSession(without).treeHashes, undefined);
+    // Stored hashes serve a later tree only where its nodes are the stored tree's: any change below a
+    // subtree gives that subtree's true hash (a tree read from bytes: new objects, hashed from scratch).
+    const tree = stored.state.ratchetTree;
+    assert.ok(seedTreeHashes(tree, stored.treeHashes!, cs.hash));
+    const fresh = async (t: RatchetTree) => Buffer.from(await treeHashRoot(decodeRatchetTree(encodeRatchetTree(t), 0)![0].slice(0, t.length), cs.hash)).toString('hex');
+    const variants: RatchetTree[] = [tree, tree.slice(), tree.slice(), tree.slice(), tree.slice()];
+    variants[2]![0] = undefined; // the first member's leaf blanked
+    variants[3]![38] = undefined; // the last one's
+    [variants[4]![10], variants[4]![12]] = [tree[12], tree[10]]; // two leaves swapped
+    for (const [i, t] of variants.entries()) assert.equal(Buffer.from(await treeHashRoot(t, cs.hash)).toString('hex'), await fresh(t), `variant ${i}`);
+
+    const { commit } = await owner.addMembers([(await newDevice('late')).keyPackages[0]!.keyPackage]);
+    owner.mergePendingCommit();
+    const digestsFor = async (session: Promise<MlsGroupSession>) => {
+      const s = await session;
+      const digest = cs.hash.digest;
+      let n = 0;
+      cs.hash.digest = (data) => { n++; return digest.call(cs.hash, data); };
+      try {
+        await s.processHandshake(commit);
+      } finally {
+        cs.hash.digest = digest;
+      }
+      await assertRoundTrip(owner, [s], `read back, ${n} digests`);
+      return n;
+    };
+    const seeded = await digestsFor(MlsGroupSession.deserialize(bytes));
+    const unseeded = await digestsFor(MlsGroupSession.deserialize(without));
+    // Without them every member's leaf and every parent over one is hashed again (new objects: 20 + 19;
+    // blank leaves' hashes are remembered by index); with them, the path of the added leaf and the
+    // small subtrees beside it (here 15 digests with the commit's other hashes, against 46).
+    assert.ok(unseeded >= 39, `without them, the members' part of the tree is hashed again: ${unseeded}`);
+    assert.ok(seeded * 2 < unseeded, `with them, far fewer: ${seeded} against ${unseeded}`);
   });
 
   // Issue 12: a commit adding many devices checked each added key package against the whole tree
