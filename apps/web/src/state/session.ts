@@ -27,13 +27,12 @@ function deviceName(): string {
 /** What seals this browser's store: the local key, the passphrase or the passkey (docs/ARCHITECTURE.md "Keys at rest"). */
 export type StoreProtection = StoreKeyKind['kind'];
 
-let open: { store: SealedStore; client: ParleyClient; onOnline: () => void; rest: RestFn; protection: StoreProtection } | undefined;
+let open: { store: SealedStore; client: ParleyClient; rest: RestFn; protection: StoreProtection } | undefined;
 
 async function startClient(store: SealedStore, session: { userId: string; deviceId: string }, key: DeviceKey, protection: StoreProtection): Promise<ParleyClient> {
   const client = new ParleyClient({ baseUrl, session, deviceKey: key, store, mls: { enabled: true, engine: workerMlsEngine() }, calls: { relayOnly: relayCallsOn(), peer: framePeerFactory, frameCrypto: attachFrameCrypto } });
-  const onOnline = () => client.reconnect();
-  addEventListener('online', onOnline);
-  open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key), protection };
+  // The SDK's connection follows the browser's online/offline events itself (connection.ts browserNetwork).
+  open = { store, client, rest: sessionRest(baseUrl, session.deviceId, key), protection };
   answerCallPushes(client); // R118
   await client.start();
   return client;
@@ -189,7 +188,6 @@ export async function signOut(): Promise<void> {
   answerCallPushes(undefined);
   rememberRingWhenClosed(false);
   if (current) {
-    removeEventListener('online', current.onOnline);
     await current.client.revokeDevice(current.client.deviceId).catch((err: unknown) => console.warn('parley: revoke on sign-out failed', err));
     await current.client.stop();
     await current.store.close();
