@@ -37,20 +37,15 @@ export interface NetworkSignal {
 
 /** The browser's network signal, or undefined where there is none (Node, workers without `onLine`). */
 export function browserNetwork(): NetworkSignal | undefined {
-  const g = globalThis as { addEventListener?: (type: string, fn: () => void) => void; removeEventListener?: (type: string, fn: () => void) => void; navigator?: { onLine?: unknown } };
-  const { addEventListener: add, removeEventListener: remove } = g;
-  if (typeof add !== 'function' || typeof remove !== 'function' || typeof g.navigator?.onLine !== 'boolean') return undefined;
+  const g = globalThis as { addEventListener?: (type: string, fn: (ev: { type: string }) => void) => void; removeEventListener?: (type: string, fn: (ev: { type: string }) => void) => void; navigator?: { onLine?: unknown } };
+  if (typeof g.addEventListener !== 'function' || typeof g.navigator?.onLine !== 'boolean') return undefined;
+  const types = ['online', 'offline'];
   return {
     online: () => g.navigator?.onLine !== false,
     listen: (listener) => {
-      const on = () => listener(true);
-      const off = () => listener(false);
-      add.call(g, 'online', on);
-      add.call(g, 'offline', off);
-      return () => {
-        remove.call(g, 'online', on);
-        remove.call(g, 'offline', off);
-      };
+      const on = (ev: { type: string }) => listener(ev.type === 'online');
+      for (const type of types) g.addEventListener?.(type, on);
+      return () => { for (const type of types) g.removeEventListener?.(type, on); };
     },
   };
 }
@@ -166,7 +161,7 @@ export class Connection {
     }
     this.#networkDown = true;
     clearTimeout(this.#retryTimer);
-    this.#teardown(1000, 'device offline');
+    this.#teardown(1000);
     if (this.#state !== 'revoked') this.#setState('offline');
   }
 

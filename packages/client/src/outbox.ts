@@ -55,10 +55,9 @@ export class Outbox {
   readonly #wakers = new Map<string, () => void>();
   /** Chats whose waiting message waits for the chat to change (CodecWaiting), not for its group. */
   readonly #awaitingChange = new Set<string>();
-  /** Counts changes (per chat, and of every chat): a change during a try is not missed. */
-  readonly #changes = new Map<string, number>();
-  #allChanges = 0;
-  readonly #quickRetries = new Map<string, number>();
+  /** Counts changes (of any chat): one during a try is not missed. */
+  #changes = 0;
+  #quickRetries = 0;
 
   constructor(deps: OutboxDeps) {
     this.#d = deps;
@@ -161,17 +160,8 @@ export class Outbox {
    * an id, any chat): a message of it held for its log (CodecWaiting) is judged again now.
    */
   chatChanged(chatId?: string): void {
-    if (chatId === undefined) {
-      this.#allChanges += 1;
-      for (const id of [...this.#awaitingChange]) this.#wakers.get(id)?.();
-      return;
-    }
-    this.#changes.set(chatId, (this.#changes.get(chatId) ?? 0) + 1);
-    if (this.#awaitingChange.has(chatId)) this.#wakers.get(chatId)?.();
-  }
-
-  #changeMark(chatId: string): number {
-    return (this.#changes.get(chatId) ?? 0) + this.#allChanges;
+    this.#changes += 1;
+    for (const id of chatId === undefined ? [...this.#awaitingChange] : [chatId]) if (this.#awaitingChange.has(id)) this.#wakers.get(id)?.();
   }
 
   /** Waits `ms`, or until `retry(chatId)` (or, `forChange`, `chatChanged(chatId)`). */
@@ -208,7 +198,7 @@ export class Outbox {
 
   async #sendOne(item: OutboxItem): Promise<void> {
     let envelope: Envelope;
-    const mark = this.#changeMark(item.chatId);
+    const mark = this.#changes;
     try {
       if (item.envelope) envelope = item.envelope;
       else if (item.content) {
@@ -237,12 +227,8 @@ export class Outbox {
       if (err instanceof CodecWaiting) {
         // R152/R159: judged again when the chat changes (at once if it did during this try), else at the deadline.
         // (Three times in a row at most: a try that itself changes the chat must not spin.)
-        const quick = this.#quickRetries.get(item.chatId) ?? 0;
-        if (this.#changeMark(item.chatId) !== mark && quick < 3) {
-          this.#quickRetries.set(item.chatId, quick + 1);
-          return;
-        }
-        this.#quickRetries.delete(item.chatId);
+        if (this.#changes !== mark && this.#quickRetries++ < 3) return;
+        this.#quickRetries = 0;
         await this.#pause(item.chatId, Math.min(err.deadlineMs ?? HELD_RECHECK_MS, HELD_RECHECK_MS), true);
       } else if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);
       else await new Promise((r) => setTimeout(r, 2000));
