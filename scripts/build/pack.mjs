@@ -15,6 +15,9 @@ const dir = process.cwd();
 const manifestPath = join(dir, 'package.json');
 const backup = join(dir, '.package.json.repo');
 
+/** Dependencies a package's tarball carries as this repository has them (patched), not from the registry. */
+const BUNDLED = { '@parley/client': ['ts-mls'] };
+
 /** `./src/x.ts` → `./dist/x.js` (and `.d.ts` for types). */
 const distPath = (src, ext) => src.replace(/^\.\/src\//, './dist/').replace(/\.ts$/, ext);
 
@@ -48,12 +51,30 @@ async function prepack() {
     rmSync(join(dir, 'dist'), { recursive: true, force: true });
     cpSync(built, join(dir, 'dist'), { recursive: true });
   }
+  const published = publishedManifest(pkg);
+  if (BUNDLED[pkg.name]) {
+    // The SDK runs on the patched ts-mls (patches/, applied by patch-package here; ARCHITECTURE "ts-mls is
+    // patched"): its state encoding and a module of its own need the patch, which an install from the
+    // registry would not have. So the tarball carries this repository's patched copy (bundleDependencies).
+    for (const dep of BUNDLED[pkg.name]) {
+      const from = join(root, 'node_modules', dep);
+      if (!existsSync(join(from, 'package.json'))) throw new Error(`${dep} is not installed at the repository's root`);
+      const to = join(dir, 'node_modules', dep);
+      if (existsSync(to)) throw new Error(`${to} exists: the pack would bundle it instead of the repository's patched copy`);
+      cpSync(from, to, { recursive: true, dereference: true });
+    }
+    published.bundleDependencies = BUNDLED[pkg.name];
+  }
   renameSync(manifestPath, backup);
-  writeFileSync(manifestPath, `${JSON.stringify(publishedManifest(pkg), null, 2)}\n`);
+  writeFileSync(manifestPath, `${JSON.stringify(published, null, 2)}\n`);
 }
 
 function postpack() {
-  if (existsSync(backup)) renameSync(backup, manifestPath);
+  if (existsSync(backup)) {
+    const pkg = JSON.parse(readFileSync(backup, 'utf8'));
+    for (const dep of BUNDLED[pkg.name] ?? []) rmSync(join(dir, 'node_modules', dep), { recursive: true, force: true });
+    renameSync(backup, manifestPath);
+  }
 }
 
 const step = process.argv[2];

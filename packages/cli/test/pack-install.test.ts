@@ -59,6 +59,8 @@ describe('pack and install: the SDK and the CLI as packages a developer installs
       assert.ok(list.includes('package/dist/index.js') && list.includes('package/dist/index.d.ts'), `${name}: ${list.join(' ')}`);
       assert.ok(!list.some((f) => f.startsWith('package/src/') || /\.test\.(js|ts)$/.test(f)), `${name} ships no sources or tests`);
     }
+    // The SDK carries the patched ts-mls it was tested with (a module only the patch adds), not the registry's.
+    assert.ok((await files('client')).includes('package/node_modules/ts-mls/dist/src/treeHashSeeds.js'), 'the client tarball bundles the patched ts-mls');
     assert.deepEqual((await files('cli')).sort(), ['package/README.md', 'package/bin/parley.mjs', 'package/dist/index.js', 'package/package.json']);
     // The packing put the repository's package.json back.
     const { stdout } = await run('git', ['status', '--porcelain', '--', 'packages'], { cwd: checkout.dir });
