@@ -28,7 +28,8 @@ function admin(args: readonly string[]): Promise<{ code: number; stdout: string;
   });
 }
 
-const sent = async (u: TestUser) => waitFor(() => u.client.outbox().length === 0, { what: `${u.handle} outbox acked` });
+// Under load (CI beside other work) a burst of sends can take longer than waitFor's 10 s to be acked.
+const sent = async (u: TestUser) => waitFor(() => u.client.outbox().length === 0, { what: `${u.handle} outbox acked`, timeoutMs: 60_000 });
 const ids = (log: readonly Message[]) => log.map((m) => `${m.seq}:${m.senderUserId}:${m.clientMsgId}`);
 
 describe('parley-admin backup and restore', () => {
