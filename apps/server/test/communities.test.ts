@@ -254,4 +254,35 @@ describe('communities (R66-R75)', () => {
     assert.deepEqual(await handlesIn(sue, shared[0] ?? ''), [['Ann', true], ['Sue', true], ['Tom', true]]);
     await ann.client.stop();
   });
+  it('R181 a member who joins an open chat named before they joined sees its name: a wrapped channel\'s discussion (its subscribers are in no announcements chat), and a slow-mode topic whose only online member may not re-announce it', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat, dan, zed] = await Promise.all(['Ann', 'Ben', 'Cat', 'Dan', 'Zed'].map((displayName) => createUser(server.url, { displayName })));
+    if (!ann || !ben || !cat || !dan || !zed) throw new Error('users');
+    // A private channel in wrapped mode (Zed's join takes it past the MLS size) with a comments chat made and named before Ben subscribed.
+    const { communityId: id } = await ann.client.communities.create({ name: 'Pier talk', settings: { channel: true } });
+    const comments = await ann.client.communities.createChat(id, { name: 'Comments', open: true });
+    await ann.client.channels.linkDiscussion({ communityId: id }, comments.chatId);
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [zed, ben]) assert.equal((await u.client.communities.joinInvite(token)).settings.wrapped, true);
+    await ben.client.communities.joinChat(id, comments.chatId);
+    await waitFor(() => ben.client.chat(comments.chatId)?.title === 'Comments', { what: 'Ben reads the discussion chat\'s name, not its members\' names', timeoutMs: GROUP_FORMED });
+    // Ann's device sends there again (it held everything while it counted Ben as let in by no admin).
+    await ann.client.sendText(comments.chatId, 'Welcome, Ben');
+    await waitFor(() => texts(ben.client, comments.chatId).includes('Welcome, Ben'), { what: "Ben reads Ann's message", timeoutMs: GROUP_FORMED });
+    assert.deepEqual(ann.client.communities.notAdmitted(comments.chatId), []);
+
+    // An ordinary community: a slow-mode topic (R82) whose only online member, Cat, adds Dan's device and may not post its name again for him.
+    const community = await communityWith(ann, [cat, dan], 'Lenina 12');
+    const topic = await ann.client.communities.createChat(community.communityId, { name: 'Parking', open: true });
+    await cat.client.communities.joinChat(community.communityId, topic.chatId);
+    await waitFor(async () => (await inGroup(ann.client, topic.chatId)).includes(cat.userId), { what: "Cat's device in the topic's group", timeoutMs: GROUP_FORMED });
+    await ann.client.communities.setSlowMode(community.communityId, topic.chatId, 60_000);
+    await waitFor(() => ann.client.outbox().length === 0 && cat.client.chat(topic.chatId)?.community?.slowModeMs === 60_000, { what: 'slow mode on; the directory sent', timeoutMs: GROUP_FORMED });
+    await waitFor(() => dan.client.communities.directory(community).some((e) => e.name === 'Parking'), { what: 'Dan reads the directory', timeoutMs: GROUP_FORMED });
+    await ann.client.stop();
+    await dan.client.communities.joinChat(community.communityId, topic.chatId);
+    await waitFor(async () => (await inGroup(cat.client, topic.chatId)).includes(dan.userId), { what: "Cat's device adds Dan's", timeoutMs: GROUP_FORMED });
+    await waitFor(() => dan.client.chat(topic.chatId)?.title === 'Parking', { what: 'Dan reads the topic\'s name', timeoutMs: GROUP_FORMED });
+    for (const u of [ben, cat, dan, zed]) await u.client.stop();
+  });
 });

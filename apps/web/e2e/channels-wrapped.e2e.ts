@@ -252,6 +252,11 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     // His device marked the comment: the server's count says 1.
     await benPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 30_000 });
     await screenshot(ben, 'channels-w09-wrapped-comments-subscriber');
+    // R181: in Ben's chat list the discussion chat is "Comments", not named after its members ("Olga Owner").
+    const titles = ben.getByTestId('chat-row').locator('.chat-title');
+    await titles.filter({ hasText: /^Comments$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await titles.filter({ hasText: /^Olga Owner$/ }).count(), 0);
+    await screenshot(ben, 'channels-w11-wrapped-comments-chat-row');
 
     // Olga sees "1 comment" under her post, and opens the thread: the comment, decrypted on her device.
     await olgaPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 60_000 });

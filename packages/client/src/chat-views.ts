@@ -198,11 +198,16 @@ export class ChatViews {
     return this.#sanctions.get(announcements.chatId) ?? [];
   }
 
-  /** R152: a member of the community's announcements chat (every member is) whom it does not refuse; undefined when this device has no such chat. */
+  /**
+   * R152: a member of the community's announcements chat (every member is) whom it does not refuse; undefined when this device has no such chat.
+   * R181: a wrapped channel's announcements chat is its admins' group (R171): a subscriber outside it is the server's word here, as wraps are.
+   */
   #admittedInCommunity(communityId: string, userId: string): boolean | undefined {
     const announcements = [...this.#d.chats.values()].find((c) => c.community?.communityId === communityId && c.community.kind === 'announcements');
     if (!announcements) return undefined;
-    return announcements.members.some((m) => m.userId === userId) && !this.notAdmitted(announcements.chatId).includes(userId);
+    const inIt = announcements.members.some((m) => m.userId === userId);
+    if (!inIt && announcements.community?.wrapped) return undefined;
+    return inIt && !this.notAdmitted(announcements.chatId).includes(userId);
   }
 
   /** Case-insensitive search through the text of every message this device holds. */
@@ -218,10 +223,18 @@ export class ChatViews {
     return hits.sort((a, b) => b.item.sentAt - a.item.sentAt);
   }
 
+  /** R181: an open community chat whose name this device can't read in it yet: the name the community's directory gives it (R79). */
+  #listedName(chat: ChatSummary): string | undefined {
+    const c = chat.community;
+    if (!c || c.kind === 'announcements') return undefined;
+    const announcements = [...this.#d.chats.values()].find((a) => a.community?.communityId === c.communityId && a.community.kind === 'announcements');
+    return announcements && this.#d.enc()?.groupInfo(announcements.chatId, 'chats')?.find((e) => e.chatId === chat.chatId)?.name;
+  }
+
   #title(chat: ChatSummary): string {
     const me = this.#d.userId;
     // An unnamed group is called by its first members (at most five: a 5,000-member one too, issue 12).
-    if (chat.kind === 'group') return this.#d.enc()?.groupName(chat.chatId) ?? (chat.name || chat.members.filter((m) => m.userId !== me).slice(0, 5).map((m) => m.displayName).join(', '));
+    if (chat.kind === 'group') return this.#d.enc()?.groupName(chat.chatId) ?? (chat.name || this.#listedName(chat) || chat.members.filter((m) => m.userId !== me).slice(0, 5).map((m) => m.displayName).join(', '));
     return (chat.members.find((m) => m.userId !== me) ?? chat.requested?.find((r) => r.userId !== me) ?? chat.members[0])?.displayName ?? chat.name;
   }
 }
