@@ -14,6 +14,7 @@
 // itself: an identity, key packages (`BENCH_KEY_PACKAGES`, default 21,100) and header reads.
 // The group (minutes to make at 5,000) is kept under /tmp (lib/mls-group-cache.ts) and reused.
 // Usage: node --import tsx bench/mls-main-thread.ts [members=1000] [adds=100] [node|chromium]
+// BENCH_CHROMIUM_MESSAGES=1 with `chromium`: only 10 messages after both commits, each state stored sealed in IndexedDB whole (as before issue 12's split) and as the chat's record alone (as the SDK now writes it).
 import { Worker } from 'node:worker_threads';
 import { RemoteMlsEngine, inThreadMlsEngine, type MlsEngine } from '../packages/client/src/mls/index.ts';
 import { cachedGroup } from './lib/mls-group-cache.ts';

@@ -70,6 +70,11 @@ export async function chromiumRun(group: CachedGroup, print: (row: Record<string
     await page.goto(url);
     print({ step: 'chromium', version: browser.version(), worker: workerFile, heapBeforeMb: await heapMb(page) });
     print({ step: 'idle 5 s', ...(await page.evaluate('parleyBench.idle(5000)') as object) });
+    if (process.env['BENCH_CHROMIUM_MESSAGES'] === '1') { // issue 12: only the per-message writes
+      const m = await page.evaluate(`parleyBench.messages(${JSON.stringify(`/assets/${workerFile}`)}, 10)`) as { members: number; rows: Record<string, number>[] };
+      for (const [i, row] of m.rows.entries()) print({ step: 'message', members: m.members, round: i + 1, ...row });
+      return;
+    }
     const commits = await page.evaluate(`parleyBench.commits(${JSON.stringify(`/assets/${workerFile}`)})`) as { rounds: unknown[] };
     for (const [i, round] of commits.rounds.entries()) print({ step: 'commits', engine: 'worker', round: i + 1, ...(round as object) });
     print({ step: 'commits-heap', workerHeapMbGroupOpen: await workerHeapMb(browser), pageHeapMb: await heapMb(page) });

@@ -8,6 +8,7 @@ import { inThreadMlsEngine, type MlsEngine, type MlsGroup } from '../../packages
 import { MlsIdentity } from '../../packages/client/src/mls/identity.ts';
 import { generateKeyPackages } from '../../packages/client/src/mls/key-packages.ts';
 import { messageEpoch, welcomeRefs } from '../../packages/client/src/mls/headers.ts';
+import { splitEnvelope } from '../../packages/client/src/mls/split-envelope.ts';
 
 interface Blocked<T> { value: T; wallMs: number; longestMs: number; over50: number; longTasks: number; longTaskMaxMs: number }
 
@@ -112,6 +113,32 @@ export const parleyBench = {
     }
     (globalThis as { engine?: unknown }).engine = engine;
     return { stateBytes: state.length, warm: strip(warm), rounds };
+  },
+
+  /**
+   * Issue 12: messages in the group after both commits (a live group's state): each encrypted and
+   * serialized in the worker, then stored sealed in IndexedDB whole (as before) and as the SDK now
+   * writes it (the chat's record only: the envelope without its epoch part). Wall ms on the page.
+   */
+  async messages(workerUrl: string, n: number) {
+    const [state, add, join] = await Promise.all([bytes('/data/state'), bytes('/data/add'), bytes('/data/join')]);
+    const db = await openDb();
+    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    const engine: MlsEngine = new RemoteMlsEngine(new Worker(workerUrl, { name: 'parley-mls' }) as unknown as EnginePort);
+    const g = await engine.deserialize(state.slice(), {});
+    await g.processHandshake(add.slice());
+    await g.processHandshake(join.slice());
+    await g.serialize();
+    const rows = [];
+    for (let i = 0; i < n; i++) {
+      const encrypt = await blocked(() => g.encrypt(new TextEncoder().encode(`hello ${i}`)));
+      const serialize = await blocked(async () => g.serialize());
+      const whole = await blocked(() => put(db, key, serialize.value));
+      const split = splitEnvelope(serialize.value)!;
+      const record = await blocked(() => put(db, key, split.rest));
+      rows.push({ encryptMs: encrypt.wallMs, serializeMs: serialize.wallMs, envelopeBytes: serialize.value.length, storeWholeMs: whole.wallMs, storeWholeLongestMs: whole.longestMs, recordBytes: split.rest.length + split.id.length + 7, storeRecordMs: record.wallMs, storeRecordLongestMs: record.longestMs });
+    }
+    return { members: g.members().length, rows };
   },
 
   /** What stays on the page: a device's identity, key packages (a refill is 20 + a last-resort one), header reads. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MlsGroupSession, encodeCommitBundle, type ParleyClient, type TimelineItem } from '@parley/client';
+import { MlsGroupSession, readGroupState, encodeCommitBundle, type ParleyClient, type TimelineItem } from '@parley/client';
 import { addDevice, appendAsMessage, createUser, rollBackChatEpoch, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 
@@ -22,13 +22,13 @@ async function formedGroup(owner: TestUser, ...others: TestUser[]): Promise<stri
 
 /** The epoch of the device's group as it stored it. */
 async function groupEpoch(user: TestUser, chatId: string): Promise<number | undefined> {
-  const bytes = await user.store.getMlsGroup(chatId);
+  const bytes = await readGroupState(user.store, chatId);
   return bytes ? Number((await MlsGroupSession.deserialize(bytes)).epoch) : undefined;
 }
 
 /** A validly signed update commit of the device's group, made from its store (its client is stopped). */
 async function updateCommitOf(user: TestUser, chatId: string) {
-  const bytes = await user.store.getMlsGroup(chatId);
+  const bytes = await readGroupState(user.store, chatId);
   assert.ok(bytes, 'the device holds the group');
   return encodeCommitBundle(await (await MlsGroupSession.deserialize(bytes)).update());
 }

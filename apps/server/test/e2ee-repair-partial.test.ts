@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MlsGroupSession, encodeCommitBundle, type ParleyClient, type TimelineItem } from '@parley/client';
+import { MlsGroupSession, readGroupState, encodeCommitBundle, type ParleyClient, type TimelineItem } from '@parley/client';
 import { credentialIdentity, decodePublicGroup, leaves } from '@parley/mls-public';
 import { addDevice, commitFrame, createUser, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
@@ -17,7 +17,7 @@ const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).
 const item = (client: ParleyClient, chatId: string, match: (i: TimelineItem) => boolean) => client.timeline(chatId).find(match);
 
 async function groupEpoch(user: TestUser, chatId: string): Promise<number | undefined> {
-  const bytes = await user.store.getMlsGroup(chatId);
+  const bytes = await readGroupState(user.store, chatId);
   return bytes ? Number((await MlsGroupSession.deserialize(bytes)).epoch) : undefined;
 }
 
@@ -46,7 +46,7 @@ describe('R36 a commit only some members can apply', () => {
     const carolKey = Buffer.from(carolLeaf.node.leaf.hpkePublicKey);
 
     // Mallory's update: every path secret encrypted to Carol's leaf is damaged, the rest is sound and signed.
-    const bytes = await mallory.store.getMlsGroup(chatId);
+    const bytes = await readGroupState(mallory.store, chatId);
     assert.ok(bytes);
     const session = await MlsGroupSession.deserialize(bytes);
     const hpke = (session as unknown as { cs: { hpke: Hpke } }).cs.hpke;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  MLS_COMMIT_CONTENT_TYPE, MlsGroupSession, bytesToBase64, decodeCommitBundle, encodeCommitBundle, type ParleyClient, type TimelineItem,
+  MLS_COMMIT_CONTENT_TYPE, MlsGroupSession, readGroupState, bytesToBase64, decodeCommitBundle, encodeCommitBundle, type ParleyClient, type TimelineItem,
 } from '@parley/client';
 import { addDevice, appendUncheckedCommit, commitFrame, createUser, newClient, startTestServer, waitFor, type TestUser } from '@parley/testing';
 import { RawPeer } from './raw.ts';
@@ -69,7 +69,7 @@ describe('R36 members recover a group from a commit they cannot apply', () => {
     const chatId = await formedGroup(alice, bob, mallory);
     await waitFor(() => mallory.client.chat(chatId)?.encryption === 'on', { what: 'mallory in' });
     await mallory.client.stop();
-    const bytes = await mallory.store.getMlsGroup(chatId);
+    const bytes = await readGroupState(mallory.store, chatId);
     assert.ok(bytes);
     const session = await MlsGroupSession.deserialize(bytes);
     const { commit } = await session.update();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  MLS_COMMIT_CONTENT_TYPE, MlsGroupSession, MlsIdentity, RestApi, accounts, bytesToBase64, encodeCommitBundle, generateKeyPackages,
+  MLS_COMMIT_CONTENT_TYPE, MlsGroupSession, readGroupState, MlsIdentity, RestApi, accounts, bytesToBase64, encodeCommitBundle, generateKeyPackages,
   type ParleyClient,
 } from '@parley/client';
 import type { ChatSummary, Envelope } from '@parley/protocol';
@@ -26,7 +26,7 @@ async function chatState(api: RestApi, chatId: string): Promise<[number, number]
 
 /** The hostile device's own view of the group, taken from its store (its client is stopped: the frames are hand-made). */
 async function groupOf(user: TestUser, chatId: string): Promise<MlsGroupSession> {
-  const bytes = await user.store.getMlsGroup(chatId);
+  const bytes = await readGroupState(user.store, chatId);
   assert.ok(bytes, 'the device holds the group');
   return MlsGroupSession.deserialize(bytes);
 }

@@ -42,6 +42,7 @@ export { ParleyError, type ChatRequest, type ErrorCode } from '@parley/protocol'
 export { IndexedDbStore, openParleyDb } from './stores/indexeddb-store.ts';
 export { MlsIdentity, MlsGroupSession, RemoteMlsEngine, generateKeyPackages, inThreadMlsEngine, serveMlsEngine, type EnginePort, type EngineStats, type GeneratedKeyPackage, type MlsEngine, type MlsGroup } from './mls/index.ts';
 export { MlsCodec, type GroupStatus } from './e2ee/mls-codec.ts';
+export { readGroupState } from './e2ee/group-records.ts';
 export { MLS_APP_CONTENT_TYPE, MLS_COMMIT_CONTENT_TYPE, encodeCommitBundle, decodeCommitBundle } from './e2ee/envelopes.ts';
 export { RESENDABLE_REASONS, RESEND_ANSWER_LIMIT, RESEND_AUTO_ASK_LIMIT } from './e2ee/resend.ts';
 export { CodecFailed, CodecHeld, CodecNotReady, CodecRefused, CodecWaiting, type DecodedBatch, type EncodeOptions } from './codec.ts';

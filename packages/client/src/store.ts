@@ -107,7 +107,11 @@ export interface MlsStateStore {
   listKeyPackages(): Promise<StoredKeyPackage[]>;
   deleteKeyPackages(refs: readonly string[]): Promise<void>;
 
-  /** A chat's MLS group state (MlsGroupSession.serialize()); deleteChat leaves it alone. */
+  /**
+   * A chat's MLS group state, by key: the chat's id, and `chatId` + `\0mls-trees-0|1` for its ratchet
+   * trees, written once an epoch (e2ee/group-records.ts reads and writes both; opaque bytes here).
+   * deleteChat leaves them alone.
+   */
   getMlsGroup(chatId: string): Promise<Uint8Array | undefined>;
   putMlsGroup(chatId: string, state: Uint8Array): Promise<void>;
   deleteMlsGroup(chatId: string): Promise<void>;

@@ -13,6 +13,7 @@ import { chainMoved, encodeAppPlaintext, parseAppPlaintext } from './app-plainte
 import { startGroupId } from '@parley/mls-public';
 import { bytesEqual } from '../mls/byte-codec.ts';
 import { BrokenGroups } from './broken-groups.ts';
+import { GroupRecords } from './group-records.ts';
 import { MemberSince } from './member-since.ts';
 import type { MemberTrust } from './member-trust.ts';
 import type { RemovalHold } from './removal-hold.ts';
@@ -56,6 +57,8 @@ export type GroupStatus = 'ready' | 'waiting' | 'removed';
 export class MlsCodec implements ContentCodec {
   readonly #d: MlsCodecDeps;
   readonly #sessions = new Map<string, MlsGroup | null>();
+  /** The chats' group states in the store: the trees once an epoch, the secrets per message (issue 12). */
+  readonly #records: GroupRecords;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #since: MemberSince;
   /** R36: chats whose group this device could not follow (a commit it could not apply). */
@@ -65,6 +68,7 @@ export class MlsCodec implements ContentCodec {
 
   constructor(deps: MlsCodecDeps) {
     this.#d = deps;
+    this.#records = new GroupRecords(deps.store);
     this.#engine = deps.engine ?? inThreadWhenAsked;
     this.#since = new MemberSince(deps.store);
     this.broken = new BrokenGroups(deps.store);
@@ -117,7 +121,7 @@ export class MlsCodec implements ContentCodec {
   forget(chatId: string): Promise<void> {
     return this.#lock(chatId, async () => {
       this.#sessions.set(chatId, null);
-      await this.#d.store.deleteMlsGroup(chatId);
+      await this.#records.delete(chatId);
     });
   }
 
@@ -161,7 +165,7 @@ export class MlsCodec implements ContentCodec {
       }
       const ciphertext = await s.encrypt(encodeAppPlaintext(content, options.prev ?? null));
       // The ratchet moved: store it before the ciphertext leaves, so a crash never reuses a key.
-      await this.#d.store.putMlsGroup(chatId, await s.serialize());
+      await this.#records.put(chatId, await s.serialize());
       return { contentType: MLS_APP_CONTENT_TYPE, payload: bytesToBase64(ciphertext) };
     });
   }
@@ -179,9 +183,12 @@ export class MlsCodec implements ContentCodec {
       }
       const s = this.#sessions.get(chatId);
       const groups = new Map<string, Uint8Array>();
-      if (changed && s) groups.set(chatId, await s.serialize());
+      // The chat's record and, after a commit, its new trees: written with the messages, atomically.
+      const split = changed && s ? this.#records.records(chatId, await s.serialize()) : undefined;
+      for (const [key, bytes] of split?.records ?? []) groups.set(key, bytes);
       const batch = { decoded, groups };
       await persist(batch);
+      if (split) this.#records.wrote(chatId, split.written);
       return batch;
     });
   }
@@ -196,6 +203,7 @@ export class MlsCodec implements ContentCodec {
     return this.#lock(chatId, async () => {
       const { result, merged } = await reconcileGroup(await this.#load(chatId), {
         chatId, userId: this.#d.userId, deviceId: this.#d.deviceId, store: this.#d.store, since: this.#since,
+        putGroup: (bytes) => this.#records.put(chatId, bytes),
         broken: await this.broken.get(chatId),
         create: async (epoch) => this.#engine.create(await this.#d.keys.identity(), new TextEncoder().encode(startGroupId(chatId, epoch)), this.#d.session ?? {}, BigInt(epoch)),
       }, input);
@@ -341,7 +349,7 @@ export class MlsCodec implements ContentCodec {
       // A group started again (R36) without this device: it is outside now, and asks to be added (R29).
       if (bundle.groupInfo && !bytesEqual(groupIdOf(bundle.groupInfo), s.groupId)) {
         this.#sessions.set(chatId, null);
-        await this.#d.store.deleteMlsGroup(chatId);
+        await this.#records.delete(chatId);
         await this.broken.clear(chatId);
         return { decoded: { kind: 'handshake', epoch: Number(epoch) + 1, added: [], removed: [`${this.#d.userId}:${this.#d.deviceId}`], restarted: true }, changed: false };
       }
@@ -447,7 +455,7 @@ export class MlsCodec implements ContentCodec {
   async #load(chatId: string): Promise<MlsGroup | undefined> {
     const cached = this.#sessions.get(chatId);
     if (cached !== undefined) return cached ?? undefined;
-    const bytes = await this.#d.store.getMlsGroup(chatId);
+    const bytes = await this.#records.get(chatId);
     const s = bytes ? await this.#engine.deserialize(bytes, this.#d.session ?? {}) : null;
     this.#sessions.set(chatId, s);
     return s ?? undefined;

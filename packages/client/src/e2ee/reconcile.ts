@@ -52,6 +52,8 @@ export interface ReconcileContext {
   userId: string;
   deviceId: string;
   store: ClientStore;
+  /** Writes the chat's serialized group (default: store.putMlsGroup; MlsCodec: its GroupRecords, issue 12). */
+  putGroup?: (state: Uint8Array) => Promise<void>;
   since: MemberSince;
   /** R36: this device could not apply a commit of the chat's group: it starts the group again. */
   broken?: BrokenGroup | undefined;
@@ -68,6 +70,7 @@ export interface ReconcileContext {
  */
 export async function reconcileGroup(loaded: MlsGroup | undefined, ctx: ReconcileContext, input: ReconcileInput): Promise<{ result: ReconcileResult; merged?: MlsGroup }> {
   const { chatId } = ctx;
+  const putGroup = ctx.putGroup ?? ((state: Uint8Array) => ctx.store.putMlsGroup(chatId, state));
   let s = loaded;
   let fresh = false;
   /** R36: the group this device could not follow; its devices keep their "since" in the new one. */
@@ -138,18 +141,18 @@ export async function reconcileGroup(loaded: MlsGroup | undefined, ctx: Reconcil
     // device that no longer belongs in the tree (R34). The adds are tried again later.
     bundle = await s.changeMembers({ add: [], remove: toRemove });
   }
-  if (!fresh) await ctx.store.putMlsGroup(chatId, await s.serialize()); // the pending commit survives a crash
+  if (!fresh) await putGroup(await s.serialize()); // the pending commit survives a crash
   const clientMsgId = randomId();
   let verdict = await input.send({ epoch, envelope: encodeCommitBundle({ ...bundle, groupInfo: baseInfo }), clientMsgId });
   // A group from before the server checked commits: it adopts the group as this device holds it (R35).
   if (verdict === 'group_info_required' && !fresh) verdict = await input.send({ epoch, envelope: encodeCommitBundle({ ...bundle, groupInfo: await s.groupInfo() }), clientMsgId });
   if (verdict !== 'accepted') {
     await s.discardPendingCommit();
-    if (!fresh) await ctx.store.putMlsGroup(chatId, await s.serialize());
+    if (!fresh) await putGroup(await s.serialize());
     return { result: { kind: 'conflict' } };
   }
   await s.mergePendingCommit();
-  await ctx.store.putMlsGroup(chatId, await s.serialize());
+  await putGroup(await s.serialize());
   await ctx.since.moved(chatId, before, s.members().map(memberKey), Number(s.epoch));
   await ctx.store.setMeta(`mls-rotated:${chatId}`, String(now)); // every commit of ours carries a fresh leaf key
   const result = { kind: 'committed' as const, added: packages.map(memberKey), removed: toRemove.map(memberKey), rotated: nothing, ...(previous ? { restarted: true } : {}) };

@@ -24,7 +24,7 @@ import { loadCiphersuite, type MlsCiphersuite } from './ciphersuite.ts';
 import { MlsSessionError, toMlsError } from './errors.ts';
 import { credentialMemberIdentity, sameMember, type MemberIdentity, type MlsIdentity } from './identity.ts';
 import { decodeKeyPackage, decodePrivateKeys, generateKeyPackages, type GeneratedKeyPackage } from './key-packages.ts';
-import { decodeSession, encodeSession, type PendingCommit } from './session-codec.ts';
+import { decodeSession, encodeEpochPart, encodeSplitSession, type EpochPart, type PendingCommit } from './session-codec.ts';
 import { StateEncoder } from './state-encoder.ts';
 import { clientConfig, WELCOME_TREE_MAX_BYTES, type MlsSessionOptions } from './session-options.ts';
 import { encode } from 'ts-mls/codec/tlsEncoder.js';
@@ -64,6 +64,11 @@ export interface HandshakeOutcome {
   readonly removed: boolean;
 }
 
+/** A state's ratchet trees: the current epoch's and the retained past epochs', in the state's order. */
+function treesOf(state: GroupState): { tree: RatchetTree; past: (readonly [bigint, RatchetTree])[] } {
+  return { tree: state.ratchetTree, past: [...state.historicalReceiverData].map(([e, d]) => [e, d.ratchetTree] as const) };
+}
+
 /**
  * One device's view of one MLS group (one chat). Not safe for concurrent use: await each call.
  *
@@ -78,6 +83,8 @@ export class MlsGroupSession {
   #pending: (PendingCommit & { consumed: Uint8Array[] }) | undefined;
   /** Reuses the encodings of unchanged tree nodes: serialize() runs after every message. */
   readonly #encoder = new StateEncoder();
+  /** The epoch part last written (or read) and the trees it holds: reused while they are the same objects. */
+  #epochPart: { part: EpochPart; tree: RatchetTree; past: readonly (readonly [bigint, RatchetTree])[] } | undefined;
 
   private constructor(
     private readonly cs: CiphersuiteImpl,
@@ -144,13 +151,25 @@ export class MlsGroupSession {
     const cs = await loadCiphersuite(stored.ciphersuite);
     // Issue 12: the subtree hashes stored with the state, so that the first commit hashes only what it changed.
     if (stored.treeHashes !== undefined) seedTreeHashes(stored.state.ratchetTree, stored.treeHashes, cs.hash);
-    return new MlsGroupSession(cs, clientConfig(options), stored.state, stored.pending, treeMax(options));
+    const session = new MlsGroupSession(cs, clientConfig(options), stored.state, stored.pending, treeMax(options));
+    if (stored.epochPart !== undefined) session.#epochPart = { part: stored.epochPart, ...treesOf(session.#state) };
+    return session;
   }
 
   /** Everything needed to resume, private keys included: store it encrypted at rest. */
+  // Issue 12: the ratchet trees (O(members), changed only by commits) go in the envelope's epoch part,
+  // encoded again only when a tree is a new object; a store writes that part once an epoch.
   serialize(): Uint8Array {
-    const treeHashes = storedTreeHashes(this.#state.ratchetTree, this.cs.hash);
-    return encodeSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending, treeHashes }, (states) => this.#encoder.encode(states));
+    const trees = treesOf(this.#state);
+    const last = this.#epochPart;
+    const same = last !== undefined && last.tree === trees.tree && last.past.length === trees.past.length
+      && last.past.every(([e, t], i) => trees.past[i]![0] === e && trees.past[i]![1] === t);
+    if (!same) {
+      const treeHashes = storedTreeHashes(this.#state.ratchetTree, this.cs.hash);
+      const part = encodeEpochPart(this.#encoder.encodeTree(trees.tree), treeHashes, trees.past.map(([e, t]) => [e, this.#encoder.encodeTree(t)] as const));
+      this.#epochPart = { part, ...trees };
+    }
+    return encodeSplitSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending }, this.#epochPart!.part, (states) => this.#encoder.encode(states));
   }
 
   /** The group's ratchet tree as the `ratchet_tree` extension encodes it: public keys, credentials, signatures (R35b). */

@@ -28,19 +28,33 @@ import { unappliedProposalsEncoder } from 'ts-mls/unappliedProposals.js';
 export class StateEncoder {
   #previous = new Map<object, Uint8Array>();
   #current = new Map<object, Uint8Array>();
+  // Ratchet-tree nodes hold public keys and credentials only: their encodings are kept until a call
+  // encodes a tree again (the per-message writes leave the trees out, docs/ARCHITECTURE.md).
+  #nodesPrevious = new Map<object, Uint8Array>();
+  #nodesCurrent = new Map<object, Uint8Array>();
+  #nodesTouched = false;
   readonly #encoder: BufferEncoder<GroupState>;
+  readonly #tree: BufferEncoder<RatchetTree>;
 
   constructor() {
+    const piece = (b: Uint8Array): [number, (offset: number, buffer: ArrayBuffer) => void] => [b.length, (offset, buffer) => new Uint8Array(buffer, offset, b.length).set(b)];
     const cached = <T extends object>(enc: BufferEncoder<T>): BufferEncoder<T> => (node) => {
       let bytes = this.#current.get(node) ?? this.#previous.get(node);
       if (bytes === undefined) bytes = encode(enc)(node);
       this.#current.set(node, bytes);
-      const b = bytes;
-      return [b.length, (offset, buffer) => new Uint8Array(buffer, offset, b.length).set(b)];
+      return piece(bytes);
+    };
+    const cachedNode: BufferEncoder<Node> = (node) => {
+      this.#nodesTouched = true;
+      let bytes = this.#nodesCurrent.get(node) ?? this.#nodesPrevious.get(node);
+      if (bytes === undefined) bytes = encode(nodeEncoder)(node);
+      this.#nodesCurrent.set(node, bytes);
+      return piece(bytes);
     };
     // The same field encoders, in the same order, as ts-mls's groupStateEncoder / epochReceiverDataEncoder.
     const secretTree: BufferEncoder<SecretTree> = secretTreeEncoderWith(cached<SecretTreeEntry>(secretTreeEntryEncoder));
-    const ratchetTree: BufferEncoder<RatchetTree> = contramapBufferEncoder(varLenTypeEncoder(optionalEncoder(cached<Node>(nodeEncoder))), stripBlankNodes);
+    const ratchetTree: BufferEncoder<RatchetTree> = contramapBufferEncoder(varLenTypeEncoder(optionalEncoder(cachedNode)), stripBlankNodes);
+    this.#tree = ratchetTree;
     const receiverData = contramapBufferEncoders(
       [varLenDataEncoder, secretTree, ratchetTree, varLenDataEncoder, groupContextEncoder],
       (d: EpochReceiverData) => [d.resumptionPsk, d.secretTree, d.ratchetTree, d.senderDataSecret, d.groupContext] as const,
@@ -51,6 +65,11 @@ export class StateEncoder {
     ) as BufferEncoder<GroupState>;
   }
 
+  /** A ratchet tree as GroupState's field encodes it (ts-mls decodeRatchetTree reads it). Call before `encode` of the same write. */
+  encodeTree(tree: RatchetTree): Uint8Array {
+    return encode(this.#tree)(tree);
+  }
+
   /** The encodings of these states (a session's current one and its pending commit's), in order. */
   encode(states: readonly GroupState[]): Uint8Array[] {
     this.#current = new Map();
@@ -58,6 +77,11 @@ export class StateEncoder {
     for (const [node, bytes] of this.#previous) if (!this.#current.has(node)) bytes.fill(0);
     this.#previous = this.#current;
     this.#current = new Map();
+    if (this.#nodesTouched) {
+      this.#nodesPrevious = this.#nodesCurrent;
+      this.#nodesCurrent = new Map();
+      this.#nodesTouched = false;
+    }
     return out;
   }
 }

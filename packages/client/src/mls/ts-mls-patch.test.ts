@@ -172,7 +172,7 @@ describe('ts-mls patch: vectors of any length encode', () => {
     await assertRoundTrip(reopened, [bob, carol], 'after reopening');
     await assertRoundTrip(carol, [reopened], 'to the reopened device');
     const again = reopened.serialize();
-    assert.ok(again.length < oldBytes.length, 'stored again, in the sparse layout');
+    assert.ok(encodeSession(decodeSession(again)).length < oldBytes.length, 'stored again, in the sparse layout'); // both as version 1 envelopes
     await assertRoundTrip(bob, [await MlsGroupSession.deserialize(again)], 'and once more');
   });
 

@@ -1,6 +1,7 @@
 import type { ChatSummary, Content, Envelope, SystemEvent } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { ClientStore, DecodedEnvelope, OutboxItem, PendingFile, PendingUpload, StoredKeyPackage, StoredMessage } from '../store.ts';
+import { groupRecordKeys } from '../e2ee/group-records.ts';
 import { StoreSealError, isSealed, open, openJson, seal, sealJson } from './seal.ts';
 
 /** Meta key of the key check: a known value sealed under the store's key, written at the first unlock. */
@@ -128,9 +129,12 @@ export class SealedStore implements ClientStore {
     const chats = await inner.getChats();
     for (const chat of chats) {
       const clear = (await inner.getMessages(chat.chatId)).filter((m) => !isSealedMessage(m));
-      const group = await inner.getMlsGroup(chat.chatId);
-      const groups = group && !isSealed(group) ? new Map([[chat.chatId, group]]) : undefined;
-      if (clear.length > 0 || groups) await this.putMessages(clear, groups);
+      const groups = new Map<string, Uint8Array>();
+      for (const key of groupRecordKeys(chat.chatId)) { // a chat's state and its trees (issue 12)
+        const group = await inner.getMlsGroup(key);
+        if (group && !isSealed(group)) groups.set(key, group);
+      }
+      if (clear.length > 0 || groups.size > 0) await this.putMessages(clear, groups.size > 0 ? groups : undefined);
     }
     for (const item of await inner.listOutbox()) if (!isSealedOutbox(item)) await this.putOutbox(item);
     const identity = await inner.getMlsIdentity();
