@@ -27,9 +27,9 @@ describe('config', () => {
   it('R40 what a server cannot split fits a connection\'s send buffer: a message at the size limit, a group at the member limit', () => {
     assert.equal(loadConfig({}).limits.chatPageMax, 200);
     assert.throws(() => loadConfig({ PARLEY_WS_BUFFER_BYTES: '65536' }), /PARLEY_WS_BUFFER_BYTES \(65536\) must be at least PARLEY_MAX_COMMIT_BYTES/);
-    // R116: 1,000 by default; the default buffer holds a 5,000-member group; more members need a bigger buffer.
-    assert.equal(loadConfig({}).limits.maxGroupMembers, 1000);
-    assert.equal(loadConfig({ PARLEY_MAX_GROUP_MEMBERS: '5000' }).limits.maxGroupMembers, 5000);
+    // R116: 5,000 by default, which the default buffer holds; more members need a bigger buffer.
+    assert.equal(loadConfig({}).limits.maxGroupMembers, 5000);
+    assert.equal(loadConfig({ PARLEY_MAX_GROUP_MEMBERS: '1000' }).limits.maxGroupMembers, 1000);
     assert.throws(() => loadConfig({ PARLEY_MAX_GROUP_MEMBERS: '10000' }), /summary of a group at the member limit/);
     assert.throws(() => loadConfig({ PARLEY_MAX_GROUP_MEMBERS: '5000', PARLEY_WS_BUFFER_BYTES: String(1024 * 1024) }), /summary of a group at the member limit/);
     assert.equal(loadConfig({ PARLEY_MAX_GROUP_MEMBERS: '10000', PARLEY_WS_BUFFER_BYTES: String(8 * 1024 * 1024) }).limits.maxGroupMembers, 10000);

@@ -99,11 +99,12 @@ const EnvSchema = z.object({
   /** An MLS commit's envelope (R15): bigger than a message's, since a group's start and its adds carry key packages and a Welcome with the tree. */
   PARLEY_MAX_COMMIT_BYTES: Int(512 * 1024),
   /**
-   * R116: members per group. 1,000 by default: the server and the wire handle 5,000 (R117's join
-   * deltas; the 4 MiB buffer holds its summary), but each member's device spends ~1 s of MLS work
-   * per join at 5,000 (bench/community-scale.ts; in a worker on the web), so an operator raises it knowingly.
+   * R116: members per group. 5,000 by default (issue 12's building or school): the server and the wire
+   * handle it (R117's join deltas; the 4 MiB buffer holds its summary), and since ts-mls's lazy secret
+   * tree a join costs each member's device ~50 ms of MLS work at 5,000 (bench/mls-join-cost.ts). More
+   * needs a bigger PARLEY_WS_BUFFER_BYTES.
    */
-  PARLEY_MAX_GROUP_MEMBERS: Int(1000),
+  PARLEY_MAX_GROUP_MEMBERS: Int(5000),
   /** R117: a group of more than this many members hears joins and leaves as `members` frames (that member only) instead of every device reading the whole summary again. */
   PARLEY_LARGE_CHAT_MEMBERS: Int(100),
   /** R137: this long after a large group's last `members` frame a connection hears the group's member digest again (0: never). */
