@@ -331,7 +331,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R141-R142, R148-R149: private channels past the MLS size.
   const channelWraps = new ChannelWraps({
     storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
-    moderators: (communityId) => moderationStore.listModerators(communityId),
+    moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore,
   });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
   const channelAdmins = new ChannelAdminsGroup({

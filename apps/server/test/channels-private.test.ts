@@ -436,6 +436,57 @@ describe('private channels (R112-R113)', () => {
     const reacted = await benRest<{ counts: { reactions: Record<string, number> } }>('PUT', `/communities/${id}/wrapped-posts/${eBody.post.seq}/reaction`, { token: 'c'.repeat(32) });
     assert.deepEqual(reacted.counts.reactions, { ['c'.repeat(32)]: 1 });
   });
+  it('R178 only a post\'s author edits it; the newest post as a summary shows it is the newest post\'s current text; a deleted post\'s files are swept; a leaver\'s or a banned member\'s reactions stop counting', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_BLOB_UNREFERENCED_TTL_MS: '1000' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Ferry news', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat, dan]) await u.client.communities.joinInvite(token);
+    await ann.client.communities.setMember(id, ben.userId, { role: 'admin', rights: ['postAnnouncements'] });
+    const photo = new TextEncoder().encode('PHOTO-BYTES: the old pier');
+    const file = () => ({ source: new Blob([photo]), name: 'pier.jpg', mime: 'image/jpeg', size: photo.length, width: 64, height: 48 });
+    const p1 = await ann.client.wrappedChannels.post(id, 'Ferry at 7:40', { files: [file()] });
+    const [first] = await cat.client.wrappedChannels.read(id, p1.seq - 1);
+    const pier = first?.verified ? first.attachments?.[0] : undefined;
+    assert.ok(pier);
+    const p2 = await ann.client.wrappedChannels.post(id, 'Ferry at 9:10');
+    const summary = async () => {
+      const { post } = await cat.client.wrappedChannels.latest(id);
+      return post?.verified ? [post.seq, post.text, post.edited !== undefined] : post;
+    };
+
+    // An edit of an older post is not the newest post: the summary shows the newest post's text.
+    await ann.client.wrappedChannels.edit(id, p1.seq, 'Ferry at 7:40 cancelled');
+    assert.deepEqual(await summary(), [p2.seq, 'Ferry at 9:10', false]);
+    // The newest post edited by its author: its current text, edited.
+    await ann.client.wrappedChannels.edit(id, p2.seq, 'Ferry at 9:10 runs late');
+    assert.deepEqual(await summary(), [p2.seq, 'Ferry at 9:10 runs late', true]);
+    // Another admin can't edit Ann's post (readers would not count it either); deleting stays any admin's.
+    const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
+    const { epoch } = await ann.client.wrappedChannels.current(id);
+    await rejects(benRest('POST', `/communities/${id}/wrapped-posts`, { epoch: epoch?.epoch, body: 'A'.repeat(64), edits: p1.seq }), 'forbidden');
+    await rejects(ben.client.wrappedChannels.edit(id, p2.seq, 'Ferry at 9:10 (Ben)'), 'forbidden');
+    await ben.client.wrappedChannels.delete(id, p2.seq);
+    // A deleted post is no summary: the newest post left, as edited.
+    assert.deepEqual(await summary(), [p1.seq, 'Ferry at 7:40 cancelled', true]);
+
+    // Cat and Dan react to the 7:40 post; Cat leaves and Dan is banned: their reactions no longer count.
+    const palette = ['👍', '❤️'];
+    const post1 = { seq: p1.seq, epoch: p1.epoch };
+    await cat.client.wrappedChannels.react(id, post1, '👍', palette);
+    await dan.client.wrappedChannels.react(id, post1, '❤️', palette);
+    assert.deepEqual((await ann.client.wrappedChannels.counts(id, [post1], palette))[0]?.reactions, { '👍': 1, '❤️': 1 });
+    await cat.client.communities.leave(id);
+    await ann.client.communities.ban(id, dan.userId);
+    assert.deepEqual((await ann.client.wrappedChannels.counts(id, [post1], palette))[0]?.reactions, {});
+
+    // The 7:40 post is deleted: its photo (no longer shown since the edit, still referenced by the post) is released and swept.
+    assert.deepEqual(await new Response(await ann.client.downloadAttachment(pier)).text(), 'PHOTO-BYTES: the old pier');
+    await ann.client.wrappedChannels.delete(id, p1.seq);
+    await waitFor(async () => (await server.services.files.sweep()).deleted > 0, { what: 'the deleted post\'s photo swept', timeoutMs: 10_000 });
+    await rejects(ann.client.downloadAttachment(pier), 'blob_not_found');
+  });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_ASK_MS: '5000' });

@@ -43,7 +43,7 @@ export function channelWrapRoutes(app: FastifyInstance, services: Services, apiP
   });
   app.get('/communities/:communityId/wrapped-posts/latest', async (request) => {
     const caller = await auth(request);
-    return { post: await channelWraps.latest(caller, parse(CommunityParams, request.params).communityId) };
+    return channelWraps.latest(caller, parse(CommunityParams, request.params).communityId);
   });
   app.get('/communities/:communityId/wrapped-posts', async (request) => {
     const caller = await auth(request);

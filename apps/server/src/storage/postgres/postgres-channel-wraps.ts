@@ -99,8 +99,9 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
           if (!complete.has(blobId)) throw new ParleyError('blob_not_found', 'no such blob');
           if (!complete.get(blobId)) throw new ParleyError('blob_incomplete', 'the upload is not finished');
         }
+        // R178: at minus the post's seq, where no chat message's reference is: the post's deletion releases exactly these.
         await db.query(`INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) SELECT $1, b, $2, $3 FROM unnest($4::text[]) AS b
-          ON CONFLICT DO NOTHING`, [refs.chatId, p.authorId, seq, [...refs.blobIds]]);
+          ON CONFLICT DO NOTHING`, [refs.chatId, p.authorId, -seq, [...refs.blobIds]]);
       }
       return { ...p, seq };
     });

@@ -11,6 +11,7 @@ import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { PostgresStorage } from './postgres-storage.ts';
 import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
+import { PostgresBlobs } from './postgres-blobs.ts';
 import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { freshDatabases } from '@parley/testing/postgres';
@@ -35,7 +36,7 @@ channelWrapStorageSuite('PostgresChannelWraps', async () => {
 
 wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
   const storage = await PostgresStorage.open(await database());
-  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool) };
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), blobs: new PostgresBlobs(storage.pool) };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {

@@ -136,7 +136,8 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
         const blob = this.#q('SELECT completed_at FROM blobs WHERE blob_id = ?').get(blobId) as Row | undefined;
         if (!blob) throw new ParleyError('blob_not_found', 'no such blob');
         if (blob['completed_at'] === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
-        this.#q('INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(refs!.chatId, blobId, p.authorId, seq);
+        // R178: at minus the post's seq, where no chat message's reference is: the post's deletion releases exactly these.
+        this.#q('INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(refs!.chatId, blobId, p.authorId, -seq);
       }
       return { ...p, seq };
     }).immediate();

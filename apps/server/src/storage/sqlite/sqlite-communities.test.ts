@@ -13,6 +13,7 @@ import { moderationStorageSuite } from '../moderation-storage.suite.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { SqliteChannelWraps } from './sqlite-channel-wraps.ts';
+import { SqliteBlobs } from './sqlite-blobs.ts';
 import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
@@ -34,7 +35,7 @@ channelWrapStorageSuite('SqliteChannelWraps', async () => {
 
 wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
-  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db) };
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), blobs: new SqliteBlobs(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {
