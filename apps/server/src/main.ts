@@ -357,9 +357,9 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await moderation.checkSend(userId, chatId, clientMsgId);
     },
     frankable: (chatId) => moderation.frankable(chatId),
-    onCommitted: (message) => {
+    onCommitted: (message, { quiet }) => {
       metrics.messagesIn.inc();
-      notifier.notify(message);
+      if (!quiet) notifier.notify(message); // R178: a quiet send (an epoch key for admins' devices, R170) wakes no one
     },
   });
   const services: Services = {

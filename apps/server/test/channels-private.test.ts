@@ -436,17 +436,34 @@ describe('private channels (R112-R113)', () => {
     const reacted = await benRest<{ counts: { reactions: Record<string, number> } }>('PUT', `/communities/${id}/wrapped-posts/${eBody.post.seq}/reaction`, { token: 'c'.repeat(32) });
     assert.deepEqual(reacted.counts.reactions, { ['c'.repeat(32)]: 1 });
   });
-  it('R178 only a post\'s author edits it; the newest post as a summary shows it is the newest post\'s current text; a deleted post\'s files are swept; a leaver\'s or a banned member\'s reactions stop counting', async () => {
+  it('R178 only a post\'s author edits it; the newest post as a summary shows it is the newest post\'s current text; a deleted post\'s files are swept; a leaver\'s or a banned member\'s reactions stop counting; the epoch key sent to the admins\' group asks for no push', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_BLOB_UNREFERENCED_TTL_MS: '1000' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
     if (!ann || !ben || !cat || !dan) throw new Error('users');
-    const { communityId: id } = await ann.client.communities.create({ name: 'Ferry news', settings: { channel: true, wrapped: true } });
+    const { communityId: id, announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Ferry news', settings: { channel: true, wrapped: true } });
+    // What each device asks of its sends (R178's quiet: no push), as the server gets them.
+    const sends = new Map<string, boolean>();
+    const delivery = server.services.delivery;
+    const deliver = delivery.send.bind(delivery);
+    delivery.send = async (auth, input) => {
+      sends.set(input.clientMsgId, input.quiet === true);
+      return deliver(auth, input);
+    };
     const { token } = await ann.client.communities.createInvite(id);
     for (const u of [ben, cat, dan]) await u.client.communities.joinInvite(token);
     await ann.client.communities.setMember(id, ben.userId, { role: 'admin', rights: ['postAnnouncements'] });
     const photo = new TextEncoder().encode('PHOTO-BYTES: the old pier');
     const file = () => ({ source: new Blob([photo]), name: 'pier.jpg', mime: 'image/jpeg', size: photo.length, width: 64, height: 48 });
     const p1 = await ann.client.wrappedChannels.post(id, 'Ferry at 7:40', { files: [file()] });
+    // The epoch key Ann's device sent the admins' group (R170) woke no admin's phone: its send was quiet; her other sends there were not.
+    const keyMessages = () => ann.client.log(chatId).filter((m) => {
+      const d = (m as StoredMessage).decoded;
+      return d?.kind === 'content' && d.content.kind === 'channel_epoch_key';
+    });
+    await waitFor(() => keyMessages().length === 1 && !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'the key message sent', timeoutMs: GROUP_FORMED });
+    const annSends = ann.client.log(chatId).filter((m) => m.senderUserId === ann.userId && m.system === null && sends.has(m.clientMsgId));
+    assert.deepEqual(annSends.map((m) => [m.clientMsgId === keyMessages()[0]?.clientMsgId, sends.get(m.clientMsgId)]).filter(([isKey, quiet]) => isKey || quiet), [[true, true]]);
+    assert.ok(annSends.length > 1, 'her admission of Ben went out too, not quiet');
     const [first] = await cat.client.wrappedChannels.read(id, p1.seq - 1);
     const pier = first?.verified ? first.attachments?.[0] : undefined;
     assert.ok(pier);
