@@ -504,6 +504,26 @@ describe('private channels (R112-R113)', () => {
     await waitFor(async () => (await server.services.files.sweep()).deleted > 0, { what: 'the deleted post\'s photo swept', timeoutMs: 10_000 });
     await rejects(ann.client.downloadAttachment(pier), 'blob_not_found');
   });
+  it('R178 an admin\'s device that takes an epoch key from the admins\' group tells its open views to read again (no wrap, no other notice needed)', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const { communityId: id, announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Tide tables', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await ann.client.communities.setMember(id, ben.userId, { role: 'admin', rights: ['postAnnouncements'] });
+    await waitFor(async () => (await inGroup(ann.client, chatId)).includes(ben.userId) && (await inGroup(ben.client, chatId)).includes(ann.userId), { what: 'Ben\'s device in the admins\' group', timeoutMs: GROUP_FORMED });
+    // No wrap is stored for anyone (as while a 100,000-device rekey's wraps are still being made): no `wrapped_keys` notice.
+    server.services.channelWraps.putWraps = async () => ({ stored: 0 });
+    const heard: { seq?: number }[] = [];
+    ben.client.on('wrappedPost', (e) => { if (e.communityId === id) heard.push(e); });
+    const post = await ann.client.wrappedChannels.post(id, 'High tide at 6:12');
+    // The post's notice may come before the key message: when the key arrives in the group, his device says so (an event
+    // without seq: the web view reads again, as on new wraps), and the post opens with it.
+    await waitFor(() => heard.some((e) => e.seq === undefined), { what: 'Ben\'s device tells its views the key came', timeoutMs: GROUP_FORMED });
+    const [opened] = await ben.client.wrappedChannels.read(id, post.seq - 1);
+    assert.deepEqual(opened?.verified && opened.text, 'High tide at 6:12');
+  });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_ASK_MS: '5000' });
