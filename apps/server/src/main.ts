@@ -332,10 +332,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const channelWraps = new ChannelWraps({
     storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
     moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore,
+    reconcileAdmins: (auth, communityId) => channelAdmins.reconcile(auth, communityId), // R178
   });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
   const channelAdmins = new ChannelAdminsGroup({
-    storage, communities: communityStore, chats, wraps: channelWrapStore, clock,
+    storage, communities: communityStore, chats, wraps: channelWrapStore, clock, moderators: (communityId) => moderationStore.listModerators(communityId),
     mirrorRole: (auth, communityId, chatId, userId, role) => communities.mirrorRole(auth, communityId, chatId, userId, role),
   });
   const communityInvites = new CommunityInvites({

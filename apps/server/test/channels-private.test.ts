@@ -524,6 +524,33 @@ describe('private channels (R112-R113)', () => {
     const [opened] = await ben.client.wrappedChannels.read(id, post.seq - 1);
     assert.deepEqual(opened?.verified && opened.text, 'High tide at 6:12');
   });
+  it('R178 an admin promoted before R171 (not in the admins\' group) is put in when the owner\'s device opens the next epoch, and admitted there by the owner\'s word', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const { communityId: id, announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Harbour', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await ann.client.wrappedChannels.post(id, 'Harbour open');
+    // Ben was made an admin by a server before R171: he holds the right, and is in no chat of the channel.
+    const db = (server.services.storage as unknown as { db: { prepare(sql: string): { run(...p: unknown[]): unknown } } }).db;
+    db.prepare("UPDATE community_members SET role = 'admin', rights = 'postAnnouncements' WHERE community_id = ? AND user_id = ?").run(id, ben.userId);
+    assert.equal(await server.services.storage.getMember(chatId, ben.userId), undefined);
+    // Ann's next post opens a new epoch (Cat left): the server puts Ben in the admins' group; Ann's device admits him there (R152).
+    await cat.client.communities.leave(id);
+    const next = await ann.client.wrappedChannels.post(id, 'Harbour closed at noon');
+    assert.equal(next.epoch, 2);
+    assert.ok(await server.services.storage.getMember(chatId, ben.userId));
+    const admitted = () => ann.client.log(chatId).some((m) => {
+      const d = (m as StoredMessage).decoded;
+      return m.senderUserId === ann.userId && d?.kind === 'content' && d.content.kind === 'community_admit' && (d.content.userIds ?? []).includes(ben.userId);
+    });
+    await waitFor(admitted, { what: 'Ann\'s admission of Ben in the admins\' group', timeoutMs: GROUP_FORMED });
+    await waitFor(async () => (await inGroup(ann.client, chatId)).includes(ben.userId), { what: 'Ben\'s device in the admins\' group', timeoutMs: GROUP_FORMED });
+    // Nothing is held there for him: the next epoch's key goes out to the group, Ben's device among it.
+    await ann.client.wrappedChannels.rekey(id);
+    await waitFor(() => !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'Ann\'s sends to the admins\' group went out', timeoutMs: GROUP_FORMED });
+  });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_ASK_MS: '5000' });

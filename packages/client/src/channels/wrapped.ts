@@ -96,7 +96,9 @@ export class WrappedChannels {
   async rekey(communityId: string): Promise<{ epoch: number; wrapped: number; skipped: number }> {
     const { epoch: current } = await this.current(communityId);
     const epoch = (current?.epoch ?? 0) + 1;
-    await this.#d.rest('POST', path(communityId, '/epochs'), { epoch });
+    const { admitted } = await this.#d.rest<{ admitted?: string[] }>('POST', path(communityId, '/epochs'), { epoch });
+    // R178: admins promoted before R171 were put in the admins' group just now: admitted there by this user's word (R152).
+    if (admitted?.length) await this.#admins?.admit(communityId, admitted).catch((err: unknown) => console.warn('parley: admitting admins to the admins\' group failed', communityId, err));
     const key = drawEpochKey();
     this.#keys.set(`${communityId}:${epoch}`, key);
     // R170: the other admins' devices take the key from their MLS group at once; wraps stay their fallback.

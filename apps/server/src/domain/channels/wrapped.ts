@@ -27,8 +27,11 @@ export interface ChannelWrapsDeps {
   moderators(communityId: string): Promise<CommunityMemberRow[]>;
   /** R178: a leaver's reactions go; the newest post and its edit for a "last post" summary. */
   responses: Pick<WrappedResponseStorage, 'dropReactions' | 'newestPost'>;
-  /** R171/R178: when an epoch opens, every holder of `postAnnouncements` is put in the admins' group (one promoted before R171 too). */
-  reconcileAdmins?: (auth: AuthContext, communityId: string) => Promise<void>;
+  /**
+   * R171/R178: when an epoch opens, every holder of `postAnnouncements` not in the admins' group (one
+   * promoted before R171) is put in, if the caller's word admits them there (R152); returns whom.
+   */
+  reconcileAdmins?: (auth: AuthContext, communityId: string) => Promise<string[]>;
 }
 
 
@@ -92,13 +95,14 @@ export class ChannelWraps {
     };
   }
 
-  async createEpoch(auth: AuthContext, communityId: string, epoch: number): Promise<ChannelEpoch> {
+  /** Opens the next epoch; R178: `admitted`, the admins this put in the admins' group (the caller's SDK admits them there, R152). */
+  async createEpoch(auth: AuthContext, communityId: string, epoch: number): Promise<{ epoch: ChannelEpoch; admitted: string[] }> {
     await this.#admin(communityId, auth.userId);
     const row = { communityId, epoch, createdBy: auth.userId, createdAt: this.#d.clock.now() };
     if (!(await this.#d.wraps.createEpoch(row))) throw new ParleyError('channel_rekey_needed', `epoch ${epoch} is not the next one`);
-    // R178: an admin made before R171 (not in the admins' group) is put in now; the next epoch's key then reaches them there (R170).
-    await this.#d.reconcileAdmins?.(auth, communityId);
-    return { epoch, createdBy: row.createdBy, createdAt: row.createdAt };
+    // R178: an admin made before R171 (not in the admins' group) is put in now; the next epochs' keys then reach them there (R170).
+    const admitted = (await this.#d.reconcileAdmins?.(auth, communityId)) ?? [];
+    return { epoch: { epoch, createdBy: row.createdBy, createdAt: row.createdAt }, admitted };
   }
 
   async unwrapped(auth: AuthContext, communityId: string, epoch: number, after: string): Promise<UnwrappedDevice[]> {
