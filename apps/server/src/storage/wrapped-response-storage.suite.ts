@@ -114,3 +114,34 @@ export function wrappedResponseStorageSuite(name: string, open: () => Promise<{ 
     });
   });
 }
+
+/**
+ * R178's migration (SQLite 036, PostgreSQL 039) on wrapped posts' blob references from before: `before`
+ * seeds a database at the migrations before it (`exec` runs one statement, `?` placeholders); `after`
+ * checks it upgraded. A post's reference moves to minus its seq; one where a chat message of the same
+ * sender sits at the same seq of the announcements chat stays (it may be that message's).
+ */
+export const wrappedRefsMigration = {
+  async before(s: { storage: Storage; communities: CommunityStorage; wraps: ChannelWrapStorage; blobs: BlobStorage; exec(sql: string, params: unknown[]): Promise<void> }): Promise<void> {
+    await seedUsers(s.storage, 'alice');
+    await seedChat(s.storage, 'chat_ann3', ['alice']);
+    await s.communities.createCommunity({ communityId: C, name: '', createdAt: T0, ownerId: uid('alice'), settings: { roleLabels: 'none', studentsMayDm: false, channel: true, wrapped: true } },
+      { communityId: C, userId: uid('alice'), role: 'owner', rights: [], label: null, joinedAt: T0 }, [{ chatId: 'chat_ann3', communityId: C, kind: 'announcements', open: false, createdAt: T0 }]);
+    await s.wraps.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 });
+    for (const n of ['one', 'two']) {
+      await s.blobs.createBlob({ blobId: n.padEnd(22, 'x'), ownerUserId: uid('alice'), ownerDeviceId: did('alice', 1), length: 10, createdAt: T0, completedAt: null }, { quotaBytes: 1 << 20, maxInFlight: 10 });
+      await s.blobs.completeBlob(n.padEnd(22, 'x'), T0 + 1);
+      await s.wraps.appendPost({ communityId: C, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body: 'cG9zdA==', createdAt: T0 });
+    }
+    // The chat's log: its creation (seq 1, a system entry) and a message of Alice's at seq 2.
+    await s.storage.appendMessages([{ chatId: 'chat_ann3', clientMsgId: 'msg_two1', senderUserId: uid('alice'), senderDeviceId: did('alice', 1), sentAt: T0, envelope: { contentType: 'parley/e2ee', payload: 'AA==' }, system: null }]);
+    // The references as R162 made them before R178: at the wrapped posts' seqs (1 and 2).
+    for (const [n, seq] of [['one', 1], ['two', 2]] as const) {
+      await s.exec('INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?)', ['chat_ann3', n.padEnd(22, 'x'), uid('alice'), seq]);
+    }
+  },
+  async after(blobs: BlobStorage): Promise<void> {
+    assert.deepEqual((await blobs.listRefs('one'.padEnd(22, 'x'))).map((r) => r.seq), [-1]);
+    assert.deepEqual((await blobs.listRefs('two'.padEnd(22, 'x'))).map((r) => r.seq), [2]);
+  },
+};
