@@ -124,12 +124,39 @@ function zodWithoutJsonSchema(): Plugin {
   };
 }
 
+/**
+ * ts-mls imports each optional suite's package dynamically (`await import(...)` inside a try: a
+ * missing one becomes its "not installed" error). The MLS worker is one classic script, so those
+ * imports are inlined and run at its start, and Vite's stand-in for a missing optional peer throws
+ * when evaluated: every start logged an uncaught "Could not resolve @hpke/chacha20poly1305", and the
+ * modules after it in the script (X-Wing's) were never initialised. The web client uses suite 1
+ * only (X25519, AES-128-GCM, Ed25519 by Web Crypto), so each of those dynamic imports resolves to an
+ * empty module here (static imports, such as the AES-GCM the call worker uses, are untouched): their
+ * code stays out of the workers, and ts-mls reports such a suite as not installed when asked for it,
+ * as it does where the package is missing.
+ */
+const UNUSED_SUITE_PACKAGES = /^@hpke\/(chacha20poly1305|dhkem-x448|ml-kem|hybridkem-x-wing)$|^@noble\/(curves|post-quantum|ciphers)\//;
+function withoutOptionalSuites(): Plugin {
+  const EMPTY = '\0parley-unused-suite:';
+  return {
+    name: 'parley-without-optional-suites',
+    enforce: 'pre',
+    resolveDynamicImport(source, importer) {
+      if (typeof source !== 'string' || !importer || !/[\\/]ts-mls[\\/]/.test(importer) || !UNUSED_SUITE_PACKAGES.test(source)) return null;
+      return EMPTY + source;
+    },
+    load(id) {
+      return id.startsWith(EMPTY) ? 'export {};' : null;
+    },
+  };
+}
+
 export default defineConfig({
   esbuild: { jsx: 'automatic' },
   plugins: [zodWithoutJsonSchema(), precacheServiceWorker(), precompress()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022' },
   // Each worker is one classic script: ts-mls (the MLS worker) imports its curves dynamically, which a
   // worker would otherwise need chunks and `type: 'module'` for.
-  worker: { rollupOptions: { output: { inlineDynamicImports: true } } },
+  worker: { plugins: () => [withoutOptionalSuites()], rollupOptions: { output: { inlineDynamicImports: true } } },
   server: { proxy: { '/api': { target: 'http://localhost:8080', ws: true } } },
 });

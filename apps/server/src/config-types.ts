@@ -324,6 +324,8 @@ export interface ChannelWrapLimits {
   postFileChars: number;
   /** R166: reactions a user sends to wrapped posts a minute. */
   reactionsPerMin: number;
+  /** R177: comment marks (added or taken back) a user sends to wrapped posts a minute. */
+  commentsPerMin: number;
 }
 
 /** R115: scheduled posts of public channels. */

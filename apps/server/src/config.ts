@@ -321,6 +321,8 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS: Int(57_344).refine((n) => n >= 1024, 'must be at least 1024'),
   /** R166: reactions (put or taken back) one user sends to wrapped posts a minute. */
   PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN: Int(60).refine((n) => n >= 1, 'must be at least 1'),
+  /** R177: comment marks (added or taken back) one user sends to wrapped posts a minute. */
+  PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
 });
 
 
@@ -514,6 +516,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSubscribers: e.PARLEY_CHANNEL_MAX_WRAPPED_SUBSCRIBERS, batch: e.PARLEY_CHANNEL_WRAP_BATCH, postMaxChars: e.PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS,
       askEveryMs: e.PARLEY_CHANNEL_WRAP_ASK_MS,
       postFileChars: e.PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS, reactionsPerMin: e.PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN,
+      commentsPerMin: e.PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN,
     },
     channelSchedule: { maxScheduleMs: e.PARLEY_CHANNEL_MAX_SCHEDULE_MS, maxPerChannel: e.PARLEY_CHANNEL_MAX_SCHEDULED, sweepMs: e.PARLEY_CHANNEL_SCHEDULE_SWEEP_MS },
   };

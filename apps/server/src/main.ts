@@ -20,6 +20,7 @@ import { Channels } from './domain/channels/channels.ts';
 import { ChannelSchedule } from './domain/channels/schedule.ts';
 import { ChannelWraps } from './domain/channels/wrapped.ts';
 import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
+import { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -83,6 +84,9 @@ import { SqliteChannelWraps } from './storage/sqlite/sqlite-channel-wraps.ts';
 import type { WrappedResponseStorage } from './storage/wrapped-response-storage.ts';
 import { PostgresWrappedResponses } from './storage/postgres/postgres-wrapped-responses.ts';
 import { SqliteWrappedResponses } from './storage/sqlite/sqlite-wrapped-responses.ts';
+import type { WrappedCommentStorage } from './storage/wrapped-comment-storage.ts';
+import { PostgresWrappedComments } from './storage/postgres/postgres-wrapped-comments.ts';
+import { SqliteWrappedComments } from './storage/sqlite/sqlite-wrapped-comments.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -147,6 +151,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let channelScheduleStore: ChannelScheduleStorage;
   let channelWrapStore: ChannelWrapStorage;
   let wrappedResponseStore: WrappedResponseStorage;
+  let wrappedCommentStore: WrappedCommentStorage;
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -168,6 +173,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelScheduleStore = new PostgresChannelSchedule(pgStorage.pool);
     channelWrapStore = new PostgresChannelWraps(pgStorage.pool);
     wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
+    wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -191,6 +197,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelScheduleStore = new SqliteChannelSchedule(sqliteStorage.db);
     channelWrapStore = new SqliteChannelWraps(sqliteStorage.db);
     wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
+    wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -374,6 +381,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelWraps,
     // R166-R167: reactions to wrapped posts (tokens, not emoji) and admins' deletions.
     wrappedResponses: new WrappedResponses({ communities: communityStore, responses: wrappedResponseStore, limits: config.channelWraps, limiter, bus }),
+    // R177: comment counts of wrapped posts, as marks from the discussion chat's members.
+    wrappedComments: new WrappedComments({
+      storage, communities: communityStore, comments: wrappedCommentStore, posts: wrappedResponseStore, links: channelScheduleStore, limits: config.channelWraps, limiter, clock,
+    }),
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { commentCounts, commentsOn, type ParleyClient } from '@parley/client';
-import { MAX_THREAD_QUOTE_CHARS } from '@parley/protocol';
+import { MAX_THREAD_QUOTE_CHARS, wrappedPostRoot } from '@parley/protocol';
 import { createUser, startTestServer, uniqueHandle, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
@@ -129,5 +129,59 @@ describe('channel comments (R114)', () => {
     await waitFor(async () => (await inGroup(ben.client, topic.chatId)).length === 2, { what: "Ben's device in the comments group", timeoutMs: GROUP_FORMED });
     await ben.client.sendText(topic.chatId, 'Do they need lunch boxes?', { thread: postId });
     await waitFor(() => count(amy.client, topic.chatId, postId) === 1, { what: 'Amy sees 1 comment on the post', timeoutMs: GROUP_FORMED });
+  });
+
+  it('R177 a wrapped channel\'s comments: discussion members comment on a post and mark it; a subscriber outside the discussion sees the right count after two comments and a deletion; outsiders, subscribers outside the discussion and removed members add no mark; marks are limited per minute', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN: '6' });
+    const [amy, ben, cat, dan, eve] = await users(server.url, 'Amy', 'Ben', 'Cat', 'Dan', 'Eve');
+    if (!amy || !ben || !cat || !dan || !eve) throw new Error('users');
+    const { communityId: id } = await amy.client.communities.create({ name: 'Harbour notices', settings: { channel: true } });
+    const topic = await amy.client.communities.createChat(id, { name: 'Comments', open: true });
+    await amy.client.channels.linkDiscussion({ communityId: id }, topic.chatId);
+    const { token } = await amy.client.communities.createInvite(id);
+    for (const u of [ben, cat, dan]) assert.equal((await u.client.communities.joinInvite(token)).settings.wrapped, true);
+    const p1 = await amy.client.wrappedChannels.post(id, 'Ferry at 7:40 cancelled');
+    const post = { seq: p1.seq, epoch: p1.epoch };
+    // Ben and Cat join the discussion with one tap; Dan stays a subscriber outside it.
+    for (const u of [ben, cat]) await u.client.communities.joinChat(id, topic.chatId);
+    await waitFor(async () => (await inGroup(amy.client, topic.chatId)).length === 3, { what: 'the discussion group of three', timeoutMs: GROUP_FORMED });
+    await waitFor(async () => (await inGroup(ben.client, topic.chatId)).length === 3 && (await inGroup(cat.client, topic.chatId)).length === 3, { what: 'Ben and Cat in the group', timeoutMs: GROUP_FORMED });
+
+    // A comment is a thread reply whose root names the post, and its writer's device marks it.
+    const root = wrappedPostRoot(p1.seq);
+    const c1 = await ben.client.sendText(topic.chatId, 'Is the 9:10 running?', { thread: root });
+    assert.equal(await ben.client.wrappedChannels.markComment(id, post, c1), 1);
+    assert.equal(await ben.client.wrappedChannels.markComment(id, post, c1), 1, 'a mark sent again counts once');
+    const c2 = await cat.client.sendText(topic.chatId, 'It is, I checked.', { thread: root });
+    assert.equal(await cat.client.wrappedChannels.markComment(id, post, c2), 2);
+    assert.deepEqual([...(await dan.client.wrappedChannels.commentCounts(id, [p1.seq]))], [[p1.seq, 2]]);
+    // Readers in the discussion read the comments themselves (end to end encrypted there).
+    await waitFor(() => commentsOn(amy.client.timeline(topic.chatId), root).length === 2, { what: 'Amy reads both comments', timeoutMs: GROUP_FORMED });
+
+    // Ben deletes his comment (as the discussion chat's menu does): his device takes its mark back; Dan, outside the discussion, sees 1.
+    await ben.client.deleteMessage(topic.chatId, c1);
+    assert.equal(await ben.client.wrappedChannels.commentDeleted(id, root, c1), true);
+    assert.equal(await ben.client.wrappedChannels.commentDeleted(id, 'AbCdEfGhIjKlMnOpQrStUv', c1), false, 'not a wrapped post\'s comment: nothing to take back');
+    assert.deepEqual([...(await dan.client.wrappedChannels.commentCounts(id, [p1.seq]))], [[p1.seq, 1]]);
+    await waitFor(() => commentsOn(amy.client.timeline(topic.chatId), root).map((i) => i.text).join() === 'It is, I checked.', { what: 'Amy sees one comment left', timeoutMs: GROUP_FORMED });
+    // Someone else's mark stays (only its sender, or a holder of deleteMessages, takes it back).
+    await rejects(ben.client.wrappedChannels.unmarkComment(id, post, c2), 'not_found');
+
+    // Dan is no member of the discussion: no mark; Eve, an outsider, gets R141's not_found; so does Cat once removed.
+    await rejects(dan.client.wrappedChannels.markComment(id, post, 'dan-comment-1'), 'not_member');
+    await rejects(eve.client.wrappedChannels.commentCounts(id, [p1.seq]), 'not_found');
+    const catKeys = cat.client.wrappedChannels; // holds the epoch key from before the removal
+    await amy.client.communities.remove(id, cat.userId);
+    await rejects(catKeys.markComment(id, post, 'cat-comment-2'), 'not_found');
+    await rejects(catKeys.commentCounts(id, [p1.seq]), 'not_found');
+    // No mark on what is no post.
+    await rejects(ben.client.wrappedChannels.markComment(id, { seq: 999, epoch: p1.epoch }, 'ben-comment-9'), 'not_found');
+
+    // PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN (6): Ben has sent 5 (two marks, two unmarks, one on no post); the next is his sixth, the one after is refused.
+    const p2 = await amy.client.wrappedChannels.post(id, 'Tides table for May');
+    const post2 = { seq: p2.seq, epoch: p2.epoch };
+    assert.equal(await ben.client.wrappedChannels.markComment(id, post2, 'ben-comment-a'), 1);
+    await rejects(ben.client.wrappedChannels.markComment(id, post2, 'ben-comment-b'), 'rate_limited');
+    assert.deepEqual([...(await amy.client.wrappedChannels.commentCounts(id, [p1.seq, p2.seq]))], [[p1.seq, 1], [p2.seq, 1]]);
   });
 });

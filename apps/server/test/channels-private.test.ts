@@ -4,6 +4,7 @@ import type { Content, Message } from '@parley/protocol';
 import { MlsCodec, base64ToBytes, bytesToBase64, foldWrappedEdits, openEpochKey, openPost, sealEpochKey, sessionRest, type ParleyClient, type StoredMessage } from '@parley/client';
 import { MAX_ATTACHMENTS, MAX_THUMBNAIL_CHARS, type MyChannelWrap, type WrappedPost } from '@parley/protocol';
 import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
+import { ChaosProxy } from './chaos-proxy.ts';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
 
@@ -300,6 +301,80 @@ describe('private channels (R112-R113)', () => {
     const everything = serverBytes(server.dataDir);
     for (const s of ['PHOTO-BYTES', 'PDF-BYTES', 'map.jpg', 'Winter timetable', 'Night trains']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
+  it('R162 a wrapped post with files is kept on the admin\'s device: the app closed mid-upload, the next start resumes the upload and posts it, once, its file readable by a subscriber', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    if (!ann || !ben) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'River ferry', settings: { channel: true, wrapped: true } });
+    await ben.client.communities.joinInvite((await ann.client.communities.createInvite(id)).token);
+    // Ann's app, on her device's store, reaches the server through a slow link: the upload takes a few seconds.
+    await ann.client.stop();
+    const slow = new ChaosProxy(server.port, { maxDelayMs: 40, cutProbability: 0, stallMs: 0 });
+    const firstRun = newClient(await slow.listen(), ann.userId, ann.deviceId, ann.deviceKey, ann.store, undefined, { files: { tusChunkBytes: 256 * 1024 } });
+    await firstRun.start();
+    const video = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 7919) % 251);
+    const posting = firstRun.wrappedChannels.post(id, 'Winter crossings', { files: [{ source: new Blob([video]), name: 'crossing.mp4', mime: 'video/mp4', size: video.length }] });
+    posting.catch(() => undefined);
+    await waitFor(() => (firstRun.uploads()[0]?.sentBytes ?? 0) > 512 * 1024, { what: 'part of the video uploaded', timeoutMs: 60_000 });
+    // The app is closed mid-upload (and its network with it): nothing was posted.
+    await firstRun.stop();
+    await slow.close();
+    const [kept] = await ann.store.listPendingUploads();
+    assert.ok(kept?.wrapped && kept.files[0]?.uploadUrl && !kept.files[0].blobId, 'the post is kept, its upload started');
+    assert.deepEqual(await ben.client.wrappedChannels.read(id), []);
+
+    // The next start resumes the upload where the server has it and posts.
+    const secondRun = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, ann.store);
+    await using _second = { [Symbol.asyncDispose]: () => secondRun.stop() };
+    await secondRun.start();
+    await waitFor(async () => (await ben.client.wrappedChannels.read(id)).length > 0, { what: 'Ben reads the post', timeoutMs: 60_000 });
+    await waitFor(async () => (await ann.store.listPendingUploads()).length === 0, { what: 'the kept post dropped once posted' });
+    const posts = await ben.client.wrappedChannels.read(id);
+    assert.deepEqual(posts.map((p) => (p.verified ? [p.text, p.attachments?.map((a) => a.name)] : p.problem)), [['Winter crossings', ['crossing.mp4']]]);
+    const [post] = posts;
+    assert.ok(post?.verified && post.attachments?.[0]);
+    assert.deepEqual(new Uint8Array(await (await ben.client.downloadAttachment(post.attachments[0])).arrayBuffer()), video);
+  });
+
+  it('R162 a wrapped post the server accepted just before the app closed, its kept record not yet dropped, is not posted twice at the next start; one whose upload is refused for good stays, failed, until cancelled', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_MAX_FILE_BYTES: '1000' });
+    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    if (!ann || !ben) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'River ferry', settings: { channel: true, wrapped: true } });
+    await ben.client.communities.joinInvite((await ann.client.communities.createInvite(id)).token);
+    await ann.client.stop();
+    // The app dies between the server's answer and dropping the record: its store never hears of the drop.
+    const store = ann.store;
+    const dying = new Proxy(store, { get: (target, key) => {
+      if (key === 'deletePendingUpload') return async () => {};
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    } });
+    const firstRun = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, dying);
+    await firstRun.start();
+    const map = new TextEncoder().encode('MAP-BYTES: ferry piers');
+    const first = await firstRun.wrappedChannels.post(id, 'New pier timetable', { files: [{ source: new Blob([map]), name: 'piers.png', mime: 'image/png', size: map.length }] });
+    await firstRun.stop();
+    assert.equal((await store.listPendingUploads()).length, 1, 'the record outlived the post');
+
+    const secondRun = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, store);
+    await using _second = { [Symbol.asyncDispose]: () => secondRun.stop() };
+    await secondRun.start();
+    await waitFor(async () => (await store.listPendingUploads()).length === 0, { what: 'the record dropped after the server answered the post it holds', timeoutMs: 30_000 });
+    const posts = await ben.client.wrappedChannels.read(id);
+    assert.deepEqual(posts.map((p) => (p.verified ? `${p.seq}:${p.text}` : p.problem)), [`${first.seq}:New pier timetable`]);
+
+    // A file the server refuses (over PARLEY_MAX_FILE_BYTES): the post fails, is kept and listed as failed, and goes when cancelled; nothing is posted.
+    const big = new Uint8Array(4000);
+    await rejects(secondRun.wrappedChannels.post(id, 'Harbour plan', { files: [{ source: new Blob([big]), name: 'plan.pdf', mime: 'application/pdf', size: big.length }] }), 'file_too_large');
+    const [failed] = secondRun.wrappedPending(id);
+    assert.deepEqual([failed?.text, failed?.files, failed?.progress.state, failed?.progress.error], ['Harbour plan', ['plan.pdf'], 'failed', 'file_too_large']);
+    assert.equal((await store.listPendingUploads())[0]?.failedCode, 'file_too_large');
+    await secondRun.cancelUpload(failed!.clientMsgId);
+    assert.deepEqual([secondRun.wrappedPending(id), await store.listPendingUploads()], [[], []]);
+    assert.equal((await ben.client.wrappedChannels.read(id)).length, 1);
+  });
+
   it('R170-R171 a wrapped channel\'s admins share each epoch key in their MLS group: a second admin\'s device reads a post made right after the first admin rekeys, with no wrap for it, and wraps for a newcomer with it; a demoted admin is taken out of the group, the next post opens a new epoch, and its key never reaches him through the group', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');

@@ -12,6 +12,7 @@ import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts'
 import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
 import { SqliteChannelWraps } from '../src/storage/sqlite/sqlite-channel-wraps.ts';
 import { SqliteWrappedResponses } from '../src/storage/sqlite/sqlite-wrapped-responses.ts';
+import { SqliteWrappedComments } from '../src/storage/sqlite/sqlite-wrapped-comments.ts';
 import pg from 'pg';
 import { createUser, dropInBackground, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
@@ -144,6 +145,8 @@ describe('parley-admin migrate-to-postgres', () => {
     await wraps.markRemoval(community.communityId, 1_700_000_000_018);
     // R166: a reaction to that post (a token) and its count.
     await new SqliteWrappedResponses(local.db).setReaction(community.communityId, 1, ben.userId, 'a'.repeat(32));
+    // R177: a comment's mark on that post.
+    await new SqliteWrappedComments(local.db).addMark(community.communityId, 1, 'c'.repeat(32), ben.userId, 1_700_000_000_019);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

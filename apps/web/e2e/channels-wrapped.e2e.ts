@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeLog } from './axe.ts';
 import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
@@ -154,6 +154,117 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await third.context.close();
 
     assert.deepEqual(found, [], 'no axe violations');
+    await author.context.close();
+    await reader.context.close();
+  });
+
+  it('R162 a photo post survives reloading the tab mid-upload: kept on the admin\'s device, shown uploading, posted once after the reload', async () => {
+    const author = await personPage(browser);
+    const olga = author.page;
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Harbour lights');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Harbour lights' }).waitFor({ timeout: 30_000 });
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec((await invites.getByTestId('link').textContent()) ?? '')?.[1];
+    assert.ok(token);
+    const joined = await zed.client.communities.joinInvite(token);
+    assert.equal(joined.settings.wrapped, true);
+    await olga.getByTestId('chat-row').filter({ hasText: 'Harbour lights' }).click();
+    await olga.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+
+    // The upload's bytes never get through before the tab is reloaded (the server gets the upload's creation, no data).
+    const held: Route[] = [];
+    const blobs = '**/api/v1/blobs/**';
+    await olga.route(blobs, (r) => (r.request().method() === 'PATCH' ? void held.push(r) : r.continue()));
+    await olga.getByTestId('channel-file-input').setInputFiles({ name: 'lighthouse.png', mimeType: 'image/png', buffer: pngImage(240, 160) });
+    await olga.getByTestId('tray-item').filter({ hasText: 'lighthouse.png' }).and(olga.locator('[data-ready="yes"]')).waitFor({ timeout: 30_000 });
+    await olga.getByLabel('Write a post').fill('The lighthouse is lit again.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    const pending = olga.getByTestId('wrapped-pending').filter({ hasText: 'The lighthouse is lit again.' });
+    await pending.waitFor({ timeout: 30_000 });
+    await waitFor(() => held.length > 0, { what: 'the upload started', timeoutMs: 30_000 });
+    assert.equal(await olga.getByLabel('Write a post').inputValue(), '', 'the composer is free once the post is kept');
+    await screenshot(olga, 'channels-w07-wrapped-uploading-admin');
+    assert.deepEqual(await zed.client.wrappedChannels.read(joined.communityId), [], 'nothing posted yet');
+
+    await olga.unroute(blobs);
+    await olga.reload();
+    // After the reload the app resumes the kept upload and posts it: Olga's view and Zed's device show it once.
+    await post(olga, 'The lighthouse is lit again.').getByTestId('media-full').waitFor({ timeout: 60_000 });
+    await waitFor(async () => (await olga.getByTestId('wrapped-pending').count()) === 0, { what: 'the kept post gone once posted', timeoutMs: 30_000 });
+    const read = await zed.client.wrappedChannels.read(joined.communityId);
+    assert.deepEqual(read.map((p) => (p.verified ? [p.text, p.attachments?.map((a) => a.name)] : p.problem)), [['The lighthouse is lit again.', ['lighthouse.png']]]);
+    assert.equal(await olga.getByTestId('wrapped-post').count(), 1);
+    await screenshot(olga, 'channels-w08-wrapped-posted-after-reload-admin');
+    await author.context.close();
+  });
+
+  it('R177 a wrapped post\'s comments: a subscriber joins the discussion with one tap and comments; the admin sees "1 comment", counted by the server from a mark', async () => {
+    const author = await personPage(browser);
+    const reader = await personPage(browser);
+    const olga = author.page;
+    const ben = reader.page;
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Pier talk');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Pier talk' }).waitFor({ timeout: 30_000 });
+    // R114: Olga makes the channel's comments chat (an open chat of its community) in its settings, and an invite link.
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const settings = olga.getByTestId('discussion-settings');
+    await settings.getByRole('button', { name: 'Create a comments chat' }).click();
+    await settings.getByTestId('discussion-linked').filter({ hasText: 'Comments go to: Comments' }).waitFor({ timeout: 30_000 });
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
+    assert.ok(token, link);
+    const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
+    assert.equal(joined.settings.wrapped, true);
+    await olga.goto(`${url}/#/private/${joined.communityId}`);
+    await olga.getByLabel('Write a post').fill('Sunday ferries leave from pier 2.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    const olgaPost = post(olga, 'Sunday ferries leave from pier 2.');
+    await olgaPost.getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 30_000 });
+
+    // Ben subscribes by the link: he is in no chat of the channel; he opens the post's comments and joins the discussion with one tap.
+    await ben.goto(link);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    const benPost = post(ben, 'Sunday ferries leave from pier 2.');
+    await benPost.getByTestId('post-verified').waitFor({ timeout: 60_000 });
+    await benPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).click();
+    await ben.getByTestId('comments-join').getByRole('button', { name: 'Join the discussion to comment' }).click();
+    const thread = ben.getByTestId('thread-panel');
+    await thread.getByRole('heading', { name: 'Comments' }).waitFor({ timeout: 30_000 });
+    await thread.getByTestId('thread-input').fill('Is pier 2 step-free?');
+    await thread.getByTestId('thread-send').click();
+    await thread.getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' }).waitFor({ timeout: 30_000 });
+    // His device marked the comment: the server's count says 1.
+    await benPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 30_000 });
+    await screenshot(ben, 'channels-w09-wrapped-comments-subscriber');
+
+    // Olga sees "1 comment" under her post, and opens the thread: the comment, decrypted on her device.
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 60_000 });
+    await olgaPost.getByTestId('channel-comments').click();
+    await olga.getByTestId('thread-panel').getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' }).waitFor({ timeout: 60_000 });
+    await screenshot(olga, 'channels-w10-wrapped-comments-admin');
+    // Ben deletes his comment: his device takes its mark back; both see "0 comments".
+    ben.on('dialog', (d) => void d.accept());
+    const comment = thread.getByTestId('message').filter({ hasText: 'Is pier 2 step-free?' });
+    await comment.hover();
+    await comment.getByRole('button', { name: 'Delete', exact: true }).click();
+    await benPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 30_000 });
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 60_000 });
     await author.context.close();
     await reader.context.close();
   });

@@ -70,6 +70,11 @@ describe('code splitting: the welcome screen without the SDK, the rest precached
     assert.ok(builtJs().length > named.length, 'the build has chunks besides those index.html starts');
     const { context, page } = await personPage(browser);
     const scripts = watchScripts(page);
+    // Errors nobody caught, the page's and its workers' (the MLS worker's start threw one before ts-mls's optional suites stayed out of it).
+    const uncaught: string[] = [];
+    page.on('pageerror', (e) => uncaught.push(`page: ${e.message}`));
+    page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') uncaught.push(`${w.url()}: ${m.text()}`); }));
+    page.on('console', (m) => { if (m.type() === 'error' && /uncaught/i.test(m.text())) uncaught.push(`console: ${m.text()}`); });
     await page.goto(url);
     await page.getByRole('button', { name: 'Create account' }).waitFor();
     await page.waitForLoadState('networkidle');
@@ -102,6 +107,7 @@ describe('code splitting: the welcome screen without the SDK, the rest precached
     for (const lazy of ['settings', 'viewer', 'forward-picker', 'tus-upload']) {
       assert.ok(![...scripts].some((s) => s.includes(`/${lazy}-`)), `${lazy} is not fetched to show a chat`);
     }
+    assert.deepEqual(uncaught, [], 'no uncaught error in the page or its workers, the MLS worker included');
     await page.goto(`${url}/#/`);
     await page.getByRole('heading', { name: 'Chats' }).waitFor();
 

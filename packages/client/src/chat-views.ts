@@ -46,16 +46,28 @@ export class ChatViews {
     this.#d = deps;
   }
 
-  /** The chat changed (or every chat, without an id): its timeline is folded again when next asked for. */
+  /**
+   * The chat changed (or every chat, without an id): its timeline is folded again when next asked for,
+   * and a message the outbox holds by that fold (R152, R159) is judged again now.
+   */
   invalidate(chatId?: string): void {
-    if (!chatId) return this.#cache.clear();
+    if (!chatId) {
+      this.#cache.clear();
+      this.#d.outbox.chatChanged();
+      return;
+    }
     this.#cache.delete(chatId);
+    this.#d.outbox.chatChanged(chatId);
     const changed = this.#d.chats.get(chatId);
     if (changed?.community) this.#grant(changed); // R159: each change's summary, so a grant is seen when it comes
     // R152: the community's other chats judge their members by what its announcements chat admits.
     const community = this.#d.chats.get(chatId)?.community;
     if (community?.kind !== 'announcements') return;
-    for (const chat of this.#d.chats.values()) if (chat.community?.communityId === community.communityId) this.#cache.delete(chat.chatId);
+    for (const chat of this.#d.chats.values()) {
+      if (chat.community?.communityId !== community.communityId || chat.chatId === chatId) continue;
+      this.#cache.delete(chat.chatId);
+      this.#d.outbox.chatChanged(chat.chatId);
+    }
   }
 
   /** The chat list, latest first; `sorted: false`: in no order, folding no timeline (a gateway wanting kinds and members). */

@@ -30,8 +30,9 @@ import { mayPin, pinnedItems, type TimelineItem } from './timeline.ts';
 import type { BackgroundError, ChatView, ClientOptions } from './client-options.ts';
 import type { ClientCore } from './client-core.ts';
 import { Files } from './files/files.ts';
-import { Uploads } from './files/uploads.ts';
+import { Uploads, wrappedUploadChat } from './files/uploads.ts';
 import type { FileToSend, MediaFilter, MediaItem, UploadProgress } from './files/types.ts';
+import type { WrappedPending, WrappedUploads } from './channels/wrapped-files.ts';
 import { sendParts } from './send-parts.ts';
 import { featureParts } from './feature-parts.ts';
 import { ServerEvents } from './server-events.ts';
@@ -59,7 +60,7 @@ export class ParleyClient extends ClientRest {
   readonly calls: Calls; // R61: this device's calls (1:1, signalled through the chat's encrypted log)
   readonly communities: Communities; // R66-R75 (communities.ts); the `community` event tells each change
   readonly channels: ReturnType<typeof lazyChannels>; // R95-R99 (channels/, loaded on first use); the `channelPost` event is a notice
-  readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e), channelInfo: (id) => this.communities.wrappedInfo(id), tus: () => ({ endpoint: this.#files.endpoint, token: (fresh) => this.tokens.get(fresh) }), adminGroup: { log: (id) => this.#sync.log(id) as readonly StoredMessage[], chat: (id) => this.#chats.get(id), post: (id, c) => this.#post(id, c) } }); // R141-R142, R147-R149, R161-R162, R170 (channels/wrapped.ts)
+  readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e), channelInfo: (id) => this.communities.wrappedInfo(id), queueFiles: async (upload, text, files) => (await this.#wrapped()).queue(upload, text, files), adminGroup: { log: (id) => this.#sync.log(id) as readonly StoredMessage[], chat: (id) => this.#chats.get(id), post: (id, c) => this.#post(id, c) } }); // R141-R142, R147-R149, R161-R162, R170 (channels/wrapped.ts)
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
@@ -70,6 +71,8 @@ export class ParleyClient extends ClientRest {
   readonly #k: KeyParts; // key packages, key logs, R34's removal hold, the MLS codec (e2ee/key-parts.ts)
   readonly #files: Files; // downloads, the media view, storage use (files/files.ts)
   readonly #uploads: Uploads; // messages with files still uploading (files/uploads.ts)
+  #wrappedUploads: Promise<WrappedUploads> | undefined; // R162: wrapped posts with files, in the same upload outbox (loaded with the first)
+  #wrappedLoaded: WrappedUploads | undefined;
   #stopped = false;
   #changeScheduled = false;
   readonly #events: ServerEvents; // what the connection brings: sessions, states, events, new log entries
@@ -128,8 +131,9 @@ export class ParleyClient extends ClientRest {
       ...(options.files?.chunkBytes !== undefined ? { chunkBytes: options.files.chunkBytes } : {}),
       ...(options.files?.tusRetryDelays !== undefined ? { retryDelays: options.files.tusRetryDelays } : {}),
       ...(options.files?.tusChunkBytes !== undefined ? { chunkSize: options.files.tusChunkBytes } : {}),
-      complete: (upload, attachments) => this.#write.uploadComplete(upload, attachments), inOutbox: (clientMsgId) => this.#outbox.items().some((o) => o.clientMsgId === clientMsgId),
-      changed, emit: (uploads) => this.emit('uploads', uploads),
+      complete: async (upload, attachments) => (upload.wrapped ? (await this.#wrapped()).uploaded(upload, attachments) : this.#write.uploadComplete(upload, attachments)),
+      inOutbox: (clientMsgId) => this.#outbox.items().some((o) => o.clientMsgId === clientMsgId),
+      changed, emit: (uploads) => { this.#wrappedLoaded?.settle(uploads); this.emit('uploads', uploads); },
     });
     const enc = this.#enc;
     this.#drafts = new Drafts({
@@ -277,6 +281,10 @@ export class ParleyClient extends ClientRest {
   resumeUpload(clientMsgId: string): void { this.#uploads.resume(clientMsgId); }
   /** Stops the upload, deletes it on the server and drops the message. */
   cancelUpload(clientMsgId: string): Promise<void> { return this.#uploads.cancel(clientMsgId); }
+  /** R162: this device's wrapped posts with files not posted yet (uploading, waiting, failed: `resumeUpload` tries again, `cancelUpload` drops it), oldest first; 'uploads' tells each change. */
+  wrappedPending(communityId: string): WrappedPending[] {
+    return this.#uploads.pending(wrappedUploadChat(communityId)).map(({ upload, progress }) => ({ clientMsgId: upload.clientMsgId, text: upload.text, files: upload.files.map((f) => f.attachment.name), progress }));
+  }
   /** The whole file, decrypted and checked (`file_damaged` when a chunk or the hash fails), as a Blob of its mime. */
   downloadAttachment(att: Attachment, opts: { onProgress?: (received: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Blob> { return this.#files.download(att, opts); }
   /** Plaintext bytes [start, end) through HTTP Range, only the chunks needed, each checked (media seeking). */
@@ -352,6 +360,14 @@ export class ParleyClient extends ClientRest {
 
   #post(chatId: string, content: Content, opts: AddOptions = {}): Promise<string> {
     return this.#write.post(chatId, content, opts);
+  }
+
+  /** R162: channels/wrapped-files.ts, loaded when a wrapped post with files is queued or one kept from a previous run completes (not on the chat screen). */
+  #wrapped(): Promise<WrappedUploads> {
+    this.#wrappedUploads ??= import('./channels/wrapped-files.ts').then((m) => (this.#wrappedLoaded = new m.WrappedUploads({
+      uploads: () => this.#uploads, post: (upload, text, attachments) => this.wrappedChannels.postUploaded(upload, text, attachments),
+    })));
+    return this.#wrappedUploads;
   }
 
   /** One page of a chat's log; one refused as `rate_limited` is asked again after the wait it names (R40). */

@@ -64,11 +64,13 @@ export class CodecHeld extends CodecNotReady {
 }
 
 /**
- * R159: not now, and nothing about the chat's group to do: the message waits (shown as sending) for
- * something to arrive in the chat's log (the owner's signed statement of a right this device acts on).
+ * R152, R159: not now, and nothing about the chat's group to do: the message waits (shown as sending)
+ * for something to arrive in the chat's log (an admission, the owner's signed statement of a right
+ * this device acts on). The outbox tries it again when the chat changes (`Outbox.chatChanged`), and
+ * by itself only after `deadlineMs` (when waiting longer fails it) or a slow fallback.
  */
 export class CodecWaiting extends CodecNotReady {
-  constructor(message: string) {
+  constructor(message: string, readonly deadlineMs?: number) {
     super(message);
     this.name = 'CodecWaiting';
   }

@@ -24,6 +24,32 @@ export interface WebSocketLike {
 }
 export type WebSocketCtor = new (url: string) => WebSocketLike;
 
+/**
+ * What the device says of its network: in a browser, `navigator.onLine` and the window's
+ * `online`/`offline` events. Node has neither (the SDK there learns of a lost link from the socket).
+ */
+export interface NetworkSignal {
+  /** False when the device knows it has no network. */
+  online(): boolean;
+  /** Calls `listener` on each change; returns what stops it. */
+  listen(listener: (online: boolean) => void): () => void;
+}
+
+/** The browser's network signal, or undefined where there is none (Node, workers without `onLine`). */
+export function browserNetwork(): NetworkSignal | undefined {
+  const g = globalThis as { addEventListener?: (type: string, fn: (ev: { type: string }) => void) => void; removeEventListener?: (type: string, fn: (ev: { type: string }) => void) => void; navigator?: { onLine?: unknown } };
+  if (typeof g.addEventListener !== 'function' || typeof g.navigator?.onLine !== 'boolean') return undefined;
+  const types = ['online', 'offline'];
+  return {
+    online: () => g.navigator?.onLine !== false,
+    listen: (listener) => {
+      const on = (ev: { type: string }) => listener(ev.type === 'online');
+      for (const type of types) g.addEventListener?.(type, on);
+      return () => { for (const type of types) g.removeEventListener?.(type, on); };
+    },
+  };
+}
+
 export interface ConnectionOptions {
   baseUrl: string;
   WebSocket: WebSocketCtor;
@@ -39,6 +65,11 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   pingIntervalMs?: number;
   backoff?: { minMs: number; maxMs: number };
+  /**
+   * The device's network signal (default: the browser's, `browserNetwork()`; null: none). Offline,
+   * the connection is closed and not retried; back online, it reconnects at once.
+   */
+  network?: NetworkSignal | null;
 }
 
 type Reply = ServerFrameOf<'ack'> | ServerFrameOf<'history'> | ServerFrameOf<'chats'> | ServerFrameOf<'pong'>;
@@ -72,9 +103,14 @@ export class Connection {
   #slowCloses = 0;
   #stableTimer: ReturnType<typeof setTimeout> | undefined;
   #problem: ConnectionProblem | undefined;
+  readonly #network: NetworkSignal | undefined;
+  #unlisten: (() => void) | undefined;
+  /** The device said it has no network: no socket, no retry, until it says it is back. */
+  #networkDown = false;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
+    this.#network = options.network === undefined ? browserNetwork() : options.network ?? undefined;
   }
 
   get state(): ConnectionState {
@@ -88,22 +124,45 @@ export class Connection {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    void this.#open();
+    this.#unlisten = this.#network?.listen((online) => this.#networkChanged(online));
+    this.#networkDown = this.#network?.online() === false;
+    if (this.#networkDown) this.#setState('offline');
+    else void this.#open();
   }
 
   stop(): void {
     this.#stopped = true;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
     clearTimeout(this.#retryTimer);
     this.#teardown(1000, 'client stopped');
     if (this.#state !== 'revoked') this.#setState('offline');
   }
 
-  /** Reconnect now (e.g. the browser said it is online again). */
+  /** Reconnect now, without waiting for the back-off (e.g. the app knows the network is back). */
   kick(): void {
     if (this.#stopped || this.#state === 'online' || this.#ws) return;
     clearTimeout(this.#retryTimer);
     this.#attempt = 0;
     void this.#open();
+  }
+
+  /**
+   * The device's network went away or came back. Gone: say offline at once (a socket would take up
+   * to a ping interval to notice) and close it, no reconnect attempts meanwhile. Back: connect now.
+   */
+  #networkChanged(online: boolean): void {
+    if (this.#stopped) return;
+    if (online) {
+      if (!this.#networkDown) return;
+      this.#networkDown = false;
+      this.kick();
+      return;
+    }
+    this.#networkDown = true;
+    clearTimeout(this.#retryTimer);
+    this.#teardown(1000);
+    if (this.#state !== 'revoked') this.#setState('offline');
   }
 
   /** Sends a request frame and resolves with its reply; rejects with ParleyError or Disconnected. */
@@ -132,7 +191,7 @@ export class Connection {
   }
 
   async #open(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#networkDown) return;
     this.#setState('connecting');
     let token: string;
     try {
@@ -142,7 +201,7 @@ export class Connection {
       if (err instanceof ParleyError && err.code === 'device_revoked') return this.#revoked();
       return this.#scheduleReconnect();
     }
-    if (this.#stopped) return;
+    if (this.#stopped || this.#networkDown) return;
     const url = this.#o.baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '') + WS_PATH;
     let ws: WebSocketLike;
     try {
@@ -254,6 +313,7 @@ export class Connection {
     if (this.#stopped || this.#state === 'revoked') return;
     this.#setState('offline');
     clearTimeout(this.#retryTimer);
+    if (this.#networkDown) return; // #networkChanged(true) connects
     const { minMs, maxMs } = this.#o.backoff ?? { minMs: 300, maxMs: 15_000 };
     const base = Math.min(maxMs, minMs * 2 ** this.#attempt);
     this.#attempt = Math.min(this.#attempt + 1, 20);
@@ -262,6 +322,8 @@ export class Connection {
 
   #revoked(): void {
     this.#stopped = true;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
     this.#teardown();
     this.#setState('revoked');
   }

@@ -80,5 +80,7 @@ export type { FrameKeySink, CallKeySource, FrameCryptoFactory } from './calls/ca
 export { FanoutSink, type Timers } from './calls/group-call-keys.ts';
 export { CallSecret, CALL_SECRET_SETTLE_MS, combineCallKey, seatTag, unwrapCallSecret, wrapCallSecret } from './calls/call-secret.ts';
 export { WrappedChannels, type WrappedChannelPage, type WrappedChannelPost } from './channels/wrapped.ts';
+export type { WrappedPending, WrappedUpload } from './channels/wrapped-files.ts';
 export { foldWrappedEdits, wrappedReactionToken, type WrappedReactions } from './channels/wrapped-responses.ts';
+export { wrappedCommentMark } from './channels/wrapped-comments.ts';
 export { sealEpochKey, openEpochKey, sealPost, openPost, drawEpochKey, edToX25519Public, type WrapContext } from './channels/epoch-keys.ts';

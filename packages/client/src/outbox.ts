@@ -24,6 +24,12 @@ export interface OutboxDeps {
   onError(error: unknown): void;
 }
 
+/**
+ * R152/R159: a message held for its chat's log (CodecWaiting) is tried again when the chat changes;
+ * by itself only at its deadline or after this long (a fallback, should a change go unnoticed).
+ */
+export const HELD_RECHECK_MS = 30_000;
+
 export interface AddOptions {
   membersSince?: number;
   clientMsgId?: string;
@@ -52,6 +58,11 @@ export class Outbox {
   readonly #sending = new Set<string>();
   /** Per chat, ends the wait of a message the codec could not encode yet. */
   readonly #wakers = new Map<string, () => void>();
+  /** Chats whose waiting message waits for the chat to change (CodecWaiting), not for its group. */
+  readonly #awaitingChange = new Set<string>();
+  /** Counts changes (of any chat): one during a try is not missed. */
+  #changes = 0;
+  #quickRetries = 0;
 
   constructor(deps: OutboxDeps) {
     this.#d = deps;
@@ -150,14 +161,28 @@ export class Outbox {
     return item !== undefined;
   }
 
-  /** Waits `ms`, or until `retry(chatId)`. */
-  #pause(chatId: string, ms: number): Promise<void> {
+  /**
+   * R152/R159: the chat changed as this device sees it (log entries applied, its summary, or, without
+   * an id, any chat): a message of it held for its log (CodecWaiting) is judged again now.
+   */
+  chatChanged(chatId?: string): void {
+    this.#changes += 1;
+    for (const id of chatId === undefined ? [...this.#awaitingChange] : [chatId]) if (this.#awaitingChange.has(id)) this.#wakers.get(id)?.();
+  }
+
+  /** Waits `ms`, or until `retry(chatId)` (or, `forChange`, `chatChanged(chatId)`). */
+  #pause(chatId: string, ms: number, forChange = false): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        if (this.#wakers.get(chatId) === done) this.#wakers.delete(chatId);
+        if (this.#wakers.get(chatId) === done) {
+          this.#wakers.delete(chatId);
+          this.#awaitingChange.delete(chatId);
+        }
         resolve();
       };
+      if (forChange) this.#awaitingChange.add(chatId);
+      else this.#awaitingChange.delete(chatId);
       const timer = setTimeout(done, ms);
       this.#wakers.set(chatId, done);
     });
@@ -179,6 +204,7 @@ export class Outbox {
 
   async #sendOne(item: OutboxItem): Promise<void> {
     let envelope: Envelope;
+    const mark = this.#changes;
     try {
       if (item.envelope) envelope = item.envelope;
       else if (item.content) {
@@ -204,7 +230,13 @@ export class Outbox {
       else if (err instanceof CodecWaiting) { /* R159: its log, not its group, has to move */ }
       else if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
       else this.#d.onError(err);
-      if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);
+      if (err instanceof CodecWaiting) {
+        // R152/R159: judged again when the chat changes (at once if it did during this try), else at the deadline.
+        // (Three times in a row at most: a try that itself changes the chat must not spin.)
+        if (this.#changes !== mark && this.#quickRetries++ < 3) return;
+        this.#quickRetries = 0;
+        await this.#pause(item.chatId, Math.min(err.deadlineMs ?? HELD_RECHECK_MS, HELD_RECHECK_MS), true);
+      } else if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);
       else await new Promise((r) => setTimeout(r, 2000));
       return;
     }

@@ -12,6 +12,9 @@ import { applyReceipt, type ReceiptSender } from './receipts.ts';
 import type { StoredMessage } from './store.ts';
 import type { TypingState } from './typing.ts';
 
+/** Receipts' changes to a chat's summary are written to the store at most this often (issue 12). */
+export const RECEIPT_WRITE_MS = 1000;
+
 /** What ServerEvents needs besides the client's core: the parts that act on what arrives. */
 export interface ServerEventsParts {
   enc: ChatEncryption | undefined;
@@ -37,6 +40,8 @@ export class ServerEvents {
   readonly #c: ClientCore;
   readonly #d: ServerEventsParts;
   #callQueue: Promise<void> = Promise.resolve();
+  readonly #unwritten = new Set<string>();
+  #writeTimer: ReturnType<typeof setTimeout> | undefined;
   /** The chat list reading of the current connection (R40). */
   readonly chatList: ChatListReader;
 
@@ -116,7 +121,7 @@ export class ServerEvents {
       case 'receipt': {
         const chat = c.chats.get(frame.chatId);
         if (!chat || !applyReceipt(chat, frame)) return;
-        void c.options.store.putChat(chat);
+        this.#writeLater(frame.chatId);
         c.changed(frame.chatId);
         return;
       }
@@ -140,6 +145,31 @@ export class ServerEvents {
         if (frame.type === 'channel_post') c.emit('channelPost', { channelId: frame.channelId, seq: frame.seq }); // R97: a notice
         else if (!d.communities.onEvent(frame) && !d.wrappedNotice(frame)) d.requests.onEvent(frame);
         return;
+    }
+  }
+
+  /**
+   * Receipts change one member's marks of a summary that is written whole (a 5,000-member list):
+   * each chat's is written once per RECEIPT_WRITE_MS, not per receipt (after a message every member's
+   * devices send two). One lost at a crash is harmless: the server's summary at sign-in has the marks.
+   */
+  #writeLater(chatId: string): void {
+    this.#unwritten.add(chatId);
+    if (this.#writeTimer) return;
+    this.#writeTimer = setTimeout(() => void this.flushWrites(), RECEIPT_WRITE_MS);
+    (this.#writeTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Writes the summaries receipts changed since the last write. */
+  async flushWrites(): Promise<void> {
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
+    const chatIds = [...this.#unwritten];
+    this.#unwritten.clear();
+    if (this.#c.stopped()) return; // the store may be closed
+    for (const chatId of chatIds) {
+      const chat = this.#c.chats.get(chatId);
+      if (chat) await this.#c.options.store.putChat(chat).catch((error: unknown) => this.#c.backgroundError({ task: 'chat list', error }));
     }
   }
 

@@ -16,3 +16,4 @@ export * from './channels.ts';
 export * from './member-digest.ts';
 export * from './channel-wraps.ts';
 export * from './wrapped-responses.ts';
+export * from './wrapped-comments.ts';

@@ -204,6 +204,17 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   }),
   'DELETE /api/v1/communities/:communityId/wrapped-posts/:seq': (ctx) => ({ params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) } }),
   'GET /api/v1/communities/:communityId/wrapped-posts/latest': (ctx) => ({ params: { communityId: chat(ctx) } }),
+  // R177: comment marks in the path (hex of the wrong length, emoji, odd seqs) and their counts.
+  'PUT /api/v1/communities/:communityId/wrapped-posts/:seq/comments/:mark': (ctx) => ({
+    params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()), mark: fc.oneof(fc.constant('a'.repeat(32)), fc.constant('💬'), fc.stringMatching(/^[0-9a-f]{31,33}$/), fc.string()) },
+  }),
+  'DELETE /api/v1/communities/:communityId/wrapped-posts/:seq/comments/:mark': (ctx) => ({
+    params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()), mark: fc.oneof(fc.constant('b'.repeat(32)), fc.stringMatching(/^[0-9a-f]{31,33}$/), fc.string()) },
+  }),
+  'GET /api/v1/communities/:communityId/wrapped-posts/comment-counts': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    query: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }).map((a) => `seqs=${a.join(',')}`), fc.constantFrom('seqs=', 'seqs=0', 'seqs=1,,2', 'seqs=1e400', 'seqs=-1'), fc.string()),
+  }),
   'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PUT /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),

@@ -96,7 +96,7 @@ export interface TestUser {
 }
 
 /** Client options a test may set on top of newClient's defaults (e.g. `mls: { enabled: true, reconcileRankDelayMs: 0 }`). */
-export type ClientTweaks = Partial<Pick<ClientOptions, 'mls' | 'WebSocket' | 'backoff' | 'calls' | 'communities'>>;
+export type ClientTweaks = Partial<Pick<ClientOptions, 'mls' | 'WebSocket' | 'backoff' | 'calls' | 'communities' | 'files'>>;
 
 /** Creates an account held by a device key and returns a started client (through the real SDK). */
 export async function createUser(baseUrl: string, opts: { handle?: string; displayName?: string; store?: ClientStore; start?: boolean; codec?: ContentCodec; client?: ClientTweaks } = {}): Promise<TestUser> {

@@ -17,6 +17,7 @@ import { channelRoutes } from './channels.ts';
 import { channelExtraRoutes } from './channel-extras.ts';
 import { channelWrapRoutes } from './channel-wraps.ts';
 import { wrappedPostBodyBytes, wrappedResponseRoutes } from './wrapped-responses.ts';
+import { wrappedCommentRoutes } from './wrapped-comments.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -113,6 +114,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     channelExtraRoutes(api, services, config.rates.apiPerSec); // R114, R115
     channelWrapRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, wrappedPostBodyBytes(config.channelWraps))); // R141, R142, R168
     wrappedResponseRoutes(api, services, config.rates.apiPerSec); // R166, R167
+    wrappedCommentRoutes(api, services, config.rates.apiPerSec); // R177
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { WRAPPED_INFO_MARK, type ChannelWrapRow, type ChannelWrapStorage } from './channel-wrap-storage.ts';
+import type { BlobStorage } from './blob-storage.ts';
 import type { CommunityStorage } from './community-storage.ts';
 import type { Storage } from './storage.ts';
 import { T0, did, seedChat, seedUsers, uid } from './storage.fixtures.ts';
@@ -12,13 +13,14 @@ const wrap = (name: string, epoch: number): ChannelWrapRow => ({
 });
 
 /** The ChannelWrapStorage contract (R141-R142), run against SQLite and PostgreSQL. `open` gives a fresh, migrated database. */
-export function channelWrapStorageSuite(name: string, open: () => Promise<{ storage: Storage; communities: CommunityStorage; wraps: ChannelWrapStorage }>): void {
+export function channelWrapStorageSuite(name: string, open: () => Promise<{ storage: Storage; communities: CommunityStorage; wraps: ChannelWrapStorage; blobs: BlobStorage }>): void {
   describe(`${name}: wrapped channel epochs`, () => {
     let storage: Storage;
     let s: ChannelWrapStorage;
     let communities: CommunityStorage;
+    let blobs: BlobStorage;
     beforeEach(async () => {
-      ({ storage, communities, wraps: s } = await open());
+      ({ storage, communities, wraps: s, blobs } = await open());
       await seedUsers(storage, 'alice', 'bob', 'carol');
       await seedChat(storage, 'chat_ann1', ['alice']);
       await communities.createCommunity({ communityId: C, name: '', createdAt: T0, ownerId: uid('alice'), settings: { roleLabels: 'none', studentsMayDm: false, channel: true, wrapped: true } },
@@ -132,6 +134,26 @@ export function channelWrapStorageSuite(name: string, open: () => Promise<{ stor
       await s.markRemoval(C, T0 + 5);
       await s.markRemoval(C, T0 + 3);
       assert.equal(await s.lastRemovalAt(C), T0 + 5);
+    });
+
+    it('R162 a post whose files a post of its author already references is that post again: answered, nothing appended', async () => {
+      await s.createEpoch({ communityId: C, epoch: 1, createdBy: uid('alice'), createdAt: T0 });
+      const limits = { quotaBytes: 1e9, maxInFlight: 10 };
+      for (const [b, owner] of [['a', 'alice'], ['b', 'alice'], ['c', 'bob']] as const) {
+        await blobs.createBlob({ blobId: b.repeat(22), ownerUserId: uid(owner), ownerDeviceId: did(owner, 1), length: 10, createdAt: T0, completedAt: null }, limits);
+        await blobs.completeBlob(b.repeat(22), T0);
+      }
+      const p = { communityId: C, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body: 'c2VhbGVk', createdAt: T0 };
+      const refs = { chatId: 'chat_ann1', blobIds: ['a'.repeat(22), 'b'.repeat(22)] };
+      const first = await s.appendPost(p, refs);
+      assert.deepEqual([first.seq, first.repeated], [1, undefined]);
+      // Sent again (another seal of it, the epoch since renewed): the stored post comes back, nothing new in the log.
+      await s.createEpoch({ communityId: C, epoch: 2, createdBy: uid('alice'), createdAt: T0 });
+      assert.deepEqual(await s.appendPost({ ...p, epoch: 2, body: 'YWdhaW4=' }, refs), { ...p, seq: 1, repeated: true });
+      assert.deepEqual((await s.listPosts(C, 0, 10)).map((r) => r.seq), [1]);
+      // Another author's post with its own file, and a post with no files, are new posts.
+      assert.equal((await s.appendPost({ ...p, epoch: 2, authorId: uid('bob'), authorDevice: did('bob', 1) }, { chatId: 'chat_ann1', blobIds: ['c'.repeat(22)] })).seq, 2);
+      assert.equal((await s.appendPost({ ...p, epoch: 2 })).seq, 3);
     });
   });
 }

@@ -81,8 +81,11 @@ export interface ChannelWrapStorage {
    * neither swept (R56) nor deletable; a blob gone meanwhile fails the append (nothing stored).
    * R146: a post under an epoch that is not the community's newest is refused (`channel_rekey_needed`)
    * in the same transaction, so no post lands in an epoch whose wraps `createEpoch` pruned.
+   * R162 (idempotence): when a post of this author in this community already references `refs`' first
+   * blob from that chat, nothing is appended: that post is returned, `repeated` (an SDK sending again a
+   * post whose answer it never heard: the blob ids are fresh per post, so they name it).
    */
-  appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow>;
+  appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }>;
   listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]>;
   /** R161: the community's newest post, if any. */
   latestPost(communityId: string): Promise<ChannelWrappedPostRow | undefined>;

@@ -33,10 +33,14 @@ export function useDiscussion(client: ParleyClient, of: DiscussionOf) {
  * R114: "N comments" under a post, counted on this device from the discussion chat it holds (the
  * server knows no count). A reader not in that chat yet sees "Comments" and joins from the panel.
  */
-export function CommentsButton({ client, discussion, postId, onOpen }: { client: ParleyClient; discussion: ChannelDiscussion; postId: string; onOpen: () => void }) {
+export function CommentsButton({ client, discussion, postId, onOpen, counted }: {
+  client: ParleyClient; discussion: ChannelDiscussion; postId: string; onOpen: () => void;
+  /** R177: the server's count (a wrapped post's), for readers outside the discussion chat too. */
+  counted?: number;
+}) {
   const { t } = useChannelI18n();
   const joined = client.chat(discussion.chatId) !== undefined;
-  const count = joined ? commentCounts(client.timeline(discussion.chatId), [postId]).get(postId) ?? 0 : undefined;
+  const count = counted ?? (joined ? commentCounts(client.timeline(discussion.chatId), [postId]).get(postId) ?? 0 : undefined);
   return (
     <button type="button" className="secondary small channel-comments" data-testid="channel-comments" onClick={onOpen}>
       <Icon name="thread" size={14} /> {count === undefined ? t('chCommentsOpen') : t('chComments', { count })}
@@ -49,10 +53,12 @@ export function CommentsButton({ client, discussion, postId, onOpen }: { client:
  * reader outside the chat joins it with one tap first; a banned person is told so by the server's
  * refusal (`community_banned`), and can't write there (`not_member`).
  */
-export function CommentsPanel({ client, of, discussion, postId, post, postText, onClose }: {
+export function CommentsPanel({ client, of, discussion, postId, post, postText, onClose, onCommented }: {
   client: ParleyClient; of: DiscussionOf; discussion: ChannelDiscussion; postId: string; post: ReactNode; onClose: () => void;
   /** The post's text: each comment quotes it briefly, so the discussion chat shows which post a comment is on. */
   postText: string;
+  /** R177: a comment was sent (a wrapped post's: its device marks it for the server's count). */
+  onCommented?: (messageId: string) => void;
 }) {
   const { t } = useChannelI18n();
   const [error, run, busy] = useAction();
@@ -96,7 +102,7 @@ export function CommentsPanel({ client, of, discussion, postId, post, postText, 
   const viewIndex = media.findIndex((a) => a.blobId === viewing);
   return (
     <Suspense fallback={null}>
-      <ThreadPanel client={client} chat={chat} rootId={postId} actions={actions} onClose={onClose} root={post} rootQuote={postText} title={t('chCommentsTitle')} />
+      <ThreadPanel client={client} chat={chat} rootId={postId} actions={actions} onClose={onClose} root={post} rootQuote={postText} title={t('chCommentsTitle')} {...(onCommented ? { onSent: onCommented } : {})} />
       {forwarding && <ForwardPicker client={client} sourceChatId={chatId} item={forwarding} onClose={() => setForwarding(undefined)} />}
       {viewing && viewIndex >= 0 && <Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} />}
     </Suspense>

@@ -1,9 +1,10 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { foldWrappedEdits, type ParleyClient, type WrappedChannelPost, type WrappedReactions } from '@parley/client';
 import type { Attachment, Community, WrappedChannelInfo } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { AttachTrayView, useAttachTray } from '../files/attach-tray.tsx';
 import { Attachments, isVisual } from '../files/attachments.tsx';
+import { UploadBar } from '../files/upload-bar.tsx';
 import { Icon } from '../components/icons.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
 import { go } from '../state/use-client.ts';
@@ -11,6 +12,8 @@ import { mayDo, useCommunityData } from '../communities/use-community.ts';
 import { wrappedTitle } from '../communities/community-list.ts';
 import { useChannelI18n } from './text.ts';
 import { CHANNEL_REACTIONS } from './channel-post.tsx';
+import { useDiscussion } from './comments.tsx';
+import { useWrappedComments, WrappedCommentsButton, WrappedCommentsPanel } from './wrapped-comments.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -117,7 +120,13 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const folded = posts ? foldWrappedEdits(posts) : undefined;
   const readable = folded?.filter((p) => p.verified || p.problem !== NO_KEY) ?? [];
   const earlier = (folded?.length ?? 0) - readable.length;
-  const { counts, react } = useWrappedCounts(client, communityId, readable.filter((p): p is Verified => p.verified));
+  const verified = readable.filter((p): p is Verified => p.verified);
+  const { counts, react } = useWrappedCounts(client, communityId, verified);
+  // R177: comments in the discussion chat, counted by the server from the commenters' marks.
+  const { value: discussion } = useDiscussion(client, { communityId });
+  const comments = useWrappedComments(client, communityId, verified, discussion);
+  const [commenting, setCommenting] = useState<number>();
+  const commented = commenting === undefined ? undefined : verified.find((p) => p.seq === commenting);
   const [editing, setEditing] = useState<Verified>();
   const [actionError, act] = useAction();
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
@@ -126,7 +135,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const [viewing, setViewing] = useState<Attachment>();
   const viewIndex = viewing ? media.findIndex((a) => a.blobId === viewing.blobId) : -1;
   return (
-    <section className="panel channel-view" aria-label={title} data-testid="wrapped-channel">
+    <section className={`panel channel-view${commented && discussion ? ' with-comments' : ''}`} aria-label={title} data-testid="wrapped-channel">
       <PanelHeader title={title}>
         <span className="avatar community-avatar" style={{ width: 36, height: 36 }} aria-hidden="true"><Icon name="megaphone" /></span>
       </PanelHeader>
@@ -153,6 +162,11 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
               {p.edited !== undefined && <> · <span data-testid="post-edited" title={fmt.dateTime(p.edited)}>{t('chEdited')}</span></>}
             </p>
             <WrappedReactionsRow counts={counts.get(p.seq)} onReact={(emoji) => act(() => react(p, emoji))} />
+            {discussion && (
+              <div className="channel-post-actions">
+                <WrappedCommentsButton client={client} discussion={discussion} seq={p.seq} count={comments.counts.get(p.seq) ?? 0} onOpen={() => setCommenting(p.seq)} />
+              </div>
+            )}
             {mayPost && (
               <div className="channel-post-actions">
                 {p.authorId === client.userId && <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>}
@@ -168,9 +182,16 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
             <p className="muted small">{t('chNotVerifiedWhy', { problem: p.problem })}</p>
           </article>
         )))}
+        <WrappedPendingPosts client={client} communityId={communityId} onPosted={() => void read('last')} />
       </div>
       {mayPost && <WrappedComposer key={editing?.seq ?? 'new'} client={client} communityId={communityId} editing={editing}
         onPosted={async () => { setEditing(undefined); await read('last'); }} onCancel={() => setEditing(undefined)} />}
+      {commented && discussion && (
+        <WrappedCommentsPanel client={client} communityId={communityId} discussion={discussion} post={commented} comments={comments} postText={commented.text || t('chPhoto')}
+          shown={<div className="channel-post" data-testid="wrapped-post-commented">{commented.text && <div className="channel-text">{commented.text}</div>}
+            <p className="channel-meta muted small"><time dateTime={new Date(commented.date).toISOString()}>{fmt.dateTime(commented.date)}</time></p></div>}
+          onClose={() => setCommenting(undefined)} />
+      )}
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
     </section>
   );
@@ -195,9 +216,11 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
     const kept = editing?.attachments ?? [];
     if ((!body && !withFiles && kept.length === 0) || (withFiles && !tray.ready) || busy) return;
     run(async () => {
+      // R162: with files the post is kept on this device and goes once they are uploaded (after a reload too): shown below the posts till then.
       // R167: an edit keeps the post's files and adds the tray's; the signed entry names the post it replaces.
-      if (editing) await client.wrappedChannels.edit(communityId, editing.seq, body, { files: tray.prepared(), keep: kept });
-      else await client.wrappedChannels.post(communityId, body, { files: tray.prepared() });
+      if (withFiles) await client.wrappedChannels.send(communityId, body, { files: tray.prepared(), ...(editing ? { edits: editing.seq, keep: kept } : {}) });
+      else if (editing) await client.wrappedChannels.edit(communityId, editing.seq, body, { keep: kept });
+      else await client.wrappedChannels.post(communityId, body);
       setText('');
       tray.clear();
       await onPosted();
@@ -223,6 +246,28 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
       </form>
     </div>
   );
+}
+
+/**
+ * R162: this device's posts with files not posted yet, kept across reloads until posted: each with its
+ * upload bar (progress, pause, cancel); one refused for good says why, with try again and cancel.
+ */
+function WrappedPendingPosts({ client, communityId, onPosted }: { client: ParleyClient; communityId: string; onPosted: () => void }) {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => client.on('uploads', bump), [client]);
+  const pending = client.wrappedPending(communityId);
+  const count = useRef(pending.length);
+  useEffect(() => {
+    if (pending.length < count.current) onPosted(); // posted (or cancelled): the log holds it now
+    count.current = pending.length;
+  });
+  return pending.map((p) => (
+    <article key={p.clientMsgId} className="channel-post channel-pending" data-testid="wrapped-pending" data-state={p.progress.state}>
+      <p className="muted small" data-testid="wrapped-pending-files">{p.files.join(', ')}</p>
+      {p.text && <div className="channel-text">{p.text}</div>}
+      <UploadBar client={client} upload={p.progress} />
+    </article>
+  ));
 }
 
 /** R166: the reactions a subscriber taps under a wrapped post (one per person; tapping yours again takes it back), with the counts this device could map. */

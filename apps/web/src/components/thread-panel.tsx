@@ -18,10 +18,12 @@ import { textOrFiles } from '../files/summary.ts';
  * With `root` the thread's root lives elsewhere (R114: a channel post, its comments here): that is shown
  * first and the panel is titled `title`.
  */
-export function ThreadPanel({ client, chat, rootId, actions, onClose, root, rootQuote, title }: {
+export function ThreadPanel({ client, chat, rootId, actions, onClose, root, rootQuote, title, onSent }: {
   client: ParleyClient; chat: ChatView; rootId: string; actions: MessageActions; onClose: () => void; root?: ReactNode; title?: string;
   /** R114: the root's text (a channel post): each comment carries a short quote of it, so the discussion chat names the post. */
   rootQuote?: string;
+  /** R177: a reply (a wrapped post's comment) was sent with this message id. */
+  onSent?: (messageId: string) => void;
 }) {
   const { t } = useI18n();
   const [error, setError] = useState<unknown>();
@@ -56,11 +58,11 @@ export function ThreadPanel({ client, chat, rootId, actions, onClose, root, root
     setMode({ kind: 'new' });
     if (withFiles) {
       if (!tray.ready) return;
-      filesOf(client).sendFiles(chat.chatId, tray.prepared(), { ...opts, text: message.text }).catch(failed('thread files'));
+      filesOf(client).sendFiles(chat.chatId, tray.prepared(), { ...opts, text: message.text }).then(onSent).catch(failed('thread files'));
       tray.clear();
     } else {
       if (!message.text.trim()) return;
-      client.sendText(chat.chatId, message.text, { ...opts, ...(root && rootQuote ? { threadQuote: rootQuote } : {}) }).catch(failed('thread reply'));
+      client.sendText(chat.chatId, message.text, { ...opts, ...(root && rootQuote ? { threadQuote: rootQuote } : {}) }).then(onSent).catch(failed('thread reply'));
     }
     setText('');
   };

@@ -5,7 +5,7 @@ import { useGroupCall, useGroupRings } from '../calls/use-group-call.ts';
 import { ChatList } from '../components/chat-list.tsx';
 import { ChatView } from '../components/chat-view.tsx';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
-import { DeviceLinkPrompts, NewDeviceNotice } from '../components/device-link-prompts.tsx';
+import { useDeviceWatch } from '../state/device-watch.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { NewMessageAnnouncer } from '../components/new-message-announcer.tsx';
 import { useI18n } from '../i18n/index.ts';
@@ -15,6 +15,9 @@ import { goWhenDone, useClientState, useRoute } from '../state/use-client.ts';
 // Panels a person does not need to see an open chat are chunks of their own, fetched when first
 // opened (the service worker precaches them with the rest): this keeps the chat screen's JavaScript
 // within issue 15's budget (docs/ARCHITECTURE.md "Code splitting in the web client").
+// R24, R27: a sign-in request to approve and a device just added are rare: their cards load when there is one to show.
+const DeviceLinkPrompts = lazy(async () => ({ default: (await import('../components/device-link-prompts.tsx')).DeviceLinkPrompts }));
+const NewDeviceNotice = lazy(async () => ({ default: (await import('../components/device-link-prompts.tsx')).NewDeviceNotice }));
 const KeyLogAlerts = lazy(async () => ({ default: (await import('../components/key-log-alerts.tsx')).KeyLogAlerts })); // R31: loaded when there is an alert to show
 const GroupInfo = lazy(async () => ({ default: (await import('../components/group-info.tsx')).GroupInfo }));
 const JoinInvite = lazy(async () => ({ default: (await import('../components/join-invite.tsx')).JoinInvite }));
@@ -52,6 +55,7 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
   const rings = useGroupRings(client);
   const calls = useCalls(client);
   useClientState(client);
+  const devices = useDeviceWatch(client);
   const route = useRoute();
   const [error, run] = useAction();
   const handle = route.name === 'user' ? route.handle : undefined;
@@ -114,9 +118,9 @@ export function MainScreen({ client, theme, setTheme, onSignOut }: {
       {groupCall.live && <Suspense fallback={null}><GroupCallLayer client={client} /></Suspense>}
       {rings.length > 0 && <Suspense fallback={null}><GroupRingNotices client={client} rings={rings} /></Suspense>}
       <section className="notices" aria-label={t('notices')}>
-        {route.name !== 'settings' && <DeviceLinkPrompts client={client} />}
+        {route.name !== 'settings' && (devices?.pending.length ?? 0) > 0 && <Suspense fallback={null}><DeviceLinkPrompts client={client} /></Suspense>}
         {client.keyLogAlerts().some((a) => a.kind !== 'new_device_key') && <Suspense fallback={null}><KeyLogAlerts client={client} /></Suspense>}
-        <NewDeviceNotice client={client} />
+        {((devices?.added.length ?? 0) > 0 || client.keyLogAlerts().some((a) => a.kind === 'new_device_key')) && <Suspense fallback={null}><NewDeviceNotice client={client} /></Suspense>}
       </section>
       <div className={`layout${panel ? ' has-panel' : ''}`}>
         <ConnectionBanner state={client.connectionState} problem={client.connectionProblem} />

@@ -1,7 +1,7 @@
-import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import { startRegistration, type startAuthentication } from '@simplewebauthn/browser';
 import {
   IndexedDbStore, ParleyClient, SealedStore, accounts, deviceKeyFromKeyPair, generateDeviceKey, getStoreKeyKind, localStoreKey,
-  newPassphraseStoreKey, newPrfStoreKey, prfExtension, requestDeviceLink, sessionRest, setStoreKeyKind, storeKeyFromPassphrase,
+  newPassphraseStoreKey, newPrfStoreKey, prfExtension, sessionRest, setStoreKeyKind, storeKeyFromPassphrase,
   takePrfOutput, unlockWithPasskey,
   type DeviceKey, type RestFn, type StoreKeyKind,
 } from '@parley/client';
@@ -27,13 +27,12 @@ function deviceName(): string {
 /** What seals this browser's store: the local key, the passphrase or the passkey (docs/ARCHITECTURE.md "Keys at rest"). */
 export type StoreProtection = StoreKeyKind['kind'];
 
-let open: { store: SealedStore; client: ParleyClient; onOnline: () => void; rest: RestFn; protection: StoreProtection } | undefined;
+let open: { store: SealedStore; client: ParleyClient; rest: RestFn; protection: StoreProtection } | undefined;
 
 async function startClient(store: SealedStore, session: { userId: string; deviceId: string }, key: DeviceKey, protection: StoreProtection): Promise<ParleyClient> {
   const client = new ParleyClient({ baseUrl, session, deviceKey: key, store, mls: { enabled: true, engine: workerMlsEngine() }, calls: { relayOnly: relayCallsOn(), peer: framePeerFactory, frameCrypto: attachFrameCrypto } });
-  const onOnline = () => client.reconnect();
-  addEventListener('online', onOnline);
-  open = { store, client, onOnline, rest: sessionRest(baseUrl, session.deviceId, key), protection };
+  // The SDK's connection follows the browser's online/offline events itself (connection.ts browserNetwork).
+  open = { store, client, rest: sessionRest(baseUrl, session.deviceId, key), protection };
   answerCallPushes(client); // R118
   await client.start();
   return client;
@@ -150,7 +149,10 @@ export async function signInWithPasskey(): Promise<ParleyClient> {
   const key = await generateDeviceKey();
   const { flowId, options } = await accounts.passkeyLoginOptions(baseUrl);
   const optionsJSON = options as unknown as Parameters<typeof startAuthentication>[0]['optionsJSON'];
-  const response = await startAuthentication({ optionsJSON: withPrf(optionsJSON) });
+  // Loaded only here, as linking is (sign-up and the chat screen don't sign in: their JS budget, code-split.e2e.ts).
+  // By path: the package's index is on the first screen (browserSupportsWebAuthn), importing it lazily would put everything there.
+  const { startAuthentication: authenticate } = await import('../../../../node_modules/@simplewebauthn/browser/esm/methods/startAuthentication.js');
+  const response = await authenticate({ optionsJSON: withPrf(optionsJSON) });
   const storeKey = await prfStoreKey(response, optionsJSON.rpId);
   const added = await accounts.passkeyLoginVerify(baseUrl, { flowId, response, device: newDevice(key) });
   return adopt(added.userId, added.deviceId, key, storeKey);
@@ -169,6 +171,8 @@ export async function signInWithRecovery(handle: string, recoveryCode: string): 
  */
 export async function linkThisDevice(handle: string, signal: AbortSignal): Promise<{ code: string; expiresAt: number; signedIn: Promise<ParleyClient> }> {
   const key = await generateDeviceKey();
+  // Loaded only here: linking is not on the chat screen's path (its JS budget, apps/web/e2e/code-split.e2e.ts).
+  const { requestDeviceLink } = await import('../../../../packages/client/src/device-link-request.ts');
   const link = await requestDeviceLink(baseUrl, handle, deviceName(), key);
   const signedIn = link.wait({ intervalMs: 1500, signal }).then((added) => adopt(added.userId, added.deviceId, key));
   return { code: link.code, expiresAt: link.expiresAt, signedIn };
@@ -189,7 +193,6 @@ export async function signOut(): Promise<void> {
   answerCallPushes(undefined);
   rememberRingWhenClosed(false);
   if (current) {
-    removeEventListener('online', current.onOnline);
     await current.client.revokeDevice(current.client.deviceId).catch((err: unknown) => console.warn('parley: revoke on sign-out failed', err));
     await current.client.stop();
     await current.store.close();

@@ -6,12 +6,13 @@ import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
 import { loadCiphersuite } from '../mls/ciphersuite.ts';
 import type { MlsIdentity } from '../mls/identity.ts';
-import type { TusEndpoint } from '../files/tus-run.ts';
 import type { FileToSend } from '../files/types.ts';
 import type { RestFn } from '../session.ts';
 import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
+import type { WrappedUpload } from './wrapped-files.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 import { foldWrappedEdits, reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
+import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
   rest: RestFn;
@@ -21,8 +22,8 @@ export interface WrappedChannelsDeps {
   now(): number;
   /** R147: the channel's name and description as this (admin's) device reads them in the announcements chat, if it does. */
   channelInfo?(communityId: string): Promise<WrappedChannelInfo | undefined>;
-  /** R162: where a post's encrypted files are uploaded (the files path, R53). */
-  tus?(): TusEndpoint;
+  /** R162: keeps a post with files in the upload outbox and uploads them; `posted` settles once it is posted (`postUploaded`) or refused for good. */
+  queueFiles?(upload: WrappedUpload, text: string, files: readonly FileToSend[]): Promise<{ clientMsgId: string; posted: Promise<WrappedPost> }>;
   /** R170: the chats' logs and outbox, for epoch keys through the admins' MLS group (channels/admin-keys.ts). */
   adminGroup?: Omit<AdminKeysDeps, 'rest'>;
 }
@@ -183,20 +184,43 @@ export class WrappedChannels {
    * left since the epoch began. It carries the channel's name and description as this device reads
    * them (R147), as `chat_info`'s `announce` does for a group's newcomers: a subscriber reads only
    * from the epoch it was given. A post too long with them goes without them, and an entry of the
-   * info alone follows it, so the newest entry always names the channel (R161). R162: `files` are
-   * encrypted and uploaded first (the files path); the text is then their caption and may be empty.
+   * info alone follows it, so the newest entry always names the channel (R161). R162: a post with
+   * `files` is `send`'s, awaited: resolves once posted (after a restart's resume, if the app is closed
+   * meanwhile the next start posts it), rejects when an upload or the post is refused for good.
    */
   async post(communityId: string, text: string, opts: { files?: readonly FileToSend[]; edits?: number; keep?: readonly Attachment[] } = {}): Promise<WrappedPost> {
-    const files = opts.files ?? [];
+    if (opts.files?.length) return (await this.send(communityId, text, { ...opts, files: opts.files })).posted;
+    return this.#compose(communityId, text, [], opts);
+  }
+
+  /**
+   * R162, admins: a post with files, kept in this device's upload outbox (files/uploads.ts) before its
+   * uploads start, so closing the app loses nothing: the next start resumes the uploads (tus, from the
+   * server's offset) and posts it then, once. Resolves with its id (`client.uploads()`, `pauseUpload`,
+   * `resumeUpload`, `cancelUpload`) once kept; `posted` settles as `post` does.
+   */
+  async send(communityId: string, text: string, opts: { files: readonly FileToSend[]; edits?: number; keep?: readonly Attachment[] }): Promise<{ clientMsgId: string; posted: Promise<WrappedPost> }> {
     const keep = opts.keep ?? [];
-    if (text.trim() === '' && files.length === 0 && keep.length === 0) throw new ParleyError('bad_request', 'a post needs text or files');
-    if (files.length + keep.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
-    let uploaded: Attachment[] = [];
-    if (files.length > 0) {
-      const tus = this.#d.tus?.();
-      if (!tus) throw new ParleyError('bad_request', 'this client has no upload endpoint');
-      uploaded = await (await import('./wrapped-files.ts')).uploadWrappedFiles(tus, files);
-    }
+    if (opts.files.length === 0) throw new ParleyError('bad_request', 'send is for a post with files: post the text alone');
+    if (opts.files.length + keep.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
+    if (!this.#d.queueFiles) throw new ParleyError('bad_request', 'this client has no upload outbox');
+    await this.#identity(); // refused now, not after the uploads, on a device that can't sign
+    return this.#d.queueFiles({ communityId, ...(opts.edits !== undefined ? { edits: opts.edits } : {}), ...(keep.length > 0 ? { keep: [...keep] } : {}) }, text, opts.files);
+  }
+
+  /**
+   * R162: what the upload outbox calls once a kept post's files are all uploaded (at once, or in a later
+   * run): seals, signs and posts it with them. Sent again after an answer that never came (a restart,
+   * a cut connection), the server answers the post it stored: its new files name it.
+   */
+  async postUploaded(upload: WrappedUpload, text: string, uploaded: readonly Attachment[]): Promise<WrappedPost> {
+    return this.#compose(upload.communityId, text, uploaded, { ...(upload.edits !== undefined ? { edits: upload.edits } : {}), ...(upload.keep ? { keep: upload.keep } : {}) });
+  }
+
+  async #compose(communityId: string, text: string, uploaded: readonly Attachment[], opts: { edits?: number; keep?: readonly Attachment[] }): Promise<WrappedPost> {
+    const keep = opts.keep ?? [];
+    if (text.trim() === '' && uploaded.length === 0 && keep.length === 0) throw new ParleyError('bad_request', 'a post needs text or files');
+    if (uploaded.length + keep.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
     const attachments = [...keep, ...uploaded];
     const content = { ...(text.trim() !== '' ? { text } : {}), ...(attachments.length > 0 ? { attachments } : {}), ...(opts.edits !== undefined ? { edits: opts.edits } : {}) };
     // R162: the server references only new uploads; R167-R168: an edit's kept files are referenced by the post they came from.
@@ -359,6 +383,29 @@ export class WrappedChannels {
   /** R166: the reaction counts of these posts, tokens mapped back to the emoji of `emojis` (what this app offers). */
   async counts(communityId: string, posts: ReadonlyArray<{ seq: number; epoch: number }>, emojis: readonly string[]): Promise<WrappedReactions[]> {
     return wrappedCounts(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, posts, emojis);
+  }
+
+  /**
+   * R177: counts a comment sent in the channel's discussion chat (its thread root `wrappedPostRoot(post.seq)`,
+   * `commentId` its client message id) under the post, by a mark the server can't map to the comment; the count after.
+   */
+  async markComment(communityId: string, post: { seq: number; epoch: number }, commentId: string): Promise<number> {
+    return markWrappedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, commentId);
+  }
+
+  /** R177: the comment, deleted, stops counting (its sender's mark, or anyone's for a holder of `deleteMessages`); the count after. */
+  async unmarkComment(communityId: string, post: { seq: number; epoch: number }, commentId: string): Promise<number> {
+    return unmarkWrappedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, commentId);
+  }
+
+  /** R177: a comment deleted outside the comments panel (in the discussion chat itself): its mark goes when its root names a wrapped post; false when nothing was taken back. */
+  async commentDeleted(communityId: string, threadRoot: string | undefined, commentId: string): Promise<boolean> {
+    return unmarkDeletedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, threadRoot, commentId);
+  }
+
+  /** R177: "N comments" of these posts, by seq, as the server counts the marks. */
+  async commentCounts(communityId: string, seqs: readonly number[]): Promise<Map<number, number>> {
+    return wrappedCommentCounts(this.#d.rest, communityId, seqs);
   }
 
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */

@@ -1,4 +1,5 @@
 import type { Attachment, AttachmentKind, Imported, MessageEntity, ReplyKeyboard, ReplyMarkup, ForceReply } from '@parley/protocol';
+import type { WrappedUpload } from '../channels/wrapped-files.ts';
 
 /** A file to send. Browser: `source` is a Blob/File. Node: `{ path }` of a file on disk. */
 export interface FileToSend {
@@ -75,6 +76,11 @@ export interface PendingUpload {
   forceReply?: ForceReply;
   /** R150: the files replace those of this message of this user (an `edit`), not a new message. */
   editOf?: string;
+  /**
+   * R162: a post of this wrapped channel, not a chat message (`chatId` is `wrappedUploadChat`'s): once
+   * its files are complete it is posted there (channels/wrapped-files.ts), never put in the outbox.
+   */
+  wrapped?: WrappedUpload;
   files: PendingFile[];
   /** Paused by the person: not resumed at start. */
   paused?: true;

@@ -1,5 +1,6 @@
 import { Attachment, FILE_CHUNK_BYTES, MAX_ATTACHMENTS, ParleyError, cipherSize, type AttachmentKind, type Imported, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
+import type { WrappedUpload } from '../channels/wrapped-files.ts';
 import type { ClientStore } from '../store.ts';
 import { CipherReader, importFileKey, newFileKey } from './file-crypto.ts';
 import { sanitizeFileName } from './file-name.ts';
@@ -45,6 +46,9 @@ interface Entry {
   waits: number;
 }
 
+/** R162: the upload outbox groups uploads by chat: a wrapped channel's posts are under this name, no chat's, so no chat's timeline shows them. */
+export const wrappedUploadChat = (communityId: string): string => `wrapped:${communityId}`;
+
 const kindOf = (mime: string): AttachmentKind =>
   mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : mime.startsWith('audio/') ? 'audio' : 'file';
 
@@ -89,7 +93,8 @@ export class Uploads {
   async load(): Promise<void> {
     for (const upload of await this.#d.store.listPendingUploads()) {
       if (this.#entries.has(upload.clientMsgId)) continue; // queued in this run already (sendFiles before start)
-      if (this.#d.inOutbox(upload.clientMsgId)) {
+      // R162: a wrapped post is not handed to the outbox; posted again, the server answers the stored post.
+      if (!upload.wrapped && this.#d.inOutbox(upload.clientMsgId)) {
         await this.#d.store.deletePendingUpload(upload.clientMsgId);
         continue;
       }
@@ -108,13 +113,13 @@ export class Uploads {
    * Queues a message with files: checks and keeps it (so it survives a restart), then uploads in the
    * background. Resolves with its client id once it is stored.
    */
-  async add(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; clientMsgId?: string; imported?: Imported; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply; editOf?: string } = {}): Promise<string> {
+  async add(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; clientMsgId?: string; imported?: Imported; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply; editOf?: string; wrapped?: WrappedUpload } = {}): Promise<string> {
     if (files.length === 0 || files.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `1 to ${MAX_ATTACHMENTS} files in a message`);
     const chunkBytes = this.#d.chunkBytes ?? FILE_CHUNK_BYTES;
     const pending: PendingFile[] = files.map((f) => ({ attachment: attachmentDraft(f, chunkBytes), source: f.source }));
     const upload: PendingUpload = {
       clientMsgId: opts.clientMsgId ?? randomId(), chatId, createdAt: this.#now(), text: opts.text ?? '', files: pending,
-      ...(opts.imported ? { imported: opts.imported } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}), ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}), ...(opts.forceReply ? { forceReply: opts.forceReply } : {}), ...(opts.editOf ? { editOf: opts.editOf } : {}),
+      ...(opts.imported ? { imported: opts.imported } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}), ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}), ...(opts.forceReply ? { forceReply: opts.forceReply } : {}), ...(opts.editOf ? { editOf: opts.editOf } : {}), ...(opts.wrapped ? { wrapped: opts.wrapped } : {}),
       ...(opts.entities?.length ? { entities: [...opts.entities] } : {}), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
       ...(opts.thread ? { thread: opts.thread } : {}), ...(opts.noForwardName ? { noForwardName: true as const } : {}),
     };

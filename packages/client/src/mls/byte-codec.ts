@@ -57,6 +57,11 @@ export class ByteReader {
     return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes());
   }
 
+  /** Whether everything was read (for an optional last part). */
+  atEnd(): boolean {
+    return this.#offset === this.buf.length;
+  }
+
   end(): void {
     if (this.#offset !== this.buf.length) throw new RangeError(`${this.buf.length - this.#offset} trailing bytes`);
   }

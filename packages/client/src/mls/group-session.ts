@@ -29,6 +29,7 @@ import { StateEncoder } from './state-encoder.ts';
 import { clientConfig, WELCOME_TREE_MAX_BYTES, type MlsSessionOptions } from './session-options.ts';
 import { encode } from 'ts-mls/codec/tlsEncoder.js';
 import { decodeRatchetTree, ratchetTreeEncoder, type RatchetTree } from 'ts-mls/ratchetTree.js';
+import { seedTreeHashes, storedTreeHashes } from 'ts-mls/treeHashSeeds.js';
 import { decodeMessage, encodeMessage } from './wire.ts';
 
 /** What one added device's leaf adds to a tree's encoding, about (credential, keys, signature, capabilities). */
@@ -140,12 +141,16 @@ export class MlsGroupSession {
   /** Restore a session written by serialize(). Options are not stored: pass the same ones again. */
   static async deserialize(bytes: Uint8Array, options: MlsSessionOptions = {}): Promise<MlsGroupSession> {
     const stored = decodeSession(bytes);
-    return new MlsGroupSession(await loadCiphersuite(stored.ciphersuite), clientConfig(options), stored.state, stored.pending, treeMax(options));
+    const cs = await loadCiphersuite(stored.ciphersuite);
+    // Issue 12: the subtree hashes stored with the state, so that the first commit hashes only what it changed.
+    if (stored.treeHashes !== undefined) seedTreeHashes(stored.state.ratchetTree, stored.treeHashes, cs.hash);
+    return new MlsGroupSession(cs, clientConfig(options), stored.state, stored.pending, treeMax(options));
   }
 
   /** Everything needed to resume, private keys included: store it encrypted at rest. */
   serialize(): Uint8Array {
-    return encodeSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending }, (states) => this.#encoder.encode(states));
+    const treeHashes = storedTreeHashes(this.#state.ratchetTree, this.cs.hash);
+    return encodeSession({ ciphersuite: this.cs.name as MlsCiphersuite, state: this.#state, pending: this.#pending, treeHashes }, (states) => this.#encoder.encode(states));
   }
 
   /** The group's ratchet tree as the `ratchet_tree` extension encodes it: public keys, credentials, signatures (R35b). */

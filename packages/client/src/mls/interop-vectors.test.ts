@@ -57,7 +57,7 @@ import { decodeProposal, encodeProposal } from 'ts-mls/proposal.js';
 import type { PrivateMessage } from 'ts-mls/privateMessage.js';
 import type { PublicMessage } from 'ts-mls/publicMessage.js';
 import { addLeafNode, decodeRatchetTree, encodeRatchetTree, getHpkePublicKey, removeLeafNode, resolution, updateLeafNode } from 'ts-mls/ratchetTree.js';
-import { createSecretTree, deriveKey, deriveNonce, ratchetUntil } from 'ts-mls/secretTree.js';
+import { createEagerSecretTree, createSecretTree, deriveKey, deriveNonce, expandSecretTreeLeaf, ratchetUntil } from 'ts-mls/secretTree.js';
 import { expandSenderDataKey, expandSenderDataNonce } from 'ts-mls/sender.js';
 import { createConfirmedHash, createInterimHash } from 'ts-mls/transcriptHash.js';
 import { treeHash, treeHashRoot } from 'ts-mls/treeHash.js';
@@ -216,17 +216,24 @@ describe('MLS interop test vectors (suite 1)', { skip }, () => {
       const sd = v.sender_data;
       assert.equal(toHex(await expandSenderDataKey(c, hex(sd.sender_data_secret), hex(sd.ciphertext))), sd.key);
       assert.equal(toHex(await expandSenderDataNonce(c, hex(sd.sender_data_secret), hex(sd.ciphertext))), sd.nonce);
-      const tree = await createSecretTree(v.leaves.length, hex(v.encryption_secret), c.kdf);
-      for (const [leaf, gens] of v.leaves.entries()) {
-        const node = tree[leafToNodeIndex(toLeafIndex(leaf))];
-        assert.ok(node);
+      // Both ways (the patch's lazy tree, each leaf derived when first needed, here last leaf first;
+      // and ts-mls's eager derivation of every leaf): the RFC's keys.
+      const eager = await createEagerSecretTree(v.leaves.length, hex(v.encryption_secret), c.kdf);
+      let lazy = await createSecretTree(v.leaves.length, hex(v.encryption_secret), c.kdf);
+      for (const [leaf, gens] of [...v.leaves.entries()].reverse()) for (const tree of ['lazy', 'eager']) {
+        let node;
+        if (tree === 'lazy') {
+          [lazy] = await expandSecretTreeLeaf(lazy, leafToNodeIndex(toLeafIndex(leaf)), c.kdf);
+          node = lazy[leafToNodeIndex(toLeafIndex(leaf))];
+        } else node = eager[leafToNodeIndex(toLeafIndex(leaf))];
+        assert.ok(node && !(node instanceof Uint8Array));
         for (const g of gens) {
           const [hs] = await ratchetUntil(node.handshake, g.generation, defaultKeyRetentionConfig, c.kdf);
           const [app] = await ratchetUntil(node.application, g.generation, defaultKeyRetentionConfig, c.kdf);
           assert.deepEqual(
             [await deriveKey(hs.secret, hs.generation, c), await deriveNonce(hs.secret, hs.generation, c), await deriveKey(app.secret, app.generation, c), await deriveNonce(app.secret, app.generation, c)].map(toHex),
             [g.handshake_key, g.handshake_nonce, g.application_key, g.application_nonce],
-            `leaf ${leaf} generation ${g.generation}`,
+            `${tree}: leaf ${leaf} generation ${g.generation}`,
           );
         }
       }

@@ -15,6 +15,11 @@ export interface StoredSession {
   readonly ciphersuite: MlsCiphersuite;
   readonly state: GroupState;
   readonly pending: PendingCommit | undefined;
+  /**
+   * The hashes of the current ratchet tree's larger subtrees (ts-mls patch, `storedTreeHashes`), so
+   * that the first commit after a read does not hash the whole tree again. Optional, last.
+   */
+  readonly treeHashes?: Uint8Array | undefined;
 }
 
 const MAGIC = 0x4d; // 'M'
@@ -22,7 +27,8 @@ const VERSION = 1;
 
 /**
  * Envelope: magic, version, suite name, ts-mls GroupState (its own TLS encoding, which includes the
- * private keys and the retained receiver data of past epochs), and the pending commit if any.
+ * private keys and the retained receiver data of past epochs), the pending commit if any, and the
+ * current tree's larger subtree hashes if known (an optional last part; envelopes without it read).
  * The ts-mls ClientConfig is not stored: it is rebuilt from the session options on load.
  * `encodeStates` must give encodeGroupState's bytes (a session passes its StateEncoder, which caches).
  */
@@ -30,10 +36,13 @@ export function encodeSession(s: StoredSession, encodeStates: (states: GroupStat
   const [state, pendingState] = encodeStates(s.pending === undefined ? [s.state] : [s.state, s.pending.state]);
   if (state === undefined) throw new RangeError('no state encoding');
   const w = new ByteWriter().u8(MAGIC).u8(VERSION).string(s.ciphersuite).bytes(state);
-  if (s.pending === undefined || pendingState === undefined) return w.u8(0).finish();
-  w.u8(1).bytes(pendingState).bytes(s.pending.commit);
-  if (s.pending.welcome === undefined) w.u8(0);
-  else w.u8(1).bytes(s.pending.welcome);
+  if (s.pending === undefined || pendingState === undefined) w.u8(0);
+  else {
+    w.u8(1).bytes(pendingState).bytes(s.pending.commit);
+    if (s.pending.welcome === undefined) w.u8(0);
+    else w.u8(1).bytes(s.pending.welcome);
+  }
+  if (s.treeHashes !== undefined) w.bytes(s.treeHashes);
   return w.finish();
 }
 
@@ -51,8 +60,9 @@ export function decodeSession(bytes: Uint8Array): StoredSession {
       const welcome = r.u8() === 1 ? r.bytes() : undefined;
       pending = { state: pendingState, commit, welcome };
     }
+    const treeHashes = r.atEnd() ? undefined : r.bytes();
     r.end();
-    return { ciphersuite, state, pending };
+    return { ciphersuite, state, pending, treeHashes };
   } catch (e) {
     if (e instanceof MlsSessionError) throw e;
     throw new MlsSessionError('mls_invalid_state', 'cannot read stored MLS group state', { cause: e });

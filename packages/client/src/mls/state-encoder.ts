@@ -8,7 +8,7 @@ import { groupContextEncoder } from 'ts-mls/groupContext.js';
 import { keyScheduleEncoder } from 'ts-mls/keySchedule.js';
 import { privateKeyPathEncoder } from 'ts-mls/privateKeyPath.js';
 import { nodeEncoder, stripBlankNodes, type Node, type RatchetTree } from 'ts-mls/ratchetTree.js';
-import { secretTreeNodeEncoder, type SecretTree, type SecretTreeNode } from 'ts-mls/secretTree.js';
+import { secretTreeEncoderWith, secretTreeEntryEncoder, type SecretTree, type SecretTreeEntry } from 'ts-mls/secretTree.js';
 import { unappliedProposalsEncoder } from 'ts-mls/unappliedProposals.js';
 
 /**
@@ -16,11 +16,12 @@ import { unappliedProposalsEncoder } from 'ts-mls/unappliedProposals.js';
  * ratchet-tree and secret-tree node that is the same object as at the previous call.
  *
  * Why: the SDK stores a chat's whole group state after every message it encrypts or decrypts, and
- * both trees are O(members) (~770 KB at 1,000 members with the retained past epoch) while a message
- * replaces one secret-tree node. ts-mls updates its state immutably (a changed node is a new object
- * in a copied array), so object identity says what is unchanged.
+ * the ratchet tree is O(members) (and the secret tree, lazy since issue 12, grows with the members
+ * who sent in the epoch: log N entries each) while a message replaces one secret-tree entry or a
+ * few. ts-mls updates its state immutably (a changed node is a new object in a copied array), so
+ * object identity says what is unchanged.
  *
- * Secret-tree node encodings hold secrets: an encoding whose node is no longer in any state passed
+ * Secret-tree entry encodings hold secrets: an encoding whose node is no longer in any state passed
  * to the latest call is zeroed and dropped then, as ts-mls zeroes the secrets it consumes.
  * One encoder per session; not for concurrent use.
  */
@@ -38,7 +39,7 @@ export class StateEncoder {
       return [b.length, (offset, buffer) => new Uint8Array(buffer, offset, b.length).set(b)];
     };
     // The same field encoders, in the same order, as ts-mls's groupStateEncoder / epochReceiverDataEncoder.
-    const secretTree: BufferEncoder<SecretTree> = varLenTypeEncoder(cached<SecretTreeNode>(secretTreeNodeEncoder));
+    const secretTree: BufferEncoder<SecretTree> = secretTreeEncoderWith(cached<SecretTreeEntry>(secretTreeEntryEncoder));
     const ratchetTree: BufferEncoder<RatchetTree> = contramapBufferEncoder(varLenTypeEncoder(optionalEncoder(cached<Node>(nodeEncoder))), stripBlankNodes);
     const receiverData = contramapBufferEncoders(
       [varLenDataEncoder, secretTree, ratchetTree, varLenDataEncoder, groupContextEncoder],

@@ -1,5 +1,5 @@
 import { ADMIT_CONTEXT, type Content } from '@parley/protocol';
-import { CodecHeld, type ContentCodec } from '../codec.ts';
+import { CodecWaiting, type ContentCodec } from '../codec.ts';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 
 /**
@@ -61,8 +61,8 @@ export function parseInviteToken(token: string): { serverToken: string; key?: { 
 }
 
 /**
- * R152: the codec, made to hold (CodecHeld: the outbox keeps it, shown as sending) a chat's messages
- * while someone no admin admitted is in it. Admissions themselves go out: they are what ends a hold.
+ * R152: the codec, made to hold (CodecWaiting: the outbox keeps it, shown as sending, and tries it
+ * again when the chat or its announcements chat changes) a chat's messages while someone no admin admitted is in it. Admissions themselves go out: they are what ends a hold.
  * So do the owner's rights statements (R159).
  */
 export function admissionHold(codec: ContentCodec, notAdmitted: (chatId: string) => readonly string[]): ContentCodec {
@@ -70,7 +70,7 @@ export function admissionHold(codec: ContentCodec, notAdmitted: (chatId: string)
     encode: async (chatId, content, options) => {
       // R159: nor the owner's rights statements, which admins' held actions wait for (the summary tells every member the standing anyway).
       const who = content.kind === 'community_admit' || content.kind === 'community_rights' ? [] : notAdmitted(chatId);
-      if (who.length > 0) throw new CodecHeld(`someone no admin admitted is in the chat (${who.join(', ')}): nothing is sent there while they are`);
+      if (who.length > 0) throw new CodecWaiting(`someone no admin admitted is in the chat (${who.join(', ')}): nothing is sent there while they are`);
       return codec.encode(chatId, content, options);
     },
     decodeBatch: (chatId, messages, own, persist) => codec.decodeBatch(chatId, messages, own, persist),

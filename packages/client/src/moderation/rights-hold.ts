@@ -68,7 +68,8 @@ export interface RightsHoldDeps {
  * R159: the codec, made to hold (the outbox keeps it, shown as sending) a moderator's action until the
  * owner's signed statement of the right is in this device's log of the chat, so it lands after it and
  * every device counts it; after `waitMs` (from when it was written, or from this client's start for
- * one written before) it fails with `rights_unconfirmed`.
+ * one written before) it fails with `rights_unconfirmed`. The outbox tries it again when the chat
+ * changes, and by itself at that deadline (CodecWaiting's `deadlineMs`).
  */
 export function rightsHold(codec: ContentCodec, d: RightsHoldDeps): ContentCodec {
   const now = d.now ?? Date.now;
@@ -79,8 +80,9 @@ export function rightsHold(codec: ContentCodec, d: RightsHoldDeps): ContentCodec
       const right = chat && rightNeeded(chat, content, d.userId, (id) => d.senderOf(chatId, id));
       const createdAt = options?.createdAt ?? startedAt;
       if (chat && right && awaitsConfirmation(chat, d.standing(chatId), d.userId, right, createdAt, d.waitMs)) {
-        if (now() - Math.max(createdAt, startedAt) >= d.waitMs) throw new CodecFailed('rights_unconfirmed', `the owner's signed statement of the ${right} right did not reach this chat in ${d.waitMs} ms`);
-        throw new CodecWaiting(`waiting for the owner's signed statement of the ${right} right in this chat`);
+        const left = Math.max(createdAt, startedAt) + d.waitMs - now();
+        if (left <= 0) throw new CodecFailed('rights_unconfirmed', `the owner's signed statement of the ${right} right did not reach this chat in ${d.waitMs} ms`);
+        throw new CodecWaiting(`waiting for the owner's signed statement of the ${right} right in this chat`, left);
       }
       return codec.encode(chatId, content, options);
     },

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChatSummary, CommunityRight, Content, Message, SystemEvent } from '@parley/protocol';
+import type { ChatSummary, CommunityRight, Content, Message, ServerFrameOf, SystemEvent } from '@parley/protocol';
 import { CodecFailed, CodecWaiting, type ContentCodec } from '../codec.ts';
+import { Outbox } from '../outbox.ts';
+import { MemoryStore } from '../stores/memory-store.ts';
 import { foldTimeline, mayDeleteOthers, mayPin, type FoldInput } from '../timeline.ts';
 import { rightsHold } from './rights-hold.ts';
 import { rightsDisputes, rightsInLog, type OwnStanding } from './rights-in-log.ts';
@@ -264,6 +266,79 @@ test('R159 an admin made just before their device joined the group does not wait
   unreadable.add('sta_ann01');
   await hold.encode('chat_general', inviteKey, { createdAt: 1_000 });
   assert.deepEqual(sent, ['community_admit']);
+});
+
+test('R159 a held action is judged again when its chat changes, not every second: nothing while nothing arrives, sent once the owner\'s statement is applied, failed at the deadline', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const statement: Content = { kind: 'community_rights', communityId: 'comm_house', owner: 'ann', moderators: [{ userId: 'ben', rights: ['deleteMessages'] }] };
+  const granted: Entry[] = [['sta_ann01', 'ann', { kind: 'community_rights', communityId: 'comm_house', owner: 'ann', moderators: [] }], ['msg_cat01', 'cat', text('buy my stuff')], ['mod_srv01', 'ann', rights('ben', [], ['deleteMessages'])]];
+  const summary = chat(['deleteMessages']);
+  let log = granted;
+  let clock = 1_000;
+  const standing = (): OwnStanding | undefined => {
+    let own: OwnStanding | undefined;
+    fold(summary, log, { myUserId: 'ben', ownStanding: (s) => { own = s; } });
+    return own;
+  };
+  const tries: string[] = [];
+  const sent: string[] = [];
+  let duringTry: (() => void) | undefined;
+  const plain: ContentCodec = { encode: async (_chatId, content) => { sent.push(content.kind); return { contentType: 'parley/plain+json', payload: '' }; }, decodeBatch: async () => ({ decoded: [], groups: new Map() }) };
+  const hold = rightsHold(plain, { userId: 'ben', chat: () => summary, standing, senderOf: (_chatId, id) => log.find(([i]) => i === id)?.[1], waitMs: 30_000, now: () => clock });
+  const outbox: Outbox = new Outbox({
+    userId: 'ben', deviceId: 'ben_phone', store: new MemoryStore(), online: () => true,
+    codec: {
+      encode: async (chatId, content, o) => {
+        tries.push(content.kind);
+        const judged = await hold.encode(chatId, content, o).then((envelope) => ({ envelope }), (error: unknown) => ({ error }));
+        await new Promise((r) => setImmediate(r)); // an encode takes a while: the statement may arrive meanwhile
+        duringTry?.();
+        duringTry = undefined;
+        if ('error' in judged) throw judged.error;
+        return judged.envelope;
+      },
+      decodeBatch: hold.decodeBatch,
+    },
+    send: async () => ({ type: 'ack', rid: 'r1', seq: log.length + 1, sentAt: clock }) as ServerFrameOf<'ack'>,
+    receive: (m) => outbox.acked(m.chatId, new Set([m.clientMsgId])),
+    prev: () => undefined, changed: () => undefined, notReady: () => undefined, held: () => undefined, onError: (e) => { throw e; },
+  });
+  const settle = async () => { for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); };
+  const wait = async (ms: number) => { clock += ms; t.mock.timers.tick(ms); await settle(); };
+
+  await outbox.add('chat_general', del('msg_cat01'), { createdAt: clock });
+  await settle();
+  await wait(20_000);
+  assert.deepEqual(tries, ['delete'], 'nothing changed in 20 s: the held deletion was not judged again');
+  assert.equal(outbox.items().length, 1, 'still waiting, shown as sending');
+  log = [...granted, ['sta_ann02', 'ann', statement]];
+  outbox.chatChanged('chat_general');
+  await settle();
+  assert.deepEqual(sent, ['delete'], 'it went as soon as the owner\'s statement was in the log');
+  assert.equal(outbox.items().length, 0);
+
+  // The statement arrives while the action is being judged (no wait registered yet): not missed.
+  log = granted;
+  await outbox.add('chat_general', del('msg_cat01'), { createdAt: clock });
+  await settle();
+  await wait(5_000);
+  duringTry = () => { log = [...granted, ['sta_ann02', 'ann', statement]]; outbox.chatChanged('chat_general'); };
+  outbox.chatChanged(); // any change (every chat's): judged again
+  await settle();
+  assert.deepEqual(sent, ['delete', 'delete'], 'sent without waiting for the deadline');
+
+  log = granted;
+  await outbox.add('chat_general', del('msg_cat01'), { createdAt: clock });
+  await settle();
+  outbox.chatChanged('chat_general'); // a change that states nothing: judged again, still held
+  await settle();
+  const before = tries.length;
+  await wait(29_000);
+  assert.equal(tries.length, before, 'no timer before the deadline');
+  assert.equal(outbox.items()[0]?.failedCode, undefined);
+  await wait(1_000);
+  assert.equal(outbox.items()[0]?.failedCode, 'rights_unconfirmed', 'at the deadline it fails, without anything arriving');
+  assert.deepEqual(sent, ['delete', 'delete']);
 });
 
 test('R160 in a chat the admin is not in, a mute line counts when the admin stated it in the announcements chat (a ban does not: it is stated there)', () => {

@@ -234,4 +234,17 @@ describe('SealedStore uploads', () => {
     assert.ok(!JSON.stringify(await inner.listPendingUploads()).includes(MARKER), 'no plaintext of the message in the inner store');
     assert.deepEqual(await store.listPendingUploads(), [upload]);
   });
+
+  it('R162 a kept wrapped post: its text and the kept files\' keys sealed, back as it was', async () => {
+    const inner = new MemoryStore();
+    const store = await SealedStore.open(inner, await newKey());
+    const kept = { key: `${MARKER}${'B'.repeat(43 - MARKER.length)}=`, size: 3, chunkBytes: 65536, kind: 'file' as const, name: 'kept.txt', mime: 'text/plain', blobId: 'C'.repeat(22), sha256: '0'.repeat(64) };
+    const upload = {
+      clientMsgId: 'up_00000002', chatId: 'wrapped:comm_1', createdAt: 5, text: `post ${MARKER}`, wrapped: { communityId: 'comm_1', edits: 3, keep: [kept] },
+      files: [{ attachment: { key: 'A'.repeat(43) + '=', size: 3, chunkBytes: 65536, kind: 'file' as const, name: 'a.txt', mime: 'text/plain' }, source: { path: '/tmp/a' } }],
+    };
+    await store.putPendingUpload(upload);
+    assert.ok(!JSON.stringify(await inner.listPendingUploads()).includes(MARKER), 'no plaintext of the post in the inner store');
+    assert.deepEqual(await store.listPendingUploads(), [upload]);
+  });
 });

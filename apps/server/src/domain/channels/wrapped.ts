@@ -225,10 +225,13 @@ export class ChannelWraps {
       if (!blob || blob.ownerUserId !== auth.userId) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
       if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
     }
-    const post = postView(await this.#d.wraps.appendPost({
+    const row = await this.#d.wraps.appendPost({
       communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId,
       body: input.info ? `${INFO_MARK}${input.body}` : input.edits !== undefined ? `${editMark(input.edits)}${input.body}` : input.body, createdAt: this.#d.clock.now(),
-    }, refs));
+    }, refs);
+    const post = postView(row);
+    // R162: the same post sent again (its files name it): answered as it was stored, announced once.
+    if (row.repeated) return post;
     // R148: one small notice per member connection (the seq only); devices read the post themselves.
     // R161: an entry of the channel's info alone says so, so chat lists read the name again only then.
     await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq, ...(input.info ? { info: true as const } : {}) });

@@ -83,9 +83,14 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
     return (await this.#rows(numbered(UNWRAPPED_SQL), unwrappedParams(communityId, epoch, afterDeviceId, limit))).map(toUnwrapped);
   }
 
-  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow> {
-    return inTransaction(this.#pool, async (db) => {
+  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }> {
+    return inTransaction(this.#pool, async (db): Promise<ChannelWrappedPostRow & { repeated?: true }> => {
       await db.query('SELECT 1 FROM communities WHERE community_id = $1 FOR UPDATE', [p.communityId]);
+      // R162: a post whose first new file a post of this author in this channel references already is that post sent again (R178: its references at minus its seq).
+      const first = refs?.blobIds[0];
+      const prior = first === undefined ? undefined : (await db.query<Row>(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = $1 AND p.seq = -r.seq AND p.author_id = r.sender_user_id
+        WHERE r.blob_id = $2 AND r.chat_id = $3 AND r.sender_user_id = $4 ORDER BY p.seq LIMIT 1`, [p.communityId, first, refs!.chatId, p.authorId])).rows[0];
+      if (prior) return { ...toWrappedPost(prior), repeated: true };
       const newest = Number((await db.query<Row>('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = $1', [p.communityId])).rows[0]?.['n']);
       if (p.epoch !== newest) throw new ParleyError('channel_rekey_needed', `epoch ${p.epoch} is not the current one (${newest})`); // R146
       const seq = Number((await db.query<Row>('SELECT COALESCE(MAX(seq), 0) AS n FROM channel_wrapped_posts WHERE community_id = $1', [p.communityId])).rows[0]?.['n']) + 1;

@@ -14,6 +14,8 @@ import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
 import { PostgresBlobs } from './postgres-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
+import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
@@ -31,12 +33,17 @@ communityStorageSuite('PostgresCommunities', async () => {
 
 channelWrapStorageSuite('PostgresChannelWraps', async () => {
   const storage = await PostgresStorage.open(await database());
-  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool) };
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), blobs: new PostgresBlobs(storage.pool) };
 });
 
 wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), blobs: new PostgresBlobs(storage.pool) };
+});
+
+wrappedCommentStorageSuite('PostgresWrappedComments', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), comments: new PostgresWrappedComments(storage.pool) };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {

@@ -125,8 +125,13 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
     return (this.#q(UNWRAPPED_SQL).all(...unwrappedParams(communityId, epoch, afterDeviceId, limit)) as Row[]).map(toUnwrapped);
   }
 
-  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow> {
-    return this.#db.transaction(() => {
+  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }> {
+    return this.#db.transaction((): ChannelWrappedPostRow & { repeated?: true } => {
+      // R162: a post whose first new file a post of this author in this channel references already is that post sent again (R178: its references at minus its seq).
+      const first = refs?.blobIds[0];
+      const prior = first === undefined ? undefined : this.#q(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = ? AND p.seq = -r.seq AND p.author_id = r.sender_user_id
+        WHERE r.blob_id = ? AND r.chat_id = ? AND r.sender_user_id = ? ORDER BY p.seq LIMIT 1`).get(p.communityId, first, refs!.chatId, p.authorId) as Row | undefined;
+      if (prior) return { ...toWrappedPost(prior), repeated: true };
       const newest = Number((this.#q('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = ?').get(p.communityId) as Row)['n']);
       if (p.epoch !== newest) throw new ParleyError('channel_rekey_needed', `epoch ${p.epoch} is not the current one (${newest})`); // R146
       const seq = Number((this.#q('SELECT COALESCE(MAX(seq), 0) AS n FROM channel_wrapped_posts WHERE community_id = ?').get(p.communityId) as Row)['n']) + 1;

@@ -16,6 +16,8 @@ import { SqliteChannelWraps } from './sqlite-channel-wraps.ts';
 import { SqliteBlobs } from './sqlite-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
+import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -30,12 +32,17 @@ communityStorageSuite('SqliteCommunities', async () => {
 
 channelWrapStorageSuite('SqliteChannelWraps', async () => {
   const storage = SqliteStorage.open(join(dir, `db-${++n}.sqlite`));
-  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db) };
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), blobs: new SqliteBlobs(storage.db) };
 });
 
 wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), blobs: new SqliteBlobs(storage.db) };
+});
+
+wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), comments: new SqliteWrappedComments(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {
