@@ -22,6 +22,7 @@ import { SqliteChannelWraps } from '../apps/server/src/storage/sqlite/sqlite-cha
 import { SqliteCommunities } from '../apps/server/src/storage/sqlite/sqlite-communities.ts';
 import { SqliteStorage } from '../apps/server/src/storage/sqlite/sqlite-storage.ts';
 import { SqliteModeration } from '../apps/server/src/storage/sqlite/sqlite-moderation.ts';
+import { SqliteWrappedResponses } from '../apps/server/src/storage/sqlite/sqlite-wrapped-responses.ts';
 import { MemoryBus } from '../apps/server/src/bus/memory-bus.ts';
 import { MemoryRateLimiter } from '../apps/server/src/domain/memory-rate-limiter.ts';
 import { round } from './lib/fixture.ts';
@@ -75,6 +76,7 @@ for (const n of sizes) {
     // R148-R149: the notices go to an in-process bus nobody listens to (their cost is one publish per batch per user).
     bus: new MemoryBus(), limiter: new MemoryRateLimiter({ now: () => Date.now() }), moderators: (id) => new SqliteModeration(db).listModerators(id),
     blobs: { getBlob: async () => undefined }, // the bench's posts carry no files (R162)
+    responses: new SqliteWrappedResponses(db),
   });
   const auth = { userId: 'user_admin', deviceId: 'dev_admin' };
   await domain.createEpoch(auth, C, 1);

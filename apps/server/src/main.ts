@@ -338,11 +338,12 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R141-R142, R148-R149: private channels past the MLS size.
   const channelWraps = new ChannelWraps({
     storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
-    moderators: (communityId) => moderationStore.listModerators(communityId),
+    moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore,
+    reconcileAdmins: (auth, communityId) => channelAdmins.reconcile(auth, communityId), // R178
   });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
   const channelAdmins = new ChannelAdminsGroup({
-    storage, communities: communityStore, chats, wraps: channelWrapStore, clock,
+    storage, communities: communityStore, chats, wraps: channelWrapStore, clock, moderators: (communityId) => moderationStore.listModerators(communityId),
     mirrorRole: (auth, communityId, chatId, userId, role) => communities.mirrorRole(auth, communityId, chatId, userId, role),
   });
   const communityInvites = new CommunityInvites({
@@ -364,9 +365,9 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       await moderation.checkSend(userId, chatId, clientMsgId);
     },
     frankable: (chatId) => moderation.frankable(chatId),
-    onCommitted: (message) => {
+    onCommitted: (message, { quiet }) => {
       metrics.messagesIn.inc();
-      notifier.notify(message);
+      if (!quiet) notifier.notify(message); // R178: a quiet send (an epoch key for admins' devices, R170) wakes no one
     },
   });
   const services: Services = {

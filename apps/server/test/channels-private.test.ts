@@ -511,6 +511,121 @@ describe('private channels (R112-R113)', () => {
     const reacted = await benRest<{ counts: { reactions: Record<string, number> } }>('PUT', `/communities/${id}/wrapped-posts/${eBody.post.seq}/reaction`, { token: 'c'.repeat(32) });
     assert.deepEqual(reacted.counts.reactions, { ['c'.repeat(32)]: 1 });
   });
+  it('R178 only a post\'s author edits it; the newest post as a summary shows it is the newest post\'s current text; a deleted post\'s files are swept; a leaver\'s or a banned member\'s reactions stop counting; the epoch key sent to the admins\' group asks for no push', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_BLOB_UNREFERENCED_TTL_MS: '1000' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id, announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Ferry news', settings: { channel: true, wrapped: true } });
+    // What each device asks of its sends (R178's quiet: no push), as the server gets them.
+    const sends = new Map<string, boolean>();
+    const delivery = server.services.delivery;
+    const deliver = delivery.send.bind(delivery);
+    delivery.send = async (auth, input) => {
+      sends.set(input.clientMsgId, input.quiet === true);
+      return deliver(auth, input);
+    };
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat, dan]) await u.client.communities.joinInvite(token);
+    await ann.client.communities.setMember(id, ben.userId, { role: 'admin', rights: ['postAnnouncements'] });
+    const photo = new TextEncoder().encode('PHOTO-BYTES: the old pier');
+    const file = () => ({ source: new Blob([photo]), name: 'pier.jpg', mime: 'image/jpeg', size: photo.length, width: 64, height: 48 });
+    const p1 = await ann.client.wrappedChannels.post(id, 'Ferry at 7:40', { files: [file()] });
+    // The epoch key Ann's device sent the admins' group (R170) woke no admin's phone: its send was quiet; her other sends there were not.
+    const keyMessages = () => ann.client.log(chatId).filter((m) => {
+      const d = (m as StoredMessage).decoded;
+      return d?.kind === 'content' && d.content.kind === 'channel_epoch_key';
+    });
+    await waitFor(() => keyMessages().length === 1 && !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'the key message sent', timeoutMs: GROUP_FORMED });
+    const annSends = ann.client.log(chatId).filter((m) => m.senderUserId === ann.userId && m.system === null && sends.has(m.clientMsgId));
+    assert.deepEqual(annSends.map((m) => [m.clientMsgId === keyMessages()[0]?.clientMsgId, sends.get(m.clientMsgId)]).filter(([isKey, quiet]) => isKey || quiet), [[true, true]]);
+    assert.ok(annSends.length > 1, 'her admission of Ben went out too, not quiet');
+    const [first] = await cat.client.wrappedChannels.read(id, p1.seq - 1);
+    const pier = first?.verified ? first.attachments?.[0] : undefined;
+    assert.ok(pier);
+    const p2 = await ann.client.wrappedChannels.post(id, 'Ferry at 9:10');
+    const summary = async () => {
+      const { post } = await cat.client.wrappedChannels.latest(id);
+      return post?.verified ? [post.seq, post.text, post.edited !== undefined] : post;
+    };
+
+    // An edit of an older post is not the newest post: the summary shows the newest post's text.
+    await ann.client.wrappedChannels.edit(id, p1.seq, 'Ferry at 7:40 cancelled');
+    assert.deepEqual(await summary(), [p2.seq, 'Ferry at 9:10', false]);
+    // The newest post edited by its author: its current text, edited.
+    await ann.client.wrappedChannels.edit(id, p2.seq, 'Ferry at 9:10 runs late');
+    assert.deepEqual(await summary(), [p2.seq, 'Ferry at 9:10 runs late', true]);
+    // Another admin can't edit Ann's post (readers would not count it either); deleting stays any admin's.
+    const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
+    const { epoch } = await ann.client.wrappedChannels.current(id);
+    await rejects(benRest('POST', `/communities/${id}/wrapped-posts`, { epoch: epoch?.epoch, body: 'A'.repeat(64), edits: p1.seq }), 'forbidden');
+    await rejects(ben.client.wrappedChannels.edit(id, p2.seq, 'Ferry at 9:10 (Ben)'), 'forbidden');
+    await ben.client.wrappedChannels.delete(id, p2.seq);
+    // A deleted post is no summary: the newest post left, as edited.
+    assert.deepEqual(await summary(), [p1.seq, 'Ferry at 7:40 cancelled', true]);
+
+    // Cat and Dan react to the 7:40 post; Cat leaves and Dan is banned: their reactions no longer count.
+    const palette = ['👍', '❤️'];
+    const post1 = { seq: p1.seq, epoch: p1.epoch };
+    await cat.client.wrappedChannels.react(id, post1, '👍', palette);
+    await dan.client.wrappedChannels.react(id, post1, '❤️', palette);
+    assert.deepEqual((await ann.client.wrappedChannels.counts(id, [post1], palette))[0]?.reactions, { '👍': 1, '❤️': 1 });
+    await cat.client.communities.leave(id);
+    await ann.client.communities.ban(id, dan.userId);
+    assert.deepEqual((await ann.client.wrappedChannels.counts(id, [post1], palette))[0]?.reactions, {});
+
+    // The 7:40 post is deleted: its photo (no longer shown since the edit, still referenced by the post) is released and swept.
+    assert.deepEqual(await new Response(await ann.client.downloadAttachment(pier)).text(), 'PHOTO-BYTES: the old pier');
+    await ann.client.wrappedChannels.delete(id, p1.seq);
+    await waitFor(async () => (await server.services.files.sweep()).deleted > 0, { what: 'the deleted post\'s photo swept', timeoutMs: 10_000 });
+    await rejects(ann.client.downloadAttachment(pier), 'blob_not_found');
+  });
+  it('R178 an admin\'s device that takes an epoch key from the admins\' group tells its open views to read again (no wrap, no other notice needed)', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const { communityId: id, announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Tide tables', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await ann.client.communities.setMember(id, ben.userId, { role: 'admin', rights: ['postAnnouncements'] });
+    await waitFor(async () => (await inGroup(ann.client, chatId)).includes(ben.userId) && (await inGroup(ben.client, chatId)).includes(ann.userId), { what: 'Ben\'s device in the admins\' group', timeoutMs: GROUP_FORMED });
+    // No wrap is stored for anyone (as while a 100,000-device rekey's wraps are still being made): no `wrapped_keys` notice.
+    server.services.channelWraps.putWraps = async () => ({ stored: 0 });
+    const heard: { seq?: number }[] = [];
+    ben.client.on('wrappedPost', (e) => { if (e.communityId === id) heard.push(e); });
+    const post = await ann.client.wrappedChannels.post(id, 'High tide at 6:12');
+    // The post's notice may come before the key message: when the key arrives in the group, his device says so (an event
+    // without seq: the web view reads again, as on new wraps), and the post opens with it.
+    await waitFor(() => heard.some((e) => e.seq === undefined), { what: 'Ben\'s device tells its views the key came', timeoutMs: GROUP_FORMED });
+    const [opened] = await ben.client.wrappedChannels.read(id, post.seq - 1);
+    assert.deepEqual(opened?.verified && opened.text, 'High tide at 6:12');
+  });
+  it('R178 an admin promoted before R171 (not in the admins\' group) is put in when the owner\'s device opens the next epoch, and admitted there by the owner\'s word', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const { communityId: id, announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Harbour', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await ann.client.wrappedChannels.post(id, 'Harbour open');
+    // Ben was made an admin by a server before R171: he holds the right, and is in no chat of the channel.
+    const db = (server.services.storage as unknown as { db: { prepare(sql: string): { run(...p: unknown[]): unknown } } }).db;
+    db.prepare("UPDATE community_members SET role = 'admin', rights = 'postAnnouncements' WHERE community_id = ? AND user_id = ?").run(id, ben.userId);
+    assert.equal(await server.services.storage.getMember(chatId, ben.userId), undefined);
+    // Ann's next post opens a new epoch (Cat left): the server puts Ben in the admins' group; Ann's device admits him there (R152).
+    await cat.client.communities.leave(id);
+    const next = await ann.client.wrappedChannels.post(id, 'Harbour closed at noon');
+    assert.equal(next.epoch, 2);
+    assert.ok(await server.services.storage.getMember(chatId, ben.userId));
+    const admitted = () => ann.client.log(chatId).some((m) => {
+      const d = (m as StoredMessage).decoded;
+      return m.senderUserId === ann.userId && d?.kind === 'content' && d.content.kind === 'community_admit' && (d.content.userIds ?? []).includes(ben.userId);
+    });
+    await waitFor(admitted, { what: 'Ann\'s admission of Ben in the admins\' group', timeoutMs: GROUP_FORMED });
+    await waitFor(async () => (await inGroup(ann.client, chatId)).includes(ben.userId), { what: 'Ben\'s device in the admins\' group', timeoutMs: GROUP_FORMED });
+    // Nothing is held there for him: the next epoch's key goes out to the group, Ben's device among it.
+    await ann.client.wrappedChannels.rekey(id);
+    await waitFor(() => !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'Ann\'s sends to the admins\' group went out', timeoutMs: GROUP_FORMED });
+  });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_ASK_MS: '5000' });

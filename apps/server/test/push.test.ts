@@ -5,6 +5,7 @@ import { afterEach, describe, it } from 'node:test';
 import ece from 'http_ece';
 import { ParleyError, PlaintextCodec, accounts } from '@parley/client';
 import { createUser, startTestServer, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import { RawPeer } from './raw.ts';
 import { selfSignedCert, startInternalService, startPushService, TestResolver, type Answer, type LocalService } from './local-push.ts';
 
 /** The names the test push service answers for; they exist only in each test's resolver. */
@@ -96,6 +97,31 @@ describe('Web Push', () => {
     assert.ok(!body.toString('latin1').includes('4711'));
     const plaintext = ece.decrypt(body, { version: 'aes128gcm', privateKey: receiver, authSecret: authSecret.toString('base64url') }) as Buffer;
     assert.deepEqual(JSON.parse(plaintext.toString('utf8')), { type: 'new_messages', v: 1 });
+  });
+
+  it('R178 a quiet send (an epoch key for admins\' devices, R170) wakes no one; the next ordinary message does', async () => {
+    await using pushService = await startPushService(TLS);
+    const resolver = new TestResolver().set('push.example.test', '127.0.0.2');
+    const server = await serve(ALLOW_TEST_PUSH_SERVICE, { hostResolver: resolver, pushCa: TLS.cert });
+    const alice = await user(server);
+    const bob = await user(server);
+    const { keys } = browserKeys();
+    await bob.client.subscribePush({ endpoint: `https://push.example.test:${pushService.port}/push/bob-device`, keys });
+    const { chatId } = await alice.client.openDirect(bob.userId);
+    await waitFor(() => bob.client.chat(chatId) !== undefined);
+    await bob.client.stop();
+    await waitFor(() => server.gateway.connections === 1, { what: 'bob disconnected', timeoutMs: 30_000 });
+    const peer = await RawPeer.authed(server.url, alice.deviceId, (d) => alice.deviceKey.sign(d));
+    const send = (clientMsgId: string, quiet: boolean) => peer.request({
+      type: 'send', rid: `r_${clientMsgId}`, chatId, clientMsgId, envelope: { contentType: 'parley/e2ee', payload: Buffer.from(clientMsgId).toString('base64') }, ...(quiet ? { quiet: true } : {}),
+    });
+    assert.equal((await send('quiet_key_1', true))['type'], 'ack');
+    // (The notifier gathers a chat's messages for 250 ms before it pushes: past that, nothing came.)
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(pushService.received.length, 0, 'a quiet message wakes no one');
+    assert.equal((await send('ordinary_1', false))['type'], 'ack');
+    await waitFor(() => pushService.received.length === 1, { what: 'a push', timeoutMs: 30_000 });
+    peer.close();
   });
 });
 

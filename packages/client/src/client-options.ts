@@ -162,7 +162,7 @@ export type ClientEvents = {
   channelPost: [{ channelId: string; seq: number }];
   /**
    * R148: a wrapped channel has a new post at `seq` (R161 `info`: an entry of the channel's info alone: a
-   * new epoch's first, a rename; R167 `deleted`: an admin deleted the post at `seq`: read again), or (R149, `seq` absent) this user's devices got wraps of a new epoch: read again.
+   * new epoch's first, a rename; R167 `deleted`: an admin deleted the post at `seq`: read again), or (R149, `seq` absent) this user's devices got wraps of a new epoch, or (R178) an epoch key came through the admins' group: read again.
    */
   wrappedPost: [{ communityId: string; seq?: number; info?: true; deleted?: true }];
 };

@@ -40,7 +40,12 @@ export interface AddOptions {
   frank?: string;
   /** R87: a vote (the `send` says so, for announcements chats). */
   vote?: true;
+  /** R178: wakes no one (the `send` says `quiet`: no Web Push); hidden content kinds in QUIET_KINDS are always. */
+  quiet?: true;
 }
+
+/** R178: hidden content that needs no one's attention: its `send` asks the server for no push (R12). */
+const QUIET_KINDS: ReadonlySet<Content['kind']> = new Set(['channel_epoch_key']);
 
 /**
  * What this device wrote and the server has not acknowledged yet (R6): kept in the store as written,
@@ -98,6 +103,7 @@ export class Outbox {
       ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}),
       ...(opts.blobs?.length ? { blobs: [...opts.blobs] } : {}), ...(opts.release?.length ? { release: [...opts.release] } : {}),
       ...(opts.frank !== undefined ? { frank: opts.frank } : {}), ...(opts.vote ? { vote: true as const } : {}),
+      ...(opts.quiet || QUIET_KINDS.has(content.kind) ? { quiet: true as const } : {}),
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);

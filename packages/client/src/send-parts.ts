@@ -36,7 +36,7 @@ export function sendParts(c: ClientCore, x: { codec: ContentCodec; drafts(): Dra
     codec: communityHolds(acceptance.wrap(x.codec), { userId, e2ee: mls !== undefined, waitMs: options.communities?.rightsConfirmWaitMs, chat: (id) => chats.get(id), views: c.views }), // R152, R159
     send: (item, envelope) => conn.request<ServerFrameOf<'ack'>>({
       type: 'send', rid: conn.newRid(), chatId: item.chatId, clientMsgId: item.clientMsgId, envelope,
-      ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}), ...(item.frank ? { frank: item.frank } : {}), ...(item.vote ? { vote: true } : {}),
+      ...(item.blobs?.length ? { blobs: item.blobs } : {}), ...(item.release?.length ? { release: item.release } : {}), ...(item.frank ? { frank: item.frank } : {}), ...(item.vote ? { vote: true } : {}), ...(item.quiet ? { quiet: true } : {}),
     }),
     receive: (message) => sync.receive(message),
     prev: (chatId) => lastSentBy(sync.log(chatId), userId, deviceId),

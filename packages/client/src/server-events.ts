@@ -185,6 +185,8 @@ export class ServerEvents {
     for (const m of fresh) {
       const got = (m as StoredMessage).decoded;
       if (got?.kind === 'content' && got.content.kind === 'call') { const call = got.content; this.#callQueue = this.#callQueue.then(() => d.calls.received(chatId, m, call)).catch(() => undefined); }
+      // R178: an epoch key reached this (admin's) device through the admins' group (R170): open views of the channel read again, as on new wraps.
+      if (got?.kind === 'content' && got.content.kind === 'channel_epoch_key') c.emit('wrappedPost', { communityId: got.content.communityId });
     }
     d.calls.chatMoved(chatId); // R64: a commit moves a call's frame key to the new epoch
     d.receipts.delivered();

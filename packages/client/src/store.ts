@@ -25,6 +25,8 @@ export interface OutboxItem {
   frank?: string;
   /** R87: a vote, said in every `send` of it. */
   vote?: true;
+  /** R178: wakes no one, said in every `send` of it. */
+  quiet?: true;
   /** R176: when the person last chose "Try again" on it: R159's wait counts from then, as for an action written then. */
   retriedAt?: number;
 }

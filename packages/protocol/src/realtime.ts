@@ -43,6 +43,12 @@ export const ClientFrame = z.discriminatedUnion('type', [
      * members' devices show nothing from a member without `postAnnouncements` there but votes.
      */
     vote: z.literal(true).optional(),
+    /**
+     * R178: wake no one: the server stores and delivers it as any message but sends no Web Push (R12)
+     * for it. The sender's device says so for hidden content that needs no one's attention (R170's
+     * epoch keys); the server can't read the content kind, so it takes the sender's word, for pushes only.
+     */
+    quiet: z.literal(true).optional(),
   }),
   /**
    * An MLS commit (and any Welcome, inside the same opaque envelope) for the chat's group (R15-R17).

@@ -18,8 +18,8 @@ export interface DeliveryDeps {
   limiter: RateLimiter;
   limits: Pick<Limits, 'maxEnvelopeBytes' | 'maxCommitBytes' | 'historyPageMax' | 'wsBufferBytes'>;
   rates: Pick<RateLimits, 'sendPerSec' | 'sendBurst' | 'historyPerSec' | 'historyBurst' | 'receiptPerSec' | 'receiptBurst' | 'typingPerSec'>;
-  /** Told about every newly committed message (push notifications); must not throw. */
-  onCommitted?: (message: Message) => void;
+  /** Told about every newly committed message (push notifications; R178 `quiet`: the sender asked for none); must not throw. */
+  onCommitted?: (message: Message, opts: { quiet?: true }) => void;
   /** R54: checks the blobs a `send` names (readable by the sender, complete). */
   files?: Pick<Files, 'checkReferences'>;
   /** R69: throws when the sender may not post application messages to the chat (a community's announcements). */
@@ -41,6 +41,8 @@ export interface SendInput {
   frank?: string | undefined;
   /** R87: the sender says it is a vote: let through where only some post (R69), as R87 says. */
   vote?: true | undefined;
+  /** R178: the sender asks that it wake no one (no Web Push). */
+  quiet?: true | undefined;
 }
 
 export interface HistoryInput {
@@ -107,7 +109,7 @@ export class Delivery {
       entry.blobs = { add: [...new Set(input.blobs ?? [])], release: [...new Set(input.release ?? [])] };
     }
     const result = await this.#commits.append(entry);
-    if (!result.duplicate) await this.announce(result.message);
+    if (!result.duplicate) await this.announce(result.message, input.quiet ? { quiet: true } : {});
     return result;
   }
 
@@ -143,9 +145,9 @@ export class Delivery {
   }
 
   /** Fans a newly committed entry out to every member's devices (R3) and tells the push notifier. */
-  async announce(message: Message): Promise<void> {
+  async announce(message: Message, opts: { quiet?: true } = {}): Promise<void> {
     await this.#d.bus.publish(chatTopic(message.chatId), { type: 'message', message });
-    this.#d.onCommitted?.(message);
+    this.#d.onCommitted?.(message, opts);
   }
 
   async history(auth: AuthContext, input: HistoryInput): Promise<{ messages: Message[]; hasMore: boolean }> {

@@ -20,7 +20,8 @@ export function channelWrapRoutes(app: FastifyInstance, services: Services, apiP
   });
   app.post('/communities/:communityId/epochs', async (request) => {
     const caller = await auth(request);
-    return { epoch: await channelWraps.createEpoch(caller, parse(CommunityParams, request.params).communityId, parse(CreateChannelEpochRequest, request.body).epoch) };
+    const { epoch, admitted } = await channelWraps.createEpoch(caller, parse(CommunityParams, request.params).communityId, parse(CreateChannelEpochRequest, request.body).epoch);
+    return { epoch, ...(admitted.length > 0 ? { admitted } : {}) }; // R178
   });
   app.get('/communities/:communityId/epochs/:epoch/unwrapped', async (request) => {
     const caller = await auth(request);
@@ -43,7 +44,7 @@ export function channelWrapRoutes(app: FastifyInstance, services: Services, apiP
   });
   app.get('/communities/:communityId/wrapped-posts/latest', async (request) => {
     const caller = await auth(request);
-    return { post: await channelWraps.latest(caller, parse(CommunityParams, request.params).communityId) };
+    return channelWraps.latest(caller, parse(CommunityParams, request.params).communityId);
   });
   app.get('/communities/:communityId/wrapped-posts', async (request) => {
     const caller = await auth(request);

@@ -1,3 +1,5 @@
+import type { ChannelWrappedPostRow } from './channel-wrap-storage.ts';
+
 /** R166: one post's count of one reaction token. */
 export interface WrappedReactionCount {
   seq: number;
@@ -19,10 +21,20 @@ export interface WrappedResponseStorage {
   myReactions(communityId: string, userId: string, seqs: readonly number[]): Promise<Map<number, string>>;
   /**
    * R167: an admin deleted the post at `seq` for everyone: its body and those of its edits (bodies
-   * marked `e<seq>:`) become the deleted mark `d:`, and its reactions go. False when there was no such
+   * marked `e<seq>:`) become the deleted mark `d:`, and its reactions go. R178: the blob references of
+   * the post and its edits (R162's `blob_refs` rows: the announcements chat, the entry's author and seq)
+   * go in the same transaction, so R56's sweep removes their files; a reference that a chat message of
+   * the same sender at the same seq of that chat may have made is kept. False when there was no such
    * post or it was deleted already.
    */
   deletePost(communityId: string, seq: number): Promise<boolean>;
+  /** R178: the user left the channel (or was removed, banned): their reactions go, and the counts with them. Returns how many. */
+  dropReactions(communityId: string, userId: string): Promise<number>;
+  /**
+   * R178: the newest entry that is a post (not info alone, not an edit, not deleted) and the newest
+   * entry marked as its edit, if any: what a "last post" summary shows.
+   */
+  newestPost(communityId: string): Promise<{ post: ChannelWrappedPostRow; edit?: ChannelWrappedPostRow } | undefined>;
 }
 
 /** R167: the body marks (none is a base64 character, so no body starts with one by chance). */

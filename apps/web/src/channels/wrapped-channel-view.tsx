@@ -169,7 +169,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
             )}
             {mayPost && (
               <div className="channel-post-actions">
-                <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>
+                {p.authorId === client.userId && <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>}
                 <button type="button" className="secondary small danger" onClick={() => { if (confirm(t('chDeleteConfirm'))) act(() => client.wrappedChannels.delete(communityId, p.seq)); }}>
                   <Icon name="trash" size={14} /> {t('chDelete')}
                 </button>

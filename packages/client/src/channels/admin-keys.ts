@@ -53,6 +53,15 @@ export class AdminKeys {
   }
 
   /**
+   * R178: the server put these holders of `postAnnouncements` in the admins' group as this device opened
+   * an epoch (admins promoted before R171): this user's word admits them there (R152), so the group's
+   * devices go on sending to it (the outbox sends an admission before what waits in that chat).
+   */
+  async admit(communityId: string, userIds: readonly string[]): Promise<void> {
+    await this.#d.post(await this.#chat(communityId), { kind: 'community_admit', communityId, userIds: [...userIds] });
+  }
+
+  /**
    * The epoch's key as this device read it in the admins' group, if it did: the first such message
    * in the log from a holder of `postAnnouncements` at that point of the log (R80's fold, with the
    * owner's signed statements, R138). A subscriber still in the group (one from before the switch,

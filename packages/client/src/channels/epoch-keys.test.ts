@@ -6,6 +6,8 @@ import { MlsIdentity } from '../mls/identity.ts';
 import type { RestFn } from '../session.ts';
 import type { StoredMessage } from '../store.ts';
 import { AdminKeys } from './admin-keys.ts';
+import type { WrappedChannelPost } from './wrapped.ts';
+import { foldWrappedEdits } from './wrapped-responses.ts';
 import { drawEpochKey, edToX25519Public, openEpochKey, openPost, sealEpochKey, sealPost } from './epoch-keys.ts';
 
 describe('R141-R142 epoch keys sealed to key-log keys', () => {
@@ -50,5 +52,17 @@ describe('R170 epoch keys read from the admins\' group', () => {
     });
     assert.deepEqual(await admins.find('comm_0001', 2), real);
     assert.equal(await admins.find('comm_0001', 3), undefined);
+  });
+});
+
+describe('R178 a wrapped post\'s edits count only from its author', () => {
+  it('an edit signed by another admin changes nothing and is not shown; the author\'s own, from any of their devices, does', () => {
+    const post = (seq: number, authorId: string, text: string, edits?: number, authorDevice = `${authorId}_phone`): WrappedChannelPost => ({
+      seq, epoch: 1, verified: true, text, date: seq, authorId, authorDevice, ...(edits !== undefined ? { edits } : {}),
+    });
+    const shown = foldWrappedEdits([post(1, 'ann', 'Ferry at 7:40'), post(2, 'ben', 'Ferry cancelled (Ben)', 1), post(3, 'ann', 'Ferry at 9:10')]);
+    assert.deepEqual(shown.map((p) => p.verified && [p.seq, p.text, p.edited]), [[1, 'Ferry at 7:40', undefined], [3, 'Ferry at 9:10', undefined]]);
+    const own = foldWrappedEdits([post(1, 'ann', 'Ferry at 7:40'), post(2, 'ann', 'Ferry at 7:45', 1, 'ann_laptop'), post(3, 'ben', 'Ferry at 7:50 (Ben)', 1)]);
+    assert.deepEqual(own.map((p) => p.verified && [p.seq, p.text, p.edited]), [[1, 'Ferry at 7:45', 2]]);
   });
 });

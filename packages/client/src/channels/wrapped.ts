@@ -11,7 +11,7 @@ import type { RestFn } from '../session.ts';
 import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
 import type { WrappedUpload } from './wrapped-files.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
-import { reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
+import { foldWrappedEdits, reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
 import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
@@ -97,7 +97,9 @@ export class WrappedChannels {
   async rekey(communityId: string): Promise<{ epoch: number; wrapped: number; skipped: number }> {
     const { epoch: current } = await this.current(communityId);
     const epoch = (current?.epoch ?? 0) + 1;
-    await this.#d.rest('POST', path(communityId, '/epochs'), { epoch });
+    const { admitted } = await this.#d.rest<{ admitted?: string[] }>('POST', path(communityId, '/epochs'), { epoch });
+    // R178: admins promoted before R171 were put in the admins' group just now: admitted there by this user's word (R152).
+    if (admitted?.length) await this.#admins?.admit(communityId, admitted).catch((err: unknown) => console.warn('parley: admitting admins to the admins\' group failed', communityId, err));
     const key = drawEpochKey();
     this.#keys.set(`${communityId}:${epoch}`, key);
     // R170: the other admins' devices take the key from their MLS group at once; wraps stay their fallback.
@@ -306,14 +308,24 @@ export class WrappedChannels {
   /**
    * R161: the channel's info as the log's newest entry carries it (each epoch's first entry and every
    * post do), for a chat list's row: one read, whatever the log's length. When this device can't open
-   * that entry (its wrap of the newest epoch is not made yet), the newest info it read before, if any;
-   * `post`: the newest entry when it is a post that opened.
+   * that entry (its wrap of the newest epoch is not made yet), the newest info it read before, if any.
+   * R178: `post` is the newest post as a reader shows it (its newest edit by its author folded in, R167),
+   * never an edit, an entry of info alone or a deleted post; none when it does not open here.
    */
   async latest(communityId: string): Promise<{ info: WrappedChannelInfo | undefined; post: WrappedChannelPost | undefined }> {
-    const { post: p } = await this.#d.rest<{ post: WrappedPost | null }>('GET', path(communityId, '/wrapped-posts/latest'));
+    const got = await this.#d.rest<{ post: WrappedPost | null; newestPost?: WrappedPost; newestEdit?: WrappedPost }>('GET', path(communityId, '/wrapped-posts/latest'));
+    const p = got.post;
     const opened = p ? await this.#open(communityId, p) : {};
     if (p && opened.info && (this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info: opened.info });
-    return { info: this.#info.get(communityId)?.info, post: opened.post?.verified ? opened.post : undefined };
+    // A server from before R178 names only the newest entry: it is the post only when it is one (not an edit).
+    const newest = got.newestPost ? (got.newestPost.seq === p?.seq ? opened : await this.#open(communityId, got.newestPost)) : opened;
+    let post = newest.post?.verified && newest.post.edits === undefined ? newest.post : undefined;
+    if (post && got.newestEdit) {
+      // The server's mark says which post an entry edits; the signed `edits` and author decide (foldWrappedEdits).
+      const edit = (await this.#open(communityId, got.newestEdit)).post;
+      if (edit) post = foldWrappedEdits([post, edit])[0] as WrappedChannelPost & { verified: true };
+    }
+    return { info: this.#info.get(communityId)?.info, post };
   }
 
   /** A post as shown (none for an entry of channel info alone), and the channel info it carries (R147), once it opened and its signature checked. */

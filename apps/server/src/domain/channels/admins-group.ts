@@ -1,14 +1,17 @@
 import type { Role } from '@parley/protocol';
 import type { ChannelWrapStorage } from '../../storage/channel-wrap-storage.ts';
-import type { CommunityStorage } from '../../storage/community-storage.ts';
+import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Chats } from '../chats.ts';
+import { holds } from '../communities/rules.ts';
 import type { Clock } from '../ports.ts';
 
 export interface ChannelAdminsGroupDeps {
   storage: Pick<Storage, 'getMember'>;
-  communities: Pick<CommunityStorage, 'getCommunity' | 'listCommunityChats'>;
+  communities: Pick<CommunityStorage, 'getCommunity' | 'listCommunityChats' | 'getCommunityMember'>;
+  /** The community's members who hold any right (the owner and admins). */
+  moderators(communityId: string): Promise<CommunityMemberRow[]>;
   chats: Pick<Chats, 'join' | 'changeForCommunity'>;
   wraps: Pick<ChannelWrapStorage, 'markRemoval'>;
   clock: Clock;
@@ -43,5 +46,27 @@ export class ChannelAdminsGroup {
     // A demotion is a removal for the epoch key (R142): the next post opens an epoch the group no longer carries to them.
     if (inIt) await this.#d.chats.changeForCommunity(auth, chatId, { kind: 'remove_member', userId }, { kind: 'member_removed', userId });
     await this.#d.wraps.markRemoval(communityId, this.#d.clock.now());
+  }
+
+  /**
+   * R178: when an epoch opens, every holder of `postAnnouncements` not in the admins' group (one promoted
+   * before R171, whose rights have not changed since) is put in, as `announcerChanged` would. Only when the
+   * caller holds `invite`: their SDK then states the admission (R152) that lets the group's devices send
+   * there; from anyone else it would not count, and the group would hold every send, key messages
+   * included, until an admin admitted them. Returns whom it put in.
+   */
+  async reconcile(auth: AuthContext, communityId: string): Promise<string[]> {
+    if (!(await this.#d.communities.getCommunity(communityId))?.settings.wrapped) return [];
+    if (!holds(await this.#d.communities.getCommunityMember(communityId, auth.userId), 'invite')) return [];
+    const chatId = (await this.#d.communities.listCommunityChats(communityId)).find((c) => c.kind === 'announcements')?.chatId;
+    if (!chatId) return [];
+    const added: string[] = [];
+    for (const m of await this.#d.moderators(communityId)) {
+      if (!holds(m, 'postAnnouncements') || (await this.#d.storage.getMember(chatId, m.userId)) !== undefined) continue;
+      await this.#d.chats.join(auth, chatId, m.userId, { kind: 'member_added', userId: m.userId });
+      await this.#d.mirrorRole(auth, communityId, chatId, m.userId, m.role);
+      added.push(m.userId);
+    }
+    return added;
   }
 }

@@ -7,7 +7,7 @@ import type { BlobStorage } from '../../storage/blob-storage.ts';
 import { WRAPPED_INFO_MARK, type ChannelWrapStorage, type ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
-import { DELETED_BODY, editMark } from '../../storage/wrapped-response-storage.ts';
+import { DELETED_BODY, editMark, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
 import type { Clock } from '../ports.ts';
@@ -25,6 +25,13 @@ export interface ChannelWrapsDeps {
   blobs: Pick<BlobStorage, 'getBlob'>;
   /** The community's members who hold any right (the owner and admins): R149's `wraps_needed` goes to those who hold `postAnnouncements`. */
   moderators(communityId: string): Promise<CommunityMemberRow[]>;
+  /** R178: a leaver's reactions go; the newest post and its edit for a "last post" summary. */
+  responses: Pick<WrappedResponseStorage, 'dropReactions' | 'newestPost'>;
+  /**
+   * R171/R178: when an epoch opens, every holder of `postAnnouncements` not in the admins' group (one
+   * promoted before R171) is put in, if the caller's word admits them there (R152); returns whom.
+   */
+  reconcileAdmins?: (auth: AuthContext, communityId: string) => Promise<string[]>;
 }
 
 
@@ -88,11 +95,14 @@ export class ChannelWraps {
     };
   }
 
-  async createEpoch(auth: AuthContext, communityId: string, epoch: number): Promise<ChannelEpoch> {
+  /** Opens the next epoch; R178: `admitted`, the admins this put in the admins' group (the caller's SDK admits them there, R152). */
+  async createEpoch(auth: AuthContext, communityId: string, epoch: number): Promise<{ epoch: ChannelEpoch; admitted: string[] }> {
     await this.#admin(communityId, auth.userId);
     const row = { communityId, epoch, createdBy: auth.userId, createdAt: this.#d.clock.now() };
     if (!(await this.#d.wraps.createEpoch(row))) throw new ParleyError('channel_rekey_needed', `epoch ${epoch} is not the next one`);
-    return { epoch, createdBy: row.createdBy, createdAt: row.createdAt };
+    // R178: an admin made before R171 (not in the admins' group) is put in now; the next epochs' keys then reach them there (R170).
+    const admitted = (await this.#d.reconcileAdmins?.(auth, communityId)) ?? [];
+    return { epoch: { epoch, createdBy: row.createdBy, createdAt: row.createdAt }, admitted };
   }
 
   async unwrapped(auth: AuthContext, communityId: string, epoch: number, after: string): Promise<UnwrappedDevice[]> {
@@ -157,6 +167,8 @@ export class ChannelWraps {
   async left(communityId: string, userId: string, at: number): Promise<void> {
     await this.#d.wraps.markRemoval(communityId, at);
     await this.#d.wraps.deleteWraps(communityId, (await this.#d.storage.listDevices(userId)).map((d) => d.deviceId));
+    // R178: their reactions are no longer counted (nor theirs to take back: they can't read the channel).
+    await this.#d.responses.dropReactions(communityId, userId);
   }
 
   /** R148: the wrapped channels the user is a member of (their connections hear these channels' notices). */
@@ -203,6 +215,8 @@ export class ChannelWraps {
       if (!target || target.seq !== input.edits || target.body.startsWith(INFO_MARK) || EDIT_MARK.test(target.body) || target.body === DELETED_BODY) {
         throw new ParleyError('not_found', `no post ${input.edits} to edit`);
       }
+      // R178: only the post's author edits it (readers count no other's edit); deleting stays any admin's.
+      if (target.authorId !== auth.userId) throw new ParleyError('forbidden', 'only the post\'s author edits it');
     }
     const refs = input.blobs ? { chatId: await this.#announcements(communityId), blobIds: input.blobs } : undefined;
     for (const blobId of input.blobs ?? []) {
@@ -229,11 +243,18 @@ export class ChannelWraps {
     return (await this.#d.wraps.listPosts(communityId, after, POSTS_PAGE)).map(postView);
   }
 
-  /** R161: the newest entry (every post carries the channel's info, and so does each epoch's first entry), for a chat list's row. */
-  async latest(auth: AuthContext, communityId: string): Promise<WrappedPost | null> {
+  /**
+   * R161: the newest entry (every post carries the channel's info, and so does each epoch's first entry), for a chat list's row;
+   * R178: and the newest post (not info alone, an edit or deleted) with its newest edit, for a "last post" summary.
+   */
+  async latest(auth: AuthContext, communityId: string): Promise<{ post: WrappedPost | null; newestPost?: WrappedPost; newestEdit?: WrappedPost }> {
     await this.#member(communityId, auth.userId);
     const row = await this.#d.wraps.latestPost(communityId);
-    return row ? postView(row) : null;
+    const newest = row && (await this.#d.responses.newestPost(communityId));
+    return {
+      post: row ? postView(row) : null,
+      ...(newest ? { newestPost: postView(newest.post) } : {}), ...(newest?.edit ? { newestEdit: postView(newest.edit) } : {}),
+    };
   }
 
   /** R162: the chat whose references make a post's files readable to the community's members (R55). */

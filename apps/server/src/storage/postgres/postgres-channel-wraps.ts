@@ -86,9 +86,9 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
   async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }> {
     return inTransaction(this.#pool, async (db): Promise<ChannelWrappedPostRow & { repeated?: true }> => {
       await db.query('SELECT 1 FROM communities WHERE community_id = $1 FOR UPDATE', [p.communityId]);
-      // R162: a post whose first new file a post of this author in this channel references already is that post sent again.
+      // R162: a post whose first new file a post of this author in this channel references already is that post sent again (R178: its references at minus its seq).
       const first = refs?.blobIds[0];
-      const prior = first === undefined ? undefined : (await db.query<Row>(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = $1 AND p.seq = r.seq AND p.author_id = r.sender_user_id
+      const prior = first === undefined ? undefined : (await db.query<Row>(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = $1 AND p.seq = -r.seq AND p.author_id = r.sender_user_id
         WHERE r.blob_id = $2 AND r.chat_id = $3 AND r.sender_user_id = $4 ORDER BY p.seq LIMIT 1`, [p.communityId, first, refs!.chatId, p.authorId])).rows[0];
       if (prior) return { ...toWrappedPost(prior), repeated: true };
       const newest = Number((await db.query<Row>('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = $1', [p.communityId])).rows[0]?.['n']);
@@ -104,8 +104,9 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
           if (!complete.has(blobId)) throw new ParleyError('blob_not_found', 'no such blob');
           if (!complete.get(blobId)) throw new ParleyError('blob_incomplete', 'the upload is not finished');
         }
+        // R178: at minus the post's seq, where no chat message's reference is: the post's deletion releases exactly these.
         await db.query(`INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) SELECT $1, b, $2, $3 FROM unnest($4::text[]) AS b
-          ON CONFLICT DO NOTHING`, [refs.chatId, p.authorId, seq, [...refs.blobIds]]);
+          ON CONFLICT DO NOTHING`, [refs.chatId, p.authorId, -seq, [...refs.blobIds]]);
       }
       return { ...p, seq };
     });

@@ -12,7 +12,7 @@ import { PostgresStorage } from './postgres-storage.ts';
 import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
 import { PostgresBlobs } from './postgres-blobs.ts';
-import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
+import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
@@ -38,7 +38,7 @@ channelWrapStorageSuite('PostgresChannelWraps', async () => {
 
 wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
   const storage = await PostgresStorage.open(await database());
-  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool) };
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), blobs: new PostgresBlobs(storage.pool) };
 });
 
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {
@@ -73,6 +73,23 @@ describe('PostgresCommunities migration', () => {
       const communities = new PostgresCommunities(upgraded.pool);
       assert.equal(await communities.getCommunityChat('chat_old1'), undefined);
       assert.deepEqual(await communities.listCommunitiesForUser('user_alice'), []);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('R178 migration 039 on wrapped posts\' file references from before: moved to minus their seq, except where a chat message may have made one', async () => {
+    const url = await emptyDatabase();
+    const all = loadMigrations('postgres');
+    const at = all.findIndex((m) => m.name === '039_wrapped_leave_and_delete');
+    assert.ok(at > 0);
+    const old = await PostgresStorage.open(url, { migrations: all.slice(0, at) });
+    await wrappedRefsMigration.before({ storage: old, communities: new PostgresCommunities(old.pool), wraps: new PostgresChannelWraps(old.pool), blobs: new PostgresBlobs(old.pool),
+      exec: async (sql, params) => { let i = 0; await old.pool.query(sql.replace(/\?/g, () => `$${++i}`), params); } });
+    await old.close();
+    const upgraded = await PostgresStorage.open(url, { migrations: all });
+    try {
+      await wrappedRefsMigration.after(new PostgresBlobs(upgraded.pool));
     } finally {
       await upgraded.close();
     }

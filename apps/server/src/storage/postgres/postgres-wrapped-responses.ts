@@ -1,8 +1,15 @@
 import type pg from 'pg';
 import { DELETED_BODY, editMark, type WrappedReactionCount, type WrappedResponseStorage } from '../wrapped-response-storage.ts';
+import type { ChannelWrappedPostRow } from '../channel-wrap-storage.ts';
+import { toWrappedPost } from '../sqlite/sqlite-channel-wraps.ts';
 import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
+/** R161/R167: an entry that is a post (not info alone, not an edit `e<seq>:`, not deleted). */
+const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND body !~ '^e[0-9]+:'";
+/** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
+const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = $1 AND kind = 'announcements')
+  AND sender_user_id = $2 AND seq = $3`;
 
 /** R166-R167 in the cluster's PostgreSQL database. */
 export class PostgresWrappedResponses implements WrappedResponseStorage {
@@ -58,12 +65,39 @@ export class PostgresWrappedResponses implements WrappedResponseStorage {
 
   async deletePost(communityId: string, seq: number): Promise<boolean> {
     return inTransaction(this.#pool, async (db) => {
-      const gone = (await db.query('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq = $3 AND body <> $1', [DELETED_BODY, communityId, seq])).rowCount ?? 0;
-      if (gone === 0) return false;
+      const post = (await db.query<Row>('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq = $3 AND body <> $1 RETURNING author_id', [DELETED_BODY, communityId, seq])).rows[0];
+      if (!post) return false;
+      const edits = (await db.query<Row>('SELECT seq, author_id FROM channel_wrapped_posts WHERE community_id = $1 AND seq > $2 AND left(body, $3) = $4',
+        [communityId, seq, editMark(seq).length, editMark(seq)])).rows;
+      // R178: the files go with the post: their references are released, so R56's sweep removes them.
+      for (const [s, author] of [[seq, post['author_id']] as const, ...edits.map((e) => [Number(e['seq']), e['author_id']] as const)]) await db.query(RELEASE_REFS, [communityId, author, -s]);
       await db.query('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq > $3 AND left(body, $4) = $5', [DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq)]);
       await db.query('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       return true;
     });
+  }
+
+  async dropReactions(communityId: string, userId: string): Promise<number> {
+    return inTransaction(this.#pool, async (db) => {
+      const seqs = (await db.query<Row>('SELECT seq FROM channel_wrapped_reactions WHERE community_id = $1 AND user_id = $2 ORDER BY seq', [communityId, userId])).rows.map((r) => Number(r['seq']));
+      // The locks setReaction takes (one change per (post, user) at a time), in seq order.
+      for (const seq of seqs) await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wrapped-reaction:${communityId}:${seq}:${userId}`]);
+      const mine = (await db.query<Row>('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND user_id = $2 RETURNING seq, token', [communityId, userId])).rows;
+      for (const r of mine) {
+        const down = await db.query('UPDATE channel_wrapped_reaction_counts SET n = n - 1 WHERE community_id = $1 AND seq = $2 AND token = $3 AND n > 1', [communityId, r['seq'], r['token']]);
+        if ((down.rowCount ?? 0) === 0) await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2 AND token = $3', [communityId, r['seq'], r['token']]);
+      }
+      return mine.length;
+    });
+  }
+
+  async newestPost(communityId: string): Promise<{ post: ChannelWrappedPostRow; edit?: ChannelWrappedPostRow } | undefined> {
+    const p = (await this.#rows(`SELECT * FROM channel_wrapped_posts WHERE community_id = $1 AND ${IS_POST} ORDER BY seq DESC LIMIT 1`, [communityId]))[0];
+    if (!p) return undefined;
+    const post = toWrappedPost(p);
+    const e = (await this.#rows('SELECT * FROM channel_wrapped_posts WHERE community_id = $1 AND seq > $2 AND left(body, $3) = $4 ORDER BY seq DESC LIMIT 1',
+      [communityId, post.seq, editMark(post.seq).length, editMark(post.seq)]))[0];
+    return e ? { post, edit: toWrappedPost(e) } : { post };
   }
 }

@@ -127,9 +127,9 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
 
   async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }> {
     return this.#db.transaction((): ChannelWrappedPostRow & { repeated?: true } => {
-      // R162: a post whose first new file a post of this author in this channel references already is that post sent again.
+      // R162: a post whose first new file a post of this author in this channel references already is that post sent again (R178: its references at minus its seq).
       const first = refs?.blobIds[0];
-      const prior = first === undefined ? undefined : this.#q(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = ? AND p.seq = r.seq AND p.author_id = r.sender_user_id
+      const prior = first === undefined ? undefined : this.#q(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = ? AND p.seq = -r.seq AND p.author_id = r.sender_user_id
         WHERE r.blob_id = ? AND r.chat_id = ? AND r.sender_user_id = ? ORDER BY p.seq LIMIT 1`).get(p.communityId, first, refs!.chatId, p.authorId) as Row | undefined;
       if (prior) return { ...toWrappedPost(prior), repeated: true };
       const newest = Number((this.#q('SELECT COALESCE(MAX(epoch), 0) AS n FROM channel_epochs WHERE community_id = ?').get(p.communityId) as Row)['n']);
@@ -141,7 +141,8 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
         const blob = this.#q('SELECT completed_at FROM blobs WHERE blob_id = ?').get(blobId) as Row | undefined;
         if (!blob) throw new ParleyError('blob_not_found', 'no such blob');
         if (blob['completed_at'] === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
-        this.#q('INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(refs!.chatId, blobId, p.authorId, seq);
+        // R178: at minus the post's seq, where no chat message's reference is: the post's deletion releases exactly these.
+        this.#q('INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(refs!.chatId, blobId, p.authorId, -seq);
       }
       return { ...p, seq };
     }).immediate();

@@ -14,7 +14,7 @@ import { SqliteStorage } from './sqlite-storage.ts';
 import { channelWrapStorageSuite } from '../channel-wrap-storage.suite.ts';
 import { SqliteChannelWraps } from './sqlite-channel-wraps.ts';
 import { SqliteBlobs } from './sqlite-blobs.ts';
-import { wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
+import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
@@ -37,7 +37,7 @@ channelWrapStorageSuite('SqliteChannelWraps', async () => {
 
 wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
-  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db) };
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), blobs: new SqliteBlobs(storage.db) };
 });
 
 wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
@@ -72,6 +72,23 @@ describe('SqliteCommunities migration', () => {
       const communities = new SqliteCommunities(upgraded.db);
       assert.equal(await communities.getCommunityChat('chat_old1'), undefined);
       assert.deepEqual(await communities.listCommunitiesForUser('user_alice'), []);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('R178 migration 036 on wrapped posts\' file references from before: moved to minus their seq, except where a chat message may have made one', async () => {
+    const path = join(dir, 'before-036.sqlite');
+    const all = loadMigrations('sqlite');
+    const at = all.findIndex((m) => m.name === '036_wrapped_leave_and_delete');
+    assert.ok(at > 0);
+    const old = SqliteStorage.open(path, { migrations: all.slice(0, at) });
+    await wrappedRefsMigration.before({ storage: old, communities: new SqliteCommunities(old.db), wraps: new SqliteChannelWraps(old.db), blobs: new SqliteBlobs(old.db),
+      exec: async (sql, params) => { old.db.prepare(sql).run(...params); } });
+    await old.close();
+    const upgraded = SqliteStorage.open(path, { migrations: all });
+    try {
+      await wrappedRefsMigration.after(new SqliteBlobs(upgraded.db));
     } finally {
       await upgraded.close();
     }

@@ -1,9 +1,16 @@
 import type Database from 'better-sqlite3';
 import { DELETED_BODY, editMark, type WrappedReactionCount, type WrappedResponseStorage } from '../wrapped-response-storage.ts';
+import type { ChannelWrappedPostRow } from '../channel-wrap-storage.ts';
+import { toWrappedPost } from './sqlite-channel-wraps.ts';
 import { statementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** R161/R167: an entry that is a post (not info alone, not an edit `e<seq>:`, not deleted; no base64 body holds a colon). */
+const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND NOT (substr(body, 1, 1) = 'e' AND instr(body, ':') > 0)";
+/** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
+const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = ? AND kind = 'announcements')
+  AND sender_user_id = ? AND seq = ?`;
 
 /** R166-R167 in the single node's SQLite database. */
 export class SqliteWrappedResponses implements WrappedResponseStorage {
@@ -56,13 +63,39 @@ export class SqliteWrappedResponses implements WrappedResponseStorage {
 
   async deletePost(communityId: string, seq: number): Promise<boolean> {
     return this.#db.transaction(() => {
+      const post = this.#q('SELECT author_id FROM channel_wrapped_posts WHERE community_id = ? AND seq = ? AND body <> ?').get(communityId, seq, DELETED_BODY) as Row | undefined;
+      const edits = this.#q('SELECT seq, author_id FROM channel_wrapped_posts WHERE community_id = ? AND seq > ? AND substr(body, 1, ?) = ?')
+        .all(communityId, seq, editMark(seq).length, editMark(seq)) as Row[];
       const gone = this.#q('UPDATE channel_wrapped_posts SET body = ? WHERE community_id = ? AND seq = ? AND body <> ?').run(DELETED_BODY, communityId, seq, DELETED_BODY).changes > 0;
-      if (!gone) return false;
+      if (!gone || !post) return false;
+      // R178: the files go with the post: their references are released, so R56's sweep removes them.
+      for (const [s, author] of [[seq, post['author_id']], ...edits.map((e) => [e['seq'], e['author_id']])]) this.#q(RELEASE_REFS).run(communityId, author, -Number(s));
       this.#q("UPDATE channel_wrapped_posts SET body = ? WHERE community_id = ? AND seq > ? AND substr(body, 1, ?) = ?")
         .run(DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq));
       this.#q('DELETE FROM channel_wrapped_reactions WHERE community_id = ? AND seq = ?').run(communityId, seq);
       this.#q('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = ? AND seq = ?').run(communityId, seq);
       return true;
     }).immediate();
+  }
+
+  async dropReactions(communityId: string, userId: string): Promise<number> {
+    return this.#db.transaction(() => {
+      const mine = this.#q('SELECT seq, token FROM channel_wrapped_reactions WHERE community_id = ? AND user_id = ?').all(communityId, userId) as Row[];
+      for (const r of mine) {
+        const down = this.#q('UPDATE channel_wrapped_reaction_counts SET n = n - 1 WHERE community_id = ? AND seq = ? AND token = ? AND n > 1').run(communityId, r['seq'], r['token']);
+        if (down.changes === 0) this.#q('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = ? AND seq = ? AND token = ?').run(communityId, r['seq'], r['token']);
+      }
+      this.#q('DELETE FROM channel_wrapped_reactions WHERE community_id = ? AND user_id = ?').run(communityId, userId);
+      return mine.length;
+    }).immediate();
+  }
+
+  async newestPost(communityId: string): Promise<{ post: ChannelWrappedPostRow; edit?: ChannelWrappedPostRow } | undefined> {
+    const p = this.#q(`SELECT * FROM channel_wrapped_posts WHERE community_id = ? AND ${IS_POST} ORDER BY seq DESC LIMIT 1`).get(communityId) as Row | undefined;
+    if (!p) return undefined;
+    const post = toWrappedPost(p);
+    const e = this.#q('SELECT * FROM channel_wrapped_posts WHERE community_id = ? AND seq > ? AND substr(body, 1, ?) = ? ORDER BY seq DESC LIMIT 1')
+      .get(communityId, post.seq, editMark(post.seq).length, editMark(post.seq)) as Row | undefined;
+    return e ? { post, edit: toWrappedPost(e) } : { post };
   }
 }
