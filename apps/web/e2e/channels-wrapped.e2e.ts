@@ -190,6 +190,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await pending.waitFor({ timeout: 30_000 });
     await waitFor(() => held.length > 0, { what: 'the upload started', timeoutMs: 30_000 });
     assert.equal(await olga.getByLabel('Write a post').inputValue(), '', 'the composer is free once the post is kept');
+    assert.equal(await olga.getByText('No posts yet.').count(), 0, 'a channel with a post on its way does not say it has none');
     await screenshot(olga, 'channels-w07-wrapped-uploading-admin');
     assert.deepEqual(await zed.client.wrappedChannels.read(joined.communityId), [], 'nothing posted yet');
 

@@ -151,7 +151,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
       <div className="timeline channel-timeline" data-testid="channel-posts">
         {posts === undefined && <div className="spinner" role="status" aria-label={t('loading')} />}
         {earlier > 0 && <p className="muted small channel-earlier" data-testid="wrapped-earlier">{t(readable.length > 0 ? 'chWrappedEarlier' : 'chWrappedWaiting', { count: earlier })}</p>}
-        {folded?.length === 0 && <p className="muted empty-state">{t('chNoPosts')}</p>}
+        {folded?.length === 0 && client.wrappedPending(communityId).length === 0 && <p className="muted empty-state">{t('chNoPosts')}</p>}
         {readable.map((p) => (p.verified ? (
           <article key={p.seq} className="channel-post" id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
             {p.attachments && <Attachments client={client} atts={p.attachments} uploading={false} onOpen={setViewing} />}
