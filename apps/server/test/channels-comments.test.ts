@@ -2,24 +2,16 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { commentCounts, commentsOn, type ParleyClient } from '@parley/client';
 import { MAX_THREAD_QUOTE_CHARS, wrappedPostRoot } from '@parley/protocol';
-import { createUser, startTestServer, uniqueHandle, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
+import { startTestServer, uniqueHandle, waitFor, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
+import { GROUP_FORMED, inGroup, userPool } from './private-channel.ts';
 
 /** Comments on channel posts (docs/PROTOCOL.md R114): thread replies in a linked community chat, end-to-end encrypted. */
 
-const GROUP_FORMED = 30_000;
-const inGroup = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
 const count = (client: ParleyClient, chatId: string, postId: string) => commentCounts(client.timeline(chatId), [postId]).get(postId);
-const started: TestUser[] = [];
-async function users(url: string, ...names: string[]): Promise<TestUser[]> {
-  const made = await Promise.all(names.map((displayName) => createUser(url, { displayName })));
-  started.push(...made);
-  return made;
-}
-afterEach(async () => {
-  for (const u of started.splice(0)) await u.client.stop();
-});
+const { started, users, stopAll } = userPool();
+afterEach(stopAll);
 
 describe('channel comments (R114)', () => {
   it('R114 a public channel\'s discussion chat: subscribers join it, comment on a post in its thread, everyone sees "N comments"; a banned person can\'t comment or come back; the server holds no comment text', async () => {

@@ -1,38 +1,17 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Content, Message } from '@parley/protocol';
-import { MlsCodec, sessionRest, type ParleyClient } from '@parley/client';
-import { createUser, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
+import { sessionRest, type ParleyClient } from '@parley/client';
+import { startTestServer, waitFor, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
+import { GROUP_FORMED, inGroup, userPool, follow } from './private-channel.ts';
 
 /** Private channels (docs/PROTOCOL.md R112-R113): a community whose announcements chat is the channel, end-to-end encrypted. */
 
-const GROUP_FORMED = 30_000;
 const texts = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system && !i.notice).map((i) => i.text);
-const inGroup = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
-const started: TestUser[] = [];
-async function users(url: string, ...names: string[]): Promise<TestUser[]> {
-  const made = await Promise.all(names.map((displayName) => createUser(url, { displayName })));
-  started.push(...made);
-  return made;
-}
-afterEach(async () => {
-  for (const u of started.splice(0)) await u.client.stop();
-});
+const { started, users, stopAll } = userPool();
+afterEach(stopAll);
 
-/** What a device that kept its group state reads when it follows the chat's log as a member holds it, and the epochs. */
-async function follow(device: TestUser, chatId: string, log: readonly Message[]): Promise<{ read: string[]; contents: Content[]; epoch: number | undefined; epochOf: (m: Message) => number | undefined }> {
-  const keeper = device.client.keyPackages;
-  assert.ok(keeper);
-  const reader = new MlsCodec({ userId: device.userId, deviceId: device.deviceId, store: device.store, keys: keeper });
-  const epoch = await reader.epoch(chatId);
-  const last = (await device.store.getMessages(chatId)).at(-1)?.seq ?? 0;
-  const batch = await reader.decodeBatch(chatId, log.filter((m) => m.seq > last), () => undefined, async () => {});
-  const read = batch.decoded.flatMap((d) => (d?.kind === 'content' && d.content.kind === 'text' ? [d.content.text] : []));
-  const contents = batch.decoded.flatMap((d) => (d?.kind === 'content' ? [d.content] : []));
-  return { read, contents, epoch, epochOf: (m) => (m.envelope ? reader.epochOf(m.envelope) : undefined) };
-}
 
 describe('private channels (R112-R113)', () => {
   it('R112 a private channel: subscribers come in by link and by approved request, read the admin\'s posts end to end and react; only admins post; the server holds no plaintext', async () => {

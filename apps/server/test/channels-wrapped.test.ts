@@ -1,38 +1,17 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Content, Message } from '@parley/protocol';
-import { MlsCodec, base64ToBytes, bytesToBase64, foldWrappedEdits, openEpochKey, openPost, sealEpochKey, sessionRest, type ParleyClient, type StoredMessage } from '@parley/client';
+import { base64ToBytes, bytesToBase64, foldWrappedEdits, openEpochKey, openPost, sealEpochKey, sessionRest, type StoredMessage } from '@parley/client';
 import { MAX_ATTACHMENTS, MAX_THUMBNAIL_CHARS, type MyChannelWrap, type WrappedPost } from '@parley/protocol';
-import { addDevice, createUser, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
+import { addDevice, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { ChaosProxy } from './chaos-proxy.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
+import { GROUP_FORMED, inGroup, userPool, follow } from './private-channel.ts';
 
 /** Private channels past the MLS size (docs/PROTOCOL.md R141-R142, R146-R149, R161-R162, R166-R168, R170-R172, R178): an epoch key wrapped per subscriber device. Split from channels-private.test.ts. */
 
-const GROUP_FORMED = 30_000;
-const inGroup = (client: ParleyClient, chatId: string) => client.encryptionMembers(chatId).then((ms) => ms.map((m) => m.userId));
-const started: TestUser[] = [];
-async function users(url: string, ...names: string[]): Promise<TestUser[]> {
-  const made = await Promise.all(names.map((displayName) => createUser(url, { displayName })));
-  started.push(...made);
-  return made;
-}
-afterEach(async () => {
-  for (const u of started.splice(0)) await u.client.stop();
-});
+const { started, users, stopAll } = userPool();
+afterEach(stopAll);
 
-/** What a device that kept its group state reads when it follows the chat's log as a member holds it, and the epochs. */
-async function follow(device: TestUser, chatId: string, log: readonly Message[]): Promise<{ read: string[]; contents: Content[]; epoch: number | undefined; epochOf: (m: Message) => number | undefined }> {
-  const keeper = device.client.keyPackages;
-  assert.ok(keeper);
-  const reader = new MlsCodec({ userId: device.userId, deviceId: device.deviceId, store: device.store, keys: keeper });
-  const epoch = await reader.epoch(chatId);
-  const last = (await device.store.getMessages(chatId)).at(-1)?.seq ?? 0;
-  const batch = await reader.decodeBatch(chatId, log.filter((m) => m.seq > last), () => undefined, async () => {});
-  const read = batch.decoded.flatMap((d) => (d?.kind === 'content' && d.content.kind === 'text' ? [d.content.text] : []));
-  const contents = batch.decoded.flatMap((d) => (d?.kind === 'content' ? [d.content] : []));
-  return { read, contents, epoch, epochOf: (m) => (m.envelope ? reader.epochOf(m.envelope) : undefined) };
-}
 
 describe('wrapped private channels (R141-R178)', () => {
   it('R141-R142, R146-R147, R149 past the MLS size a private channel wraps an epoch key per subscriber device: subscribers read the signed posts and the channel\'s name; a removed subscriber, and a revoked device of a subscriber, get no wrap of the next epoch, their wraps are pruned, and their old key opens nothing new; a new subscriber gets the current epoch; two admin devices wrapping one device at once store one wrap; outsiders get nothing; the server holds no plaintext nor key', async () => {
