@@ -377,7 +377,7 @@ describe('wrapped private channels (R141-R178)', () => {
     const reacted = await benRest<{ counts: { reactions: Record<string, number> } }>('PUT', `/communities/${id}/wrapped-posts/${eBody.post.seq}/reaction`, { token: 'c'.repeat(32) });
     assert.deepEqual(reacted.counts.reactions, { ['c'.repeat(32)]: 1 });
   });
-  it('R178 only a post\'s author edits it; the newest post as a summary shows it is the newest post\'s current text; a deleted post\'s files are swept; a leaver\'s or a banned member\'s reactions stop counting; the epoch key sent to the admins\' group asks for no push', async () => {
+  it('R178 only a post\'s author edits it; the newest post as a summary shows it is the newest post\'s current text; a deleted post\'s files are swept; a leaver\'s or a banned member\'s reactions stop counting; the epoch key and the admission sent to the admins\' group ask for no push, a text there does', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_BLOB_UNREFERENCED_TTL_MS: '1000' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
     if (!ann || !ben || !cat || !dan) throw new Error('users');
@@ -402,9 +402,13 @@ describe('wrapped private channels (R141-R178)', () => {
       return d?.kind === 'content' && d.content.kind === 'channel_epoch_key';
     });
     await waitFor(() => keyMessages().length === 1 && !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'the key message sent', timeoutMs: GROUP_FORMED });
-    const annSends = ann.client.log(chatId).filter((m) => m.senderUserId === ann.userId && m.system === null && sends.has(m.clientMsgId));
-    assert.deepEqual(annSends.map((m) => [m.clientMsgId === keyMessages()[0]?.clientMsgId, sends.get(m.clientMsgId)]).filter(([isKey, quiet]) => isKey || quiet), [[true, true]]);
-    assert.ok(annSends.length > 1, 'her admission of Ben went out too, not quiet');
+    // R189: nor did anything else she sent there that is no message to read (her admission of Ben, the channel's name); a text to the admins does wake them.
+    const hello = await ann.client.sendText(chatId, 'Admins: the timetable changes on Monday');
+    await waitFor(() => !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'the text sent', timeoutMs: GROUP_FORMED });
+    const kindOf = (m: StoredMessage) => (m.decoded?.kind === 'content' ? m.decoded.content.kind : m.decoded?.kind);
+    const annSends = ann.client.log(chatId).filter((m) => m.senderUserId === ann.userId && m.system === null && sends.has(m.clientMsgId)) as StoredMessage[];
+    assert.deepEqual(annSends.filter((m) => !sends.get(m.clientMsgId)).map((m) => [m.clientMsgId, kindOf(m)]), [[hello, 'text']], 'only the text asked for a push');
+    assert.ok(annSends.some((m) => kindOf(m) === 'community_admit') && annSends.some((m) => kindOf(m) === 'channel_epoch_key'), 'her admission of Ben and the key went out, quiet');
     const [first] = await cat.client.wrappedChannels.read(id, p1.seq - 1);
     const pier = first?.verified ? first.attachments?.[0] : undefined;
     assert.ok(pier);

@@ -40,12 +40,16 @@ export interface AddOptions {
   frank?: string;
   /** R87: a vote (the `send` says so, for announcements chats). */
   vote?: true;
-  /** R178: wakes no one (the `send` says `quiet`: no Web Push); hidden content kinds in QUIET_KINDS are always. */
+  /** R178: wakes no one (the `send` says `quiet`: no Web Push); every kind but those in WAKING_KINDS is always (R189). */
   quiet?: true;
 }
 
-/** R178: hidden content that needs no one's attention: its `send` asks the server for no push (R12). */
-const QUIET_KINDS: ReadonlySet<Content['kind']> = new Set(['channel_epoch_key']);
+/**
+ * R178, R189: only what a person reads as a new message wakes a phone (R12's push says "New message").
+ * Every other kind (edits, deletions, reactions, votes, pins, call signalling, which R118 rings for on
+ * its own, hidden content such as drafts, key-log heads, epoch keys, history and re-sends) asks for no push.
+ */
+const WAKING_KINDS: ReadonlySet<Content['kind']> = new Set(['text', 'poll']);
 
 /**
  * What this device wrote and the server has not acknowledged yet (R6): kept in the store as written,
@@ -103,7 +107,7 @@ export class Outbox {
       ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}),
       ...(opts.blobs?.length ? { blobs: [...opts.blobs] } : {}), ...(opts.release?.length ? { release: [...opts.release] } : {}),
       ...(opts.frank !== undefined ? { frank: opts.frank } : {}), ...(opts.vote ? { vote: true as const } : {}),
-      ...(opts.quiet || QUIET_KINDS.has(content.kind) ? { quiet: true as const } : {}),
+      ...(opts.quiet || !WAKING_KINDS.has(content.kind) ? { quiet: true as const } : {}),
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);
