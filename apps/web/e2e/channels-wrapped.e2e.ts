@@ -206,7 +206,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await author.context.close();
   });
 
-  it('R177 a wrapped post\'s comments: a subscriber joins the discussion with one tap and comments; the admin sees "1 comment", counted by the server from a mark', async () => {
+  it('R177 a wrapped post\'s comments: a subscriber joins the discussion with one tap and comments; the admin sees "1 comment", counted by the server from a mark, also when the mark could not go at first', async () => {
     const author = await personPage(browser);
     const reader = await personPage(browser);
     const olga = author.page;
@@ -271,6 +271,15 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await comment.getByRole('button', { name: 'Delete', exact: true }).click();
     await benPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 30_000 });
     await olgaPost.getByTestId('channel-comments').filter({ hasText: '0 comments' }).waitFor({ timeout: 60_000 });
+    // His network drops as he comments again: the comment waits in his outbox and its mark can't go. Back
+    // online, the comment goes out and his device marks it then: both see "1 comment".
+    await reader.context.setOffline(true);
+    await thread.getByTestId('thread-input').fill('Is there parking at pier 2?');
+    await thread.getByTestId('thread-send').click();
+    await thread.getByTestId('message').filter({ hasText: 'Is there parking at pier 2?' }).waitFor({ timeout: 30_000 });
+    await reader.context.setOffline(false);
+    await benPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 60_000 });
+    await olgaPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 60_000 });
     await author.context.close();
     await reader.context.close();
   });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { wrappedPostOfRoot, wrappedPostRoot, type ChannelDiscussion } from '@parley/protocol';
+import { ParleyError, wrappedPostOfRoot, wrappedPostRoot, type ChannelDiscussion } from '@parley/protocol';
 import { useClientState } from '../state/use-client.ts';
 import { CommentsButton, CommentsPanel } from './comments.tsx';
 
@@ -28,6 +28,49 @@ async function unmarkDeleted(client: ParleyClient, communityId: string, chatId: 
   return any;
 }
 
+/** R177: this person's comments on a wrapped channel's posts whose marks this device has sent (kept, so each is sent once). */
+function markedStore(communityId: string) {
+  const key = `parley.wrapped-marked.${communityId}`;
+  let ids: string[] = [];
+  try {
+    const got: unknown = JSON.parse(localStorage.getItem(key) ?? '[]');
+    if (Array.isArray(got)) ids = got.filter((x): x is string => typeof x === 'string');
+  } catch { /* none kept */ }
+  const set = new Set(ids);
+  return {
+    has: (id: string) => set.has(id),
+    add: (id: string) => {
+      set.add(id);
+      try { localStorage.setItem(key, JSON.stringify([...set].slice(-500))); } catch { /* storage full: marked again next time (counted once) */ }
+    },
+  };
+}
+
+/**
+ * R177: comments this person wrote on shown posts whose mark may not have reached the server (sent offline,
+ * or from another device or an SDK that does not mark) are marked when the view shows them, once per
+ * device: the server counts a mark once.
+ */
+async function markWritten(client: ParleyClient, communityId: string, chatId: string, shown: readonly Post[], marked: ReturnType<typeof markedStore>): Promise<boolean> {
+  const epochs = new Map(shown.map((p) => [p.seq, p.epoch]));
+  let any = false;
+  for (const i of client.timeline(chatId)) {
+    const seq = wrappedPostOfRoot(i.threadRoot);
+    const epoch = seq === undefined ? undefined : epochs.get(seq);
+    if (seq === undefined || epoch === undefined || !i.mine || i.deleted || i.seq === null || marked.has(i.id)) continue;
+    try {
+      await client.wrappedChannels.markComment(communityId, { seq, epoch }, i.id);
+      marked.add(i.id);
+      any = true;
+    } catch (err) {
+      // The server's answer (not in the discussion, a post gone) stands; a network failure is tried again next time.
+      if (err instanceof ParleyError) marked.add(i.id);
+      console.warn('parley: sending a comment\'s mark failed', err);
+    }
+  }
+  return any;
+}
+
 /** How many comments on wrapped posts this device holds in the discussion chat (a change says: read the counts again). */
 function heldComments(client: ParleyClient, chatId: string): number {
   return client.timeline(chatId).filter((i) => wrappedPostOfRoot(i.threadRoot) !== undefined && !i.deleted).length;
@@ -43,6 +86,9 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
   const [counts, setCounts] = useState(new Map<number, number>());
   const key = shown.map((p) => p.seq).join(',');
   const seqs = useRef<number[]>([]);
+  const shownRef = useRef(shown);
+  shownRef.current = shown;
+  const marked = useState(() => markedStore(communityId))[0];
   seqs.current = shown.slice(-100).map((p) => p.seq);
   // Only the newest read's answer is shown: an older one may have left before a mark was stored.
   const reads = useRef(0);
@@ -60,13 +106,22 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
   useEffect(() => {
     void load();
     const sweep = () => { if (discussion) void unmarkDeleted(client, communityId, discussion.chatId).then((any) => { if (any) void load(); }); };
+    // One pass at a time over this person's unmarked comments: at the start and on every change (a comment acknowledged, the network back).
+    let marking = false;
+    const markAll = () => {
+      if (!discussion || marking) return;
+      marking = true;
+      void markWritten(client, communityId, discussion.chatId, shownRef.current, marked).then((any) => { marking = false; if (any) void load(); });
+    };
     sweep();
+    markAll();
     const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
     document.addEventListener('visibilitychange', onVisible);
     let held = discussion ? heldComments(client, discussion.chatId) : 0;
     let again: ReturnType<typeof setTimeout> | undefined;
     const off = client.on('change', () => {
       if (!discussion) return;
+      markAll();
       const now = heldComments(client, discussion.chatId);
       if (now !== held) {
         void load();
@@ -86,7 +141,7 @@ export function useWrappedComments(client: ParleyClient, communityId: string, sh
   const report = (what: string) => (err: unknown) => console.warn(`parley: ${what} a comment's mark failed`, err);
   return {
     counts,
-    mark: (p: Post, id: string) => { client.wrappedChannels.markComment(communityId, p, id).then(set(p.seq)).catch(report('sending')); },
+    mark: (p: Post, id: string) => { client.wrappedChannels.markComment(communityId, p, id).then((n) => { marked.add(id); set(p.seq)(n); }).catch(report('sending')); },
   };
 }
 
