@@ -548,4 +548,57 @@ describe('wrapped private channels (R141-R178)', () => {
     await annAgain.start();
     await waitFor(async () => (await text(dan)).join('|') === `${noKey}|${noKey}|Harbour office closed on Monday`, { what: 'Dan reads the current epoch once Ann\'s device is back', timeoutMs: 60_000 });
   });
+
+  it('R186-R187 a subscriber forwards a wrapped post with a photo to a direct chat: the other person, not in the channel, sees it named after the channel and opens the photo; a removed subscriber can\'t attach the channel\'s file to a chat; a voice post keeps its length and waveform', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Night trains', settings: { channel: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    const photo = new TextEncoder().encode('PHOTO-BYTES: platform 4 map');
+    await ann.client.wrappedChannels.post(id, 'Platform change', { files: [{ source: new Blob([photo]), name: 'platform.jpg', mime: 'image/jpeg', size: photo.length, width: 640, height: 480 }] });
+    const [post] = await ben.client.wrappedChannels.read(id);
+    assert.ok(post?.verified && post.attachments?.[0]);
+    const att = post.attachments[0];
+    // Dan is in no chat of the channel: the blob is not his to read before the forward.
+    await rejects(dan.client.downloadAttachment(att), 'blob_not_found');
+
+    const direct = await ben.client.openDirect(dan.userId);
+    await waitFor(() => ben.client.chat(direct.chatId)?.encryption === 'on' && dan.client.chat(direct.chatId)?.encryption === 'on', { what: 'direct chat encrypted', timeoutMs: 30_000 });
+    const [fwdId] = await ben.client.wrappedChannels.forward([direct.chatId], id, post);
+    const got = () => dan.client.timeline(direct.chatId).find((i) => i.id === fwdId && i.attachments?.length);
+    await waitFor(() => got() !== undefined, { what: 'Dan gets the forward', timeoutMs: 30_000 });
+    const fwd = got()!;
+    assert.deepEqual([fwd.text, fwd.forwarded, fwd.attachments![0]!.blobId], ['Platform change', { channel: { name: 'Night trains' }, sentAt: post.date }, att.blobId],
+      'the text and the same blob, forwarded from the channel by its name, at the post\'s signed time');
+    assert.equal((await ben.client.storageUsage()).blobs, 0, 'Ben uploaded nothing');
+    const bytes = async (b: Blob) => new Uint8Array(await b.arrayBuffer());
+    assert.deepEqual(await bytes(await dan.client.downloadAttachment(fwd.attachments![0]!)), photo, 'the direct chat references the blob now (R54)');
+    // Only a post that opened and verified is forwarded; a chat this device is not in is `not_member`.
+    await rejects(ben.client.wrappedChannels.forward([direct.chatId], id, { seq: 99, epoch: 1, verified: false, problem: 'x' }), 'bad_request');
+    await rejects(ben.client.wrappedChannels.forward(['nosuchchat1'], id, post), 'not_member');
+
+    // Cat, removed from the channel, still holds the post she read: the server refuses her reference to its blob (she may not read it).
+    const [catsPost] = await cat.client.wrappedChannels.read(id);
+    assert.ok(catsPost?.verified);
+    await ann.client.communities.remove(id, cat.userId);
+    const catDan = await cat.client.openDirect(dan.userId);
+    await waitFor(() => cat.client.chat(catDan.chatId)?.encryption === 'on', { what: 'Cat\'s direct chat encrypted', timeoutMs: 30_000 });
+    const [refused] = await cat.client.wrappedChannels.forward([catDan.chatId], id, catsPost);
+    await waitFor(() => cat.client.outbox().find((o) => o.clientMsgId === refused)?.failedCode === 'blob_not_found', { what: 'Cat\'s forward refused', timeoutMs: 30_000 });
+    assert.equal(dan.client.timeline(catDan.chatId).some((i) => i.id === refused), false, 'nothing reached Dan');
+
+    // The admin deletes the post: its own references go (R178), the direct chat's stays with it (as a chat forward's, R54).
+    await ann.client.wrappedChannels.delete(id, post.seq);
+    assert.deepEqual(await bytes(await dan.client.downloadAttachment(fwd.attachments![0]!)), photo);
+
+    // R187: a voice post carries its voice metadata sealed in the post; a subscriber reads it as a voice message.
+    const voice = new TextEncoder().encode('OGG-BYTES: announcement');
+    await ann.client.wrappedChannels.post(id, '', { files: [{ source: new Blob([voice]), name: 'voice.webm', mime: 'audio/webm', size: voice.length, kind: 'voice', durationMs: 4200, waveform: 'AAECAwQ=' }] });
+    const voicePost = (await ben.client.wrappedChannels.read(id)).find((p) => p.verified && p.attachments?.[0]?.kind === 'voice');
+    assert.ok(voicePost?.verified && voicePost.attachments?.[0]);
+    assert.deepEqual([voicePost.text, voicePost.attachments[0].mime, voicePost.attachments[0].durationMs, voicePost.attachments[0].waveform], ['', 'audio/webm', 4200, 'AAECAwQ=']);
+    assert.deepEqual(await bytes(await ben.client.downloadAttachment(voicePost.attachments[0])), voice);
+  });
 });

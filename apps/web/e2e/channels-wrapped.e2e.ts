@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page, Route } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeLog } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp, writeAndAccept } from './browser.ts';
 import { pngImage } from './file-fixtures.ts';
 
 /**
@@ -20,7 +20,9 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
   let browser: Browser;
   let url: string;
   let zed: TestUser;
-  before(async () => ({ server, browser, url, zed } = await openWebWorld({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' })));
+  // R187: fake microphone (a tone) for voice posts, and audio that plays without a gesture.
+  before(async () => ({ server, browser, url, zed } = await openWebWorld({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' },
+    ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'])));
   after(() => closeWebWorld({ server, browser, zed }));
 
   it('R141 R148 R149 an admin posts from the app; a subscriber who joins later reads it without anyone wrapping by hand, sees the next post arrive, and is told plainly what kind of channel it is', async () => {
@@ -282,5 +284,89 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await olgaPost.getByTestId('channel-comments').filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: 60_000 });
     await author.context.close();
     await reader.context.close();
+  });
+
+  it('R186 R187 a subscriber forwards a wrapped photo post to a direct chat, whose other member (not in the channel) sees it from the channel with its photo; the admin records a voice post that a subscriber plays', async () => {
+    const author = await personPage(browser);
+    const reader = await personPage(browser);
+    const friend = await personPage(browser, { mobile: true });
+    const olga = author.page;
+    const ben = reader.page;
+    const dora = friend.page;
+    const doraHandle = uniqueHandle('dora');
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    await signUp(dora, url, 'Dora Friend', doraHandle);
+    await writeAndAccept(ben, dora, url, doraHandle, 'Ben Reader', 'Hi Dora');
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Lantern news');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Lantern news' }).waitFor({ timeout: 30_000 });
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
+    assert.ok(token, link);
+    const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
+    assert.equal(joined.settings.wrapped, true);
+    await olga.goto(`${url}/#/private/${joined.communityId}`);
+    await olga.getByTestId('channel-file-input').setInputFiles({ name: 'lanterns.png', mimeType: 'image/png', buffer: pngImage(240, 160) });
+    await olga.getByTestId('tray-item').filter({ hasText: 'lanterns.png' }).and(olga.locator('[data-ready="yes"]')).waitFor({ timeout: 30_000 });
+    await olga.getByLabel('Write a post').fill('Lantern walk starts at the old quay.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    await post(olga, 'Lantern walk starts at the old quay.').getByTestId('media-full').waitFor({ timeout: 30_000 });
+
+    // R187: the empty composer offers the microphone; Olga records (tap, tap to send) and the voice post goes out.
+    const pressed = Date.now();
+    await olga.getByTestId('voice-record').click();
+    await olga.getByTestId('voice-recording').waitFor();
+    await olga.waitForTimeout(2500);
+    await screenshot(olga, 'channels-w12-wrapped-voice-recording-admin');
+    await olga.getByTestId('voice-send').click();
+    const heldS = Math.ceil((Date.now() - pressed) / 1000);
+    await olga.getByTestId('wrapped-post').getByTestId('voice-player').waitFor({ timeout: 60_000 });
+
+    // Ben subscribes: he reads both posts; the voice post plays, its length shown.
+    await ben.goto(link);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    const player = ben.getByTestId('wrapped-post').getByTestId('voice-player');
+    await player.waitFor({ timeout: 60_000 });
+    const length = (await player.getByTestId('voice-time').textContent()) ?? '';
+    const [, min, sec] = /^(\d+):(\d\d)$/.exec(length) ?? [];
+    const shownS = Number(min) * 60 + Number(sec);
+    assert.ok(shownS >= 2 && shownS <= heldS, `its duration: ${length}, recorded for at most ${heldS} s`);
+    await player.getByTestId('voice-play').click();
+    const audio = player.getByTestId('voice-audio');
+    await audio.waitFor({ state: 'attached', timeout: 30_000 });
+    await waitFor(() => audio.evaluate((a) => (a as HTMLAudioElement).currentTime > 0.3), { what: 'the voice post plays', timeoutMs: 20_000 });
+    await screenshot(ben, 'channels-w13-wrapped-voice-subscriber');
+
+    // R186: Ben forwards the photo post to his chat with Dora, who is in no chat of the channel.
+    const photoPost = post(ben, 'Lantern walk starts at the old quay.');
+    await photoPost.getByTestId('media-full').waitFor({ timeout: 60_000 });
+    await photoPost.getByRole('button', { name: 'Forward' }).click();
+    const dialog = ben.getByTestId('wrapped-forward');
+    await dialog.getByTestId('forward-target').filter({ hasText: 'Dora Friend' }).locator('input').check();
+    await screenshot(ben, 'channels-w14-wrapped-forward-picker');
+    await dialog.getByTestId('wrapped-forward-send').click();
+    const sent = ben.getByTestId('message').filter({ hasText: 'Lantern walk starts at the old quay.' });
+    await sent.getByTestId('forwarded').filter({ hasText: 'Forwarded from Lantern news' }).waitFor({ timeout: 30_000 });
+
+    await dora.goto(`${url}/#/`);
+    await dora.getByTestId('chat-row').filter({ hasText: 'Ben Reader' }).click();
+    const got = dora.getByTestId('message').filter({ hasText: 'Lantern walk starts at the old quay.' });
+    await got.getByTestId('forwarded').filter({ hasText: 'Forwarded from Lantern news' }).waitFor({ timeout: 30_000 });
+    // Her device downloads and decrypts the photo: the forward's reference to the blob lets her read it.
+    const img = got.getByTestId('media-full');
+    await img.waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await img.evaluate((el) => (el as HTMLImageElement).complete ? (el as HTMLImageElement).naturalWidth : 0)) === 240, { what: 'Dora sees the photo', timeoutMs: 30_000 });
+    assert.equal(await got.getByRole('link').count(), 0, 'no link to a private channel');
+    await screenshot(dora, 'channels-w15-wrapped-forwarded-phone');
+    await author.context.close();
+    await reader.context.close();
+    await friend.context.close();
   });
 });

@@ -12,6 +12,15 @@ test('R49 a forwarded text: from is optional, its name bounded; noForwardName is
   assert.ok(!Content.safeParse({ kind: 'text', text: 'hi', noForwardName: false }).success);
 });
 
+test('R186 a text forwarded from a wrapped channel names the channel (1 to 100 characters)', () => {
+  const forwarded = { sentAt: 1, channel: { name: 'Night trains' } };
+  const parsed = Content.safeParse({ kind: 'text', text: 'hi', forwarded });
+  assert.ok(parsed.success && parsed.data.kind === 'text');
+  assert.deepEqual(parsed.data.forwarded, forwarded);
+  assert.ok(!Content.safeParse({ kind: 'text', text: 'hi', forwarded: { sentAt: 1, channel: { name: '' } } }).success);
+  assert.ok(!Content.safeParse({ kind: 'text', text: 'hi', forwarded: { sentAt: 1, channel: { name: 'x'.repeat(101) } } }).success);
+});
+
 test('R50 a pin names its target by client id and says on or off', () => {
   assert.ok(Content.safeParse({ kind: 'pin', target: 'hello0001', on: true }).success);
   assert.ok(!Content.safeParse({ kind: 'pin', target: 'hello0001' }).success);

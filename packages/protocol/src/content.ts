@@ -47,6 +47,8 @@ export type FetchedLinkPreview = z.infer<typeof FetchedLinkPreview>;
  */
 export const Forwarded = z.object({
   from: z.object({ userId: Id, displayName: z.string().min(1).max(100) }).optional(),
+  /** R186: forwarded from a wrapped private channel's post: the channel's name as the forwarder's device read it (R147); no link. */
+  channel: z.object({ name: z.string().min(1).max(100) }).optional(),
   sentAt: z.number().int(),
 });
 export type Forwarded = z.infer<typeof Forwarded>;

@@ -14,6 +14,8 @@ import { useChannelI18n } from './text.ts';
 import { CHANNEL_REACTIONS } from './channel-post.tsx';
 import { useDiscussion } from './comments.tsx';
 import { useWrappedComments, WrappedCommentsButton, WrappedCommentsPanel } from './wrapped-comments.tsx';
+import { useWrappedForward } from './wrapped-forward.tsx';
+import { WrappedVoice } from './wrapped-voice.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -129,6 +131,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const commented = commenting === undefined ? undefined : verified.find((p) => p.seq === commenting);
   const [editing, setEditing] = useState<Verified>();
   const [actionError, act] = useAction();
+  const forward = useWrappedForward(client, communityId); // R186
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
   // R162: the photos and videos of the posts shown, for the viewer's previous/next.
   const media = readable.flatMap((p) => (p.verified ? (p.attachments ?? []).filter(isVisual) : []));
@@ -162,6 +165,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
               {p.edited !== undefined && <> · <span data-testid="post-edited" title={fmt.dateTime(p.edited)}>{t('chEdited')}</span></>}
             </p>
             <WrappedReactionsRow counts={counts.get(p.seq)} onReact={(emoji) => act(() => react(p, emoji))} />
+            {forward.button(p)}
             {discussion && (
               <div className="channel-post-actions">
                 <WrappedCommentsButton client={client} discussion={discussion} seq={p.seq} count={comments.counts.get(p.seq) ?? 0} onOpen={() => setCommenting(p.seq)} />
@@ -192,6 +196,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
             <p className="channel-meta muted small"><time dateTime={new Date(commented.date).toISOString()}>{fmt.dateTime(commented.date)}</time></p></div>}
           onClose={() => setCommenting(undefined)} />
       )}
+      {forward.dialog}
       {viewing && viewIndex >= 0 && <Suspense fallback={null}><Viewer client={client} items={media} start={viewIndex} onClose={() => setViewing(undefined)} /></Suspense>}
     </section>
   );
@@ -242,7 +247,8 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
         <button type="button" className="icon" aria-label={t('chAttach')} title={t('chAttach')} onClick={() => picker.current?.click()}><Icon name="attach" /></button>
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
-        <button type="submit" disabled={busy || (withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : t('chPost')}</button>
+        {!editing && !text.trim() && !withFiles ? <WrappedVoice client={client} communityId={communityId} run={run} onQueued={onPosted} /> /* R187 */
+          : <button type="submit" disabled={busy || (withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : t('chPost')}</button>}
       </form>
     </div>
   );

@@ -63,6 +63,8 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
     const quoted = client.timeline(item.chatId).find((i) => i.id === replyTo.id);
     return quoted && !quoted.deleted ? textOrFiles(t, quoted) : t('deleted');
   };
+  // R49 names a person; R186 a wrapped channel (no link: outsiders have none).
+  const forwardedName = item.forwarded?.from?.displayName ?? item.forwarded?.channel?.name;
   return (
     <div id={`msg-${item.id}`} className={`msg${item.mine ? ' mine' : ''}${item.mentionsMe ? ' mentions-me' : ''}`} data-testid="message" data-state={item.state}
       tabIndex={canAct ? 0 : undefined}>
@@ -72,7 +74,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
         {item.forwarded && !item.deleted && (
           <div className="forwarded" data-testid="forwarded">
             <Icon name="forward" size={14} />
-            <span>{item.forwarded.from ? t('forwardedFrom', { name: item.forwarded.from.displayName }) : t('forwarded')}</span>
+            <span>{forwardedName ? t('forwardedFrom', { name: forwardedName }) : t('forwarded')}</span>
           </div>
         )}
         {item.imported && !item.deleted && (

@@ -12,6 +12,7 @@ import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
 import type { WrappedUpload } from './wrapped-files.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 import { foldWrappedEdits, reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
+import { forwardWrapped, type ForwardSend } from './wrapped-forward.ts';
 import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
@@ -26,6 +27,8 @@ export interface WrappedChannelsDeps {
   queueFiles?(upload: WrappedUpload, text: string, files: readonly FileToSend[]): Promise<{ clientMsgId: string; posted: Promise<WrappedPost> }>;
   /** R170: the chats' logs and outbox, for epoch keys through the admins' MLS group (channels/admin-keys.ts). */
   adminGroup?: Omit<AdminKeysDeps, 'rest'>;
+  /** R186: queues content with its blobs in a chat of this device (channels/wrapped-forward.ts). */
+  forwardTo?: ForwardSend;
 }
 
 /** A post of a wrapped channel as this device read it: shown only when it opened and its signature checks. */
@@ -248,6 +251,16 @@ export class WrappedChannels {
    */
   async publishInfo(communityId: string, info: WrappedChannelInfo): Promise<WrappedPost> {
     return this.#publish(communityId, { info: WrappedChannelInfo.parse(info) });
+  }
+
+  /**
+   * R186: forwards a post this device opened (as `read` gives it, edits folded in) into chats: text and
+   * files re-shared (R54), `forwarded.channel` naming the channel as this device read it. The new ids, one per chat.
+   */
+  async forward(targetChatIds: readonly string[], communityId: string, post: WrappedChannelPost): Promise<string[]> {
+    if (!this.#d.forwardTo) throw new ParleyError('bad_request', 'this client has no chats to forward to');
+    const info = (await this.channelInfo(communityId)) ?? await this.#d.channelInfo?.(communityId);
+    return forwardWrapped(this.#d.forwardTo, targetChatIds, post, info);
   }
 
   /** The newest channel info this device has read (R147), if any. */
