@@ -57,6 +57,7 @@ function sample(): ChatExport {
     ['carol0001', { kind: 'text', text: 'bye' }, 'carol0001'],
     [alice.userId, { kind: 'text', text: 'passed along', forwarded: { from: { userId: 'dave00001', displayName: 'Dave' }, sentAt: T0 } }, 'fwd000001'],
     [alice.userId, { kind: 'pin', target: 'hello0001', on: true }],
+    [alice.userId, { kind: 'text', text: 'Trains resume at 6', forwarded: { sentAt: T0, channel: { name: 'Night trains' } } }, 'fwd000002'],
   ], [12]);
   return exportChat({ chat, items, exportedBy, now: T0 + 3_600_000 });
 }
@@ -85,9 +86,11 @@ test('export: what a user reads in the file, edits applied and timestamps in ISO
     [12, 'unread001', null],
     [13, 'carol0001', 'bye'],
     [14, 'fwd000001', 'passed along'],
+    [16, 'fwd000002', 'Trains resume at 6'],
   ]);
   const [created, hello, reply, , , unreadable, carol, forwarded] = doc.messages;
   assert.deepEqual(forwarded!.forwarded, { from: { userId: 'dave00001', displayName: 'Dave' }, sentAt: '2026-11-25T09:30:00.123Z' }, 'R49');
+  assert.deepEqual(doc.messages.find((m) => m.id === 'fwd000002')?.forwarded, { from: null, sentAt: '2026-11-25T09:30:00.123Z', channel: { name: 'Night trains' } }, 'R186: a wrapped channel\'s post keeps the channel\'s name');
   assert.deepEqual(doc.messages.filter((m) => m.pinned).map((m) => m.id), ['hello0001'], 'R50: a pin is a mark on its message, not a line');
   assert.deepEqual(created!.system, { kind: 'created', name: 'Tea party' });
   assert.deepEqual(hello, {

@@ -37,7 +37,7 @@ export interface ExportedMessage {
   unreadable: boolean;
   replyTo: { id: string; senderUserId: string | null; text: string | null } | null;
   /** R49: forwarded from another chat: its original sender (null when they asked not to be named) and when they sent it. */
-  forwarded: { from: { userId: string; displayName: string } | null; sentAt: string } | null;
+  forwarded: { from: { userId: string; displayName: string } | null; sentAt: string; channel?: { name: string } } | null;
   /** R50: pinned in the chat when it was exported. */
   pinned: boolean;
   reactions: { emoji: string; userIds: string[] }[];
@@ -114,7 +114,7 @@ export function exportChat(input: ExportChatInput): ChatExport {
       deleted: item.deleted,
       unreadable,
       replyTo: item.replyTo && !item.deleted ? quote(item.replyTo) : null,
-      forwarded: item.forwarded && !hidden ? { from: item.forwarded.from ? { ...item.forwarded.from } : null, sentAt: iso(item.forwarded.sentAt) } : null,
+      forwarded: item.forwarded && !hidden ? { from: item.forwarded.from ? { ...item.forwarded.from } : null, sentAt: iso(item.forwarded.sentAt), ...(item.forwarded.channel ? { channel: { name: item.forwarded.channel.name } } : {}) } : null,
       pinned: item.pinned !== undefined,
       reactions: item.reactions.filter((r) => r.userIds.length > 0).map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] })),
       system: item.system ?? null,
