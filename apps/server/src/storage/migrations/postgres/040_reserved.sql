@@ -1,0 +1,3 @@
+-- Branch views only: holds number 040 for another branch's migration so 041_wrapped_views applies
+-- in order here (migrations run 1, 2, 3…). Dropped when the branches are merged.
+SELECT 1;
