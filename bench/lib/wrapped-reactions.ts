@@ -8,6 +8,7 @@ import { WrappedResponses } from '../../apps/server/src/domain/channels/wrapped-
 import { SqliteCommunities } from '../../apps/server/src/storage/sqlite/sqlite-communities.ts';
 import { SqliteStorage } from '../../apps/server/src/storage/sqlite/sqlite-storage.ts';
 import { SqliteWrappedResponses } from '../../apps/server/src/storage/sqlite/sqlite-wrapped-responses.ts';
+import { SqliteWrappedViews } from '../../apps/server/src/storage/sqlite/sqlite-wrapped-views.ts';
 import { MemoryBus } from '../../apps/server/src/bus/memory-bus.ts';
 import { MemoryRateLimiter } from '../../apps/server/src/domain/memory-rate-limiter.ts';
 import { round } from './fixture.ts';
@@ -37,7 +38,7 @@ export async function benchWrappedReactions(n: number, log: (o: Record<string, u
   })();
   const seedMs = performance.now() - t0;
   const domain = new WrappedResponses({
-    communities: new SqliteCommunities(db), responses: new SqliteWrappedResponses(db), limits: { reactionsPerMin: 1_000_000 },
+    communities: new SqliteCommunities(db), responses: new SqliteWrappedResponses(db), views: new SqliteWrappedViews(db), limits: { reactionsPerMin: 1_000_000 },
     limiter: new MemoryRateLimiter({ now: () => Date.now() }), bus: new MemoryBus(),
   });
   const auth = { userId: 'user_admin', deviceId: 'dev_admin' };

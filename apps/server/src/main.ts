@@ -21,6 +21,7 @@ import { ChannelSchedule } from './domain/channels/schedule.ts';
 import { ChannelWraps } from './domain/channels/wrapped.ts';
 import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { WrappedComments } from './domain/channels/wrapped-comments.ts';
+import { WrappedViews } from './domain/channels/wrapped-views.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -87,6 +88,9 @@ import { SqliteWrappedResponses } from './storage/sqlite/sqlite-wrapped-response
 import type { WrappedCommentStorage } from './storage/wrapped-comment-storage.ts';
 import { PostgresWrappedComments } from './storage/postgres/postgres-wrapped-comments.ts';
 import { SqliteWrappedComments } from './storage/sqlite/sqlite-wrapped-comments.ts';
+import type { WrappedViewStorage } from './storage/wrapped-view-storage.ts';
+import { PostgresWrappedViews } from './storage/postgres/postgres-wrapped-views.ts';
+import { SqliteWrappedViews } from './storage/sqlite/sqlite-wrapped-views.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -152,6 +156,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let channelWrapStore: ChannelWrapStorage;
   let wrappedResponseStore: WrappedResponseStorage;
   let wrappedCommentStore: WrappedCommentStorage;
+  let wrappedViewStore: WrappedViewStorage;
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -174,6 +179,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelWrapStore = new PostgresChannelWraps(pgStorage.pool);
     wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
     wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
+    wrappedViewStore = new PostgresWrappedViews(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -198,6 +204,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelWrapStore = new SqliteChannelWraps(sqliteStorage.db);
     wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
     wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
+    wrappedViewStore = new SqliteWrappedViews(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -380,7 +387,9 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channels: new Channels({ storage, channels: channelStore, bus, clock, limiter, limits: config.channels, blobs, maxFileBytes: config.files.maxFileBytes }),
     channelWraps,
     // R166-R167: reactions to wrapped posts (tokens, not emoji) and admins' deletions.
-    wrappedResponses: new WrappedResponses({ communities: communityStore, responses: wrappedResponseStore, limits: config.channelWraps, limiter, bus }),
+    wrappedResponses: new WrappedResponses({ communities: communityStore, responses: wrappedResponseStore, views: wrappedViewStore, limits: config.channelWraps, limiter, bus }),
+    // R183: view counters of wrapped posts (R98's limits), read out with the reaction counts.
+    wrappedViews: new WrappedViews({ communities: communityStore, views: wrappedViewStore, limiter, clock, limits: config.channels }),
     // R177: comment counts of wrapped posts, as marks from the discussion chat's members.
     wrappedComments: new WrappedComments({
       storage, communities: communityStore, comments: wrappedCommentStore, posts: wrappedResponseStore, links: channelScheduleStore, limits: config.channelWraps, limiter, clock,

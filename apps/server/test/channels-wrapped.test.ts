@@ -7,7 +7,7 @@ import { ChaosProxy } from './chaos-proxy.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
 import { GROUP_FORMED, inGroup, userPool, follow } from './private-channel.ts';
 
-/** Private channels past the MLS size (docs/PROTOCOL.md R141-R142, R146-R149, R161-R162, R166-R168, R170-R172, R178): an epoch key wrapped per subscriber device. Split from channels-private.test.ts. */
+/** Private channels past the MLS size (docs/PROTOCOL.md R141-R142, R146-R149, R161-R162, R166-R168, R170-R172, R178, R183): an epoch key wrapped per subscriber device. Split from channels-private.test.ts. */
 
 const { started, users, stopAll } = userPool();
 afterEach(stopAll);
@@ -307,13 +307,13 @@ describe('wrapped private channels (R141-R178)', () => {
     const post1 = { seq: p1.seq, epoch: p1.epoch };
 
     // R166: Ben and Cat react; each reader maps the tokens back over its palette; one reaction per user per post, replaced or taken back.
-    assert.deepEqual(await ben.client.wrappedChannels.react(id, post1, '👍', palette), { seq: p1.seq, reactions: { '👍': 1 }, mine: '👍', other: 0 });
+    assert.deepEqual(await ben.client.wrappedChannels.react(id, post1, '👍', palette), { seq: p1.seq, reactions: { '👍': 1 }, mine: '👍', other: 0, views: 0 });
     await cat.client.wrappedChannels.react(id, post1, '❤️', palette);
     await cat.client.wrappedChannels.react(id, post1, '👍', palette);
     await eve.client.wrappedChannels.react(id, post1, '🚋', palette); // not in Ann's palette: counted as other
     const [c1, c2] = await ann.client.wrappedChannels.counts(id, [post1, { seq: p2.seq, epoch: p2.epoch }], palette);
-    assert.deepEqual(c1, { seq: p1.seq, reactions: { '👍': 2 }, other: 1 });
-    assert.deepEqual(c2, { seq: p2.seq, reactions: {}, other: 0 });
+    assert.deepEqual(c1, { seq: p1.seq, reactions: { '👍': 2 }, other: 1, views: 0 });
+    assert.deepEqual(c2, { seq: p2.seq, reactions: {}, other: 0, views: 0 });
     await eve.client.wrappedChannels.react(id, post1, null, palette);
     assert.deepEqual((await ann.client.wrappedChannels.counts(id, [post1], palette))[0]?.other, 0);
     // The server holds tokens, not emoji: tokens of one emoji differ between posts.
@@ -377,6 +377,67 @@ describe('wrapped private channels (R141-R178)', () => {
     const reacted = await benRest<{ counts: { reactions: Record<string, number> } }>('PUT', `/communities/${id}/wrapped-posts/${eBody.post.seq}/reaction`, { token: 'c'.repeat(32) });
     assert.deepEqual(reacted.counts.reactions, { ['c'.repeat(32)]: 1 });
   });
+  it('R183 a wrapped post\'s views: each device run that shows it counts once, per time bucket, with no one named; the counts answer sums the buckets; info, edits and deleted posts don\'t count and a deleted post\'s counters go; outsiders, removed members and unwrapped channels are refused; a device\'s reports are limited', async () => {
+    let offset = 0; // moves the server's clock into the next bucket
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_VIEW_BUCKET_MS: '1000', PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN: '3' },
+      { clock: { now: () => Date.now() + offset } });
+    const [ann, ben, cat, dan, eve] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan', 'Eve');
+    if (!ann || !ben || !cat || !dan || !eve) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Ferry times', settings: { channel: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat, eve]) await u.client.communities.joinInvite(token);
+    const p1 = await ann.client.wrappedChannels.post(id, 'Ferry at 7:40 runs');
+    const p2 = await ann.client.wrappedChannels.post(id, 'Ferry at 9:10 late');
+    const edit = await ann.client.wrappedChannels.edit(id, p2.seq, 'Ferry at 9:10 late, 20 min');
+    const posts = [{ seq: p1.seq, epoch: p1.epoch }, { seq: p2.seq, epoch: p2.epoch }];
+    const views = async () => (await ann.client.wrappedChannels.counts(id, posts, [])).map((c) => c.views);
+    assert.deepEqual(await views(), [0, 0]);
+
+    // Ben's device shows both posts (twice at once, and again): once per device run. The info entry
+    // (seq 1, R161) and the edit are passed over, not refused.
+    await Promise.all([ben.client.wrappedChannels.markViewed(id, [p1.seq, p2.seq]), ben.client.wrappedChannels.markViewed(id, [p1.seq, p2.seq])]);
+    await ben.client.wrappedChannels.markViewed(id, [p1.seq, p2.seq, 1, edit.seq]);
+    assert.deepEqual(await views(), [1, 1]);
+    // The next bucket: Cat's device and a new run of Ben's device count again; the counts sum the buckets.
+    offset += 1000;
+    await cat.client.wrappedChannels.markViewed(id, [p1.seq]);
+    const benAgain = newClient(server.url, ben.userId, ben.deviceId, ben.deviceKey, ben.store);
+    try {
+      await benAgain.wrappedChannels.markViewed(id, [p1.seq]);
+    } finally {
+      await benAgain.stop();
+    }
+    assert.deepEqual(await views(), [3, 1]);
+    // What the server keeps: a number per (post, bucket), no column naming who viewed.
+    const db = (server.services.storage as unknown as { db: { prepare(sql: string): { all(...a: unknown[]): Record<string, unknown>[] } } }).db;
+    assert.deepEqual(db.prepare('SELECT name FROM pragma_table_info(\'channel_wrapped_views\')').all().map((r) => r['name']), ['community_id', 'seq', 'bucket', 'views']);
+    const rows = db.prepare('SELECT seq, COUNT(*) AS buckets, SUM(views) AS n FROM channel_wrapped_views WHERE community_id = ? GROUP BY seq ORDER BY seq').all(id);
+    assert.deepEqual(rows.map((r) => [r['seq'], Number(r['buckets']) > 1, r['n']]), [[p1.seq, true, 3], [p2.seq, false, 1]]);
+    // The reaction answer carries the post's views too.
+    assert.equal((await cat.client.wrappedChannels.react(id, posts[0]!, '👍', ['👍'])).views, 3);
+
+    // Members only: an outsider, a removed member (R141's not_found); a channel not wrapped: channel_not_wrapped.
+    const rest = (u: TestUser) => sessionRest(u.baseUrl, u.deviceId, u.deviceKey);
+    await rejects(dan.client.wrappedChannels.markViewed(id, [p1.seq]), 'not_found');
+    await ann.client.communities.remove(id, cat.userId);
+    await rejects(rest(cat)('POST', `/communities/${id}/wrapped-posts/views`, { seqs: [p2.seq] }), 'not_found');
+    const mls = await ann.client.communities.create({ name: 'Small one', settings: { channel: true } });
+    await rejects(ann.client.wrappedChannels.markViewed(mls.communityId, [1]), 'channel_not_wrapped');
+    await rejects(rest(ben)('POST', `/communities/${id}/wrapped-posts/views`, { seqs: [] }), 'bad_request');
+    await rejects(rest(ben)('POST', `/communities/${id}/wrapped-posts/views`, { seqs: Array.from({ length: 101 }, (_, i) => i + 1) }), 'bad_request');
+    assert.deepEqual(await views(), [3, 1]);
+
+    // A deleted post (R167): its counters go, a report of it counts nothing.
+    await ann.client.wrappedChannels.delete(id, p1.seq);
+    await rest(eve)('POST', `/communities/${id}/wrapped-posts/views`, { seqs: [p1.seq, p2.seq] });
+    assert.deepEqual(await views(), [0, 2]);
+    assert.deepEqual(db.prepare('SELECT seq FROM channel_wrapped_views WHERE community_id = ? AND seq = ?').all(id, p1.seq), []);
+    // PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN reports a minute per device (Eve's device sent one).
+    await rest(eve)('POST', `/communities/${id}/wrapped-posts/views`, { seqs: [p2.seq] });
+    await rest(eve)('POST', `/communities/${id}/wrapped-posts/views`, { seqs: [p2.seq] });
+    await rejects(rest(eve)('POST', `/communities/${id}/wrapped-posts/views`, { seqs: [p2.seq] }), 'rate_limited');
+  });
+
   it('R178 only a post\'s author edits it; the newest post as a summary shows it is the newest post\'s current text; a deleted post\'s files are swept; a leaver\'s or a banned member\'s reactions stop counting; the epoch key and the admission sent to the admins\' group ask for no push, a text there does', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_BLOB_UNREFERENCED_TTL_MS: '1000' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');

@@ -7,7 +7,7 @@ import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp,
 import { pngImage } from './file-fixtures.ts';
 
 /**
- * A private channel past the MLS size in the web client (docs/PROTOCOL.md R141-R142, R148-R149), in
+ * A private channel past the MLS size in the web client (docs/PROTOCOL.md R141-R142, R148-R149, R183's views), in
  * Debian's Chromium (and R147, the name for subscribers): PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS=1, so the first subscriber switches it to
  * wrapped mode.
  */
@@ -106,6 +106,16 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await olgaTides.getByTestId('wrapped-reaction').filter({ hasText: '👍' }).getByTestId('reaction-count').filter({ hasText: '1' }).waitFor({ timeout: 30_000 });
     assert.equal(await olgaTides.getByTestId('reaction-count').count(), 1, 'one reaction, under the emoji Ben chose');
     await screenshot(olga, 'channels-w03c-wrapped-reaction-admin');
+
+    // R183: the views of a post, counted per device run that showed it: Olga's app and Ben's, once each; Zed's SDK read it but showed it nowhere.
+    const tidePost = (await zed.client.wrappedChannels.read(joined.communityId)).find((p) => p.verified && p.text === 'Tide table for the week.');
+    assert.ok(tidePost);
+    await waitFor(async () => (await zed.client.wrappedChannels.counts(joined.communityId, [tidePost], []))[0]?.views === 2, { what: 'two device runs showed the tide table', timeoutMs: 30_000 });
+    await olga.goto(`${url}/#/`);
+    await olga.getByTestId('chat-row').filter({ hasText: 'Harbour notices' }).click();
+    await olgaTides.getByTestId('post-views').filter({ hasText: /^2 views$/ }).waitFor({ timeout: 30_000 });
+    await post(ben, 'Tide table for the week.').getByTestId('post-views').waitFor({ timeout: 30_000 });
+    await screenshot(olga, 'channels-w03f-wrapped-views-admin');
 
     // R167: Olga edits the 9:10 post from its menu; Ben's open app shows the new text, "edited" (the signed entry names the post it replaces).
     await post(olga, 'Ferry at 9:10 runs on time.').getByRole('button', { name: 'Edit' }).click();

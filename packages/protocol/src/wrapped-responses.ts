@@ -14,10 +14,12 @@ export const WrappedReactionToken = z.string().regex(/^[0-9a-f]{32}$/, 'a reacti
 export const PutWrappedReactionRequest = z.object({ token: WrappedReactionToken });
 export type PutWrappedReactionRequest = z.infer<typeof PutWrappedReactionRequest>;
 
-/** One post's reaction counts by token, and the caller's own token. */
+/** One post's reaction counts by token, its views (R183), and the caller's own token. */
 export const WrappedPostCounts = z.object({
   seq: z.number().int().positive(),
   reactions: z.record(z.string(), z.number().int().nonnegative()),
+  /** R183: device-runs that showed the post, summed over the time buckets (approximate: not people). */
+  views: z.number().int().nonnegative(),
   mine: WrappedReactionToken.optional(),
 });
 export type WrappedPostCounts = z.infer<typeof WrappedPostCounts>;

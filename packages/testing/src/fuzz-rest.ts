@@ -215,6 +215,11 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
     params: { communityId: chat(ctx) },
     query: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }).map((a) => `seqs=${a.join(',')}`), fc.constantFrom('seqs=', 'seqs=0', 'seqs=1,,2', 'seqs=1e400', 'seqs=-1'), fc.string()),
   }),
+  // R183: view reports: seqs of every shape (none, too many, zero, huge, strings).
+  'POST /api/v1/communities/:communityId/wrapped-posts/views': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    body: fc.record({ seqs: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }), fc.array(fc.oneof(fc.integer(), fc.double(), fc.string()), { maxLength: 5 }), fc.string()) }, { requiredKeys: [] }),
+  }),
   'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PUT /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),

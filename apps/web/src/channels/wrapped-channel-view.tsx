@@ -16,6 +16,7 @@ import { useDiscussion } from './comments.tsx';
 import { useWrappedComments, WrappedCommentsButton, WrappedCommentsPanel } from './wrapped-comments.tsx';
 import { useWrappedForward } from './wrapped-forward.tsx';
 import { WrappedVoice } from './wrapped-voice.tsx';
+import { useWrappedViews, WrappedViewCount } from './wrapped-views.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -124,6 +125,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const earlier = (folded?.length ?? 0) - readable.length;
   const verified = readable.filter((p): p is Verified => p.verified);
   const { counts, react } = useWrappedCounts(client, communityId, verified);
+  useWrappedViews(client, communityId, verified); // R183
   // R177: comments in the discussion chat, counted by the server from the commenters' marks.
   const { value: discussion } = useDiscussion(client, { communityId });
   const comments = useWrappedComments(client, communityId, verified, discussion);
@@ -163,6 +165,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
               <span className="channel-verified" title={t('chWrappedVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chWrappedVerified')}</span>
               {' · '}<time dateTime={new Date(p.date).toISOString()}>{fmt.dateTime(p.date)}</time>
               {p.edited !== undefined && <> · <span data-testid="post-edited" title={fmt.dateTime(p.edited)}>{t('chEdited')}</span></>}
+              <WrappedViewCount views={counts.get(p.seq)?.views} />
             </p>
             <WrappedReactionsRow counts={counts.get(p.seq)} onReact={(emoji) => act(() => react(p, emoji))} />
             {forward.button(p)}

@@ -1,5 +1,6 @@
 import type { ChannelDiscussion, ChannelPostCounts, ChannelSearchResponse, ChatSummary } from '@parley/protocol';
 import type { RestFn } from '../session.ts';
+import { ViewReports } from './view-reports.ts';
 
 const path = (channelId: string, rest = '') => `/channels/${encodeURIComponent(channelId)}${rest}`;
 const discussionPath = (channel: string | { communityId: string }) =>
@@ -20,7 +21,7 @@ interface SocialDeps {
 export class ChannelSocial {
   readonly #s: SocialDeps;
   /** Posts this device reported as viewed (R98: once per device; the server keeps no list of who). */
-  readonly #viewed = new Set<string>();
+  readonly #viewed = new ViewReports();
 
   constructor(deps: SocialDeps) {
     this.#s = deps;
@@ -77,15 +78,6 @@ export class ChannelSocial {
 
   /** R98: tells the server these posts were seen, each once from this device; the server only adds to counters. */
   async markViewed(channelId: string, postIds: readonly string[]): Promise<void> {
-    const fresh = [...new Set(postIds)].filter((id) => !this.#viewed.has(`${channelId}/${id}`));
-    if (fresh.length === 0) return;
-    // Taken before the request, so two calls at once (a view re-rendering) don't count a post twice.
-    for (const id of fresh) this.#viewed.add(`${channelId}/${id}`);
-    try {
-      await this.#s.rest('POST', path(channelId, '/views'), { postIds: fresh });
-    } catch (err) {
-      for (const id of fresh) this.#viewed.delete(`${channelId}/${id}`);
-      throw err;
-    }
+    await this.#viewed.report(channelId, postIds, (page) => this.#s.rest('POST', path(channelId, '/views'), { postIds: page }));
   }
 }

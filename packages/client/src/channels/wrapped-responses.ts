@@ -20,6 +20,8 @@ export interface WrappedReactions {
   mine?: string;
   /** Reactions whose token matches none of the emoji asked about (another app's palette, or a token that means nothing). */
   other: number;
+  /** R183: device-runs that showed the post (the server's counters; approximate, not people). */
+  views: number;
 }
 
 type EpochKey = (epoch: number) => Promise<Uint8Array | undefined>;
@@ -30,7 +32,7 @@ async function mapCounts(communityId: string, post: { seq: number; epoch: number
   const epochKey = await key(post.epoch);
   const byToken = new Map<string, string>();
   if (epochKey) for (const e of new Set(emojis)) byToken.set(await wrappedReactionToken(epochKey, communityId, post.seq, e), e);
-  const out: WrappedReactions = { seq: post.seq, reactions: {}, other: 0 };
+  const out: WrappedReactions = { seq: post.seq, reactions: {}, other: 0, views: c.views ?? 0 }; // a server before R183 sends no views
   for (const [token, n] of Object.entries(c.reactions)) {
     const emoji = byToken.get(token);
     if (emoji === undefined) out.other += n;

@@ -13,6 +13,7 @@ import type { WrappedUpload } from './wrapped-files.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 import { foldWrappedEdits, reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
 import { forwardWrapped, type ForwardSend } from './wrapped-forward.ts';
+import { ViewReports } from './view-reports.ts';
 import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
@@ -74,6 +75,8 @@ export class WrappedChannels {
   readonly #auto = new Map<string, { again: boolean }>();
   /** R147: the newest channel info this device opened per channel, with its seq. */
   readonly #info = new Map<string, { seq: number; info: WrappedChannelInfo }>();
+  /** R183: posts this device reported as shown, once per run. */
+  readonly #viewed = new ViewReports();
 
   /** R170: epoch keys sent to and read from the admins' MLS group. */
   readonly #admins: AdminKeys | undefined;
@@ -414,6 +417,11 @@ export class WrappedChannels {
   /** R177: a comment deleted outside the comments panel (in the discussion chat itself): its mark goes when its root names a wrapped post; false when nothing was taken back. */
   async commentDeleted(communityId: string, threadRoot: string | undefined, commentId: string): Promise<boolean> {
     return unmarkDeletedComment(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, threadRoot, commentId);
+  }
+
+  /** R183: tells the server these posts were shown, each once per device run; it only adds to counters (`counts` answers `views`). */
+  async markViewed(communityId: string, seqs: readonly number[]): Promise<void> {
+    await this.#viewed.report(communityId, seqs, (page) => this.#d.rest('POST', path(communityId, '/wrapped-posts/views'), { seqs: page }));
   }
 
   /** R177: "N comments" of these posts, by seq, as the server counts the marks. */

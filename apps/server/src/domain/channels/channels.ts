@@ -11,6 +11,7 @@ import type { AuthContext } from '../accounts.ts';
 import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import { checkReplaces, openHead } from './head.ts';
+import { countViews } from './view-counters.ts';
 import { openKeyList, openPost, storedKeyList, storedPost } from './signed.ts';
 
 export interface ChannelsDeps {
@@ -327,10 +328,7 @@ export class Channels {
    */
   async addViews(auth: AuthContext, channelId: string, postIds: readonly string[]): Promise<void> {
     await this.#channel(channelId);
-    const perMin = this.#d.limits.viewReportsPerMin;
-    await this.#d.limiter.take(`channel-views:${auth.deviceId}`, perMin / 60, perMin);
-    const bucketMs = this.#d.limits.viewBucketMs;
-    await this.#d.channels.addViews(channelId, postIds, Math.floor(this.#d.clock.now() / bucketMs) * bucketMs);
+    await countViews(this.#d, `channel-views:${auth.deviceId}`, (bucket) => this.#d.channels.addViews(channelId, postIds, bucket));
   }
 
   /** R99: what the public page and feed show: the channel and its newest posts (not deleted), read from what was signed. */

@@ -3,6 +3,7 @@ import { wrappedTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelWrapLimits } from '../../config.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import { DELETED_BODY, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
+import type { WrappedViewStorage } from '../../storage/wrapped-view-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
@@ -11,6 +12,8 @@ import { wrappedMember } from './wrapped.ts';
 export interface WrappedResponsesDeps {
   communities: CommunityStorage;
   responses: WrappedResponseStorage;
+  /** R183: the posts' view counters, answered with the reaction counts. */
+  views: Pick<WrappedViewStorage, 'viewCounts'>;
   limits: Pick<ChannelWrapLimits, 'reactionsPerMin'>;
   limiter: RateLimiter;
   bus: Bus;
@@ -48,17 +51,21 @@ export class WrappedResponses {
     return counts!;
   }
 
-  /** R166: reaction counts by token for these posts, and the caller's own token. */
+  /** R166: reaction counts by token for these posts, and the caller's own token; R183: their views. */
   async counts(auth: AuthContext, communityId: string, seqs: readonly number[]): Promise<WrappedPostCounts[]> {
     await this.#member(communityId, auth.userId);
     return this.#counts(communityId, auth.userId, [...new Set(seqs)]);
   }
 
   async #counts(communityId: string, userId: string, seqs: readonly number[]): Promise<WrappedPostCounts[]> {
-    const [rows, mine] = await Promise.all([this.#d.responses.reactionCounts(communityId, seqs), this.#d.responses.myReactions(communityId, userId, seqs)]);
+    const [rows, mine, views] = await Promise.all([
+      this.#d.responses.reactionCounts(communityId, seqs), this.#d.responses.myReactions(communityId, userId, seqs), this.#d.views.viewCounts(communityId, seqs),
+    ]);
     return seqs.map((seq) => {
       const own = mine.get(seq);
-      return { seq, reactions: Object.fromEntries(rows.filter((r) => r.seq === seq).map((r) => [r.token, r.count])), ...(own !== undefined ? { mine: own } : {}) };
+      return {
+        seq, reactions: Object.fromEntries(rows.filter((r) => r.seq === seq).map((r) => [r.token, r.count])), views: views.get(seq) ?? 0, ...(own !== undefined ? { mine: own } : {}),
+      };
     });
   }
 

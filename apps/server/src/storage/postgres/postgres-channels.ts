@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { ChannelAdminRow, ChannelMediaRow, ChannelPostRow, ChannelRow, ChannelStorage, ChannelSubscriptionRow } from '../channel-storage.ts';
-import { handleTaken, HEAD_SQL, likeEscape, MEDIA_SQL, SEARCH_SQL, toChannel, toChannelAdmin, toChannelPost, toChannelSubscription, tooManyAdmins, tooManySubscriptions } from '../sqlite/sqlite-channels.ts';
+import { CHANNEL_VIEWS, handleTaken, HEAD_SQL, likeEscape, MEDIA_SQL, SEARCH_SQL, toChannel, toChannelAdmin, toChannelPost, toChannelSubscription, tooManyAdmins, tooManySubscriptions } from '../sqlite/sqlite-channels.ts';
 import { inTransaction } from './transaction.ts';
+import { addViewRows, viewSums } from './postgres-view-counters.ts';
 
 type Row = Record<string, unknown>;
 
@@ -194,13 +195,10 @@ export class PostgresChannels implements ChannelStorage {
   }
 
   async addViews(channelId: string, postIds: readonly string[], bucket: number): Promise<void> {
-    // One statement for the batch: each post's counter goes up by one, however many nodes count at once.
-    await this.#pool.query(`INSERT INTO channel_views (channel_id, post_id, bucket, views) SELECT $1, p, $3, 1 FROM unnest($2::text[]) AS p
-      ON CONFLICT (channel_id, post_id, bucket) DO UPDATE SET views = channel_views.views + 1`, [channelId, [...new Set(postIds)], bucket]);
+    await addViewRows(this.#pool, CHANNEL_VIEWS, channelId, postIds, bucket);
   }
 
   async viewCounts(channelId: string, postIds: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.#rows('SELECT post_id, SUM(views) AS n FROM channel_views WHERE channel_id = $1 AND post_id = ANY($2::text[]) GROUP BY post_id', [channelId, [...postIds]]);
-    return new Map(rows.map((r) => [String(r['post_id']), Number(r['n'])]));
+    return viewSums(this.#pool, CHANNEL_VIEWS, channelId, postIds, String);
   }
 }

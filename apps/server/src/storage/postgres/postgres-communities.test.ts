@@ -16,6 +16,8 @@ import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-re
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
+import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
+import { PostgresWrappedViews } from './postgres-wrapped-views.ts';
 import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
@@ -39,6 +41,11 @@ channelWrapStorageSuite('PostgresChannelWraps', async () => {
 wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), blobs: new PostgresBlobs(storage.pool) };
+});
+
+wrappedViewStorageSuite('PostgresWrappedViews', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), views: new PostgresWrappedViews(storage.pool) };
 });
 
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {

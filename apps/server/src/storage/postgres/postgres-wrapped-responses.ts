@@ -6,7 +6,7 @@ import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
 /** R161/R167: an entry that is a post (not info alone, not an edit `e<seq>:`, not deleted). */
-const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND body !~ '^e[0-9]+:'";
+export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND body !~ '^e[0-9]+:'";
 /** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
 const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = $1 AND kind = 'announcements')
   AND sender_user_id = $2 AND seq = $3`;
@@ -74,6 +74,7 @@ export class PostgresWrappedResponses implements WrappedResponseStorage {
       await db.query('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq > $3 AND left(body, $4) = $5', [DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq)]);
       await db.query('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2', [communityId, seq]);
+      await db.query('DELETE FROM channel_wrapped_views WHERE community_id = $1 AND seq = $2', [communityId, seq]); // R183
       return true;
     });
   }

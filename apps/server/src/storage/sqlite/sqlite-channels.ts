@@ -2,6 +2,10 @@ import type Database from 'better-sqlite3';
 import { ParleyError } from '@parley/protocol';
 import type { ChannelAdminRow, ChannelMediaRow, ChannelPostRow, ChannelRow, ChannelStorage, ChannelSubscriptionRow } from '../channel-storage.ts';
 import { statementCache } from './statement-cache.ts';
+import { addViewRows, viewSums, type ViewCounterTable } from './sqlite-view-counters.ts';
+
+/** R98: a public channel's view counters. */
+export const CHANNEL_VIEWS: ViewCounterTable = { table: 'channel_views', scope: 'channel_id', item: 'post_id' };
 
 type Row = Record<string, unknown>;
 
@@ -241,18 +245,10 @@ export class SqliteChannels implements ChannelStorage {
   }
 
   async addViews(channelId: string, postIds: readonly string[], bucket: number): Promise<void> {
-    this.#db.transaction(() => {
-      for (const postId of new Set(postIds)) {
-        this.#q(`INSERT INTO channel_views (channel_id, post_id, bucket, views) VALUES (?, ?, ?, 1)
-          ON CONFLICT (channel_id, post_id, bucket) DO UPDATE SET views = channel_views.views + 1`).run(channelId, postId, bucket);
-      }
-    }).immediate();
+    this.#db.transaction(() => addViewRows(this.#q, CHANNEL_VIEWS, channelId, postIds, bucket)).immediate();
   }
 
   async viewCounts(channelId: string, postIds: readonly string[]): Promise<Map<string, number>> {
-    if (postIds.length === 0) return new Map();
-    const rows = this.#db.prepare(`SELECT post_id, SUM(views) AS n FROM channel_views WHERE channel_id = ? AND post_id IN (${marks(postIds.length)}) GROUP BY post_id`)
-      .all(channelId, ...postIds) as Row[];
-    return new Map(rows.map((r) => [String(r['post_id']), Number(r['n'])]));
+    return viewSums(this.#db, CHANNEL_VIEWS, channelId, postIds, String);
   }
 }

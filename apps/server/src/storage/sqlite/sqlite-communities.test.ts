@@ -18,6 +18,8 @@ import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-re
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
+import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
+import { SqliteWrappedViews } from './sqlite-wrapped-views.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -43,6 +45,11 @@ wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
 wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), comments: new SqliteWrappedComments(storage.db) };
+});
+
+wrappedViewStorageSuite('SqliteWrappedViews', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), views: new SqliteWrappedViews(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {

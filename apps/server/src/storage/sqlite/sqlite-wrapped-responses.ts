@@ -7,7 +7,7 @@ import { statementCache } from './statement-cache.ts';
 type Row = Record<string, unknown>;
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 /** R161/R167: an entry that is a post (not info alone, not an edit `e<seq>:`, not deleted; no base64 body holds a colon). */
-const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND NOT (substr(body, 1, 1) = 'e' AND instr(body, ':') > 0)";
+export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND NOT (substr(body, 1, 1) = 'e' AND instr(body, ':') > 0)";
 /** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
 const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = ? AND kind = 'announcements')
   AND sender_user_id = ? AND seq = ?`;
@@ -74,6 +74,7 @@ export class SqliteWrappedResponses implements WrappedResponseStorage {
         .run(DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq));
       this.#q('DELETE FROM channel_wrapped_reactions WHERE community_id = ? AND seq = ?').run(communityId, seq);
       this.#q('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = ? AND seq = ?').run(communityId, seq);
+      this.#q('DELETE FROM channel_wrapped_views WHERE community_id = ? AND seq = ?').run(communityId, seq); // R183
       return true;
     }).immediate();
   }
