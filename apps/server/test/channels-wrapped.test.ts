@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { base64ToBytes, bytesToBase64, foldWrappedEdits, openEpochKey, openPost, sealEpochKey, sessionRest, type StoredMessage } from '@parley/client';
+import { base64ToBytes, bytesToBase64, foldWrappedEdits, foldWrappedPins, openEpochKey, openPost, sealEpochKey, sessionRest, type StoredMessage } from '@parley/client';
 import { MAX_ATTACHMENTS, MAX_THUMBNAIL_CHARS, type MyChannelWrap, type WrappedPost } from '@parley/protocol';
 import { addDevice, newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { ChaosProxy } from './chaos-proxy.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
 import { GROUP_FORMED, inGroup, userPool, follow } from './private-channel.ts';
 
-/** Private channels past the MLS size (docs/PROTOCOL.md R141-R142, R146-R149, R161-R162, R166-R168, R170-R172, R178, R183): an epoch key wrapped per subscriber device. Split from channels-private.test.ts. */
+/** Private channels past the MLS size (docs/PROTOCOL.md R141-R142, R146-R149, R161-R162, R166-R168, R170-R172, R178, R183, R184): an epoch key wrapped per subscriber device. Split from channels-private.test.ts. */
 
 const { started, users, stopAll } = userPool();
 afterEach(stopAll);
@@ -556,6 +556,58 @@ describe('wrapped private channels (R141-R178)', () => {
     // Nothing is held there for him: the next epoch's key goes out to the group, Ben's device among it.
     await ann.client.wrappedChannels.rekey(id);
     await waitFor(() => !ann.client.outbox().some((o) => o.chatId === chatId), { what: 'Ann\'s sends to the admins\' group went out', timeoutMs: GROUP_FORMED });
+  });
+  it('R184 an admin pins wrapped posts (several, the latest first) and unpins them; readers go by the signed entry, not the server\'s mark; a pin is no post (not the last post, not reacted to); a subscriber can\'t pin; a pin of no post, of a pin or of a deleted post is refused, and a deleted post is unpinned', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    if (!ann || !ben) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'School trips', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    await ben.client.communities.joinInvite(token);
+    const p1 = await ann.client.wrappedChannels.post(id, 'Museum trip on Friday: bring a packed lunch');
+    const p2 = await ann.client.wrappedChannels.post(id, 'Bus leaves at 8:15');
+    const pins = async () => foldWrappedPins(await ben.client.wrappedChannels.read(id)).map((p) => p.seq);
+
+    const pin1 = await ann.client.wrappedChannels.pin(id, p1.seq, true);
+    assert.equal(pin1.pins, p1.seq);
+    assert.deepEqual(await pins(), [p1.seq]);
+    // The pin entry is no post: not shown, not the channel's last post; it names the channel as every newest entry does (R161).
+    assert.deepEqual(foldWrappedEdits(await ben.client.wrappedChannels.read(id)).map((p) => p.verified && p.text), ['Museum trip on Friday: bring a packed lunch', 'Bus leaves at 8:15']);
+    const latest = await ben.client.wrappedChannels.latest(id);
+    assert.deepEqual([latest.post?.seq, latest.info?.name], [p2.seq, 'School trips']);
+    const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-posts/${pin1.seq}/reaction`, { token: 'a'.repeat(32) }), 'not_found');
+    await rejects(ann.client.wrappedChannels.delete(id, pin1.seq), 'not_found');
+    await rejects(ann.client.wrappedChannels.edit(id, pin1.seq, 'an edit of a pin'), 'not_found');
+
+    // Several pins: the latest pinned first; a subscriber can't pin; no pin of no post, of a pin, nor a pin that also edits.
+    await ann.client.wrappedChannels.pin(id, p2.seq, true);
+    assert.deepEqual(await pins(), [p2.seq, p1.seq]);
+    await rejects(benRest('POST', `/communities/${id}/wrapped-posts`, { epoch: pin1.epoch, body: 'A'.repeat(64), pins: p1.seq }), 'channel_admin_only');
+    await rejects(ann.client.wrappedChannels.pin(id, 999, true), 'not_found');
+    await rejects(ann.client.wrappedChannels.pin(id, pin1.seq, true), 'not_found');
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    await rejects(annRest('POST', `/communities/${id}/wrapped-posts`, { epoch: pin1.epoch, body: 'A'.repeat(64), pins: p1.seq, edits: p1.seq }), 'bad_request');
+
+    // A server that lies about the marks (calls post 2 a pin of post 1, and Ann's pin of post 1 a pin of post 2) changes nothing a reader shows.
+    const channelWraps = server.services.channelWraps;
+    const honest = channelWraps.posts.bind(channelWraps);
+    channelWraps.posts = async (...args) => (await honest(...args)).map((p): WrappedPost => {
+      if (p.seq === p2.seq) return { ...p, pins: p1.seq };
+      return p.seq === pin1.seq ? { ...p, pins: p2.seq } : p;
+    });
+    await ann.client.wrappedChannels.pin(id, p2.seq, false);
+    assert.deepEqual(await pins(), [p1.seq]);
+    assert.ok(foldWrappedEdits(await ben.client.wrappedChannels.read(id)).some((p) => p.seq === p2.seq), 'post 2 is still a post');
+    channelWraps.posts = honest;
+
+    // Unpinned, and a pinned post deleted is unpinned (its pin entry stays, pointing at nothing); it can't be pinned again.
+    await ann.client.wrappedChannels.pin(id, p1.seq, false);
+    assert.deepEqual(await pins(), []);
+    await ann.client.wrappedChannels.pin(id, p2.seq, true);
+    await ann.client.wrappedChannels.delete(id, p2.seq);
+    assert.deepEqual(await pins(), []);
+    await rejects(ann.client.wrappedChannels.pin(id, p2.seq, true), 'not_found');
   });
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.

@@ -127,6 +127,27 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     assert.equal(await ben.getByTestId('wrapped-post').count(), 3, 'an edit is no new post');
     await screenshot(ben, 'channels-w03d-wrapped-edited-phone');
 
+    // R184: Olga pins the tide table, then the 9:10 post; Ben's open app shows the pinned bar, the latest pin first, a tap scrolls to it and moves on.
+    const benBar = ben.getByTestId('wrapped-pinned-bar');
+    await post(olga, 'Tide table for the week.').getByRole('button', { name: 'Pin', exact: true }).click();
+    await benBar.filter({ hasText: 'Pinned message' }).filter({ hasText: 'Tide table for the week.' }).waitFor({ timeout: 30_000 });
+    await post(olga, 'Ferry at 9:10 runs 5 minutes late.').getByRole('button', { name: 'Pin', exact: true }).click();
+    await benBar.filter({ hasText: 'Pinned message 1 of 2' }).filter({ hasText: 'Ferry at 9:10 runs 5 minutes late.' }).waitFor({ timeout: 30_000 });
+    assert.equal(await ben.getByTestId('wrapped-post').count(), 3, 'a pin is no new post');
+    assert.equal(await ben.getByTestId('wrapped-pin').count(), 0, 'a subscriber has no Pin');
+    await phoneShot(ben, 'channels-w03f-wrapped-pinned-phone');
+    await ben.getByTestId('wrapped-pinned-show').click();
+    await benBar.filter({ hasText: 'Pinned message 2 of 2' }).filter({ hasText: 'Tide table for the week.' }).waitFor();
+    await screenshot(olga, 'channels-w03g-wrapped-pinned-admin');
+    // Unpinned: the bar shows the one left, then goes.
+    await post(olga, 'Ferry at 9:10 runs 5 minutes late.').getByRole('button', { name: 'Unpin', exact: true }).click();
+    await waitFor(async () => {
+      const bar = (await benBar.textContent()) ?? '';
+      return bar.includes('Tide table for the week.') && !bar.includes(' of 2');
+    }, { what: 'one pin left in Ben\'s bar', timeoutMs: 30_000 });
+    await post(olga, 'Tide table for the week.').getByRole('button', { name: 'Unpin', exact: true }).click();
+    await benBar.waitFor({ state: 'detached', timeout: 30_000 });
+
     // His chat list lists the channel by its name (R161: opened from the newest entry), though he is in no chat of it.
     await ben.goto(`${url}/#/`);
     const row = ben.getByTestId('wrapped-channel-row');

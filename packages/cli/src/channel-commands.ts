@@ -4,7 +4,8 @@ import { need, type Out } from './run-client.ts';
 /**
  * R141-R142 from a script: a private channel past the MLS size (wrapped epoch keys). `channel-join`
  * takes an invite link's token; `channel-read` prints each post as a JSON line (`{seq, epoch, text,
- * date, authorId}` when it opened and its signature checked, with R167's `edits: <seq>` when it replaces that post's text, else
+ * date, authorId}` when it opened and its signature checked, with R167's `edits: <seq>` when it replaces that post's text
+ * and R184's `pin: {seq, on}` when it pins or unpins that post (its text then ''), else
  * `{seq, epoch, unreadable}`);
  * `channel-post` (admins) posts, opening a new epoch first when a subscriber left; `channel-wrap`
  * (admins) wraps the current epoch for subscriber devices that have none yet.
@@ -18,7 +19,7 @@ export async function channelCommand(c: ParleyClient, command: string, args: rea
     }
     case 'channel-read':
       for (const p of await c.wrappedChannels.read(need(args[0], 'COMMUNITY_ID'), Number(after ?? 0) || 0)) {
-        out(JSON.stringify(p.verified ? { seq: p.seq, epoch: p.epoch, text: p.text, date: p.date, authorId: p.authorId, ...(p.edits !== undefined ? { edits: p.edits } : {}) } : { seq: p.seq, epoch: p.epoch, unreadable: p.problem }));
+        out(JSON.stringify(p.verified ? { seq: p.seq, epoch: p.epoch, text: p.text, date: p.date, authorId: p.authorId, ...(p.edits !== undefined ? { edits: p.edits } : {}), ...(p.pin ? { pin: p.pin } : {}) } : { seq: p.seq, epoch: p.epoch, unreadable: p.problem }));
       }
       return;
     case 'channel-post': {

@@ -45,7 +45,10 @@ export const CreateWrappedPostRequest = z.object({
   edits: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   /** R167-R168: files an edit keeps from the post it replaces (already referenced); each counts toward R168's size allowance. */
   keptFiles: z.number().int().min(1).max(MAX_ATTACHMENTS).optional(),
-}).refine((r) => !(r.info && r.blobs), 'an entry of the channel\'s info alone names no files')
+  /** R184: a pin or unpin of the post at this seq (the signed plaintext says which, and on or off; readers go by that): no post. */
+  pins: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+}).refine((r) => r.pins === undefined || (!r.info && !r.blobs && r.edits === undefined && r.keptFiles === undefined), 'a pin names the post it pins and nothing else')
+  .refine((r) => !(r.info && r.blobs), 'an entry of the channel\'s info alone names no files')
   .refine((r) => !(r.info && r.edits), 'an entry of the channel\'s info alone edits nothing')
   .refine((r) => r.keptFiles === undefined || (r.edits !== undefined && r.keptFiles + (r.blobs?.length ?? 0) <= MAX_ATTACHMENTS), 'kept files only in an edit, at most MAX_ATTACHMENTS in all');
 export type CreateWrappedPostRequest = z.infer<typeof CreateWrappedPostRequest>;
@@ -58,6 +61,8 @@ export const WrappedPost = z.object({
   edits: z.number().int().positive().optional(),
   /** R167: an admin deleted it for everyone: the server dropped its body (empty). */
   deleted: z.literal(true).optional(),
+  /** R184: the server's word that this entry pins or unpins the post at that seq (readers go by the signed plaintext). */
+  pins: z.number().int().positive().optional(),
 });
 export type WrappedPost = z.infer<typeof WrappedPost>;
 
@@ -67,6 +72,10 @@ export type WrappedPost = z.infer<typeof WrappedPost>;
  */
 export const WrappedChannelInfo = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().min(1).max(MAX_DESCRIPTION_CHARS).optional() });
 export type WrappedChannelInfo = z.infer<typeof WrappedChannelInfo>;
+
+/** R184: what a pin entry signs: the post's seq, pinned (`on`) or unpinned. */
+export const WrappedPin = z.object({ seq: z.number().int().positive(), on: z.boolean() });
+export type WrappedPin = z.infer<typeof WrappedPin>;
 
 /**
  * What an admin's device signs and seals into a post's body (the signature inside, over
@@ -81,6 +90,9 @@ export const WrappedPostPlain = z.object({
   attachments: z.array(Attachment).min(1).max(MAX_ATTACHMENTS).optional(),
   /** R167: this entry replaces the text and files of the post at that seq (a reader shows the newest signed version, "edited"). */
   edits: z.number().int().positive().optional(),
-}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined, 'a text, files or the channel\'s info')
+  /** R184: an admin pins (`on`) or unpins the post at `seq`; such an entry carries no text or files (the channel's info, R161, may ride along). */
+  pin: WrappedPin.optional(),
+}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined || p.pin !== undefined, 'a text, files, a pin or the channel\'s info')
+  .refine((p) => p.pin === undefined || (p.text === undefined && p.attachments === undefined && p.edits === undefined), 'a pin carries no text, files or edit')
   .refine((p) => p.edits === undefined || p.text !== undefined || p.attachments !== undefined, 'an edit carries a text or files');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

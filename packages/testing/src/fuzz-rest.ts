@@ -191,6 +191,7 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
     info: fc.oneof(fc.constant(true), fc.boolean(), fc.string()), blobs: fc.oneof(fc.array(fc.string(), { maxLength: 12 }), fc.constant(['A'.repeat(22), 'A'.repeat(22)]), fc.string()),
     // R167-R168: an edit's target and the files it keeps.
     edits: fc.oneof(fc.constant(1), fc.integer(), fc.string()), keptFiles: fc.oneof(fc.integer({ min: -1, max: 12 }), fc.string()),
+    pins: fc.oneof(fc.constant(1), fc.integer(), fc.string()), // R184: a pin's target
   }, { requiredKeys: [] }) }),
   // R166-R167: reactions as tokens, their counts, an admin's deletion (odd seqs, tokens that are emoji or too long).
   'PUT /api/v1/communities/:communityId/wrapped-posts/:seq/reaction': (ctx) => ({

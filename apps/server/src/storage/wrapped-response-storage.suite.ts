@@ -5,7 +5,7 @@ import type { ChannelWrapStorage } from './channel-wrap-storage.ts';
 import type { CommunityStorage } from './community-storage.ts';
 import type { Storage } from './storage.ts';
 import { T0, did, seedChat, seedUsers, uid } from './storage.fixtures.ts';
-import { DELETED_BODY, editMark, type WrappedResponseStorage } from './wrapped-response-storage.ts';
+import { DELETED_BODY, editMark, pinMark, type WrappedResponseStorage } from './wrapped-response-storage.ts';
 
 const C = 'comm_resp1';
 const tok = (c: string) => c.repeat(32);
@@ -80,7 +80,7 @@ export function wrappedResponseStorageSuite(name: string, open: () => Promise<{ 
       assert.equal(await s.dropReactions(C, uid('bob')), 0);
     });
 
-    it('R178 the newest post for a "last post" summary: not info alone, an edit or a deleted post; with its newest edit', async () => {
+    it('R178 the newest post for a "last post" summary: not info alone, an edit, a pin (R184) or a deleted post; with its newest edit', async () => {
       assert.equal(await s.newestPost(C), undefined);
       await append('cG9zdDE=');
       await append('ePost2Body=');
@@ -88,6 +88,11 @@ export function wrappedResponseStorageSuite(name: string, open: () => Promise<{ 
       await append(`${editMark(2)}ZWRpdEE=`);
       await append(`${editMark(2)}ZWRpdEI=`);
       await append('i:aW5mbw==');
+      await append(`${pinMark(2)}cGluMg==`); // R184: a pin is no post either
+      await append('pPost8Body=');
+      await append(`${pinMark(8)}cGluOA==`);
+      assert.equal((await s.newestPost(C))?.post.seq, 8, 'a post whose base64 body starts with a p is a post');
+      await s.deletePost(C, 8);
       const newest = await s.newestPost(C);
       assert.deepEqual([newest?.post.seq, newest?.post.body, newest?.edit?.seq, newest?.edit?.body], [2, 'ePost2Body=', 5, `${editMark(2)}ZWRpdEI=`]);
       await s.deletePost(C, 2);

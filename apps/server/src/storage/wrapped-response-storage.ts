@@ -1,4 +1,4 @@
-import type { ChannelWrappedPostRow } from './channel-wrap-storage.ts';
+import { WRAPPED_INFO_MARK, type ChannelWrappedPostRow } from './channel-wrap-storage.ts';
 
 /** R166: one post's count of one reaction token. */
 export interface WrappedReactionCount {
@@ -40,3 +40,8 @@ export interface WrappedResponseStorage {
 /** R167: the body marks (none is a base64 character, so no body starts with one by chance). */
 export const DELETED_BODY = 'd:';
 export const editMark = (seq: number) => `e${seq}:`;
+/** R184: a pin entry's body is kept after `p<seq>:` (the post it pins or unpins; which of the two is sealed). */
+export const pinMark = (seq: number) => `p${seq}:`;
+export const PIN_MARK = /^p(\d+):/;
+/** R161/R167/R184: a stored body that is no post (info alone, an edit, a pin, a deleted post): not counted, reacted to or commented on. */
+export const notAPostBody = (body: string) => body.startsWith(WRAPPED_INFO_MARK) || /^[ep]\d+:/.test(body) || body === DELETED_BODY;

@@ -17,6 +17,7 @@ import { useWrappedComments, WrappedCommentsButton, WrappedCommentsPanel } from 
 import { useWrappedForward } from './wrapped-forward.tsx';
 import { WrappedVoice } from './wrapped-voice.tsx';
 import { useWrappedViews, WrappedViewCount } from './wrapped-views.tsx';
+import { WrappedPinButton, WrappedPinnedBar, wrappedPinned } from './wrapped-pins.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -135,6 +136,9 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const [actionError, act] = useAction();
   const forward = useWrappedForward(client, communityId); // R186
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
+  // R184: the pins, as the signed pin entries this device opened say; the latest pinned first.
+  const pinned = wrappedPinned(posts, verified);
+  const pin = (p: Verified, on: boolean) => act(async () => { await client.wrappedChannels.pin(communityId, p.seq, on); await read('last'); });
   // R162: the photos and videos of the posts shown, for the viewer's previous/next.
   const media = readable.flatMap((p) => (p.verified ? (p.attachments ?? []).filter(isVisual) : []));
   const [viewing, setViewing] = useState<Attachment>();
@@ -153,12 +157,13 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         </div>
         <ErrorLine error={loadError ?? error ?? actionError} />
       </div>
+      <WrappedPinnedBar pinned={pinned} />
       <div className="timeline channel-timeline" data-testid="channel-posts">
         {posts === undefined && <div className="spinner" role="status" aria-label={t('loading')} />}
         {earlier > 0 && <p className="muted small channel-earlier" data-testid="wrapped-earlier">{t(readable.length > 0 ? 'chWrappedEarlier' : 'chWrappedWaiting', { count: earlier })}</p>}
         {folded?.length === 0 && client.wrappedPending(communityId).length === 0 && <p className="muted empty-state">{t('chNoPosts')}</p>}
         {readable.map((p) => (p.verified ? (
-          <article key={p.seq} className="channel-post" id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
+          <article key={p.seq} className={`channel-post${pinned.includes(p) ? ' pinned' : ''}`} id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
             {p.attachments && <Attachments client={client} atts={p.attachments} uploading={false} onOpen={setViewing} />}
             {p.text && <div className="channel-text">{p.text}</div>}
             <p className="channel-meta muted small">
@@ -177,6 +182,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
             {mayPost && (
               <div className="channel-post-actions">
                 {p.authorId === client.userId && <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>}
+                <WrappedPinButton pinned={pinned.includes(p)} onPin={(on) => pin(p, on)} />
                 <button type="button" className="secondary small danger" onClick={() => { if (confirm(t('chDeleteConfirm'))) act(() => client.wrappedChannels.delete(communityId, p.seq)); }}>
                   <Icon name="trash" size={14} /> {t('chDelete')}
                 </button>

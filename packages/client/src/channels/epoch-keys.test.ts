@@ -8,6 +8,7 @@ import type { StoredMessage } from '../store.ts';
 import { AdminKeys } from './admin-keys.ts';
 import type { WrappedChannelPost } from './wrapped.ts';
 import { foldWrappedEdits } from './wrapped-responses.ts';
+import { foldWrappedPins } from './wrapped-pins.ts';
 import { drawEpochKey, edToX25519Public, openEpochKey, openPost, sealEpochKey, sealPost } from './epoch-keys.ts';
 
 describe('R141-R142 epoch keys sealed to key-log keys', () => {
@@ -64,5 +65,31 @@ describe('R178 a wrapped post\'s edits count only from its author', () => {
     assert.deepEqual(shown.map((p) => p.verified && [p.seq, p.text, p.edited]), [[1, 'Ferry at 7:40', undefined], [3, 'Ferry at 9:10', undefined]]);
     const own = foldWrappedEdits([post(1, 'ann', 'Ferry at 7:40'), post(2, 'ann', 'Ferry at 7:45', 1, 'ann_laptop'), post(3, 'ben', 'Ferry at 7:50 (Ben)', 1)]);
     assert.deepEqual(own.map((p) => p.verified && [p.seq, p.text, p.edited]), [[1, 'Ferry at 7:45', 2]]);
+  });
+});
+
+describe('R184 pins of a wrapped channel go by the signed entries', () => {
+  type Verified = Extract<WrappedChannelPost, { verified: true }>;
+  const post = (seq: number, authorId: string, text: string): Verified => ({ seq, epoch: 1, verified: true, text, date: seq, authorId, authorDevice: `${authorId}_phone` });
+  const pin = (seq: number, authorId: string, target: number, on = true): Verified => ({ ...post(seq, authorId, ''), pin: { seq: target, on } });
+  const pinned = (entries: WrappedChannelPost[], mayPin?: (userId: string) => boolean) => foldWrappedPins(entries, mayPin ? { mayPin } : {}).map((p) => [p.seq, p.by]);
+
+  it('several pins, the latest pinned first; an unpin takes one off; pinning again makes it the latest; pin entries are not shown as posts', () => {
+    const log = [post(1, 'ann', 'Timetable'), post(2, 'ann', 'Fares'), pin(3, 'ann', 1), pin(4, 'ben', 2), pin(5, 'ann', 1)];
+    assert.deepEqual(pinned(log), [[1, 'ann'], [2, 'ben']]);
+    assert.deepEqual(pinned([...log, pin(6, 'ann', 1, false)]), [[2, 'ben']]);
+    assert.deepEqual(foldWrappedEdits(log).map((p) => p.seq), [1, 2]);
+  });
+
+  it('a pin signed by someone who may not pin, an entry that failed its checks, a pin of a deleted or unreadable post, of a pin or of a later entry count for nothing', () => {
+    const admins = new Set(['ann']);
+    const forged: WrappedChannelPost = { seq: 4, epoch: 1, verified: false, problem: 'bad signature' }; // what the server's own "pin" entry opens as
+    const unreadable: WrappedChannelPost = { seq: 5, epoch: 1, verified: false, problem: 'this device holds no key of its epoch' };
+    const log = [post(1, 'ann', 'Timetable'), post(2, 'ann', 'Fares'), pin(3, 'cat', 2), forged, unreadable, pin(6, 'ann', 5), pin(7, 'ann', 3), pin(8, 'ann', 9), pin(9, 'ann', 1)];
+    assert.deepEqual(pinned(log, (u) => admins.has(u)), [[1, 'ann']]);
+    // Without a list of admins the server's check stands (as for posts): Cat's pin counts.
+    assert.deepEqual(pinned(log), [[1, 'ann'], [2, 'cat']]);
+    // Post 1 deleted (the server serves it as deleted: the reader holds no such post): unpinned.
+    assert.deepEqual(pinned(log.filter((p) => p.seq !== 1), (u) => admins.has(u)), []);
   });
 });

@@ -76,17 +76,17 @@ export async function wrappedCounts(rest: RestFn, key: EpochKey, communityId: st
  * says so); edit entries themselves are not shown, nor edits of posts not in the list (deleted, or of an
  * epoch this device can't read). An edit naming an edit or a post that failed its checks changes nothing.
  * R178: an edit counts only when signed by the post's author (the same user, any of their devices); one
- * signed by another admin changes nothing and is not shown.
+ * signed by another admin changes nothing and is not shown. R184: pin entries are not shown either (`foldWrappedPins`).
  */
 export function foldWrappedEdits(posts: readonly WrappedChannelPost[]): WrappedChannelPost[] {
-  const authors = new Map(posts.flatMap((p) => (p.verified && p.edits === undefined ? [[p.seq, p.authorId] as const] : [])));
+  const authors = new Map(posts.flatMap((p) => (p.verified && p.edits === undefined && p.pin === undefined ? [[p.seq, p.authorId] as const] : [])));
   const edits = new Map<number, Extract<WrappedChannelPost, { verified: true }>>();
   for (const p of posts) {
     if (p.verified && p.edits !== undefined && authors.get(p.edits) === p.authorId && (edits.get(p.edits)?.seq ?? 0) < p.seq) edits.set(p.edits, p);
   }
   const out: WrappedChannelPost[] = [];
   for (const p of posts) {
-    if (p.verified && p.edits !== undefined) continue;
+    if (p.verified && (p.edits !== undefined || p.pin !== undefined)) continue; // R184: a pin entry is no post either
     const e = p.verified ? edits.get(p.seq) : undefined;
     if (!p.verified || !e) {
       out.push(p);

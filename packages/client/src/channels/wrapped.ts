@@ -1,6 +1,6 @@
 import {
   MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPostPlain,
-  type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
+  type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPin, type WrappedPost,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
@@ -40,6 +40,8 @@ export type WrappedChannelPost =
     edits?: number;
     /** R167: after `foldWrappedEdits`, the signed date of the newest edit shown. */
     edited?: number;
+    /** R184: this entry pins or unpins the post at `pin.seq` (signed; `text` is ''): no post; `foldWrappedPins` reads it. */
+    pin?: WrappedPin;
   }
   | { seq: number; epoch: number; verified: false; problem: string };
 
@@ -54,9 +56,9 @@ export interface WrappedChannelPage {
 }
 
 /** What an entry seals besides its place and signer (R142, R147, R162). */
-type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number };
+type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number; pin?: WrappedPin };
 /** R167-R168: what the post request says besides the body: the post an edit replaces, the files it keeps. */
-type PostExtra = { blobs?: string[]; edits?: number; keptFiles?: number };
+type PostExtra = { blobs?: string[]; edits?: number; keptFiles?: number; pins?: number };
 
 /** The server's page of wrapped posts (R142: 100). */
 const POSTS_PAGE = 100;
@@ -294,7 +296,7 @@ export class WrappedChannels {
     const cs = await loadCiphersuite(identity.ciphersuite);
     const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
     const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
-    const infoAlone = content.text === undefined && content.attachments === undefined;
+    const infoAlone = content.text === undefined && content.attachments === undefined && content.pin === undefined;
     return (await this.#d.rest<{ post: WrappedPost }>('POST', path(communityId, '/wrapped-posts'), {
       epoch, body: bytesToBase64(body), ...(infoAlone ? { info: true } : {}), ...extra,
     })).post;
@@ -335,7 +337,7 @@ export class WrappedChannels {
     if (p && opened.info && (this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info: opened.info });
     // A server from before R178 names only the newest entry: it is the post only when it is one (not an edit).
     const newest = got.newestPost ? (got.newestPost.seq === p?.seq ? opened : await this.#open(communityId, got.newestPost)) : opened;
-    let post = newest.post?.verified && newest.post.edits === undefined ? newest.post : undefined;
+    let post = newest.post?.verified && newest.post.edits === undefined && newest.post.pin === undefined ? newest.post : undefined;
     if (post && got.newestEdit) {
       // The server's mark says which post an entry edits; the signed `edits` and author decide (foldWrappedEdits).
       const edit = (await this.#open(communityId, got.newestEdit)).post;
@@ -351,7 +353,8 @@ export class WrappedChannels {
     if (p.deleted) return {};
     const key = await this.#epochKey(communityId, p.epoch);
     // R161: an entry marked as the channel's info alone is no post this device missed: not counted; nor (R167) an edit.
-    if (!key) return p.info || p.edits !== undefined ? {} : fail('this device holds no key of its epoch');
+    // R184: nor a pin (its pin or unpin stays unknown here: the pins shown are those of the entries this device opens).
+    if (!key) return p.info || p.edits !== undefined || p.pins !== undefined ? {} : fail('this device holds no key of its epoch');
     let signed: string;
     let signature: string;
     try {
@@ -370,9 +373,12 @@ export class WrappedChannels {
     const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
     if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
     const info = v.info ? { info: v.info } : {};
-    if (v.text === undefined && v.attachments === undefined) return info;
+    if (v.text === undefined && v.attachments === undefined && v.pin === undefined) return info;
     return {
-      post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId, ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}) },
+      post: {
+        seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId,
+        ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}), ...(v.pin ? { pin: v.pin } : {}),
+      },
       ...info,
     };
   }
@@ -384,6 +390,26 @@ export class WrappedChannels {
    */
   async edit(communityId: string, seq: number, text: string, opts: { files?: readonly FileToSend[]; keep?: readonly Attachment[] } = {}): Promise<WrappedPost> {
     return this.post(communityId, text, { ...opts, edits: seq });
+  }
+
+  /**
+   * R184, admins: pins (`on`) or unpins the post at `seq` for every reader: a new entry under the current
+   * epoch whose signed plaintext says so (readers fold the pins with `foldWrappedPins`, going by that, not
+   * by the server's mark). It carries the channel's info as a post does (R161: the newest entry names the
+   * channel); too long with it, it goes without and an entry of the info follows.
+   */
+  async pin(communityId: string, seq: number, on: boolean): Promise<WrappedPost> {
+    const content = { pin: { seq, on } };
+    const info = await this.#d.channelInfo?.(communityId);
+    if (!info) return this.#publish(communityId, content, { pins: seq });
+    try {
+      return await this.#publish(communityId, { ...content, info: WrappedChannelInfo.parse(info) }, { pins: seq });
+    } catch (err) {
+      if (!(err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
+      const entry = await this.#publish(communityId, content, { pins: seq });
+      await this.publishInfo(communityId, info).catch((e: unknown) => console.warn('parley: posting the channel\'s info after a pin failed', communityId, e));
+      return entry;
+    }
   }
 
   /** R167, admins: deletes the post at `seq` for everyone (the server drops its body and its edits'). */

@@ -1,11 +1,10 @@
 import { ParleyError, type WrappedCommentCount } from '@parley/protocol';
 import type { ChannelWrapLimits } from '../../config.ts';
 import type { ChannelScheduleStorage } from '../../storage/channel-schedule-storage.ts';
-import { WRAPPED_INFO_MARK } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { WrappedCommentStorage } from '../../storage/wrapped-comment-storage.ts';
-import { DELETED_BODY, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
+import { notAPostBody, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
 import type { Clock } from '../ports.ts';
@@ -25,8 +24,8 @@ export interface WrappedCommentsDeps {
   clock: Clock;
 }
 
-/** R161/R167: a stored body that is no post one comments on (info alone, an edit, a deleted post). */
-const notAPost = (body: string) => body.startsWith(WRAPPED_INFO_MARK) || /^e\d+:/.test(body) || body === DELETED_BODY;
+/** R161/R167/R184: a stored body that is no post one comments on (info alone, an edit, a pin, a deleted post). */
+const notAPost = notAPostBody;
 
 /**
  * R177: comment counts of a wrapped channel's posts. A comment lives in the channel's discussion chat,

@@ -2,7 +2,7 @@ import { ParleyError, type WrappedPostCounts } from '@parley/protocol';
 import { wrappedTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelWrapLimits } from '../../config.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
-import { DELETED_BODY, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
+import { DELETED_BODY, notAPostBody, PIN_MARK, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
 import type { WrappedViewStorage } from '../../storage/wrapped-view-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
@@ -21,8 +21,8 @@ export interface WrappedResponsesDeps {
 
 /** R167: an edit's stored body starts with `e<seq>:` (no base64 body has a colon, though many start with an e). */
 const isEdit = (body: string) => /^e\d+:/.test(body);
-/** R161/R167: an entry whose stored body is so is not a post one reacts to (info alone, an edit, a deleted post). */
-const notAPost = (body: string) => body.startsWith('i:') || isEdit(body) || body === DELETED_BODY;
+/** R161/R167/R184: an entry whose stored body is so is not a post one reacts to (info alone, an edit, a pin, a deleted post). */
+const notAPost = notAPostBody;
 
 /**
  * R166-R167: subscribers' reactions to a wrapped channel's posts (tokens the server counts without
@@ -76,7 +76,7 @@ export class WrappedResponses {
   async delete(auth: AuthContext, communityId: string, seq: number): Promise<void> {
     if (!holds(await this.#member(communityId, auth.userId), 'postAnnouncements')) throw new ParleyError('channel_admin_only', 'only the channel\'s admins do this');
     const body = await this.#d.responses.postBody(communityId, seq);
-    if (body === undefined || body.startsWith('i:') || isEdit(body)) throw new ParleyError('not_found', 'no such post');
+    if (body === undefined || body.startsWith('i:') || isEdit(body) || PIN_MARK.test(body)) throw new ParleyError('not_found', 'no such post');
     if (!(await this.#d.responses.deletePost(communityId, seq))) throw new ParleyError('not_found', 'no such post');
     await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq, deleted: true });
   }

@@ -7,11 +7,12 @@ import type { BlobStorage } from '../../storage/blob-storage.ts';
 import { WRAPPED_INFO_MARK, type ChannelWrapStorage, type ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
-import { DELETED_BODY, editMark, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
+import { DELETED_BODY, editMark, notAPostBody, PIN_MARK, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
 import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
+import { pinBody } from './wrapped-pins.ts';
 
 export interface ChannelWrapsDeps {
   storage: Storage;
@@ -45,6 +46,8 @@ const postView = (p: ChannelWrappedPostRow): WrappedPost => {
   if (p.body === DELETED_BODY) return { ...head, body: '', deleted: true };
   const edit = EDIT_MARK.exec(p.body);
   if (edit) return { ...head, body: p.body.slice(edit[0].length), edits: Number(edit[1]) };
+  const pin = PIN_MARK.exec(p.body); // R184
+  if (pin) return { ...head, body: p.body.slice(pin[0].length), pins: Number(pin[1]) };
   return { ...head, ...(p.body.startsWith(INFO_MARK) ? { body: p.body.slice(INFO_MARK.length), info: true as const } : { body: p.body }) };
 };
 
@@ -212,7 +215,7 @@ export class ChannelWraps {
     if (input.edits !== undefined) {
       // R167: an edit names a post of this channel that is still there (not info alone, not an edit, not deleted).
       const target = (await this.#d.wraps.listPosts(communityId, input.edits - 1, 1))[0];
-      if (!target || target.seq !== input.edits || target.body.startsWith(INFO_MARK) || EDIT_MARK.test(target.body) || target.body === DELETED_BODY) {
+      if (!target || target.seq !== input.edits || notAPostBody(target.body)) {
         throw new ParleyError('not_found', `no post ${input.edits} to edit`);
       }
       // R178: only the post's author edits it (readers count no other's edit); deleting stays any admin's.
@@ -225,9 +228,11 @@ export class ChannelWraps {
       if (!blob || blob.ownerUserId !== auth.userId) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
       if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
     }
+    // R184: a pin names a post that is there; any admin pins (the signed plaintext says on or off).
+    const pinned = input.pins !== undefined ? await pinBody(this.#d.wraps, communityId, input.pins, input.body) : undefined;
     const row = await this.#d.wraps.appendPost({
       communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId,
-      body: input.info ? `${INFO_MARK}${input.body}` : input.edits !== undefined ? `${editMark(input.edits)}${input.body}` : input.body, createdAt: this.#d.clock.now(),
+      body: pinned ?? (input.info ? `${INFO_MARK}${input.body}` : input.edits !== undefined ? `${editMark(input.edits)}${input.body}` : input.body), createdAt: this.#d.clock.now(),
     }, refs);
     const post = postView(row);
     // R162: the same post sent again (its files name it): answered as it was stored, announced once.

@@ -6,7 +6,7 @@ import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
 /** R161/R167: an entry that is a post (not info alone, not an edit `e<seq>:`, not deleted). */
-export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND body !~ '^e[0-9]+:'";
+export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND body !~ '^[ep][0-9]+:'"; // R184: nor a pin
 /** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
 const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = $1 AND kind = 'announcements')
   AND sender_user_id = $2 AND seq = $3`;

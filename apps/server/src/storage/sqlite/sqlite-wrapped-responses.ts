@@ -6,8 +6,8 @@ import { statementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-/** R161/R167: an entry that is a post (not info alone, not an edit `e<seq>:`, not deleted; no base64 body holds a colon). */
-export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND NOT (substr(body, 1, 1) = 'e' AND instr(body, ':') > 0)";
+/** R161/R167/R184: an entry that is a post (not info alone, not an edit `e<seq>:` or a pin `p<seq>:`, not deleted; no base64 body holds a colon). */
+export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND NOT (substr(body, 1, 1) IN ('e', 'p') AND instr(body, ':') > 0)";
 /** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
 const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = ? AND kind = 'announcements')
   AND sender_user_id = ? AND seq = ?`;
