@@ -21,6 +21,7 @@ import { ChannelSchedule } from './domain/channels/schedule.ts';
 import { ChannelWraps } from './domain/channels/wrapped.ts';
 import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { WrappedComments } from './domain/channels/wrapped-comments.ts';
+import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -87,6 +88,9 @@ import { SqliteWrappedResponses } from './storage/sqlite/sqlite-wrapped-response
 import type { WrappedCommentStorage } from './storage/wrapped-comment-storage.ts';
 import { PostgresWrappedComments } from './storage/postgres/postgres-wrapped-comments.ts';
 import { SqliteWrappedComments } from './storage/sqlite/sqlite-wrapped-comments.ts';
+import type { WrappedVoteStorage } from './storage/wrapped-vote-storage.ts';
+import { PostgresWrappedVotes } from './storage/postgres/postgres-wrapped-votes.ts';
+import { SqliteWrappedVotes } from './storage/sqlite/sqlite-wrapped-votes.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -152,6 +156,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let channelWrapStore: ChannelWrapStorage;
   let wrappedResponseStore: WrappedResponseStorage;
   let wrappedCommentStore: WrappedCommentStorage;
+  let wrappedVoteStore: WrappedVoteStorage; // R185
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -174,6 +179,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelWrapStore = new PostgresChannelWraps(pgStorage.pool);
     wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
     wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
+    wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -198,6 +204,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelWrapStore = new SqliteChannelWraps(sqliteStorage.db);
     wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
     wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
+    wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -338,7 +345,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R141-R142, R148-R149: private channels past the MLS size.
   const channelWraps = new ChannelWraps({
     storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
-    moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore,
+    moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore, votes: wrappedVoteStore, // R185: a leaver's votes go
     reconcileAdmins: (auth, communityId) => channelAdmins.reconcile(auth, communityId), // R178
   });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
@@ -385,6 +392,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedComments: new WrappedComments({
       storage, communities: communityStore, comments: wrappedCommentStore, posts: wrappedResponseStore, links: channelScheduleStore, limits: config.channelWraps, limiter, clock,
     }),
+    // R185: votes on wrapped polls, as tokens.
+    wrappedPolls: new WrappedPolls({ communities: communityStore, votes: wrappedVoteStore, posts: wrappedResponseStore, limits: config.channelWraps, limiter }),
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,

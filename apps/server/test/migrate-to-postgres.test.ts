@@ -12,6 +12,7 @@ import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts'
 import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
 import { SqliteChannelWraps } from '../src/storage/sqlite/sqlite-channel-wraps.ts';
 import { SqliteWrappedResponses } from '../src/storage/sqlite/sqlite-wrapped-responses.ts';
+import { SqliteWrappedVotes } from '../src/storage/sqlite/sqlite-wrapped-votes.ts';
 import { SqliteWrappedComments } from '../src/storage/sqlite/sqlite-wrapped-comments.ts';
 import pg from 'pg';
 import { createUser, dropInBackground, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
@@ -147,6 +148,8 @@ describe('parley-admin migrate-to-postgres', () => {
     await new SqliteWrappedResponses(local.db).setReaction(community.communityId, 1, ben.userId, 'a'.repeat(32));
     // R177: a comment's mark on that post.
     await new SqliteWrappedComments(local.db).addMark(community.communityId, 1, 'c'.repeat(32), ben.userId, 1_700_000_000_019);
+    // R185: a vote (two tokens) on that post.
+    await new SqliteWrappedVotes(local.db).setVotes(community.communityId, 1, ben.userId, ['d'.repeat(32), 'e'.repeat(32)]);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

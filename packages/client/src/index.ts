@@ -83,5 +83,6 @@ export { CallSecret, CALL_SECRET_SETTLE_MS, combineCallKey, seatTag, unwrapCallS
 export { WrappedChannels, type WrappedChannelPage, type WrappedChannelPost } from './channels/wrapped.ts';
 export type { WrappedPending, WrappedUpload } from './channels/wrapped-files.ts';
 export { foldWrappedEdits, wrappedReactionToken, type WrappedReactions } from './channels/wrapped-responses.ts';
+export { wrappedVoteToken, type WrappedPollPost, type WrappedPollResult } from './channels/wrapped-polls.ts';
 export { wrappedCommentMark } from './channels/wrapped-comments.ts';
 export { sealEpochKey, openEpochKey, sealPost, openPost, drawEpochKey, edToX25519Public, type WrapContext } from './channels/epoch-keys.ts';

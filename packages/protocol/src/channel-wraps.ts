@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Base64, Id } from './common.ts';
 import { MAX_DESCRIPTION_CHARS } from './content.ts';
 import { Attachment, BlobId, MAX_ATTACHMENTS } from './files.ts';
+import { WrappedPoll } from './wrapped-polls.ts';
 
 /**
  * R141-R142: private channels past the MLS size ("wrapped" mode). An admin's device draws an epoch
@@ -81,6 +82,9 @@ export const WrappedPostPlain = z.object({
   attachments: z.array(Attachment).min(1).max(MAX_ATTACHMENTS).optional(),
   /** R167: this entry replaces the text and files of the post at that seq (a reader shows the newest signed version, "edited"). */
   edits: z.number().int().positive().optional(),
-}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined, 'a text, files or the channel\'s info')
+  /** R185: a poll (an admin's post; not in an edit). */
+  poll: WrappedPoll.optional(),
+}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined || p.poll !== undefined, 'a text, files, a poll or the channel\'s info')
+  .refine((p) => p.poll === undefined || p.edits === undefined, 'an edit carries no poll')
   .refine((p) => p.edits === undefined || p.text !== undefined || p.attachments !== undefined, 'an edit carries a text or files');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

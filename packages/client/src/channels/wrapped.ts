@@ -1,5 +1,5 @@
 import {
-  MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPostPlain,
+  MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPoll, WrappedPostPlain,
   type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPost,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
@@ -12,6 +12,7 @@ import { AdminKeys, type AdminKeysDeps } from './admin-keys.ts';
 import type { WrappedUpload } from './wrapped-files.ts';
 import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPostSigningBytes } from './epoch-keys.ts';
 import { foldWrappedEdits, reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
+import { voteWrapped, wrappedPollVotes, type WrappedPollPost, type WrappedPollResult } from './wrapped-polls.ts';
 import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
@@ -36,6 +37,8 @@ export type WrappedChannelPost =
     edits?: number;
     /** R167: after `foldWrappedEdits`, the signed date of the newest edit shown. */
     edited?: number;
+    /** R185: a poll (its votes: `pollVotes`, `vote`). */
+    poll?: WrappedPoll;
   }
   | { seq: number; epoch: number; verified: false; problem: string };
 
@@ -50,7 +53,7 @@ export interface WrappedChannelPage {
 }
 
 /** What an entry seals besides its place and signer (R142, R147, R162). */
-type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number };
+type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number; poll?: WrappedPoll };
 /** R167-R168: what the post request says besides the body: the post an edit replaces, the files it keeps. */
 type PostExtra = { blobs?: string[]; edits?: number; keptFiles?: number };
 
@@ -278,7 +281,7 @@ export class WrappedChannels {
     const cs = await loadCiphersuite(identity.ciphersuite);
     const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
     const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
-    const infoAlone = content.text === undefined && content.attachments === undefined;
+    const infoAlone = content.text === undefined && content.attachments === undefined && content.poll === undefined;
     return (await this.#d.rest<{ post: WrappedPost }>('POST', path(communityId, '/wrapped-posts'), {
       epoch, body: bytesToBase64(body), ...(infoAlone ? { info: true } : {}), ...extra,
     })).post;
@@ -354,9 +357,9 @@ export class WrappedChannels {
     const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
     if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
     const info = v.info ? { info: v.info } : {};
-    if (v.text === undefined && v.attachments === undefined) return info;
+    if (v.text === undefined && v.attachments === undefined && v.poll === undefined) return info;
     return {
-      post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId, ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}) },
+      post: { seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId, ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}), ...(v.poll ? { poll: v.poll } : {}) },
       ...info,
     };
   }
@@ -383,6 +386,26 @@ export class WrappedChannels {
   /** R166: the reaction counts of these posts, tokens mapped back to the emoji of `emojis` (what this app offers). */
   async counts(communityId: string, posts: ReadonlyArray<{ seq: number; epoch: number }>, emojis: readonly string[]): Promise<WrappedReactions[]> {
     return wrappedCounts(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, posts, emojis);
+  }
+
+  /**
+   * R185, admins: a poll (R87's question and 2-12 options; `multiple`: several answers), signed and
+   * sealed like any post, with the channel's info as every post carries it (R147).
+   */
+  async postPoll(communityId: string, poll: WrappedPoll): Promise<WrappedPost> {
+    const content = { poll: WrappedPoll.parse(poll) };
+    const info = await this.#d.channelInfo?.(communityId);
+    return this.#publish(communityId, info ? { ...content, info: WrappedChannelInfo.parse(info) } : content);
+  }
+
+  /** R185: this user's whole choice on a poll (option indices; none takes the vote back), sent as tokens; its votes after. */
+  async vote(communityId: string, post: WrappedPollPost, options: readonly number[]): Promise<WrappedPollResult> {
+    return voteWrapped(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, options);
+  }
+
+  /** R185: the votes of these polls, tokens mapped back to their options. */
+  async pollVotes(communityId: string, posts: readonly WrappedPollPost[]): Promise<WrappedPollResult[]> {
+    return wrappedPollVotes(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, posts);
   }
 
   /**

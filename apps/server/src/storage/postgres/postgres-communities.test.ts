@@ -14,6 +14,8 @@ import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
 import { PostgresBlobs } from './postgres-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
+import { wrappedVoteStorageSuite } from '../wrapped-vote-storage.suite.ts';
+import { PostgresWrappedVotes } from './postgres-wrapped-votes.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { freshDatabases } from '@parley/testing/postgres';
@@ -39,6 +41,11 @@ channelWrapStorageSuite('PostgresChannelWraps', async () => {
 wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), blobs: new PostgresBlobs(storage.pool) };
+});
+
+wrappedVoteStorageSuite('PostgresWrappedVotes', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), votes: new PostgresWrappedVotes(storage.pool) };
 });
 
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {

@@ -74,6 +74,7 @@ export class PostgresWrappedResponses implements WrappedResponseStorage {
       await db.query('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq > $3 AND left(body, $4) = $5', [DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq)]);
       await db.query('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2', [communityId, seq]);
+      await db.query('DELETE FROM channel_wrapped_votes WHERE community_id = $1 AND seq = $2', [communityId, seq]); // R185: a poll's votes go with it
       return true;
     });
   }
