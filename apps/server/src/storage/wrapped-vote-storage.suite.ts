@@ -54,6 +54,7 @@ export function wrappedVoteStorageSuite(name: string, open: () => Promise<{ stor
       const mine = (await s.myVotes(C, uid('bob'), [2])).get(2) ?? [];
       assert.ok(choices.some((c) => JSON.stringify(c) === JSON.stringify(mine)), `a whole choice: ${mine.join(',')}`);
       assert.equal((await s.voters(C, [2])).get(2), mine.length > 0 ? 2 : 1);
+      assert.deepEqual(await s.voteCounts(C, [2]), [tok('c'), ...mine].sort().map((token) => ({ seq: 2, token, count: 1 })), 'the counts follow the choices');
     });
 
     it('R185 a deleted poll\'s votes go with it; a leaver\'s votes go (R178), every count they were in drops', async () => {
