@@ -326,6 +326,8 @@ export interface ChannelWrapLimits {
   reactionsPerMin: number;
   /** R177: comment marks (added or taken back) a user sends to wrapped posts a minute. */
   commentsPerMin: number;
+  /** R185: votes (cast, changed or taken back) a user sends to wrapped polls a minute. */
+  votesPerMin: number;
 }
 
 /** R115: scheduled posts of public channels. */

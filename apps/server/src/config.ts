@@ -324,6 +324,8 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN: Int(60).refine((n) => n >= 1, 'must be at least 1'),
   /** R177: comment marks (added or taken back) one user sends to wrapped posts a minute. */
   PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
+  /** R185: votes (cast, changed or taken back) one user sends to wrapped polls a minute. */
+  PARLEY_CHANNEL_WRAPPED_VOTES_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
 });
 
 
@@ -518,6 +520,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       askEveryMs: e.PARLEY_CHANNEL_WRAP_ASK_MS,
       postFileChars: e.PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS, reactionsPerMin: e.PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN,
       commentsPerMin: e.PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN,
+      votesPerMin: e.PARLEY_CHANNEL_WRAPPED_VOTES_PER_MIN, // R185
     },
     channelSchedule: { maxScheduleMs: e.PARLEY_CHANNEL_MAX_SCHEDULE_MS, maxPerChannel: e.PARLEY_CHANNEL_MAX_SCHEDULED, sweepMs: e.PARLEY_CHANNEL_SCHEDULE_SWEEP_MS },
   };

@@ -22,6 +22,7 @@ import { ChannelWraps } from './domain/channels/wrapped.ts';
 import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import { WrappedViews } from './domain/channels/wrapped-views.ts';
+import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -91,6 +92,9 @@ import { SqliteWrappedComments } from './storage/sqlite/sqlite-wrapped-comments.
 import type { WrappedViewStorage } from './storage/wrapped-view-storage.ts';
 import { PostgresWrappedViews } from './storage/postgres/postgres-wrapped-views.ts';
 import { SqliteWrappedViews } from './storage/sqlite/sqlite-wrapped-views.ts';
+import type { WrappedVoteStorage } from './storage/wrapped-vote-storage.ts';
+import { PostgresWrappedVotes } from './storage/postgres/postgres-wrapped-votes.ts';
+import { SqliteWrappedVotes } from './storage/sqlite/sqlite-wrapped-votes.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -157,6 +161,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let wrappedResponseStore: WrappedResponseStorage;
   let wrappedCommentStore: WrappedCommentStorage;
   let wrappedViewStore: WrappedViewStorage;
+  let wrappedVoteStore: WrappedVoteStorage; // R185
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -180,6 +185,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
     wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
     wrappedViewStore = new PostgresWrappedViews(pgStorage.pool);
+    wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -205,6 +211,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
     wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
     wrappedViewStore = new SqliteWrappedViews(sqliteStorage.db);
+    wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -345,7 +352,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R141-R142, R148-R149: private channels past the MLS size.
   const channelWraps = new ChannelWraps({
     storage, communities: communityStore, wraps: channelWrapStore, clock, limits: config.channelWraps, bus, limiter, blobs,
-    moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore,
+    moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore, votes: wrappedVoteStore, // R185: a leaver's votes go
     reconcileAdmins: (auth, communityId) => channelAdmins.reconcile(auth, communityId), // R178
   });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
@@ -394,6 +401,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedComments: new WrappedComments({
       storage, communities: communityStore, comments: wrappedCommentStore, posts: wrappedResponseStore, links: channelScheduleStore, limits: config.channelWraps, limiter, clock,
     }),
+    // R185: votes on wrapped polls, as tokens.
+    wrappedPolls: new WrappedPolls({ communities: communityStore, votes: wrappedVoteStore, posts: wrappedResponseStore, limits: config.channelWraps, limiter }),
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,

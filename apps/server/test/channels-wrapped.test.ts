@@ -510,6 +510,73 @@ describe('wrapped private channels (R141-R178)', () => {
     await waitFor(async () => (await server.services.files.sweep()).deleted > 0, { what: 'the deleted post\'s photo swept', timeoutMs: 10_000 });
     await rejects(ann.client.downloadAttachment(pier), 'blob_not_found');
   });
+  it('R185 a wrapped poll: an admin posts it signed and sealed; members vote with tokens the server counts without the options, one choice per member (replaced or taken back); readers map the counts back; outsiders, removed and bad tokens are refused; a leaver\'s votes and a deleted poll\'s go', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAPPED_VOTES_PER_MIN: '1000' });
+    const [ann, ben, cat, dan, eve] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan', 'Eve');
+    if (!ann || !ben || !cat || !dan || !eve) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Tram club', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat, eve]) await u.client.communities.joinInvite(token);
+    const p1 = await ann.client.wrappedChannels.postPoll(id, { question: 'Which depot for the open day?', options: ['Kelvin Hall', 'Pier Yard', 'Old Mill'] });
+    const p2 = await ann.client.wrappedChannels.postPoll(id, { question: 'Which lines do you ride?', options: ['Line 4', 'Line 7', 'Line 9'], multiple: true });
+    // A reader opens the poll like any post: signed by Ann's device, its question and options inside.
+    const read = await ben.client.wrappedChannels.read(id);
+    const opened = read.find((p) => p.seq === p1.seq);
+    assert.ok(opened?.verified && opened.poll);
+    assert.deepEqual(opened.poll, { question: 'Which depot for the open day?', options: ['Kelvin Hall', 'Pier Yard', 'Old Mill'] });
+    const poll1 = { seq: p1.seq, epoch: p1.epoch, poll: opened.poll };
+    const opened2 = read.find((p) => p.seq === p2.seq);
+    assert.ok(opened2?.verified && opened2.poll?.multiple);
+    const poll2 = { seq: p2.seq, epoch: p2.epoch, poll: opened2.poll };
+
+    // One choice per member: Cat's second vote replaces her first; each reader maps the tokens back to options.
+    assert.deepEqual(await ben.client.wrappedChannels.vote(id, poll1, [1]), { seq: p1.seq, votes: [0, 1, 0], voters: 1, mine: [1], other: 0 });
+    await cat.client.wrappedChannels.vote(id, poll1, [1]);
+    await cat.client.wrappedChannels.vote(id, poll1, [2]);
+    await eve.client.wrappedChannels.vote(id, poll1, [0]);
+    await rejects(ben.client.wrappedChannels.vote(id, poll1, [0, 1]), 'bad_request'); // one answer in this poll
+    await cat.client.wrappedChannels.vote(id, poll2, [0, 2]);
+    await ben.client.wrappedChannels.vote(id, poll2, [0]);
+    assert.deepEqual(await ann.client.wrappedChannels.pollVotes(id, [poll1, poll2]), [
+      { seq: p1.seq, votes: [1, 1, 1], voters: 3, mine: [], other: 0 },
+      { seq: p2.seq, votes: [2, 0, 1], voters: 2, mine: [], other: 0 },
+    ]);
+    assert.deepEqual((await cat.client.wrappedChannels.pollVotes(id, [poll2]))[0]?.mine, [0, 2]);
+    // Taken back: Eve's vote no longer counts.
+    assert.deepEqual((await eve.client.wrappedChannels.vote(id, poll1, []))?.votes, [0, 1, 1]);
+
+    // The server holds tokens, not options: the same option of two polls gives unrelated tokens; no option's text is there.
+    const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
+    const raw = await benRest<{ votes: { seq: number; votes: Record<string, number>; voters: number; mine?: string[] }[] }>('GET', `/communities/${id}/wrapped-posts/votes?seqs=${p1.seq},${p2.seq}`);
+    assert.deepEqual(raw.votes.map((v) => [v.voters, Object.values(v.votes).sort()]), [[2, [1, 1]], [2, [1, 2]]]);
+    assert.equal(raw.votes[0]?.mine?.length, 1);
+    assert.ok(!Object.keys(raw.votes[0]?.votes ?? {}).some((t) => t in (raw.votes[1]?.votes ?? {})));
+    const everything = serverBytes(server.dataDir);
+    for (const text of ['Which depot for the open day?', 'Kelvin Hall', 'Pier Yard', 'Line 9']) assert.ok(!leaks(everything, new TextEncoder().encode(text)), `plaintext on the server: ${text}`);
+    // Bad tokens, too many, a post that is none, bad seqs: refused.
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-posts/${p1.seq}/vote`, { tokens: ['Kelvin Hall'] }), 'bad_request');
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-posts/${p1.seq}/vote`, { tokens: [] }), 'bad_request');
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-posts/${p1.seq}/vote`, { tokens: Array.from({ length: 13 }, (_, i) => i.toString(16).padStart(32, '0')) }), 'bad_request');
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-posts/999/vote`, { tokens: ['a'.repeat(32)] }), 'not_found');
+    await rejects(benRest('GET', `/communities/${id}/wrapped-posts/votes?seqs=x`), 'bad_request');
+    // An outsider, a removed member: R75's not_found.
+    await rejects(dan.client.wrappedChannels.vote(id, poll1, [0]), 'not_found');
+    const danRest = sessionRest(dan.baseUrl, dan.deviceId, dan.deviceKey);
+    await rejects(danRest('GET', `/communities/${id}/wrapped-posts/votes?seqs=${p1.seq}`), 'not_found');
+    const eveRest = sessionRest(eve.baseUrl, eve.deviceId, eve.deviceKey);
+    await ann.client.communities.remove(id, eve.userId);
+    await rejects(eveRest('PUT', `/communities/${id}/wrapped-posts/${p1.seq}/vote`, { tokens: ['a'.repeat(32)] }), 'not_found');
+
+    // R178(d) for votes: Cat leaves, her votes stop counting in both polls.
+    await cat.client.communities.leave(id);
+    assert.deepEqual((await ann.client.wrappedChannels.pollVotes(id, [poll1, poll2])).map((v) => [v.votes, v.voters]), [[[0, 1, 0], 1], [[1, 0, 0], 1]]);
+    // A deleted poll's votes go, and it takes no more.
+    await ann.client.wrappedChannels.delete(id, p1.seq);
+    const after = await benRest<{ votes: { votes: Record<string, number>; voters: number }[] }>('GET', `/communities/${id}/wrapped-posts/votes?seqs=${p1.seq}`);
+    assert.deepEqual(after.votes.map((v) => [v.votes, v.voters]), [[{}, 0]]);
+    await rejects(ben.client.wrappedChannels.vote(id, poll1, [0]), 'not_found');
+  });
+
   it('R178 an admin\'s device that takes an epoch key from the admins\' group tells its open views to read again (no wrap, no other notice needed)', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
     const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');

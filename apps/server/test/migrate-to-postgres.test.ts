@@ -12,6 +12,7 @@ import { SqliteDeviceLinks } from '../src/storage/sqlite/sqlite-device-links.ts'
 import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
 import { SqliteChannelWraps } from '../src/storage/sqlite/sqlite-channel-wraps.ts';
 import { SqliteWrappedResponses } from '../src/storage/sqlite/sqlite-wrapped-responses.ts';
+import { SqliteWrappedVotes } from '../src/storage/sqlite/sqlite-wrapped-votes.ts';
 import { SqliteWrappedComments } from '../src/storage/sqlite/sqlite-wrapped-comments.ts';
 import { SqliteWrappedViews } from '../src/storage/sqlite/sqlite-wrapped-views.ts';
 import pg from 'pg';
@@ -150,6 +151,8 @@ describe('parley-admin migrate-to-postgres', () => {
     await new SqliteWrappedComments(local.db).addMark(community.communityId, 1, 'c'.repeat(32), ben.userId, 1_700_000_000_019);
     // R183: a view counter of that post (seq 1 is a post here: no info entry before it).
     assert.deepEqual(await new SqliteWrappedViews(local.db).addViews(community.communityId, [1], 1_700_000_000_000), [1]);
+    // R185: a vote (two tokens) on that post.
+    await new SqliteWrappedVotes(local.db).setVotes(community.communityId, 1, ben.userId, ['d'.repeat(32), 'e'.repeat(32)]);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

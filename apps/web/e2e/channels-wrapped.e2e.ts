@@ -239,6 +239,77 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await author.context.close();
   });
 
+  it('R185 a poll in a wrapped channel: the admin makes it with the chats\' poll form; a subscriber votes with a tap and sees the count; the admin sees it too', async () => {
+    const author = await personPage(browser);
+    const reader = await personPage(browser, { mobile: true });
+    const olga = author.page;
+    const ben = reader.page;
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Harbour polls');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Harbour polls' }).waitFor({ timeout: 30_000 });
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
+    assert.ok(token, link);
+    const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
+    assert.equal(joined.settings.wrapped, true);
+    await olga.goto(`${url}/#/private/${joined.communityId}`);
+    await olga.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+
+    // Olga opens the poll form from the composer: question, options, no anonymous or close time (the server counts tokens, names are never shown).
+    await olga.getByTestId('poll-new').click();
+    const dialog = olga.getByTestId('poll-dialog');
+    await dialog.getByTestId('poll-question').fill('Which pier for the Sunday ferry?');
+    await dialog.getByTestId('poll-option').nth(0).fill('Pier 1');
+    await dialog.getByTestId('poll-option').nth(1).fill('Pier 2');
+    await dialog.getByTestId('poll-add-option').click();
+    await dialog.getByTestId('poll-option').nth(2).fill('Either');
+    assert.equal(await dialog.getByTestId('poll-anonymous').count(), 0);
+    await screenshot(olga, 'channels-w12-wrapped-poll-form-admin');
+    await dialog.getByTestId('poll-send').click();
+    const olgaPoll = olga.getByTestId('wrapped-poll').filter({ hasText: 'Which pier for the Sunday ferry?' });
+    await olgaPoll.waitFor({ timeout: 30_000 });
+    assert.equal(await olga.getByTestId('poll-dialog').count(), 0, 'the form closed');
+    await olgaPoll.getByTestId('wrapped-poll-voters').filter({ hasText: '0 voters' }).waitFor({ timeout: 30_000 });
+
+    // Ben subscribes by the link; his device gets the key from Olga's; he taps "Pier 2": his choice, 1 vote, 100%.
+    await ben.goto(link);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    const benPoll = ben.getByTestId('wrapped-poll').filter({ hasText: 'Which pier for the Sunday ferry?' });
+    await benPoll.waitFor({ timeout: 60_000 });
+    const pier2 = benPoll.getByRole('button', { name: 'Vote for Pier 2' });
+    await pier2.click();
+    await benPoll.getByTestId('wrapped-poll-voters').filter({ hasText: /^1 voter$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await pier2.getAttribute('aria-pressed'), 'true');
+    assert.equal(await pier2.getByTestId('wrapped-poll-count').textContent(), '1');
+    assert.equal(await pier2.getByTestId('wrapped-poll-pct').textContent(), '100%');
+    assert.equal(await benPoll.getByRole('button', { name: 'Vote for Pier 1' }).getAttribute('aria-pressed'), 'false');
+    await screenshot(ben, 'channels-w13-wrapped-poll-voted-phone');
+
+    // Olga opens the channel again: the count, Pier 2's, read from the server and mapped back on her device; not her choice.
+    await olga.goto(`${url}/#/`);
+    await olga.goto(`${url}/#/private/${joined.communityId}`);
+    await olgaPoll.getByTestId('wrapped-poll-voters').filter({ hasText: /^1 voter$/ }).waitFor({ timeout: 30_000 });
+    const olgaPier2 = olgaPoll.getByRole('button', { name: 'Vote for Pier 2' });
+    assert.equal(await olgaPier2.getByTestId('wrapped-poll-count').textContent(), '1');
+    assert.equal(await olgaPier2.getAttribute('aria-pressed'), 'false');
+    assert.equal(await olgaPoll.getByRole('button', { name: 'Vote for Pier 1' }).getByTestId('wrapped-poll-count').textContent(), '0');
+    await screenshot(olga, 'channels-w14-wrapped-poll-admin');
+    // Ben taps his choice again: taken back.
+    await pier2.click();
+    await benPoll.getByTestId('wrapped-poll-voters').filter({ hasText: '0 voters' }).waitFor({ timeout: 30_000 });
+    assert.equal(await pier2.getAttribute('aria-pressed'), 'false');
+    await author.context.close();
+    await reader.context.close();
+  });
+
   it('R177 a wrapped post\'s comments: a subscriber joins the discussion with one tap and comments; the admin sees "1 comment", counted by the server from a mark, also when the mark could not go at first', async () => {
     const author = await personPage(browser);
     const reader = await personPage(browser);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Base64, Id } from './common.ts';
 import { MAX_DESCRIPTION_CHARS } from './content.ts';
 import { Attachment, BlobId, MAX_ATTACHMENTS } from './files.ts';
+import { WrappedPoll } from './wrapped-polls.ts';
 
 /**
  * R141-R142: private channels past the MLS size ("wrapped" mode). An admin's device draws an epoch
@@ -92,7 +93,10 @@ export const WrappedPostPlain = z.object({
   edits: z.number().int().positive().optional(),
   /** R184: an admin pins (`on`) or unpins the post at `seq`; such an entry carries no text or files (the channel's info, R161, may ride along). */
   pin: WrappedPin.optional(),
-}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined || p.pin !== undefined, 'a text, files, a pin or the channel\'s info')
-  .refine((p) => p.pin === undefined || (p.text === undefined && p.attachments === undefined && p.edits === undefined), 'a pin carries no text, files or edit')
+  /** R185: a poll (an admin's post; not in an edit). */
+  poll: WrappedPoll.optional(),
+}).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined || p.pin !== undefined || p.poll !== undefined, 'a text, files, a pin, a poll or the channel\'s info')
+  .refine((p) => p.pin === undefined || (p.text === undefined && p.attachments === undefined && p.edits === undefined && p.poll === undefined), 'a pin carries no text, files, poll or edit')
+  .refine((p) => p.poll === undefined || p.edits === undefined, 'an edit carries no poll')
   .refine((p) => p.edits === undefined || p.text !== undefined || p.attachments !== undefined, 'an edit carries a text or files');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

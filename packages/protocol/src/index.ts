@@ -18,3 +18,4 @@ export * from './channel-wraps.ts';
 export * from './wrapped-responses.ts';
 export * from './wrapped-comments.ts';
 export * from './wrapped-views.ts';
+export * from './wrapped-polls.ts';

@@ -34,11 +34,15 @@ export type Quiz = z.infer<typeof Quiz>;
  * options; `anonymous`: clients show counts, never who chose what; `closesAt`: after this time
  * (by the log's server time) votes no longer count. Options are named by their index.
  */
+/** R87: a poll's question and options (R185's wrapped polls take the same). */
+export const PollQuestion = z.string().trim().min(1).max(MAX_POLL_QUESTION);
+export const PollOptions = z.array(z.string().trim().min(1).max(MAX_POLL_OPTION_TEXT)).min(MIN_POLL_OPTIONS).max(MAX_POLL_OPTIONS)
+  .refine((o) => new Set(o.map((t) => t.toLowerCase())).size === o.length, 'options must differ');
+
 export const PollContent = z.object({
   kind: z.literal('poll'),
-  question: z.string().trim().min(1).max(MAX_POLL_QUESTION),
-  options: z.array(z.string().trim().min(1).max(MAX_POLL_OPTION_TEXT)).min(MIN_POLL_OPTIONS).max(MAX_POLL_OPTIONS)
-    .refine((o) => new Set(o.map((t) => t.toLowerCase())).size === o.length, 'options must differ'),
+  question: PollQuestion,
+  options: PollOptions,
   multiple: z.boolean(),
   anonymous: z.boolean(),
   closesAt: z.number().int().positive().optional(),

@@ -221,6 +221,18 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
     params: { communityId: chat(ctx) },
     body: fc.record({ seqs: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }), fc.array(fc.oneof(fc.integer(), fc.double(), fc.string()), { maxLength: 5 }), fc.string()) }, { requiredKeys: [] }),
   }),
+  // R185: poll votes as token sets (empty, repeated, too many, emoji, odd hex) and their counts.
+  'PUT /api/v1/communities/:communityId/wrapped-posts/:seq/vote': (ctx) => ({
+    params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) },
+    body: fc.record({
+      tokens: fc.oneof(fc.constant(['a'.repeat(32)]), fc.constant(['a'.repeat(32), 'a'.repeat(32)]), fc.array(fc.stringMatching(/^[0-9a-f]{31,33}$/), { maxLength: 14 }), fc.constant(['🗳️']), fc.string()),
+    }, { requiredKeys: [] }),
+  }),
+  'DELETE /api/v1/communities/:communityId/wrapped-posts/:seq/vote': (ctx) => ({ params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) } }),
+  'GET /api/v1/communities/:communityId/wrapped-posts/votes': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    query: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }).map((a) => `seqs=${a.join(',')}`), fc.constantFrom('seqs=', 'seqs=0', 'seqs=1,,2', 'seqs=1e400', 'seqs=-1'), fc.string()),
+  }),
   'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PUT /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),

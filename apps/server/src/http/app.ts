@@ -19,6 +19,7 @@ import { channelWrapRoutes } from './channel-wraps.ts';
 import { wrappedPostBodyBytes, wrappedResponseRoutes } from './wrapped-responses.ts';
 import { wrappedCommentRoutes } from './wrapped-comments.ts';
 import { wrappedViewRoutes } from './wrapped-views.ts';
+import { wrappedPollRoutes } from './wrapped-polls.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -117,6 +118,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     wrappedResponseRoutes(api, services, config.rates.apiPerSec); // R166, R167
     wrappedCommentRoutes(api, services, config.rates.apiPerSec); // R177
     wrappedViewRoutes(api, services, config.rates.apiPerSec); // R183
+    wrappedPollRoutes(api, services, config.rates.apiPerSec); // R185
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

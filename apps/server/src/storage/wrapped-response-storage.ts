@@ -21,7 +21,7 @@ export interface WrappedResponseStorage {
   myReactions(communityId: string, userId: string, seqs: readonly number[]): Promise<Map<number, string>>;
   /**
    * R167: an admin deleted the post at `seq` for everyone: its body and those of its edits (bodies
-   * marked `e<seq>:`) become the deleted mark `d:`, and its reactions and view counters (R183) go. R178: the blob references of
+   * marked `e<seq>:`) become the deleted mark `d:`, and its reactions, view counters (R183) and votes (R185) go. R178: the blob references of
    * the post and its edits (R162's `blob_refs` rows: the announcements chat, the entry's author and seq)
    * go in the same transaction, so R56's sweep removes their files; a reference that a chat message of
    * the same sender at the same seq of that chat may have made is kept. False when there was no such

@@ -18,9 +18,11 @@ import { useWrappedForward } from './wrapped-forward.tsx';
 import { WrappedVoice } from './wrapped-voice.tsx';
 import { useWrappedViews, WrappedViewCount } from './wrapped-views.tsx';
 import { WrappedPinButton, WrappedPinnedBar, wrappedPinned } from './wrapped-pins.tsx';
+import { useWrappedPollVotes, WrappedPollCard } from './wrapped-poll.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
+const PollDialog = lazy(async () => ({ default: (await import('../components/poll.tsx')).PollDialog })); // R185: the chats' poll form
 
 /** What `read` says of a post whose epoch this device was never given (R142): shown as one line, not a line per post. */
 const NO_KEY = 'this device holds no key of its epoch';
@@ -127,6 +129,8 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const verified = readable.filter((p): p is Verified => p.verified);
   const { counts, react } = useWrappedCounts(client, communityId, verified);
   useWrappedViews(client, communityId, verified); // R183
+  // R185: polls' votes, counted by the server as tokens.
+  const polls = useWrappedPollVotes(client, communityId, verified.flatMap((p) => (p.poll ? [{ seq: p.seq, epoch: p.epoch, poll: p.poll }] : [])));
   // R177: comments in the discussion chat, counted by the server from the commenters' marks.
   const { value: discussion } = useDiscussion(client, { communityId });
   const comments = useWrappedComments(client, communityId, verified, discussion);
@@ -166,6 +170,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
           <article key={p.seq} className={`channel-post${pinned.includes(p) ? ' pinned' : ''}`} id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
             {p.attachments && <Attachments client={client} atts={p.attachments} uploading={false} onOpen={setViewing} />}
             {p.text && <div className="channel-text">{p.text}</div>}
+            {p.poll && <WrappedPollCard post={{ seq: p.seq, epoch: p.epoch, poll: p.poll }} result={polls.results.get(p.seq)} onVote={(o) => act(() => polls.vote({ seq: p.seq, epoch: p.epoch, poll: p.poll! }, o))} />}
             <p className="channel-meta muted small">
               <span className="channel-verified" title={t('chWrappedVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chWrappedVerified')}</span>
               {' · '}<time dateTime={new Date(p.date).toISOString()}>{fmt.dateTime(p.date)}</time>
@@ -181,7 +186,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
             )}
             {mayPost && (
               <div className="channel-post-actions">
-                {p.authorId === client.userId && <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>}
+                {p.authorId === client.userId && !p.poll && <button type="button" className="secondary small" onClick={() => setEditing(p)}><Icon name="edit" size={14} /> {t('chEdit')}</button>}
                 <WrappedPinButton pinned={pinned.includes(p)} onPin={(on) => pin(p, on)} />
                 <button type="button" className="secondary small danger" onClick={() => { if (confirm(t('chDeleteConfirm'))) act(() => client.wrappedChannels.delete(communityId, p.seq)); }}>
                   <Icon name="trash" size={14} /> {t('chDelete')}
@@ -224,6 +229,7 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
   const [error, run, busy] = useAction();
   const tray = useAttachTray();
   const picker = useRef<HTMLInputElement>(null);
+  const [polling, setPolling] = useState(false);
   const withFiles = tray.entries.length > 0;
   const send = () => {
     const body = text.trim();
@@ -254,11 +260,18 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
         <input ref={picker} type="file" multiple hidden data-testid="channel-file-input" tabIndex={-1}
           onChange={(e) => { if (e.target.files) tray.add(e.target.files); e.target.value = ''; }} />
         <button type="button" className="icon" aria-label={t('chAttach')} title={t('chAttach')} onClick={() => picker.current?.click()}><Icon name="attach" /></button>
+        {!editing && <button type="button" className="icon" aria-label={t('pollNew')} title={t('pollNew')} data-testid="poll-new" onClick={() => setPolling(true)}><Icon name="poll" /></button>}
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
         {!editing && !text.trim() && !withFiles ? <WrappedVoice client={client} communityId={communityId} run={run} onQueued={onPosted} /> /* R187 */
           : <button type="submit" disabled={busy || (withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : t('chPost')}</button>}
       </form>
+      {polling && (
+        <Suspense fallback={null}>
+          <PollDialog client={client} note={t('chPollNote')} onClose={() => setPolling(false)}
+            onCreate={async (poll) => { await client.wrappedChannels.postPoll(communityId, poll); await onPosted(); }} />
+        </Suspense>
+      )}
     </div>
   );
 }

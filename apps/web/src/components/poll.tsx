@@ -112,8 +112,14 @@ export function PollCard({ client, item, poll, members, canAct }: { client: Parl
 
 const CLOSE_AFTER = { none: 0, hour: 3600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;
 
-/** The form that makes a poll: question, 2-12 options, one or several choices, anonymous, a close time. */
-export function PollDialog({ client, chatId, onClose }: { client: ParleyClient; chatId: string; onClose: () => void }) {
+/**
+ * The form that makes a poll: question, 2-12 options, one or several choices, anonymous, a close time.
+ * R185: with `onCreate` (a wrapped channel's poll) it asks only question, options and several choices, and says `note`.
+ */
+export function PollDialog({ client, chatId, onClose, onCreate, note }: {
+  client: ParleyClient; chatId?: string; onClose: () => void;
+  onCreate?: (poll: { question: string; options: string[]; multiple: boolean }) => Promise<unknown>; note?: string;
+}) {
   const { t } = useI18n();
   const ref = useRef<HTMLDialogElement>(null);
   const [question, setQuestion] = useState('');
@@ -133,7 +139,8 @@ export function PollDialog({ client, chatId, onClose }: { client: ParleyClient; 
     setBusy(true);
     setError(undefined);
     try {
-      await client.polls.create(chatId, {
+      if (onCreate) await onCreate({ question, options: filled, multiple });
+      else await client.polls.create(chatId ?? '', {
         question, options: filled, multiple, anonymous, ...(closeAfter !== 'none' ? { closesAt: Date.now() + CLOSE_AFTER[closeAfter] } : {}),
       });
       ref.current?.close();
@@ -166,14 +173,18 @@ export function PollDialog({ client, chatId, onClose }: { client: ParleyClient; 
           {options.length < MAX_POLL_OPTIONS && <button type="button" className="link-button" data-testid="poll-add-option" onClick={() => setOptions((p) => [...p, ''])}>{t('pollAddOption')}</button>}
         </fieldset>
         <label className="check"><input type="checkbox" checked={multiple} onChange={(e) => setMultiple(e.target.checked)} data-testid="poll-multiple" /> {t('pollMultipleLabel')}</label>
-        <label className="check"><input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} data-testid="poll-anonymous" /> {t('pollAnonymousLabel')}</label>
-        <label className="field">
-          <span>{t('pollCloseAfter')}</span>
-          <select value={closeAfter} onChange={(e) => setCloseAfter(e.target.value as keyof typeof CLOSE_AFTER)}>
-            {(Object.keys(CLOSE_AFTER) as (keyof typeof CLOSE_AFTER)[]).map((k) => <option key={k} value={k}>{t(`pollClose_${k}`)}</option>)}
-          </select>
-        </label>
-        <p className="muted small">{t('pollPrivacy')}</p>
+        {!onCreate && (
+          <>
+            <label className="check"><input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} data-testid="poll-anonymous" /> {t('pollAnonymousLabel')}</label>
+            <label className="field">
+              <span>{t('pollCloseAfter')}</span>
+              <select value={closeAfter} onChange={(e) => setCloseAfter(e.target.value as keyof typeof CLOSE_AFTER)}>
+                {(Object.keys(CLOSE_AFTER) as (keyof typeof CLOSE_AFTER)[]).map((k) => <option key={k} value={k}>{t(`pollClose_${k}`)}</option>)}
+              </select>
+            </label>
+          </>
+        )}
+        <p className="muted small">{note ?? t('pollPrivacy')}</p>
         <ErrorLine error={error} />
         <div className="fmt-confirm-actions">
           <button type="button" className="secondary" onClick={() => ref.current?.close()}>{t('cancel')}</button>

@@ -96,4 +96,8 @@ export const enChannels = {
   chWrappedEarlier: 'one:{count} earlier post can’t be read on this device: it was encrypted before this device was given the channel’s key.|other:{count} earlier posts can’t be read on this device: they were encrypted before this device was given the channel’s key.',
   chWrappedWaiting: 'This device has no key for these posts yet. An admin’s device gives it the channel’s key when it is online; posts from before you subscribed stay closed.',
   chWrappedOpen: 'Open the channel',
+  chPollNote: 'Encrypted on the admin’s device. Votes are counted by the server as tokens it can’t read: it knows who voted and how many chose the same, not which option.',
+  chPollVoteFor: 'Vote for {option}',
+  chPollVoters: 'one:{count} voter|other:{count} voters',
+  chPollTapAgain: 'Tap your choice again to take it back.',
 } as const;

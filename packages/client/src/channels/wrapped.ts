@@ -1,5 +1,5 @@
 import {
-  MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPostPlain,
+  MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPoll, WrappedPostPlain,
   type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPin, type WrappedPost,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
@@ -14,6 +14,7 @@ import { drawEpochKey, openEpochKey, openPost, sealEpochKey, sealPost, wrappedPo
 import { foldWrappedEdits, reactWrapped, wrappedCounts, type WrappedReactions } from './wrapped-responses.ts';
 import { forwardWrapped, type ForwardSend } from './wrapped-forward.ts';
 import { ViewReports } from './view-reports.ts';
+import { voteWrapped, wrappedPollVotes, type WrappedPollPost, type WrappedPollResult } from './wrapped-polls.ts';
 import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 
 export interface WrappedChannelsDeps {
@@ -42,6 +43,8 @@ export type WrappedChannelPost =
     edited?: number;
     /** R184: this entry pins or unpins the post at `pin.seq` (signed; `text` is ''): no post; `foldWrappedPins` reads it. */
     pin?: WrappedPin;
+    /** R185: a poll (its votes: `pollVotes`, `vote`). */
+    poll?: WrappedPoll;
   }
   | { seq: number; epoch: number; verified: false; problem: string };
 
@@ -56,7 +59,7 @@ export interface WrappedChannelPage {
 }
 
 /** What an entry seals besides its place and signer (R142, R147, R162). */
-type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number; pin?: WrappedPin };
+type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number; pin?: WrappedPin; poll?: WrappedPoll };
 /** R167-R168: what the post request says besides the body: the post an edit replaces, the files it keeps. */
 type PostExtra = { blobs?: string[]; edits?: number; keptFiles?: number; pins?: number };
 
@@ -296,7 +299,7 @@ export class WrappedChannels {
     const cs = await loadCiphersuite(identity.ciphersuite);
     const signature = bytesToBase64(await cs.signature.sign(identity.signaturePrivateKey, wrappedPostSigningBytes(signed)));
     const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
-    const infoAlone = content.text === undefined && content.attachments === undefined && content.pin === undefined;
+    const infoAlone = content.text === undefined && content.attachments === undefined && content.pin === undefined && content.poll === undefined;
     return (await this.#d.rest<{ post: WrappedPost }>('POST', path(communityId, '/wrapped-posts'), {
       epoch, body: bytesToBase64(body), ...(infoAlone ? { info: true } : {}), ...extra,
     })).post;
@@ -373,11 +376,11 @@ export class WrappedChannels {
     const cs = await loadCiphersuite((await this.#identity()).ciphersuite);
     if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(signed), base64ToBytes(signature)))) return fail('bad signature');
     const info = v.info ? { info: v.info } : {};
-    if (v.text === undefined && v.attachments === undefined && v.pin === undefined) return info;
+    if (v.text === undefined && v.attachments === undefined && v.pin === undefined && v.poll === undefined) return info;
     return {
       post: {
         seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId,
-        ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}), ...(v.pin ? { pin: v.pin } : {}),
+        ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}), ...(v.pin ? { pin: v.pin } : {}), ...(v.poll ? { poll: v.poll } : {}),
       },
       ...info,
     };
@@ -425,6 +428,26 @@ export class WrappedChannels {
   /** R166: the reaction counts of these posts, tokens mapped back to the emoji of `emojis` (what this app offers). */
   async counts(communityId: string, posts: ReadonlyArray<{ seq: number; epoch: number }>, emojis: readonly string[]): Promise<WrappedReactions[]> {
     return wrappedCounts(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, posts, emojis);
+  }
+
+  /**
+   * R185, admins: a poll (R87's question and 2-12 options; `multiple`: several answers), signed and
+   * sealed like any post, with the channel's info as every post carries it (R147).
+   */
+  async postPoll(communityId: string, poll: WrappedPoll): Promise<WrappedPost> {
+    const content = { poll: WrappedPoll.parse(poll) };
+    const info = await this.#d.channelInfo?.(communityId);
+    return this.#publish(communityId, info ? { ...content, info: WrappedChannelInfo.parse(info) } : content);
+  }
+
+  /** R185: this user's whole choice on a poll (option indices; none takes the vote back), sent as tokens; its votes after. */
+  async vote(communityId: string, post: WrappedPollPost, options: readonly number[]): Promise<WrappedPollResult> {
+    return voteWrapped(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, post, options);
+  }
+
+  /** R185: the votes of these polls, tokens mapped back to their options. */
+  async pollVotes(communityId: string, posts: readonly WrappedPollPost[]): Promise<WrappedPollResult[]> {
+    return wrappedPollVotes(this.#d.rest, (e) => this.#epochKey(communityId, e), communityId, posts);
   }
 
   /**

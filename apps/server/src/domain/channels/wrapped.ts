@@ -8,6 +8,7 @@ import { WRAPPED_INFO_MARK, type ChannelWrapStorage, type ChannelWrappedPostRow 
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { DELETED_BODY, editMark, notAPostBody, PIN_MARK, type WrappedResponseStorage } from '../../storage/wrapped-response-storage.ts';
+import type { WrappedVoteStorage } from '../../storage/wrapped-vote-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import { holds } from '../communities/rules.ts';
 import type { Clock } from '../ports.ts';
@@ -28,6 +29,8 @@ export interface ChannelWrapsDeps {
   moderators(communityId: string): Promise<CommunityMemberRow[]>;
   /** R178: a leaver's reactions go; the newest post and its edit for a "last post" summary. */
   responses: Pick<WrappedResponseStorage, 'dropReactions' | 'newestPost'>;
+  /** R185: a leaver's poll votes go too. */
+  votes?: Pick<WrappedVoteStorage, 'dropVotes'>;
   /**
    * R171/R178: when an epoch opens, every holder of `postAnnouncements` not in the admins' group (one
    * promoted before R171) is put in, if the caller's word admits them there (R152); returns whom.
@@ -172,6 +175,7 @@ export class ChannelWraps {
     await this.#d.wraps.deleteWraps(communityId, (await this.#d.storage.listDevices(userId)).map((d) => d.deviceId));
     // R178: their reactions are no longer counted (nor theirs to take back: they can't read the channel).
     await this.#d.responses.dropReactions(communityId, userId);
+    await this.#d.votes?.dropVotes(communityId, userId); // R185
   }
 
   /** R148: the wrapped channels the user is a member of (their connections hear these channels' notices). */

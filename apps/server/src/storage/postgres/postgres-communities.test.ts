@@ -14,6 +14,8 @@ import { PostgresChannelWraps } from './postgres-channel-wraps.ts';
 import { PostgresBlobs } from './postgres-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
+import { wrappedVoteStorageSuite } from '../wrapped-vote-storage.suite.ts';
+import { PostgresWrappedVotes } from './postgres-wrapped-votes.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
@@ -46,6 +48,11 @@ wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
 wrappedViewStorageSuite('PostgresWrappedViews', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), views: new PostgresWrappedViews(storage.pool) };
+});
+
+wrappedVoteStorageSuite('PostgresWrappedVotes', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), votes: new PostgresWrappedVotes(storage.pool) };
 });
 
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {

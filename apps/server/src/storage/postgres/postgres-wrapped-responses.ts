@@ -75,6 +75,8 @@ export class PostgresWrappedResponses implements WrappedResponseStorage {
       await db.query('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       await db.query('DELETE FROM channel_wrapped_views WHERE community_id = $1 AND seq = $2', [communityId, seq]); // R183
+      await db.query('DELETE FROM channel_wrapped_votes WHERE community_id = $1 AND seq = $2', [communityId, seq]); // R185: a poll's votes go with it
+      await db.query('DELETE FROM channel_wrapped_vote_counts WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       return true;
     });
   }

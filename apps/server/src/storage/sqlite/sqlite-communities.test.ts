@@ -20,6 +20,8 @@ import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts'
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
 import { SqliteWrappedViews } from './sqlite-wrapped-views.ts';
+import { wrappedVoteStorageSuite } from '../wrapped-vote-storage.suite.ts';
+import { SqliteWrappedVotes } from './sqlite-wrapped-votes.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -40,6 +42,11 @@ channelWrapStorageSuite('SqliteChannelWraps', async () => {
 wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), blobs: new SqliteBlobs(storage.db) };
+});
+
+wrappedVoteStorageSuite('SqliteWrappedVotes', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), votes: new SqliteWrappedVotes(storage.db) };
 });
 
 wrappedCommentStorageSuite('SqliteWrappedComments', async () => {

@@ -75,6 +75,8 @@ export class SqliteWrappedResponses implements WrappedResponseStorage {
       this.#q('DELETE FROM channel_wrapped_reactions WHERE community_id = ? AND seq = ?').run(communityId, seq);
       this.#q('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = ? AND seq = ?').run(communityId, seq);
       this.#q('DELETE FROM channel_wrapped_views WHERE community_id = ? AND seq = ?').run(communityId, seq); // R183
+      this.#q('DELETE FROM channel_wrapped_votes WHERE community_id = ? AND seq = ?').run(communityId, seq); // R185: a poll's votes go with it
+      this.#q('DELETE FROM channel_wrapped_vote_counts WHERE community_id = ? AND seq = ?').run(communityId, seq);
       return true;
     }).immediate();
   }
