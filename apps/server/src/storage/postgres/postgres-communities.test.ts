@@ -16,6 +16,8 @@ import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-re
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
+import { wrappedReadStorageSuite } from '../wrapped-read-storage.suite.ts';
+import { PostgresWrappedReads } from './postgres-wrapped-reads.ts';
 import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
@@ -39,6 +41,11 @@ channelWrapStorageSuite('PostgresChannelWraps', async () => {
 wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), blobs: new PostgresBlobs(storage.pool) };
+});
+
+wrappedReadStorageSuite('PostgresWrappedReads', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), reads: new PostgresWrappedReads(storage.pool) };
 });
 
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {

@@ -18,6 +18,8 @@ import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-re
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
+import { wrappedReadStorageSuite } from '../wrapped-read-storage.suite.ts';
+import { SqliteWrappedReads } from './sqlite-wrapped-reads.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -38,6 +40,11 @@ channelWrapStorageSuite('SqliteChannelWraps', async () => {
 wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), blobs: new SqliteBlobs(storage.db) };
+});
+
+wrappedReadStorageSuite('SqliteWrappedReads', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), reads: new SqliteWrappedReads(storage.db) };
 });
 
 wrappedCommentStorageSuite('SqliteWrappedComments', async () => {

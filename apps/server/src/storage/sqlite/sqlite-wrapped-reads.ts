@@ -1,0 +1,50 @@
+import type Database from 'better-sqlite3';
+import type { WrappedReadRow, WrappedReadStorage } from '../wrapped-read-storage.ts';
+import { statementCache } from './statement-cache.ts';
+
+type Row = Record<string, unknown>;
+/** R161/R167: an entry that is a post, word for word the WHERE of the partial index `channel_wrapped_posts_unread` (037). */
+const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND NOT (substr(body, 1, 1) = 'e' AND instr(body, ':') > 0)";
+const LOG_END = '(SELECT COALESCE(MAX(seq), 0) FROM channel_wrapped_posts WHERE community_id = @c)';
+
+/** R182 in the single node's SQLite database. */
+export class SqliteWrappedReads implements WrappedReadStorage {
+  readonly #db: Database.Database;
+  readonly #q: (sql: string) => Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#q = statementCache(db);
+  }
+
+  async start(communityId: string, userId: string): Promise<void> {
+    this.#q(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES (@c, @u, ${LOG_END}, 0)
+      ON CONFLICT (community_id, user_id) DO UPDATE SET read_seq = excluded.read_seq`).run({ c: communityId, u: userId });
+  }
+
+  async reads(userId: string, communityIds: readonly string[]): Promise<WrappedReadRow[]> {
+    return this.#db.transaction(() => communityIds.map((communityId) => {
+      this.#q(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES (@c, @u, ${LOG_END}, 0)
+        ON CONFLICT (community_id, user_id) DO NOTHING`).run({ c: communityId, u: userId });
+      const r = this.#q(`SELECT read_seq, muted, ${LOG_END} AS last_seq FROM channel_wrapped_reads WHERE community_id = @c AND user_id = @u`).get({ c: communityId, u: userId }) as Row;
+      const readSeq = Number(r['read_seq']);
+      const unread = this.#q(`SELECT COUNT(*) AS n FROM channel_wrapped_posts WHERE community_id = @c AND seq > @r AND author_id <> @u AND ${IS_POST}`)
+        .get({ c: communityId, r: readSeq, u: userId }) as Row;
+      return { communityId, readSeq, lastSeq: Number(r['last_seq']), unread: Number(unread['n']), muted: Number(r['muted']) !== 0 };
+    }))();
+  }
+
+  async markRead(communityId: string, userId: string, upToSeq: number): Promise<void> {
+    this.#q(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES (@c, @u, MIN(@x, ${LOG_END}), 0)
+      ON CONFLICT (community_id, user_id) DO UPDATE SET read_seq = MAX(read_seq, excluded.read_seq)`).run({ c: communityId, u: userId, x: upToSeq });
+  }
+
+  async setMuted(communityId: string, userId: string, muted: boolean): Promise<void> {
+    this.#q(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES (@c, @u, ${LOG_END}, @x)
+      ON CONFLICT (community_id, user_id) DO UPDATE SET muted = excluded.muted`).run({ c: communityId, u: userId, x: muted ? 1 : 0 });
+  }
+
+  async forget(communityId: string, userId: string): Promise<void> {
+    this.#q('DELETE FROM channel_wrapped_reads WHERE community_id = ? AND user_id = ?').run(communityId, userId);
+  }
+}
