@@ -21,6 +21,7 @@ import { ChannelSchedule } from './domain/channels/schedule.ts';
 import { ChannelWraps } from './domain/channels/wrapped.ts';
 import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { WrappedComments } from './domain/channels/wrapped-comments.ts';
+import { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -87,6 +88,9 @@ import { SqliteWrappedResponses } from './storage/sqlite/sqlite-wrapped-response
 import type { WrappedCommentStorage } from './storage/wrapped-comment-storage.ts';
 import { PostgresWrappedComments } from './storage/postgres/postgres-wrapped-comments.ts';
 import { SqliteWrappedComments } from './storage/sqlite/sqlite-wrapped-comments.ts';
+import { PostgresWrappedReads } from './storage/postgres/postgres-wrapped-reads.ts';
+import { SqliteWrappedReads } from './storage/sqlite/sqlite-wrapped-reads.ts';
+import type { WrappedReadStorage } from './storage/wrapped-read-storage.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -152,6 +156,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let channelWrapStore: ChannelWrapStorage;
   let wrappedResponseStore: WrappedResponseStorage;
   let wrappedCommentStore: WrappedCommentStorage;
+  let wrappedReadStore: WrappedReadStorage;
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -174,6 +179,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelWrapStore = new PostgresChannelWraps(pgStorage.pool);
     wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
     wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
+    wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -198,6 +204,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     channelWrapStore = new SqliteChannelWraps(sqliteStorage.db);
     wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
     wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
+    wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -324,7 +331,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({
     storage, communities: communityStore, chats, bus, clock, random, limits: config.communities,
-    onWrappedLeave: (communityId, userId, at) => channelWraps.left(communityId, userId, at), // R142: a new epoch next, and their devices' wraps go
+    onWrappedLeave: async (communityId, userId, at) => {
+      await channelWraps.left(communityId, userId, at); // R142: a new epoch next, and their devices' wraps go
+      await wrappedReads.left(communityId, userId); // R182
+    },
     onAnnouncerChanged: (auth, communityId, userId, now) => channelAdmins.announcerChanged(auth, communityId, userId, now), // R171
   });
   const communityChats = new CommunityChats({
@@ -341,6 +351,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore,
     reconcileAdmins: (auth, communityId) => channelAdmins.reconcile(auth, communityId), // R178
   });
+  // R182: wrapped channels' unread counts and mute.
+  const wrappedReads = new WrappedReads({ communities: communityStore, reads: wrappedReadStore });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
   const channelAdmins = new ChannelAdminsGroup({
     storage, communities: communityStore, chats, wraps: channelWrapStore, clock, moderators: (communityId) => moderationStore.listModerators(communityId),
@@ -349,7 +361,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const communityInvites = new CommunityInvites({
     communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
     ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour, wrapLimits: config.channelWraps,
-    onWrappedJoin: (communityId, userId) => channelWraps.joined(communityId, userId),
+    onWrappedJoin: async (communityId, userId) => {
+      await wrappedReads.joined(communityId, userId); // R182: nothing unread on coming in
+      await channelWraps.joined(communityId, userId);
+    },
   });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
@@ -385,6 +400,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedComments: new WrappedComments({
       storage, communities: communityStore, comments: wrappedCommentStore, posts: wrappedResponseStore, links: channelScheduleStore, limits: config.channelWraps, limiter, clock,
     }),
+    wrappedReads,
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,
