@@ -14,6 +14,7 @@ import { useChannelI18n } from './text.ts';
 import { CHANNEL_REACTIONS } from './channel-post.tsx';
 import { useDiscussion } from './comments.tsx';
 import { useWrappedComments, WrappedCommentsButton, WrappedCommentsPanel } from './wrapped-comments.tsx';
+import { useWrappedReadState } from './wrapped-read-state.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -130,6 +131,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   const [editing, setEditing] = useState<Verified>();
   const [actionError, act] = useAction();
   const mayPost = community ? mayDo(community, 'postAnnouncements') : false;
+  const { muted, toggleMute } = useWrappedReadState(client, communityId, newest); // R182
   // R162: the photos and videos of the posts shown, for the viewer's previous/next.
   const media = readable.flatMap((p) => (p.verified ? (p.attachments ?? []).filter(isVisual) : []));
   const [viewing, setViewing] = useState<Attachment>();
@@ -144,6 +146,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         {community && <p className="muted small">{t('chSubscribers', { count: community.memberCount })}</p>}
         <p className="channel-kind" role="note" data-testid="channel-kind"><Icon name="megaphone" size={16} /> {t('chKindWrapped')}</p>
         <div className="channel-actions">
+          {muted !== undefined && <button type="button" className="secondary small" onClick={() => act(toggleMute)}>{muted ? t('chUnmute') : t('chMute')}</button>}
           <button type="button" className="secondary small" onClick={() => go(`/community/${communityId}`)}><Icon name="settings" size={16} /> {t('chSettings')}</button>
         </div>
         <ErrorLine error={loadError ?? error ?? actionError} />
