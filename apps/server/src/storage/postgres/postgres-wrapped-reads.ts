@@ -21,13 +21,18 @@ export class PostgresWrappedReads implements WrappedReadStorage {
 
   async reads(userId: string, communityIds: readonly string[]): Promise<WrappedReadRow[]> {
     const out: WrappedReadRow[] = [];
+    // One statement, one snapshot: the count and the log's end agree (a client adds notices after `lastSeq`).
+    const select = async (communityId: string) => (await this.#pool.query<Row>(`SELECT r.read_seq, r.muted, ${LOG_END} AS last_seq,
+        (SELECT COUNT(*) FROM channel_wrapped_posts p WHERE p.community_id = $1 AND p.seq > r.read_seq AND p.author_id <> $2 AND ${IS_POST}) AS unread
+      FROM channel_wrapped_reads r WHERE r.community_id = $1 AND r.user_id = $2`, [communityId, userId])).rows[0];
     for (const communityId of communityIds) {
-      await this.#pool.query(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES ($1, $2, ${LOG_END}, 0)
-        ON CONFLICT (community_id, user_id) DO NOTHING`, [communityId, userId]);
-      // One statement, one snapshot: the count and the log's end agree (a client adds notices after `lastSeq`).
-      const r = (await this.#pool.query<Row>(`SELECT r.read_seq, r.muted, ${LOG_END} AS last_seq,
-          (SELECT COUNT(*) FROM channel_wrapped_posts p WHERE p.community_id = $1 AND p.seq > r.read_seq AND p.author_id <> $2 AND ${IS_POST}) AS unread
-        FROM channel_wrapped_reads r WHERE r.community_id = $1 AND r.user_id = $2`, [communityId, userId])).rows[0];
+      let r = await select(communityId);
+      if (!r) {
+        // No position yet: the log's end (a write only then; a read of the chat list writes nothing).
+        await this.#pool.query(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES ($1, $2, ${LOG_END}, 0)
+          ON CONFLICT (community_id, user_id) DO NOTHING`, [communityId, userId]);
+        r = await select(communityId);
+      }
       if (!r) continue; // the community went meanwhile
       out.push({ communityId, readSeq: Number(r['read_seq']), lastSeq: Number(r['last_seq']), unread: Number(r['unread']), muted: Number(r['muted']) !== 0 });
     }

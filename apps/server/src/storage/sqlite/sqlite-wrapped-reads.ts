@@ -24,9 +24,14 @@ export class SqliteWrappedReads implements WrappedReadStorage {
 
   async reads(userId: string, communityIds: readonly string[]): Promise<WrappedReadRow[]> {
     return this.#db.transaction(() => communityIds.map((communityId) => {
-      this.#q(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES (@c, @u, ${LOG_END}, 0)
-        ON CONFLICT (community_id, user_id) DO NOTHING`).run({ c: communityId, u: userId });
-      const r = this.#q(`SELECT read_seq, muted, ${LOG_END} AS last_seq FROM channel_wrapped_reads WHERE community_id = @c AND user_id = @u`).get({ c: communityId, u: userId }) as Row;
+      const select = this.#q(`SELECT read_seq, muted, ${LOG_END} AS last_seq FROM channel_wrapped_reads WHERE community_id = @c AND user_id = @u`);
+      let r = select.get({ c: communityId, u: userId }) as Row | undefined;
+      if (!r) {
+        // No position yet: the log's end (a write only then; a read of the chat list writes nothing).
+        this.#q(`INSERT INTO channel_wrapped_reads (community_id, user_id, read_seq, muted) VALUES (@c, @u, ${LOG_END}, 0)
+          ON CONFLICT (community_id, user_id) DO NOTHING`).run({ c: communityId, u: userId });
+        r = select.get({ c: communityId, u: userId }) as Row;
+      }
       const readSeq = Number(r['read_seq']);
       const unread = this.#q(`SELECT COUNT(*) AS n FROM channel_wrapped_posts WHERE community_id = @c AND seq > @r AND author_id <> @u AND ${IS_POST}`)
         .get({ c: communityId, r: readSeq, u: userId }) as Row;
