@@ -12,6 +12,7 @@
 // Usage: node --import tsx bench/channel-wraps.ts [devices=10000,100000] [distinctKeys=1000] [server-only]
 // (server-only: one wrap sealed and reused for every device, to measure the server's side alone)
 // R166: node --import tsx bench/channel-wraps.ts reactions [n=100000]: the counts read of a post with n reactions.
+// R182: node --import tsx bench/channel-wraps.ts reads [n=10000]: a member's unread count at a log of n entries (SQLite, PostgreSQL).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,10 @@ import { MemoryBus } from '../apps/server/src/bus/memory-bus.ts';
 import { MemoryRateLimiter } from '../apps/server/src/domain/memory-rate-limiter.ts';
 import { round } from './lib/fixture.ts';
 
+if (process.argv[2] === 'reads') {
+  await (await import('./lib/wrapped-reads.ts')).benchWrappedReads(Number(process.argv[3] ?? 10_000), (o) => console.log(JSON.stringify(o)));
+  process.exit(0);
+}
 if (process.argv[2] === 'reactions') {
   await (await import('./lib/wrapped-reactions.ts')).benchWrappedReactions(Number(process.argv[3] ?? 100_000), (o) => console.log(JSON.stringify(o)));
   process.exit(0);

@@ -23,6 +23,7 @@ import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import { WrappedViews } from './domain/channels/wrapped-views.ts';
 import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
+import { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -95,6 +96,9 @@ import { SqliteWrappedViews } from './storage/sqlite/sqlite-wrapped-views.ts';
 import type { WrappedVoteStorage } from './storage/wrapped-vote-storage.ts';
 import { PostgresWrappedVotes } from './storage/postgres/postgres-wrapped-votes.ts';
 import { SqliteWrappedVotes } from './storage/sqlite/sqlite-wrapped-votes.ts';
+import { PostgresWrappedReads } from './storage/postgres/postgres-wrapped-reads.ts';
+import { SqliteWrappedReads } from './storage/sqlite/sqlite-wrapped-reads.ts';
+import type { WrappedReadStorage } from './storage/wrapped-read-storage.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -162,6 +166,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let wrappedCommentStore: WrappedCommentStorage;
   let wrappedViewStore: WrappedViewStorage;
   let wrappedVoteStore: WrappedVoteStorage; // R185
+  let wrappedReadStore: WrappedReadStorage;
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -186,6 +191,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
     wrappedViewStore = new PostgresWrappedViews(pgStorage.pool);
     wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
+    wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -212,6 +218,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
     wrappedViewStore = new SqliteWrappedViews(sqliteStorage.db);
     wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
+    wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -338,7 +345,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // R66-R75: communities stand on chats (their chats are groups) and tell chats and delivery their rules.
   const communities: Communities = new Communities({
     storage, communities: communityStore, chats, bus, clock, random, limits: config.communities,
-    onWrappedLeave: (communityId, userId, at) => channelWraps.left(communityId, userId, at), // R142: a new epoch next, and their devices' wraps go
+    onWrappedLeave: async (communityId, userId, at) => {
+      await channelWraps.left(communityId, userId, at); // R142: a new epoch next, and their devices' wraps go
+      await wrappedReads.left(communityId, userId); // R182
+    },
     onAnnouncerChanged: (auth, communityId, userId, now) => channelAdmins.announcerChanged(auth, communityId, userId, now), // R171
   });
   const communityChats = new CommunityChats({
@@ -355,6 +365,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore, votes: wrappedVoteStore, // R185: a leaver's votes go
     reconcileAdmins: (auth, communityId) => channelAdmins.reconcile(auth, communityId), // R178
   });
+  // R182: wrapped channels' unread counts and mute.
+  const wrappedReads = new WrappedReads({ communities: communityStore, reads: wrappedReadStore });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
   const channelAdmins = new ChannelAdminsGroup({
     storage, communities: communityStore, chats, wraps: channelWrapStore, clock, moderators: (communityId) => moderationStore.listModerators(communityId),
@@ -363,7 +375,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const communityInvites = new CommunityInvites({
     communities: communityStore, community: communities, chats: communityChats, clock, random, limiter, limits: config.communities,
     ttlMs: config.inviteTtlMs, invitesPerHour: config.rates.invitesPerHour, wrapLimits: config.channelWraps,
-    onWrappedJoin: (communityId, userId) => channelWraps.joined(communityId, userId),
+    onWrappedJoin: async (communityId, userId) => {
+      await wrappedReads.joined(communityId, userId); // R182: nothing unread on coming in
+      await channelWraps.joined(communityId, userId);
+    },
   });
   const notifier = new PushNotifier({
     storage, sender: push, clock, limiter, minIntervalMs: config.pushMinIntervalMs, onError,
@@ -403,6 +418,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     }),
     // R185: votes on wrapped polls, as tokens.
     wrappedPolls: new WrappedPolls({ communities: communityStore, votes: wrappedVoteStore, posts: wrappedResponseStore, limits: config.channelWraps, limiter }),
+    wrappedReads,
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,

@@ -14,6 +14,7 @@ import type { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import type { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import type { WrappedViews } from './domain/channels/wrapped-views.ts';
 import type { WrappedPolls } from './domain/channels/wrapped-polls.ts';
+import type { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import type { ChannelDiscussions } from './domain/channels/discussion.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -62,6 +63,8 @@ export interface Services {
   wrappedViews: WrappedViews;
   /** R185: votes on wrapped polls (tokens the server counts without the options). */
   wrappedPolls: WrappedPolls;
+  /** R182: wrapped channels' unread counts and mute. */
+  wrappedReads: WrappedReads;
   /** R114: channels' discussion chats. */
   channelDiscussions: ChannelDiscussions;
   /** R100-R101: requests to join a community through a link that needs approval. */

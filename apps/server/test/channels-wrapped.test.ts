@@ -676,6 +676,70 @@ describe('wrapped private channels (R141-R178)', () => {
     assert.deepEqual(await pins(), []);
     await rejects(ann.client.wrappedChannels.pin(id, p2.seq, true), 'not_found');
   });
+  it('R182 a wrapped channel counts each member\'s unread posts from their read position (not info alone, edits, deleted posts or their own); the position moves forward only; mute is theirs; members only', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Library news', settings: { channel: true } });
+    const { communityId: small } = await ann.client.communities.create({ name: 'Book club' }); // a community, no channel: not wrapped
+    const { token } = await ann.client.communities.createInvite(id);
+    await ben.client.communities.joinInvite(token);
+    await ben.client.communities.joinInvite((await ann.client.communities.createInvite(small)).token);
+    const state = async (u: TestUser) => (await u.client.wrappedChannels.reads()).find((r) => r.communityId === id);
+    const unread = async (u: TestUser) => (await state(u))?.unread;
+    const heard: { seq?: number; edit?: true }[] = [];
+    ben.client.on('wrappedPost', (e) => { if (e.communityId === id) heard.push(e); });
+
+    const p1 = await ann.client.wrappedChannels.post(id, 'Open late on Thursday'); // after the epoch's info entry (R161): not counted
+    assert.equal(await unread(ben), 1);
+    // Cat comes in after it: nothing unread for her on joining (her position is the log's end).
+    await cat.client.communities.joinInvite(token);
+    assert.deepEqual(await state(cat), { communityId: id, readSeq: p1.seq, lastSeq: p1.seq, unread: 0, muted: false });
+    const p2 = await ann.client.wrappedChannels.post(id, 'New graphic novels shelf');
+    const p3 = await ann.client.wrappedChannels.post(id, 'Closed on Monday');
+    assert.deepEqual([await unread(ben), await unread(cat)], [3, 2]);
+    assert.equal(await unread(ann), 0, 'the author\'s own posts are not unread');
+    // An edit is no new post (its notice says so: a chat list adds nothing); a deleted post is not unread any more.
+    await ann.client.wrappedChannels.edit(id, p2.seq, 'New graphic novels shelf, 2nd floor');
+    await waitFor(() => heard.some((e) => e.edit === true), { what: 'Ben hears of the edit, marked' });
+    assert.deepEqual(heard.filter((e) => e.seq !== undefined && e.seq > p3.seq), [{ communityId: id, seq: p3.seq + 1, edit: true }]);
+    assert.deepEqual([await unread(ben), await unread(cat)], [3, 2]);
+    await ann.client.wrappedChannels.delete(id, p3.seq);
+    assert.deepEqual([await unread(ben), await unread(cat)], [2, 1]);
+    // Only Ben's wrapped channel is listed: the book club has no wrapped log.
+    assert.deepEqual((await ben.client.wrappedChannels.reads()).map((r) => r.communityId), [id]);
+
+    // Reading moves forward only, never past the log's end.
+    assert.deepEqual(await ben.client.wrappedChannels.markRead(id, p2.seq), { communityId: id, readSeq: p2.seq, lastSeq: p3.seq + 1, unread: 0, muted: false });
+    assert.equal((await ben.client.wrappedChannels.markRead(id, p1.seq)).readSeq, p2.seq);
+    assert.equal((await ben.client.wrappedChannels.markRead(id, 9999)).readSeq, p3.seq + 1);
+    const p4 = await ann.client.wrappedChannels.post(id, 'Book sale Saturday');
+    assert.deepEqual([await unread(ben), await unread(cat)], [1, 2]);
+    // Mute is the member's own flag.
+    assert.equal((await ben.client.wrappedChannels.setMuted(id, true)).muted, true);
+    assert.deepEqual([(await state(ben))?.muted, (await state(cat))?.muted], [true, false]);
+    assert.deepEqual(await ben.client.wrappedChannels.readState(id), { communityId: id, readSeq: p3.seq + 1, lastSeq: p4.seq, unread: 1, muted: true });
+
+    // Members only: an outsider gets R141's not_found; a community not wrapped: channel_not_wrapped; bad input: bad_request.
+    const danRest = sessionRest(dan.baseUrl, dan.deviceId, dan.deviceKey);
+    await rejects(danRest('GET', `/communities/${id}/wrapped-read`), 'not_found');
+    await rejects(danRest('POST', `/communities/${id}/wrapped-read`, { upToSeq: 1 }), 'not_found');
+    await rejects(danRest('PUT', `/communities/${id}/wrapped-mute`, { muted: true }), 'not_found');
+    assert.deepEqual(await dan.client.wrappedChannels.reads(), []);
+    await rejects(ben.client.wrappedChannels.markRead(small, 1), 'channel_not_wrapped');
+    const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
+    await rejects(benRest('POST', `/communities/${id}/wrapped-read`, { upToSeq: -1 }), 'bad_request');
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-mute`, { muted: 'yes' }), 'bad_request');
+    // A removed member's state goes: refused while out; coming back, nothing unread and not muted.
+    await ann.client.communities.remove(id, ben.userId);
+    await rejects(benRest('GET', `/communities/${id}/wrapped-read`), 'not_found');
+    assert.deepEqual(await ben.client.wrappedChannels.reads(), []);
+    await ann.client.wrappedChannels.post(id, 'Reading club moved to room 3');
+    await ben.client.communities.joinInvite(token);
+    const back = await state(ben);
+    assert.deepEqual(back && [back.unread, back.muted, back.readSeq === back.lastSeq], [0, false, true]);
+  });
+
   it('R148-R149 a wrapped channel tells its members\' devices of a new post (a notice, never the body; a removed member hears no more), and an admin\'s device wraps the epoch key by itself for a new subscriber, a new device, and on coming online', async () => {
     // Asks for a missing wrap at most every 5 s (60 s by default): an ask that came before Ann's device could wrap is asked again within the wait.
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAP_ASK_MS: '5000' });

@@ -15,6 +15,7 @@ import { SqliteWrappedResponses } from '../src/storage/sqlite/sqlite-wrapped-res
 import { SqliteWrappedVotes } from '../src/storage/sqlite/sqlite-wrapped-votes.ts';
 import { SqliteWrappedComments } from '../src/storage/sqlite/sqlite-wrapped-comments.ts';
 import { SqliteWrappedViews } from '../src/storage/sqlite/sqlite-wrapped-views.ts';
+import { SqliteWrappedReads } from '../src/storage/sqlite/sqlite-wrapped-reads.ts';
 import pg from 'pg';
 import { createUser, dropInBackground, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
@@ -153,6 +154,8 @@ describe('parley-admin migrate-to-postgres', () => {
     assert.deepEqual(await new SqliteWrappedViews(local.db).addViews(community.communityId, [1], 1_700_000_000_000), [1]);
     // R185: a vote (two tokens) on that post.
     await new SqliteWrappedVotes(local.db).setVotes(community.communityId, 1, ben.userId, ['d'.repeat(32), 'e'.repeat(32)]);
+    // R182: Ben's read position (the log's end) and mute.
+    await new SqliteWrappedReads(local.db).setMuted(community.communityId, ben.userId, true);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

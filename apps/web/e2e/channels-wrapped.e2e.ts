@@ -148,10 +148,12 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await post(olga, 'Tide table for the week.').getByRole('button', { name: 'Unpin', exact: true }).click();
     await benBar.waitFor({ state: 'detached', timeout: 30_000 });
 
-    // His chat list lists the channel by its name (R161: opened from the newest entry), though he is in no chat of it.
+    // His chat list lists the channel by its name (R161: opened from the newest entry), though he is in no chat of it,
+    // with the newest post as its preview (R178's newest post, not the edit; R182) and nothing unread: he read them all.
     await ben.goto(`${url}/#/`);
     const row = ben.getByTestId('wrapped-channel-row');
-    await row.filter({ hasText: 'Harbour notices' }).filter({ hasText: 'End-to-end encrypted · keys wrapped per device' }).waitFor({ timeout: 30_000 });
+    await row.filter({ hasText: 'Harbour notices' }).filter({ hasText: 'Tide table for the week.' }).waitFor({ timeout: 30_000 });
+    assert.equal(await row.getByTestId('channel-unread').count(), 0);
     await screenshot(ben, 'channels-w04-wrapped-row-phone');
     assert.equal(listReads, readsBeforePosts, 'posts and going back to the chat list read no community list');
     // A second wrapped channel he subscribes to joins the list from its event (R148), read on its own, not with the whole list again.
@@ -188,6 +190,62 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
 
     assert.deepEqual(found, [], 'no axe violations');
     await author.context.close();
+    await reader.context.close();
+  });
+
+  it('R182 a wrapped channel\'s row counts a subscriber\'s unread posts as they arrive ("1", "2"), clears when the channel is opened, and greys when muted', async () => {
+    const reader = await personPage(browser);
+    const ben = reader.page;
+    const { found, axe } = axeLog();
+    await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
+    const channel = await zed.client.communities.create({ name: 'Lighthouse keepers', settings: { channel: true } });
+    const id = channel.communityId;
+    const { token } = await zed.client.communities.createInvite(id);
+    await ben.goto(`${url}/#/community-join/${token}`);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    await ben.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+    assert.equal((await zed.client.communities.get(id)).settings.wrapped, true);
+    await ben.goto(`${url}/#/`);
+    const row = ben.getByTestId('wrapped-channel-row');
+    await row.waitFor({ timeout: 30_000 });
+    const badge = row.getByTestId('channel-unread');
+    assert.equal(await badge.count(), 0, 'nothing unread on joining');
+
+    // Zed posts (his SDK wraps the new epoch for Ben's device by itself): the count goes up by the notice, without opening anything.
+    await zed.client.wrappedChannels.post(id, 'Lamp oil delivered.');
+    await badge.filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+    await row.filter({ hasText: 'Lighthouse keepers' }).waitFor({ timeout: 30_000 });
+    await zed.client.wrappedChannels.post(id, 'Storm shutters checked.');
+    await badge.filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+    // An edit is no new post: after a reload (the count read from the server), still 2.
+    const shutters = (await zed.client.wrappedChannels.read(id)).find((p) => p.verified && p.text === 'Storm shutters checked.');
+    assert.ok(shutters);
+    await zed.client.wrappedChannels.edit(id, shutters.seq, 'Storm shutters checked and oiled.');
+    await ben.reload();
+    await badge.filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+    await screenshot(ben, 'channels-w08-wrapped-unread');
+    await axe(ben, 'chat list with an unread wrapped channel');
+
+    // Opening the channel shows the posts and reads them: the count clears.
+    await row.click();
+    await post(ben, 'Storm shutters checked and oiled.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    await badge.waitFor({ state: 'detached', timeout: 30_000 });
+    await screenshot(ben, 'channels-w09-wrapped-read');
+
+    // Mute (the view offers it, as a public channel's does): the row is greyed, and a new post counts quietly.
+    await ben.getByRole('button', { name: 'Mute', exact: true }).click();
+    await ben.getByRole('button', { name: 'Unmute', exact: true }).waitFor({ timeout: 30_000 });
+    await row.getByTestId('channel-muted').waitFor({ timeout: 30_000 });
+    await ben.goto(`${url}/#/`);
+    await zed.client.wrappedChannels.post(id, 'Fog horn test at noon.');
+    await badge.filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+    assert.match((await badge.getAttribute('class')) ?? '', /\bquiet\b/);
+    await screenshot(ben, 'channels-w10-wrapped-muted');
+    // Another device of his (a reload reads the server's state): still muted, still one unread.
+    await ben.reload();
+    await row.getByTestId('channel-muted').waitFor({ timeout: 30_000 });
+    await badge.filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(found, [], 'no axe violations');
     await reader.context.close();
   });
 

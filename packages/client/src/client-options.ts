@@ -164,7 +164,7 @@ export type ClientEvents = {
    * R148: a wrapped channel has a new post at `seq` (R161 `info`: an entry of the channel's info alone: a
    * new epoch's first, a rename; R167 `deleted`: an admin deleted the post at `seq`: read again), or (R149, `seq` absent) this user's devices got wraps of a new epoch, or (R178) an epoch key came through the admins' group: read again.
    */
-  wrappedPost: [{ communityId: string; seq?: number; info?: true; deleted?: true }];
+  wrappedPost: [{ communityId: string; seq?: number; info?: true; deleted?: true; edit?: true }];
 };
 /** Raises one of the client's events (ParleyClient's `emit`, handed to its parts). */
 export type Emit = <E extends keyof ClientEvents>(event: E, ...args: ClientEvents[E]) => void;

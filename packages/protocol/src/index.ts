@@ -19,3 +19,4 @@ export * from './wrapped-responses.ts';
 export * from './wrapped-comments.ts';
 export * from './wrapped-views.ts';
 export * from './wrapped-polls.ts';
+export * from './wrapped-reads.ts';

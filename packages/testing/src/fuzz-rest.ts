@@ -233,6 +233,11 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
     params: { communityId: chat(ctx) },
     query: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }).map((a) => `seqs=${a.join(',')}`), fc.constantFrom('seqs=', 'seqs=0', 'seqs=1,,2', 'seqs=1e400', 'seqs=-1'), fc.string()),
   }),
+  // R182: wrapped channels' read positions and mute (odd seqs, non-boolean mutes).
+  'GET /api/v1/communities/wrapped-reads': () => ({}),
+  'GET /api/v1/communities/:communityId/wrapped-read': (ctx) => ({ params: { communityId: chat(ctx) } }),
+  'POST /api/v1/communities/:communityId/wrapped-read': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ upToSeq: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER + 2), fc.string()) }) }),
+  'PUT /api/v1/communities/:communityId/wrapped-mute': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ muted: fc.oneof(fc.boolean(), fc.string(), fc.integer()) }, { requiredKeys: [] }) }),
   'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PUT /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),

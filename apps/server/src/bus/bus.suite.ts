@@ -214,6 +214,7 @@ const everyVariant: BusEvent[] = [
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 3 },
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 4, info: true },
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 5, deleted: true },
+  { type: 'wrapped_post', communityId: 'comm_variants', seq: 6, edit: true },
   { type: 'wrapped_joined', communityId: 'comm_variants' },
   { type: 'wrapped_keys', communityId: 'comm_variants', epoch: 2 },
   { type: 'wraps_needed', communityId: 'comm_variants' },

@@ -20,6 +20,7 @@ import { wrappedPostBodyBytes, wrappedResponseRoutes } from './wrapped-responses
 import { wrappedCommentRoutes } from './wrapped-comments.ts';
 import { wrappedViewRoutes } from './wrapped-views.ts';
 import { wrappedPollRoutes } from './wrapped-polls.ts';
+import { wrappedReadRoutes } from './wrapped-reads.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -119,6 +120,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     wrappedCommentRoutes(api, services, config.rates.apiPerSec); // R177
     wrappedViewRoutes(api, services, config.rates.apiPerSec); // R183
     wrappedPollRoutes(api, services, config.rates.apiPerSec); // R185
+    wrappedReadRoutes(api, services, config.rates.apiPerSec); // R182
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

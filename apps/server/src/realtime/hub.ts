@@ -95,7 +95,7 @@ function serializeEvent(event: BusEvent): string {
     case 'channel_post':
       return JSON.stringify({ type: 'channel_post', channelId: event.channelId, seq: event.seq });
     case 'wrapped_post':
-      return JSON.stringify({ type: 'wrapped_post', communityId: event.communityId, seq: event.seq, ...(event.info ? { info: true } : {}), ...(event.deleted ? { deleted: true } : {}) });
+      return JSON.stringify({ type: 'wrapped_post', communityId: event.communityId, seq: event.seq, ...(event.info ? { info: true } : {}), ...(event.deleted ? { deleted: true } : {}), ...(event.edit ? { edit: true } : {}) });
     default:
       return '';
   }

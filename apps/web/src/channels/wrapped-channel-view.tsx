@@ -19,6 +19,7 @@ import { WrappedVoice } from './wrapped-voice.tsx';
 import { useWrappedViews, WrappedViewCount } from './wrapped-views.tsx';
 import { WrappedPinButton, WrappedPinnedBar, wrappedPinned } from './wrapped-pins.tsx';
 import { useWrappedPollVotes, WrappedPollCard } from './wrapped-poll.tsx';
+import { useWrappedReadState } from './wrapped-read-state.tsx';
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -143,6 +144,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
   // R184: the pins, as the signed pin entries this device opened say; the latest pinned first.
   const pinned = wrappedPinned(posts, verified);
   const pin = (p: Verified, on: boolean) => act(async () => { await client.wrappedChannels.pin(communityId, p.seq, on); await read('last'); });
+  const { muted, toggleMute } = useWrappedReadState(client, communityId, newest); // R182
   // R162: the photos and videos of the posts shown, for the viewer's previous/next.
   const media = readable.flatMap((p) => (p.verified ? (p.attachments ?? []).filter(isVisual) : []));
   const [viewing, setViewing] = useState<Attachment>();
@@ -157,6 +159,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         {community && <p className="muted small">{t('chSubscribers', { count: community.memberCount })}</p>}
         <p className="channel-kind" role="note" data-testid="channel-kind"><Icon name="megaphone" size={16} /> {t('chKindWrapped')}</p>
         <div className="channel-actions">
+          {muted !== undefined && <button type="button" className="secondary small" onClick={() => act(toggleMute)}>{muted ? t('chUnmute') : t('chMute')}</button>}
           <button type="button" className="secondary small" onClick={() => go(`/community/${communityId}`)}><Icon name="settings" size={16} /> {t('chSettings')}</button>
         </div>
         <ErrorLine error={loadError ?? error ?? actionError} />

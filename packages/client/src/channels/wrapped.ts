@@ -1,6 +1,6 @@
 import {
   MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPoll, WrappedPostPlain,
-  type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPin, type WrappedPost,
+  type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPin, type WrappedPost, type WrappedRead,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
@@ -16,6 +16,7 @@ import { forwardWrapped, type ForwardSend } from './wrapped-forward.ts';
 import { ViewReports } from './view-reports.ts';
 import { voteWrapped, wrappedPollVotes, type WrappedPollPost, type WrappedPollResult } from './wrapped-polls.ts';
 import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
+import { markWrappedRead, muteWrapped, wrappedRead, wrappedReads } from './wrapped-reads.ts';
 
 export interface WrappedChannelsDeps {
   rest: RestFn;
@@ -476,6 +477,26 @@ export class WrappedChannels {
   /** R177: "N comments" of these posts, by seq, as the server counts the marks. */
   async commentCounts(communityId: string, seqs: readonly number[]): Promise<Map<number, number>> {
     return wrappedCommentCounts(this.#d.rest, communityId, seqs);
+  }
+
+  /** R182: every wrapped channel of this user with its unread count (posts after their read position, not their own) and mute: one request. */
+  async reads(): Promise<WrappedRead[]> {
+    return wrappedReads(this.#d.rest);
+  }
+
+  /** R182: this user's read state of one wrapped channel. */
+  async readState(communityId: string): Promise<WrappedRead> {
+    return wrappedRead(this.#d.rest, communityId);
+  }
+
+  /** R182: read up to `upToSeq` (the server moves the position forward only, never past the log's end). */
+  async markRead(communityId: string, upToSeq: number): Promise<WrappedRead> {
+    return markWrappedRead(this.#d.rest, communityId, upToSeq);
+  }
+
+  /** R182: this user's own mute of the channel. */
+  async setMuted(communityId: string, muted: boolean): Promise<WrappedRead> {
+    return muteWrapped(this.#d.rest, communityId, muted);
   }
 
   /** The epoch's key: held here, or opened from this device's wrap of it (fetched once per miss). */

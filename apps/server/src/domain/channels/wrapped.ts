@@ -242,8 +242,8 @@ export class ChannelWraps {
     // R162: the same post sent again (its files name it): answered as it was stored, announced once.
     if (row.repeated) return post;
     // R148: one small notice per member connection (the seq only); devices read the post themselves.
-    // R161: an entry of the channel's info alone says so, so chat lists read the name again only then.
-    await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq, ...(input.info ? { info: true as const } : {}) });
+    // R161: an entry of the channel's info alone says so, so chat lists read the name again only then; R182: an edit says so (not unread).
+    await this.#d.bus.publish(wrappedTopic(communityId), { type: 'wrapped_post', communityId, seq: post.seq, ...(input.info ? { info: true as const } : {}), ...(input.edits !== undefined || input.pins !== undefined ? { edit: true as const } : {}) }); // R182/R184: an edit or a pin is no new post
     return post;
   }
 

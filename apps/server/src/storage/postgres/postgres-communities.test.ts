@@ -20,6 +20,8 @@ import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts'
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
 import { PostgresWrappedViews } from './postgres-wrapped-views.ts';
+import { wrappedReadStorageSuite } from '../wrapped-read-storage.suite.ts';
+import { PostgresWrappedReads } from './postgres-wrapped-reads.ts';
 import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
 
@@ -53,6 +55,11 @@ wrappedViewStorageSuite('PostgresWrappedViews', async () => {
 wrappedVoteStorageSuite('PostgresWrappedVotes', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), votes: new PostgresWrappedVotes(storage.pool) };
+});
+
+wrappedReadStorageSuite('PostgresWrappedReads', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), reads: new PostgresWrappedReads(storage.pool) };
 });
 
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {

@@ -22,6 +22,8 @@ import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
 import { SqliteWrappedViews } from './sqlite-wrapped-views.ts';
 import { wrappedVoteStorageSuite } from '../wrapped-vote-storage.suite.ts';
 import { SqliteWrappedVotes } from './sqlite-wrapped-votes.ts';
+import { wrappedReadStorageSuite } from '../wrapped-read-storage.suite.ts';
+import { SqliteWrappedReads } from './sqlite-wrapped-reads.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
 
@@ -47,6 +49,11 @@ wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
 wrappedVoteStorageSuite('SqliteWrappedVotes', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), votes: new SqliteWrappedVotes(storage.db) };
+});
+
+wrappedReadStorageSuite('SqliteWrappedReads', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), reads: new SqliteWrappedReads(storage.db) };
 });
 
 wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
