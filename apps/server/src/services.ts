@@ -12,6 +12,7 @@ import type { ChannelSchedule } from './domain/channels/schedule.ts';
 import type { ChannelWraps } from './domain/channels/wrapped.ts';
 import type { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import type { WrappedComments } from './domain/channels/wrapped-comments.ts';
+import type { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
 import type { ChannelDiscussions } from './domain/channels/discussion.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -56,6 +57,8 @@ export interface Services {
   wrappedResponses: WrappedResponses;
   /** R177: comment counts of wrapped posts (marks the server counts without the comments). */
   wrappedComments: WrappedComments;
+  /** R188: scheduled posts of wrapped channels. */
+  wrappedSchedule: WrappedSchedule;
   /** R114: channels' discussion chats. */
   channelDiscussions: ChannelDiscussions;
   /** R100-R101: requests to join a community through a link that needs approval. */

@@ -81,6 +81,8 @@ export const WrappedPostPlain = z.object({
   attachments: z.array(Attachment).min(1).max(MAX_ATTACHMENTS).optional(),
   /** R167: this entry replaces the text and files of the post at that seq (a reader shows the newest signed version, "edited"). */
   edits: z.number().int().positive().optional(),
+  /** R188: published by the server's sweep at `date`, the time the admin scheduled (readers refuse it served early). */
+  scheduled: z.literal(true).optional(),
 }).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined, 'a text, files or the channel\'s info')
   .refine((p) => p.edits === undefined || p.text !== undefined || p.attachments !== undefined, 'an edit carries a text or files');
 export type WrappedPostPlain = z.infer<typeof WrappedPostPlain>;

@@ -17,3 +17,4 @@ export * from './member-digest.ts';
 export * from './channel-wraps.ts';
 export * from './wrapped-responses.ts';
 export * from './wrapped-comments.ts';
+export * from './wrapped-schedule.ts';

@@ -18,6 +18,7 @@ import { channelExtraRoutes } from './channel-extras.ts';
 import { channelWrapRoutes } from './channel-wraps.ts';
 import { wrappedPostBodyBytes, wrappedResponseRoutes } from './wrapped-responses.ts';
 import { wrappedCommentRoutes } from './wrapped-comments.ts';
+import { wrappedScheduleRoutes } from './wrapped-schedule.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -115,6 +116,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     channelWrapRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, wrappedPostBodyBytes(config.channelWraps))); // R141, R142, R168
     wrappedResponseRoutes(api, services, config.rates.apiPerSec); // R166, R167
     wrappedCommentRoutes(api, services, config.rates.apiPerSec); // R177
+    wrappedScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, config.channelWraps.postMaxChars + 1024)); // R188
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

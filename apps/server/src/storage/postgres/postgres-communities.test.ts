@@ -15,6 +15,8 @@ import { PostgresBlobs } from './postgres-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
+import { PostgresWrappedSchedule } from './postgres-wrapped-schedule.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { freshDatabases } from '@parley/testing/postgres';
 import { migratedDatabases } from './migrated-databases.ts';
@@ -44,6 +46,11 @@ wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), comments: new PostgresWrappedComments(storage.pool) };
+});
+
+wrappedScheduleStorageSuite('PostgresWrappedSchedule', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), schedule: new PostgresWrappedSchedule(storage.pool) };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {

@@ -17,6 +17,8 @@ import { SqliteBlobs } from './sqlite-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
+import { SqliteWrappedSchedule } from './sqlite-wrapped-schedule.ts';
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { seedChat, seedUsers } from '../storage.fixtures.ts';
 import { migratedSqliteFile } from './migrated-sqlite.ts';
@@ -43,6 +45,11 @@ wrappedResponseStorageSuite('SqliteWrappedResponses', async () => {
 wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), comments: new SqliteWrappedComments(storage.db) };
+});
+
+wrappedScheduleStorageSuite('SqliteWrappedSchedule', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), schedule: new SqliteWrappedSchedule(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {
