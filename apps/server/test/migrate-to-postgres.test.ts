@@ -13,6 +13,7 @@ import { SqliteModeration } from '../src/storage/sqlite/sqlite-moderation.ts';
 import { SqliteChannelWraps } from '../src/storage/sqlite/sqlite-channel-wraps.ts';
 import { SqliteWrappedResponses } from '../src/storage/sqlite/sqlite-wrapped-responses.ts';
 import { SqliteWrappedComments } from '../src/storage/sqlite/sqlite-wrapped-comments.ts';
+import { SqliteWrappedSchedule } from '../src/storage/sqlite/sqlite-wrapped-schedule.ts';
 import pg from 'pg';
 import { createUser, dropInBackground, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
@@ -147,6 +148,10 @@ describe('parley-admin migrate-to-postgres', () => {
     await new SqliteWrappedResponses(local.db).setReaction(community.communityId, 1, ben.userId, 'a'.repeat(32));
     // R177: a comment's mark on that post.
     await new SqliteWrappedComments(local.db).addMark(community.communityId, 1, 'c'.repeat(32), ben.userId, 1_700_000_000_019);
+    // R188: a wrapped post scheduled for later.
+    await new SqliteWrappedSchedule(local.db).putScheduled({
+      communityId: community.communityId, scheduleId: 'sched_moved_to_pg', epoch: 1, authorId: ann.userId, authorDevice: ann.deviceId, body: 'c2NoZWR1bGVkIHBvc3Q=', publishAt: 4_000_000_000_000, createdAt: 1_700_000_000_020,
+    }, 100);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

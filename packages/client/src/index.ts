@@ -84,4 +84,5 @@ export { WrappedChannels, type WrappedChannelPage, type WrappedChannelPost } fro
 export type { WrappedPending, WrappedUpload } from './channels/wrapped-files.ts';
 export { foldWrappedEdits, wrappedReactionToken, type WrappedReactions } from './channels/wrapped-responses.ts';
 export { wrappedCommentMark } from './channels/wrapped-comments.ts';
+export type { WrappedScheduled } from './channels/wrapped-schedule.ts';
 export { sealEpochKey, openEpochKey, sealPost, openPost, drawEpochKey, edToX25519Public, type WrapContext } from './channels/epoch-keys.ts';
