@@ -502,7 +502,7 @@ describe('wrapped private channels (R141-R178)', () => {
     await ben.client.communities.joinInvite(token);
     await ann.client.wrappedChannels.rekey(id);
     const heard = new Map<TestUser, { communityId: string; seq?: number; info?: true }[]>();
-    for (const u of [ben, cat, dan]) u.client.on('wrappedPost', (e) => heard.set(u, [...(heard.get(u) ?? []), e]));
+    for (const u of [ann, ben, cat, dan]) u.client.on('wrappedPost', (e) => heard.set(u, [...(heard.get(u) ?? []), e]));
     const text = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
 
     // R148: Ben's connection hears the new post's seq, and reads it himself; a non-member hears nothing.
@@ -510,6 +510,8 @@ describe('wrapped private channels (R141-R178)', () => {
     await waitFor(() => heard.get(ben)?.some((e) => e.communityId === id && e.seq === p1.seq) === true, { what: 'Ben hears of post 1' });
     assert.deepEqual(await text(ben), ['Ferry at 7:40 cancelled']);
     assert.equal(heard.get(dan), undefined, 'Dan is no member: no notice');
+    // Ann was a member before Ben's join switched the channel to wrapped mode: her connection hears its notices from the switch on, not from her next sign-in.
+    await waitFor(() => heard.get(ann)?.some((e) => e.communityId === id && e.seq === p1.seq) === true, { what: 'Ann (the owner, there before the switch) hears of post 1' });
 
     // R149: Cat joins while Ann's device is online: it wraps the current epoch for her without anyone asking; her device hears the wrap came.
     await cat.client.communities.joinInvite(token);

@@ -308,6 +308,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await olga.getByLabel('Write a post').fill('Tuesday: no ferries.');
     await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
     await olga.getByTestId('schedule-at').fill(soon);
+    await screenshot(olga, 'channels-w12a-wrapped-schedule-composer');
     await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
     await listed.filter({ hasText: 'Tuesday: no ferries.' }).waitFor({ timeout: 30_000 });
     await screenshot(olga, 'channels-w12-wrapped-scheduled-admin');
@@ -320,7 +321,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     // Its time comes (the test brings it forward rather than wait minutes; the signed time stays as Olga chose): the server's sweep publishes it.
     const db = (server.services.storage as unknown as { db: { prepare(sql: string): { run(...p: unknown[]): unknown } } }).db;
     db.prepare('UPDATE channel_wrapped_scheduled SET publish_at = ? WHERE community_id = ?').run(Date.now(), id);
-    await server.services.wrappedSchedule.sweep();
+    assert.deepEqual(await server.services.wrappedSchedule.sweep(), { published: 1, stale: 0, dropped: 0 });
     const published = post(olga, 'Monday: the 7:40 ferry leaves at 7:55.');
     await published.getByTestId('post-verified').waitFor({ timeout: 30_000 });
     await waitFor(async () => (await listed.count()) === 0, { what: 'the published post gone from the scheduled list', timeoutMs: 30_000 });
