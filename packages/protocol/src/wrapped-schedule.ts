@@ -11,6 +11,8 @@ export const PutWrappedScheduledRequest = z.object({
   body: Base64.min(40),
   /** When the server publishes it (ms since the epoch); the signed `date` inside is the same time, which readers check. */
   publishAt: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  /** Text only for now: files (R162) are refused (`bad_request`), not dropped. */
+  blobs: z.never({ message: 'a scheduled post carries text only' }).optional(),
 });
 export type PutWrappedScheduledRequest = z.infer<typeof PutWrappedScheduledRequest>;
 
