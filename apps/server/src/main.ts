@@ -24,6 +24,7 @@ import { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import { WrappedViews } from './domain/channels/wrapped-views.ts';
 import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import { WrappedReads } from './domain/channels/wrapped-reads.ts';
+import { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -99,6 +100,9 @@ import { SqliteWrappedVotes } from './storage/sqlite/sqlite-wrapped-votes.ts';
 import { PostgresWrappedReads } from './storage/postgres/postgres-wrapped-reads.ts';
 import { SqliteWrappedReads } from './storage/sqlite/sqlite-wrapped-reads.ts';
 import type { WrappedReadStorage } from './storage/wrapped-read-storage.ts';
+import type { WrappedScheduleStorage } from './storage/wrapped-schedule-storage.ts';
+import { PostgresWrappedSchedule } from './storage/postgres/postgres-wrapped-schedule.ts';
+import { SqliteWrappedSchedule } from './storage/sqlite/sqlite-wrapped-schedule.ts';
 import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -167,6 +171,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let wrappedViewStore: WrappedViewStorage;
   let wrappedVoteStore: WrappedVoteStorage; // R185
   let wrappedReadStore: WrappedReadStorage;
+  let wrappedScheduleStore: WrappedScheduleStorage; // R188
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -192,6 +197,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedViewStore = new PostgresWrappedViews(pgStorage.pool);
     wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
     wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
+    wrappedScheduleStore = new PostgresWrappedSchedule(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -219,6 +225,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedViewStore = new SqliteWrappedViews(sqliteStorage.db);
     wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
     wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
+    wrappedScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
@@ -424,6 +431,12 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,
       onDropped: (row, why) => logger.warn({ channelId: row.channelId, postId: row.postId, why }, 'scheduled channel post dropped'),
     }),
+    // R188: scheduled posts of wrapped channels, published through R142's path by the sweep below.
+    wrappedSchedule: new WrappedSchedule({
+      communities: communityStore, wraps: channelWrapStore, schedule: wrappedScheduleStore, channelWraps, clock,
+      scheduleLimits: config.channelSchedule, wrapLimits: config.channelWraps,
+      onDropped: (row, why) => logger.warn({ communityId: row.communityId, scheduleId: row.scheduleId, why }, 'scheduled wrapped post dropped'),
+    }),
     // R114: comments live in a community's open chat, end-to-end encrypted; the server keeps the link.
     channelDiscussions: new ChannelDiscussions({
       channels: channelStore, links: channelScheduleStore, communities: communityStore, community: communities, communityChats, invites: communityInvites, clock,
@@ -535,6 +548,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       if (result.published + result.dropped > 0) logger.info(result, 'channel schedule sweep');
     } catch (err) {
       onError(err, { part: 'channel schedule sweep' });
+    }
+    // R188: wrapped channels' scheduled posts, on the same timer; the append deletes each one's row, so nodes publish it once.
+    try {
+      const result = await services.wrappedSchedule.sweep();
+      if (result.published + result.dropped > 0) logger.info(result, 'wrapped channel schedule sweep');
+    } catch (err) {
+      onError(err, { part: 'wrapped channel schedule sweep' });
     }
   };
   const channelScheduleTimer = config.channelSchedule.sweepMs > 0 ? setInterval(() => void channelScheduleSweep(), config.channelSchedule.sweepMs) : undefined;

@@ -15,6 +15,7 @@ import type { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import type { WrappedViews } from './domain/channels/wrapped-views.ts';
 import type { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import type { WrappedReads } from './domain/channels/wrapped-reads.ts';
+import type { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
 import type { ChannelDiscussions } from './domain/channels/discussion.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -65,6 +66,8 @@ export interface Services {
   wrappedPolls: WrappedPolls;
   /** R182: wrapped channels' unread counts and mute. */
   wrappedReads: WrappedReads;
+  /** R188: scheduled posts of wrapped channels. */
+  wrappedSchedule: WrappedSchedule;
   /** R114: channels' discussion chats. */
   channelDiscussions: ChannelDiscussions;
   /** R100-R101: requests to join a community through a link that needs approval. */

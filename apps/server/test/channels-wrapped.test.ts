@@ -750,7 +750,7 @@ describe('wrapped private channels (R141-R178)', () => {
     await ben.client.communities.joinInvite(token);
     await ann.client.wrappedChannels.rekey(id);
     const heard = new Map<TestUser, { communityId: string; seq?: number; info?: true }[]>();
-    for (const u of [ben, cat, dan]) u.client.on('wrappedPost', (e) => heard.set(u, [...(heard.get(u) ?? []), e]));
+    for (const u of [ann, ben, cat, dan]) u.client.on('wrappedPost', (e) => heard.set(u, [...(heard.get(u) ?? []), e]));
     const text = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
 
     // R148: Ben's connection hears the new post's seq, and reads it himself; a non-member hears nothing.
@@ -758,6 +758,8 @@ describe('wrapped private channels (R141-R178)', () => {
     await waitFor(() => heard.get(ben)?.some((e) => e.communityId === id && e.seq === p1.seq) === true, { what: 'Ben hears of post 1' });
     assert.deepEqual(await text(ben), ['Ferry at 7:40 cancelled']);
     assert.equal(heard.get(dan), undefined, 'Dan is no member: no notice');
+    // Ann was a member before Ben's join switched the channel to wrapped mode: her connection hears its notices from the switch on, not from her next sign-in.
+    await waitFor(() => heard.get(ann)?.some((e) => e.communityId === id && e.seq === p1.seq) === true, { what: 'Ann (the owner, there before the switch) hears of post 1' });
 
     // R149: Cat joins while Ann's device is online: it wraps the current epoch for her without anyone asking; her device hears the wrap came.
     await cat.client.communities.joinInvite(token);
@@ -844,5 +846,126 @@ describe('wrapped private channels (R141-R178)', () => {
     assert.ok(voicePost?.verified && voicePost.attachments?.[0]);
     assert.deepEqual([voicePost.text, voicePost.attachments[0].mime, voicePost.attachments[0].durationMs, voicePost.attachments[0].waveform], ['', 'audio/webm', 4200, 'AAECAwQ=']);
     assert.deepEqual(await bytes(await ben.client.downloadAttachment(voicePost.attachments[0])), voice);
+  });
+});
+
+/** The server's clock: real time, or held still and moved by hand (R188's sweep reads it). */
+class HeldClock {
+  held: number | undefined;
+  now(): number {
+    return this.held ?? Date.now();
+  }
+}
+const MIN = 60_000;
+
+describe('scheduled wrapped posts (R188)', () => {
+  it('R188 only admins schedule, list and cancel; a time past or too far, one post too many, one too long are refused with stable codes; outsiders get not_found', async () => {
+    await using server = await startTestServer({
+      PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_MAX_SCHEDULE_MS: String(60 * MIN), PARLEY_CHANNEL_MAX_SCHEDULED: '2', PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS: '4096',
+    });
+    const [ann, ben, dan] = await users(server.url, 'Ann', 'Ben', 'Dan');
+    if (!ann || !ben || !dan) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Ferry timetable', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    await ben.client.communities.joinInvite(token);
+    await rejects(ann.client.wrappedChannels.schedule(id, 'too late', Date.now() - 1000), 'channel_schedule_past');
+    await rejects(ann.client.wrappedChannels.schedule(id, 'too far', Date.now() + 61 * MIN), 'channel_schedule_too_far');
+    await rejects(ann.client.wrappedChannels.schedule(id, 'x'.repeat(5000), Date.now() + MIN), 'channel_post_too_large');
+    const first = await ann.client.wrappedChannels.schedule(id, 'Ferry at 7:40 tomorrow', Date.now() + 30 * MIN);
+    await ann.client.wrappedChannels.schedule(id, 'Ferry at 9:10 tomorrow', Date.now() + 20 * MIN);
+    await rejects(ann.client.wrappedChannels.schedule(id, 'one too many', Date.now() + 10 * MIN), 'channel_limit');
+    // Replacing one (same id) is an edit, not one more.
+    await ann.client.wrappedChannels.schedule(id, 'Ferry at 7:45 tomorrow', first.publishAt, { id: first.id });
+    assert.deepEqual((await ann.client.wrappedChannels.scheduled(id)).map((s) => [s.text, s.stale]), [['Ferry at 9:10 tomorrow', false], ['Ferry at 7:45 tomorrow', false]]);
+    // Ben is a subscriber, no admin: the server takes no schedule from him, nor shows him the list, nor lets him cancel.
+    const { epoch } = await ann.client.wrappedChannels.current(id);
+    const put = { epoch: epoch?.epoch, body: 'A'.repeat(64), publishAt: Date.now() + MIN };
+    const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
+    await rejects(benRest('PUT', `/communities/${id}/wrapped-scheduled/sched_ben_0001`, put), 'channel_admin_only');
+    // Text only: a scheduled post naming files is refused, not stored without them.
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    await rejects(annRest('PUT', `/communities/${id}/wrapped-scheduled/sched_ann_0001`, { ...put, blobs: ['A'.repeat(22)] }), 'bad_request');
+    await rejects(ben.client.wrappedChannels.scheduled(id), 'channel_admin_only');
+    await rejects(ben.client.wrappedChannels.cancelScheduled(id, first.id), 'channel_admin_only');
+    // Dan is no member: nothing of the channel exists for him.
+    await rejects(sessionRest(dan.baseUrl, dan.deviceId, dan.deviceKey)('GET', `/communities/${id}/wrapped-scheduled`), 'not_found');
+    await rejects(ann.client.wrappedChannels.cancelScheduled(id, 'sched_nope_0001'), 'not_found');
+    await ann.client.wrappedChannels.cancelScheduled(id, first.id);
+    assert.deepEqual((await ann.client.wrappedChannels.scheduled(id)).map((s) => s.text), ['Ferry at 9:10 tomorrow']);
+    // Nothing was published meanwhile.
+    assert.deepEqual(await ben.client.wrappedChannels.read(id), []);
+  });
+
+  it('R188 the sweep publishes a scheduled post at its time with the admin\'s devices offline: subscribers hear the notice and read it signed, dated as scheduled, marked scheduled', async () => {
+    const clock = new HeldClock();
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: '50' }, { clock });
+    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    if (!ann || !ben) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Ferry timetable', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    await ben.client.communities.joinInvite(token);
+    const heard: number[] = [];
+    ben.client.on('wrappedPost', (e) => { if (e.communityId === id && e.seq !== undefined && !e.info) heard.push(e.seq); }); // not the epoch's info entry (R161)
+    clock.held = Date.now();
+    const at = clock.held + 5 * MIN;
+    await ann.client.wrappedChannels.schedule(id, 'Monday: the 7:40 ferry runs at 7:55', at);
+    const later = await ann.client.wrappedChannels.schedule(id, 'Tuesday: no ferries', at + MIN);
+    await ann.client.stop(); // every admin device offline from here
+    const text = async () => (await ben.client.wrappedChannels.read(id)).map((p) => (p.verified ? [p.text, p.date, p.scheduled === true] : p.problem));
+    assert.deepEqual(await text(), []);
+
+    clock.held = at; // its time: the next sweep publishes the first only
+    await waitFor(() => heard.length > 0, { what: 'Ben hears of the scheduled post' });
+    assert.deepEqual(await text(), [['Monday: the 7:40 ferry runs at 7:55', at, true]]);
+    assert.deepEqual((await server.services.wrappedSchedule.list(ann, id)).map((s) => s.id), [later.id]);
+  });
+
+  it('R188 a post scheduled before a removal is not published under the removed subscriber\'s key: it stays stale; re-sealed by its author\'s device under the next epoch (on a post, or on listing), it is published, once across two sweeps', async () => {
+    const clock = new HeldClock();
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: '0' }, { clock });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Harbour notices', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat, dan]) await u.client.communities.joinInvite(token);
+    const sweep = server.services.wrappedSchedule;
+    clock.held = Date.now();
+    const at = clock.held + 5 * MIN;
+    const a = await ann.client.wrappedChannels.schedule(id, 'Harbour office closed on Monday', at);
+    assert.equal(a.epoch, 1);
+    const text = async (u: TestUser) => (await u.client.wrappedChannels.read(id)).map((p) => (p.verified ? p.text : p.problem));
+
+    // Cat is removed: epoch 1's key is hers too. At its time the sweep leaves the post, listed stale.
+    clock.held += 1000; // (the server's clock is held: the removal comes after the epoch began)
+    await ann.client.communities.remove(id, cat.userId);
+    clock.held = at + MIN;
+    assert.deepEqual(await sweep.sweep(), { published: 0, stale: 1, dropped: 0 });
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    const listed = async () => (await annRest<{ scheduled: { id: string; epoch: number; stale?: true }[] }>('GET', `/communities/${id}/wrapped-scheduled`)).scheduled.map((s) => [s.id, s.epoch, s.stale === true]);
+    assert.deepEqual(await listed(), [[a.id, 1, true]]);
+    assert.deepEqual(await text(ben), []);
+
+    // Ann's next post opens epoch 2 (the removal) and her device re-seals the overdue post under it, keeping its time.
+    await ann.client.wrappedChannels.post(id, 'Harbour open as usual today');
+    assert.deepEqual(await listed(), [[a.id, 2, false]]);
+    // Two nodes' sweeps at once: one publishes it.
+    const [s1, s2] = await Promise.all([sweep.sweep(), sweep.sweep()]);
+    assert.equal((s1?.published ?? 0) + (s2?.published ?? 0), 1);
+    assert.deepEqual(await text(ben), ['Harbour open as usual today', 'Harbour office closed on Monday']);
+    const [, published] = await ben.client.wrappedChannels.read(id);
+    assert.equal(published?.verified && published.epoch, 2);
+    assert.equal(published?.verified && published.date, at, 'shown at its signed (scheduled) time, late as it is');
+    await rejects(cat.client.wrappedChannels.read(id), 'not_found');
+
+    // Another one, then Dan is removed: listing on Ann's device opens epoch 3 and re-seals it; the sweep then publishes it.
+    // (Within R188's 10 minutes of the readers' real clocks: further, the readers would call it published early.)
+    const b = await ann.client.wrappedChannels.schedule(id, 'Ferry strike on Friday', clock.held + 4 * MIN);
+    clock.held += 1000;
+    await ann.client.communities.remove(id, dan.userId);
+    assert.deepEqual(await listed(), [[b.id, 2, true]]);
+    assert.deepEqual((await ann.client.wrappedChannels.scheduled(id)).map((s) => [s.text, s.epoch, s.stale]), [['Ferry strike on Friday', 3, false]]);
+    clock.held += 4 * MIN;
+    assert.deepEqual(await sweep.sweep(), { published: 1, stale: 0, dropped: 0 });
+    assert.deepEqual((await text(ben)).at(-1), 'Ferry strike on Friday');
   });
 });

@@ -16,6 +16,7 @@ import { SqliteWrappedVotes } from '../src/storage/sqlite/sqlite-wrapped-votes.t
 import { SqliteWrappedComments } from '../src/storage/sqlite/sqlite-wrapped-comments.ts';
 import { SqliteWrappedViews } from '../src/storage/sqlite/sqlite-wrapped-views.ts';
 import { SqliteWrappedReads } from '../src/storage/sqlite/sqlite-wrapped-reads.ts';
+import { SqliteWrappedSchedule } from '../src/storage/sqlite/sqlite-wrapped-schedule.ts';
 import pg from 'pg';
 import { createUser, dropInBackground, newClient, startTestServer, uniqueHandle, waitFor } from '@parley/testing';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
@@ -156,6 +157,10 @@ describe('parley-admin migrate-to-postgres', () => {
     await new SqliteWrappedVotes(local.db).setVotes(community.communityId, 1, ben.userId, ['d'.repeat(32), 'e'.repeat(32)]);
     // R182: Ben's read position (the log's end) and mute.
     await new SqliteWrappedReads(local.db).setMuted(community.communityId, ben.userId, true);
+    // R188: a wrapped post scheduled for later.
+    await new SqliteWrappedSchedule(local.db).putScheduled({
+      communityId: community.communityId, scheduleId: 'sched_moved_to_pg', epoch: 1, authorId: ann.userId, authorDevice: ann.deviceId, body: 'c2NoZWR1bGVkIHBvc3Q=', publishAt: 4_000_000_000_000, createdAt: 1_700_000_000_020,
+    }, 100);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

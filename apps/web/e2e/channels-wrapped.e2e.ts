@@ -529,4 +529,61 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await reader.context.close();
     await friend.context.close();
   });
+
+  it('R188 an admin schedules a wrapped post from the composer: it waits in the admins\' list (cancellable), and at its time the server publishes it: the admin\'s and a subscriber\'s devices show it, dated as scheduled', async () => {
+    const author = await personPage(browser);
+    const olga = author.page;
+    await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByRole('radio', { name: /^Private:/ }).check();
+    await olga.getByLabel('Channel name').fill('Ferry timetable');
+    await olga.getByRole('button', { name: 'Create private channel' }).click();
+    await olga.getByRole('heading', { name: 'Ferry timetable' }).waitFor({ timeout: 30_000 });
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const invites = olga.getByTestId('community-invites');
+    await invites.getByRole('button', { name: 'Create invite link' }).click();
+    const token = /\/#\/community-join\/([^/?#\s]+)/.exec((await invites.getByTestId('link').textContent()) ?? '')?.[1];
+    assert.ok(token);
+    const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
+    assert.equal(joined.settings.wrapped, true);
+    const id = joined.communityId;
+    await olga.goto(`${url}/#/private/${id}`);
+    await olga.getByTestId('wrapped-channel').waitFor({ timeout: 30_000 });
+
+    // "Schedule" offers a time (an hour ahead by default); Olga picks one a few minutes ahead, in the page's own time zone.
+    const soon = await olga.evaluate('(() => { const ms = Date.now() + 4 * 60000; return new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 16); })()') as string;
+    await olga.getByLabel('Write a post').fill('Monday: the 7:40 ferry leaves at 7:55.');
+    await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await olga.getByTestId('schedule-at').fill(soon);
+    await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
+    const listed = olga.getByTestId('scheduled-post');
+    await listed.filter({ hasText: 'Monday: the 7:40 ferry leaves at 7:55.' }).waitFor({ timeout: 30_000 });
+    // A second one, cancelled from the list.
+    await olga.getByLabel('Write a post').fill('Tuesday: no ferries.');
+    await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await olga.getByTestId('schedule-at').fill(soon);
+    await screenshot(olga, 'channels-w12a-wrapped-schedule-composer');
+    await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await listed.filter({ hasText: 'Tuesday: no ferries.' }).waitFor({ timeout: 30_000 });
+    await screenshot(olga, 'channels-w12-wrapped-scheduled-admin');
+    olga.on('dialog', (d) => void d.accept());
+    await listed.filter({ hasText: 'Tuesday: no ferries.' }).getByRole('button', { name: 'Cancel scheduled post' }).click();
+    await waitFor(async () => (await listed.count()) === 1, { what: 'the cancelled post gone from the list', timeoutMs: 30_000 });
+    assert.equal(await olga.getByTestId('wrapped-post').count(), 0, 'nothing published yet');
+    assert.deepEqual(await zed.client.wrappedChannels.read(id), []);
+
+    // Its time comes (the test brings it forward rather than wait minutes; the signed time stays as Olga chose): the server's sweep publishes it.
+    const db = (server.services.storage as unknown as { db: { prepare(sql: string): { run(...p: unknown[]): unknown } } }).db;
+    db.prepare('UPDATE channel_wrapped_scheduled SET publish_at = ? WHERE community_id = ?').run(Date.now(), id);
+    assert.deepEqual(await server.services.wrappedSchedule.sweep(), { published: 1, stale: 0, dropped: 0 });
+    const published = post(olga, 'Monday: the 7:40 ferry leaves at 7:55.');
+    await published.getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await listed.count()) === 0, { what: 'the published post gone from the scheduled list', timeoutMs: 30_000 });
+    const read = await zed.client.wrappedChannels.read(id);
+    // Dated at the chosen time (still ahead, as the test brought the publication forward), marked scheduled.
+    assert.deepEqual(read.map((p) => (p.verified ? [p.text, p.scheduled, p.date > Date.now()] : p.problem)), [['Monday: the 7:40 ferry leaves at 7:55.', true, true]]);
+    await screenshot(olga, 'channels-w13-wrapped-scheduled-published-admin');
+    await author.context.close();
+  });
 });

@@ -95,6 +95,8 @@ export const WrappedPostPlain = z.object({
   pin: WrappedPin.optional(),
   /** R185: a poll (an admin's post; not in an edit). */
   poll: WrappedPoll.optional(),
+  /** R188: published by the server's sweep at `date`, the time the admin scheduled (readers refuse it served early). */
+  scheduled: z.literal(true).optional(),
 }).refine((p) => p.text !== undefined || p.info !== undefined || p.attachments !== undefined || p.pin !== undefined || p.poll !== undefined, 'a text, files, a pin, a poll or the channel\'s info')
   .refine((p) => p.pin === undefined || (p.text === undefined && p.attachments === undefined && p.edits === undefined && p.poll === undefined), 'a pin carries no text, files, poll or edit')
   .refine((p) => p.poll === undefined || p.edits === undefined, 'an edit carries no poll')

@@ -84,8 +84,11 @@ export interface ChannelWrapStorage {
    * R162 (idempotence): when a post of this author in this community already references `refs`' first
    * blob from that chat, nothing is appended: that post is returned, `repeated` (an SDK sending again a
    * post whose answer it never heard: the blob ids are fresh per post, so they name it).
+   * R188: `fromSchedule` names the scheduled post (channel_wrapped_scheduled) this one publishes: it is
+   * deleted in the same transaction, and when it is gone or holds another body (another node published
+   * it, an admin cancelled or replaced it) nothing is appended (`not_found`).
    */
-  appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }>;
+  appendPost(row: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }, fromSchedule?: string): Promise<ChannelWrappedPostRow & { repeated?: true }>;
   listPosts(communityId: string, afterSeq: number, limit: number): Promise<ChannelWrappedPostRow[]>;
   /** R161: the community's newest post, if any. */
   latestPost(communityId: string): Promise<ChannelWrappedPostRow | undefined>;

@@ -20,6 +20,8 @@ import { useWrappedViews, WrappedViewCount } from './wrapped-views.tsx';
 import { WrappedPinButton, WrappedPinnedBar, wrappedPinned } from './wrapped-pins.tsx';
 import { useWrappedPollVotes, WrappedPollCard } from './wrapped-poll.tsx';
 import { useWrappedReadState } from './wrapped-read-state.tsx';
+import { ChannelErrorLine } from './channel-schedule.tsx';
+import { scheduleWrapped, useWrappedScheduling, WrappedScheduleAt, WrappedScheduledPosts } from './wrapped-schedule.tsx'; // R188
 import './channels.css';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
@@ -205,6 +207,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
         )))}
         <WrappedPendingPosts client={client} communityId={communityId} onPosted={() => void read('last')} />
       </div>
+      {mayPost && <WrappedScheduledPosts client={client} communityId={communityId} />}
       {mayPost && <WrappedComposer key={editing?.seq ?? 'new'} client={client} communityId={communityId} editing={editing}
         onPosted={async () => { setEditing(undefined); await read('last'); }} onCancel={() => setEditing(undefined)} />}
       {commented && discussion && (
@@ -234,8 +237,14 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
   const picker = useRef<HTMLInputElement>(null);
   const [polling, setPolling] = useState(false);
   const withFiles = tray.entries.length > 0;
+  const scheduling = useWrappedScheduling(); // R188: text only, published by the server at the time
+  const later = scheduling.scheduling && !editing;
   const send = () => {
     const body = text.trim();
+    if (later) {
+      if (body && !busy) run(async () => { await scheduleWrapped(client, communityId, body, scheduling); setText(''); });
+      return;
+    }
     const kept = editing?.attachments ?? [];
     if ((!body && !withFiles && kept.length === 0) || (withFiles && !tray.ready) || busy) return;
     run(async () => {
@@ -251,7 +260,8 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
   };
   return (
     <div className="channel-composer">
-      <ErrorLine error={error} />
+      <ChannelErrorLine error={error} />
+      {!editing && <WrappedScheduleAt scheduling={scheduling} withFiles={withFiles} />}
       {editing && (
         <div className="composer-context">
           <Icon name="edit" size={16} /><span className="grow">{t('chEdit')}</span>
@@ -266,8 +276,9 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
         {!editing && <button type="button" className="icon" aria-label={t('pollNew')} title={t('pollNew')} data-testid="poll-new" onClick={() => setPolling(true)}><Icon name="poll" /></button>}
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
-        {!editing && !text.trim() && !withFiles ? <WrappedVoice client={client} communityId={communityId} run={run} onQueued={onPosted} /> /* R187 */
-          : <button type="submit" disabled={busy || (withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : t('chPost')}</button>}
+        {!editing && !later && <button type="button" className="secondary" disabled={busy} onClick={scheduling.start}>{t('chSchedule')}</button>}
+        {!editing && !later && !text.trim() && !withFiles ? <WrappedVoice client={client} communityId={communityId} run={run} onQueued={onPosted} /> /* R187 */
+          : <button type="submit" disabled={busy || (later ? !text.trim() || !scheduling.at : withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : later ? t('chSchedule') : t('chPost')}</button>}
       </form>
       {polling && (
         <Suspense fallback={null}>

@@ -90,6 +90,9 @@ export const enChannels = {
   chSchedulePast: 'Pick a time in the future.',
   chPrivateEarlier: 'Posts from before this device subscribed can’t be read on it: they were encrypted before it joined.',
   chScheduleTooFar: 'That time is too far ahead.',
+  // R188: scheduled posts of a wrapped channel.
+  chScheduledStale: 'Waits for its author’s device: a subscriber left, so it must be encrypted again under a new channel key before it goes out.',
+  chScheduledUnreadable: 'This device can’t open this post.',
   // R141, R148-R149: a private channel past the MLS size.
   chKindWrapped: 'Private channel — end-to-end encrypted. The channel’s key is wrapped for each subscriber’s device; posts are decrypted on this device, the server can’t read them.',
   chWrappedVerified: 'Signed by an admin’s device',

@@ -17,6 +17,7 @@ import { ViewReports } from './view-reports.ts';
 import { voteWrapped, wrappedPollVotes, type WrappedPollPost, type WrappedPollResult } from './wrapped-polls.ts';
 import { markWrappedComment, unmarkDeletedComment, unmarkWrappedComment, wrappedCommentCounts } from './wrapped-comments.ts';
 import { markWrappedRead, muteWrapped, wrappedRead, wrappedReads } from './wrapped-reads.ts';
+import { checkScheduledPlacement, WrappedSchedule, type WrappedScheduled } from './wrapped-schedule.ts';
 
 export interface WrappedChannelsDeps {
   rest: RestFn;
@@ -46,6 +47,8 @@ export type WrappedChannelPost =
     pin?: WrappedPin;
     /** R185: a poll (its votes: `pollVotes`, `vote`). */
     poll?: WrappedPoll;
+    /** R188: published by the server at its signed `date`, the time an admin scheduled (checked: not early). */
+    scheduled?: true;
   }
   | { seq: number; epoch: number; verified: false; problem: string };
 
@@ -86,10 +89,16 @@ export class WrappedChannels {
 
   /** R170: epoch keys sent to and read from the admins' MLS group. */
   readonly #admins: AdminKeys | undefined;
+  /** R188: scheduled posts (channels/wrapped-schedule.ts). */
+  readonly #schedule: WrappedSchedule;
 
   constructor(deps: WrappedChannelsDeps) {
     this.#d = deps;
     this.#admins = deps.adminGroup && new AdminKeys({ rest: deps.rest, ...deps.adminGroup });
+    this.#schedule = new WrappedSchedule({
+      rest: deps.rest, identity: () => this.#identity(), keys: deps.keys, epochKey: (id, e) => this.#epochKey(id, e), current: (id) => this.current(id), rekey: (id) => this.rekey(id),
+      ...(deps.channelInfo ? { channelInfo: deps.channelInfo } : {}),
+    });
   }
 
   async #identity(): Promise<MlsIdentity> {
@@ -126,7 +135,30 @@ export class WrappedChannels {
         if (!(err instanceof ParleyError && err.code === 'channel_rekey_needed')) throw err;
       }
     }
-    return { epoch, ...(await this.wrapMissing(communityId)) };
+    const wrapped = await this.wrapMissing(communityId);
+    // R188: this user's scheduled posts sealed under an epoch a removal ended go out under this one.
+    await this.#schedule.reseal(communityId).catch((err: unknown) => console.warn('parley: re-sealing scheduled posts under the new epoch failed', communityId, err));
+    return { epoch, ...wrapped };
+  }
+
+  /** R188, admins: `text` published by the server at `publishAt` (sealed and signed now, under the current epoch); `opts.id` replaces a scheduled post. */
+  async schedule(communityId: string, text: string, publishAt: number, opts: { id?: string } = {}): Promise<WrappedScheduled> {
+    return this.#schedule.schedule(communityId, text, publishAt, opts);
+  }
+
+  /** R188, admins: the channel's scheduled posts, soonest first, opened here; this user's stale ones re-sealed first. */
+  async scheduled(communityId: string): Promise<WrappedScheduled[]> {
+    return this.#schedule.list(communityId);
+  }
+
+  /** R188, admins: cancels a scheduled post. */
+  async cancelScheduled(communityId: string, id: string): Promise<void> {
+    return this.#schedule.cancel(communityId, id);
+  }
+
+  /** R188: re-seals this user's stale scheduled posts under the current epoch (also done by `rekey` and `scheduled`); how many. */
+  async resealScheduled(communityId: string): Promise<number> {
+    return this.#schedule.reseal(communityId);
   }
 
   /**
@@ -324,7 +356,8 @@ export class WrappedChannels {
         if ((this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info });
       }
     }
-    return { posts: out, info, last: posts.at(-1)?.seq ?? after, full: posts.length >= POSTS_PAGE };
+    // R188: a scheduled post served before its time is not shown.
+    return { posts: checkScheduledPlacement(out, this.#d.now()), info, last: posts.at(-1)?.seq ?? after, full: posts.length >= POSTS_PAGE };
   }
 
   /**
@@ -341,7 +374,7 @@ export class WrappedChannels {
     if (p && opened.info && (this.#info.get(communityId)?.seq ?? 0) < p.seq) this.#info.set(communityId, { seq: p.seq, info: opened.info });
     // A server from before R178 names only the newest entry: it is the post only when it is one (not an edit).
     const newest = got.newestPost ? (got.newestPost.seq === p?.seq ? opened : await this.#open(communityId, got.newestPost)) : opened;
-    let post = newest.post?.verified && newest.post.edits === undefined && newest.post.pin === undefined ? newest.post : undefined;
+    let post = newest.post?.verified && newest.post.edits === undefined && newest.post.pin === undefined && checkScheduledPlacement([newest.post], this.#d.now())[0]?.verified ? newest.post : undefined;
     if (post && got.newestEdit) {
       // The server's mark says which post an entry edits; the signed `edits` and author decide (foldWrappedEdits).
       const edit = (await this.#open(communityId, got.newestEdit)).post;
@@ -382,6 +415,7 @@ export class WrappedChannels {
       post: {
         seq: p.seq, epoch: p.epoch, verified: true, text: v.text ?? '', date: v.date, authorId: v.userId, authorDevice: v.deviceId,
         ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.edits !== undefined ? { edits: v.edits } : {}), ...(v.pin ? { pin: v.pin } : {}), ...(v.poll ? { poll: v.poll } : {}),
+        ...(v.scheduled ? { scheduled: true as const } : {}),
       },
       ...info,
     };

@@ -210,7 +210,8 @@ export class ChannelWraps {
     }
   }
 
-  async post(auth: AuthContext, communityId: string, input: CreateWrappedPostRequest): Promise<WrappedPost> {
+  /** R142; R188: `fromSchedule`, the scheduled post the sweep publishes as this author's (its row goes in the append's transaction). */
+  async post(auth: AuthContext, communityId: string, input: CreateWrappedPostRequest, fromSchedule?: string): Promise<WrappedPost> {
     await this.#admin(communityId, auth.userId);
     // R168: each file the post carries (new or, in an edit, kept) adds PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS: its thumbnail is sealed inside.
     const maxChars = this.#d.limits.postMaxChars + this.#d.limits.postFileChars * ((input.blobs?.length ?? 0) + (input.keptFiles ?? 0));
@@ -237,7 +238,7 @@ export class ChannelWraps {
     const row = await this.#d.wraps.appendPost({
       communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId,
       body: pinned ?? (input.info ? `${INFO_MARK}${input.body}` : input.edits !== undefined ? `${editMark(input.edits)}${input.body}` : input.body), createdAt: this.#d.clock.now(),
-    }, refs);
+    }, refs, fromSchedule);
     const post = postView(row);
     // R162: the same post sent again (its files name it): answered as it was stored, announced once.
     if (row.repeated) return post;

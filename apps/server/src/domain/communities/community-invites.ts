@@ -110,6 +110,8 @@ export class CommunityInvites {
     await this.#d.communities.updateCommunity(communityId, { settings: { ...community.settings, wrapped: true } });
     await this.#d.community.changed(communityId);
     await this.#d.community.announcementsChanged(communityId);
+    // R148: the members already there (the owner, the admins, the first subscribers) hear the channel's notices from now on, not from their next sign-in.
+    for (const m of await this.#d.communities.listCommunityMembers(communityId)) await this.#d.onWrappedJoin?.(communityId, m.userId);
     return true;
   }
 

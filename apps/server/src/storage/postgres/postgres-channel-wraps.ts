@@ -83,9 +83,13 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
     return (await this.#rows(numbered(UNWRAPPED_SQL), unwrappedParams(communityId, epoch, afterDeviceId, limit))).map(toUnwrapped);
   }
 
-  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }> {
+  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }, fromSchedule?: string): Promise<ChannelWrappedPostRow & { repeated?: true }> {
     return inTransaction(this.#pool, async (db): Promise<ChannelWrappedPostRow & { repeated?: true }> => {
       await db.query('SELECT 1 FROM communities WHERE community_id = $1 FOR UPDATE', [p.communityId]);
+      // R188: a scheduled post is published once: its row goes with this append, or nothing is appended.
+      if (fromSchedule !== undefined && ((await db.query('DELETE FROM channel_wrapped_scheduled WHERE community_id = $1 AND schedule_id = $2 AND body = $3', [p.communityId, fromSchedule, p.body])).rowCount ?? 0) === 0) {
+        throw new ParleyError('not_found', 'this scheduled post is published, cancelled or replaced');
+      }
       // R162: a post whose first new file a post of this author in this channel references already is that post sent again (R178: its references at minus its seq).
       const first = refs?.blobIds[0];
       const prior = first === undefined ? undefined : (await db.query<Row>(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = $1 AND p.seq = -r.seq AND p.author_id = r.sender_user_id

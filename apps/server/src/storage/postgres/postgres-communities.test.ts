@@ -17,6 +17,8 @@ import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { wrappedVoteStorageSuite } from '../wrapped-vote-storage.suite.ts';
 import { PostgresWrappedVotes } from './postgres-wrapped-votes.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
+import { PostgresWrappedSchedule } from './postgres-wrapped-schedule.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
 import { PostgresWrappedViews } from './postgres-wrapped-views.ts';
@@ -65,6 +67,11 @@ wrappedReadStorageSuite('PostgresWrappedReads', async () => {
 wrappedCommentStorageSuite('PostgresWrappedComments', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), comments: new PostgresWrappedComments(storage.pool) };
+});
+
+wrappedScheduleStorageSuite('PostgresWrappedSchedule', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), schedule: new PostgresWrappedSchedule(storage.pool) };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {

@@ -125,8 +125,12 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
     return (this.#q(UNWRAPPED_SQL).all(...unwrappedParams(communityId, epoch, afterDeviceId, limit)) as Row[]).map(toUnwrapped);
   }
 
-  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }): Promise<ChannelWrappedPostRow & { repeated?: true }> {
+  async appendPost(p: Omit<ChannelWrappedPostRow, 'seq'>, refs?: { chatId: string; blobIds: readonly string[] }, fromSchedule?: string): Promise<ChannelWrappedPostRow & { repeated?: true }> {
     return this.#db.transaction((): ChannelWrappedPostRow & { repeated?: true } => {
+      // R188: a scheduled post is published once: its row goes with this append, or nothing is appended.
+      if (fromSchedule !== undefined && this.#q('DELETE FROM channel_wrapped_scheduled WHERE community_id = ? AND schedule_id = ? AND body = ?').run(p.communityId, fromSchedule, p.body).changes === 0) {
+        throw new ParleyError('not_found', 'this scheduled post is published, cancelled or replaced');
+      }
       // R162: a post whose first new file a post of this author in this channel references already is that post sent again (R178: its references at minus its seq).
       const first = refs?.blobIds[0];
       const prior = first === undefined ? undefined : this.#q(`SELECT p.* FROM blob_refs r JOIN channel_wrapped_posts p ON p.community_id = ? AND p.seq = -r.seq AND p.author_id = r.sender_user_id

@@ -17,6 +17,8 @@ import { SqliteBlobs } from './sqlite-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
+import { wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
+import { SqliteWrappedSchedule } from './sqlite-wrapped-schedule.ts';
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
 import { SqliteWrappedViews } from './sqlite-wrapped-views.ts';
@@ -64,6 +66,11 @@ wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
 wrappedViewStorageSuite('SqliteWrappedViews', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), views: new SqliteWrappedViews(storage.db) };
+});
+
+wrappedScheduleStorageSuite('SqliteWrappedSchedule', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), schedule: new SqliteWrappedSchedule(storage.db) };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {

@@ -1,0 +1,34 @@
+/** R188: a wrapped channel's post sealed for later; the sweep appends it to the log at `publishAt`. */
+export interface WrappedScheduledRow {
+  communityId: string;
+  scheduleId: string;
+  epoch: number;
+  authorId: string;
+  authorDevice: string;
+  body: string;
+  publishAt: number;
+  createdAt: number;
+}
+
+/**
+ * R188: scheduled posts of wrapped channels, beside `ChannelWrapStorage` (same database; its
+ * `appendPost` with `fromSchedule` deletes the row in the transaction that appends the post, so a
+ * post is published once across nodes). SQLite and PostgreSQL implement it and pass one suite
+ * (`wrapped-schedule-storage.suite.ts`).
+ */
+export interface WrappedScheduleStorage {
+  /**
+   * Writes a scheduled post, or replaces the one with its id (an edit, a re-seal); ParleyError('channel_limit')
+   * when the channel already has `maxPerChannel` others, counted in the same transaction.
+   */
+  putScheduled(row: WrappedScheduledRow, maxPerChannel: number): Promise<void>;
+  getScheduled(communityId: string, scheduleId: string): Promise<WrappedScheduledRow | undefined>;
+  /** The channel's scheduled posts, soonest first. */
+  listScheduled(communityId: string): Promise<WrappedScheduledRow[]>;
+  deleteScheduled(communityId: string, scheduleId: string): Promise<boolean>;
+  /**
+   * Scheduled posts of every channel whose time has come (`publishAt <= now`), soonest first, after
+   * `after` in that order (a sweep pages past the stale ones it leaves).
+   */
+  listDue(now: number, limit: number, after?: { publishAt: number; communityId: string; scheduleId: string }): Promise<WrappedScheduledRow[]>;
+}
