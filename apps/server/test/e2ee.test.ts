@@ -239,7 +239,7 @@ describe('end-to-end encryption (MLS)', () => {
     const { chatId } = await alice.client.createGroup({ name: 'stairwell B', memberIds: [ben.userId, carol.userId] });
     await waitFor(() => [alice, carol].every((u) => u.client.chat(chatId)?.encryption === 'on'), { what: 'the group formed without Ben', timeoutMs: 30_000 });
     await ben.client.start();
-    await waitFor(() => ben.client.chat(chatId)?.encryption === 'waiting', { what: 'ben waits outside the group' });
+    await waitFor(() => ben.client.chat(chatId)?.encryption === 'waiting', { what: 'ben waits outside the group', timeoutMs: 30_000 });
     await ben.client.sendText(chatId, 'hello from the new phone');
     // Outside for 10 s, he asks (R29); the members' devices find no key package of his and back off.
     await waitFor(() => asks.before > 0, { what: 'ben asked to be added', timeoutMs: 30_000 });
