@@ -215,6 +215,44 @@ describe('end-to-end encryption (MLS)', () => {
     await Promise.all([alice.client.stop(), restarted.stop()]);
   });
 
+  it('R29 a device whose first key packages reach the server while it waits outside a group asks at once to be added: its message does not wait for the members\' back-off', { timeout: 120_000 }, async () => {
+    await using server = await startTestServer();
+    const [alice, carol] = await Promise.all([1, 2].map(() => createUser(server.url)));
+    if (!alice || !carol) throw new Error('users');
+    const ben = await createUser(server.url, { start: false });
+    const { storage, chats } = server.services;
+    // Ben's phone is slow to make its key packages: the server takes his first ones only when the test says.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    const addKeyPackages = storage.addKeyPackages.bind(storage);
+    storage.addKeyPackages = async (upload) => {
+      if (upload.deviceId === ben.deviceId) await released;
+      return addKeyPackages(upload);
+    };
+    let uploaded = false;
+    const asks = { before: 0, after: 0 };
+    const requestRejoin = chats.requestRejoin.bind(chats);
+    chats.requestRejoin = async (caller, chatId) => {
+      if (caller.deviceId === ben.deviceId) asks[uploaded ? 'after' : 'before'] += 1;
+      return requestRejoin(caller, chatId);
+    };
+    const { chatId } = await alice.client.createGroup({ name: 'stairwell B', memberIds: [ben.userId, carol.userId] });
+    await waitFor(() => [alice, carol].every((u) => u.client.chat(chatId)?.encryption === 'on'), { what: 'the group formed without Ben', timeoutMs: 30_000 });
+    await ben.client.start();
+    await waitFor(() => ben.client.chat(chatId)?.encryption === 'waiting', { what: 'ben waits outside the group', timeoutMs: 30_000 });
+    await ben.client.sendText(chatId, 'hello from the new phone');
+    // Outside for 10 s, he asks (R29); the members' devices find no key package of his and back off.
+    await waitFor(() => asks.before > 0, { what: 'ben asked to be added', timeoutMs: 30_000 });
+    uploaded = true;
+    release();
+    // His key packages are there now: he asks again at once, rather than 30 s after his first ask; the
+    // members' devices would otherwise add him only at their next try (up to 30 s after their last).
+    await waitFor(() => texts(alice.client, chatId).includes('hello from the new phone'), { what: 'alice reads ben', timeoutMs: 45_000 });
+    assert.ok(asks.after > 0, 'ben asked to be added once his key packages were on the server');
+    await waitFor(() => texts(carol.client, chatId).includes('hello from the new phone'), { what: 'carol reads ben' });
+    await Promise.all([alice, ben, carol].map((u) => u.client.stop()));
+  });
+
   it('R30 a server that alters, drops, reorders or replays ciphertexts is caught and shown, never believed', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-mitm-'));
     try {

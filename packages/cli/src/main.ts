@@ -108,9 +108,10 @@ export function optionsFirst(argv: readonly string[]): string[] {
     if (t === '--') { pos.push(...argv.slice(i + 1)); break; }
     const long = /^--([a-z][a-z-]*)(=.*)?$/.exec(t);
     if (long) {
-      opts.push(t);
       const spec = (options as Record<string, { type: string }>)[long[1]!];
-      if (spec?.type === 'string' && long[2] === undefined && i + 1 < argv.length) opts.push(argv[++i]!);
+      // As `--name=value`: parseArgs refuses a separate value that begins with a dash (a chat id may: 1 in 64).
+      if (spec?.type === 'string' && long[2] === undefined && i + 1 < argv.length) opts.push(`${t}=${argv[++i]!}`);
+      else opts.push(t);
     } else if (/^-[A-Za-z]$/.test(t) && shorts.has(t.slice(1))) opts.push(t);
     else pos.push(t);
   }

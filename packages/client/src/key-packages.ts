@@ -85,6 +85,7 @@ export class KeyPackageKeeper {
   #checkTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #last: ReplenishResult | undefined;
+  #reachableAt: number | undefined;
 
   constructor(options: KeyPackageKeeperOptions) {
     this.#o = options;
@@ -112,6 +113,14 @@ export class KeyPackageKeeper {
   /** The result of the last successful pass, if any. */
   get last(): ReplenishResult | undefined {
     return this.#last;
+  }
+
+  /**
+   * When (this client's clock) a pass of this client uploaded key packages while the server held none
+   * for this device's identity (its first ones, or a new identity's): until then no one could add it to a group (R29).
+   */
+  get reachableAt(): number | undefined {
+    return this.#reachableAt;
   }
 
   /** The device's MLS identity: the stored one, or a new one (stored at once). */
@@ -241,6 +250,7 @@ export class KeyPackageKeeper {
       }
       throw err;
     }
+    if (replaceOneTime || (!count.lastResort && count.available === 0)) this.#reachableAt = this.#now();
     if (lastResort) this.#identityIsNew = false;
     return { ...result, uploaded: all.length };
   }

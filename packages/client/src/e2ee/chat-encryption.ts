@@ -14,6 +14,7 @@ import type { GroupStatus, MlsCodec } from './mls-codec.ts';
 import { RemovalCheck, type RemovalHold } from './removal-hold.ts';
 import { MessageResends } from './resend.ts';
 import { EPOCH_AHEAD_OF_SERVER } from './broken-groups.ts';
+import { rejoinDue } from './reconcile.ts';
 
 /** End-to-end encryption on this device for a chat, as a ChatView shows it. */
 export type EncryptionState = 'on' | 'waiting' | 'removed' | 'off';
@@ -93,6 +94,8 @@ export class ChatEncryption {
   readonly #readdDone = new Map<string, number>();
   readonly #waitingSince = new Map<string, number>();
   readonly #rejoinAskedAt = new Map<string, number>();
+  /** R29: per chat, the `reachableAt` of this device's key packages it asked to be added for (rejoinDue). */
+  readonly #reachableAsked = new Map<string, number>();
   /** R36: when this device first asked to be added to each chat it is still outside of (this run; connected time only in effect: checks run while online). */
   readonly #firstRejoinAsk = new Map<string, number>();
   /** R32: asking for unreadable messages again, and answering such asks. */
@@ -219,7 +222,12 @@ export class ChatEncryption {
     } catch (err) {
       if (!(err instanceof Disconnected) && !this.#stopped) this.#d.onError({ task: 'key-log', error: err });
     }
+    const reachable = keeper.reachableAt;
     keeper.replenish();
+    // R29: its first key packages just reached the server: where it waits outside a group, it asks now (rejoinDue).
+    void keeper.idle().then(() => {
+      if (keeper.reachableAt !== reachable) for (const chatId of this.#waitingSince.keys()) this.schedule(chatId, 0);
+    });
   }
 
   /** With MLS, a device that has no group for a chat starts its log at the commit that welcomed it. */
@@ -487,13 +495,16 @@ export class ChatEncryption {
         if (name) await this.#d.post(chatId, { kind: 'chat_info', name, announce: true, ...(description ? { description } : {}), ...(chats ? { chats } : {}) });
       }
       if (result.kind === 'waiting' && chat.mlsEpoch > 0) {
-        // Still outside a group that exists: after 10 s, ask the members to add this device again (R29).
+        // Still outside a group that exists: after 10 s, or once its first key packages are on the server, ask the members to add this device (R29).
         const since = this.#waitingSince.get(chatId) ?? Date.now();
         this.#waitingSince.set(chatId, since);
-        if (Date.now() - since >= 10_000 && Date.now() - (this.#rejoinAskedAt.get(chatId) ?? 0) >= 30_000) {
-          if (!this.#firstRejoinAsk.has(chatId)) this.#firstRejoinAsk.set(chatId, Date.now());
+        const reachableAt = this.#d.keyPackages.reachableAt;
+        const due = rejoinDue({ now: Date.now(), waitingSince: since, askedAt: this.#rejoinAskedAt.get(chatId), reachableAt, reachableAsked: this.#reachableAsked.get(chatId) });
+        if (due) {
+          if (due === 'waited' && !this.#firstRejoinAsk.has(chatId)) this.#firstRejoinAsk.set(chatId, Date.now());
+          if (due === 'reachable' && reachableAt !== undefined) this.#reachableAsked.set(chatId, reachableAt);
           // The server limits asks per device and chat (PARLEY_RATE_REJOIN_PER_HOUR): refused, this one waits for the next turn.
-          await this.requestRejoin(chatId).catch((err: unknown) => {
+          await (due === 'waited' ? this.requestRejoin(chatId) : this.#d.rest('POST', `/chats/${encodeURIComponent(chatId)}/rejoin`)).catch((err: unknown) => {
             if (!(err instanceof ParleyError && err.code === 'rate_limited')) throw err;
           });
         }

@@ -5,7 +5,7 @@ import { MlsGroupSession } from '../mls/index.ts';
 import { addAndJoin, newDevice, utf8 } from '../mls/test-fixtures.ts';
 import { MemoryStore } from '../stores/memory-store.ts';
 import { MemberSince } from './member-since.ts';
-import { firstPart, memberKey, reconcileGroup } from './reconcile.ts';
+import { firstPart, memberKey, reconcileGroup, rejoinDue } from './reconcile.ts';
 
 const CHAT = 'chat_reconcile';
 
@@ -88,4 +88,17 @@ test('R36b a part in which no device has a key package is passed over: a new gro
   assert.deepEqual(result, { kind: 'committed_partly', missing: ['res1:phone', 'res2:phone', 'res3:phone'], added: ['zed:phone'] });
   assert.ok(merged && merged === session);
   assert.deepEqual(merged.members().map(memberKey).sort(), ['alice:phone', 'zed:phone']);
+});
+
+test('R29 a device outside a group asks to be added after 10 s, then every 30 s; at once, once, when its first key packages reach the server', () => {
+  const ask = (t: Partial<Parameters<typeof rejoinDue>[0]>) => rejoinDue({ now: 100_000, waitingSince: 100_000, askedAt: undefined, reachableAt: undefined, reachableAsked: undefined, ...t });
+  assert.equal(ask({}), undefined, 'just outside: members may be adding it');
+  assert.equal(ask({ waitingSince: 90_000 }), 'waited');
+  assert.equal(ask({ waitingSince: 50_000, askedAt: 80_000 }), undefined, 'asked 20 s ago');
+  assert.equal(ask({ waitingSince: 50_000, askedAt: 70_000 }), 'waited');
+  // Its key packages reached the server 0.5 s ago, after members' devices found none (they back off up to 30 s).
+  assert.equal(ask({ reachableAt: 99_500 }), 'reachable');
+  assert.equal(ask({ waitingSince: 95_000, askedAt: 90_000, reachableAt: 99_500 }), 'reachable', 'an ask before its key packages were there is not answered');
+  assert.equal(ask({ reachableAt: 99_500, reachableAsked: 99_500 }), undefined, 'once');
+  assert.equal(ask({ reachableAt: 30_000 }), undefined, 'long reachable: the 10 s rule');
 });

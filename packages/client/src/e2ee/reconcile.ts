@@ -195,3 +195,23 @@ export function firstPart<T extends MemberIdentity>(devices: readonly T[], maxAd
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** R29: a device outside a chat's existing group asks to be added after this long, then at most this often. */
+export const REJOIN_ASK_AFTER_MS = 10_000;
+export const REJOIN_ASK_EVERY_MS = 30_000;
+/** R29: how long after its key packages first reached the server a device outside a group asks at once. */
+export const REJOIN_ASK_REACHABLE_MS = 60_000;
+
+/**
+ * R29: whether a device outside a chat's existing group (since `waitingSince`) asks its members to
+ * add it now, and why. `waited`: after 10 s, then every 30 s (`askedAt`: its last such ask; R36's
+ * restart counts from the first). `reachable`: at once, once per `reachableAt` (`reachableAsked`: the
+ * one it last asked for), within a minute of its key packages reaching the server (its first ones or
+ * a new identity's): members' devices that tried to add it before found none and back off (up to
+ * 30 s); the ask makes them try again now instead of this device's messages waiting that long.
+ */
+export function rejoinDue(t: { now: number; waitingSince: number; askedAt: number | undefined; reachableAt: number | undefined; reachableAsked: number | undefined }): 'waited' | 'reachable' | undefined {
+  if (t.now - t.waitingSince >= REJOIN_ASK_AFTER_MS && t.now - (t.askedAt ?? -Infinity) >= REJOIN_ASK_EVERY_MS) return 'waited';
+  if (t.reachableAt !== undefined && t.reachableAt !== t.reachableAsked && t.now - t.reachableAt < REJOIN_ASK_REACHABLE_MS) return 'reachable';
+  return undefined;
+}
