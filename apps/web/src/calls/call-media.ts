@@ -3,14 +3,11 @@ import { attachFrameCrypto } from './frame-crypto.ts';
 import type { InputSwitch } from './device-picker.tsx';
 import { inputOf, MIC_CONSTRAINTS, switchInput } from './device-switch.ts';
 import { ScreenShare, videoSender } from './screen-share.ts';
+import { callMediaState, MicUnavailable } from './call-errors.ts';
 
-/** getUserMedia refused or found no microphone (the person is told so, not "something failed"). */
-export class MicUnavailable extends Error {
-  constructor(cause: unknown) {
-    super('microphone unavailable', { cause });
-    this.name = 'MicUnavailable';
-  }
-}
+export { MicUnavailable };
+callMediaState.loaded = true;
+
 
 /**
  * The microphone and the other person's audio of this tab's one call. The SDK hands the call's

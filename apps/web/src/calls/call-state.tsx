@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { CallView, ParleyClient } from '@parley/client';
 import { ErrorLine } from '../components/error-line.tsx';
 import { useI18n } from '../i18n/index.ts';
-import { callMedia, MicUnavailable } from './call-media.ts';
+import { callMediaState, MicUnavailable } from './call-errors.ts';
 import { FrameCryptoUnavailable } from './frame-crypto.ts';
 import { ScreenUnavailable } from './screen-share.ts';
 import './calls.css'; // the banner, call buttons and bars use it before any call
@@ -20,7 +20,8 @@ export function useCalls(client: ParleyClient): CallView[] {
   const [calls, setCalls] = useState<CallView[]>(() => client.calls.list());
   useEffect(() => client.on('calls', (list) => {
     setCalls([...list]);
-    if (!list.some(isLive)) callMedia.stop();
+    // The 1:1 call's media code is loaded with the first call (chat-view's startCall, the call layer).
+    if (!list.some(isLive) && callMediaState.loaded) void import('./call-media.ts').then((m) => m.callMedia.stop());
   }), [client]);
   return calls;
 }

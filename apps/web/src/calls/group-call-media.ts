@@ -1,5 +1,5 @@
 import type { CallPeer, GroupCall, GroupCallView, ParleyClient } from '@parley/client';
-import { MicUnavailable } from './call-media.ts';
+import { MicUnavailable } from './call-errors.ts';
 import type { InputSwitch } from './device-picker.tsx';
 import { inputOf, MIC_CONSTRAINTS, switchInput } from './device-switch.ts';
 import { GroupScreenShare } from './group-screen-share.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { wrappedReadsChanged } from './channel-rows.tsx';
+import { wrappedReadsChanged } from './wrapped-rows.tsx';
 
 /**
  * R182, the wrapped view: the posts shown are read (the read position moves to the newest entry shown,

@@ -17,7 +17,6 @@ import { useFileDrop } from '../files/drop-zone.ts';
 import { attachmentsOf, files as filesOf } from '../files/sdk.ts';
 import { isVisual } from '../files/attachments.tsx';
 import { VoiceRecorder } from '../files/voice-recorder.tsx';
-import { startCall } from '../calls/call-media.ts';
 import { CallError, isLive, useCalls } from '../calls/call-state.tsx';
 import { groupCallPeople } from '../calls/group-call-people.ts';
 import { groupCallMedia } from '../calls/group-call-media.ts';
@@ -151,7 +150,7 @@ export function ChatView({ client, chatId, keys }: { client: ParleyClient; chatI
         </div>
         {chat.kind === 'direct' && !chat.noteToSelf && other && (['audio', 'video'] as const).map((media) => (
           <button key={media} className="icon" aria-label={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })} title={t(media === 'video' ? 'callVideo' : 'callVoice', { name: other.displayName })}
-            disabled={inCall} onClick={() => { setCallError(undefined); startCall(client, chatId, media).catch(setCallError); }}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
+            disabled={inCall} onClick={() => { setCallError(undefined); import('../calls/call-media.ts').then((m) => m.startCall(client, chatId, media)).catch(setCallError); }}><Icon name={media === 'video' ? 'video' : 'phone'} /></button>
         ))}
         {chat.kind === 'group' && (['audio', 'video'] as const).map((media) => (
           <button key={media} className="icon" aria-label={t(media === 'video' ? 'gcallVideo' : 'gcallVoice')} title={t(media === 'video' ? 'gcallVideo' : 'gcallVoice')}
