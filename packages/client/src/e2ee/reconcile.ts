@@ -207,11 +207,13 @@ export const REJOIN_ASK_REACHABLE_MS = 60_000;
  * add it now, and why. `waited`: after 10 s, then every 30 s (`askedAt`: its last such ask; R36's
  * restart counts from the first). `reachable`: at once, once per `reachableAt` (`reachableAsked`: the
  * one it last asked for), within a minute of its key packages reaching the server (its first ones or
- * a new identity's): members' devices that tried to add it before found none and back off (up to
- * 30 s); the ask makes them try again now instead of this device's messages waiting that long.
+ * a new identity's) while it was already waiting: members' devices that tried to add it before found
+ * none and back off (up to 30 s); the ask makes them try again now instead of this device's messages
+ * waiting that long. Not when they were there before it waited: members adding it found them, and an
+ * ask then would race their add (a re-add, a Welcome it can't use).
  */
 export function rejoinDue(t: { now: number; waitingSince: number; askedAt: number | undefined; reachableAt: number | undefined; reachableAsked: number | undefined }): 'waited' | 'reachable' | undefined {
   if (t.now - t.waitingSince >= REJOIN_ASK_AFTER_MS && t.now - (t.askedAt ?? -Infinity) >= REJOIN_ASK_EVERY_MS) return 'waited';
-  if (t.reachableAt !== undefined && t.reachableAt !== t.reachableAsked && t.now - t.reachableAt < REJOIN_ASK_REACHABLE_MS) return 'reachable';
+  if (t.reachableAt !== undefined && t.reachableAt > t.waitingSince && t.reachableAt !== t.reachableAsked && t.now - t.reachableAt < REJOIN_ASK_REACHABLE_MS) return 'reachable';
   return undefined;
 }
