@@ -22,6 +22,10 @@ import { ChannelWraps } from './domain/channels/wrapped.ts';
 import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import { WrappedViews } from './domain/channels/wrapped-views.ts';
+import { ChannelViews } from './domain/channels/channel-views.ts';
+import type { ChannelViewStorage } from './storage/channel-view-storage.ts';
+import { PostgresChannelViews } from './storage/postgres/postgres-channel-views.ts';
+import { SqliteChannelViews } from './storage/sqlite/sqlite-channel-views.ts';
 import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
@@ -169,6 +173,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   let wrappedResponseStore: WrappedResponseStorage;
   let wrappedCommentStore: WrappedCommentStorage;
   let wrappedViewStore: WrappedViewStorage;
+  let channelViewStore: ChannelViewStorage; // R190
   let wrappedVoteStore: WrappedVoteStorage; // R185
   let wrappedReadStore: WrappedReadStorage;
   let wrappedScheduleStore: WrappedScheduleStorage; // R188
@@ -195,6 +200,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
     wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
     wrappedViewStore = new PostgresWrappedViews(pgStorage.pool);
+    channelViewStore = new PostgresChannelViews(pgStorage.pool);
     wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
     wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
     wrappedScheduleStore = new PostgresWrappedSchedule(pgStorage.pool);
@@ -223,6 +229,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
     wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
     wrappedViewStore = new SqliteWrappedViews(sqliteStorage.db);
+    channelViewStore = new SqliteChannelViews(sqliteStorage.db);
     wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
     wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
     wrappedScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db);
@@ -419,6 +426,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     wrappedResponses: new WrappedResponses({ communities: communityStore, responses: wrappedResponseStore, views: wrappedViewStore, limits: config.channelWraps, limiter, bus }),
     // R183: view counters of wrapped posts (R98's limits), read out with the reaction counts.
     wrappedViews: new WrappedViews({ communities: communityStore, views: wrappedViewStore, limiter, clock, limits: config.channels }),
+    channelViews: new ChannelViews({ communities: communityStore, views: channelViewStore, limiter, clock, limits: config.channels }), // R190
     // R177: comment counts of wrapped posts, as marks from the discussion chat's members.
     wrappedComments: new WrappedComments({
       storage, communities: communityStore, comments: wrappedCommentStore, posts: wrappedResponseStore, links: channelScheduleStore, limits: config.channelWraps, limiter, clock,

@@ -13,6 +13,7 @@ import type { ChannelWraps } from './domain/channels/wrapped.ts';
 import type { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import type { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import type { WrappedViews } from './domain/channels/wrapped-views.ts';
+import type { ChannelViews } from './domain/channels/channel-views.ts';
 import type { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import type { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import type { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
@@ -62,6 +63,8 @@ export interface Services {
   wrappedComments: WrappedComments;
   /** R183 */
   wrappedViews: WrappedViews;
+  /** R190: view counts of a private channel in MLS mode. */
+  channelViews: ChannelViews;
   /** R185: votes on wrapped polls (tokens the server counts without the options). */
   wrappedPolls: WrappedPolls;
   /** R182: wrapped channels' unread counts and mute. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { sessionRest, type ParleyClient } from '@parley/client';
-import { startTestServer, waitFor, rejectsWithCode as rejects } from '@parley/testing';
+import { newClient, startTestServer, waitFor, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
 import { RawPeer } from './raw.ts';
 import { leaks, serverBytes } from './server-bytes.ts';
 import { GROUP_FORMED, inGroup, userPool, follow } from './private-channel.ts';
@@ -123,6 +123,62 @@ describe('private channels (R112-R113)', () => {
     await Promise.all(started.map((u) => u.client.stop()));
     const everything = serverBytes(server.dataDir);
     for (const s of ['PHOTO-BYTES', 'SCORE-BYTES', 'seating.jpg', 'violin2.pdf', 'Seating and parts']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
+  });
+
+  it('R190 a private channel\'s post views (MLS mode): each device run that shows it counts once, per time bucket, with no one named; system rows and missing seqs are passed over; members only; not for a wrapped or non-channel community; bad input and a device\'s reports are refused', async () => {
+    let offset = 0; // moves the server's clock into the next bucket
+    await using server = await startTestServer({ PARLEY_CHANNEL_VIEW_BUCKET_MS: '1000', PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN: '3' }, { clock: { now: () => Date.now() + offset } });
+    const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');
+    if (!ann || !ben || !cat || !dan) throw new Error('users');
+    const { communityId: id, announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Choir news', settings: { channel: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await waitFor(async () => (await inGroup(ann.client, chatId)).length === 3, { what: 'the channel\'s group holds Ann, Ben and Cat', timeoutMs: GROUP_FORMED });
+    const post = await ann.client.sendText(chatId, 'Rehearsal moved to Friday');
+    await waitFor(() => ann.client.timeline(chatId).find((i) => i.id === post)?.seq != null, { what: 'the post is in the log', timeoutMs: GROUP_FORMED });
+    const seq = ann.client.timeline(chatId).find((i) => i.id === post)?.seq ?? 0;
+    const views = async () => (await ann.client.channelViews.counts(id, [seq, 1, 999]));
+    assert.deepEqual([...(await views())], [[seq, 0], [1, 0], [999, 0]]);
+
+    // Ben's device shows the post (twice at once, and again): once per device run. Seq 1 (the chat's
+    // creation, a system row) and a seq of no message are passed over, not refused.
+    await Promise.all([ben.client.channelViews.markViewed(id, [seq]), ben.client.channelViews.markViewed(id, [seq])]);
+    await ben.client.channelViews.markViewed(id, [seq, 1, 999]);
+    assert.deepEqual([...(await views())], [[seq, 1], [1, 0], [999, 0]]);
+    // The next bucket: Cat's device and a new run of Ben's device count again; the answer sums the buckets.
+    offset += 1000;
+    await cat.client.channelViews.markViewed(id, [seq]);
+    const benAgain = newClient(server.url, ben.userId, ben.deviceId, ben.deviceKey, ben.store);
+    try {
+      await benAgain.channelViews.markViewed(id, [seq]);
+    } finally {
+      await benAgain.stop();
+    }
+    assert.equal((await ben.client.channelViews.counts(id, [seq])).get(seq), 3, 'a subscriber reads the count too');
+    // What the server keeps: a number per (seq, bucket), no column naming who viewed.
+    const db = (server.services.storage as unknown as { db: { prepare(sql: string): { all(...a: unknown[]): Record<string, unknown>[] } } }).db;
+    assert.deepEqual(db.prepare('SELECT name FROM pragma_table_info(\'channel_mls_views\')').all().map((r) => r['name']), ['community_id', 'seq', 'bucket', 'views']);
+    assert.deepEqual(db.prepare('SELECT seq, COUNT(*) AS buckets, SUM(views) AS n FROM channel_mls_views WHERE community_id = ? GROUP BY seq').all(id).map((r) => [r['seq'], r['buckets'], r['n']]), [[seq, 2, 3]]);
+
+    // Members only (R141-style not_found); a community that is no channel, or a wrapped one: bad_request; bad input: bad_request.
+    const rest = (u: TestUser) => sessionRest(u.baseUrl, u.deviceId, u.deviceKey);
+    await rejects(dan.client.channelViews.markViewed(id, [seq]), 'not_found');
+    await rejects(dan.client.channelViews.counts(id, [seq]), 'not_found');
+    const plain = await ann.client.communities.create({ name: 'Not a channel' });
+    await rejects(ann.client.channelViews.markViewed(plain.communityId, [1]), 'bad_request');
+    const wrapped = await ann.client.communities.create({ name: 'Big one', settings: { channel: true, wrapped: true } });
+    await rejects(ann.client.channelViews.counts(wrapped.communityId, [1]), 'bad_request');
+    await rejects(rest(cat)('POST', `/communities/${id}/channel-views`, { seqs: [] }), 'bad_request');
+    await rejects(rest(cat)('POST', `/communities/${id}/channel-views`, { seqs: Array.from({ length: 101 }, (_, i) => i + 1) }), 'bad_request');
+    await rejects(rest(cat)('GET', `/communities/${id}/channel-views?seqs=0`), 'bad_request');
+    // A removed subscriber is an outsider again.
+    await ann.client.communities.remove(id, ben.userId);
+    await rejects(rest(ben)('POST', `/communities/${id}/channel-views`, { seqs: [seq] }), 'not_found');
+    // PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN reports a minute per device (Cat's device sent one).
+    await rest(cat)('POST', `/communities/${id}/channel-views`, { seqs: [seq] });
+    await rest(cat)('POST', `/communities/${id}/channel-views`, { seqs: [seq] });
+    await rejects(rest(cat)('POST', `/communities/${id}/channel-views`, { seqs: [seq] }), 'rate_limited');
+    assert.equal((await views()).get(seq), 5);
   });
 
 });

@@ -3,6 +3,8 @@ import type { Channels, ChannelsDeps } from './channels/channels.ts';
 import type { importHistory } from './import/import-history.ts';
 import type { setTunedLocalDescription } from './calls/audio-resilience.ts';
 import type { WrappedChannels, WrappedChannelsDeps } from './channels/wrapped.ts';
+import type { ChannelViews } from './channels/channel-views.ts';
+import type { RestFn } from './session.ts';
 import type { ChannelSubscription, ServerFrame } from '@parley/protocol';
 
 /** The async methods of `T`: what a lazily loaded part of the SDK offers before it is loaded. */
@@ -36,6 +38,8 @@ export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => {
   const subscriptions = async () => (await deps.rest<{ subscriptions: ChannelSubscription[] }>('GET', '/channels')).subscriptions;
   return new Proxy(part, { get: (target, key) => (key === 'subscriptions' ? subscriptions : Reflect.get(target, key)) });
 };
+/** R190: `client.channelViews`, view counts of a private channel in MLS mode. */
+export const lazyChannelViews = (rest: RestFn): AsyncMethods<ChannelViews> => lazyAsync(async () => new (await import('./channels/channel-views.ts')).ChannelViews(rest));
 /** R90-R93: `client.bots`. */
 export const lazyBots = (deps: BotsDeps): AsyncMethods<Bots> => lazyAsync(async () => new (await import('./bots/bots.ts')).Bots(deps));
 /** R65: a call's SDP tuning, loaded with the first offer or answer. */

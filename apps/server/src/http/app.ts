@@ -19,6 +19,7 @@ import { channelWrapRoutes } from './channel-wraps.ts';
 import { wrappedPostBodyBytes, wrappedResponseRoutes } from './wrapped-responses.ts';
 import { wrappedCommentRoutes } from './wrapped-comments.ts';
 import { wrappedViewRoutes } from './wrapped-views.ts';
+import { channelViewRoutes } from './channel-views.ts';
 import { wrappedPollRoutes } from './wrapped-polls.ts';
 import { wrappedReadRoutes } from './wrapped-reads.ts';
 import { wrappedScheduleRoutes } from './wrapped-schedule.ts';
@@ -120,6 +121,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     wrappedResponseRoutes(api, services, config.rates.apiPerSec); // R166, R167
     wrappedCommentRoutes(api, services, config.rates.apiPerSec); // R177
     wrappedViewRoutes(api, services, config.rates.apiPerSec); // R183
+    channelViewRoutes(api, services, config.rates.apiPerSec); // R190
     wrappedPollRoutes(api, services, config.rates.apiPerSec); // R185
     wrappedReadRoutes(api, services, config.rates.apiPerSec); // R182
     wrappedScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, config.channelWraps.postMaxChars + 1024)); // R188
