@@ -15,6 +15,7 @@ import { SqliteWrappedResponses } from '../src/storage/sqlite/sqlite-wrapped-res
 import { SqliteWrappedVotes } from '../src/storage/sqlite/sqlite-wrapped-votes.ts';
 import { SqliteWrappedComments } from '../src/storage/sqlite/sqlite-wrapped-comments.ts';
 import { SqliteWrappedViews } from '../src/storage/sqlite/sqlite-wrapped-views.ts';
+import { SqliteChannelViews } from '../src/storage/sqlite/sqlite-channel-views.ts';
 import { SqliteWrappedReads } from '../src/storage/sqlite/sqlite-wrapped-reads.ts';
 import { SqliteWrappedSchedule } from '../src/storage/sqlite/sqlite-wrapped-schedule.ts';
 import pg from 'pg';
@@ -126,7 +127,7 @@ describe('parley-admin migrate-to-postgres', () => {
     const blobs = new SqliteBlobs(local.db);
     await blobs.createBlob({ blobId: 'blob_moved_to_pg_00001', ownerUserId: ann.userId, ownerDeviceId: ann.deviceId, length: 1234, createdAt: 1_700_000_000_008, completedAt: null }, { quotaBytes: 1e9, maxInFlight: 8 });
     await blobs.completeBlob('blob_moved_to_pg_00001', 1_700_000_000_009);
-    await local.appendMessages([{
+    const [withFile] = await local.appendMessages([{
       chatId: direct.chatId, clientMsgId: 'with_a_file_1', senderUserId: ann.userId, senderDeviceId: ann.deviceId, sentAt: 1_700_000_000_010,
       envelope: { contentType: 'parley/e2ee', payload: 'AAEC' }, system: null, blobs: { add: ['blob_moved_to_pg_00001'], release: [] },
       frank: Buffer.alloc(32, 7).toString('base64'), // R83: a franking tag on its entry
@@ -153,6 +154,9 @@ describe('parley-admin migrate-to-postgres', () => {
     await new SqliteWrappedComments(local.db).addMark(community.communityId, 1, 'c'.repeat(32), ben.userId, 1_700_000_000_019);
     // R183: a view counter of that post (seq 1 is a post here: no info entry before it).
     assert.deepEqual(await new SqliteWrappedViews(local.db).addViews(community.communityId, [1], 1_700_000_000_000), [1]);
+    // R190: a view counter of a message's seq (the storage takes any chat's application message; the route names the announcements chat).
+    const seq = withFile?.message.seq ?? 0;
+    assert.deepEqual(await new SqliteChannelViews(local.db).addViews(community.communityId, direct.chatId, [seq], 1_700_000_000_000), [seq]);
     // R185: a vote (two tokens) on that post.
     await new SqliteWrappedVotes(local.db).setVotes(community.communityId, 1, ben.userId, ['d'.repeat(32), 'e'.repeat(32)]);
     // R182: Ben's read position (the log's end) and mute.

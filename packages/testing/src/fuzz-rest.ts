@@ -221,6 +221,15 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
     params: { communityId: chat(ctx) },
     body: fc.record({ seqs: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }), fc.array(fc.oneof(fc.integer(), fc.double(), fc.string()), { maxLength: 5 }), fc.string()) }, { requiredKeys: [] }),
   }),
+  // R190: a private channel's (MLS mode) view reports and counts: seqs of every shape.
+  'POST /api/v1/communities/:communityId/channel-views': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    body: fc.record({ seqs: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }), fc.array(fc.oneof(fc.integer(), fc.double(), fc.string()), { maxLength: 5 }), fc.string()) }, { requiredKeys: [] }),
+  }),
+  'GET /api/v1/communities/:communityId/channel-views': (ctx) => ({
+    params: { communityId: chat(ctx) },
+    query: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }).map((a) => `seqs=${a.join(',')}`), fc.constantFrom('seqs=', 'seqs=0', 'seqs=1,,2', 'seqs=1e400', 'seqs=-1'), fc.string()),
+  }),
   // R185: poll votes as token sets (empty, repeated, too many, emoji, odd hex) and their counts.
   'PUT /api/v1/communities/:communityId/wrapped-posts/:seq/vote': (ctx) => ({
     params: { communityId: chat(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) },

@@ -11,6 +11,7 @@ import { ErrorLine } from '../components/error-line.tsx';
 import { isVisual } from '../files/attachments.tsx';
 import { useChannelI18n } from './text.ts';
 import { CommentsButton, CommentsPanel, useDiscussion } from './comments.tsx';
+import { PrivateViewCount, usePrivateChannelViews } from './channel-views.tsx';
 import './channels.css';
 
 const ForwardPicker = lazy(async () => ({ default: (await import('../components/forward-picker.tsx')).ForwardPicker }));
@@ -42,6 +43,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
   const mayPost = chat.community?.mayPost === true;
   const newest = posts.at(-1)?.id;
   useEffect(() => { client.markRead(chatId); }, [client, chatId, newest]);
+  const views = usePrivateChannelViews(client, communityId, posts.filter((i) => !i.deleted && !i.unreadable)); // R190
   useEffect(() => { document.getElementById(`msg-${newest ?? ''}`)?.scrollIntoView({ block: 'end' }); }, [newest]);
 
   const comment = discussion ? (item: TimelineItem) => setCommenting(item.id) : undefined;
@@ -67,6 +69,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
     <div key={item.id} className="channel-private-post" data-testid="private-post">
       <MessageBubble client={client} item={item} upload={uploadOf(item)} members={chat.members} myUserId={client.userId} showSender mayPin={!inPanel && client.mayPin(chatId)}
         actions={inPanel ? panelActions : actions} />
+      {!inPanel && item.seq !== null && <PrivateViewCount views={views.get(item.seq)} />}
       {discussion && !inPanel && !item.deleted && item.seq !== null && (
         <div className="channel-post-actions"><CommentsButton client={client} discussion={discussion} postId={item.id} onOpen={() => setCommenting(item.id)} /></div>
       )}

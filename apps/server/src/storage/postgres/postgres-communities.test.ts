@@ -22,6 +22,7 @@ import { PostgresWrappedSchedule } from './postgres-wrapped-schedule.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
 import { PostgresWrappedViews } from './postgres-wrapped-views.ts';
+import { PostgresChannelViews } from './postgres-channel-views.ts';
 import { wrappedReadStorageSuite } from '../wrapped-read-storage.suite.ts';
 import { PostgresWrappedReads } from './postgres-wrapped-reads.ts';
 import { freshDatabases } from '@parley/testing/postgres';
@@ -51,7 +52,7 @@ wrappedResponseStorageSuite('PostgresWrappedResponses', async () => {
 
 wrappedViewStorageSuite('PostgresWrappedViews', async () => {
   const storage = await PostgresStorage.open(await database());
-  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), views: new PostgresWrappedViews(storage.pool) };
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), responses: new PostgresWrappedResponses(storage.pool), views: new PostgresWrappedViews(storage.pool), channelViews: new PostgresChannelViews(storage.pool) };
 });
 
 wrappedVoteStorageSuite('PostgresWrappedVotes', async () => {

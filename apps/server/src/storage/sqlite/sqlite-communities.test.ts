@@ -22,6 +22,7 @@ import { SqliteWrappedSchedule } from './sqlite-wrapped-schedule.ts';
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
 import { SqliteWrappedViews } from './sqlite-wrapped-views.ts';
+import { SqliteChannelViews } from './sqlite-channel-views.ts';
 import { wrappedVoteStorageSuite } from '../wrapped-vote-storage.suite.ts';
 import { SqliteWrappedVotes } from './sqlite-wrapped-votes.ts';
 import { wrappedReadStorageSuite } from '../wrapped-read-storage.suite.ts';
@@ -65,7 +66,7 @@ wrappedCommentStorageSuite('SqliteWrappedComments', async () => {
 
 wrappedViewStorageSuite('SqliteWrappedViews', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
-  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), views: new SqliteWrappedViews(storage.db) };
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), responses: new SqliteWrappedResponses(storage.db), views: new SqliteWrappedViews(storage.db), channelViews: new SqliteChannelViews(storage.db) };
 });
 
 wrappedScheduleStorageSuite('SqliteWrappedSchedule', async () => {

@@ -1,0 +1,41 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ParleyClient } from '@parley/client';
+import { useChannelI18n } from './text.ts';
+
+/**
+ * R190: a private channel in MLS mode (R112) tells the server which seqs of its chat this view shows (the
+ * newest 100, as R98 and R183 do), each once per device run, and reads their counts: on opening, when a
+ * post arrives and when the window comes back into view (counts are read, not pushed).
+ */
+export function usePrivateChannelViews(client: ParleyClient, communityId: string, shown: ReadonlyArray<{ seq: number | null }>): Map<number, number> {
+  const [views, setViews] = useState(new Map<number, number>());
+  const seqs = shown.flatMap((p) => (p.seq === null ? [] : [p.seq])).slice(-100).join(',');
+  const load = useCallback(async () => {
+    if (!seqs || !communityId) return;
+    const list = seqs.split(',').map(Number);
+    try {
+      await client.channelViews.markViewed(communityId, list);
+    } catch (err) {
+      console.warn('parley: private channel views failed', err);
+    }
+    try {
+      setViews(await client.channelViews.counts(communityId, list));
+    } catch (err) {
+      console.warn('parley: reading the private channel\'s view counts failed', err);
+    }
+  }, [client, communityId, seqs]);
+  useEffect(() => {
+    void load();
+    const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [load]);
+  return views;
+}
+
+/** R190: "N views" under a private channel's post, as a public post shows it (device-runs that showed it, the server's count). */
+export function PrivateViewCount({ views }: { views: number | undefined }) {
+  const { t } = useChannelI18n();
+  if (views === undefined) return null;
+  return <p className="channel-meta muted small channel-private-views"><span data-testid="post-views">{t('chViews', { count: views })}</span></p>;
+}
