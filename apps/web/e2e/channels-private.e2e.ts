@@ -213,6 +213,14 @@ describe('channel comments, scheduled posts and private channels in the web clie
     await screenshot(ben, 'channels-p09-private-reader-phone');
     await axe(ben, 'private channel (reader, phone)');
 
+    // R190: the subscriber's device reported the posts it showed; the admin sees the count rise (her own run and Ben's), read again when her window comes back into view.
+    const views = olga.getByTestId('private-post').filter({ hasText: 'Museum trip on Friday' }).getByTestId('post-views');
+    await waitFor(async () => {
+      await olga.evaluate('document.dispatchEvent(new Event("visibilitychange"))');
+      return (await views.textContent()) === '2 views';
+    }, { what: 'the admin sees "2 views"', timeoutMs: 30_000 });
+    await screenshot(olga, 'channels-p10-private-views');
+
     assert.deepEqual(found, [], 'no axe violations');
     await author.context.close();
     await reader.context.close();
