@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { useChannelI18n } from './text.ts';
+import { useReadNowAndOnView } from './read-on-view.ts';
 
 /**
  * R190: a private channel in MLS mode (R112) tells the server which seqs of its chat this view shows (the
@@ -24,12 +25,7 @@ export function usePrivateChannelViews(client: ParleyClient, communityId: string
       console.warn('parley: reading the private channel\'s view counts failed', err);
     }
   }, [client, communityId, seqs]);
-  useEffect(() => {
-    void load();
-    const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => document.removeEventListener('visibilitychange', onVisible);
-  }, [load]);
+  useReadNowAndOnView(load);
   return views;
 }
 

@@ -23,6 +23,7 @@ import { useWrappedReadState } from './wrapped-read-state.tsx';
 import { ChannelErrorLine } from './channel-schedule.tsx';
 import { scheduleWrapped, useWrappedScheduling, WrappedScheduleAt, WrappedScheduledPosts } from './wrapped-schedule.tsx'; // R188
 import './channels.css';
+import { useReadNowAndOnView } from './read-on-view.ts';
 
 const Viewer = lazy(async () => ({ default: (await import('../files/viewer.tsx')).Viewer }));
 const PollDialog = lazy(async () => ({ default: (await import('../components/poll.tsx')).PollDialog })); // R185: the chats' poll form
@@ -99,12 +100,7 @@ function useWrappedCounts(client: ParleyClient, communityId: string, shown: read
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, communityId, key]);
-  useEffect(() => {
-    void load();
-    const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => document.removeEventListener('visibilitychange', onVisible);
-  }, [load]);
+  useReadNowAndOnView(load);
   const react = (p: Verified, emoji: string | null) => client.wrappedChannels.react(communityId, { seq: p.seq, epoch: p.epoch }, emoji, CHANNEL_REACTIONS)
     .then((c) => setCounts((before) => new Map(before).set(c.seq, c)));
   return { counts, react };

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { ParleyClient, WrappedPollPost, WrappedPollResult } from '@parley/client';
 import { Icon } from '../components/icons.tsx';
 import { useChannelI18n } from './text.ts';
+import { useReadNowAndOnView } from './read-on-view.ts';
 
 /**
  * R185: the votes of the wrapped polls shown (the newest 100), read when they change and when the
@@ -21,12 +22,7 @@ export function useWrappedPollVotes(client: ParleyClient, communityId: string, p
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, communityId, key]);
-  useEffect(() => {
-    void load();
-    const onVisible = () => { if (document.visibilityState === 'visible') void load(); };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => document.removeEventListener('visibilitychange', onVisible);
-  }, [load]);
+  useReadNowAndOnView(load);
   const vote = (post: WrappedPollPost, options: number[]) => client.wrappedChannels.vote(communityId, post, options)
     .then((r) => setResults((before) => new Map(before).set(r.seq, r)));
   return { results, vote };
