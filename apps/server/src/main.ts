@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
@@ -23,9 +23,6 @@ import { WrappedResponses } from './domain/channels/wrapped-responses.ts';
 import { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import { WrappedViews } from './domain/channels/wrapped-views.ts';
 import { ChannelViews } from './domain/channels/channel-views.ts';
-import type { ChannelViewStorage } from './storage/channel-view-storage.ts';
-import { PostgresChannelViews } from './storage/postgres/postgres-channel-views.ts';
-import { SqliteChannelViews } from './storage/sqlite/sqlite-channel-views.ts';
 import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
@@ -43,10 +40,7 @@ import { Passkeys } from './domain/passkeys.ts';
 import { cryptoRandom, systemClock, type Clock, type Random } from './domain/ports.ts';
 import { PushNotifier, PushSubscriptions, type PushSender } from './domain/push.ts';
 import { PushEndpointPolicy, type HostResolver } from './domain/push-endpoint-policy.ts';
-import { MemoryRateLimiter } from './domain/memory-rate-limiter.ts';
-import type { RateLimiter } from './domain/rate-limiter.ts';
 import { TokenSigner } from './domain/secrets.ts';
-import { SharedRateLimiter } from './domain/shared-rate-limiter.ts';
 import { buildHttp, type HttpRoute } from './http/app.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -61,63 +55,12 @@ import { generateVapidKeys, WebPushSender, type VapidKeys } from './push/web-pus
 import { Gateway } from './realtime/gateway.ts';
 import { Hub } from './realtime/hub.ts';
 import type { Services } from './services.ts';
-import type { DeviceLinkStorage } from './storage/device-link-storage.ts';
-import { loadMigrations } from './storage/migrate.ts';
-import { PostgresDeviceLinks } from './storage/postgres/postgres-device-links.ts';
-import { PostgresStorage } from './storage/postgres/postgres-storage.ts';
-import { PostgresTokenBuckets } from './storage/postgres/postgres-token-buckets.ts';
-import { SqliteDeviceLinks } from './storage/sqlite/sqlite-device-links.ts';
-import type { CommunityStorage } from './storage/community-storage.ts';
-import { PostgresCommunities } from './storage/postgres/postgres-communities.ts';
-import { SqliteCommunities } from './storage/sqlite/sqlite-communities.ts';
-import { PostgresModeration } from './storage/postgres/postgres-moderation.ts';
-import { SqliteModeration } from './storage/sqlite/sqlite-moderation.ts';
-import { PostgresBots } from './storage/postgres/postgres-bots.ts';
-import { SqliteBots } from './storage/sqlite/sqlite-bots.ts';
-import type { BotStorage } from './storage/bot-storage.ts';
-import { PostgresJoinRequests } from './storage/postgres/postgres-join-requests.ts';
-import { SqliteJoinRequests } from './storage/sqlite/sqlite-join-requests.ts';
-import type { JoinRequestStorage } from './storage/join-request-storage.ts';
-import type { ModerationStorage } from './storage/moderation-storage.ts';
-import type { ChannelStorage } from './storage/channel-storage.ts';
-import { PostgresChannels } from './storage/postgres/postgres-channels.ts';
-import { SqliteChannels } from './storage/sqlite/sqlite-channels.ts';
-import type { ChannelScheduleStorage } from './storage/channel-schedule-storage.ts';
-import { PostgresChannelSchedule } from './storage/postgres/postgres-channel-schedule.ts';
-import { SqliteChannelSchedule } from './storage/sqlite/sqlite-channel-schedule.ts';
-import type { ChannelWrapStorage } from './storage/channel-wrap-storage.ts';
+import { openStores } from './storage/open-stores.ts';
 import { ChannelAdminsGroup } from './domain/channels/admins-group.ts';
-import { PostgresChannelWraps } from './storage/postgres/postgres-channel-wraps.ts';
-import { SqliteChannelWraps } from './storage/sqlite/sqlite-channel-wraps.ts';
-import type { WrappedResponseStorage } from './storage/wrapped-response-storage.ts';
-import { PostgresWrappedResponses } from './storage/postgres/postgres-wrapped-responses.ts';
-import { SqliteWrappedResponses } from './storage/sqlite/sqlite-wrapped-responses.ts';
-import type { WrappedCommentStorage } from './storage/wrapped-comment-storage.ts';
-import { PostgresWrappedComments } from './storage/postgres/postgres-wrapped-comments.ts';
-import { SqliteWrappedComments } from './storage/sqlite/sqlite-wrapped-comments.ts';
-import type { WrappedViewStorage } from './storage/wrapped-view-storage.ts';
-import { PostgresWrappedViews } from './storage/postgres/postgres-wrapped-views.ts';
-import { SqliteWrappedViews } from './storage/sqlite/sqlite-wrapped-views.ts';
-import type { WrappedVoteStorage } from './storage/wrapped-vote-storage.ts';
-import { PostgresWrappedVotes } from './storage/postgres/postgres-wrapped-votes.ts';
-import { SqliteWrappedVotes } from './storage/sqlite/sqlite-wrapped-votes.ts';
-import { PostgresWrappedReads } from './storage/postgres/postgres-wrapped-reads.ts';
-import { SqliteWrappedReads } from './storage/sqlite/sqlite-wrapped-reads.ts';
-import type { WrappedReadStorage } from './storage/wrapped-read-storage.ts';
-import type { WrappedScheduleStorage } from './storage/wrapped-schedule-storage.ts';
-import { PostgresWrappedSchedule } from './storage/postgres/postgres-wrapped-schedule.ts';
-import { SqliteWrappedSchedule } from './storage/sqlite/sqlite-wrapped-schedule.ts';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
-import type { Storage } from './storage/storage.ts';
-import type { BlobStorage } from './storage/blob-storage.ts';
-import { PostgresBlobs } from './storage/postgres/postgres-blobs.ts';
-import { SqliteBlobs } from './storage/sqlite/sqlite-blobs.ts';
 import type { BlobBytes } from './blob-store/blob-bytes.ts';
 import { DiskBlobBytes } from './blob-store/disk-blob-bytes.ts';
 import { S3BlobBytes } from './blob-store/s3-blob-bytes.ts';
 import { UploadLocker } from './blob-store/upload-locker.ts';
-import { MemoryUploadLeases, type UploadLeases } from './blob-store/upload-leases.ts';
-import { PostgresUploadLeases } from './storage/postgres/postgres-upload-leases.ts';
 import { startHostedBots, type HostedBots } from './bot-hosting/hosted-bots.ts';
 
 export interface RunningServer {
@@ -161,83 +104,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const onError = (err: unknown, context: Record<string, unknown>) => logger.error({ err, ...context }, 'background error');
   const metrics = new ServerMetrics(config.nodeId);
 
-  let storage: Storage;
-  // Device links live in the same database (the tables come with its migrations).
-  let links: DeviceLinkStorage;
-  let communityStore: CommunityStorage;
-  let moderationStore: ModerationStorage;
-  let botStore: BotStorage;
-  let channelStore: ChannelStorage;
-  let channelScheduleStore: ChannelScheduleStorage;
-  let channelWrapStore: ChannelWrapStorage;
-  let wrappedResponseStore: WrappedResponseStorage;
-  let wrappedCommentStore: WrappedCommentStorage;
-  let wrappedViewStore: WrappedViewStorage;
-  let channelViewStore: ChannelViewStorage; // R190
-  let wrappedVoteStore: WrappedVoteStorage; // R185
-  let wrappedReadStore: WrappedReadStorage;
-  let wrappedScheduleStore: WrappedScheduleStorage; // R188
-  let joinRequestStore: JoinRequestStorage;
-  // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
-  let limiter: RateLimiter;
-  let blobs: BlobStorage;
-  // R53: one writer per upload: for the whole cluster in its database, for one node in memory.
-  let uploadLeases: UploadLeases;
-  if (config.databaseUrl) {
-    const pgStorage = await PostgresStorage.open(config.databaseUrl, {
-      poolSize: config.pgPoolSize,
-      ...(config.migrationsDir ? { migrations: loadMigrations('postgres', config.migrationsDir) } : {}),
-      onPoolError: (err) => onError(err, { part: 'postgres pool' }),
-    });
-    storage = pgStorage;
-    links = new PostgresDeviceLinks(pgStorage.pool);
-    communityStore = new PostgresCommunities(pgStorage.pool);
-    moderationStore = new PostgresModeration(pgStorage.pool);
-    botStore = new PostgresBots(pgStorage.pool);
-    channelStore = new PostgresChannels(pgStorage.pool);
-    channelScheduleStore = new PostgresChannelSchedule(pgStorage.pool);
-    channelWrapStore = new PostgresChannelWraps(pgStorage.pool);
-    wrappedResponseStore = new PostgresWrappedResponses(pgStorage.pool);
-    wrappedCommentStore = new PostgresWrappedComments(pgStorage.pool);
-    wrappedViewStore = new PostgresWrappedViews(pgStorage.pool);
-    channelViewStore = new PostgresChannelViews(pgStorage.pool);
-    wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
-    wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
-    wrappedScheduleStore = new PostgresWrappedSchedule(pgStorage.pool);
-    joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
-    blobs = new PostgresBlobs(pgStorage.pool);
-    uploadLeases = new PostgresUploadLeases(pgStorage.pool);
-    limiter = new SharedRateLimiter({
-      store: new PostgresTokenBuckets(pgStorage.pool),
-      clock,
-      // Logged at most once a second (retryStoreAfterMs): takes meanwhile use this node's own buckets.
-      onStoreError: (err) => logger.warn({ err, part: 'rate limiter' }, 'rate limit store unavailable: limits hold per node until it answers'),
-      onStoreCall: (result) => metrics.rateLimitStoreCalls.inc({ result }),
-    });
-  } else {
-    mkdirSync(config.dataDir, { recursive: true });
-    const sqliteStorage = SqliteStorage.open(join(config.dataDir, 'parley.sqlite'),
-      config.migrationsDir ? { migrations: loadMigrations('sqlite', config.migrationsDir) } : {});
-    storage = sqliteStorage;
-    links = new SqliteDeviceLinks(sqliteStorage.db);
-    communityStore = new SqliteCommunities(sqliteStorage.db);
-    moderationStore = new SqliteModeration(sqliteStorage.db);
-    botStore = new SqliteBots(sqliteStorage.db);
-    channelStore = new SqliteChannels(sqliteStorage.db);
-    channelScheduleStore = new SqliteChannelSchedule(sqliteStorage.db);
-    channelWrapStore = new SqliteChannelWraps(sqliteStorage.db);
-    wrappedResponseStore = new SqliteWrappedResponses(sqliteStorage.db);
-    wrappedCommentStore = new SqliteWrappedComments(sqliteStorage.db);
-    wrappedViewStore = new SqliteWrappedViews(sqliteStorage.db);
-    channelViewStore = new SqliteChannelViews(sqliteStorage.db);
-    wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
-    wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
-    wrappedScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db);
-    joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
-    blobs = new SqliteBlobs(sqliteStorage.db);
-    uploadLeases = new MemoryUploadLeases();
-    limiter = new MemoryRateLimiter(clock);
-  }
+  const { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases } = await openStores(config, { clock, logger, metrics, onError });
   // R53-R56: blob bytes on disk (one node) or in an S3-compatible bucket (a cluster).
   const blobBytes: BlobBytes = config.blobStore.kind === 's3'
     ? new S3BlobBytes(config.blobStore)
