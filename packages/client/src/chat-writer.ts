@@ -49,13 +49,16 @@ export class ChatWriter {
     return this.#d.outbox.add(chatId, { ...content, frank: key }, { ...opts, clientMsgId, frank: tag });
   }
 
-  /** `threadQuote` (R114, with `thread`): a comment's quote of the channel post it is on, cut to MAX_THREAD_QUOTE_CHARS. */
-  async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string } = {}): Promise<string> {
+  /**
+   * `threadQuote` (R114, with `thread`): a comment's quote of the channel post it is on, cut to MAX_THREAD_QUOTE_CHARS.
+   * `forwarded` (R202): a public channel's post forwarded by this device, `channel.name` naming it (as R186's).
+   */
+  async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string; forwarded?: Forwarded } = {}): Promise<string> {
     const quote = opts.threadQuote?.trim();
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
       ...(opts.thread ? { thread: opts.thread, ...(quote ? { threadQuote: cutQuote(quote) } : {}) } : {}),
-      ...(opts.noForwardName ? { noForwardName: true as const } : {}),
+      ...(opts.noForwardName ? { noForwardName: true as const } : {}), ...(opts.forwarded ? { forwarded: opts.forwarded } : {}),
     });
     this.#d.typing.sent(chatId);
     this.#d.drafts.clear(chatId);
