@@ -213,11 +213,22 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     const link = `${url}/c/${channelHandle}#post-2`;
     const forwarded = olga.getByTestId('message').filter({ hasText: 'Water off in block 12 from 10:00.' });
     await forwarded.filter({ hasText: `From the channel City <b>News</b>: ${link}` }).getByTestId('forwarded').filter({ hasText: 'Forwarded from City <b>News</b>' }).waitFor({ timeout: 30_000 });
+    // R202: the photo post: its photo, checked against the signed hash, goes along, encrypted for the chat like any photo.
+    await olga.goto(`${url}/#/channel/${channelId}`);
+    await post(olga, 'Roads on Lenina closed').getByRole('button', { name: 'Forward' }).click();
+    await dialog.getByTestId('forward-target').filter({ hasText: 'Ben Reader' }).locator('input').check();
+    await dialog.getByTestId('channel-forward-send').click();
+    await olga.getByTestId('message').filter({ hasText: 'Roads on Lenina closed <i>Monday</i>.' }).getByTestId('forwarded').waitFor({ timeout: 30_000 });
     await screenshot(olga, 'channels-07-forwarded');
     await ben.goto(`${url}/#/u/${olgaHandle}`);
     const got = ben.getByTestId('message').filter({ hasText: 'Water off in block 12 from 10:00.' });
     await got.getByTestId('forwarded').filter({ hasText: 'Forwarded from City <b>News</b>' }).waitFor({ timeout: 30_000 });
     assert.equal(await got.getByRole('link', { name: link }).getAttribute('href'), link, 'the post\'s link opens');
+    const gotPhoto = ben.getByTestId('message').filter({ hasText: 'Roads on Lenina closed <i>Monday</i>.' });
+    await gotPhoto.getByTestId('forwarded').filter({ hasText: 'Forwarded from City <b>News</b>' }).waitFor({ timeout: 30_000 });
+    const img = gotPhoto.getByTestId('media-full');
+    await img.waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : 0))) === 320, { what: 'Ben sees the forwarded photo', timeoutMs: 30_000 });
     await screenshot(ben, 'channels-07b-forward-received-phone');
 
     // R96: the admin edits, pins and deletes in the app; the subscriber's open channel follows each signed version.

@@ -122,8 +122,8 @@ export class ChatWriter {
     return ids;
   }
 
-  /** `thread`: the files go into that message's thread (R89), and the chat's draft stays. */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> {
+  /** `thread`: the files go into that message's thread (R89), and the chat's draft stays. `forwarded`: R202. */
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; forwarded?: Forwarded; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> {
     if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
     this.#d.typing.sent(chatId);
     if (!opts.thread) this.#d.drafts.clear(chatId);
@@ -141,7 +141,7 @@ export class ChatWriter {
     }
     const content = checkedContent({
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
-      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), ...(upload.replyKeyboard ? { replyKeyboard: upload.replyKeyboard } : {}), ...(upload.forceReply ? { forceReply: upload.forceReply } : {}), attachments,
+      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.forwarded ? { forwarded: upload.forwarded } : {}), ...(upload.imported ? { imported: upload.imported } : {}), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), ...(upload.replyKeyboard ? { replyKeyboard: upload.replyKeyboard } : {}), ...(upload.forceReply ? { forceReply: upload.forceReply } : {}), attachments,
     });
     await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs });
   }

@@ -276,7 +276,7 @@ export class ParleyClient extends ClientRest {
    * then sends one message with these files and an optional caption (`thread`: into a thread, R89).
    * Resolves with its client id once queued; shown here at once (`item.upload`), to others when complete.
    */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; forwarded?: Forwarded; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
   /** This device's uploads in progress; the 'uploads' event tells each change. */
   uploads(): UploadProgress[] { return this.#uploads.list(); }
   pauseUpload(clientMsgId: string): void { this.#uploads.pause(clientMsgId); }
