@@ -68,12 +68,15 @@ describe('channels (R95-R99)', () => {
     // Edit, pin, delete: each a new signed version at the next seq; the subscriber catches up from its last seq.
     await amy.client.channels.edit(channel.channelId, first.postId, 'Water is off on Lenina street until 20:00');
     await amy.client.channels.pin(channel.channelId, first.postId);
+    // A pin is a new version too, but no edit: readers say "edited" only for a changed text or file.
+    const pinnedOnly = await amy.client.channels.pin(channel.channelId, second.postId);
+    assert.deepEqual([pinnedOnly.version, pinnedOnly.pinned, pinnedOnly.edited], [2, true, undefined]);
     await amy.client.channels.delete(channel.channelId, second.postId);
     const changes = await ben.client.channels.log(channel.channelId, 2);
-    assert.deepEqual(changes.posts.map((p) => p.verified && [p.postId, p.version, p.pinned, p.deleted, p.text]), [
-      [first.postId, 3, true, false, 'Water is off on Lenina street until 20:00'], [second.postId, 2, false, true, ''],
+    assert.deepEqual(changes.posts.map((p) => p.verified && [p.postId, p.version, p.pinned, p.deleted, p.edited, p.text]), [
+      [first.postId, 3, true, false, true, 'Water is off on Lenina street until 20:00'], [second.postId, 3, false, true, undefined, ''],
     ]);
-    assert.equal(changes.lastSeq, 5);
+    assert.equal(changes.lastSeq, 6);
     [mine] = await ben.client.channels.subscriptions();
     assert.equal(mine?.unread, 0, 'changes to old posts are not unread posts');
 
@@ -104,7 +107,7 @@ describe('channels (R95-R99)', () => {
       await amy.client.channels.post(channel.channelId, `tick ${Date.now()}`);
       return catNotices.length > 0;
     }, { what: 'cat hears a notice', intervalMs: 300 });
-    assert.equal(notices.length, 5, 'ben heard the five entries while subscribed and none after');
+    assert.equal(notices.length, 6, 'ben heard the six entries while subscribed and none after');
   });
 
   it('R96 a server that alters, re-dates, reorders or forges a post is caught: the post shows as not verified, never as the channel\'s', async (t) => {

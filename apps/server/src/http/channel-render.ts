@@ -83,7 +83,7 @@ export function channelPage(channel: ChannelRow, posts: readonly ChannelPostBody
   const ordered = [...posts.filter((p) => p.pinned), ...posts.filter((p) => !p.pinned)];
   const articles = ordered.map((p) => `<article id="post-${p.postSeq}">
 ${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}${media(channel.handle, p)}<p class="text">${escapeText(p.text)}</p>
-<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.version > 1 ? ' · edited' : ''}</div>
+<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.edited ? ' · edited' : ''}</div>
 </article>`).join('\n');
   return `<!doctype html>
 <html lang="en">

@@ -137,7 +137,7 @@ export class Channels extends ChannelSocial {
   async edit(channelId: string, postId: string, text: string, opts: { entities?: MessageEntity[]; attachments?: ChannelAttachment[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
     return this.#change(channelId, postId, (old) => {
       const attachments = opts.attachments ?? old.attachments;
-      return { text, ...(opts.entities ? { entities: opts.entities } : {}), ...(attachments?.length ? { attachments } : {}), pinned: old.pinned, deleted: false };
+      return { text, ...(opts.entities ? { entities: opts.entities } : {}), ...(attachments?.length ? { attachments } : {}), pinned: old.pinned, deleted: false, edited: true };
     });
   }
 
@@ -158,10 +158,11 @@ export class Channels extends ChannelSocial {
   async pin(channelId: string, postId: string, pinned = true): Promise<Extract<ChannelPost, { verified: true }>> {
     return this.#change(channelId, postId, (old) => ({
       text: old.text, ...(old.entities ? { entities: old.entities } : {}), ...(old.attachments ? { attachments: old.attachments } : {}), pinned, deleted: false,
+      ...(old.edited ? { edited: true } : {}),
     }));
   }
 
-  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'attachments' | 'pinned' | 'deleted'>) {
+  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'attachments' | 'pinned' | 'deleted' | 'edited'>) {
     return this.#put(channelId, postId, async () => {
       const old = await this.#current(channelId, postId);
       if (old.deleted) throw new ParleyError('not_found', 'this post was deleted');
