@@ -42,6 +42,11 @@ describe('scheduled posts with photos in the web client', { timeout: 300_000 }, 
     await olga.getByRole('button', { name: 'Create public channel' }).click();
     await olga.getByRole('heading', { name: 'Harbour Photos' }).waitFor({ timeout: 30_000 });
 
+    // A first post (its head signed with it, R125), so the log's check has a head to go by.
+    await olga.getByLabel('Write a post').fill('Welcome to the harbour channel.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    await post(olga, 'Welcome to the harbour channel.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+
     await ben.goto(`${url}/#/c/${handle}`);
     await ben.getByRole('button', { name: 'Subscribe' }).click();
     await ben.getByRole('button', { name: 'Unsubscribe' }).waitFor();

@@ -46,10 +46,14 @@ export function ScheduledList({ titleId, items, busy, error, onCancel }: {
       <ul>
         {items.map((post) => (
           <li key={post.id} data-testid="scheduled-post" data-stale={post.stale || undefined}>
-            <span className="grow chat-preview">
-              {post.unreadable ? <span className="muted">{t('chScheduledUnreadable')}</span> : post.text}
-              {post.files.map((f, i) => <span key={i} className="muted small scheduled-extra" data-testid="scheduled-file"> <Icon name="attach" size={12} /> <bdi>{fileLabel(f)}</bdi></span>)}
-              {post.pollQuestion !== undefined && <span className="muted small scheduled-extra" data-testid="scheduled-poll"> <bdi>{t('chScheduledPoll', { question: post.pollQuestion })}</bdi></span>}
+            <span className="grow scheduled-body">
+              {(post.unreadable || post.text) && <span className="chat-preview">{post.unreadable ? <span className="muted">{t('chScheduledUnreadable')}</span> : post.text}</span>}
+              {(post.files.length > 0 || post.pollQuestion !== undefined) && (
+                <span className="scheduled-extras muted small">
+                  {post.files.map((f, i) => <span key={i} className="scheduled-extra" data-testid="scheduled-file"><Icon name="attach" size={12} /><bdi>{fileLabel(f)}</bdi></span>)}
+                  {post.pollQuestion !== undefined && <span className="scheduled-extra" data-testid="scheduled-poll"><Icon name="poll" size={12} /><bdi>{t('chScheduledPoll', { question: post.pollQuestion })}</bdi></span>}
+                </span>
+              )}
             </span>
             <time className="muted small" dateTime={new Date(post.publishAt).toISOString()}>{t('chScheduledAt', { date: fmt.dateTime(post.publishAt) })}</time>
             {post.stale && <span className="muted small" data-testid="scheduled-stale" title={t('chScheduledStale')}>{t('chScheduledStale')}</span>}
