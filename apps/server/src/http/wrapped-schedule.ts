@@ -12,7 +12,7 @@ export function wrappedScheduleRoutes(app: FastifyInstance, services: Services, 
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
   const { wrappedSchedule } = services;
 
-  // A scheduled post is text only (R142's size, PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS): the body limit fits it whatever the usual one.
+  // R192: a scheduled post is a post's size with its files (R142, R168): the body limit fits it whatever the usual one.
   app.put('/communities/:communityId/wrapped-scheduled/:scheduleId', { bodyLimit: bodyBytes }, async (request) => {
     const caller = await auth(request);
     const { communityId, scheduleId } = parse(ScheduledParams, request.params);

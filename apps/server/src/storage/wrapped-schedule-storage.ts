@@ -8,6 +8,8 @@ export interface WrappedScheduledRow {
   body: string;
   publishAt: number;
   createdAt: number;
+  /** R192: the files (R162's `blobs`, in order) the post carries; it holds a reference on them while it waits. Absent: none. */
+  blobIds?: string[];
 }
 
 /**
@@ -19,7 +21,9 @@ export interface WrappedScheduledRow {
 export interface WrappedScheduleStorage {
   /**
    * Writes a scheduled post, or replaces the one with its id (an edit, a re-seal); ParleyError('channel_limit')
-   * when the channel already has `maxPerChannel` others, counted in the same transaction.
+   * when the channel already has `maxPerChannel` others, counted in the same transaction. R192: its
+   * `blobIds` replace the blobs it holds; the row's deletion (cancel, drop, or `appendPost` publishing it)
+   * releases them in its transaction.
    */
   putScheduled(row: WrappedScheduledRow, maxPerChannel: number): Promise<void>;
   getScheduled(communityId: string, scheduleId: string): Promise<WrappedScheduledRow | undefined>;

@@ -1,15 +1,16 @@
 import { useCallback, useState } from 'react';
-import type { ParleyClient } from '@parley/client';
-import { ErrorLine, useAction } from '../components/error-line.tsx';
-import { Icon } from '../components/icons.tsx';
+import type { FileToSend, ParleyClient } from '@parley/client';
+import type { WrappedPoll } from '@parley/protocol';
+import { useAction } from '../components/error-line.tsx';
 import { useReloading } from '../state/use-reloading.ts';
 import { localInputValue } from './channel-schedule.tsx';
+import { ScheduledList, scheduledFile, type ScheduledItem } from './scheduled-list.tsx';
 import { useChannelI18n } from './text.ts';
 import { channelsChanged, listenChannels } from './use-channels.ts';
 
 /**
  * R188: "Schedule" in a wrapped channel's composer, as the public channel's (R115): a time to publish at
- * (a datetime-local value) or none to post now. Text only: files are not scheduled.
+ * (a datetime-local value) or none to post now. R192: with the tray's photos, files or a voice post, or a poll.
  */
 export function useWrappedScheduling() {
   const [at, setAt] = useState<string | undefined>();
@@ -18,7 +19,7 @@ export function useWrappedScheduling() {
 export type WrappedScheduling = ReturnType<typeof useWrappedScheduling>;
 
 /** The time row above the composer while scheduling (R188). */
-export function WrappedScheduleAt({ scheduling, withFiles }: { scheduling: WrappedScheduling; withFiles: boolean }) {
+export function WrappedScheduleAt({ scheduling }: { scheduling: WrappedScheduling }) {
   const { t } = useChannelI18n();
   if (scheduling.at === undefined) return null;
   return (
@@ -26,16 +27,18 @@ export function WrappedScheduleAt({ scheduling, withFiles }: { scheduling: Wrapp
       <label className="grow">{t('chScheduleAt')}{' '}
         <input type="datetime-local" value={scheduling.at} min={localInputValue(Date.now())} required onChange={(e) => scheduling.set(e.target.value)} data-testid="schedule-at" />
       </label>
-      {withFiles && <span className="muted small">{t('chScheduleNoFiles')}</span>}
       <button type="button" className="secondary small" onClick={scheduling.stop}>{t('chScheduleOff')}</button>
     </div>
   );
 }
 
-/** Schedules the composer's text at the chosen time (sealed and signed on this device now, R188); then the list reads again. */
-export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling): Promise<void> {
+/**
+ * Schedules the composer's text at the chosen time (sealed and signed on this device now, R188); R192: with
+ * files (kept in the upload outbox and uploaded first: shown below the posts till then) or a poll. Then the list reads again.
+ */
+export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling, extra: { files?: FileToSend[]; poll?: WrappedPoll } = {}): Promise<void> {
   if (!scheduling.at) return;
-  await client.wrappedChannels.schedule(communityId, text, new Date(scheduling.at).getTime());
+  await client.wrappedChannels.schedule(communityId, text, new Date(scheduling.at).getTime(), extra);
   scheduling.stop();
   channelsChanged();
 }
@@ -46,7 +49,6 @@ export async function scheduleWrapped(client: ParleyClient, communityId: string,
  * their author); the list is read again on each new post of the channel, so a published one leaves it.
  */
 export function WrappedScheduledPosts({ client, communityId }: { client: ParleyClient; communityId: string }) {
-  const { t, fmt } = useChannelI18n();
   const load = useCallback(() => client.wrappedChannels.scheduled(communityId), [client, communityId]);
   const listen = useCallback((again: () => void) => {
     const off = client.on('wrappedPost', (e) => { if (e.communityId === communityId && e.seq !== undefined) again(); });
@@ -55,24 +57,13 @@ export function WrappedScheduledPosts({ client, communityId }: { client: ParleyC
   }, [client, communityId]);
   const { value: scheduled, reload } = useReloading(load, listen, 'wrapped-scheduled');
   const [error, run, busy] = useAction();
-  if (!scheduled || scheduled.length === 0) return null;
+  const items = (scheduled ?? []).map((post): ScheduledItem => ({
+    id: post.id, publishAt: post.publishAt, stale: post.stale, unreadable: post.problem !== undefined,
+    ...(post.text !== undefined ? { text: post.text } : {}), files: (post.attachments ?? []).map(scheduledFile),
+    ...(post.poll ? { pollQuestion: post.poll.question } : {}),
+  }));
   return (
-    <section className="channel-scheduled" aria-labelledby="wrapped-scheduled-title" data-testid="channel-scheduled">
-      <h3 id="wrapped-scheduled-title" className="small">{t('chScheduled')}</h3>
-      <ul>
-        {scheduled.map((post) => (
-          <li key={post.id} data-testid="scheduled-post" data-stale={post.stale || undefined}>
-            <span className="grow chat-preview">{post.text ?? <span className="muted">{t('chScheduledUnreadable')}</span>}</span>
-            <time className="muted small" dateTime={new Date(post.publishAt).toISOString()}>{t('chScheduledAt', { date: fmt.dateTime(post.publishAt) })}</time>
-            {post.stale && <span className="muted small" data-testid="scheduled-stale" title={t('chScheduledStale')}>{t('chScheduledStale')}</span>}
-            <button type="button" className="icon small" aria-label={t('chScheduledCancel')} title={t('chScheduledCancel')} disabled={busy}
-              onClick={() => { if (confirm(t('chScheduledConfirm'))) run(async () => { await client.wrappedChannels.cancelScheduled(communityId, post.id); await reload(); }); }}>
-              <Icon name="close" size={14} />
-            </button>
-          </li>
-        ))}
-      </ul>
-      <ErrorLine error={error} />
-    </section>
+    <ScheduledList titleId="wrapped-scheduled-title" items={items} busy={busy} error={error}
+      onCancel={(id) => run(async () => { await client.wrappedChannels.cancelScheduled(communityId, id); await reload(); })} />
   );
 }

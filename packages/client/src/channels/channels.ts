@@ -194,11 +194,15 @@ export class Channels extends ChannelSocial {
   /**
    * R115: schedules a post for `at` (ms), signed here without a log position; the server publishes it
    * then, with every admin device offline. With `postId` (of a post still scheduled): replaces its text and time.
+   * R192: `attachments` (from `uploadFile`) go with it; the scheduled post holds them on the server until then.
    */
-  async schedule(channelId: string, text: string, at: number, opts: { entities?: MessageEntity[]; postId?: string } = {}): Promise<ScheduledChannelPost> {
+  async schedule(channelId: string, text: string, at: number, opts: { entities?: MessageEntity[]; postId?: string; attachments?: ChannelAttachment[] } = {}): Promise<ScheduledChannelPost> {
     const key = await this.#key(channelId);
     const postId = opts.postId ?? randomId(12);
-    const body = { v: 1 as const, channelId, postId, date: at, signer: key.publicKey, text, ...(opts.entities ? { entities: opts.entities } : {}), scheduled: true as const };
+    const body = {
+      v: 1 as const, channelId, postId, date: at, signer: key.publicKey, text, ...(opts.entities ? { entities: opts.entities } : {}),
+      ...(opts.attachments?.length ? { attachments: opts.attachments } : {}), scheduled: true as const,
+    };
     return (await this.#d.rest<{ scheduled: ScheduledChannelPost }>('PUT', path(channelId, `/scheduled/${encodeURIComponent(postId)}`), await signPost(key, body))).scheduled;
   }
 

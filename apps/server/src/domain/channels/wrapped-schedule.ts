@@ -1,5 +1,6 @@
 import { ParleyError, type PutWrappedScheduledRequest, type WrappedScheduledPost } from '@parley/protocol';
 import type { ChannelScheduleLimits, ChannelWrapLimits } from '../../config.ts';
+import type { BlobStorage } from '../../storage/blob-storage.ts';
 import type { ChannelWrapStorage } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityStorage } from '../../storage/community-storage.ts';
 import type { WrappedScheduledRow, WrappedScheduleStorage } from '../../storage/wrapped-schedule-storage.ts';
@@ -17,8 +18,10 @@ export interface WrappedScheduleDeps {
   clock: Clock;
   /** R115's limits (PARLEY_CHANNEL_MAX_SCHEDULE_MS, PARLEY_CHANNEL_MAX_SCHEDULED), shared with public channels. */
   scheduleLimits: Pick<ChannelScheduleLimits, 'maxScheduleMs' | 'maxPerChannel'>;
-  /** R142's size (PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS): a scheduled post is text only. */
-  wrapLimits: Pick<ChannelWrapLimits, 'postMaxChars'>;
+  /** R142's size (PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS), plus R168's PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS per file (R192). */
+  wrapLimits: Pick<ChannelWrapLimits, 'postMaxChars' | 'postFileChars'>;
+  /** R192: the uploads a scheduled post's files are (the caller's own complete ones, as R162's). */
+  blobs: Pick<BlobStorage, 'getBlob'>;
   /** A scheduled post the sweep dropped (its author no longer an admin, or refused for good): said so. */
   onDropped?: (row: WrappedScheduledRow, why: string) => void;
 }
@@ -57,8 +60,8 @@ export class WrappedSchedule {
   /** Schedules a post, or replaces the one with this id (an edit of its text or time, or a re-seal under the current epoch). */
   async put(auth: AuthContext, communityId: string, scheduleId: string, input: PutWrappedScheduledRequest): Promise<WrappedScheduledPost> {
     await this.#admin(communityId, auth.userId);
-    const max = this.#d.wrapLimits.postMaxChars;
-    if (input.body.length > max) throw new ParleyError('channel_post_too_large', `a scheduled post is at most ${max} base64 characters`);
+    const max = this.#d.wrapLimits.postMaxChars + this.#d.wrapLimits.postFileChars * (input.blobs?.length ?? 0);
+    if (input.body.length > max) throw new ParleyError('channel_post_too_large', `this scheduled post is at most ${max} base64 characters`);
     const now = this.#d.clock.now();
     const before = await this.#d.schedule.getScheduled(communityId, scheduleId);
     // A re-seal of a post whose time passed while it was stale keeps its time: the sweep publishes it at once.
@@ -67,8 +70,15 @@ export class WrappedSchedule {
     const maxAhead = this.#d.scheduleLimits.maxScheduleMs;
     if (input.publishAt - now > maxAhead) throw new ParleyError('channel_schedule_too_far', `a post is scheduled at most ${maxAhead} ms ahead`);
     if ((await this.#staleness(communityId))(input.epoch)) throw new ParleyError('channel_rekey_needed', `epoch ${input.epoch} is not one posts may use now: draw a new key`);
+    for (const blobId of input.blobs ?? []) {
+      // R192: as R162's post: only the caller's own complete uploads (the sweep publishes as the author, whose files they must be).
+      const blob = await this.#d.blobs.getBlob(blobId);
+      if (!blob || blob.ownerUserId !== auth.userId) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
+      if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+    }
     const row: WrappedScheduledRow = {
       communityId, scheduleId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId, body: input.body, publishAt: input.publishAt, createdAt: now,
+      ...(input.blobs?.length ? { blobIds: input.blobs } : {}),
     };
     await this.#d.schedule.putScheduled(row, this.#d.scheduleLimits.maxPerChannel);
     return view(row, false);
@@ -130,7 +140,7 @@ export class WrappedSchedule {
       throw err;
     }
     try {
-      await this.#d.channelWraps.post({ userId: row.authorId, deviceId: row.authorDevice }, row.communityId, { epoch: row.epoch, body: row.body }, row.scheduleId);
+      await this.#d.channelWraps.post({ userId: row.authorId, deviceId: row.authorDevice }, row.communityId, { epoch: row.epoch, body: row.body, ...(row.blobIds ? { blobs: row.blobIds } : {}) }, row.scheduleId);
       return 'published';
     } catch (err) {
       if (!(err instanceof ParleyError)) throw err;
@@ -144,6 +154,7 @@ export class WrappedSchedule {
 function view(r: WrappedScheduledRow, stale: boolean): WrappedScheduledPost {
   return {
     id: r.scheduleId, epoch: r.epoch, authorId: r.authorId, authorDevice: r.authorDevice, body: r.body, publishAt: r.publishAt, createdAt: r.createdAt,
+    ...(r.blobIds ? { blobs: r.blobIds } : {}),
     ...(stale ? { stale: true as const } : {}),
   };
 }

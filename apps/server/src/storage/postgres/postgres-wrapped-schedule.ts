@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { WrappedScheduledRow, WrappedScheduleStorage } from '../wrapped-schedule-storage.ts';
 import { tooManyScheduled } from '../sqlite/sqlite-channel-schedule.ts';
-import { toWrappedScheduled } from '../sqlite/sqlite-wrapped-schedule.ts';
+import { BLOBS_SQL, toWrappedScheduled, withBlobIds } from '../sqlite/sqlite-wrapped-schedule.ts';
 import { inTransaction } from './transaction.ts';
 
 type Row = Record<string, unknown>;
@@ -27,16 +27,26 @@ export class PostgresWrappedSchedule implements WrappedScheduleStorage {
         ON CONFLICT (community_id, schedule_id) DO UPDATE SET epoch = EXCLUDED.epoch, author_id = EXCLUDED.author_id, author_device = EXCLUDED.author_device,
           body = EXCLUDED.body, publish_at = EXCLUDED.publish_at, created_at = EXCLUDED.created_at`,
       [s.communityId, s.scheduleId, s.epoch, s.authorId, s.authorDevice, s.body, s.publishAt, s.createdAt]);
+      // R192: the post's files are held by it while it waits.
+      await db.query('DELETE FROM channel_wrapped_scheduled_blobs WHERE community_id = $1 AND schedule_id = $2', [s.communityId, s.scheduleId]);
+      for (const [i, blobId] of (s.blobIds ?? []).entries()) {
+        await db.query('INSERT INTO channel_wrapped_scheduled_blobs (community_id, schedule_id, blob_id, position) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [s.communityId, s.scheduleId, blobId, i]);
+      }
     });
+  }
+
+  /** R192: each row with the blobs it holds. */
+  async #withBlobs(rows: Row[]): Promise<WrappedScheduledRow[]> {
+    return Promise.all(rows.map(async (r) => withBlobIds(toWrappedScheduled(r), await this.#rows(BLOBS_SQL('$1', '$2'), [r['community_id'], r['schedule_id']]))));
   }
 
   async getScheduled(communityId: string, scheduleId: string): Promise<WrappedScheduledRow | undefined> {
     const r = (await this.#rows('SELECT * FROM channel_wrapped_scheduled WHERE community_id = $1 AND schedule_id = $2', [communityId, scheduleId]))[0];
-    return r && toWrappedScheduled(r);
+    return r && (await this.#withBlobs([r]))[0];
   }
 
   async listScheduled(communityId: string): Promise<WrappedScheduledRow[]> {
-    return (await this.#rows('SELECT * FROM channel_wrapped_scheduled WHERE community_id = $1 ORDER BY publish_at, schedule_id', [communityId])).map(toWrappedScheduled);
+    return this.#withBlobs(await this.#rows('SELECT * FROM channel_wrapped_scheduled WHERE community_id = $1 ORDER BY publish_at, schedule_id', [communityId]));
   }
 
   async deleteScheduled(communityId: string, scheduleId: string): Promise<boolean> {
@@ -45,7 +55,7 @@ export class PostgresWrappedSchedule implements WrappedScheduleStorage {
 
   async listDue(now: number, limit: number, after?: { publishAt: number; communityId: string; scheduleId: string }): Promise<WrappedScheduledRow[]> {
     const a = after ?? { publishAt: -1, communityId: '', scheduleId: '' };
-    return (await this.#rows(`SELECT * FROM channel_wrapped_scheduled WHERE publish_at <= $1 AND (publish_at, community_id, schedule_id) > ($2, $3, $4)
-      ORDER BY publish_at, community_id, schedule_id LIMIT $5`, [now, a.publishAt, a.communityId, a.scheduleId, limit])).map(toWrappedScheduled);
+    return this.#withBlobs(await this.#rows(`SELECT * FROM channel_wrapped_scheduled WHERE publish_at <= $1 AND (publish_at, community_id, schedule_id) > ($2, $3, $4)
+      ORDER BY publish_at, community_id, schedule_id LIMIT $5`, [now, a.publishAt, a.communityId, a.scheduleId, limit]));
   }
 }

@@ -13,6 +13,14 @@ export function toWrappedScheduled(r: Row): WrappedScheduledRow {
   };
 }
 
+/** R192: a scheduled post's blobs in order (placeholders for the community, then the schedule id). */
+export const BLOBS_SQL = (community: string, schedule: string): string =>
+  `SELECT blob_id FROM channel_wrapped_scheduled_blobs WHERE community_id = ${community} AND schedule_id = ${schedule} ORDER BY position`;
+
+export function withBlobIds(row: WrappedScheduledRow, blobs: Row[]): WrappedScheduledRow {
+  return blobs.length ? { ...row, blobIds: blobs.map((b) => String(b['blob_id'])) } : row;
+}
+
 /** R188 in the single node's SQLite database. */
 export class SqliteWrappedSchedule implements WrappedScheduleStorage {
   readonly #db: Database.Database;
@@ -31,16 +39,25 @@ export class SqliteWrappedSchedule implements WrappedScheduleStorage {
         ON CONFLICT (community_id, schedule_id) DO UPDATE SET epoch = excluded.epoch, author_id = excluded.author_id, author_device = excluded.author_device,
           body = excluded.body, publish_at = excluded.publish_at, created_at = excluded.created_at`)
         .run(s.communityId, s.scheduleId, s.epoch, s.authorId, s.authorDevice, s.body, s.publishAt, s.createdAt);
+      // R192: the post's files are held by it while it waits.
+      this.#q('DELETE FROM channel_wrapped_scheduled_blobs WHERE community_id = ? AND schedule_id = ?').run(s.communityId, s.scheduleId);
+      (s.blobIds ?? []).forEach((blobId, i) => this.#q(`INSERT INTO channel_wrapped_scheduled_blobs (community_id, schedule_id, blob_id, position) VALUES (?, ?, ?, ?)
+        ON CONFLICT DO NOTHING`).run(s.communityId, s.scheduleId, blobId, i));
     }).immediate();
+  }
+
+  /** R192: each row with the blobs it holds. */
+  #withBlobs(rows: Row[]): WrappedScheduledRow[] {
+    return rows.map((r) => withBlobIds(toWrappedScheduled(r), (this.#q(BLOBS_SQL('?', '?')).all(r['community_id'], r['schedule_id']) as Row[])));
   }
 
   async getScheduled(communityId: string, scheduleId: string): Promise<WrappedScheduledRow | undefined> {
     const r = this.#q('SELECT * FROM channel_wrapped_scheduled WHERE community_id = ? AND schedule_id = ?').get(communityId, scheduleId) as Row | undefined;
-    return r && toWrappedScheduled(r);
+    return r && this.#withBlobs([r])[0];
   }
 
   async listScheduled(communityId: string): Promise<WrappedScheduledRow[]> {
-    return (this.#q('SELECT * FROM channel_wrapped_scheduled WHERE community_id = ? ORDER BY publish_at, schedule_id').all(communityId) as Row[]).map(toWrappedScheduled);
+    return this.#withBlobs(this.#q('SELECT * FROM channel_wrapped_scheduled WHERE community_id = ? ORDER BY publish_at, schedule_id').all(communityId) as Row[]);
   }
 
   async deleteScheduled(communityId: string, scheduleId: string): Promise<boolean> {
@@ -49,7 +66,7 @@ export class SqliteWrappedSchedule implements WrappedScheduleStorage {
 
   async listDue(now: number, limit: number, after?: { publishAt: number; communityId: string; scheduleId: string }): Promise<WrappedScheduledRow[]> {
     const a = after ?? { publishAt: -1, communityId: '', scheduleId: '' };
-    return (this.#q(`SELECT * FROM channel_wrapped_scheduled WHERE publish_at <= ? AND (publish_at, community_id, schedule_id) > (?, ?, ?)
-      ORDER BY publish_at, community_id, schedule_id LIMIT ?`).all(now, a.publishAt, a.communityId, a.scheduleId, limit) as Row[]).map(toWrappedScheduled);
+    return this.#withBlobs(this.#q(`SELECT * FROM channel_wrapped_scheduled WHERE publish_at <= ? AND (publish_at, community_id, schedule_id) > (?, ?, ?)
+      ORDER BY publish_at, community_id, schedule_id LIMIT ?`).all(now, a.publishAt, a.communityId, a.scheduleId, limit) as Row[]);
   }
 }
