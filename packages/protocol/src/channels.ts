@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Base64, Id, PublicKey, RESERVED_HANDLES } from './common.ts';
 import { MessageEntities } from './entities.ts';
 import { BlobId } from './files.ts';
+import { WrappedPoll } from './wrapped-polls.ts';
 
 /**
  * Public channels (R95-R99): one author (or a few admins) broadcasting to any number of subscribers.
@@ -129,6 +130,11 @@ export const ChannelPostBody = z.object({
   entities: MessageEntities.optional(),
   /** R110: the post's photos and files (none on a deleted post). */
   attachments: z.array(ChannelAttachment).max(MAX_CHANNEL_ATTACHMENTS_SCHEMA).optional(),
+  /**
+   * R198: a poll (R185's question, options and `multiple`), inside the signed bytes so the server can't
+   * alter it; every later version of the post carries the same poll (none once deleted). Votes: R198.
+   */
+  poll: WrappedPoll.optional(),
   pinned: z.boolean(),
   deleted: z.boolean(),
   /**
