@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Base64, Id, PublicKey, RESERVED_HANDLES } from './common.ts';
 import { MessageEntities } from './entities.ts';
-import { BlobId } from './files.ts';
+import { BlobId, MediaDurationMs, VoiceWaveform } from './files.ts';
 import { WrappedPoll } from './wrapped-polls.ts';
 
 /**
@@ -108,7 +108,11 @@ export const ChannelAttachment = z.object({
   name: z.string().max(255).optional(),
   width: z.number().int().positive().max(100_000).optional(),
   height: z.number().int().positive().max(100_000).optional(),
-});
+  /** R199: a voice note recorded in the composer (an audio file): apps show the voice player, with its length and loudness (the chats' waveform). */
+  voice: z.literal(true).optional(),
+  durationMs: MediaDurationMs.optional(),
+  waveform: VoiceWaveform.optional(),
+}).refine((f) => !f.voice || f.mime.startsWith('audio/'), { path: ['voice'], message: 'a voice note is an audio file' });
 export type ChannelAttachment = z.infer<typeof ChannelAttachment>;
 
 /**

@@ -5,7 +5,7 @@ import {
 } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import type { RestFn } from '../session.ts';
-import { fetchPublicFile, uploadPublicFile, type MediaEndpoint, type PublicFile } from './media.ts';
+import { fetchPublicFile, uploadPublicFile, type MediaEndpoint, type PublicFile, type PublicFileMeta } from './media.ts';
 import { dropReplaced, judgeHead, openHead, unexplained, type LogIntegrity, type SeenHead } from './head.ts';
 import { generateChannelKey, importChannelKey, openEntry, openKeyList, placedEarly, signKeyList, signPost, type ChannelKey, type ChannelPost } from './signing.ts';
 import { HeadSigner } from './head-signer.ts';
@@ -142,8 +142,8 @@ export class Channels extends ChannelSocial {
     });
   }
 
-  /** R110: uploads a photo or file for a public post (public: not encrypted); pass the result in `post`'s `attachments`. */
-  async uploadFile(bytes: Uint8Array, meta: { mime: string; name?: string; width?: number; height?: number }): Promise<ChannelAttachment> {
+  /** R110: uploads a photo or file for a public post (public: not encrypted); pass the result in `post`'s `attachments`. R199: `voice` marks a recorded voice note. */
+  async uploadFile(bytes: Uint8Array, meta: PublicFileMeta): Promise<ChannelAttachment> {
     return uploadPublicFile(this.#d, bytes, meta);
   }
 
