@@ -41,7 +41,11 @@ function media(handle: string, post: ChannelPostBody): string {
   const files = post.attachments ?? [];
   if (files.length === 0) return '';
   const src = (blobId: string) => `/c/${escapeText(handle)}/media/${escapeText(blobId)}`;
-  const link = (f: ChannelAttachment) => `<a href="${src(f.blobId)}" download="${escapeText(f.name ?? 'file')}">${escapeText(f.name ?? 'File')} (${f.size} bytes)</a>`;
+  // R199: a voice note is named as one, with its length, rather than by its recording's file name.
+  const length = (ms: number) => `${Math.floor(Math.round(ms / 1000) / 60)}:${String(Math.round(ms / 1000) % 60).padStart(2, '0')}`;
+  const label = (f: ChannelAttachment) => (f.voice ? `Voice note${f.durationMs ? ` (${length(f.durationMs)})` : ''}`
+    : `${escapeText(f.name ?? 'File')} (${f.size} bytes)`);
+  const link = (f: ChannelAttachment) => `<a href="${src(f.blobId)}" download="${escapeText(f.name ?? 'file')}">${label(f)}</a>`;
   const items = files.map((f) => {
     if (CHANNEL_IMAGE_TYPES.includes(f.mime)) {
       return `<img src="${src(f.blobId)}" alt="${escapeText(f.name ?? 'Photo')}"${f.width && f.height ? ` width="${f.width}" height="${f.height}"` : ''} loading="lazy">`;
