@@ -88,7 +88,7 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
   }, [client, channelId, isOwner]);
 
   // R198: the polls' counts, read with the posts and when the window comes back into view.
-  const polls = usePollVotes(pollPosts(value?.posts ?? []), (p) => p.postSeq, (shown) => client.channels.pollVotes(channelId, shown),
+  const polls = usePollVotes(pollPosts([...(value?.posts ?? []), ...older]), (p) => p.postSeq, (shown) => client.channels.pollVotes(channelId, shown),
     (post, options) => client.channels.vote(channelId, post, options), [client, channelId]);
 
   const bottom = useRef<HTMLDivElement>(null);
