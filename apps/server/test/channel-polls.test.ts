@@ -20,7 +20,7 @@ const verified = (p: ChannelPost | undefined) => {
   return p;
 };
 
-describe('public channel polls (R198)', () => {
+describe('public channel polls and voice notes (R198-R199)', () => {
   it('R198 a signed poll: subscribers vote by option, one whole choice each (changed or taken back), counts per option and their own; bad options, non-subscribers and anonymous callers refused; edits keep the poll; a deletion drops the votes', async (t) => {
     await using server = await startTestServer({ PARLEY_CHANNEL_VOTES_PER_MIN: '1000' });
     const [amy, ben, cat, dan] = await users(t, server.url, 'Amy', 'Ben', 'Cat', 'Dan');
@@ -125,5 +125,25 @@ describe('public channel polls (R198)', () => {
     const [altered] = (await ben.client.channels.log(id, 0)).posts;
     assert.equal(altered?.verified, false);
     assert.match(altered && !altered.verified ? altered.problem : '', /signature does not match/);
+  });
+
+  it('R199 a voice note: an audio file marked voice, with its length and waveform, posted without text; readers verify it; a voice mark on a photo is refused', async (t) => {
+    await using server = await startTestServer();
+    const [amy, ben] = await users(t, server.url, 'Amy', 'Ben');
+    if (!amy || !ben) throw new Error('users');
+    const handle = uniqueHandle('voice').slice(0, 24);
+    const { channelId: id } = await amy.client.channels.create({ handle, title: 'Voices' });
+    const bytes = new Uint8Array(2000).map((_, i) => i % 251);
+    const voice = await amy.client.channels.uploadFile(bytes, { mime: 'audio/webm', name: 'voice.webm', voice: true, durationMs: 2400.4, waveform: 'AAEC' });
+    assert.deepEqual([voice.voice, voice.durationMs, voice.waveform], [true, 2400, 'AAEC']);
+    const posted = await amy.client.channels.post(id, '', { attachments: [voice] });
+    const [seen] = (await ben.client.channels.log(id, 0)).posts;
+    assert.deepEqual(verified(seen).attachments, [voice]);
+    assert.equal(posted.text, '');
+    const got = await ben.client.channels.fetchFile(handle, voice);
+    assert.deepEqual(got.verified && [...got.bytes.subarray(0, 3)], [0, 1, 2], 'the bytes check out against the signed hash');
+    const photo = await amy.client.channels.uploadFile(new Uint8Array([1, 2, 3]), { mime: 'image/png', voice: true });
+    await rejects(amy.client.channels.post(id, 'Not a voice', { attachments: [photo] }), 'channel_post_invalid', /voice note is an audio file/);
+    await rejects(amy.client.channels.post(id, '  '), 'channel_post_invalid', /empty text/);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChannelPollVotes, PutChannelVoteRequest } from './channel-polls.ts';
-import { ChannelPostBody, channelHandleProblem, handleSkeleton, ReactionEmoji } from './channels.ts';
+import { ChannelAttachment, ChannelPostBody, channelHandleProblem, handleSkeleton, ReactionEmoji } from './channels.ts';
 
 describe('channel handles (R95)', () => {
   it('R95 a latin handle of 3-32 a-z 0-9 _ passes; other scripts, mixes, reserved and look-alikes of reserved are refused with a reason', () => {
@@ -44,5 +44,14 @@ describe('channel handles (R95)', () => {
     for (const options of [[], [12], [-1], [1, 1], [0.5]]) assert.equal(PutChannelVoteRequest.safeParse({ options }).success, false, JSON.stringify(options));
     assert.equal(ChannelPollVotes.safeParse({ seq: 3, votes: { 0: 2, 1: 1 }, voters: 2, mine: [1] }).success, true);
     assert.equal(ChannelPollVotes.safeParse({ seq: 3, votes: { abc: 2 }, voters: 2 }).success, false);
+  });
+
+  it('R199 a voice mark goes on an audio file only, with the chats\' length and waveform bounds', () => {
+    const file = { blobId: 'AAAAAAAAAAAAAAAAAAAAAA', sha256: '0'.repeat(64), size: 10, mime: 'audio/webm', voice: true, durationMs: 3000, waveform: 'AAEC' };
+    assert.equal(ChannelAttachment.safeParse(file).success, true);
+    assert.equal(ChannelAttachment.safeParse({ ...file, mime: 'image/png' }).success, false);
+    assert.equal(ChannelAttachment.safeParse({ ...file, voice: false }).success, false, 'the mark is true or absent');
+    assert.equal(ChannelAttachment.safeParse({ ...file, waveform: 'A'.repeat(200) }).success, false, 'at most 128 samples');
+    assert.equal(ChannelAttachment.safeParse({ ...file, durationMs: -1 }).success, false);
   });
 });
