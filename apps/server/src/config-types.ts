@@ -177,6 +177,8 @@ export interface ChannelLimits {
   /** R111: handle searches per minute from one user, and results in one page. */
   searchPerMin: number;
   searchPageMax: number;
+  /** R198: votes on public polls per minute from one user. */
+  votesPerMin: number;
 }
 
 /** R100-R101: requests to join a community through a link that needs approval. */

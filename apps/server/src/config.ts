@@ -160,6 +160,8 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_MEDIA_PER_MIN: Int(600).refine((n) => n >= 1, 'must be at least 1'),
   /** R111: channel searches per minute from one user. */
   PARLEY_CHANNEL_SEARCH_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
+  /** R198: votes (cast, changed or taken back) one user sends to public channels' polls a minute. */
+  PARLEY_CHANNEL_VOTES_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
   /** R111: results in one page of a channel search (at most 100). */
   PARLEY_CHANNEL_SEARCH_PAGE_MAX: Int(20).refine((n) => n >= 1 && n <= 100, '1 to 100'),
   /** R100: the longest note a request to join a community may carry (characters, after trimming; at most 1000). */
@@ -484,6 +486,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mediaPerMin: e.PARLEY_CHANNEL_MEDIA_PER_MIN,
       searchPerMin: e.PARLEY_CHANNEL_SEARCH_PER_MIN,
       searchPageMax: e.PARLEY_CHANNEL_SEARCH_PAGE_MAX,
+      votesPerMin: e.PARLEY_CHANNEL_VOTES_PER_MIN, // R198
     },
     joinRequests: {
       maxNoteChars: e.PARLEY_MAX_JOIN_NOTE_CHARS,

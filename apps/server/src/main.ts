@@ -24,6 +24,7 @@ import { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import { WrappedViews } from './domain/channels/wrapped-views.ts';
 import { ChannelViews } from './domain/channels/channel-views.ts';
 import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
+import { ChannelPolls } from './domain/channels/channel-polls.ts';
 import { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
@@ -104,7 +105,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const onError = (err: unknown, context: Record<string, unknown>) => logger.error({ err, ...context }, 'background error');
   const metrics = new ServerMetrics(config.nodeId);
 
-  const { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases } = await openStores(config, { clock, logger, metrics, onError });
+  const { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, channelVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases } = await openStores(config, { clock, logger, metrics, onError });
   // R53-R56: blob bytes on disk (one node) or in an S3-compatible bucket (a cluster).
   const blobBytes: BlobBytes = config.blobStore.kind === 's3'
     ? new S3BlobBytes(config.blobStore)
@@ -280,6 +281,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       if (!quiet) notifier.notify(message); // R178: a quiet send (an epoch key for admins' devices, R170) wakes no one
     },
   });
+  const channelPolls = new ChannelPolls({ channels: channelStore, votes: channelVoteStore, limits: config.channels, limiter });
   const services: Services = {
     storage, accounts, passkeys, deviceLinks, chats, delivery, limiter, push, requests, bots,
     invites: new Invites({ storage, chats, clock, random, ttlMs: config.inviteTtlMs, limiter, invitesPerHour: config.rates.invitesPerHour }),
@@ -300,6 +302,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     }),
     // R185: votes on wrapped polls, as tokens.
     wrappedPolls: new WrappedPolls({ communities: communityStore, votes: wrappedVoteStore, posts: wrappedResponseStore, limits: config.channelWraps, limiter }),
+    channelPolls, // R198: votes on public polls, by option index
     wrappedReads,
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({

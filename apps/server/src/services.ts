@@ -15,6 +15,7 @@ import type { WrappedComments } from './domain/channels/wrapped-comments.ts';
 import type { WrappedViews } from './domain/channels/wrapped-views.ts';
 import type { ChannelViews } from './domain/channels/channel-views.ts';
 import type { WrappedPolls } from './domain/channels/wrapped-polls.ts';
+import type { ChannelPolls } from './domain/channels/channel-polls.ts';
 import type { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import type { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
 import type { ChannelDiscussions } from './domain/channels/discussion.ts';
@@ -67,6 +68,8 @@ export interface Services {
   channelViews: ChannelViews;
   /** R185: votes on wrapped polls (tokens the server counts without the options). */
   wrappedPolls: WrappedPolls;
+  /** R198: votes on public channels' polls (by option index). */
+  channelPolls: ChannelPolls;
   /** R182: wrapped channels' unread counts and mute. */
   wrappedReads: WrappedReads;
   /** R188: scheduled posts of wrapped channels. */

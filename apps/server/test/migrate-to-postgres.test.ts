@@ -86,9 +86,11 @@ describe('parley-admin migrate-to-postgres', () => {
     await ann.client.channels.addAdmin(channel.channelId, ben.userId);
     // R110: a photo of a post (channel_media).
     const channelPhoto = await ann.client.channels.uploadFile(new Uint8Array([1, 2, 3]), { mime: 'image/png', name: 'moved.png' });
-    const channelPost = await ann.client.channels.post(channel.channelId, 'channel post moved to PG', { attachments: [channelPhoto] });
+    // R198: with a poll, and a vote on it (channel_votes, channel_vote_counts).
+    const channelPost = await ann.client.channels.post(channel.channelId, 'channel post moved to PG', { attachments: [channelPhoto], poll: { question: 'Moved?', options: ['Yes', 'No'] } });
     await ben.client.channels.subscribe(channel.channelId);
     await ben.client.channels.react(channel.channelId, channelPost.postId, '👍');
+    await ben.client.channels.vote(channel.channelId, { postSeq: channelPost.postSeq, poll: channelPost.poll! }, [0]);
     await ben.client.channels.markViewed(channel.channelId, [channelPost.postId]);
     // R115, R114: a post scheduled for later, and the community's general chat linked as the channel's discussion.
     // R192: with a photo it holds (channel_scheduled_blobs).
@@ -247,6 +249,7 @@ describe('parley-admin migrate-to-postgres', () => {
     const movedPage = await client.channels.log(channel.channelId, 0);
     const moved = movedPage.posts;
     assert.deepEqual(moved.map((p) => p.verified && p.text), ['channel post moved to PG']);
+    assert.deepEqual((await client.channels.pollVotes(channel.channelId, [{ postSeq: channelPost.postSeq, poll: channelPost.poll! }])).map((v) => v.votes), [[1, 0]], 'R198: the votes moved');
     // R125: the signed log head moved with the channel's row.
     assert.deepEqual([movedPage.integrity.head?.seq, movedPage.integrity.problem], [1, undefined]);
     assert.equal((await client.channels.scheduled(channel.channelId)).length, 1);

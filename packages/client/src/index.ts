@@ -85,6 +85,7 @@ export type { WrappedPending, WrappedUpload } from './channels/wrapped-files.ts'
 export { foldWrappedEdits, wrappedReactionToken, type WrappedReactions } from './channels/wrapped-responses.ts';
 export { foldWrappedPins, type WrappedPinned } from './channels/wrapped-pins.ts'; // R184
 export { wrappedVoteToken, type WrappedPollPost, type WrappedPollResult } from './channels/wrapped-polls.ts';
+export type { PublicPollPost } from './channels/channel-social.ts';
 export { wrappedCommentMark } from './channels/wrapped-comments.ts';
 export type { WrappedScheduled } from './channels/wrapped-schedule.ts';
 export { sealEpochKey, openEpochKey, sealPost, openPost, drawEpochKey, edToX25519Public, type WrapContext } from './channels/epoch-keys.ts';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Base64, Id, PublicKey, RESERVED_HANDLES } from './common.ts';
 import { MessageEntities } from './entities.ts';
-import { BlobId } from './files.ts';
+import { BlobId, MediaDurationMs, VoiceWaveform } from './files.ts';
+import { WrappedPoll } from './wrapped-polls.ts';
 
 /**
  * Public channels (R95-R99): one author (or a few admins) broadcasting to any number of subscribers.
@@ -107,7 +108,11 @@ export const ChannelAttachment = z.object({
   name: z.string().max(255).optional(),
   width: z.number().int().positive().max(100_000).optional(),
   height: z.number().int().positive().max(100_000).optional(),
-});
+  /** R199: a voice note recorded in the composer (an audio file): apps show the voice player, with its length and loudness (the chats' waveform). */
+  voice: z.literal(true).optional(),
+  durationMs: MediaDurationMs.optional(),
+  waveform: VoiceWaveform.optional(),
+}).refine((f) => !f.voice || f.mime.startsWith('audio/'), { path: ['voice'], message: 'a voice note is an audio file' });
 export type ChannelAttachment = z.infer<typeof ChannelAttachment>;
 
 /**
@@ -129,6 +134,11 @@ export const ChannelPostBody = z.object({
   entities: MessageEntities.optional(),
   /** R110: the post's photos and files (none on a deleted post). */
   attachments: z.array(ChannelAttachment).max(MAX_CHANNEL_ATTACHMENTS_SCHEMA).optional(),
+  /**
+   * R198: a poll (R185's question, options and `multiple`), inside the signed bytes so the server can't
+   * alter it; every later version of the post carries the same poll (none once deleted). Votes: R198.
+   */
+  poll: WrappedPoll.optional(),
   pinned: z.boolean(),
   deleted: z.boolean(),
   /**

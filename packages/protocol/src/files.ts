@@ -51,6 +51,11 @@ export const STICKER_SIDE_PX = 160;
 export const AttachmentKind = z.enum(['file', 'image', 'video', 'audio', 'voice']);
 export type AttachmentKind = z.infer<typeof AttachmentKind>;
 
+/** A recording's or a video's length (ms). */
+export const MediaDurationMs = z.number().int().nonnegative().max(365 * 24 * 3600 * 1000);
+/** A voice message's loudness over time, one byte (0-255) per sample, base64 (R199's public voice posts take the same). */
+export const VoiceWaveform = Base64.max(Math.ceil(MAX_WAVEFORM_SAMPLES / 3) * 4);
+
 /**
  * R52: one attached file, inside the encrypted message. `key` opens it, `sha256` is of the whole
  * ciphertext (the blob), `size` is the plaintext's length. `name` and `mime` are what the sender's
@@ -69,11 +74,10 @@ export const Attachment = z.object({
   mime: z.string().min(1).max(127),
   width: z.number().int().positive().max(100_000).optional(),
   height: z.number().int().positive().max(100_000).optional(),
-  durationMs: z.number().int().nonnegative().max(365 * 24 * 3600 * 1000).optional(),
+  durationMs: MediaDurationMs.optional(),
   /** A small picture made by the sender's device (a photo's or a video's first frame). */
   thumbnail: z.object({ mediaType: z.enum(['image/jpeg', 'image/webp', 'image/png']), data: Base64.min(4).max(MAX_THUMBNAIL_CHARS) }).optional(),
-  /** A voice message's loudness over time, one byte (0-255) per sample, base64. */
-  waveform: Base64.max(Math.ceil(MAX_WAVEFORM_SAMPLES / 3) * 4).optional(),
+  waveform: VoiceWaveform.optional(),
   /** R158: a sticker (a WebP or PNG `image`), shown alone without the bubble; `emoji`: the one it stands for. */
   sticker: z.object({ emoji: z.string().min(1).max(16).optional() }).optional(),
 }).refine((a) => !a.sticker || (a.kind === 'image' && STICKER_MIMES.includes(a.mime)), { path: ['sticker'], message: 'a sticker is an image/webp or image/png image' });

@@ -13,6 +13,7 @@ export * from './join-requests.ts';
 export * from './polls.ts';
 export * from './bots.ts';
 export * from './channels.ts';
+export * from './channel-polls.ts';
 export * from './member-digest.ts';
 export * from './channel-wraps.ts';
 export * from './wrapped-responses.ts';

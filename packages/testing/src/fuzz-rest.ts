@@ -165,6 +165,16 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'PUT /api/v1/channels/:channelId/posts/:postId/reaction': (ctx) => ({ params: { channelId: channel(ctx), postId: segment(anId) }, body: fc.record({ emoji: fc.oneof(fc.constantFrom('👍', '🔥', '<b>', 'abc', '👍'.repeat(20)), fc.string({ maxLength: 40 })) }) }),
   'DELETE /api/v1/channels/:channelId/posts/:postId/reaction': (ctx) => ({ params: { channelId: channel(ctx), postId: segment(anId) } }),
   'GET /api/v1/channels/:channelId/counts': (ctx) => ({ params: { channelId: channel(ctx) }, query: fc.oneof(fc.array(anId, { minLength: 1, maxLength: 120 }).map((ids) => `postIds=${ids.join(',')}`), fc.constantFrom('postIds=', 'postIds=%2C%2C', ''), fc.string()) }),
+  // R198: votes on public polls by option index (out of range, repeated, too many, not numbers) and their counts.
+  'PUT /api/v1/channels/:channelId/posts/:seq/vote': (ctx) => ({
+    params: { channelId: channel(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) },
+    body: fc.record({ options: fc.oneof(fc.constant([0]), fc.constant([0, 0]), fc.array(fc.integer({ min: -2, max: 14 }), { maxLength: 14 }), fc.constant([0.5]), fc.string()) }, { requiredKeys: [] }),
+  }),
+  'DELETE /api/v1/channels/:channelId/posts/:seq/vote': (ctx) => ({ params: { channelId: channel(ctx), seq: fc.oneof(fc.constant('1'), fc.integer().map(String), fc.string()) } }),
+  'GET /api/v1/channels/:channelId/votes': (ctx) => ({
+    params: { channelId: channel(ctx) },
+    query: fc.oneof(fc.array(fc.nat(), { maxLength: 120 }).map((a) => `seqs=${a.join(',')}`), fc.constantFrom('seqs=', 'seqs=0', 'seqs=1,,2', 'seqs=1e400', 'seqs=-1'), fc.string()),
+  }),
   'POST /api/v1/channels/:channelId/views': (ctx) => ({ params: { channelId: channel(ctx) }, body: fc.record({ postIds: fc.array(fc.oneof(anId, fc.string()), { maxLength: 120 }) }) }),
   // R115: scheduled posts (signed bodies of any shape, ids real and made up); R114: discussion links and joins.
   'GET /api/v1/channels/:channelId/scheduled': (ctx) => ({ params: { channelId: channel(ctx) } }),

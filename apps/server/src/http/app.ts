@@ -21,6 +21,7 @@ import { wrappedCommentRoutes } from './wrapped-comments.ts';
 import { wrappedViewRoutes } from './wrapped-views.ts';
 import { channelViewRoutes } from './channel-views.ts';
 import { wrappedPollRoutes } from './wrapped-polls.ts';
+import { channelPollRoutes } from './channel-polls.ts';
 import { wrappedReadRoutes } from './wrapped-reads.ts';
 import { wrappedScheduleRoutes } from './wrapped-schedule.ts';
 import { communityRoutes } from './communities.ts';
@@ -123,6 +124,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     wrappedViewRoutes(api, services, config.rates.apiPerSec); // R183
     channelViewRoutes(api, services, config.rates.apiPerSec); // R190
     wrappedPollRoutes(api, services, config.rates.apiPerSec); // R185
+    channelPollRoutes(api, services, config.rates.apiPerSec); // R198
     wrappedReadRoutes(api, services, config.rates.apiPerSec); // R182
     wrappedScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, wrappedPostBodyBytes(config.channelWraps))); // R188, R192: a post's size with its files
     joinRequestRoutes(api, services, config.rates.apiPerSec);

@@ -30,8 +30,9 @@ export function channelPageRoutes(app: FastifyInstance, services: Services, limi
 
   app.get('/c/:handle', async (request, reply) => {
     const { channel, posts } = await load(request);
+    const votes = await services.channelPolls.publicVotes(channel.channelId, posts.filter((p) => p.poll).map((p) => p.postSeq)); // R198
     return reply.header('content-security-policy', PAGE_CSP).header('cache-control', 'public, max-age=60')
-      .type('text/html; charset=utf-8').send(channelPage(channel, posts, base));
+      .type('text/html; charset=utf-8').send(channelPage(channel, posts, base, votes));
   });
   // R110: a public post's photo or file, for anyone. Only the image types in CHANNEL_IMAGE_TYPES and the
   // audio/video ones in CHANNEL_PLAYABLE_TYPES are served as what they are; anything else as a download,

@@ -67,4 +67,16 @@ describe('public channel rendering (R99)', () => {
     const plain = channelPage(channel, [post('text only', 1)], 'https://parley.example');
     assert.ok(plain.includes('<meta name="twitter:card" content="summary">') && !plain.includes('og:image'));
   });
+
+  it('R198 R199 the page shows a poll\'s question and options as text with their counts and voters; a voice note is named as one, with its length', () => {
+    const poll = { question: 'Tea <b>or</b> "coffee"?', options: ['Tea & milk', '</li><script>x</script>'] };
+    const voice = { blobId: 'CCCCCCCCCCCCCCCCCCCCCC', sha256: '2'.repeat(64), size: 500, mime: 'audio/webm', name: 'voice-1.webm', voice: true as const, durationMs: 65_400 };
+    const html = channelPage(channel, [{ ...post('', 2), attachments: [voice] }, { ...post('Vote', 1), poll }], 'https://parley.example',
+      new Map([[1, { seq: 1, votes: { 1: 3 }, voters: 3 }]]));
+    assert.ok(html.includes('<strong>Tea &lt;b&gt;or&lt;/b&gt; &quot;coffee&quot;?</strong><ul><li><span>Tea &amp; milk</span><span class="count">0</span></li>'
+      + '<li><span>&lt;/li&gt;&lt;script&gt;x&lt;/script&gt;</span><span class="count">3</span></li></ul>'), html);
+    assert.ok(html.includes('3 voters · vote in the Parley app'));
+    assert.ok(!/<script/i.test(html));
+    assert.ok(html.includes('<audio controls preload="metadata" src="/c/city_news/media/CCCCCCCCCCCCCCCCCCCCCC"></audio><a href="/c/city_news/media/CCCCCCCCCCCCCCCCCCCCCC" download="voice-1.webm">Voice note (1:05)</a>'), html);
+  });
 });

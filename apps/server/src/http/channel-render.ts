@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CHANNEL_IMAGE_TYPES, CHANNEL_PLAYABLE_TYPES, type ChannelAttachment, type ChannelPostBody } from '@parley/protocol';
+import { CHANNEL_IMAGE_TYPES, CHANNEL_PLAYABLE_TYPES, type ChannelAttachment, type ChannelPollVotes, type ChannelPostBody } from '@parley/protocol';
 import type { ChannelRow } from '../storage/channel-storage.ts';
 
 /**
@@ -19,6 +19,7 @@ header{border-bottom:1px solid #ddd;margin-bottom:1rem}h1{margin:.2rem 0;font-si
 .kind{font-size:.9rem;color:#444;background:#eef3ff;border-radius:.4rem;padding:.4rem .6rem}
 article{border:1px solid #ddd;border-radius:.6rem;padding:.8rem;margin:.8rem 0}.text{white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
 .meta{color:#555;font-size:.85rem;margin-top:.4rem}.media{display:flex;flex-wrap:wrap;gap:.3rem;margin-bottom:.4rem}.media img{max-width:100%;height:auto;border-radius:.4rem}.pin{font-weight:600;color:#444}a{color:#0645ad}
+.poll{border-left:3px solid #4a7dff;padding-left:.6rem;margin:.4rem 0}.poll ul{list-style:none;padding:0;margin:.3rem 0}.poll li{display:flex;justify-content:space-between;gap:1rem}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}.handle,.meta,.pin{color:#bbb}.kind{background:#1f2a44;color:#ddd}article{border-color:#333}a{color:#8ab4f8}}`;
 
 /** The page's Content-Security-Policy: its one inline style by hash and (R110, R126) its posts' photos, audio and video from this server; no script at all. */
@@ -40,7 +41,11 @@ function media(handle: string, post: ChannelPostBody): string {
   const files = post.attachments ?? [];
   if (files.length === 0) return '';
   const src = (blobId: string) => `/c/${escapeText(handle)}/media/${escapeText(blobId)}`;
-  const link = (f: ChannelAttachment) => `<a href="${src(f.blobId)}" download="${escapeText(f.name ?? 'file')}">${escapeText(f.name ?? 'File')} (${f.size} bytes)</a>`;
+  // R199: a voice note is named as one, with its length, rather than by its recording's file name.
+  const length = (ms: number) => `${Math.floor(Math.round(ms / 1000) / 60)}:${String(Math.round(ms / 1000) % 60).padStart(2, '0')}`;
+  const label = (f: ChannelAttachment) => (f.voice ? `Voice note${f.durationMs ? ` (${length(f.durationMs)})` : ''}`
+    : `${escapeText(f.name ?? 'File')} (${f.size} bytes)`);
+  const link = (f: ChannelAttachment) => `<a href="${src(f.blobId)}" download="${escapeText(f.name ?? 'file')}">${label(f)}</a>`;
   const items = files.map((f) => {
     if (CHANNEL_IMAGE_TYPES.includes(f.mime)) {
       return `<img src="${src(f.blobId)}" alt="${escapeText(f.name ?? 'Photo')}"${f.width && f.height ? ` width="${f.width}" height="${f.height}"` : ''} loading="lazy">`;
@@ -77,13 +82,23 @@ ${image.width && image.height ? `<meta property="og:image:width" content="${imag
 `;
 }
 
-export function channelPage(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string): string {
+/** R198: a post's poll, its question and options (escaped) with their counts; no names (the server serves none). */
+function poll(post: ChannelPostBody, votes: ChannelPollVotes | undefined): string {
+  if (!post.poll) return '';
+  const options = post.poll.options.map((text, i) => `<li><span>${escapeText(text)}</span><span class="count">${votes?.votes[String(i)] ?? 0}</span></li>`).join('');
+  const voters = votes?.voters ?? 0;
+  return `<div class="poll"><strong>${escapeText(post.poll.question)}</strong>${post.poll.multiple ? ' (several answers)' : ''}<ul>${options}</ul>`
+    + `<div class="meta">${voters} voter${voters === 1 ? '' : 's'} · vote in the Parley app</div></div>\n`;
+}
+
+/** `votes`: R198's counts of the posts' polls, by postSeq. */
+export function channelPage(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string, votes: ReadonlyMap<number, ChannelPollVotes> = new Map()): string {
   const url = `${origin}/c/${channel.handle}`;
   const description = channel.description || (posts[0] ? summary(posts[0].text, 200) : `@${channel.handle} on Parley`);
   const ordered = [...posts.filter((p) => p.pinned), ...posts.filter((p) => !p.pinned)];
   const articles = ordered.map((p) => `<article id="post-${p.postSeq}">
 ${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}${media(channel.handle, p)}<p class="text">${escapeText(p.text)}</p>
-<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.edited ? ' · edited' : ''}</div>
+${poll(p, votes.get(p.postSeq))}<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.edited ? ' · edited' : ''}</div>
 </article>`).join('\n');
   return `<!doctype html>
 <html lang="en">

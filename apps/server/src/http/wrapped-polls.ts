@@ -4,10 +4,11 @@ import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
 
-const Seq = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const Seq = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const PostParams = z.object({ communityId: Id, seq: Seq });
 const CommunityParams = z.object({ communityId: Id });
-const VotesQuery = z.object({
+/** `?seqs=1,2,3`: the polls whose votes to read (R185; R198's public polls too). */
+export const VotesQuery = z.object({
   seqs: z.string().max(2000).regex(/^\d{1,15}(,\d{1,15})*$/, 'seqs: numbers, comma-separated').transform((s) => s.split(',').map(Number))
     .refine((a) => a.length <= MAX_WRAPPED_COUNTS_SEQS && a.every((n) => n >= 1), `1 to ${MAX_WRAPPED_COUNTS_SEQS} seqs, each at least 1`),
 });

@@ -46,7 +46,7 @@ import { SqliteWrappedComments } from './sqlite/sqlite-wrapped-comments.ts';
 import type { WrappedViewStorage } from './wrapped-view-storage.ts';
 import { PostgresWrappedViews } from './postgres/postgres-wrapped-views.ts';
 import { SqliteWrappedViews } from './sqlite/sqlite-wrapped-views.ts';
-import type { WrappedVoteStorage } from './wrapped-vote-storage.ts';
+import { CHANNEL_VOTE_TABLES, type WrappedVoteStorage } from './wrapped-vote-storage.ts';
 import { PostgresWrappedVotes } from './postgres/postgres-wrapped-votes.ts';
 import { SqliteWrappedVotes } from './sqlite/sqlite-wrapped-votes.ts';
 import { PostgresWrappedReads } from './postgres/postgres-wrapped-reads.ts';
@@ -78,6 +78,8 @@ export interface Stores {
   wrappedViewStore: WrappedViewStorage;
   channelViewStore: ChannelViewStorage;
   wrappedVoteStore: WrappedVoteStorage;
+  /** R198: votes on public channels' polls. */
+  channelVoteStore: WrappedVoteStorage;
   wrappedReadStore: WrappedReadStorage;
   wrappedScheduleStore: WrappedScheduleStorage;
   joinRequestStore: JoinRequestStorage;
@@ -103,6 +105,7 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
   let wrappedViewStore: WrappedViewStorage;
   let channelViewStore: ChannelViewStorage; // R190
   let wrappedVoteStore: WrappedVoteStorage; // R185
+  let channelVoteStore: WrappedVoteStorage; // R198: the same store on public polls' tables
   let wrappedReadStore: WrappedReadStorage;
   let wrappedScheduleStore: WrappedScheduleStorage; // R188
   let joinRequestStore: JoinRequestStorage;
@@ -130,6 +133,7 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
     wrappedViewStore = new PostgresWrappedViews(pgStorage.pool);
     channelViewStore = new PostgresChannelViews(pgStorage.pool);
     wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
+    channelVoteStore = new PostgresWrappedVotes(pgStorage.pool, CHANNEL_VOTE_TABLES);
     wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
     wrappedScheduleStore = new PostgresWrappedSchedule(pgStorage.pool);
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
@@ -159,6 +163,7 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
     wrappedViewStore = new SqliteWrappedViews(sqliteStorage.db);
     channelViewStore = new SqliteChannelViews(sqliteStorage.db);
     wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
+    channelVoteStore = new SqliteWrappedVotes(sqliteStorage.db, CHANNEL_VOTE_TABLES);
     wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
     wrappedScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db);
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
@@ -166,5 +171,5 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
   }
-  return { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases };
+  return { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, channelVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases };
 }

@@ -25,6 +25,20 @@ export interface WrappedVoteStorage {
   dropVotes(communityId: string, userId: string): Promise<number>;
 }
 
+/**
+ * The tables one vote store reads and writes: R185's wrapped polls (keyed by community) or R198's public
+ * polls (keyed by channel, `seq` the poll's `postSeq`, a token the option's index in decimal). Both keep
+ * the same rows, so one implementation per database serves both (and one suite proves both).
+ */
+export interface VoteTables {
+  votes: string;
+  counts: string;
+  /** The column naming whose poll it is. */
+  owner: string;
+}
+export const WRAPPED_VOTE_TABLES: VoteTables = { votes: 'channel_wrapped_votes', counts: 'channel_wrapped_vote_counts', owner: 'community_id' };
+export const CHANNEL_VOTE_TABLES: VoteTables = { votes: 'channel_votes', counts: 'channel_vote_counts', owner: 'channel_id' };
+
 /** R185: the count row that holds a poll's number of voters (no vote token is empty). */
 export const VOTERS = '';
 

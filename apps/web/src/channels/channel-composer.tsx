@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { lazy, Suspense, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { ChannelAttachment } from '@parley/protocol';
 import { useAction } from '../components/error-line.tsx';
@@ -7,6 +7,10 @@ import { channelsChanged } from './use-channels.ts';
 import { Icon } from '../components/icons.tsx';
 import { useChannelI18n } from './text.ts';
 import type { VerifiedPost } from './channel-post.tsx';
+import { VoiceRecorder } from '../files/voice-recorder.tsx';
+import type { FileToSend } from '../files/sdk.ts';
+
+const PollDialog = lazy(async () => ({ default: (await import('../components/poll.tsx')).PollDialog })); // R198: the chats' poll form
 
 /** A media type the signed post can carry (R110: `type/subtype`, lowercase); anything else goes as a plain file. */
 function mimeOf(file: File): string {
@@ -31,6 +35,19 @@ async function uploadOne(client: ParleyClient, file: File): Promise<ChannelAttac
 }
 
 /**
+ * R199: a voice note from the chats' recorder, posted alone: uploaded as a public audio file and named
+ * in the signed post with the voice mark, its length and its loudness (readers get the voice player).
+ */
+async function postVoice(client: ParleyClient, channelId: string, file: FileToSend): Promise<void> {
+  if (!(file.source instanceof Blob)) throw new Error('a recording is a Blob');
+  const mime = file.mime.split(';')[0]!.trim().toLowerCase();
+  const voice = await client.channels.uploadFile(new Uint8Array(await file.source.arrayBuffer()), {
+    mime, name: file.name.slice(0, 255), voice: true, ...(file.durationMs !== undefined ? { durationMs: file.durationMs } : {}), ...(file.waveform ? { waveform: file.waveform } : {}),
+  });
+  await client.channels.post(channelId, '', { attachments: [voice] });
+}
+
+/**
  * The admins' composer (R96): a new post, or the next version of the one being edited; signed on
  * this device by the SDK. Photos and files (R110) are uploaded as public files first, then named
  * in the signed post by their hash. "Schedule" picks a time instead (R115: signed here now, published by
@@ -47,6 +64,7 @@ export function ChannelComposer({ client, channelId, editing, onDone }: {
   // R115: a time to publish at (a datetime-local value), or undefined to post now.
   const [at, setAt] = useState<string | undefined>();
   const scheduling = at !== undefined && !editing;
+  const [polling, setPolling] = useState(false);
   const send = () => {
     if (scheduling) {
       if (!text.trim() || !at) return;
@@ -106,13 +124,27 @@ export function ChannelComposer({ client, channelId, editing, onDone }: {
           e.target.value = '';
         }} />
         <button type="button" className="icon" aria-label={t('chAttach')} title={t('chAttach')} onClick={() => input.current?.click()}><Icon name="attach" /></button>
+        {!editing && !scheduling && <button type="button" className="icon" aria-label={t('pollNew')} title={t('pollNew')} data-testid="poll-new" onClick={() => setPolling(true)}><Icon name="poll" /></button>}
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
         {!editing && !scheduling && (
           <button type="button" className="secondary" disabled={busy} onClick={() => setAt(localInputValue(Date.now() + 3_600_000))}>{t('chSchedule')}</button>
         )}
-        <button type="submit" disabled={busy || (scheduling ? !text.trim() || !at : !text.trim() && files.length === 0)}>{editing ? t('chSave') : scheduling ? t('chSchedule') : t('chPost')}</button>
+        {!editing && !scheduling && !text.trim() && files.length === 0
+          ? <VoiceRecorder onError={(message) => run(() => Promise.reject(new Error(message)))} onSend={(file) => run(async () => { await postVoice(client, channelId, file); onDone(); })} /> /* R199 */
+          : <button type="submit" disabled={busy || (scheduling ? !text.trim() || !at : !text.trim() && files.length === 0)}>{editing ? t('chSave') : scheduling ? t('chSchedule') : t('chPost')}</button>}
       </form>
+      {polling && (
+        <Suspense fallback={null}>
+          {/* R198: signed with the post; the text typed so far goes with it */}
+          <PollDialog client={client} note={t('chPublicPollNote')} onClose={() => setPolling(false)}
+            onCreate={async (poll) => {
+              await client.channels.post(channelId, text, { poll: { question: poll.question, options: poll.options, ...(poll.multiple ? { multiple: true } : {}) } });
+              setText('');
+              onDone();
+            }} />
+        </Suspense>
+      )}
     </div>
   );
 }

@@ -1,10 +1,11 @@
 import type { ReactNode } from 'react';
-import type { ChannelPost, ParleyClient } from '@parley/client';
+import type { ChannelPost, ParleyClient, WrappedPollResult } from '@parley/client';
 import type { ChannelPostCounts } from '@parley/protocol';
 import { FormattedText } from '../components/formatted-text.tsx';
 import { Icon } from '../components/icons.tsx';
 import { useChannelI18n } from './text.ts';
 import { ChannelMedia } from './channel-media.tsx';
+import { WrappedPollCard } from './wrapped-poll.tsx';
 import type { Formatters } from '../i18n/format.ts';
 
 export type VerifiedPost = Extract<ChannelPost, { verified: true }>;
@@ -17,8 +18,10 @@ export const CHANNEL_REACTIONS = ['👍', '❤️', '🔥', '😂', '😮', '�
  * entities), date, views and reactions; a post that failed its check shows only that it failed and
  * why: nothing the server sent is shown as the channel's (R96).
  */
-export function ChannelPostView({ client, handle, post, admin, counts, fmt, onChange, onEdit, onForward, comments }: {
+export function ChannelPostView({ client, handle, post, admin, counts, fmt, onChange, onEdit, onForward, comments, votes, onVote }: {
   client: ParleyClient; handle: string; post: ChannelPost; admin: boolean; counts: ChannelPostCounts | undefined; fmt: Formatters; comments?: ReactNode;
+  /** R198: the votes of the post's poll, and a tap on an option (the whole new choice). */
+  votes?: WrappedPollResult | undefined; onVote?: (options: number[]) => void;
   onChange: (fn: () => Promise<unknown>) => void; onEdit: (p: VerifiedPost) => void; onForward: (p: VerifiedPost) => void;
 }) {
   const { t } = useChannelI18n();
@@ -38,6 +41,7 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
       {post.pinned && <p className="channel-pin muted small"><Icon name="pin" size={14} /> {t('chPinned')}</p>}
       {post.attachments && <ChannelMedia client={client} handle={handle} files={post.attachments} />}
       {post.text && <div className="channel-text"><FormattedText text={post.text} entities={post.entities} /></div>}
+      {post.poll && <WrappedPollCard poll={post.poll} result={votes} onVote={(options) => onVote?.(options)} />}
       <p className="channel-meta muted small">
         <span className="channel-verified" title={t('chVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chVerified')}</span>
         {' · '}<time dateTime={new Date(post.date).toISOString()}>{fmt.dateTime(post.date)}</time>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ChannelPost, ParleyClient } from '@parley/client';
+import type { ChannelPost, ParleyClient, PublicPollPost } from '@parley/client';
 import type { Channel, ChannelPostCounts, ChannelSubscription } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
@@ -13,6 +13,7 @@ import { channelAdmins, channelLink, channelsChanged, useChannelData } from './u
 import { useLogCheck } from './log-check.ts';
 import { CommentsButton, CommentsPanel, DiscussionSettings, useDiscussion } from './comments.tsx';
 import { ScheduledPosts } from './channel-schedule.tsx';
+import { usePollVotes } from './wrapped-poll.tsx';
 import './channels.css';
 
 /** The page size the view asks for (the server's PARLEY_CHANNEL_PAGE_MAX may be lower). */
@@ -86,6 +87,10 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
     if (isOwner) client.channels.healDiscussion(channelId).catch((err: unknown) => console.warn('parley: linking the discussion again failed', err));
   }, [client, channelId, isOwner]);
 
+  // R198: the polls' counts, read with the posts and when the window comes back into view.
+  const polls = usePollVotes(pollPosts([...(value?.posts ?? []), ...older]), (p) => p.postSeq, (shown) => client.channels.pollVotes(channelId, shown),
+    (post, options) => client.channels.vote(channelId, post, options), [client, channelId]);
+
   const bottom = useRef<HTMLDivElement>(null);
   const newest = value?.posts[0]?.seq;
   useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [newest]);
@@ -108,6 +113,8 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
   const postView = (post: ChannelPost, inPanel = false) => (
     <ChannelPostView key={post.verified ? post.postId : `bad-${post.seq}`} client={client} handle={channel.handle} post={post} admin={admin && !inPanel}
       counts={post.verified ? value.counts.get(post.postId) : undefined} fmt={fmt}
+      votes={post.verified ? polls.results.get(post.postSeq) : undefined}
+      onVote={(options) => { if (post.verified && post.poll) run(() => polls.vote({ postSeq: post.postSeq, poll: post.poll! }, options)); }}
       onChange={(fn) => act(fn)} onEdit={setEditing} onForward={setForwarding}
       comments={discussion && post.verified && !inPanel ? <CommentsButton client={client} discussion={discussion} postId={post.postId} onOpen={() => setCommenting(post.postId)} /> : undefined} />
   );
@@ -169,4 +176,9 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
       {forwarding && <ChannelForward client={client} channel={channel} post={forwarding} onClose={() => setForwarding(undefined)} />}
     </section>
   );
+}
+
+/** R198: the verified posts that carry a poll, oldest first, as the SDK's vote calls take them. */
+function pollPosts(posts: readonly ChannelPost[]): PublicPollPost[] {
+  return [...posts].reverse().flatMap((p) => (p.verified && !p.deleted && p.poll ? [{ postSeq: p.postSeq, poll: p.poll }] : []));
 }

@@ -171,7 +171,7 @@ export function WrappedChannelView({ client, communityId }: { client: ParleyClie
           <article key={p.seq} className={`channel-post${pinned.includes(p) ? ' pinned' : ''}`} id={`wrapped-post-${p.seq}`} data-testid="wrapped-post">
             {p.attachments && <Attachments client={client} atts={p.attachments} uploading={false} onOpen={setViewing} />}
             {p.text && <div className="channel-text">{p.text}</div>}
-            {p.poll && <WrappedPollCard post={{ seq: p.seq, epoch: p.epoch, poll: p.poll }} result={polls.results.get(p.seq)} onVote={(o) => act(() => polls.vote({ seq: p.seq, epoch: p.epoch, poll: p.poll! }, o))} />}
+            {p.poll && <WrappedPollCard poll={p.poll} result={polls.results.get(p.seq)} onVote={(o) => act(() => polls.vote({ seq: p.seq, epoch: p.epoch, poll: p.poll! }, o))} />}
             <p className="channel-meta muted small">
               <span className="channel-verified" title={t('chWrappedVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chWrappedVerified')}</span>
               {' · '}<time dateTime={new Date(p.date).toISOString()}>{fmt.dateTime(p.date)}</time>

@@ -1,41 +1,48 @@
 import { useCallback, useState } from 'react';
 import type { ParleyClient, WrappedPollPost, WrappedPollResult } from '@parley/client';
+import type { WrappedPoll } from '@parley/protocol';
 import { Icon } from '../components/icons.tsx';
 import { useChannelI18n } from './text.ts';
 import { useReadNowAndOnView } from './read-on-view.ts';
 
 /**
- * R185: the votes of the wrapped polls shown (the newest 100), read when they change and when the
- * window comes back into view (a vote sends no notice, as a reaction sends none: R166).
+ * R185/R198: the votes of the polls shown (the newest 100), read when they change and when the window
+ * comes back into view (a vote sends no notice, as a reaction sends none: R166). `read` and `cast` are
+ * the SDK's calls for the kind of channel; `seqOf` names a poll's place.
  */
-export function useWrappedPollVotes(client: ParleyClient, communityId: string, polls: readonly WrappedPollPost[]) {
+export function usePollVotes<P>(polls: readonly P[], seqOf: (p: P) => number, read: (shown: readonly P[]) => Promise<WrappedPollResult[]>,
+  cast: (post: P, options: number[]) => Promise<WrappedPollResult>, deps: readonly unknown[]) {
   const [results, setResults] = useState(new Map<number, WrappedPollResult>());
-  const key = polls.map((p) => p.seq).join(',');
+  const key = polls.map(seqOf).join(',');
   const load = useCallback(async () => {
     const shown = polls.slice(-100);
     if (shown.length === 0) return;
     try {
-      const got = await client.wrappedChannels.pollVotes(communityId, shown);
+      const got = await read(shown);
       setResults(new Map(got.map((r) => [r.seq, r])));
     } catch (err) {
-      console.warn('parley: reading the wrapped channel\'s poll votes failed', err);
+      console.warn('parley: reading the channel\'s poll votes failed', err);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, communityId, key]);
+  }, [...deps, key]);
   useReadNowAndOnView(load);
-  const vote = (post: WrappedPollPost, options: number[]) => client.wrappedChannels.vote(communityId, post, options)
-    .then((r) => setResults((before) => new Map(before).set(r.seq, r)));
+  const vote = (post: P, options: number[]) => cast(post, options).then((r) => setResults((before) => new Map(before).set(r.seq, r)));
   return { results, vote };
 }
 
+/** R185: a wrapped channel's polls (votes as tokens under the epoch key). */
+export function useWrappedPollVotes(client: ParleyClient, communityId: string, polls: readonly WrappedPollPost[]) {
+  return usePollVotes(polls, (p) => p.seq, (shown) => client.wrappedChannels.pollVotes(communityId, shown),
+    (post, options) => client.wrappedChannels.vote(communityId, post, options), [client, communityId]);
+}
+
 /**
- * R185: a poll in a wrapped post: each option with its share of the voters and its count; a tap votes
+ * R185/R198: a poll in a wrapped or public post: each option with its share of the voters and its count; a tap votes
  * (one answer: tapping another moves the vote, tapping yours takes it back; several: a tap adds or
  * removes that option). This person's choice is highlighted.
  */
-export function WrappedPollCard({ post, result, onVote }: { post: WrappedPollPost; result: WrappedPollResult | undefined; onVote: (options: number[]) => void }) {
+export function WrappedPollCard({ poll, result, onVote }: { poll: WrappedPoll; result: WrappedPollResult | undefined; onVote: (options: number[]) => void }) {
   const { t } = useChannelI18n();
-  const { poll } = post;
   const mine = result?.mine ?? [];
   const voters = result?.voters ?? 0;
   const choose = (i: number) => {

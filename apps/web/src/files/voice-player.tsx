@@ -6,7 +6,7 @@ import { noFocusOnClick } from './pointer.ts';
 import { errorText } from '../i18n/errors.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatDuration } from './format.ts';
-import { isDamaged, useDecrypted } from './media-store.ts';
+import { isDamaged, useDecrypted, type Decrypted } from './media-store.ts';
 import { decodeWaveform, squeeze } from './waveform.ts';
 
 const SPEEDS = [1, 1.5, 2] as const;
@@ -19,8 +19,16 @@ const BARS = 42;
  * audio is fetched and decrypted on the first play. The same player for sender and recipient.
  */
 export function VoicePlayer({ client, att, disabled }: { client: ParleyClient; att: Attachment; disabled: boolean }) {
-  const { t } = useI18n();
   const data = useDecrypted(client, disabled ? undefined : att);
+  return <VoicePlayerView data={data} att={att} disabled={disabled} />;
+}
+
+/** The audio a voice player plays: fetched (and checked) on `load()`, then at `url`. */
+export type VoiceSource = Pick<Decrypted, 'state' | 'url' | 'error'> & { load(): void };
+
+/** The player itself, for any source of the audio: a chat's encrypted file, or (R199) a public post's checked one. */
+export function VoicePlayerView({ data, att, disabled }: { data: VoiceSource; att: Pick<Attachment, 'waveform' | 'durationMs'>; disabled: boolean }) {
+  const { t } = useI18n();
   const audio = useRef<HTMLAudioElement>(null);
   const [playing, setPlaying] = useState(false);
   const [position, setPosition] = useState(0);

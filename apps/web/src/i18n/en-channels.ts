@@ -101,6 +101,7 @@ export const enChannels = {
   chWrappedWaiting: 'This device has no key for these posts yet. An admin’s device gives it the channel’s key when it is online; posts from before you subscribed stay closed.',
   chWrappedOpen: 'Open the channel',
   chPollNote: 'Encrypted on the admin’s device. Votes are counted by the server as tokens it can’t read: it knows who voted and how many chose the same, not which option.',
+  chPublicPollNote: 'Public, like the post: anyone can read the poll and its counts. The server keeps each subscriber’s choice so it can be changed, and shows only the counts.',
   chPollVoteFor: 'Vote for {option}',
   chPollVoters: 'one:{count} voter|other:{count} voters',
   chPollTapAgain: 'Tap your choice again to take it back.',

@@ -1,4 +1,5 @@
-import type { ChannelDiscussion, ChannelPostCounts, ChannelSearchResponse, ChatSummary } from '@parley/protocol';
+import type { ChannelDiscussion, ChannelPollVotes, ChannelPostCounts, ChannelSearchResponse, ChatSummary, WrappedPoll } from '@parley/protocol';
+import { checkChoice, type WrappedPollResult } from './wrapped-polls.ts';
 import type { RestFn } from '../session.ts';
 import { ViewReports } from './view-reports.ts';
 
@@ -76,8 +77,49 @@ export class ChannelSocial {
     return (await this.#s.rest<{ counts: ChannelPostCounts[] }>('GET', path(channelId, `/counts?postIds=${postIds.map(encodeURIComponent).join(',')}`))).counts;
   }
 
+  /**
+   * R198: this user's whole choice on a public poll (option indices of the poll `post` signed; none takes
+   * the vote back): subscribers only. Answers the poll's counts, mapped to its options.
+   */
+  async vote(channelId: string, post: PublicPollPost, options: readonly number[]): Promise<WrappedPollResult> {
+    const chosen = checkChoice(post.poll, options);
+    const route = path(channelId, `/posts/${post.postSeq}/vote`);
+    const { votes } = chosen.length === 0 ? await this.#s.rest<{ votes: ChannelPollVotes }>('DELETE', route)
+      : await this.#s.rest<{ votes: ChannelPollVotes }>('PUT', route, { options: chosen });
+    return pollResult(post, votes);
+  }
+
+  /** R198: the counts of these public polls (100 a request) and this user's choice in each. */
+  async pollVotes(channelId: string, posts: readonly PublicPollPost[]): Promise<WrappedPollResult[]> {
+    const out: WrappedPollResult[] = [];
+    for (let i = 0; i < posts.length; i += 100) {
+      const page = posts.slice(i, i + 100);
+      const { votes } = await this.#s.rest<{ votes: ChannelPollVotes[] }>('GET', path(channelId, `/votes?seqs=${page.map((p) => p.postSeq).join(',')}`));
+      for (const p of page) {
+        const v = votes.find((x) => x.seq === p.postSeq);
+        if (v) out.push(pollResult(p, v));
+      }
+    }
+    return out;
+  }
+
   /** R98: tells the server these posts were seen, each once from this device; the server only adds to counters. */
   async markViewed(channelId: string, postIds: readonly string[]): Promise<void> {
     await this.#viewed.report(channelId, postIds, (page) => this.#s.rest('POST', path(channelId, '/views'), { postIds: page }));
   }
+}
+
+/** R198: a public poll as the reader verified it: where it was first posted and what it signed. */
+export type PublicPollPost = { postSeq: number; poll: WrappedPoll };
+
+/** R198: the server's counts per option index, as R185's result (votes naming no option of the poll: `other`). */
+function pollResult(post: PublicPollPost, v: ChannelPollVotes): WrappedPollResult {
+  const out: WrappedPollResult = { seq: post.postSeq, votes: post.poll.options.map(() => 0), voters: v.voters, mine: [], other: 0 };
+  for (const [index, n] of Object.entries(v.votes)) {
+    const i = Number(index);
+    if (i < out.votes.length) out.votes[i] = n;
+    else out.other += n;
+  }
+  out.mine = (v.mine ?? []).filter((i) => i < out.votes.length).sort((a, b) => a - b);
+  return out;
 }

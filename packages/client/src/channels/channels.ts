@@ -1,11 +1,11 @@
 import {
   ParleyError,
   type Channel, type ChannelAttachment, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelSubscription, type MessageEntity, type ServerFrame,
-  type ScheduledChannelPost,
+  type ScheduledChannelPost, type WrappedPoll,
 } from '@parley/protocol';
 import { randomId } from '../encoding.ts';
 import type { RestFn } from '../session.ts';
-import { fetchPublicFile, uploadPublicFile, type MediaEndpoint, type PublicFile } from './media.ts';
+import { fetchPublicFile, uploadPublicFile, type MediaEndpoint, type PublicFile, type PublicFileMeta } from './media.ts';
 import { dropReplaced, judgeHead, openHead, unexplained, type LogIntegrity, type SeenHead } from './head.ts';
 import { generateChannelKey, importChannelKey, openEntry, openKeyList, placedEarly, signKeyList, signPost, type ChannelKey, type ChannelPost } from './signing.ts';
 import { HeadSigner } from './head-signer.ts';
@@ -125,11 +125,12 @@ export class Channels extends ChannelSocial {
   }
 
   /** R96: a new post, signed here, at the log's next seq (taken again if another admin got there first). */
-  async post(channelId: string, text: string, opts: { entities?: MessageEntity[]; attachments?: ChannelAttachment[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
+  /** R198: `poll` (question, options, multiple?) is signed with the post; every later version keeps it. */
+  async post(channelId: string, text: string, opts: { entities?: MessageEntity[]; attachments?: ChannelAttachment[]; poll?: WrappedPoll } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
     const postId = randomId(12);
     return this.#put(channelId, postId, (seq) => ({
       postSeq: seq, version: 1, text, ...(opts.entities ? { entities: opts.entities } : {}),
-      ...(opts.attachments?.length ? { attachments: opts.attachments } : {}), pinned: false, deleted: false,
+      ...(opts.attachments?.length ? { attachments: opts.attachments } : {}), ...(opts.poll ? { poll: opts.poll } : {}), pinned: false, deleted: false,
     }));
   }
 
@@ -137,12 +138,12 @@ export class Channels extends ChannelSocial {
   async edit(channelId: string, postId: string, text: string, opts: { entities?: MessageEntity[]; attachments?: ChannelAttachment[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
     return this.#change(channelId, postId, (old) => {
       const attachments = opts.attachments ?? old.attachments;
-      return { text, ...(opts.entities ? { entities: opts.entities } : {}), ...(attachments?.length ? { attachments } : {}), pinned: old.pinned, deleted: false, edited: true };
+      return { text, ...(opts.entities ? { entities: opts.entities } : {}), ...(attachments?.length ? { attachments } : {}), ...(old.poll ? { poll: old.poll } : {}), pinned: old.pinned, deleted: false, edited: true };
     });
   }
 
-  /** R110: uploads a photo or file for a public post (public: not encrypted); pass the result in `post`'s `attachments`. */
-  async uploadFile(bytes: Uint8Array, meta: { mime: string; name?: string; width?: number; height?: number }): Promise<ChannelAttachment> {
+  /** R110: uploads a photo or file for a public post (public: not encrypted); pass the result in `post`'s `attachments`. R199: `voice` marks a recorded voice note. */
+  async uploadFile(bytes: Uint8Array, meta: PublicFileMeta): Promise<ChannelAttachment> {
     return uploadPublicFile(this.#d, bytes, meta);
   }
 
@@ -157,12 +158,12 @@ export class Channels extends ChannelSocial {
 
   async pin(channelId: string, postId: string, pinned = true): Promise<Extract<ChannelPost, { verified: true }>> {
     return this.#change(channelId, postId, (old) => ({
-      text: old.text, ...(old.entities ? { entities: old.entities } : {}), ...(old.attachments ? { attachments: old.attachments } : {}), pinned, deleted: false,
+      text: old.text, ...(old.entities ? { entities: old.entities } : {}), ...(old.attachments ? { attachments: old.attachments } : {}), ...(old.poll ? { poll: old.poll } : {}), pinned, deleted: false,
       ...(old.edited ? { edited: true } : {}),
     }));
   }
 
-  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'attachments' | 'pinned' | 'deleted' | 'edited'>) {
+  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'attachments' | 'poll' | 'pinned' | 'deleted' | 'edited'>) {
     return this.#put(channelId, postId, async () => {
       const old = await this.#current(channelId, postId);
       if (old.deleted) throw new ParleyError('not_found', 'this post was deleted');

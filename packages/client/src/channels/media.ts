@@ -18,7 +18,10 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * through the blob upload path (R53, tus creation-with-upload: one request), and describes it for
  * the post to sign: its blob id, SHA-256, size and type.
  */
-export async function uploadPublicFile(ep: MediaEndpoint, bytes: Uint8Array, meta: { mime: string; name?: string; width?: number; height?: number }): Promise<ChannelAttachment> {
+/** What a public file is said to be in the signed post: R110's type, name and size in pixels; R199's voice mark, length and waveform. */
+export type PublicFileMeta = { mime: string; name?: string; width?: number; height?: number; voice?: boolean; durationMs?: number; waveform?: string };
+
+export async function uploadPublicFile(ep: MediaEndpoint, bytes: Uint8Array, meta: PublicFileMeta): Promise<ChannelAttachment> {
   const send = async (fresh: boolean) => fetch(`${ep.baseUrl.replace(/\/$/, '')}/api/v1/blobs`, {
     method: 'POST',
     headers: {
@@ -36,6 +39,8 @@ export async function uploadPublicFile(ep: MediaEndpoint, bytes: Uint8Array, met
   return {
     blobId, sha256: await sha256Hex(bytes), size: bytes.length, mime: meta.mime,
     ...(meta.name ? { name: meta.name } : {}), ...(meta.width && meta.height ? { width: meta.width, height: meta.height } : {}),
+    ...(meta.voice ? { voice: true as const } : {}), ...(meta.durationMs !== undefined ? { durationMs: Math.round(meta.durationMs) } : {}),
+    ...(meta.waveform ? { waveform: meta.waveform } : {}),
   };
 }
 

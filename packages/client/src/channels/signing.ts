@@ -1,6 +1,6 @@
 import {
   CHANNEL_HEAD_CONTEXT, CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT, ChannelKeyList, type ChannelHeadBody, ChannelPostBody, ChannelScheduledBody,
-  type ChannelAttachment, type ChannelEntry, type MessageEntity, type SignedBlob,
+  type ChannelAttachment, type ChannelEntry, type MessageEntity, type SignedBlob, type WrappedPoll,
 } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 
@@ -102,6 +102,8 @@ export type ChannelPost =
     entities?: MessageEntity[];
     /** R110: the photos and files the post signed (check each download with `fetchFile`). */
     attachments?: ChannelAttachment[];
+    /** R198: the poll the post signed (votes: `client.channels.vote`, `pollVotes`). */
+    poll?: WrappedPoll;
     /** R125: the log positions of this post's earlier versions (absent on version 1). */
     replaces?: number[];
     pinned: boolean;
@@ -138,7 +140,7 @@ export async function openEntry(channelId: string, entry: ChannelEntry, list: Ch
   return {
     verified: true, channelId, postId: body.postId, postSeq: body.postSeq, seq: body.seq, version: body.version, date: body.date,
     text: body.text, ...(body.entities ? { entities: body.entities } : {}), ...(body.attachments ? { attachments: body.attachments } : {}),
-    ...(body.replaces ? { replaces: body.replaces } : {}), pinned: body.pinned, deleted: body.deleted, ...(body.edited ? { edited: true as const } : {}), signedBy: admin.userId,
+    ...(body.poll ? { poll: body.poll } : {}), ...(body.replaces ? { replaces: body.replaces } : {}), pinned: body.pinned, deleted: body.deleted, ...(body.edited ? { edited: true as const } : {}), signedBy: admin.userId,
     ...(scheduled ? { scheduled: true as const } : {}),
   };
 }

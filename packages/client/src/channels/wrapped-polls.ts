@@ -50,11 +50,17 @@ async function mapVotes(communityId: string, post: WrappedPollPost, v: WrappedPo
   return out;
 }
 
+/** R185/R198: a choice of option indices, checked against the poll before it is sent (each once). */
+export function checkChoice(poll: WrappedPoll, options: readonly number[]): number[] {
+  const chosen = [...new Set(options)];
+  if (chosen.some((i) => !Number.isInteger(i) || i < 0 || i >= poll.options.length)) throw new ParleyError('bad_request', 'no such option');
+  if (chosen.length > 1 && !poll.multiple) throw new ParleyError('bad_request', 'this poll takes one answer');
+  return chosen;
+}
+
 /** R185: this user's whole choice on the poll (option indices; none takes the vote back); its votes after. */
 export async function voteWrapped(rest: RestFn, key: EpochKey, communityId: string, post: WrappedPollPost, options: readonly number[]): Promise<WrappedPollResult> {
-  const chosen = [...new Set(options)];
-  if (chosen.some((i) => !Number.isInteger(i) || i < 0 || i >= post.poll.options.length)) throw new ParleyError('bad_request', 'no such option');
-  if (chosen.length > 1 && !post.poll.multiple) throw new ParleyError('bad_request', 'this poll takes one answer');
+  const chosen = checkChoice(post.poll, options);
   const route = path(communityId, `/wrapped-posts/${post.seq}/vote`);
   let votes: WrappedPollVotes;
   if (chosen.length === 0) ({ votes } = await rest<{ votes: WrappedPollVotes }>('DELETE', route));

@@ -10,6 +10,7 @@ import type { Storage } from '../../storage/storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
+import { pollOf } from './channel-polls.ts';
 import { checkReplaces, openHead } from './head.ts';
 import { checkPostFiles } from './post-files.ts';
 import { countViews } from './view-counters.ts';
@@ -159,7 +160,9 @@ export class Channels {
     if (!storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === body.signer && a.untilSeq === undefined)) {
       throw adminOnly('the caller\'s key is not in the channel\'s key list yet: the owner signs a new list first');
     }
-    checkReplaces(body, body.version > 1 ? await this.#d.channels.getPost(channelId, postId) : undefined);
+    const previous = body.version > 1 ? await this.#d.channels.getPost(channelId, postId) : undefined;
+    checkReplaces(body, previous);
+    checkPoll(body, previous);
     const media = await this.#media(auth, channelId, postId, body);
     await this.#d.limiter.take(`channel-post:${channelId}`, limits.postsPerHour / 3600, limits.postsPerHour);
     const post: ChannelPostRow = {
@@ -333,10 +336,18 @@ function checkBody(body: ChannelPostBody, channelId: string, postId: string, now
   if (body.version === 1 && body.postSeq !== body.seq) throw bad('a new post (version 1) has postSeq equal to seq');
   if (body.postSeq > body.seq) throw bad('postSeq after seq');
   if (Math.abs(body.date - now) > maxSkewMs) throw bad(`date is more than ${Math.round(maxSkewMs / 1000)} s from the server's clock`);
-  if (body.deleted && (body.text !== '' || body.pinned || body.entities?.length)) throw bad('a deleted post has no text, entities or pin');
-  if (!body.deleted && body.text.trim() === '') throw bad('empty text');
+  if (body.deleted && (body.text !== '' || body.pinned || body.entities?.length || body.poll)) throw bad('a deleted post has no text, entities, pin or poll');
+  if (!body.deleted && body.text.trim() === '' && !body.poll && !body.attachments?.length) throw bad('empty text (and no poll, photo or file)');
   const entities = body.entities && entitiesProblem(body.text, body.entities);
   if (entities) throw bad(entities);
+}
+
+/** R198: a poll's votes name its options by index, so every later version carries the same poll (the first version's), or none once deleted. */
+function checkPoll(body: ChannelPostBody, previous: ChannelPostRow | undefined): void {
+  if (body.version === 1 || body.deleted || !previous) return;
+  if (JSON.stringify(body.poll ?? null) !== JSON.stringify(pollOf(previous) ?? null)) {
+    throw new ParleyError('channel_post_invalid', 'post: an edit keeps the post\'s poll as it was (a poll is not added, changed or removed)');
+  }
 }
 
 export function toChannel(row: ChannelRow): Channel {

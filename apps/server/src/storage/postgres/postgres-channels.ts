@@ -93,6 +93,10 @@ export class PostgresChannels implements ChannelStorage {
           deleted = excluded.deleted, signed = excluded.signed, signature = excluded.signature`,
       [p.channelId, p.postId, p.postSeq, p.seq, p.version, p.authorId, p.deleted ? 1 : 0, p.signed, p.signature]);
       await db.query('UPDATE channels SET last_seq = $2 WHERE channel_id = $1', [p.channelId, p.seq]);
+      if (p.deleted) { // R198: a deleted post's poll takes its votes with it
+        await db.query('DELETE FROM channel_votes WHERE channel_id = $1 AND seq = $2', [p.channelId, p.postSeq]);
+        await db.query('DELETE FROM channel_vote_counts WHERE channel_id = $1 AND seq = $2', [p.channelId, p.postSeq]);
+      }
       if (media) {
         await db.query('DELETE FROM channel_media WHERE channel_id = $1 AND post_id = $2', [p.channelId, p.postId]);
         for (const m of media) {

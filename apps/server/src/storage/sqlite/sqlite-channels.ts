@@ -143,6 +143,10 @@ export class SqliteChannels implements ChannelStorage {
           deleted = excluded.deleted, signed = excluded.signed, signature = excluded.signature`)
         .run(p.channelId, p.postId, p.postSeq, p.seq, p.version, p.authorId, p.deleted ? 1 : 0, p.signed, p.signature);
       this.#q('UPDATE channels SET last_seq = ? WHERE channel_id = ?').run(p.seq, p.channelId);
+      if (p.deleted) { // R198: a deleted post's poll takes its votes with it
+        this.#q('DELETE FROM channel_votes WHERE channel_id = ? AND seq = ?').run(p.channelId, p.postSeq);
+        this.#q('DELETE FROM channel_vote_counts WHERE channel_id = ? AND seq = ?').run(p.channelId, p.postSeq);
+      }
       if (media) {
         this.#q('DELETE FROM channel_media WHERE channel_id = ? AND post_id = ?').run(p.channelId, p.postId);
         for (const m of media) this.#q('INSERT OR IGNORE INTO channel_media (channel_id, post_id, blob_id, mime) VALUES (?, ?, ?, ?)').run(p.channelId, p.postId, m.blobId, m.mime);
