@@ -115,3 +115,25 @@ test('a message the codec can\'t encode yet is tried each second but asks for it
   await tick(NOT_READY_RETRY_MS);
   assert.equal(checks.length, 10);
 });
+
+test('R69 R82 an automatic post queued before its chat went into slow mode is dropped when its turn comes: the person\'s message after it keeps the slot', async (t) => {
+  let slowMode = false;
+  let groupReady = false;
+  const { outbox, sent } = outboxWith(t, async () => {
+    if (!groupReady) throw new CodecNotReady('not in the group yet');
+    return plain;
+  }, { mayAutoPost: () => !slowMode });
+  await outbox.add('chat_g', text('key-log heads'), { auto: true }); // queued while automatic posts may go
+  await settle();
+  slowMode = true; // meanwhile the chat went into slow mode
+  await outbox.add('chat_g', text('First in slow mode'));
+  groupReady = true;
+  outbox.retry('chat_g');
+  await settle();
+  assert.deepEqual(sent, ['chat_g:First in slow mode'], 'the automatic post was not sent before it');
+  assert.equal(outbox.items().length, 0);
+  slowMode = false;
+  await outbox.add('chat_g', text('more heads'), { auto: true });
+  await settle();
+  assert.deepEqual(sent, ['chat_g:First in slow mode', 'chat_g:more heads'], 'where it may go, it goes');
+});

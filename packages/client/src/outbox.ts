@@ -21,6 +21,11 @@ export interface OutboxDeps {
   notReady(chatId: string): void;
   /** A message waits because the chat's group still holds a device that no longer belongs (R34). */
   held(chatId: string): void;
+  /**
+   * R69, R82: whether this device's automatic posts may go to the chat now (not while this user is
+   * muted, nor in slow mode, where one would take the slot of what the person writes next).
+   */
+  mayAutoPost?(chatId: string): boolean;
   onError(error: unknown): void;
 }
 
@@ -54,6 +59,8 @@ export interface AddOptions {
   vote?: true;
   /** R178: wakes no one (the `send` says `quiet`: no Web Push); every kind but those in WAKING_KINDS is always (R189). */
   quiet?: true;
+  /** R69, R82: this device's automatic post: judged again by `mayAutoPost` when its turn comes. */
+  auto?: true;
 }
 
 /**
@@ -126,7 +133,7 @@ export class Outbox {
       ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}),
       ...(opts.blobs?.length ? { blobs: [...opts.blobs] } : {}), ...(opts.release?.length ? { release: [...opts.release] } : {}),
       ...(opts.frank !== undefined ? { frank: opts.frank } : {}), ...(opts.vote ? { vote: true as const } : {}),
-      ...(opts.quiet || !WAKING_KINDS.has(content.kind) ? { quiet: true as const } : {}),
+      ...(opts.quiet || !WAKING_KINDS.has(content.kind) ? { quiet: true as const } : {}), ...(opts.auto ? { auto: true as const } : {}),
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);
@@ -235,6 +242,12 @@ export class Outbox {
     let envelope: Envelope;
     const chatId = item.chatId;
     const mark = this.#changeMark(chatId);
+    // An automatic post queued before the chat went into slow mode (or this user was muted) would take the
+    // slot of the person's next message there (or be refused): it is dropped, as it would not have been queued now.
+    if (item.auto && this.#d.mayAutoPost?.(chatId) === false) {
+      await this.#drop(item);
+      return;
+    }
     try {
       if (item.envelope) envelope = item.envelope;
       else if (item.content) {
