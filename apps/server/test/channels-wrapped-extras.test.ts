@@ -320,6 +320,49 @@ class HeldClock {
 }
 const MIN = 60_000;
 
+describe('a wrapped post kept for sending again (R162, R178)', () => {
+  it('R162 R178 a post with a file the server accepted just before the app closed, its kept record not yet dropped, then deleted by another admin, does not come back when the next start sends it again: it stays, failed (blob_not_found), until discarded', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Lake ferry', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    await ann.client.communities.setMember(id, ben.userId, { role: 'admin', rights: ['postAnnouncements', 'deleteMessages'] });
+    await ann.client.stop();
+    // The app dies between the server's answer and dropping the record: its store never hears of the drop.
+    const store = ann.store;
+    const dying = new Proxy(store, { get: (target, key) => {
+      if (key === 'deletePendingUpload') return async () => {};
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    } });
+    const firstRun = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, dying);
+    await firstRun.start();
+    const photo = new TextEncoder().encode('PHOTO-BYTES: the old pier');
+    const post = await firstRun.wrappedChannels.post(id, 'The old pier closes', { files: [{ source: new Blob([photo]), name: 'pier.jpg', mime: 'image/jpeg', size: photo.length }] });
+    await firstRun.stop();
+    assert.equal((await store.listPendingUploads()).length, 1, 'the record outlived the post');
+    // Meanwhile Ben, an admin, deletes it for everyone.
+    await ben.client.wrappedChannels.delete(id, post.seq);
+    const shown = async () => (await cat.client.wrappedChannels.read(id)).filter((p) => p.verified).map((p) => (p.verified ? p.text : ''));
+    assert.deepEqual(await shown(), []);
+    const lastSeq = async () => (await cat.client.wrappedChannels.readPage(id)).last;
+    const before = await lastSeq();
+
+    const secondRun = newClient(server.url, ann.userId, ann.deviceId, ann.deviceKey, store);
+    await using _second = { [Symbol.asyncDispose]: () => secondRun.stop() };
+    await secondRun.start();
+    await waitFor(() => secondRun.wrappedPending(id)[0]?.progress.state === 'failed', { what: 'the post sent again refused', timeoutMs: 30_000 });
+    const [failed] = secondRun.wrappedPending(id);
+    assert.deepEqual([failed?.text, failed?.progress.error], ['The old pier closes', 'blob_not_found'], 'its file went with the deleted post: nothing to post again');
+    assert.deepEqual(await shown(), [], 'the deleted post did not come back');
+    assert.equal(await lastSeq(), before, 'nothing appended');
+    await secondRun.cancelUpload(failed!.clientMsgId);
+    assert.deepEqual([secondRun.wrappedPending(id), await store.listPendingUploads()], [[], []]);
+  });
+});
+
 describe('scheduled wrapped posts (R188)', () => {
   it('R188 only admins schedule, list and cancel; a time past or too far, one post too many, one too long are refused with stable codes; outsiders get not_found', async () => {
     await using server = await startTestServer({

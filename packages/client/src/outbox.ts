@@ -21,6 +21,11 @@ export interface OutboxDeps {
   notReady(chatId: string): void;
   /** A message waits because the chat's group still holds a device that no longer belongs (R34). */
   held(chatId: string): void;
+  /**
+   * R69, R82: whether this device's automatic posts may go to the chat now (not while this user is
+   * muted, nor in slow mode, where one would take the slot of what the person writes next).
+   */
+  mayAutoPost?(chatId: string): boolean;
   onError(error: unknown): void;
 }
 
@@ -29,6 +34,18 @@ export interface OutboxDeps {
  * by itself only at its deadline or after this long (a fallback, should a change go unnoticed).
  */
 export const HELD_RECHECK_MS = 30_000;
+
+/** A message the codec can't encode yet (CodecNotReady) is tried again after this long, or when its chat's group moves (`retry`). */
+export const NOT_READY_RETRY_MS = 1000;
+/** R152/R159: a held message whose chat changed during its try is tried again at once this many times in a row at most. */
+export const QUICK_RETRIES = 3;
+/** The not-ready tries that ask for a group check: the 1st, 2nd, 4th … 32nd, then every 32nd (at most one a ~32 s). */
+export const NOT_READY_CHECK_EVERY = 32;
+
+/** Whether the `tries`-th not-ready try in a row asks for a group check. */
+export function asksForCheck(tries: number): boolean {
+  return tries <= NOT_READY_CHECK_EVERY ? (tries & (tries - 1)) === 0 : tries % NOT_READY_CHECK_EVERY === 0;
+}
 
 export interface AddOptions {
   membersSince?: number;
@@ -42,6 +59,8 @@ export interface AddOptions {
   vote?: true;
   /** R178: wakes no one (the `send` says `quiet`: no Web Push); every kind but those in WAKING_KINDS is always (R189). */
   quiet?: true;
+  /** R69, R82: this device's automatic post: judged again by `mayAutoPost` when its turn comes. */
+  auto?: true;
 }
 
 /**
@@ -64,9 +83,16 @@ export class Outbox {
   readonly #wakers = new Map<string, () => void>();
   /** Chats whose waiting message waits for the chat to change (CodecWaiting), not for its group. */
   readonly #awaitingChange = new Set<string>();
-  /** Counts changes (of any chat): one during a try is not missed. */
-  #changes = 0;
-  #quickRetries = 0;
+  /**
+   * Counts changes, per chat and of every chat at once (`chatChanged()`): one during a try of that
+   * chat is not missed. Per chat, so a change of another chat neither wakes nor spends a chat's quick retries.
+   */
+  readonly #changes = new Map<string, number>();
+  #changesOfAll = 0;
+  /** Per chat: tries in a row that ended CodecWaiting while the chat changed (each retried at once, QUICK_RETRIES at most). */
+  readonly #quickRetries = new Map<string, number>();
+  /** Per chat: tries in a row that ended CodecNotReady, for the group check's backoff (`asksForCheck`). */
+  readonly #notReadyTries = new Map<string, number>();
 
   constructor(deps: OutboxDeps) {
     this.#d = deps;
@@ -107,7 +133,7 @@ export class Outbox {
       ...(opts.membersSince !== undefined ? { membersSince: opts.membersSince } : {}),
       ...(opts.blobs?.length ? { blobs: [...opts.blobs] } : {}), ...(opts.release?.length ? { release: [...opts.release] } : {}),
       ...(opts.frank !== undefined ? { frank: opts.frank } : {}), ...(opts.vote ? { vote: true as const } : {}),
-      ...(opts.quiet || !WAKING_KINDS.has(content.kind) ? { quiet: true as const } : {}),
+      ...(opts.quiet || !WAKING_KINDS.has(content.kind) ? { quiet: true as const } : {}), ...(opts.auto ? { auto: true as const } : {}),
     };
     this.#contents.set(item.clientMsgId, content);
     await this.#d.store.putOutbox(item);
@@ -170,7 +196,8 @@ export class Outbox {
    * an id, any chat): a message of it held for its log (CodecWaiting) is judged again now.
    */
   chatChanged(chatId?: string): void {
-    this.#changes += 1;
+    if (chatId === undefined) this.#changesOfAll += 1;
+    else this.#changes.set(chatId, (this.#changes.get(chatId) ?? 0) + 1);
     for (const id of chatId === undefined ? [...this.#awaitingChange] : [chatId]) if (this.#awaitingChange.has(id)) this.#wakers.get(id)?.();
   }
 
@@ -206,9 +233,21 @@ export class Outbox {
     this.#d.changed(item.chatId);
   }
 
+  /** Moves on every change that concerns the chat (its own, or every chat's). */
+  #changeMark(chatId: string): number {
+    return this.#changesOfAll + (this.#changes.get(chatId) ?? 0);
+  }
+
   async #sendOne(item: OutboxItem): Promise<void> {
     let envelope: Envelope;
-    const mark = this.#changes;
+    const chatId = item.chatId;
+    const mark = this.#changeMark(chatId);
+    // An automatic post queued before the chat went into slow mode (or this user was muted) would take the
+    // slot of the person's next message there (or be refused): it is dropped, as it would not have been queued now.
+    if (item.auto && this.#d.mayAutoPost?.(chatId) === false) {
+      await this.#drop(item);
+      return;
+    }
     try {
       if (item.envelope) envelope = item.envelope;
       else if (item.content) {
@@ -230,20 +269,34 @@ export class Outbox {
       }
       // Not in the chat's encryption group yet, or its group holds a device that no longer belongs:
       // the message waits (shown as sending) until the group moves.
-      if (err instanceof CodecHeld) this.#d.held(item.chatId);
+      if (!(err instanceof CodecWaiting)) this.#quickRetries.delete(chatId);
+      if (!(err instanceof CodecNotReady) || err instanceof CodecHeld || err instanceof CodecWaiting) this.#notReadyTries.delete(chatId);
+      if (err instanceof CodecHeld) this.#d.held(chatId);
       else if (err instanceof CodecWaiting) { /* R159: its log, not its group, has to move */ }
-      else if (err instanceof CodecNotReady) this.#d.notReady(item.chatId);
-      else this.#d.onError(err);
+      else if (err instanceof CodecNotReady) {
+        // Tried each second, but the group is checked only on the 1st, 2nd, 4th, … try (then every 32nd):
+        // a commit or welcome wakes the message at once (`retry`), so the checks need not chase it.
+        const tries = (this.#notReadyTries.get(chatId) ?? 0) + 1;
+        this.#notReadyTries.set(chatId, tries);
+        if (asksForCheck(tries)) this.#d.notReady(chatId);
+      } else this.#d.onError(err);
       if (err instanceof CodecWaiting) {
         // R152/R159: judged again when the chat changes (at once if it did during this try), else at the deadline.
-        // (Three times in a row at most: a try that itself changes the chat must not spin.)
-        if (this.#changes !== mark && this.#quickRetries++ < 3) return;
-        this.#quickRetries = 0;
-        await this.#pause(item.chatId, Math.min(err.deadlineMs ?? HELD_RECHECK_MS, HELD_RECHECK_MS), true);
-      } else if (err instanceof CodecNotReady) await this.#pause(item.chatId, 1000);
+        // (QUICK_RETRIES times in a row at most, counted per chat: a try that itself changes its chat must not
+        // spin, and one chat that does must not make another's change wait for the deadline.)
+        const quick = this.#quickRetries.get(chatId) ?? 0;
+        if (this.#changeMark(chatId) !== mark && quick < QUICK_RETRIES) {
+          this.#quickRetries.set(chatId, quick + 1);
+          return;
+        }
+        this.#quickRetries.delete(chatId);
+        await this.#pause(chatId, Math.min(err.deadlineMs ?? HELD_RECHECK_MS, HELD_RECHECK_MS), true);
+      } else if (err instanceof CodecNotReady) await this.#pause(chatId, NOT_READY_RETRY_MS);
       else await new Promise((r) => setTimeout(r, 2000));
       return;
     }
+    this.#quickRetries.delete(chatId);
+    this.#notReadyTries.delete(chatId);
     item.attempts += 1;
     try {
       const ack = await this.#d.send(item, envelope);

@@ -7,6 +7,7 @@ import type { Drafts } from './drafts.ts';
 import { ChatEncryption } from './e2ee/chat-encryption.ts';
 import { lastSentBy } from './log-sync.ts';
 import { communityHolds } from './moderation/rights-hold.ts';
+import { mayAutoPost } from './moderation/rights-in-log.ts';
 import { Outbox } from './outbox.ts';
 
 export interface SendParts {
@@ -42,6 +43,7 @@ export function sendParts(c: ClientCore, x: { codec: ContentCodec; drafts(): Dra
     prev: (chatId) => lastSentBy(sync.log(chatId), userId, deviceId),
     notReady: (chatId) => enc?.schedule(chatId, 0),
     held: (chatId) => enc?.held(chatId),
+    mayAutoPost: (chatId) => mayAutoPost(chats.get(chatId), userId),
     onError: (error) => c.backgroundError({ task: 'encryption-group', error }),
   });
   enc = mls && keyPackages

@@ -27,6 +27,8 @@ export interface OutboxItem {
   vote?: true;
   /** R178: wakes no one, said in every `send` of it. */
   quiet?: true;
+  /** R69, R82: this device's automatic post (resend asks and answers, key-log heads): dropped unsent where it may not go when its turn comes. */
+  auto?: true;
   /** R176: when the person last chose "Try again" on it: R159's wait counts from then, as for an action written then. */
   retriedAt?: number;
 }

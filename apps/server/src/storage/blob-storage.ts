@@ -8,9 +8,16 @@ export interface BlobRow {
   /** The declared length (tus Upload-Length): the ciphertext's size. */
   length: number;
   createdAt: number;
-  /** When the last byte was stored; null while the upload is unfinished. */
+  /** When the last byte was stored; null while the upload is unfinished; RELEASED_AT once its wrapped post was deleted (R178). */
   completedAt: number | null;
 }
+
+/**
+ * R178: the `completedAt` a deletion gives a wrapped post's files that nothing else references: long
+ * past R56's window, so the next sweep removes them, and never named by a post again (`blob_not_found`):
+ * a post sent again after its deletion (R162's kept upload) can't come back.
+ */
+export const RELEASED_AT = 0;
 
 /** One chat message's reference to a blob (R54), recorded with the log entry. */
 export interface BlobRefRow {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { BlobStorage } from './blob-storage.ts';
+import { RELEASED_AT, type BlobStorage } from './blob-storage.ts';
 import type { ChannelWrapStorage } from './channel-wrap-storage.ts';
 import type { CommunityStorage } from './community-storage.ts';
 import type { Storage } from './storage.ts';
@@ -116,6 +116,12 @@ export function wrappedResponseStorageSuite(name: string, open: () => Promise<{ 
       assert.equal(await s.deletePost(C, post.seq), true);
       assert.deepEqual((await blobs.expiredBlobs(T0 + 10, 10)).sort(), [blob('added').blobId, blob('photo').blobId]);
       assert.equal((await blobs.listRefs(blob('other').blobId)).length, 1);
+      // Marked released: the next sweep takes them whatever their window, and no post names them again (the post sent again after its deletion).
+      assert.deepEqual((await blobs.expiredBlobs(RELEASED_AT + 1, 10)).sort(), [blob('added').blobId, blob('photo').blobId]);
+      assert.deepEqual([(await blobs.getBlob(blob('photo').blobId))?.completedAt, (await blobs.getBlob(blob('other').blobId))?.completedAt], [RELEASED_AT, T0 + 1]);
+      const last = (await wraps.latestPost(C))?.seq;
+      await assert.rejects(withFiles('cG9zdDE=', 'photo'), (e: { code?: string }) => e.code === 'blob_not_found');
+      assert.equal((await wraps.latestPost(C))?.seq, last, 'nothing appended');
     });
   });
 }

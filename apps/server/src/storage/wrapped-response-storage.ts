@@ -24,7 +24,8 @@ export interface WrappedResponseStorage {
    * marked `e<seq>:`) become the deleted mark `d:`, and its reactions, view counters (R183) and votes (R185) go. R178: the blob references of
    * the post and its edits (R162's `blob_refs` rows: the announcements chat, the entry's author and seq)
    * go in the same transaction, so R56's sweep removes their files; a reference that a chat message of
-   * the same sender at the same seq of that chat may have made is kept. False when there was no such
+   * the same sender at the same seq of that chat may have made is kept. The files no reference holds any
+   * more are marked `RELEASED_AT` (swept next, never posted again). False when there was no such
    * post or it was deleted already.
    */
   deletePost(communityId: string, seq: number): Promise<boolean>;

@@ -47,7 +47,7 @@ export interface ChatEncryptionDeps {
   claim(chatId: string, userIds: string[]): Promise<ClaimedKeyPackage[]>;
   openDirect(userId: string): Promise<ChatSummary>;
   /** Puts content in the chat's outbox (`membersSince`: a message sent again, R32). */
-  post(chatId: string, content: Content, opts?: { membersSince?: number }): Promise<string>;
+  post(chatId: string, content: Content, opts?: { membersSince?: number; auto?: true }): Promise<string>;
   /** What this device wrote to the chat and the server has not acknowledged yet, oldest first. */
   outboxContents(chatId: string): Content[];
   changed(chatId?: string): void;
@@ -108,8 +108,9 @@ export class ChatEncryption {
     this.#d = deps;
     this.#owed = new OwedShares(deps.store);
     // R69, R82: this device's own automatic posts (resend asks and answers, key-log heads) stay out of a
-    // chat where the server would refuse them or where they would use up this member's slow-mode slot.
-    const autoPost: typeof deps.post = (chatId, content, opts) => (mayAutoPost(deps.chat(chatId), deps.userId) ? deps.post(chatId, content, opts) : Promise.resolve(''));
+    // chat where the server would refuse them or where they would use up this member's slow-mode slot
+    // (judged again when they go: `auto`).
+    const autoPost: typeof deps.post = (chatId, content, opts) => (mayAutoPost(deps.chat(chatId), deps.userId) ? deps.post(chatId, content, { ...opts, auto: true }) : Promise.resolve(''));
     this.resends = new MessageResends({
       userId: deps.userId, deviceId: deps.deviceId, store: deps.store, mls: deps.mls,
       log: (chatId) => deps.sync.log(chatId),

@@ -3,7 +3,7 @@ import {
 } from '@parley/protocol';
 import { userTopic, wrappedTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelWrapLimits } from '../../config.ts';
-import type { BlobStorage } from '../../storage/blob-storage.ts';
+import { RELEASED_AT, type BlobStorage } from '../../storage/blob-storage.ts';
 import { WRAPPED_INFO_MARK, type ChannelWrapStorage, type ChannelWrappedPostRow } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';
 import type { Storage } from '../../storage/storage.ts';
@@ -230,7 +230,8 @@ export class ChannelWraps {
     for (const blobId of input.blobs ?? []) {
       // R162: only the author's own uploads (as R110's public files); the append checks again that each is there and complete.
       const blob = await this.#d.blobs.getBlob(blobId);
-      if (!blob || blob.ownerUserId !== auth.userId) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
+      // R178: a file of a deleted post (RELEASED_AT) is gone: a post sent again after its deletion does not come back.
+      if (!blob || blob.ownerUserId !== auth.userId || blob.completedAt === RELEASED_AT) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
       if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
     }
     // R184: a pin names a post that is there; any admin pins (the signed plaintext says on or off).

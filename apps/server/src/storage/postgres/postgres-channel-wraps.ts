@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ParleyError } from '@parley/protocol';
+import { RELEASED_AT } from '../blob-storage.ts';
 import type {
   ChannelEpochRow, ChannelWrapRow, ChannelWrapStorage, ChannelWrappedPostRow, UnwrappedDeviceRow,
 } from '../channel-wrap-storage.ts';
@@ -103,7 +104,8 @@ export class PostgresChannelWraps implements ChannelWrapStorage {
       if (refs && refs.blobIds.length > 0) {
         // As a chat message's references (R54): locked (FOR KEY SHARE) so a sweep can't delete them before this commits.
         const found = await db.query<Row>('SELECT blob_id, completed_at FROM blobs WHERE blob_id = ANY($1::text[]) ORDER BY blob_id FOR KEY SHARE', [[...refs.blobIds]]);
-        const complete = new Map(found.rows.map((b) => [b['blob_id'] as string, b['completed_at'] !== null]));
+        // R178: a file whose post was deleted is gone (RELEASED_AT), as if swept already.
+        const complete = new Map(found.rows.filter((b) => b['completed_at'] === null || Number(b['completed_at']) !== RELEASED_AT).map((b) => [b['blob_id'] as string, b['completed_at'] !== null]));
         for (const blobId of refs.blobIds) {
           if (!complete.has(blobId)) throw new ParleyError('blob_not_found', 'no such blob');
           if (!complete.get(blobId)) throw new ParleyError('blob_incomplete', 'the upload is not finished');

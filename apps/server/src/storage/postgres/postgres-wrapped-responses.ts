@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { DELETED_BODY, editMark, type WrappedReactionCount, type WrappedResponseStorage } from '../wrapped-response-storage.ts';
+import { RELEASED_AT } from '../blob-storage.ts';
 import type { ChannelWrappedPostRow } from '../channel-wrap-storage.ts';
 import { toWrappedPost } from '../sqlite/sqlite-channel-wraps.ts';
 import { inTransaction } from './transaction.ts';
@@ -10,6 +11,9 @@ export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND body !~ '^[ep][
 /** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
 const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = $1 AND kind = 'announcements')
   AND sender_user_id = $2 AND seq = $3`;
+/** R178: the released files no other reference holds. */
+const MARK_RELEASED = `UPDATE blobs SET completed_at = $1 WHERE blob_id = ANY($2::text[]) AND completed_at IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = blobs.blob_id)`;
 
 /** R166-R167 in the cluster's PostgreSQL database. */
 export class PostgresWrappedResponses implements WrappedResponseStorage {
@@ -70,7 +74,11 @@ export class PostgresWrappedResponses implements WrappedResponseStorage {
       const edits = (await db.query<Row>('SELECT seq, author_id FROM channel_wrapped_posts WHERE community_id = $1 AND seq > $2 AND left(body, $3) = $4',
         [communityId, seq, editMark(seq).length, editMark(seq)])).rows;
       // R178: the files go with the post: their references are released, so R56's sweep removes them.
-      for (const [s, author] of [[seq, post['author_id']] as const, ...edits.map((e) => [Number(e['seq']), e['author_id']] as const)]) await db.query(RELEASE_REFS, [communityId, author, -s]);
+      for (const [s, author] of [[seq, post['author_id']] as const, ...edits.map((e) => [Number(e['seq']), e['author_id']] as const)]) {
+        const released = (await db.query<Row>(`${RELEASE_REFS} RETURNING blob_id`, [communityId, author, -s])).rows.map((r) => String(r['blob_id']));
+        // R178: swept next and never posted again (a kept upload sent again after the deletion is refused: blob_not_found).
+        if (released.length > 0) await db.query(MARK_RELEASED, [RELEASED_AT, released]);
+      }
       await db.query('UPDATE channel_wrapped_posts SET body = $1 WHERE community_id = $2 AND seq > $3 AND left(body, $4) = $5', [DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq)]);
       await db.query('DELETE FROM channel_wrapped_reactions WHERE community_id = $1 AND seq = $2', [communityId, seq]);
       await db.query('DELETE FROM channel_wrapped_reaction_counts WHERE community_id = $1 AND seq = $2', [communityId, seq]);

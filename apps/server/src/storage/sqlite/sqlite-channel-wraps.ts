@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ParleyError } from '@parley/protocol';
+import { RELEASED_AT } from '../blob-storage.ts';
 import {
   WRAPPED_INFO_MARK, type ChannelEpochRow, type ChannelWrapRow, type ChannelWrapStorage, type ChannelWrappedPostRow, type UnwrappedDeviceRow,
 } from '../channel-wrap-storage.ts';
@@ -143,7 +144,7 @@ export class SqliteChannelWraps implements ChannelWrapStorage {
         .run(p.communityId, seq, p.epoch, p.authorId, p.authorDevice, p.body, p.createdAt);
       for (const blobId of refs?.blobIds ?? []) {
         const blob = this.#q('SELECT completed_at FROM blobs WHERE blob_id = ?').get(blobId) as Row | undefined;
-        if (!blob) throw new ParleyError('blob_not_found', 'no such blob');
+        if (!blob || blob['completed_at'] === RELEASED_AT) throw new ParleyError('blob_not_found', 'no such blob'); // R178: its post was deleted
         if (blob['completed_at'] === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
         // R178: at minus the post's seq, where no chat message's reference is: the post's deletion releases exactly these.
         this.#q('INSERT INTO blob_refs (chat_id, blob_id, sender_user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(refs!.chatId, blobId, p.authorId, -seq);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DELETED_BODY, editMark, type WrappedReactionCount, type WrappedResponseStorage } from '../wrapped-response-storage.ts';
+import { RELEASED_AT } from '../blob-storage.ts';
 import type { ChannelWrappedPostRow } from '../channel-wrap-storage.ts';
 import { toWrappedPost } from './sqlite-channel-wraps.ts';
 import { statementCache } from './statement-cache.ts';
@@ -11,6 +12,10 @@ export const IS_POST = "body NOT LIKE 'i:%' AND body <> 'd:' AND NOT (substr(bod
 /** R178: a wrapped entry's blob references (R162: kept at minus its seq, where no chat message is). */
 const RELEASE_REFS = `DELETE FROM blob_refs WHERE chat_id = (SELECT chat_id FROM community_chats WHERE community_id = ? AND kind = 'announcements')
   AND sender_user_id = ? AND seq = ?`;
+const REFS_OF_ENTRY = RELEASE_REFS.replace('DELETE FROM', 'SELECT blob_id FROM');
+/** R178: a released file no other reference holds. */
+const MARK_RELEASED = `UPDATE blobs SET completed_at = ? WHERE blob_id = ? AND completed_at IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = blobs.blob_id)`;
 
 /** R166-R167 in the single node's SQLite database. */
 export class SqliteWrappedResponses implements WrappedResponseStorage {
@@ -69,7 +74,12 @@ export class SqliteWrappedResponses implements WrappedResponseStorage {
       const gone = this.#q('UPDATE channel_wrapped_posts SET body = ? WHERE community_id = ? AND seq = ? AND body <> ?').run(DELETED_BODY, communityId, seq, DELETED_BODY).changes > 0;
       if (!gone || !post) return false;
       // R178: the files go with the post: their references are released, so R56's sweep removes them.
-      for (const [s, author] of [[seq, post['author_id']], ...edits.map((e) => [e['seq'], e['author_id']])]) this.#q(RELEASE_REFS).run(communityId, author, -Number(s));
+      for (const [s, author] of [[seq, post['author_id']], ...edits.map((e) => [e['seq'], e['author_id']])]) {
+        const released = (this.#q(REFS_OF_ENTRY).all(communityId, author, -Number(s)) as Row[]).map((r) => String(r['blob_id']));
+        this.#q(RELEASE_REFS).run(communityId, author, -Number(s));
+        // R178: swept next and never posted again (a kept upload sent again after the deletion is refused: blob_not_found).
+        for (const blobId of released) this.#q(MARK_RELEASED).run(RELEASED_AT, blobId);
+      }
       this.#q("UPDATE channel_wrapped_posts SET body = ? WHERE community_id = ? AND seq > ? AND substr(body, 1, ?) = ?")
         .run(DELETED_BODY, communityId, seq, editMark(seq).length, editMark(seq));
       this.#q('DELETE FROM channel_wrapped_reactions WHERE community_id = ? AND seq = ?').run(communityId, seq);
