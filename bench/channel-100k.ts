@@ -3,12 +3,12 @@
 // user, device and subscription row), of whom `connections` hold a live WebSocket connection each as
 // its own user and session (spread over the nodes of a cluster), the rest offline. Per post, as in
 // bench/channel-fanout.ts (shared code in bench/lib/channel-bench.ts): PUT → the last connected
-// subscriber's notice (p50/max over 10 posts) and the server's CPU, at half and all connections, so
-// the slopes give the cost per notice. Then the catch-up of `catchUp` distinct offline subscribers,
-// 20 at a time, each doing what the SDK and web app do on return: `GET /channels` (its unread counts),
-// then opening the channel: `GET /channels/:id`, its last 50 posts (`GET /posts?limit=50`) and the read
-// position (`POST /read`).
-// Usage: node --import tsx bench/channel-100k.ts [subscribers=100000] [connections=15000] [workers=4] [cluster=0|3] [catchUp=1000]
+// subscriber's notice (p50/max over 10 posts) and the server's CPU, at `steps` evenly spaced
+// connection counts (1/3, 2/3, all), so the slopes (least squares) give the cost per notice. Then the
+// catch-up of `catchUp` distinct offline subscribers, 20 at a time, each doing what the SDK and web
+// app do on return: `GET /channels` (its unread counts), then opening the channel: `GET /channels/:id`,
+// its last 50 posts (`GET /posts?limit=50`) and the read position (`POST /read`).
+// Usage: node --import tsx bench/channel-100k.ts [subscribers=100000] [connections=15000] [workers=4] [cluster=0|3] [catchUp=1000] [steps=3]
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { RestApi } from '@parley/client';
@@ -22,6 +22,7 @@ const total = Number(process.argv[3] ?? 15_000);
 const workerCount = Number(process.argv[4] ?? 4);
 const clusterSize = Number(process.argv[5] ?? 0);
 const catchUpCount = Number(process.argv[6] ?? 1000);
+const stepCount = Number(process.argv[7] ?? 3);
 if (total + catchUpCount > subscribers) throw new Error('connections + catchUp must not exceed subscribers');
 
 const single = clusterSize === 0 ? await startServerProcess(CHANNEL_BENCH_ENV) : undefined;
@@ -59,12 +60,12 @@ async function step() {
 }
 
 await channel.post(); // warm the path
-const connectHalfSeconds = await openConnections(Math.floor(total / 2));
-await sleep(3000);
-const half = await step();
-const connectRestSeconds = await openConnections(total - connected);
-await sleep(3000);
-const all = await step();
+const steps: (Awaited<ReturnType<typeof step>> & { connectSeconds: number })[] = [];
+for (let k = 1; k <= stepCount; k++) {
+  const connectSeconds = await openConnections(Math.floor((total * k) / stepCount) - connected);
+  await sleep(3000);
+  steps.push({ ...(await step()), connectSeconds });
+}
 
 // Catch-up: distinct offline subscribers come back, 20 at a time, and do what the SDK does.
 while (channel.seq < 60) await channel.post();
@@ -97,9 +98,8 @@ const catchUp = {
 
 console.log(JSON.stringify({
   bench: 'channel 100k', nodes: clusterSize || 1, storage: clusterSize ? 'postgres+nats' : 'sqlite', subscribers, subscribersShown: shown,
-  connections: total, offline: subscribers - total, seedSeconds: round(seeded.seconds, 1), connectSeconds: { half: connectHalfSeconds, rest: connectRestSeconds },
-  loadProcesses: workerCount, loadAverage1m: loads.map((l) => round(l, 1)),
-  noticeBytes: NOTICE_BYTES, storedBytesPerPost: channel.storedBytes, half, all, ...slopes(half, all), catchUp,
+  connections: total, offline: subscribers - total, seedSeconds: round(seeded.seconds, 1),   loadProcesses: workerCount, loadAverage1m: loads.map((l) => round(l, 1)),
+  noticeBytes: NOTICE_BYTES, storedBytesPerPost: channel.storedBytes, steps, ...slopes(...steps), catchUp,
 }));
 for (const w of workers) await w.close();
 await single?.close();

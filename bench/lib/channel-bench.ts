@@ -90,16 +90,24 @@ export async function fanOutStep(workers: Worker[], channel: BenchChannel, conne
   return { connections, fanOutMs: { p50: round(percentile(times, 50)), max: round(times.at(-1)!) }, cpuMsPerPost: round(cpuMs), delivered: Math.round(delivered / posts) };
 }
 
-/** Per-notice slopes between two steps, and what they give for a million connected devices. */
-export function slopes(a: FanOutStep, b: FanOutStep) {
-  const cpuPerNotice = (b.cpuMsPerPost - a.cpuMsPerPost) / (b.connections - a.connections);
-  const msPerNotice = (b.fanOutMs.p50 - a.fanOutMs.p50) / (b.connections - a.connections);
-  const fixedCpu = b.cpuMsPerPost - cpuPerNotice * b.connections;
-  const fixedMs = b.fanOutMs.p50 - msPerNotice * b.connections;
+/**
+ * Per-notice slopes over the steps (least squares: with two steps, the line through both), and what
+ * they give for a million connected devices.
+ */
+export function slopes(...steps: FanOutStep[]) {
+  const fit = (y: (s: FanOutStep) => number) => {
+    const n = steps.length;
+    const mx = steps.reduce((a, s) => a + s.connections, 0) / n;
+    const my = steps.reduce((a, s) => a + y(s), 0) / n;
+    const slope = steps.reduce((a, s) => a + (s.connections - mx) * (y(s) - my), 0) / steps.reduce((a, s) => a + (s.connections - mx) ** 2, 0);
+    return { slope, at1M: my + slope * (1_000_000 - mx) };
+  };
+  const cpu = fit((s) => s.cpuMsPerPost);
+  const ms = fit((s) => s.fanOutMs.p50);
   return {
-    cpuMsPer1000Notices: round(cpuPerNotice * 1000, 1),
-    fanOutMsPer1000Notices: round(msPerNotice * 1000, 1),
-    projected1M: { fanOutSeconds: round((fixedMs + msPerNotice * 1_000_000) / 1000, 1), cpuSecondsPerPost: round((fixedCpu + cpuPerNotice * 1_000_000) / 1000, 1) },
+    cpuMsPer1000Notices: round(cpu.slope * 1000, 1),
+    fanOutMsPer1000Notices: round(ms.slope * 1000, 1),
+    projected1M: { fanOutSeconds: round(ms.at1M / 1000, 1), cpuSecondsPerPost: round(cpu.at1M / 1000, 1) },
   };
 }
 
