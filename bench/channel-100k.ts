@@ -67,6 +67,12 @@ for (let k = 1; k <= stepCount; k++) {
   steps.push({ ...(await step()), connectSeconds });
 }
 
+// The idle connections' own cost (pings every PARLEY_WS_PING_INTERVAL_MS): CPU over 10 s with no posts,
+// to net out of the catch-up below (and to size the per-notice slopes' share of it).
+const idleCpu0 = cpu();
+await sleep(10_000);
+const idleCpuMsPerSecond = round(((cpu() - idleCpu0) * 1000) / 10);
+
 // Catch-up: distinct offline subscribers come back, 20 at a time, and do what the SDK does.
 while (channel.seq < 60) await channel.post();
 const lastSeq = channel.seq;
@@ -93,13 +99,13 @@ const catchNodeCpu = nodeCpu() - nodeCatch0;
 loads.push(loadavg()[0]!);
 const catchUp = {
   subscribers: returning.length, posts: 50, seconds: round(catchSeconds, 2), cpuSeconds: round(catchCpu, 2), nodeCpuSeconds: round(catchNodeCpu, 2),
-  cpuMsPerSubscriber: round((catchCpu * 1000) / returning.length, 2), wallMsPerSubscriber20AtATime: round((catchSeconds * 1000) / returning.length, 2),
+  cpuMsPerSubscriber: round((catchCpu * 1000) / returning.length, 2), netOfIdleCpuMsPerSubscriber: round((catchCpu * 1000 - idleCpuMsPerSecond * catchSeconds) / returning.length, 2), wallMsPerSubscriber20AtATime: round((catchSeconds * 1000) / returning.length, 2),
 };
 
 console.log(JSON.stringify({
   bench: 'channel 100k', nodes: clusterSize || 1, storage: clusterSize ? 'postgres+nats' : 'sqlite', subscribers, subscribersShown: shown,
   connections: total, offline: subscribers - total, seedSeconds: round(seeded.seconds, 1),   loadProcesses: workerCount, loadAverage1m: loads.map((l) => round(l, 1)),
-  noticeBytes: NOTICE_BYTES, storedBytesPerPost: channel.storedBytes, steps, ...slopes(...steps), catchUp,
+  noticeBytes: NOTICE_BYTES, storedBytesPerPost: channel.storedBytes, steps, ...slopes(...steps), idleCpuMsPerSecond, catchUp,
 }));
 for (const w of workers) await w.close();
 await single?.close();
