@@ -18,7 +18,7 @@ export interface BenchCluster {
   db: TestDatabase;
   /** CPU seconds of the Parley node processes so far. */
   nodeCpu(): number;
-  /** CPU seconds of PostgreSQL's and NATS's processes so far (the shared parts). */
+  /** CPU seconds of PostgreSQL's and NATS's processes so far (the shared parts; every such process on the machine). */
   infraCpu(): number;
   close(): Promise<void>;
 }
@@ -55,7 +55,18 @@ export async function startBenchCluster(count: number, extraEnv: Record<string, 
     };
     nodes.push({ url: `http://127.0.0.1:${port}`, port, env, child: track(await spawnServer(env, { nodeArgs })) });
   }
-  const infra = () => pidsOf(['postgres', 'nats-server']).reduce((a, pid) => a + processCpuSeconds(pid), 0);
+  // Summed per process between calls, so a PostgreSQL backend that exits (another session's) does not
+  // take its past CPU out of the total; one that starts counts from zero.
+  const seen = new Map<number, number>();
+  let infraTotal = 0;
+  const infra = () => {
+    const now = new Map(pidsOf(['postgres', 'nats-server']).map((pid) => [pid, processCpuSeconds(pid)]));
+    for (const [pid, cpu] of now) infraTotal += seen.size === 0 ? cpu : Math.max(0, cpu - (seen.get(pid) ?? 0));
+    seen.clear();
+    for (const [pid, cpu] of now) seen.set(pid, cpu);
+    return infraTotal;
+  };
+  infra();
   return {
     nodes, db,
     nodeCpu: () => nodes.reduce((a, n) => a + processCpuSeconds(n.child.pid as number), 0),
