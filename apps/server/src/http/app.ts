@@ -22,7 +22,7 @@ import { wrappedViewRoutes } from './wrapped-views.ts';
 import { channelViewRoutes } from './channel-views.ts';
 import { wrappedPollRoutes } from './wrapped-polls.ts';
 import { wrappedReadRoutes } from './wrapped-reads.ts';
-import { wrappedScheduleRoutes } from './wrapped-schedule.ts';
+import { mlsScheduleRoutes, wrappedScheduleRoutes } from './wrapped-schedule.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -125,6 +125,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     wrappedPollRoutes(api, services, config.rates.apiPerSec); // R185
     wrappedReadRoutes(api, services, config.rates.apiPerSec); // R182
     wrappedScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, config.channelWraps.postMaxChars + 1024)); // R188
+    mlsScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, config.limits.maxEnvelopeBytes + 1024)); // R191
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

@@ -80,6 +80,7 @@ export interface Stores {
   wrappedVoteStore: WrappedVoteStorage;
   wrappedReadStore: WrappedReadStorage;
   wrappedScheduleStore: WrappedScheduleStorage;
+  mlsScheduleStore: WrappedScheduleStorage;
   joinRequestStore: JoinRequestStorage;
   limiter: RateLimiter;
   blobs: BlobStorage;
@@ -105,6 +106,7 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
   let wrappedVoteStore: WrappedVoteStorage; // R185
   let wrappedReadStore: WrappedReadStorage;
   let wrappedScheduleStore: WrappedScheduleStorage; // R188
+  let mlsScheduleStore: WrappedScheduleStorage; // R191: the same store on its own table
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -132,6 +134,7 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
     wrappedVoteStore = new PostgresWrappedVotes(pgStorage.pool);
     wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
     wrappedScheduleStore = new PostgresWrappedSchedule(pgStorage.pool);
+    mlsScheduleStore = new PostgresWrappedSchedule(pgStorage.pool, 'channel_mls_scheduled');
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -161,10 +164,11 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
     wrappedVoteStore = new SqliteWrappedVotes(sqliteStorage.db);
     wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
     wrappedScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db);
+    mlsScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db, 'channel_mls_scheduled');
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
   }
-  return { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases };
+  return { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, wrappedReadStore, wrappedScheduleStore, mlsScheduleStore, joinRequestStore, limiter, blobs, uploadLeases };
 }

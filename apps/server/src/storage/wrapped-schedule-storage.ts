@@ -1,3 +1,10 @@
+/**
+ * Where scheduled posts sealed by an admin's device wait: R188's (wrapped channels, sealed under an epoch
+ * key) or R191's (MLS-mode channels, sealed under the announcements chat's MLS exporter at `epoch`, the
+ * chat's MLS epoch). The same columns, the same code; two tables so each sweep reads only its own.
+ */
+export type ScheduledTable = 'channel_wrapped_scheduled' | 'channel_mls_scheduled';
+
 /** R188: a wrapped channel's post sealed for later; the sweep appends it to the log at `publishAt`. */
 export interface WrappedScheduledRow {
   communityId: string;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { WrappedScheduledRow, WrappedScheduleStorage } from '../wrapped-schedule-storage.ts';
+import type { ScheduledTable, WrappedScheduledRow, WrappedScheduleStorage } from '../wrapped-schedule-storage.ts';
 import { tooManyScheduled } from './sqlite-channel-schedule.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -13,21 +13,23 @@ export function toWrappedScheduled(r: Row): WrappedScheduledRow {
   };
 }
 
-/** R188 in the single node's SQLite database. */
+/** R188 (and R191's MLS-mode posts, in their own table of the same columns) in the single node's SQLite database. */
 export class SqliteWrappedSchedule implements WrappedScheduleStorage {
   readonly #db: Database.Database;
   readonly #q: (sql: string) => Database.Statement;
+  readonly #table: ScheduledTable;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, table: ScheduledTable = 'channel_wrapped_scheduled') {
     this.#db = db;
+    this.#table = table;
     this.#q = statementCache(db);
   }
 
   async putScheduled(s: WrappedScheduledRow, maxPerChannel: number): Promise<void> {
     this.#db.transaction(() => {
-      const others = Number((this.#q('SELECT COUNT(*) AS n FROM channel_wrapped_scheduled WHERE community_id = ? AND schedule_id <> ?').get(s.communityId, s.scheduleId) as Row)['n']);
+      const others = Number((this.#q(`SELECT COUNT(*) AS n FROM ${this.#table} WHERE community_id = ? AND schedule_id <> ?`).get(s.communityId, s.scheduleId) as Row)['n']);
       if (others >= maxPerChannel) throw tooManyScheduled(maxPerChannel);
-      this.#q(`INSERT INTO channel_wrapped_scheduled (community_id, schedule_id, epoch, author_id, author_device, body, publish_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      this.#q(`INSERT INTO ${this.#table} (community_id, schedule_id, epoch, author_id, author_device, body, publish_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (community_id, schedule_id) DO UPDATE SET epoch = excluded.epoch, author_id = excluded.author_id, author_device = excluded.author_device,
           body = excluded.body, publish_at = excluded.publish_at, created_at = excluded.created_at`)
         .run(s.communityId, s.scheduleId, s.epoch, s.authorId, s.authorDevice, s.body, s.publishAt, s.createdAt);
@@ -35,21 +37,21 @@ export class SqliteWrappedSchedule implements WrappedScheduleStorage {
   }
 
   async getScheduled(communityId: string, scheduleId: string): Promise<WrappedScheduledRow | undefined> {
-    const r = this.#q('SELECT * FROM channel_wrapped_scheduled WHERE community_id = ? AND schedule_id = ?').get(communityId, scheduleId) as Row | undefined;
+    const r = this.#q(`SELECT * FROM ${this.#table} WHERE community_id = ? AND schedule_id = ?`).get(communityId, scheduleId) as Row | undefined;
     return r && toWrappedScheduled(r);
   }
 
   async listScheduled(communityId: string): Promise<WrappedScheduledRow[]> {
-    return (this.#q('SELECT * FROM channel_wrapped_scheduled WHERE community_id = ? ORDER BY publish_at, schedule_id').all(communityId) as Row[]).map(toWrappedScheduled);
+    return (this.#q(`SELECT * FROM ${this.#table} WHERE community_id = ? ORDER BY publish_at, schedule_id`).all(communityId) as Row[]).map(toWrappedScheduled);
   }
 
   async deleteScheduled(communityId: string, scheduleId: string): Promise<boolean> {
-    return this.#q('DELETE FROM channel_wrapped_scheduled WHERE community_id = ? AND schedule_id = ?').run(communityId, scheduleId).changes > 0;
+    return this.#q(`DELETE FROM ${this.#table} WHERE community_id = ? AND schedule_id = ?`).run(communityId, scheduleId).changes > 0;
   }
 
   async listDue(now: number, limit: number, after?: { publishAt: number; communityId: string; scheduleId: string }): Promise<WrappedScheduledRow[]> {
     const a = after ?? { publishAt: -1, communityId: '', scheduleId: '' };
-    return (this.#q(`SELECT * FROM channel_wrapped_scheduled WHERE publish_at <= ? AND (publish_at, community_id, schedule_id) > (?, ?, ?)
+    return (this.#q(`SELECT * FROM ${this.#table} WHERE publish_at <= ? AND (publish_at, community_id, schedule_id) > (?, ?, ?)
       ORDER BY publish_at, community_id, schedule_id LIMIT ?`).all(now, a.publishAt, a.communityId, a.scheduleId, limit) as Row[]).map(toWrappedScheduled);
   }
 }
