@@ -239,7 +239,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         const item: TimelineItem = { ...base, text: content.text, ...(content.entities?.length ? { entities: content.entities } : {}), edited: false, deleted: false, reactions: [] };
         // R83, R83b: reportable only when the commitment the server delivered opens with the key and text.
         if (content.frank && (!entry || frankOpens(entry, entry.frank, content.frank, chat.chatId, base.id, content.text))) item.franked = { key: content.frank, text: content.text, seq: base.seq, clientMsgId: base.id };
-        else if (entry && chat.community && content.text !== '') item.unfranked = true;
+        // R191: a scheduled post carries its author's signature instead (no franking: it can't be reported, R83, and says nothing else).
+        else if (entry && chat.community && content.text !== '' && !base.scheduled) item.unfranked = true;
         if (content.replyTo) {
           const target = byId.get(content.replyTo);
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
@@ -443,7 +444,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       continue;
     }
     apply(m.senderUserId, decoded.content, add, {
-      ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}), ...(decoded.scheduled ? { scheduled: decoded.scheduled } : {}), ...(decoded.resent ? { resent: true } : {}),
+      ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}), ...(decoded.scheduled ? { scheduled: decoded.scheduled, sentAt: decoded.scheduled.date } : {}), ...(decoded.resent ? { resent: true } : {}),
     }, m);
   }
 

@@ -32,22 +32,29 @@ export function WrappedScheduleAt({ scheduling, withFiles }: { scheduling: Wrapp
   );
 }
 
-/** Schedules the composer's text at the chosen time (sealed and signed on this device now, R188); then the list reads again. */
-export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling): Promise<void> {
+/** R188 (a wrapped channel) or R191 (a channel in MLS mode): the SDK part that keeps its scheduled posts. */
+export type ScheduleMode = 'wrapped' | 'mls';
+const scheduleApi = (client: ParleyClient, mode: ScheduleMode) => (mode === 'wrapped' ? client.wrappedChannels : client.channelSchedule);
+
+/** Schedules the composer's text at the chosen time (sealed and signed on this device now, R188/R191); then the list reads again. */
+export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling, mode: ScheduleMode = 'wrapped'): Promise<void> {
   if (!scheduling.at) return;
-  await client.wrappedChannels.schedule(communityId, text, new Date(scheduling.at).getTime());
+  await scheduleApi(client, mode).schedule(communityId, text, new Date(scheduling.at).getTime());
   scheduling.stop();
   channelsChanged();
 }
 
 /**
- * R188, for the channel's admins: the posts waiting for their time, soonest first, each cancellable.
- * Listing re-seals this user's posts an epoch change left stale (a removal: they wait for a device of
- * their author); the list is read again on each new post of the channel, so a published one leaves it.
+ * R188 and R191, for the channel's admins: the posts waiting for their time, soonest first, each
+ * cancellable. Listing re-seals this user's posts an epoch change left stale (a removal, or in MLS mode
+ * any commit: they wait for a device of their author); the list is read again on each new post of the
+ * channel (in MLS mode: each new entry of its chat), so a published one leaves it.
  */
-export function WrappedScheduledPosts({ client, communityId }: { client: ParleyClient; communityId: string }) {
+export function WrappedScheduledPosts({ client, communityId, mode = 'wrapped', chatId }: { client: ParleyClient; communityId: string; mode?: ScheduleMode; chatId?: string }) {
   const { t, fmt } = useChannelI18n();
-  const load = useCallback(() => client.wrappedChannels.scheduled(communityId), [client, communityId]);
+  // R191: each new entry of the chat (a published post, or a commit that left one stale) reads the list again.
+  const lastSeq = chatId ? client.log(chatId).at(-1)?.seq : undefined;
+  const load = useCallback(() => { void lastSeq; return scheduleApi(client, mode).scheduled(communityId); }, [client, communityId, mode, lastSeq]);
   const listen = useCallback((again: () => void) => {
     const off = client.on('wrappedPost', (e) => { if (e.communityId === communityId && e.seq !== undefined) again(); });
     const offLocal = listenChannels(client, again, communityId);
@@ -64,9 +71,9 @@ export function WrappedScheduledPosts({ client, communityId }: { client: ParleyC
           <li key={post.id} data-testid="scheduled-post" data-stale={post.stale || undefined}>
             <span className="grow chat-preview">{post.text ?? <span className="muted">{t('chScheduledUnreadable')}</span>}</span>
             <time className="muted small" dateTime={new Date(post.publishAt).toISOString()}>{t('chScheduledAt', { date: fmt.dateTime(post.publishAt) })}</time>
-            {post.stale && <span className="muted small" data-testid="scheduled-stale" title={t('chScheduledStale')}>{t('chScheduledStale')}</span>}
+            {post.stale && <span className="muted small" data-testid="scheduled-stale">{t(mode === 'mls' ? 'chScheduledStaleMls' : 'chScheduledStale')}</span>}
             <button type="button" className="icon small" aria-label={t('chScheduledCancel')} title={t('chScheduledCancel')} disabled={busy}
-              onClick={() => { if (confirm(t('chScheduledConfirm'))) run(async () => { await client.wrappedChannels.cancelScheduled(communityId, post.id); await reload(); }); }}>
+              onClick={() => { if (confirm(t('chScheduledConfirm'))) run(async () => { await scheduleApi(client, mode).cancelScheduled(communityId, post.id); await reload(); }); }}>
               <Icon name="close" size={14} />
             </button>
           </li>
