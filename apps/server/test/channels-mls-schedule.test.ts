@@ -22,17 +22,24 @@ const MIN = 60_000;
 const shown = (client: ParleyClient, chatId: string) => client.timeline(chatId).filter((i) => !i.system && !i.notice && !i.unreadable)
   .map((i) => (i.scheduled ? [i.text, i.scheduled.date, i.scheduled.early === true] : i.text));
 
+/** A private channel in MLS mode made by the first user, the others subscribed by its link, its group holding them all. */
+async function mlsChannel(url: string, name: string, ...names: string[]) {
+  const people = await users(url, ...names);
+  const [owner, ...subscribers] = people;
+  if (!owner) throw new Error('users');
+  const channel = await owner.client.communities.create({ name, settings: { channel: true } });
+  const { token } = await owner.client.communities.createInvite(channel.communityId);
+  for (const u of subscribers) await u.client.communities.joinInvite(token);
+  await waitFor(async () => (await inGroup(owner.client, channel.announcementsChatId)).length === people.length, { what: 'the channel\'s group holds every subscriber', timeoutMs: GROUP_FORMED });
+  return { people, id: channel.communityId, chatId: channel.announcementsChatId, token };
+}
+
 describe('scheduled posts of MLS-mode private channels (R191)', () => {
   it('R191 only admins schedule, list and cancel; a time past or too far, one post too many, a stale epoch are refused with stable codes; outsiders get not_found; a wrapped channel and a plain send are refused', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MAX_SCHEDULE_MS: String(60 * MIN), PARLEY_CHANNEL_MAX_SCHEDULED: '2' });
-    const [ann, ben, dan] = await users(server.url, 'Ann', 'Ben', 'Dan');
+    const { people: [ann, ben], id, chatId } = await mlsChannel(server.url, 'Ferry timetable', 'Ann', 'Ben');
+    const [dan] = await users(server.url, 'Dan');
     if (!ann || !ben || !dan) throw new Error('users');
-    const channel = await ann.client.communities.create({ name: 'Ferry timetable', settings: { channel: true } });
-    const id = channel.communityId;
-    const chatId = channel.announcementsChatId;
-    const { token } = await ann.client.communities.createInvite(id);
-    await ben.client.communities.joinInvite(token);
-    await waitFor(async () => (await inGroup(ann.client, chatId)).length === 2, { what: 'the channel\'s group holds Ann and Ben', timeoutMs: GROUP_FORMED });
     const s = ann.client.channelSchedule;
     await rejects(s.schedule(id, 'too late', Date.now() - 1000), 'channel_schedule_past');
     await rejects(s.schedule(id, 'too far', Date.now() + 61 * MIN), 'channel_schedule_too_far');
@@ -69,14 +76,8 @@ describe('scheduled posts of MLS-mode private channels (R191)', () => {
   it('R191 the sweep publishes a scheduled post at its time with the admin\'s devices offline: subscribers read it end to end, at its signed date, marked scheduled; the server holds no plaintext', async () => {
     const clock = new HeldClock();
     await using server = await startTestServer({ PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: '50' }, { clock });
-    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    const { people: [ann, ben], id, chatId } = await mlsChannel(server.url, 'Ferry timetable', 'Ann', 'Ben');
     if (!ann || !ben) throw new Error('users');
-    const channel = await ann.client.communities.create({ name: 'Ferry timetable', settings: { channel: true } });
-    const id = channel.communityId;
-    const chatId = channel.announcementsChatId;
-    const { token } = await ann.client.communities.createInvite(id);
-    await ben.client.communities.joinInvite(token);
-    await waitFor(async () => (await inGroup(ann.client, chatId)).length === 2, { what: 'the channel\'s group holds Ann and Ben', timeoutMs: GROUP_FORMED });
     clock.held = Date.now();
     const at = clock.held + 5 * MIN;
     await ann.client.channelSchedule.schedule(id, 'Monday: the 7:40 ferry runs at 7:55', at);
@@ -97,14 +98,9 @@ describe('scheduled posts of MLS-mode private channels (R191)', () => {
   it('R191 a commit (a subscriber joining) makes a scheduled post stale: the sweep leaves it; a device of its author re-seals it at the new epoch on listing; it is published once across two sweeps and the new subscriber reads it too', async () => {
     const clock = new HeldClock();
     await using server = await startTestServer({ PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: '0' }, { clock });
-    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    const { people: [ann, ben], id, chatId, token } = await mlsChannel(server.url, 'Harbour notices', 'Ann', 'Ben');
+    const [cat] = await users(server.url, 'Cat');
     if (!ann || !ben || !cat) throw new Error('users');
-    const channel = await ann.client.communities.create({ name: 'Harbour notices', settings: { channel: true } });
-    const id = channel.communityId;
-    const chatId = channel.announcementsChatId;
-    const { token } = await ann.client.communities.createInvite(id);
-    await ben.client.communities.joinInvite(token);
-    await waitFor(async () => (await inGroup(ann.client, chatId)).length === 2, { what: 'the group of two', timeoutMs: GROUP_FORMED });
     const sweep = server.services.mlsSchedule;
     clock.held = Date.now();
     const at = clock.held + 5 * MIN;
@@ -136,17 +132,13 @@ describe('scheduled posts of MLS-mode private channels (R191)', () => {
   it('R191 a server that publishes a scheduled post well before its time (its clock, or its word) is flagged on the readers\' devices', async () => {
     const clock = new HeldClock();
     await using server = await startTestServer({ PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: '0' }, { clock });
-    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    const { people: [ann, ben], id, chatId } = await mlsChannel(server.url, 'Ferry timetable', 'Ann', 'Ben');
     if (!ann || !ben) throw new Error('users');
-    const channel = await ann.client.communities.create({ name: 'Ferry timetable', settings: { channel: true } });
-    const { token } = await ann.client.communities.createInvite(channel.communityId);
-    await ben.client.communities.joinInvite(token);
-    await waitFor(async () => (await inGroup(ann.client, channel.announcementsChatId)).length === 2, { what: 'the group of two', timeoutMs: GROUP_FORMED });
     const at = Date.now() + 60 * MIN;
-    await ann.client.channelSchedule.schedule(channel.communityId, 'Ferry fares rise in June', at);
+    await ann.client.channelSchedule.schedule(id, 'Ferry fares rise in June', at);
     clock.held = at; // the server says it is time; the readers' clocks say it is an hour early
     assert.deepEqual(await server.services.mlsSchedule.sweep(), { published: 1, stale: 0, dropped: 0 });
-    await waitFor(() => shown(ben.client, channel.announcementsChatId).length > 0, { what: 'Ben gets the post', timeoutMs: GROUP_FORMED });
-    assert.deepEqual(shown(ben.client, channel.announcementsChatId), [['Ferry fares rise in June', at, true]]);
+    await waitFor(() => shown(ben.client, chatId).length > 0, { what: 'Ben gets the post', timeoutMs: GROUP_FORMED });
+    assert.deepEqual(shown(ben.client, chatId), [['Ferry fares rise in June', at, true]]);
   });
 });
