@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { pngImage } from './file-fixtures.ts';
 import { axeLog } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
+import { closeWebWorld, newPrivateChannel, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
 
 /** Comments, scheduled posts and private channels in the web client (docs/PROTOCOL.md R112, R114, R115), in Debian's Chromium. */
 
@@ -232,16 +232,7 @@ describe('channel comments, scheduled posts and private channels in the web clie
     const olga = author.page;
     const ben = reader.page;
     await Promise.all([signUp(olga, url, 'Olga Owner', uniqueHandle('olga')), signUp(ben, url, 'Ben Reader', uniqueHandle('ben'))]);
-    await olga.getByRole('button', { name: 'New chat' }).click();
-    await olga.getByRole('button', { name: 'New channel' }).click();
-    await olga.getByRole('radio', { name: /^Private:/ }).check();
-    await olga.getByLabel('Channel name').fill('Ferry timetable');
-    await olga.getByRole('button', { name: 'Create private channel' }).click();
-    await olga.getByRole('heading', { name: 'Ferry timetable' }).waitFor({ timeout: 30_000 });
-    await olga.getByRole('button', { name: 'Channel settings' }).click();
-    const invites = olga.getByTestId('community-invites');
-    await invites.getByRole('button', { name: 'Create invite link' }).click();
-    const link = (await invites.getByTestId('link').textContent()) ?? '';
+    const { link } = await newPrivateChannel(olga, 'Ferry timetable');
     await ben.goto(link);
     await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
     await ben.getByTestId('channel-kind').filter({ hasText: PRIVATE_KIND }).waitFor({ timeout: 30_000 });

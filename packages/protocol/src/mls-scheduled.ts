@@ -34,6 +34,8 @@ export type MlsScheduledPost = z.infer<typeof MlsScheduledPost>;
  */
 export const MlsScheduledBody = z.object({
   v: z.literal(1),
+  /** The epoch it is sealed at, in the clear (the server knows it): a device whose group is past it says so rather than "tampered". */
+  epoch: z.number().int().nonnegative(),
   sealed: Base64,
   copy: z.object({ box: Base64, wraps: z.record(z.string().max(64), Base64) }),
 });

@@ -286,7 +286,7 @@ export class MlsCodec implements ContentCodec {
         const s = await this.#load(chatId);
         if (!s?.isActive) return { decoded: { kind: 'unreadable', reason: s ? 'not_in_group' : 'before_join' }, changed: false };
         const { openScheduledEntry } = await import('./scheduled-post.ts');
-        return { decoded: await openScheduledEntry(s, (await this.#d.keys.identity()).ciphersuite, chatId, m, this.#d.now?.() ?? Date.now()), changed: false };
+        return { decoded: await openScheduledEntry(s, (await this.#d.keys.identity()).ciphersuite, chatId, m, this.#d.now?.() ?? Date.now(), Number(await this.#joinedEpoch(chatId))), changed: false };
       }
       default:
         return { decoded: { kind: 'unreadable', reason: 'unknown_format', detail: envelope.contentType.slice(0, 64) }, changed: false };

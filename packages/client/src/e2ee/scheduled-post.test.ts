@@ -64,8 +64,15 @@ describe('R191 a scheduled post of an MLS-mode channel, sealed and opened', () =
     const flipped = bytesToBase64(new TextEncoder().encode(JSON.stringify({ ...b, sealed: bytesToBase64(bytes) })));
     assert.equal(await detail(openScheduledEntry(g, ann.ciphersuite, chatId, entry(ann, 'sched_0001', flipped, T), T)), 'scheduled_does_not_open');
     assert.equal(await detail(openScheduledEntry(g, ann.ciphersuite, chatId, entry(ann, 'sched_0001', 'bm90IGpzb24=', T), T)), 'scheduled_malformed');
-    // Appended after a commit: the reader's group is at another epoch, its key another.
-    assert.equal(await detail(openScheduledEntry(group(5n, [ann]), ann.ciphersuite, chatId, entry(ann, 'sched_0001', body, T), T)), 'scheduled_does_not_open');
+    // Read when the group is past its epoch (scrolled back to): its secret is gone, as an old message's keys; from before this device joined: said so.
+    const past = await openScheduledEntry(group(5n, [ann]), ann.ciphersuite, chatId, entry(ann, 'sched_0001', body, T), T);
+    assert.deepEqual(past, { kind: 'unreadable', reason: 'keys_gone' });
+    assert.deepEqual(await openScheduledEntry(group(6n, [ann]), ann.ciphersuite, chatId, entry(ann, 'sched_0001', body, T), T, 5), { kind: 'unreadable', reason: 'before_join' });
+    // A body that names this epoch but was sealed under another's key (the server relabelled it): does not open.
+    const relabelled = await sealed(ann, group(3n, [ann]), 'sched_0001', T, 'Ferry at 7:40');
+    const r = MlsScheduledBody.parse(JSON.parse(new TextDecoder().decode(base64ToBytes(relabelled))));
+    const asEpoch4 = bytesToBase64(new TextEncoder().encode(JSON.stringify({ ...r, epoch: 4 })));
+    assert.equal(await detail(openScheduledEntry(g, ann.ciphersuite, chatId, entry(ann, 'sched_0001', asEpoch4, T), T)), 'scheduled_does_not_open');
     // Under another id (the key's context): does not open; as another sender: misplaced.
     assert.equal(await detail(openScheduledEntry(g, ann.ciphersuite, chatId, entry(ann, 'sched_0002', body, T), T)), 'scheduled_does_not_open');
     assert.equal(await detail(openScheduledEntry(group(4n, [ann, eve]), ann.ciphersuite, chatId, entry(eve, 'sched_0001', body, T), T)), 'scheduled_misplaced');

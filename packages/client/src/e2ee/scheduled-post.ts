@@ -52,7 +52,7 @@ export async function sealScheduled(input: {
   for (const d of input.authorDevices) {
     wraps[d.deviceId] = bytesToBase64(await sealEpochKey(copyKey, base64ToBytes(d.mlsSignatureKey), { communityId: copyContext(chatId, scheduleId), epoch: 0, userId: identity.userId, deviceId: d.deviceId }));
   }
-  const body: MlsScheduledBody = { v: 1, sealed: bytesToBase64(sealed), copy: { box: bytesToBase64(await sealPost(copyKey, copyContext(chatId, scheduleId), 0, inner)), wraps } };
+  const body: MlsScheduledBody = { v: 1, epoch, sealed: bytesToBase64(sealed), copy: { box: bytesToBase64(await sealPost(copyKey, copyContext(chatId, scheduleId), 0, inner)), wraps } };
   return bytesToBase64(utf8(JSON.stringify(body)));
 }
 
@@ -93,17 +93,22 @@ export async function openScheduledCopy(body: string, identity: MlsIdentity, cha
 }
 
 /**
- * A reader at the entry's position in the log (so its group is at the epoch the server checked): derives
+ * A reader at the entry's position in the log (so its group is at the epoch the server checked; `joinedEpoch`:
+ * the epoch this device joined at): derives
  * the key, opens the post, checks the signature against the sender's leaf in this epoch's tree and that it
  * names this chat, epoch, schedule id and sender. Shown at its signed date; `early` when served more than
  * R115's tolerance before that date by this device's clock, or stamped so by the server.
  */
-export async function openScheduledEntry(group: ScheduledGroup, ciphersuite: MlsCiphersuite, chatId: string, m: Message, now: number): Promise<DecodedEnvelope> {
+export async function openScheduledEntry(group: ScheduledGroup, ciphersuite: MlsCiphersuite, chatId: string, m: Message, now: number, joinedEpoch = 0): Promise<DecodedEnvelope> {
   const tampered = (detail: string): DecodedEnvelope => ({ kind: 'unreadable', reason: 'tampered', detail });
   const b = m.envelope && parseBody(m.envelope.payload);
   if (!b) return tampered('scheduled_malformed');
   const scheduleId = m.clientMsgId;
   const epoch = Number(group.epoch);
+  // An older entry read after the group moved on (scrolled back to, or from before this device joined): its exporter secret is gone, as an old message's keys.
+  if (b.epoch < joinedEpoch) return { kind: 'unreadable', reason: 'before_join' };
+  if (b.epoch < epoch) return { kind: 'unreadable', reason: 'keys_gone' };
+  if (b.epoch !== epoch) return tampered('scheduled_wrong_epoch');
   let outer: { signed?: unknown; signature?: unknown };
   try {
     const inner = await openPost(await scheduledKey(group, scheduleId), sealedContext(chatId, scheduleId), epoch, base64ToBytes(b.sealed));
