@@ -305,12 +305,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     // R115: scheduled posts, published by a sweep on every node (below).
     channelSchedule: new ChannelSchedule({
       channels: channelStore, schedule: channelScheduleStore, bus, clock, limiter, limits: config.channels, scheduleLimits: config.channelSchedule,
+      blobs, maxFileBytes: config.files.maxFileBytes,
       onDropped: (row, why) => logger.warn({ channelId: row.channelId, postId: row.postId, why }, 'scheduled channel post dropped'),
     }),
     // R188: scheduled posts of wrapped channels, published through R142's path by the sweep below.
     wrappedSchedule: new WrappedSchedule({
       communities: communityStore, wraps: channelWrapStore, schedule: wrappedScheduleStore, channelWraps, clock,
-      scheduleLimits: config.channelSchedule, wrapLimits: config.channelWraps,
+      scheduleLimits: config.channelSchedule, wrapLimits: config.channelWraps, blobs,
       onDropped: (row, why) => logger.warn({ communityId: row.communityId, scheduleId: row.scheduleId, why }, 'scheduled wrapped post dropped'),
     }),
     // R191: scheduled posts of MLS-mode channels, appended to the announcements chat's log by the sweep below.

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { createUser, startTestServer, uniqueHandle, type TestUser, rejectsWithCode as rejects } from '@parley/testing';
+import { parseAtom } from './atom.ts';
 
 /** Photos and files in public posts (R110) and channel search (R111), through the real server and SDK. */
 
@@ -56,6 +57,12 @@ describe('R110 photos and files in public posts', () => {
     const body = await pageRes.text();
     assert.ok(body.includes(`<img src="/c/${channel.handle}/media/${photo.blobId}" alt="bridge.png" width="640" height="480" loading="lazy">`), body);
     assert.ok(body.includes(`<a href="/c/${channel.handle}/media/${html.blobId}" download="notes.html">notes.html (${page.length} bytes)</a>`));
+    // R202: a link to the channel previews with its newest photo: an absolute public URL that anyone can load, the large card.
+    const ogImage = new RegExp(`<meta property="og:image" content="(http[^"]+)/c/${channel.handle}/media/${photo.blobId}">\n<meta property="og:image:type" content="image/png">\n`
+      + '<meta property="og:image:width" content="640">\n<meta property="og:image:height" content="480">\n<meta property="og:image:alt" content="bridge.png">\n<meta name="twitter:card" content="summary_large_image">\n').exec(body);
+    assert.ok(ogImage, body);
+    const preview = await fetch(`${server.url}/c/${channel.handle}/media/${photo.blobId}`);
+    assert.deepEqual([preview.status, preview.headers.get('content-type'), (await preview.arrayBuffer()).byteLength], [200, 'image/png', PNG.length]);
 
     // R126: a video seeks: one Range gives 206 with its bytes; If-Range on another validator gives the whole file; past the end: 416.
     const clip = new Uint8Array(64).map((_, i) => i);
@@ -76,9 +83,15 @@ describe('R110 photos and files in public posts', () => {
     const past = await fetch(mediaUrl, { headers: { range: 'bytes=64-' } });
     assert.deepEqual([past.status, past.headers.get('content-range'), ((await past.json()) as { error: { code: string } }).error.code], [416, 'bytes */64', 'range_not_satisfiable']);
     // R126: the feed names each file as an enclosure; the page plays the video in place.
-    const feed = await (await fetch(`${server.url}/c/${channel.handle}/feed.atom`)).text();
-    assert.match(feed, new RegExp(`<link rel="enclosure" type="video/mp4" length="64" href="http[^"]+/c/${channel.handle}/media/${video.blobId}" title="tour.mp4"/>`));
-    assert.match(feed, new RegExp(`<link rel="enclosure" type="image/png" length="${PNG.length}" href="http[^"]+/c/${channel.handle}/media/${photo.blobId}" title="bridge.png"/>`));
+    const feed = parseAtom(await (await fetch(`${server.url}/c/${channel.handle}/feed.atom`)).text());
+    const base = `${ogImage[1]}/c/${channel.handle}`;
+    assert.deepEqual(feed.entries.map((e) => [e.title, e.links.filter((l) => l.rel === 'enclosure')]), [
+      ['The tour', [{ rel: 'enclosure', type: 'video/mp4', length: '64', href: `${base}/media/${video.blobId}`, title: 'tour.mp4' }]],
+      ['The new bridge', [
+        { rel: 'enclosure', type: 'image/png', length: String(PNG.length), href: `${base}/media/${photo.blobId}`, title: 'bridge.png' },
+        { rel: 'enclosure', type: 'text/html', length: String(page.length), href: `${base}/media/${html.blobId}`, title: 'notes.html' },
+      ]],
+    ]);
     assert.ok((await (await fetch(`${server.url}/c/${channel.handle}`)).text()).includes(`<video controls preload="metadata" src="/c/${channel.handle}/media/${video.blobId}" width="320" height="240"></video>`));
 
     // A server that swaps the bytes (same length) is caught by the reader.

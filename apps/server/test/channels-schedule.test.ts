@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { sessionRest, type ChannelPost } from '@parley/client';
 import { CHANNEL_POST_CONTEXT } from '@parley/protocol';
@@ -10,6 +12,7 @@ import { createUser, insertChannelPost, startTestServer, uniqueHandle, waitFor, 
 const shown = (posts: ChannelPost[]) => posts.map((p) => (p.verified ? p.text : `UNVERIFIED: ${p.problem}`));
 const raw = (u: TestUser) => sessionRest(u.baseUrl, u.deviceId, u.deviceKey);
 const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
 
 /** Signs any body with the channel key `user`'s device keeps (what a colluding admin or a test does by hand). */
 async function deviceSigner(user: TestUser, channelId: string) {
@@ -121,5 +124,59 @@ describe('scheduled channel posts (R115)', () => {
     assert.equal(posts.length, 2);
     assert.match(posts[0]!, /^UNVERIFIED: a scheduled post placed before its time/);
     assert.equal(posts[1], 'Good morning');
+  });
+  it('R192 a scheduled post holds its photo through the sweep of unreferenced uploads and publishes it; a cancelled or replaced one lets its upload go; another\'s upload is refused', async (t) => {
+    const clock = new HeldClock();
+    clock.held = Date.now();
+    await using server = await startTestServer({ PARLEY_CHANNEL_SCHEDULE_SWEEP_MS: '50', PARLEY_BLOB_GC_INTERVAL_MS: '0', PARLEY_BLOB_UNREFERENCED_TTL_MS: String(MIN) }, { clock });
+    const [amy, ben] = await users(t, server.url, 'Amy', 'Ben');
+    if (!amy || !ben) throw new Error('users');
+    const channel = await amy.client.channels.create({ handle: uniqueHandle('sched').slice(0, 24), title: 'Gallery' });
+    const id = channel.channelId;
+    await ben.client.channels.subscribe(id);
+    const notices: number[] = [];
+    ben.client.on('channelPost', (n) => notices.push(n.seq));
+    await waitFor(() => ben.client.connectionState === 'online', { what: 'ben online' });
+
+    const bytes = (n: number) => new Uint8Array(64).map((_, i) => (i * 7 + n) % 256);
+    const photo = await amy.client.channels.uploadFile(bytes(1), { mime: 'image/png', name: 'dawn.png', width: 4, height: 4 });
+    const cancelled = await amy.client.channels.uploadFile(bytes(2), { mime: 'image/png', name: 'cancelled.png' });
+    const replaced = await amy.client.channels.uploadFile(bytes(3), { mime: 'application/pdf', name: 'old.pdf' });
+    const bens = await ben.client.channels.uploadFile(bytes(4), { mime: 'image/png', name: 'bens.png' });
+
+    // Within readers' tolerance of their own clock (R115), and past the unreferenced uploads' TTL (a minute here).
+    const at = clock.held + 5 * MIN;
+    // Someone else's upload is refused (Ben's), as in a post (R110); nothing is stored.
+    await rejects(amy.client.channels.schedule(id, 'Not mine', at, { attachments: [bens] }), 'blob_not_found');
+    await rejects(amy.client.channels.schedule(id, 'Twice', at, { attachments: [photo, photo] }), 'channel_post_invalid');
+    assert.deepEqual(await amy.client.channels.scheduled(id), []);
+
+    const kept = await amy.client.channels.schedule(id, 'Dawn over the bay', at, { attachments: [photo] });
+    const gone = await amy.client.channels.schedule(id, 'Cancelled', at + MIN, { attachments: [cancelled] });
+    await amy.client.channels.cancelScheduled(id, gone.postId);
+    const edited = await amy.client.channels.schedule(id, 'With a file', at + 2 * MIN, { attachments: [replaced] });
+    await amy.client.channels.schedule(id, 'Without the file now', at + 2 * MIN, { postId: edited.postId });
+    await amy.client.stop();
+
+    // Past the TTL, the sweep of unreferenced uploads (R56) takes the cancelled, the dropped and Ben's; the scheduled photo stays.
+    clock.held += 2 * MIN;
+    assert.equal((await server.services.files.sweep()).deleted, 3);
+    const stored = (f: { blobId: string }) => existsSync(join(server.dataDir, 'blobs', f.blobId));
+    assert.deepEqual([stored(photo), stored(cancelled), stored(replaced), stored(bens)], [true, false, false, false]);
+
+    // At its time the post goes out with its photo; the subscriber opens it as any post's.
+    clock.held = at + 3 * MIN;
+    await waitFor(() => notices.length >= 2, { what: 'Ben hears both posts published', timeoutMs: 30_000 });
+    const [post, other] = (await ben.client.channels.log(id, 0)).posts;
+    assert.ok(post?.verified && other?.verified);
+    assert.deepEqual([post.postId, post.text, post.attachments, post.scheduled], [kept.postId, 'Dawn over the bay', [photo], true]);
+    assert.deepEqual([other.text, other.attachments], ['Without the file now', undefined]);
+    const got = await ben.client.channels.fetchFile(channel.handle, photo);
+    assert.ok(got.verified);
+    assert.deepEqual([...got.bytes], [...bytes(1)]);
+    // Published, the photo is the post's: later sweeps keep it.
+    clock.held += 3 * DAY;
+    assert.equal((await server.services.files.sweep()).deleted, 0);
+    assert.equal((await fetch(`${server.url}/c/${channel.handle}/media/${photo.blobId}`)).status, 200);
   });
 });

@@ -344,9 +344,9 @@ describe('scheduled wrapped posts (R188)', () => {
     const put = { epoch: epoch?.epoch, body: 'A'.repeat(64), publishAt: Date.now() + MIN };
     const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
     await rejects(benRest('PUT', `/communities/${id}/wrapped-scheduled/sched_ben_0001`, put), 'channel_admin_only');
-    // Text only: a scheduled post naming files is refused, not stored without them.
+    // R192: a scheduled post naming files that are not the caller's uploads is refused, not stored without them.
     const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
-    await rejects(annRest('PUT', `/communities/${id}/wrapped-scheduled/sched_ann_0001`, { ...put, blobs: ['A'.repeat(22)] }), 'bad_request');
+    await rejects(annRest('PUT', `/communities/${id}/wrapped-scheduled/sched_ann_0001`, { ...put, blobs: ['A'.repeat(22)] }), 'blob_not_found');
     await rejects(ben.client.wrappedChannels.scheduled(id), 'channel_admin_only');
     await rejects(ben.client.wrappedChannels.cancelScheduled(id, first.id), 'channel_admin_only');
     // Dan is no member: nothing of the channel exists for him.

@@ -7,6 +7,7 @@ import {
   channelKeyList, createUser, insertChannelPost, outsideChannelKey, replaceChannelKeyList, rewriteChannelPost, startTestServer, swapChannelPosts,
   uniqueHandle, waitFor, type TestUser, rejectsWithCode as rejects,
 } from '@parley/testing';
+import { parseAtom } from './atom.ts';
 
 /** Public channels (docs/PROTOCOL.md R95-R99) through the real server and SDK. */
 
@@ -67,12 +68,15 @@ describe('channels (R95-R99)', () => {
     // Edit, pin, delete: each a new signed version at the next seq; the subscriber catches up from its last seq.
     await amy.client.channels.edit(channel.channelId, first.postId, 'Water is off on Lenina street until 20:00');
     await amy.client.channels.pin(channel.channelId, first.postId);
+    // A pin is a new version too, but no edit: readers say "edited" only for a changed text or file.
+    const pinnedOnly = await amy.client.channels.pin(channel.channelId, second.postId);
+    assert.deepEqual([pinnedOnly.version, pinnedOnly.pinned, pinnedOnly.edited], [2, true, undefined]);
     await amy.client.channels.delete(channel.channelId, second.postId);
     const changes = await ben.client.channels.log(channel.channelId, 2);
-    assert.deepEqual(changes.posts.map((p) => p.verified && [p.postId, p.version, p.pinned, p.deleted, p.text]), [
-      [first.postId, 3, true, false, 'Water is off on Lenina street until 20:00'], [second.postId, 2, false, true, ''],
+    assert.deepEqual(changes.posts.map((p) => p.verified && [p.postId, p.version, p.pinned, p.deleted, p.edited, p.text]), [
+      [first.postId, 3, true, false, true, 'Water is off on Lenina street until 20:00'], [second.postId, 3, false, true, undefined, ''],
     ]);
-    assert.equal(changes.lastSeq, 5);
+    assert.equal(changes.lastSeq, 6);
     [mine] = await ben.client.channels.subscriptions();
     assert.equal(mine?.unread, 0, 'changes to old posts are not unread posts');
 
@@ -103,7 +107,7 @@ describe('channels (R95-R99)', () => {
       await amy.client.channels.post(channel.channelId, `tick ${Date.now()}`);
       return catNotices.length > 0;
     }, { what: 'cat hears a notice', intervalMs: 300 });
-    assert.equal(notices.length, 5, 'ben heard the five entries while subscribed and none after');
+    assert.equal(notices.length, 6, 'ben heard the six entries while subscribed and none after');
   });
 
   it('R96 a server that alters, re-dates, reorders or forges a post is caught: the post shows as not verified, never as the channel\'s', async (t) => {
@@ -266,6 +270,9 @@ describe('public channel pages (R99)', () => {
     assert.ok(html.includes('<meta property="og:title" content="Tom &amp; Jerry &lt;script&gt;alert(1)&lt;/script&gt;">'));
     assert.ok(html.includes('<meta property="og:description" content="&quot;quoted&quot; &#39;single&#39; &lt;b&gt;bold&lt;/b&gt;">'));
     assert.match(html, /<meta property="og:url" content="[^"]+\/c\/news/);
+    const origin = /<meta property="og:url" content="([^"]+)\/c\//.exec(html)?.[1] ?? '';
+    // R202: no photo in any post: a small card, no og:image.
+    assert.ok(html.includes('<meta name="twitter:card" content="summary">') && !html.includes('og:image'));
     assert.ok(!html.includes('To be deleted'), 'deleted posts are gone from the page');
     assert.match(html, /Public channel: anyone can read it/);
 
@@ -274,9 +281,13 @@ describe('public channel pages (R99)', () => {
     assert.match(feed.headers.get('content-type') ?? '', /^application\/atom\+xml/);
     const xml = await feed.text();
     assert.ok(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'));
+    // Parsed as XML, as a reader does: the markup in the title and text comes back as the text it was.
+    const atom = parseAtom(xml);
+    assert.equal(atom.title, 'Tom & Jerry <script>alert(1)</script>');
+    assert.deepEqual(atom.links.map((l) => [l.rel, l.href]), [['alternate', `${origin}/c/${handle}`], ['self', `${origin}/c/${handle}/feed.atom`]]);
+    assert.deepEqual(atom.entries.map((e) => [e.title, e.content]), [['First <img src=x onerror=alert(1)> & more second line', 'First <img src=x onerror=alert(1)> & more\nsecond line']]);
+    assert.deepEqual(atom.entries[0]?.links, [{ rel: 'alternate', type: 'text/html', href: `${origin}/c/${handle}#post-1` }]);
     assert.ok(xml.includes('<title>Tom &amp; Jerry &lt;script&gt;alert(1)&lt;/script&gt;</title>'));
-    assert.ok(xml.includes('<content type="text">First &lt;img src=x onerror=alert(1)&gt; &amp; more\nsecond line</content>'));
-    assert.equal((xml.match(/<entry>/g) ?? []).length, 1);
     assert.ok(!/<(?!\/?(feed|id|title|subtitle|link|updated|author|name|entry|content|\?xml)\b)/.test(xml), 'no element but Atom\'s');
 
     for (const [path, status, code] of [

@@ -50,6 +50,24 @@ describe('R49 forward and R50 pin, end-to-end encrypted', () => {
     }
   });
 
+  it('R202 a public channel\'s post forwarded as text or with its photo names the channel (sendText, sendFiles {forwarded}); the receiver gets both', async () => {
+    await using server = await startTestServer();
+    const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((displayName) => createUser(server.url, { displayName })));
+    if (!alice || !bob) throw new Error('users');
+    const chat = await alice.client.openDirect(bob.userId);
+    await waitFor(() => alice.client.chat(chat.chatId)?.encryption === 'on' && bob.client.chat(chat.chatId)?.encryption === 'on', { what: 'encryption on', timeoutMs: 30_000 });
+    const forwarded = { channel: { name: 'City News' }, sentAt: 1_700_000_000_000 };
+    await alice.client.sendText(chat.chatId, 'Roads closed.', { forwarded });
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    await alice.client.sendFiles(chat.chatId, [{ source: new Blob([png], { type: 'image/png' }), name: 'bridge.png', mime: 'image/png', size: png.length }], { text: 'The bridge.', forwarded });
+    await waitFor(() => find(bob.client, chat.chatId, (t) => t === 'The bridge.')?.attachments?.length === 1, { what: 'bob reads both', timeoutMs: 30_000 });
+    assert.deepEqual(find(bob.client, chat.chatId, (t) => t === 'Roads closed.')?.forwarded, forwarded);
+    const photo = find(bob.client, chat.chatId, (t) => t === 'The bridge.');
+    assert.deepEqual(photo?.forwarded, forwarded);
+    assert.deepEqual([...new Uint8Array(await (await bob.client.downloadAttachment(photo!.attachments![0]!)).arrayBuffer())], [...png]);
+    await Promise.all([alice, bob].map((u) => u.client.stop()));
+  });
+
   it('pins reach every member; in a group a member may not pin and an admin who pinned loses the pin when demoted', async () => {
     await using server = await startTestServer();
     const [ann, ben, cat] = await Promise.all([1, 2, 3].map(() => createUser(server.url)));

@@ -91,7 +91,9 @@ describe('parley-admin migrate-to-postgres', () => {
     await ben.client.channels.react(channel.channelId, channelPost.postId, '👍');
     await ben.client.channels.markViewed(channel.channelId, [channelPost.postId]);
     // R115, R114: a post scheduled for later, and the community's general chat linked as the channel's discussion.
-    await ann.client.channels.schedule(channel.channelId, 'scheduled post moved to PG', Date.now() + 3_600_000);
+    // R192: with a photo it holds (channel_scheduled_blobs).
+    const scheduledPhoto = await ann.client.channels.uploadFile(new Uint8Array([4, 5, 6]), { mime: 'image/png', name: 'later.png' });
+    await ann.client.channels.schedule(channel.channelId, 'scheduled post moved to PG', Date.now() + 3_600_000, { attachments: [scheduledPhoto] });
     const talk = (await ann.client.communities.chats(community.communityId)).find((c) => c.kind === 'general');
     await ann.client.channels.linkDiscussion(channel.channelId, talk?.chatId ?? '');
     // R100: a link that needs approval (needs_approval, a boolean in PostgreSQL) and a pending request through it.
@@ -164,6 +166,7 @@ describe('parley-admin migrate-to-postgres', () => {
     // R188: a wrapped post scheduled for later.
     await new SqliteWrappedSchedule(local.db).putScheduled({
       communityId: community.communityId, scheduleId: 'sched_moved_to_pg', epoch: 1, authorId: ann.userId, authorDevice: ann.deviceId, body: 'c2NoZWR1bGVkIHBvc3Q=', publishAt: 4_000_000_000_000, createdAt: 1_700_000_000_020,
+      blobIds: ['blob_moved_to_pg_00001'], // R192: a file it holds (channel_wrapped_scheduled_blobs)
     }, 100);
     // R191: an MLS-mode channel's post scheduled for later (the same store on its own table).
     await new SqliteWrappedSchedule(local.db, 'channel_mls_scheduled').putScheduled({

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { channelHead, dropChannelPost, rewriteChannelPost, setChannelHead, uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
+import {
+  channelHead, dropChannelPost, insertChannelPost, outsideChannelKey, rewriteChannelPost, setChannelHead, swapChannelPosts, uniqueHandle, waitFor, type TestServer, type TestUser,
+} from '@parley/testing';
 import { axeLog } from './axe.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closeWebWorld, openWebWorld, personPage, PHONE, phoneShot, screenshot, signUp } from './browser.ts';
+import { closeWebWorld, openWebWorld, personPage, PHONE, phoneShot, screenshot, signUp, writeAndAccept } from './browser.ts';
 import { pngImage } from './file-fixtures.ts';
 
 /** Public channels in the web client (docs/PROTOCOL.md R95-R99, R110, R111), in Debian's Chromium. */
 
+const GROUP_MS = 60_000; // a newcomer's devices are added to a chat's encryption group by a member's device
 const KIND = 'Public channel — posts are not encrypted; anyone can read them; signed by the channel’s admins';
 
 const post = (page: Page, text: string) => page.getByTestId('channel-post').filter({ hasText: text });
@@ -33,7 +36,15 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     const olga = author.page;
     const ben = reader.page;
     const { found, axe } = axeLog();
-    await Promise.all([signUp(olga, url, 'Olga Owner', uniqueHandle('olga')), signUp(ben, url, 'Ben Reader', uniqueHandle('ben'))]);
+    const [olgaHandle, benHandle] = [uniqueHandle('olga'), uniqueHandle('ben')];
+    await Promise.all([signUp(olga, url, 'Olga Owner', olgaHandle), signUp(ben, url, 'Ben Reader', benHandle)]);
+    olga.on('dialog', (d) => void d.accept());
+    // The community whose chat will hold the channel's comments (R114).
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New community' }).click();
+    await olga.getByLabel('Community name').fill('City talk');
+    await olga.getByRole('button', { name: 'Create' }).click();
+    await olga.getByRole('heading', { name: 'City talk' }).waitFor({ timeout: 30_000 });
 
     // R95: the handle checks, in words, before anything is sent; a taken one after.
     await olga.getByRole('button', { name: 'New chat' }).click();
@@ -62,8 +73,15 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     await olga.getByRole('heading', { name: 'City <b>News</b>' }).waitFor({ timeout: 30_000 });
     await olga.getByTestId('channel-row').filter({ hasText: 'City <b>News</b>' }).waitFor();
     assert.equal(await olga.getByTestId('channel-kind').textContent(), ` ${KIND}`);
+    // R114: she links the community's general chat as the channel's discussion.
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    await olga.getByTestId('discussion-settings').getByLabel('Discussion chat').selectOption({ label: 'General' });
+    await olga.getByTestId('discussion-settings').getByRole('button', { name: 'Link' }).click();
+    await olga.getByTestId('discussion-linked').filter({ hasText: 'Comments go to: General' }).waitFor();
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
     // R110: a post with a photo: uploaded as a public file, named in the signed post by its hash.
-    await olga.getByTestId('channel-file-input').setInputFiles({ name: 'bridge.png', mimeType: 'image/png', buffer: pngImage(320, 200) });
+    const bridge = pngImage(320, 200);
+    await olga.getByTestId('channel-file-input').setInputFiles({ name: 'bridge.png', mimeType: 'image/png', buffer: bridge });
     await olga.getByRole('list', { name: 'Add photos or files' }).getByText('bridge.png').waitFor();
     await write(olga, 'Roads on Lenina closed <i>Monday</i>.');
     await post(olga, 'Roads on Lenina closed <i>Monday</i>.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
@@ -108,6 +126,21 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     await post(ben, 'Water off in block 12').getByTestId('post-views').filter({ hasText: /^2 views$/ }).waitFor();
     await screenshot(ben, 'channels-04-reader-phone');
     await axe(ben, 'channel view (reader, phone)');
+
+    // R114: Ben comments on the photo post in the linked discussion chat; Olga sees "1 comment" under that post.
+    await post(ben, 'Roads on Lenina closed').getByTestId('channel-comments').click();
+    await ben.getByTestId('comments-join').getByRole('button', { name: 'Join the discussion to comment' }).click();
+    const thread = ben.getByTestId('thread-panel');
+    await thread.getByRole('heading', { name: 'Comments' }).waitFor({ timeout: 30_000 });
+    await thread.getByTestId('thread-input').fill('Is the tram still running?');
+    await thread.getByTestId('thread-send').click();
+    await thread.getByTestId('message').filter({ hasText: 'Is the tram still running?' }).waitFor();
+    await screenshot(ben, 'channels-04b-comment-phone');
+    await thread.getByRole('button', { name: 'Close' }).click();
+    const comments = post(olga, 'Roads on Lenina closed').getByTestId('channel-comments');
+    await comments.filter({ hasText: /^ ?1 comment$/ }).waitFor({ timeout: GROUP_MS });
+    assert.match(await post(olga, 'Water off in block 12').getByTestId('channel-comments').textContent() ?? '', /^ ?(0 comments|Comments)$/, 'the comment counts under its own post only');
+    await screenshot(olga, 'channels-04c-author-sees-comment');
     // R125: a channel with posts and no signed head (as made before R125): its admin's app signs one when she opens it.
     setChannelHead(server.dataDir, channelId, undefined);
     await olga.reload();
@@ -126,24 +159,96 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     await page.getByRole('img', { name: 'bridge.png' }).waitFor();
     await waitFor(async () => (await page.getByRole('img', { name: 'bridge.png' }).evaluate((img: HTMLImageElement) => img.complete ? img.naturalWidth : 0)) === 320, { what: 'the page shows the photo' });
     assert.equal(await page.locator('h1').textContent(), 'City <b>News</b>');
+    // R202: a link to it previews with the photo.
+    const ogImage = await page.locator('meta[property="og:image"]').getAttribute('content');
+    assert.match(ogImage ?? '', new RegExp(`^${url}/c/${channelHandle}/media/[A-Za-z0-9_-]{22}$`));
+    assert.equal(await page.getByRole('img', { name: 'bridge.png' }).getAttribute('src'), new URL(ogImage ?? '').pathname, 'the photo the page shows');
     await screenshot(page, 'channels-05-public-page');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'channels-05b-public-page-phone');
+
+    // R99, R126: the Atom feed, as a feed reader gets it without an account: XML that parses, each post's title, link and photo.
+    await page.setViewportSize({ width: 1000, height: 800 });
+    const atom = await page.goto(`${url}/c/${channelHandle}/feed.atom`);
+    assert.match(atom?.headers()['content-type'] ?? '', /^application\/atom\+xml/);
+    await screenshot(page, 'channels-05c-feed');
+    // Parsed by the browser's own XML parser, in a page of the reader's (the server's pages require Trusted Types for DOMParser).
+    const feedReader = await anonymous.newPage();
+    type Feed = { errors: number; root: string; title: string; entries: { title: string; link: string; enclosures: Record<string, string | null>[] }[] };
+    const feed = await feedReader.evaluate(`(() => {
+      const text = ${JSON.stringify(await atom?.text())};
+      const doc = new DOMParser().parseFromString(text, 'application/xml');
+      const ns = 'http://www.w3.org/2005/Atom';
+      const first = (el, name) => el.getElementsByTagNameNS(ns, name)[0];
+      const links = (el, rel) => Array.from(el.getElementsByTagNameNS(ns, 'link')).filter((l) => l.getAttribute('rel') === rel);
+      return {
+        errors: doc.getElementsByTagName('parsererror').length,
+        root: doc.documentElement.namespaceURI + ' ' + doc.documentElement.localName,
+        title: first(doc.documentElement, 'title').textContent,
+        entries: Array.from(doc.getElementsByTagNameNS(ns, 'entry')).map((e) => ({
+          title: first(e, 'title').textContent,
+          link: links(e, 'alternate')[0].getAttribute('href'),
+          enclosures: links(e, 'enclosure').map((l) => ({ type: l.getAttribute('type'), length: l.getAttribute('length'), href: l.getAttribute('href'), title: l.getAttribute('title') })),
+        })),
+      };
+    })()`) as Feed;
+    assert.deepEqual({ errors: feed.errors, root: feed.root, title: feed.title }, { errors: 0, root: 'http://www.w3.org/2005/Atom feed', title: 'City <b>News</b>' });
+    assert.deepEqual(feed.entries, [
+      { title: 'Water off in block 12 from 10:00.', link: `${url}/c/${channelHandle}#post-2`, enclosures: [] },
+      { title: 'Roads on Lenina closed <i>Monday</i>.', link: `${url}/c/${channelHandle}#post-1`, enclosures: [{ type: 'image/png', length: String(bridge.length), href: ogImage, title: 'bridge.png' }] },
+    ]);
+    // The reader follows the enclosure: the photo, without an account.
+    await page.goto(ogImage ?? '');
+    await waitFor(async () => (await page.evaluate('document.images[0]?.naturalWidth ?? 0')) === 320, { what: 'the feed\'s photo opens' });
+    await screenshot(page, 'channels-05d-feed-photo');
     await anonymous.close();
 
-    // Forwarding: an ordinary end-to-end encrypted message that quotes the post and links to it.
-    await olga.goto(`${url}/#/u/${zed.handle}`);
-    await olga.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: 30_000 });
+    // Forwarding: an ordinary end-to-end encrypted message that quotes the post and links to it, naming the channel (R202).
+    await writeAndAccept(olga, ben, url, benHandle, 'Olga Owner', 'Hi Ben, the news channel is up.');
     await olga.goto(`${url}/#/channel/${channelId}`);
     await post(olga, 'Water off in block 12').getByRole('button', { name: 'Forward' }).click();
     const dialog = olga.getByTestId('channel-forward');
-    await dialog.getByTestId('forward-target').filter({ hasText: 'Zed Zimmer' }).locator('input').check();
+    await dialog.getByTestId('forward-target').filter({ hasText: 'Ben Reader' }).locator('input').check();
     await dialog.getByTestId('channel-forward-send').click();
+    const link = `${url}/c/${channelHandle}#post-2`;
     const forwarded = olga.getByTestId('message').filter({ hasText: 'Water off in block 12 from 10:00.' });
-    await forwarded.filter({ hasText: `From the channel City <b>News</b>: ${url}/c/${channelHandle}#post-` }).waitFor({ timeout: 30_000 });
-    await waitFor(() => zed.client.chats().some((c) => zed.client.timeline(c.chatId).some((i) => i.text.includes(`${url}/c/${channelHandle}#post-`))) || zed.client.requests().length > 0,
-      { what: 'zed has the forward (or its request)', timeoutMs: 30_000 });
+    await forwarded.filter({ hasText: `From the channel City <b>News</b>: ${link}` }).getByTestId('forwarded').filter({ hasText: 'Forwarded from City <b>News</b>' }).waitFor({ timeout: 30_000 });
+    // R202: the photo post: its photo, checked against the signed hash, goes along, encrypted for the chat like any photo.
+    await olga.goto(`${url}/#/channel/${channelId}`);
+    await post(olga, 'Roads on Lenina closed').getByRole('button', { name: 'Forward' }).click();
+    await dialog.getByTestId('forward-target').filter({ hasText: 'Ben Reader' }).locator('input').check();
+    await dialog.getByTestId('channel-forward-send').click();
+    await olga.getByTestId('message').filter({ hasText: 'Roads on Lenina closed <i>Monday</i>.' }).getByTestId('forwarded').waitFor({ timeout: 30_000 });
     await screenshot(olga, 'channels-07-forwarded');
+    await ben.goto(`${url}/#/u/${olgaHandle}`);
+    const got = ben.getByTestId('message').filter({ hasText: 'Water off in block 12 from 10:00.' });
+    await got.getByTestId('forwarded').filter({ hasText: 'Forwarded from City <b>News</b>' }).waitFor({ timeout: 30_000 });
+    assert.equal(await got.getByRole('link', { name: link }).getAttribute('href'), link, 'the post\'s link opens');
+    const gotPhoto = ben.getByTestId('message').filter({ hasText: 'Roads on Lenina closed <i>Monday</i>.' });
+    await gotPhoto.getByTestId('forwarded').filter({ hasText: 'Forwarded from City <b>News</b>' }).waitFor({ timeout: 30_000 });
+    const img = gotPhoto.getByTestId('media-full');
+    await img.waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : 0))) === 320, { what: 'Ben sees the forwarded photo', timeoutMs: 30_000 });
+    await screenshot(ben, 'channels-07b-forward-received-phone');
+
+    // R96: the admin edits, pins and deletes in the app; the subscriber's open channel follows each signed version.
+    await ben.goto(`${url}/#/channel/${channelId}`);
+    await olga.goto(`${url}/#/channel/${channelId}`);
+    await write(olga, 'Lift in block 3 out of order.');
+    await post(ben, 'Lift in block 3 out of order.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    await post(olga, 'Water off in block 12').getByRole('button', { name: 'Edit', exact: true }).click();
+    await olga.getByLabel('Write a post').fill('Water off in block 12 from 11:00 (moved).');
+    await olga.getByRole('button', { name: 'Save', exact: true }).click();
+    await post(ben, 'Water off in block 12 from 11:00 (moved).').filter({ hasText: 'edited' }).getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    assert.equal(await post(ben, 'from 10:00').count(), 0, 'the old text is gone');
+    await post(olga, 'Roads on Lenina closed').getByRole('button', { name: 'Pin', exact: true }).click();
+    await ben.locator('.channel-pinned').filter({ hasText: 'Roads on Lenina closed <i>Monday</i>.' }).waitFor({ timeout: 30_000 });
+    await post(ben, 'Roads on Lenina closed').getByText('Pinned', { exact: true }).waitFor();
+    await screenshot(ben, 'channels-08-edited-pinned-phone');
+    await post(olga, 'Lift in block 3').getByRole('button', { name: 'Delete', exact: true }).click();
+    await post(ben, 'Lift in block 3').waitFor({ state: 'detached', timeout: 30_000 });
+    await post(ben, 'Water off in block 12 from 11:00 (moved).').waitFor();
+    await screenshot(ben, 'channels-08b-deleted-phone');
 
     assert.deepEqual(found, [], 'no axe violations');
     await author.context.close();
@@ -200,6 +305,31 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     await gap.waitFor({ timeout: 30_000 });
     assert.equal(await gap.textContent(), 'Not verified — position 2 of the log is not served: posts may be missing.', 'one sentence, said once');
     await screenshot(page, 'channels-06c-middle-post-missing');
+
+    // R96: the server re-dates a post, swaps two posts' places and adds a pinned post of its own making (signed by a key of its own): each is "Not verified", none is shown as the channel's.
+    const notes = await zed.client.channels.create({ handle: uniqueHandle('zedn'), title: 'Zed Notes' });
+    const monday = await zed.client.channels.post(notes.channelId, 'Signed on Monday.');
+    const first = await zed.client.channels.post(notes.channelId, 'First in line.');
+    const second = await zed.client.channels.post(notes.channelId, 'Second in line.');
+    await zed.client.channels.post(notes.channelId, 'Left alone.');
+    rewriteChannelPost(server.dataDir, notes.channelId, monday.postId, (body) => ({ ...body, date: body.date - 7 * 86_400_000 }));
+    swapChannelPosts(server.dataDir, notes.channelId, first.postId, second.postId);
+    const outsider = outsideChannelKey();
+    const forged = { v: 1, channelId: notes.channelId, postId: 'forged_post_1', postSeq: 5, seq: 5, version: 1, date: Date.now(), signer: outsider.publicKey, text: 'Official: the meeting is cancelled.', pinned: true, deleted: false } as const;
+    insertChannelPost(server.dataDir, notes.channelId, { ...outsider.signPost(forged), postId: forged.postId, seq: 5, authorId: zed.userId });
+    await page.goto(`${url}/#/c/${notes.handle}`);
+    await post(page, 'Left alone.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    const unverified = page.getByTestId('channel-post-unverified');
+    await waitFor(async () => (await unverified.count()) === 4, { what: 'four posts not verified' });
+    const why = await unverified.allTextContents();
+    assert.ok(why.every((w) => w.startsWith('Not verified — the server may have altered this post. It is not shown.')), why.join('\n'));
+    assert.deepEqual(why.map((w) => /Why: (.*)$/.exec(w)?.[1]), [
+      'the signature does not match (altered or forged)', 'served at seq 2 but signed for seq 3 (moved)', 'served at seq 3 but signed for seq 2 (moved)', 'signed by a key the channel\'s key list does not name',
+    ]);
+    for (const text of ['Signed on Monday.', 'First in line.', 'Second in line.', 'Official: the meeting is cancelled.']) assert.equal(await page.getByText(text).count(), 0, `"${text}" is not shown`);
+    assert.equal(await page.locator('.channel-pinned').count(), 0, 'the forged pin is not shown');
+    assert.equal(await page.getByTestId('channel-post').count(), 1, 'only the untouched post shows as the channel\'s');
+    await screenshot(page, 'channels-06d-redated-moved-forged');
     await context.close();
   });
 });

@@ -49,13 +49,16 @@ export class ChatWriter {
     return this.#d.outbox.add(chatId, { ...content, frank: key }, { ...opts, clientMsgId, frank: tag });
   }
 
-  /** `threadQuote` (R114, with `thread`): a comment's quote of the channel post it is on, cut to MAX_THREAD_QUOTE_CHARS. */
-  async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string } = {}): Promise<string> {
+  /**
+   * `threadQuote` (R114, with `thread`): a comment's quote of the channel post it is on, cut to MAX_THREAD_QUOTE_CHARS.
+   * `forwarded` (R202): a public channel's post forwarded by this device, `channel.name` naming it (as R186's).
+   */
+  async sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string; forwarded?: Forwarded } = {}): Promise<string> {
     const quote = opts.threadQuote?.trim();
     const content = checkedContent({
       kind: 'text', text, ...withEntities(opts.entities), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.preview ? { preview: opts.preview } : {}),
       ...(opts.thread ? { thread: opts.thread, ...(quote ? { threadQuote: cutQuote(quote) } : {}) } : {}),
-      ...(opts.noForwardName ? { noForwardName: true as const } : {}),
+      ...(opts.noForwardName ? { noForwardName: true as const } : {}), ...(opts.forwarded ? { forwarded: opts.forwarded } : {}),
     });
     this.#d.typing.sent(chatId);
     this.#d.drafts.clear(chatId);
@@ -119,8 +122,8 @@ export class ChatWriter {
     return ids;
   }
 
-  /** `thread`: the files go into that message's thread (R89), and the chat's draft stays. */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> {
+  /** `thread`: the files go into that message's thread (R89), and the chat's draft stays. `forwarded`: R202. */
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; forwarded?: Forwarded; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> {
     if (!this.#d.chat(chatId)) return Promise.reject(new ParleyError('not_member', 'unknown chat'));
     this.#d.typing.sent(chatId);
     if (!opts.thread) this.#d.drafts.clear(chatId);
@@ -138,7 +141,7 @@ export class ChatWriter {
     }
     const content = checkedContent({
       kind: 'text', text: upload.text, ...withEntities(upload.entities), ...(upload.replyTo ? { replyTo: upload.replyTo } : {}),
-      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.imported ? { imported: upload.imported } : {}), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), ...(upload.replyKeyboard ? { replyKeyboard: upload.replyKeyboard } : {}), ...(upload.forceReply ? { forceReply: upload.forceReply } : {}), attachments,
+      ...(upload.thread ? { thread: upload.thread } : {}), ...(upload.noForwardName ? { noForwardName: true as const } : {}), ...(upload.forwarded ? { forwarded: upload.forwarded } : {}), ...(upload.imported ? { imported: upload.imported } : {}), ...(upload.replyMarkup ? { replyMarkup: upload.replyMarkup } : {}), ...(upload.replyKeyboard ? { replyKeyboard: upload.replyKeyboard } : {}), ...(upload.forceReply ? { forceReply: upload.forceReply } : {}), attachments,
     });
     await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs });
   }

@@ -1,5 +1,5 @@
 import {
-  type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Content, type Message, type ServerFrameOf,
+  type Attachment, type ChatPrefsUpdate, type ChatSummary, type MessageEntity, type Forwarded, type Content, type Message, type ServerFrameOf,
   type LinkPreview, type StorageUsage, type ChatRequest, type ReportRequest, type ReplyMarkup, type ReplyKeyboard, type ForceReply,
 } from '@parley/protocol';
 import { decodePlainEnvelope, PlaintextCodec, type ContentCodec } from './codec.ts';
@@ -256,8 +256,9 @@ export class ParleyClient extends ClientRest {
    * `preview`: a link's preview this device made (R45), sent inside the encrypted message.
    * `noForwardName`: asks the devices of whoever forwards it to leave this person's name out (R49).
    * `thread`: a reply in that message's thread (R89; `threadItems` lists a thread).
+   * `forwarded`: a public channel's post this device forwards (R202: `{channel: {name}, sentAt}`).
    */
-  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string } = {}): Promise<string> {
+  sendText(chatId: string, text: string, opts: { replyTo?: string; entities?: readonly MessageEntity[]; preview?: LinkPreview; noForwardName?: boolean; thread?: string; threadQuote?: string; forwarded?: Forwarded } = {}): Promise<string> {
     return this.#write.sendText(chatId, text, opts);
   }
   /** Replaces a message's text and its formatting (none when `entities` is not given). */
@@ -280,7 +281,7 @@ export class ParleyClient extends ClientRest {
    * then sends one message with these files and an optional caption (`thread`: into a thread, R89).
    * Resolves with its client id once queued; shown here at once (`item.upload`), to others when complete.
    */
-  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
+  sendFiles(chatId: string, files: FileToSend[], opts: { text?: string; entities?: MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; forwarded?: Forwarded; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply } = {}): Promise<string> { return this.#write.sendFiles(chatId, files, opts); }
   /** This device's uploads in progress; the 'uploads' event tells each change. */
   uploads(): UploadProgress[] { return this.#uploads.list(); }
   pauseUpload(clientMsgId: string): void { this.#uploads.pause(clientMsgId); }

@@ -132,6 +132,11 @@ export const ChannelPostBody = z.object({
   pinned: z.boolean(),
   deleted: z.boolean(),
   /**
+   * R96: true on a version whose text, entities or files an admin changed (an edit) and on every later
+   * version of that post (a pin or unpin carries it); readers say "edited" only then, not after a pin.
+   */
+  edited: z.boolean().optional(),
+  /**
    * R125: the log positions of every earlier version of this post, oldest first (`postSeq` first); absent
    * on version 1. A reader thereby knows why those positions hold no entry: a position neither served
    * nor named here by a later version was withheld.

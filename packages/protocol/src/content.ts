@@ -47,7 +47,7 @@ export type FetchedLinkPreview = z.infer<typeof FetchedLinkPreview>;
  */
 export const Forwarded = z.object({
   from: z.object({ userId: Id, displayName: z.string().min(1).max(100) }).optional(),
-  /** R186: forwarded from a wrapped private channel's post: the channel's name as the forwarder's device read it (R147); no link. */
+  /** R186: forwarded from a wrapped private channel's post: the channel's name as the forwarder's device read it (R147); no link. R202: a public channel's post too (its title). */
   channel: z.object({ name: z.string().min(1).max(100) }).optional(),
   sentAt: z.number().int(),
 });

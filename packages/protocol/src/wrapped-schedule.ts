@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Base64, Id } from './common.ts';
+import { BlobId, MAX_ATTACHMENTS } from './files.ts';
 
 /**
  * R188: scheduled posts of a wrapped channel. An admin's device seals and signs the post as R142's
@@ -11,8 +12,11 @@ export const PutWrappedScheduledRequest = z.object({
   body: Base64.min(40),
   /** When the server publishes it (ms since the epoch); the signed `date` inside is the same time, which readers check. */
   publishAt: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  /** Text only for now: files (R162) are refused (`bad_request`), not dropped. */
-  blobs: z.never({ message: 'a scheduled post carries text only' }).optional(),
+  /**
+   * R192: the encrypted files the post carries (R162's `blobs`: the caller's own complete uploads); the
+   * scheduled post holds them until it is published (they pass to the post) or cancelled.
+   */
+  blobs: z.array(BlobId).min(1).max(MAX_ATTACHMENTS).refine((b) => new Set(b).size === b.length, 'a blob named twice').optional(),
 });
 export type PutWrappedScheduledRequest = z.infer<typeof PutWrappedScheduledRequest>;
 
@@ -25,6 +29,8 @@ export const WrappedScheduledPost = z.object({
   body: Base64,
   publishAt: z.number().int(),
   createdAt: z.number().int(),
+  /** R192: the files it carries, in order (a re-seal names them again). */
+  blobs: z.array(BlobId).optional(),
   /**
    * Sealed under an epoch posts may no longer use (a newer epoch, or a removal since it began, R142):
    * the sweep leaves it until a device of its author re-seals it under the current epoch.

@@ -248,12 +248,14 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   'POST /api/v1/communities/:communityId/wrapped-read': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ upToSeq: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER + 2), fc.string()) }) }),
   'PUT /api/v1/communities/:communityId/wrapped-mute': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ muted: fc.oneof(fc.boolean(), fc.string(), fc.integer()) }, { requiredKeys: [] }) }),
   'GET /api/v1/communities/:communityId/wrapped-posts': (ctx) => ({ params: { communityId: chat(ctx) }, query: fc.oneof(fc.nat().map((n) => `after=${n}`), fc.constantFrom('after=-1', 'after=1e400', 'after=x'), fc.string()) }),
-  // R188: scheduled wrapped posts (times past, far, huge, odd; ids real and made up).
+  // R188, R192: scheduled wrapped posts (times past, far, huge, odd; ids real and made up; files).
   'PUT /api/v1/communities/:communityId/wrapped-scheduled/:scheduleId': (ctx) => ({
     params: { communityId: chat(ctx), scheduleId: segment(anId) },
     body: fc.record({
       epoch: fc.oneof(fc.constant(1), fc.integer()), body: fc.oneof(fc.uint8Array({ minLength: 30, maxLength: 300 }).map(b64), fc.string()),
       publishAt: fc.oneof(fc.constant(Date.now() + 3_600_000), fc.integer(), fc.double(), fc.constant(1e400), fc.string()),
+      // R192: files it holds (made up, named twice, too many, not a list).
+      blobs: fc.oneof(fc.array(fc.string(), { maxLength: 12 }), fc.constant(['A'.repeat(22), 'A'.repeat(22)]), fc.array(fc.constant('B'.repeat(22)), { minLength: 1, maxLength: 11 }), fc.string()),
     }, { requiredKeys: [] }),
   }),
   'GET /api/v1/communities/:communityId/wrapped-scheduled': (ctx) => ({ params: { communityId: chat(ctx) } }),

@@ -124,7 +124,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     channelViewRoutes(api, services, config.rates.apiPerSec); // R190
     wrappedPollRoutes(api, services, config.rates.apiPerSec); // R185
     wrappedReadRoutes(api, services, config.rates.apiPerSec); // R182
-    wrappedScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, config.channelWraps.postMaxChars + 1024)); // R188
+    wrappedScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, wrappedPostBodyBytes(config.channelWraps))); // R188, R192: a post's size with its files
     mlsScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, config.limits.maxEnvelopeBytes + 1024)); // R191
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);

@@ -48,4 +48,23 @@ describe('public channel rendering (R99)', () => {
     assert.ok(html.includes('<video controls preload="metadata" src="/c/city_news/media/AAAAAAAAAAAAAAAAAAAAAA" width="640" height="360"></video>'), html);
     assert.ok(!html.includes('<video controls preload="metadata" src="/c/city_news/media/BBBB'), 'a pdf is only a link');
   });
+  it('R202 the page previews with the newest post\'s first photo (og:image, absolute, escaped, the large card); none without photos', () => {
+    const photo = (blobId: string, name?: string) => ({ blobId, sha256: '0'.repeat(64), size: 10, mime: 'image/jpeg', width: 800, height: 600, ...(name ? { name } : {}) });
+    const posts = [
+      { ...post('no photo, newest', 4) },
+      { ...post('the "river" <b>', 3), attachments: [{ ...photo('CCCCCCCCCCCCCCCCCCCCCC'), mime: 'application/pdf' }, photo('DDDDDDDDDDDDDDDDDDDDDD')] },
+      { ...post('pinned, older', 1, true), attachments: [photo('EEEEEEEEEEEEEEEEEEEEEE', 'old.jpg')] },
+    ];
+    const html = channelPage(channel, posts, 'https://parley.example');
+    assert.ok(html.includes(`<meta property="og:image" content="https://parley.example/c/city_news/media/DDDDDDDDDDDDDDDDDDDDDD">
+<meta property="og:image:type" content="image/jpeg">
+<meta property="og:image:width" content="800">
+<meta property="og:image:height" content="600">
+<meta property="og:image:alt" content="the &quot;river&quot; &lt;b&gt;">
+<meta name="twitter:card" content="summary_large_image">
+`), html);
+    assert.equal(html.match(/og:image"/g)?.length, 1);
+    const plain = channelPage(channel, [post('text only', 1)], 'https://parley.example');
+    assert.ok(plain.includes('<meta name="twitter:card" content="summary">') && !plain.includes('og:image'));
+  });
 });

@@ -55,13 +55,35 @@ function media(handle: string, post: ChannelPostBody): string {
   return `<div class="media">${items.join('')}</div>\n`;
 }
 
+/**
+ * R202: the link preview's picture: the first photo of the newest post that has one (its public URL,
+ * R110), with its size when signed; undefined when no shown post has a photo.
+ */
+export function previewImage(url: string, posts: readonly ChannelPostBody[]): { href: string; mime: string; width?: number; height?: number; alt: string } | undefined {
+  for (const p of [...posts].sort((a, b) => b.postSeq - a.postSeq)) {
+    const photo = (p.attachments ?? []).find((f) => CHANNEL_IMAGE_TYPES.includes(f.mime));
+    if (photo) {
+      return { href: `${url}/media/${photo.blobId}`, mime: photo.mime, ...(photo.width && photo.height ? { width: photo.width, height: photo.height } : {}), alt: photo.name ?? summary(p.text, 120) };
+    }
+  }
+  return undefined;
+}
+
+function imageTags(image: ReturnType<typeof previewImage>): string {
+  if (!image) return '<meta name="twitter:card" content="summary">\n';
+  return `<meta property="og:image" content="${escapeText(image.href)}">
+<meta property="og:image:type" content="${escapeText(image.mime)}">
+${image.width && image.height ? `<meta property="og:image:width" content="${image.width}">\n<meta property="og:image:height" content="${image.height}">\n` : ''}${image.alt ? `<meta property="og:image:alt" content="${escapeText(image.alt)}">\n` : ''}<meta name="twitter:card" content="summary_large_image">
+`;
+}
+
 export function channelPage(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string): string {
   const url = `${origin}/c/${channel.handle}`;
   const description = channel.description || (posts[0] ? summary(posts[0].text, 200) : `@${channel.handle} on Parley`);
   const ordered = [...posts.filter((p) => p.pinned), ...posts.filter((p) => !p.pinned)];
   const articles = ordered.map((p) => `<article id="post-${p.postSeq}">
 ${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}${media(channel.handle, p)}<p class="text">${escapeText(p.text)}</p>
-<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.version > 1 ? ' · edited' : ''}</div>
+<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.edited ? ' · edited' : ''}</div>
 </article>`).join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -75,8 +97,7 @@ ${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}${media(channel.handle, p)}<
 <meta property="og:title" content="${escapeText(channel.title)}">
 <meta property="og:description" content="${escapeText(description)}">
 <meta property="og:url" content="${escapeText(url)}">
-<meta name="twitter:card" content="summary">
-<link rel="canonical" href="${escapeText(url)}">
+${imageTags(previewImage(url, posts))}<link rel="canonical" href="${escapeText(url)}">
 <link rel="alternate" type="application/atom+xml" title="${escapeText(channel.title)}" href="${escapeText(url)}/feed.atom">
 <style>${STYLE}</style>
 </head>

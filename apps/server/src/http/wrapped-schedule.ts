@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Id, PutMlsScheduledRequest, PutWrappedScheduledRequest } from '@parley/protocol';
 import { z } from 'zod';
-import type { SealedSchedule } from '../domain/channels/sealed-schedule.ts';
+import type { SealedSchedule, SealedScheduleInput } from '../domain/channels/sealed-schedule.ts';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';
 
@@ -10,7 +10,7 @@ const ScheduledParams = z.object({ communityId: Id, scheduleId: Id });
 
 /** R188 (`wrapped-scheduled`) and R191 (`channel-scheduled`): scheduled posts of a private channel (admins only; the sweep publishes them). */
 export function wrappedScheduleRoutes(app: FastifyInstance, services: Services, apiPerSec: number, bodyBytes: number): void {
-  // A scheduled post is text only (R142's size, PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS): the body limit fits it whatever the usual one.
+  // R192: a scheduled post is a post's size with its files (R142, R168): the body limit fits it whatever the usual one.
   sealedScheduleRoutes(app, services, apiPerSec, bodyBytes, 'wrapped-scheduled', services.wrappedSchedule, PutWrappedScheduledRequest);
 }
 
@@ -20,7 +20,7 @@ export function mlsScheduleRoutes(app: FastifyInstance, services: Services, apiP
 }
 
 function sealedScheduleRoutes(app: FastifyInstance, services: Services, apiPerSec: number, bodyBytes: number, segment: string, schedule: SealedSchedule,
-  body: z.ZodType<{ epoch: number; body: string; publishAt: number }>): void {
+  body: z.ZodType<SealedScheduleInput>): void {
   const auth = (request: Parameters<typeof requireAuth>[1]) => requireAuth(services, request, apiPerSec);
   app.put(`/communities/:communityId/${segment}/:scheduleId`, { bodyLimit: bodyBytes }, async (request) => {
     const caller = await auth(request);

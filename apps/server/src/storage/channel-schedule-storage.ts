@@ -26,9 +26,11 @@ export interface ChannelDiscussionRow {
 export interface ChannelScheduleStorage {
   /**
    * Writes a scheduled post, or replaces the one with its id (an edit); ParleyError('channel_limit') when
-   * the channel already has `maxPerChannel` others, counted in the same transaction.
+   * the channel already has `maxPerChannel` others, counted in the same transaction. R192: `blobIds` (the
+   * files its signed body names) become the blobs it holds a reference on, replacing the former ones;
+   * `deleteScheduled` (cancel, publish, drop) releases them with the row.
    */
-  putScheduled(row: ScheduledPostRow, maxPerChannel: number): Promise<void>;
+  putScheduled(row: ScheduledPostRow, maxPerChannel: number, blobIds?: readonly string[]): Promise<void>;
   getScheduled(channelId: string, postId: string): Promise<ScheduledPostRow | undefined>;
   /** The channel's scheduled posts, soonest first. */
   listScheduled(channelId: string): Promise<ScheduledPostRow[]>;

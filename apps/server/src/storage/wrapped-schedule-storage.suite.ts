@@ -1,28 +1,38 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ParleyError } from '@parley/protocol';
+import type { BlobStorage } from './blob-storage.ts';
 import type { ChannelWrapStorage } from './channel-wrap-storage.ts';
 import type { CommunityStorage } from './community-storage.ts';
 import type { Storage } from './storage.ts';
 import { T0, did, seedChat, seedUsers, uid } from './storage.fixtures.ts';
 import type { WrappedScheduledRow, WrappedScheduleStorage } from './wrapped-schedule-storage.ts';
 
+/** R192: a complete upload of alice's, for the sweep-of-unreferenced-uploads checks. */
+async function aliceBlob(blobs: BlobStorage, name: string): Promise<string> {
+  const blobId = `blob_${name}`.padEnd(22, '_');
+  await blobs.createBlob({ blobId, ownerUserId: uid('alice'), ownerDeviceId: did('alice', 1), length: 10, createdAt: T0, completedAt: null }, { quotaBytes: 1e9, maxInFlight: 100 });
+  await blobs.completeBlob(blobId, T0);
+  return blobId;
+}
+
 const C = 'comm_sched1';
 const D = 'comm_sched2';
 
 /** The WrappedScheduleStorage contract (R188), run against SQLite and PostgreSQL. `open` gives a fresh, migrated database. */
-export function wrappedScheduleStorageSuite(name: string, open: () => Promise<{ storage: Storage; communities: CommunityStorage; wraps: ChannelWrapStorage; schedule: WrappedScheduleStorage }>): void {
+export function wrappedScheduleStorageSuite(name: string, open: () => Promise<{ storage: Storage; communities: CommunityStorage; wraps: ChannelWrapStorage; schedule: WrappedScheduleStorage; blobs: BlobStorage }>): void {
   describe(`${name}: wrapped channel scheduled posts`, () => {
     let storage: Storage;
     let wraps: ChannelWrapStorage;
     let s: WrappedScheduleStorage;
+    let blobs: BlobStorage;
     const row = (communityId: string, scheduleId: string, publishAt: number, body = 'c2VhbGVkIHBvc3Q='): WrappedScheduledRow => ({
       communityId, scheduleId, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body, publishAt, createdAt: T0,
     });
     const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof ParleyError ? e.code : String(e)));
     beforeEach(async () => {
       let communities: CommunityStorage;
-      ({ storage, communities, wraps, schedule: s } = await open());
+      ({ storage, communities, wraps, schedule: s, blobs } = await open());
       await seedUsers(storage, 'alice', 'bob');
       for (const [id, chat] of [[C, 'chat_sch1'], [D, 'chat_sch2']] as const) {
         await seedChat(storage, chat, ['alice']);
@@ -81,6 +91,25 @@ export function wrappedScheduleStorageSuite(name: string, open: () => Promise<{ 
       assert.equal(await codeOf(wraps.appendPost(post('bmV3IHRleHQ='), undefined, 'sched_edit_1')), 'channel_rekey_needed');
       assert.ok(await s.getScheduled(C, 'sched_edit_1'));
     });
+
+    it('R192 a scheduled post holds its blobs (listed in order); publishing passes them to the post\'s references in the append, cancelling releases them', async () => {
+      const [a, b, c] = [await aliceBlob(blobs, 'wsched_a'), await aliceBlob(blobs, 'wsched_b'), await aliceBlob(blobs, 'wsched_c')];
+      const expired = async () => (await blobs.expiredBlobs(T0 + 1, 10)).sort();
+      await s.putScheduled({ ...row(C, 'sched_files_1', T0), blobIds: [b, a] }, 10);
+      await s.putScheduled({ ...row(C, 'sched_files_2', T0 + 10), blobIds: [c] }, 10);
+      assert.deepEqual((await s.getScheduled(C, 'sched_files_1'))?.blobIds, [b, a]);
+      assert.deepEqual((await s.listDue(T0 + 10, 10)).map((r) => r.blobIds), [[b, a], [c]]);
+      assert.deepEqual(await expired(), []);
+      const post = { communityId: C, epoch: 1, authorId: uid('alice'), authorDevice: did('alice', 1), body: 'c2VhbGVkIHBvc3Q=', createdAt: T0 };
+      await wraps.appendPost(post, { chatId: 'chat_sch1', blobIds: [b, a] }, 'sched_files_1');
+      assert.equal(await s.getScheduled(C, 'sched_files_1'), undefined);
+      assert.deepEqual(await expired(), [], 'the post references them now');
+      await s.deleteScheduled(C, 'sched_files_2');
+      assert.deepEqual(await expired(), [c]);
+      // A text-only scheduled post lists no blobs.
+      await s.putScheduled(row(C, 'sched_text_1', T0), 10);
+      assert.equal((await s.getScheduled(C, 'sched_text_1'))?.blobIds, undefined);
+    });
   });
 }
 
@@ -120,6 +149,11 @@ export function mlsScheduleStorageSuite(name: string, open: () => Promise<{ stor
       assert.deepEqual(await wrapped.listScheduled(C), []);
       assert.deepEqual((await s.listDue(T0 + 100, 10)).map((r) => r.scheduleId), ['sched_mls_1']);
       assert.deepEqual(await wrapped.listDue(T0 + 100, 10), []);
+    });
+
+    it('R191 an MLS-mode channel\'s scheduled post is text only (R192\'s files are wrapped channels\'): one naming blobs is refused, nothing kept', async () => {
+      await assert.rejects(s.putScheduled({ ...row('sched_mls_f', 0), blobIds: ['blob_mls_file_000000001'] }, 10), /text only/);
+      assert.equal(await s.getScheduled(C, 'sched_mls_f'), undefined);
     });
 
     it('R191 publishing appends the post as its author\'s entry only at its epoch and deletes the row in the same transaction: once only; a replaced one is not appended', async () => {

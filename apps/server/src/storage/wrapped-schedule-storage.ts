@@ -5,6 +5,12 @@
  */
 export type ScheduledTable = 'channel_wrapped_scheduled' | 'channel_mls_scheduled';
 
+/** R192: where each table's posts hold their files' blobs (ON DELETE CASCADE with the post); R191's MLS-mode posts are text only. */
+export const SCHEDULED_BLOBS: Record<ScheduledTable, string | undefined> = {
+  channel_wrapped_scheduled: 'channel_wrapped_scheduled_blobs',
+  channel_mls_scheduled: undefined,
+};
+
 /** R188: a wrapped channel's post sealed for later; the sweep appends it to the log at `publishAt`. */
 export interface WrappedScheduledRow {
   communityId: string;
@@ -15,6 +21,8 @@ export interface WrappedScheduledRow {
   body: string;
   publishAt: number;
   createdAt: number;
+  /** R192: the files (R162's `blobs`, in order) the post carries; it holds a reference on them while it waits. Absent: none (always, in R191's table). */
+  blobIds?: string[];
 }
 
 /**
@@ -26,7 +34,9 @@ export interface WrappedScheduledRow {
 export interface WrappedScheduleStorage {
   /**
    * Writes a scheduled post, or replaces the one with its id (an edit, a re-seal); ParleyError('channel_limit')
-   * when the channel already has `maxPerChannel` others, counted in the same transaction.
+   * when the channel already has `maxPerChannel` others, counted in the same transaction. R192: its
+   * `blobIds` replace the blobs it holds; the row's deletion (cancel, drop, or `appendPost` publishing it)
+   * releases them in its transaction.
    */
   putScheduled(row: WrappedScheduledRow, maxPerChannel: number): Promise<void>;
   getScheduled(communityId: string, scheduleId: string): Promise<WrappedScheduledRow | undefined>;

@@ -33,8 +33,8 @@ async function uploadOne(client: ParleyClient, file: File): Promise<ChannelAttac
 /**
  * The admins' composer (R96): a new post, or the next version of the one being edited; signed on
  * this device by the SDK. Photos and files (R110) are uploaded as public files first, then named
- * in the signed post by their hash. "Schedule" picks a time instead (R115: text only, signed here now,
- * published by the server then).
+ * in the signed post by their hash. "Schedule" picks a time instead (R115: signed here now, published by
+ * the server then; R192: with the photos and files, uploaded now).
  */
 export function ChannelComposer({ client, channelId, editing, onDone }: {
   client: ParleyClient; channelId: string; editing: VerifiedPost | undefined; onDone: () => void;
@@ -51,8 +51,12 @@ export function ChannelComposer({ client, channelId, editing, onDone }: {
     if (scheduling) {
       if (!text.trim() || !at) return;
       return run(async () => {
-        await client.channels.schedule(channelId, text, new Date(at).getTime());
+        // R192: the photos and files are uploaded now; the scheduled post holds them on the server until its time.
+        const attachments = [];
+        for (const file of files) attachments.push(await uploadOne(client, file));
+        await client.channels.schedule(channelId, text, new Date(at).getTime(), attachments.length > 0 ? { attachments } : {});
         setText('');
+        setFiles([]);
         setAt(undefined);
         channelsChanged();
       });
@@ -77,7 +81,6 @@ export function ChannelComposer({ client, channelId, editing, onDone }: {
           <label className="grow">{t('chScheduleAt')}{' '}
             <input type="datetime-local" value={at} min={localInputValue(Date.now())} required onChange={(e) => setAt(e.target.value)} data-testid="schedule-at" />
           </label>
-          {files.length > 0 && <span className="muted small">{t('chScheduleNoFiles')}</span>}
           <button type="button" className="secondary small" onClick={() => setAt(undefined)}>{t('chScheduleOff')}</button>
         </div>
       )}

@@ -41,7 +41,7 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
       <p className="channel-meta muted small">
         <span className="channel-verified" title={t('chVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chVerified')}</span>
         {' · '}<time dateTime={new Date(post.date).toISOString()}>{fmt.dateTime(post.date)}</time>
-        {post.version > 1 && <> · {t('chEdited')}</>}
+        {post.edited && <> · {t('chEdited')}</>}
         {counts && <> · <span data-testid="post-views">{t('chViews', { count: counts.views })}</span></>}
       </p>
       <div className="reactions" role="group" aria-label={t('react')}>

@@ -2,7 +2,7 @@ import { useCallback } from 'react';
 import { ParleyError, type ParleyClient } from '@parley/client';
 import { ChannelScheduledBody, type ScheduledChannelPost } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
-import { Icon } from '../components/icons.tsx';
+import { ScheduledList, scheduledFile, type ScheduledItem } from './scheduled-list.tsx';
 import { useChannelI18n } from './text.ts';
 import { channelsChanged, useChannelData } from './use-channels.ts';
 
@@ -20,14 +20,16 @@ export function ChannelErrorLine({ error }: { error: unknown }) {
   return <ErrorLine error={error} />;
 }
 
-/** The scheduled post's text as its admin signed it (R115); the server's copy is what it publishes. */
-function textOf(post: ScheduledChannelPost): string {
+/** The scheduled post as its admin signed it (R115; R192: its files): the server's copy is what it publishes. */
+function itemOf(post: ScheduledChannelPost): ScheduledItem {
+  let body: ChannelScheduledBody | undefined;
   try {
-    const body = ChannelScheduledBody.safeParse(JSON.parse(post.signed));
-    return body.success ? body.data.text : '';
+    const parsed = ChannelScheduledBody.safeParse(JSON.parse(post.signed));
+    if (parsed.success) body = parsed.data;
   } catch {
-    return '';
+    // shown without text
   }
+  return { id: post.postId, publishAt: post.publishAt, text: body?.text ?? '', files: (body?.attachments ?? []).map(scheduledFile) };
 }
 
 /**
@@ -36,27 +38,11 @@ function textOf(post: ScheduledChannelPost): string {
  * again on every channel notice, so a published one leaves it.
  */
 export function ScheduledPosts({ client, channelId }: { client: ParleyClient; channelId: string }) {
-  const { t, fmt } = useChannelI18n();
   const load = useCallback(() => client.channels.scheduled(channelId), [client, channelId]);
   const { value: scheduled, reload } = useChannelData(client, load, channelId);
   const [error, run, busy] = useAction();
-  if (!scheduled || scheduled.length === 0) return null;
   return (
-    <section className="channel-scheduled" aria-labelledby="channel-scheduled-title" data-testid="channel-scheduled">
-      <h3 id="channel-scheduled-title" className="small">{t('chScheduled')}</h3>
-      <ul>
-        {scheduled.map((post) => (
-          <li key={post.postId} data-testid="scheduled-post">
-            <span className="grow chat-preview">{textOf(post)}</span>
-            <time className="muted small" dateTime={new Date(post.publishAt).toISOString()}>{t('chScheduledAt', { date: fmt.dateTime(post.publishAt) })}</time>
-            <button type="button" className="icon small" aria-label={t('chScheduledCancel')} title={t('chScheduledCancel')} disabled={busy}
-              onClick={() => { if (confirm(t('chScheduledConfirm'))) run(async () => { await client.channels.cancelScheduled(channelId, post.postId); channelsChanged(); await reload(); }); }}>
-              <Icon name="close" size={14} />
-            </button>
-          </li>
-        ))}
-      </ul>
-      <ErrorLine error={error} />
-    </section>
+    <ScheduledList titleId="channel-scheduled-title" items={(scheduled ?? []).map(itemOf)} busy={busy} error={error}
+      onCancel={(postId) => run(async () => { await client.channels.cancelScheduled(channelId, postId); channelsChanged(); await reload(); })} />
   );
 }

@@ -131,7 +131,7 @@ function PrivatePostComposer({ client, chatId, communityId, editing, onDone }: {
     const failed = (what: string) => (err: unknown) => { report(what)(err); setError(err); };
     if (later) {
       if (!message.text.trim() || !scheduling.at) return;
-      scheduleWrapped(client, communityId, message.text, scheduling, 'mls').then(() => setText(''), failed('schedule'));
+      scheduleWrapped(client, communityId, message.text, scheduling, {}, 'mls').then(() => setText(''), failed('schedule'));
       return;
     }
     if (withFiles) {
@@ -155,7 +155,7 @@ function PrivatePostComposer({ client, chatId, communityId, editing, onDone }: {
           <button type="button" className="icon small" aria-label={t('cancel')} onClick={onDone}><Icon name="close" size={16} /></button>
         </div>
       )}
-      {!editing && <WrappedScheduleAt scheduling={scheduling} withFiles={withFiles} />}
+      {!editing && <WrappedScheduleAt scheduling={scheduling} textOnly={withFiles} />}
       {!editing && <AttachTrayView tray={tray} />}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
         {!editing && (

@@ -233,12 +233,18 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
   const picker = useRef<HTMLInputElement>(null);
   const [polling, setPolling] = useState(false);
   const withFiles = tray.entries.length > 0;
-  const scheduling = useWrappedScheduling(); // R188: text only, published by the server at the time
+  const scheduling = useWrappedScheduling(); // R188, R192: published by the server at the time, with the tray's files or a poll
   const later = scheduling.scheduling && !editing;
   const send = () => {
     const body = text.trim();
     if (later) {
-      if (body && !busy) run(async () => { await scheduleWrapped(client, communityId, body, scheduling); setText(''); });
+      if ((body || withFiles) && (!withFiles || tray.ready) && !busy) {
+        run(async () => {
+          await scheduleWrapped(client, communityId, body, scheduling, withFiles ? { files: tray.prepared() } : {});
+          setText('');
+          tray.clear();
+        });
+      }
       return;
     }
     const kept = editing?.attachments ?? [];
@@ -257,7 +263,7 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
   return (
     <div className="channel-composer">
       <ChannelErrorLine error={error} />
-      {!editing && <WrappedScheduleAt scheduling={scheduling} withFiles={withFiles} />}
+      {!editing && <WrappedScheduleAt scheduling={scheduling} />}
       {editing && (
         <div className="composer-context">
           <Icon name="edit" size={16} /><span className="grow">{t('chEdit')}</span>
@@ -274,12 +280,17 @@ function WrappedComposer({ client, communityId, editing, onPosted, onCancel }: {
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }} />
         {!editing && !later && <button type="button" className="secondary" disabled={busy} onClick={scheduling.start}>{t('chSchedule')}</button>}
         {!editing && !later && !text.trim() && !withFiles ? <WrappedVoice client={client} communityId={communityId} run={run} onQueued={onPosted} /> /* R187 */
-          : <button type="submit" disabled={busy || (later ? !text.trim() || !scheduling.at : withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : later ? t('chSchedule') : t('chPost')}</button>}
+          : <button type="submit" disabled={busy || (later ? (!text.trim() && !withFiles) || (withFiles && !tray.ready) || !scheduling.at : withFiles ? !tray.ready : !text.trim() && !editing?.attachments)}>{editing ? t('chSave') : later ? t('chSchedule') : t('chPost')}</button>}
       </form>
       {polling && (
         <Suspense fallback={null}>
           <PollDialog client={client} note={t('chPollNote')} onClose={() => setPolling(false)}
-            onCreate={async (poll) => { await client.wrappedChannels.postPoll(communityId, poll); await onPosted(); }} />
+            onCreate={async (poll) => {
+              // R192: while scheduling, the poll is scheduled at the chosen time instead of posted.
+              if (later) await scheduleWrapped(client, communityId, '', scheduling, { poll });
+              else await client.wrappedChannels.postPoll(communityId, poll);
+              await onPosted();
+            }} />
         </Suspense>
       )}
     </div>

@@ -1,15 +1,16 @@
 import { useCallback, useState } from 'react';
-import type { ParleyClient } from '@parley/client';
-import { ErrorLine, useAction } from '../components/error-line.tsx';
-import { Icon } from '../components/icons.tsx';
+import type { FileToSend, ParleyClient } from '@parley/client';
+import type { WrappedPoll } from '@parley/protocol';
+import { useAction } from '../components/error-line.tsx';
 import { useReloading } from '../state/use-reloading.ts';
 import { localInputValue } from './channel-schedule.tsx';
+import { ScheduledList, scheduledFile, type ScheduledItem } from './scheduled-list.tsx';
 import { useChannelI18n } from './text.ts';
 import { channelsChanged, listenChannels } from './use-channels.ts';
 
 /**
  * R188: "Schedule" in a wrapped channel's composer, as the public channel's (R115): a time to publish at
- * (a datetime-local value) or none to post now. Text only: files are not scheduled.
+ * (a datetime-local value) or none to post now. R192: with the tray's photos, files or a voice post, or a poll.
  */
 export function useWrappedScheduling() {
   const [at, setAt] = useState<string | undefined>();
@@ -17,8 +18,8 @@ export function useWrappedScheduling() {
 }
 export type WrappedScheduling = ReturnType<typeof useWrappedScheduling>;
 
-/** The time row above the composer while scheduling (R188). */
-export function WrappedScheduleAt({ scheduling, withFiles }: { scheduling: WrappedScheduling; withFiles: boolean }) {
+/** The time row above the composer while scheduling (R188); R191's MLS mode says files are not scheduled (`textOnly` with files in the tray). */
+export function WrappedScheduleAt({ scheduling, textOnly = false }: { scheduling: WrappedScheduling; textOnly?: boolean }) {
   const { t } = useChannelI18n();
   if (scheduling.at === undefined) return null;
   return (
@@ -26,7 +27,7 @@ export function WrappedScheduleAt({ scheduling, withFiles }: { scheduling: Wrapp
       <label className="grow">{t('chScheduleAt')}{' '}
         <input type="datetime-local" value={scheduling.at} min={localInputValue(Date.now())} required onChange={(e) => scheduling.set(e.target.value)} data-testid="schedule-at" />
       </label>
-      {withFiles && <span className="muted small">{t('chScheduleNoFiles')}</span>}
+      {textOnly && <span className="muted small">{t('chScheduleNoFiles')}</span>}
       <button type="button" className="secondary small" onClick={scheduling.stop}>{t('chScheduleOff')}</button>
     </div>
   );
@@ -36,10 +37,16 @@ export function WrappedScheduleAt({ scheduling, withFiles }: { scheduling: Wrapp
 export type ScheduleMode = 'wrapped' | 'mls';
 const scheduleApi = (client: ParleyClient, mode: ScheduleMode) => (mode === 'wrapped' ? client.wrappedChannels : client.channelSchedule);
 
-/** Schedules the composer's text at the chosen time (sealed and signed on this device now, R188/R191); then the list reads again. */
-export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling, mode: ScheduleMode = 'wrapped'): Promise<void> {
+/**
+ * Schedules the composer's text at the chosen time (sealed and signed on this device now, R188/R191); R192: in a
+ * wrapped channel with files (kept in the upload outbox and uploaded first: shown below the posts till then) or a
+ * poll (R191's MLS mode: text only). Then the list reads again.
+ */
+export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling,
+  extra: { files?: FileToSend[]; poll?: WrappedPoll } = {}, mode: ScheduleMode = 'wrapped'): Promise<void> {
   if (!scheduling.at) return;
-  await scheduleApi(client, mode).schedule(communityId, text, new Date(scheduling.at).getTime());
+  const at = new Date(scheduling.at).getTime();
+  await (mode === 'wrapped' ? client.wrappedChannels.schedule(communityId, text, at, extra) : client.channelSchedule.schedule(communityId, text, at));
   scheduling.stop();
   channelsChanged();
 }
@@ -51,7 +58,7 @@ export async function scheduleWrapped(client: ParleyClient, communityId: string,
  * channel (in MLS mode: each new entry of its chat), so a published one leaves it.
  */
 export function WrappedScheduledPosts({ client, communityId, mode = 'wrapped', chatId }: { client: ParleyClient; communityId: string; mode?: ScheduleMode; chatId?: string }) {
-  const { t, fmt } = useChannelI18n();
+  const { t } = useChannelI18n();
   // R191: each new entry of the chat (a published post, or a commit that left one stale) reads the list again.
   const lastSeq = chatId ? client.log(chatId).at(-1)?.seq : undefined;
   const load = useCallback(() => { void lastSeq; return scheduleApi(client, mode).scheduled(communityId); }, [client, communityId, mode, lastSeq]);
@@ -62,24 +69,13 @@ export function WrappedScheduledPosts({ client, communityId, mode = 'wrapped', c
   }, [client, communityId]);
   const { value: scheduled, reload } = useReloading(load, listen, 'wrapped-scheduled');
   const [error, run, busy] = useAction();
-  if (!scheduled || scheduled.length === 0) return null;
+  const items = (scheduled ?? []).map((post): ScheduledItem => ({
+    id: post.id, publishAt: post.publishAt, stale: post.stale, unreadable: post.problem !== undefined,
+    ...(post.text !== undefined ? { text: post.text } : {}), files: (post.attachments ?? []).map(scheduledFile),
+    ...(post.poll ? { pollQuestion: post.poll.question } : {}),
+  }));
   return (
-    <section className="channel-scheduled" aria-labelledby="wrapped-scheduled-title" data-testid="channel-scheduled">
-      <h3 id="wrapped-scheduled-title" className="small">{t('chScheduled')}</h3>
-      <ul>
-        {scheduled.map((post) => (
-          <li key={post.id} data-testid="scheduled-post" data-stale={post.stale || undefined}>
-            <span className="grow chat-preview">{post.text ?? <span className="muted">{t('chScheduledUnreadable')}</span>}</span>
-            <time className="muted small" dateTime={new Date(post.publishAt).toISOString()}>{t('chScheduledAt', { date: fmt.dateTime(post.publishAt) })}</time>
-            {post.stale && <span className="muted small" data-testid="scheduled-stale">{t(mode === 'mls' ? 'chScheduledStaleMls' : 'chScheduledStale')}</span>}
-            <button type="button" className="icon small" aria-label={t('chScheduledCancel')} title={t('chScheduledCancel')} disabled={busy}
-              onClick={() => { if (confirm(t('chScheduledConfirm'))) run(async () => { await scheduleApi(client, mode).cancelScheduled(communityId, post.id); await reload(); }); }}>
-              <Icon name="close" size={14} />
-            </button>
-          </li>
-        ))}
-      </ul>
-      <ErrorLine error={error} />
-    </section>
+    <ScheduledList titleId="wrapped-scheduled-title" items={items} busy={busy} error={error} staleLabel={mode === 'mls' ? t('chScheduledStaleMls') : undefined}
+      onCancel={(id) => run(async () => { await scheduleApi(client, mode).cancelScheduled(communityId, id); await reload(); })} />
   );
 }

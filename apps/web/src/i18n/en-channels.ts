@@ -82,7 +82,10 @@ export const enChannels = {
   chSchedule: 'Schedule',
   chScheduleAt: 'Publish at',
   chScheduleOff: 'Post now instead',
+  // R191: a private channel in MLS mode schedules text only.
   chScheduleNoFiles: 'A scheduled post carries text only.',
+  chScheduledPoll: 'Poll: {question}',
+  chScheduledFile: 'File',
   chScheduled: 'Scheduled posts',
   chScheduledAt: 'Publishes {date}',
   chScheduledCancel: 'Cancel scheduled post',

@@ -80,7 +80,10 @@ export const ruChannels: Record<keyof typeof enChannels, string> = {
   chSchedule: 'Запланировать',
   chScheduleAt: 'Опубликовать',
   chScheduleOff: 'Опубликовать сейчас',
+  // R191: a private channel in MLS mode schedules text only.
   chScheduleNoFiles: 'Отложенный пост содержит только текст.',
+  chScheduledPoll: 'Опрос: {question}',
+  chScheduledFile: 'Файл',
   chScheduled: 'Отложенные посты',
   chScheduledAt: 'Выйдет {date}',
   chScheduledCancel: 'Отменить отложенный пост',

@@ -137,7 +137,7 @@ export class Channels extends ChannelSocial {
   async edit(channelId: string, postId: string, text: string, opts: { entities?: MessageEntity[]; attachments?: ChannelAttachment[] } = {}): Promise<Extract<ChannelPost, { verified: true }>> {
     return this.#change(channelId, postId, (old) => {
       const attachments = opts.attachments ?? old.attachments;
-      return { text, ...(opts.entities ? { entities: opts.entities } : {}), ...(attachments?.length ? { attachments } : {}), pinned: old.pinned, deleted: false };
+      return { text, ...(opts.entities ? { entities: opts.entities } : {}), ...(attachments?.length ? { attachments } : {}), pinned: old.pinned, deleted: false, edited: true };
     });
   }
 
@@ -158,10 +158,11 @@ export class Channels extends ChannelSocial {
   async pin(channelId: string, postId: string, pinned = true): Promise<Extract<ChannelPost, { verified: true }>> {
     return this.#change(channelId, postId, (old) => ({
       text: old.text, ...(old.entities ? { entities: old.entities } : {}), ...(old.attachments ? { attachments: old.attachments } : {}), pinned, deleted: false,
+      ...(old.edited ? { edited: true } : {}),
     }));
   }
 
-  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'attachments' | 'pinned' | 'deleted'>) {
+  async #change(channelId: string, postId: string, next: (old: Extract<ChannelPost, { verified: true }>) => Pick<ChannelPostBody, 'text' | 'entities' | 'attachments' | 'pinned' | 'deleted' | 'edited'>) {
     return this.#put(channelId, postId, async () => {
       const old = await this.#current(channelId, postId);
       if (old.deleted) throw new ParleyError('not_found', 'this post was deleted');
@@ -193,11 +194,15 @@ export class Channels extends ChannelSocial {
   /**
    * R115: schedules a post for `at` (ms), signed here without a log position; the server publishes it
    * then, with every admin device offline. With `postId` (of a post still scheduled): replaces its text and time.
+   * R192: `attachments` (from `uploadFile`) go with it; the scheduled post holds them on the server until then.
    */
-  async schedule(channelId: string, text: string, at: number, opts: { entities?: MessageEntity[]; postId?: string } = {}): Promise<ScheduledChannelPost> {
+  async schedule(channelId: string, text: string, at: number, opts: { entities?: MessageEntity[]; postId?: string; attachments?: ChannelAttachment[] } = {}): Promise<ScheduledChannelPost> {
     const key = await this.#key(channelId);
     const postId = opts.postId ?? randomId(12);
-    const body = { v: 1 as const, channelId, postId, date: at, signer: key.publicKey, text, ...(opts.entities ? { entities: opts.entities } : {}), scheduled: true as const };
+    const body = {
+      v: 1 as const, channelId, postId, date: at, signer: key.publicKey, text, ...(opts.entities ? { entities: opts.entities } : {}),
+      ...(opts.attachments?.length ? { attachments: opts.attachments } : {}), scheduled: true as const,
+    };
     return (await this.#d.rest<{ scheduled: ScheduledChannelPost }>('PUT', path(channelId, `/scheduled/${encodeURIComponent(postId)}`), await signPost(key, body))).scheduled;
   }
 

@@ -106,6 +106,8 @@ export type ChannelPost =
     replaces?: number[];
     pinned: boolean;
     deleted: boolean;
+    /** R96: an admin changed its text or files (a pin alone does not set it). */
+    edited?: true;
     /** The admin whose key signed this version (from the key list). */
     signedBy: string;
     /** R115: signed for a later time (`date`) and placed in the log by the server when it came. */
@@ -136,7 +138,7 @@ export async function openEntry(channelId: string, entry: ChannelEntry, list: Ch
   return {
     verified: true, channelId, postId: body.postId, postSeq: body.postSeq, seq: body.seq, version: body.version, date: body.date,
     text: body.text, ...(body.entities ? { entities: body.entities } : {}), ...(body.attachments ? { attachments: body.attachments } : {}),
-    ...(body.replaces ? { replaces: body.replaces } : {}), pinned: body.pinned, deleted: body.deleted, signedBy: admin.userId,
+    ...(body.replaces ? { replaces: body.replaces } : {}), pinned: body.pinned, deleted: body.deleted, ...(body.edited ? { edited: true as const } : {}), signedBy: admin.userId,
     ...(scheduled ? { scheduled: true as const } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { NetworkError } from '../errors.ts';
 import { UploadFailed } from '../files/tus-run.ts';
 import type { FileToSend, PendingUpload, UploadProgress } from '../files/types.ts';
 import { wrappedUploadChat, type Uploads } from '../files/uploads.ts';
+import type { WrappedScheduled } from './wrapped-schedule.ts';
 
 /**
  * R162: a wrapped channel's post with files goes the way of a chat message with files (R52-R53, R58):
@@ -21,7 +22,12 @@ export interface WrappedUpload {
   edits?: number;
   /** R167: files of the edited post it keeps (referenced by that post, not uploaded again). */
   keep?: Attachment[];
+  /** R192: a scheduled post (its id chosen when queued, so posting again replaces it), not a post: scheduled once its files are uploaded. */
+  schedule?: { id: string; publishAt: number };
 }
+
+/** What a kept post becomes: a post, or (R192) a scheduled post. */
+type Outcome = WrappedPost | WrappedScheduled;
 
 
 /** Codes after which posting again later may succeed: the upload waits and tries again (after a reconnect at the latest). */
@@ -47,23 +53,23 @@ export interface WrappedPending {
 export interface WrappedUploadsDeps {
   uploads(): Uploads;
   /** `WrappedChannels.postUploaded`. */
-  post(upload: WrappedUpload, text: string, attachments: Attachment[]): Promise<WrappedPost>;
+  post(upload: WrappedUpload, text: string, attachments: Attachment[]): Promise<Outcome>;
 }
 
 /** The client's side of it: queues into the upload outbox, posts what completes, settles the `post` awaiting it (`client.wrappedPending` lists them). */
 export class WrappedUploads {
   readonly #d: WrappedUploadsDeps;
   /** The `posted` promises of this run's queued posts (a later run posts them unawaited). */
-  readonly #waits = new Map<string, { resolve(post: WrappedPost): void; reject(err: Error): void; post?: WrappedPost }>();
+  readonly #waits = new Map<string, { resolve(post: Outcome): void; reject(err: Error): void; post?: Outcome }>();
 
   constructor(deps: WrappedUploadsDeps) {
     this.#d = deps;
   }
 
   /** Keeps the post with its files (resolves once kept) and uploads them; `posted` settles when it is posted or refused for good. */
-  async queue(upload: WrappedUpload, text: string, files: readonly FileToSend[]): Promise<{ clientMsgId: string; posted: Promise<WrappedPost> }> {
+  async queue(upload: WrappedUpload, text: string, files: readonly FileToSend[]): Promise<{ clientMsgId: string; posted: Promise<Outcome> }> {
     const clientMsgId = randomId();
-    const posted = new Promise<WrappedPost>((resolve, reject) => this.#waits.set(clientMsgId, { resolve, reject }));
+    const posted = new Promise<Outcome>((resolve, reject) => this.#waits.set(clientMsgId, { resolve, reject }));
     posted.catch(() => undefined); // an app that keeps only the id hears of a failure through 'uploads'
     try {
       await this.#d.uploads().add(wrappedUploadChat(upload.communityId), files, { text, clientMsgId, wrapped: upload });
@@ -77,7 +83,7 @@ export class WrappedUploads {
   /** The upload outbox's `complete` for a wrapped post: posts it; a failure waits and tries again (network) or fails for good. */
   async uploaded(upload: PendingUpload, attachments: Attachment[]): Promise<void> {
     if (!upload.wrapped) throw new UploadFailed('internal', false, 'not a wrapped post');
-    let post: WrappedPost;
+    let post: Outcome;
     try {
       post = await this.#d.post(upload.wrapped, upload.text, attachments);
     } catch (err) {

@@ -1,4 +1,4 @@
-import { ParleyError, WrappedChannelInfo, WrappedPostPlain, type WrappedScheduledPost } from '@parley/protocol';
+import { ParleyError, WrappedChannelInfo, WrappedPoll, WrappedPostPlain, type Attachment, type WrappedScheduledPost } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
 import { loadCiphersuite } from '../mls/ciphersuite.ts';
@@ -20,10 +20,21 @@ export interface WrappedScheduled {
   authorId: string;
   /** Sealed under an epoch posts may no longer use (R142): the server keeps it until a device of its author re-seals it. */
   stale: boolean;
-  /** Its text, when this device holds its epoch's key and its signature checks; else why not. */
+  /** Its text, when this device holds its epoch's key and its signature checks (and it has one); else why not. */
   text?: string;
+  /** R192: its files (photos, voice, …) and its poll, as its signed plaintext names them. */
+  attachments?: Attachment[];
+  poll?: WrappedPoll;
   problem?: string;
 }
+
+/** R192: what a scheduled post carries besides its text: files already uploaded (R162's, its `blobs`), a poll (R185). */
+export interface ScheduledExtras {
+  attachments?: readonly Attachment[];
+  poll?: WrappedPoll;
+}
+
+type Opened = { text?: string; attachments?: Attachment[]; poll?: WrappedPoll };
 
 export interface WrappedScheduleDeps {
   rest: RestFn;
@@ -42,7 +53,8 @@ const newId = (): string => bytesToBase64(globalThis.crypto.getRandomValues(new 
 /**
  * R188, admins: scheduled posts of a wrapped channel. A scheduled post is sealed and signed as R142's
  * post under the current epoch, its signed `date` the time it is to appear and `scheduled: true`; the
- * server's sweep publishes it then. Text only (files: not yet, their uploads would be swept first).
+ * server's sweep publishes it then. R192: with files (uploaded first; the scheduled post holds them on
+ * the server until it is published) and a poll, as a post carries them.
  */
 export class WrappedSchedule {
   readonly #d: WrappedScheduleDeps;
@@ -50,9 +62,13 @@ export class WrappedSchedule {
     this.#d = deps;
   }
 
-  /** Schedules `text` at `publishAt` (or replaces the scheduled post `opts.id`); opens a new epoch first after a removal, as `post` does. */
-  async schedule(communityId: string, text: string, publishAt: number, opts: { id?: string } = {}): Promise<WrappedScheduled> {
-    if (text.trim() === '') throw new ParleyError('bad_request', 'a scheduled post needs text');
+  /**
+   * Schedules `text` at `publishAt` (or replaces the scheduled post `opts.id`); opens a new epoch first
+   * after a removal, as `post` does. R192: `attachments` are complete uploads of this user's (the
+   * upload outbox calls this once they are), `poll` a poll.
+   */
+  async schedule(communityId: string, text: string, publishAt: number, opts: { id?: string } & ScheduledExtras = {}): Promise<WrappedScheduled> {
+    const content = contentOf(text, opts);
     const id = opts.id ?? newId();
     const info = await this.#d.channelInfo?.(communityId);
     for (let attempt = 0; ; attempt++) {
@@ -60,11 +76,11 @@ export class WrappedSchedule {
       const epoch = current && !rekeyNeeded ? current.epoch : (await this.#d.rekey(communityId)).epoch;
       try {
         try {
-          return await this.#put(communityId, id, epoch, text, publishAt, info);
+          return await this.#put(communityId, id, epoch, content, publishAt, info);
         } catch (err) {
           // R161: a post names the channel; one too long with the name goes without it.
           if (!(info && err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
-          return await this.#put(communityId, id, epoch, text, publishAt, undefined);
+          return await this.#put(communityId, id, epoch, content, publishAt, undefined);
         }
       } catch (err) {
         // Another admin opened an epoch, or a subscriber left, between our read and our PUT.
@@ -73,12 +89,12 @@ export class WrappedSchedule {
     }
   }
 
-  async #put(communityId: string, id: string, epoch: number, text: string, publishAt: number, info: WrappedChannelInfo | undefined): Promise<WrappedScheduled> {
+  async #put(communityId: string, id: string, epoch: number, content: Opened, publishAt: number, info: WrappedChannelInfo | undefined): Promise<WrappedScheduled> {
     const key = await this.#d.epochKey(communityId, epoch);
     if (!key) throw new ParleyError('channel_rekey_needed', `this device holds no key of epoch ${epoch}`);
     const identity = await this.#d.identity();
     const plain: WrappedPostPlain = {
-      v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: publishAt, text, scheduled: true, ...(info ? { info: WrappedChannelInfo.parse(info) } : {}),
+      v: 1, communityId, epoch, userId: identity.userId, deviceId: identity.deviceId, date: publishAt, ...content, scheduled: true, ...(info ? { info: WrappedChannelInfo.parse(info) } : {}),
     };
     const signed = JSON.stringify(plain);
     const cs = await loadCiphersuite(identity.ciphersuite);
@@ -86,8 +102,10 @@ export class WrappedSchedule {
     const body = await sealPost(key, communityId, epoch, new TextEncoder().encode(JSON.stringify({ signed, signature })));
     const { scheduled } = await this.#d.rest<{ scheduled: WrappedScheduledPost }>('PUT', path(communityId, `/wrapped-scheduled/${encodeURIComponent(id)}`), {
       epoch, body: bytesToBase64(body), publishAt,
+      // R192: the server holds the files until the post goes out; a re-seal names them again.
+      ...(content.attachments ? { blobs: content.attachments.map((a) => a.blobId) } : {}),
     });
-    return { id: scheduled.id, publishAt: scheduled.publishAt, epoch: scheduled.epoch, authorId: scheduled.authorId, stale: false, text };
+    return { id: scheduled.id, publishAt: scheduled.publishAt, epoch: scheduled.epoch, authorId: scheduled.authorId, stale: false, ...content };
   }
 
   /**
@@ -106,10 +124,7 @@ export class WrappedSchedule {
     }
     return Promise.all(rows.map(async (r) => {
       const opened = await this.#open(communityId, r);
-      return {
-        id: r.id, publishAt: r.publishAt, epoch: r.epoch, authorId: r.authorId, stale: r.stale === true,
-        ...('text' in opened ? { text: opened.text } : { problem: opened.problem }),
-      };
+      return { id: r.id, publishAt: r.publishAt, epoch: r.epoch, authorId: r.authorId, stale: r.stale === true, ...opened };
     }));
   }
 
@@ -125,7 +140,8 @@ export class WrappedSchedule {
    * Re-seals this user's stale scheduled posts under the current epoch (what `rekey` and `list` call):
    * each is opened with its old epoch's key, its signature checked as its author's (this user's: a
    * device never re-signs a text another wrote, nor one the server or a key holder made up), and put
-   * again with the same id, text and time. Returns how many; one that does not open here is left.
+   * again with the same id, text, files (R192: named again, so the server keeps holding them), poll and
+   * time. Returns how many; one that does not open here is left.
    */
   async reseal(communityId: string, listed?: readonly WrappedScheduledPost[]): Promise<number> {
     const me = (await this.#d.identity()).userId;
@@ -137,9 +153,9 @@ export class WrappedSchedule {
     let done = 0;
     for (const r of rows) {
       const opened = await this.#open(communityId, r);
-      if (!('text' in opened)) continue;
+      if ('problem' in opened) continue;
       try {
-        await this.#put(communityId, r.id, current.epoch, opened.text, r.publishAt, info);
+        await this.#put(communityId, r.id, current.epoch, opened, r.publishAt, info);
         done++;
       } catch (err) {
         if (!(err instanceof ParleyError && (err.code === 'channel_rekey_needed' || err.code === 'not_found' || err.code === 'channel_post_too_large'))) throw err;
@@ -149,7 +165,7 @@ export class WrappedSchedule {
   }
 
   /** Opens a scheduled post: its epoch's key, a signature by the device the server names, a scheduled post of this channel and epoch at the listed time. */
-  async #open(communityId: string, r: WrappedScheduledPost): Promise<{ text: string } | { problem: string }> {
+  async #open(communityId: string, r: WrappedScheduledPost): Promise<Opened | { problem: string }> {
     const key = await this.#d.epochKey(communityId, r.epoch);
     if (!key) return { problem: 'this device holds no key of its epoch' };
     try {
@@ -158,18 +174,28 @@ export class WrappedSchedule {
       const plain = WrappedPostPlain.safeParse(JSON.parse(outer.signed));
       if (!plain.success) return { problem: 'malformed' };
       const v = plain.data;
-      const text = v.text;
-      if (text === undefined || v.scheduled !== true) return { problem: 'malformed' };
+      if ((v.text === undefined && v.attachments === undefined && v.poll === undefined) || v.scheduled !== true || v.pin !== undefined || v.edits !== undefined) return { problem: 'malformed' };
+      // R192: the files it names are the ones the server holds for it (a re-seal names them again).
+      if ((v.attachments ?? []).map((a) => a.blobId).join() !== (r.blobs ?? []).join()) return { problem: 'its files are not the ones the server holds for it' };
       if (v.communityId !== communityId || v.epoch !== r.epoch || v.userId !== r.authorId || v.deviceId !== r.authorDevice || v.date !== r.publishAt) return { problem: 'signed for another place or time' };
       const device = (await this.#d.keys().devices(v.userId)).find((d) => d.deviceId === v.deviceId);
       if (!device) return { problem: 'its signer\'s device is not in their key log' };
       const cs = await loadCiphersuite((await this.#d.identity()).ciphersuite);
       if (!(await cs.signature.verify(base64ToBytes(device.mlsSignatureKey), wrappedPostSigningBytes(outer.signed), base64ToBytes(outer.signature)))) return { problem: 'bad signature' };
-      return { text };
+      return { ...(v.text !== undefined ? { text: v.text } : {}), ...(v.attachments ? { attachments: v.attachments } : {}), ...(v.poll ? { poll: v.poll } : {}) };
     } catch {
       return { problem: 'it does not open with its epoch\'s key' };
     }
   }
+}
+
+/** A scheduled post's signed content: text, files, a poll; at least one. */
+function contentOf(text: string, extras: ScheduledExtras): Opened {
+  const attachments = extras.attachments ?? [];
+  if (text.trim() === '' && attachments.length === 0 && !extras.poll) throw new ParleyError('bad_request', 'a scheduled post needs text, files or a poll');
+  return {
+    ...(text.trim() !== '' ? { text } : {}), ...(attachments.length > 0 ? { attachments: [...attachments] } : {}), ...(extras.poll ? { poll: WrappedPoll.parse(extras.poll) } : {}),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import {
   MAX_ATTACHMENTS, ParleyError, WrappedChannelInfo, WrappedPoll, WrappedPostPlain,
   type Attachment, type ChannelEpoch, type ChannelWrap, type MyChannelWrap, type UnwrappedDevice, type WrappedPin, type WrappedPost, type WrappedRead,
 } from '@parley/protocol';
-import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
+import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
 import { loadCiphersuite } from '../mls/ciphersuite.ts';
 import type { MlsIdentity } from '../mls/identity.ts';
@@ -28,7 +28,7 @@ export interface WrappedChannelsDeps {
   /** R147: the channel's name and description as this (admin's) device reads them in the announcements chat, if it does. */
   channelInfo?(communityId: string): Promise<WrappedChannelInfo | undefined>;
   /** R162: keeps a post with files in the upload outbox and uploads them; `posted` settles once it is posted (`postUploaded`) or refused for good. */
-  queueFiles?(upload: WrappedUpload, text: string, files: readonly FileToSend[]): Promise<{ clientMsgId: string; posted: Promise<WrappedPost> }>;
+  queueFiles?(upload: WrappedUpload, text: string, files: readonly FileToSend[]): Promise<{ clientMsgId: string; posted: Promise<WrappedPost | WrappedScheduled> }>;
   /** R170: the chats' logs and outbox, for epoch keys through the admins' MLS group (channels/admin-keys.ts). */
   adminGroup?: Omit<AdminKeysDeps, 'rest'>;
   /** R186: queues content with its blobs in a chat of this device (channels/wrapped-forward.ts). */
@@ -141,9 +141,20 @@ export class WrappedChannels {
     return { epoch, ...wrapped };
   }
 
-  /** R188, admins: `text` published by the server at `publishAt` (sealed and signed now, under the current epoch); `opts.id` replaces a scheduled post. */
-  async schedule(communityId: string, text: string, publishAt: number, opts: { id?: string } = {}): Promise<WrappedScheduled> {
-    return this.#schedule.schedule(communityId, text, publishAt, opts);
+  /**
+   * R188, admins: `text` published by the server at `publishAt` (sealed and signed now, under the current
+   * epoch); `opts.id` replaces a scheduled post. R192: with `files` (photos, files, a voice post), kept in
+   * the upload outbox and uploaded first as `send`'s, then scheduled (resolves then), and/or a `poll`.
+   */
+  async schedule(communityId: string, text: string, publishAt: number, opts: { id?: string; files?: readonly FileToSend[]; poll?: WrappedPoll } = {}): Promise<WrappedScheduled> {
+    const { files, ...rest } = opts;
+    if (!files?.length) return this.#schedule.schedule(communityId, text, publishAt, rest);
+    if (opts.poll) throw new ParleyError('bad_request', 'a post carries files or a poll, not both');
+    if (files.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
+    if (!this.#d.queueFiles) throw new ParleyError('bad_request', 'this client has no upload outbox');
+    await this.#identity();
+    const schedule = { id: opts.id ?? randomId(), publishAt };
+    return (await (await this.#d.queueFiles({ communityId, schedule }, text, files)).posted) as WrappedScheduled;
   }
 
   /** R188, admins: the channel's scheduled posts, soonest first, opened here; this user's stale ones re-sealed first. */
@@ -249,7 +260,8 @@ export class WrappedChannels {
     if (opts.files.length + keep.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} files in a post`);
     if (!this.#d.queueFiles) throw new ParleyError('bad_request', 'this client has no upload outbox');
     await this.#identity(); // refused now, not after the uploads, on a device that can't sign
-    return this.#d.queueFiles({ communityId, ...(opts.edits !== undefined ? { edits: opts.edits } : {}), ...(keep.length > 0 ? { keep: [...keep] } : {}) }, text, opts.files);
+    const queued = await this.#d.queueFiles({ communityId, ...(opts.edits !== undefined ? { edits: opts.edits } : {}), ...(keep.length > 0 ? { keep: [...keep] } : {}) }, text, opts.files);
+    return queued as { clientMsgId: string; posted: Promise<WrappedPost> }; // not a scheduled one: a post
   }
 
   /**
@@ -257,7 +269,9 @@ export class WrappedChannels {
    * run): seals, signs and posts it with them. Sent again after an answer that never came (a restart,
    * a cut connection), the server answers the post it stored: its new files name it.
    */
-  async postUploaded(upload: WrappedUpload, text: string, uploaded: readonly Attachment[]): Promise<WrappedPost> {
+  async postUploaded(upload: WrappedUpload, text: string, uploaded: readonly Attachment[]): Promise<WrappedPost | WrappedScheduled> {
+    // R192: a scheduled post's files are uploaded: it is scheduled now (again with the same id after a restart: a replacement).
+    if (upload.schedule) return this.#schedule.schedule(upload.communityId, text, upload.schedule.publishAt, { id: upload.schedule.id, attachments: uploaded });
     return this.#compose(upload.communityId, text, uploaded, { ...(upload.edits !== undefined ? { edits: upload.edits } : {}), ...(upload.keep ? { keep: upload.keep } : {}) });
   }
 

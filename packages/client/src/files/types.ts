@@ -1,4 +1,4 @@
-import type { Attachment, AttachmentKind, Imported, MessageEntity, ReplyKeyboard, ReplyMarkup, ForceReply } from '@parley/protocol';
+import type { Attachment, AttachmentKind, Forwarded, Imported, MessageEntity, ReplyKeyboard, ReplyMarkup, ForceReply } from '@parley/protocol';
 import type { WrappedUpload } from '../channels/wrapped-files.ts';
 
 /** A file to send. Browser: `source` is a Blob/File. Node: `{ path }` of a file on disk. */
@@ -66,6 +66,8 @@ export interface PendingUpload {
   /** R89: a reply in that message's thread. */
   thread?: string;
   noForwardName?: true;
+  /** R202: a public channel's post forwarded with its photos (uploaded anew, encrypted for this chat). */
+  forwarded?: Forwarded;
   /** R104: a message of an imported export (its original author and time). */
   imported?: Imported;
   /** R93: a bot's inline keyboard under the files (a bot gateway's sendPhoto with reply_markup). */

@@ -1,4 +1,4 @@
-import { Attachment, FILE_CHUNK_BYTES, MAX_ATTACHMENTS, ParleyError, cipherSize, type AttachmentKind, type Imported, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
+import { Attachment, FILE_CHUNK_BYTES, MAX_ATTACHMENTS, ParleyError, cipherSize, type AttachmentKind, type Forwarded, type Imported, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
 import { base64ToBytes, bytesToBase64, randomId } from '../encoding.ts';
 import type { WrappedUpload } from '../channels/wrapped-files.ts';
 import type { ClientStore } from '../store.ts';
@@ -113,7 +113,7 @@ export class Uploads {
    * Queues a message with files: checks and keeps it (so it survives a restart), then uploads in the
    * background. Resolves with its client id once it is stored.
    */
-  async add(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; clientMsgId?: string; imported?: Imported; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply; editOf?: string; wrapped?: WrappedUpload } = {}): Promise<string> {
+  async add(chatId: string, files: readonly FileToSend[], opts: { text?: string; entities?: readonly MessageEntity[]; replyTo?: string; thread?: string; noForwardName?: boolean; forwarded?: Forwarded; clientMsgId?: string; imported?: Imported; replyMarkup?: ReplyMarkup; replyKeyboard?: ReplyKeyboard; forceReply?: ForceReply; editOf?: string; wrapped?: WrappedUpload } = {}): Promise<string> {
     if (files.length === 0 || files.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `1 to ${MAX_ATTACHMENTS} files in a message`);
     const chunkBytes = this.#d.chunkBytes ?? FILE_CHUNK_BYTES;
     const pending: PendingFile[] = files.map((f) => ({ attachment: attachmentDraft(f, chunkBytes), source: f.source }));
@@ -121,7 +121,7 @@ export class Uploads {
       clientMsgId: opts.clientMsgId ?? randomId(), chatId, createdAt: this.#now(), text: opts.text ?? '', files: pending,
       ...(opts.imported ? { imported: opts.imported } : {}), ...(opts.replyMarkup ? { replyMarkup: opts.replyMarkup } : {}), ...(opts.replyKeyboard ? { replyKeyboard: opts.replyKeyboard } : {}), ...(opts.forceReply ? { forceReply: opts.forceReply } : {}), ...(opts.editOf ? { editOf: opts.editOf } : {}), ...(opts.wrapped ? { wrapped: opts.wrapped } : {}),
       ...(opts.entities?.length ? { entities: [...opts.entities] } : {}), ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
-      ...(opts.thread ? { thread: opts.thread } : {}), ...(opts.noForwardName ? { noForwardName: true as const } : {}),
+      ...(opts.thread ? { thread: opts.thread } : {}), ...(opts.noForwardName ? { noForwardName: true as const } : {}), ...(opts.forwarded ? { forwarded: opts.forwarded } : {}),
     };
     await this.#d.store.putPendingUpload(upload);
     const entry = this.#entry(upload);

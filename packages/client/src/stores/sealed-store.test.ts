@@ -235,6 +235,18 @@ describe('SealedStore uploads', () => {
     assert.deepEqual(await store.listPendingUploads(), [upload]);
   });
 
+  it('R202 a forwarded public post\'s upload: the channel it names is sealed, back as it was', async () => {
+    const inner = new MemoryStore();
+    const store = await SealedStore.open(inner, await newKey());
+    const upload = {
+      clientMsgId: 'up_00000003', chatId: CHAT, createdAt: 6, text: 'caption', forwarded: { channel: { name: `City ${MARKER}` }, sentAt: 7 },
+      files: [{ attachment: { key: 'A'.repeat(43) + '=', size: 3, chunkBytes: 65536, kind: 'file' as const, name: 'a.png', mime: 'image/png' }, source: { path: '/tmp/a' } }],
+    };
+    await store.putPendingUpload(upload);
+    assert.ok(!JSON.stringify(await inner.listPendingUploads()).includes(MARKER), 'the channel\'s name is not in the inner store');
+    assert.deepEqual(await store.listPendingUploads(), [upload]);
+  });
+
   it('R162 a kept wrapped post: its text and the kept files\' keys sealed, back as it was', async () => {
     const inner = new MemoryStore();
     const store = await SealedStore.open(inner, await newKey());

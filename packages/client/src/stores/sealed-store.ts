@@ -35,7 +35,7 @@ interface SealedUploadRecord extends PendingUpload {
   sealed: string;
   blobs: (Blob | null)[];
 }
-type UploadSecrets = Pick<PendingUpload, 'text' | 'entities' | 'replyTo' | 'noForwardName' | 'imported' | 'replyMarkup' | 'replyKeyboard' | 'forceReply' | 'wrapped'> & { files: (Omit<PendingFile, 'source'> & { source: { path: string } | null })[] };
+type UploadSecrets = Pick<PendingUpload, 'text' | 'entities' | 'replyTo' | 'noForwardName' | 'forwarded' | 'imported' | 'replyMarkup' | 'replyKeyboard' | 'forceReply' | 'wrapped'> & { files: (Omit<PendingFile, 'source'> & { source: { path: string } | null })[] };
 const isBlob = (v: unknown): v is Blob => typeof Blob !== 'undefined' && v instanceof Blob;
 
 const sealedB64Prefix = bytesToBase64(new TextEncoder().encode('PRLYSEAL\u0001'));
@@ -217,9 +217,9 @@ export class SealedStore implements ClientStore {
   async putPendingUpload(upload: PendingUpload): Promise<void> {
     const key = this.#k();
     // What the message will say is sealed (a bot's keyboards and force_reply too, R150; a wrapped post's channel and kept files' keys, R162); ids and state stay clear.
-    const { text, entities, replyTo, noForwardName, imported, replyMarkup, replyKeyboard, forceReply, wrapped, files, ...clear } = upload;
+    const { text, entities, replyTo, noForwardName, forwarded, imported, replyMarkup, replyKeyboard, forceReply, wrapped, files, ...clear } = upload;
     const secrets: UploadSecrets = {
-      text, ...(entities ? { entities } : {}), ...(replyTo ? { replyTo } : {}), ...(noForwardName ? { noForwardName } : {}),
+      text, ...(entities ? { entities } : {}), ...(replyTo ? { replyTo } : {}), ...(noForwardName ? { noForwardName } : {}), ...(forwarded ? { forwarded } : {}),
       ...(imported ? { imported } : {}), ...(replyMarkup ? { replyMarkup } : {}), ...(replyKeyboard ? { replyKeyboard } : {}), ...(forceReply ? { forceReply } : {}),
       ...(wrapped ? { wrapped } : {}),
       files: files.map((f) => ({ ...f, source: isBlob(f.source) ? null : f.source })),

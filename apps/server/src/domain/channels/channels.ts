@@ -11,6 +11,7 @@ import type { AuthContext } from '../accounts.ts';
 import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import { checkReplaces, openHead } from './head.ts';
+import { checkPostFiles } from './post-files.ts';
 import { countViews } from './view-counters.ts';
 import { openKeyList, openPost, storedKeyList, storedPost } from './signed.ts';
 
@@ -191,30 +192,13 @@ export class Channels {
     return this.get(channelId);
   }
 
-  /**
-   * R110: the files a post version names, checked: at most PARLEY_CHANNEL_MAX_ATTACHMENTS, none over
-   * PARLEY_CHANNEL_MAX_ATTACHMENT_BYTES (`channel_post_too_large`); each a complete upload of exactly
-   * the signed size, by the caller or named by this post already (another admin's edit keeps them),
-   * else `blob_not_found` / `blob_incomplete` / `channel_post_invalid`. A deleted post names none.
-   * The bytes' hash is the readers' to check (the server does not read the bytes here).
-   */
+  /** R110: the files a post version names, checked (`checkPostFiles`); a deleted post names none. */
   async #media(auth: AuthContext, channelId: string, postId: string, body: ChannelPostBody): Promise<ChannelMediaRow[]> {
     const files = body.attachments ?? [];
     if (files.length === 0) return [];
     if (body.deleted) throw new ParleyError('channel_post_invalid', 'a deleted post names no files');
-    const { maxAttachments, maxAttachmentBytes } = this.#d.limits;
-    if (files.length > maxAttachments) throw new ParleyError('channel_post_too_large', `a post has at most ${maxAttachments} photos and files`);
-    if (new Set(files.map((f) => f.blobId)).size !== files.length) throw new ParleyError('channel_post_invalid', 'a file is named twice');
     const kept = new Set((await this.#d.channels.postMedia(channelId, postId)).map((m) => m.blobId));
-    const max = Math.min(maxAttachmentBytes, this.#d.maxFileBytes);
-    return Promise.all(files.map(async (f): Promise<ChannelMediaRow> => {
-      if (f.size > max) throw new ParleyError('channel_post_too_large', `a photo or file of a post is at most ${max} bytes`);
-      const blob = await this.#d.blobs.getBlob(f.blobId);
-      if (!blob || (blob.ownerUserId !== auth.userId && !kept.has(f.blobId))) throw new ParleyError('blob_not_found', 'no such file');
-      if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
-      if (blob.length !== f.size) throw new ParleyError('channel_post_invalid', `file ${f.blobId}: signed as ${f.size} bytes, the upload has ${blob.length}`);
-      return { blobId: f.blobId, mime: f.mime };
-    }));
+    return checkPostFiles(this.#d, auth.userId, files, kept);
   }
 
   /** R110: a photo or file of a public post, for anyone (no account): what to serve it as, or `blob_not_found`. */

@@ -2,10 +2,12 @@ import { entitiesProblem, ParleyError, type ChannelScheduledBody, type Scheduled
 import { channelTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelLimits, ChannelScheduleLimits } from '../../config.ts';
 import type { ChannelScheduleStorage, ScheduledPostRow } from '../../storage/channel-schedule-storage.ts';
+import type { BlobStorage } from '../../storage/blob-storage.ts';
 import type { ChannelStorage } from '../../storage/channel-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
+import { checkPostFiles } from './post-files.ts';
 import { openScheduled, storedKeyList } from './signed.ts';
 
 export interface ChannelScheduleDeps {
@@ -16,6 +18,10 @@ export interface ChannelScheduleDeps {
   limiter: RateLimiter;
   limits: ChannelLimits;
   scheduleLimits: ChannelScheduleLimits;
+  /** R192: the uploads a scheduled post's photos and files are (checked as a post's, R110). */
+  blobs: Pick<BlobStorage, 'getBlob'>;
+  /** R110: the largest upload the server takes at all (PARLEY_MAX_FILE_BYTES). */
+  maxFileBytes: number;
   /** A scheduled post the sweep could not publish (its signer left the key list meanwhile): it is dropped, and said so. */
   onDropped?: (row: ScheduledPostRow, why: string) => void;
 }
@@ -57,10 +63,14 @@ export class ChannelSchedule {
     if (body.signer !== me.publicKey) throw new ParleyError('channel_admin_only', 'a post is signed by the caller\'s own registered key');
     if (!activeKey(row.keyList, auth.userId, body.signer)) throw new ParleyError('channel_admin_only', 'the caller\'s key is not in the channel\'s key list yet');
     if (await this.#d.channels.getPost(channelId, postId)) throw new ParleyError('channel_post_invalid', 'a post with this id is published already');
+    // R192: its files are checked as a post's (R110); another admin's replacement may keep the ones it named.
+    const before = await this.#d.schedule.getScheduled(channelId, postId);
+    const kept = new Set(before ? scheduledFiles(before).map((f) => f.blobId) : []);
+    const media = await checkPostFiles({ blobs: this.#d.blobs, limits: this.#d.limits, maxFileBytes: this.#d.maxFileBytes }, auth.userId, body.attachments ?? [], kept);
     const perHour = this.#d.limits.postsPerHour;
     await this.#d.limiter.take(`channel-post:${channelId}`, perHour / 3600, perHour);
     const scheduled: ScheduledPostRow = { channelId, postId, publishAt: body.date, authorId: auth.userId, signed: blob.signed, signature: blob.signature, createdAt: now };
-    await this.#d.schedule.putScheduled(scheduled, this.#d.scheduleLimits.maxPerChannel);
+    await this.#d.schedule.putScheduled(scheduled, this.#d.scheduleLimits.maxPerChannel, media.map((m) => m.blobId));
     return toScheduled(scheduled);
   }
 
@@ -102,9 +112,11 @@ export class ChannelSchedule {
         return 'dropped';
       }
       const seq = row.lastSeq + 1;
+      // R192: the post's media rows are written with it, before the schedule (and the hold it has on its files) goes: never unreferenced between.
+      const media = scheduledFiles(due).map((f) => ({ blobId: f.blobId, mime: f.mime }));
       const result = await this.#d.channels.putPost({
         channelId: due.channelId, postId: due.postId, postSeq: seq, seq, version: 1, authorId: due.authorId, deleted: false, signed: due.signed, signature: due.signature,
-      });
+      }, media);
       if (result === 'ok' || result === 'version') {
         await this.#d.schedule.deleteScheduled(due.channelId, due.postId);
         if (result === 'version') return 'gone';
@@ -114,6 +126,11 @@ export class ChannelSchedule {
     }
     return 'gone'; // the next sweep tries again
   }
+}
+
+/** The files a stored scheduled post's signed body names (it was checked when stored). */
+function scheduledFiles(row: ScheduledPostRow) {
+  return (JSON.parse(row.signed) as ChannelScheduledBody).attachments ?? [];
 }
 
 const tooLarge = (max: number) => new ParleyError('channel_post_too_large', `a post has at most ${max} characters`);

@@ -1,14 +1,16 @@
 import { ParleyError, type WrappedScheduledPost } from '@parley/protocol';
 import type { ChannelScheduleLimits } from '../../config.ts';
+import type { BlobStorage } from '../../storage/blob-storage.ts';
 import type { WrappedScheduledRow, WrappedScheduleStorage } from '../../storage/wrapped-schedule-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { Clock } from '../ports.ts';
 
-/** What a PUT of a sealed scheduled post names: the epoch it is sealed at, the opaque body, its time. */
+/** What a PUT of a sealed scheduled post names: the epoch it is sealed at, the opaque body, its time (R192: and its files' blobs). */
 export interface SealedScheduleInput {
   epoch: number;
   body: string;
   publishAt: number;
+  blobs?: string[] | undefined;
 }
 
 /**
@@ -18,8 +20,13 @@ export interface SealedScheduleInput {
 export interface ScheduleMode {
   /** Throws unless the user may schedule posts there (holds `postAnnouncements`; a non-member: `not_found`). */
   admin(communityId: string, userId: string): Promise<void>;
-  /** The largest body (base64 characters) and the error a larger one gets. */
+  /** The largest body (base64 characters) of a post without files. */
   maxBody: number;
+  /**
+   * R192: a post may carry files (the caller's own complete uploads, held by the scheduled post), each
+   * growing the largest body by `charsEach`. Absent: text only (R191's MLS mode), a PUT naming blobs is `bad_request`.
+   */
+  files?: { charsEach: number; blobs: Pick<BlobStorage, 'getBlob'> };
   /** Of the channel now: whether posts sealed under `epoch` may no longer go out (left `stale`). */
   staleness(communityId: string): Promise<(epoch: number) => boolean>;
   /** The error a PUT naming an epoch posts may not use gets. */
@@ -61,8 +68,11 @@ export class SealedSchedule {
   /** Schedules a post, or replaces the one with this id (an edit of its text or time, or a re-seal under the current epoch). */
   async put(auth: AuthContext, communityId: string, scheduleId: string, input: SealedScheduleInput): Promise<WrappedScheduledPost> {
     await this.#admin(communityId, auth.userId);
-    const max = this.#mode.maxBody;
-    if (input.body.length > max) throw new ParleyError('channel_post_too_large', `a scheduled post is at most ${max} base64 characters`);
+    const blobIds = input.blobs ?? [];
+    const files = this.#mode.files;
+    if (blobIds.length > 0 && !files) throw new ParleyError('bad_request', 'a scheduled post here is text only');
+    const max = this.#mode.maxBody + (files?.charsEach ?? 0) * blobIds.length;
+    if (input.body.length > max) throw new ParleyError('channel_post_too_large', `this scheduled post is at most ${max} base64 characters`);
     const now = this.#d.clock.now();
     const before = await this.#d.schedule.getScheduled(communityId, scheduleId);
     // A re-seal of a post whose time passed while it was stale keeps its time: the sweep publishes it at once.
@@ -71,8 +81,15 @@ export class SealedSchedule {
     const maxAhead = this.#d.scheduleLimits.maxScheduleMs;
     if (input.publishAt - now > maxAhead) throw new ParleyError('channel_schedule_too_far', `a post is scheduled at most ${maxAhead} ms ahead`);
     if ((await this.#mode.staleness(communityId))(input.epoch)) throw this.#mode.staleError(input.epoch);
+    for (const blobId of blobIds) {
+      // R192: as R162's post: only the caller's own complete uploads (the sweep publishes as the author, whose files they must be).
+      const blob = await files?.blobs.getBlob(blobId);
+      if (!blob || blob.ownerUserId !== auth.userId) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
+      if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
+    }
     const row: WrappedScheduledRow = {
       communityId, scheduleId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId, body: input.body, publishAt: input.publishAt, createdAt: now,
+      ...(blobIds.length ? { blobIds } : {}),
     };
     await this.#d.schedule.putScheduled(row, this.#d.scheduleLimits.maxPerChannel);
     return view(row, false);
@@ -146,6 +163,7 @@ export class SealedSchedule {
 function view(r: WrappedScheduledRow, stale: boolean): WrappedScheduledPost {
   return {
     id: r.scheduleId, epoch: r.epoch, authorId: r.authorId, authorDevice: r.authorDevice, body: r.body, publishAt: r.publishAt, createdAt: r.createdAt,
+    ...(r.blobIds ? { blobs: r.blobIds } : {}),
     ...(stale ? { stale: true as const } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { ParleyError } from '@parley/protocol';
 import type { ChannelScheduleLimits, ChannelWrapLimits } from '../../config.ts';
+import type { BlobStorage } from '../../storage/blob-storage.ts';
 import type { ChannelWrapStorage } from '../../storage/channel-wrap-storage.ts';
 import type { CommunityStorage } from '../../storage/community-storage.ts';
 import type { WrappedScheduledRow, WrappedScheduleStorage } from '../../storage/wrapped-schedule-storage.ts';
@@ -17,8 +18,10 @@ export interface WrappedScheduleDeps {
   clock: Clock;
   /** R115's limits (PARLEY_CHANNEL_MAX_SCHEDULE_MS, PARLEY_CHANNEL_MAX_SCHEDULED), shared with public channels. */
   scheduleLimits: Pick<ChannelScheduleLimits, 'maxScheduleMs' | 'maxPerChannel'>;
-  /** R142's size (PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS): a scheduled post is text only. */
-  wrapLimits: Pick<ChannelWrapLimits, 'postMaxChars'>;
+  /** R142's size (PARLEY_CHANNEL_WRAPPED_POST_MAX_CHARS), plus R168's PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS per file (R192). */
+  wrapLimits: Pick<ChannelWrapLimits, 'postMaxChars' | 'postFileChars'>;
+  /** R192: the uploads a scheduled post's files are (the caller's own complete ones, as R162's). */
+  blobs: Pick<BlobStorage, 'getBlob'>;
   /** A scheduled post the sweep dropped (its author no longer an admin, or refused for good): said so. */
   onDropped?: (row: WrappedScheduledRow, why: string) => void;
 }
@@ -39,6 +42,7 @@ export class WrappedSchedule extends SealedSchedule {
         }
       },
       maxBody: d.wrapLimits.postMaxChars,
+      files: { charsEach: d.wrapLimits.postFileChars, blobs: d.blobs },
       // Not the current epoch, or a subscriber left since it began (R142's `channel_rekey_needed`).
       staleness: async (communityId) => {
         const current = await d.wraps.currentEpoch(communityId);
@@ -49,7 +53,7 @@ export class WrappedSchedule extends SealedSchedule {
       staleError: (epoch) => new ParleyError('channel_rekey_needed', `epoch ${epoch} is not one posts may use now: draw a new key`),
       publish: async (row) => {
         try {
-          await d.channelWraps.post({ userId: row.authorId, deviceId: row.authorDevice }, row.communityId, { epoch: row.epoch, body: row.body }, row.scheduleId);
+          await d.channelWraps.post({ userId: row.authorId, deviceId: row.authorDevice }, row.communityId, { epoch: row.epoch, body: row.body, ...(row.blobIds ? { blobs: row.blobIds } : {}) }, row.scheduleId);
           return 'published';
         } catch (err) {
           if (!(err instanceof ParleyError)) throw err;

@@ -1,4 +1,5 @@
 import { channelScheduleStorageSuite } from '../channel-schedule-storage.suite.ts';
+import { PostgresBlobs } from './postgres-blobs.ts';
 import { PostgresChannelSchedule } from './postgres-channel-schedule.ts';
 import { PostgresChannels } from './postgres-channels.ts';
 import { PostgresStorage } from './postgres-storage.ts';
@@ -9,5 +10,5 @@ const database = migratedDatabases('parley_chs');
 
 channelScheduleStorageSuite('PostgresChannelSchedule', async () => {
   const storage = await PostgresStorage.open(await database());
-  return { storage, channels: new PostgresChannels(storage.pool), schedule: new PostgresChannelSchedule(storage.pool) };
+  return { storage, channels: new PostgresChannels(storage.pool), schedule: new PostgresChannelSchedule(storage.pool), blobs: new PostgresBlobs(storage.pool) };
 });

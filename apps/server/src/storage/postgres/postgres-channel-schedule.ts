@@ -17,7 +17,7 @@ export class PostgresChannelSchedule implements ChannelScheduleStorage {
     return (await this.#pool.query<Row>(sql, params)).rows;
   }
 
-  async putScheduled(s: ScheduledPostRow, maxPerChannel: number): Promise<void> {
+  async putScheduled(s: ScheduledPostRow, maxPerChannel: number, blobIds: readonly string[] = []): Promise<void> {
     await inTransaction(this.#pool, async (db) => {
       await db.query('SELECT 1 FROM channels WHERE channel_id = $1 FOR UPDATE', [s.channelId]);
       const n = Number((await db.query<Row>('SELECT COUNT(*) AS n FROM channel_scheduled WHERE channel_id = $1 AND post_id <> $2', [s.channelId, s.postId])).rows[0]?.['n']);
@@ -26,6 +26,11 @@ export class PostgresChannelSchedule implements ChannelScheduleStorage {
         ON CONFLICT (channel_id, post_id) DO UPDATE SET publish_at = EXCLUDED.publish_at, author_id = EXCLUDED.author_id, signed = EXCLUDED.signed,
           signature = EXCLUDED.signature, created_at = EXCLUDED.created_at`,
       [s.channelId, s.postId, s.publishAt, s.authorId, s.signed, s.signature, s.createdAt]);
+      // R192: the post's files are held by it while it waits.
+      await db.query('DELETE FROM channel_scheduled_blobs WHERE channel_id = $1 AND post_id = $2', [s.channelId, s.postId]);
+      for (const blobId of blobIds) {
+        await db.query('INSERT INTO channel_scheduled_blobs (channel_id, post_id, blob_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [s.channelId, s.postId, blobId]);
+      }
     });
   }
 

@@ -72,7 +72,7 @@ wrappedCommentStorageSuite('PostgresWrappedComments', async () => {
 
 wrappedScheduleStorageSuite('PostgresWrappedSchedule', async () => {
   const storage = await PostgresStorage.open(await database());
-  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), schedule: new PostgresWrappedSchedule(storage.pool) };
+  return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), schedule: new PostgresWrappedSchedule(storage.pool), blobs: new PostgresBlobs(storage.pool) };
 });
 
 mlsScheduleStorageSuite('PostgresWrappedSchedule (channel_mls_scheduled)', async () => {

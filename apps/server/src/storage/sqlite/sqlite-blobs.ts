@@ -26,7 +26,7 @@ export const MAY_READ_SQL = (user: string, blob: string): string => `SELECT 1 FR
   OR EXISTS (SELECT 1 FROM blob_refs r JOIN community_chats cc ON cc.chat_id = r.chat_id AND cc.kind = 'announcements'
     JOIN community_members cm ON cm.community_id = cc.community_id AND cm.user_id = ${user} WHERE r.blob_id = b.blob_id))`;
 
-/** R56's candidates (placeholders for `before`, then for the limit); a blob a public post names (R110) or a bot's avatar (R143) is not one. */
+/** R56's candidates (placeholders for `before`, then for the limit); a blob a public post names (R110), a bot's avatar (R143) or a scheduled post's file (R192) is not one. */
 export const EXPIRED_SQL = (before: string, limit: string): string => `SELECT blob_id FROM (
     SELECT blob_id, created_at AS since FROM blobs WHERE completed_at IS NULL AND created_at < ${before}
     UNION ALL
@@ -34,13 +34,17 @@ export const EXPIRED_SQL = (before: string, limit: string): string => `SELECT bl
       AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = b.blob_id)
       AND NOT EXISTS (SELECT 1 FROM channel_media c WHERE c.blob_id = b.blob_id)
       AND NOT EXISTS (SELECT 1 FROM bots a WHERE a.avatar_blob_id = b.blob_id)
+      AND NOT EXISTS (SELECT 1 FROM channel_scheduled_blobs s WHERE s.blob_id = b.blob_id)
+      AND NOT EXISTS (SELECT 1 FROM channel_wrapped_scheduled_blobs w WHERE w.blob_id = b.blob_id)
   ) AS expired ORDER BY since, blob_id LIMIT ${limit}`;
 
 /** The condition under which a blob row may go (placeholders for the blob, then `before`). */
 export const DELETABLE_SQL = (blob: string, before: string | undefined): string => `blob_id = ${blob}
   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob_id = blobs.blob_id)
   AND NOT EXISTS (SELECT 1 FROM channel_media c WHERE c.blob_id = blobs.blob_id)
-  AND NOT EXISTS (SELECT 1 FROM bots a WHERE a.avatar_blob_id = blobs.blob_id)${before === undefined ? ''
+  AND NOT EXISTS (SELECT 1 FROM bots a WHERE a.avatar_blob_id = blobs.blob_id)
+  AND NOT EXISTS (SELECT 1 FROM channel_scheduled_blobs s WHERE s.blob_id = blobs.blob_id)
+  AND NOT EXISTS (SELECT 1 FROM channel_wrapped_scheduled_blobs w WHERE w.blob_id = blobs.blob_id)${before === undefined ? ''
   : ` AND ((completed_at IS NULL AND created_at < ${before}) OR (completed_at IS NOT NULL AND completed_at < ${before}))`}`;
 
 /** Blob metadata (R53-R56) in the single node's SQLite database; writes hold its write lock. */

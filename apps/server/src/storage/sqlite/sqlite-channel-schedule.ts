@@ -31,7 +31,7 @@ export class SqliteChannelSchedule implements ChannelScheduleStorage {
     this.#q = statementCache(db);
   }
 
-  async putScheduled(s: ScheduledPostRow, maxPerChannel: number): Promise<void> {
+  async putScheduled(s: ScheduledPostRow, maxPerChannel: number, blobIds: readonly string[] = []): Promise<void> {
     this.#db.transaction(() => {
       const others = Number((this.#q('SELECT COUNT(*) AS n FROM channel_scheduled WHERE channel_id = ? AND post_id <> ?').get(s.channelId, s.postId) as Row)['n']);
       if (others >= maxPerChannel) throw tooManyScheduled(maxPerChannel);
@@ -39,6 +39,9 @@ export class SqliteChannelSchedule implements ChannelScheduleStorage {
         ON CONFLICT (channel_id, post_id) DO UPDATE SET publish_at = excluded.publish_at, author_id = excluded.author_id, signed = excluded.signed,
           signature = excluded.signature, created_at = excluded.created_at`)
         .run(s.channelId, s.postId, s.publishAt, s.authorId, s.signed, s.signature, s.createdAt);
+      // R192: the post's files are held by it while it waits.
+      this.#q('DELETE FROM channel_scheduled_blobs WHERE channel_id = ? AND post_id = ?').run(s.channelId, s.postId);
+      for (const blobId of blobIds) this.#q('INSERT INTO channel_scheduled_blobs (channel_id, post_id, blob_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(s.channelId, s.postId, blobId);
     }).immediate();
   }
 

@@ -71,7 +71,7 @@ wrappedViewStorageSuite('SqliteWrappedViews', async () => {
 
 wrappedScheduleStorageSuite('SqliteWrappedSchedule', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
-  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), schedule: new SqliteWrappedSchedule(storage.db) };
+  return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), schedule: new SqliteWrappedSchedule(storage.db), blobs: new SqliteBlobs(storage.db) };
 });
 
 mlsScheduleStorageSuite('SqliteWrappedSchedule (channel_mls_scheduled)', async () => {
