@@ -27,6 +27,7 @@ import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import { ChannelPolls } from './domain/channels/channel-polls.ts';
 import { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
+import { MlsSchedule } from './domain/channels/mls-schedule.ts';
 import { ChannelDiscussions } from './domain/channels/discussion.ts';
 import { Requests } from './domain/requests.ts';
 import { Delivery } from './domain/delivery.ts';
@@ -105,7 +106,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const onError = (err: unknown, context: Record<string, unknown>) => logger.error({ err, ...context }, 'background error');
   const metrics = new ServerMetrics(config.nodeId);
 
-  const { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, channelVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases } = await openStores(config, { clock, logger, metrics, onError });
+  const { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, channelVoteStore, wrappedReadStore, wrappedScheduleStore, mlsScheduleStore, joinRequestStore, limiter, blobs, uploadLeases } = await openStores(config, { clock, logger, metrics, onError });
   // R53-R56: blob bytes on disk (one node) or in an S3-compatible bucket (a cluster).
   const blobBytes: BlobBytes = config.blobStore.kind === 's3'
     ? new S3BlobBytes(config.blobStore)
@@ -316,6 +317,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       scheduleLimits: config.channelSchedule, wrapLimits: config.channelWraps, blobs,
       onDropped: (row, why) => logger.warn({ communityId: row.communityId, scheduleId: row.scheduleId, why }, 'scheduled wrapped post dropped'),
     }),
+    // R191: scheduled posts of MLS-mode channels, appended to the announcements chat's log by the sweep below.
+    mlsSchedule: new MlsSchedule({
+      communities: communityStore, storage, schedule: mlsScheduleStore, delivery, clock, scheduleLimits: config.channelSchedule, limits: config.limits,
+      onDropped: (row, why) => logger.warn({ communityId: row.communityId, scheduleId: row.scheduleId, why }, 'scheduled channel post dropped (MLS mode)'),
+    }),
     // R114: comments live in a community's open chat, end-to-end encrypted; the server keeps the link.
     channelDiscussions: new ChannelDiscussions({
       channels: channelStore, links: channelScheduleStore, communities: communityStore, community: communities, communityChats, invites: communityInvites, clock,
@@ -434,6 +440,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       if (result.published + result.dropped > 0) logger.info(result, 'wrapped channel schedule sweep');
     } catch (err) {
       onError(err, { part: 'wrapped channel schedule sweep' });
+    }
+    // R191: MLS-mode channels' scheduled posts; the append checks the chat's epoch and deletes the row in one transaction.
+    try {
+      const result = await services.mlsSchedule.sweep();
+      if (result.published + result.dropped > 0) logger.info(result, 'MLS channel schedule sweep');
+    } catch (err) {
+      onError(err, { part: 'MLS channel schedule sweep' });
     }
   };
   const channelScheduleTimer = config.channelSchedule.sweepMs > 0 ? setInterval(() => void channelScheduleSweep(), config.channelSchedule.sweepMs) : undefined;

@@ -18,6 +18,7 @@ import type { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import type { ChannelPolls } from './domain/channels/channel-polls.ts';
 import type { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import type { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
+import type { MlsSchedule } from './domain/channels/mls-schedule.ts';
 import type { ChannelDiscussions } from './domain/channels/discussion.ts';
 import type { Delivery } from './domain/delivery.ts';
 import type { Files } from './domain/files/files.ts';
@@ -74,6 +75,8 @@ export interface Services {
   wrappedReads: WrappedReads;
   /** R188: scheduled posts of wrapped channels. */
   wrappedSchedule: WrappedSchedule;
+  /** R191: scheduled posts of private channels in MLS mode. */
+  mlsSchedule: MlsSchedule;
   /** R114: channels' discussion chats. */
   channelDiscussions: ChannelDiscussions;
   /** R100-R101: requests to join a community through a link that needs approval. */

@@ -170,6 +170,10 @@ describe('parley-admin migrate-to-postgres', () => {
       communityId: community.communityId, scheduleId: 'sched_moved_to_pg', epoch: 1, authorId: ann.userId, authorDevice: ann.deviceId, body: 'c2NoZWR1bGVkIHBvc3Q=', publishAt: 4_000_000_000_000, createdAt: 1_700_000_000_020,
       blobIds: ['blob_moved_to_pg_00001'], // R192: a file it holds (channel_wrapped_scheduled_blobs)
     }, 100);
+    // R191: an MLS-mode channel's post scheduled for later (the same store on its own table).
+    await new SqliteWrappedSchedule(local.db, 'channel_mls_scheduled').putScheduled({
+      communityId: community.communityId, scheduleId: 'sched_mls_to_pg', epoch: 3, authorId: ann.userId, authorDevice: ann.deviceId, body: 'c2NoZWR1bGVkIE1MUyBwb3N0', publishAt: 4_000_000_000_000, createdAt: 1_700_000_000_021,
+    }, 100);
     await local.close();
     const linksDb = new Database(join(dataDir, 'parley.sqlite'));
     await new SqliteDeviceLinks(linksDb).createLink({

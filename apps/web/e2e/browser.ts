@@ -110,3 +110,23 @@ export async function phoneShot(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
   if (size) await page.setViewportSize(size);
 }
+
+/**
+ * Makes a private channel from the app ("New chat", "New channel", Private) and an invite link to it in its
+ * settings: the link, and its token (what `communities.joinInvite` takes).
+ */
+export async function newPrivateChannel(page: Page, name: string): Promise<{ link: string; token: string }> {
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.getByRole('button', { name: 'New channel' }).click();
+  await page.getByRole('radio', { name: /^Private:/ }).check();
+  await page.getByLabel('Channel name').fill(name);
+  await page.getByRole('button', { name: 'Create private channel' }).click();
+  await page.getByRole('heading', { name }).waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Channel settings' }).click();
+  const invites = page.getByTestId('community-invites');
+  await invites.getByRole('button', { name: 'Create invite link' }).click();
+  const link = (await invites.getByTestId('link').textContent()) ?? '';
+  const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
+  if (!token) throw new Error(`no invite link: ${link}`);
+  return { link, token };
+}

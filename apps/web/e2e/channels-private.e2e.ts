@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { pngImage } from './file-fixtures.ts';
 import { axeLog } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
+import { closeWebWorld, newPrivateChannel, openWebWorld, personPage, phoneShot, screenshot, signUp } from './browser.ts';
 
 /** Comments, scheduled posts and private channels in the web client (docs/PROTOCOL.md R112, R114, R115), in Debian's Chromium. */
 
@@ -223,6 +223,55 @@ describe('channel comments, scheduled posts and private channels in the web clie
 
     assert.deepEqual(found, [], 'no axe violations');
     await author.context.close();
+    await reader.context.close();
+  });
+
+  it('R191 an admin schedules a post in a private channel (MLS mode) from the composer: it waits in her list (cancellable); at its time the server publishes it with her app closed, and the subscriber sees it appear, marked scheduled', async () => {
+    const author = await personPage(browser);
+    const reader = await personPage(browser, { mobile: true });
+    const olga = author.page;
+    const ben = reader.page;
+    await Promise.all([signUp(olga, url, 'Olga Owner', uniqueHandle('olga')), signUp(ben, url, 'Ben Reader', uniqueHandle('ben'))]);
+    const { link } = await newPrivateChannel(olga, 'Ferry timetable');
+    await ben.goto(link);
+    await ben.getByTestId('community-invite-preview').getByRole('button', { name: 'Join community' }).click();
+    await ben.getByTestId('channel-kind').filter({ hasText: PRIVATE_KIND }).waitFor({ timeout: 30_000 });
+    await olga.getByTestId('chat-row').filter({ hasText: 'Ferry timetable' }).click();
+    // An ordinary post first: once Ben reads it, his device is in the channel's group.
+    await olga.getByLabel('Write a post').fill('Timetable changes are posted here.');
+    await olga.getByRole('button', { name: 'Post', exact: true }).click();
+    await ben.getByTestId('private-post').filter({ hasText: 'Timetable changes are posted here.' }).waitFor({ timeout: GROUP_MS });
+
+    // "Schedule" offers a time; Olga picks one a few minutes ahead, in the page's own time zone.
+    const soon = await inPage(olga, 4 * 60_000);
+    const listed = olga.getByTestId('scheduled-post');
+    for (const text of ['Monday: the 7:40 ferry leaves at 7:55.', 'Tuesday: no ferries.']) {
+      await olga.getByLabel('Write a post').fill(text);
+      await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
+      await olga.getByTestId('schedule-at').fill(soon);
+      if (text.startsWith('Tuesday')) await screenshot(olga, 'channels-p11-private-schedule-composer');
+      await olga.getByRole('button', { name: 'Schedule', exact: true }).click();
+      await listed.filter({ hasText: text }).waitFor({ timeout: 30_000 });
+    }
+    await screenshot(olga, 'channels-p12-private-scheduled-admin');
+    olga.on('dialog', (d) => void d.accept());
+    await listed.filter({ hasText: 'Tuesday: no ferries.' }).getByRole('button', { name: 'Cancel scheduled post' }).click();
+    await waitFor(async () => (await listed.count()) === 1, { what: 'the cancelled post gone from the list', timeoutMs: 30_000 });
+    assert.equal(await ben.getByTestId('private-post').filter({ hasText: 'Monday' }).count(), 0, 'nothing published yet');
+    await author.context.close(); // no admin device online from here
+
+    // Its time comes (the test brings it forward rather than wait minutes; the signed time stays as Olga chose): the server's sweep publishes it.
+    const db = (server.services.storage as unknown as { db: { prepare(sql: string): { run(...p: unknown[]): unknown } } }).db;
+    db.prepare('UPDATE channel_mls_scheduled SET publish_at = ?').run(Date.now());
+    assert.deepEqual(await server.services.mlsSchedule.sweep(), { published: 1, stale: 0, dropped: 0 });
+    const published = ben.getByTestId('private-post').filter({ hasText: 'Monday: the 7:40 ferry leaves at 7:55.' });
+    await published.waitFor({ timeout: GROUP_MS });
+    // Dated at the time Olga chose (a few minutes ahead still: within R115's 10 minutes, not called early), marked scheduled.
+    const mark = published.getByTestId('private-post-scheduled');
+    assert.match((await mark.textContent()) ?? '', /^Scheduled post · /);
+    assert.equal(await mark.getAttribute('data-early'), null);
+    assert.equal(await ben.getByTestId('private-post').filter({ hasText: 'Tuesday' }).count(), 0, 'the cancelled one never appears');
+    await screenshot(ben, 'channels-p13-private-scheduled-reader-phone');
     await reader.context.close();
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page, Route } from 'playwright-core';
 import { uniqueHandle, waitFor, type TestServer, type TestUser } from '@parley/testing';
 import { axeLog } from './axe.ts';
-import { closeWebWorld, openWebWorld, personPage, phoneShot, screenshot, signUp, writeAndAccept } from './browser.ts';
+import { closeWebWorld, newPrivateChannel, openWebWorld, personPage, phoneShot, screenshot, signUp, writeAndAccept } from './browser.ts';
 import { pngImage } from './file-fixtures.ts';
 
 /**
@@ -253,17 +253,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     const author = await personPage(browser);
     const olga = author.page;
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
-    await olga.getByRole('button', { name: 'New chat' }).click();
-    await olga.getByRole('button', { name: 'New channel' }).click();
-    await olga.getByRole('radio', { name: /^Private:/ }).check();
-    await olga.getByLabel('Channel name').fill('Harbour lights');
-    await olga.getByRole('button', { name: 'Create private channel' }).click();
-    await olga.getByRole('heading', { name: 'Harbour lights' }).waitFor({ timeout: 30_000 });
-    await olga.getByRole('button', { name: 'Channel settings' }).click();
-    const invites = olga.getByTestId('community-invites');
-    await invites.getByRole('button', { name: 'Create invite link' }).click();
-    const token = /\/#\/community-join\/([^/?#\s]+)/.exec((await invites.getByTestId('link').textContent()) ?? '')?.[1];
-    assert.ok(token);
+    const { token } = await newPrivateChannel(olga, 'Harbour lights');
     const joined = await zed.client.communities.joinInvite(token);
     assert.equal(joined.settings.wrapped, true);
     await olga.getByTestId('chat-row').filter({ hasText: 'Harbour lights' }).click();
@@ -304,18 +294,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     const ben = reader.page;
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
     await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
-    await olga.getByRole('button', { name: 'New chat' }).click();
-    await olga.getByRole('button', { name: 'New channel' }).click();
-    await olga.getByRole('radio', { name: /^Private:/ }).check();
-    await olga.getByLabel('Channel name').fill('Harbour polls');
-    await olga.getByRole('button', { name: 'Create private channel' }).click();
-    await olga.getByRole('heading', { name: 'Harbour polls' }).waitFor({ timeout: 30_000 });
-    await olga.getByRole('button', { name: 'Channel settings' }).click();
-    const invites = olga.getByTestId('community-invites');
-    await invites.getByRole('button', { name: 'Create invite link' }).click();
-    const link = (await invites.getByTestId('link').textContent()) ?? '';
-    const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
-    assert.ok(token, link);
+    const { link, token } = await newPrivateChannel(olga, 'Harbour polls');
     const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
     assert.equal(joined.settings.wrapped, true);
     await olga.goto(`${url}/#/private/${joined.communityId}`);
@@ -458,18 +437,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await signUp(ben, url, 'Ben Reader', uniqueHandle('ben'));
     await signUp(dora, url, 'Dora Friend', doraHandle);
     await writeAndAccept(ben, dora, url, doraHandle, 'Ben Reader', 'Hi Dora');
-    await olga.getByRole('button', { name: 'New chat' }).click();
-    await olga.getByRole('button', { name: 'New channel' }).click();
-    await olga.getByRole('radio', { name: /^Private:/ }).check();
-    await olga.getByLabel('Channel name').fill('Lantern news');
-    await olga.getByRole('button', { name: 'Create private channel' }).click();
-    await olga.getByRole('heading', { name: 'Lantern news' }).waitFor({ timeout: 30_000 });
-    await olga.getByRole('button', { name: 'Channel settings' }).click();
-    const invites = olga.getByTestId('community-invites');
-    await invites.getByRole('button', { name: 'Create invite link' }).click();
-    const link = (await invites.getByTestId('link').textContent()) ?? '';
-    const token = /\/#\/community-join\/([^/?#\s]+)/.exec(link)?.[1];
-    assert.ok(token, link);
+    const { link, token } = await newPrivateChannel(olga, 'Lantern news');
     const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
     assert.equal(joined.settings.wrapped, true);
     await olga.goto(`${url}/#/private/${joined.communityId}`);
@@ -534,17 +502,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     const author = await personPage(browser);
     const olga = author.page;
     await signUp(olga, url, 'Olga Owner', uniqueHandle('olga'));
-    await olga.getByRole('button', { name: 'New chat' }).click();
-    await olga.getByRole('button', { name: 'New channel' }).click();
-    await olga.getByRole('radio', { name: /^Private:/ }).check();
-    await olga.getByLabel('Channel name').fill('Ferry timetable');
-    await olga.getByRole('button', { name: 'Create private channel' }).click();
-    await olga.getByRole('heading', { name: 'Ferry timetable' }).waitFor({ timeout: 30_000 });
-    await olga.getByRole('button', { name: 'Channel settings' }).click();
-    const invites = olga.getByTestId('community-invites');
-    await invites.getByRole('button', { name: 'Create invite link' }).click();
-    const token = /\/#\/community-join\/([^/?#\s]+)/.exec((await invites.getByTestId('link').textContent()) ?? '')?.[1];
-    assert.ok(token);
+    const { token } = await newPrivateChannel(olga, 'Ferry timetable');
     const joined = await zed.client.communities.joinInvite(token); // past PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: wrapped mode
     assert.equal(joined.settings.wrapped, true);
     const id = joined.communityId;

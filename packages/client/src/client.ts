@@ -18,7 +18,7 @@ import { ChatViews } from './chat-views.ts';
 import { ThreadMarks } from './threads.ts';
 import type { Calls } from './calls/calls.ts';
 import type { Communities } from './communities.ts';
-import { importHistoryLater, type lazyBots, type lazyChannels, lazyWrappedChannels, lazyChannelViews } from './lazy.ts';
+import { importHistoryLater, type lazyBots, type lazyChannels, lazyWrappedChannels, lazyChannelViews, lazyMlsSchedule } from './lazy.ts';
 import type { ImportHistoryOptions, ImportSource } from './import/import-history.ts';
 import type { Polls } from './polls/polls.ts';
 import { ChatLifecycle } from './chat-lifecycle.ts';
@@ -61,6 +61,11 @@ export class ParleyClient extends ClientRest {
   readonly communities: Communities; // R66-R75 (communities.ts); the `community` event tells each change
   readonly channels: ReturnType<typeof lazyChannels>; // R95-R99 (channels/, loaded on first use); the `channelPost` event is a notice
   readonly channelViews = lazyChannelViews(this.rest); // R190 (channels/channel-views.ts)
+  readonly channelSchedule = lazyMlsSchedule({ // R191 (channels/mls-schedule.ts)
+    rest: this.rest, identity: async () => this.keyPackages?.identity(), keys: () => this.keys,
+    chatOf: async (id) => [...this.#chats.values()].find((c) => c.community?.communityId === id && c.community.kind === 'announcements')?.chatId ?? (await this.communities.get(id)).announcementsChatId,
+    atCurrentEpoch: async (chatId, use) => this.#k.mls?.atCurrentEpoch(chatId, use), epoch: async (chatId) => this.#k.mls?.epoch(chatId),
+  });
   readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e), channelInfo: (id) => this.communities.wrappedInfo(id), queueFiles: async (upload, text, files) => (await this.#wrapped()).queue(upload, text, files), adminGroup: { log: (id) => this.#sync.log(id) as readonly StoredMessage[], chat: (id) => this.#chats.get(id), post: (id, c) => this.#post(id, c) }, forwardTo: (id, c, blobs) => this.#post(id, c, { blobs }) }); // R186 forwardTo; R141-R142, R147-R149, R161-R162, R170 (channels/wrapped.ts)
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll

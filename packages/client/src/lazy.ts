@@ -4,6 +4,7 @@ import type { importHistory } from './import/import-history.ts';
 import type { setTunedLocalDescription } from './calls/audio-resilience.ts';
 import type { WrappedChannels, WrappedChannelsDeps } from './channels/wrapped.ts';
 import type { ChannelViews } from './channels/channel-views.ts';
+import type { MlsSchedule, MlsScheduleDeps } from './channels/mls-schedule.ts';
 import type { RestFn } from './session.ts';
 import type { ChannelSubscription, ServerFrame } from '@parley/protocol';
 
@@ -40,6 +41,8 @@ export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => {
 };
 /** R190: `client.channelViews`, view counts of a private channel in MLS mode. */
 export const lazyChannelViews = (rest: RestFn): AsyncMethods<ChannelViews> => lazyAsync(async () => new (await import('./channels/channel-views.ts')).ChannelViews(rest));
+/** R191: `client.channelSchedule`, scheduled posts of a private channel in MLS mode (admins). */
+export const lazyMlsSchedule = (deps: MlsScheduleDeps): AsyncMethods<MlsSchedule> => lazyAsync(async () => new (await import('./channels/mls-schedule.ts')).MlsSchedule(deps));
 /** R90-R93: `client.bots`. */
 export const lazyBots = (deps: BotsDeps): AsyncMethods<Bots> => lazyAsync(async () => new (await import('./bots/bots.ts')).Bots(deps));
 /** R65: a call's SDP tuning, loaded with the first offer or answer. */

@@ -57,6 +57,12 @@ export type UnreadableReason =
  * What this device made of a message's envelope. Kept with the message because MLS decrypts each
  * message exactly once: the keys are gone afterwards (forward secrecy).
  */
+/** R191: a scheduled post's signed date, and whether it was served more than R115's tolerance before it. */
+export interface ScheduledMark {
+  date: number;
+  early?: true;
+}
+
 export type DecodedEnvelope =
   /**
    * `missingBefore`: the sender's device says its previous message in this chat was another one than
@@ -66,7 +72,8 @@ export type DecodedEnvelope =
   /** `resent`: unreadable at first, filled from what its sender's device sent again (R32, e2ee/resend.ts). */
   /** `unencrypted`: it came as plaintext (a chat from before end-to-end encryption, or a plaintext-codec client). */
   /** `admitted`: R152, a `community_admit` whose proof the codec found signed for its sender. */
-  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; resent?: boolean; missingBefore?: boolean; admitted?: true }
+  /** `scheduled`: R191, a scheduled channel post: its signed date; `early` when served well before it (R115's check). */
+  | { kind: 'content'; content: Content; unencrypted?: boolean; shared?: boolean; resent?: boolean; missingBefore?: boolean; admitted?: true; scheduled?: ScheduledMark }
   /**
    * An MLS commit (members' devices added/removed, keys rotated): not a message of its own.
    * `restarted`: the chat's group was started again (R36), with or (removed) without this device.

@@ -5,7 +5,7 @@ import { foldGroupCall, groupMemberGone, type GroupCallLine } from './calls/grou
 import { communityRightsNow, ownStanding, rightsDisputes, rightsInLog, type OwnStanding } from './moderation/rights-in-log.ts';
 import { sanctionsInLog, type SanctionStatement } from './moderation/sanctions-in-log.ts';
 import { admissionsInLog } from './moderation/admissions-in-log.ts';
-import type { DecodedEnvelope, OutboxItem, UnreadableReason } from './store.ts';
+import type { DecodedEnvelope, OutboxItem, ScheduledMark, UnreadableReason } from './store.ts';
 import { PollFold, type PollView } from './polls/poll-fold.ts';
 import { mentionsUser } from './mentions.ts';
 import { frankOpens } from './moderation/franking.ts';
@@ -125,6 +125,8 @@ export interface TimelineItem {
   unencrypted?: boolean;
   /** The sender's device says a message of its own came before this one that this chat's log lost (R30). */
   missingBefore?: boolean;
+  /** R191: a scheduled channel post, shown at its signed `date`; `early`: served well before it ("published before its time"). */
+  scheduled?: ScheduledMark;
   /**
    * A line about the chat's encryption itself, not a message: `restarted`, its group was started
    * again by the commit at this position (R36; `senderUserId` started it); `pinned`, `senderUserId`
@@ -237,7 +239,8 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
         const item: TimelineItem = { ...base, text: content.text, ...(content.entities?.length ? { entities: content.entities } : {}), edited: false, deleted: false, reactions: [] };
         // R83, R83b: reportable only when the commitment the server delivered opens with the key and text.
         if (content.frank && (!entry || frankOpens(entry, entry.frank, content.frank, chat.chatId, base.id, content.text))) item.franked = { key: content.frank, text: content.text, seq: base.seq, clientMsgId: base.id };
-        else if (entry && chat.community && content.text !== '') item.unfranked = true;
+        // R191: a scheduled post carries its author's signature instead (no franking: it can't be reported, R83, and says nothing else).
+        else if (entry && chat.community && content.text !== '' && !base.scheduled) item.unfranked = true;
         if (content.replyTo) {
           const target = byId.get(content.replyTo);
           item.replyTo = { id: content.replyTo, text: target ? (target.deleted ? '' : target.text) : '', senderUserId: target?.senderUserId ?? '' };
@@ -441,7 +444,7 @@ export function foldTimeline(input: FoldInput): TimelineItem[] {
       continue;
     }
     apply(m.senderUserId, decoded.content, add, {
-      ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}), ...(decoded.resent ? { resent: true } : {}),
+      ...base, ...(decoded.unencrypted ? { unencrypted: true } : {}), ...(decoded.missingBefore ? { missingBefore: true } : {}), ...(decoded.scheduled ? { scheduled: decoded.scheduled, sentAt: decoded.scheduled.date } : {}), ...(decoded.resent ? { resent: true } : {}),
     }, m);
   }
 

@@ -270,6 +270,16 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   }),
   'GET /api/v1/communities/:communityId/wrapped-scheduled': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'DELETE /api/v1/communities/:communityId/wrapped-scheduled/:scheduleId': (ctx) => ({ params: { communityId: chat(ctx), scheduleId: segment(anId) } }),
+  // R191: scheduled posts of MLS-mode channels (epochs real and odd, times past, far, huge, odd; ids real and made up).
+  'PUT /api/v1/communities/:communityId/channel-scheduled/:scheduleId': (ctx) => ({
+    params: { communityId: chat(ctx), scheduleId: segment(anId) },
+    body: fc.record({
+      epoch: fc.oneof(fc.constantFrom(0, 1, 2), fc.integer()), body: fc.oneof(fc.uint8Array({ minLength: 30, maxLength: 300 }).map(b64), fc.string()),
+      publishAt: fc.oneof(fc.constant(Date.now() + 3_600_000), fc.integer(), fc.double(), fc.constant(1e400), fc.string()),
+    }, { requiredKeys: [] }),
+  }),
+  'GET /api/v1/communities/:communityId/channel-scheduled': (ctx) => ({ params: { communityId: chat(ctx) } }),
+  'DELETE /api/v1/communities/:communityId/channel-scheduled/:scheduleId': (ctx) => ({ params: { communityId: chat(ctx), scheduleId: segment(anId) } }),
   'GET /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),
   'PUT /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) }, body: fc.record({ chatId: fc.oneof(chat(ctx), fc.string()) }) }),
   'DELETE /api/v1/communities/:communityId/discussion': (ctx) => ({ params: { communityId: chat(ctx) } }),

@@ -1,4 +1,4 @@
-import { ParleyError, type Envelope, type Message } from '@parley/protocol';
+import { MLS_SCHEDULED_CONTENT_TYPE, ParleyError, type Envelope, type Message } from '@parley/protocol';
 import { MLS_COMMIT_CONTENT_TYPE } from '@parley/mls-public';
 import { chatTopic, type Bus } from '../bus/bus.ts';
 import type { Limits, RateLimits } from '../config.ts';
@@ -95,6 +95,8 @@ export class Delivery {
     if (input.envelope.contentType === MLS_COMMIT_CONTENT_TYPE) {
       throw new ParleyError('mls_commit_not_sendable', `${MLS_COMMIT_CONTENT_TYPE} goes only in a commit frame`);
     }
+    // R191: a scheduled post reaches the log only through the sweep, which checks its epoch.
+    if (input.envelope.contentType === MLS_SCHEDULED_CONTENT_TYPE) throw new ParleyError('bad_request', `${MLS_SCHEDULED_CONTENT_TYPE} goes only through …/channel-scheduled`);
     await this.admit(auth, input.chatId, input.envelope, input.vote ? 'vote' : 'message');
     await this.#d.checkSend?.(auth.userId, input.chatId, input.clientMsgId);
     const entry = this.entry(auth, input);

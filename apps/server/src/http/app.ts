@@ -23,7 +23,7 @@ import { channelViewRoutes } from './channel-views.ts';
 import { wrappedPollRoutes } from './wrapped-polls.ts';
 import { channelPollRoutes } from './channel-polls.ts';
 import { wrappedReadRoutes } from './wrapped-reads.ts';
-import { wrappedScheduleRoutes } from './wrapped-schedule.ts';
+import { mlsScheduleRoutes, wrappedScheduleRoutes } from './wrapped-schedule.ts';
 import { communityRoutes } from './communities.ts';
 import { joinRequestRoutes } from './join-requests.ts';
 import { deviceLinkRoutes } from './device-links.ts';
@@ -127,6 +127,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
     channelPollRoutes(api, services, config.rates.apiPerSec); // R198
     wrappedReadRoutes(api, services, config.rates.apiPerSec); // R182
     wrappedScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, wrappedPostBodyBytes(config.channelWraps))); // R188, R192: a post's size with its files
+    mlsScheduleRoutes(api, services, config.rates.apiPerSec, Math.max(config.limits.maxHttpBodyBytes, config.limits.maxEnvelopeBytes + 1024)); // R191
     joinRequestRoutes(api, services, config.rates.apiPerSec);
     keyPackageRoutes(api, services, config.rates.apiPerSec);
     requestRoutes(api, services, config.rates.apiPerSec);

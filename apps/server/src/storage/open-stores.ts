@@ -82,6 +82,7 @@ export interface Stores {
   channelVoteStore: WrappedVoteStorage;
   wrappedReadStore: WrappedReadStorage;
   wrappedScheduleStore: WrappedScheduleStorage;
+  mlsScheduleStore: WrappedScheduleStorage;
   joinRequestStore: JoinRequestStorage;
   limiter: RateLimiter;
   blobs: BlobStorage;
@@ -108,6 +109,7 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
   let channelVoteStore: WrappedVoteStorage; // R198: the same store on public polls' tables
   let wrappedReadStore: WrappedReadStorage;
   let wrappedScheduleStore: WrappedScheduleStorage; // R188
+  let mlsScheduleStore: WrappedScheduleStorage; // R191: the same store on its own table
   let joinRequestStore: JoinRequestStorage;
   // R11: one bucket per key for the whole cluster in its database; a single node's in memory.
   let limiter: RateLimiter;
@@ -136,6 +138,7 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
     channelVoteStore = new PostgresWrappedVotes(pgStorage.pool, CHANNEL_VOTE_TABLES);
     wrappedReadStore = new PostgresWrappedReads(pgStorage.pool);
     wrappedScheduleStore = new PostgresWrappedSchedule(pgStorage.pool);
+    mlsScheduleStore = new PostgresWrappedSchedule(pgStorage.pool, 'channel_mls_scheduled');
     joinRequestStore = new PostgresJoinRequests(pgStorage.pool);
     blobs = new PostgresBlobs(pgStorage.pool);
     uploadLeases = new PostgresUploadLeases(pgStorage.pool);
@@ -166,10 +169,11 @@ export async function openStores(config: Config, ctx: { clock: Clock; logger: Lo
     channelVoteStore = new SqliteWrappedVotes(sqliteStorage.db, CHANNEL_VOTE_TABLES);
     wrappedReadStore = new SqliteWrappedReads(sqliteStorage.db);
     wrappedScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db);
+    mlsScheduleStore = new SqliteWrappedSchedule(sqliteStorage.db, 'channel_mls_scheduled');
     joinRequestStore = new SqliteJoinRequests(sqliteStorage.db);
     blobs = new SqliteBlobs(sqliteStorage.db);
     uploadLeases = new MemoryUploadLeases();
     limiter = new MemoryRateLimiter(clock);
   }
-  return { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, channelVoteStore, wrappedReadStore, wrappedScheduleStore, joinRequestStore, limiter, blobs, uploadLeases };
+  return { storage, links, communityStore, moderationStore, botStore, channelStore, channelScheduleStore, channelWrapStore, wrappedResponseStore, wrappedCommentStore, wrappedViewStore, channelViewStore, wrappedVoteStore, channelVoteStore, wrappedReadStore, wrappedScheduleStore, mlsScheduleStore, joinRequestStore, limiter, blobs, uploadLeases };
 }

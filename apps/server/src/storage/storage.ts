@@ -221,6 +221,13 @@ export interface DeviceKeyRow {
   mlsSignatureKey: string | null;
 }
 
+/** R191: the scheduled row an append publishes (and deletes). */
+export interface ScheduledClaim {
+  communityId: string;
+  scheduleId: string;
+  body: string;
+}
+
 /** What appendCommit answers when the commit names another epoch than the chat's: nothing was stored. */
 export interface EpochConflict {
   conflict: number;
@@ -334,6 +341,15 @@ export interface Storage {
    * `forJoiners`, kept apart for that epoch: getMlsJoinState).
    */
   appendCommit(request: AppendRequest, epoch: number, next?: NextGroupState): Promise<AppendResult | EpochConflict>;
+  /**
+   * R191: publishes a scheduled post of a private channel in MLS mode as its author's entry, in one
+   * transaction holding the chat's lock: nothing is written and `{ conflict }` (the current epoch) is
+   * returned when the chat's mlsEpoch is not `epoch` (its key is one readers no longer derive); nor,
+   * returning `gone`, when the `channel_mls_scheduled` row `claim` names is gone or holds another body or
+   * epoch (published by another node, cancelled, replaced). Otherwise the row is deleted and the entry
+   * appended at the next seq: a post is published once across nodes.
+   */
+  appendScheduled(request: AppendRequest, epoch: number, claim: ScheduledClaim): Promise<AppendResult | EpochConflict | 'gone'>;
   /** The public state of the chat's MLS group the last checked commit led to; undefined before the first one. */
   getMlsGroupState(chatId: string): Promise<MlsGroupStateRow | undefined>;
   /** R35b: the group's public state at `epoch`, kept for the devices a commit added, unless it expired by `now`. */

@@ -112,3 +112,67 @@ export function wrappedScheduleStorageSuite(name: string, open: () => Promise<{ 
     });
   });
 }
+
+/**
+ * R191: the same store on `channel_mls_scheduled`, and `Storage.appendScheduled`, which publishes a row
+ * into the announcements chat's log only at its MLS epoch, deleting it in the same transaction.
+ */
+export function mlsScheduleStorageSuite(name: string, open: () => Promise<{ storage: Storage; communities: CommunityStorage; wrapped: WrappedScheduleStorage; schedule: WrappedScheduleStorage }>): void {
+  describe(`${name}: MLS-mode channel scheduled posts`, () => {
+    let storage: Storage;
+    let s: WrappedScheduleStorage;
+    let wrapped: WrappedScheduleStorage;
+    const chatId = 'chat_mls_sch';
+    const row = (scheduleId: string, epoch: number, body = 'c2VhbGVkIE1MUyBwb3N0'): WrappedScheduledRow => ({
+      communityId: C, scheduleId, epoch, authorId: uid('alice'), authorDevice: did('alice', 1), body, publishAt: T0 + 100, createdAt: T0,
+    });
+    const entry = (r: WrappedScheduledRow) => ({
+      chatId, clientMsgId: r.scheduleId, senderUserId: r.authorId, senderDeviceId: r.authorDevice, sentAt: T0 + 100,
+      envelope: { contentType: 'parley/mls-scheduled', payload: r.body }, system: null,
+    });
+    const publish = (r: WrappedScheduledRow) => storage.appendScheduled(entry(r), r.epoch, { communityId: C, scheduleId: r.scheduleId, body: r.body });
+    beforeEach(async () => {
+      let communities: CommunityStorage;
+      ({ storage, communities, wrapped, schedule: s } = await open());
+      await seedUsers(storage, 'alice');
+      await seedChat(storage, chatId, ['alice']);
+      await communities.createCommunity({ communityId: C, name: '', createdAt: T0, ownerId: uid('alice'), settings: { roleLabels: 'none', studentsMayDm: false, channel: true } },
+        { communityId: C, userId: uid('alice'), role: 'owner', rights: [], label: null, joinedAt: T0 }, [{ chatId, communityId: C, kind: 'announcements', open: false, createdAt: T0 }]);
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    it('R191 an MLS-mode channel\'s scheduled posts are kept apart from wrapped ones', async () => {
+      await s.putScheduled(row('sched_mls_1', 0), 10);
+      assert.deepEqual((await s.listScheduled(C)).map((r) => r.scheduleId), ['sched_mls_1']);
+      assert.deepEqual(await wrapped.listScheduled(C), []);
+      assert.deepEqual((await s.listDue(T0 + 100, 10)).map((r) => r.scheduleId), ['sched_mls_1']);
+      assert.deepEqual(await wrapped.listDue(T0 + 100, 10), []);
+    });
+
+    it('R191 an MLS-mode channel\'s scheduled post is text only (R192\'s files are wrapped channels\'): one naming blobs is refused, nothing kept', async () => {
+      await assert.rejects(s.putScheduled({ ...row('sched_mls_f', 0), blobIds: ['blob_mls_file_000000001'] }, 10), /text only/);
+      assert.equal(await s.getScheduled(C, 'sched_mls_f'), undefined);
+    });
+
+    it('R191 publishing appends the post as its author\'s entry only at its epoch and deletes the row in the same transaction: once only; a replaced one is not appended', async () => {
+      const before = (await storage.getChat(chatId))?.lastSeq ?? 0;
+      await s.putScheduled(row('sched_mls_1', 0), 10);
+      const first = await publish(row('sched_mls_1', 0));
+      assert.ok(typeof first === 'object' && 'message' in first);
+      assert.deepEqual([first.message.seq, first.message.senderUserId, first.message.envelope?.contentType], [before + 1, uid('alice'), 'parley/mls-scheduled']);
+      assert.equal(await s.getScheduled(C, 'sched_mls_1'), undefined);
+      // A second node's sweep with the same row: nothing appended.
+      assert.equal(await publish(row('sched_mls_1', 0)), 'gone');
+      // Replaced after the sweep read it: the old body is not published, the new one stays.
+      await s.putScheduled(row('sched_mls_2', 0, 'bmV3IHNlYWxlZCBib2R5'), 10);
+      assert.equal(await publish(row('sched_mls_2', 0)), 'gone');
+      // A commit moved the chat's epoch: refused, the row kept (the sweep leaves it stale).
+      assert.ok('message' in (await storage.appendCommit({ ...entry(row('commit_0001', 0)), envelope: { contentType: 'parley/mls-commit', payload: 'AAAA' } }, 0) as object));
+      assert.deepEqual(await publish(row('sched_mls_2', 0, 'bmV3IHNlYWxlZCBib2R5')), { conflict: 1 });
+      assert.ok(await s.getScheduled(C, 'sched_mls_2'));
+      assert.equal((await storage.getChat(chatId))?.lastSeq, before + 2, 'the post and the commit, nothing else');
+    });
+  });
+}

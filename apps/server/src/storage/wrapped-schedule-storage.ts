@@ -1,3 +1,16 @@
+/**
+ * Where scheduled posts sealed by an admin's device wait: R188's (wrapped channels, sealed under an epoch
+ * key) or R191's (MLS-mode channels, sealed under the announcements chat's MLS exporter at `epoch`, the
+ * chat's MLS epoch). The same columns, the same code; two tables so each sweep reads only its own.
+ */
+export type ScheduledTable = 'channel_wrapped_scheduled' | 'channel_mls_scheduled';
+
+/** R192: where each table's posts hold their files' blobs (ON DELETE CASCADE with the post); R191's MLS-mode posts are text only. */
+export const SCHEDULED_BLOBS: Record<ScheduledTable, string | undefined> = {
+  channel_wrapped_scheduled: 'channel_wrapped_scheduled_blobs',
+  channel_mls_scheduled: undefined,
+};
+
 /** R188: a wrapped channel's post sealed for later; the sweep appends it to the log at `publishAt`. */
 export interface WrappedScheduledRow {
   communityId: string;
@@ -8,7 +21,7 @@ export interface WrappedScheduledRow {
   body: string;
   publishAt: number;
   createdAt: number;
-  /** R192: the files (R162's `blobs`, in order) the post carries; it holds a reference on them while it waits. Absent: none. */
+  /** R192: the files (R162's `blobs`, in order) the post carries; it holds a reference on them while it waits. Absent: none (always, in R191's table). */
   blobIds?: string[];
 }
 

@@ -12,6 +12,7 @@ import { isVisual } from '../files/attachments.tsx';
 import { useChannelI18n } from './text.ts';
 import { CommentsButton, CommentsPanel, useDiscussion } from './comments.tsx';
 import { PrivateViewCount, usePrivateChannelViews } from './channel-views.tsx';
+import { scheduleWrapped, useWrappedScheduling, WrappedScheduleAt, WrappedScheduledPosts } from './wrapped-schedule.tsx'; // R191: R188's, in MLS mode
 import './channels.css';
 
 const ForwardPicker = lazy(async () => ({ default: (await import('../components/forward-picker.tsx')).ForwardPicker }));
@@ -27,7 +28,7 @@ const report = (what: string) => (err: unknown) => console.warn(`parley: private
  * community's panel ("Channel settings").
  */
 export function PrivateChannelView({ client, chat }: { client: ParleyClient; chat: ChatView }) {
-  const { t } = useChannelI18n();
+  const { t, fmt } = useChannelI18n();
   const communityId = chat.community?.communityId ?? '';
   const chatId = chat.chatId;
   const { value: discussion } = useDiscussion(client, { communityId });
@@ -69,6 +70,11 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
     <div key={item.id} className="channel-private-post" data-testid="private-post">
       <MessageBubble client={client} item={item} upload={uploadOf(item)} members={chat.members} myUserId={client.userId} showSender mayPin={!inPanel && client.mayPin(chatId)}
         actions={inPanel ? panelActions : actions} />
+      {item.scheduled && ( // R191: shown at its signed date; flagged when the server released it early
+        <p className={item.scheduled.early ? 'small channel-unverified' : 'muted small'} role={item.scheduled.early ? 'alert' : undefined} data-testid="private-post-scheduled" data-early={item.scheduled.early || undefined}>
+          {item.scheduled.early ? t('chPublishedEarly') : t('chScheduledFor', { date: fmt.dateTime(item.scheduled.date) })}
+        </p>
+      )}
       {!inPanel && item.seq !== null && <PrivateViewCount views={views.get(item.seq)} />}
       {discussion && !inPanel && !item.deleted && item.seq !== null && (
         <div className="channel-post-actions"><CommentsButton client={client} discussion={discussion} postId={item.id} onOpen={() => setCommenting(item.id)} /></div>
@@ -94,7 +100,8 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
         {posts.length === 0 && !earlier && <p className="muted empty-state">{t('chNoPosts')}</p>}
         {posts.map((item) => postView(item))}
       </div>
-      {mayPost && <PrivatePostComposer key={editing?.id ?? 'new'} client={client} chatId={chatId} editing={editing} onDone={() => setEditing(undefined)} />}
+      {mayPost && <WrappedScheduledPosts client={client} communityId={communityId} mode="mls" chatId={chatId} />}
+      {mayPost && <PrivatePostComposer key={editing?.id ?? 'new'} client={client} chatId={chatId} communityId={communityId} editing={editing} onDone={() => setEditing(undefined)} />}
       {commented && discussion && (
         <CommentsPanel client={client} of={{ communityId }} discussion={discussion} postId={commented.id} post={postView(commented, true)} postText={commented.text || t('chPhoto')} onClose={() => setCommenting(undefined)} />
       )}
@@ -109,17 +116,24 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
  * (markdown as in chats), with photos and files as in any chat (R112: encrypted on this device, readable
  * by the subscribers' devices only), or an edit of one's text.
  */
-function PrivatePostComposer({ client, chatId, editing, onDone }: { client: ParleyClient; chatId: string; editing: TimelineItem | undefined; onDone: () => void }) {
+function PrivatePostComposer({ client, chatId, communityId, editing, onDone }: { client: ParleyClient; chatId: string; communityId: string; editing: TimelineItem | undefined; onDone: () => void }) {
   const { t } = useChannelI18n();
   const [text, setText] = useState(editing?.text ?? '');
   const [error, setError] = useState<unknown>();
   const tray = useAttachTray();
   const picker = useRef<HTMLInputElement>(null);
   const withFiles = !editing && tray.entries.length > 0;
+  const scheduling = useWrappedScheduling(); // R191: text only, as R188's
+  const later = !editing && scheduling.scheduling;
   const send = () => {
     const message = parseMarkdown(text);
     setError(undefined);
     const failed = (what: string) => (err: unknown) => { report(what)(err); setError(err); };
+    if (later) {
+      if (!message.text.trim() || !scheduling.at) return;
+      scheduleWrapped(client, communityId, message.text, scheduling, {}, 'mls').then(() => setText(''), failed('schedule'));
+      return;
+    }
     if (withFiles) {
       if (!tray.ready) return;
       filesOf(client).sendFiles(chatId, tray.prepared(), { text: message.text, entities: message.entities }).catch(failed('files'));
@@ -141,6 +155,7 @@ function PrivatePostComposer({ client, chatId, editing, onDone }: { client: Parl
           <button type="button" className="icon small" aria-label={t('cancel')} onClick={onDone}><Icon name="close" size={16} /></button>
         </div>
       )}
+      {!editing && <WrappedScheduleAt scheduling={scheduling} textOnly={withFiles} />}
       {!editing && <AttachTrayView tray={tray} />}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
         {!editing && (
@@ -153,7 +168,8 @@ function PrivatePostComposer({ client, chatId, editing, onDone }: { client: Parl
         <textarea aria-label={t('chPostPlaceholder')} placeholder={t('chPostPlaceholder')} value={text} rows={2} className="grow"
           onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } }}
           onPaste={(e) => { const pasted = [...e.clipboardData.files]; if (pasted.length > 0 && !editing) { e.preventDefault(); tray.add(pasted); } }} />
-        <button type="submit" disabled={withFiles ? !tray.ready : !text.trim()}>{editing ? t('chSave') : t('chPost')}</button>
+        {!editing && !later && <button type="button" className="secondary" onClick={scheduling.start}>{t('chSchedule')}</button>}
+        <button type="submit" disabled={later ? !text.trim() || !scheduling.at : withFiles ? !tray.ready : !text.trim()}>{editing ? t('chSave') : later ? t('chSchedule') : t('chPost')}</button>
       </form>
     </div>
   );

@@ -16,9 +16,9 @@ export interface ScheduledItem {
   text?: string;
   files: readonly ScheduledFile[];
   pollQuestion?: string;
-  /** R188: it waits for a device of its author (a wrapped channel's). */
+  /** R188, R191: it waits for a device of its author (a private channel's). */
   stale?: boolean;
-  /** R188: this device can't open it (a wrapped channel's). */
+  /** R188, R191: this device can't open it (a private channel's). */
   unreadable?: boolean;
 }
 
@@ -32,12 +32,15 @@ export function scheduledFile(a: { mime: string; name?: string | undefined; kind
 /**
  * R115, R188, R192: the channel's scheduled posts, soonest first, for its admins: the text, what is
  * attached ("Photo", a file's name, "Poll: question"), the time, a stale one's line, and cancel. One list
- * for public and wrapped channels; each screen reads its own posts and cancels through its own SDK part.
+ * for public, wrapped and (R191) MLS-mode private channels; each screen reads its own posts and cancels through its own SDK part.
  */
-export function ScheduledList({ titleId, items, busy, error, onCancel }: {
+export function ScheduledList({ titleId, items, busy, error, onCancel, staleLabel }: {
   titleId: string; items: readonly ScheduledItem[]; busy: boolean; error: unknown; onCancel: (id: string) => void;
+  /** What a stale post's line says (R191's MLS mode: the group changed); R188's by default. */
+  staleLabel?: string | undefined;
 }) {
   const { t, fmt } = useChannelI18n();
+  const stale = staleLabel ?? t('chScheduledStale');
   if (items.length === 0) return null;
   const fileLabel = (f: ScheduledFile) => (f.kind === 'photo' ? t('chPhoto') : f.kind === 'voice' ? t('voiceMessage') : f.name ?? t('chScheduledFile'));
   return (
@@ -56,7 +59,7 @@ export function ScheduledList({ titleId, items, busy, error, onCancel }: {
               )}
             </span>
             <time className="muted small" dateTime={new Date(post.publishAt).toISOString()}>{t('chScheduledAt', { date: fmt.dateTime(post.publishAt) })}</time>
-            {post.stale && <span className="muted small" data-testid="scheduled-stale" title={t('chScheduledStale')}>{t('chScheduledStale')}</span>}
+            {post.stale && <span className="muted small" data-testid="scheduled-stale" title={stale}>{stale}</span>}
             <button type="button" className="icon small" aria-label={t('chScheduledCancel')} title={t('chScheduledCancel')} disabled={busy}
               onClick={() => { if (confirm(t('chScheduledConfirm'))) onCancel(post.id); }}>
               <Icon name="close" size={14} />

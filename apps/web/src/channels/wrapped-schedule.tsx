@@ -18,8 +18,8 @@ export function useWrappedScheduling() {
 }
 export type WrappedScheduling = ReturnType<typeof useWrappedScheduling>;
 
-/** The time row above the composer while scheduling (R188). */
-export function WrappedScheduleAt({ scheduling }: { scheduling: WrappedScheduling }) {
+/** The time row above the composer while scheduling (R188); R191's MLS mode says files are not scheduled (`textOnly` with files in the tray). */
+export function WrappedScheduleAt({ scheduling, textOnly = false }: { scheduling: WrappedScheduling; textOnly?: boolean }) {
   const { t } = useChannelI18n();
   if (scheduling.at === undefined) return null;
   return (
@@ -27,29 +27,41 @@ export function WrappedScheduleAt({ scheduling }: { scheduling: WrappedSchedulin
       <label className="grow">{t('chScheduleAt')}{' '}
         <input type="datetime-local" value={scheduling.at} min={localInputValue(Date.now())} required onChange={(e) => scheduling.set(e.target.value)} data-testid="schedule-at" />
       </label>
+      {textOnly && <span className="muted small">{t('chScheduleNoFiles')}</span>}
       <button type="button" className="secondary small" onClick={scheduling.stop}>{t('chScheduleOff')}</button>
     </div>
   );
 }
 
+/** R188 (a wrapped channel) or R191 (a channel in MLS mode): the SDK part that keeps its scheduled posts. */
+export type ScheduleMode = 'wrapped' | 'mls';
+const scheduleApi = (client: ParleyClient, mode: ScheduleMode) => (mode === 'wrapped' ? client.wrappedChannels : client.channelSchedule);
+
 /**
- * Schedules the composer's text at the chosen time (sealed and signed on this device now, R188); R192: with
- * files (kept in the upload outbox and uploaded first: shown below the posts till then) or a poll. Then the list reads again.
+ * Schedules the composer's text at the chosen time (sealed and signed on this device now, R188/R191); R192: in a
+ * wrapped channel with files (kept in the upload outbox and uploaded first: shown below the posts till then) or a
+ * poll (R191's MLS mode: text only). Then the list reads again.
  */
-export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling, extra: { files?: FileToSend[]; poll?: WrappedPoll } = {}): Promise<void> {
+export async function scheduleWrapped(client: ParleyClient, communityId: string, text: string, scheduling: WrappedScheduling,
+  extra: { files?: FileToSend[]; poll?: WrappedPoll } = {}, mode: ScheduleMode = 'wrapped'): Promise<void> {
   if (!scheduling.at) return;
-  await client.wrappedChannels.schedule(communityId, text, new Date(scheduling.at).getTime(), extra);
+  const at = new Date(scheduling.at).getTime();
+  await (mode === 'wrapped' ? client.wrappedChannels.schedule(communityId, text, at, extra) : client.channelSchedule.schedule(communityId, text, at));
   scheduling.stop();
   channelsChanged();
 }
 
 /**
- * R188, for the channel's admins: the posts waiting for their time, soonest first, each cancellable.
- * Listing re-seals this user's posts an epoch change left stale (a removal: they wait for a device of
- * their author); the list is read again on each new post of the channel, so a published one leaves it.
+ * R188 and R191, for the channel's admins: the posts waiting for their time, soonest first, each
+ * cancellable. Listing re-seals this user's posts an epoch change left stale (a removal, or in MLS mode
+ * any commit: they wait for a device of their author); the list is read again on each new post of the
+ * channel (in MLS mode: each new entry of its chat), so a published one leaves it.
  */
-export function WrappedScheduledPosts({ client, communityId }: { client: ParleyClient; communityId: string }) {
-  const load = useCallback(() => client.wrappedChannels.scheduled(communityId), [client, communityId]);
+export function WrappedScheduledPosts({ client, communityId, mode = 'wrapped', chatId }: { client: ParleyClient; communityId: string; mode?: ScheduleMode; chatId?: string }) {
+  const { t } = useChannelI18n();
+  // R191: each new entry of the chat (a published post, or a commit that left one stale) reads the list again.
+  const lastSeq = chatId ? client.log(chatId).at(-1)?.seq : undefined;
+  const load = useCallback(() => { void lastSeq; return scheduleApi(client, mode).scheduled(communityId); }, [client, communityId, mode, lastSeq]);
   const listen = useCallback((again: () => void) => {
     const off = client.on('wrappedPost', (e) => { if (e.communityId === communityId && e.seq !== undefined) again(); });
     const offLocal = listenChannels(client, again, communityId);
@@ -63,7 +75,7 @@ export function WrappedScheduledPosts({ client, communityId }: { client: ParleyC
     ...(post.poll ? { pollQuestion: post.poll.question } : {}),
   }));
   return (
-    <ScheduledList titleId="wrapped-scheduled-title" items={items} busy={busy} error={error}
-      onCancel={(id) => run(async () => { await client.wrappedChannels.cancelScheduled(communityId, id); await reload(); })} />
+    <ScheduledList titleId="wrapped-scheduled-title" items={items} busy={busy} error={error} staleLabel={mode === 'mls' ? t('chScheduledStaleMls') : undefined}
+      onCancel={(id) => run(async () => { await scheduleApi(client, mode).cancelScheduled(communityId, id); await reload(); })} />
   );
 }

@@ -82,6 +82,8 @@ export const enChannels = {
   chSchedule: 'Schedule',
   chScheduleAt: 'Publish at',
   chScheduleOff: 'Post now instead',
+  // R191: a private channel in MLS mode schedules text only.
+  chScheduleNoFiles: 'A scheduled post carries text only.',
   chScheduledPoll: 'Poll: {question}',
   chScheduledFile: 'File',
   chScheduled: 'Scheduled posts',
@@ -94,6 +96,10 @@ export const enChannels = {
   // R188: scheduled posts of a wrapped channel.
   chScheduledStale: 'Waits for its author’s device: a subscriber left, so it must be encrypted again under a new channel key before it goes out.',
   chScheduledUnreadable: 'This device can’t open this post.',
+  // R191: scheduled posts of a private channel in MLS mode.
+  chScheduledStaleMls: 'Waits for its author’s device: the channel’s encryption group changed (someone joined or left), so it must be encrypted again before it goes out.',
+  chScheduledFor: 'Scheduled post · {date}',
+  chPublishedEarly: 'Published before its time: the server released this scheduled post early.',
   // R141, R148-R149: a private channel past the MLS size.
   chKindWrapped: 'Private channel — end-to-end encrypted. The channel’s key is wrapped for each subscriber’s device; posts are decrypted on this device, the server can’t read them.',
   chWrappedVerified: 'Signed by an admin’s device',

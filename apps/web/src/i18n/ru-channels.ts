@@ -80,6 +80,8 @@ export const ruChannels: Record<keyof typeof enChannels, string> = {
   chSchedule: 'Запланировать',
   chScheduleAt: 'Опубликовать',
   chScheduleOff: 'Опубликовать сейчас',
+  // R191: a private channel in MLS mode schedules text only.
+  chScheduleNoFiles: 'Отложенный пост содержит только текст.',
   chScheduledPoll: 'Опрос: {question}',
   chScheduledFile: 'Файл',
   chScheduled: 'Отложенные посты',
@@ -92,6 +94,10 @@ export const ruChannels: Record<keyof typeof enChannels, string> = {
   // R188: отложенные посты канала с обёрнутым ключом.
   chScheduledStale: 'Ждёт устройство автора: подписчик вышел, поэтому пост нужно заново зашифровать новым ключом канала, прежде чем он выйдет.',
   chScheduledUnreadable: 'Это устройство не может открыть этот пост.',
+  // R191: отложенные посты приватного канала в режиме MLS.
+  chScheduledStaleMls: 'Ждёт устройство автора: группа шифрования канала изменилась (кто-то вступил или вышел), пост нужно зашифровать заново, прежде чем он выйдет.',
+  chScheduledFor: 'Отложенный пост · {date}',
+  chPublishedEarly: 'Опубликован раньше срока: сервер выпустил этот отложенный пост раньше времени.',
   // R141, R148-R149: a private channel past the MLS size.
   chKindWrapped: 'Приватный канал — сквозное шифрование. Ключ канала зашифрован для каждого устройства подписчика; посты расшифровываются на этом устройстве, сервер их прочитать не может.',
   chWrappedVerified: 'Подписано устройством администратора',

@@ -1,4 +1,4 @@
-import { PLAIN_CONTENT_TYPE, type Content, type Envelope, type Message } from '@parley/protocol';
+import { MLS_SCHEDULED_CONTENT_TYPE, PLAIN_CONTENT_TYPE, type Content, type Envelope, type Message } from '@parley/protocol';
 import { CodecHeld, CodecNotReady, CodecRefused, decodePlainEnvelope, type ContentCodec, type DecodedBatch, type EncodeOptions, type OwnContent } from '../codec.ts';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyPackageKeeper } from '../key-packages.ts';
@@ -43,6 +43,8 @@ export interface MlsCodecDeps {
   tree?: (chatId: string, epoch: number) => Promise<Uint8Array | undefined>;
   /** Where the groups are computed (default: this thread); the web runs them in a worker (RemoteMlsEngine). */
   engine?: MlsEngine;
+  /** This device's clock (R191's check of a scheduled post's date). */
+  now?: () => number;
 }
 
 /** Where this device stands in a chat's encryption group. */
@@ -100,6 +102,14 @@ export class MlsCodec implements ContentCodec {
       const s = await this.#load(chatId);
       if (!s?.isActive || s.epoch === 0n) return undefined;
       return { epoch: s.epoch, leafIndex: s.ownLeafIndex, leafCount: s.leafCount, secret: await s.exportSecret(label, new Uint8Array(0), length) };
+    });
+  }
+
+  /** R191: `use` runs with the chat's group at its current epoch, under the chat's lock (no commit moves it meanwhile); undefined while not ready. */
+  atCurrentEpoch<T>(chatId: string, use: (group: MlsGroup) => Promise<T>): Promise<T | undefined> {
+    return this.#lock(chatId, async () => {
+      const s = await this.#load(chatId);
+      return s?.isActive && s.epoch > 0n ? use(s) : undefined;
     });
   }
 
@@ -271,6 +281,13 @@ export class MlsCodec implements ContentCodec {
       }
       case MLS_COMMIT_CONTENT_TYPE:
         return this.#handshake(chatId, m, envelope, trees);
+      case MLS_SCHEDULED_CONTENT_TYPE: {
+        // R191: opened with this epoch's exporter (the server appended it at that epoch); its code is a part of its own.
+        const s = await this.#load(chatId);
+        if (!s?.isActive) return { decoded: { kind: 'unreadable', reason: s ? 'not_in_group' : 'before_join' }, changed: false };
+        const { openScheduledEntry } = await import('./scheduled-post.ts');
+        return { decoded: await openScheduledEntry(s, (await this.#d.keys.identity()).ciphersuite, chatId, m, this.#d.now?.() ?? Date.now(), Number(await this.#joinedEpoch(chatId))), changed: false };
+      }
       default:
         return { decoded: { kind: 'unreadable', reason: 'unknown_format', detail: envelope.contentType.slice(0, 64) }, changed: false };
     }

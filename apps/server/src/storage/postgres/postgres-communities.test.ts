@@ -17,7 +17,7 @@ import { PostgresWrappedResponses } from './postgres-wrapped-responses.ts';
 import { wrappedVoteStorageSuite } from '../wrapped-vote-storage.suite.ts';
 import { PostgresWrappedVotes } from './postgres-wrapped-votes.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
-import { wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
+import { mlsScheduleStorageSuite, wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
 import { PostgresWrappedSchedule } from './postgres-wrapped-schedule.ts';
 import { PostgresWrappedComments } from './postgres-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
@@ -73,6 +73,11 @@ wrappedCommentStorageSuite('PostgresWrappedComments', async () => {
 wrappedScheduleStorageSuite('PostgresWrappedSchedule', async () => {
   const storage = await PostgresStorage.open(await database());
   return { storage, communities: new PostgresCommunities(storage.pool), wraps: new PostgresChannelWraps(storage.pool), schedule: new PostgresWrappedSchedule(storage.pool), blobs: new PostgresBlobs(storage.pool) };
+});
+
+mlsScheduleStorageSuite('PostgresWrappedSchedule (channel_mls_scheduled)', async () => {
+  const storage = await PostgresStorage.open(await database());
+  return { storage, communities: new PostgresCommunities(storage.pool), wrapped: new PostgresWrappedSchedule(storage.pool), schedule: new PostgresWrappedSchedule(storage.pool, 'channel_mls_scheduled') };
 });
 
 moderationStorageSuite('PostgresModeration', async () => {

@@ -3,7 +3,7 @@ import { inTransaction } from './transaction.ts';
 import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import type {
-  AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow, ScheduledClaim,
   KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, NextGroupState, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 // The row shapes are the same in both dialects (snake_case, numbers, Buffers, JSON as TEXT).
@@ -412,6 +412,22 @@ export class PostgresStorage implements Storage {
       await c.query('UPDATE chats SET mls_epoch = $1 WHERE chat_id = $2', [epoch + 1, request.chatId]);
       if (next) await mlsGroups.putMlsGroupState(c, request.chatId, { epoch: epoch + 1, state: next.state, startedAt: next.startedAt });
       if (next?.forJoiners) await mlsGroups.putMlsJoinState(c, request.chatId, epoch + 1, next.state, next.forJoiners);
+      return result;
+    });
+  }
+
+  async appendScheduled(request: AppendRequest, epoch: number, claim: ScheduledClaim): Promise<AppendResult | EpochConflict | 'gone'> {
+    return this.#tx(async (c) => {
+      // The chat's row lock orders this with every commit of the chat (appendCommit takes it too).
+      const chat = await this.#one('SELECT mls_epoch FROM chats WHERE chat_id = $1 FOR UPDATE', [request.chatId], c);
+      if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
+      const current = Number(chat['mls_epoch']);
+      if (current !== epoch) return { conflict: current };
+      const claimed = await c.query('DELETE FROM channel_mls_scheduled WHERE community_id = $1 AND schedule_id = $2 AND epoch = $3 AND body = $4',
+        [claim.communityId, claim.scheduleId, epoch, claim.body]);
+      if (!claimed.rowCount) return 'gone';
+      const [result] = await this.#append(c, [request]);
+      if (!result) throw new Error('appendScheduled: the post was not appended');
       return result;
     });
   }

@@ -17,7 +17,7 @@ import { SqliteBlobs } from './sqlite-blobs.ts';
 import { wrappedRefsMigration, wrappedResponseStorageSuite } from '../wrapped-response-storage.suite.ts';
 import { SqliteWrappedResponses } from './sqlite-wrapped-responses.ts';
 import { wrappedCommentStorageSuite } from '../wrapped-comment-storage.suite.ts';
-import { wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
+import { mlsScheduleStorageSuite, wrappedScheduleStorageSuite } from '../wrapped-schedule-storage.suite.ts';
 import { SqliteWrappedSchedule } from './sqlite-wrapped-schedule.ts';
 import { SqliteWrappedComments } from './sqlite-wrapped-comments.ts';
 import { wrappedViewStorageSuite } from '../wrapped-view-storage.suite.ts';
@@ -72,6 +72,11 @@ wrappedViewStorageSuite('SqliteWrappedViews', async () => {
 wrappedScheduleStorageSuite('SqliteWrappedSchedule', async () => {
   const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
   return { storage, communities: new SqliteCommunities(storage.db), wraps: new SqliteChannelWraps(storage.db), schedule: new SqliteWrappedSchedule(storage.db), blobs: new SqliteBlobs(storage.db) };
+});
+
+mlsScheduleStorageSuite('SqliteWrappedSchedule (channel_mls_scheduled)', async () => {
+  const storage = SqliteStorage.open(migratedSqliteFile(join(dir, `db-${++n}.sqlite`)));
+  return { storage, communities: new SqliteCommunities(storage.db), wrapped: new SqliteWrappedSchedule(storage.db), schedule: new SqliteWrappedSchedule(storage.db, 'channel_mls_scheduled') };
 });
 
 moderationStorageSuite('SqliteModeration', async () => {

@@ -3,7 +3,7 @@ import { ParleyError, assertNever, type Message } from '@parley/protocol';
 import { loadMigrations, type Migration } from '../migrate.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import type {
-  AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow,
+  AppendRequest, AppendResult, BlobRefChange, ChatMutation, ChatPage, ChatRequestRow, ChatRow, DeviceKeyRow, DeviceRow, EpochConflict, HistoryQuery, InviteRow, KeyPackageRow, ScheduledClaim,
   KeyPackageUpload, KeyLogPage, MemberRow, MlsGroupStateRow, NextGroupState, PasskeyRow, PublishKeyRequest, PushSubscriptionRow, ReportRow, SessionRow, Storage, UserRow,
 } from '../storage.ts';
 import * as keyLog from './sqlite-key-log.ts';
@@ -315,6 +315,17 @@ export class SqliteStorage implements Storage {
       if (next) mlsGroups.putMlsGroupState((sql) => this.#q(sql), request.chatId, { epoch: epoch + 1, state: next.state, startedAt: next.startedAt });
       if (next?.forJoiners) mlsGroups.putMlsJoinState((sql) => this.#q(sql), request.chatId, epoch + 1, next.state, next.forJoiners);
       return result;
+    });
+  }
+
+  async appendScheduled(request: AppendRequest, epoch: number, claim: ScheduledClaim): Promise<AppendResult | EpochConflict | 'gone'> {
+    return this.#write(() => {
+      const chat = this.#q('SELECT mls_epoch FROM chats WHERE chat_id = ?').get(request.chatId) as { mls_epoch: number } | undefined;
+      if (!chat) throw new ParleyError('chat_not_found', 'no such chat');
+      if (chat.mls_epoch !== epoch) return { conflict: chat.mls_epoch };
+      const claimed = this.#q('DELETE FROM channel_mls_scheduled WHERE community_id = ? AND schedule_id = ? AND epoch = ? AND body = ?')
+        .run(claim.communityId, claim.scheduleId, epoch, claim.body).changes;
+      return claimed > 0 ? this.#appendOne(request) : 'gone';
     });
   }
 
