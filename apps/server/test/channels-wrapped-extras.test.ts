@@ -193,6 +193,32 @@ describe('wrapped private channels: what the other channel kinds have (R182-R187
     assert.deepEqual(await pins(), []);
     await rejects(ann.client.wrappedChannels.pin(id, p2.seq, true), 'not_found');
   });
+  it('R184 a wrapped channel holds at most PARLEY_CHANNEL_MAX_PINS pinned posts: one more is channel_pin_limit; pinning a pinned post again, unpins and a deleted pinned post make room', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_MAX_PINS: '2' });
+    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    if (!ann || !ben) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Allotment notes', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    await ben.client.communities.joinInvite(token);
+    const [p1, p2, p3] = [await ann.client.wrappedChannels.post(id, 'Water butts are full'), await ann.client.wrappedChannels.post(id, 'Shed key moved'), await ann.client.wrappedChannels.post(id, 'Seed swap Sunday')];
+    if (!p1 || !p2 || !p3) throw new Error('posts');
+    const pins = async () => foldWrappedPins(await ben.client.wrappedChannels.read(id)).map((p) => p.seq);
+    await ann.client.wrappedChannels.pin(id, p1.seq, true);
+    await ann.client.wrappedChannels.pin(id, p2.seq, true);
+    await rejects(ann.client.wrappedChannels.pin(id, p3.seq, true), 'channel_pin_limit');
+    await ann.client.wrappedChannels.pin(id, p1.seq, true); // again: it becomes the latest, still two pinned
+    assert.deepEqual(await pins(), [p1.seq, p2.seq]);
+    await ann.client.wrappedChannels.pin(id, p1.seq, false);
+    await ann.client.wrappedChannels.pin(id, p3.seq, true);
+    assert.deepEqual(await pins(), [p3.seq, p2.seq]);
+    await rejects(ann.client.wrappedChannels.pin(id, p1.seq, true), 'channel_pin_limit');
+    await ann.client.wrappedChannels.delete(id, p2.seq); // a deleted post is unpinned
+    await ann.client.wrappedChannels.pin(id, p1.seq, true);
+    assert.deepEqual(await pins(), [p1.seq, p3.seq]);
+    // `unpin` goes with `pins` only.
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    await rejects(annRest('POST', `/communities/${id}/wrapped-posts`, { epoch: p1.epoch, body: 'A'.repeat(64), unpin: true }), 'bad_request');
+  });
   it('R182 a wrapped channel counts each member\'s unread posts from their read position (not info alone, edits, deleted posts or their own); the position moves forward only; mute is theirs; members only', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
     const [ann, ben, cat, dan] = await users(server.url, 'Ann', 'Ben', 'Cat', 'Dan');

@@ -4,7 +4,7 @@ import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import type { FileToSend, PendingUpload } from './files/types.ts';
 import type { Uploads } from './files/uploads.ts';
 import type { AddOptions, Outbox } from './outbox.ts';
-import { mayDeleteOthers, type TimelineItem } from './timeline.ts';
+import { mayDeleteOthers, pinnedItems, type TimelineItem } from './timeline.ts';
 import { randomId } from './encoding.ts';
 import { frank } from './moderation/franking.ts';
 import type { TypingState } from './typing.ts';
@@ -14,6 +14,8 @@ export interface ChatWriterDeps {
   chat(chatId: string): ChatSummary | undefined;
   timeline(chatId: string): readonly TimelineItem[];
   mayPin(chatId: string): boolean;
+  /** R50/R184: the server's PARLEY_CHANNEL_MAX_PINS (its `/info`), which a channel's devices hold its pins to; undefined: none said. */
+  maxChannelPins?(): Promise<number | undefined>;
   typing: TypingState;
   drafts: Drafts;
   outbox: Outbox;
@@ -143,9 +145,17 @@ export class ChatWriter {
     await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs });
   }
 
-  /** R50: refused here (`forbidden`) where this user may not pin. */
+  /**
+   * R50: refused here (`forbidden`) where this user may not pin; in a private channel (R112: the server
+   * can't see pins there) a pin past the server's PARLEY_CHANNEL_MAX_PINS pinned posts: `channel_pin_limit`.
+   */
   async pin(chatId: string, itemId: string, on: boolean): Promise<void> {
     if (!this.#d.mayPin(chatId)) throw new ParleyError('forbidden', 'only admins and the owner pin in a group (in a community: the pin right)');
+    if (on && this.#d.chat(chatId)?.community?.channel) {
+      const pinned = pinnedItems(this.#d.timeline(chatId));
+      const max = pinned.some((i) => i.id === itemId) ? undefined : await this.#d.maxChannelPins?.();
+      if (max !== undefined && pinned.length >= max) throw new ParleyError('channel_pin_limit', `this channel has ${max} pinned posts: unpin one first`);
+    }
     await this.post(chatId, { kind: 'pin', target: itemId, on });
   }
 }

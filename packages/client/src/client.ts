@@ -51,6 +51,8 @@ export class ParleyClient extends ClientRest {
   readonly #conn: Connection;
   readonly #sync: LogSync;
   readonly #chats = new Map<string, ChatSummary>();
+  /** R50: the server's pin limit for channels, asked once (`/info`). */
+  #maxPins: Promise<number | undefined> | undefined;
   readonly #outbox: Outbox;
   readonly #typing = new TypingState(() => this.#changed());
   readonly #drafts: Drafts;
@@ -154,6 +156,7 @@ export class ParleyClient extends ClientRest {
     });
     this.#write = new ChatWriter({
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: core.timeline, mayPin: (chatId) => this.mayPin(chatId),
+      maxChannelPins: () => (this.#maxPins ??= this.serverInfo().then((i) => i.limits.channelMaxPins, () => { this.#maxPins = undefined; return undefined; })),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
     });
     this.#life = new ChatLifecycle({

@@ -35,6 +35,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
   const [editing, setEditing] = useState<TimelineItem | undefined>();
   const [forwarding, setForwarding] = useState<TimelineItem | undefined>();
   const [viewing, setViewing] = useState<string | undefined>();
+  const [pinError, setPinError] = useState<unknown>(); // R50: e.g. channel_pin_limit, said plainly
   const items = client.timeline(chatId);
   // What was sent before this device subscribed is in epochs it never got (R112): one line says so, not a line per post.
   const shown = items.filter((i) => !i.system && !i.notice && !i.inThread);
@@ -55,7 +56,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
     onReact: (item, emoji, on) => { client.react(chatId, item.id, emoji, on).catch(report('reaction')); },
     onResend: (item) => { client.requestResend(chatId, [item.id]).catch(report('resend request')); },
     onForward: (item) => setForwarding(item),
-    onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
+    onPin: (item, on) => { setPinError(undefined); client.pin(chatId, item.id, on).catch((err: unknown) => { report('pin')(err); setPinError(err); }); },
     onOpenMedia: (_item, att) => setViewing(att.blobId),
     mayDeleteOthers: false,
   };
@@ -89,6 +90,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
           <button type="button" className="secondary small" onClick={() => go(`/community/${communityId}`)}><Icon name="settings" size={16} /> {t('chSettings')}</button>
         </div>
       </div>
+      <ErrorLine error={pinError} />
       <div className="timeline channel-timeline" data-testid="channel-posts">
         {earlier && <p className="muted small channel-earlier" data-testid="private-earlier">{t('chPrivateEarlier')}</p>}
         {posts.length === 0 && !earlier && <p className="muted empty-state">{t('chNoPosts')}</p>}

@@ -12,6 +12,7 @@ import type { Clock } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import { checkReplaces, openHead } from './head.ts';
 import { countViews } from './view-counters.ts';
+import { isPinned, pinLimit, publicPinned } from './pin-limit.ts';
 import { openKeyList, openPost, storedKeyList, storedPost } from './signed.ts';
 
 export interface ChannelsDeps {
@@ -158,7 +159,12 @@ export class Channels {
     if (!storedKeyList(row.keyList).admins.some((a) => a.userId === auth.userId && a.key === body.signer && a.untilSeq === undefined)) {
       throw adminOnly('the caller\'s key is not in the channel\'s key list yet: the owner signs a new list first');
     }
-    checkReplaces(body, body.version > 1 ? await this.#d.channels.getPost(channelId, postId) : undefined);
+    const previous = body.version > 1 ? await this.#d.channels.getPost(channelId, postId) : undefined;
+    checkReplaces(body, previous);
+    // R96: a version that pins a post not pinned yet, past PARLEY_CHANNEL_MAX_PINS pinned: `channel_pin_limit` (unpins and edits always pass).
+    if (body.pinned && !(previous && !previous.deleted && isPinned(previous.signed)) && (await publicPinned(this.#d.channels, channelId, postId, limits.maxPins)) >= limits.maxPins) {
+      throw pinLimit(limits.maxPins);
+    }
     const media = await this.#media(auth, channelId, postId, body);
     await this.#d.limiter.take(`channel-post:${channelId}`, limits.postsPerHour / 3600, limits.postsPerHour);
     const post: ChannelPostRow = {
