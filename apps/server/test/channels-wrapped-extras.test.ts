@@ -141,6 +141,32 @@ describe('wrapped private channels: what the other channel kinds have (R182-R187
     await rejects(ben.client.wrappedChannels.vote(id, poll1, [0]), 'not_found');
   });
 
+  it('R185 live counts: members\' online devices hear that a poll\'s votes changed (no voter named), one notice at once and the votes after it together at the end of PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS, not one per vote', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAPPED_VOTES_PER_MIN: '1000', PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS: '4000' });
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Rowing club', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    const p = await ann.client.wrappedChannels.postPoll(id, { question: 'Regatta day?', options: ['Saturday', 'Sunday'] });
+    const opened = (await ben.client.wrappedChannels.read(id)).find((x) => x.seq === p.seq);
+    assert.ok(opened?.verified && opened.poll);
+    const poll = { seq: p.seq, epoch: p.epoch, poll: opened.poll };
+    const heard: unknown[] = [];
+    ann.client.on('wrappedVotes', (e) => heard.push(e));
+    await waitFor(() => ann.client.connectionState === 'online', { what: 'Ann online' });
+    await ben.client.wrappedChannels.vote(id, poll, [0]);
+    await waitFor(() => heard.length === 1, { what: 'the first vote told at once' });
+    assert.deepEqual(heard[0], { communityId: id, seq: p.seq }, 'the poll only: no voter, no count');
+    // Four more votes within the window: nothing now, one notice when it ends.
+    await cat.client.wrappedChannels.vote(id, poll, [1]);
+    await ben.client.wrappedChannels.vote(id, poll, [1]);
+    await cat.client.wrappedChannels.vote(id, poll, [0]);
+    await ben.client.wrappedChannels.vote(id, poll, []);
+    assert.equal(heard.length, 1, 'the votes within the window wait');
+    await waitFor(() => heard.length === 2, { what: 'one notice for the four', timeoutMs: 15_000 });
+    assert.deepEqual((await ann.client.wrappedChannels.pollVotes(id, [poll]))[0], { seq: p.seq, votes: [1, 0], voters: 1, mine: [], other: 0 });
+  });
   it('R184 an admin pins wrapped posts (several, the latest first) and unpins them; readers go by the signed entry, not the server\'s mark; a pin is no post (not the last post, not reacted to); a subscriber can\'t pin; a pin of no post, of a pin or of a deleted post is refused, and a deleted post is unpinned', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
     const [ann, ben] = await users(server.url, 'Ann', 'Ben');

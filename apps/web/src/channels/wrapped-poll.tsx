@@ -1,12 +1,13 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ParleyClient, WrappedPollPost, WrappedPollResult } from '@parley/client';
 import { Icon } from '../components/icons.tsx';
 import { useChannelI18n } from './text.ts';
 import { useReadNowAndOnView } from './read-on-view.ts';
 
 /**
- * R185: the votes of the wrapped polls shown (the newest 100), read when they change and when the
- * window comes back into view (a vote sends no notice, as a reaction sends none: R166).
+ * R185: the votes of the wrapped polls shown (the newest 100), read when they change, when the window
+ * comes back into view, and (that poll alone) when the server says its votes changed (`wrappedVotes`,
+ * at most one a poll per PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS).
  */
 export function useWrappedPollVotes(client: ParleyClient, communityId: string, polls: readonly WrappedPollPost[]) {
   const [results, setResults] = useState(new Map<number, WrappedPollResult>());
@@ -23,6 +24,13 @@ export function useWrappedPollVotes(client: ParleyClient, communityId: string, p
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, communityId, key]);
   useReadNowAndOnView(load);
+  useEffect(() => client.on('wrappedVotes', (e) => {
+    const post = e.communityId === communityId ? polls.slice(-100).find((p) => p.seq === e.seq) : undefined;
+    if (!post) return;
+    client.wrappedChannels.pollVotes(communityId, [post]).then(([r]) => { if (r) setResults((before) => new Map(before).set(r.seq, r)); })
+      .catch((err: unknown) => console.warn('parley: reading a wrapped poll\'s votes failed', err));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }), [client, communityId, key]);
   const vote = (post: WrappedPollPost, options: number[]) => client.wrappedChannels.vote(communityId, post, options)
     .then((r) => setResults((before) => new Map(before).set(r.seq, r)));
   return { results, vote };
