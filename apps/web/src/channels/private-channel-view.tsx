@@ -69,8 +69,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
   const postView = (item: TimelineItem, inPanel = false) => (
     <div key={item.id} className="channel-private-post" data-testid="private-post">
       <MessageBubble client={client} item={item} upload={uploadOf(item)} members={chat.members} myUserId={client.userId} showSender mayPin={!inPanel && client.mayPin(chatId)}
-        actions={inPanel ? panelActions : actions} />
-      {!inPanel && item.seq !== null && <PrivateViewCount views={views.get(item.seq)} />}
+        actions={inPanel ? panelActions : actions} meta={!inPanel && item.seq !== null ? <PrivateViewCount views={views.get(item.seq)} /> : undefined} />
       {discussion && !inPanel && !item.deleted && item.seq !== null && (
         <div className="channel-post-actions"><CommentsButton client={client} discussion={discussion} postId={item.id} onOpen={() => setCommenting(item.id)} /></div>
       )}
