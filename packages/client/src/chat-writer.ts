@@ -1,4 +1,4 @@
-import { MAX_ATTACHMENTS, MAX_THREAD_QUOTE_CHARS, ParleyError, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
+import { MAX_ATTACHMENTS, MAX_THREAD_QUOTE_CHARS, ParleyError, wrappedPostOfRoot, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
 import type { Drafts } from './drafts.ts';
 import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import type { FileToSend, PendingUpload } from './files/types.ts';
@@ -20,6 +20,8 @@ export interface ChatWriterDeps {
   drafts: Drafts;
   outbox: Outbox;
   uploads(): Uploads;
+  /** R177: takes back the mark of a deleted comment on a wrapped post (`wrappedChannels.commentDeleted`). */
+  commentDeleted?(communityId: string, threadRoot: string, commentId: string): Promise<unknown>;
 }
 
 /**
@@ -85,6 +87,12 @@ export class ChatWriter {
     // R150: with the files an edit replaced (a send releases at most MAX_ATTACHMENTS; the rest age out with the chat's references).
     const release = target?.mine ? [...new Set([...(target.attachments ?? []).map((a) => a.blobId), ...(target.replacedBlobIds ?? [])])].filter((id) => id !== '').slice(0, MAX_ATTACHMENTS) : [];
     await this.post(chatId, { kind: 'delete', target: targetId }, { release });
+    // R177: a comment on a wrapped post (its channel's discussion is a chat of the channel's community): its mark goes now,
+    // from this device; if that fails (offline), the wrapped view takes it back when it next sees the deletion.
+    if (target?.threadRoot !== undefined && chat?.community && wrappedPostOfRoot(target.threadRoot) !== undefined && this.#d.commentDeleted) {
+      await this.#d.commentDeleted(chat.community.communityId, target.threadRoot, targetId)
+        .catch((err: unknown) => console.warn('parley: taking back a deleted comment\'s mark failed (the channel view tries again)', err));
+    }
   }
 
   async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {

@@ -158,6 +158,7 @@ export class ParleyClient extends ClientRest {
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: core.timeline, mayPin: (chatId) => this.mayPin(chatId),
       maxChannelPins: () => (this.#maxPins ??= this.serverInfo().then((i) => i.limits.channelMaxPins, () => { this.#maxPins = undefined; return undefined; })),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
+      commentDeleted: (communityId, root, id) => this.wrappedChannels.commentDeleted(communityId, root, id), // R177
     });
     this.#life = new ChatLifecycle({
       rest: this.rest, e2ee: this.#k.mls !== undefined, chat: (id) => this.#chats.get(id), show: (c) => { this.#chats.set(c.chatId, c); this.#changed(c.chatId); },
