@@ -221,6 +221,8 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await row.filter({ hasText: 'Lighthouse keepers' }).waitFor({ timeout: 30_000 });
     await zed.client.wrappedChannels.post(id, 'Storm shutters checked.');
     await badge.filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+    // R182: the preview follows the count while the list is open (one read a burst of notices, 2-5 s after it).
+    await row.filter({ hasText: 'Storm shutters checked.' }).waitFor({ timeout: 30_000 });
     // An edit is no new post: after a reload (the count read from the server), still 2.
     const shutters = (await zed.client.wrappedChannels.read(id)).find((p) => p.verified && p.text === 'Storm shutters checked.');
     assert.ok(shutters);
