@@ -77,7 +77,7 @@ for (const n of sizes) {
   const wraps = new SqliteChannelWraps(db);
   const domain = new ChannelWraps({
     storage, communities: new SqliteCommunities(db), wraps, clock: { now: () => Date.now() },
-    limits: { mlsMaxSubscribers: 1, maxSubscribers: 1_000_000, batch: BATCH, postMaxChars: 65_536, askEveryMs: 60_000, postFileChars: 57_344, reactionsPerMin: 60, commentsPerMin: 30, votesPerMin: 30 },
+    limits: { mlsMaxSubscribers: 1, maxSubscribers: 1_000_000, batch: BATCH, postMaxChars: 65_536, askEveryMs: 60_000, postFileChars: 57_344, reactionsPerMin: 60, commentsPerMin: 30, votesPerMin: 30, voteNoticeMs: 2000, maxPins: 50 },
     // R148-R149: the notices go to an in-process bus nobody listens to (their cost is one publish per batch per user).
     bus: new MemoryBus(), limiter: new MemoryRateLimiter({ now: () => Date.now() }), moderators: (id) => new SqliteModeration(db).listModerators(id),
     blobs: { getBlob: async () => undefined }, // the bench's posts carry no files (R162)

@@ -167,6 +167,8 @@ export interface ChannelLimits {
   maxDateSkewMs: number;
   viewBucketMs: number;
   viewReportsPerMin: number;
+  /** R96: posts pinned at once in one channel (PARLEY_CHANNEL_MAX_PINS). */
+  maxPins: number;
   publicPerMin: number;
   publicPosts: number;
   /** R110: files one post names, and the largest (bytes). */
@@ -330,6 +332,10 @@ export interface ChannelWrapLimits {
   commentsPerMin: number;
   /** R185: votes (cast, changed or taken back) a user sends to wrapped polls a minute. */
   votesPerMin: number;
+  /** R185: the least time between two notices that one poll's counts changed (ms). */
+  voteNoticeMs: number;
+  /** R184: posts pinned at once (PARLEY_CHANNEL_MAX_PINS, as public channels'). */
+  maxPins: number;
 }
 
 /** R115: scheduled posts of public channels. */

@@ -144,6 +144,8 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_PAGE_MAX: Int(100).refine((n) => n >= 1, 'must be at least 1'),
   /** R96: how far a post's signed date may be from the server's clock. */
   PARLEY_CHANNEL_MAX_DATE_SKEW_MS: Int(600_000),
+  /** R96/R184/R50: posts pinned at once in one channel (public, wrapped; an MLS channel's devices enforce it). */
+  PARLEY_CHANNEL_MAX_PINS: Int(50).refine((n) => n >= 1, 'must be at least 1'),
   /** R98: the time bucket view counters add up in (default an hour). */
   PARLEY_CHANNEL_VIEW_BUCKET_MS: Int(3_600_000).refine((n) => n >= 1000, 'at least 1000'),
   /** R98: view reports (each up to 100 posts) one device sends per minute. */
@@ -328,6 +330,8 @@ const EnvSchema = z.object({
   PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
   /** R185: votes (cast, changed or taken back) one user sends to wrapped polls a minute. */
   PARLEY_CHANNEL_WRAPPED_VOTES_PER_MIN: Int(30).refine((n) => n >= 1, 'must be at least 1'),
+  /** R185: the least time between two `wrapped_votes` notices of one poll (its counts changed), per node. */
+  PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS: Int(2000).refine((n) => n >= 100, 'at least 100'),
 });
 
 
@@ -479,6 +483,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDateSkewMs: e.PARLEY_CHANNEL_MAX_DATE_SKEW_MS,
       viewBucketMs: e.PARLEY_CHANNEL_VIEW_BUCKET_MS,
       viewReportsPerMin: e.PARLEY_CHANNEL_VIEW_REPORTS_PER_MIN,
+      maxPins: e.PARLEY_CHANNEL_MAX_PINS,
       publicPerMin: e.PARLEY_CHANNEL_PUBLIC_PER_MIN,
       publicPosts: e.PARLEY_CHANNEL_PUBLIC_POSTS,
       maxAttachments: e.PARLEY_CHANNEL_MAX_ATTACHMENTS,
@@ -524,6 +529,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       postFileChars: e.PARLEY_CHANNEL_WRAPPED_POST_FILE_CHARS, reactionsPerMin: e.PARLEY_CHANNEL_WRAPPED_REACTIONS_PER_MIN,
       commentsPerMin: e.PARLEY_CHANNEL_WRAPPED_COMMENTS_PER_MIN,
       votesPerMin: e.PARLEY_CHANNEL_WRAPPED_VOTES_PER_MIN, // R185
+      voteNoticeMs: e.PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS, // R185
+      maxPins: e.PARLEY_CHANNEL_MAX_PINS, // R184
     },
     channelSchedule: { maxScheduleMs: e.PARLEY_CHANNEL_MAX_SCHEDULE_MS, maxPerChannel: e.PARLEY_CHANNEL_MAX_SCHEDULED, sweepMs: e.PARLEY_CHANNEL_SCHEDULE_SWEEP_MS },
   };

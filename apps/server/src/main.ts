@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { userTopic } from './bus/bus.ts';
+import { userTopic, wrappedTopic } from './bus/bus.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { NatsBus } from './bus/nats-bus.ts';
@@ -25,6 +25,7 @@ import { WrappedViews } from './domain/channels/wrapped-views.ts';
 import { ChannelViews } from './domain/channels/channel-views.ts';
 import { WrappedPolls } from './domain/channels/wrapped-polls.ts';
 import { ChannelPolls } from './domain/channels/channel-polls.ts';
+import { VoteNotices } from './domain/channels/vote-notices.ts';
 import { WrappedReads } from './domain/channels/wrapped-reads.ts';
 import { WrappedSchedule } from './domain/channels/wrapped-schedule.ts';
 import { MlsSchedule } from './domain/channels/mls-schedule.ts';
@@ -248,6 +249,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     moderators: (communityId) => moderationStore.listModerators(communityId), responses: wrappedResponseStore, votes: wrappedVoteStore, // R185: a leaver's votes go
     reconcileAdmins: (auth, communityId) => channelAdmins.reconcile(auth, communityId), // R178
   });
+  // R185: a poll's counts changed: one notice per poll per PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS on this node.
+  const voteNotices = new VoteNotices((e) => bus.publish(wrappedTopic(e.communityId), e), config.channelWraps.voteNoticeMs, onError);
   // R182: wrapped channels' unread counts and mute.
   const wrappedReads = new WrappedReads({ communities: communityStore, reads: wrappedReadStore });
   // R170-R171: a wrapped channel's announcements chat is its admins' MLS group, which carries each epoch key.
@@ -302,7 +305,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       storage, communities: communityStore, comments: wrappedCommentStore, posts: wrappedResponseStore, links: channelScheduleStore, limits: config.channelWraps, limiter, clock,
     }),
     // R185: votes on wrapped polls, as tokens.
-    wrappedPolls: new WrappedPolls({ communities: communityStore, votes: wrappedVoteStore, posts: wrappedResponseStore, limits: config.channelWraps, limiter }),
+    wrappedPolls: new WrappedPolls({ communities: communityStore, votes: wrappedVoteStore, posts: wrappedResponseStore, limits: config.channelWraps, limiter, notices: voteNotices }),
     channelPolls, // R198: votes on public polls, by option index
     wrappedReads,
     // R115: scheduled posts, published by a sweep on every node (below).
@@ -478,6 +481,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       clearInterval(sfuSweepTimer);
       clearInterval(reportSweepTimer);
       clearInterval(channelScheduleTimer);
+      voteNotices.stop();
       await gateway.close();
       await app.close();
       await Promise.race([delivery.drain(), new Promise((r) => setTimeout(r, config.drainTimeoutMs).unref())]);

@@ -150,9 +150,9 @@ describe('channel comments (R114)', () => {
     // Readers in the discussion read the comments themselves (end to end encrypted there).
     await waitFor(() => commentsOn(amy.client.timeline(topic.chatId), root).length === 2, { what: 'Amy reads both comments', timeoutMs: GROUP_FORMED });
 
-    // Ben deletes his comment (as the discussion chat's menu does): his device takes its mark back; Dan, outside the discussion, sees 1.
+    // Ben deletes his comment (as the discussion chat's menu does): the deleting device takes its mark back at once (no channel view open); Dan, outside the discussion, sees 1.
     await ben.client.deleteMessage(topic.chatId, c1);
-    assert.equal(await ben.client.wrappedChannels.commentDeleted(id, root, c1), true);
+    assert.deepEqual([...(await dan.client.wrappedChannels.commentCounts(id, [p1.seq]))], [[p1.seq, 1]], 'the mark went with the deletion');
     assert.equal(await ben.client.wrappedChannels.commentDeleted(id, 'AbCdEfGhIjKlMnOpQrStUv', c1), false, 'not a wrapped post\'s comment: nothing to take back');
     assert.deepEqual([...(await dan.client.wrappedChannels.commentCounts(id, [p1.seq]))], [[p1.seq, 1]]);
     await waitFor(() => commentsOn(amy.client.timeline(topic.chatId), root).map((i) => i.text).join() === 'It is, I checked.', { what: 'Amy sees one comment left', timeoutMs: GROUP_FORMED });
@@ -175,5 +175,8 @@ describe('channel comments (R114)', () => {
     assert.equal(await ben.client.wrappedChannels.markComment(id, post2, 'ben-comment-a'), 1);
     await rejects(ben.client.wrappedChannels.markComment(id, post2, 'ben-comment-b'), 'rate_limited');
     assert.deepEqual([...(await amy.client.wrappedChannels.commentCounts(id, [p1.seq, p2.seq]))], [[p1.seq, 1], [p2.seq, 1]]);
+    // A moderator (Amy holds deleteMessages) deletes Cat's comment: her device takes its mark back with the deletion.
+    await amy.client.deleteMessage(topic.chatId, c2);
+    assert.deepEqual([...(await dan.client.wrappedChannels.commentCounts(id, [p1.seq]))], [[p1.seq, 0]]);
   });
 });

@@ -60,6 +60,24 @@ describe('private channels (R112-R113)', () => {
     for (const s of ['Parents meeting Thursday', 'School 5 parents', '👍']) assert.ok(!leaks(everything, new TextEncoder().encode(s)), `plaintext on the server: ${s}`);
   });
 
+  it('R50 R112 a private channel\'s devices hold it to the server\'s PARLEY_CHANNEL_MAX_PINS (the server can\'t see pins there): one more is channel_pin_limit; an unpin makes room', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MAX_PINS: '2' });
+    const [ann] = await users(server.url, 'Ann');
+    if (!ann) throw new Error('users');
+    const { announcementsChatId: chatId } = await ann.client.communities.create({ name: 'Choir rota', settings: { channel: true } });
+    const ids = [await ann.client.sendText(chatId, 'Altos: Tuesday'), await ann.client.sendText(chatId, 'Tenors: Wednesday'), await ann.client.sendText(chatId, 'Basses: Thursday')];
+    const pinned = () => ann.client.pinned(chatId).map((i) => i.text);
+    await waitFor(() => ids.every((id) => ann.client.timeline(chatId).some((i) => i.id === id && i.seq !== null)), { what: 'posts sent', timeoutMs: GROUP_FORMED });
+    await ann.client.pin(chatId, ids[0]!, true);
+    await ann.client.pin(chatId, ids[1]!, true);
+    await waitFor(() => pinned().length === 2, { what: 'two pinned', timeoutMs: GROUP_FORMED });
+    await rejects(ann.client.pin(chatId, ids[2]!, true), 'channel_pin_limit');
+    await ann.client.pin(chatId, ids[0]!, true); // again: it becomes the latest, not one more
+    await ann.client.pin(chatId, ids[1]!, false);
+    await waitFor(() => pinned().length === 1, { what: 'one unpinned', timeoutMs: GROUP_FORMED });
+    await ann.client.pin(chatId, ids[2]!, true);
+    await waitFor(() => pinned().join() === 'Basses: Thursday,Altos: Tuesday', { what: 'the third pinned', timeoutMs: GROUP_FORMED });
+  });
   it('R112 a removed (banned) subscriber\'s device, keeping its state and following the log, reads nothing posted after the removal', async () => {
     await using server = await startTestServer();
     const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');

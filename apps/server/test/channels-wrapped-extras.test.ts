@@ -141,6 +141,32 @@ describe('wrapped private channels: what the other channel kinds have (R182-R187
     await rejects(ben.client.wrappedChannels.vote(id, poll1, [0]), 'not_found');
   });
 
+  it('R185 live counts: members\' online devices hear that a poll\'s votes changed (no voter named), one notice at once and the votes after it together at the end of PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS, not one per vote', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_WRAPPED_VOTES_PER_MIN: '1000', PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS: '4000' });
+    const [ann, ben, cat] = await users(server.url, 'Ann', 'Ben', 'Cat');
+    if (!ann || !ben || !cat) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Rowing club', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    for (const u of [ben, cat]) await u.client.communities.joinInvite(token);
+    const p = await ann.client.wrappedChannels.postPoll(id, { question: 'Regatta day?', options: ['Saturday', 'Sunday'] });
+    const opened = (await ben.client.wrappedChannels.read(id)).find((x) => x.seq === p.seq);
+    assert.ok(opened?.verified && opened.poll);
+    const poll = { seq: p.seq, epoch: p.epoch, poll: opened.poll };
+    const heard: unknown[] = [];
+    ann.client.on('wrappedVotes', (e) => heard.push(e));
+    await waitFor(() => ann.client.connectionState === 'online', { what: 'Ann online' });
+    await ben.client.wrappedChannels.vote(id, poll, [0]);
+    await waitFor(() => heard.length === 1, { what: 'the first vote told at once' });
+    assert.deepEqual(heard[0], { communityId: id, seq: p.seq }, 'the poll only: no voter, no count');
+    // Four more votes within the window: nothing now, one notice when it ends.
+    await cat.client.wrappedChannels.vote(id, poll, [1]);
+    await ben.client.wrappedChannels.vote(id, poll, [1]);
+    await cat.client.wrappedChannels.vote(id, poll, [0]);
+    await ben.client.wrappedChannels.vote(id, poll, []);
+    assert.equal(heard.length, 1, 'the votes within the window wait');
+    await waitFor(() => heard.length === 2, { what: 'one notice for the four', timeoutMs: 15_000 });
+    assert.deepEqual((await ann.client.wrappedChannels.pollVotes(id, [poll]))[0], { seq: p.seq, votes: [1, 0], voters: 1, mine: [], other: 0 });
+  });
   it('R184 an admin pins wrapped posts (several, the latest first) and unpins them; readers go by the signed entry, not the server\'s mark; a pin is no post (not the last post, not reacted to); a subscriber can\'t pin; a pin of no post, of a pin or of a deleted post is refused, and a deleted post is unpinned', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });
     const [ann, ben] = await users(server.url, 'Ann', 'Ben');
@@ -192,6 +218,32 @@ describe('wrapped private channels: what the other channel kinds have (R182-R187
     await ann.client.wrappedChannels.delete(id, p2.seq);
     assert.deepEqual(await pins(), []);
     await rejects(ann.client.wrappedChannels.pin(id, p2.seq, true), 'not_found');
+  });
+  it('R184 a wrapped channel holds at most PARLEY_CHANNEL_MAX_PINS pinned posts: one more is channel_pin_limit; pinning a pinned post again, unpins and a deleted pinned post make room', async () => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_MAX_PINS: '2' });
+    const [ann, ben] = await users(server.url, 'Ann', 'Ben');
+    if (!ann || !ben) throw new Error('users');
+    const { communityId: id } = await ann.client.communities.create({ name: 'Allotment notes', settings: { channel: true, wrapped: true } });
+    const { token } = await ann.client.communities.createInvite(id);
+    await ben.client.communities.joinInvite(token);
+    const [p1, p2, p3] = [await ann.client.wrappedChannels.post(id, 'Water butts are full'), await ann.client.wrappedChannels.post(id, 'Shed key moved'), await ann.client.wrappedChannels.post(id, 'Seed swap Sunday')];
+    if (!p1 || !p2 || !p3) throw new Error('posts');
+    const pins = async () => foldWrappedPins(await ben.client.wrappedChannels.read(id)).map((p) => p.seq);
+    await ann.client.wrappedChannels.pin(id, p1.seq, true);
+    await ann.client.wrappedChannels.pin(id, p2.seq, true);
+    await rejects(ann.client.wrappedChannels.pin(id, p3.seq, true), 'channel_pin_limit');
+    await ann.client.wrappedChannels.pin(id, p1.seq, true); // again: it becomes the latest, still two pinned
+    assert.deepEqual(await pins(), [p1.seq, p2.seq]);
+    await ann.client.wrappedChannels.pin(id, p1.seq, false);
+    await ann.client.wrappedChannels.pin(id, p3.seq, true);
+    assert.deepEqual(await pins(), [p3.seq, p2.seq]);
+    await rejects(ann.client.wrappedChannels.pin(id, p1.seq, true), 'channel_pin_limit');
+    await ann.client.wrappedChannels.delete(id, p2.seq); // a deleted post is unpinned
+    await ann.client.wrappedChannels.pin(id, p1.seq, true);
+    assert.deepEqual(await pins(), [p1.seq, p3.seq]);
+    // `unpin` goes with `pins` only.
+    const annRest = sessionRest(ann.baseUrl, ann.deviceId, ann.deviceKey);
+    await rejects(annRest('POST', `/communities/${id}/wrapped-posts`, { epoch: p1.epoch, body: 'A'.repeat(64), unpin: true }), 'bad_request');
   });
   it('R182 a wrapped channel counts each member\'s unread posts from their read position (not info alone, edits, deleted posts or their own); the position moves forward only; mute is theirs; members only', async () => {
     await using server = await startTestServer({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' });

@@ -229,6 +229,25 @@ describe('channels (R95-R99)', () => {
     assert.equal((await amy.client.channels.get(channel.channelId)).lastSeq, 1, 'nothing was stored');
   });
 
+  it('R96 a channel holds at most PARLEY_CHANNEL_MAX_PINS pinned posts: one more is channel_pin_limit; an edit of a pinned post, an unpin and a deletion pass and make room', async (t) => {
+    await using server = await startTestServer({ PARLEY_CHANNEL_MAX_PINS: '2' });
+    const [amy] = await users(t, server.url, 'Amy');
+    if (!amy) throw new Error('users');
+    const { channelId: id } = await amy.client.channels.create({ handle: channelHandle(), title: 'Harbour notices' });
+    const [a, b, c] = [await amy.client.channels.post(id, 'Tide at 6:10'), await amy.client.channels.post(id, 'Crane out of order'), await amy.client.channels.post(id, 'Fuel dock open')];
+    if (!a || !b || !c) throw new Error('posts');
+    await amy.client.channels.pin(id, a.postId);
+    await amy.client.channels.pin(id, b.postId);
+    await rejects(amy.client.channels.pin(id, c.postId), 'channel_pin_limit');
+    await amy.client.channels.edit(id, a.postId, 'Tide at 6:20'); // a pinned post's edit keeps it pinned, not one more
+    assert.equal((await amy.client.channels.pin(id, a.postId)).pinned, true, 'pinning a pinned post again is no new pin');
+    await amy.client.channels.pin(id, a.postId, false);
+    assert.equal((await amy.client.channels.pin(id, c.postId)).pinned, true);
+    await amy.client.channels.delete(id, b.postId);
+    assert.equal((await amy.client.channels.pin(id, a.postId)).pinned, true);
+    const pinned = (await amy.client.channels.log(id, 0)).posts.flatMap((p) => (p.verified && p.pinned ? [p.text] : []));
+    assert.deepEqual(pinned.sort(), ['Fuel dock open', 'Tide at 6:20']);
+  });
   it('R96 two admins posting at once both land, in distinct seqs, without gaps', async (t) => {
     await using server = await startTestServer();
     const [amy, ben] = await users(t, server.url, 'Amy', 'Ben');

@@ -214,7 +214,8 @@ describe('channel comments, scheduled posts and private channels in the web clie
     await axe(ben, 'private channel (reader, phone)');
 
     // R190: the subscriber's device reported the posts it showed; the admin sees the count rise (her own run and Ben's), read again when her window comes back into view.
-    const views = olga.getByTestId('private-post').filter({ hasText: 'Museum trip on Friday' }).getByTestId('post-views');
+    // In the bubble's time line (beside the time), as a public post's meta line shows it.
+    const views = olga.getByTestId('private-post').filter({ hasText: 'Museum trip on Friday' }).locator('.meta').getByTestId('post-views');
     await waitFor(async () => {
       await olga.evaluate('document.dispatchEvent(new Event("visibilitychange"))');
       return (await views.textContent()) === '2 views';

@@ -21,7 +21,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
   let url: string;
   let zed: TestUser;
   // R187: fake microphone (a tone) for voice posts, and audio that plays without a gesture.
-  before(async () => ({ server, browser, url, zed } = await openWebWorld({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1' },
+  before(async () => ({ server, browser, url, zed } = await openWebWorld({ PARLEY_CHANNEL_MLS_MAX_SUBSCRIBERS: '1', PARLEY_CHANNEL_MAX_PINS: '2' },
     ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'])));
   after(() => closeWebWorld({ server, browser, zed }));
 
@@ -135,6 +135,10 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await benBar.filter({ hasText: 'Pinned message 1 of 2' }).filter({ hasText: 'Ferry at 9:10 runs 5 minutes late.' }).waitFor({ timeout: 30_000 });
     assert.equal(await ben.getByTestId('wrapped-post').count(), 3, 'a pin is no new post');
     assert.equal(await ben.getByTestId('wrapped-pin').count(), 0, 'a subscriber has no Pin');
+    // R184: PARLEY_CHANNEL_MAX_PINS is 2 here: a third pin is refused, and Olga is told so in plain words.
+    await post(olga, 'Ferry at 7:40 cancelled: strong wind.').getByRole('button', { name: 'Pin', exact: true }).click();
+    await olga.getByRole('alert').filter({ hasText: 'as many pinned posts as it may hold: unpin one first' }).waitFor({ timeout: 30_000 });
+    await screenshot(olga, 'channels-w03e-wrapped-pin-limit');
     await phoneShot(ben, 'channels-w03f-wrapped-pinned-phone');
     await ben.getByTestId('wrapped-pinned-show').click();
     await benBar.filter({ hasText: 'Pinned message 2 of 2' }).filter({ hasText: 'Tide table for the week.' }).waitFor();
@@ -217,6 +221,8 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await row.filter({ hasText: 'Lighthouse keepers' }).waitFor({ timeout: 30_000 });
     await zed.client.wrappedChannels.post(id, 'Storm shutters checked.');
     await badge.filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+    // R182: the preview follows the count while the list is open (one read a burst of notices, 2-5 s after it).
+    await row.filter({ hasText: 'Storm shutters checked.' }).waitFor({ timeout: 30_000 });
     // An edit is no new post: after a reload (the count read from the server), still 2.
     const shutters = (await zed.client.wrappedChannels.read(id)).find((p) => p.verified && p.text === 'Storm shutters checked.');
     assert.ok(shutters);
@@ -330,9 +336,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     assert.equal(await benPoll.getByRole('button', { name: 'Vote for Pier 1' }).getAttribute('aria-pressed'), 'false');
     await screenshot(ben, 'channels-w13-wrapped-poll-voted-phone');
 
-    // Olga opens the channel again: the count, Pier 2's, read from the server and mapped back on her device; not her choice.
-    await olga.goto(`${url}/#/`);
-    await olga.goto(`${url}/#/private/${joined.communityId}`);
+    // Olga's open view shows it without reopening (R185's wrapped_votes notice): the count, Pier 2's, read from the server and mapped back on her device; not her choice.
     await olgaPoll.getByTestId('wrapped-poll-voters').filter({ hasText: /^1 voter$/ }).waitFor({ timeout: 30_000 });
     const olgaPier2 = olgaPoll.getByRole('button', { name: 'Vote for Pier 2' });
     assert.equal(await olgaPier2.getByTestId('wrapped-poll-count').textContent(), '1');
@@ -343,6 +347,7 @@ describe('wrapped private channels in the web client', { timeout: 300_000 }, () 
     await pier2.click();
     await benPoll.getByTestId('wrapped-poll-voters').filter({ hasText: '0 voters' }).waitFor({ timeout: 30_000 });
     assert.equal(await pier2.getAttribute('aria-pressed'), 'false');
+    await olgaPoll.getByTestId('wrapped-poll-voters').filter({ hasText: '0 voters' }).waitFor({ timeout: 30_000 }); // live again
     await author.context.close();
     await reader.context.close();
   });

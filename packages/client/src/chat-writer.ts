@@ -1,10 +1,10 @@
-import { MAX_ATTACHMENTS, MAX_THREAD_QUOTE_CHARS, ParleyError, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
+import { MAX_ATTACHMENTS, MAX_THREAD_QUOTE_CHARS, ParleyError, wrappedPostOfRoot, type Attachment, type ChatPrefsUpdate, type ChatSummary, type Content, type Forwarded, type LinkPreview, type MessageEntity, type ReplyMarkup, type ReplyKeyboard, type ForceReply } from '@parley/protocol';
 import type { Drafts } from './drafts.ts';
 import { checkedContent, withEntities } from './formatting/checked-content.ts';
 import type { FileToSend, PendingUpload } from './files/types.ts';
 import type { Uploads } from './files/uploads.ts';
 import type { AddOptions, Outbox } from './outbox.ts';
-import { mayDeleteOthers, type TimelineItem } from './timeline.ts';
+import { mayDeleteOthers, pinnedItems, type TimelineItem } from './timeline.ts';
 import { randomId } from './encoding.ts';
 import { frank } from './moderation/franking.ts';
 import type { TypingState } from './typing.ts';
@@ -14,10 +14,14 @@ export interface ChatWriterDeps {
   chat(chatId: string): ChatSummary | undefined;
   timeline(chatId: string): readonly TimelineItem[];
   mayPin(chatId: string): boolean;
+  /** R50/R184: the server's PARLEY_CHANNEL_MAX_PINS (its `/info`), which a channel's devices hold its pins to; undefined: none said. */
+  maxChannelPins?(): Promise<number | undefined>;
   typing: TypingState;
   drafts: Drafts;
   outbox: Outbox;
   uploads(): Uploads;
+  /** R177: takes back the mark of a deleted comment on a wrapped post (`wrappedChannels.commentDeleted`). */
+  commentDeleted?(communityId: string, threadRoot: string, commentId: string): Promise<unknown>;
 }
 
 /**
@@ -86,6 +90,12 @@ export class ChatWriter {
     // R150: with the files an edit replaced (a send releases at most MAX_ATTACHMENTS; the rest age out with the chat's references).
     const release = target?.mine ? [...new Set([...(target.attachments ?? []).map((a) => a.blobId), ...(target.replacedBlobIds ?? [])])].filter((id) => id !== '').slice(0, MAX_ATTACHMENTS) : [];
     await this.post(chatId, { kind: 'delete', target: targetId }, { release });
+    // R177: a comment on a wrapped post (its channel's discussion is a chat of the channel's community): its mark goes now,
+    // from this device; if that fails (offline), the wrapped view takes it back when it next sees the deletion.
+    if (target?.threadRoot !== undefined && chat?.community && wrappedPostOfRoot(target.threadRoot) !== undefined && this.#d.commentDeleted) {
+      await this.#d.commentDeleted(chat.community.communityId, target.threadRoot, targetId)
+        .catch((err: unknown) => console.warn('parley: taking back a deleted comment\'s mark failed (the channel view tries again)', err));
+    }
   }
 
   async react(chatId: string, targetId: string, emoji: string, on: boolean): Promise<void> {
@@ -146,9 +156,17 @@ export class ChatWriter {
     await this.post(upload.chatId, content, { clientMsgId: upload.clientMsgId, createdAt: upload.createdAt, blobs });
   }
 
-  /** R50: refused here (`forbidden`) where this user may not pin. */
+  /**
+   * R50: refused here (`forbidden`) where this user may not pin; in a private channel (R112: the server
+   * can't see pins there) a pin past the server's PARLEY_CHANNEL_MAX_PINS pinned posts: `channel_pin_limit`.
+   */
   async pin(chatId: string, itemId: string, on: boolean): Promise<void> {
     if (!this.#d.mayPin(chatId)) throw new ParleyError('forbidden', 'only admins and the owner pin in a group (in a community: the pin right)');
+    if (on && this.#d.chat(chatId)?.community?.channel) {
+      const pinned = pinnedItems(this.#d.timeline(chatId));
+      const max = pinned.some((i) => i.id === itemId) ? undefined : await this.#d.maxChannelPins?.();
+      if (max !== undefined && pinned.length >= max) throw new ParleyError('channel_pin_limit', `this channel has ${max} pinned posts: unpin one first`);
+    }
     await this.post(chatId, { kind: 'pin', target: itemId, on });
   }
 }

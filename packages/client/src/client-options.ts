@@ -165,6 +165,8 @@ export type ClientEvents = {
    * new epoch's first, a rename; R167 `deleted`: an admin deleted the post at `seq`: read again), or (R149, `seq` absent) this user's devices got wraps of a new epoch, or (R178) an epoch key came through the admins' group: read again.
    */
   wrappedPost: [{ communityId: string; seq?: number; info?: true; deleted?: true; edit?: true }];
+  /** R185: the votes of the wrapped poll at `seq` changed (coalesced by the server): read its counts again (`wrappedChannels.pollVotes`). */
+  wrappedVotes: [{ communityId: string; seq: number }];
 };
 /** Raises one of the client's events (ParleyClient's `emit`, handed to its parts). */
 export type Emit = <E extends keyof ClientEvents>(event: E, ...args: ClientEvents[E]) => void;

@@ -51,6 +51,8 @@ export class ParleyClient extends ClientRest {
   readonly #conn: Connection;
   readonly #sync: LogSync;
   readonly #chats = new Map<string, ChatSummary>();
+  /** R50: the server's pin limit for channels, asked once (`/info`). */
+  #maxPins: Promise<number | undefined> | undefined;
   readonly #outbox: Outbox;
   readonly #typing = new TypingState(() => this.#changed());
   readonly #drafts: Drafts;
@@ -66,7 +68,7 @@ export class ParleyClient extends ClientRest {
     chatOf: async (id) => [...this.#chats.values()].find((c) => c.community?.communityId === id && c.community.kind === 'announcements')?.chatId ?? (await this.communities.get(id)).announcementsChatId,
     atCurrentEpoch: async (chatId, use) => this.#k.mls?.atCurrentEpoch(chatId, use), epoch: async (chatId) => this.#k.mls?.epoch(chatId),
   });
-  readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e), channelInfo: (id) => this.communities.wrappedInfo(id), queueFiles: async (upload, text, files) => (await this.#wrapped()).queue(upload, text, files), adminGroup: { log: (id) => this.#sync.log(id) as readonly StoredMessage[], chat: (id) => this.#chats.get(id), post: (id, c) => this.#post(id, c) }, forwardTo: (id, c, blobs) => this.#post(id, c, { blobs }) }); // R186 forwardTo; R141-R142, R147-R149, R161-R162, R170 (channels/wrapped.ts)
+  readonly wrappedChannels = lazyWrappedChannels({ rest: this.rest, keys: () => this.keys, identity: () => this.keyPackages?.identity(), now: () => Date.now(), emit: (e) => this.emit('wrappedPost', e), emitVotes: (e) => this.emit('wrappedVotes', e), channelInfo: (id) => this.communities.wrappedInfo(id), queueFiles: async (upload, text, files) => (await this.#wrapped()).queue(upload, text, files), adminGroup: { log: (id) => this.#sync.log(id) as readonly StoredMessage[], chat: (id) => this.#chats.get(id), post: (id, c) => this.#post(id, c) }, forwardTo: (id, c, blobs) => this.#post(id, c, { blobs }) }); // R186 forwardTo; R141-R142, R147-R149, R161-R162, R170 (channels/wrapped.ts)
   readonly #life: ChatLifecycle;
   readonly polls: Polls; // R87 (polls/polls.ts); each poll's tally is its TimelineItem.poll
   readonly threads: ThreadMarks; // R89: how far this device has shown each thread (`thread.unread`)
@@ -159,7 +161,9 @@ export class ParleyClient extends ClientRest {
     });
     this.#write = new ChatWriter({
       userId: this.userId, chat: (chatId) => this.#chats.get(chatId), timeline: core.timeline, mayPin: (chatId) => this.mayPin(chatId),
+      maxChannelPins: () => (this.#maxPins ??= this.serverInfo().then((i) => i.limits.channelMaxPins, () => { this.#maxPins = undefined; return undefined; })),
       typing: this.#typing, drafts: this.#drafts, outbox: this.#outbox, uploads: () => this.#uploads,
+      commentDeleted: (communityId, root, id) => this.wrappedChannels.commentDeleted(communityId, root, id), // R177
     });
     this.#life = new ChatLifecycle({
       rest: this.rest, e2ee: this.#k.mls !== undefined, chat: (id) => this.#chats.get(id), show: (c) => { this.#chats.set(c.chatId, c); this.#changed(c.chatId); },

@@ -54,11 +54,12 @@ export const importHistoryLater: typeof importHistory = async (...args) => (awai
  * `notice` takes the realtime frames of R148-R149 without loading the part for a notice: a new post
  * or new wraps are an event; `wraps_needed` (sent to admins' devices only) loads it and wraps.
  */
-export const lazyWrappedChannels = (deps: WrappedChannelsDeps & { emit(e: { communityId: string; seq?: number; info?: true; deleted?: true; edit?: true }): void }) => {
+export const lazyWrappedChannels = (deps: WrappedChannelsDeps & { emit(e: { communityId: string; seq?: number; info?: true; deleted?: true; edit?: true }): void; emitVotes(e: { communityId: string; seq: number }): void }) => {
   const part = lazyAsync(async () => new (await import('./channels/wrapped.ts')).WrappedChannels(deps));
   const notice = (frame: ServerFrame): boolean => {
     if (frame.type === 'wrapped_post') deps.emit({ communityId: frame.communityId, seq: frame.seq, ...(frame.info ? { info: true as const } : {}), ...(frame.deleted ? { deleted: true as const } : {}), ...(frame.edit ? { edit: true as const } : {}) });
     else if (frame.type === 'wrapped_keys') deps.emit({ communityId: frame.communityId });
+    else if (frame.type === 'wrapped_votes') deps.emitVotes({ communityId: frame.communityId, seq: frame.seq }); // R185
     else if (frame.type === 'wraps_needed') void part.autoWrap(frame.communityId);
     else return false;
     return true;

@@ -48,7 +48,10 @@ export const CreateWrappedPostRequest = z.object({
   keptFiles: z.number().int().min(1).max(MAX_ATTACHMENTS).optional(),
   /** R184: a pin or unpin of the post at this seq (the signed plaintext says which, and on or off; readers go by that): no post. */
   pins: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-}).refine((r) => r.pins === undefined || (!r.info && !r.blobs && r.edits === undefined && r.keptFiles === undefined), 'a pin names the post it pins and nothing else')
+  /** R184: with `pins`, the caller's plain word that the entry unpins (absent: it pins), so the server holds the channel to PARLEY_CHANNEL_MAX_PINS. */
+  unpin: z.literal(true).optional(),
+}).refine((r) => r.unpin === undefined || r.pins !== undefined, 'unpin goes with pins')
+  .refine((r) => r.pins === undefined || (!r.info && !r.blobs && r.edits === undefined && r.keptFiles === undefined), 'a pin names the post it pins and nothing else')
   .refine((r) => !(r.info && r.blobs), 'an entry of the channel\'s info alone names no files')
   .refine((r) => !(r.info && r.edits), 'an entry of the channel\'s info alone edits nothing')
   .refine((r) => r.keptFiles === undefined || (r.edits !== undefined && r.keptFiles + (r.blobs?.length ?? 0) <= MAX_ATTACHMENTS), 'kept files only in an edit, at most MAX_ATTACHMENTS in all');

@@ -146,6 +146,8 @@ export const ERROR_CODES = {
   channel_post_too_large: 413,
   /** R95b/R97: a channel limit (admins per channel, subscriptions per user) is reached; the message says which. */
   channel_limit: 409,
+  /** R96/R184/R50: the channel has PARLEY_CHANNEL_MAX_PINS posts pinned already: unpin one first. */
+  channel_pin_limit: 409,
   /** R115: a scheduled post's time (its signed `date`) is not in the future. */
   channel_schedule_past: 400,
   /** R115: a scheduled post's time is further ahead than PARLEY_CHANNEL_MAX_SCHEDULE_MS. */

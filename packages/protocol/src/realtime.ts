@@ -141,6 +141,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('channel_post'), channelId: Id, seq: z.number().int().positive() }),
   /** R148: a wrapped channel (R141) the user is a member of has a new post at `seq`: read the posts after your last. Never the post itself. */
   z.object({ type: z.literal('wrapped_post'), communityId: Id, seq: z.number().int().positive(), info: z.literal(true).optional(), deleted: z.literal(true).optional(), edit: z.literal(true).optional() }), // info: R161's mark; deleted: R167; edit: R182 (an edit, or R184's pin, is no new post: not unread)
+  /** R185: the votes of the wrapped poll at `seq` changed (no voter named; at most one per PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS per poll per node): read its counts again. */
+  z.object({ type: z.literal('wrapped_votes'), communityId: Id, seq: z.number().int().positive() }),
   /** R149: wraps of `epoch` were stored for this user's devices: a device that could not open a post tries again. */
   z.object({ type: z.literal('wrapped_keys'), communityId: Id, epoch: z.number().int().positive() }),
   /** R149: to the devices of a wrapped channel's admins: a subscriber device has no wrap of the current epoch; an admin's device runs wrapMissing. */

@@ -239,6 +239,8 @@ export const ServerInfo = z.object({
     historyPageMax: z.number().int(),
     /** R53: the largest file (plaintext) this server takes. */
     maxFileBytes: z.number().int().optional(),
+    /** R50/R96/R184: posts pinned at once in one channel (PARLEY_CHANNEL_MAX_PINS). */
+    channelMaxPins: z.number().int().positive().optional(),
   }),
   /** R60: what this server offers for calls; absent or false where the operator configured none. */
   calls: z.object({

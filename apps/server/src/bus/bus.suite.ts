@@ -215,6 +215,7 @@ const everyVariant: BusEvent[] = [
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 4, info: true },
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 5, deleted: true },
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 6, edit: true },
+  { type: 'wrapped_votes', communityId: 'comm_variants', seq: 7 },
   { type: 'wrapped_joined', communityId: 'comm_variants' },
   { type: 'wrapped_keys', communityId: 'comm_variants', epoch: 2 },
   { type: 'wraps_needed', communityId: 'comm_variants' },
@@ -226,5 +227,5 @@ const coveredVariants: { [K in BusEvent['type']]: true } = {
   message: true, receipt: true, typing: true, chat_changed: true, members_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
   upload_release: true, community_changed: true, community_removed: true, community_report: true, community_join_request: true,
-  channel_post: true, channel_subscription: true, wrapped_post: true, wrapped_joined: true, wrapped_keys: true, wraps_needed: true,
+  channel_post: true, channel_subscription: true, wrapped_post: true, wrapped_votes: true, wrapped_joined: true, wrapped_keys: true, wraps_needed: true,
 };

@@ -41,6 +41,8 @@ export type BusEvent =
   | { type: 'channel_subscription'; channelId: string; subscribed: boolean }
   /** R148: on `wrapped.<communityId>`: a wrapped channel has a post at `seq`; one small notice per member connection, never the post. */
   | { type: 'wrapped_post'; communityId: string; seq: number; info?: true | undefined; deleted?: true | undefined; edit?: true | undefined }
+  /** R185: on `wrapped.<communityId>`: the votes of the poll at `seq` changed (coalesced per node); no voter named. */
+  | { type: 'wrapped_votes'; communityId: string; seq: number }
   /** R148: on `user.<id>`: the user came into a wrapped channel; their connections start hearing its notices (and read their communities again). */
   | { type: 'wrapped_joined'; communityId: string }
   /** R149: on `user.<id>`: wraps of `epoch` were stored for the user's devices. */

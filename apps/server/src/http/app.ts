@@ -90,6 +90,7 @@ export async function buildHttp(config: Config, services: Services, logger: Logg
       maxGroupMembers: config.limits.maxGroupMembers,
       historyPageMax: config.limits.historyPageMax,
       maxFileBytes: config.files.maxFileBytes,
+      channelMaxPins: config.channels.maxPins,
     },
     calls: { turn: config.turn !== undefined, sfu: config.sfu !== undefined, ringMaxMembers: config.push.callRingMaxMembers },
   };

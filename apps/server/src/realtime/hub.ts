@@ -96,6 +96,8 @@ function serializeEvent(event: BusEvent): string {
       return JSON.stringify({ type: 'channel_post', channelId: event.channelId, seq: event.seq });
     case 'wrapped_post':
       return JSON.stringify({ type: 'wrapped_post', communityId: event.communityId, seq: event.seq, ...(event.info ? { info: true } : {}), ...(event.deleted ? { deleted: true } : {}), ...(event.edit ? { edit: true } : {}) });
+    case 'wrapped_votes':
+      return JSON.stringify({ type: 'wrapped_votes', communityId: event.communityId, seq: event.seq });
     default:
       return '';
   }

@@ -126,6 +126,7 @@ export class Session implements HubMember {
       case 'receipt':
       case 'channel_post':
       case 'wrapped_post':
+      case 'wrapped_votes':
         this.#sendRaw(frame());
         return;
       case 'typing':

@@ -41,8 +41,11 @@ export interface WrappedResponseStorage {
 /** R167: the body marks (none is a base64 character, so no body starts with one by chance). */
 export const DELETED_BODY = 'd:';
 export const editMark = (seq: number) => `e${seq}:`;
-/** R184: a pin entry's body is kept after `p<seq>:` (the post it pins or unpins; which of the two is sealed). */
-export const pinMark = (seq: number) => `p${seq}:`;
-export const PIN_MARK = /^p(\d+):/;
+/**
+ * R184: a pin entry's body is kept after `p<seq>:` (the post it pins), or `p<seq>:-` when the caller said it
+ * unpins (no base64 body starts with `-`); the sealed plaintext is what readers go by.
+ */
+export const pinMark = (seq: number, unpin = false) => `p${seq}:${unpin ? '-' : ''}`;
+export const PIN_MARK = /^p(\d+):(-?)/;
 /** R161/R167/R184: a stored body that is no post (info alone, an edit, a pin, a deleted post): not counted, reacted to or commented on. */
 export const notAPostBody = (body: string) => body.startsWith(WRAPPED_INFO_MARK) || /^[ep]\d+:/.test(body) || body === DELETED_BODY;

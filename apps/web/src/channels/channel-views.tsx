@@ -29,9 +29,9 @@ export function usePrivateChannelViews(client: ParleyClient, communityId: string
   return views;
 }
 
-/** R190: "N views" under a private channel's post, as a public post shows it (device-runs that showed it, the server's count). */
+/** R190: "N views" in a private channel's post's time line, beside "edited" and the time, as a public post's meta line shows it (device-runs that showed it, the server's count). */
 export function PrivateViewCount({ views }: { views: number | undefined }) {
   const { t } = useChannelI18n();
   if (views === undefined) return null;
-  return <p className="channel-meta muted small channel-private-views"><span data-testid="post-views">{t('chViews', { count: views })}</span></p>;
+  return <><span data-testid="post-views">{t('chViews', { count: views })}</span><span aria-hidden="true">·</span></>;
 }

@@ -36,6 +36,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
   const [editing, setEditing] = useState<TimelineItem | undefined>();
   const [forwarding, setForwarding] = useState<TimelineItem | undefined>();
   const [viewing, setViewing] = useState<string | undefined>();
+  const [pinError, setPinError] = useState<unknown>(); // R50: e.g. channel_pin_limit, said plainly
   const items = client.timeline(chatId);
   // What was sent before this device subscribed is in epochs it never got (R112): one line says so, not a line per post.
   const shown = items.filter((i) => !i.system && !i.notice && !i.inThread);
@@ -56,7 +57,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
     onReact: (item, emoji, on) => { client.react(chatId, item.id, emoji, on).catch(report('reaction')); },
     onResend: (item) => { client.requestResend(chatId, [item.id]).catch(report('resend request')); },
     onForward: (item) => setForwarding(item),
-    onPin: (item, on) => { client.pin(chatId, item.id, on).catch(report('pin')); },
+    onPin: (item, on) => { setPinError(undefined); client.pin(chatId, item.id, on).catch((err: unknown) => { report('pin')(err); setPinError(err); }); },
     onOpenMedia: (_item, att) => setViewing(att.blobId),
     mayDeleteOthers: false,
   };
@@ -69,13 +70,12 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
   const postView = (item: TimelineItem, inPanel = false) => (
     <div key={item.id} className="channel-private-post" data-testid="private-post">
       <MessageBubble client={client} item={item} upload={uploadOf(item)} members={chat.members} myUserId={client.userId} showSender mayPin={!inPanel && client.mayPin(chatId)}
-        actions={inPanel ? panelActions : actions} />
+        actions={inPanel ? panelActions : actions} meta={!inPanel && item.seq !== null ? <PrivateViewCount views={views.get(item.seq)} /> : undefined} />
       {item.scheduled && ( // R191: shown at its signed date; flagged when the server released it early
         <p className={item.scheduled.early ? 'small channel-unverified' : 'muted small'} role={item.scheduled.early ? 'alert' : undefined} data-testid="private-post-scheduled" data-early={item.scheduled.early || undefined}>
           {item.scheduled.early ? t('chPublishedEarly') : t('chScheduledFor', { date: fmt.dateTime(item.scheduled.date) })}
         </p>
       )}
-      {!inPanel && item.seq !== null && <PrivateViewCount views={views.get(item.seq)} />}
       {discussion && !inPanel && !item.deleted && item.seq !== null && (
         <div className="channel-post-actions"><CommentsButton client={client} discussion={discussion} postId={item.id} onOpen={() => setCommenting(item.id)} /></div>
       )}
@@ -95,6 +95,7 @@ export function PrivateChannelView({ client, chat }: { client: ParleyClient; cha
           <button type="button" className="secondary small" onClick={() => go(`/community/${communityId}`)}><Icon name="settings" size={16} /> {t('chSettings')}</button>
         </div>
       </div>
+      <ErrorLine error={pinError} />
       <div className="timeline channel-timeline" data-testid="channel-posts">
         {earlier && <p className="muted small channel-earlier" data-testid="private-earlier">{t('chPrivateEarlier')}</p>}
         {posts.length === 0 && !earlier && <p className="muted empty-state">{t('chNoPosts')}</p>}

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ParleyClient, WrappedPollPost, WrappedPollResult } from '@parley/client';
 import type { WrappedPoll } from '@parley/protocol';
 import { Icon } from '../components/icons.tsx';
@@ -7,8 +7,8 @@ import { useReadNowAndOnView } from './read-on-view.ts';
 
 /**
  * R185/R198: the votes of the polls shown (the newest 100), read when they change and when the window
- * comes back into view (a vote sends no notice, as a reaction sends none: R166). `read` and `cast` are
- * the SDK's calls for the kind of channel; `seqOf` names a poll's place.
+ * comes back into view. `read` and `cast` are the SDK's calls for the kind of channel; `seqOf` names a
+ * poll's place; `update` sets one poll's result (a wrapped channel's live notice, below).
  */
 export function usePollVotes<P>(polls: readonly P[], seqOf: (p: P) => number, read: (shown: readonly P[]) => Promise<WrappedPollResult[]>,
   cast: (post: P, options: number[]) => Promise<WrappedPollResult>, deps: readonly unknown[]) {
@@ -26,14 +26,26 @@ export function usePollVotes<P>(polls: readonly P[], seqOf: (p: P) => number, re
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, key]);
   useReadNowAndOnView(load);
-  const vote = (post: P, options: number[]) => cast(post, options).then((r) => setResults((before) => new Map(before).set(r.seq, r)));
-  return { results, vote };
+  const update = (r: WrappedPollResult) => setResults((before) => new Map(before).set(r.seq, r));
+  const vote = (post: P, options: number[]) => cast(post, options).then(update);
+  return { results, vote, update };
 }
 
 /** R185: a wrapped channel's polls (votes as tokens under the epoch key). */
 export function useWrappedPollVotes(client: ParleyClient, communityId: string, polls: readonly WrappedPollPost[]) {
-  return usePollVotes(polls, (p) => p.seq, (shown) => client.wrappedChannels.pollVotes(communityId, shown),
+  const got = usePollVotes(polls, (p) => p.seq, (shown) => client.wrappedChannels.pollVotes(communityId, shown),
     (post, options) => client.wrappedChannels.vote(communityId, post, options), [client, communityId]);
+  const { update } = got;
+  const key = polls.map((p) => p.seq).join(',');
+  // That poll alone, when the server says its votes changed (`wrappedVotes`, at most one a poll per PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS).
+  useEffect(() => client.on('wrappedVotes', (e) => {
+    const post = e.communityId === communityId ? polls.slice(-100).find((p) => p.seq === e.seq) : undefined;
+    if (!post) return;
+    client.wrappedChannels.pollVotes(communityId, [post]).then(([r]) => { if (r) update(r); })
+      .catch((err: unknown) => console.warn('parley: reading a wrapped poll\'s votes failed', err));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }), [client, communityId, key]);
+  return got;
 }
 
 /**

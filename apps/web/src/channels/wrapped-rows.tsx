@@ -5,6 +5,11 @@ import { Icon } from '../components/icons.tsx';
 import { useI18n } from '../i18n/index.ts';
 import { go } from '../state/use-client.ts';
 import { wrappedTitle } from '../communities/community-list.ts';
+import { coalesce } from './coalesce.ts';
+
+/** R182: how long a row waits after a post's notice before reading its preview again (plus up to PREVIEW_SPREAD_MS at random). */
+const PREVIEW_DELAY_MS = 2000;
+const PREVIEW_SPREAD_MS = 3000;
 
 /** R141: the rows of the wrapped channels this person has no chat of (channel-rows.tsx picks them). */
 export function WrappedRows({ client, activeId, wrapped }: { client: ParleyClient; activeId: string | undefined; wrapped: readonly Community[] }) {
@@ -17,8 +22,9 @@ export function WrappedRows({ client, activeId, wrapped }: { client: ParleyClien
  * the log); read again when the name may have changed or become readable: an entry of info alone (a
  * rename, a new epoch), new keys for this device, or any post while no name is known here. Not on every
  * post: with many subscribers online that would be a read per device per post. R182: the newest post's
- * text comes with the same read (R178's `latest().post`), so the preview is as fresh as those reads and
- * this tab's own (a read in the wrapped view, coming back into view); the unread count is always current.
+ * text comes with the same read (R178's `latest().post`); a post's notice (a new post, an edit, a
+ * deletion) reads it again too, once per burst: 2-5 s after the burst's first notice (the spread keeps a
+ * channel's online members from all asking at once), so the preview follows the count.
  */
 function useWrappedInfo(client: ParleyClient, communityId: string): { info: WrappedChannelInfo | undefined; preview: string | undefined } {
   const [info, setInfo] = useState<WrappedChannelInfo>();
@@ -33,11 +39,16 @@ function useWrappedInfo(client: ParleyClient, communityId: string): { info: Wrap
       })
       .catch((err: unknown) => console.warn('parley: reading the wrapped channel\'s name failed', err));
     void look();
-    const off = client.on('wrappedPost', (e) => { if (e.communityId === communityId && (e.seq === undefined || e.info || !known.current)) void look(); });
+    const fresh = coalesce(() => void look(), PREVIEW_DELAY_MS + Math.random() * PREVIEW_SPREAD_MS);
+    const off = client.on('wrappedPost', (e) => {
+      if (e.communityId !== communityId) return;
+      if (e.seq === undefined || e.info || !known.current) void look();
+      else fresh.trigger(); // R182: the preview follows the posts, one read per burst
+    });
     const onVisible = () => { if (document.visibilityState === 'visible') void look(); };
     document.addEventListener('visibilitychange', onVisible);
     const offLocal = onWrappedReadsChanged((id) => { if (id === communityId) void look(); });
-    return () => { live = false; off(); offLocal(); document.removeEventListener('visibilitychange', onVisible); };
+    return () => { live = false; off(); offLocal(); fresh.cancel(); document.removeEventListener('visibilitychange', onVisible); };
   }, [client, communityId]);
   return { info, preview };
 }

@@ -1,4 +1,4 @@
-import { Suspense, lazy } from 'react';
+import { Suspense, lazy, type ReactNode } from 'react';
 import type { ParleyClient, TimelineItem } from '@parley/client';
 import type { Attachment, Member } from '@parley/protocol';
 import { Attachments, StickerImage, stickerOf } from '../files/attachments.tsx';
@@ -44,8 +44,10 @@ export interface MessageActions {
 }
 
 /** One message. Text is rendered by React as text (never as HTML), formatted by FormattedText; line breaks are kept by CSS. */
-export function MessageBubble({ client, item, upload, members, myUserId, showSender, mayPin, actions }: {
+export function MessageBubble({ client, item, upload, members, myUserId, showSender, mayPin, actions, meta }: {
   client: ParleyClient; item: TimelineItem; upload?: UploadProgress | undefined; members: readonly Member[]; myUserId: string; showSender: boolean; mayPin: boolean; actions: MessageActions;
+  /** Shown first in the time line (R190: a private channel's "N views"). */
+  meta?: ReactNode;
 }) {
   const { t, fmt } = useI18n();
   const nameOf = (id: string) => members.find((m) => m.userId === id)?.displayName ?? '…';
@@ -130,6 +132,7 @@ export function MessageBubble({ client, item, upload, members, myUserId, showSen
         {item.preview && !item.deleted && !item.unreadable && <LinkPreviewCard preview={item.preview} />}
         {item.replyMarkup && !item.deleted && !item.unreadable && <Suspense fallback={null}><InlineKeyboard client={client} item={item} /></Suspense>}
         <span className="meta">
+          {meta}
           {item.unencrypted && <span className="edited">{t('unencrypted')}</span>}
           {item.resent && <span className="edited" title={t('resentTitle')} data-testid="resent">{t('resent')}</span>}
           {item.pinned && <span className="pinned-mark" role="img" title={t('pinnedMessage')} aria-label={t('pinnedMessage')} data-testid="pinned-mark"><Icon name="pin" size={12} /></span>}

@@ -9,5 +9,6 @@ export const enChannelsCore = {
   chNotFound: 'No such channel.',
   chAdminOnly: 'Only the channel’s admins can do this.',
   chLimit: 'A channel limit was reached.',
+  chPinLimit: 'This channel has as many pinned posts as it may hold: unpin one first.',
   chPostTooLarge: 'The post is too long.',
 } as const;

@@ -43,6 +43,7 @@ const BY_CODE: Partial<Record<ErrorCode, MessageKey>> = {
   channel_not_found: 'chNotFound',
   channel_admin_only: 'chAdminOnly',
   channel_limit: 'chLimit',
+  channel_pin_limit: 'chPinLimit',
   channel_post_too_large: 'chPostTooLarge',
 };
 

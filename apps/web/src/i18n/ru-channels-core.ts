@@ -11,5 +11,6 @@ export const ruChannelsCore: Record<keyof typeof enChannelsCore, string> = {
   chNotFound: 'Такого канала нет.',
   chAdminOnly: 'Это могут только администраторы канала.',
   chLimit: 'Достигнут предел канала.',
+  chPinLimit: 'В канале уже максимум закреплённых постов: сначала открепите один.',
   chPostTooLarge: 'Пост слишком длинный.',
 };

@@ -65,7 +65,7 @@ export interface WrappedChannelPage {
 /** What an entry seals besides its place and signer (R142, R147, R162). */
 type WrappedContent = { text?: string; info?: WrappedChannelInfo; attachments?: Attachment[]; edits?: number; pin?: WrappedPin; poll?: WrappedPoll };
 /** R167-R168: what the post request says besides the body: the post an edit replaces, the files it keeps. */
-type PostExtra = { blobs?: string[]; edits?: number; keptFiles?: number; pins?: number };
+type PostExtra = { blobs?: string[]; edits?: number; keptFiles?: number; pins?: number; unpin?: true };
 
 /** The server's page of wrapped posts (R142: 100). */
 const POSTS_PAGE = 100;
@@ -448,17 +448,19 @@ export class WrappedChannels {
    * R184, admins: pins (`on`) or unpins the post at `seq` for every reader: a new entry under the current
    * epoch whose signed plaintext says so (readers fold the pins with `foldWrappedPins`, going by that, not
    * by the server's mark). It carries the channel's info as a post does (R161: the newest entry names the
-   * channel); too long with it, it goes without and an entry of the info follows.
+   * channel); too long with it, it goes without and an entry of the info follows. The request says `unpin`
+   * in plain too, so the server holds the channel to its pin limit (`channel_pin_limit` past it).
    */
   async pin(communityId: string, seq: number, on: boolean): Promise<WrappedPost> {
     const content = { pin: { seq, on } };
+    const extra: PostExtra = { pins: seq, ...(on ? {} : { unpin: true as const }) };
     const info = await this.#d.channelInfo?.(communityId);
-    if (!info) return this.#publish(communityId, content, { pins: seq });
+    if (!info) return this.#publish(communityId, content, extra);
     try {
-      return await this.#publish(communityId, { ...content, info: WrappedChannelInfo.parse(info) }, { pins: seq });
+      return await this.#publish(communityId, { ...content, info: WrappedChannelInfo.parse(info) }, extra);
     } catch (err) {
       if (!(err instanceof ParleyError && err.code === 'channel_post_too_large')) throw err;
-      const entry = await this.#publish(communityId, content, { pins: seq });
+      const entry = await this.#publish(communityId, content, extra);
       await this.publishInfo(communityId, info).catch((e: unknown) => console.warn('parley: posting the channel\'s info after a pin failed', communityId, e));
       return entry;
     }

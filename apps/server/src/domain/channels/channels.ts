@@ -14,6 +14,7 @@ import { pollOf } from './channel-polls.ts';
 import { checkReplaces, openHead } from './head.ts';
 import { checkPostFiles } from './post-files.ts';
 import { countViews } from './view-counters.ts';
+import { isPinned, pinLimit, publicPinned } from './pin-limit.ts';
 import { openKeyList, openPost, storedKeyList, storedPost } from './signed.ts';
 
 export interface ChannelsDeps {
@@ -163,6 +164,10 @@ export class Channels {
     const previous = body.version > 1 ? await this.#d.channels.getPost(channelId, postId) : undefined;
     checkReplaces(body, previous);
     checkPoll(body, previous);
+    // R96: a version that pins a post not pinned yet, past PARLEY_CHANNEL_MAX_PINS pinned: `channel_pin_limit` (unpins and edits always pass).
+    if (body.pinned && !(previous && !previous.deleted && isPinned(previous.signed)) && (await publicPinned(this.#d.channels, channelId, postId, limits.maxPins)) >= limits.maxPins) {
+      throw pinLimit(limits.maxPins);
+    }
     const media = await this.#media(auth, channelId, postId, body);
     await this.#d.limiter.take(`channel-post:${channelId}`, limits.postsPerHour / 3600, limits.postsPerHour);
     const post: ChannelPostRow = {

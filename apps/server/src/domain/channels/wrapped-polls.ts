@@ -5,6 +5,7 @@ import { notAPostBody as notAPost, type WrappedResponseStorage } from '../../sto
 import type { WrappedVoteStorage } from '../../storage/wrapped-vote-storage.ts';
 import type { AuthContext } from '../accounts.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
+import type { VoteNotices } from './vote-notices.ts';
 import { wrappedMember } from './wrapped.ts';
 
 export interface WrappedPollsDeps {
@@ -14,6 +15,8 @@ export interface WrappedPollsDeps {
   posts: Pick<WrappedResponseStorage, 'postBody'>;
   limits: Pick<ChannelWrapLimits, 'votesPerMin'>;
   limiter: RateLimiter;
+  /** R185: tells the members' devices (coalesced) that a poll's counts changed. */
+  notices?: Pick<VoteNotices, 'changed'>;
 }
 
 
@@ -37,6 +40,7 @@ export class WrappedPolls {
     const body = await this.#d.posts.postBody(communityId, seq);
     if (body === undefined || notAPost(body)) throw new ParleyError('not_found', 'no such post');
     await this.#d.votes.setVotes(communityId, seq, auth.userId, tokens);
+    this.#d.notices?.changed(communityId, seq); // R185: live counts, no voter named
     const [votes] = await this.#votes(communityId, auth.userId, [seq]);
     return votes!;
   }

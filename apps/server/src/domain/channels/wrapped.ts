@@ -234,8 +234,8 @@ export class ChannelWraps {
       if (!blob || blob.ownerUserId !== auth.userId || blob.completedAt === RELEASED_AT) throw new ParleyError('blob_not_found', `no file ${blobId} of yours`);
       if (blob.completedAt === null) throw new ParleyError('blob_incomplete', 'the upload is not finished');
     }
-    // R184: a pin names a post that is there; any admin pins (the signed plaintext says on or off).
-    const pinned = input.pins !== undefined ? await pinBody(this.#d.wraps, communityId, input.pins, input.body) : undefined;
+    // R184: a pin names a post that is there; any admin pins (the signed plaintext says on or off; `unpin` the plain word the limit counts by).
+    const pinned = input.pins !== undefined ? await pinBody(this.#d.wraps, communityId, input.pins, input.body, input.unpin === true, this.#d.limits.maxPins) : undefined;
     const row = await this.#d.wraps.appendPost({
       communityId, epoch: input.epoch, authorId: auth.userId, authorDevice: auth.deviceId,
       body: pinned ?? (input.info ? `${INFO_MARK}${input.body}` : input.edits !== undefined ? `${editMark(input.edits)}${input.body}` : input.body), createdAt: this.#d.clock.now(),

@@ -74,6 +74,8 @@ export class Communities implements ChatCommunityRules {
     ]);
     // The chats were announced before they were linked: their summaries now carry the community.
     for (const chat of [announcements, ...(general ? [general] : [])]) await this.#d.bus.publish(userTopic(auth.userId), { type: 'chat_changed', chatId: chat.chatId });
+    // R148: a channel wrapped from the start: its owner's open connections hear its notices now, not after a reconnect.
+    if (community.settings.wrapped) await this.#d.bus.publish(userTopic(auth.userId), { type: 'wrapped_joined', communityId: community.communityId });
     return this.view(community, owner);
   }
 
