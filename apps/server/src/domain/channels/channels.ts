@@ -1,6 +1,6 @@
 import {
   channelHandleProblem, entitiesProblem, ParleyError,
-  type Channel, type ChannelEntry, type ChannelPostBody, type ChannelPostCounts, type ChannelSubscription, type CreateChannelRequest, type SignedBlob,
+  type Channel, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelPostCounts, type ChannelSubscription, type CreateChannelRequest, type SignedBlob,
 } from '@parley/protocol';
 import { channelTopic, userTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelLimits } from '../../config.ts';
@@ -26,6 +26,9 @@ export interface ChannelsDeps {
   /** R110: the largest upload the server takes at all (PARLEY_MAX_FILE_BYTES). */
   maxFileBytes: number;
 }
+
+/** R95b, R200: an admin of a channel as its other admins see them. */
+export interface ChannelAdminInfo { userId: string; role: 'owner' | 'admin'; key?: string; handle: string; displayName: string }
 
 const notFound = () => new ParleyError('channel_not_found', 'no such channel');
 const adminOnly = (what: string) => new ParleyError('channel_admin_only', what);
@@ -97,11 +100,31 @@ export class Channels {
     if (!(await this.#d.channels.removeAdmin(channelId, userId))) throw new ParleyError('not_found', 'not an admin of this channel');
   }
 
-  /** R95b: the admins and the keys they registered (for the owner's device to sign a list). Admins only. */
-  async admins(auth: AuthContext, channelId: string): Promise<Array<{ userId: string; role: 'owner' | 'admin'; key?: string }>> {
+  /**
+   * R95b: the admins and the keys they registered (for the owner's device to sign a list). Admins only.
+   * R200: with each one's handle and display name (the profile's, the server's word), which the owner's
+   * device signs into the list's `name`.
+   */
+  async admins(auth: AuthContext, channelId: string): Promise<ChannelAdminInfo[]> {
     await this.#channel(channelId);
     if (!(await this.#d.channels.getAdmin(channelId, auth.userId))) throw adminOnly('only the channel\'s admins see this');
-    return (await this.#d.channels.listAdmins(channelId)).map((a) => ({ userId: a.userId, role: a.role, ...(a.publicKey ? { key: a.publicKey } : {}) }));
+    return Promise.all((await this.#d.channels.listAdmins(channelId)).map(async (a) => {
+      const user = await this.#d.storage.getUser(a.userId);
+      return { userId: a.userId, role: a.role, ...(a.publicKey ? { key: a.publicKey } : {}), handle: user?.handle ?? '', displayName: user?.displayName ?? '' };
+    }));
+  }
+
+  /**
+   * R200 (issue 13): the channels whose owner named the caller an admin and whose key the caller's device
+   * has not registered yet: the invitations their app shows (accepting is `PUT …/admin-key`).
+   */
+  async adminInvites(auth: AuthContext): Promise<Channel[]> {
+    const out: Channel[] = [];
+    for (const a of await this.#d.channels.pendingAdminOf(auth.userId, this.#d.limits.maxSubscriptionsPerUser)) {
+      const row = await this.#d.channels.getChannel(a.channelId);
+      if (row) out.push(toChannel(row));
+    }
+    return out;
   }
 
   /** R95b: an admin's device registers its post-signing key (the owner's is the channel's owner key, fixed). */
@@ -332,12 +355,29 @@ export class Channels {
   }
 
   /** R99: what the public page and feed show: the channel and its newest posts (not deleted), read from what was signed. */
-  async publicView(handle: string, limit: number): Promise<{ channel: ChannelRow; posts: ChannelPostBody[] }> {
+  async publicView(handle: string, limit: number): Promise<{ channel: ChannelRow; posts: PublicPost[] }> {
     const channel = await this.#d.channels.getChannelByHandle(handle);
     if (!channel) throw notFound();
     const rows = await this.#d.channels.listPosts(channel.channelId, { limit, withDeleted: false });
-    return { channel, posts: rows.map((r) => storedPost(r.signed, r.seq)) };
+    const list = storedKeyList(channel.keyList);
+    return {
+      channel, posts: rows.map((r) => {
+        const body = storedPost(r.signed, r.seq);
+        const author = signedAuthor(list, body.signer);
+        return author === undefined ? body : { ...body, author };
+      }),
+    };
   }
+}
+
+/** R99, R200: a post as the public page and feed show it: with its author's signed name when the channel signs names. */
+export type PublicPost = ChannelPostBody & { author?: string };
+
+/** R200: the name the key list gives the post's signer, when the list turns names on (else undefined: "the channel's admin"). */
+export function signedAuthor(list: ChannelKeyList, signer: string): string | undefined {
+  if (!list.signNames) return undefined;
+  const name = list.admins.find((a) => a.key === signer)?.name;
+  return name ? name : undefined;
 }
 
 const tooLarge = (max: number) => new ParleyError('channel_post_too_large', `a post has at most ${max} characters`);
