@@ -31,6 +31,7 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
     );
   }
   const { channelId, postId } = post;
+  const verified = post.author !== undefined ? t('chVerifiedBy', { name: post.author }) : t('chVerified');
   const reactions = counts?.reactions ?? {};
   const emojis = [...new Set([...CHANNEL_REACTIONS, ...Object.keys(reactions)])];
   return (
@@ -38,8 +39,10 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
       {post.pinned && <p className="channel-pin muted small"><Icon name="pin" size={14} /> {t('chPinned')}</p>}
       {post.attachments && <ChannelMedia client={client} handle={handle} files={post.attachments} />}
       {post.text && <div className="channel-text"><FormattedText text={post.text} entities={post.entities} /></div>}
+      {/* R200: the author's name as the owner signed it into the key list, only when the channel signs names. */}
+      {post.author !== undefined && <p className="channel-author" data-testid="post-author">— {post.author}</p>}
       <p className="channel-meta muted small">
-        <span className="channel-verified" title={t('chVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chVerified')}</span>
+        <span className="channel-verified" title={verified} data-testid="post-verified"><Icon name="check" size={14} /> {verified}</span>
         {' · '}<time dateTime={new Date(post.date).toISOString()}>{fmt.dateTime(post.date)}</time>
         {post.version > 1 && <> · {t('chEdited')}</>}
         {counts && <> · <span data-testid="post-views">{t('chViews', { count: counts.views })}</span></>}

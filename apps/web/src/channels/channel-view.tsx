@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { ChannelPost, ParleyClient } from '@parley/client';
 import type { Channel, ChannelPostCounts, ChannelSubscription } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
@@ -14,6 +14,9 @@ import { useLogCheck } from './log-check.ts';
 import { CommentsButton, CommentsPanel, DiscussionSettings, useDiscussion } from './comments.tsx';
 import { ScheduledPosts } from './channel-schedule.tsx';
 import './channels.css';
+
+/** R95b, R200: the owner's admin list and "sign messages", fetched when the settings open. */
+const ChannelAdmins = lazy(async () => ({ default: (await import('./channel-admins.tsx')).ChannelAdmins }));
 
 /** The page size the view asks for (the server's PARLEY_CHANNEL_PAGE_MAX may be lower). */
 const PAGE = 50;
@@ -85,6 +88,10 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
   useEffect(() => {
     if (isOwner) client.channels.healDiscussion(channelId).catch((err: unknown) => console.warn('parley: linking the discussion again failed', err));
   }, [client, channelId, isOwner]);
+  // R200: an admin who accepted since the owner's device last signed the key list is signed in when the owner opens the channel.
+  useEffect(() => {
+    if (isOwner) client.channels.signInAccepted(channelId).then((signed) => { if (signed) channelsChanged(); }, (err: unknown) => console.warn('parley: signing in an admin failed', err));
+  }, [client, channelId, isOwner]);
 
   const bottom = useRef<HTMLDivElement>(null);
   const newest = value?.posts[0]?.seq;
@@ -138,6 +145,7 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
           {owner && <button type="button" className="secondary small" aria-expanded={settings} onClick={() => setSettings(!settings)}><Icon name="settings" size={16} /> {t('chSettings')}</button>}
         </div>
         {owner && settings && <DiscussionSettings client={client} of={channelId} />}
+        {owner && settings && <Suspense fallback={null}><ChannelAdmins client={client} channelId={channelId} /></Suspense>}
         {shared && <p className="muted small" aria-live="polite" data-testid="channel-link">{t('chLinkCopied', { link })}</p>}
         <ErrorLine error={error} />
       </div>

@@ -138,6 +138,20 @@ export class Channels extends ChannelSocial {
     return (await this.#d.rest<{ channel: Channel }>('PUT', path(channelId, '/key-list'), await signKeyList(owner, list))).channel;
   }
 
+  /**
+   * R95b, R200 (the owner's device): signs the next key list when an admin accepted (registered a key)
+   * since the last one, so they can post. False when there is nothing to sign or this device is not the owner's.
+   */
+  async signInAccepted(channelId: string): Promise<boolean> {
+    if (!(await this.#d.meta.get(`channel-key:${channelId}`)) || (await this.get(channelId)).ownerId !== this.#d.userId) return false;
+    const list = await this.keyList(channelId);
+    if ('problem' in list) return false;
+    const waiting = (await this.admins(channelId)).some((a) => a.key && !list.admins.some((b) => b.userId === a.userId && b.key === a.key && b.untilSeq === undefined));
+    if (!waiting) return false;
+    await this.publishKeyList(channelId);
+    return true;
+  }
+
   /** R200 (owner): "sign messages": posts show their author's signed name (on) or only "the channel's admin" (off). */
   async setSignNames(channelId: string, on: boolean): Promise<Channel> {
     return this.publishKeyList(channelId, { signNames: on });
