@@ -335,12 +335,13 @@ describe('public channel pages (R99)', () => {
 
     // The server flips the setting off, or names another author, in the stored list: the owner's signature no longer holds.
     const stored = channelKeyList(server.dataDir, id);
-    const forge = (change: (list: Record<string, unknown> & { admins: Array<Record<string, unknown>> }) => void) => {
-      const list = JSON.parse(stored.signed) as Record<string, unknown> & { admins: Array<Record<string, unknown>> };
+    type Editable = { signNames?: boolean; admins: Array<{ name?: string }> };
+    const forge = (change: (list: Editable) => void) => {
+      const list = JSON.parse(stored.signed) as Editable;
       change(list);
       replaceChannelKeyList(server.dataDir, id, { signed: JSON.stringify(list), signature: stored.signature }, stored.version);
     };
-    for (const change of [(l: { signNames?: unknown }) => { delete l.signNames; }, (l: { admins: Array<Record<string, unknown>> }) => { l.admins[1]!['name'] = 'Amy'; }]) {
+    for (const change of [(l: Editable) => { delete l.signNames; }, (l: Editable) => { l.admins[1]!.name = 'Amy'; }]) {
       forge(change);
       const forged = await cat.client.channels.log(id, 0);
       assert.equal(forged.keyListProblem, 'the key list is not signed by the owner key');
