@@ -67,7 +67,7 @@ export function ChannelAdmins({ client, channelId }: { client: ParleyClient; cha
         <button type="submit" className="small" disabled={busy}>{t('add')}</button>
       </form>
       {list && (
-        <label className="channel-sign-names">
+        <label className="check channel-sign-names">
           <input type="checkbox" checked={list.signNames ?? false} disabled={busy} data-testid="channel-sign-names"
             onChange={(e) => { const on = e.target.checked; act(() => client.channels.setSignNames(channelId, on)); }} />
           <span className="grow">{t('chSignNames')}<br /><span className="muted small">{t('chSignNamesHint')}</span></span>
