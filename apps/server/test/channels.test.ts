@@ -299,7 +299,12 @@ describe('public channel pages (R99)', () => {
     const id = channel.channelId;
     await cat.client.channels.subscribe(id);
     assert.deepEqual(await ben.client.channels.adminInvites(), []);
+    // R201: notices of admin changes, to whom they concern only.
+    const heard = new Map<string, string[]>([[amy.userId, []], [ben.userId, []], [cat.userId, []]]);
+    for (const u of [amy, ben, cat]) u.client.on('channelAdmin', (e) => heard.get(u.userId)!.push(e.channelId));
+    await waitFor(() => [amy, ben, cat].every((u) => u.client.connectionState === 'online'), { what: 'online' });
     await amy.client.channels.addAdmin(id, ben.userId);
+    await waitFor(() => heard.get(ben.userId)!.length === 1, { what: 'ben hears he is invited' });
     // The invitee's app learns it is invited; nobody else (the owner included) sees an invitation.
     assert.deepEqual((await ben.client.channels.adminInvites()).map((c) => c.handle), [handle]);
     assert.deepEqual(await amy.client.channels.adminInvites(), []);
@@ -307,7 +312,12 @@ describe('public channel pages (R99)', () => {
     assert.deepEqual((await amy.client.channels.admins(id)).map((a) => [a.displayName, a.role, a.key !== undefined]), [['Amy', 'owner', true], ['Ben <b>& Co</b>', 'admin', false]]);
     await ben.client.channels.acceptAdmin(id);
     assert.deepEqual(await ben.client.channels.adminInvites(), [], 'accepted: no longer an invitation');
-    await amy.client.channels.publishKeyList(id);
+    await waitFor(() => heard.get(amy.userId)!.length === 1, { what: 'the owner hears ben accepted' });
+    assert.equal(await ben.client.channels.signInAccepted(id), false, 'only the owner\'s device signs');
+    assert.equal(await amy.client.channels.signInAccepted(id), true, 'the owner\'s device signs the accepted key in');
+    assert.equal(await amy.client.channels.signInAccepted(id), false, 'nothing left to sign');
+    await waitFor(() => heard.get(ben.userId)!.length === 2, { what: 'ben hears the new list' });
+    assert.deepEqual(heard.get(cat.userId), [], 'a subscriber hears nothing of it');
     await amy.client.channels.post(id, 'From the owner');
     await ben.client.channels.post(id, 'From Ben');
 

@@ -90,7 +90,11 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
   }, [client, channelId, isOwner]);
   // R200: an admin who accepted since the owner's device last signed the key list is signed in when the owner opens the channel.
   useEffect(() => {
-    if (isOwner) client.channels.signInAccepted(channelId).then((signed) => { if (signed) channelsChanged(); }, (err: unknown) => console.warn('parley: signing in an admin failed', err));
+    if (!isOwner) return undefined;
+    const signIn = () => client.channels.signInAccepted(channelId).then((signed) => { if (signed) channelsChanged(); }, (err: unknown) => console.warn('parley: signing in an admin failed', err));
+    void signIn();
+    // R201: an admin who accepts while the owner has the channel open is signed in at once.
+    return client.on('channelAdmin', (e) => { if (e.channelId === channelId) void signIn(); });
   }, [client, channelId, isOwner]);
 
   const bottom = useRef<HTMLDivElement>(null);

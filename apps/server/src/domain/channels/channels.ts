@@ -91,13 +91,21 @@ export class Channels {
   async addAdmin(auth: AuthContext, channelId: string, userId: string): Promise<void> {
     await this.#owner(auth, channelId);
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
-    await this.#d.channels.addAdmin({ channelId, userId, role: 'admin', publicKey: null, addedAt: this.#d.clock.now() }, this.#d.limits.maxAdmins);
+    if (await this.#d.channels.addAdmin({ channelId, userId, role: 'admin', publicKey: null, addedAt: this.#d.clock.now() }, this.#d.limits.maxAdmins)) {
+      await this.#adminNotice(userId, channelId);
+    }
+  }
+
+  /** R201: the user's connections hear that their admin role in the channel changed (no more than the channel's id). */
+  async #adminNotice(userId: string, channelId: string): Promise<void> {
+    await this.#d.bus.publish(userTopic(userId), { type: 'channel_admin', channelId });
   }
 
   /** R95b: the admin can no longer post at once; the owner's device then signs a key list without their key. */
   async removeAdmin(auth: AuthContext, channelId: string, userId: string): Promise<void> {
     await this.#owner(auth, channelId);
     if (!(await this.#d.channels.removeAdmin(channelId, userId))) throw new ParleyError('not_found', 'not an admin of this channel');
+    await this.#adminNotice(userId, channelId);
   }
 
   /**
@@ -134,6 +142,8 @@ export class Channels {
     if (!me) throw adminOnly('only the channel\'s admins have keys');
     if (me.role === 'owner') throw new ParleyError('channel_post_invalid', 'the owner key is fixed when the channel is made');
     await this.#d.channels.setAdminKey(channelId, auth.userId, key);
+    // R201: the owner's online device can sign the accepted key in at once (the SDK's signInAccepted).
+    await this.#adminNotice((await this.#channel(channelId)).ownerId, channelId);
   }
 
   /**
@@ -160,6 +170,8 @@ export class Channels {
     if (!(await this.#d.channels.setKeyList(channelId, list.version, blob.signed, blob.signature))) {
       throw new ParleyError('channel_post_invalid', 'key list: another version was stored meanwhile');
     }
+    // R201: every admin the list names hears it (an accepted admin's app shows the composer at once).
+    for (const userId of new Set(list.admins.filter((a) => a.untilSeq === undefined).map((a) => a.userId))) await this.#adminNotice(userId, channelId);
     return this.get(channelId);
   }
 
