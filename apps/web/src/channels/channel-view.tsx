@@ -158,7 +158,7 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
           <Icon name="pin" size={16} /> <span className="chat-preview">{pinned.text || t('chPhoto')}</span>
         </button>
       )}
-      <div className="timeline channel-timeline" data-testid="channel-posts">
+      <div className="timeline channel-timeline" data-testid="channel-posts" role="region" aria-label={t('chPostsRegion')} tabIndex={0}>
         {value.keyListProblem && <p className="channel-unverified" role="alert">{t('chKeyListProblem', { problem: value.keyListProblem })}</p>}
         {missingProblem && <p className="channel-unverified" role="alert" data-testid="channel-missing">{t('chPostsMayBeMissing', { problem: missingProblem })}</p>}
         {check && !check.complete && <p className="muted small" role="status">{t('chChecking', { checked: check.checked, of: check.of })}</p>}

@@ -119,4 +119,5 @@ export const enChannels = {
   chSignNamesHint: 'Readers see “— Name” under each post. Your device signs this setting and the names with the key list: the server can’t switch it or change a name.',
   chAdminInvite: 'You were invited to post in {title} (@{handle}).',
   chAdminAccept: 'Accept',
+  chPostsRegion: 'Posts',
 } as const;

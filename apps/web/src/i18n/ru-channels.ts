@@ -117,4 +117,5 @@ export const ruChannels: Record<keyof typeof enChannels, string> = {
   chSignNamesHint: 'Читатели видят «— Имя» под каждым постом. Настройку и имена подписывает ваше устройство вместе со списком ключей: сервер не может их изменить.',
   chAdminInvite: 'Вас пригласили публиковать в канале {title} (@{handle}).',
   chAdminAccept: 'Принять',
+  chPostsRegion: 'Посты',
 };
