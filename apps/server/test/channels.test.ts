@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { sessionRest, type ChannelPost } from '@parley/client';
-import { CHANNEL_POST_CONTEXT, type ChannelPostBody } from '@parley/protocol';
+import { CHANNEL_POST_CONTEXT, type ChannelKeyList, type ChannelPostBody } from '@parley/protocol';
 import {
   channelKeyList, createUser, insertChannelPost, outsideChannelKey, replaceChannelKeyList, rewriteChannelPost, startTestServer, swapChannelPosts,
   uniqueHandle, waitFor, type TestUser, rejectsWithCode as rejects,
@@ -318,5 +318,81 @@ describe('public channel pages (R99)', () => {
       assert.equal(res.status, status, path);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, code, path);
     }
+  });
+
+  it('R200 R95b the named admin sees the invitation and accepts; with names signed, readers see each post\'s author; a server that flips it or renames an author is caught', async (t) => {
+    await using server = await startTestServer();
+    const [amy, ben, cat] = await users(t, server.url, 'Amy', 'Ben <b>& Co</b>', 'Cat');
+    if (!amy || !ben || !cat) throw new Error('users');
+    const handle = channelHandle();
+    const channel = await amy.client.channels.create({ handle, title: 'Club news' });
+    const id = channel.channelId;
+    await cat.client.channels.subscribe(id);
+    assert.deepEqual(await ben.client.channels.adminInvites(), []);
+    // R201: notices of admin changes, to whom they concern only.
+    const heard = new Map<string, string[]>([[amy.userId, []], [ben.userId, []], [cat.userId, []]]);
+    for (const u of [amy, ben, cat]) u.client.on('channelAdmin', (e) => heard.get(u.userId)!.push(e.channelId));
+    await waitFor(() => [amy, ben, cat].every((u) => u.client.connectionState === 'online'), { what: 'online' });
+    await amy.client.channels.addAdmin(id, ben.userId);
+    await waitFor(() => heard.get(ben.userId)!.length === 1, { what: 'ben hears he is invited' });
+    // The invitee's app learns it is invited; nobody else (the owner included) sees an invitation.
+    assert.deepEqual((await ben.client.channels.adminInvites()).map((c) => c.handle), [handle]);
+    assert.deepEqual(await amy.client.channels.adminInvites(), []);
+    assert.deepEqual(await cat.client.channels.adminInvites(), []);
+    assert.deepEqual((await amy.client.channels.admins(id)).map((a) => [a.displayName, a.role, a.key !== undefined]), [['Amy', 'owner', true], ['Ben <b>& Co</b>', 'admin', false]]);
+    await ben.client.channels.acceptAdmin(id);
+    assert.deepEqual(await ben.client.channels.adminInvites(), [], 'accepted: no longer an invitation');
+    await waitFor(() => heard.get(amy.userId)!.length === 1, { what: 'the owner hears ben accepted' });
+    assert.equal(await ben.client.channels.signInAccepted(id), false, 'only the owner\'s device signs');
+    assert.equal(await amy.client.channels.signInAccepted(id), true, 'the owner\'s device signs the accepted key in');
+    assert.equal(await amy.client.channels.signInAccepted(id), false, 'nothing left to sign');
+    await waitFor(() => heard.get(ben.userId)!.length === 2, { what: 'ben hears the new list' });
+    assert.deepEqual(heard.get(cat.userId), [], 'a subscriber hears nothing of it');
+    await amy.client.channels.post(id, 'From the owner');
+    await ben.client.channels.post(id, 'From Ben');
+
+    // Off (the default): verified, signed by an admin, no name.
+    let page = await cat.client.channels.log(id, 0);
+    assert.deepEqual(page.posts.map((p) => (p.verified ? [p.text, p.author ?? 'the channel\'s admin'] : p.problem)), [['From the owner', 'the channel\'s admin'], ['From Ben', 'the channel\'s admin']]);
+    assert.ok(!(await (await fetch(`${server.url}/c/${handle}`)).text()).includes('class="author"'));
+
+    // On: the owner's device signs a list with names on; every reader shows the signed names.
+    await amy.client.channels.setSignNames(id, true);
+    page = await cat.client.channels.log(id, 0);
+    assert.deepEqual(page.posts.map((p) => (p.verified ? [p.text, p.author] : p.problem)), [['From the owner', 'Amy'], ['From Ben', 'Ben <b>& Co</b>']]);
+    const html = await (await fetch(`${server.url}/c/${handle}`)).text();
+    assert.ok(html.includes('<span class="author">— Ben &lt;b&gt;&amp; Co&lt;/b&gt;</span>'), 'the page names the author, escaped');
+    const xml = await (await fetch(`${server.url}/c/${handle}/feed.atom`)).text();
+    assert.ok(xml.includes('<author><name>Ben &lt;b&gt;&amp; Co&lt;/b&gt;</name></author>'), 'the feed entry names its author, escaped');
+    assert.ok(!xml.includes('<b>'));
+    // Only the owner's device turns it on or off.
+    await rejects(ben.client.channels.setSignNames(id, false), 'channel_admin_only');
+
+    // A removed admin's earlier posts keep his signed name (the retired entry keeps it).
+    await amy.client.channels.removeAdmin(id, ben.userId);
+    page = await cat.client.channels.log(id, 0);
+    assert.deepEqual(page.posts.map((p) => (p.verified ? p.author : p.problem)), ['Amy', 'Ben <b>& Co</b>']);
+
+    // The server flips the setting off, or names another author, in the stored list: the owner's signature no longer holds.
+    const stored = channelKeyList(server.dataDir, id);
+    type Editable = { signNames?: boolean; admins: Array<{ name?: string }> };
+    const forge = (change: (list: Editable) => void) => {
+      const list = JSON.parse(stored.signed) as Editable;
+      change(list);
+      replaceChannelKeyList(server.dataDir, id, { signed: JSON.stringify(list), signature: stored.signature }, stored.version);
+    };
+    for (const change of [(l: Editable) => { delete l.signNames; }, (l: Editable) => { l.admins[1]!.name = 'Amy'; }]) {
+      forge(change);
+      const forged = await cat.client.channels.log(id, 0);
+      assert.equal(forged.keyListProblem, 'the key list is not signed by the owner key');
+      assert.ok(forged.posts.every((p) => !p.verified), 'no post is shown as the channel\'s, with or without a name');
+    }
+    // Or it signs a list of its own (another owner key): the pinned owner key catches it.
+    const outsider = outsideChannelKey();
+    const own = JSON.parse(stored.signed) as ChannelKeyList;
+    replaceChannelKeyList(server.dataDir, id, outsider.signKeyList({ ...own, owner: outsider.publicKey, signNames: false }), stored.version);
+    assert.equal((await cat.client.channels.log(id, 0)).keyListProblem, 'the owner key changed');
+    replaceChannelKeyList(server.dataDir, id, stored, stored.version);
+    assert.deepEqual((await cat.client.channels.log(id, 0)).posts.map((p) => (p.verified ? p.author : p.problem)), ['Amy', 'Ben <b>& Co</b>']);
   });
 });

@@ -332,4 +332,82 @@ describe('public channels in the web client', { timeout: 300_000 }, () => {
     await screenshot(page, 'channels-06d-redated-moved-forged');
     await context.close();
   });
+
+  it('R95b R200 the owner adds a second person as admin; they accept in their chat list and post; a subscriber sees the post verified, and with the author\'s name once the owner signs names; removing the admin keeps their post', async () => {
+    const people = await Promise.all([personPage(browser), personPage(browser), personPage(browser, { mobile: true })]);
+    const [olga, ann, sam] = people.map((p) => p.page) as [Page, Page, Page];
+    const annHandle = uniqueHandle('ann');
+    await Promise.all([signUp(olga, url, 'Olga Owner', uniqueHandle('olga')), signUp(ann, url, 'Ann <i>Admin</i>', annHandle), signUp(sam, url, 'Sam Subscriber', uniqueHandle('sam'))]);
+    olga.on('dialog', (d) => void d.accept());
+    const { found, axe } = axeLog();
+
+    await olga.getByRole('button', { name: 'New chat' }).click();
+    await olga.getByRole('button', { name: 'New channel' }).click();
+    await olga.getByLabel('Channel name').fill('Club news');
+    const channelHandle = uniqueHandle('club');
+    await olga.getByLabel('Handle (the link: /c/handle)').fill(channelHandle);
+    await olga.getByRole('button', { name: 'Create public channel' }).click();
+    await olga.getByRole('heading', { name: 'Club news' }).waitFor({ timeout: 30_000 });
+    await write(olga, 'Welcome to the club.');
+    await post(olga, 'Welcome to the club.').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+
+    // The owner names Ann in the channel settings (by @handle, as a group adds a member).
+    await olga.getByRole('button', { name: 'Channel settings' }).click();
+    const admins = olga.getByTestId('channel-admins');
+    await admins.getByLabel('Add an admin').fill(`@${annHandle}`);
+    await admins.getByRole('button', { name: 'Add', exact: true }).click();
+    const annRow = admins.getByTestId('channel-admin').filter({ hasText: 'Ann <i>Admin</i>' });
+    await annRow.getByText('Invited — waiting for them to accept').waitFor({ timeout: 30_000 });
+    await axe(olga, 'channel settings: admins');
+
+    // Ann's chat list shows the invitation as it comes (R201); she accepts (her device makes and registers its signing key).
+    const invite = ann.getByTestId('channel-admin-invite');
+    await invite.waitFor({ timeout: 30_000 });
+    assert.equal(await invite.locator('p').textContent(), `You were invited to post in Club news (@${channelHandle}).`);
+    await screenshot(ann, 'channels-admins-01-invitation');
+    await invite.getByRole('button', { name: 'Accept' }).click();
+    await invite.waitFor({ state: 'detached', timeout: 30_000 });
+
+    // The owner's open channel hears she accepted (R201) and its device signs her key into the list.
+    await annRow.getByText('Can post').waitFor({ timeout: 30_000 });
+
+    // Ann posts; Sam subscribes and sees it verified, without a name (names are off).
+    await ann.goto(`${url}/#/c/${channelHandle}`);
+    await write(ann, 'Ann here: training moves to 19:00.');
+    await post(ann, 'Ann here').getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    await sam.goto(`${url}/#/c/${channelHandle}`);
+    await sam.getByRole('button', { name: 'Subscribe' }).click();
+    const samsAnn = post(sam, 'Ann here: training moves to 19:00.');
+    await samsAnn.getByTestId('post-verified').waitFor({ timeout: 30_000 });
+    assert.equal((await samsAnn.getByTestId('post-verified').textContent())?.trim(), 'Verified: signed by the channel’s admin');
+    assert.equal(await samsAnn.getByTestId('post-author').count(), 0);
+
+    // The owner turns on "sign posts with the author's name": every post now names its author.
+    const toggle = admins.getByTestId('channel-sign-names');
+    await toggle.click();
+    await waitFor(() => toggle.isChecked(), { what: 'the owner sees names on' });
+    await waitFor(async () => (JSON.parse((await zed.client.channels.byHandle(channelHandle)).keyList.signed) as { signNames?: boolean }).signNames === true, { what: 'a list with names on' });
+    await screenshot(olga, 'channels-admins-02-owner-settings');
+    await sam.reload();
+    await samsAnn.getByTestId('post-author').waitFor({ timeout: 30_000 });
+    assert.equal(await samsAnn.getByTestId('post-author').textContent(), '— Ann <i>Admin</i>');
+    assert.equal((await samsAnn.getByTestId('post-verified').textContent())?.trim(), 'Verified: signed by Ann <i>Admin</i>, an admin of the channel');
+    assert.equal(await post(sam, 'Welcome to the club.').getByTestId('post-author').textContent(), '— Olga Owner');
+    await screenshot(sam, 'channels-admins-03-subscriber-names');
+    await axe(sam, 'channel with signed names (phone)');
+    // The public page names the author too, escaped.
+    const html = await (await fetch(`${url}/c/${channelHandle}`)).text();
+    assert.ok(html.includes('— Ann &lt;i&gt;Admin&lt;/i&gt;'));
+
+    // The owner removes Ann: she can't post any more; her post stays verified with her name.
+    await annRow.getByRole('button', { name: 'Remove' }).click();
+    await annRow.waitFor({ state: 'detached', timeout: 30_000 });
+    await sam.reload();
+    await samsAnn.getByTestId('post-author').waitFor({ timeout: 30_000 });
+    await ann.reload();
+    await post(ann, 'Ann here').waitFor({ timeout: 30_000 });
+    assert.equal(await ann.getByLabel('Write a post').count(), 0, 'no composer for a removed admin');
+    assert.deepEqual(found, []);
+    for (const p of people) await p.context.close();
+  });
 });

@@ -160,6 +160,8 @@ export type ClientEvents = {
   community: [CommunityEvent];
   /** R97: a subscribed channel's log has a new entry at `seq` (read `client.channels.log`). */
   channelPost: [{ channelId: string; seq: number }];
+  /** R201: this user's admin role in a channel changed (invited, removed), or, to its owner, a named admin accepted. */
+  channelAdmin: [{ channelId: string }];
   /**
    * R148: a wrapped channel has a new post at `seq` (R161 `info`: an entry of the channel's info alone: a
    * new epoch's first, a rename; R167 `deleted`: an admin deleted the post at `seq`: read again), or (R149, `seq` absent) this user's devices got wraps of a new epoch, or (R178) an epoch key came through the admins' group: read again.

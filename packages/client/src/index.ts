@@ -4,7 +4,7 @@ export { Calls, type CallPeer, type CallView, type CallState, type CallEndReason
 export { Communities, type CommunityEvent } from './communities.ts';
 export { RIGHTS_CONFIRM_WAIT_MS } from './moderation/rights-hold.ts';
 export { JoinRequests } from './join-requests.ts';
-export { Channels, type ChannelPage, type ChannelPost } from './channels/channels.ts';
+export { Channels, type ChannelAdmin, type ChannelPage, type ChannelPost } from './channels/channels.ts';
 export { commentCounts, commentsOn } from './channels/comments.ts';
 export { Polls, type NewPoll } from './polls/polls.ts';
 export { Bots, registerBotDevice, type BotCallback } from './bots/bots.ts';

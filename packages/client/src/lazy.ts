@@ -6,7 +6,7 @@ import type { WrappedChannels, WrappedChannelsDeps } from './channels/wrapped.ts
 import type { ChannelViews } from './channels/channel-views.ts';
 import type { MlsSchedule, MlsScheduleDeps } from './channels/mls-schedule.ts';
 import type { RestFn } from './session.ts';
-import type { ChannelSubscription, ServerFrame } from '@parley/protocol';
+import type { Channel, ChannelSubscription, ServerFrame } from '@parley/protocol';
 
 /** The async methods of `T`: what a lazily loaded part of the SDK offers before it is loaded. */
 export type AsyncMethods<T> = { [K in keyof T as T[K] extends (...args: never[]) => Promise<unknown> ? K : never]: T[K] };
@@ -32,12 +32,14 @@ export function lazyAsync<T extends object>(load: () => Promise<T>): AsyncMethod
 /**
  * R95-R99: `client.channels`. Listing the subscriptions (R97, the chat list's rows) is one REST call
  * that verifies nothing, so it does not load the part: the chat screen pays for channels only when
- * one is opened.
+ * one is opened. So is R200's `adminInvites`.
  */
 export const lazyChannels = (deps: ChannelsDeps): AsyncMethods<Channels> => {
   const part = lazyAsync(async () => new (await import('./channels/channels.ts')).Channels(deps));
   const subscriptions = async () => (await deps.rest<{ subscriptions: ChannelSubscription[] }>('GET', '/channels')).subscriptions;
-  return new Proxy(part, { get: (target, key) => (key === 'subscriptions' ? subscriptions : Reflect.get(target, key)) });
+  // R200: the chat list asks for admin invitations too; one REST call, verifying nothing.
+  const adminInvites = async () => (await deps.rest<{ channels: Channel[] }>('GET', '/channels/admin-invites')).channels;
+  return new Proxy(part, { get: (target, key) => (key === 'subscriptions' ? subscriptions : key === 'adminInvites' ? adminInvites : Reflect.get(target, key)) });
 };
 /** R190: `client.channelViews`, view counts of a private channel in MLS mode. */
 export const lazyChannelViews = (rest: RestFn): AsyncMethods<ChannelViews> => lazyAsync(async () => new (await import('./channels/channel-views.ts')).ChannelViews(rest));

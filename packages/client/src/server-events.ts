@@ -143,6 +143,7 @@ export class ServerEvents {
         return;
       default:
         if (frame.type === 'channel_post') c.emit('channelPost', { channelId: frame.channelId, seq: frame.seq }); // R97: a notice
+        else if (frame.type === 'channel_admin') c.emit('channelAdmin', { channelId: frame.channelId }); // R201
         else if (!d.communities.onEvent(frame) && !d.wrappedNotice(frame)) d.requests.onEvent(frame);
         return;
     }

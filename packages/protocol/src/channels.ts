@@ -20,6 +20,8 @@ export const MAX_CHANNEL_DESCRIPTION = 1024;
 export const MAX_SIGNED_POST_SCHEMA = 256 * 1024;
 /** R95b: the schema's bound on the admin key list (the server's PARLEY_CHANNEL_MAX_ADMINS keeps it far lower). */
 export const MAX_CHANNEL_ADMINS_SCHEMA = 1000;
+/** R200: an admin's signed name in the key list (a display name is at most 100). */
+export const MAX_CHANNEL_ADMIN_NAME = 100;
 
 /** R96: what an admin's device signs, prefixed to the signed JSON text (domain separation). */
 export const CHANNEL_POST_CONTEXT = 'parley-channel-post-v1\n';
@@ -83,7 +85,16 @@ export const ChannelKeyList = z.object({
    * The keys posts verify against. `untilSeq`: a retired key (its admin was removed): posts it signed
    * at seqs up to it stay genuine, later ones are not; the server takes no post signed by it.
    */
-  admins: z.array(z.object({ userId: Id, key: PublicKey, untilSeq: z.number().int().nonnegative().optional() })).min(1).max(MAX_CHANNEL_ADMINS_SCHEMA),
+  admins: z.array(z.object({
+    userId: Id, key: PublicKey, untilSeq: z.number().int().nonnegative().optional(),
+    /** R200: the admin's name as the owner's device signed it in (shown under their posts when `signNames` is on). */
+    name: z.string().max(MAX_CHANNEL_ADMIN_NAME).optional(),
+  })).min(1).max(MAX_CHANNEL_ADMINS_SCHEMA),
+  /**
+   * R200: "sign messages": readers show each post's author (the `name` of its signer's entry). Part of the
+   * owner-signed list, so the server can't turn it on or off, or rename an author, without every reader noticing.
+   */
+  signNames: z.boolean().optional(),
 });
 export type ChannelKeyList = z.infer<typeof ChannelKeyList>;
 

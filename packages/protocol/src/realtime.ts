@@ -139,6 +139,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_report'), communityId: Id, reportId: Id }),
   /** R97: a channel the user subscribes to has a new log entry at `seq` (a post, or a change of one): read the log after your last. Never the post itself. */
   z.object({ type: z.literal('channel_post'), channelId: Id, seq: z.number().int().positive() }),
+  /** R201: the channel's admins changed for this user: named (invited), accepted by a named admin (to the owner), or removed: read the invitations or admins again. */
+  z.object({ type: z.literal('channel_admin'), channelId: Id }),
   /** R148: a wrapped channel (R141) the user is a member of has a new post at `seq`: read the posts after your last. Never the post itself. */
   z.object({ type: z.literal('wrapped_post'), communityId: Id, seq: z.number().int().positive(), info: z.literal(true).optional(), deleted: z.literal(true).optional(), edit: z.literal(true).optional() }), // info: R161's mark; deleted: R167; edit: R182 (an edit, or R184's pin, is no new post: not unread)
   /** R185: the votes of the wrapped poll at `seq` changed (no voter named; at most one per PARLEY_CHANNEL_WRAPPED_VOTE_NOTICE_MS per poll per node): read its counts again. */

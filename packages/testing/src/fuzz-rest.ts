@@ -141,6 +141,8 @@ const ROUTES: Record<string, (ctx: RestFuzzContext) => RouteFuzz> = {
   // R95-R99: channels (the fuzzing user's own and others'), odd ids, signed blobs that never verify.
   'POST /api/v1/channels': () => ({ body: fc.record({ handle: fc.oneof(handle, fc.constantFrom('support', 'supp0rt', 'pаrley', 'новости')), title: fc.string({ maxLength: 200 }), description: fc.string({ maxLength: 1200 }), keyList: signedBlob }, { requiredKeys: ['handle', 'title'] }) }),
   'GET /api/v1/channels': () => ({}),
+  // R200: the caller's pending admin invitations (no input but odd query strings).
+  'GET /api/v1/channels/admin-invites': () => ({ query: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 })) }),
   // R111: search: prefixes, wildcards, odd and long queries, odd offsets.
   'GET /api/v1/channels/search': (ctx) => ({
     query: fc.oneof(

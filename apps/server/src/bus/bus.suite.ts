@@ -211,6 +211,7 @@ const everyVariant: BusEvent[] = [
   { type: 'community_report', communityId: 'comm_variants', reportId: 'rep_variants' },
   { type: 'channel_post', channelId: 'chan_variants', seq: 12 },
   { type: 'channel_subscription', channelId: 'chan_variants', subscribed: true },
+  { type: 'channel_admin', channelId: 'chan_variants' },
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 3 },
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 4, info: true },
   { type: 'wrapped_post', communityId: 'comm_variants', seq: 5, deleted: true },
@@ -227,5 +228,5 @@ const coveredVariants: { [K in BusEvent['type']]: true } = {
   message: true, receipt: true, typing: true, chat_changed: true, members_changed: true, chat_removed: true, device_revoked: true,
   device_link_request: true, device_link_closed: true, device_added: true, rejoin_requested: true, chat_request: true, chat_request_closed: true,
   upload_release: true, community_changed: true, community_removed: true, community_report: true, community_join_request: true,
-  channel_post: true, channel_subscription: true, wrapped_post: true, wrapped_votes: true, wrapped_joined: true, wrapped_keys: true, wraps_needed: true,
+  channel_post: true, channel_subscription: true, channel_admin: true, wrapped_post: true, wrapped_votes: true, wrapped_joined: true, wrapped_keys: true, wraps_needed: true,
 };

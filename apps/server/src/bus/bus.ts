@@ -39,6 +39,8 @@ export type BusEvent =
   | { type: 'channel_post'; channelId: string; seq: number }
   /** R97: on `user.<id>`: the user subscribed to (or left) a channel; their connections start (or stop) hearing its notices. */
   | { type: 'channel_subscription'; channelId: string; subscribed: boolean }
+  /** R201: on `user.<id>`: the user was named an admin of the channel or removed, or (to the owner) a named admin accepted. */
+  | { type: 'channel_admin'; channelId: string }
   /** R148: on `wrapped.<communityId>`: a wrapped channel has a post at `seq`; one small notice per member connection, never the post. */
   | { type: 'wrapped_post'; communityId: string; seq: number; info?: true | undefined; deleted?: true | undefined; edit?: true | undefined }
   /** R185: on `wrapped.<communityId>`: the votes of the poll at `seq` changed (coalesced per node); no voter named. */

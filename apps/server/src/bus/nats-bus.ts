@@ -40,6 +40,7 @@ const BusEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('community_removed'), communityId: z.string(), userId: z.string() }),
   z.object({ type: z.literal('community_report'), communityId: z.string(), reportId: z.string() }),
   z.object({ type: z.literal('channel_post'), channelId: z.string(), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('channel_admin'), channelId: z.string() }),
   z.object({ type: z.literal('channel_subscription'), channelId: z.string(), subscribed: z.boolean() }),
   z.object({ type: z.literal('wrapped_post'), communityId: z.string(), seq: z.number().int().positive(), info: z.literal(true).optional(), deleted: z.literal(true).optional(), edit: z.literal(true).optional() }),
   z.object({ type: z.literal('wrapped_votes'), communityId: z.string(), seq: z.number().int().positive() }),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CHANNEL_IMAGE_TYPES, CHANNEL_PLAYABLE_TYPES, type ChannelAttachment, type ChannelPollVotes, type ChannelPostBody } from '@parley/protocol';
 import type { ChannelRow } from '../storage/channel-storage.ts';
+import type { PublicPost } from '../domain/channels/channels.ts';
 
 /**
  * R99: the public page and Atom feed of a channel, rendered on the server from what its admins
@@ -92,13 +93,13 @@ function poll(post: ChannelPostBody, votes: ChannelPollVotes | undefined): strin
 }
 
 /** `votes`: R198's counts of the posts' polls, by postSeq. */
-export function channelPage(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string, votes: ReadonlyMap<number, ChannelPollVotes> = new Map()): string {
+export function channelPage(channel: ChannelRow, posts: readonly PublicPost[], origin: string, votes: ReadonlyMap<number, ChannelPollVotes> = new Map()): string {
   const url = `${origin}/c/${channel.handle}`;
   const description = channel.description || (posts[0] ? summary(posts[0].text, 200) : `@${channel.handle} on Parley`);
   const ordered = [...posts.filter((p) => p.pinned), ...posts.filter((p) => !p.pinned)];
   const articles = ordered.map((p) => `<article id="post-${p.postSeq}">
 ${p.pinned ? '<div class="pin">Pinned</div>\n' : ''}${media(channel.handle, p)}<p class="text">${escapeText(p.text)}</p>
-${poll(p, votes.get(p.postSeq))}<div class="meta"><time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.edited ? ' · edited' : ''}</div>
+${poll(p, votes.get(p.postSeq))}<div class="meta">${p.author !== undefined ? `<span class="author">— ${escapeText(p.author)}</span> · ` : ''}<time datetime="${new Date(p.date).toISOString()}">${when(p.date)}</time>${p.edited ? ' · edited' : ''}</div>
 </article>`).join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -136,7 +137,7 @@ function enclosures(url: string, post: ChannelPostBody): string {
   return (post.attachments ?? []).map((f) => `    <link rel="enclosure" type="${escapeText(f.mime)}" length="${f.size}" href="${escapeText(`${url}/media/${f.blobId}`)}"${f.name ? ` title="${escapeText(f.name)}"` : ''}/>\n`).join('');
 }
 
-export function channelFeed(channel: ChannelRow, posts: readonly ChannelPostBody[], origin: string): string {
+export function channelFeed(channel: ChannelRow, posts: readonly PublicPost[], origin: string): string {
   const url = `${origin}/c/${channel.handle}`;
   const updated = new Date(Math.max(channel.createdAt, ...posts.map((p) => p.date))).toISOString();
   const entries = posts.map((p) => `  <entry>
@@ -145,7 +146,7 @@ export function channelFeed(channel: ChannelRow, posts: readonly ChannelPostBody
     <link rel="alternate" type="text/html" href="${escapeText(`${url}#post-${p.postSeq}`)}"/>
     <updated>${new Date(p.date).toISOString()}</updated>
     <content type="text">${escapeText(p.text)}</content>
-${enclosures(url, p)}  </entry>`).join('\n');
+${p.author !== undefined ? `    <author><name>${escapeText(p.author)}</name></author>\n` : ''}${enclosures(url, p)}  </entry>`).join('\n');
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <id>${escapeText(url)}</id>

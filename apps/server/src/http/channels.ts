@@ -33,6 +33,11 @@ export function channelRoutes(app: FastifyInstance, services: Services, apiPerSe
     await auth(request);
     return { channel: await channels.byHandle(parse(HandleParams, request.params).handle) };
   });
+  // R200: the channels whose owner named the caller an admin, not yet accepted on a device.
+  app.get('/channels/admin-invites', async (request) => {
+    const caller = await auth(request);
+    return { channels: await channels.adminInvites(caller) };
+  });
   app.get('/channels/:channelId', async (request) => {
     await auth(request);
     return { channel: await channels.get(parse(ChannelParams, request.params).channelId) };

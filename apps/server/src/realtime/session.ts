@@ -188,6 +188,9 @@ export class Session implements HubMember {
       case 'community_report':
         this.#send({ type: 'community_report', communityId: event.communityId, reportId: event.reportId });
         return;
+      case 'channel_admin':
+        this.#send({ type: 'channel_admin', channelId: event.channelId });
+        return;
       case 'channel_subscription':
         if (event.subscribed) this.#join(channelTopic(event.channelId));
         else this.#leave(channelTopic(event.channelId));

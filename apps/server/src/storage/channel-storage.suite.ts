@@ -43,7 +43,11 @@ export function channelStorageSuite(name: string, open: () => Promise<{ storage:
       assert.equal(await s.addAdmin({ channelId: C, userId: uid('bob'), role: 'admin', publicKey: null, addedAt: T0 + 1 }, 2), true);
       assert.equal(await s.addAdmin({ channelId: C, userId: uid('bob'), role: 'admin', publicKey: null, addedAt: T0 + 2 }, 2), false);
       await assert.rejects(s.addAdmin({ channelId: C, userId: uid('carol'), role: 'admin', publicKey: null, addedAt: T0 + 3 }, 2), code('channel_limit'));
+      // R200: bob's invitation is pending until his device registers a key; the owner has none pending.
+      assert.deepEqual((await s.pendingAdminOf(uid('bob'), 10)).map((a) => [a.channelId, a.role]), [[C, 'admin']]);
+      assert.deepEqual(await s.pendingAdminOf(uid('alice'), 10), []);
       assert.equal(await s.setAdminKey(C, uid('bob'), 'key_bob'), true);
+      assert.deepEqual(await s.pendingAdminOf(uid('bob'), 10), [], 'accepted: no longer an invitation');
       assert.deepEqual((await s.getAdmin(C, uid('bob')))?.publicKey, 'key_bob');
       assert.deepEqual((await s.listAdmins(C)).map((a) => a.userId), [uid('alice'), uid('bob')]);
       assert.equal(await s.setKeyList(C, 3, 'v3', 's3'), false, 'not the next version');

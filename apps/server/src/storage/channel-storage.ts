@@ -72,6 +72,12 @@ export interface ChannelStorage {
   addAdmin(admin: ChannelAdminRow, maxAdmins: number): Promise<boolean>;
   setAdminKey(channelId: string, userId: string, publicKey: string): Promise<boolean>;
   removeAdmin(channelId: string, userId: string): Promise<boolean>;
+  /**
+   * R200: the admin rows of `userId` whose key is not registered yet (invitations), at most `limit`, oldest first.
+   * A scan of channel_admins by user (its key starts with the channel): the table holds at most
+   * PARLEY_CHANNEL_MAX_ADMINS rows a channel.
+   */
+  pendingAdminOf(userId: string, limit: number): Promise<ChannelAdminRow[]>;
 
   /**
    * R96: writes one post version at `post.seq` in one transaction, only if `post.seq` is the

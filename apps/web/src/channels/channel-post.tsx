@@ -34,6 +34,7 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
     );
   }
   const { channelId, postId } = post;
+  const verified = post.author !== undefined ? t('chVerifiedBy', { name: post.author }) : t('chVerified');
   const reactions = counts?.reactions ?? {};
   const emojis = [...new Set([...CHANNEL_REACTIONS, ...Object.keys(reactions)])];
   return (
@@ -42,8 +43,10 @@ export function ChannelPostView({ client, handle, post, admin, counts, fmt, onCh
       {post.attachments && <ChannelMedia client={client} handle={handle} files={post.attachments} />}
       {post.text && <div className="channel-text"><FormattedText text={post.text} entities={post.entities} /></div>}
       {post.poll && <WrappedPollCard poll={post.poll} result={votes} onVote={(options) => onVote?.(options)} />}
+      {/* R200: the author's name as the owner signed it into the key list, only when the channel signs names. */}
+      {post.author !== undefined && <p className="channel-author" data-testid="post-author">— {post.author}</p>}
       <p className="channel-meta muted small">
-        <span className="channel-verified" title={t('chVerified')} data-testid="post-verified"><Icon name="check" size={14} /> {t('chVerified')}</span>
+        <span className="channel-verified" title={verified} data-testid="post-verified"><Icon name="check" size={14} /> {verified}</span>
         {' · '}<time dateTime={new Date(post.date).toISOString()}>{fmt.dateTime(post.date)}</time>
         {post.edited && <> · {t('chEdited')}</>}
         {counts && <> · <span data-testid="post-views">{t('chViews', { count: counts.views })}</span></>}

@@ -11,8 +11,11 @@ export function ChannelRows({ client, activeId }: { client: ParleyClient; active
   const { t } = useI18n();
   const load = useCallback(() => client.channels.subscriptions(), [client]);
   const { value: subscriptions } = useChannelData(client, load);
+  const loadInvites = useCallback(() => client.channels.adminInvites(), [client]);
+  const { value: invites, reload } = useChannelData(client, loadInvites);
   return (
     <>
+      {invites && invites.length > 0 && <Suspense fallback={null}><AdminInvites client={client} invites={invites} onDone={() => void reload()} /></Suspense>}
       <WrappedRows client={client} activeId={activeId} />
       {subscriptions?.map(({ channel, unread, muted }) => {
         const active = channel.channelId === activeId;
@@ -38,6 +41,9 @@ export function ChannelRows({ client, activeId }: { client: ParleyClient; active
     </>
   );
 }
+
+/** R200: a person named an admin of a channel sees it here until they accept (a chunk only they fetch). */
+const AdminInvites = lazy(async () => ({ default: (await import('./channel-admins.tsx')).AdminInvites }));
 
 /** R141, R182: the wrapped channels' rows, a chunk fetched only by a person who has one. */
 const WrappedRowList = lazy(async () => ({ default: (await import('./wrapped-rows.tsx')).WrappedRows }));

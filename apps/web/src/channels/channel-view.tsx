@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { ChannelPost, ParleyClient, PublicPollPost } from '@parley/client';
 import type { Channel, ChannelPostCounts, ChannelSubscription } from '@parley/protocol';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
@@ -15,6 +15,9 @@ import { CommentsButton, CommentsPanel, DiscussionSettings, useDiscussion } from
 import { ScheduledPosts } from './channel-schedule.tsx';
 import { usePollVotes } from './wrapped-poll.tsx';
 import './channels.css';
+
+/** R95b, R200: the owner's admin list and "sign messages", fetched when the settings open. */
+const ChannelAdmins = lazy(async () => ({ default: (await import('./channel-admins.tsx')).ChannelAdmins }));
 
 /** The page size the view asks for (the server's PARLEY_CHANNEL_PAGE_MAX may be lower). */
 const PAGE = 50;
@@ -86,6 +89,14 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
   useEffect(() => {
     if (isOwner) client.channels.healDiscussion(channelId).catch((err: unknown) => console.warn('parley: linking the discussion again failed', err));
   }, [client, channelId, isOwner]);
+  // R200: an admin who accepted since the owner's device last signed the key list is signed in when the owner opens the channel.
+  useEffect(() => {
+    if (!isOwner) return undefined;
+    const signIn = () => client.channels.signInAccepted(channelId).then((signed) => { if (signed) channelsChanged(); }, (err: unknown) => console.warn('parley: signing in an admin failed', err));
+    void signIn();
+    // R201: an admin who accepts while the owner has the channel open is signed in at once.
+    return client.on('channelAdmin', (e) => { if (e.channelId === channelId) void signIn(); });
+  }, [client, channelId, isOwner]);
 
   // R198: the polls' counts, read with the posts and when the window comes back into view.
   const polls = usePollVotes(pollPosts([...(value?.posts ?? []), ...older]), (p) => p.postSeq, (shown) => client.channels.pollVotes(channelId, shown),
@@ -145,6 +156,7 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
           {owner && <button type="button" className="secondary small" aria-expanded={settings} onClick={() => setSettings(!settings)}><Icon name="settings" size={16} /> {t('chSettings')}</button>}
         </div>
         {owner && settings && <DiscussionSettings client={client} of={channelId} />}
+        {owner && settings && <Suspense fallback={null}><ChannelAdmins client={client} channelId={channelId} /></Suspense>}
         {shared && <p className="muted small" aria-live="polite" data-testid="channel-link">{t('chLinkCopied', { link })}</p>}
         <ErrorLine error={error} />
       </div>
@@ -153,7 +165,7 @@ export function ChannelView({ client, channelId }: { client: ParleyClient; chann
           <Icon name="pin" size={16} /> <span className="chat-preview">{pinned.text || t('chPhoto')}</span>
         </button>
       )}
-      <div className="timeline channel-timeline" data-testid="channel-posts">
+      <div className="timeline channel-timeline" data-testid="channel-posts" role="region" aria-label={t('chPostsRegion')} tabIndex={0}>
         {value.keyListProblem && <p className="channel-unverified" role="alert">{t('chKeyListProblem', { problem: value.keyListProblem })}</p>}
         {missingProblem && <p className="channel-unverified" role="alert" data-testid="channel-missing">{t('chPostsMayBeMissing', { problem: missingProblem })}</p>}
         {check && !check.complete && <p className="muted small" role="status">{t('chChecking', { checked: check.checked, of: check.of })}</p>}

@@ -20,7 +20,9 @@ export function useChannelData<T>(client: ParleyClient, load: () => Promise<T>, 
 export function listenChannels(client: ParleyClient, again: () => void, channelId?: string): () => void {
   local.addEventListener('changed', again);
   const off = client.on('channelPost', (e) => { if (!channelId || e.channelId === channelId) again(); });
-  return () => { off(); local.removeEventListener('changed', again); };
+  // R201: named, removed, accepted, or a new key list: the invitations, the admins and the composer are read again.
+  const offAdmin = client.on('channelAdmin', (e) => { if (!channelId || e.channelId === channelId) again(); });
+  return () => { off(); offAdmin(); local.removeEventListener('changed', again); };
 }
 
 /** The admins the channel's key list names (for showing the composer; the server and every reader enforce it). */

@@ -1,5 +1,5 @@
 import {
-  ParleyError,
+  MAX_CHANNEL_ADMIN_NAME, ParleyError,
   type Channel, type ChannelAttachment, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelSubscription, type MessageEntity, type ServerFrame,
   type ScheduledChannelPost, type WrappedPoll,
 } from '@parley/protocol';
@@ -29,6 +29,15 @@ export interface ChannelsDeps extends MediaEndpoint {
   openCommunity?(communityId: string): Promise<number | undefined>;
   /** R125: schedules a retry of a refused head (tests run it themselves); setTimeout by default. */
   later?(fn: () => void, ms: number): void;
+}
+
+/** R95b, R200: an admin as `GET /channels/:id/admins` lists them; `key` once their device accepted. */
+export interface ChannelAdmin { userId: string; role: 'owner' | 'admin'; key?: string; handle: string; displayName: string }
+
+/** R200: the name signed into an admin's key list entry: their display name, else @handle (none if the server gave neither). */
+function adminName(a: ChannelAdmin): { name?: string } {
+  const name = (a.displayName.trim() || (a.handle ? `@${a.handle}` : '')).slice(0, MAX_CHANNEL_ADMIN_NAME);
+  return name ? { name } : {};
 }
 
 const path = (channelId: string, rest = '') => `/channels/${encodeURIComponent(channelId)}${rest}`;
@@ -108,20 +117,60 @@ export class Channels extends ChannelSocial {
     await this.#keepKey(channelId, key.publicKey, jwk);
   }
 
-  /** R95b (owner): signs the next key list: every admin who registered a key, the owner first. */
-  async publishKeyList(channelId: string): Promise<Channel> {
+  /**
+   * R95b (owner): signs the next key list: every admin who registered a key, the owner first. R200: each
+   * entry carries the admin's name as the server's profile gives it now (the owner's device signs what it
+   * was shown); `signNames` turns "sign messages" on or off, else the current list's setting is kept.
+   */
+  async publishKeyList(channelId: string, opts: { signNames?: boolean } = {}): Promise<Channel> {
     const owner = await this.#key(channelId);
     const channel = await this.get(channelId);
     const current = await this.#keyList(channel);
     if (typeof current === 'string') throw new ParleyError('channel_signature_invalid', current);
     if (current.owner !== owner.publicKey) throw new ParleyError('channel_admin_only', 'only the owner\'s device signs the key list');
-    const { admins } = await this.#d.rest<{ admins: Array<{ userId: string; role: string; key?: string }> }>('GET', path(channelId, '/admins'));
-    const active = admins.flatMap((a) => (a.key ? [{ userId: a.userId, key: a.key }] : []));
+    const admins = await this.admins(channelId);
+    const active = admins.flatMap((a) => (a.key ? [{ userId: a.userId, key: a.key, ...adminName(a) }] : []));
     // Keys of the current list whose admin is gone (or has another key now) are kept, retired at the log's end.
     const retired = current.admins.filter((a) => !active.some((b) => b.userId === a.userId && b.key === a.key))
-      .map((a) => ({ userId: a.userId, key: a.key, untilSeq: a.untilSeq ?? channel.lastSeq }));
-    const list: ChannelKeyList = { v: 1, channelId, version: current.version + 1, owner: owner.publicKey, admins: [...active, ...retired] };
+      .map((a) => ({ ...a, untilSeq: a.untilSeq ?? channel.lastSeq }));
+    const signNames = opts.signNames ?? current.signNames ?? false;
+    const list: ChannelKeyList = { v: 1, channelId, version: current.version + 1, owner: owner.publicKey, admins: [...active, ...retired], ...(signNames ? { signNames } : {}) };
     return (await this.#d.rest<{ channel: Channel }>('PUT', path(channelId, '/key-list'), await signKeyList(owner, list))).channel;
+  }
+
+  /**
+   * R95b, R200 (the owner's device): signs the next key list when an admin accepted (registered a key)
+   * since the last one, so they can post. False when there is nothing to sign or this device is not the owner's.
+   */
+  async signInAccepted(channelId: string): Promise<boolean> {
+    if (!(await this.#d.meta.get(`channel-key:${channelId}`)) || (await this.get(channelId)).ownerId !== this.#d.userId) return false;
+    const list = await this.keyList(channelId);
+    if ('problem' in list) return false;
+    const waiting = (await this.admins(channelId)).some((a) => a.key && !list.admins.some((b) => b.userId === a.userId && b.key === a.key && b.untilSeq === undefined));
+    if (!waiting) return false;
+    await this.publishKeyList(channelId);
+    return true;
+  }
+
+  /** R200 (owner): "sign messages": posts show their author's signed name (on) or only "the channel's admin" (off). */
+  async setSignNames(channelId: string, on: boolean): Promise<Channel> {
+    return this.publishKeyList(channelId, { signNames: on });
+  }
+
+  /** R95b, R200: the channel's admins as the server lists them (admins only): who registered a key, with profile names. */
+  async admins(channelId: string): Promise<ChannelAdmin[]> {
+    return (await this.#d.rest<{ admins: ChannelAdmin[] }>('GET', path(channelId, '/admins'))).admins;
+  }
+
+  /** R200: the channels whose owner named this user an admin, not yet accepted (`acceptAdmin`) on a device. */
+  async adminInvites(): Promise<Channel[]> {
+    return (await this.#d.rest<{ channels: Channel[] }>('GET', '/channels/admin-invites')).channels;
+  }
+
+  /** R95b, R200: the channel's key list as this device verified it (who may post, whether names are signed), or why it does not hold. */
+  async keyList(channelId: string): Promise<ChannelKeyList | { problem: string }> {
+    const list = await this.#keyList(await this.get(channelId));
+    return typeof list === 'string' ? { problem: list } : list;
   }
 
   /** R96: a new post, signed here, at the log's next seq (taken again if another admin got there first). */

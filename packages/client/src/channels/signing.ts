@@ -112,6 +112,11 @@ export type ChannelPost =
     edited?: true;
     /** The admin whose key signed this version (from the key list). */
     signedBy: string;
+    /**
+     * R200: the author's name, as the owner signed it into the key list, when the list turns names on
+     * ("sign messages"); absent when it is off: the post is then only "signed by the channel's admin".
+     */
+    author?: string;
     /** R115: signed for a later time (`date`) and placed in the log by the server when it came. */
     scheduled?: true;
   }
@@ -141,6 +146,7 @@ export async function openEntry(channelId: string, entry: ChannelEntry, list: Ch
     verified: true, channelId, postId: body.postId, postSeq: body.postSeq, seq: body.seq, version: body.version, date: body.date,
     text: body.text, ...(body.entities ? { entities: body.entities } : {}), ...(body.attachments ? { attachments: body.attachments } : {}),
     ...(body.poll ? { poll: body.poll } : {}), ...(body.replaces ? { replaces: body.replaces } : {}), pinned: body.pinned, deleted: body.deleted, ...(body.edited ? { edited: true as const } : {}), signedBy: admin.userId,
+    ...(list.signNames && admin.name ? { author: admin.name } : {}),
     ...(scheduled ? { scheduled: true as const } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import {
   channelHandleProblem, entitiesProblem, ParleyError,
-  type Channel, type ChannelEntry, type ChannelPostBody, type ChannelPostCounts, type ChannelSubscription, type CreateChannelRequest, type SignedBlob,
+  type Channel, type ChannelEntry, type ChannelKeyList, type ChannelPostBody, type ChannelPostCounts, type ChannelSubscription, type CreateChannelRequest, type SignedBlob,
 } from '@parley/protocol';
 import { channelTopic, userTopic, type Bus } from '../../bus/bus.ts';
 import type { ChannelLimits } from '../../config.ts';
@@ -29,6 +29,9 @@ export interface ChannelsDeps {
   /** R110: the largest upload the server takes at all (PARLEY_MAX_FILE_BYTES). */
   maxFileBytes: number;
 }
+
+/** R95b, R200: an admin of a channel as its other admins see them. */
+export interface ChannelAdminInfo { userId: string; role: 'owner' | 'admin'; key?: string; handle: string; displayName: string }
 
 const notFound = () => new ParleyError('channel_not_found', 'no such channel');
 const adminOnly = (what: string) => new ParleyError('channel_admin_only', what);
@@ -91,20 +94,48 @@ export class Channels {
   async addAdmin(auth: AuthContext, channelId: string, userId: string): Promise<void> {
     await this.#owner(auth, channelId);
     if (!(await this.#d.storage.getUser(userId))) throw new ParleyError('user_not_found', 'no such user');
-    await this.#d.channels.addAdmin({ channelId, userId, role: 'admin', publicKey: null, addedAt: this.#d.clock.now() }, this.#d.limits.maxAdmins);
+    if (await this.#d.channels.addAdmin({ channelId, userId, role: 'admin', publicKey: null, addedAt: this.#d.clock.now() }, this.#d.limits.maxAdmins)) {
+      await this.#adminNotice(userId, channelId);
+    }
+  }
+
+  /** R201: the user's connections hear that their admin role in the channel changed (no more than the channel's id). */
+  async #adminNotice(userId: string, channelId: string): Promise<void> {
+    await this.#d.bus.publish(userTopic(userId), { type: 'channel_admin', channelId });
   }
 
   /** R95b: the admin can no longer post at once; the owner's device then signs a key list without their key. */
   async removeAdmin(auth: AuthContext, channelId: string, userId: string): Promise<void> {
     await this.#owner(auth, channelId);
     if (!(await this.#d.channels.removeAdmin(channelId, userId))) throw new ParleyError('not_found', 'not an admin of this channel');
+    await this.#adminNotice(userId, channelId);
   }
 
-  /** R95b: the admins and the keys they registered (for the owner's device to sign a list). Admins only. */
-  async admins(auth: AuthContext, channelId: string): Promise<Array<{ userId: string; role: 'owner' | 'admin'; key?: string }>> {
+  /**
+   * R95b: the admins and the keys they registered (for the owner's device to sign a list). Admins only.
+   * R200: with each one's handle and display name (the profile's, the server's word), which the owner's
+   * device signs into the list's `name`.
+   */
+  async admins(auth: AuthContext, channelId: string): Promise<ChannelAdminInfo[]> {
     await this.#channel(channelId);
     if (!(await this.#d.channels.getAdmin(channelId, auth.userId))) throw adminOnly('only the channel\'s admins see this');
-    return (await this.#d.channels.listAdmins(channelId)).map((a) => ({ userId: a.userId, role: a.role, ...(a.publicKey ? { key: a.publicKey } : {}) }));
+    return Promise.all((await this.#d.channels.listAdmins(channelId)).map(async (a) => {
+      const user = await this.#d.storage.getUser(a.userId);
+      return { userId: a.userId, role: a.role, ...(a.publicKey ? { key: a.publicKey } : {}), handle: user?.handle ?? '', displayName: user?.displayName ?? '' };
+    }));
+  }
+
+  /**
+   * R200 (issue 13): the channels whose owner named the caller an admin and whose key the caller's device
+   * has not registered yet: the invitations their app shows (accepting is `PUT …/admin-key`).
+   */
+  async adminInvites(auth: AuthContext): Promise<Channel[]> {
+    const out: Channel[] = [];
+    for (const a of await this.#d.channels.pendingAdminOf(auth.userId, this.#d.limits.maxSubscriptionsPerUser)) {
+      const row = await this.#d.channels.getChannel(a.channelId);
+      if (row) out.push(toChannel(row));
+    }
+    return out;
   }
 
   /** R95b: an admin's device registers its post-signing key (the owner's is the channel's owner key, fixed). */
@@ -114,6 +145,8 @@ export class Channels {
     if (!me) throw adminOnly('only the channel\'s admins have keys');
     if (me.role === 'owner') throw new ParleyError('channel_post_invalid', 'the owner key is fixed when the channel is made');
     await this.#d.channels.setAdminKey(channelId, auth.userId, key);
+    // R201: the owner's online device can sign the accepted key in at once (the SDK's signInAccepted).
+    await this.#adminNotice((await this.#channel(channelId)).ownerId, channelId);
   }
 
   /**
@@ -140,6 +173,8 @@ export class Channels {
     if (!(await this.#d.channels.setKeyList(channelId, list.version, blob.signed, blob.signature))) {
       throw new ParleyError('channel_post_invalid', 'key list: another version was stored meanwhile');
     }
+    // R201: every admin the list names hears it (an accepted admin's app shows the composer at once).
+    for (const userId of new Set(list.admins.filter((a) => a.untilSeq === undefined).map((a) => a.userId))) await this.#adminNotice(userId, channelId);
     return this.get(channelId);
   }
 
@@ -324,12 +359,29 @@ export class Channels {
   }
 
   /** R99: what the public page and feed show: the channel and its newest posts (not deleted), read from what was signed. */
-  async publicView(handle: string, limit: number): Promise<{ channel: ChannelRow; posts: ChannelPostBody[] }> {
+  async publicView(handle: string, limit: number): Promise<{ channel: ChannelRow; posts: PublicPost[] }> {
     const channel = await this.#d.channels.getChannelByHandle(handle);
     if (!channel) throw notFound();
     const rows = await this.#d.channels.listPosts(channel.channelId, { limit, withDeleted: false });
-    return { channel, posts: rows.map((r) => storedPost(r.signed, r.seq)) };
+    const list = storedKeyList(channel.keyList);
+    return {
+      channel, posts: rows.map((r) => {
+        const body = storedPost(r.signed, r.seq);
+        const author = signedAuthor(list, body.signer);
+        return author === undefined ? body : { ...body, author };
+      }),
+    };
   }
+}
+
+/** R99, R200: a post as the public page and feed show it: with its author's signed name when the channel signs names. */
+export type PublicPost = ChannelPostBody & { author?: string };
+
+/** R200: the name the key list gives the post's signer, when the list turns names on (else undefined: "the channel's admin"). */
+export function signedAuthor(list: ChannelKeyList, signer: string): string | undefined {
+  if (!list.signNames) return undefined;
+  const name = list.admins.find((a) => a.key === signer)?.name;
+  return name ? name : undefined;
 }
 
 const tooLarge = (max: number) => new ParleyError('channel_post_too_large', `a post has at most ${max} characters`);

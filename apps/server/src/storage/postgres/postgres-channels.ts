@@ -81,6 +81,11 @@ export class PostgresChannels implements ChannelStorage {
     return ((await this.#pool.query("DELETE FROM channel_admins WHERE channel_id = $1 AND user_id = $2 AND role <> 'owner'", [channelId, userId])).rowCount ?? 0) > 0;
   }
 
+  async pendingAdminOf(userId: string, limit: number): Promise<ChannelAdminRow[]> {
+    return (await this.#rows("SELECT * FROM channel_admins WHERE user_id = $1 AND public_key IS NULL AND role <> 'owner' ORDER BY added_at, channel_id LIMIT $2", [userId, limit]))
+      .map(toChannelAdmin);
+  }
+
   async putPost(p: ChannelPostRow, media?: readonly ChannelMediaRow[]): Promise<'ok' | 'version' | { lastSeq: number }> {
     return inTransaction(this.#pool, async (db): Promise<'ok' | 'version' | { lastSeq: number }> => {
       const c = (await db.query<Row>('SELECT last_seq FROM channels WHERE channel_id = $1 FOR UPDATE', [p.channelId])).rows[0];

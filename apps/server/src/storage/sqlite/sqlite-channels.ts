@@ -131,6 +131,11 @@ export class SqliteChannels implements ChannelStorage {
     return this.#q("DELETE FROM channel_admins WHERE channel_id = ? AND user_id = ? AND role <> 'owner'").run(channelId, userId).changes > 0;
   }
 
+  async pendingAdminOf(userId: string, limit: number): Promise<ChannelAdminRow[]> {
+    const rows = this.#q("SELECT * FROM channel_admins WHERE user_id = ? AND public_key IS NULL AND role <> 'owner' ORDER BY added_at, channel_id LIMIT ?").all(userId, limit) as Row[];
+    return rows.map(toChannelAdmin);
+  }
+
   async putPost(p: ChannelPostRow, media?: readonly ChannelMediaRow[]): Promise<'ok' | 'version' | { lastSeq: number }> {
     return this.#db.transaction((): 'ok' | 'version' | { lastSeq: number } => {
       const c = this.#q('SELECT last_seq FROM channels WHERE channel_id = ?').get(p.channelId) as Row | undefined;
