@@ -8,12 +8,17 @@
 // catch-up of `catchUp` distinct offline subscribers, 20 at a time, each doing what the SDK and web
 // app do on return: `GET /channels` (its unread counts), then opening the channel: `GET /channels/:id`,
 // its last 50 posts (`GET /posts?limit=50`) and the read position (`POST /read`).
-// Usage: node --import tsx bench/channel-100k.ts [subscribers=100000] [connections=15000] [workers=4] [cluster=0|3] [catchUp=1000] [steps=3]
+// With `reads` = list|open, each step is run again with every connection reading, on each notice, what
+// the web app reads on it with its own session (bench/lib/channel-reads.ts: 'list' the chat list's
+// `GET /channels`, 'open' the open channel view's reload too): PUT → the last device done, CPU per post
+// with the reads, requests per post and per second, refused requests by status and code.
+// Usage: node --import tsx bench/channel-100k.ts [subscribers=100000] [connections=15000] [workers=4] [cluster=0|3] [catchUp=1000] [steps=3] [reads=none|list|open]
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { RestApi } from '@parley/client';
 import { startBenchCluster } from './lib/cluster.ts';
-import { CHANNEL_BENCH_ENV, connectSessions, createBenchChannel, fanOutStep, NOTICE_BYTES, slopes } from './lib/channel-bench.ts';
+import { CHANNEL_BENCH_ENV, connectSessions, createBenchChannel, fanOutStep, NOTICE_BYTES, setChannelReads, slopes, type FanOutStep } from './lib/channel-bench.ts';
+import type { ChannelReadMode } from './lib/protocol.ts';
 import { makeUsers, round, sleep, startServerProcess, Worker, type SessionSpec } from './lib/fixture.ts';
 import { seedSubscribers } from './lib/seed-subscribers.ts';
 
@@ -23,6 +28,8 @@ const workerCount = Number(process.argv[4] ?? 4);
 const clusterSize = Number(process.argv[5] ?? 0);
 const catchUpCount = Number(process.argv[6] ?? 1000);
 const stepCount = Number(process.argv[7] ?? 3);
+const readMode = (process.argv[8] ?? 'none') as ChannelReadMode;
+if (!['none', 'list', 'open'].includes(readMode)) throw new Error('reads must be none, list or open');
 if (total + catchUpCount > subscribers) throw new Error('connections + catchUp must not exceed subscribers');
 
 const single = clusterSize === 0 ? await startServerProcess(CHANNEL_BENCH_ENV) : undefined;
@@ -52,20 +59,29 @@ async function openConnections(count: number): Promise<number> {
 }
 
 /** One fan-out step, with the Parley processes' own CPU beside the total (the cluster's adds PostgreSQL and NATS). */
-async function step() {
+async function step(reads = false) {
   const n0 = nodeCpu();
-  const s = await fanOutStep(workers, channel, connected, cpu);
+  const s = await fanOutStep(workers, channel, connected, cpu, 10, reads);
   loads.push(loadavg()[0]!);
   return { ...s, nodeCpuMsPerPost: round(((nodeCpu() - n0) * 1000) / 10), serverRssMb: single ? round(single.rssKb() / 1024) : undefined };
 }
 
 await channel.post(); // warm the path
 const steps: (Awaited<ReturnType<typeof step>> & { connectSeconds: number })[] = [];
+const readSteps: Awaited<ReturnType<typeof step>>[] = [];
 for (let k = 1; k <= stepCount; k++) {
   const connectSeconds = await openConnections(Math.floor((total * k) / stepCount) - connected);
   await sleep(3000);
   steps.push({ ...(await step()), connectSeconds });
+  if (readMode !== 'none') {
+    await setChannelReads(workers, readMode);
+    readSteps.push(await step(true));
+    await setChannelReads(workers, 'none');
+    await sleep(2000);
+  }
 }
+/** The same slopes with the reads on: CPU per 1,000 devices notified and reading, and PUT → last device done. */
+const withReads = readSteps.length ? slopes(...readSteps.map((s): FanOutStep => ({ ...s, fanOutMs: s.reads!.doneMs }))) : undefined;
 
 // The idle connections' own cost (pings every PARLEY_WS_PING_INTERVAL_MS): CPU over 10 s with no posts,
 // to net out of the catch-up below (and to size the per-notice slopes' share of it).
@@ -74,7 +90,7 @@ await sleep(10_000);
 const idleCpuMsPerSecond = round(((cpu() - idleCpu0) * 1000) / 10);
 
 // Catch-up: distinct offline subscribers come back, 20 at a time, and do what the SDK does.
-while (channel.seq < 60) await channel.post();
+while (returning.length && channel.seq < 60) await channel.post();
 const lastSeq = channel.seq;
 const cpuCatch0 = cpu();
 const nodeCatch0 = nodeCpu();
@@ -105,7 +121,9 @@ const catchUp = {
 console.log(JSON.stringify({
   bench: 'channel 100k', nodes: clusterSize || 1, storage: clusterSize ? 'postgres+nats' : 'sqlite', subscribers, subscribersShown: shown,
   connections: total, offline: subscribers - total, seedSeconds: round(seeded.seconds, 1),   loadProcesses: workerCount, loadAverage1m: loads.map((l) => round(l, 1)),
-  noticeBytes: NOTICE_BYTES, storedBytesPerPost: channel.storedBytes, steps, ...slopes(...steps), idleCpuMsPerSecond, catchUp,
+  noticeBytes: NOTICE_BYTES, storedBytesPerPost: channel.storedBytes, steps, ...slopes(...steps),
+  ...(withReads ? { reads: readMode, readSteps, withReads: { cpuMsPer1000Devices: withReads.cpuMsPer1000Notices, doneMsPer1000Devices: withReads.fanOutMsPer1000Notices, projected1M: withReads.projected1M } } : {}),
+  idleCpuMsPerSecond, catchUp,
 }));
 for (const w of workers) await w.close();
 await single?.close();

@@ -5,7 +5,8 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { CHANNEL_HEAD_CONTEXT, CHANNEL_KEYS_CONTEXT, CHANNEL_POST_CONTEXT } from '@parley/protocol';
 import { RestApi } from '@parley/client';
-import { percentile, round, waitDelivered, type SessionSpec, type Worker } from './fixture.ts';
+import { percentile, round, sleep, waitDelivered, type SessionSpec, type Worker } from './fixture.ts';
+import type { ChannelReadMode } from './protocol.ts';
 
 export const CHANNEL_BENCH_ENV = {
   PARLEY_RATE_LOGIN_PER_MIN: '1000000', PARLEY_RATE_API_PER_SEC: '100000', PARLEY_CHANNEL_POSTS_PER_HOUR: '100000',
@@ -70,12 +71,42 @@ export interface FanOutStep {
   fanOutMs: { p50: number; max: number };
   cpuMsPerPost: number;
   delivered: number;
+  /** With per-notice reads on (`setChannelReads`): PUT → the last device done reading, and what was read. */
+  reads?: { doneMs: { p50: number; max: number }; devices: number; requestsPerPost: number; requestsPerSecond: number; failed: Record<string, number> };
 }
 
-/** `posts` posts one at a time, each once the previous one's notices all arrived at `connections`. */
-export async function fanOutStep(workers: Worker[], channel: BenchChannel, connections: number, cpu: () => number, posts = 10): Promise<FanOutStep> {
+/** Switches the workers' per-notice reads (bench/lib/channel-reads.ts) on or off. */
+export async function setChannelReads(workers: Worker[], mode: ChannelReadMode): Promise<void> {
+  await Promise.all(workers.map((w) => w.call({ cmd: 'channelReads', mode })));
+}
+
+/** Polls the workers until `expected` devices finished their reads (or `timeoutMs` passed). */
+async function waitReads(workers: Worker[], expected: number, timeoutMs: number) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const stats = await Promise.all(workers.map((w) => w.call({ cmd: 'stats' })));
+    const devices = stats.reduce((a, s) => a + s.reads.devices, 0);
+    if (devices >= expected || performance.now() > deadline) {
+      const failed: Record<string, number> = {};
+      for (const s of stats) for (const [k, v] of Object.entries(s.reads.failed)) failed[k] = (failed[k] ?? 0) + v;
+      return { devices, requests: stats.reduce((a, s) => a + s.reads.requests, 0), failed, lastAt: Math.max(...stats.map((s) => s.reads.lastAt)) };
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * `posts` posts one at a time, each once the previous one's notices all arrived at `connections`
+ * (and, with `reads`, once every device finished the reads the workers were set to make on it).
+ */
+export async function fanOutStep(workers: Worker[], channel: BenchChannel, connections: number, cpu: () => number, posts = 10, reads = false): Promise<FanOutStep> {
   const times: number[] = [];
+  const readTimes: number[] = [];
   let delivered = 0;
+  let readers = 0;
+  let requests = 0;
+  let readSeconds = 0;
+  const failed: Record<string, number> = {};
   const cpu0 = cpu();
   for (let i = 0; i < posts; i++) {
     await Promise.all(workers.map((w) => w.call({ cmd: 'reset' })));
@@ -84,10 +115,22 @@ export async function fanOutStep(workers: Worker[], channel: BenchChannel, conne
     const d = await waitDelivered(workers, connections, 120_000);
     delivered += d.received;
     times.push(d.lastAt - t0);
+    if (reads) {
+      const r = await waitReads(workers, connections, 300_000);
+      readers += r.devices;
+      requests += r.requests;
+      readSeconds += (r.lastAt - t0) / 1000;
+      readTimes.push(r.lastAt - t0);
+      for (const [k, v] of Object.entries(r.failed)) failed[k] = (failed[k] ?? 0) + v;
+    }
   }
   const cpuMs = ((cpu() - cpu0) * 1000) / posts;
   times.sort((a, b) => a - b);
-  return { connections, fanOutMs: { p50: round(percentile(times, 50)), max: round(times.at(-1)!) }, cpuMsPerPost: round(cpuMs), delivered: Math.round(delivered / posts) };
+  readTimes.sort((a, b) => a - b);
+  return {
+    connections, fanOutMs: { p50: round(percentile(times, 50)), max: round(times.at(-1)!) }, cpuMsPerPost: round(cpuMs), delivered: Math.round(delivered / posts),
+    ...(reads ? { reads: { doneMs: { p50: round(percentile(readTimes, 50)), max: round(readTimes.at(-1)!) }, devices: Math.round(readers / posts), requestsPerPost: Math.round(requests / posts), requestsPerSecond: round(requests / readSeconds), failed } } : {}),
+  };
 }
 
 /**

@@ -2,9 +2,11 @@
 // coordinator (IPC). Raw frames, no SDK: the figures then measure the server, not client code.
 // Send times travel inside the clientMsgId (µs since the epoch, performance clock), so a receiver
 // in another process measures send→deliver without a shared map.
+import { Agent as HttpAgent } from 'node:http';
 import WebSocket from 'ws';
 import { WS_PATH } from '@parley/protocol';
-import type { Command, Reply, SessionSpec } from './protocol.ts';
+import { readOnNotice } from './channel-reads.ts';
+import type { ChannelReadMode, Command, Reply, SessionSpec } from './protocol.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 const worker = process.pid.toString(36);
@@ -12,10 +14,20 @@ const worker = process.pid.toString(36);
 interface Conn {
   ws: WebSocket;
   spec: SessionSpec;
+  url: string;
+  agent: HttpAgent;
   receiptTimers: Map<string, { upToSeq: number; timer: NodeJS.Timeout | undefined }>;
 }
 
 const conns: Conn[] = [];
+/** Keep-alive HTTP agents for the per-notice reads, one per local address (as the WebSockets spread). */
+const agents = new Map<string, HttpAgent>();
+function agentFor(localAddress: string | undefined): HttpAgent {
+  const key = localAddress ?? '';
+  let a = agents.get(key);
+  if (!a) agents.set(key, (a = new HttpAgent({ keepAlive: true, maxSockets: 512, ...(localAddress ? { localAddress } : {}) })));
+  return a;
+}
 let latencies: number[] = [];
 let received = 0;
 let firstAt = 0;
@@ -23,6 +35,8 @@ let lastAt = 0;
 let acked = 0;
 let errors = 0;
 let receiptDelayMs = -1;
+let readMode: ChannelReadMode = 'none';
+let reads = { devices: 0, requests: 0, failed: {} as Record<string, number>, lastAt: 0 };
 const inflight = new Map<string, () => void>();
 
 function reply(r: Reply): void {
@@ -30,7 +44,7 @@ function reply(r: Reply): void {
 }
 
 function onFrame(conn: Conn, data: WebSocket.RawData): void {
-  const frame = JSON.parse(String(data)) as { type: string; rid?: string; message?: { chatId: string; seq: number; clientMsgId: string; senderDeviceId: string }; code?: string };
+  const frame = JSON.parse(String(data)) as { type: string; rid?: string; message?: { chatId: string; seq: number; clientMsgId: string; senderDeviceId: string }; code?: string; channelId?: string; seq?: number };
   if (frame.type === 'message' && frame.message) {
     const m = frame.message;
     if (m.senderDeviceId === conn.spec.deviceId) return; // the sender's own echo is not a delivery
@@ -47,6 +61,13 @@ function onFrame(conn: Conn, data: WebSocket.RawData): void {
     const t = now();
     if (!firstAt) firstAt = t;
     lastAt = t;
+    if (readMode !== 'none') {
+      const r = reads;
+      void readOnNotice(conn.url, conn.spec.token, frame.channelId!, frame.seq!, readMode, conn.agent, r).then(() => {
+        r.devices += 1;
+        r.lastAt = now();
+      });
+    }
   } else if (frame.type === 'ack' && frame.rid) {
     acked += 1;
     inflight.get(frame.rid)?.();
@@ -76,7 +97,7 @@ function scheduleReceipt(conn: Conn, chatId: string, seq: number): void {
 
 async function connect(url: string, spec: SessionSpec, index: number, localAddress: string | undefined): Promise<void> {
   const ws = new WebSocket(url.replace(/^http/, 'ws') + WS_PATH, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
-  const conn: Conn = { ws, spec, receiptTimers: new Map() };
+  const conn: Conn = { ws, spec, url, agent: agentFor(localAddress), receiptTimers: new Map() };
   await new Promise<void>((resolve, reject) => {
     ws.once('error', reject);
     ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', v: 1, token: spec.token })));
@@ -137,7 +158,11 @@ process.on('message', (cmd: Command) => {
       case 'receipts':
         receiptDelayMs = cmd.delayMs;
         return reply({ cmd: 'receipts' });
+      case 'channelReads':
+        readMode = cmd.mode;
+        return reply({ cmd: 'channelReads' });
       case 'reset':
+        reads = { devices: 0, requests: 0, failed: {}, lastAt: 0 };
         latencies = [];
         received = 0; firstAt = 0; lastAt = 0; acked = 0; errors = 0;
         return reply({ cmd: 'reset' });
@@ -146,7 +171,7 @@ process.on('message', (cmd: Command) => {
         return reply({ cmd: 'send', sent, acked, errors });
       }
       case 'stats':
-        return reply({ cmd: 'stats', received, firstAt, lastAt, latencies, errors });
+        return reply({ cmd: 'stats', received, firstAt, lastAt, latencies, errors, reads });
       case 'close':
         for (const c of conns) c.ws.terminate();
         reply({ cmd: 'close' });
