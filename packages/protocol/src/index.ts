@@ -21,5 +21,4 @@ export * from './wrapped-comments.ts';
 export * from './wrapped-views.ts';
 export * from './wrapped-polls.ts';
 export * from './wrapped-reads.ts';
-export * from './wrapped-schedule.ts';
 export * from './mls-scheduled.ts';

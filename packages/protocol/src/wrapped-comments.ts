@@ -1,22 +1,11 @@
-import { z } from 'zod';
-
 /**
  * R177: comments on a wrapped channel's posts. A comment is a thread reply (R89) in the channel's
  * discussion chat (R114) whose root is `wrappedPostRoot(seq)`; its writer's device also sends a
  * **comment mark**, the first 16 bytes (hex) of HMAC-SHA256 keyed by the post's epoch key over
  * `"parley-wrapped-comment-v1\n" communityId "\n" seq "\n" commentId` (SDK `wrappedCommentMark`), so the
  * server counts comments per post for subscribers outside the discussion chat without learning which
- * message of that chat a mark stands for.
+ * message of that chat a mark stands for. The mark's and the count's schemas: channel-schemas.ts.
  */
-export const WrappedCommentMark = z.string().regex(/^[0-9a-f]{32}$/, 'a comment mark: 16 bytes hex');
-export type WrappedCommentMark = z.infer<typeof WrappedCommentMark>;
-
-/** One post's comment count, as the server keeps it (`PUT`/`DELETE …/comments/:mark`, `GET …/comment-counts`). */
-export const WrappedCommentCount = z.object({
-  seq: z.number().int().positive(),
-  comments: z.number().int().nonnegative(),
-});
-export type WrappedCommentCount = z.infer<typeof WrappedCommentCount>;
 
 /** R177: the thread root (R89's `thread`, a client message id's form) that names the wrapped post at `seq` in its channel's discussion chat. */
 export const wrappedPostRoot = (seq: number): string => `wrapped-post-${seq}`;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Id, MAX_WRAPPED_COUNTS_SEQS, WrappedCommentMark } from '@parley/protocol';
+import { Id, MAX_WRAPPED_COUNTS_SEQS } from '@parley/protocol';
+import { WrappedCommentMark } from '@parley/protocol/channel-schemas';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { parse, requireAuth } from './edge.ts';

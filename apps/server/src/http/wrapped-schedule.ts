@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Id, PutMlsScheduledRequest, PutWrappedScheduledRequest } from '@parley/protocol';
+import { Id } from '@parley/protocol';
+import { PutMlsScheduledRequest, PutWrappedScheduledRequest } from '@parley/protocol/channel-schemas';
 import { z } from 'zod';
 import type { SealedSchedule, SealedScheduleInput } from '../domain/channels/sealed-schedule.ts';
 import type { Services } from '../services.ts';

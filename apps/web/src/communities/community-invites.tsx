@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { CommunityInvitePreview, CommunityInviteResponse, CommunityJoinRequest } from '@parley/protocol';
-import { useI18n } from '../i18n/index.ts';
+import { useJoinI18n } from './join-text.ts';
 import { go, goWhenDone } from '../state/use-client.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { Icon } from '../components/icons.tsx';
@@ -27,7 +27,7 @@ export function communityInviteUrl(token: string, name: string): string {
 
 /** R68 for holders of the `invite` right: an invite link with an expiry and a use limit, with its QR code. */
 export function CommunityInvites({ client, communityId, name }: { client: ParleyClient; communityId: string; name: string }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt } = useJoinI18n();
   const [expiry, setExpiry] = useState<number>(EXPIRIES[2].ms);
   const [maxUses, setMaxUses] = useState('');
   const [approval, setApproval] = useState(false);
@@ -72,7 +72,7 @@ export function CommunityInvites({ client, communityId, name }: { client: Parley
 
 /** #/community-join/<token>/<name>: what the community is (name, member count) and a Join button, or (R100) a request with a note. */
 export function JoinCommunity({ client, token, hint }: { client: ParleyClient; token: string; hint: string | undefined }) {
-  const { t } = useI18n();
+  const { t } = useJoinI18n();
   const [preview, setPreview] = useState<CommunityInvitePreview | undefined>();
   const [mine, setMine] = useState(false);
   const [request, setRequest] = useState<CommunityJoinRequest | undefined>();
@@ -125,7 +125,7 @@ export function JoinCommunity({ client, token, hint }: { client: ParleyClient; t
 function AskToJoin({ client, token, request, onRequest }: {
   client: ParleyClient; token: string; request: CommunityJoinRequest | undefined; onRequest: (r: CommunityJoinRequest | undefined) => void;
 }) {
-  const { t } = useI18n();
+  const { t } = useJoinI18n();
   const [note, setNote] = useState('');
   const [cancelled, setCancelled] = useState(false);
   const [error, run, busy] = useAction();

@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { Community, CommunityJoinRequest } from '@parley/protocol';
-import { useI18n } from '../i18n/index.ts';
+import { useJoinI18n } from './join-text.ts';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { useCommunityData } from './use-community.ts';
 
@@ -11,7 +11,7 @@ import { useCommunityData } from './use-community.ts';
  * `community_join_request` (a new request, or another admin's decision).
  */
 export function CommunityJoinRequests({ client, community }: { client: ParleyClient; community: Community }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt } = useJoinI18n();
   const id = community.communityId;
   const load = useCallback(() => client.communities.joinRequests.pending(id), [client, id]);
   const { value: requests, error: loadError, reload } = useCommunityData<CommunityJoinRequest[]>(client, load, id);

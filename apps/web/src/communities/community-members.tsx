@@ -1,7 +1,9 @@
 import { useCallback, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { ALL_COMMUNITY_RIGHTS, type Community, type CommunityLabel, type CommunityMember, type CommunityMute, type CommunityRight, type Role } from '@parley/protocol';
-import { useI18n } from '../i18n/index.ts';
+import { useChunkI18n } from '../i18n/chunk-text.ts';
+import { enCommunityMembers } from '../i18n/en-community-members.ts';
+import { ruCommunityMembers } from '../i18n/ru-community-members.ts';
 import { Avatar, colorFor } from '../components/avatar.tsx';
 import { ErrorLine, useAction } from '../components/error-line.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
@@ -22,7 +24,7 @@ const LABEL_KEY = { teacher: 'labelTeacher', parent: 'labelParent', student: 'la
  * (R71). The server checks the same; the buttons only show what it would allow.
  */
 export function CommunityMembers({ client, communityId }: { client: ParleyClient; communityId: string }) {
-  const { t } = useI18n();
+  const { t } = useChunkI18n(enCommunityMembers, ruCommunityMembers);
   const { value } = useCommunity(client, communityId);
   const { value: members, error: loadError, reload: reloadMembers } = useCommunityMembers(client, communityId);
   // R82: who is muted, for those who may mute (the `ban` right).
@@ -58,7 +60,7 @@ export function CommunityMembers({ client, communityId }: { client: ParleyClient
 
 /** R138: where the server's list of rights differs from the owner's signed one; this device goes by the signed one. */
 function RightsDisputes({ client, community, members }: { client: ParleyClient; community: Community; members: readonly CommunityMember[] }) {
-  const { t } = useI18n();
+  const { t } = useChunkI18n(enCommunityMembers, ruCommunityMembers);
   const ids = client.communities.rightsDisputes(community.announcementsChatId);
   if (ids.length === 0) return null;
   const names = ids.map((id) => members.find((m) => m.userId === id)?.displayName ?? id).join(', ');
@@ -68,7 +70,7 @@ function RightsDisputes({ client, community, members }: { client: ParleyClient; 
 function MemberRow({ client, community, member: m, busy, act, mutedUntil }: {
   client: ParleyClient; community: Community; member: CommunityMember; busy: boolean; act: (fn: () => Promise<unknown>) => void; mutedUntil: number | undefined;
 }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt } = useChunkI18n(enCommunityMembers, ruCommunityMembers);
   const [editing, setEditing] = useState(false);
   const isMe = m.userId === client.userId;
   const id = community.communityId;
@@ -135,7 +137,7 @@ type Change = { role: 'admin' | 'member'; rights: CommunityRight[]; label?: Comm
 function MemberEditor({ community, member, busy, onSave, onCancel, onHandover }: {
   community: Community; member: CommunityMember; busy: boolean; onSave: (c: Change) => void; onCancel: () => void; onHandover: () => void;
 }) {
-  const { t } = useI18n();
+  const { t } = useChunkI18n(enCommunityMembers, ruCommunityMembers);
   const [role, setRole] = useState<'admin' | 'member'>(member.role === 'admin' ? 'admin' : 'member');
   const [rights, setRights] = useState<CommunityRight[]>(member.rights);
   const [label, setLabel] = useState<CommunityLabel | ''>(member.label ?? '');

@@ -1,5 +1,7 @@
 import type { KeyLogAlert, ParleyClient } from '@parley/client';
-import { useI18n } from '../i18n/index.ts';
+import { useChunkI18n } from '../i18n/chunk-text.ts';
+import { enKeyLogAlerts } from '../i18n/en-key-log-alerts.ts';
+import { ruKeyLogAlerts } from '../i18n/ru-key-log-alerts.ts';
 import { go, goWhenDone, useClientState } from '../state/use-client.ts';
 import { ErrorLine, useAction } from './error-line.tsx';
 
@@ -22,7 +24,7 @@ export function KeyLogAlerts({ client }: { client: ParleyClient }) {
 }
 
 function Alert({ client, alert }: { client: ParleyClient; alert: KeyLogAlert }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt } = useChunkI18n(enKeyLogAlerts, ruKeyLogAlerts);
   const [error, run, busy] = useAction();
   const dismiss = () => run(() => client.dismissKeyLogAlert(alert.id));
   const toDevices = () => go('/settings/devices');

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import { useI18n } from '../i18n/index.ts';
+import { useChunkI18n } from '../i18n/chunk-text.ts';
+import { enPasskeys } from '../i18n/en-passkeys.ts';
+import { ruPasskeys } from '../i18n/ru-passkeys.ts';
 import { passkeysAvailable } from '../state/session-loader.ts';
 import { addPasskey, storeProtection } from '../state/session.ts';
 import { ErrorLine, useAction } from './error-line.tsx';
@@ -10,7 +12,7 @@ import { ErrorLine, useAction } from './error-line.tsx';
  * protects the messages kept in this browser, in plain words.
  */
 export function PasskeysCard({ client }: { client: ParleyClient }) {
-  const { t } = useI18n();
+  const { t } = useChunkI18n(enPasskeys, ruPasskeys);
   const [error, run, busy] = useAction();
   const [added, setAdded] = useState(false);
   const [canPasskey] = useState(passkeysAvailable);

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { pollOpenAt, type ParleyClient, type PollView, type TimelineItem } from '@parley/client';
 import { MAX_POLL_OPTIONS, MAX_POLL_OPTION_TEXT, MAX_POLL_QUESTION, type Member } from '@parley/protocol';
-import { useI18n } from '../i18n/index.ts';
+import { useChunkI18n } from '../i18n/chunk-text.ts';
+import { enPoll } from '../i18n/en-poll.ts';
+import { ruPoll } from '../i18n/ru-poll.ts';
 import { ErrorLine } from './error-line.tsx';
 import { FormattedText } from './formatted-text.tsx';
 import { Icon } from './icons.tsx';
@@ -26,7 +28,7 @@ function useOpen(poll: PollView): boolean {
  * bars, this person's choices ticked and, unless anonymous, who chose what.
  */
 export function PollCard({ client, item, poll, members, canAct }: { client: ParleyClient; item: TimelineItem; poll: PollView; members: readonly Member[]; canAct: boolean }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt } = useChunkI18n(enPoll, ruPoll);
   const open = useOpen(poll);
   const [ticked, setTicked] = useState<number[]>([]);
   const [changing, setChanging] = useState(false);
@@ -120,7 +122,7 @@ export function PollDialog({ client, chatId, onClose, onCreate, note }: {
   client: ParleyClient; chatId?: string; onClose: () => void;
   onCreate?: (poll: { question: string; options: string[]; multiple: boolean }) => Promise<unknown>; note?: string;
 }) {
-  const { t } = useI18n();
+  const { t } = useChunkI18n(enPoll, ruPoll);
   const ref = useRef<HTMLDialogElement>(null);
   const [question, setQuestion] = useState('');
   const [options, setOptions] = useState(['', '']);

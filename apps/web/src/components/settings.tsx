@@ -1,7 +1,9 @@
 import { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { MeResponse } from '@parley/protocol';
-import { useI18n } from '../i18n/index.ts';
+import { useChunkI18n } from '../i18n/chunk-text.ts';
+import { enSettings } from '../i18n/en-settings.ts';
+import { ruSettings } from '../i18n/ru-settings.ts';
 import { enableNotifications, notificationStatus, type NotificationStatus } from '../state/session.ts';
 import { useDeviceWatch } from '../state/device-watch.ts';
 import { loadTextSize, setTextSize, type TextSize, type Theme } from '../state/theme.ts';
@@ -25,7 +27,7 @@ const BotsCard = lazy(async () => ({ default: (await import('../bots/bots-card.t
 export function Settings({ client, theme, setTheme, onSignOut }: {
   client: ParleyClient; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
 }) {
-  const { t } = useI18n();
+  const { t } = useChunkI18n(enSettings, ruSettings);
   const [me, setMe] = useState<MeResponse | undefined>();
   const [notify, setNotify] = useState<NotificationStatus | undefined>();
   const [textSize, setTextSizeState] = useState<TextSize>(loadTextSize);

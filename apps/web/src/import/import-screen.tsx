@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { exportSource, previewImport, type ImportPreview, type ImportProgress, type ImportSource, type ParleyClient } from '@parley/client';
 import { ErrorLine } from '../components/error-line.tsx';
 import { PanelHeader } from '../components/panel-header.tsx';
-import { useI18n } from '../i18n/index.ts';
+import { useImportI18n } from './text.ts';
 import { go } from '../state/use-client.ts';
 
 /**
@@ -12,7 +12,7 @@ import { go } from '../state/use-client.ts';
  * chat's info panel).
  */
 export function ImportScreen({ client, chatId }: { client: ParleyClient; chatId: string }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt } = useImportI18n();
   // `new`: into a new group named after the export (from the new-chat panel), no members to link yet.
   const fresh = chatId === 'new';
   const chat = fresh ? undefined : client.chat(chatId);

@@ -1,4 +1,5 @@
-import { ParleyError, type MlsScheduledPost } from '@parley/protocol';
+import { ParleyError } from '@parley/protocol';
+import type { MlsScheduledPost } from '@parley/protocol/channel-schemas';
 import { openScheduledCopy, scheduledKey, sealScheduled, type ScheduledGroup } from '../e2ee/scheduled-post.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
 import type { MlsIdentity } from '../mls/identity.ts';

@@ -1,4 +1,5 @@
-import { ParleyError, wrappedPostOfRoot, type WrappedCommentCount, type WrappedPost } from '@parley/protocol';
+import { ParleyError, wrappedPostOfRoot, type WrappedPost } from '@parley/protocol';
+import type { WrappedCommentCount } from '@parley/protocol/channel-schemas';
 import type { RestFn } from '../session.ts';
 
 /**

@@ -1,4 +1,5 @@
-import { ParleyError, WrappedChannelInfo, WrappedPoll, WrappedPostPlain, type Attachment, type WrappedScheduledPost } from '@parley/protocol';
+import { ParleyError, WrappedChannelInfo, WrappedPoll, WrappedPostPlain, type Attachment } from '@parley/protocol';
+import type { WrappedScheduledPost } from '@parley/protocol/channel-schemas';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import type { KeyDirectory } from '../key-log/index.ts';
 import { loadCiphersuite } from '../mls/ciphersuite.ts';

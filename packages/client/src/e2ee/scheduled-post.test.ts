@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MlsScheduledBody, type Message } from '@parley/protocol';
+import { type Message } from '@parley/protocol';
+import { MlsScheduledBody } from '@parley/protocol/channel-schemas';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';
 import { MlsIdentity } from '../mls/identity.ts';
 import { openScheduledCopy, openScheduledEntry, scheduledKey, sealScheduled, type ScheduledGroup } from './scheduled-post.ts';

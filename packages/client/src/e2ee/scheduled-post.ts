@@ -1,4 +1,5 @@
-import { MLS_SCHEDULED_EXPORTER_LABEL, MlsScheduledBody, MlsScheduledSigned, type Content, type Message } from '@parley/protocol';
+import { MLS_SCHEDULED_EXPORTER_LABEL, type Content, type Message } from '@parley/protocol';
+import { MlsScheduledBody, MlsScheduledSigned } from '@parley/protocol/channel-schemas';
 import { openEpochKey, openPost, sealEpochKey, sealPost, drawEpochKey } from '../channels/epoch-keys.ts';
 import { WRAPPED_SCHEDULE_TOLERANCE_MS } from '../channels/wrapped-schedule.ts';
 import { base64ToBytes, bytesToBase64 } from '../encoding.ts';

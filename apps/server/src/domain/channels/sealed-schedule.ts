@@ -1,4 +1,5 @@
-import { ParleyError, type WrappedScheduledPost } from '@parley/protocol';
+import { ParleyError } from '@parley/protocol';
+import type { WrappedScheduledPost } from '@parley/protocol/channel-schemas';
 import type { ChannelScheduleLimits } from '../../config.ts';
 import type { BlobStorage } from '../../storage/blob-storage.ts';
 import type { WrappedScheduledRow, WrappedScheduleStorage } from '../../storage/wrapped-schedule-storage.ts';

@@ -1,4 +1,5 @@
-import { ParleyError, type WrappedCommentCount } from '@parley/protocol';
+import { ParleyError } from '@parley/protocol';
+import type { WrappedCommentCount } from '@parley/protocol/channel-schemas';
 import type { ChannelWrapLimits } from '../../config.ts';
 import type { ChannelScheduleStorage } from '../../storage/channel-schedule-storage.ts';
 import type { CommunityMemberRow, CommunityStorage } from '../../storage/community-storage.ts';

@@ -1,0 +1,21 @@
+/** English texts of settings.tsx, in its lazy chunk (useChunkI18n); the app's are en.ts. */
+export const enSettings = {
+  themeLight: 'Light',
+  themeDark: 'Dark',
+  themeSystem: 'System',
+  notifications: 'Notifications',
+  enableNotifications: 'Enable notifications',
+  notificationsOn: 'Notifications are on for this device.',
+  myLink: 'Your link',
+  confirmSignOut: 'Sign out? The messages kept in this browser will be deleted from it.',
+  linkPreviews: 'Link previews',
+  linkPreviewsHelp: 'A preview (title, description, picture) goes with a link you send, inside the encrypted message. Your server fetches the page for it: it sees the link you are about to send, not the chat or who you send it to, and keeps no log of it. The people you send it to fetch nothing. Off: links go without a preview.',
+  textNormal: 'Normal',
+  textLarge: 'Large',
+  textLarger: 'Larger',
+  forwardName: 'Link my name when my messages are forwarded',
+  forwardNameHelp: 'On: a message of yours that someone forwards says “Forwarded from” with your name. Off: it says only “Forwarded”. The choice travels inside each encrypted message you send from this device from now on (your server never learns it); messages sent earlier keep the choice they were sent with, and a modified app could still show who wrote them.',
+  relayCalls: 'Relay calls (hides your IP address from the other person)',
+  relayCallsHelp: 'Calls go through your server’s relay instead of straight to the other person. Reload the page for a change to apply.',
+  relayCallsNone: 'This server has no relay for calls, so calls go straight to the other person. With this on, they could not connect.',
+};

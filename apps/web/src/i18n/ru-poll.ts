@@ -1,0 +1,33 @@
+import type { enPoll } from './en-poll.ts';
+
+/** Russian texts of poll.tsx, in its lazy chunk. */
+export const ruPoll: Record<keyof typeof enPoll, string> = {
+  pollQuestion: 'Вопрос',
+  pollOptions: 'Варианты',
+  pollOptionN: 'Вариант {n}',
+  pollRemoveOption: 'Убрать вариант {n}',
+  pollAddOption: 'Добавить вариант',
+  pollMultipleLabel: 'Можно выбрать несколько',
+  pollAnonymousLabel: 'Анонимный: показывать число голосов, не имена',
+  pollCloseAfter: 'Закрыть',
+  pollPrivacy: 'Сквозное шифрование: сервер не видит ни опрос, ни голоса. В анонимном опросе имена скрыты в приложении; устройства участников всё же получают каждый голос.',
+  pollSend: 'Отправить опрос',
+  pollAnonymous: 'Анонимный опрос',
+  pollPublic: 'Опрос',
+  pollClosed: 'закрыт',
+  pollClosesAt: 'закроется {time}',
+  pollVote: 'Голосовать',
+  pollVotes: 'one:{count} голос|few:{count} голоса|many:{count} голосов|other:{count} голоса',
+  pollChange: 'Изменить голос',
+  pollRetract: 'Отозвать голос',
+  pollCloseAction: 'Закрыть опрос',
+  pollCloseConfirm: 'Закрыть опрос? После этого голосовать нельзя.',
+  pollQuiz: 'Викторина',
+  pollQuizAnonymous: 'Анонимная викторина',
+  quizRight: 'Верно!',
+  quizWrong: 'Неверно: правильный ответ — «{answer}»',
+  quizAnswer: 'Правильный ответ — «{answer}»',
+  quizRightOption: 'правильный ответ',
+  quizYourWrong: 'ваш ответ, неверный',
+  quizFinal: 'Один ответ, без изменений',
+};
