@@ -56,6 +56,8 @@ describe('scheduled posts of MLS-mode private channels (R191)', () => {
     const put = { epoch, body: 'A'.repeat(64), publishAt: Date.now() + MIN };
     // An epoch the chat is no longer (or not yet) at: readers would derive another key.
     await rejects(annRest('PUT', `/communities/${id}/channel-scheduled/sched_ann_0001`, { ...put, epoch: epoch + 1 }), 'epoch_conflict');
+    // Text only: files named with it are refused, not dropped (nothing would hold them, R192).
+    await rejects(annRest('PUT', `/communities/${id}/channel-scheduled/sched_ann_0001`, { ...put, blobs: ['AAAAAAAAAAAAAAAAAAAAAA'] }), 'bad_request');
     // Ben is a subscriber, no admin: the server takes no schedule from him, nor shows him the list, nor lets him cancel.
     const benRest = sessionRest(ben.baseUrl, ben.deviceId, ben.deviceKey);
     await rejects(benRest('PUT', `/communities/${id}/channel-scheduled/sched_ben_0001`, put), 'channel_admin_only');

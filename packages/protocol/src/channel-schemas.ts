@@ -52,7 +52,7 @@ export const PutMlsScheduledRequest = z.object({
   body: Base64.min(40),
   /** When the server publishes it (ms since the epoch); the signed `date` inside is the same time, which readers check. */
   publishAt: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+}).strict(); // text only (R191): a body naming `blobs` (or anything else) is `bad_request`, not stripped
 export type PutMlsScheduledRequest = z.infer<typeof PutMlsScheduledRequest>;
 
 /** R191: a scheduled post as admins list it: R188's shape; `stale` when the chat's epoch moved since it was sealed. */
