@@ -78,5 +78,9 @@ describe('public channel rendering (R99)', () => {
     assert.ok(html.includes('3 voters · vote in the Parley app'));
     assert.ok(!/<script/i.test(html));
     assert.ok(html.includes('<audio controls preload="metadata" src="/c/city_news/media/CCCCCCCCCCCCCCCCCCCCCC"></audio><a href="/c/city_news/media/CCCCCCCCCCCCCCCCCCCCCC" download="voice-1.webm">Voice note (1:05)</a>'), html);
+    // The feed says the same in text (no counts: a feed is cached), so neither entry is blank.
+    const xml = channelFeed(channel, [{ ...post('', 2), attachments: [voice] }, { ...post('Vote', 1), poll }], 'https://parley.example');
+    assert.ok(xml.includes('<content type="text">Vote\n\nPoll: Tea &lt;b&gt;or&lt;/b&gt; &quot;coffee&quot;?\n– Tea &amp; milk\n– &lt;/li&gt;&lt;script&gt;x&lt;/script&gt;</content>'), xml);
+    assert.ok(xml.includes('<title>Voice note</title>') && xml.includes('<content type="text">Voice note</content>'), xml);
   });
 });

@@ -137,15 +137,25 @@ function enclosures(url: string, post: ChannelPostBody): string {
   return (post.attachments ?? []).map((f) => `    <link rel="enclosure" type="${escapeText(f.mime)}" length="${f.size}" href="${escapeText(`${url}/media/${f.blobId}`)}"${f.name ? ` title="${escapeText(f.name)}"` : ''}/>\n`).join('');
 }
 
+/**
+ * R198/R199: what a feed entry says: the post's text, then its poll's question and options (no counts: a
+ * feed is cached and read later), and "Voice note" for a recorded one, so a post without text is not blank.
+ */
+function feedText(p: ChannelPostBody): string {
+  const poll = p.poll ? `Poll: ${p.poll.question}${p.poll.multiple ? ' (several answers)' : ''}\n${p.poll.options.map((o) => `– ${o}`).join('\n')}` : '';
+  const voice = (p.attachments ?? []).some((f) => f.voice) ? 'Voice note' : '';
+  return [p.text, poll, voice].filter((part) => part !== '').join('\n\n');
+}
+
 export function channelFeed(channel: ChannelRow, posts: readonly PublicPost[], origin: string): string {
   const url = `${origin}/c/${channel.handle}`;
   const updated = new Date(Math.max(channel.createdAt, ...posts.map((p) => p.date))).toISOString();
   const entries = posts.map((p) => `  <entry>
     <id>${escapeText(`${url}#${p.postId}`)}</id>
-    <title>${escapeText(summary(p.text, 80))}</title>
+    <title>${escapeText(summary(feedText(p), 80))}</title>
     <link rel="alternate" type="text/html" href="${escapeText(`${url}#post-${p.postSeq}`)}"/>
     <updated>${new Date(p.date).toISOString()}</updated>
-    <content type="text">${escapeText(p.text)}</content>
+    <content type="text">${escapeText(feedText(p))}</content>
 ${p.author !== undefined ? `    <author><name>${escapeText(p.author)}</name></author>\n` : ''}${enclosures(url, p)}  </entry>`).join('\n');
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
