@@ -35,6 +35,7 @@ export class ScreenShare {
   #track: MediaStreamTrack | undefined;
   #stream: MediaStream | undefined;
   #sender: RTCRtpSender | undefined;
+  #stopping = false;
   readonly #changed: () => void;
 
   constructor(changed: () => void) {
@@ -73,16 +74,20 @@ export class ScreenShare {
     this.#changed();
   }
 
-  /** Stops sharing; the sender carries `back` again. */
+  /**
+   * Stops sharing; the sender carries `back` again. `sharing` turns false only once the sender no longer
+   * carries the screen, so a render in between never shows "not sharing" while it still does.
+   */
   async stop(back: MediaStreamTrack | null): Promise<void> {
     const track = this.#track;
-    if (!track) return;
-    const sender = this.#sender;
+    if (!track || this.#stopping) return;
+    this.#stopping = true;
+    track.stop();
+    await this.#sender?.replaceTrack(back).catch(() => undefined); // a closed call: nothing to put back
     this.#track = undefined;
     this.#stream = undefined;
     this.#sender = undefined;
-    track.stop();
-    await sender?.replaceTrack(back).catch(() => undefined); // a closed call: nothing to put back
+    this.#stopping = false;
     this.#changed();
   }
 
